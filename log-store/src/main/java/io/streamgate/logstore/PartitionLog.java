@@ -1,0 +1,632 @@
+package io.streamgate.logstore;
+
+import io.streamgate.logstore.LogConfig.CleanupPolicy;
+import io.streamgate.logstore.LogConfig.FlushPolicy;
+import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The append-only log of one partition: a run of {@link Segment}s ordered by base offset.
+ *
+ * <p>Writes: every change (append, truncation, deletion of records, roll) runs on the data
+ * directory's single {@link LogWriter} thread and returns a future, so callers never block on disk
+ * and appends from many callers share writes and fsyncs. Futures complete on the writer thread.
+ * Batches handed to {@code append} are validated on the caller's thread first, and then changed in
+ * place (their base offset and leader epoch are set): the caller must not reuse them.
+ *
+ * <p>Reads: {@link #read} runs on the caller's thread, any thread, with positional reads and no
+ * locks, and never returns a batch at or past the high watermark (unless asked to read further).
+ * The high watermark is set by the owner of the log ({@link #updateHighWatermark}): on a single node
+ * the log end, with replication the minimum over the in-sync replicas. Listeners hear every move.
+ *
+ * <p>Failures: an I/O error while writing turns the partition read-only: later writes fail with
+ * {@link LogStorageException} until the store is reopened and the partition recovered.
+ */
+public final class PartitionLog {
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
+  private final TopicPartition topicPartition;
+  private final Path dir;
+  private final Clock clock;
+  private final LogWriter writer;
+  private final Maintenance maintenance;
+  private final ConcurrentSkipListMap<Long, Segment> segments;
+  private final LeaderEpochCache epochs;
+  private final List<HighWatermarkListener> listeners = new CopyOnWriteArrayList<>();
+  private final Object highWatermarkLock = new Object();
+  private volatile LogConfig config;
+  private volatile long logStartOffset;
+  private volatile long logEndOffset;
+  private volatile long highWatermark;
+  private volatile long recoveryPoint;
+  private volatile long lastFlushMs;
+  private volatile LogStoreException writeFailure;
+  private volatile boolean closed;
+
+  /** What the log needs from its store besides the writer: background work. */
+  interface Maintenance {
+    /** Runs {@code task} on the store's maintenance thread. */
+    void execute(Runnable task);
+
+    /** Called on the writer thread after the log start offset moved, so that it gets checkpointed. */
+    void logStartOffsetChanged(PartitionLog log);
+  }
+
+  PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, LogWriter writer,
+      Maintenance maintenance, ConcurrentSkipListMap<Long, Segment> segments, LeaderEpochCache epochs,
+      long logStartOffset, long highWatermark, long recoveryPoint) {
+    this.topicPartition = topicPartition;
+    this.dir = dir;
+    this.config = config;
+    this.clock = clock;
+    this.writer = writer;
+    this.maintenance = maintenance;
+    this.segments = segments;
+    this.epochs = epochs;
+    this.logEndOffset = segments.lastEntry().getValue().nextOffset();
+    this.logStartOffset = logStartOffset;
+    this.highWatermark = Math.max(logStartOffset, Math.min(highWatermark, logEndOffset));
+    this.recoveryPoint = Math.min(recoveryPoint, logEndOffset);
+    this.lastFlushMs = clock.milliseconds();
+  }
+
+  public TopicPartition topicPartition() {
+    return topicPartition;
+  }
+
+  public LogConfig config() {
+    return config;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  /** The first offset the log holds. */
+  public long logStartOffset() {
+    return logStartOffset;
+  }
+
+  /** The next offset the log will assign. */
+  public long logEndOffset() {
+    return logEndOffset;
+  }
+
+  /** Readers see records below this offset only. */
+  public long highWatermark() {
+    return highWatermark;
+  }
+
+  /** Offsets below this are known to be on disk (fsynced). */
+  public long recoveryPoint() {
+    return recoveryPoint;
+  }
+
+  /** Bytes in all segments. */
+  public long sizeInBytes() {
+    long total = 0;
+    for (Segment segment : segments.values()) {
+      total += segment.size();
+    }
+    return total;
+  }
+
+  public int segmentCount() {
+    return segments.size();
+  }
+
+  /** The latest leader epoch seen in an append, or -1. */
+  public int latestEpoch() {
+    return epochs.latestEpoch();
+  }
+
+  /** See {@link EpochEndOffset}. */
+  public Optional<EpochEndOffset> endOffsetForEpoch(int epoch) {
+    return epochs.endOffsetFor(epoch, logEndOffset);
+  }
+
+  public void addListener(HighWatermarkListener listener) {
+    listeners.add(listener);
+  }
+
+  public void removeListener(HighWatermarkListener listener) {
+    listeners.remove(listener);
+  }
+
+  // ---------------------------------------------------------------- appends
+
+  /** Appends {@code batch} as leader in the latest known epoch (0 for a log that never had one). */
+  public CompletableFuture<AppendResult> append(RecordBatch batch) {
+    return append(batch, Math.max(0, epochs.latestEpoch()));
+  }
+
+  /**
+   * Appends {@code batch} as leader of {@code leaderEpoch}: the log assigns its offsets, continuing
+   * from the log end. The future completes once the batch is written and, under
+   * {@link FlushPolicy#ALWAYS}, fsynced. It fails with {@link CorruptRecordException},
+   * {@link RecordTooLargeException} or {@link InvalidRecordException} for bad input, and then nothing
+   * of the batch was written.
+   */
+  public CompletableFuture<AppendResult> append(RecordBatch batch, int leaderEpoch) {
+    try {
+      validate(batch, true);
+    } catch (LogStoreException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return writer.submit(this, batch.sizeInBytes(), config.flushPolicy() == FlushPolicy.ALWAYS, () -> {
+      ensureWritable();
+      batch.setBaseOffset(logEndOffset);
+      batch.setPartitionLeaderEpoch(leaderEpoch);
+      return appendOnWriter(batch);
+    });
+  }
+
+  /**
+   * Appends a batch copied from the leader, keeping its offsets and epoch. It must start at or after
+   * the log end ({@link InvalidRecordException} otherwise): a follower first truncates to the point
+   * where its history and the leader's diverge.
+   */
+  public CompletableFuture<AppendResult> appendAsFollower(RecordBatch batch) {
+    try {
+      validate(batch, false);
+    } catch (LogStoreException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return writer.submit(this, batch.sizeInBytes(), config.flushPolicy() == FlushPolicy.ALWAYS, () -> {
+      ensureWritable();
+      if (batch.baseOffset() < logEndOffset) {
+        throw new InvalidRecordException("batch at offset " + batch.baseOffset() + " does not continue " + topicPartition
+            + ", whose log ends at " + logEndOffset);
+      }
+      return appendOnWriter(batch);
+    });
+  }
+
+  private void validate(RecordBatch batch, boolean asLeader) {
+    LogConfig current = config;
+    if (batch.sizeInBytes() > current.maxRecordBytes()) {
+      throw new RecordTooLargeException("batch of " + batch.sizeInBytes() + " bytes exceeds " + LogConfig.MAX_RECORD_BYTES
+          + " = " + current.maxRecordBytes() + " of " + topicPartition);
+    }
+    batch.ensureValid();
+    if (batch.recordCount() <= 0) {
+      throw new InvalidRecordException("a batch must hold at least one record");
+    }
+    if (asLeader && batch.lastOffsetDelta() != batch.recordCount() - 1) {
+      throw new InvalidRecordException("a batch of " + batch.recordCount() + " records has last offset delta "
+          + batch.lastOffsetDelta() + "; a producer's batch numbers its records 0.." + (batch.recordCount() - 1));
+    }
+    List<Record> records = batch.records();
+    if (records.size() != batch.recordCount()) {
+      throw new CorruptRecordException("batch declares " + batch.recordCount() + " records but holds " + records.size());
+    }
+    if (current.cleanupPolicy() == CleanupPolicy.COMPACT) {
+      for (Record record : records) {
+        if (record.key() == null) {
+          throw new InvalidRecordException("compacted topic " + topicPartition.topic() + " needs a key on every record");
+        }
+      }
+    }
+  }
+
+  /** Writes one batch whose offsets are set, rolling first if it does not fit. Writer thread only. */
+  private AppendResult appendOnWriter(RecordBatch batch) throws IOException {
+    try {
+      Segment active = maybeRoll(batch);
+      active.append(batch);
+      logEndOffset = batch.nextOffset();
+      epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+      return new AppendResult(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), batch.sizeInBytes());
+    } catch (IOException e) {
+      throw fail(e);
+    }
+  }
+
+  private Segment maybeRoll(RecordBatch next) throws IOException {
+    Segment active = segments.lastEntry().getValue();
+    LogConfig current = config;
+    boolean full = active.wouldOverflow(next.sizeInBytes(), next.lastOffset(), current.segmentBytes());
+    boolean old = !active.isEmpty() && clock.milliseconds() - active.createdMs() >= current.segmentMs();
+    return full || old ? rollOnWriter() : active;
+  }
+
+  /** Starts a new segment at the log end and flushes the old one in the background. Writer thread only. */
+  private Segment rollOnWriter() throws IOException {
+    Segment previous = segments.lastEntry().getValue();
+    if (previous.isEmpty()) {
+      return previous;
+    }
+    Segment fresh = Segment.create(dir, logEndOffset, config.indexIntervalBytes(), clock.milliseconds());
+    segments.put(fresh.baseOffset(), fresh);
+    maintenance.execute(() -> flushRolled(previous));
+    LOG.debug("{} rolled to a new segment at offset {}", topicPartition, fresh.baseOffset());
+    return fresh;
+  }
+
+  /** Starts a new segment now (if the active one holds anything). */
+  public CompletableFuture<Void> roll() {
+    return writer.submit(this, 0, false, () -> {
+      ensureWritable();
+      rollOnWriter();
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Reads from {@code offset} up to the high watermark; see {@link #read(long, int, long)}. */
+  public ReadResult read(long offset, int maxBytes) {
+    return read(offset, maxBytes, highWatermark);
+  }
+
+  /**
+   * Reads whole batches from the one holding {@code offset}, up to {@code maxBytes} (at least one
+   * batch, however large, so a reader always progresses), and only batches wholly below {@code
+   * maxOffsetExclusive} (and the log end). An offset below the log start or past the log end is
+   * an {@link OffsetOutOfRangeException}; an offset at the end reads nothing. Thread-safe.
+   */
+  public ReadResult read(long offset, int maxBytes, long maxOffsetExclusive) {
+    if (maxBytes <= 0) {
+      throw new IllegalArgumentException("maxBytes must be positive, was " + maxBytes);
+    }
+    for (int attempt = 0; ; attempt++) {
+      ensureOpen();
+      long hw = highWatermark;
+      long start = logStartOffset;
+      long end = logEndOffset;
+      if (offset < start || offset > end) {
+        throw new OffsetOutOfRangeException("offset " + offset + " is outside " + topicPartition + ", which holds ["
+            + start + ", " + end + ")", start, end);
+      }
+      long limit = Math.min(maxOffsetExclusive, end);
+      try {
+        return new ReadResult(offset, readSegments(offset, maxBytes, limit), hw, start, end);
+      } catch (ClosedChannelException e) {
+        // The segment was deleted (retention, truncation) while we read it: look again.
+        if (attempt >= 2) {
+          throw new LogStorageException("cannot read " + topicPartition + " at " + offset, e);
+        }
+      } catch (IOException e) {
+        throw new LogStorageException("cannot read " + topicPartition + " at " + offset, e);
+      }
+    }
+  }
+
+  private ByteBuffer readSegments(long offset, int maxBytes, long limit) throws IOException {
+    if (offset >= limit) {
+      return ByteBuffer.allocate(0);
+    }
+    Map.Entry<Long, Segment> entry = segments.floorEntry(offset);
+    if (entry == null) {
+      entry = segments.firstEntry();
+    }
+    while (entry != null && entry.getKey() < limit) {
+      ByteBuffer batches = entry.getValue().read(offset, maxBytes, limit, true);
+      if (batches.hasRemaining()) {
+        return batches;
+      }
+      entry = segments.higherEntry(entry.getKey());
+    }
+    return ByteBuffer.allocate(0);
+  }
+
+  /**
+   * The first record whose timestamp is at or after {@code timestamp}, at or after the log start
+   * and below the high watermark; empty when there is none.
+   */
+  public Optional<TimestampOffset> offsetForTimestamp(long timestamp) {
+    ensureOpen();
+    long start = logStartOffset;
+    long hw = highWatermark;
+    try {
+      for (Segment segment : segments.values()) {
+        if (segment.nextOffset() <= start) {
+          continue;
+        }
+        Optional<TimestampOffset> found = segment.findOffsetByTimestamp(timestamp, start);
+        if (found.isPresent()) {
+          return found.filter(hit -> hit.offset() < hw);
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new LogStorageException("cannot search " + topicPartition + " by timestamp", e);
+    }
+  }
+
+  // ---------------------------------------------------------------- offsets
+
+  /**
+   * Moves the high watermark to {@code offset}, clamped to [log start, log end]. It only moves
+   * forward here; truncation moves it back. Listeners hear of every change. Thread-safe.
+   */
+  public void updateHighWatermark(long offset) {
+    long updated;
+    synchronized (highWatermarkLock) {
+      long clamped = Math.max(logStartOffset, Math.min(offset, logEndOffset));
+      if (clamped <= highWatermark) {
+        return;
+      }
+      highWatermark = clamped;
+      updated = clamped;
+    }
+    notifyListeners(updated);
+  }
+
+  private void lowerHighWatermarkTo(long offset) {
+    synchronized (highWatermarkLock) {
+      if (highWatermark <= offset) {
+        return;
+      }
+      highWatermark = offset;
+    }
+    notifyListeners(offset);
+  }
+
+  private void notifyListeners(long hw) {
+    for (HighWatermarkListener listener : listeners) {
+      try {
+        listener.onHighWatermark(topicPartition, hw);
+      } catch (RuntimeException e) {
+        LOG.error("high watermark listener of {} threw", topicPartition, e);
+      }
+    }
+  }
+
+  /**
+   * Makes offsets below {@code offset} unreadable (Kafka's DeleteRecords): the log start moves there
+   * and segments wholly below it are deleted. {@code offset} may not pass the high watermark.
+   * Completes with the new log start offset.
+   */
+  public CompletableFuture<Long> deleteRecordsBefore(long offset) {
+    return writer.submit(this, 0, false, () -> {
+      ensureWritable();
+      if (offset > highWatermark) {
+        throw new OffsetOutOfRangeException("cannot delete records up to " + offset + " of " + topicPartition
+            + ": past its high watermark " + highWatermark, logStartOffset, logEndOffset);
+      }
+      if (offset > logStartOffset) {
+        advanceLogStartOnWriter(offset);
+      }
+      return logStartOffset;
+    });
+  }
+
+  private void advanceLogStartOnWriter(long offset) throws IOException {
+    logStartOffset = offset;
+    while (segments.size() > 0) {
+      Segment oldest = segments.firstEntry().getValue();
+      if (oldest.nextOffset() > offset || oldest.isEmpty()) {
+        break;
+      }
+      if (segments.size() == 1) {
+        rollOnWriter();
+      }
+      retire(segments.pollFirstEntry().getValue());
+    }
+    epochs.truncateFromStart(offset);
+    maintenance.logStartOffsetChanged(this);
+  }
+
+  /**
+   * Removes every record at or after {@code offset} (a batch holding it goes whole), for a follower
+   * whose history diverged from its new leader's. Completes with the new log end offset.
+   */
+  public CompletableFuture<Long> truncateTo(long offset) {
+    return writer.submit(this, 0, false, () -> {
+      ensureWritable();
+      if (offset < logStartOffset) {
+        throw new OffsetOutOfRangeException("cannot truncate " + topicPartition + " to " + offset
+            + ", below its log start " + logStartOffset, logStartOffset, logEndOffset);
+      }
+      if (offset >= logEndOffset) {
+        return logEndOffset;
+      }
+      try {
+        while (segments.size() > 1 && segments.lastKey() >= offset) {
+          retire(segments.pollLastEntry().getValue());
+        }
+        long newEnd = segments.lastEntry().getValue().truncateTo(offset);
+        logEndOffset = newEnd;
+        recoveryPoint = Math.min(recoveryPoint, newEnd);
+        epochs.truncateFromEnd(newEnd);
+        lowerHighWatermarkTo(newEnd);
+        return newEnd;
+      } catch (IOException e) {
+        throw fail(e);
+      }
+    });
+  }
+
+  /**
+   * Takes a segment out of service: its files are renamed so that a restart never loads them, and
+   * deleted, with the file closed, a little later on the maintenance thread, so that a read that
+   * already holds the segment finishes.
+   */
+  private void retire(Segment segment) throws IOException {
+    segment.markDeleted();
+    maintenance.execute(() -> {
+      try {
+        segment.deleteMarked();
+      } catch (IOException e) {
+        LOG.warn("could not delete the retired segment {}", segment, e);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- flushing
+
+  /** Fsyncs the segments that hold unflushed data; the recovery point moves to the log end. */
+  public CompletableFuture<Void> flush() {
+    return writer.submit(this, 0, false, () -> {
+      syncOnWriter();
+      return null;
+    });
+  }
+
+  /** Writer thread only: fsyncs the data from the recovery point to the log end. */
+  void syncOnWriter() throws IOException {
+    long end = logEndOffset;
+    if (end <= recoveryPoint) {
+      return;
+    }
+    try {
+      Long from = segments.floorKey(recoveryPoint);
+      for (Segment segment : segments.tailMap(from == null ? segments.firstKey() : from).values()) {
+        segment.forceData();
+      }
+    } catch (IOException e) {
+      throw fail(e);
+    }
+    recoveryPoint = end;
+    lastFlushMs = clock.milliseconds();
+  }
+
+  /** Maintenance thread: flushes a segment that was rolled, data and indexes. */
+  private void flushRolled(Segment segment) {
+    try {
+      segment.flush();
+    } catch (ClosedChannelException e) {
+      return; // deleted meanwhile
+    } catch (IOException e) {
+      LOG.error("could not flush the rolled segment {}", segment, e);
+    }
+  }
+
+  /** Maintenance: an interval flush, if the policy asks for one and it is due. */
+  void maybeFlushOnInterval(long nowMs) {
+    LogConfig current = config;
+    if (current.flushPolicy() == FlushPolicy.INTERVAL && nowMs - lastFlushMs >= current.flushIntervalMs()
+        && logEndOffset > recoveryPoint) {
+      flush();
+    }
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /** Maintenance: deletes the segments that retention condemns. Completes with the number deleted. */
+  CompletableFuture<Integer> applyRetention(long nowMs) {
+    LogConfig current = config;
+    if (current.cleanupPolicy() != CleanupPolicy.DELETE) {
+      return CompletableFuture.completedFuture(0);
+    }
+    List<RetentionPlanner.SegmentInfo> infos = new ArrayList<>();
+    for (Segment segment : segments.values()) {
+      infos.add(new RetentionPlanner.SegmentInfo(segment.baseOffset(), segment.nextOffset(), segment.size(), segment.maxTimestamp()));
+    }
+    int count = RetentionPlanner.segmentsToDelete(infos, current, nowMs, highWatermark);
+    if (count == 0) {
+      return CompletableFuture.completedFuture(0);
+    }
+    long newStart = infos.get(count - 1).nextOffset();
+    return writer.submit(this, 0, false, () -> {
+      ensureWritable();
+      if (newStart > logStartOffset) {
+        advanceLogStartOnWriter(newStart);
+      }
+      return count;
+    });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Changes the log's settings (they apply to later appends, rolls and maintenance) and persists them. */
+  public void updateConfig(LogConfig newConfig) {
+    PartitionConfigFile.write(dir, newConfig);
+    this.config = newConfig;
+  }
+
+  /** Segments as the compactor sees them, oldest first. */
+  List<Segment> segmentsSnapshot() {
+    return new ArrayList<>(segments.values());
+  }
+
+  /** Writer thread: replaces {@code original} by {@code cleaned}, which holds the same offsets, fewer records. */
+  void swapSegmentOnWriter(Segment original, Segment cleaned) {
+    if (segments.get(original.baseOffset()) != original) {
+      throw new IllegalStateException(original + " is no longer part of " + topicPartition);
+    }
+    segments.put(cleaned.baseOffset(), cleaned);
+  }
+
+  LogWriter writer() {
+    return writer;
+  }
+
+  Maintenance maintenance() {
+    return maintenance;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  /** Flushes everything and closes the files; called by the store once its writer has stopped. */
+  void closeOnShutdown() throws IOException {
+    if (closed) {
+      return;
+    }
+    if (writeFailure == null) {
+      for (Segment segment : segments.values()) {
+        segment.flush();
+      }
+      recoveryPoint = logEndOffset;
+    }
+    closeFiles();
+  }
+
+  /** Closes the files without flushing: the partition is being deleted, or the store is crashing in a test. */
+  void closeFiles() throws IOException {
+    closed = true;
+    for (Segment segment : segments.values()) {
+      segment.close();
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new LogClosedException(topicPartition + " is closed");
+    }
+  }
+
+  private void ensureWritable() {
+    ensureOpen();
+    LogStoreException failure = writeFailure;
+    if (failure != null) {
+      throw new LogStorageException(topicPartition + " is offline after a storage error: " + failure.getMessage(), failure);
+    }
+  }
+
+  /** Makes a write error sticky: the partition takes no more writes until reopened. */
+  private LogStorageException fail(IOException e) {
+    LogStorageException failure = new LogStorageException("write to " + topicPartition + " failed", e);
+    if (e instanceof ClosedChannelException && closed) {
+      return failure;
+    }
+    writeFailure = failure;
+    LOG.error("{} is now offline for writes", topicPartition, e);
+    return failure;
+  }
+
+  @Override
+  public String toString() {
+    return "PartitionLog(" + topicPartition + ", start=" + logStartOffset + ", end=" + logEndOffset + ", hw=" + highWatermark + ")";
+  }
+}

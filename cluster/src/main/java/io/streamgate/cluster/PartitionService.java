@@ -1,0 +1,75 @@
+package io.streamgate.cluster;
+
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.RecordBatch;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Topics and partitions as the edge sees them, wherever they live. The gateway talks only to this
+ * interface: a single node implements it over its local log store ({@link LocalPartitionService});
+ * the cluster implements it by routing to partition leaders, so the HTTP, WebSocket, SSE and MQTT
+ * code never knows which node leads what.
+ *
+ * <p>Every method is thread-safe and non-blocking: work that touches disk or the network runs on
+ * the service's own threads, and futures may complete on any thread; callers hop back to their
+ * own (the gateway to its event loop) before touching their state.
+ *
+ * <p>Errors arrive as failed futures: {@link TopicNotFoundException}, {@link TopicExistsException},
+ * {@link InvalidTopicException}, and the log store's ({@code InvalidConfigException},
+ * {@code OffsetOutOfRangeException}, {@code RecordTooLargeException}, {@code CorruptRecordException},
+ * {@code InvalidRecordException}, {@code WriteQueueFullException}, {@code LogStorageException}, ...).
+ */
+public interface PartitionService extends AutoCloseable {
+
+  /** The id of this node, as {@link PartitionDescription} names nodes. */
+  String nodeId();
+
+  CompletableFuture<TopicDescription> createTopic(TopicSpec spec);
+
+  CompletableFuture<List<TopicSummary>> listTopics();
+
+  CompletableFuture<TopicDescription> describeTopic(String topic);
+
+  /** Adds partitions (never removes: {@link InvalidTopicException}) and changes configuration keys. */
+  CompletableFuture<TopicDescription> updateTopic(String topic, OptionalInt partitions, Map<String, ?> config);
+
+  /** Deletes a topic; it is gone for readers and writers when the future completes, its files may linger briefly. */
+  CompletableFuture<Void> deleteTopic(String topic);
+
+  /**
+   * A topic's partition count and configuration, from this node's view of the metadata, without
+   * waiting: the produce and consume paths ask this on every request. Empty for an unknown topic.
+   */
+  Optional<TopicMetadata> cachedTopic(String topic);
+
+  /**
+   * Appends a batch to a partition. Completes as {@code acks} says: {@link Acks#ALL} once the
+   * records are committed (readable), {@link Acks#LEADER} once appended. {@link Acks#NONE} is the
+   * caller's business (answer first, append anyway).
+   */
+  CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks);
+
+  /** Reads committed batches from {@code offset}, up to {@code maxBytes} (at least one batch). */
+  CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes);
+
+  /** The partition's readable range, and the first offset at or after {@code timestamp} if given. */
+  CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp);
+
+  /**
+   * Calls {@code onData} once, as soon as the partition has committed records at or past {@code
+   * offset} (at once if it has already), or when the partition goes away. {@code onData} runs on
+   * whatever thread noticed and must only hand off work. Used by long-polls and streams: nobody
+   * polls in a loop.
+   */
+  Cancellable watch(TopicPartition partition, long offset, Runnable onData);
+
+  @Override
+  void close();
+}

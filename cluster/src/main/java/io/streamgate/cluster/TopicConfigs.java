@@ -1,0 +1,108 @@
+package io.streamgate.cluster;
+
+import io.streamgate.logstore.InvalidConfigException;
+import io.streamgate.logstore.LogConfig;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The configuration keys of a topic: the log's own ({@link LogConfig#KEYS}) plus those the layers
+ * above the log read. One place validates them all and fills in defaults.
+ */
+public final class TopicConfigs {
+  /** Writes with {@code acks=all} fail while fewer replicas than this are in sync. */
+  public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+  /** How record values are shown when read over HTTP: {@code json}, {@code string} or {@code binary}. */
+  public static final String VALUE_FORMAT = "value.format";
+
+  private static final Set<String> OWN_KEYS = Set.of(MIN_INSYNC_REPLICAS, VALUE_FORMAT);
+
+  /** How record values are carried over HTTP. */
+  public enum ValueFormat {
+    JSON, STRING, BINARY;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static ValueFormat forName(String name) {
+      for (ValueFormat format : values()) {
+        if (format.configName().equals(name)) {
+          return format;
+        }
+      }
+      throw new InvalidConfigException(VALUE_FORMAT + " must be json, string or binary, was '" + name + "'");
+    }
+  }
+
+  private TopicConfigs() {}
+
+  /** Every key a topic config may hold. */
+  public static Set<String> keys() {
+    Set<String> keys = new TreeSet<>(LogConfig.KEYS);
+    keys.addAll(OWN_KEYS);
+    return keys;
+  }
+
+  /** The defaults of every key, as strings. */
+  public static Map<String, String> defaults() {
+    Map<String, String> defaults = new LinkedHashMap<>(LogConfig.DEFAULT.toMap());
+    defaults.put(MIN_INSYNC_REPLICAS, "1");
+    defaults.put(VALUE_FORMAT, ValueFormat.JSON.configName());
+    return defaults;
+  }
+
+  /**
+   * {@code base} with {@code overrides} applied, validated: unknown keys and bad values throw
+   * {@link InvalidConfigException} naming the key. Values may be strings or numbers.
+   */
+  public static Map<String, String> merge(Map<String, String> base, Map<String, ?> overrides) {
+    Map<String, String> merged = new LinkedHashMap<>(base);
+    overrides.forEach((key, value) -> {
+      if (!LogConfig.KEYS.contains(key) && !OWN_KEYS.contains(key)) {
+        throw new InvalidConfigException("unknown topic config key '" + key + "'; known keys: " + keys());
+      }
+      if (value == null) {
+        throw new InvalidConfigException("topic config key '" + key + "' needs a value");
+      }
+      merged.put(key, String.valueOf(value));
+    });
+    logConfig(merged);
+    valueFormat(merged);
+    int minInsync = parseInt(merged.get(MIN_INSYNC_REPLICAS), MIN_INSYNC_REPLICAS);
+    if (minInsync < 1) {
+      throw new InvalidConfigException(MIN_INSYNC_REPLICAS + " must be at least 1, was " + minInsync);
+    }
+    return merged;
+  }
+
+  /** The log's part of a validated topic config. */
+  public static LogConfig logConfig(Map<String, String> config) {
+    Map<String, String> logKeys = new LinkedHashMap<>();
+    config.forEach((key, value) -> {
+      if (LogConfig.KEYS.contains(key)) {
+        logKeys.put(key, value);
+      }
+    });
+    return LogConfig.fromMap(logKeys);
+  }
+
+  public static ValueFormat valueFormat(Map<String, String> config) {
+    return ValueFormat.forName(config.getOrDefault(VALUE_FORMAT, ValueFormat.JSON.configName()));
+  }
+
+  public static int minInsyncReplicas(Map<String, String> config) {
+    return parseInt(config.getOrDefault(MIN_INSYNC_REPLICAS, "1"), MIN_INSYNC_REPLICAS);
+  }
+
+  private static int parseInt(String text, String key) {
+    try {
+      return Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new InvalidConfigException(key + " must be a whole number, was '" + text + "'");
+    }
+  }
+}

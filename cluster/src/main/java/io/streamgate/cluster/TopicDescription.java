@@ -1,0 +1,8 @@
+package io.streamgate.cluster;
+
+import java.util.List;
+import java.util.Map;
+
+/** A topic in full: every configuration value (defaults included) and every partition. */
+public record TopicDescription(String name, int replicationFactor, Map<String, String> config,
+    List<PartitionDescription> partitions) {}

@@ -11,6 +11,7 @@ public final class BatchLayout {
   private static final int BASE_OFFSET_LENGTH = 8;
   public static final int LENGTH_OFFSET = BASE_OFFSET_OFFSET + BASE_OFFSET_LENGTH;
   private static final int LENGTH_LENGTH = 4;
+
   /** Bytes before the part of the batch that {@code batchLength} counts. */
   public static final int LOG_OVERHEAD = LENGTH_OFFSET + LENGTH_LENGTH;
 
@@ -21,8 +22,10 @@ public final class BatchLayout {
   private static final int MAGIC_LENGTH = 1;
   public static final int CRC_OFFSET = MAGIC_OFFSET + MAGIC_LENGTH;
   private static final int CRC_LENGTH = 4;
+
   /** The CRC covers everything from here to the end of the batch. */
   public static final int ATTRIBUTES_OFFSET = CRC_OFFSET + CRC_LENGTH;
+
   private static final int ATTRIBUTES_LENGTH = 2;
   public static final int LAST_OFFSET_DELTA_OFFSET = ATTRIBUTES_OFFSET + ATTRIBUTES_LENGTH;
   private static final int LAST_OFFSET_DELTA_LENGTH = 4;
@@ -39,6 +42,7 @@ public final class BatchLayout {
   private static final int BASE_SEQUENCE_LENGTH = 4;
   public static final int RECORDS_COUNT_OFFSET = BASE_SEQUENCE_OFFSET + BASE_SEQUENCE_LENGTH;
   private static final int RECORDS_COUNT_LENGTH = 4;
+
   /** Size of the header; the records start here. */
   public static final int RECORD_BATCH_OVERHEAD = RECORDS_COUNT_OFFSET + RECORDS_COUNT_LENGTH;
 

@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.xerial.snappy.SnappyOutputStream;
@@ -65,10 +64,15 @@ final class CompressionCodec {
       if (compression == Compression.SNAPPY) {
         return XerialSnappy.decompress(compressed);
       }
-      try (InputStream in = decompressingStream(compression, new ByteBufferInputStream(compressed))) {
+      try (InputStream in =
+          decompressingStream(compression, new ByteBufferInputStream(compressed))) {
         return readBounded(in, compressed.remaining());
       }
-    } catch (IOException | LZ4Exception e) {
+    } catch (CorruptRecordException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // The codec libraries report malformed input with assorted unchecked exceptions (lz4-java's
+      // frame reader throws bare RuntimeException for a bad frame descriptor, for one).
       throw new CorruptRecordException(
           "cannot decompress " + compression.configName() + " records: " + e.getMessage(), e);
     }

@@ -25,6 +25,10 @@ public record Header(String key, byte[] value) {
 
   @Override
   public String toString() {
-    return "Header[key=" + key + ", value=" + (value == null ? "null" : value.length + " bytes") + "]";
+    return "Header[key="
+        + key
+        + ", value="
+        + (value == null ? "null" : value.length + " bytes")
+        + "]";
   }
 }

@@ -30,13 +30,14 @@ import java.util.zip.CRC32C;
 
 /**
  * A view of one record batch v2 (Kafka's magic 2 format, see {@code docs/format.md}) over a byte
- * buffer that holds exactly the batch. Header fields are read straight from the bytes on every call;
- * nothing is cached, so in-place setters are seen at once.
+ * buffer that holds exactly the batch. Header fields are read straight from the bytes on every
+ * call; nothing is cached, so in-place setters are seen at once.
  *
  * <p>Wrapping checks only the length framing; {@link #ensureValid()} checks magic and CRC. Reading
  * an uncompressed batch's records copies no key or value bytes.
  *
- * <p>Not thread-safe for mutation; concurrent reads of a batch nobody modifies are safe.
+ * <p>The setters write into the wrapped bytes (a {@code ReadOnlyBufferException} if they are
+ * read-only). Not thread-safe for mutation; concurrent reads of a batch nobody modifies are safe.
  */
 public final class RecordBatch {
   private static final int MIN_BATCH_LENGTH = RECORD_BATCH_OVERHEAD - LOG_OVERHEAD;
@@ -208,7 +209,9 @@ public final class RecordBatch {
     long stored = checksum();
     long computed = computeChecksum(buffer);
     if (stored != computed) {
-      return "stored CRC-32C is " + Long.toHexString(stored) + " but the bytes give "
+      return "stored CRC-32C is "
+          + Long.toHexString(stored)
+          + " but the bytes give "
           + Long.toHexString(computed);
     }
     if (recordCount() < 0) {
@@ -288,11 +291,17 @@ public final class RecordBatch {
         codecId < Compression.values().length
             ? Compression.forId(codecId).configName()
             : "unknown(" + codecId + ")";
-    return "RecordBatch(baseOffset=" + baseOffset()
-        + ", lastOffset=" + lastOffset()
-        + ", count=" + recordCount()
-        + ", size=" + sizeInBytes()
-        + ", compression=" + codec + ")";
+    return "RecordBatch(baseOffset="
+        + baseOffset()
+        + ", lastOffset="
+        + lastOffset()
+        + ", count="
+        + recordCount()
+        + ", size="
+        + sizeInBytes()
+        + ", compression="
+        + codec
+        + ")";
   }
 
   /** Walks consecutive batches in a snapshot view, stopping at an incomplete tail. */

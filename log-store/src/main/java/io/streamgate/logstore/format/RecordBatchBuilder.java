@@ -33,13 +33,15 @@ import java.util.Objects;
  * straight into one growable heap buffer behind room for the header; {@link #build()} compresses
  * that region once, fills the header and computes the CRC once.
  *
- * <p>A builder makes one batch: after {@link #build()} every method but the counters throws
- * {@link IllegalStateException}. Not thread-safe.
+ * <p>A builder makes one batch: after {@link #build()} every method but the counters throws {@link
+ * IllegalStateException}. Not thread-safe.
  */
 public final class RecordBatchBuilder {
   private static final int INITIAL_CAPACITY = 1024;
+
   /** Leaves headroom below the JVM's array size limit. */
   private static final int MAX_BUFFER_SIZE = Integer.MAX_VALUE - 16;
+
   private static final int NO_OVERRIDE = -1;
 
   private final Compression compression;
@@ -52,6 +54,7 @@ public final class RecordBatchBuilder {
 
   /** Header room, then the uncompressed records; null once built. */
   private ByteBuffer buffer = ByteBuffer.allocate(INITIAL_CAPACITY).position(RECORD_BATCH_OVERHEAD);
+
   private int recordCount;
   private long lastOffset;
   private long baseTimestamp = NO_TIMESTAMP;
@@ -91,8 +94,7 @@ public final class RecordBatchBuilder {
    * Appends at the next offset: the base offset for the first record, then one past the last
    * record's offset (so {@code baseOffset + recordCount()} unless offsets were skipped).
    */
-  public RecordBatchBuilder append(
-      long timestamp, byte[] key, byte[] value, List<Header> headers) {
+  public RecordBatchBuilder append(long timestamp, byte[] key, byte[] value, List<Header> headers) {
     return append(timestamp, wrapNullable(key), wrapNullable(value), headers);
   }
 
@@ -141,8 +143,8 @@ public final class RecordBatchBuilder {
   }
 
   /**
-   * Makes the batch's last offset delta larger than its last record's, as compaction does to keep
-   * a batch's last offset (and so the producer's last sequence) when it drops the tail records.
+   * Makes the batch's last offset delta larger than its last record's, as compaction does to keep a
+   * batch's last offset (and so the producer's last sequence) when it drops the tail records.
    * Checked against the records at {@link #build()}.
    */
   public RecordBatchBuilder lastOffsetDelta(int delta) {
@@ -170,8 +172,8 @@ public final class RecordBatchBuilder {
    * Compresses the records, fills the header (base timestamp = first record's, max timestamp =
    * largest) and computes the CRC.
    *
-   * @throws IllegalStateException if no record was appended, the builder was already built, or
-   *     the last offset delta set is below the last record's
+   * @throws IllegalStateException if no record was appended, the builder was already built, or the
+   *     last offset delta set is below the last record's
    */
   public RecordBatch build() {
     ensureOpen();
@@ -181,8 +183,10 @@ public final class RecordBatchBuilder {
     int recordsLastDelta = (int) (lastOffset - baseOffset);
     if (lastOffsetDeltaOverride != NO_OVERRIDE && lastOffsetDeltaOverride < recordsLastDelta) {
       throw new IllegalStateException(
-          "last offset delta " + lastOffsetDeltaOverride
-              + " is below the last record's offset delta " + recordsLastDelta);
+          "last offset delta "
+              + lastOffsetDeltaOverride
+              + " is below the last record's offset delta "
+              + recordsLastDelta);
     }
     int lastDelta = Math.max(lastOffsetDeltaOverride, recordsLastDelta);
 
@@ -261,16 +265,18 @@ public final class RecordBatchBuilder {
       ByteBuffer value,
       List<Header> headers,
       byte[][] headerKeys) {
-    long size = 1 // attributes
-        + Varints.sizeOfVarlong(timestampDelta)
-        + Varints.sizeOfVarint(offsetDelta)
-        + sizeOfNullable(key == null ? -1 : key.remaining())
-        + sizeOfNullable(value == null ? -1 : value.remaining())
-        + Varints.sizeOfVarint(headers.size());
+    long size =
+        1 // attributes
+            + Varints.sizeOfVarlong(timestampDelta)
+            + Varints.sizeOfVarint(offsetDelta)
+            + sizeOfNullable(key == null ? -1 : key.remaining())
+            + sizeOfNullable(value == null ? -1 : value.remaining())
+            + Varints.sizeOfVarint(headers.size());
     for (int i = 0; i < headers.size(); i++) {
       byte[] headerValue = headers.get(i).value();
-      size += sizeOfNullable(headerKeys[i].length)
-          + sizeOfNullable(headerValue == null ? -1 : headerValue.length);
+      size +=
+          sizeOfNullable(headerKeys[i].length)
+              + sizeOfNullable(headerValue == null ? -1 : headerValue.length);
     }
     return size;
   }

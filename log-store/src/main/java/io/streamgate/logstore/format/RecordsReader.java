@@ -9,13 +9,16 @@ import java.util.List;
 /**
  * Decodes the records section of a batch (already decompressed). Every length is checked against
  * the bytes that remain before anything is sliced or allocated, so damaged input yields {@link
- * CorruptRecordException} rather than an underflow or a huge allocation.
+ * CorruptRecordException} rather than an underflow or a huge allocation. Single use (it moves the
+ * section buffer's position); not thread-safe.
  */
 final class RecordsReader {
   /** Attributes, timestamp delta, offset delta, key length, value length, header count. */
   private static final int MIN_BODY_SIZE = 6;
+
   /** A one-byte length varint in front of the smallest body. */
   private static final int MIN_RECORD_SIZE = 1 + MIN_BODY_SIZE;
+
   /** Key length and value length, one byte each. */
   private static final int MIN_HEADER_SIZE = 2;
 
@@ -30,12 +33,16 @@ final class RecordsReader {
    *     handed out are slices of it
    */
   RecordsReader(
-      ByteBuffer records, long baseOffset, long baseTimestamp, TimestampType type, long maxTs) {
+      ByteBuffer records,
+      long baseOffset,
+      long baseTimestamp,
+      TimestampType type,
+      long maxTimestamp) {
     this.records = records;
     this.baseOffset = baseOffset;
     this.baseTimestamp = baseTimestamp;
     this.useLogAppendTime = type == TimestampType.LOG_APPEND_TIME;
-    this.logAppendTime = maxTs;
+    this.logAppendTime = maxTimestamp;
   }
 
   List<Record> readAll(int declaredCount) {
@@ -57,7 +64,12 @@ final class RecordsReader {
       int bodySize = Varints.readVarint(records);
       if (bodySize < MIN_BODY_SIZE || bodySize > records.remaining()) {
         throw new CorruptRecordException(
-            "record " + i + " has length " + bodySize + " with " + records.remaining()
+            "record "
+                + i
+                + " has length "
+                + bodySize
+                + " with "
+                + records.remaining()
                 + " bytes left in the batch");
       }
       int bodyEnd = records.position() + bodySize;
@@ -66,8 +78,13 @@ final class RecordsReader {
       result.add(readBody());
       if (records.position() != bodyEnd) {
         throw new CorruptRecordException(
-            "record " + i + " has length " + bodySize + " but its fields leave "
-                + (bodyEnd - records.position()) + " bytes unread");
+            "record "
+                + i
+                + " has length "
+                + bodySize
+                + " but its fields leave "
+                + (bodyEnd - records.position())
+                + " bytes unread");
       }
       records.limit(sectionEnd);
     }

@@ -4,9 +4,9 @@ import io.streamgate.logstore.CorruptRecordException;
 import java.nio.ByteBuffer;
 
 /**
- * Zig-zag variable-length integers as Kafka's {@code ByteUtils} writes them in record v2: 7 bits per
- * byte, least significant group first, high bit set on every byte but the last. Zig-zag keeps small
- * negative numbers (such as -1 for a null key) to one byte.
+ * Zig-zag variable-length integers as Kafka's {@code ByteUtils} writes them in record v2: 7 bits
+ * per byte, least significant group first, high bit set on every byte but the last. Zig-zag keeps
+ * small negative numbers (such as -1 for a null key) to one byte.
  *
  * <p>Reads advance the buffer's position. Like Kafka, an int takes at most 5 bytes and a long at
  * most 10; a longer encoding, or a buffer that ends inside one, is a {@link

@@ -68,7 +68,9 @@ class RecordBatchTest {
     assertThat(batch.sizeInBytes()).isEqualTo(built.sizeInBytes());
 
     List<Record> records = batch.records();
-    assertThat(records).extracting(Record::offset).containsExactly(1000L, 1001L, 1002L, 1003L, 1004L, 1005L);
+    assertThat(records)
+        .extracting(Record::offset)
+        .containsExactly(1000L, 1001L, 1002L, 1003L, 1004L, 1005L);
     assertThat(records).map(SampleRecords::asInput).containsExactlyElementsOf(inputs);
     assertThat(records.get(1).key()).isNull();
     assertThat(records.get(2).value()).isNull();
@@ -87,7 +89,9 @@ class RecordBatchTest {
     batch.ensureValid();
     List<Record> records = RecordBatch.wrap(batch.buffer()).records();
     assertThat(records).map(SampleRecords::asInput).containsExactlyElementsOf(inputs);
-    assertThat(records).extracting(Record::offset).containsExactlyElementsOf(offsets(0, inputs.size()));
+    assertThat(records)
+        .extracting(Record::offset)
+        .containsExactlyElementsOf(offsets(0, inputs.size()));
     assertThat(batch.maxTimestamp())
         .isEqualTo(inputs.stream().mapToLong(Input::timestamp).max().orElseThrow());
     if (compression != Compression.NONE) {
@@ -112,11 +116,29 @@ class RecordBatchTest {
     assertThat(record.valueBytes()).isEqualTo(utf8("Value"));
   }
 
+  @ParameterizedTest
+  @EnumSource(Compression.class)
+  void directAndReadOnlyBuffersReadTheSame(Compression compression) {
+    ByteBuffer heap = sampleBatch(compression).buffer();
+    ByteBuffer direct = ByteBuffer.allocateDirect(heap.limit()).put(heap.duplicate()).flip();
+
+    for (ByteBuffer bytes : List.of(direct, heap.asReadOnlyBuffer(), direct.asReadOnlyBuffer())) {
+      RecordBatch batch = RecordBatch.wrap(bytes);
+      batch.ensureValid();
+      assertThat(batch.records())
+          .map(SampleRecords::asInput)
+          .containsExactlyElementsOf(sampleInputs());
+    }
+  }
+
   @Test
   void keyBytesDoesNotMoveTheKeyBuffer() {
     Record record =
-        new RecordBatchBuilder(Compression.NONE).append(1, utf8("key"), null, List.of()).build()
-            .records().get(0);
+        new RecordBatchBuilder(Compression.NONE)
+            .append(1, utf8("key"), null, List.of())
+            .build()
+            .records()
+            .get(0);
     assertThat(record.keyBytes()).isEqualTo(utf8("key"));
     assertThat(record.keyBytes()).isEqualTo(utf8("key"));
     assertThat(record.valueBytes()).isNull();
@@ -187,7 +209,8 @@ class RecordBatchTest {
       fixCrc(batch);
 
       batch.ensureValid();
-      assertThatThrownBy(batch::records).as("declared %d", declared)
+      assertThatThrownBy(batch::records)
+          .as("declared %d", declared)
           .isInstanceOf(CorruptRecordException.class);
     }
   }
@@ -207,7 +230,8 @@ class RecordBatchTest {
   void decompressionBombIsCappedAt64MiB(Compression compression) {
     int tooLarge = CompressionCodec.MAX_DECOMPRESSED_BYTES + 1;
     ByteBuffer section =
-        CompressionCodec.compress(compression, new byte[tooLarge], 0, tooLarge, RECORD_BATCH_OVERHEAD);
+        CompressionCodec.compress(
+            compression, new byte[tooLarge], 0, tooLarge, RECORD_BATCH_OVERHEAD);
     RecordBatch batch = RecordBatch.wrap(withHeaderLike(sampleBatch(compression), section));
     batch.ensureValid();
 
@@ -231,7 +255,8 @@ class RecordBatchTest {
     assertThat(batch.checksum()).isEqualTo(crc);
     assertThat(batch.baseOffset()).isEqualTo(5_000_000_000L);
     assertThat(batch.partitionLeaderEpoch()).isEqualTo(12);
-    assertThat(batch.records()).extracting(Record::offset)
+    assertThat(batch.records())
+        .extracting(Record::offset)
         .containsExactlyElementsOf(offsets(5_000_000_000L, 3));
   }
 
@@ -318,7 +343,8 @@ class RecordBatchTest {
     assertThat(read).extracting(RecordBatch::baseOffset).containsExactly(0L, 3L, 6L, 9L, 12L);
     assertThat(read).extracting(RecordBatch::compression).containsExactly(Compression.values());
     read.forEach(RecordBatch::ensureValid);
-    assertThat(read.get(4).records()).map(SampleRecords::asInput)
+    assertThat(read.get(4).records())
+        .map(SampleRecords::asInput)
         .containsExactlyElementsOf(sampleInputs());
     // An Iterable walks again from the start.
     assertThat(collect(RecordBatch.iterate(log))).hasSize(5);
@@ -333,7 +359,8 @@ class RecordBatchTest {
 
     for (int cut = 0; cut <= log.limit(); cut++) {
       int expected = cut < firstSize ? 0 : cut < log.limit() ? 1 : 2;
-      assertThat(collect(RecordBatch.iterate(log.slice(0, cut)))).as("cut at %d", cut)
+      assertThat(collect(RecordBatch.iterate(log.slice(0, cut))))
+          .as("cut at %d", cut)
           .hasSize(expected);
     }
   }
@@ -379,7 +406,8 @@ class RecordBatchTest {
     builder.appendWithOffset(12, 1, null, null, List.of());
     assertThatThrownBy(() -> builder.appendWithOffset(12, 1, null, null, List.of()))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> builder.appendWithOffset(10L + Integer.MAX_VALUE + 1, 1, null, null, List.of()))
+    assertThatThrownBy(
+            () -> builder.appendWithOffset(10L + Integer.MAX_VALUE + 1, 1, null, null, List.of()))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> builder.baseOffset(0)).isInstanceOf(IllegalStateException.class);
   }
@@ -387,9 +415,10 @@ class RecordBatchTest {
   @Test
   void builderRejectsNegativeTimestampsOtherThanNoTimestamp() {
     RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE);
-    assertThatThrownBy(() -> builder.append(-2, null, null, List.of()))
+    assertThatThrownBy(() -> builder.append(-2, (byte[]) null, null, List.of()))
         .isInstanceOf(IllegalArgumentException.class);
-    RecordBatch batch = builder.append(BatchLayout.NO_TIMESTAMP, null, null, List.of()).build();
+    RecordBatch batch =
+        builder.append(BatchLayout.NO_TIMESTAMP, (byte[]) null, null, List.of()).build();
     assertThat(batch.maxTimestamp()).isEqualTo(BatchLayout.NO_TIMESTAMP);
     assertThat(batch.records().get(0).timestamp()).isEqualTo(BatchLayout.NO_TIMESTAMP);
   }
@@ -418,7 +447,7 @@ class RecordBatchTest {
 
     assertThat(builder.estimatedSizeInBytes()).isEqualTo(batch.sizeInBytes());
     assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> builder.append(2, null, null, List.of()))
+    assertThatThrownBy(() -> builder.append(2, (byte[]) null, null, List.of()))
         .isInstanceOf(IllegalStateException.class);
   }
 
@@ -447,7 +476,8 @@ class RecordBatchTest {
     RecordBatch batch = sampleBatch(Compression.LZ4);
     batch.setBaseOffset(40);
     assertThat(batch.toString())
-        .contains("baseOffset=40", "lastOffset=42", "count=3", "size=" + batch.sizeInBytes(), "lz4");
+        .contains(
+            "baseOffset=40", "lastOffset=42", "count=3", "size=" + batch.sizeInBytes(), "lz4");
   }
 
   // ---- damaged input: only CorruptRecordException may escape ----
@@ -476,9 +506,7 @@ class RecordBatchTest {
 
   @Property(tries = 1000)
   void flippedBytesOfAValidBatchOnlyFailAsCorrupt(
-      @ForAll Compression compression,
-      @ForAll("flips") List<int[]> flips,
-      @ForAll boolean fixCrc) {
+      @ForAll Compression compression, @ForAll("flips") List<int[]> flips, @ForAll boolean fixCrc) {
     ByteBuffer bytes = copyOf(sampleBatch(compression).buffer());
     for (int[] flip : flips) {
       int index = Math.floorMod(flip[0], bytes.limit());
@@ -492,17 +520,33 @@ class RecordBatchTest {
 
   @Property(tries = 1000)
   void truncatedBatchesOnlyFailAsCorrupt(
-      @ForAll Compression compression, @ForAll @IntRange(min = 0, max = 100_000) int cutSeed) {
+      @ForAll Compression compression,
+      @ForAll @IntRange(min = 0, max = 100_000) int cutSeed,
+      @ForAll boolean patchLength) {
     ByteBuffer original = sampleBatch(compression).buffer();
     int cut = cutSeed % original.limit();
     ByteBuffer truncated = copyOf(original.slice(0, cut));
-    exerciseExpectingOnlyCorruption(truncated);
-
-    // Also with the length patched to match, so that the codecs see a cut-off stream.
-    if (cut >= RECORD_BATCH_OVERHEAD) {
+    // With the length patched to match (and a valid CRC) the codecs see a cut-off stream.
+    if (patchLength && cut >= RECORD_BATCH_OVERHEAD) {
       truncated.putInt(LENGTH_OFFSET, cut - LOG_OVERHEAD);
       fixCrc(RecordBatch.wrap(truncated));
-      assertThatThrownBy(() -> RecordBatch.wrap(truncated).records())
+    }
+    exerciseExpectingOnlyCorruption(truncated);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Compression.class)
+  void everyTruncationOfTheRecordsIsDetected(Compression compression) {
+    ByteBuffer original = sampleBatch(compression).buffer();
+    for (int cut = RECORD_BATCH_OVERHEAD; cut < original.limit(); cut++) {
+      ByteBuffer truncated = copyOf(original.slice(0, cut));
+      truncated.putInt(LENGTH_OFFSET, cut - LOG_OVERHEAD);
+      RecordBatch batch = RecordBatch.wrap(truncated);
+      fixCrc(batch);
+
+      batch.ensureValid();
+      assertThatThrownBy(batch::records)
+          .as("cut at %d", cut)
           .isInstanceOf(CorruptRecordException.class);
     }
   }
@@ -510,8 +554,11 @@ class RecordBatchTest {
   @Provide
   Arbitrary<List<int[]>> flips() {
     Arbitrary<int[]> flip =
-        Arbitraries.integers().greaterOrEqual(0)
-            .flatMap(index -> Arbitraries.integers().between(1, 255).map(mask -> new int[] {index, mask}));
+        Arbitraries.integers()
+            .greaterOrEqual(0)
+            .flatMap(
+                index ->
+                    Arbitraries.integers().between(1, 255).map(mask -> new int[] {index, mask}));
     return flip.list().ofMinSize(1).ofMaxSize(4);
   }
 
@@ -531,10 +578,11 @@ class RecordBatchTest {
     assertThat(batch.toString()).isNotEmpty();
     try {
       List<Record> records = batch.records();
-      records.forEach(r -> {
-        r.keyBytes();
-        r.valueBytes();
-      });
+      records.forEach(
+          r -> {
+            r.keyBytes();
+            r.valueBytes();
+          });
     } catch (CorruptRecordException expected) {
       // fine
     }
@@ -551,7 +599,10 @@ class RecordBatchTest {
     return List.of(
         new Input(BASE_TIMESTAMP, utf8("a"), utf8("first value, first value"), List.of()),
         new Input(BASE_TIMESTAMP + 1, null, null, List.of(new Header("h", null))),
-        new Input(BASE_TIMESTAMP + 2, utf8("c"), utf8("third value, third value"),
+        new Input(
+            BASE_TIMESTAMP + 2,
+            utf8("c"),
+            utf8("third value, third value"),
             List.of(new Header("k", utf8("v")))));
   }
 

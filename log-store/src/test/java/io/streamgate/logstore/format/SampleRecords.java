@@ -63,13 +63,11 @@ final class SampleRecords {
     byte[] incompressible = new byte[200_000];
     random.nextBytes(incompressible);
     inputs.add(new Input(BASE_TIMESTAMP + 20, utf8("random"), incompressible, List.of()));
-    inputs.add(
-        new Input(BASE_TIMESTAMP + 21, utf8("zeros"), new byte[150_000], List.of()));
+    inputs.add(new Input(BASE_TIMESTAMP + 21, utf8("zeros"), new byte[150_000], List.of()));
     for (int i = 0; i < count; i++) {
       byte[] value = new byte[random.nextInt(300)];
       random.nextBytes(value);
-      List<Header> headers =
-          i % 7 == 0 ? List.of(new Header("h" + i, utf8("hv" + i))) : List.of();
+      List<Header> headers = i % 7 == 0 ? List.of(new Header("h" + i, utf8("hv" + i))) : List.of();
       inputs.add(
           new Input(
               BASE_TIMESTAMP + random.nextInt(100_000),

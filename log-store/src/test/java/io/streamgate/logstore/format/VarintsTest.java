@@ -13,12 +13,44 @@ import org.junit.jupiter.api.Test;
 
 class VarintsTest {
   private static final int[] EDGE_INTS = {
-    0, 1, -1, 63, -64, 64, -65, 127, 128, -128, 8191, -8192, 8192, 1 << 20, -(1 << 20),
-    (1 << 27) - 1, 1 << 27, -(1 << 27) - 1, Integer.MAX_VALUE, Integer.MIN_VALUE
+    0,
+    1,
+    -1,
+    63,
+    -64,
+    64,
+    -65,
+    127,
+    128,
+    -128,
+    8191,
+    -8192,
+    8192,
+    1 << 20,
+    -(1 << 20),
+    (1 << 27) - 1,
+    1 << 27,
+    -(1 << 27) - 1,
+    Integer.MAX_VALUE,
+    Integer.MIN_VALUE
   };
   private static final long[] EDGE_LONGS = {
-    0, 1, -1, 63, -64, 64, -65, Integer.MAX_VALUE, Integer.MIN_VALUE, 1L << 34, -(1L << 34),
-    (1L << 62) - 1, 1L << 62, -(1L << 62) - 1, Long.MAX_VALUE, Long.MIN_VALUE
+    0,
+    1,
+    -1,
+    63,
+    -64,
+    64,
+    -65,
+    Integer.MAX_VALUE,
+    Integer.MIN_VALUE,
+    1L << 34,
+    -(1L << 34),
+    (1L << 62) - 1,
+    1L << 62,
+    -(1L << 62) - 1,
+    Long.MAX_VALUE,
+    Long.MIN_VALUE
   };
 
   @Test

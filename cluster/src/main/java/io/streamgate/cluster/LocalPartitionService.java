@@ -266,10 +266,10 @@ public final class LocalPartitionService implements PartitionService {
     try {
       TopicPartition.validateTopic(name);
     } catch (IllegalArgumentException e) {
-      throw new InvalidTopicException(e.getMessage());
+      throw new InvalidTopicNameException(e.getMessage());
     }
     if (name.startsWith("__")) {
-      throw new InvalidTopicException("topic names starting with '__' are internal");
+      throw new InvalidTopicNameException("topic names starting with '__' are internal");
     }
   }
 

@@ -1,0 +1,232 @@
+package io.streamgate.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.streamgate.gateway.GatewayConfig.Limits;
+import io.streamgate.gateway.GatewayConfig.LogFormat;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Builds a {@link GatewayConfig} from, in rising precedence: the defaults, a YAML file
+ * ({@code --config FILE} or {@code STREAMGATE_CONFIG}), environment variables
+ * ({@code STREAMGATE_HTTP_PORT} for {@code http-port}) and command-line flags ({@code --http-port 8081}
+ * or {@code --http-port=8081}). One flat set of keys serves all four; an unknown key is an error.
+ */
+public final class ConfigLoader {
+  /** Every key with its default; the order is the one {@code --help} prints. */
+  public static final Map<String, String> DEFAULTS = defaults();
+
+  private static final String CONFIG_KEY = "config";
+  private static final String ENV_PREFIX = "STREAMGATE_";
+
+  private ConfigLoader() {}
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("data-dir", "./data");
+    d.put("node-id", "");
+    d.put("http-host", "0.0.0.0");
+    d.put("http-port", "8080");
+    d.put("http-instances", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    d.put("log-format", "text");
+    d.put("auto-create-topics", "true");
+    d.put("default-partitions", "1");
+    d.put("reader-threads", "2");
+    d.put("max-body-bytes", String.valueOf(10 * 1024 * 1024));
+    d.put("max-records-per-request", "10000");
+    d.put("max-headers-per-record", "64");
+    d.put("max-records-per-fetch", "10000");
+    d.put("max-fetch-bytes", String.valueOf(50 * 1024 * 1024));
+    d.put("max-wait-ms", "60000");
+    d.put("max-long-polls", "10000");
+    d.put("max-streams", "10000");
+    d.put("max-websocket-frame-bytes", String.valueOf(64 * 1024));
+    d.put("max-http-header-bytes", String.valueOf(16 * 1024));
+    d.put("stream-buffer-bytes", String.valueOf(256 * 1024));
+    d.put("idempotency-keys", "100000");
+    d.put("idempotency-ttl-ms", "600000");
+    return java.util.Collections.unmodifiableMap(d);
+  }
+
+  /** Thrown for a configuration that cannot be used; the message says which key and why. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  public static GatewayConfig load(String[] args, Map<String, String> env) {
+    Map<String, String> flags = parseFlags(args);
+    Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    String configFile = flags.containsKey(CONFIG_KEY) ? flags.remove(CONFIG_KEY) : env.get(ENV_PREFIX + "CONFIG");
+    if (configFile != null && !configFile.isBlank()) {
+      putAll(values, readYaml(Path.of(configFile)), "config file " + configFile);
+    }
+    putAll(values, fromEnv(env), "environment");
+    putAll(values, flags, "command line");
+    return build(values);
+  }
+
+  /** A config from explicit key-values over the defaults, as tests build nodes. */
+  public static GatewayConfig fromMap(Map<String, String> overrides) {
+    Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    putAll(values, overrides, "overrides");
+    return build(values);
+  }
+
+  private static void putAll(Map<String, String> values, Map<String, String> source, String where) {
+    source.forEach((key, value) -> {
+      if (!DEFAULTS.containsKey(key)) {
+        throw new ConfigException("unknown configuration key '" + key + "' in " + where + "; known keys: " + DEFAULTS.keySet());
+      }
+      values.put(key, value);
+    });
+  }
+
+  private static Map<String, String> parseFlags(String[] args) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--") || arg.length() == 2) {
+        throw new ConfigException("expected a flag like --http-port 8080, got '" + arg + "'");
+      }
+      String key = arg.substring(2);
+      String value;
+      int equals = key.indexOf('=');
+      if (equals >= 0) {
+        value = key.substring(equals + 1);
+        key = key.substring(0, equals);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new ConfigException("flag --" + key + " needs a value");
+      }
+      flags.put(key, value);
+    }
+    return flags;
+  }
+
+  private static Map<String, String> fromEnv(Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (String key : DEFAULTS.keySet()) {
+      String value = env.get(ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('-', '_'));
+      if (value != null) {
+        values.put(key, value);
+      }
+    }
+    return values;
+  }
+
+  private static Map<String, String> readYaml(Path file) {
+    try {
+      Map<?, ?> yaml = new ObjectMapper(new YAMLFactory()).readValue(Files.readAllBytes(file), Map.class);
+      Map<String, String> values = new LinkedHashMap<>();
+      if (yaml != null) {
+        yaml.forEach((key, value) -> {
+          if (value instanceof Map || value instanceof Iterable) {
+            throw new ConfigException("config file " + file + ": key '" + key + "' must have a plain value");
+          }
+          values.put(String.valueOf(key), value == null ? "" : String.valueOf(value));
+        });
+      }
+      return values;
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static GatewayConfig build(Map<String, String> v) {
+    Path dataDir = Path.of(v.get("data-dir"));
+    Limits limits = new Limits(
+        intIn(v, "max-body-bytes", 1024, Integer.MAX_VALUE),
+        intIn(v, "max-records-per-request", 1, 1_000_000),
+        intIn(v, "max-headers-per-record", 0, 10_000),
+        intIn(v, "max-records-per-fetch", 1, 1_000_000),
+        intIn(v, "max-fetch-bytes", 1024, Integer.MAX_VALUE),
+        longIn(v, "max-wait-ms", 0, 3_600_000),
+        intIn(v, "max-long-polls", 0, 10_000_000),
+        intIn(v, "max-streams", 0, 10_000_000),
+        intIn(v, "max-websocket-frame-bytes", 256, 64 * 1024 * 1024),
+        intIn(v, "max-http-header-bytes", 1024, 1024 * 1024),
+        intIn(v, "stream-buffer-bytes", 1024, 1024 * 1024 * 1024),
+        intIn(v, "idempotency-keys", 0, 100_000_000),
+        longIn(v, "idempotency-ttl-ms", 1, Long.MAX_VALUE / 2));
+    return new GatewayConfig(
+        dataDir,
+        nodeId(v.get("node-id"), dataDir),
+        v.get("http-host"),
+        intIn(v, "http-port", 0, 65535),
+        intIn(v, "http-instances", 1, 1024),
+        enumOf(v, "log-format", LogFormat.class),
+        bool(v, "auto-create-topics"),
+        intIn(v, "default-partitions", 1, 1000),
+        intIn(v, "reader-threads", 1, 256),
+        limits);
+  }
+
+  /** The configured node id, or the one this data directory was given before, or a new one kept there. */
+  private static String nodeId(String configured, Path dataDir) {
+    if (!configured.isBlank()) {
+      if (!configured.matches("[a-zA-Z0-9._-]{1,64}")) {
+        throw new ConfigException("node-id must match [a-zA-Z0-9._-]{1,64}, was '" + configured + "'");
+      }
+      return configured;
+    }
+    Path file = dataDir.resolve("node-id");
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      String generated = "node-" + UUID.randomUUID().toString().substring(0, 8);
+      Files.createDirectories(dataDir);
+      Files.writeString(file, generated + "\n", StandardCharsets.UTF_8);
+      return generated;
+    } catch (IOException e) {
+      throw new ConfigException("cannot read or keep the node id in " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static int intIn(Map<String, String> v, String key, int min, int max) {
+    return (int) longIn(v, key, min, max);
+  }
+
+  private static long longIn(Map<String, String> v, String key, long min, long max) {
+    String text = v.get(key).trim();
+    long value;
+    try {
+      value = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + " must be a whole number, was '" + text + "'");
+    }
+    if (value < min || value > max) {
+      throw new ConfigException(key + " must be between " + min + " and " + max + ", was " + value);
+    }
+    return value;
+  }
+
+  private static boolean bool(Map<String, String> v, String key) {
+    String text = v.get(key).trim().toLowerCase(Locale.ROOT);
+    if (!text.equals("true") && !text.equals("false")) {
+      throw new ConfigException(key + " must be true or false, was '" + text + "'");
+    }
+    return Boolean.parseBoolean(text);
+  }
+
+  private static <E extends Enum<E>> E enumOf(Map<String, String> v, String key, Class<E> type) {
+    String text = v.get(key).trim();
+    for (E constant : type.getEnumConstants()) {
+      if (constant.name().equalsIgnoreCase(text)) {
+        return constant;
+      }
+    }
+    throw new ConfigException(key + " must be one of " + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT)
+        + ", was '" + text + "'");
+  }
+}

@@ -1,0 +1,53 @@
+package io.streamgate.gateway;
+
+import io.streamgate.gateway.ConfigLoader.ConfigException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar streamgate.jar [--key value ...]}: loads the configuration, starts a node, and
+ * stops it gracefully on SIGTERM or Ctrl-C.
+ */
+public final class GatewayMain {
+  private GatewayMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.println("Usage: java -jar streamgate.jar [--config FILE] [--<key> <value> ...]\nKeys and defaults:");
+      ConfigLoader.DEFAULTS.forEach((key, value) -> System.out.println("  --" + key + " (default: " + (value.isEmpty() ? "generated" : value) + ")"));
+      return;
+    }
+    GatewayConfig config;
+    try {
+      config = ConfigLoader.load(args, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("streamgate: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Logging.configure(config.logFormat());
+    Logger log = LoggerFactory.getLogger(GatewayMain.class);
+    StreamgateNode node;
+    try {
+      node = StreamgateNode.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.error("streamgate failed to start: {}", e.getCause() != null ? e.getCause().getMessage() : e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("shutting down");
+      try {
+        node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        log.info("stopped cleanly");
+      } catch (Exception e) {
+        log.error("shutdown did not finish cleanly", e);
+      }
+      stopped.countDown();
+    }, "streamgate-shutdown"));
+    stopped.await();
+  }
+}

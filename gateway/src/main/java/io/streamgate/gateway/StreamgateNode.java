@@ -1,0 +1,103 @@
+package io.streamgate.gateway;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamgate.cluster.LocalPartitionService;
+import io.streamgate.gateway.http.GatewayMetrics;
+import io.streamgate.gateway.http.HttpApiVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running node: the composition root that opens the partition service, creates Vert.x with
+ * metrics, and deploys the HTTP verticles. Closing it stops taking requests, lets those in flight
+ * finish, then closes the log store (which finishes queued appends and flushes) and Vert.x.
+ * Used by {@link GatewayMain} and by tests, which start nodes on port 0.
+ */
+public final class StreamgateNode {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamgateNode.class);
+
+  private final Vertx vertx;
+  private final LocalPartitionService service;
+  private final AtomicBoolean ready;
+  private final int httpPort;
+
+  private StreamgateNode(Vertx vertx, LocalPartitionService service, AtomicBoolean ready, int httpPort) {
+    this.vertx = vertx;
+    this.service = service;
+    this.ready = ready;
+    this.httpPort = httpPort;
+  }
+
+  /** Starts a node; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
+  public static Future<StreamgateNode> start(GatewayConfig config) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    AtomicBoolean ready = new AtomicBoolean();
+    AtomicReference<LocalPartitionService> opened = new AtomicReference<>();
+    AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
+    return vertx.executeBlocking(() -> {
+          LocalPartitionService service = LocalPartitionService.open(config.dataDir(), config.nodeId(), config.readerThreads());
+          opened.set(service);
+          return service;
+        })
+        .compose(service -> {
+          GatewayMetrics metrics = new GatewayMetrics(registry, service::logManager);
+          return vertx.deployVerticle(() -> {
+            HttpApiVerticle verticle = new HttpApiVerticle(service, config, metrics, registry, ready);
+            firstVerticle.compareAndSet(null, verticle);
+            return verticle;
+          }, new DeploymentOptions().setInstances(config.httpInstances()));
+        })
+        .map(deployment -> {
+          ready.set(true);
+          StreamgateNode node = new StreamgateNode(vertx, opened.get(), ready, firstVerticle.get().actualPort());
+          LOG.info("node {} ready: HTTP on {}:{}, data in {}", config.nodeId(), config.httpHost(), node.httpPort, config.dataDir());
+          return node;
+        })
+        .recover(failure -> {
+          LocalPartitionService service = opened.get();
+          return vertx.executeBlocking(() -> {
+            if (service != null) {
+              service.close();
+            }
+            return null;
+          }).eventually(vertx::close).transform(closed -> Future.failedFuture(failure));
+        });
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public LocalPartitionService service() {
+    return service;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Graceful stop: not ready, stop accepting, finish requests in flight, close the log store, close Vert.x. */
+  public Future<Void> close() {
+    ready.set(false);
+    return Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList())
+        .transform(undeployed -> vertx.executeBlocking(() -> {
+          service.close();
+          return null;
+        }))
+        .eventually(vertx::close)
+        .mapEmpty();
+  }
+}

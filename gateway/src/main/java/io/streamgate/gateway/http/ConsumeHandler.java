@@ -1,0 +1,212 @@
+package io.streamgate.gateway.http;
+
+import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.PartitionOffsets;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.logstore.PartitionNotFoundException;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Record;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code GET /v1/topics/{topic}/partitions/{p}/records} and {@code .../offsets}: reads by offset,
+ * {@code earliest}, {@code latest} or timestamp, bounded by {@code maxRecords} and {@code maxBytes};
+ * with {@code timeoutMs}, a read that finds nothing waits for the partition's high watermark to
+ * pass its offset (a watch, woken by the log — no polling), and answers empty at the deadline.
+ */
+final class ConsumeHandler {
+  static final int DEFAULT_MAX_RECORDS = 500;
+  static final int DEFAULT_MAX_BYTES = 1024 * 1024;
+
+  private final PartitionService service;
+  private final GatewayConfig.Limits limits;
+  private final GatewayMetrics metrics;
+  private final AtomicInteger waiting;
+
+  ConsumeHandler(PartitionService service, GatewayConfig.Limits limits, GatewayMetrics metrics, AtomicInteger waitingLongPolls) {
+    this.service = service;
+    this.limits = limits;
+    this.metrics = metrics;
+    this.waiting = waitingLongPolls;
+  }
+
+  /** One fetch's parameters, validated. */
+  private record Fetch(TopicPartition partition, TopicMetadata topic, int maxRecords, int maxBytes, long timeoutMs, boolean ndjson) {}
+
+  void handle(RoutingContext ctx) {
+    TopicPartition tp = partition(ctx);
+    TopicMetadata topic = topicOf(tp);
+    int maxRecords = QueryParams.intIn(ctx.request(), "maxRecords", DEFAULT_MAX_RECORDS, 1, limits.maxRecordsPerFetch());
+    int maxBytes = QueryParams.intIn(ctx.request(), "maxBytes", DEFAULT_MAX_BYTES, 1, limits.maxFetchBytes());
+    long timeoutMs = QueryParams.longIn(ctx.request(), "timeoutMs", 0, 0, limits.maxWaitMs());
+    boolean ndjson = accepts(ctx, "application/x-ndjson");
+    Fetch fetch = new Fetch(tp, topic, maxRecords, maxBytes, timeoutMs, ndjson);
+    Context context = ctx.vertx().getOrCreateContext();
+    long started = System.nanoTime();
+    startOffset(ctx, tp, context)
+        .compose(offset -> fetch(fetch, offset, context, ctx, System.currentTimeMillis() + timeoutMs))
+        .onSuccess(body -> {
+          metrics.fetchLatency(System.nanoTime() - started);
+          ctx.response().putHeader("Content-Type", ndjson ? "application/x-ndjson" : "application/json").end(body);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code GET .../offsets?timestamp=T}. */
+  void handleOffsets(RoutingContext ctx) {
+    TopicPartition tp = partition(ctx);
+    topicOf(tp);
+    String timestampText = QueryParams.single(ctx.request(), "timestamp");
+    OptionalLong timestamp = timestampText == null ? OptionalLong.empty()
+        : OptionalLong.of(QueryParams.parseLongIn(timestampText, "timestamp", 0, Long.MAX_VALUE));
+    Future.fromCompletionStage(service.offsets(tp, timestamp), ctx.vertx().getOrCreateContext())
+        .onSuccess(offsets -> {
+          StringBuilder json = new StringBuilder("{\"earliest\":").append(offsets.earliest()).append(",\"latest\":").append(offsets.latest());
+          offsets.forTimestamp().ifPresent(hit -> json.append(",\"offset\":").append(hit.offset()).append(",\"timestamp\":").append(hit.timestamp()));
+          ctx.response().putHeader("Content-Type", "application/json").end(json.append('}').toString());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Long> startOffset(RoutingContext ctx, TopicPartition tp, Context context) {
+    String offsetText = QueryParams.single(ctx.request(), "offset");
+    String timestampText = QueryParams.single(ctx.request(), "timestamp");
+    if (offsetText != null && timestampText != null) {
+      throw ApiException.badRequest("give offset or timestamp, not both");
+    }
+    if (timestampText != null) {
+      long timestamp = QueryParams.parseLongIn(timestampText, "timestamp", 0, Long.MAX_VALUE);
+      return offsets(tp, OptionalLong.of(timestamp), context)
+          .map(offsets -> offsets.forTimestamp().map(hit -> hit.offset()).orElse(offsets.latest()));
+    }
+    if (offsetText == null || offsetText.equals("earliest")) {
+      return offsets(tp, OptionalLong.empty(), context).map(PartitionOffsets::earliest);
+    }
+    if (offsetText.equals("latest")) {
+      return offsets(tp, OptionalLong.empty(), context).map(PartitionOffsets::latest);
+    }
+    return Future.succeededFuture(QueryParams.parseLongIn(offsetText, "offset", 0, Long.MAX_VALUE));
+  }
+
+  private Future<PartitionOffsets> offsets(TopicPartition tp, OptionalLong timestamp, Context context) {
+    return Future.fromCompletionStage(service.offsets(tp, timestamp), context);
+  }
+
+  /** Reads from {@code offset}; if nothing is there yet and the deadline allows, waits for data and reads again. */
+  private Future<Buffer> fetch(Fetch fetch, long offset, Context context, RoutingContext ctx, long deadlineMs) {
+    return offsets(fetch.partition, OptionalLong.empty(), context).compose(range -> {
+      if (offset < range.earliest()) {
+        return Future.failedFuture(new io.streamgate.logstore.OffsetOutOfRangeException("offset " + offset
+            + " is below the earliest offset " + range.earliest() + " of " + fetch.partition, range.earliest(), range.latest()));
+      }
+      if (offset < range.latest()) {
+        return Future.fromCompletionStage(service.read(fetch.partition, offset, fetch.maxBytes), context)
+            .map(result -> render(fetch, offset, result));
+      }
+      long remaining = deadlineMs - System.currentTimeMillis();
+      if (remaining <= 0 || ctx.response().closed()) {
+        return Future.succeededFuture(render(fetch, offset, null, range.latest()));
+      }
+      return waitForData(fetch, offset, remaining, context)
+          .compose(woken -> fetch(fetch, offset, context, ctx, woken ? deadlineMs : System.currentTimeMillis()));
+    });
+  }
+
+  /** Completes with true when data may be there, false at the deadline. Counts against the long-poll limit. */
+  private Future<Boolean> waitForData(Fetch fetch, long offset, long timeoutMs, Context context) {
+    if (waiting.incrementAndGet() > limits.maxLongPolls()) {
+      waiting.decrementAndGet();
+      return Future.failedFuture(new ApiException(ErrorCode.OVERLOADED,
+          "this node already holds " + limits.maxLongPolls() + " waiting long-polls"));
+    }
+    io.vertx.core.Promise<Boolean> woken = io.vertx.core.Promise.promise();
+    long timer = context.owner().setTimer(timeoutMs, id -> woken.tryComplete(false));
+    Cancellable watch = service.watch(fetch.partition, offset, () -> context.runOnContext(v -> woken.tryComplete(true)));
+    return woken.future().andThen(done -> {
+      waiting.decrementAndGet();
+      context.owner().cancelTimer(timer);
+      watch.cancel();
+    });
+  }
+
+  private Buffer render(Fetch fetch, long offset, ReadResult result) {
+    return render(fetch, offset, result, result.highWatermark());
+  }
+
+  private Buffer render(Fetch fetch, long offset, ReadResult result, long highWatermark) {
+    RecordJsonWriter writer = new RecordJsonWriter(fetch.partition.topic(), TopicConfigs.valueFormat(fetch.topic.config()));
+    Buffer out = Buffer.buffer(result == null ? 64 : Math.min(result.batches().remaining() * 2 + 64, 64 * 1024 * 1024));
+    if (!fetch.ndjson) {
+      out.appendString("{\"records\":[");
+    }
+    long next = offset;
+    int count = 0;
+    int bytes = 0;
+    if (result != null) {
+      outer:
+      for (var batch : result.batchList()) {
+        for (Record record : batch.records()) {
+          if (record.offset() < offset) {
+            continue;
+          }
+          int before = out.length();
+          if (!fetch.ndjson && count > 0) {
+            out.appendString(",");
+          }
+          writer.write(out, fetch.partition.partition(), record);
+          if (fetch.ndjson) {
+            out.appendString("\n");
+          }
+          count++;
+          bytes += out.length() - before;
+          next = record.offset() + 1;
+          if (count >= fetch.maxRecords || bytes >= fetch.maxBytes) {
+            break outer;
+          }
+        }
+        next = Math.max(next, batch.nextOffset());
+      }
+    }
+    metrics.recordsOut(fetch.partition.topic(), count, bytes);
+    if (!fetch.ndjson) {
+      out.appendString("],\"nextOffset\":").appendString(Long.toString(next))
+          .appendString(",\"highWatermark\":").appendString(Long.toString(highWatermark)).appendString("}");
+    }
+    return out;
+  }
+
+  private TopicPartition partition(RoutingContext ctx) {
+    String topic = ctx.pathParam("topic");
+    int partition = (int) QueryParams.parseLongIn(ctx.pathParam("partition"), "partition", 0, Integer.MAX_VALUE);
+    try {
+      return new TopicPartition(topic, partition);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(ErrorCode.INVALID_TOPIC_NAME, e.getMessage());
+    }
+  }
+
+  private TopicMetadata topicOf(TopicPartition tp) {
+    TopicMetadata topic = service.cachedTopic(tp.topic())
+        .orElseThrow(() -> new TopicNotFoundException("topic '" + tp.topic() + "' does not exist"));
+    if (tp.partition() >= topic.partitions()) {
+      throw new PartitionNotFoundException("topic '" + tp.topic() + "' has no partition " + tp.partition()
+          + " (it has " + topic.partitions() + ")");
+    }
+    return topic;
+  }
+
+  static boolean accepts(RoutingContext ctx, String mediaType) {
+    String accept = ctx.request().getHeader("Accept");
+    return accept != null && accept.contains(mediaType);
+  }
+}

@@ -1,0 +1,92 @@
+package io.streamgate.gateway.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.streamgate.logstore.LogManager;
+import io.streamgate.logstore.PartitionLog;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Streamgate's own meters, beside those Vert.x publishes: records and bytes in and out per topic,
+ * produce and fetch latency histograms, waiting long-polls and open streams, and the size of every
+ * partition's log (refreshed when scraped). Thread-safe.
+ */
+public final class GatewayMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Timer produceLatency;
+  private final Timer fetchLatency;
+  private final AtomicInteger waitingLongPolls = new AtomicInteger();
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final MultiGauge partitionSizes;
+  private final Supplier<LogManager> logs;
+
+  public GatewayMetrics(MeterRegistry registry, Supplier<LogManager> logs) {
+    this.registry = registry;
+    this.logs = logs;
+    this.produceLatency = latency("streamgate.produce.latency", "Time to answer a produce request");
+    this.fetchLatency = latency("streamgate.fetch.latency", "Time to answer a fetch, long-poll waits included");
+    Gauge.builder("streamgate.long.polls.waiting", waitingLongPolls, AtomicInteger::get)
+        .description("Long-polls waiting for data").register(registry);
+    Gauge.builder("streamgate.streams.open", openStreams, AtomicInteger::get)
+        .description("Open WebSocket and SSE streams").register(registry);
+    this.partitionSizes = MultiGauge.builder("streamgate.partition.size").baseUnit("bytes")
+        .description("Bytes in a partition's log").register(registry);
+  }
+
+  private Timer latency(String name, String description) {
+    return Timer.builder(name).description(description).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+  }
+
+  AtomicInteger waitingLongPolls() {
+    return waitingLongPolls;
+  }
+
+  public AtomicInteger openStreams() {
+    return openStreams;
+  }
+
+  void recordsIn(String topic, int records, long bytes) {
+    counter("streamgate.records.in", topic).increment(records);
+    counter("streamgate.bytes.in", topic).increment(bytes);
+  }
+
+  public void recordsOut(String topic, int records, long bytes) {
+    counter("streamgate.records.out", topic).increment(records);
+    counter("streamgate.bytes.out", topic).increment(bytes);
+  }
+
+  void produceLatency(long nanos) {
+    produceLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void fetchLatency(long nanos) {
+    fetchLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Re-reads every partition's size; called before each scrape. */
+  void refreshPartitionSizes() {
+    LogManager manager = logs.get();
+    if (manager == null) {
+      return;
+    }
+    partitionSizes.register(manager.partitions().stream()
+        .map(log -> MultiGauge.Row.of(Tags.of("topic", log.topicPartition().topic(),
+            "partition", String.valueOf(log.topicPartition().partition())), log, PartitionLog::sizeInBytes))
+        .toList(), true);
+  }
+
+  private Counter counter(String name, String topic) {
+    return counters.computeIfAbsent(name + '\u0000' + topic, key -> Counter.builder(name).tag("topic", topic).register(registry));
+  }
+}

@@ -1,0 +1,146 @@
+package io.streamgate.gateway.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamgate.cluster.InvalidTopicException;
+import io.streamgate.cluster.InvalidTopicNameException;
+import io.streamgate.cluster.TopicExistsException;
+import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.logstore.CorruptRecordException;
+import io.streamgate.logstore.InvalidConfigException;
+import io.streamgate.logstore.InvalidRecordException;
+import io.streamgate.logstore.LogClosedException;
+import io.streamgate.logstore.LogStorageException;
+import io.streamgate.logstore.OffsetOutOfRangeException;
+import io.streamgate.logstore.PartitionNotFoundException;
+import io.streamgate.logstore.RecordTooLargeException;
+import io.streamgate.logstore.WriteQueueFullException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that turns a failure into an {@code application/problem+json} response (RFC 9457):
+ * {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}, plus {@code code},
+ * {@code retryable} and error-specific members. The {@link ErrorCode} is found by exception class,
+ * walking up the hierarchy (Kafka's {@code Errors.forException}), never from message text.
+ */
+public final class ProblemMapper {
+  private static final Logger LOG = LoggerFactory.getLogger(ProblemMapper.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Suggested wait before retrying a retryable error. */
+  static final long RETRY_AFTER_MS = 1000;
+
+  private static final Map<Class<? extends Throwable>, ErrorCode> BY_CLASS = Map.ofEntries(
+      Map.entry(TopicNotFoundException.class, ErrorCode.TOPIC_NOT_FOUND),
+      Map.entry(PartitionNotFoundException.class, ErrorCode.PARTITION_NOT_FOUND),
+      Map.entry(TopicExistsException.class, ErrorCode.TOPIC_EXISTS),
+      Map.entry(InvalidTopicException.class, ErrorCode.INVALID_REQUEST),
+      Map.entry(InvalidTopicNameException.class, ErrorCode.INVALID_TOPIC_NAME),
+      Map.entry(InvalidConfigException.class, ErrorCode.INVALID_CONFIG),
+      Map.entry(OffsetOutOfRangeException.class, ErrorCode.OFFSET_OUT_OF_RANGE),
+      Map.entry(RecordTooLargeException.class, ErrorCode.RECORD_TOO_LARGE),
+      Map.entry(CorruptRecordException.class, ErrorCode.INVALID_RECORD),
+      Map.entry(InvalidRecordException.class, ErrorCode.INVALID_RECORD),
+      Map.entry(WriteQueueFullException.class, ErrorCode.OVERLOADED),
+      Map.entry(LogStorageException.class, ErrorCode.STORAGE_ERROR),
+      Map.entry(LogClosedException.class, ErrorCode.UNAVAILABLE));
+
+  private ProblemMapper() {}
+
+  /** The router's failure handler: answers the failure of {@code ctx} as a problem. */
+  public static void handleFailure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure == null) {
+      send(ctx.response(), ctx.request().path(), ErrorCode.forStatus(ctx.statusCode()), defaultDetail(ctx.statusCode()), Map.of());
+    } else {
+      send(ctx.response(), ctx.request().path(), failure);
+    }
+  }
+
+  /** Answers {@code failure} as a problem on {@code response}. */
+  public static void send(HttpServerResponse response, String instance, Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof ApiException api) {
+      send(response, instance, api.code(), api.getMessage(), api.extensions());
+      return;
+    }
+    ErrorCode code = codeFor(cause);
+    Map<String, Object> extensions = new LinkedHashMap<>();
+    if (cause instanceof OffsetOutOfRangeException range) {
+      extensions.put("earliestOffset", range.logStartOffset());
+      extensions.put("latestOffset", range.logEndOffset());
+    }
+    if (code == ErrorCode.INTERNAL) {
+      LOG.error("internal error answering {}", instance, cause);
+    }
+    send(response, instance, code, code == ErrorCode.INTERNAL ? "an internal error occurred" : cause.getMessage(), extensions);
+  }
+
+  /** Answers a problem of {@code code} with {@code detail} and extra members. */
+  public static void send(HttpServerResponse response, String instance, ErrorCode code, String detail, Map<String, Object> extensions) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (response.headWritten()) {
+      // A stream already started: the status is gone; end it so the client sees the failure.
+      response.end();
+      return;
+    }
+    Map<String, Object> problem = new LinkedHashMap<>();
+    problem.put("type", code.type());
+    problem.put("title", code.title());
+    problem.put("status", code.status());
+    problem.put("detail", detail == null ? code.title() : detail);
+    problem.put("instance", instance);
+    problem.put("code", code.code());
+    problem.put("retryable", code.retryable());
+    if (code.retryable()) {
+      problem.put("retryAfterMs", RETRY_AFTER_MS);
+      response.putHeader("Retry-After", String.valueOf(Math.max(1, RETRY_AFTER_MS / 1000)));
+    }
+    problem.putAll(extensions);
+    try {
+      response.setStatusCode(code.status())
+          .putHeader("Content-Type", "application/problem+json")
+          .end(JSON.writeValueAsString(problem));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static ErrorCode codeFor(Throwable failure) {
+    for (Class<?> type = unwrap(failure).getClass(); type != null; type = type.getSuperclass()) {
+      ErrorCode code = BY_CLASS.get(type);
+      if (code != null) {
+        return code;
+      }
+    }
+    return ErrorCode.INTERNAL;
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  private static String defaultDetail(int status) {
+    switch (status) {
+      case 404:
+        return "no resource at this path";
+      case 405:
+        return "this resource does not support that method";
+      case 413:
+        return "the request body is larger than this node accepts";
+      default:
+        return null;
+    }
+  }
+}

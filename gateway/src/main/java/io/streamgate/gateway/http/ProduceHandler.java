@@ -1,0 +1,218 @@
+package io.streamgate.gateway.http;
+
+import io.streamgate.cluster.Acks;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.TopicSpec;
+import io.streamgate.cluster.TopicExistsException;
+import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.PartitionNotFoundException;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Compression;
+import io.streamgate.logstore.format.RecordBatch;
+import io.streamgate.logstore.format.RecordBatchBuilder;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code POST /v1/topics/{topic}/records}: parse and validate the whole body, group the records
+ * by partition into batches (split under the topic's {@code max.record.bytes}), append them, and
+ * answer every record's offset in the order sent. Nothing is appended unless the whole request is
+ * valid. With {@code acks=0} the answer (202) goes out before the append.
+ */
+final class ProduceHandler {
+  private final PartitionService service;
+  private final GatewayConfig config;
+  private final GatewayMetrics metrics;
+  private final Murmur2Partitioner partitioner = new Murmur2Partitioner();
+  private final IdempotencyCache idempotency;
+
+  ProduceHandler(PartitionService service, GatewayConfig config, GatewayMetrics metrics) {
+    this.service = service;
+    this.config = config;
+    this.metrics = metrics;
+    this.idempotency = new IdempotencyCache(config.limits().idempotencyKeys(), config.limits().idempotencyTtlMs(),
+        System::currentTimeMillis);
+  }
+
+  void handle(RoutingContext ctx) {
+    String topic = ctx.pathParam("topic");
+    Acks acks = acks(QueryParams.single(ctx.request(), "acks"));
+    String idempotencyKey = ctx.request().getHeader("Idempotency-Key");
+    long started = System.nanoTime();
+    Future<Buffer> answer = idempotencyKey == null || acks == Acks.NONE
+        ? produce(ctx, topic, acks)
+        : idempotency.answer(topic + '\u0000' + idempotencyKey, () -> produce(ctx, topic, acks));
+    answer.onComplete(result -> {
+      if (result.failed()) {
+        ctx.fail(result.cause());
+        return;
+      }
+      metrics.produceLatency(System.nanoTime() - started);
+      if (acks == Acks.NONE) {
+        ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(result.result());
+      } else {
+        ctx.response().putHeader("Content-Type", "application/json").end(result.result());
+      }
+    });
+  }
+
+  private Future<Buffer> produce(RoutingContext ctx, String topic, Acks acks) {
+    Context context = ctx.vertx().getOrCreateContext();
+    return topicFor(topic, context).compose(metadata -> {
+      List<ProduceRecord> records = parse(ctx, metadata);
+      int[] partitions = assignPartitions(records, metadata.partitions());
+      Map<Integer, List<Integer>> indexesByPartition = new LinkedHashMap<>();
+      for (int i = 0; i < records.size(); i++) {
+        indexesByPartition.computeIfAbsent(partitions[i], p -> new ArrayList<>()).add(i);
+      }
+      int maxBatchBytes = TopicConfigs.logConfig(metadata.config()).maxRecordBytes();
+      List<PendingBatch> batches = new ArrayList<>();
+      indexesByPartition.forEach((partition, indexes) -> batches.addAll(batches(topic, partition, records, indexes, maxBatchBytes)));
+      metrics.recordsIn(topic, records.size(), ctx.body().length());
+      List<Future<AppendResult>> appends = new ArrayList<>();
+      for (PendingBatch batch : batches) {
+        appends.add(Future.fromCompletionStage(service.append(batch.partition, batch.batch, acks), context));
+      }
+      if (acks == Acks.NONE) {
+        return Future.succeededFuture(Buffer.buffer("{\"topic\":" + RecordJsonWriter.quote(topic) + "}"));
+      }
+      return Future.all(appends).map(done -> {
+        long[] offsets = new long[records.size()];
+        for (int b = 0; b < batches.size(); b++) {
+          long base = appends.get(b).result().baseOffset();
+          List<Integer> indexes = batches.get(b).recordIndexes;
+          for (int i = 0; i < indexes.size(); i++) {
+            offsets[indexes.get(i)] = base + i;
+          }
+        }
+        Buffer out = Buffer.buffer(32 + records.size() * 32);
+        out.appendString("{\"topic\":").appendString(RecordJsonWriter.quote(topic)).appendString(",\"offsets\":[");
+        for (int i = 0; i < records.size(); i++) {
+          out.appendString(i == 0 ? "" : ",").appendString("{\"partition\":").appendString(Integer.toString(partitions[i]))
+              .appendString(",\"offset\":").appendString(Long.toString(offsets[i])).appendString("}");
+        }
+        return out.appendString("]}");
+      });
+    });
+  }
+
+  /** The topic's metadata, creating the topic with the node's defaults if allowed and missing. */
+  private Future<TopicMetadata> topicFor(String topic, Context context) {
+    TopicMetadata known = service.cachedTopic(topic).orElse(null);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    if (topic.startsWith("__")) {
+      return Future.failedFuture(new ApiException(ErrorCode.INVALID_TOPIC_NAME, "topics starting with '__' are internal"));
+    }
+    if (!config.autoCreateTopics()) {
+      return Future.failedFuture(new TopicNotFoundException("topic '" + topic + "' does not exist"));
+    }
+    TopicSpec spec = new TopicSpec(topic, config.defaultPartitions(), 1, Map.of());
+    return Future.fromCompletionStage(service.createTopic(spec), context)
+        .recover(e -> e instanceof TopicExistsException || e.getCause() instanceof TopicExistsException
+            ? Future.succeededFuture() : Future.failedFuture(e))
+        .compose(created -> service.cachedTopic(topic).map(Future::succeededFuture)
+            .orElseGet(() -> Future.failedFuture(new TopicNotFoundException("topic '" + topic + "' does not exist"))));
+  }
+
+  private List<ProduceRecord> parse(RoutingContext ctx, TopicMetadata metadata) {
+    ProduceParser parser = new ProduceParser(TopicConfigs.valueFormat(metadata.config()),
+        config.limits().maxRecordsPerRequest(), config.limits().maxHeadersPerRecord(), System.currentTimeMillis());
+    byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+    String contentType = ctx.request().getHeader("Content-Type");
+    String mediaType = contentType == null ? "application/octet-stream" : contentType.split(";")[0].trim().toLowerCase();
+    String keyParam = QueryParams.single(ctx.request(), "key");
+    byte[] key = keyParam == null ? null : keyParam.getBytes(StandardCharsets.UTF_8);
+    int partition = QueryParams.intIn(ctx.request(), "partition", -1, 0, Integer.MAX_VALUE);
+    switch (mediaType) {
+      case "application/json":
+        if (keyParam != null || partition >= 0) {
+          throw ApiException.badRequest("key and partition go inside each record of a JSON envelope, not in the query");
+        }
+        return parser.parseEnvelope(body);
+      case "application/x-ndjson":
+        return parser.parseNdjson(body, key, partition);
+      default:
+        return List.of(parser.parseRaw(body, key, partition));
+    }
+  }
+
+  private int[] assignPartitions(List<ProduceRecord> records, int partitionCount) {
+    int[] partitions = new int[records.size()];
+    int sticky = -1;
+    for (int i = 0; i < records.size(); i++) {
+      ProduceRecord record = records.get(i);
+      if (record.partition() >= 0) {
+        if (record.partition() >= partitionCount) {
+          throw new PartitionNotFoundException("records[" + i + "] asks for partition " + record.partition()
+              + " but the topic has " + partitionCount);
+        }
+        partitions[i] = record.partition();
+      } else if (record.key() != null) {
+        partitions[i] = partitioner.partitionForKey(record.key(), partitionCount);
+      } else {
+        if (sticky < 0) {
+          sticky = partitioner.stickyPartition(partitionCount);
+        }
+        partitions[i] = sticky;
+      }
+    }
+    return partitions;
+  }
+
+  /** One partition's records as batches, each under {@code maxBatchBytes}; a record alone over it fails the request. */
+  private static List<PendingBatch> batches(String topic, int partition, List<ProduceRecord> records, List<Integer> indexes,
+      int maxBatchBytes) {
+    List<PendingBatch> batches = new ArrayList<>();
+    RecordBatchBuilder builder = null;
+    List<Integer> inBatch = new ArrayList<>();
+    int size = 0;
+    for (int index : indexes) {
+      ProduceRecord record = records.get(index);
+      int recordSize = record.estimatedSize();
+      if (recordSize + 61 > maxBatchBytes) {
+        throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "records[" + index + "] is about " + recordSize
+            + " bytes; the topic's max.record.bytes is " + maxBatchBytes);
+      }
+      if (builder != null && size + recordSize > maxBatchBytes) {
+        batches.add(new PendingBatch(new TopicPartition(topic, partition), builder.build(), inBatch));
+        builder = null;
+      }
+      if (builder == null) {
+        builder = new RecordBatchBuilder(Compression.NONE);
+        inBatch = new ArrayList<>();
+        size = 61;
+      }
+      builder.append(record.timestamp(), record.key(), record.value(), record.headers());
+      inBatch.add(index);
+      size += recordSize;
+    }
+    batches.add(new PendingBatch(new TopicPartition(topic, partition), builder.build(), inBatch));
+    return batches;
+  }
+
+  private record PendingBatch(TopicPartition partition, RecordBatch batch, List<Integer> recordIndexes) {}
+
+  private static Acks acks(String text) {
+    if (text == null) {
+      return Acks.ALL;
+    }
+    try {
+      return Acks.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package io.streamgate.gateway.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamgate.cluster.PartitionDescription;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicDescription;
+import io.streamgate.cluster.TopicSpec;
+import io.streamgate.cluster.TopicSummary;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+
+/** Topic administration: create, list, describe, update (partitions, config), delete. */
+final class TopicsHandler {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_ADMIN_BODY_BYTES = 64 * 1024;
+
+  private final PartitionService service;
+  private final int defaultPartitions;
+
+  TopicsHandler(PartitionService service, int defaultPartitions) {
+    this.service = service;
+    this.defaultPartitions = defaultPartitions;
+  }
+
+  void create(RoutingContext ctx) {
+    JsonNode body = jsonObject(ctx);
+    allowOnly(body, List.of("name", "partitions", "replicationFactor", "config"));
+    String name = requiredText(body, "name");
+    int partitions = optionalInt(body, "partitions", defaultPartitions);
+    int replicationFactor = optionalInt(body, "replicationFactor", 1);
+    TopicSpec spec = new TopicSpec(name, partitions, replicationFactor, config(body));
+    answer(ctx, service.createTopic(spec), 201, TopicsHandler::describeJson);
+  }
+
+  void list(RoutingContext ctx) {
+    answer(ctx, service.listTopics(), 200, topics -> {
+      ArrayNode array = JSON.createArrayNode();
+      for (TopicSummary topic : topics) {
+        array.addObject().put("name", topic.name()).put("partitions", topic.partitions()).put("replicationFactor", topic.replicationFactor());
+      }
+      return array;
+    });
+  }
+
+  void describe(RoutingContext ctx) {
+    answer(ctx, service.describeTopic(ctx.pathParam("topic")), 200, TopicsHandler::describeJson);
+  }
+
+  void update(RoutingContext ctx) {
+    JsonNode body = jsonObject(ctx);
+    allowOnly(body, List.of("partitions", "config"));
+    OptionalInt partitions = body.has("partitions") ? OptionalInt.of(optionalInt(body, "partitions", 0)) : OptionalInt.empty();
+    answer(ctx, service.updateTopic(ctx.pathParam("topic"), partitions, config(body)), 200, TopicsHandler::describeJson);
+  }
+
+  void delete(RoutingContext ctx) {
+    Future.fromCompletionStage(service.deleteTopic(ctx.pathParam("topic")), ctx.vertx().getOrCreateContext())
+        .onSuccess(done -> ctx.response().setStatusCode(204).end())
+        .onFailure(ctx::fail);
+  }
+
+  static ObjectNode describeJson(TopicDescription topic) {
+    ObjectNode node = JSON.createObjectNode().put("name", topic.name()).put("replicationFactor", topic.replicationFactor());
+    ArrayNode partitions = node.putArray("partitions");
+    for (PartitionDescription partition : topic.partitions()) {
+      ObjectNode p = partitions.addObject().put("partition", partition.partition()).put("leader", partition.leader());
+      partition.replicas().forEach(p.putArray("replicas")::add);
+      partition.isr().forEach(p.putArray("isr")::add);
+      p.put("earliestOffset", partition.earliestOffset()).put("latestOffset", partition.latestOffset());
+    }
+    ObjectNode config = node.putObject("config");
+    topic.config().forEach(config::put);
+    return node;
+  }
+
+  private static <T> void answer(RoutingContext ctx, CompletableFuture<T> result, int status,
+      java.util.function.Function<T, JsonNode> render) {
+    Future.fromCompletionStage(result, ctx.vertx().getOrCreateContext())
+        .onSuccess(value -> {
+          try {
+            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(JSON.writeValueAsString(render.apply(value)));
+          } catch (JsonProcessingException e) {
+            ctx.fail(e);
+          }
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private static JsonNode jsonObject(RoutingContext ctx) {
+    if (ctx.body().length() > MAX_ADMIN_BODY_BYTES) {
+      throw new ApiException(ErrorCode.BODY_TOO_LARGE, "an admin request body may be at most " + MAX_ADMIN_BODY_BYTES + " bytes");
+    }
+    try {
+      JsonNode node = JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+      if (node == null || !node.isObject()) {
+        throw ApiException.badRequest("the body must be a JSON object");
+      }
+      return node;
+    } catch (java.io.IOException e) {
+      throw ApiException.badRequest("malformed JSON body");
+    }
+  }
+
+  private static void allowOnly(JsonNode body, List<String> allowed) {
+    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!allowed.contains(name)) {
+        throw ApiException.badRequest("unknown member '" + name + "'; allowed: " + allowed);
+      }
+    }
+  }
+
+  private static String requiredText(JsonNode body, String name) {
+    JsonNode node = body.get(name);
+    if (node == null || !node.isTextual()) {
+      throw ApiException.badRequest("'" + name + "' is required and must be a string");
+    }
+    return node.asText();
+  }
+
+  private static int optionalInt(JsonNode body, String name, int defaultValue) {
+    JsonNode node = body.get(name);
+    if (node == null || node.isNull()) {
+      return defaultValue;
+    }
+    if (!node.canConvertToInt() || !node.isIntegralNumber()) {
+      throw ApiException.badRequest("'" + name + "' must be a whole number");
+    }
+    return node.intValue();
+  }
+
+  /** The {@code config} object: values may be strings or numbers (API convention). */
+  private static Map<String, String> config(JsonNode body) {
+    JsonNode config = body.get("config");
+    Map<String, String> values = new LinkedHashMap<>();
+    if (config == null || config.isNull()) {
+      return values;
+    }
+    if (!config.isObject()) {
+      throw ApiException.badRequest("'config' must be an object");
+    }
+    config.fields().forEachRemaining(entry -> {
+      JsonNode value = entry.getValue();
+      if (!value.isTextual() && !value.isIntegralNumber()) {
+        throw ApiException.badRequest("config '" + entry.getKey() + "' must be a string or a whole number");
+      }
+      values.put(entry.getKey(), value.asText());
+    });
+    return values;
+  }
+}

@@ -39,6 +39,7 @@ public final class ConfigLoader {
     d.put("auto-create-topics", "true");
     d.put("default-partitions", "1");
     d.put("reader-threads", "2");
+    d.put("shutdown-grace-ms", "10000");
     d.put("max-body-bytes", String.valueOf(10 * 1024 * 1024));
     d.put("max-records-per-request", "10000");
     d.put("max-headers-per-record", "64");
@@ -168,6 +169,7 @@ public final class ConfigLoader {
         bool(v, "auto-create-topics"),
         intIn(v, "default-partitions", 1, 1000),
         intIn(v, "reader-threads", 1, 256),
+        longIn(v, "shutdown-grace-ms", 0, 600_000),
         limits);
   }
 

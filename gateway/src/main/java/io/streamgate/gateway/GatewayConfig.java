@@ -16,6 +16,7 @@ public record GatewayConfig(
     boolean autoCreateTopics,
     int defaultPartitions,
     int readerThreads,
+    long shutdownGraceMs,
     Limits limits) {
 
   /** How log lines are written to stdout. */

@@ -165,7 +165,8 @@ public final class LogManager implements AutoCloseable {
     Files.deleteIfExists(marker);
     CheckpointFile.fsyncDirectory(dataDir);
     writeCheckpoints();
-    LOG.info("opened {} with {} partition(s) after a{} shutdown", dataDir, partitions.size(), clean ? " clean" : "n unclean");
+    LOG.info("opened {} with {} partition(s){}", dataDir, partitions.size(),
+        clean ? " after a clean shutdown" : partitions.isEmpty() ? "" : ", recovered after an unclean shutdown");
   }
 
   private void startMaintenance() {

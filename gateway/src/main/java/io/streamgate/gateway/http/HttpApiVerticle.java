@@ -53,10 +53,10 @@ public final class HttpApiVerticle extends VerticleBase {
     return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(listening -> server = listening);
   }
 
-  /** Stops taking connections and lets requests in flight finish (up to 10 s). */
+  /** Stops taking connections and lets requests in flight finish, for up to {@code shutdown-grace-ms}. */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
+    return server == null ? Future.succeededFuture() : server.shutdown(config.shutdownGraceMs(), TimeUnit.MILLISECONDS);
   }
 
   /** The port this instance listens on (all instances share it). */
@@ -69,6 +69,7 @@ public final class HttpApiVerticle extends VerticleBase {
     TopicsHandler topics = new TopicsHandler(service, config.defaultPartitions());
     ProduceHandler produce = new ProduceHandler(service, config, metrics);
     ConsumeHandler consume = new ConsumeHandler(service, config.limits(), metrics, metrics.waitingLongPolls());
+    StreamHandler stream = new StreamHandler(service, config.limits(), metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
     router.post("/v1/topics").handler(body).handler(topics::create);
@@ -79,6 +80,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.post("/v1/topics/:topic/records").handler(body).handler(produce::handle);
     router.get("/v1/topics/:topic/partitions/:partition/records").handler(consume::handle);
     router.get("/v1/topics/:topic/partitions/:partition/offsets").handler(consume::handleOffsets);
+    router.get("/v1/topics/:topic/stream").handler(stream::handle);
 
     router.get("/health/live").handler(ctx -> json(ctx, 200, "{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(ctx -> {

@@ -1,0 +1,271 @@
+package io.streamgate.gateway.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamgate.cluster.PartitionOffsets;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.logstore.PartitionNotFoundException;
+import io.streamgate.logstore.TopicPartition;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * {@code GET /v1/topics/{topic}/stream}: a WebSocket (one text frame per record) or a Server-Sent
+ * Events stream (one {@code record} event per record, {@code id} = the stream's next position), over
+ * the chosen partitions from {@code offset}, {@code timestamp}, or an exact resume position
+ * ({@code resume=P:O,...}, or the browser's {@code Last-Event-ID}, which wins). Everything is
+ * validated before the upgrade, so errors are ordinary problem responses.
+ */
+final class StreamHandler {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long SSE_HEARTBEAT_MS = 15_000;
+
+  private final PartitionService service;
+  private final GatewayConfig.Limits limits;
+  private final GatewayMetrics metrics;
+
+  StreamHandler(PartitionService service, GatewayConfig.Limits limits, GatewayMetrics metrics) {
+    this.service = service;
+    this.limits = limits;
+    this.metrics = metrics;
+  }
+
+  void handle(RoutingContext ctx) {
+    String topicName = ctx.pathParam("topic");
+    TopicMetadata topic = service.cachedTopic(topicName)
+        .orElseThrow(() -> new TopicNotFoundException("topic '" + topicName + "' does not exist"));
+    if (QueryParams.single(ctx.request(), "group") != null) {
+      throw ApiException.badRequest("group streams are not available on this node yet; stream partitions by offset");
+    }
+    boolean webSocket = ctx.request().canUpgradeToWebSocket();
+    if (!webSocket && !ConsumeHandler.accepts(ctx, "text/event-stream")) {
+      throw new ApiException(ErrorCode.NOT_ACCEPTABLE, "a stream is a WebSocket upgrade or an Accept: text/event-stream request");
+    }
+    List<Integer> partitions = partitions(ctx, topic);
+    Map<Integer, Long> resume = resumePositions(ctx, partitions);
+    Context context = ctx.vertx().getOrCreateContext();
+    startPositions(ctx, topic, partitions, resume, context).onSuccess(positions -> {
+      if (metrics.openStreams().incrementAndGet() > limits.maxStreams()) {
+        metrics.openStreams().decrementAndGet();
+        ctx.fail(new ApiException(ErrorCode.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
+        return;
+      }
+      TopicConfigs.ValueFormat format = TopicConfigs.valueFormat(topic.config());
+      if (webSocket) {
+        ctx.request().toWebSocket()
+            .onSuccess(ws -> serveWebSocket(ws, context, topicName, format, positions))
+            .onFailure(failure -> {
+              metrics.openStreams().decrementAndGet();
+              ctx.fail(failure);
+            });
+      } else {
+        serveEvents(ctx, context, topicName, format, positions);
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  private void serveWebSocket(ServerWebSocket ws, Context context, String topic, TopicConfigs.ValueFormat format,
+      Map<Integer, Long> positions) {
+    ws.setWriteQueueMaxSize(limits.streamBufferBytes());
+    StreamSession session = new StreamSession(service, context, topic, format, positions, new StreamSink() {
+      @Override
+      public void send(Buffer recordJson, String position) {
+        ws.writeTextMessage(recordJson.toString());
+      }
+
+      @Override
+      public boolean writeQueueFull() {
+        return ws.writeQueueFull();
+      }
+
+      @Override
+      public void drainHandler(Runnable onDrain) {
+        ws.drainHandler(v -> onDrain.run());
+      }
+
+      @Override
+      public void fail(Throwable failure) {
+        ws.writeTextMessage("{\"error\":" + problemJson(failure) + "}").eventually(() -> ws.close((short) 1011, "stream failed"));
+      }
+    }, metrics);
+    ws.textMessageHandler(text -> control(ws, session, text));
+    ws.closeHandler(v -> {
+      session.close();
+      metrics.openStreams().decrementAndGet();
+    });
+    session.start();
+  }
+
+  /** Client messages: {@code {"op":"pause"}} and {@code {"op":"resume"}}. */
+  private static void control(ServerWebSocket ws, StreamSession session, String text) {
+    String op;
+    try {
+      JsonNode message = JSON.readTree(text);
+      op = message != null && message.path("op").isTextual() ? message.get("op").asText() : "";
+    } catch (java.io.IOException e) {
+      op = "";
+    }
+    switch (op) {
+      case "pause":
+        session.pause();
+        break;
+      case "resume":
+        session.resume();
+        break;
+      default:
+        ws.writeTextMessage("{\"error\":{\"status\":400,\"code\":\"invalid-request\",\"detail\":"
+            + RecordJsonWriter.quote("unknown message; send {\"op\":\"pause\"} or {\"op\":\"resume\"}") + "}}");
+    }
+  }
+
+  private void serveEvents(RoutingContext ctx, Context context, String topic, TopicConfigs.ValueFormat format,
+      Map<Integer, Long> positions) {
+    HttpServerResponse response = ctx.response();
+    response.setChunked(true)
+        .putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no")
+        .setWriteQueueMaxSize(limits.streamBufferBytes());
+    StreamSession session = new StreamSession(service, context, topic, format, positions, new StreamSink() {
+      @Override
+      public void send(Buffer recordJson, String position) {
+        response.write(Buffer.buffer(recordJson.length() + 64).appendString("id: ").appendString(position)
+            .appendString("\nevent: record\ndata: ").appendBuffer(recordJson).appendString("\n\n"));
+      }
+
+      @Override
+      public boolean writeQueueFull() {
+        return response.writeQueueFull();
+      }
+
+      @Override
+      public void drainHandler(Runnable onDrain) {
+        response.drainHandler(v -> onDrain.run());
+      }
+
+      @Override
+      public void fail(Throwable failure) {
+        response.end("event: error\ndata: " + problemJson(failure) + "\n\n");
+      }
+    }, metrics);
+    long heartbeat = context.owner().setPeriodic(SSE_HEARTBEAT_MS, id -> {
+      if (!response.writeQueueFull()) {
+        response.write(": keep-alive\n\n");
+      }
+    });
+    response.closeHandler(v -> {
+      context.owner().cancelTimer(heartbeat);
+      session.close();
+      metrics.openStreams().decrementAndGet();
+    });
+    // The head goes out at once, so that clients see the stream open before the first record.
+    response.write(": stream " + session.position() + "\n\n");
+    session.start();
+  }
+
+  private static List<Integer> partitions(RoutingContext ctx, TopicMetadata topic) {
+    String text = QueryParams.single(ctx.request(), "partition");
+    List<Integer> partitions = new ArrayList<>();
+    if (text == null || text.isBlank()) {
+      for (int p = 0; p < topic.partitions(); p++) {
+        partitions.add(p);
+      }
+      return partitions;
+    }
+    for (String part : text.split(",")) {
+      int partition = (int) QueryParams.parseLongIn(part, "partition", 0, Integer.MAX_VALUE);
+      if (partition >= topic.partitions()) {
+        throw new PartitionNotFoundException("topic '" + topic.name() + "' has no partition " + partition
+            + " (it has " + topic.partitions() + ")");
+      }
+      if (!partitions.contains(partition)) {
+        partitions.add(partition);
+      }
+    }
+    return partitions;
+  }
+
+  /** Positions from {@code Last-Event-ID} (preferred) or {@code resume}: {@code P:O,P:O}. */
+  private static Map<Integer, Long> resumePositions(RoutingContext ctx, List<Integer> partitions) {
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    String text = lastEventId != null && !lastEventId.isBlank() ? lastEventId : QueryParams.single(ctx.request(), "resume");
+    Map<Integer, Long> positions = new LinkedHashMap<>();
+    if (text == null || text.isBlank()) {
+      return positions;
+    }
+    for (String pair : text.split(",")) {
+      String[] parts = pair.trim().split(":");
+      if (parts.length != 2) {
+        throw ApiException.badRequest("a resume position is P:O,P:O (partition:next offset), got '" + text + "'");
+      }
+      int partition = (int) QueryParams.parseLongIn(parts[0], "resume partition", 0, Integer.MAX_VALUE);
+      long offset = QueryParams.parseLongIn(parts[1], "resume offset", 0, Long.MAX_VALUE);
+      if (partitions.contains(partition)) {
+        positions.put(partition, offset);
+      }
+    }
+    return positions;
+  }
+
+  private Future<Map<Integer, Long>> startPositions(RoutingContext ctx, TopicMetadata topic, List<Integer> partitions,
+      Map<Integer, Long> resume, Context context) {
+    String offsetText = QueryParams.single(ctx.request(), "offset");
+    String timestampText = QueryParams.single(ctx.request(), "timestamp");
+    if (offsetText != null && timestampText != null) {
+      throw ApiException.badRequest("give offset or timestamp, not both");
+    }
+    OptionalLong timestamp = timestampText == null ? OptionalLong.empty()
+        : OptionalLong.of(QueryParams.parseLongIn(timestampText, "timestamp", 0, Long.MAX_VALUE));
+    Long fixedOffset = offsetText == null || offsetText.equals("latest") || offsetText.equals("earliest") ? null
+        : QueryParams.parseLongIn(offsetText, "offset", 0, Long.MAX_VALUE);
+    String mode = offsetText == null ? (timestamp.isPresent() ? "timestamp" : "latest") : offsetText;
+    List<Future<Long>> starts = new ArrayList<>();
+    for (int partition : partitions) {
+      if (resume.containsKey(partition)) {
+        starts.add(Future.succeededFuture(resume.get(partition)));
+      } else if (fixedOffset != null) {
+        starts.add(Future.succeededFuture(fixedOffset));
+      } else {
+        TopicPartition tp = new TopicPartition(topic.name(), partition);
+        starts.add(Future.fromCompletionStage(service.offsets(tp, timestamp), context).map(offsets -> startFrom(mode, offsets)));
+      }
+    }
+    return Future.all(starts).map(all -> {
+      Map<Integer, Long> positions = new LinkedHashMap<>();
+      for (int i = 0; i < partitions.size(); i++) {
+        positions.put(partitions.get(i), starts.get(i).result());
+      }
+      return positions;
+    });
+  }
+
+  private static long startFrom(String mode, PartitionOffsets offsets) {
+    switch (mode) {
+      case "earliest":
+        return offsets.earliest();
+      case "timestamp":
+        return offsets.forTimestamp().map(hit -> hit.offset()).orElse(offsets.latest());
+      default:
+        return offsets.latest();
+    }
+  }
+
+  private static String problemJson(Throwable failure) {
+    ErrorCode code = ProblemMapper.codeFor(failure);
+    return "{\"status\":" + code.status() + ",\"code\":\"" + code.code() + "\",\"detail\":"
+        + RecordJsonWriter.quote(String.valueOf(failure.getMessage())) + "}";
+  }
+}

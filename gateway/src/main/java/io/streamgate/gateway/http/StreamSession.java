@@ -1,0 +1,154 @@
+package io.streamgate.gateway.http;
+
+import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicConfigs.ValueFormat;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One client's stream over some partitions of a topic. Per partition it waits (a watch: woken by
+ * the log, no polling) until records exist past its position, reads a chunk, sends it record by
+ * record, and goes round again. When the sink's bounded write queue fills, every partition stops
+ * reading until it drains, so a slow client holds at most one queue's worth plus one chunk of
+ * memory and is never dropped silently. The client may also pause and resume it.
+ *
+ * <p>Confined to the connection's event loop: every callback hops there before touching state.
+ */
+final class StreamSession {
+  /** Bytes read from a partition at a time. */
+  static final int CHUNK_BYTES = 256 * 1024;
+
+  private final PartitionService service;
+  private final Context context;
+  private final String topic;
+  private final StreamSink sink;
+  private final GatewayMetrics metrics;
+  private final RecordJsonWriter writer;
+  private final TreeMap<Integer, Long> positions;
+  private final Map<Integer, PartitionState> states = new TreeMap<>();
+  private boolean pausedByClient;
+  private boolean closed;
+
+  private static final class PartitionState {
+    Cancellable watch;
+    boolean busy;
+  }
+
+  StreamSession(PartitionService service, Context context, String topic, ValueFormat format,
+      Map<Integer, Long> startPositions, StreamSink sink, GatewayMetrics metrics) {
+    this.service = service;
+    this.context = context;
+    this.topic = topic;
+    this.sink = sink;
+    this.metrics = metrics;
+    this.writer = new RecordJsonWriter(topic, format);
+    this.positions = new TreeMap<>(startPositions);
+    positions.keySet().forEach(p -> states.put(p, new PartitionState()));
+  }
+
+  void start() {
+    sink.drainHandler(this::pumpAll);
+    pumpAll();
+  }
+
+  void pause() {
+    pausedByClient = true;
+  }
+
+  void resume() {
+    pausedByClient = false;
+    pumpAll();
+  }
+
+  /** Stops everything; safe to call more than once. */
+  void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    states.values().forEach(state -> {
+      if (state.watch != null) {
+        state.watch.cancel();
+      }
+    });
+  }
+
+  /** The stream's position, {@code P:O,P:O}: for each partition the next offset to send. */
+  String position() {
+    StringBuilder text = new StringBuilder();
+    positions.forEach((partition, offset) -> text.append(text.length() == 0 ? "" : ",").append(partition).append(':').append(offset));
+    return text.toString();
+  }
+
+  private boolean halted() {
+    return closed || pausedByClient || sink.writeQueueFull();
+  }
+
+  private void pumpAll() {
+    positions.keySet().forEach(this::pump);
+  }
+
+  /** Waits for data past the partition's position, then reads and sends it. */
+  private void pump(int partition) {
+    PartitionState state = states.get(partition);
+    if (halted() || state.busy) {
+      return;
+    }
+    state.busy = true;
+    long offset = positions.get(partition);
+    TopicPartition tp = new TopicPartition(topic, partition);
+    state.watch = service.watch(tp, offset, () -> context.runOnContext(v -> read(tp, state)));
+  }
+
+  private void read(TopicPartition tp, PartitionState state) {
+    state.watch = null;
+    if (closed) {
+      return;
+    }
+    long offset = positions.get(tp.partition());
+    Future.fromCompletionStage(service.read(tp, offset, CHUNK_BYTES), context).onComplete(result -> {
+      state.busy = false;
+      if (closed) {
+        return;
+      }
+      if (result.failed()) {
+        close();
+        sink.fail(result.cause());
+        return;
+      }
+      send(tp.partition(), offset, result.result());
+      pump(tp.partition());
+    });
+  }
+
+  private void send(int partition, long from, ReadResult result) {
+    int count = 0;
+    long bytes = 0;
+    long next = from;
+    for (RecordBatch batch : result.batchList()) {
+      for (Record record : batch.records()) {
+        if (record.offset() < from) {
+          continue;
+        }
+        Buffer json = Buffer.buffer(256);
+        writer.write(json, partition, record);
+        positions.put(partition, record.offset() + 1);
+        sink.send(json, position());
+        count++;
+        bytes += json.length();
+      }
+      next = Math.max(next, batch.nextOffset());
+    }
+    // Offsets that compaction left empty at the end of a batch are skipped too.
+    positions.put(partition, Math.max(positions.get(partition), next));
+    metrics.recordsOut(topic, count, bytes);
+  }
+}

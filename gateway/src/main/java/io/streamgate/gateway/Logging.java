@@ -43,5 +43,7 @@ final class Logging {
     root.addAppender(console);
     context.getLogger("io.netty").setLevel(Level.WARN);
     context.getLogger("com.hazelcast").setLevel(Level.WARN);
+    // Vert.x registers its server gauges once per HTTP instance; the duplicates are expected.
+    context.getLogger("io.micrometer.core.instrument.MeterRegistry").setLevel(Level.ERROR);
   }
 }

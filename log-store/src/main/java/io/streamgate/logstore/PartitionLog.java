@@ -477,7 +477,10 @@ public final class PartitionLog {
     });
   }
 
-  /** Writer thread only: fsyncs the data from the recovery point to the log end. */
+  /**
+   * Fsyncs the data from the recovery point to the log end. Writer thread only, or a helper thread
+   * of the writer's while the writer waits for it (see {@link LogWriter}).
+   */
   void syncOnWriter() throws IOException {
     long end = logEndOffset;
     if (end <= recoveryPoint) {

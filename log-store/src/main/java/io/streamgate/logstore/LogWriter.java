@@ -7,6 +7,9 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * The one thread that changes the partitions of a data directory. Callers hand it work and get a
  * future; it takes everything queued at once, runs it, then fsyncs each partition that asked for
  * durability once, and only then completes the futures. Concurrent appends, to one partition or to
- * many, thus share writes and flushes (group commit), and no caller ever blocks on disk.
+ * many, thus share writes and flushes (group commit), and no caller ever blocks on disk. When a round
+ * must fsync several partitions, their fsyncs run at the same time (on a few helper threads, while
+ * this thread waits), so that the file system can commit them together: one after another, each
+ * would cost a full device flush.
  *
  * <p>Futures complete on this thread: what callers chain onto them must be quick and must not block.
  * The bytes waiting in the queue are bounded; past the bound, work is refused with
@@ -24,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class LogWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
   private static final int MAX_TASKS_PER_ROUND = 4096;
+  /** Helper threads for concurrent fsyncs; a round with more partitions queues the rest on them. */
+  private static final int SYNC_THREADS = 7;
 
   /** Work that runs on the writer thread. */
   @FunctionalInterface
@@ -62,10 +70,19 @@ final class LogWriter implements AutoCloseable {
   private final AtomicLong pendingBytes = new AtomicLong();
   private final long maxPendingBytes;
   private final Thread thread;
+  private final ThreadPoolExecutor syncThreads;
   private volatile boolean accepting = true;
 
   LogWriter(String name, long maxPendingBytes) {
     this.maxPendingBytes = maxPendingBytes;
+    AtomicInteger syncThreadCount = new AtomicInteger();
+    this.syncThreads = new ThreadPoolExecutor(SYNC_THREADS, SYNC_THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        runnable -> {
+          Thread syncThread = new Thread(runnable, name + "-sync-" + syncThreadCount.incrementAndGet());
+          syncThread.setDaemon(true);
+          return syncThread;
+        });
+    this.syncThreads.allowCoreThreadTimeOut(true);
     this.thread = new Thread(this::run, name);
     this.thread.setDaemon(true);
     this.thread.start();
@@ -113,6 +130,7 @@ final class LogWriter implements AutoCloseable {
     queue.drainTo(rest);
     rest.remove(STOP);
     runRound(rest);
+    syncThreads.shutdown();
   }
 
   private void runRound(List<Task<?>> round) {
@@ -123,13 +141,7 @@ final class LogWriter implements AutoCloseable {
         toSync.computeIfAbsent(task.log, log -> new ArrayList<>()).add(task);
       }
     }
-    toSync.forEach((log, tasks) -> {
-      try {
-        log.syncOnWriter();
-      } catch (Throwable e) {
-        tasks.forEach(task -> task.error = e);
-      }
-    });
+    syncAll(toSync);
     for (Task<?> task : round) {
       pendingBytes.addAndGet(-task.bytes);
       try {
@@ -137,6 +149,33 @@ final class LogWriter implements AutoCloseable {
       } catch (Throwable e) {
         LOG.error("a callback on a log future threw; callbacks must not throw", e);
       }
+    }
+  }
+
+  /** Fsyncs every log of the round, concurrently when there are several, and waits for all. */
+  private void syncAll(Map<PartitionLog, List<Task<?>>> toSync) {
+    List<CompletableFuture<Void>> others = new ArrayList<>();
+    Map.Entry<PartitionLog, List<Task<?>>> last = null;
+    for (Map.Entry<PartitionLog, List<Task<?>>> entry : toSync.entrySet()) {
+      if (last != null) {
+        Map.Entry<PartitionLog, List<Task<?>>> other = last;
+        others.add(CompletableFuture.runAsync(() -> sync(other.getKey(), other.getValue()), syncThreads));
+      }
+      last = entry;
+    }
+    if (last != null) {
+      sync(last.getKey(), last.getValue());
+    }
+    // sync() catches everything, so join() only returns; it also makes the tasks' errors visible here.
+    others.forEach(CompletableFuture::join);
+  }
+
+  /** Fsyncs {@code log}; on failure, every task that waited for it fails. Writer thread, or a sync thread the writer waits for. */
+  private static void sync(PartitionLog log, List<Task<?>> tasks) {
+    try {
+      log.syncOnWriter();
+    } catch (Throwable e) {
+      tasks.forEach(task -> task.error = e);
     }
   }
 

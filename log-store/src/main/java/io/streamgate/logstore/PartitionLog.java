@@ -2,7 +2,6 @@ package io.streamgate.logstore;
 
 import io.streamgate.logstore.LogConfig.CleanupPolicy;
 import io.streamgate.logstore.LogConfig.FlushPolicy;
-import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -209,16 +208,10 @@ public final class PartitionLog {
       throw new InvalidRecordException("a batch of " + batch.recordCount() + " records has last offset delta "
           + batch.lastOffsetDelta() + "; a producer's batch numbers its records 0.." + (batch.recordCount() - 1));
     }
-    List<Record> records = batch.records();
-    if (records.size() != batch.recordCount()) {
-      throw new CorruptRecordException("batch declares " + batch.recordCount() + " records but holds " + records.size());
-    }
-    if (current.cleanupPolicy() == CleanupPolicy.COMPACT) {
-      for (Record record : records) {
-        if (record.key() == null) {
-          throw new InvalidRecordException("compacted topic " + topicPartition.topic() + " needs a key on every record");
-        }
-      }
+    // Every record's framing, as a reader will decode it, without decoding (nor allocating) here.
+    int keyless = batch.checkRecords();
+    if (current.cleanupPolicy() == CleanupPolicy.COMPACT && keyless > 0) {
+      throw new InvalidRecordException("compacted topic " + topicPartition.topic() + " needs a key on every record");
     }
   }
 
@@ -477,7 +470,10 @@ public final class PartitionLog {
     });
   }
 
-  /** Writer thread only: fsyncs the data from the recovery point to the log end. */
+  /**
+   * Fsyncs the data from the recovery point to the log end. Writer thread only, or a helper thread
+   * of the writer's while the writer waits for it (see {@link LogWriter}).
+   */
   void syncOnWriter() throws IOException {
     long end = logEndOffset;
     if (end <= recoveryPoint) {

@@ -257,6 +257,21 @@ public final class RecordBatch {
    *     count differs from {@link #recordCount()}, or decompression fails or exceeds 64 MiB
    */
   public List<Record> records() {
+    return recordsReader().readAll(recordCount());
+  }
+
+  /**
+   * Checks the framing of every record (decompressing first if needed) exactly as {@link #records()}
+   * does, but decodes nothing: for an uncompressed batch nothing is allocated. Does not check the CRC.
+   *
+   * @return how many records have no key
+   * @throws CorruptRecordException where {@link #records()} would throw it
+   */
+  public int checkRecords() {
+    return recordsReader().checkAll(recordCount());
+  }
+
+  private RecordsReader recordsReader() {
     Compression compression = compression();
     ByteBuffer section =
         buffer.slice(RECORD_BATCH_OVERHEAD, buffer.limit() - RECORD_BATCH_OVERHEAD);
@@ -264,12 +279,7 @@ public final class RecordBatch {
       section = CompressionCodec.decompress(compression, section);
     }
     return new RecordsReader(
-            section.asReadOnlyBuffer(),
-            baseOffset(),
-            baseTimestamp(),
-            timestampType(),
-            maxTimestamp())
-        .readAll(recordCount());
+        section.asReadOnlyBuffer(), baseOffset(), baseTimestamp(), timestampType(), maxTimestamp());
   }
 
   /** CRC-32C of a whole batch's bytes from the attributes to the end. */

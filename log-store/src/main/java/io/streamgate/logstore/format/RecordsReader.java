@@ -46,6 +46,23 @@ final class RecordsReader {
   }
 
   List<Record> readAll(int declaredCount) {
+    checkDeclaredCount(declaredCount);
+    List<Record> result = new ArrayList<>(declaredCount);
+    walk(declaredCount, result);
+    return result;
+  }
+
+  /**
+   * Checks every record exactly as {@link #readAll} does, without decoding it: nothing is allocated.
+   * Returns the number of records that have no key.
+   */
+  int checkAll(int declaredCount) {
+    checkDeclaredCount(declaredCount);
+    return walk(declaredCount, null);
+  }
+
+  /** A count the section cannot hold is refused before anything is allocated for it. */
+  private void checkDeclaredCount(int declaredCount) {
     if (declaredCount < 0 || declaredCount > records.remaining() / MIN_RECORD_SIZE) {
       throw new CorruptRecordException(
           "batch declares "
@@ -54,7 +71,14 @@ final class RecordsReader {
               + records.remaining()
               + " bytes");
     }
-    List<Record> result = new ArrayList<>(declaredCount);
+  }
+
+  /**
+   * Walks the framing of {@code declaredCount} records, decoding each into {@code decoded} or, when
+   * it is null, only checking it. Returns the number of records without a key.
+   */
+  private int walk(int declaredCount, List<Record> decoded) {
+    int keyless = 0;
     int sectionEnd = records.limit();
     for (int i = 0; i < declaredCount; i++) {
       if (!records.hasRemaining()) {
@@ -75,7 +99,13 @@ final class RecordsReader {
       int bodyEnd = records.position() + bodySize;
       // Bound reads to this record so that a bad field length cannot reach into the next one.
       records.limit(bodyEnd);
-      result.add(readBody());
+      if (decoded != null) {
+        Record record = readBody();
+        decoded.add(record);
+        keyless += record.key() == null ? 1 : 0;
+      } else {
+        keyless += skipBody() ? 0 : 1;
+      }
       if (records.position() != bodyEnd) {
         throw new CorruptRecordException(
             "record "
@@ -92,7 +122,7 @@ final class RecordsReader {
       throw new CorruptRecordException(
           records.remaining() + " bytes follow the batch's " + declaredCount + " records");
     }
-    return result;
+    return keyless;
   }
 
   private Record readBody() {
@@ -101,28 +131,65 @@ final class RecordsReader {
     int offsetDelta = Varints.readVarint(records);
     ByteBuffer key = readNullableBytes("key");
     ByteBuffer value = readNullableBytes("value");
-    int headerCount = Varints.readVarint(records);
-    if (headerCount < 0 || headerCount > records.remaining() / MIN_HEADER_SIZE) {
-      throw new CorruptRecordException(
-          "record declares " + headerCount + " headers in " + records.remaining() + " bytes");
-    }
+    int headerCount = readHeaderCount();
     List<Header> headers = headerCount == 0 ? List.of() : readHeaders(headerCount);
     long timestamp = useLogAppendTime ? logAppendTime : baseTimestamp + timestampDelta;
     return new Record(baseOffset + offsetDelta, timestamp, key, value, headers);
   }
 
+  /** Moves past one record body, checking it as {@link #readBody} does. Returns whether it has a key. */
+  private boolean skipBody() {
+    records.get();
+    Varints.readVarlong(records);
+    Varints.readVarint(records);
+    boolean hasKey = skipNullableBytes("key");
+    skipNullableBytes("value");
+    int headerCount = readHeaderCount();
+    for (int i = 0; i < headerCount; i++) {
+      skip(readHeaderKeyLength());
+      int valueLength = readLength("header value");
+      skip(Math.max(0, valueLength));
+    }
+    return hasKey;
+  }
+
+  private int readHeaderCount() {
+    int headerCount = Varints.readVarint(records);
+    if (headerCount < 0 || headerCount > records.remaining() / MIN_HEADER_SIZE) {
+      throw new CorruptRecordException(
+          "record declares " + headerCount + " headers in " + records.remaining() + " bytes");
+    }
+    return headerCount;
+  }
+
   private List<Header> readHeaders(int count) {
     Header[] headers = new Header[count];
     for (int i = 0; i < count; i++) {
-      int keyLength = readLength("header key");
-      if (keyLength < 0) {
-        throw new CorruptRecordException("header key length " + keyLength + " is negative");
-      }
-      String key = new String(copyBytes(keyLength), StandardCharsets.UTF_8);
+      String key = new String(copyBytes(readHeaderKeyLength()), StandardCharsets.UTF_8);
       int valueLength = readLength("header value");
       headers[i] = new Header(key, valueLength < 0 ? null : copyBytes(valueLength));
     }
     return List.of(headers);
+  }
+
+  private int readHeaderKeyLength() {
+    int keyLength = readLength("header key");
+    if (keyLength < 0) {
+      throw new CorruptRecordException("header key length " + keyLength + " is negative");
+    }
+    return keyLength;
+  }
+
+  /** Moves past a length-prefixed field; false for length -1 (null). */
+  private boolean skipNullableBytes(String field) {
+    int length = readLength(field);
+    skip(Math.max(0, length));
+    return length >= 0;
+  }
+
+  /** {@code length} was checked against the remaining bytes. */
+  private void skip(int length) {
+    records.position(records.position() + length);
   }
 
   /** A slice for a length-prefixed field, or null for length -1. */

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class LogWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
   private static final int MAX_TASKS_PER_ROUND = 4096;
+  /** The longest a round waits for more durable appends before its fsync (see {@link #gatherDurable}). */
+  private static final long MAX_GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
   /** Helper threads for concurrent fsyncs; a round with more partitions queues the rest on them. */
   private static final int SYNC_THREADS = 7;
 
@@ -72,6 +74,9 @@ final class LogWriter implements AutoCloseable {
   private final Thread thread;
   private final ThreadPoolExecutor syncThreads;
   private volatile boolean accepting = true;
+  /** Durable tasks in the last round that fsynced, and how long its fsyncs took. Writer thread only. */
+  private int lastDurableTasks;
+  private long lastSyncNanos;
 
   LogWriter(String name, long maxPendingBytes) {
     this.maxPendingBytes = maxPendingBytes;
@@ -122,6 +127,11 @@ final class LogWriter implements AutoCloseable {
         break;
       }
       queue.drainTo(round, MAX_TASKS_PER_ROUND);
+      try {
+        gatherDurable(round);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       stopping = round.remove(STOP);
       runRound(round);
       round.clear();
@@ -133,6 +143,33 @@ final class LogWriter implements AutoCloseable {
     syncThreads.shutdown();
   }
 
+  /**
+   * Appenders that wait for each acknowledgement re-send right after their fsync. Started at once,
+   * the next round would hold only the first few, and the appenders would split into two groups
+   * fsyncing in turn (measured: 4.2 appends per fsync with 8 synchronous appenders). So a round that
+   * will fsync, and holds fewer durable tasks than the last such round, waits a little for the rest:
+   * at most a quarter of the last fsync's time, and never more than 2 ms.
+   */
+  private void gatherDurable(List<Task<?>> round) throws InterruptedException {
+    int durable = (int) round.stream().filter(task -> task.durable).count();
+    if (durable == 0 || durable >= lastDurableTasks) {
+      return;
+    }
+    long deadline = System.nanoTime() + Math.min(lastSyncNanos / 4, MAX_GATHER_NANOS);
+    while (durable < lastDurableTasks && round.size() < MAX_TASKS_PER_ROUND) {
+      long remaining = deadline - System.nanoTime();
+      Task<?> next = remaining > 0 ? queue.poll(remaining, TimeUnit.NANOSECONDS) : null;
+      if (next == null) {
+        return;
+      }
+      round.add(next);
+      if (next == STOP) {
+        return;
+      }
+      durable += next.durable ? 1 : 0;
+    }
+  }
+
   private void runRound(List<Task<?>> round) {
     Map<PartitionLog, List<Task<?>>> toSync = new IdentityHashMap<>();
     for (Task<?> task : round) {
@@ -141,7 +178,12 @@ final class LogWriter implements AutoCloseable {
         toSync.computeIfAbsent(task.log, log -> new ArrayList<>()).add(task);
       }
     }
-    syncAll(toSync);
+    if (!toSync.isEmpty()) {
+      long started = System.nanoTime();
+      syncAll(toSync);
+      lastSyncNanos = System.nanoTime() - started;
+      lastDurableTasks = toSync.values().stream().mapToInt(List::size).sum();
+    }
     for (Task<?> task : round) {
       pendingBytes.addAndGet(-task.bytes);
       try {

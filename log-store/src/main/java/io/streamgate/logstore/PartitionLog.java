@@ -493,6 +493,9 @@ public final class PartitionLog {
 
   /** Maintenance thread: flushes a segment that was rolled, data and indexes. */
   private void flushRolled(Segment segment) {
+    if (closed) {
+      return; // the partition was deleted or the store closed (which flushes everything itself)
+    }
     try {
       segment.flush();
     } catch (ClosedChannelException e) {

@@ -261,11 +261,12 @@ final class Segment {
       ByteBuffer lengthField = ByteBuffer.allocate(4);
       readFully(lengthField, position + LENGTH_OFFSET);
       int batchLength = lengthField.getInt(0);
-      int batchSize = LOG_OVERHEAD + batchLength;
-      if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || batchSize > maxBatchBytes || position + (long) batchSize > fileSize) {
+      // A long: a damaged length near Integer.MAX_VALUE must not wrap around to a negative size.
+      long batchSize = LOG_OVERHEAD + (long) batchLength;
+      if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || batchSize > maxBatchBytes || position + batchSize > fileSize) {
         break;
       }
-      ByteBuffer bytes = ByteBuffer.allocate(batchSize);
+      ByteBuffer bytes = ByteBuffer.allocate((int) batchSize);
       readFully(bytes, position);
       bytes.flip();
       RecordBatch batch = RecordBatch.wrap(bytes);
@@ -281,8 +282,8 @@ final class Segment {
         timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
         bytesSinceLastIndexEntry = 0;
       }
-      bytesSinceLastIndexEntry += batchSize;
-      position += batchSize;
+      bytesSinceLastIndexEntry += (int) batchSize;
+      position += (int) batchSize;
       expectedBase = batch.nextOffset();
       nextOffset = batch.nextOffset();
     }

@@ -270,7 +270,7 @@ final class Segment {
       readFully(bytes, position);
       bytes.flip();
       RecordBatch batch = RecordBatch.wrap(bytes);
-      if (!batch.isValid() || batch.baseOffset() < expectedBase || batch.lastOffset() < batch.baseOffset()) {
+      if (!belongsHere(batch, expectedBase)) {
         break;
       }
       if (batch.maxTimestamp() > maxTimestamp) {
@@ -294,6 +294,17 @@ final class Segment {
     }
     size = position;
     return cut;
+  }
+
+  /**
+   * Whether a batch read back by {@link #recover} may stay: intact (magic, CRC), starting at or after
+   * {@code expectedBase}, and with its offsets within int32 of the segment's base offset. The base
+   * offset lies outside the CRC, so damage there goes unseen by the CRC; but appends never put a
+   * batch that far from the segment's base (they roll first), and the indexes could not address it.
+   */
+  private boolean belongsHere(RecordBatch batch, long expectedBase) {
+    return batch.isValid() && batch.baseOffset() >= expectedBase && batch.lastOffset() >= batch.baseOffset()
+        && batch.lastOffset() - baseOffset <= Integer.MAX_VALUE;
   }
 
   /**

@@ -19,7 +19,10 @@ import org.slf4j.LoggerFactory;
 final class LogLoader {
   private static final Logger LOG = LoggerFactory.getLogger(LogLoader.class);
 
-  /** What loading found. {@code truncatedBytes} and {@code droppedSegments} say what recovery cut off. */
+  /**
+   * What loading found. {@code truncatedBytes} counts every byte recovery cut off, those of dropped
+   * segments included; {@code droppedSegments} how many whole segments went.
+   */
   record Loaded(PartitionLog log, long truncatedBytes, int droppedSegments) {}
 
   /** Where the previous run left the partition, from the store's checkpoint files. */
@@ -48,6 +51,8 @@ final class LogLoader {
       Segment segment = Segment.open(dir, baseOffset, config.indexIntervalBytes(), clock.milliseconds());
       if (damageFound || baseOffset < expectedNext) {
         // Everything after the first bad byte goes, and so does a segment overlapping its predecessor.
+        // Its bytes count as cut: they are lost as surely as a torn tail, and the report must say so.
+        truncatedBytes += segment.size();
         segment.markDeleted();
         segment.deleteMarked();
         dropped++;
@@ -66,7 +71,7 @@ final class LogLoader {
       expectedNext = segment.nextOffset();
     }
     if (truncatedBytes > 0 || dropped > 0) {
-      LOG.warn("{}: recovery cut {} bytes of damaged or unflushed data and dropped {} later segment(s); the log now ends at {}",
+      LOG.warn("{}: recovery cut {} bytes of damaged or unflushed data, {} later segment(s) included; the log now ends at {}",
           tp, truncatedBytes, dropped, expectedNext);
     }
 

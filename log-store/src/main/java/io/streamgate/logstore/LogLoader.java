@@ -47,11 +47,13 @@ final class LogLoader {
     int dropped = 0;
     long expectedNext = -1;
     boolean damageFound = false;
+    boolean previousRecovered = false;
     for (long baseOffset : baseOffsets) {
       Segment segment = Segment.open(dir, baseOffset, config.indexIntervalBytes(), clock.milliseconds());
-      if (damageFound || baseOffset < expectedNext) {
-        // Everything after the first bad byte goes, and so does a segment overlapping its predecessor.
-        // Its bytes count as cut: they are lost as surely as a torn tail, and the report must say so.
+      if (damageFound || baseOffset < expectedNext || (previousRecovered && lostTailBefore(baseOffset, expectedNext, config))) {
+        // Everything after the first bad byte goes, and so does a segment overlapping its predecessor
+        // or starting past the end of one that lost its tail. Its bytes count as cut: they are lost
+        // as surely as a torn tail, and the report must say so.
         truncatedBytes += segment.size();
         segment.markDeleted();
         segment.deleteMarked();
@@ -59,7 +61,8 @@ final class LogLoader {
         damageFound = true;
         continue;
       }
-      if (baseOffset >= recoverFrom || !segment.loadIndexes()) {
+      previousRecovered = baseOffset >= recoverFrom || !segment.loadIndexes();
+      if (previousRecovered) {
         int cut = segment.recover(Integer.MAX_VALUE, expectedNext);
         if (cut > 0) {
           truncatedBytes += cut;
@@ -89,6 +92,19 @@ final class LogLoader {
     PartitionLog log = new PartitionLog(tp, dir, config, clock, writer, maintenance, segments, epochs, logStart,
         checkpoints.highWatermark(), recoveryPoint);
     return new Loaded(log, truncatedBytes, dropped);
+  }
+
+  /**
+   * Whether a segment starting at {@code baseOffset} shows that its predecessor, just recovered and
+   * ending at {@code previousEnd}, lost its last batches. A roll starts a segment exactly where the
+   * previous one ends, and only compaction (which may drop a segment's last batches, or all of them)
+   * leaves a gap there; a predecessor that lost its tail at a batch boundary, or all its bytes (a
+   * file whose data never reached the disk), leaves no torn batch to find, only this gap. (A log
+   * compacted before its policy became delete may still hold such gaps; recovery after an unclean
+   * shutdown then cuts it at the first one it scans.)
+   */
+  private static boolean lostTailBefore(long baseOffset, long previousEnd, LogConfig config) {
+    return config.cleanupPolicy() == LogConfig.CleanupPolicy.DELETE && baseOffset > previousEnd;
   }
 
   /** Creates the directory and first segment of a new partition. */

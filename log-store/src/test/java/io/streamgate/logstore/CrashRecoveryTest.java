@@ -78,7 +78,8 @@ class CrashRecoveryTest {
       LogManager manager = LogManager.open(LogManagerConfig.defaults(dataDir));
       boolean crashAtEnd = random.nextBoolean();
       try {
-        totalTruncated += manager.truncatedAtRecovery().values().stream().mapToLong(Long::longValue).sum();
+        long truncated = manager.truncatedAtRecovery().values().stream().mapToLong(Long::longValue).sum();
+        totalTruncated += truncated;
         Optional<PartitionLog> maybeLog = manager.get(CrashAppender.TP);
         if (maybeLog.isEmpty()) {
           // Killed before it created the partition: nothing may have been acknowledged.
@@ -92,7 +93,6 @@ class CrashRecoveryTest {
         acknowledged.forEach((id, baseOffset) -> assertThat(found.get(id))
             .as("%s: acknowledged batch %s at offset %d", context, id, baseOffset).isEqualTo(baseOffset));
         verifyThreadsOfRound(found, acksThisRound, round, context);
-        long truncated = manager.truncatedAtRecovery().values().stream().mapToLong(Long::longValue).sum();
         System.out.printf("round %2d: killed after %d acks%s; log end %d in %d segments; recovery cut %d bytes%n", round,
             acksThisRound.size(), output.stream().anyMatch(line -> line.startsWith("START")) ? "" : " (while opening)",
             log.logEndOffset(), log.segmentCount(), truncated);
@@ -141,7 +141,8 @@ class CrashRecoveryTest {
       assertThat(child.waitFor(10, TimeUnit.SECONDS)).as("%s: child still running after SIGKILL", context).isTrue();
       assertThat(handle.isAlive()).as(context).isFalse();
     }
-    assertThat(child.exitValue()).as("%s: the child's exit code shows SIGKILL", context).isEqualTo(SIGKILL_EXIT_CODE);
+    assertThat(child.exitValue()).as("%s: the child's exit code shows SIGKILL; its stderr:%n%s", context,
+        Files.readString(stderr)).isEqualTo(SIGKILL_EXIT_CODE);
     child = null;
     return completeLines(stdout);
   }

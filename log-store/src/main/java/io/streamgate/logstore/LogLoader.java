@@ -19,7 +19,10 @@ import org.slf4j.LoggerFactory;
 final class LogLoader {
   private static final Logger LOG = LoggerFactory.getLogger(LogLoader.class);
 
-  /** What loading found. {@code truncatedBytes} and {@code droppedSegments} say what recovery cut off. */
+  /**
+   * What loading found. {@code truncatedBytes} counts every byte recovery cut off, those of dropped
+   * segments included; {@code droppedSegments} how many whole segments went.
+   */
   record Loaded(PartitionLog log, long truncatedBytes, int droppedSegments) {}
 
   /** Where the previous run left the partition, from the store's checkpoint files. */
@@ -44,17 +47,22 @@ final class LogLoader {
     int dropped = 0;
     long expectedNext = -1;
     boolean damageFound = false;
+    boolean previousRecovered = false;
     for (long baseOffset : baseOffsets) {
       Segment segment = Segment.open(dir, baseOffset, config.indexIntervalBytes(), clock.milliseconds());
-      if (damageFound || baseOffset < expectedNext) {
-        // Everything after the first bad byte goes, and so does a segment overlapping its predecessor.
+      if (damageFound || baseOffset < expectedNext || (previousRecovered && lostTailBefore(baseOffset, expectedNext, config))) {
+        // Everything after the first bad byte goes, and so does a segment overlapping its predecessor
+        // or starting past the end of one that lost its tail. Its bytes count as cut: they are lost
+        // as surely as a torn tail, and the report must say so.
+        truncatedBytes += segment.size();
         segment.markDeleted();
         segment.deleteMarked();
         dropped++;
         damageFound = true;
         continue;
       }
-      if (baseOffset >= recoverFrom || !segment.loadIndexes()) {
+      previousRecovered = baseOffset >= recoverFrom || !segment.loadIndexes();
+      if (previousRecovered) {
         int cut = segment.recover(Integer.MAX_VALUE, expectedNext);
         if (cut > 0) {
           truncatedBytes += cut;
@@ -66,7 +74,7 @@ final class LogLoader {
       expectedNext = segment.nextOffset();
     }
     if (truncatedBytes > 0 || dropped > 0) {
-      LOG.warn("{}: recovery cut {} bytes of damaged or unflushed data and dropped {} later segment(s); the log now ends at {}",
+      LOG.warn("{}: recovery cut {} bytes of damaged or unflushed data, {} later segment(s) included; the log now ends at {}",
           tp, truncatedBytes, dropped, expectedNext);
     }
 
@@ -84,6 +92,19 @@ final class LogLoader {
     PartitionLog log = new PartitionLog(tp, dir, config, clock, writer, maintenance, segments, epochs, logStart,
         checkpoints.highWatermark(), recoveryPoint);
     return new Loaded(log, truncatedBytes, dropped);
+  }
+
+  /**
+   * Whether a segment starting at {@code baseOffset} shows that its predecessor, just recovered and
+   * ending at {@code previousEnd}, lost its last batches. A roll starts a segment exactly where the
+   * previous one ends, and only compaction (which may drop a segment's last batches, or all of them)
+   * leaves a gap there; a predecessor that lost its tail at a batch boundary, or all its bytes (a
+   * file whose data never reached the disk), leaves no torn batch to find, only this gap. (A log
+   * compacted before its policy became delete may still hold such gaps; recovery after an unclean
+   * shutdown then cuts it at the first one it scans.)
+   */
+  private static boolean lostTailBefore(long baseOffset, long previousEnd, LogConfig config) {
+    return config.cleanupPolicy() == LogConfig.CleanupPolicy.DELETE && baseOffset > previousEnd;
   }
 
   /** Creates the directory and first segment of a new partition. */

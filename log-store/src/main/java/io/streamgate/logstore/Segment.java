@@ -261,15 +261,16 @@ final class Segment {
       ByteBuffer lengthField = ByteBuffer.allocate(4);
       readFully(lengthField, position + LENGTH_OFFSET);
       int batchLength = lengthField.getInt(0);
-      int batchSize = LOG_OVERHEAD + batchLength;
-      if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || batchSize > maxBatchBytes || position + (long) batchSize > fileSize) {
+      // A long: a damaged length near Integer.MAX_VALUE must not wrap around to a negative size.
+      long batchSize = LOG_OVERHEAD + (long) batchLength;
+      if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || batchSize > maxBatchBytes || position + batchSize > fileSize) {
         break;
       }
-      ByteBuffer bytes = ByteBuffer.allocate(batchSize);
+      ByteBuffer bytes = ByteBuffer.allocate((int) batchSize);
       readFully(bytes, position);
       bytes.flip();
       RecordBatch batch = RecordBatch.wrap(bytes);
-      if (!batch.isValid() || batch.baseOffset() < expectedBase || batch.lastOffset() < batch.baseOffset()) {
+      if (!belongsHere(batch, expectedBase)) {
         break;
       }
       if (batch.maxTimestamp() > maxTimestamp) {
@@ -281,8 +282,8 @@ final class Segment {
         timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
         bytesSinceLastIndexEntry = 0;
       }
-      bytesSinceLastIndexEntry += batchSize;
-      position += batchSize;
+      bytesSinceLastIndexEntry += (int) batchSize;
+      position += (int) batchSize;
       expectedBase = batch.nextOffset();
       nextOffset = batch.nextOffset();
     }
@@ -293,6 +294,17 @@ final class Segment {
     }
     size = position;
     return cut;
+  }
+
+  /**
+   * Whether a batch read back by {@link #recover} may stay: intact (magic, CRC), starting at or after
+   * {@code expectedBase}, and with its offsets within int32 of the segment's base offset. The base
+   * offset lies outside the CRC, so damage there goes unseen by the CRC; but appends never put a
+   * batch that far from the segment's base (they roll first), and the indexes could not address it.
+   */
+  private boolean belongsHere(RecordBatch batch, long expectedBase) {
+    return batch.isValid() && batch.baseOffset() >= expectedBase && batch.lastOffset() >= batch.baseOffset()
+        && batch.lastOffset() - baseOffset <= Integer.MAX_VALUE;
   }
 
   /**

@@ -461,6 +461,39 @@ class PartitionLogTest {
     assertThat(values(readAll(log, 100))).containsExactly("c");
   }
 
+  @Test
+  void aSegmentTruncatedAndRefilledReadsCorrectlyAfterACleanRestart() {
+    // Every batch is indexed. One-record batches are replaced by two-record batches of the same
+    // size, so the index entries that truncation removed would point at real batch starts again.
+    PartitionLog log = create(Map.of(LogConfig.INDEX_INTERVAL_BYTES, 0));
+    RecordBatch single = TestBatches.values(T0, "v".repeat(41));
+    String half = IntStream.range(1, 60).mapToObj("w"::repeat)
+        .filter(value -> TestBatches.values(T0, value, value).sizeInBytes() == single.sizeInBytes())
+        .findFirst().orElseThrow();
+    appendEach(log, numbered("v", 10, 41));
+    log.roll().join(); // flushes the segment and its index
+    appendEach(log, "next segment");
+
+    log.truncateTo(5).join();
+    for (int i = 0; i < 6; i++) {
+      String first = String.valueOf((char) ('a' + 2 * i)).repeat(half.length());
+      String second = String.valueOf((char) ('b' + 2 * i)).repeat(half.length());
+      append(log, TestBatches.values(T0, first, second));
+    }
+    log.updateHighWatermark(log.logEndOffset());
+    List<String> expected = values(readAll(log, 100));
+    manager.close();
+    manager = LogManager.open(TestStores.config(dir, clock));
+    PartitionLog reopened = manager.partition(TP);
+
+    assertThat(reopened.logEndOffset()).isEqualTo(17);
+    assertThat(expected).hasSize(17);
+    assertThat(values(readAll(reopened, 1))).isEqualTo(expected);
+    for (long offset = 0; offset < 17; offset++) {
+      assertThat(reopened.read(offset, 1).records()).first().extracting(Record::offset).isEqualTo(offset);
+    }
+  }
+
   // ---------------------------------------------------------------- followers and epochs
 
   @Test

@@ -423,7 +423,8 @@ public final class PartitionLog {
 
   /**
    * Removes every record at or after {@code offset} (a batch holding it goes whole), for a follower
-   * whose history diverged from its new leader's. Completes with the new log end offset.
+   * whose history diverged from its new leader's. Completes with the new log end offset, which is
+   * never below the log start.
    */
   public CompletableFuture<Long> truncateTo(long offset) {
     return writer.submit(this, 0, false, () -> {
@@ -440,6 +441,9 @@ public final class PartitionLog {
           retire(segments.pollLastEntry().getValue());
         }
         long newEnd = segments.lastEntry().getValue().truncateTo(offset);
+        if (newEnd < logStartOffset) {
+          newEnd = emptyAtLogStartOnWriter();
+        }
         logEndOffset = newEnd;
         recoveryPoint = Math.min(recoveryPoint, newEnd);
         epochs.truncateFromEnd(newEnd);
@@ -449,6 +453,21 @@ public final class PartitionLog {
         throw fail(e);
       }
     });
+  }
+
+  /**
+   * Replaces every segment by one empty segment at the log start. Truncation needs this when the
+   * batch it cut straddled the log start: what it kept lies wholly below the log start, where no one
+   * may read, and the log must not end below where it starts. Writer thread only.
+   */
+  private long emptyAtLogStartOnWriter() throws IOException {
+    List<Segment> old = new ArrayList<>(segments.values());
+    segments.put(logStartOffset, Segment.create(dir, logStartOffset, config.indexIntervalBytes(), clock.milliseconds()));
+    for (Segment segment : old) {
+      segments.remove(segment.baseOffset(), segment);
+      retire(segment);
+    }
+    return logStartOffset;
   }
 
   /**

@@ -462,6 +462,24 @@ class PartitionLogTest {
   }
 
   @Test
+  void truncatingABatchThatStraddlesTheLogStartLeavesAnEmptyLogAtTheLogStart() {
+    PartitionLog log = create();
+    append(log, TestBatches.values(T0, "a", "b", "c", "d", "e"));
+    log.updateHighWatermark(5);
+    log.deleteRecordsBefore(3).join();
+
+    long end = log.truncateTo(3).join();
+
+    assertThat(end).isEqualTo(3);
+    assertThat(log.logStartOffset()).isEqualTo(3);
+    assertThat(log.logEndOffset()).isEqualTo(3);
+    assertThat(log.highWatermark()).isEqualTo(3);
+    assertThat(append(log, TestBatches.values(T0, "x")).baseOffset()).isEqualTo(3);
+    log.updateHighWatermark(4);
+    assertThat(values(readAll(log, 100))).containsExactly("x");
+  }
+
+  @Test
   void aSegmentTruncatedAndRefilledReadsCorrectlyAfterACleanRestart() {
     // Every batch is indexed. One-record batches are replaced by two-record batches of the same
     // size, so the index entries that truncation removed would point at real batch starts again.

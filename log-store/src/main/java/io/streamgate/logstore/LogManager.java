@@ -230,7 +230,8 @@ public final class LogManager implements AutoCloseable {
 
   /**
    * Deletes a partition and its data. It disappears at once; its directory is renamed so that a
-   * restart never loads it, and removed in the background.
+   * restart never loads it, and removed in the background. The checkpoints are rewritten without
+   * it, so that a partition created later under its name never inherits its offsets.
    */
   public void delete(TopicPartition tp) {
     ensureOpen();
@@ -250,6 +251,7 @@ public final class LogManager implements AutoCloseable {
       maintenance.execute(() -> deleteRecursively(doomed));
       return null;
     }).join();
+    writeCheckpoints();
   }
 
   /** Bytes that recovery cut off, per partition, when this store was opened; empty after a clean shutdown. */

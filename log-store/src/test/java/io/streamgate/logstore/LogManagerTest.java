@@ -158,6 +158,21 @@ class LogManagerTest {
         .isInstanceOf(LogStoreException.class)
         .hasMessageContaining(dir.toString())
         .hasMessageContaining("in use");
+    assertThatThrownBy(() -> LogManager.open(TestStores.config(dir.resolve("."), clock)))
+        .as("another spelling of the same directory").isInstanceOf(LogStoreException.class);
+  }
+
+  @Test
+  void aFailedSecondOpenLeavesTheFirstStoreHoldingItsLock() throws IOException {
+    Path locks = Path.of("/proc/locks");
+    assumeThat(Files.isReadable(locks)).as("Linux /proc/locks").isTrue();
+    Object inode = Files.getAttribute(dir.resolve(FileNames.LOCK_FILE), "unix:ino");
+    String lockEntry = ":" + inode + " ";
+    assertThat(Files.readString(locks)).as("the store holds an OS lock on its lock file").contains(lockEntry);
+
+    assertThatThrownBy(() -> LogManager.open(TestStores.config(dir, clock))).isInstanceOf(LogStoreException.class);
+
+    assertThat(Files.readString(locks)).as("another process still cannot open the directory").contains(lockEntry);
   }
 
   @Test

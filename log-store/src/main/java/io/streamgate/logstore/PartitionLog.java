@@ -538,26 +538,36 @@ public final class PartitionLog {
 
   /** Maintenance: deletes the segments that retention condemns. Completes with the number deleted. */
   CompletableFuture<Integer> applyRetention(long nowMs) {
+    if (retentionPlan(nowMs).isEmpty()) {
+      return CompletableFuture.completedFuture(0);
+    }
+    return writer.submit(this, 0, false, () -> {
+      ensureWritable();
+      // Planned again here: a truncation or append queued before this task may have changed the
+      // segments since, and a stale plan could move the log start past the log end.
+      List<RetentionPlanner.SegmentInfo> condemned = retentionPlan(nowMs);
+      if (condemned.isEmpty()) {
+        return 0;
+      }
+      long newStart = condemned.get(condemned.size() - 1).nextOffset();
+      if (newStart > logStartOffset) {
+        advanceLogStartOnWriter(newStart);
+      }
+      return condemned.size();
+    });
+  }
+
+  /** The oldest segments that retention condemns now, oldest first; none unless the policy is delete. */
+  private List<RetentionPlanner.SegmentInfo> retentionPlan(long nowMs) {
     LogConfig current = config;
     if (current.cleanupPolicy() != CleanupPolicy.DELETE) {
-      return CompletableFuture.completedFuture(0);
+      return List.of();
     }
     List<RetentionPlanner.SegmentInfo> infos = new ArrayList<>();
     for (Segment segment : segments.values()) {
       infos.add(new RetentionPlanner.SegmentInfo(segment.baseOffset(), segment.nextOffset(), segment.size(), segment.maxTimestamp()));
     }
-    int count = RetentionPlanner.segmentsToDelete(infos, current, nowMs, highWatermark);
-    if (count == 0) {
-      return CompletableFuture.completedFuture(0);
-    }
-    long newStart = infos.get(count - 1).nextOffset();
-    return writer.submit(this, 0, false, () -> {
-      ensureWritable();
-      if (newStart > logStartOffset) {
-        advanceLogStartOnWriter(newStart);
-      }
-      return count;
-    });
+    return infos.subList(0, RetentionPlanner.segmentsToDelete(infos, current, nowMs, highWatermark));
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -53,6 +53,8 @@ public final class PartitionLog {
   private volatile long highWatermark;
   private volatile long recoveryPoint;
   private volatile long lastFlushMs;
+  /** Truncations so far (writer thread only): tells the compactor that a segment it copied may have lost records since. */
+  private volatile long truncations;
   private volatile LogStoreException writeFailure;
   private volatile boolean closed;
 
@@ -437,6 +439,7 @@ public final class PartitionLog {
         return logEndOffset;
       }
       try {
+        truncations++;
         while (segments.size() > 1 && segments.lastKey() >= offset) {
           retire(segments.pollLastEntry().getValue());
         }
@@ -583,11 +586,25 @@ public final class PartitionLog {
     return new ArrayList<>(segments.values());
   }
 
-  /** Writer thread: replaces {@code original} by {@code cleaned}, which holds the same offsets, fewer records. */
-  void swapSegmentOnWriter(Segment original, Segment cleaned) {
-    if (segments.get(original.baseOffset()) != original) {
-      throw new IllegalStateException(original + " is no longer part of " + topicPartition);
-    }
+  /** How many truncations this log has seen; the compactor reads it before it reads any segment. */
+  long truncations() {
+    return truncations;
+  }
+
+  /**
+   * Writer thread: whether a compacted copy of {@code original} may still replace it. The segment
+   * must still be in the log, and no truncation may have run since the compactor read {@code
+   * truncationsSeen}: the copy could hold records that the truncation removed.
+   */
+  boolean isSwappable(Segment original, long truncationsSeen) {
+    return segments.get(original.baseOffset()) == original && truncations == truncationsSeen;
+  }
+
+  /**
+   * Writer thread: puts {@code cleaned} in place of the segment at its base offset, whose compacted
+   * copy it is (same offsets, fewer records), once {@link #isSwappable} said it may.
+   */
+  void swapSegmentOnWriter(Segment cleaned) {
     segments.put(cleaned.baseOffset(), cleaned);
   }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
@@ -263,6 +264,33 @@ class PartitionLogTest {
     });
     assertThatThrownBy(() -> log.read(0, 100)).isInstanceOf(OffsetOutOfRangeException.class);
     assertThatThrownBy(() -> log.read(1, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aReadRacingAppendsNeverReturnsABatchAtOrPastItsLimit() throws Exception {
+    // A stress test: the race lasts between two field writes of an append, so it is probed for a
+    // bounded time rather than provoked; it failed within a second or two before the fix.
+    PartitionLog log = create();
+    AtomicBoolean stop = new AtomicBoolean();
+    CompletableFuture<List<String>> reader = CompletableFuture.supplyAsync(() -> {
+      List<String> violations = new ArrayList<>();
+      while (!stop.get() && violations.isEmpty()) {
+        long limit = log.logEndOffset();
+        for (RecordBatch batch : log.read(Math.max(0, limit - 3), 1 << 20, limit).batchList()) {
+          if (batch.lastOffset() >= limit) {
+            violations.add("read below " + limit + " returned " + batch);
+          }
+        }
+      }
+      return violations;
+    });
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    while (System.nanoTime() < deadline && !reader.isDone()) {
+      append(log, TestBatches.values(T0, "a"));
+    }
+    stop.set(true);
+
+    assertThat(reader.get()).isEmpty();
   }
 
   // ---------------------------------------------------------------- rolls

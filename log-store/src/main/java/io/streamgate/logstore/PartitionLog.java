@@ -411,10 +411,13 @@ public final class PartitionLog {
     logStartOffset = offset;
     while (segments.size() > 0) {
       Segment oldest = segments.firstEntry().getValue();
-      if (oldest.nextOffset() > offset || oldest.isEmpty()) {
+      boolean active = segments.size() == 1;
+      // An empty segment below the offset goes too (compaction can empty one), unless it is the
+      // active one, which rolling would not replace.
+      if (oldest.nextOffset() > offset || (active && oldest.isEmpty())) {
         break;
       }
-      if (segments.size() == 1) {
+      if (active) {
         rollOnWriter();
       }
       retire(segments.pollFirstEntry().getValue());

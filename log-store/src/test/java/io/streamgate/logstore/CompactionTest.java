@@ -140,6 +140,48 @@ class CompactionTest {
   }
 
   @Test
+  void aPartlyCompactedBatchKeepsItsOffsetRangeAndCompression() {
+    PartitionLog log = create();
+    RecordBatch batch = new RecordBatchBuilder(Compression.LZ4)
+        .append(T0, utf8("a"), utf8("a0"), List.of())
+        .append(T0, utf8("b"), utf8("b0"), List.of())
+        .append(T0, utf8("c"), utf8("c0"), List.of())
+        .build();
+    log.append(batch).join();
+    put(log, "a=a1", "c=c1");
+    log.roll().join();
+
+    manager.runMaintenance();
+
+    RecordBatch compacted = log.read(0, 1 << 20).batchList().get(0);
+    assertThat(compacted.baseOffset()).isZero();
+    assertThat(compacted.lastOffset()).as("the last offset stays, though its record went").isEqualTo(2);
+    assertThat(compacted.compression()).isEqualTo(Compression.LZ4);
+    compacted.ensureValid();
+    assertThat(contents(log)).containsExactly("1:b=b0", "3:a=a1", "4:c=c1");
+  }
+
+  @Test
+  void deletingRecordsAlsoDeletesSegmentsThatCompactionEmptied() throws IOException {
+    PartitionLog log = create();
+    put(log, "a=a0", "b=b0", "a=a1", "b=b1", "c=c0");
+    log.roll().join();
+    put(log, "a=a2", "b=b2", "c=c1", "d=d0");
+    log.roll().join();
+    put(log, "e=e0");
+    log.roll().join();
+    manager.runMaintenance();
+    assertThat(contents(log)).containsExactly("5:a=a2", "6:b=b2", "7:c=c1", "8:d=d0", "9:e=e0");
+
+    log.deleteRecordsBefore(9).join();
+
+    assertThat(contents(log)).containsExactly("9:e=e0");
+    await().untilAsserted(() -> assertThat(filesEndingWith(".log")).as("only the segment from 9 and the active one")
+        .hasSize(2));
+    assertThat(log.segmentCount()).isEqualTo(2);
+  }
+
+  @Test
   void tombstonesStayUntilDeleteRetentionThenGo() {
     PartitionLog log = create();
     put(log, "gone=g0", "kept=k0", "gone=g1");

@@ -309,8 +309,10 @@ final class Segment {
     size = position;
     offsetIndex.truncateToPosition(position);
     timeIndex.truncateTo(cutBatch.baseOffset());
-    nextOffset = position == 0 ? baseOffset : cutBatch.baseOffset();
     HeaderScan rest = scanToEnd(0);
+    // Where the kept batches end, not where the cut one began: compaction may have left a gap
+    // between them, and the log must not end past the offset it was truncated to.
+    nextOffset = position == 0 ? baseOffset : rest.nextOffset;
     maxTimestamp = rest.maxTimestamp;
     offsetOfMaxTimestamp = rest.offsetOfMaxTimestamp;
     bytesSinceLastIndexEntry = 0;

@@ -182,6 +182,25 @@ class CompactionTest {
   }
 
   @Test
+  void truncatingIntoAGapThatCompactionLeftEndsTheLogWhereItsRecordsEnd() {
+    PartitionLog log = create();
+    put(log, "b=b0", "a=a0", "a=a1", "c=c0");
+    log.roll().join();
+    manager.runMaintenance();
+    assertThat(contents(log)).containsExactly("0:b=b0", "2:a=a1", "3:c=c0");
+
+    assertThat(log.truncateTo(1).join()).isEqualTo(1);
+
+    assertThat(log.logEndOffset()).isEqualTo(1);
+    RecordBatch fromLeader = new RecordBatchBuilder(Compression.NONE).baseOffset(1).partitionLeaderEpoch(0)
+        .append(T0, utf8("z"), utf8("z0 from the leader"), List.of()).build();
+    assertThat(log.appendAsFollower(fromLeader).join().baseOffset()).as("the follower continues at the offset it truncated to")
+        .isEqualTo(1);
+    log.updateHighWatermark(2);
+    assertThat(contents(log)).containsExactly("0:b=b0", "1:z=z0");
+  }
+
+  @Test
   void tombstonesStayUntilDeleteRetentionThenGo() {
     PartitionLog log = create();
     put(log, "gone=g0", "kept=k0", "gone=g1");

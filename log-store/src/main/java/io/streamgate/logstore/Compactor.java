@@ -39,6 +39,7 @@ final class Compactor {
     if (config.cleanupPolicy() != CleanupPolicy.COMPACT) {
       return;
     }
+    long truncationsSeen = log.truncations();
     List<Segment> all = log.segmentsSnapshot();
     List<Segment> cleanable = new ArrayList<>();
     long highWatermark = log.highWatermark();
@@ -55,7 +56,7 @@ final class Compactor {
       Map<ByteBuffer, Long> lastOffsetByKey = lastOffsetByKey(cleanable);
       long tombstoneHorizon = nowMs - config.deleteRetentionMs();
       for (Segment segment : cleanable) {
-        clean(log, segment, lastOffsetByKey, tombstoneHorizon);
+        clean(log, segment, lastOffsetByKey, tombstoneHorizon, truncationsSeen);
       }
     } catch (IOException e) {
       LOG.error("compaction of {} failed; it will be tried again", log.topicPartition(), e);
@@ -74,8 +75,8 @@ final class Compactor {
     return map;
   }
 
-  private static void clean(PartitionLog log, Segment segment, Map<ByteBuffer, Long> lastOffsetByKey, long tombstoneHorizon)
-      throws IOException {
+  private static void clean(PartitionLog log, Segment segment, Map<ByteBuffer, Long> lastOffsetByKey, long tombstoneHorizon,
+      long truncationsSeen) throws IOException {
     Path dir = log.dir();
     Path cleanedFile = dir.resolve(FileNames.baseName(segment.baseOffset()) + FileNames.LOG_SUFFIX + FileNames.CLEANED_SUFFIX);
     boolean changed = false;
@@ -106,14 +107,23 @@ final class Compactor {
     cleaned.recover(Integer.MAX_VALUE, segment.baseOffset());
     Path swapFile = dir.resolve(FileNames.baseName(segment.baseOffset()) + FileNames.LOG_SUFFIX + FileNames.SWAP_SUFFIX);
     Files.move(cleanedFile, swapFile, StandardCopyOption.ATOMIC_MOVE);
-    log.writer().submit(log, 0, false, () -> {
+    boolean swapped = log.writer().submit(log, 0, false, () -> {
+      if (!log.isSwappable(segment, truncationsSeen)) {
+        Files.delete(swapFile); // or the next start would complete the swap
+        return false;
+      }
       segment.markDeleted();
       Files.move(swapFile, FileNames.logFile(dir, segment.baseOffset()), StandardCopyOption.ATOMIC_MOVE);
       cleaned.flush();
       CheckpointFile.fsyncDirectory(dir);
-      log.swapSegmentOnWriter(segment, cleaned);
-      return null;
+      log.swapSegmentOnWriter(cleaned);
+      return true;
     }).join();
+    if (!swapped) {
+      cleaned.close();
+      LOG.debug("{} of {} changed while it was compacted; the next pass compacts it again", segment, log.topicPartition());
+      return;
+    }
     log.maintenance().execute(() -> {
       try {
         segment.deleteMarked();

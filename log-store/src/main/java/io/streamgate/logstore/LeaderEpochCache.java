@@ -44,17 +44,27 @@ final class LeaderEpochCache {
     return entries.isEmpty() ? -1 : entries.get(entries.size() - 1).epoch;
   }
 
-  /** See {@link EpochEndOffset}; empty when the log knows no epoch at or below {@code epoch}. */
+  /**
+   * Where {@code epoch} ended, as Kafka's OffsetsForLeaderEpoch answers (see {@link EpochEndOffset}).
+   * The latest epoch ends at the log end. An older one ends where the next known epoch starts, and is
+   * answered for by the largest known epoch at or below it, or by itself when it predates the whole
+   * history (its records are gone, and a follower must truncate to where the history starts). Empty
+   * when no epoch is known, or {@code epoch} is undefined (negative) or newer than the latest.
+   */
   synchronized Optional<EpochEndOffset> endOffsetFor(int epoch, long logEndOffset) {
-    Entry found = null;
-    for (int i = 0; i < entries.size(); i++) {
-      Entry entry = entries.get(i);
-      if (entry.epoch > epoch) {
-        return found == null ? Optional.empty() : Optional.of(new EpochEndOffset(found.epoch, entry.startOffset));
-      }
-      found = entry;
+    int latest = latestEpoch();
+    if (epoch < 0 || entries.isEmpty() || epoch > latest) {
+      return Optional.empty();
     }
-    return found == null ? Optional.empty() : Optional.of(new EpochEndOffset(found.epoch, logEndOffset));
+    if (epoch == latest) {
+      return Optional.of(new EpochEndOffset(epoch, logEndOffset));
+    }
+    int next = 0;
+    while (entries.get(next).epoch <= epoch) {
+      next++;
+    }
+    int answeringEpoch = next == 0 ? epoch : entries.get(next - 1).epoch;
+    return Optional.of(new EpochEndOffset(answeringEpoch, entries.get(next).startOffset));
   }
 
   /** Forgets epochs that start at or after {@code endOffset} (the log was truncated there). */

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -41,8 +42,17 @@ import org.slf4j.LoggerFactory;
 public final class LogManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
 
+  /**
+   * The data directories open in this JVM, by real path. The directory lock cannot refuse a second
+   * open from this same process by itself: Java sees the overlap, but closing the refused open's
+   * channel releases the OS lock of the first (POSIX locks belong to the process, not the channel),
+   * and another process could then open the directory too.
+   */
+  private static final Set<Path> OPEN_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
+
   private final LogManagerConfig config;
   private final Path dataDir;
+  private final Path claimedDir;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final LogWriter writer;
@@ -53,9 +63,10 @@ public final class LogManager implements AutoCloseable {
   private final PartitionLog.Maintenance maintenance;
   private volatile boolean closed;
 
-  private LogManager(LogManagerConfig config, FileChannel lockChannel, FileLock lock) {
+  private LogManager(LogManagerConfig config, Path claimedDir, FileChannel lockChannel, FileLock lock) {
     this.config = config;
     this.dataDir = config.dataDir();
+    this.claimedDir = claimedDir;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.writer = new LogWriter("streamgate-log-writer", config.maxPendingWriteBytes());
@@ -82,16 +93,40 @@ public final class LogManager implements AutoCloseable {
 
   /** Opens (creating if needed) the data directory of {@code config}, recovering it if the last run did not close cleanly. */
   public static LogManager open(LogManagerConfig config) {
+    Path claimed = claimInThisJvm(config.dataDir());
+    try {
+      return openClaimed(config, claimed);
+    } catch (RuntimeException e) {
+      OPEN_IN_THIS_JVM.remove(claimed);
+      throw e;
+    }
+  }
+
+  /** Creates the directory if needed and marks it open in this JVM, or refuses if it is already. */
+  private static Path claimInThisJvm(Path dir) {
+    Path claimed;
+    try {
+      Files.createDirectories(dir);
+      claimed = dir.toRealPath();
+    } catch (IOException e) {
+      throw new LogStorageException("cannot open data directory " + dir, e);
+    }
+    if (!OPEN_IN_THIS_JVM.add(claimed)) {
+      throw new LogStoreException("data directory " + dir + " is in use by another LogManager in this process");
+    }
+    return claimed;
+  }
+
+  private static LogManager openClaimed(LogManagerConfig config, Path claimed) {
     Path dir = config.dataDir();
     FileChannel lockChannel = null;
     try {
-      Files.createDirectories(dir);
       lockChannel = FileChannel.open(dir.resolve(FileNames.LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock = tryLock(lockChannel);
       if (lock == null) {
         throw new LogStoreException("data directory " + dir + " is in use by another Streamgate process");
       }
-      LogManager manager = new LogManager(config, lockChannel, lock);
+      LogManager manager = new LogManager(config, claimed, lockChannel, lock);
       manager.loadAll();
       manager.startMaintenance();
       return manager;
@@ -231,7 +266,8 @@ public final class LogManager implements AutoCloseable {
 
   /**
    * Deletes a partition and its data. It disappears at once; its directory is renamed so that a
-   * restart never loads it, and removed in the background.
+   * restart never loads it, and removed in the background. The checkpoints are rewritten without
+   * it, so that a partition created later under its name never inherits its offsets.
    */
   public void delete(TopicPartition tp) {
     ensureOpen();
@@ -251,6 +287,7 @@ public final class LogManager implements AutoCloseable {
       maintenance.execute(() -> deleteRecursively(doomed));
       return null;
     }).join();
+    writeCheckpoints();
   }
 
   /** Bytes that recovery cut off, per partition, when this store was opened; empty after a clean shutdown. */
@@ -337,6 +374,7 @@ public final class LogManager implements AutoCloseable {
       LOG.error("could not finish closing {}", dataDir, e);
     } finally {
       closeQuietly(lockChannel);
+      OPEN_IN_THIS_JVM.remove(claimedDir);
     }
   }
 
@@ -350,6 +388,7 @@ public final class LogManager implements AutoCloseable {
     writer.close();
     partitions.values().forEach(this::closeQuietly);
     closeQuietly(lockChannel);
+    OPEN_IN_THIS_JVM.remove(claimedDir);
   }
 
   private void ensureOpen() {

@@ -105,6 +105,9 @@ final class OffsetIndex {
       count--;
     }
     entryCount = count;
+    // The file's entries past here are stale: the next persist must rewrite them, even if appends
+    // bring the count back to what the file holds.
+    persistedCount = Math.min(persistedCount, count);
   }
 
   /** The last entry's file position, or 0 when there is none. */
@@ -126,8 +129,8 @@ final class OffsetIndex {
   /** Brings the file in line with the entries in memory, writing only what changed. Writer thread only. */
   void persist() throws IOException {
     int count = entryCount;
-    if (count == persistedCount && Files.exists(file)) {
-      return;
+    if (count == persistedCount && Files.exists(file) && Files.size(file) == (long) count * ENTRY_SIZE) {
+      return; // a truncation since the last persist leaves the file longer
     }
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       int from = Math.min(persistedCount, count);

@@ -52,6 +52,8 @@ public final class PartitionLog {
   private volatile long highWatermark;
   private volatile long recoveryPoint;
   private volatile long lastFlushMs;
+  /** Truncations so far (writer thread only): tells the compactor that a segment it copied may have lost records since. */
+  private volatile long truncations;
   private volatile LogStoreException writeFailure;
   private volatile boolean closed;
 
@@ -402,10 +404,13 @@ public final class PartitionLog {
     logStartOffset = offset;
     while (segments.size() > 0) {
       Segment oldest = segments.firstEntry().getValue();
-      if (oldest.nextOffset() > offset || oldest.isEmpty()) {
+      boolean active = segments.size() == 1;
+      // An empty segment below the offset goes too (compaction can empty one), unless it is the
+      // active one, which rolling would not replace.
+      if (oldest.nextOffset() > offset || (active && oldest.isEmpty())) {
         break;
       }
-      if (segments.size() == 1) {
+      if (active) {
         rollOnWriter();
       }
       retire(segments.pollFirstEntry().getValue());
@@ -416,7 +421,8 @@ public final class PartitionLog {
 
   /**
    * Removes every record at or after {@code offset} (a batch holding it goes whole), for a follower
-   * whose history diverged from its new leader's. Completes with the new log end offset.
+   * whose history diverged from its new leader's. Completes with the new log end offset, which is
+   * never below the log start.
    */
   public CompletableFuture<Long> truncateTo(long offset) {
     return writer.submit(this, 0, false, () -> {
@@ -429,10 +435,14 @@ public final class PartitionLog {
         return logEndOffset;
       }
       try {
+        truncations++;
         while (segments.size() > 1 && segments.lastKey() >= offset) {
           retire(segments.pollLastEntry().getValue());
         }
         long newEnd = segments.lastEntry().getValue().truncateTo(offset);
+        if (newEnd < logStartOffset) {
+          newEnd = emptyAtLogStartOnWriter();
+        }
         logEndOffset = newEnd;
         recoveryPoint = Math.min(recoveryPoint, newEnd);
         epochs.truncateFromEnd(newEnd);
@@ -442,6 +452,21 @@ public final class PartitionLog {
         throw fail(e);
       }
     });
+  }
+
+  /**
+   * Replaces every segment by one empty segment at the log start. Truncation needs this when the
+   * batch it cut straddled the log start: what it kept lies wholly below the log start, where no one
+   * may read, and the log must not end below where it starts. Writer thread only.
+   */
+  private long emptyAtLogStartOnWriter() throws IOException {
+    List<Segment> old = new ArrayList<>(segments.values());
+    segments.put(logStartOffset, Segment.create(dir, logStartOffset, config.indexIntervalBytes(), clock.milliseconds()));
+    for (Segment segment : old) {
+      segments.remove(segment.baseOffset(), segment);
+      retire(segment);
+    }
+    return logStartOffset;
   }
 
   /**
@@ -518,26 +543,36 @@ public final class PartitionLog {
 
   /** Maintenance: deletes the segments that retention condemns. Completes with the number deleted. */
   CompletableFuture<Integer> applyRetention(long nowMs) {
+    if (retentionPlan(nowMs).isEmpty()) {
+      return CompletableFuture.completedFuture(0);
+    }
+    return writer.submit(this, 0, false, () -> {
+      ensureWritable();
+      // Planned again here: a truncation or append queued before this task may have changed the
+      // segments since, and a stale plan could move the log start past the log end.
+      List<RetentionPlanner.SegmentInfo> condemned = retentionPlan(nowMs);
+      if (condemned.isEmpty()) {
+        return 0;
+      }
+      long newStart = condemned.get(condemned.size() - 1).nextOffset();
+      if (newStart > logStartOffset) {
+        advanceLogStartOnWriter(newStart);
+      }
+      return condemned.size();
+    });
+  }
+
+  /** The oldest segments that retention condemns now, oldest first; none unless the policy is delete. */
+  private List<RetentionPlanner.SegmentInfo> retentionPlan(long nowMs) {
     LogConfig current = config;
     if (current.cleanupPolicy() != CleanupPolicy.DELETE) {
-      return CompletableFuture.completedFuture(0);
+      return List.of();
     }
     List<RetentionPlanner.SegmentInfo> infos = new ArrayList<>();
     for (Segment segment : segments.values()) {
       infos.add(new RetentionPlanner.SegmentInfo(segment.baseOffset(), segment.nextOffset(), segment.size(), segment.maxTimestamp()));
     }
-    int count = RetentionPlanner.segmentsToDelete(infos, current, nowMs, highWatermark);
-    if (count == 0) {
-      return CompletableFuture.completedFuture(0);
-    }
-    long newStart = infos.get(count - 1).nextOffset();
-    return writer.submit(this, 0, false, () -> {
-      ensureWritable();
-      if (newStart > logStartOffset) {
-        advanceLogStartOnWriter(newStart);
-      }
-      return count;
-    });
+    return infos.subList(0, RetentionPlanner.segmentsToDelete(infos, current, nowMs, highWatermark));
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -553,11 +588,25 @@ public final class PartitionLog {
     return new ArrayList<>(segments.values());
   }
 
-  /** Writer thread: replaces {@code original} by {@code cleaned}, which holds the same offsets, fewer records. */
-  void swapSegmentOnWriter(Segment original, Segment cleaned) {
-    if (segments.get(original.baseOffset()) != original) {
-      throw new IllegalStateException(original + " is no longer part of " + topicPartition);
-    }
+  /** How many truncations this log has seen; the compactor reads it before it reads any segment. */
+  long truncations() {
+    return truncations;
+  }
+
+  /**
+   * Writer thread: whether a compacted copy of {@code original} may still replace it. The segment
+   * must still be in the log, and no truncation may have run since the compactor read {@code
+   * truncationsSeen}: the copy could hold records that the truncation removed.
+   */
+  boolean isSwappable(Segment original, long truncationsSeen) {
+    return segments.get(original.baseOffset()) == original && truncations == truncationsSeen;
+  }
+
+  /**
+   * Writer thread: puts {@code cleaned} in place of the segment at its base offset, whose compacted
+   * copy it is (same offsets, fewer records), once {@link #isSwappable} said it may.
+   */
+  void swapSegmentOnWriter(Segment cleaned) {
     segments.put(cleaned.baseOffset(), cleaned);
   }
 

@@ -197,7 +197,7 @@ final class Segment {
     ByteBuffer buffer = ByteBuffer.allocate(wanted);
     readFully(buffer, start);
     buffer.flip();
-    buffer.limit(wholeBatchesLength(buffer));
+    buffer.limit(wholeBatchesLength(buffer, maxOffsetExclusive));
     return buffer.slice();
   }
 
@@ -321,8 +321,10 @@ final class Segment {
     size = position;
     offsetIndex.truncateToPosition(position);
     timeIndex.truncateTo(cutBatch.baseOffset());
-    nextOffset = position == 0 ? baseOffset : cutBatch.baseOffset();
     HeaderScan rest = scanToEnd(0);
+    // Where the kept batches end, not where the cut one began: compaction may have left a gap
+    // between them, and the log must not end past the offset it was truncated to.
+    nextOffset = position == 0 ? baseOffset : rest.nextOffset;
     maxTimestamp = rest.maxTimestamp;
     offsetOfMaxTimestamp = rest.offsetOfMaxTimestamp;
     bytesSinceLastIndexEntry = 0;
@@ -403,15 +405,19 @@ final class Segment {
     return BatchHeader.read(header, 0, position);
   }
 
-  /** The length of the run of whole batches at the start of {@code buffer}. */
-  private static int wholeBatchesLength(ByteBuffer buffer) {
+  /**
+   * The length of the run of whole batches at the start of {@code buffer} that end below {@code
+   * maxOffsetExclusive}. The offsets are checked here, on the bytes read, because a reader that
+   * sees an append's new size but not yet its new next offset reads the new batch too.
+   */
+  private static int wholeBatchesLength(ByteBuffer buffer, long maxOffsetExclusive) {
     int position = 0;
     while (buffer.limit() - position >= RECORD_BATCH_OVERHEAD) {
-      int batchSize = LOG_OVERHEAD + buffer.getInt(position + LENGTH_OFFSET);
-      if (batchSize > buffer.limit() - position) {
+      BatchHeader header = BatchHeader.read(buffer, position, position);
+      if (header.sizeInBytes() > buffer.limit() - position || header.lastOffset() >= maxOffsetExclusive) {
         break;
       }
-      position += batchSize;
+      position += header.sizeInBytes();
     }
     return position;
   }

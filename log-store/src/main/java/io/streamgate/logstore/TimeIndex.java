@@ -119,12 +119,14 @@ final class TimeIndex {
       count--;
     }
     entryCount = count;
+    // As in OffsetIndex#truncateToPosition: the file's entries past here are stale.
+    persistedCount = Math.min(persistedCount, count);
   }
 
   void persist() throws IOException {
     int count = entryCount;
-    if (count == persistedCount && Files.exists(file)) {
-      return;
+    if (count == persistedCount && Files.exists(file) && Files.size(file) == (long) count * ENTRY_SIZE) {
+      return; // a truncation since the last persist leaves the file longer
     }
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       int from = Math.min(persistedCount, count);

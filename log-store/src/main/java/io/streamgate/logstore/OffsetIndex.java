@@ -128,27 +128,10 @@ final class OffsetIndex {
 
   /** Brings the file in line with the entries in memory, writing only what changed. Writer thread only. */
   void persist() throws IOException {
-    int count = entryCount;
-    if (count == persistedCount && Files.exists(file) && Files.size(file) == (long) count * ENTRY_SIZE) {
-      return; // a truncation since the last persist leaves the file longer
-    }
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      int from = Math.min(persistedCount, count);
-      if (channel.size() != (long) from * ENTRY_SIZE) {
-        channel.truncate((long) from * ENTRY_SIZE);
-      }
-      ByteBuffer buffer = ByteBuffer.allocate((count - from) * ENTRY_SIZE);
-      int[] array = entries;
-      for (int i = from; i < count; i++) {
-        buffer.putInt(array[i * 2]).putInt(array[i * 2 + 1]);
-      }
-      buffer.flip();
-      while (buffer.hasRemaining()) {
-        channel.write(buffer, (long) from * ENTRY_SIZE + buffer.position());
-      }
-      channel.force(true);
-    }
-    persistedCount = count;
+    int count = entryCount; // before the array: the writer publishes the array first
+    int[] array = entries;
+    persistedCount = IndexFile.persist(file, persistedCount, count, ENTRY_SIZE,
+        (buffer, i) -> buffer.putInt(array[i * 2]).putInt(array[i * 2 + 1]));
   }
 
   /** Forgets what the file holds, so that the next {@link #persist} rewrites it whole. */

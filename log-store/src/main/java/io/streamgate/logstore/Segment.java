@@ -154,6 +154,16 @@ final class Segment {
     while (bytes.hasRemaining()) {
       writePosition += channel.write(bytes, writePosition);
     }
+    index(batch, position, length);
+    size = position + length;
+    nextOffset = batch.nextOffset();
+  }
+
+  /**
+   * Accounts for a batch written at {@code position}: the largest timestamp, and an index entry
+   * once more than {@code index.interval.bytes} were written since the last one (Kafka's rule).
+   */
+  private void index(RecordBatch batch, int position, int length) {
     if (batch.maxTimestamp() > maxTimestamp) {
       maxTimestamp = batch.maxTimestamp();
       offsetOfMaxTimestamp = batch.lastOffset();
@@ -164,8 +174,6 @@ final class Segment {
       bytesSinceLastIndexEntry = 0;
     }
     bytesSinceLastIndexEntry += length;
-    size = position + length;
-    nextOffset = batch.nextOffset();
   }
 
   /** Would appending {@code batchBytes} more bytes, or an offset this far from the base, overflow this segment? */
@@ -273,16 +281,7 @@ final class Segment {
       if (!belongsHere(batch, expectedBase)) {
         break;
       }
-      if (batch.maxTimestamp() > maxTimestamp) {
-        maxTimestamp = batch.maxTimestamp();
-        offsetOfMaxTimestamp = batch.lastOffset();
-      }
-      if (bytesSinceLastIndexEntry > indexIntervalBytes) {
-        offsetIndex.append(batch.lastOffset(), position);
-        timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
-        bytesSinceLastIndexEntry = 0;
-      }
-      bytesSinceLastIndexEntry += (int) batchSize;
+      index(batch, position, (int) batchSize);
       position += (int) batchSize;
       expectedBase = batch.nextOffset();
       nextOffset = batch.nextOffset();

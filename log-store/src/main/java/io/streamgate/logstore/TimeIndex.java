@@ -124,26 +124,11 @@ final class TimeIndex {
   }
 
   void persist() throws IOException {
-    int count = entryCount;
-    if (count == persistedCount && Files.exists(file) && Files.size(file) == (long) count * ENTRY_SIZE) {
-      return; // a truncation since the last persist leaves the file longer
-    }
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      int from = Math.min(persistedCount, count);
-      if (channel.size() != (long) from * ENTRY_SIZE) {
-        channel.truncate((long) from * ENTRY_SIZE);
-      }
-      ByteBuffer buffer = ByteBuffer.allocate((count - from) * ENTRY_SIZE);
-      for (int i = from; i < count; i++) {
-        buffer.putLong(timestamps[i]).putInt(relativeOffsets[i]);
-      }
-      buffer.flip();
-      while (buffer.hasRemaining()) {
-        channel.write(buffer, (long) from * ENTRY_SIZE + buffer.position());
-      }
-      channel.force(true);
-    }
-    persistedCount = count;
+    int count = entryCount; // before the arrays: the writer publishes them first
+    long[] times = timestamps;
+    int[] offsets = relativeOffsets;
+    persistedCount = IndexFile.persist(file, persistedCount, count, ENTRY_SIZE,
+        (buffer, i) -> buffer.putLong(times[i]).putInt(offsets[i]));
   }
 
   void markFileStale() {

@@ -107,8 +107,8 @@ public final class LocalPartitionService implements PartitionService {
       validateName(spec.name());
       validatePartitions(spec.partitions());
       if (spec.replicationFactor() != 1) {
-        throw new InvalidTopicException("replication factor " + spec.replicationFactor()
-            + " is more than the 1 node of this cluster");
+        throw new InvalidReplicationFactorException("replication factor " + spec.replicationFactor()
+            + (spec.replicationFactor() < 1 ? " must be at least 1" : " is more than the 1 live node of this cluster"));
       }
       Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), spec.config());
       TopicMetadata topic = new TopicMetadata(spec.name(), spec.partitions(), 1, config);
@@ -137,10 +137,11 @@ public final class LocalPartitionService implements PartitionService {
   @Override
   public CompletableFuture<TopicDescription> updateTopic(String name, OptionalInt partitions, Map<String, ?> configChanges) {
     return onAdmin(() -> {
+      TopicNames.refuseInternal(name, "change");
       TopicMetadata current = topicOrThrow(name);
       int count = partitions.orElse(current.partitions());
       if (count < current.partitions()) {
-        throw new InvalidTopicException("topic '" + name + "' has " + current.partitions()
+        throw new InvalidPartitionsException("topic '" + name + "' has " + current.partitions()
             + " partitions; partitions can be added, never removed");
       }
       validatePartitions(count);
@@ -161,6 +162,7 @@ public final class LocalPartitionService implements PartitionService {
   @Override
   public CompletableFuture<Void> deleteTopic(String name) {
     return onAdmin(() -> {
+      TopicNames.refuseInternal(name, "delete");
       TopicMetadata topic = topicOrThrow(name);
       topics.remove(name);
       for (int p = 0; p < topic.partitions(); p++) {
@@ -263,19 +265,15 @@ public final class LocalPartitionService implements PartitionService {
   }
 
   private static void validateName(String name) {
-    try {
-      TopicPartition.validateTopic(name);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidTopicNameException(e.getMessage());
-    }
-    if (name.startsWith("__")) {
+    TopicNames.requireValid(name);
+    if (TopicNames.isInternal(name)) {
       throw new InvalidTopicNameException("topic names starting with '__' are internal");
     }
   }
 
   private static void validatePartitions(int partitions) {
     if (partitions < 1 || partitions > MAX_PARTITIONS) {
-      throw new InvalidTopicException("partitions must be between 1 and " + MAX_PARTITIONS + ", was " + partitions);
+      throw new InvalidPartitionsException("partitions must be between 1 and " + MAX_PARTITIONS + ", was " + partitions);
     }
   }
 

@@ -22,7 +22,8 @@ import java.util.concurrent.CompletableFuture;
  * own (the gateway to its event loop) before touching their state.
  *
  * <p>Errors arrive as failed futures: {@link TopicNotFoundException}, {@link TopicExistsException},
- * {@link InvalidTopicException}, and the log store's ({@code InvalidConfigException},
+ * {@link InvalidTopicException} (and its {@link InvalidTopicNameException}, {@link InvalidPartitionsException},
+ * {@link InvalidReplicationFactorException}), {@link InternalTopicException}, and the log store's ({@code InvalidConfigException},
  * {@code OffsetOutOfRangeException}, {@code RecordTooLargeException}, {@code CorruptRecordException},
  * {@code InvalidRecordException}, {@code WriteQueueFullException}, {@code LogStorageException}, ...).
  */
@@ -37,10 +38,13 @@ public interface PartitionService extends AutoCloseable {
 
   CompletableFuture<TopicDescription> describeTopic(String topic);
 
-  /** Adds partitions (never removes: {@link InvalidTopicException}) and changes configuration keys. */
+  /**
+   * Adds partitions (never removes: {@link InvalidPartitionsException}) and changes configuration keys;
+   * a key mapped to {@code null} returns to its default. Internal topics: {@link InternalTopicException}.
+   */
   CompletableFuture<TopicDescription> updateTopic(String topic, OptionalInt partitions, Map<String, ?> config);
 
-  /** Deletes a topic; it is gone for readers and writers when the future completes, its files may linger briefly. */
+  /** Deletes a topic (internal ones: {@link InternalTopicException}); it is gone for readers and writers when the future completes, its files may linger briefly. */
   CompletableFuture<Void> deleteTopic(String topic);
 
   /**

@@ -19,6 +19,8 @@ public final class TopicConfigs {
   public static final String VALUE_FORMAT = "value.format";
 
   private static final Set<String> OWN_KEYS = Set.of(MIN_INSYNC_REPLICAS, VALUE_FORMAT);
+  /** The keys whose values are words; every other key holds a whole number. */
+  private static final Set<String> TEXT_KEYS = Set.of(LogConfig.CLEANUP_POLICY, LogConfig.FLUSH_POLICY, VALUE_FORMAT);
 
   /** How record values are carried over HTTP. */
   public enum ValueFormat {
@@ -57,18 +59,17 @@ public final class TopicConfigs {
 
   /**
    * {@code base} with {@code overrides} applied, validated: unknown keys and bad values throw
-   * {@link InvalidConfigException} naming the key. Values may be strings or numbers.
+   * {@link InvalidConfigException} naming the key. Values may be strings or numbers; {@code null}
+   * returns the key to its default.
    */
   public static Map<String, String> merge(Map<String, String> base, Map<String, ?> overrides) {
     Map<String, String> merged = new LinkedHashMap<>(base);
+    Map<String, String> defaults = defaults();
     overrides.forEach((key, value) -> {
       if (!LogConfig.KEYS.contains(key) && !OWN_KEYS.contains(key)) {
         throw new InvalidConfigException("unknown topic config key '" + key + "'; known keys: " + keys());
       }
-      if (value == null) {
-        throw new InvalidConfigException("topic config key '" + key + "' needs a value");
-      }
-      merged.put(key, String.valueOf(value));
+      merged.put(key, value == null ? defaults.get(key) : String.valueOf(value));
     });
     logConfig(merged);
     valueFormat(merged);
@@ -77,6 +78,16 @@ public final class TopicConfigs {
       throw new InvalidConfigException(MIN_INSYNC_REPLICAS + " must be at least 1, was " + minInsync);
     }
     return merged;
+  }
+
+  /**
+   * A validated config with each value as clients read it: the whole numbers as {@link Long}, the
+   * words ({@code cleanup.policy}, {@code flush.policy}, {@code value.format}) as strings.
+   */
+  public static Map<String, Object> typed(Map<String, String> config) {
+    Map<String, Object> typed = new java.util.TreeMap<>();
+    config.forEach((key, value) -> typed.put(key, TEXT_KEYS.contains(key) ? value : Long.valueOf(value.trim())));
+    return typed;
   }
 
   /** The log's part of a validated topic config. */

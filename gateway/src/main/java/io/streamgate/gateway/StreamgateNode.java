@@ -11,7 +11,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,13 +26,13 @@ public final class StreamgateNode {
 
   private final Vertx vertx;
   private final LocalPartitionService service;
-  private final AtomicBoolean ready;
+  private final Readiness readiness;
   private final int httpPort;
 
-  private StreamgateNode(Vertx vertx, LocalPartitionService service, AtomicBoolean ready, int httpPort) {
+  private StreamgateNode(Vertx vertx, LocalPartitionService service, Readiness readiness, int httpPort) {
     this.vertx = vertx;
     this.service = service;
-    this.ready = ready;
+    this.readiness = readiness;
     this.httpPort = httpPort;
   }
 
@@ -44,25 +43,28 @@ public final class StreamgateNode {
         .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
-    AtomicBoolean ready = new AtomicBoolean();
+    Readiness readiness = new Readiness();
     AtomicReference<LocalPartitionService> opened = new AtomicReference<>();
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
     return vertx.executeBlocking(() -> {
           LocalPartitionService service = LocalPartitionService.open(config.dataDir(), config.nodeId(), config.readerThreads());
           opened.set(service);
+          readiness.set(Readiness.RECOVERY, true);
+          // A node alone has no cluster to join.
+          readiness.set(Readiness.CLUSTER, true);
           return service;
         })
         .compose(service -> {
           GatewayMetrics metrics = new GatewayMetrics(registry, service::logManager);
           return vertx.deployVerticle(() -> {
-            HttpApiVerticle verticle = new HttpApiVerticle(service, config, metrics, registry, ready);
+            HttpApiVerticle verticle = new HttpApiVerticle(service, config, metrics, registry, readiness);
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.httpInstances()));
         })
         .map(deployment -> {
-          ready.set(true);
-          StreamgateNode node = new StreamgateNode(vertx, opened.get(), ready, firstVerticle.get().actualPort());
+          readiness.set(Readiness.SERVING, true);
+          StreamgateNode node = new StreamgateNode(vertx, opened.get(), readiness, firstVerticle.get().actualPort());
           LOG.info("node {} ready: HTTP on {}:{}, data in {}", config.nodeId(), config.httpHost(), node.httpPort, config.dataDir());
           return node;
         })
@@ -89,9 +91,14 @@ public final class StreamgateNode {
     return vertx;
   }
 
+  /** The checks {@code GET /health/ready} reports. */
+  public Readiness readiness() {
+    return readiness;
+  }
+
   /** Graceful stop: not ready, stop accepting, finish requests in flight, close the log store, close Vert.x. */
   public Future<Void> close() {
-    ready.set(false);
+    readiness.set(Readiness.SERVING, false);
     return Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList())
         .transform(undeployed -> vertx.executeBlocking(() -> {
           service.close();

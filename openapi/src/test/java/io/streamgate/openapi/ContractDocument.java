@@ -1,8 +1,12 @@
 package io.streamgate.openapi;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.SchemaRepository;
 import io.vertx.openapi.contract.MediaType;
+import io.vertx.openapi.contract.OpenAPIVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -19,23 +23,38 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Reads the contract from the classpath and derives the view of it that vertx-openapi 5.0.x can
- * load. Test support only; stateless and thread-safe.
+ * load. Test support only; stateless and thread-safe. Public because the gateway's contract tests
+ * use it too, through this module's test-jar.
  */
-final class ContractDocument {
+public final class ContractDocument {
 
   /** Where the contract lives in the jar (and on the test classpath). */
-  static final String RESOURCE = "openapi/streamgate.yaml";
+  public static final String RESOURCE = "openapi/streamgate.yaml";
 
-  static final List<String> HTTP_METHODS = List.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
+  public static final List<String> HTTP_METHODS = List.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
+
+  /** The base URI vertx-openapi uses for a contract's schema repository. */
+  public static final String BASE_URI = "app://";
 
   private ContractDocument() {
+  }
+
+  /** A schema repository for OpenAPI 3.1 documents, to validate values against resolved schemas. */
+  public static Future<SchemaRepository> repository(Vertx vertx) {
+    return OpenAPIVersion.V3_1.getRepository(vertx, BASE_URI);
+  }
+
+  /** {@code document} with every {@code $ref} replaced by its target, as vertx-openapi resolves it. */
+  public static Future<JsonObject> resolve(Vertx vertx, JsonObject document) {
+    OpenAPIVersion version = OpenAPIVersion.fromContract(document);
+    return version.getRepository(vertx, BASE_URI).compose(repository -> version.resolve(vertx, repository, document.copy()));
   }
 
   /**
    * The contract as JSON. Strict on purpose: a duplicate key, a non-string key (an unquoted status
    * code) or a YAML-only scalar (a date) is an error here rather than a silent surprise in a client.
    */
-  static JsonObject load() {
+  public static JsonObject load() {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(false);
     try (InputStream in = ContractDocument.class.getClassLoader().getResourceAsStream(RESOURCE)) {
@@ -88,7 +107,7 @@ final class ContractDocument {
    * the schema from the resolved document and {@code SchemaRepository.validator(JsonSchema)}.
    * Vert.x 5.1 adds a media-type registry that makes this view unnecessary.
    */
-  static JsonObject loadableView(JsonObject contract) {
+  public static JsonObject loadableView(JsonObject contract) {
     JsonObject view = contract.copy();
     JsonObject paths = view.getJsonObject("paths", new JsonObject());
     for (String path : paths.fieldNames()) {

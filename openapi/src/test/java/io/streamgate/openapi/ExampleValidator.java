@@ -26,26 +26,27 @@ import java.util.Set;
  *
  * <p>The document must already be resolved ({@code OpenAPIVersion.resolve}), so schemas are
  * inline; validation goes through {@link SchemaRepository#validator(JsonSchema)}, the same call
- * vertx-openapi uses for request and response bodies. One instance per run; not thread-safe.
+ * vertx-openapi uses for request and response bodies. One instance per run; not thread-safe. Public
+ * (through this module's test-jar) for the gateway's contract tests, which use {@link #validate}.
  */
-final class ExampleValidator {
+public final class ExampleValidator {
 
   private final SchemaRepository repository;
   private final List<String> failures = new ArrayList<>();
   private final List<String> checked = new ArrayList<>();
   private final Set<JsonObject> visitedSchemas = Collections.newSetFromMap(new IdentityHashMap<>());
 
-  ExampleValidator(SchemaRepository repository) {
+  public ExampleValidator(SchemaRepository repository) {
     this.repository = repository;
   }
 
   /** Each failure: where, and why. Empty when every example fits. */
-  List<String> failures() {
+  public List<String> failures() {
     return failures;
   }
 
   /** The location of every value that was checked. */
-  List<String> checked() {
+  public List<String> checked() {
     return checked;
   }
 
@@ -163,7 +164,7 @@ final class ExampleValidator {
     return mediaType.equals("application/json") || mediaType.endsWith("+json");
   }
 
-  private static List<String> ndjsonLines(String text) {
+  public static List<String> ndjsonLines(String text) {
     List<String> lines = new ArrayList<>();
     for (String line : text.split("\n", -1)) {
       if (!line.isBlank()) {
@@ -173,7 +174,7 @@ final class ExampleValidator {
     return lines;
   }
 
-  private static List<String> sseData(String text) {
+  public static List<String> sseData(String text) {
     List<String> data = new ArrayList<>();
     for (String line : text.split("\n", -1)) {
       if (line.startsWith("data:")) {
@@ -231,7 +232,7 @@ final class ExampleValidator {
   }
 
   /** Validates one value; records the location, and the failure if any. */
-  void validate(JsonObject schema, Object value, String location) {
+  public void validate(JsonObject schema, Object value, String location) {
     checked.add(location);
     OutputUnit result = repository.validator(JsonSchema.of(schema)).validate(withoutAnnotations(value));
     if (!Boolean.TRUE.equals(result.getValid())) {
@@ -243,7 +244,7 @@ final class ExampleValidator {
    * The names of an object of the resolved document, without the annotations ({@code __absolute_uri__}
    * and the like) that resolution adds to every object.
    */
-  static List<String> names(JsonObject object) {
+  public static List<String> names(JsonObject object) {
     List<String> names = new ArrayList<>();
     for (String name : object.fieldNames()) {
       if (JsonSchema.EXCLUDE_ANNOTATIONS.test(name)) {
@@ -258,7 +259,7 @@ final class ExampleValidator {
    * values too; left in, they break {@code additionalProperties: false}, and vertx-json-schema
    * 5.0.7 throws a ClassCastException on {@code dependentRequired}.
    */
-  static Object withoutAnnotations(Object value) {
+  public static Object withoutAnnotations(Object value) {
     if (value instanceof JsonObject object) {
       JsonObject copy = new JsonObject();
       for (String name : names(object)) {
@@ -274,7 +275,7 @@ final class ExampleValidator {
     return value;
   }
 
-  static String describe(OutputUnit result) {
+  public static String describe(OutputUnit result) {
     List<OutputUnit> errors = result.getErrors();
     if (errors == null || errors.isEmpty()) {
       return result.getError() + " at " + result.getInstanceLocation();

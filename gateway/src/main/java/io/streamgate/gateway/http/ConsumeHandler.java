@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * pass its offset (a watch, woken by the log — no polling), and answers empty at the deadline.
  */
 final class ConsumeHandler {
+  static final String JSON = "application/json";
+  static final String NDJSON = "application/x-ndjson";
   static final int DEFAULT_MAX_RECORDS = 500;
   static final int DEFAULT_MAX_BYTES = 1024 * 1024;
 
@@ -49,7 +51,8 @@ final class ConsumeHandler {
     int maxRecords = QueryParams.intIn(ctx.request(), "maxRecords", DEFAULT_MAX_RECORDS, 1, limits.maxRecordsPerFetch());
     int maxBytes = QueryParams.intIn(ctx.request(), "maxBytes", DEFAULT_MAX_BYTES, 1, limits.maxFetchBytes());
     long timeoutMs = QueryParams.longIn(ctx.request(), "timeoutMs", 0, 0, limits.maxWaitMs());
-    boolean ndjson = accepts(ctx, "application/x-ndjson");
+    // The route produces both; the router picked the one the Accept header prefers (JSON without one).
+    boolean ndjson = NDJSON.equals(ctx.getAcceptableContentType());
     Fetch fetch = new Fetch(tp, topic, maxRecords, maxBytes, timeoutMs, ndjson);
     Context context = ctx.vertx().getOrCreateContext();
     long started = System.nanoTime();
@@ -57,7 +60,7 @@ final class ConsumeHandler {
         .compose(offset -> fetch(fetch, offset, context, ctx, System.currentTimeMillis() + timeoutMs))
         .onSuccess(body -> {
           metrics.fetchLatency(System.nanoTime() - started);
-          ctx.response().putHeader("Content-Type", ndjson ? "application/x-ndjson" : "application/json").end(body);
+          ctx.response().putHeader("Content-Type", ndjson ? NDJSON : JSON).end(body);
         })
         .onFailure(ctx::fail);
   }
@@ -186,13 +189,9 @@ final class ConsumeHandler {
   }
 
   private TopicPartition partition(RoutingContext ctx) {
-    String topic = ctx.pathParam("topic");
+    String topic = QueryParams.topic(ctx);
     int partition = (int) QueryParams.parseLongIn(ctx.pathParam("partition"), "partition", 0, Integer.MAX_VALUE);
-    try {
-      return new TopicPartition(topic, partition);
-    } catch (IllegalArgumentException e) {
-      throw new ApiException(ErrorCode.INVALID_TOPIC_NAME, e.getMessage());
-    }
+    return new TopicPartition(topic, partition);
   }
 
   private TopicMetadata topicOf(TopicPartition tp) {

@@ -1,34 +1,42 @@
 package io.streamgate.gateway.http;
 
 /**
- * The catalogue of errors the HTTP API answers with: status, a stable code (the last segment of the
- * problem's {@code type} URI, and its {@code code} member), a title, and whether retrying the same
- * request may succeed. Codes never change once released; the OpenAPI Problem schema lists them.
+ * The catalogue of errors the HTTP API answers with: status, a stable code (the problem's
+ * {@code code} member, and the end of its {@code type}, {@code urn:streamgate:problem:<code>}), a
+ * title, and whether retrying the same request may succeed. Codes never change once released. The
+ * table in the contract's {@code Problem.code} lists exactly these; {@code ErrorCodeContractTest}
+ * holds the two together.
  */
 public enum ErrorCode {
-  INVALID_REQUEST(400, "invalid-request", "The request is malformed or breaks a documented limit", false),
-  INVALID_TOPIC_NAME(400, "invalid-topic-name", "The topic name is not allowed", false),
-  INVALID_CONFIG(400, "invalid-config", "A topic configuration value is not allowed", false),
-  INVALID_RECORD(400, "invalid-record", "A record cannot be stored as given", false),
-  NOT_FOUND(404, "not-found", "No such resource", false),
+  INVALID_REQUEST(400, "invalid-request", "Invalid request", false),
+  INVALID_TOPIC_NAME(400, "invalid-topic-name", "Invalid topic name", false),
+  INVALID_CONFIG(400, "invalid-config", "Invalid topic config", false),
+  INVALID_PARTITIONS(400, "invalid-partitions", "Invalid partition count", false),
+  INVALID_REPLICATION_FACTOR(400, "invalid-replication-factor", "Invalid replication factor", false),
+  INVALID_RECORD(400, "invalid-record", "Invalid record", false),
+  INTERNAL_TOPIC(403, "internal-topic", "Internal topic", false),
+  NOT_FOUND(404, "not-found", "Not found", false),
   TOPIC_NOT_FOUND(404, "topic-not-found", "Topic not found", false),
   PARTITION_NOT_FOUND(404, "partition-not-found", "Partition not found", false),
-  METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed on this resource", false),
-  NOT_ACCEPTABLE(406, "not-acceptable", "No representation matches the Accept header", false),
-  TOPIC_EXISTS(409, "topic-exists", "Topic exists already", false),
+  METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed", false),
+  NOT_ACCEPTABLE(406, "not-acceptable", "Not acceptable", false),
+  TOPIC_EXISTS(409, "topic-exists", "Topic exists", false),
   BODY_TOO_LARGE(413, "body-too-large", "Request body too large", false),
   RECORD_TOO_LARGE(413, "record-too-large", "Record too large", false),
-  UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported content type", false),
+  UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type", false),
+  URI_TOO_LONG(414, "uri-too-long", "URI too long", false),
   OFFSET_OUT_OF_RANGE(416, "offset-out-of-range", "Offset out of range", false),
-  HEADERS_TOO_LARGE(431, "headers-too-large", "Request headers too large", false),
   TOO_MANY_REQUESTS(429, "too-many-requests", "Too many requests", true),
+  HEADERS_TOO_LARGE(431, "headers-too-large", "Request headers too large", false),
   INTERNAL(500, "internal", "Internal error", false),
-  OVERLOADED(503, "overloaded", "The node is overloaded; retry later", true),
+  NOT_ENOUGH_REPLICAS(503, "not-enough-replicas", "Not enough in-sync replicas", true),
+  LEADER_NOT_AVAILABLE(503, "leader-not-available", "Leader not available", true),
+  OVERLOADED(503, "overloaded", "Overloaded", true),
   STORAGE_ERROR(503, "storage-error", "Partition storage unavailable", true),
-  UNAVAILABLE(503, "unavailable", "The node is starting or shutting down", true);
+  UNAVAILABLE(503, "unavailable", "Node unavailable", true);
 
   /** Base of every problem {@code type} URI. */
-  public static final String TYPE_BASE = "https://streamgate.io/problems/";
+  public static final String TYPE_BASE = "urn:streamgate:problem:";
 
   private final int status;
   private final String code;
@@ -75,6 +83,8 @@ public enum ErrorCode {
         return NOT_ACCEPTABLE;
       case 413:
         return BODY_TOO_LARGE;
+      case 414:
+        return URI_TOO_LONG;
       case 415:
         return UNSUPPORTED_MEDIA_TYPE;
       case 429:

@@ -3,18 +3,29 @@ package io.streamgate.gateway.http;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.Readiness;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpMethod;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 
 /**
  * The HTTP surface of a node: REST, long-poll, streams, health, metrics and the contract, on one
@@ -29,16 +40,18 @@ public final class HttpApiVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final PrometheusMeterRegistry registry;
-  private final AtomicBoolean ready;
+  private final Readiness readiness;
+  /** Each route's path pattern and its methods, for the {@code Allow} header of a 405. */
+  private final Map<Pattern, Set<HttpMethod>> methodsByPath = new LinkedHashMap<>();
   private HttpServer server;
 
   public HttpApiVerticle(PartitionService service, GatewayConfig config, GatewayMetrics metrics,
-      PrometheusMeterRegistry registry, AtomicBoolean ready) {
+      PrometheusMeterRegistry registry, Readiness readiness) {
     this.service = service;
     this.config = config;
     this.metrics = metrics;
     this.registry = registry;
-    this.ready = ready;
+    this.readiness = readiness;
   }
 
   @Override
@@ -50,7 +63,8 @@ public final class HttpApiVerticle extends VerticleBase {
         .setMaxHeaderSize(config.limits().maxHttpHeaderBytes())
         .setMaxWebSocketFrameSize(config.limits().maxWebSocketFrameBytes())
         .setMaxWebSocketMessageSize(config.limits().maxWebSocketFrameBytes());
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(listening -> server = listening);
+    return vertx.createHttpServer(options).invalidRequestHandler(this::invalidRequest).requestHandler(router)
+        .listen().onSuccess(listening -> server = listening);
   }
 
   /** Stops taking connections and lets requests in flight finish, for up to {@code shutdown-grace-ms}. */
@@ -72,40 +86,87 @@ public final class HttpApiVerticle extends VerticleBase {
     StreamHandler stream = new StreamHandler(service, config.limits(), metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
-    router.post("/v1/topics").handler(body).handler(topics::create);
-    router.get("/v1/topics").handler(topics::list);
-    router.get("/v1/topics/:topic").handler(topics::describe);
-    router.patch("/v1/topics/:topic").handler(body).handler(topics::update);
-    router.delete("/v1/topics/:topic").handler(topics::delete);
-    router.post("/v1/topics/:topic/records").handler(body).handler(produce::handle);
-    router.get("/v1/topics/:topic/partitions/:partition/records").handler(consume::handle);
-    router.get("/v1/topics/:topic/partitions/:partition/offsets").handler(consume::handleOffsets);
-    router.get("/v1/topics/:topic/stream").handler(stream::handle);
+    route(router, HttpMethod.POST, "/v1/topics").handler(body).handler(topics::create);
+    route(router, HttpMethod.GET, "/v1/topics").handler(topics::list);
+    route(router, HttpMethod.GET, "/v1/topics/:topic").handler(topics::describe);
+    route(router, HttpMethod.PATCH, "/v1/topics/:topic").handler(body).handler(topics::update);
+    route(router, HttpMethod.DELETE, "/v1/topics/:topic").handler(topics::delete);
+    route(router, HttpMethod.POST, "/v1/topics/:topic/records").handler(body).handler(produce::handle);
+    // Content negotiation: an Accept that allows neither answers 406 (through the error handler).
+    route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/records")
+        .produces(ConsumeHandler.JSON).produces(ConsumeHandler.NDJSON).handler(consume::handle);
+    route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/offsets").handler(consume::handleOffsets);
+    route(router, HttpMethod.GET, "/v1/topics/:topic/stream").handler(stream::handle);
 
-    router.get("/health/live").handler(ctx -> json(ctx, 200, "{\"status\":\"UP\"}"));
-    router.get("/health/ready").handler(ctx -> {
-      if (ready.get()) {
-        json(ctx, 200, "{\"status\":\"UP\"}");
-      } else {
-        ProblemMapper.send(ctx.response(), ctx.request().path(), ErrorCode.UNAVAILABLE, "the node is not ready", java.util.Map.of());
-      }
-    });
-    router.get("/metrics").handler(ctx -> {
+    route(router, HttpMethod.GET, "/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+    route(router, HttpMethod.GET, "/health/ready").handler(this::ready);
+    route(router, HttpMethod.GET, "/metrics").handler(ctx -> {
       metrics.refreshPartitionSizes();
       ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
     });
     Buffer contract = contract();
-    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(contract));
+    route(router, HttpMethod.GET, "/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(contract));
 
     router.route().failureHandler(ProblemMapper::handleFailure);
-    for (int status : new int[] {400, 404, 405, 406, 413, 415, 431, 500, 503}) {
+    for (int status : new int[] {400, 404, 406, 413, 415, 431, 500, 503}) {
       router.errorHandler(status, ProblemMapper::handleFailure);
     }
+    router.errorHandler(405, this::methodNotAllowed);
     return router;
   }
 
-  private static void json(RoutingContext ctx, int status, String body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+  private Route route(Router router, HttpMethod method, String path) {
+    Pattern pattern = Pattern.compile(path.replaceAll(":[a-z]+", "[^/]+"));
+    methodsByPath.computeIfAbsent(pattern, p -> new LinkedHashSet<>()).add(method);
+    return router.route(method, path);
+  }
+
+  /**
+   * A request HTTP/1.x cannot even parse (a request line or headers over the limits, bad framing) is
+   * answered here, not by the router: as a problem, like every other error. The connection closes after.
+   */
+  private void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    ErrorCode code;
+    String detail;
+    if (cause instanceof TooLongHttpHeaderException) {
+      code = ErrorCode.HEADERS_TOO_LARGE;
+      detail = "the request headers are larger than the limit of " + config.limits().maxHttpHeaderBytes() + " bytes";
+    } else if (cause instanceof TooLongHttpLineException) {
+      code = ErrorCode.URI_TOO_LONG;
+      detail = "the request line is longer than the server accepts";
+    } else {
+      code = ErrorCode.INVALID_REQUEST;
+      detail = "malformed HTTP request" + (cause == null ? "" : ": " + cause.getMessage());
+    }
+    ProblemMapper.send(request.response(), null, code, detail, Map.of());
+  }
+
+  /** A 405 names the methods the path serves, in the {@code Allow} header (RFC 9110) and the detail. */
+  private void methodNotAllowed(RoutingContext ctx) {
+    String path = ctx.request().path();
+    Set<HttpMethod> allowed = new LinkedHashSet<>();
+    methodsByPath.forEach((pattern, methods) -> {
+      if (pattern.matcher(path).matches()) {
+        allowed.addAll(methods);
+      }
+    });
+    String allow = String.join(", ", allowed.stream().map(HttpMethod::name).toList());
+    ctx.response().putHeader("Allow", allow);
+    ProblemMapper.send(ctx.response(), path, ErrorCode.METHOD_NOT_ALLOWED,
+        ctx.request().method().name() + " is not allowed on " + path + "; allowed: " + allow, Map.of());
+  }
+
+  /** 200 when every check is up, else 503; either way the body is the checks, not a problem. */
+  private void ready(RoutingContext ctx) {
+    JsonObject checks = new JsonObject();
+    readiness.checks().forEach((name, up) -> checks.put(name, up ? "UP" : "DOWN"));
+    boolean ready = readiness.ready();
+    json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN").put("checks", checks));
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
   }
 
   private static Buffer contract() {

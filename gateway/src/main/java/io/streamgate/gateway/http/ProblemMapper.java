@@ -2,11 +2,13 @@ package io.streamgate.gateway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamgate.cluster.InternalTopicException;
+import io.streamgate.cluster.InvalidPartitionsException;
+import io.streamgate.cluster.InvalidReplicationFactorException;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.InvalidTopicNameException;
 import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.TopicNotFoundException;
-import io.streamgate.logstore.CorruptRecordException;
 import io.streamgate.logstore.InvalidConfigException;
 import io.streamgate.logstore.InvalidRecordException;
 import io.streamgate.logstore.LogClosedException;
@@ -28,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}, plus {@code code},
  * {@code retryable} and error-specific members. The {@link ErrorCode} is found by exception class,
  * walking up the hierarchy (Kafka's {@code Errors.forException}), never from message text.
+ *
+ * <p>A {@code CorruptRecordException} is deliberately unmapped: the gateway builds every batch it
+ * appends, so one can only come from the disk or a bug, and it answers {@code internal} (logged).
  */
 public final class ProblemMapper {
   private static final Logger LOG = LoggerFactory.getLogger(ProblemMapper.class);
@@ -41,10 +46,12 @@ public final class ProblemMapper {
       Map.entry(TopicExistsException.class, ErrorCode.TOPIC_EXISTS),
       Map.entry(InvalidTopicException.class, ErrorCode.INVALID_REQUEST),
       Map.entry(InvalidTopicNameException.class, ErrorCode.INVALID_TOPIC_NAME),
+      Map.entry(InvalidPartitionsException.class, ErrorCode.INVALID_PARTITIONS),
+      Map.entry(InvalidReplicationFactorException.class, ErrorCode.INVALID_REPLICATION_FACTOR),
+      Map.entry(InternalTopicException.class, ErrorCode.INTERNAL_TOPIC),
       Map.entry(InvalidConfigException.class, ErrorCode.INVALID_CONFIG),
       Map.entry(OffsetOutOfRangeException.class, ErrorCode.OFFSET_OUT_OF_RANGE),
       Map.entry(RecordTooLargeException.class, ErrorCode.RECORD_TOO_LARGE),
-      Map.entry(CorruptRecordException.class, ErrorCode.INVALID_RECORD),
       Map.entry(InvalidRecordException.class, ErrorCode.INVALID_RECORD),
       Map.entry(WriteQueueFullException.class, ErrorCode.OVERLOADED),
       Map.entry(LogStorageException.class, ErrorCode.STORAGE_ERROR),
@@ -96,7 +103,9 @@ public final class ProblemMapper {
     problem.put("title", code.title());
     problem.put("status", code.status());
     problem.put("detail", detail == null ? code.title() : detail);
-    problem.put("instance", instance);
+    if (instance != null) {
+      problem.put("instance", instance);
+    }
     problem.put("code", code.code());
     problem.put("retryable", code.retryable());
     if (code.retryable()) {
@@ -137,6 +146,8 @@ public final class ProblemMapper {
         return "no resource at this path";
       case 405:
         return "this resource does not support that method";
+      case 406:
+        return "no media type the request accepts can be answered";
       case 413:
         return "the request body is larger than this node accepts";
       default:

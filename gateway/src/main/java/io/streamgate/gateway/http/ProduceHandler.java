@@ -4,6 +4,7 @@ import io.streamgate.cluster.Acks;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicNames;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.TopicExistsException;
@@ -46,13 +47,15 @@ final class ProduceHandler {
   }
 
   void handle(RoutingContext ctx) {
-    String topic = ctx.pathParam("topic");
+    String topic = QueryParams.topic(ctx);
+    TopicNames.refuseInternal(topic, "write to");
+    String mediaType = mediaType(ctx.request().getHeader("Content-Type"));
     Acks acks = acks(QueryParams.single(ctx.request(), "acks"));
     String idempotencyKey = ctx.request().getHeader("Idempotency-Key");
     long started = System.nanoTime();
     Future<Buffer> answer = idempotencyKey == null || acks == Acks.NONE
-        ? produce(ctx, topic, acks)
-        : idempotency.answer(topic + '\u0000' + idempotencyKey, () -> produce(ctx, topic, acks));
+        ? produce(ctx, topic, mediaType, acks)
+        : idempotency.answer(topic + '\u0000' + idempotencyKey, () -> produce(ctx, topic, mediaType, acks));
     answer.onComplete(result -> {
       if (result.failed()) {
         ctx.fail(result.cause());
@@ -67,10 +70,10 @@ final class ProduceHandler {
     });
   }
 
-  private Future<Buffer> produce(RoutingContext ctx, String topic, Acks acks) {
+  private Future<Buffer> produce(RoutingContext ctx, String topic, String mediaType, Acks acks) {
     Context context = ctx.vertx().getOrCreateContext();
     return topicFor(topic, context).compose(metadata -> {
-      List<ProduceRecord> records = parse(ctx, metadata);
+      List<ProduceRecord> records = parse(ctx, mediaType, metadata);
       int[] partitions = assignPartitions(records, metadata.partitions());
       Map<Integer, List<Integer>> indexesByPartition = new LinkedHashMap<>();
       for (int i = 0; i < records.size(); i++) {
@@ -113,9 +116,6 @@ final class ProduceHandler {
     if (known != null) {
       return Future.succeededFuture(known);
     }
-    if (topic.startsWith("__")) {
-      return Future.failedFuture(new ApiException(ErrorCode.INVALID_TOPIC_NAME, "topics starting with '__' are internal"));
-    }
     if (!config.autoCreateTopics()) {
       return Future.failedFuture(new TopicNotFoundException("topic '" + topic + "' does not exist"));
     }
@@ -127,12 +127,37 @@ final class ProduceHandler {
             .orElseGet(() -> Future.failedFuture(new TopicNotFoundException("topic '" + topic + "' does not exist"))));
   }
 
-  private List<ProduceRecord> parse(RoutingContext ctx, TopicMetadata metadata) {
+  /**
+   * The body's media type, lower case, without parameters ({@code application/octet-stream} when
+   * absent). A Content-Type that is not {@code type/subtype}, or a JSON or NDJSON body declared in a
+   * charset other than UTF-8, is a 415: those bodies are read as UTF-8 and nothing else.
+   */
+  static String mediaType(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return "application/octet-stream";
+    }
+    String[] parts = contentType.split(";");
+    String mediaType = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
+    if (!mediaType.matches("[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")) {
+      throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + contentType + "' is not a media type");
+    }
+    if (mediaType.equals("application/json") || mediaType.equals("application/x-ndjson")) {
+      for (int i = 1; i < parts.length; i++) {
+        String[] param = parts[i].trim().split("=", 2);
+        if (param[0].trim().equalsIgnoreCase("charset") && param.length == 2
+            && !param[1].trim().replace("\"", "").equalsIgnoreCase("utf-8")) {
+          throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + contentType
+              + "' is not supported: " + mediaType + " bodies are UTF-8");
+        }
+      }
+    }
+    return mediaType;
+  }
+
+  private List<ProduceRecord> parse(RoutingContext ctx, String mediaType, TopicMetadata metadata) {
     ProduceParser parser = new ProduceParser(TopicConfigs.valueFormat(metadata.config()),
         config.limits().maxRecordsPerRequest(), config.limits().maxHeadersPerRecord(), System.currentTimeMillis());
     byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-    String contentType = ctx.request().getHeader("Content-Type");
-    String mediaType = contentType == null ? "application/octet-stream" : contentType.split(";")[0].trim().toLowerCase();
     String keyParam = QueryParams.single(ctx.request(), "key");
     byte[] key = keyParam == null ? null : keyParam.getBytes(StandardCharsets.UTF_8);
     int partition = QueryParams.intIn(ctx.request(), "partition", -1, 0, Integer.MAX_VALUE);

@@ -1,6 +1,8 @@
 package io.streamgate.gateway.http;
 
+import io.streamgate.cluster.TopicNames;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
@@ -9,6 +11,11 @@ import java.util.List;
  */
 final class QueryParams {
   private QueryParams() {}
+
+  /** The {@code {topic}} path parameter; a name that breaks the naming rule is a 400 {@code invalid-topic-name}. */
+  static String topic(RoutingContext ctx) {
+    return TopicNames.requireValid(ctx.pathParam("topic"));
+  }
 
   /** The single value of {@code name}, or null when absent. */
   static String single(HttpServerRequest request, String name) {
@@ -39,7 +46,9 @@ final class QueryParams {
       throw ApiException.badRequest(name + " must be a whole number, was '" + text + "'");
     }
     if (value < min || value > max) {
-      throw ApiException.badRequest(name + " must be between " + min + " and " + max + ", was " + value);
+      throw new ApiException(ErrorCode.INVALID_REQUEST, name + " must be between " + min + " and " + max + ", was " + value,
+          java.util.Map.of("errors", java.util.List.of(java.util.Map.of("parameter", name,
+              "message", "must be between " + min + " and " + max + ", was " + value))));
     }
     return value;
   }

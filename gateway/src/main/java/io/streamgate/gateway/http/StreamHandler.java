@@ -8,6 +8,7 @@ import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Context;
@@ -44,7 +45,7 @@ final class StreamHandler {
   }
 
   void handle(RoutingContext ctx) {
-    String topicName = ctx.pathParam("topic");
+    String topicName = QueryParams.topic(ctx);
     TopicMetadata topic = service.cachedTopic(topicName)
         .orElseThrow(() -> new TopicNotFoundException("topic '" + topicName + "' does not exist"));
     if (QueryParams.single(ctx.request(), "group") != null) {
@@ -57,10 +58,23 @@ final class StreamHandler {
     List<Integer> partitions = partitions(ctx, topic);
     Map<Integer, Long> resume = resumePositions(ctx, partitions);
     Context context = ctx.vertx().getOrCreateContext();
-    startPositions(ctx, topic, partitions, resume, context).onSuccess(positions -> {
+    // The positions are looked up asynchronously. A WebSocket upgrade waits for the end of the request,
+    // which arrives while we look: pause the request until the upgrade (toWebSocket resumes it), or
+    // until the refusal (resume, so the connection reads on).
+    if (webSocket) {
+      ctx.request().pause();
+    }
+    Future<Map<Integer, Long>> starts;
+    try {
+      starts = startPositions(ctx, topic, partitions, resume, context);
+    } catch (RuntimeException e) {
+      refuse(ctx, webSocket, e);
+      return;
+    }
+    starts.onSuccess(positions -> {
       if (metrics.openStreams().incrementAndGet() > limits.maxStreams()) {
         metrics.openStreams().decrementAndGet();
-        ctx.fail(new ApiException(ErrorCode.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
+        refuse(ctx, webSocket, new ApiException(ErrorCode.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
         return;
       }
       TopicConfigs.ValueFormat format = TopicConfigs.valueFormat(topic.config());
@@ -74,7 +88,15 @@ final class StreamHandler {
       } else {
         serveEvents(ctx, context, topicName, format, positions);
       }
-    }).onFailure(ctx::fail);
+    }).onFailure(failure -> refuse(ctx, webSocket, failure));
+  }
+
+  /** Answers a problem instead of opening the stream. */
+  private static void refuse(RoutingContext ctx, boolean paused, Throwable failure) {
+    if (paused) {
+      ctx.request().resume();
+    }
+    ctx.fail(failure);
   }
 
   private void serveWebSocket(ServerWebSocket ws, Context context, String topic, TopicConfigs.ValueFormat format,
@@ -232,16 +254,20 @@ final class StreamHandler {
     Long fixedOffset = offsetText == null || offsetText.equals("latest") || offsetText.equals("earliest") ? null
         : QueryParams.parseLongIn(offsetText, "offset", 0, Long.MAX_VALUE);
     String mode = offsetText == null ? (timestamp.isPresent() ? "timestamp" : "latest") : offsetText;
+    // Every start is checked against the partition's range before the stream opens: a start below
+    // the log start is a 416 problem now, not a failure after the upgrade.
     List<Future<Long>> starts = new ArrayList<>();
     for (int partition : partitions) {
-      if (resume.containsKey(partition)) {
-        starts.add(Future.succeededFuture(resume.get(partition)));
-      } else if (fixedOffset != null) {
-        starts.add(Future.succeededFuture(fixedOffset));
-      } else {
-        TopicPartition tp = new TopicPartition(topic.name(), partition);
-        starts.add(Future.fromCompletionStage(service.offsets(tp, timestamp), context).map(offsets -> startFrom(mode, offsets)));
-      }
+      TopicPartition tp = new TopicPartition(topic.name(), partition);
+      starts.add(Future.fromCompletionStage(service.offsets(tp, timestamp), context).map(offsets -> {
+        long start = resume.containsKey(partition) ? resume.get(partition)
+            : fixedOffset != null ? fixedOffset : startFrom(mode, offsets);
+        if (start < offsets.earliest()) {
+          throw new OffsetOutOfRangeException("offset " + start + " of " + tp + " is below the log start "
+              + offsets.earliest(), offsets.earliest(), offsets.latest());
+        }
+        return start;
+      }));
     }
     return Future.all(starts).map(all -> {
       Map<Integer, Long> positions = new LinkedHashMap<>();

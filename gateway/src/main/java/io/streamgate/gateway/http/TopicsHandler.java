@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamgate.cluster.PartitionDescription;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicDescription;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.TopicSummary;
@@ -38,8 +39,13 @@ final class TopicsHandler {
     String name = requiredText(body, "name");
     int partitions = optionalInt(body, "partitions", defaultPartitions);
     int replicationFactor = optionalInt(body, "replicationFactor", 1);
-    TopicSpec spec = new TopicSpec(name, partitions, replicationFactor, config(body));
-    answer(ctx, service.createTopic(spec), 201, TopicsHandler::describeJson);
+    // On create, a null config value means the default, which is what leaving the key out means.
+    Map<String, String> config = config(body);
+    config.values().removeIf(java.util.Objects::isNull);
+    TopicSpec spec = new TopicSpec(name, partitions, replicationFactor, config);
+    Future.fromCompletionStage(service.createTopic(spec), ctx.vertx().getOrCreateContext())
+        .onSuccess(created -> ctx.response().putHeader("Location", "/v1/topics/" + created.name()))
+        .onComplete(done -> answer(ctx, done, 201, TopicsHandler::describeJson));
   }
 
   void list(RoutingContext ctx) {
@@ -53,18 +59,22 @@ final class TopicsHandler {
   }
 
   void describe(RoutingContext ctx) {
-    answer(ctx, service.describeTopic(ctx.pathParam("topic")), 200, TopicsHandler::describeJson);
+    answer(ctx, service.describeTopic(QueryParams.topic(ctx)), 200, TopicsHandler::describeJson);
   }
 
   void update(RoutingContext ctx) {
+    String topic = QueryParams.topic(ctx);
     JsonNode body = jsonObject(ctx);
     allowOnly(body, List.of("partitions", "config"));
+    if (body.isEmpty()) {
+      throw ApiException.badRequest("the body changes nothing: give partitions, config or both");
+    }
     OptionalInt partitions = body.has("partitions") ? OptionalInt.of(optionalInt(body, "partitions", 0)) : OptionalInt.empty();
-    answer(ctx, service.updateTopic(ctx.pathParam("topic"), partitions, config(body)), 200, TopicsHandler::describeJson);
+    answer(ctx, service.updateTopic(topic, partitions, config(body)), 200, TopicsHandler::describeJson);
   }
 
   void delete(RoutingContext ctx) {
-    Future.fromCompletionStage(service.deleteTopic(ctx.pathParam("topic")), ctx.vertx().getOrCreateContext())
+    Future.fromCompletionStage(service.deleteTopic(QueryParams.topic(ctx)), ctx.vertx().getOrCreateContext())
         .onSuccess(done -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
   }
@@ -78,23 +88,28 @@ final class TopicsHandler {
       partition.isr().forEach(p.putArray("isr")::add);
       p.put("earliestOffset", partition.earliestOffset()).put("latestOffset", partition.latestOffset());
     }
-    ObjectNode config = node.putObject("config");
-    topic.config().forEach(config::put);
+    // Whole numbers as JSON numbers, words as strings: what a typed client expects.
+    node.set("config", JSON.valueToTree(TopicConfigs.typed(topic.config())));
     return node;
   }
 
   private static <T> void answer(RoutingContext ctx, CompletableFuture<T> result, int status,
       java.util.function.Function<T, JsonNode> render) {
-    Future.fromCompletionStage(result, ctx.vertx().getOrCreateContext())
-        .onSuccess(value -> {
-          try {
-            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                .end(JSON.writeValueAsString(render.apply(value)));
-          } catch (JsonProcessingException e) {
-            ctx.fail(e);
-          }
-        })
-        .onFailure(ctx::fail);
+    Future.fromCompletionStage(result, ctx.vertx().getOrCreateContext()).onComplete(done -> answer(ctx, done, status, render));
+  }
+
+  private static <T> void answer(RoutingContext ctx, io.vertx.core.AsyncResult<T> result, int status,
+      java.util.function.Function<T, JsonNode> render) {
+    if (result.failed()) {
+      ctx.fail(result.cause());
+      return;
+    }
+    try {
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+          .end(JSON.writeValueAsString(render.apply(result.result())));
+    } catch (JsonProcessingException e) {
+      ctx.fail(e);
+    }
   }
 
   private static JsonNode jsonObject(RoutingContext ctx) {
@@ -140,7 +155,7 @@ final class TopicsHandler {
     return node.intValue();
   }
 
-  /** The {@code config} object: values may be strings or numbers (API convention). */
+  /** The {@code config} object: values may be strings or numbers (API convention), or null for the default. */
   private static Map<String, String> config(JsonNode body) {
     JsonNode config = body.get("config");
     Map<String, String> values = new LinkedHashMap<>();
@@ -152,8 +167,12 @@ final class TopicsHandler {
     }
     config.fields().forEachRemaining(entry -> {
       JsonNode value = entry.getValue();
+      if (value.isNull()) {
+        values.put(entry.getKey(), null);
+        return;
+      }
       if (!value.isTextual() && !value.isIntegralNumber()) {
-        throw ApiException.badRequest("config '" + entry.getKey() + "' must be a string or a whole number");
+        throw ApiException.badRequest("config '" + entry.getKey() + "' must be a string, a whole number or null");
       }
       values.put(entry.getKey(), value.asText());
     });

@@ -1,0 +1,8 @@
+package io.streamgate.cluster;
+
+/** A replication factor below 1 or above the number of live nodes. */
+public class InvalidReplicationFactorException extends InvalidTopicException {
+  public InvalidReplicationFactorException(String message) {
+    super(message);
+  }
+}

@@ -62,7 +62,10 @@ public final class HttpApiVerticle extends VerticleBase {
         .setPort(config.httpPort())
         .setMaxHeaderSize(config.limits().maxHttpHeaderBytes())
         .setMaxWebSocketFrameSize(config.limits().maxWebSocketFrameBytes())
-        .setMaxWebSocketMessageSize(config.limits().maxWebSocketFrameBytes());
+        .setMaxWebSocketMessageSize(config.limits().maxWebSocketFrameBytes())
+        // Cleartext HTTP/2 upgrades (h2c) hung requests with bodies from the JDK client; clients that
+        // ask for one get HTTP/1.1, which every client speaks.
+        .setHttp2ClearTextEnabled(false);
     return vertx.createHttpServer(options).invalidRequestHandler(this::invalidRequest).requestHandler(router)
         .listen().onSuccess(listening -> server = listening);
   }

@@ -57,6 +57,12 @@ final class StreamHandler {
     List<Integer> partitions = partitions(ctx, topic);
     Map<Integer, Long> resume = resumePositions(ctx, partitions);
     Context context = ctx.vertx().getOrCreateContext();
+    if (webSocket) {
+      // The start positions may take an asynchronous hop (offset=latest|earliest, timestamp): the
+      // upgrade request must stay paused until toWebSocket(), or the server may have handled its end
+      // already and the handshake is never answered.
+      ctx.request().pause();
+    }
     startPositions(ctx, topic, partitions, resume, context).onSuccess(positions -> {
       if (metrics.openStreams().incrementAndGet() > limits.maxStreams()) {
         metrics.openStreams().decrementAndGet();

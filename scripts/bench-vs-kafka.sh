@@ -44,14 +44,14 @@ HEAP=${BENCH_SERVER_HEAP:-1g}   # both servers get the same fixed heap (Kafka's 
 
 if [ "$QUICK" = 1 ]; then
   MODE=quick
-  DURATION=5; WARMUP=2
+  DURATION=5; WARMUP=3
   KAFKA_RECORDS_100=1000000; KAFKA_RECORDS_1K=200000; KAFKA_E2E_RECORDS=2000
-  FANOUT_RECORDS=20000; E2E_DURATION=10; IDLE_STREAMS=10000
+  FANOUT_RECORDS=30000; E2E_DURATION=10; E2E_WARMUP=5; IDLE_STREAMS=10000
 else
   MODE=full
   DURATION=30; WARMUP=5
   KAFKA_RECORDS_100=10000000; KAFKA_RECORDS_1K=2000000; KAFKA_E2E_RECORDS=10000
-  FANOUT_RECORDS=200000; E2E_DURATION=30; IDLE_STREAMS=10000
+  FANOUT_RECORDS=200000; E2E_DURATION=30; E2E_WARMUP=10; IDLE_STREAMS=10000
 fi
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
 
@@ -243,7 +243,7 @@ gen sg-consume-json-100 http-consume --url "$SG" --topic s100x100 --format json 
 gen sg-consume-ndjson-1k http-consume --url "$SG" --topic s100x1k --format ndjson --max-records 10000 --max-bytes 33554432 --duration 120
 gen sg-fanout ws-fanout --url "$SG" --topic sfan --subscribers 100 --records "$FANOUT_RECORDS" --record-bytes 100 \
   --records-per-request 100 --duration 120
-gen sg-e2e e2e-latency --url "$SG" --topic se2e --rate 10000 --record-bytes 100 --duration "$E2E_DURATION" --warmup "$WARMUP"
+gen sg-e2e e2e-latency --url "$SG" --topic se2e --rate 10000 --record-bytes 100 --duration "$E2E_DURATION" --warmup "$E2E_WARMUP"
 
 # Idle streams: the node's heap after a full GC, before and with IDLE_STREAMS idle WebSocket streams open.
 heap_used_mb() { # after a full GC, from jcmd GC.heap_info ("garbage-first heap total NK, used NK")

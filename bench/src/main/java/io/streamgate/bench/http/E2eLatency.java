@@ -39,6 +39,7 @@ final class E2eLatency {
 
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     Histogram latency = Load.histogram();
+    Histogram produceLatency = Load.histogram(); // send -> produce answer, of requests sent in the window
     long[] counts = new long[4]; // produced, received, produce errors, received in window
     String[] firstError = new String[1];
     long measureStart;
@@ -101,6 +102,9 @@ final class E2eLatency {
         client.request(post).compose(request -> request.send(buffer))
             .compose(response -> response.body().map(b -> response.statusCode()))
             .onComplete(result -> {
+              if (now >= windowStart) {
+                Load.recordUs(produceLatency, System.nanoTime() - now);
+              }
               if (result.failed() || result.result() != 200) {
                 counts[2]++;
                 if (firstError[0] == null) {
@@ -127,10 +131,13 @@ final class E2eLatency {
         .put("produceErrors", counts[2]).put("firstError", firstError[0]).put("measured", counts[3])
         .put("achievedRate", counts[3] / duration)
         .latencies(latency)
+        .put("produceP50Us", produceLatency.getValueAtPercentile(50)).put("produceP99Us", produceLatency.getValueAtPercentile(99))
+        .put("produceP999Us", produceLatency.getValueAtPercentile(99.9))
         .put("p50Ms", latency.getValueAtPercentile(50) / 1000.0).put("p99Ms", latency.getValueAtPercentile(99) / 1000.0)
         .put("p999Ms", latency.getValueAtPercentile(99.9) / 1000.0)
-        .print(String.format(Locale.ROOT, "%,d records at %,d/s: produce->WebSocket p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%d received of %d)",
+        .print(String.format(Locale.ROOT, "%,d records at %,d/s: produce->WebSocket p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%d received of %d); produce answered p50 %.2f ms, p99 %.2f ms",
             counts[3], rate, latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
-            latency.getValueAtPercentile(99.9) / 1000.0, latency.getMaxValue() / 1000.0, counts[1], counts[0]));
+            latency.getValueAtPercentile(99.9) / 1000.0, latency.getMaxValue() / 1000.0, counts[1], counts[0],
+            produceLatency.getValueAtPercentile(50) / 1000.0, produceLatency.getValueAtPercentile(99) / 1000.0));
   }
 }

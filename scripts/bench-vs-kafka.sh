@@ -44,12 +44,12 @@ HEAP=${BENCH_SERVER_HEAP:-1g}   # both servers get the same fixed heap (Kafka's 
 
 if [ "$QUICK" = 1 ]; then
   MODE=quick
-  DURATION=5; WARMUP=3
+  DURATION=5; WARMUP=3; SG_WARMUP=10; KAFKA_WARMUP_RECORDS=1000000
   KAFKA_RECORDS_100=1000000; KAFKA_RECORDS_1K=200000; KAFKA_E2E_RECORDS=2000
   FANOUT_RECORDS=30000; E2E_DURATION=10; E2E_WARMUP=5; IDLE_STREAMS=10000
 else
   MODE=full
-  DURATION=30; WARMUP=5
+  DURATION=30; WARMUP=5; SG_WARMUP=20; KAFKA_WARMUP_RECORDS=3000000
   KAFKA_RECORDS_100=10000000; KAFKA_RECORDS_1K=2000000; KAFKA_E2E_RECORDS=10000
   FANOUT_RECORDS=200000; E2E_DURATION=30; E2E_WARMUP=10; IDLE_STREAMS=10000
 fi
@@ -141,6 +141,14 @@ gen() {
   echo "{\"name\":\"$name\",${line#\{}" >> "$RESULTS"
 }
 
+# warm NAME SUBCOMMAND ARGS...: a run whose result is thrown away, so that the server's JIT has compiled
+# the paths before they are measured (a cold node answered one-record produce requests 4x slower).
+warm() {
+  local name=$1; shift
+  log "warm-up $name: $*"
+  "${GEN[@]}" "$@" > /dev/null 2>> "$OUT/generator.log" || log "warm-up $name exited $?"
+}
+
 # ---------------------------------------------------------------------------------------------- Kafka
 KDIR=$TMP/kafka
 mkdir -p "$KDIR/data"
@@ -176,7 +184,7 @@ for i in $(seq 1 60); do
   "${KJAVA[@]}" org.apache.kafka.tools.TopicCommand --bootstrap-server "$KBOOT" --list > /dev/null 2>&1 && break
   sleep 1
 done
-for t in k100 k1k ke2e; do
+for t in k100 k1k ke2e kwarm; do
   "${KJAVA[@]}" org.apache.kafka.tools.TopicCommand --bootstrap-server "$KBOOT" --create --topic $t --partitions 1 \
     --replication-factor 1 > /dev/null
 done
@@ -187,6 +195,11 @@ kafka_run() { # kafka_run NAME CLASS ARGS...: Kafka tool output to $OUT/kafka-NA
   timeout 600 "${KJAVA[@]}" "$@" > "$OUT/kafka-$name.txt" 2>&1 || log "Kafka $name exited $?"
   grep -v '^\[' "$OUT/kafka-$name.txt" | tail -2 >&2 || true
 }
+# Kafka gets the same JIT warm-up as Streamgate: a produce and a consume run whose figures are not used.
+kafka_run warmup-produce org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$KBOOT" --topic kwarm \
+  --num-records "$KAFKA_WARMUP_RECORDS" --record-size 100 --throughput -1 --command-property acks=all
+kafka_run warmup-consume org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$KBOOT" --topic kwarm \
+  --num-records "$KAFKA_WARMUP_RECORDS" --timeout 30000
 kafka_run produce-100 org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$KBOOT" --topic k100 \
   --num-records "$KAFKA_RECORDS_100" --record-size 100 --throughput -1 --command-property acks=all
 kafka_run produce-1k org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$KBOOT" --topic k1k \
@@ -206,6 +219,8 @@ log "trivial server on 127.0.0.1:$TRIVIAL_PORT"
 TRIVIAL_PID=$!
 PIDS+=("$TRIVIAL_PID")
 wait_port "$TRIVIAL_PORT" 60 "$TRIVIAL_PID"
+warm trivial http-produce --url "http://127.0.0.1:$TRIVIAL_PORT/warm" --records-per-request 1 --record-bytes 100 \
+  --connections "$CONNECTIONS" --duration "$SG_WARMUP" --warmup 0
 for size in 100 1024; do
   gen "trivial-1x$size" http-produce --url "http://127.0.0.1:$TRIVIAL_PORT/v1/topics/trivial/records" \
     --records-per-request 1 --record-bytes $size --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP"
@@ -224,10 +239,19 @@ for i in $(seq 1 120); do
   curl -fs "$SG/health/ready" > /dev/null 2>&1 && break
   sleep 0.5
 done
-for t in s1x100 s1x1k s100x100 s100x1k sfan se2e sidle; do
+for t in s1x100 s1x1k s100x100 s100x1k sfan se2e sidle warm1 warm100 warmfan warme2e; do
   curl -fs -X POST "$SG/v1/topics" -H 'Content-Type: application/json' \
     -d "{\"name\":\"$t\",\"partitions\":1,\"replicationFactor\":1,\"config\":{\"value.format\":\"json\"}}" > /dev/null
 done
+
+warm produce-1 http-produce --url "$SG/v1/topics/warm1/records?acks=all" --records-per-request 1 --record-bytes 100 \
+  --connections "$CONNECTIONS" --duration "$SG_WARMUP" --warmup 0
+warm produce-100 http-produce --url "$SG/v1/topics/warm100/records?acks=all" --records-per-request 100 --record-bytes 100 \
+  --connections "$CONNECTIONS" --duration 5 --warmup 0
+warm consume http-consume --url "$SG" --topic warm100 --format ndjson --max-records 10000 --duration 10
+warm consume-json http-consume --url "$SG" --topic warm100 --format json --max-records 10000 --duration 10
+warm fanout ws-fanout --url "$SG" --topic warmfan --subscribers 20 --records 10000 --duration 30
+warm e2e e2e-latency --url "$SG" --topic warme2e --rate 10000 --duration 3 --warmup 0
 
 gen sg-produce-1x100 http-produce --url "$SG/v1/topics/s1x100/records?acks=all" --records-per-request 1 --record-bytes 100 \
   --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP"
@@ -266,7 +290,7 @@ done
 sleep 2
 OPEN_STREAMS=$(curl -fs "$SG/metrics" | awk '/^streamgate_streams_open/ { print int($2) }' | head -1)
 IDLE_HEAP=$(heap_used_mb)
-METRICS_HEAP=$(curl -fs "$SG/metrics" | awk '/^jvm_memory_used_bytes\{.*area="heap"/ { s += $2 } END { printf "%.1f", s / 1048576 }')
+METRICS_HEAP=$(curl -fs "$SG/metrics" | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ { s += $NF } END { printf "%.1f", s / 1048576 }')
 log "Streamgate heap after GC with ${OPEN_STREAMS:-?} idle streams: ${IDLE_HEAP} MB (metrics: ${METRICS_HEAP} MB)"
 IDLE_LINE=$(grep '^{' "$IDLE_OUT" | tail -1 || true)
 echo "{\"name\":\"sg-idle\",\"scenario\":\"ws-idle-heap\",\"streamsRequested\":$IDLE_STREAMS,\"streamsOpenAtNode\":${OPEN_STREAMS:-null},\"heapBeforeMb\":${BASE_HEAP:-null},\"heapWithStreamsMb\":${IDLE_HEAP:-null},\"heapFromMetricsMb\":${METRICS_HEAP:-null},\"generator\":${IDLE_LINE:-null}}" >> "$RESULTS"

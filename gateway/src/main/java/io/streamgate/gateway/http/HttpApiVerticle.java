@@ -66,8 +66,24 @@ public final class HttpApiVerticle extends VerticleBase {
         // Cleartext HTTP/2 upgrades (h2c) hung requests with bodies from the JDK client; clients that
         // ask for one get HTTP/1.1, which every client speaks.
         .setHttp2ClearTextEnabled(false);
-    return vertx.createHttpServer(options).invalidRequestHandler(this::invalidRequest).requestHandler(router)
-        .listen().onSuccess(listening -> server = listening);
+    return vertx.createHttpServer(options)
+        .connectionHandler(HttpApiVerticle::consolidateFlushes)
+        .invalidRequestHandler(this::invalidRequest)
+        .requestHandler(router).listen().onSuccess(listening -> server = listening);
+  }
+
+  /**
+   * Vert.x flushes every write made outside a read: a stream sending a chunk of N records to a
+   * WebSocket made N frames, N flushes and N write system calls. Netty's FlushConsolidationHandler
+   * at the head of the connection's pipeline turns the flushes of one event-loop task into one
+   * (done right after the task), and those of a read into one at its end. It reaches the pipeline
+   * through Vert.x's internal ConnectionBase: a Vert.x upgrade may need to revisit this.
+   */
+  private static void consolidateFlushes(io.vertx.core.http.HttpConnection connection) {
+    if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
+      base.channelHandlerContext().pipeline().addFirst("flush-consolidation",
+          new io.netty.handler.flush.FlushConsolidationHandler(256, true));
+    }
   }
 
   /** Stops taking connections and lets requests in flight finish, for up to {@code shutdown-grace-ms}. */

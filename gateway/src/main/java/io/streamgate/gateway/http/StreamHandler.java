@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/topics/{topic}/stream}: a WebSocket (one text frame per record) or a Server-Sent
@@ -37,11 +38,14 @@ final class StreamHandler {
   private final PartitionService service;
   private final GatewayConfig.Limits limits;
   private final GatewayMetrics metrics;
+  /** One per handler, and so per event loop: the sessions of this handler run on its verticle's context. */
+  private final StreamReads reads;
 
   StreamHandler(PartitionService service, GatewayConfig.Limits limits, GatewayMetrics metrics) {
     this.service = service;
     this.limits = limits;
     this.metrics = metrics;
+    this.reads = new StreamReads(service);
   }
 
   void handle(RoutingContext ctx) {
@@ -102,10 +106,10 @@ final class StreamHandler {
   private void serveWebSocket(ServerWebSocket ws, Context context, String topic, TopicConfigs.ValueFormat format,
       Map<Integer, Long> positions) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
-    StreamSession session = new StreamSession(service, context, topic, format, positions, new StreamSink() {
+    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new StreamSink() {
       @Override
-      public void send(Buffer recordJson, String position) {
-        ws.writeTextMessage(recordJson.toString());
+      public void send(String recordJson, Supplier<String> position) {
+        ws.writeTextMessage(recordJson);
       }
 
       @Override
@@ -161,11 +165,11 @@ final class StreamHandler {
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(limits.streamBufferBytes());
-    StreamSession session = new StreamSession(service, context, topic, format, positions, new StreamSink() {
+    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new StreamSink() {
       @Override
-      public void send(Buffer recordJson, String position) {
-        response.write(Buffer.buffer(recordJson.length() + 64).appendString("id: ").appendString(position)
-            .appendString("\nevent: record\ndata: ").appendBuffer(recordJson).appendString("\n\n"));
+      public void send(String recordJson, Supplier<String> position) {
+        response.write(Buffer.buffer(recordJson.length() + 64).appendString("id: ").appendString(position.get())
+            .appendString("\nevent: record\ndata: ").appendString(recordJson).appendString("\n\n"));
       }
 
       @Override

@@ -3,15 +3,11 @@ package io.streamgate.gateway.http;
 import io.streamgate.cluster.Cancellable;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs.ValueFormat;
-import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
-import io.streamgate.logstore.format.Record;
-import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * One client's stream over some partitions of a topic. Per partition it waits (a watch: woken by
@@ -23,15 +19,14 @@ import java.util.TreeMap;
  * <p>Confined to the connection's event loop: every callback hops there before touching state.
  */
 final class StreamSession {
-  /** Bytes read from a partition at a time. */
-  static final int CHUNK_BYTES = 256 * 1024;
-
   private final PartitionService service;
   private final Context context;
   private final String topic;
   private final StreamSink sink;
   private final GatewayMetrics metrics;
-  private final RecordJsonWriter writer;
+  private final StreamReads reads;
+  private final ValueFormat format;
+  private final Supplier<String> position = this::position;
   private final TreeMap<Integer, Long> positions;
   private final Map<Integer, PartitionState> states = new TreeMap<>();
   private boolean pausedByClient;
@@ -42,14 +37,15 @@ final class StreamSession {
     boolean busy;
   }
 
-  StreamSession(PartitionService service, Context context, String topic, ValueFormat format,
+  StreamSession(PartitionService service, StreamReads reads, Context context, String topic, ValueFormat format,
       Map<Integer, Long> startPositions, StreamSink sink, GatewayMetrics metrics) {
     this.service = service;
+    this.reads = reads;
     this.context = context;
     this.topic = topic;
+    this.format = format;
     this.sink = sink;
     this.metrics = metrics;
-    this.writer = new RecordJsonWriter(topic, format);
     this.positions = new TreeMap<>(startPositions);
     positions.keySet().forEach(p -> states.put(p, new PartitionState()));
   }
@@ -114,7 +110,7 @@ final class StreamSession {
       return;
     }
     long offset = positions.get(tp.partition());
-    Future.fromCompletionStage(service.read(tp, offset, CHUNK_BYTES), context).onComplete(result -> {
+    reads.read(tp, offset, format, context).onComplete(result -> {
       state.busy = false;
       if (closed) {
         return;
@@ -129,26 +125,13 @@ final class StreamSession {
     });
   }
 
-  private void send(int partition, long from, ReadResult result) {
-    int count = 0;
-    long bytes = 0;
-    long next = from;
-    for (RecordBatch batch : result.batchList()) {
-      for (Record record : batch.records()) {
-        if (record.offset() < from) {
-          continue;
-        }
-        Buffer json = Buffer.buffer(256);
-        writer.write(json, partition, record);
-        positions.put(partition, record.offset() + 1);
-        sink.send(json, position());
-        count++;
-        bytes += json.length();
-      }
-      next = Math.max(next, batch.nextOffset());
+  private void send(int partition, long from, StreamReads.Chunk chunk) {
+    for (int i = 0; i < chunk.size(); i++) {
+      positions.put(partition, chunk.offsets()[i] + 1);
+      sink.send(chunk.json()[i], position);
     }
     // Offsets that compaction left empty at the end of a batch are skipped too.
-    positions.put(partition, Math.max(positions.get(partition), next));
-    metrics.recordsOut(topic, count, bytes);
+    positions.put(partition, Math.max(positions.get(partition), Math.max(from, chunk.nextOffset())));
+    metrics.recordsOut(topic, chunk.size(), chunk.bytes());
   }
 }

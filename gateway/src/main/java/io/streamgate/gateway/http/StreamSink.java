@@ -1,6 +1,6 @@
 package io.streamgate.gateway.http;
 
-import io.vertx.core.buffer.Buffer;
+import java.util.function.Supplier;
 
 /**
  * Where a {@link StreamSession} sends records: a WebSocket or an SSE response. Its write queue is
@@ -8,8 +8,11 @@ import io.vertx.core.buffer.Buffer;
  * Called on the connection's event loop only.
  */
 interface StreamSink {
-  /** Sends one record; {@code position} is the stream's next position ({@code P:O,P:O}) after it. */
-  void send(Buffer recordJson, String position);
+  /**
+   * Sends one record's JSON; {@code position} gives the stream's next position ({@code P:O,P:O})
+   * after it, for sinks that send it (it costs a string per record, so only those ask).
+   */
+  void send(String recordJson, Supplier<String> position);
 
   boolean writeQueueFull();
 

@@ -1,0 +1,64 @@
+package io.streamgate.bench.http;
+
+import java.util.Arrays;
+
+/**
+ * The HTTP/WebSocket load generator: {@code java -cp ... io.streamgate.bench.http.HttpBench SUBCOMMAND --flag value ...}.
+ * Every subcommand is bounded in count and time, stops by itself, and prints one JSON result line on
+ * stdout (and a human line on stderr). Subcommands:
+ * <ul>
+ *   <li>{@code trivial-server}: a Vert.x HTTP server answering 204 to everything, the HTTP limit of the machine;</li>
+ *   <li>{@code http-produce}: POST JSON envelopes with many requests in flight; records/s, requests/s, latency;</li>
+ *   <li>{@code http-consume}: read a partition from earliest to its end with JSON or NDJSON fetches; records/s;</li>
+ *   <li>{@code ws-fanout}: many WebSocket subscribers and one producer; deliveries/s;</li>
+ *   <li>{@code e2e-latency}: produce at a fixed rate, one WebSocket subscriber measures produce→receive latency;</li>
+ *   <li>{@code ws-idle}: open many idle WebSocket streams and hold them (for measuring the node's heap).</li>
+ * </ul>
+ */
+public final class HttpBench {
+  private HttpBench() {}
+
+  public static void main(String[] argv) throws Exception {
+    if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h")) {
+      usage();
+      return;
+    }
+    String command = argv[0];
+    Args args = new Args(argv, 1);
+    try {
+      switch (command) {
+        case "trivial-server" -> TrivialServer.run(args);
+        case "http-produce" -> HttpProduce.run(args);
+        case "http-consume" -> HttpConsume.run(args);
+        case "ws-fanout" -> WsFanout.run(args);
+        case "e2e-latency" -> E2eLatency.run(args);
+        case "ws-idle" -> WsIdle.run(args);
+        default -> {
+          System.err.println("unknown subcommand '" + command + "'");
+          usage();
+          System.exit(2);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("http-bench " + command + ": " + e.getMessage());
+      System.exit(2);
+    }
+    // Vert.x threads are non-daemon; every subcommand has finished and printed by now.
+    System.exit(0);
+  }
+
+  private static void usage() {
+    System.err.println(String.join("\n", Arrays.asList(
+        "usage: HttpBench SUBCOMMAND [--flag value ...]",
+        "  trivial-server --port P [--threads N] [--duration S]",
+        "  http-produce --url URL [--records-per-request 1] [--record-bytes 100] [--connections 16] [--pipeline 1]",
+        "               [--threads 1] [--duration 10] [--warmup 2] [--max-requests N]",
+        "  http-consume --url BASE --topic T [--partition 0] [--format ndjson|json] [--max-records 10000]",
+        "               [--max-bytes 8388608] [--timeout-ms 0] [--duration 60]",
+        "  ws-fanout --url BASE --topic T [--subscribers 100] [--records 100000] [--record-bytes 100]",
+        "            [--records-per-request 100] [--producer-inflight 4] [--offset latest|earliest] [--duration 60]",
+        "  e2e-latency --url BASE --topic T [--rate 10000] [--record-bytes 100] [--batch-interval-ms 1]",
+        "              [--duration 10] [--warmup 2]",
+        "  ws-idle --url BASE --topic T [--streams 10000] [--connect-concurrency 200] [--hold 60]")));
+  }
+}

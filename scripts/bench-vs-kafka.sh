@@ -1,0 +1,425 @@
+#!/usr/bin/env bash
+# Streamgate side by side with Apache Kafka 4.4, on this machine, in one run (issue #3, item 10).
+#
+#   scripts/bench-vs-kafka.sh [--quick] [--skip-build] [--out DIR]
+#
+# 1. Builds the gateway jar and the load generator (bench/, io.streamgate.bench.http.HttpBench), and
+#    fetches Apache Kafka 4.4.0 (broker and tools) from Maven Central through bench/kafka-runtime/pom.xml.
+# 2. Kafka: formats a single KRaft broker+controller on 127.0.0.1 with its data in a temp dir, starts it,
+#    runs Kafka's own ProducerPerformance (100 B and 1 KiB, acks=all), ConsumerPerformance and
+#    EndToEndLatency, and stops it.
+# 3. The trivial Vert.x server (204 to everything) under the generator: the HTTP limit of the machine.
+# 4. Streamgate (the jar, temp data dir): produce with 1 and 100 records per request, NDJSON and JSON
+#    consume, WebSocket fan-out (1 producer, 100 subscribers), end-to-end produce→WebSocket latency at
+#    10,000 records/s, and the node's heap with 10,000 idle WebSocket streams.
+# 5. Prints a markdown table of every figure with its ratio to its reference and the target, and writes
+#    it with the raw results to bench-results/ (gitignored).
+#
+# Everything is bounded in time and stops by itself; an EXIT trap stops Kafka, Streamgate and the
+# generators and removes the temp dirs. Ports (override with the environment): KAFKA_PORT (19092),
+# KAFKA_CONTROLLER_PORT (19093), STREAMGATE_PORT (18080), TRIVIAL_PORT (18090).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+QUICK=0
+BUILD=1
+OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --skip-build) BUILD=0 ;;
+    --out) OUT=$2; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "bench-vs-kafka: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+KAFKA_PORT=${KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-19093}
+STREAMGATE_PORT=${STREAMGATE_PORT:-18080}
+TRIVIAL_PORT=${TRIVIAL_PORT:-18090}
+HEAP=${BENCH_SERVER_HEAP:-1g}   # both servers get the same fixed heap (Kafka's own start script uses 1 GiB)
+
+if [ "$QUICK" = 1 ]; then
+  MODE=quick
+  DURATION=5; WARMUP=3; SG_WARMUP=10; KAFKA_WARMUP_RECORDS=1000000
+  KAFKA_RECORDS_100=1000000; KAFKA_RECORDS_1K=200000; KAFKA_E2E_RECORDS=2000
+  FANOUT_RECORDS=30000; E2E_DURATION=10; E2E_WARMUP=5; IDLE_STREAMS=10000
+else
+  MODE=full
+  DURATION=30; WARMUP=5; SG_WARMUP=20; KAFKA_WARMUP_RECORDS=3000000
+  KAFKA_RECORDS_100=10000000; KAFKA_RECORDS_1K=2000000; KAFKA_E2E_RECORDS=10000
+  FANOUT_RECORDS=200000; E2E_DURATION=30; E2E_WARMUP=10; IDLE_STREAMS=10000
+fi
+CONNECTIONS=${BENCH_CONNECTIONS:-16}
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=${OUT:-bench-results/vs-kafka-$MODE-$STAMP}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+RESULTS=$OUT/results.jsonl
+: > "$RESULTS"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamgate-vs-kafka.XXXXXX")
+PIDS=()
+
+log() { echo "[bench-vs-kafka $(date -u +%H:%M:%S)] $*" >&2; }
+
+stop_pid() { # stop_pid PID [grace seconds]: SIGTERM, wait, then SIGKILL
+  local pid=$1 grace=${2:-20} i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  log "pid $pid did not stop in ${grace}s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local status=$?
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && stop_pid "$pid" 10
+  done
+  for f in "$TMP"/*.log; do [ -f "$f" ] && cp "$f" "$OUT/" 2>/dev/null; done
+  rm -rf "$TMP"
+  [ $status -ne 0 ] && log "failed (exit $status); logs and partial results in $OUT"
+  exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() { # wait_port PORT SECONDS PID
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { log "process $3 died before listening on $1"; return 1; }
+    sleep 0.1
+  done
+  log "nothing listens on $1 after $2 s"; return 1
+}
+for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$STREAMGATE_PORT" "$TRIVIAL_PORT"; do
+  port_free "$p" || { log "port $p is in use; set KAFKA_PORT, KAFKA_CONTROLLER_PORT, STREAMGATE_PORT or TRIVIAL_PORT"; exit 2; }
+done
+
+# A WebSocket stream is a file descriptor on each side: 10,000 idle streams need more than the default 1024.
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((IDLE_STREAMS + 2000)) ]; then
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((IDLE_STREAMS + 2000)) ]; then
+    IDLE_STREAMS=$(( $(ulimit -n) - 2000 ))
+    log "ulimit -n is $(ulimit -n): measuring $IDLE_STREAMS idle streams instead of 10000"
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------- build
+if [ "$BUILD" = 1 ]; then
+  log "building the gateway jar and the load generator"
+  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -pl gateway,bench -am
+  log "fetching Apache Kafka 4.4.0 from Maven Central"
+  mvn -B -q -f bench/kafka-runtime/pom.xml dependency:copy-dependencies
+fi
+[ -f gateway/target/streamgate.jar ] && [ -f bench/target/classpath.txt ] && [ -d bench/kafka-runtime/target/lib ] \
+  || { log "nothing built: run without --skip-build"; exit 2; }
+BENCH_CP="$ROOT/bench/target/classes:$(cat bench/target/classpath.txt)"
+KAFKA_CP="$ROOT/bench/kafka-runtime/target/lib/*"
+GEN=(java -Xms512m -Xmx1g -XX:+UseG1GC -cp "$BENCH_CP" io.streamgate.bench.http.HttpBench)
+KJAVA=(java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$KAFKA_CP")
+
+# gen NAME SUBCOMMAND ARGS...: runs the generator, keeps its JSON line (tagged with NAME) in results.jsonl
+gen() {
+  local name=$1; shift
+  log "$name: $*"
+  local line
+  line=$("${GEN[@]}" "$@" 2> >(tee -a "$OUT/generator.log" >&2) | grep '^{' | tail -1) || true
+  if [ -z "$line" ]; then
+    log "$name: no result"; echo "{\"name\":\"$name\",\"error\":\"no result\"}" >> "$RESULTS"; return 0
+  fi
+  echo "{\"name\":\"$name\",${line#\{}" >> "$RESULTS"
+}
+
+# warm NAME SUBCOMMAND ARGS...: a run whose result is thrown away, so that the server's JIT has compiled
+# the paths before they are measured (a cold node answered one-record produce requests 4x slower).
+warm() {
+  local name=$1; shift
+  log "warm-up $name: $*"
+  "${GEN[@]}" "$@" > /dev/null 2>> "$OUT/generator.log" || log "warm-up $name exited $?"
+}
+
+# ---------------------------------------------------------------------------------------------- Kafka
+KDIR=$TMP/kafka
+mkdir -p "$KDIR/data"
+cat > "$KDIR/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KDIR/data
+num.partitions=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+EOF
+log "Kafka: formatting storage (kafka.tools.StorageTool) and starting a KRaft broker+controller on 127.0.0.1:$KAFKA_PORT"
+CLUSTER_ID=$("${KJAVA[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
+"${KJAVA[@]}" kafka.tools.StorageTool format --config "$KDIR/server.properties" --cluster-id "$CLUSTER_ID" --standalone \
+  > "$TMP/kafka-format.log" 2>&1
+java -Xms$HEAP -Xmx$HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$KAFKA_CP" kafka.Kafka "$KDIR/server.properties" > "$TMP/kafka.log" 2>&1 &
+KAFKA_PID=$!
+PIDS+=("$KAFKA_PID")
+wait_port "$KAFKA_PORT" 180 "$KAFKA_PID"
+KBOOT=127.0.0.1:$KAFKA_PORT
+for i in $(seq 1 60); do
+  "${KJAVA[@]}" org.apache.kafka.tools.TopicCommand --bootstrap-server "$KBOOT" --list > /dev/null 2>&1 && break
+  sleep 1
+done
+for t in k100 k1k ke2e kwarm; do
+  "${KJAVA[@]}" org.apache.kafka.tools.TopicCommand --bootstrap-server "$KBOOT" --create --topic $t --partitions 1 \
+    --replication-factor 1 > /dev/null
+done
+
+kafka_run() { # kafka_run NAME CLASS ARGS...: Kafka tool output to $OUT/kafka-NAME.txt, bounded in time
+  local name=$1; shift
+  log "Kafka $name: $*"
+  timeout 600 "${KJAVA[@]}" "$@" > "$OUT/kafka-$name.txt" 2>&1 || log "Kafka $name exited $?"
+  grep -v '^\[' "$OUT/kafka-$name.txt" | tail -2 >&2 || true
+}
+# Kafka gets the same JIT warm-up as Streamgate: a produce and a consume run whose figures are not used.
+kafka_run warmup-produce org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$KBOOT" --topic kwarm \
+  --num-records "$KAFKA_WARMUP_RECORDS" --record-size 100 --throughput -1 --command-property acks=all
+kafka_run warmup-consume org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$KBOOT" --topic kwarm \
+  --num-records "$KAFKA_WARMUP_RECORDS" --timeout 30000
+kafka_run produce-100 org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$KBOOT" --topic k100 \
+  --num-records "$KAFKA_RECORDS_100" --record-size 100 --throughput -1 --command-property acks=all
+kafka_run produce-1k org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$KBOOT" --topic k1k \
+  --num-records "$KAFKA_RECORDS_1K" --record-size 1024 --throughput -1 --command-property acks=all
+kafka_run consume-100 org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$KBOOT" --topic k100 \
+  --num-records "$KAFKA_RECORDS_100" --timeout 30000
+kafka_run consume-1k org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$KBOOT" --topic k1k \
+  --num-records "$KAFKA_RECORDS_1K" --timeout 30000
+kafka_run e2e org.apache.kafka.tools.EndToEndLatency --bootstrap-server "$KBOOT" --topic ke2e \
+  --num-records "$KAFKA_E2E_RECORDS" --producer-acks all --record-size 100
+log "stopping Kafka"
+stop_pid "$KAFKA_PID" 60
+
+# ---------------------------------------------------------------------------------------------- trivial server
+log "trivial server on 127.0.0.1:$TRIVIAL_PORT"
+"${GEN[@]}" trivial-server --port "$TRIVIAL_PORT" --duration 900 > "$TMP/trivial.log" 2>&1 &
+TRIVIAL_PID=$!
+PIDS+=("$TRIVIAL_PID")
+wait_port "$TRIVIAL_PORT" 60 "$TRIVIAL_PID"
+warm trivial http-produce --url "http://127.0.0.1:$TRIVIAL_PORT/warm" --records-per-request 1 --record-bytes 100 \
+  --connections "$CONNECTIONS" --duration "$SG_WARMUP" --warmup 0
+for size in 100 1024; do
+  gen "trivial-1x$size" http-produce --url "http://127.0.0.1:$TRIVIAL_PORT/v1/topics/trivial/records" \
+    --records-per-request 1 --record-bytes $size --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP"
+done
+stop_pid "$TRIVIAL_PID" 10
+
+# ---------------------------------------------------------------------------------------------- Streamgate
+SG=http://127.0.0.1:$STREAMGATE_PORT
+log "Streamgate on $SG"
+java -Xms$HEAP -Xmx$HEAP -XX:+UseG1GC -jar gateway/target/streamgate.jar --http-port "$STREAMGATE_PORT" \
+  --http-host 127.0.0.1 --data-dir "$TMP/streamgate-data" --max-streams 20000 > "$TMP/streamgate.log" 2>&1 &
+SG_PID=$!
+PIDS+=("$SG_PID")
+wait_port "$STREAMGATE_PORT" 120 "$SG_PID"
+for i in $(seq 1 120); do
+  curl -fs "$SG/health/ready" > /dev/null 2>&1 && break
+  sleep 0.5
+done
+for t in s1x100 s1x1k s100x100 s100x1k sfan se2e sidle warm1 warm100 warmfan warme2e; do
+  curl -fs -X POST "$SG/v1/topics" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"$t\",\"partitions\":1,\"replicationFactor\":1,\"config\":{\"value.format\":\"json\"}}" > /dev/null
+done
+
+warm produce-1 http-produce --url "$SG/v1/topics/warm1/records?acks=all" --records-per-request 1 --record-bytes 100 \
+  --connections "$CONNECTIONS" --duration "$SG_WARMUP" --warmup 0
+warm produce-100 http-produce --url "$SG/v1/topics/warm100/records?acks=all" --records-per-request 100 --record-bytes 100 \
+  --connections "$CONNECTIONS" --duration 5 --warmup 0
+warm consume http-consume --url "$SG" --topic warm100 --format ndjson --max-records 10000 --duration 10
+warm consume-json http-consume --url "$SG" --topic warm100 --format json --max-records 10000 --duration 10
+warm fanout ws-fanout --url "$SG" --topic warmfan --subscribers 20 --records 10000 --duration 30
+warm e2e e2e-latency --url "$SG" --topic warme2e --rate 10000 --duration 3 --warmup 0
+
+gen sg-produce-1x100 http-produce --url "$SG/v1/topics/s1x100/records?acks=all" --records-per-request 1 --record-bytes 100 \
+  --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP"
+gen sg-produce-1x1k http-produce --url "$SG/v1/topics/s1x1k/records?acks=all" --records-per-request 1 --record-bytes 1024 \
+  --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP"
+gen sg-produce-100x100 http-produce --url "$SG/v1/topics/s100x100/records?acks=all" --records-per-request 100 --record-bytes 100 \
+  --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP"
+gen sg-produce-100x1k http-produce --url "$SG/v1/topics/s100x1k/records?acks=all" --records-per-request 100 --record-bytes 1024 \
+  --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP"
+# Consume what the 100-record produce runs wrote, from earliest to end.
+gen sg-consume-ndjson-100 http-consume --url "$SG" --topic s100x100 --format ndjson --max-records 10000 --max-bytes 16777216 --duration 120
+gen sg-consume-json-100 http-consume --url "$SG" --topic s100x100 --format json --max-records 10000 --max-bytes 16777216 --duration 120
+gen sg-consume-ndjson-1k http-consume --url "$SG" --topic s100x1k --format ndjson --max-records 10000 --max-bytes 33554432 --duration 120
+gen sg-fanout ws-fanout --url "$SG" --topic sfan --subscribers 100 --records "$FANOUT_RECORDS" --record-bytes 100 \
+  --records-per-request 100 --duration 120
+gen sg-e2e e2e-latency --url "$SG" --topic se2e --rate 10000 --record-bytes 100 --duration "$E2E_DURATION" --warmup "$E2E_WARMUP"
+
+# Idle streams: the node's heap after a full GC, before and with IDLE_STREAMS idle WebSocket streams open.
+heap_used_mb() { # after a full GC, from jcmd GC.heap_info ("garbage-first heap total NK, used NK")
+  jcmd "$SG_PID" GC.run > /dev/null 2>&1 || true
+  sleep 1
+  jcmd "$SG_PID" GC.heap_info 2>/dev/null | tee -a "$OUT/heap-info.txt" \
+    | awk '/heap/ && /used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub(/K,?$/, "", v); printf "%.1f\n", v / 1024; exit } }'
+}
+BASE_HEAP=$(heap_used_mb)
+log "Streamgate heap after GC before the idle streams: ${BASE_HEAP} MB"
+IDLE_OUT=$TMP/idle.out
+"${GEN[@]}" ws-idle --url "$SG" --topic sidle --streams "$IDLE_STREAMS" --hold 300 > "$IDLE_OUT" 2>> "$OUT/generator.log" &
+IDLE_PID=$!
+PIDS+=("$IDLE_PID")
+for i in $(seq 1 1800); do
+  grep -q '"ready":true' "$IDLE_OUT" 2>/dev/null && break
+  kill -0 "$IDLE_PID" 2>/dev/null || break
+  sleep 0.1
+done
+sleep 2
+OPEN_STREAMS=$(curl -fs "$SG/metrics" | awk '/^streamgate_streams_open/ { print int($2) }' | head -1)
+IDLE_HEAP=$(heap_used_mb)
+METRICS_HEAP=$(curl -fs "$SG/metrics" | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ { s += $NF } END { printf "%.1f", s / 1048576 }')
+log "Streamgate heap after GC with ${OPEN_STREAMS:-?} idle streams: ${IDLE_HEAP} MB (metrics: ${METRICS_HEAP} MB)"
+IDLE_LINE=$(grep '^{' "$IDLE_OUT" | tail -1 || true)
+echo "{\"name\":\"sg-idle\",\"scenario\":\"ws-idle-heap\",\"streamsRequested\":$IDLE_STREAMS,\"streamsOpenAtNode\":${OPEN_STREAMS:-null},\"heapBeforeMb\":${BASE_HEAP:-null},\"heapWithStreamsMb\":${IDLE_HEAP:-null},\"heapFromMetricsMb\":${METRICS_HEAP:-null},\"generator\":${IDLE_LINE:-null}}" >> "$RESULTS"
+stop_pid "$IDLE_PID" 30
+log "stopping Streamgate"
+stop_pid "$SG_PID" 60
+
+# ---------------------------------------------------------------------------------------------- report
+{
+  echo "# Streamgate vs Apache Kafka 4.4.0 ($MODE run, $STAMP)"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr), $(java -version 2>&1 | head -1)."
+  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo
+} > "$OUT/report.md"
+python3 - "$OUT" "$MODE" >> "$OUT/report.md" <<'PY'
+import json, re, sys, pathlib
+out = pathlib.Path(sys.argv[1])
+results = {}
+for line in (out / "results.jsonl").read_text().splitlines():
+    if line.strip():
+        r = json.loads(line)
+        results[r["name"]] = r
+
+def text(name):
+    p = out / f"kafka-{name}.txt"
+    return p.read_text() if p.exists() else ""
+
+def kafka_producer(name):
+    m = None
+    for m in re.finditer(r"(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th", text(name)):
+        pass
+    if not m:
+        return None
+    return {"recordsPerSec": float(m.group(2)), "p50Ms": int(m.group(6)), "p99Ms": int(m.group(8)), "p999Ms": int(m.group(9))}
+
+def kafka_consumer(name):
+    lines = [l for l in text(name).splitlines() if re.match(r"^\d{4}-\d\d-\d\d ", l)]
+    if not lines:
+        return None
+    f = [x.strip() for x in lines[-1].split(",")]
+    # start, end, MB, MB/s, records, records/s, rebalance ms, fetch ms, fetch MB/s, fetch records/s
+    return {"records": int(f[4]), "recordsPerSec": float(f[5]), "fetchRecordsPerSec": float(f[9])}
+
+def kafka_e2e():
+    m = re.search(r"Percentiles: 50th = (\d+), 99th = (\d+), 99.9th = (\d+)", text("e2e"))
+    a = re.search(r"Avg latency: ([\d.]+) ms", text("e2e"))
+    if not m:
+        return None
+    return {"p50Ms": int(m.group(1)), "p99Ms": int(m.group(2)), "p999Ms": int(m.group(3)), "avgMs": float(a.group(1)) if a else None}
+
+kp100, kp1k = kafka_producer("produce-100"), kafka_producer("produce-1k")
+kc100, kc1k = kafka_consumer("consume-100"), kafka_consumer("consume-1k")
+ke2e = kafka_e2e()
+get = lambda name, key: results.get(name, {}).get(key)
+
+def n(v, digits=0):
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}"
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+rows = []
+def row(what, value, unit, latency, reference, ref_value, r, target, met):
+    rows.append((what, f"{value} {unit}".strip(), latency, f"{reference}: {ref_value}" if reference else "", "n/a" if r is None else f"{r:.2f}×", target, {True: "met", False: "MISSED", None: "n/a"}[met]))
+
+def lat(name):
+    r = results.get(name, {})
+    if r.get("p50Us") is None:
+        return ""
+    return f"p50 {r['p50Us']/1000:.2f} / p99 {r['p99Us']/1000:.2f} / p99.9 {r['p999Us']/1000:.2f} ms"
+
+# References
+row("Kafka producer, 100 B, acks=all", n(kp100 and kp100["recordsPerSec"]), "rec/s",
+    kp100 and f"p50 {kp100['p50Ms']} / p99 {kp100['p99Ms']} / p99.9 {kp100['p999Ms']} ms", "", "", None, "reference", None)
+row("Kafka producer, 1 KiB, acks=all", n(kp1k and kp1k["recordsPerSec"]), "rec/s",
+    kp1k and f"p50 {kp1k['p50Ms']} / p99 {kp1k['p99Ms']} / p99.9 {kp1k['p999Ms']} ms", "", "", None, "reference", None)
+row("Kafka consumer, 100 B (fetch rate)", n(kc100 and kc100["fetchRecordsPerSec"]), "rec/s",
+    kc100 and f"overall incl. group join {n(kc100['recordsPerSec'])} rec/s", "", "", None, "reference", None)
+row("Kafka consumer, 1 KiB (fetch rate)", n(kc1k and kc1k["fetchRecordsPerSec"]), "rec/s",
+    kc1k and f"overall incl. group join {n(kc1k['recordsPerSec'])} rec/s", "", "", None, "reference", None)
+row("Kafka EndToEndLatency, 100 B, acks=all", "", "",
+    ke2e and f"p50 {ke2e['p50Ms']} / p99 {ke2e['p99Ms']} / p99.9 {ke2e['p999Ms']} ms", "", "", None, "reference", None)
+for size, label in ((100, "100 B"), (1024, "1 KiB")):
+    row(f"Trivial Vert.x server, 1 × {label} per request", n(get(f"trivial-1x{size}", "requestsPerSec")), "req/s",
+        lat(f"trivial-1x{size}"), "", "", None, "reference", None)
+
+# Streamgate
+kref100 = kp100 and kp100["recordsPerSec"]
+kref1k = kp1k and kp1k["recordsPerSec"]
+v = get("sg-produce-100x100", "recordsPerSec"); r = ratio(v, kref100)
+row("Streamgate produce, 100 × 100 B per request, acks=all", n(v), "rec/s", lat("sg-produce-100x100"),
+    "Kafka producer 100 B", n(kref100), r, "≥ 1.0× Kafka", None if r is None else r >= 1.0)
+v = get("sg-produce-100x1k", "recordsPerSec"); r = ratio(v, kref1k)
+row("Streamgate produce, 100 × 1 KiB per request, acks=all", n(v), "rec/s", lat("sg-produce-100x1k"),
+    "Kafka producer 1 KiB", n(kref1k), r, "(≥ 1.0× Kafka)", None if r is None else r >= 1.0)
+for size, label, kref in ((100, "100 B", kref100), (1024, "1 KiB", kref1k)):
+    name = "sg-produce-1x100" if size == 100 else "sg-produce-1x1k"
+    v = get(name, "requestsPerSec"); t = get(f"trivial-1x{size}", "requestsPerSec"); r = ratio(v, t)
+    row(f"Streamgate produce, 1 × {label} per request, acks=all", n(v), "req/s", lat(name),
+        "trivial server", n(t), r, "≥ 0.30× trivial", None if r is None else r >= 0.30)
+cref100 = kc100 and kc100["fetchRecordsPerSec"]
+cref1k = kc1k and kc1k["fetchRecordsPerSec"]
+for name, label, cref in (("sg-consume-ndjson-100", "NDJSON, 100 B", cref100), ("sg-consume-json-100", "JSON, 100 B", cref100),
+                          ("sg-consume-ndjson-1k", "NDJSON, 1 KiB", cref1k)):
+    v = get(name, "recordsPerSec"); r = ratio(v, cref)
+    row(f"Streamgate consume, {label}, maxRecords=10000 ({n(get(name, 'records'))} records)", n(v), "rec/s", "",
+        "Kafka consumer", n(cref), r, "≥ 0.50× Kafka", None if r is None else r >= 0.5)
+v = get("sg-fanout", "deliveriesPerSec")
+row(f"Streamgate WebSocket fan-out, 1 producer → {get('sg-fanout', 'subscribers') or 'n/a'} subscribers, 100 B "
+    f"({get('sg-fanout', 'subscribersComplete')} complete)", n(v), "deliveries/s", "", "", "", None, "≥ 1,000,000/s",
+    None if v is None else v >= 1_000_000)
+p99 = get("sg-e2e", "p99Us")
+ok = None if p99 is None or ke2e is None else p99 / 1000 <= ke2e["p99Ms"] + 5
+row(f"Streamgate produce → WebSocket latency at {n(get('sg-e2e', 'rate'))} rec/s, 100 B", "", "", lat("sg-e2e"),
+    "Kafka e2e p99", f"{ke2e['p99Ms']} ms" if ke2e else "n/a", None if p99 is None or not ke2e or not ke2e["p99Ms"] else (p99 / 1000) / ke2e["p99Ms"],
+    "p99 ≤ Kafka p99 + 5 ms", ok)
+idle = results.get("sg-idle", {})
+heap = idle.get("heapWithStreamsMb")
+row(f"Streamgate heap after GC with {idle.get('streamsOpenAtNode', 'n/a')} idle WebSocket streams "
+    f"(before: {n(idle.get('heapBeforeMb'), 1)} MB)", n(heap, 1), "MB", "", "", "", None, "≤ 200 MB",
+    None if heap is None else heap <= 200)
+
+print(f"| figure | value | latency | reference | ratio | target | |")
+print(f"|---|---|---|---|---|---|---|")
+for r in rows:
+    print("| " + " | ".join(str(c or "") for c in r) + " |")
+PY
+cat "$OUT/report.md"
+log "results in $OUT (report.md, results.jsonl, kafka-*.txt, logs)"

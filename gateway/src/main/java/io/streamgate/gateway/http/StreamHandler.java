@@ -57,10 +57,17 @@ final class StreamHandler {
     List<Integer> partitions = partitions(ctx, topic);
     Map<Integer, Long> resume = resumePositions(ctx, partitions);
     Context context = ctx.vertx().getOrCreateContext();
-    startPositions(ctx, topic, partitions, resume, context).onSuccess(positions -> {
+    Future<Map<Integer, Long>> starts = startPositions(ctx, topic, partitions, resume, context);
+    if (webSocket) {
+      // The upgrade comes after the lookups above complete, and the handshake waits for the request's
+      // end: hold the end back until then (toWebSocket resumes), or it is consumed and the handshake
+      // never completes. A refusal resumes it too, so the connection can go on.
+      ctx.request().pause();
+    }
+    starts.onSuccess(positions -> {
       if (metrics.openStreams().incrementAndGet() > limits.maxStreams()) {
         metrics.openStreams().decrementAndGet();
-        ctx.fail(new ApiException(ErrorCode.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
+        refuse(ctx, new ApiException(ErrorCode.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
         return;
       }
       TopicConfigs.ValueFormat format = TopicConfigs.valueFormat(topic.config());
@@ -74,7 +81,13 @@ final class StreamHandler {
       } else {
         serveEvents(ctx, context, topicName, format, positions);
       }
-    }).onFailure(ctx::fail);
+    }).onFailure(failure -> refuse(ctx, failure));
+  }
+
+  /** Answers a problem instead of a stream, letting the request's end (held back for an upgrade) through. */
+  private static void refuse(RoutingContext ctx, Throwable failure) {
+    ctx.request().resume();
+    ctx.fail(failure);
   }
 
   private void serveWebSocket(ServerWebSocket ws, Context context, String topic, TopicConfigs.ValueFormat format,

@@ -8,6 +8,7 @@ import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Context;
@@ -247,14 +248,20 @@ final class StreamHandler {
     String mode = offsetText == null ? (timestamp.isPresent() ? "timestamp" : "latest") : offsetText;
     List<Future<Long>> starts = new ArrayList<>();
     for (int partition : partitions) {
-      if (resume.containsKey(partition)) {
-        starts.add(Future.succeededFuture(resume.get(partition)));
-      } else if (fixedOffset != null) {
-        starts.add(Future.succeededFuture(fixedOffset));
-      } else {
-        TopicPartition tp = new TopicPartition(topic.name(), partition);
-        starts.add(Future.fromCompletionStage(service.offsets(tp, timestamp), context).map(offsets -> startFrom(mode, offsets)));
-      }
+      Long given = resume.containsKey(partition) ? resume.get(partition) : fixedOffset;
+      TopicPartition tp = new TopicPartition(topic.name(), partition);
+      starts.add(Future.fromCompletionStage(service.offsets(tp, given == null ? timestamp : OptionalLong.empty()), context)
+          .compose(offsets -> {
+            if (given == null) {
+              return Future.succeededFuture(startFrom(mode, offsets));
+            }
+            // As a fetch would: a position below the log start is refused before the stream opens.
+            if (given < offsets.earliest()) {
+              return Future.failedFuture(new OffsetOutOfRangeException("offset " + given + " is below the earliest offset "
+                  + offsets.earliest() + " of " + tp, offsets.earliest(), offsets.latest()));
+            }
+            return Future.succeededFuture(given);
+          }));
     }
     return Future.all(starts).map(all -> {
       Map<Integer, Long> positions = new LinkedHashMap<>();

@@ -26,7 +26,7 @@ final class RawHttp implements AutoCloseable {
 
   private RawHttp(Socket socket) throws IOException {
     this.socket = socket;
-    this.in = socket.getInputStream();
+    this.in = new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024);
     this.out = socket.getOutputStream();
   }
 
@@ -106,6 +106,43 @@ final class RawHttp implements AutoCloseable {
       body = readToEnd();
     }
     return new Response(head.status, head.headers, body);
+  }
+
+  /** The rest of a chunked body as a stream (after {@link #readHead()}). */
+  InputStream chunkedBody() {
+    return new InputStream() {
+      private byte[] chunk = new byte[0];
+      private int position;
+      private boolean done;
+
+      private boolean fill() throws IOException {
+        while (!done && position == chunk.length) {
+          chunk = readChunk();
+          position = 0;
+          done = chunk.length == 0;
+        }
+        return !done;
+      }
+
+      @Override
+      public int read() throws IOException {
+        return fill() ? chunk[position++] & 0xff : -1;
+      }
+
+      @Override
+      public int read(byte[] into, int offset, int length) throws IOException {
+        if (length == 0) {
+          return 0;
+        }
+        if (!fill()) {
+          return -1;
+        }
+        int n = Math.min(length, chunk.length - position);
+        System.arraycopy(chunk, position, into, offset, n);
+        position += n;
+        return n;
+      }
+    };
   }
 
   /** One chunk of a chunked body; empty at the last chunk. */

@@ -18,6 +18,7 @@ public enum ErrorCode {
   TOPIC_EXISTS(409, "topic-exists", "Topic exists already", false),
   BODY_TOO_LARGE(413, "body-too-large", "Request body too large", false),
   RECORD_TOO_LARGE(413, "record-too-large", "Record too large", false),
+  URI_TOO_LONG(414, "uri-too-long", "Request line too long", false),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported content type", false),
   OFFSET_OUT_OF_RANGE(416, "offset-out-of-range", "Offset out of range", false),
   HEADERS_TOO_LARGE(431, "headers-too-large", "Request headers too large", false),
@@ -75,6 +76,8 @@ public enum ErrorCode {
         return NOT_ACCEPTABLE;
       case 413:
         return BODY_TOO_LARGE;
+      case 414:
+        return URI_TOO_LONG;
       case 415:
         return UNSUPPORTED_MEDIA_TYPE;
       case 429:

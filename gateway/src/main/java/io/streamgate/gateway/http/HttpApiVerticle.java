@@ -50,7 +50,8 @@ public final class HttpApiVerticle extends VerticleBase {
         .setMaxHeaderSize(config.limits().maxHttpHeaderBytes())
         .setMaxWebSocketFrameSize(config.limits().maxWebSocketFrameBytes())
         .setMaxWebSocketMessageSize(config.limits().maxWebSocketFrameBytes());
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(listening -> server = listening);
+    return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(ProblemMapper::handleInvalidRequest)
+        .listen().onSuccess(listening -> server = listening);
   }
 
   /** Stops taking connections and lets requests in flight finish, for up to {@code shutdown-grace-ms}. */
@@ -99,7 +100,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
     router.route().failureHandler(ProblemMapper::handleFailure);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 431, 500, 503}) {
-      router.errorHandler(status, ProblemMapper::handleFailure);
+      router.errorHandler(status, ProblemMapper.errorHandler(status));
     }
     return router;
   }

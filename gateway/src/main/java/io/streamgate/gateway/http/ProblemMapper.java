@@ -15,6 +15,10 @@ import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.RecordTooLargeException;
 import io.streamgate.logstore.WriteQueueFullException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
@@ -54,12 +58,51 @@ public final class ProblemMapper {
 
   /** The router's failure handler: answers the failure of {@code ctx} as a problem. */
   public static void handleFailure(RoutingContext ctx) {
+    handleFailure(ctx, ctx.statusCode());
+  }
+
+  /**
+   * The router's error handler for {@code status}. The router also calls it for failures outside
+   * any route (an unmatched path, a path it cannot decode), where the context itself has no status
+   * and no failure: the status it was registered for is the answer.
+   */
+  public static Handler<RoutingContext> errorHandler(int status) {
+    return ctx -> handleFailure(ctx, ctx.failed() && ctx.statusCode() > 0 ? ctx.statusCode() : status);
+  }
+
+  private static void handleFailure(RoutingContext ctx, int status) {
     Throwable failure = ctx.failure();
     if (failure == null) {
-      send(ctx.response(), ctx.request().path(), ErrorCode.forStatus(ctx.statusCode()), defaultDetail(ctx.statusCode()), Map.of());
+      send(ctx.response(), ctx.request().path(), ErrorCode.forStatus(status), defaultDetail(status), Map.of());
     } else {
       send(ctx.response(), ctx.request().path(), failure);
     }
+  }
+
+  /**
+   * The HTTP server's handler of requests it cannot decode, which never reach the router: a head
+   * past {@code max-http-header-bytes} (431), a request line too long (414), or not HTTP at all (400).
+   * As Vert.x's default handler does, the connection closes after the answer.
+   */
+  public static void handleInvalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    ErrorCode code;
+    String detail;
+    if (cause instanceof TooLongHttpHeaderException) {
+      code = ErrorCode.HEADERS_TOO_LARGE;
+      detail = "the request's header block is larger than this node accepts";
+    } else if (cause instanceof TooLongHttpLineException) {
+      code = ErrorCode.URI_TOO_LONG;
+      detail = "the request line is longer than this node accepts";
+    } else {
+      code = ErrorCode.INVALID_REQUEST;
+      String reason = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
+      detail = "the request is not valid HTTP" + (reason.length() > 200 ? reason.substring(0, 200) + "..." : reason);
+    }
+    String path = request.path();
+    request.response().putHeader("Connection", "close");
+    send(request.response(), path == null ? "" : path.length() > 200 ? path.substring(0, 200) + "..." : path, code, detail, Map.of());
+    request.connection().close();
   }
 
   /** Answers {@code failure} as a problem on {@code response}. */
@@ -133,6 +176,8 @@ public final class ProblemMapper {
 
   private static String defaultDetail(int status) {
     switch (status) {
+      case 400:
+        return "the request cannot be read (a malformed path, query or head)";
       case 404:
         return "no resource at this path";
       case 405:

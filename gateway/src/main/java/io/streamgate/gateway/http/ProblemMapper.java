@@ -24,6 +24,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,8 @@ public final class ProblemMapper {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Suggested wait before retrying a retryable error. */
   static final long RETRY_AFTER_MS = 1000;
+  /** How long the rest of a refused oversize body is read before its connection closes. */
+  static final long BODY_LIMIT_LINGER_MS = 2000;
 
   private static final Map<Class<? extends Throwable>, ErrorCode> BY_CLASS = Map.ofEntries(
       Map.entry(TopicNotFoundException.class, ErrorCode.TOPIC_NOT_FOUND),
@@ -72,6 +75,9 @@ public final class ProblemMapper {
 
   private static void handleFailure(RoutingContext ctx, int status) {
     Throwable failure = ctx.failure();
+    if (failure == null && status == 413 && !ctx.request().isEnded()) {
+      lingerThenClose(ctx);
+    }
     if (failure == null) {
       send(ctx.response(), ctx.request().path(), ErrorCode.forStatus(status), defaultDetail(status), Map.of());
     } else {
@@ -103,6 +109,19 @@ public final class ProblemMapper {
     request.response().putHeader("Connection", "close");
     send(request.response(), path == null ? "" : path.length() > 200 ? path.substring(0, 200) + "..." : path, code, detail, Map.of());
     request.connection().close();
+  }
+
+  /**
+   * For a body refused for its size before it was read: the answer says {@code Connection: close},
+   * and the connection closes once the body has ended or after {@link #BODY_LIMIT_LINGER_MS} (a
+   * lingering close: the rest of the body is read and dropped meanwhile, so that the client is
+   * not reset before it reads the 413). Without it the whole body, however large or endless,
+   * would be read first.
+   */
+  private static void lingerThenClose(RoutingContext ctx) {
+    ctx.response().putHeader("Connection", "close");
+    // Before the answer ends, so that the connection waits for it rather than closing at once.
+    ctx.request().connection().shutdown(BODY_LIMIT_LINGER_MS, TimeUnit.MILLISECONDS);
   }
 
   /** Answers {@code failure} as a problem on {@code response}. */

@@ -421,6 +421,43 @@ class ProduceApiTest {
     assertThat(api.get("/v1/topics").json().toString()).doesNotContain("__consumer_offsets", "bad*name").contains("fresh2");
   }
 
+  /**
+   * Requests racing the creation a write causes: the topic may be missing, but never present
+   * without all its partitions. Several default partitions make the creation slow enough to watch.
+   */
+  @Test
+  void aTopicCreatedByAWriteNeverShowsWithoutItsPartitions(@TempDir Path otherDir) throws Exception {
+    StreamgateNode wide = TestNodes.start(otherDir, Map.of("default-partitions", "8"));
+    try {
+      Api wideApi = new Api(wide);
+      List<CompletableFuture<Response>> writes = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        writes.add(wideApi.sendAsync(wideApi.request("/v1/topics/racy/records").header("Content-Type", "application/json")
+            .POST(BodyPublishers.ofString("{\"records\":[{\"value\":" + i + ",\"partition\":7}]}")).build()));
+      }
+      int polls = 0;
+      Response last = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (polls < 5000 && System.nanoTime() < deadline) {
+        last = wideApi.get("/v1/topics/racy/partitions/7/offsets");
+        polls++;
+        if (last.status() == 200) {
+          break;
+        }
+        assertProblem(last, 404, "topic-not-found");
+      }
+      assertThat(last.status()).as("after %d polls: %s", polls, last).isEqualTo(200);
+      for (CompletableFuture<Response> write : writes) {
+        Response response = write.get(30, TimeUnit.SECONDS);
+        assertThat(response.status()).as("%s", response).isEqualTo(200);
+      }
+      assertThat(wideApi.describe("racy").get("partitions")).hasSize(8);
+      assertThat(wideApi.latestOffset("racy", 7)).isEqualTo(5);
+    } finally {
+      TestNodes.stop(wide);
+    }
+  }
+
   @Test
   void withoutAutoCreationAnUnknownTopicIsNotFound(@TempDir Path otherDir) {
     StreamgateNode strict = TestNodes.start(otherDir, Map.of("auto-create-topics", "false"));

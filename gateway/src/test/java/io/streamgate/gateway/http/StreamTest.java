@@ -249,6 +249,54 @@ class StreamTest {
     assertThat(api.metric("streamgate_streams_open", null)).isZero();
   }
 
+  @Test
+  void deletingTheTopicEndsItsStreamsWithAnError() throws Exception {
+    api.createTopic("t", 1);
+    produce("t", 1, 0);
+    try (WsStream ws = WsStream.open(wsClient, api.port, "/v1/topics/t/stream?offset=earliest");
+        SseStream sse = SseStream.open(api.port, "/v1/topics/t/stream?offset=earliest")) {
+      assertThat(ws.nextJson().get("offset").asLong()).isZero();
+      assertThat(sse.next().event()).isEqualTo("record");
+
+      assertThat(api.delete("/v1/topics/t").status()).isEqualTo(204);
+
+      JsonNode wsError = ws.nextJson().get("error");
+      assertThat(wsError.get("status").asInt()).isEqualTo(404);
+      assertThat(wsError.get("code").asText()).isEqualTo("topic-not-found");
+      assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo((short) 1011);
+      Event sseError = sse.next();
+      assertThat(sseError.event()).isEqualTo("error");
+      assertThat(sseError.json().get("code").asText()).isEqualTo("topic-not-found");
+      assertThat(catchThrowable(sse::next)).as("the event stream ends").isInstanceOf(java.io.EOFException.class);
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> api.metric("streamgate_streams_open", null) == 0);
+  }
+
+  @Test
+  void streamsPastTheNodesLimitAreRefusedAsRetryable(@TempDir Path otherDir) throws Exception {
+    StreamgateNode small = TestNodes.start(otherDir, Map.of("max-streams", "1"));
+    try {
+      Api smallApi = new Api(small);
+      smallApi.createTopic("t", 1);
+      try (SseStream first = SseStream.open(smallApi.port, "/v1/topics/t/stream")) {
+        Response refused = smallApi.get("/v1/topics/t/stream", "Accept", "text/event-stream");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.json().get("code").asText()).isEqualTo("overloaded");
+        assertThat(refused.json().get("retryable").asBoolean()).isTrue();
+        Throwable failure = catchThrowable(() -> WsStream.open(wsClient, smallApi.port, "/v1/topics/t/stream").close());
+        assertThat(failure).isInstanceOf(UpgradeRejectedException.class);
+        assertThat(((UpgradeRejectedException) failure).getStatus()).isEqualTo(503);
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> smallApi.metric("streamgate_streams_open", null) == 0);
+      try (WsStream again = WsStream.open(wsClient, smallApi.port, "/v1/topics/t/stream")) {
+        smallApi.produce("t", "{\"records\":[{\"value\":\"served\"}]}");
+        assertThat(again.nextJson().get("value").asText()).isEqualTo("served");
+      }
+    } finally {
+      TestNodes.stop(small);
+    }
+  }
+
   // ------------------------------------------------------------------ Server-Sent Events
 
   @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** A WebSocket stream client on Vert.x: text messages are queued for the test to take. */
 final class WsStream implements AutoCloseable {
@@ -64,9 +66,17 @@ final class WsStream implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    if (!ws.isClosed()) {
+  public void close() throws IOException {
+    if (ws.isClosed()) {
+      return;
+    }
+    try {
       ws.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("the WebSocket did not close", e);
     }
   }
 }

@@ -173,9 +173,18 @@ class HostileInputTest {
         "resume=0:1:2", "offset=-5")) {
       assertProblem(api.get("/v1/topics/safe/stream?" + query, "Accept", "text/event-stream"), 400, "invalid-request");
     }
-    // Absurd but well-formed: past the end is simply empty.
+    // Absurd but well-formed: past the end is simply empty; extreme timestamps are kept as given.
     JsonNode farAway = api.fetch("safe", 0, "offset=9223372036854775807&timeoutMs=0").json();
     assertThat(farAway.get("records")).isEmpty();
+    api.createTopic("edge", 1);
+    api.produce("edge", "{\"records\":[{\"value\":1,\"timestamp\":9223372036854775807},{\"value\":2,\"timestamp\":0},"
+        + "{\"value\":3,\"timestamp\":9223372036854775807}]}");
+    JsonNode edge = api.fetch("edge", 0, "offset=0").json().get("records");
+    assertThat(edge.get(0).get("timestamp").asLong()).isEqualTo(Long.MAX_VALUE);
+    assertThat(edge.get(1).get("timestamp").asLong()).isZero();
+    assertThat(edge.get(2).get("timestamp").asLong()).isEqualTo(Long.MAX_VALUE);
+    assertThat(api.get("/v1/topics/edge/partitions/0/offsets?timestamp=1").json().get("offset").asLong()).isEqualTo(0);
+    assertThat(api.delete("/v1/topics/edge").status()).isEqualTo(204);
     assertLogIntact();
   }
 

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,7 +76,8 @@ public final class ProblemMapper {
 
   private static void handleFailure(RoutingContext ctx, int status) {
     Throwable failure = ctx.failure();
-    if (failure == null && status == 413 && !ctx.request().isEnded()) {
+    // HTTP/1 only: an HTTP/2 connection carries other streams, and its refused stream ends alone.
+    if (failure == null && status == 413 && !ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
       lingerThenClose(ctx);
     }
     if (failure == null) {

@@ -112,12 +112,19 @@ public final class LocalPartitionService implements PartitionService {
       }
       Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), spec.config());
       TopicMetadata topic = new TopicMetadata(spec.name(), spec.partitions(), 1, config);
-      if (!topics.add(topic)) {
+      // Only this thread adds topics, so the check holds until the add below.
+      if (topics.get(spec.name()).isPresent()) {
         throw new TopicExistsException("topic '" + spec.name() + "' exists already");
       }
+      // Partitions first, metadata last: a topic becomes visible (cachedTopic) only once every one of
+      // its partitions exists, so a request racing the creation never finds a partition missing.
+      // A crash in between leaves partitions no topic owns, which reconcile() deletes.
       LogConfig logConfig = TopicConfigs.logConfig(config);
       for (int p = 0; p < topic.partitions(); p++) {
         attach(openOrCreate(new TopicPartition(topic.name(), p), logConfig));
+      }
+      if (!topics.add(topic)) {
+        throw new TopicExistsException("topic '" + spec.name() + "' exists already");
       }
       return describe(topic);
     });

@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +25,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * This node's topic metadata: name, partition count, replication factor and configuration, one
  * properties file per topic in {@code <meta-dir>/topics/}, written atomically. Reads are lock-free
  * lookups in memory; writes are synchronized and persist before they are visible.
+ *
+ * <p>A file is named after its topic ({@code <name>.properties}) when that fits in a file name;
+ * a longer legal name (up to 249 characters) is shortened and given a hash of the whole name. The
+ * name itself is always read from inside the file.
  */
 final class TopicRegistry {
   private static final String SUFFIX = ".properties";
+  /** Longest topic name used whole in a file name: with {@code .properties.tmp} it stays well under 255 bytes. */
+  private static final int MAX_NAME_IN_FILE = 230;
+  /** Of a longer name, the prefix kept, followed by {@code ~} (never in a topic name) and a hash. */
+  private static final int SHORTENED_PREFIX = 200;
 
   private final Path dir;
   private final Map<String, TopicMetadata> topics = new ConcurrentHashMap<>();
@@ -73,7 +84,7 @@ final class TopicRegistry {
       return false;
     }
     try {
-      Files.deleteIfExists(dir.resolve(name + SUFFIX));
+      Files.deleteIfExists(dir.resolve(fileBase(name) + SUFFIX));
       fsync(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete the metadata of topic " + name, e);
@@ -90,8 +101,8 @@ final class TopicRegistry {
     StringWriter text = new StringWriter();
     try {
       properties.store(text, "Streamgate topic");
-      Path file = dir.resolve(topic.name() + SUFFIX);
-      Path tmp = dir.resolve(topic.name() + SUFFIX + ".tmp");
+      Path file = dir.resolve(fileBase(topic.name()) + SUFFIX);
+      Path tmp = dir.resolve(fileBase(topic.name()) + SUFFIX + ".tmp");
       try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
         channel.write(StandardCharsets.UTF_8.encode(text.toString()));
@@ -101,6 +112,19 @@ final class TopicRegistry {
       fsync(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the metadata of topic " + topic.name(), e);
+    }
+  }
+
+  /** The topic's file name without suffix: the name itself, or for a long name a prefix and a hash of the whole. */
+  static String fileBase(String name) {
+    if (name.length() <= MAX_NAME_IN_FILE) {
+      return name;
+    }
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+      return name.substring(0, SHORTENED_PREFIX) + "~" + HexFormat.of().formatHex(hash, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
   }
 

@@ -27,6 +27,19 @@ final class FileNames {
 
   private FileNames() {}
 
+  /** Longest file name most file systems allow, in bytes (topic names are ASCII). */
+  static final int MAX_FILE_NAME = 255;
+
+  /**
+   * The name a partition directory is renamed to for deletion: {@code <topic>-<partition>.<id>-delete},
+   * with the topic cut short if needed to fit in a file name, as Kafka does (a legal topic name may
+   * have 249 characters). Never parsed back: recovery deletes every directory with this suffix.
+   */
+  static String deleteDirName(TopicPartition tp, String uniqueId) {
+    String suffix = "-" + tp.partition() + "." + uniqueId + DELETE_DIR_SUFFIX;
+    return tp.topic().substring(0, Math.min(tp.topic().length(), MAX_FILE_NAME - suffix.length())) + suffix;
+  }
+
   static String baseName(long baseOffset) {
     return String.format("%020d", baseOffset);
   }

@@ -281,7 +281,7 @@ public final class LogManager implements AutoCloseable {
     // Let appends already queued for it finish before its files close.
     writer.submit(log, 0, false, () -> {
       log.closeFiles();
-      Path doomed = dataDir.resolve(tp.directoryName() + "." + UUID.randomUUID().toString().replace("-", "") + FileNames.DELETE_DIR_SUFFIX);
+      Path doomed = dataDir.resolve(FileNames.deleteDirName(tp, UUID.randomUUID().toString().replace("-", "")));
       Files.move(log.dir(), doomed);
       CheckpointFile.fsyncDirectory(dataDir);
       maintenance.execute(() -> deleteRecursively(doomed));

@@ -120,13 +120,17 @@ final class ConsumeHandler {
       if (remaining <= 0 || ctx.response().closed()) {
         return Future.succeededFuture(render(fetch, offset, null, range.latest()));
       }
-      return waitForData(fetch, offset, remaining, context)
+      return waitForData(fetch, offset, remaining, context, ctx)
           .compose(woken -> fetch(fetch, offset, context, ctx, woken ? deadlineMs : System.currentTimeMillis()));
     });
   }
 
-  /** Completes with true when data may be there, false at the deadline. Counts against the long-poll limit. */
-  private Future<Boolean> waitForData(Fetch fetch, long offset, long timeoutMs, Context context) {
+  /**
+   * Completes with true when data may be there, false at the deadline or when the client goes away
+   * (so that a gone client holds no watch and no place under the long-poll limit). Counts against
+   * the long-poll limit.
+   */
+  private Future<Boolean> waitForData(Fetch fetch, long offset, long timeoutMs, Context context, RoutingContext ctx) {
     if (waiting.incrementAndGet() > limits.maxLongPolls()) {
       waiting.decrementAndGet();
       return Future.failedFuture(new ApiException(ErrorCode.OVERLOADED,
@@ -135,6 +139,7 @@ final class ConsumeHandler {
     io.vertx.core.Promise<Boolean> woken = io.vertx.core.Promise.promise();
     long timer = context.owner().setTimer(timeoutMs, id -> woken.tryComplete(false));
     Cancellable watch = service.watch(fetch.partition, offset, () -> context.runOnContext(v -> woken.tryComplete(true)));
+    ctx.response().closeHandler(v -> woken.tryComplete(false));
     return woken.future().andThen(done -> {
       waiting.decrementAndGet();
       context.owner().cancelTimer(timer);

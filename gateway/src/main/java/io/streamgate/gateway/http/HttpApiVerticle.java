@@ -68,7 +68,7 @@ public final class HttpApiVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false);
     return vertx.createHttpServer(options)
         .connectionHandler(HttpApiVerticle::consolidateFlushes)
-        .invalidRequestHandler(this::invalidRequest)
+        .invalidRequestHandler(ProblemMapper::handleInvalidRequest)
         .requestHandler(router).listen().onSuccess(listening -> server = listening);
   }
 
@@ -128,7 +128,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
     router.route().failureHandler(ProblemMapper::handleFailure);
     for (int status : new int[] {400, 404, 406, 413, 415, 431, 500, 503}) {
-      router.errorHandler(status, ProblemMapper::handleFailure);
+      router.errorHandler(status, ProblemMapper.errorHandler(status));
     }
     router.errorHandler(405, this::methodNotAllowed);
     return router;
@@ -138,27 +138,6 @@ public final class HttpApiVerticle extends VerticleBase {
     Pattern pattern = Pattern.compile(path.replaceAll(":[a-z]+", "[^/]+"));
     methodsByPath.computeIfAbsent(pattern, p -> new LinkedHashSet<>()).add(method);
     return router.route(method, path);
-  }
-
-  /**
-   * A request HTTP/1.x cannot even parse (a request line or headers over the limits, bad framing) is
-   * answered here, not by the router: as a problem, like every other error. The connection closes after.
-   */
-  private void invalidRequest(HttpServerRequest request) {
-    Throwable cause = request.decoderResult().cause();
-    ErrorCode code;
-    String detail;
-    if (cause instanceof TooLongHttpHeaderException) {
-      code = ErrorCode.HEADERS_TOO_LARGE;
-      detail = "the request headers are larger than the limit of " + config.limits().maxHttpHeaderBytes() + " bytes";
-    } else if (cause instanceof TooLongHttpLineException) {
-      code = ErrorCode.URI_TOO_LONG;
-      detail = "the request line is longer than the server accepts";
-    } else {
-      code = ErrorCode.INVALID_REQUEST;
-      detail = "malformed HTTP request" + (cause == null ? "" : ": " + cause.getMessage());
-    }
-    ProblemMapper.send(request.response(), null, code, detail, Map.of());
   }
 
   /** A 405 names the methods the path serves, in the {@code Allow} header (RFC 9110) and the detail. */

@@ -17,11 +17,17 @@ import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.RecordTooLargeException;
 import io.streamgate.logstore.WriteQueueFullException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +45,8 @@ public final class ProblemMapper {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Suggested wait before retrying a retryable error. */
   static final long RETRY_AFTER_MS = 1000;
+  /** How long the rest of a refused oversize body is read before its connection closes. */
+  static final long BODY_LIMIT_LINGER_MS = 2000;
 
   private static final Map<Class<? extends Throwable>, ErrorCode> BY_CLASS = Map.ofEntries(
       Map.entry(TopicNotFoundException.class, ErrorCode.TOPIC_NOT_FOUND),
@@ -61,12 +69,68 @@ public final class ProblemMapper {
 
   /** The router's failure handler: answers the failure of {@code ctx} as a problem. */
   public static void handleFailure(RoutingContext ctx) {
+    handleFailure(ctx, ctx.statusCode());
+  }
+
+  /**
+   * The router's error handler for {@code status}. The router also calls it for failures outside
+   * any route (an unmatched path, a path it cannot decode), where the context itself has no status
+   * and no failure: the status it was registered for is the answer.
+   */
+  public static Handler<RoutingContext> errorHandler(int status) {
+    return ctx -> handleFailure(ctx, ctx.failed() && ctx.statusCode() > 0 ? ctx.statusCode() : status);
+  }
+
+  private static void handleFailure(RoutingContext ctx, int status) {
     Throwable failure = ctx.failure();
+    // HTTP/1 only: an HTTP/2 connection carries other streams, and its refused stream ends alone.
+    if (failure == null && status == 413 && !ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
+      lingerThenClose(ctx);
+    }
     if (failure == null) {
-      send(ctx.response(), ctx.request().path(), ErrorCode.forStatus(ctx.statusCode()), defaultDetail(ctx.statusCode()), Map.of());
+      send(ctx.response(), ctx.request().path(), ErrorCode.forStatus(status), defaultDetail(status), Map.of());
     } else {
       send(ctx.response(), ctx.request().path(), failure);
     }
+  }
+
+  /**
+   * The HTTP server's handler of requests it cannot decode, which never reach the router: a head
+   * past {@code max-http-header-bytes} (431), a request line too long (414), or not HTTP at all (400).
+   * As Vert.x's default handler does, the connection closes after the answer.
+   */
+  public static void handleInvalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    ErrorCode code;
+    String detail;
+    if (cause instanceof TooLongHttpHeaderException) {
+      code = ErrorCode.HEADERS_TOO_LARGE;
+      detail = "the request's header block is larger than this node accepts";
+    } else if (cause instanceof TooLongHttpLineException) {
+      code = ErrorCode.URI_TOO_LONG;
+      detail = "the request line is longer than this node accepts";
+    } else {
+      code = ErrorCode.INVALID_REQUEST;
+      String reason = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
+      detail = "the request is not valid HTTP" + (reason.length() > 200 ? reason.substring(0, 200) + "..." : reason);
+    }
+    String path = request.path();
+    request.response().putHeader("Connection", "close");
+    send(request.response(), path == null ? "" : path.length() > 200 ? path.substring(0, 200) + "..." : path, code, detail, Map.of());
+    request.connection().close();
+  }
+
+  /**
+   * For a body refused for its size before it was read: the answer says {@code Connection: close},
+   * and the connection closes once the body has ended or after {@link #BODY_LIMIT_LINGER_MS} (a
+   * lingering close: the rest of the body is read and dropped meanwhile, so that the client is
+   * not reset before it reads the 413). Without it the whole body, however large or endless,
+   * would be read first.
+   */
+  private static void lingerThenClose(RoutingContext ctx) {
+    ctx.response().putHeader("Connection", "close");
+    // Before the answer ends, so that the connection waits for it rather than closing at once.
+    ctx.request().connection().shutdown(BODY_LIMIT_LINGER_MS, TimeUnit.MILLISECONDS);
   }
 
   /** Answers {@code failure} as a problem on {@code response}. */
@@ -142,6 +206,8 @@ public final class ProblemMapper {
 
   private static String defaultDetail(int status) {
     switch (status) {
+      case 400:
+        return "the request cannot be read (a malformed path, query or head)";
       case 404:
         return "no resource at this path";
       case 405:

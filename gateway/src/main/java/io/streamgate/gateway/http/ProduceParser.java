@@ -215,6 +215,9 @@ final class ProduceParser {
   /** Enforces the topic's value format on bytes that arrived outside a JSON envelope. */
   private byte[] checkedValue(byte[] value, String where) {
     if (format == ValueFormat.JSON) {
+      // Jackson lets some invalid UTF-8 through inside strings (overlong forms, surrogates); a json
+      // value is echoed into responses as is, so it must be strict UTF-8, as the envelope is.
+      requireUtf8(value, where);
       requireJson(value, where);
     } else if (format == ValueFormat.STRING) {
       requireUtf8(value, where);

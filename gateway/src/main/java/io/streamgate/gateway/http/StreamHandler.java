@@ -13,6 +13,7 @@ import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
@@ -192,11 +193,19 @@ final class StreamHandler {
         response.write(": keep-alive\n\n");
       }
     });
-    response.closeHandler(v -> {
-      context.owner().cancelTimer(heartbeat);
-      session.close();
-      metrics.openStreams().decrementAndGet();
-    });
+    // Once, when the client goes away or the server ends the stream (after a failure): an ended
+    // response is no longer told when its connection closes, which may stay open (keep-alive).
+    boolean[] finished = {false};
+    Handler<Void> finish = v -> {
+      if (!finished[0]) {
+        finished[0] = true;
+        context.owner().cancelTimer(heartbeat);
+        session.close();
+        metrics.openStreams().decrementAndGet();
+      }
+    };
+    response.closeHandler(finish);
+    response.endHandler(finish);
     // The head goes out at once, so that clients see the stream open before the first record.
     response.write(": stream " + session.position() + "\n\n");
     session.start();

@@ -109,6 +109,12 @@ final class StreamSession {
     if (closed) {
       return;
     }
+    if (halted()) {
+      // Paused (by the client or a full queue) since the watch was set: read nothing now;
+      // resume() or the drain handler pumps again.
+      state.busy = false;
+      return;
+    }
     long offset = positions.get(tp.partition());
     reads.read(tp, offset, format, context).onComplete(result -> {
       state.busy = false;

@@ -1,9 +1,11 @@
 package io.streamgate.gateway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamgate.cluster.PartitionDescription;
 import io.streamgate.cluster.PartitionService;
@@ -22,7 +24,8 @@ import java.util.concurrent.CompletableFuture;
 
 /** Topic administration: create, list, describe, update (partitions, config), delete. */
 final class TopicsHandler {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: a body with anything after its JSON object is malformed, as the produce parser holds too. */
+  private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
   private static final int MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
   private final PartitionService service;

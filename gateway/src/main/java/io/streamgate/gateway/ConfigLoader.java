@@ -2,13 +2,16 @@ package io.streamgate.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.streamgate.cluster.ClusterOptions;
 import io.streamgate.gateway.GatewayConfig.Limits;
 import io.streamgate.gateway.GatewayConfig.LogFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -40,6 +43,12 @@ public final class ConfigLoader {
     d.put("default-partitions", "1");
     d.put("reader-threads", "2");
     d.put("shutdown-grace-ms", "10000");
+    d.put("cluster-host", "127.0.0.1");
+    d.put("cluster-port", "5701");
+    d.put("join", "");
+    d.put("failure-detection-ms", "4000");
+    d.put("replica-lag-max-ms", "10000");
+    d.put("auto-rebalance", "true");
     d.put("max-body-bytes", String.valueOf(10 * 1024 * 1024));
     d.put("max-records-per-request", "10000");
     d.put("max-headers-per-record", "64");
@@ -170,6 +179,13 @@ public final class ConfigLoader {
         intIn(v, "default-partitions", 1, 1000),
         intIn(v, "reader-threads", 1, 256),
         longIn(v, "shutdown-grace-ms", 0, 600_000),
+        new ClusterOptions(
+            v.get("cluster-host").trim(),
+            intIn(v, "cluster-port", 0, 65535),
+            members(v.get("join")),
+            longIn(v, "failure-detection-ms", 1000, 600_000),
+            longIn(v, "replica-lag-max-ms", 100, 600_000),
+            bool(v, "auto-rebalance")),
         limits);
   }
 
@@ -193,6 +209,22 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException("cannot read or keep the node id in " + file + ": " + e.getMessage());
     }
+  }
+
+  /** {@code host:port,host:port}: the members to join. */
+  private static List<String> members(String text) {
+    List<String> members = new ArrayList<>();
+    for (String member : text.split(",")) {
+      String trimmed = member.trim();
+      if (trimmed.isEmpty()) {
+        continue;
+      }
+      if (!trimmed.matches("[^:\\s]+:\\d{1,5}")) {
+        throw new ConfigException("join must list members as host:port,host:port, got '" + trimmed + "'");
+      }
+      members.add(trimmed);
+    }
+    return members;
   }
 
   private static int intIn(Map<String, String> v, String key, int min, int max) {

@@ -1,5 +1,6 @@
 package io.streamgate.gateway;
 
+import io.streamgate.cluster.ClusterOptions;
 import java.nio.file.Path;
 
 /**
@@ -17,6 +18,7 @@ public record GatewayConfig(
     int defaultPartitions,
     int readerThreads,
     long shutdownGraceMs,
+    ClusterOptions cluster,
     Limits limits) {
 
   /** How log lines are written to stdout. */

@@ -16,7 +16,7 @@ public final class TestNodes {
   public static StreamgateNode start(Path dataDir, Map<String, String> overrides) {
     Map<String, String> values = new HashMap<>(Map.of(
         "data-dir", dataDir.toString(), "node-id", "node-0", "http-host", "127.0.0.1", "http-port", "0", "http-instances", "1",
-        "shutdown-grace-ms", "200"));
+        "cluster-port", "0", "shutdown-grace-ms", "200"));
     values.putAll(overrides);
     try {
       return StreamgateNode.start(ConfigLoader.fromMap(values)).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -167,8 +167,12 @@ final class ClusterMetadata implements AutoCloseable {
     if (known != null && known.version() >= state.version()) {
       return;
     }
-    topics.put(state.name(), state);
     mirror.write(state);
+    // A new topic's partitions exist before requests can find the topic; a deleted topic is gone
+    // for requests before its partitions are.
+    if (state.deleted()) {
+      topics.put(state.name(), state);
+    }
     for (Consumer<TopicState> listener : topicListeners) {
       try {
         listener.accept(state);
@@ -176,6 +180,7 @@ final class ClusterMetadata implements AutoCloseable {
         LOG.error("a metadata listener failed on topic {}", state.name(), e);
       }
     }
+    topics.put(state.name(), state);
   }
 
   private void refreshMembers() {

@@ -18,7 +18,6 @@ public final class HazelcastSetup {
   public static Config config(String nodeId, ClusterOptions options) {
     Config config = new Config();
     config.setClusterName("streamgate");
-    config.setInstanceName("streamgate-" + nodeId);
     config.getMemberAttributeConfig().setAttribute(ClusterMetadata.NODE_ID_ATTRIBUTE, nodeId);
     long detectionSeconds = Math.max(1, (options.failureDetectionMs() + 999) / 1000);
     config.setProperty("hazelcast.logging.type", "slf4j");

@@ -25,9 +25,8 @@ public final class TopicConfigs {
   public static final String UNCLEAN_LEADER_ELECTION = "unclean.leader.election.enable";
 
   private static final Set<String> OWN_KEYS = Set.of(MIN_INSYNC_REPLICAS, VALUE_FORMAT, UNCLEAN_LEADER_ELECTION);
-  /** The keys whose values are words; every other key holds a whole number. */
-  private static final Set<String> TEXT_KEYS = Set.of(LogConfig.CLEANUP_POLICY, LogConfig.FLUSH_POLICY, VALUE_FORMAT,
-      UNCLEAN_LEADER_ELECTION);
+  /** The keys whose values are words; {@link #UNCLEAN_LEADER_ELECTION} is a boolean; every other key holds a whole number. */
+  private static final Set<String> TEXT_KEYS = Set.of(LogConfig.CLEANUP_POLICY, LogConfig.FLUSH_POLICY, VALUE_FORMAT);
 
   /** How record values are carried over HTTP. */
   public enum ValueFormat {
@@ -94,11 +93,13 @@ public final class TopicConfigs {
 
   /**
    * A validated config with each value as clients read it: the whole numbers as {@link Long}, the
-   * words ({@code cleanup.policy}, {@code flush.policy}, {@code value.format}) as strings.
+   * words ({@code cleanup.policy}, {@code flush.policy}, {@code value.format}) as strings, the
+   * switch {@code unclean.leader.election.enable} as a boolean.
    */
   public static Map<String, Object> typed(Map<String, String> config) {
     Map<String, Object> typed = new java.util.TreeMap<>();
-    config.forEach((key, value) -> typed.put(key, TEXT_KEYS.contains(key) ? value : Long.valueOf(value.trim())));
+    config.forEach((key, value) -> typed.put(key, TEXT_KEYS.contains(key) ? value
+        : key.equals(UNCLEAN_LEADER_ELECTION) ? (Object) Boolean.valueOf(value) : Long.valueOf(value.trim())));
     return typed;
   }
 

@@ -107,11 +107,14 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   private void start(JsonObject nodeInfo) {
-    metadata.onTopicChange(replicas::apply);
-    metadata.onMembershipChange(controller::reconcile);
     onMetadata(() -> {
       metadata.start(nodeInfo);
+      controller.resignAfterRestart(nodeId);
+      // Only now take up replicas, as the metadata says after resigning.
+      metadata.onTopicChange(replicas::apply);
+      metadata.allTopics().forEach(replicas::apply);
       replicas.deleteOrphanLogs();
+      metadata.onMembershipChange(controller::reconcile);
       return null;
     }).join();
     replicas.start();
@@ -130,7 +133,7 @@ public final class ClusteredPartitionService implements PartitionService {
 
   // ---------------------------------------------------------------- cluster
 
-  /** Every node that ever joined, with its addresses, whether it is alive and whether it is the controller. */
+  @Override
   public List<ClusterNode> nodes() {
     List<ClusterNode> nodes = new ArrayList<>();
     for (String id : metadata.everJoined()) {
@@ -150,7 +153,7 @@ public final class ClusteredPartitionService implements PartitionService {
     });
   }
 
-  /** Moves each partition's leadership to its preferred replica where that one is in sync; completes with how many moved. */
+  @Override
   public CompletableFuture<Integer> rebalance() {
     return onMetadata(controller::rebalance);
   }

@@ -81,6 +81,44 @@ final class Controller {
     return preferredMoves;
   }
 
+  /**
+   * Run by a node as it starts, before it takes up any replica: it gives up the leaderships and ISR
+   * places its previous run held, because its log may now hold less than it did (a wiped or
+   * restored data dir, an unflushed tail lost with the machine), and the cluster may not have
+   * noticed that it was ever gone. Where it is the only in-sync replica, it keeps its place: there
+   * is no better copy. It earns its places back by catching up. Needs a quorum; without one (a
+   * whole-cluster cold start) nothing changes.
+   */
+  void resignAfterRestart(String node) {
+    if (!metadata.hasQuorum()) {
+      return;
+    }
+    for (TopicState topic : metadata.liveTopics()) {
+      metadata.update(topic.name(), current -> {
+        TopicState changed = current;
+        for (int p = 0; p < current.partitions().size(); p++) {
+          PartitionState state = current.partition(p);
+          List<String> others = state.isrWithout(node);
+          if (!state.isr().contains(node) || others.isEmpty()) {
+            continue;
+          }
+          String leader = state.leader();
+          if (node.equals(leader)) {
+            String successor = state.replicas().stream().filter(others::contains).filter(metadata::isAlive).findFirst().orElse(null);
+            if (successor == null) {
+              continue;
+            }
+            changed = changed.withPartition(p, s -> s.elect(successor, others));
+          } else {
+            changed = changed.withPartition(p, s -> s.withIsr(others));
+          }
+          LOG.info("{}-{}: {} restarted; it leaves the ISR {} until it has caught up", current.name(), p, node, state.isr());
+        }
+        return changed;
+      });
+    }
+  }
+
   /** What a partition's state should be given who is alive; {@code state} itself when nothing should change. */
   PartitionState decide(PartitionState state, boolean unclean, boolean preferLeaders) {
     List<String> aliveIsr = state.isr().stream().filter(metadata::isAlive).toList();

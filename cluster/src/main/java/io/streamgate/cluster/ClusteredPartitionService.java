@@ -158,9 +158,13 @@ public final class ClusteredPartitionService implements PartitionService {
     return onMetadata(controller::rebalance);
   }
 
-  /** Whether this node's side of the cluster has a majority (and so takes writes). */
-  public boolean hasQuorum() {
-    return metadata.hasQuorum();
+  /**
+   * Tells {@code listener} now, and after every membership change, whether this node's side of the
+   * cluster has a majority (and so takes writes).
+   */
+  public void onQuorum(java.util.function.Consumer<Boolean> listener) {
+    metadata.onMembershipChange(() -> listener.accept(metadata.hasQuorum()));
+    listener.accept(metadata.hasQuorum());
   }
 
   // ---------------------------------------------------------------- topics

@@ -65,7 +65,8 @@ public final class StreamgateNode {
               config.dataDir(), config.nodeId(), config.readerThreads(), config.cluster(), new JsonObject());
           opened.set(service);
           readiness.set(Readiness.RECOVERY, true);
-          readiness.set(Readiness.CLUSTER, true);
+          // A node on the minority side of a split takes no writes: not ready, so balancers route away.
+          service.onQuorum(quorum -> readiness.set(Readiness.CLUSTER, quorum));
           return service;
         })
         .compose(service -> {

@@ -72,7 +72,7 @@ public final class StreamgateNode {
         .compose(service -> {
           GatewayMetrics metrics = new GatewayMetrics(registry, service::logManager);
           return vertx.deployVerticle(() -> {
-            HttpApiVerticle verticle = new HttpApiVerticle(service, config, metrics, registry, readiness);
+            HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness);
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.httpInstances()));

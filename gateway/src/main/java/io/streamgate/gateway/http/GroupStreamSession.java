@@ -107,7 +107,7 @@ final class GroupStreamSession {
     if (closed) {
       return;
     }
-    Future.fromCompletionStage(groups.commit(group, joined.memberId(), Optional.empty(), OptionalInt.empty()), context)
+    Future.fromCompletionStage(groups.commit(group, joined.memberId(), Optional.empty(), Optional.empty(), OptionalInt.empty()), context)
         .onSuccess(done::accept)
         .onFailure(this::fail);
   }
@@ -121,14 +121,14 @@ final class GroupStreamSession {
     context.owner().cancelTimer(autoCommitTimer);
     context.owner().cancelTimer(heartbeatTimer);
     java.util.concurrent.CompletableFuture<?> last = autoCommitMs > 0
-        ? groups.commit(group, joined.memberId(), Optional.empty(), OptionalInt.empty())
+        ? groups.commit(group, joined.memberId(), Optional.empty(), Optional.empty(), OptionalInt.empty())
         : java.util.concurrent.CompletableFuture.completedFuture(null);
     last.handle((done, failure) -> groups.leave(group, joined.memberId()));
   }
 
   private void heartbeat() {
     // An empty commit writes nothing and keeps the session alive.
-    Future.fromCompletionStage(groups.commit(group, joined.memberId(), Optional.of(List.of()), OptionalInt.empty()), context)
+    Future.fromCompletionStage(groups.commit(group, joined.memberId(), Optional.of(List.of()), Optional.empty(), OptionalInt.empty()), context)
         .onSuccess(this::announceIfChanged)
         .onFailure(this::fail);
   }

@@ -208,10 +208,13 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     final int maxRecords;
     final int maxBytes;
     final long deadlineMs;
+    /** The generation when the poll came: a poll that would wait answers at once after a rebalance, so the client sees it. */
+    final int generation;
     boolean superseded;
     final CompletableFuture<PollResult> answer = new CompletableFuture<>();
 
     PollState(Group group, Member member, int maxRecords, int maxBytes, long deadlineMs) {
+      this.generation = group.generation;
       this.group = group;
       this.member = member;
       this.maxRecords = maxRecords;
@@ -276,7 +279,8 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
           }
           List<PartitionRecords> records = take(reads, poll.maxRecords);
           long remaining = poll.deadlineMs - clock.getAsLong();
-          if (records.stream().allMatch(r -> r.nextOffset() == r.fetchOffset()) && remaining > 0) {
+          boolean empty = records.stream().allMatch(r -> r.nextOffset() == r.fetchOffset());
+          if (empty && remaining > 0 && poll.generation == group.generation) {
             waitForData(poll, reads, remaining);
           } else {
             answer(poll, records);

@@ -57,6 +57,14 @@ class ContractDocumentTest {
       Map.entry("consume", Set.of("200", "400", "404", "406", "416")),
       Map.entry("getOffsets", Set.of("200", "400", "404")),
       Map.entry("streamTopic", Set.of("101", "200", "400", "404", "406", "416")),
+      Map.entry("joinGroup", Set.of("201", "400", "404")),
+      Map.entry("pollGroup", Set.of("200", "400", "404")),
+      Map.entry("commitGroup", Set.of("200", "400", "404", "409")),
+      Map.entry("leaveGroup", Set.of("204", "400", "404")),
+      Map.entry("listGroups", Set.of("200")),
+      Map.entry("describeGroup", Set.of("200", "400", "404")),
+      Map.entry("deleteGroup", Set.of("204", "400", "404", "409")),
+      Map.entry("resetGroupOffsets", Set.of("200", "400", "404", "409")),
       Map.entry("describeCluster", Set.of("200")),
       Map.entry("rebalanceLeaders", Set.of("200")),
       Map.entry("live", Set.of("200")),
@@ -104,6 +112,11 @@ class ContractDocumentTest {
     assertThat(contract.findOperation("/v1/topics/orders/records", HttpMethod.POST).getOperationId()).isEqualTo("produce");
     assertThat(contract.findOperation("/v1/topics/orders/partitions/2/records", HttpMethod.GET).getOperationId())
         .isEqualTo("consume");
+    assertThat(contract.findOperation("/v1/groups/billing/members/5b0e8f3a/records", HttpMethod.GET).getOperationId())
+        .isEqualTo("pollGroup");
+    assertThat(contract.findOperation("/v1/groups/billing/members/5b0e8f3a", HttpMethod.DELETE).getOperationId())
+        .isEqualTo("leaveGroup");
+    assertThat(contract.findOperation("/v1/groups/billing", HttpMethod.DELETE).getOperationId()).isEqualTo("deleteGroup");
     assertThat(contract.operation("produce").getRequestBody().getContent())
         .containsOnlyKeys("application/json", "text/plain", "application/octet-stream");
   }

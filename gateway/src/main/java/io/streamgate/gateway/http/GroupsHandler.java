@@ -3,6 +3,8 @@ package io.streamgate.gateway.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.TopicNames;
+import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.groups.AssignmentStrategy;
 import io.streamgate.cluster.groups.Cursor;
 import io.streamgate.cluster.groups.GroupService;
@@ -156,7 +158,9 @@ final class GroupsHandler {
           if (partition < 0 || offset < 0) {
             throw ApiException.badRequest("each of 'offsets' needs a partition and an offset, both at least 0");
           }
-          commits.add(new OffsetCommit(new TopicPartition(JsonBodies.requiredText(item, "topic"), partition), offset));
+          // Checked here: TopicPartition refuses a bad name with an IllegalArgumentException, a 500.
+          String topic = TopicNames.requireValid(JsonBodies.requiredText(item, "topic"));
+          commits.add(new OffsetCommit(new TopicPartition(topic, partition), offset));
         }
         offsets = Optional.of(commits);
       }
@@ -187,7 +191,7 @@ final class GroupsHandler {
     String group = ctx.pathParam("group");
     JsonNode body = JsonBodies.object(ctx);
     JsonBodies.allowOnly(body, List.of("topic", "to", "timestamp"));
-    String topic = JsonBodies.requiredText(body, "topic");
+    String topic = TopicNames.requireValid(JsonBodies.requiredText(body, "topic"));
     JsonNode to = body.get("to");
     boolean hasTimestamp = body.has("timestamp") && !body.get("timestamp").isNull();
     if ((to == null || to.isNull()) == !hasTimestamp) {
@@ -203,6 +207,11 @@ final class GroupsHandler {
       target = new ResetTarget(Optional.empty(), Optional.of(to.longValue()), Optional.empty());
     } else {
       throw ApiException.badRequest("'to' must be \"earliest\", \"latest\" or an offset (a whole number, at least 0)");
+    }
+    // Checked before the coordinator: its reset creates the group before it looks the topic up, and
+    // a failed reset would leave an empty group behind that describes as 200 until it moves.
+    if (partitions.cachedTopic(topic).isEmpty()) {
+      throw new TopicNotFoundException("topic '" + topic + "' does not exist");
     }
     answer(ctx, groups.resetOffsets(group, topic, target).thenCompose(done -> groups.describe(group)), 200,
         GroupsHandler::descriptionJson);

@@ -83,6 +83,14 @@ class ContractTest {
       Map.entry("consume", Set.of(200, 400, 404, 406, 416)),
       Map.entry("getOffsets", Set.of(200, 400, 404)),
       Map.entry("streamTopic", Set.of(101, 200, 400, 404, 406, 416)),
+      Map.entry("joinGroup", Set.of(201, 400, 404)),
+      Map.entry("pollGroup", Set.of(200, 400, 404)),
+      Map.entry("commitGroup", Set.of(200, 400, 404, 409)),
+      Map.entry("leaveGroup", Set.of(204, 400, 404)),
+      Map.entry("listGroups", Set.of(200)),
+      Map.entry("describeGroup", Set.of(200, 400, 404)),
+      Map.entry("deleteGroup", Set.of(204, 400, 404, 409)),
+      Map.entry("resetGroupOffsets", Set.of(200, 400, 404, 409)),
       Map.entry("describeCluster", Set.of(200)),
       Map.entry("rebalanceLeaders", Set.of(200)),
       Map.entry("live", Set.of(200)),
@@ -287,6 +295,156 @@ class ContractTest {
     problem(check("streamTopic", events("/v1/topics/ct-stream/stream?resume=0-1", Map.of(), 0), 400), "invalid-request");
     problem(check("streamTopic", events("/v1/topics/ct-stream/stream?partition=9", Map.of(), 0), 404), "partition-not-found");
     problem(check("streamTopic", events("/v1/topics/ct-none/stream", Map.of(), 0), 404), "topic-not-found");
+  }
+
+  // ------------------------------------------------------------------------------------ groups
+
+  @Test
+  @Order(5)
+  void groups() {
+    check("createTopic", send("POST", "/v1/topics", JSON, "{\"name\":\"ct-groups\",\"partitions\":2}"), 201);
+    check("produce", send("POST", "/v1/topics/ct-groups/records", JSON,
+        "{\"records\":[{\"key\":\"a\",\"value\":{\"n\":0},\"partition\":0},{\"value\":\"one\",\"partition\":0},"
+            + "{\"value\":null,\"partition\":0},{\"keyBase64\":\"AAECAw==\",\"valueBase64\":\"eyJiIjoyfQ==\",\"partition\":1}]}"), 200);
+
+    // Join: 201, Location names the member.
+    Answer joined = check("joinGroup", send("POST", "/v1/groups/ct-g/members", JSON,
+        "{\"topics\":[\"ct-groups\"],\"autoOffsetReset\":\"earliest\",\"sessionTimeoutMs\":30000}"), 201);
+    JsonObject a = json(joined);
+    String memberA = a.getString("memberId");
+    String aPath = "/v1/groups/ct-g/members/" + memberA;
+    assertThat(joined.header("Location")).isEqualTo(aPath);
+    assertThat(a.getJsonArray("assignment")).hasSize(2);
+    int generation = a.getInteger("generation");
+
+    // Poll with cursors: a retry with the cursor sent before gets the same records again.
+    JsonObject first = json(check("pollGroup", send("GET", aPath + "/records?maxRecords=2"), 200));
+    assertThat(first.getJsonArray("records")).hasSize(2);
+    assertThat(first.getInteger("generation")).isEqualTo(generation);
+    String c1 = first.getString("cursor");
+    JsonObject second = json(check("pollGroup", send("GET", aPath + "/records?cursor=" + c1), 200));
+    assertThat(positions(second)).containsExactly("ct-groups/0@2", "ct-groups/1@0");
+    JsonObject retried = json(check("pollGroup", send("GET", aPath + "/records?cursor=" + c1), 200));
+    assertThat(positions(retried)).isEqualTo(positions(second));
+    assertThat(retried.getString("cursor")).isEqualTo(second.getString("cursor"));
+    long started = System.nanoTime();
+    JsonObject waited = json(check("pollGroup", send("GET", aPath + "/records?timeoutMs=300&cursor=" + retried.getString("cursor")), 200));
+    assertThat(waited.getJsonArray("records")).isEmpty();
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).as("long-poll waited").isGreaterThanOrEqualTo(250);
+
+    // Commit what was delivered (empty body), then explicit offsets in the current generation.
+    JsonObject committed = json(check("commitGroup", send("POST", aPath + "/commit", JSON, ""), 200));
+    assertThat(committed.getString("memberId")).isEqualTo(memberA);
+    JsonObject described = json(check("describeGroup", send("GET", "/v1/groups/ct-g"), 200));
+    assertThat(described.getString("state")).isEqualTo("Stable");
+    assertThat(described.getLong("lag")).isZero();
+    assertThat(described.getJsonArray("offsets").stream().map(o -> ((JsonObject) o).getLong("committed"))).containsExactly(3L, 1L);
+    check("commitGroup", send("POST", aPath + "/commit", JSON,
+        "{\"offsets\":[{\"topic\":\"ct-groups\",\"partition\":0,\"offset\":3}],\"generation\":" + generation + "}"), 200);
+    problem(check("commitGroup", send("POST", aPath + "/commit", JSON, "{\"generation\":" + (generation - 1) + "}"), 409),
+        "stale-assignment");
+
+    // A second member: the partition it takes waits for A's next poll (cooperative hand-off).
+    Answer joinedB = check("joinGroup", send("POST", "/v1/groups/ct-g/members", JSON, "{\"topics\":[\"ct-groups\"]}"), 201);
+    JsonObject b = json(joinedB);
+    String bPath = "/v1/groups/ct-g/members/" + b.getString("memberId");
+    assertThat(joinedB.header("Location")).isEqualTo(bPath);
+    assertThat(b.getInteger("generation")).isEqualTo(generation + 1);
+    assertThat(b.getJsonArray("assignment")).isEmpty();
+    assertThat(json(check("describeGroup", send("GET", "/v1/groups/ct-g"), 200)).getString("state")).isEqualTo("Rebalancing");
+    problem(check("commitGroup", send("POST", aPath + "/commit", JSON,
+        "{\"offsets\":[{\"topic\":\"ct-groups\",\"partition\":0,\"offset\":3},{\"topic\":\"ct-groups\",\"partition\":1,\"offset\":1}]}"),
+        409), "stale-assignment");
+    assertThat(json(check("pollGroup", send("GET", bPath + "/records"), 200)).getJsonArray("assignment")).isEmpty();
+    JsonObject aSees = json(check("pollGroup", send("GET", aPath + "/records"), 200));
+    assertThat(aSees.getInteger("generation")).isEqualTo(generation + 1);
+    assertThat(aSees.getJsonArray("assignment")).hasSize(1);
+    JsonObject bGets = json(check("pollGroup", send("GET", bPath + "/records"), 200));
+    assertThat(bGets.getJsonArray("assignment")).hasSize(1).doesNotContainAnyElementsOf(aSees.getJsonArray("assignment"));
+    assertThat(bGets.getJsonArray("records")).isEmpty();
+    JsonObject two = json(check("describeGroup", send("GET", "/v1/groups/ct-g"), 200));
+    assertThat(two.getString("state")).isEqualTo("Stable");
+    assertThat(two.getJsonArray("members")).hasSize(2);
+    JsonArray groups = new JsonArray(check("listGroups", send("GET", "/v1/groups"), 200).text());
+    assertThat(groups.stream().map(g -> (JsonObject) g).filter(g -> g.getString("group").equals("ct-g")))
+        .singleElement().satisfies(g -> assertThat(g.getInteger("members")).isEqualTo(2));
+
+    // Only an empty group can be reset or deleted.
+    problem(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g/offsets", JSON, "{\"topic\":\"ct-groups\",\"to\":\"earliest\"}"),
+        409), "group-not-empty");
+    problem(check("deleteGroup", send("DELETE", "/v1/groups/ct-g"), 409), "group-not-empty");
+
+    // Bad requests.
+    problem(check("joinGroup", send("POST", "/v1/groups/ct-g/members", JSON, "{}"), 400), "invalid-request");
+    problem(check("joinGroup", send("POST", "/v1/groups/ct-g/members", JSON, "{\"topics\":[\"ct-groups\"],\"sessionTimeoutMs\":10}"),
+        400), "invalid-request");
+    problem(check("joinGroup", send("POST", "/v1/groups/ct-g/members", JSON,
+        "{\"topics\":[\"ct-groups\"],\"assignmentStrategy\":\"range\"}"), 400), "invalid-request");
+    problem(check("joinGroup", send("POST", "/v1/groups/ct-g/members", JSON, "{\"topics\":[\"bad name\"]}"), 400),
+        "invalid-topic-name");
+    problem(check("joinGroup", send("POST", "/v1/groups/bad%20name/members", JSON, "{\"topics\":[\"ct-groups\"]}"), 400),
+        "invalid-request");
+    problem(check("joinGroup", send("POST", "/v1/groups/ct-g/members", JSON, "{\"topics\":[\"ct-none\"]}"), 404), "topic-not-found");
+    problem(check("pollGroup", send("GET", aPath + "/records?maxRecords=20000"), 400), "invalid-request");
+    problem(check("pollGroup", send("GET", aPath + "/records?cursor=not-a-cursor"), 400), "invalid-request");
+    problem(check("commitGroup", send("POST", aPath + "/commit", JSON, "{\"offsets\":[{\"topic\":\"ct-groups\",\"partition\":0}]}"), 400),
+        "invalid-request");
+    problem(check("commitGroup", send("POST", aPath + "/commit", JSON, "[]"), 400), "invalid-request");
+    problem(check("commitGroup", send("POST", aPath + "/commit", JSON,
+        "{\"offsets\":[{\"topic\":\"bad name\",\"partition\":0,\"offset\":1}]}"), 400), "invalid-topic-name");
+    problem(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g/offsets", JSON, "{\"topic\":\"ct-groups\"}"), 400),
+        "invalid-request");
+    problem(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g/offsets", JSON,
+        "{\"topic\":\"ct-groups\",\"to\":\"earliest\",\"timestamp\":1}"), 400), "invalid-request");
+    problem(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g/offsets", JSON, "{\"topic\":\"bad name\",\"to\":1}"), 400),
+        "invalid-topic-name");
+    problem(check("describeGroup", send("GET", "/v1/groups/bad%20name"), 400), "invalid-request");
+    problem(check("deleteGroup", send("DELETE", "/v1/groups/bad%20name"), 400), "invalid-request");
+    problem(check("leaveGroup", send("DELETE", "/v1/groups/bad%20name/members/" + memberA), 400), "invalid-request");
+
+    // Unknown groups and members.
+    problem(check("pollGroup", send("GET", "/v1/groups/ct-none/members/" + memberA + "/records"), 404), "group-not-found");
+    problem(check("pollGroup", send("GET", "/v1/groups/ct-g/members/ct-nobody/records"), 404), "member-not-found");
+    problem(check("commitGroup", send("POST", "/v1/groups/ct-none/members/" + memberA + "/commit", JSON, ""), 404), "group-not-found");
+    problem(check("commitGroup", send("POST", "/v1/groups/ct-g/members/ct-nobody/commit", JSON, ""), 404), "member-not-found");
+    problem(check("leaveGroup", send("DELETE", "/v1/groups/ct-g/members/ct-nobody"), 404), "member-not-found");
+    problem(check("describeGroup", send("GET", "/v1/groups/ct-none"), 404), "group-not-found");
+    problem(check("deleteGroup", send("DELETE", "/v1/groups/ct-none"), 404), "group-not-found");
+    problem(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g2/offsets", JSON, "{\"topic\":\"ct-none\",\"to\":\"latest\"}"), 404),
+        "topic-not-found");
+    problem(check("describeGroup", send("GET", "/v1/groups/ct-g2"), 404), "group-not-found");
+
+    // Leave; the group lives on through its committed offsets, which can now be reset.
+    check("leaveGroup", send("DELETE", aPath), 204);
+    check("leaveGroup", send("DELETE", bPath), 204);
+    problem(check("leaveGroup", send("DELETE", aPath), 404), "member-not-found");
+    problem(check("pollGroup", send("GET", aPath + "/records"), 404), "member-not-found");
+    JsonObject empty = json(check("describeGroup", send("GET", "/v1/groups/ct-g"), 200));
+    assertThat(empty.getString("state")).isEqualTo("Empty");
+    assertThat(empty.getJsonArray("members")).isEmpty();
+    JsonObject reset = json(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g/offsets", JSON,
+        "{\"topic\":\"ct-groups\",\"to\":\"earliest\"}"), 200));
+    assertThat(reset.getString("state")).isEqualTo("Empty");
+    assertThat(reset.getJsonArray("offsets").stream().map(o -> ((JsonObject) o).getLong("committed"))).containsExactly(0L, 0L);
+    assertThat(reset.getLong("lag")).isEqualTo(4);
+    JsonObject toOffset = json(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g/offsets", JSON,
+        "{\"topic\":\"ct-groups\",\"to\":1}"), 200));
+    assertThat(toOffset.getJsonArray("offsets").stream().map(o -> ((JsonObject) o).getLong("committed"))).containsExactly(1L, 1L);
+    problem(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g/offsets", JSON, "{\"topic\":\"ct-groups\",\"to\":99}"), 400),
+        "invalid-request");
+    JsonObject byTime = json(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g/offsets", JSON,
+        "{\"topic\":\"ct-groups\",\"timestamp\":0}"), 200));
+    assertThat(byTime.getJsonArray("offsets").stream().map(o -> ((JsonObject) o).getLong("committed"))).containsExactly(0L, 0L);
+
+    check("deleteGroup", send("DELETE", "/v1/groups/ct-g"), 204);
+    problem(check("describeGroup", send("GET", "/v1/groups/ct-g"), 404), "group-not-found");
+    problem(check("deleteGroup", send("DELETE", "/v1/groups/ct-g"), 404), "group-not-found");
+  }
+
+  /** {@code topic/partition@offset} of each record of a poll answer. */
+  private static List<String> positions(JsonObject poll) {
+    return poll.getJsonArray("records").stream().map(r -> (JsonObject) r)
+        .map(r -> r.getString("topic") + "/" + r.getInteger("partition") + "@" + r.getLong("offset")).toList();
   }
 
   // -------------------------------------------------------------------------------- operations

@@ -36,7 +36,7 @@ import java.util.function.Function;
 final class ClusteredGroupService implements GroupService, AutoCloseable {
   private static final int MAX_GROUPS_REPLICATION = 3;
 
-  private final Vertx vertx;
+  private final NodeRequests nodeRequests;
   private final String nodeId;
   private final ClusterMetadata metadata;
   private final java.util.function.Supplier<CompletableFuture<Void>> ensureTopic;
@@ -45,8 +45,9 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
   private final MessageConsumer<JsonObject> consumer;
 
   ClusteredGroupService(Vertx vertx, String nodeId, ClusterMetadata metadata, ReplicaManager replicas,
-      PartitionService partitions, java.util.function.Supplier<CompletableFuture<Void>> ensureTopic, long forwardTimeoutMs) {
-    this.vertx = vertx;
+      PartitionService partitions, NodeRequests nodeRequests, java.util.function.Supplier<CompletableFuture<Void>> ensureTopic,
+      long forwardTimeoutMs) {
+    this.nodeRequests = nodeRequests;
     this.nodeId = nodeId;
     this.metadata = metadata;
     this.ensureTopic = ensureTopic;
@@ -129,17 +130,8 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
   }
 
   private CompletableFuture<Object> request(String node, JsonObject request) {
-    CompletableFuture<Object> answer = new CompletableFuture<>();
     long timeout = request.getLong("timeoutMs", 0L) + forwardTimeoutMs;
-    vertx.eventBus().request(Wire.address(node, Wire.GROUPS), request, new DeliveryOptions().setSendTimeout(timeout))
-        .onComplete(result -> {
-          if (result.succeeded()) {
-            answer.complete(result.result().body());
-          } else {
-            answer.completeExceptionally(Wire.exception(result.cause(), node));
-          }
-        });
-    return answer;
+    return nodeRequests.request(node, Wire.GROUPS, request, new DeliveryOptions().setSendTimeout(timeout));
   }
 
   /** A request another node forwarded to this coordinator. */

@@ -74,6 +74,7 @@ public final class ClusteredPartitionService implements PartitionService {
   private ClusteredGroupService groups;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final long forwardTimeoutMs;
+  private final NodeRequests nodeRequests;
   private long controllerTimer = -1;
 
   private ClusteredPartitionService(Vertx vertx, HazelcastInstance hazelcast, Path dataDir, String nodeId,
@@ -88,6 +89,7 @@ public final class ClusteredPartitionService implements PartitionService {
     this.replicas = new ReplicaManager(vertx, logs, metadata, nodeId, options, readers, metadataThread);
     this.controller = new Controller(metadata, options.autoRebalance());
     this.forwardTimeoutMs = options.replicaLagMaxMs() + options.failureDetectionMs() + 5000;
+    this.nodeRequests = new NodeRequests(vertx, metadata);
   }
 
   /**
@@ -125,7 +127,8 @@ public final class ClusteredPartitionService implements PartitionService {
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.READ), this::serveRead));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.OFFSETS), this::serveOffsets));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.WATCH), this::serveWatch));
-    groups = new ClusteredGroupService(vertx, nodeId, metadata, replicas, this, this::ensureGroupsTopic, forwardTimeoutMs);
+    groups = new ClusteredGroupService(vertx, nodeId, metadata, replicas, this, nodeRequests, this::ensureGroupsTopic,
+        forwardTimeoutMs);
     controllerTimer = vertx.setPeriodic(1000, id -> metadataThread.execute(controller::reconcile));
     metadataThread.execute(controller::reconcile);
   }
@@ -475,30 +478,45 @@ public final class ClusteredPartitionService implements PartitionService {
 
   // ---------------------------------------------------------------- routing
 
-  /** Runs {@code local} if this node leads the partition, else {@code remote} against its leader. */
+  /**
+   * Runs {@code local} if this node leads the partition, else {@code remote} against its leader. If
+   * the leader it asked says it does not lead (this node's metadata was behind), and the metadata
+   * now names another leader, asks that one: the refusal wrote nothing.
+   */
   private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
       java.util.function.Function<String, CompletableFuture<T>> remote) {
+    return route(partition, local, remote, true);
+  }
+
+  private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
+      java.util.function.Function<String, CompletableFuture<T>> remote, boolean mayRetry) {
+    String leader;
+    CompletableFuture<T> attempt;
     try {
       PartitionState state = partitionState(partition);
       if (!state.hasLeader()) {
         throw new LeaderNotAvailableException(partition + " has no leader: no in-sync replica of " + state.isr() + " is alive");
       }
-      return nodeId.equals(state.leader()) ? local.get() : remote.apply(state.leader());
+      leader = state.leader();
+      attempt = nodeId.equals(leader) ? local.get() : remote.apply(leader);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+    if (!mayRetry) {
+      return attempt;
+    }
+    return attempt.exceptionallyCompose(failure -> {
+      Throwable cause = unwrap(failure);
+      boolean movedOn = cause instanceof NotLeaderException && metadata.topic(partition.topic())
+          .filter(t -> partition.partition() < t.partitions().size())
+          .map(t -> t.partition(partition.partition()).leader())
+          .filter(current -> current != null && !current.equals(leader)).isPresent();
+      return movedOn ? route(partition, local, remote, false) : CompletableFuture.failedFuture(cause);
+    });
   }
 
   private CompletableFuture<Object> request(String node, String operation, Object body, DeliveryOptions delivery) {
-    CompletableFuture<Object> answer = new CompletableFuture<>();
-    vertx.eventBus().request(Wire.address(node, operation), body, delivery).onComplete(result -> {
-      if (result.succeeded()) {
-        answer.complete(result.result().body());
-      } else {
-        answer.completeExceptionally(Wire.exception(result.cause(), node));
-      }
-    });
-    return answer;
+    return nodeRequests.request(node, operation, body, delivery);
   }
 
   private static <T> void reply(Message<?> message, CompletableFuture<T> result) {

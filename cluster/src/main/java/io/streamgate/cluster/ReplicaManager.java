@@ -251,7 +251,8 @@ final class ReplicaManager implements AutoCloseable {
         return;
       }
       AtomicBoolean answered = new AtomicBoolean();
-      List<Cancellable> watches = new ArrayList<>();
+      // A watch may fire on the writer thread while later ones are still being registered here.
+      List<Cancellable> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
       Runnable answer = () -> {
         if (answered.compareAndSet(false, true)) {
           watches.forEach(Cancellable::cancel);
@@ -268,6 +269,10 @@ final class ReplicaManager implements AutoCloseable {
             answer.run();
           }));
         }
+      }
+      if (answered.get()) {
+        // Answered while registering: the watches added after that are not needed.
+        watches.forEach(Cancellable::cancel);
       }
     });
   }

@@ -16,7 +16,8 @@ public final class GatewayMain {
   public static void main(String[] args) throws InterruptedException {
     if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
       System.out.println("Usage: java -jar streamgate.jar [--config FILE] [--<key> <value> ...]\nKeys and defaults:");
-      ConfigLoader.DEFAULTS.forEach((key, value) -> System.out.println("  --" + key + " (default: " + (value.isEmpty() ? "generated" : value) + ")"));
+      ConfigLoader.DEFAULTS.forEach((key, value) -> System.out.println("  --" + key + " (default: "
+          + (!value.isEmpty() ? value : key.equals("node-id") ? "generated, kept in the data dir" : "none") + ")"));
       return;
     }
     GatewayConfig config;

@@ -13,9 +13,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Topics and partitions as the edge sees them, wherever they live. The gateway talks only to this
- * interface: a single node implements it over its local log store ({@link LocalPartitionService});
- * the cluster implements it by routing to partition leaders, so the HTTP, WebSocket, SSE and MQTT
- * code never knows which node leads what.
+ * interface; {@link ClusteredPartitionService} implements it by routing to partition leaders (a node
+ * alone is a cluster of one), so the HTTP, WebSocket, SSE and MQTT code never knows which node leads
+ * what.
  *
  * <p>Every method is thread-safe and non-blocking: work that touches disk or the network runs on
  * the service's own threads, and futures may complete on any thread; callers hop back to their
@@ -31,6 +31,15 @@ public interface PartitionService extends AutoCloseable {
 
   /** The id of this node, as {@link PartitionDescription} names nodes. */
   String nodeId();
+
+  /** Every node that ever joined the cluster: its addresses, whether it is alive, whether it is the controller. */
+  List<ClusterNode> nodes();
+
+  /**
+   * Moves each partition's leadership to its preferred replica (the first listed) where that replica
+   * is alive and in sync. Completes with the number of partitions whose leader moved.
+   */
+  CompletableFuture<Integer> rebalance();
 
   CompletableFuture<TopicDescription> createTopic(TopicSpec spec);
 

@@ -18,8 +18,14 @@ public final class TopicConfigs {
   /** How record values are shown when read over HTTP: {@code json}, {@code string} or {@code binary}. */
   public static final String VALUE_FORMAT = "value.format";
 
-  private static final Set<String> OWN_KEYS = Set.of(MIN_INSYNC_REPLICAS, VALUE_FORMAT);
-  /** The keys whose values are words; every other key holds a whole number. */
+  /**
+   * Whether a replica outside the ISR may become leader when no in-sync one is alive: the partition
+   * comes back sooner, and loses what only the dead replicas held.
+   */
+  public static final String UNCLEAN_LEADER_ELECTION = "unclean.leader.election.enable";
+
+  private static final Set<String> OWN_KEYS = Set.of(MIN_INSYNC_REPLICAS, VALUE_FORMAT, UNCLEAN_LEADER_ELECTION);
+  /** The keys whose values are words; {@link #UNCLEAN_LEADER_ELECTION} is a boolean; every other key holds a whole number. */
   private static final Set<String> TEXT_KEYS = Set.of(LogConfig.CLEANUP_POLICY, LogConfig.FLUSH_POLICY, VALUE_FORMAT);
 
   /** How record values are carried over HTTP. */
@@ -54,6 +60,7 @@ public final class TopicConfigs {
     Map<String, String> defaults = new LinkedHashMap<>(LogConfig.DEFAULT.toMap());
     defaults.put(MIN_INSYNC_REPLICAS, "1");
     defaults.put(VALUE_FORMAT, ValueFormat.JSON.configName());
+    defaults.put(UNCLEAN_LEADER_ELECTION, "false");
     return defaults;
   }
 
@@ -77,16 +84,22 @@ public final class TopicConfigs {
     if (minInsync < 1) {
       throw new InvalidConfigException(MIN_INSYNC_REPLICAS + " must be at least 1, was " + minInsync);
     }
+    String unclean = merged.get(UNCLEAN_LEADER_ELECTION);
+    if (!"true".equals(unclean) && !"false".equals(unclean)) {
+      throw new InvalidConfigException(UNCLEAN_LEADER_ELECTION + " must be true or false, was '" + unclean + "'");
+    }
     return merged;
   }
 
   /**
    * A validated config with each value as clients read it: the whole numbers as {@link Long}, the
-   * words ({@code cleanup.policy}, {@code flush.policy}, {@code value.format}) as strings.
+   * words ({@code cleanup.policy}, {@code flush.policy}, {@code value.format}) as strings, the
+   * switch {@code unclean.leader.election.enable} as a boolean.
    */
   public static Map<String, Object> typed(Map<String, String> config) {
     Map<String, Object> typed = new java.util.TreeMap<>();
-    config.forEach((key, value) -> typed.put(key, TEXT_KEYS.contains(key) ? value : Long.valueOf(value.trim())));
+    config.forEach((key, value) -> typed.put(key, TEXT_KEYS.contains(key) ? value
+        : key.equals(UNCLEAN_LEADER_ELECTION) ? (Object) Boolean.valueOf(value) : Long.valueOf(value.trim())));
     return typed;
   }
 
@@ -103,6 +116,10 @@ public final class TopicConfigs {
 
   public static ValueFormat valueFormat(Map<String, String> config) {
     return ValueFormat.forName(config.getOrDefault(VALUE_FORMAT, ValueFormat.JSON.configName()));
+  }
+
+  public static boolean uncleanLeaderElection(Map<String, String> config) {
+    return Boolean.parseBoolean(config.getOrDefault(UNCLEAN_LEADER_ELECTION, "false"));
   }
 
   public static int minInsyncReplicas(Map<String, String> config) {

@@ -46,7 +46,7 @@ public final class ConfigLoader {
     d.put("cluster-host", "127.0.0.1");
     d.put("cluster-port", "5701");
     d.put("join", "");
-    d.put("failure-detection-ms", "4000");
+    d.put("failure-detection-ms", "3000");
     d.put("replica-lag-max-ms", "10000");
     d.put("auto-rebalance", "true");
     d.put("max-body-bytes", String.valueOf(10 * 1024 * 1024));
@@ -60,8 +60,6 @@ public final class ConfigLoader {
     d.put("max-websocket-frame-bytes", String.valueOf(64 * 1024));
     d.put("max-http-header-bytes", String.valueOf(16 * 1024));
     d.put("stream-buffer-bytes", String.valueOf(256 * 1024));
-    d.put("idempotency-keys", "100000");
-    d.put("idempotency-ttl-ms", "600000");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -165,9 +163,7 @@ public final class ConfigLoader {
         intIn(v, "max-streams", 0, 10_000_000),
         intIn(v, "max-websocket-frame-bytes", 256, 64 * 1024 * 1024),
         intIn(v, "max-http-header-bytes", 1024, 1024 * 1024),
-        intIn(v, "stream-buffer-bytes", 1024, 1024 * 1024 * 1024),
-        intIn(v, "idempotency-keys", 0, 100_000_000),
-        longIn(v, "idempotency-ttl-ms", 1, Long.MAX_VALUE / 2));
+        intIn(v, "stream-buffer-bytes", 1024, 1024 * 1024 * 1024));
     return new GatewayConfig(
         dataDir,
         nodeId(v.get("node-id"), dataDir),

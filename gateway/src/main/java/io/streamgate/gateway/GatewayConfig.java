@@ -38,8 +38,6 @@ public record GatewayConfig(
    * @param maxWebSocketFrameBytes largest frame a WebSocket client may send
    * @param maxHttpHeaderBytes largest total size of a request's HTTP headers
    * @param streamBufferBytes bytes a stream may queue for a slow client before its reading pauses
-   * @param idempotencyKeys how many {@code Idempotency-Key}s are remembered (oldest forgotten first)
-   * @param idempotencyTtlMs how long an {@code Idempotency-Key} is remembered
    */
   public record Limits(
       int maxBodyBytes,
@@ -52,7 +50,5 @@ public record GatewayConfig(
       int maxStreams,
       int maxWebSocketFrameBytes,
       int maxHttpHeaderBytes,
-      int streamBufferBytes,
-      int idempotencyKeys,
-      long idempotencyTtlMs) {}
+      int streamBufferBytes) {}
 }

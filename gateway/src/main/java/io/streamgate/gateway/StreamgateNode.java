@@ -2,22 +2,27 @@ package io.streamgate.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.streamgate.cluster.LocalPartitionService;
+import io.streamgate.cluster.ClusteredPartitionService;
+import io.streamgate.cluster.HazelcastSetup;
 import io.streamgate.gateway.http.GatewayMetrics;
 import io.streamgate.gateway.http.HttpApiVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running node: the composition root that opens the partition service, creates Vert.x with
- * metrics, and deploys the HTTP verticles. Closing it stops taking requests, lets those in flight
+ * A running node: the composition root that creates a clustered Vert.x with metrics (Hazelcast
+ * membership, the event bus between nodes), opens the partition service, and deploys the HTTP
+ * verticles. A node started with nothing to join is a cluster of one. Closing it stops taking requests, lets those in flight
  * finish, then closes the log store (which finishes queued appends and flushes) and Vert.x.
  * Used by {@link GatewayMain} and by tests, which start nodes on port 0.
  */
@@ -25,11 +30,11 @@ public final class StreamgateNode {
   private static final Logger LOG = LoggerFactory.getLogger(StreamgateNode.class);
 
   private final Vertx vertx;
-  private final LocalPartitionService service;
+  private final ClusteredPartitionService service;
   private final Readiness readiness;
   private final int httpPort;
 
-  private StreamgateNode(Vertx vertx, LocalPartitionService service, Readiness readiness, int httpPort) {
+  private StreamgateNode(Vertx vertx, ClusteredPartitionService service, Readiness readiness, int httpPort) {
     this.vertx = vertx;
     this.service = service;
     this.readiness = readiness;
@@ -39,18 +44,27 @@ public final class StreamgateNode {
   /** Starts a node; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
   public static Future<StreamgateNode> start(GatewayConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastSetup.config(config.nodeId(), config.cluster()));
+    return Vertx.builder()
+        .with(new VertxOptions()
+            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true))
+            .setEventBusOptions(new EventBusOptions().setHost(config.cluster().host()).setPort(0)))
         .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+        .withClusterManager(clusterManager)
+        .buildClustered()
+        .compose(vertx -> start(config, vertx, clusterManager, registry));
+  }
+
+  private static Future<StreamgateNode> start(GatewayConfig config, Vertx vertx, HazelcastClusterManager clusterManager,
+      PrometheusMeterRegistry registry) {
     Readiness readiness = new Readiness();
-    AtomicReference<LocalPartitionService> opened = new AtomicReference<>();
+    AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
     return vertx.executeBlocking(() -> {
-          LocalPartitionService service = LocalPartitionService.open(config.dataDir(), config.nodeId(), config.readerThreads());
+          ClusteredPartitionService service = ClusteredPartitionService.open(vertx, clusterManager.getHazelcastInstance(),
+              config.dataDir(), config.nodeId(), config.readerThreads(), config.cluster(), new JsonObject());
           opened.set(service);
           readiness.set(Readiness.RECOVERY, true);
-          // A node alone has no cluster to join.
           readiness.set(Readiness.CLUSTER, true);
           return service;
         })
@@ -62,14 +76,20 @@ public final class StreamgateNode {
             return verticle;
           }, new DeploymentOptions().setInstances(config.httpInstances()));
         })
-        .map(deployment -> {
+        .compose(deployment -> {
+          int port = firstVerticle.get().actualPort();
+          String host = config.httpHost().equals("0.0.0.0") ? config.cluster().host() : config.httpHost();
+          return Future.fromCompletionStage(opened.get().announce(new JsonObject().put("httpAddress", host + ":" + port)))
+              .map(port);
+        })
+        .map(port -> {
           readiness.set(Readiness.SERVING, true);
-          StreamgateNode node = new StreamgateNode(vertx, opened.get(), readiness, firstVerticle.get().actualPort());
+          StreamgateNode node = new StreamgateNode(vertx, opened.get(), readiness, port);
           LOG.info("node {} ready: HTTP on {}:{}, data in {}", config.nodeId(), config.httpHost(), node.httpPort, config.dataDir());
           return node;
         })
         .recover(failure -> {
-          LocalPartitionService service = opened.get();
+          ClusteredPartitionService service = opened.get();
           return vertx.executeBlocking(() -> {
             if (service != null) {
               service.close();
@@ -83,7 +103,7 @@ public final class StreamgateNode {
     return httpPort;
   }
 
-  public LocalPartitionService service() {
+  public ClusteredPartitionService service() {
     return service;
   }
 

@@ -57,6 +57,8 @@ class ContractDocumentTest {
       Map.entry("consume", Set.of("200", "400", "404", "406", "416")),
       Map.entry("getOffsets", Set.of("200", "400", "404")),
       Map.entry("streamTopic", Set.of("101", "200", "400", "404", "406", "416")),
+      Map.entry("describeCluster", Set.of("200")),
+      Map.entry("rebalanceLeaders", Set.of("200")),
       Map.entry("live", Set.of("200")),
       Map.entry("ready", Set.of("200", "503")),
       Map.entry("metrics", Set.of("200")),

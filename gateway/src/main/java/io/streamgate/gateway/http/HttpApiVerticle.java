@@ -103,6 +103,7 @@ public final class HttpApiVerticle extends VerticleBase {
     ProduceHandler produce = new ProduceHandler(service, config, metrics);
     ConsumeHandler consume = new ConsumeHandler(service, config.limits(), metrics, metrics.waitingLongPolls());
     StreamHandler stream = new StreamHandler(service, config.limits(), metrics);
+    ClusterHandler cluster = new ClusterHandler(service);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
     route(router, HttpMethod.POST, "/v1/topics").handler(body).handler(topics::create);
@@ -116,6 +117,8 @@ public final class HttpApiVerticle extends VerticleBase {
         .produces(ConsumeHandler.JSON).produces(ConsumeHandler.NDJSON).handler(consume::handle);
     route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/offsets").handler(consume::handleOffsets);
     route(router, HttpMethod.GET, "/v1/topics/:topic/stream").handler(stream::handle);
+    route(router, HttpMethod.GET, "/v1/cluster").handler(cluster::describe);
+    route(router, HttpMethod.POST, "/v1/cluster/rebalance").handler(cluster::rebalance);
 
     route(router, HttpMethod.GET, "/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     route(router, HttpMethod.GET, "/health/ready").handler(this::ready);

@@ -2,7 +2,12 @@ package io.streamgate.gateway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamgate.cluster.ClusterException;
 import io.streamgate.cluster.InternalTopicException;
+import io.streamgate.cluster.LeaderNotAvailableException;
+import io.streamgate.cluster.NotEnoughReplicasException;
+import io.streamgate.cluster.NotLeaderException;
+import io.streamgate.cluster.ReplicationTimeoutException;
 import io.streamgate.cluster.InvalidPartitionsException;
 import io.streamgate.cluster.InvalidReplicationFactorException;
 import io.streamgate.cluster.InvalidTopicException;
@@ -63,7 +68,14 @@ public final class ProblemMapper {
       Map.entry(InvalidRecordException.class, ErrorCode.INVALID_RECORD),
       Map.entry(WriteQueueFullException.class, ErrorCode.OVERLOADED),
       Map.entry(LogStorageException.class, ErrorCode.STORAGE_ERROR),
-      Map.entry(LogClosedException.class, ErrorCode.UNAVAILABLE));
+      Map.entry(LogClosedException.class, ErrorCode.UNAVAILABLE),
+      Map.entry(NotEnoughReplicasException.class, ErrorCode.NOT_ENOUGH_REPLICAS),
+      // Appended by the leader, not confirmed by the ISR in time: the same retry advice.
+      Map.entry(ReplicationTimeoutException.class, ErrorCode.NOT_ENOUGH_REPLICAS),
+      Map.entry(LeaderNotAvailableException.class, ErrorCode.LEADER_NOT_AVAILABLE),
+      Map.entry(NotLeaderException.class, ErrorCode.LEADER_NOT_AVAILABLE),
+      // A failure another node reported without a type of its own.
+      Map.entry(ClusterException.class, ErrorCode.UNAVAILABLE));
 
   private ProblemMapper() {}
 

@@ -36,14 +36,11 @@ final class ProduceHandler {
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final Murmur2Partitioner partitioner = new Murmur2Partitioner();
-  private final IdempotencyCache idempotency;
 
   ProduceHandler(PartitionService service, GatewayConfig config, GatewayMetrics metrics) {
     this.service = service;
     this.config = config;
     this.metrics = metrics;
-    this.idempotency = new IdempotencyCache(config.limits().idempotencyKeys(), config.limits().idempotencyTtlMs(),
-        System::currentTimeMillis);
   }
 
   void handle(RoutingContext ctx) {
@@ -53,10 +50,7 @@ final class ProduceHandler {
     Acks acks = acks(QueryParams.single(ctx.request(), "acks"));
     String idempotencyKey = ctx.request().getHeader("Idempotency-Key");
     long started = System.nanoTime();
-    Future<Buffer> answer = idempotencyKey == null || acks == Acks.NONE
-        ? produce(ctx, topic, mediaType, acks)
-        : idempotency.answer(topic + '\u0000' + idempotencyKey, () -> produce(ctx, topic, mediaType, acks));
-    answer.onComplete(result -> {
+    produce(ctx, topic, mediaType, acks, idempotencyKey == null ? null : IdempotencyId.of(topic, idempotencyKey)).onComplete(result -> {
       if (result.failed()) {
         ctx.fail(result.cause());
         return;
@@ -70,18 +64,19 @@ final class ProduceHandler {
     });
   }
 
-  private Future<Buffer> produce(RoutingContext ctx, String topic, String mediaType, Acks acks) {
+  private Future<Buffer> produce(RoutingContext ctx, String topic, String mediaType, Acks acks, IdempotencyId idempotency) {
     Context context = ctx.vertx().getOrCreateContext();
     return topicFor(topic, context).compose(metadata -> {
       List<ProduceRecord> records = parse(ctx, mediaType, metadata);
-      int[] partitions = assignPartitions(records, metadata.partitions());
+      int[] partitions = assignPartitions(records, metadata.partitions(), idempotency);
       Map<Integer, List<Integer>> indexesByPartition = new LinkedHashMap<>();
       for (int i = 0; i < records.size(); i++) {
         indexesByPartition.computeIfAbsent(partitions[i], p -> new ArrayList<>()).add(i);
       }
       int maxBatchBytes = TopicConfigs.logConfig(metadata.config()).maxRecordBytes();
       List<PendingBatch> batches = new ArrayList<>();
-      indexesByPartition.forEach((partition, indexes) -> batches.addAll(batches(topic, partition, records, indexes, maxBatchBytes)));
+      indexesByPartition.forEach((partition, indexes) ->
+          batches.addAll(batches(topic, partition, records, indexes, maxBatchBytes, idempotency)));
       metrics.recordsIn(topic, records.size(), ctx.body().length());
       List<Future<AppendResult>> appends = new ArrayList<>();
       for (PendingBatch batch : batches) {
@@ -174,7 +169,12 @@ final class ProduceHandler {
     }
   }
 
-  private int[] assignPartitions(List<ProduceRecord> records, int partitionCount) {
+  /**
+   * Each record's partition: the one it names, else its key's murmur2 hash, else one sticky choice
+   * for the request. A request with an idempotency id sticks to a partition derived from that id,
+   * so that its retry, on any node, lands where the first attempt did.
+   */
+  private int[] assignPartitions(List<ProduceRecord> records, int partitionCount, IdempotencyId idempotency) {
     int[] partitions = new int[records.size()];
     int sticky = -1;
     for (int i = 0; i < records.size(); i++) {
@@ -189,7 +189,7 @@ final class ProduceHandler {
         partitions[i] = partitioner.partitionForKey(record.key(), partitionCount);
       } else {
         if (sticky < 0) {
-          sticky = partitioner.stickyPartition(partitionCount);
+          sticky = idempotency == null ? partitioner.stickyPartition(partitionCount) : idempotency.partition(partitionCount);
         }
         partitions[i] = sticky;
       }
@@ -197,9 +197,13 @@ final class ProduceHandler {
     return partitions;
   }
 
-  /** One partition's records as batches, each under {@code maxBatchBytes}; a record alone over it fails the request. */
+  /**
+   * One partition's records as batches, each under {@code maxBatchBytes}; a record alone over it
+   * fails the request. With an idempotency id, the n-th batch carries it as producer id and n as
+   * base sequence: the partition's leader writes a batch with an id it already holds only once.
+   */
   private static List<PendingBatch> batches(String topic, int partition, List<ProduceRecord> records, List<Integer> indexes,
-      int maxBatchBytes) {
+      int maxBatchBytes, IdempotencyId idempotency) {
     List<PendingBatch> batches = new ArrayList<>();
     RecordBatchBuilder builder = null;
     List<Integer> inBatch = new ArrayList<>();
@@ -217,6 +221,9 @@ final class ProduceHandler {
       }
       if (builder == null) {
         builder = new RecordBatchBuilder(Compression.NONE);
+        if (idempotency != null) {
+          builder.producer(idempotency.producerId(), (short) 0, batches.size());
+        }
         inBatch = new ArrayList<>();
         size = 61;
       }

@@ -83,6 +83,8 @@ class ContractTest {
       Map.entry("consume", Set.of(200, 400, 404, 406, 416)),
       Map.entry("getOffsets", Set.of(200, 400, 404)),
       Map.entry("streamTopic", Set.of(101, 200, 400, 404, 406, 416)),
+      Map.entry("describeCluster", Set.of(200)),
+      Map.entry("rebalanceLeaders", Set.of(200)),
       Map.entry("live", Set.of(200)),
       Map.entry("ready", Set.of(200, 503)),
       Map.entry("metrics", Set.of(200)),
@@ -288,6 +290,19 @@ class ContractTest {
   }
 
   // -------------------------------------------------------------------------------- operations
+
+  @Test
+  @Order(5)
+  void cluster() {
+    JsonObject cluster = json(check("describeCluster", send("GET", "/v1/cluster"), 200));
+    assertThat(cluster.getString("nodeId")).isEqualTo("node-0");
+    JsonObject self = cluster.getJsonArray("nodes").getJsonObject(0);
+    assertThat(self.getString("id")).isEqualTo("node-0");
+    assertThat(self.getString("httpAddress")).isEqualTo("127.0.0.1:" + node.httpPort());
+    assertThat(self.getBoolean("isController")).isTrue();
+    assertThat(self.getBoolean("alive")).isTrue();
+    assertThat(json(check("rebalanceLeaders", send("POST", "/v1/cluster/rebalance"), 200)).getInteger("leadersMoved")).isZero();
+  }
 
   @Test
   @Order(5)

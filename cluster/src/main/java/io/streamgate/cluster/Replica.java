@@ -1,0 +1,335 @@
+package io.streamgate.cluster;
+
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.EpochEndOffset;
+import io.streamgate.logstore.PartitionLog;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.RecordBatch;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+
+/**
+ * This node's replica of one partition, leader or follower (Kafka's {@code Partition}).
+ *
+ * <p>As leader it assigns offsets in its epoch, tracks each follower's log end as the follower's
+ * fetches report it, and moves the high watermark to the smallest log end in the ISR; an {@code
+ * acks=all} append completes once the high watermark passes it. As follower it appends what it
+ * fetched, keeping the leader's offsets and epochs, and first truncates where its history and the
+ * leader's diverge (the leader answers a fetch whose last epoch ends earlier in its own history with
+ * that epoch's end offset, as in Kafka's KIP-320), so it never keeps a record the cluster lost.
+ *
+ * <p>Role changes and leader appends are serialized by this object's lock; listeners and futures
+ * are completed outside it.
+ */
+final class Replica {
+  /** What a leader tells a follower's fetch for this partition. */
+  record FetchAnswer(Error error, ByteBuffer records, long highWatermark, long logStartOffset, int divergingEpoch,
+      long divergingEndOffset) {
+    enum Error { NONE, NOT_LEADER, DIVERGING, OUT_OF_RANGE }
+
+    static FetchAnswer error(Error error, long logStartOffset) {
+      return new FetchAnswer(error, ByteBuffer.allocate(0), -1, logStartOffset, -1, -1);
+    }
+
+    static FetchAnswer diverging(EpochEndOffset end) {
+      return new FetchAnswer(Error.DIVERGING, ByteBuffer.allocate(0), -1, -1, end.epoch(), end.endOffset());
+    }
+  }
+
+  /** A leader's view of one follower. */
+  private static final class FollowerProgress {
+    long logEndOffset = -1;
+    long lastCaughtUpMs;
+    long lastFetchMs;
+    long leaderEndAtLastFetch = Long.MAX_VALUE;
+
+    FollowerProgress(long now) {
+      this.lastCaughtUpMs = now;
+    }
+  }
+
+  private final TopicPartition partition;
+  private final PartitionLog log;
+  private final String localNode;
+  private final LongSupplier clock;
+  private final IdempotencyWindow idempotency = new IdempotencyWindow();
+  /** acks=all appends waiting for the high watermark to pass them. */
+  private final WatchRegistry commitWaits = new WatchRegistry();
+  /** Follower fetches waiting for the log end to pass their offset. */
+  private final WatchRegistry appendWaits = new WatchRegistry();
+
+  private PartitionState state;
+  private boolean leader;
+  private int epoch = -1;
+  private final Map<String, FollowerProgress> followers = new HashMap<>();
+  private boolean isrChangePending;
+
+  Replica(TopicPartition partition, PartitionLog log, String localNode, LongSupplier clock) {
+    this.partition = partition;
+    this.log = log;
+    this.localNode = localNode;
+    this.clock = clock;
+    log.addListener((tp, hw) -> commitWaits.onHighWatermark(tp, hw));
+    idempotency.rebuild(log);
+  }
+
+  TopicPartition partition() {
+    return partition;
+  }
+
+  PartitionLog log() {
+    return log;
+  }
+
+  synchronized boolean isLeader() {
+    return leader;
+  }
+
+  synchronized int epoch() {
+    return epoch;
+  }
+
+  synchronized PartitionState state() {
+    return state;
+  }
+
+  // ---------------------------------------------------------------- role changes (metadata thread)
+
+  void becomeLeader(PartitionState newState) {
+    synchronized (this) {
+      boolean sameTerm = leader && epoch == newState.leaderEpoch();
+      state = newState;
+      isrChangePending = false;
+      if (!sameTerm) {
+        leader = true;
+        epoch = newState.leaderEpoch();
+        followers.clear();
+        long now = clock.getAsLong();
+        for (String replica : newState.replicas()) {
+          if (!replica.equals(localNode)) {
+            followers.put(replica, new FollowerProgress(now));
+          }
+        }
+      }
+    }
+    advanceHighWatermark();
+  }
+
+  void becomeFollower(PartitionState newState) {
+    synchronized (this) {
+      state = newState;
+      leader = false;
+      epoch = newState.leaderEpoch();
+      followers.clear();
+      isrChangePending = false;
+    }
+    // Appends waiting for a commit this node can no longer decide: they fail as not-leader
+    // unless already committed; the client's retry finds them through the idempotency window.
+    commitWaits.wakeAll(partition);
+    appendWaits.wakeAll(partition);
+  }
+
+  // ---------------------------------------------------------------- leader: appends
+
+  /**
+   * Appends as leader. {@code acks=all} waits for the commit (up to {@code commitTimeoutMs}); a batch
+   * whose idempotency id is already in the log (or being appended) is not written again, and its
+   * first append's result is answered instead.
+   */
+  CompletableFuture<AppendResult> appendAsLeader(RecordBatch batch, Acks acks, int minInsyncReplicas, long commitTimeoutMs) {
+    CompletableFuture<AppendResult> append;
+    synchronized (this) {
+      if (!leader) {
+        throw new NotLeaderException(localNode + " does not lead " + partition);
+      }
+      IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
+      append = id == null ? null : idempotency.get(id);
+      if (append == null) {
+        if (acks == Acks.ALL && state.isr().size() < minInsyncReplicas) {
+          throw new NotEnoughReplicasException(partition + " has " + state.isr().size() + " in-sync replicas " + state.isr()
+              + ", fewer than min.insync.replicas=" + minInsyncReplicas);
+        }
+        append = log.append(batch, epoch);
+        if (id != null) {
+          idempotency.put(id, append);
+        }
+        append = append.whenComplete((result, failure) -> {
+          if (failure == null) {
+            onLeaderAppend();
+          }
+        });
+      }
+    }
+    return acks == Acks.ALL ? append.thenCompose(result -> awaitCommit(result, commitTimeoutMs)) : append;
+  }
+
+  private void onLeaderAppend() {
+    appendWaits.onHighWatermark(partition, log.logEndOffset());
+    advanceHighWatermark();
+  }
+
+  private CompletableFuture<AppendResult> awaitCommit(AppendResult result, long timeoutMs) {
+    CompletableFuture<AppendResult> committed = new CompletableFuture<>();
+    Cancellable watch = commitWaits.watch(partition, result.lastOffset(), log::highWatermark, () -> {
+      if (log.highWatermark() > result.lastOffset()) {
+        committed.complete(result);
+      } else {
+        committed.completeExceptionally(new NotLeaderException(localNode + " stopped leading " + partition
+            + " before offsets " + result.baseOffset() + ".." + result.lastOffset() + " were committed"));
+      }
+    });
+    return committed.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(failure -> {
+      watch.cancel();
+      if (failure instanceof TimeoutException) {
+        return CompletableFuture.failedFuture(new ReplicationTimeoutException("offsets " + result.baseOffset() + ".."
+            + result.lastOffset() + " of " + partition + " were not confirmed by the in-sync replicas within " + timeoutMs + " ms"));
+      }
+      return CompletableFuture.failedFuture(failure);
+    });
+  }
+
+  /** The high watermark a leader may expose: the smallest log end among the ISR, once every ISR follower has reported one. */
+  private void advanceHighWatermark() {
+    long candidate;
+    synchronized (this) {
+      if (!leader) {
+        return;
+      }
+      candidate = log.logEndOffset();
+      for (String member : state.isr()) {
+        if (member.equals(localNode)) {
+          continue;
+        }
+        FollowerProgress progress = followers.get(member);
+        if (progress == null || progress.logEndOffset < 0) {
+          return;
+        }
+        candidate = Math.min(candidate, progress.logEndOffset);
+      }
+    }
+    log.updateHighWatermark(candidate);
+  }
+
+  // ---------------------------------------------------------------- leader: follower fetches
+
+  /** What the leader answers a follower's fetch, and whether that follower should now join the ISR. */
+  record FetchResult(FetchAnswer answer, boolean joinsIsr) {}
+
+  /**
+   * Serves a follower's fetch: checks its epoch and history, records its progress, and reads from
+   * {@code fetchOffset} up to the log end. Reads disk: call from a worker thread.
+   */
+  FetchResult serveFetch(String follower, int followerEpoch, long fetchOffset, int lastFetchedEpoch, int maxBytes) {
+    boolean joinsIsr;
+    synchronized (this) {
+      if (!leader || followerEpoch != epoch || !followers.containsKey(follower)) {
+        return new FetchResult(FetchAnswer.error(FetchAnswer.Error.NOT_LEADER, -1), false);
+      }
+      long end = log.logEndOffset();
+      if (lastFetchedEpoch >= 0) {
+        Optional<EpochEndOffset> epochEnd = log.endOffsetForEpoch(lastFetchedEpoch);
+        if (epochEnd.isEmpty()) {
+          return new FetchResult(FetchAnswer.diverging(new EpochEndOffset(-1, log.logStartOffset())), false);
+        }
+        if (epochEnd.get().epoch() != lastFetchedEpoch || epochEnd.get().endOffset() < fetchOffset) {
+          return new FetchResult(FetchAnswer.diverging(epochEnd.get()), false);
+        }
+      }
+      if (fetchOffset > end) {
+        return new FetchResult(FetchAnswer.diverging(new EpochEndOffset(log.latestEpoch(), end)), false);
+      }
+      if (fetchOffset < log.logStartOffset()) {
+        return new FetchResult(FetchAnswer.error(FetchAnswer.Error.OUT_OF_RANGE, log.logStartOffset()), false);
+      }
+      long now = clock.getAsLong();
+      FollowerProgress progress = followers.get(follower);
+      // Kafka's rule: caught up now if at the log end, or caught up as of the previous fetch if it
+      // has reached what the log end was then.
+      if (fetchOffset >= end) {
+        progress.lastCaughtUpMs = now;
+      } else if (fetchOffset >= progress.leaderEndAtLastFetch) {
+        progress.lastCaughtUpMs = Math.max(progress.lastCaughtUpMs, progress.lastFetchMs);
+      }
+      progress.logEndOffset = fetchOffset;
+      progress.leaderEndAtLastFetch = end;
+      progress.lastFetchMs = now;
+      joinsIsr = !state.isr().contains(follower) && !isrChangePending && fetchOffset >= log.highWatermark();
+      if (joinsIsr) {
+        isrChangePending = true;
+      }
+    }
+    advanceHighWatermark();
+    ReadResult read = log.read(fetchOffset, maxBytes, Long.MAX_VALUE);
+    return new FetchResult(new FetchAnswer(FetchAnswer.Error.NONE, read.batches(), log.highWatermark(),
+        log.logStartOffset(), -1, -1), joinsIsr);
+  }
+
+  /** Calls {@code onData} once the log end passes {@code offset} (at once if it has). */
+  Cancellable watchLogEnd(long offset, Runnable onData) {
+    return appendWaits.watch(partition, offset, log::logEndOffset, onData);
+  }
+
+  /** ISR members whose follower has not caught up within {@code lagMaxMs}; marks a change pending if any. */
+  synchronized List<String> laggingFollowers(long lagMaxMs) {
+    List<String> lagging = new ArrayList<>();
+    if (!leader || isrChangePending) {
+      return lagging;
+    }
+    long now = clock.getAsLong();
+    for (String member : state.isr()) {
+      FollowerProgress progress = followers.get(member);
+      if (progress != null && now - progress.lastCaughtUpMs > lagMaxMs) {
+        lagging.add(member);
+      }
+    }
+    if (!lagging.isEmpty()) {
+      isrChangePending = true;
+    }
+    return lagging;
+  }
+
+  /** An ISR change this leader asked for is done (or failed): it may ask again. */
+  synchronized void isrChangeDone() {
+    isrChangePending = false;
+  }
+
+  // ---------------------------------------------------------------- follower
+
+  /** Appends batches fetched from the leader, then takes the leader's high watermark. */
+  CompletableFuture<Void> appendFetched(ByteBuffer records, long leaderHighWatermark) {
+    CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
+    for (RecordBatch batch : RecordBatch.iterate(records)) {
+      if (batch.nextOffset() <= log.logEndOffset()) {
+        continue;
+      }
+      chain = chain.thenCompose(previous -> log.appendAsFollower(batch).thenRun(() -> idempotency.learn(batch)));
+    }
+    return chain.thenRun(() -> log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset())));
+  }
+
+  /**
+   * Cuts this replica's log where its history leaves the leader's: at the leader's end of {@code
+   * epoch}, or this log's own end of that epoch if earlier.
+   */
+  CompletableFuture<Long> truncateToDivergence(int leaderEpochAtDivergence, long leaderEndOffset) {
+    long target = leaderEndOffset;
+    if (leaderEpochAtDivergence >= 0) {
+      Optional<EpochEndOffset> own = log.endOffsetForEpoch(leaderEpochAtDivergence);
+      if (own.isPresent() && own.get().epoch() == leaderEpochAtDivergence) {
+        target = Math.min(target, own.get().endOffset());
+      }
+    }
+    target = Math.max(target, log.logStartOffset());
+    long cut = target;
+    return log.truncateTo(cut).whenComplete((end, failure) -> idempotency.truncateTo(cut));
+  }
+}

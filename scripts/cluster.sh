@@ -38,8 +38,7 @@ log() { echo "[cluster $(date -u +%H:%M:%S)] $*" >&2; }
 die() { log "$*"; exit 1; }
 usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd)
+case "$DIR" in /*) ;; *) DIR=$PWD/$DIR ;; esac
 SIZE_FILE=$DIR/cluster.size
 
 http_port() { echo $((BASE_HTTP + $1)); }
@@ -104,6 +103,7 @@ any_other_alive() {
 launch() {
   local i=$1 n=$2 join=$3 args
   alive "$i" && die "node $i is running already (pid $(node_pid "$i"))"
+  mkdir -p "$DIR"
   for port in "$(http_port "$i")" "$(cluster_port "$i")"; do
     port_in_use "$port" && die "port $port (node $i) is in use by another process"
   done
@@ -171,6 +171,7 @@ case "$cmd" in
       alive "$i" && die "node $i is running already; scripts/cluster.sh down first"
     done
     ensure_jar
+    mkdir -p "$DIR"
     echo "$n" > "$SIZE_FILE"
     # Node 0 first and alone, so that it is the oldest member; then the others together.
     launch 0 "$n" no
@@ -181,6 +182,7 @@ case "$cmd" in
     ;;
   down)
     n=$(size)
+    [ "$n" -gt 0 ] || die "no cluster in $DIR (set STREAMGATE_CLUSTER_DIR as for up)"
     for ((i = 0; i < n; i++)); do
       pid=$(node_pid "$i")
       [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true # all at once: no leadership churn node by node
@@ -205,7 +207,7 @@ case "$cmd" in
     ;;
   status)
     n=$(size)
-    [ "$n" -gt 0 ] || die "no cluster in $DIR"
+    [ "$n" -gt 0 ] || die "no cluster in $DIR (set STREAMGATE_CLUSTER_DIR as for up)"
     first_ready=""
     for ((i = 0; i < n; i++)); do
       pid=$(node_pid "$i")

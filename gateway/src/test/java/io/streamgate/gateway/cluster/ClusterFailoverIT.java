@@ -57,7 +57,7 @@ class ClusterFailoverIT {
     cluster = new LocalCluster("failover", 3);
     cluster.startAll();
     cluster.createTopic(cluster.node(0), TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
-    awaitFullyInSync(Duration.ofSeconds(60));
+    awaitSettled(Duration.ofSeconds(60));
   }
 
   @AfterAll
@@ -89,7 +89,7 @@ class ClusterFailoverIT {
     System.out.printf("producer: %d acknowledged writes; %s%n", producer.totalAcks(), producer.failureSummary());
 
     // Settled: every replica back in every ISR, and every node agreeing on the end of every partition.
-    awaitFullyInSync(Duration.ofSeconds(90));
+    awaitSettled(Duration.ofSeconds(90));
     await("every node reports the same latest offsets").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
       List<List<Long>> ends = new ArrayList<>();
       for (Node node : cluster.nodes()) {
@@ -146,10 +146,12 @@ class ClusterFailoverIT {
 
   // ---------------------------------------------------------------------------------------------- rounds
 
-  private record Round(int number, String role, String killedId, List<String> roles, Map<Integer, Long> failoverMsByPartition,
+  private record Round(int number, String role, String killedId, List<String> roles, long electedMs,
+      Map<Integer, Long> failoverMsByPartition,
       long allPartitionsWritableMs, long rejoinMs) {}
 
   private Round killAndRestart(int number, String role, Producer producer) throws IOException {
+    awaitSettled(Duration.ofSeconds(60)); // each round starts from the steady state, leaders where auto-rebalance puts them
     String victimId;
     if (role.equals("controller")) {
       victimId = cluster.controllerId().orElseThrow(() -> new AssertionError("no node says it is the controller: "
@@ -169,13 +171,20 @@ class ClusterFailoverIT {
 
     long killedAt = System.nanoTime();
     cluster.kill(victim.index);
-    Map<Integer, Long> ackedAfterKillMs = new LinkedHashMap<>();
+    // When the cluster itself had new leaders (as described by a live node), apart from when clients got through.
+    cluster.awaitTopic(TOPIC, "round " + number + ": new leaders for " + led + " after " + victimId + " was killed", FAILOVER_TIMEOUT,
+        view -> led.stream().allMatch(p -> view.partition(p).leader() != null && !victimId.equals(view.partition(p).leader())));
+    long electedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+    Map<Integer, Long> ackedAfterKillMs = new java.util.TreeMap<>();
+    Map<Integer, Ack> firstAcks = new java.util.TreeMap<>();
     awaitProducer(producer, "round " + number + ": every partition takes acknowledged writes again after " + victimId + " ("
         + roles + ") was killed", FAILOVER_TIMEOUT, () -> {
           for (int p = 0; p < PARTITIONS; p++) {
             if (!ackedAfterKillMs.containsKey(p)) {
-              producer.firstAckSentAfter(p, killedAt).ifPresent(ack -> ackedAfterKillMs.put(ack.partition(),
-                  TimeUnit.NANOSECONDS.toMillis(ack.ackedAtNanos() - killedAt)));
+              producer.firstAckSentAfter(p, killedAt).ifPresent(ack -> {
+                ackedAfterKillMs.put(ack.partition(), TimeUnit.NANOSECONDS.toMillis(ack.ackedAtNanos() - killedAt));
+                firstAcks.put(ack.partition(), ack);
+              });
             }
           }
           return ackedAfterKillMs.size() == PARTITIONS;
@@ -189,9 +198,13 @@ class ClusterFailoverIT {
     cluster.awaitTopic(TOPIC, "round " + number + ": " + victimId + " back in the ISR of every partition", REJOIN_TIMEOUT,
         view -> view.partitions().stream().allMatch(v -> v.isr().contains(victimId)));
     long rejoinMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartAt);
-    Round round = new Round(number, role, victimId, roles, failover, allWritable, rejoinMs);
-    System.out.printf("round %d: killed %s (%s); failover ms by partition it led %s; every partition writable after %d ms; "
-        + "restarted and back in every ISR after %d ms%n", number, victimId, roles, failover, allWritable, rejoinMs);
+    Round round = new Round(number, role, victimId, roles, electedMs, failover, allWritable, rejoinMs);
+    System.out.printf("round %d: killed %s (%s) at %tT.%<tL; new leaders described after %d ms; failover ms by partition it led %s; "
+        + "first write acknowledged after the kill, ms by partition %s; restarted and back in every ISR after %d ms%n", number,
+        victimId, roles, System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt), electedMs,
+        failover, ackedAfterKillMs, rejoinMs);
+    firstAcks.forEach((p, ack) -> System.out.printf("  p%d: %s; attempts of that seq: %s%n", p, ack,
+        producer.attemptHistory(p, ack.seq())));
     return round;
   }
 
@@ -215,15 +228,21 @@ class ClusterFailoverIT {
 
   private static void writeFailoverTimes(List<Round> rounds) throws IOException {
     List<String> lines = new ArrayList<>();
-    lines.add("# round, role killed for, node, its roles, failover ms per partition it led, ms until every partition "
-        + "was writable, ms from restart to back in every ISR");
+    lines.add("# round, role killed for, node, its roles, ms until new leaders were described, failover ms per partition it "
+        + "led (kill to first acknowledged write sent after it), ms until every partition was writable, ms from restart to back "
+        + "in every ISR");
     List<Long> all = new ArrayList<>();
     for (Round r : rounds) {
-      lines.add(String.format(Locale.ROOT, "%d\t%s\t%s\t%s\t%s\t%d\t%d", r.number(), r.role(), r.killedId(), r.roles(),
-          r.failoverMsByPartition(), r.allPartitionsWritableMs(), r.rejoinMs()));
+      lines.add(String.format(Locale.ROOT, "%d\t%s\t%s\t%s\t%d\t%s\t%d\t%d", r.number(), r.role(), r.killedId(), r.roles(),
+          r.electedMs(), r.failoverMsByPartition(), r.allPartitionsWritableMs(), r.rejoinMs()));
       all.addAll(r.failoverMsByPartition().values());
     }
     all.sort(null);
+    List<Long> elected = rounds.stream().map(Round::electedMs).sorted().toList();
+    if (!elected.isEmpty()) {
+      lines.add(String.format(Locale.ROOT, "# new leaders described: n=%d median=%d ms max=%d ms", elected.size(),
+          elected.get(elected.size() / 2), elected.get(elected.size() - 1)));
+    }
     if (!all.isEmpty()) {
       lines.add(String.format(Locale.ROOT, "# failover of led partitions: n=%d median=%d ms max=%d ms", all.size(),
           all.get(all.size() / 2), all.get(all.size() - 1)));
@@ -232,10 +251,10 @@ class ClusterFailoverIT {
     lines.forEach(System.out::println);
   }
 
-  private static void awaitFullyInSync(Duration timeout) {
-    cluster.awaitTopic(TOPIC, "every partition has a leader and all three replicas in its ISR", timeout,
-        view -> view.partitions().size() == PARTITIONS && view.partitions().stream().allMatch(v -> v.fullyInSync() && v.isr().size() == 3));
+  private static void awaitSettled(Duration timeout) {
+    cluster.awaitSettled(TOPIC, PARTITIONS, timeout);
   }
+
 
   // ---------------------------------------------------------------------------------------------- checks
 
@@ -408,15 +427,18 @@ class ClusterFailoverIT {
           j++;
         }
         folded.add(all.get(i)[0] + " #" + all.get(i)[1] + (j > i ? "-#" + all.get(j)[1] + " (" + (j - i + 1) + "x)" : "") + " "
-            + all.get(i)[2]);
+            + all.get(i)[2] + (j > i ? "" : all.get(i)[3]));
         i = j + 1;
       }
       return folded.toString();
     }
 
-    private void attempt(int partition, long seq, int attempt, Node node, String outcome) {
+    /** Records an attempt: when it was sent, and how it ended how long after. */
+    private void attempt(int partition, long seq, int attempt, Node node, long sentMillis, String outcome) {
+      long tookMs = System.currentTimeMillis() - sentMillis;
       attempts.get(partition).computeIfAbsent(seq, s -> new CopyOnWriteArrayList<>()).add(new String[] {
-          String.format(Locale.ROOT, "%tT.%<tL", System.currentTimeMillis()), String.valueOf(attempt), "via " + node.id + ": " + outcome});
+          String.format(Locale.ROOT, "sent %tT.%<tL", sentMillis), String.valueOf(attempt),
+          "via " + node.id + ": " + outcome, " after " + tookMs + " ms"});
     }
 
     /** The value of the request that was never acknowledged because the producer stopped, if any. */
@@ -465,6 +487,7 @@ class ClusterFailoverIT {
 
     /** The acknowledged offset, or empty after a retriable failure (recorded). */
     private Optional<Long> send(Node node, int partition, String body, String idempotencyKey, long seq, int attempt) {
+      long sentMillis = System.currentTimeMillis();
       HttpRequest request = HttpRequest.newBuilder(node.uri("/v1/topics/" + TOPIC + "/records?acks=all")).timeout(REQUEST_TIMEOUT)
           .header("Content-Type", "application/json").header("Idempotency-Key", idempotencyKey)
           .POST(HttpRequest.BodyPublishers.ofString(body)).build();
@@ -473,7 +496,7 @@ class ClusterFailoverIT {
         response = http.send(request, HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
         count(e.getClass().getSimpleName() + " from " + node.id);
-        attempt(partition, seq, attempt, node, e.toString());
+        attempt(partition, seq, attempt, node, sentMillis, e.toString());
         return Optional.empty();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -489,11 +512,11 @@ class ClusterFailoverIT {
             return Optional.empty();
           }
           if (attempt > 1) {
-            attempt(partition, seq, attempt, node, "acknowledged at " + offsets.get(0).path("offset").asLong());
+            attempt(partition, seq, attempt, node, sentMillis, "acknowledged at " + offsets.get(0).path("offset").asLong());
           }
           return Optional.of(offsets.get(0).path("offset").asLong());
         }
-        attempt(partition, seq, attempt, node, "HTTP " + response.statusCode() + " " + response.body());
+        attempt(partition, seq, attempt, node, sentMillis, "HTTP " + response.statusCode() + " " + response.body());
         JsonNode problem = LocalCluster.JSON.readTree(response.body());
         boolean retriable = (response.statusCode() == 503 || response.statusCode() == 429) && problem.path("retryable").asBoolean(false);
         if (retriable) {

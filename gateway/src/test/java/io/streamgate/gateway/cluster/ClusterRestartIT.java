@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.cluster.LocalCluster.DiskRecord;
 import io.streamgate.gateway.cluster.LocalCluster.Node;
-import io.streamgate.gateway.cluster.LocalCluster.PartitionView;
 import io.streamgate.gateway.cluster.LocalCluster.StoredRecord;
 import io.streamgate.gateway.cluster.LocalCluster.TopicView;
 import java.io.IOException;
@@ -148,12 +147,10 @@ class ClusterRestartIT {
     return list;
   }
 
-  /** Every partition of both topics has a leader and every replica in its ISR. */
+  /** Every node describes both topics alike, each partition led by its preferred replica with every replica in sync. */
   private static void awaitSettled() {
     for (String topic : acknowledged.keySet()) {
-      cluster.awaitTopic(topic, topic + ": every partition led and fully in sync", SETTLE_TIMEOUT,
-          view -> view.partitions().size() == acknowledged.get(topic).size()
-              && view.partitions().stream().allMatch(PartitionView::fullyInSync));
+      cluster.awaitSettled(topic, acknowledged.get(topic).size(), SETTLE_TIMEOUT);
     }
   }
 

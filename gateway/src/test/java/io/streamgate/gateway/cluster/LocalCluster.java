@@ -411,6 +411,47 @@ final class LocalCluster implements AutoCloseable {
     return last[0];
   }
 
+  /**
+   * Waits until every live node describes {@code topic} alike (leaders, replicas, ISR), with all
+   * {@code partitions} led by their preferred replica and every replica in sync: the steady state
+   * that auto-rebalance converges to, after which leadership stays put. Fails with what each node
+   * said last.
+   */
+  void awaitSettled(String topic, int partitions, Duration timeout) {
+    java.util.Map<String, String> lastSeen = new java.util.TreeMap<>();
+    try {
+      await(topic + " settled on every node").atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
+        lastSeen.clear();
+        java.util.Set<String> shapes = new HashSet<>();
+        boolean settled = true;
+        for (Node node : liveNodes()) {
+          HttpResponse<String> response;
+          try {
+            response = get(node, "/v1/topics/" + topic);
+          } catch (IOException e) {
+            lastSeen.put(node.id, e.toString());
+            settled = false;
+            continue;
+          }
+          if (response.statusCode() != 200) {
+            lastSeen.put(node.id, response.statusCode() + " " + response.body());
+            settled = false;
+            continue;
+          }
+          TopicView view = TopicView.of(JSON.readTree(response.body()));
+          String shape = view.partitions().stream().map(v -> v.partition() + ":" + v.leader() + v.replicas() + new TreeSet<>(v.isr()))
+              .collect(Collectors.joining(" "));
+          lastSeen.put(node.id, shape);
+          shapes.add(shape);
+          settled &= view.partitions().size() == partitions && view.partitions().stream().allMatch(PartitionView::settled);
+        }
+        return settled && shapes.size() == 1;
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(topic + " not settled on every node within " + timeout + "; last seen, by node: " + lastSeen, e);
+    }
+  }
+
   /** A topic's description: per partition its leader (null while electing), replicas, ISR and latest offset. */
   record TopicView(JsonNode json, List<PartitionView> partitions) {
     static TopicView of(JsonNode json) {
@@ -438,6 +479,11 @@ final class LocalCluster implements AutoCloseable {
   record PartitionView(int partition, String leader, List<String> replicas, List<String> isr, long latestOffset) {
     boolean fullyInSync() {
       return leader != null && new HashSet<>(isr).containsAll(replicas);
+    }
+
+    /** Led by its preferred replica (the first), with every replica in sync. */
+    boolean settled() {
+      return fullyInSync() && !replicas.isEmpty() && leader.equals(replicas.get(0));
     }
   }
 

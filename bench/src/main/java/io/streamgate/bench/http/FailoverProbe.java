@@ -21,9 +21,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * {@code failover-probe}: for measuring failover from outside. One lane per partition of {@code
  * --topic} writes one record per request with {@code acks=all}, an explicit partition and its own
- * {@code Idempotency-Key}; on a failure (connection refused or reset, timeout, any non-200 answer)
- * it retries the same request on the next of the comma-separated {@code --url}s after {@code
- * --retry-pause-ms}, until it is acknowledged. Every acknowledgement is a line in {@code --events}:
+ * {@code Idempotency-Key}, each request to the next of the comma-separated {@code --url}s in turn (as
+ * through a load balancer, so most requests are forwarded to the partition's leader); on a failure
+ * (connection refused or reset, timeout, any non-200 answer) it retries the same request on the next
+ * node after {@code --retry-pause-ms}, until it is acknowledged. Every acknowledgement is a line in {@code --events}:
  * {@code ack PARTITION OFFSET SENT_EPOCH_MS ACKED_EPOCH_MS ATTEMPTS}, so that a script that kills a
  * node at a known time can find the first write acknowledged after it (sent after it, too). Stops
  * after {@code --duration} seconds (or when killed) and prints counts.
@@ -68,6 +69,7 @@ final class FailoverProbe {
                 synchronized (out) {
                   out.printf(Locale.ROOT, "ack %d %d %d %d %d%n", partition, offset, sent, System.currentTimeMillis(), attempt);
                 }
+                target = (target + 1) % urls.size();
                 break;
               }
               failures.incrementAndGet();

@@ -1,6 +1,8 @@
 package io.streamgate.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.streamgate.cluster.groups.GroupCoordinator;
+import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.LogManagerConfig;
@@ -69,6 +71,7 @@ public final class ClusteredPartitionService implements PartitionService {
   private final ClusterMetadata metadata;
   private final ReplicaManager replicas;
   private final Controller controller;
+  private ClusteredGroupService groups;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final long forwardTimeoutMs;
   private long controllerTimer = -1;
@@ -122,6 +125,7 @@ public final class ClusteredPartitionService implements PartitionService {
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.READ), this::serveRead));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.OFFSETS), this::serveOffsets));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.WATCH), this::serveWatch));
+    groups = new ClusteredGroupService(vertx, nodeId, metadata, replicas, this, this::ensureGroupsTopic, forwardTimeoutMs);
     controllerTimer = vertx.setPeriodic(1000, id -> metadataThread.execute(controller::reconcile));
     metadataThread.execute(controller::reconcile);
   }
@@ -132,6 +136,24 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   // ---------------------------------------------------------------- cluster
+
+  /** Consumer groups, coordinated by the leaders of {@code __groups}' partitions. */
+  public GroupService groups() {
+    return groups;
+  }
+
+  /** Creates the internal {@code __groups} topic if it does not exist yet; completes once its leaders serve it. */
+  private CompletableFuture<Void> ensureGroupsTopic() {
+    if (metadata.topic(GroupCoordinator.TOPIC).isPresent()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return onMetadata(() -> {
+      if (metadata.topic(GroupCoordinator.TOPIC).isEmpty()) {
+        metadata.create(ClusteredGroupService.groupsTopic(metadata.aliveNodes()));
+      }
+      return GroupCoordinator.TOPIC;
+    }).thenCompose(this::whenServed).thenApply(served -> null);
+  }
 
   @Override
   public List<ClusterNode> nodes() {
@@ -158,9 +180,13 @@ public final class ClusteredPartitionService implements PartitionService {
     return onMetadata(controller::rebalance);
   }
 
-  /** Whether this node's side of the cluster has a majority (and so takes writes). */
-  public boolean hasQuorum() {
-    return metadata.hasQuorum();
+  /**
+   * Tells {@code listener} now, and after every membership change, whether this node's side of the
+   * cluster has a majority (and so takes writes).
+   */
+  public void onQuorum(java.util.function.Consumer<Boolean> listener) {
+    metadata.onMembershipChange(() -> listener.accept(metadata.hasQuorum()));
+    listener.accept(metadata.hasQuorum());
   }
 
   // ---------------------------------------------------------------- topics
@@ -194,7 +220,7 @@ public final class ClusteredPartitionService implements PartitionService {
    * replicas are consecutive nodes from a start that moves by one per partition (so preferred
    * leaders spread too), the start itself chosen by the topic's name.
    */
-  private static List<PartitionState> place(String topic, int from, int to, int replicationFactor, List<String> nodes) {
+  static List<PartitionState> place(String topic, int from, int to, int replicationFactor, List<String> nodes) {
     CRC32 crc = new CRC32();
     crc.update(topic.getBytes(StandardCharsets.UTF_8));
     int start = (int) (crc.getValue() % nodes.size());
@@ -236,6 +262,7 @@ public final class ClusteredPartitionService implements PartitionService {
   @Override
   public CompletableFuture<List<TopicSummary>> listTopics() {
     return CompletableFuture.completedFuture(metadata.liveTopics().stream()
+        .filter(t -> !TopicNames.isInternal(t.name()))
         .map(t -> new TopicSummary(t.name(), t.topic().partitions(), t.topic().replicationFactor())).toList());
   }
 
@@ -533,6 +560,9 @@ public final class ClusteredPartitionService implements PartitionService {
       vertx.cancelTimer(controllerTimer);
     }
     consumers.forEach(MessageConsumer::unregister);
+    if (groups != null) {
+      groups.close();
+    }
     replicas.close();
     metadata.close();
     metadataThread.shutdown();

@@ -147,6 +147,7 @@ final class Replica {
    */
   CompletableFuture<AppendResult> appendAsLeader(RecordBatch batch, Acks acks, int minInsyncReplicas, long commitTimeoutMs) {
     CompletableFuture<AppendResult> append;
+    int appendEpoch;
     synchronized (this) {
       if (!leader) {
         throw new NotLeaderException(localNode + " does not lead " + partition);
@@ -168,8 +169,9 @@ final class Replica {
           }
         });
       }
+      appendEpoch = epoch;
     }
-    return acks == Acks.ALL ? append.thenCompose(result -> awaitCommit(result, commitTimeoutMs)) : append;
+    return acks == Acks.ALL ? append.thenCompose(result -> awaitCommit(result, appendEpoch, commitTimeoutMs)) : append;
   }
 
   private void onLeaderAppend() {
@@ -177,16 +179,26 @@ final class Replica {
     advanceHighWatermark();
   }
 
-  private CompletableFuture<AppendResult> awaitCommit(AppendResult result, long timeoutMs) {
+  private CompletableFuture<AppendResult> awaitCommit(AppendResult result, int appendEpoch, long timeoutMs) {
     CompletableFuture<AppendResult> committed = new CompletableFuture<>();
-    Cancellable watch = commitWaits.watch(partition, result.lastOffset(), log::highWatermark, () -> {
+    Runnable decide = () -> {
       if (log.highWatermark() > result.lastOffset()) {
         committed.complete(result);
       } else {
         committed.completeExceptionally(new NotLeaderException(localNode + " stopped leading " + partition
             + " before offsets " + result.baseOffset() + ".." + result.lastOffset() + " were committed"));
       }
-    });
+    };
+    Cancellable watch = commitWaits.watch(partition, result.lastOffset(), log::highWatermark, decide);
+    // Checked after registering: a change of leader before the registration woke nobody.
+    boolean deposed;
+    synchronized (this) {
+      deposed = !leader || epoch != appendEpoch;
+    }
+    if (deposed) {
+      watch.cancel();
+      decide.run();
+    }
     return committed.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(failure -> {
       watch.cancel();
       if (failure instanceof TimeoutException) {

@@ -1,5 +1,10 @@
 package io.streamgate.cluster;
 
+import io.streamgate.cluster.groups.GroupNotEmptyException;
+import io.streamgate.cluster.groups.GroupNotFoundException;
+import io.streamgate.cluster.groups.InvalidGroupRequestException;
+import io.streamgate.cluster.groups.MemberNotFoundException;
+import io.streamgate.cluster.groups.RebalanceConflictException;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.CorruptRecordException;
 import io.streamgate.logstore.InvalidConfigException;
@@ -36,6 +41,7 @@ final class Wire {
   static final String OFFSETS = "offsets";
   static final String WATCH = "watch";
   static final String FETCH = "replica-fetch";
+  static final String GROUPS = "groups";
 
   // ---------------------------------------------------------------- results
 
@@ -74,12 +80,16 @@ final class Wire {
       TopicNotFoundException.class, PartitionNotFoundException.class, NotLeaderException.class,
       NotEnoughReplicasException.class, LeaderNotAvailableException.class, ReplicationTimeoutException.class,
       OffsetOutOfRangeException.class, RecordTooLargeException.class, InvalidRecordException.class,
-      CorruptRecordException.class, InvalidConfigException.class, WriteQueueFullException.class, LogClosedException.class);
+      CorruptRecordException.class, InvalidConfigException.class, WriteQueueFullException.class, LogClosedException.class,
+      InvalidGroupRequestException.class, GroupNotFoundException.class, MemberNotFoundException.class,
+      RebalanceConflictException.class, GroupNotEmptyException.class, InvalidTopicNameException.class);
   private static final List<Function<String, RuntimeException>> CONSTRUCTORS = List.of(
       TopicNotFoundException::new, PartitionNotFoundException::new, NotLeaderException::new,
       NotEnoughReplicasException::new, LeaderNotAvailableException::new, ReplicationTimeoutException::new,
       Wire::offsetOutOfRange, RecordTooLargeException::new, InvalidRecordException::new,
-      CorruptRecordException::new, InvalidConfigException::new, WriteQueueFullException::new, LogClosedException::new);
+      CorruptRecordException::new, InvalidConfigException::new, WriteQueueFullException::new, LogClosedException::new,
+      InvalidGroupRequestException::new, GroupNotFoundException::new, MemberNotFoundException::new,
+      RebalanceConflictException::new, GroupNotEmptyException::new, InvalidTopicNameException::new);
   private static final int UNTYPED = 1000;
 
   /** The failure code and message that carry {@code failure} to the asking node. */

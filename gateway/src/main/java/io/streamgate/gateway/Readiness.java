@@ -6,8 +6,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * Whether a node can take any request, as named checks that are each up or down: {@code recovery}
- * (the data directory is recovered), {@code cluster} (the node has joined its cluster; alone, at
- * once) and {@code serving} (the HTTP listeners are up and the node is not shutting down). The node
+ * (the data directory is recovered), {@code cluster} (the node has joined its cluster and sees a
+ * majority of its nodes) and {@code serving} (the HTTP listeners are up and the node is not shutting down). The node
  * is ready when every check is up. {@code GET /health/ready} answers the checks. Thread-safe.
  */
 public final class Readiness {

@@ -65,13 +65,14 @@ public final class StreamgateNode {
               config.dataDir(), config.nodeId(), config.readerThreads(), config.cluster(), new JsonObject());
           opened.set(service);
           readiness.set(Readiness.RECOVERY, true);
-          readiness.set(Readiness.CLUSTER, true);
+          // A node on the minority side of a split takes no writes: not ready, so balancers route away.
+          service.onQuorum(quorum -> readiness.set(Readiness.CLUSTER, quorum));
           return service;
         })
         .compose(service -> {
           GatewayMetrics metrics = new GatewayMetrics(registry, service::logManager);
           return vertx.deployVerticle(() -> {
-            HttpApiVerticle verticle = new HttpApiVerticle(service, config, metrics, registry, readiness);
+            HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness);
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.httpInstances()));

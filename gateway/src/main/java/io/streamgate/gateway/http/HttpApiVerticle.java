@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.Readiness;
 import io.vertx.core.Future;
@@ -37,6 +38,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private static final String CONTRACT = "openapi/streamgate.yaml";
 
   private final PartitionService service;
+  private final GroupService groups;
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final PrometheusMeterRegistry registry;
@@ -45,9 +47,10 @@ public final class HttpApiVerticle extends VerticleBase {
   private final Map<Pattern, Set<HttpMethod>> methodsByPath = new LinkedHashMap<>();
   private HttpServer server;
 
-  public HttpApiVerticle(PartitionService service, GatewayConfig config, GatewayMetrics metrics,
+  public HttpApiVerticle(PartitionService service, GroupService groups, GatewayConfig config, GatewayMetrics metrics,
       PrometheusMeterRegistry registry, Readiness readiness) {
     this.service = service;
+    this.groups = groups;
     this.config = config;
     this.metrics = metrics;
     this.registry = registry;
@@ -104,6 +107,7 @@ public final class HttpApiVerticle extends VerticleBase {
     ConsumeHandler consume = new ConsumeHandler(service, config.limits(), metrics, metrics.waitingLongPolls());
     StreamHandler stream = new StreamHandler(service, config.limits(), metrics);
     ClusterHandler cluster = new ClusterHandler(service);
+    GroupsHandler groupsHandler = new GroupsHandler(groups, service, config.limits(), metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
     route(router, HttpMethod.POST, "/v1/topics").handler(body).handler(topics::create);
@@ -117,6 +121,14 @@ public final class HttpApiVerticle extends VerticleBase {
         .produces(ConsumeHandler.JSON).produces(ConsumeHandler.NDJSON).handler(consume::handle);
     route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/offsets").handler(consume::handleOffsets);
     route(router, HttpMethod.GET, "/v1/topics/:topic/stream").handler(stream::handle);
+    route(router, HttpMethod.POST, "/v1/groups/:group/members").handler(body).handler(groupsHandler::join);
+    route(router, HttpMethod.GET, "/v1/groups/:group/members/:member/records").handler(groupsHandler::poll);
+    route(router, HttpMethod.POST, "/v1/groups/:group/members/:member/commit").handler(body).handler(groupsHandler::commit);
+    route(router, HttpMethod.DELETE, "/v1/groups/:group/members/:member").handler(groupsHandler::leave);
+    route(router, HttpMethod.GET, "/v1/groups").handler(groupsHandler::list);
+    route(router, HttpMethod.GET, "/v1/groups/:group").handler(groupsHandler::describe);
+    route(router, HttpMethod.DELETE, "/v1/groups/:group").handler(groupsHandler::delete);
+    route(router, HttpMethod.POST, "/v1/groups/:group/offsets").handler(body).handler(groupsHandler::resetOffsets);
     route(router, HttpMethod.GET, "/v1/cluster").handler(cluster::describe);
     route(router, HttpMethod.POST, "/v1/cluster/rebalance").handler(cluster::rebalance);
 

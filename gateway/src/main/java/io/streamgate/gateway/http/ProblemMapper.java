@@ -3,6 +3,11 @@ package io.streamgate.gateway.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamgate.cluster.ClusterException;
+import io.streamgate.cluster.groups.GroupNotEmptyException;
+import io.streamgate.cluster.groups.GroupNotFoundException;
+import io.streamgate.cluster.groups.InvalidGroupRequestException;
+import io.streamgate.cluster.groups.MemberNotFoundException;
+import io.streamgate.cluster.groups.RebalanceConflictException;
 import io.streamgate.cluster.InternalTopicException;
 import io.streamgate.cluster.LeaderNotAvailableException;
 import io.streamgate.cluster.NotEnoughReplicasException;
@@ -74,6 +79,11 @@ public final class ProblemMapper {
       Map.entry(ReplicationTimeoutException.class, ErrorCode.NOT_ENOUGH_REPLICAS),
       Map.entry(LeaderNotAvailableException.class, ErrorCode.LEADER_NOT_AVAILABLE),
       Map.entry(NotLeaderException.class, ErrorCode.LEADER_NOT_AVAILABLE),
+      Map.entry(InvalidGroupRequestException.class, ErrorCode.INVALID_REQUEST),
+      Map.entry(GroupNotFoundException.class, ErrorCode.GROUP_NOT_FOUND),
+      Map.entry(MemberNotFoundException.class, ErrorCode.MEMBER_NOT_FOUND),
+      Map.entry(RebalanceConflictException.class, ErrorCode.STALE_ASSIGNMENT),
+      Map.entry(GroupNotEmptyException.class, ErrorCode.GROUP_NOT_EMPTY),
       // A failure another node reported without a type of its own.
       Map.entry(ClusterException.class, ErrorCode.UNAVAILABLE));
 

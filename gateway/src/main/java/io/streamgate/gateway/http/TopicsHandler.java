@@ -24,9 +24,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** Topic administration: create, list, describe, update (partitions, config), delete. */
 final class TopicsHandler {
-  /** Strict: a body with anything after its JSON object is malformed, as the produce parser holds too. */
-  private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
-  private static final int MAX_ADMIN_BODY_BYTES = 64 * 1024;
+  private static final ObjectMapper JSON = JsonBodies.JSON;
 
   private final PartitionService service;
   private final int defaultPartitions;
@@ -37,11 +35,11 @@ final class TopicsHandler {
   }
 
   void create(RoutingContext ctx) {
-    JsonNode body = jsonObject(ctx);
-    allowOnly(body, List.of("name", "partitions", "replicationFactor", "config"));
-    String name = requiredText(body, "name");
-    int partitions = optionalInt(body, "partitions", defaultPartitions);
-    int replicationFactor = optionalInt(body, "replicationFactor", 1);
+    JsonNode body = JsonBodies.object(ctx);
+    JsonBodies.allowOnly(body, List.of("name", "partitions", "replicationFactor", "config"));
+    String name = JsonBodies.requiredText(body, "name");
+    int partitions = JsonBodies.optionalInt(body, "partitions", defaultPartitions);
+    int replicationFactor = JsonBodies.optionalInt(body, "replicationFactor", 1);
     // On create, a null config value means the default, which is what leaving the key out means.
     Map<String, String> config = config(body);
     config.values().removeIf(java.util.Objects::isNull);
@@ -67,12 +65,12 @@ final class TopicsHandler {
 
   void update(RoutingContext ctx) {
     String topic = QueryParams.topic(ctx);
-    JsonNode body = jsonObject(ctx);
-    allowOnly(body, List.of("partitions", "config"));
+    JsonNode body = JsonBodies.object(ctx);
+    JsonBodies.allowOnly(body, List.of("partitions", "config"));
     if (body.isEmpty()) {
       throw ApiException.badRequest("the body changes nothing: give partitions, config or both");
     }
-    OptionalInt partitions = body.has("partitions") ? OptionalInt.of(optionalInt(body, "partitions", 0)) : OptionalInt.empty();
+    OptionalInt partitions = body.has("partitions") ? OptionalInt.of(JsonBodies.optionalInt(body, "partitions", 0)) : OptionalInt.empty();
     answer(ctx, service.updateTopic(topic, partitions, config(body)), 200, TopicsHandler::describeJson);
   }
 
@@ -113,49 +111,6 @@ final class TopicsHandler {
     } catch (JsonProcessingException e) {
       ctx.fail(e);
     }
-  }
-
-  private static JsonNode jsonObject(RoutingContext ctx) {
-    if (ctx.body().length() > MAX_ADMIN_BODY_BYTES) {
-      throw new ApiException(ErrorCode.BODY_TOO_LARGE, "an admin request body may be at most " + MAX_ADMIN_BODY_BYTES + " bytes");
-    }
-    try {
-      JsonNode node = JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
-      if (node == null || !node.isObject()) {
-        throw ApiException.badRequest("the body must be a JSON object");
-      }
-      return node;
-    } catch (java.io.IOException e) {
-      throw ApiException.badRequest("malformed JSON body");
-    }
-  }
-
-  private static void allowOnly(JsonNode body, List<String> allowed) {
-    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!allowed.contains(name)) {
-        throw ApiException.badRequest("unknown member '" + name + "'; allowed: " + allowed);
-      }
-    }
-  }
-
-  private static String requiredText(JsonNode body, String name) {
-    JsonNode node = body.get(name);
-    if (node == null || !node.isTextual()) {
-      throw ApiException.badRequest("'" + name + "' is required and must be a string");
-    }
-    return node.asText();
-  }
-
-  private static int optionalInt(JsonNode body, String name, int defaultValue) {
-    JsonNode node = body.get(name);
-    if (node == null || node.isNull()) {
-      return defaultValue;
-    }
-    if (!node.canConvertToInt() || !node.isIntegralNumber()) {
-      throw ApiException.badRequest("'" + name + "' must be a whole number");
-    }
-    return node.intValue();
   }
 
   /** The {@code config} object: values may be strings or numbers (API convention), or null for the default. */

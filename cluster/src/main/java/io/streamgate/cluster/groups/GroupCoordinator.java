@@ -1,0 +1,647 @@
+package io.streamgate.cluster.groups;
+
+import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.LeaderNotAvailableException;
+import io.streamgate.cluster.PartitionOffsets;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicNames;
+import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.groups.Group.Member;
+import io.streamgate.logstore.OffsetOutOfRangeException;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Compression;
+import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
+import io.streamgate.logstore.format.RecordBatchBuilder;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator of the groups whose {@code __groups} partition this node leads. Group state lives
+ * in memory, confined to one thread; every change that must survive the coordinator is a record in
+ * that partition (compacted, keyed by group): {@code m/<group>} the membership and assignment,
+ * {@code o/<group>/<topic>/<partition>} a committed offset. When this node becomes leader of such a
+ * partition (a new leader epoch), it rebuilds the partition's groups from the log before it answers.
+ *
+ * <p>Polls run here too: the coordinator decides where each of the member's partitions is read from
+ * (the cursor, what was delivered, the committed offset, or the reset policy), reads them through the
+ * partition service (from wherever their leaders are), waits for data when there is none, and
+ * records what it delivered.
+ */
+public final class GroupCoordinator implements GroupService, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
+  public static final String TOPIC = "__groups";
+  public static final int PARTITIONS = 16;
+  public static final long MIN_SESSION_TIMEOUT_MS = 1000;
+  public static final long MAX_SESSION_TIMEOUT_MS = 300_000;
+  public static final int MAX_TOPICS_PER_MEMBER = 100;
+  private static final long TICK_MS = 250;
+
+  private final Vertx vertx;
+  private final PartitionService partitions;
+  private final GroupLog log;
+  private final LongSupplier clock;
+  private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
+    Thread t = new Thread(runnable, "streamgate-groups");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Per {@code __groups} partition this node has loaded: the leader epoch it loaded in, and its groups. */
+  private final Map<Integer, Loaded> loaded = new HashMap<>();
+  private final long timer;
+
+  private record Loaded(int epoch, Map<String, Group> groups) {}
+
+  public GroupCoordinator(Vertx vertx, PartitionService partitions, GroupLog log, LongSupplier clock) {
+    this.vertx = vertx;
+    this.partitions = partitions;
+    this.log = log;
+    this.clock = clock;
+    this.timer = vertx.setPeriodic(TICK_MS, id -> thread.execute(this::tick));
+  }
+
+  /** The {@code __groups} partition that holds {@code group}, and whose leader coordinates it. */
+  public static int partitionFor(String group) {
+    CRC32 crc = new CRC32();
+    crc.update(group.getBytes(StandardCharsets.UTF_8));
+    return (int) (crc.getValue() % PARTITIONS);
+  }
+
+  public static void validateName(String group) {
+    if (group == null || !group.matches("[a-zA-Z0-9._-]{1,249}")) {
+      throw new InvalidGroupRequestException("a group name is 1 to 249 of [a-zA-Z0-9._-], was '" + group + "'");
+    }
+  }
+
+  // ---------------------------------------------------------------- membership
+
+  @Override
+  public CompletableFuture<Membership> join(String name, List<String> topics, OffsetReset reset, long sessionTimeoutMs,
+      AssignmentStrategy strategy) {
+    return onThread(() -> {
+      validateName(name);
+      if (topics.isEmpty() || topics.size() > MAX_TOPICS_PER_MEMBER) {
+        throw new InvalidGroupRequestException("a member subscribes to 1 to " + MAX_TOPICS_PER_MEMBER + " topics, not " + topics.size());
+      }
+      for (String topic : topics) {
+        TopicNames.requireValid(topic);
+        if (partitions.cachedTopic(topic).isEmpty()) {
+          throw new TopicNotFoundException("topic '" + topic + "' does not exist");
+        }
+      }
+      if (sessionTimeoutMs < MIN_SESSION_TIMEOUT_MS || sessionTimeoutMs > MAX_SESSION_TIMEOUT_MS) {
+        throw new InvalidGroupRequestException("sessionTimeoutMs must be between " + MIN_SESSION_TIMEOUT_MS + " and "
+            + MAX_SESSION_TIMEOUT_MS + ", was " + sessionTimeoutMs);
+      }
+      Group group = groups(name).computeIfAbsent(name, Group::new);
+      if (group.isEmpty()) {
+        group.strategy = strategy;
+      } else if (group.strategy != strategy) {
+        throw new InvalidGroupRequestException("group '" + name + "' uses assignment strategy " + group.strategy.wireName()
+            + "; a member cannot join it with " + strategy.wireName());
+      }
+      Member member = new Member(UUID.randomUUID().toString(), List.copyOf(new java.util.TreeSet<>(topics)), sessionTimeoutMs, reset);
+      member.deadlineMs = clock.getAsLong() + sessionTimeoutMs;
+      group.members.put(member.id, member);
+      rebalance(group, "member " + member.id + " joined");
+      return membership(group, member);
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> leave(String name, String memberId) {
+    return onThread(() -> {
+      Group group = existing(name);
+      member(group, memberId);
+      group.remove(memberId);
+      rebalance(group, "member " + memberId + " left");
+      return null;
+    });
+  }
+
+  /** A new generation for {@code group}, recorded in the log, and every waiting poll woken to see it. */
+  private void rebalance(Group group, String why) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (String topic : group.subscribedTopics()) {
+      partitions.cachedTopic(topic).ifPresent(t -> counts.put(topic, t.partitions()));
+    }
+    group.rebalance(counts);
+    LOG.info("group {} generation {} ({}): {}", group.name, group.generation, why, group.owners.isEmpty() ? "no partitions"
+        : group.members.keySet().stream().map(m -> m + "=" + group.assignment(m)).toList());
+    write(group.name, List.of(new KeyValue("m/" + group.name, group.isEmpty() && group.committed.isEmpty() ? null
+        : group.membershipJson().encode())))
+        .exceptionally(e -> {
+          LOG.warn("group {}: membership of generation {} not recorded: {}", group.name, group.generation, e.toString());
+          return null;
+        });
+    if (group.isEmpty() && group.committed.isEmpty()) {
+      groups(group.name).remove(group.name);
+    }
+    wakeAll(group);
+  }
+
+  private static void wakeAll(Group group) {
+    for (Member member : group.members.values()) {
+      if (member.wakePoll != null) {
+        member.wakePoll.run();
+      }
+    }
+  }
+
+  /** Expires members whose session ran out, and rebalances groups whose topics gained partitions. */
+  private void tick() {
+    long now = clock.getAsLong();
+    loaded.forEach((partition, state) -> {
+      if (log.leaderEpoch(partition).orElse(-1) != state.epoch()) {
+        return;
+      }
+      for (Group group : List.copyOf(state.groups().values())) {
+        List<String> expired = group.members.values().stream()
+            .filter(m -> m.pollsInFlight == 0 && m.deadlineMs < now).map(m -> m.id).toList();
+        expired.forEach(group::remove);
+        if (!expired.isEmpty()) {
+          rebalance(group, "session of " + expired + " timed out");
+        } else if (!group.isEmpty() && partitionCountsChanged(group)) {
+          rebalance(group, "partitions were added");
+        }
+      }
+    });
+  }
+
+  private boolean partitionCountsChanged(Group group) {
+    for (String topic : group.subscribedTopics()) {
+      int now = partitions.cachedTopic(topic).map(TopicMetadata::partitions).orElse(0);
+      if (now != group.partitionCounts.getOrDefault(topic, 0)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- polls
+
+  /** One poll on its way: what it may still wait for, and whether a newer poll of the member made it moot. */
+  private static final class PollState {
+    final Group group;
+    final Member member;
+    final int maxRecords;
+    final int maxBytes;
+    final long deadlineMs;
+    boolean superseded;
+    final CompletableFuture<PollResult> answer = new CompletableFuture<>();
+
+    PollState(Group group, Member member, int maxRecords, int maxBytes, long deadlineMs) {
+      this.group = group;
+      this.member = member;
+      this.maxRecords = maxRecords;
+      this.maxBytes = maxBytes;
+      this.deadlineMs = deadlineMs;
+    }
+  }
+
+  @Override
+  public CompletableFuture<PollResult> poll(String name, String memberId, int maxRecords, int maxBytes, long timeoutMs,
+      Optional<String> cursor) {
+    return onThread(() -> {
+      Group group = existing(name);
+      Member member = member(group, memberId);
+      long now = clock.getAsLong();
+      member.deadlineMs = now + member.sessionTimeoutMs;
+      if (group.acknowledge(member)) {
+        wakeAll(group);
+      }
+      if (member.supersedePoll != null) {
+        // A newer poll of the same member: the waiting one answers empty, delivering nothing.
+        member.supersedePoll.run();
+      }
+      if (cursor.isPresent()) {
+        Cursor.Position position = Cursor.decode(cursor.get());
+        List<TopicPartition> owned = group.assignment(member.id);
+        position.offsets().forEach((tp, offset) -> {
+          if (owned.contains(tp)) {
+            member.delivered.put(tp, offset);
+          }
+        });
+      }
+      PollState poll = new PollState(group, member, maxRecords, maxBytes, now + timeoutMs);
+      member.pollsInFlight++;
+      poll.answer.whenCompleteAsync((result, failure) -> {
+        member.pollsInFlight--;
+        member.deadlineMs = Math.max(member.deadlineMs, clock.getAsLong() + member.sessionTimeoutMs);
+      }, thread);
+      attempt(poll);
+      return poll;
+    }).thenCompose(poll -> poll.answer);
+  }
+
+  /** Reads the member's partitions from their positions; answers, or waits for data and tries again. On the groups thread. */
+  private void attempt(PollState poll) {
+    Group group = poll.group;
+    Member member = poll.member;
+    if (poll.superseded || !group.members.containsKey(member.id)) {
+      answer(poll, List.of());
+      return;
+    }
+    List<TopicPartition> owned = group.assignment(member.id);
+    int generation = group.generation;
+    positions(group, member, owned).thenCompose(start -> read(start, poll.maxBytes, owned.size()))
+        .whenCompleteAsync((reads, failure) -> {
+          if (failure != null) {
+            poll.answer.completeExceptionally(unwrap(failure));
+            return;
+          }
+          if (generation != group.generation || poll.superseded || !group.members.containsKey(member.id)) {
+            // The assignment changed while we read: read again for the new one (or answer empty).
+            attempt(poll);
+            return;
+          }
+          List<PartitionRecords> records = take(reads, poll.maxRecords);
+          long remaining = poll.deadlineMs - clock.getAsLong();
+          if (records.stream().allMatch(r -> r.nextOffset() == r.fetchOffset()) && remaining > 0) {
+            waitForData(poll, reads, remaining);
+          } else {
+            answer(poll, records);
+          }
+        }, thread);
+  }
+
+  private void answer(PollState poll, List<PartitionRecords> records) {
+    Group group = poll.group;
+    Member member = poll.member;
+    if (!group.members.containsKey(member.id)) {
+      poll.answer.completeExceptionally(new MemberNotFoundException("member " + member.id + " left group " + group.name
+          + " while it polled"));
+      return;
+    }
+    if (!poll.superseded) {
+      for (PartitionRecords r : records) {
+        member.delivered.put(r.partition(), r.nextOffset());
+      }
+    }
+    Map<TopicPartition, Long> next = new LinkedHashMap<>();
+    for (TopicPartition tp : group.assignment(member.id)) {
+      Long offset = member.delivered.get(tp);
+      if (offset != null) {
+        next.put(tp, offset);
+      }
+    }
+    poll.answer.complete(new PollResult(membership(group, member), Cursor.encode(new Cursor.Position(group.generation, next)),
+        poll.superseded ? List.of() : records));
+  }
+
+  /** Waits until any of the polled partitions has data past its position, a rebalance, a newer poll, or the deadline. */
+  private void waitForData(PollState poll, List<PartitionRead> reads, long remainingMs) {
+    Member member = poll.member;
+    List<Cancellable> watches = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean woken = new java.util.concurrent.atomic.AtomicBoolean();
+    long[] timer = new long[1];
+    Runnable wake = () -> {
+      if (woken.compareAndSet(false, true)) {
+        thread.execute(() -> {
+          vertx.cancelTimer(timer[0]);
+          watches.forEach(Cancellable::cancel);
+          member.wakePoll = null;
+          member.supersedePoll = null;
+          attempt(poll);
+        });
+      }
+    };
+    member.wakePoll = wake;
+    member.supersedePoll = () -> {
+      poll.superseded = true;
+      wake.run();
+    };
+    timer[0] = vertx.setTimer(Math.max(1, remainingMs), id -> wake.run());
+    for (PartitionRead read : reads) {
+      watches.add(partitions.watch(read.partition, read.fetchOffset, wake));
+    }
+  }
+
+  /** Where each owned partition is read from: what was delivered, else the committed offset, else the reset policy. */
+  private CompletableFuture<Map<TopicPartition, Long>> positions(Group group, Member member, List<TopicPartition> owned) {
+    Map<TopicPartition, Long> known = new LinkedHashMap<>();
+    List<CompletableFuture<Void>> lookups = new ArrayList<>();
+    for (TopicPartition tp : owned) {
+      Long position = member.delivered.getOrDefault(tp, group.committed.get(tp));
+      if (position != null) {
+        known.put(tp, position);
+      } else {
+        known.put(tp, -1L);
+        lookups.add(partitions.offsets(tp, OptionalLong.empty()).thenAcceptAsync(offsets ->
+            known.put(tp, member.reset == OffsetReset.EARLIEST ? offsets.earliest() : offsets.latest()), thread));
+      }
+    }
+    return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(done -> known);
+  }
+
+  /** What a read of one partition found. */
+  private record PartitionRead(TopicPartition partition, long fetchOffset, ReadResult result) {}
+
+  private CompletableFuture<List<PartitionRead>> read(Map<TopicPartition, Long> start, int maxBytes, int partitionCount) {
+    int perPartition = Math.max(64 * 1024, maxBytes / Math.max(1, partitionCount));
+    List<CompletableFuture<PartitionRead>> reads = new ArrayList<>();
+    start.forEach((tp, offset) -> reads.add(partitions.read(tp, offset, perPartition)
+        .thenApply(result -> new PartitionRead(tp, offset, result))
+        .exceptionallyCompose(failure -> {
+          // Below the log start (retention passed the position): continue from the earliest, as
+          // Kafka's auto.offset.reset=earliest does.
+          if (unwrap(failure) instanceof OffsetOutOfRangeException range && offset < range.logStartOffset()) {
+            return partitions.read(tp, range.logStartOffset(), perPartition)
+                .thenApply(result -> new PartitionRead(tp, range.logStartOffset(), result));
+          }
+          return CompletableFuture.failedFuture(failure);
+        })));
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenApply(done -> reads.stream().map(CompletableFuture::join).toList());
+  }
+
+  /** Up to {@code maxRecords} records in all, partition by partition. */
+  private static List<PartitionRecords> take(List<PartitionRead> reads, int maxRecords) {
+    List<PartitionRecords> taken = new ArrayList<>();
+    int left = maxRecords;
+    for (PartitionRead read : reads) {
+      long next = read.fetchOffset;
+      if (left > 0) {
+        for (Record record : read.result.records(read.fetchOffset)) {
+          if (left == 0) {
+            break;
+          }
+          next = record.offset() + 1;
+          left--;
+        }
+      }
+      taken.add(new PartitionRecords(read.partition, read.fetchOffset, next, read.result.highWatermark(),
+          read.result.batches().duplicate()));
+    }
+    return taken;
+  }
+
+  // ---------------------------------------------------------------- offsets
+
+  @Override
+  public CompletableFuture<Membership> commit(String name, String memberId, Optional<List<OffsetCommit>> offsets,
+      OptionalInt generation) {
+    return onThread(() -> {
+      Group group = existing(name);
+      Member member = member(group, memberId);
+      member.deadlineMs = clock.getAsLong() + member.sessionTimeoutMs;
+      if (generation.isPresent() && generation.getAsInt() != group.generation) {
+        throw new RebalanceConflictException("generation " + generation.getAsInt() + " is over; group '" + name
+            + "' is in generation " + group.generation + ": poll to get the current assignment");
+      }
+      List<TopicPartition> owned = group.assignment(member.id);
+      Map<TopicPartition, Long> commits = new LinkedHashMap<>();
+      if (offsets.isPresent()) {
+        for (OffsetCommit commit : offsets.get()) {
+          if (!owned.contains(commit.partition())) {
+            throw new RebalanceConflictException("member " + memberId + " does not own " + commit.partition()
+                + " in generation " + group.generation + "; it owns " + owned);
+          }
+          if (commit.offset() < 0) {
+            throw new InvalidGroupRequestException("a committed offset must be at least 0, was " + commit.offset());
+          }
+          commits.put(commit.partition(), commit.offset());
+        }
+      } else {
+        owned.forEach(tp -> {
+          Long delivered = member.delivered.get(tp);
+          if (delivered != null) {
+            commits.put(tp, delivered);
+          }
+        });
+      }
+      return commitOffsets(group, commits).thenApply(done -> membership(group, member));
+    }).thenCompose(f -> f);
+  }
+
+  private CompletableFuture<Void> commitOffsets(Group group, Map<TopicPartition, Long> commits) {
+    if (commits.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    List<KeyValue> records = new ArrayList<>();
+    commits.forEach((tp, offset) -> records.add(new KeyValue(offsetKey(group.name, tp), new JsonObject().put("offset", offset).encode())));
+    return write(group.name, records).thenAcceptAsync(done -> group.committed.putAll(commits), thread);
+  }
+
+  @Override
+  public CompletableFuture<Void> resetOffsets(String name, String topic, ResetTarget target) {
+    return onThread(() -> {
+      validateName(name);
+      Group group = groups(name).computeIfAbsent(name, Group::new);
+      if (!group.isEmpty()) {
+        throw new GroupNotEmptyException("group '" + name + "' has " + group.members.size()
+            + " members; offsets can be reset only while it has none");
+      }
+      int count = partitions.cachedTopic(topic).map(TopicMetadata::partitions)
+          .orElseThrow(() -> new TopicNotFoundException("topic '" + topic + "' does not exist"));
+      List<CompletableFuture<Map.Entry<TopicPartition, Long>>> targets = new ArrayList<>();
+      for (int p = 0; p < count; p++) {
+        TopicPartition tp = new TopicPartition(topic, p);
+        OptionalLong timestamp = target.timestamp().map(OptionalLong::of).orElse(OptionalLong.empty());
+        targets.add(partitions.offsets(tp, timestamp).thenApply(offsets -> Map.entry(tp, resetOffset(tp, offsets, target))));
+      }
+      return CompletableFuture.allOf(targets.toArray(CompletableFuture[]::new)).thenComposeAsync(done -> {
+        Map<TopicPartition, Long> commits = new LinkedHashMap<>();
+        targets.forEach(t -> commits.put(t.join().getKey(), t.join().getValue()));
+        if (!group.isEmpty()) {
+          throw new GroupNotEmptyException("group '" + name + "' gained members during the reset");
+        }
+        return commitOffsets(group, commits);
+      }, thread);
+    }).thenCompose(f -> f);
+  }
+
+  private static long resetOffset(TopicPartition tp, PartitionOffsets offsets, ResetTarget target) {
+    if (target.edge().isPresent()) {
+      return target.edge().get() == OffsetReset.EARLIEST ? offsets.earliest() : offsets.latest();
+    }
+    if (target.offset().isPresent()) {
+      long offset = target.offset().get();
+      if (offset < offsets.earliest() || offset > offsets.latest()) {
+        throw new InvalidGroupRequestException("offset " + offset + " is outside " + tp + ", which holds [" + offsets.earliest()
+            + ", " + offsets.latest() + ")");
+      }
+      return offset;
+    }
+    return offsets.forTimestamp().map(found -> found.offset()).orElse(offsets.latest());
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(String name) {
+    return onThread(() -> {
+      Group group = existing(name);
+      if (!group.isEmpty()) {
+        throw new GroupNotEmptyException("group '" + name + "' has " + group.members.size() + " members; only an empty group can be deleted");
+      }
+      List<KeyValue> tombstones = new ArrayList<>();
+      tombstones.add(new KeyValue("m/" + name, null));
+      group.committed.keySet().forEach(tp -> tombstones.add(new KeyValue(offsetKey(name, tp), null)));
+      return write(name, tombstones).thenAcceptAsync(done -> groups(name).remove(name), thread);
+    }).thenCompose(f -> f);
+  }
+
+  // ---------------------------------------------------------------- descriptions
+
+  @Override
+  public CompletableFuture<GroupDescription> describe(String name) {
+    return onThread(() -> {
+      Group group = existing(name);
+      List<MemberDescription> members = group.members.values().stream()
+          .map(m -> new MemberDescription(m.id, m.topics, m.sessionTimeoutMs, group.assignment(m.id))).toList();
+      java.util.Set<TopicPartition> consumed = new java.util.TreeSet<>((a, b) -> a.topic().equals(b.topic())
+          ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
+      consumed.addAll(group.committed.keySet());
+      for (String topic : group.subscribedTopics()) {
+        int count = partitions.cachedTopic(topic).map(TopicMetadata::partitions).orElse(0);
+        for (int p = 0; p < count; p++) {
+          consumed.add(new TopicPartition(topic, p));
+        }
+      }
+      Map<TopicPartition, Long> committed = new HashMap<>(group.committed);
+      List<CompletableFuture<PartitionLag>> lags = new ArrayList<>();
+      for (TopicPartition tp : consumed) {
+        Optional<Long> offset = Optional.ofNullable(committed.get(tp));
+        lags.add(partitions.offsets(tp, OptionalLong.empty()).thenApply(offsets -> new PartitionLag(tp, offset, offsets.latest(),
+            Math.max(0, offsets.latest() - offset.orElse(offsets.earliest())))));
+      }
+      String state = group.isEmpty() ? "Empty" : group.revoking.isEmpty() ? "Stable" : "Rebalancing";
+      return CompletableFuture.allOf(lags.toArray(CompletableFuture[]::new)).thenApply(done ->
+          new GroupDescription(name, state, group.generation, group.strategy, members, lags.stream().map(CompletableFuture::join).toList()));
+    }).thenCompose(f -> f);
+  }
+
+  @Override
+  public CompletableFuture<List<GroupSummary>> list() {
+    return onThread(() -> {
+      List<GroupSummary> summaries = new ArrayList<>();
+      loaded.forEach((partition, state) -> {
+        if (log.leaderEpoch(partition).orElse(-1) == state.epoch()) {
+          state.groups().values().forEach(g -> summaries.add(new GroupSummary(g.name,
+              g.isEmpty() ? "Empty" : g.revoking.isEmpty() ? "Stable" : "Rebalancing", g.generation, g.members.size())));
+        }
+      });
+      return summaries;
+    });
+  }
+
+  // ---------------------------------------------------------------- state and log
+
+  /** The groups of {@code group}'s partition, loaded from the log if this node just became its leader. */
+  private Map<String, Group> groups(String group) {
+    int partition = partitionFor(group);
+    int epoch = log.leaderEpoch(partition).orElseThrow(() -> new LeaderNotAvailableException(
+        "this node does not coordinate group '" + group + "' (it no longer leads " + TOPIC + "-" + partition + ")"));
+    Loaded state = loaded.get(partition);
+    if (state == null || state.epoch() != epoch) {
+      state = new Loaded(epoch, load(partition));
+      loaded.put(partition, state);
+    }
+    return state.groups();
+  }
+
+  private Map<String, Group> load(int partition) {
+    Map<String, Group> groups = new HashMap<>();
+    long now = clock.getAsLong();
+    int records = 0;
+    for (RecordBatch batch : log.readAll(partition)) {
+      for (Record record : batch.records()) {
+        records++;
+        String key = new String(record.keyBytes(), StandardCharsets.UTF_8);
+        byte[] value = record.valueBytes();
+        if (key.startsWith("m/")) {
+          String name = key.substring(2);
+          if (value == null) {
+            groups.remove(name);
+          } else {
+            groups.computeIfAbsent(name, Group::new).restoreMembership(new JsonObject(new String(value, StandardCharsets.UTF_8)), now);
+          }
+        } else if (key.startsWith("o/")) {
+          String[] parts = key.substring(2).split("/");
+          TopicPartition tp = new TopicPartition(parts[1], Integer.parseInt(parts[2]));
+          Group group = groups.computeIfAbsent(parts[0], Group::new);
+          if (value == null) {
+            group.committed.remove(tp);
+          } else {
+            group.committed.put(tp, new JsonObject(new String(value, StandardCharsets.UTF_8)).getLong("offset"));
+          }
+        }
+      }
+    }
+    groups.values().removeIf(g -> g.isEmpty() && g.committed.isEmpty());
+    LOG.info("coordinating {}-{}: {} groups rebuilt from {} records", TOPIC, partition, groups.size(), records);
+    return groups;
+  }
+
+  private record KeyValue(String key, String value) {}
+
+  private CompletableFuture<Void> write(String group, List<KeyValue> records) {
+    RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE);
+    long now = clock.getAsLong();
+    for (KeyValue record : records) {
+      builder.append(now, record.key().getBytes(StandardCharsets.UTF_8),
+          record.value() == null ? null : record.value().getBytes(StandardCharsets.UTF_8), List.of());
+    }
+    return log.append(partitionFor(group), builder.build()).thenApply(done -> null);
+  }
+
+  private static String offsetKey(String group, TopicPartition tp) {
+    return "o/" + group + "/" + tp.topic() + "/" + tp.partition();
+  }
+
+  private Group existing(String name) {
+    validateName(name);
+    Group group = groups(name).get(name);
+    if (group == null) {
+      throw new GroupNotFoundException("group '" + name + "' does not exist");
+    }
+    return group;
+  }
+
+  private static Member member(Group group, String memberId) {
+    Member member = group.members.get(memberId);
+    if (member == null) {
+      throw new MemberNotFoundException("member '" + memberId + "' is not in group '" + group.name
+          + "' (it left or its session timed out): join again");
+    }
+    return member;
+  }
+
+  private static Membership membership(Group group, Member member) {
+    return new Membership(member.id, group.generation, group.assignment(member.id));
+  }
+
+  private <T> CompletableFuture<T> onThread(Supplier<T> work) {
+    return CompletableFuture.supplyAsync(work, thread);
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
+  @Override
+  public void close() {
+    vertx.cancelTimer(timer);
+    thread.shutdownNow();
+  }
+}

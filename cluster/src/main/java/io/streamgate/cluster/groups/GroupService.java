@@ -1,0 +1,91 @@
+package io.streamgate.cluster.groups;
+
+import io.streamgate.logstore.TopicPartition;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Consumer groups as the edge sees them, wherever their coordinator lives: any node serves any
+ * member. Each group has one coordinator, the leader of one partition of the internal compacted
+ * topic {@code __groups}; its membership and committed offsets are records there, so when that
+ * partition's leadership moves, the new coordinator rebuilds the group from the log.
+ *
+ * <p>Futures fail with {@link InvalidGroupRequestException}, {@link GroupNotFoundException},
+ * {@link MemberNotFoundException}, {@link RebalanceConflictException}, {@link GroupNotEmptyException},
+ * and the partition service's own (retriable ones while a coordinator moves).
+ */
+public interface GroupService {
+
+  /** Where a member starts reading a partition the group has no committed offset for. */
+  enum OffsetReset { EARLIEST, LATEST }
+
+  /** A member's place in the group: its id, the group's generation, the partitions it owns now. */
+  record Membership(String memberId, int generation, List<TopicPartition> assignment) {
+    public Membership {
+      assignment = List.copyOf(assignment);
+    }
+  }
+
+  /**
+   * One partition's records in a poll answer: the batches as stored (the first may start before
+   * {@code fetchOffset}), of which the records in [{@code fetchOffset}, {@code nextOffset}) belong
+   * to the answer.
+   */
+  record PartitionRecords(TopicPartition partition, long fetchOffset, long nextOffset, long highWatermark, ByteBuffer batches) {}
+
+  /**
+   * A poll's answer. {@code cursor} names the position after these records: presented with the next
+   * poll it makes that poll start exactly there, so a client that lost this answer and retries with
+   * the cursor it had before gets these records again.
+   */
+  record PollResult(Membership membership, String cursor, List<PartitionRecords> records) {}
+
+  record OffsetCommit(TopicPartition partition, long offset) {}
+
+  record MemberDescription(String memberId, List<String> topics, long sessionTimeoutMs, List<TopicPartition> assignment) {}
+
+  /** A partition the group consumes: its committed offset (empty if none), the latest offset and the lag between. */
+  record PartitionLag(TopicPartition partition, Optional<Long> committed, long latest, long lag) {}
+
+  record GroupDescription(String group, String state, int generation, AssignmentStrategy strategy,
+      List<MemberDescription> members, List<PartitionLag> offsets) {}
+
+  record GroupSummary(String group, String state, int generation, int members) {}
+
+  CompletableFuture<Membership> join(String group, List<String> topics, OffsetReset reset, long sessionTimeoutMs,
+      AssignmentStrategy strategy);
+
+  /**
+   * Records of the member's partitions, waiting up to {@code timeoutMs} when there are none. Also a
+   * heartbeat. Without a cursor it continues after what the previous poll delivered.
+   */
+  CompletableFuture<PollResult> poll(String group, String memberId, int maxRecords, int maxBytes, long timeoutMs,
+      Optional<String> cursor);
+
+  /**
+   * Commits offsets (the next offset to consume, as Kafka) of partitions the member owns; empty:
+   * what the member's polls have delivered. With {@code generation}, refused unless it is current.
+   */
+  CompletableFuture<Membership> commit(String group, String memberId, Optional<List<OffsetCommit>> offsets, OptionalInt generation);
+
+  CompletableFuture<Void> leave(String group, String memberId);
+
+  CompletableFuture<GroupDescription> describe(String group);
+
+  CompletableFuture<List<GroupSummary>> list();
+
+  /**
+   * Sets the committed offsets of an empty group for every partition of {@code topic}: to the
+   * earliest or latest offset, to {@code offset}, or to the first offset at or after {@code timestamp}.
+   */
+  CompletableFuture<Void> resetOffsets(String group, String topic, ResetTarget target);
+
+  /** Deletes an empty group and its committed offsets. */
+  CompletableFuture<Void> delete(String group);
+
+  /** Where {@link #resetOffsets} moves a group: exactly one of its forms. */
+  record ResetTarget(Optional<OffsetReset> edge, Optional<Long> offset, Optional<Long> timestamp) {}
+}

@@ -1,0 +1,242 @@
+package io.streamgate.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.LogConfig;
+import io.streamgate.logstore.LogManager;
+import io.streamgate.logstore.ManualClock;
+import io.streamgate.logstore.TestBatches;
+import io.streamgate.logstore.TestStores;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Compression;
+import io.streamgate.logstore.format.RecordBatch;
+import io.streamgate.logstore.format.RecordBatchBuilder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The replication protocol between two replicas of one partition, driven by hand (no network): the
+ * test plays the fetcher, passing each fetch answer from leader to follower.
+ */
+class ReplicaTest {
+  private static final TopicPartition TP = new TopicPartition("t", 0);
+  private static final long COMMIT_TIMEOUT_MS = 10_000;
+
+  @TempDir Path dir;
+  private final AtomicLong now = new AtomicLong(1_000_000);
+  private LogManager storeA;
+  private LogManager storeB;
+  private Replica a;
+  private Replica b;
+
+  @BeforeEach
+  void open() {
+    ManualClock clock = new ManualClock(1_000_000);
+    storeA = LogManager.open(TestStores.config(dir.resolve("a"), clock));
+    storeB = LogManager.open(TestStores.config(dir.resolve("b"), clock));
+    a = new Replica(TP, storeA.create(TP, LogConfig.DEFAULT), "a", now::get);
+    b = new Replica(TP, storeB.create(TP, LogConfig.DEFAULT), "b", now::get);
+  }
+
+  @AfterEach
+  void close() {
+    storeA.close();
+    storeB.close();
+  }
+
+  private static PartitionState led(String leader, int epoch, List<String> isr) {
+    return new PartitionState(leader, epoch, List.of("a", "b"), isr);
+  }
+
+  /** One fetch of {@code follower} from {@code leader}, applied; returns what the leader answered. */
+  private static Replica.FetchAnswer fetch(Replica leader, String followerId, Replica follower) throws Exception {
+    Replica.FetchAnswer answer = leader.serveFetch(followerId, follower.epoch(), follower.log().logEndOffset(),
+        follower.log().latestEpoch(), 1024 * 1024).answer();
+    switch (answer.error()) {
+      case NONE -> follower.appendFetched(answer.records(), answer.highWatermark()).get(10, TimeUnit.SECONDS);
+      case DIVERGING -> follower.truncateToDivergence(answer.divergingEpoch(), answer.divergingEndOffset())
+          .get(10, TimeUnit.SECONDS);
+      default -> { }
+    }
+    return answer;
+  }
+
+  /** Everything in the replica's log, committed or not. */
+  private static List<String> logged(Replica replica) {
+    return TestStores.values(replica.log().read(0, 1024 * 1024, Long.MAX_VALUE).records());
+  }
+
+  private static AppendResult appendAsLeader(Replica leader, RecordBatch batch) throws Exception {
+    return leader.appendAsLeader(batch, Acks.LEADER, 1, COMMIT_TIMEOUT_MS).get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anAcksAllWriteCompletesOnceTheFollowerHasReportedIt() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+
+    CompletableFuture<AppendResult> write = a.appendAsLeader(TestBatches.values(1, "x", "y"), Acks.ALL, 2, COMMIT_TIMEOUT_MS);
+    fetch(a, "b", b);
+    assertThat(write).as("the follower has the records, but the leader has not heard so").isNotDone();
+    assertThat(a.log().highWatermark()).isZero();
+
+    fetch(a, "b", b);
+    assertThat(write.get(10, TimeUnit.SECONDS).lastOffset()).isEqualTo(1);
+    assertThat(a.log().highWatermark()).isEqualTo(2);
+    // The follower learns the high watermark with its next fetch, and never passes the leader's.
+    assertThat(b.log().highWatermark()).isLessThanOrEqualTo(2);
+    fetch(a, "b", b);
+    assertThat(b.log().highWatermark()).isEqualTo(2);
+    assertThat(logged(b)).containsExactly("x", "y");
+  }
+
+  @Test
+  void belowMinInsyncReplicasAnAcksAllWriteIsRefusedAndNothingIsWritten() {
+    a.becomeLeader(led("a", 0, List.of("a")));
+
+    assertThatThrownBy(() -> a.appendAsLeader(TestBatches.values(1, "x"), Acks.ALL, 2, COMMIT_TIMEOUT_MS))
+        .isInstanceOf(NotEnoughReplicasException.class);
+    assertThat(a.log().logEndOffset()).isZero();
+  }
+
+  @Test
+  void anAcksAllWriteFailsAsNotLeaderWhenLeadershipMovesBeforeItIsCommitted() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    CompletableFuture<AppendResult> write = a.appendAsLeader(TestBatches.values(1, "x"), Acks.ALL, 2, COMMIT_TIMEOUT_MS);
+
+    a.becomeFollower(led("b", 1, List.of("a", "b")));
+
+    assertThatThrownBy(() -> write.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(NotLeaderException.class);
+  }
+
+  @Test
+  void aFollowerTruncatesWhatTheNewLeaderNeverHadThenTakesTheNewHistory() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    for (String value : List.of("a0", "a1", "a2")) {
+      appendAsLeader(a, TestBatches.values(1, value));
+    }
+    fetch(a, "b", b);
+    // Two more that only the old leader ever gets (acks=1: never committed).
+    for (String value : List.of("a3", "a4")) {
+      appendAsLeader(a, TestBatches.values(1, value));
+    }
+
+    // b is elected in epoch 1 and writes its own offsets 3..5.
+    b.becomeLeader(led("b", 1, List.of("b")));
+    a.becomeFollower(led("b", 1, List.of("b")));
+    for (String value : List.of("b3", "b4", "b5")) {
+      appendAsLeader(b, TestBatches.values(1, value));
+    }
+
+    Replica.FetchAnswer first = fetch(b, "a", a);
+    assertThat(first.error()).isEqualTo(Replica.FetchAnswer.Error.DIVERGING);
+    assertThat(first.divergingEpoch()).isZero();
+    assertThat(first.divergingEndOffset()).isEqualTo(3);
+    assertThat(a.log().logEndOffset()).isEqualTo(3);
+
+    assertThat(fetch(b, "a", a).error()).isEqualTo(Replica.FetchAnswer.Error.NONE);
+    assertThat(logged(a)).containsExactly("a0", "a1", "a2", "b3", "b4", "b5");
+    assertThat(a.log().endOffsetForEpoch(0).orElseThrow().endOffset()).isEqualTo(3);
+    assertThat(a.log().latestEpoch()).isEqualTo(1);
+  }
+
+  @Test
+  void aFetchFromAStaleEpochIsRefusedAndADeposedLeaderTakesNoWrites() throws Exception {
+    a.becomeLeader(led("a", 2, List.of("a", "b")));
+    b.becomeFollower(led("a", 1, List.of("a", "b")));
+
+    assertThat(fetch(a, "b", b).error()).isEqualTo(Replica.FetchAnswer.Error.NOT_LEADER);
+    a.becomeFollower(led("b", 3, List.of("a", "b")));
+    assertThatThrownBy(() -> a.appendAsLeader(TestBatches.values(1, "x"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
+        .isInstanceOf(NotLeaderException.class);
+  }
+
+  @Test
+  void aRetriedIdempotentBatchIsWrittenOnceAlsoAfterTheLeaderChanges() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+
+    AppendResult written = appendAsLeader(a, idempotent(42, 0, "once"));
+    assertThat(appendAsLeader(a, idempotent(42, 0, "once"))).isEqualTo(written);
+    assertThat(a.log().logEndOffset()).isEqualTo(1);
+    // Another sequence of the same producer is another batch.
+    appendAsLeader(a, idempotent(42, 1, "second"));
+
+    fetch(a, "b", b);
+    b.becomeLeader(led("b", 1, List.of("b")));
+    assertThat(appendAsLeader(b, idempotent(42, 0, "once")).baseOffset()).isEqualTo(written.baseOffset());
+    assertThat(logged(b)).containsExactly("once", "second");
+  }
+
+  @Test
+  void theIdempotencyWindowIsRebuiltFromTheLogWhenAReplicaStarts() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    AppendResult written = appendAsLeader(a, idempotent(7, 0, "kept"));
+
+    Replica reopened = new Replica(TP, a.log(), "a", now::get);
+    reopened.becomeLeader(led("a", 1, List.of("a")));
+    assertThat(appendAsLeader(reopened, idempotent(7, 0, "kept"))).isEqualTo(written);
+    assertThat(a.log().logEndOffset()).isEqualTo(1);
+  }
+
+  @Test
+  void aTruncatedIdempotentBatchIsForgottenSoItsRetryWrites() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, TestBatches.values(1, "base"));
+    fetch(a, "b", b);
+    appendAsLeader(a, idempotent(9, 0, "lost"));
+
+    b.becomeLeader(led("b", 1, List.of("b")));
+    a.becomeFollower(led("b", 1, List.of("b")));
+    fetch(b, "a", a);
+    assertThat(a.log().logEndOffset()).isEqualTo(1);
+
+    a.becomeLeader(led("a", 2, List.of("a")));
+    assertThat(appendAsLeader(a, idempotent(9, 0, "lost")).baseOffset()).isEqualTo(1);
+    assertThat(logged(a)).containsExactly("base", "lost");
+  }
+
+  @Test
+  void aFollowerThatStopsFetchingIsReportedLaggingAfterTheLagLimit() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    fetch(a, "b", b);
+    appendAsLeader(a, TestBatches.values(1, "x"));
+
+    now.addAndGet(5_000);
+    assertThat(a.laggingFollowers(10_000)).isEmpty();
+    now.addAndGet(6_000);
+    assertThat(a.laggingFollowers(10_000)).containsExactly("b");
+    // Asked once; not again until that ISR change is done.
+    assertThat(a.laggingFollowers(10_000)).isEmpty();
+    a.isrChangeDone();
+    assertThat(a.laggingFollowers(10_000)).containsExactly("b");
+  }
+
+  @Test
+  void aFollowerOutsideTheIsrJoinsOnceItHasReachedTheHighWatermark() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    b.becomeFollower(led("a", 0, List.of("a")));
+    appendAsLeader(a, TestBatches.values(1, "x", "y"));
+
+    assertThat(a.serveFetch("b", 0, 0, -1, 1024).joinsIsr()).isFalse();
+    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
+    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).as("already asked").isFalse();
+  }
+
+  private static RecordBatch idempotent(long producerId, int sequence, String value) {
+    return new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence)
+        .append(1, null, TestBatches.utf8(value), List.of()).build();
+  }
+}

@@ -1,0 +1,254 @@
+package io.streamgate.gateway.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.groups.AssignmentStrategy;
+import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.groups.GroupService.GroupDescription;
+import io.streamgate.cluster.groups.GroupService.Membership;
+import io.streamgate.cluster.groups.GroupService.OffsetCommit;
+import io.streamgate.cluster.groups.GroupService.OffsetReset;
+import io.streamgate.cluster.groups.GroupService.PartitionRecords;
+import io.streamgate.cluster.groups.GroupService.PollResult;
+import io.streamgate.cluster.groups.GroupService.ResetTarget;
+import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * {@code /v1/groups}: join, poll (long-poll, heartbeat, cursor), commit, leave, describe with lag,
+ * list, reset offsets, delete. Any node serves any member: the group service routes each request
+ * to the group's coordinator.
+ */
+final class GroupsHandler {
+  static final long DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+  private static final int MAX_COMMITS = 10_000;
+
+  private final GroupService groups;
+  private final PartitionService partitions;
+  private final GatewayConfig.Limits limits;
+  private final GatewayMetrics metrics;
+
+  GroupsHandler(GroupService groups, PartitionService partitions, GatewayConfig.Limits limits, GatewayMetrics metrics) {
+    this.groups = groups;
+    this.partitions = partitions;
+    this.limits = limits;
+    this.metrics = metrics;
+  }
+
+  void join(RoutingContext ctx) {
+    String group = ctx.pathParam("group");
+    JsonNode body = JsonBodies.object(ctx);
+    JsonBodies.allowOnly(body, List.of("topics", "autoOffsetReset", "sessionTimeoutMs", "assignmentStrategy"));
+    JsonNode topicsNode = body.get("topics");
+    if (topicsNode == null || !topicsNode.isArray()) {
+      throw ApiException.badRequest("'topics' is required: an array of topic names");
+    }
+    List<String> topics = new ArrayList<>();
+    topicsNode.forEach(t -> {
+      if (!t.isTextual()) {
+        throw ApiException.badRequest("'topics' must hold topic names (strings)");
+      }
+      topics.add(t.asText());
+    });
+    OffsetReset reset = reset(JsonBodies.optionalText(body, "autoOffsetReset", "latest"));
+    long sessionTimeoutMs = JsonBodies.optionalLong(body, "sessionTimeoutMs", DEFAULT_SESSION_TIMEOUT_MS);
+    AssignmentStrategy strategy = AssignmentStrategy.parse(JsonBodies.optionalText(body, "assignmentStrategy",
+        AssignmentStrategy.COOPERATIVE_STICKY.wireName()));
+    answer(ctx, groups.join(group, topics, reset, sessionTimeoutMs, strategy), 201, membership -> {
+      ctx.response().putHeader("Location", "/v1/groups/" + group + "/members/" + membership.memberId());
+      return membershipJson(membership);
+    });
+  }
+
+  void poll(RoutingContext ctx) {
+    String group = ctx.pathParam("group");
+    String member = ctx.pathParam("member");
+    int maxRecords = QueryParams.intIn(ctx.request(), "maxRecords", ConsumeHandler.DEFAULT_MAX_RECORDS, 1, limits.maxRecordsPerFetch());
+    int maxBytes = QueryParams.intIn(ctx.request(), "maxBytes", ConsumeHandler.DEFAULT_MAX_BYTES, 1, limits.maxFetchBytes());
+    long timeoutMs = QueryParams.longIn(ctx.request(), "timeoutMs", 0, 0, limits.maxWaitMs());
+    Optional<String> cursor = Optional.ofNullable(QueryParams.single(ctx.request(), "cursor"));
+    long started = System.nanoTime();
+    answer(ctx, groups.poll(group, member, maxRecords, maxBytes, timeoutMs, cursor), 200, result -> {
+      metrics.fetchLatency(System.nanoTime() - started);
+      return render(result, maxBytes);
+    });
+  }
+
+  /** The poll answer: records of every partition in order, then the membership and the cursor. */
+  private Buffer render(PollResult result, int maxBytes) {
+    Buffer out = Buffer.buffer(256);
+    out.appendString("{\"records\":[");
+    int count = 0;
+    for (PartitionRecords part : result.records()) {
+      TopicPartition tp = part.partition();
+      RecordJsonWriter writer = new RecordJsonWriter(tp.topic(), partitions.cachedTopic(tp.topic())
+          .map(t -> TopicConfigs.valueFormat(t.config())).orElse(TopicConfigs.ValueFormat.BINARY));
+      int before = out.length();
+      for (RecordBatch batch : RecordBatch.iterate(part.batches().duplicate())) {
+        for (Record record : batch.records()) {
+          if (record.offset() < part.fetchOffset() || record.offset() >= part.nextOffset()) {
+            continue;
+          }
+          if (count++ > 0) {
+            out.appendString(",");
+          }
+          writer.write(out, tp.partition(), record);
+        }
+      }
+      metrics.recordsOut(tp.topic(), (int) (part.nextOffset() - part.fetchOffset()), out.length() - before);
+    }
+    Membership membership = result.membership();
+    out.appendString("],\"memberId\":").appendString(RecordJsonWriter.quote(membership.memberId()))
+        .appendString(",\"generation\":").appendString(Integer.toString(membership.generation()))
+        .appendString(",\"assignment\":").appendString(partitionsJson(membership.assignment()).encode())
+        .appendString(",\"cursor\":").appendString(RecordJsonWriter.quote(result.cursor())).appendString("}");
+    return out;
+  }
+
+  void commit(RoutingContext ctx) {
+    String group = ctx.pathParam("group");
+    String member = ctx.pathParam("member");
+    Optional<List<OffsetCommit>> offsets = Optional.empty();
+    OptionalInt generation = OptionalInt.empty();
+    if (ctx.body().length() > 0) {
+      JsonNode body = JsonBodies.object(ctx);
+      JsonBodies.allowOnly(body, List.of("offsets", "generation"));
+      if (body.has("generation") && !body.get("generation").isNull()) {
+        generation = OptionalInt.of(JsonBodies.optionalInt(body, "generation", 0));
+      }
+      JsonNode list = body.get("offsets");
+      if (list != null && !list.isNull()) {
+        if (!list.isArray() || list.size() > MAX_COMMITS) {
+          throw ApiException.badRequest("'offsets' must be an array of at most " + MAX_COMMITS + " {topic, partition, offset}");
+        }
+        List<OffsetCommit> commits = new ArrayList<>();
+        for (JsonNode item : list) {
+          if (!item.isObject()) {
+            throw ApiException.badRequest("each of 'offsets' must be an object {topic, partition, offset}");
+          }
+          JsonBodies.allowOnly(item, List.of("topic", "partition", "offset"));
+          int partition = JsonBodies.optionalInt(item, "partition", -1);
+          long offset = JsonBodies.optionalLong(item, "offset", -1);
+          if (partition < 0 || offset < 0) {
+            throw ApiException.badRequest("each of 'offsets' needs a partition and an offset, both at least 0");
+          }
+          commits.add(new OffsetCommit(new TopicPartition(JsonBodies.requiredText(item, "topic"), partition), offset));
+        }
+        offsets = Optional.of(commits);
+      }
+    }
+    answer(ctx, groups.commit(group, member, offsets, generation), 200, GroupsHandler::membershipJson);
+  }
+
+  void leave(RoutingContext ctx) {
+    Future.fromCompletionStage(groups.leave(ctx.pathParam("group"), ctx.pathParam("member")), ctx.vertx().getOrCreateContext())
+        .onSuccess(done -> ctx.response().setStatusCode(204).end())
+        .onFailure(ctx::fail);
+  }
+
+  void list(RoutingContext ctx) {
+    answer(ctx, groups.list(), 200, summaries -> {
+      JsonArray array = new JsonArray();
+      summaries.forEach(g -> array.add(new JsonObject().put("group", g.group()).put("state", g.state())
+          .put("generation", g.generation()).put("members", g.members())));
+      return array.toBuffer();
+    });
+  }
+
+  void describe(RoutingContext ctx) {
+    answer(ctx, groups.describe(ctx.pathParam("group")), 200, GroupsHandler::descriptionJson);
+  }
+
+  void resetOffsets(RoutingContext ctx) {
+    String group = ctx.pathParam("group");
+    JsonNode body = JsonBodies.object(ctx);
+    JsonBodies.allowOnly(body, List.of("topic", "to", "timestamp"));
+    String topic = JsonBodies.requiredText(body, "topic");
+    JsonNode to = body.get("to");
+    boolean hasTimestamp = body.has("timestamp") && !body.get("timestamp").isNull();
+    if ((to == null || to.isNull()) == !hasTimestamp) {
+      throw ApiException.badRequest("give 'to' (\"earliest\", \"latest\" or an offset) or 'timestamp', exactly one");
+    }
+    ResetTarget target;
+    if (hasTimestamp) {
+      long timestamp = JsonBodies.optionalLong(body, "timestamp", 0);
+      target = new ResetTarget(Optional.empty(), Optional.empty(), Optional.of(timestamp));
+    } else if (to.isTextual()) {
+      target = new ResetTarget(Optional.of(reset(to.asText())), Optional.empty(), Optional.empty());
+    } else if (to.isIntegralNumber() && to.canConvertToLong() && to.longValue() >= 0) {
+      target = new ResetTarget(Optional.empty(), Optional.of(to.longValue()), Optional.empty());
+    } else {
+      throw ApiException.badRequest("'to' must be \"earliest\", \"latest\" or an offset (a whole number, at least 0)");
+    }
+    answer(ctx, groups.resetOffsets(group, topic, target).thenCompose(done -> groups.describe(group)), 200,
+        GroupsHandler::descriptionJson);
+  }
+
+  void delete(RoutingContext ctx) {
+    Future.fromCompletionStage(groups.delete(ctx.pathParam("group")), ctx.vertx().getOrCreateContext())
+        .onSuccess(done -> ctx.response().setStatusCode(204).end())
+        .onFailure(ctx::fail);
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  static Buffer membershipJson(Membership membership) {
+    return new JsonObject().put("memberId", membership.memberId()).put("generation", membership.generation())
+        .put("assignment", partitionsJson(membership.assignment())).toBuffer();
+  }
+
+  static JsonArray partitionsJson(List<TopicPartition> partitions) {
+    JsonArray array = new JsonArray();
+    partitions.forEach(tp -> array.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())));
+    return array;
+  }
+
+  private static Buffer descriptionJson(GroupDescription d) {
+    JsonArray members = new JsonArray();
+    d.members().forEach(m -> members.add(new JsonObject().put("memberId", m.memberId()).put("topics", new JsonArray(m.topics()))
+        .put("sessionTimeoutMs", m.sessionTimeoutMs()).put("assignment", partitionsJson(m.assignment()))));
+    JsonArray offsets = new JsonArray();
+    long totalLag = 0;
+    for (GroupService.PartitionLag lag : d.offsets()) {
+      offsets.add(new JsonObject().put("topic", lag.partition().topic()).put("partition", lag.partition().partition())
+          .put("committed", lag.committed().orElse(null)).put("latest", lag.latest()).put("lag", lag.lag()));
+      totalLag += lag.lag();
+    }
+    return new JsonObject().put("group", d.group()).put("state", d.state()).put("generation", d.generation())
+        .put("assignmentStrategy", d.strategy().wireName()).put("members", members).put("offsets", offsets)
+        .put("lag", totalLag).toBuffer();
+  }
+
+  private static OffsetReset reset(String text) {
+    try {
+      return OffsetReset.valueOf(text.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("expected \"earliest\" or \"latest\", got '" + text + "'");
+    }
+  }
+
+  private static <T> void answer(RoutingContext ctx, CompletableFuture<T> result, int status, Function<T, Buffer> render) {
+    Future.fromCompletionStage(result, ctx.vertx().getOrCreateContext()).onComplete(done -> {
+      if (done.failed()) {
+        ctx.fail(done.cause());
+        return;
+      }
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(render.apply(done.result()));
+    });
+  }
+}

@@ -190,6 +190,11 @@ all_acked_since() { # all_acked_since EPOCH_MS PARTITION...
   local t=$1 p; shift
   for p in "$@"; do acked_since "$p" "$t" > /dev/null || return 1; done
 }
+gone() { # gone PID: the process has exited (a zombie not yet reaped by whoever adopted it counts as gone)
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+  [ -z "$state" ] || [ "$state" = Z ]
+}
 new_leaders() { # new_leaders NODE PARTITION...: every PARTITION has a leader other than NODE
   local node=$1; shift
   any_get /v1/topics/probe | jq -e --arg n "$node" --arg ps "$*" \
@@ -211,7 +216,7 @@ for ((k = 1; k <= KILLS; k++)); do
   pid=$(cat "$STREAMGATE_CLUSTER_DIR/node-$index.pid")
   kill_ms=$(date +%s%3N)
   kill -KILL "$pid"
-  wait_for 30 "$leader (pid $pid) gone" eval "! kill -0 $pid 2> /dev/null"
+  wait_for 30 "$leader (pid $pid) gone" gone "$pid"
   # shellcheck disable=SC2086 # $led is a list of partitions
   if wait_for "$FAILOVER_WAIT" "new leaders of $led" new_leaders "$leader" $led; then
     elected_ms=$(( $(date +%s%3N) - kill_ms ))

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # A local Streamgate cluster of real processes on loopback (issue #4, item 7).
 #
-#   scripts/cluster.sh up N       start nodes 0..N-1 and wait until each answers GET /health/ready with 200
-#   scripts/cluster.sh down       SIGTERM every node and wait for it to stop (SIGKILL after STREAMGATE_STOP_TIMEOUT)
-#   scripts/cluster.sh kill I     SIGKILL node I
-#   scripts/cluster.sh start I    (re)start node I with its data dir and ports, joining the others; waits until ready
-#   scripts/cluster.sh status     each node's pid, whether it is alive and ready, then GET /v1/cluster
+#   scripts/cluster.sh up N          start nodes 0..N-1 and wait until each answers GET /health/ready with 200
+#   scripts/cluster.sh down          SIGTERM every node and wait for it to stop (SIGKILL after STREAMGATE_STOP_TIMEOUT)
+#   scripts/cluster.sh kill I        SIGKILL node I
+#   scripts/cluster.sh start I [J..] (re)start nodes with their data dirs and ports, joining the others; waits until ready
+#   scripts/cluster.sh status        each node's pid, whether it is alive and ready, then GET /v1/cluster
 #
 # Node i runs gateway/target/streamgate.jar (built when missing) with
 #   --node-id node-i --data-dir DIR/node-i --http-host 127.0.0.1 --http-port HTTP+i
 #   --cluster-host 127.0.0.1 --cluster-port CLUSTER+i [--join 127.0.0.1:CLUSTER+j,... for the other nodes j]
 # Node 0 of a fresh `up` starts alone (so it is the oldest member, the controller); the others, and any
-# node started while another runs, join every other node's cluster port.
+# node started while another runs, join every other node's cluster port. A node is ready only while it
+# sees a majority of its cluster, so a cold restart starts the nodes together: `up N` over existing data
+# dirs starts all N at once, and so does `start 0 1 2`.
 #
 # Environment:
 #   STREAMGATE_BASE_HTTP_PORT     HTTP port of node 0 (8080)
@@ -36,7 +38,7 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
 log() { echo "[cluster $(date -u +%H:%M:%S)] $*" >&2; }
 die() { log "$*"; exit 1; }
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 case "$DIR" in /*) ;; *) DIR=$PWD/$DIR ;; esac
 SIZE_FILE=$DIR/cluster.size
@@ -60,13 +62,20 @@ node_pid() {
   file=$(pid_file "$1")
   [ -f "$file" ] || return 0
   pid=$(cat "$file")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+  if [ -n "$pid" ] && running "$pid" \
       && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--node-id node-$1 "; then
     echo "$pid"
   fi
 }
 
 alive() { [ -n "$(node_pid "$1")" ]; }
+
+# Whether PID runs: a zombie (killed, not yet reaped by whoever adopted it) does not.
+running() {
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
 
 ready_status() { # the HTTP status of node I's /health/ready, or 000 when it does not answer
   curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$(http_port "$1")/health/ready" 2>/dev/null || true
@@ -145,7 +154,7 @@ stop_node() {
   fi
   kill "-$signal" "$pid" 2>/dev/null || true
   deadline=$((SECONDS + STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null; do
+  while running "$pid"; do
     if [ $SECONDS -ge $deadline ]; then
       log "node $i (pid $pid) still running ${STOP_TIMEOUT}s after SIG$signal; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
@@ -173,11 +182,17 @@ case "$cmd" in
     ensure_jar
     mkdir -p "$DIR"
     echo "$n" > "$SIZE_FILE"
-    # Node 0 first and alone, so that it is the oldest member; then the others together.
-    launch 0 "$n" no
-    wait_ready 0
-    for ((i = 1; i < n; i++)); do launch "$i" "$n" yes; done
-    for ((i = 1; i < n; i++)); do wait_ready "$i"; done
+    if [ -d "$DIR/node-0" ]; then
+      # A cold restart: each node waits for a majority before it is ready, so all start at once, each joining the others.
+      for ((i = 0; i < n; i++)); do launch "$i" "$n" yes; done
+      for ((i = 0; i < n; i++)); do wait_ready "$i"; done
+    else
+      # Node 0 first and alone, so that it is the oldest member; then the others together.
+      launch 0 "$n" no
+      wait_ready 0
+      for ((i = 1; i < n; i++)); do launch "$i" "$n" yes; done
+      for ((i = 1; i < n; i++)); do wait_ready "$i"; done
+    fi
     log "$n node(s) up; HTTP ports $BASE_HTTP..$((BASE_HTTP + n - 1)), data in $DIR"
     ;;
   down)
@@ -197,13 +212,20 @@ case "$cmd" in
     stop_node "$2" KILL
     ;;
   start)
-    [ $# -eq 2 ] || usage
-    check_index "$2"
+    [ $# -ge 2 ] || usage
+    shift
+    for i in "$@"; do check_index "$i"; done
     ensure_jar
     n=$(size)
-    if any_other_alive "$2" "$n" || [ "$2" != 0 ]; then join=yes; else join=no; fi
-    launch "$2" "$n" "$join"
-    wait_ready "$2"
+    for i in "$@"; do
+      # Node 0 alone, with nothing else running, starts a cluster; any other node joins the rest.
+      if any_other_alive "$i" "$n" || [ "$i" != 0 ] || [ $# -gt 1 ]; then join=yes; else join=no; fi
+      launch "$i" "$n" "$join"
+    done
+    if [ $# -eq 1 ] && [ "$n" -gt 1 ] && ! any_other_alive "$1" "$n"; then
+      log "node $1 runs alone: it is ready once a majority of the $n nodes runs (start them too: scripts/cluster.sh start ...)"
+    fi
+    for i in "$@"; do wait_ready "$i"; done
     ;;
   status)
     n=$(size)

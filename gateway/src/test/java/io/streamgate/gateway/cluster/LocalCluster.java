@@ -153,8 +153,19 @@ final class LocalCluster implements AutoCloseable {
 
   // ------------------------------------------------------------------------------------------ lifecycle
 
-  /** Node 0 alone first (the oldest member, hence the controller), then the others together. */
+  /**
+   * A fresh cluster: node 0 alone first (the oldest member, hence the controller), then the others
+   * together. A cold restart (data dirs exist): all at once, each joining the others, since a node
+   * is ready only once it sees a majority of its cluster.
+   */
   void startAll() throws IOException {
+    if (nodes.stream().anyMatch(n -> Files.exists(n.dataDir))) {
+      for (Node node : nodes) {
+        launch(node, true);
+      }
+      nodes.forEach(this::awaitReady);
+      return;
+    }
     launch(nodes.get(0), false);
     awaitReady(nodes.get(0));
     for (Node node : nodes.subList(1, nodes.size())) {

@@ -171,9 +171,13 @@ class ClusterFailoverIT {
 
     long killedAt = System.nanoTime();
     cluster.kill(victim.index);
-    // When the cluster itself had new leaders (as described by a live node), apart from when clients got through.
-    cluster.awaitTopic(TOPIC, "round " + number + ": new leaders for " + led + " after " + victimId + " was killed", FAILOVER_TIMEOUT,
-        view -> led.stream().allMatch(p -> view.partition(p).leader() != null && !victimId.equals(view.partition(p).leader())));
+    // When the cluster itself had new leaders, apart from when clients got through. Short timeouts: a description
+    // asked for while a leader is unreachable may hang, and the next one, asked of another node, may not.
+    await("round " + number + ": new leaders for " + led + " after " + victimId + " was killed").atMost(FAILOVER_TIMEOUT)
+        .pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
+          TopicView view = TopicView.of(cluster.getJsonFromAnyNode("/v1/topics/" + TOPIC, Duration.ofSeconds(1)));
+          return led.stream().allMatch(p -> view.partition(p).leader() != null && !victimId.equals(view.partition(p).leader()));
+        });
     long electedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
     Map<Integer, Long> ackedAfterKillMs = new java.util.TreeMap<>();
     Map<Integer, Ack> firstAcks = new java.util.TreeMap<>();
@@ -348,7 +352,8 @@ class ClusterFailoverIT {
    * retriable failure, moving to the next node, until it is acknowledged.
    */
   static final class Producer {
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+    /** How long the producer waits for an answer before it retries elsewhere; a client's choice, so a property. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofMillis(Long.getLong("streamgate.it.request-timeout-ms", 15_000));
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
     private final LocalCluster cluster;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

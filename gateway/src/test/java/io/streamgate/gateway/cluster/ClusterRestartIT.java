@@ -1,6 +1,7 @@
 package io.streamgate.gateway.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.cluster.LocalCluster.DiskRecord;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -158,6 +160,7 @@ class ClusterRestartIT {
    * Writes {@code perPartition} records to every partition of both topics with {@code acks=all},
    * one request per partition, through the live nodes in turn, and remembers what was acknowledged.
    */
+  @SuppressWarnings("unchecked")
   private static void produce(String phase, int perPartition) throws Exception {
     List<Node> live = cluster.liveNodes();
     int request = 0;
@@ -171,12 +174,33 @@ class ClusterRestartIT {
           values.add(value);
           records.add(Map.of("key", "k" + i, "partition", p, "value", LocalCluster.JSON.readTree(value)));
         }
-        Node via = live.get(request++ % live.size());
-        HttpResponse<String> response = cluster.post(via, "/v1/topics/" + topic.getKey() + "/records?acks=all",
-            Map.of("records", records));
-        assertThat(response.statusCode()).as("produce %s to %s-%d via %s: %s", phase, topic.getKey(), p, via.id, response.body())
-            .isEqualTo(200);
-        JsonNode offsets = LocalCluster.JSON.readTree(response.body()).path("offsets");
+        // A client's retry: the same request with the same Idempotency-Key, on the next node, while the answer is retriable.
+        String idempotencyKey = "restart-" + UUID.randomUUID();
+        String path = "/v1/topics/" + topic.getKey() + "/records?acks=all";
+        int[] attempt = {request++};
+        List<String> failures = new ArrayList<>();
+        HttpResponse<String>[] answer = new HttpResponse[1];
+        await("produce " + phase + " to " + topic.getKey() + "-" + p).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+            .failFast("a non-retriable answer", () -> !failures.isEmpty() && failures.get(failures.size() - 1).startsWith("FATAL"))
+            .until(() -> {
+              Node via = live.get(attempt[0]++ % live.size());
+              try {
+                HttpResponse<String> response = cluster.post(via, path, Map.of("records", records), Map.of("Idempotency-Key", idempotencyKey));
+                if (response.statusCode() == 200) {
+                  answer[0] = response;
+                  return true;
+                }
+                boolean retriable = LocalCluster.JSON.readTree(response.body()).path("retryable").asBoolean(false);
+                failures.add((retriable ? "" : "FATAL ") + via.id + ": " + response.statusCode() + " " + response.body());
+              } catch (IOException e) {
+                failures.add(via.id + ": " + e);
+              }
+              return false;
+            });
+        if (!failures.isEmpty()) {
+          System.out.printf("produce %s to %s-%d: acknowledged after retriable failures %s%n", phase, topic.getKey(), p, failures);
+        }
+        JsonNode offsets = LocalCluster.JSON.readTree(answer[0].body()).path("offsets");
         for (int i = 0; i < perPartition; i++) {
           assertThat(offsets.get(i).path("partition").asInt()).isEqualTo(p);
           partition.put(offsets.get(i).path("offset").asLong(), values.get(i));

@@ -340,14 +340,24 @@ final class LocalCluster implements AutoCloseable {
   }
 
   HttpResponse<String> get(Node node, String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    return get(node, path, Duration.ofSeconds(10));
+  }
+
+  HttpResponse<String> get(Node node, String path, Duration timeout) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(node.uri(path)).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   HttpResponse<String> post(Node node, String path, Object body) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(20))
+    return post(node, path, body, java.util.Map.of());
+  }
+
+  HttpResponse<String> post(Node node, String path, Object body, java.util.Map<String, String> headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(20))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    headers.forEach(request::header);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** GET expecting 200, as JSON. */
@@ -361,10 +371,15 @@ final class LocalCluster implements AutoCloseable {
 
   /** The first live node that answers {@code path} with 200, as JSON. */
   JsonNode getJsonFromAnyNode(String path) {
+    return getJsonFromAnyNode(path, Duration.ofSeconds(10));
+  }
+
+  /** The first live node that answers {@code path} with 200 within {@code timeout}, as JSON. */
+  JsonNode getJsonFromAnyNode(String path, Duration timeout) {
     List<String> failures = new ArrayList<>();
     for (Node node : liveNodes()) {
       try {
-        HttpResponse<String> response = get(node, path);
+        HttpResponse<String> response = get(node, path, timeout);
         if (response.statusCode() == 200) {
           return JSON.readTree(response.body());
         }

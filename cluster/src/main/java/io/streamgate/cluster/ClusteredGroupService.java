@@ -154,7 +154,7 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
         case "poll" -> coordinator.poll(group, r.getString("member"), r.getInteger("maxRecords"), r.getInteger("maxBytes"),
             r.getLong("timeoutMs"), Optional.ofNullable(r.getString("cursor"))).thenApply(ClusteredGroupService::encode);
         case "commit" -> coordinator.commit(group, r.getString("member"), commits(r.getJsonArray("offsets")),
-            r.containsKey("generation") ? OptionalInt.of(r.getInteger("generation")) : OptionalInt.empty())
+            Optional.ofNullable(r.getString("cursor")), r.containsKey("generation") ? OptionalInt.of(r.getInteger("generation")) : OptionalInt.empty())
             .thenApply(ClusteredGroupService::json);
         case "leave" -> coordinator.leave(group, r.getString("member")).thenApply(done -> new JsonObject());
         case "describe" -> coordinator.describe(group).thenApply(ClusteredGroupService::json);
@@ -199,7 +199,7 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
 
   @Override
   public CompletableFuture<Membership> commit(String group, String memberId, Optional<List<OffsetCommit>> offsets,
-      OptionalInt generation) {
+      Optional<String> cursor, OptionalInt generation) {
     JsonObject request = new JsonObject().put("op", "commit").put("member", memberId);
     offsets.ifPresent(list -> {
       JsonArray array = new JsonArray();
@@ -207,8 +207,9 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
           .put("offset", o.offset())));
       request.put("offsets", array);
     });
+    cursor.ifPresent(c -> request.put("cursor", c));
     generation.ifPresent(g -> request.put("generation", g));
-    return route(group, c -> c.commit(group, memberId, offsets, generation), request, reply -> membership((JsonObject) reply));
+    return route(group, c -> c.commit(group, memberId, offsets, cursor, generation), request, reply -> membership((JsonObject) reply));
   }
 
   @Override

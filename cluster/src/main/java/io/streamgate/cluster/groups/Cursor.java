@@ -11,15 +11,15 @@ import java.util.Map;
  * that answer delivered. Opaque to clients (base64url of {@code generation;topic/partition=offset,...});
  * a poll that presents it reads from exactly those offsets, for the partitions the member still owns.
  */
-final class Cursor {
+public final class Cursor {
   /** A cursor longer than this is not one we made. */
   static final int MAX_LENGTH = 64 * 1024;
 
-  record Position(int generation, Map<TopicPartition, Long> offsets) {}
+  public record Position(int generation, Map<TopicPartition, Long> offsets) {}
 
   private Cursor() {}
 
-  static String encode(Position position) {
+  public static String encode(Position position) {
     StringBuilder text = new StringBuilder().append(position.generation()).append(';');
     String separator = "";
     for (Map.Entry<TopicPartition, Long> entry : position.offsets().entrySet()) {
@@ -30,7 +30,7 @@ final class Cursor {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(text.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  static Position decode(String cursor) {
+  public static Position decode(String cursor) {
     if (cursor.length() > MAX_LENGTH) {
       throw invalid("it is longer than " + MAX_LENGTH + " characters");
     }

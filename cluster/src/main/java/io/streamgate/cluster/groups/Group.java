@@ -30,6 +30,11 @@ final class Group {
     int seenGeneration;
     /** Per owned partition, the next offset after what its polls have delivered. */
     final Map<TopicPartition, Long> delivered = new HashMap<>();
+    /**
+     * Per owned partition, the generation of the first answer that gave it to this member: a cursor
+     * from an older generation may not move it (someone else may have owned and committed it since).
+     */
+    final Map<TopicPartition, Integer> ownedSince = new HashMap<>();
     /** Ends the member's waiting poll early to read again (a rebalance); null when none waits. */
     Runnable wakePoll;
     /** Ends the member's waiting poll with an empty answer (a newer poll came); null when none waits. */
@@ -104,6 +109,7 @@ final class Group {
     });
     for (Member member : members.values()) {
       member.delivered.keySet().retainAll(assignment.getOrDefault(member.id, List.of()));
+      member.ownedSince.keySet().retainAll(assignment.getOrDefault(member.id, List.of()));
     }
     partitionCounts = Map.copyOf(counts);
     generation++;
@@ -116,6 +122,22 @@ final class Group {
     }
     member.seenGeneration = generation;
     return revoking.values().removeIf(previous -> previous.equals(member.id));
+  }
+
+  /**
+   * The positions of {@code cursor} that may apply to {@code member}: those of partitions it has owned
+   * without a break since the cursor's generation.
+   */
+  Map<TopicPartition, Long> applicable(Member member, Cursor.Position cursor) {
+    Map<TopicPartition, Long> positions = new HashMap<>();
+    List<TopicPartition> owned = assignment(member.id);
+    cursor.offsets().forEach((tp, offset) -> {
+      Integer since = member.ownedSince.get(tp);
+      if (owned.contains(tp) && since != null && since <= cursor.generation()) {
+        positions.put(tp, offset);
+      }
+    });
+    return positions;
   }
 
   /** A member left or timed out: what it held moves on without waiting for it. */

@@ -236,13 +236,11 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         member.supersedePoll.run();
       }
       if (cursor.isPresent()) {
-        Cursor.Position position = Cursor.decode(cursor.get());
-        List<TopicPartition> owned = group.assignment(member.id);
-        position.offsets().forEach((tp, offset) -> {
-          if (owned.contains(tp)) {
-            member.delivered.put(tp, offset);
-          }
-        });
+        // The cursor is all the client has seen: what it names is where to go on; anything else this
+        // member was sent (an answer lost on the way) is read again from the committed offset.
+        Map<TopicPartition, Long> seen = group.applicable(member, Cursor.decode(cursor.get()));
+        member.delivered.clear();
+        member.delivered.putAll(seen);
       }
       PollState poll = new PollState(group, member, maxRecords, maxBytes, now + timeoutMs);
       member.pollsInFlight++;
@@ -300,7 +298,10 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       }
     }
     Map<TopicPartition, Long> next = new LinkedHashMap<>();
-    for (TopicPartition tp : group.assignment(member.id)) {
+    List<TopicPartition> owned = group.assignment(member.id);
+    member.ownedSince.keySet().retainAll(owned);
+    owned.forEach(tp -> member.ownedSince.putIfAbsent(tp, group.generation));
+    for (TopicPartition tp : owned) {
       Long offset = member.delivered.get(tp);
       if (offset != null) {
         next.put(tp, offset);
@@ -401,7 +402,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
 
   @Override
   public CompletableFuture<Membership> commit(String name, String memberId, Optional<List<OffsetCommit>> offsets,
-      OptionalInt generation) {
+      Optional<String> cursor, OptionalInt generation) {
     return onThread(() -> {
       Group group = existing(name);
       Member member = member(group, memberId);
@@ -412,7 +413,9 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       }
       List<TopicPartition> owned = group.assignment(member.id);
       Map<TopicPartition, Long> commits = new LinkedHashMap<>();
-      if (offsets.isPresent()) {
+      if (cursor.isPresent()) {
+        commits.putAll(group.applicable(member, Cursor.decode(cursor.get())));
+      } else if (offsets.isPresent()) {
         for (OffsetCommit commit : offsets.get()) {
           if (!owned.contains(commit.partition())) {
             throw new RebalanceConflictException("member " + memberId + " does not own " + commit.partition()

@@ -66,10 +66,14 @@ public interface GroupService {
       Optional<String> cursor);
 
   /**
-   * Commits offsets (the next offset to consume, as Kafka) of partitions the member owns; empty:
-   * what the member's polls have delivered. With {@code generation}, refused unless it is current.
+   * Commits offsets (the next offset to consume, as Kafka) of partitions the member owns: the given
+   * ones; or the positions a poll answer's {@code cursor} names (what that answer covered, for the
+   * partitions the member still owns); or, with neither, what the member's polls have delivered
+   * (which includes an answer that was sent but lost). With {@code generation}, refused unless it is
+   * current.
    */
-  CompletableFuture<Membership> commit(String group, String memberId, Optional<List<OffsetCommit>> offsets, OptionalInt generation);
+  CompletableFuture<Membership> commit(String group, String memberId, Optional<List<OffsetCommit>> offsets, Optional<String> cursor,
+      OptionalInt generation);
 
   CompletableFuture<Void> leave(String group, String memberId);
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.groups.AssignmentStrategy;
+import io.streamgate.cluster.groups.Cursor;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.cluster.groups.GroupService.GroupDescription;
 import io.streamgate.cluster.groups.GroupService.Membership;
@@ -71,7 +72,10 @@ final class GroupsHandler {
         AssignmentStrategy.COOPERATIVE_STICKY.wireName()));
     answer(ctx, groups.join(group, topics, reset, sessionTimeoutMs, strategy), 201, membership -> {
       ctx.response().putHeader("Location", "/v1/groups/" + group + "/members/" + membership.memberId());
-      return membershipJson(membership);
+      // A cursor that has seen nothing yet: the first poll may present it too, so that even a lost
+      // first answer is read again.
+      String cursor = Cursor.encode(new Cursor.Position(membership.generation(), java.util.Map.of()));
+      return new JsonObject(membershipJson(membership)).put("cursor", cursor).toBuffer();
     });
   }
 
@@ -124,10 +128,15 @@ final class GroupsHandler {
     String group = ctx.pathParam("group");
     String member = ctx.pathParam("member");
     Optional<List<OffsetCommit>> offsets = Optional.empty();
+    Optional<String> cursor = Optional.empty();
     OptionalInt generation = OptionalInt.empty();
     if (ctx.body().length() > 0) {
       JsonNode body = JsonBodies.object(ctx);
-      JsonBodies.allowOnly(body, List.of("offsets", "generation"));
+      JsonBodies.allowOnly(body, List.of("offsets", "cursor", "generation"));
+      cursor = Optional.ofNullable(JsonBodies.optionalText(body, "cursor", null));
+      if (cursor.isPresent() && body.has("offsets") && !body.get("offsets").isNull()) {
+        throw ApiException.badRequest("give 'offsets' or 'cursor', not both");
+      }
       if (body.has("generation") && !body.get("generation").isNull()) {
         generation = OptionalInt.of(JsonBodies.optionalInt(body, "generation", 0));
       }
@@ -152,7 +161,7 @@ final class GroupsHandler {
         offsets = Optional.of(commits);
       }
     }
-    answer(ctx, groups.commit(group, member, offsets, generation), 200, GroupsHandler::membershipJson);
+    answer(ctx, groups.commit(group, member, offsets, cursor, generation), 200, GroupsHandler::membershipJson);
   }
 
   void leave(RoutingContext ctx) {

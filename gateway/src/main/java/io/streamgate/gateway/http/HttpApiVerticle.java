@@ -105,7 +105,7 @@ public final class HttpApiVerticle extends VerticleBase {
     TopicsHandler topics = new TopicsHandler(service, config.defaultPartitions());
     ProduceHandler produce = new ProduceHandler(service, config, metrics);
     ConsumeHandler consume = new ConsumeHandler(service, config.limits(), metrics, metrics.waitingLongPolls());
-    StreamHandler stream = new StreamHandler(service, config.limits(), metrics);
+    StreamHandler stream = new StreamHandler(service, groups, config.limits(), metrics);
     ClusterHandler cluster = new ClusterHandler(service);
     GroupsHandler groupsHandler = new GroupsHandler(groups, service, config.limits(), metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());

@@ -7,6 +7,7 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
 
@@ -36,14 +38,18 @@ final class StreamHandler {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long SSE_HEARTBEAT_MS = 15_000;
 
+  private static final long DEFAULT_AUTO_COMMIT_MS = 5000;
+
   private final PartitionService service;
+  private final GroupService groups;
   private final GatewayConfig.Limits limits;
   private final GatewayMetrics metrics;
   /** One per handler, and so per event loop: the sessions of this handler run on its verticle's context. */
   private final StreamReads reads;
 
-  StreamHandler(PartitionService service, GatewayConfig.Limits limits, GatewayMetrics metrics) {
+  StreamHandler(PartitionService service, GroupService groups, GatewayConfig.Limits limits, GatewayMetrics metrics) {
     this.service = service;
+    this.groups = groups;
     this.limits = limits;
     this.metrics = metrics;
     this.reads = new StreamReads(service);
@@ -53,12 +59,14 @@ final class StreamHandler {
     String topicName = QueryParams.topic(ctx);
     TopicMetadata topic = service.cachedTopic(topicName)
         .orElseThrow(() -> new TopicNotFoundException("topic '" + topicName + "' does not exist"));
-    if (QueryParams.single(ctx.request(), "group") != null) {
-      throw ApiException.badRequest("group streams are not available on this node yet; stream partitions by offset");
-    }
     boolean webSocket = ctx.request().canUpgradeToWebSocket();
     if (!webSocket && !ConsumeHandler.accepts(ctx, "text/event-stream")) {
       throw new ApiException(ErrorCode.NOT_ACCEPTABLE, "a stream is a WebSocket upgrade or an Accept: text/event-stream request");
+    }
+    String group = QueryParams.single(ctx.request(), "group");
+    if (group != null) {
+      handleGroup(ctx, topicName, group, webSocket);
+      return;
     }
     List<Integer> partitions = partitions(ctx, topic);
     Map<Integer, Long> resume = resumePositions(ctx, partitions);
@@ -94,6 +102,149 @@ final class StreamHandler {
         serveEvents(ctx, context, topicName, format, positions);
       }
     }).onFailure(failure -> refuse(ctx, webSocket, failure));
+  }
+
+  /**
+   * {@code group=G}: the stream joins group G as a member (before the upgrade, so a refusal is a
+   * problem response) and carries the partitions the group assigns it. {@code offset=earliest|latest}
+   * is the member's reset policy; {@code autoCommitMs} (default 5000, 0 = off) and
+   * {@code sessionTimeoutMs} tune it; {@code Last-Event-ID} (or {@code cursor}) resumes at a cursor.
+   */
+  private void handleGroup(RoutingContext ctx, String topic, String group, boolean webSocket) {
+    for (String positional : List.of("partition", "timestamp", "resume")) {
+      if (QueryParams.single(ctx.request(), positional) != null) {
+        throw ApiException.badRequest("a group stream gets its partitions from the group; '" + positional + "' does not apply");
+      }
+    }
+    String offset = QueryParams.single(ctx.request(), "offset");
+    GroupService.OffsetReset reset;
+    if (offset == null || offset.equals("latest")) {
+      reset = GroupService.OffsetReset.LATEST;
+    } else if (offset.equals("earliest")) {
+      reset = GroupService.OffsetReset.EARLIEST;
+    } else {
+      throw ApiException.badRequest("a group stream starts from its committed offsets; 'offset' may only be earliest or latest");
+    }
+    long sessionTimeoutMs = QueryParams.longIn(ctx.request(), "sessionTimeoutMs", GroupsHandler.DEFAULT_SESSION_TIMEOUT_MS,
+        io.streamgate.cluster.groups.GroupCoordinator.MIN_SESSION_TIMEOUT_MS,
+        io.streamgate.cluster.groups.GroupCoordinator.MAX_SESSION_TIMEOUT_MS);
+    long autoCommitMs = QueryParams.longIn(ctx.request(), "autoCommitMs", DEFAULT_AUTO_COMMIT_MS, 0, 3_600_000);
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    Optional<String> cursor = Optional.ofNullable(lastEventId != null && !lastEventId.isBlank() ? lastEventId
+        : QueryParams.single(ctx.request(), "cursor"));
+    Context context = ctx.vertx().getOrCreateContext();
+    if (webSocket) {
+      ctx.request().pause();
+    }
+    if (metrics.openStreams().incrementAndGet() > limits.maxStreams()) {
+      metrics.openStreams().decrementAndGet();
+      refuse(ctx, webSocket, new ApiException(ErrorCode.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
+      return;
+    }
+    Future.fromCompletionStage(groups.join(group, List.of(topic), reset, sessionTimeoutMs,
+            io.streamgate.cluster.groups.AssignmentStrategy.COOPERATIVE_STICKY), context)
+        .onFailure(failure -> {
+          metrics.openStreams().decrementAndGet();
+          refuse(ctx, webSocket, failure);
+        })
+        .onSuccess(membership -> {
+          if (webSocket) {
+            ctx.request().toWebSocket()
+                .onSuccess(ws -> serveGroupWebSocket(ws, context, group, membership, sessionTimeoutMs, autoCommitMs, cursor))
+                .onFailure(failure -> {
+                  metrics.openStreams().decrementAndGet();
+                  groups.leave(group, membership.memberId());
+                  ctx.fail(failure);
+                });
+          } else {
+            serveGroupEvents(ctx, context, group, membership, sessionTimeoutMs, autoCommitMs, cursor);
+          }
+        });
+  }
+
+  private void serveGroupWebSocket(ServerWebSocket ws, Context context, String group, GroupService.Membership membership,
+      long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
+    ws.setWriteQueueMaxSize(limits.streamBufferBytes());
+    GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
+        cursor, new GroupStreamSession.Sink() {
+          @Override
+          public void send(String recordJson, Supplier<String> position) {
+            ws.writeTextMessage(recordJson);
+          }
+
+          @Override
+          public void assignment(GroupService.Membership current) {
+            ws.writeTextMessage("{\"event\":\"assignment\",\"membership\":" + GroupStreamSession.membershipJson(current) + "}");
+          }
+
+
+          @Override
+          public boolean writeQueueFull() {
+            return ws.writeQueueFull();
+          }
+
+          @Override
+          public void drainHandler(Runnable onDrain) {
+            ws.drainHandler(v -> onDrain.run());
+          }
+
+          @Override
+          public void fail(Throwable failure) {
+            ws.writeTextMessage("{\"error\":" + problemJson(failure) + "}").eventually(() -> ws.close((short) 1011, "stream failed"));
+          }
+        }, metrics);
+    ws.textMessageHandler(text -> {
+      switch (op(text)) {
+        case "pause" -> session.pause();
+        case "resume" -> session.resume();
+        case "commit" -> session.commit(current -> ws.writeTextMessage("{\"event\":\"committed\",\"membership\":"
+            + GroupStreamSession.membershipJson(current) + "}"));
+        default -> ws.writeTextMessage("{\"error\":{\"status\":400,\"code\":\"invalid-request\",\"detail\":"
+            + RecordJsonWriter.quote("unknown message; send {\"op\":\"commit\"}, {\"op\":\"pause\"} or {\"op\":\"resume\"}") + "}}");
+      }
+    });
+    ws.closeHandler(v -> {
+      session.close();
+      metrics.openStreams().decrementAndGet();
+    });
+    session.start();
+  }
+
+  private void serveGroupEvents(RoutingContext ctx, Context context, String group, GroupService.Membership membership,
+      long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
+    HttpServerResponse response = openEvents(ctx);
+    GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
+        cursor, new GroupStreamSession.Sink() {
+          @Override
+          public void send(String recordJson, Supplier<String> position) {
+            response.write(Buffer.buffer(recordJson.length() + 128).appendString("id: ").appendString(position.get())
+                .appendString("\nevent: record\ndata: ").appendString(recordJson).appendString("\n\n"));
+          }
+
+          @Override
+          public void assignment(GroupService.Membership current) {
+            response.write("event: assignment\ndata: " + GroupStreamSession.membershipJson(current) + "\n\n");
+          }
+
+
+          @Override
+          public boolean writeQueueFull() {
+            return response.writeQueueFull();
+          }
+
+          @Override
+          public void drainHandler(Runnable onDrain) {
+            response.drainHandler(v -> onDrain.run());
+          }
+
+          @Override
+          public void fail(Throwable failure) {
+            response.end("event: error\ndata: " + problemJson(failure) + "\n\n");
+          }
+        }, metrics);
+    finishOnce(response, context, session::close);
+    response.write(": group " + group + " member " + membership.memberId() + "\n\n");
+    session.start();
   }
 
   /** Answers a problem instead of opening the stream. */
@@ -136,16 +287,19 @@ final class StreamHandler {
     session.start();
   }
 
-  /** Client messages: {@code {"op":"pause"}} and {@code {"op":"resume"}}. */
-  private static void control(ServerWebSocket ws, StreamSession session, String text) {
-    String op;
+  /** The {@code op} of a client's WebSocket message, or "" if it has none. */
+  private static String op(String text) {
     try {
       JsonNode message = JSON.readTree(text);
-      op = message != null && message.path("op").isTextual() ? message.get("op").asText() : "";
+      return message != null && message.path("op").isTextual() ? message.get("op").asText() : "";
     } catch (java.io.IOException e) {
-      op = "";
+      return "";
     }
-    switch (op) {
+  }
+
+  /** Client messages: {@code {"op":"pause"}} and {@code {"op":"resume"}}. */
+  private static void control(ServerWebSocket ws, StreamSession session, String text) {
+    switch (op(text)) {
       case "pause":
         session.pause();
         break;
@@ -160,12 +314,7 @@ final class StreamHandler {
 
   private void serveEvents(RoutingContext ctx, Context context, String topic, TopicConfigs.ValueFormat format,
       Map<Integer, Long> positions) {
-    HttpServerResponse response = ctx.response();
-    response.setChunked(true)
-        .putHeader("Content-Type", "text/event-stream")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no")
-        .setWriteQueueMaxSize(limits.streamBufferBytes());
+    HttpServerResponse response = openEvents(ctx);
     StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new StreamSink() {
       @Override
       public void send(String recordJson, Supplier<String> position) {
@@ -188,27 +337,42 @@ final class StreamHandler {
         response.end("event: error\ndata: " + problemJson(failure) + "\n\n");
       }
     }, metrics);
+    finishOnce(response, context, session::close);
+    // The head goes out at once, so that clients see the stream open before the first record.
+    response.write(": stream " + session.position() + "\n\n");
+    session.start();
+  }
+
+  private HttpServerResponse openEvents(RoutingContext ctx) {
+    return ctx.response().setChunked(true)
+        .putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no")
+        .setWriteQueueMaxSize(limits.streamBufferBytes());
+  }
+
+  /**
+   * Keeps an SSE stream alive with comments, and runs {@code onFinish} once, when the client goes
+   * away or the server ends the stream (after a failure): an ended response is no longer told when
+   * its connection closes, which may stay open (keep-alive).
+   */
+  private void finishOnce(HttpServerResponse response, Context context, Runnable onFinish) {
     long heartbeat = context.owner().setPeriodic(SSE_HEARTBEAT_MS, id -> {
       if (!response.writeQueueFull()) {
         response.write(": keep-alive\n\n");
       }
     });
-    // Once, when the client goes away or the server ends the stream (after a failure): an ended
-    // response is no longer told when its connection closes, which may stay open (keep-alive).
     boolean[] finished = {false};
     Handler<Void> finish = v -> {
       if (!finished[0]) {
         finished[0] = true;
         context.owner().cancelTimer(heartbeat);
-        session.close();
+        onFinish.run();
         metrics.openStreams().decrementAndGet();
       }
     };
     response.closeHandler(finish);
     response.endHandler(finish);
-    // The head goes out at once, so that clients see the stream open before the first record.
-    response.write(": stream " + session.position() + "\n\n");
-    session.start();
   }
 
   private static List<Integer> partitions(RoutingContext ctx, TopicMetadata topic) {

@@ -108,11 +108,11 @@ produce_urls() { # produce_urls TOPIC: the produce URL of TOPIC on every node, c
   echo "$list"
 }
 
-# any_get PATH: GET from the first node that answers 200
+# any_get PATH [SECONDS]: GET from the first node that answers 200 within SECONDS (3)
 any_get() {
   local i body
   for ((i = 0; i < NODES; i++)); do
-    body=$(curl -fs --max-time 3 "$(base $i)$1" 2>/dev/null) && { echo "$body"; return 0; }
+    body=$(curl -fs --max-time "${2:-3}" "$(base $i)$1" 2>/dev/null) && { echo "$body"; return 0; }
   done
   return 1
 }
@@ -197,7 +197,8 @@ gone() { # gone PID: the process has exited (a zombie not yet reaped by whoever 
 }
 new_leaders() { # new_leaders NODE PARTITION...: every PARTITION has a leader other than NODE
   local node=$1; shift
-  any_get /v1/topics/probe | jq -e --arg n "$node" --arg ps "$*" \
+  # 1 s: a description asked for while a leader is unreachable may hang; another node may answer at once
+  any_get /v1/topics/probe 1 | jq -e --arg n "$node" --arg ps "$*" \
     '($ps | split(" ") | map(tonumber)) as $led | [.partitions[] | select(.partition as $p | $led | index($p))] | all(.leader != null and .leader != $n)' \
     > /dev/null
 }

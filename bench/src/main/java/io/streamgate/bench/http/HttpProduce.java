@@ -159,7 +159,13 @@ final class HttpProduce {
           .putHeader("Content-Type", contentType);
       clients.get(target).request(options)
           .compose(request -> request.send(body))
-          .compose(response -> response.body().map(answer -> response.statusCode()))
+          .compose(response -> response.body().map(answer -> {
+            if (response.statusCode() != 200 && response.statusCode() != 204 && firstError == null) {
+              String text = answer.toString();
+              firstError = "HTTP " + response.statusCode() + " " + (text.length() > 300 ? text.substring(0, 300) + "..." : text);
+            }
+            return response.statusCode();
+          }))
           .onComplete(result -> {
             long now = System.nanoTime();
             boolean ok = result.succeeded() && (result.result() == 200 || result.result() == 204);

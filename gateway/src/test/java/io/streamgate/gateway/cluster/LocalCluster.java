@@ -109,6 +109,7 @@ final class LocalCluster implements AutoCloseable {
   LocalCluster(String name, int size, String... extraArgs) throws IOException {
     this.dataRoot = Files.createTempDirectory("streamgate-" + name + "-");
     this.logDir = Path.of("target", "cluster-it", name).toAbsolutePath();
+    deleteRecursively(logDir); // this run's logs only
     Files.createDirectories(logDir);
     this.extraArgs = List.of(extraArgs);
     for (int i = 0; i < size; i++) {

@@ -297,6 +297,8 @@ for shape, label in (("100x100", "100 × 100 B per request"), ("1x100", "1 × 10
     print(f"| produce RF 3, acks=all, min.insync.replicas=2, {label} | {n(rf3)} rec/s ({errors(f'rf3-{shape}')} errors) | "
           f"{lat(f'rf3-{shape}')} | {'n/a' if ratio is None else f'{ratio:.2f}×'} | ≥ 0.50× | {verdict} |")
 
+first_errors = [f"{r['name']}: {r['errors']} errors, first: {r.get('firstError')}" for rs in runs.values() for r in rs if r.get("errors")]
+
 rows = [l.split("\t") for l in (out / "failovers.tsv").read_text().splitlines()[1:] if l.strip()]
 times = [int(r[4]) for r in rows if int(r[4]) >= 0]
 failed = [r for r in rows if int(r[4]) < 0]
@@ -311,6 +313,9 @@ else:
 if elected:
     print(f"| new leaders named by GET /v1/topics after the kill (polled every ~0.1 s), {len(elected)} kills | "
           f"median {statistics.median(elected)/1000:.2f} s, max {max(elected)/1000:.2f} s | | | | |")
+if first_errors:
+    print()
+    print("Errors during the throughput runs: " + "; ".join(first_errors))
 print()
 print("| kill | node | partitions it led | new leaders described after ms | failover ms | every partition writable after ms | restarted → back in every ISR ms |")
 print("|---|---|---|---|---|---|---|")

@@ -73,7 +73,11 @@ final class Args {
   }
 
   URI uri(String key, String fallback) {
-    String text = fallback == null ? required(key) : string(key, fallback);
+    return httpUri(key, fallback == null ? required(key) : string(key, fallback));
+  }
+
+  /** {@code text} as an http:// URL, or an error naming flag {@code key}. */
+  static URI httpUri(String key, String text) {
     URI uri = URI.create(text);
     if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
       throw new IllegalArgumentException("--" + key + " must be an http:// URL, was '" + text + "'");

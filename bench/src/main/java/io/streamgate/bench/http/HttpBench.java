@@ -8,11 +8,13 @@ import java.util.Arrays;
  * stdout (and a human line on stderr). Subcommands:
  * <ul>
  *   <li>{@code trivial-server}: a Vert.x HTTP server answering 204 to everything, the HTTP limit of the machine;</li>
- *   <li>{@code http-produce}: POST JSON envelopes with many requests in flight; records/s, requests/s, latency;</li>
+ *   <li>{@code http-produce}: POST JSON envelopes with many requests in flight, to one node or spread over several; records/s, requests/s, latency;</li>
  *   <li>{@code http-consume}: read a partition from earliest to its end with JSON or NDJSON fetches; records/s;</li>
  *   <li>{@code ws-fanout}: many WebSocket subscribers and one producer; deliveries/s;</li>
  *   <li>{@code e2e-latency}: produce at a fixed rate, one WebSocket subscriber measures produce→receive latency;</li>
- *   <li>{@code ws-idle}: open many idle WebSocket streams and hold them (for measuring the node's heap).</li>
+ *   <li>{@code ws-idle}: open many idle WebSocket streams and hold them (for measuring the node's heap);</li>
+ *   <li>{@code failover-probe}: one acknowledged write after another per partition, retried across nodes, each
+ *       acknowledgement logged with its times (for measuring failover when a script kills nodes).</li>
  * </ul>
  */
 public final class HttpBench {
@@ -33,6 +35,7 @@ public final class HttpBench {
         case "ws-fanout" -> WsFanout.run(args);
         case "e2e-latency" -> E2eLatency.run(args);
         case "ws-idle" -> WsIdle.run(args);
+        case "failover-probe" -> FailoverProbe.run(args);
         default -> {
           System.err.println("unknown subcommand '" + command + "'");
           usage();
@@ -51,7 +54,7 @@ public final class HttpBench {
     System.err.println(String.join("\n", Arrays.asList(
         "usage: HttpBench SUBCOMMAND [--flag value ...]",
         "  trivial-server --port P [--threads N] [--duration S]",
-        "  http-produce --url URL [--records-per-request 1] [--record-bytes 100] [--connections 16] [--pipeline 1]",
+        "  http-produce --url URL[,URL...] [--records-per-request 1] [--record-bytes 100] [--connections 16] [--pipeline 1]",
         "               [--threads 1] [--duration 10] [--warmup 2] [--max-requests N]",
         "  http-consume --url BASE --topic T [--partition 0] [--format ndjson|json] [--max-records 10000]",
         "               [--max-bytes 8388608] [--timeout-ms 0] [--duration 60]",
@@ -59,6 +62,8 @@ public final class HttpBench {
         "            [--records-per-request 100] [--producer-inflight 4] [--offset latest|earliest] [--duration 60]",
         "  e2e-latency --url BASE --topic T [--rate 10000] [--record-bytes 100] [--batch-interval-ms 1]",
         "              [--duration 10] [--warmup 2]",
-        "  ws-idle --url BASE --topic T [--streams 10000] [--connect-concurrency 200] [--hold 60]")));
+        "  ws-idle --url BASE --topic T [--streams 10000] [--connect-concurrency 200] [--hold 60]",
+        "  failover-probe --url BASE[,BASE...] --topic T --events FILE [--partitions 1] [--duration 60]",
+        "                 [--request-timeout-ms 5000] [--retry-pause-ms 20] [--record-bytes 100]")));
   }
 }

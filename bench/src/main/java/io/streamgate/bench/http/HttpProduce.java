@@ -21,7 +21,8 @@ import org.HdrHistogram.Histogram;
 /**
  * {@code http-produce}: POSTs the same JSON envelope ({@code --records-per-request} records of
  * {@code --record-bytes}) to {@code --url} from {@code connections × pipeline} lanes, each sending
- * its next request when the previous one is answered. Counts the requests answered inside the
+ * its next request when the previous one is answered. {@code --url} may list several URLs,
+ * comma-separated (the nodes of a cluster): the lanes are spread over them in turn. Counts the requests answered inside the
  * measurement window (after {@code --warmup}, for {@code --duration} seconds), records their
  * latency (send → whole answer read), and stops. Works against any URL, e.g. the trivial server.
  */
@@ -29,7 +30,10 @@ final class HttpProduce {
   private HttpProduce() {}
 
   static void run(Args args) throws Exception {
-    URI url = args.uri("url", null);
+    List<URI> urls = new java.util.ArrayList<>();
+    for (String one : args.required("url").split(",")) {
+      urls.add(Args.httpUri("url", one.trim()));
+    }
     int recordsPerRequest = args.integer("records-per-request", 1);
     int recordBytes = args.integer("record-bytes", 100);
     int connections = args.integer("connections", 16);
@@ -53,7 +57,7 @@ final class HttpProduce {
     try {
       int perThread = connections / threads;
       vertx.deployVerticle(() -> {
-        Driver driver = new Driver(url, body, contentType, perThread, pipeline, measureStart, measureEnd, budget);
+        Driver driver = new Driver(urls, body, contentType, perThread, pipeline, measureStart, measureEnd, budget);
         drivers.add(driver);
         return driver;
       }, new DeploymentOptions().setInstances(threads)).await(30, TimeUnit.SECONDS);
@@ -83,7 +87,7 @@ final class HttpProduce {
     double requestsPerSec = Result.perSecond(requests, window);
     double recordsPerSec = requestsPerSec * recordsPerRequest;
     new Result("http-produce")
-        .put("url", url.toString()).put("recordsPerRequest", recordsPerRequest).put("recordBytes", recordBytes)
+        .put("url", urls.stream().map(URI::toString).collect(java.util.stream.Collectors.joining(","))).put("recordsPerRequest", recordsPerRequest).put("recordBytes", recordBytes)
         .put("connections", connections).put("pipeline", pipeline).put("threads", threads)
         .put("windowS", window / 1e9).put("requests", requests).put("errors", errors).put("firstError", firstError)
         .put("requestsPerSec", requestsPerSec).put("recordsPerSec", recordsPerSec)
@@ -106,7 +110,7 @@ final class HttpProduce {
     long lastCounted;
     String firstError;
 
-    private final URI url;
+    private final List<URI> urls;
     private final Buffer body;
     private final String contentType;
     private final int connections;
@@ -114,12 +118,12 @@ final class HttpProduce {
     private final long measureStart;
     private final long measureEnd;
     private final AtomicLong budget;
-    private HttpClientAgent client;
+    private final List<HttpClientAgent> clients = new java.util.ArrayList<>();
     private int inFlight;
 
-    Driver(URI url, Buffer body, String contentType, int connections, int pipeline, long measureStart, long measureEnd,
+    Driver(List<URI> urls, Buffer body, String contentType, int connections, int pipeline, long measureStart, long measureEnd,
         AtomicLong budget) {
-      this.url = url;
+      this.urls = urls;
       this.body = body;
       this.contentType = contentType;
       this.connections = connections;
@@ -131,16 +135,19 @@ final class HttpProduce {
 
     @Override
     public Future<?> start() {
-      client = Load.httpClient(vertx, url, connections, pipeline);
+      for (URI url : urls) {
+        clients.add(Load.httpClient(vertx, url, Math.max(1, connections / urls.size()), pipeline));
+      }
       int lanes = connections * pipeline;
       for (int i = 0; i < lanes; i++) {
         inFlight++;
-        send();
+        send(i % urls.size());
       }
       return Future.succeededFuture();
     }
 
-    private void send() {
+    /** Sends the next request of a lane that goes to {@code urls[target]}. */
+    private void send(int target) {
       if (System.nanoTime() >= measureEnd || budget.getAndDecrement() <= 0) {
         if (--inFlight == 0) {
           done.tryComplete();
@@ -148,11 +155,17 @@ final class HttpProduce {
         return;
       }
       long sent = System.nanoTime();
-      RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI(Args.target(url))
+      RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI(Args.target(urls.get(target)))
           .putHeader("Content-Type", contentType);
-      client.request(options)
+      clients.get(target).request(options)
           .compose(request -> request.send(body))
-          .compose(response -> response.body().map(answer -> response.statusCode()))
+          .compose(response -> response.body().map(answer -> {
+            if (response.statusCode() != 200 && response.statusCode() != 204 && firstError == null) {
+              String text = answer.toString();
+              firstError = "HTTP " + response.statusCode() + " " + (text.length() > 300 ? text.substring(0, 300) + "..." : text);
+            }
+            return response.statusCode();
+          }))
           .onComplete(result -> {
             long now = System.nanoTime();
             boolean ok = result.succeeded() && (result.result() == 200 || result.result() == 204);
@@ -170,7 +183,7 @@ final class HttpProduce {
               // Nothing works: stop rather than spin.
               budget.set(0);
             }
-            send();
+            send(target);
           });
     }
   }

@@ -1,0 +1,593 @@
+package io.streamgate.gateway.cluster;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamgate.logstore.LogManager;
+import io.streamgate.logstore.LogManagerConfig;
+import io.streamgate.logstore.PartitionLog;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Header;
+import io.streamgate.logstore.format.Record;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * A cluster of real Streamgate processes on loopback for integration tests: each node is a child JVM
+ * running the shaded jar ({@code target/streamgate.jar}, built by {@code package} before failsafe
+ * runs), as {@code scripts/cluster.sh} starts them. Ports are picked free once and kept, so a node
+ * restarts on the same ports and data dir. Child output goes to {@code target/cluster-it/NAME/node-I.log}
+ * (appended across restarts) for diagnosis. {@link #close()} kills every child, even after a failure,
+ * and deletes the data dirs (set {@code -Dstreamgate.it.keep-data=true} to keep them).
+ *
+ * <p>Also the HTTP and on-disk views the cluster tests share: JSON GET/POST against a node, the
+ * cluster's and a topic's description from any live node, and a node's log read straight from disk.
+ */
+final class LocalCluster implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path JAR = Path.of("target", "streamgate.jar");
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+  private final List<Node> nodes = new ArrayList<>();
+  private final Path dataRoot;
+  private final Path logDir;
+  private final List<String> extraArgs;
+  private final Thread killOnExit = new Thread(this::killAll, "local-cluster-kill-on-exit");
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** One node: fixed id, ports and data dir; a new process on each start. */
+  final class Node {
+    final int index;
+    final String id;
+    final int httpPort;
+    final int clusterPort;
+    final Path dataDir;
+    final Path logFile;
+    private volatile Process process;
+
+    private Node(int index, int httpPort, int clusterPort) {
+      this.index = index;
+      this.id = "node-" + index;
+      this.httpPort = httpPort;
+      this.clusterPort = clusterPort;
+      this.dataDir = dataRoot.resolve(id);
+      this.logFile = logDir.resolve(id + ".log");
+    }
+
+    URI uri(String pathAndQuery) {
+      return URI.create("http://127.0.0.1:" + httpPort + pathAndQuery);
+    }
+
+    boolean alive() {
+      Process p = process;
+      return p != null && p.isAlive();
+    }
+
+    long pid() {
+      Process p = process;
+      return p == null ? -1 : p.pid();
+    }
+
+    @Override
+    public String toString() {
+      return id + "(http " + httpPort + ", pid " + pid() + ")";
+    }
+  }
+
+  /**
+   * A cluster of {@code size} nodes, none started yet; {@code name} names its log directory under
+   * {@code target/cluster-it}; {@code extraArgs} go to every node.
+   */
+  LocalCluster(String name, int size, String... extraArgs) throws IOException {
+    this.dataRoot = Files.createTempDirectory("streamgate-" + name + "-");
+    this.logDir = Path.of("target", "cluster-it", name).toAbsolutePath();
+    deleteRecursively(logDir); // this run's logs only
+    Files.createDirectories(logDir);
+    this.extraArgs = List.of(extraArgs);
+    for (int i = 0; i < size; i++) {
+      nodes.add(new Node(i, freePort(), freePort()));
+    }
+    Runtime.getRuntime().addShutdownHook(killOnExit); // if the test JVM is stopped mid-test
+  }
+
+  /** A port that was free a moment ago: bound on loopback with port 0, then released. */
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(false);
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      return socket.getLocalPort();
+    }
+  }
+
+  List<Node> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  Node node(int index) {
+    return nodes.get(index);
+  }
+
+  Node node(String id) {
+    return nodes.stream().filter(n -> n.id.equals(id)).findFirst()
+        .orElseThrow(() -> new AssertionError("no node with id " + id + " in " + nodes));
+  }
+
+  List<Node> liveNodes() {
+    return nodes.stream().filter(Node::alive).toList();
+  }
+
+  Set<String> ids() {
+    return nodes.stream().map(n -> n.id).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  Path logDir() {
+    return logDir;
+  }
+
+  // ------------------------------------------------------------------------------------------ lifecycle
+
+  /**
+   * A fresh cluster: node 0 alone first (the oldest member, hence the controller), then the others
+   * together. A cold restart (data dirs exist): all at once, each joining the others, since a node
+   * is ready only once it sees a majority of its cluster.
+   */
+  void startAll() throws IOException {
+    if (nodes.stream().anyMatch(n -> Files.exists(n.dataDir))) {
+      for (Node node : nodes) {
+        launch(node, true);
+      }
+      nodes.forEach(this::awaitReady);
+      return;
+    }
+    launch(nodes.get(0), false);
+    awaitReady(nodes.get(0));
+    for (Node node : nodes.subList(1, nodes.size())) {
+      launch(node, true);
+    }
+    for (Node node : nodes.subList(1, nodes.size())) {
+      awaitReady(node);
+    }
+  }
+
+  /**
+   * (Re)starts a node with its data dir and ports, joining every other node when any of them runs
+   * (or when it is not node 0), and waits until it answers ready.
+   */
+  void start(int index) throws IOException {
+    Node node = nodes.get(index);
+    boolean othersRun = nodes.stream().anyMatch(n -> n != node && n.alive());
+    launch(node, othersRun || index != 0);
+    awaitReady(node);
+  }
+
+  /** SIGKILL, and wait until the process is gone. */
+  void kill(int index) {
+    Node node = nodes.get(index);
+    Process p = node.process;
+    if (p != null) {
+      p.destroyForcibly();
+      waitFor(node, p, STOP_TIMEOUT);
+      appendToLog(node, "killed with SIGKILL by the test");
+    }
+  }
+
+  /** SIGTERM, and wait until the process has stopped. */
+  void stop(int index) {
+    stopAll(List.of(nodes.get(index)));
+  }
+
+  /** SIGTERM to every live node at once (no leadership moving node by node), then wait for each. */
+  void stopAll() {
+    stopAll(nodes);
+  }
+
+  private void stopAll(List<Node> which) {
+    List<Node> stopping = which.stream().filter(Node::alive).toList();
+    stopping.forEach(n -> n.process.destroy());
+    for (Node node : stopping) {
+      waitFor(node, node.process, STOP_TIMEOUT);
+      appendToLog(node, "stopped with SIGTERM by the test, exit " + node.process.exitValue());
+    }
+  }
+
+  /** Every live node, SIGKILL at once. */
+  void killAll() {
+    nodes.stream().filter(Node::alive).forEach(n -> n.process.destroyForcibly());
+    for (Node node : nodes) {
+      Process p = node.process;
+      if (p != null) {
+        waitFor(node, p, STOP_TIMEOUT);
+      }
+    }
+  }
+
+  /** Deletes a stopped node's data dir, as a replaced disk would leave it. */
+  void wipe(int index) throws IOException {
+    Node node = nodes.get(index);
+    if (node.alive()) {
+      throw new IllegalStateException(node + " is running");
+    }
+    deleteRecursively(node.dataDir);
+    appendToLog(node, "data dir " + node.dataDir + " wiped by the test");
+  }
+
+  @Override
+  public void close() throws IOException {
+    killAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+    if (!Boolean.getBoolean("streamgate.it.keep-data")) {
+      deleteRecursively(dataRoot);
+    }
+  }
+
+  private void launch(Node node, boolean join) throws IOException {
+    if (node.alive()) {
+      throw new IllegalStateException(node + " is running already");
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-jar", JAR.toAbsolutePath().toString(),
+        "--node-id", node.id, "--data-dir", node.dataDir.toString(),
+        "--http-host", "127.0.0.1", "--http-port", String.valueOf(node.httpPort), "--http-instances", "1",
+        "--cluster-host", "127.0.0.1", "--cluster-port", String.valueOf(node.clusterPort),
+        "--shutdown-grace-ms", "1000"));
+    if (join && nodes.size() > 1) {
+      command.add("--join");
+      command.add(nodes.stream().filter(n -> n != node).map(n -> "127.0.0.1:" + n.clusterPort)
+          .collect(Collectors.joining(",")));
+    }
+    command.addAll(extraArgs);
+    appendToLog(node, "starting: " + String.join(" ", command));
+    node.process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile())).start();
+  }
+
+  /** Waits until the node answers {@code GET /health/ready} with 200; fails at once if it dies. */
+  void awaitReady(Node node) {
+    await("ready: " + node).atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+      if (!node.alive()) {
+        throw new AssertionError(node + " died before it was ready; log " + node.logFile + ":\n" + tail(node.logFile, 40));
+      }
+      return status(node, "/health/ready") == 200;
+    });
+  }
+
+  private static void waitFor(Node node, Process p, Duration timeout) {
+    try {
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+        throw new AssertionError(node + " did not stop within " + timeout + "; killed");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+    }
+  }
+
+  private void appendToLog(Node node, String line) {
+    try {
+      Files.writeString(node.logFile, "=== " + Instant.now() + " " + line + System.lineSeparator(), StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(cannot read " + file + ": " + e + ")";
+    }
+  }
+
+  static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ HTTP
+
+  /** The status of a GET, or -1 when the node does not answer. */
+  int status(Node node, String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(5)).GET().build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  HttpResponse<String> get(Node node, String path) throws IOException, InterruptedException {
+    return get(node, path, Duration.ofSeconds(10));
+  }
+
+  HttpResponse<String> get(Node node, String path, Duration timeout) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(node.uri(path)).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> post(Node node, String path, Object body) throws IOException, InterruptedException {
+    return post(node, path, body, java.util.Map.of());
+  }
+
+  HttpResponse<String> post(Node node, String path, Object body, java.util.Map<String, String> headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    headers.forEach(request::header);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** GET expecting 200, as JSON. */
+  JsonNode getJson(Node node, String path) throws IOException, InterruptedException {
+    HttpResponse<String> response = get(node, path);
+    if (response.statusCode() != 200) {
+      throw new AssertionError("GET " + path + " on " + node + ": " + response.statusCode() + " " + response.body());
+    }
+    return JSON.readTree(response.body());
+  }
+
+  /** The first live node that answers {@code path} with 200, as JSON. */
+  JsonNode getJsonFromAnyNode(String path) {
+    return getJsonFromAnyNode(path, Duration.ofSeconds(10));
+  }
+
+  /** The first live node that answers {@code path} with 200 within {@code timeout}, as JSON. */
+  JsonNode getJsonFromAnyNode(String path, Duration timeout) {
+    List<String> failures = new ArrayList<>();
+    for (Node node : liveNodes()) {
+      try {
+        HttpResponse<String> response = get(node, path, timeout);
+        if (response.statusCode() == 200) {
+          return JSON.readTree(response.body());
+        }
+        failures.add(node.id + ": " + response.statusCode() + " " + response.body());
+      } catch (IOException e) {
+        failures.add(node.id + ": " + e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    throw new AssertionError("no live node answered GET " + path + ": " + failures);
+  }
+
+  /** Creates a topic through {@code node}; fails unless 201. */
+  void createTopic(Node node, String name, int partitions, int replicationFactor, Object config)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response = post(node, "/v1/topics", java.util.Map.of("name", name, "partitions", partitions,
+        "replicationFactor", replicationFactor, "config", config));
+    if (response.statusCode() != 201) {
+      throw new AssertionError("creating " + name + " on " + node + ": " + response.statusCode() + " " + response.body());
+    }
+  }
+
+  /** The id of the node {@code GET /v1/cluster} names as the controller, asked of any live node. */
+  Optional<String> controllerId() {
+    for (JsonNode n : getJsonFromAnyNode("/v1/cluster").path("nodes")) {
+      if (n.path("isController").asBoolean(false)) {
+        return Optional.of(n.path("id").asText());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** {@code GET /v1/topics/{topic}} from any live node. */
+  TopicView topic(String topic) {
+    return TopicView.of(getJsonFromAnyNode("/v1/topics/" + topic));
+  }
+
+  /**
+   * Polls {@code GET /v1/topics/{topic}} (from any live node) until {@code condition} holds; on
+   * timeout fails with the last description seen, or the last error.
+   */
+  TopicView awaitTopic(String topic, String description, Duration timeout, java.util.function.Predicate<TopicView> condition) {
+    TopicView[] last = new TopicView[1];
+    try {
+      await(description).atMost(timeout).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+        last[0] = topic(topic);
+        return condition.test(last[0]);
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(description + ": not within " + timeout + "; last seen: "
+          + (last[0] == null ? "nothing" : last[0].json()), e);
+    }
+    return last[0];
+  }
+
+  /**
+   * Waits until every live node describes {@code topic} alike (leaders, replicas, ISR), with all
+   * {@code partitions} led by their preferred replica and every replica in sync: the steady state
+   * that auto-rebalance converges to, after which leadership stays put. Fails with what each node
+   * said last.
+   */
+  void awaitSettled(String topic, int partitions, Duration timeout) {
+    java.util.Map<String, String> lastSeen = new java.util.TreeMap<>();
+    try {
+      await(topic + " settled on every node").atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
+        lastSeen.clear();
+        java.util.Set<String> shapes = new HashSet<>();
+        boolean settled = true;
+        for (Node node : liveNodes()) {
+          HttpResponse<String> response;
+          try {
+            response = get(node, "/v1/topics/" + topic);
+          } catch (IOException e) {
+            lastSeen.put(node.id, e.toString());
+            settled = false;
+            continue;
+          }
+          if (response.statusCode() != 200) {
+            lastSeen.put(node.id, response.statusCode() + " " + response.body());
+            settled = false;
+            continue;
+          }
+          TopicView view = TopicView.of(JSON.readTree(response.body()));
+          String shape = view.partitions().stream().map(v -> v.partition() + ":" + v.leader() + v.replicas() + new TreeSet<>(v.isr()))
+              .collect(Collectors.joining(" "));
+          lastSeen.put(node.id, shape);
+          shapes.add(shape);
+          settled &= view.partitions().size() == partitions && view.partitions().stream().allMatch(PartitionView::settled);
+        }
+        return settled && shapes.size() == 1;
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(topic + " not settled on every node within " + timeout + "; last seen, by node: " + lastSeen, e);
+    }
+  }
+
+  /** A topic's description: per partition its leader (null while electing), replicas, ISR and latest offset. */
+  record TopicView(JsonNode json, List<PartitionView> partitions) {
+    static TopicView of(JsonNode json) {
+      List<PartitionView> partitions = new ArrayList<>();
+      for (JsonNode p : json.path("partitions")) {
+        partitions.add(new PartitionView(p.path("partition").asInt(), p.path("leader").isTextual() ? p.path("leader").asText() : null,
+            strings(p.path("replicas")), strings(p.path("isr")), p.path("latestOffset").asLong(-1)));
+      }
+      partitions.sort(Comparator.comparingInt(PartitionView::partition));
+      return new TopicView(json, partitions);
+    }
+
+    PartitionView partition(int p) {
+      return partitions.stream().filter(v -> v.partition() == p).findFirst()
+          .orElseThrow(() -> new AssertionError("no partition " + p + " in " + json));
+    }
+
+    private static List<String> strings(JsonNode array) {
+      List<String> values = new ArrayList<>();
+      array.forEach(v -> values.add(v.asText()));
+      return values;
+    }
+  }
+
+  record PartitionView(int partition, String leader, List<String> replicas, List<String> isr, long latestOffset) {
+    boolean fullyInSync() {
+      return leader != null && new HashSet<>(isr).containsAll(replicas);
+    }
+
+    /** Led by its preferred replica (the first), with every replica in sync. */
+    boolean settled() {
+      return fullyInSync() && !replicas.isEmpty() && leader.equals(replicas.get(0));
+    }
+  }
+
+  /** A record as stored, comparable between nodes: key and value as text (they are UTF-8 here). */
+  record StoredRecord(long offset, String key, String value) {}
+
+  /**
+   * Every record of {@code topic}-{@code partition} as {@code node} serves it over HTTP, from
+   * offset 0 up to its high watermark, paging with {@code nextOffset}.
+   */
+  List<StoredRecord> readPartition(Node node, String topic, int partition) throws IOException, InterruptedException {
+    List<StoredRecord> records = new ArrayList<>();
+    long offset = 0;
+    while (true) {
+      JsonNode page = getJson(node, "/v1/topics/" + topic + "/partitions/" + partition + "/records?offset=" + offset
+          + "&maxRecords=5000");
+      for (JsonNode r : page.path("records")) {
+        records.add(new StoredRecord(r.path("offset").asLong(), r.path("key").isNull() ? null : r.path("key").asText(),
+            JSON.writeValueAsString(r.path("value"))));
+      }
+      long next = page.path("nextOffset").asLong();
+      if (next >= page.path("highWatermark").asLong() || next == offset && page.path("records").isEmpty()) {
+        return records;
+      }
+      offset = next;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ on disk
+
+  /** A record exactly as a replica holds it on disk (timestamp and headers too), for comparing replicas. */
+  record DiskRecord(long offset, long timestamp, String keyBase64, String valueBase64, List<String> headers) {
+    String valueText() {
+      return valueBase64 == null ? null : new String(Base64.getDecoder().decode(valueBase64), StandardCharsets.UTF_8);
+    }
+
+    String keyText() {
+      return keyBase64 == null ? null : new String(Base64.getDecoder().decode(keyBase64), StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * Reads each of {@code partitions} of {@code topic} from a stopped node's {@code <data-dir>/log}
+   * with the log store itself, from the log start to the log end (not only to the high watermark);
+   * a partition the node does not hold reads as null.
+   */
+  List<List<DiskRecord>> readFromDisk(Node node, String topic, int partitions) {
+    if (node.alive()) {
+      throw new IllegalStateException(node + " is running; stop it before reading its data dir");
+    }
+    try (LogManager logs = LogManager.open(LogManagerConfig.defaults(node.dataDir.resolve("log")))) {
+      return IntStream.range(0, partitions).mapToObj(p -> logs.get(new TopicPartition(topic, p)).map(LocalCluster::readAll)
+          .orElse(null)).toList();
+    }
+  }
+
+  private static List<DiskRecord> readAll(PartitionLog log) {
+    List<DiskRecord> records = new ArrayList<>();
+    long offset = log.logStartOffset();
+    while (offset < log.logEndOffset()) {
+      ReadResult read = log.read(offset, 1 << 20, Long.MAX_VALUE);
+      if (read.isEmpty()) {
+        break;
+      }
+      for (Record r : read.records()) {
+        List<String> headers = new ArrayList<>();
+        for (Header h : r.headers()) {
+          headers.add(h.key() + "=" + (h.value() == null ? "null" : Base64.getEncoder().encodeToString(h.value())));
+        }
+        records.add(new DiskRecord(r.offset(), r.timestamp(), base64(r.keyBytes()), base64(r.valueBytes()), headers));
+      }
+      offset = read.nextOffset();
+    }
+    return records;
+  }
+
+  private static String base64(byte[] bytes) {
+    return bytes == null ? null : Base64.getEncoder().encodeToString(bytes);
+  }
+}

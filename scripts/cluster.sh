@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# A local Streamgate cluster of real processes on loopback (issue #4, item 7).
+#
+#   scripts/cluster.sh up N          start nodes 0..N-1 and wait until each answers GET /health/ready with 200
+#   scripts/cluster.sh down          SIGTERM every node and wait for it to stop (SIGKILL after STREAMGATE_STOP_TIMEOUT)
+#   scripts/cluster.sh kill I        SIGKILL node I
+#   scripts/cluster.sh start I [J..] (re)start nodes with their data dirs and ports, joining the others; waits until ready
+#   scripts/cluster.sh status        each node's pid, whether it is alive and ready, then GET /v1/cluster
+#
+# Node i runs gateway/target/streamgate.jar (built when missing) with
+#   --node-id node-i --data-dir DIR/node-i --http-host 127.0.0.1 --http-port HTTP+i
+#   --cluster-host 127.0.0.1 --cluster-port CLUSTER+i [--join 127.0.0.1:CLUSTER+j,... for the other nodes j]
+# Node 0 of a fresh `up` starts alone (so it is the oldest member, the controller); the others, and any
+# node started while another runs, join every other node's cluster port. A node is ready only while it
+# sees a majority of its cluster, so a cold restart starts the nodes together: `up N` over existing data
+# dirs starts all N at once, and so does `start 0 1 2`.
+#
+# Environment:
+#   STREAMGATE_BASE_HTTP_PORT     HTTP port of node 0 (8080)
+#   STREAMGATE_BASE_CLUSTER_PORT  cluster port of node 0 (5701)
+#   STREAMGATE_CLUSTER_DIR        where data dirs (node-i/), pid files (node-i.pid) and logs (node-i.log) go (./data)
+#   STREAMGATE_JAVA_OPTS          JVM options of each node (-Xmx512m)
+#   STREAMGATE_NODE_ARGS          more flags for every node, e.g. "--failure-detection-ms 2000"
+#   STREAMGATE_READY_TIMEOUT      seconds a node may take to become ready (120)
+#   STREAMGATE_STOP_TIMEOUT       seconds `down` waits for a node after SIGTERM before SIGKILL (60)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+BASE_HTTP=${STREAMGATE_BASE_HTTP_PORT:-8080}
+BASE_CLUSTER=${STREAMGATE_BASE_CLUSTER_PORT:-5701}
+DIR=${STREAMGATE_CLUSTER_DIR:-$ROOT/data}
+JAVA_OPTS=${STREAMGATE_JAVA_OPTS:--Xmx512m}
+NODE_ARGS=${STREAMGATE_NODE_ARGS:-}
+READY_TIMEOUT=${STREAMGATE_READY_TIMEOUT:-120}
+STOP_TIMEOUT=${STREAMGATE_STOP_TIMEOUT:-60}
+JAR=$ROOT/gateway/target/streamgate.jar
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+
+log() { echo "[cluster $(date -u +%H:%M:%S)] $*" >&2; }
+die() { log "$*"; exit 1; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+case "$DIR" in /*) ;; *) DIR=$PWD/$DIR ;; esac
+SIZE_FILE=$DIR/cluster.size
+
+http_port() { echo $((BASE_HTTP + $1)); }
+cluster_port() { echo $((BASE_CLUSTER + $1)); }
+pid_file() { echo "$DIR/node-$1.pid"; }
+log_file() { echo "$DIR/node-$1.log"; }
+
+# The node count of the last `up`, or of the pid files and data dirs there are.
+size() {
+  if [ -f "$SIZE_FILE" ]; then cat "$SIZE_FILE"; return; fi
+  local n=0
+  while [ -e "$DIR/node-$n" ] || [ -e "$(pid_file $n)" ]; do n=$((n + 1)); done
+  echo "$n"
+}
+
+# The pid of node I when that process is alive and is that node (not a reused pid), else nothing.
+node_pid() {
+  local file pid
+  file=$(pid_file "$1")
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  if [ -n "$pid" ] && running "$pid" \
+      && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--node-id node-$1 "; then
+    echo "$pid"
+  fi
+}
+
+alive() { [ -n "$(node_pid "$1")" ]; }
+
+# Whether PID runs: a zombie (killed, not yet reaped by whoever adopted it) does not.
+running() {
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+ready_status() { # the HTTP status of node I's /health/ready, or 000 when it does not answer
+  curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$(http_port "$1")/health/ready" 2>/dev/null || true
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+ensure_jar() {
+  if [ ! -f "$JAR" ]; then
+    log "building $JAR"
+    (cd "$ROOT" && mvn -B -q -DskipTests package -pl gateway -am) || die "the build failed"
+  fi
+}
+
+# Comma-separated cluster addresses of every node but I.
+join_list() {
+  local me=$1 n=$2 j list=""
+  for ((j = 0; j < n; j++)); do
+    [ "$j" = "$me" ] && continue
+    list+="${list:+,}127.0.0.1:$(cluster_port "$j")"
+  done
+  echo "$list"
+}
+
+any_other_alive() {
+  local me=$1 n=$2 j
+  for ((j = 0; j < n; j++)); do
+    [ "$j" != "$me" ] && alive "$j" && return 0
+  done
+  return 1
+}
+
+# launch I N JOIN(yes|no): starts node I in the background, detached from this shell.
+launch() {
+  local i=$1 n=$2 join=$3 args
+  alive "$i" && die "node $i is running already (pid $(node_pid "$i"))"
+  mkdir -p "$DIR"
+  for port in "$(http_port "$i")" "$(cluster_port "$i")"; do
+    port_in_use "$port" && die "port $port (node $i) is in use by another process"
+  done
+  args=(--node-id "node-$i" --data-dir "$DIR/node-$i" --http-host 127.0.0.1 --http-port "$(http_port "$i")"
+    --cluster-host 127.0.0.1 --cluster-port "$(cluster_port "$i")")
+  local joining=""
+  if [ "$join" = yes ] && [ "$n" -gt 1 ]; then
+    joining=$(join_list "$i" "$n")
+    args+=(--join "$joining")
+  fi
+  # shellcheck disable=SC2206 # word splitting of the option strings is intended
+  local cmd=("$JAVA" $JAVA_OPTS -jar "$JAR" "${args[@]}" $NODE_ARGS)
+  echo "=== $(date -u +%FT%TZ) starting: ${cmd[*]}" >> "$(log_file "$i")"
+  nohup "${cmd[@]}" >> "$(log_file "$i")" 2>&1 < /dev/null &
+  echo $! > "$(pid_file "$i")"
+  log "node $i: pid $! http 127.0.0.1:$(http_port "$i") cluster 127.0.0.1:$(cluster_port "$i")${joining:+ joining $joining}"
+}
+
+wait_ready() {
+  local i=$1 deadline=$((SECONDS + READY_TIMEOUT))
+  while [ "$(ready_status "$i")" != 200 ]; do
+    if ! alive "$i"; then
+      tail -n 30 "$(log_file "$i")" >&2 || true
+      die "node $i died before it was ready; log: $(log_file "$i")"
+    fi
+    [ $SECONDS -ge $deadline ] && die "node $i not ready after ${READY_TIMEOUT}s; log: $(log_file "$i")"
+    sleep 0.2
+  done
+  log "node $i ready"
+}
+
+# stop_node I SIGNAL: signals node I and waits until its process is gone.
+stop_node() {
+  local i=$1 signal=$2 pid deadline
+  pid=$(node_pid "$i")
+  if [ -z "$pid" ]; then
+    rm -f "$(pid_file "$i")"
+    return 0
+  fi
+  kill "-$signal" "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while running "$pid"; do
+    if [ $SECONDS -ge $deadline ]; then
+      log "node $i (pid $pid) still running ${STOP_TIMEOUT}s after SIG$signal; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      deadline=$((SECONDS + 10))
+    fi
+    sleep 0.1
+  done
+  rm -f "$(pid_file "$i")"
+  log "node $i (pid $pid) stopped by SIG$signal"
+}
+
+check_index() {
+  [[ "$1" =~ ^[0-9]+$ ]] || die "not a node index: $1"
+  [ "$1" -lt "$(size)" ] || die "no node $1: the cluster has $(size) node(s) (scripts/cluster.sh up N first)"
+}
+
+cmd=${1:-}
+case "$cmd" in
+  up)
+    n=${2:-}
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] || usage
+    for ((i = 0; i < $(size); i++)); do
+      alive "$i" && die "node $i is running already; scripts/cluster.sh down first"
+    done
+    ensure_jar
+    mkdir -p "$DIR"
+    echo "$n" > "$SIZE_FILE"
+    if [ -d "$DIR/node-0" ]; then
+      # A cold restart: each node waits for a majority before it is ready, so all start at once, each joining the others.
+      for ((i = 0; i < n; i++)); do launch "$i" "$n" yes; done
+      for ((i = 0; i < n; i++)); do wait_ready "$i"; done
+    else
+      # Node 0 first and alone, so that it is the oldest member; then the others together.
+      launch 0 "$n" no
+      wait_ready 0
+      for ((i = 1; i < n; i++)); do launch "$i" "$n" yes; done
+      for ((i = 1; i < n; i++)); do wait_ready "$i"; done
+    fi
+    log "$n node(s) up; HTTP ports $BASE_HTTP..$((BASE_HTTP + n - 1)), data in $DIR"
+    ;;
+  down)
+    n=$(size)
+    [ "$n" -gt 0 ] || die "no cluster in $DIR (set STREAMGATE_CLUSTER_DIR as for up)"
+    for ((i = 0; i < n; i++)); do
+      pid=$(node_pid "$i")
+      [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true # all at once: no leadership churn node by node
+    done
+    for ((i = 0; i < n; i++)); do stop_node "$i" TERM; done
+    log "down"
+    ;;
+  kill)
+    [ $# -eq 2 ] || usage
+    check_index "$2"
+    alive "$2" || die "node $2 is not running"
+    stop_node "$2" KILL
+    ;;
+  start)
+    [ $# -ge 2 ] || usage
+    shift
+    for i in "$@"; do check_index "$i"; done
+    ensure_jar
+    n=$(size)
+    for i in "$@"; do
+      # Node 0 alone, with nothing else running, starts a cluster; any other node joins the rest.
+      if any_other_alive "$i" "$n" || [ "$i" != 0 ] || [ $# -gt 1 ]; then join=yes; else join=no; fi
+      launch "$i" "$n" "$join"
+    done
+    if [ $# -eq 1 ] && [ "$n" -gt 1 ] && ! any_other_alive "$1" "$n"; then
+      log "node $1 runs alone: it is ready once a majority of the $n nodes runs (start them too: scripts/cluster.sh start ...)"
+    fi
+    for i in "$@"; do wait_ready "$i"; done
+    ;;
+  status)
+    n=$(size)
+    [ "$n" -gt 0 ] || die "no cluster in $DIR (set STREAMGATE_CLUSTER_DIR as for up)"
+    first_ready=""
+    for ((i = 0; i < n; i++)); do
+      pid=$(node_pid "$i")
+      if [ -n "$pid" ]; then
+        ready=$(ready_status "$i")
+        [ "$ready" = 200 ] && [ -z "$first_ready" ] && first_ready=$i
+        printf 'node-%d  pid %-8s alive  http 127.0.0.1:%d  cluster 127.0.0.1:%d  /health/ready %s\n' \
+          "$i" "$pid" "$(http_port "$i")" "$(cluster_port "$i")" "$ready"
+      else
+        printf 'node-%d  pid %-8s dead   http 127.0.0.1:%d  cluster 127.0.0.1:%d\n' \
+          "$i" "-" "$(http_port "$i")" "$(cluster_port "$i")"
+      fi
+    done
+    if [ -n "$first_ready" ]; then
+      echo "GET /v1/cluster (from node-$first_ready):"
+      body=$(curl -s --max-time 5 -w '\n%{http_code}' "http://127.0.0.1:$(http_port "$first_ready")/v1/cluster" || true)
+      code=${body##*$'\n'}
+      body=${body%$'\n'*}
+      if command -v jq > /dev/null && [ "$code" = 200 ]; then echo "$body" | jq .; else echo "HTTP $code: $body"; fi
+    fi
+    ;;
+  -h|--help|help) usage ;;
+  *) usage ;;
+esac

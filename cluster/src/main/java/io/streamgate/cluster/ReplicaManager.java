@@ -290,8 +290,15 @@ final class ReplicaManager implements AutoCloseable {
         Replica.FetchResult result = replica.serveFetch(follower, p.getInteger("epoch"), p.getLong("offset"),
             p.getInteger("lastEpoch"), FETCH_MAX_BYTES_PER_PARTITION);
         if (result.joinsIsr()) {
-          LOG.info("{}: follower {} caught up; adding it to the ISR", replica.partition(), follower);
-          changeIsr(replica, state -> state.isrWith(follower));
+          // Only a member of the cluster: a node the cluster declared gone may still fetch (a long
+          // pause, a cut to Hazelcast only), and the controller would take it out again at once.
+          changeIsr(replica, state -> {
+            if (!metadata.isAlive(follower)) {
+              return state.isr();
+            }
+            LOG.info("{}: follower {} caught up; adding it to the ISR", replica.partition(), follower);
+            return state.isrWith(follower);
+          });
         }
         answers.add(result.answer());
       } catch (RuntimeException e) {

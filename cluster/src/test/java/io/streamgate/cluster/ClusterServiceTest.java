@@ -1,0 +1,722 @@
+package io.streamgate.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.cluster.TestCluster.Node;
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.PartitionLog;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TestBatches;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Compression;
+import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
+import io.streamgate.logstore.format.RecordBatchBuilder;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Three cluster nodes in one JVM (no HTTP): topic administration seen alike from every node,
+ * routing of appends and reads to leaders, replication to byte-identical logs, leader failover and
+ * a restarted node's return, min.insync.replicas and quorum, idempotent retries across a failover,
+ * watches across nodes, and topic deletion.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ClusterServiceTest {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterServiceTest.class);
+  private static final long CALL_TIMEOUT_S = 20;
+  private static final Duration FAILOVER_WAIT = Duration.ofSeconds(20);
+
+  @TempDir
+  Path dataDir;
+
+  private TestCluster cluster;
+
+  @AfterEach
+  void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- 1. topic administration
+
+  @Test
+  void topicIsDescribedAlikeFromEveryNodeWithLeadersSpread() {
+    cluster = TestCluster.start(dataDir, 3);
+    Node creator = cluster.nodes().get(1);
+
+    TopicDescription created = get(creator.service().createTopic(spec("spread", 3, 3, 2)));
+
+    assertThat(created.replicationFactor()).isEqualTo(3);
+    assertThat(created.config()).containsEntry(TopicConfigs.MIN_INSYNC_REPLICAS, "2");
+    assertThat(created.partitions()).hasSize(3).allSatisfy(p -> {
+      assertThat(p.replicas()).containsExactlyInAnyOrder("node-1", "node-2", "node-3");
+      assertThat(p.isr()).containsExactlyInAnyOrderElementsOf(p.replicas());
+      assertThat(p.leader()).isEqualTo(p.replicas().get(0));
+      assertThat(p.earliestOffset()).isZero();
+      assertThat(p.latestOffset()).isZero();
+    });
+    assertThat(created.partitions().stream().map(PartitionDescription::leader).collect(Collectors.toSet()))
+        .as("leaders of 3 partitions on 3 nodes").containsExactlyInAnyOrder("node-1", "node-2", "node-3");
+
+    awaitRetrying(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (Node node : cluster.alive()) {
+        assertThat(get(node.service().describeTopic("spread"))).as("described by %s", node).isEqualTo(created);
+        assertThat(node.service().cachedTopic("spread")).as("cached on %s", node).isPresent();
+        assertThat(get(node.service().listTopics())).as("listed by %s", node)
+            .containsExactly(new TopicSummary("spread", 3, 3));
+      }
+    });
+
+    Throwable tooMany = failure(cluster.nodes().get(2).service().createTopic(spec("too-many-copies", 1, 4, 1)));
+    assertThat(tooMany).isInstanceOf(InvalidReplicationFactorException.class).hasMessageContaining("3 live nodes");
+    for (Node node : cluster.alive()) {
+      assertThat(failure(node.service().describeTopic("too-many-copies"))).isInstanceOf(TopicNotFoundException.class);
+    }
+  }
+
+  // ---------------------------------------------------------------- 2. routing and replication
+
+  @Test
+  void appendsThroughEveryNodeAreReadableEverywhereAndTheReplicasAreByteIdentical() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    get(cluster.nodes().get(0).service().createTopic(spec("orders", 3, 3, 2)));
+    awaitDescribedEverywhere("orders");
+    int batchesPerSender = 15;
+
+    // Per partition, every node sends its own batches (one at a time, acks=all); the three senders run at once.
+    Map<TopicPartition, Map<String, List<AppendResult>>> results = new HashMap<>();
+    List<CompletableFuture<Void>> senders = new ArrayList<>();
+    for (int p = 0; p < 3; p++) {
+      TopicPartition tp = new TopicPartition("orders", p);
+      Map<String, List<AppendResult>> byNode = new HashMap<>();
+      results.put(tp, byNode);
+      for (Node node : cluster.alive()) {
+        List<AppendResult> sent = new ArrayList<>();
+        byNode.put(node.id(), sent);
+        senders.add(CompletableFuture.runAsync(() -> {
+          for (int i = 0; i < batchesPerSender; i++) {
+            sent.add(get(node.service().append(tp, batch(value(tp, node, i, 'a'), value(tp, node, i, 'b')), Acks.ALL)));
+          }
+        }));
+      }
+    }
+    CompletableFuture.allOf(senders.toArray(CompletableFuture[]::new)).get(40, TimeUnit.SECONDS);
+
+    for (int p = 0; p < 3; p++) {
+      TopicPartition tp = new TopicPartition("orders", p);
+      int expected = 3 * batchesPerSender * 2;
+      List<Record> reference = null;
+      for (Node reader : cluster.alive()) {
+        List<Record> records = readAll(reader, tp);
+        List<String> values = values(records);
+        assertThat(values).as("%s read through %s", tp, reader).hasSize(expected).doesNotHaveDuplicates();
+        assertThat(records.stream().map(Record::offset).toList()).as("offsets of %s", tp)
+            .isEqualTo(java.util.stream.LongStream.range(0, expected).boxed().toList());
+        for (Node sender : cluster.alive()) {
+          List<String> own = values.stream().filter(v -> v.startsWith(tp.partition() + "/" + sender.id() + "/")).toList();
+          List<String> sent = new ArrayList<>();
+          for (int i = 0; i < batchesPerSender; i++) {
+            sent.add(value(tp, sender, i, 'a'));
+            sent.add(value(tp, sender, i, 'b'));
+          }
+          assertThat(own).as("%s's records in %s, in order", sender, tp).isEqualTo(sent);
+          // Each acknowledged batch sits exactly at the offsets its answer named.
+          List<AppendResult> answers = results.get(tp).get(sender.id());
+          for (int i = 0; i < batchesPerSender; i++) {
+            AppendResult answer = answers.get(i);
+            assertThat(answer.lastOffset() - answer.baseOffset()).isEqualTo(1);
+            assertThat(values.get((int) answer.baseOffset())).isEqualTo(value(tp, sender, i, 'a'));
+            assertThat(values.get((int) answer.lastOffset())).isEqualTo(value(tp, sender, i, 'b'));
+          }
+        }
+        if (reference == null) {
+          reference = records;
+        } else {
+          assertThat(values).as("%s read through %s vs the first reader", tp, reader).isEqualTo(values(reference));
+        }
+      }
+      awaitReplicasInSync(tp, expected);
+      assertLogsIdentical(tp, cluster.alive());
+    }
+  }
+
+  // ---------------------------------------------------------------- 3. leader failover and return
+
+  @Test
+  void aDeadLeaderIsReplacedWithoutLossAndReturnsAsLeaderOnceCaughtUp() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    TopicPartition tp = new TopicPartition("failover", 0);
+    get(cluster.nodes().get(0).service().createTopic(spec("failover", 1, 3, 2)));
+    awaitDescribedEverywhere("failover");
+
+    List<String> acked = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      Node via = cluster.alive().get(i % 3);
+      String value = "before-" + i;
+      get(via.service().append(tp, batch(value), Acks.ALL));
+      acked.add(value);
+    }
+    PartitionState before = awaitState(cluster.nodes().get(0), tp, s -> s.isr().size() == 3);
+    String oldLeader = before.leader();
+    assertThat(oldLeader).isEqualTo(before.preferredLeader());
+    LOG.info("killing {}, leader of {} in epoch {} (ISR {})", oldLeader, tp, before.leaderEpoch(), before.isr());
+
+    long killedAt = System.nanoTime();
+    cluster.kill(oldLeader);
+    List<Node> survivors = cluster.others(oldLeader);
+
+    // A client retries at once until a write succeeds; retries carry a producer id so none is written twice.
+    long producerId = 77;
+    AppendResult first = appendRetrying(survivors.get(1), tp, () -> idempotentBatch(producerId, 0, "after-0"), Acks.ALL);
+    long writableMs = (System.nanoTime() - killedAt) / 1_000_000;
+    acked.add("after-0");
+    LOG.info("failover of {}: writable again {} ms after {} was killed", tp, writableMs, oldLeader);
+    System.out.printf("failover: an acks=all append succeeded %d ms after the leader was killed%n", writableMs);
+    assertThat(first.baseOffset()).isEqualTo(12);
+
+    PartitionState elected = awaitState(survivors.get(0), tp, s -> s.hasLeader() && !s.leader().equals(oldLeader));
+    assertThat(elected.leaderEpoch()).isEqualTo(before.leaderEpoch() + 1);
+    assertThat(before.isr()).contains(elected.leader());
+    assertThat(elected.isr()).doesNotContain(oldLeader);
+    for (int i = 1; i < 6; i++) {
+      get(survivors.get(i % 2).service().append(tp, idempotentBatch(producerId, i, "after-" + i), Acks.ALL));
+      acked.add("after-" + i);
+    }
+    for (Node reader : survivors) {
+      assertThat(values(readAll(reader, tp))).as("read through %s", reader).isEqualTo(acked);
+    }
+    assertThat(cluster.node(elected.leader()).service().logManager().partition(tp).latestEpoch())
+        .isEqualTo(elected.leaderEpoch());
+
+    // The old leader returns: it catches up, rejoins the ISR and, as preferred replica, leads again.
+    long restartedAt = System.nanoTime();
+    Node back = cluster.restart(oldLeader);
+    PartitionState returned = awaitState(back, tp, s -> oldLeader.equals(s.leader()) && s.isr().size() == 3);
+    LOG.info("{} rejoined and leads {} again after {} ms, epoch {}", oldLeader, tp,
+        (System.nanoTime() - restartedAt) / 1_000_000, returned.leaderEpoch());
+    assertThat(returned.leaderEpoch()).isGreaterThan(elected.leaderEpoch());
+
+    String last = "after-return";
+    appendRetrying(survivors.get(0), tp, () -> idempotentBatch(producerId, 6, last), Acks.ALL);
+    acked.add(last);
+    for (Node reader : cluster.alive()) {
+      assertThat(values(readAll(reader, tp))).as("read through %s", reader).isEqualTo(acked);
+    }
+    awaitReplicasInSync(tp, acked.size());
+    assertLogsIdentical(tp, cluster.alive());
+  }
+
+  // ---------------------------------------------------------------- 4. min.insync.replicas and quorum
+
+  @Test
+  void acksAllNeedsMinInsyncReplicasAndANodeWithoutQuorumTakesNoWrites() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    TopicPartition tp = new TopicPartition("quorum", 0);
+    TopicPartition strict = new TopicPartition("strict", 0);
+    Node admin = cluster.nodes().get(0);
+    get(admin.service().createTopic(spec("quorum", 1, 3, 2)));
+    get(admin.service().createTopic(spec("strict", 1, 3, 3)));
+    awaitDescribedEverywhere("quorum");
+    awaitDescribedEverywhere("strict");
+
+    List<String> acked = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      get(cluster.alive().get(i % 3).service().append(tp, batch("q-" + i), Acks.ALL));
+      acked.add("q-" + i);
+    }
+    get(admin.service().append(strict, batch("s-0"), Acks.ALL));
+
+    PartitionState state = awaitState(admin, tp, s -> s.isr().size() == 3);
+    String leader = state.leader();
+    String strictLeader = awaitState(admin, strict, s -> s.isr().size() == 3).leader();
+    // The first to go leads neither partition; the second is the other follower of "quorum".
+    String expelled = state.replicas().stream().filter(r -> !r.equals(leader) && !r.equals(strictLeader)).findFirst()
+        .orElseThrow();
+    List<String> followers = List.of(expelled, state.replicas().stream()
+        .filter(r -> !r.equals(leader) && !r.equals(expelled)).findFirst().orElseThrow());
+    Node leaderNode = cluster.node(leader);
+
+    // One follower leaves the cluster: the ISR shrinks to 2, still min.insync.replicas of "quorum".
+    // It is expelled first and killed later: while its fetches still reach the leader, the leader
+    // must not take it back into the ISR of the cluster that declared it gone.
+    cluster.expel(followers.get(0));
+    awaitState(leaderNode, tp, s -> s.isr().size() == 2 && leader.equals(s.leader()));
+    awaitState(leaderNode, strict, s -> s.isr().size() == 2 && strictLeader.equals(s.leader()));
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+      assertThat(TestCluster.sharedState(leaderNode, tp).orElseThrow().isr()).doesNotContain(followers.get(0));
+      assertThat(TestCluster.sharedState(leaderNode, strict).orElseThrow().isr()).doesNotContain(followers.get(0));
+    });
+    cluster.kill(followers.get(0));
+    for (Node via : cluster.alive()) {
+      String value = "q-one-down-" + via.id();
+      get(via.service().append(tp, batch(value), Acks.ALL));
+      acked.add(value);
+    }
+    // "strict" wants 3 in-sync replicas: acks=all is refused (nothing written), acks=1 is taken.
+    for (Node via : cluster.alive()) {
+      assertThat(failure(via.service().append(strict, batch("s-refused"), Acks.ALL)))
+          .as("acks=all to strict via %s", via).isInstanceOf(NotEnoughReplicasException.class)
+          .hasMessageContaining("min.insync.replicas=3");
+    }
+    AppendResult leaderOnly = get(leaderNode.service().append(strict, batch("s-acks-1"), Acks.LEADER));
+    assertThat(leaderOnly.baseOffset()).isEqualTo(1);
+    awaitRetrying(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (Node reader : cluster.alive()) {
+        assertThat(values(readAll(reader, strict))).as("read through %s", reader).containsExactly("s-0", "s-acks-1");
+      }
+    });
+
+    // The second follower dies: the leader alone sees 1 of 3 nodes, no majority: it takes no writes
+    // at all (acks=all nor acks=1), but still serves what was acknowledged.
+    java.util.concurrent.atomic.AtomicBoolean quorum = new java.util.concurrent.atomic.AtomicBoolean(true);
+    leaderNode.service().onQuorum(quorum::set);
+    cluster.kill(followers.get(1));
+    await().atMost(FAILOVER_WAIT).until(() -> !quorum.get());
+    assertThat(failure(leaderNode.service().append(tp, batch("q-refused"), Acks.ALL)))
+        .isInstanceOf(NotEnoughReplicasException.class).hasMessageContaining("no majority");
+    assertThat(failure(leaderNode.service().append(tp, batch("q-refused-1"), Acks.LEADER)))
+        .as("acks=1 without quorum").isInstanceOf(NotEnoughReplicasException.class);
+    assertThat(values(readAll(leaderNode, tp))).isEqualTo(acked);
+    assertThat(leaderNode.service().logManager().partition(tp).logEndOffset()).as("nothing half-written")
+        .isEqualTo(acked.size());
+    // Neither can the metadata change on this side.
+    assertThat(failure(leaderNode.service().createTopic(spec("minority", 1, 1, 1))))
+        .isInstanceOf(NotEnoughReplicasException.class);
+
+    // One follower returns: the majority is back, and once it has caught up acks=all is taken again.
+    Node back = cluster.restart(followers.get(1));
+    appendRetrying(back, tp, () -> idempotentBatch(5, 0, "q-quorum-back"), Acks.ALL);
+    acked.add("q-quorum-back");
+    for (Node reader : cluster.alive()) {
+      assertThat(values(readAll(reader, tp))).as("read through %s", reader).isEqualTo(acked);
+    }
+  }
+
+  // ---------------------------------------------------------------- 5. idempotency across failover
+
+  @Test
+  void aRetriedIdempotentBatchIsWrittenOnceAcrossAFailover() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    TopicPartition tp = new TopicPartition("idem", 0);
+    get(cluster.nodes().get(0).service().createTopic(spec("idem", 1, 3, 2)));
+    awaitDescribedEverywhere("idem");
+    for (int i = 0; i < 3; i++) {
+      get(cluster.nodes().get(i).service().append(tp, batch("plain-" + i), Acks.ALL));
+    }
+    PartitionState state = awaitState(cluster.nodes().get(0), tp, s -> s.isr().size() == 3);
+    List<Node> nonLeaders = cluster.others(state.leader());
+
+    long producerId = 4242;
+    AppendResult first = get(nonLeaders.get(0).service().append(tp, idempotentBatch(producerId, 7, "once-a", "once-b"),
+        Acks.ALL));
+    assertThat(first.baseOffset()).isEqualTo(3);
+    assertThat(first.lastOffset()).isEqualTo(4);
+
+    long killedAt = System.nanoTime();
+    cluster.kill(state.leader());
+    // At once, as a client retries: the first attempt may still be routed to the dead leader.
+    AppendResult retried = appendRetrying(nonLeaders.get(1), tp, () -> idempotentBatch(producerId, 7, "once-a", "once-b"),
+        Acks.ALL);
+    long retriedMs = (System.nanoTime() - killedAt) / 1_000_000;
+    LOG.info("the retry through {} succeeded {} ms after the leader was killed", nonLeaders.get(1), retriedMs);
+    assertThat(retried.baseOffset()).isEqualTo(first.baseOffset());
+    assertThat(retried.lastOffset()).isEqualTo(first.lastOffset());
+    // A request forwarded to the dead leader fails once the cluster sees it gone, not at the forwarding timeout.
+    assertThat(retriedMs).as("ms from the kill to a successful retry").isLessThan(TestCluster.FAILURE_DETECTION_MS + 4000);
+
+    // A new batch of the same producer goes after it.
+    AppendResult next = get(nonLeaders.get(0).service().append(tp, idempotentBatch(producerId, 9, "twice-not"), Acks.ALL));
+    assertThat(next.baseOffset()).isEqualTo(5);
+    for (Node reader : cluster.alive()) {
+      assertThat(values(readAll(reader, tp))).as("read through %s", reader)
+          .containsExactly("plain-0", "plain-1", "plain-2", "once-a", "once-b", "twice-not");
+    }
+  }
+
+  // ---------------------------------------------------------------- 6. watches across nodes
+
+  @Test
+  void aWatchOnANodeThatDoesNotLeadFiresWhenTheLeaderAppends() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    get(cluster.nodes().get(0).service().createTopic(spec("watched", 1, 3, 1)));
+    get(cluster.nodes().get(0).service().createTopic(spec("watched-single", 1, 1, 1)));
+    awaitDescribedEverywhere("watched");
+    awaitDescribedEverywhere("watched-single");
+
+    for (String topic : List.of("watched", "watched-single")) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      PartitionState state = TestCluster.sharedState(cluster.nodes().get(0), tp).orElseThrow();
+      Node leader = cluster.node(state.leader());
+      List<Node> watchers = cluster.others(leader.id());
+      get(leader.service().append(tp, batch(topic + "-0"), Acks.ALL));
+
+      Map<String, AtomicInteger> fired = new HashMap<>();
+      for (Node watcher : watchers) {
+        AtomicInteger count = new AtomicInteger();
+        fired.put(watcher.id(), count);
+        watcher.service().watch(tp, 1, count::incrementAndGet);
+      }
+      await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2))
+          .until(() -> fired.values().stream().allMatch(c -> c.get() == 0));
+
+      long appendedAt = System.nanoTime();
+      get(leader.service().append(tp, batch(topic + "-1"), Acks.ALL));
+      await().atMost(Duration.ofSeconds(5)).until(() -> fired.values().stream().allMatch(c -> c.get() == 1));
+      LOG.info("{}: remote watches fired {} ms after the append", tp, (System.nanoTime() - appendedAt) / 1_000_000);
+      for (Node watcher : watchers) {
+        ReadResult read = get(watcher.service().read(tp, 1, 1024 * 1024));
+        assertThat(values(read.records())).as("%s read through %s", tp, watcher).containsExactly(topic + "-1");
+      }
+
+      // A watch at an offset already committed fires at once.
+      AtomicInteger immediate = new AtomicInteger();
+      watchers.get(0).service().watch(tp, 0, immediate::incrementAndGet);
+      await().atMost(Duration.ofSeconds(5)).until(() -> immediate.get() == 1);
+    }
+
+    // The leader dies under a waiting watch: the watcher is woken within seconds (to look again,
+    // at the new leader), not left waiting for an answer that will never come.
+    TopicPartition tp = new TopicPartition("watched", 0);
+    String leader = TestCluster.sharedState(cluster.nodes().get(0), tp).orElseThrow().leader();
+    Node watcher = cluster.others(leader).get(0);
+    AtomicInteger woken = new AtomicInteger();
+    watcher.service().watch(tp, 2, woken::incrementAndGet);
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> woken.get() == 0);
+    long killedAt = System.nanoTime();
+    cluster.kill(leader);
+    await().atMost(Duration.ofSeconds(TestCluster.FAILURE_DETECTION_MS / 1000 + 4)).until(() -> woken.get() == 1);
+    LOG.info("{}: the watch on {} woke {} ms after its leader {} was killed", tp, watcher, (System.nanoTime() - killedAt) / 1_000_000,
+        leader);
+  }
+
+  // ---------------------------------------------------------------- 7. deletion
+
+  @Test
+  void aTopicDeletedOnOneNodeIsGoneEverywhereAndItsNameCanBeUsedAgain() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    get(cluster.nodes().get(0).service().createTopic(spec("doomed", 2, 3, 2)));
+    awaitDescribedEverywhere("doomed");
+    for (int p = 0; p < 2; p++) {
+      for (Node node : cluster.alive()) {
+        get(node.service().append(new TopicPartition("doomed", p), batch("old-" + node.id()), Acks.ALL));
+      }
+    }
+
+    get(cluster.nodes().get(1).service().deleteTopic("doomed"));
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (Node node : cluster.alive()) {
+        assertThat(node.service().cachedTopic("doomed")).as("cached on %s", node).isEmpty();
+        assertThat(get(node.service().listTopics())).as("listed by %s", node).isEmpty();
+        assertThat(failure(node.service().describeTopic("doomed"))).isInstanceOf(TopicNotFoundException.class);
+        assertThat(failure(node.service().append(new TopicPartition("doomed", 0), batch("late"), Acks.ALL)))
+            .isInstanceOf(TopicNotFoundException.class);
+        for (int p = 0; p < 2; p++) {
+          assertThat(node.service().logManager().get(new TopicPartition("doomed", p))).as("log on %s", node).isEmpty();
+        }
+      }
+    });
+    assertThat(failure(cluster.nodes().get(2).service().deleteTopic("doomed"))).isInstanceOf(TopicNotFoundException.class);
+
+    // The same name, another shape, created through another node: a fresh topic, no trace of the old one.
+    TopicDescription recreated = get(cluster.nodes().get(2).service().createTopic(spec("doomed", 1, 2, 1)));
+    assertThat(recreated.partitions()).hasSize(1);
+    assertThat(recreated.partitions().get(0).replicas()).hasSize(2);
+    assertThat(recreated.partitions().get(0).latestOffset()).isZero();
+    awaitDescribedEverywhere("doomed");
+    TopicPartition tp = new TopicPartition("doomed", 0);
+    for (Node node : cluster.alive()) {
+      get(node.service().append(tp, batch("new-" + node.id()), Acks.ALL));
+    }
+    for (Node reader : cluster.alive()) {
+      assertThat(values(readAll(reader, tp))).as("read through %s", reader)
+          .containsExactly("new-node-1", "new-node-2", "new-node-3");
+    }
+    for (Node node : cluster.alive()) {
+      boolean replica = recreated.partitions().get(0).replicas().contains(node.id());
+      assertThat(node.service().logManager().get(tp)).as("log on %s", node).matches(log -> log.isPresent() == replica);
+      assertThat(node.service().logManager().get(new TopicPartition("doomed", 1))).as("old partition 1 on %s", node)
+          .isEmpty();
+    }
+
+    // A replica that sleeps through a deletion neither brings the topic back nor keeps its records
+    // when it returns, also when the name is then used again with it as a replica.
+    String sleeper = recreated.partitions().get(0).replicas().get(1);
+    cluster.kill(sleeper);
+    get(cluster.others(sleeper).get(0).service().deleteTopic("doomed"));
+    Node back = cluster.restart(sleeper);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (Node node : cluster.alive()) {
+        assertThat(node.service().cachedTopic("doomed")).as("cached on %s", node).isEmpty();
+        assertThat(node.service().logManager().get(tp)).as("log on %s", node).isEmpty();
+      }
+    });
+    get(back.service().createTopic(spec("doomed", 1, 3, 2)));
+    awaitDescribedEverywhere("doomed");
+    List<String> third = new ArrayList<>();
+    for (Node node : cluster.alive()) {
+      get(node.service().append(tp, batch("third-" + node.id()), Acks.ALL));
+      third.add("third-" + node.id());
+    }
+    for (Node reader : cluster.alive()) {
+      assertThat(values(readAll(reader, tp))).as("read through %s", reader).isEqualTo(third);
+    }
+    awaitReplicasInSync(tp, third.size());
+    assertLogsIdentical(tp, cluster.alive());
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static TopicSpec spec(String name, int partitions, int replicationFactor, int minInsync) {
+    return new TopicSpec(name, partitions, replicationFactor,
+        Map.of(TopicConfigs.MIN_INSYNC_REPLICAS, Integer.toString(minInsync)));
+  }
+
+  private static String value(TopicPartition tp, Node sender, int i, char part) {
+    return tp.partition() + "/" + sender.id() + "/" + i + part;
+  }
+
+  private static RecordBatch batch(String... values) {
+    return TestBatches.values(System.currentTimeMillis(), values);
+  }
+
+  /** A batch with a producer id and sequence: a retry of it is recognised and not written again. */
+  private static RecordBatch idempotentBatch(long producerId, int sequence, String... values) {
+    RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence);
+    for (String value : values) {
+      builder.append(1_700_000_000_000L, null, TestBatches.utf8(value), List.of());
+    }
+    return builder.build();
+  }
+
+  /**
+   * An await that also retries on the cluster's retriable errors: a client retries them, and right
+   * after a start or a change of leader they are expected for a moment (a leader in transition; a
+   * new node's event bus handlers not yet known everywhere, which the event bus answers NO_HANDLERS).
+   */
+  private static org.awaitility.core.ConditionFactory awaitRetrying(Duration atMost) {
+    return await().atMost(atMost).pollInterval(Duration.ofMillis(50))
+        .ignoreExceptionsMatching(e -> unwrap(e) instanceof RetriableClusterException);
+  }
+
+  /**
+   * Appends, retrying while the cluster answers with a retriable error (a leader in transition).
+   * The batch is built anew for every attempt: an append stamps offsets into the batch it is given.
+   */
+  private static AppendResult appendRetrying(Node via, TopicPartition tp, Supplier<RecordBatch> batch, Acks acks) {
+    AtomicReference<AppendResult> result = new AtomicReference<>();
+    AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+    await().atMost(FAILOVER_WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+        .until(() -> {
+          Throwable failure = failureOrNull(via.service().append(tp, batch.get(), acks), result);
+          if (failure == null) {
+            return true;
+          }
+          if (!(failure instanceof RetriableClusterException)) {
+            throw new AssertionError("append to " + tp + " through " + via + " failed for good", failure);
+          }
+          Throwable previous = lastFailure.getAndSet(failure);
+          if (previous == null || !previous.getClass().equals(failure.getClass())) {
+            LOG.info("append to {} through {}: {} (retrying)", tp, via, failure.toString());
+          }
+          return false;
+        });
+    return result.get();
+  }
+
+  private static Throwable failureOrNull(CompletableFuture<AppendResult> append, AtomicReference<AppendResult> result) {
+    try {
+      result.set(append.get(CALL_TIMEOUT_S, TimeUnit.SECONDS));
+      return null;
+    } catch (ExecutionException e) {
+      return unwrap(e);
+    } catch (TimeoutException e) {
+      throw new AssertionError("append did not answer within " + CALL_TIMEOUT_S + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Waits until the shared metadata, read through {@code node}, has the partition in a state that
+   * satisfies {@code wanted}, and every live node has taken that state up (describes the same leader
+   * and ISR: a node's replicas follow its view before it describes it).
+   */
+  private PartitionState awaitState(Node node, TopicPartition tp, java.util.function.Predicate<PartitionState> wanted) {
+    AtomicReference<PartitionState> seen = new AtomicReference<>();
+    await().atMost(FAILOVER_WAIT).pollInterval(Duration.ofMillis(50)).alias(tp + " seen from " + node).until(() -> {
+      PartitionState state = TestCluster.sharedState(node, tp).orElse(null);
+      seen.set(state);
+      if (state == null || !wanted.test(state)) {
+        return false;
+      }
+      for (Node other : cluster.alive()) {
+        PartitionState local = localView(other, tp);
+        if (local == null || !Objects.equals(local.leader(), state.leader()) || !local.isr().equals(state.isr())) {
+          return false;
+        }
+      }
+      return true;
+    });
+    return seen.get();
+  }
+
+  /** A partition's leader and ISR as {@code node} sees them now (the epoch is not part of its description). */
+  private static PartitionState localView(Node node, TopicPartition tp) {
+    try {
+      PartitionDescription p = get(node.service().describeTopic(tp.topic())).partitions().get(tp.partition());
+      return new PartitionState(p.leader(), -1, p.replicas(), p.isr());
+    } catch (RuntimeException | AssertionError notNow) {
+      return null;
+    }
+  }
+
+  /** Waits until every live node describes the topic alike, every partition led. */
+  private void awaitDescribedEverywhere(String topic) {
+    awaitRetrying(Duration.ofSeconds(10)).untilAsserted(() -> {
+      TopicDescription first = null;
+      for (Node node : cluster.alive()) {
+        TopicDescription description = get(node.service().describeTopic(topic));
+        assertThat(description.partitions()).allSatisfy(p -> assertThat(p.leader()).isNotNull());
+        if (first == null) {
+          first = description;
+        } else {
+          assertThat(description).as("described by %s", node).isEqualTo(first);
+        }
+      }
+    });
+  }
+
+  /** Waits until every replica of {@code tp} holds {@code records} records and knows they are committed, and the ISR is complete. */
+  private void awaitReplicasInSync(TopicPartition tp, long records) {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      PartitionState state = TestCluster.sharedState(cluster.alive().get(0), tp).orElseThrow();
+      assertThat(state.isr()).containsExactlyInAnyOrderElementsOf(state.replicas());
+      for (Node node : cluster.alive()) {
+        PartitionLog log = node.service().logManager().partition(tp);
+        assertThat(log.logEndOffset()).as("log end on %s", node).isEqualTo(records);
+        assertThat(log.highWatermark()).as("high watermark on %s", node).isEqualTo(records);
+      }
+    });
+  }
+
+  /** The replicas' logs hold the same batches, byte for byte (offsets, leader epochs, producer ids and all). */
+  private static void assertLogsIdentical(TopicPartition tp, List<Node> nodes) {
+    byte[] reference = null;
+    for (Node node : nodes) {
+      byte[] raw = rawBatches(node.service().logManager().partition(tp));
+      if (reference == null) {
+        reference = raw;
+        assertThat(raw.length).isPositive();
+      } else {
+        assertThat(Arrays.equals(raw, reference)).as("%s's log of %s is byte-identical to %s's", node, tp, nodes.get(0))
+            .isTrue();
+      }
+    }
+  }
+
+  private static byte[] rawBatches(PartitionLog log) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    long offset = log.logStartOffset();
+    while (offset < log.logEndOffset()) {
+      ReadResult read = log.read(offset, 1024 * 1024, Long.MAX_VALUE);
+      if (read.isEmpty()) {
+        break;
+      }
+      ByteBuffer bytes = read.batches().duplicate();
+      byte[] copy = new byte[bytes.remaining()];
+      bytes.get(copy);
+      out.writeBytes(copy);
+      offset = read.nextOffset();
+    }
+    return out.toByteArray();
+  }
+
+  /** Every committed record of a partition, read through {@code node} (which forwards to the leader). */
+  private static List<Record> readAll(Node node, TopicPartition tp) {
+    PartitionOffsets offsets = get(node.service().offsets(tp, OptionalLong.empty()));
+    List<Record> records = new ArrayList<>();
+    long next = offsets.earliest();
+    while (next < offsets.latest()) {
+      ReadResult read = get(node.service().read(tp, next, 64 * 1024));
+      List<Record> got = read.records(next);
+      if (got.isEmpty()) {
+        break;
+      }
+      records.addAll(got);
+      next = got.get(got.size() - 1).offset() + 1;
+    }
+    return records;
+  }
+
+  private static List<String> values(List<Record> records) {
+    return records.stream().map(r -> TestBatches.string(r.value())).toList();
+  }
+
+  private static <T> T get(CompletableFuture<T> future) {
+    try {
+      return future.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = unwrap(e);
+      // The failure was made on another thread: say where the test was.
+      cause.addSuppressed(new Exception("awaited here"));
+      throw cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no answer within " + CALL_TIMEOUT_S + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The failure a future completes with; an assertion error if it succeeds. */
+  private static Throwable failure(CompletableFuture<?> future) {
+    try {
+      Object value = future.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+      throw new AssertionError("expected a failure, got " + value);
+    } catch (ExecutionException e) {
+      return unwrap(e);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no answer within " + CALL_TIMEOUT_S + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+}

@@ -102,6 +102,11 @@ final class Replica {
     return state;
   }
 
+  /** Whether this replica follows {@code node} in {@code leaderEpoch}. */
+  synchronized boolean follows(String node, int leaderEpoch) {
+    return !leader && epoch == leaderEpoch && state != null && node.equals(state.leader());
+  }
+
   // ---------------------------------------------------------------- role changes (metadata thread)
 
   void becomeLeader(PartitionState newState) {

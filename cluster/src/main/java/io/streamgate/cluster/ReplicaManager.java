@@ -351,14 +351,17 @@ final class ReplicaManager implements AutoCloseable {
     private void fetch() {
       JsonArray request = new JsonArray();
       List<Replica> asked = new ArrayList<>();
+      List<Integer> askedEpochs = new ArrayList<>();
       for (TopicPartition tp : partitions) {
         Replica replica = replicas.get(tp);
         if (replica == null || replica.isLeader()) {
           continue;
         }
+        int epoch = replica.epoch();
         asked.add(replica);
+        askedEpochs.add(epoch);
         request.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
-            .put("epoch", replica.epoch()).put("offset", replica.log().logEndOffset())
+            .put("epoch", epoch).put("offset", replica.log().logEndOffset())
             .put("lastEpoch", replica.log().latestEpoch()));
       }
       if (closed || asked.isEmpty()) {
@@ -372,7 +375,7 @@ final class ReplicaManager implements AutoCloseable {
       JsonObject body = new JsonObject().put("follower", nodeId).put("maxWaitMs", FETCH_WAIT_MS).put("partitions", request);
       vertx.eventBus().<Buffer>request(Wire.address(leader, Wire.FETCH), body,
               new DeliveryOptions().setSendTimeout(FETCH_WAIT_MS + options.failureDetectionMs()))
-          .onSuccess(reply -> apply(asked, reply.body()).whenComplete((done, failure) -> {
+          .onSuccess(reply -> apply(asked, askedEpochs, reply.body()).whenComplete((done, failure) -> {
             if (failure != null) {
               LOG.warn("fetch from {} could not be applied: {}", leader, failure.toString());
               vertx.setTimer(RETRY_BACKOFF_MS, id -> fetch());
@@ -389,7 +392,7 @@ final class ReplicaManager implements AutoCloseable {
     }
 
     /** Applies an answer; completes with false when nothing progressed (back off before asking again). */
-    private CompletableFuture<Boolean> apply(List<Replica> asked, Buffer answer) {
+    private CompletableFuture<Boolean> apply(List<Replica> asked, List<Integer> askedEpochs, Buffer answer) {
       List<CompletableFuture<?>> applied = new ArrayList<>();
       boolean progressed = false;
       int pos = 0;
@@ -409,6 +412,15 @@ final class ReplicaManager implements AutoCloseable {
         ByteBuffer records = ByteBuffer.wrap(answer.getBytes(pos, pos + recordsLength));
         pos += recordsLength;
         Replica replica = asked.get(i);
+        if (!replica.follows(leader, askedEpochs.get(i)) || replicas.get(replica.partition()) != replica) {
+          // The replica changed role or epoch, or was removed, while the fetch was out (a leader
+          // holds a fetch for a while): the answer is of a term that is over, perhaps from a leader
+          // that has been deposed since. Applying it could take in records that leader wrote after
+          // its successor took over, or cut a log by a history that no longer counts.
+          LOG.debug("{}: dropping a fetch answer from {} for epoch {}; the replica has moved on", replica.partition(), leader,
+              askedEpochs.get(i));
+          continue;
+        }
         switch (error) {
           case NONE -> {
             progressed |= records.hasRemaining();

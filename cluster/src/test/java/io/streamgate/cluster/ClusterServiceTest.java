@@ -172,9 +172,10 @@ class ClusterServiceTest {
   @Test
   void aDeadLeaderIsReplacedWithoutLossAndReturnsAsLeaderOnceCaughtUp() throws Exception {
     cluster = TestCluster.start(dataDir, 3);
-    TopicPartition tp = new TopicPartition("failover", 0);
-    get(cluster.nodes().get(0).service().createTopic(spec("failover", 1, 3, 2)));
+    get(cluster.nodes().get(0).service().createTopic(spec("failover", 3, 3, 2)));
     awaitDescribedEverywhere("failover");
+    // The partition led by node-2: neither the controller (the oldest node, node-1) nor the last to start.
+    TopicPartition tp = partitionLedBy("failover", "node-2");
 
     List<String> acked = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
@@ -205,6 +206,7 @@ class ClusterServiceTest {
     assertThat(elected.leaderEpoch()).isEqualTo(before.leaderEpoch() + 1);
     assertThat(before.isr()).contains(elected.leader());
     assertThat(elected.isr()).doesNotContain(oldLeader);
+
     for (int i = 1; i < 6; i++) {
       get(survivors.get(i % 2).service().append(tp, idempotentBatch(producerId, i, "after-" + i), Acks.ALL));
       acked.add("after-" + i);
@@ -226,6 +228,30 @@ class ClusterServiceTest {
     String last = "after-return";
     appendRetrying(survivors.get(0), tp, () -> idempotentBatch(producerId, 6, last), Acks.ALL);
     acked.add(last);
+    for (Node reader : cluster.alive()) {
+      assertThat(values(readAll(reader, tp))).as("read through %s", reader).isEqualTo(acked);
+    }
+    awaitReplicasInSync(tp, acked.size());
+    assertLogsIdentical(tp, cluster.alive());
+
+    // Now it is cut off from the cluster without knowing (its Hazelcast member dies, its process
+    // lingers): the others elect a new leader, while the deposed one still takes an acks=1 write in
+    // its old epoch that no other replica has. acks=1 promises no more: that write is lost. When
+    // the deposed node returns, it cuts that divergent tail off before it follows, and no node ever
+    // serves the lost record.
+    PartitionState leading = awaitState(back, tp, s -> oldLeader.equals(s.leader()) && s.isr().size() == 3);
+    cluster.expel(oldLeader);
+    PartitionState successor = awaitState(survivors.get(0), tp, s -> s.hasLeader() && !oldLeader.equals(s.leader()));
+    assertThat(successor.leaderEpoch()).isEqualTo(leading.leaderEpoch() + 1);
+    AppendResult lost = get(back.service().append(tp, batch("deposed"), Acks.LEADER));
+    assertThat(lost.baseOffset()).as("the deposed leader's own log end").isEqualTo(acked.size());
+    cluster.kill(oldLeader);
+    for (int i = 0; i < 3; i++) {
+      get(survivors.get(i % 2).service().append(tp, idempotentBatch(producerId, 7 + i, "successor-" + i), Acks.ALL));
+      acked.add("successor-" + i);
+    }
+    Node again = cluster.restart(oldLeader);
+    awaitState(again, tp, s -> oldLeader.equals(s.leader()) && s.isr().size() == 3);
     for (Node reader : cluster.alive()) {
       assertThat(values(readAll(reader, tp))).as("read through %s", reader).isEqualTo(acked);
     }
@@ -324,9 +350,12 @@ class ClusterServiceTest {
   @Test
   void aRetriedIdempotentBatchIsWrittenOnceAcrossAFailover() throws Exception {
     cluster = TestCluster.start(dataDir, 3);
-    TopicPartition tp = new TopicPartition("idem", 0);
-    get(cluster.nodes().get(0).service().createTopic(spec("idem", 1, 3, 2)));
+    get(cluster.nodes().get(0).service().createTopic(spec("idem", 3, 3, 2)));
     awaitDescribedEverywhere("idem");
+    // The partition led by node-1, the oldest node: the controller and Hazelcast's master die with the leader.
+    TopicPartition tp = partitionLedBy("idem", "node-1");
+    assertThat(cluster.nodes().get(0).service().nodes()).filteredOn(ClusterNode::controller).extracting(ClusterNode::id)
+        .containsExactly("node-1");
     for (int i = 0; i < 3; i++) {
       get(cluster.nodes().get(i).service().append(tp, batch("plain-" + i), Acks.ALL));
     }
@@ -514,6 +543,13 @@ class ClusterServiceTest {
       builder.append(1_700_000_000_000L, null, TestBatches.utf8(value), List.of());
     }
     return builder.build();
+  }
+
+  /** The partition of {@code topic} that {@code node} leads (as placed: leaders spread one per node). */
+  private TopicPartition partitionLedBy(String topic, String node) {
+    TopicDescription description = get(cluster.nodes().get(0).service().describeTopic(topic));
+    return description.partitions().stream().filter(p -> node.equals(p.leader())).findFirst()
+        .map(p -> new TopicPartition(topic, p.partition())).orElseThrow(() -> new AssertionError(node + " leads no partition of " + description));
   }
 
   /**

@@ -608,20 +608,27 @@ class ClusterServiceTest {
    */
   private PartitionState awaitState(Node node, TopicPartition tp, java.util.function.Predicate<PartitionState> wanted) {
     AtomicReference<PartitionState> seen = new AtomicReference<>();
-    await().atMost(FAILOVER_WAIT).pollInterval(Duration.ofMillis(50)).alias(tp + " seen from " + node).until(() -> {
-      PartitionState state = TestCluster.sharedState(node, tp).orElse(null);
-      seen.set(state);
-      if (state == null || !wanted.test(state)) {
-        return false;
-      }
-      for (Node other : cluster.alive()) {
-        PartitionState local = localView(other, tp);
-        if (local == null || !Objects.equals(local.leader(), state.leader()) || !local.isr().equals(state.isr())) {
+    Map<String, PartitionState> views = new java.util.concurrent.ConcurrentHashMap<>();
+    try {
+      await().atMost(FAILOVER_WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+        PartitionState state = TestCluster.sharedState(node, tp).orElse(null);
+        seen.set(state);
+        views.clear();
+        if (state == null || !wanted.test(state)) {
           return false;
         }
-      }
-      return true;
-    });
+        boolean agreed = true;
+        for (Node other : cluster.alive()) {
+          PartitionState local = localView(other, tp);
+          views.put(other.id(), local == null ? new PartitionState(null, -1, List.of(), List.of()) : local);
+          agreed &= local != null && Objects.equals(local.leader(), state.leader()) && local.isr().equals(state.isr());
+        }
+        return agreed;
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(tp + ": last seen in the shared metadata through " + node + ": " + seen.get()
+          + "; as the live nodes saw it: " + views, e);
+    }
     return seen.get();
   }
 

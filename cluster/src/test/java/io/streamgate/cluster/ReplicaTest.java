@@ -2,6 +2,7 @@ package io.streamgate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.LogConfig;
@@ -14,6 +15,7 @@ import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +87,8 @@ class ReplicaTest {
     b.becomeFollower(led("a", 0, List.of("a", "b")));
 
     CompletableFuture<AppendResult> write = a.appendAsLeader(TestBatches.values(1, "x", "y"), Acks.ALL, 2, COMMIT_TIMEOUT_MS);
+    // The append reaches the log on the writer thread; the follower's fetch must find it there.
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.log().logEndOffset() == 2);
     fetch(a, "b", b);
     assertThat(write).as("the follower has the records, but the leader has not heard so").isNotDone();
     assertThat(a.log().highWatermark()).isZero();

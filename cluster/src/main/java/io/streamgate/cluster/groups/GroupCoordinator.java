@@ -353,8 +353,13 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         known.put(tp, position);
       } else {
         known.put(tp, -1L);
-        lookups.add(partitions.offsets(tp, OptionalLong.empty()).thenAcceptAsync(offsets ->
-            known.put(tp, member.reset == OffsetReset.EARLIEST ? offsets.earliest() : offsets.latest()), thread));
+        // Resolved once, then the member's position: a record arriving while the poll waits must
+        // not be skipped by resolving "latest" again.
+        lookups.add(partitions.offsets(tp, OptionalLong.empty()).thenAcceptAsync(offsets -> {
+          long start = member.reset == OffsetReset.EARLIEST ? offsets.earliest() : offsets.latest();
+          member.delivered.putIfAbsent(tp, start);
+          known.put(tp, member.delivered.get(tp));
+        }, thread));
       }
     }
     return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(done -> known);

@@ -34,8 +34,21 @@ class GroupStreamTest {
     TestNodes.stop(node);
   }
 
-  /** Reads events until {@code records} records have come, returning them; assignment events are collected too. */
+  /**
+   * Reads events until {@code records} records have come, returning them; assignment events are
+   * collected too. Gives up after 30 s (keep-alive comments would hold a plain read open forever).
+   */
   private static List<JsonNode> records(SseStream stream, int records, List<JsonNode> assignments) throws Exception {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return readRecords(stream, records, assignments);
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  private static List<JsonNode> readRecords(SseStream stream, int records, List<JsonNode> assignments) throws Exception {
     List<JsonNode> seen = new ArrayList<>();
     while (seen.size() < records) {
       SseStream.Event event = stream.next();

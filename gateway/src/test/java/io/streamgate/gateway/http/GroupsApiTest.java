@@ -148,6 +148,18 @@ class GroupsApiTest {
   }
 
   @Test
+  void aLatestMemberGetsTheRecordThatEndsItsWaitNotOnlyTheOnesAfterIt() throws Exception {
+    api.createTopic("t", 1);
+    produce("t", 1, 3, "old");
+    Response joined = api.postJson("/v1/groups/late/members", "{\"topics\":[\"t\"],\"autoOffsetReset\":\"latest\"}");
+    String member = joined.json().get("memberId").asText();
+    var pending = api.sendAsync(api.request("/v1/groups/late/members/" + member + "/records?timeoutMs=20000").GET().build());
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !pending.isDone());
+    produce("t", 1, 1, "new");
+    assertThat(values(pending.get(10, java.util.concurrent.TimeUnit.SECONDS).json())).containsExactly("new0");
+  }
+
+  @Test
   void aMemberThatStopsPollingIsReplacedAfterItsSessionTimeout() {
     api.createTopic("t", 2);
     produce("t", 2, 4, "s");

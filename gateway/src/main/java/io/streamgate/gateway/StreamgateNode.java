@@ -8,6 +8,7 @@ import io.streamgate.gateway.http.GatewayMetrics;
 import io.streamgate.gateway.http.HttpApiVerticle;
 import io.streamgate.gateway.mqtt.MqttAuthenticator;
 import io.streamgate.gateway.mqtt.MqttClients;
+import io.streamgate.gateway.mqtt.MqttMetrics;
 import io.streamgate.gateway.mqtt.MqttVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -93,8 +94,9 @@ public final class StreamgateNode {
             return Future.succeededFuture();
           }
           MqttClients clients = new MqttClients(config.mqtt().maxConnections());
+          MqttMetrics mqttMetrics = new MqttMetrics(registry, clients);
           return vertx.deployVerticle(() -> {
-            MqttVerticle verticle = new MqttVerticle(opened.get(), config, clients, mqttAuthenticator);
+            MqttVerticle verticle = new MqttVerticle(opened.get(), config, clients, mqttAuthenticator, mqttMetrics);
             firstMqttVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.mqtt().instances()));

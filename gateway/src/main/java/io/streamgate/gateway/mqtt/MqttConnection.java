@@ -1,5 +1,6 @@
 package io.streamgate.gateway.mqtt;
 
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
@@ -95,10 +96,10 @@ final class MqttConnection {
     GatewayConfig.Mqtt config = node.config();
     socket.setWriteQueueMaxSize(node.writeQueueBytes());
     ingest = new MqttIngest(node.service(), node.topics(), config.mapper(), node.partitioner(), context, endpoint, socket,
-        config.maxInflight(), this::fail);
+        config.maxInflight(), node.metrics(), this::fail);
     delivery = new MqttDelivery(node.service(), node.topics(), config.mapper(), context, endpoint, socket,
         Math.min(config.maxInflight(), clientLimit(MqttProperties.RECEIVE_MAXIMUM, 65_535)),
-        clientLimit(MqttProperties.MAXIMUM_PACKET_SIZE, Integer.MAX_VALUE));
+        clientLimit(MqttProperties.MAXIMUM_PACKET_SIZE, Integer.MAX_VALUE), node.metrics());
     endpoint.publishAutoAck(false);
     endpoint.subscriptionAutoAck(false);
     endpoint.publishHandler(ingest::onPublish);
@@ -145,8 +146,10 @@ final class MqttConnection {
       if (closed) {
         return;
       }
+      // MQTT 3.1.1 knows one failure code, 0x80 (§3.9.3). (vertx-mqtt's limitForMqttVersion compares signed bytes
+      // and turns granted codes into failures too.)
       List<MqttSubAckReasonCode> codes = result.result().stream()
-          .map(code -> code.limitForMqttVersion(v5 ? MqttVersion.MQTT_5 : MqttVersion.MQTT_3_1_1)).toList();
+          .map(code -> v5 || (code.value() & 0xff) < 0x80 ? code : MqttSubAckReasonCode.UNSPECIFIED_ERROR).toList();
       endpoint.subscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
     });
   }
@@ -179,12 +182,15 @@ final class MqttConnection {
     }
   }
 
+  /** The endpoint reports I/O errors and packets the decoder refused (oversize or malformed). */
   private void onException(Throwable failure) {
     if (failure instanceof IOException) {
       LOG.debug("mqtt client {}: connection error: {}", clientId(), failure.toString());
       return;
     }
-    fail(failure);
+    MqttDisconnectReasonCode reason = failure instanceof TooLongFrameException
+        ? MqttDisconnectReasonCode.PACKET_TOO_LARGE : MqttDisconnectReasonCode.MALFORMED_PACKET;
+    fail(new MqttRefusal(reason, "unreadable packet: " + failure.getMessage()));
   }
 
   private void disconnect(MqttDisconnectReasonCode reason) {

@@ -67,6 +67,7 @@ final class MqttDelivery {
   private final NetSocket socket;
   private final int maxInflight;
   private final long maxPacketBytes;
+  private final MqttMetrics metrics;
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final Map<TopicPartition, PartitionReader> readers = new LinkedHashMap<>();
   /** QoS 1 messages sent and not yet acknowledged, by packet id. */
@@ -101,7 +102,7 @@ final class MqttDelivery {
    * @param maxPacketBytes largest packet the client accepts (its MQTT 5 Maximum Packet Size); larger messages are skipped (§3.1.2.11.4)
    */
   MqttDelivery(PartitionService service, MqttLogTopics topics, MqttTopicMapper mapper, Context context, MqttEndpoint endpoint,
-      NetSocket socket, int maxInflight, long maxPacketBytes) {
+      NetSocket socket, int maxInflight, long maxPacketBytes, MqttMetrics metrics) {
     this.service = service;
     this.topics = topics;
     this.mapper = mapper;
@@ -110,6 +111,7 @@ final class MqttDelivery {
     this.socket = socket;
     this.maxInflight = maxInflight;
     this.maxPacketBytes = maxPacketBytes;
+    this.metrics = metrics;
   }
 
   void start() {
@@ -380,6 +382,7 @@ final class MqttDelivery {
   }
 
   private void send(Outgoing message) {
+    metrics.sent();
     if (message.qos() == MqttQoS.AT_MOST_ONCE) {
       endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_MOST_ONCE, false, false, 0);
       return;

@@ -1,7 +1,5 @@
 package io.streamgate.gateway.mqtt;
 
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.TooLongFrameException;
 import io.streamgate.cluster.InternalTopicException;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.RetriableClusterException;
@@ -24,11 +22,8 @@ final class MqttFailures {
     if (cause instanceof MqttRefusal refusal) {
       return refusal.reason();
     }
-    if (cause instanceof TooLongFrameException || cause instanceof RecordTooLargeException) {
+    if (cause instanceof RecordTooLargeException) {
       return MqttDisconnectReasonCode.PACKET_TOO_LARGE;
-    }
-    if (cause instanceof DecoderException) {
-      return MqttDisconnectReasonCode.MALFORMED_PACKET;
     }
     if (cause instanceof InternalTopicException) {
       return MqttDisconnectReasonCode.NOT_AUTHORIZED;

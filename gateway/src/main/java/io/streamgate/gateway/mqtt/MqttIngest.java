@@ -72,6 +72,7 @@ final class MqttIngest {
   private final String clientId;
   private final int maxInflight;
   private final Consumer<Throwable> fail;
+  private final MqttMetrics metrics;
   /** Acknowledgements owed, in PUBLISH order. */
   private final ArrayDeque<Ack> acks = new ArrayDeque<>();
   /** QoS 2 packet ids received and not yet released, with the commit of their record. */
@@ -96,7 +97,7 @@ final class MqttIngest {
   }
 
   MqttIngest(PartitionService service, MqttLogTopics topics, MqttTopicMapper mapper, Murmur2Partitioner partitioner,
-      Context context, MqttEndpoint endpoint, NetSocket socket, int maxInflight, Consumer<Throwable> fail) {
+      Context context, MqttEndpoint endpoint, NetSocket socket, int maxInflight, MqttMetrics metrics, Consumer<Throwable> fail) {
     this.service = service;
     this.topics = topics;
     this.mapper = mapper;
@@ -107,12 +108,14 @@ final class MqttIngest {
     this.clientId = endpoint.clientIdentifier();
     this.maxInflight = maxInflight;
     this.fail = fail;
+    this.metrics = metrics;
   }
 
   void onPublish(MqttPublishMessage message) {
     if (closed) {
       return;
     }
+    metrics.received();
     MqttQoS qos = message.qosLevel();
     int packetId = message.messageId();
     if (qos == MqttQoS.EXACTLY_ONCE && unreleased.containsKey(packetId)) {

@@ -6,9 +6,9 @@ import io.streamgate.gateway.http.Murmur2Partitioner;
 
 /**
  * What every MQTT connection of a node shares: the partition service, the log topics, the client
- * registry, the authentication hook and the configuration. All thread-safe.
+ * registry, the authentication hook, the meters and the configuration. All thread-safe.
  *
  * @param writeQueueBytes bytes a subscriber's socket may queue before delivery to it pauses
  */
 record MqttNodeServices(PartitionService service, MqttLogTopics topics, MqttClients clients, MqttAuthenticator authenticator,
-    Murmur2Partitioner partitioner, GatewayConfig.Mqtt config, int writeQueueBytes) {}
+    MqttMetrics metrics, Murmur2Partitioner partitioner, GatewayConfig.Mqtt config, int writeQueueBytes) {}

@@ -29,22 +29,25 @@ public final class MqttVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final MqttClients clients;
   private final MqttAuthenticator authenticator;
+  private final MqttMetrics metrics;
   private final Set<MqttConnection> connections = new HashSet<>();
   private MqttServer server;
 
-  /** @param clients the node's client registry, shared by all instances */
-  public MqttVerticle(PartitionService service, GatewayConfig config, MqttClients clients, MqttAuthenticator authenticator) {
+  /** @param clients the node's client registry, shared by all instances, as {@code metrics} are */
+  public MqttVerticle(PartitionService service, GatewayConfig config, MqttClients clients, MqttAuthenticator authenticator,
+      MqttMetrics metrics) {
     this.service = service;
     this.config = config;
     this.clients = clients;
     this.authenticator = authenticator;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     GatewayConfig.Mqtt mqtt = config.mqtt();
     MqttNodeServices node = new MqttNodeServices(service, new MqttLogTopics(service, config.autoCreateTopics(), config.defaultPartitions()),
-        clients, authenticator, new Murmur2Partitioner(), mqtt, config.limits().streamBufferBytes());
+        clients, authenticator, metrics, new Murmur2Partitioner(), mqtt, config.limits().streamBufferBytes());
     MqttServerOptions options = new MqttServerOptions()
         .setHost(mqtt.host())
         .setPort(mqtt.bindPort())

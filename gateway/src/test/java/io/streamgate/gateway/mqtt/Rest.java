@@ -50,6 +50,24 @@ final class Rest {
     return JSON.createArrayNode();
   }
 
+  /** A sample of the Prometheus scrape, 0 if absent. */
+  double metric(String name) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(30)).build();
+    try {
+      for (String line : CLIENT.send(request, BodyHandlers.ofString()).body().split("\n")) {
+        if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return 0;
+    } catch (IOException e) {
+      throw new AssertionError("GET /metrics failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   JsonNode describe(String topic) {
     return send("GET", "/v1/topics/" + topic, null, 200);
   }

@@ -25,6 +25,7 @@ final class RawMqttClient implements AutoCloseable {
   static final int PUBCOMP = 7;
   static final int SUBACK = 9;
   static final int UNSUBACK = 11;
+  static final int PINGRESP = 13;
   static final int DISCONNECT = 14;
 
   /** One packet received: type, fixed-header flags and the rest. */
@@ -68,12 +69,17 @@ final class RawMqttClient implements AutoCloseable {
 
   /** CONNECT with a clean session and no keep-alive; answers the CONNACK's return (reason) code. */
   int connect(String clientId) throws IOException {
+    return connectack(clientId, 0).body()[1] & 0xff;
+  }
+
+  /** CONNECT with a clean session and a keep-alive in seconds; answers the CONNACK. */
+  Packet connectack(String clientId, int keepAliveSeconds) throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     string(body, "MQTT");
     body.write(version);
     body.write(0x02);  // clean session
-    body.write(0);
-    body.write(0);     // keep-alive 0: none
+    body.write(keepAliveSeconds >> 8);
+    body.write(keepAliveSeconds);
     properties(body);
     string(body, clientId);
     send(0x10, body.toByteArray());
@@ -81,7 +87,11 @@ final class RawMqttClient implements AutoCloseable {
     if (connack.type() != CONNACK) {
       throw new IOException("expected CONNACK, got packet type " + connack.type());
     }
-    return connack.body()[1] & 0xff;
+    return connack;
+  }
+
+  void pingreq() throws IOException {
+    send(0xc0, new byte[0]);
   }
 
   void publish(String topic, byte[] payload, int qos, int packetId, boolean dup) throws IOException {

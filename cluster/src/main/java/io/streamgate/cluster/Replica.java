@@ -98,10 +98,6 @@ final class Replica {
     return epoch;
   }
 
-  synchronized PartitionState state() {
-    return state;
-  }
-
   /** Whether this replica follows {@code node} in {@code leaderEpoch}. */
   synchronized boolean follows(String node, int leaderEpoch) {
     return !leader && epoch == leaderEpoch && state != null && node.equals(state.leader());

@@ -471,6 +471,20 @@ public final class ClusteredPartitionService implements PartitionService {
     return replicas.watcherCount();
   }
 
+  /** Partitions this node leads. */
+  public int partitionsLed() {
+    return (int) ledPartitions().count();
+  }
+
+  /** Partitions this node leads whose ISR lacks one of their replicas (Kafka's UnderReplicatedPartitions). */
+  public int underReplicatedPartitions() {
+    return (int) ledPartitions().filter(p -> p.isr().size() < p.replicas().size()).count();
+  }
+
+  private java.util.stream.Stream<PartitionState> ledPartitions() {
+    return metadata.liveTopics().stream().flatMap(t -> t.partitions().stream()).filter(p -> nodeId.equals(p.leader()));
+  }
+
   /** This node's log store, for metrics of partition sizes. */
   public LogManager logManager() {
     return logs;

@@ -17,9 +17,4 @@ public record ClusterOptions(String host, int port, List<String> join, long fail
   public ClusterOptions {
     join = List.copyOf(join);
   }
-
-  /** A cluster of one on loopback and any free port: what tests start. */
-  public static ClusterOptions alone() {
-    return new ClusterOptions("127.0.0.1", 0, List.of(), 3000, 10_000, true);
-  }
 }

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Consumer groups over the cluster: each request goes to its group's coordinator, the leader of
@@ -39,13 +40,13 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
   private final NodeRequests nodeRequests;
   private final String nodeId;
   private final ClusterMetadata metadata;
-  private final java.util.function.Supplier<CompletableFuture<Void>> ensureTopic;
+  private final Supplier<CompletableFuture<Void>> ensureTopic;
   private final GroupCoordinator coordinator;
   private final long forwardTimeoutMs;
   private final MessageConsumer<JsonObject> consumer;
 
   ClusteredGroupService(Vertx vertx, String nodeId, ClusterMetadata metadata, ReplicaManager replicas,
-      PartitionService partitions, NodeRequests nodeRequests, java.util.function.Supplier<CompletableFuture<Void>> ensureTopic,
+      PartitionService partitions, NodeRequests nodeRequests, Supplier<CompletableFuture<Void>> ensureTopic,
       long forwardTimeoutMs) {
     this.nodeRequests = nodeRequests;
     this.nodeId = nodeId;

@@ -36,7 +36,10 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
 /**
@@ -187,7 +190,7 @@ public final class ClusteredPartitionService implements PartitionService {
    * Tells {@code listener} now, and after every membership change, whether this node's side of the
    * cluster has a majority (and so takes writes).
    */
-  public void onQuorum(java.util.function.Consumer<Boolean> listener) {
+  public void onQuorum(Consumer<Boolean> listener) {
     metadata.onMembershipChange(() -> listener.accept(metadata.hasQuorum()));
     listener.accept(metadata.hasQuorum());
   }
@@ -471,6 +474,20 @@ public final class ClusteredPartitionService implements PartitionService {
     return replicas.watcherCount();
   }
 
+  /** Partitions this node leads. */
+  public int partitionsLed() {
+    return (int) ledPartitions().count();
+  }
+
+  /** Partitions this node leads whose ISR lacks one of their replicas (Kafka's UnderReplicatedPartitions). */
+  public int underReplicatedPartitions() {
+    return (int) ledPartitions().filter(p -> p.isr().size() < p.replicas().size()).count();
+  }
+
+  private Stream<PartitionState> ledPartitions() {
+    return metadata.liveTopics().stream().flatMap(t -> t.partitions().stream()).filter(p -> nodeId.equals(p.leader()));
+  }
+
   /** This node's log store, for metrics of partition sizes. */
   public LogManager logManager() {
     return logs;
@@ -484,12 +501,12 @@ public final class ClusteredPartitionService implements PartitionService {
    * now names another leader, asks that one: the refusal wrote nothing.
    */
   private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
-      java.util.function.Function<String, CompletableFuture<T>> remote) {
+      Function<String, CompletableFuture<T>> remote) {
     return route(partition, local, remote, true);
   }
 
   private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
-      java.util.function.Function<String, CompletableFuture<T>> remote, boolean mayRetry) {
+      Function<String, CompletableFuture<T>> remote, boolean mayRetry) {
     String leader;
     CompletableFuture<T> attempt;
     try {

@@ -98,10 +98,6 @@ final class Replica {
     return epoch;
   }
 
-  synchronized PartitionState state() {
-    return state;
-  }
-
   /** Whether this replica follows {@code node} in {@code leaderEpoch}. */
   synchronized boolean follows(String node, int leaderEpoch) {
     return !leader && epoch == leaderEpoch && state != null && node.equals(state.leader());
@@ -321,16 +317,20 @@ final class Replica {
 
   // ---------------------------------------------------------------- follower
 
-  /** Appends batches fetched from the leader, then takes the leader's high watermark. */
+  /**
+   * Appends batches fetched from the leader, then takes the leader's high watermark. The batches go
+   * to the log's writer all at once: it applies them in order, in one round.
+   */
   CompletableFuture<Void> appendFetched(ByteBuffer records, long leaderHighWatermark) {
-    CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
+    List<CompletableFuture<Void>> appends = new ArrayList<>();
+    long end = log.logEndOffset();
     for (RecordBatch batch : RecordBatch.iterate(records)) {
-      if (batch.nextOffset() <= log.logEndOffset()) {
-        continue;
+      if (batch.nextOffset() > end) {
+        appends.add(log.appendAsFollower(batch).thenRun(() -> idempotency.learn(batch)));
       }
-      chain = chain.thenCompose(previous -> log.appendAsFollower(batch).thenRun(() -> idempotency.learn(batch)));
     }
-    return chain.thenRun(() -> log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset())));
+    return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
+        .thenRun(() -> log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset())));
   }
 
   /**

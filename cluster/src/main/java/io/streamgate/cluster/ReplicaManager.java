@@ -22,8 +22,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -206,7 +208,7 @@ final class ReplicaManager implements AutoCloseable {
     }
   }
 
-  private void changeIsr(Replica replica, java.util.function.Function<PartitionState, List<String>> newIsr) {
+  private void changeIsr(Replica replica, Function<PartitionState, List<String>> newIsr) {
     int epoch = replica.epoch();
     TopicPartition tp = replica.partition();
     metadataThread.execute(() -> {
@@ -252,7 +254,7 @@ final class ReplicaManager implements AutoCloseable {
       }
       AtomicBoolean answered = new AtomicBoolean();
       // A watch may fire on the writer thread while later ones are still being registered here.
-      List<Cancellable> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Cancellable> watches = new CopyOnWriteArrayList<>();
       Runnable answer = () -> {
         if (answered.compareAndSet(false, true)) {
           watches.forEach(Cancellable::cancel);

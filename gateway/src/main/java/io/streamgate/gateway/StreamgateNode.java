@@ -82,7 +82,7 @@ public final class StreamgateNode {
           return service;
         })
         .compose(service -> {
-          GatewayMetrics metrics = new GatewayMetrics(registry, service::logManager);
+          GatewayMetrics metrics = new GatewayMetrics(registry, service);
           return vertx.deployVerticle(() -> {
             HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness);
             firstVerticle.compareAndSet(null, verticle);

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.PartitionLog;
 import java.time.Duration;
@@ -30,9 +31,13 @@ public final class GatewayMetrics {
   private final MultiGauge partitionSizes;
   private final Supplier<LogManager> logs;
 
-  public GatewayMetrics(MeterRegistry registry, Supplier<LogManager> logs) {
+  public GatewayMetrics(MeterRegistry registry, ClusteredPartitionService service) {
     this.registry = registry;
-    this.logs = logs;
+    this.logs = service::logManager;
+    Gauge.builder("streamgate.partitions.led", service, ClusteredPartitionService::partitionsLed)
+        .description("Partitions this node leads").register(registry);
+    Gauge.builder("streamgate.partitions.under.replicated", service, ClusteredPartitionService::underReplicatedPartitions)
+        .description("Partitions this node leads whose in-sync replicas are fewer than their replicas").register(registry);
     this.produceLatency = latency("streamgate.produce.latency", "Time to answer a produce request");
     this.fetchLatency = latency("streamgate.fetch.latency", "Time to answer a fetch, long-poll waits included");
     Gauge.builder("streamgate.long.polls.waiting", waitingLongPolls, AtomicInteger::get)

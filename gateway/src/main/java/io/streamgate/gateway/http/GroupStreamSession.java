@@ -3,10 +3,10 @@ package io.streamgate.gateway.http;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.groups.Cursor;
-import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.cluster.groups.GroupService.Membership;
 import io.streamgate.cluster.groups.GroupService.PartitionRecords;
 import io.streamgate.cluster.groups.GroupService.PollResult;
+import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -120,9 +121,9 @@ final class GroupStreamSession {
     closed = true;
     context.owner().cancelTimer(autoCommitTimer);
     context.owner().cancelTimer(heartbeatTimer);
-    java.util.concurrent.CompletableFuture<?> last = autoCommitMs > 0
+    CompletableFuture<?> last = autoCommitMs > 0
         ? groups.commit(group, joined.memberId(), Optional.empty(), Optional.empty(), OptionalInt.empty())
-        : java.util.concurrent.CompletableFuture.completedFuture(null);
+        : CompletableFuture.completedFuture(null);
     last.handle((done, failure) -> groups.leave(group, joined.memberId()));
   }
 

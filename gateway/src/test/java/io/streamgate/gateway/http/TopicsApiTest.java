@@ -33,6 +33,13 @@ class TopicsApiTest {
   }
 
   @Test
+  void theNodeReportsThePartitionsItLeadsAndNoneUnderReplicated() {
+    api.createTopic("led", 3);
+    assertThat(api.metric("streamgate_partitions_led", null)).isEqualTo(3);
+    assertThat(api.metric("streamgate_partitions_under_replicated", null)).isZero();
+  }
+
+  @Test
   void createFillsInDefaults() {
     Response response = api.postJson("/v1/topics", "{\"name\":\"orders\"}");
 

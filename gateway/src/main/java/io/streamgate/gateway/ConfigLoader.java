@@ -67,6 +67,9 @@ public final class ConfigLoader {
     d.put("mqtt-max-packet-bytes", String.valueOf(1024 * 1024));
     d.put("mqtt-max-inflight", "100");
     d.put("mqtt-max-connections", "100000");
+    d.put("mqtt-max-sessions", "1000000");
+    d.put("mqtt-max-session-expiry-seconds", String.valueOf(7 * 24 * 3600));
+    d.put("mqtt-max-retained-bytes", String.valueOf(64 * 1024 * 1024));
     d.put("mqtt-topic-mappings", "");
     return java.util.Collections.unmodifiableMap(d);
   }
@@ -199,6 +202,10 @@ public final class ConfigLoader {
             intIn(v, "mqtt-max-packet-bytes", 1024, 268_435_455),
             intIn(v, "mqtt-max-inflight", 1, 65_535),
             intIn(v, "mqtt-max-connections", 0, 10_000_000),
+            intIn(v, "mqtt-max-sessions", 0, 100_000_000),
+            // MQTT 5 caps the Session Expiry Interval at 2^32-1 seconds (§3.1.2.11.2).
+            longIn(v, "mqtt-max-session-expiry-seconds", 0, 4_294_967_295L),
+            longIn(v, "mqtt-max-retained-bytes", 0, Long.MAX_VALUE),
             topicMapper(v.get("mqtt-topic-mappings"))));
   }
 

@@ -63,10 +63,13 @@ public record GatewayConfig(
    * @param maxInflight per connection: QoS 1 and 2 publishes awaiting their acknowledgement in either
    *     direction, and publishes of any QoS still being appended, before the node stops reading from the client
    * @param maxConnections MQTT connections open at once on this node; past it, CONNECT is refused
+   * @param maxSessions persistent sessions the cluster keeps; past it, a CONNECT that would start one is refused
+   * @param maxSessionExpirySeconds how long a persistent session outlives its connection at most (MQTT 3.1.1 sessions: exactly this)
+   * @param maxRetainedBytes payload bytes of all retained messages; past it, a new retained message is refused
    * @param mapper where publishes go in the log
    */
   public record Mqtt(String host, int port, int instances, int maxPacketBytes, int maxInflight, int maxConnections,
-      MqttTopicMapper mapper) {
+      int maxSessions, long maxSessionExpirySeconds, long maxRetainedBytes, MqttTopicMapper mapper) {
     public boolean enabled() {
       return port != 0;
     }

@@ -7,8 +7,7 @@ import io.streamgate.cluster.HazelcastSetup;
 import io.streamgate.gateway.http.GatewayMetrics;
 import io.streamgate.gateway.http.HttpApiVerticle;
 import io.streamgate.gateway.mqtt.MqttAuthenticator;
-import io.streamgate.gateway.mqtt.MqttClients;
-import io.streamgate.gateway.mqtt.MqttMetrics;
+import io.streamgate.gateway.mqtt.MqttNode;
 import io.streamgate.gateway.mqtt.MqttVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -35,13 +34,16 @@ public final class StreamgateNode {
 
   private final Vertx vertx;
   private final ClusteredPartitionService service;
+  private final MqttNode mqtt;
   private final Readiness readiness;
   private final int httpPort;
   private final int mqttPort;
 
-  private StreamgateNode(Vertx vertx, ClusteredPartitionService service, Readiness readiness, int httpPort, int mqttPort) {
+  private StreamgateNode(Vertx vertx, ClusteredPartitionService service, MqttNode mqtt, Readiness readiness, int httpPort,
+      int mqttPort) {
     this.vertx = vertx;
     this.service = service;
+    this.mqtt = mqtt;
     this.readiness = readiness;
     this.httpPort = httpPort;
     this.mqttPort = mqttPort;
@@ -72,6 +74,7 @@ public final class StreamgateNode {
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
     AtomicReference<MqttVerticle> firstMqttVerticle = new AtomicReference<>();
+    AtomicReference<MqttNode> mqttNode = new AtomicReference<>();
     return vertx.executeBlocking(() -> {
           ClusteredPartitionService service = ClusteredPartitionService.open(vertx, clusterManager.getHazelcastInstance(),
               config.dataDir(), config.nodeId(), config.readerThreads(), config.cluster(), new JsonObject());
@@ -93,10 +96,10 @@ public final class StreamgateNode {
           if (!config.mqtt().enabled()) {
             return Future.succeededFuture();
           }
-          MqttClients clients = new MqttClients(config.mqtt().maxConnections());
-          MqttMetrics mqttMetrics = new MqttMetrics(registry, clients);
+          MqttNode mqtt = MqttNode.start(vertx, opened.get(), opened.get()::ensureInternalTopic, config, mqttAuthenticator, registry);
+          mqttNode.set(mqtt);
           return vertx.deployVerticle(() -> {
-            MqttVerticle verticle = new MqttVerticle(opened.get(), config, clients, mqttAuthenticator, mqttMetrics);
+            MqttVerticle verticle = new MqttVerticle(mqtt);
             firstMqttVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.mqtt().instances()));
@@ -109,7 +112,7 @@ public final class StreamgateNode {
             addresses.put("mqttAddress", advertised(config.mqtt().host(), config) + ":" + mqttPort);
           }
           return Future.fromCompletionStage(opened.get().announce(addresses))
-              .map(announced -> new StreamgateNode(vertx, opened.get(), readiness, port, mqttPort));
+              .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, port, mqttPort));
         })
         .map(node -> {
           readiness.set(Readiness.SERVING, true);
@@ -118,6 +121,9 @@ public final class StreamgateNode {
           return node;
         })
         .recover(failure -> {
+          if (mqttNode.get() != null) {
+            mqttNode.get().close();
+          }
           ClusteredPartitionService service = opened.get();
           return vertx.executeBlocking(() -> {
             if (service != null) {
@@ -160,6 +166,9 @@ public final class StreamgateNode {
     readiness.set(Readiness.SERVING, false);
     return Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList())
         .transform(undeployed -> vertx.executeBlocking(() -> {
+          if (mqtt != null) {
+            mqtt.close();
+          }
           service.close();
           return null;
         }))

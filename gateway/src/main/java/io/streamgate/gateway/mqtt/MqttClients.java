@@ -1,5 +1,6 @@
 package io.streamgate.gateway.mqtt;
 
+import io.vertx.core.Future;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -8,12 +9,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client that connects with the id of one already connected takes its place: the older connection
  * is ended (MQTT 3.1.1 §3.1.4, 5.0 reason 0x8E Session taken over). Thread-safe.
  */
-public final class MqttClients {
+final class MqttClients {
   private final ConcurrentHashMap<String, MqttConnection> byClientId = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
   private final int maxConnections;
 
-  public MqttClients(int maxConnections) {
+  MqttClients(int maxConnections) {
     this.maxConnections = maxConnections;
   }
 
@@ -30,20 +31,25 @@ public final class MqttClients {
     connections.decrementAndGet();
   }
 
-  /** Registers an accepted connection, ending the one that had its client id. */
-  void register(String clientId, MqttConnection connection) {
+  /**
+   * Registers a connection, ending the one that had its client id; completes once that one is gone
+   * and has saved its session, so the new one resumes what the old one left.
+   */
+  Future<Void> register(String clientId, MqttConnection connection) {
     MqttConnection previous = byClientId.put(clientId, connection);
-    if (previous != null && previous != connection) {
-      previous.takenOver();
-    }
+    return previous != null && previous != connection ? previous.takenOver() : Future.succeededFuture();
   }
 
   void unregister(String clientId, MqttConnection connection) {
     byClientId.remove(clientId, connection);
   }
 
+  boolean isConnected(String clientId) {
+    return byClientId.containsKey(clientId);
+  }
+
   /** Connections open on this node. */
-  public int connected() {
+  int connected() {
     return connections.get();
   }
 }

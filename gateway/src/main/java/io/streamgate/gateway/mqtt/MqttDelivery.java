@@ -24,7 +24,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,6 +64,7 @@ final class MqttDelivery {
   private final PartitionService service;
   private final MqttLogTopics topics;
   private final MqttTopicMapper mapper;
+  private final MqttRetained retained;
   private final Context context;
   private final MqttEndpoint endpoint;
   private final NetSocket socket;
@@ -72,16 +75,26 @@ final class MqttDelivery {
   private final Map<TopicPartition, PartitionReader> readers = new LinkedHashMap<>();
   /** QoS 1 messages sent and not yet acknowledged, by packet id. */
   private final Map<Integer, Outgoing> inflight = new LinkedHashMap<>();
+  /** Retained messages due to the client for its latest subscriptions, sent before live records. */
+  private final ArrayDeque<Outgoing> retainedDue = new ArrayDeque<>();
+  /** Subscriptions acknowledged next whose retained messages are due once the SUBACK is out. */
+  private final List<Subscription> awaitingRetained = new ArrayList<>();
   /** SUBSCRIBE and UNSUBSCRIBE are handled one after the other, in the order they came. */
   private Future<?> previousRequest = Future.succeededFuture();
   private int lastPacketId;
+  /** Whether positions or acknowledgements moved since the last {@link #snapshot}. */
+  private boolean dirty;
   private boolean closed;
 
   /** One topic filter with its granted QoS and the log topics it reads. */
   record Subscription(String filter, MqttQoS qos, boolean noLocal, Set<String> logTopics) {}
 
-  /** A message ready to go to the client. */
-  record Outgoing(String topic, byte[] payload, MqttQoS qos) {}
+  /** A message ready to go to the client: a record of {@code partition} at {@code offset}, or a retained message (no partition). */
+  record Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset) {
+    boolean isRetained() {
+      return partition == null;
+    }
+  }
 
   private static final class PartitionReader {
     final TopicPartition partition;
@@ -101,17 +114,17 @@ final class MqttDelivery {
    * @param maxInflight QoS 1 messages that may await a PUBACK at once
    * @param maxPacketBytes largest packet the client accepts (its MQTT 5 Maximum Packet Size); larger messages are skipped (§3.1.2.11.4)
    */
-  MqttDelivery(PartitionService service, MqttLogTopics topics, MqttTopicMapper mapper, Context context, MqttEndpoint endpoint,
-      NetSocket socket, int maxInflight, long maxPacketBytes, MqttMetrics metrics) {
-    this.service = service;
-    this.topics = topics;
-    this.mapper = mapper;
+  MqttDelivery(MqttNode node, Context context, MqttEndpoint endpoint, NetSocket socket, int maxInflight, long maxPacketBytes) {
+    this.service = node.service();
+    this.topics = node.topics();
+    this.mapper = node.config().mapper();
+    this.retained = node.retained();
+    this.metrics = node.metrics();
     this.context = context;
     this.endpoint = endpoint;
     this.socket = socket;
     this.maxInflight = maxInflight;
     this.maxPacketBytes = maxPacketBytes;
-    this.metrics = metrics;
   }
 
   void start() {
@@ -120,24 +133,115 @@ final class MqttDelivery {
 
   /** Subscribes to each filter; completes with the SUBACK reason codes, in order, once delivery from now on is set up. */
   Future<List<MqttSubAckReasonCode>> subscribe(List<MqttTopicSubscription> requested) {
-    Future<List<MqttSubAckReasonCode>> done = previousRequest.transform(v -> subscribeAll(requested, 0, new ArrayList<>()));
+    Future<List<MqttSubAckReasonCode>> done = previousRequest
+        .transform(v -> retained.loaded())
+        .compose(loaded -> subscribeAll(requested, 0, new ArrayList<>()));
     previousRequest = done;
     return done;
   }
 
-  void unsubscribe(List<String> filters) {
-    previousRequest = previousRequest.transform(v -> {
+  /**
+   * Once the SUBACK is out: queues the retained messages matching the subscriptions just made
+   * (§3.3.1.3), at the lower of the subscription's and the message's QoS, unless an MQTT 5 client
+   * asked not to get them (Retain Handling 2, or 1 for a subscription it had already).
+   */
+  void sendRetained() {
+    for (Subscription subscription : awaitingRetained) {
+      for (MqttRetained.Message message : retained.matching(subscription.filter())) {
+        MqttQoS qos = message.qos().value() < subscription.qos().value() ? message.qos() : subscription.qos();
+        if (message.payload().length + message.topic().length() * 3L + 10 <= maxPacketBytes) {
+          retainedDue.add(new Outgoing(message.topic(), message.payload(), qos, null, -1));
+        }
+      }
+    }
+    awaitingRetained.clear();
+    pump();
+  }
+
+  Future<Void> unsubscribe(List<String> filters) {
+    Future<Void> done = previousRequest.transform(v -> {
       filters.forEach(subscriptions::remove);
       stopUnusedReaders();
       return Future.succeededFuture();
     });
+    previousRequest = done;
+    return done;
   }
 
   /** PUBACK: the client has the message; its slot is free. */
   void onPuback(int packetId) {
     if (inflight.remove(packetId) != null) {
+      dirty = true;
       pump();
     }
+  }
+
+  /** Whether the session's state moved since the last snapshot. */
+  boolean dirty() {
+    return dirty;
+  }
+
+  /** The session as it stands: each partition's position is its first record not yet sent. */
+  MqttSessionState snapshot(long now, long expiryMs, Set<Integer> unreleased) {
+    List<MqttSessionState.Subscription> subs = new ArrayList<>();
+    subscriptions.values().forEach(s -> subs.add(new MqttSessionState.Subscription(s.filter(), s.qos().value(), s.noLocal())));
+    Map<TopicPartition, Long> positions = new HashMap<>();
+    readers.values().forEach(r -> positions.put(r.partition, r.ready.isEmpty() ? r.position : r.ready.peek().offset()));
+    List<MqttSessionState.Inflight> sent = new ArrayList<>();
+    inflight.forEach((id, message) -> {
+      if (!message.isRetained()) {
+        sent.add(new MqttSessionState.Inflight(id, message.partition(), message.offset()));
+      }
+    });
+    dirty = false;
+    return new MqttSessionState(now, expiryMs, subs, positions, sent, unreleased);
+  }
+
+  /**
+   * Resumes a stored session: its subscriptions read on from their saved positions, and its
+   * unacknowledged QoS 1 messages are sent again with their packet ids and DUP set (§4.4).
+   */
+  Future<Void> restore(MqttSessionState state) {
+    Future<Void> done = previousRequest.transform(v -> {
+      List<Future<Void>> resumed = new ArrayList<>();
+      for (MqttSessionState.Subscription s : state.subscriptions()) {
+        resumed.add(logTopics(s.filter()).compose(names -> {
+          List<Future<Void>> started = new ArrayList<>();
+          names.forEach(name -> started.add(startReaders(name, state.positions())));
+          return Future.all(started).map(all -> {
+            subscriptions.put(s.filter(), new Subscription(s.filter(), MqttQoS.valueOf(s.qos()), s.noLocal(), Set.copyOf(names)));
+            return null;
+          });
+        }));
+      }
+      return Future.all(resumed).compose(all -> resend(state.inflight(), 0));
+    });
+    previousRequest = done;
+    return done.onSuccess(v -> pump());
+  }
+
+  /** Sends the stored unacknowledged messages again, in order, each read back from the log. */
+  private Future<Void> resend(List<MqttSessionState.Inflight> pending, int index) {
+    if (index == pending.size() || closed) {
+      return Future.succeededFuture();
+    }
+    MqttSessionState.Inflight entry = pending.get(index);
+    return Future.fromCompletionStage(service.read(entry.partition(), entry.offset(), 1), context)
+        .map(result -> {
+          List<Record> records = result.records(entry.offset());
+          String topic = records.isEmpty() || records.get(0).offset() != entry.offset() ? null : mqttTopic(records.get(0));
+          if (topic != null) {
+            Record record = records.get(0);
+            byte[] payload = record.value() == null ? NO_PAYLOAD : record.valueBytes();
+            inflight.put(entry.packetId(), new Outgoing(topic, payload, MqttQoS.AT_LEAST_ONCE, entry.partition(), entry.offset()));
+            metrics.sent();
+            endpoint.publish(topic, Buffer.buffer(payload), MqttQoS.AT_LEAST_ONCE, true, false, entry.packetId());
+          }
+          return (Void) null;
+        })
+        // A record retention removed meanwhile cannot be sent again; the others still are.
+        .recover(gone -> Future.succeededFuture())
+        .compose(v -> resend(pending, index + 1));
   }
 
   void close() {
@@ -181,10 +285,15 @@ final class MqttDelivery {
     return logTopics(filter).compose(names -> {
       List<Future<Void>> started = new ArrayList<>();
       for (String name : names) {
-        started.add(startReaders(name));
+        started.add(startReaders(name, Map.of()));
       }
       return Future.all(started).map(all -> {
-        subscriptions.put(filter, new Subscription(filter, granted, noLocal, Set.copyOf(names)));
+        Subscription subscription = new Subscription(filter, granted, noLocal, Set.copyOf(names));
+        Subscription previous = subscriptions.put(filter, subscription);
+        dirty = true;
+        if (wantsRetained(requested, previous != null)) {
+          awaitingRetained.add(subscription);
+        }
         pump();
         return MqttSubAckReasonCode.qosGranted(granted);
       });
@@ -203,13 +312,33 @@ final class MqttDelivery {
             }));
   }
 
-  /** Readers for every partition of the topic not read yet, each starting at the partition's end. */
-  private Future<Void> startReaders(String topic) {
+  private static boolean wantsRetained(MqttTopicSubscription requested, boolean existed) {
+    MqttSubscriptionOption options = requested.subscriptionOption();
+    if (options == null) {
+      return true;
+    }
+    switch (options.retainHandling()) {
+      case DONT_SEND_AT_SUBSCRIBE:
+        return false;
+      case SEND_AT_SUBSCRIBE_IF_NOT_YET_EXISTS:
+        return !existed;
+      default:
+        return true;
+    }
+  }
+
+  /** Readers for every partition of the topic not read yet, each starting at its saved position or else the partition's end. */
+  private Future<Void> startReaders(String topic, Map<TopicPartition, Long> savedPositions) {
     return topics.resolve(topic, context).compose(metadata -> {
       List<Future<Void>> started = new ArrayList<>();
       for (int p = 0; p < metadata.partitions(); p++) {
         TopicPartition partition = new TopicPartition(topic, p);
         if (readers.containsKey(partition)) {
+          continue;
+        }
+        Long saved = savedPositions.get(partition);
+        if (saved != null) {
+          readers.put(partition, new PartitionReader(partition, saved));
           continue;
         }
         started.add(Future.fromCompletionStage(service.offsets(partition, OptionalLong.empty()), context).map(offsets -> {
@@ -249,6 +378,9 @@ final class MqttDelivery {
 
   /** Sends what is ready, a message per partition in turn, while the client keeps up; then reads partitions that have nothing ready. */
   private void pump() {
+    while (!retainedDue.isEmpty() && canSend()) {
+      send(retainedDue.poll());
+    }
     boolean sent = true;
     while (sent && canSend()) {
       sent = false;
@@ -339,7 +471,8 @@ final class MqttDelivery {
           continue;
         }
         reader.position = record.offset() + 1;
-        Outgoing message = outgoing(reader.partition.topic(), record);
+        dirty = true;
+        Outgoing message = outgoing(reader.partition, record);
         if (message != null) {
           reader.ready.add(message);
         }
@@ -349,14 +482,12 @@ final class MqttDelivery {
   }
 
   /** The message a record makes for this client, or null if no subscription wants it. */
-  private Outgoing outgoing(String logTopic, Record record) {
-    String topic = header(record, "mqtt.topic");
+  private Outgoing outgoing(TopicPartition partition, Record record) {
+    String topic = mqttTopic(record);
     if (topic == null) {
-      topic = utf8(record.key());
-    }
-    if (topic == null || !MqttTopics.isValidName(topic)) {
       return null;
     }
+    String logTopic = partition.topic();
     String publisher = header(record, "mqtt.clientId");
     boolean own = endpoint.clientIdentifier().equals(publisher);
     MqttQoS granted = null;
@@ -378,18 +509,29 @@ final class MqttDelivery {
     }
     String published = header(record, "mqtt.qos");
     MqttQoS qos = "0".equals(published) ? MqttQoS.AT_MOST_ONCE : granted;
-    return new Outgoing(topic, payload, qos);
+    return new Outgoing(topic, payload, qos, partition, record.offset());
+  }
+
+  /** The MQTT topic a record is published under: its {@code mqtt.topic} header, else its key; null if neither is a topic name. */
+  private static String mqttTopic(Record record) {
+    String topic = header(record, "mqtt.topic");
+    if (topic == null) {
+      topic = utf8(record.key());
+    }
+    return topic != null && MqttTopics.isValidName(topic) ? topic : null;
   }
 
   private void send(Outgoing message) {
     metrics.sent();
+    // A retained message goes out with RETAIN set when a subscription asks for it (§3.3.1.3); live ones without.
+    boolean retain = message.isRetained();
     if (message.qos() == MqttQoS.AT_MOST_ONCE) {
-      endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_MOST_ONCE, false, false, 0);
+      endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_MOST_ONCE, false, retain, 0);
       return;
     }
     int packetId = nextPacketId();
     inflight.put(packetId, message);
-    endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_LEAST_ONCE, false, false, packetId);
+    endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_LEAST_ONCE, false, retain, packetId);
   }
 
   /** The next packet id (1-65535) not held by an unacknowledged message. */

@@ -66,6 +66,7 @@ final class MqttIngest {
   private final MqttLogTopics topics;
   private final MqttTopicMapper mapper;
   private final Murmur2Partitioner partitioner;
+  private final MqttRetained retained;
   private final Context context;
   private final MqttEndpoint endpoint;
   private final NetSocket socket;
@@ -96,19 +97,19 @@ final class MqttIngest {
     }
   }
 
-  MqttIngest(PartitionService service, MqttLogTopics topics, MqttTopicMapper mapper, Murmur2Partitioner partitioner,
-      Context context, MqttEndpoint endpoint, NetSocket socket, int maxInflight, MqttMetrics metrics, Consumer<Throwable> fail) {
-    this.service = service;
-    this.topics = topics;
-    this.mapper = mapper;
-    this.partitioner = partitioner;
+  MqttIngest(MqttNode node, Context context, MqttEndpoint endpoint, NetSocket socket, Consumer<Throwable> fail) {
+    this.service = node.service();
+    this.topics = node.topics();
+    this.mapper = node.config().mapper();
+    this.partitioner = node.partitioner();
+    this.retained = node.retained();
+    this.metrics = node.metrics();
+    this.maxInflight = node.config().maxInflight();
     this.context = context;
     this.endpoint = endpoint;
     this.socket = socket;
     this.clientId = endpoint.clientIdentifier();
-    this.maxInflight = maxInflight;
     this.fail = fail;
-    this.metrics = metrics;
   }
 
   void onPublish(MqttPublishMessage message) {
@@ -125,20 +126,13 @@ final class MqttIngest {
       unreleased.get(packetId).onComplete(done -> ready(ack));
       return;
     }
-    MqttTopicMapper.Target target;
-    try {
-      target = mapper.map(message.topicName(), clientId);
-    } catch (RuntimeException refused) {
-      fail.accept(refused);
-      return;
-    }
     Ack ack = qos == MqttQoS.AT_MOST_ONCE ? null : new Ack(packetId, qos);
     if (ack != null) {
       acks.add(ack);
     }
     byte[] payload = message.payload().getBytes();
     started(payload.length);
-    Future<Void> committed = append(target, message.topicName(), qos, payload);
+    Future<Void> committed = write(message.topicName(), payload, qos, message.isRetain());
     if (qos == MqttQoS.EXACTLY_ONCE) {
       unreleased.put(packetId, committed);
     }
@@ -161,6 +155,31 @@ final class MqttIngest {
         fail.accept(cause);
       }
     });
+  }
+
+  /**
+   * Writes one message: its record, appended as the QoS asks, then, with RETAIN, the topic's
+   * retained message. Used for PUBLISHes and for the connection's will.
+   */
+  Future<Void> write(String mqttTopic, byte[] payload, MqttQoS qos, boolean retain) {
+    MqttTopicMapper.Target target;
+    try {
+      target = mapper.map(mqttTopic, clientId);
+    } catch (RuntimeException refused) {
+      return Future.failedFuture(refused);
+    }
+    Future<Void> appended = append(target, mqttTopic, qos, payload);
+    return retain ? appended.compose(v -> retained.retain(mqttTopic, payload, qos)) : appended;
+  }
+
+  /** The QoS 2 packet ids received and not yet released, for the session. */
+  java.util.Set<Integer> unreleased() {
+    return java.util.Set.copyOf(unreleased.keySet());
+  }
+
+  /** A resumed session's QoS 2 packet ids not yet released: their records are written, a resend only gets PUBREC. */
+  void restore(java.util.Set<Integer> packetIds) {
+    packetIds.forEach(id -> unreleased.put(id, Future.succeededFuture()));
   }
 
   /** PUBREL: the client will not resend this packet id; forget it and answer PUBCOMP (§4.3.3). */

@@ -8,11 +8,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  * The MQTT listener's meters: connections open, messages received from publishers and sent to
  * subscribers. Thread-safe.
  */
-public final class MqttMetrics {
+final class MqttMetrics {
   private final Counter received;
   private final Counter sent;
 
-  public MqttMetrics(MeterRegistry registry, MqttClients clients) {
+  MqttMetrics(MeterRegistry registry, MqttClients clients) {
     Gauge.builder("streamgate.mqtt.connections", clients, MqttClients::connected)
         .description("MQTT connections open on this node").register(registry);
     received = Counter.builder("streamgate.mqtt.messages.received").description("PUBLISH packets received from MQTT clients")

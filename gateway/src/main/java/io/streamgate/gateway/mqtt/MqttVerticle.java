@@ -1,8 +1,6 @@
 package io.streamgate.gateway.mqtt;
 
-import io.streamgate.cluster.PartitionService;
 import io.streamgate.gateway.GatewayConfig;
-import io.streamgate.gateway.http.Murmur2Partitioner;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.mqtt.MqttServer;
@@ -25,29 +23,18 @@ public final class MqttVerticle extends VerticleBase {
   /** Client ids up to this long are taken; MQTT requires at least 23 (§3.1.3.1), devices often send longer ones. */
   private static final int MAX_CLIENT_ID_LENGTH = 256;
 
-  private final PartitionService service;
-  private final GatewayConfig config;
-  private final MqttClients clients;
-  private final MqttAuthenticator authenticator;
-  private final MqttMetrics metrics;
+  private final MqttNode node;
   private final Set<MqttConnection> connections = new HashSet<>();
   private MqttServer server;
 
-  /** @param clients the node's client registry, shared by all instances, as {@code metrics} are */
-  public MqttVerticle(PartitionService service, GatewayConfig config, MqttClients clients, MqttAuthenticator authenticator,
-      MqttMetrics metrics) {
-    this.service = service;
-    this.config = config;
-    this.clients = clients;
-    this.authenticator = authenticator;
-    this.metrics = metrics;
+  /** @param node what all instances of the node share */
+  public MqttVerticle(MqttNode node) {
+    this.node = node;
   }
 
   @Override
   public Future<?> start() {
-    GatewayConfig.Mqtt mqtt = config.mqtt();
-    MqttNodeServices node = new MqttNodeServices(service, new MqttLogTopics(service, config.autoCreateTopics(), config.defaultPartitions()),
-        clients, authenticator, metrics, new Murmur2Partitioner(), mqtt, config.limits().streamBufferBytes());
+    GatewayConfig.Mqtt mqtt = node.config();
     MqttServerOptions options = new MqttServerOptions()
         .setHost(mqtt.host())
         .setPort(mqtt.bindPort())

@@ -8,14 +8,18 @@ import io.streamgate.gateway.TestNodes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A subscriber that does not keep up is paused, never buffered without bound, and loses nothing. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// A client that waits for an answer that never comes must fail the test, not hang the build.
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MqttBackpressureTest {
   private static final int MAX_INFLIGHT = 5;
 
@@ -49,7 +53,7 @@ class MqttBackpressureTest {
         RawMqttClient.Packet publish = client.read();
         assertThat(publish.type()).isEqualTo(RawMqttClient.PUBLISH);
         assertThat(publish.qos()).isEqualTo(1);
-        held[i] = packetIdOfPublish(publish);
+        held[i] = publish.publishPacketId();
       }
       assertThat(client.poll(500)).as("a message past the in-flight limit").isNull();
 
@@ -62,10 +66,10 @@ class MqttBackpressureTest {
       for (int i = 1; i < MAX_INFLIGHT; i++) {
         client.puback(held[i]);
       }
-      client.puback(packetIdOfPublish(next));
+      client.puback(next.publishPacketId());
       while (received < 50) {
         RawMqttClient.Packet publish = client.read();
-        client.puback(packetIdOfPublish(publish));
+        client.puback(publish.publishPacketId());
         received++;
       }
       assertThat(client.poll(500)).isNull();
@@ -124,12 +128,5 @@ class MqttBackpressureTest {
           .append("\",\"value\":\"").append(value).append("\"}");
     }
     rest.produce(topic, envelope.append("]}").toString());
-  }
-
-  /** A QoS 1 PUBLISH's packet id: right after the topic. */
-  private static int packetIdOfPublish(RawMqttClient.Packet publish) {
-    byte[] body = publish.body();
-    int topicLength = (body[0] & 0xff) << 8 | body[1] & 0xff;
-    return (body[2 + topicLength] & 0xff) << 8 | body[3 + topicLength] & 0xff;
   }
 }

@@ -10,15 +10,19 @@ import io.streamgate.gateway.TestNodes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** CONNECT and the life of a connection: keep-alive, assigned client ids, takeover, the announced address. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// A client that waits for an answer that never comes must fail the test, not hang the build.
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MqttConnectTest {
   @TempDir static Path dir;
   StreamgateNode node;

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
@@ -18,11 +19,14 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** SUBSCRIBE: live records of any protocol, matched by MQTT topic with wildcards. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// A client that waits for an answer that never comes must fail the test, not hang the build.
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MqttSubscribeTest {
   @TempDir static Path dir;
   StreamgateNode node;

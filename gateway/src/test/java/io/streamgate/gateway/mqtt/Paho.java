@@ -22,6 +22,8 @@ final class Paho {
     options.setConnectionTimeout(10);
     options.setKeepAliveInterval(30);
     client.connect(options);
+    // Without it, a call whose connection the server closes meanwhile may wait forever.
+    client.setTimeToWait(10_000);
     return client;
   }
 
@@ -34,6 +36,7 @@ final class Paho {
     options.setConnectionTimeout(10);
     options.setKeepAliveInterval(30);
     client.connect(options);
+    client.setTimeToWait(10_000);
     return client;
   }
 

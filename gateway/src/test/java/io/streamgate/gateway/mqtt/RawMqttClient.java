@@ -43,6 +43,27 @@ final class RawMqttClient implements AutoCloseable {
     int qos() {
       return (flags >> 1) & 3;
     }
+
+    boolean dup() {
+      return (flags & 0x08) != 0;
+    }
+
+    boolean retain() {
+      return (flags & 0x01) != 0;
+    }
+
+    /** A QoS 1 or 2 PUBLISH's packet id: right after the topic. */
+    int publishPacketId() {
+      int topicLength = (body[0] & 0xff) << 8 | body[1] & 0xff;
+      return (body[2 + topicLength] & 0xff) << 8 | body[3 + topicLength] & 0xff;
+    }
+
+    /** An MQTT 3.1.1 PUBLISH's payload (MQTT 5 puts properties before it). */
+    String payload() {
+      int topicLength = (body[0] & 0xff) << 8 | body[1] & 0xff;
+      int start = 2 + topicLength + (qos() > 0 ? 2 : 0);
+      return new String(body, start, body.length - start, UTF_8);
+    }
   }
 
   private final Socket socket;
@@ -74,14 +95,47 @@ final class RawMqttClient implements AutoCloseable {
 
   /** CONNECT with a clean session and a keep-alive in seconds; answers the CONNACK. */
   Packet connectack(String clientId, int keepAliveSeconds) throws IOException {
+    return connectack(clientId, keepAliveSeconds, true, 0, null);
+  }
+
+  /** A will to leave with CONNECT. */
+  record Will(String topic, byte[] payload, int qos, boolean retain) {}
+
+  /**
+   * CONNECT; answers the CONNACK (its first body byte's bit 0 is Session Present).
+   *
+   * @param sessionExpirySeconds MQTT 5 only: the Session Expiry Interval, 0 for none
+   * @param will null for none
+   */
+  Packet connectack(String clientId, int keepAliveSeconds, boolean clean, int sessionExpirySeconds, Will will) throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     string(body, "MQTT");
     body.write(version);
-    body.write(0x02);  // clean session
+    int flags = clean ? 0x02 : 0;
+    if (will != null) {
+      flags |= 0x04 | will.qos() << 3 | (will.retain() ? 0x20 : 0);
+    }
+    body.write(flags);
     body.write(keepAliveSeconds >> 8);
     body.write(keepAliveSeconds);
-    properties(body);
+    if (version == 5 && sessionExpirySeconds > 0) {
+      body.write(5);
+      body.write(0x11);
+      body.write(sessionExpirySeconds >> 24);
+      body.write(sessionExpirySeconds >> 16);
+      body.write(sessionExpirySeconds >> 8);
+      body.write(sessionExpirySeconds);
+    } else {
+      properties(body);
+    }
     string(body, clientId);
+    if (will != null) {
+      properties(body);  // will properties
+      string(body, will.topic());
+      body.write(will.payload().length >> 8);
+      body.write(will.payload().length);
+      body.writeBytes(will.payload());
+    }
     send(0x10, body.toByteArray());
     Packet connack = read();
     if (connack.type() != CONNACK) {
@@ -90,11 +144,25 @@ final class RawMqttClient implements AutoCloseable {
     return connack;
   }
 
+  /** A normal DISCONNECT (the will is dropped). */
+  void disconnect() throws IOException {
+    send(0xe0, version == 5 ? new byte[] {0, 0} : new byte[0]);
+  }
+
   void pingreq() throws IOException {
     send(0xc0, new byte[0]);
   }
 
   void publish(String topic, byte[] payload, int qos, int packetId, boolean dup) throws IOException {
+    publish(topic, payload, qos, packetId, dup, false);
+  }
+
+  /** A QoS 1 PUBLISH with RETAIN set. */
+  void publishRetained(String topic, byte[] payload, int packetId) throws IOException {
+    publish(topic, payload, 1, packetId, false, true);
+  }
+
+  private void publish(String topic, byte[] payload, int qos, int packetId, boolean dup, boolean retain) throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     string(body, topic);
     if (qos > 0) {
@@ -103,7 +171,7 @@ final class RawMqttClient implements AutoCloseable {
     }
     properties(body);
     body.write(payload);
-    send(0x30 | (dup ? 0x08 : 0) | qos << 1, body.toByteArray());
+    send(0x30 | (dup ? 0x08 : 0) | qos << 1 | (retain ? 1 : 0), body.toByteArray());
   }
 
   void subscribe(int packetId, String filter, int qos) throws IOException {

@@ -3,7 +3,7 @@ package io.streamgate.bench.http;
 import java.util.Arrays;
 
 /**
- * The HTTP/WebSocket load generator: {@code java -cp ... io.streamgate.bench.http.HttpBench SUBCOMMAND --flag value ...}.
+ * The HTTP/WebSocket/MQTT load generator: {@code java -cp ... io.streamgate.bench.http.HttpBench SUBCOMMAND --flag value ...}.
  * Every subcommand is bounded in count and time, stops by itself, and prints one JSON result line on
  * stdout (and a human line on stderr). Subcommands:
  * <ul>
@@ -14,7 +14,10 @@ import java.util.Arrays;
  *   <li>{@code e2e-latency}: produce at a fixed rate, one WebSocket subscriber measures produce→receive latency;</li>
  *   <li>{@code ws-idle}: open many idle WebSocket streams and hold them (for measuring the node's heap);</li>
  *   <li>{@code failover-probe}: one acknowledged write after another per partition, retried across nodes, each
- *       acknowledgement logged with its times (for measuring failover when a script kills nodes).</li>
+ *       acknowledgement logged with its times (for measuring failover when a script kills nodes);</li>
+ *   <li>{@code mqtt-publish}: MQTT publishers at QoS 0 or 1 as fast as the broker takes them; msg/s, PUBACK latency
+ *       (any MQTT 3.1.1 broker: Streamgate and Mosquitto are measured alike);</li>
+ *   <li>{@code mqtt-latency}: MQTT publish at a fixed rate, a subscriber measures publish→receive latency.</li>
  * </ul>
  */
 public final class HttpBench {
@@ -36,6 +39,8 @@ public final class HttpBench {
         case "e2e-latency" -> E2eLatency.run(args);
         case "ws-idle" -> WsIdle.run(args);
         case "failover-probe" -> FailoverProbe.run(args);
+        case "mqtt-publish" -> MqttPublish.run(args);
+        case "mqtt-latency" -> MqttLatency.run(args);
         default -> {
           System.err.println("unknown subcommand '" + command + "'");
           usage();
@@ -64,6 +69,10 @@ public final class HttpBench {
         "              [--duration 10] [--warmup 2]",
         "  ws-idle --url BASE --topic T [--streams 10000] [--connect-concurrency 200] [--hold 60]",
         "  failover-probe --url BASE[,BASE...] --topic T --events FILE [--partitions 1] [--duration 60]",
-        "                 [--request-timeout-ms 5000] [--retry-pause-ms 20] [--record-bytes 100]")));
+        "                 [--request-timeout-ms 5000] [--retry-pause-ms 20] [--record-bytes 100]",
+        "  mqtt-publish [--host 127.0.0.1] [--port 1883] [--publishers 1] [--qos 1] [--payload-bytes 100] [--inflight 100]",
+        "               [--topic-prefix bench] [--threads 2] [--duration 10] [--warmup 2]",
+        "  mqtt-latency [--host 127.0.0.1] [--port 1883] [--rate 1000] [--qos 1] [--payload-bytes 100]",
+        "               [--topic latency/probe] [--duration 10] [--warmup 2]")));
   }
 }

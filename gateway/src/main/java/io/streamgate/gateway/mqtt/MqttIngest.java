@@ -9,12 +9,8 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.gateway.http.Murmur2Partitioner;
-import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.TopicPartition;
-import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.Header;
-import io.streamgate.logstore.format.RecordBatch;
-import io.streamgate.logstore.format.RecordBatchBuilder;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -47,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * PUBACKs and PUBRECs go out in the order the PUBLISHes came in (§4.6), and appends are issued in
- * that order too. Past {@code maxInflight} publishes (or {@link #MAX_PENDING_BYTES}) still being
+ * that order too: the records of one network read go out as one batch per partition
+ * ({@link PartitionBatcher}), with {@code acks=all} if any of them needs it. A QoS 1/2 message over
+ * its topic's {@code max.record.bytes} is refused. Past {@code maxInflight} publishes (or {@link #MAX_PENDING_BYTES}) still being
  * appended, the connection stops reading from the client until they complete, so a fast publisher
  * holds bounded memory. A publish the node refuses, or a failed QoS 1/2 append, ends the connection
  * through {@code fail}; a failed QoS 0 append is logged and dropped, as QoS 0 allows.
@@ -58,6 +56,7 @@ final class MqttIngest {
   private static final Logger LOG = LoggerFactory.getLogger(MqttIngest.class);
   /** Payload bytes of publishes being appended before the connection stops reading from the client. */
   static final int MAX_PENDING_BYTES = 1024 * 1024;
+  private static final byte[][] QOS_TEXT = {{'0'}, {'1'}, {'2'}};
   private static final JsonFactory JSON = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).maxNumberLength(1000).build())
       .build();
@@ -74,6 +73,8 @@ final class MqttIngest {
   private final int maxInflight;
   private final Consumer<Throwable> fail;
   private final MqttMetrics metrics;
+  private final PartitionBatcher batcher;
+  private final byte[] clientIdBytes;
   /** Acknowledgements owed, in PUBLISH order. */
   private final ArrayDeque<Ack> acks = new ArrayDeque<>();
   /** QoS 2 packet ids received and not yet released, with the commit of their record. */
@@ -109,7 +110,9 @@ final class MqttIngest {
     this.endpoint = endpoint;
     this.socket = socket;
     this.clientId = endpoint.clientIdentifier();
+    this.clientIdBytes = clientId.getBytes(StandardCharsets.UTF_8);
     this.fail = fail;
+    this.batcher = new PartitionBatcher(service, context);
   }
 
   void onPublish(MqttPublishMessage message) {
@@ -196,25 +199,44 @@ final class MqttIngest {
   }
 
   private Future<Void> append(MqttTopicMapper.Target target, String mqttTopic, MqttQoS qos, byte[] payload) {
+    List<Header> headers = List.of(
+        new Header("mqtt.topic", mqttTopic.getBytes(StandardCharsets.UTF_8)),
+        new Header("mqtt.qos", QOS_TEXT[qos.value()]),
+        new Header("mqtt.clientId", clientIdBytes));
+    Acks acks = qos == MqttQoS.AT_MOST_ONCE ? Acks.LEADER : Acks.ALL;
+    long timestamp = System.currentTimeMillis();
+    // A known topic is appended to at once (in PUBLISH order); one being created holds back the
+    // publishes after it until it is there, so none overtakes it.
+    TopicMetadata known = previousIssued.isComplete() ? service.cachedTopic(target.logTopic()).orElse(null) : null;
+    if (known != null) {
+      return batch(known, target, acks, timestamp, payload, headers);
+    }
     Promise<Void> issued = Promise.promise();
     Future<Void> previous = previousIssued;
     previousIssued = issued.future();
-    Future<AppendResult> appended = previous.compose(v -> topics.resolve(target.logTopic(), context)).compose(metadata -> {
-      checkPayload(metadata, payload);
-      RecordBatch batch = new RecordBatchBuilder(Compression.NONE)
-          .append(System.currentTimeMillis(), target.key(), payload, List.of(
-              new Header("mqtt.topic", mqttTopic.getBytes(StandardCharsets.UTF_8)),
-              new Header("mqtt.qos", Integer.toString(qos.value()).getBytes(StandardCharsets.UTF_8)),
-              new Header("mqtt.clientId", clientId.getBytes(StandardCharsets.UTF_8))))
-          .build();
-      TopicPartition partition = new TopicPartition(target.logTopic(), partitioner.partitionForKey(target.key(), metadata.partitions()));
-      Acks acks = qos == MqttQoS.AT_MOST_ONCE ? Acks.LEADER : Acks.ALL;
-      Future<AppendResult> result = Future.fromCompletionStage(service.append(partition, batch, acks), context);
+    Future<Void> appended = previous.compose(v -> topics.resolve(target.logTopic(), context)).compose(metadata -> {
+      Future<Void> result = batch(metadata, target, acks, timestamp, payload, headers);
       issued.complete();
       return result;
     });
     appended.onFailure(e -> issued.tryComplete());
-    return appended.mapEmpty();
+    return appended;
+  }
+
+  private Future<Void> batch(TopicMetadata metadata, MqttTopicMapper.Target target, Acks acks, long timestamp, byte[] payload,
+      List<Header> headers) {
+    try {
+      checkPayload(metadata, payload);
+    } catch (MqttRefusal refused) {
+      return Future.failedFuture(refused);
+    }
+    int maxBatchBytes = TopicConfigs.logConfig(metadata.config()).maxRecordBytes();
+    if (PartitionBatcher.recordBytes(target.key(), payload, headers) + PartitionBatcher.BATCH_OVERHEAD > maxBatchBytes) {
+      return Future.failedFuture(new MqttRefusal(MqttDisconnectReasonCode.PACKET_TOO_LARGE, "a message of " + payload.length
+          + " bytes is over topic '" + metadata.name() + "''s max.record.bytes (" + maxBatchBytes + ")"));
+    }
+    TopicPartition partition = new TopicPartition(target.logTopic(), partitioner.partitionForKey(target.key(), metadata.partitions()));
+    return batcher.add(partition, maxBatchBytes, acks, timestamp, target.key(), payload, headers);
   }
 
   /** A json topic takes JSON values only, as over HTTP; MQTT topics the node creates are string topics, which take any payload. */
@@ -264,7 +286,8 @@ final class MqttIngest {
   private void finished(int bytes) {
     pendingAppends--;
     pendingBytes -= bytes;
-    if (pausedReading && pendingAppends < maxInflight && pendingBytes < MAX_PENDING_BYTES && !closed) {
+    // Half-way down before reading again, so a client at the limit is not paused and resumed per message.
+    if (pausedReading && pendingAppends <= maxInflight / 2 && pendingBytes <= MAX_PENDING_BYTES / 2 && !closed) {
       pausedReading = false;
       socket.resume();
     }

@@ -185,6 +185,30 @@ class MqttPublishTest {
     assertThat(total).isEqualTo(50);
   }
 
+  @Test
+  void aBurstOfPublishesIsBatchedUnderTheTopicsRecordLimitAndAMessageOverItIsRefused() throws Exception {
+    rest.createTopic("small", 1, "{\"value.format\":\"string\",\"max.record.bytes\":2048}");
+    try (RawMqttClient client = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(client.connect("burster")).isZero();
+      String value = "v".repeat(200);
+      for (int id = 1; id <= 50; id++) {
+        client.publish("small/x", (id + value).getBytes(UTF_8), 1, id, false);
+      }
+      for (int id = 1; id <= 50; id++) {
+        assertThat(client.read().packetId()).isEqualTo(id);
+      }
+      client.publish("small/x", new byte[4096], 1, 51, false);
+      RawMqttClient.Packet disconnect = client.read();
+      assertThat(disconnect.type()).isEqualTo(RawMqttClient.DISCONNECT);
+      assertThat(disconnect.body()[0] & 0xff).isEqualTo(0x95);  // Packet too large (for the topic)
+    }
+    JsonNode records = rest.records("small", 0);
+    assertThat(records).hasSize(50);
+    for (int i = 0; i < 50; i++) {
+      assertThat(records.get(i).get("value").asText()).startsWith((i + 1) + "v");
+    }
+  }
+
   /** Records the reason code of the server's DISCONNECT. */
   static final class DisconnectRecorder implements MqttCallback {
     private final AtomicInteger reason;

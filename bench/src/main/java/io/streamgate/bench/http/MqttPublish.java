@@ -19,9 +19,12 @@ import org.HdrHistogram.Histogram;
 /**
  * {@code mqtt-publish}: {@code --publishers} MQTT clients publish as fast as the broker takes it, each
  * with up to {@code --inflight} messages outstanding, to its own topic {@code <prefix>/p<i>}. A QoS 1
- * message counts once its PUBACK arrives (its latency is PUBLISH sent → PUBACK); a QoS 0 one once
- * written to the socket, so the broker's TCP backpressure sets the pace. Works against any MQTT 3.1.1
- * broker, so the same run measures Streamgate and Mosquitto alike.
+ * message counts once its PUBACK arrives within the measured window (its latency is PUBLISH sent →
+ * PUBACK). QoS 0 has no answer, and socket buffers hold megabytes, so QoS 0 is measured to the end:
+ * when the time is up each publisher stops, sends one QoS 1 marker and waits for its PUBACK, which a
+ * broker sends only after reading everything before it on that connection; the rate is every QoS 0
+ * message written / the time from the first PUBLISH to the last marker's PUBACK. Works against any
+ * MQTT 3.1.1 broker, so the same run measures Streamgate and Mosquitto alike.
  */
 final class MqttPublish {
   private MqttPublish() {}
@@ -37,6 +40,7 @@ final class MqttPublish {
     final long[] sentAt = new long[65_536];
     int outstanding;
     boolean pumpScheduled;
+    final Promise<Void> markerAcknowledged = Promise.promise();
     volatile boolean stopped;
 
     Publisher(MqttClient client, Context context, String topic, MqttQoS qos, int inflight, Buffer payload) {
@@ -67,6 +71,7 @@ final class MqttPublish {
 
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(threads));
     AtomicLong completed = new AtomicLong();
+    AtomicLong written = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     Histogram latency = new Histogram(Load.HIGHEST_US, 3);
     Buffer payload = Buffer.buffer("x".repeat(payloadBytes));
@@ -74,6 +79,7 @@ final class MqttPublish {
     long measureStart;
     long measureEnd;
     long[] measured = new long[2];
+    double seconds;
     try {
       List<Future<?>> connected = new ArrayList<>();
       for (int i = 0; i < publishers; i++) {
@@ -94,6 +100,10 @@ final class MqttPublish {
       measureEnd = measureStart + (long) (duration * 1e9);
       for (Publisher publisher : all) {
         publisher.client.publishCompletionHandler(packetId -> {
+          if (qos == MqttQoS.AT_MOST_ONCE) {
+            publisher.markerAcknowledged.tryComplete();
+            return;
+          }
           publisher.outstanding--;
           long now = System.nanoTime();
           if (now >= measureStart && now < measureEnd) {
@@ -102,15 +112,28 @@ final class MqttPublish {
               Load.recordUs(latency, now - publisher.sentAt[packetId]);
             }
           }
-          pump(publisher, completed, errors, measureStart, measureEnd);
+          pump(publisher, written, errors);
         });
         publisher.client.exceptionHandler(e -> errors.incrementAndGet());
-        publisher.context.runOnContext(v -> pump(publisher, completed, errors, measureStart, measureEnd));
+        publisher.context.runOnContext(v -> pump(publisher, written, errors));
       }
       Thread.sleep((long) ((warmup + duration) * 1000));
-      measured[0] = completed.get();
       for (Publisher publisher : all) {
         publisher.stopped = true;
+      }
+      if (qos == MqttQoS.AT_LEAST_ONCE) {
+        measured[0] = completed.get();
+        seconds = duration;
+      } else {
+        List<Future<Void>> markers = new ArrayList<>();
+        for (Publisher publisher : all) {
+          publisher.context.runOnContext(v ->
+              publisher.client.publish(publisher.topic, Buffer.buffer("end"), MqttQoS.AT_LEAST_ONCE, false, false));
+          markers.add(publisher.markerAcknowledged.future());
+        }
+        Future.all(markers).await(120, TimeUnit.SECONDS);
+        seconds = (System.nanoTime() - start) / 1e9;
+        measured[0] = written.get();
       }
       List<Future<?>> closed = new ArrayList<>();
       for (Publisher publisher : all) {
@@ -122,9 +145,9 @@ final class MqttPublish {
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
-    double rate = measured[0] / duration;
+    double rate = measured[0] / seconds;
     Result result = new Result("mqtt-publish").put("host", host).put("port", port).put("publishers", publishers)
-        .put("qos", qos.value()).put("payloadBytes", payloadBytes).put("inflight", inflight).put("durationS", duration)
+        .put("qos", qos.value()).put("payloadBytes", payloadBytes).put("inflight", inflight).put("durationS", seconds)
         .put("messages", measured[0]).put("messagesPerS", rate).put("errors", errors.get());
     if (qos == MqttQoS.AT_LEAST_ONCE) {
       result.latencies(latency);
@@ -135,31 +158,30 @@ final class MqttPublish {
   }
 
   /** Keeps the publisher's window full; QoS 0 messages leave the window once written. */
-  private static void pump(Publisher publisher, AtomicLong completed, AtomicLong errors, long measureStart, long measureEnd) {
+  private static void pump(Publisher publisher, AtomicLong written, AtomicLong errors) {
     while (!publisher.stopped && publisher.outstanding < publisher.inflight && publisher.client.isConnected()) {
       publisher.outstanding++;
       long sent = System.nanoTime();
-      Future<Integer> written = publisher.client.publish(publisher.topic, publisher.payload, publisher.qos, false, false);
+      Future<Integer> write = publisher.client.publish(publisher.topic, publisher.payload, publisher.qos, false, false);
       if (publisher.qos == MqttQoS.AT_LEAST_ONCE) {
-        written.onSuccess(packetId -> publisher.sentAt[packetId] = sent).onFailure(e -> {
+        write.onSuccess(packetId -> publisher.sentAt[packetId] = sent).onFailure(e -> {
           errors.incrementAndGet();
           publisher.outstanding--;
         });
       } else {
-        written.onComplete(done -> {
+        write.onComplete(done -> {
           publisher.outstanding--;
-          long now = System.nanoTime();
           if (done.failed()) {
             errors.incrementAndGet();
-          } else if (now >= measureStart && now < measureEnd) {
-            completed.incrementAndGet();
+          } else {
+            written.incrementAndGet();
           }
           // A write may complete at once, inside publish(): refill from a fresh task, not by recursion.
           if (!publisher.pumpScheduled) {
             publisher.pumpScheduled = true;
             publisher.context.runOnContext(v -> {
               publisher.pumpScheduled = false;
-              pump(publisher, completed, errors, measureStart, measureEnd);
+              pump(publisher, written, errors);
             });
           }
         });

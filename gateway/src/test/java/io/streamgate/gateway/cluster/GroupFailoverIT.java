@@ -32,7 +32,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -51,6 +54,7 @@ import org.junit.jupiter.api.Timeout;
  * committed offsets never went backwards (in particular across a failover); every node describes the
  * group alike. Times go to {@code target/group-failover-times.txt}.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GroupFailoverIT {
   private static final String TOPIC = "group-failover";
   private static final int PARTITIONS = 6;
@@ -100,6 +104,7 @@ class GroupFailoverIT {
   }
 
   @Test
+  @Order(1)
   @Timeout(value = 5, unit = TimeUnit.MINUTES) // a safety net; the waits inside are bounded far below it
   void membersKeepConsumingAndCommitsSurviveCoordinatorKills() throws Exception {
     Checks checks = new Checks();
@@ -215,6 +220,91 @@ class GroupFailoverIT {
           }
           return true;
         });
+  }
+
+  /**
+   * A poll waiting at the coordinator when its leadership moves in good order (here {@code POST
+   * /v1/cluster/rebalance}): "a long-poll in progress keeps its member alive", so the member, which
+   * polls with a timeout longer than its session, must still be a member afterwards: its waiting poll
+   * is answered (or fails retriably, and the retry reaches the new coordinator), and its next poll
+   * is not a 404.
+   */
+  @Test
+  @Order(2)
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void aMemberWhosePollWaitsWhileTheCoordinatorMovesStaysAMember() throws Exception {
+    String group = "long-poll-group";
+    String topic = "long-poll-idle";
+    int groupsPartition = coordinatorPartition(group);
+    cluster.createTopic(cluster.node(0), topic, 1, 3, Map.of());
+    cluster.awaitInSync(topic, 1, SETTLE_TIMEOUT);
+    cluster.awaitInSync(GROUPS_TOPIC, GROUPS_PARTITIONS, SETTLE_TIMEOUT);
+    String preferred = cluster.topic(GROUPS_TOPIC).partition(groupsPartition).replicas().get(0);
+    if (preferred.equals(coordinatorId(groupsPartition))) {
+      // Without auto-rebalance, a kill and a restart leave the coordinator on another replica.
+      Node node = cluster.node(preferred);
+      cluster.kill(node.index);
+      await("a coordinator other than " + preferred).atMost(FAILOVER_TIMEOUT).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+          .until(() -> { String leader = coordinatorId(groupsPartition); return leader != null && !leader.equals(preferred); });
+      cluster.start(node.index);
+      cluster.awaitInSync(GROUPS_TOPIC, GROUPS_PARTITIONS, Duration.ofSeconds(90));
+      cluster.awaitInSync(topic, 1, Duration.ofSeconds(90));
+    }
+    String coordinator = coordinatorId(groupsPartition);
+    // The member talks to the third node: its polls are forwarded to the coordinator, old and new.
+    Node entry = cluster.nodes().stream().filter(n -> !n.id.equals(coordinator) && !n.id.equals(preferred)).findFirst().orElseThrow();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    Answer joined = send(http, request(entry, "/v1/groups/" + group + "/members").header("Content-Type", "application/json")
+        .POST(json("{\"topics\":[\"" + topic + "\"],\"autoOffsetReset\":\"earliest\",\"sessionTimeoutMs\":2000}")).build());
+    assertThat(joined.status()).as("join: %s", joined.describe()).isEqualTo(201);
+    String member = joined.json().path("memberId").asText();
+    String memberPath = "/v1/groups/" + group + "/members/" + member + "/records?timeoutMs=";
+    String cursor = joined.json().path("cursor").asText();
+    Answer first = send(http, request(entry, memberPath + "0&cursor=" + cursor).GET().build());
+    assertThat(first.status()).as("first poll: %s", first.describe()).isEqualTo(200);
+    cursor = first.json().path("cursor").asText();
+
+    long pollTimeoutMs = 8000; // longer than the session: the waiting poll alone keeps the member alive
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(
+        request(entry, memberPath + pollTimeoutMs + "&cursor=" + cursor).timeout(Duration.ofSeconds(30)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    await("the poll waits").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> !waiting.isDone());
+    long movedAt = System.nanoTime();
+    HttpResponse<String> rebalanced = cluster.post(cluster.node(preferred), "/v1/cluster/rebalance", Map.of());
+    assertThat(rebalanced.statusCode()).as("POST /v1/cluster/rebalance: %s", rebalanced.body()).isEqualTo(200);
+    await("the coordinator moves from " + coordinator + " to " + preferred).atMost(FAILOVER_TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions().until(() -> preferred.equals(coordinatorId(groupsPartition)));
+    long describedMs = millisSince(movedAt);
+    // Anyone asking about the group (an operator, another member) has the new coordinator load it from the log.
+    await("the new coordinator describes " + group).atMost(FAILOVER_TIMEOUT).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+        .until(() -> cluster.getJson(cluster.node(preferred), "/v1/groups/" + group).path("members").size() == 1);
+
+    // As a client: the waiting poll's answer, then polls (a retriable failure retried with the same cursor) until one is answered.
+    List<String> answers = new ArrayList<>();
+    HttpResponse<String> waited = waiting.get(40, TimeUnit.SECONDS);
+    long waitedMs = millisSince(movedAt);
+    answers.add("waiting poll: " + waited.statusCode() + " after " + waitedMs + " ms from the move");
+    if (waited.statusCode() == 200) {
+      cursor = LocalCluster.JSON.readTree(waited.body()).path("cursor").asText();
+    }
+    Answer next = null;
+    for (int attempt = 0; attempt < 100; attempt++) {
+      next = send(http, request(entry, memberPath + "0&cursor=" + cursor).GET().build());
+      answers.add("poll: " + next.describe());
+      if (!next.retriable()) {
+        break;
+      }
+      LockSupport.parkNanos(RETRY_PAUSE.toNanos());
+    }
+    System.out.printf("long-poll across an orderly coordinator move %s -> %s (described after %d ms): %s%n", coordinator, preferred,
+        describedMs, answers);
+    send(http, request(entry, "/v1/groups/" + group + "/members/" + member).DELETE().build());
+    assertThat(waited.statusCode()).as("the poll waiting at %s while it stopped coordinating: %s", coordinator, waited.body())
+        .isIn(200, 503);
+    assertThat(waitedMs).as("ms from the move until the poll waiting at the old coordinator (for up to %d ms) was answered; %s",
+        pollTimeoutMs, answers).isLessThan(pollTimeoutMs / 2);
+    assertThat(next.status()).as("the member's next poll after its waiting poll was answered (%s): %s", answers, next.describe())
+        .isEqualTo(200);
   }
 
   // ---------------------------------------------------------------------------------------------- rounds

@@ -161,6 +161,22 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     wakeAll(group);
   }
 
+  /** Ends every waiting poll of the group with an empty answer, as a newer poll would. */
+  private static void endWaitingPolls(Group group) {
+    for (Member member : group.members.values()) {
+      if (member.supersedePoll != null) {
+        member.supersedePoll.run();
+      }
+    }
+  }
+
+  /** Whether this node still coordinates {@code group}: it leads its partition in the epoch the group was loaded in. */
+  private boolean coordinates(Group group) {
+    int partition = partitionFor(group.name);
+    Loaded state = loaded.get(partition);
+    return state != null && state.groups().get(group.name) == group && log.leaderEpoch(partition).orElse(-1) == state.epoch();
+  }
+
   private static void wakeAll(Group group) {
     for (Member member : group.members.values()) {
       if (member.wakePoll != null) {
@@ -169,13 +185,24 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     }
   }
 
-  /** Expires members whose session ran out, and rebalances groups whose topics gained partitions. */
+  /**
+   * Expires members whose session ran out, and rebalances groups whose topics gained partitions.
+   * Groups of a partition this node no longer leads (in the epoch it loaded them in) are forgotten,
+   * and their waiting polls answer at once: their members' next polls then reach the new coordinator,
+   * which knows nothing of polls waiting here and would expire members whose poll outlasts their
+   * session.
+   */
   private void tick() {
     long now = clock.getAsLong();
-    loaded.forEach((partition, state) -> {
-      if (log.leaderEpoch(partition).orElse(-1) != state.epoch()) {
-        return;
+    for (var it = loaded.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      if (log.leaderEpoch(entry.getKey()).orElse(-1) != entry.getValue().epoch()) {
+        it.remove();
+        LOG.info("no longer coordinating {}-{}: {} groups handed over", TOPIC, entry.getKey(), entry.getValue().groups().size());
+        entry.getValue().groups().values().forEach(GroupCoordinator::endWaitingPolls);
       }
+    }
+    loaded.forEach((partition, state) -> {
       for (Group group : List.copyOf(state.groups().values())) {
         List<String> expired = group.members.values().stream()
             .filter(m -> m.pollsInFlight == 0 && m.deadlineMs < now).map(m -> m.id).toList();
@@ -280,7 +307,8 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
           List<PartitionRecords> records = take(reads, poll.maxRecords);
           long remaining = poll.deadlineMs - clock.getAsLong();
           boolean empty = records.stream().allMatch(r -> r.nextOffset() == r.fetchOffset());
-          if (empty && remaining > 0 && poll.generation == group.generation) {
+          // A poll does not wait at a node that no longer coordinates the group (see tick).
+          if (empty && remaining > 0 && poll.generation == group.generation && coordinates(group)) {
             waitForData(poll, reads, remaining);
           } else {
             answer(poll, records);

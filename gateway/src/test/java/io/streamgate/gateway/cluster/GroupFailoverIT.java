@@ -383,10 +383,10 @@ class GroupFailoverIT {
     long movedAt = System.nanoTime();
     HttpResponse<String> rebalanced = cluster.post(cluster.node(preferred), "/v1/cluster/rebalance", Map.of());
     assertThat(rebalanced.statusCode()).as("POST /v1/cluster/rebalance: %s", rebalanced.body()).isEqualTo(200);
-    cluster.awaitSettled(TOPIC, PARTITIONS, SETTLE_TIMEOUT);
-    cluster.awaitSettled(GROUPS_TOPIC, GROUPS_PARTITIONS, SETTLE_TIMEOUT);
     Moved moved = from.equals(preferred) ? null
         : afterMove(number, "POST /v1/cluster/rebalance", movedAt, from, groupsPartition, before, checks);
+    cluster.awaitSettled(TOPIC, PARTITIONS, SETTLE_TIMEOUT);
+    cluster.awaitSettled(GROUPS_TOPIC, GROUPS_PARTITIONS, SETTLE_TIMEOUT);
     awaitProgress("after the rebalance", members, checks);
     long gap = checks.longestGap("poll", movedAt, System.nanoTime());
     if (moved == null) {

@@ -14,7 +14,12 @@ import java.util.Arrays;
  *   <li>{@code e2e-latency}: produce at a fixed rate, one WebSocket subscriber measures produce→receive latency;</li>
  *   <li>{@code ws-idle}: open many idle WebSocket streams and hold them (for measuring the node's heap);</li>
  *   <li>{@code failover-probe}: one acknowledged write after another per partition, retried across nodes, each
- *       acknowledgement logged with its times (for measuring failover when a script kills nodes).</li>
+ *       acknowledgement logged with its times (for measuring failover when a script kills nodes);</li>
+ *   <li>{@code topic-fill}: exactly N records into every partition of a topic (for read benchmarks);</li>
+ *   <li>{@code group-consume}: a pre-filled topic consumed by N members of a consumer group (poll, commit by cursor), or, as
+ *       the reference, by N plain partition readers; records/s;</li>
+ *   <li>{@code group-rebalance}: a group of N long-polling members; time from a join to the new member's first assignment,
+ *       and from a member's silent stop to every partition owned again.</li>
  * </ul>
  */
 public final class HttpBench {
@@ -36,6 +41,9 @@ public final class HttpBench {
         case "e2e-latency" -> E2eLatency.run(args);
         case "ws-idle" -> WsIdle.run(args);
         case "failover-probe" -> FailoverProbe.run(args);
+        case "topic-fill" -> TopicFill.run(args);
+        case "group-consume" -> GroupConsume.run(args);
+        case "group-rebalance" -> GroupRebalance.run(args);
         default -> {
           System.err.println("unknown subcommand '" + command + "'");
           usage();
@@ -64,6 +72,12 @@ public final class HttpBench {
         "              [--duration 10] [--warmup 2]",
         "  ws-idle --url BASE --topic T [--streams 10000] [--connect-concurrency 200] [--hold 60]",
         "  failover-probe --url BASE[,BASE...] --topic T --events FILE [--partitions 1] [--duration 60]",
-        "                 [--request-timeout-ms 5000] [--retry-pause-ms 20] [--record-bytes 100]")));
+        "                 [--request-timeout-ms 5000] [--retry-pause-ms 20] [--record-bytes 100]",
+        "  topic-fill --url BASE[,BASE...] --topic T [--records-per-partition 10000] [--record-bytes 100]",
+        "             [--records-per-request 1000] [--connections 4] [--acks all] [--duration 300]",
+        "  group-consume --url BASE[,BASE...] --topic T [--mode group|partitions] [--members 1] [--max-records 1000]",
+        "                [--max-bytes 8388608] [--timeout-ms 500] [--session-timeout-ms 30000] [--group G] [--duration 120]",
+        "  group-rebalance --url BASE[,BASE...] --topic T [--members 4] [--trials 5] [--session-timeout-ms 3000]",
+        "                  [--poll-timeout-ms 1000] [--group G] [--step-timeout 30]")));
   }
 }

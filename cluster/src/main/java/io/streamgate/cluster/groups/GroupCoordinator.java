@@ -125,7 +125,9 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       member.deadlineMs = clock.getAsLong() + sessionTimeoutMs;
       group.members.put(member.id, member);
       rebalance(group, "member " + member.id + " joined");
-      return membership(group, member);
+      Membership joined = membership(group, member);
+      member.told = joined.assignment();
+      return joined;
     });
   }
 
@@ -307,8 +309,11 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
           List<PartitionRecords> records = take(reads, poll.maxRecords);
           long remaining = poll.deadlineMs - clock.getAsLong();
           boolean empty = records.stream().allMatch(r -> r.nextOffset() == r.fetchOffset());
-          // A poll does not wait at a node that no longer coordinates the group (see tick).
-          if (empty && remaining > 0 && poll.generation == group.generation && coordinates(group)) {
+          // A poll that would wait answers at once when the member's assignment is not what it was last told
+          // (a rebalance, or a partition its previous owner has now let go), so that the member sees it; and it
+          // does not wait at a node that no longer coordinates the group (see tick).
+          if (empty && remaining > 0 && poll.generation == group.generation && group.assignment(member.id).equals(member.told)
+              && coordinates(group)) {
             waitForData(poll, reads, remaining);
           } else {
             answer(poll, records);
@@ -339,7 +344,11 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         next.put(tp, offset);
       }
     }
-    poll.answer.complete(new PollResult(membership(group, member), Cursor.encode(new Cursor.Position(group.generation, next)),
+    Membership membership = membership(group, member);
+    if (!poll.superseded) {
+      member.told = membership.assignment();
+    }
+    poll.answer.complete(new PollResult(membership, Cursor.encode(new Cursor.Position(group.generation, next)),
         poll.superseded ? List.of() : records));
   }
 

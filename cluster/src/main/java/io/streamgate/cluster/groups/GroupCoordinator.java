@@ -17,6 +17,7 @@ import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -423,23 +424,48 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         .thenApply(done -> reads.stream().map(CompletableFuture::join).toList());
   }
 
-  /** Up to {@code maxRecords} records in all, partition by partition. */
+  /**
+   * Up to {@code maxRecords} records in all, partition by partition. Each partition keeps only the
+   * batches that hold what it delivers (none when it delivers nothing), so that the answer carries,
+   * and whoever renders it decodes, that and not everything that was read (up to {@code maxBytes} per
+   * partition); a batch taken whole is counted from its header, without decoding it.
+   */
   private static List<PartitionRecords> take(List<PartitionRead> reads, int maxRecords) {
     List<PartitionRecords> taken = new ArrayList<>();
     int left = maxRecords;
     for (PartitionRead read : reads) {
       long next = read.fetchOffset;
-      if (left > 0) {
-        for (Record record : read.result.records(read.fetchOffset)) {
-          if (left == 0) {
-            break;
-          }
-          next = record.offset() + 1;
-          left--;
+      ByteBuffer all = read.result.batches();
+      int kept = 0; // bytes, from the start of the read, of the batches that hold the records taken
+      int position = 0;
+      for (RecordBatch batch : RecordBatch.iterate(all.duplicate())) {
+        if (left == 0) {
+          break;
         }
+        position += batch.sizeInBytes();
+        if (batch.nextOffset() <= read.fetchOffset) {
+          continue; // wholly before the fetch offset
+        }
+        if (batch.baseOffset() >= read.fetchOffset && batch.recordCount() <= left) {
+          left -= batch.recordCount();
+          next = batch.nextOffset();
+        } else {
+          for (Record record : batch.records()) {
+            if (record.offset() < read.fetchOffset) {
+              continue;
+            }
+            if (left == 0) {
+              break;
+            }
+            next = record.offset() + 1;
+            left--;
+          }
+        }
+        kept = position;
       }
-      taken.add(new PartitionRecords(read.partition, read.fetchOffset, next, read.result.highWatermark(),
-          read.result.batches().duplicate()));
+      ByteBuffer batches = all.duplicate();
+      batches.limit(batches.position() + kept);
+      taken.add(new PartitionRecords(read.partition, read.fetchOffset, next, read.result.highWatermark(), batches.slice()));
     }
     return taken;
   }

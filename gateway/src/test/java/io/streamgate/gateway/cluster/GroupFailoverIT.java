@@ -47,12 +47,18 @@ import org.junit.jupiter.api.Timeout;
  * refused or reset, timeout) is sent again unchanged to another live node; a member told 404
  * {@code member-not-found} joins again and goes on with the join answer's cursor.
  *
- * <p>Each round SIGKILLs the group's coordinator, the leader of {@code __groups} partition
- * {@code crc32(group) % 16}, measures the time until members poll and commit again, and restarts it.
- * Afterwards, once producing has stopped and the group has no lag: every record of the topic was
- * processed at least once; a record processed twice was not committed when it was delivered again;
- * committed offsets never went backwards (in particular across a failover); every node describes the
- * group alike. Times go to {@code target/group-failover-times.txt}.
+ * <p>The nodes run without auto-rebalance, so leadership stays where a failover put it. Each round
+ * SIGKILLs the group's coordinator, the leader of {@code __groups} partition {@code crc32(group) % 16}
+ * (so successive rounds hit different nodes: the coordinator alone, then with the controller and a
+ * member's entry node), measures the time until members poll and commit again, and restarts it.
+ * Then a member stalls past its session (it is dropped, gets 404, joins again), and {@code POST
+ * /v1/cluster/rebalance} moves the coordinator back in good order. Afterwards, once producing has
+ * stopped and the group has no lag: every record of the topic was processed at least once; a record
+ * processed twice was not committed when it was delivered again; committed offsets never went
+ * backwards (across each move in particular); no two members were told they own one partition in one
+ * generation; every node describes the group alike. Times go to {@code target/group-failover-times.txt}.
+ *
+ * <p>A second test holds a long-poll at the coordinator while its leadership moves in good order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GroupFailoverIT {
@@ -123,6 +129,7 @@ class GroupFailoverIT {
       for (int r = 1; r <= ROUNDS; r++) {
         rounds.add(killCoordinator(r, groupsPartition, members, checks));
       }
+      stallPastSession(members.get(1), members, checks);
       rounds.add(preferredLeadersBack(ROUNDS + 1, groupsPartition, members, checks));
       writeTimes(rounds);
       producer.stop();
@@ -372,6 +379,39 @@ class GroupFailoverIT {
         + "restarted and every replica in sync after %d ms; longest pause between answered polls %d ms%n", number, victimId,
         roles, moved.to(), moved.describedMs(), moved.pollMs(), moved.commitMs(), moved.recordsMs(), restartMs, gap);
     return round;
+  }
+
+  /**
+   * A member stops between two polls for longer than its session (a stalled client): the group drops
+   * it, the other member takes its partitions, and when it resumes its poll is answered 404
+   * {@code member-not-found}, so it joins again and goes on with the new member's cursor.
+   */
+  private void stallPastSession(Member member, List<Member> members, Checks checks) {
+    awaitProgress("stall", members, checks);
+    String stalledId = member.memberId;
+    long stalledAt = System.nanoTime();
+    java.util.concurrent.CountDownLatch resume = member.stall();
+    try {
+      await("member " + member.name + " dropped from the group after its session").atMost(Duration.ofMillis(SESSION_TIMEOUT_MS + 20_000))
+          .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+            JsonNode d = describe(checks, "while " + member.name + " stalls");
+            for (JsonNode m : d.path("members")) {
+              if (m.path("memberId").asText().equals(stalledId)) {
+                return false;
+              }
+            }
+            return true;
+          });
+    } finally {
+      resume.countDown();
+    }
+    long droppedMs = millisSince(stalledAt);
+    long resumedAt = System.nanoTime();
+    await("member " + member.name + " joins again after 404 member-not-found").atMost(FAILOVER_TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .until(() -> member.rejoins.get() > 0 && !stalledId.equals(member.memberId));
+    awaitProgress("after " + member.name + " joined again", members, checks);
+    System.out.printf("stall: member %s stopped polling; dropped from the group after %d ms (session %d ms); after it resumed, joined "
+        + "again and both members committed records within %d ms%n", member.name, droppedMs, SESSION_TIMEOUT_MS, millisSince(resumedAt));
   }
 
   /** The orderly move: {@code POST /v1/cluster/rebalance} gives leadership back to the preferred replicas, the coordinator's too. */
@@ -720,6 +760,7 @@ class GroupFailoverIT {
     private final Thread thread;
     private volatile boolean stopping;
     private volatile String memberId;
+    private volatile java.util.concurrent.CountDownLatch stalled;
     private String cursor;
     private Node node;
 
@@ -743,6 +784,13 @@ class GroupFailoverIT {
       }
     }
 
+    /** Makes the member stop before its next poll until the latch returned is counted down. */
+    java.util.concurrent.CountDownLatch stall() {
+      java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
+      stalled = latch;
+      return latch;
+    }
+
     void leave() {
       if (memberId != null) {
         send(http, request(cluster.node(home), "/v1/groups/" + GROUP + "/members/" + memberId).DELETE().build());
@@ -759,6 +807,11 @@ class GroupFailoverIT {
       try {
         join();
         while (!stopping) {
+          java.util.concurrent.CountDownLatch stall = stalled;
+          if (stall != null) {
+            stall.await(); // a stalled client: released by the test once the group has dropped it
+            stalled = null;
+          }
           if (cluster.node(home).alive()) {
             node = cluster.node(home);
           }

@@ -52,6 +52,7 @@ REJOIN_WAIT=120    # seconds a restarted node may take to be back in every ISR
 
 export STREAMGATE_BASE_HTTP_PORT=${BENCH_CLUSTER_HTTP_PORT:-18680}
 export STREAMGATE_BASE_CLUSTER_PORT=${BENCH_CLUSTER_PORT:-15801}
+export STREAMGATE_BASE_MQTT_PORT=${BENCH_CLUSTER_MQTT_PORT:-18883}
 export STREAMGATE_JAVA_OPTS=${BENCH_SERVER_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamgate-bench-cluster.XXXXXX")
 export STREAMGATE_CLUSTER_DIR=$TMP/cluster

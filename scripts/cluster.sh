@@ -8,7 +8,7 @@
 #   scripts/cluster.sh status        each node's pid, whether it is alive and ready, then GET /v1/cluster
 #
 # Node i runs gateway/target/streamgate.jar (built when missing) with
-#   --node-id node-i --data-dir DIR/node-i --http-host 127.0.0.1 --http-port HTTP+i
+#   --node-id node-i --data-dir DIR/node-i --http-host 127.0.0.1 --http-port HTTP+i --mqtt-host 127.0.0.1 --mqtt-port MQTT+i
 #   --cluster-host 127.0.0.1 --cluster-port CLUSTER+i [--join 127.0.0.1:CLUSTER+j,... for the other nodes j]
 # Node 0 of a fresh `up` starts alone (so it is the oldest member, the controller); the others, and any
 # node started while another runs, join every other node's cluster port. A node is ready only while it
@@ -18,6 +18,7 @@
 # Environment:
 #   STREAMGATE_BASE_HTTP_PORT     HTTP port of node 0 (8080)
 #   STREAMGATE_BASE_CLUSTER_PORT  cluster port of node 0 (5701)
+#   STREAMGATE_BASE_MQTT_PORT     MQTT port of node 0 (1883)
 #   STREAMGATE_CLUSTER_DIR        where data dirs (node-i/), pid files (node-i.pid) and logs (node-i.log) go (./data)
 #   STREAMGATE_JAVA_OPTS          JVM options of each node (-Xmx512m)
 #   STREAMGATE_NODE_ARGS          more flags for every node, e.g. "--failure-detection-ms 2000"
@@ -28,6 +29,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 BASE_HTTP=${STREAMGATE_BASE_HTTP_PORT:-8080}
 BASE_CLUSTER=${STREAMGATE_BASE_CLUSTER_PORT:-5701}
+BASE_MQTT=${STREAMGATE_BASE_MQTT_PORT:-1883}
 DIR=${STREAMGATE_CLUSTER_DIR:-$ROOT/data}
 JAVA_OPTS=${STREAMGATE_JAVA_OPTS:--Xmx512m}
 NODE_ARGS=${STREAMGATE_NODE_ARGS:-}
@@ -45,6 +47,7 @@ SIZE_FILE=$DIR/cluster.size
 
 http_port() { echo $((BASE_HTTP + $1)); }
 cluster_port() { echo $((BASE_CLUSTER + $1)); }
+mqtt_port() { echo $((BASE_MQTT + $1)); }
 pid_file() { echo "$DIR/node-$1.pid"; }
 log_file() { echo "$DIR/node-$1.log"; }
 
@@ -113,10 +116,11 @@ launch() {
   local i=$1 n=$2 join=$3 args
   alive "$i" && die "node $i is running already (pid $(node_pid "$i"))"
   mkdir -p "$DIR"
-  for port in "$(http_port "$i")" "$(cluster_port "$i")"; do
+  for port in "$(http_port "$i")" "$(cluster_port "$i")" "$(mqtt_port "$i")"; do
     port_in_use "$port" && die "port $port (node $i) is in use by another process"
   done
   args=(--node-id "node-$i" --data-dir "$DIR/node-$i" --http-host 127.0.0.1 --http-port "$(http_port "$i")"
+    --mqtt-host 127.0.0.1 --mqtt-port "$(mqtt_port "$i")"
     --cluster-host 127.0.0.1 --cluster-port "$(cluster_port "$i")")
   local joining=""
   if [ "$join" = yes ] && [ "$n" -gt 1 ]; then

@@ -21,7 +21,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +34,6 @@ import java.util.function.Supplier;
  * {@code __groups} (compacted, replicated up to 3 times) the first time a group is used.
  */
 final class ClusteredGroupService implements GroupService, AutoCloseable {
-  private static final int MAX_GROUPS_REPLICATION = 3;
 
   private final NodeRequests nodeRequests;
   private final String nodeId;
@@ -59,14 +57,7 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
 
   /** The {@code __groups} topic a cluster of {@code aliveNodes} starts with. */
   static TopicState groupsTopic(List<String> aliveNodes) {
-    int replicationFactor = Math.min(MAX_GROUPS_REPLICATION, aliveNodes.size());
-    Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), Map.of(
-        io.streamgate.logstore.LogConfig.CLEANUP_POLICY, "compact",
-        TopicConfigs.MIN_INSYNC_REPLICAS, String.valueOf(Math.min(2, replicationFactor)),
-        io.streamgate.logstore.LogConfig.SEGMENT_BYTES, String.valueOf(64 * 1024 * 1024)));
-    TopicMetadata topic = new TopicMetadata(GroupCoordinator.TOPIC, GroupCoordinator.PARTITIONS, replicationFactor, config);
-    return new TopicState(topic, ClusteredPartitionService.place(GroupCoordinator.TOPIC, 0, GroupCoordinator.PARTITIONS,
-        replicationFactor, aliveNodes.stream().sorted().toList()), 0, false);
+    return ClusteredPartitionService.compactedInternalTopic(GroupCoordinator.TOPIC, GroupCoordinator.PARTITIONS, aliveNodes);
   }
 
   // ---------------------------------------------------------------- the coordinator's log

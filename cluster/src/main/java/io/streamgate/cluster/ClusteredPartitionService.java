@@ -59,6 +59,8 @@ import java.util.zip.CRC32;
 public final class ClusteredPartitionService implements PartitionService {
   /** The most partitions a topic may have; past it a request is refused rather than filling the disk with directories. */
   public static final int MAX_PARTITIONS = 1000;
+  /** The most replicas an internal topic ({@code __groups}, ...) gets. */
+  static final int MAX_INTERNAL_REPLICATION = 3;
   /** How long a remote watch waits at the leader before it answers "nothing yet" (the caller then simply watches again). */
   private static final long REMOTE_WATCH_MS = 20_000;
   private static final long RETRY_BACKOFF_MS = 200;
@@ -150,15 +152,47 @@ public final class ClusteredPartitionService implements PartitionService {
 
   /** Creates the internal {@code __groups} topic if it does not exist yet; completes once its leaders serve it. */
   private CompletableFuture<Void> ensureGroupsTopic() {
-    if (metadata.topic(GroupCoordinator.TOPIC).isPresent()) {
+    return ensureTopic(GroupCoordinator.TOPIC, ClusteredGroupService::groupsTopic);
+  }
+
+  /**
+   * Creates the internal topic {@code name} (it must start with {@code __}) if it does not exist yet:
+   * compacted, with {@code partitions} partitions, replicated as {@code __groups} is; completes once
+   * its leaders serve it. For state the edge keeps in the log (MQTT sessions, retained messages),
+   * which clients can neither create nor write to.
+   */
+  public CompletableFuture<Void> ensureInternalTopic(String name, int partitions) {
+    if (!TopicNames.isInternal(name)) {
+      return CompletableFuture.failedFuture(new InvalidTopicNameException("'" + name + "' is not an internal topic name"));
+    }
+    validatePartitions(partitions);
+    return ensureTopic(name, alive -> compactedInternalTopic(name, partitions, alive));
+  }
+
+  private CompletableFuture<Void> ensureTopic(String name, java.util.function.Function<List<String>, TopicState> definition) {
+    if (metadata.topic(name).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
     return onMetadata(() -> {
-      if (metadata.topic(GroupCoordinator.TOPIC).isEmpty()) {
-        metadata.create(ClusteredGroupService.groupsTopic(metadata.aliveNodes()));
+      if (metadata.topic(name).isEmpty()) {
+        metadata.create(definition.apply(metadata.aliveNodes()));
       }
-      return GroupCoordinator.TOPIC;
+      return name;
     }).thenCompose(this::whenServed).thenApply(served -> null);
+  }
+
+  /**
+   * An internal compacted topic as a cluster of {@code aliveNodes} starts it: up to
+   * {@link #MAX_INTERNAL_REPLICATION} replicas, {@code min.insync.replicas} 2 when there are two.
+   */
+  static TopicState compactedInternalTopic(String name, int partitions, List<String> aliveNodes) {
+    int replicationFactor = Math.min(MAX_INTERNAL_REPLICATION, aliveNodes.size());
+    Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), Map.of(
+        io.streamgate.logstore.LogConfig.CLEANUP_POLICY, "compact",
+        TopicConfigs.MIN_INSYNC_REPLICAS, String.valueOf(Math.min(2, replicationFactor)),
+        io.streamgate.logstore.LogConfig.SEGMENT_BYTES, String.valueOf(64 * 1024 * 1024)));
+    TopicMetadata topic = new TopicMetadata(name, partitions, replicationFactor, config);
+    return new TopicState(topic, place(name, 0, partitions, replicationFactor, aliveNodes.stream().sorted().toList()), 0, false);
   }
 
   @Override

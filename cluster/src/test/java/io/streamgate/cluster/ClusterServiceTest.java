@@ -101,6 +101,25 @@ class ClusterServiceTest {
     }
   }
 
+  @Test
+  void anInternalTopicAskedForByEveryNodeIsCreatedOnceCompactedReplicatedAndHidden() {
+    cluster = TestCluster.start(dataDir, 3);
+    List<CompletableFuture<Void>> asked = cluster.nodes().stream()
+        .map(node -> node.service().ensureInternalTopic("__edge_state", 4)).toList();
+    asked.forEach(ClusterServiceTest::get);
+
+    TopicDescription described = get(cluster.nodes().get(0).service().describeTopic("__edge_state"));
+    assertThat(described.partitions()).hasSize(4).allSatisfy(p -> assertThat(p.leader()).isNotNull());
+    assertThat(described.replicationFactor()).isEqualTo(3);
+    assertThat(described.config()).containsEntry("cleanup.policy", "compact").containsEntry(TopicConfigs.MIN_INSYNC_REPLICAS, "2");
+    for (Node node : cluster.alive()) {
+      assertThat(get(node.service().listTopics())).as("listed by %s", node).isEmpty();
+    }
+    get(cluster.nodes().get(2).service().ensureInternalTopic("__edge_state", 4));  // there already: nothing to do
+    assertThat(failure(cluster.nodes().get(1).service().ensureInternalTopic("edge_state", 1)))
+        .isInstanceOf(InvalidTopicNameException.class);
+  }
+
   // ---------------------------------------------------------------- 2. routing and replication
 
   @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.streamgate.cluster.ClusterOptions;
 import io.streamgate.gateway.GatewayConfig.Limits;
 import io.streamgate.gateway.GatewayConfig.LogFormat;
+import io.streamgate.gateway.mqtt.MqttTopicMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,6 +61,16 @@ public final class ConfigLoader {
     d.put("max-websocket-frame-bytes", String.valueOf(64 * 1024));
     d.put("max-http-header-bytes", String.valueOf(16 * 1024));
     d.put("stream-buffer-bytes", String.valueOf(256 * 1024));
+    d.put("mqtt-host", "0.0.0.0");
+    d.put("mqtt-port", "1883");
+    d.put("mqtt-instances", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    d.put("mqtt-max-packet-bytes", String.valueOf(1024 * 1024));
+    d.put("mqtt-max-inflight", "100");
+    d.put("mqtt-max-connections", "100000");
+    d.put("mqtt-max-sessions", "1000000");
+    d.put("mqtt-max-session-expiry-seconds", String.valueOf(7 * 24 * 3600));
+    d.put("mqtt-max-retained-bytes", String.valueOf(64 * 1024 * 1024));
+    d.put("mqtt-topic-mappings", "");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -182,7 +193,28 @@ public final class ConfigLoader {
             longIn(v, "failure-detection-ms", 1000, 600_000),
             longIn(v, "replica-lag-max-ms", 100, 600_000),
             bool(v, "auto-rebalance")),
-        limits);
+        limits,
+        new GatewayConfig.Mqtt(
+            v.get("mqtt-host").trim(),
+            intIn(v, "mqtt-port", -1, 65535),
+            intIn(v, "mqtt-instances", 1, 1024),
+            // 268,435,455 is the largest Remaining Length MQTT can encode (§2.2.3).
+            intIn(v, "mqtt-max-packet-bytes", 1024, 268_435_455),
+            intIn(v, "mqtt-max-inflight", 1, 65_535),
+            intIn(v, "mqtt-max-connections", 0, 10_000_000),
+            intIn(v, "mqtt-max-sessions", 0, 100_000_000),
+            // MQTT 5 caps the Session Expiry Interval at 2^32-1 seconds (§3.1.2.11.2).
+            longIn(v, "mqtt-max-session-expiry-seconds", 0, 4_294_967_295L),
+            longIn(v, "mqtt-max-retained-bytes", 0, Long.MAX_VALUE),
+            topicMapper(v.get("mqtt-topic-mappings"))));
+  }
+
+  private static MqttTopicMapper topicMapper(String rules) {
+    try {
+      return MqttTopicMapper.parse(rules);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("mqtt-topic-mappings: " + e.getMessage());
+    }
   }
 
   /** The configured node id, or the one this data directory was given before, or a new one kept there. */

@@ -1,6 +1,7 @@
 package io.streamgate.gateway;
 
 import io.streamgate.cluster.ClusterOptions;
+import io.streamgate.gateway.mqtt.MqttTopicMapper;
 import java.nio.file.Path;
 
 /**
@@ -19,7 +20,8 @@ public record GatewayConfig(
     int readerThreads,
     long shutdownGraceMs,
     ClusterOptions cluster,
-    Limits limits) {
+    Limits limits,
+    Mqtt mqtt) {
 
   /** How log lines are written to stdout. */
   public enum LogFormat { TEXT, JSON }
@@ -51,4 +53,30 @@ public record GatewayConfig(
       int maxWebSocketFrameBytes,
       int maxHttpHeaderBytes,
       int streamBufferBytes) {}
+
+  /**
+   * The MQTT listener.
+   *
+   * @param port the port to listen on; 0: no MQTT listener; -1: any free port (tests)
+   * @param instances MQTT verticle instances (event loops) sharing the port
+   * @param maxPacketBytes largest MQTT packet a client may send (and the Maximum Packet Size a v5 client is told)
+   * @param maxInflight per connection: QoS 1 and 2 publishes awaiting their acknowledgement in either
+   *     direction, and publishes of any QoS still being appended, before the node stops reading from the client
+   * @param maxConnections MQTT connections open at once on this node; past it, CONNECT is refused
+   * @param maxSessions persistent sessions the cluster keeps; past it, a CONNECT that would start one is refused
+   * @param maxSessionExpirySeconds how long a persistent session outlives its connection at most (MQTT 3.1.1 sessions: exactly this)
+   * @param maxRetainedBytes payload bytes of all retained messages; past it, a new retained message is refused
+   * @param mapper where publishes go in the log
+   */
+  public record Mqtt(String host, int port, int instances, int maxPacketBytes, int maxInflight, int maxConnections,
+      int maxSessions, long maxSessionExpirySeconds, long maxRetainedBytes, MqttTopicMapper mapper) {
+    public boolean enabled() {
+      return port != 0;
+    }
+
+    /** The port to bind: 0 for any free one. */
+    public int bindPort() {
+      return Math.max(port, 0);
+    }
+  }
 }

@@ -6,6 +6,9 @@ import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.cluster.HazelcastSetup;
 import io.streamgate.gateway.http.GatewayMetrics;
 import io.streamgate.gateway.http.HttpApiVerticle;
+import io.streamgate.gateway.mqtt.MqttAuthenticator;
+import io.streamgate.gateway.mqtt.MqttNode;
+import io.streamgate.gateway.mqtt.MqttVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A running node: the composition root that creates a clustered Vert.x with metrics (Hazelcast
  * membership, the event bus between nodes), opens the partition service, and deploys the HTTP
- * verticles. A node started with nothing to join is a cluster of one. Closing it stops taking requests, lets those in flight
+ * and MQTT verticles. A node started with nothing to join is a cluster of one. Closing it stops taking requests, lets those in flight
  * finish, then closes the log store (which finishes queued appends and flushes) and Vert.x.
  * Used by {@link GatewayMain} and by tests, which start nodes on port 0.
  */
@@ -31,18 +34,28 @@ public final class StreamgateNode {
 
   private final Vertx vertx;
   private final ClusteredPartitionService service;
+  private final MqttNode mqtt;
   private final Readiness readiness;
   private final int httpPort;
+  private final int mqttPort;
 
-  private StreamgateNode(Vertx vertx, ClusteredPartitionService service, Readiness readiness, int httpPort) {
+  private StreamgateNode(Vertx vertx, ClusteredPartitionService service, MqttNode mqtt, Readiness readiness, int httpPort,
+      int mqttPort) {
     this.vertx = vertx;
     this.service = service;
+    this.mqtt = mqtt;
     this.readiness = readiness;
     this.httpPort = httpPort;
+    this.mqttPort = mqttPort;
   }
 
-  /** Starts a node; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
+  /** Starts a node that lets every MQTT client in; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
   public static Future<StreamgateNode> start(GatewayConfig config) {
+    return start(config, MqttAuthenticator.OPEN);
+  }
+
+  /** Starts a node whose MQTT listener lets in the clients {@code mqttAuthenticator} accepts. */
+  public static Future<StreamgateNode> start(GatewayConfig config, MqttAuthenticator mqttAuthenticator) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastSetup.config(config.nodeId(), config.cluster()));
     return Vertx.builder()
@@ -52,14 +65,16 @@ public final class StreamgateNode {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .withClusterManager(clusterManager)
         .buildClustered()
-        .compose(vertx -> start(config, vertx, clusterManager, registry));
+        .compose(vertx -> start(config, mqttAuthenticator, vertx, clusterManager, registry));
   }
 
-  private static Future<StreamgateNode> start(GatewayConfig config, Vertx vertx, HazelcastClusterManager clusterManager,
-      PrometheusMeterRegistry registry) {
+  private static Future<StreamgateNode> start(GatewayConfig config, MqttAuthenticator mqttAuthenticator, Vertx vertx,
+      HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry) {
     Readiness readiness = new Readiness();
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
+    AtomicReference<MqttVerticle> firstMqttVerticle = new AtomicReference<>();
+    AtomicReference<MqttNode> mqttNode = new AtomicReference<>();
     return vertx.executeBlocking(() -> {
           ClusteredPartitionService service = ClusteredPartitionService.open(vertx, clusterManager.getHazelcastInstance(),
               config.dataDir(), config.nodeId(), config.readerThreads(), config.cluster(), new JsonObject());
@@ -78,18 +93,37 @@ public final class StreamgateNode {
           }, new DeploymentOptions().setInstances(config.httpInstances()));
         })
         .compose(deployment -> {
-          int port = firstVerticle.get().actualPort();
-          String host = config.httpHost().equals("0.0.0.0") ? config.cluster().host() : config.httpHost();
-          return Future.fromCompletionStage(opened.get().announce(new JsonObject().put("httpAddress", host + ":" + port)))
-              .map(port);
+          if (!config.mqtt().enabled()) {
+            return Future.succeededFuture();
+          }
+          MqttNode mqtt = MqttNode.start(vertx, opened.get(), opened.get()::ensureInternalTopic, config, mqttAuthenticator, registry);
+          mqttNode.set(mqtt);
+          return vertx.deployVerticle(() -> {
+            MqttVerticle verticle = new MqttVerticle(mqtt);
+            firstMqttVerticle.compareAndSet(null, verticle);
+            return verticle;
+          }, new DeploymentOptions().setInstances(config.mqtt().instances()));
         })
-        .map(port -> {
+        .compose(deployments -> {
+          int port = firstVerticle.get().actualPort();
+          int mqttPort = firstMqttVerticle.get() == null ? 0 : firstMqttVerticle.get().actualPort();
+          JsonObject addresses = new JsonObject().put("httpAddress", advertised(config.httpHost(), config) + ":" + port);
+          if (mqttPort > 0) {
+            addresses.put("mqttAddress", advertised(config.mqtt().host(), config) + ":" + mqttPort);
+          }
+          return Future.fromCompletionStage(opened.get().announce(addresses))
+              .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, port, mqttPort));
+        })
+        .map(node -> {
           readiness.set(Readiness.SERVING, true);
-          StreamgateNode node = new StreamgateNode(vertx, opened.get(), readiness, port);
-          LOG.info("node {} ready: HTTP on {}:{}, data in {}", config.nodeId(), config.httpHost(), node.httpPort, config.dataDir());
+          LOG.info("node {} ready: HTTP on {}:{}, MQTT {}, data in {}", config.nodeId(), config.httpHost(), node.httpPort,
+              node.mqttPort > 0 ? "on " + config.mqtt().host() + ":" + node.mqttPort : "off", config.dataDir());
           return node;
         })
         .recover(failure -> {
+          if (mqttNode.get() != null) {
+            mqttNode.get().close();
+          }
           ClusteredPartitionService service = opened.get();
           return vertx.executeBlocking(() -> {
             if (service != null) {
@@ -100,8 +134,18 @@ public final class StreamgateNode {
         });
   }
 
+  /** The address other nodes and clients reach a listener bound to {@code host} at. */
+  private static String advertised(String host, GatewayConfig config) {
+    return host.equals("0.0.0.0") ? config.cluster().host() : host;
+  }
+
   public int httpPort() {
     return httpPort;
+  }
+
+  /** The MQTT port, or 0 when the node has no MQTT listener. */
+  public int mqttPort() {
+    return mqttPort;
   }
 
   public ClusteredPartitionService service() {
@@ -122,6 +166,9 @@ public final class StreamgateNode {
     readiness.set(Readiness.SERVING, false);
     return Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList())
         .transform(undeployed -> vertx.executeBlocking(() -> {
+          if (mqtt != null) {
+            mqtt.close();
+          }
           service.close();
           return null;
         }))

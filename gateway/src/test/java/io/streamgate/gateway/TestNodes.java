@@ -1,11 +1,15 @@
 package io.streamgate.gateway;
 
+import io.streamgate.gateway.mqtt.MqttAuthenticator;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Starts nodes for tests: loopback, an ephemeral port, one HTTP instance, a temp data dir. */
+/**
+ * Starts nodes for tests: loopback, an ephemeral HTTP port, one HTTP instance, a temp data dir, no
+ * MQTT listener unless asked for ({@code mqtt-port -1}: loopback, an ephemeral port, one instance).
+ */
 public final class TestNodes {
   private TestNodes() {}
 
@@ -14,12 +18,17 @@ public final class TestNodes {
   }
 
   public static StreamgateNode start(Path dataDir, Map<String, String> overrides) {
+    return start(dataDir, overrides, MqttAuthenticator.OPEN);
+  }
+
+  public static StreamgateNode start(Path dataDir, Map<String, String> overrides, MqttAuthenticator mqttAuthenticator) {
     Map<String, String> values = new HashMap<>(Map.of(
         "data-dir", dataDir.toString(), "node-id", "node-0", "http-host", "127.0.0.1", "http-port", "0", "http-instances", "1",
-        "cluster-port", "0", "shutdown-grace-ms", "200"));
+        "cluster-port", "0", "shutdown-grace-ms", "200", "mqtt-host", "127.0.0.1", "mqtt-port", "0", "mqtt-instances", "1"));
     values.putAll(overrides);
     try {
-      return StreamgateNode.start(ConfigLoader.fromMap(values)).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      return StreamgateNode.start(ConfigLoader.fromMap(values), mqttAuthenticator).toCompletionStage().toCompletableFuture()
+          .get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("node did not start", e);
     }

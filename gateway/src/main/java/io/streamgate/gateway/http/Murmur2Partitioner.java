@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * partition per request, chosen round-robin across requests (Kafka's sticky partitioning, per
  * request instead of per producer batch). Thread-safe.
  */
-final class Murmur2Partitioner {
+public final class Murmur2Partitioner {
   private final AtomicInteger roundRobin = new AtomicInteger();
 
-  int partitionForKey(byte[] key, int partitions) {
+  public int partitionForKey(byte[] key, int partitions) {
     return (murmur2(key) & 0x7fffffff) % partitions;
   }
 

@@ -259,7 +259,7 @@ final class LocalCluster implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-jar", JAR.toAbsolutePath().toString(),
         "--node-id", node.id, "--data-dir", node.dataDir.toString(),
-        "--http-host", "127.0.0.1", "--http-port", String.valueOf(node.httpPort), "--http-instances", "1",
+        "--http-host", "127.0.0.1", "--http-port", String.valueOf(node.httpPort), "--http-instances", "1", "--mqtt-port", "0",
         "--cluster-host", "127.0.0.1", "--cluster-port", String.valueOf(node.clusterPort),
         "--shutdown-grace-ms", "1000"));
     if (join && nodes.size() > 1) {

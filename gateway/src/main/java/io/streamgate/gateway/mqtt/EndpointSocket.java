@@ -1,0 +1,36 @@
+package io.streamgate.gateway.mqtt;
+
+import io.vertx.core.net.NetSocket;
+import io.vertx.mqtt.MqttEndpoint;
+import java.lang.reflect.Field;
+
+/**
+ * The socket under a vertx-mqtt endpoint. The endpoint offers neither pause/resume (to stop reading
+ * from a client whose publishes are still being appended) nor a write-queue signal (to stop reading
+ * the log for a slow subscriber); its NetSocket has both. vertx-mqtt 5.0 keeps it in the private
+ * field {@code MqttEndpointImpl.conn}: a vertx-mqtt upgrade may need to revisit this, and the
+ * backpressure tests fail if it breaks.
+ */
+final class EndpointSocket {
+  private static final Field CONN = connField();
+
+  private EndpointSocket() {}
+
+  static NetSocket of(MqttEndpoint endpoint) {
+    try {
+      return (NetSocket) CONN.get(endpoint);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("cannot reach the socket of " + endpoint.getClass().getName(), e);
+    }
+  }
+
+  private static Field connField() {
+    try {
+      Field field = Class.forName("io.vertx.mqtt.impl.MqttEndpointImpl").getDeclaredField("conn");
+      field.setAccessible(true);
+      return field;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new ExceptionInInitializerError("vertx-mqtt changed: MqttEndpointImpl.conn is gone (" + e + ")");
+    }
+  }
+}

@@ -1,0 +1,391 @@
+package io.streamgate.gateway.mqtt;
+
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttProperty;
+import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.streamgate.gateway.GatewayConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.net.NetSocket;
+import io.vertx.mqtt.MqttAuth;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttWill;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One MQTT client's connection: CONNECT (connection limit, authentication, will, session), then its
+ * PUBLISHes ({@link MqttIngest}) and subscriptions ({@link MqttDelivery}) until it disconnects, is
+ * taken over, or is ended for bad input.
+ *
+ * <ul>
+ *   <li>Sessions (§4.1): a clean session lives as long as the connection. A persistent one (MQTT
+ *       3.1.1 CleanSession 0; MQTT 5 Session Expiry Interval above 0, capped by
+ *       {@code mqtt-max-session-expiry-seconds}) is saved in {@link MqttSessions} when its
+ *       subscriptions change (before the SUBACK), every few seconds while its deliveries move, and
+ *       when the connection ends; a later CONNECT on any node resumes it (CONNACK session present),
+ *       resending unacknowledged QoS 1 messages with their packet ids and DUP set (§4.4).
+ *   <li>Will (§3.1.2.5): published when the connection ends other than by a DISCONNECT (MQTT 5:
+ *       DISCONNECT 0x04 asks for it), through the same path as a PUBLISH.
+ *   <li>Ending for a fault is logged and, for MQTT 5, carries a DISCONNECT reason code
+ *       ({@link MqttFailures}); MQTT 3.1.1 has no such packet, so its connection is simply closed.
+ *       Keep-alive is vertx-mqtt's: a client silent for 1.5 times its keep-alive is closed (§3.1.2.10).
+ * </ul>
+ *
+ * <p>Confined to the connection's event loop, except {@link #takenOver()}.
+ */
+final class MqttConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+  /** How often a persistent session whose deliveries moved is saved; a node crash redelivers at most this much. */
+  private static final long SAVE_INTERVAL_MS = 5000;
+
+  private final MqttEndpoint endpoint;
+  private final Context context;
+  private final MqttNode node;
+  private final boolean v5;
+  private final NetSocket socket;
+  private final Consumer<MqttConnection> onClosed;
+  /** Completes once the connection is closed and its session saved: a connection taking over waits for it. */
+  private final Promise<Void> gone = Promise.promise();
+  private MqttIngest ingest;
+  private MqttDelivery delivery;
+  private MqttWill will;
+  /** Session expiry in ms; 0 for a clean session. */
+  private long sessionExpiryMs;
+  private boolean sessionStored;
+  private long saveTimer = -1;
+  private boolean reserved;
+  private boolean registered;
+  private boolean closed;
+
+  /** @param onClosed told once the connection is gone */
+  MqttConnection(MqttEndpoint endpoint, Context context, MqttNode node, Consumer<MqttConnection> onClosed) {
+    this.endpoint = endpoint;
+    this.onClosed = onClosed;
+    this.context = context;
+    this.node = node;
+    this.v5 = endpoint.protocolVersion() == MqttVersion.MQTT_5.protocolLevel();
+    this.socket = EndpointSocket.of(endpoint);
+  }
+
+  void start() {
+    boolean assignedId = endpoint.clientIdentifier() == null;
+    if (assignedId) {
+      // An empty client id with a clean session: the server picks one (§3.1.3.1) and, in MQTT 5, says which.
+      endpoint.setClientIdentifier("streamgate-" + UUID.randomUUID());
+    }
+    endpoint.exceptionHandler(this::onException);
+    endpoint.closeHandler(v -> onClosed());
+    if (!node.clients().reserve()) {
+      refuse("the node has its maximum of connections", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+          MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED);
+      return;
+    }
+    reserved = true;
+    sessionExpiryMs = sessionExpiryMs();
+    MqttAuth auth = endpoint.auth();
+    node.authenticator().authenticate(clientId(), auth == null ? null : auth.getUsername(), auth == null ? null : auth.getPassword(),
+        endpoint.remoteAddress()).onComplete(result -> {
+          if (closed) {
+            return;
+          }
+          if (result.failed()) {
+            refuse("authentication failed: " + result.cause(), MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
+          } else if (!result.result()) {
+            refuse("not authorized", MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
+                MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5);
+          } else if (!acceptWill()) {
+            return;
+          } else {
+            registered = true;
+            node.clients().register(clientId(), this)
+                .transform(previousGone -> session())
+                .onComplete(session -> {
+                  if (closed) {
+                    return;
+                  }
+                  if (session.failed()) {
+                    LOG.warn("mqtt client {}: its session could not be had: {}", clientId(), session.cause().toString());
+                    endpoint.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+                  } else {
+                    accept(assignedId, session.result());
+                  }
+                });
+          }
+        });
+  }
+
+  /** MQTT 5: the client's Session Expiry Interval, capped; MQTT 3.1.1: the cap, unless the session is clean. */
+  private long sessionExpiryMs() {
+    long max = node.config().maxSessionExpirySeconds() * 1000;
+    if (!v5) {
+      return endpoint.isCleanSession() ? 0 : max;
+    }
+    MqttProperty<?> expiry = endpoint.connectProperties() == null ? null
+        : endpoint.connectProperties().getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+    long seconds = expiry != null && expiry.value() instanceof Integer value ? Integer.toUnsignedLong(value) : 0;
+    return Math.min(seconds * 1000, max);
+  }
+
+  /** A will whose topic the node would not take refuses the CONNECT (3.1.1: not authorized; 5.0: its reason). */
+  private boolean acceptWill() {
+    MqttWill offered = endpoint.will();
+    if (offered == null || !offered.isWillFlag()) {
+      return true;
+    }
+    try {
+      node.config().mapper().map(offered.getWillTopic(), clientId());
+      will = offered;
+      return true;
+    } catch (RuntimeException refused) {
+      MqttDisconnectReasonCode reason = MqttFailures.reason(refused);
+      refuse("will topic '" + offered.getWillTopic() + "' refused: " + refused.getMessage(),
+          MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, reason == MqttDisconnectReasonCode.NOT_AUTHORIZED
+              ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5 : MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID);
+      return false;
+    }
+  }
+
+  /** The stored session to resume, if any: none with a clean start (which also drops a stored one). */
+  private Future<Optional<MqttSessionState>> session() {
+    MqttSessions sessions = node.sessions();
+    if (endpoint.isCleanSession()) {
+      return sessions.remove(clientId()).map(Optional.empty());
+    }
+    return sessions.load(clientId()).compose(stored -> {
+      if (stored.isEmpty() && sessionExpiryMs > 0 && sessions.full()) {
+        return Future.failedFuture(new IllegalStateException("the cluster keeps its maximum of sessions (mqtt-max-sessions)"));
+      }
+      sessionStored = stored.isPresent();
+      return Future.succeededFuture(stored);
+    });
+  }
+
+  private void accept(boolean assignedId, Optional<MqttSessionState> session) {
+    GatewayConfig.Mqtt config = node.config();
+    socket.setWriteQueueMaxSize(node.writeQueueBytes());
+    ingest = new MqttIngest(node, context, endpoint, socket, this::fail);
+    delivery = new MqttDelivery(node, context, endpoint, socket,
+        Math.min(config.maxInflight(), clientLimit(MqttProperties.RECEIVE_MAXIMUM, 65_535)),
+        clientLimit(MqttProperties.MAXIMUM_PACKET_SIZE, Integer.MAX_VALUE));
+    endpoint.publishAutoAck(false);
+    endpoint.subscriptionAutoAck(false);
+    endpoint.publishHandler(ingest::onPublish);
+    endpoint.publishReleaseHandler(ingest::onPubrel);
+    endpoint.publishAcknowledgeHandler(delivery::onPuback);
+    endpoint.subscribeHandler(this::onSubscribe);
+    endpoint.unsubscribeHandler(message -> {
+      delivery.unsubscribe(message.topics()).compose(v -> saveSession()).onComplete(saved -> {
+        if (!closed) {
+          endpoint.unsubscribeAcknowledge(message.messageId());
+        }
+      });
+    });
+    endpoint.disconnectMessageHandler(message -> {
+      // A DISCONNECT ends the connection normally: the will is dropped, unless an MQTT 5 client asks for it (§3.14.2.1).
+      if (message.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE) {
+        will = null;
+      }
+    });
+    endpoint.accept(session.isPresent(), connackProperties(assignedId));
+    delivery.start();
+    session.ifPresent(state -> {
+      ingest.restore(state.unreleased());
+      delivery.restore(state).onFailure(this::fail);
+    });
+    if (sessionExpiryMs > 0) {
+      saveTimer = context.owner().setPeriodic(SAVE_INTERVAL_MS, id -> {
+        if (delivery.dirty()) {
+          saveSession();
+        }
+      });
+    }
+    LOG.debug("mqtt client {} connected from {} (MQTT {}, keep-alive {} s, session {})", clientId(), endpoint.remoteAddress(),
+        v5 ? "5" : "3.1.1", endpoint.keepAliveTimeSeconds(), session.isPresent() ? "resumed" : sessionExpiryMs > 0 ? "new" : "clean");
+  }
+
+  /** What an MQTT 5 client must know of this server (§3.2.2.3); MQTT 3.1.1 CONNACKs carry no properties. */
+  private MqttProperties connackProperties(boolean assignedId) {
+    if (!v5) {
+      return MqttProperties.NO_PROPERTIES;
+    }
+    MqttProperties properties = new MqttProperties();
+    properties.add(new IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, node.config().maxInflight()));
+    properties.add(new IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE, node.config().maxPacketBytes()));
+    properties.add(new IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
+    properties.add(new IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
+    if (sessionExpiryMs / 1000 < requestedSessionExpirySeconds()) {
+      properties.add(new IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, (int) (sessionExpiryMs / 1000)));
+    }
+    if (assignedId) {
+      properties.add(new StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, clientId()));
+    }
+    return properties;
+  }
+
+  private long requestedSessionExpirySeconds() {
+    MqttProperty<?> expiry = endpoint.connectProperties() == null ? null
+        : endpoint.connectProperties().getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+    return expiry != null && expiry.value() instanceof Integer value ? Integer.toUnsignedLong(value) : 0;
+  }
+
+  /** A limit the MQTT 5 client set in its CONNECT, or {@code otherwise}. */
+  private int clientLimit(int propertyId, int otherwise) {
+    MqttProperty<?> property = endpoint.connectProperties() == null ? null : endpoint.connectProperties().getProperty(propertyId);
+    return property != null && property.value() instanceof Integer value && value > 0 ? value : otherwise;
+  }
+
+  private void onSubscribe(MqttSubscribeMessage message) {
+    delivery.subscribe(message.topicSubscriptions())
+        // A persistent session's new subscriptions are stored before they are acknowledged.
+        .compose(codes -> saveSession().map(codes))
+        .onComplete(result -> {
+          if (closed) {
+            return;
+          }
+          if (result.failed()) {
+            fail(result.cause());
+            return;
+          }
+          // MQTT 3.1.1 knows one failure code, 0x80 (§3.9.3). (vertx-mqtt's limitForMqttVersion compares signed bytes
+          // and turns granted codes into failures too.)
+          List<MqttSubAckReasonCode> codes = result.result().stream()
+              .map(code -> v5 || (code.value() & 0xff) < 0x80 ? code : MqttSubAckReasonCode.UNSPECIFIED_ERROR).toList();
+          endpoint.subscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
+          delivery.sendRetained();
+        });
+  }
+
+  /** Saves a persistent session as it stands; nothing for a clean one. */
+  private Future<Void> saveSession() {
+    if (sessionExpiryMs == 0 || delivery == null) {
+      return Future.succeededFuture();
+    }
+    MqttSessionState state = delivery.snapshot(System.currentTimeMillis(), sessionExpiryMs, ingest.unreleased());
+    sessionStored = true;
+    return node.sessions().save(clientId(), state);
+  }
+
+  /** Another connection took this client id: end this one (§3.1.4); completes once it is gone and its session saved. Thread-safe. */
+  Future<Void> takenOver() {
+    context.runOnContext(v -> {
+      if (!closed) {
+        LOG.info("mqtt client {}: session taken over by a new connection", clientId());
+        disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER);
+      }
+    });
+    return gone.future();
+  }
+
+  /** Ends the connection for a failure: logged, and told to an MQTT 5 client as a reason code. */
+  void fail(Throwable failure) {
+    if (closed) {
+      return;
+    }
+    MqttDisconnectReasonCode reason = MqttFailures.reason(failure);
+    LOG.warn("mqtt client {} from {} disconnected ({}): {}", clientId(), endpoint.remoteAddress(), reason,
+        MqttFailures.unwrap(failure).getMessage());
+    disconnect(reason);
+  }
+
+  /** The server is stopping: tell MQTT 5 clients so (reason 0x8B), close the others. */
+  void shutdown() {
+    if (!closed) {
+      disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN);
+    }
+  }
+
+  /** The endpoint reports I/O errors and packets the decoder refused (oversize or malformed). */
+  private void onException(Throwable failure) {
+    if (failure instanceof IOException) {
+      LOG.debug("mqtt client {}: connection error: {}", clientId(), failure.toString());
+      return;
+    }
+    MqttDisconnectReasonCode reason = failure instanceof TooLongFrameException
+        ? MqttDisconnectReasonCode.PACKET_TOO_LARGE : MqttDisconnectReasonCode.MALFORMED_PACKET;
+    fail(new MqttRefusal(reason, "unreadable packet: " + failure.getMessage()));
+  }
+
+  private void refuse(String why, MqttConnectReturnCode v3Code, MqttConnectReturnCode v5Code) {
+    LOG.warn("mqtt client {} from {} refused: {}", clientId(), endpoint.remoteAddress(), why);
+    endpoint.reject(v5 ? v5Code : v3Code);
+  }
+
+  private void disconnect(MqttDisconnectReasonCode reason) {
+    if (!endpoint.isConnected()) {
+      // Not accepted yet (or already gone): there is no session to send a DISCONNECT in.
+      socket.close();
+      return;
+    }
+    if (v5) {
+      endpoint.disconnect(reason, MqttProperties.NO_PROPERTIES);
+    } else {
+      endpoint.close();
+    }
+  }
+
+  private void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (saveTimer >= 0) {
+      context.owner().cancelTimer(saveTimer);
+    }
+    Future<Void> saved = Future.succeededFuture();
+    if (ingest != null) {
+      if (will != null) {
+        publishWill(will);
+      }
+      if (sessionExpiryMs > 0) {
+        saved = saveSession();
+      } else if (sessionStored) {
+        // A session resumed by a connection that keeps none (MQTT 5 expiry 0) ends with it (§3.1.2.11.2).
+        saved = node.sessions().remove(clientId());
+      }
+      ingest.close();
+      delivery.close();
+    }
+    if (reserved) {
+      node.clients().release();
+    }
+    onClosed.accept(this);
+    saved.onComplete(done -> {
+      if (done.failed()) {
+        LOG.warn("mqtt client {}: session not saved: {}", clientId(), done.cause().toString());
+      }
+      if (registered) {
+        node.clients().unregister(clientId(), this);
+      }
+      gone.complete();
+    });
+    LOG.debug("mqtt client {} disconnected", clientId());
+  }
+
+  private void publishWill(MqttWill will) {
+    byte[] payload = will.getWillMessageBytes() == null ? new byte[0] : will.getWillMessageBytes();
+    ingest.write(will.getWillTopic(), payload, MqttQoS.valueOf(will.getWillQos()), will.isWillRetain())
+        .onSuccess(v -> LOG.debug("mqtt client {}: will published to '{}'", clientId(), will.getWillTopic()))
+        .onFailure(e -> LOG.warn("mqtt client {}: will to '{}' not published: {}", clientId(), will.getWillTopic(), e.toString()));
+  }
+
+  private String clientId() {
+    return endpoint.clientIdentifier();
+  }
+}

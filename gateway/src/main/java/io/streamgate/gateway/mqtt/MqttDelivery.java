@@ -1,0 +1,565 @@
+package io.streamgate.gateway.mqtt;
+
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.TopicSummary;
+import io.streamgate.logstore.OffsetOutOfRangeException;
+import io.streamgate.logstore.PartitionNotFoundException;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Header;
+import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttTopicSubscription;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's subscriptions and the records delivered to it. A SUBSCRIBE finds the log topics
+ * its filter can reach ({@link MqttTopicMapper#logTopicsFor}; every topic for a filter that leaves
+ * it open), starts a reader per partition at the partition's end, and is acknowledged once those
+ * positions are known, so anything written after the SUBACK is delivered. A reader waits on the log
+ * (a watch, no polling), reads a chunk, and keeps the records whose MQTT topic (header
+ * {@code mqtt.topic}, else the key) matches a filter; they go out at the lower of the subscription's
+ * QoS (at most 1) and the QoS they were published with (header {@code mqtt.qos}; records written
+ * over HTTP count as QoS 1).
+ *
+ * <p>Backpressure: while the socket's write queue is full, or {@code maxInflight} QoS 1 messages
+ * await their PUBACK, nothing is sent and no partition is read; the drain handler and PUBACKs start
+ * it again. A slow subscriber therefore holds at most one chunk per partition plus one write queue.
+ *
+ * <p>Confined to the connection's event loop.
+ */
+final class MqttDelivery {
+  private static final Logger LOG = LoggerFactory.getLogger(MqttDelivery.class);
+  /** Bytes of log read from a partition at a time. */
+  static final int CHUNK_BYTES = 64 * 1024;
+  /** Most topic filters one connection may hold. */
+  static final int MAX_SUBSCRIPTIONS = 1000;
+  private static final long RETRY_MS = 1000;
+  private static final byte[] NO_PAYLOAD = new byte[0];
+
+  private final PartitionService service;
+  private final MqttLogTopics topics;
+  private final MqttTopicMapper mapper;
+  private final MqttRetained retained;
+  private final Context context;
+  private final MqttEndpoint endpoint;
+  private final NetSocket socket;
+  private final int maxInflight;
+  private final long maxPacketBytes;
+  private final MqttMetrics metrics;
+  private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  private final Map<TopicPartition, PartitionReader> readers = new LinkedHashMap<>();
+  /** QoS 1 messages sent and not yet acknowledged, by packet id. */
+  private final Map<Integer, Outgoing> inflight = new LinkedHashMap<>();
+  /** Retained messages due to the client for its latest subscriptions, sent before live records. */
+  private final ArrayDeque<Outgoing> retainedDue = new ArrayDeque<>();
+  /** Subscriptions acknowledged next whose retained messages are due once the SUBACK is out. */
+  private final List<Subscription> awaitingRetained = new ArrayList<>();
+  /** SUBSCRIBE and UNSUBSCRIBE are handled one after the other, in the order they came. */
+  private Future<?> previousRequest = Future.succeededFuture();
+  private int lastPacketId;
+  /** Whether positions or acknowledgements moved since the last {@link #snapshot}. */
+  private boolean dirty;
+  private boolean closed;
+
+  /** One topic filter with its granted QoS and the log topics it reads. */
+  record Subscription(String filter, MqttQoS qos, boolean noLocal, Set<String> logTopics) {}
+
+  /** A message ready to go to the client: a record of {@code partition} at {@code offset}, or a retained message (no partition). */
+  record Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset) {
+    boolean isRetained() {
+      return partition == null;
+    }
+  }
+
+  private static final class PartitionReader {
+    final TopicPartition partition;
+    final ArrayDeque<Outgoing> ready = new ArrayDeque<>();
+    long position;
+    Cancellable watch;
+    boolean busy;
+    boolean stopped;
+
+    PartitionReader(TopicPartition partition, long position) {
+      this.partition = partition;
+      this.position = position;
+    }
+  }
+
+  /**
+   * @param maxInflight QoS 1 messages that may await a PUBACK at once
+   * @param maxPacketBytes largest packet the client accepts (its MQTT 5 Maximum Packet Size); larger messages are skipped (§3.1.2.11.4)
+   */
+  MqttDelivery(MqttNode node, Context context, MqttEndpoint endpoint, NetSocket socket, int maxInflight, long maxPacketBytes) {
+    this.service = node.service();
+    this.topics = node.topics();
+    this.mapper = node.config().mapper();
+    this.retained = node.retained();
+    this.metrics = node.metrics();
+    this.context = context;
+    this.endpoint = endpoint;
+    this.socket = socket;
+    this.maxInflight = maxInflight;
+    this.maxPacketBytes = maxPacketBytes;
+  }
+
+  void start() {
+    socket.drainHandler(v -> pump());
+  }
+
+  /** Subscribes to each filter; completes with the SUBACK reason codes, in order, once delivery from now on is set up. */
+  Future<List<MqttSubAckReasonCode>> subscribe(List<MqttTopicSubscription> requested) {
+    Future<List<MqttSubAckReasonCode>> done = previousRequest
+        .transform(v -> retained.loaded())
+        .compose(loaded -> subscribeAll(requested, 0, new ArrayList<>()));
+    previousRequest = done;
+    return done;
+  }
+
+  /**
+   * Once the SUBACK is out: queues the retained messages matching the subscriptions just made
+   * (§3.3.1.3), at the lower of the subscription's and the message's QoS, unless an MQTT 5 client
+   * asked not to get them (Retain Handling 2, or 1 for a subscription it had already).
+   */
+  void sendRetained() {
+    for (Subscription subscription : awaitingRetained) {
+      for (MqttRetained.Message message : retained.matching(subscription.filter())) {
+        MqttQoS qos = message.qos().value() < subscription.qos().value() ? message.qos() : subscription.qos();
+        if (message.payload().length + message.topic().length() * 3L + 10 <= maxPacketBytes) {
+          retainedDue.add(new Outgoing(message.topic(), message.payload(), qos, null, -1));
+        }
+      }
+    }
+    awaitingRetained.clear();
+    pump();
+  }
+
+  Future<Void> unsubscribe(List<String> filters) {
+    Future<Void> done = previousRequest.transform(v -> {
+      filters.forEach(subscriptions::remove);
+      stopUnusedReaders();
+      return Future.succeededFuture();
+    });
+    previousRequest = done;
+    return done;
+  }
+
+  /** PUBACK: the client has the message; its slot is free. */
+  void onPuback(int packetId) {
+    if (inflight.remove(packetId) != null) {
+      dirty = true;
+      pump();
+    }
+  }
+
+  /** Whether the session's state moved since the last snapshot. */
+  boolean dirty() {
+    return dirty;
+  }
+
+  /** The session as it stands: each partition's position is its first record not yet sent. */
+  MqttSessionState snapshot(long now, long expiryMs, Set<Integer> unreleased) {
+    List<MqttSessionState.Subscription> subs = new ArrayList<>();
+    subscriptions.values().forEach(s -> subs.add(new MqttSessionState.Subscription(s.filter(), s.qos().value(), s.noLocal())));
+    Map<TopicPartition, Long> positions = new HashMap<>();
+    readers.values().forEach(r -> positions.put(r.partition, r.ready.isEmpty() ? r.position : r.ready.peek().offset()));
+    List<MqttSessionState.Inflight> sent = new ArrayList<>();
+    inflight.forEach((id, message) -> {
+      if (!message.isRetained()) {
+        sent.add(new MqttSessionState.Inflight(id, message.partition(), message.offset()));
+      }
+    });
+    dirty = false;
+    return new MqttSessionState(now, expiryMs, subs, positions, sent, unreleased);
+  }
+
+  /**
+   * Resumes a stored session: its subscriptions read on from their saved positions, and its
+   * unacknowledged QoS 1 messages are sent again with their packet ids and DUP set (§4.4).
+   */
+  Future<Void> restore(MqttSessionState state) {
+    Future<Void> done = previousRequest.transform(v -> {
+      List<Future<Void>> resumed = new ArrayList<>();
+      for (MqttSessionState.Subscription s : state.subscriptions()) {
+        resumed.add(logTopics(s.filter()).compose(names -> {
+          List<Future<Void>> started = new ArrayList<>();
+          names.forEach(name -> started.add(startReaders(name, state.positions())));
+          return Future.all(started).map(all -> {
+            subscriptions.put(s.filter(), new Subscription(s.filter(), MqttQoS.valueOf(s.qos()), s.noLocal(), Set.copyOf(names)));
+            return null;
+          });
+        }));
+      }
+      return Future.all(resumed).compose(all -> resend(state.inflight(), 0));
+    });
+    previousRequest = done;
+    return done.onSuccess(v -> pump());
+  }
+
+  /** Sends the stored unacknowledged messages again, in order, each read back from the log. */
+  private Future<Void> resend(List<MqttSessionState.Inflight> pending, int index) {
+    if (index == pending.size() || closed) {
+      return Future.succeededFuture();
+    }
+    MqttSessionState.Inflight entry = pending.get(index);
+    return Future.fromCompletionStage(service.read(entry.partition(), entry.offset(), 1), context)
+        .map(result -> {
+          List<Record> records = result.records(entry.offset());
+          String topic = records.isEmpty() || records.get(0).offset() != entry.offset() ? null : mqttTopic(records.get(0));
+          if (topic != null) {
+            Record record = records.get(0);
+            byte[] payload = record.value() == null ? NO_PAYLOAD : record.valueBytes();
+            inflight.put(entry.packetId(), new Outgoing(topic, payload, MqttQoS.AT_LEAST_ONCE, entry.partition(), entry.offset()));
+            metrics.sent();
+            endpoint.publish(topic, Buffer.buffer(payload), MqttQoS.AT_LEAST_ONCE, true, false, entry.packetId());
+          }
+          return (Void) null;
+        })
+        // A record retention removed meanwhile cannot be sent again; the others still are.
+        .recover(gone -> Future.succeededFuture())
+        .compose(v -> resend(pending, index + 1));
+  }
+
+  void close() {
+    closed = true;
+    readers.values().forEach(this::stop);
+    readers.clear();
+  }
+
+  private Future<List<MqttSubAckReasonCode>> subscribeAll(List<MqttTopicSubscription> requested, int index,
+      List<MqttSubAckReasonCode> codes) {
+    if (index == requested.size() || closed) {
+      return Future.succeededFuture(codes);
+    }
+    return subscribeOne(requested.get(index))
+        .recover(failure -> {
+          LOG.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(),
+              requested.get(index).topicName(), failure.toString());
+          return Future.succeededFuture(MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+        })
+        .compose(code -> {
+          codes.add(code);
+          return subscribeAll(requested, index + 1, codes);
+        });
+  }
+
+  private Future<MqttSubAckReasonCode> subscribeOne(MqttTopicSubscription requested) {
+    String filter = requested.topicName();
+    if (!MqttTopics.isValidFilter(filter)) {
+      LOG.warn("mqtt client {}: invalid topic filter '{}' refused", endpoint.clientIdentifier(), filter);
+      return Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID);
+    }
+    if (filter.startsWith("$share/")) {
+      return Future.succeededFuture(MqttSubAckReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED);
+    }
+    if (!subscriptions.containsKey(filter) && subscriptions.size() >= MAX_SUBSCRIPTIONS) {
+      return Future.succeededFuture(MqttSubAckReasonCode.QUOTA_EXCEEDED);
+    }
+    // Delivery is at most QoS 1: the log already holds each record once, QoS 2's handshake would add nothing.
+    MqttQoS granted = requested.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
+    boolean noLocal = requested.subscriptionOption() != null && requested.subscriptionOption().isNoLocal();
+    return logTopics(filter).compose(names -> {
+      List<Future<Void>> started = new ArrayList<>();
+      for (String name : names) {
+        started.add(startReaders(name, Map.of()));
+      }
+      return Future.all(started).map(all -> {
+        Subscription subscription = new Subscription(filter, granted, noLocal, Set.copyOf(names));
+        Subscription previous = subscriptions.put(filter, subscription);
+        dirty = true;
+        if (wantsRetained(requested, previous != null)) {
+          awaitingRetained.add(subscription);
+        }
+        pump();
+        return MqttSubAckReasonCode.qosGranted(granted);
+      });
+    });
+  }
+
+  /** The log topics a filter reads: the mapper's (created if missing and allowed), or every topic there is. */
+  private Future<Set<String>> logTopics(String filter) {
+    return mapper.logTopicsFor(filter)
+        .map(named -> Future.succeededFuture(named))
+        .orElseGet(() -> Future.fromCompletionStage(service.listTopics(), context)
+            .map(all -> {
+              Set<String> names = new HashSet<>();
+              all.stream().map(TopicSummary::name).forEach(names::add);
+              return names;
+            }));
+  }
+
+  private static boolean wantsRetained(MqttTopicSubscription requested, boolean existed) {
+    MqttSubscriptionOption options = requested.subscriptionOption();
+    if (options == null) {
+      return true;
+    }
+    switch (options.retainHandling()) {
+      case DONT_SEND_AT_SUBSCRIBE:
+        return false;
+      case SEND_AT_SUBSCRIBE_IF_NOT_YET_EXISTS:
+        return !existed;
+      default:
+        return true;
+    }
+  }
+
+  /** Readers for every partition of the topic not read yet, each starting at its saved position or else the partition's end. */
+  private Future<Void> startReaders(String topic, Map<TopicPartition, Long> savedPositions) {
+    return topics.resolve(topic, context).compose(metadata -> {
+      List<Future<Void>> started = new ArrayList<>();
+      for (int p = 0; p < metadata.partitions(); p++) {
+        TopicPartition partition = new TopicPartition(topic, p);
+        if (readers.containsKey(partition)) {
+          continue;
+        }
+        Long saved = savedPositions.get(partition);
+        if (saved != null) {
+          readers.put(partition, new PartitionReader(partition, saved));
+          continue;
+        }
+        started.add(Future.fromCompletionStage(service.offsets(partition, OptionalLong.empty()), context).map(offsets -> {
+          if (!closed && !readers.containsKey(partition)) {
+            readers.put(partition, new PartitionReader(partition, offsets.latest()));
+          }
+          return null;
+        }));
+      }
+      return Future.all(started).mapEmpty();
+    });
+  }
+
+  private void stopUnusedReaders() {
+    Set<String> used = new HashSet<>();
+    subscriptions.values().forEach(s -> used.addAll(s.logTopics()));
+    readers.values().removeIf(reader -> {
+      if (used.contains(reader.partition.topic())) {
+        return false;
+      }
+      stop(reader);
+      return true;
+    });
+  }
+
+  private void stop(PartitionReader reader) {
+    reader.stopped = true;
+    if (reader.watch != null) {
+      reader.watch.cancel();
+      reader.watch = null;
+    }
+  }
+
+  private boolean canSend() {
+    return !closed && !socket.writeQueueFull() && inflight.size() < maxInflight;
+  }
+
+  /** Sends what is ready, a message per partition in turn, while the client keeps up; then reads partitions that have nothing ready. */
+  private void pump() {
+    while (!retainedDue.isEmpty() && canSend()) {
+      send(retainedDue.poll());
+    }
+    boolean sent = true;
+    while (sent && canSend()) {
+      sent = false;
+      for (PartitionReader reader : readers.values()) {
+        if (!canSend()) {
+          break;
+        }
+        Outgoing next = reader.ready.poll();
+        if (next != null) {
+          send(next);
+          sent = true;
+        }
+      }
+    }
+    if (canSend()) {
+      for (PartitionReader reader : readers.values()) {
+        if (reader.ready.isEmpty() && !reader.busy) {
+          waitForRecords(reader);
+        }
+      }
+    }
+  }
+
+  private void waitForRecords(PartitionReader reader) {
+    reader.busy = true;
+    reader.watch = service.watch(reader.partition, reader.position, () -> context.runOnContext(v -> read(reader)));
+  }
+
+  private void read(PartitionReader reader) {
+    reader.watch = null;
+    if (reader.stopped) {
+      return;
+    }
+    if (!canSend()) {
+      // Backpressure began while the watch waited: the drain handler or a PUBACK pumps again.
+      reader.busy = false;
+      return;
+    }
+    Future.fromCompletionStage(service.read(reader.partition, reader.position, CHUNK_BYTES), context).onComplete(result -> {
+      if (reader.stopped) {
+        return;
+      }
+      if (result.succeeded()) {
+        reader.busy = false;
+        collect(reader, result.result());
+        pump();
+      } else {
+        readFailed(reader, MqttFailures.unwrap(result.cause()));
+      }
+    });
+  }
+
+  private void readFailed(PartitionReader reader, Throwable failure) {
+    if (failure instanceof TopicNotFoundException || failure instanceof PartitionNotFoundException) {
+      // The topic was deleted: nothing more will come from it.
+      stop(reader);
+      readers.remove(reader.partition);
+      return;
+    }
+    if (failure instanceof OffsetOutOfRangeException) {
+      // Retention removed records before this subscriber got them: go on from the oldest kept.
+      Future.fromCompletionStage(service.offsets(reader.partition, OptionalLong.empty()), context).onComplete(offsets -> {
+        if (offsets.succeeded()) {
+          reader.position = Math.max(reader.position, offsets.result().earliest());
+        }
+        retryLater(reader);
+      });
+      return;
+    }
+    LOG.debug("mqtt client {}: reading {} failed, retrying: {}", endpoint.clientIdentifier(), reader.partition, failure.toString());
+    retryLater(reader);
+  }
+
+  private void retryLater(PartitionReader reader) {
+    context.owner().setTimer(RETRY_MS, id -> {
+      reader.busy = false;
+      if (!reader.stopped) {
+        pump();
+      }
+    });
+  }
+
+  /** Queues the chunk's records that some subscription wants, and moves the reader past the chunk. */
+  private void collect(PartitionReader reader, ReadResult result) {
+    for (RecordBatch batch : result.batchList()) {
+      for (Record record : batch.records()) {
+        if (record.offset() < reader.position) {
+          continue;
+        }
+        reader.position = record.offset() + 1;
+        dirty = true;
+        Outgoing message = outgoing(reader.partition, record);
+        if (message != null) {
+          reader.ready.add(message);
+        }
+      }
+      reader.position = Math.max(reader.position, batch.nextOffset());
+    }
+  }
+
+  /** The message a record makes for this client, or null if no subscription wants it. */
+  private Outgoing outgoing(TopicPartition partition, Record record) {
+    String topic = mqttTopic(record);
+    if (topic == null) {
+      return null;
+    }
+    String logTopic = partition.topic();
+    String publisher = header(record, "mqtt.clientId");
+    boolean own = endpoint.clientIdentifier().equals(publisher);
+    MqttQoS granted = null;
+    for (Subscription subscription : subscriptions.values()) {
+      if ((!own || !subscription.noLocal()) && subscription.logTopics().contains(logTopic)
+          && MqttTopics.matches(subscription.filter(), topic)) {
+        if (granted == null || subscription.qos().value() > granted.value()) {
+          granted = subscription.qos();
+        }
+      }
+    }
+    if (granted == null) {
+      return null;
+    }
+    byte[] payload = record.value() == null ? NO_PAYLOAD : record.valueBytes();
+    // Fixed header (up to 5) + topic length (2) + topic + packet id (2) + empty properties (1).
+    if (payload.length + topic.length() * 3L + 10 > maxPacketBytes) {
+      return null;
+    }
+    String published = header(record, "mqtt.qos");
+    MqttQoS qos = "0".equals(published) ? MqttQoS.AT_MOST_ONCE : granted;
+    return new Outgoing(topic, payload, qos, partition, record.offset());
+  }
+
+  /** The MQTT topic a record is published under: its {@code mqtt.topic} header, else its key; null if neither is a topic name. */
+  private static String mqttTopic(Record record) {
+    String topic = header(record, "mqtt.topic");
+    if (topic == null) {
+      topic = utf8(record.key());
+    }
+    return topic != null && MqttTopics.isValidName(topic) ? topic : null;
+  }
+
+  private void send(Outgoing message) {
+    metrics.sent();
+    // A retained message goes out with RETAIN set when a subscription asks for it (§3.3.1.3); live ones without.
+    boolean retain = message.isRetained();
+    if (message.qos() == MqttQoS.AT_MOST_ONCE) {
+      endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_MOST_ONCE, false, retain, 0);
+      return;
+    }
+    int packetId = nextPacketId();
+    inflight.put(packetId, message);
+    endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_LEAST_ONCE, false, retain, packetId);
+  }
+
+  /** The next packet id (1-65535) not held by an unacknowledged message. */
+  private int nextPacketId() {
+    do {
+      lastPacketId = lastPacketId == 65_535 ? 1 : lastPacketId + 1;
+    } while (inflight.containsKey(lastPacketId));
+    return lastPacketId;
+  }
+
+  private static String header(Record record, String key) {
+    for (Header header : record.headers()) {
+      if (header.key().equals(key) && header.value() != null) {
+        return utf8(ByteBuffer.wrap(header.value()));
+      }
+    }
+    return null;
+  }
+
+  private static String utf8(ByteBuffer bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes.duplicate()).toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+}

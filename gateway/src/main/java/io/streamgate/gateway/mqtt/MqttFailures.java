@@ -1,0 +1,52 @@
+package io.streamgate.gateway.mqtt;
+
+import io.streamgate.cluster.InternalTopicException;
+import io.streamgate.cluster.InvalidTopicException;
+import io.streamgate.cluster.RetriableClusterException;
+import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.logstore.InvalidRecordException;
+import io.streamgate.logstore.RecordTooLargeException;
+import io.streamgate.logstore.WriteQueueFullException;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The one place that turns a failure into the MQTT 5 reason code a client is disconnected with
+ * (MQTT 5.0 §3.14.2.1), and tells the client's faults from the node's.
+ */
+final class MqttFailures {
+  private MqttFailures() {}
+
+  static MqttDisconnectReasonCode reason(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof MqttRefusal refusal) {
+      return refusal.reason();
+    }
+    if (cause instanceof RecordTooLargeException) {
+      return MqttDisconnectReasonCode.PACKET_TOO_LARGE;
+    }
+    if (cause instanceof InternalTopicException) {
+      return MqttDisconnectReasonCode.NOT_AUTHORIZED;
+    }
+    if (cause instanceof InvalidTopicException || cause instanceof TopicNotFoundException) {
+      return MqttDisconnectReasonCode.TOPIC_NAME_INVALID;
+    }
+    if (cause instanceof InvalidRecordException) {
+      return MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID;
+    }
+    if (cause instanceof RetriableClusterException || cause instanceof WriteQueueFullException) {
+      return MqttDisconnectReasonCode.SERVER_BUSY;
+    }
+    return MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
+  }
+
+  /** Whether the client caused it (bad input, a refused topic), rather than the node (a retriable or internal error). */
+  static boolean isClientError(Throwable failure) {
+    MqttDisconnectReasonCode reason = reason(failure);
+    return reason != MqttDisconnectReasonCode.SERVER_BUSY && reason != MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
+  }
+
+  static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+}

@@ -1,0 +1,272 @@
+package io.streamgate.gateway.mqtt;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.streamgate.cluster.Acks;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.gateway.http.Murmur2Partitioner;
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Compression;
+import io.streamgate.logstore.format.Header;
+import io.streamgate.logstore.format.RecordBatch;
+import io.streamgate.logstore.format.RecordBatchBuilder;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.net.NetSocket;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.io.IOException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's PUBLISHes into the log: each message becomes one record (key and log topic by
+ * {@link MqttTopicMapper}, value the payload, headers {@code mqtt.topic}, {@code mqtt.qos},
+ * {@code mqtt.clientId}) appended through the {@link PartitionService}.
+ *
+ * <ul>
+ *   <li>QoS 0: appended with {@link Acks#LEADER}; nothing is answered.
+ *   <li>QoS 1: PUBACK once the record is committed ({@link Acks#ALL}).
+ *   <li>QoS 2: PUBREC once committed; the packet id is then remembered until PUBREL, and a PUBLISH
+ *       that repeats it meanwhile is answered PUBREC again without a second append (MQTT 3.1.1
+ *       §4.3.3 method B), so each packet id is written once per session.
+ * </ul>
+ *
+ * PUBACKs and PUBRECs go out in the order the PUBLISHes came in (§4.6), and appends are issued in
+ * that order too. Past {@code maxInflight} publishes (or {@link #MAX_PENDING_BYTES}) still being
+ * appended, the connection stops reading from the client until they complete, so a fast publisher
+ * holds bounded memory. A publish the node refuses, or a failed QoS 1/2 append, ends the connection
+ * through {@code fail}; a failed QoS 0 append is logged and dropped, as QoS 0 allows.
+ *
+ * <p>Confined to the connection's event loop.
+ */
+final class MqttIngest {
+  private static final Logger LOG = LoggerFactory.getLogger(MqttIngest.class);
+  /** Payload bytes of publishes being appended before the connection stops reading from the client. */
+  static final int MAX_PENDING_BYTES = 1024 * 1024;
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).maxNumberLength(1000).build())
+      .build();
+
+  private final PartitionService service;
+  private final MqttLogTopics topics;
+  private final MqttTopicMapper mapper;
+  private final Murmur2Partitioner partitioner;
+  private final MqttRetained retained;
+  private final Context context;
+  private final MqttEndpoint endpoint;
+  private final NetSocket socket;
+  private final String clientId;
+  private final int maxInflight;
+  private final Consumer<Throwable> fail;
+  private final MqttMetrics metrics;
+  /** Acknowledgements owed, in PUBLISH order. */
+  private final ArrayDeque<Ack> acks = new ArrayDeque<>();
+  /** QoS 2 packet ids received and not yet released, with the commit of their record. */
+  private final Map<Integer, Future<Void>> unreleased = new HashMap<>();
+  /** Completes once the previous publish's append has been issued, so appends keep PUBLISH order. */
+  private Future<Void> previousIssued = Future.succeededFuture();
+  private int pendingAppends;
+  private long pendingBytes;
+  private boolean pausedReading;
+  private boolean closed;
+
+  /** One PUBACK or PUBREC owed to the client. */
+  private static final class Ack {
+    final int packetId;
+    final MqttQoS qos;
+    boolean ready;
+
+    Ack(int packetId, MqttQoS qos) {
+      this.packetId = packetId;
+      this.qos = qos;
+    }
+  }
+
+  MqttIngest(MqttNode node, Context context, MqttEndpoint endpoint, NetSocket socket, Consumer<Throwable> fail) {
+    this.service = node.service();
+    this.topics = node.topics();
+    this.mapper = node.config().mapper();
+    this.partitioner = node.partitioner();
+    this.retained = node.retained();
+    this.metrics = node.metrics();
+    this.maxInflight = node.config().maxInflight();
+    this.context = context;
+    this.endpoint = endpoint;
+    this.socket = socket;
+    this.clientId = endpoint.clientIdentifier();
+    this.fail = fail;
+  }
+
+  void onPublish(MqttPublishMessage message) {
+    if (closed) {
+      return;
+    }
+    metrics.received();
+    MqttQoS qos = message.qosLevel();
+    int packetId = message.messageId();
+    if (qos == MqttQoS.EXACTLY_ONCE && unreleased.containsKey(packetId)) {
+      // A resend before PUBREL: the record is (being) written already; answer PUBREC once it is.
+      Ack ack = new Ack(packetId, qos);
+      acks.add(ack);
+      unreleased.get(packetId).onComplete(done -> ready(ack));
+      return;
+    }
+    Ack ack = qos == MqttQoS.AT_MOST_ONCE ? null : new Ack(packetId, qos);
+    if (ack != null) {
+      acks.add(ack);
+    }
+    byte[] payload = message.payload().getBytes();
+    started(payload.length);
+    Future<Void> committed = write(message.topicName(), payload, qos, message.isRetain());
+    if (qos == MqttQoS.EXACTLY_ONCE) {
+      unreleased.put(packetId, committed);
+    }
+    committed.onComplete(result -> {
+      finished(payload.length);
+      if (closed) {
+        return;
+      }
+      if (result.succeeded()) {
+        if (ack != null) {
+          ready(ack);
+        }
+        return;
+      }
+      unreleased.remove(packetId, committed);
+      Throwable cause = result.cause();
+      if (qos == MqttQoS.AT_MOST_ONCE && !MqttFailures.isClientError(cause)) {
+        LOG.warn("mqtt client {}: QoS 0 message to '{}' dropped: {}", clientId, message.topicName(), cause.toString());
+      } else {
+        fail.accept(cause);
+      }
+    });
+  }
+
+  /**
+   * Writes one message: its record, appended as the QoS asks, then, with RETAIN, the topic's
+   * retained message. Used for PUBLISHes and for the connection's will.
+   */
+  Future<Void> write(String mqttTopic, byte[] payload, MqttQoS qos, boolean retain) {
+    MqttTopicMapper.Target target;
+    try {
+      target = mapper.map(mqttTopic, clientId);
+    } catch (RuntimeException refused) {
+      return Future.failedFuture(refused);
+    }
+    Future<Void> appended = append(target, mqttTopic, qos, payload);
+    return retain ? appended.compose(v -> retained.retain(mqttTopic, payload, qos)) : appended;
+  }
+
+  /** The QoS 2 packet ids received and not yet released, for the session. */
+  java.util.Set<Integer> unreleased() {
+    return java.util.Set.copyOf(unreleased.keySet());
+  }
+
+  /** A resumed session's QoS 2 packet ids not yet released: their records are written, a resend only gets PUBREC. */
+  void restore(java.util.Set<Integer> packetIds) {
+    packetIds.forEach(id -> unreleased.put(id, Future.succeededFuture()));
+  }
+
+  /** PUBREL: the client will not resend this packet id; forget it and answer PUBCOMP (§4.3.3). */
+  void onPubrel(int packetId) {
+    if (closed) {
+      return;
+    }
+    unreleased.remove(packetId);
+    endpoint.publishComplete(packetId);
+  }
+
+  void close() {
+    closed = true;
+  }
+
+  private Future<Void> append(MqttTopicMapper.Target target, String mqttTopic, MqttQoS qos, byte[] payload) {
+    Promise<Void> issued = Promise.promise();
+    Future<Void> previous = previousIssued;
+    previousIssued = issued.future();
+    Future<AppendResult> appended = previous.compose(v -> topics.resolve(target.logTopic(), context)).compose(metadata -> {
+      checkPayload(metadata, payload);
+      RecordBatch batch = new RecordBatchBuilder(Compression.NONE)
+          .append(System.currentTimeMillis(), target.key(), payload, List.of(
+              new Header("mqtt.topic", mqttTopic.getBytes(StandardCharsets.UTF_8)),
+              new Header("mqtt.qos", Integer.toString(qos.value()).getBytes(StandardCharsets.UTF_8)),
+              new Header("mqtt.clientId", clientId.getBytes(StandardCharsets.UTF_8))))
+          .build();
+      TopicPartition partition = new TopicPartition(target.logTopic(), partitioner.partitionForKey(target.key(), metadata.partitions()));
+      Acks acks = qos == MqttQoS.AT_MOST_ONCE ? Acks.LEADER : Acks.ALL;
+      Future<AppendResult> result = Future.fromCompletionStage(service.append(partition, batch, acks), context);
+      issued.complete();
+      return result;
+    });
+    appended.onFailure(e -> issued.tryComplete());
+    return appended.mapEmpty();
+  }
+
+  /** A json topic takes JSON values only, as over HTTP; MQTT topics the node creates are string topics, which take any payload. */
+  private static void checkPayload(TopicMetadata metadata, byte[] payload) {
+    if (TopicConfigs.valueFormat(metadata.config()) != TopicConfigs.ValueFormat.JSON) {
+      return;
+    }
+    try {
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(payload));
+      try (JsonParser parser = JSON.createParser(payload)) {
+        if (parser.nextToken() != null) {
+          parser.skipChildren();
+          if (parser.nextToken() == null) {
+            return;
+          }
+        }
+      }
+    } catch (IOException e) {
+      // refused below
+    }
+    throw new MqttRefusal(MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID, "topic '" + metadata.name()
+        + "' has value.format json and the payload is not one JSON value");
+  }
+
+  private void ready(Ack ack) {
+    ack.ready = true;
+    while (!acks.isEmpty() && acks.peek().ready && !closed) {
+      Ack head = acks.poll();
+      if (head.qos == MqttQoS.AT_LEAST_ONCE) {
+        endpoint.publishAcknowledge(head.packetId);
+      } else {
+        endpoint.publishReceived(head.packetId);
+      }
+    }
+  }
+
+  private void started(int bytes) {
+    pendingAppends++;
+    pendingBytes += bytes;
+    if (!pausedReading && (pendingAppends >= maxInflight || pendingBytes >= MAX_PENDING_BYTES)) {
+      pausedReading = true;
+      socket.pause();
+    }
+  }
+
+  private void finished(int bytes) {
+    pendingAppends--;
+    pendingBytes -= bytes;
+    if (pausedReading && pendingAppends < maxInflight && pendingBytes < MAX_PENDING_BYTES && !closed) {
+      pausedReading = false;
+      socket.resume();
+    }
+  }
+}

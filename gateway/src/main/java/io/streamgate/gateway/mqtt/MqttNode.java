@@ -1,0 +1,108 @@
+package io.streamgate.gateway.mqtt;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.http.Murmur2Partitioner;
+import io.vertx.core.Vertx;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
+
+/**
+ * What every MQTT connection of a node shares: the partition service, the log topics, the client
+ * registry, the sessions and retained messages (each mirrored from its internal topic), the
+ * authentication hook, the meters and the configuration. Created once per node; all thread-safe.
+ */
+public final class MqttNode {
+  private final Vertx vertx;
+  private final PartitionService service;
+  private final MqttLogTopics topics;
+  private final MqttClients clients;
+  private final MqttSessions sessions;
+  private final MqttRetained retained;
+  private final MqttAuthenticator authenticator;
+  private final MqttMetrics metrics;
+  private final Murmur2Partitioner partitioner = new Murmur2Partitioner();
+  private final GatewayConfig config;
+  private final CompactedTopicMirror sessionMirror;
+  private final CompactedTopicMirror retainedMirror;
+  private final long sweepTimer;
+
+  private MqttNode(Vertx vertx, PartitionService service, BiFunction<String, Integer, CompletionStage<Void>> ensureInternalTopic,
+      GatewayConfig config, MqttAuthenticator authenticator, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.service = service;
+    this.config = config;
+    this.authenticator = authenticator;
+    this.topics = new MqttLogTopics(service, config.autoCreateTopics(), config.defaultPartitions());
+    this.clients = new MqttClients(config.mqtt().maxConnections());
+    this.metrics = new MqttMetrics(registry, clients);
+    this.sessionMirror = new CompactedTopicMirror(vertx, service, MqttSessions.TOPIC,
+        () -> ensureInternalTopic.apply(MqttSessions.TOPIC, MqttSessions.PARTITIONS));
+    this.retainedMirror = new CompactedTopicMirror(vertx, service, MqttRetained.TOPIC,
+        () -> ensureInternalTopic.apply(MqttRetained.TOPIC, MqttRetained.PARTITIONS));
+    this.sessions = new MqttSessions(sessionMirror, config.mqtt().maxSessions());
+    this.retained = new MqttRetained(retainedMirror, config.mqtt().maxRetainedBytes());
+    sessionMirror.start();
+    retainedMirror.start();
+    this.sweepTimer = sessions.startSweeping(vertx, clients::isConnected);
+  }
+
+  /**
+   * Starts a node's MQTT state: it loads sessions and retained messages in the background (creating
+   * their internal topics through {@code ensureInternalTopic}); connections that need them wait.
+   */
+  public static MqttNode start(Vertx vertx, PartitionService service,
+      BiFunction<String, Integer, CompletionStage<Void>> ensureInternalTopic, GatewayConfig config,
+      MqttAuthenticator authenticator, MeterRegistry registry) {
+    return new MqttNode(vertx, service, ensureInternalTopic, config, authenticator, registry);
+  }
+
+  /** Stops following the internal topics; call after the MQTT verticles are undeployed. */
+  public void close() {
+    vertx.cancelTimer(sweepTimer);
+    sessionMirror.close();
+    retainedMirror.close();
+  }
+
+  PartitionService service() {
+    return service;
+  }
+
+  MqttLogTopics topics() {
+    return topics;
+  }
+
+  MqttClients clients() {
+    return clients;
+  }
+
+  MqttSessions sessions() {
+    return sessions;
+  }
+
+  MqttRetained retained() {
+    return retained;
+  }
+
+  MqttAuthenticator authenticator() {
+    return authenticator;
+  }
+
+  MqttMetrics metrics() {
+    return metrics;
+  }
+
+  Murmur2Partitioner partitioner() {
+    return partitioner;
+  }
+
+  GatewayConfig.Mqtt config() {
+    return config.mqtt();
+  }
+
+  /** Bytes a subscriber's socket may queue before delivery to it pauses. */
+  int writeQueueBytes() {
+    return config.limits().streamBufferBytes();
+  }
+}

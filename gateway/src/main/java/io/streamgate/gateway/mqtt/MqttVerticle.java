@@ -1,0 +1,67 @@
+package io.streamgate.gateway.mqtt;
+
+import io.streamgate.gateway.GatewayConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.mqtt.MqttServer;
+import io.vertx.mqtt.MqttServerOptions;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MQTT listener of a node (MQTT 3.1.1 and 5.0 over TCP). Deployed as several instances (one per
+ * event loop) that share the port; each client's connection lives on one instance's event loop as
+ * an {@link MqttConnection}. A failed bind fails the deployment.
+ */
+public final class MqttVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(MqttVerticle.class);
+  /** A client must send CONNECT within this after connecting (MQTT 3.1.1 §3.1.4 leaves the time to the server). */
+  private static final int CONNECT_TIMEOUT_SECONDS = 30;
+  /** Client ids up to this long are taken; MQTT requires at least 23 (§3.1.3.1), devices often send longer ones. */
+  private static final int MAX_CLIENT_ID_LENGTH = 256;
+
+  private final MqttNode node;
+  private final Set<MqttConnection> connections = new HashSet<>();
+  private MqttServer server;
+
+  /** @param node what all instances of the node share */
+  public MqttVerticle(MqttNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public Future<?> start() {
+    GatewayConfig.Mqtt mqtt = node.config();
+    MqttServerOptions options = new MqttServerOptions()
+        .setHost(mqtt.host())
+        .setPort(mqtt.bindPort())
+        .setMaxMessageSize(mqtt.maxPacketBytes())
+        .setMaxClientIdLength(MAX_CLIENT_ID_LENGTH)
+        .setTimeoutOnConnect(CONNECT_TIMEOUT_SECONDS)
+        // Empty client ids are given one by MqttConnection, which tells MQTT 5 clients which.
+        .setAutoClientId(false);
+    server = MqttServer.create(vertx, options)
+        .endpointHandler(endpoint -> {
+          MqttConnection connection = new MqttConnection(endpoint, context, node, connections::remove);
+          connections.add(connection);
+          connection.start();
+        })
+        .exceptionHandler(failure -> LOG.debug("mqtt connection failed before CONNECT: {}", failure.toString()));
+    return server.listen();
+  }
+
+  /** Disconnects every client (MQTT 5 ones with reason 0x8B, server shutting down), then stops listening. */
+  @Override
+  public Future<?> stop() {
+    List.copyOf(connections).forEach(MqttConnection::shutdown);
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** The port this instance listens on (all instances share it). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+}

@@ -1,0 +1,231 @@
+package io.streamgate.gateway.mqtt;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.gateway.StreamgateNode;
+import io.streamgate.gateway.TestNodes;
+import io.vertx.core.Future;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What clients must not do, and the reaction MQTT prescribes: an MQTT 5 client is told why in a
+ * DISCONNECT, an MQTT 3.1.1 connection is closed, a bad filter gets a failure in its SUBACK; and
+ * after each, the node still serves a well-behaved client.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// A client that waits for an answer that never comes must fail the test, not hang the build.
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MqttBadInputTest {
+  private static final int MAX_PACKET = 2048;
+
+  @TempDir static Path dir;
+  StreamgateNode node;
+  Rest rest;
+
+  @BeforeAll
+  void start() {
+    node = TestNodes.start(dir.resolve("node"), Map.of("mqtt-port", "-1", "mqtt-max-packet-bytes", String.valueOf(MAX_PACKET),
+        "mqtt-max-connections", "20"), (clientId, username, password, remote) ->
+        Future.succeededFuture(!"mallory".equals(username)));
+    rest = new Rest(node);
+  }
+
+  @AfterAll
+  void stop() {
+    TestNodes.stop(node);
+  }
+
+  /** After every bad client, a good one still publishes and its record is committed. */
+  @AfterEach
+  void nodeStillServesOthers() throws Exception {
+    MqttClient good = Paho.v3(node.mqttPort(), "good-citizen");
+    try {
+      int before = rest.recordsIfAny("fine", 0).size();
+      good.publish("fine/x", "ok".getBytes(UTF_8), 1, false);
+      assertThat(rest.records("fine", 0)).hasSize(before + 1);
+    } finally {
+      Paho.closeQuietly(good);
+    }
+  }
+
+  @Test
+  void anOversizePacketEndsTheConnection() throws Exception {
+    byte[] big = new byte[MAX_PACKET * 2];
+    try (RawMqttClient v3 = new RawMqttClient(node.mqttPort(), 4)) {
+      assertThat(v3.connect("big-3")).isZero();
+      v3.publish("big/x", big, 1, 1, false);
+      assertThat(v3.closedByServer()).isTrue();
+    }
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("big-5")).isZero();
+      v5.publish("big/x", big, 1, 1, false);
+      assertDisconnected(v5, 0x95);  // Packet too large
+    }
+    assertThat(rest.recordsIfAny("big", 0)).isEmpty();
+  }
+
+  @Test
+  void aMalformedPacketEndsTheConnection() throws Exception {
+    try (RawMqttClient v3 = new RawMqttClient(node.mqttPort(), 4)) {
+      assertThat(v3.connect("garbage-3")).isZero();
+      v3.raw((byte) 0x00, (byte) 0x00);  // packet type 0 is reserved
+      assertThat(v3.closedByServer()).isTrue();
+    }
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("garbage-5")).isZero();
+      v5.raw((byte) 0x36, (byte) 0x00);  // a PUBLISH with both QoS bits set (§3.3.1.2)
+      assertDisconnected(v5, 0x81);  // Malformed packet
+    }
+  }
+
+  @Test
+  void aWildcardInAPublishedTopicNameEndsTheConnection() throws Exception {
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("wildcard-publisher")).isZero();
+      v5.publish("a/+/b", "x".getBytes(UTF_8), 0, 0, false);
+      assertDisconnected(v5, 0x81);
+    }
+  }
+
+  @Test
+  void aTopicThatMapsToNoValidLogTopicEndsTheConnection() throws Exception {
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("leading-slash")).isZero();
+      v5.publish("/starts/empty", "x".getBytes(UTF_8), 1, 1, false);
+      assertDisconnected(v5, 0x90);  // Topic name invalid
+    }
+  }
+
+  @Test
+  void publishingToAnInternalTopicIsNotAuthorized() throws Exception {
+    org.eclipse.paho.mqttv5.client.MqttClient v5 = Paho.v5(node.mqttPort(), "sneaky-5");
+    AtomicInteger reason = new AtomicInteger(-1);
+    v5.setCallback(new MqttPublishTest.DisconnectRecorder(reason));
+    try {
+      try {
+        v5.publish("__groups/x", new org.eclipse.paho.mqttv5.common.MqttMessage("x".getBytes(UTF_8), 0, false, new MqttProperties()));
+      } catch (org.eclipse.paho.mqttv5.common.MqttException closedMeanwhile) {
+        // The server closed the connection while Paho was still at it: the reaction under test.
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> reason.get() >= 0);
+      assertThat(reason.get()).isEqualTo(0x87);  // Not authorized
+    } finally {
+      Paho.closeQuietly(v5);
+    }
+    MqttClient v3 = Paho.v3(node.mqttPort(), "sneaky-3");
+    AtomicBoolean lost = new AtomicBoolean();
+    v3.setCallback(new ConnectionLostRecorder(lost));
+    try {
+      try {
+        v3.publish("__groups/x", "x".getBytes(UTF_8), 0, false);
+      } catch (MqttException closedMeanwhile) {
+        // The server closed the connection while Paho was still at it: the reaction under test.
+      }
+      await().atMost(Duration.ofSeconds(10)).untilTrue(lost);
+    } finally {
+      Paho.closeQuietly(v3);
+    }
+  }
+
+  @Test
+  void anInvalidFilterGetsAFailureInItsSubackAndTheConnectionGoesOn() throws Exception {
+    try (RawMqttClient v3 = new RawMqttClient(node.mqttPort(), 4)) {
+      assertThat(v3.connect("bad-filter-3")).isZero();
+      v3.subscribe(1, "a/#/b", 1);
+      RawMqttClient.Packet suback = v3.read();
+      assertThat(suback.type()).isEqualTo(RawMqttClient.SUBACK);
+      assertThat(suback.body()[2] & 0xff).isEqualTo(0x80);
+      v3.subscribe(2, "a/+", 1);
+      assertThat(v3.read().body()[2] & 0xff).isEqualTo(1);
+    }
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("bad-filter-5")).isZero();
+      v5.subscribe(1, "a+/b", 0);
+      RawMqttClient.Packet suback = v5.read();
+      // Packet id, properties length 0, then the reason code: Topic Filter invalid.
+      assertThat(suback.body()[3] & 0xff).isEqualTo(0x8F);
+    }
+  }
+
+  @Test
+  void theAuthenticationHookRefusesClients() throws Exception {
+    MqttClient mallory = new MqttClient("tcp://127.0.0.1:" + node.mqttPort(), "mallory-3", new MemoryPersistence());
+    MqttConnectOptions options = new MqttConnectOptions();
+    options.setUserName("mallory");
+    options.setPassword("secret".toCharArray());
+    assertThatThrownBy(() -> mallory.connect(options)).isInstanceOfSatisfying(MqttException.class,
+        e -> assertThat(e.getReasonCode()).isEqualTo(MqttException.REASON_CODE_NOT_AUTHORIZED));
+    mallory.close();
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      // Without credentials the hook lets the client in.
+      assertThat(v5.connect("anonymous-5")).isZero();
+    }
+  }
+
+  @Test
+  void pastTheConnectionLimitConnectIsRefused() throws Exception {
+    java.util.List<RawMqttClient> clients = new java.util.ArrayList<>();
+    try {
+      int refusedWith = 0;
+      for (int i = 0; i < 25 && refusedWith == 0; i++) {
+        RawMqttClient client = new RawMqttClient(node.mqttPort(), 4);
+        clients.add(client);
+        refusedWith = client.connect("crowd-" + i);
+      }
+      assertThat(refusedWith).isEqualTo(3);  // Server unavailable
+    } finally {
+      for (RawMqttClient client : clients) {
+        client.close();
+      }
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> clientsConnected() == 0);
+  }
+
+  private double clientsConnected() {
+    return rest.metric("streamgate_mqtt_connections");
+  }
+
+  private static void assertDisconnected(RawMqttClient client, int reason) throws Exception {
+    RawMqttClient.Packet disconnect = client.read();
+    assertThat(disconnect.type()).isEqualTo(RawMqttClient.DISCONNECT);
+    assertThat(disconnect.body()[0] & 0xff).isEqualTo(reason);
+    assertThat(client.closedByServer()).isTrue();
+  }
+
+  /** Notes that the server closed a 3.1.1 connection. */
+  private record ConnectionLostRecorder(AtomicBoolean lost) implements MqttCallback {
+    @Override
+    public void connectionLost(Throwable cause) {
+      lost.set(true);
+    }
+
+    @Override
+    public void messageArrived(String topic, MqttMessage message) {}
+
+    @Override
+    public void deliveryComplete(IMqttDeliveryToken token) {}
+  }
+}

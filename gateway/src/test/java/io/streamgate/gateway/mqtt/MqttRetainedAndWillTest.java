@@ -1,0 +1,157 @@
+package io.streamgate.gateway.mqtt;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.gateway.StreamgateNode;
+import io.streamgate.gateway.TestNodes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Retained messages and last wills. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// A client that waits for an answer that never comes must fail the test, not hang the build.
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MqttRetainedAndWillTest {
+  private static final int MAX_RETAINED_BYTES = 4096;
+
+  @TempDir static Path dir;
+  StreamgateNode node;
+  Rest rest;
+
+  @BeforeAll
+  void start() {
+    node = TestNodes.start(dir, Map.of("mqtt-port", "-1", "mqtt-max-retained-bytes", String.valueOf(MAX_RETAINED_BYTES)));
+    rest = new Rest(node);
+  }
+
+  @AfterAll
+  void stop() {
+    TestNodes.stop(node);
+  }
+
+  /** A message as a subscriber got it, with its RETAIN flag. */
+  record Got(String topic, String payload, int qos, boolean retained) {}
+
+  private List<Got> subscribe(MqttClient client, String filter, int qos) throws Exception {
+    List<Got> got = new CopyOnWriteArrayList<>();
+    client.subscribe(filter, qos, (topic, message) ->
+        got.add(new Got(topic, new String(message.getPayload(), UTF_8), message.getQos(), message.isRetained())));
+    return got;
+  }
+
+  @Test
+  void aRetainedMessageGoesToLaterSubscribersUntilAnEmptyOneClearsIt() throws Exception {
+    MqttClient publisher = Paho.v3(node.mqttPort(), "status-publisher");
+    MqttClient early = Paho.v3(node.mqttPort(), "early");
+    try {
+      List<Got> earlyGot = subscribe(early, "status/+", 1);
+      publisher.publish("status/dev1", "online".getBytes(UTF_8), 1, true);
+      publisher.publish("status/dev2", "booting".getBytes(UTF_8), 0, true);
+      publisher.publish("status/dev2", "online".getBytes(UTF_8), 1, true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> earlyGot.size() == 3);
+      // A subscriber there when it was published gets it live, without RETAIN.
+      assertThat(earlyGot).extracting(Got::retained).containsOnly(false);
+
+      MqttClient late = Paho.v3(node.mqttPort(), "late");
+      try {
+        List<Got> lateGot = subscribe(late, "status/#", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lateGot.size() == 2);
+        assertThat(lateGot).containsExactlyInAnyOrder(new Got("status/dev1", "online", 1, true), new Got("status/dev2", "online", 1, true));
+        // The record is in the log like any other.
+        assertThat(rest.records("status", 0)).hasSize(3);
+      } finally {
+        Paho.closeQuietly(late);
+      }
+
+      publisher.publish("status/dev1", new byte[0], 1, true);
+      MqttClient later = Paho.v3(node.mqttPort(), "later");
+      try {
+        List<Got> laterGot = subscribe(later, "status/#", 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> laterGot.size() == 1);
+        assertThat(laterGot).containsExactly(new Got("status/dev2", "online", 0, true));
+      } finally {
+        Paho.closeQuietly(later);
+      }
+    } finally {
+      Paho.closeQuietly(publisher);
+      Paho.closeQuietly(early);
+    }
+  }
+
+  @Test
+  void retainedMessagesPastTheLimitAreRefused() throws Exception {
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("hoarder")).isZero();
+      v5.publish("hoard/a", new byte[MAX_RETAINED_BYTES / 2], 1, 1, false);
+      assertThat(v5.read().type()).isEqualTo(RawMqttClient.PUBACK);
+      v5.publishRetained("hoard/b", new byte[MAX_RETAINED_BYTES / 4], 2);
+      assertThat(v5.read().type()).isEqualTo(RawMqttClient.PUBACK);
+      v5.publishRetained("hoard/c", new byte[MAX_RETAINED_BYTES], 3);
+      RawMqttClient.Packet disconnect = v5.read();
+      assertThat(disconnect.type()).isEqualTo(RawMqttClient.DISCONNECT);
+      assertThat(disconnect.body()[0] & 0xff).isEqualTo(0x97);  // Quota exceeded
+    }
+  }
+
+  @Test
+  void aWillIsPublishedWhenAClientVanishesAndNotAfterADisconnect() throws Exception {
+    MqttClient watcher = Paho.v3(node.mqttPort(), "will-watcher");
+    try {
+      List<Got> got = subscribe(watcher, "wills/#", 1);
+      RawMqttClient.Will will = new RawMqttClient.Will("wills/dev1", "dev1 gone".getBytes(UTF_8), 1, true);
+      try (RawMqttClient vanishing = new RawMqttClient(node.mqttPort(), 4)) {
+        vanishing.connectack("dev1", 0, true, 0, will);
+      }  // closed without DISCONNECT
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
+      assertThat(got.get(0)).isEqualTo(new Got("wills/dev1", "dev1 gone", 1, false));
+
+      try (RawMqttClient polite = new RawMqttClient(node.mqttPort(), 4)) {
+        polite.connectack("dev2", 0, true, 0, new RawMqttClient.Will("wills/dev2", "dev2 gone".getBytes(UTF_8), 1, false));
+        polite.disconnect();
+        assertThat(polite.closedByServer()).isTrue();
+      }
+      // The will was retained: a later subscriber gets it; dev2's was never published.
+      MqttClient late = Paho.v3(node.mqttPort(), "will-late");
+      try {
+        List<Got> lateGot = subscribe(late, "wills/#", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lateGot.size() == 1);
+        assertThat(lateGot.get(0)).isEqualTo(new Got("wills/dev1", "dev1 gone", 1, true));
+      } finally {
+        Paho.closeQuietly(late);
+      }
+      assertThat(rest.records("wills", 0)).extracting(r -> r.get("value").asText()).containsExactly("dev1 gone");
+    } finally {
+      Paho.closeQuietly(watcher);
+    }
+  }
+
+  @Test
+  void aWillWithATopicTheNodeWouldNotTakeRefusesTheConnect() throws Exception {
+    MqttClient client = new MqttClient("tcp://127.0.0.1:" + node.mqttPort(), "bad-will", new MemoryPersistence());
+    MqttConnectOptions options = new MqttConnectOptions();
+    options.setWill("__groups/x", "x".getBytes(UTF_8), 0, false);
+    try {
+      client.connect(options);
+      throw new AssertionError("connected with a will to an internal topic");
+    } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+      assertThat(e.getReasonCode()).isEqualTo(org.eclipse.paho.client.mqttv3.MqttException.REASON_CODE_NOT_AUTHORIZED);
+    } finally {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package io.streamgate.gateway.mqtt;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.gateway.StreamgateNode;
+import io.streamgate.gateway.TestNodes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SUBSCRIBE: live records of any protocol, matched by MQTT topic with wildcards. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// A client that waits for an answer that never comes must fail the test, not hang the build.
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MqttSubscribeTest {
+  @TempDir static Path dir;
+  StreamgateNode node;
+  Rest rest;
+
+  @BeforeAll
+  void start() {
+    node = TestNodes.start(dir, Map.of("mqtt-port", "-1"));
+    rest = new Rest(node);
+  }
+
+  @AfterAll
+  void stop() {
+    TestNodes.stop(node);
+  }
+
+  @Test
+  void recordsProducedOverRestReachSubscribersWhoseFilterMatchesTheirKey() throws Exception {
+    rest.createTopic("plant", 3, "{\"value.format\":\"string\"}");
+    rest.produce("plant", "{\"records\":[{\"key\":\"plant/old/temp\",\"value\":\"before the subscription\"}]}");
+    MqttClient temps = Paho.v3(node.mqttPort(), "temps");
+    MqttClient everything = Paho.v3(node.mqttPort(), "everything");
+    try {
+      List<Paho.Received> tempsGot = Paho.subscribe(temps, "plant/+/temp", 1);
+      List<Paho.Received> everythingGot = Paho.subscribe(everything, "plant/#", 0);
+      rest.produce("plant", "{\"records\":["
+          + "{\"key\":\"plant/a/temp\",\"value\":\"20\"},"
+          + "{\"key\":\"plant/b/humidity\",\"value\":\"40\"},"
+          + "{\"key\":\"plant/c/temp\",\"value\":\"22\"},"
+          + "{\"key\":\"plant/a/temp/raw\",\"value\":\"x\"},"
+          + "{\"value\":\"no key, no MQTT topic\"}]}");
+      await().atMost(Duration.ofSeconds(10)).until(() -> tempsGot.size() == 2 && everythingGot.size() == 4);
+      assertThat(tempsGot).extracting(Paho.Received::topic).containsExactlyInAnyOrder("plant/a/temp", "plant/c/temp");
+      assertThat(tempsGot).extracting(Paho.Received::qos).containsOnly(1);
+      assertThat(everythingGot).extracting(Paho.Received::topic)
+          .containsExactlyInAnyOrder("plant/a/temp", "plant/b/humidity", "plant/c/temp", "plant/a/temp/raw");
+      assertThat(everythingGot).extracting(Paho.Received::qos).containsOnly(0);
+      assertThat(everythingGot).extracting(Paho.Received::payload).doesNotContain("before the subscription");
+    } finally {
+      Paho.closeQuietly(temps);
+      Paho.closeQuietly(everything);
+    }
+  }
+
+  @Test
+  void mqttPublishesReachMqttSubscribersAtTheLowerQosAndInOrder() throws Exception {
+    MqttClient subscriber = Paho.v3(node.mqttPort(), "room-watcher");
+    MqttClient publisher = Paho.v3(node.mqttPort(), "room-sensor");
+    try {
+      List<Paho.Received> got = Paho.subscribe(subscriber, "room/#", 1);
+      for (int i = 0; i < 20; i++) {
+        publisher.publish("room/1", ("m" + i).getBytes(UTF_8), i % 2, false);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 20);
+      for (int i = 0; i < 20; i++) {
+        assertThat(got.get(i).payload()).isEqualTo("m" + i);
+        assertThat(got.get(i).qos()).as("message %d", i).isEqualTo(i % 2);
+      }
+    } finally {
+      Paho.closeQuietly(subscriber);
+      Paho.closeQuietly(publisher);
+    }
+  }
+
+  @Test
+  void aFilterWithAWildcardFirstLevelReadsEveryTopic() throws Exception {
+    rest.createTopic("alpha", 1, "{\"value.format\":\"string\"}");
+    rest.createTopic("beta", 2, "{\"value.format\":\"string\"}");
+    MqttClient client = Paho.v3(node.mqttPort(), "wide");
+    try {
+      List<Paho.Received> got = Paho.subscribe(client, "+/status", 0);
+      rest.produce("alpha", "{\"records\":[{\"key\":\"alpha/status\",\"value\":\"a\"},{\"key\":\"alpha/other\",\"value\":\"-\"}]}");
+      rest.produce("beta", "{\"records\":[{\"key\":\"beta/status\",\"value\":\"b\"}]}");
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 2);
+      assertThat(got).extracting(Paho.Received::topic).containsExactlyInAnyOrder("alpha/status", "beta/status");
+    } finally {
+      Paho.closeQuietly(client);
+    }
+  }
+
+  @Test
+  void mqtt5NoLocalSubscriptionsSkipTheClientsOwnPublishesAndUnsubscribeStopsDelivery() throws Exception {
+    org.eclipse.paho.mqttv5.client.MqttClient client = Paho.v5(node.mqttPort(), "chatty");
+    MqttClient other = Paho.v3(node.mqttPort(), "other");
+    try {
+      List<String> got = new CopyOnWriteArrayList<>();
+      MqttSubscription noLocal = new MqttSubscription("chat/#", 1);
+      noLocal.setNoLocal(true);
+      client.subscribe(new MqttSubscription[] {noLocal}, new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+          (topic, message) -> got.add(new String(message.getPayload(), UTF_8))});
+      client.publish("chat/room", new MqttMessage("mine".getBytes(UTF_8), 1, false, new MqttProperties()));
+      other.publish("chat/room", "theirs".getBytes(UTF_8), 1, false);
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("theirs"));
+      assertThat(got).containsExactly("theirs");
+
+      client.unsubscribe("chat/#");
+      other.publish("chat/room", "after".getBytes(UTF_8), 1, false);
+      // A marker on another subscription shows delivery has moved past "after".
+      List<Paho.Received> marker = new CopyOnWriteArrayList<>();
+      client.subscribe(new MqttSubscription[] {new MqttSubscription("chat/marker", 1)},
+          new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(topic, message) -> marker.add(new Paho.Received(topic, "", 1))});
+      other.publish("chat/marker", "m".getBytes(UTF_8), 1, false);
+      await().atMost(Duration.ofSeconds(10)).until(() -> marker.size() == 1);
+      assertThat(got).containsExactly("theirs");
+    } finally {
+      Paho.closeQuietly(client);
+      Paho.closeQuietly(other);
+    }
+  }
+}

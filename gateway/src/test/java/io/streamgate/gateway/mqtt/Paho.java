@@ -1,0 +1,78 @@
+package io.streamgate.gateway.mqtt;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+
+/** Eclipse Paho clients (MQTT 3.1.1 and 5.0) connected to a test node, and what they receive. */
+final class Paho {
+  private Paho() {}
+
+  /** A message as a subscriber got it. */
+  record Received(String topic, String payload, int qos) {}
+
+  static MqttClient v3(int port, String clientId) throws MqttException {
+    MqttClient client = new MqttClient("tcp://127.0.0.1:" + port, clientId, new MemoryPersistence());
+    MqttConnectOptions options = new MqttConnectOptions();
+    options.setCleanSession(true);
+    options.setConnectionTimeout(10);
+    options.setKeepAliveInterval(30);
+    client.connect(options);
+    // Without it, a call whose connection the server closes meanwhile may wait forever.
+    client.setTimeToWait(10_000);
+    return client;
+  }
+
+  static org.eclipse.paho.mqttv5.client.MqttClient v5(int port, String clientId) throws org.eclipse.paho.mqttv5.common.MqttException {
+    org.eclipse.paho.mqttv5.client.MqttClient client =
+        new org.eclipse.paho.mqttv5.client.MqttClient("tcp://127.0.0.1:" + port, clientId,
+            new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+    MqttConnectionOptions options = new MqttConnectionOptions();
+    options.setCleanStart(true);
+    options.setConnectionTimeout(10);
+    options.setKeepAliveInterval(30);
+    client.connect(options);
+    client.setTimeToWait(10_000);
+    return client;
+  }
+
+  /** Subscribes a 3.1.1 client; the list fills as messages arrive. */
+  static List<Received> subscribe(MqttClient client, String filter, int qos) throws MqttException {
+    List<Received> received = new CopyOnWriteArrayList<>();
+    client.subscribe(filter, qos, (topic, message) ->
+        received.add(new Received(topic, new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8), message.getQos())));
+    return received;
+  }
+
+  static void closeQuietly(MqttClient client) {
+    if (client == null) {
+      return;
+    }
+    try {
+      if (client.isConnected()) {
+        client.disconnect(2000);
+      }
+      client.close();
+    } catch (MqttException e) {
+      // The test is over; a client that will not close cleanly must not fail it.
+    }
+  }
+
+  static void closeQuietly(org.eclipse.paho.mqttv5.client.MqttClient client) {
+    if (client == null) {
+      return;
+    }
+    try {
+      if (client.isConnected()) {
+        client.disconnect(2000);
+      }
+      client.close();
+    } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+      // The test is over; a client that will not close cleanly must not fail it.
+    }
+  }
+}

@@ -135,7 +135,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   @Override
   public CompletableFuture<Void> leave(String name, String memberId) {
     return onThread(() -> {
-      Group group = existing(name);
+      Group group = groupOf(name, memberId);
       member(group, memberId);
       group.remove(memberId);
       rebalance(group, "member " + memberId + " left");
@@ -257,7 +257,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<PollResult> poll(String name, String memberId, int maxRecords, int maxBytes, long timeoutMs,
       Optional<String> cursor) {
     return onThread(() -> {
-      Group group = existing(name);
+      Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       long now = clock.getAsLong();
       member.deadlineMs = now + member.sessionTimeoutMs;
@@ -476,7 +476,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<Membership> commit(String name, String memberId, Optional<List<OffsetCommit>> offsets,
       Optional<String> cursor, OptionalInt generation) {
     return onThread(() -> {
-      Group group = existing(name);
+      Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       member.deadlineMs = clock.getAsLong() + member.sessionTimeoutMs;
       if (generation.isPresent() && generation.getAsInt() != group.generation) {
@@ -682,6 +682,21 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
 
   private static String offsetKey(String group, TopicPartition tp) {
     return "o/" + group + "/" + tp.topic() + "/" + tp.partition();
+  }
+
+  /**
+   * The group of a member's request. A group that does not exist has no members: the answer is
+   * member-not-found, which tells a client to join again (the group ends when its last member
+   * leaves or times out with nothing committed).
+   */
+  private Group groupOf(String name, String memberId) {
+    validateName(name);
+    Group group = groups(name).get(name);
+    if (group == null) {
+      throw new MemberNotFoundException("member '" + memberId + "' is not in group '" + name
+          + "', which has no members (it may have ended when its last member left or timed out): join again");
+    }
+    return group;
   }
 
   private Group existing(String name) {

@@ -15,6 +15,11 @@ import java.util.Arrays;
  *   <li>{@code ws-idle}: open many idle WebSocket streams and hold them (for measuring the node's heap);</li>
  *   <li>{@code failover-probe}: one acknowledged write after another per partition, retried across nodes, each
  *       acknowledgement logged with its times (for measuring failover when a script kills nodes);</li>
+ *   <li>{@code topic-fill}: exactly N records into every partition of a topic (for read benchmarks);</li>
+ *   <li>{@code group-consume}: a pre-filled topic consumed by N members of a consumer group (poll, commit by cursor), or, as
+ *       the reference, by N plain partition readers; records/s;</li>
+ *   <li>{@code group-rebalance}: a group of N long-polling members; time from a join to the new member's first assignment,
+ *       and from a member's silent stop to every partition owned again;</li>
  *   <li>{@code mqtt-publish}: MQTT publishers at QoS 0 or 1 as fast as the broker takes them; msg/s, PUBACK latency
  *       (any MQTT 3.1.1 broker: Streamgate and Mosquitto are measured alike);</li>
  *   <li>{@code mqtt-latency}: MQTT publish at a fixed rate, a subscriber measures publish→receive latency.</li>
@@ -39,6 +44,9 @@ public final class HttpBench {
         case "e2e-latency" -> E2eLatency.run(args);
         case "ws-idle" -> WsIdle.run(args);
         case "failover-probe" -> FailoverProbe.run(args);
+        case "topic-fill" -> TopicFill.run(args);
+        case "group-consume" -> GroupConsume.run(args);
+        case "group-rebalance" -> GroupRebalance.run(args);
         case "mqtt-publish" -> MqttPublish.run(args);
         case "mqtt-latency" -> MqttLatency.run(args);
         default -> {
@@ -70,6 +78,12 @@ public final class HttpBench {
         "  ws-idle --url BASE --topic T [--streams 10000] [--connect-concurrency 200] [--hold 60]",
         "  failover-probe --url BASE[,BASE...] --topic T --events FILE [--partitions 1] [--duration 60]",
         "                 [--request-timeout-ms 5000] [--retry-pause-ms 20] [--record-bytes 100]",
+        "  topic-fill --url BASE[,BASE...] --topic T [--records-per-partition 10000] [--record-bytes 100]",
+        "             [--records-per-request 1000] [--connections 4] [--acks all] [--duration 300]",
+        "  group-consume --url BASE[,BASE...] --topic T [--mode group|partitions] [--members 1] [--max-records 1000]",
+        "                [--max-bytes 8388608] [--timeout-ms 500] [--session-timeout-ms 30000] [--group G] [--duration 120]",
+        "  group-rebalance --url BASE[,BASE...] --topic T [--members 4] [--trials 5] [--session-timeout-ms 3000]",
+        "                  [--poll-timeout-ms 1000] [--group G] [--step-timeout 30]",
         "  mqtt-publish [--host 127.0.0.1] [--port 1883] [--publishers 1] [--qos 1] [--payload-bytes 100] [--inflight 100]",
         "               [--topic-prefix bench] [--threads 2] [--duration 10] [--warmup 2]",
         "  mqtt-latency [--host 127.0.0.1] [--port 1883] [--rate 1000] [--qos 1] [--payload-bytes 100]",

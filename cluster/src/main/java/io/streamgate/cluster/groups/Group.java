@@ -40,6 +40,8 @@ final class Group {
     /** Ends the member's waiting poll with an empty answer (a newer poll came); null when none waits. */
     Runnable supersedePoll;
     int pollsInFlight;
+    /** The assignment the member was last told (by its join or a poll answer); null if none yet (here). */
+    List<TopicPartition> told;
 
     Member(String id, List<String> topics, long sessionTimeoutMs, OffsetReset reset) {
       this.id = id;

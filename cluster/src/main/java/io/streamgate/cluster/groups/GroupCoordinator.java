@@ -17,6 +17,7 @@ import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -125,14 +126,16 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       member.deadlineMs = clock.getAsLong() + sessionTimeoutMs;
       group.members.put(member.id, member);
       rebalance(group, "member " + member.id + " joined");
-      return membership(group, member);
+      Membership joined = membership(group, member);
+      member.told = joined.assignment();
+      return joined;
     });
   }
 
   @Override
   public CompletableFuture<Void> leave(String name, String memberId) {
     return onThread(() -> {
-      Group group = existing(name);
+      Group group = groupOf(name, memberId);
       member(group, memberId);
       group.remove(memberId);
       rebalance(group, "member " + memberId + " left");
@@ -161,6 +164,22 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     wakeAll(group);
   }
 
+  /** Ends every waiting poll of the group with an empty answer, as a newer poll would. */
+  private static void endWaitingPolls(Group group) {
+    for (Member member : group.members.values()) {
+      if (member.supersedePoll != null) {
+        member.supersedePoll.run();
+      }
+    }
+  }
+
+  /** Whether this node still coordinates {@code group}: it leads its partition in the epoch the group was loaded in. */
+  private boolean coordinates(Group group) {
+    int partition = partitionFor(group.name);
+    Loaded state = loaded.get(partition);
+    return state != null && state.groups().get(group.name) == group && log.leaderEpoch(partition).orElse(-1) == state.epoch();
+  }
+
   private static void wakeAll(Group group) {
     for (Member member : group.members.values()) {
       if (member.wakePoll != null) {
@@ -169,13 +188,24 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     }
   }
 
-  /** Expires members whose session ran out, and rebalances groups whose topics gained partitions. */
+  /**
+   * Expires members whose session ran out, and rebalances groups whose topics gained partitions.
+   * Groups of a partition this node no longer leads (in the epoch it loaded them in) are forgotten,
+   * and their waiting polls answer at once: their members' next polls then reach the new coordinator,
+   * which knows nothing of polls waiting here and would expire members whose poll outlasts their
+   * session.
+   */
   private void tick() {
     long now = clock.getAsLong();
-    loaded.forEach((partition, state) -> {
-      if (log.leaderEpoch(partition).orElse(-1) != state.epoch()) {
-        return;
+    for (var it = loaded.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      if (log.leaderEpoch(entry.getKey()).orElse(-1) != entry.getValue().epoch()) {
+        it.remove();
+        LOG.info("no longer coordinating {}-{}: {} groups handed over", TOPIC, entry.getKey(), entry.getValue().groups().size());
+        entry.getValue().groups().values().forEach(GroupCoordinator::endWaitingPolls);
       }
+    }
+    loaded.forEach((partition, state) -> {
       for (Group group : List.copyOf(state.groups().values())) {
         List<String> expired = group.members.values().stream()
             .filter(m -> m.pollsInFlight == 0 && m.deadlineMs < now).map(m -> m.id).toList();
@@ -227,7 +257,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<PollResult> poll(String name, String memberId, int maxRecords, int maxBytes, long timeoutMs,
       Optional<String> cursor) {
     return onThread(() -> {
-      Group group = existing(name);
+      Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       long now = clock.getAsLong();
       member.deadlineMs = now + member.sessionTimeoutMs;
@@ -280,7 +310,11 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
           List<PartitionRecords> records = take(reads, poll.maxRecords);
           long remaining = poll.deadlineMs - clock.getAsLong();
           boolean empty = records.stream().allMatch(r -> r.nextOffset() == r.fetchOffset());
-          if (empty && remaining > 0 && poll.generation == group.generation) {
+          // A poll that would wait answers at once when the member's assignment is not what it was last told
+          // (a rebalance, or a partition its previous owner has now let go), so that the member sees it; and it
+          // does not wait at a node that no longer coordinates the group (see tick).
+          if (empty && remaining > 0 && poll.generation == group.generation && group.assignment(member.id).equals(member.told)
+              && coordinates(group)) {
             waitForData(poll, reads, remaining);
           } else {
             answer(poll, records);
@@ -311,7 +345,11 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         next.put(tp, offset);
       }
     }
-    poll.answer.complete(new PollResult(membership(group, member), Cursor.encode(new Cursor.Position(group.generation, next)),
+    Membership membership = membership(group, member);
+    if (!poll.superseded) {
+      member.told = membership.assignment();
+    }
+    poll.answer.complete(new PollResult(membership, Cursor.encode(new Cursor.Position(group.generation, next)),
         poll.superseded ? List.of() : records));
   }
 
@@ -386,23 +424,48 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         .thenApply(done -> reads.stream().map(CompletableFuture::join).toList());
   }
 
-  /** Up to {@code maxRecords} records in all, partition by partition. */
+  /**
+   * Up to {@code maxRecords} records in all, partition by partition. Each partition keeps only the
+   * batches that hold what it delivers (none when it delivers nothing), so that the answer carries,
+   * and whoever renders it decodes, that and not everything that was read (up to {@code maxBytes} per
+   * partition); a batch taken whole is counted from its header, without decoding it.
+   */
   private static List<PartitionRecords> take(List<PartitionRead> reads, int maxRecords) {
     List<PartitionRecords> taken = new ArrayList<>();
     int left = maxRecords;
     for (PartitionRead read : reads) {
       long next = read.fetchOffset;
-      if (left > 0) {
-        for (Record record : read.result.records(read.fetchOffset)) {
-          if (left == 0) {
-            break;
-          }
-          next = record.offset() + 1;
-          left--;
+      ByteBuffer all = read.result.batches();
+      int kept = 0; // bytes, from the start of the read, of the batches that hold the records taken
+      int position = 0;
+      for (RecordBatch batch : RecordBatch.iterate(all.duplicate())) {
+        if (left == 0) {
+          break;
         }
+        position += batch.sizeInBytes();
+        if (batch.nextOffset() <= read.fetchOffset) {
+          continue; // wholly before the fetch offset
+        }
+        if (batch.baseOffset() >= read.fetchOffset && batch.recordCount() <= left) {
+          left -= batch.recordCount();
+          next = batch.nextOffset();
+        } else {
+          for (Record record : batch.records()) {
+            if (record.offset() < read.fetchOffset) {
+              continue;
+            }
+            if (left == 0) {
+              break;
+            }
+            next = record.offset() + 1;
+            left--;
+          }
+        }
+        kept = position;
       }
-      taken.add(new PartitionRecords(read.partition, read.fetchOffset, next, read.result.highWatermark(),
-          read.result.batches().duplicate()));
+      ByteBuffer batches = all.duplicate();
+      batches.limit(batches.position() + kept);
+      taken.add(new PartitionRecords(read.partition, read.fetchOffset, next, read.result.highWatermark(), batches.slice()));
     }
     return taken;
   }
@@ -413,7 +476,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<Membership> commit(String name, String memberId, Optional<List<OffsetCommit>> offsets,
       Optional<String> cursor, OptionalInt generation) {
     return onThread(() -> {
-      Group group = existing(name);
+      Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       member.deadlineMs = clock.getAsLong() + member.sessionTimeoutMs;
       if (generation.isPresent() && generation.getAsInt() != group.generation) {
@@ -619,6 +682,21 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
 
   private static String offsetKey(String group, TopicPartition tp) {
     return "o/" + group + "/" + tp.topic() + "/" + tp.partition();
+  }
+
+  /**
+   * The group of a member's request. A group that does not exist has no members: the answer is
+   * member-not-found, which tells a client to join again (the group ends when its last member
+   * leaves or times out with nothing committed).
+   */
+  private Group groupOf(String name, String memberId) {
+    validateName(name);
+    Group group = groups(name).get(name);
+    if (group == null) {
+      throw new MemberNotFoundException("member '" + memberId + "' is not in group '" + name
+          + "', which has no members (it may have ended when its last member left or timed out): join again");
+    }
+    return group;
   }
 
   private Group existing(String name) {

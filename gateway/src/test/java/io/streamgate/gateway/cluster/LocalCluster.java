@@ -445,9 +445,23 @@ final class LocalCluster implements AutoCloseable {
    * said last.
    */
   void awaitSettled(String topic, int partitions, Duration timeout) {
+    awaitAgreed(topic, partitions, timeout, "settled", PartitionView::settled);
+  }
+
+  /**
+   * Waits until every live node describes {@code topic} alike, with all {@code partitions} led and
+   * every replica in sync, wherever the leaders are: the steady state of a cluster without
+   * auto-rebalance. Fails with what each node said last.
+   */
+  void awaitInSync(String topic, int partitions, Duration timeout) {
+    awaitAgreed(topic, partitions, timeout, "fully in sync", PartitionView::fullyInSync);
+  }
+
+  private void awaitAgreed(String topic, int partitions, Duration timeout, String what,
+      java.util.function.Predicate<PartitionView> condition) {
     java.util.Map<String, String> lastSeen = new java.util.TreeMap<>();
     try {
-      await(topic + " settled on every node").atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
+      await(topic + " " + what + " on every node").atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
         lastSeen.clear();
         java.util.Set<String> shapes = new HashSet<>();
         boolean settled = true;
@@ -470,12 +484,12 @@ final class LocalCluster implements AutoCloseable {
               .collect(Collectors.joining(" "));
           lastSeen.put(node.id, shape);
           shapes.add(shape);
-          settled &= view.partitions().size() == partitions && view.partitions().stream().allMatch(PartitionView::settled);
+          settled &= view.partitions().size() == partitions && view.partitions().stream().allMatch(condition);
         }
         return settled && shapes.size() == 1;
       });
     } catch (org.awaitility.core.ConditionTimeoutException e) {
-      throw new AssertionError(topic + " not settled on every node within " + timeout + "; last seen, by node: " + lastSeen, e);
+      throw new AssertionError(topic + " not " + what + " on every node within " + timeout + "; last seen, by node: " + lastSeen, e);
     }
   }
 

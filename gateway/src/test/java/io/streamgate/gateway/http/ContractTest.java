@@ -403,9 +403,9 @@ class ContractTest {
     problem(check("leaveGroup", send("DELETE", "/v1/groups/bad%20name/members/" + memberA), 400), "invalid-request");
 
     // Unknown groups and members.
-    problem(check("pollGroup", send("GET", "/v1/groups/ct-none/members/" + memberA + "/records"), 404), "group-not-found");
+    problem(check("pollGroup", send("GET", "/v1/groups/ct-none/members/" + memberA + "/records"), 404), "member-not-found");
     problem(check("pollGroup", send("GET", "/v1/groups/ct-g/members/ct-nobody/records"), 404), "member-not-found");
-    problem(check("commitGroup", send("POST", "/v1/groups/ct-none/members/" + memberA + "/commit", JSON, ""), 404), "group-not-found");
+    problem(check("commitGroup", send("POST", "/v1/groups/ct-none/members/" + memberA + "/commit", JSON, ""), 404), "member-not-found");
     problem(check("commitGroup", send("POST", "/v1/groups/ct-g/members/ct-nobody/commit", JSON, ""), 404), "member-not-found");
     problem(check("leaveGroup", send("DELETE", "/v1/groups/ct-g/members/ct-nobody"), 404), "member-not-found");
     problem(check("describeGroup", send("GET", "/v1/groups/ct-none"), 404), "group-not-found");

@@ -220,6 +220,7 @@ class GroupsApiTest {
     assertProblem(api.postJson("/v1/groups/g/members", "{\"topics\":[\"t\"],\"sessionTimeoutMs\":10}"), 400, "invalid-request");
     assertProblem(api.postJson("/v1/groups/g/members", "{\"topics\":[\"t\"],\"assignmentStrategy\":\"best\"}"), 400, "invalid-request");
     assertProblem(api.postJson("/v1/groups/bad%20name/members", "{\"topics\":[\"t\"]}"), 400, "invalid-request");
-    assertProblem(api.get("/v1/groups/g/members/nobody/records"), 404, "group-not-found");
+    // A member's request to a group with no members: join again.
+    assertProblem(api.get("/v1/groups/g/members/nobody/records"), 404, "member-not-found");
   }
 }

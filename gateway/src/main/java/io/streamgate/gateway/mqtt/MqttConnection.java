@@ -304,11 +304,12 @@ final class MqttConnection {
     disconnect(reason);
   }
 
-  /** The server is stopping: tell MQTT 5 clients so (reason 0x8B), close the others. */
-  void shutdown() {
+  /** The server is stopping: tell MQTT 5 clients so (reason 0x8B), close the others; completes once gone and saved. */
+  Future<Void> shutdown() {
     if (!closed) {
       disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN);
     }
+    return gone.future();
   }
 
   /** The endpoint reports I/O errors and packets the decoder refused (oversize or malformed). */

@@ -101,6 +101,11 @@ public final class MqttNode {
     return config.mqtt();
   }
 
+  /** How long a stopping node waits for its clients' sessions to be saved. */
+  long shutdownGraceMs() {
+    return config.shutdownGraceMs();
+  }
+
   /** Bytes a subscriber's socket may queue before delivery to it pauses. */
   int writeQueueBytes() {
     return config.limits().streamBufferBytes();

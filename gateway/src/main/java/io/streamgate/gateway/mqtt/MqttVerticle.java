@@ -8,6 +8,7 @@ import io.vertx.mqtt.MqttServerOptions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,11 +54,15 @@ public final class MqttVerticle extends VerticleBase {
     return server.listen();
   }
 
-  /** Disconnects every client (MQTT 5 ones with reason 0x8B, server shutting down), then stops listening. */
+  /**
+   * Disconnects every client (MQTT 5 ones with reason 0x8B, server shutting down) and waits, up to
+   * {@code shutdown-grace-ms}, for their sessions to be saved; then stops listening.
+   */
   @Override
   public Future<?> stop() {
-    List.copyOf(connections).forEach(MqttConnection::shutdown);
-    return server == null ? Future.succeededFuture() : server.close();
+    List<Future<Void>> gone = List.copyOf(connections).stream().map(MqttConnection::shutdown).toList();
+    return Future.join(gone).timeout(node.shutdownGraceMs(), TimeUnit.MILLISECONDS)
+        .transform(saved -> server == null ? Future.succeededFuture() : server.close());
   }
 
   /** The port this instance listens on (all instances share it). */

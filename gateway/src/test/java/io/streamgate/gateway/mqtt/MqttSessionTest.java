@@ -140,6 +140,32 @@ class MqttSessionTest {
   }
 
   @Test
+  void aNodeStoppingSavesTheSessionsOfItsConnectedClients() throws Exception {
+    try (RawMqttClient client = new RawMqttClient(node.mqttPort(), 5)) {
+      client.connectack("still-connected", 0, false, 3600, null);
+      client.subscribe(1, "shutdown/#", 1);
+      assertThat(client.read().type()).isEqualTo(RawMqttClient.SUBACK);
+      rest.produce("shutdown", "{\"records\":[{\"key\":\"shutdown/a\",\"value\":\"before\"}]}");
+      RawMqttClient.Packet before = client.read();
+      client.puback(before.publishPacketId());
+      restartNode();
+      // Told why the connection ended: the server is shutting down.
+      RawMqttClient.Packet disconnect = client.read();
+      assertThat(disconnect.type()).isEqualTo(RawMqttClient.DISCONNECT);
+      assertThat(disconnect.body()[0] & 0xff).isEqualTo(0x8B);
+    }
+    rest.produce("shutdown", "{\"records\":[{\"key\":\"shutdown/b\",\"value\":\"after\"}]}");
+    try (RawMqttClient client = new RawMqttClient(node.mqttPort(), 5)) {
+      RawMqttClient.Packet connack = client.connectack("still-connected", 0, false, 3600, null);
+      assertThat(connack.body()[0] & 1).as("session present").isEqualTo(1);
+      RawMqttClient.Packet after = client.read();
+      assertThat(after.topic()).isEqualTo("shutdown/b");
+      client.puback(after.publishPacketId());
+      assertThat(client.poll(500)).as("'before' was acknowledged: not sent again").isNull();
+    }
+  }
+
+  @Test
   void aTakeoverHandsTheSessionToTheNewConnection() throws Exception {
     rest.createTopic("handover", 1, "{\"value.format\":\"string\"}");
     try (RawMqttClient first = new RawMqttClient(node.mqttPort(), 4)) {

@@ -55,6 +55,7 @@ for tool in curl jq; do command -v "$tool" > /dev/null || { log "$tool is needed
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamgate-bench-mqtt.XXXXXX")
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 OUT=${OUT:-$ROOT/bench-results/mqtt-$MODE-$STAMP}
 mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
@@ -160,7 +161,8 @@ report() {
   rate() { jq -s "map(select(.name | startswith(\"$1-\")) | .messagesPerS) | if length == 0 then 0 else (add / length) end" "$RESULTS"; }
   echo "## MQTT: Streamgate vs Mosquitto ($MODE, $STAMP)"
   echo
-  echo "$(nproc) cores, $(java -version 2>&1 | head -1); $("$MOSQUITTO" -h 2>&1 | head -1 | sed 's/ is an.*//'); ${DURATION} s per run, mean of $REPEATS."
+  echo "$(nproc) cores (load average $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: other work shares the"
+  echo "machine), $(java -version 2>&1 | head -1); $("$MOSQUITTO" -h 2>&1 | head -1 | sed 's/ is an.*//'); ${DURATION} s per run, mean of $REPEATS."
   echo
   echo "| scenario | Streamgate msg/s | Mosquitto msg/s | ratio | target |"
   echo "|---|---:|---:|---:|---:|"

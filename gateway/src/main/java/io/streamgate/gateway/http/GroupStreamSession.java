@@ -13,7 +13,6 @@ import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -198,10 +197,5 @@ final class GroupStreamSession {
       close();
       sink.fail(failure);
     }
-  }
-
-  static String membershipJson(Membership membership) {
-    return new JsonObject().put("memberId", membership.memberId()).put("generation", membership.generation())
-        .put("assignment", GroupsHandler.partitionsJson(membership.assignment())).encode();
   }
 }

@@ -15,7 +15,6 @@ import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
@@ -25,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/topics/{topic}/stream}: a WebSocket (one text frame per record) or a Server-Sent
@@ -165,40 +163,14 @@ final class StreamHandler {
   private void serveGroupWebSocket(ServerWebSocket ws, Context context, String group, GroupService.Membership membership,
       long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
+    WebSocketSink sink = new WebSocketSink(ws);
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
-        cursor, new GroupStreamSession.Sink() {
-          @Override
-          public void send(String recordJson, Supplier<String> position) {
-            ws.writeTextMessage(recordJson);
-          }
-
-          @Override
-          public void assignment(GroupService.Membership current) {
-            ws.writeTextMessage("{\"event\":\"assignment\",\"membership\":" + GroupStreamSession.membershipJson(current) + "}");
-          }
-
-
-          @Override
-          public boolean writeQueueFull() {
-            return ws.writeQueueFull();
-          }
-
-          @Override
-          public void drainHandler(Runnable onDrain) {
-            ws.drainHandler(v -> onDrain.run());
-          }
-
-          @Override
-          public void fail(Throwable failure) {
-            ws.writeTextMessage("{\"error\":" + problemJson(failure) + "}").eventually(() -> ws.close((short) 1011, "stream failed"));
-          }
-        }, metrics);
+        cursor, sink, metrics);
     ws.textMessageHandler(text -> {
       switch (op(text)) {
         case "pause" -> session.pause();
         case "resume" -> session.resume();
-        case "commit" -> session.commit(current -> ws.writeTextMessage("{\"event\":\"committed\",\"membership\":"
-            + GroupStreamSession.membershipJson(current) + "}"));
+        case "commit" -> session.commit(current -> sink.event("committed", current));
         default -> ws.writeTextMessage("{\"error\":{\"status\":400,\"code\":\"invalid-request\",\"detail\":"
             + RecordJsonWriter.quote("unknown message; send {\"op\":\"commit\"}, {\"op\":\"pause\"} or {\"op\":\"resume\"}") + "}}");
       }
@@ -214,34 +186,7 @@ final class StreamHandler {
       long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
     HttpServerResponse response = openEvents(ctx);
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
-        cursor, new GroupStreamSession.Sink() {
-          @Override
-          public void send(String recordJson, Supplier<String> position) {
-            response.write(Buffer.buffer(recordJson.length() + 128).appendString("id: ").appendString(position.get())
-                .appendString("\nevent: record\ndata: ").appendString(recordJson).appendString("\n\n"));
-          }
-
-          @Override
-          public void assignment(GroupService.Membership current) {
-            response.write("event: assignment\ndata: " + GroupStreamSession.membershipJson(current) + "\n\n");
-          }
-
-
-          @Override
-          public boolean writeQueueFull() {
-            return response.writeQueueFull();
-          }
-
-          @Override
-          public void drainHandler(Runnable onDrain) {
-            response.drainHandler(v -> onDrain.run());
-          }
-
-          @Override
-          public void fail(Throwable failure) {
-            response.end("event: error\ndata: " + problemJson(failure) + "\n\n");
-          }
-        }, metrics);
+        cursor, new EventStreamSink(response), metrics);
     finishOnce(response, context, session::close);
     response.write(": group " + group + " member " + membership.memberId() + "\n\n");
     session.start();
@@ -258,27 +203,7 @@ final class StreamHandler {
   private void serveWebSocket(ServerWebSocket ws, Context context, String topic, TopicConfigs.ValueFormat format,
       Map<Integer, Long> positions) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
-    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new StreamSink() {
-      @Override
-      public void send(String recordJson, Supplier<String> position) {
-        ws.writeTextMessage(recordJson);
-      }
-
-      @Override
-      public boolean writeQueueFull() {
-        return ws.writeQueueFull();
-      }
-
-      @Override
-      public void drainHandler(Runnable onDrain) {
-        ws.drainHandler(v -> onDrain.run());
-      }
-
-      @Override
-      public void fail(Throwable failure) {
-        ws.writeTextMessage("{\"error\":" + problemJson(failure) + "}").eventually(() -> ws.close((short) 1011, "stream failed"));
-      }
-    }, metrics);
+    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new WebSocketSink(ws), metrics);
     ws.textMessageHandler(text -> control(ws, session, text));
     ws.closeHandler(v -> {
       session.close();
@@ -315,28 +240,7 @@ final class StreamHandler {
   private void serveEvents(RoutingContext ctx, Context context, String topic, TopicConfigs.ValueFormat format,
       Map<Integer, Long> positions) {
     HttpServerResponse response = openEvents(ctx);
-    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new StreamSink() {
-      @Override
-      public void send(String recordJson, Supplier<String> position) {
-        response.write(Buffer.buffer(recordJson.length() + 64).appendString("id: ").appendString(position.get())
-            .appendString("\nevent: record\ndata: ").appendString(recordJson).appendString("\n\n"));
-      }
-
-      @Override
-      public boolean writeQueueFull() {
-        return response.writeQueueFull();
-      }
-
-      @Override
-      public void drainHandler(Runnable onDrain) {
-        response.drainHandler(v -> onDrain.run());
-      }
-
-      @Override
-      public void fail(Throwable failure) {
-        response.end("event: error\ndata: " + problemJson(failure) + "\n\n");
-      }
-    }, metrics);
+    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new EventStreamSink(response), metrics);
     finishOnce(response, context, session::close);
     // The head goes out at once, so that clients see the stream open before the first record.
     response.write(": stream " + session.position() + "\n\n");
@@ -466,7 +370,7 @@ final class StreamHandler {
     }
   }
 
-  private static String problemJson(Throwable failure) {
+  static String problemJson(Throwable failure) {
     ErrorCode code = ProblemMapper.codeFor(failure);
     return "{\"status\":" + code.status() + ",\"code\":\"" + code.code() + "\",\"detail\":"
         + RecordJsonWriter.quote(String.valueOf(failure.getMessage())) + "}";

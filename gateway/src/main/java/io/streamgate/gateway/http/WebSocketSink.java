@@ -1,0 +1,44 @@
+package io.streamgate.gateway.http;
+
+import io.streamgate.cluster.groups.GroupService.Membership;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.function.Supplier;
+
+/** A stream's records as WebSocket text frames, one per record; a group's assignment as an {@code assignment} event frame. */
+final class WebSocketSink implements GroupStreamSession.Sink {
+  private final ServerWebSocket ws;
+
+  WebSocketSink(ServerWebSocket ws) {
+    this.ws = ws;
+  }
+
+  @Override
+  public void send(String recordJson, Supplier<String> position) {
+    ws.writeTextMessage(recordJson);
+  }
+
+  @Override
+  public void assignment(Membership membership) {
+    event("assignment", membership);
+  }
+
+  /** A frame {@code {"event": name, "membership": {...}}}. */
+  void event(String name, Membership membership) {
+    ws.writeTextMessage("{\"event\":\"" + name + "\",\"membership\":" + GroupsHandler.membershipJson(membership) + "}");
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return ws.writeQueueFull();
+  }
+
+  @Override
+  public void drainHandler(Runnable onDrain) {
+    ws.drainHandler(v -> onDrain.run());
+  }
+
+  @Override
+  public void fail(Throwable failure) {
+    ws.writeTextMessage("{\"error\":" + StreamHandler.problemJson(failure) + "}").eventually(() -> ws.close((short) 1011, "stream failed"));
+  }
+}

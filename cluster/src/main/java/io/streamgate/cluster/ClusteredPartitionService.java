@@ -29,7 +29,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -285,7 +284,7 @@ public final class ClusteredPartitionService implements PartitionService {
 
   private void checkServed(String topic, long deadline, CompletableFuture<TopicDescription> served) {
     describeTopic(topic).whenComplete((description, failure) -> {
-      Throwable cause = unwrap(failure);
+      Throwable cause = Failures.cause(failure);
       if (failure == null && description.partitions().stream().allMatch(p -> p.leader() != null) || cause != null
           && !(cause instanceof RetriableClusterException) || System.currentTimeMillis() > deadline) {
         if (failure == null) {
@@ -557,7 +556,7 @@ public final class ClusteredPartitionService implements PartitionService {
       return attempt;
     }
     return attempt.exceptionallyCompose(failure -> {
-      Throwable cause = unwrap(failure);
+      Throwable cause = Failures.cause(failure);
       boolean movedOn = cause instanceof NotLeaderException && metadata.topic(partition.topic())
           .filter(t -> partition.partition() < t.partitions().size())
           .map(t -> t.partition(partition.partition()).leader())
@@ -606,9 +605,6 @@ public final class ClusteredPartitionService implements PartitionService {
     }
   }
 
-  private static Throwable unwrap(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-  }
 
   private <T> CompletableFuture<T> onMetadata(Supplier<T> work) {
     return CompletableFuture.supplyAsync(work, metadataThread);

@@ -21,7 +21,6 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -94,7 +93,7 @@ final class Wire {
 
   /** The failure code and message that carry {@code failure} to the asking node. */
   static ReplyException failure(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause = Failures.cause(failure);
     for (int i = 0; i < TYPED.size(); i++) {
       if (TYPED.get(i).isInstance(cause)) {
         String message = cause instanceof OffsetOutOfRangeException range

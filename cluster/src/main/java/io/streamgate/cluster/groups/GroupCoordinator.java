@@ -1,6 +1,7 @@
 package io.streamgate.cluster.groups;
 
 import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.LeaderNotAvailableException;
 import io.streamgate.cluster.PartitionOffsets;
 import io.streamgate.cluster.PartitionService;
@@ -29,7 +30,6 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.LongSupplier;
@@ -299,7 +299,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     positions(group, member, owned).thenCompose(start -> read(start, poll.maxBytes, owned.size()))
         .whenCompleteAsync((reads, failure) -> {
           if (failure != null) {
-            poll.answer.completeExceptionally(unwrap(failure));
+            poll.answer.completeExceptionally(Failures.cause(failure));
             return;
           }
           if (generation != group.generation || poll.superseded || !group.members.containsKey(member.id)) {
@@ -414,7 +414,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         .exceptionallyCompose(failure -> {
           // Below the log start (retention passed the position): continue from the earliest, as
           // Kafka's auto.offset.reset=earliest does.
-          if (unwrap(failure) instanceof OffsetOutOfRangeException range && offset < range.logStartOffset()) {
+          if (Failures.cause(failure) instanceof OffsetOutOfRangeException range && offset < range.logStartOffset()) {
             return partitions.read(tp, range.logStartOffset(), perPartition)
                 .thenApply(result -> new PartitionRead(tp, range.logStartOffset(), result));
           }
@@ -725,9 +725,6 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     return CompletableFuture.supplyAsync(work, thread);
   }
 
-  private static Throwable unwrap(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-  }
 
   @Override
   public void close() {

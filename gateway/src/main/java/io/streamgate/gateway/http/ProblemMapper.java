@@ -2,23 +2,26 @@ package io.streamgate.gateway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.streamgate.cluster.ClusterException;
+import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.InternalTopicException;
+import io.streamgate.cluster.InvalidPartitionsException;
+import io.streamgate.cluster.InvalidReplicationFactorException;
+import io.streamgate.cluster.InvalidTopicException;
+import io.streamgate.cluster.InvalidTopicNameException;
+import io.streamgate.cluster.LeaderNotAvailableException;
+import io.streamgate.cluster.NotEnoughReplicasException;
+import io.streamgate.cluster.NotLeaderException;
+import io.streamgate.cluster.ReplicationTimeoutException;
+import io.streamgate.cluster.TopicExistsException;
+import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.groups.GroupNotEmptyException;
 import io.streamgate.cluster.groups.GroupNotFoundException;
 import io.streamgate.cluster.groups.InvalidGroupRequestException;
 import io.streamgate.cluster.groups.MemberNotFoundException;
 import io.streamgate.cluster.groups.RebalanceConflictException;
-import io.streamgate.cluster.InternalTopicException;
-import io.streamgate.cluster.LeaderNotAvailableException;
-import io.streamgate.cluster.NotEnoughReplicasException;
-import io.streamgate.cluster.NotLeaderException;
-import io.streamgate.cluster.ReplicationTimeoutException;
-import io.streamgate.cluster.InvalidPartitionsException;
-import io.streamgate.cluster.InvalidReplicationFactorException;
-import io.streamgate.cluster.InvalidTopicException;
-import io.streamgate.cluster.InvalidTopicNameException;
-import io.streamgate.cluster.TopicExistsException;
-import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.logstore.InvalidConfigException;
 import io.streamgate.logstore.InvalidRecordException;
 import io.streamgate.logstore.LogClosedException;
@@ -27,8 +30,6 @@ import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.RecordTooLargeException;
 import io.streamgate.logstore.WriteQueueFullException;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -36,7 +37,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,7 +157,7 @@ public final class ProblemMapper {
 
   /** Answers {@code failure} as a problem on {@code response}. */
   public static void send(HttpServerResponse response, String instance, Throwable failure) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = Failures.cause(failure);
     if (cause instanceof ApiException api) {
       send(response, instance, api.code(), api.getMessage(), api.extensions());
       return;
@@ -209,7 +209,7 @@ public final class ProblemMapper {
   }
 
   static ErrorCode codeFor(Throwable failure) {
-    for (Class<?> type = unwrap(failure).getClass(); type != null; type = type.getSuperclass()) {
+    for (Class<?> type = Failures.cause(failure).getClass(); type != null; type = type.getSuperclass()) {
       ErrorCode code = BY_CLASS.get(type);
       if (code != null) {
         return code;
@@ -218,13 +218,6 @@ public final class ProblemMapper {
     return ErrorCode.INTERNAL;
   }
 
-  private static Throwable unwrap(Throwable failure) {
-    Throwable cause = failure;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
-  }
 
   private static String defaultDetail(int status) {
     switch (status) {

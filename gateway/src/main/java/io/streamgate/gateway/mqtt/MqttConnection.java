@@ -2,12 +2,13 @@ package io.streamgate.gateway.mqtt;
 
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
-import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttProperty;
 import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttVersion;
+import io.streamgate.cluster.Failures;
 import io.streamgate.gateway.GatewayConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -300,7 +301,7 @@ final class MqttConnection {
     }
     MqttDisconnectReasonCode reason = MqttFailures.reason(failure);
     LOG.warn("mqtt client {} from {} disconnected ({}): {}", clientId(), endpoint.remoteAddress(), reason,
-        MqttFailures.unwrap(failure).getMessage());
+        Failures.cause(failure).getMessage());
     disconnect(reason);
   }
 

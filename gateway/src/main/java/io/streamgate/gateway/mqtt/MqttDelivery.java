@@ -1,7 +1,9 @@
 package io.streamgate.gateway.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.TopicSummary;
@@ -24,7 +26,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -428,7 +429,7 @@ final class MqttDelivery {
         collect(reader, result.result());
         pump();
       } else {
-        readFailed(reader, MqttFailures.unwrap(result.cause()));
+        readFailed(reader, Failures.cause(result.cause()));
       }
     });
   }

@@ -1,5 +1,6 @@
 package io.streamgate.gateway.mqtt;
 
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.InternalTopicException;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.RetriableClusterException;
@@ -8,7 +9,6 @@ import io.streamgate.logstore.InvalidRecordException;
 import io.streamgate.logstore.RecordTooLargeException;
 import io.streamgate.logstore.WriteQueueFullException;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import java.util.concurrent.CompletionException;
 
 /**
  * The one place that turns a failure into the MQTT 5 reason code a client is disconnected with
@@ -18,7 +18,7 @@ final class MqttFailures {
   private MqttFailures() {}
 
   static MqttDisconnectReasonCode reason(Throwable failure) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = Failures.cause(failure);
     if (cause instanceof MqttRefusal refusal) {
       return refusal.reason();
     }
@@ -46,7 +46,4 @@ final class MqttFailures {
     return reason != MqttDisconnectReasonCode.SERVER_BUSY && reason != MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
   }
 
-  static Throwable unwrap(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-  }
 }

@@ -95,6 +95,10 @@ final class ClusterMetadata implements AutoCloseable {
         thread.execute(ClusterMetadata.this::refreshMembers);
       }
     });
+    // Hazelcast loses a map partition when its owner dies before the backups exist (just after
+    // members joined, while partitions migrate). Every node holds all the metadata: each puts its
+    // copy back, the higher version winning, as on a cold start.
+    hazelcast.getPartitionService().addPartitionLostListener(event -> thread.execute(this::restoreLostEntries));
     for (Map.Entry<String, String> entry : topicsMap.entrySet()) {
       learn(TopicState.fromJson(entry.getValue()));
     }
@@ -130,6 +134,17 @@ final class ClusterMetadata implements AutoCloseable {
         learn(local);
         return;
       }
+    }
+  }
+
+  private void restoreLostEntries() {
+    LOG.warn("Hazelcast lost a partition of the shared metadata; putting this node's copy back");
+    for (TopicState topic : List.copyOf(topics.values())) {
+      mergeLocalCopy(topic);
+    }
+    JsonObject self = nodes.get(nodeId);
+    if (self != null) {
+      nodesMap.putIfAbsent(nodeId, self.encode());
     }
   }
 

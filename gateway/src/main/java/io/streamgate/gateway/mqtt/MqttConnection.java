@@ -180,6 +180,7 @@ final class MqttConnection {
   private void accept(boolean assignedId, Optional<MqttSessionState> session) {
     GatewayConfig.Mqtt config = node.config();
     socket.setWriteQueueMaxSize(node.writeQueueBytes());
+    EndpointSocket.consolidateFlushes(socket);
     ingest = new MqttIngest(node, context, endpoint, socket, this::fail);
     delivery = new MqttDelivery(node, context, endpoint, socket,
         Math.min(config.maxInflight(), clientLimit(MqttProperties.RECEIVE_MAXIMUM, 65_535)),

@@ -16,6 +16,19 @@ final class EndpointSocket {
 
   private EndpointSocket() {}
 
+  /**
+   * Vert.x flushes every write made outside a read: PUBACKs for a batch that committed, or records
+   * sent to a subscriber, went out one write system call each. Netty's FlushConsolidationHandler at
+   * the head of the pipeline turns the flushes of one event-loop task into one (as HttpApiVerticle
+   * does for HTTP), through Vert.x's internal NetSocketInternal.
+   */
+  static void consolidateFlushes(NetSocket socket) {
+    if (socket instanceof io.vertx.core.internal.net.NetSocketInternal internal) {
+      internal.channelHandlerContext().pipeline().addFirst("flush-consolidation",
+          new io.netty.handler.flush.FlushConsolidationHandler(256, true));
+    }
+  }
+
   static NetSocket of(MqttEndpoint endpoint) {
     try {
       return (NetSocket) CONN.get(endpoint);

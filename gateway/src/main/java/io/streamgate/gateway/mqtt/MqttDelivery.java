@@ -45,11 +45,17 @@ import org.slf4j.LoggerFactory;
  * (a watch, no polling), reads a chunk, and keeps the records whose MQTT topic (header
  * {@code mqtt.topic}, else the key) matches a filter; they go out at the lower of the subscription's
  * QoS (at most 1) and the QoS they were published with (header {@code mqtt.qos}; records written
- * over HTTP count as QoS 1).
+ * over HTTP count as QoS 1). Once the SUBACK is out, matching retained messages go first
+ * ({@link #sendRetained}).
+ *
+ * <p>For a persistent session, {@link #snapshot} gives what {@link #restore} needs to go on where
+ * it stopped: the subscriptions, each partition's first record not yet sent, and the QoS 1 messages
+ * awaiting their PUBACK, which a restore sends again with their packet ids and DUP set.
  *
  * <p>Backpressure: while the socket's write queue is full, or {@code maxInflight} QoS 1 messages
  * await their PUBACK, nothing is sent and no partition is read; the drain handler and PUBACKs start
- * it again. A slow subscriber therefore holds at most one chunk per partition plus one write queue.
+ * it again. A slow subscriber therefore holds at most one chunk per partition plus one write queue
+ * (and references to the retained messages due to it, which the node holds anyway).
  *
  * <p>Confined to the connection's event loop.
  */

@@ -84,6 +84,7 @@ final class MqttIngest {
   private int pendingAppends;
   private long pendingBytes;
   private boolean pausedReading;
+  private boolean unreleasedChanged;
   private boolean closed;
 
   /** One PUBACK or PUBREC owed to the client. */
@@ -138,6 +139,7 @@ final class MqttIngest {
     Future<Void> committed = write(message.topicName(), payload, qos, message.isRetain());
     if (qos == MqttQoS.EXACTLY_ONCE) {
       unreleased.put(packetId, committed);
+      unreleasedChanged = true;
     }
     committed.onComplete(result -> {
       finished(payload.length);
@@ -175,9 +177,15 @@ final class MqttIngest {
     return retain ? appended.compose(v -> retained.retain(mqttTopic, payload, qos)) : appended;
   }
 
-  /** The QoS 2 packet ids received and not yet released, for the session. */
+  /** The QoS 2 packet ids received and not yet released, for the session's snapshot. */
   java.util.Set<Integer> unreleased() {
+    unreleasedChanged = false;
     return java.util.Set.copyOf(unreleased.keySet());
+  }
+
+  /** Whether the unreleased packet ids changed since the last {@link #unreleased()}. */
+  boolean dirty() {
+    return unreleasedChanged;
   }
 
   /** A resumed session's QoS 2 packet ids not yet released: their records are written, a resend only gets PUBREC. */
@@ -190,7 +198,7 @@ final class MqttIngest {
     if (closed) {
       return;
     }
-    unreleased.remove(packetId);
+    unreleasedChanged |= unreleased.remove(packetId) != null;
     endpoint.publishComplete(packetId);
   }
 

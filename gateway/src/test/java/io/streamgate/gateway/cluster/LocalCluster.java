@@ -59,6 +59,8 @@ final class LocalCluster implements AutoCloseable {
   private final Path dataRoot;
   private final Path logDir;
   private final List<String> extraArgs;
+  /** Whether nodes run their MQTT listener (on {@link Node#mqttPort}); off unless a test asks. */
+  private boolean mqtt;
   private final Thread killOnExit = new Thread(this::killAll, "local-cluster-kill-on-exit");
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
@@ -69,15 +71,17 @@ final class LocalCluster implements AutoCloseable {
     final String id;
     final int httpPort;
     final int clusterPort;
+    final int mqttPort;
     final Path dataDir;
     final Path logFile;
     private volatile Process process;
 
-    private Node(int index, int httpPort, int clusterPort) {
+    private Node(int index, int httpPort, int clusterPort, int mqttPort) {
       this.index = index;
       this.id = "node-" + index;
       this.httpPort = httpPort;
       this.clusterPort = clusterPort;
+      this.mqttPort = mqttPort;
       this.dataDir = dataRoot.resolve(id);
       this.logFile = logDir.resolve(id + ".log");
     }
@@ -113,7 +117,7 @@ final class LocalCluster implements AutoCloseable {
     Files.createDirectories(logDir);
     this.extraArgs = List.of(extraArgs);
     for (int i = 0; i < size; i++) {
-      nodes.add(new Node(i, freePort(), freePort()));
+      nodes.add(new Node(i, freePort(), freePort(), freePort()));
     }
     Runtime.getRuntime().addShutdownHook(killOnExit); // if the test JVM is stopped mid-test
   }
@@ -125,6 +129,12 @@ final class LocalCluster implements AutoCloseable {
       socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       return socket.getLocalPort();
     }
+  }
+
+  /** Nodes started from now on run their MQTT listener on loopback, port {@link Node#mqttPort}. */
+  LocalCluster withMqtt() {
+    mqtt = true;
+    return this;
   }
 
   List<Node> nodes() {
@@ -259,7 +269,8 @@ final class LocalCluster implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-jar", JAR.toAbsolutePath().toString(),
         "--node-id", node.id, "--data-dir", node.dataDir.toString(),
-        "--http-host", "127.0.0.1", "--http-port", String.valueOf(node.httpPort), "--http-instances", "1", "--mqtt-port", "0",
+        "--http-host", "127.0.0.1", "--http-port", String.valueOf(node.httpPort), "--http-instances", "1",
+        "--mqtt-host", "127.0.0.1", "--mqtt-port", mqtt ? String.valueOf(node.mqttPort) : "0", "--mqtt-instances", "1",
         "--cluster-host", "127.0.0.1", "--cluster-port", String.valueOf(node.clusterPort),
         "--shutdown-grace-ms", "1000"));
     if (join && nodes.size() > 1) {

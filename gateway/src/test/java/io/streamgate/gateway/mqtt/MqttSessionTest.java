@@ -166,6 +166,26 @@ class MqttSessionTest {
   }
 
   @Test
+  void aQos2PacketIdAwaitingItsReleaseIsRememberedByThePersistentSession() throws Exception {
+    try (RawMqttClient client = new RawMqttClient(node.mqttPort(), 4)) {
+      client.connectack("qos2-keeper", 0, false, 0, null);
+      client.publish("once/x", "only once".getBytes(UTF_8), 2, 9, false);
+      assertThat(client.read().type()).isEqualTo(RawMqttClient.PUBREC);
+      // Gone before PUBREL.
+    }
+    restartNode();
+    try (RawMqttClient client = new RawMqttClient(node.mqttPort(), 4)) {
+      RawMqttClient.Packet connack = client.connectack("qos2-keeper", 0, false, 0, null);
+      assertThat(connack.body()[0] & 1).as("session present").isEqualTo(1);
+      client.publish("once/x", "only once".getBytes(UTF_8), 2, 9, true);
+      assertThat(client.read().type()).isEqualTo(RawMqttClient.PUBREC);
+      client.pubrel(9);
+      assertThat(client.read().type()).isEqualTo(RawMqttClient.PUBCOMP);
+    }
+    assertThat(rest.records("once", 0)).hasSize(1);
+  }
+
+  @Test
   void aTakeoverHandsTheSessionToTheNewConnection() throws Exception {
     rest.createTopic("handover", 1, "{\"value.format\":\"string\"}");
     try (RawMqttClient first = new RawMqttClient(node.mqttPort(), 4)) {

@@ -1,0 +1,134 @@
+package io.streamgate.gateway.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.gateway.cluster.LocalCluster.Node;
+import io.streamgate.gateway.cluster.LocalCluster.StoredRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * MQTT on a three-node cluster of real processes: a device publishes through one node and a
+ * subscriber on another gets every message, whichever nodes lead the partitions; a leader is
+ * SIGKILLed and no QoS 1 message acknowledged before or after is lost, and the subscriber goes on.
+ */
+class MqttClusterIT {
+  private static final String TOPIC = "fleet";
+  private static final int PARTITIONS = 3;
+  private static final int MESSAGES_PER_PHASE = 30;
+  private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(45);
+
+  private static LocalCluster cluster;
+
+  @BeforeAll
+  static void startCluster() throws IOException, InterruptedException {
+    cluster = new LocalCluster("mqtt-cluster", 3).withMqtt();
+    cluster.startAll();
+    cluster.createTopic(cluster.node(0), TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
+    cluster.awaitSettled(TOPIC, PARTITIONS, SETTLE_TIMEOUT);
+  }
+
+  @AfterAll
+  static void stopCluster() throws IOException {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES) // a safety net; the waits inside are bounded far below it
+  void aDeviceOnOneNodeReachesASubscriberOnAnotherAndALeadersDeathLosesNoAcknowledgedMessage() throws Exception {
+    List<String> received = new CopyOnWriteArrayList<>();
+    MqttClient subscriber = connect(cluster.node(2), "fleet-watcher");
+    subscriber.subscribe(TOPIC + "/#", 1, (topic, message) -> received.add(new String(message.getPayload(), StandardCharsets.UTF_8)));
+    MqttClient publisher = connect(cluster.node(0), "fleet-device");
+    List<String> acknowledged = new ArrayList<>();
+    try {
+      publisher = publishAll(publisher, 0, acknowledged);
+      await().atMost(Duration.ofSeconds(20)).until(() -> received.containsAll(acknowledged));
+
+      // Node 1 leads a partition (the preferred leaders are spread); neither client is connected to it.
+      assertThat(cluster.topic(TOPIC).partitions()).anyMatch(p -> "node-1".equals(p.leader()));
+      cluster.kill(1);
+      cluster.awaitTopic(TOPIC, "every partition led by a live node", FAILOVER_TIMEOUT, view ->
+          view.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().equals("node-1")));
+
+      publisher = publishAll(publisher, MESSAGES_PER_PHASE, acknowledged);
+      await().atMost(Duration.ofSeconds(30)).until(() -> received.containsAll(acknowledged));
+
+      List<String> stored = new ArrayList<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        for (StoredRecord record : cluster.readPartition(cluster.node(2), TOPIC, p)) {
+          stored.add(LocalCluster.JSON.readTree(record.value()).asText());  // the value's JSON: a string topic's text, quoted
+        }
+      }
+      assertThat(stored).containsAll(acknowledged);
+    } finally {
+      close(publisher);
+      close(subscriber);
+    }
+  }
+
+  /**
+   * Publishes a phase's messages at QoS 1, each to its own device topic; a message whose connection
+   * ends (the node refuses while a leader moves) is published again on a new connection, as a device
+   * would. Answers the client in use at the end.
+   */
+  private static MqttClient publishAll(MqttClient client, int first, List<String> acknowledged) throws Exception {
+    for (int i = first; i < first + MESSAGES_PER_PHASE; i++) {
+      String payload = "m" + i;
+      long deadline = System.nanoTime() + FAILOVER_TIMEOUT.toNanos();
+      while (true) {
+        try {
+          client.publish(TOPIC + "/truck-" + i, payload.getBytes(StandardCharsets.UTF_8), 1, false);
+          acknowledged.add(payload);
+          break;
+        } catch (MqttException refused) {
+          if (System.nanoTime() > deadline) {
+            throw refused;
+          }
+          close(client);
+          client = connect(cluster.node(0), "fleet-device");
+        }
+      }
+    }
+    return client;
+  }
+
+  private static MqttClient connect(Node node, String clientId) throws MqttException {
+    MqttClient client = new MqttClient("tcp://127.0.0.1:" + node.mqttPort, clientId, new MemoryPersistence());
+    MqttConnectOptions options = new MqttConnectOptions();
+    options.setCleanSession(true);
+    options.setConnectionTimeout(10);
+    client.connect(options);
+    client.setTimeToWait(10_000);
+    return client;
+  }
+
+  private static void close(MqttClient client) {
+    try {
+      if (client.isConnected()) {
+        client.disconnect(2000);
+      }
+      client.close();
+    } catch (MqttException e) {
+      // The test is over for this client; a client that will not close cleanly must not fail it.
+    }
+  }
+}

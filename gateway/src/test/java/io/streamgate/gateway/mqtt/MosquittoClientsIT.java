@@ -6,17 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.StreamgateNode;
 import io.streamgate.gateway.TestNodes;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -39,11 +34,12 @@ class MosquittoClientsIT {
   @TempDir static Path dir;
   StreamgateNode node;
   Rest rest;
-  final List<Process> processes = new ArrayList<>();
+  final ClientProcesses clients = new ClientProcesses();
 
   @BeforeAll
   void start() {
-    Assumptions.assumeTrue(onPath("mosquitto_pub") && onPath("mosquitto_sub") && onPath("stdbuf"),
+    Assumptions.assumeTrue(ClientProcesses.onPath("mosquitto_pub") && ClientProcesses.onPath("mosquitto_sub")
+            && ClientProcesses.onPath("stdbuf"),
         "mosquitto_pub and mosquitto_sub are not installed (Debian package mosquitto-clients; .ci/run installs it)");
     node = TestNodes.start(dir, Map.of("mqtt-port", "-1"));
     rest = new Rest(node);
@@ -51,8 +47,7 @@ class MosquittoClientsIT {
 
   @AfterEach
   void stopClients() {
-    processes.forEach(Process::destroyForcibly);
-    processes.clear();
+    clients.stopAll();
   }
 
   @AfterAll
@@ -95,30 +90,17 @@ class MosquittoClientsIT {
   @Test
   void aPersistentMosquittoSubSessionGetsWhatWasPublishedWhileAway() throws Exception {
     // Subscribe with a persistent session (-c) and leave at once (-E: exit after the SUBACK).
-    run("mosquitto_sub", "-V", "mqttv311", "-c", "-i", "away-sub", "-q", "1", "-t", "mail/#", "-E");
+    clients.run(dir, 30, List.of("mosquitto_sub", "-h", "127.0.0.1", "-p", String.valueOf(node.mqttPort()),
+        "-V", "mqttv311", "-c", "-i", "away-sub", "-q", "1", "-t", "mail/#", "-E"));
     publish("-V", "mqttv311", "-q", "1", "-t", "mail/box1", "-m", "letter");
     List<String> lines = subscribe("-V", "mqttv311", "-c", "-i", "away-sub", "-q", "1", "-t", "mail/#", "-v");
     await().atMost(Duration.ofSeconds(10)).until(() -> messages(lines).contains("mail/box1 letter"));
   }
 
   private void publish(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("-h", "127.0.0.1", "-p", String.valueOf(node.mqttPort())));
+    List<String> command = new ArrayList<>(List.of("mosquitto_pub", "-h", "127.0.0.1", "-p", String.valueOf(node.mqttPort())));
     command.addAll(List.of(args));
-    run("mosquitto_pub", command.toArray(String[]::new));
-  }
-
-  /** Runs a client to its end; fails unless it exits 0 within 30 s. */
-  private void run(String program, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(program));
-    if (program.equals("mosquitto_sub")) {
-      command.addAll(List.of("-h", "127.0.0.1", "-p", String.valueOf(node.mqttPort())));
-    }
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    processes.add(process);
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.exitValue()).as("%s: %s", command, output).isZero();
+    clients.run(dir, 30, command);
   }
 
   /**
@@ -130,20 +112,7 @@ class MosquittoClientsIT {
     List<String> command = new ArrayList<>(List.of("stdbuf", "-oL", "mosquitto_sub", "-d", "-h", "127.0.0.1", "-p",
         String.valueOf(node.mqttPort())));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    processes.add(process);
-    List<String> lines = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        // The process was stopped.
-      }
-    }, "mosquitto_sub-output");
-    reader.setDaemon(true);
-    reader.start();
+    List<String> lines = clients.start(dir, command);
     await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(line -> line.contains("received SUBACK")));
     return lines;
   }
@@ -151,18 +120,5 @@ class MosquittoClientsIT {
   /** The received messages ({@code topic payload}) among mosquitto_sub's debug lines. */
   private static List<String> messages(List<String> lines) {
     return lines.stream().filter(line -> !line.startsWith("Client ") && !line.startsWith("Subscribed")).toList();
-  }
-
-  private static boolean onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String directory : path.split(java.io.File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(directory, program))) {
-        return true;
-      }
-    }
-    return false;
   }
 }

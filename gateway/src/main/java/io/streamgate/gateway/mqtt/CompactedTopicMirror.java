@@ -97,8 +97,14 @@ final class CompactedTopicMirror {
     return valueBytes.get();
   }
 
-  /** Writes the key's value ({@code null}: deletes it) with {@code acks=all}; completes once committed and applied here. */
-  Future<Void> put(String key, byte[] value) {
+  /** Where a put's record ends: the partition, and the offset after the record. */
+  record Position(int partition, long offset) {}
+
+  /**
+   * Writes the key's value ({@code null}: deletes it) with {@code acks=all}; completes once committed
+   * and applied here, with where the record ends (another node's mirror has it once {@link #applied}).
+   */
+  Future<Position> put(String key, byte[] value) {
     TopicMetadata metadata = service.cachedTopic(topic).orElse(null);
     if (metadata == null) {
       return Future.failedFuture(new IllegalStateException("internal topic " + topic + " is not there yet"));
@@ -107,7 +113,17 @@ final class CompactedTopicMirror {
     RecordBatch batch = new RecordBatchBuilder(Compression.NONE).append(System.currentTimeMillis(), keyBytes, value, List.of()).build();
     int partition = partitioner.partitionForKey(keyBytes, metadata.partitions());
     return Future.fromCompletionStage(service.append(new TopicPartition(topic, partition), batch, Acks.ALL), context)
-        .compose(result -> applied(partition, result.lastOffset() + 1));
+        .compose(result -> {
+          Position position = new Position(partition, result.lastOffset() + 1);
+          return appliedHere(position).map(position);
+        });
+  }
+
+  /** Completes once this copy has applied the records before {@code position}, whoever wrote them. */
+  Future<Void> applied(Position position) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> appliedHere(position).onComplete(done));
+    return done.future();
   }
 
   void close() {
@@ -117,13 +133,14 @@ final class CompactedTopicMirror {
     });
   }
 
-  /** Completes once the partition's records before {@code offset} are applied. On the context. */
-  private Future<Void> applied(int partition, long offset) {
-    if (appliedUpTo.getOrDefault(partition, -1L) >= offset) {
+  /** Completes once the partition's records before the position are applied. On the context. */
+  private Future<Void> appliedHere(Position position) {
+    if (appliedUpTo.getOrDefault(position.partition(), -1L) >= position.offset()) {
       return Future.succeededFuture();
     }
     Promise<Void> promise = Promise.promise();
-    waitingPuts.computeIfAbsent(partition, p -> new TreeMap<>()).computeIfAbsent(offset, o -> new ArrayList<>()).add(promise);
+    waitingPuts.computeIfAbsent(position.partition(), p -> new TreeMap<>())
+        .computeIfAbsent(position.offset(), o -> new ArrayList<>()).add(promise);
     return promise.future();
   }
 

@@ -1,21 +1,52 @@
 package io.streamgate.gateway.mqtt;
 
+import io.streamgate.cluster.ClusterNode;
+import io.streamgate.cluster.PartitionService;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The MQTT clients connected to this node, by client id, across all MQTT verticle instances. A
- * client that connects with the id of one already connected takes its place: the older connection
- * is ended (MQTT 3.1.1 §3.1.4, 5.0 reason 0x8E Session taken over). Thread-safe.
+ * client that connects with the id of one already connected takes its place, on this node or any
+ * other: the older connection is ended (MQTT 3.1.1 §3.1.4, 5.0 reason 0x8E Session taken over) and
+ * the new one goes on once the older one's session is saved and this node's copy of the sessions
+ * has it. Other nodes are asked over the event bus, each at its own address. Thread-safe.
  */
 final class MqttClients {
+  private static final Logger LOG = LoggerFactory.getLogger(MqttClients.class);
+  /** How long a takeover waits for another node to end its connection and save the session. */
+  private static final long TAKEOVER_TIMEOUT_MS = 5000;
+
   private final ConcurrentHashMap<String, MqttConnection> byClientId = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
   private final int maxConnections;
+  private final Vertx vertx;
+  private final PartitionService service;
+  private final MqttSessions sessions;
+  private final MessageConsumer<JsonObject> takeovers;
 
-  MqttClients(int maxConnections) {
+  MqttClients(Vertx vertx, PartitionService service, MqttSessions sessions, int maxConnections) {
+    this.vertx = vertx;
+    this.service = service;
+    this.sessions = sessions;
     this.maxConnections = maxConnections;
+    this.takeovers = vertx.eventBus().consumer(takeoverAddress(service.nodeId()), this::onTakeoverRequest);
+  }
+
+  private static String takeoverAddress(String nodeId) {
+    return "streamgate.mqtt.takeover." + nodeId;
   }
 
   /** Takes a connection slot; false when the node already has its maximum. */
@@ -32,12 +63,53 @@ final class MqttClients {
   }
 
   /**
-   * Registers a connection, ending the one that had its client id; completes once that one is gone
-   * and has saved its session, so the new one resumes what the old one left.
+   * Registers a connection, ending any other with its client id here or on another live node;
+   * completes once those are gone and their sessions saved and seen here, so the new connection
+   * resumes what the old ones left. A node that does not answer in time is passed over.
    */
   Future<Void> register(String clientId, MqttConnection connection) {
     MqttConnection previous = byClientId.put(clientId, connection);
-    return previous != null && previous != connection ? previous.takenOver() : Future.succeededFuture();
+    List<Future<?>> ended = new ArrayList<>();
+    if (previous != null && previous != connection) {
+      ended.add(previous.takenOver());
+    }
+    JsonObject request = new JsonObject().put("clientId", clientId).put("connectedAt", connection.connectedAt());
+    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(TAKEOVER_TIMEOUT_MS);
+    for (ClusterNode node : service.nodes()) {
+      if (node.alive() && !node.id().equals(service.nodeId())) {
+        ended.add(vertx.eventBus().<JsonObject>request(takeoverAddress(node.id()), request, delivery)
+            .compose(answer -> awaitSaved(answer.body()))
+            .recover(failure -> {
+              LOG.debug("mqtt client {}: node {} did not confirm a takeover: {}", clientId, node.id(), failure.toString());
+              return Future.succeededFuture();
+            }));
+      }
+    }
+    return Future.join(ended).mapEmpty();
+  }
+
+  /** Another node's client connected: end the connection here with its client id, if older, and answer once its session is saved. */
+  private void onTakeoverRequest(Message<JsonObject> request) {
+    String clientId = request.body().getString("clientId");
+    MqttConnection local = byClientId.get(clientId);
+    // Of two connections made at once on two nodes, the later one stays, not neither.
+    if (local == null || local.connectedAt() > request.body().getLong("connectedAt")) {
+      request.reply(new JsonObject());
+      return;
+    }
+    local.takenOver().onComplete(saved -> request.reply(saved.succeeded() ? savedAt(saved.result()) : new JsonObject()));
+  }
+
+  private static JsonObject savedAt(Optional<CompactedTopicMirror.Position> position) {
+    return position.map(p -> new JsonObject().put("partition", p.partition()).put("offset", p.offset())).orElse(new JsonObject());
+  }
+
+  private Future<Void> awaitSaved(JsonObject savedAt) {
+    if (!savedAt.containsKey("offset")) {
+      return Future.succeededFuture();
+    }
+    return sessions.applied(new CompactedTopicMirror.Position(savedAt.getInteger("partition"), savedAt.getLong("offset")))
+        .timeout(TAKEOVER_TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
   void unregister(String clientId, MqttConnection connection) {
@@ -51,5 +123,10 @@ final class MqttClients {
   /** Connections open on this node. */
   int connected() {
     return connections.get();
+  }
+
+  /** Stops answering other nodes' takeovers. */
+  Future<Void> close() {
+    return takeovers.unregister();
   }
 }

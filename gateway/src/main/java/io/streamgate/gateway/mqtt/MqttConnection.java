@@ -60,8 +60,12 @@ final class MqttConnection {
   private final boolean v5;
   private final NetSocket socket;
   private final Consumer<MqttConnection> onClosed;
-  /** Completes once the connection is closed and its session saved: a connection taking over waits for it. */
-  private final Promise<Void> gone = Promise.promise();
+  /**
+   * Completes once the connection is closed and its session saved, with where the save ended (empty
+   * when nothing was written): a connection taking over, on this node or another, waits for it.
+   */
+  private final Promise<Optional<CompactedTopicMirror.Position>> gone = Promise.promise();
+  private final long connectedAt = System.currentTimeMillis();
   private MqttIngest ingest;
   private MqttDelivery delivery;
   private MqttWill will;
@@ -167,7 +171,7 @@ final class MqttConnection {
   private Future<Optional<MqttSessionState>> session() {
     MqttSessions sessions = node.sessions();
     if (endpoint.isCleanSession()) {
-      return sessions.remove(clientId()).map(Optional.empty());
+      return sessions.remove(clientId()).map(removed -> Optional.empty());
     }
     return sessions.load(clientId()).compose(stored -> {
       if (stored.isEmpty() && sessionExpiryMs > 0 && sessions.full()) {
@@ -274,18 +278,26 @@ final class MqttConnection {
         });
   }
 
-  /** Saves a persistent session as it stands; nothing for a clean one. */
-  private Future<Void> saveSession() {
+  /** Saves a persistent session as it stands, completing with where the save ended; nothing for a clean one. */
+  private Future<Optional<CompactedTopicMirror.Position>> saveSession() {
     if (sessionExpiryMs == 0 || delivery == null) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(Optional.empty());
     }
     MqttSessionState state = delivery.snapshot(System.currentTimeMillis(), sessionExpiryMs, ingest.unreleased());
     sessionStored = true;
-    return node.sessions().save(clientId(), state);
+    return node.sessions().save(clientId(), state).map(Optional::of);
   }
 
-  /** Another connection took this client id: end this one (§3.1.4); completes once it is gone and its session saved. Thread-safe. */
-  Future<Void> takenOver() {
+  /** When the client's CONNECT was accepted for processing: of two connections with one client id, the later one stays. */
+  long connectedAt() {
+    return connectedAt;
+  }
+
+  /**
+   * Another connection took this client id: end this one (§3.1.4); completes once it is gone and its
+   * session saved, with where the save ended. Thread-safe.
+   */
+  Future<Optional<CompactedTopicMirror.Position>> takenOver() {
     context.runOnContext(v -> {
       if (!closed) {
         LOG.info("mqtt client {}: session taken over by a new connection", clientId());
@@ -311,7 +323,7 @@ final class MqttConnection {
     if (!closed) {
       disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN);
     }
-    return gone.future();
+    return gone.future().mapEmpty();
   }
 
   /** The endpoint reports I/O errors and packets the decoder refused (oversize or malformed). */
@@ -351,7 +363,7 @@ final class MqttConnection {
     if (saveTimer >= 0) {
       context.owner().cancelTimer(saveTimer);
     }
-    Future<Void> saved = Future.succeededFuture();
+    Future<Optional<CompactedTopicMirror.Position>> saved = Future.succeededFuture(Optional.empty());
     if (ingest != null) {
       if (will != null) {
         publishWill(will);
@@ -376,7 +388,7 @@ final class MqttConnection {
       if (registered) {
         node.clients().unregister(clientId(), this);
       }
-      gone.complete();
+      gone.complete(done.succeeded() ? done.result() : Optional.empty());
     });
     LOG.debug("mqtt client {} disconnected", clientId());
   }

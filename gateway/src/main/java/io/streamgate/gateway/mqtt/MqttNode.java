@@ -35,14 +35,14 @@ public final class MqttNode {
     this.config = config;
     this.authenticator = authenticator;
     this.topics = new MqttLogTopics(service, config.autoCreateTopics(), config.defaultPartitions());
-    this.clients = new MqttClients(config.mqtt().maxConnections());
-    this.metrics = new MqttMetrics(registry, clients);
     this.sessionMirror = new CompactedTopicMirror(vertx, service, MqttSessions.TOPIC,
         () -> ensureInternalTopic.apply(MqttSessions.TOPIC, MqttSessions.PARTITIONS));
     this.retainedMirror = new CompactedTopicMirror(vertx, service, MqttRetained.TOPIC,
         () -> ensureInternalTopic.apply(MqttRetained.TOPIC, MqttRetained.PARTITIONS));
     this.sessions = new MqttSessions(sessionMirror, config.mqtt().maxSessions());
     this.retained = new MqttRetained(retainedMirror, config.mqtt().maxRetainedBytes());
+    this.clients = new MqttClients(vertx, service, sessions, config.mqtt().maxConnections());
+    this.metrics = new MqttMetrics(registry, clients);
     sessionMirror.start();
     retainedMirror.start();
     this.sweepTimer = sessions.startSweeping(vertx, clients::isConnected);
@@ -58,9 +58,10 @@ public final class MqttNode {
     return new MqttNode(vertx, service, ensureInternalTopic, config, authenticator, registry);
   }
 
-  /** Stops following the internal topics; call after the MQTT verticles are undeployed. */
+  /** Stops following the internal topics and answering other nodes' takeovers; call after the MQTT verticles are undeployed. */
   public void close() {
     vertx.cancelTimer(sweepTimer);
+    clients.close();
     sessionMirror.close();
     retainedMirror.close();
   }

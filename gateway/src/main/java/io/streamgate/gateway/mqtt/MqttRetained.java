@@ -39,7 +39,7 @@ final class MqttRetained {
    */
   Future<Void> retain(String topic, byte[] payload, MqttQoS qos) {
     if (payload.length == 0) {
-      return mirror.get(topic).isPresent() ? mirror.put(topic, null) : Future.succeededFuture();
+      return mirror.get(topic).isPresent() ? mirror.put(topic, null).mapEmpty() : Future.succeededFuture();
     }
     long current = mirror.get(topic).map(value -> (long) value.length).orElse(0L);
     if (mirror.valueBytes() - current + payload.length + 1 > maxBytes) {
@@ -49,7 +49,7 @@ final class MqttRetained {
     byte[] value = new byte[payload.length + 1];
     value[0] = (byte) qos.value();
     System.arraycopy(payload, 0, value, 1, payload.length);
-    return mirror.put(topic, value);
+    return mirror.put(topic, value).mapEmpty();
   }
 
   /** The retained messages whose topic matches the valid {@code filter}. */

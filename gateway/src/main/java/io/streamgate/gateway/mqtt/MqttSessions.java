@@ -38,13 +38,20 @@ final class MqttSessions {
     return mirror.size() >= maxSessions;
   }
 
-  Future<Void> save(String clientId, MqttSessionState state) {
+  /** Saves the client's session; completes with where the record ends, which {@link #applied} waits for on another node. */
+  Future<CompactedTopicMirror.Position> save(String clientId, MqttSessionState state) {
     return mirror.loaded().compose(loaded -> mirror.put(clientId, state.toBytes()));
   }
 
-  /** Forgets the client's session, if it has one. */
-  Future<Void> remove(String clientId) {
-    return mirror.loaded().compose(loaded -> mirror.get(clientId).isPresent() ? mirror.put(clientId, null) : Future.succeededFuture());
+  /** Forgets the client's session, if it has one; completes with where the deletion ends, if one was written. */
+  Future<Optional<CompactedTopicMirror.Position>> remove(String clientId) {
+    return mirror.loaded().compose(loaded -> mirror.get(clientId).isPresent()
+        ? mirror.put(clientId, null).map(Optional::of) : Future.succeededFuture(Optional.empty()));
+  }
+
+  /** Completes once this node's copy has what was saved up to {@code position}, on whichever node. */
+  Future<Void> applied(CompactedTopicMirror.Position position) {
+    return mirror.applied(position);
   }
 
   /** Every minute, drops expired sessions of clients that {@code connectedHere} does not know as connected to this node. */

@@ -13,9 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,6 +87,65 @@ class MqttClusterIT {
       close(publisher);
       close(subscriber);
     }
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void aPersistentSessionMovesToAnotherNodeAndTheOldConnectionIsTakenOver() throws Exception {
+    List<String> onFirst = new CopyOnWriteArrayList<>();
+    List<String> onSecond = new CopyOnWriteArrayList<>();
+    AtomicBoolean firstLost = new AtomicBoolean();
+    MqttClient publisher = connect(cluster.node(0), "roam-publisher");  // node 1 may be down: the other test kills it
+    MqttClient first = new MqttClient("tcp://127.0.0.1:" + cluster.node(0).mqttPort, "roamer", new MemoryPersistence());
+    MqttClient second = new MqttClient("tcp://127.0.0.1:" + cluster.node(2).mqttPort, "roamer", new MemoryPersistence());
+    try {
+      first.setCallback(recorder(onFirst, firstLost));
+      first.connect(persistentSession());
+      first.subscribe(TOPIC + "/roamer/#", 1);
+      publisher.publish(TOPIC + "/roamer/a", "before".getBytes(StandardCharsets.UTF_8), 1, false);
+      await().atMost(Duration.ofSeconds(20)).until(() -> onFirst.contains("before"));
+
+      // The same client id on another node: the session moves there, and the first connection is ended.
+      second.setCallback(recorder(onSecond, new AtomicBoolean()));
+      assertThat(second.connectWithResult(persistentSession()).getSessionPresent()).isTrue();
+      await().atMost(Duration.ofSeconds(20)).untilTrue(firstLost);
+
+      // No SUBSCRIBE on the second connection: the moved session's subscription delivers.
+      publisher.publish(TOPIC + "/roamer/b", "after".getBytes(StandardCharsets.UTF_8), 1, false);
+      await().atMost(Duration.ofSeconds(20)).until(() -> onSecond.contains("after"));
+      // "before" may come again, if its PUBACK had not reached the first node yet: at least once.
+      assertThat(onSecond).containsOnlyOnce("after");
+      assertThat(onFirst).containsExactly("before");
+    } finally {
+      close(publisher);
+      close(first);
+      close(second);
+    }
+  }
+
+  private static MqttConnectOptions persistentSession() {
+    MqttConnectOptions options = new MqttConnectOptions();
+    options.setCleanSession(false);
+    options.setConnectionTimeout(10);
+    return options;
+  }
+
+  private static MqttCallback recorder(List<String> received, AtomicBoolean lost) {
+    return new MqttCallback() {
+      @Override
+      public void connectionLost(Throwable cause) {
+        lost.set(true);
+      }
+
+      @Override
+      public void messageArrived(String topic, MqttMessage message) {
+        received.add(new String(message.getPayload(), StandardCharsets.UTF_8));
+      }
+
+      @Override
+      public void deliveryComplete(IMqttDeliveryToken token) {
+      }
+    };
   }
 
   /**

@@ -23,12 +23,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -77,6 +80,9 @@ public final class ClusteredPartitionService implements PartitionService {
   private final Controller controller;
   private ClusteredGroupService groups;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final List<Runnable> topicWatchers = new CopyOnWriteArrayList<>();
+  /** Partition counts of the live topics, as last told to {@link #topicWatchers}; on the metadata thread. */
+  private final Map<String, Integer> watchedTopicShapes = new HashMap<>();
   private final long forwardTimeoutMs;
   private final NodeRequests nodeRequests;
   private long controllerTimer = -1;
@@ -121,7 +127,9 @@ public final class ClusteredPartitionService implements PartitionService {
       controller.resignAfterRestart(nodeId);
       // Only now take up replicas, as the metadata says after resigning.
       metadata.onTopicChange(replicas::apply);
+      metadata.onTopicChange(this::tellTopicWatchers);
       metadata.allTopics().forEach(replicas::apply);
+      metadata.allTopics().forEach(this::tellTopicWatchers);
       replicas.deleteOrphanLogs();
       metadata.onMembershipChange(controller::reconcile);
       return null;
@@ -437,6 +445,22 @@ public final class ClusteredPartitionService implements PartitionService {
       offsets.forTimestamp().ifPresent(found -> json.put("timestamp", found.timestamp()).put("offset", found.offset()));
       return json;
     }));
+  }
+
+  /** Tells the topic watchers when a topic appears, goes, or gets more partitions (not for leader and ISR moves). Metadata thread. */
+  private void tellTopicWatchers(TopicState changed) {
+    Integer partitions = changed.deleted() ? null : changed.topic().partitions();
+    Integer before = partitions == null ? watchedTopicShapes.remove(changed.name()) : watchedTopicShapes.put(changed.name(), partitions);
+    if (!Objects.equals(before, partitions)) {
+      topicWatchers.forEach(Runnable::run);
+    }
+  }
+
+  @Override
+  public Cancellable watchTopics(Runnable onChange) {
+    Runnable watcher = onChange::run;  // a watcher of its own, so cancelling removes this registration only
+    topicWatchers.add(watcher);
+    return () -> topicWatchers.remove(watcher);
   }
 
   @Override

@@ -83,6 +83,13 @@ public interface PartitionService extends AutoCloseable {
    */
   Cancellable watch(TopicPartition partition, long offset, Runnable onData);
 
+  /**
+   * Calls {@code onChange} whenever this node learns that a topic was created or deleted or got more
+   * partitions, until cancelled. It runs on whatever thread noticed and must
+   * only hand off work. Used by subscriptions whose topics are not fixed, such as MQTT's {@code #}.
+   */
+  Cancellable watchTopics(Runnable onChange);
+
   @Override
   void close();
 }

@@ -88,6 +88,9 @@ final class MqttDelivery {
   private final List<Subscription> awaitingRetained = new ArrayList<>();
   /** SUBSCRIBE and UNSUBSCRIBE are handled one after the other, in the order they came. */
   private Future<?> previousRequest = Future.succeededFuture();
+  /** Watches topics appearing and growing while there are subscriptions; null without any. */
+  private Cancellable topicWatch;
+  private boolean topicRefreshQueued;
   private int lastPacketId;
   /** Whether positions or acknowledgements moved since the last {@link #snapshot}. */
   private boolean dirty;
@@ -214,7 +217,7 @@ final class MqttDelivery {
       for (MqttSessionState.Subscription s : state.subscriptions()) {
         resumed.add(logTopics(s.filter()).compose(names -> {
           List<Future<Void>> started = new ArrayList<>();
-          names.forEach(name -> started.add(startReaders(name, state.positions())));
+          names.forEach(name -> started.add(startReaders(name, state.positions(), false)));
           return Future.all(started).map(all -> {
             subscriptions.put(s.filter(), new Subscription(s.filter(), MqttQoS.valueOf(s.qos()), s.noLocal(), Set.copyOf(names)));
             return null;
@@ -222,7 +225,7 @@ final class MqttDelivery {
         }));
       }
       return Future.all(resumed).compose(all -> resend(state.inflight(), 0));
-    });
+    }).onSuccess(v -> watchTopics());
     previousRequest = done;
     return done.onSuccess(v -> pump());
   }
@@ -253,6 +256,9 @@ final class MqttDelivery {
 
   void close() {
     closed = true;
+    if (topicWatch != null) {
+      topicWatch.cancel();
+    }
     readers.values().forEach(this::stop);
     readers.clear();
   }
@@ -292,12 +298,13 @@ final class MqttDelivery {
     return logTopics(filter).compose(names -> {
       List<Future<Void>> started = new ArrayList<>();
       for (String name : names) {
-        started.add(startReaders(name, Map.of()));
+        started.add(startReaders(name, Map.of(), false));
       }
       return Future.all(started).map(all -> {
         Subscription subscription = new Subscription(filter, granted, noLocal, Set.copyOf(names));
         Subscription previous = subscriptions.put(filter, subscription);
         dirty = true;
+        watchTopics();
         if (wantsRetained(requested, previous != null)) {
           awaitingRetained.add(subscription);
         }
@@ -334,8 +341,11 @@ final class MqttDelivery {
     }
   }
 
-  /** Readers for every partition of the topic not read yet, each starting at its saved position or else the partition's end. */
-  private Future<Void> startReaders(String topic, Map<TopicPartition, Long> savedPositions) {
+  /**
+   * Readers for every partition of the topic not read yet, each starting at its saved position, or
+   * else at the partition's start if it came into being after the subscription, else at its end.
+   */
+  private Future<Void> startReaders(String topic, Map<TopicPartition, Long> savedPositions, boolean newSinceSubscribing) {
     return topics.resolve(topic, context).compose(metadata -> {
       List<Future<Void>> started = new ArrayList<>();
       for (int p = 0; p < metadata.partitions(); p++) {
@@ -350,12 +360,64 @@ final class MqttDelivery {
         }
         started.add(Future.fromCompletionStage(service.offsets(partition, OptionalLong.empty()), context).map(offsets -> {
           if (!closed && !readers.containsKey(partition)) {
-            readers.put(partition, new PartitionReader(partition, offsets.latest()));
+            readers.put(partition, new PartitionReader(partition, newSinceSubscribing ? offsets.earliest() : offsets.latest()));
           }
           return null;
         }));
       }
       return Future.all(started).mapEmpty();
+    });
+  }
+
+  /** Once there are subscriptions: follow topics that appear, go or get partitions, since a filter may reach them. */
+  private void watchTopics() {
+    if (topicWatch == null && !closed) {
+      topicWatch = service.watchTopics(() -> context.runOnContext(v -> queueTopicRefresh()));
+    }
+  }
+
+  /** One refresh at a time, after the SUBSCRIBE and UNSUBSCRIBE before it; changes meanwhile join it. */
+  private void queueTopicRefresh() {
+    if (closed || topicRefreshQueued) {
+      return;
+    }
+    topicRefreshQueued = true;
+    Future<Void> done = previousRequest.transform(v -> {
+      topicRefreshQueued = false;
+      return refreshTopics();
+    });
+    previousRequest = done;
+    done.onFailure(e -> LOG.debug("mqtt client {}: topics not refreshed: {}", endpoint.clientIdentifier(), e.toString()))
+        .onSuccess(v -> pump());
+  }
+
+  /**
+   * Reads the topics and partitions each subscription reaches now: those that appeared since it was
+   * made are read from their start (all their records are newer than the subscription), and readers
+   * of deleted topics stop.
+   */
+  private Future<Void> refreshTopics() {
+    List<Future<Void>> refreshed = new ArrayList<>();
+    for (Subscription subscription : List.copyOf(subscriptions.values())) {
+      refreshed.add(logTopics(subscription.filter()).compose(names -> {
+        Set<String> live = new HashSet<>();
+        List<Future<Void>> started = new ArrayList<>();
+        for (String name : names) {
+          if (service.cachedTopic(name).isPresent()) {
+            live.add(name);
+            started.add(startReaders(name, Map.of(), true));
+          }
+        }
+        return Future.all(started).map(all -> {
+          subscriptions.computeIfPresent(subscription.filter(), (filter, current) ->
+              new Subscription(filter, current.qos(), current.noLocal(), Set.copyOf(live)));
+          return (Void) null;
+        });
+      }));
+    }
+    return Future.all(refreshed).map(all -> {
+      stopUnusedReaders();
+      return (Void) null;
     });
   }
 

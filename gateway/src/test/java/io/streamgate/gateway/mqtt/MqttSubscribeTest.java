@@ -108,6 +108,28 @@ class MqttSubscribeTest {
   }
 
   @Test
+  void aWideFilterReadsTopicsCreatedAndPartitionsAddedAfterItSubscribed() throws Exception {
+    MqttClient client = Paho.v3(node.mqttPort(), "late-topics");
+    MqttClient publisher = Paho.v3(node.mqttPort(), "late-publisher");
+    try {
+      List<Paho.Received> got = Paho.subscribe(client, "+/level", 1);
+      // Written at once after creation: the subscription must read the new topic from its start.
+      rest.createTopic("gamma", 1, "{\"value.format\":\"string\"}");
+      rest.produce("gamma", "{\"records\":[{\"key\":\"gamma/level\",\"value\":\"g1\"}]}");
+      publisher.publish("delta/level", "d1".getBytes(UTF_8), 1, false);  // creates topic delta
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 2);
+
+      rest.updateTopic("gamma", "{\"partitions\":3}");
+      rest.produce("gamma", "{\"records\":[{\"partition\":2,\"key\":\"gamma/level\",\"value\":\"g2\"}]}");
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 3);
+      assertThat(got).extracting(Paho.Received::payload).containsExactlyInAnyOrder("g1", "d1", "g2");
+    } finally {
+      Paho.closeQuietly(client);
+      Paho.closeQuietly(publisher);
+    }
+  }
+
+  @Test
   void mqtt5NoLocalSubscriptionsSkipTheClientsOwnPublishesAndUnsubscribeStopsDelivery() throws Exception {
     org.eclipse.paho.mqttv5.client.MqttClient client = Paho.v5(node.mqttPort(), "chatty");
     MqttClient other = Paho.v3(node.mqttPort(), "other");

@@ -28,6 +28,11 @@ final class Rest {
         + (configJson == null ? "" : ",\"config\":" + configJson) + "}", 201);
   }
 
+  /** Changes a topic: {@code PATCH /v1/topics/{topic}} with a JSON body such as {@code {"partitions":3}}. */
+  void updateTopic(String topic, String json) {
+    send("PATCH", "/v1/topics/" + topic, json, 200);
+  }
+
   /** Produces a JSON envelope {@code {"records":[...]}}. */
   void produce(String topic, String envelope) {
     send("POST", "/v1/topics/" + topic + "/records", envelope, 200);

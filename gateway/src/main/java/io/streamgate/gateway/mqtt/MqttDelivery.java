@@ -217,7 +217,8 @@ final class MqttDelivery {
       for (MqttSessionState.Subscription s : state.subscriptions()) {
         resumed.add(logTopics(s.filter()).compose(names -> {
           List<Future<Void>> started = new ArrayList<>();
-          names.forEach(name -> started.add(startReaders(name, state.positions(), false)));
+          // The session saved a position for every partition it read: any other is newer than the save.
+          names.forEach(name -> started.add(startReaders(name, state.positions(), true)));
           return Future.all(started).map(all -> {
             subscriptions.put(s.filter(), new Subscription(s.filter(), MqttQoS.valueOf(s.qos()), s.noLocal(), Set.copyOf(names)));
             return null;
@@ -387,8 +388,11 @@ final class MqttDelivery {
       return refreshTopics();
     });
     previousRequest = done;
-    done.onFailure(e -> LOG.debug("mqtt client {}: topics not refreshed: {}", endpoint.clientIdentifier(), e.toString()))
-        .onSuccess(v -> pump());
+    // A topic is announced before its partitions have leaders: what could not be read yet is tried again.
+    done.onFailure(e -> {
+      LOG.debug("mqtt client {}: topics not refreshed yet: {}", endpoint.clientIdentifier(), e.toString());
+      context.owner().setTimer(RETRY_MS, id -> context.runOnContext(v -> queueTopicRefresh()));
+    }).onSuccess(v -> pump());
   }
 
   /**

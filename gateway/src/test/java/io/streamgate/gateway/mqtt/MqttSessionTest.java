@@ -79,6 +79,24 @@ class MqttSessionTest {
   }
 
   @Test
+  void aResumedSessionReadsATopicCreatedWhileItWasAwayFromItsStart() throws Exception {
+    List<String> got = new CopyOnWriteArrayList<>();
+    MqttClient client = persistentV3("wanderer", got);
+    connect(client, false);
+    client.subscribe("+/postcard", 1);
+    client.disconnect();
+
+    rest.createTopic("lisbon", 2, "{\"value.format\":\"string\"}");
+    rest.produce("lisbon", "{\"records\":[{\"key\":\"lisbon/postcard\",\"value\":\"sunny\"}]}");
+
+    assertThat(connect(client, false).getSessionPresent()).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("sunny"));
+    assertThat(got).containsExactly("sunny");
+    client.disconnect();
+    client.close();
+  }
+
+  @Test
   void anUnacknowledgedDeliveryIsSentAgainWithItsPacketIdAfterAReconnectAndAfterARestart() throws Exception {
     rest.createTopic("orders", 1, "{\"value.format\":\"string\"}");
     RawMqttClient.Packet first;

@@ -63,6 +63,7 @@ public final class ConfigLoader {
     d.put("stream-buffer-bytes", String.valueOf(256 * 1024));
     d.put("mqtt-host", "0.0.0.0");
     d.put("mqtt-port", "1883");
+    d.put("mqtt-ws-port", "0");
     d.put("mqtt-instances", String.valueOf(Runtime.getRuntime().availableProcessors()));
     d.put("mqtt-max-packet-bytes", String.valueOf(1024 * 1024));
     d.put("mqtt-max-inflight", "100");
@@ -197,6 +198,7 @@ public final class ConfigLoader {
         new GatewayConfig.Mqtt(
             v.get("mqtt-host").trim(),
             intIn(v, "mqtt-port", -1, 65535),
+            intIn(v, "mqtt-ws-port", -1, 65535),
             intIn(v, "mqtt-instances", 1, 1024),
             // 268,435,455 is the largest Remaining Length MQTT can encode (§2.2.3).
             intIn(v, "mqtt-max-packet-bytes", 1024, 268_435_455),

@@ -68,7 +68,7 @@ public record GatewayConfig(
    * @param maxRetainedBytes payload bytes of all retained messages; past it, a new retained message is refused
    * @param mapper where publishes go in the log
    */
-  public record Mqtt(String host, int port, int instances, int maxPacketBytes, int maxInflight, int maxConnections,
+  public record Mqtt(String host, int port, int webSocketPort, int instances, int maxPacketBytes, int maxInflight, int maxConnections,
       int maxSessions, long maxSessionExpirySeconds, long maxRetainedBytes, MqttTopicMapper mapper) {
     public boolean enabled() {
       return port != 0;
@@ -77,6 +77,16 @@ public record GatewayConfig(
     /** The port to bind: 0 for any free one. */
     public int bindPort() {
       return Math.max(port, 0);
+    }
+
+    /** Whether MQTT is also served over WebSocket (at path {@code /mqtt}), for browsers. */
+    public boolean webSocketEnabled() {
+      return webSocketPort != 0;
+    }
+
+    /** The MQTT-over-WebSocket port to bind: 0 for any free one. */
+    public int webSocketBindPort() {
+      return Math.max(webSocketPort, 0);
     }
   }
 }

@@ -38,15 +38,17 @@ public final class StreamgateNode {
   private final Readiness readiness;
   private final int httpPort;
   private final int mqttPort;
+  private final int mqttWebSocketPort;
 
   private StreamgateNode(Vertx vertx, ClusteredPartitionService service, MqttNode mqtt, Readiness readiness, int httpPort,
-      int mqttPort) {
+      int mqttPort, int mqttWebSocketPort) {
     this.vertx = vertx;
     this.service = service;
     this.mqtt = mqtt;
     this.readiness = readiness;
     this.httpPort = httpPort;
     this.mqttPort = mqttPort;
+    this.mqttWebSocketPort = mqttWebSocketPort;
   }
 
   /** Starts a node that lets every MQTT client in; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
@@ -107,17 +109,21 @@ public final class StreamgateNode {
         .compose(deployments -> {
           int port = firstVerticle.get().actualPort();
           int mqttPort = firstMqttVerticle.get() == null ? 0 : firstMqttVerticle.get().actualPort();
+          int mqttWebSocketPort = firstMqttVerticle.get() == null ? 0 : firstMqttVerticle.get().actualWebSocketPort();
           JsonObject addresses = new JsonObject().put("httpAddress", advertised(config.httpHost(), config) + ":" + port);
           if (mqttPort > 0) {
             addresses.put("mqttAddress", advertised(config.mqtt().host(), config) + ":" + mqttPort);
           }
           return Future.fromCompletionStage(opened.get().announce(addresses))
-              .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, port, mqttPort));
+              .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, port, mqttPort,
+                  mqttWebSocketPort));
         })
         .map(node -> {
           readiness.set(Readiness.SERVING, true);
-          LOG.info("node {} ready: HTTP on {}:{}, MQTT {}, data in {}", config.nodeId(), config.httpHost(), node.httpPort,
-              node.mqttPort > 0 ? "on " + config.mqtt().host() + ":" + node.mqttPort : "off", config.dataDir());
+          LOG.info("node {} ready: HTTP on {}:{}, MQTT {}{}, data in {}", config.nodeId(), config.httpHost(), node.httpPort,
+              node.mqttPort > 0 ? "on " + config.mqtt().host() + ":" + node.mqttPort : "off",
+              node.mqttWebSocketPort > 0 ? ", MQTT over WebSocket on " + config.mqtt().host() + ":" + node.mqttWebSocketPort + "/mqtt" : "",
+              config.dataDir());
           return node;
         })
         .recover(failure -> {
@@ -146,6 +152,11 @@ public final class StreamgateNode {
   /** The MQTT port, or 0 when the node has no MQTT listener. */
   public int mqttPort() {
     return mqttPort;
+  }
+
+  /** The MQTT-over-WebSocket port, or 0 when the node has no such listener. */
+  public int mqttWebSocketPort() {
+    return mqttWebSocketPort;
   }
 
   public ClusteredPartitionService service() {

@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The MQTT listener of a node (MQTT 3.1.1 and 5.0 over TCP). Deployed as several instances (one per
+ * The MQTT listeners of a node: MQTT 3.1.1 and 5.0 over TCP, and, if configured, over WebSocket
+ * (path {@code /mqtt}, subprotocol {@code mqtt}) for browsers. Deployed as several instances (one per
  * event loop) that share the port; each client's connection lives on one instance's event loop as
  * an {@link MqttConnection}. A failed bind fails the deployment.
  */
@@ -27,6 +28,7 @@ public final class MqttVerticle extends VerticleBase {
   private final MqttNode node;
   private final Set<MqttConnection> connections = new HashSet<>();
   private MqttServer server;
+  private MqttServer webSocketServer;
 
   /** @param node what all instances of the node share */
   public MqttVerticle(MqttNode node) {
@@ -36,22 +38,35 @@ public final class MqttVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     GatewayConfig.Mqtt mqtt = node.config();
-    MqttServerOptions options = new MqttServerOptions()
+    server = listener(options(mqtt).setPort(mqtt.bindPort()));
+    if (!mqtt.webSocketEnabled()) {
+      return server.listen();
+    }
+    MqttServerOptions webSocket = options(mqtt).setPort(mqtt.webSocketBindPort()).setUseWebSocket(true);
+    // Browser clients send a packet per frame: a frame may be as large as the largest packet.
+    webSocket.setWebSocketMaxFrameSize(mqtt.maxPacketBytes());
+    webSocketServer = listener(webSocket);
+    return server.listen().compose(tcp -> webSocketServer.listen());
+  }
+
+  private static MqttServerOptions options(GatewayConfig.Mqtt mqtt) {
+    return new MqttServerOptions()
         .setHost(mqtt.host())
-        .setPort(mqtt.bindPort())
         .setMaxMessageSize(mqtt.maxPacketBytes())
         .setMaxClientIdLength(MAX_CLIENT_ID_LENGTH)
         .setTimeoutOnConnect(CONNECT_TIMEOUT_SECONDS)
         // Empty client ids are given one by MqttConnection, which tells MQTT 5 clients which.
         .setAutoClientId(false);
-    server = MqttServer.create(vertx, options)
+  }
+
+  private MqttServer listener(MqttServerOptions options) {
+    return MqttServer.create(vertx, options)
         .endpointHandler(endpoint -> {
           MqttConnection connection = new MqttConnection(endpoint, context, node, connections::remove);
           connections.add(connection);
           connection.start();
         })
         .exceptionHandler(failure -> LOG.debug("mqtt connection failed before CONNECT: {}", failure.toString()));
-    return server.listen();
   }
 
   /**
@@ -62,11 +77,20 @@ public final class MqttVerticle extends VerticleBase {
   public Future<?> stop() {
     List<Future<Void>> gone = List.copyOf(connections).stream().map(MqttConnection::shutdown).toList();
     return Future.join(gone).timeout(node.shutdownGraceMs(), TimeUnit.MILLISECONDS)
-        .transform(saved -> server == null ? Future.succeededFuture() : server.close());
+        .transform(saved -> Future.join(close(server), close(webSocketServer)));
+  }
+
+  private static Future<Void> close(MqttServer listener) {
+    return listener == null ? Future.succeededFuture() : listener.close();
   }
 
   /** The port this instance listens on (all instances share it). */
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** The MQTT-over-WebSocket port (all instances share it); 0 when that listener is off. */
+  public int actualWebSocketPort() {
+    return webSocketServer == null ? 0 : webSocketServer.actualPort();
   }
 }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * mqtt.js, the Node.js MQTT client, against a node: its publishes (MQTT 3.1.1 and 5, QoS 0-2) read
  * back over REST; REST producing received through wildcards; a retained message; a persistent
- * session across a reconnect. The client is {@code src/test/mqttjs/client.mjs}, its version pinned by
+ * session across a reconnect; MQTT over WebSocket, as browsers speak it. The client is {@code src/test/mqttjs/client.mjs}, its version pinned by
  * the package-lock there. Skipped when Node.js and npm are not installed ({@code .ci/run} installs them).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -50,7 +50,7 @@ class MqttJsClientsIT {
       Files.copy(CLIENT_SOURCES.resolve(file), CLIENT_DIR.resolve(file), StandardCopyOption.REPLACE_EXISTING);
     }
     clients.run(CLIENT_DIR, 150, List.of("npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"));
-    node = TestNodes.start(dataDir, Map.of("mqtt-port", "-1"));
+    node = TestNodes.start(dataDir, Map.of("mqtt-port", "-1", "mqtt-ws-port", "-1"));
     rest = new Rest(node);
   }
 
@@ -106,6 +106,20 @@ class MqttJsClientsIT {
     assertThat(messages(lines)).containsOnlyOnce("parcel/door delivered");
   }
 
+  @Test
+  void mqttJsOverWebSocketPublishesAndReceives() throws Exception {
+    rest.createTopic("tram", 1, "{\"value.format\":\"string\"}");
+    List<String> lines = clients.start(CLIENT_DIR, command(Map.of("url", webSocketUrl(), "protocolVersion", 5,
+        "clientId", "js-ws-watcher", "clean", true, "subscribe", List.of("tram/#"), "qos", 1)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("SUBACK 1"));
+    clients.run(CLIENT_DIR, 30, command(Map.of("url", webSocketUrl(), "protocolVersion", 4, "clientId", "js-ws-tram",
+        "clean", true, "publish", List.of(message("tram/line4", "departed", 1, false)))));
+    rest.produce("tram", "{\"records\":[{\"key\":\"tram/line5\",\"value\":\"arrived\"}]}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> messages(lines).size() == 2);
+    assertThat(messages(lines)).containsExactly("tram/line4 departed", "tram/line5 arrived");
+    assertThat(rest.records("tram", 0)).extracting(r -> r.get("value").asText()).containsExactly("departed", "arrived");
+  }
+
   private static Map<String, Object> message(String topic, String message, int qos, boolean retain) {
     return Map.of("topic", topic, "message", message, "qos", qos, "retain", retain);
   }
@@ -134,6 +148,10 @@ class MqttJsClientsIT {
 
   private String url() {
     return "mqtt://127.0.0.1:" + node.mqttPort();
+  }
+
+  private String webSocketUrl() {
+    return "ws://127.0.0.1:" + node.mqttWebSocketPort() + "/mqtt";
   }
 
   /** The received messages ({@code topic payload}) among the subscriber's output lines. */

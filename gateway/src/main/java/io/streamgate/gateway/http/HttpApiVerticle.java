@@ -107,6 +107,7 @@ public final class HttpApiVerticle extends VerticleBase {
     ConsumeHandler consume = new ConsumeHandler(service, config.limits(), metrics, metrics.waitingLongPolls());
     StreamHandler stream = new StreamHandler(service, groups, config.limits(), metrics);
     ClusterHandler cluster = new ClusterHandler(service);
+    ClusterStats stats = new ClusterStats(service);
     GroupsHandler groupsHandler = new GroupsHandler(groups, service, config.limits(), metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
@@ -131,6 +132,7 @@ public final class HttpApiVerticle extends VerticleBase {
     route(router, HttpMethod.POST, "/v1/groups/:group/offsets").handler(body).handler(groupsHandler::resetOffsets);
     route(router, HttpMethod.GET, "/v1/cluster").handler(cluster::describe);
     route(router, HttpMethod.POST, "/v1/cluster/rebalance").handler(cluster::rebalance);
+    route(router, HttpMethod.GET, "/v1/cluster/stats").handler(stats::describe);
 
     route(router, HttpMethod.GET, "/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     route(router, HttpMethod.GET, "/health/ready").handler(this::ready);

@@ -3,8 +3,7 @@
 import { s } from './dom.js';
 import { rate } from './format.js';
 
-const WIDTH = 640;
-const HEIGHT = 220;
+const HEIGHT = 200;
 const PAD = { top: 12, right: 14, bottom: 26, left: 54 };
 
 /** The smallest of 1, 2, 5 × 10^n at or above value (at least 1). */
@@ -14,12 +13,17 @@ function niceMax(value) {
   return [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= value);
 }
 
+/** A y-axis value: as many decimals as the grid step needs. */
+function axisLabel(value, max) {
+  return `${value.toFixed(max >= 4 ? 0 : max >= 2 ? 1 : 2).replace(/\.?0+$/, '') || '0'}/s`;
+}
+
 /**
- * Draws series [{label, cssClass, points: [[timeMs, value]]}] over [now - windowMs, now] into an
- * <svg> that scales with its container.
+ * Draws series [{label, cssClass, points: [[timeMs, value]]}] over [now - windowMs, now] as an
+ * <svg> of the given pixel width, so that its text keeps its size whatever the container's.
  */
-export function lineChart(title, series, now, windowMs) {
-  const plotW = WIDTH - PAD.left - PAD.right;
+export function lineChart(title, series, now, windowMs, width) {
+  const plotW = width - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const max = niceMax(Math.max(0, ...series.flatMap((line) => line.points.map(([, v]) => v))));
   const x = (t) => PAD.left + plotW * (1 - (now - t) / windowMs);
@@ -28,8 +32,8 @@ export function lineChart(title, series, now, windowMs) {
   const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const value = max * f;
     return s('g', { class: 'grid' },
-      s('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(value), y2: y(value) }),
-      s('text', { x: PAD.left - 8, y: y(value) + 4, 'text-anchor': 'end' }, rate(value)));
+      s('line', { x1: PAD.left, x2: width - PAD.right, y1: y(value), y2: y(value) }),
+      s('text', { x: PAD.left - 8, y: y(value) + 4, 'text-anchor': 'end' }, value >= 1000 ? rate(value) : axisLabel(value, max)));
   });
   const ticks = [1, 0.75, 0.5, 0.25, 0].map((f) => {
     const seconds = Math.round((windowMs * f) / 1000);
@@ -43,6 +47,6 @@ export function lineChart(title, series, now, windowMs) {
     const area = `${d}L${x(visible[visible.length - 1][0]).toFixed(1)},${y(0)}L${x(visible[0][0]).toFixed(1)},${y(0)}Z`;
     return s('g', { class: `series ${line.cssClass}` }, s('path', { class: 'area', d: area }), s('path', { class: 'line', d }));
   });
-  return s('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart', role: 'img', 'aria-label': title },
+  return s('svg', { viewBox: `0 0 ${width} ${HEIGHT}`, width: width, height: HEIGHT, class: 'chart', role: 'img', 'aria-label': title },
     s('title', null, title), grid, ticks, lines);
 }

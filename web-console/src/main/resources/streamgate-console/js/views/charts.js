@@ -72,11 +72,16 @@ export function render(main, scope) {
     perTopic.forEach((value, topic) => push(topicRates, topic, [now, ...value]));
     totalRates.push([now, totalIn, totalOut]);
     trim(totalRates, now);
-    totals.replaceChildren(chartBlock('All topics, all nodes', totalRates, now));
-    byTopic.replaceChildren(...[...topicRates].sort(([a], [b]) => a.localeCompare(b))
-      .map(([topic, history]) => card(`Topic ${topic}`, chartBlock(`Topic ${topic}`, history, now))));
-    if (!topicRates.size) byTopic.replaceChildren(h('p', { class: 'muted' }, 'No topic has had traffic since the nodes started.'));
-    byNode.replaceChildren(...[...nodeRates].map(([node, history]) => card(`Node ${node}`, chartBlock(`Node ${node}`, history, now))));
+    const total = chartBlock('All topics, all nodes', totalRates, now);
+    const topicBlocks = [...topicRates].sort(([a], [b]) => a.localeCompare(b))
+      .map(([topic, history]) => ({ topic, block: chartBlock(`Topic ${topic}`, history, now) }));
+    const nodeBlocks = [...nodeRates].map(([node, history]) => ({ node, block: chartBlock(`Node ${node}`, history, now) }));
+    totals.replaceChildren(total.element);
+    byTopic.replaceChildren(...topicBlocks.map(({ topic, block }) => card(`Topic ${topic}`, block.element)));
+    if (!topicBlocks.length) byTopic.replaceChildren(h('p', { class: 'muted' }, 'No topic has had traffic since the nodes started.'));
+    byNode.replaceChildren(...nodeBlocks.map(({ node, block }) => card(`Node ${node}`, block.element)));
+    // Drawn once in place, at the width they got.
+    [total, ...topicBlocks.map((b) => b.block), ...nodeBlocks.map((b) => b.block)].forEach((block) => block.draw());
   });
 
   function push(map, key, point) {
@@ -91,16 +96,17 @@ function trim(history, now) {
   while (history.length && now - history[0][0] > WINDOW_MS) history.shift();
 }
 
-/** A chart of in and out rates with a legend that shows the latest values. */
+/** A chart of in and out rates with a legend of the latest values; draw() once it is on the page. */
 function chartBlock(title, history, now) {
   const last = history[history.length - 1] || [now, 0, 0];
   const series = [
     { label: 'in', cssClass: 'series-in', points: history.map(([t, i]) => [t, i]) },
     { label: 'out', cssClass: 'series-out', points: history.map(([t, , o]) => [t, o]) },
   ];
-  return h('figure', { class: 'chart-block', 'data-chart': title },
+  const element = h('figure', { class: 'chart-block', 'data-chart': title },
     h('figcaption', { class: 'legend' },
       h('span', { class: 'legend-item series-in' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'in ', h('strong', { class: 'rate-in' }, rate(last[1]))),
-      h('span', { class: 'legend-item series-out' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'out ', h('strong', { class: 'rate-out' }, rate(last[2])))),
-    lineChart(`${title}: records per second in and out`, series, now, WINDOW_MS));
+      h('span', { class: 'legend-item series-out' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), 'out ', h('strong', { class: 'rate-out' }, rate(last[2])))));
+  const draw = () => element.append(lineChart(`${title}: records per second in and out`, series, now, WINDOW_MS, Math.max(260, element.clientWidth)));
+  return { element, draw };
 }

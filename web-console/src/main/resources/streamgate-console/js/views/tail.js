@@ -10,12 +10,15 @@ import { recordKey, recordValue, time } from '../format.js';
 
 /** Rows kept on the page; older ones go, so a busy topic cannot grow the DOM without bound. */
 const MAX_ROWS = 500;
+/** Where "recent" starts: this many records before each partition's end. */
+const RECENT = 20;
 
 export function render(main, scope, name) {
-  const state = { socket: null, paused: false, received: 0, positions: new Map(), partitions: [] };
+  const state = { socket: null, paused: false, received: 0, positions: new Map(), topic: null, query: null };
 
   const from = h('select', { id: 'tail-from', name: 'from' },
-    h('option', { value: 'latest' }, 'New records only'), h('option', { value: 'earliest' }, 'The beginning'),
+    h('option', { value: 'recent' }, `The last ${RECENT} of each partition`), h('option', { value: 'latest' }, 'New records only'),
+    h('option', { value: 'earliest' }, 'The beginning'),
     h('option', { value: 'offset' }, 'An offset'), h('option', { value: 'time' }, 'A time'));
   const offset = h('input', { id: 'tail-offset', name: 'offset', type: 'number', min: 0, value: '0' });
   const at = h('input', { id: 'tail-time', name: 'time', type: 'datetime-local', step: '1' });
@@ -46,15 +49,24 @@ export function render(main, scope, name) {
   showFields();
   at.value = localInput(Date.now() - 5 * 60_000);
 
-  controls.addEventListener('submit', (event) => {
+  controls.addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (from.value === 'recent') {
+      // "recent" needs the partitions' current ends.
+      try {
+        state.topic = await get(`/v1/topics/${seg(name)}`);
+      } catch (e) {
+        showProblem(e);
+        return;
+      }
+    }
     connect(startQuery());
   });
 
   get(`/v1/topics/${seg(name)}`).then((topic) => {
     if (!scope.alive) return;
-    state.partitions = topic.partitions.map((p) => p.partition);
-    partition.append(...state.partitions.map((p) => h('option', { value: String(p) }, `Partition ${p}`)));
+    state.topic = topic;
+    partition.append(...topic.partitions.map((p) => h('option', { value: String(p.partition) }, `Partition ${p.partition}`)));
     connect(startQuery());
   }).catch(showProblem);
 
@@ -63,7 +75,11 @@ export function render(main, scope, name) {
   function startQuery() {
     const query = new URLSearchParams();
     if (partition.value !== '') query.set('partition', partition.value);
-    if (from.value === 'offset') query.set('offset', offset.value || '0');
+    if (from.value === 'recent') {
+      // resume= takes a start per partition: RECENT before each end, never below the log start.
+      const chosen = state.topic.partitions.filter((p) => partition.value === '' || String(p.partition) === partition.value);
+      query.set('resume', chosen.map((p) => `${p.partition}:${Math.max(p.earliestOffset, p.latestOffset - RECENT)}`).join(','));
+    } else if (from.value === 'offset') query.set('offset', offset.value || '0');
     else if (from.value === 'time') query.set('timestamp', String(new Date(at.value).getTime()));
     else query.set('offset', from.value);
     return query;
@@ -74,6 +90,7 @@ export function render(main, scope, name) {
     state.positions.clear();
     rows.replaceChildren();
     state.received = 0;
+    state.query = query;
     updateCount();
     open(query);
   }
@@ -103,12 +120,12 @@ export function render(main, scope, name) {
     };
   }
 
-  /** Continues exactly after the last record shown, per partition. */
+  /** Continues exactly after the last record shown in each partition, and where the stream began in the others. */
   function reconnect() {
-    const query = new URLSearchParams();
-    if (partition.value !== '') query.set('partition', partition.value);
-    if (state.positions.size) query.set('resume', [...state.positions].map(([p, o]) => `${p}:${o}`).join(','));
-    else query.set('offset', 'latest');
+    const query = new URLSearchParams(state.query);
+    const resume = new Map((query.get('resume') || '').split(',').filter(Boolean).map((pair) => pair.split(':').map(Number)));
+    state.positions.forEach((next, p) => resume.set(p, next));
+    if (resume.size) query.set('resume', [...resume].map(([p, next]) => `${p}:${next}`).join(','));
     open(query);
   }
 

@@ -13,10 +13,8 @@ function niceMax(value) {
   return [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= value);
 }
 
-/** A y-axis value: as many decimals as the grid step needs. */
-function axisLabel(value, max) {
-  return `${value.toFixed(max >= 4 ? 0 : max >= 2 ? 1 : 2).replace(/\.?0+$/, '') || '0'}/s`;
-}
+/** A y-axis value, with the decimals a small maximum needs (0.25/s, 7.5/s, 10/s). */
+const axisLabel = (value) => (value >= 1000 ? rate(value) : `${Number(value.toFixed(2))}/s`);
 
 /**
  * Draws series [{label, cssClass, points: [[timeMs, value]]}] over [now - windowMs, now] as an
@@ -33,7 +31,7 @@ export function lineChart(title, series, now, windowMs, width) {
     const value = max * f;
     return s('g', { class: 'grid' },
       s('line', { x1: PAD.left, x2: width - PAD.right, y1: y(value), y2: y(value) }),
-      s('text', { x: PAD.left - 8, y: y(value) + 4, 'text-anchor': 'end' }, value >= 1000 ? rate(value) : axisLabel(value, max)));
+      s('text', { x: PAD.left - 8, y: y(value) + 4, 'text-anchor': 'end' }, axisLabel(value)));
   });
   const ticks = [1, 0.75, 0.5, 0.25, 0].map((f) => {
     const seconds = Math.round((windowMs * f) / 1000);

@@ -272,11 +272,15 @@ class ConsoleIT {
   void chartsThroughputPerTopicAndNode() {
     open("#/charts");
     String topicChart = "[data-chart='Topic " + TOPIC + "']";
-    // Keeps producing until the charts show it: a rate needs two samples two seconds apart, a line two rates.
+    // Keeps producing until the charts show it: a rate needs two samples two seconds apart, and the
+    // screenshot a line of a few rates.
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(150)).until(() -> {
       produce("{\"key\":\"load\",\"value\":{\"n\":1}}");
-      return !cellText(topicChart + " .rate-in").matches("|0/s")
-          && driver.findElements(By.cssSelector(topicChart + " svg path.line")).size() == 2
+      // Read in one script: the charts are redrawn every sample, which makes elements found before stale.
+      Object lineSegments = ((JavascriptExecutor) driver).executeScript(
+          "const lines = document.querySelectorAll(arguments[0]);"
+              + "return lines.length === 2 ? lines[0].getAttribute('d').split('L').length - 1 : 0", topicChart + " svg path.line");
+      return !cellText(topicChart + " .rate-in").matches("|0/s") && ((Number) lineSegments).intValue() >= 3
           && driver.findElements(By.cssSelector("[data-chart='Node node-0'] svg path.line")).size() == 2;
     });
     assertThat(cellText("[data-chart='All topics, all nodes'] .rate-in")).isNotEqualTo("0/s");
@@ -337,9 +341,10 @@ class ConsoleIT {
     return driver.findElements(By.cssSelector(css));
   }
 
+  /** The text of the first element css finds, "" if none; read in one script, so never stale. */
   private static String cellText(String css) {
-    List<WebElement> cells = driver.findElements(By.cssSelector(css));
-    return cells.isEmpty() ? "" : cells.get(0).getText();
+    return (String) ((JavascriptExecutor) driver).executeScript(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css);
   }
 
   /** The tail's records as partition@offset, top (newest) first; re-read on every call. */

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.cluster.HazelcastSetup;
+import io.streamgate.gateway.http.ClusterStats;
 import io.streamgate.gateway.http.GatewayMetrics;
 import io.streamgate.gateway.http.HttpApiVerticle;
 import io.streamgate.gateway.mqtt.MqttAuthenticator;
@@ -88,11 +89,12 @@ public final class StreamgateNode {
         })
         .compose(service -> {
           GatewayMetrics metrics = new GatewayMetrics(registry, service);
-          return vertx.deployVerticle(() -> {
+          // Registered before the node is ready, so that every node's stats answer GET /v1/cluster/stats.
+          return ClusterStats.serve(vertx, service.nodeId(), metrics).completion().compose(registered -> vertx.deployVerticle(() -> {
             HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness);
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
-          }, new DeploymentOptions().setInstances(config.httpInstances()));
+          }, new DeploymentOptions().setInstances(config.httpInstances())));
         })
         .compose(deployment -> {
           if (!config.mqtt().enabled()) {

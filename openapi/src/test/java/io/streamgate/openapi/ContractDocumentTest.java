@@ -66,6 +66,7 @@ class ContractDocumentTest {
       Map.entry("deleteGroup", Set.of("204", "400", "404", "409")),
       Map.entry("resetGroupOffsets", Set.of("200", "400", "404", "409")),
       Map.entry("describeCluster", Set.of("200")),
+      Map.entry("describeClusterStats", Set.of("200")),
       Map.entry("rebalanceLeaders", Set.of("200")),
       Map.entry("live", Set.of("200")),
       Map.entry("ready", Set.of("200", "503")),

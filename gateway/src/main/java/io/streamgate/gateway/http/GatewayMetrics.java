@@ -7,10 +7,15 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.streamgate.cluster.ClusteredPartitionService;
+import io.streamgate.cluster.TopicNames;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.PartitionLog;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +28,7 @@ import java.util.function.Supplier;
  */
 public final class GatewayMetrics {
   private final MeterRegistry registry;
-  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, TopicCounters> topics = new ConcurrentHashMap<>();
   private final Timer produceLatency;
   private final Timer fetchLatency;
   private final AtomicInteger waitingLongPolls = new AtomicInteger();
@@ -62,13 +67,15 @@ public final class GatewayMetrics {
   }
 
   void recordsIn(String topic, int records, long bytes) {
-    counter("streamgate.records.in", topic).increment(records);
-    counter("streamgate.bytes.in", topic).increment(bytes);
+    TopicCounters counters = counters(topic);
+    counters.recordsIn.increment(records);
+    counters.bytesIn.increment(bytes);
   }
 
   public void recordsOut(String topic, int records, long bytes) {
-    counter("streamgate.records.out", topic).increment(records);
-    counter("streamgate.bytes.out", topic).increment(bytes);
+    TopicCounters counters = counters(topic);
+    counters.recordsOut.increment(records);
+    counters.bytesOut.increment(bytes);
   }
 
   void produceLatency(long nanos) {
@@ -91,7 +98,42 @@ public final class GatewayMetrics {
         .toList(), true);
   }
 
-  private Counter counter(String name, String topic) {
-    return counters.computeIfAbsent(name + '\u0000' + topic, key -> Counter.builder(name).tag("topic", topic).register(registry));
+  /**
+   * This node's share of {@code GET /v1/cluster/stats}: the records and bytes each topic took in and
+   * gave out through this node since it started (cumulative: clients turn two samples into rates), and
+   * the size of every partition replica it holds. Internal topics are left out.
+   */
+  JsonObject snapshot(long timestamp) {
+    JsonArray traffic = new JsonArray();
+    new TreeMap<>(topics).forEach((topic, counters) -> {
+      if (!TopicNames.isInternal(topic)) {
+        traffic.add(new JsonObject().put("topic", topic)
+            .put("recordsIn", (long) counters.recordsIn.count()).put("recordsOut", (long) counters.recordsOut.count())
+            .put("bytesIn", (long) counters.bytesIn.count()).put("bytesOut", (long) counters.bytesOut.count()));
+      }
+    });
+    JsonArray partitions = new JsonArray();
+    LogManager manager = logs.get();
+    if (manager != null) {
+      manager.partitions().stream()
+          .filter(log -> !TopicNames.isInternal(log.topicPartition().topic()))
+          .sorted(Comparator.comparing((PartitionLog log) -> log.topicPartition().topic())
+              .thenComparingInt(log -> log.topicPartition().partition()))
+          .forEach(log -> partitions.add(new JsonObject().put("topic", log.topicPartition().topic())
+              .put("partition", log.topicPartition().partition()).put("sizeBytes", log.sizeInBytes())));
+    }
+    return new JsonObject().put("timestamp", timestamp).put("topics", traffic).put("partitions", partitions);
   }
+
+  private TopicCounters counters(String topic) {
+    return topics.computeIfAbsent(topic, t -> new TopicCounters(counter("streamgate.records.in", t), counter("streamgate.bytes.in", t),
+        counter("streamgate.records.out", t), counter("streamgate.bytes.out", t)));
+  }
+
+  private Counter counter(String name, String topic) {
+    return Counter.builder(name).tag("topic", topic).register(registry);
+  }
+
+  /** A topic's traffic through this node. */
+  private record TopicCounters(Counter recordsIn, Counter bytesIn, Counter recordsOut, Counter bytesOut) {}
 }

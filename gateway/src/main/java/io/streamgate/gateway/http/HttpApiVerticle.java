@@ -19,10 +19,12 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,8 @@ import java.util.regex.Pattern;
  */
 public final class HttpApiVerticle extends VerticleBase {
   private static final String CONTRACT = "openapi/streamgate.yaml";
+  /** The console's directory on the classpath (module web-console). */
+  private static final String CONSOLE = "streamgate-console";
 
   private final PartitionService service;
   private final GroupService groups;
@@ -107,6 +111,7 @@ public final class HttpApiVerticle extends VerticleBase {
     ConsumeHandler consume = new ConsumeHandler(service, config.limits(), metrics, metrics.waitingLongPolls());
     StreamHandler stream = new StreamHandler(service, groups, config.limits(), metrics);
     ClusterHandler cluster = new ClusterHandler(service);
+    ClusterStats stats = new ClusterStats(service);
     GroupsHandler groupsHandler = new GroupsHandler(groups, service, config.limits(), metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
@@ -131,6 +136,7 @@ public final class HttpApiVerticle extends VerticleBase {
     route(router, HttpMethod.POST, "/v1/groups/:group/offsets").handler(body).handler(groupsHandler::resetOffsets);
     route(router, HttpMethod.GET, "/v1/cluster").handler(cluster::describe);
     route(router, HttpMethod.POST, "/v1/cluster/rebalance").handler(cluster::rebalance);
+    route(router, HttpMethod.GET, "/v1/cluster/stats").handler(stats::describe);
 
     route(router, HttpMethod.GET, "/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     route(router, HttpMethod.GET, "/health/ready").handler(this::ready);
@@ -138,6 +144,7 @@ public final class HttpApiVerticle extends VerticleBase {
       metrics.refreshPartitionSizes();
       ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
     });
+    console(router);
     Buffer contract = contract();
     route(router, HttpMethod.GET, "/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(contract));
 
@@ -147,6 +154,20 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     router.errorHandler(405, this::methodNotAllowed);
     return router;
+  }
+
+  /**
+   * The web console's static files (module {@code web-console}) at {@code /console/}, from the
+   * classpath. Browsers revalidate every file (Last-Modified, a 304 when unchanged) so that an upgraded
+   * node never runs a mix of old and new modules; a missing file falls through to the API's 404 problem.
+   */
+  private void console(Router router) {
+    // A regex: a plain "/console" route would match "/console/" too and redirect it forever.
+    router.routeWithRegex("/console").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.redirect("/console/"));
+    StaticHandler files = StaticHandler.create(CONSOLE).setDirectoryListing(false).setIncludeHidden(false)
+        .setCachingEnabled(true).setMaxAgeSeconds(0);
+    router.route("/console/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(files);
+    methodsByPath.put(Pattern.compile("/console(/.*)?"), new LinkedHashSet<>(List.of(HttpMethod.GET, HttpMethod.HEAD)));
   }
 
   private Route route(Router router, HttpMethod method, String path) {

@@ -92,6 +92,7 @@ class ContractTest {
       Map.entry("deleteGroup", Set.of(204, 400, 404, 409)),
       Map.entry("resetGroupOffsets", Set.of(200, 400, 404, 409)),
       Map.entry("describeCluster", Set.of(200)),
+      Map.entry("describeClusterStats", Set.of(200)),
       Map.entry("rebalanceLeaders", Set.of(200)),
       Map.entry("live", Set.of(200)),
       Map.entry("ready", Set.of(200, 503)),
@@ -460,6 +461,18 @@ class ContractTest {
     assertThat(self.getBoolean("isController")).isTrue();
     assertThat(self.getBoolean("alive")).isTrue();
     assertThat(json(check("rebalanceLeaders", send("POST", "/v1/cluster/rebalance"), 200)).getInteger("leadersMoved")).isZero();
+
+    // produce() wrote 6 records to the two partitions of ct-produce through this node.
+    JsonObject stats = json(check("describeClusterStats", send("GET", "/v1/cluster/stats"), 200)).getJsonArray("nodes").getJsonObject(0);
+    assertThat(stats.getString("id")).isEqualTo("node-0");
+    assertThat(stats.getBoolean("reachable")).isTrue();
+    JsonObject traffic = stats.getJsonArray("topics").stream().map(t -> (JsonObject) t)
+        .filter(t -> t.getString("topic").equals("ct-produce")).findFirst().orElseThrow();
+    assertThat(traffic.getLong("recordsIn")).isEqualTo(6);
+    assertThat(traffic.getLong("bytesIn")).isPositive();
+    assertThat(stats.getJsonArray("partitions").stream().map(p -> (JsonObject) p)
+        .filter(p -> p.getString("topic").equals("ct-produce")).toList())
+        .hasSize(2).allSatisfy(p -> assertThat(p.getLong("sizeBytes")).isPositive());
   }
 
   @Test

@@ -1,0 +1,70 @@
+// Small DOM helpers: elements from tag, attributes and children, without a framework.
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+function build(el, attrs, children) {
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value == null || value === false) continue;
+    if (name === 'class') el.setAttribute('class', value);
+    else if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
+    else if (name === 'value' && 'value' in el) el.value = value;
+    else el.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child == null || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+/** An HTML element: h('a', {href: '#/x', class: 'y'}, 'text', otherNode). */
+export const h = (tag, attrs, ...children) => build(document.createElement(tag), attrs, children);
+
+/** An SVG element. */
+export const s = (tag, attrs, ...children) => build(document.createElementNS(SVG_NS, tag), attrs, children);
+
+/** A page heading with optional actions on the right. */
+export function pageHeader(title, subtitle, ...actions) {
+  return h('div', { class: 'page-header' },
+    h('div', null, h('h1', null, title), subtitle ? h('p', { class: 'subtitle' }, subtitle) : null),
+    actions.length ? h('div', { class: 'actions' }, actions) : null);
+}
+
+/** A titled section (a card). */
+export function card(title, ...children) {
+  const id = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), children);
+}
+
+/** A table that scrolls sideways on narrow screens. headers: [label | {label, numeric}]. */
+export function table(caption, headers, rows, empty = 'Nothing yet.') {
+  const head = h('tr', null, headers.map((header) => {
+    const label = typeof header === 'string' ? header : header.label;
+    return h('th', { scope: 'col', class: header.numeric ? 'num' : null }, label);
+  }));
+  const body = rows.length
+    ? rows.map((cells) => h('tr', null, cells.map((cell, i) => h('td', { class: headers[i].numeric ? 'num' : null }, cell))))
+    : [h('tr', null, h('td', { colspan: headers.length, class: 'empty' }, empty))];
+  return h('div', { class: 'table-wrap' },
+    h('table', null, h('caption', { class: 'visually-hidden' }, caption), h('thead', null, head), h('tbody', null, body)));
+}
+
+/** A labelled form field: the label names the control (for screen readers and tests alike). */
+export function field(label, control, hint) {
+  const hintId = hint ? `${control.id}-hint` : null;
+  if (hintId) control.setAttribute('aria-describedby', hintId);
+  return h('div', { class: 'field' },
+    h('label', { for: control.id }, label),
+    control,
+    hint ? h('small', { id: hintId, class: 'hint' }, hint) : null);
+}
+
+/** A figure with its label, for summary rows; tone: ok, warn or bad. */
+export function stat(label, value, tone) {
+  return h('div', { class: `stat${tone ? ` stat-${tone}` : ''}` }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value' }, value));
+}
+
+export const badge = (text, kind = 'neutral') => h('span', { class: `badge badge-${kind}` }, text);
+
+/** A "loading" placeholder, replaced by the first answer. */
+export const loading = () => h('p', { class: 'muted loading' }, 'Loading…');

@@ -78,6 +78,7 @@ public final class StreamgateNode {
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
     AtomicReference<MqttVerticle> firstMqttVerticle = new AtomicReference<>();
     AtomicReference<MqttNode> mqttNode = new AtomicReference<>();
+    AtomicReference<GatewayMetrics> gatewayMetrics = new AtomicReference<>();
     return vertx.executeBlocking(() -> {
           ClusteredPartitionService service = ClusteredPartitionService.open(vertx, clusterManager.getHazelcastInstance(),
               config.dataDir(), config.nodeId(), config.readerThreads(), config.cluster(), new JsonObject());
@@ -89,6 +90,7 @@ public final class StreamgateNode {
         })
         .compose(service -> {
           GatewayMetrics metrics = new GatewayMetrics(registry, service);
+          gatewayMetrics.set(metrics);
           // Registered before the node is ready, so that every node's stats answer GET /v1/cluster/stats.
           return ClusterStats.serve(vertx, service.nodeId(), metrics).completion().compose(registered -> vertx.deployVerticle(() -> {
             HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness);
@@ -100,7 +102,8 @@ public final class StreamgateNode {
           if (!config.mqtt().enabled()) {
             return Future.succeededFuture();
           }
-          MqttNode mqtt = MqttNode.start(vertx, opened.get(), opened.get()::ensureInternalTopic, config, mqttAuthenticator, registry);
+          MqttNode mqtt = MqttNode.start(vertx, opened.get(), opened.get()::ensureInternalTopic, config, mqttAuthenticator, registry,
+              gatewayMetrics.get());
           mqttNode.set(mqtt);
           return vertx.deployVerticle(() -> {
             MqttVerticle verticle = new MqttVerticle(mqtt);

@@ -66,7 +66,7 @@ public final class GatewayMetrics {
     return openStreams;
   }
 
-  void recordsIn(String topic, int records, long bytes) {
+  public void recordsIn(String topic, int records, long bytes) {
     TopicCounters counters = counters(topic);
     counters.recordsIn.increment(records);
     counters.bytesIn.increment(bytes);

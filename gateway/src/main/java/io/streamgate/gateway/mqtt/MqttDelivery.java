@@ -596,6 +596,9 @@ final class MqttDelivery {
 
   private void send(Outgoing message) {
     metrics.sent();
+    if (!message.isRetained()) {
+      metrics.recordOut(message.partition().topic(), message.payload().length);
+    }
     // A retained message goes out with RETAIN set when a subscription asks for it (§3.3.1.3); live ones without.
     boolean retain = message.isRetained();
     if (message.qos() == MqttQoS.AT_MOST_ONCE) {

@@ -244,7 +244,8 @@ final class MqttIngest {
           + " bytes is over topic '" + metadata.name() + "''s max.record.bytes (" + maxBatchBytes + ")"));
     }
     TopicPartition partition = new TopicPartition(target.logTopic(), partitioner.partitionForKey(target.key(), metadata.partitions()));
-    return batcher.add(partition, maxBatchBytes, acks, timestamp, target.key(), payload, headers);
+    return batcher.add(partition, maxBatchBytes, acks, timestamp, target.key(), payload, headers)
+        .onSuccess(v -> metrics.recordIn(target.logTopic(), payload.length));
   }
 
   /** A json topic takes JSON values only, as over HTTP; MQTT topics the node creates are string topics, which take any payload. */

@@ -3,6 +3,7 @@ package io.streamgate.gateway.mqtt;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.http.GatewayMetrics;
 import io.streamgate.gateway.http.Murmur2Partitioner;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CompletionStage;
@@ -29,7 +30,7 @@ public final class MqttNode {
   private final long sweepTimer;
 
   private MqttNode(Vertx vertx, PartitionService service, BiFunction<String, Integer, CompletionStage<Void>> ensureInternalTopic,
-      GatewayConfig config, MqttAuthenticator authenticator, MeterRegistry registry) {
+      GatewayConfig config, MqttAuthenticator authenticator, MeterRegistry registry, GatewayMetrics traffic) {
     this.vertx = vertx;
     this.service = service;
     this.config = config;
@@ -42,7 +43,7 @@ public final class MqttNode {
     this.sessions = new MqttSessions(sessionMirror, config.mqtt().maxSessions());
     this.retained = new MqttRetained(retainedMirror, config.mqtt().maxRetainedBytes());
     this.clients = new MqttClients(vertx, service, sessions, config.mqtt().maxConnections());
-    this.metrics = new MqttMetrics(registry, clients);
+    this.metrics = new MqttMetrics(registry, clients, traffic);
     sessionMirror.start();
     retainedMirror.start();
     this.sweepTimer = sessions.startSweeping(vertx, clients::isConnected);
@@ -54,8 +55,8 @@ public final class MqttNode {
    */
   public static MqttNode start(Vertx vertx, PartitionService service,
       BiFunction<String, Integer, CompletionStage<Void>> ensureInternalTopic, GatewayConfig config,
-      MqttAuthenticator authenticator, MeterRegistry registry) {
-    return new MqttNode(vertx, service, ensureInternalTopic, config, authenticator, registry);
+      MqttAuthenticator authenticator, MeterRegistry registry, GatewayMetrics traffic) {
+    return new MqttNode(vertx, service, ensureInternalTopic, config, authenticator, registry, traffic);
   }
 
   /** Stops following the internal topics and answering other nodes' takeovers; call after the MQTT verticles are undeployed. */

@@ -85,6 +85,9 @@ class MqttSubscribeTest {
         assertThat(got.get(i).payload()).isEqualTo("m" + i);
         assertThat(got.get(i).qos()).as("message %d", i).isEqualTo(i % 2);
       }
+      // MQTT traffic counts in the node's records in and out per topic, as HTTP traffic does (the console charts them).
+      await().atMost(Duration.ofSeconds(10)).until(() -> rest.topicMetric("streamgate_records_in_total", "room") == 20);
+      assertThat(rest.topicMetric("streamgate_records_out_total", "room")).isEqualTo(20);
     } finally {
       Paho.closeQuietly(subscriber);
       Paho.closeQuietly(publisher);

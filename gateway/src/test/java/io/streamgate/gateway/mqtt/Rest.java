@@ -55,6 +55,11 @@ final class Rest {
     return JSON.createArrayNode();
   }
 
+  /** A topic's sample of a per-topic meter in the Prometheus scrape, 0 if absent. */
+  double topicMetric(String name, String topic) {
+    return metric(name + "{topic=\"" + topic + "\"}");
+  }
+
   /** A sample of the Prometheus scrape, 0 if absent. */
   double metric(String name) {
     HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(30)).build();

@@ -3,6 +3,7 @@ package io.streamgate.gateway.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.cluster.LocalCluster.Node;
 import io.streamgate.gateway.cluster.LocalCluster.StoredRecord;
 import java.io.IOException;
@@ -66,6 +67,7 @@ class MqttClusterIT {
     try {
       publisher = publishAll(publisher, 0, acknowledged);
       await().atMost(Duration.ofSeconds(20)).until(() -> received.containsAll(acknowledged));
+      assertClusterStatsCountTheMessages(acknowledged.size());
 
       // Node 1 leads a partition (the preferred leaders are spread); neither client is connected to it.
       assertThat(cluster.topic(TOPIC).partitions()).anyMatch(p -> "node-1".equals(p.leader()));
@@ -87,6 +89,33 @@ class MqttClusterIT {
       close(publisher);
       close(subscriber);
     }
+  }
+
+  /**
+   * GET /v1/cluster/stats through the subscriber's node lists every node, reachable, with the
+   * publisher's node counting the messages in and the subscriber's node counting them out.
+   */
+  private static void assertClusterStatsCountTheMessages(int messages) {
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      JsonNode stats = cluster.getJson(cluster.node(2), "/v1/cluster/stats");
+      assertThat(stats.get("nodes")).hasSize(3).allMatch(node -> node.get("reachable").asBoolean());
+      // At least: the other test publishes a few messages of this topic through node 0 too.
+      assertThat(topicCount(stats, "node-0", "recordsIn")).isGreaterThanOrEqualTo(messages);
+      assertThat(topicCount(stats, "node-2", "recordsOut")).isGreaterThanOrEqualTo(messages);
+    });
+  }
+
+  private static long topicCount(JsonNode stats, String nodeId, String counter) {
+    for (JsonNode node : stats.get("nodes")) {
+      if (node.get("id").asText().equals(nodeId)) {
+        for (JsonNode topic : node.get("topics")) {
+          if (topic.get("topic").asText().equals(TOPIC)) {
+            return topic.get(counter).asLong();
+          }
+        }
+      }
+    }
+    return 0;
   }
 
   @Test

@@ -12,6 +12,7 @@ import io.streamgate.gateway.mqtt.MqttNode;
 import io.streamgate.gateway.mqtt.MqttVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
@@ -79,7 +80,9 @@ public final class StreamgateNode {
     AtomicReference<MqttVerticle> firstMqttVerticle = new AtomicReference<>();
     AtomicReference<MqttNode> mqttNode = new AtomicReference<>();
     AtomicReference<GatewayMetrics> gatewayMetrics = new AtomicReference<>();
-    return vertx.executeBlocking(() -> {
+    // Not bound to a context: a failed start completes it after this Vert.x, and its event loops, are closed.
+    Promise<StreamgateNode> started = Promise.promise();
+    vertx.executeBlocking(() -> {
           ClusteredPartitionService service = ClusteredPartitionService.open(vertx, clusterManager.getHazelcastInstance(),
               config.dataDir(), config.nodeId(), config.readerThreads(), config.cluster(), new JsonObject());
           opened.set(service);
@@ -91,12 +94,14 @@ public final class StreamgateNode {
         .compose(service -> {
           GatewayMetrics metrics = new GatewayMetrics(registry, service);
           gatewayMetrics.set(metrics);
-          // Registered before the node is ready, so that every node's stats answer GET /v1/cluster/stats.
-          return ClusterStats.serve(vertx, service.nodeId(), metrics).completion().compose(registered -> vertx.deployVerticle(() -> {
+          // Like the partition service's handlers, not waited for: a node whose registration has not
+          // spread yet is listed as unreachable by GET /v1/cluster/stats for that moment.
+          ClusterStats.serve(vertx, service.nodeId(), metrics);
+          return vertx.deployVerticle(() -> {
             HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness);
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
-          }, new DeploymentOptions().setInstances(config.httpInstances())));
+          }, new DeploymentOptions().setInstances(config.httpInstances()));
         })
         .compose(deployment -> {
           if (!config.mqtt().enabled()) {
@@ -131,18 +136,21 @@ public final class StreamgateNode {
               config.dataDir());
           return node;
         })
-        .recover(failure -> {
-          if (mqttNode.get() != null) {
-            mqttNode.get().close();
-          }
-          ClusteredPartitionService service = opened.get();
-          return vertx.executeBlocking(() -> {
-            if (service != null) {
-              service.close();
+        .onSuccess(started::complete)
+        .onFailure(failure -> {
+          LOG.error("node {} failed to start", config.nodeId(), failure);
+          // From a thread of its own: a Vert.x being closed cannot complete futures on its own event loops.
+          new Thread(() -> {
+            if (mqttNode.get() != null) {
+              mqttNode.get().close();
             }
-            return null;
-          }).eventually(vertx::close).transform(closed -> Future.failedFuture(failure));
+            if (opened.get() != null) {
+              opened.get().close();
+            }
+            vertx.close().toCompletionStage().whenComplete((closed, closeFailure) -> started.fail(failure));
+          }, "streamgate-failed-start").start();
         });
+    return started.future();
   }
 
   /** The address other nodes and clients reach a listener bound to {@code host} at. */

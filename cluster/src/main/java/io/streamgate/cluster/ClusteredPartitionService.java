@@ -452,7 +452,9 @@ public final class ClusteredPartitionService implements PartitionService {
     Integer partitions = changed.deleted() ? null : changed.topic().partitions();
     Integer before = partitions == null ? watchedTopicShapes.remove(changed.name()) : watchedTopicShapes.put(changed.name(), partitions);
     if (!Objects.equals(before, partitions)) {
-      topicWatchers.forEach(Runnable::run);
+      // Queued behind the change itself: the metadata takes the new state after telling its listeners,
+      // and a watcher that looks must find it.
+      metadataThread.execute(() -> topicWatchers.forEach(Runnable::run));
     }
   }
 

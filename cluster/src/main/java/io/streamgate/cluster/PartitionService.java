@@ -85,7 +85,7 @@ public interface PartitionService extends AutoCloseable {
 
   /**
    * Calls {@code onChange} whenever this node learns that a topic was created or deleted or got more
-   * partitions, until cancelled. It runs on whatever thread noticed and must
+   * partitions, until cancelled; by then {@link #cachedTopic} and {@link #listTopics} show the change. It runs on whatever thread noticed and must
    * only hand off work. Used by subscriptions whose topics are not fixed, such as MQTT's {@code #}.
    */
   Cancellable watchTopics(Runnable onChange);

@@ -107,7 +107,8 @@ public final class StreamgateNode {
           if (!config.mqtt().enabled()) {
             return Future.succeededFuture();
           }
-          MqttNode mqtt = MqttNode.start(vertx, opened.get(), opened.get()::ensureInternalTopic, config, mqttAuthenticator, registry,
+          MqttNode mqtt = MqttNode.start(vertx, opened.get(), opened.get()::ensureInternalTopic, opened.get().groups(), config,
+              mqttAuthenticator, registry,
               gatewayMetrics.get());
           mqttNode.set(mqtt);
           return vertx.deployVerticle(() -> {

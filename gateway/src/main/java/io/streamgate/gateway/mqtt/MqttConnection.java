@@ -234,7 +234,6 @@ final class MqttConnection {
     MqttProperties properties = new MqttProperties();
     properties.add(new IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, node.config().maxInflight()));
     properties.add(new IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE, node.config().maxPacketBytes()));
-    properties.add(new IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
     properties.add(new IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
     if (sessionExpiryMs / 1000 < requestedSessionExpirySeconds()) {
       properties.add(new IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, (int) (sessionExpiryMs / 1000)));

@@ -7,6 +7,7 @@ import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.TopicSummary;
+import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.ReadResult;
@@ -32,6 +33,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -69,6 +71,7 @@ final class MqttDelivery {
   private static final byte[] NO_PAYLOAD = new byte[0];
 
   private final PartitionService service;
+  private final GroupService groups;
   private final MqttLogTopics topics;
   private final MqttTopicMapper mapper;
   private final MqttRetained retained;
@@ -79,6 +82,8 @@ final class MqttDelivery {
   private final long maxPacketBytes;
   private final MqttMetrics metrics;
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  /** Shared subscriptions by their whole filter ({@code $share/{ShareName}/{filter}}). */
+  private final Map<String, MqttSharedSubscription> shares = new LinkedHashMap<>();
   private final Map<TopicPartition, PartitionReader> readers = new LinkedHashMap<>();
   /** QoS 1 messages sent and not yet acknowledged, by packet id. */
   private final Map<Integer, Outgoing> inflight = new LinkedHashMap<>();
@@ -99,10 +104,21 @@ final class MqttDelivery {
   /** One topic filter with its granted QoS and the log topics it reads. */
   record Subscription(String filter, MqttQoS qos, boolean noLocal, Set<String> logTopics) {}
 
-  /** A message ready to go to the client: a record of {@code partition} at {@code offset}, or a retained message (no partition). */
-  record Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset) {
+  /**
+   * A message ready to go to the client: a record of {@code partition} at {@code offset}, or a
+   * retained message (no partition); {@code share} is the shared subscription it came through, if any.
+   */
+  record Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset, MqttSharedSubscription share) {
+    Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset) {
+      this(topic, payload, qos, partition, offset, null);
+    }
+
     boolean isRetained() {
       return partition == null;
+    }
+
+    Outgoing sharedBy(MqttSharedSubscription subscription) {
+      return new Outgoing(topic, payload, qos, partition, offset, subscription);
     }
   }
 
@@ -126,6 +142,7 @@ final class MqttDelivery {
    */
   MqttDelivery(MqttNode node, Context context, MqttEndpoint endpoint, NetSocket socket, int maxInflight, long maxPacketBytes) {
     this.service = node.service();
+    this.groups = node.groups();
     this.topics = node.topics();
     this.mapper = node.config().mapper();
     this.retained = node.retained();
@@ -170,7 +187,13 @@ final class MqttDelivery {
 
   Future<Void> unsubscribe(List<String> filters) {
     Future<Void> done = previousRequest.transform(v -> {
-      filters.forEach(subscriptions::remove);
+      for (String filter : filters) {
+        subscriptions.remove(filter);
+        MqttSharedSubscription share = shares.remove(filter);
+        if (share != null) {
+          share.close();
+        }
+      }
       stopUnusedReaders();
       return Future.succeededFuture();
     });
@@ -180,8 +203,12 @@ final class MqttDelivery {
 
   /** PUBACK: the client has the message; its slot is free. */
   void onPuback(int packetId) {
-    if (inflight.remove(packetId) != null) {
+    Outgoing acknowledged = inflight.remove(packetId);
+    if (acknowledged != null) {
       dirty = true;
+      if (acknowledged.share() != null) {
+        acknowledged.share().settled();
+      }
       pump();
     }
   }
@@ -195,11 +222,13 @@ final class MqttDelivery {
   MqttSessionState snapshot(long now, long expiryMs, Set<Integer> unreleased) {
     List<MqttSessionState.Subscription> subs = new ArrayList<>();
     subscriptions.values().forEach(s -> subs.add(new MqttSessionState.Subscription(s.filter(), s.qos().value(), s.noLocal())));
+    shares.forEach((filter, share) -> subs.add(new MqttSessionState.Subscription(filter, share.qos().value(), false)));
     Map<TopicPartition, Long> positions = new HashMap<>();
     readers.values().forEach(r -> positions.put(r.partition, r.ready.isEmpty() ? r.position : r.ready.peek().offset()));
     List<MqttSessionState.Inflight> sent = new ArrayList<>();
     inflight.forEach((id, message) -> {
-      if (!message.isRetained()) {
+      // A shared subscription's unacknowledged messages go to the share's other subscribers instead.
+      if (!message.isRetained() && message.share() == null) {
         sent.add(new MqttSessionState.Inflight(id, message.partition(), message.offset()));
       }
     });
@@ -215,6 +244,14 @@ final class MqttDelivery {
     Future<Void> done = previousRequest.transform(v -> {
       List<Future<Void>> resumed = new ArrayList<>();
       for (MqttSessionState.Subscription s : state.subscriptions()) {
+        if (s.filter().startsWith(MqttSharedSubscription.PREFIX)) {
+          // A share that cannot be joined now does not keep the session from resuming.
+          resumed.add(subscribeShared(s.filter(), MqttQoS.valueOf(s.qos())).<Void>mapEmpty().recover(e -> {
+            LOG.warn("mqtt client {}: shared subscription '{}' not resumed: {}", endpoint.clientIdentifier(), s.filter(), e.toString());
+            return Future.succeededFuture();
+          }));
+          continue;
+        }
         resumed.add(logTopics(s.filter()).compose(names -> {
           List<Future<Void>> started = new ArrayList<>();
           // The session saved a position for every partition it read: any other is newer than the save.
@@ -262,6 +299,8 @@ final class MqttDelivery {
     }
     readers.values().forEach(this::stop);
     readers.clear();
+    shares.values().forEach(MqttSharedSubscription::close);
+    shares.clear();
   }
 
   private Future<List<MqttSubAckReasonCode>> subscribeAll(List<MqttTopicSubscription> requested, int index,
@@ -287,15 +326,16 @@ final class MqttDelivery {
       LOG.warn("mqtt client {}: invalid topic filter '{}' refused", endpoint.clientIdentifier(), filter);
       return Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID);
     }
-    if (filter.startsWith("$share/")) {
-      return Future.succeededFuture(MqttSubAckReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED);
-    }
-    if (!subscriptions.containsKey(filter) && subscriptions.size() >= MAX_SUBSCRIPTIONS) {
+    if (!subscriptions.containsKey(filter) && !shares.containsKey(filter) && subscriptions.size() + shares.size() >= MAX_SUBSCRIPTIONS) {
       return Future.succeededFuture(MqttSubAckReasonCode.QUOTA_EXCEEDED);
     }
     // Delivery is at most QoS 1: the log already holds each record once, QoS 2's handshake would add nothing.
     MqttQoS granted = requested.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
     boolean noLocal = requested.subscriptionOption() != null && requested.subscriptionOption().isNoLocal();
+    if (filter.startsWith(MqttSharedSubscription.PREFIX)) {
+      // No Local on a shared subscription is a protocol error (MQTT 5 §3.8.3.1): refused like a bad filter.
+      return noLocal ? Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID) : subscribeShared(filter, granted);
+    }
     return logTopics(filter).compose(names -> {
       List<Future<Void>> started = new ArrayList<>();
       for (String name : names) {
@@ -312,6 +352,43 @@ final class MqttDelivery {
         pump();
         return MqttSubAckReasonCode.qosGranted(granted);
       });
+    });
+  }
+
+  /**
+   * A shared subscription: joins the consumer group of its share name and filter, over the log topics
+   * the filter reaches now (created if missing and allowed). A SUBSCRIBE of the same shared filter
+   * again replaces the membership. No retained messages (§3.8.4: not for shared subscriptions).
+   */
+  private Future<MqttSubAckReasonCode> subscribeShared(String sharedFilter, MqttQoS granted) {
+    Optional<MqttSharedSubscription.Share> parsed = MqttSharedSubscription.Share.parse(sharedFilter);
+    if (parsed.isEmpty()) {
+      LOG.warn("mqtt client {}: shared subscription '{}' refused: the share name must be 1-100 of [a-zA-Z0-9_-]",
+          endpoint.clientIdentifier(), sharedFilter);
+      return Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID);
+    }
+    MqttSharedSubscription.Share share = parsed.get();
+    MqttSharedSubscription previous = shares.remove(sharedFilter);
+    if (previous != null) {
+      previous.close();
+    }
+    return logTopics(share.filter()).compose(names -> {
+      List<Future<?>> resolved = names.stream().<Future<?>>map(name -> topics.resolve(name, context)).toList();
+      return Future.all(resolved).map(all -> List.copyOf(names));
+    }).compose(names -> {
+      if (names.isEmpty()) {
+        return Future.failedFuture(new IllegalStateException("no log topic to read yet"));
+      }
+      MqttSharedSubscription subscription = new MqttSharedSubscription(groups, context, share, granted, names,
+          Math.min(maxInflight, 500), (part, record) -> sharedMessage(part.partition(), record, share.filter(), granted), this::pump);
+      shares.put(sharedFilter, subscription);
+      dirty = true;
+      return subscription.start()
+          .onFailure(e -> {
+            shares.remove(sharedFilter, subscription);
+            subscription.close();
+          })
+          .map(MqttSubAckReasonCode.qosGranted(granted));
     });
   }
 
@@ -467,6 +544,16 @@ final class MqttDelivery {
           sent = true;
         }
       }
+      for (MqttSharedSubscription share : shares.values()) {
+        if (!canSend()) {
+          break;
+        }
+        Outgoing next = share.ready.poll();
+        if (next != null) {
+          send(next);
+          sent = true;
+        }
+      }
     }
     if (canSend()) {
       for (PartitionReader reader : readers.values()) {
@@ -572,9 +659,20 @@ final class MqttDelivery {
         }
       }
     }
-    if (granted == null) {
-      return null;
-    }
+    return granted == null ? null : message(partition, record, topic, granted);
+  }
+
+  /** The message a record makes for a shared subscription of {@code filter}, or null if it does not match. */
+  private Outgoing sharedMessage(TopicPartition partition, Record record, String filter, MqttQoS granted) {
+    String topic = mqttTopic(record);
+    return topic != null && MqttTopics.matches(filter, topic) ? message(partition, record, topic, granted) : null;
+  }
+
+  /**
+   * The record as a message on {@code topic}, at the lower of {@code granted} and the QoS it was
+   * published with; null if it would be over the client's maximum packet size (§3.1.2.11.4).
+   */
+  private Outgoing message(TopicPartition partition, Record record, String topic, MqttQoS granted) {
     byte[] payload = record.value() == null ? NO_PAYLOAD : record.valueBytes();
     // Fixed header (up to 5) + topic length (2) + topic + packet id (2) + empty properties (1).
     if (payload.length + topic.length() * 3L + 10 > maxPacketBytes) {
@@ -603,6 +701,9 @@ final class MqttDelivery {
     boolean retain = message.isRetained();
     if (message.qos() == MqttQoS.AT_MOST_ONCE) {
       endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_MOST_ONCE, false, retain, 0);
+      if (message.share() != null) {
+        message.share().settled();
+      }
       return;
     }
     int packetId = nextPacketId();

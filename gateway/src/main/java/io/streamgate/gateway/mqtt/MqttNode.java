@@ -2,6 +2,7 @@ package io.streamgate.gateway.mqtt;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.http.GatewayMetrics;
 import io.streamgate.gateway.http.Murmur2Partitioner;
@@ -17,6 +18,7 @@ import java.util.function.BiFunction;
 public final class MqttNode {
   private final Vertx vertx;
   private final PartitionService service;
+  private final GroupService groups;
   private final MqttLogTopics topics;
   private final MqttClients clients;
   private final MqttSessions sessions;
@@ -30,9 +32,10 @@ public final class MqttNode {
   private final long sweepTimer;
 
   private MqttNode(Vertx vertx, PartitionService service, BiFunction<String, Integer, CompletionStage<Void>> ensureInternalTopic,
-      GatewayConfig config, MqttAuthenticator authenticator, MeterRegistry registry, GatewayMetrics traffic) {
+      GroupService groups, GatewayConfig config, MqttAuthenticator authenticator, MeterRegistry registry, GatewayMetrics traffic) {
     this.vertx = vertx;
     this.service = service;
+    this.groups = groups;
     this.config = config;
     this.authenticator = authenticator;
     this.topics = new MqttLogTopics(service, config.autoCreateTopics(), config.defaultPartitions());
@@ -54,9 +57,9 @@ public final class MqttNode {
    * their internal topics through {@code ensureInternalTopic}); connections that need them wait.
    */
   public static MqttNode start(Vertx vertx, PartitionService service,
-      BiFunction<String, Integer, CompletionStage<Void>> ensureInternalTopic, GatewayConfig config,
+      BiFunction<String, Integer, CompletionStage<Void>> ensureInternalTopic, GroupService groups, GatewayConfig config,
       MqttAuthenticator authenticator, MeterRegistry registry, GatewayMetrics traffic) {
-    return new MqttNode(vertx, service, ensureInternalTopic, config, authenticator, registry, traffic);
+    return new MqttNode(vertx, service, ensureInternalTopic, groups, config, authenticator, registry, traffic);
   }
 
   /** Stops following the internal topics and answering other nodes' takeovers; call after the MQTT verticles are undeployed. */
@@ -69,6 +72,11 @@ public final class MqttNode {
 
   PartitionService service() {
     return service;
+  }
+
+  /** The consumer groups, which shared subscriptions are members of. */
+  GroupService groups() {
+    return groups;
   }
 
   MqttLogTopics topics() {

@@ -78,6 +78,11 @@ final class Rest {
     }
   }
 
+  /** Any GET answered 200, as JSON. */
+  JsonNode get(String path) {
+    return send("GET", path, null, 200);
+  }
+
   JsonNode describe(String topic) {
     return send("GET", "/v1/topics/" + topic, null, 200);
   }

@@ -1,0 +1,220 @@
+package io.streamgate.gateway.mqtt;
+
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.groups.AssignmentStrategy;
+import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.groups.GroupService.PartitionRecords;
+import io.streamgate.cluster.groups.GroupService.PollResult;
+import io.streamgate.cluster.groups.MemberNotFoundException;
+import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's shared subscription ({@code $share/{ShareName}/{filter}}, MQTT 5 §4.8.2): a member
+ * of the consumer group that stands for the share name and filter, so the subscribers of one share
+ * split the log topics' partitions between them, on whatever nodes they are connected to. A loop of
+ * long polls feeds {@link #ready}, which the connection sends out with its other deliveries; once
+ * everything of an answer is settled (QoS 0 sent, QoS 1 acknowledged) the answer's cursor is
+ * committed and the next poll made. What a subscriber took and never acknowledged is therefore sent
+ * to another subscriber when it goes (at least once), and messages written while a share had no
+ * subscriber wait for the next one: the group keeps its committed offsets.
+ *
+ * <p>Confined to the connection's event loop.
+ */
+final class MqttSharedSubscription {
+  static final String PREFIX = "$share/";
+  private static final Logger LOG = LoggerFactory.getLogger(MqttSharedSubscription.class);
+  private static final Pattern SHARE_NAME = Pattern.compile("[a-zA-Z0-9_-]{1,100}");
+  private static final long SESSION_TIMEOUT_MS = 30_000;
+  private static final long POLL_WAIT_MS = 10_000;
+  private static final int POLL_MAX_BYTES = 1024 * 1024;
+  private static final long RETRY_MS = 1000;
+
+  /** A {@code $share/{ShareName}/{filter}} split in its parts. */
+  record Share(String shareName, String filter) {
+    /** The parts of a shared subscription's filter; empty if the share name or the filter is not one this node takes. */
+    static Optional<Share> parse(String sharedFilter) {
+      int slash = sharedFilter.indexOf('/', PREFIX.length());
+      if (!sharedFilter.startsWith(PREFIX) || slash < 0) {
+        return Optional.empty();
+      }
+      String shareName = sharedFilter.substring(PREFIX.length(), slash);
+      String filter = sharedFilter.substring(slash + 1);
+      return SHARE_NAME.matcher(shareName).matches() && MqttTopics.isValidFilter(filter)
+          ? Optional.of(new Share(shareName, filter)) : Optional.empty();
+    }
+
+    /** The consumer group: the share name, and the filter's checksum (a group name cannot hold a filter's characters). */
+    String group() {
+      CRC32 crc = new CRC32();
+      crc.update(filter.getBytes(StandardCharsets.UTF_8));
+      return "mqtt-share." + shareName + "." + String.format("%08x", crc.getValue());
+    }
+  }
+
+  private final GroupService groups;
+  private final Context context;
+  private final Share share;
+  private final MqttQoS qos;
+  private final List<String> logTopics;
+  private final int maxRecords;
+  /** The message a record makes for a subscription of this QoS, or null if it cannot be sent. */
+  private final BiFunction<PartitionRecords, Record, MqttDelivery.Outgoing> toMessage;
+  private final Runnable pump;
+  /** Messages of the current answer not sent yet; the connection takes them in turn with its others. */
+  final ArrayDeque<MqttDelivery.Outgoing> ready = new ArrayDeque<>();
+  private String memberId;
+  private Optional<String> cursor = Optional.empty();
+  private String answerCursor;
+  /** Messages of the current answer not settled yet (queued, or sent at QoS 1 and not acknowledged). */
+  private int unsettled;
+  private boolean polling;
+  private boolean closed;
+  private long heartbeatTimer = -1;
+
+  MqttSharedSubscription(GroupService groups, Context context, Share share, MqttQoS qos, List<String> logTopics, int maxRecords,
+      BiFunction<PartitionRecords, Record, MqttDelivery.Outgoing> toMessage, Runnable pump) {
+    this.groups = groups;
+    this.context = context;
+    this.share = share;
+    this.qos = qos;
+    this.logTopics = List.copyOf(logTopics);
+    this.maxRecords = maxRecords;
+    this.toMessage = toMessage;
+    this.pump = pump;
+  }
+
+  MqttQoS qos() {
+    return qos;
+  }
+
+  /** Joins the share's group; completes once a member, and polls from then on. */
+  Future<Void> start() {
+    heartbeatTimer = context.owner().setPeriodic(SESSION_TIMEOUT_MS / 3, id -> heartbeat());
+    return join().onSuccess(v -> poll());
+  }
+
+  /** A message of this subscription is settled: QoS 0 sent, QoS 1 acknowledged. */
+  void settled() {
+    unsettled--;
+    if (unsettled == 0 && !closed) {
+      commitAndPoll();
+    }
+  }
+
+  /** Leaves the group: what was not settled goes to the share's other subscribers. */
+  void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    context.owner().cancelTimer(heartbeatTimer);
+    ready.clear();
+    if (memberId != null) {
+      groups.leave(share.group(), memberId);
+    }
+  }
+
+  private Future<Void> join() {
+    return Future.fromCompletionStage(groups.join(share.group(), logTopics, GroupService.OffsetReset.LATEST, SESSION_TIMEOUT_MS,
+        AssignmentStrategy.COOPERATIVE_STICKY), context).map(membership -> {
+          memberId = membership.memberId();
+          cursor = Optional.empty();
+          return null;
+        });
+  }
+
+  private void poll() {
+    if (closed || polling || unsettled > 0) {
+      return;
+    }
+    polling = true;
+    Future.fromCompletionStage(groups.poll(share.group(), memberId, maxRecords, POLL_MAX_BYTES, POLL_WAIT_MS, cursor), context)
+        .onComplete(answer -> {
+          polling = false;
+          if (closed) {
+            return;
+          }
+          if (answer.failed()) {
+            recover(answer.cause());
+          } else {
+            deliver(answer.result());
+          }
+        });
+  }
+
+  private void deliver(PollResult result) {
+    answerCursor = result.cursor();
+    for (PartitionRecords part : result.records()) {
+      for (RecordBatch batch : RecordBatch.iterate(part.batches().duplicate())) {
+        for (Record record : batch.records()) {
+          if (record.offset() >= part.fetchOffset() && record.offset() < part.nextOffset()) {
+            MqttDelivery.Outgoing message = toMessage.apply(part, record);
+            if (message != null) {
+              ready.add(message.sharedBy(this));
+            }
+          }
+        }
+      }
+    }
+    unsettled = ready.size();
+    if (unsettled == 0) {
+      commitAndPoll();
+    } else {
+      pump.run();
+    }
+  }
+
+  /** Commits the settled answer by its cursor, then polls on from exactly there. */
+  private void commitAndPoll() {
+    Optional<String> settledAt = Optional.of(answerCursor);
+    Future.fromCompletionStage(groups.commit(share.group(), memberId, Optional.empty(), settledAt, OptionalInt.empty()), context)
+        .onComplete(committed -> {
+          if (committed.failed()) {
+            // A rebalance moved a partition: its new owner starts from the last commit (at least once).
+            LOG.debug("mqtt share {}: commit refused: {}", share.group(), Failures.cause(committed.cause()).toString());
+          }
+          cursor = settledAt;
+          poll();
+        });
+  }
+
+  private void heartbeat() {
+    if (!closed && !polling && memberId != null) {
+      // An empty commit writes nothing and keeps the membership alive while a slow subscriber acknowledges.
+      groups.commit(share.group(), memberId, Optional.of(List.of()), Optional.empty(), OptionalInt.empty());
+    }
+  }
+
+  private void recover(Throwable failure) {
+    Throwable cause = Failures.cause(failure);
+    LOG.debug("mqtt share {}: poll failed, retrying: {}", share.group(), cause.toString());
+    context.owner().setTimer(RETRY_MS, id -> {
+      if (closed) {
+        return;
+      }
+      // The membership ran out (the coordinator moved, or the subscriber was too slow): join again.
+      Future<Void> member = cause instanceof MemberNotFoundException ? join() : Future.succeededFuture();
+      member.onComplete(joined -> {
+        if (joined.failed()) {
+          recover(joined.cause());
+        } else {
+          poll();
+        }
+      });
+    });
+  }
+}

@@ -1,0 +1,174 @@
+package io.streamgate.gateway.mqtt;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamgate.gateway.StreamgateNode;
+import io.streamgate.gateway.TestNodes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Shared subscriptions ({@code $share/{ShareName}/{filter}}): the subscribers of one share split the
+ * messages between them, each message to one of them, through a consumer group; a plain subscriber of
+ * the same filter still gets everything; a subscriber that leaves hands its partitions to the others.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MqttSharedSubscriptionTest {
+  private static final String SHARED = "$share/workers/jobs/#";
+
+  @TempDir static Path dir;
+  StreamgateNode node;
+  Rest rest;
+
+  @BeforeAll
+  void start() {
+    node = TestNodes.start(dir, Map.of("mqtt-port", "-1"));
+    rest = new Rest(node);
+  }
+
+  @AfterAll
+  void stop() {
+    TestNodes.stop(node);
+  }
+
+  @Test
+  void theSubscribersOfAShareSplitTheMessagesAndTheOthersTakeOverFromOneThatLeaves() throws Exception {
+    rest.createTopic("jobs", 4, "{\"value.format\":\"string\"}");
+    org.eclipse.paho.mqttv5.client.MqttClient first = Paho.v5(node.mqttPort(), "worker-1");
+    MqttClient second = Paho.v3(node.mqttPort(), "worker-2");
+    MqttClient watcher = Paho.v3(node.mqttPort(), "watcher");
+    try {
+      // Paho hands a message to a subscription's listener only if its topic matches the filter as
+      // written, $share prefix included: shared deliveries reach the client's callback instead.
+      List<String> firstGot = new CopyOnWriteArrayList<>();
+      first.setCallback(new V5Recorder(firstGot));
+      first.subscribe(new MqttSubscription[] {new MqttSubscription(SHARED, 1)});
+      List<String> secondGot = new CopyOnWriteArrayList<>();
+      second.setCallback(new V3Recorder(secondGot));
+      second.subscribe(SHARED, 1);
+      List<Paho.Received> watcherGot = Paho.subscribe(watcher, "jobs/#", 1);
+      awaitShareMembers(2);
+
+      produce(0, 200);
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(List.of(firstGot.size() + secondGot.size(), watcherGot.size()))
+          .as("shared (%d + %d) and plain", firstGot.size(), secondGot.size()).containsExactly(200, 200));
+      List<String> shared = new ArrayList<>(firstGot);
+      shared.addAll(secondGot);
+      assertThat(shared).as("each message to one subscriber of the share").hasSize(200).containsExactlyInAnyOrderElementsOf(values(0, 200));
+      assertThat(firstGot).as("both share the work").isNotEmpty();
+      assertThat(secondGot).isNotEmpty();
+      assertThat(watcherGot).extracting(Paho.Received::payload).containsExactlyInAnyOrderElementsOf(values(0, 200));
+
+      // The second leaves: the share's partitions go to the first, which gets everything after that.
+      second.unsubscribe(SHARED);
+      awaitShareMembers(1);
+      int before = firstGot.size();
+      produce(200, 300);
+      await().atMost(Duration.ofSeconds(20)).until(() -> firstGot.size() - before >= 100);
+      assertThat(new HashSet<>(firstGot)).containsAll(values(200, 300));
+    } finally {
+      Paho.closeQuietly(first);
+      Paho.closeQuietly(second);
+      Paho.closeQuietly(watcher);
+    }
+  }
+
+  @Test
+  void aShareNameThisNodeDoesNotTakeIsRefusedInTheSuback() throws Exception {
+    MqttClient client = Paho.v3(node.mqttPort(), "odd-share");
+    try {
+      int[] granted = client.subscribeWithResponse(new String[] {"$share/a.b/chores/#", "$share/ok/chores/#"}, new int[] {1, 1})
+          .getGrantedQos();
+      assertThat(granted).containsExactly(0x80, 1);
+    } finally {
+      Paho.closeQuietly(client);
+    }
+  }
+
+  private record V3Recorder(List<String> received) implements org.eclipse.paho.client.mqttv3.MqttCallback {
+    @Override
+    public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+      received.add(new String(message.getPayload(), UTF_8));
+    }
+
+    @Override
+    public void connectionLost(Throwable cause) {}
+
+    @Override
+    public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {}
+  }
+
+  private record V5Recorder(List<String> received) implements org.eclipse.paho.mqttv5.client.MqttCallback {
+    @Override
+    public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
+      received.add(new String(message.getPayload(), UTF_8));
+    }
+
+    @Override
+    public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {}
+
+    @Override
+    public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException exception) {}
+
+    @Override
+    public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
+
+    @Override
+    public void connectComplete(boolean reconnect, String serverUri) {}
+
+    @Override
+    public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
+  }
+
+  /** Waits until the share's consumer group is stable with this many members, each owning partitions. */
+  private void awaitShareMembers(int members) {
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      for (JsonNode group : rest.get("/v1/groups")) {
+        if (group.get("group").asText().startsWith("mqtt-share.workers.")) {
+          JsonNode described = rest.get("/v1/groups/" + group.get("group").asText());
+          Set<String> owned = new HashSet<>();
+          for (JsonNode member : described.get("members")) {
+            if (member.get("assignment").isEmpty()) {
+              return false;
+            }
+            member.get("assignment").forEach(p -> owned.add(p.toString()));
+          }
+          return described.get("members").size() == members && owned.size() == 4;
+        }
+      }
+      return false;
+    });
+  }
+
+  private void produce(int from, int to) {
+    StringBuilder records = new StringBuilder();
+    for (int i = from; i < to; i++) {
+      records.append(i == from ? "" : ",").append("{\"key\":\"jobs/").append(i).append("\",\"value\":\"job-").append(i).append("\"}");
+    }
+    rest.produce("jobs", "{\"records\":[" + records + "]}");
+  }
+
+  private static List<String> values(int from, int to) {
+    return IntStream.range(from, to).mapToObj(i -> "job-" + i).toList();
+  }
+}

@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * over HTTP count as QoS 1). Once the SUBACK is out, matching retained messages go first
  * ({@link #sendRetained}).
  *
+ * <p>A shared subscription ({@code $share/...}) has no readers of its own: {@link MqttSharedSubscription}
+ * is fed by its consumer group's polls, and its messages go out in turn with the partitions'.
+ *
  * <p>For a persistent session, {@link #snapshot} gives what {@link #restore} needs to go on where
  * it stopped: the subscriptions, each partition's first record not yet sent, and the QoS 1 messages
  * awaiting their PUBACK, which a restore sends again with their packet ids and DUP set.

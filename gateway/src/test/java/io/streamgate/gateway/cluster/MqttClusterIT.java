@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * MQTT on a three-node cluster of real processes: a device publishes through one node and a
  * subscriber on another gets every message, whichever nodes lead the partitions; a leader is
  * SIGKILLed and no QoS 1 message acknowledged before or after is lost, and the subscriber goes on.
+ * A persistent session moves between nodes, and the subscribers of a share on two nodes split it.
  */
 class MqttClusterIT {
   private static final String TOPIC = "fleet";
@@ -150,6 +151,62 @@ class MqttClusterIT {
       close(first);
       close(second);
     }
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void theSubscribersOfAShareOnDifferentNodesSplitItsMessages() throws Exception {
+    String shared = "$share/dispatch/" + TOPIC + "/orders/#";
+    List<String> onFirst = new CopyOnWriteArrayList<>();
+    List<String> onSecond = new CopyOnWriteArrayList<>();
+    MqttClient first = connect(cluster.node(0), "dispatcher-0");
+    MqttClient second = connect(cluster.node(2), "dispatcher-2");
+    MqttClient publisher = connect(cluster.node(2), "order-desk");
+    try {
+      // Shared deliveries reach the client's callback: Paho matches a listener's filter as written, $share included.
+      first.setCallback(recorder(onFirst, new AtomicBoolean()));
+      first.subscribe(shared, 1);
+      second.setCallback(recorder(onSecond, new AtomicBoolean()));
+      second.subscribe(shared, 1);
+      awaitBothOwnPartitions();
+
+      List<String> sent = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        String payload = "order-" + i;
+        publisher.publish(TOPIC + "/orders/" + i, payload.getBytes(StandardCharsets.UTF_8), 1, false);
+        sent.add(payload);
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> onFirst.size() + onSecond.size() >= sent.size());
+      List<String> all = new ArrayList<>(onFirst);
+      all.addAll(onSecond);
+      assertThat(all).as("each message to one subscriber of the share").containsExactlyInAnyOrderElementsOf(sent);
+      assertThat(onFirst).isNotEmpty();
+      assertThat(onSecond).isNotEmpty();
+    } finally {
+      close(publisher);
+      close(first);
+      close(second);
+    }
+  }
+
+  /** Waits until the share's group has its two members, each owning partitions and all of them owned. */
+  private static void awaitBothOwnPartitions() {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+      for (JsonNode group : cluster.getJson(cluster.node(0), "/v1/groups")) {
+        if (group.get("group").asText().startsWith("mqtt-share.dispatch.")) {
+          JsonNode members = cluster.getJson(cluster.node(0), "/v1/groups/" + group.get("group").asText()).get("members");
+          int owned = 0;
+          for (JsonNode member : members) {
+            if (member.get("assignment").isEmpty()) {
+              return false;
+            }
+            owned += member.get("assignment").size();
+          }
+          return members.size() == 2 && owned == PARTITIONS;
+        }
+      }
+      return false;
+    });
   }
 
   private static MqttConnectOptions persistentSession() {

@@ -14,9 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +27,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -50,9 +45,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleIT {
-  private static final String CHROMIUM = "/usr/bin/chromium";
-  private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
-  private static final Path SCREENSHOTS = Paths.get("target", "console-screenshots");
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -69,18 +61,9 @@ class ConsoleIT {
 
   @BeforeAll
   static void start() throws IOException {
-    assertThat(Paths.get(CHROMIUM)).as("Debian's chromium (apt-get install chromium chromium-driver; .ci/run does)").exists();
-    assertThat(Paths.get(CHROMEDRIVER)).as("Debian's chromium-driver").exists();
-    Files.createDirectories(SCREENSHOTS);
     node = TestNodes.start(dir.resolve("node"));
     base = "http://127.0.0.1:" + node.httpPort();
-    ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM)
-        .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--hide-scrollbars",
-            "--window-size=1280,900", "--lang=en-US");
-    // Both paths given, so Selenium Manager never looks for (or downloads) a browser or a driver.
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(Paths.get(CHROMEDRIVER).toFile())
-        .usingAnyFreePort().build();
-    driver = new ChromeDriver(service, options);
+    driver = Chromium.start();
     wait = new WebDriverWait(driver, WAIT);
   }
 
@@ -325,10 +308,8 @@ class ConsoleIT {
 
   // ------------------------------------------------------------------------------------ helpers
 
-  /** Goes to a console route and waits for its first view. */
   private static void open(String route) {
-    driver.get(base + "/console/" + route);
-    wait.until(d -> ((JavascriptExecutor) d).executeScript("return document.querySelector('main').childElementCount > 0").equals(true));
+    Chromium.open(driver, base, route);
   }
 
   private static void type(By field, String text) {
@@ -341,10 +322,8 @@ class ConsoleIT {
     return driver.findElements(By.cssSelector(css));
   }
 
-  /** The text of the first element css finds, "" if none; read in one script, so never stale. */
   private static String cellText(String css) {
-    return (String) ((JavascriptExecutor) driver).executeScript(
-        "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css);
+    return Chromium.text(driver, css);
   }
 
   /** The tail's records as partition@offset, top (newest) first; re-read on every call. */
@@ -361,11 +340,7 @@ class ConsoleIT {
   }
 
   private static void screenshot(String name) {
-    try {
-      Files.write(SCREENSHOTS.resolve(name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    Chromium.screenshot(driver, name);
   }
 
   private static void produce(String recordJson) {

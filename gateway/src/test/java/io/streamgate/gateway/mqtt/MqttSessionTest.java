@@ -12,12 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -150,7 +147,7 @@ class MqttSessionTest {
     rest.produce("v5box", "{\"records\":[{\"key\":\"v5box/x\",\"value\":\"kept\"}]}");
     org.eclipse.paho.mqttv5.client.MqttClient again = new org.eclipse.paho.mqttv5.client.MqttClient(
         "tcp://127.0.0.1:" + node.mqttPort(), "v5-keeper", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
-    again.setCallback(new V5Collector(got));
+    again.setCallback(new Paho.V5Collector(got));
     org.eclipse.paho.mqttv5.client.IMqttToken token = again.connectWithResult(v5Options(node, false));
     assertThat(token.getSessionPresent()).isTrue();
     await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("kept"));
@@ -230,18 +227,7 @@ class MqttSessionTest {
 
   private MqttClient persistentV3(String clientId, List<String> got) throws Exception {
     MqttClient client = new MqttClient("tcp://127.0.0.1:" + node.mqttPort(), clientId, new MemoryPersistence());
-    client.setCallback(new MqttCallback() {
-      @Override
-      public void connectionLost(Throwable cause) {}
-
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-        got.add(new String(message.getPayload(), UTF_8));
-      }
-
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {}
-    });
+    client.setCallback(new Paho.V3Collector(got));
     return client;
   }
 
@@ -250,28 +236,5 @@ class MqttSessionTest {
     options.setCleanSession(clean);
     options.setConnectionTimeout(10);
     return client.connectWithResult(options);
-  }
-
-  /** Collects what an MQTT 5 client with a resumed session gets. */
-  private record V5Collector(List<String> got) implements org.eclipse.paho.mqttv5.client.MqttCallback {
-    @Override
-    public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {}
-
-    @Override
-    public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException exception) {}
-
-    @Override
-    public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
-      got.add(new String(message.getPayload(), UTF_8));
-    }
-
-    @Override
-    public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
-
-    @Override
-    public void connectComplete(boolean reconnect, String serverURI) {}
-
-    @Override
-    public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
   }
 }

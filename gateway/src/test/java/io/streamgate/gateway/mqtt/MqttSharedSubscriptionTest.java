@@ -1,6 +1,5 @@
 package io.streamgate.gateway.mqtt;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -58,13 +57,11 @@ class MqttSharedSubscriptionTest {
     MqttClient second = Paho.v3(node.mqttPort(), "worker-2");
     MqttClient watcher = Paho.v3(node.mqttPort(), "watcher");
     try {
-      // Paho hands a message to a subscription's listener only if its topic matches the filter as
-      // written, $share prefix included: shared deliveries reach the client's callback instead.
       List<String> firstGot = new CopyOnWriteArrayList<>();
-      first.setCallback(new V5Recorder(firstGot));
+      first.setCallback(new Paho.V5Collector(firstGot));
       first.subscribe(new MqttSubscription[] {new MqttSubscription(SHARED, 1)});
       List<String> secondGot = new CopyOnWriteArrayList<>();
-      second.setCallback(new V3Recorder(secondGot));
+      second.setCallback(new Paho.V3Collector(secondGot));
       second.subscribe(SHARED, 1);
       List<Paho.Received> watcherGot = Paho.subscribe(watcher, "jobs/#", 1);
       awaitShareMembers(2);
@@ -103,41 +100,6 @@ class MqttSharedSubscriptionTest {
     } finally {
       Paho.closeQuietly(client);
     }
-  }
-
-  private record V3Recorder(List<String> received) implements org.eclipse.paho.client.mqttv3.MqttCallback {
-    @Override
-    public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
-      received.add(new String(message.getPayload(), UTF_8));
-    }
-
-    @Override
-    public void connectionLost(Throwable cause) {}
-
-    @Override
-    public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {}
-  }
-
-  private record V5Recorder(List<String> received) implements org.eclipse.paho.mqttv5.client.MqttCallback {
-    @Override
-    public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
-      received.add(new String(message.getPayload(), UTF_8));
-    }
-
-    @Override
-    public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {}
-
-    @Override
-    public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException exception) {}
-
-    @Override
-    public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
-
-    @Override
-    public void connectComplete(boolean reconnect, String serverUri) {}
-
-    @Override
-    public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
   }
 
   /** Waits until the share's consumer group is stable with this many members, each owning partitions. */

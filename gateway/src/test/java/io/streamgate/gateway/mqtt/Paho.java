@@ -75,4 +75,45 @@ final class Paho {
       // The test is over; a client that will not close cleanly must not fail it.
     }
   }
+
+  /**
+   * Collects the payloads a 3.1.1 client gets through its callback: messages no subscription
+   * listener took, such as a resumed session's or a shared subscription's (Paho matches a listener's
+   * filter as written, {@code $share} prefix included).
+   */
+  record V3Collector(List<String> got) implements org.eclipse.paho.client.mqttv3.MqttCallback {
+    @Override
+    public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+      got.add(new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void connectionLost(Throwable cause) {}
+
+    @Override
+    public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {}
+  }
+
+  /** {@link V3Collector} for an MQTT 5 client. */
+  record V5Collector(List<String> got) implements org.eclipse.paho.mqttv5.client.MqttCallback {
+    @Override
+    public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
+      got.add(new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {}
+
+    @Override
+    public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException exception) {}
+
+    @Override
+    public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
+
+    @Override
+    public void connectComplete(boolean reconnect, String serverUri) {}
+
+    @Override
+    public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
+  }
 }

@@ -2,6 +2,7 @@ package io.streamgate.gateway.mqtt;
 
 import io.streamgate.cluster.ClusterNode;
 import io.streamgate.cluster.PartitionService;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * client that connects with the id of one already connected takes its place, on this node or any
  * other: the older connection is ended (MQTT 3.1.1 §3.1.4, 5.0 reason 0x8E Session taken over) and
  * the new one goes on once the older one's session is saved and this node's copy of the sessions
- * has it. Other nodes are asked over the event bus, each at its own address. Thread-safe.
+ * has it. Other nodes are asked over the event bus, each at its own address. It also holds the
+ * wills waiting out their MQTT 5 delay, which a connection with their client id settles. Thread-safe.
  */
 final class MqttClients {
   private static final Logger LOG = LoggerFactory.getLogger(MqttClients.class);
@@ -36,6 +38,19 @@ final class MqttClients {
   private final PartitionService service;
   private final MqttSessions sessions;
   private final MessageConsumer<JsonObject> takeovers;
+  /** Wills waiting out their delay, by client id. */
+  private final ConcurrentHashMap<String, PendingWill> pendingWills = new ConcurrentHashMap<>();
+
+  private static final class PendingWill {
+    final Context context;
+    final Runnable publish;
+    volatile long timer = -1;
+
+    PendingWill(Context context, Runnable publish) {
+      this.context = context;
+      this.publish = publish;
+    }
+  }
 
   MqttClients(Vertx vertx, PartitionService service, MqttSessions sessions, int maxConnections) {
     this.vertx = vertx;
@@ -73,7 +88,8 @@ final class MqttClients {
     if (previous != null && previous != connection) {
       ended.add(previous.takenOver());
     }
-    JsonObject request = new JsonObject().put("clientId", clientId).put("connectedAt", connection.connectedAt());
+    JsonObject request = new JsonObject().put("clientId", clientId).put("connectedAt", connection.connectedAt())
+        .put("cleanStart", connection.cleanStart());
     DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(TAKEOVER_TIMEOUT_MS);
     for (ClusterNode node : service.nodes()) {
       if (node.alive() && !node.id().equals(service.nodeId())) {
@@ -85,7 +101,36 @@ final class MqttClients {
             }));
       }
     }
-    return Future.join(ended).mapEmpty();
+    // After the old connection here has gone: its will may just have been delayed.
+    return Future.join(ended).onComplete(gone -> settlePendingWill(clientId, connection.cleanStart())).mapEmpty();
+  }
+
+  /**
+   * Publishes a will once its delay has passed, unless a connection with its client id comes first
+   * (MQTT 5 §3.1.3.2.2). A node that stops drops the wills it was delaying.
+   */
+  void delayWill(String clientId, long delayMs, Context context, Runnable publish) {
+    PendingWill pending = new PendingWill(context, publish);
+    PendingWill previous = pendingWills.put(clientId, pending);
+    if (previous != null) {
+      vertx.cancelTimer(previous.timer);
+    }
+    pending.timer = vertx.setTimer(delayMs, id -> {
+      if (pendingWills.remove(clientId, pending)) {
+        context.runOnContext(v -> publish.run());
+      }
+    });
+  }
+
+  /** A connection with the client id came: a delayed will is dropped if the session goes on, and published now if it ends (a clean start). */
+  private void settlePendingWill(String clientId, boolean sessionEnds) {
+    PendingWill pending = pendingWills.remove(clientId);
+    if (pending != null) {
+      vertx.cancelTimer(pending.timer);
+      if (sessionEnds) {
+        pending.context.runOnContext(v -> pending.publish.run());
+      }
+    }
   }
 
   /** Another node's client connected: end the connection here with its client id, if older, and answer once its session is saved. */
@@ -93,11 +138,20 @@ final class MqttClients {
     String clientId = request.body().getString("clientId");
     MqttConnection local = byClientId.get(clientId);
     // Of two connections made at once on two nodes, the later one stays, not neither.
-    if (local == null || local.connectedAt() > request.body().getLong("connectedAt")) {
+    boolean cleanStart = request.body().getBoolean("cleanStart", false);
+    if (local == null) {
+      settlePendingWill(clientId, cleanStart);
       request.reply(new JsonObject());
       return;
     }
-    local.takenOver().onComplete(saved -> request.reply(saved.succeeded() ? savedAt(saved.result()) : new JsonObject()));
+    if (local.connectedAt() > request.body().getLong("connectedAt")) {
+      request.reply(new JsonObject());
+      return;
+    }
+    local.takenOver().onComplete(saved -> {
+      settlePendingWill(clientId, cleanStart);
+      request.reply(saved.succeeded() ? savedAt(saved.result()) : new JsonObject());
+    });
   }
 
   private static JsonObject savedAt(Optional<CompactedTopicMirror.Position> position) {

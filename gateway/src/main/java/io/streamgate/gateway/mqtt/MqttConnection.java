@@ -148,6 +148,22 @@ final class MqttConnection {
     return Math.min(seconds * 1000, max);
   }
 
+  /**
+   * MQTT 5 Will Delay Interval (§3.1.3.2.2): how long the will waits for the client to come back,
+   * at most until the session ends; 0 for MQTT 3.1.1.
+   */
+  private long willDelayMs() {
+    MqttProperties properties = will.getWillProperties();
+    MqttProperty<?> delay = !v5 || properties == null ? null : properties.getProperty(MqttProperties.WILL_DELAY_INTERVAL);
+    long seconds = delay != null && delay.value() instanceof Integer value ? Integer.toUnsignedLong(value) : 0;
+    return Math.min(seconds * 1000, sessionExpiryMs);
+  }
+
+  /** Whether the client asked for a clean start: a will delayed for its previous connection's session goes at once. */
+  boolean cleanStart() {
+    return endpoint.isCleanSession();
+  }
+
   /** A will whose topic the node would not take refuses the CONNECT (3.1.1: not authorized; 5.0: its reason). */
   private boolean acceptWill() {
     MqttWill offered = endpoint.will();
@@ -365,7 +381,13 @@ final class MqttConnection {
     Future<Optional<CompactedTopicMirror.Position>> saved = Future.succeededFuture(Optional.empty());
     if (ingest != null) {
       if (will != null) {
-        publishWill(will);
+        long delayMs = willDelayMs();
+        if (delayMs > 0) {
+          MqttWill delayed = will;
+          node.clients().delayWill(clientId(), delayMs, context, () -> publishWill(delayed));
+        } else {
+          publishWill(will);
+        }
       }
       if (sessionExpiryMs > 0) {
         saved = saveSession();

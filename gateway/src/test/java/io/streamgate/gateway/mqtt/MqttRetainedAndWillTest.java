@@ -154,4 +154,57 @@ class MqttRetainedAndWillTest {
       client.close();
     }
   }
+
+  @Test
+  void anMqtt5WillWaitsOutItsDelayAndIsDroppedIfTheClientComesBackInTime() throws Exception {
+    MqttClient watcher = Paho.v3(node.mqttPort(), "delay-watcher");
+    try {
+      List<Got> got = subscribe(watcher, "late-wills/#", 1);
+
+      // Gone for good: the will comes after its delay, not at once.
+      vanish(connectWithDelayedWill("dev-gone", "late-wills/gone", 2, false));
+      await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2)).until(got::isEmpty);
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
+      assertThat(got.get(0).payload()).isEqualTo("late-wills/gone");
+
+      // Back within the delay, resuming its session: the will is never published.
+      vanish(connectWithDelayedWill("dev-back", "late-wills/back", 2, false));
+      org.eclipse.paho.mqttv5.client.MqttClient back = connectWithDelayedWill("dev-back", "late-wills/back-again", 60, false);
+      // Well past the 2 s delay, nothing more arrived.
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> got.size() == 1);
+      Paho.closeQuietly(back);
+
+      // Back with a clean start: the old session ends, so its will goes at once, long before its delay.
+      vanish(connectWithDelayedWill("dev-new", "late-wills/new", 60, false));
+      org.eclipse.paho.mqttv5.client.MqttClient fresh = connectWithDelayedWill("dev-new", "late-wills/unused", 60, true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 2);
+      assertThat(got.get(1).payload()).isEqualTo("late-wills/new");
+      Paho.closeQuietly(fresh);
+    } finally {
+      Paho.closeQuietly(watcher);
+    }
+  }
+
+  /** An MQTT 5 client with a session of 60 s and a will to {@code willTopic} (its payload: the topic) delayed by {@code delaySeconds}. */
+  private org.eclipse.paho.mqttv5.client.MqttClient connectWithDelayedWill(String clientId, String willTopic, long delaySeconds,
+      boolean cleanStart) throws Exception {
+    org.eclipse.paho.mqttv5.client.MqttClient client = new org.eclipse.paho.mqttv5.client.MqttClient(
+        "tcp://127.0.0.1:" + node.mqttPort(), clientId, new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+    org.eclipse.paho.mqttv5.client.MqttConnectionOptions options = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+    options.setCleanStart(cleanStart);
+    options.setSessionExpiryInterval(60L);
+    options.setConnectionTimeout(10);
+    options.setWill(willTopic, new org.eclipse.paho.mqttv5.common.MqttMessage(willTopic.getBytes(UTF_8), 1, false, null));
+    org.eclipse.paho.mqttv5.common.packet.MqttProperties willProperties = new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
+    willProperties.setWillDelayInterval(delaySeconds);
+    options.setWillMessageProperties(willProperties);
+    client.connect(options);
+    return client;
+  }
+
+  /** Drops the connection without a DISCONNECT, as a device that loses power. */
+  private static void vanish(org.eclipse.paho.mqttv5.client.MqttClient client) throws Exception {
+    client.disconnectForcibly(0, 0, false);
+    client.close();
+  }
 }

@@ -104,16 +104,23 @@ final class MqttDelivery {
   private boolean dirty;
   private boolean closed;
 
-  /** One topic filter with its granted QoS and the log topics it reads. */
-  record Subscription(String filter, MqttQoS qos, boolean noLocal, Set<String> logTopics) {}
+  /** One topic filter with its granted QoS, its MQTT 5 options and the log topics it reads. */
+  record Subscription(String filter, MqttQoS qos, boolean noLocal, boolean retainAsPublished, Set<String> logTopics) {
+    Subscription withLogTopics(Set<String> names) {
+      return new Subscription(filter, qos, noLocal, retainAsPublished, Set.copyOf(names));
+    }
+  }
 
   /**
    * A message ready to go to the client: a record of {@code partition} at {@code offset}, or a
-   * retained message (no partition); {@code share} is the shared subscription it came through, if any.
+   * retained message (no partition); {@code retain} is the RETAIN flag it goes with; {@code share}
+   * is the shared subscription it came through, if any.
    */
-  record Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset, MqttSharedSubscription share) {
+  record Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset, boolean retain,
+      MqttSharedSubscription share) {
+    /** A record without RETAIN, or (no partition) a retained message, with it. */
     Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset) {
-      this(topic, payload, qos, partition, offset, null);
+      this(topic, payload, qos, partition, offset, partition == null, null);
     }
 
     boolean isRetained() {
@@ -121,7 +128,7 @@ final class MqttDelivery {
     }
 
     Outgoing sharedBy(MqttSharedSubscription subscription) {
-      return new Outgoing(topic, payload, qos, partition, offset, subscription);
+      return new Outgoing(topic, payload, qos, partition, offset, retain, subscription);
     }
   }
 
@@ -224,8 +231,9 @@ final class MqttDelivery {
   /** The session as it stands: each partition's position is its first record not yet sent. */
   MqttSessionState snapshot(long now, long expiryMs, Set<Integer> unreleased) {
     List<MqttSessionState.Subscription> subs = new ArrayList<>();
-    subscriptions.values().forEach(s -> subs.add(new MqttSessionState.Subscription(s.filter(), s.qos().value(), s.noLocal())));
-    shares.forEach((filter, share) -> subs.add(new MqttSessionState.Subscription(filter, share.qos().value(), false)));
+    subscriptions.values().forEach(s -> subs.add(new MqttSessionState.Subscription(s.filter(), s.qos().value(), s.noLocal(),
+        s.retainAsPublished())));
+    shares.forEach((filter, share) -> subs.add(new MqttSessionState.Subscription(filter, share.qos().value(), false, false)));
     Map<TopicPartition, Long> positions = new HashMap<>();
     readers.values().forEach(r -> positions.put(r.partition, r.ready.isEmpty() ? r.position : r.ready.peek().offset()));
     List<MqttSessionState.Inflight> sent = new ArrayList<>();
@@ -260,7 +268,8 @@ final class MqttDelivery {
           // The session saved a position for every partition it read: any other is newer than the save.
           names.forEach(name -> started.add(startReaders(name, state.positions(), true)));
           return Future.all(started).map(all -> {
-            subscriptions.put(s.filter(), new Subscription(s.filter(), MqttQoS.valueOf(s.qos()), s.noLocal(), Set.copyOf(names)));
+            subscriptions.put(s.filter(), new Subscription(s.filter(), MqttQoS.valueOf(s.qos()), s.noLocal(), s.retainAsPublished(),
+                Set.copyOf(names)));
             return null;
           });
         }));
@@ -335,6 +344,7 @@ final class MqttDelivery {
     // Delivery is at most QoS 1: the log already holds each record once, QoS 2's handshake would add nothing.
     MqttQoS granted = requested.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
     boolean noLocal = requested.subscriptionOption() != null && requested.subscriptionOption().isNoLocal();
+    boolean retainAsPublished = requested.subscriptionOption() != null && requested.subscriptionOption().isRetainAsPublished();
     if (filter.startsWith(MqttSharedSubscription.PREFIX)) {
       // No Local on a shared subscription is a protocol error (MQTT 5 §3.8.3.1): refused like a bad filter.
       return noLocal ? Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID) : subscribeShared(filter, granted);
@@ -345,7 +355,7 @@ final class MqttDelivery {
         started.add(startReaders(name, Map.of(), false));
       }
       return Future.all(started).map(all -> {
-        Subscription subscription = new Subscription(filter, granted, noLocal, Set.copyOf(names));
+        Subscription subscription = new Subscription(filter, granted, noLocal, retainAsPublished, Set.copyOf(names));
         Subscription previous = subscriptions.put(filter, subscription);
         dirty = true;
         watchTopics();
@@ -493,8 +503,7 @@ final class MqttDelivery {
           }
         }
         return Future.all(started).map(all -> {
-          subscriptions.computeIfPresent(subscription.filter(), (filter, current) ->
-              new Subscription(filter, current.qos(), current.noLocal(), Set.copyOf(live)));
+          subscriptions.computeIfPresent(subscription.filter(), (filter, current) -> current.withLogTopics(live));
           return (Void) null;
         });
       }));
@@ -654,28 +663,32 @@ final class MqttDelivery {
     String publisher = header(record, "mqtt.clientId");
     boolean own = endpoint.clientIdentifier().equals(publisher);
     MqttQoS granted = null;
+    boolean retainAsPublished = false;
     for (Subscription subscription : subscriptions.values()) {
       if ((!own || !subscription.noLocal()) && subscription.logTopics().contains(logTopic)
           && MqttTopics.matches(subscription.filter(), topic)) {
         if (granted == null || subscription.qos().value() > granted.value()) {
           granted = subscription.qos();
         }
+        retainAsPublished |= subscription.retainAsPublished();
       }
     }
-    return granted == null ? null : message(partition, record, topic, granted);
+    boolean retain = retainAsPublished && header(record, MqttIngest.RETAIN_HEADER.key()) != null;
+    return granted == null ? null : message(partition, record, topic, granted, retain);
   }
 
   /** The message a record makes for a shared subscription of {@code filter}, or null if it does not match. */
   private Outgoing sharedMessage(TopicPartition partition, Record record, String filter, MqttQoS granted) {
     String topic = mqttTopic(record);
-    return topic != null && MqttTopics.matches(filter, topic) ? message(partition, record, topic, granted) : null;
+    return topic != null && MqttTopics.matches(filter, topic) ? message(partition, record, topic, granted, false) : null;
   }
 
   /**
    * The record as a message on {@code topic}, at the lower of {@code granted} and the QoS it was
-   * published with; null if it would be over the client's maximum packet size (§3.1.2.11.4).
+   * published with, with RETAIN if {@code retain}; null if it would be over the client's maximum
+   * packet size (§3.1.2.11.4).
    */
-  private Outgoing message(TopicPartition partition, Record record, String topic, MqttQoS granted) {
+  private Outgoing message(TopicPartition partition, Record record, String topic, MqttQoS granted, boolean retain) {
     byte[] payload = record.value() == null ? NO_PAYLOAD : record.valueBytes();
     // Fixed header (up to 5) + topic length (2) + topic + packet id (2) + empty properties (1).
     if (payload.length + topic.length() * 3L + 10 > maxPacketBytes) {
@@ -683,7 +696,7 @@ final class MqttDelivery {
     }
     String published = header(record, "mqtt.qos");
     MqttQoS qos = "0".equals(published) ? MqttQoS.AT_MOST_ONCE : granted;
-    return new Outgoing(topic, payload, qos, partition, record.offset());
+    return new Outgoing(topic, payload, qos, partition, record.offset(), retain, null);
   }
 
   /** The MQTT topic a record is published under: its {@code mqtt.topic} header, else its key; null if neither is a topic name. */
@@ -700,8 +713,8 @@ final class MqttDelivery {
     if (!message.isRetained()) {
       metrics.recordOut(message.partition().topic(), message.payload().length);
     }
-    // A retained message goes out with RETAIN set when a subscription asks for it (§3.3.1.3); live ones without.
-    boolean retain = message.isRetained();
+    // A retained message goes out with RETAIN set (§3.3.1.3); a live one only through Retain As Published.
+    boolean retain = message.retain();
     if (message.qos() == MqttQoS.AT_MOST_ONCE) {
       endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_MOST_ONCE, false, retain, 0);
       if (message.share() != null) {

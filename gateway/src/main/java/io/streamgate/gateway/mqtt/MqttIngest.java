@@ -23,6 +23,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -57,6 +58,7 @@ final class MqttIngest {
   /** Payload bytes of publishes being appended before the connection stops reading from the client. */
   static final int MAX_PENDING_BYTES = 1024 * 1024;
   private static final byte[][] QOS_TEXT = {{'0'}, {'1'}, {'2'}};
+  static final Header RETAIN_HEADER = new Header("mqtt.retain", new byte[] {'1'});
   private static final JsonFactory JSON = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).maxNumberLength(1000).build())
       .build();
@@ -173,7 +175,7 @@ final class MqttIngest {
     } catch (RuntimeException refused) {
       return Future.failedFuture(refused);
     }
-    Future<Void> appended = append(target, mqttTopic, qos, payload);
+    Future<Void> appended = append(target, mqttTopic, qos, retain, payload);
     return retain ? appended.compose(v -> retained.retain(mqttTopic, payload, qos)) : appended;
   }
 
@@ -206,11 +208,15 @@ final class MqttIngest {
     closed = true;
   }
 
-  private Future<Void> append(MqttTopicMapper.Target target, String mqttTopic, MqttQoS qos, byte[] payload) {
-    List<Header> headers = List.of(
-        new Header("mqtt.topic", mqttTopic.getBytes(StandardCharsets.UTF_8)),
-        new Header("mqtt.qos", QOS_TEXT[qos.value()]),
-        new Header("mqtt.clientId", clientIdBytes));
+  private Future<Void> append(MqttTopicMapper.Target target, String mqttTopic, MqttQoS qos, boolean retain, byte[] payload) {
+    List<Header> headers = new ArrayList<>(4);
+    headers.add(new Header("mqtt.topic", mqttTopic.getBytes(StandardCharsets.UTF_8)));
+    headers.add(new Header("mqtt.qos", QOS_TEXT[qos.value()]));
+    headers.add(new Header("mqtt.clientId", clientIdBytes));
+    if (retain) {
+      // Only on retained messages: subscriptions with Retain As Published pass the flag on.
+      headers.add(RETAIN_HEADER);
+    }
     Acks acks = qos == MqttQoS.AT_MOST_ONCE ? Acks.LEADER : Acks.ALL;
     long timestamp = System.currentTimeMillis();
     // A known topic is appended to at once (in PUBLISH order); one being created holds back the

@@ -185,6 +185,37 @@ class MqttRetainedAndWillTest {
     }
   }
 
+  @Test
+  void anMqtt5RetainAsPublishedSubscriptionKeepsTheRetainFlagOfLiveMessages() throws Exception {
+    org.eclipse.paho.mqttv5.client.MqttClient keeper = Paho.v5(node.mqttPort(), "rap-keeper");
+    org.eclipse.paho.mqttv5.client.MqttClient plain = Paho.v5(node.mqttPort(), "rap-plain");
+    MqttClient publisher = Paho.v3(node.mqttPort(), "rap-publisher");
+    try {
+      List<Got> kept = subscribeV5(keeper, "signs/#", true);
+      List<Got> cleared = subscribeV5(plain, "signs/#", false);
+      publisher.publish("signs/door", "open".getBytes(UTF_8), 1, true);
+      publisher.publish("signs/door", "ajar".getBytes(UTF_8), 1, false);
+      await().atMost(Duration.ofSeconds(10)).until(() -> kept.size() == 2 && cleared.size() == 2);
+      assertThat(kept).containsExactly(new Got("signs/door", "open", 1, true), new Got("signs/door", "ajar", 1, false));
+      assertThat(cleared).containsExactly(new Got("signs/door", "open", 1, false), new Got("signs/door", "ajar", 1, false));
+    } finally {
+      Paho.closeQuietly(keeper);
+      Paho.closeQuietly(plain);
+      Paho.closeQuietly(publisher);
+    }
+  }
+
+  private static List<Got> subscribeV5(org.eclipse.paho.mqttv5.client.MqttClient client, String filter, boolean retainAsPublished)
+      throws Exception {
+    List<Got> got = new CopyOnWriteArrayList<>();
+    org.eclipse.paho.mqttv5.common.MqttSubscription subscription = new org.eclipse.paho.mqttv5.common.MqttSubscription(filter, 1);
+    subscription.setRetainAsPublished(retainAsPublished);
+    client.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {subscription},
+        new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(topic, message) ->
+            got.add(new Got(topic, new String(message.getPayload(), UTF_8), message.getQos(), message.isRetained()))});
+    return got;
+  }
+
   /** An MQTT 5 client with a session of 60 s and a will to {@code willTopic} (its payload: the topic) delayed by {@code delaySeconds}. */
   private org.eclipse.paho.mqttv5.client.MqttClient connectWithDelayedWill(String clientId, String willTopic, long delaySeconds,
       boolean cleanStart) throws Exception {

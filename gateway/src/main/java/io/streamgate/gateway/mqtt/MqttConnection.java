@@ -250,7 +250,6 @@ final class MqttConnection {
     MqttProperties properties = new MqttProperties();
     properties.add(new IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, node.config().maxInflight()));
     properties.add(new IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE, node.config().maxPacketBytes()));
-    properties.add(new IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
     if (sessionExpiryMs / 1000 < requestedSessionExpirySeconds()) {
       properties.add(new IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, (int) (sessionExpiryMs / 1000)));
     }
@@ -272,8 +271,14 @@ final class MqttConnection {
     return property != null && property.value() instanceof Integer value && value > 0 ? value : otherwise;
   }
 
+  /** The SUBSCRIBE's MQTT 5 Subscription Identifier (§3.8.2.1.2); 0 when it has none. */
+  private static int subscriptionId(MqttSubscribeMessage message) {
+    MqttProperty<?> id = message.properties() == null ? null : message.properties().getProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER);
+    return id != null && id.value() instanceof Integer value ? value : 0;
+  }
+
   private void onSubscribe(MqttSubscribeMessage message) {
-    delivery.subscribe(message.topicSubscriptions())
+    delivery.subscribe(message.topicSubscriptions(), subscriptionId(message))
         // A persistent session's new subscriptions are stored before they are acknowledged.
         .compose(codes -> saveSession().map(codes))
         .onComplete(result -> {

@@ -1,5 +1,6 @@
 package io.streamgate.gateway.mqtt;
 
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.streamgate.cluster.Cancellable;
@@ -105,22 +106,24 @@ final class MqttDelivery {
   private boolean closed;
 
   /** One topic filter with its granted QoS, its MQTT 5 options and the log topics it reads. */
-  record Subscription(String filter, MqttQoS qos, boolean noLocal, boolean retainAsPublished, Set<String> logTopics) {
+  record Subscription(String filter, MqttQoS qos, boolean noLocal, boolean retainAsPublished, int subscriptionId,
+      Set<String> logTopics) {
     Subscription withLogTopics(Set<String> names) {
-      return new Subscription(filter, qos, noLocal, retainAsPublished, Set.copyOf(names));
+      return new Subscription(filter, qos, noLocal, retainAsPublished, subscriptionId, Set.copyOf(names));
     }
   }
 
   /**
    * A message ready to go to the client: a record of {@code partition} at {@code offset}, or a
-   * retained message (no partition); {@code retain} is the RETAIN flag it goes with; {@code share}
-   * is the shared subscription it came through, if any.
+   * retained message (no partition); {@code retain} is the RETAIN flag it goes with;
+   * {@code subscriptionIds} the MQTT 5 Subscription Identifiers of the subscriptions it matched;
+   * {@code share} the shared subscription it came through, if any.
    */
   record Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset, boolean retain,
-      MqttSharedSubscription share) {
-    /** A record without RETAIN, or (no partition) a retained message, with it. */
+      List<Integer> subscriptionIds, MqttSharedSubscription share) {
+    /** A record resent from a stored session, without RETAIN. */
     Outgoing(String topic, byte[] payload, MqttQoS qos, TopicPartition partition, long offset) {
-      this(topic, payload, qos, partition, offset, partition == null, null);
+      this(topic, payload, qos, partition, offset, false, List.of(), null);
     }
 
     boolean isRetained() {
@@ -128,7 +131,7 @@ final class MqttDelivery {
     }
 
     Outgoing sharedBy(MqttSharedSubscription subscription) {
-      return new Outgoing(topic, payload, qos, partition, offset, retain, subscription);
+      return new Outgoing(topic, payload, qos, partition, offset, retain, subscriptionIds, subscription);
     }
   }
 
@@ -168,11 +171,14 @@ final class MqttDelivery {
     socket.drainHandler(v -> pump());
   }
 
-  /** Subscribes to each filter; completes with the SUBACK reason codes, in order, once delivery from now on is set up. */
-  Future<List<MqttSubAckReasonCode>> subscribe(List<MqttTopicSubscription> requested) {
+  /**
+   * Subscribes to each filter, with the SUBSCRIBE's MQTT 5 Subscription Identifier (0: none);
+   * completes with the SUBACK reason codes, in order, once delivery from now on is set up.
+   */
+  Future<List<MqttSubAckReasonCode>> subscribe(List<MqttTopicSubscription> requested, int subscriptionId) {
     Future<List<MqttSubAckReasonCode>> done = previousRequest
         .transform(v -> retained.loaded())
-        .compose(loaded -> subscribeAll(requested, 0, new ArrayList<>()));
+        .compose(loaded -> subscribeAll(requested, subscriptionId, 0, new ArrayList<>()));
     previousRequest = done;
     return done;
   }
@@ -187,7 +193,7 @@ final class MqttDelivery {
       for (MqttRetained.Message message : retained.matching(subscription.filter())) {
         MqttQoS qos = message.qos().value() < subscription.qos().value() ? message.qos() : subscription.qos();
         if (message.payload().length + message.topic().length() * 3L + 10 <= maxPacketBytes) {
-          retainedDue.add(new Outgoing(message.topic(), message.payload(), qos, null, -1));
+          retainedDue.add(new Outgoing(message.topic(), message.payload(), qos, null, -1, true, ids(subscription.subscriptionId()), null));
         }
       }
     }
@@ -232,8 +238,9 @@ final class MqttDelivery {
   MqttSessionState snapshot(long now, long expiryMs, Set<Integer> unreleased) {
     List<MqttSessionState.Subscription> subs = new ArrayList<>();
     subscriptions.values().forEach(s -> subs.add(new MqttSessionState.Subscription(s.filter(), s.qos().value(), s.noLocal(),
-        s.retainAsPublished())));
-    shares.forEach((filter, share) -> subs.add(new MqttSessionState.Subscription(filter, share.qos().value(), false, false)));
+        s.retainAsPublished(), s.subscriptionId())));
+    shares.forEach((filter, share) -> subs.add(new MqttSessionState.Subscription(filter, share.qos().value(), false, false,
+        share.subscriptionId())));
     Map<TopicPartition, Long> positions = new HashMap<>();
     readers.values().forEach(r -> positions.put(r.partition, r.ready.isEmpty() ? r.position : r.ready.peek().offset()));
     List<MqttSessionState.Inflight> sent = new ArrayList<>();
@@ -257,7 +264,7 @@ final class MqttDelivery {
       for (MqttSessionState.Subscription s : state.subscriptions()) {
         if (s.filter().startsWith(MqttSharedSubscription.PREFIX)) {
           // A share that cannot be joined now does not keep the session from resuming.
-          resumed.add(subscribeShared(s.filter(), MqttQoS.valueOf(s.qos())).<Void>mapEmpty().recover(e -> {
+          resumed.add(subscribeShared(s.filter(), MqttQoS.valueOf(s.qos()), s.subscriptionId()).<Void>mapEmpty().recover(e -> {
             LOG.warn("mqtt client {}: shared subscription '{}' not resumed: {}", endpoint.clientIdentifier(), s.filter(), e.toString());
             return Future.succeededFuture();
           }));
@@ -269,7 +276,7 @@ final class MqttDelivery {
           names.forEach(name -> started.add(startReaders(name, state.positions(), true)));
           return Future.all(started).map(all -> {
             subscriptions.put(s.filter(), new Subscription(s.filter(), MqttQoS.valueOf(s.qos()), s.noLocal(), s.retainAsPublished(),
-                Set.copyOf(names)));
+                s.subscriptionId(), Set.copyOf(names)));
             return null;
           });
         }));
@@ -315,12 +322,12 @@ final class MqttDelivery {
     shares.clear();
   }
 
-  private Future<List<MqttSubAckReasonCode>> subscribeAll(List<MqttTopicSubscription> requested, int index,
+  private Future<List<MqttSubAckReasonCode>> subscribeAll(List<MqttTopicSubscription> requested, int subscriptionId, int index,
       List<MqttSubAckReasonCode> codes) {
     if (index == requested.size() || closed) {
       return Future.succeededFuture(codes);
     }
-    return subscribeOne(requested.get(index))
+    return subscribeOne(requested.get(index), subscriptionId)
         .recover(failure -> {
           LOG.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(),
               requested.get(index).topicName(), failure.toString());
@@ -328,11 +335,11 @@ final class MqttDelivery {
         })
         .compose(code -> {
           codes.add(code);
-          return subscribeAll(requested, index + 1, codes);
+          return subscribeAll(requested, subscriptionId, index + 1, codes);
         });
   }
 
-  private Future<MqttSubAckReasonCode> subscribeOne(MqttTopicSubscription requested) {
+  private Future<MqttSubAckReasonCode> subscribeOne(MqttTopicSubscription requested, int subscriptionId) {
     String filter = requested.topicName();
     if (!MqttTopics.isValidFilter(filter)) {
       LOG.warn("mqtt client {}: invalid topic filter '{}' refused", endpoint.clientIdentifier(), filter);
@@ -347,7 +354,7 @@ final class MqttDelivery {
     boolean retainAsPublished = requested.subscriptionOption() != null && requested.subscriptionOption().isRetainAsPublished();
     if (filter.startsWith(MqttSharedSubscription.PREFIX)) {
       // No Local on a shared subscription is a protocol error (MQTT 5 §3.8.3.1): refused like a bad filter.
-      return noLocal ? Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID) : subscribeShared(filter, granted);
+      return noLocal ? Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID) : subscribeShared(filter, granted, subscriptionId);
     }
     return logTopics(filter).compose(names -> {
       List<Future<Void>> started = new ArrayList<>();
@@ -355,7 +362,7 @@ final class MqttDelivery {
         started.add(startReaders(name, Map.of(), false));
       }
       return Future.all(started).map(all -> {
-        Subscription subscription = new Subscription(filter, granted, noLocal, retainAsPublished, Set.copyOf(names));
+        Subscription subscription = new Subscription(filter, granted, noLocal, retainAsPublished, subscriptionId, Set.copyOf(names));
         Subscription previous = subscriptions.put(filter, subscription);
         dirty = true;
         watchTopics();
@@ -373,7 +380,7 @@ final class MqttDelivery {
    * the filter reaches now (created if missing and allowed). A SUBSCRIBE of the same shared filter
    * again replaces the membership. No retained messages (§3.8.4: not for shared subscriptions).
    */
-  private Future<MqttSubAckReasonCode> subscribeShared(String sharedFilter, MqttQoS granted) {
+  private Future<MqttSubAckReasonCode> subscribeShared(String sharedFilter, MqttQoS granted, int subscriptionId) {
     Optional<MqttSharedSubscription.Share> parsed = MqttSharedSubscription.Share.parse(sharedFilter);
     if (parsed.isEmpty()) {
       LOG.warn("mqtt client {}: shared subscription '{}' refused: the share name must be 1-100 of [a-zA-Z0-9_-]",
@@ -392,8 +399,9 @@ final class MqttDelivery {
       if (names.isEmpty()) {
         return Future.failedFuture(new IllegalStateException("no log topic to read yet"));
       }
-      MqttSharedSubscription subscription = new MqttSharedSubscription(groups, context, share, granted, names,
-          Math.min(maxInflight, 500), (part, record) -> sharedMessage(part.partition(), record, share.filter(), granted), this::pump);
+      MqttSharedSubscription subscription = new MqttSharedSubscription(groups, context, share, granted, subscriptionId, names,
+          Math.min(maxInflight, 500), (part, record) -> sharedMessage(part.partition(), record, share.filter(), granted, subscriptionId),
+          this::pump);
       shares.put(sharedFilter, subscription);
       dirty = true;
       return subscription.start()
@@ -664,6 +672,7 @@ final class MqttDelivery {
     boolean own = endpoint.clientIdentifier().equals(publisher);
     MqttQoS granted = null;
     boolean retainAsPublished = false;
+    List<Integer> subscriptionIds = new ArrayList<>(1);
     for (Subscription subscription : subscriptions.values()) {
       if ((!own || !subscription.noLocal()) && subscription.logTopics().contains(logTopic)
           && MqttTopics.matches(subscription.filter(), topic)) {
@@ -671,16 +680,24 @@ final class MqttDelivery {
           granted = subscription.qos();
         }
         retainAsPublished |= subscription.retainAsPublished();
+        if (subscription.subscriptionId() > 0) {
+          subscriptionIds.add(subscription.subscriptionId());
+        }
       }
     }
     boolean retain = retainAsPublished && header(record, MqttIngest.RETAIN_HEADER.key()) != null;
-    return granted == null ? null : message(partition, record, topic, granted, retain);
+    return granted == null ? null : message(partition, record, topic, granted, retain, subscriptionIds);
+  }
+
+  private static List<Integer> ids(int subscriptionId) {
+    return subscriptionId > 0 ? List.of(subscriptionId) : List.of();
   }
 
   /** The message a record makes for a shared subscription of {@code filter}, or null if it does not match. */
-  private Outgoing sharedMessage(TopicPartition partition, Record record, String filter, MqttQoS granted) {
+  private Outgoing sharedMessage(TopicPartition partition, Record record, String filter, MqttQoS granted, int subscriptionId) {
     String topic = mqttTopic(record);
-    return topic != null && MqttTopics.matches(filter, topic) ? message(partition, record, topic, granted, false) : null;
+    return topic != null && MqttTopics.matches(filter, topic)
+        ? message(partition, record, topic, granted, false, ids(subscriptionId)) : null;
   }
 
   /**
@@ -688,7 +705,8 @@ final class MqttDelivery {
    * published with, with RETAIN if {@code retain}; null if it would be over the client's maximum
    * packet size (§3.1.2.11.4).
    */
-  private Outgoing message(TopicPartition partition, Record record, String topic, MqttQoS granted, boolean retain) {
+  private Outgoing message(TopicPartition partition, Record record, String topic, MqttQoS granted, boolean retain,
+      List<Integer> subscriptionIds) {
     byte[] payload = record.value() == null ? NO_PAYLOAD : record.valueBytes();
     // Fixed header (up to 5) + topic length (2) + topic + packet id (2) + empty properties (1).
     if (payload.length + topic.length() * 3L + 10 > maxPacketBytes) {
@@ -696,7 +714,7 @@ final class MqttDelivery {
     }
     String published = header(record, "mqtt.qos");
     MqttQoS qos = "0".equals(published) ? MqttQoS.AT_MOST_ONCE : granted;
-    return new Outgoing(topic, payload, qos, partition, record.offset(), retain, null);
+    return new Outgoing(topic, payload, qos, partition, record.offset(), retain, subscriptionIds, null);
   }
 
   /** The MQTT topic a record is published under: its {@code mqtt.topic} header, else its key; null if neither is a topic name. */
@@ -715,8 +733,9 @@ final class MqttDelivery {
     }
     // A retained message goes out with RETAIN set (§3.3.1.3); a live one only through Retain As Published.
     boolean retain = message.retain();
+    MqttProperties properties = publishProperties(message);
     if (message.qos() == MqttQoS.AT_MOST_ONCE) {
-      endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_MOST_ONCE, false, retain, 0);
+      endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_MOST_ONCE, false, retain, 0, properties);
       if (message.share() != null) {
         message.share().settled();
       }
@@ -724,7 +743,17 @@ final class MqttDelivery {
     }
     int packetId = nextPacketId();
     inflight.put(packetId, message);
-    endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_LEAST_ONCE, false, retain, packetId);
+    endpoint.publish(message.topic(), Buffer.buffer(message.payload()), MqttQoS.AT_LEAST_ONCE, false, retain, packetId, properties);
+  }
+
+  /** The PUBLISH's properties: the Subscription Identifiers of the subscriptions it matched (§3.3.2.3.8). */
+  private static MqttProperties publishProperties(Outgoing message) {
+    if (message.subscriptionIds().isEmpty()) {
+      return MqttProperties.NO_PROPERTIES;
+    }
+    MqttProperties properties = new MqttProperties();
+    message.subscriptionIds().forEach(id -> properties.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER, id)));
+    return properties;
   }
 
   /** The next packet id (1-65535) not held by an unacknowledged message. */

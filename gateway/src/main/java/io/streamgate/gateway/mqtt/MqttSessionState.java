@@ -23,7 +23,7 @@ record MqttSessionState(long savedAt, long expiryMs, List<Subscription> subscrip
     List<Inflight> inflight, Set<Integer> unreleased) {
 
   /** A topic filter and its options. */
-  record Subscription(String filter, int qos, boolean noLocal, boolean retainAsPublished) {}
+  record Subscription(String filter, int qos, boolean noLocal, boolean retainAsPublished, int subscriptionId) {}
 
   /** A QoS 1 message awaiting its PUBACK: its packet id and the record it carries. */
   record Inflight(int packetId, TopicPartition partition, long offset) {}
@@ -42,7 +42,7 @@ record MqttSessionState(long savedAt, long expiryMs, List<Subscription> subscrip
   byte[] toBytes() {
     JsonArray subs = new JsonArray();
     subscriptions.forEach(s -> subs.add(new JsonObject().put("filter", s.filter()).put("qos", s.qos()).put("noLocal", s.noLocal())
-        .put("retainAsPublished", s.retainAsPublished())));
+        .put("retainAsPublished", s.retainAsPublished()).put("subscriptionId", s.subscriptionId())));
     JsonArray at = new JsonArray();
     positions.forEach((tp, offset) -> at.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition()).put("offset", offset)));
     JsonArray sent = new JsonArray();
@@ -58,7 +58,7 @@ record MqttSessionState(long savedAt, long expiryMs, List<Subscription> subscrip
     json.getJsonArray("subscriptions").forEach(o -> {
       JsonObject s = (JsonObject) o;
       subscriptions.add(new Subscription(s.getString("filter"), s.getInteger("qos"), s.getBoolean("noLocal"),
-          s.getBoolean("retainAsPublished", false)));
+          s.getBoolean("retainAsPublished", false), s.getInteger("subscriptionId", 0)));
     });
     Map<TopicPartition, Long> positions = new HashMap<>();
     json.getJsonArray("positions").forEach(o -> {

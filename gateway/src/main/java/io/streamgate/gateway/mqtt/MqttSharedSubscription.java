@@ -69,6 +69,7 @@ final class MqttSharedSubscription {
   private final Context context;
   private final Share share;
   private final MqttQoS qos;
+  private final int subscriptionId;
   private final List<String> logTopics;
   private final int maxRecords;
   /** The message a record makes for a subscription of this QoS, or null if it cannot be sent. */
@@ -85,12 +86,13 @@ final class MqttSharedSubscription {
   private boolean closed;
   private long heartbeatTimer = -1;
 
-  MqttSharedSubscription(GroupService groups, Context context, Share share, MqttQoS qos, List<String> logTopics, int maxRecords,
-      BiFunction<PartitionRecords, Record, MqttDelivery.Outgoing> toMessage, Runnable pump) {
+  MqttSharedSubscription(GroupService groups, Context context, Share share, MqttQoS qos, int subscriptionId, List<String> logTopics,
+      int maxRecords, BiFunction<PartitionRecords, Record, MqttDelivery.Outgoing> toMessage, Runnable pump) {
     this.groups = groups;
     this.context = context;
     this.share = share;
     this.qos = qos;
+    this.subscriptionId = subscriptionId;
     this.logTopics = List.copyOf(logTopics);
     this.maxRecords = maxRecords;
     this.toMessage = toMessage;
@@ -99,6 +101,11 @@ final class MqttSharedSubscription {
 
   MqttQoS qos() {
     return qos;
+  }
+
+  /** The MQTT 5 Subscription Identifier it was made with; 0 for none. */
+  int subscriptionId() {
+    return subscriptionId;
   }
 
   /** Joins the share's group; completes once a member, and polls from then on. */

@@ -147,7 +147,7 @@ class MqttSessionTest {
     rest.produce("v5box", "{\"records\":[{\"key\":\"v5box/x\",\"value\":\"kept\"}]}");
     org.eclipse.paho.mqttv5.client.MqttClient again = new org.eclipse.paho.mqttv5.client.MqttClient(
         "tcp://127.0.0.1:" + node.mqttPort(), "v5-keeper", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
-    again.setCallback(new Paho.V5Collector(got));
+    again.setCallback(Paho.V5Callback.collecting(got));
     org.eclipse.paho.mqttv5.client.IMqttToken token = again.connectWithResult(v5Options(node, false));
     assertThat(token.getSessionPresent()).isTrue();
     await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("kept"));

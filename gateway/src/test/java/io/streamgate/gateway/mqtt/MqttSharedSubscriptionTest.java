@@ -58,7 +58,7 @@ class MqttSharedSubscriptionTest {
     MqttClient watcher = Paho.v3(node.mqttPort(), "watcher");
     try {
       List<String> firstGot = new CopyOnWriteArrayList<>();
-      first.setCallback(new Paho.V5Collector(firstGot));
+      first.setCallback(Paho.V5Callback.collecting(firstGot));
       first.subscribe(new MqttSubscription[] {new MqttSubscription(SHARED, 1)});
       List<String> secondGot = new CopyOnWriteArrayList<>();
       second.setCallback(new Paho.V3Collector(secondGot));

@@ -161,4 +161,33 @@ class MqttSubscribeTest {
       Paho.closeQuietly(other);
     }
   }
+
+  @Test
+  void mqtt5MessagesCarryTheSubscriptionIdentifiersOfTheSubscriptionsTheyMatch() throws Exception {
+    org.eclipse.paho.mqttv5.client.MqttAsyncClient client = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(
+        "tcp://127.0.0.1:" + node.mqttPort(), "tagged", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+    MqttClient publisher = Paho.v3(node.mqttPort(), "tag-publisher");
+    try {
+      List<List<Integer>> ids = new CopyOnWriteArrayList<>();
+      client.setCallback(new Paho.V5Callback(message -> ids.add(message.getProperties().getSubscriptionIdentifiers())));
+      client.connect(new org.eclipse.paho.mqttv5.client.MqttConnectionOptions()).waitForCompletion(10_000);
+      subscribeWithId(client, "tags/+/a", 7);
+      subscribeWithId(client, "tags/x/#", 9);
+      publisher.publish("tags/x/a", "both".getBytes(UTF_8), 1, false);
+      publisher.publish("tags/y/a", "first".getBytes(UTF_8), 1, false);
+      await().atMost(Duration.ofSeconds(10)).until(() -> ids.size() == 2);
+      assertThat(ids.get(0)).containsExactlyInAnyOrder(7, 9);
+      assertThat(ids.get(1)).containsExactly(7);
+    } finally {
+      client.disconnect().waitForCompletion(10_000);
+      client.close();
+      Paho.closeQuietly(publisher);
+    }
+  }
+
+  private static void subscribeWithId(org.eclipse.paho.mqttv5.client.MqttAsyncClient client, String filter, int id) throws Exception {
+    MqttProperties properties = new MqttProperties();
+    properties.setSubscriptionIdentifier(id);
+    client.subscribe(new MqttSubscription[] {new MqttSubscription(filter, 1)}, null, null, properties).waitForCompletion(10_000);
+  }
 }

@@ -94,11 +94,17 @@ final class Paho {
     public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {}
   }
 
-  /** {@link V3Collector} for an MQTT 5 client. */
-  record V5Collector(List<String> got) implements org.eclipse.paho.mqttv5.client.MqttCallback {
+  /** An MQTT 5 client's callback, handing each message to {@code onMessage}; see {@link V3Collector}. */
+  record V5Callback(java.util.function.Consumer<org.eclipse.paho.mqttv5.common.MqttMessage> onMessage)
+      implements org.eclipse.paho.mqttv5.client.MqttCallback {
+    /** Collects the payloads. */
+    static V5Callback collecting(List<String> got) {
+      return new V5Callback(message -> got.add(new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     @Override
     public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
-      got.add(new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+      onMessage.accept(message);
     }
 
     @Override

@@ -1,6 +1,7 @@
 // mqtt.js driven by MqttJsClientsIT. One JSON argument says what to do:
-//   {"url", "protocolVersion", "clientId", "clean", "publish": [{"topic", "message", "qos", "retain"}]}
-//     publishes each message (waiting for its acknowledgement at QoS 1 and 2), then disconnects;
+//   {"url", "protocolVersion", "clientId", "clean", "publish": [{"topic", "message", "qos", "retain"}], "topicAliases"}
+//     publishes each message (waiting for its acknowledgement at QoS 1 and 2), then disconnects; with
+//     "topicAliases" (MQTT 5) mqtt.js gives topics aliases and sends repeated topics by alias only;
 //   {"url", "protocolVersion", "clientId", "clean", "subscribe": ["filter", ...], "qos"}
 //     subscribes, prints "SUBACK <granted qos,...>", then one "topic payload" line per message until killed.
 // Any error is printed as "ERROR <message>" and exits 1.
@@ -20,6 +21,7 @@ try {
     clean: task.clean,
     reconnectPeriod: 0,
     connectTimeout: 10_000,
+    autoAssignTopicAlias: Boolean(task.topicAliases),
   });
   client.on("error", fail);
   // Before the CONNACK: a resumed session's messages may come in the same read as it.

@@ -250,6 +250,7 @@ final class MqttConnection {
     MqttProperties properties = new MqttProperties();
     properties.add(new IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, node.config().maxInflight()));
     properties.add(new IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE, node.config().maxPacketBytes()));
+    properties.add(new IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, MqttIngest.TOPIC_ALIAS_MAXIMUM));
     if (sessionExpiryMs / 1000 < requestedSessionExpirySeconds()) {
       properties.add(new IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, (int) (sessionExpiryMs / 1000)));
     }

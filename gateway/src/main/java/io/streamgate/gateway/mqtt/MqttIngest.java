@@ -3,6 +3,7 @@ package io.streamgate.gateway.mqtt;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.streamgate.cluster.Acks;
 import io.streamgate.cluster.PartitionService;
@@ -22,8 +23,8 @@ import java.io.IOException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -59,6 +60,8 @@ final class MqttIngest {
   static final int MAX_PENDING_BYTES = 1024 * 1024;
   private static final byte[][] QOS_TEXT = {{'0'}, {'1'}, {'2'}};
   static final Header RETAIN_HEADER = new Header("mqtt.retain", new byte[] {'1'});
+  /** Most topic aliases a client may set (MQTT 5 Topic Alias Maximum, told in CONNACK). */
+  static final int TOPIC_ALIAS_MAXIMUM = 64;
   private static final JsonFactory JSON = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).maxNumberLength(1000).build())
       .build();
@@ -67,6 +70,8 @@ final class MqttIngest {
   private final MqttLogTopics topics;
   private final MqttTopicMapper mapper;
   private final Murmur2Partitioner partitioner;
+  /** The client's topic aliases (MQTT 5), at most {@link #TOPIC_ALIAS_MAXIMUM}. */
+  private final Map<Integer, String> topicAliases = new HashMap<>();
   private final MqttRetained retained;
   private final Context context;
   private final MqttEndpoint endpoint;
@@ -132,13 +137,20 @@ final class MqttIngest {
       unreleased.get(packetId).onComplete(done -> ready(ack));
       return;
     }
+    String topic;
+    try {
+      topic = topicOf(message);
+    } catch (MqttRefusal refused) {
+      fail.accept(refused);
+      return;
+    }
     Ack ack = qos == MqttQoS.AT_MOST_ONCE ? null : new Ack(packetId, qos);
     if (ack != null) {
       acks.add(ack);
     }
     byte[] payload = message.payload().getBytes();
     started(payload.length);
-    Future<Void> committed = write(message.topicName(), payload, qos, message.isRetain());
+    Future<Void> committed = write(topic, payload, qos, message.isRetain());
     if (qos == MqttQoS.EXACTLY_ONCE) {
       unreleased.put(packetId, committed);
       unreleasedChanged = true;
@@ -157,11 +169,35 @@ final class MqttIngest {
       unreleased.remove(packetId, committed);
       Throwable cause = result.cause();
       if (qos == MqttQoS.AT_MOST_ONCE && !MqttFailures.isClientError(cause)) {
-        LOG.warn("mqtt client {}: QoS 0 message to '{}' dropped: {}", clientId, message.topicName(), cause.toString());
+        LOG.warn("mqtt client {}: QoS 0 message to '{}' dropped: {}", clientId, topic, cause.toString());
       } else {
         fail.accept(cause);
       }
     });
+  }
+
+  /**
+   * The PUBLISH's topic, through its MQTT 5 Topic Alias (§3.3.2.3.4) if it has one: a topic name
+   * with an alias sets the alias, an empty one uses it.
+   */
+  private String topicOf(MqttPublishMessage message) {
+    MqttProperties.MqttProperty<?> alias = message.properties() == null ? null
+        : message.properties().getProperty(MqttProperties.TOPIC_ALIAS);
+    if (alias == null || !(alias.value() instanceof Integer id)) {
+      return message.topicName();
+    }
+    if (id < 1 || id > TOPIC_ALIAS_MAXIMUM) {
+      throw new MqttRefusal(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic alias " + id + " is not in 1.." + TOPIC_ALIAS_MAXIMUM);
+    }
+    if (!message.topicName().isEmpty()) {
+      topicAliases.put(id, message.topicName());
+      return message.topicName();
+    }
+    String topic = topicAliases.get(id);
+    if (topic == null) {
+      throw new MqttRefusal(MqttDisconnectReasonCode.PROTOCOL_ERROR, "topic alias " + id + " was never set");
+    }
+    return topic;
   }
 
   /**

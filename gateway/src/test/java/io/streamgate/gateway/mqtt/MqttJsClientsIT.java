@@ -78,6 +78,16 @@ class MqttJsClientsIT {
   }
 
   @Test
+  void mqttJsSendingRepeatedTopicsByAliasWritesThemUnderTheirTopics() throws Exception {
+    clients.run(CLIENT_DIR, 30, command(Map.of("url", url(), "protocolVersion", 5, "clientId", "js-alias", "clean", true,
+        "topicAliases", true, "publish", List.of(message("alias/a", "1", 1, false), message("alias/b", "2", 1, false),
+            message("alias/a", "3", 1, false), message("alias/b", "4", 0, false), message("alias/a", "5", 1, false)))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> rest.recordsIfAny("alias", 0).size() == 5);
+    assertThat(rest.records("alias", 0)).extracting(r -> r.get("key").asText() + "=" + r.get("value").asText())
+        .containsExactly("alias/a=1", "alias/b=2", "alias/a=3", "alias/b=4", "alias/a=5");
+  }
+
+  @Test
   void restProducedRecordsReachMqttJsThroughWildcards() throws Exception {
     rest.createTopic("garden", 2, "{\"value.format\":\"string\"}");
     List<String> lines = subscribe(5, "js-garden", true, 1, "garden/+/moisture", "garden/shed/#");

@@ -137,13 +137,13 @@ final class MqttClients {
   private void onTakeoverRequest(Message<JsonObject> request) {
     String clientId = request.body().getString("clientId");
     MqttConnection local = byClientId.get(clientId);
-    // Of two connections made at once on two nodes, the later one stays, not neither.
     boolean cleanStart = request.body().getBoolean("cleanStart", false);
     if (local == null) {
       settlePendingWill(clientId, cleanStart);
       request.reply(new JsonObject());
       return;
     }
+    // Of two connections made at once on two nodes, the later one stays, not neither.
     if (local.connectedAt() > request.body().getLong("connectedAt")) {
       request.reply(new JsonObject());
       return;

@@ -672,7 +672,7 @@ final class MqttDelivery {
     boolean own = endpoint.clientIdentifier().equals(publisher);
     MqttQoS granted = null;
     boolean retainAsPublished = false;
-    List<Integer> subscriptionIds = new ArrayList<>(1);
+    List<Integer> subscriptionIds = null;  // made only when a subscription has an identifier: this runs per record
     for (Subscription subscription : subscriptions.values()) {
       if ((!own || !subscription.noLocal()) && subscription.logTopics().contains(logTopic)
           && MqttTopics.matches(subscription.filter(), topic)) {
@@ -681,12 +681,16 @@ final class MqttDelivery {
         }
         retainAsPublished |= subscription.retainAsPublished();
         if (subscription.subscriptionId() > 0) {
+          if (subscriptionIds == null) {
+            subscriptionIds = new ArrayList<>(2);
+          }
           subscriptionIds.add(subscription.subscriptionId());
         }
       }
     }
     boolean retain = retainAsPublished && header(record, MqttIngest.RETAIN_HEADER.key()) != null;
-    return granted == null ? null : message(partition, record, topic, granted, retain, subscriptionIds);
+    return granted == null ? null : message(partition, record, topic, granted, retain,
+        subscriptionIds == null ? List.of() : subscriptionIds);
   }
 
   private static List<Integer> ids(int subscriptionId) {

@@ -4,23 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Eclipse Mosquitto's command-line clients against a node: {@code mosquitto_pub} publishing (MQTT
@@ -28,31 +19,19 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mosquitto_sub} with wildcards; a persistent session across a reconnect. Skipped when the
  * clients are not installed (Debian package {@code mosquitto-clients}; {@code .ci/run} installs it).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MosquittoClientsIT {
-  @TempDir static Path dir;
-  StreamgateNode node;
-  Rest rest;
+class MosquittoClientsIT extends MqttNodeTest {
   final ClientProcesses clients = new ClientProcesses();
 
   @BeforeAll
-  void start() {
+  void requireClients() {
     Assumptions.assumeTrue(ClientProcesses.onPath("mosquitto_pub") && ClientProcesses.onPath("mosquitto_sub")
             && ClientProcesses.onPath("stdbuf"),
         "mosquitto_pub and mosquitto_sub are not installed (Debian package mosquitto-clients; .ci/run installs it)");
-    node = TestNodes.start(dir, Map.of("mqtt-port", "-1"));
-    rest = new Rest(node);
   }
 
   @AfterEach
   void stopClients() {
     clients.stopAll();
-  }
-
-  @AfterAll
-  void stop() {
-    TestNodes.stop(node);
   }
 
   @Test

@@ -3,40 +3,16 @@ package io.streamgate.gateway.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A subscriber that does not keep up is paused, never buffered without bound, and loses nothing. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-// A client that waits for an answer that never comes must fail the test, not hang the build.
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MqttBackpressureTest {
+class MqttBackpressureTest extends MqttNodeTest {
   private static final int MAX_INFLIGHT = 5;
 
-  @TempDir static Path dir;
-  StreamgateNode node;
-  Rest rest;
-
-  @BeforeAll
-  void start() {
-    node = TestNodes.start(dir, Map.of("mqtt-port", "-1", "mqtt-max-inflight", String.valueOf(MAX_INFLIGHT),
-        "stream-buffer-bytes", "1024"));
-    rest = new Rest(node);
-  }
-
-  @AfterAll
-  void stop() {
-    TestNodes.stop(node);
+  MqttBackpressureTest() {
+    super(Map.of("mqtt-max-inflight", String.valueOf(MAX_INFLIGHT), "stream-buffer-bytes", "1024"));
   }
 
   @Test

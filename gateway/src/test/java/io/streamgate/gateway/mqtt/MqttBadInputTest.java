@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
 import io.vertx.core.Future;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -22,40 +18,20 @@ import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What clients must not do, and the reaction MQTT prescribes: an MQTT 5 client is told why in a
  * DISCONNECT, an MQTT 3.1.1 connection is closed, a bad filter gets a failure in its SUBACK; and
  * after each, the node still serves a well-behaved client.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-// A client that waits for an answer that never comes must fail the test, not hang the build.
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MqttBadInputTest {
+class MqttBadInputTest extends MqttNodeTest {
   private static final int MAX_PACKET = 2048;
 
-  @TempDir static Path dir;
-  StreamgateNode node;
-  Rest rest;
-
-  @BeforeAll
-  void start() {
-    node = TestNodes.start(dir.resolve("node"), Map.of("mqtt-port", "-1", "mqtt-max-packet-bytes", String.valueOf(MAX_PACKET),
-        "mqtt-max-connections", "20"), (clientId, username, password, remote) ->
-        Future.succeededFuture(!"mallory".equals(username)));
-    rest = new Rest(node);
-  }
-
-  @AfterAll
-  void stop() {
-    TestNodes.stop(node);
+  MqttBadInputTest() {
+    super(Map.of("mqtt-max-packet-bytes", String.valueOf(MAX_PACKET), "mqtt-max-connections", "20"),
+        (clientId, username, password, remote) -> Future.succeededFuture(!"mallory".equals(username)));
   }
 
   /** After every bad client, a good one still publishes and its record is committed. */

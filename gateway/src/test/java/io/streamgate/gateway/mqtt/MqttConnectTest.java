@@ -5,39 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** CONNECT and the life of a connection: keep-alive, assigned client ids, takeover, the announced address. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-// A client that waits for an answer that never comes must fail the test, not hang the build.
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MqttConnectTest {
-  @TempDir static Path dir;
-  StreamgateNode node;
-  Rest rest;
-
-  @BeforeAll
-  void start() {
+class MqttConnectTest extends MqttNodeTest {
+  MqttConnectTest() {
     // Two instances share the port, as in production.
-    node = TestNodes.start(dir, Map.of("mqtt-port", "-1", "mqtt-instances", "2"));
-    rest = new Rest(node);
-  }
-
-  @AfterAll
-  void stop() {
-    TestNodes.stop(node);
+    super(Map.of("mqtt-instances", "2"));
   }
 
   @Test

@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,14 +12,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * mqtt.js, the Node.js MQTT client, against a node: its publishes (MQTT 3.1.1 and 5, QoS 0-2) read
@@ -29,20 +24,20 @@ import org.junit.jupiter.api.io.TempDir;
  * session across a reconnect; MQTT over WebSocket, as browsers speak it. The client is {@code src/test/mqttjs/client.mjs}, its version pinned by
  * the package-lock there. Skipped when Node.js and npm are not installed ({@code .ci/run} installs them).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class MqttJsClientsIT {
+class MqttJsClientsIT extends MqttNodeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path CLIENT_SOURCES = Path.of("src/test/mqttjs");
   private static final Path CLIENT_DIR = Path.of("target/mqttjs");
 
-  @TempDir static Path dataDir;
   final ClientProcesses clients = new ClientProcesses();
-  StreamgateNode node;
-  Rest rest;
+
+  MqttJsClientsIT() {
+    super(Map.of("mqtt-ws-port", "-1"));
+  }
 
   @BeforeAll
-  void start() throws Exception {
+  void installClient() throws Exception {
     Assumptions.assumeTrue(ClientProcesses.onPath("node") && ClientProcesses.onPath("npm"),
         "Node.js and npm are not installed (Debian packages nodejs and npm; .ci/run installs them)");
     Files.createDirectories(CLIENT_DIR);
@@ -50,18 +45,11 @@ class MqttJsClientsIT {
       Files.copy(CLIENT_SOURCES.resolve(file), CLIENT_DIR.resolve(file), StandardCopyOption.REPLACE_EXISTING);
     }
     clients.run(CLIENT_DIR, 150, List.of("npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"));
-    node = TestNodes.start(dataDir, Map.of("mqtt-port", "-1", "mqtt-ws-port", "-1"));
-    rest = new Rest(node);
   }
 
   @AfterEach
   void stopClients() {
     clients.stopAll();
-  }
-
-  @AfterAll
-  void stop() {
-    TestNodes.stop(node);
   }
 
   @Test

@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -19,32 +15,12 @@ import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** MQTT PUBLISH into the log, read back over REST: QoS 0, 1 and 2, the default and configured mappings. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-// A client that waits for an answer that never comes must fail the test, not hang the build.
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MqttPublishTest {
-  @TempDir static Path dir;
-  StreamgateNode node;
-  Rest rest;
-
-  @BeforeAll
-  void start() {
-    node = TestNodes.start(dir, Map.of("mqtt-port", "-1",
-        "mqtt-topic-mappings", "factory/+/temperature -> temperatures {2}"));
-    rest = new Rest(node);
-  }
-
-  @AfterAll
-  void stop() {
-    TestNodes.stop(node);
+class MqttPublishTest extends MqttNodeTest {
+  MqttPublishTest() {
+    super(Map.of("mqtt-topic-mappings", "factory/+/temperature -> temperatures {2}"));
   }
 
   @Test

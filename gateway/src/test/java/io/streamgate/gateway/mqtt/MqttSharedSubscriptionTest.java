@@ -4,51 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Shared subscriptions ({@code $share/{ShareName}/{filter}}): the subscribers of one share split the
  * messages between them, each message to one of them, through a consumer group; a plain subscriber of
  * the same filter still gets everything; a subscriber that leaves hands its partitions to the others.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MqttSharedSubscriptionTest {
+class MqttSharedSubscriptionTest extends MqttNodeTest {
   private static final String SHARED = "$share/workers/jobs/#";
-
-  @TempDir static Path dir;
-  StreamgateNode node;
-  Rest rest;
-
-  @BeforeAll
-  void start() {
-    node = TestNodes.start(dir, Map.of("mqtt-port", "-1"));
-    rest = new Rest(node);
-  }
-
-  @AfterAll
-  void stop() {
-    TestNodes.stop(node);
-  }
 
   @Test
   void theSubscribersOfAShareSplitTheMessagesAndTheOthersTakeOverFromOneThatLeaves() throws Exception {

@@ -4,45 +4,17 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** SUBSCRIBE: live records of any protocol, matched by MQTT topic with wildcards. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-// A client that waits for an answer that never comes must fail the test, not hang the build.
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-class MqttSubscribeTest {
-  @TempDir static Path dir;
-  StreamgateNode node;
-  Rest rest;
-
-  @BeforeAll
-  void start() {
-    node = TestNodes.start(dir, Map.of("mqtt-port", "-1"));
-    rest = new Rest(node);
-  }
-
-  @AfterAll
-  void stop() {
-    TestNodes.stop(node);
-  }
-
+class MqttSubscribeTest extends MqttNodeTest {
   @Test
   void recordsProducedOverRestReachSubscribersWhoseFilterMatchesTheirKey() throws Exception {
     rest.createTopic("plant", 3, "{\"value.format\":\"string\"}");

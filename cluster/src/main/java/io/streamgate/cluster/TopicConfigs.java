@@ -114,6 +114,15 @@ public final class TopicConfigs {
     return LogConfig.fromMap(logKeys);
   }
 
+  /**
+   * The topic's {@code max.record.bytes}, the largest batch it takes. Read on every produce, so
+   * without building the whole {@link LogConfig}; the stored value was validated when it was set.
+   */
+  public static int maxRecordBytes(Map<String, String> config) {
+    String value = config.get(LogConfig.MAX_RECORD_BYTES);
+    return value == null ? LogConfig.DEFAULT.maxRecordBytes() : Integer.parseInt(value.trim());
+  }
+
   public static ValueFormat valueFormat(Map<String, String> config) {
     return ValueFormat.forName(config.getOrDefault(VALUE_FORMAT, ValueFormat.JSON.configName()));
   }

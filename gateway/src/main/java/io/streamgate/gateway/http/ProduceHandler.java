@@ -73,7 +73,7 @@ final class ProduceHandler {
       for (int i = 0; i < records.size(); i++) {
         indexesByPartition.computeIfAbsent(partitions[i], p -> new ArrayList<>()).add(i);
       }
-      int maxBatchBytes = TopicConfigs.logConfig(metadata.config()).maxRecordBytes();
+      int maxBatchBytes = TopicConfigs.maxRecordBytes(metadata.config());
       List<PendingBatch> batches = new ArrayList<>();
       indexesByPartition.forEach((partition, indexes) ->
           batches.addAll(batches(topic, partition, records, indexes, maxBatchBytes, idempotency)));

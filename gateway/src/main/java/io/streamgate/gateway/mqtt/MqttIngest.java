@@ -280,7 +280,7 @@ final class MqttIngest {
     } catch (MqttRefusal refused) {
       return Future.failedFuture(refused);
     }
-    int maxBatchBytes = TopicConfigs.logConfig(metadata.config()).maxRecordBytes();
+    int maxBatchBytes = TopicConfigs.maxRecordBytes(metadata.config());
     if (PartitionBatcher.recordBytes(target.key(), payload, headers) + PartitionBatcher.BATCH_OVERHEAD > maxBatchBytes) {
       return Future.failedFuture(new MqttRefusal(MqttDisconnectReasonCode.PACKET_TOO_LARGE, "a message of " + payload.length
           + " bytes is over topic '" + metadata.name() + "''s max.record.bytes (" + maxBatchBytes + ")"));

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -271,17 +272,7 @@ final class GroupConsume {
       }
       String uri = base + "/v1/groups/" + group + "/members/" + member.id + "/records?maxRecords=" + maxRecords + "&maxBytes="
           + maxBytes + "&timeoutMs=" + pollTimeoutMs + "&cursor=" + URLEncoder.encode(member.cursor, StandardCharsets.UTF_8);
-      long sent = System.nanoTime();
-      send(member.client, HttpMethod.GET, uri, null, 200).onComplete(result -> {
-        if (result.failed()) {
-          failure = String.valueOf(result.cause());
-          finish();
-          return;
-        }
-        Load.recordUs(latency, System.nanoTime() - sent);
-        Buffer body = result.result();
-        requests++;
-        bytes += body.length();
+      fetch(member.client, uri, body -> {
         int count = Scan.records(body, this::delivered);
         if (count == 0) {
           emptyPolls++;
@@ -351,17 +342,7 @@ final class GroupConsume {
       long offset = next[p];
       String uri = base + "/v1/topics/" + topic + "/partitions/" + p + "/records?offset=" + offset + "&maxRecords=" + maxRecords
           + "&maxBytes=" + maxBytes + "&timeoutMs=0";
-      long sent = System.nanoTime();
-      send(client, HttpMethod.GET, uri, null, 200).onComplete(result -> {
-        if (result.failed()) {
-          failure = String.valueOf(result.cause());
-          finish();
-          return;
-        }
-        Load.recordUs(latency, System.nanoTime() - sent);
-        Buffer body = result.result();
-        requests++;
-        bytes += body.length();
+      fetch(client, uri, body -> {
         long after = HttpConsume.nextFromJson(body, offset);
         if (after <= offset) {
           failure = "no progress in partition " + p + " at offset " + offset;
@@ -371,6 +352,22 @@ final class GroupConsume {
         deliveries += after - offset - 1;
         delivered(p, after - 1); // counts the last one
         read(client, mine, turn + 1);
+      });
+    }
+
+    /** A read (a poll or a partition fetch), timed and counted; a failed one ends the run. */
+    private void fetch(HttpClientAgent client, String uri, Consumer<Buffer> onAnswer) {
+      long sent = System.nanoTime();
+      send(client, HttpMethod.GET, uri, null, 200).onComplete(result -> {
+        if (result.failed()) {
+          failure = String.valueOf(result.cause());
+          finish();
+          return;
+        }
+        Load.recordUs(latency, System.nanoTime() - sent);
+        requests++;
+        bytes += result.result().length();
+        onAnswer.accept(result.result());
       });
     }
 

@@ -23,22 +23,9 @@
 # Environment: BENCH_CLUSTER_HTTP_PORT (18680; nodes use it and the next two), BENCH_CLUSTER_PORT (15801),
 # BENCH_CONNECTIONS (16), BENCH_KILLS (10; 3 with --quick), BENCH_SERVER_JAVA_OPTS (-Xms1g -Xmx1g).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-
-QUICK=0
-BUILD=1
-OUT=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) QUICK=1 ;;
-    --skip-build) BUILD=0 ;;
-    --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
-    *) echo "bench-cluster: unknown argument $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+# shellcheck source=lib/bench-common.sh
+. "$(dirname "$0")/lib/bench-common.sh"
+bench_parse_args bench-cluster "$@"
 
 if [ "$QUICK" = 1 ]; then
   MODE=quick; DURATION=5; WARMUP=2; JIT_WARMUP=5; REPEATS=1; KILLS=${BENCH_KILLS:-3}
@@ -57,23 +44,14 @@ export STREAMGATE_JAVA_OPTS=${BENCH_SERVER_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamgate-bench-cluster.XXXXXX")
 export STREAMGATE_CLUSTER_DIR=$TMP/cluster
 
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=${OUT:-bench-results/cluster-$MODE-$STAMP}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-RESULTS=$OUT/results.jsonl
+bench_results_dir cluster
 KILLS_FILE=$OUT/failovers.tsv
 EVENTS=$OUT/probe-events.txt
-: > "$RESULTS"
 printf 'kill\tnode\tpartitions_led\tnew_leaders_described_ms\tfailover_ms\tall_partitions_ms\trejoin_ms\n' > "$KILLS_FILE"
 CLUSTER_UP=0
 PROBE_PID=""
 
-log() { echo "[bench-cluster $(date -u +%H:%M:%S)] $*" >&2; }
-
-cleanup() {
-  local status=$?
-  set +e
+teardown() {
   if [ -n "$PROBE_PID" ]; then
     kill "$PROBE_PID" 2>/dev/null
     wait "$PROBE_PID" 2>/dev/null
@@ -82,30 +60,15 @@ cleanup() {
     scripts/cluster.sh down > /dev/null 2>&1 || log "cluster.sh down failed"
   fi
   for f in "$STREAMGATE_CLUSTER_DIR"/node-*.log; do [ -f "$f" ] && cp "$f" "$OUT/"; done
-  rm -rf "$TMP"
-  [ $status -ne 0 ] && log "failed (exit $status); logs and partial results in $OUT"
-  exit $status
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_on_exit teardown
 
 # ---------------------------------------------------------------------------------------------- build
-if [ "$BUILD" = 1 ]; then
-  log "building the gateway jar and the load generator"
-  mvn -B -q -DskipTests package -pl log-store,cluster,openapi,gateway,bench -am
-fi
-[ -f gateway/target/streamgate.jar ] && [ -f bench/target/runtime-classpath.txt ] \
-  || { log "nothing built: run without --skip-build"; exit 2; }
-GEN=(java -Xms256m -Xmx1g -XX:+UseG1GC -cp "$ROOT/bench/target/classes:$(cat bench/target/runtime-classpath.txt)"
-  io.streamgate.bench.http.HttpBench)
+bench_build
 
-http_port() { echo $((STREAMGATE_BASE_HTTP_PORT + $1)); }
-base() { echo "http://127.0.0.1:$(http_port "$1")"; }
-BASES=""
-for ((i = 0; i < NODES; i++)); do BASES+="${BASES:+,}$(base $i)"; done
 produce_urls() { # produce_urls TOPIC: the produce URL of TOPIC on every node, comma-separated
   local i list=""
-  for ((i = 0; i < NODES; i++)); do list+="${list:+,}$(base $i)/v1/topics/$1/records?acks=all"; done
+  for ((i = 0; i < NODES; i++)); do list+="${list:+,}$(node_url $i)/v1/topics/$1/records?acks=all"; done
   echo "$list"
 }
 
@@ -113,7 +76,7 @@ produce_urls() { # produce_urls TOPIC: the produce URL of TOPIC on every node, c
 any_get() {
   local i body
   for ((i = 0; i < NODES; i++)); do
-    body=$(curl -fs --max-time "${2:-3}" "$(base $i)$1" 2>/dev/null) && { echo "$body"; return 0; }
+    body=$(curl -fs --max-time "${2:-3}" "$(node_url $i)$1" 2>/dev/null) && { echo "$body"; return 0; }
   done
   return 1
 }
@@ -121,35 +84,12 @@ any_get() {
 create_topic() { # create_topic NAME RF [CONFIG_JSON]
   local config='{}'
   [ $# -ge 3 ] && config=$3
-  curl -fsS -X POST "$(base 0)/v1/topics" -H 'Content-Type: application/json' \
+  curl -fsS -X POST "$(node_url 0)/v1/topics" -H 'Content-Type: application/json' \
     -d "{\"name\":\"$1\",\"partitions\":3,\"replicationFactor\":$2,\"config\":$config}" > /dev/null
-}
-
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.1 s until it succeeds
-wait_for() {
-  local seconds=$1 what=$2 deadline
-  shift 2
-  deadline=$((SECONDS + seconds))
-  until "$@"; do
-    [ $SECONDS -ge $deadline ] && { log "gave up after ${seconds}s waiting for: $what"; return 1; }
-    sleep 0.1
-  done
 }
 
 fully_in_sync() { # fully_in_sync TOPIC: every partition has a leader and its whole replica set in the ISR
   any_get "/v1/topics/$1" | jq -e '.partitions | length > 0 and all(.leader != null and ((.replicas - .isr) | length == 0))' > /dev/null
-}
-
-# gen NAME SUBCOMMAND ARGS...: runs the generator, keeps its JSON line (tagged with NAME) in results.jsonl
-gen() {
-  local name=$1; shift
-  log "$name: $*"
-  local line
-  line=$("${GEN[@]}" "$@" 2> >(tee -a "$OUT/generator.log" >&2) | grep '^{' | tail -1) || true
-  if [ -z "$line" ]; then
-    log "$name: no result"; echo "{\"name\":\"$name\",\"error\":\"no result\"}" >> "$RESULTS"; return 0
-  fi
-  echo "{\"name\":\"$name\",${line#\{}" >> "$RESULTS"
 }
 
 # ---------------------------------------------------------------------------------------------- cluster
@@ -178,7 +118,7 @@ done
 
 # ---------------------------------------------------------------------------------------------- failover
 log "failover: $KILLS kills of a partition leader while the probe writes to every partition of 'probe'"
-"${GEN[@]}" failover-probe --url "$BASES" --topic probe --partitions 3 --events "$EVENTS" \
+"${GEN[@]}" failover-probe --url "$(node_urls "$NODES")" --topic probe --partitions 3 --events "$EVENTS" \
   --duration $((KILLS * (FAILOVER_WAIT + REJOIN_WAIT) + 60)) --request-timeout-ms 5000 --retry-pause-ms 20 \
   > "$OUT/probe.out" 2>> "$OUT/generator.log" &
 PROBE_PID=$!
@@ -256,9 +196,9 @@ PROBE_PID=""
 {
   echo "# Streamgate 3-node loopback cluster ($MODE run, $STAMP)"
   echo
-  echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr), $(java -version 2>&1 | head -1)."
+  machine_summary
   echo "Nodes: $STREAMGATE_JAVA_OPTS each; the load generator spreads $CONNECTIONS connections over the three nodes."
-  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Load average at the end: $(load_average)."
   echo
 } > "$OUT/report.md"
 python3 - "$OUT" >> "$OUT/report.md" <<'PY'

@@ -24,24 +24,11 @@
 # Environment: BENCH_GROUPS_HTTP_PORT (18880; a cluster uses it and the next two), BENCH_GROUPS_CLUSTER_PORT (15901),
 # BENCH_SERVER_JAVA_OPTS (-Xms1g -Xmx1g), BENCH_GROUPS_RECORDS (records per partition), BENCH_GROUPS_TRIALS.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-
-QUICK=0
-BUILD=1
+# shellcheck source=lib/bench-common.sh
+. "$(dirname "$0")/lib/bench-common.sh"
 CLUSTER=0
-OUT=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) QUICK=1 ;;
-    --cluster) CLUSTER=1 ;;
-    --skip-build) BUILD=0 ;;
-    --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
-    *) echo "bench-groups: unknown argument $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+bench_extra_arg() { case "$1" in --cluster) CLUSTER=1 ;; *) return 1 ;; esac; }   # this bench's own flag
+bench_parse_args bench-groups "$@"
 
 if [ "$QUICK" = 1 ]; then
   MODE=quick; RECORDS=${BENCH_GROUPS_RECORDS:-10000}; REPEATS=1; TRIALS=${BENCH_GROUPS_TRIALS:-3}
@@ -58,15 +45,8 @@ export STREAMGATE_BASE_MQTT_PORT=${BENCH_GROUPS_MQTT_PORT:-18983}
 export STREAMGATE_JAVA_OPTS=${BENCH_SERVER_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamgate-bench-groups.XXXXXX")
 
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=${OUT:-bench-results/groups-$MODE-$STAMP}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-RESULTS=$OUT/results.jsonl
-: > "$RESULTS"
+bench_results_dir groups
 UP=""   # the cluster dir of the nodes running now, if any
-
-log() { echo "[bench-groups $(date -u +%H:%M:%S)] $*" >&2; }
 
 down() {
   if [ -n "$UP" ]; then
@@ -76,73 +56,29 @@ down() {
   fi
 }
 
-cleanup() {
-  local status=$?
-  set +e
-  down
-  rm -rf "$TMP"
-  [ $status -ne 0 ] && log "failed (exit $status); logs and partial results in $OUT"
-  exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_on_exit down
 
 # ---------------------------------------------------------------------------------------------- build
-if [ "$BUILD" = 1 ]; then
-  log "building the gateway jar and the load generator"
-  mvn -B -q -DskipTests package -pl log-store,cluster,openapi,gateway,bench -am
-fi
-[ -f gateway/target/streamgate.jar ] && [ -f bench/target/runtime-classpath.txt ] \
-  || { log "nothing built: run without --skip-build"; exit 2; }
-GEN=(timeout 600 java -Xms256m -Xmx1g -XX:+UseG1GC -cp "$ROOT/bench/target/classes:$(cat bench/target/runtime-classpath.txt)"
-  io.streamgate.bench.http.HttpBench)
-
-base() { echo "http://127.0.0.1:$((STREAMGATE_BASE_HTTP_PORT + $1))"; }
-bases() { # bases N: the base URL of nodes 0..N-1, comma-separated
-  local i list=""
-  for ((i = 0; i < $1; i++)); do list+="${list:+,}$(base "$i")"; done
-  echo "$list"
-}
-
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until it succeeds
-wait_for() {
-  local seconds=$1 what=$2 deadline
-  shift 2
-  deadline=$((SECONDS + seconds))
-  until "$@"; do
-    [ $SECONDS -ge $deadline ] && { log "gave up after ${seconds}s waiting for: $what"; return 1; }
-    sleep 0.2
-  done
-}
+bench_build
+GEN=(timeout 600 "${GEN[@]}")   # a generator run that hangs does not hold up the bench
+WAIT_FOR_POLL=0.2   # seconds between the polls of wait_for
 
 in_sync() { # in_sync TOPIC: every partition has a leader and its whole replica set in the ISR
-  curl -fs --max-time 3 "$(base 0)/v1/topics/$1" \
+  curl -fs --max-time 3 "$(node_url 0)/v1/topics/$1" \
     | jq -e '.partitions | length > 0 and all(.leader != null and ((.replicas - .isr) | length == 0))' > /dev/null
 }
 
 create_topic() { # create_topic NAME RF
   local config='{}'
   [ "$2" -ge 2 ] && config='{"min.insync.replicas":2}'
-  curl -fsS -X POST "$(base 0)/v1/topics" -H 'Content-Type: application/json' \
+  curl -fsS -X POST "$(node_url 0)/v1/topics" -H 'Content-Type: application/json' \
     -d "{\"name\":\"$1\",\"partitions\":$PARTITIONS,\"replicationFactor\":$2,\"config\":$config}" > /dev/null
-}
-
-# gen NAME SUBCOMMAND ARGS...: runs the generator, keeps its JSON line (tagged with NAME) in results.jsonl
-gen() {
-  local name=$1; shift
-  log "$name: $*"
-  local line
-  line=$("${GEN[@]}" "$@" 2> >(tee -a "$OUT/generator.log" >&2) | grep '^{' | tail -1) || true
-  if [ -z "$line" ]; then
-    log "$name: no result"; echo "{\"name\":\"$name\",\"error\":\"no result\"}" >> "$RESULTS"; return 0
-  fi
-  echo "{\"name\":\"$name\",${line#\{}" >> "$RESULTS"
 }
 
 # measure TOPOLOGY NODES: one topology, start to stop
 measure() {
   local topo=$1 nodes=$2 urls rf r m
-  urls=$(bases "$nodes")
+  urls=$(node_urls "$nodes")
   rf=$nodes
   UP=$TMP/$topo
   log "$topo: starting $nodes node(s) on HTTP ports $STREAMGATE_BASE_HTTP_PORT.. and cluster ports $STREAMGATE_BASE_CLUSTER_PORT.."
@@ -176,9 +112,9 @@ measure single 1
 {
   echo "# Streamgate consumer groups ($MODE run, $STAMP)"
   echo
-  echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr), $(java -version 2>&1 | head -1)."
+  machine_summary
   echo "Nodes: $STREAMGATE_JAVA_OPTS each; clients and nodes share the machine. Topic: $PARTITIONS partitions × $RECORDS records of 100 B;"
-  echo "every request asks for maxRecords=$MAX_RECORDS. Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "every request asks for maxRecords=$MAX_RECORDS. Load average at the end: $(load_average)."
   echo
 } > "$OUT/report.md"
 python3 - "$OUT" >> "$OUT/report.md" <<'PY'

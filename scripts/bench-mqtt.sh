@@ -21,22 +21,9 @@
 # Environment: BENCH_MQTT_HTTP_PORT (18780), BENCH_MQTT_PORT (18883: Streamgate; +1: Mosquitto),
 # BENCH_SERVER_JAVA_OPTS (-Xms1g -Xmx1g), MOSQUITTO (mosquitto on PATH or /usr/sbin/mosquitto).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-
-QUICK=0
-BUILD=1
-OUT=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) QUICK=1 ;;
-    --skip-build) BUILD=0 ;;
-    --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
-    *) echo "bench-mqtt: unknown argument $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+# shellcheck source=lib/bench-common.sh
+. "$(dirname "$0")/lib/bench-common.sh"
+bench_parse_args bench-mqtt "$@"
 
 if [ "$QUICK" = 1 ]; then
   MODE=quick; DURATION=4; WARMUP=2; JIT_WARMUP=4; REPEATS=1
@@ -49,18 +36,14 @@ MOSQ_PORT=$((SG_PORT + 1))
 SERVER_JAVA_OPTS=${BENCH_SERVER_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC}
 MOSQUITTO=${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
 
-log() { echo "[bench-mqtt $(date -u +%H:%M:%S)] $*" >&2; }
 [ -x "$MOSQUITTO" ] || { log "mosquitto not found (apt-get install mosquitto, or set MOSQUITTO)"; exit 2; }
 for tool in curl jq; do command -v "$tool" > /dev/null || { log "$tool is needed"; exit 2; }; done
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamgate-bench-mqtt.XXXXXX")
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
-OUT=${OUT:-$ROOT/bench-results/mqtt-$MODE-$STAMP}
-mkdir -p "$OUT"
-RESULTS=$OUT/results.jsonl
-: > "$RESULTS"
+LOAD_AT_START=$(load_average)
+bench_results_dir mqtt
 PIDS=()
+# Not bench_on_exit: this bench says nothing more when it fails.
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2> /dev/null || true; done
@@ -72,14 +55,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------------------------------------- build
-if [ "$BUILD" = 1 ]; then
-  log "building the gateway jar and the load generator"
-  mvn -B -q -DskipTests package -pl log-store,cluster,openapi,gateway,bench -am
-fi
-[ -f gateway/target/streamgate.jar ] && [ -f bench/target/runtime-classpath.txt ] \
-  || { log "nothing built: run without --skip-build"; exit 2; }
-GEN=(java -Xms256m -Xmx1g -XX:+UseG1GC -cp "$ROOT/bench/target/classes:$(cat bench/target/runtime-classpath.txt)"
-  io.streamgate.bench.http.HttpBench)
+bench_build
 
 # ---------------------------------------------------------------------------------------------- brokers
 log "Streamgate: HTTP 127.0.0.1:$HTTP_PORT, MQTT 127.0.0.1:$SG_PORT"
@@ -108,7 +84,8 @@ until (exec 3<> "/dev/tcp/127.0.0.1/$MOSQ_PORT") 2> /dev/null; do
   sleep 0.1
 done
 
-# gen NAME SUBCOMMAND ARGS...: runs the generator, keeps its JSON line (tagged with NAME) in results.jsonl
+# gen NAME SUBCOMMAND ARGS...: runs the generator, keeps its JSON line (tagged with NAME) in results.jsonl.
+# Replaces the common gen: the MQTT clients' INFO lines stay out of generator.log, and each result is printed.
 gen() {
   local name=$1; shift
   log "$name: $*"
@@ -164,7 +141,7 @@ report() {
   rate() { jq -s "map(select(.name | startswith(\"$1-\")) | .messagesPerS) | if length == 0 then 0 else (add / length) end" "$RESULTS"; }
   echo "## MQTT: Streamgate vs Mosquitto ($MODE, $STAMP)"
   echo
-  echo "$(nproc) cores (load average $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: other work shares the"
+  echo "$(nproc) cores (load average $LOAD_AT_START at the start, $(load_average) at the end: other work shares the"
   echo "machine), $(java -version 2>&1 | head -1); $("$MOSQUITTO" -h 2>&1 | head -1 | sed 's/ is an.*//'); ${DURATION} s per run, mean of $REPEATS."
   echo
   echo "| scenario | Streamgate msg/s | Mosquitto msg/s | ratio | target |"

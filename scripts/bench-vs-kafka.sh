@@ -19,22 +19,9 @@
 # generators and removes the temp dirs. Ports (override with the environment): KAFKA_PORT (19092),
 # KAFKA_CONTROLLER_PORT (19093), STREAMGATE_PORT (18080), TRIVIAL_PORT (18090).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-
-QUICK=0
-BUILD=1
-OUT=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) QUICK=1 ;;
-    --skip-build) BUILD=0 ;;
-    --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-    *) echo "bench-vs-kafka: unknown argument $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+# shellcheck source=lib/bench-common.sh
+. "$(dirname "$0")/lib/bench-common.sh"
+bench_parse_args bench-vs-kafka "$@"
 
 KAFKA_PORT=${KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-19093}
@@ -55,16 +42,9 @@ else
 fi
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
 
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=${OUT:-bench-results/vs-kafka-$MODE-$STAMP}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-RESULTS=$OUT/results.jsonl
-: > "$RESULTS"
+bench_results_dir vs-kafka
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamgate-vs-kafka.XXXXXX")
 PIDS=()
-
-log() { echo "[bench-vs-kafka $(date -u +%H:%M:%S)] $*" >&2; }
 
 stop_pid() { # stop_pid PID [grace seconds]: SIGTERM, wait, then SIGKILL
   local pid=$1 grace=${2:-20} i
@@ -79,18 +59,14 @@ stop_pid() { # stop_pid PID [grace seconds]: SIGTERM, wait, then SIGKILL
   wait "$pid" 2>/dev/null || true
 }
 
-cleanup() {
-  local status=$?
+teardown() {
+  local pid f
   for pid in "${PIDS[@]:-}"; do
     [ -n "$pid" ] && stop_pid "$pid" 10
   done
   for f in "$TMP"/*.log; do [ -f "$f" ] && cp "$f" "$OUT/" 2>/dev/null; done
-  rm -rf "$TMP"
-  [ $status -ne 0 ] && log "failed (exit $status); logs and partial results in $OUT"
-  exit $status
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_on_exit teardown
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() { # wait_port PORT SECONDS PID
@@ -128,18 +104,6 @@ BENCH_CP="$ROOT/bench/target/classes:$(cat bench/target/classpath.txt)"
 KAFKA_CP="$ROOT/bench/kafka-runtime/target/lib/*"
 GEN=(java -Xms512m -Xmx1g -XX:+UseG1GC -cp "$BENCH_CP" io.streamgate.bench.http.HttpBench)
 KJAVA=(java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$KAFKA_CP")
-
-# gen NAME SUBCOMMAND ARGS...: runs the generator, keeps its JSON line (tagged with NAME) in results.jsonl
-gen() {
-  local name=$1; shift
-  log "$name: $*"
-  local line
-  line=$("${GEN[@]}" "$@" 2> >(tee -a "$OUT/generator.log" >&2) | grep '^{' | tail -1) || true
-  if [ -z "$line" ]; then
-    log "$name: no result"; echo "{\"name\":\"$name\",\"error\":\"no result\"}" >> "$RESULTS"; return 0
-  fi
-  echo "{\"name\":\"$name\",${line#\{}" >> "$RESULTS"
-}
 
 # warm NAME SUBCOMMAND ARGS...: a run whose result is thrown away, so that the server's JIT has compiled
 # the paths before they are measured (a cold node answered one-record produce requests 4x slower).
@@ -302,8 +266,8 @@ stop_pid "$SG_PID" 60
 {
   echo "# Streamgate vs Apache Kafka 4.4.0 ($MODE run, $STAMP)"
   echo
-  echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB memory, $(uname -sr), $(java -version 2>&1 | head -1)."
-  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  machine_summary
+  echo "Load average at the end: $(load_average)."
   echo
 } > "$OUT/report.md"
 python3 - "$OUT" "$MODE" >> "$OUT/report.md" <<'PY'

@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,8 @@ final class ReplicaManager implements AutoCloseable {
   private final ClusterOptions options;
   private final ExecutorService readers;
   private final ExecutorService metadataThread;
+  /** Wall-clock ms: the replicas' lag timers and the leader's timestamp bounds. */
+  private final LongSupplier clock = System::currentTimeMillis;
   private final Map<TopicPartition, Replica> replicas = new ConcurrentHashMap<>();
   /** Consumers (long-polls, streams) waiting for the high watermark of a partition this node leads. */
   private final WatchRegistry readWatches = new WatchRegistry();
@@ -95,7 +98,10 @@ final class ReplicaManager implements AutoCloseable {
       TopicState topic = metadata.topic(partition.topic())
           .orElseThrow(() -> new TopicNotFoundException("topic '" + partition.topic() + "' does not exist"));
       int minInsync = TopicConfigs.minInsyncReplicas(topic.topic().config());
-      return leader(partition).appendAsLeader(batch, acks, minInsync, options.replicaLagMaxMs() + options.failureDetectionMs());
+      Replica leader = leader(partition);
+      // Here, on the leader, every protocol's appends pass: one check for HTTP, MQTT and any later listener.
+      TopicConfigs.timestampBounds(topic.topic().config()).check(batch, clock.getAsLong());
+      return leader.appendAsLeader(batch, acks, minInsync, options.replicaLagMaxMs() + options.failureDetectionMs());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -171,7 +177,7 @@ final class ReplicaManager implements AutoCloseable {
   private Replica open(TopicPartition tp, LogConfig config) {
     PartitionLog log = logs.get(tp).orElseGet(() -> logs.create(tp, config));
     log.addListener(readWatches::onHighWatermark);
-    return new Replica(tp, log, nodeId, System::currentTimeMillis);
+    return new Replica(tp, log, nodeId, clock);
   }
 
   private void remove(TopicPartition tp) {

@@ -24,7 +24,13 @@ public final class TopicConfigs {
    */
   public static final String UNCLEAN_LEADER_ELECTION = "unclean.leader.election.enable";
 
-  private static final Set<String> OWN_KEYS = Set.of(MIN_INSYNC_REPLICAS, VALUE_FORMAT, UNCLEAN_LEADER_ELECTION);
+  /** How far before the leader's clock a record's timestamp may be, in ms (Kafka's name and default: unbounded). */
+  public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "message.timestamp.before.max.ms";
+  /** How far after the leader's clock a record's timestamp may be, in ms (Kafka 4's name and default: one hour). */
+  public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
+
+  private static final Set<String> OWN_KEYS = Set.of(MIN_INSYNC_REPLICAS, VALUE_FORMAT, UNCLEAN_LEADER_ELECTION,
+      MESSAGE_TIMESTAMP_BEFORE_MAX_MS, MESSAGE_TIMESTAMP_AFTER_MAX_MS);
   /** The keys whose values are words; {@link #UNCLEAN_LEADER_ELECTION} is a boolean; every other key holds a whole number. */
   private static final Set<String> TEXT_KEYS = Set.of(LogConfig.CLEANUP_POLICY, LogConfig.FLUSH_POLICY, VALUE_FORMAT);
 
@@ -61,6 +67,8 @@ public final class TopicConfigs {
     defaults.put(MIN_INSYNC_REPLICAS, "1");
     defaults.put(VALUE_FORMAT, ValueFormat.JSON.configName());
     defaults.put(UNCLEAN_LEADER_ELECTION, "false");
+    defaults.put(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Long.toString(TimestampBounds.DEFAULT.beforeMaxMs()));
+    defaults.put(MESSAGE_TIMESTAMP_AFTER_MAX_MS, Long.toString(TimestampBounds.DEFAULT.afterMaxMs()));
     return defaults;
   }
 
@@ -84,6 +92,7 @@ public final class TopicConfigs {
     if (minInsync < 1) {
       throw new InvalidConfigException(MIN_INSYNC_REPLICAS + " must be at least 1, was " + minInsync);
     }
+    timestampBounds(merged);
     String unclean = merged.get(UNCLEAN_LEADER_ELECTION);
     if (!"true".equals(unclean) && !"false".equals(unclean)) {
       throw new InvalidConfigException(UNCLEAN_LEADER_ELECTION + " must be true or false, was '" + unclean + "'");
@@ -125,6 +134,33 @@ public final class TopicConfigs {
 
   public static ValueFormat valueFormat(Map<String, String> config) {
     return ValueFormat.forName(config.getOrDefault(VALUE_FORMAT, ValueFormat.JSON.configName()));
+  }
+
+  /**
+   * The topic's {@code message.timestamp.before.max.ms} and {@code after.max.ms}. Read on every
+   * append by the leader, so without building the whole {@link LogConfig}.
+   */
+  public static TimestampBounds timestampBounds(Map<String, String> config) {
+    return new TimestampBounds(
+        nonNegativeLong(config, MESSAGE_TIMESTAMP_BEFORE_MAX_MS, TimestampBounds.DEFAULT.beforeMaxMs()),
+        nonNegativeLong(config, MESSAGE_TIMESTAMP_AFTER_MAX_MS, TimestampBounds.DEFAULT.afterMaxMs()));
+  }
+
+  private static long nonNegativeLong(Map<String, String> config, String key, long defaultValue) {
+    String text = config.get(key);
+    if (text == null) {
+      return defaultValue;
+    }
+    long value;
+    try {
+      value = Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new InvalidConfigException(key + " must be a whole number, was '" + text + "'");
+    }
+    if (value < 0) {
+      throw new InvalidConfigException(key + " must be at least 0, was " + value);
+    }
+    return value;
   }
 
   public static boolean uncleanLeaderElection(Map<String, String> config) {

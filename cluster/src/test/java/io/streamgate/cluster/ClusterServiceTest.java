@@ -186,6 +186,31 @@ class ClusterServiceTest {
     }
   }
 
+  @Test
+  void theLeaderRefusesTimestampsOutsideTheTopicsBoundsWhicheverNodeTheAppendCameThrough() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    get(cluster.nodes().get(0).service().createTopic(new TopicSpec("clocked", 1, 3,
+        Map.of(TopicConfigs.MESSAGE_TIMESTAMP_BEFORE_MAX_MS, "60000"))));
+    awaitDescribedEverywhere("clocked");
+    TopicPartition tp = new TopicPartition("clocked", 0);
+
+    for (Node via : cluster.alive()) {
+      long now = System.currentTimeMillis();
+      // Two hours ahead: past the default message.timestamp.after.max.ms (one hour).
+      RecordBatch future = new RecordBatchBuilder(Compression.NONE).append(now, null, TestBatches.utf8("now"), List.of())
+          .append(now + 7_200_000, null, TestBatches.utf8("ahead"), List.of()).build();
+      assertThat(failure(via.service().append(tp, future, Acks.ALL))).as("through %s", via)
+          .isInstanceOf(InvalidTimestampException.class).hasMessageContaining("message.timestamp.after.max.ms=3600000");
+      // An hour old, on a topic that takes a minute.
+      assertThat(failure(via.service().append(tp, TestBatches.values(now - 3_600_000, "old"), Acks.ALL))).as("through %s", via)
+          .isInstanceOf(InvalidTimestampException.class).hasMessageContaining("message.timestamp.before.max.ms=60000");
+      get(via.service().append(tp, TestBatches.values(now, "on time via " + via.id()), Acks.ALL));
+    }
+
+    assertThat(values(readAll(cluster.nodes().get(0), tp)))
+        .containsExactly("on time via node-1", "on time via node-2", "on time via node-3");
+  }
+
   // ---------------------------------------------------------------- 3. leader failover and return
 
   @Test

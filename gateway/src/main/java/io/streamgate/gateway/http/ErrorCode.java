@@ -14,6 +14,7 @@ public enum ErrorCode {
   INVALID_PARTITIONS(400, "invalid-partitions", "Invalid partition count", false),
   INVALID_REPLICATION_FACTOR(400, "invalid-replication-factor", "Invalid replication factor", false),
   INVALID_RECORD(400, "invalid-record", "Invalid record", false),
+  INVALID_TIMESTAMP(400, "invalid-timestamp", "Invalid timestamp", false),
   INTERNAL_TOPIC(403, "internal-topic", "Internal topic", false),
   NOT_FOUND(404, "not-found", "Not found", false),
   TOPIC_NOT_FOUND(404, "topic-not-found", "Topic not found", false),

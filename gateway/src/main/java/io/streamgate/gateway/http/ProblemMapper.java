@@ -9,6 +9,7 @@ import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.InternalTopicException;
 import io.streamgate.cluster.InvalidPartitionsException;
 import io.streamgate.cluster.InvalidReplicationFactorException;
+import io.streamgate.cluster.InvalidTimestampException;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.InvalidTopicNameException;
 import io.streamgate.cluster.LeaderNotAvailableException;
@@ -71,6 +72,7 @@ public final class ProblemMapper {
       Map.entry(OffsetOutOfRangeException.class, ErrorCode.OFFSET_OUT_OF_RANGE),
       Map.entry(RecordTooLargeException.class, ErrorCode.RECORD_TOO_LARGE),
       Map.entry(InvalidRecordException.class, ErrorCode.INVALID_RECORD),
+      Map.entry(InvalidTimestampException.class, ErrorCode.INVALID_TIMESTAMP),
       Map.entry(WriteQueueFullException.class, ErrorCode.OVERLOADED),
       Map.entry(LogStorageException.class, ErrorCode.STORAGE_ERROR),
       Map.entry(LogClosedException.class, ErrorCode.UNAVAILABLE),

@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.Acks;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TimestampBounds;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNames;
@@ -12,6 +13,7 @@ import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.BatchLayout;
 import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
@@ -32,6 +34,8 @@ import java.util.Map;
  * valid. With {@code acks=0} the answer (202) goes out before the append.
  */
 final class ProduceHandler {
+  private static final int BATCH_HEADER_BYTES = BatchLayout.RECORD_BATCH_OVERHEAD;
+
   private final PartitionService service;
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
@@ -77,6 +81,11 @@ final class ProduceHandler {
       List<PendingBatch> batches = new ArrayList<>();
       indexesByPartition.forEach((partition, indexes) ->
           batches.addAll(batches(topic, partition, records, indexes, maxBatchBytes, idempotency)));
+      // The leader checks each batch too (for every protocol); checked here first, a request
+      // spread over several partitions is refused whole rather than written in part.
+      TimestampBounds bounds = TopicConfigs.timestampBounds(metadata.config());
+      long now = System.currentTimeMillis();
+      batches.forEach(batch -> bounds.check(batch.batch, now));
       metrics.recordsIn(topic, records.size(), ctx.body().length());
       List<Future<AppendResult>> appends = new ArrayList<>();
       for (PendingBatch batch : batches) {
@@ -211,9 +220,12 @@ final class ProduceHandler {
     for (int index : indexes) {
       ProduceRecord record = records.get(index);
       int recordSize = record.estimatedSize();
-      if (recordSize + 61 > maxBatchBytes) {
-        throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "records[" + index + "] is about " + recordSize
-            + " bytes; the topic's max.record.bytes is " + maxBatchBytes);
+      if (BATCH_HEADER_BYTES + recordSize > maxBatchBytes) {
+        // Says what was counted: a record under the limit by itself may not fit with its framing.
+        throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "records[" + index + "] needs about " + (BATCH_HEADER_BYTES + recordSize)
+            + " bytes in a batch (" + BATCH_HEADER_BYTES + " for the batch header, up to " + ProduceRecord.MAX_FRAMING_BYTES
+            + " for the record's framing, " + record.contentSize() + " for its key, value and headers); the topic's max.record.bytes is "
+            + maxBatchBytes);
       }
       if (builder != null && size + recordSize > maxBatchBytes) {
         batches.add(new PendingBatch(new TopicPartition(topic, partition), builder.build(), inBatch));
@@ -225,7 +237,7 @@ final class ProduceHandler {
           builder.producer(idempotency.producerId(), (short) 0, batches.size());
         }
         inBatch = new ArrayList<>();
-        size = 61;
+        size = BATCH_HEADER_BYTES;
       }
       builder.append(record.timestamp(), record.key(), record.value(), record.headers());
       inBatch.add(index);

@@ -22,10 +22,17 @@ import java.util.List;
  * parser; a JSON value is kept as the exact bytes the client sent (validated, never re-serialized),
  * and is written back into read responses unchanged.
  *
- * <p>Value rules by the topic's {@code value.format}: {@code json} — every value must be JSON;
- * {@code string} — values are text (a JSON string in the envelope; valid UTF-8 otherwise);
- * {@code binary} — any bytes. A JSON {@code null} value is a tombstone everywhere; {@code valueBase64}
- * carries bytes under the same rules.
+ * <p>Value rules by the topic's {@code value.format}: {@code json} — every value must be JSON, and
+ * an envelope's {@code value} is kept as the JSON sent; {@code string} — values are text (valid
+ * UTF-8); {@code binary} — any bytes. On string and binary topics an envelope's {@code value} is
+ * stored as text: a JSON string's characters, any other JSON value's text as sent (so an HTTP
+ * producer's {@code {"c":21}} reaches an MQTT subscriber of a device-created topic as that JSON).
+ * A JSON {@code null} value is a tombstone everywhere; {@code valueBase64} carries bytes under the
+ * same rules.
+ *
+ * <p>Text from JSON strings (keys, header names and values, string values) must be whole Unicode:
+ * a lone surrogate (the JSON escape of U+D800, say) has no UTF-8 form, and Java would store it as {@code ?},
+ * so that different keys would share a partition and a compaction slot. It is refused.
  */
 final class ProduceParser {
   private static final JsonFactory JSON = JsonFactory.builder()
@@ -99,7 +106,7 @@ final class ProduceParser {
           hasKey = true;
           if (token != JsonToken.VALUE_NULL) {
             expect(token == JsonToken.VALUE_STRING, where + "." + field + " must be a string");
-            key = field.equals("key") ? parser.getText().getBytes(StandardCharsets.UTF_8) : base64(parser.getText(), where + ".keyBase64");
+            key = field.equals("key") ? text(parser, where + ".key") : base64(parser.getText(), where + ".keyBase64");
           }
           break;
         case "value":
@@ -133,14 +140,16 @@ final class ProduceParser {
     return new ProduceRecord(key, value, headers, partition, timestamp);
   }
 
-  /** The value member: its raw JSON bytes for json topics, its text for string topics. */
+  /**
+   * The value member: its raw JSON bytes on json topics; on string and binary topics a JSON
+   * string's text, or any other JSON value's raw bytes (its JSON text).
+   */
   private byte[] jsonValue(JsonParser parser, byte[] body, JsonToken token, String where) throws IOException {
     if (token == JsonToken.VALUE_NULL) {
       return null;
     }
-    if (format == ValueFormat.STRING) {
-      expect(token == JsonToken.VALUE_STRING, where + ".value must be a string: the topic's value.format is string");
-      return parser.getText().getBytes(StandardCharsets.UTF_8);
+    if (format != ValueFormat.JSON && token == JsonToken.VALUE_STRING) {
+      return text(parser, where + ".value");
     }
     int start = (int) parser.currentTokenLocation().getByteOffset();
     if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
@@ -162,14 +171,35 @@ final class ProduceParser {
     List<Header> headers = new ArrayList<>();
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String name = parser.currentName();
+      requireWholeUnicode(name, where + ".headers' names");
       JsonToken valueToken = parser.nextToken();
       expect(valueToken == JsonToken.VALUE_STRING, where + ".headers." + name + " must be a string");
       if (headers.size() == maxHeaders) {
         throw ApiException.badRequest(where + " has more than " + maxHeaders + " headers");
       }
-      headers.add(new Header(name, parser.getText().getBytes(StandardCharsets.UTF_8)));
+      headers.add(new Header(name, text(parser, where + ".headers." + name)));
     }
     return headers;
+  }
+
+  /** The current JSON string as UTF-8, refused if it is not whole Unicode. */
+  private static byte[] text(JsonParser parser, String where) throws IOException {
+    String text = parser.getText();
+    requireWholeUnicode(text, where);
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Refuses a lone surrogate: {@code getBytes(UTF_8)} would turn it into {@code ?} silently. */
+  private static void requireWholeUnicode(String text, String where) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw ApiException.badRequest(where + " holds a lone surrogate (\\u" + Integer.toHexString(c)
+            + " at character " + i + "), which is not text and has no UTF-8 form");
+      }
+    }
   }
 
   private static long wholeNumber(JsonParser parser, JsonToken token, String where, long max) throws IOException {

@@ -13,9 +13,17 @@ import java.util.List;
  */
 record ProduceRecord(byte[] key, byte[] value, List<Header> headers, int partition, long timestamp) {
 
-  /** Bytes this record adds to a batch, near enough to split batches under a size limit. */
+  /** The most a record's framing takes in a batch: its length, attributes, deltas and field-length varints. */
+  static final int MAX_FRAMING_BYTES = 40;
+
+  /** Bytes this record adds to a batch, at most: near enough to split batches under a size limit. */
   int estimatedSize() {
-    int size = 40 + (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+    return MAX_FRAMING_BYTES + contentSize();
+  }
+
+  /** Its key, value and headers, at most (a header name counts 3 bytes a character, and 10 for its framing). */
+  int contentSize() {
+    int size = (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
     for (Header header : headers) {
       size += 10 + header.key().length() * 3 + (header.value() == null ? 0 : header.value().length);
     }

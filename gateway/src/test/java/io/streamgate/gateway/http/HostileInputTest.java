@@ -173,10 +173,13 @@ class HostileInputTest {
         "resume=0:1:2", "offset=-5")) {
       assertProblem(api.get("/v1/topics/safe/stream?" + query, "Accept", "text/event-stream"), 400, "invalid-request");
     }
-    // Absurd but well-formed: past the end is simply empty; extreme timestamps are kept as given.
+    // Absurd but well-formed: past the end is simply empty; extreme timestamps are refused by
+    // default (message.timestamp.after.max.ms) and kept as given where the topic lifts the bound.
     JsonNode farAway = api.fetch("safe", 0, "offset=9223372036854775807&timeoutMs=0").json();
     assertThat(farAway.get("records")).isEmpty();
-    api.createTopic("edge", 1);
+    assertProblem(api.postJson("/v1/topics/safe/records", "{\"records\":[{\"value\":1,\"timestamp\":9223372036854775807}]}"),
+        400, "invalid-timestamp");
+    api.createTopic("edge", 1, "{\"message.timestamp.after.max.ms\":9223372036854775807}");
     api.produce("edge", "{\"records\":[{\"value\":1,\"timestamp\":9223372036854775807},{\"value\":2,\"timestamp\":0},"
         + "{\"value\":3,\"timestamp\":9223372036854775807}]}");
     JsonNode edge = api.fetch("edge", 0, "offset=0").json().get("records");

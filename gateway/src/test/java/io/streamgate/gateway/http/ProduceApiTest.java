@@ -223,9 +223,7 @@ class ProduceApiTest {
     api.produce("json", "{\"records\":[{\"valueBase64\":\"" + Base64.getEncoder().encodeToString("{\"x\":1}".getBytes(UTF_8)) + "\"}]}");
     assertThat(records("json", 0).get(0).get("value").toString()).isEqualTo("{\"x\":1}");
 
-    // string: text only.
-    assertProblem(api.postJson("/v1/topics/text/records", "{\"records\":[{\"value\":{\"a\":1}}]}"), 400, "invalid-request");
-    assertProblem(api.postJson("/v1/topics/text/records", "{\"records\":[{\"value\":5}]}"), 400, "invalid-request");
+    // string: text only (a JSON value that is not a string is its JSON text: ValueFormatsTest).
     assertProblem(api.post("/v1/topics/text/records", "text/plain", invalidUtf8), 400, "invalid-request");
     assertProblem(api.post("/v1/topics/text/records", "application/x-ndjson", invalidUtf8), 400, "invalid-request");
     assertProblem(api.postJson("/v1/topics/text/records", "{\"records\":[{\"valueBase64\":\""
@@ -512,6 +510,80 @@ class ProduceApiTest {
     for (int i = 0; i < 10; i++) {
       assertThat(records.get(i).get("value").asText()).startsWith(i + "x");
     }
+  }
+
+  @Test
+  void theRecordTooLargeRefusalNamesWhatItCounted() {
+    api.createTopic("t", 1, "{\"max.record.bytes\":1024,\"value.format\":\"string\"}");
+
+    // 980 bytes of value: under the limit alone, over it with the record's and the batch's framing.
+    JsonNode problem = assertProblem(api.post("/v1/topics/t/records", "text/plain", "x".repeat(980)), 413, "record-too-large");
+
+    assertThat(problem.get("detail").asText()).isEqualTo("records[0] needs about 1081 bytes in a batch (61 for the batch"
+        + " header, up to 40 for the record's framing, 980 for its key, value and headers); the topic's max.record.bytes is 1024");
+    assertThat(api.latestOffset("t", 0)).isZero();
+  }
+
+  @Test
+  void loneSurrogatesInKeysHeadersAndTextValuesAreRefusedNotStoredAsQuestionMarks() {
+    api.createTopic("t", 1);
+    api.createTopic("text", 1, "{\"value.format\":\"string\"}");
+
+    // Java would encode each of these as '?': two different keys would share a partition and a compaction slot.
+    for (String envelope : List.of(
+        "{\"records\":[{\"key\":\"\\ud800\",\"value\":1}]}",
+        "{\"records\":[{\"key\":\"a\\udc00b\",\"value\":1}]}",
+        "{\"records\":[{\"key\":\"\\ude00\\ud83d\",\"value\":1}]}",
+        "{\"records\":[{\"value\":1,\"headers\":{\"h\":\"\\ud800\"}}]}",
+        "{\"records\":[{\"value\":1,\"headers\":{\"\\udbff\":\"v\"}}]}")) {
+      JsonNode problem = assertProblem(api.postJson("/v1/topics/t/records", envelope), 400, "invalid-request");
+      assertThat(problem.get("detail").asText()).as(envelope).contains("records[0]").contains("lone surrogate");
+    }
+    assertProblem(api.postJson("/v1/topics/text/records", "{\"records\":[{\"value\":\"\\ud800\"}]}"), 400, "invalid-request");
+    assertThat(api.latestOffset("t", 0)).isZero();
+    assertThat(api.latestOffset("text", 0)).isZero();
+
+    // A surrogate pair is one character, and is kept.
+    api.produce("t", "{\"records\":[{\"key\":\"\\ud83d\\ude00\",\"value\":1,\"headers\":{\"\\ud83d\\ude00\":\"\\ud83d\\ude00\"}}]}");
+    JsonNode record = records("t", 0).get(0);
+    assertThat(record.get("key").asText()).isEqualTo("\ud83d\ude00");
+    assertThat(record.get("headers").get("\ud83d\ude00").asText()).isEqualTo("\ud83d\ude00");
+  }
+
+  @Test
+  void timestampsOutsideTheTopicsBoundsAreRefusedAsKafkaRefusesThem() {
+    api.createTopic("t", 1);
+    long now = System.currentTimeMillis();
+
+    JsonNode max = assertProblem(api.postJson("/v1/topics/t/records",
+        "{\"records\":[{\"value\":1,\"timestamp\":9223372036854775807}]}"), 400, "invalid-timestamp");
+    assertThat(max.get("detail").asText()).contains("9223372036854775807").contains("message.timestamp.after.max.ms=3600000");
+    // One record two hours ahead fails the whole request.
+    assertProblem(api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":1},{\"value\":2,\"timestamp\":"
+        + (now + 7_200_000) + "}]}"), 400, "invalid-timestamp");
+    assertThat(api.latestOffset("t", 0)).isZero();
+    // Across partitions too: the good partition's record is not written either.
+    api.createTopic("two", 2);
+    assertProblem(api.postJson("/v1/topics/two/records", "{\"records\":[{\"value\":1,\"partition\":0},"
+        + "{\"value\":2,\"partition\":1,\"timestamp\":" + (now + 7_200_000) + "}]}"), 400, "invalid-timestamp");
+    assertThat(api.latestOffset("two", 0)).isZero();
+    assertThat(api.latestOffset("two", 1)).isZero();
+    // Within the hour ahead, and any time in the past: Kafka's defaults.
+    api.produce("t", "{\"records\":[{\"value\":1,\"timestamp\":" + (now + 60_000) + "},{\"value\":2,\"timestamp\":0}]}");
+    assertThat(api.latestOffset("t", 0)).isEqualTo(2);
+    JsonNode config = api.describe("t").get("config");
+    assertThat(config.get("message.timestamp.after.max.ms").asLong()).isEqualTo(3_600_000L);
+    assertThat(config.get("message.timestamp.before.max.ms").asLong()).isEqualTo(Long.MAX_VALUE);
+
+    // Per topic: no more than a minute old.
+    api.createTopic("recent", 1, "{\"message.timestamp.before.max.ms\":60000}");
+    JsonNode old = assertProblem(api.postJson("/v1/topics/recent/records",
+        "{\"records\":[{\"value\":1,\"timestamp\":" + (now - 3_600_000) + "}]}"), 400, "invalid-timestamp");
+    assertThat(old.get("detail").asText()).contains("message.timestamp.before.max.ms=60000");
+    api.produce("recent", "{\"records\":[{\"value\":1}]}");
+    assertThat(api.latestOffset("recent", 0)).isEqualTo(1);
+    assertProblem(api.postJson("/v1/topics", "{\"name\":\"bad\",\"partitions\":1,\"config\":{\"message.timestamp.after.max.ms\":-1}}"),
+        400, "invalid-config");
   }
 
   @Test

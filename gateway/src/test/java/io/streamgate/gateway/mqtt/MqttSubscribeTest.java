@@ -67,6 +67,29 @@ class MqttSubscribeTest extends MqttNodeTest {
   }
 
   @Test
+  void jsonValuesProducedOverRestToATopicAnMqttDeviceCreatedReachSubscribersAsTheirJsonText() throws Exception {
+    MqttClient device = Paho.v3(node.mqttPort(), "greenhouse-device");
+    MqttClient watcher = Paho.v3(node.mqttPort(), "greenhouse-watcher");
+    try {
+      // The device's first publish creates the topic, with value.format=string.
+      device.publish("greenhouse/1/temp", "20".getBytes(UTF_8), 1, false);
+      List<Paho.Received> got = Paho.subscribe(watcher, "greenhouse/#", 1);
+      rest.produce("greenhouse", "{\"records\":["
+          + "{\"key\":\"greenhouse/1/temp\",\"value\":{\"c\": 21}},"
+          + "{\"key\":\"greenhouse/1/temp\",\"value\":[21.5,22]},"
+          + "{\"key\":\"greenhouse/1/temp\",\"value\":22},"
+          + "{\"key\":\"greenhouse/1/temp\",\"value\":\"23\"}]}");
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 4);
+      assertThat(got).extracting(Paho.Received::payload).containsExactly("{\"c\": 21}", "[21.5,22]", "22", "23");
+      assertThat(rest.records("greenhouse", 0)).extracting(r -> r.get("value").asText())
+          .containsExactly("20", "{\"c\": 21}", "[21.5,22]", "22", "23");
+    } finally {
+      Paho.closeQuietly(device);
+      Paho.closeQuietly(watcher);
+    }
+  }
+
+  @Test
   void aFilterWithAWildcardFirstLevelReadsEveryTopic() throws Exception {
     rest.createTopic("alpha", 1, "{\"value.format\":\"string\"}");
     rest.createTopic("beta", 2, "{\"value.format\":\"string\"}");

@@ -75,6 +75,11 @@ final class IdempotencyWindow {
     }
   }
 
+  /** Forgets every batch: the log was emptied. */
+  synchronized void clear() {
+    appends.clear();
+  }
+
   /** Learns the idempotent batches in the last records of {@code log}. */
   void rebuild(PartitionLog log) {
     long offset = Math.max(log.logStartOffset(), log.logEndOffset() - REBUILD_RECORDS);

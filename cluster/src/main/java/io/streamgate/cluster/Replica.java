@@ -248,6 +248,11 @@ final class Replica {
         return new FetchResult(FetchAnswer.error(FetchAnswer.Error.NOT_LEADER, -1), false);
       }
       long end = log.logEndOffset();
+      // First, as Kafka does: a follower whose log ends below the log start must start over at
+      // it, whatever its history; nothing of that history is left here to compare with.
+      if (fetchOffset < log.logStartOffset()) {
+        return new FetchResult(FetchAnswer.error(FetchAnswer.Error.OUT_OF_RANGE, log.logStartOffset()), false);
+      }
       if (lastFetchedEpoch >= 0) {
         Optional<EpochEndOffset> epochEnd = log.endOffsetForEpoch(lastFetchedEpoch);
         if (epochEnd.isEmpty()) {
@@ -259,9 +264,6 @@ final class Replica {
       }
       if (fetchOffset > end) {
         return new FetchResult(FetchAnswer.diverging(new EpochEndOffset(log.latestEpoch(), end)), false);
-      }
-      if (fetchOffset < log.logStartOffset()) {
-        return new FetchResult(FetchAnswer.error(FetchAnswer.Error.OUT_OF_RANGE, log.logStartOffset()), false);
       }
       long now = clock.getAsLong();
       FollowerProgress progress = followers.get(follower);
@@ -331,6 +333,22 @@ final class Replica {
     }
     return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
         .thenRun(() -> log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset())));
+  }
+
+  /**
+   * The leader answered that this replica's log ends below its log start (retention deleted, while
+   * this replica was away or before it had any data, what would continue its log): empties the log
+   * and starts it at the leader's log start, as Kafka's follower does, forgetting its epoch history
+   * and idempotency ids (none of its records stays). Completes with whether it did so: a log that
+   * ends at or past {@code leaderLogStart} (a new leader with an earlier start answered meanwhile)
+   * is left as it is.
+   */
+  CompletableFuture<Boolean> startAtLeaderLogStart(long leaderLogStart) {
+    if (log.logEndOffset() >= leaderLogStart) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return log.truncateFullyAndStartAt(leaderLogStart).whenComplete((start, failure) -> idempotency.clear())
+        .thenApply(start -> true);
   }
 
   /**

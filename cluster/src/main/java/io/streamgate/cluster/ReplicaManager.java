@@ -440,8 +440,15 @@ final class ReplicaManager implements AutoCloseable {
                 leader, divergingEpoch, divergingEnd, replica.log().logEndOffset());
             applied.add(replica.truncateToDivergence(divergingEpoch, divergingEnd));
           }
-          case OUT_OF_RANGE -> LOG.error("{}: log end {} is below leader {}'s log start {}; this replica cannot catch up",
-              replica.partition(), replica.log().logEndOffset(), leader, logStart);
+          case OUT_OF_RANGE -> {
+            long logEnd = replica.log().logEndOffset();
+            if (logEnd < logStart) {
+              progressed = true;
+              LOG.warn("{}: log end {} is below leader {}'s log start {} (retention deleted what this replica lacks); "
+                  + "emptying its log to start over at {}", replica.partition(), logEnd, leader, logStart, logStart);
+            }
+            applied.add(replica.startAtLeaderLogStart(logStart));
+          }
           case NOT_LEADER -> { }
         }
       }

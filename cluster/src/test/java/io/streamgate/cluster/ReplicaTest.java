@@ -67,6 +67,7 @@ class ReplicaTest {
       case NONE -> follower.appendFetched(answer.records(), answer.highWatermark()).get(10, TimeUnit.SECONDS);
       case DIVERGING -> follower.truncateToDivergence(answer.divergingEpoch(), answer.divergingEndOffset())
           .get(10, TimeUnit.SECONDS);
+      case OUT_OF_RANGE -> follower.startAtLeaderLogStart(answer.logStartOffset()).get(10, TimeUnit.SECONDS);
       default -> { }
     }
     return answer;
@@ -237,6 +238,120 @@ class ReplicaTest {
     assertThat(a.serveFetch("b", 0, 0, -1, 1024).joinsIsr()).isFalse();
     assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
     assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).as("already asked").isFalse();
+  }
+
+  // ---------------------------------------------------------------- a follower below the leader's log start
+
+  /** Leader a, epoch 0, ISR a alone: ten records in five batches, the first eight then deleted (as retention does). */
+  private void leaderWhoseLogStartsAtEight() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    for (int i = 0; i < 10; i += 2) {
+      appendAsLeader(a, TestBatches.values(1, "r" + i, "r" + (i + 1)));
+    }
+    assertThat(a.log().deleteRecordsBefore(8).get(10, TimeUnit.SECONDS)).isEqualTo(8);
+  }
+
+  /** Fetches until b has the leader's log end and has been taken into the ISR; b's log is then the leader's from its start. */
+  private void assertCatchesUpFrom(long leaderStart, long followerStart) throws Exception {
+    for (int i = 0; i < 5 && b.log().logEndOffset() < a.log().logEndOffset(); i++) {
+      assertThat(fetch(a, "b", b).error()).isNotEqualTo(Replica.FetchAnswer.Error.DIVERGING);
+    }
+    assertThat(b.log().logStartOffset()).isEqualTo(followerStart);
+    assertThat(b.log().logEndOffset()).isEqualTo(a.log().logEndOffset());
+    assertThat(a.serveFetch("b", b.epoch(), b.log().logEndOffset(), b.log().latestEpoch(), 1024).joinsIsr())
+        .as("caught up: the leader takes it into the ISR").isTrue();
+    fetch(a, "b", b);
+    assertThat(b.log().highWatermark()).isEqualTo(a.log().highWatermark());
+    assertThat(TestStores.values(b.log().read(leaderStart, 1 << 20, Long.MAX_VALUE).records()))
+        .isEqualTo(TestStores.values(a.log().read(leaderStart, 1 << 20, Long.MAX_VALUE).records()));
+    assertThat(b.log().latestEpoch()).isEqualTo(a.log().latestEpoch());
+  }
+
+  @Test
+  void aFollowerWhoseLogEndsBelowTheLeadersLogStartStartsOverThere() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    b.becomeFollower(led("a", 0, List.of("a")));
+    appendAsLeader(a, TestBatches.values(1, "r0", "r1"));
+    fetch(a, "b", b);
+    assertThat(b.log().logEndOffset()).isEqualTo(2);
+    for (int i = 2; i < 10; i += 2) {
+      appendAsLeader(a, TestBatches.values(1, "r" + i, "r" + (i + 1)));
+    }
+    a.log().deleteRecordsBefore(8).get(10, TimeUnit.SECONDS);
+
+    Replica.FetchAnswer answer = fetch(a, "b", b);
+
+    assertThat(answer.error()).isEqualTo(Replica.FetchAnswer.Error.OUT_OF_RANGE);
+    assertThat(answer.logStartOffset()).isEqualTo(8);
+    assertThat(b.log().logStartOffset()).isEqualTo(8);
+    assertThat(b.log().logEndOffset()).isEqualTo(8);
+    assertCatchesUpFrom(8, 8);
+  }
+
+  @Test
+  void aFollowerWithAnEmptyLogStartsAtTheLeadersLogStart() throws Exception {
+    leaderWhoseLogStartsAtEight();
+    b.becomeFollower(led("a", 0, List.of("a")));
+
+    assertThat(fetch(a, "b", b).error()).isEqualTo(Replica.FetchAnswer.Error.OUT_OF_RANGE);
+
+    assertCatchesUpFrom(8, 8);
+  }
+
+  @Test
+  void aFollowerBelowTheLogStartStartsOverEvenWhenItsHistoryIsOneTheLeaderNeverHad() throws Exception {
+    // b led in epoch 5 and wrote records no one else has; a leads again in epoch 6, its own records
+    // all from epoch 0, so b's last epoch is unknown to it.
+    b.becomeLeader(led("b", 5, List.of("b")));
+    appendAsLeader(b, TestBatches.values(1, "lost0", "lost1"));
+    leaderWhoseLogStartsAtEight();
+    a.becomeLeader(led("a", 6, List.of("a")));
+    b.becomeFollower(led("a", 6, List.of("a")));
+
+    Replica.FetchAnswer answer = a.serveFetch("b", 6, 2, 5, 1024).answer();
+
+    assertThat(answer.error()).as("not DIVERGING: a cut to 8 would leave b's log ending at 2")
+        .isEqualTo(Replica.FetchAnswer.Error.OUT_OF_RANGE);
+    assertThat(b.startAtLeaderLogStart(answer.logStartOffset()).get(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(b.log().latestEpoch()).as("the epoch history went with the records").isEqualTo(-1);
+    assertCatchesUpFrom(8, 8);
+  }
+
+  @Test
+  void aFollowerWhoseLogEndIsPastTheLeadersLogStartKeepsItsOwnStartAndContinues() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    b.becomeFollower(led("a", 0, List.of("a")));
+    for (int i = 0; i < 10; i += 2) {
+      appendAsLeader(a, TestBatches.values(1, "r" + i, "r" + (i + 1)));
+    }
+    fetch(a, "b", b);
+    long bEnd = b.log().logEndOffset();
+    assertThat(bEnd).isEqualTo(10);
+    appendAsLeader(a, TestBatches.values(1, "r10", "r11"));
+    a.log().deleteRecordsBefore(8).get(10, TimeUnit.SECONDS);
+
+    assertThat(fetch(a, "b", b).error()).isEqualTo(Replica.FetchAnswer.Error.NONE);
+
+    assertThat(b.startAtLeaderLogStart(8).get(10, TimeUnit.SECONDS)).as("nothing to do").isFalse();
+    assertCatchesUpFrom(8, 0);
+    assertThat(logged(b)).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11");
+  }
+
+  @Test
+  void aFollowerThatStartedOverForgetsTheIdempotencyIdsOfItsOldRecords() throws Exception {
+    // b holds an idempotent batch only it has (it led in epoch 5); after starting over at the
+    // leader's log start, leading, it must write a retry of that batch, not answer its old offsets.
+    b.becomeLeader(led("b", 5, List.of("b")));
+    appendAsLeader(b, idempotent(11, 0, "only-on-b"));
+    leaderWhoseLogStartsAtEight();
+    a.becomeLeader(led("a", 6, List.of("a")));
+    b.becomeFollower(led("a", 6, List.of("a")));
+    assertThat(fetch(a, "b", b).error()).isEqualTo(Replica.FetchAnswer.Error.OUT_OF_RANGE);
+    fetch(a, "b", b);
+    assertThat(b.log().logEndOffset()).isEqualTo(10);
+
+    b.becomeLeader(led("b", 7, List.of("b")));
+    assertThat(appendAsLeader(b, idempotent(11, 0, "only-on-b")).baseOffset()).isEqualTo(10);
   }
 
   private static RecordBatch idempotent(long producerId, int sequence, String value) {

@@ -89,6 +89,14 @@ final class LeaderEpochCache {
     persist();
   }
 
+  /** Forgets every epoch: the log was emptied and restarted at a new offset. */
+  synchronized void clear() {
+    if (!entries.isEmpty()) {
+      entries.clear();
+      persist();
+    }
+  }
+
   private void persist() {
     CheckpointFile.write(file, entries.stream().map(entry -> entry.epoch + " " + entry.startOffset).toList());
   }

@@ -371,6 +371,17 @@ public final class PartitionLog {
     notifyListeners(offset);
   }
 
+  /** Moves the high watermark to exactly {@code offset}, down or up: the log was restarted there. */
+  private void setHighWatermark(long offset) {
+    synchronized (highWatermarkLock) {
+      if (highWatermark == offset) {
+        return;
+      }
+      highWatermark = offset;
+    }
+    notifyListeners(offset);
+  }
+
   private void notifyListeners(long hw) {
     for (HighWatermarkListener listener : listeners) {
       try {
@@ -455,6 +466,56 @@ public final class PartitionLog {
   }
 
   /**
+   * Empties the log and starts it again at {@code offset} (Kafka's {@code truncateFullyAndStartAt}),
+   * for a follower whose log ends below its leader's log start: retention deleted, while it was away,
+   * the records that would continue its log, so nothing it holds can be continued. Every segment goes;
+   * the log starts and ends at {@code offset}, the high watermark moves there (down or up), and the
+   * leader-epoch history is forgotten (the next append starts it again). Completes with the new log
+   * start.
+   *
+   * <p>Crash-safe by the order of its steps on disk. The old segments are retired oldest first, so a
+   * restart in between finds a suffix of the old log (or no segment, hence an empty log at the old
+   * start, whose epochs the loader drops); the epoch history is cleared next; only then is the new
+   * segment created, and a restart from there finds the new empty log, its start named by its segment
+   * even before the log start checkpoint is written. Either way the follower finds its log below the
+   * leader's log start again and repeats this, or continues from where this left it.
+   */
+  public CompletableFuture<Long> truncateFullyAndStartAt(long offset) {
+    if (offset < 0) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("a log cannot start at " + offset));
+    }
+    return writer.submit(this, 0, false, () -> {
+      ensureWritable();
+      try {
+        truncations++;
+        List<Segment> old = new ArrayList<>(segments.values());
+        // The old segments stay in the map until the new one is in, so that it is never empty;
+        // readers of a renamed segment still read its open file.
+        for (Segment segment : old) {
+          segment.markDeleted();
+        }
+        epochs.clear();
+        segments.put(offset, Segment.create(dir, offset, config.indexIntervalBytes(), clock.milliseconds()));
+        CheckpointFile.fsyncDirectory(dir);
+        for (Segment segment : old) {
+          segments.remove(segment.baseOffset(), segment);
+          // Renamed above already: the new segment may have taken the old one's name since.
+          deleteMarkedLater(segment);
+        }
+        // The start first: a reader that sees the new start with the old end finds nothing in range.
+        logStartOffset = offset;
+        logEndOffset = offset;
+        recoveryPoint = offset;
+        setHighWatermark(offset);
+        maintenance.logStartOffsetChanged(this);
+        return offset;
+      } catch (IOException e) {
+        throw fail(e);
+      }
+    });
+  }
+
+  /**
    * Replaces every segment by one empty segment at the log start. Truncation needs this when the
    * batch it cut straddled the log start: what it kept lies wholly below the log start, where no one
    * may read, and the log must not end below where it starts. Writer thread only.
@@ -476,6 +537,11 @@ public final class PartitionLog {
    */
   private void retire(Segment segment) throws IOException {
     segment.markDeleted();
+    deleteMarkedLater(segment);
+  }
+
+  /** The second half of {@link #retire}, for a segment whose files were renamed already. */
+  private void deleteMarkedLater(Segment segment) {
     maintenance.execute(() -> {
       try {
         segment.deleteMarked();

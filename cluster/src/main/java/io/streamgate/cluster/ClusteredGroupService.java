@@ -287,8 +287,13 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
       parts.add(new JsonObject().put("topic", r.partition().topic()).put("partition", r.partition().partition())
           .put("fetchOffset", r.fetchOffset()).put("nextOffset", r.nextOffset()).put("highWatermark", r.highWatermark()));
     }
+    JsonArray resets = new JsonArray();
+    for (PositionReset reset : result.resets()) {
+      resets.add(new JsonObject().put("topic", reset.partition().topic()).put("partition", reset.partition().partition())
+          .put("from", reset.from()).put("to", reset.to()).put("policy", reset.policy().name()));
+    }
     byte[] meta = new JsonObject().put("membership", json(result.membership())).put("cursor", result.cursor()).put("records", parts)
-        .encode().getBytes(StandardCharsets.UTF_8);
+        .put("resets", resets).encode().getBytes(StandardCharsets.UTF_8);
     Buffer out = Buffer.buffer().appendInt(meta.length).appendBytes(meta);
     for (PartitionRecords r : result.records()) {
       byte[] bytes = Wire.bytes(r.batches());
@@ -311,7 +316,15 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
       records.add(new PartitionRecords(new TopicPartition(p.getString("topic"), p.getInteger("partition")), p.getLong("fetchOffset"),
           p.getLong("nextOffset"), p.getLong("highWatermark"), batches));
     }
-    return new PollResult(membership(meta.getJsonObject("membership")), meta.getString("cursor"), records);
+    List<PositionReset> resets = new ArrayList<>();
+    // Absent in the answer of a node that predates resets (a rolling upgrade).
+    JsonArray resetList = meta.getJsonArray("resets", new JsonArray());
+    for (int i = 0; i < resetList.size(); i++) {
+      JsonObject r = resetList.getJsonObject(i);
+      resets.add(new PositionReset(new TopicPartition(r.getString("topic"), r.getInteger("partition")), r.getLong("from"),
+          r.getLong("to"), OffsetReset.valueOf(r.getString("policy"))));
+    }
+    return new PollResult(membership(meta.getJsonObject("membership")), meta.getString("cursor"), records, resets);
   }
 
   private static JsonObject json(GroupDescription d) {

@@ -422,8 +422,9 @@ public final class ClusteredPartitionService implements PartitionService {
       return request(leader, Wire.OFFSETS, request, new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
           .thenApply(reply -> {
             JsonObject json = (JsonObject) reply;
+            // A node that predates "logEnd" (a rolling upgrade) leaves it out: its high watermark is the best bound known.
             return new PartitionOffsets(json.getLong("earliest"), json.getLong("latest"),
-                json.containsKey("offset") ? Optional.of(new io.streamgate.logstore.TimestampOffset(json.getLong("timestamp"),
+                json.getLong("logEnd", json.getLong("latest")), json.containsKey("offset") ? Optional.of(new io.streamgate.logstore.TimestampOffset(json.getLong("timestamp"),
                     json.getLong("offset"))) : Optional.empty());
           });
     });
@@ -432,7 +433,7 @@ public final class ClusteredPartitionService implements PartitionService {
   private CompletableFuture<PartitionOffsets> offsetsLocally(TopicPartition partition, OptionalLong timestamp) {
     return CompletableFuture.supplyAsync(() -> {
       PartitionLog log = replicas.leader(partition).log();
-      return new PartitionOffsets(log.logStartOffset(), log.highWatermark(),
+      return new PartitionOffsets(log.logStartOffset(), log.highWatermark(), log.logEndOffset(),
           timestamp.isPresent() ? log.offsetForTimestamp(timestamp.getAsLong()) : Optional.empty());
     }, readers);
   }
@@ -441,7 +442,8 @@ public final class ClusteredPartitionService implements PartitionService {
     JsonObject request = message.body();
     OptionalLong timestamp = request.containsKey("timestamp") ? OptionalLong.of(request.getLong("timestamp")) : OptionalLong.empty();
     reply(message, offsetsLocally(partition(request), timestamp).thenApply(offsets -> {
-      JsonObject json = new JsonObject().put("earliest", offsets.earliest()).put("latest", offsets.latest());
+      JsonObject json = new JsonObject().put("earliest", offsets.earliest()).put("latest", offsets.latest())
+          .put("logEnd", offsets.logEnd());
       offsets.forTimestamp().ifPresent(found -> json.put("timestamp", found.timestamp()).put("offset", found.offset()));
       return json;
     }));

@@ -156,6 +156,9 @@ class ClusterServiceTest {
         List<Record> records = readAll(reader, tp);
         List<String> values = values(records);
         assertThat(values).as("%s read through %s", tp, reader).hasSize(expected).doesNotHaveDuplicates();
+        // The leader's log end, also through a node that forwards the question.
+        assertThat(get(reader.service().offsets(tp, OptionalLong.empty())).logEnd()).as("log end of %s through %s", tp, reader)
+            .isEqualTo(expected);
         assertThat(records.stream().map(Record::offset).toList()).as("offsets of %s", tp)
             .isEqualTo(java.util.stream.LongStream.range(0, expected).boxed().toList());
         for (Node sender : cluster.alive()) {

@@ -10,6 +10,8 @@ import java.util.Map;
  * A poll answer's cursor: the generation and, per partition the member owned, the offset after what
  * that answer delivered. Opaque to clients (base64url of {@code generation;topic/partition=offset,...});
  * a poll that presents it reads from exactly those offsets, for the partitions the member still owns.
+ * Not signed: a client can write one, and it grants nothing an explicit commit does not; the
+ * coordinator refuses one that names a position past a partition's log end (docs/decisions.md).
  */
 public final class Cursor {
   /** A cursor longer than this is not one we made. */

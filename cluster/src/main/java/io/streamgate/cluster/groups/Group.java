@@ -1,6 +1,7 @@
 package io.streamgate.cluster.groups;
 
 import io.streamgate.cluster.groups.GroupService.OffsetReset;
+import io.streamgate.cluster.groups.GroupService.PositionReset;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,6 +31,8 @@ final class Group {
     int seenGeneration;
     /** Per owned partition, the next offset after what its polls have delivered. */
     final Map<TopicPartition, Long> delivered = new HashMap<>();
+    /** Positions reset because they were outside their log, that no answer to this member has reported yet. */
+    final List<PositionReset> unreportedResets = new ArrayList<>();
     /**
      * Per owned partition, the generation of the first answer that gave it to this member: a cursor
      * from an older generation may not move it (someone else may have owned and committed it since).

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -256,7 +257,19 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   @Override
   public CompletableFuture<PollResult> poll(String name, String memberId, int maxRecords, int maxBytes, long timeoutMs,
       Optional<String> cursor) {
+    Optional<Cursor.Position> position;
+    try {
+      position = cursor.map(Cursor::decode);
+    } catch (InvalidGroupRequestException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     return onThread(() -> {
+      Group group = groupOf(name, memberId);
+      Member member = member(group, memberId);
+      member.deadlineMs = clock.getAsLong() + member.sessionTimeoutMs;
+      return position.map(p -> checkWithinLogs(member, group.applicable(member, p)))
+          .orElse(CompletableFuture.completedFuture(Map.of()));
+    }).thenCompose(checking -> checking).thenApplyAsync(checked -> {
       Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       long now = clock.getAsLong();
@@ -268,10 +281,12 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         // A newer poll of the same member: the waiting one answers empty, delivering nothing.
         member.supersedePoll.run();
       }
-      if (cursor.isPresent()) {
+      if (position.isPresent()) {
         // The cursor is all the client has seen: what it names is where to go on; anything else this
-        // member was sent (an answer lost on the way) is read again from the committed offset.
-        Map<TopicPartition, Long> seen = group.applicable(member, Cursor.decode(cursor.get()));
+        // member was sent (an answer lost on the way) is read again from the committed offset. Only
+        // positions checked against the logs apply (the assignment may have changed meanwhile).
+        Map<TopicPartition, Long> seen = group.applicable(member, position.get());
+        seen.entrySet().retainAll(checked.entrySet());
         member.delivered.clear();
         member.delivered.putAll(seen);
       }
@@ -283,7 +298,31 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       }, thread);
       attempt(poll);
       return poll;
-    }).thenCompose(poll -> poll.answer);
+    }, thread).thenCompose(poll -> poll.answer);
+  }
+
+  /**
+   * {@code positions} (a client's cursor or offsets for {@code member}) once none is past its
+   * partition's log end; else fails with {@link InvalidGroupRequestException}. A position at or
+   * before what the member was delivered needs no look-up: it was within the log when read. A
+   * position before the log start is allowed; reading it resets it (see {@link #read}). On the
+   * groups thread; completes on any.
+   */
+  private CompletableFuture<Map<TopicPartition, Long>> checkWithinLogs(Member member, Map<TopicPartition, Long> positions) {
+    List<CompletableFuture<Void>> checks = new ArrayList<>();
+    positions.forEach((tp, offset) -> {
+      Long delivered = member.delivered.get(tp);
+      if (delivered == null || offset > delivered) {
+        checks.add(partitions.offsets(tp, OptionalLong.empty()).thenAccept(range -> {
+          if (offset > range.logEnd()) {
+            throw new InvalidGroupRequestException("offset " + offset + " of " + tp + " is past its log end, " + range.logEnd()
+                + "; a position is at most the log end (the next offset to be written)");
+          }
+        }));
+      }
+    });
+    Map<TopicPartition, Long> checked = Map.copyOf(positions);
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(done -> checked);
   }
 
   /** Reads the member's partitions from their positions; answers, or waits for data and tries again. On the groups thread. */
@@ -296,7 +335,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     }
     List<TopicPartition> owned = group.assignment(member.id);
     int generation = group.generation;
-    positions(group, member, owned).thenCompose(start -> read(start, poll.maxBytes, owned.size()))
+    positions(group, member, owned).thenCompose(start -> read(start, member.reset, poll.maxBytes, owned.size()))
         .whenCompleteAsync((reads, failure) -> {
           if (failure != null) {
             poll.answer.completeExceptionally(Failures.cause(failure));
@@ -307,6 +346,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
             attempt(poll);
             return;
           }
+          noteResets(group, member, reads);
           List<PartitionRecords> records = take(reads, poll.maxRecords);
           long remaining = poll.deadlineMs - clock.getAsLong();
           boolean empty = records.stream().allMatch(r -> r.nextOffset() == r.fetchOffset());
@@ -346,11 +386,28 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       }
     }
     Membership membership = membership(group, member);
+    List<PositionReset> resets = List.of();
     if (!poll.superseded) {
       member.told = membership.assignment();
+      resets = List.copyOf(member.unreportedResets);
+      member.unreportedResets.clear();
     }
     poll.answer.complete(new PollResult(membership, Cursor.encode(new Cursor.Position(group.generation, next)),
-        poll.superseded ? List.of() : records));
+        poll.superseded ? List.of() : records, resets));
+  }
+
+  /** Positions that a read found outside their log and reset: they are the member's now, and its next answer says so. */
+  private static void noteResets(Group group, Member member, List<PartitionRead> reads) {
+    for (PartitionRead read : reads) {
+      if (read.resetFrom().isPresent()) {
+        PositionReset reset = new PositionReset(read.partition(), read.resetFrom().getAsLong(), read.fetchOffset(), member.reset);
+        member.delivered.put(reset.partition(), reset.to());
+        member.unreportedResets.add(reset);
+        LOG.info("group {} member {}: position {} of {} is outside its log [{}, {}); reset to {} ({})", group.name, member.id,
+            reset.from(), reset.partition(), read.result().logStartOffset(), read.result().logEndOffset(), reset.to(),
+            reset.policy().name().toLowerCase(Locale.ROOT));
+      }
+    }
   }
 
   /** Waits until any of the polled partitions has data past its position, a rebalance, a newer poll, or the deadline. */
@@ -393,8 +450,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         known.put(tp, -1L);
         // Resolved once, then the member's position: a record arriving while the poll waits must
         // not be skipped by resolving "latest" again.
-        lookups.add(partitions.offsets(tp, OptionalLong.empty()).thenAcceptAsync(offsets -> {
-          long start = member.reset == OffsetReset.EARLIEST ? offsets.earliest() : offsets.latest();
+        lookups.add(resetPosition(tp, member.reset).thenAcceptAsync(start -> {
           member.delivered.putIfAbsent(tp, start);
           known.put(tp, member.delivered.get(tp));
         }, thread));
@@ -403,20 +459,31 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(done -> known);
   }
 
-  /** What a read of one partition found. */
-  private record PartitionRead(TopicPartition partition, long fetchOffset, ReadResult result) {}
+  /** Where {@code policy} starts a partition: its log start, or its latest offset. */
+  private CompletableFuture<Long> resetPosition(TopicPartition tp, OffsetReset policy) {
+    return partitions.offsets(tp, OptionalLong.empty())
+        .thenApply(offsets -> policy == OffsetReset.EARLIEST ? offsets.earliest() : offsets.latest());
+  }
 
-  private CompletableFuture<List<PartitionRead>> read(Map<TopicPartition, Long> start, int maxBytes, int partitionCount) {
+  /**
+   * What a read of one partition found. {@code resetFrom}: the position asked for, when it was
+   * outside the log and the read went to the reset position {@code fetchOffset} instead.
+   */
+  private record PartitionRead(TopicPartition partition, long fetchOffset, ReadResult result, OptionalLong resetFrom) {}
+
+  private CompletableFuture<List<PartitionRead>> read(Map<TopicPartition, Long> start, OffsetReset reset, int maxBytes,
+      int partitionCount) {
     int perPartition = Math.max(64 * 1024, maxBytes / Math.max(1, partitionCount));
     List<CompletableFuture<PartitionRead>> reads = new ArrayList<>();
     start.forEach((tp, offset) -> reads.add(partitions.read(tp, offset, perPartition)
-        .thenApply(result -> new PartitionRead(tp, offset, result))
+        .thenApply(result -> new PartitionRead(tp, offset, result, OptionalLong.empty()))
         .exceptionallyCompose(failure -> {
-          // Below the log start (retention passed the position): continue from the earliest, as
-          // Kafka's auto.offset.reset=earliest does.
-          if (Failures.cause(failure) instanceof OffsetOutOfRangeException range && offset < range.logStartOffset()) {
-            return partitions.read(tp, range.logStartOffset(), perPartition)
-                .thenApply(result -> new PartitionRead(tp, range.logStartOffset(), result));
+          // Outside the log (retention passed the position, or the log was truncated or made again):
+          // go on where the member's reset policy says, as Kafka's consumer does, rather than fail
+          // every poll from now on.
+          if (Failures.cause(failure) instanceof OffsetOutOfRangeException) {
+            return resetPosition(tp, reset).thenCompose(to -> partitions.read(tp, to, perPartition)
+                .thenApply(result -> new PartitionRead(tp, to, result, OptionalLong.of(offset))));
           }
           return CompletableFuture.failedFuture(failure);
         })));
@@ -479,35 +546,54 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       member.deadlineMs = clock.getAsLong() + member.sessionTimeoutMs;
-      if (generation.isPresent() && generation.getAsInt() != group.generation) {
-        throw new RebalanceConflictException("generation " + generation.getAsInt() + " is over; group '" + name
-            + "' is in generation " + group.generation + ": poll to get the current assignment");
+      Optional<Cursor.Position> position = cursor.map(Cursor::decode);
+      Map<TopicPartition, Long> commits = commitsFor(group, member, offsets, position, generation);
+      if (offsets.isEmpty() && position.isEmpty()) {
+        // What the polls delivered: positions read from the logs.
+        return commitOffsets(group, commits).thenApply(done -> membership(group, member));
       }
-      List<TopicPartition> owned = group.assignment(member.id);
-      Map<TopicPartition, Long> commits = new LinkedHashMap<>();
-      if (cursor.isPresent()) {
-        commits.putAll(group.applicable(member, Cursor.decode(cursor.get())));
-      } else if (offsets.isPresent()) {
-        for (OffsetCommit commit : offsets.get()) {
-          if (!owned.contains(commit.partition())) {
-            throw new RebalanceConflictException("member " + memberId + " does not own " + commit.partition()
-                + " in generation " + group.generation + "; it owns " + owned);
-          }
-          if (commit.offset() < 0) {
-            throw new InvalidGroupRequestException("a committed offset must be at least 0, was " + commit.offset());
-          }
-          commits.put(commit.partition(), commit.offset());
-        }
-      } else {
-        owned.forEach(tp -> {
-          Long delivered = member.delivered.get(tp);
-          if (delivered != null) {
-            commits.put(tp, delivered);
-          }
-        });
-      }
-      return commitOffsets(group, commits).thenApply(done -> membership(group, member));
+      return checkWithinLogs(member, commits).thenComposeAsync(checked -> {
+        // Decided again after the look-up, which a rebalance may have overtaken; only what was checked is written.
+        Group now = groupOf(name, memberId);
+        Member current = member(now, memberId);
+        Map<TopicPartition, Long> again = commitsFor(now, current, offsets, position, generation);
+        again.entrySet().retainAll(checked.entrySet());
+        return commitOffsets(now, again).thenApply(done -> membership(now, current));
+      }, thread);
     }).thenCompose(f -> f);
+  }
+
+  /** The offsets a commit request stands for, of partitions the member owns; refused when it may not commit them. */
+  private static Map<TopicPartition, Long> commitsFor(Group group, Member member, Optional<List<OffsetCommit>> offsets,
+      Optional<Cursor.Position> cursor, OptionalInt generation) {
+    if (generation.isPresent() && generation.getAsInt() != group.generation) {
+      throw new RebalanceConflictException("generation " + generation.getAsInt() + " is over; group '" + group.name
+          + "' is in generation " + group.generation + ": poll to get the current assignment");
+    }
+    List<TopicPartition> owned = group.assignment(member.id);
+    Map<TopicPartition, Long> commits = new LinkedHashMap<>();
+    if (cursor.isPresent()) {
+      commits.putAll(group.applicable(member, cursor.get()));
+    } else if (offsets.isPresent()) {
+      for (OffsetCommit commit : offsets.get()) {
+        if (!owned.contains(commit.partition())) {
+          throw new RebalanceConflictException("member " + member.id + " does not own " + commit.partition()
+              + " in generation " + group.generation + "; it owns " + owned);
+        }
+        if (commit.offset() < 0) {
+          throw new InvalidGroupRequestException("a committed offset must be at least 0, was " + commit.offset());
+        }
+        commits.put(commit.partition(), commit.offset());
+      }
+    } else {
+      owned.forEach(tp -> {
+        Long delivered = member.delivered.get(tp);
+        if (delivered != null) {
+          commits.put(tp, delivered);
+        }
+      });
+    }
+    return commits;
   }
 
   private CompletableFuture<Void> commitOffsets(Group group, Map<TopicPartition, Long> commits) {

@@ -41,7 +41,19 @@ public interface GroupService {
    * poll it makes that poll start exactly there, so a client that lost this answer and retries with
    * the cursor it had before gets these records again.
    */
-  record PollResult(Membership membership, String cursor, List<PartitionRecords> records) {}
+  record PollResult(Membership membership, String cursor, List<PartitionRecords> records, List<PositionReset> resets) {
+    public PollResult {
+      resets = List.copyOf(resets);
+    }
+  }
+
+  /**
+   * A member's position in a partition that was outside the partition's log when read (retention
+   * passed it, or the log was truncated or made again), moved {@code from} there {@code to} where
+   * the member's {@link OffsetReset} says, as Kafka's consumer does. The poll answer that read from
+   * the new position reports it.
+   */
+  record PositionReset(TopicPartition partition, long from, long to, OffsetReset policy) {}
 
   record OffsetCommit(TopicPartition partition, long offset) {}
 
@@ -60,7 +72,8 @@ public interface GroupService {
 
   /**
    * Records of the member's partitions, waiting up to {@code timeoutMs} when there are none. Also a
-   * heartbeat. Without a cursor it continues after what the previous poll delivered.
+   * heartbeat. Without a cursor it continues after what the previous poll delivered. A cursor that
+   * names a position past a partition's log end is refused ({@link InvalidGroupRequestException}).
    */
   CompletableFuture<PollResult> poll(String group, String memberId, int maxRecords, int maxBytes, long timeoutMs,
       Optional<String> cursor);
@@ -70,7 +83,7 @@ public interface GroupService {
    * ones; or the positions a poll answer's {@code cursor} names (what that answer covered, for the
    * partitions the member still owns); or, with neither, what the member's polls have delivered
    * (which includes an answer that was sent but lost). With {@code generation}, refused unless it is
-   * current.
+   * current. An offset past the partition's log end is refused ({@link InvalidGroupRequestException}).
    */
   CompletableFuture<Membership> commit(String group, String memberId, Optional<List<OffsetCommit>> offsets, Optional<String> cursor,
       OptionalInt generation);

@@ -95,7 +95,7 @@ final class GroupsHandler {
     });
   }
 
-  /** The poll answer: records of every partition in order, then the membership and the cursor. */
+  /** The poll answer: records of every partition in order, then the membership, the cursor and any position resets. */
   private Buffer render(PollResult result, int maxBytes) {
     Buffer out = Buffer.buffer(256);
     out.appendString("{\"records\":[");
@@ -122,8 +122,15 @@ final class GroupsHandler {
     out.appendString("],\"memberId\":").appendString(RecordJsonWriter.quote(membership.memberId()))
         .appendString(",\"generation\":").appendString(Integer.toString(membership.generation()))
         .appendString(",\"assignment\":").appendString(partitionsJson(membership.assignment()).encode())
-        .appendString(",\"cursor\":").appendString(RecordJsonWriter.quote(result.cursor())).appendString("}");
-    return out;
+        .appendString(",\"cursor\":").appendString(RecordJsonWriter.quote(result.cursor()));
+    if (!result.resets().isEmpty()) {
+      JsonArray resets = new JsonArray();
+      result.resets().forEach(r -> resets.add(new JsonObject().put("topic", r.partition().topic())
+          .put("partition", r.partition().partition()).put("from", r.from()).put("to", r.to())
+          .put("policy", r.policy().name().toLowerCase(Locale.ROOT))));
+      out.appendString(",\"offsetResets\":").appendString(resets.encode());
+    }
+    return out.appendString("}");
   }
 
   void commit(RoutingContext ctx) {

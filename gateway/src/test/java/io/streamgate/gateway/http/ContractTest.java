@@ -302,7 +302,7 @@ class ContractTest {
 
   @Test
   @Order(5)
-  void groups() {
+  void groups() throws Exception {
     check("createTopic", send("POST", "/v1/topics", JSON, "{\"name\":\"ct-groups\",\"partitions\":2}"), 201);
     check("produce", send("POST", "/v1/topics/ct-groups/records", JSON,
         "{\"records\":[{\"key\":\"a\",\"value\":{\"n\":0},\"partition\":0},{\"value\":\"one\",\"partition\":0},"
@@ -436,6 +436,16 @@ class ContractTest {
     JsonObject byTime = json(check("resetGroupOffsets", send("POST", "/v1/groups/ct-g/offsets", JSON,
         "{\"topic\":\"ct-groups\",\"timestamp\":0}"), 200));
     assertThat(byTime.getJsonArray("offsets").stream().map(o -> ((JsonObject) o).getLong("committed"))).containsExactly(0L, 0L);
+
+    // Retention passes the committed offset of partition 0: the next member's poll resets it and says so.
+    deleteRecordsBefore("ct-groups", 0, 2);
+    String memberC = json(check("joinGroup", send("POST", "/v1/groups/ct-g/members", JSON,
+        "{\"topics\":[\"ct-groups\"],\"autoOffsetReset\":\"earliest\"}"), 201)).getString("memberId");
+    JsonObject resetPoll = json(check("pollGroup", send("GET", "/v1/groups/ct-g/members/" + memberC + "/records"), 200));
+    assertThat(positions(resetPoll)).containsExactly("ct-groups/0@2", "ct-groups/1@0");
+    assertThat(resetPoll.getJsonArray("offsetResets")).containsExactly(new JsonObject().put("topic", "ct-groups").put("partition", 0)
+        .put("from", 0).put("to", 2).put("policy", "earliest"));
+    check("leaveGroup", send("DELETE", "/v1/groups/ct-g/members/" + memberC), 204);
 
     check("deleteGroup", send("DELETE", "/v1/groups/ct-g"), 204);
     problem(check("describeGroup", send("GET", "/v1/groups/ct-g"), 404), "group-not-found");

@@ -8,15 +8,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.StreamgateNode;
 import io.streamgate.gateway.TestNodes;
 import io.streamgate.gateway.http.Api.Response;
+import io.streamgate.logstore.TopicPartition;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -210,6 +213,118 @@ class GroupsApiTest {
     assertThat(api.delete("/v1/groups/g").status()).isEqualTo(204);
     assertProblem(api.get("/v1/groups/g"), 404, "group-not-found");
     assertThat(api.get("/v1/groups").json()).isEmpty();
+  }
+
+  private Response commit(String group, String member, String body) {
+    return api.post("/v1/groups/" + group + "/members/" + member + "/commit", "application/json", body);
+  }
+
+  private JsonNode committedOffset(String group) {
+    return api.get("/v1/groups/" + group).json().get("offsets").get(0).get("committed");
+  }
+
+  private static String cursor(int generation, String positions) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString((generation + ";" + positions).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aCommitPastTheLogEndIsRefusedAndTheGroupKeepsConsuming() {
+    api.createTopic("t", 1);
+    produce("t", 1, 5, "e");
+    String member = join("g", "t", "");
+    assertThat(values(poll("g", member, "maxRecords=2"))).containsExactly("e0", "e1");
+    assertThat(commit("g", member, "{\"offsets\":[{\"topic\":\"t\",\"partition\":0,\"offset\":2}]}").status()).isEqualTo(200);
+
+    assertProblem(commit("g", member, "{\"offsets\":[{\"topic\":\"t\",\"partition\":0,\"offset\":1000}]}"), 400, "invalid-request");
+    assertProblem(commit("g", member, "{\"offsets\":[{\"topic\":\"t\",\"partition\":0,\"offset\":" + Long.MAX_VALUE + "}]}"),
+        400, "invalid-request");
+    // The end itself is a valid commit: everything read.
+    assertThat(commit("g", member, "{\"offsets\":[{\"topic\":\"t\",\"partition\":0,\"offset\":5}]}").status()).isEqualTo(200);
+    assertThat(committedOffset("g").asLong()).isEqualTo(5);
+
+    // A new member resumes at the commit and sees what arrives next.
+    api.delete("/v1/groups/g/members/" + member);
+    String next = join("g", "t", "");
+    produce("t", 1, 2, "n");
+    assertThat(values(poll("g", next, "maxRecords=100"))).containsExactly("n0", "n1");
+    assertThat(api.get("/v1/groups/g").json().get("lag").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void aForgedCursorPastTheLogEndIsRefusedAndMovesNothing() {
+    api.createTopic("t", 1);
+    produce("t", 1, 5, "f");
+    String member = join("g", "t", "");
+    JsonNode first = poll("g", member, "maxRecords=2");
+    assertThat(values(first)).containsExactly("f0", "f1");
+    String forged = cursor(first.get("generation").asInt(), "t/0=1000");
+
+    assertProblem(api.get("/v1/groups/g/members/" + member + "/records?cursor=" + forged), 400, "invalid-request");
+    assertProblem(commit("g", member, "{\"cursor\":\"" + forged + "\"}"), 400, "invalid-request");
+    // What the member was really delivered is what an empty commit stores.
+    assertThat(commit("g", member, "").status()).isEqualTo(200);
+    assertThat(committedOffset("g").asLong()).isEqualTo(2);
+
+    produce("t", 1, 1, "g");
+    assertThat(values(poll("g", member, "maxRecords=100"))).containsExactly("f2", "f3", "f4", "g0");
+    // A cursor within the log is the client's to give: it reads from there again.
+    assertThat(values(poll("g", member, "maxRecords=100&cursor=" + cursor(first.get("generation").asInt(), "t/0=4"))))
+        .containsExactly("f4", "g0");
+  }
+
+  @Test
+  void aCommittedOffsetPastTheLogEndResetsByThePolicyAndTheAnswerSaysSo() {
+    api.createTopic("t", 1);
+    produce("t", 1, 8, "old");
+    String member = join("g", "t", "");
+    assertThat(values(poll("g", member, "maxRecords=100"))).hasSize(8);
+    assertThat(commit("g", member, "").status()).isEqualTo(200);
+    api.delete("/v1/groups/g/members/" + member);
+    // The topic is made again: the group's committed 8 is now past its end (2).
+    assertThat(api.delete("/v1/topics/t").status()).isEqualTo(204);
+    api.createTopic("t", 1);
+    produce("t", 1, 2, "new");
+
+    String next = join("g", "t", "");
+    JsonNode answer = poll("g", next, "maxRecords=100");
+    assertThat(values(answer)).containsExactly("new0", "new1");
+    assertThat(answer.get("offsetResets")).hasSize(1);
+    JsonNode reset = answer.get("offsetResets").get(0);
+    assertThat(reset.get("topic").asText()).isEqualTo("t");
+    assertThat(reset.get("partition").asInt()).isEqualTo(0);
+    assertThat(reset.get("from").asLong()).isEqualTo(8);
+    assertThat(reset.get("to").asLong()).isEqualTo(0);
+    assertThat(reset.get("policy").asText()).isEqualTo("earliest");
+
+    assertThat(commit("g", next, "").status()).isEqualTo(200);
+    assertThat(committedOffset("g").asLong()).isEqualTo(2);
+    produce("t", 1, 1, "more");
+    JsonNode after = poll("g", next, "maxRecords=100");
+    assertThat(values(after)).containsExactly("more0");
+    assertThat(after.has("offsetResets")).isFalse();
+  }
+
+  @Test
+  void aPositionBelowTheLogStartResetsToTheLatestForALatestMember() throws Exception {
+    api.createTopic("t", 1);
+    produce("t", 1, 6, "r");
+    Response joined = api.postJson("/v1/groups/g/members", "{\"topics\":[\"t\"],\"autoOffsetReset\":\"latest\"}");
+    String member = joined.json().get("memberId").asText();
+    assertThat(commit("g", member, "{\"offsets\":[{\"topic\":\"t\",\"partition\":0,\"offset\":1}]}").status()).isEqualTo(200);
+    api.delete("/v1/groups/g/members/" + member);
+    // Retention passes the committed offset.
+    node.service().logManager().partition(new TopicPartition("t", 0)).deleteRecordsBefore(4).get(10, TimeUnit.SECONDS);
+
+    String next = api.postJson("/v1/groups/g/members", "{\"topics\":[\"t\"],\"autoOffsetReset\":\"latest\"}")
+        .json().get("memberId").asText();
+    JsonNode answer = poll("g", next, "maxRecords=100");
+    assertThat(values(answer)).isEmpty();
+    JsonNode reset = answer.get("offsetResets").get(0);
+    assertThat(reset.get("from").asLong()).isEqualTo(1);
+    assertThat(reset.get("to").asLong()).isEqualTo(6);
+    assertThat(reset.get("policy").asText()).isEqualTo("latest");
+    produce("t", 1, 1, "after");
+    assertThat(values(poll("g", next, "maxRecords=100"))).containsExactly("after0");
   }
 
   @Test

@@ -1,0 +1,358 @@
+package io.streamgate.cluster.groups;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamgate.cluster.Acks;
+import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.ClusterNode;
+import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.PartitionOffsets;
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicDescription;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicSpec;
+import io.streamgate.cluster.TopicSummary;
+import io.streamgate.cluster.groups.GroupService.OffsetCommit;
+import io.streamgate.cluster.groups.GroupService.OffsetReset;
+import io.streamgate.cluster.groups.GroupService.PollResult;
+import io.streamgate.cluster.groups.GroupService.PositionReset;
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.OffsetOutOfRangeException;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Compression;
+import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
+import io.streamgate.logstore.format.RecordBatchBuilder;
+import io.vertx.core.Vertx;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The coordinator's handling of positions outside a partition's log, over an in-memory partition
+ * and an in-memory {@code __groups} log: what a client names past the log end is refused and moves
+ * nothing; what is found outside the log when read resets by the member's policy and is reported.
+ */
+class GroupCoordinatorTest {
+  private static final TopicPartition T0 = new TopicPartition("t", 0);
+
+  private Vertx vertx;
+  private MemoryPartitions partitions;
+  private MemoryGroupLog groupLog;
+  private GroupCoordinator coordinator;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    partitions = new MemoryPartitions();
+    groupLog = new MemoryGroupLog();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (coordinator != null) {
+      coordinator.close();
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private void startCoordinator() {
+    coordinator = new GroupCoordinator(vertx, partitions, groupLog, System::currentTimeMillis);
+  }
+
+  private String join(OffsetReset reset) throws Exception {
+    return get(coordinator.join("g", List.of("t"), reset, 30_000, AssignmentStrategy.COOPERATIVE_STICKY)).memberId();
+  }
+
+  private PollResult poll(String member, Optional<String> cursor) throws Exception {
+    return get(coordinator.poll("g", member, 100, 1 << 20, 0, cursor));
+  }
+
+  private static List<String> values(PollResult answer) {
+    List<String> values = new ArrayList<>();
+    for (GroupService.PartitionRecords part : answer.records()) {
+      for (RecordBatch batch : RecordBatch.iterate(part.batches().duplicate())) {
+        for (Record record : batch.records()) {
+          if (record.offset() >= part.fetchOffset() && record.offset() < part.nextOffset()) {
+            values.add(new String(record.valueBytes(), StandardCharsets.UTF_8));
+          }
+        }
+      }
+    }
+    return values;
+  }
+
+  private Optional<Long> committed() throws Exception {
+    return get(coordinator.describe("g")).offsets().get(0).committed();
+  }
+
+  @Test
+  void aCommittedOffsetPastTheLogEndResetsToTheEarliestOnceAndIsReported() throws Exception {
+    partitions.append(T0, "a", "b", "c", "d", "e");
+    // What an earlier version let a client commit: 1000, on a log that ends at 5.
+    groupLog.record("o/g/t/0", "{\"offset\":1000}");
+    startCoordinator();
+    String member = join(OffsetReset.EARLIEST);
+
+    PollResult first = poll(member, Optional.empty());
+    assertThat(values(first)).containsExactly("a", "b", "c", "d", "e");
+    assertThat(first.resets()).containsExactly(new PositionReset(T0, 1000, 0, OffsetReset.EARLIEST));
+    PollResult second = poll(member, Optional.empty());
+    assertThat(values(second)).isEmpty();
+    assertThat(second.resets()).isEmpty();
+
+    get(coordinator.commit("g", member, Optional.empty(), Optional.empty(), OptionalInt.empty()));
+    assertThat(committed()).hasValue(5L);
+  }
+
+  @Test
+  void aCommittedOffsetPastTheLogEndResetsToTheLatestAndNewRecordsArrive() throws Exception {
+    partitions.append(T0, "a", "b", "c");
+    groupLog.record("o/g/t/0", "{\"offset\":" + Long.MAX_VALUE + "}");
+    startCoordinator();
+    String member = join(OffsetReset.LATEST);
+
+    PollResult first = poll(member, Optional.empty());
+    assertThat(values(first)).isEmpty();
+    assertThat(first.resets()).containsExactly(new PositionReset(T0, Long.MAX_VALUE, 3, OffsetReset.LATEST));
+    partitions.append(T0, "d");
+    assertThat(values(poll(member, Optional.empty()))).containsExactly("d");
+  }
+
+  @Test
+  void aPositionBelowTheLogStartResetsByThePolicy() throws Exception {
+    partitions.append(T0, "a", "b", "c", "d");
+    groupLog.record("o/g/t/0", "{\"offset\":1}");
+    partitions.deleteBefore(T0, 3);
+    startCoordinator();
+    String member = join(OffsetReset.EARLIEST);
+
+    PollResult answer = poll(member, Optional.empty());
+    assertThat(values(answer)).containsExactly("d");
+    assertThat(answer.resets()).containsExactly(new PositionReset(T0, 1, 3, OffsetReset.EARLIEST));
+  }
+
+  @Test
+  void offsetsAndCursorsPastTheLogEndAreRefusedAndMoveNothing() throws Exception {
+    partitions.append(T0, "a", "b", "c", "d", "e");
+    startCoordinator();
+    String member = join(OffsetReset.EARLIEST);
+    PollResult first = get(coordinator.poll("g", member, 2, 1 << 20, 0, Optional.empty()));
+    assertThat(values(first)).containsExactly("a", "b");
+    int generation = first.membership().generation();
+
+    assertThat(failure(coordinator.commit("g", member, Optional.of(List.of(new OffsetCommit(T0, 6))), Optional.empty(),
+        OptionalInt.empty()))).isInstanceOf(InvalidGroupRequestException.class).hasMessageContaining("past its log end, 5");
+    String forged = Cursor.encode(new Cursor.Position(generation, Map.of(T0, 1000L)));
+    assertThat(failure(coordinator.commit("g", member, Optional.empty(), Optional.of(forged), OptionalInt.empty())))
+        .isInstanceOf(InvalidGroupRequestException.class);
+    assertThat(failure(coordinator.poll("g", member, 100, 1 << 20, 0, Optional.of(forged))))
+        .isInstanceOf(InvalidGroupRequestException.class);
+    assertThat(groupLog.offsetRecords()).isEmpty();
+
+    // The member's position did not move: it goes on after what it was delivered.
+    assertThat(values(poll(member, Optional.empty()))).containsExactly("c", "d", "e");
+    get(coordinator.commit("g", member, Optional.of(List.of(new OffsetCommit(T0, 5))), Optional.empty(), OptionalInt.empty()));
+    assertThat(committed()).hasValue(5L);
+    // A cursor within the log reads from where it says.
+    String back = Cursor.encode(new Cursor.Position(generation, Map.of(T0, 3L)));
+    assertThat(values(poll(member, Optional.of(back)))).containsExactly("d", "e");
+  }
+
+  private static <T> T get(CompletableFuture<T> future) throws Exception {
+    try {
+      return future.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("failed: " + Failures.cause(e.getCause()), Failures.cause(e.getCause()));
+    }
+  }
+
+  private static Throwable failure(CompletableFuture<?> future) throws Exception {
+    try {
+      future.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return Failures.cause(e.getCause());
+    }
+    throw new AssertionError("expected a failure, got " + future.join());
+  }
+
+  /** Partitions of one topic, in memory: values by offset, a log start, watches woken on append. */
+  private static final class MemoryPartitions implements PartitionService {
+    private final Map<TopicPartition, List<String>> logs = new HashMap<>();
+    private final Map<TopicPartition, Long> starts = new HashMap<>();
+    private final List<Map.Entry<Long, Runnable>> watches = new ArrayList<>();
+
+    void append(TopicPartition tp, String... values) {
+      List<Runnable> due = new ArrayList<>();
+      synchronized (this) {
+        logs.computeIfAbsent(tp, k -> new ArrayList<>()).addAll(List.of(values));
+        long end = logs.get(tp).size();
+        watches.removeIf(w -> {
+          if (w.getKey() < end) {
+            due.add(w.getValue());
+            return true;
+          }
+          return false;
+        });
+      }
+      due.forEach(Runnable::run);
+    }
+
+    synchronized void deleteBefore(TopicPartition tp, long offset) {
+      starts.put(tp, offset);
+    }
+
+    @Override
+    public synchronized CompletableFuture<ReadResult> read(TopicPartition tp, long offset, int maxBytes) {
+      List<String> log = logs.getOrDefault(tp, List.of());
+      long start = starts.getOrDefault(tp, 0L);
+      long end = log.size();
+      if (offset < start || offset > end) {
+        return CompletableFuture.failedFuture(new OffsetOutOfRangeException("offset " + offset + " is outside " + tp, start, end));
+      }
+      ByteBuffer batches = ByteBuffer.allocate(0);
+      if (offset < end) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE).baseOffset(offset);
+        for (long o = offset; o < end; o++) {
+          builder.append(0, null, log.get((int) o).getBytes(StandardCharsets.UTF_8), List.of());
+        }
+        batches = builder.build().buffer();
+      }
+      return CompletableFuture.completedFuture(new ReadResult(offset, batches, end, start, end));
+    }
+
+    @Override
+    public synchronized CompletableFuture<PartitionOffsets> offsets(TopicPartition tp, OptionalLong timestamp) {
+      long end = logs.getOrDefault(tp, List.of()).size();
+      return CompletableFuture.completedFuture(new PartitionOffsets(starts.getOrDefault(tp, 0L), end, end, Optional.empty()));
+    }
+
+    @Override
+    public Cancellable watch(TopicPartition tp, long offset, Runnable onData) {
+      Map.Entry<Long, Runnable> watch = Map.entry(offset, onData);
+      synchronized (this) {
+        if (logs.getOrDefault(tp, List.of()).size() <= offset) {
+          watches.add(watch);
+          return () -> {
+            synchronized (this) {
+              watches.remove(watch);
+            }
+          };
+        }
+      }
+      onData.run();
+      return () -> { };
+    }
+
+    @Override
+    public Optional<TopicMetadata> cachedTopic(String topic) {
+      return topic.equals("t") ? Optional.of(new TopicMetadata("t", 1, 1, Map.of())) : Optional.empty();
+    }
+
+    @Override
+    public String nodeId() {
+      return "node-1";
+    }
+
+    @Override
+    public List<ClusterNode> nodes() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<Integer> rebalance() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<TopicDescription> createTopic(TopicSpec spec) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<List<TopicSummary>> listTopics() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<TopicDescription> describeTopic(String topic) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<TopicDescription> updateTopic(String topic, OptionalInt count, Map<String, ?> config) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteTopic(String topic) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<AppendResult> append(TopicPartition tp, RecordBatch batch, Acks acks) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Cancellable watchTopics(Runnable onChange) {
+      return () -> { };
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** The {@code __groups} partitions, in memory, led by this node in epoch 1. */
+  private static final class MemoryGroupLog implements GroupLog {
+    private final Map<Integer, List<RecordBatch>> partitions = new HashMap<>();
+
+    /** A record as an earlier coordinator of group g wrote it. */
+    void record(String key, String value) {
+      append(GroupCoordinator.partitionFor("g"), new RecordBatchBuilder(Compression.NONE)
+          .append(0, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8), List.of()).build());
+    }
+
+    /** The keys of every committed-offset record written. */
+    synchronized List<String> offsetRecords() {
+      List<String> keys = new ArrayList<>();
+      partitions.values().forEach(batches -> batches.forEach(batch -> batch.records().forEach(record -> {
+        String key = new String(record.keyBytes(), StandardCharsets.UTF_8);
+        if (key.startsWith("o/")) {
+          keys.add(key);
+        }
+      })));
+      return keys;
+    }
+
+    @Override
+    public OptionalInt leaderEpoch(int partition) {
+      return OptionalInt.of(1);
+    }
+
+    @Override
+    public synchronized List<RecordBatch> readAll(int partition) {
+      return List.copyOf(partitions.getOrDefault(partition, List.of()));
+    }
+
+    @Override
+    public synchronized CompletableFuture<AppendResult> append(int partition, RecordBatch batch) {
+      partitions.computeIfAbsent(partition, p -> new ArrayList<>()).add(batch);
+      return CompletableFuture.completedFuture(new AppendResult(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(),
+          batch.sizeInBytes()));
+    }
+  }
+}

@@ -12,8 +12,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The recent idempotent batches of one partition replica, by (producer id, base sequence): the
  * gateway derives both from a request's {@code Idempotency-Key}, and they travel in the batch
- * header, so every replica learns them as it appends, and rebuilds them from its log's tail when it
- * starts. A leader that finds a batch's id here answers the earlier append instead of writing
+ * header, so every replica learns them as it appends (as follower from the moment it accepts a
+ * fetched batch, before the write completes), and rebuilds them from its log's tail when it starts. A leader that finds a batch's id here answers the earlier append instead of writing
  * again, also when that append was made by a previous leader. The oldest entries are forgotten first.
  */
 final class IdempotencyWindow {
@@ -53,7 +53,7 @@ final class IdempotencyWindow {
     appends.remove(id, append);
   }
 
-  /** Learns a batch that is in the log (a follower's copy, or one found at start). */
+  /** Learns a batch found in the log when the replica starts. */
   void learn(RecordBatch batch) {
     BatchId id = BatchId.of(batch);
     if (id != null) {

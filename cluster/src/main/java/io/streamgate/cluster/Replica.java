@@ -318,15 +318,31 @@ final class Replica {
   // ---------------------------------------------------------------- follower
 
   /**
-   * Appends batches fetched from the leader, then takes the leader's high watermark. The batches go
-   * to the log's writer all at once: it applies them in order, in one round.
+   * Appends batches fetched from {@code leaderNode} in {@code leaderEpoch}, then takes the leader's
+   * high watermark; an answer of a term this replica no longer follows is dropped. The batches go to
+   * the log's writer all at once: it applies them in order, in one round.
+   *
+   * <p>The check, the submission and the idempotency entries are made under the lock {@link
+   * #becomeLeader} takes: when this replica starts leading, every batch it accepted from its leader
+   * is in its window, written or not yet, so a retry that reaches it at once waits for that copy
+   * instead of writing the records after it.
    */
-  CompletableFuture<Void> appendFetched(ByteBuffer records, long leaderHighWatermark) {
-    List<CompletableFuture<Void>> appends = new ArrayList<>();
-    long end = log.logEndOffset();
-    for (RecordBatch batch : RecordBatch.iterate(records)) {
-      if (batch.nextOffset() > end) {
-        appends.add(log.appendAsFollower(batch).thenRun(() -> idempotency.learn(batch)));
+  CompletableFuture<Void> appendFetched(String leaderNode, int leaderEpoch, ByteBuffer records, long leaderHighWatermark) {
+    List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+    synchronized (this) {
+      if (!follows(leaderNode, leaderEpoch)) {
+        return CompletableFuture.completedFuture(null);
+      }
+      long end = log.logEndOffset();
+      for (RecordBatch batch : RecordBatch.iterate(records)) {
+        if (batch.nextOffset() > end) {
+          CompletableFuture<AppendResult> append = log.appendAsFollower(batch);
+          IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
+          if (id != null) {
+            idempotency.put(id, append);
+          }
+          appends.add(append);
+        }
       }
     }
     return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))

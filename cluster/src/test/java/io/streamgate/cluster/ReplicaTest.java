@@ -8,6 +8,7 @@ import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.LogConfig;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.ManualClock;
+import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.TestBatches;
 import io.streamgate.logstore.TestStores;
 import io.streamgate.logstore.TopicPartition;
@@ -18,7 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,7 +67,8 @@ class ReplicaTest {
     Replica.FetchAnswer answer = leader.serveFetch(followerId, follower.epoch(), follower.log().logEndOffset(),
         follower.log().latestEpoch(), 1024 * 1024).answer();
     switch (answer.error()) {
-      case NONE -> follower.appendFetched(answer.records(), answer.highWatermark()).get(10, TimeUnit.SECONDS);
+      case NONE -> follower.appendFetched(followerId.equals("a") ? "b" : "a", follower.epoch(), answer.records(),
+          answer.highWatermark()).get(10, TimeUnit.SECONDS);
       case DIVERGING -> follower.truncateToDivergence(answer.divergingEpoch(), answer.divergingEndOffset())
           .get(10, TimeUnit.SECONDS);
       default -> { }
@@ -182,6 +186,65 @@ class ReplicaTest {
     assertThat(logged(b)).containsExactly("once", "second");
   }
 
+  /**
+   * Issue #12, item 1. A follower has taken in a fetched idempotent batch, but its writer has not
+   * written it yet, when it becomes leader; the retry of that batch (the deposed leader's own
+   * forward, or the client's) reaches it at once. The retry must find the copied batch, not write
+   * the records a second time after it.
+   */
+  @Test
+  void aRetryReachingANewLeaderWhileItsCopyOfTheBatchIsStillBeingWrittenIsNotWrittenAgain() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    AppendResult first = appendAsLeader(a, idempotent(42, 0, "r0", "r1", "r2", "r3"));
+    Replica.FetchAnswer answer = a.serveFetch("b", b.epoch(), b.log().logEndOffset(), b.log().latestEpoch(), 1024 * 1024)
+        .answer();
+
+    CountDownLatch release = holdWriter(storeB);
+    CompletableFuture<Void> copied;
+    CompletableFuture<AppendResult> retry;
+    try {
+      copied = b.appendFetched("a", 0, answer.records(), answer.highWatermark());
+      b.becomeLeader(led("b", 1, List.of("b")));
+      retry = b.appendAsLeader(idempotent(42, 0, "r0", "r1", "r2", "r3"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+    } finally {
+      release.countDown();
+    }
+    copied.get(10, TimeUnit.SECONDS);
+    assertThat(retry.get(10, TimeUnit.SECONDS)).isEqualTo(first);
+    assertThat(logged(b)).containsExactly("r0", "r1", "r2", "r3");
+  }
+
+  /**
+   * Stops {@code store}'s writer thread (one per store) until the returned latch is counted down:
+   * it runs a completion that waits. A completion that ran on this thread instead (the append was
+   * done before it was attached) does not wait, and another append is tried.
+   */
+  private static CountDownLatch holdWriter(LogManager store) {
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread test = Thread.currentThread();
+    PartitionLog other = store.create(new TopicPartition("hold", 0), LogConfig.DEFAULT);
+    AtomicBoolean attached = new AtomicBoolean();
+    while (!attached.get()) {
+      attached.set(true);
+      other.append(TestBatches.values(1, "hold")).thenRun(() -> {
+        if (Thread.currentThread() == test) {
+          attached.set(false);
+          return;
+        }
+        held.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> held.getCount() == 0);
+    return release;
+  }
+
   @Test
   void theIdempotencyWindowIsRebuiltFromTheLogWhenAReplicaStarts() throws Exception {
     a.becomeLeader(led("a", 0, List.of("a")));
@@ -239,8 +302,11 @@ class ReplicaTest {
     assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).as("already asked").isFalse();
   }
 
-  private static RecordBatch idempotent(long producerId, int sequence, String value) {
-    return new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence)
-        .append(1, null, TestBatches.utf8(value), List.of()).build();
+  private static RecordBatch idempotent(long producerId, int sequence, String... values) {
+    RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence);
+    for (String value : values) {
+      builder.append(1, null, TestBatches.utf8(value), List.of());
+    }
+    return builder.build();
   }
 }

@@ -362,7 +362,11 @@ final class Replica {
       }
     }
     target = Math.max(target, log.logStartOffset());
-    long cut = target;
-    return log.truncateTo(cut).whenComplete((end, failure) -> idempotency.truncateTo(cut));
+    // The window forgets the cut batches before the writer cuts them: a retry this replica takes
+    // as leader in between must write, not be answered with offsets about to hold other records.
+    synchronized (this) {
+      idempotency.truncateTo(target);
+      return log.truncateTo(target);
+    }
   }
 }

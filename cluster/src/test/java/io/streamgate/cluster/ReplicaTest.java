@@ -215,6 +215,34 @@ class ReplicaTest {
     assertThat(logged(b)).containsExactly("r0", "r1", "r2", "r3");
   }
 
+  /** A truncation not yet written when the replica starts leading: the retry of a batch it cuts must be written. */
+  @Test
+  void aRetryReachingANewLeaderWhileItsTruncationIsStillBeingWrittenIsWritten() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, TestBatches.values(1, "base"));
+    fetch(a, "b", b);
+    appendAsLeader(a, idempotent(9, 0, "uncommitted"));
+    fetch(a, "b", b);
+    assertThat(logged(b)).containsExactly("base", "uncommitted");
+
+    // a, deposed, never had it committed; its successor cuts it from b's log.
+    CountDownLatch release = holdWriter(storeB);
+    CompletableFuture<Long> cut;
+    CompletableFuture<AppendResult> retry;
+    try {
+      b.becomeFollower(led("c", 1, List.of("b", "c")));
+      cut = b.truncateToDivergence(0, 1);
+      b.becomeLeader(led("b", 2, List.of("b")));
+      retry = b.appendAsLeader(idempotent(9, 0, "uncommitted"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+    } finally {
+      release.countDown();
+    }
+    assertThat(cut.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(retry.get(10, TimeUnit.SECONDS).baseOffset()).isEqualTo(1);
+    assertThat(logged(b)).containsExactly("base", "uncommitted");
+  }
+
   /**
    * Stops {@code store}'s writer thread (one per store) until the returned latch is counted down:
    * it runs a completion that waits. A completion that ran on this thread instead (the append was

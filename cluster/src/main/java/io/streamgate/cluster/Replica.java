@@ -144,7 +144,8 @@ final class Replica {
   /**
    * Appends as leader. {@code acks=all} waits for the commit (up to {@code commitTimeoutMs}); a batch
    * whose idempotency id is already in the log (or being appended) is not written again, and its
-   * first append's result is answered instead.
+   * first append's result is answered instead, or, if its records differ from that batch's, it is
+   * refused with {@link IdempotencyKeyReusedException}.
    */
   CompletableFuture<AppendResult> appendAsLeader(RecordBatch batch, Acks acks, int minInsyncReplicas, long commitTimeoutMs) {
     CompletableFuture<AppendResult> append;
@@ -154,7 +155,14 @@ final class Replica {
         throw new NotLeaderException(localNode + " does not lead " + partition);
       }
       IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
-      append = id == null ? null : idempotency.get(id);
+      // Read before the writer thread, which stamps the batch, has it.
+      long fingerprint = id == null ? 0 : IdempotencyWindow.fingerprint(batch);
+      IdempotencyWindow.Entry earlier = id == null ? null : idempotency.get(id);
+      if (earlier != null && earlier.fingerprint() != fingerprint) {
+        throw new IdempotencyKeyReusedException("batch " + id.sequence() + " of producer " + id.producerId() + " in " + partition
+            + " holds other records than the batch appended earlier under that id");
+      }
+      append = earlier == null ? null : earlier.append();
       if (append == null) {
         if (acks == Acks.ALL && state.isr().size() < minInsyncReplicas) {
           throw new NotEnoughReplicasException(partition + " has " + state.isr().size() + " in-sync replicas " + state.isr()
@@ -162,7 +170,7 @@ final class Replica {
         }
         append = log.append(batch, epoch);
         if (id != null) {
-          idempotency.put(id, append);
+          idempotency.put(id, fingerprint, append);
         }
         append = append.whenComplete((result, failure) -> {
           if (failure == null) {
@@ -338,8 +346,9 @@ final class Replica {
         if (batch.nextOffset() > end) {
           CompletableFuture<AppendResult> append = log.appendAsFollower(batch);
           IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
-          if (id != null) {
-            idempotency.put(id, append);
+          // Once the append has checked the batch (a corrupt one fails at once): the fingerprint decodes it.
+          if (id != null && !append.isCompletedExceptionally()) {
+            idempotency.put(id, IdempotencyWindow.fingerprint(batch), append);
           }
           appends.add(append);
         }

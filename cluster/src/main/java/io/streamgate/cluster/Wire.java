@@ -81,14 +81,16 @@ final class Wire {
       OffsetOutOfRangeException.class, RecordTooLargeException.class, InvalidRecordException.class,
       CorruptRecordException.class, InvalidConfigException.class, WriteQueueFullException.class, LogClosedException.class,
       InvalidGroupRequestException.class, GroupNotFoundException.class, MemberNotFoundException.class,
-      RebalanceConflictException.class, GroupNotEmptyException.class, InvalidTopicNameException.class);
+      RebalanceConflictException.class, GroupNotEmptyException.class, InvalidTopicNameException.class,
+      IdempotencyKeyReusedException.class);
   private static final List<Function<String, RuntimeException>> CONSTRUCTORS = List.of(
       TopicNotFoundException::new, PartitionNotFoundException::new, NotLeaderException::new,
       NotEnoughReplicasException::new, LeaderNotAvailableException::new, ReplicationTimeoutException::new,
       Wire::offsetOutOfRange, RecordTooLargeException::new, InvalidRecordException::new,
       CorruptRecordException::new, InvalidConfigException::new, WriteQueueFullException::new, LogClosedException::new,
       InvalidGroupRequestException::new, GroupNotFoundException::new, MemberNotFoundException::new,
-      RebalanceConflictException::new, GroupNotEmptyException::new, InvalidTopicNameException::new);
+      RebalanceConflictException::new, GroupNotEmptyException::new, InvalidTopicNameException::new,
+      IdempotencyKeyReusedException::new);
   private static final int UNTYPED = 1000;
 
   /** The failure code and message that carry {@code failure} to the asking node. */

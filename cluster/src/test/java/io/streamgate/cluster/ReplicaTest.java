@@ -13,6 +13,7 @@ import io.streamgate.logstore.TestBatches;
 import io.streamgate.logstore.TestStores;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;
+import io.streamgate.logstore.format.Header;
 import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
 import java.nio.file.Path;
@@ -271,6 +272,50 @@ class ReplicaTest {
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> held.getCount() == 0);
     return release;
+  }
+
+  /**
+   * Issue #12, item 2: an id reused for other records is refused, writing nothing, by the leader that
+   * wrote the first batch, by a follower that copied it and then leads, and after a restart.
+   */
+  @Test
+  void anIdempotentIdReusedForOtherRecordsIsRefusedOnEveryReplicaAndNothingIsWritten() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    AppendResult first = appendAsLeader(a, idempotent(5, 0, "one"));
+
+    assertThatThrownBy(() -> a.appendAsLeader(idempotent(5, 0, "one", "two", "three"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
+        .isInstanceOf(IdempotencyKeyReusedException.class);
+    assertThat(appendAsLeader(a, idempotent(5, 0, "one"))).isEqualTo(first);
+
+    fetch(a, "b", b);
+    b.becomeLeader(led("b", 1, List.of("b")));
+    assertThatThrownBy(() -> b.appendAsLeader(idempotent(5, 0, "two"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
+        .isInstanceOf(IdempotencyKeyReusedException.class);
+    Replica restarted = new Replica(TP, b.log(), "b", now::get);
+    restarted.becomeLeader(led("b", 2, List.of("b")));
+    assertThatThrownBy(() -> restarted.appendAsLeader(idempotent(5, 0, "one", "two"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
+        .isInstanceOf(IdempotencyKeyReusedException.class);
+    assertThat(appendAsLeader(restarted, idempotent(5, 0, "one"))).isEqualTo(first);
+    assertThat(logged(a)).containsExactly("one");
+    assertThat(logged(b)).containsExactly("one");
+  }
+
+  @Test
+  void aFingerprintComparesKeysValuesAndHeadersButNotTimestamps() {
+    RecordBatch batch = new RecordBatchBuilder(Compression.NONE).producer(1, (short) 0, 0)
+        .append(100, TestBatches.utf8("k"), TestBatches.utf8("v"), List.of(new Header("h", TestBatches.utf8("1")))).build();
+    RecordBatch laterStamp = new RecordBatchBuilder(Compression.NONE).producer(1, (short) 0, 0)
+        .append(900, TestBatches.utf8("k"), TestBatches.utf8("v"), List.of(new Header("h", TestBatches.utf8("1")))).build();
+    RecordBatch otherHeader = new RecordBatchBuilder(Compression.NONE).producer(1, (short) 0, 0)
+        .append(100, TestBatches.utf8("k"), TestBatches.utf8("v"), List.of(new Header("h", TestBatches.utf8("2")))).build();
+    RecordBatch keyAsValue = new RecordBatchBuilder(Compression.NONE).producer(1, (short) 0, 0)
+        .append(100, null, TestBatches.utf8("kv"), List.of(new Header("h", TestBatches.utf8("1")))).build();
+
+    long fingerprint = IdempotencyWindow.fingerprint(batch);
+    assertThat(IdempotencyWindow.fingerprint(laterStamp)).isEqualTo(fingerprint);
+    assertThat(IdempotencyWindow.fingerprint(otherHeader)).isNotEqualTo(fingerprint);
+    assertThat(IdempotencyWindow.fingerprint(keyAsValue)).isNotEqualTo(fingerprint);
   }
 
   @Test

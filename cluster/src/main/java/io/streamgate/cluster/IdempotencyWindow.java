@@ -18,12 +18,13 @@ import java.util.function.Consumer;
 
 /**
  * The recent idempotent batches of one partition replica, by (producer id, base sequence), each
- * with a fingerprint of its records (see {@link #fingerprint}): the
- * gateway derives both from a request's {@code Idempotency-Key}, and they travel in the batch
- * header, so every replica learns them as it appends (as follower from the moment it accepts a
- * fetched batch, before the write completes), and rebuilds them from its log's tail when it starts. A leader that finds a batch's id here answers the earlier append instead of writing
- * again, also when that append was made by a previous leader, if the records are the same; a batch
- * with the id of another one is refused. The oldest entries are forgotten first.
+ * with a fingerprint of its records (see {@link #fingerprint}): the gateway derives the id from a
+ * request's {@code Idempotency-Key}, and it travels in the batch header, so every replica learns it
+ * as it appends (as follower from the moment it accepts a fetched batch, before the write
+ * completes), and rebuilds the window from its log's tail when it starts. A leader that finds a
+ * batch's id here answers the earlier append instead of writing again, also when that append was
+ * made by a previous leader, if the records are the same; a batch with another's id is refused.
+ * The oldest entries are forgotten first.
  */
 final class IdempotencyWindow {
   /** Batches remembered per partition replica. */

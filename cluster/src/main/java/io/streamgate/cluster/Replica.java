@@ -150,13 +150,13 @@ final class Replica {
   CompletableFuture<AppendResult> appendAsLeader(RecordBatch batch, Acks acks, int minInsyncReplicas, long commitTimeoutMs) {
     CompletableFuture<AppendResult> append;
     int appendEpoch;
+    IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
+    // Outside the lock (it reads every record), and before the writer thread, which stamps the batch, has it.
+    long fingerprint = id == null ? 0 : IdempotencyWindow.fingerprint(batch);
     synchronized (this) {
       if (!leader) {
         throw new NotLeaderException(localNode + " does not lead " + partition);
       }
-      IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
-      // Read before the writer thread, which stamps the batch, has it.
-      long fingerprint = id == null ? 0 : IdempotencyWindow.fingerprint(batch);
       IdempotencyWindow.Entry earlier = id == null ? null : idempotency.get(id);
       if (earlier != null && earlier.fingerprint() != fingerprint) {
         throw new IdempotencyKeyReusedException("batch " + id.sequence() + " of producer " + id.producerId() + " in " + partition

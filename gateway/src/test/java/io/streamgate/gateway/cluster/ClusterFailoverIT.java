@@ -93,7 +93,8 @@ class ClusterFailoverIT {
       producer.stop();
     }
     writeFailoverTimes(rounds);
-    System.out.printf("producer: %d acknowledged writes; %s%n", producer.totalAcks(), producer.failureSummary());
+    System.out.printf("producer: %d acknowledged records (%d per request); %s%n", producer.totalAcks(), RECORDS_PER_REQUEST,
+        producer.failureSummary());
 
     // Settled: every replica back in every ISR, and every node agreeing on the end of every partition.
     awaitSettled(Duration.ofSeconds(90));

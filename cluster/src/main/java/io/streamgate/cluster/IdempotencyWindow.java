@@ -3,18 +3,28 @@ package io.streamgate.cluster;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.format.Header;
+import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
- * The recent idempotent batches of one partition replica, by (producer id, base sequence): the
- * gateway derives both from a request's {@code Idempotency-Key}, and they travel in the batch
- * header, so every replica learns them as it appends, and rebuilds them from its log's tail when it
- * starts. A leader that finds a batch's id here answers the earlier append instead of writing
- * again, also when that append was made by a previous leader. The oldest entries are forgotten first.
+ * The recent idempotent batches of one partition replica, by (producer id, base sequence), each
+ * with a fingerprint of its records (see {@link #fingerprint}): the gateway derives the id from a
+ * request's {@code Idempotency-Key}, and it travels in the batch header, so every replica learns it
+ * as it appends (as follower from the moment it accepts a fetched batch, before the write
+ * completes), and rebuilds the window from its log's tail when it starts. A leader that finds a
+ * batch's id here answers the earlier append instead of writing again, also when that append was
+ * made by a previous leader, if the records are the same; a batch with another's id is refused.
+ * The oldest entries are forgotten first.
  */
 final class IdempotencyWindow {
   /** Batches remembered per partition replica. */
@@ -28,47 +38,90 @@ final class IdempotencyWindow {
     }
   }
 
-  private final Map<BatchId, CompletableFuture<AppendResult>> appends = new LinkedHashMap<>(256, 0.75f, false) {
+  /** An append under an id, and the fingerprint of the records it holds. */
+  record Entry(CompletableFuture<AppendResult> append, long fingerprint) {}
+
+  private final Map<BatchId, Entry> appends = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<BatchId, CompletableFuture<AppendResult>> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<BatchId, Entry> eldest) {
       return size() > CAPACITY;
     }
   };
 
-  synchronized CompletableFuture<AppendResult> get(BatchId id) {
+  synchronized Entry get(BatchId id) {
     return appends.get(id);
   }
 
-  synchronized void put(BatchId id, CompletableFuture<AppendResult> append) {
-    appends.put(id, append);
+  /** Remembers the batch {@code id} with records of {@code fingerprint}, as appended by {@code append}. */
+  synchronized void put(BatchId id, long fingerprint, CompletableFuture<AppendResult> append) {
+    Entry entry = new Entry(append, fingerprint);
+    appends.put(id, entry);
     // A failed append wrote nothing: a retry must write.
     append.whenComplete((result, failure) -> {
       if (failure != null) {
-        remove(id, append);
+        remove(id, entry);
       }
     });
   }
 
-  private synchronized void remove(BatchId id, CompletableFuture<AppendResult> append) {
-    appends.remove(id, append);
+  private synchronized void remove(BatchId id, Entry entry) {
+    appends.remove(id, entry);
   }
 
-  /** Learns a batch that is in the log (a follower's copy, or one found at start). */
+  /** Learns a batch found in the log when the replica starts. */
   void learn(RecordBatch batch) {
     BatchId id = BatchId.of(batch);
     if (id != null) {
+      Entry entry = new Entry(CompletableFuture.completedFuture(
+          new AppendResult(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), batch.sizeInBytes())), fingerprint(batch));
       synchronized (this) {
-        appends.put(id, CompletableFuture.completedFuture(
-            new AppendResult(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), batch.sizeInBytes())));
+        appends.put(id, entry);
       }
     }
   }
 
+  /**
+   * What a retry must repeat for a batch to count as the same one: the number of records and each
+   * one's key, value and headers, in order (SHA-256, first 64 bits). Not the timestamps: the gateway
+   * stamps records without one at each attempt. Derived from the batch as stored, so every replica
+   * computes the same.
+   */
+  static long fingerprint(RecordBatch batch) {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+    ByteBuffer number = ByteBuffer.allocate(Integer.BYTES);
+    Consumer<Integer> length = n -> sha.update(number.clear().putInt(n).array());
+    length.accept(batch.recordCount());
+    for (Record record : batch.records()) {
+      for (ByteBuffer field : new ByteBuffer[] {record.key(), record.value()}) {
+        length.accept(field == null ? -1 : field.remaining());
+        if (field != null) {
+          sha.update(field.duplicate());
+        }
+      }
+      length.accept(record.headers().size());
+      for (Header header : record.headers()) {
+        byte[] key = header.key().getBytes(StandardCharsets.UTF_8);
+        length.accept(key.length);
+        sha.update(key);
+        length.accept(header.value() == null ? -1 : header.value().length);
+        if (header.value() != null) {
+          sha.update(header.value());
+        }
+      }
+    }
+    return ByteBuffer.wrap(sha.digest()).getLong();
+  }
+
   /** Forgets batches at or past {@code offset}: a truncation removed them. */
   synchronized void truncateTo(long offset) {
-    Iterator<CompletableFuture<AppendResult>> it = appends.values().iterator();
+    Iterator<Entry> it = appends.values().iterator();
     while (it.hasNext()) {
-      CompletableFuture<AppendResult> append = it.next();
+      CompletableFuture<AppendResult> append = it.next().append();
       if (append.isDone() && !append.isCompletedExceptionally() && append.join().lastOffset() >= offset) {
         it.remove();
       }

@@ -144,17 +144,25 @@ final class Replica {
   /**
    * Appends as leader. {@code acks=all} waits for the commit (up to {@code commitTimeoutMs}); a batch
    * whose idempotency id is already in the log (or being appended) is not written again, and its
-   * first append's result is answered instead.
+   * first append's result is answered instead, or, if its records differ from that batch's, it is
+   * refused with {@link IdempotencyKeyReusedException}.
    */
   CompletableFuture<AppendResult> appendAsLeader(RecordBatch batch, Acks acks, int minInsyncReplicas, long commitTimeoutMs) {
     CompletableFuture<AppendResult> append;
     int appendEpoch;
+    IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
+    // Outside the lock (it reads every record), and before the writer thread, which stamps the batch, has it.
+    long fingerprint = id == null ? 0 : IdempotencyWindow.fingerprint(batch);
     synchronized (this) {
       if (!leader) {
         throw new NotLeaderException(localNode + " does not lead " + partition);
       }
-      IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
-      append = id == null ? null : idempotency.get(id);
+      IdempotencyWindow.Entry earlier = id == null ? null : idempotency.get(id);
+      if (earlier != null && earlier.fingerprint() != fingerprint) {
+        throw new IdempotencyKeyReusedException("batch " + id.sequence() + " of producer " + id.producerId() + " in " + partition
+            + " holds other records than the batch appended earlier under that id");
+      }
+      append = earlier == null ? null : earlier.append();
       if (append == null) {
         if (acks == Acks.ALL && state.isr().size() < minInsyncReplicas) {
           throw new NotEnoughReplicasException(partition + " has " + state.isr().size() + " in-sync replicas " + state.isr()
@@ -162,7 +170,7 @@ final class Replica {
         }
         append = log.append(batch, epoch);
         if (id != null) {
-          idempotency.put(id, append);
+          idempotency.put(id, fingerprint, append);
         }
         append = append.whenComplete((result, failure) -> {
           if (failure == null) {
@@ -320,15 +328,32 @@ final class Replica {
   // ---------------------------------------------------------------- follower
 
   /**
-   * Appends batches fetched from the leader, then takes the leader's high watermark. The batches go
-   * to the log's writer all at once: it applies them in order, in one round.
+   * Appends batches fetched from {@code leaderNode} in {@code leaderEpoch}, then takes the leader's
+   * high watermark; an answer of a term this replica no longer follows is dropped. The batches go to
+   * the log's writer all at once: it applies them in order, in one round.
+   *
+   * <p>The check, the submission and the idempotency entries are made under the lock {@link
+   * #becomeLeader} takes: when this replica starts leading, every batch it accepted from its leader
+   * is in its window, written or not yet, so a retry that reaches it at once waits for that copy
+   * instead of writing the records after it.
    */
-  CompletableFuture<Void> appendFetched(ByteBuffer records, long leaderHighWatermark) {
-    List<CompletableFuture<Void>> appends = new ArrayList<>();
-    long end = log.logEndOffset();
-    for (RecordBatch batch : RecordBatch.iterate(records)) {
-      if (batch.nextOffset() > end) {
-        appends.add(log.appendAsFollower(batch).thenRun(() -> idempotency.learn(batch)));
+  CompletableFuture<Void> appendFetched(String leaderNode, int leaderEpoch, ByteBuffer records, long leaderHighWatermark) {
+    List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+    synchronized (this) {
+      if (!follows(leaderNode, leaderEpoch)) {
+        return CompletableFuture.completedFuture(null);
+      }
+      long end = log.logEndOffset();
+      for (RecordBatch batch : RecordBatch.iterate(records)) {
+        if (batch.nextOffset() > end) {
+          CompletableFuture<AppendResult> append = log.appendAsFollower(batch);
+          IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
+          // Once the append has checked the batch (a corrupt one fails at once): the fingerprint decodes it.
+          if (id != null && !append.isCompletedExceptionally()) {
+            idempotency.put(id, IdempotencyWindow.fingerprint(batch), append);
+          }
+          appends.add(append);
+        }
       }
     }
     return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
@@ -347,8 +372,12 @@ final class Replica {
     if (log.logEndOffset() >= leaderLogStart) {
       return CompletableFuture.completedFuture(false);
     }
-    return log.truncateFullyAndStartAt(leaderLogStart).whenComplete((start, failure) -> idempotency.clear())
-        .thenApply(start -> true);
+    // The window forgets its ids before the writer empties the log, as a truncation's cut does: a
+    // retry this replica takes as leader in between must write, not be answered with offsets now gone.
+    synchronized (this) {
+      idempotency.clear();
+      return log.truncateFullyAndStartAt(leaderLogStart).thenApply(start -> true);
+    }
   }
 
   /**
@@ -364,7 +393,11 @@ final class Replica {
       }
     }
     target = Math.max(target, log.logStartOffset());
-    long cut = target;
-    return log.truncateTo(cut).whenComplete((end, failure) -> idempotency.truncateTo(cut));
+    // The window forgets the cut batches before the writer cuts them: a retry this replica takes
+    // as leader in between must write, not be answered with offsets about to hold other records.
+    synchronized (this) {
+      idempotency.truncateTo(target);
+      return log.truncateTo(target);
+    }
   }
 }

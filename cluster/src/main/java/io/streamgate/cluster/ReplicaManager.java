@@ -432,7 +432,7 @@ final class ReplicaManager implements AutoCloseable {
         switch (error) {
           case NONE -> {
             progressed |= records.hasRemaining();
-            applied.add(replica.appendFetched(records, hw));
+            applied.add(replica.appendFetched(leader, askedEpochs.get(i), records, hw));
           }
           case DIVERGING -> {
             progressed = true;

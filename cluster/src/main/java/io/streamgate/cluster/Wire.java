@@ -82,7 +82,7 @@ final class Wire {
       CorruptRecordException.class, InvalidConfigException.class, WriteQueueFullException.class, LogClosedException.class,
       InvalidGroupRequestException.class, GroupNotFoundException.class, MemberNotFoundException.class,
       RebalanceConflictException.class, GroupNotEmptyException.class, InvalidTopicNameException.class,
-      InvalidTimestampException.class);
+      InvalidTimestampException.class, IdempotencyKeyReusedException.class);
   private static final List<Function<String, RuntimeException>> CONSTRUCTORS = List.of(
       TopicNotFoundException::new, PartitionNotFoundException::new, NotLeaderException::new,
       NotEnoughReplicasException::new, LeaderNotAvailableException::new, ReplicationTimeoutException::new,
@@ -90,7 +90,7 @@ final class Wire {
       CorruptRecordException::new, InvalidConfigException::new, WriteQueueFullException::new, LogClosedException::new,
       InvalidGroupRequestException::new, GroupNotFoundException::new, MemberNotFoundException::new,
       RebalanceConflictException::new, GroupNotEmptyException::new, InvalidTopicNameException::new,
-      InvalidTimestampException::new);
+      InvalidTimestampException::new, IdempotencyKeyReusedException::new);
   private static final int UNTYPED = 1000;
 
   /** The failure code and message that carry {@code failure} to the asking node. */

@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.cluster.TestCluster.Node;
@@ -426,6 +427,13 @@ class ClusterServiceTest {
     assertThat(retried.lastOffset()).isEqualTo(first.lastOffset());
     // A request forwarded to the dead leader fails once the cluster sees it gone, not at the forwarding timeout.
     assertThat(retriedMs).as("ms from the kill to a successful retry").isLessThan(TestCluster.FAILURE_DETECTION_MS + 4000);
+
+    // The new leader knows the first batch's records too (issue #12, item 2): the id with others is
+    // refused, through a node that forwards it, and writes nothing.
+    for (Node via : cluster.alive()) {
+      assertThatThrownBy(() -> get(via.service().append(tp, idempotentBatch(producerId, 7, "once-a", "other"), Acks.ALL)))
+          .as("through %s", via).isInstanceOf(IdempotencyKeyReusedException.class);
+    }
 
     // A new batch of the same producer goes after it.
     AppendResult next = get(nonLeaders.get(0).service().append(tp, idempotentBatch(producerId, 9, "twice-not"), Acks.ALL));

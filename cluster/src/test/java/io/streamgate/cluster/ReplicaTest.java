@@ -8,17 +8,21 @@ import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.LogConfig;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.ManualClock;
+import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.TestBatches;
 import io.streamgate.logstore.TestStores;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;
+import io.streamgate.logstore.format.Header;
 import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,7 +68,8 @@ class ReplicaTest {
     Replica.FetchAnswer answer = leader.serveFetch(followerId, follower.epoch(), follower.log().logEndOffset(),
         follower.log().latestEpoch(), 1024 * 1024).answer();
     switch (answer.error()) {
-      case NONE -> follower.appendFetched(answer.records(), answer.highWatermark()).get(10, TimeUnit.SECONDS);
+      case NONE -> follower.appendFetched(followerId.equals("a") ? "b" : "a", follower.epoch(), answer.records(),
+          answer.highWatermark()).get(10, TimeUnit.SECONDS);
       case DIVERGING -> follower.truncateToDivergence(answer.divergingEpoch(), answer.divergingEndOffset())
           .get(10, TimeUnit.SECONDS);
       case OUT_OF_RANGE -> follower.startAtLeaderLogStart(answer.logStartOffset()).get(10, TimeUnit.SECONDS);
@@ -181,6 +186,137 @@ class ReplicaTest {
     b.becomeLeader(led("b", 1, List.of("b")));
     assertThat(appendAsLeader(b, idempotent(42, 0, "once")).baseOffset()).isEqualTo(written.baseOffset());
     assertThat(logged(b)).containsExactly("once", "second");
+  }
+
+  /**
+   * Issue #12, item 1. A follower has taken in a fetched idempotent batch, but its writer has not
+   * written it yet, when it becomes leader; the retry of that batch (the deposed leader's own
+   * forward, or the client's) reaches it at once. The retry must find the copied batch, not write
+   * the records a second time after it.
+   */
+  @Test
+  void aRetryReachingANewLeaderWhileItsCopyOfTheBatchIsStillBeingWrittenIsNotWrittenAgain() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    AppendResult first = appendAsLeader(a, idempotent(42, 0, "r0", "r1", "r2", "r3"));
+    Replica.FetchAnswer answer = a.serveFetch("b", b.epoch(), b.log().logEndOffset(), b.log().latestEpoch(), 1024 * 1024)
+        .answer();
+
+    CountDownLatch release = holdWriter(storeB);
+    CompletableFuture<Void> copied;
+    CompletableFuture<AppendResult> retry;
+    try {
+      copied = b.appendFetched("a", 0, answer.records(), answer.highWatermark());
+      b.becomeLeader(led("b", 1, List.of("b")));
+      retry = b.appendAsLeader(idempotent(42, 0, "r0", "r1", "r2", "r3"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+    } finally {
+      release.countDown();
+    }
+    copied.get(10, TimeUnit.SECONDS);
+    assertThat(retry.get(10, TimeUnit.SECONDS)).isEqualTo(first);
+    assertThat(logged(b)).containsExactly("r0", "r1", "r2", "r3");
+  }
+
+  /** A truncation not yet written when the replica starts leading: the retry of a batch it cuts must be written. */
+  @Test
+  void aRetryReachingANewLeaderWhileItsTruncationIsStillBeingWrittenIsWritten() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, TestBatches.values(1, "base"));
+    fetch(a, "b", b);
+    appendAsLeader(a, idempotent(9, 0, "uncommitted"));
+    fetch(a, "b", b);
+    assertThat(logged(b)).containsExactly("base", "uncommitted");
+
+    // a, deposed, never had it committed; its successor cuts it from b's log.
+    CountDownLatch release = holdWriter(storeB);
+    CompletableFuture<Long> cut;
+    CompletableFuture<AppendResult> retry;
+    try {
+      b.becomeFollower(led("c", 1, List.of("b", "c")));
+      cut = b.truncateToDivergence(0, 1);
+      b.becomeLeader(led("b", 2, List.of("b")));
+      retry = b.appendAsLeader(idempotent(9, 0, "uncommitted"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+    } finally {
+      release.countDown();
+    }
+    assertThat(cut.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(retry.get(10, TimeUnit.SECONDS).baseOffset()).isEqualTo(1);
+    assertThat(logged(b)).containsExactly("base", "uncommitted");
+  }
+
+  /**
+   * Stops {@code store}'s writer thread (one per store) until the returned latch is counted down:
+   * it runs a completion that waits. A completion that ran on this thread instead (the append was
+   * done before it was attached) does not wait, and another append is tried.
+   */
+  private static CountDownLatch holdWriter(LogManager store) {
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread test = Thread.currentThread();
+    PartitionLog other = store.create(new TopicPartition("hold", 0), LogConfig.DEFAULT);
+    AtomicBoolean attached = new AtomicBoolean();
+    while (!attached.get()) {
+      attached.set(true);
+      other.append(TestBatches.values(1, "hold")).thenRun(() -> {
+        if (Thread.currentThread() == test) {
+          attached.set(false);
+          return;
+        }
+        held.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> held.getCount() == 0);
+    return release;
+  }
+
+  /**
+   * Issue #12, item 2: an id reused for other records is refused, writing nothing, by the leader that
+   * wrote the first batch, by a follower that copied it and then leads, and after a restart.
+   */
+  @Test
+  void anIdempotentIdReusedForOtherRecordsIsRefusedOnEveryReplicaAndNothingIsWritten() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    AppendResult first = appendAsLeader(a, idempotent(5, 0, "one"));
+
+    assertThatThrownBy(() -> a.appendAsLeader(idempotent(5, 0, "one", "two", "three"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
+        .isInstanceOf(IdempotencyKeyReusedException.class);
+    assertThat(appendAsLeader(a, idempotent(5, 0, "one"))).isEqualTo(first);
+
+    fetch(a, "b", b);
+    b.becomeLeader(led("b", 1, List.of("b")));
+    assertThatThrownBy(() -> b.appendAsLeader(idempotent(5, 0, "two"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
+        .isInstanceOf(IdempotencyKeyReusedException.class);
+    Replica restarted = new Replica(TP, b.log(), "b", now::get);
+    restarted.becomeLeader(led("b", 2, List.of("b")));
+    assertThatThrownBy(() -> restarted.appendAsLeader(idempotent(5, 0, "one", "two"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
+        .isInstanceOf(IdempotencyKeyReusedException.class);
+    assertThat(appendAsLeader(restarted, idempotent(5, 0, "one"))).isEqualTo(first);
+    assertThat(logged(a)).containsExactly("one");
+    assertThat(logged(b)).containsExactly("one");
+  }
+
+  @Test
+  void aFingerprintComparesKeysValuesAndHeadersButNotTimestamps() {
+    RecordBatch batch = new RecordBatchBuilder(Compression.NONE).producer(1, (short) 0, 0)
+        .append(100, TestBatches.utf8("k"), TestBatches.utf8("v"), List.of(new Header("h", TestBatches.utf8("1")))).build();
+    RecordBatch laterStamp = new RecordBatchBuilder(Compression.NONE).producer(1, (short) 0, 0)
+        .append(900, TestBatches.utf8("k"), TestBatches.utf8("v"), List.of(new Header("h", TestBatches.utf8("1")))).build();
+    RecordBatch otherHeader = new RecordBatchBuilder(Compression.NONE).producer(1, (short) 0, 0)
+        .append(100, TestBatches.utf8("k"), TestBatches.utf8("v"), List.of(new Header("h", TestBatches.utf8("2")))).build();
+    RecordBatch keyAsValue = new RecordBatchBuilder(Compression.NONE).producer(1, (short) 0, 0)
+        .append(100, null, TestBatches.utf8("kv"), List.of(new Header("h", TestBatches.utf8("1")))).build();
+
+    long fingerprint = IdempotencyWindow.fingerprint(batch);
+    assertThat(IdempotencyWindow.fingerprint(laterStamp)).isEqualTo(fingerprint);
+    assertThat(IdempotencyWindow.fingerprint(otherHeader)).isNotEqualTo(fingerprint);
+    assertThat(IdempotencyWindow.fingerprint(keyAsValue)).isNotEqualTo(fingerprint);
   }
 
   @Test
@@ -354,8 +490,11 @@ class ReplicaTest {
     assertThat(appendAsLeader(b, idempotent(11, 0, "only-on-b")).baseOffset()).isEqualTo(10);
   }
 
-  private static RecordBatch idempotent(long producerId, int sequence, String value) {
-    return new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence)
-        .append(1, null, TestBatches.utf8(value), List.of()).build();
+  private static RecordBatch idempotent(long producerId, int sequence, String... values) {
+    RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence);
+    for (String value : values) {
+      builder.append(1, null, TestBatches.utf8(value), List.of());
+    }
+    return builder.build();
   }
 }

@@ -31,6 +31,7 @@ public enum ErrorCode {
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type", false),
   URI_TOO_LONG(414, "uri-too-long", "URI too long", false),
   OFFSET_OUT_OF_RANGE(416, "offset-out-of-range", "Offset out of range", false),
+  IDEMPOTENCY_KEY_REUSED(422, "idempotency-key-reused", "Idempotency key reused", false),
   TOO_MANY_REQUESTS(429, "too-many-requests", "Too many requests", true),
   HEADERS_TOO_LARGE(431, "headers-too-large", "Request headers too large", false),
   INTERNAL(500, "internal", "Internal error", false),

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.streamgate.cluster.ClusterException;
 import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.IdempotencyKeyReusedException;
 import io.streamgate.cluster.InternalTopicException;
 import io.streamgate.cluster.InvalidPartitionsException;
 import io.streamgate.cluster.InvalidReplicationFactorException;
@@ -77,6 +78,7 @@ public final class ProblemMapper {
       Map.entry(LogStorageException.class, ErrorCode.STORAGE_ERROR),
       Map.entry(LogClosedException.class, ErrorCode.UNAVAILABLE),
       Map.entry(NotEnoughReplicasException.class, ErrorCode.NOT_ENOUGH_REPLICAS),
+      Map.entry(IdempotencyKeyReusedException.class, ErrorCode.IDEMPOTENCY_KEY_REUSED),
       // Appended by the leader, not confirmed by the ISR in time: the same retry advice.
       Map.entry(ReplicationTimeoutException.class, ErrorCode.NOT_ENOUGH_REPLICAS),
       Map.entry(LeaderNotAvailableException.class, ErrorCode.LEADER_NOT_AVAILABLE),

@@ -1,6 +1,8 @@
 package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.Acks;
+import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.IdempotencyKeyReusedException;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TimestampBounds;
 import io.streamgate.cluster.TopicConfigs;
@@ -26,14 +28,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/topics/{topic}/records}: parse and validate the whole body, group the records
  * by partition into batches (split under the topic's {@code max.record.bytes}), append them, and
  * answer every record's offset in the order sent. Nothing is appended unless the whole request is
- * valid. With {@code acks=0} the answer (202) goes out before the append.
+ * valid. With {@code acks=0} the answer (202) goes out before the append. With an {@code
+ * Idempotency-Key}, a retry of the same body is answered the first attempt's offsets; another body
+ * under the same key is a 422 (each partition's leader compares the batches' records).
  */
 final class ProduceHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(ProduceHandler.class);
   private static final int BATCH_HEADER_BYTES = BatchLayout.RECORD_BATCH_OVERHEAD;
 
   private final PartitionService service;
@@ -56,6 +63,10 @@ final class ProduceHandler {
     long started = System.nanoTime();
     produce(ctx, topic, mediaType, acks, idempotencyKey == null ? null : IdempotencyId.of(topic, idempotencyKey)).onComplete(result -> {
       if (result.failed()) {
+        if (Failures.cause(result.cause()) instanceof IdempotencyKeyReusedException) {
+          LOG.warn("{} reused Idempotency-Key '{}' on topic {} with another body; refused, nothing written",
+              ctx.request().remoteAddress(), idempotencyKey, topic);
+        }
         ctx.fail(result.cause());
         return;
       }

@@ -79,7 +79,7 @@ class ContractTest {
       Map.entry("describeTopic", Set.of(200, 400, 404)),
       Map.entry("updateTopic", Set.of(200, 400, 403, 404)),
       Map.entry("deleteTopic", Set.of(204, 400, 403, 404)),
-      Map.entry("produce", Set.of(200, 202, 400, 403, 404, 413, 415)),
+      Map.entry("produce", Set.of(200, 202, 400, 403, 404, 413, 415, 422)),
       Map.entry("consume", Set.of(200, 400, 404, 406, 416)),
       Map.entry("getOffsets", Set.of(200, 400, 404)),
       Map.entry("streamTopic", Set.of(101, 200, 400, 404, 406, 416)),
@@ -217,6 +217,10 @@ class ContractTest {
     problem(check("produce", send("POST", "/v1/topics/ct-produce/records", "application/json; charset=latin-1",
         "{\"records\":[{\"value\":1}]}"), 415), "unsupported-media-type");
     problem(check("produce", send("POST", "/v1/topics/ct-produce/records", "not a media type", "1"), 415), "unsupported-media-type");
+    check("produce", send("POST", "/v1/topics/ct-produce/records", Map.of("Idempotency-Key", "ct-once"), JSON,
+        "{\"records\":[{\"value\":1}]}"), 200);
+    problem(check("produce", send("POST", "/v1/topics/ct-produce/records", Map.of("Idempotency-Key", "ct-once"), JSON,
+        "{\"records\":[{\"value\":2}]}"), 422), "idempotency-key-reused");
   }
 
   // ----------------------------------------------------------------------------------- consume
@@ -472,13 +476,14 @@ class ContractTest {
     assertThat(self.getBoolean("alive")).isTrue();
     assertThat(json(check("rebalanceLeaders", send("POST", "/v1/cluster/rebalance"), 200)).getInteger("leadersMoved")).isZero();
 
-    // produce() wrote 6 records to the two partitions of ct-produce through this node.
+    // produce() sent 8 records to the two partitions of ct-produce through this node that were taken
+    // in (7 written, 1 refused as a reused idempotency key at the leader): recordsIn counts them all.
     JsonObject stats = json(check("describeClusterStats", send("GET", "/v1/cluster/stats"), 200)).getJsonArray("nodes").getJsonObject(0);
     assertThat(stats.getString("id")).isEqualTo("node-0");
     assertThat(stats.getBoolean("reachable")).isTrue();
     JsonObject traffic = stats.getJsonArray("topics").stream().map(t -> (JsonObject) t)
         .filter(t -> t.getString("topic").equals("ct-produce")).findFirst().orElseThrow();
-    assertThat(traffic.getLong("recordsIn")).isEqualTo(6);
+    assertThat(traffic.getLong("recordsIn")).isEqualTo(8);
     assertThat(traffic.getLong("bytesIn")).isPositive();
     assertThat(stats.getJsonArray("partitions").stream().map(p -> (JsonObject) p)
         .filter(p -> p.getString("topic").equals("ct-produce")).toList())

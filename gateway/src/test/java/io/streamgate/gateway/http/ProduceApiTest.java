@@ -399,6 +399,34 @@ class ProduceApiTest {
     assertThat(api.latestOffset("t", 0)).isEqualTo(8);
   }
 
+  /**
+   * Issue #12, item 2: a key reused with another body is a 422 and writes nothing (it was a 200
+   * with offsets of the new body, none of it written); the same body again is exactly the first answer.
+   */
+  @Test
+  void anIdempotencyKeyReusedWithAnotherBodyIsRefusedAndWritesNothing() {
+    api.createTopic("t", 1);
+    String one = "{\"records\":[{\"value\":\"a\"}]}";
+    Response first = api.postJson("/v1/topics/t/records", one, "Idempotency-Key", "reused");
+    assertThat(first.json().get("offsets").toString()).isEqualTo("[{\"partition\":0,\"offset\":0}]");
+
+    assertProblem(api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":\"a\"},{\"value\":\"b\"},{\"value\":\"c\"}]}",
+        "Idempotency-Key", "reused"), 422, "idempotency-key-reused");
+    assertProblem(api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":\"z\"}]}", "Idempotency-Key", "reused"), 422,
+        "idempotency-key-reused");
+    assertThat(api.latestOffset("t", 0)).isEqualTo(1);
+
+    Response again = api.postJson("/v1/topics/t/records", one, "Idempotency-Key", "reused");
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.text()).isEqualTo(first.text());
+    Response next = api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":\"d\"},{\"value\":\"e\"}]}");
+    assertThat(next.json().get("offsets").toString())
+        .isEqualTo("[{\"partition\":0,\"offset\":1},{\"partition\":0,\"offset\":2}]");
+    List<String> stored = new ArrayList<>();
+    records("t", 0).forEach(r -> stored.add(r.get("value").asText()));
+    assertThat(stored).containsExactly("a", "d", "e");
+  }
+
   @Test
   void producingToAnUnknownTopicCreatesIt() {
     Response response = api.postJson("/v1/topics/fresh/records", "{\"records\":[{\"value\":{\"first\":true}}]}");

@@ -490,6 +490,78 @@ class ReplicaTest {
     assertThat(appendAsLeader(b, idempotent(11, 0, "only-on-b")).baseOffset()).isEqualTo(10);
   }
 
+  // ---------------------------------------------------------------- a leader that has not written in its epoch yet
+
+  /**
+   * Issue #12 item 9, follow-up. Retention emptied a's log (start = end = 10); b, with an empty disk,
+   * started over there and caught up at once, so it holds no record and knows no epoch, and is
+   * elected before it appends anything. a, deposed, follows it: its log ends at b's log start, in a's
+   * last epoch 0. Nothing diverges; a must fetch and rejoin the ISR (with the ISR at b alone, an
+   * acks=all write under min.insync.replicas=2 waits for that).
+   */
+  @Test
+  void aFollowerWhoseLogEndsAtTheLogStartOfALeaderThatNeverAppendedCatchesUp() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    for (int i = 0; i < 10; i += 2) {
+      appendAsLeader(a, TestBatches.values(1, "r" + i, "r" + (i + 1)));
+    }
+    assertThat(a.log().deleteRecordsBefore(10).get(10, TimeUnit.SECONDS)).isEqualTo(10);
+    b.becomeFollower(led("a", 0, List.of("a")));
+    assertThat(fetch(a, "b", b).error()).isEqualTo(Replica.FetchAnswer.Error.OUT_OF_RANGE);
+    assertThat(b.log().logStartOffset()).isEqualTo(10);
+    assertThat(b.log().latestEpoch()).as("b copied no batch").isEqualTo(-1);
+
+    b.becomeLeader(led("b", 1, List.of("b")));
+    a.becomeFollower(led("b", 1, List.of("b")));
+    Replica.FetchAnswer answer = fetch(b, "a", a);
+
+    assertThat(answer.error()).as("a's log ends at b's log start: nothing to cut, nothing to answer but records")
+        .isEqualTo(Replica.FetchAnswer.Error.NONE);
+    assertThat(b.serveFetch("a", 1, a.log().logEndOffset(), a.log().latestEpoch(), 1024).joinsIsr()).isTrue();
+    b.becomeLeader(led("b", 1, List.of("a", "b")));
+    CompletableFuture<AppendResult> write = b.appendAsLeader(TestBatches.values(1, "w"), Acks.ALL, 2, COMMIT_TIMEOUT_MS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.log().logEndOffset() == 11);
+    fetch(b, "a", a);
+    fetch(b, "a", a);
+    assertThat(write.get(10, TimeUnit.SECONDS).baseOffset()).isEqualTo(10);
+    assertThat(TestStores.values(a.log().read(10, 1024, Long.MAX_VALUE).records())).containsExactly("w");
+  }
+
+  /**
+   * Issue #12 item 9, follow-up. b, elected in epoch 2, has appended nothing in it; its latest epoch
+   * is 0. a, deposed, holds records of epoch 1 that b never copied (acks=1, never committed) after the
+   * committed ones of epoch 0. a must cut exactly its epoch-1 records: as an ISR member it must never
+   * hold less than what is committed, or b's death would elect a log that lost acknowledged writes.
+   */
+  @Test
+  void aFollowerHoldingAnEpochItsNewLeaderNeverSawCutsOnlyThatEpoch() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    for (String value : List.of("a0", "a1", "a2")) {
+      appendAsLeader(a, TestBatches.values(1, value));
+    }
+    fetch(a, "b", b);
+    fetch(a, "b", b);
+    assertThat(b.log().highWatermark()).as("a0..a2 are committed").isEqualTo(3);
+    a.becomeLeader(led("a", 1, List.of("a", "b")));
+    b.becomeFollower(led("a", 1, List.of("a", "b")));
+    for (String value : List.of("a3", "a4")) {
+      appendAsLeader(a, TestBatches.values(1, value));
+    }
+
+    b.becomeLeader(led("b", 2, List.of("a", "b")));
+    a.becomeFollower(led("b", 2, List.of("a", "b")));
+    Replica.FetchAnswer answer = fetch(b, "a", a);
+
+    assertThat(answer.error()).isEqualTo(Replica.FetchAnswer.Error.DIVERGING);
+    assertThat(a.log().logEndOffset()).as("a, in the ISR, still holds every committed record").isEqualTo(3);
+    assertThat(logged(a)).containsExactly("a0", "a1", "a2");
+    assertThat(fetch(b, "a", a).error()).isEqualTo(Replica.FetchAnswer.Error.NONE);
+    appendAsLeader(b, TestBatches.values(1, "b3"));
+    fetch(b, "a", a);
+    assertThat(logged(a)).containsExactly("a0", "a1", "a2", "b3");
+  }
+
   private static RecordBatch idempotent(long producerId, int sequence, String... values) {
     RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence);
     for (String value : values) {

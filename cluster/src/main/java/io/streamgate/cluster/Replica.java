@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This node's replica of one partition, leader or follower (Kafka's {@code Partition}).
@@ -27,10 +29,16 @@ import java.util.function.LongSupplier;
  * leader's diverge (the leader answers a fetch whose last epoch ends earlier in its own history with
  * that epoch's end offset, as in Kafka's KIP-320), so it never keeps a record the cluster lost.
  *
+ * <p>A replica that starts leading records its epoch at its log end first (Kafka's {@code
+ * makeLeader}), so that its history holds its own epoch before it has appended anything in it, and
+ * it answers its followers' fetches only once that record is in place.
+ *
  * <p>Role changes and leader appends are serialized by this object's lock; listeners and futures
  * are completed outside it.
  */
 final class Replica {
+  private static final Logger LOG = LoggerFactory.getLogger(Replica.class);
+
   /** What a leader tells a follower's fetch for this partition. */
   record FetchAnswer(Error error, ByteBuffer records, long highWatermark, long logStartOffset, int divergingEpoch,
       long divergingEndOffset) {
@@ -72,6 +80,8 @@ final class Replica {
   private int epoch = -1;
   private final Map<String, FollowerProgress> followers = new HashMap<>();
   private boolean isrChangePending;
+  /** Completes once a leader's epoch is recorded in its log's history (see {@link #becomeLeader}). */
+  private CompletableFuture<Void> epochRecorded = CompletableFuture.completedFuture(null);
 
   Replica(TopicPartition partition, PartitionLog log, String localNode, LongSupplier clock) {
     this.partition = partition;
@@ -98,6 +108,14 @@ final class Replica {
     return epoch;
   }
 
+  /**
+   * Completes once this leader's epoch is recorded in its log's history, at once for a follower; it
+   * fails if the log could not record it (then this replica answers no fetch in that epoch).
+   */
+  synchronized CompletableFuture<Void> leaderEpochRecorded() {
+    return epochRecorded;
+  }
+
   /** Whether this replica follows {@code node} in {@code leaderEpoch}. */
   synchronized boolean follows(String node, int leaderEpoch) {
     return !leader && epoch == leaderEpoch && state != null && node.equals(state.leader());
@@ -105,6 +123,12 @@ final class Replica {
 
   // ---------------------------------------------------------------- role changes (metadata thread)
 
+  /**
+   * Leads in {@code newState}'s epoch (or takes its new ISR, in the same epoch). In a new epoch, the
+   * epoch's start is recorded at the log end on the log's writer, queued under this lock: an append
+   * this replica takes as leader is queued after it, and every follower append it took before is
+   * queued before it, so the offset recorded is where this leader's first record will go.
+   */
   void becomeLeader(PartitionState newState) {
     synchronized (this) {
       boolean sameTerm = leader && epoch == newState.leaderEpoch();
@@ -113,6 +137,13 @@ final class Replica {
       if (!sameTerm) {
         leader = true;
         epoch = newState.leaderEpoch();
+        int recording = epoch;
+        epochRecorded = log.startLeaderEpoch(recording).whenComplete((done, failure) -> {
+          if (failure != null) {
+            LOG.warn("{}: leader epoch {} not recorded in the log, so no fetch in it is answered: {}", partition,
+                recording, failure.toString());
+          }
+        });
         followers.clear();
         long now = clock.getAsLong();
         for (String replica : newState.replicas()) {
@@ -255,6 +286,11 @@ final class Replica {
       if (!leader || followerEpoch != epoch || !followers.containsKey(follower)) {
         return new FetchResult(FetchAnswer.error(FetchAnswer.Error.NOT_LEADER, -1), false);
       }
+      // Until its epoch is in its history, this leader would answer a follower from an older
+      // history (or none): a divergence that cuts too much, or one that cuts nothing, forever.
+      if (!epochRecorded.isDone() || epochRecorded.isCompletedExceptionally()) {
+        return new FetchResult(FetchAnswer.error(FetchAnswer.Error.NOT_LEADER, -1), false);
+      }
       long end = log.logEndOffset();
       // First, as Kafka does: a follower whose log ends below the log start must start over at
       // it, whatever its history; nothing of that history is left here to compare with.
@@ -366,15 +402,19 @@ final class Replica {
    * and starts it at the leader's log start, as Kafka's follower does, forgetting its epoch history
    * and idempotency ids (none of its records stays). Completes with whether it did so: a log that
    * ends at or past {@code leaderLogStart} (a new leader with an earlier start answered meanwhile)
-   * is left as it is.
+   * is left as it is, and so is the log of a replica that no longer follows {@code leaderNode} in
+   * {@code leaderEpoch}.
    */
-  CompletableFuture<Boolean> startAtLeaderLogStart(long leaderLogStart) {
+  CompletableFuture<Boolean> startAtLeaderLogStart(String leaderNode, int leaderEpoch, long leaderLogStart) {
     if (log.logEndOffset() >= leaderLogStart) {
       return CompletableFuture.completedFuture(false);
     }
     // The window forgets its ids before the writer empties the log, as a truncation's cut does: a
     // retry this replica takes as leader in between must write, not be answered with offsets now gone.
     synchronized (this) {
+      if (!follows(leaderNode, leaderEpoch)) {
+        return CompletableFuture.completedFuture(false);
+      }
       idempotency.clear();
       return log.truncateFullyAndStartAt(leaderLogStart).thenApply(start -> true);
     }
@@ -382,9 +422,12 @@ final class Replica {
 
   /**
    * Cuts this replica's log where its history leaves the leader's: at the leader's end of {@code
-   * epoch}, or this log's own end of that epoch if earlier.
+   * epoch}, or this log's own end of that epoch if earlier. A replica that no longer follows {@code
+   * leaderNode} in {@code leaderEpoch} (it may lead now, its own epoch recorded at its log end) cuts
+   * nothing.
    */
-  CompletableFuture<Long> truncateToDivergence(int leaderEpochAtDivergence, long leaderEndOffset) {
+  CompletableFuture<Long> truncateToDivergence(String leaderNode, int leaderEpoch, int leaderEpochAtDivergence,
+      long leaderEndOffset) {
     long target = leaderEndOffset;
     if (leaderEpochAtDivergence >= 0) {
       Optional<EpochEndOffset> own = log.endOffsetForEpoch(leaderEpochAtDivergence);
@@ -396,6 +439,9 @@ final class Replica {
     // The window forgets the cut batches before the writer cuts them: a retry this replica takes
     // as leader in between must write, not be answered with offsets about to hold other records.
     synchronized (this) {
+      if (!follows(leaderNode, leaderEpoch)) {
+        return CompletableFuture.completedFuture(log.logEndOffset());
+      }
       idempotency.truncateTo(target);
       return log.truncateTo(target);
     }

@@ -252,37 +252,51 @@ final class ReplicaManager implements AutoCloseable {
     String follower = request.getString("follower");
     JsonArray partitions = request.getJsonArray("partitions");
     long maxWaitMs = Math.min(request.getLong("maxWaitMs", 0L), 5000);
-    readers.execute(() -> {
-      List<Replica.FetchAnswer> answers = fetchAnswers(follower, partitions);
-      if (maxWaitMs == 0 || !allEmpty(answers)) {
-        message.reply(encode(partitions, answers));
-        return;
+    // A leader answers from its epoch history only once its own epoch is recorded there (queued on
+    // the log's writer when it started leading): wait for that rather than turn the follower away.
+    List<CompletableFuture<Void>> epochsRecorded = new ArrayList<>();
+    for (int i = 0; i < partitions.size(); i++) {
+      JsonObject p = partitions.getJsonObject(i);
+      Replica replica = replicas.get(new TopicPartition(p.getString("topic"), p.getInteger("partition")));
+      if (replica != null) {
+        epochsRecorded.add(replica.leaderEpochRecorded());
       }
-      AtomicBoolean answered = new AtomicBoolean();
-      // A watch may fire on the writer thread while later ones are still being registered here.
-      List<Cancellable> watches = new CopyOnWriteArrayList<>();
-      Runnable answer = () -> {
-        if (answered.compareAndSet(false, true)) {
-          watches.forEach(Cancellable::cancel);
-          readers.execute(() -> message.reply(encode(partitions, fetchAnswers(follower, partitions))));
-        }
-      };
-      long timer = vertx.setTimer(maxWaitMs, id -> answer.run());
-      for (int i = 0; i < partitions.size(); i++) {
-        JsonObject p = partitions.getJsonObject(i);
-        Replica replica = replicas.get(new TopicPartition(p.getString("topic"), p.getInteger("partition")));
-        if (replica != null) {
-          watches.add(replica.watchLogEnd(p.getLong("offset"), () -> {
-            vertx.cancelTimer(timer);
-            answer.run();
-          }));
-        }
-      }
-      if (answered.get()) {
-        // Answered while registering: the watches added after that are not needed.
+    }
+    CompletableFuture.allOf(epochsRecorded.toArray(CompletableFuture[]::new))
+        .whenComplete((recorded, failure) -> readers.execute(() -> answerFetch(message, follower, partitions, maxWaitMs)));
+  }
+
+  /** Answers a fetch now if any partition has data or news, else when one does or at {@code maxWaitMs}. */
+  private void answerFetch(Message<JsonObject> message, String follower, JsonArray partitions, long maxWaitMs) {
+    List<Replica.FetchAnswer> answers = fetchAnswers(follower, partitions);
+    if (maxWaitMs == 0 || !allEmpty(answers)) {
+      message.reply(encode(partitions, answers));
+      return;
+    }
+    AtomicBoolean answered = new AtomicBoolean();
+    // A watch may fire on the writer thread while later ones are still being registered here.
+    List<Cancellable> watches = new CopyOnWriteArrayList<>();
+    Runnable answer = () -> {
+      if (answered.compareAndSet(false, true)) {
         watches.forEach(Cancellable::cancel);
+        readers.execute(() -> message.reply(encode(partitions, fetchAnswers(follower, partitions))));
       }
-    });
+    };
+    long timer = vertx.setTimer(maxWaitMs, id -> answer.run());
+    for (int i = 0; i < partitions.size(); i++) {
+      JsonObject p = partitions.getJsonObject(i);
+      Replica replica = replicas.get(new TopicPartition(p.getString("topic"), p.getInteger("partition")));
+      if (replica != null) {
+        watches.add(replica.watchLogEnd(p.getLong("offset"), () -> {
+          vertx.cancelTimer(timer);
+          answer.run();
+        }));
+      }
+    }
+    if (answered.get()) {
+      // Answered while registering: the watches added after that are not needed.
+      watches.forEach(Cancellable::cancel);
+    }
   }
 
   private List<Replica.FetchAnswer> fetchAnswers(String follower, JsonArray partitions) {
@@ -438,7 +452,7 @@ final class ReplicaManager implements AutoCloseable {
             progressed = true;
             LOG.info("{}: history diverges from leader {} at epoch {}; truncating to {} (log end {})", replica.partition(),
                 leader, divergingEpoch, divergingEnd, replica.log().logEndOffset());
-            applied.add(replica.truncateToDivergence(divergingEpoch, divergingEnd));
+            applied.add(replica.truncateToDivergence(leader, askedEpochs.get(i), divergingEpoch, divergingEnd));
           }
           case OUT_OF_RANGE -> {
             long logEnd = replica.log().logEndOffset();
@@ -447,7 +461,7 @@ final class ReplicaManager implements AutoCloseable {
               LOG.warn("{}: log end {} is below leader {}'s log start {} (retention deleted what this replica lacks); "
                   + "emptying its log to start over at {}", replica.partition(), logEnd, leader, logStart, logStart);
             }
-            applied.add(replica.startAtLeaderLogStart(logStart));
+            applied.add(replica.startAtLeaderLogStart(leader, askedEpochs.get(i), logStart));
           }
           case NOT_LEADER -> { }
         }

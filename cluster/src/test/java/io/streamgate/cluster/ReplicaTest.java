@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.LogConfig;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.ManualClock;
@@ -63,16 +64,22 @@ class ReplicaTest {
     return new PartitionState(leader, epoch, List.of("a", "b"), isr);
   }
 
-  /** One fetch of {@code follower} from {@code leader}, applied; returns what the leader answered. */
+  /**
+   * One fetch of {@code follower} from {@code leader}, applied; returns what the leader answered. As
+   * {@code ReplicaManager} does, it waits until the leader's epoch is recorded in its log.
+   */
   private static Replica.FetchAnswer fetch(Replica leader, String followerId, Replica follower) throws Exception {
+    leader.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
+    String leaderId = followerId.equals("a") ? "b" : "a";
     Replica.FetchAnswer answer = leader.serveFetch(followerId, follower.epoch(), follower.log().logEndOffset(),
         follower.log().latestEpoch(), 1024 * 1024).answer();
     switch (answer.error()) {
-      case NONE -> follower.appendFetched(followerId.equals("a") ? "b" : "a", follower.epoch(), answer.records(),
-          answer.highWatermark()).get(10, TimeUnit.SECONDS);
-      case DIVERGING -> follower.truncateToDivergence(answer.divergingEpoch(), answer.divergingEndOffset())
+      case NONE -> follower.appendFetched(leaderId, follower.epoch(), answer.records(), answer.highWatermark())
           .get(10, TimeUnit.SECONDS);
-      case OUT_OF_RANGE -> follower.startAtLeaderLogStart(answer.logStartOffset()).get(10, TimeUnit.SECONDS);
+      case DIVERGING -> follower.truncateToDivergence(leaderId, follower.epoch(), answer.divergingEpoch(),
+          answer.divergingEndOffset()).get(10, TimeUnit.SECONDS);
+      case OUT_OF_RANGE -> follower.startAtLeaderLogStart(leaderId, follower.epoch(), answer.logStartOffset())
+          .get(10, TimeUnit.SECONDS);
       default -> { }
     }
     return answer;
@@ -234,7 +241,7 @@ class ReplicaTest {
     CompletableFuture<AppendResult> retry;
     try {
       b.becomeFollower(led("c", 1, List.of("b", "c")));
-      cut = b.truncateToDivergence(0, 1);
+      cut = b.truncateToDivergence("c", 1, 0, 1);
       b.becomeLeader(led("b", 2, List.of("b")));
       retry = b.appendAsLeader(idempotent(9, 0, "uncommitted"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
     } finally {
@@ -400,7 +407,9 @@ class ReplicaTest {
     assertThat(b.log().highWatermark()).isEqualTo(a.log().highWatermark());
     assertThat(TestStores.values(b.log().read(leaderStart, 1 << 20, Long.MAX_VALUE).records()))
         .isEqualTo(TestStores.values(a.log().read(leaderStart, 1 << 20, Long.MAX_VALUE).records()));
-    assertThat(b.log().latestEpoch()).isEqualTo(a.log().latestEpoch());
+    assertThat(a.log().endOffsetForEpoch(b.log().latestEpoch()))
+        .as("b's last epoch ends, in the leader's history, at b's log end: nothing diverges")
+        .contains(new EpochEndOffset(b.log().latestEpoch(), b.log().logEndOffset()));
   }
 
   @Test
@@ -444,11 +453,12 @@ class ReplicaTest {
     a.becomeLeader(led("a", 6, List.of("a")));
     b.becomeFollower(led("a", 6, List.of("a")));
 
+    a.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
     Replica.FetchAnswer answer = a.serveFetch("b", 6, 2, 5, 1024).answer();
 
     assertThat(answer.error()).as("not DIVERGING: a cut to 8 would leave b's log ending at 2")
         .isEqualTo(Replica.FetchAnswer.Error.OUT_OF_RANGE);
-    assertThat(b.startAtLeaderLogStart(answer.logStartOffset()).get(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(b.startAtLeaderLogStart("a", 6, answer.logStartOffset()).get(10, TimeUnit.SECONDS)).isTrue();
     assertThat(b.log().latestEpoch()).as("the epoch history went with the records").isEqualTo(-1);
     assertCatchesUpFrom(8, 8);
   }
@@ -468,7 +478,7 @@ class ReplicaTest {
 
     assertThat(fetch(a, "b", b).error()).isEqualTo(Replica.FetchAnswer.Error.NONE);
 
-    assertThat(b.startAtLeaderLogStart(8).get(10, TimeUnit.SECONDS)).as("nothing to do").isFalse();
+    assertThat(b.startAtLeaderLogStart("a", 0, 8).get(10, TimeUnit.SECONDS)).as("nothing to do").isFalse();
     assertCatchesUpFrom(8, 0);
     assertThat(logged(b)).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11");
   }
@@ -488,6 +498,141 @@ class ReplicaTest {
 
     b.becomeLeader(led("b", 7, List.of("b")));
     assertThat(appendAsLeader(b, idempotent(11, 0, "only-on-b")).baseOffset()).isEqualTo(10);
+  }
+
+  // ---------------------------------------------------------------- a leader that has not written in its epoch yet
+
+  /**
+   * Issue #12 item 9, follow-up. Retention emptied a's log (start = end = 10); b, with an empty disk,
+   * started over there and caught up at once, so it holds no record and knows no epoch, and is
+   * elected before it appends anything. a, deposed, follows it: its log ends at b's log start, in a's
+   * last epoch 0. Nothing diverges; a must fetch and rejoin the ISR (with the ISR at b alone, an
+   * acks=all write under min.insync.replicas=2 waits for that).
+   */
+  @Test
+  void aFollowerWhoseLogEndsAtTheLogStartOfALeaderThatNeverAppendedCatchesUp() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    for (int i = 0; i < 10; i += 2) {
+      appendAsLeader(a, TestBatches.values(1, "r" + i, "r" + (i + 1)));
+    }
+    assertThat(a.log().deleteRecordsBefore(10).get(10, TimeUnit.SECONDS)).isEqualTo(10);
+    b.becomeFollower(led("a", 0, List.of("a")));
+    assertThat(fetch(a, "b", b).error()).isEqualTo(Replica.FetchAnswer.Error.OUT_OF_RANGE);
+    assertThat(b.log().logStartOffset()).isEqualTo(10);
+    assertThat(b.log().latestEpoch()).as("b copied no batch").isEqualTo(-1);
+
+    b.becomeLeader(led("b", 1, List.of("b")));
+    a.becomeFollower(led("b", 1, List.of("b")));
+    b.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
+    Replica.FetchResult result = b.serveFetch("a", 1, a.log().logEndOffset(), a.log().latestEpoch(), 1024);
+
+    assertThat(result.answer().error()).as("a's log ends at b's log start: nothing to cut, nothing to answer but records")
+        .isEqualTo(Replica.FetchAnswer.Error.NONE);
+    assertThat(result.joinsIsr()).as("caught up: back into the ISR").isTrue();
+    b.becomeLeader(led("b", 1, List.of("a", "b")));
+    CompletableFuture<AppendResult> write = b.appendAsLeader(TestBatches.values(1, "w"), Acks.ALL, 2, COMMIT_TIMEOUT_MS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.log().logEndOffset() == 11);
+    fetch(b, "a", a);
+    fetch(b, "a", a);
+    assertThat(write.get(10, TimeUnit.SECONDS).baseOffset()).isEqualTo(10);
+    assertThat(TestStores.values(a.log().read(10, 1024, Long.MAX_VALUE).records())).containsExactly("w");
+  }
+
+  /**
+   * Issue #12 item 9, follow-up. b, elected in epoch 2, has appended nothing in it; its latest epoch
+   * is 0. a, deposed, holds records of epoch 1 that b never copied (acks=1, never committed) after the
+   * committed ones of epoch 0. a must cut exactly its epoch-1 records: as an ISR member it must never
+   * hold less than what is committed, or b's death would elect a log that lost acknowledged writes.
+   */
+  @Test
+  void aFollowerHoldingAnEpochItsNewLeaderNeverSawCutsOnlyThatEpoch() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    for (String value : List.of("a0", "a1", "a2")) {
+      appendAsLeader(a, TestBatches.values(1, value));
+    }
+    fetch(a, "b", b);
+    fetch(a, "b", b);
+    assertThat(b.log().highWatermark()).as("a0..a2 are committed").isEqualTo(3);
+    a.becomeLeader(led("a", 1, List.of("a", "b")));
+    b.becomeFollower(led("a", 1, List.of("a", "b")));
+    for (String value : List.of("a3", "a4")) {
+      appendAsLeader(a, TestBatches.values(1, value));
+    }
+
+    b.becomeLeader(led("b", 2, List.of("a", "b")));
+    a.becomeFollower(led("b", 2, List.of("a", "b")));
+    Replica.FetchAnswer answer = fetch(b, "a", a);
+
+    assertThat(answer.error()).isEqualTo(Replica.FetchAnswer.Error.DIVERGING);
+    assertThat(a.log().logEndOffset()).as("a, in the ISR, still holds every committed record").isEqualTo(3);
+    assertThat(logged(a)).containsExactly("a0", "a1", "a2");
+    assertThat(fetch(b, "a", a).error()).isEqualTo(Replica.FetchAnswer.Error.NONE);
+    appendAsLeader(b, TestBatches.values(1, "b3"));
+    fetch(b, "a", a);
+    assertThat(logged(a)).containsExactly("a0", "a1", "a2", "b3");
+  }
+
+  /**
+   * a led in epoch 1 and appended nothing in it, so its history ends with epoch 1 at its log end;
+   * b, which never heard of epoch 1, leads in epoch 2. a's last epoch is 1: b answers it as diverging
+   * at a's log end, and a, cutting nothing, must forget epoch 1 there, or it would ask with it again
+   * at every fetch.
+   */
+  @Test
+  void aDeposedLeaderThatAppendedNothingInItsEpochForgetsThatEpochAndCatchesUp() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, TestBatches.values(1, "x", "y"));
+    fetch(a, "b", b);
+    a.becomeLeader(led("a", 1, List.of("a", "b")));
+    a.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
+    assertThat(a.log().latestEpoch()).as("recorded at the log end before any append").isEqualTo(1);
+    assertThat(a.log().endOffsetForEpoch(0)).contains(new EpochEndOffset(0, 2));
+
+    b.becomeLeader(led("b", 2, List.of("a", "b")));
+    a.becomeFollower(led("b", 2, List.of("a", "b")));
+    Replica.FetchAnswer answer = fetch(b, "a", a);
+
+    assertThat(answer.error()).isEqualTo(Replica.FetchAnswer.Error.DIVERGING);
+    assertThat(answer.divergingEpoch()).isZero();
+    assertThat(answer.divergingEndOffset()).isEqualTo(2);
+    assertThat(a.log().logEndOffset()).isEqualTo(2);
+    assertThat(a.log().latestEpoch()).as("the empty epoch 1 is forgotten").isZero();
+    assertThat(fetch(b, "a", a).error()).isEqualTo(Replica.FetchAnswer.Error.NONE);
+    appendAsLeader(b, TestBatches.values(1, "z"));
+    fetch(b, "a", a);
+    assertThat(logged(a)).containsExactly("x", "y", "z");
+  }
+
+  /**
+   * The epoch is recorded on the log's writer. Until it is, the new leader answers no fetch (it
+   * would answer from the old history), and an append it takes meanwhile is written after the
+   * record: the epoch starts where that append's records go.
+   */
+  @Test
+  void aNewLeaderAnswersNoFetchBeforeItsEpochIsRecordedAndItsFirstAppendFollowsTheRecord() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, TestBatches.values(1, "x"));
+    fetch(a, "b", b);
+    a.becomeFollower(led("b", 1, List.of("a", "b")));
+
+    CountDownLatch release = holdWriter(storeB);
+    CompletableFuture<AppendResult> write;
+    try {
+      b.becomeLeader(led("b", 1, List.of("a", "b")));
+      assertThat(b.leaderEpochRecorded()).isNotDone();
+      assertThat(b.serveFetch("a", 1, 1, 0, 1024).answer().error()).isEqualTo(Replica.FetchAnswer.Error.NOT_LEADER);
+      write = b.appendAsLeader(TestBatches.values(1, "y"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+    } finally {
+      release.countDown();
+    }
+    b.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
+    assertThat(write.get(10, TimeUnit.SECONDS).baseOffset()).isEqualTo(1);
+    assertThat(b.log().endOffsetForEpoch(0)).as("epoch 1 starts at offset 1").contains(new EpochEndOffset(0, 1));
+    assertThat(fetch(b, "a", a).error()).isEqualTo(Replica.FetchAnswer.Error.NONE);
+    assertThat(logged(a)).containsExactly("x", "y");
   }
 
   private static RecordBatch idempotent(long producerId, int sequence, String... values) {

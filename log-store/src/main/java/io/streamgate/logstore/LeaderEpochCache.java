@@ -30,11 +30,16 @@ final class LeaderEpochCache {
     }
   }
 
-  /** Records that {@code epoch} starts at {@code startOffset}, if it is newer than the latest known epoch. */
+  /**
+   * Records that {@code epoch} starts at {@code startOffset}, if it is newer than the latest known
+   * epoch. A known epoch starting at or after {@code startOffset} holds no record (a leader recorded
+   * it and appended nothing) and is dropped, as Kafka's {@code assign} does.
+   */
   synchronized void assign(int epoch, long startOffset) {
     if (epoch < 0 || (!entries.isEmpty() && entries.get(entries.size() - 1).epoch >= epoch)) {
       return;
     }
+    entries.removeIf(entry -> entry.startOffset >= startOffset);
     entries.add(new Entry(epoch, startOffset));
     persist();
   }

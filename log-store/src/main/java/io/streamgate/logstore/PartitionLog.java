@@ -129,7 +129,7 @@ public final class PartitionLog {
     return segments.size();
   }
 
-  /** The latest leader epoch seen in an append, or -1. */
+  /** The latest leader epoch seen in an append or recorded by {@link #startLeaderEpoch}, or -1. */
   public int latestEpoch() {
     return epochs.latestEpoch();
   }
@@ -256,6 +256,23 @@ public final class PartitionLog {
     return writer.submit(this, 0, false, () -> {
       ensureWritable();
       rollOnWriter();
+      return null;
+    });
+  }
+
+  /**
+   * Records that leader epoch {@code epoch} starts at the log end, as a replica that starts leading
+   * does before it answers its followers (Kafka's {@code Partition.makeLeader}): the history then
+   * holds the leader's own epoch before anything is appended in it, so {@link #endOffsetForEpoch}
+   * tells a follower whose last epoch is older, or unknown here, where that epoch ends in this log.
+   * Runs on the writer thread after every change queued before it (so the log end it records is
+   * final) and persists the history; an epoch not newer than the latest is ignored. An epoch that
+   * stays empty is dropped by a truncation to the log end and when the log is reopened (as Kafka's).
+   */
+  public CompletableFuture<Void> startLeaderEpoch(int epoch) {
+    return writer.submit(this, 0, false, () -> {
+      ensureWritable();
+      epochs.assign(epoch, logEndOffset);
       return null;
     });
   }
@@ -431,9 +448,9 @@ public final class PartitionLog {
   }
 
   /**
-   * Removes every record at or after {@code offset} (a batch holding it goes whole), for a follower
-   * whose history diverged from its new leader's. Completes with the new log end offset, which is
-   * never below the log start.
+   * Removes every record at or after {@code offset} (a batch holding it goes whole), and the epochs
+   * starting there, for a follower whose history diverged from its new leader's. Completes with the
+   * new log end offset, which is never below the log start.
    */
   public CompletableFuture<Long> truncateTo(long offset) {
     return writer.submit(this, 0, false, () -> {
@@ -443,6 +460,9 @@ public final class PartitionLog {
             + ", below its log start " + logStartOffset, logStartOffset, logEndOffset);
       }
       if (offset >= logEndOffset) {
+        // An epoch recorded at the log end by a replica that led and appended nothing in it: the
+        // leader it now follows does not have it, and would answer it as diverging at every fetch.
+        epochs.truncateFromEnd(logEndOffset);
         return logEndOffset;
       }
       try {

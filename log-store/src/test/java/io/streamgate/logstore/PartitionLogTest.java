@@ -614,6 +614,86 @@ class PartitionLogTest {
     assertThat(manager.partition(TP).latestEpoch()).isEqualTo(1);
   }
 
+  /**
+   * A new leader records its epoch at the log end before appending in it (Kafka's makeLeader): the
+   * history answers an older epoch, or one this log never had, with where it ends here.
+   */
+  @Test
+  void aLeaderEpochRecordedAtTheLogEndAnswersOlderEpochsAndIsPersisted() {
+    PartitionLog log = create();
+    log.append(TestBatches.values(T0, "a", "b"), 1).join();
+    log.append(TestBatches.values(T0, "c"), 3).join();
+
+    log.startLeaderEpoch(7).join();
+
+    assertThat(log.latestEpoch()).isEqualTo(7);
+    assertThat(log.endOffsetForEpoch(7)).contains(new EpochEndOffset(7, 3));
+    assertThat(log.endOffsetForEpoch(3)).as("the latest epoch with records ends where epoch 7 starts")
+        .contains(new EpochEndOffset(3, 3));
+    assertThat(log.endOffsetForEpoch(5)).as("an epoch this log never had answers for the largest one below it")
+        .contains(new EpochEndOffset(3, 3));
+    assertThat(log.endOffsetForEpoch(0)).contains(new EpochEndOffset(0, 0));
+    assertThat(new LeaderEpochCache(dir.resolve(TP.directoryName())).endOffsetFor(5, 3))
+        .as("in the checkpoint file").contains(new EpochEndOffset(3, 3));
+
+    log.startLeaderEpoch(6).join();
+    assertThat(log.latestEpoch()).as("an older epoch is ignored").isEqualTo(7);
+    log.append(TestBatches.values(T0, "d"), 7).join();
+    assertThat(log.endOffsetForEpoch(3)).as("the first append in epoch 7 starts where it was recorded")
+        .contains(new EpochEndOffset(3, 3));
+    manager.close();
+    manager = LogManager.open(TestStores.config(dir, clock));
+    assertThat(manager.partition(TP).endOffsetForEpoch(5)).contains(new EpochEndOffset(3, 3));
+    assertThat(manager.partition(TP).latestEpoch()).isEqualTo(7);
+  }
+
+  @Test
+  void theHistoryOfAnEmptyLogHoldsTheRecordedEpochAtItsStart() {
+    PartitionLog log = create();
+    appendEach(log, "a", "b");
+    log.deleteRecordsBefore(2).join();
+    log.truncateFullyAndStartAt(10).join();
+    assertThat(log.latestEpoch()).isEqualTo(-1);
+
+    log.startLeaderEpoch(4).join();
+
+    assertThat(log.endOffsetForEpoch(2)).as("a follower's log ending at this log's start, in epoch 2")
+        .contains(new EpochEndOffset(2, 10));
+    assertThat(log.endOffsetForEpoch(4)).contains(new EpochEndOffset(4, 10));
+  }
+
+  /**
+   * An epoch recorded with no record after it: a truncation to the log end forgets it (the replica
+   * follows a leader that never had it), and so does reopening the log (as Kafka's loader does); a
+   * replica records its epoch again whenever it starts leading. A crash leaves the checkpoint whole.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void anEpochWithNoRecordIsForgottenByATruncationToTheLogEndAndOnReopening(boolean crash) {
+    PartitionLog log = create();
+    log.append(TestBatches.values(T0, "a", "b"), 1).join();
+    log.startLeaderEpoch(2).join();
+    assertThat(log.latestEpoch()).isEqualTo(2);
+
+    if (crash) {
+      manager.crashForTesting();
+    } else {
+      manager.close();
+    }
+    manager = LogManager.open(TestStores.config(dir, clock));
+    PartitionLog reopened = manager.partition(TP);
+    assertThat(reopened.latestEpoch()).isEqualTo(1);
+    assertThat(reopened.endOffsetForEpoch(1)).contains(new EpochEndOffset(1, 2));
+
+    reopened.startLeaderEpoch(3).join();
+    assertThat(reopened.truncateTo(5).join()).as("past the end: no record is cut").isEqualTo(2);
+    assertThat(reopened.latestEpoch()).isEqualTo(1);
+    reopened.startLeaderEpoch(4).join();
+    reopened.startLeaderEpoch(5).join();
+    assertThat(reopened.endOffsetForEpoch(4)).as("a newer epoch at the same offset replaces the empty one")
+        .contains(new EpochEndOffset(1, 2));
+  }
+
   // ---------------------------------------------------------------- high watermark
 
   @Test

@@ -173,12 +173,11 @@ final class ProduceHandler {
     ProduceParser parser = new ProduceParser(TopicConfigs.valueFormat(metadata.config()),
         config.limits().maxRecordsPerRequest(), config.limits().maxHeadersPerRecord(), System.currentTimeMillis());
     byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-    String keyParam = QueryParams.single(ctx.request(), "key");
-    byte[] key = keyParam == null ? null : keyParam.getBytes(StandardCharsets.UTF_8);
+    byte[] key = QueryParams.utf8(ctx.request(), "key");
     int partition = QueryParams.intIn(ctx.request(), "partition", -1, 0, Integer.MAX_VALUE);
     switch (mediaType) {
       case "application/json":
-        if (keyParam != null || partition >= 0) {
+        if (key != null || partition >= 0) {
           throw ApiException.badRequest("key and partition go inside each record of a JSON envelope, not in the query");
         }
         return parser.parseEnvelope(body);

@@ -3,6 +3,10 @@ package io.streamgate.gateway.http;
 import io.streamgate.cluster.TopicNames;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -27,6 +31,50 @@ final class QueryParams {
       throw ApiException.badRequest("query parameter '" + name + "' is given " + values.size() + " times");
     }
     return values.get(0);
+  }
+
+  /**
+   * The single value of {@code name} as UTF-8 bytes, or null when absent. Its percent-encoding
+   * must be UTF-8: decoding replaces ill-formed bytes with U+FFFD, which would make different
+   * values (record keys) one. Only a value holding U+FFFD is decoded again, from the raw query.
+   */
+  static byte[] utf8(HttpServerRequest request, String name) {
+    String value = single(request, name);
+    if (value == null) {
+      return null;
+    }
+    if (value.indexOf('\uFFFD') >= 0) {
+      for (String pair : request.query().split("&")) {
+        int equals = pair.indexOf('=');
+        if (equals > 0 && pair.substring(0, equals).equals(name)) {
+          requireUtf8(percentDecoded(pair.substring(equals + 1)), name);
+        }
+      }
+    }
+    return value.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The bytes a query component stands for ('+' is a space); its escapes are well-formed, as decoding found. */
+  private static byte[] percentDecoded(String component) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(component.length());
+    for (int i = 0; i < component.length(); i++) {
+      char c = component.charAt(i);
+      if (c == '%' && i + 2 < component.length()) {
+        bytes.write(Integer.parseInt(component.substring(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        bytes.writeBytes(String.valueOf(c == '+' ? ' ' : c).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void requireUtf8(byte[] bytes, String name) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+    } catch (CharacterCodingException e) {
+      throw ApiException.badRequest("query parameter '" + name + "' is not UTF-8 once percent-decoded (" + e.getMessage() + ")");
+    }
   }
 
   static long longIn(HttpServerRequest request, String name, long defaultValue, long min, long max) {

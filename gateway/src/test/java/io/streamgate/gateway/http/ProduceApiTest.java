@@ -579,6 +579,25 @@ class ProduceApiTest {
   }
 
   @Test
+  void aKeyQueryParameterThatIsNotUtf8IsRefusedNotStoredAsAReplacementCharacter() {
+    api.createTopic("t", 1, "{\"value.format\":\"string\"}");
+
+    // Decoding would turn each into U+FFFD: different keys would share a partition and a compaction slot.
+    for (String key : List.of("%FF", "%C0%80", "%ED%A0%80", "a%E2%82")) {
+      JsonNode problem = assertProblem(api.post("/v1/topics/t/records?key=" + key, "text/plain", "v"), 400, "invalid-request");
+      assertThat(problem.get("detail").asText()).as(key).contains("key").contains("UTF-8");
+    }
+    assertThat(api.latestOffset("t", 0)).isZero();
+
+    // U+FFFD sent as itself is text, and is kept; so is '+' as a space, as in any query.
+    assertThat(api.post("/v1/topics/t/records?key=%EF%BF%BD", "text/plain", "v").status()).isEqualTo(200);
+    assertThat(api.post("/v1/topics/t/records?key=a+%C3%A9", "text/plain", "v").status()).isEqualTo(200);
+    JsonNode records = records("t", 0);
+    assertThat(records.get(0).get("key").asText()).isEqualTo("\ufffd");
+    assertThat(records.get(1).get("key").asText()).isEqualTo("a \u00e9");
+  }
+
+  @Test
   void timestampsOutsideTheTopicsBoundsAreRefusedAsKafkaRefusesThem() {
     api.createTopic("t", 1);
     long now = System.currentTimeMillis();

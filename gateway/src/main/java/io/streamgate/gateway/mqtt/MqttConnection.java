@@ -1,6 +1,5 @@
 package io.streamgate.gateway.mqtt;
 
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttProperty;
@@ -75,6 +74,8 @@ final class MqttConnection {
   private long saveTimer = -1;
   private boolean reserved;
   private boolean registered;
+  /** A DISCONNECT (or close) is under way: a fault is logged and told once. */
+  private boolean ending;
   private boolean closed;
 
   /** @param onClosed told once the connection is gone */
@@ -330,7 +331,7 @@ final class MqttConnection {
 
   /** Ends the connection for a failure: logged, and told to an MQTT 5 client as a reason code. */
   void fail(Throwable failure) {
-    if (closed) {
+    if (closed || ending) {
       return;
     }
     MqttDisconnectReasonCode reason = MqttFailures.reason(failure);
@@ -347,15 +348,13 @@ final class MqttConnection {
     return gone.future().mapEmpty();
   }
 
-  /** The endpoint reports I/O errors and packets the decoder refused (oversize or malformed). */
+  /** The endpoint reports I/O errors and the packets {@link MqttPacketScreen} refused. */
   private void onException(Throwable failure) {
     if (failure instanceof IOException) {
       LOG.debug("mqtt client {}: connection error: {}", clientId(), failure.toString());
       return;
     }
-    MqttDisconnectReasonCode reason = failure instanceof TooLongFrameException
-        ? MqttDisconnectReasonCode.PACKET_TOO_LARGE : MqttDisconnectReasonCode.MALFORMED_PACKET;
-    fail(new MqttRefusal(reason, "unreadable packet: " + failure.getMessage()));
+    fail(failure);
   }
 
   private void refuse(String why, MqttConnectReturnCode v3Code, MqttConnectReturnCode v5Code) {
@@ -364,6 +363,10 @@ final class MqttConnection {
   }
 
   private void disconnect(MqttDisconnectReasonCode reason) {
+    if (ending) {
+      return;
+    }
+    ending = true;
     if (!endpoint.isConnected()) {
       // Not accepted yet (or already gone): there is no session to send a DISCONNECT in.
       socket.close();

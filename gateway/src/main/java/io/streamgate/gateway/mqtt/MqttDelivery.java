@@ -18,6 +18,7 @@ import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
@@ -178,7 +179,7 @@ final class MqttDelivery {
   Future<List<MqttSubAckReasonCode>> subscribe(List<MqttTopicSubscription> requested, int subscriptionId) {
     Future<List<MqttSubAckReasonCode>> done = previousRequest
         .transform(v -> retained.loaded())
-        .compose(loaded -> subscribeAll(requested, subscriptionId, 0, new ArrayList<>()));
+        .compose(loaded -> subscribeAll(requested, subscriptionId));
     previousRequest = done;
     return done;
   }
@@ -322,21 +323,36 @@ final class MqttDelivery {
     shares.clear();
   }
 
-  private Future<List<MqttSubAckReasonCode>> subscribeAll(List<MqttTopicSubscription> requested, int subscriptionId, int index,
-      List<MqttSubAckReasonCode> codes) {
-    if (index == requested.size() || closed) {
-      return Future.succeededFuture(codes);
-    }
-    return subscribeOne(requested.get(index), subscriptionId)
-        .recover(failure -> {
-          LOG.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(),
-              requested.get(index).topicName(), failure.toString());
-          return Future.succeededFuture(MqttSubAckReasonCode.UNSPECIFIED_ERROR);
-        })
-        .compose(code -> {
-          codes.add(code);
-          return subscribeAll(requested, subscriptionId, index + 1, codes);
+  /**
+   * Subscribes to the filters one after the other, in order. A loop, not a chain of futures: most
+   * subscriptions complete at once, and a future completed inside the previous one's callback nests
+   * a stack frame per filter (a SUBSCRIBE of 1,252 filters overflowed the stack).
+   */
+  private Future<List<MqttSubAckReasonCode>> subscribeAll(List<MqttTopicSubscription> requested, int subscriptionId) {
+    Promise<List<MqttSubAckReasonCode>> done = Promise.promise();
+    subscribeFrom(requested, subscriptionId, 0, new ArrayList<>(), done);
+    return done.future();
+  }
+
+  private void subscribeFrom(List<MqttTopicSubscription> requested, int subscriptionId, int first,
+      List<MqttSubAckReasonCode> codes, Promise<List<MqttSubAckReasonCode>> done) {
+    for (int index = first; index < requested.size() && !closed; index++) {
+      MqttTopicSubscription filter = requested.get(index);
+      Future<MqttSubAckReasonCode> code = subscribeOne(filter, subscriptionId).recover(failure -> {
+        LOG.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(), filter.topicName(), failure.toString());
+        return Future.succeededFuture(MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+      });
+      if (!code.isComplete()) {
+        int next = index + 1;
+        code.onSuccess(c -> {
+          codes.add(c);
+          subscribeFrom(requested, subscriptionId, next, codes, done);
         });
+        return;
+      }
+      codes.add(code.result());
+    }
+    done.complete(codes);
   }
 
   private Future<MqttSubAckReasonCode> subscribeOne(MqttTopicSubscription requested, int subscriptionId) {

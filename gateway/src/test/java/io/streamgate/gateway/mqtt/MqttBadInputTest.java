@@ -124,9 +124,14 @@ class MqttBadInputTest extends MqttNodeTest {
         String client = "odd-reason-" + Integer.toHexString(headers[i]);
         try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
           assertThat(v5.connect(client)).isZero();
+          // 50 of them in one write: one refusal, one line.
+          java.io.ByteArrayOutputStream flood = new java.io.ByteArrayOutputStream();
           for (int n = 0; n < 50; n++) {
-            v5.send(headers[i], bodies[i]);
+            flood.write(headers[i]);
+            flood.write(bodies[i].length);
+            flood.writeBytes(bodies[i]);
           }
+          v5.raw(flood.toByteArray());
           assertDisconnected(v5, 0x82);  // Protocol error
         }
         assertThat(log.warningsAbout(client)).as(client).hasSize(1).allMatch(line -> line.contains("PROTOCOL_ERROR"));

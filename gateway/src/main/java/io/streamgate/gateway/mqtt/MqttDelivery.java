@@ -102,6 +102,9 @@ final class MqttDelivery {
   private Cancellable topicWatch;
   private boolean topicRefreshQueued;
   private int lastPacketId;
+  /** A resumed session's unacknowledged QoS 1 messages not sent again yet, by packet id. */
+  private final Map<Integer, MqttSessionState.Inflight> awaitingResend = new LinkedHashMap<>();
+  private final ResendReader resendReader;
   /** Whether positions or acknowledgements moved since the last {@link #snapshot}. */
   private boolean dirty;
   private boolean closed;
@@ -166,6 +169,7 @@ final class MqttDelivery {
     this.socket = socket;
     this.maxInflight = maxInflight;
     this.maxPacketBytes = maxPacketBytes;
+    this.resendReader = new ResendReader(service, context, RETRY_MS, () -> closed);
   }
 
   void start() {
@@ -251,6 +255,8 @@ final class MqttDelivery {
         sent.add(new MqttSessionState.Inflight(id, message.partition(), message.offset()));
       }
     });
+    // Those of a resumed session not sent again yet stay owed: their positions are already past them.
+    sent.addAll(awaitingResend.values());
     dirty = false;
     return new MqttSessionState(now, expiryMs, subs, positions, sent, unreleased);
   }
@@ -260,6 +266,7 @@ final class MqttDelivery {
    * unacknowledged QoS 1 messages are sent again with their packet ids and DUP set (§4.4).
    */
   Future<Void> restore(MqttSessionState state) {
+    state.inflight().forEach(entry -> awaitingResend.put(entry.packetId(), entry));
     Future<Void> done = previousRequest.transform(v -> {
       List<Future<Void>> resumed = new ArrayList<>();
       for (MqttSessionState.Subscription s : state.subscriptions()) {
@@ -288,27 +295,30 @@ final class MqttDelivery {
     return done.onSuccess(v -> pump());
   }
 
-  /** Sends the stored unacknowledged messages again, in order, each read back from the log. */
+  /**
+   * Sends the stored unacknowledged messages again, in order, each read back from the log
+   * ({@link ResendReader}: waits out a missing leader, skips only what the log no longer has).
+   */
   private Future<Void> resend(List<MqttSessionState.Inflight> pending, int index) {
     if (index == pending.size() || closed) {
       return Future.succeededFuture();
     }
     MqttSessionState.Inflight entry = pending.get(index);
-    return Future.fromCompletionStage(service.read(entry.partition(), entry.offset(), 1), context)
-        .map(result -> {
-          List<Record> records = result.records(entry.offset());
-          String topic = records.isEmpty() || records.get(0).offset() != entry.offset() ? null : mqttTopic(records.get(0));
-          if (topic != null) {
-            Record record = records.get(0);
-            byte[] payload = record.value() == null ? NO_PAYLOAD : record.valueBytes();
+    return resendReader.recordAt(entry.partition(), entry.offset())
+        .map(record -> {
+          awaitingResend.remove(entry.packetId());
+          String topic = record.map(MqttDelivery::mqttTopic).orElse(null);
+          if (topic == null) {
+            LOG.info("mqtt client {}: unacknowledged message {} offset {} is no longer in the log, not sent again",
+                endpoint.clientIdentifier(), entry.partition(), entry.offset());
+          } else if (!closed) {
+            byte[] payload = record.get().value() == null ? NO_PAYLOAD : record.get().valueBytes();
             inflight.put(entry.packetId(), new Outgoing(topic, payload, MqttQoS.AT_LEAST_ONCE, entry.partition(), entry.offset()));
             metrics.sent();
             endpoint.publish(topic, Buffer.buffer(payload), MqttQoS.AT_LEAST_ONCE, true, false, entry.packetId());
           }
           return (Void) null;
         })
-        // A record retention removed meanwhile cannot be sent again; the others still are.
-        .recover(gone -> Future.succeededFuture())
         .compose(v -> resend(pending, index + 1));
   }
 
@@ -780,7 +790,7 @@ final class MqttDelivery {
   private int nextPacketId() {
     do {
       lastPacketId = lastPacketId == 65_535 ? 1 : lastPacketId + 1;
-    } while (inflight.containsKey(lastPacketId));
+    } while (inflight.containsKey(lastPacketId) || awaitingResend.containsKey(lastPacketId));
     return lastPacketId;
   }
 

@@ -13,6 +13,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
@@ -58,6 +59,8 @@ final class MqttConnection {
   private final MqttNode node;
   private final boolean v5;
   private final NetSocket socket;
+  /** Kept: vertx-mqtt's endpoint no longer tells it once closed. */
+  private final SocketAddress remoteAddress;
   private final Consumer<MqttConnection> onClosed;
   /**
    * Completes once the connection is closed and its session saved, with where the save ended (empty
@@ -86,6 +89,7 @@ final class MqttConnection {
     this.node = node;
     this.v5 = endpoint.protocolVersion() == MqttVersion.MQTT_5.protocolLevel();
     this.socket = EndpointSocket.of(endpoint);
+    this.remoteAddress = endpoint.remoteAddress();
   }
 
   void start() {
@@ -105,7 +109,7 @@ final class MqttConnection {
     sessionExpiryMs = sessionExpiryMs();
     MqttAuth auth = endpoint.auth();
     node.authenticator().authenticate(clientId(), auth == null ? null : auth.getUsername(), auth == null ? null : auth.getPassword(),
-        endpoint.remoteAddress()).onComplete(result -> {
+        remoteAddress).onComplete(result -> {
           if (closed) {
             return;
           }
@@ -215,7 +219,7 @@ final class MqttConnection {
     endpoint.subscribeHandler(this::onSubscribe);
     endpoint.unsubscribeHandler(message -> {
       delivery.unsubscribe(message.topics()).compose(v -> saveSession()).onComplete(saved -> {
-        if (!closed) {
+        if (!closed && endpoint.isConnected()) {
           endpoint.unsubscribeAcknowledge(message.messageId());
         }
       });
@@ -239,7 +243,7 @@ final class MqttConnection {
         }
       });
     }
-    LOG.debug("mqtt client {} connected from {} (MQTT {}, keep-alive {} s, session {})", clientId(), endpoint.remoteAddress(),
+    LOG.debug("mqtt client {} connected from {} (MQTT {}, keep-alive {} s, session {})", clientId(), remoteAddress,
         v5 ? "5" : "3.1.1", endpoint.keepAliveTimeSeconds(), session.isPresent() ? "resumed" : sessionExpiryMs > 0 ? "new" : "clean");
   }
 
@@ -284,7 +288,8 @@ final class MqttConnection {
         // A persistent session's new subscriptions are stored before they are acknowledged.
         .compose(codes -> saveSession().map(codes))
         .onComplete(result -> {
-          if (closed) {
+          // The endpoint is closed already when the client's DISCONNECT came meanwhile.
+          if (closed || !endpoint.isConnected()) {
             return;
           }
           if (result.failed()) {
@@ -335,7 +340,7 @@ final class MqttConnection {
       return;
     }
     MqttDisconnectReasonCode reason = MqttFailures.reason(failure);
-    LOG.warn("mqtt client {} from {} disconnected ({}): {}", clientId(), endpoint.remoteAddress(), reason,
+    LOG.warn("mqtt client {} from {} disconnected ({}): {}", clientId(), remoteAddress, reason,
         Failures.cause(failure).getMessage());
     disconnect(reason);
   }
@@ -358,7 +363,7 @@ final class MqttConnection {
   }
 
   private void refuse(String why, MqttConnectReturnCode v3Code, MqttConnectReturnCode v5Code) {
-    LOG.warn("mqtt client {} from {} refused: {}", clientId(), endpoint.remoteAddress(), why);
+    LOG.warn("mqtt client {} from {} refused: {}", clientId(), remoteAddress, why);
     endpoint.reject(v5 ? v5Code : v3Code);
   }
 
@@ -367,6 +372,10 @@ final class MqttConnection {
       return;
     }
     ending = true;
+    MqttPacketScreen screen = EndpointSocket.pipeline(socket).get(MqttPacketScreen.class);
+    if (screen != null) {
+      screen.ending();
+    }
     if (!endpoint.isConnected()) {
       // Not accepted yet (or already gone): there is no session to send a DISCONNECT in.
       socket.close();

@@ -306,12 +306,13 @@ final class MqttDelivery {
     MqttSessionState.Inflight entry = pending.get(index);
     return resendReader.recordAt(entry.partition(), entry.offset())
         .map(record -> {
-          awaitingResend.remove(entry.packetId());
           String topic = record.map(MqttDelivery::mqttTopic).orElse(null);
           if (topic == null) {
+            awaitingResend.remove(entry.packetId());
             LOG.info("mqtt client {}: unacknowledged message {} offset {} is no longer in the log, not sent again",
                 endpoint.clientIdentifier(), entry.partition(), entry.offset());
-          } else if (!closed) {
+          } else if (!closed && endpoint.isConnected()) {
+            awaitingResend.remove(entry.packetId());
             byte[] payload = record.get().value() == null ? NO_PAYLOAD : record.get().valueBytes();
             inflight.put(entry.packetId(), new Outgoing(topic, payload, MqttQoS.AT_LEAST_ONCE, entry.partition(), entry.offset()));
             metrics.sent();
@@ -569,7 +570,8 @@ final class MqttDelivery {
   }
 
   private boolean canSend() {
-    return !closed && !socket.writeQueueFull() && inflight.size() < maxInflight;
+    // vertx-mqtt closes the endpoint (a DISCONNECT came) before the connection's close reaches MqttConnection.
+    return !closed && endpoint.isConnected() && !socket.writeQueueFull() && inflight.size() < maxInflight;
   }
 
   /** Sends what is ready, a message per partition in turn, while the client keeps up; then reads partitions that have nothing ready. */

@@ -14,7 +14,8 @@ import java.util.List;
  * the decoder does not: a remaining length over {@code mqtt-max-packet-bytes} is refused as soon as
  * the fixed header says so (the decoder first waits for the variable header, which a hostile client
  * never sends), and an MQTT 5 PUBLISH may give each property once, except User Property and
- * Subscription Identifier (§2.2.2.2; the decoder keeps the last of a repeated one). A refusal goes
+ * Subscription Identifier (§2.2.2.2; the decoder keeps the last of a repeated one), and a second
+ * CONNECT is a protocol error (§3.1). A refusal goes
  * on as an exception to {@link MqttPacketScreen}; every byte after it is dropped.
  *
  * <p>One per connection, on its event loop.
@@ -29,6 +30,7 @@ final class MqttFrameCheck extends ByteToMessageDecoder {
   private static final BitSet LENGTH_PREFIXED = ids(0x03, 0x08, 0x09, 0x12, 0x15, 0x16, 0x1A, 0x1C, 0x1F);
 
   private final int maxPacketBytes;
+  private boolean connectSeen;
   private boolean v5;
   private boolean refused;
 
@@ -70,7 +72,12 @@ final class MqttFrameCheck extends ByteToMessageDecoder {
     int type = in.getUnsignedByte(start) >> 4;
     int body = start + headerBytes;
     int end = body + remaining;
-    if (type == 1) {
+    if (type == 1 && connectSeen) {
+      // Before the decoder, which would take the second CONNECT's protocol level for the connection's.
+      refuse(ctx, in, new MqttRefusal(MqttDisconnectReasonCode.PROTOCOL_ERROR, "a second CONNECT (§3.1)"));
+      return;
+    } else if (type == 1) {
+      connectSeen = true;
       v5 = protocolLevel(in, body, end) == 5;
     } else if (type == 3 && v5) {
       int repeated = repeatedPublishProperty(in, in.getUnsignedByte(start), body, end);

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * Sits between Netty's MQTT decoder and vertx-mqtt and lets through only packets vertx-mqtt can
  * take: it refuses what vertx-mqtt would log as an ERROR with a stack trace and otherwise ignore or
  * drop silently. Refused: a packet the decoder could not read (0x81, or 0x95 past the size limit),
- * any packet but CONNECT before CONNECT, a packet before the CONNACK, a second CONNECT, a reason
+ * any packet but CONNECT before CONNECT, a packet before the CONNACK, one only a server sends, a reason
  * code the packet type does not have (0x82, §2.4), a PUBLISH topic of ill-formed UTF-8 or with
  * U+0000 (0x81, §1.5.4), and what {@link MqttFrameCheck} refused.
  *
@@ -61,7 +61,10 @@ final class MqttPacketScreen extends ChannelDuplexHandler {
       refuse(ctx, refusal);
       return;
     }
-    connectSeen |= packet.fixedHeader() != null && packet.fixedHeader().messageType() == MqttMessageType.CONNECT;
+    MqttMessageType type = packet.fixedHeader().messageType();
+    connectSeen |= type == MqttMessageType.CONNECT;
+    // After its DISCONNECT a client sends nothing (§3.14.4); vertx-mqtt has closed the endpoint.
+    ending |= type == MqttMessageType.DISCONNECT;
     ctx.fireChannelRead(msg);
   }
 
@@ -79,13 +82,17 @@ final class MqttPacketScreen extends ChannelDuplexHandler {
     }
     MqttMessageType type = packet.fixedHeader().messageType();
     if (type == MqttMessageType.CONNECT) {
-      return connectSeen ? protocolError("a second CONNECT (§3.1)") : null;
+      return null;  // a second one MqttFrameCheck refused
     }
     if (!connectSeen) {
       return protocolError("a " + type + " before CONNECT (§3.1)");
     }
     if (!accepted) {
       return protocolError("a " + type + " before the CONNACK");
+    }
+    if (type == MqttMessageType.CONNACK || type == MqttMessageType.SUBACK || type == MqttMessageType.UNSUBACK
+        || type == MqttMessageType.PINGRESP) {
+      return protocolError("a " + type + ", which only a server sends");
     }
     try {
       // The reason code lookups vertx-mqtt makes, which throw for a code the packet type does not have.
@@ -176,6 +183,11 @@ final class MqttPacketScreen extends ChannelDuplexHandler {
       ending = true;
     }
     ctx.write(msg, promise);
+  }
+
+  /** The node is ending the connection (vertx-mqtt closes its endpoint before the channel): nothing more goes to it. */
+  void ending() {
+    ending = true;
   }
 
   @Override

@@ -36,6 +36,22 @@ final class LogCapture implements AutoCloseable {
     }
   }
 
+  /** The lines at WARN or above logged with a stack trace, each as its logger and message. */
+  List<String> withStackTraces() {
+    synchronized (appender) {
+      return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN) && e.getThrowableProxy() != null)
+          .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
+    }
+  }
+
+  /** The WARN lines of loggers whose name starts with {@code prefix}. */
+  List<String> warningsOf(String prefix) {
+    synchronized (appender) {
+      return appender.list.stream().filter(e -> e.getLevel() == Level.WARN && e.getLoggerName().startsWith(prefix))
+          .map(ILoggingEvent::getFormattedMessage).toList();
+    }
+  }
+
   /** The WARN lines that mention {@code text}. */
   List<String> warningsAbout(String text) {
     return at(Level.WARN).stream().filter(line -> line.contains(text)).toList();

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * Hostile MQTT input, generated: well-formed packets of every type a client sends (MQTT 3.1.1 and
@@ -34,7 +35,8 @@ final class MqttFuzzer {
   }
 
   Input input(int index) {
-    Random random = new Random(seed * 1_000_003L + index);
+    // Random's first outputs follow its seed closely: the seed of input i is mixed (SplittableRandom's mix64) first.
+    Random random = new Random(new SplittableRandom(seed + index * 0x9E3779B97F4A7C15L).nextLong());
     int version = random.nextBoolean() ? 5 : 4;
     String clientId = "fz-" + index;
     if (random.nextInt(10) == 0) {

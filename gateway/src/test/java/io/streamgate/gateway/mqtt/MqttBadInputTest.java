@@ -141,6 +141,25 @@ class MqttBadInputTest extends MqttNodeTest {
   }
 
   @Test
+  void aSecondConnectOrAPacketOnlyAServerSendsIsAProtocolError() throws Exception {
+    try (LogCapture log = new LogCapture()) {
+      try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+        assertThat(v5.connect("twice-5")).isZero();
+        // A second CONNECT as MQTT 3.1.1: refused before the decoder would take its protocol level for the connection's.
+        v5.raw(MqttFuzzer.connect(new java.util.Random(1), 4, "twice-5"));
+        assertDisconnected(v5, 0x82);
+      }
+      try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+        assertThat(v5.connect("pingresp-5")).isZero();
+        v5.send(0xd0, new byte[0]);  // PINGRESP
+        assertDisconnected(v5, 0x82);
+      }
+      assertThat(log.errors()).isEmpty();
+      assertThat(log.withStackTraces()).isEmpty();
+    }
+  }
+
+  @Test
   void aPublishedTopicOfIllFormedUtf8OrWithNulEndsTheConnection() throws Exception {
     rest.createTopic("utf", 1, "{\"value.format\":\"string\"}");
     byte[][] topics = {

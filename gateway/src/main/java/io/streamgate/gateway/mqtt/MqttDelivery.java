@@ -105,6 +105,7 @@ final class MqttDelivery {
   /** A resumed session's unacknowledged QoS 1 messages not sent again yet, by packet id. */
   private final Map<Integer, MqttSessionState.Inflight> awaitingResend = new LinkedHashMap<>();
   private final ResendReader resendReader;
+  private final RefusalLog refusals = new RefusalLog(LOG);
   /** Whether positions or acknowledgements moved since the last {@link #snapshot}. */
   private boolean dirty;
   private boolean closed;
@@ -350,7 +351,7 @@ final class MqttDelivery {
     for (int index = first; index < requested.size() && !closed; index++) {
       MqttTopicSubscription filter = requested.get(index);
       Future<MqttSubAckReasonCode> code = subscribeOne(filter, subscriptionId).recover(failure -> {
-        LOG.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(), filter.topicName(), failure.toString());
+        refusals.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(), filter.topicName(), failure.toString());
         return Future.succeededFuture(MqttSubAckReasonCode.UNSPECIFIED_ERROR);
       });
       if (!code.isComplete()) {
@@ -369,7 +370,7 @@ final class MqttDelivery {
   private Future<MqttSubAckReasonCode> subscribeOne(MqttTopicSubscription requested, int subscriptionId) {
     String filter = requested.topicName();
     if (!MqttTopics.isValidFilter(filter)) {
-      LOG.warn("mqtt client {}: invalid topic filter '{}' refused", endpoint.clientIdentifier(), filter);
+      refusals.warn("mqtt client {}: invalid topic filter '{}' refused", endpoint.clientIdentifier(), filter);
       return Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID);
     }
     if (!subscriptions.containsKey(filter) && !shares.containsKey(filter) && subscriptions.size() + shares.size() >= MAX_SUBSCRIPTIONS) {
@@ -410,7 +411,7 @@ final class MqttDelivery {
   private Future<MqttSubAckReasonCode> subscribeShared(String sharedFilter, MqttQoS granted, int subscriptionId) {
     Optional<MqttSharedSubscription.Share> parsed = MqttSharedSubscription.Share.parse(sharedFilter);
     if (parsed.isEmpty()) {
-      LOG.warn("mqtt client {}: shared subscription '{}' refused: the share name must be 1-100 of [a-zA-Z0-9_-]",
+      refusals.warn("mqtt client {}: shared subscription '{}' refused: the share name must be 1-100 of [a-zA-Z0-9_-]",
           endpoint.clientIdentifier(), sharedFilter);
       return Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID);
     }

@@ -275,6 +275,24 @@ class MqttBadInputTest extends MqttNodeTest {
   }
 
   @Test
+  void refusedFiltersAreLoggedAtARateNotOneLineEach() throws Exception {
+    java.util.List<String> filters = java.util.stream.IntStream.range(0, 150).mapToObj(i -> i + "#").toList();
+    try (LogCapture log = new LogCapture(); RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("many-bad-filters")).isZero();
+      for (int round = 1; round <= 3; round++) {
+        v5.subscribe(round, filters, 1);
+        RawMqttClient.Packet suback = v5.read();
+        assertThat(suback.body()).hasSize(3 + filters.size());
+        for (int i = 0; i < filters.size(); i++) {
+          assertThat(suback.body()[3 + i] & 0xff).isEqualTo(0x8F);
+        }
+      }
+      // 450 refusals; a burst of lines, then one per interval (the test takes less than one).
+      assertThat(log.warningsAbout("many-bad-filters")).hasSizeBetween(1, RefusalLog.BURST + 1);
+    }
+  }
+
+  @Test
   void theAuthenticationHookRefusesClients() throws Exception {
     MqttClient mallory = new MqttClient("tcp://127.0.0.1:" + node.mqttPort(), "mallory-3", new MemoryPersistence());
     MqttConnectOptions options = new MqttConnectOptions();

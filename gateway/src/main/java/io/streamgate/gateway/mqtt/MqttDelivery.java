@@ -310,7 +310,7 @@ final class MqttDelivery {
           String topic = record.map(MqttDelivery::mqttTopic).orElse(null);
           if (topic == null) {
             awaitingResend.remove(entry.packetId());
-            LOG.info("mqtt client {}: unacknowledged message {} offset {} is no longer in the log, not sent again",
+            LOG.info("mqtt client {}: unacknowledged message {} offset {} is no longer in the log (or has no MQTT topic), not sent again",
                 endpoint.clientIdentifier(), entry.partition(), entry.offset());
           } else if (!closed && endpoint.isConnected()) {
             awaitingResend.remove(entry.packetId());
@@ -351,7 +351,8 @@ final class MqttDelivery {
     for (int index = first; index < requested.size() && !closed; index++) {
       MqttTopicSubscription filter = requested.get(index);
       Future<MqttSubAckReasonCode> code = subscribeOne(filter, subscriptionId).recover(failure -> {
-        refusals.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(), filter.topicName(), failure.toString());
+        refusals.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(), filter.topicName(),
+            failure.toString());
         return Future.succeededFuture(MqttSubAckReasonCode.UNSPECIFIED_ERROR);
       });
       if (!code.isComplete()) {

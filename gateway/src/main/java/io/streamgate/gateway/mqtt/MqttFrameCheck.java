@@ -63,7 +63,8 @@ final class MqttFrameCheck extends ByteToMessageDecoder {
       }
     }
     if (remaining > maxPacketBytes) {
-      refuse(ctx, in, new TooLongFrameException("a packet of " + remaining + " bytes, over mqtt-max-packet-bytes (" + maxPacketBytes + ")"));
+      refuse(ctx, in,
+          new TooLongFrameException("a packet of " + remaining + " bytes, over mqtt-max-packet-bytes (" + maxPacketBytes + ")"));
       return;
     }
     if (in.readableBytes() < headerBytes + remaining) {

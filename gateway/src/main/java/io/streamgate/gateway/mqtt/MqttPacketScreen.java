@@ -130,7 +130,8 @@ final class MqttPacketScreen extends ChannelDuplexHandler {
         }
         case PUBLISH -> {
           if (header instanceof MqttPublishVariableHeader publish && !MqttTopics.isWellFormed(publish.topicName())) {
-            return new MqttRefusal(MqttDisconnectReasonCode.MALFORMED_PACKET, "a PUBLISH topic of ill-formed UTF-8 or with U+0000 (§1.5.4)");
+            return new MqttRefusal(MqttDisconnectReasonCode.MALFORMED_PACKET,
+                "a PUBLISH topic of ill-formed UTF-8 or with U+0000 (§1.5.4)");
           }
         }
         default -> {
@@ -152,7 +153,8 @@ final class MqttPacketScreen extends ChannelDuplexHandler {
     if (connectSeen) {
       ctx.fireExceptionCaught(refusal);
     } else {
-      LOG.warn("mqtt connection from {} refused ({}): {}", ctx.channel().remoteAddress(), MqttFailures.reason(refusal), refusal.getMessage());
+      LOG.warn("mqtt connection from {} refused ({}): {}", ctx.channel().remoteAddress(), MqttFailures.reason(refusal),
+          refusal.getMessage());
       ctx.close();
     }
   }

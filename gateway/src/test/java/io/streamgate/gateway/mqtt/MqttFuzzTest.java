@@ -26,7 +26,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -99,7 +98,8 @@ class MqttFuzzTest extends MqttNodeTest {
       assertThat(log.errors()).as("seed %d", seed).isEmpty();
       assertThat(log.withStackTraces()).as("seed %d", seed).isEmpty();
       List<String> refusals = log.warningsOf("io.streamgate.gateway.mqtt");
-      assertThat(refusals).as("seed %d", seed).allMatch(line -> line.startsWith("mqtt client ") || line.startsWith("mqtt connection from "));
+      assertThat(refusals).as("seed %d", seed)
+          .allMatch(line -> line.startsWith("mqtt client ") || line.startsWith("mqtt connection from "));
       assertThat(refusals.size()).as("one line per connection at most").isLessThanOrEqualTo(count);
     } finally {
       fuzzing.set(false);
@@ -191,7 +191,6 @@ class MqttFuzzTest extends MqttNodeTest {
     int sent = 0;
     try (RawMqttClient canary = new RawMqttClient(node.mqttPort(), 4)) {
       assertThat(canary.connect("canary")).isZero();
-      AtomicLong lastAck = new AtomicLong(System.nanoTime());
       while (fuzzing.get() && sent < 20_000) {
         int packetId = 1 + sent % 65_535;
         canary.publish("canary/beat", String.valueOf(sent).getBytes(UTF_8), 1, packetId, false);
@@ -200,7 +199,6 @@ class MqttFuzzTest extends MqttNodeTest {
           ack = canary.read();
         }
         assertThat(ack.packetId()).isEqualTo(packetId);
-        lastAck.set(System.nanoTime());
         sent++;
       }
       canary.disconnect();

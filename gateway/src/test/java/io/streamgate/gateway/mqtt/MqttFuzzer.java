@@ -40,7 +40,8 @@ final class MqttFuzzer {
     int version = random.nextBoolean() ? 5 : 4;
     String clientId = "fz-" + index;
     if (random.nextInt(10) == 0) {
-      byte[] connect = random.nextInt(4) == 0 ? randomBytes(random, 1 + random.nextInt(40)) : mutate(random, connect(random, version, clientId));
+      byte[] connect = random.nextInt(4) == 0 ? randomBytes(random, 1 + random.nextInt(40))
+          : mutate(random, connect(random, version, clientId));
       return new Input(index, version, connect, true, new byte[] {(byte) 0xc0, 0});
     }
     byte[] valid = validPacket(random, version);

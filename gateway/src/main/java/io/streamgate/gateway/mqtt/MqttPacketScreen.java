@@ -14,6 +14,7 @@ import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
 import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Sits between Netty's MQTT decoder and vertx-mqtt and lets through only packets vertx-mqtt can
  * take: it refuses what vertx-mqtt would log as an ERROR with a stack trace and otherwise ignore or
  * drop silently. Refused: a packet the decoder could not read (0x81, or 0x95 past the size limit),
- * any packet but CONNECT before CONNECT, a packet before the CONNACK, one only a server sends, a reason
+ * any packet but CONNECT before CONNECT, one only a server sends, a reason
  * code the packet type does not have (0x82, §2.4), a PUBLISH topic of ill-formed UTF-8 or with
  * U+0000 (0x81, §1.5.4), and what {@link MqttFrameCheck} refused.
  *
@@ -40,8 +41,13 @@ import org.slf4j.LoggerFactory;
 final class MqttPacketScreen extends ChannelDuplexHandler {
   private static final Logger LOG = LoggerFactory.getLogger(MqttPacketScreen.class);
 
+  /** Packets a client may send before the CONNACK (§3.1.4) that it could not have meanwhile: past them it is refused. */
+  static final int MAX_EARLY_PACKETS = 1000;
+
   private boolean connectSeen;
   private boolean accepted;
+  /** Packets that came after CONNECT and before the CONNACK: they wait for the session to be ready. */
+  private final ArrayDeque<MqttMessage> early = new ArrayDeque<>();
   /** Refused, or the node is ending the connection: nothing more reaches vertx-mqtt. */
   private boolean ending;
 
@@ -51,13 +57,29 @@ final class MqttPacketScreen extends ChannelDuplexHandler {
       ctx.fireChannelRead(msg);
       return;
     }
+    if (!ending && (!early.isEmpty() || connectSeen && !accepted)) {
+      // A client need not wait for the CONNACK (§3.1.4), but vertx-mqtt drops a connection it has not accepted yet that
+      // sends: hold the packets (and read no more) until the CONNACK is out.
+      if (early.size() == MAX_EARLY_PACKETS) {
+        ReferenceCountUtil.release(msg);
+        refuse(ctx, new MqttRefusal(MqttDisconnectReasonCode.QUOTA_EXCEEDED, MAX_EARLY_PACKETS + " packets before the CONNACK"));
+        return;
+      }
+      early.add(packet);
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
+    screen(ctx, packet);
+  }
+
+  private void screen(ChannelHandlerContext ctx, MqttMessage packet) {
     if (ending) {
-      ReferenceCountUtil.release(msg);
+      ReferenceCountUtil.release(packet);
       return;
     }
     Throwable refusal = check(packet);
     if (refusal != null) {
-      ReferenceCountUtil.release(msg);
+      ReferenceCountUtil.release(packet);
       refuse(ctx, refusal);
       return;
     }
@@ -65,7 +87,7 @@ final class MqttPacketScreen extends ChannelDuplexHandler {
     connectSeen |= type == MqttMessageType.CONNECT;
     // After its DISCONNECT a client sends nothing (§3.14.4); vertx-mqtt has closed the endpoint.
     ending |= type == MqttMessageType.DISCONNECT;
-    ctx.fireChannelRead(msg);
+    ctx.fireChannelRead(packet);
   }
 
   /** Why the packet is refused, or null to let it through. */
@@ -86,9 +108,6 @@ final class MqttPacketScreen extends ChannelDuplexHandler {
     }
     if (!connectSeen) {
       return protocolError("a " + type + " before CONNECT (§3.1)");
-    }
-    if (!accepted) {
-      return protocolError("a " + type + " before the CONNACK");
     }
     if (type == MqttMessageType.CONNACK || type == MqttMessageType.SUBACK || type == MqttMessageType.UNSUBACK
         || type == MqttMessageType.PINGRESP) {
@@ -181,10 +200,32 @@ final class MqttPacketScreen extends ChannelDuplexHandler {
     if (msg instanceof MqttConnAckMessage connack) {
       accepted = connack.variableHeader().connectReturnCode() == MqttConnectReturnCode.CONNECTION_ACCEPTED;
       ending |= !accepted;
+      // Once vertx-mqtt has the connection accepted (it is, when this write returns): the packets that waited.
+      ctx.executor().execute(() -> releaseEarly(ctx));
     } else if (msg instanceof MqttMessage packet && packet.fixedHeader().messageType() == MqttMessageType.DISCONNECT) {
       ending = true;
     }
     ctx.write(msg, promise);
+  }
+
+  private void releaseEarly(ChannelHandlerContext ctx) {
+    ctx.channel().config().setAutoRead(true);
+    if (early.isEmpty()) {
+      return;
+    }
+    while (!early.isEmpty()) {
+      screen(ctx, early.poll());
+    }
+    // Vert.x flushes what a read caused at the read's end: these packets are a read of their own.
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    ending = true;
+    early.forEach(ReferenceCountUtil::release);
+    early.clear();
+    ctx.fireChannelInactive();
   }
 
   /** The node is ending the connection (vertx-mqtt closes its endpoint before the channel): nothing more goes to it. */

@@ -29,6 +29,11 @@ final class EndpointSocket {
     }
   }
 
+  /** The connection's Netty pipeline, where {@link MqttPipeline} put its handlers. */
+  static io.netty.channel.ChannelPipeline pipeline(NetSocket socket) {
+    return ((io.vertx.core.internal.net.NetSocketInternal) socket).channelHandlerContext().pipeline();
+  }
+
   static NetSocket of(MqttEndpoint endpoint) {
     try {
       return (NetSocket) CONN.get(endpoint);

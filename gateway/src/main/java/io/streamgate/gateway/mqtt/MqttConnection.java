@@ -1,6 +1,5 @@
 package io.streamgate.gateway.mqtt;
 
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttProperty;
@@ -14,6 +13,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
@@ -59,6 +59,8 @@ final class MqttConnection {
   private final MqttNode node;
   private final boolean v5;
   private final NetSocket socket;
+  /** Kept: vertx-mqtt's endpoint no longer tells it once closed. */
+  private final SocketAddress remoteAddress;
   private final Consumer<MqttConnection> onClosed;
   /**
    * Completes once the connection is closed and its session saved, with where the save ended (empty
@@ -75,6 +77,8 @@ final class MqttConnection {
   private long saveTimer = -1;
   private boolean reserved;
   private boolean registered;
+  /** A DISCONNECT (or close) is under way: a fault is logged and told once. */
+  private boolean ending;
   private boolean closed;
 
   /** @param onClosed told once the connection is gone */
@@ -85,6 +89,7 @@ final class MqttConnection {
     this.node = node;
     this.v5 = endpoint.protocolVersion() == MqttVersion.MQTT_5.protocolLevel();
     this.socket = EndpointSocket.of(endpoint);
+    this.remoteAddress = endpoint.remoteAddress();
   }
 
   void start() {
@@ -104,7 +109,7 @@ final class MqttConnection {
     sessionExpiryMs = sessionExpiryMs();
     MqttAuth auth = endpoint.auth();
     node.authenticator().authenticate(clientId(), auth == null ? null : auth.getUsername(), auth == null ? null : auth.getPassword(),
-        endpoint.remoteAddress()).onComplete(result -> {
+        remoteAddress).onComplete(result -> {
           if (closed) {
             return;
           }
@@ -214,7 +219,7 @@ final class MqttConnection {
     endpoint.subscribeHandler(this::onSubscribe);
     endpoint.unsubscribeHandler(message -> {
       delivery.unsubscribe(message.topics()).compose(v -> saveSession()).onComplete(saved -> {
-        if (!closed) {
+        if (!closed && endpoint.isConnected()) {
           endpoint.unsubscribeAcknowledge(message.messageId());
         }
       });
@@ -238,7 +243,7 @@ final class MqttConnection {
         }
       });
     }
-    LOG.debug("mqtt client {} connected from {} (MQTT {}, keep-alive {} s, session {})", clientId(), endpoint.remoteAddress(),
+    LOG.debug("mqtt client {} connected from {} (MQTT {}, keep-alive {} s, session {})", clientId(), remoteAddress,
         v5 ? "5" : "3.1.1", endpoint.keepAliveTimeSeconds(), session.isPresent() ? "resumed" : sessionExpiryMs > 0 ? "new" : "clean");
   }
 
@@ -283,7 +288,8 @@ final class MqttConnection {
         // A persistent session's new subscriptions are stored before they are acknowledged.
         .compose(codes -> saveSession().map(codes))
         .onComplete(result -> {
-          if (closed) {
+          // The endpoint is closed already when the client's DISCONNECT came meanwhile.
+          if (closed || !endpoint.isConnected()) {
             return;
           }
           if (result.failed()) {
@@ -330,11 +336,11 @@ final class MqttConnection {
 
   /** Ends the connection for a failure: logged, and told to an MQTT 5 client as a reason code. */
   void fail(Throwable failure) {
-    if (closed) {
+    if (closed || ending) {
       return;
     }
     MqttDisconnectReasonCode reason = MqttFailures.reason(failure);
-    LOG.warn("mqtt client {} from {} disconnected ({}): {}", clientId(), endpoint.remoteAddress(), reason,
+    LOG.warn("mqtt client {} from {} disconnected ({}): {}", clientId(), remoteAddress, reason,
         Failures.cause(failure).getMessage());
     disconnect(reason);
   }
@@ -347,23 +353,29 @@ final class MqttConnection {
     return gone.future().mapEmpty();
   }
 
-  /** The endpoint reports I/O errors and packets the decoder refused (oversize or malformed). */
+  /** The endpoint reports I/O errors and the packets {@link MqttPacketScreen} refused. */
   private void onException(Throwable failure) {
     if (failure instanceof IOException) {
       LOG.debug("mqtt client {}: connection error: {}", clientId(), failure.toString());
       return;
     }
-    MqttDisconnectReasonCode reason = failure instanceof TooLongFrameException
-        ? MqttDisconnectReasonCode.PACKET_TOO_LARGE : MqttDisconnectReasonCode.MALFORMED_PACKET;
-    fail(new MqttRefusal(reason, "unreadable packet: " + failure.getMessage()));
+    fail(failure);
   }
 
   private void refuse(String why, MqttConnectReturnCode v3Code, MqttConnectReturnCode v5Code) {
-    LOG.warn("mqtt client {} from {} refused: {}", clientId(), endpoint.remoteAddress(), why);
+    LOG.warn("mqtt client {} from {} refused: {}", clientId(), remoteAddress, why);
     endpoint.reject(v5 ? v5Code : v3Code);
   }
 
   private void disconnect(MqttDisconnectReasonCode reason) {
+    if (ending) {
+      return;
+    }
+    ending = true;
+    MqttPacketScreen screen = EndpointSocket.pipeline(socket).get(MqttPacketScreen.class);
+    if (screen != null) {
+      screen.ending();
+    }
     if (!endpoint.isConnected()) {
       // Not accepted yet (or already gone): there is no session to send a DISCONNECT in.
       socket.close();

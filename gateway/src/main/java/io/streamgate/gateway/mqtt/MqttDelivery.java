@@ -18,6 +18,7 @@ import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
@@ -101,6 +102,10 @@ final class MqttDelivery {
   private Cancellable topicWatch;
   private boolean topicRefreshQueued;
   private int lastPacketId;
+  /** A resumed session's unacknowledged QoS 1 messages not sent again yet, by packet id. */
+  private final Map<Integer, MqttSessionState.Inflight> awaitingResend = new LinkedHashMap<>();
+  private final ResendReader resendReader;
+  private final RefusalLog refusals = new RefusalLog(LOG);
   /** Whether positions or acknowledgements moved since the last {@link #snapshot}. */
   private boolean dirty;
   private boolean closed;
@@ -165,6 +170,7 @@ final class MqttDelivery {
     this.socket = socket;
     this.maxInflight = maxInflight;
     this.maxPacketBytes = maxPacketBytes;
+    this.resendReader = new ResendReader(service, context, RETRY_MS, () -> closed);
   }
 
   void start() {
@@ -178,7 +184,7 @@ final class MqttDelivery {
   Future<List<MqttSubAckReasonCode>> subscribe(List<MqttTopicSubscription> requested, int subscriptionId) {
     Future<List<MqttSubAckReasonCode>> done = previousRequest
         .transform(v -> retained.loaded())
-        .compose(loaded -> subscribeAll(requested, subscriptionId, 0, new ArrayList<>()));
+        .compose(loaded -> subscribeAll(requested, subscriptionId));
     previousRequest = done;
     return done;
   }
@@ -250,6 +256,8 @@ final class MqttDelivery {
         sent.add(new MqttSessionState.Inflight(id, message.partition(), message.offset()));
       }
     });
+    // Those of a resumed session not sent again yet stay owed: their positions are already past them.
+    sent.addAll(awaitingResend.values());
     dirty = false;
     return new MqttSessionState(now, expiryMs, subs, positions, sent, unreleased);
   }
@@ -259,6 +267,7 @@ final class MqttDelivery {
    * unacknowledged QoS 1 messages are sent again with their packet ids and DUP set (§4.4).
    */
   Future<Void> restore(MqttSessionState state) {
+    state.inflight().forEach(entry -> awaitingResend.put(entry.packetId(), entry));
     Future<Void> done = previousRequest.transform(v -> {
       List<Future<Void>> resumed = new ArrayList<>();
       for (MqttSessionState.Subscription s : state.subscriptions()) {
@@ -287,27 +296,31 @@ final class MqttDelivery {
     return done.onSuccess(v -> pump());
   }
 
-  /** Sends the stored unacknowledged messages again, in order, each read back from the log. */
+  /**
+   * Sends the stored unacknowledged messages again, in order, each read back from the log
+   * ({@link ResendReader}: waits out a missing leader, skips only what the log no longer has).
+   */
   private Future<Void> resend(List<MqttSessionState.Inflight> pending, int index) {
     if (index == pending.size() || closed) {
       return Future.succeededFuture();
     }
     MqttSessionState.Inflight entry = pending.get(index);
-    return Future.fromCompletionStage(service.read(entry.partition(), entry.offset(), 1), context)
-        .map(result -> {
-          List<Record> records = result.records(entry.offset());
-          String topic = records.isEmpty() || records.get(0).offset() != entry.offset() ? null : mqttTopic(records.get(0));
-          if (topic != null) {
-            Record record = records.get(0);
-            byte[] payload = record.value() == null ? NO_PAYLOAD : record.valueBytes();
+    return resendReader.recordAt(entry.partition(), entry.offset())
+        .map(record -> {
+          String topic = record.map(MqttDelivery::mqttTopic).orElse(null);
+          if (topic == null) {
+            awaitingResend.remove(entry.packetId());
+            LOG.info("mqtt client {}: unacknowledged message {} offset {} is no longer in the log (or has no MQTT topic), not sent again",
+                endpoint.clientIdentifier(), entry.partition(), entry.offset());
+          } else if (!closed && endpoint.isConnected()) {
+            awaitingResend.remove(entry.packetId());
+            byte[] payload = record.get().value() == null ? NO_PAYLOAD : record.get().valueBytes();
             inflight.put(entry.packetId(), new Outgoing(topic, payload, MqttQoS.AT_LEAST_ONCE, entry.partition(), entry.offset()));
             metrics.sent();
             endpoint.publish(topic, Buffer.buffer(payload), MqttQoS.AT_LEAST_ONCE, true, false, entry.packetId());
           }
           return (Void) null;
         })
-        // A record retention removed meanwhile cannot be sent again; the others still are.
-        .recover(gone -> Future.succeededFuture())
         .compose(v -> resend(pending, index + 1));
   }
 
@@ -322,27 +335,43 @@ final class MqttDelivery {
     shares.clear();
   }
 
-  private Future<List<MqttSubAckReasonCode>> subscribeAll(List<MqttTopicSubscription> requested, int subscriptionId, int index,
-      List<MqttSubAckReasonCode> codes) {
-    if (index == requested.size() || closed) {
-      return Future.succeededFuture(codes);
-    }
-    return subscribeOne(requested.get(index), subscriptionId)
-        .recover(failure -> {
-          LOG.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(),
-              requested.get(index).topicName(), failure.toString());
-          return Future.succeededFuture(MqttSubAckReasonCode.UNSPECIFIED_ERROR);
-        })
-        .compose(code -> {
-          codes.add(code);
-          return subscribeAll(requested, subscriptionId, index + 1, codes);
+  /**
+   * Subscribes to the filters one after the other, in order. A loop, not a chain of futures: most
+   * subscriptions complete at once, and a future completed inside the previous one's callback nests
+   * a stack frame per filter (a SUBSCRIBE of 1,252 filters overflowed the stack).
+   */
+  private Future<List<MqttSubAckReasonCode>> subscribeAll(List<MqttTopicSubscription> requested, int subscriptionId) {
+    Promise<List<MqttSubAckReasonCode>> done = Promise.promise();
+    subscribeFrom(requested, subscriptionId, 0, new ArrayList<>(), done);
+    return done.future();
+  }
+
+  private void subscribeFrom(List<MqttTopicSubscription> requested, int subscriptionId, int first,
+      List<MqttSubAckReasonCode> codes, Promise<List<MqttSubAckReasonCode>> done) {
+    for (int index = first; index < requested.size() && !closed; index++) {
+      MqttTopicSubscription filter = requested.get(index);
+      Future<MqttSubAckReasonCode> code = subscribeOne(filter, subscriptionId).recover(failure -> {
+        refusals.warn("mqtt client {}: subscription to '{}' refused: {}", endpoint.clientIdentifier(), filter.topicName(),
+            failure.toString());
+        return Future.succeededFuture(MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+      });
+      if (!code.isComplete()) {
+        int next = index + 1;
+        code.onSuccess(c -> {
+          codes.add(c);
+          subscribeFrom(requested, subscriptionId, next, codes, done);
         });
+        return;
+      }
+      codes.add(code.result());
+    }
+    done.complete(codes);
   }
 
   private Future<MqttSubAckReasonCode> subscribeOne(MqttTopicSubscription requested, int subscriptionId) {
     String filter = requested.topicName();
     if (!MqttTopics.isValidFilter(filter)) {
-      LOG.warn("mqtt client {}: invalid topic filter '{}' refused", endpoint.clientIdentifier(), filter);
+      refusals.warn("mqtt client {}: invalid topic filter '{}' refused", endpoint.clientIdentifier(), filter);
       return Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID);
     }
     if (!subscriptions.containsKey(filter) && !shares.containsKey(filter) && subscriptions.size() + shares.size() >= MAX_SUBSCRIPTIONS) {
@@ -383,7 +412,7 @@ final class MqttDelivery {
   private Future<MqttSubAckReasonCode> subscribeShared(String sharedFilter, MqttQoS granted, int subscriptionId) {
     Optional<MqttSharedSubscription.Share> parsed = MqttSharedSubscription.Share.parse(sharedFilter);
     if (parsed.isEmpty()) {
-      LOG.warn("mqtt client {}: shared subscription '{}' refused: the share name must be 1-100 of [a-zA-Z0-9_-]",
+      refusals.warn("mqtt client {}: shared subscription '{}' refused: the share name must be 1-100 of [a-zA-Z0-9_-]",
           endpoint.clientIdentifier(), sharedFilter);
       return Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID);
     }
@@ -543,7 +572,8 @@ final class MqttDelivery {
   }
 
   private boolean canSend() {
-    return !closed && !socket.writeQueueFull() && inflight.size() < maxInflight;
+    // vertx-mqtt closes the endpoint (a DISCONNECT came) before the connection's close reaches MqttConnection.
+    return !closed && endpoint.isConnected() && !socket.writeQueueFull() && inflight.size() < maxInflight;
   }
 
   /** Sends what is ready, a message per partition in turn, while the client keeps up; then reads partitions that have nothing ready. */
@@ -764,7 +794,7 @@ final class MqttDelivery {
   private int nextPacketId() {
     do {
       lastPacketId = lastPacketId == 65_535 ? 1 : lastPacketId + 1;
-    } while (inflight.containsKey(lastPacketId));
+    } while (inflight.containsKey(lastPacketId) || awaitingResend.containsKey(lastPacketId));
     return lastPacketId;
   }
 

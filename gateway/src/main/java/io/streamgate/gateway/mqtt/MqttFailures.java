@@ -1,5 +1,7 @@
 package io.streamgate.gateway.mqtt;
 
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.InternalTopicException;
 import io.streamgate.cluster.InvalidTopicException;
@@ -21,6 +23,13 @@ final class MqttFailures {
     Throwable cause = Failures.cause(failure);
     if (cause instanceof MqttRefusal refusal) {
       return refusal.reason();
+    }
+    // What the decoder (or MqttFrameCheck) could not read.
+    if (cause instanceof TooLongFrameException) {
+      return MqttDisconnectReasonCode.PACKET_TOO_LARGE;
+    }
+    if (cause instanceof DecoderException) {
+      return MqttDisconnectReasonCode.MALFORMED_PACKET;
     }
     if (cause instanceof RecordTooLargeException) {
       return MqttDisconnectReasonCode.PACKET_TOO_LARGE;

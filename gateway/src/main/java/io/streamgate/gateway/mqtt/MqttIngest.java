@@ -233,7 +233,7 @@ final class MqttIngest {
 
   /** PUBREL: the client will not resend this packet id; forget it and answer PUBCOMP (§4.3.3). */
   void onPubrel(int packetId) {
-    if (closed) {
+    if (closed || !endpoint.isConnected()) {
       return;
     }
     unreleasedChanged |= unreleased.remove(packetId) != null;
@@ -315,7 +315,8 @@ final class MqttIngest {
 
   private void ready(Ack ack) {
     ack.ready = true;
-    while (!acks.isEmpty() && acks.peek().ready && !closed) {
+    // The endpoint is closed already when the client's DISCONNECT came while appends were under way.
+    while (!acks.isEmpty() && acks.peek().ready && !closed && endpoint.isConnected()) {
       Ack head = acks.poll();
       if (head.qos == MqttQoS.AT_LEAST_ONCE) {
         endpoint.publishAcknowledge(head.packetId);

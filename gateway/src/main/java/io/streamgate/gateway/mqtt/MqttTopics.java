@@ -12,18 +12,40 @@ final class MqttTopics {
 
   private MqttTopics() {}
 
-  /** A topic name a PUBLISH may carry: non-empty, no wildcards, no NUL (§4.7.3). */
+  /** A topic name a PUBLISH may carry: non-empty, no wildcards, well-formed (§4.7.3). */
   static boolean isValidName(String name) {
-    return name != null && !name.isEmpty() && name.indexOf('+') < 0 && name.indexOf('#') < 0 && name.indexOf('\0') < 0
+    return name != null && !name.isEmpty() && name.indexOf('+') < 0 && name.indexOf('#') < 0 && isWellFormed(name)
         && name.getBytes(StandardCharsets.UTF_8).length <= MAX_TOPIC_BYTES;
   }
 
   /**
-   * A topic filter a SUBSCRIBE may carry: non-empty, no NUL, {@code +} alone in its level,
+   * Whether a string the decoder read was well-formed UTF-8 without U+0000 (§1.5.4). The decoder
+   * turns every ill-formed sequence (a byte that is never UTF-8, an encoded surrogate, an overlong
+   * form) into U+FFFD, so a U+FFFD the client really sent is refused too; a surrogate left over is
+   * one that did not pair.
+   */
+  static boolean isWellFormed(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\0' || c == '\uFFFD') {
+        return false;
+      }
+      if (Character.isSurrogate(c)) {
+        if (!Character.isHighSurrogate(c) || i + 1 == text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A topic filter a SUBSCRIBE may carry: non-empty, well-formed, {@code +} alone in its level,
    * {@code #} alone in the last level (§4.7.1).
    */
   static boolean isValidFilter(String filter) {
-    if (filter == null || filter.isEmpty() || filter.indexOf('\0') >= 0
+    if (filter == null || filter.isEmpty() || !isWellFormed(filter)
         || filter.getBytes(StandardCharsets.UTF_8).length > MAX_TOPIC_BYTES) {
       return false;
     }

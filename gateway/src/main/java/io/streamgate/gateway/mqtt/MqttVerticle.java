@@ -60,7 +60,9 @@ public final class MqttVerticle extends VerticleBase {
   }
 
   private MqttServer listener(MqttServerOptions options) {
-    return MqttServer.create(vertx, options)
+    MqttServer listener = MqttServer.create(vertx, options);
+    MqttPipeline.screen(listener, options.getMaxMessageSize());
+    return listener
         .endpointHandler(endpoint -> {
           MqttConnection connection = new MqttConnection(endpoint, context, node, connections::remove);
           connections.add(connection);

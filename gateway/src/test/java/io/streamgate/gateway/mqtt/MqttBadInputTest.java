@@ -78,6 +78,134 @@ class MqttBadInputTest extends MqttNodeTest {
   }
 
   @Test
+  void aMalformedPacketIsOneWarningNamingTheClientNeverAnError() throws Exception {
+    try (LogCapture log = new LogCapture()) {
+      try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+        assertThat(v5.connect("garbled-5")).isZero();
+        // A PUBLISH with both QoS bits set, then more of the same after it: one refusal, one line.
+        byte[] flood = new byte[200];
+        for (int i = 0; i < flood.length; i += 2) {
+          flood[i] = 0x36;
+        }
+        v5.raw(flood);
+        assertDisconnected(v5, 0x81);
+      }
+      try (RawMqttClient early = new RawMqttClient(node.mqttPort(), 4)) {
+        // Packet type 0 is reserved: the client never gets as far as saying who it is, its address names it.
+        early.raw(new byte[200]);
+        assertThat(early.closedByServer()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.warningsAbout(":" + early.localPort()).size() == 1);
+      }
+      assertThat(log.warningsAbout("garbled-5")).hasSize(1).allMatch(line -> line.contains("MALFORMED_PACKET"));
+      assertThat(log.errors()).isEmpty();
+    }
+  }
+
+  @Test
+  void aPacketBeforeConnectClosesTheConnectionWithOneWarning() throws Exception {
+    try (LogCapture log = new LogCapture(); RawMqttClient early = new RawMqttClient(node.mqttPort(), 4)) {
+      for (int i = 0; i < 20; i++) {
+        early.pingreq();
+      }
+      assertThat(early.closedByServer()).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> log.warningsAbout(":" + early.localPort()).size() == 1);
+      assertThat(log.warningsAbout(":" + early.localPort())).allMatch(line -> line.contains("before CONNECT"));
+      assertThat(log.errors()).isEmpty();
+    }
+  }
+
+  @Test
+  void aReasonCodeThePacketDoesNotHaveEndsTheConnectionWithAProtocolError() throws Exception {
+    // 0x05 is no reason code of PUBACK, PUBREC, DISCONNECT or AUTH (MQTT 5 §3.4.2.1, §3.5.2.1, §3.14.2.1, §3.15.2.1).
+    int[] headers = {0x40, 0x50, 0xe0, 0xf0};
+    byte[][] bodies = {{0, 1, 0x05}, {0, 1, 0x05}, {0x05}, {0x05}};
+    try (LogCapture log = new LogCapture()) {
+      for (int i = 0; i < headers.length; i++) {
+        String client = "odd-reason-" + Integer.toHexString(headers[i]);
+        try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+          assertThat(v5.connect(client)).isZero();
+          // 50 of them in one write: one refusal, one line.
+          java.io.ByteArrayOutputStream flood = new java.io.ByteArrayOutputStream();
+          for (int n = 0; n < 50; n++) {
+            flood.write(headers[i]);
+            flood.write(bodies[i].length);
+            flood.writeBytes(bodies[i]);
+          }
+          v5.raw(flood.toByteArray());
+          assertDisconnected(v5, 0x82);  // Protocol error
+        }
+        assertThat(log.warningsAbout(client)).as(client).hasSize(1).allMatch(line -> line.contains("PROTOCOL_ERROR"));
+      }
+      assertThat(log.errors()).isEmpty();
+    }
+  }
+
+  @Test
+  void aSecondConnectOrAPacketOnlyAServerSendsIsAProtocolError() throws Exception {
+    try (LogCapture log = new LogCapture()) {
+      try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+        assertThat(v5.connect("twice-5")).isZero();
+        // A second CONNECT as MQTT 3.1.1: refused before the decoder would take its protocol level for the connection's.
+        v5.raw(MqttFuzzer.connect(new java.util.Random(1), 4, "twice-5"));
+        assertDisconnected(v5, 0x82);
+      }
+      try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+        assertThat(v5.connect("pingresp-5")).isZero();
+        v5.send(0xd0, new byte[0]);  // PINGRESP
+        assertDisconnected(v5, 0x82);
+      }
+      assertThat(log.errors()).isEmpty();
+      assertThat(log.withStackTraces()).isEmpty();
+    }
+  }
+
+  @Test
+  void aPublishedTopicOfIllFormedUtf8OrWithNulEndsTheConnection() throws Exception {
+    rest.createTopic("utf", 1, "{\"value.format\":\"string\"}");
+    byte[][] topics = {
+        {'u', 't', 'f', '/', (byte) 0xff},                      // never a UTF-8 byte
+        {'u', 't', 'f', '/', (byte) 0xed, (byte) 0xa0, (byte) 0x80},  // a UTF-16 surrogate, U+D800
+        {'u', 't', 'f', '/', (byte) 0xc0, (byte) 0x80},          // overlong NUL
+        {'u', 't', 'f', '/', 0},                                // U+0000 (§1.5.4)
+    };
+    for (byte[] topic : topics) {
+      try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+        assertThat(v5.connect("utf-5")).isZero();
+        v5.publishRawTopic(topic, new byte[0], "x".getBytes(UTF_8), 1, 1);
+        assertDisconnected(v5, 0x81);
+      }
+      try (RawMqttClient v3 = new RawMqttClient(node.mqttPort(), 4)) {
+        assertThat(v3.connect("utf-3")).isZero();
+        v3.publishRawTopic(topic, new byte[0], "x".getBytes(UTF_8), 1, 1);
+        assertThat(v3.closedByServer()).isTrue();
+      }
+    }
+    assertThat(rest.records("utf", 0)).isEmpty();
+  }
+
+  @Test
+  void aTopicAliasGivenTwiceInOnePublishIsAProtocolError() throws Exception {
+    rest.createTopic("alias", 1, "{\"value.format\":\"string\"}");
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("two-aliases")).isZero();
+      // Topic Alias (0x23) 1, then Topic Alias 2: "more than once is a Protocol Error" (§3.3.2.3.4).
+      v5.publishRawTopic("alias/x".getBytes(UTF_8), new byte[] {0x23, 0, 1, 0x23, 0, 2}, "x".getBytes(UTF_8), 1, 1);
+      assertDisconnected(v5, 0x82);
+    }
+    assertThat(rest.records("alias", 0)).isEmpty();
+  }
+
+  @Test
+  void aPacketDeclaringTheLargestLengthIsTooLarge() throws Exception {
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("huge-5")).isZero();
+      // A PUBLISH declaring 268,435,455 bytes (256 MB), the most a remaining length can say (§1.5.5).
+      v5.raw((byte) 0x32, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x7f);
+      assertDisconnected(v5, 0x95);  // Packet too large
+    }
+  }
+
+  @Test
   void aWildcardInAPublishedTopicNameEndsTheConnection() throws Exception {
     try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
       assertThat(v5.connect("wildcard-publisher")).isZero();
@@ -143,6 +271,24 @@ class MqttBadInputTest extends MqttNodeTest {
       RawMqttClient.Packet suback = v5.read();
       // Packet id, properties length 0, then the reason code: Topic Filter invalid.
       assertThat(suback.body()[3] & 0xff).isEqualTo(0x8F);
+    }
+  }
+
+  @Test
+  void refusedFiltersAreLoggedAtARateNotOneLineEach() throws Exception {
+    java.util.List<String> filters = java.util.stream.IntStream.range(0, 150).mapToObj(i -> i + "#").toList();
+    try (LogCapture log = new LogCapture(); RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("many-bad-filters")).isZero();
+      for (int round = 1; round <= 3; round++) {
+        v5.subscribe(round, filters, 1);
+        RawMqttClient.Packet suback = v5.read();
+        assertThat(suback.body()).hasSize(3 + filters.size());
+        for (int i = 0; i < filters.size(); i++) {
+          assertThat(suback.body()[3 + i] & 0xff).isEqualTo(0x8F);
+        }
+      }
+      // 450 refusals; a burst of lines, then one per interval (the test takes less than one).
+      assertThat(log.warningsAbout("many-bad-filters")).hasSizeBetween(1, RefusalLog.BURST + 1);
     }
   }
 

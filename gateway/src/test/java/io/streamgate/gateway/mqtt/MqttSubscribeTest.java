@@ -185,4 +185,24 @@ class MqttSubscribeTest extends MqttNodeTest {
     properties.setSubscriptionIdentifier(id);
     client.subscribe(new MqttSubscription[] {new MqttSubscription(filter, 1)}, null, null, properties).waitForCompletion(10_000);
   }
+
+  @Test
+  void aSubscribeOfMoreFiltersThanAllowedGetsASubackRefusingThoseOverTheLimit() throws Exception {
+    int count = MqttDelivery.MAX_SUBSCRIPTIONS + 500;
+    List<String> filters = java.util.stream.IntStream.range(0, count).mapToObj(i -> "many/" + i).toList();
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connect("many-filters")).isZero();
+      v5.subscribe(7, filters, 1);
+      RawMqttClient.Packet suback = v5.read();
+      assertThat(suback.type()).isEqualTo(RawMqttClient.SUBACK);
+      assertThat(suback.packetId()).isEqualTo(7);
+      // Packet id, properties length 0, then one reason code per filter.
+      assertThat(suback.body()).hasSize(3 + count);
+      for (int i = 0; i < count; i++) {
+        assertThat(suback.body()[3 + i] & 0xff).as("filter %d", i).isEqualTo(i < MqttDelivery.MAX_SUBSCRIPTIONS ? 0x01 : 0x97);
+      }
+      v5.subscribe(8, "many/later", 0);
+      assertThat(v5.read().body()[3] & 0xff).isEqualTo(0x97);  // Quota exceeded
+    }
+  }
 }

@@ -61,4 +61,19 @@ class MqttTopicsTest {
     assertThat(MqttTopics.overlap(a, b)).isEqualTo(overlap);
     assertThat(MqttTopics.overlap(b, a)).isEqualTo(overlap);
   }
+
+  /** What the decoder makes of ill-formed UTF-8 (U+FFFD), U+0000 and unpaired surrogates is refused in names and filters alike. */
+  @ParameterizedTest
+  @ValueSource(strings = {"a/\uFFFD", "a/\u0000", "a/\uD800", "a/\uDC00x", "\uD83D"})
+  void illFormedTextIsNeitherAValidNameNorAValidFilter(String text) {
+    assertThat(MqttTopics.isWellFormed(text)).isFalse();
+    assertThat(MqttTopics.isValidName(text)).isFalse();
+    assertThat(MqttTopics.isValidFilter(text)).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a/b", "caf\u00e9/\uD83D\uDE00", ""})
+  void wellFormedTextIsWellFormed(String text) {
+    assertThat(MqttTopics.isWellFormed(text)).isTrue();
+  }
 }

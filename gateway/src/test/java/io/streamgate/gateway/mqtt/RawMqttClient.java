@@ -174,6 +174,37 @@ final class RawMqttClient implements AutoCloseable {
     send(0x30 | (dup ? 0x08 : 0) | qos << 1 | (retain ? 1 : 0), body.toByteArray());
   }
 
+  /** A PUBLISH whose topic is these bytes as they are (ill-formed UTF-8 included), with these MQTT 5 properties. */
+  void publishRawTopic(byte[] topic, byte[] v5Properties, byte[] payload, int qos, int packetId) throws IOException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(topic.length >> 8);
+    body.write(topic.length);
+    body.writeBytes(topic);
+    if (qos > 0) {
+      body.write(packetId >> 8);
+      body.write(packetId);
+    }
+    if (version == 5) {
+      variableInteger(body, v5Properties.length);
+      body.writeBytes(v5Properties);
+    }
+    body.writeBytes(payload);
+    send(0x30 | qos << 1, body.toByteArray());
+  }
+
+  /** One SUBSCRIBE with all these filters, each at {@code qos}. */
+  void subscribe(int packetId, java.util.List<String> filters, int qos) throws IOException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(packetId >> 8);
+    body.write(packetId);
+    properties(body);
+    for (String filter : filters) {
+      string(body, filter);
+      body.write(qos);
+    }
+    send(0x82, body.toByteArray());
+  }
+
   void subscribe(int packetId, String filter, int qos) throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     body.write(packetId >> 8);
@@ -190,6 +221,11 @@ final class RawMqttClient implements AutoCloseable {
 
   void pubrel(int packetId) throws IOException {
     send(0x62, new byte[] {(byte) (packetId >> 8), (byte) packetId});
+  }
+
+  /** The client's own port: how the node names a connection that never said who it is. */
+  int localPort() {
+    return socket.getLocalPort();
   }
 
   /** Bytes as they are, to break the protocol. */
@@ -252,18 +288,24 @@ final class RawMqttClient implements AutoCloseable {
     body.writeBytes(bytes);
   }
 
-  private void send(int header, byte[] body) throws IOException {
+  /** One packet: the fixed header's first byte, the remaining length, the body. */
+  void send(int header, byte[] body) throws IOException {
     ByteArrayOutputStream packet = new ByteArrayOutputStream();
     packet.write(header);
-    int length = body.length;
-    do {
-      int digit = length & 0x7f;
-      length >>>= 7;
-      packet.write(length > 0 ? digit | 0x80 : digit);
-    } while (length > 0);
+    variableInteger(packet, body.length);
     packet.writeBytes(body);
     out.write(packet.toByteArray());
     out.flush();
+  }
+
+  /** MQTT's Variable Byte Integer (§1.5.5). */
+  private static void variableInteger(ByteArrayOutputStream out, int value) {
+    int rest = value;
+    do {
+      int digit = rest & 0x7f;
+      rest >>>= 7;
+      out.write(rest > 0 ? digit | 0x80 : digit);
+    } while (rest > 0);
   }
 
   @Override

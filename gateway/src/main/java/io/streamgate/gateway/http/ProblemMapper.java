@@ -106,8 +106,8 @@ public final class ProblemMapper {
   private static void handleFailure(RoutingContext ctx, int status) {
     Throwable failure = ctx.failure();
     // HTTP/1 only: an HTTP/2 connection carries other streams, and its refused stream ends alone.
-    if (failure == null && status == 413 && !ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
-      lingerThenClose(ctx);
+    if (failure == null && status == 413) {
+      closeAfterAnswer(ctx.request());
     }
     if (failure == null) {
       send(ctx.response(), ctx.request().path(), ErrorCode.forStatus(status), defaultDetail(status), Map.of());
@@ -143,16 +143,20 @@ public final class ProblemMapper {
   }
 
   /**
-   * For a body refused for its size before it was read: the answer says {@code Connection: close},
-   * and the connection closes once the body has ended or after {@link #BODY_LIMIT_LINGER_MS} (a
-   * lingering close: the rest of the body is read and dropped meanwhile, so that the client is
-   * not reset before it reads the 413). Without it the whole body, however large or endless,
-   * would be read first.
+   * For a request refused before its body was read (too large, no room in the node's body budget,
+   * no valid Host): the answer says {@code Connection: close}, and the connection closes once the
+   * body has ended or after {@link #BODY_LIMIT_LINGER_MS} (a lingering close: the rest of the body is
+   * read and dropped meanwhile, so that the client is not reset before it reads the answer). Without
+   * it the whole body, however large or endless, would be read first. Call before the answer ends.
    */
-  private static void lingerThenClose(RoutingContext ctx) {
-    ctx.response().putHeader("Connection", "close");
+  static void closeAfterAnswer(HttpServerRequest request) {
+    // HTTP/1 only: an HTTP/2 connection carries other streams, and its refused stream ends alone.
+    if (request.isEnded() || request.version() == HttpVersion.HTTP_2) {
+      return;
+    }
+    request.response().putHeader("Connection", "close");
     // Before the answer ends, so that the connection waits for it rather than closing at once.
-    ctx.request().connection().shutdown(BODY_LIMIT_LINGER_MS, TimeUnit.MILLISECONDS);
+    request.connection().shutdown(BODY_LIMIT_LINGER_MS, TimeUnit.MILLISECONDS);
   }
 
   /** Answers {@code failure} as a problem on {@code response}. */

@@ -1,5 +1,6 @@
 package io.streamgate.gateway.http;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -7,10 +8,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
@@ -20,6 +23,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -43,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *       Vert.x would close the connection without a word;
  *   <li>answers a request whose client closed its sending side right after it (a half-close), and
  *       closes the connection after the answer instead of dropping it;
- *   <li>refuses (400) a request without exactly one valid {@code Host}, which Vert.x cannot route.
+ *   <li>refuses (400) a request without exactly one valid {@code Host}, which Vert.x cannot route;
+ *   <li>makes every close a lingering one, so that an answer is not lost to a reset.
  * </ul>
  *
  * <p>Not thread-safe, and need not be: a connection's handlers, timers and Vert.x requests all run on
@@ -56,6 +61,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   private static final String VERTX_HANDLER = "handler";
   /** RFC 3986 host (a name, IPv4 or bracketed IPv6 literal; not empty) and an optional port of up to 5 digits. */
   private static final Pattern HOST = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{0,5})?");
+
+  private static final Set<HttpVersion> KNOWN_VERSIONS = Set.of(HttpVersion.HTTP_1_0, HttpVersion.HTTP_1_1);
 
   private final GatewayConfig.Limits limits;
   private final BodyBudget budget;
@@ -72,6 +79,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   private long reservedBytes;
   /** The request Vert.x is handling, from {@link #admit} to the end of its answer. */
   private HttpServerRequest current;
+  /** Set once the connection is closing: the close to complete when the lingering ends. */
+  private ChannelPromise lingerPromise;
 
   private ConnectionGuard(GatewayConfig.Limits limits, BodyBudget budget) {
     this.limits = limits;
@@ -169,8 +178,39 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     startHeadTimer();
   }
 
+  /**
+   * A lingering close (RFC 9112 §9.6): closing while the client is still sending makes the kernel
+   * reset the connection, and the reset can destroy the answer before the client has read it. So
+   * whoever closes (Vert.x after an invalid request or a {@code Connection: close}, this guard), the
+   * answer goes out first, then a FIN; what the client still sends is read and dropped, and the
+   * connection closes when the client closes its side or after {@link ProblemMapper#BODY_LIMIT_LINGER_MS}.
+   */
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+    if (lingerPromise != null || inputClosed || !(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
+      ctx.close(promise);
+      return;
+    }
+    lingerPromise = promise;
+    cancelHeadTimer();
+    cancel(bodyTimer);
+    duplex.config().setAutoRead(true);
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> duplex.shutdownOutput());
+    ctx.executor().schedule(this::endLinger, ProblemMapper.BODY_LIMIT_LINGER_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private void endLinger() {
+    if (channel.channel().isOpen()) {
+      channel.close(lingerPromise);
+    }
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (lingerPromise != null) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     if (msg instanceof HttpRequest request) {
       openExchanges++;
       cancelHeadTimer();
@@ -196,6 +236,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     boolean closeAfter = false;
+    if (msg instanceof HttpResponse response && !KNOWN_VERSIONS.contains(response.protocolVersion())) {
+      // Vert.x answers a request it cannot decode in the request's version, whatever it was ("HTTP/9.9").
+      response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
     if (msg instanceof HttpResponse response && response.status().code() >= 200) {
       answerStarted = true;
       releaseBody();
@@ -203,6 +247,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         upgraded = true;
         cancelHeadTimer();
         cancel(bodyTimer);
+        // A WebSocket whose client has stopped sending before it began: nothing to serve.
+        closeAfter = inputClosed;
       }
     }
     if (msg instanceof LastHttpContent && answerStarted && !upgraded) {
@@ -235,6 +281,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof ChannelInputShutdownEvent && lingerPromise != null) {
+      endLinger();
+      return;
+    }
     if (event instanceof ChannelInputShutdownEvent) {
       // The client will send nothing more. An exchange still waiting for its answer gets it (the
       // connection closes after it); one whose answer is under way already is a stream, which ends.
@@ -293,19 +343,16 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     if (request != null && !request.response().headWritten() && !request.response().ended()) {
       request.response().putHeader(HttpHeaders.CONNECTION, "close");
       ProblemMapper.send(request.response(), truncate(request.path()), code, detail, Map.of());
-      request.connection().close();
-    } else {
-      close();
     }
+    close();
   }
 
+  /**
+   * Closes once what is written has gone out: inside a read Vert.x writes an answer without
+   * flushing it (it flushes when the read completes), and a bare close would drop it.
+   */
   private void close() {
-    if (current != null) {
-      // Through Vert.x, which flushes what it has queued first.
-      current.connection().close();
-    } else {
-      channel.close();
-    }
+    channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
 
   private void startHeadTimer() {

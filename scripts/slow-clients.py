@@ -2,15 +2,18 @@
 """Slow uploaders against a running node, and what they cost it.
 
 Opens N connections that each declare a body of BODY bytes, send all but 10 KiB of it and stall,
-then prints the node's resident memory (RSS, from /proc) and heap used (jvm_memory_used_bytes from
-/metrics) at the start, once the bodies are sent, and WAIT seconds later; and what each connection
-got back (an answer's status line, or nothing).
+then prints the node's resident memory (RSS, from /proc), heap used (jvm_memory_used_bytes from
+/metrics, after a full GC through jcmd, so that it counts what is held rather than garbage) and the
+body bytes the node reserves (streamgate_http_buffered_body_bytes, where the node has it) at the
+start, once the bodies are sent, and WAIT seconds later; and what each connection got back (an
+answer's status line, or nothing).
 
     scripts/slow-clients.py --port 18481 --pid PID [--connections 16] [--body 10485760] [--wait 40]
 """
 import argparse
 import re
 import socket
+import subprocess
 import time
 import urllib.request
 
@@ -23,14 +26,18 @@ def rss_mb(pid):
     return -1
 
 
-def heap_mb(port):
+def metrics(port):
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30).read().decode()
-    used = sum(float(m.group(1)) for m in re.finditer(r'^jvm_memory_used_bytes\{area="heap".*\} (\S+)$', text, re.M))
-    return int(used) >> 20
+    heap = sum(float(m.group(1)) for m in re.finditer(r'^jvm_memory_used_bytes\{area="heap".*\} (\S+)$', text, re.M))
+    reserved = re.search(r"^streamgate_http_buffered_body_bytes (\S+)$", text, re.M)
+    return int(heap) >> 20, (int(float(reserved.group(1))) >> 20) if reserved else None
 
 
 def report(label, args):
-    print(f"{label:<28} RSS {rss_mb(args.pid):5d} MB   heap used {heap_mb(args.port):5d} MB", flush=True)
+    subprocess.run(["jcmd", str(args.pid), "GC.run"], stdout=subprocess.DEVNULL, check=False)
+    heap, reserved = metrics(args.port)
+    held = "" if reserved is None else f"   bodies reserved {reserved:4d} MB"
+    print(f"{label:<28} RSS {rss_mb(args.pid):5d} MB   heap used after GC {heap:5d} MB{held}", flush=True)
 
 
 def main():

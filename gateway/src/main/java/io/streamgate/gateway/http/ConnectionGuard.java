@@ -9,9 +9,15 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -22,8 +28,8 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -62,8 +68,6 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   /** RFC 3986 host (a name, IPv4 or bracketed IPv6 literal; not empty) and an optional port of up to 5 digits. */
   private static final Pattern HOST = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{0,5})?");
 
-  private static final Set<HttpVersion> KNOWN_VERSIONS = Set.of(HttpVersion.HTTP_1_0, HttpVersion.HTTP_1_1);
-
   private final GatewayConfig.Limits limits;
   private final BodyBudget budget;
   private ChannelHandlerContext channel;
@@ -79,6 +83,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   private long reservedBytes;
   /** The request Vert.x is handling, from {@link #admit} to the end of its answer. */
   private HttpServerRequest current;
+  /** Whether this guard has answered the request in progress itself (a body timeout, a broken chunked body). */
+  private boolean answeredHere;
   /** Set once the connection is closing: the close to complete when the lingering ends. */
   private ChannelPromise lingerPromise;
 
@@ -212,9 +218,16 @@ final class ConnectionGuard extends ChannelDuplexHandler {
       return;
     }
     if (msg instanceof HttpRequest request) {
+      if (!isKnownVersion(request.protocolVersion()) && request.decoderResult().isSuccess()) {
+        // Vert.x would answer a version it does not know ("http/1.1", "HTTP/2.0" spoken as text) with an empty 501.
+        request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("unsupported HTTP version "
+            + truncate(request.protocolVersion().text()))));
+      }
       openExchanges++;
       cancelHeadTimer();
-      if (!(msg instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0)) {
+      // A head the decoder refused has no body to wait for (and its Content-Length may not be a number).
+      if (!(msg instanceof LastHttpContent) && request.decoderResult().isSuccess()
+          && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0)) {
         cancel(bodyTimer);
         bodyTimer = ctx.executor().schedule(this::bodyTimedOut, limits.httpBodyTimeoutMs(), TimeUnit.MILLISECONDS);
       }
@@ -235,8 +248,14 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (answeredHere) {
+      // The connection is closing with this guard's answer; what the handler writes goes nowhere.
+      ReferenceCountUtil.release(msg);
+      promise.trySuccess();
+      return;
+    }
     boolean closeAfter = false;
-    if (msg instanceof HttpResponse response && !KNOWN_VERSIONS.contains(response.protocolVersion())) {
+    if (msg instanceof HttpResponse response && !isKnownVersion(response.protocolVersion())) {
       // Vert.x answers a request it cannot decode in the request's version, whatever it was ("HTTP/9.9").
       response.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
@@ -337,12 +356,27 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     answerThenClose(trailer ? ErrorCode.HEADERS_TOO_LARGE : ErrorCode.INVALID_REQUEST, detail);
   }
 
-  /** Answers the request being handled, if its answer has not started, then closes the connection. */
+  /**
+   * Answers the request being handled, if its answer has not started, then closes the connection.
+   * The answer is written here, below Vert.x, and whatever the request's handler writes later is
+   * dropped: a handler that does not read the body may still be at work, and would otherwise
+   * find its response ended under it.
+   */
   private void answerThenClose(ErrorCode code, String detail) {
     HttpServerRequest request = current;
     if (request != null && !request.response().headWritten() && !request.response().ended()) {
-      request.response().putHeader(HttpHeaders.CONNECTION, "close");
-      ProblemMapper.send(request.response(), truncate(request.path()), code, detail, Map.of());
+      byte[] body = ProblemMapper.problem(truncate(request.path()), code, detail, Map.of()).getBytes(StandardCharsets.UTF_8);
+      FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code.status()),
+          Unpooled.wrappedBuffer(body));
+      answer.headers().set(HttpHeaderNames.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON)
+          .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+          .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      if (code.retryable()) {
+        answer.headers().set(HttpHeaderNames.RETRY_AFTER, ProblemMapper.retryAfterSeconds());
+      }
+      answeredHere = true;
+      releaseBody();
+      channel.write(answer);
     }
     close();
   }
@@ -365,6 +399,14 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   private void cancelHeadTimer() {
     cancel(headTimer);
     headTimer = null;
+  }
+
+  /**
+   * Whether Vert.x knows {@code version}: it compares with Netty's constants by identity, so a
+   * version that equals one but was spelled otherwise ({@code http/1.1}) is unknown to it.
+   */
+  private static boolean isKnownVersion(HttpVersion version) {
+    return version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0;
   }
 
   private static void cancel(ScheduledFuture<?> timer) {

@@ -35,6 +35,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,7 @@ public final class ProblemMapper {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Suggested wait before retrying a retryable error. */
   static final long RETRY_AFTER_MS = 1000;
+  static final String PROBLEM_JSON = "application/problem+json";
   /** How long the rest of a refused oversize body is read before its connection closes. */
   static final long BODY_LIMIT_LINGER_MS = 2000;
 
@@ -172,7 +174,15 @@ public final class ProblemMapper {
       extensions.put("earliestOffset", range.logStartOffset());
       extensions.put("latestOffset", range.logEndOffset());
     }
-    if (code == ErrorCode.INTERNAL) {
+    if (response.ended() || response.closed()) {
+      // The client is gone (or was answered already): there is no one to tell.
+      LOG.debug("not answering {}, whose connection has closed: {}", instance, cause.toString());
+      return;
+    }
+    if (code == ErrorCode.INTERNAL && cause instanceof IOException) {
+      // The connection's own I/O failing under a handler (a broken pipe while a file is sent): the client's doing, not ours.
+      LOG.warn("connection failed answering {}: {}", instance, cause.toString());
+    } else if (code == ErrorCode.INTERNAL) {
       LOG.error("internal error answering {}", instance, cause);
     }
     send(response, instance, code, code == ErrorCode.INTERNAL ? "an internal error occurred" : cause.getMessage(), extensions);
@@ -188,6 +198,16 @@ public final class ProblemMapper {
       response.end();
       return;
     }
+    if (code.retryable()) {
+      response.putHeader("Retry-After", retryAfterSeconds());
+    }
+    response.setStatusCode(code.status())
+        .putHeader("Content-Type", PROBLEM_JSON)
+        .end(problem(instance, code, detail, extensions));
+  }
+
+  /** The body of a problem of {@code code}: for the few answers written below Vert.x ({@link ConnectionGuard}). */
+  static String problem(String instance, ErrorCode code, String detail, Map<String, Object> extensions) {
     Map<String, Object> problem = new LinkedHashMap<>();
     problem.put("type", code.type());
     problem.put("title", code.title());
@@ -200,16 +220,18 @@ public final class ProblemMapper {
     problem.put("retryable", code.retryable());
     if (code.retryable()) {
       problem.put("retryAfterMs", RETRY_AFTER_MS);
-      response.putHeader("Retry-After", String.valueOf(Math.max(1, RETRY_AFTER_MS / 1000)));
     }
     problem.putAll(extensions);
     try {
-      response.setStatusCode(code.status())
-          .putHeader("Content-Type", "application/problem+json")
-          .end(JSON.writeValueAsString(problem));
+      return JSON.writeValueAsString(problem);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The {@code Retry-After} header of a retryable problem. */
+  static String retryAfterSeconds() {
+    return String.valueOf(Math.max(1, RETRY_AFTER_MS / 1000));
   }
 
   static ErrorCode codeFor(Throwable failure) {

@@ -259,7 +259,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
       // Vert.x answers a request it cannot decode in the request's version, whatever it was ("HTTP/9.9").
       response.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
-    if (msg instanceof HttpResponse response && response.status().code() >= 200) {
+    // 1xx answers but 101 (100 Continue, 103 Early Hints) come before the answer.
+    if (msg instanceof HttpResponse response && (response.status().code() >= 200 || response.status().code() == 101)) {
       answerStarted = true;
       releaseBody();
       if (response.status().code() == 101) {

@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.streamgate.cluster.ClusterException;
@@ -87,7 +88,13 @@ public final class ProblemMapper {
       Map.entry(RebalanceConflictException.class, ErrorCode.STALE_ASSIGNMENT),
       Map.entry(GroupNotEmptyException.class, ErrorCode.GROUP_NOT_EMPTY),
       // A failure another node reported without a type of its own.
-      Map.entry(ClusterException.class, ErrorCode.UNAVAILABLE));
+      Map.entry(ClusterException.class, ErrorCode.UNAVAILABLE),
+      // Netty failing to decode what the client sent: a form body past Vert.x's form limits
+      // (TooLongFormFieldException, TooManyFormFieldsException), a malformed form, and the like.
+      Map.entry(DecoderException.class, ErrorCode.INVALID_REQUEST),
+      // I/O failing under a handler is the connection's: a request body Vert.x cannot read (a form
+      // field past its limit) or a client gone mid-answer. Disk failures arrive as LogStorageException.
+      Map.entry(IOException.class, ErrorCode.INVALID_REQUEST));
 
   private ProblemMapper() {}
 
@@ -179,10 +186,7 @@ public final class ProblemMapper {
       LOG.debug("not answering {}, whose connection has closed: {}", instance, cause.toString());
       return;
     }
-    if (code == ErrorCode.INTERNAL && cause instanceof IOException) {
-      // The connection's own I/O failing under a handler (a broken pipe while a file is sent): the client's doing, not ours.
-      LOG.warn("connection failed answering {}: {}", instance, cause.toString());
-    } else if (code == ErrorCode.INTERNAL) {
+    if (code == ErrorCode.INTERNAL) {
       LOG.error("internal error answering {}", instance, cause);
     }
     send(response, instance, code, code == ErrorCode.INTERNAL ? "an internal error occurred" : cause.getMessage(), extensions);

@@ -223,6 +223,31 @@ class SlowAndBrokenClientsTest {
     }
   }
 
+  /** An SSE stream whose client stops sending ends: the node does not keep serving a client that left. */
+  @Test
+  void anSseStreamWhoseClientHalfClosesEnds() throws Exception {
+    try (RawHttp sse = RawHttp.connect(api.port)) {
+      sse.write("GET /v1/topics/t/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
+      RawHttp.Response head = sse.readHead();
+      assertThat(head.status()).isEqualTo(200);
+      assertThat(head.headers().get("content-type")).startsWith("text/event-stream");
+      sse.socket.shutdownOutput();
+      assertThat(closedByServer(sse, Duration.ofSeconds(5))).as("SSE stream closed").isTrue();
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> api.get("/metrics").text().contains("streamgate_streams_open 0.0"));
+  }
+
+  /** Found by HttpFuzzTest (seed 3449466238819): a form field past Vert.x's form limits was a 500. */
+  @Test
+  void formBodiesPastTheFormLimitsAreA400() {
+    for (String form : List.of("a=" + "[".repeat(20_000), "[".repeat(20_000), "x=1&".repeat(5_000))) {
+      assertProblem(api.post("/v1/topics/t/records", "application/x-www-form-urlencoded", form), 400, "invalid-request");
+      assertProblem(api.post("/v1/topics", "application/x-www-form-urlencoded", form), 400, "invalid-request");
+    }
+    assertThat(api.fetch("t", 0, "offset=0").json().get("records")).isEmpty();
+    log.assertNoErrorsOrStackTraces();
+  }
+
   @Test
   void aMissingOrMalformedHostIsA400() throws Exception {
     for (String host : List.of("", "Host: x:99999\r\n", "Host: [::1\r\n", "Host: a b\r\n", "Host: x\r\nHost: y\r\n",

@@ -61,6 +61,9 @@ public final class ConfigLoader {
     d.put("max-websocket-frame-bytes", String.valueOf(64 * 1024));
     d.put("max-http-header-bytes", String.valueOf(16 * 1024));
     d.put("stream-buffer-bytes", String.valueOf(256 * 1024));
+    d.put("http-header-timeout-ms", "10000");
+    d.put("http-body-timeout-ms", "30000");
+    d.put("max-buffered-body-bytes", String.valueOf(128L * 1024 * 1024));
     d.put("mqtt-host", "0.0.0.0");
     d.put("mqtt-port", "1883");
     d.put("mqtt-ws-port", "0");
@@ -175,7 +178,15 @@ public final class ConfigLoader {
         intIn(v, "max-streams", 0, 10_000_000),
         intIn(v, "max-websocket-frame-bytes", 256, 64 * 1024 * 1024),
         intIn(v, "max-http-header-bytes", 1024, 1024 * 1024),
-        intIn(v, "stream-buffer-bytes", 1024, 1024 * 1024 * 1024));
+        intIn(v, "stream-buffer-bytes", 1024, 1024 * 1024 * 1024),
+        longIn(v, "http-header-timeout-ms", 100, 600_000),
+        longIn(v, "http-body-timeout-ms", 100, 3_600_000),
+        longIn(v, "max-buffered-body-bytes", 1024, Long.MAX_VALUE));
+    if (limits.maxBufferedBodyBytes() < limits.maxBodyBytes()) {
+      // Otherwise a body of the largest allowed size could never be taken.
+      throw new ConfigException("max-buffered-body-bytes (" + limits.maxBufferedBodyBytes() + ") must be at least max-body-bytes ("
+          + limits.maxBodyBytes() + ")");
+    }
     return new GatewayConfig(
         dataDir,
         nodeId(v.get("node-id"), dataDir),

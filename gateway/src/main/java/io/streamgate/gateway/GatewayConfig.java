@@ -40,6 +40,10 @@ public record GatewayConfig(
    * @param maxWebSocketFrameBytes largest frame a WebSocket client may send
    * @param maxHttpHeaderBytes largest total size of a request's HTTP headers
    * @param streamBufferBytes bytes a stream may queue for a slow client before its reading pauses
+   * @param httpHeaderTimeoutMs time a connection has to deliver a whole request head, from its opening or the
+   *     end of the previous exchange (an idle keep-alive connection also closes after it)
+   * @param httpBodyTimeoutMs time a request has to deliver its whole body, from the end of its head; past it, 408
+   * @param maxBufferedBodyBytes request body bytes the node holds at once, over all connections; past it, 503
    */
   public record Limits(
       int maxBodyBytes,
@@ -52,7 +56,10 @@ public record GatewayConfig(
       int maxStreams,
       int maxWebSocketFrameBytes,
       int maxHttpHeaderBytes,
-      int streamBufferBytes) {}
+      int streamBufferBytes,
+      long httpHeaderTimeoutMs,
+      long httpBodyTimeoutMs,
+      long maxBufferedBodyBytes) {}
 
   /**
    * The MQTT listener.

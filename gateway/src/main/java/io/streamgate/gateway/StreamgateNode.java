@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.cluster.HazelcastSetup;
+import io.streamgate.gateway.http.BodyBudget;
 import io.streamgate.gateway.http.ClusterStats;
 import io.streamgate.gateway.http.GatewayMetrics;
 import io.streamgate.gateway.http.HttpApiVerticle;
@@ -97,8 +98,10 @@ public final class StreamgateNode {
           // Like the partition service's handlers, not waited for: a node whose registration has not
           // spread yet is listed as unreachable by GET /v1/cluster/stats for that moment.
           ClusterStats.serve(vertx, service.nodeId(), metrics);
+          BodyBudget bodyBudget = new BodyBudget(config.limits().maxBufferedBodyBytes());
+          metrics.bodyBudget(bodyBudget);
           return vertx.deployVerticle(() -> {
-            HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness);
+            HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness, bodyBudget);
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.httpInstances()));

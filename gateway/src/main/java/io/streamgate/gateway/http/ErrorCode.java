@@ -23,6 +23,7 @@ public enum ErrorCode {
   MEMBER_NOT_FOUND(404, "member-not-found", "Member not found", false),
   METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed", false),
   NOT_ACCEPTABLE(406, "not-acceptable", "Not acceptable", false),
+  REQUEST_TIMEOUT(408, "request-timeout", "Request timeout", true),
   TOPIC_EXISTS(409, "topic-exists", "Topic exists", false),
   STALE_ASSIGNMENT(409, "stale-assignment", "Stale assignment", false),
   GROUP_NOT_EMPTY(409, "group-not-empty", "Group not empty", false),
@@ -87,6 +88,8 @@ public enum ErrorCode {
         return METHOD_NOT_ALLOWED;
       case 406:
         return NOT_ACCEPTABLE;
+      case 408:
+        return REQUEST_TIMEOUT;
       case 413:
         return BODY_TOO_LARGE;
       case 414:

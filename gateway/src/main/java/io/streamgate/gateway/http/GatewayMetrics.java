@@ -58,6 +58,12 @@ public final class GatewayMetrics {
         .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
   }
 
+  /** Reports the request body bytes {@code budget} holds now. */
+  public void bodyBudget(BodyBudget budget) {
+    Gauge.builder("streamgate.http.buffered.body", budget, BodyBudget::reserved).baseUnit("bytes")
+        .description("Request body bytes held in the node's budget (max-buffered-body-bytes)").register(registry);
+  }
+
   AtomicInteger waitingLongPolls() {
     return waitingLongPolls;
   }

@@ -47,18 +47,20 @@ public final class HttpApiVerticle extends VerticleBase {
   private final GatewayMetrics metrics;
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness;
+  private final BodyBudget bodyBudget;
   /** Each route's path pattern and its methods, for the {@code Allow} header of a 405. */
   private final Map<Pattern, Set<HttpMethod>> methodsByPath = new LinkedHashMap<>();
   private HttpServer server;
 
   public HttpApiVerticle(PartitionService service, GroupService groups, GatewayConfig config, GatewayMetrics metrics,
-      PrometheusMeterRegistry registry, Readiness readiness) {
+      PrometheusMeterRegistry registry, Readiness readiness, BodyBudget bodyBudget) {
     this.service = service;
     this.groups = groups;
     this.config = config;
     this.metrics = metrics;
     this.registry = registry;
     this.readiness = readiness;
+    this.bodyBudget = bodyBudget;
   }
 
   @Override
@@ -74,9 +76,18 @@ public final class HttpApiVerticle extends VerticleBase {
         // ask for one get HTTP/1.1, which every client speaks.
         .setHttp2ClearTextEnabled(false);
     return vertx.createHttpServer(options)
-        .connectionHandler(HttpApiVerticle::consolidateFlushes)
+        .connectionHandler(connection -> {
+          consolidateFlushes(connection);
+          ConnectionGuard.install(connection, config.limits(), bodyBudget);
+        })
         .invalidRequestHandler(ProblemMapper::handleInvalidRequest)
-        .requestHandler(router).listen().onSuccess(listening -> server = listening);
+        .requestHandler(request -> {
+          ConnectionGuard guard = ConnectionGuard.of(request);
+          if (guard == null || guard.admit(request)) {
+            router.handle(request);
+          }
+        })
+        .listen().onSuccess(listening -> server = listening);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.streamgate.cluster.ClusterException;
@@ -37,6 +38,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +59,7 @@ public final class ProblemMapper {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Suggested wait before retrying a retryable error. */
   static final long RETRY_AFTER_MS = 1000;
+  static final String PROBLEM_JSON = "application/problem+json";
   /** How long the rest of a refused oversize body is read before its connection closes. */
   static final long BODY_LIMIT_LINGER_MS = 2000;
 
@@ -89,7 +92,13 @@ public final class ProblemMapper {
       Map.entry(RebalanceConflictException.class, ErrorCode.STALE_ASSIGNMENT),
       Map.entry(GroupNotEmptyException.class, ErrorCode.GROUP_NOT_EMPTY),
       // A failure another node reported without a type of its own.
-      Map.entry(ClusterException.class, ErrorCode.UNAVAILABLE));
+      Map.entry(ClusterException.class, ErrorCode.UNAVAILABLE),
+      // Netty failing to decode what the client sent: a form body past Vert.x's form limits
+      // (TooLongFormFieldException, TooManyFormFieldsException), a malformed form, and the like.
+      Map.entry(DecoderException.class, ErrorCode.INVALID_REQUEST),
+      // I/O failing under a handler is the connection's: a request body Vert.x cannot read (a form
+      // field past its limit) or a client gone mid-answer. Disk failures arrive as LogStorageException.
+      Map.entry(IOException.class, ErrorCode.INVALID_REQUEST));
 
   private ProblemMapper() {}
 
@@ -110,8 +119,8 @@ public final class ProblemMapper {
   private static void handleFailure(RoutingContext ctx, int status) {
     Throwable failure = ctx.failure();
     // HTTP/1 only: an HTTP/2 connection carries other streams, and its refused stream ends alone.
-    if (failure == null && status == 413 && !ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
-      lingerThenClose(ctx);
+    if (failure == null && status == 413) {
+      closeAfterAnswer(ctx.request());
     }
     if (failure == null) {
       send(ctx.response(), ctx.request().path(), ErrorCode.forStatus(status), defaultDetail(status), Map.of());
@@ -147,16 +156,20 @@ public final class ProblemMapper {
   }
 
   /**
-   * For a body refused for its size before it was read: the answer says {@code Connection: close},
-   * and the connection closes once the body has ended or after {@link #BODY_LIMIT_LINGER_MS} (a
-   * lingering close: the rest of the body is read and dropped meanwhile, so that the client is
-   * not reset before it reads the 413). Without it the whole body, however large or endless,
-   * would be read first.
+   * For a request refused before its body was read (too large, no room in the node's body budget,
+   * no valid Host): the answer says {@code Connection: close}, and the connection closes once the
+   * body has ended or after {@link #BODY_LIMIT_LINGER_MS} (a lingering close: the rest of the body is
+   * read and dropped meanwhile, so that the client is not reset before it reads the answer). Without
+   * it the whole body, however large or endless, would be read first. Call before the answer ends.
    */
-  private static void lingerThenClose(RoutingContext ctx) {
-    ctx.response().putHeader("Connection", "close");
+  static void closeAfterAnswer(HttpServerRequest request) {
+    // HTTP/1 only: an HTTP/2 connection carries other streams, and its refused stream ends alone.
+    if (request.isEnded() || request.version() == HttpVersion.HTTP_2) {
+      return;
+    }
+    request.response().putHeader("Connection", "close");
     // Before the answer ends, so that the connection waits for it rather than closing at once.
-    ctx.request().connection().shutdown(BODY_LIMIT_LINGER_MS, TimeUnit.MILLISECONDS);
+    request.connection().shutdown(BODY_LIMIT_LINGER_MS, TimeUnit.MILLISECONDS);
   }
 
   /** Answers {@code failure} as a problem on {@code response}. */
@@ -171,6 +184,11 @@ public final class ProblemMapper {
     if (cause instanceof OffsetOutOfRangeException range) {
       extensions.put("earliestOffset", range.logStartOffset());
       extensions.put("latestOffset", range.logEndOffset());
+    }
+    if (response.ended() || response.closed()) {
+      // The client is gone (or was answered already): there is no one to tell.
+      LOG.debug("not answering {}, whose connection has closed: {}", instance, cause.toString());
+      return;
     }
     if (code == ErrorCode.INTERNAL) {
       LOG.error("internal error answering {}", instance, cause);
@@ -188,6 +206,16 @@ public final class ProblemMapper {
       response.end();
       return;
     }
+    if (code.retryable()) {
+      response.putHeader("Retry-After", retryAfterSeconds());
+    }
+    response.setStatusCode(code.status())
+        .putHeader("Content-Type", PROBLEM_JSON)
+        .end(problem(instance, code, detail, extensions));
+  }
+
+  /** The body of a problem of {@code code}: for the few answers written below Vert.x ({@link ConnectionGuard}). */
+  static String problem(String instance, ErrorCode code, String detail, Map<String, Object> extensions) {
     Map<String, Object> problem = new LinkedHashMap<>();
     problem.put("type", code.type());
     problem.put("title", code.title());
@@ -200,16 +228,18 @@ public final class ProblemMapper {
     problem.put("retryable", code.retryable());
     if (code.retryable()) {
       problem.put("retryAfterMs", RETRY_AFTER_MS);
-      response.putHeader("Retry-After", String.valueOf(Math.max(1, RETRY_AFTER_MS / 1000)));
     }
     problem.putAll(extensions);
     try {
-      response.setStatusCode(code.status())
-          .putHeader("Content-Type", "application/problem+json")
-          .end(JSON.writeValueAsString(problem));
+      return JSON.writeValueAsString(problem);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The {@code Retry-After} header of a retryable problem. */
+  static String retryAfterSeconds() {
+    return String.valueOf(Math.max(1, RETRY_AFTER_MS / 1000));
   }
 
   static ErrorCode codeFor(Throwable failure) {

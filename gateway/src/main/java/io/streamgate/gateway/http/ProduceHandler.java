@@ -151,7 +151,8 @@ final class ProduceHandler {
     if (contentType == null || contentType.isBlank()) {
       return "application/octet-stream";
     }
-    String[] parts = contentType.split(";");
+    // -1: ";" alone is two empty parts, not none.
+    String[] parts = contentType.split(";", -1);
     String mediaType = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
     if (!mediaType.matches("[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")) {
       throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + contentType + "' is not a media type");

@@ -41,6 +41,11 @@ final class RawHttp implements AutoCloseable {
     return new RawHttp(socket);
   }
 
+  /** Over a socket connected already. */
+  static RawHttp wrap(Socket socket) throws IOException {
+    return new RawHttp(socket);
+  }
+
   static RawHttp connect(int port) throws IOException {
     return connect(port, 0);
   }

@@ -53,7 +53,7 @@ class ContractDocumentTest {
       Map.entry("describeTopic", Set.of("200", "400", "404")),
       Map.entry("updateTopic", Set.of("200", "400", "403", "404")),
       Map.entry("deleteTopic", Set.of("204", "400", "403", "404")),
-      Map.entry("produce", Set.of("200", "202", "400", "403", "404", "413", "415", "429", "503")),
+      Map.entry("produce", Set.of("200", "202", "400", "403", "404", "413", "415", "422", "429", "503")),
       Map.entry("consume", Set.of("200", "400", "404", "406", "416")),
       Map.entry("getOffsets", Set.of("200", "400", "404")),
       Map.entry("streamTopic", Set.of("101", "200", "400", "404", "406", "416")),

@@ -40,7 +40,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * node started in this JVM. One walk through every view, in order: the cluster, creating a topic
  * from the form, an API problem shown as its title and detail, producing from the form and seeing
  * the record arrive in a live tail open in another tab, pause, resume and seek, a consumer group's
- * lag, the throughput charts, a phone-sized pass, and deleting the topic. Each view leaves a
+ * lag, the throughput charts, a table refreshed in place under a text selection, a failing refresh
+ * shown once, a phone-sized pass, and deleting the topic. Each view leaves a
  * screenshot in {@code target/console-screenshots/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

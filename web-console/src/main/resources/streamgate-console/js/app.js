@@ -1,6 +1,9 @@
-// The console's shell: hash routes to views, the problem banner, and the lifetime of each view.
+// The console's shell: hash routes to views, each view's lifetime (a Scope), the node in the header.
+// Views never import it: what they share is in api.js, dom.js, format.js, problems.js and scope.js.
 import { get } from './api.js';
 import { h } from './dom.js';
+import { clearProblems } from './problems.js';
+import { Scope } from './scope.js';
 import * as cluster from './views/cluster.js';
 import * as topics from './views/topics.js';
 import * as topic from './views/topic.js';
@@ -17,68 +20,6 @@ const ROUTES = [
   { pattern: /^#\/groups\/([^/]+)$/, nav: 'groups', view: groups.renderGroup },
   { pattern: /^#\/charts$/, nav: 'charts', view: charts.render },
 ];
-
-/**
- * What a view owns while it is shown: timers, sockets, and whether it is still shown (answers that
- * arrive after the user moved on are dropped).
- */
-export class Scope {
-  constructor() {
-    this.alive = true;
-    this.cleanups = [];
-  }
-
-  /** Runs task now and then every ms, never two at once, until the view goes. */
-  every(ms, task) {
-    let running = false;
-    const tick = async () => {
-      if (running || !this.alive) return;
-      running = true;
-      try {
-        await task();
-      } finally {
-        running = false;
-      }
-    };
-    tick();
-    const timer = setInterval(tick, ms);
-    this.onLeave(() => clearInterval(timer));
-  }
-
-  onLeave(cleanup) {
-    this.cleanups.push(cleanup);
-  }
-
-  leave() {
-    this.alive = false;
-    this.cleanups.forEach((cleanup) => cleanup());
-  }
-}
-
-const problems = document.getElementById('problems');
-
-/** Shows an API problem (or any error) as its title and detail, until dismissed or the view changes. */
-export function showProblem(error) {
-  const title = error.title || error.name || 'Error';
-  const detail = error.detail ?? error.message ?? '';
-  const box = h('div', { class: 'problem', role: 'alert' },
-    h('div', { class: 'problem-text' },
-      h('strong', { class: 'problem-title' }, title),
-      detail ? h('p', { class: 'problem-detail' }, detail) : null),
-    h('button', { type: 'button', class: 'button ghost small', 'aria-label': `Dismiss: ${title}`, onclick: () => box.remove() }, 'Dismiss'));
-  problems.append(box);
-  // Keep the banner short: the newest few problems.
-  while (problems.children.length > 3) problems.firstElementChild.remove();
-}
-
-export function clearProblems() {
-  problems.replaceChildren();
-}
-
-/** Shows a short confirmation (role=status) in place of the previous one. */
-export function notice(container, text) {
-  container.replaceChildren(h('p', { class: 'notice', role: 'status' }, text));
-}
 
 const main = document.getElementById('main');
 let current = null;

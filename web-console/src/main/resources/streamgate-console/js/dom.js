@@ -68,3 +68,39 @@ export const badge = (text, kind = 'neutral') => h('span', { class: `badge badge
 
 /** A "loading" placeholder, replaced by the first answer. */
 export const loading = () => h('p', { class: 'muted loading' }, 'Loading…');
+
+/** Shows a short confirmation (role=status) in place of the previous one. */
+export function notice(container, text) {
+  container.replaceChildren(h('p', { class: 'notice', role: 'status' }, text));
+}
+
+/**
+ * Makes container's children equal to children, as replaceChildren would, but changes only the
+ * nodes that differ: a refresh keeps the rows, cells and text nodes whose content is the same, so a
+ * text selection, focus or scroll position in them survives. Event listeners are not compared, so
+ * content refreshed this way must not carry any (links are fine).
+ */
+export function patch(container, ...children) {
+  const wanted = children.flat(Infinity).filter((child) => child != null && child !== false)
+    .map((child) => (child instanceof Node ? child : document.createTextNode(String(child))));
+  wanted.forEach((node, i) => {
+    const old = container.childNodes[i];
+    if (!old) container.append(node);
+    else if (!old.isEqualNode(node)) morph(old, node);
+  });
+  while (container.childNodes.length > wanted.length) container.lastChild.remove();
+}
+
+/** Turns old into a copy of node: text in place, an element of the same tag by its attributes and children, else replaced. */
+function morph(old, node) {
+  if (old.nodeType === Node.TEXT_NODE && node.nodeType === Node.TEXT_NODE) {
+    old.data = node.data;
+  } else if (old.nodeType === Node.ELEMENT_NODE && node.nodeType === Node.ELEMENT_NODE
+      && old.namespaceURI === node.namespaceURI && old.localName === node.localName) {
+    for (const { name } of [...old.attributes]) if (!node.hasAttribute(name)) old.removeAttribute(name);
+    for (const { name, value } of [...node.attributes]) if (old.getAttribute(name) !== value) old.setAttribute(name, value);
+    patch(old, ...node.childNodes);
+  } else {
+    old.replaceWith(node);
+  }
+}

@@ -2,7 +2,6 @@
 // (every node's cumulative counters, gathered by the node serving the console) every 2 seconds and
 // turns each node's consecutive samples into rates, by that node's own clock.
 import { get } from '../api.js';
-import { showProblem } from '../app.js';
 import { lineChart } from '../chart.js';
 import { card, h, loading, pageHeader } from '../dom.js';
 import { rate } from '../format.js';
@@ -25,19 +24,8 @@ export function render(main, scope) {
   const topicRates = new Map();
   const nodeRates = new Map();
   const totalRates = [];
-  let failed = false;
 
-  scope.every(SAMPLE_MS, async () => {
-    let stats;
-    try {
-      stats = await get('/v1/cluster/stats');
-      failed = false;
-    } catch (e) {
-      if (!failed && scope.alive) showProblem(e);
-      failed = true;
-      return;
-    }
-    if (!scope.alive) return;
+  scope.refresh(SAMPLE_MS, () => get('/v1/cluster/stats'), (stats) => {
     const now = Date.now();
     const perTopic = new Map();
     let totalIn = 0;

@@ -1,8 +1,7 @@
 // #/cluster: the nodes, which is the controller, which are alive, the serving node's health, and
 // how partition leadership is spread. API: GET /v1/cluster, /health/ready, /v1/topics, /v1/topics/{t}.
 import { get, seg } from '../api.js';
-import { showProblem } from '../app.js';
-import { badge, card, h, loading, pageHeader, stat, table } from '../dom.js';
+import { badge, card, h, loading, pageHeader, patch, stat, table } from '../dom.js';
 import { count } from '../format.js';
 
 const REFRESH_MS = 5000;
@@ -19,41 +18,33 @@ export function render(main, scope) {
     card('Nodes', nodes),
     card('Health of this node', health));
 
-  let failed = false;
-  scope.every(REFRESH_MS, async () => {
-    try {
-      const [cluster, ready, topicList] = await Promise.all([get('/v1/cluster'), readiness(), get('/v1/topics')]);
-      const leaders = await leadership(topicList.slice(0, LEADERSHIP_TOPICS));
-      if (!scope.alive) return;
-      failed = false;
-      const alive = cluster.nodes.filter((n) => n.alive).length;
-      const controller = cluster.nodes.find((n) => n.isController);
-      const partitions = topicList.reduce((sum, t) => sum + t.partitions, 0);
-      summary.replaceChildren(
-        stat('Nodes alive', `${alive} / ${cluster.nodes.length}`, alive === cluster.nodes.length ? 'ok' : 'warn'),
-        stat('Controller', controller ? controller.id : 'none', controller ? 'ok' : 'bad'),
-        stat('Topics', count(topicList.length)),
-        stat('Partitions', count(partitions)));
-      nodes.replaceChildren(table('Nodes of the cluster',
-        ['Node', 'HTTP', 'MQTT', 'Role', 'Status', { label: 'Leaders', numeric: true }],
-        cluster.nodes.map((n) => [
-          h('span', { class: 'mono' }, n.id, n.id === cluster.nodeId ? h('span', { class: 'muted' }, ' (this node)') : null),
-          h('span', { class: 'mono' }, n.httpAddress || '—'),
-          h('span', { class: 'mono' }, n.mqttAddress || '—'),
-          n.isController ? badge('controller', 'info') : badge('broker'),
-          n.alive ? badge('alive', 'ok') : badge('down', 'bad'),
-          topicList.length > LEADERSHIP_TOPICS ? '—' : count(leaders.get(n.id) || 0),
-        ])));
-      health.replaceChildren(
-        h('p', null, ready.status === 'UP' ? badge('ready', 'ok') : badge('not ready', 'bad'), ' ',
-          h('span', { class: 'muted' }, 'GET /health/ready')),
-        table('Readiness checks', ['Check', 'Status'],
-          Object.entries(ready.checks || {}).map(([name, status]) => [name, status === 'UP' ? badge('UP', 'ok') : badge(status, 'bad')])));
-    } catch (e) {
-      // One banner per outage, not one per refresh.
-      if (!failed && scope.alive) showProblem(e);
-      failed = true;
-    }
+  scope.refresh(REFRESH_MS, async () => {
+    const [cluster, ready, topicList] = await Promise.all([get('/v1/cluster'), readiness(), get('/v1/topics')]);
+    return { cluster, ready, topicList, leaders: await leadership(topicList.slice(0, LEADERSHIP_TOPICS)) };
+  }, ({ cluster, ready, topicList, leaders }) => {
+    const alive = cluster.nodes.filter((n) => n.alive).length;
+    const controller = cluster.nodes.find((n) => n.isController);
+    const partitions = topicList.reduce((sum, t) => sum + t.partitions, 0);
+    patch(summary,
+      stat('Nodes alive', `${alive} / ${cluster.nodes.length}`, alive === cluster.nodes.length ? 'ok' : 'warn'),
+      stat('Controller', controller ? controller.id : 'none', controller ? 'ok' : 'bad'),
+      stat('Topics', count(topicList.length)),
+      stat('Partitions', count(partitions)));
+    patch(nodes, table('Nodes of the cluster',
+      ['Node', 'HTTP', 'MQTT', 'Role', 'Status', { label: 'Leaders', numeric: true }],
+      cluster.nodes.map((n) => [
+        h('span', { class: 'mono' }, n.id, n.id === cluster.nodeId ? h('span', { class: 'muted' }, ' (this node)') : null),
+        h('span', { class: 'mono' }, n.httpAddress || '—'),
+        h('span', { class: 'mono' }, n.mqttAddress || '—'),
+        n.isController ? badge('controller', 'info') : badge('broker'),
+        n.alive ? badge('alive', 'ok') : badge('down', 'bad'),
+        topicList.length > LEADERSHIP_TOPICS ? '—' : count(leaders.get(n.id) || 0),
+      ])));
+    patch(health,
+      h('p', null, ready.status === 'UP' ? badge('ready', 'ok') : badge('not ready', 'bad'), ' ',
+        h('span', { class: 'muted' }, 'GET /health/ready')),
+      table('Readiness checks', ['Check', 'Status'],
+        Object.entries(ready.checks || {}).map(([name, status]) => [name, status === 'UP' ? badge('UP', 'ok') : badge(status, 'bad')])));
   });
 }
 

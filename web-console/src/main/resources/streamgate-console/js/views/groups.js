@@ -1,8 +1,7 @@
 // #/groups and #/groups/G: consumer groups, their members and assignments, committed offsets and
 // lag per partition. API: GET /v1/groups, GET /v1/groups/{g}.
 import { get, seg } from '../api.js';
-import { showProblem } from '../app.js';
-import { badge, card, h, loading, pageHeader, stat, table } from '../dom.js';
+import { badge, card, h, loading, pageHeader, patch, stat, table } from '../dom.js';
 import { count } from '../format.js';
 
 const REFRESH_MS = 3000;
@@ -12,10 +11,8 @@ export function renderList(main, scope) {
   const list = h('div', { id: 'group-list' }, loading());
   main.append(pageHeader('Consumer groups', 'Members share the partitions of their topics and commit offsets; refreshed every 3 seconds.'),
     card('All groups', list));
-  refreshing(scope, async () => {
-    const groups = await get('/v1/groups');
-    if (!scope.alive) return;
-    list.replaceChildren(table('Consumer groups', ['Group', 'State', { label: 'Generation', numeric: true }, { label: 'Members', numeric: true }],
+  scope.refresh(REFRESH_MS, () => get('/v1/groups'), (groups) => {
+    patch(list, table('Consumer groups', ['Group', 'State', { label: 'Generation', numeric: true }, { label: 'Members', numeric: true }],
       groups.map((g) => [
         h('a', { href: `#/groups/${seg(g.group)}`, class: 'mono strong' }, g.group),
         badge(g.state, STATE_TONE[g.state]),
@@ -34,16 +31,14 @@ export function renderGroup(main, scope, name) {
     summary,
     card('Lag per partition', offsets),
     card('Members', members));
-  refreshing(scope, async () => {
-    const group = await get(`/v1/groups/${seg(name)}`);
-    if (!scope.alive) return;
-    summary.replaceChildren(
+  scope.refresh(REFRESH_MS, () => get(`/v1/groups/${seg(name)}`), (group) => {
+    patch(summary,
       stat('State', badge(group.state, STATE_TONE[group.state])),
       stat('Generation', count(group.generation)),
       stat('Members', count(group.members.length)),
       stat('Total lag', h('span', { id: 'group-lag' }, count(group.lag))));
     const maxLag = Math.max(1, ...group.offsets.map((o) => o.lag));
-    offsets.replaceChildren(table(`Offsets of ${name}`,
+    patch(offsets, table(`Offsets of ${name}`,
       ['Topic', { label: 'Partition', numeric: true }, 'Owner', { label: 'Committed', numeric: true }, { label: 'Latest', numeric: true }, { label: 'Lag', numeric: true }, ''],
       group.offsets.map((o) => [
         h('a', { href: `#/topics/${seg(o.topic)}`, class: 'mono' }, o.topic),
@@ -54,7 +49,7 @@ export function renderGroup(main, scope, name) {
         h('span', { class: o.lag > 0 ? 'lag strong' : 'lag' }, count(o.lag)),
         h('span', { class: 'lag-bar', role: 'img', 'aria-label': `lag ${o.lag}` }, h('span', { style: `width:${(100 * o.lag) / maxLag}%` })),
       ]), 'No partitions: the group subscribes to nothing and has no committed offsets.'));
-    members.replaceChildren(table(`Members of ${name}`, ['Member', 'Topics', 'Assignment', { label: 'Session timeout', numeric: true }],
+    patch(members, table(`Members of ${name}`, ['Member', 'Topics', 'Assignment', { label: 'Session timeout', numeric: true }],
       group.members.map((m) => [
         h('span', { class: 'mono small' }, m.memberId),
         m.topics.join(', '),
@@ -68,17 +63,4 @@ export function renderGroup(main, scope, name) {
 function owner(group, offset) {
   const member = group.members.find((m) => m.assignment.some((a) => a.topic === offset.topic && a.partition === offset.partition));
   return member ? h('span', { class: 'mono small', title: member.memberId }, member.memberId.slice(0, 8)) : h('span', { class: 'muted' }, 'unassigned');
-}
-
-function refreshing(scope, task) {
-  let failed = false;
-  scope.every(REFRESH_MS, async () => {
-    try {
-      await task();
-      failed = false;
-    } catch (e) {
-      if (!failed && scope.alive) showProblem(e);
-      failed = true;
-    }
-  });
 }

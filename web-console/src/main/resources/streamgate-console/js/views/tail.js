@@ -4,9 +4,9 @@
 // resumes exactly where it stopped (resume=P:O). API: GET /v1/topics/{t}, the stream (WebSocket; and
 // over SSE only to read the problem of a refused upgrade, which a browser's WebSocket cannot see).
 import { get, problemOf, seg } from '../api.js';
-import { showProblem } from '../app.js';
 import { badge, card, field, h, pageHeader } from '../dom.js';
 import { recordKey, recordValue, time } from '../format.js';
+import { showProblem } from '../problems.js';
 
 /** Rows kept on the page; older ones go, so a busy topic cannot grow the DOM without bound. */
 const MAX_ROWS = 500;

@@ -1,9 +1,9 @@
 // #/topics/NAME: partitions (leader, replicas, ISR, offsets, size), config, the produce form and
 // deletion. API: GET and DELETE /v1/topics/{t}, POST /v1/topics/{t}/records, GET /v1/cluster/stats (sizes).
 import { api, get, seg } from '../api.js';
-import { notice, showProblem } from '../app.js';
-import { badge, card, field, h, loading, pageHeader, table } from '../dom.js';
+import { badge, card, field, h, loading, notice, pageHeader, patch, table } from '../dom.js';
 import { bytes, count } from '../format.js';
+import { showProblem } from '../problems.js';
 
 const REFRESH_MS = 3000;
 
@@ -18,23 +18,16 @@ export function render(main, scope, name) {
     card('Partitions', partitions),
     h('div', { class: 'columns wide-left' }, card('Produce a record', produce), card('Config', config)));
 
-  let described = null;
-  let failed = false;
-  scope.every(REFRESH_MS, async () => {
-    try {
-      const [topic, stats] = await Promise.all([get(`/v1/topics/${seg(name)}`), get('/v1/cluster/stats').catch(() => null)]);
-      if (!scope.alive) return;
-      failed = false;
-      partitions.replaceChildren(partitionTable(topic, sizes(stats, name)));
-      config.replaceChildren(table('Topic config', ['Key', 'Value'],
+  let formShown = false;
+  scope.refresh(REFRESH_MS,
+    () => Promise.all([get(`/v1/topics/${seg(name)}`), get('/v1/cluster/stats').catch(() => null)]),
+    ([topic, stats]) => {
+      patch(partitions, partitionTable(topic, sizes(stats, name)));
+      patch(config, table('Topic config', ['Key', 'Value'],
         Object.entries(topic.config).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [h('span', { class: 'mono' }, k), h('span', { class: 'mono' }, String(v))])));
-      if (!described) produce.append(produceForm(topic));
-      described = topic;
-    } catch (e) {
-      if (!failed && scope.alive) showProblem(e);
-      failed = true;
-    }
-  });
+      if (!formShown) produce.append(produceForm(topic));
+      formShown = true;
+    });
 }
 
 /** Each partition's size on its leader's disk, from the node stats: "p" → bytes. */

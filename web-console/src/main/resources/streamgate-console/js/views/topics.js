@@ -1,9 +1,9 @@
 // #/topics: every topic, and the form that creates one (partitions, replication, config).
 // API: GET /v1/topics, POST /v1/topics, GET /v1/cluster (how many nodes can hold replicas).
 import { api, get, seg } from '../api.js';
-import { showProblem } from '../app.js';
-import { card, field, h, loading, pageHeader, table } from '../dom.js';
+import { card, field, h, loading, pageHeader, patch, table } from '../dom.js';
 import { count } from '../format.js';
+import { showProblem } from '../problems.js';
 
 const REFRESH_MS = 5000;
 
@@ -15,24 +15,15 @@ export function render(main, scope) {
       card('All topics', list),
       card('Create a topic', createForm())));
 
-  let failed = false;
-  scope.every(REFRESH_MS, async () => {
-    try {
-      const topics = await get('/v1/topics');
-      if (!scope.alive) return;
-      failed = false;
-      topics.sort((a, b) => a.name.localeCompare(b.name));
-      list.replaceChildren(table('Topics', ['Name', { label: 'Partitions', numeric: true }, { label: 'Replication', numeric: true }, ''],
-        topics.map((t) => [
-          h('a', { href: `#/topics/${seg(t.name)}`, class: 'mono strong' }, t.name),
-          count(t.partitions),
-          count(t.replicationFactor),
-          h('a', { href: `#/topics/${seg(t.name)}/tail`, class: 'button ghost small', 'aria-label': `Live tail of ${t.name}` }, 'Live tail'),
-        ]), 'No topics yet: create one.'));
-    } catch (e) {
-      if (!failed && scope.alive) showProblem(e);
-      failed = true;
-    }
+  scope.refresh(REFRESH_MS, () => get('/v1/topics'), (topics) => {
+    topics.sort((a, b) => a.name.localeCompare(b.name));
+    patch(list, table('Topics', ['Name', { label: 'Partitions', numeric: true }, { label: 'Replication', numeric: true }, ''],
+      topics.map((t) => [
+        h('a', { href: `#/topics/${seg(t.name)}`, class: 'mono strong' }, t.name),
+        count(t.partitions),
+        count(t.replicationFactor),
+        h('a', { href: `#/topics/${seg(t.name)}/tail`, class: 'button ghost small', 'aria-label': `Live tail of ${t.name}` }, 'Live tail'),
+      ]), 'No topics yet: create one.'));
   });
 }
 

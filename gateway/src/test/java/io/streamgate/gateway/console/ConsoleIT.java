@@ -40,7 +40,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * node started in this JVM. One walk through every view, in order: the cluster, creating a topic
  * from the form, an API problem shown as its title and detail, producing from the form and seeing
  * the record arrive in a live tail open in another tab, pause, resume and seek, a consumer group's
- * lag, the throughput charts, a phone-sized pass, and deleting the topic. Each view leaves a
+ * lag, the throughput charts, a table refreshed in place under a text selection, a failing refresh
+ * shown once, a phone-sized pass, and deleting the topic. Each view leaves a
  * screenshot in {@code target/console-screenshots/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -272,6 +273,50 @@ class ConsoleIT {
 
   @Test
   @Order(9)
+  void aRefreshUpdatesThePartitionTableInPlaceSoASelectionSurvives() {
+    open("#/topics/" + TOPIC);
+    wait.until(d -> rows("#partition-table tbody tr").size() == 3);
+    String latest = "#partition-table tbody tr:nth-child(1) td:nth-child(6)";
+    long before = Long.parseLong(cellText(latest));
+    WebElement row = driver.findElement(By.cssSelector("#partition-table tbody tr:nth-child(1)"));
+    WebElement leader = row.findElement(By.cssSelector("td:nth-child(2)"));
+    JavascriptExecutor js = driver;
+    assertThat(js.executeScript("getSelection().selectAllChildren(arguments[0]); return getSelection().toString()", leader))
+        .isEqualTo("node-0");
+
+    // A record in partition 0 changes that row's latest offset: seeing it proves a refresh ran.
+    produce("{\"key\":\"erin\",\"value\":{\"item\":\"mug\"},\"partition\":0}");
+    wait.until(d -> cellText(latest).equals(String.valueOf(before + 1)));
+
+    assertThat(js.executeScript("return arguments[0].isConnected && arguments[1].isConnected", row, leader))
+        .as("the row and the cell shown before the refresh are still on the page").isEqualTo(true);
+    assertThat(js.executeScript("return getSelection().toString()")).as("the selection").isEqualTo("node-0");
+    assertThat(js.executeScript("return arguments[0].contains(getSelection().anchorNode)", leader)).isEqualTo(true);
+  }
+
+  @Test
+  @Order(10)
+  void aRefreshThatKeepsFailingShowsItsProblemOnce() {
+    open("#/topics/no-such-topic");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#problems .problem-title")));
+    // Counts the view's requests from here on: refreshes that fail again must not add a banner.
+    JavascriptExecutor js = driver;
+    js.executeScript("""
+        window.topicRequests = 0;
+        const fetchBefore = window.fetch;
+        window.fetch = (path, init) => {
+          if (String(path).endsWith('/v1/topics/no-such-topic')) window.topicRequests++;
+          return fetchBefore(path, init);
+        };""");
+    // A refresh starts only after the one before has finished, so by the third request two more
+    // have failed and been handled.
+    await().atMost(WAIT).until(() -> ((Number) js.executeScript("return window.topicRequests")).intValue() >= 3);
+    assertThat(rows("#problems .problem")).hasSize(1);
+    assertThat(cellText("#problems .problem-title")).isEqualTo(problemTitle("/v1/topics/no-such-topic"));
+  }
+
+  @Test
+  @Order(11)
   void fitsAPhoneSizedWindow() {
     driver.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
     try {
@@ -292,7 +337,7 @@ class ConsoleIT {
   }
 
   @Test
-  @Order(10)
+  @Order(12)
   void deletesTheTopicAfterConfirmation() {
     open("#/topics/" + TOPIC);
     wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//button[text()='Delete topic']"))).click();
@@ -353,6 +398,17 @@ class ConsoleIT {
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     try {
       return JSON.readTree(answer.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The title of the problem the API answers for a GET of path. */
+  private static String problemTitle(String path) {
+    var answer = send("GET", path, null);
+    assertThat(answer.statusCode()).as(answer.body()).isGreaterThanOrEqualTo(400);
+    try {
+      return JSON.readTree(answer.body()).path("title").asText();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

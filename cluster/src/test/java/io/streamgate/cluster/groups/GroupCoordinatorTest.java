@@ -172,6 +172,57 @@ class GroupCoordinatorTest {
     assertThat(values(poll(member, Optional.of(back)))).containsExactly("d", "e");
   }
 
+  @Test
+  void commitsAreLoadedFromTheGroupLogByTheNextCoordinator() throws Exception {
+    partitions.append(T0, "a", "b", "c", "d", "e");
+    startCoordinator();
+    String member = join(OffsetReset.EARLIEST);
+    PollResult first = get(coordinator.poll("g", member, 3, 1 << 20, 0, Optional.empty()));
+    assertThat(values(first)).containsExactly("a", "b", "c");
+    get(coordinator.commit("g", member, Optional.empty(), Optional.of(first.cursor()), OptionalInt.empty()));
+    assertThat(groupLog.offsetRecords()).containsExactly("o/g/t/0");
+
+    // A new coordinator (another node took over the group's partition) rebuilds the group from the log.
+    coordinator.close();
+    startCoordinator();
+
+    assertThat(committed()).hasValue(3L);
+    GroupService.GroupDescription group = get(coordinator.describe("g"));
+    assertThat(group.members()).extracting(GroupService.MemberDescription::memberId).containsExactly(member);
+    assertThat(group.generation()).isEqualTo(first.membership().generation());
+    // The member goes on from its commit: what it read since is neither lost nor read twice here.
+    assertThat(values(poll(member, Optional.empty()))).containsExactly("d", "e");
+  }
+
+  @Test
+  void aLeavingMembersPartitionGoesToTheOtherFromItsCommitInANewGeneration() throws Exception {
+    partitions.append(T0, "a", "b", "c", "d");
+    startCoordinator();
+    String first = join(OffsetReset.EARLIEST);
+    PollResult read = get(coordinator.poll("g", first, 2, 1 << 20, 0, Optional.empty()));
+    assertThat(values(read)).containsExactly("a", "b");
+    int before = read.membership().generation();
+    get(coordinator.commit("g", first, Optional.empty(), Optional.of(read.cursor()), OptionalInt.empty()));
+
+    String second = join(OffsetReset.EARLIEST);
+    PollResult idle = poll(second, Optional.empty());
+    assertThat(idle.membership().assignment()).as("sticky: the partition stays with its owner").isEmpty();
+    assertThat(values(idle)).isEmpty();
+    assertThat(values(poll(first, Optional.empty()))).as("the owner goes on").containsExactly("c", "d");
+
+    get(coordinator.leave("g", first));
+
+    PollResult taken = poll(second, Optional.empty());
+    assertThat(taken.membership().assignment()).containsExactly(T0);
+    assertThat(taken.membership().generation()).isGreaterThan(before);
+    // From the commit: what the leaver read and did not commit is read again, nothing is skipped.
+    assertThat(values(taken)).containsExactly("c", "d");
+    assertThat(failure(coordinator.commit("g", second, Optional.of(List.of(new OffsetCommit(T0, 4))), Optional.empty(),
+        OptionalInt.of(before)))).isInstanceOf(RebalanceConflictException.class);
+    assertThat(failure(coordinator.poll("g", first, 100, 1 << 20, 0, Optional.empty()))).isInstanceOf(MemberNotFoundException.class);
+    assertThat(get(coordinator.describe("g")).members()).hasSize(1);
+  }
+
   private static <T> T get(CompletableFuture<T> future) throws Exception {
     try {
       return future.get(10, TimeUnit.SECONDS);

@@ -3,8 +3,17 @@ package io.streamgate.gateway.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.streamgate.logstore.HighWatermarkListener;
+import io.streamgate.logstore.PartitionLog;
+import io.streamgate.logstore.TopicPartition;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** A subscriber that does not keep up is paused, never buffered without bound, and loses nothing. */
@@ -93,6 +102,65 @@ class MqttBackpressureTest extends MqttNodeTest {
       }
     }
     assertThat(rest.records("burst", 0)).hasSize(MAX_INFLIGHT * 10);
+  }
+
+  /**
+   * The pause must stop the node reading the publisher's socket, not only hold its PUBACKs: with the
+   * log's writer held, what the publisher manages to write stops growing at the socket buffers, far
+   * below what it has to send; released, every message is appended once, in order, and acknowledged.
+   */
+  @Test
+  void aPublisherAheadOfItsAppendsIsNotReadFromUntilTheyComplete() throws Exception {
+    rest.createTopic("held", 1, "{\"value.format\":\"string\"}");
+    int messages = 4000;
+    byte[] payload = new byte[8 * 1024];  // 32 MB in all: far more than the socket buffers between client and node hold
+    PartitionLog log = node.service().logManager().partition(new TopicPartition("held", 0));
+    CountDownLatch writerHeld = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    // The writer thread moves the high watermark after an append: holding it there holds every append behind it.
+    HighWatermarkListener holdWriter = (tp, hw) -> {
+      if (Thread.currentThread().getName().startsWith("streamgate-log-writer")) {
+        writerHeld.countDown();
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    log.addListener(holdWriter);
+    AtomicLong written = new AtomicLong();
+    ExecutorService publisherThread = Executors.newSingleThreadExecutor();
+    try (RawMqttClient client = new RawMqttClient(node.mqttPort(), 4)) {
+      assertThat(client.connect("ahead")).isZero();
+      Future<?> publishing = publisherThread.submit(() -> {
+        for (int id = 1; id <= messages; id++) {
+          client.publish("held/x", payload, 1, id, false);
+          written.addAndGet(payload.length);
+        }
+        return null;
+      });
+      await().atMost(Duration.ofSeconds(30)).until(() -> writerHeld.getCount() == 0);
+      AtomicLong seen = new AtomicLong(-1);
+      await().atMost(Duration.ofSeconds(30)).during(Duration.ofSeconds(1))
+          .until(() -> seen.getAndSet(written.get()) == written.get());
+      long writtenWhileHeld = written.get();
+      assertThat(writtenWhileHeld).as("bytes the node let the publisher write while its appends were held")
+          .isLessThan((long) messages * payload.length / 2);
+
+      release.countDown();
+      publishing.get(60, TimeUnit.SECONDS);
+      for (int id = 1; id <= messages; id++) {
+        RawMqttClient.Packet ack = client.read();
+        assertThat(ack.type()).isEqualTo(RawMqttClient.PUBACK);
+        assertThat(ack.packetId()).isEqualTo(id);
+      }
+      assertThat(log.logEndOffset()).isEqualTo(messages);
+    } finally {
+      release.countDown();
+      log.removeListener(holdWriter);
+      publisherThread.shutdownNow();
+    }
   }
 
   /** Produces {@code count} records keyed {@code topic/i} over REST. */

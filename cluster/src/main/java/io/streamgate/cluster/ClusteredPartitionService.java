@@ -23,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -549,7 +550,16 @@ public final class ClusteredPartitionService implements PartitionService {
     return metadata.liveTopics().stream().flatMap(t -> t.partitions().stream()).filter(p -> nodeId.equals(p.leader()));
   }
 
-  /** This node's log store, for metrics of partition sizes. */
+  /** The size of every partition replica this node holds, by topic and partition; for metrics. */
+  public List<ReplicaSize> replicaSizes() {
+    return logs.partitions().stream()
+        .sorted(Comparator.comparing((PartitionLog log) -> log.topicPartition().topic())
+            .thenComparingInt(log -> log.topicPartition().partition()))
+        .map(log -> new ReplicaSize(log.topicPartition(), log.sizeInBytes()))
+        .toList();
+  }
+
+  /** This node's log store, for tests that set up or inspect a log directly; the edges use the methods above. */
   public LogManager logManager() {
     return logs;
   }

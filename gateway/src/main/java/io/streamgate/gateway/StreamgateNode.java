@@ -6,8 +6,8 @@ import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.cluster.HazelcastSetup;
 import io.streamgate.gateway.http.BodyBudget;
 import io.streamgate.gateway.http.ClusterStats;
-import io.streamgate.gateway.http.GatewayMetrics;
 import io.streamgate.gateway.http.HttpApiVerticle;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.mqtt.MqttAuthenticator;
 import io.streamgate.gateway.mqtt.MqttNode;
 import io.streamgate.gateway.mqtt.MqttVerticle;
@@ -99,7 +99,7 @@ public final class StreamgateNode {
           // spread yet is listed as unreachable by GET /v1/cluster/stats for that moment.
           ClusterStats.serve(vertx, service.nodeId(), metrics);
           BodyBudget bodyBudget = new BodyBudget(config.limits().maxBufferedBodyBytes());
-          metrics.bodyBudget(bodyBudget);
+          metrics.bodyBudget(bodyBudget::reserved);
           return vertx.deployVerticle(() -> {
             HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness, bodyBudget);
             firstVerticle.compareAndSet(null, verticle);

@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.ClusterNode;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -7,6 +7,7 @@ import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;

@@ -7,6 +7,7 @@ import io.streamgate.cluster.groups.GroupService.Membership;
 import io.streamgate.cluster.groups.GroupService.PartitionRecords;
 import io.streamgate.cluster.groups.GroupService.PollResult;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;

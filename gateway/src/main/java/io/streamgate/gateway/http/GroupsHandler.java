@@ -16,6 +16,7 @@ import io.streamgate.cluster.groups.GroupService.PartitionRecords;
 import io.streamgate.cluster.groups.GroupService.PollResult;
 import io.streamgate.cluster.groups.GroupService.ResetTarget;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;

@@ -3,6 +3,7 @@ package io.streamgate.gateway.http;
 import io.streamgate.cluster.Cancellable;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs.ValueFormat;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Context;
 import java.util.Map;

@@ -2,9 +2,9 @@ package io.streamgate.gateway.mqtt;
 
 import io.streamgate.cluster.Acks;
 import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.Murmur2Partitioner;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicMetadata;
-import io.streamgate.gateway.http.Murmur2Partitioner;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;

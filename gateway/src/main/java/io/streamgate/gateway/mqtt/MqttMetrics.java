@@ -3,7 +3,7 @@ package io.streamgate.gateway.mqtt;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.streamgate.gateway.http.GatewayMetrics;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 
 /**
  * The MQTT listener's meters: connections open, messages received from publishers and sent to

@@ -40,6 +40,23 @@ class TopicsApiTest {
   }
 
   @Test
+  void theNodeReportsTheSizeOfEachPartitionItHolds() {
+    api.createTopic("sized", 2);
+    api.produce("sized", "{\"records\":[{\"value\":\"a\",\"partition\":0},{\"value\":\"b\",\"partition\":0}]}");
+
+    double scraped = api.metric("streamgate_partition_size_bytes", "partition=\"0\",topic=\"sized\"");
+    JsonNode stats = api.get("/v1/cluster/stats").json().get("nodes").get(0);
+    List<Long> reported = new ArrayList<>();
+    stats.get("partitions").forEach(p -> {
+      if (p.get("topic").asText().equals("sized")) {
+        reported.add(p.get("sizeBytes").asLong());
+      }
+    });
+    assertThat(scraped).isPositive();
+    assertThat(reported).as("partitions 0 and 1 of sized").containsExactly((long) scraped, 0L);
+  }
+
+  @Test
   void createFillsInDefaults() {
     Response response = api.postJson("/v1/topics", "{\"name\":\"orders\"}");
 

@@ -1,4 +1,4 @@
-package io.streamgate.gateway.http;
+package io.streamgate.cluster;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Kafka's default partitioning, so that a key lands on the same partition here as a Kafka producer
  * would put it: {@code toPositive(murmur2(key)) % partitions}. Records without a key stick to one
  * partition per request, chosen round-robin across requests (Kafka's sticky partitioning, per
- * request instead of per producer batch). Thread-safe.
+ * request instead of per producer batch). Here, below the edges, so that every edge that picks a
+ * partition (HTTP, MQTT, the coming Kafka listener) picks the same one. Thread-safe.
  */
 public final class Murmur2Partitioner {
   private final AtomicInteger roundRobin = new AtomicInteger();
@@ -16,7 +17,7 @@ public final class Murmur2Partitioner {
   }
 
   /** The partition keyless records of one request go to. */
-  int stickyPartition(int partitions) {
+  public int stickyPartition(int partitions) {
     return (roundRobin.getAndIncrement() & 0x7fffffff) % partitions;
   }
 

@@ -1,4 +1,4 @@
-package io.streamgate.gateway.http;
+package io.streamgate.gateway.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -7,24 +7,23 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.streamgate.cluster.ClusteredPartitionService;
+import io.streamgate.cluster.ReplicaSize;
 import io.streamgate.cluster.TopicNames;
-import io.streamgate.logstore.LogManager;
-import io.streamgate.logstore.PartitionLog;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 
 /**
  * Streamgate's own meters, beside those Vert.x publishes: records and bytes in and out per topic,
  * produce and fetch latency histograms, waiting long-polls and open streams, and the size of every
- * partition's log (refreshed when scraped). Thread-safe.
+ * partition's log (refreshed when scraped). Every edge (HTTP, MQTT) counts its traffic here, so it
+ * knows none of them. Thread-safe.
  */
 public final class GatewayMetrics {
   private final MeterRegistry registry;
@@ -34,11 +33,11 @@ public final class GatewayMetrics {
   private final AtomicInteger waitingLongPolls = new AtomicInteger();
   private final AtomicInteger openStreams = new AtomicInteger();
   private final MultiGauge partitionSizes;
-  private final Supplier<LogManager> logs;
+  private final ClusteredPartitionService service;
 
   public GatewayMetrics(MeterRegistry registry, ClusteredPartitionService service) {
     this.registry = registry;
-    this.logs = service::logManager;
+    this.service = service;
     Gauge.builder("streamgate.partitions.led", service, ClusteredPartitionService::partitionsLed)
         .description("Partitions this node leads").register(registry);
     Gauge.builder("streamgate.partitions.under.replicated", service, ClusteredPartitionService::underReplicatedPartitions)
@@ -58,13 +57,13 @@ public final class GatewayMetrics {
         .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
   }
 
-  /** Reports the request body bytes {@code budget} holds now. */
-  public void bodyBudget(BodyBudget budget) {
-    Gauge.builder("streamgate.http.buffered.body", budget, BodyBudget::reserved).baseUnit("bytes")
+  /** Reports the request body bytes the node's budget holds now ({@code reservedBytes}). */
+  public void bodyBudget(LongSupplier reservedBytes) {
+    Gauge.builder("streamgate.http.buffered.body", reservedBytes, LongSupplier::getAsLong).baseUnit("bytes")
         .description("Request body bytes held in the node's budget (max-buffered-body-bytes)").register(registry);
   }
 
-  AtomicInteger waitingLongPolls() {
+  public AtomicInteger waitingLongPolls() {
     return waitingLongPolls;
   }
 
@@ -84,23 +83,19 @@ public final class GatewayMetrics {
     counters.bytesOut.increment(bytes);
   }
 
-  void produceLatency(long nanos) {
+  public void produceLatency(long nanos) {
     produceLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  void fetchLatency(long nanos) {
+  public void fetchLatency(long nanos) {
     fetchLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Re-reads every partition's size; called before each scrape. */
-  void refreshPartitionSizes() {
-    LogManager manager = logs.get();
-    if (manager == null) {
-      return;
-    }
-    partitionSizes.register(manager.partitions().stream()
-        .map(log -> MultiGauge.Row.of(Tags.of("topic", log.topicPartition().topic(),
-            "partition", String.valueOf(log.topicPartition().partition())), log, PartitionLog::sizeInBytes))
+  public void refreshPartitionSizes() {
+    partitionSizes.register(service.replicaSizes().stream()
+        .map(replica -> MultiGauge.Row.of(Tags.of("topic", replica.partition().topic(),
+            "partition", String.valueOf(replica.partition().partition())), replica.sizeBytes()))
         .toList(), true);
   }
 
@@ -109,7 +104,7 @@ public final class GatewayMetrics {
    * gave out through this node since it started (cumulative: clients turn two samples into rates), and
    * the size of every partition replica it holds. Internal topics are left out.
    */
-  JsonObject snapshot(long timestamp) {
+  public JsonObject snapshot(long timestamp) {
     JsonArray traffic = new JsonArray();
     new TreeMap<>(topics).forEach((topic, counters) -> {
       if (!TopicNames.isInternal(topic)) {
@@ -119,14 +114,11 @@ public final class GatewayMetrics {
       }
     });
     JsonArray partitions = new JsonArray();
-    LogManager manager = logs.get();
-    if (manager != null) {
-      manager.partitions().stream()
-          .filter(log -> !TopicNames.isInternal(log.topicPartition().topic()))
-          .sorted(Comparator.comparing((PartitionLog log) -> log.topicPartition().topic())
-              .thenComparingInt(log -> log.topicPartition().partition()))
-          .forEach(log -> partitions.add(new JsonObject().put("topic", log.topicPartition().topic())
-              .put("partition", log.topicPartition().partition()).put("sizeBytes", log.sizeInBytes())));
+    for (ReplicaSize replica : service.replicaSizes()) {
+      if (!TopicNames.isInternal(replica.partition().topic())) {
+        partitions.add(new JsonObject().put("topic", replica.partition().topic())
+            .put("partition", replica.partition().partition()).put("sizeBytes", replica.sizeBytes()));
+      }
     }
     return new JsonObject().put("timestamp", timestamp).put("topics", traffic).put("partitions", partitions);
   }

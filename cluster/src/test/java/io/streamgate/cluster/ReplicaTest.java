@@ -435,6 +435,23 @@ class ReplicaTest {
     assertThat(logged(reopened)).containsExactly("old", "copied");
   }
 
+  /** A replica that stops leading while its window loads fails the appends waiting for it as not-leader, and writes none. */
+  @Test
+  void anAppendWaitingForTheWindowFailsAsNotLeaderWhenTheReplicaStopsLeading() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    appendAsLeader(a, idempotent(7, 0, "kept"));
+    HeldExecutor held = new HeldExecutor();
+    Replica reopened = new Replica(TP, a.log(), "a", now::get, held);
+    reopened.becomeLeader(led("a", 1, List.of("a")));
+    CompletableFuture<AppendResult> waiting = reopened.appendAsLeader(idempotent(7, 1, "new"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+
+    reopened.becomeFollower(led("b", 2, List.of("a", "b")));
+    assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(NotLeaderException.class);
+    held.release();
+    reopened.idempotencyWindowLoaded().get(10, TimeUnit.SECONDS);
+    assertThat(logged(reopened)).containsExactly("kept");
+  }
+
   /** Runs the tasks given to it only when released, on the releasing thread. */
   private static final class HeldExecutor implements Executor {
     private final List<Runnable> tasks = new CopyOnWriteArrayList<>();

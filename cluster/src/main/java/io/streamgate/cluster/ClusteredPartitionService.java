@@ -67,6 +67,8 @@ public final class ClusteredPartitionService implements PartitionService {
   /** How long a remote watch waits at the leader before it answers "nothing yet" (the caller then simply watches again). */
   private static final long REMOTE_WATCH_MS = 20_000;
   private static final long RETRY_BACKOFF_MS = 200;
+  /** A few, so that a partition with a long tail to read does not hold the others' windows. */
+  private static final int WINDOW_LOADER_THREADS = 2;
   /** How long a topic change may take to reach every partition's leader before the request answers anyway. */
   private static final long SERVED_WAIT_MS = 10_000;
 
@@ -75,6 +77,7 @@ public final class ClusteredPartitionService implements PartitionService {
   private final ClusterOptions options;
   private final LogManager logs;
   private final ExecutorService readers;
+  private final ExecutorService windowLoaders;
   private final ExecutorService metadataThread;
   private final ClusterMetadata metadata;
   private final ReplicaManager replicas;
@@ -96,8 +99,9 @@ public final class ClusteredPartitionService implements PartitionService {
     this.logs = LogManager.open(LogManagerConfig.defaults(dataDir.resolve("log")));
     this.readers = Executors.newFixedThreadPool(readerThreads, daemonThreads("streamgate-log-reader"));
     this.metadataThread = Executors.newSingleThreadExecutor(daemonThreads("streamgate-metadata"));
+    this.windowLoaders = Executors.newFixedThreadPool(WINDOW_LOADER_THREADS, daemonThreads("streamgate-idempotency-loader"));
     this.metadata = new ClusterMetadata(hazelcast, nodeId, new MetadataMirror(dataDir.resolve("meta")), metadataThread);
-    this.replicas = new ReplicaManager(vertx, logs, metadata, nodeId, options, readers, metadataThread);
+    this.replicas = new ReplicaManager(vertx, logs, metadata, nodeId, options, readers, metadataThread, windowLoaders);
     this.controller = new Controller(metadata, options.autoRebalance());
     this.forwardTimeoutMs = options.replicaLagMaxMs() + options.failureDetectionMs() + 5000;
     this.nodeRequests = new NodeRequests(vertx, metadata);
@@ -670,6 +674,7 @@ public final class ClusteredPartitionService implements PartitionService {
     metadata.close();
     metadataThread.shutdown();
     readers.shutdown();
+    windowLoaders.shutdown();
     try {
       metadataThread.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

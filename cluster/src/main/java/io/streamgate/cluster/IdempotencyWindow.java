@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.format.Header;
@@ -21,7 +22,8 @@ import java.util.function.Consumer;
  * with a fingerprint of its records (see {@link #fingerprint}): the gateway derives the id from a
  * request's {@code Idempotency-Key}, and it travels in the batch header, so every replica learns it
  * as it appends (as follower from the moment it accepts a fetched batch, before the write
- * completes), and rebuilds the window from its log's tail when it starts. A leader that finds a
+ * completes), and rebuilds the window from its log's tail when it starts: {@link #read} on a worker,
+ * then {@link #merge} (what changed meanwhile wins). A leader that finds a
  * batch's id here answers the earlier append instead of writing again, also when that append was
  * made by a previous leader, if the records are the same; a batch with another's id is refused.
  * The oldest entries are forgotten first.
@@ -41,12 +43,22 @@ final class IdempotencyWindow {
   /** An append under an id, and the fingerprint of the records it holds. */
   record Entry(CompletableFuture<AppendResult> append, long fingerprint) {}
 
-  private final Map<BatchId, Entry> appends = new LinkedHashMap<>(256, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<BatchId, Entry> eldest) {
-      return size() > CAPACITY;
-    }
-  };
+  private final Map<BatchId, Entry> appends = bounded();
+  /**
+   * The lowest offset a truncation has cut at ({@link Long#MIN_VALUE}: the log was emptied) since
+   * this window was made: a batch read from the log before the cut may be gone by now.
+   */
+  private long lowestCut = Long.MAX_VALUE;
+
+  /** Insertion order, oldest first, forgotten past {@link #CAPACITY}. */
+  private static Map<BatchId, Entry> bounded() {
+    return new LinkedHashMap<>(256, 0.75f, false) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<BatchId, Entry> eldest) {
+        return size() > CAPACITY;
+      }
+    };
+  }
 
   synchronized Entry get(BatchId id) {
     return appends.get(id);
@@ -68,17 +80,6 @@ final class IdempotencyWindow {
     appends.remove(id, entry);
   }
 
-  /** Learns a batch found in the log when the replica starts. */
-  void learn(RecordBatch batch) {
-    BatchId id = BatchId.of(batch);
-    if (id != null) {
-      Entry entry = new Entry(CompletableFuture.completedFuture(
-          new AppendResult(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), batch.sizeInBytes())), fingerprint(batch));
-      synchronized (this) {
-        appends.put(id, entry);
-      }
-    }
-  }
 
   /**
    * What a retry must repeat for a batch to count as the same one: the number of records and each
@@ -119,6 +120,7 @@ final class IdempotencyWindow {
 
   /** Forgets batches at or past {@code offset}: a truncation removed them. */
   synchronized void truncateTo(long offset) {
+    lowestCut = Math.min(lowestCut, offset);
     Iterator<Entry> it = appends.values().iterator();
     while (it.hasNext()) {
       CompletableFuture<AppendResult> append = it.next().append();
@@ -130,22 +132,60 @@ final class IdempotencyWindow {
 
   /** Forgets every batch: the log was emptied. */
   synchronized void clear() {
+    lowestCut = Long.MIN_VALUE;
     appends.clear();
   }
 
-  /** Learns the idempotent batches in the last records of {@code log}. */
-  void rebuild(PartitionLog log) {
-    long offset = Math.max(log.logStartOffset(), log.logEndOffset() - REBUILD_RECORDS);
-    long end = log.logEndOffset();
+  /**
+   * The idempotent batches in the last records of {@code log} below {@code end}, oldest first. Reads
+   * disk (up to {@code REBUILD_RECORDS} records): call from a worker, then {@link #merge}. A log
+   * start moved past the reading meanwhile skips to it; a truncation below it ends the reading.
+   */
+  static Map<BatchId, Entry> read(PartitionLog log, long end) {
+    Map<BatchId, Entry> read = bounded();
+    long offset = Math.max(log.logStartOffset(), end - REBUILD_RECORDS);
     while (offset < end) {
-      ReadResult read = log.read(offset, 4 * 1024 * 1024, end);
-      if (read.isEmpty()) {
-        return;
+      ReadResult result;
+      try {
+        result = log.read(offset, 4 * 1024 * 1024, end);
+      } catch (OffsetOutOfRangeException e) {
+        if (offset >= e.logStartOffset()) {
+          break;
+        }
+        offset = e.logStartOffset();
+        continue;
       }
-      for (RecordBatch batch : read.batchList()) {
-        learn(batch);
+      if (result.isEmpty()) {
+        break;
       }
-      offset = read.nextOffset();
+      for (RecordBatch batch : result.batchList()) {
+        BatchId id = BatchId.of(batch);
+        if (id != null) {
+          read.put(id, new Entry(CompletableFuture.completedFuture(new AppendResult(batch.baseOffset(), batch.lastOffset(),
+              batch.maxTimestamp(), batch.sizeInBytes())), fingerprint(batch)));
+        }
+      }
+      offset = result.nextOffset();
     }
+    return read;
+  }
+
+  /**
+   * Takes in what {@link #read} found, as older than every entry made since: an id entered since
+   * keeps its entry, and a batch at or past a cut made since (it may have been read before the
+   * writer cut it) is left out, so nothing cut comes back.
+   */
+  synchronized void merge(Map<BatchId, Entry> read) {
+    Map<BatchId, Entry> since = new LinkedHashMap<>(appends);
+    appends.clear();
+    read.forEach((id, entry) -> {
+      if (entry.append().join().lastOffset() < lowestCut) {
+        appends.put(id, entry);
+      }
+    });
+    since.forEach((id, entry) -> {
+      appends.remove(id);
+      appends.put(id, entry);
+    });
   }
 }

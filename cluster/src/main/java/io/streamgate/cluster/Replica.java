@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -33,11 +34,19 @@ import org.slf4j.LoggerFactory;
  * makeLeader}), so that its history holds its own epoch before it has appended anything in it, and
  * it answers its followers' fetches only once that record is in place.
  *
+ * <p>Its idempotency window is rebuilt from the log's tail on a worker when it opens (up to 200,000
+ * records: too long for the metadata thread that creates it); until then, an append with an
+ * idempotency id waits for it, up to {@link #WINDOW_WAIT_MS}, then fails as {@link
+ * LeaderNotAvailableException} (retriable): answered from a window without the log's recent
+ * batches, a retry would be written again.
+ *
  * <p>Role changes and leader appends are serialized by this object's lock; listeners and futures
  * are completed outside it.
  */
 final class Replica {
   private static final Logger LOG = LoggerFactory.getLogger(Replica.class);
+  /** How long an idempotent append waits for the window's rebuild before it is answered "retry". */
+  static final long WINDOW_WAIT_MS = 5_000;
 
   /** What a leader tells a follower's fetch for this partition. */
   record FetchAnswer(Error error, ByteBuffer records, long highWatermark, long logStartOffset, int divergingEpoch,
@@ -70,6 +79,14 @@ final class Replica {
   private final String localNode;
   private final LongSupplier clock;
   private final IdempotencyWindow idempotency = new IdempotencyWindow();
+  private final Executor windowLoader;
+  /** Whether the window holds the batches the log held when this replica opened; under the lock. */
+  private boolean windowLoaded;
+  private boolean windowLoading;
+  /** Idempotent appends that came before the window was loaded, in arrival order (batches of a request stay in order). */
+  private final List<WaitingAppend> waitingForWindow = new ArrayList<>();
+  /** Completes once the window is loaded; for tests. */
+  private final CompletableFuture<Void> windowLoadedSignal = new CompletableFuture<>();
   /** acks=all appends waiting for the high watermark to pass them. */
   private final WatchRegistry commitWaits = new WatchRegistry();
   /** Follower fetches waiting for the log end to pass their offset. */
@@ -83,13 +100,25 @@ final class Replica {
   /** Completes once a leader's epoch is recorded in its log's history (see {@link #becomeLeader}). */
   private CompletableFuture<Void> epochRecorded = CompletableFuture.completedFuture(null);
 
-  Replica(TopicPartition partition, PartitionLog log, String localNode, LongSupplier clock) {
+  private record WaitingAppend(RecordBatch batch, IdempotencyWindow.BatchId id, long fingerprint, Acks acks,
+      int minInsyncReplicas, long commitTimeoutMs, CompletableFuture<AppendResult> result) {}
+
+  /** Opens the replica; its idempotency window is rebuilt from the log on {@code windowLoader}. */
+  Replica(TopicPartition partition, PartitionLog log, String localNode, LongSupplier clock, Executor windowLoader) {
     this.partition = partition;
     this.log = log;
     this.localNode = localNode;
     this.clock = clock;
+    this.windowLoader = windowLoader;
     log.addListener((tp, hw) -> commitWaits.onHighWatermark(tp, hw));
-    idempotency.rebuild(log);
+    synchronized (this) {
+      if (log.logEndOffset() == log.logStartOffset()) {
+        windowLoaded = true;
+        windowLoadedSignal.complete(null);
+      } else {
+        loadWindow();
+      }
+    }
   }
 
   TopicPartition partition() {
@@ -98,6 +127,11 @@ final class Replica {
 
   PartitionLog log() {
     return log;
+  }
+
+  /** Completes once the idempotency window holds the log's recent batches. */
+  CompletableFuture<Void> idempotencyWindowLoaded() {
+    return windowLoadedSignal;
   }
 
   synchronized boolean isLeader() {
@@ -157,13 +191,17 @@ final class Replica {
   }
 
   void becomeFollower(PartitionState newState) {
+    List<WaitingAppend> waiting;
     synchronized (this) {
       state = newState;
       leader = false;
       epoch = newState.leaderEpoch();
       followers.clear();
       isrChangePending = false;
+      waiting = List.copyOf(waitingForWindow);
+      waitingForWindow.clear();
     }
+    waiting.forEach(append -> append.result().completeExceptionally(notLeader()));
     // Appends waiting for a commit this node can no longer decide: they fail as not-leader
     // unless already committed; the client's retry finds them through the idempotency window.
     commitWaits.wakeAll(partition);
@@ -186,32 +224,125 @@ final class Replica {
     long fingerprint = id == null ? 0 : IdempotencyWindow.fingerprint(batch);
     synchronized (this) {
       if (!leader) {
-        throw new NotLeaderException(localNode + " does not lead " + partition);
+        throw notLeader();
       }
-      IdempotencyWindow.Entry earlier = id == null ? null : idempotency.get(id);
-      if (earlier != null && earlier.fingerprint() != fingerprint) {
-        throw new IdempotencyKeyReusedException("batch " + id.sequence() + " of producer " + id.producerId() + " in " + partition
-            + " holds other records than the batch appended earlier under that id");
+      if (id != null && !windowLoaded) {
+        return awaitWindow(new WaitingAppend(batch, id, fingerprint, acks, minInsyncReplicas, commitTimeoutMs,
+            new CompletableFuture<>()));
       }
-      append = earlier == null ? null : earlier.append();
-      if (append == null) {
-        if (acks == Acks.ALL && state.isr().size() < minInsyncReplicas) {
-          throw new NotEnoughReplicasException(partition + " has " + state.isr().size() + " in-sync replicas " + state.isr()
-              + ", fewer than min.insync.replicas=" + minInsyncReplicas);
-        }
-        append = log.append(batch, epoch);
-        if (id != null) {
-          idempotency.put(id, fingerprint, append);
-        }
-        append = append.whenComplete((result, failure) -> {
-          if (failure == null) {
-            onLeaderAppend();
-          }
-        });
-      }
+      append = appendLocked(batch, id, fingerprint, acks, minInsyncReplicas);
       appendEpoch = epoch;
     }
+    return committed(append, acks, appendEpoch, commitTimeoutMs);
+  }
+
+  private NotLeaderException notLeader() {
+    return new NotLeaderException(localNode + " does not lead " + partition);
+  }
+
+  /** A leader's append, under the lock: the window's answer for a known id, else the log's. */
+  private CompletableFuture<AppendResult> appendLocked(RecordBatch batch, IdempotencyWindow.BatchId id, long fingerprint,
+      Acks acks, int minInsyncReplicas) {
+    IdempotencyWindow.Entry earlier = id == null ? null : idempotency.get(id);
+    if (earlier != null && earlier.fingerprint() != fingerprint) {
+      throw new IdempotencyKeyReusedException("batch " + id.sequence() + " of producer " + id.producerId() + " in " + partition
+          + " holds other records than the batch appended earlier under that id");
+    }
+    CompletableFuture<AppendResult> append = earlier == null ? null : earlier.append();
+    if (append == null) {
+      if (acks == Acks.ALL && state.isr().size() < minInsyncReplicas) {
+        throw new NotEnoughReplicasException(partition + " has " + state.isr().size() + " in-sync replicas " + state.isr()
+            + ", fewer than min.insync.replicas=" + minInsyncReplicas);
+      }
+      append = log.append(batch, epoch);
+      if (id != null) {
+        idempotency.put(id, fingerprint, append);
+      }
+      append = append.whenComplete((result, failure) -> {
+        if (failure == null) {
+          onLeaderAppend();
+        }
+      });
+    }
+    return append;
+  }
+
+  private CompletableFuture<AppendResult> committed(CompletableFuture<AppendResult> append, Acks acks, int appendEpoch,
+      long commitTimeoutMs) {
     return acks == Acks.ALL ? append.thenCompose(result -> awaitCommit(result, appendEpoch, commitTimeoutMs)) : append;
+  }
+
+  // ---------------------------------------------------------------- the idempotency window's load
+
+  /**
+   * Queues an idempotent append until the window is loaded (starting the load again if the last one
+   * failed). Under the lock. One that waited too long is not appended later.
+   */
+  private CompletableFuture<AppendResult> awaitWindow(WaitingAppend append) {
+    waitingForWindow.add(append);
+    if (!windowLoading) {
+      loadWindow();
+    }
+    return append.result().orTimeout(WINDOW_WAIT_MS, TimeUnit.MILLISECONDS).exceptionallyCompose(failure ->
+        CompletableFuture.failedFuture(Failures.cause(failure) instanceof TimeoutException
+            ? new LeaderNotAvailableException(partition + " is still loading its idempotency window on " + localNode
+                + ": retry shortly")
+            : failure));
+  }
+
+  /**
+   * Reads the log's tail up to its end as it is now on the window loader. Batches appended
+   * meanwhile enter the window as they are taken; truncations cut the window meanwhile, and {@link
+   * IdempotencyWindow#merge} leaves out what was read at or past a cut. Under the lock.
+   */
+  private void loadWindow() {
+    windowLoading = true;
+    long end = log.logEndOffset();
+    CompletableFuture.supplyAsync(() -> IdempotencyWindow.read(log, end), windowLoader).whenComplete(this::windowRead);
+  }
+
+  private void windowRead(Map<IdempotencyWindow.BatchId, IdempotencyWindow.Entry> read, Throwable failure) {
+    List<Runnable> completions = new ArrayList<>();
+    synchronized (this) {
+      windowLoading = false;
+      if (failure != null) {
+        LOG.warn("{}: idempotency window not loaded from the log, so idempotent appends wait; the next one loads it again: {}",
+            partition, Failures.cause(failure).toString());
+        LeaderNotAvailableException retry = new LeaderNotAvailableException(partition
+            + " could not load its idempotency window on " + localNode + ": retry shortly");
+        waitingForWindow.forEach(append -> completions.add(() -> append.result().completeExceptionally(retry)));
+      } else {
+        idempotency.merge(read);
+        windowLoaded = true;
+        completions.add(() -> windowLoadedSignal.complete(null));
+        // In arrival order, under the lock: an append arriving now queues behind these.
+        for (WaitingAppend append : waitingForWindow) {
+          if (append.result().isDone()) {
+            continue;
+          }
+          try {
+            if (!leader) {
+              throw notLeader();
+            }
+            CompletableFuture<AppendResult> appended = appendLocked(append.batch(), append.id(), append.fingerprint(),
+                append.acks(), append.minInsyncReplicas());
+            int appendEpoch = epoch;
+            completions.add(() -> committed(appended, append.acks(), appendEpoch, append.commitTimeoutMs())
+                .whenComplete((result, appendFailure) -> {
+                  if (appendFailure != null) {
+                    append.result().completeExceptionally(Failures.cause(appendFailure));
+                  } else {
+                    append.result().complete(result);
+                  }
+                }));
+          } catch (RuntimeException e) {
+            completions.add(() -> append.result().completeExceptionally(e));
+          }
+        }
+      }
+      waitingForWindow.clear();
+    }
+    completions.forEach(Runnable::run);
   }
 
   private void onLeaderAppend() {

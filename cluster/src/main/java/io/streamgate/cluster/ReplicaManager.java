@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -51,6 +52,8 @@ final class ReplicaManager implements AutoCloseable {
   private final ClusterOptions options;
   private final ExecutorService readers;
   private final ExecutorService metadataThread;
+  /** Rebuilds the idempotency windows of the replicas this node opens (reads disk; off the metadata thread). */
+  private final Executor windowLoader;
   /** Wall-clock ms: the replicas' lag timers and the leader's timestamp bounds. */
   private final LongSupplier clock = System::currentTimeMillis;
   private final Map<TopicPartition, Replica> replicas = new ConcurrentHashMap<>();
@@ -62,7 +65,7 @@ final class ReplicaManager implements AutoCloseable {
   private volatile boolean closed;
 
   ReplicaManager(Vertx vertx, LogManager logs, ClusterMetadata metadata, String nodeId, ClusterOptions options,
-      ExecutorService readers, ExecutorService metadataThread) {
+      ExecutorService readers, ExecutorService metadataThread, Executor windowLoader) {
     this.vertx = vertx;
     this.logs = logs;
     this.metadata = metadata;
@@ -70,6 +73,7 @@ final class ReplicaManager implements AutoCloseable {
     this.options = options;
     this.readers = readers;
     this.metadataThread = metadataThread;
+    this.windowLoader = windowLoader;
   }
 
   void start() {
@@ -177,7 +181,7 @@ final class ReplicaManager implements AutoCloseable {
   private Replica open(TopicPartition tp, LogConfig config) {
     PartitionLog log = logs.get(tp).orElseGet(() -> logs.create(tp, config));
     log.addListener(readWatches::onHighWatermark);
-    return new Replica(tp, log, nodeId, clock);
+    return new Replica(tp, log, nodeId, clock, windowLoader);
   }
 
   private void remove(TopicPartition tp) {

@@ -1,5 +1,6 @@
 package io.streamgate.cluster;
 
+import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
 import io.streamgate.cluster.groups.GroupNotEmptyException;
 import io.streamgate.cluster.groups.GroupNotFoundException;
 import io.streamgate.cluster.groups.InvalidGroupRequestException;
@@ -82,7 +83,7 @@ final class Wire {
       CorruptRecordException.class, InvalidConfigException.class, WriteQueueFullException.class, LogClosedException.class,
       InvalidGroupRequestException.class, GroupNotFoundException.class, MemberNotFoundException.class,
       RebalanceConflictException.class, GroupNotEmptyException.class, InvalidTopicNameException.class,
-      InvalidTimestampException.class, IdempotencyKeyReusedException.class);
+      InvalidTimestampException.class, IdempotencyKeyReusedException.class, CoordinatorLoadInProgressException.class);
   private static final List<Function<String, RuntimeException>> CONSTRUCTORS = List.of(
       TopicNotFoundException::new, PartitionNotFoundException::new, NotLeaderException::new,
       NotEnoughReplicasException::new, LeaderNotAvailableException::new, ReplicationTimeoutException::new,
@@ -90,7 +91,7 @@ final class Wire {
       CorruptRecordException::new, InvalidConfigException::new, WriteQueueFullException::new, LogClosedException::new,
       InvalidGroupRequestException::new, GroupNotFoundException::new, MemberNotFoundException::new,
       RebalanceConflictException::new, GroupNotEmptyException::new, InvalidTopicNameException::new,
-      InvalidTimestampException::new, IdempotencyKeyReusedException::new);
+      InvalidTimestampException::new, IdempotencyKeyReusedException::new, CoordinatorLoadInProgressException::new);
   private static final int UNTYPED = 1000;
 
   /** The failure code and message that carry {@code failure} to the asking node. */

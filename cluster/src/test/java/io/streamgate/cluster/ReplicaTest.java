@@ -21,7 +21,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,20 +48,22 @@ class ReplicaTest {
   private LogManager storeB;
   private Replica a;
   private Replica b;
+  private final ExecutorService windowLoader = Executors.newSingleThreadExecutor();
 
   @BeforeEach
   void open() {
     ManualClock clock = new ManualClock(1_000_000);
     storeA = LogManager.open(TestStores.config(dir.resolve("a"), clock));
     storeB = LogManager.open(TestStores.config(dir.resolve("b"), clock));
-    a = new Replica(TP, storeA.create(TP, LogConfig.DEFAULT), "a", now::get);
-    b = new Replica(TP, storeB.create(TP, LogConfig.DEFAULT), "b", now::get);
+    a = new Replica(TP, storeA.create(TP, LogConfig.DEFAULT), "a", now::get, windowLoader);
+    b = new Replica(TP, storeB.create(TP, LogConfig.DEFAULT), "b", now::get, windowLoader);
   }
 
   @AfterEach
   void close() {
     storeA.close();
     storeB.close();
+    windowLoader.shutdownNow();
   }
 
   private static PartitionState led(String leader, int epoch, List<String> isr) {
@@ -300,8 +306,9 @@ class ReplicaTest {
     b.becomeLeader(led("b", 1, List.of("b")));
     assertThatThrownBy(() -> b.appendAsLeader(idempotent(5, 0, "two"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
         .isInstanceOf(IdempotencyKeyReusedException.class);
-    Replica restarted = new Replica(TP, b.log(), "b", now::get);
+    Replica restarted = new Replica(TP, b.log(), "b", now::get, windowLoader);
     restarted.becomeLeader(led("b", 2, List.of("b")));
+    restarted.idempotencyWindowLoaded().get(10, TimeUnit.SECONDS);
     assertThatThrownBy(() -> restarted.appendAsLeader(idempotent(5, 0, "one", "two"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
         .isInstanceOf(IdempotencyKeyReusedException.class);
     assertThat(appendAsLeader(restarted, idempotent(5, 0, "one"))).isEqualTo(first);
@@ -331,10 +338,138 @@ class ReplicaTest {
     a.becomeLeader(led("a", 0, List.of("a")));
     AppendResult written = appendAsLeader(a, idempotent(7, 0, "kept"));
 
-    Replica reopened = new Replica(TP, a.log(), "a", now::get);
+    Replica reopened = new Replica(TP, a.log(), "a", now::get, windowLoader);
     reopened.becomeLeader(led("a", 1, List.of("a")));
     assertThat(appendAsLeader(reopened, idempotent(7, 0, "kept"))).isEqualTo(written);
     assertThat(a.log().logEndOffset()).isEqualTo(1);
+  }
+
+  /**
+   * Issue #13: the window's rebuild (up to 200,000 records) ran in the constructor, on the metadata
+   * thread that opens replicas, holding every other metadata change meanwhile. Now it runs on the
+   * window loader, held here; idempotent appends taken meanwhile wait for it, in order.
+   */
+  @Test
+  void theMetadataThreadIsFreeWhileAWindowIsRebuiltAndARetryMeanwhileIsNotWrittenTwice() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    AppendResult written = appendAsLeader(a, idempotent(7, 0, "kept"));
+    HeldExecutor held = new HeldExecutor();
+    ExecutorService metadataThread = Executors.newSingleThreadExecutor();
+    try {
+      Replica reopened = metadataThread.submit(() -> {
+        Replica replica = new Replica(TP, a.log(), "a", now::get, held);
+        replica.becomeLeader(led("a", 1, List.of("a")));
+        return replica;
+      }).get(10, TimeUnit.SECONDS);
+      assertThat(metadataThread.submit(() -> "another metadata change").get(10, TimeUnit.SECONDS))
+          .isEqualTo("another metadata change");
+      assertThat(held.pending()).as("the rebuild waits on the window loader").isEqualTo(1);
+
+      CompletableFuture<AppendResult> retry = reopened.appendAsLeader(idempotent(7, 0, "kept"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+      CompletableFuture<AppendResult> next = reopened.appendAsLeader(idempotent(7, 1, "next"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+      CompletableFuture<AppendResult> after = reopened.appendAsLeader(idempotent(7, 2, "after"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+      assertThat(retry).as("an idempotent append waits for the window").isNotDone();
+      held.release();
+
+      assertThat(retry.get(10, TimeUnit.SECONDS)).isEqualTo(written);
+      assertThat(next.get(10, TimeUnit.SECONDS).baseOffset()).isEqualTo(1);
+      assertThat(after.get(10, TimeUnit.SECONDS).baseOffset()).isEqualTo(2);
+      assertThat(logged(reopened)).containsExactly("kept", "next", "after");
+    } finally {
+      metadataThread.shutdownNow();
+    }
+  }
+
+  /**
+   * A truncation made while the window is rebuilt, its cut not yet written when the rebuild reads
+   * the log: the rebuild must not bring the cut batch back, or its retry, taken as leader, is
+   * answered with the offsets of a record no longer there.
+   */
+  @Test
+  void aBatchCutWhileTheWindowIsRebuiltIsNotBroughtBackByTheRebuild() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, TestBatches.values(1, "base"));
+    fetch(a, "b", b);
+    appendAsLeader(a, idempotent(9, 0, "uncommitted"));
+    fetch(a, "b", b);
+
+    HeldExecutor held = new HeldExecutor();
+    Replica reopened = new Replica(TP, b.log(), "b", now::get, held);
+    reopened.becomeFollower(led("c", 1, List.of("b", "c")));
+    CountDownLatch release = holdWriter(storeB);
+    CompletableFuture<Long> cut;
+    try {
+      cut = reopened.truncateToDivergence("c", 1, 0, 1);
+      held.release(); // reads both batches: the writer has not cut yet
+    } finally {
+      release.countDown();
+    }
+    assertThat(cut.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    reopened.idempotencyWindowLoaded().get(10, TimeUnit.SECONDS);
+
+    reopened.becomeLeader(led("b", 2, List.of("b")));
+    assertThat(appendAsLeader(reopened, idempotent(9, 0, "uncommitted")).baseOffset()).isEqualTo(1);
+    assertThat(logged(reopened)).containsExactly("base", "uncommitted");
+  }
+
+  /** An idempotent batch copied as follower while the window is rebuilt stays in it: its retry is not written again. */
+  @Test
+  void aBatchCopiedWhileTheWindowIsRebuiltStaysInIt() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, idempotent(3, 0, "old"));
+    fetch(a, "b", b);
+
+    HeldExecutor held = new HeldExecutor();
+    Replica reopened = new Replica(TP, b.log(), "b", now::get, held);
+    reopened.becomeFollower(led("a", 0, List.of("a", "b")));
+    AppendResult copied = appendAsLeader(a, idempotent(3, 1, "copied"));
+    fetch(a, "b", reopened);
+    held.release();
+    reopened.idempotencyWindowLoaded().get(10, TimeUnit.SECONDS);
+
+    reopened.becomeLeader(led("b", 1, List.of("b")));
+    assertThat(appendAsLeader(reopened, idempotent(3, 1, "copied"))).isEqualTo(copied);
+    assertThat(appendAsLeader(reopened, idempotent(3, 0, "old")).baseOffset()).isEqualTo(0);
+    assertThat(logged(reopened)).containsExactly("old", "copied");
+  }
+
+  /** A replica that stops leading while its window loads fails the appends waiting for it as not-leader, and writes none. */
+  @Test
+  void anAppendWaitingForTheWindowFailsAsNotLeaderWhenTheReplicaStopsLeading() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    appendAsLeader(a, idempotent(7, 0, "kept"));
+    HeldExecutor held = new HeldExecutor();
+    Replica reopened = new Replica(TP, a.log(), "a", now::get, held);
+    reopened.becomeLeader(led("a", 1, List.of("a")));
+    CompletableFuture<AppendResult> waiting = reopened.appendAsLeader(idempotent(7, 1, "new"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
+
+    reopened.becomeFollower(led("b", 2, List.of("a", "b")));
+    assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(NotLeaderException.class);
+    held.release();
+    reopened.idempotencyWindowLoaded().get(10, TimeUnit.SECONDS);
+    assertThat(logged(reopened)).containsExactly("kept");
+  }
+
+  /** Runs the tasks given to it only when released, on the releasing thread. */
+  private static final class HeldExecutor implements Executor {
+    private final List<Runnable> tasks = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void execute(Runnable task) {
+      tasks.add(task);
+    }
+
+    int pending() {
+      return tasks.size();
+    }
+
+    void release() {
+      List<Runnable> run = List.copyOf(tasks);
+      tasks.clear();
+      run.forEach(Runnable::run);
+    }
   }
 
   @Test

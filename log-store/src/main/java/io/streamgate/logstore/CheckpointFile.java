@@ -1,7 +1,6 @@
 package io.streamgate.logstore;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -80,7 +79,7 @@ final class CheckpointFile {
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot fsync directory " + dir, e);
+      throw new LogStorageException("cannot fsync directory " + dir, e);
     }
   }
 }

@@ -19,11 +19,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -33,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * All the partitions of one data directory. Opening it takes an exclusive lock on the directory
  * (two processes never share one), loads every partition in parallel, and recovers what an unclean
  * shutdown may have left damaged. It owns the directory's single writer thread (see {@link
- * LogWriter}) and one maintenance thread for retention, compaction, interval flushes and
- * checkpoints. Closing it finishes queued appends, flushes everything and leaves a clean-shutdown
+ * LogWriter}), one maintenance thread for retention, compaction and interval flushes, and one
+ * checkpoint thread: a checkpoint is three files, each with a file and a directory fsync, and on the
+ * writer it would stall every append of the directory. Closing it finishes queued appends, flushes everything and leaves a clean-shutdown
  * marker, so the next start skips recovery.
  *
  * <p>Thread-safety: every public method may be called from any thread.
@@ -57,11 +60,17 @@ public final class LogManager implements AutoCloseable {
   private final FileLock lock;
   private final LogWriter writer;
   private final ScheduledExecutorService maintenanceThread;
+  private final ScheduledExecutorService checkpointThread;
+  /** The checkpoint queued on the checkpoint thread and not yet started; null if none. Guarded by {@code checkpointLock}. */
+  private CompletableFuture<Void> queuedCheckpoint;
+  private final Object checkpointLock = new Object();
   private final Compactor compactor;
   private final Map<TopicPartition, PartitionLog> partitions = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Long> truncatedAtRecovery = new HashMap<>();
   private final PartitionLog.Maintenance maintenance;
   private volatile boolean closed;
+  /** Runs before each checkpoint write; tests block or fail checkpoints with it. */
+  volatile Runnable beforeCheckpointWrite = () -> {};
 
   private LogManager(LogManagerConfig config, Path claimedDir, FileChannel lockChannel, FileLock lock) {
     this.config = config;
@@ -75,6 +84,11 @@ public final class LogManager implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
+    this.checkpointThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "streamgate-log-checkpoint");
+      thread.setDaemon(true);
+      return thread;
+    });
     this.compactor = new Compactor();
     this.maintenance = new PartitionLog.Maintenance() {
       @Override
@@ -85,8 +99,8 @@ public final class LogManager implements AutoCloseable {
       }
 
       @Override
-      public void logStartOffsetChanged(PartitionLog log) {
-        writeCheckpoints();
+      public CompletableFuture<Void> logStartOffsetChanged(PartitionLog log) {
+        return checkpointSoon();
       }
     };
   }
@@ -199,17 +213,59 @@ public final class LogManager implements AutoCloseable {
     // From here on, a crash is an unclean shutdown.
     Files.deleteIfExists(marker);
     CheckpointFile.fsyncDirectory(dataDir);
-    writeCheckpoints();
+    writeCheckpointsOrLog();
     LOG.info("opened {} with {} partition(s){}", dataDir, partitions.size(),
         clean ? " after a clean shutdown" : partitions.isEmpty() ? "" : ", recovered after an unclean shutdown");
   }
 
   private void startMaintenance() {
     long interval = config.maintenanceIntervalMs();
+    // An exception escaping a scheduled task would cancel its later runs silently.
     maintenanceThread.scheduleWithFixedDelay(this::runMaintenance, interval, interval, TimeUnit.MILLISECONDS);
-    maintenanceThread.scheduleWithFixedDelay(this::flushDueIntervals, 50, 50, TimeUnit.MILLISECONDS);
+    maintenanceThread.scheduleWithFixedDelay(() -> {
+      try {
+        flushDueIntervals();
+      } catch (RuntimeException e) {
+        LOG.error("the interval flush of {} failed; it runs again in 50 ms", dataDir, e);
+      }
+    }, 50, 50, TimeUnit.MILLISECONDS);
     long checkpointInterval = config.checkpointIntervalMs();
-    maintenanceThread.scheduleWithFixedDelay(this::writeCheckpoints, checkpointInterval, checkpointInterval, TimeUnit.MILLISECONDS);
+    checkpointThread.scheduleWithFixedDelay(this::checkpointSoon, checkpointInterval, checkpointInterval, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Checkpoints every partition as it is from now on, on the checkpoint thread. Requests made before
+   * a queued write starts share it. The future completes once the files are durable, or fails if the
+   * write failed (logged; the next request or period writes them again). Never throws.
+   */
+  CompletableFuture<Void> checkpointSoon() {
+    synchronized (checkpointLock) {
+      if (queuedCheckpoint != null) {
+        return queuedCheckpoint;
+      }
+      CompletableFuture<Void> checkpoint = new CompletableFuture<>();
+      try {
+        checkpointThread.execute(() -> {
+          synchronized (checkpointLock) {
+            queuedCheckpoint = null;
+          }
+          // The state is read from here on, so it includes every change made before the request.
+          try {
+            writeCheckpoints();
+            checkpoint.complete(null);
+          } catch (RuntimeException e) {
+            LOG.error("could not write the checkpoints of {}; they are written again at the next change or in {} ms",
+                dataDir, config.checkpointIntervalMs(), e);
+            checkpoint.completeExceptionally(e);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        // Closing: close() writes the checkpoints itself once the writer has stopped.
+        return CompletableFuture.failedFuture(new LogClosedException("the log store at " + dataDir + " is closing"));
+      }
+      queuedCheckpoint = checkpoint;
+      return checkpoint;
+    }
   }
 
   /** Retention and compaction over every partition, once. Runs on the maintenance thread; tests may call it too. */
@@ -287,7 +343,8 @@ public final class LogManager implements AutoCloseable {
       maintenance.execute(() -> deleteRecursively(doomed));
       return null;
     }).join();
-    writeCheckpoints();
+    // Waited for: a partition created later under this name must not load this one's offsets.
+    checkpointSoon().exceptionally(e -> null).join();
   }
 
   /** Bytes that recovery cut off, per partition, when this store was opened; empty after a clean shutdown. */
@@ -299,8 +356,11 @@ public final class LogManager implements AutoCloseable {
     return dataDir;
   }
 
-  /** Writes the recovery points, log start offsets and high watermarks of every partition. */
-  synchronized void writeCheckpoints() {
+  /**
+   * Writes the recovery points, log start offsets and high watermarks of every partition. Never on
+   * the writer thread; the checkpoint thread, or open and close while no other thread writes them.
+   */
+  private synchronized void writeCheckpoints() {
     if (closed) {
       return;
     }
@@ -313,11 +373,16 @@ public final class LogManager implements AutoCloseable {
       starts.add(tp.topic() + " " + tp.partition() + " " + log.logStartOffset());
       highWatermarks.add(tp.topic() + " " + tp.partition() + " " + log.highWatermark());
     }
+    beforeCheckpointWrite.run();
+    CheckpointFile.write(dataDir.resolve(FileNames.RECOVERY_POINT_CHECKPOINT), recovery);
+    CheckpointFile.write(dataDir.resolve(FileNames.LOG_START_OFFSET_CHECKPOINT), starts);
+    CheckpointFile.write(dataDir.resolve(FileNames.HIGH_WATERMARK_CHECKPOINT), highWatermarks);
+  }
+
+  private void writeCheckpointsOrLog() {
     try {
-      CheckpointFile.write(dataDir.resolve(FileNames.RECOVERY_POINT_CHECKPOINT), recovery);
-      CheckpointFile.write(dataDir.resolve(FileNames.LOG_START_OFFSET_CHECKPOINT), starts);
-      CheckpointFile.write(dataDir.resolve(FileNames.HIGH_WATERMARK_CHECKPOINT), highWatermarks);
-    } catch (LogStoreException e) {
+      writeCheckpoints();
+    } catch (RuntimeException e) {
       LOG.error("could not write the checkpoints of {}", dataDir, e);
     }
   }
@@ -348,8 +413,10 @@ public final class LogManager implements AutoCloseable {
     }
     writer.close();
     maintenanceThread.shutdown();
+    checkpointThread.shutdown();
     try {
       maintenanceThread.awaitTermination(30, TimeUnit.SECONDS);
+      checkpointThread.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -362,7 +429,7 @@ public final class LogManager implements AutoCloseable {
         LOG.error("could not close {} cleanly", log.topicPartition(), e);
       }
     }
-    writeCheckpoints();
+    writeCheckpointsOrLog();
     closed = true;
     try {
       if (allFlushed) {
@@ -385,6 +452,7 @@ public final class LogManager implements AutoCloseable {
   void crashForTesting() {
     closed = true;
     maintenanceThread.shutdownNow();
+    checkpointThread.shutdownNow();
     writer.close();
     partitions.values().forEach(this::closeQuietly);
     closeQuietly(lockChannel);

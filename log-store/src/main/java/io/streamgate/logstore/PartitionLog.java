@@ -56,14 +56,19 @@ public final class PartitionLog {
   private volatile long truncations;
   private volatile LogStoreException writeFailure;
   private volatile boolean closed;
+  /** Completes once the log start set by the last move is checkpointed. Writer thread only. */
+  private CompletableFuture<Void> logStartCheckpointed = CompletableFuture.completedFuture(null);
 
   /** What the log needs from its store besides the writer: background work. */
   interface Maintenance {
     /** Runs {@code task} on the store's maintenance thread. */
     void execute(Runnable task);
 
-    /** Called on the writer thread after the log start offset moved, so that it gets checkpointed. */
-    void logStartOffsetChanged(PartitionLog log);
+    /**
+     * Called on the writer thread after the log start offset moved. Checkpoints it off the writer;
+     * the future completes once the checkpoint is durable.
+     */
+    CompletableFuture<Void> logStartOffsetChanged(PartitionLog log);
   }
 
   PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, LogWriter writer,
@@ -412,7 +417,9 @@ public final class PartitionLog {
   /**
    * Makes offsets below {@code offset} unreadable (Kafka's DeleteRecords): the log start moves there
    * and segments wholly below it are deleted. {@code offset} may not pass the high watermark.
-   * Completes with the new log start offset.
+   * Completes with the new log start offset once it is checkpointed: the start moves between
+   * segment boundaries, where the segment files cannot name it, and a restart that forgot it would
+   * serve the deleted records again. Readers stop seeing them at once.
    */
   public CompletableFuture<Long> deleteRecordsBefore(long offset) {
     return writer.submit(this, 0, false, () -> {
@@ -424,8 +431,10 @@ public final class PartitionLog {
       if (offset > logStartOffset) {
         advanceLogStartOnWriter(offset);
       }
-      return logStartOffset;
-    });
+      // Also when it had moved there already: that move may not be checkpointed yet.
+      long start = logStartOffset;
+      return logStartCheckpointed.thenApply(checkpointed -> start);
+    }).thenCompose(checkpointed -> checkpointed);
   }
 
   private void advanceLogStartOnWriter(long offset) throws IOException {
@@ -444,7 +453,7 @@ public final class PartitionLog {
       retire(segments.pollFirstEntry().getValue());
     }
     epochs.truncateFromStart(offset);
-    maintenance.logStartOffsetChanged(this);
+    logStartCheckpointed = maintenance.logStartOffsetChanged(this);
   }
 
   /**
@@ -527,7 +536,8 @@ public final class PartitionLog {
         logEndOffset = offset;
         recoveryPoint = offset;
         setHighWatermark(offset);
-        maintenance.logStartOffsetChanged(this);
+        // Not waited for: the new segment, already durable, names the start (see above).
+        logStartCheckpointed = maintenance.logStartOffsetChanged(this);
         return offset;
       } catch (IOException e) {
         throw fail(e);

@@ -31,8 +31,10 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
@@ -44,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * in memory, confined to one thread; every change that must survive the coordinator is a record in
  * that partition (compacted, keyed by group): {@code m/<group>} the membership and assignment,
  * {@code o/<group>/<topic>/<partition>} a committed offset. When this node becomes leader of such a
- * partition (a new leader epoch), it rebuilds the partition's groups from the log before it answers.
+ * partition (a new leader epoch), it rebuilds the partition's groups from the log before it answers:
+ * on a loader thread, so that the groups of its other partitions are served meanwhile; requests for
+ * the loading partition wait for it, up to {@link #LOAD_WAIT_MS}, then get a retriable
+ * {@link CoordinatorLoadInProgressException}.
  *
  * <p>Polls run here too: the coordinator decides where each of the member's partitions is read from
  * (the cursor, what was delivered, the committed offset, or the reset policy), reads them through the
@@ -59,6 +64,9 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public static final long MAX_SESSION_TIMEOUT_MS = 300_000;
   public static final int MAX_TOPICS_PER_MEMBER = 100;
   private static final long TICK_MS = 250;
+  /** How long a request waits for its partition's groups to load before it is answered "retry". */
+  static final long LOAD_WAIT_MS = 5_000;
+  private static final int LOADER_THREADS = 4;
 
   private final Vertx vertx;
   private final PartitionService partitions;
@@ -69,11 +77,24 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  /**
+   * Read {@code __groups} partitions from disk to rebuild their groups, off the groups thread; a few,
+   * so that one slow partition does not hold the others' loads.
+   */
+  private final ExecutorService loader = Executors.newFixedThreadPool(LOADER_THREADS, runnable -> {
+    Thread t = new Thread(runnable, "streamgate-groups-loader");
+    t.setDaemon(true);
+    return t;
+  });
   /** Per {@code __groups} partition this node has loaded: the leader epoch it loaded in, and its groups. */
   private final Map<Integer, Loaded> loaded = new HashMap<>();
+  /** Per {@code __groups} partition being loaded: the epoch it is loaded for. Groups thread only. */
+  private final Map<Integer, Loading> loading = new HashMap<>();
   private final long timer;
 
   private record Loaded(int epoch, Map<String, Group> groups) {}
+
+  private record Loading(int epoch, CompletableFuture<Void> done) {}
 
   public GroupCoordinator(Vertx vertx, PartitionService partitions, GroupLog log, LongSupplier clock) {
     this.vertx = vertx;
@@ -101,7 +122,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   @Override
   public CompletableFuture<Membership> join(String name, List<String> topics, OffsetReset reset, long sessionTimeoutMs,
       AssignmentStrategy strategy) {
-    return onThread(() -> {
+    return forGroup(name, () -> {
       validateName(name);
       if (topics.isEmpty() || topics.size() > MAX_TOPICS_PER_MEMBER) {
         throw new InvalidGroupRequestException("a member subscribes to 1 to " + MAX_TOPICS_PER_MEMBER + " topics, not " + topics.size());
@@ -135,7 +156,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> leave(String name, String memberId) {
-    return onThread(() -> {
+    return forGroup(name, () -> {
       Group group = groupOf(name, memberId);
       member(group, memberId);
       group.remove(memberId);
@@ -263,7 +284,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     } catch (InvalidGroupRequestException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return onThread(() -> {
+    return forGroup(name, () -> {
       Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       member.deadlineMs = clock.getAsLong() + member.sessionTimeoutMs;
@@ -542,7 +563,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   @Override
   public CompletableFuture<Membership> commit(String name, String memberId, Optional<List<OffsetCommit>> offsets,
       Optional<String> cursor, OptionalInt generation) {
-    return onThread(() -> {
+    return forGroup(name, () -> {
       Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       member.deadlineMs = clock.getAsLong() + member.sessionTimeoutMs;
@@ -607,7 +628,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> resetOffsets(String name, String topic, ResetTarget target) {
-    return onThread(() -> {
+    return forGroup(name, () -> {
       validateName(name);
       Group group = groups(name).computeIfAbsent(name, Group::new);
       if (!group.isEmpty()) {
@@ -650,7 +671,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> delete(String name) {
-    return onThread(() -> {
+    return forGroup(name, () -> {
       Group group = existing(name);
       if (!group.isEmpty()) {
         throw new GroupNotEmptyException("group '" + name + "' has " + group.members.size() + " members; only an empty group can be deleted");
@@ -666,7 +687,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
 
   @Override
   public CompletableFuture<GroupDescription> describe(String name) {
-    return onThread(() -> {
+    return forGroup(name, () -> {
       Group group = existing(name);
       List<MemberDescription> members = group.members.values().stream()
           .map(m -> new MemberDescription(m.id, m.topics, m.sessionTimeoutMs, group.assignment(m.id))).toList();
@@ -708,19 +729,81 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
 
   // ---------------------------------------------------------------- state and log
 
-  /** The groups of {@code group}'s partition, loaded from the log if this node just became its leader. */
+  /** The groups of {@code group}'s partition; {@link #forGroup} has loaded them. Groups thread. */
   private Map<String, Group> groups(String group) {
     int partition = partitionFor(group);
     int epoch = log.leaderEpoch(partition).orElseThrow(() -> new LeaderNotAvailableException(
         "this node does not coordinate group '" + group + "' (it no longer leads " + TOPIC + "-" + partition + ")"));
     Loaded state = loaded.get(partition);
     if (state == null || state.epoch() != epoch) {
-      state = new Loaded(epoch, load(partition));
-      loaded.put(partition, state);
+      // This node started leading again since the request waited for the load.
+      throw loadInProgress(group, partition);
     }
     return state.groups();
   }
 
+  /** Runs {@code work} on the groups thread once {@code group}'s partition is loaded, if this node leads it. */
+  private <T> CompletableFuture<T> forGroup(String group, Supplier<T> work) {
+    return onThread(() -> loadedFor(group)).thenCompose(loaded -> loaded).thenApplyAsync(loaded -> work.get(), thread);
+  }
+
+  /**
+   * Completes once {@code group}'s partition is loaded in this node's current leader epoch, starting
+   * the load if none is under way; at once if this node does not lead it ({@link #groups} then
+   * refuses). Fails with {@link CoordinatorLoadInProgressException} past {@link #LOAD_WAIT_MS} or if
+   * the load failed (the next request loads again). Groups thread.
+   */
+  private CompletableFuture<Void> loadedFor(String group) {
+    try {
+      validateName(group);
+    } catch (InvalidGroupRequestException e) {
+      return CompletableFuture.completedFuture(null); // the work refuses it
+    }
+    int partition = partitionFor(group);
+    OptionalInt epoch = log.leaderEpoch(partition);
+    Loaded state = loaded.get(partition);
+    if (epoch.isEmpty() || state != null && state.epoch() == epoch.getAsInt()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Loading current = loading.get(partition);
+    if (current == null || current.epoch() != epoch.getAsInt()) {
+      current = startLoad(partition, epoch.getAsInt());
+    }
+    return current.done().copy().orTimeout(LOAD_WAIT_MS, TimeUnit.MILLISECONDS)
+        .exceptionally(e -> {
+          throw loadInProgress(group, partition);
+        });
+  }
+
+  private Loading startLoad(int partition, int epoch) {
+    CompletableFuture<Void> done = CompletableFuture.supplyAsync(() -> load(partition), loader)
+        .handleAsync((groups, failure) -> {
+          Loading finished = loading.get(partition);
+          if (finished != null && finished.epoch() == epoch) {
+            loading.remove(partition);
+          }
+          if (failure != null) {
+            LOG.error("could not load the groups of {}-{}; the next request for one of them loads them again", TOPIC, partition,
+                Failures.cause(failure));
+            throw new CompletionException(failure);
+          }
+          // Dropped if this node stopped leading meanwhile: tick() would forget them anyway.
+          if (log.leaderEpoch(partition).orElse(-1) == epoch) {
+            loaded.put(partition, new Loaded(epoch, groups));
+          }
+          return null;
+        }, thread);
+    Loading started = new Loading(epoch, done);
+    loading.put(partition, started);
+    return started;
+  }
+
+  private static CoordinatorLoadInProgressException loadInProgress(String group, int partition) {
+    return new CoordinatorLoadInProgressException("the coordinator of group '" + group + "' is still loading "
+        + TOPIC + "-" + partition + ": retry shortly");
+  }
+
+  /** Rebuilds a partition's groups from its log. On the loader thread: reads the whole partition. */
   private Map<String, Group> load(int partition) {
     Map<String, Group> groups = new HashMap<>();
     long now = clock.getAsLong();
@@ -816,5 +899,6 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public void close() {
     vertx.cancelTimer(timer);
     thread.shutdownNow();
+    loader.shutdownNow();
   }
 }

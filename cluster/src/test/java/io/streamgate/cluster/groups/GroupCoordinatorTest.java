@@ -35,8 +35,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +65,7 @@ class GroupCoordinatorTest {
 
   @AfterEach
   void stop() throws Exception {
+    groupLog.releaseRead.countDown();
     if (coordinator != null) {
       coordinator.close();
     }
@@ -97,6 +100,29 @@ class GroupCoordinatorTest {
 
   private Optional<Long> committed() throws Exception {
     return get(coordinator.describe("g")).offsets().get(0).committed();
+  }
+
+  @Test
+  void aGroupOfAnotherPartitionIsServedWhileOnePartitionsGroupsLoad() throws Exception {
+    partitions.append(T0, "a");
+    groupLog.record("o/g/t/0", "{\"offset\":1}");
+    String other = IntStream.range(0, 100).mapToObj(i -> "other-" + i)
+        .filter(name -> GroupCoordinator.partitionFor(name) != GroupCoordinator.partitionFor("g")).findFirst().orElseThrow();
+    groupLog.slowPartition = GroupCoordinator.partitionFor("g");
+    startCoordinator();
+
+    CompletableFuture<GroupService.Membership> waiting = coordinator.join("g", List.of("t"), OffsetReset.EARLIEST, 30_000,
+        AssignmentStrategy.COOPERATIVE_STICKY);
+    assertThat(groupLog.readStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+    // The groups thread is not held by the load: another partition's group joins meanwhile.
+    assertThat(get(coordinator.join(other, List.of("t"), OffsetReset.EARLIEST, 30_000, AssignmentStrategy.COOPERATIVE_STICKY))
+        .assignment()).containsExactly(T0);
+    assertThat(waiting).isNotDone();
+
+    groupLog.releaseRead.countDown();
+    assertThat(get(waiting).assignment()).containsExactly(T0);
+    assertThat(committed()).contains(1L);
   }
 
   @Test
@@ -370,6 +396,10 @@ class GroupCoordinatorTest {
   /** The {@code __groups} partitions, in memory, led by this node in epoch 1. */
   private static final class MemoryGroupLog implements GroupLog {
     private final Map<Integer, List<RecordBatch>> partitions = new HashMap<>();
+    /** A partition whose {@link #readAll} waits for {@link #releaseRead} (a slow load); -1 for none. */
+    private volatile int slowPartition = -1;
+    private final CountDownLatch readStarted = new CountDownLatch(1);
+    private final CountDownLatch releaseRead = new CountDownLatch(1);
 
     /** A record as an earlier coordinator of group g wrote it. */
     void record(String key, String value) {
@@ -395,8 +425,18 @@ class GroupCoordinatorTest {
     }
 
     @Override
-    public synchronized List<RecordBatch> readAll(int partition) {
-      return List.copyOf(partitions.getOrDefault(partition, List.of()));
+    public List<RecordBatch> readAll(int partition) {
+      if (partition == slowPartition) {
+        readStarted.countDown();
+        try {
+          releaseRead.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      synchronized (this) {
+        return List.copyOf(partitions.getOrDefault(partition, List.of()));
+      }
     }
 
     @Override

@@ -20,6 +20,7 @@ import io.streamgate.cluster.NotLeaderException;
 import io.streamgate.cluster.ReplicationTimeoutException;
 import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
 import io.streamgate.cluster.groups.GroupNotEmptyException;
 import io.streamgate.cluster.groups.GroupNotFoundException;
 import io.streamgate.cluster.groups.InvalidGroupRequestException;
@@ -85,6 +86,7 @@ public final class ProblemMapper {
       // Appended by the leader, not confirmed by the ISR in time: the same retry advice.
       Map.entry(ReplicationTimeoutException.class, ErrorCode.NOT_ENOUGH_REPLICAS),
       Map.entry(LeaderNotAvailableException.class, ErrorCode.LEADER_NOT_AVAILABLE),
+      Map.entry(CoordinatorLoadInProgressException.class, ErrorCode.LEADER_NOT_AVAILABLE),
       Map.entry(NotLeaderException.class, ErrorCode.LEADER_NOT_AVAILABLE),
       Map.entry(InvalidGroupRequestException.class, ErrorCode.INVALID_REQUEST),
       Map.entry(GroupNotFoundException.class, ErrorCode.GROUP_NOT_FOUND),

@@ -91,22 +91,7 @@ class IdempotencyWindowTest {
   }
 
   @Example
-  void learnsIdempotentBatchesAndIgnoresOthers() {
-    IdempotencyWindow window = new IdempotencyWindow();
-    RecordBatch idempotent = batch(11, 3, 40, List.of(new Content(bytes("k"), bytes("v"), List.of())), 1_000);
-    RecordBatch plain = new RecordBatchBuilder(Compression.NONE).baseOffset(50).append(1_000, bytes("k"), bytes("v"), List.of()).build();
-
-    window.learn(idempotent);
-    window.learn(plain);
-
-    IdempotencyWindow.Entry entry = window.get(new BatchId(11, 3));
-    assertThat(entry.append().join()).isEqualTo(new AppendResult(40, 40, 1_000, idempotent.sizeInBytes()));
-    assertThat(entry.fingerprint()).isEqualTo(IdempotencyWindow.fingerprint(idempotent));
-    assertThat(BatchId.of(plain)).isNull();
-  }
-
-  @Example
-  void rebuildsFromTheLogsTail() throws Exception {
+  void rebuildsFromTheLogsTailTheIdempotentBatchesOnly() throws Exception {
     Path dir = Files.createTempDirectory("idempotency-window");
     try (LogManager store = LogManager.open(TestStores.config(dir, new ManualClock(1_000_000)))) {
       PartitionLog log = store.create(new TopicPartition("t", 0), LogConfig.DEFAULT);
@@ -116,7 +101,7 @@ class IdempotencyWindowTest {
       AppendResult second = log.append(batch(9, 1, 0, records, 1_000)).get(10, TimeUnit.SECONDS);
 
       IdempotencyWindow window = new IdempotencyWindow();
-      window.rebuild(log);
+      window.merge(IdempotencyWindow.read(log, log.logEndOffset()));
 
       assertThat(window.get(new BatchId(9, 0)).append().join().baseOffset()).isZero();
       assertThat(window.get(new BatchId(9, 1)).append().join()).isEqualTo(second);

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *   <li>answers a body whose chunked framing is broken (400, or 431 for an oversize trailer), where
  *       Vert.x would close the connection without a word;
  *   <li>answers a request whose client closed its sending side right after it (a half-close), and
- *       closes the connection after the answer instead of dropping it;
+ *       closes the connection after the answer instead of dropping it; an answer not ready within
+ *       {@link #HALF_CLOSED_ANSWER_GRACE_MS} (a long-poll) is not waited for;
  *   <li>refuses (400) a request without exactly one valid {@code Host}, which Vert.x cannot route;
  *   <li>makes every close a lingering one, so that an answer is not lost to a reset.
  * </ul>
@@ -67,6 +68,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   private static final String VERTX_HANDLER = "handler";
   /** RFC 3986 host (a name, IPv4 or bracketed IPv6 literal; not empty) and an optional port of up to 5 digits. */
   private static final Pattern HOST = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{0,5})?");
+
+  /** How long a request whose client closed its sending side may take to be answered. */
+  static final long HALF_CLOSED_ANSWER_GRACE_MS = 2000;
 
   private final GatewayConfig.Limits limits;
   private final BodyBudget budget;
@@ -311,6 +315,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
       inputClosed = true;
       if (openExchanges == 0 || answerStarted) {
         close();
+      } else {
+        // TCP cannot tell a half-close from a client that left: a waiting answer (a long-poll) gets
+        // a short grace, then the connection closes and releases what the request holds.
+        channel.executor().schedule(this::closeIfUnanswered, HALF_CLOSED_ANSWER_GRACE_MS, TimeUnit.MILLISECONDS);
       }
       return;
     }
@@ -386,6 +394,12 @@ final class ConnectionGuard extends ChannelDuplexHandler {
    * Closes once what is written has gone out: inside a read Vert.x writes an answer without
    * flushing it (it flushes when the read completes), and a bare close would drop it.
    */
+  private void closeIfUnanswered() {
+    if (openExchanges > 0 && !answerStarted) {
+      close();
+    }
+  }
+
   private void close() {
     channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }

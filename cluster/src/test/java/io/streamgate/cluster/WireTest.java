@@ -2,6 +2,7 @@ package io.streamgate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
 import io.streamgate.cluster.groups.GroupNotEmptyException;
 import io.streamgate.cluster.groups.GroupNotFoundException;
 import io.streamgate.cluster.groups.InvalidGroupRequestException;
@@ -41,7 +42,7 @@ class WireTest {
       CorruptRecordException::new, InvalidConfigException::new, WriteQueueFullException::new, LogClosedException::new,
       InvalidGroupRequestException::new, GroupNotFoundException::new, MemberNotFoundException::new,
       RebalanceConflictException::new, GroupNotEmptyException::new, InvalidTopicNameException::new,
-      InvalidTimestampException::new, IdempotencyKeyReusedException::new);
+      InvalidTimestampException::new, IdempotencyKeyReusedException::new, CoordinatorLoadInProgressException::new);
 
   @Property
   void appendResultRoundTrips(@ForAll long baseOffset, @ForAll long lastOffset, @ForAll long maxTimestamp, @ForAll int size) {

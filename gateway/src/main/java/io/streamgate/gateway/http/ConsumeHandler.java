@@ -7,6 +7,7 @@ import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.ReadResult;
@@ -35,9 +36,12 @@ final class ConsumeHandler {
   private final GatewayConfig.Limits limits;
   private final GatewayMetrics metrics;
   private final AtomicInteger waiting;
+  private final RecordDecoding decoding;
 
-  ConsumeHandler(PartitionService service, GatewayConfig.Limits limits, GatewayMetrics metrics, AtomicInteger waitingLongPolls) {
+  ConsumeHandler(PartitionService service, GatewayConfig.Limits limits, GatewayMetrics metrics, AtomicInteger waitingLongPolls,
+      RecordDecoding decoding) {
     this.service = service;
+    this.decoding = decoding;
     this.limits = limits;
     this.metrics = metrics;
     this.waiting = waitingLongPolls;
@@ -115,7 +119,7 @@ final class ConsumeHandler {
       }
       if (offset < range.latest()) {
         return Future.fromCompletionStage(service.read(fetch.partition, offset, fetch.maxBytes), context)
-            .map(result -> render(fetch, offset, result));
+            .compose(result -> decoding.decode(result, read -> render(fetch, offset, read)));
       }
       long remaining = deadlineMs - System.currentTimeMillis();
       if (remaining <= 0 || ctx.response().closed()) {

@@ -9,6 +9,7 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
@@ -46,12 +47,13 @@ final class StreamHandler {
   /** One per handler, and so per event loop: the sessions of this handler run on its verticle's context. */
   private final StreamReads reads;
 
-  StreamHandler(PartitionService service, GroupService groups, GatewayConfig.Limits limits, GatewayMetrics metrics) {
+  StreamHandler(PartitionService service, GroupService groups, GatewayConfig.Limits limits, GatewayMetrics metrics,
+      RecordDecoding decoding) {
     this.service = service;
     this.groups = groups;
     this.limits = limits;
     this.metrics = metrics;
-    this.reads = new StreamReads(service);
+    this.reads = new StreamReads(service, decoding);
   }
 
   void handle(RoutingContext ctx) {

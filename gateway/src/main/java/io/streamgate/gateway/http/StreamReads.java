@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs.ValueFormat;
+import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
@@ -40,10 +41,12 @@ final class StreamReads {
   private record Key(TopicPartition partition, long offset, ValueFormat format) {}
 
   private final PartitionService service;
+  private final RecordDecoding decoding;
   private final Map<Key, Future<Chunk>> inFlight = new HashMap<>();
 
-  StreamReads(PartitionService service) {
+  StreamReads(PartitionService service, RecordDecoding decoding) {
     this.service = service;
+    this.decoding = decoding;
   }
 
   /** Records of {@code partition} from {@code offset}, up to {@link #CHUNK_BYTES} of log; completes on {@code context}. */
@@ -54,7 +57,7 @@ final class StreamReads {
       return pending;
     }
     Future<Chunk> read = Future.fromCompletionStage(service.read(partition, offset, CHUNK_BYTES), context)
-        .map(result -> render(partition, offset, format, result));
+        .compose(result -> decoding.decode(result, records -> render(partition, offset, format, records)));
     inFlight.put(key, read);
     // Registered before any reader's handler, so the entry is gone before they go round again.
     read.onComplete(done -> inFlight.remove(key));

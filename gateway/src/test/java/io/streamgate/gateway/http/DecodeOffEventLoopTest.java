@@ -1,0 +1,94 @@
+package io.streamgate.gateway.http;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamgate.cluster.Acks;
+import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.StreamgateNode;
+import io.streamgate.gateway.TestNodes;
+import io.streamgate.gateway.http.Api.Response;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Compression;
+import io.streamgate.logstore.format.RecordBatchBuilder;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fetch of compressed batches is decoded off the event loop: while its decode is held, another
+ * request to the same (only) HTTP event loop is still answered, and the fetch then returns every
+ * record in order.
+ */
+class DecodeOffEventLoopTest {
+  private static final int RECORDS = 2000;
+
+  @TempDir Path dir;
+  StreamgateNode node;
+  Api api;
+  final CountDownLatch decoding = new CountDownLatch(1);
+  final CountDownLatch release = new CountDownLatch(1);
+
+  @BeforeEach
+  void start() {
+    node = TestNodes.start(dir);
+    api = new Api(node);
+  }
+
+  @AfterEach
+  void stop() {
+    release.countDown();
+    RecordDecoding.decodeHook = null;
+    TestNodes.stop(node);
+  }
+
+  @Test
+  void aCompressedFetchBeingDecodedDoesNotHoldItsEventLoop() throws Exception {
+    api.createTopic("zipped", 1);
+    RecordBatchBuilder batch = new RecordBatchBuilder(Compression.ZSTD);
+    String padding = "x".repeat(1000);
+    for (int i = 0; i < RECORDS; i++) {
+      batch.append(1000L + i, null, ("{\"i\":" + i + ",\"pad\":\"" + padding + "\"}").getBytes(UTF_8), List.of());
+    }
+    node.service().append(new TopicPartition("zipped", 0), batch.build(), Acks.ALL).get(30, TimeUnit.SECONDS);
+
+    RecordDecoding.decodeHook = () -> {
+      decoding.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    CompletableFuture<Response> fetch = api.sendAsync(
+        api.request("/v1/topics/zipped/partitions/0/records?offset=0&maxRecords=" + RECORDS + "&maxBytes=10000000").GET().build());
+    await().atMost(Duration.ofSeconds(30)).until(() -> decoding.getCount() == 0);
+
+    // Same event loop (the node has one HTTP instance), answered while the fetch's decode is held.
+    Response other = api.sendAsync(api.request("/v1/topics").timeout(Duration.ofSeconds(5)).GET().build())
+        .get(10, TimeUnit.SECONDS);
+    assertThat(other.status()).isEqualTo(200);
+    assertThat(fetch).isNotDone();
+
+    release.countDown();
+    Response fetched = fetch.get(30, TimeUnit.SECONDS);
+    assertThat(fetched.status()).isEqualTo(200);
+    JsonNode records = fetched.json().get("records");
+    assertThat(records).hasSize(RECORDS);
+    for (int i = 0; i < RECORDS; i++) {
+      assertThat(records.get(i).get("offset").asLong()).isEqualTo(i);
+      assertThat(records.get(i).get("value").get("i").asInt()).isEqualTo(i);
+    }
+    assertThat(fetched.json().get("nextOffset").asLong()).isEqualTo(RECORDS);
+  }
+}

@@ -59,7 +59,8 @@ public final class GatewayMetrics {
 
   /** Reports the request body bytes the node's budget holds now ({@code reservedBytes}). */
   public void bodyBudget(LongSupplier reservedBytes) {
-    Gauge.builder("streamgate.http.buffered.body", reservedBytes, LongSupplier::getAsLong).baseUnit("bytes")
+    // Strongly held: the supplier is a method reference nothing else keeps (a weak one read NaN once collected).
+    Gauge.builder("streamgate.http.buffered.body", reservedBytes, LongSupplier::getAsLong).strongReference(true).baseUnit("bytes")
         .description("Request body bytes held in the node's budget (max-buffered-body-bytes)").register(registry);
   }
 

@@ -175,6 +175,16 @@ final class MqttConnection {
     if (offered == null || !offered.isWillFlag()) {
       return true;
     }
+    if (offered.getWillQos() > MqttQoS.EXACTLY_ONCE.value()) {
+      // MQTT 3.1.1 and 5.0 §3.1.2.6: a Will QoS of 3 makes the CONNECT malformed (3.1.1: close, no CONNACK).
+      LOG.warn("mqtt client {} from {} refused: a will of QoS {} (§3.1.2.6)", clientId(), remoteAddress, offered.getWillQos());
+      if (v5) {
+        endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_MALFORMED_PACKET);
+      } else {
+        socket.close();
+      }
+      return false;
+    }
     try {
       node.config().mapper().map(offered.getWillTopic(), clientId());
       will = offered;

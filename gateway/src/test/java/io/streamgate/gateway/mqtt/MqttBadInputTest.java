@@ -63,6 +63,23 @@ class MqttBadInputTest extends MqttNodeTest {
     assertThat(rest.recordsIfAny("big", 0)).isEmpty();
   }
 
+  /** Found by MqttFuzzTest (seed 5744139691740): the will's QoS 3 threw when the connection ended, and its slot was never freed. */
+  @Test
+  void aWillOfQos3IsAMalformedConnect() throws Exception {
+    RawMqttClient.Will will = new RawMqttClient.Will("wills/x", "bye".getBytes(java.nio.charset.StandardCharsets.UTF_8), 3, false);
+    try (RawMqttClient v3 = new RawMqttClient(node.mqttPort(), 4)) {
+      // MQTT 3.1.1 §3.1.2.6: no CONNACK, the connection is closed.
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> v3.connectack("will-3", 0, true, 0, will))
+          .isInstanceOf(java.io.IOException.class);
+    }
+    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
+      assertThat(v5.connectack("will-5", 0, true, 0, will).body()[1] & 0xff).isEqualTo(0x81);  // Malformed Packet
+    }
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> rest.metric("streamgate_mqtt_connections") == 0);
+    assertThat(rest.recordsIfAny("wills", 0)).isEmpty();
+  }
+
   @Test
   void aMalformedPacketEndsTheConnection() throws Exception {
     try (RawMqttClient v3 = new RawMqttClient(node.mqttPort(), 4)) {

@@ -66,7 +66,8 @@ public final class ClusteredPartitionService implements PartitionService {
   static final int MAX_INTERNAL_REPLICATION = 3;
   /** How long a remote watch waits at the leader before it answers "nothing yet" (the caller then simply watches again). */
   private static final long REMOTE_WATCH_MS = 20_000;
-  private static final long RETRY_BACKOFF_MS = 200;
+  /** A watch that cannot be placed (no leader, leadership moving, the leader unreachable) wakes its caller after about this long to look again. */
+  private static final long WATCH_RETRY_MS = 200;
   /** A few, so that a partition with a long tail to read does not hold the others' windows. */
   private static final int WINDOW_LOADER_THREADS = 2;
   /** How long a topic change may take to reach every partition's leader before the request answers anyway. */
@@ -499,7 +500,7 @@ public final class ClusteredPartitionService implements PartitionService {
       }
     }
     if (!state.hasLeader() || nodeId.equals(state.leader())) {
-      vertx.setTimer(RETRY_BACKOFF_MS, id -> once.run());
+      watchRetry().retry(once);
       return () -> cancelled.set(true);
     }
     JsonObject request = new JsonObject().put("topic", partition.topic()).put("partition", partition.partition())
@@ -509,10 +510,18 @@ public final class ClusteredPartitionService implements PartitionService {
           if (failure == null) {
             once.run();
           } else {
-            vertx.setTimer(RETRY_BACKOFF_MS, id -> once.run());
+            watchRetry().retry(once);
           }
         });
     return () -> cancelled.set(true);
+  }
+
+  /**
+   * A watch is one-shot (its caller reads, then watches again), so each retry is a first one: only
+   * its jitter, not growth, applies, and it spreads the watches a failover wakes together.
+   */
+  private Backoff watchRetry() {
+    return new Backoff(WATCH_RETRY_MS, WATCH_RETRY_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
   }
 
   private void serveWatch(Message<JsonObject> message) {

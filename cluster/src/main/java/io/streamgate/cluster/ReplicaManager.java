@@ -43,7 +43,9 @@ final class ReplicaManager implements AutoCloseable {
   /** How long a leader holds a follower's fetch when there is nothing new. */
   static final long FETCH_WAIT_MS = 500;
   private static final int FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
-  private static final long RETRY_BACKOFF_MS = 200;
+  /** A follower's wait before fetching again after a failed or fruitless fetch: the first, and the most after many. */
+  private static final long RETRY_FIRST_MS = 200;
+  private static final long RETRY_CAP_MS = 2_000;
 
   private final Vertx vertx;
   private final LogManager logs;
@@ -362,6 +364,7 @@ final class ReplicaManager implements AutoCloseable {
     private final String leader;
     private final Set<TopicPartition> partitions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean();
+    private final Backoff backoff = new Backoff(RETRY_FIRST_MS, RETRY_CAP_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
 
     Fetcher(String leader) {
       this.leader = leader;
@@ -394,7 +397,9 @@ final class ReplicaManager implements AutoCloseable {
         running.set(false);
         // An assignment that raced the stop starts the loop again.
         if (!closed && !partitions.isEmpty() && running.compareAndSet(false, true)) {
-          vertx.setTimer(RETRY_BACKOFF_MS, id -> fetch());
+          // Not a failure: look again soon, not later and later.
+          backoff.reset();
+          backoff.retry(this::fetch);
         }
         return;
       }
@@ -404,16 +409,17 @@ final class ReplicaManager implements AutoCloseable {
           .onSuccess(reply -> apply(asked, askedEpochs, reply.body()).whenComplete((done, failure) -> {
             if (failure != null) {
               LOG.warn("fetch from {} could not be applied: {}", leader, failure.toString());
-              vertx.setTimer(RETRY_BACKOFF_MS, id -> fetch());
+              backoff.retry(this::fetch);
             } else if (done) {
+              backoff.reset();
               fetch();
             } else {
-              vertx.setTimer(RETRY_BACKOFF_MS, id -> fetch());
+              backoff.retry(this::fetch);
             }
           }))
           .onFailure(failure -> {
             LOG.debug("fetch from {} failed: {}", leader, failure.toString());
-            vertx.setTimer(RETRY_BACKOFF_MS, id -> fetch());
+            backoff.retry(this::fetch);
           });
     }
 

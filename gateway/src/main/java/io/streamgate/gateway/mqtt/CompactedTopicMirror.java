@@ -1,6 +1,7 @@
 package io.streamgate.gateway.mqtt;
 
 import io.streamgate.cluster.Acks;
+import io.streamgate.cluster.Backoff;
 import io.streamgate.cluster.Cancellable;
 import io.streamgate.cluster.Murmur2Partitioner;
 import io.streamgate.cluster.PartitionService;
@@ -43,12 +44,10 @@ import org.slf4j.LoggerFactory;
 final class CompactedTopicMirror {
   private static final Logger LOG = LoggerFactory.getLogger(CompactedTopicMirror.class);
   private static final int CHUNK_BYTES = 1024 * 1024;
-  private static final long RETRY_MS = 1000;
 
   private final PartitionService service;
   private final String topic;
   private final Supplier<CompletionStage<Void>> ensureTopic;
-  private final Vertx vertx;
   private final Context context;
   private final Murmur2Partitioner partitioner = new Murmur2Partitioner();
   private final ConcurrentHashMap<String, byte[]> entries = new ConcurrentHashMap<>();
@@ -58,15 +57,17 @@ final class CompactedTopicMirror {
   private final Map<Integer, Long> appliedUpTo = new HashMap<>();
   private final Map<Integer, Cancellable> watches = new HashMap<>();
   private final Map<Integer, TreeMap<Long, List<Promise<Void>>>> waitingPuts = new HashMap<>();
+  /** One for the whole copy, on the context: any successful read starts the next failures at the first delay. */
+  private final Backoff retries;
   private volatile boolean closed;
 
   /** @param ensureTopic creates the internal topic if missing; completes once it is served */
   CompactedTopicMirror(Vertx vertx, PartitionService service, String topic, Supplier<CompletionStage<Void>> ensureTopic) {
-    this.vertx = vertx;
     this.service = service;
     this.topic = topic;
     this.ensureTopic = ensureTopic;
     this.context = vertx.getOrCreateContext();
+    this.retries = MqttRetry.on(context);
   }
 
   /** Starts loading (retrying until the topic can be had); {@link #loaded()} completes once the copy is up to date as of the start. */
@@ -163,7 +164,10 @@ final class CompactedTopicMirror {
           }
           return Future.all(partitions);
         })
-        .onSuccess(all -> loaded.tryComplete())
+        .onSuccess(all -> {
+          retries.reset();
+          loaded.tryComplete();
+        })
         .onFailure(e -> retry(this::begin, e));
   }
 
@@ -191,6 +195,7 @@ final class CompactedTopicMirror {
         if (read.failed()) {
           retry(() -> follow(partition, position, loadEnd, caughtUp), read.cause());
         } else {
+          retries.reset();
           follow(partition, applyAll(read.result(), position), loadEnd, caughtUp);
         }
       });
@@ -222,6 +227,6 @@ final class CompactedTopicMirror {
       return;
     }
     LOG.debug("{}: retrying after {}", topic, cause.toString());
-    vertx.setTimer(RETRY_MS, id -> context.runOnContext(v -> action.run()));
+    retries.retry(action);
   }
 }

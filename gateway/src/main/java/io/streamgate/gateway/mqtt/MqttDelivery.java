@@ -3,6 +3,7 @@ package io.streamgate.gateway.mqtt;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.streamgate.cluster.Backoff;
 import io.streamgate.cluster.Cancellable;
 import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.PartitionService;
@@ -72,7 +73,6 @@ final class MqttDelivery {
   static final int CHUNK_BYTES = 64 * 1024;
   /** Most topic filters one connection may hold. */
   static final int MAX_SUBSCRIPTIONS = 1000;
-  private static final long RETRY_MS = 1000;
   private static final byte[] NO_PAYLOAD = new byte[0];
 
   private final PartitionService service;
@@ -101,6 +101,7 @@ final class MqttDelivery {
   /** Watches topics appearing and growing while there are subscriptions; null without any. */
   private Cancellable topicWatch;
   private boolean topicRefreshQueued;
+  private final Backoff topicRefreshRetries;
   private int lastPacketId;
   /** A resumed session's unacknowledged QoS 1 messages not sent again yet, by packet id. */
   private final Map<Integer, MqttSessionState.Inflight> awaitingResend = new LinkedHashMap<>();
@@ -147,10 +148,12 @@ final class MqttDelivery {
     Cancellable watch;
     boolean busy;
     boolean stopped;
+    final Backoff retries;
 
-    PartitionReader(TopicPartition partition, long position) {
+    PartitionReader(TopicPartition partition, long position, Backoff retries) {
       this.partition = partition;
       this.position = position;
+      this.retries = retries;
     }
   }
 
@@ -170,7 +173,8 @@ final class MqttDelivery {
     this.socket = socket;
     this.maxInflight = maxInflight;
     this.maxPacketBytes = maxPacketBytes;
-    this.resendReader = new ResendReader(service, context, RETRY_MS, () -> closed);
+    this.resendReader = new ResendReader(service, context, () -> MqttRetry.on(context), () -> closed);
+    this.topicRefreshRetries = MqttRetry.on(context);
   }
 
   void start() {
@@ -483,12 +487,13 @@ final class MqttDelivery {
         }
         Long saved = savedPositions.get(partition);
         if (saved != null) {
-          readers.put(partition, new PartitionReader(partition, saved));
+          readers.put(partition, new PartitionReader(partition, saved, MqttRetry.on(context)));
           continue;
         }
         started.add(Future.fromCompletionStage(service.offsets(partition, OptionalLong.empty()), context).map(offsets -> {
           if (!closed && !readers.containsKey(partition)) {
-            readers.put(partition, new PartitionReader(partition, newSinceSubscribing ? offsets.earliest() : offsets.latest()));
+            readers.put(partition, new PartitionReader(partition, newSinceSubscribing ? offsets.earliest() : offsets.latest(),
+                MqttRetry.on(context)));
           }
           return null;
         }));
@@ -518,8 +523,11 @@ final class MqttDelivery {
     // A topic is announced before its partitions have leaders: what could not be read yet is tried again.
     done.onFailure(e -> {
       LOG.debug("mqtt client {}: topics not refreshed yet: {}", endpoint.clientIdentifier(), e.toString());
-      context.owner().setTimer(RETRY_MS, id -> context.runOnContext(v -> queueTopicRefresh()));
-    }).onSuccess(v -> pump());
+      topicRefreshRetries.retry(this::queueTopicRefresh);
+    }).onSuccess(v -> {
+      topicRefreshRetries.reset();
+      pump();
+    });
   }
 
   /**
@@ -635,6 +643,7 @@ final class MqttDelivery {
       }
       if (result.succeeded()) {
         reader.busy = false;
+        reader.retries.reset();
         collect(reader, result.result());
         pump();
       } else {
@@ -665,7 +674,7 @@ final class MqttDelivery {
   }
 
   private void retryLater(PartitionReader reader) {
-    context.owner().setTimer(RETRY_MS, id -> {
+    reader.retries.retry(() -> {
       reader.busy = false;
       if (!reader.stopped) {
         pump();

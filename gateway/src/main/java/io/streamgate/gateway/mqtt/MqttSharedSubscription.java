@@ -1,6 +1,7 @@
 package io.streamgate.gateway.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.streamgate.cluster.Backoff;
 import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.groups.AssignmentStrategy;
 import io.streamgate.cluster.groups.GroupService;
@@ -41,7 +42,6 @@ final class MqttSharedSubscription {
   private static final long SESSION_TIMEOUT_MS = 30_000;
   private static final long POLL_WAIT_MS = 10_000;
   private static final int POLL_MAX_BYTES = 1024 * 1024;
-  private static final long RETRY_MS = 1000;
 
   /** A {@code $share/{ShareName}/{filter}} split in its parts. */
   record Share(String shareName, String filter) {
@@ -75,6 +75,7 @@ final class MqttSharedSubscription {
   /** The message a record makes for a subscription of this QoS, or null if it cannot be sent. */
   private final BiFunction<PartitionRecords, Record, MqttDelivery.Outgoing> toMessage;
   private final Runnable pump;
+  private final Backoff retries;
   /** Messages of the current answer not sent yet; the connection takes them in turn with its others. */
   final ArrayDeque<MqttDelivery.Outgoing> ready = new ArrayDeque<>();
   private String memberId;
@@ -97,6 +98,7 @@ final class MqttSharedSubscription {
     this.maxRecords = maxRecords;
     this.toMessage = toMessage;
     this.pump = pump;
+    this.retries = MqttRetry.on(context);
   }
 
   MqttQoS qos() {
@@ -158,6 +160,7 @@ final class MqttSharedSubscription {
           if (answer.failed()) {
             recover(answer.cause());
           } else {
+            retries.reset();
             deliver(answer.result());
           }
         });
@@ -209,7 +212,7 @@ final class MqttSharedSubscription {
   private void recover(Throwable failure) {
     Throwable cause = Failures.cause(failure);
     LOG.debug("mqtt share {}: poll failed, retrying: {}", share.group(), cause.toString());
-    context.owner().setTimer(RETRY_MS, id -> {
+    retries.retry(() -> {
       if (closed) {
         return;
       }

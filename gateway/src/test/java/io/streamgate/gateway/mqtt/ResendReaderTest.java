@@ -3,6 +3,7 @@ package io.streamgate.gateway.mqtt;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamgate.cluster.Backoff;
 import io.streamgate.cluster.LeaderNotAvailableException;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicNotFoundException;
@@ -44,7 +45,9 @@ class ResendReaderTest {
   private final Deque<Object> answers = new ConcurrentLinkedDeque<>();
   private final AtomicInteger reads = new AtomicInteger();
   private final AtomicBoolean stopped = new AtomicBoolean();
-  private final ResendReader reader = new ResendReader(service(), context, RETRY_MS, stopped::get);
+  private final ResendReader reader = new ResendReader(service(), context,
+      () -> new Backoff(RETRY_MS, RETRY_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> context.runOnContext(v -> action.run()))),
+      stopped::get);
 
   @AfterEach
   void closeVertx() {

@@ -97,6 +97,12 @@ final class Replica {
   private int epoch = -1;
   private final Map<String, FollowerProgress> followers = new HashMap<>();
   private boolean isrChangePending;
+  /**
+   * A follower this leader has asked to add to the ISR, counted for the high watermark from the
+   * moment it asks (Kafka's "maximal ISR", KIP-497): once the change commits, the controller may
+   * elect it, so nothing it lacks may be acknowledged meanwhile. Null when none.
+   */
+  private String joiningIsr;
   /** Completes once a leader's epoch is recorded in its log's history (see {@link #becomeLeader}). */
   private CompletableFuture<Void> epochRecorded = CompletableFuture.completedFuture(null);
 
@@ -168,6 +174,7 @@ final class Replica {
       boolean sameTerm = leader && epoch == newState.leaderEpoch();
       state = newState;
       isrChangePending = false;
+      joiningIsr = null;
       if (!sameTerm) {
         leader = true;
         epoch = newState.leaderEpoch();
@@ -198,6 +205,7 @@ final class Replica {
       epoch = newState.leaderEpoch();
       followers.clear();
       isrChangePending = false;
+      joiningIsr = null;
       waiting = List.copyOf(waitingForWindow);
       waitingForWindow.clear();
     }
@@ -388,7 +396,11 @@ final class Replica {
         return;
       }
       candidate = log.logEndOffset();
-      for (String member : state.isr()) {
+      List<String> counted = new ArrayList<>(state.isr());
+      if (joiningIsr != null && !counted.contains(joiningIsr)) {
+        counted.add(joiningIsr);
+      }
+      for (String member : counted) {
         if (member.equals(localNode)) {
           continue;
         }
@@ -455,6 +467,7 @@ final class Replica {
       joinsIsr = !state.isr().contains(follower) && !isrChangePending && fetchOffset >= log.highWatermark();
       if (joinsIsr) {
         isrChangePending = true;
+        joiningIsr = follower;
       }
     }
     advanceHighWatermark();
@@ -487,9 +500,17 @@ final class Replica {
     return lagging;
   }
 
-  /** An ISR change this leader asked for is done (or failed): it may ask again. */
-  synchronized void isrChangeDone() {
+  /**
+   * An ISR change this leader asked for is done ({@code written}) or not made: it may ask again. A
+   * written addition stays counted, and the change pending, until this replica takes the new state
+   * ({@link #becomeLeader}), which may come later: the controller may elect from the new ISR at once.
+   */
+  synchronized void isrChangeDone(boolean written) {
+    if (written && joiningIsr != null && !state.isr().contains(joiningIsr)) {
+      return;  // the new state is on its way: becomeLeader ends the change
+    }
     isrChangePending = false;
+    joiningIsr = null;
   }
 
   // ---------------------------------------------------------------- follower

@@ -224,8 +224,11 @@ final class ReplicaManager implements AutoCloseable {
     int epoch = replica.epoch();
     TopicPartition tp = replica.partition();
     metadataThread.execute(() -> {
+      // Whether the last attempt of the compare-and-set wrote the change (it may be tried again).
+      boolean[] written = {false};
       try {
         metadata.update(tp.topic(), topic -> {
+          written[0] = false;
           if (tp.partition() >= topic.partitions().size()) {
             return topic;
           }
@@ -236,12 +239,14 @@ final class ReplicaManager implements AutoCloseable {
             return topic;
           }
           LOG.info("{}: ISR {} -> {}", tp, state.isr(), isr);
+          written[0] = true;
           return topic.withPartition(tp.partition(), s -> s.withIsr(isr));
         });
       } catch (RuntimeException e) {
+        written[0] = false;
         LOG.warn("{}: ISR change not made: {}", tp, e.getMessage());
       } finally {
-        replica.isrChangeDone();
+        replica.isrChangeDone(written[0]);
       }
     });
   }

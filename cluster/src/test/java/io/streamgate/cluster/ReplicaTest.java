@@ -503,7 +503,7 @@ class ReplicaTest {
     assertThat(a.laggingFollowers(10_000)).containsExactly("b");
     // Asked once; not again until that ISR change is done.
     assertThat(a.laggingFollowers(10_000)).isEmpty();
-    a.isrChangeDone();
+    a.isrChangeDone(true);
     assertThat(a.laggingFollowers(10_000)).containsExactly("b");
   }
 
@@ -516,6 +516,25 @@ class ReplicaTest {
     assertThat(a.serveFetch("b", 0, 0, -1, 1024).joinsIsr()).isFalse();
     assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
     assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).as("already asked").isFalse();
+  }
+
+  /**
+   * Found by scripts/chaos-idempotent.sh: a follower's addition to the ISR was written, the
+   * controller elected it at once, and records the leader had committed meanwhile without it (its
+   * state still held the old ISR) were cut: acknowledged writes lost. Counted from the moment it asks.
+   */
+  @Test
+  void aFollowerAskedIntoTheIsrCountsForTheHighWatermarkBeforeTheChangeArrives() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    b.becomeFollower(led("a", 0, List.of("a")));
+    appendAsLeader(a, TestBatches.values(1, "x", "y"));
+    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
+    a.isrChangeDone(true);  // written; the new state has not reached the leader yet
+
+    appendAsLeader(a, TestBatches.values(1, "z"));
+    assertThat(a.log().highWatermark()).as("b, about to be in the ISR, lacks offset 2").isEqualTo(2);
+    a.serveFetch("b", 0, 3, 0, 1024);
+    assertThat(a.log().highWatermark()).isEqualTo(3);
   }
 
   // ---------------------------------------------------------------- a follower below the leader's log start

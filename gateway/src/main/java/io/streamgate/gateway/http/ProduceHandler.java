@@ -43,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ProduceHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ProduceHandler.class);
-  private static final int BATCH_HEADER_BYTES = BatchLayout.RECORD_BATCH_OVERHEAD;
 
   private final PartitionService service;
   private final GatewayConfig config;
@@ -233,10 +232,10 @@ final class ProduceHandler {
     for (int index : indexes) {
       ProduceRecord record = records.get(index);
       int recordSize = record.estimatedSize();
-      if (BATCH_HEADER_BYTES + recordSize > maxBatchBytes) {
+      if (BatchLayout.RECORD_BATCH_OVERHEAD + recordSize > maxBatchBytes) {
         // Says what was counted: a record under the limit by itself may not fit with its framing.
-        throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "records[" + index + "] needs about " + (BATCH_HEADER_BYTES + recordSize)
-            + " bytes in a batch (" + BATCH_HEADER_BYTES + " for the batch header, up to " + ProduceRecord.MAX_FRAMING_BYTES
+        throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "records[" + index + "] needs about " + (BatchLayout.RECORD_BATCH_OVERHEAD + recordSize)
+            + " bytes in a batch (" + BatchLayout.RECORD_BATCH_OVERHEAD + " for the batch header, up to " + ProduceRecord.MAX_FRAMING_BYTES
             + " for the record's framing, " + record.contentSize() + " for its key, value and headers); the topic's max.record.bytes is "
             + maxBatchBytes);
       }
@@ -250,7 +249,7 @@ final class ProduceHandler {
           builder.producer(idempotency.producerId(), (short) 0, batches.size());
         }
         inBatch = new ArrayList<>();
-        size = BATCH_HEADER_BYTES;
+        size = BatchLayout.RECORD_BATCH_OVERHEAD;
       }
       builder.append(record.timestamp(), record.key(), record.value(), record.headers());
       inBatch.add(index);

@@ -12,7 +12,10 @@ final class FileNames {
   /** A compacted copy of a segment, complete and fsynced, waiting to replace the original. */
   static final String SWAP_SUFFIX = ".swap";
   static final String TMP_SUFFIX = ".tmp";
-  /** A segment file taken out of service, to be removed; deleted at recovery if still there. */
+  /**
+   * A segment file taken out of service, to be removed; deleted at recovery if still there. Named
+   * {@code <file>.<n>.deleted}, {@code n} numbering the retirements of the process.
+   */
   static final String DELETED_SUFFIX = ".deleted";
   /** A partition directory being deleted: {@code <topic>-<partition>.<id>-delete}. */
   static final String DELETE_DIR_SUFFIX = "-delete";
@@ -54,6 +57,11 @@ final class FileNames {
 
   static Path timeIndexFile(Path dir, long baseOffset) {
     return dir.resolve(baseName(baseOffset) + TIME_INDEX_SUFFIX);
+  }
+
+  /** The name {@code file} takes when its segment is retired, the {@code retirement}-th time this process retires one. */
+  static Path retiredFile(Path file, long retirement) {
+    return file.resolveSibling(file.getFileName() + "." + retirement + DELETED_SUFFIX);
   }
 
   /** The base offset in a file name such as {@code 00000000000000000042.log}, or -1 if it is not one. */

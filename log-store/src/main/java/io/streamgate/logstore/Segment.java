@@ -11,10 +11,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One segment of a partition: a {@code .log} file of whole record batches, back to back exactly as
@@ -30,6 +31,8 @@ import java.util.Optional;
 final class Segment {
   /** Bytes read at a time when walking batch headers. */
   private static final int SCAN_CHUNK_BYTES = 16 * 1024;
+  /** Numbers the retirements of this process, so that no two retired segments share a file name. */
+  private static final AtomicLong RETIREMENTS = new AtomicLong();
 
   private final Path dir;
   private final long baseOffset;
@@ -44,6 +47,8 @@ final class Segment {
   private long offsetOfMaxTimestamp;
   private int bytesSinceLastIndexEntry;
   private boolean deleted;
+  /** What {@link #markDeleted} renamed the files to. */
+  private final List<Path> retiredFiles = new ArrayList<>();
 
   private Segment(Path dir, long baseOffset, FileChannel channel, int indexIntervalBytes, long createdMs) {
     this.dir = dir;
@@ -351,23 +356,28 @@ final class Segment {
   }
 
   /**
-   * Renames the segment's files to {@code *.deleted}, so a restart will not load them; the open file
-   * keeps serving reads that already hold this segment until {@link #deleteMarked}.
+   * Renames the segment's files to {@code *.<n>.deleted}, so a restart will not load them; the open
+   * file keeps serving reads that already hold this segment until {@link #deleteMarked}. The number
+   * makes the names this segment's own: a compacted copy, taking the same base offset, may be retired
+   * while the maintenance thread still deletes the original's files.
    */
   synchronized void markDeleted() throws IOException {
     deleted = true;
+    long retirement = RETIREMENTS.incrementAndGet();
     for (Path file : files()) {
       if (Files.exists(file)) {
-        Files.move(file, file.resolveSibling(file.getFileName() + FileNames.DELETED_SUFFIX), StandardCopyOption.REPLACE_EXISTING);
+        Path retired = FileNames.retiredFile(file, retirement);
+        Files.move(file, retired);
+        retiredFiles.add(retired);
       }
     }
   }
 
   /** Closes the file and removes what {@link #markDeleted} renamed. */
-  void deleteMarked() throws IOException {
+  synchronized void deleteMarked() throws IOException {
     channel.close();
-    for (Path file : files()) {
-      Files.deleteIfExists(file.resolveSibling(file.getFileName() + FileNames.DELETED_SUFFIX));
+    for (Path file : retiredFiles) {
+      Files.deleteIfExists(file);
     }
   }
 

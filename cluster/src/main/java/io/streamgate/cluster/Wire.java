@@ -1,28 +1,15 @@
 package io.streamgate.cluster;
 
-import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
-import io.streamgate.cluster.groups.GroupNotEmptyException;
-import io.streamgate.cluster.groups.GroupNotFoundException;
-import io.streamgate.cluster.groups.InvalidGroupRequestException;
-import io.streamgate.cluster.groups.MemberNotFoundException;
-import io.streamgate.cluster.groups.RebalanceConflictException;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.logstore.AppendResult;
-import io.streamgate.logstore.CorruptRecordException;
-import io.streamgate.logstore.InvalidConfigException;
-import io.streamgate.logstore.InvalidRecordException;
-import io.streamgate.logstore.LogClosedException;
 import io.streamgate.logstore.OffsetOutOfRangeException;
-import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.ReadResult;
-import io.streamgate.logstore.RecordTooLargeException;
-import io.streamgate.logstore.WriteQueueFullException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.function.Function;
+import java.util.Optional;
 
 /**
  * How nodes talk to each other over the clustered event bus: the addresses, the encodings of
@@ -75,49 +62,33 @@ final class Wire {
 
   // ---------------------------------------------------------------- failures
 
-  /** The exceptions that cross nodes with their type; anything else arrives as a {@link ClusterException}. */
-  private static final List<Class<? extends RuntimeException>> TYPED = List.of(
-      TopicNotFoundException.class, PartitionNotFoundException.class, NotLeaderException.class,
-      NotEnoughReplicasException.class, LeaderNotAvailableException.class, ReplicationTimeoutException.class,
-      OffsetOutOfRangeException.class, RecordTooLargeException.class, InvalidRecordException.class,
-      CorruptRecordException.class, InvalidConfigException.class, WriteQueueFullException.class, LogClosedException.class,
-      InvalidGroupRequestException.class, GroupNotFoundException.class, MemberNotFoundException.class,
-      RebalanceConflictException.class, GroupNotEmptyException.class, InvalidTopicNameException.class,
-      InvalidTimestampException.class, IdempotencyKeyReusedException.class, CoordinatorLoadInProgressException.class);
-  private static final List<Function<String, RuntimeException>> CONSTRUCTORS = List.of(
-      TopicNotFoundException::new, PartitionNotFoundException::new, NotLeaderException::new,
-      NotEnoughReplicasException::new, LeaderNotAvailableException::new, ReplicationTimeoutException::new,
-      Wire::offsetOutOfRange, RecordTooLargeException::new, InvalidRecordException::new,
-      CorruptRecordException::new, InvalidConfigException::new, WriteQueueFullException::new, LogClosedException::new,
-      InvalidGroupRequestException::new, GroupNotFoundException::new, MemberNotFoundException::new,
-      RebalanceConflictException::new, GroupNotEmptyException::new, InvalidTopicNameException::new,
-      InvalidTimestampException::new, IdempotencyKeyReusedException::new, CoordinatorLoadInProgressException::new);
-  private static final int UNTYPED = 1000;
-
-  /** The failure code and message that carry {@code failure} to the asking node. */
+  /**
+   * The failure code and message that carry {@code failure} to the asking node: the code is the
+   * failure's {@link StreamgateError} code, fixed, so that nodes of different versions agree on it.
+   */
   static ReplyException failure(Throwable failure) {
     Throwable cause = Failures.cause(failure);
-    for (int i = 0; i < TYPED.size(); i++) {
-      if (TYPED.get(i).isInstance(cause)) {
-        String message = cause instanceof OffsetOutOfRangeException range
-            ? range.logStartOffset() + "," + range.logEndOffset() + "," + range.getMessage()
-            : cause.getMessage();
-        return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, i, message);
-      }
-    }
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, UNTYPED, String.valueOf(cause.getMessage()));
+    StreamgateError error = StreamgateError.forException(cause);
+    String message = cause instanceof OffsetOutOfRangeException range
+        ? range.logStartOffset() + "," + range.logEndOffset() + "," + range.getMessage()
+        : error == StreamgateError.UNKNOWN_SERVER_ERROR ? String.valueOf(cause.getMessage()) : cause.getMessage();
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, error.code(), message);
   }
 
   /**
-   * The exception a failed request stands for: the remote node's typed failure, or, when the node
-   * could not be reached or did not answer, a retriable {@link LeaderNotAvailableException}.
+   * The exception a failed request stands for: the remote node's typed failure (rebuilt from its
+   * catalogue code), or, when the node could not be reached or did not answer, a retriable
+   * {@link LeaderNotAvailableException}.
    */
   static Throwable exception(Throwable failure, String node) {
     if (failure instanceof ReplyException reply) {
       if (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
-        int code = reply.failureCode();
-        return code >= 0 && code < CONSTRUCTORS.size() ? CONSTRUCTORS.get(code).apply(reply.getMessage())
-            : new ClusterException("node " + node + " failed: " + reply.getMessage());
+        String message = reply.getMessage();
+        // A code without an exception, one this node does not know (a newer peer's), or a message
+        // that is not what the code says (an older peer's): untyped, never a failure of its own.
+        return StreamgateError.forCode(reply.failureCode())
+            .flatMap(error -> error == StreamgateError.OFFSET_OUT_OF_RANGE ? offsetOutOfRange(message) : error.exception(message))
+            .orElseGet(() -> new ClusterException("node " + node + " failed: " + message));
       }
       return new LeaderNotAvailableException("node " + node + " did not answer (" + reply.failureType() + "): "
           + reply.getMessage());
@@ -125,8 +96,15 @@ final class Wire {
     return new LeaderNotAvailableException("node " + node + " could not be reached: " + failure.getMessage());
   }
 
-  private static OffsetOutOfRangeException offsetOutOfRange(String encoded) {
-    String[] parts = encoded.split(",", 3);
-    return new OffsetOutOfRangeException(parts[2], Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+  /** An {@link OffsetOutOfRangeException} from its "start,end,message" encoding; empty for anything else. */
+  private static Optional<RuntimeException> offsetOutOfRange(String encoded) {
+    String[] parts = encoded == null ? new String[0] : encoded.split(",", 3);
+    try {
+      return parts.length == 3
+          ? Optional.of(new OffsetOutOfRangeException(parts[2], Long.parseLong(parts[0]), Long.parseLong(parts[1])))
+          : Optional.empty();
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 }

@@ -2,28 +2,17 @@ package io.streamgate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
-import io.streamgate.cluster.groups.GroupNotEmptyException;
-import io.streamgate.cluster.groups.GroupNotFoundException;
-import io.streamgate.cluster.groups.InvalidGroupRequestException;
-import io.streamgate.cluster.groups.MemberNotFoundException;
-import io.streamgate.cluster.groups.RebalanceConflictException;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.logstore.AppendResult;
-import io.streamgate.logstore.CorruptRecordException;
-import io.streamgate.logstore.InvalidConfigException;
-import io.streamgate.logstore.InvalidRecordException;
-import io.streamgate.logstore.LogClosedException;
+import io.streamgate.logstore.LogStorageException;
 import io.streamgate.logstore.OffsetOutOfRangeException;
-import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.ReadResult;
-import io.streamgate.logstore.RecordTooLargeException;
-import io.streamgate.logstore.WriteQueueFullException;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletionException;
-import java.util.function.Function;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -34,16 +23,6 @@ import net.jqwik.api.constraints.IntRange;
 
 /** What one node encodes, the asking node decodes to the same: results, and failures with their type. */
 class WireTest {
-  /** Every failure that must cross typed (Wire's list, restated so a type dropped from it fails here). */
-  private static final List<Function<String, RuntimeException>> TYPED = List.of(
-      TopicNotFoundException::new, PartitionNotFoundException::new, NotLeaderException::new,
-      NotEnoughReplicasException::new, LeaderNotAvailableException::new, ReplicationTimeoutException::new,
-      message -> new OffsetOutOfRangeException(message, 3, 9), RecordTooLargeException::new, InvalidRecordException::new,
-      CorruptRecordException::new, InvalidConfigException::new, WriteQueueFullException::new, LogClosedException::new,
-      InvalidGroupRequestException::new, GroupNotFoundException::new, MemberNotFoundException::new,
-      RebalanceConflictException::new, GroupNotEmptyException::new, InvalidTopicNameException::new,
-      InvalidTimestampException::new, IdempotencyKeyReusedException::new, CoordinatorLoadInProgressException::new);
-
   @Property
   void appendResultRoundTrips(@ForAll long baseOffset, @ForAll long lastOffset, @ForAll long maxTimestamp, @ForAll int size) {
     AppendResult result = new AppendResult(baseOffset, lastOffset, maxTimestamp, size);
@@ -69,16 +48,18 @@ class WireTest {
   }
 
   @Property
-  void everyTypedFailureCrossesWithItsTypeAndMessage(@ForAll("typed") Function<String, RuntimeException> type,
+  void everyCatalogueExceptionCrossesWithItsTypeCodeAndMessage(@ForAll("typed") StreamgateError error,
       @ForAll("messages") String message, @ForAll boolean wrapped) {
-    RuntimeException sent = type.apply(message);
+    RuntimeException sent = error == StreamgateError.OFFSET_OUT_OF_RANGE ? new OffsetOutOfRangeException(message, 3, 9)
+        : error.exception(message).orElseThrow();
     Throwable failure = wrapped ? new CompletionException(new CompletionException(sent)) : sent;
 
     ReplyException reply = Wire.failure(failure);
     Throwable received = Wire.exception(reply, "node-b");
 
     assertThat(reply.failureType()).isEqualTo(ReplyFailure.RECIPIENT_FAILURE);
-    assertThat(received).isExactlyInstanceOf(sent.getClass()).hasMessage(message);
+    assertThat(reply.failureCode()).isEqualTo(error.code());
+    assertThat(received).isExactlyInstanceOf(error.exceptionType().orElseThrow()).hasMessage(message);
     if (sent instanceof OffsetOutOfRangeException range) {
       OffsetOutOfRangeException got = (OffsetOutOfRangeException) received;
       assertThat(got.logStartOffset()).isEqualTo(range.logStartOffset());
@@ -104,6 +85,14 @@ class WireTest {
   }
 
   @Example
+  void aStorageErrorOnTheRemoteLeaderArrivesAsAStorageError() {
+    Throwable received = Wire.exception(Wire.failure(new LogStorageException("cannot write segment 0 of t-0",
+        new java.io.IOException("No space left on device"))), "node-b");
+
+    assertThat(received).isExactlyInstanceOf(LogStorageException.class).hasMessage("cannot write segment 0 of t-0");
+  }
+
+  @Example
   void anUnreachableOrSilentNodeIsARetriableLeaderNotAvailable() {
     for (ReplyFailure type : List.of(ReplyFailure.TIMEOUT, ReplyFailure.NO_HANDLERS, ReplyFailure.ERROR)) {
       assertThat(Wire.exception(new ReplyException(type, "x"), "node-b"))
@@ -114,16 +103,25 @@ class WireTest {
   }
 
   @Example
-  void aCodeFromAnUnknownTypeIsNotMistakenForAKnownOne() {
-    assertThat(Wire.exception(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, TYPED.size(), "newer node"), "node-b"))
-        .isExactlyInstanceOf(ClusterException.class);
-    assertThat(Wire.exception(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, -1, "?"), "node-b"))
-        .isExactlyInstanceOf(ClusterException.class);
+  void aCodeThisNodeDoesNotKnowArrivesAsAClusterExceptionWithItsMessage() {
+    for (int code : List.of(-2, 0, 9999, 10999, 20000)) {
+      assertThat(StreamgateError.forCode(code)).as("code %d", code).isEmpty();
+      assertThat(Wire.exception(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, "newer node"), "node-b"))
+          .isExactlyInstanceOf(ClusterException.class).hasMessageContaining("node-b").hasMessageContaining("newer node");
+    }
+  }
+
+  @Example
+  void anOffsetOutOfRangeCodeWithoutItsOffsetsArrivesAsAClusterException() {
+    for (String message : Arrays.asList("no offsets here", "1,x,m", null)) {
+      assertThat(Wire.exception(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, StreamgateError.OFFSET_OUT_OF_RANGE.code(),
+          message), "node-b")).isExactlyInstanceOf(ClusterException.class).hasMessageContaining("node-b");
+    }
   }
 
   @Provide
-  Arbitrary<Function<String, RuntimeException>> typed() {
-    return Arbitraries.of(TYPED);
+  Arbitrary<StreamgateError> typed() {
+    return Arbitraries.of(Arrays.stream(StreamgateError.values()).filter(error -> error.exceptionType().isPresent()).toList());
   }
 
   @Provide

@@ -1,0 +1,275 @@
+package io.streamgate.cluster.errors;
+
+import io.streamgate.cluster.ClusterException;
+import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.IdempotencyKeyReusedException;
+import io.streamgate.cluster.InternalTopicException;
+import io.streamgate.cluster.InvalidPartitionsException;
+import io.streamgate.cluster.InvalidReplicationFactorException;
+import io.streamgate.cluster.InvalidTimestampException;
+import io.streamgate.cluster.InvalidTopicException;
+import io.streamgate.cluster.InvalidTopicNameException;
+import io.streamgate.cluster.LeaderNotAvailableException;
+import io.streamgate.cluster.NotEnoughReplicasException;
+import io.streamgate.cluster.NotLeaderException;
+import io.streamgate.cluster.ReplicationTimeoutException;
+import io.streamgate.cluster.TopicExistsException;
+import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
+import io.streamgate.cluster.groups.GroupNotEmptyException;
+import io.streamgate.cluster.groups.GroupNotFoundException;
+import io.streamgate.cluster.groups.InvalidGroupRequestException;
+import io.streamgate.cluster.groups.MemberNotFoundException;
+import io.streamgate.cluster.groups.RebalanceConflictException;
+import io.streamgate.logstore.CorruptRecordException;
+import io.streamgate.logstore.InvalidConfigException;
+import io.streamgate.logstore.InvalidRecordException;
+import io.streamgate.logstore.LogClosedException;
+import io.streamgate.logstore.LogStorageException;
+import io.streamgate.logstore.OffsetOutOfRangeException;
+import io.streamgate.logstore.PartitionNotFoundException;
+import io.streamgate.logstore.RecordTooLargeException;
+import io.streamgate.logstore.WriteQueueFullException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The one catalogue of the errors Streamgate reports, on every edge and between nodes. Each entry
+ * has a fixed numeric {@link #code()}: Kafka's ({@code org.apache.kafka.common.protocol.Errors},
+ * same name and number) wherever Kafka has the concept, otherwise one of Streamgate's own from
+ * {@link #PRIVATE_BASE} on. Codes cross nodes (a mixed-version cluster during an upgrade) and will
+ * cross the Kafka wire, so a code never changes and is never reused: a new entry takes a new number
+ * (docs/decisions.md, docs/errors.md).
+ *
+ * <p>Each entry also carries how the HTTP API answers it (status, {@code urn:streamgate:problem:}
+ * type and title: released API), the MQTT 5 reason code a client is disconnected with (a number: the
+ * cluster knows no MQTT types), whether retrying may succeed, and the exception it stands for, found
+ * by class walking up the hierarchy ({@link #forException}) and rebuilt on the node that asked
+ * ({@link #exception}). Several entries are answered over HTTP with another entry's problem (the
+ * released API merged them): {@link #problem()} is that entry.
+ */
+public enum StreamgateError {
+  // ------------------------------------------------ Kafka's codes
+  UNKNOWN_SERVER_ERROR(-1, 500, "internal", "Internal error", false, Mqtt.UNSPECIFIED_ERROR),
+  OFFSET_OUT_OF_RANGE(1, 416, "offset-out-of-range", "Offset out of range", false, Mqtt.UNSPECIFIED_ERROR,
+      OffsetOutOfRangeException.class, null),
+  /** Only the disk or a bug makes one (the edges build every batch they append): answered as internal. */
+  CORRUPT_MESSAGE(2, UNKNOWN_SERVER_ERROR, Mqtt.UNSPECIFIED_ERROR, CorruptRecordException.class, CorruptRecordException::new),
+  /** Kafka's one code for a topic or partition; a missing partition is {@link #PARTITION_NOT_FOUND} here. */
+  UNKNOWN_TOPIC_OR_PARTITION(3, 404, "topic-not-found", "Topic not found", false, Mqtt.TOPIC_NAME_INVALID,
+      TopicNotFoundException.class, TopicNotFoundException::new),
+  LEADER_NOT_AVAILABLE(5, 503, "leader-not-available", "Leader not available", true, Mqtt.SERVER_BUSY,
+      LeaderNotAvailableException.class, LeaderNotAvailableException::new),
+  NOT_LEADER_OR_FOLLOWER(6, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, NotLeaderException.class, NotLeaderException::new),
+  MESSAGE_TOO_LARGE(10, 413, "record-too-large", "Record too large", false, Mqtt.PACKET_TOO_LARGE,
+      RecordTooLargeException.class, RecordTooLargeException::new),
+  COORDINATOR_LOAD_IN_PROGRESS(14, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, CoordinatorLoadInProgressException.class,
+      CoordinatorLoadInProgressException::new),
+  INVALID_TOPIC_EXCEPTION(17, 400, "invalid-topic-name", "Invalid topic name", false, Mqtt.TOPIC_NAME_INVALID,
+      InvalidTopicNameException.class, InvalidTopicNameException::new),
+  NOT_ENOUGH_REPLICAS(19, 503, "not-enough-replicas", "Not enough in-sync replicas", true, Mqtt.SERVER_BUSY,
+      NotEnoughReplicasException.class, NotEnoughReplicasException::new),
+  /**
+   * An acks=all write the in-sync replicas did not confirm in time: Kafka's answer to a produce whose
+   * wait expired. Answered over HTTP as not-enough-replicas (a write not yet safe, the same retry
+   * advice), so declared after it.
+   */
+  REQUEST_TIMED_OUT(7, NOT_ENOUGH_REPLICAS, Mqtt.SERVER_BUSY, ReplicationTimeoutException.class,
+      ReplicationTimeoutException::new),
+  ILLEGAL_GENERATION(22, 409, "stale-assignment", "Stale assignment", false, Mqtt.UNSPECIFIED_ERROR,
+      RebalanceConflictException.class, RebalanceConflictException::new),
+  UNKNOWN_MEMBER_ID(25, 404, "member-not-found", "Member not found", false, Mqtt.UNSPECIFIED_ERROR,
+      MemberNotFoundException.class, MemberNotFoundException::new),
+  /** Internal topics belong to the server: a client may read them, never write, change or delete them. */
+  TOPIC_AUTHORIZATION_FAILED(29, 403, "internal-topic", "Internal topic", false, Mqtt.NOT_AUTHORIZED,
+      InternalTopicException.class, InternalTopicException::new),
+  INVALID_TIMESTAMP(32, 400, "invalid-timestamp", "Invalid timestamp", false, Mqtt.UNSPECIFIED_ERROR,
+      InvalidTimestampException.class, InvalidTimestampException::new),
+  TOPIC_ALREADY_EXISTS(36, 409, "topic-exists", "Topic exists", false, Mqtt.UNSPECIFIED_ERROR,
+      TopicExistsException.class, TopicExistsException::new),
+  INVALID_PARTITIONS(37, 400, "invalid-partitions", "Invalid partition count", false, Mqtt.TOPIC_NAME_INVALID,
+      InvalidPartitionsException.class, InvalidPartitionsException::new),
+  INVALID_REPLICATION_FACTOR(38, 400, "invalid-replication-factor", "Invalid replication factor", false,
+      Mqtt.TOPIC_NAME_INVALID, InvalidReplicationFactorException.class, InvalidReplicationFactorException::new),
+  INVALID_CONFIG(40, 400, "invalid-config", "Invalid topic config", false, Mqtt.UNSPECIFIED_ERROR,
+      InvalidConfigException.class, InvalidConfigException::new),
+  /** A request an edge cannot read or carry out as asked; the specific invalid-* entries say more where they can. */
+  INVALID_REQUEST(42, 400, "invalid-request", "Invalid request", false, Mqtt.UNSPECIFIED_ERROR),
+  KAFKA_STORAGE_ERROR(56, 503, "storage-error", "Partition storage unavailable", true, Mqtt.UNSPECIFIED_ERROR,
+      LogStorageException.class, message -> new LogStorageException(message, null)),
+  NON_EMPTY_GROUP(68, 409, "group-not-empty", "Group not empty", false, Mqtt.UNSPECIFIED_ERROR,
+      GroupNotEmptyException.class, GroupNotEmptyException::new),
+  GROUP_ID_NOT_FOUND(69, 404, "group-not-found", "Group not found", false, Mqtt.UNSPECIFIED_ERROR,
+      GroupNotFoundException.class, GroupNotFoundException::new),
+  INVALID_RECORD(87, 400, "invalid-record", "Invalid record", false, Mqtt.PAYLOAD_FORMAT_INVALID,
+      InvalidRecordException.class, InvalidRecordException::new),
+  /** A client sending faster than the node lets it (HTTP 429). */
+  THROTTLING_QUOTA_EXCEEDED(89, 429, "too-many-requests", "Too many requests", true, Mqtt.UNSPECIFIED_ERROR),
+
+  // ------------------------------------------------ Streamgate's own codes, from PRIVATE_BASE
+  NOT_FOUND(10000, 404, "not-found", "Not found", false, Mqtt.UNSPECIFIED_ERROR),
+  METHOD_NOT_ALLOWED(10001, 405, "method-not-allowed", "Method not allowed", false, Mqtt.UNSPECIFIED_ERROR),
+  NOT_ACCEPTABLE(10002, 406, "not-acceptable", "Not acceptable", false, Mqtt.UNSPECIFIED_ERROR),
+  /** A request whose body did not arrive in time (HTTP 408); not Kafka's REQUEST_TIMED_OUT, which is the server's wait. */
+  HTTP_REQUEST_TIMEOUT(10003, 408, "request-timeout", "Request timeout", true, Mqtt.UNSPECIFIED_ERROR),
+  BODY_TOO_LARGE(10004, 413, "body-too-large", "Request body too large", false, Mqtt.UNSPECIFIED_ERROR),
+  URI_TOO_LONG(10005, 414, "uri-too-long", "URI too long", false, Mqtt.UNSPECIFIED_ERROR),
+  UNSUPPORTED_MEDIA_TYPE(10006, 415, "unsupported-media-type", "Unsupported media type", false, Mqtt.UNSPECIFIED_ERROR),
+  HEADERS_TOO_LARGE(10007, 431, "headers-too-large", "Request headers too large", false, Mqtt.UNSPECIFIED_ERROR),
+  /** Kafka's producer ids and sequence numbers are another mechanism: no Kafka code means this. */
+  IDEMPOTENCY_KEY_REUSED(10008, 422, "idempotency-key-reused", "Idempotency key reused", false, Mqtt.UNSPECIFIED_ERROR,
+      IdempotencyKeyReusedException.class, IdempotencyKeyReusedException::new),
+  /** The node holds as much pending work as it may (the write queue, streams, request bodies); Kafka throttles instead. */
+  OVERLOADED(10009, 503, "overloaded", "Overloaded", true, Mqtt.SERVER_BUSY,
+      WriteQueueFullException.class, WriteQueueFullException::new),
+  /** A failure of the node or the cluster without a type of its own. */
+  UNAVAILABLE(10010, 503, "unavailable", "Node unavailable", true, Mqtt.UNSPECIFIED_ERROR,
+      ClusterException.class, ClusterException::new),
+  /** Kafka's UNKNOWN_TOPIC_OR_PARTITION too; the HTTP API tells a missing partition from a missing topic. */
+  PARTITION_NOT_FOUND(10011, 404, "partition-not-found", "Partition not found", false, Mqtt.UNSPECIFIED_ERROR,
+      PartitionNotFoundException.class, PartitionNotFoundException::new),
+  /** A topic request that is none of the specific invalid-topic entries (Kafka would say INVALID_REQUEST). */
+  INVALID_TOPIC_REQUEST(10012, INVALID_REQUEST, Mqtt.TOPIC_NAME_INVALID, InvalidTopicException.class, InvalidTopicException::new),
+  /** A bad group name, no topics, an unknown strategy: Kafka splits these into INVALID_GROUP_ID and INCONSISTENT_GROUP_PROTOCOL. */
+  INVALID_GROUP_REQUEST(10013, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, InvalidGroupRequestException.class,
+      InvalidGroupRequestException::new),
+  /** The partition's log (or the node's store) was closed under the request, e.g. the node is stopping. */
+  LOG_CLOSED(10014, UNAVAILABLE, Mqtt.UNSPECIFIED_ERROR, LogClosedException.class, LogClosedException::new);
+
+  /** The first of Streamgate's own codes, far above Kafka's (which are below 200). */
+  public static final int PRIVATE_BASE = 10000;
+  /** Base of every problem {@code type} URI. */
+  public static final String TYPE_BASE = "urn:streamgate:problem:";
+
+  /** The MQTT 5 reason codes (MQTT 5.0 §2.4) the catalogue uses, as numbers. */
+  private static final class Mqtt {
+    static final int UNSPECIFIED_ERROR = 0x80;
+    static final int NOT_AUTHORIZED = 0x87;
+    static final int SERVER_BUSY = 0x89;
+    static final int TOPIC_NAME_INVALID = 0x90;
+    static final int PACKET_TOO_LARGE = 0x95;
+    static final int PAYLOAD_FORMAT_INVALID = 0x99;
+  }
+
+  private static final Map<Integer, StreamgateError> BY_CODE = Arrays.stream(values())
+      .collect(Collectors.toUnmodifiableMap(StreamgateError::code, error -> error));
+  private static final Map<Class<?>, StreamgateError> BY_EXCEPTION = Arrays.stream(values())
+      .filter(error -> error.exceptionType != null)
+      .collect(Collectors.toUnmodifiableMap(error -> error.exceptionType, error -> error));
+
+  private final int code;
+  private final StreamgateError problem;
+  private final int httpStatus;
+  private final String problemCode;
+  private final String title;
+  private final boolean retryable;
+  private final int mqttReason;
+  private final Class<? extends RuntimeException> exceptionType;
+  private final Function<String, ? extends RuntimeException> constructor;
+
+  /** An entry with an HTTP problem of its own and no exception (an edge's error, or anything unmapped). */
+  StreamgateError(int code, int httpStatus, String problemCode, String title, boolean retryable, int mqttReason) {
+    this(code, httpStatus, problemCode, title, retryable, mqttReason, null, null);
+  }
+
+  /** An entry with an HTTP problem of its own, standing for {@code exceptionType}, rebuilt from a message by {@code constructor}. */
+  <T extends RuntimeException> StreamgateError(int code, int httpStatus, String problemCode, String title, boolean retryable,
+      int mqttReason, Class<T> exceptionType, Function<String, T> constructor) {
+    this.code = code;
+    this.problem = null;
+    this.httpStatus = httpStatus;
+    this.problemCode = problemCode;
+    this.title = title;
+    this.retryable = retryable;
+    this.mqttReason = mqttReason;
+    this.exceptionType = exceptionType;
+    this.constructor = constructor;
+  }
+
+  /** An entry the HTTP API answers with {@code problem}'s status, type, title and retryability (declared before it). */
+  <T extends RuntimeException> StreamgateError(int code, StreamgateError problem, int mqttReason, Class<T> exceptionType,
+      Function<String, T> constructor) {
+    this.code = code;
+    this.problem = problem;
+    this.httpStatus = 0;
+    this.problemCode = null;
+    this.title = null;
+    this.retryable = false;
+    this.mqttReason = mqttReason;
+    this.exceptionType = exceptionType;
+    this.constructor = constructor;
+  }
+
+  /** The fixed numeric code: Kafka's where Kafka has the concept, else from {@link #PRIVATE_BASE}. */
+  public int code() {
+    return code;
+  }
+
+  /** The entry whose HTTP problem answers this one: itself, or the entry the released API merged it into. */
+  public StreamgateError problem() {
+    return problem == null ? this : problem;
+  }
+
+  public int httpStatus() {
+    return problem().httpStatus;
+  }
+
+  /** The problem's {@code code} member and the end of its {@code type}, e.g. {@code topic-not-found}. */
+  public String problemCode() {
+    return problem().problemCode;
+  }
+
+  public String type() {
+    return TYPE_BASE + problemCode();
+  }
+
+  public String title() {
+    return problem().title;
+  }
+
+  /** Whether retrying the same request (with its idempotency key, for a write) may succeed. */
+  public boolean retryable() {
+    return problem().retryable;
+  }
+
+  /** The MQTT 5 reason code a client is disconnected with. */
+  public int mqttReason() {
+    return mqttReason;
+  }
+
+  /** The exception this entry stands for, if any. */
+  public Optional<Class<? extends RuntimeException>> exceptionType() {
+    return Optional.ofNullable(exceptionType);
+  }
+
+  /**
+   * This entry's exception with {@code message}, as the node that asked rebuilds it; empty for an
+   * entry without one, and for {@link #OFFSET_OUT_OF_RANGE}, whose offsets travel beside the message.
+   */
+  public Optional<RuntimeException> exception(String message) {
+    return constructor == null ? Optional.empty() : Optional.of(constructor.apply(message));
+  }
+
+  /** The entry of {@code code}; empty for a code this node does not know (a newer peer's). */
+  public static Optional<StreamgateError> forCode(int code) {
+    return Optional.ofNullable(BY_CODE.get(code));
+  }
+
+  /**
+   * The entry of {@code failure} (under any {@code CompletionException}s), by class walking up the
+   * hierarchy as Kafka's {@code Errors.forException} does; {@link #UNKNOWN_SERVER_ERROR} for one the
+   * catalogue does not know.
+   */
+  public static StreamgateError forException(Throwable failure) {
+    for (Class<?> type = Failures.cause(failure).getClass(); type != null; type = type.getSuperclass()) {
+      StreamgateError error = BY_EXCEPTION.get(type);
+      if (error != null) {
+        return error;
+      }
+    }
+    return UNKNOWN_SERVER_ERROR;
+  }
+}

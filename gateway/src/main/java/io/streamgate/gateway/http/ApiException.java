@@ -1,28 +1,29 @@
 package io.streamgate.gateway.http;
 
+import io.streamgate.cluster.errors.StreamgateError;
 import java.util.Map;
 
 /**
- * An error the HTTP layer itself finds (a bad parameter, a limit passed), carrying its {@link ErrorCode}
- * and any extra problem members. Handlers throw it or fail the routing context with it; only
+ * An error the HTTP layer itself finds (a bad parameter, a limit passed), carrying its catalogue
+ * entry ({@link StreamgateError}) and any extra problem members. Handlers throw it or fail the routing context with it; only
  * {@link ProblemMapper} turns it into a response.
  */
 public final class ApiException extends RuntimeException {
-  private final ErrorCode code;
+  private final StreamgateError error;
   private final Map<String, Object> extensions;
 
-  public ApiException(ErrorCode code, String detail) {
-    this(code, detail, Map.of());
+  public ApiException(StreamgateError error, String detail) {
+    this(error, detail, Map.of());
   }
 
-  public ApiException(ErrorCode code, String detail, Map<String, Object> extensions) {
+  public ApiException(StreamgateError error, String detail, Map<String, Object> extensions) {
     super(detail, null, false, false);
-    this.code = code;
+    this.error = error;
     this.extensions = Map.copyOf(extensions);
   }
 
-  public ErrorCode code() {
-    return code;
+  public StreamgateError error() {
+    return error;
   }
 
   public Map<String, Object> extensions() {
@@ -30,6 +31,6 @@ public final class ApiException extends RuntimeException {
   }
 
   public static ApiException badRequest(String detail) {
-    return new ApiException(ErrorCode.INVALID_REQUEST, detail);
+    return new ApiException(StreamgateError.INVALID_REQUEST, detail);
   }
 }

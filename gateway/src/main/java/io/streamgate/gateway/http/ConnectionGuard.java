@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.gateway.GatewayConfig;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -124,13 +125,13 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     cancelHeadTimer();
     String hostProblem = hostProblem(request);
     if (hostProblem != null) {
-      refuse(request, ErrorCode.INVALID_REQUEST, hostProblem);
+      refuse(request, StreamgateError.INVALID_REQUEST, hostProblem);
       return false;
     }
     long bodyBytes = bodyBytesToHold(request);
     if (bodyBytes > 0) {
       if (!budget.tryReserve(bodyBytes)) {
-        refuse(request, ErrorCode.OVERLOADED, "the node holds as many request bodies as it may ("
+        refuse(request, StreamgateError.OVERLOADED, "the node holds as many request bodies as it may ("
             + budget.capacity() + " bytes); retry later");
         return false;
       }
@@ -176,10 +177,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
   }
 
   /** Answers a problem before the body is read; the connection closes after (its body may still be coming). */
-  private void refuse(HttpServerRequest request, ErrorCode code, String detail) {
+  private void refuse(HttpServerRequest request, StreamgateError error, String detail) {
     LOG.warn("refused a request from {} ({} {}): {}", request.remoteAddress(), request.method(), truncate(request.uri()), detail);
     ProblemMapper.closeAfterAnswer(request);
-    ProblemMapper.send(request.response(), truncate(request.path()), code, detail, Map.of());
+    ProblemMapper.send(request.response(), truncate(request.path()), error, detail, Map.of());
   }
 
   @Override
@@ -351,7 +352,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     bodyTimer = null;
     LOG.warn("closing the connection from {}: its request body did not end within {} ms", channel.channel().remoteAddress(),
         limits.httpBodyTimeoutMs());
-    answerThenClose(ErrorCode.REQUEST_TIMEOUT, "the request body did not arrive within " + limits.httpBodyTimeoutMs() + " ms");
+    answerThenClose(StreamgateError.HTTP_REQUEST_TIMEOUT, "the request body did not arrive within " + limits.httpBodyTimeoutMs() + " ms");
   }
 
   /** A chunk size, chunk line or trailer the decoder could not take (it reads nothing more of this connection). */
@@ -362,7 +363,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     String detail = trailer ? "the chunked body's trailer section is larger than this node accepts"
         : "the chunked body is malformed: " + truncate(String.valueOf(cause.getMessage()));
     LOG.warn("refused a request body from {}: {}", channel.channel().remoteAddress(), detail);
-    answerThenClose(trailer ? ErrorCode.HEADERS_TOO_LARGE : ErrorCode.INVALID_REQUEST, detail);
+    answerThenClose(trailer ? StreamgateError.HEADERS_TOO_LARGE : StreamgateError.INVALID_REQUEST, detail);
   }
 
   /**
@@ -371,16 +372,16 @@ final class ConnectionGuard extends ChannelDuplexHandler {
    * dropped: a handler that does not read the body may still be at work, and would otherwise
    * find its response ended under it.
    */
-  private void answerThenClose(ErrorCode code, String detail) {
+  private void answerThenClose(StreamgateError error, String detail) {
     HttpServerRequest request = current;
     if (request != null && !request.response().headWritten() && !request.response().ended()) {
-      byte[] body = ProblemMapper.problem(truncate(request.path()), code, detail, Map.of()).getBytes(StandardCharsets.UTF_8);
-      FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code.status()),
+      byte[] body = ProblemMapper.problem(truncate(request.path()), error, detail, Map.of()).getBytes(StandardCharsets.UTF_8);
+      FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.httpStatus()),
           Unpooled.wrappedBuffer(body));
       answer.headers().set(HttpHeaderNames.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON)
           .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
           .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      if (code.retryable()) {
+      if (error.retryable()) {
         answer.headers().set(HttpHeaderNames.RETRY_AFTER, ProblemMapper.retryAfterSeconds());
       }
       answeredHere = true;

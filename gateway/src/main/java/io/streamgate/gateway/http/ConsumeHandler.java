@@ -6,6 +6,7 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
@@ -138,7 +139,7 @@ final class ConsumeHandler {
   private Future<Boolean> waitForData(Fetch fetch, long offset, long timeoutMs, Context context, RoutingContext ctx) {
     if (waiting.incrementAndGet() > limits.maxLongPolls()) {
       waiting.decrementAndGet();
-      return Future.failedFuture(new ApiException(ErrorCode.OVERLOADED,
+      return Future.failedFuture(new ApiException(StreamgateError.OVERLOADED,
           "this node already holds " + limits.maxLongPolls() + " waiting long-polls"));
     }
     io.vertx.core.Promise<Boolean> woken = io.vertx.core.Promise.promise();

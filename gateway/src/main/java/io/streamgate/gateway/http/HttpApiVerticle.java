@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
@@ -201,7 +202,7 @@ public final class HttpApiVerticle extends VerticleBase {
     });
     String allow = String.join(", ", allowed.stream().map(HttpMethod::name).toList());
     ctx.response().putHeader("Allow", allow);
-    ProblemMapper.send(ctx.response(), path, ErrorCode.METHOD_NOT_ALLOWED,
+    ProblemMapper.send(ctx.response(), path, StreamgateError.METHOD_NOT_ALLOWED,
         ctx.request().method().name() + " is not allowed on " + path + "; allowed: " + allow, Map.of());
   }
 

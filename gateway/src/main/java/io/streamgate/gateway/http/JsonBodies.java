@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Iterator;
 import java.util.List;
@@ -18,7 +19,7 @@ final class JsonBodies {
 
   static JsonNode object(RoutingContext ctx) {
     if (ctx.body().length() > MAX_ADMIN_BODY_BYTES) {
-      throw new ApiException(ErrorCode.BODY_TOO_LARGE, "an admin request body may be at most " + MAX_ADMIN_BODY_BYTES + " bytes");
+      throw new ApiException(StreamgateError.BODY_TOO_LARGE, "an admin request body may be at most " + MAX_ADMIN_BODY_BYTES + " bytes");
     }
     try {
       JsonNode node = JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());

@@ -5,35 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.streamgate.cluster.ClusterException;
 import io.streamgate.cluster.Failures;
-import io.streamgate.cluster.IdempotencyKeyReusedException;
-import io.streamgate.cluster.InternalTopicException;
-import io.streamgate.cluster.InvalidPartitionsException;
-import io.streamgate.cluster.InvalidReplicationFactorException;
-import io.streamgate.cluster.InvalidTimestampException;
-import io.streamgate.cluster.InvalidTopicException;
-import io.streamgate.cluster.InvalidTopicNameException;
-import io.streamgate.cluster.LeaderNotAvailableException;
-import io.streamgate.cluster.NotEnoughReplicasException;
-import io.streamgate.cluster.NotLeaderException;
-import io.streamgate.cluster.ReplicationTimeoutException;
-import io.streamgate.cluster.TopicExistsException;
-import io.streamgate.cluster.TopicNotFoundException;
-import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
-import io.streamgate.cluster.groups.GroupNotEmptyException;
-import io.streamgate.cluster.groups.GroupNotFoundException;
-import io.streamgate.cluster.groups.InvalidGroupRequestException;
-import io.streamgate.cluster.groups.MemberNotFoundException;
-import io.streamgate.cluster.groups.RebalanceConflictException;
-import io.streamgate.logstore.InvalidConfigException;
-import io.streamgate.logstore.InvalidRecordException;
-import io.streamgate.logstore.LogClosedException;
-import io.streamgate.logstore.LogStorageException;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.logstore.OffsetOutOfRangeException;
-import io.streamgate.logstore.PartitionNotFoundException;
-import io.streamgate.logstore.RecordTooLargeException;
-import io.streamgate.logstore.WriteQueueFullException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -49,11 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place that turns a failure into an {@code application/problem+json} response (RFC 9457):
  * {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}, plus {@code code},
- * {@code retryable} and error-specific members. The {@link ErrorCode} is found by exception class,
- * walking up the hierarchy (Kafka's {@code Errors.forException}), never from message text.
- *
- * <p>A {@code CorruptRecordException} is deliberately unmapped: the gateway builds every batch it
- * appends, so one can only come from the disk or a bug, and it answers {@code internal} (logged).
+ * {@code retryable} and error-specific members. The failure's {@link StreamgateError} (the one
+ * catalogue, found by exception class) gives the status, type, title and retryability; this class
+ * adds only the failures of the HTTP edge itself ({@link #errorFor}).
  */
 public final class ProblemMapper {
   private static final Logger LOG = LoggerFactory.getLogger(ProblemMapper.class);
@@ -63,44 +35,6 @@ public final class ProblemMapper {
   static final String PROBLEM_JSON = "application/problem+json";
   /** How long the rest of a refused oversize body is read before its connection closes. */
   static final long BODY_LIMIT_LINGER_MS = 2000;
-
-  private static final Map<Class<? extends Throwable>, ErrorCode> BY_CLASS = Map.ofEntries(
-      Map.entry(TopicNotFoundException.class, ErrorCode.TOPIC_NOT_FOUND),
-      Map.entry(PartitionNotFoundException.class, ErrorCode.PARTITION_NOT_FOUND),
-      Map.entry(TopicExistsException.class, ErrorCode.TOPIC_EXISTS),
-      Map.entry(InvalidTopicException.class, ErrorCode.INVALID_REQUEST),
-      Map.entry(InvalidTopicNameException.class, ErrorCode.INVALID_TOPIC_NAME),
-      Map.entry(InvalidPartitionsException.class, ErrorCode.INVALID_PARTITIONS),
-      Map.entry(InvalidReplicationFactorException.class, ErrorCode.INVALID_REPLICATION_FACTOR),
-      Map.entry(InternalTopicException.class, ErrorCode.INTERNAL_TOPIC),
-      Map.entry(InvalidConfigException.class, ErrorCode.INVALID_CONFIG),
-      Map.entry(OffsetOutOfRangeException.class, ErrorCode.OFFSET_OUT_OF_RANGE),
-      Map.entry(RecordTooLargeException.class, ErrorCode.RECORD_TOO_LARGE),
-      Map.entry(InvalidRecordException.class, ErrorCode.INVALID_RECORD),
-      Map.entry(InvalidTimestampException.class, ErrorCode.INVALID_TIMESTAMP),
-      Map.entry(WriteQueueFullException.class, ErrorCode.OVERLOADED),
-      Map.entry(LogStorageException.class, ErrorCode.STORAGE_ERROR),
-      Map.entry(LogClosedException.class, ErrorCode.UNAVAILABLE),
-      Map.entry(NotEnoughReplicasException.class, ErrorCode.NOT_ENOUGH_REPLICAS),
-      Map.entry(IdempotencyKeyReusedException.class, ErrorCode.IDEMPOTENCY_KEY_REUSED),
-      // Appended by the leader, not confirmed by the ISR in time: the same retry advice.
-      Map.entry(ReplicationTimeoutException.class, ErrorCode.NOT_ENOUGH_REPLICAS),
-      Map.entry(LeaderNotAvailableException.class, ErrorCode.LEADER_NOT_AVAILABLE),
-      Map.entry(CoordinatorLoadInProgressException.class, ErrorCode.LEADER_NOT_AVAILABLE),
-      Map.entry(NotLeaderException.class, ErrorCode.LEADER_NOT_AVAILABLE),
-      Map.entry(InvalidGroupRequestException.class, ErrorCode.INVALID_REQUEST),
-      Map.entry(GroupNotFoundException.class, ErrorCode.GROUP_NOT_FOUND),
-      Map.entry(MemberNotFoundException.class, ErrorCode.MEMBER_NOT_FOUND),
-      Map.entry(RebalanceConflictException.class, ErrorCode.STALE_ASSIGNMENT),
-      Map.entry(GroupNotEmptyException.class, ErrorCode.GROUP_NOT_EMPTY),
-      // A failure another node reported without a type of its own.
-      Map.entry(ClusterException.class, ErrorCode.UNAVAILABLE),
-      // Netty failing to decode what the client sent: a form body past Vert.x's form limits
-      // (TooLongFormFieldException, TooManyFormFieldsException), a malformed form, and the like.
-      Map.entry(DecoderException.class, ErrorCode.INVALID_REQUEST),
-      // I/O failing under a handler is the connection's: a request body Vert.x cannot read (a form
-      // field past its limit) or a client gone mid-answer. Disk failures arrive as LogStorageException.
-      Map.entry(IOException.class, ErrorCode.INVALID_REQUEST));
 
   private ProblemMapper() {}
 
@@ -125,7 +59,7 @@ public final class ProblemMapper {
       closeAfterAnswer(ctx.request());
     }
     if (failure == null) {
-      send(ctx.response(), ctx.request().path(), ErrorCode.forStatus(status), defaultDetail(status), Map.of());
+      send(ctx.response(), ctx.request().path(), forStatus(status), defaultDetail(status), Map.of());
     } else {
       send(ctx.response(), ctx.request().path(), failure);
     }
@@ -138,22 +72,22 @@ public final class ProblemMapper {
    */
   public static void handleInvalidRequest(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
-    ErrorCode code;
+    StreamgateError error;
     String detail;
     if (cause instanceof TooLongHttpHeaderException) {
-      code = ErrorCode.HEADERS_TOO_LARGE;
+      error = StreamgateError.HEADERS_TOO_LARGE;
       detail = "the request's header block is larger than this node accepts";
     } else if (cause instanceof TooLongHttpLineException) {
-      code = ErrorCode.URI_TOO_LONG;
+      error = StreamgateError.URI_TOO_LONG;
       detail = "the request line is longer than this node accepts";
     } else {
-      code = ErrorCode.INVALID_REQUEST;
+      error = StreamgateError.INVALID_REQUEST;
       String reason = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
       detail = "the request is not valid HTTP" + (reason.length() > 200 ? reason.substring(0, 200) + "..." : reason);
     }
     String path = request.path();
     request.response().putHeader("Connection", "close");
-    send(request.response(), path == null ? "" : path.length() > 200 ? path.substring(0, 200) + "..." : path, code, detail, Map.of());
+    send(request.response(), path == null ? "" : path.length() > 200 ? path.substring(0, 200) + "..." : path, error, detail, Map.of());
     request.connection().close();
   }
 
@@ -178,10 +112,10 @@ public final class ProblemMapper {
   public static void send(HttpServerResponse response, String instance, Throwable failure) {
     Throwable cause = Failures.cause(failure);
     if (cause instanceof ApiException api) {
-      send(response, instance, api.code(), api.getMessage(), api.extensions());
+      send(response, instance, api.error(), api.getMessage(), api.extensions());
       return;
     }
-    ErrorCode code = codeFor(cause);
+    StreamgateError error = errorFor(cause);
     Map<String, Object> extensions = new LinkedHashMap<>();
     if (cause instanceof OffsetOutOfRangeException range) {
       extensions.put("earliestOffset", range.logStartOffset());
@@ -192,14 +126,15 @@ public final class ProblemMapper {
       LOG.debug("not answering {}, whose connection has closed: {}", instance, cause.toString());
       return;
     }
-    if (code == ErrorCode.INTERNAL) {
+    boolean internal = error.problem() == StreamgateError.UNKNOWN_SERVER_ERROR;
+    if (internal) {
       LOG.error("internal error answering {}", instance, cause);
     }
-    send(response, instance, code, code == ErrorCode.INTERNAL ? "an internal error occurred" : cause.getMessage(), extensions);
+    send(response, instance, error, internal ? "an internal error occurred" : cause.getMessage(), extensions);
   }
 
-  /** Answers a problem of {@code code} with {@code detail} and extra members. */
-  public static void send(HttpServerResponse response, String instance, ErrorCode code, String detail, Map<String, Object> extensions) {
+  /** Answers a problem of {@code error} with {@code detail} and extra members. */
+  public static void send(HttpServerResponse response, String instance, StreamgateError error, String detail, Map<String, Object> extensions) {
     if (response.ended() || response.closed()) {
       return;
     }
@@ -208,27 +143,27 @@ public final class ProblemMapper {
       response.end();
       return;
     }
-    if (code.retryable()) {
+    if (error.retryable()) {
       response.putHeader("Retry-After", retryAfterSeconds());
     }
-    response.setStatusCode(code.status())
+    response.setStatusCode(error.httpStatus())
         .putHeader("Content-Type", PROBLEM_JSON)
-        .end(problem(instance, code, detail, extensions));
+        .end(problem(instance, error, detail, extensions));
   }
 
-  /** The body of a problem of {@code code}: for the few answers written below Vert.x ({@link ConnectionGuard}). */
-  static String problem(String instance, ErrorCode code, String detail, Map<String, Object> extensions) {
+  /** The body of a problem of {@code error}: for the few answers written below Vert.x ({@link ConnectionGuard}). */
+  static String problem(String instance, StreamgateError error, String detail, Map<String, Object> extensions) {
     Map<String, Object> problem = new LinkedHashMap<>();
-    problem.put("type", code.type());
-    problem.put("title", code.title());
-    problem.put("status", code.status());
-    problem.put("detail", detail == null ? code.title() : detail);
+    problem.put("type", error.type());
+    problem.put("title", error.title());
+    problem.put("status", error.httpStatus());
+    problem.put("detail", detail == null ? error.title() : detail);
     if (instance != null) {
       problem.put("instance", instance);
     }
-    problem.put("code", code.code());
-    problem.put("retryable", code.retryable());
-    if (code.retryable()) {
+    problem.put("code", error.problemCode());
+    problem.put("retryable", error.retryable());
+    if (error.retryable()) {
       problem.put("retryAfterMs", RETRY_AFTER_MS);
     }
     problem.putAll(extensions);
@@ -244,16 +179,51 @@ public final class ProblemMapper {
     return String.valueOf(Math.max(1, RETRY_AFTER_MS / 1000));
   }
 
-  static ErrorCode codeFor(Throwable failure) {
-    for (Class<?> type = Failures.cause(failure).getClass(); type != null; type = type.getSuperclass()) {
-      ErrorCode code = BY_CLASS.get(type);
-      if (code != null) {
-        return code;
-      }
+  /**
+   * The catalogue entry of {@code failure}: the catalogue's, but for what fails at the edge before
+   * any request is served, which the catalogue (below the edge) cannot see.
+   */
+  static StreamgateError errorFor(Throwable failure) {
+    Throwable cause = Failures.cause(failure);
+    // Netty failing to decode what the client sent: a form body past Vert.x's form limits
+    // (TooLongFormFieldException, TooManyFormFieldsException), a malformed form, and the like.
+    // I/O failing under a handler is the connection's: a request body Vert.x cannot read (a form
+    // field past its limit) or a client gone mid-answer. Disk failures arrive as LogStorageException.
+    if (cause instanceof DecoderException || cause instanceof IOException) {
+      return StreamgateError.INVALID_REQUEST;
     }
-    return ErrorCode.INTERNAL;
+    return StreamgateError.forException(cause);
   }
 
+  /** The entry for a bare HTTP status (a router 404 or 405, a body limit 413), {@link StreamgateError#UNKNOWN_SERVER_ERROR} for others. */
+  static StreamgateError forStatus(int status) {
+    switch (status) {
+      case 400:
+        return StreamgateError.INVALID_REQUEST;
+      case 404:
+        return StreamgateError.NOT_FOUND;
+      case 405:
+        return StreamgateError.METHOD_NOT_ALLOWED;
+      case 406:
+        return StreamgateError.NOT_ACCEPTABLE;
+      case 408:
+        return StreamgateError.HTTP_REQUEST_TIMEOUT;
+      case 413:
+        return StreamgateError.BODY_TOO_LARGE;
+      case 414:
+        return StreamgateError.URI_TOO_LONG;
+      case 415:
+        return StreamgateError.UNSUPPORTED_MEDIA_TYPE;
+      case 429:
+        return StreamgateError.THROTTLING_QUOTA_EXCEEDED;
+      case 431:
+        return StreamgateError.HEADERS_TOO_LARGE;
+      case 503:
+        return StreamgateError.UNAVAILABLE;
+      default:
+        return StreamgateError.UNKNOWN_SERVER_ERROR;
+    }
+  }
 
   private static String defaultDetail(int status) {
     switch (status) {

@@ -12,6 +12,7 @@ import io.streamgate.cluster.TopicNames;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.TopicExistsException;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.AppendResult;
@@ -156,14 +157,14 @@ final class ProduceHandler {
     String[] parts = contentType.split(";", -1);
     String mediaType = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
     if (!mediaType.matches("[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")) {
-      throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + contentType + "' is not a media type");
+      throw new ApiException(StreamgateError.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + contentType + "' is not a media type");
     }
     if (mediaType.equals("application/json") || mediaType.equals("application/x-ndjson")) {
       for (int i = 1; i < parts.length; i++) {
         String[] param = parts[i].trim().split("=", 2);
         if (param[0].trim().equalsIgnoreCase("charset") && param.length == 2
             && !param[1].trim().replace("\"", "").equalsIgnoreCase("utf-8")) {
-          throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + contentType
+          throw new ApiException(StreamgateError.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + contentType
               + "' is not supported: " + mediaType + " bodies are UTF-8");
         }
       }
@@ -234,7 +235,7 @@ final class ProduceHandler {
       int recordSize = record.estimatedSize();
       if (BatchLayout.RECORD_BATCH_OVERHEAD + recordSize > maxBatchBytes) {
         // Says what was counted: a record under the limit by itself may not fit with its framing.
-        throw new ApiException(ErrorCode.RECORD_TOO_LARGE, "records[" + index + "] needs about " + (BatchLayout.RECORD_BATCH_OVERHEAD + recordSize)
+        throw new ApiException(StreamgateError.MESSAGE_TOO_LARGE, "records[" + index + "] needs about " + (BatchLayout.RECORD_BATCH_OVERHEAD + recordSize)
             + " bytes in a batch (" + BatchLayout.RECORD_BATCH_OVERHEAD + " for the batch header, up to " + ProduceRecord.MAX_FRAMING_BYTES
             + " for the record's framing, " + record.contentSize() + " for its key, value and headers); the topic's max.record.bytes is "
             + maxBatchBytes);

@@ -1,6 +1,7 @@
 package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.TopicNames;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayOutputStream;
@@ -94,7 +95,7 @@ final class QueryParams {
       throw ApiException.badRequest(name + " must be a whole number, was '" + text + "'");
     }
     if (value < min || value > max) {
-      throw new ApiException(ErrorCode.INVALID_REQUEST, name + " must be between " + min + " and " + max + ", was " + value,
+      throw new ApiException(StreamgateError.INVALID_REQUEST, name + " must be between " + min + " and " + max + ", was " + value,
           java.util.Map.of("errors", java.util.List.of(java.util.Map.of("parameter", name,
               "message", "must be between " + min + " and " + max + ", was " + value))));
     }

@@ -7,6 +7,7 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
@@ -62,7 +63,7 @@ final class StreamHandler {
         .orElseThrow(() -> new TopicNotFoundException("topic '" + topicName + "' does not exist"));
     boolean webSocket = ctx.request().canUpgradeToWebSocket();
     if (!webSocket && !ConsumeHandler.accepts(ctx, "text/event-stream")) {
-      throw new ApiException(ErrorCode.NOT_ACCEPTABLE, "a stream is a WebSocket upgrade or an Accept: text/event-stream request");
+      throw new ApiException(StreamgateError.NOT_ACCEPTABLE, "a stream is a WebSocket upgrade or an Accept: text/event-stream request");
     }
     String group = QueryParams.single(ctx.request(), "group");
     if (group != null) {
@@ -88,7 +89,7 @@ final class StreamHandler {
     starts.onSuccess(positions -> {
       if (metrics.openStreams().incrementAndGet() > limits.maxStreams()) {
         metrics.openStreams().decrementAndGet();
-        refuse(ctx, webSocket, new ApiException(ErrorCode.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
+        refuse(ctx, webSocket, new ApiException(StreamgateError.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
         return;
       }
       TopicConfigs.ValueFormat format = TopicConfigs.valueFormat(topic.config());
@@ -139,7 +140,7 @@ final class StreamHandler {
     }
     if (metrics.openStreams().incrementAndGet() > limits.maxStreams()) {
       metrics.openStreams().decrementAndGet();
-      refuse(ctx, webSocket, new ApiException(ErrorCode.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
+      refuse(ctx, webSocket, new ApiException(StreamgateError.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
       return;
     }
     Future.fromCompletionStage(groups.join(group, List.of(topic), reset, sessionTimeoutMs,
@@ -374,8 +375,8 @@ final class StreamHandler {
   }
 
   static String problemJson(Throwable failure) {
-    ErrorCode code = ProblemMapper.codeFor(failure);
-    return "{\"status\":" + code.status() + ",\"code\":\"" + code.code() + "\",\"detail\":"
+    StreamgateError error = ProblemMapper.errorFor(failure);
+    return "{\"status\":" + error.httpStatus() + ",\"code\":\"" + error.problemCode() + "\",\"detail\":"
         + RecordJsonWriter.quote(String.valueOf(failure.getMessage())) + "}";
   }
 }

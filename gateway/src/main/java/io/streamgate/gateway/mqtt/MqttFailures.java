@@ -3,18 +3,13 @@ package io.streamgate.gateway.mqtt;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.streamgate.cluster.Failures;
-import io.streamgate.cluster.InternalTopicException;
-import io.streamgate.cluster.InvalidTopicException;
-import io.streamgate.cluster.RetriableClusterException;
-import io.streamgate.cluster.TopicNotFoundException;
-import io.streamgate.logstore.InvalidRecordException;
-import io.streamgate.logstore.RecordTooLargeException;
-import io.streamgate.logstore.WriteQueueFullException;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 
 /**
  * The one place that turns a failure into the MQTT 5 reason code a client is disconnected with
- * (MQTT 5.0 §3.14.2.1), and tells the client's faults from the node's.
+ * (MQTT 5.0 §3.14.2.1), and tells the client's faults from the node's: the error catalogue's
+ * reason code, but for the MQTT edge's own refusals and what its decoder cannot read.
  */
 final class MqttFailures {
   private MqttFailures() {}
@@ -31,22 +26,12 @@ final class MqttFailures {
     if (cause instanceof DecoderException) {
       return MqttDisconnectReasonCode.MALFORMED_PACKET;
     }
-    if (cause instanceof RecordTooLargeException) {
-      return MqttDisconnectReasonCode.PACKET_TOO_LARGE;
-    }
-    if (cause instanceof InternalTopicException) {
-      return MqttDisconnectReasonCode.NOT_AUTHORIZED;
-    }
-    if (cause instanceof InvalidTopicException || cause instanceof TopicNotFoundException) {
-      return MqttDisconnectReasonCode.TOPIC_NAME_INVALID;
-    }
-    if (cause instanceof InvalidRecordException) {
-      return MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID;
-    }
-    if (cause instanceof RetriableClusterException || cause instanceof WriteQueueFullException) {
-      return MqttDisconnectReasonCode.SERVER_BUSY;
-    }
-    return MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
+    return reason(StreamgateError.forException(cause));
+  }
+
+  /** The reason code of a catalogue entry (a number there: the cluster knows no MQTT types). */
+  static MqttDisconnectReasonCode reason(StreamgateError error) {
+    return MqttDisconnectReasonCode.valueOf((byte) error.mqttReason());
   }
 
   /** Whether the client caused it (bad input, a refused topic), rather than the node (a retriable or internal error). */

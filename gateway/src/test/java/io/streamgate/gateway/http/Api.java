@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.gateway.StreamgateNode;
 import java.io.IOException;
 import java.net.URI;
@@ -179,7 +180,7 @@ final class Api {
     JsonNode problem = response.json();
     if (code != null) {
       assertThat(problem.path("code").asText()).as("code of %s", response).isEqualTo(code);
-      assertThat(problem.path("type").asText()).as("type of %s", response).isEqualTo(ErrorCode.TYPE_BASE + code);
+      assertThat(problem.path("type").asText()).as("type of %s", response).isEqualTo(StreamgateError.TYPE_BASE + code);
     }
     return problem;
   }

@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.openapi.ContractDocument;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,8 +15,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ErrorCode} is the table of {@code Problem.code} in the contract, row for row: the same codes,
- * statuses and retryable flags, and the titles the contract's examples show.
+ * The problems of the error catalogue ({@link StreamgateError}, each entry's {@link StreamgateError#problem()})
+ * are the table of {@code Problem.code} in the contract, row for row: the same codes, statuses and
+ * retryable flags, and the titles the contract's examples show.
  */
 class ErrorCodeContractTest {
   private static final Pattern ROW = Pattern.compile("^\\| `([a-z-]+)` \\| (\\d{3}) \\| (yes|no) \\|", Pattern.MULTILINE);
@@ -31,8 +33,9 @@ class ErrorCodeContractTest {
     while (row.find()) {
       documented.put(row.group(1), row.group(2) + " retryable=" + row.group(3).equals("yes"));
     }
-    Map<String, String> served = Arrays.stream(ErrorCode.values()).collect(Collectors.toMap(ErrorCode::code,
-        code -> code.status() + " retryable=" + code.retryable(), (a, b) -> a, TreeMap::new));
+    Map<String, String> served = Arrays.stream(StreamgateError.values()).map(StreamgateError::problem).distinct()
+        .collect(Collectors.toMap(StreamgateError::problemCode, error -> error.httpStatus() + " retryable=" + error.retryable(),
+            (a, b) -> a, TreeMap::new));
 
     assertThat(served).isEqualTo(documented);
   }
@@ -41,9 +44,9 @@ class ErrorCodeContractTest {
   void typesAndTitlesAreTheExamples() {
     Map<String, String> exampleTitles = new TreeMap<>();
     collectProblemExamples(contract, exampleTitles);
-    for (ErrorCode code : ErrorCode.values()) {
-      assertThat(code.type()).isEqualTo("urn:streamgate:problem:" + code.code());
-      assertThat(exampleTitles.get(code.code())).as("title of %s", code.code()).isEqualTo(code.title());
+    for (StreamgateError error : StreamgateError.values()) {
+      assertThat(error.type()).isEqualTo("urn:streamgate:problem:" + error.problemCode());
+      assertThat(exampleTitles.get(error.problemCode())).as("title of %s", error.problemCode()).isEqualTo(error.title());
     }
   }
 

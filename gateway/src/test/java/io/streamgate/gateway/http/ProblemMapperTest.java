@@ -82,8 +82,8 @@ class ProblemMapperTest {
   }
 
   private static String answer(Throwable failure) {
-    var code = ProblemMapper.codeFor(failure);
-    assertThat(code.type()).startsWith("urn:streamgate:problem:");
-    return code.status() + " " + code.type().substring("urn:streamgate:problem:".length());
+    var error = ProblemMapper.errorFor(failure);
+    assertThat(error.type()).startsWith("urn:streamgate:problem:");
+    return error.httpStatus() + " " + error.type().substring("urn:streamgate:problem:".length());
   }
 }

@@ -3,6 +3,7 @@ package io.streamgate.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamgate.cluster.errors.StreamgateError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,7 +14,7 @@ class ProduceMediaTypeTest {
   @ValueSource(strings = {";", ";;", " ; ", ";charset=utf-8", "/", "a/", "application/json;charset=latin1"})
   void notAMediaTypeIsA415(String contentType) {
     assertThatThrownBy(() -> ProduceHandler.mediaType(contentType)).isInstanceOfSatisfying(ApiException.class,
-        e -> assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED_MEDIA_TYPE));
+        e -> assertThat(e.error()).isEqualTo(StreamgateError.UNSUPPORTED_MEDIA_TYPE));
   }
 
   @Test

@@ -18,6 +18,7 @@ import io.streamgate.cluster.NotLeaderException;
 import io.streamgate.cluster.ReplicationTimeoutException;
 import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
 import io.streamgate.cluster.groups.GroupNotEmptyException;
 import io.streamgate.cluster.groups.GroupNotFoundException;
@@ -83,6 +84,13 @@ class MqttFailuresTest {
       assertThat(MqttFailures.reason(new CompletionException(failure))).as("wrapped %s", failure.getClass().getSimpleName())
           .isEqualTo(reason);
     });
+  }
+
+  @Test
+  void everyCatalogueEntrysReasonIsAnMqttDisconnectReasonCode() {
+    for (StreamgateError error : StreamgateError.values()) {
+      assertThat(MqttFailures.reason(error).value() & 0xff).as("%s", error).isEqualTo(error.mqttReason());
+    }
   }
 
   @Test

@@ -9,12 +9,17 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.logstore.LogStoreException;
 import io.streamgate.logstore.PartitionAlreadyExistsException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
@@ -109,6 +114,23 @@ class StreamgateErrorTest {
     }
     assertThat(unmapped).as("exceptions without a catalogue entry (add one, or say in NOT_THROWN_TO_CLIENTS why none is needed)")
         .isEmpty();
+  }
+
+  @Test
+  void theTableInDocsErrorsMdIsTheCatalogue() throws IOException {
+    Pattern row = Pattern.compile("^\\| (-?\\d+) \\| (?:Kafka|own:) `([A-Z_]+)` \\| (?:`(\\w+)`|—) \\| (\\d{3}) `([a-z-]+)`[^|]* \\| 0x([0-9A-F]{2}) \\w+ \\| (yes|no) \\|$",
+        Pattern.MULTILINE);
+    Matcher rows = row.matcher(Files.readString(Path.of("..", "docs", "errors.md")));
+    Set<String> documented = new TreeSet<>();
+    while (rows.find()) {
+      documented.add(String.join(" ", rows.group(1), rows.group(2), String.valueOf(rows.group(3)), rows.group(4), rows.group(5),
+          String.valueOf(Integer.parseInt(rows.group(6), 16)), rows.group(7)));
+    }
+    Set<String> catalogue = Arrays.stream(StreamgateError.values()).map(error -> String.join(" ", String.valueOf(error.code()),
+        error.name(), error.exceptionType().map(Class::getSimpleName).orElse("null"), String.valueOf(error.httpStatus()),
+        error.problemCode(), String.valueOf(error.mqttReason()), error.retryable() ? "yes" : "no")).collect(Collectors.toCollection(TreeSet::new));
+
+    assertThat(documented).isEqualTo(catalogue);
   }
 
   @Test

@@ -67,6 +67,18 @@ class WireTest {
     }
   }
 
+  @Example
+  void everyCatalogueExceptionCrossesWithItsType() {
+    List<StreamgateError> typed = typedErrors();
+    assertThat(typed).hasSizeGreaterThan(25);
+    for (StreamgateError error : typed) {
+      RuntimeException sent = error == StreamgateError.OFFSET_OUT_OF_RANGE ? new OffsetOutOfRangeException("m", 3, 9)
+          : error.exception("m").orElseThrow();
+      assertThat(Wire.exception(Wire.failure(sent), "node-b")).as("%s", error)
+          .isExactlyInstanceOf(error.exceptionType().orElseThrow()).hasMessage("m");
+    }
+  }
+
   @Property
   void offsetOutOfRangeKeepsItsOffsets(@ForAll long logStartOffset, @ForAll long logEndOffset, @ForAll("messages") String message) {
     OffsetOutOfRangeException received = (OffsetOutOfRangeException) Wire.exception(
@@ -121,7 +133,11 @@ class WireTest {
 
   @Provide
   Arbitrary<StreamgateError> typed() {
-    return Arbitraries.of(Arrays.stream(StreamgateError.values()).filter(error -> error.exceptionType().isPresent()).toList());
+    return Arbitraries.of(typedErrors());
+  }
+
+  private static List<StreamgateError> typedErrors() {
+    return Arrays.stream(StreamgateError.values()).filter(error -> error.exceptionType().isPresent()).toList();
   }
 
   @Provide

@@ -54,6 +54,7 @@ import java.util.stream.Collectors;
 public enum StreamgateError {
   // ------------------------------------------------ Kafka's codes
   UNKNOWN_SERVER_ERROR(-1, 500, "internal", "Internal error", false, Mqtt.UNSPECIFIED_ERROR),
+  /** No constructor from a message: the log start and end travel beside it, and {@code Wire} rebuilds it. */
   OFFSET_OUT_OF_RANGE(1, 416, "offset-out-of-range", "Offset out of range", false, Mqtt.UNSPECIFIED_ERROR,
       OffsetOutOfRangeException.class, null),
   /** Only the disk or a bug makes one (the edges build every batch they append): answered as internal. */

@@ -102,7 +102,7 @@ final class LeaderHandlers implements AutoCloseable {
   static PartitionOffsets offsetsReply(JsonObject json) {
     // A node that predates "logEnd" (a rolling upgrade) leaves it out: its high watermark is the best bound known.
     return new PartitionOffsets(json.getLong("earliest"), json.getLong("latest"), json.getLong("logEnd", json.getLong("latest")),
-        json.containsKey("offset") ? Optional.of(new TimestampOffset(json.getLong("timestamp"), json.getLong("offset")))
+        json.containsKey("offset") ? Optional.of(new TimestampOffset(json.getLong("offset"), json.getLong("timestamp")))
             : Optional.empty());
   }
 

@@ -68,7 +68,10 @@ final class LeaderHandlers implements AutoCloseable {
     }, readers);
   }
 
-  /** Waits for the high watermark of a partition this node leads to pass {@code offset}; {@link NotLeaderException} if it does not lead it. */
+  /**
+   * Waits for the high watermark of a partition this node leads to pass {@code offset}; throws
+   * {@link NotLeaderException} if this node does not lead it.
+   */
   Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
     return replicas.watch(partition, offset, onData);
   }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * The partitions this node holds a replica of: opens and deletes their logs as the metadata says,
  * makes each replica leader or follower in the epoch the metadata names, serves followers' fetches
  * of the partitions it leads, and runs one {@link ReplicaFetcher} per leader for the partitions it
- * follows. Its ISR changes are {@link IsrChanges}'.
+ * follows. {@link IsrChanges} makes the ISR changes of the partitions it leads.
  */
 final class ReplicaManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaManager.class);
@@ -69,7 +69,8 @@ final class ReplicaManager implements AutoCloseable {
 
   void start() {
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.FETCH), this::serveFetch));
-    isrTimer = vertx.setPeriodic(Math.max(100, options.replicaLagMaxMs() / 4), id -> readers.execute(() -> isrChanges.shrinkLagging(replicas.values())));
+    isrTimer = vertx.setPeriodic(Math.max(100, options.replicaLagMaxMs() / 4),
+        id -> readers.execute(() -> isrChanges.shrinkLagging(replicas.values())));
   }
 
   Optional<Replica> replica(TopicPartition partition) {
@@ -260,7 +261,7 @@ final class ReplicaManager implements AutoCloseable {
     for (Wire.FetchPosition p : request.partitions()) {
       Replica replica = replicas.get(p.partition());
       if (replica == null) {
-        answers.add(new Wire.FetchedPartition(p.partition(), Replica.FetchAnswer.error(Replica.FetchAnswer.Error.NOT_LEADER, -1)));
+        answers.add(notLeader(p));
         continue;
       }
       try {
@@ -272,10 +273,14 @@ final class ReplicaManager implements AutoCloseable {
         answers.add(new Wire.FetchedPartition(p.partition(), result.answer()));
       } catch (RuntimeException e) {
         LOG.warn("{}: cannot serve {}'s fetch: {}", replica.partition(), follower, e.toString());
-        answers.add(new Wire.FetchedPartition(p.partition(), Replica.FetchAnswer.error(Replica.FetchAnswer.Error.NOT_LEADER, -1)));
+        answers.add(notLeader(p));
       }
     }
     return answers;
+  }
+
+  private static Wire.FetchedPartition notLeader(Wire.FetchPosition asked) {
+    return new Wire.FetchedPartition(asked.partition(), Replica.FetchAnswer.error(Replica.FetchAnswer.Error.NOT_LEADER, -1));
   }
 
   private static boolean allEmpty(List<Wire.FetchedPartition> answers) {

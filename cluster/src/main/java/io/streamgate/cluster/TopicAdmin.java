@@ -153,7 +153,10 @@ final class TopicAdmin {
     return ensureTopic(name, alive -> compactedInternalTopic(name, partitions, alive));
   }
 
-  /** Creates topic {@code name} as {@code definition} makes it for the live nodes, if it does not exist yet; completes once its leaders serve it. */
+  /**
+   * Creates topic {@code name} as {@code definition} makes it for the live nodes, if it does not exist
+   * yet; completes once its leaders serve it.
+   */
   CompletableFuture<Void> ensureTopic(String name, Function<List<String>, TopicState> definition) {
     if (metadata.topic(name).isPresent()) {
       return CompletableFuture.completedFuture(null);

@@ -57,7 +57,7 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
 
   /** The {@code __groups} topic a cluster of {@code aliveNodes} starts with. */
   static TopicState groupsTopic(List<String> aliveNodes) {
-    return ClusteredPartitionService.compactedInternalTopic(GroupCoordinator.TOPIC, GroupCoordinator.PARTITIONS, aliveNodes);
+    return TopicAdmin.compactedInternalTopic(GroupCoordinator.TOPIC, GroupCoordinator.PARTITIONS, aliveNodes);
   }
 
   // ---------------------------------------------------------------- the coordinator's log

@@ -1,5 +1,6 @@
 package io.streamgate.cluster;
 
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.PartitionLog;
@@ -51,7 +52,27 @@ final class Replica {
   /** What a leader tells a follower's fetch for this partition. */
   record FetchAnswer(Error error, ByteBuffer records, long highWatermark, long logStartOffset, int divergingEpoch,
       long divergingEndOffset) {
-    enum Error { NONE, NOT_LEADER, DIVERGING, OUT_OF_RANGE }
+    /**
+     * The answer's error, with the fixed code it travels as: the error catalogue's (Kafka's) where it
+     * has the concept. Kafka has none for a diverging follower (its fetch answers NONE with a
+     * DivergingEpoch), so that one takes the highest byte, clear of them.
+     */
+    enum Error {
+      NONE(0),
+      NOT_LEADER(StreamgateError.NOT_LEADER_OR_FOLLOWER.code()),
+      DIVERGING(Byte.MAX_VALUE),
+      OUT_OF_RANGE(StreamgateError.OFFSET_OUT_OF_RANGE.code());
+
+      private final byte code;
+
+      Error(int code) {
+        this.code = (byte) code;
+      }
+
+      byte code() {
+        return code;
+      }
+    }
 
     static FetchAnswer error(Error error, long logStartOffset) {
       return new FetchAnswer(error, ByteBuffer.allocate(0), -1, logStartOffset, -1, -1);

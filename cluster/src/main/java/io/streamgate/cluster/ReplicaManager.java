@@ -7,26 +7,19 @@ import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,18 +27,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The partitions this node holds a replica of: opens and deletes their logs as the metadata says,
  * makes each replica leader or follower in the epoch the metadata names, serves followers' fetches
- * of the partitions it leads, runs one fetcher per leader for the partitions it follows, and asks
- * for ISR changes (a lagging follower out, a caught-up one back in) by compare-and-set on the
- * metadata, guarded by the leader epoch.
+ * of the partitions it leads, and runs one {@link ReplicaFetcher} per leader for the partitions it
+ * follows. {@link IsrChanges} makes the ISR changes of the partitions it leads.
  */
 final class ReplicaManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaManager.class);
-  /** How long a leader holds a follower's fetch when there is nothing new. */
-  static final long FETCH_WAIT_MS = 500;
   private static final int FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
-  /** A follower's wait before fetching again after a failed or fruitless fetch: the first, and the most after many. */
-  private static final long RETRY_FIRST_MS = 200;
-  private static final long RETRY_CAP_MS = 2_000;
+  /** The longest a leader holds a fetch, whatever the follower asks. */
+  private static final long FETCH_MAX_WAIT_MS = 5000;
 
   private final Vertx vertx;
   private final LogManager logs;
@@ -53,7 +42,7 @@ final class ReplicaManager implements AutoCloseable {
   private final String nodeId;
   private final ClusterOptions options;
   private final ExecutorService readers;
-  private final ExecutorService metadataThread;
+  private final IsrChanges isrChanges;
   /** Rebuilds the idempotency windows of the replicas this node opens (reads disk; off the metadata thread). */
   private final Executor windowLoader;
   /** Wall-clock ms: the replicas' lag timers and the leader's timestamp bounds. */
@@ -61,7 +50,7 @@ final class ReplicaManager implements AutoCloseable {
   private final Map<TopicPartition, Replica> replicas = new ConcurrentHashMap<>();
   /** Consumers (long-polls, streams) waiting for the high watermark of a partition this node leads. */
   private final WatchRegistry readWatches = new WatchRegistry();
-  private final Map<String, Fetcher> fetchers = new ConcurrentHashMap<>();
+  private final Map<String, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private long isrTimer = -1;
   private volatile boolean closed;
@@ -74,13 +63,14 @@ final class ReplicaManager implements AutoCloseable {
     this.nodeId = nodeId;
     this.options = options;
     this.readers = readers;
-    this.metadataThread = metadataThread;
+    this.isrChanges = new IsrChanges(metadata, nodeId, options.replicaLagMaxMs(), metadataThread);
     this.windowLoader = windowLoader;
   }
 
   void start() {
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.FETCH), this::serveFetch));
-    isrTimer = vertx.setPeriodic(Math.max(100, options.replicaLagMaxMs() / 4), id -> readers.execute(this::shrinkLaggingIsrs));
+    isrTimer = vertx.setPeriodic(Math.max(100, options.replicaLagMaxMs() / 4),
+        id -> readers.execute(() -> isrChanges.shrinkLagging(replicas.values())));
   }
 
   Optional<Replica> replica(TopicPartition partition) {
@@ -170,7 +160,7 @@ final class ReplicaManager implements AutoCloseable {
         }
         unassignFetcher(tp);
         if (state.hasLeader()) {
-          fetchers.computeIfAbsent(state.leader(), Fetcher::new).assign(tp);
+          fetchers.computeIfAbsent(state.leader(), this::fetcher).assign(tp);
         }
         if (newTerm) {
           LOG.info("{}: follower of {} in epoch {}, log end {}", tp, state.leader(), state.leaderEpoch(),
@@ -204,84 +194,40 @@ final class ReplicaManager implements AutoCloseable {
   }
 
   private void unassignFetcher(TopicPartition tp) {
-    fetchers.values().forEach(fetcher -> fetcher.partitions.remove(tp));
+    fetchers.values().forEach(fetcher -> fetcher.unassign(tp));
   }
 
-  // ---------------------------------------------------------------- ISR changes
-
-  private void shrinkLaggingIsrs() {
-    for (Replica replica : replicas.values()) {
-      List<String> lagging = replica.laggingFollowers(options.replicaLagMaxMs());
-      if (!lagging.isEmpty()) {
-        LOG.warn("{}: followers {} have not caught up for {} ms; removing them from the ISR", replica.partition(), lagging,
-            options.replicaLagMaxMs());
-        changeIsr(replica, state -> state.isr().stream().filter(r -> !lagging.contains(r)).toList());
-      }
-    }
-  }
-
-  private void changeIsr(Replica replica, Function<PartitionState, List<String>> newIsr) {
-    int epoch = replica.epoch();
-    TopicPartition tp = replica.partition();
-    metadataThread.execute(() -> {
-      // Whether the last attempt of the compare-and-set wrote the change (it may be tried again).
-      boolean[] written = {false};
-      try {
-        metadata.update(tp.topic(), topic -> {
-          written[0] = false;
-          if (tp.partition() >= topic.partitions().size()) {
-            return topic;
-          }
-          PartitionState state = topic.partition(tp.partition());
-          List<String> isr = newIsr.apply(state);
-          // Only the leader of this very epoch may change its ISR.
-          if (!nodeId.equals(state.leader()) || state.leaderEpoch() != epoch || isr.equals(state.isr()) || isr.isEmpty()) {
-            return topic;
-          }
-          LOG.info("{}: ISR {} -> {}", tp, state.isr(), isr);
-          written[0] = true;
-          return topic.withPartition(tp.partition(), s -> s.withIsr(isr));
-        });
-      } catch (RuntimeException e) {
-        written[0] = false;
-        LOG.warn("{}: ISR change not made: {}", tp, e.getMessage());
-      } finally {
-        replica.isrChangeDone(written[0]);
-      }
-    });
+  private ReplicaFetcher fetcher(String leader) {
+    return new ReplicaFetcher(vertx, nodeId, leader, replicas::get, () -> closed, options.failureDetectionMs());
   }
 
   // ---------------------------------------------------------------- leader side of replication
 
   /**
-   * A follower's fetch: {@code {follower, maxWaitMs, partitions:[{topic, partition, epoch, offset,
-   * lastEpoch}]}}. Answered at once if any partition has data or news, else when one does or at
-   * {@code maxWaitMs}.
+   * A follower's fetch ({@link Wire.FetchRequest}): answered at once if any partition has data or
+   * news, else when one does or at its {@code maxWaitMs}.
    */
   private void serveFetch(Message<JsonObject> message) {
-    JsonObject request = message.body();
-    String follower = request.getString("follower");
-    JsonArray partitions = request.getJsonArray("partitions");
-    long maxWaitMs = Math.min(request.getLong("maxWaitMs", 0L), 5000);
+    Wire.FetchRequest request = Wire.fetchRequest(message.body());
+    long maxWaitMs = Math.min(request.maxWaitMs(), FETCH_MAX_WAIT_MS);
     // A leader answers from its epoch history only once its own epoch is recorded there (queued on
     // the log's writer when it started leading): wait for that rather than turn the follower away.
     List<CompletableFuture<Void>> epochsRecorded = new ArrayList<>();
-    for (int i = 0; i < partitions.size(); i++) {
-      JsonObject p = partitions.getJsonObject(i);
-      Replica replica = replicas.get(new TopicPartition(p.getString("topic"), p.getInteger("partition")));
+    for (Wire.FetchPosition p : request.partitions()) {
+      Replica replica = replicas.get(p.partition());
       if (replica != null) {
         epochsRecorded.add(replica.leaderEpochRecorded());
       }
     }
     CompletableFuture.allOf(epochsRecorded.toArray(CompletableFuture[]::new))
-        .whenComplete((recorded, failure) -> readers.execute(() -> answerFetch(message, follower, partitions, maxWaitMs)));
+        .whenComplete((recorded, failure) -> readers.execute(() -> answerFetch(message, request, maxWaitMs)));
   }
 
   /** Answers a fetch now if any partition has data or news, else when one does or at {@code maxWaitMs}. */
-  private void answerFetch(Message<JsonObject> message, String follower, JsonArray partitions, long maxWaitMs) {
-    List<Replica.FetchAnswer> answers = fetchAnswers(follower, partitions);
+  private void answerFetch(Message<JsonObject> message, Wire.FetchRequest request, long maxWaitMs) {
+    List<Wire.FetchedPartition> answers = fetchAnswers(request);
     if (maxWaitMs == 0 || !allEmpty(answers)) {
-      message.reply(encode(partitions, answers));
+      message.reply(Wire.fetchResponse(answers));
       return;
     }
     AtomicBoolean answered = new AtomicBoolean();
@@ -290,15 +236,14 @@ final class ReplicaManager implements AutoCloseable {
     Runnable answer = () -> {
       if (answered.compareAndSet(false, true)) {
         watches.forEach(Cancellable::cancel);
-        readers.execute(() -> message.reply(encode(partitions, fetchAnswers(follower, partitions))));
+        readers.execute(() -> message.reply(Wire.fetchResponse(fetchAnswers(request))));
       }
     };
     long timer = vertx.setTimer(maxWaitMs, id -> answer.run());
-    for (int i = 0; i < partitions.size(); i++) {
-      JsonObject p = partitions.getJsonObject(i);
-      Replica replica = replicas.get(new TopicPartition(p.getString("topic"), p.getInteger("partition")));
+    for (Wire.FetchPosition p : request.partitions()) {
+      Replica replica = replicas.get(p.partition());
       if (replica != null) {
-        watches.add(replica.watchLogEnd(p.getLong("offset"), () -> {
+        watches.add(replica.watchLogEnd(p.offset(), () -> {
           vertx.cancelTimer(timer);
           answer.run();
         }));
@@ -310,181 +255,37 @@ final class ReplicaManager implements AutoCloseable {
     }
   }
 
-  private List<Replica.FetchAnswer> fetchAnswers(String follower, JsonArray partitions) {
-    List<Replica.FetchAnswer> answers = new ArrayList<>();
-    for (int i = 0; i < partitions.size(); i++) {
-      JsonObject p = partitions.getJsonObject(i);
-      Replica replica = replicas.get(new TopicPartition(p.getString("topic"), p.getInteger("partition")));
+  private List<Wire.FetchedPartition> fetchAnswers(Wire.FetchRequest request) {
+    String follower = request.follower();
+    List<Wire.FetchedPartition> answers = new ArrayList<>();
+    for (Wire.FetchPosition p : request.partitions()) {
+      Replica replica = replicas.get(p.partition());
       if (replica == null) {
-        answers.add(Replica.FetchAnswer.error(Replica.FetchAnswer.Error.NOT_LEADER, -1));
+        answers.add(notLeader(p));
         continue;
       }
       try {
-        Replica.FetchResult result = replica.serveFetch(follower, p.getInteger("epoch"), p.getLong("offset"),
-            p.getInteger("lastEpoch"), FETCH_MAX_BYTES_PER_PARTITION);
+        Replica.FetchResult result = replica.serveFetch(follower, p.epoch(), p.offset(), p.lastEpoch(),
+            FETCH_MAX_BYTES_PER_PARTITION);
         if (result.joinsIsr()) {
-          // Only a member of the cluster: a node the cluster declared gone may still fetch (a long
-          // pause, a cut to Hazelcast only), and the controller would take it out again at once.
-          changeIsr(replica, state -> {
-            if (!metadata.isAlive(follower)) {
-              return state.isr();
-            }
-            LOG.info("{}: follower {} caught up; adding it to the ISR", replica.partition(), follower);
-            return state.isrWith(follower);
-          });
+          isrChanges.addCaughtUp(replica, follower);
         }
-        answers.add(result.answer());
+        answers.add(new Wire.FetchedPartition(p.partition(), result.answer()));
       } catch (RuntimeException e) {
         LOG.warn("{}: cannot serve {}'s fetch: {}", replica.partition(), follower, e.toString());
-        answers.add(Replica.FetchAnswer.error(Replica.FetchAnswer.Error.NOT_LEADER, -1));
+        answers.add(notLeader(p));
       }
     }
     return answers;
   }
 
-  private static boolean allEmpty(List<Replica.FetchAnswer> answers) {
-    return answers.stream().allMatch(a -> a.error() == Replica.FetchAnswer.Error.NONE && !a.records().hasRemaining());
+  private static Wire.FetchedPartition notLeader(Wire.FetchPosition asked) {
+    return new Wire.FetchedPartition(asked.partition(), Replica.FetchAnswer.error(Replica.FetchAnswer.Error.NOT_LEADER, -1));
   }
 
-  private static Buffer encode(JsonArray partitions, List<Replica.FetchAnswer> answers) {
-    Buffer out = Buffer.buffer();
-    out.appendInt(answers.size());
-    for (int i = 0; i < answers.size(); i++) {
-      Replica.FetchAnswer a = answers.get(i);
-      JsonObject p = partitions.getJsonObject(i);
-      byte[] topic = p.getString("topic").getBytes(StandardCharsets.UTF_8);
-      byte[] records = Wire.bytes(a.records());
-      out.appendInt(topic.length).appendBytes(topic).appendInt(p.getInteger("partition"))
-          .appendByte((byte) a.error().ordinal()).appendLong(a.highWatermark()).appendLong(a.logStartOffset())
-          .appendInt(a.divergingEpoch()).appendLong(a.divergingEndOffset())
-          .appendInt(records.length).appendBytes(records);
-    }
-    return out;
-  }
-
-  // ---------------------------------------------------------------- follower side of replication
-
-  /** Fetches, in a loop, the partitions this node follows from one leader. */
-  private final class Fetcher {
-    private final String leader;
-    private final Set<TopicPartition> partitions = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean running = new AtomicBoolean();
-    private final Backoff backoff = new Backoff(RETRY_FIRST_MS, RETRY_CAP_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
-
-    Fetcher(String leader) {
-      this.leader = leader;
-    }
-
-    void assign(TopicPartition tp) {
-      partitions.add(tp);
-      if (running.compareAndSet(false, true)) {
-        fetch();
-      }
-    }
-
-    private void fetch() {
-      JsonArray request = new JsonArray();
-      List<Replica> asked = new ArrayList<>();
-      List<Integer> askedEpochs = new ArrayList<>();
-      for (TopicPartition tp : partitions) {
-        Replica replica = replicas.get(tp);
-        if (replica == null || replica.isLeader()) {
-          continue;
-        }
-        int epoch = replica.epoch();
-        asked.add(replica);
-        askedEpochs.add(epoch);
-        request.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
-            .put("epoch", epoch).put("offset", replica.log().logEndOffset())
-            .put("lastEpoch", replica.log().latestEpoch()));
-      }
-      if (closed || asked.isEmpty()) {
-        running.set(false);
-        // An assignment that raced the stop starts the loop again.
-        if (!closed && !partitions.isEmpty() && running.compareAndSet(false, true)) {
-          // Not a failure: look again soon, not later and later.
-          backoff.reset();
-          backoff.retry(this::fetch);
-        }
-        return;
-      }
-      JsonObject body = new JsonObject().put("follower", nodeId).put("maxWaitMs", FETCH_WAIT_MS).put("partitions", request);
-      vertx.eventBus().<Buffer>request(Wire.address(leader, Wire.FETCH), body,
-              new DeliveryOptions().setSendTimeout(FETCH_WAIT_MS + options.failureDetectionMs()))
-          .onSuccess(reply -> apply(asked, askedEpochs, reply.body()).whenComplete((done, failure) -> {
-            if (failure != null) {
-              LOG.warn("fetch from {} could not be applied: {}", leader, failure.toString());
-              backoff.retry(this::fetch);
-            } else if (done) {
-              backoff.reset();
-              fetch();
-            } else {
-              backoff.retry(this::fetch);
-            }
-          }))
-          .onFailure(failure -> {
-            LOG.debug("fetch from {} failed: {}", leader, failure.toString());
-            backoff.retry(this::fetch);
-          });
-    }
-
-    /** Applies an answer; completes with false when nothing progressed (back off before asking again). */
-    private CompletableFuture<Boolean> apply(List<Replica> asked, List<Integer> askedEpochs, Buffer answer) {
-      List<CompletableFuture<?>> applied = new ArrayList<>();
-      boolean progressed = false;
-      int pos = 0;
-      int count = answer.getInt(pos);
-      pos += 4;
-      for (int i = 0; i < count; i++) {
-        int topicLength = answer.getInt(pos);
-        pos += 4 + topicLength;
-        pos += 4;
-        Replica.FetchAnswer.Error error = Replica.FetchAnswer.Error.values()[answer.getByte(pos)];
-        long hw = answer.getLong(pos + 1);
-        long logStart = answer.getLong(pos + 9);
-        int divergingEpoch = answer.getInt(pos + 17);
-        long divergingEnd = answer.getLong(pos + 21);
-        int recordsLength = answer.getInt(pos + 29);
-        pos += 33;
-        ByteBuffer records = ByteBuffer.wrap(answer.getBytes(pos, pos + recordsLength));
-        pos += recordsLength;
-        Replica replica = asked.get(i);
-        if (!replica.follows(leader, askedEpochs.get(i)) || replicas.get(replica.partition()) != replica) {
-          // The replica changed role or epoch, or was removed, while the fetch was out (a leader
-          // holds a fetch for a while): the answer is of a term that is over, perhaps from a leader
-          // that has been deposed since. Applying it could take in records that leader wrote after
-          // its successor took over, or cut a log by a history that no longer counts.
-          LOG.debug("{}: dropping a fetch answer from {} for epoch {}; the replica has moved on", replica.partition(), leader,
-              askedEpochs.get(i));
-          continue;
-        }
-        switch (error) {
-          case NONE -> {
-            progressed |= records.hasRemaining();
-            applied.add(replica.appendFetched(leader, askedEpochs.get(i), records, hw));
-          }
-          case DIVERGING -> {
-            progressed = true;
-            LOG.info("{}: history diverges from leader {} at epoch {}; truncating to {} (log end {})", replica.partition(),
-                leader, divergingEpoch, divergingEnd, replica.log().logEndOffset());
-            applied.add(replica.truncateToDivergence(leader, askedEpochs.get(i), divergingEpoch, divergingEnd));
-          }
-          case OUT_OF_RANGE -> {
-            long logEnd = replica.log().logEndOffset();
-            if (logEnd < logStart) {
-              progressed = true;
-              LOG.warn("{}: log end {} is below leader {}'s log start {} (retention deleted what this replica lacks); "
-                  + "emptying its log to start over at {}", replica.partition(), logEnd, leader, logStart, logStart);
-            }
-            applied.add(replica.startAtLeaderLogStart(leader, askedEpochs.get(i), logStart));
-          }
-          case NOT_LEADER -> { }
-        }
-      }
-      boolean anyProgress = progressed;
-      return CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new)).thenApply(done -> anyProgress || count > 0
-          && applied.size() == count);
-    }
+  private static boolean allEmpty(List<Wire.FetchedPartition> answers) {
+    return answers.stream().map(Wire.FetchedPartition::answer)
+        .allMatch(a -> a.error() == Replica.FetchAnswer.Error.NONE && !a.records().hasRemaining());
   }
 
   @Override

@@ -4,11 +4,16 @@ import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -58,6 +63,109 @@ final class Wire {
     byte[] bytes = new byte[buffer.remaining()];
     buffer.duplicate().get(bytes);
     return bytes;
+  }
+
+  // ---------------------------------------------------------------- replica fetch
+
+  /** One partition of a follower's fetch: the epoch it follows in, where its log ends, and the epoch of its last batch. */
+  record FetchPosition(TopicPartition partition, int epoch, long offset, int lastEpoch) {}
+
+  /** A follower's fetch, which the leader may hold up to {@code maxWaitMs} while nothing is new. */
+  record FetchRequest(String follower, long maxWaitMs, List<FetchPosition> partitions) {}
+
+  /** The leader's answer for one partition of a fetch, in the order the fetch asked. */
+  record FetchedPartition(TopicPartition partition, Replica.FetchAnswer answer) {}
+
+  static JsonObject fetchRequest(FetchRequest request) {
+    JsonArray partitions = new JsonArray();
+    for (FetchPosition p : request.partitions()) {
+      partitions.add(new JsonObject().put("topic", p.partition().topic()).put("partition", p.partition().partition())
+          .put("epoch", p.epoch()).put("offset", p.offset()).put("lastEpoch", p.lastEpoch()));
+    }
+    return new JsonObject().put("follower", request.follower()).put("maxWaitMs", request.maxWaitMs())
+        .put("partitions", partitions);
+  }
+
+  static FetchRequest fetchRequest(JsonObject json) {
+    JsonArray partitions = json.getJsonArray("partitions");
+    List<FetchPosition> positions = new ArrayList<>(partitions.size());
+    for (int i = 0; i < partitions.size(); i++) {
+      JsonObject p = partitions.getJsonObject(i);
+      positions.add(new FetchPosition(new TopicPartition(p.getString("topic"), p.getInteger("partition")),
+          p.getInteger("epoch"), p.getLong("offset"), p.getInteger("lastEpoch")));
+    }
+    return new FetchRequest(json.getString("follower"), json.getLong("maxWaitMs", 0L), positions);
+  }
+
+  /*
+   * A fetch response, big-endian: int32 count, then per partition int32 topic length, the topic
+   * (UTF-8), and the fixed part below, then the records (the batches as stored). The offsets are
+   * relative to the fixed part's start, each derived from the field before it.
+   */
+  private static final int FETCH_TOPIC_LENGTH_LENGTH = Integer.BYTES;
+  private static final int FETCH_PARTITION_OFFSET = 0;
+  private static final int FETCH_ERROR_OFFSET = FETCH_PARTITION_OFFSET + Integer.BYTES;
+  private static final int FETCH_HIGH_WATERMARK_OFFSET = FETCH_ERROR_OFFSET + Byte.BYTES;
+  private static final int FETCH_LOG_START_OFFSET = FETCH_HIGH_WATERMARK_OFFSET + Long.BYTES;
+  private static final int FETCH_DIVERGING_EPOCH_OFFSET = FETCH_LOG_START_OFFSET + Long.BYTES;
+  private static final int FETCH_DIVERGING_END_OFFSET = FETCH_DIVERGING_EPOCH_OFFSET + Integer.BYTES;
+  private static final int FETCH_RECORDS_LENGTH_OFFSET = FETCH_DIVERGING_END_OFFSET + Long.BYTES;
+  /** The records follow the fixed part. */
+  private static final int FETCH_FIXED_LENGTH = FETCH_RECORDS_LENGTH_OFFSET + Integer.BYTES;
+
+  static Buffer fetchResponse(List<FetchedPartition> partitions) {
+    Buffer out = Buffer.buffer();
+    out.appendInt(partitions.size());
+    for (FetchedPartition p : partitions) {
+      Replica.FetchAnswer a = p.answer();
+      byte[] topic = p.partition().topic().getBytes(StandardCharsets.UTF_8);
+      byte[] records = bytes(a.records());
+      ByteBuffer fixed = ByteBuffer.allocate(FETCH_FIXED_LENGTH)
+          .putInt(FETCH_PARTITION_OFFSET, p.partition().partition())
+          .put(FETCH_ERROR_OFFSET, fetchErrorCode(a.error()))
+          .putLong(FETCH_HIGH_WATERMARK_OFFSET, a.highWatermark())
+          .putLong(FETCH_LOG_START_OFFSET, a.logStartOffset())
+          .putInt(FETCH_DIVERGING_EPOCH_OFFSET, a.divergingEpoch())
+          .putLong(FETCH_DIVERGING_END_OFFSET, a.divergingEndOffset())
+          .putInt(FETCH_RECORDS_LENGTH_OFFSET, records.length);
+      out.appendInt(topic.length).appendBytes(topic).appendBytes(fixed.array()).appendBytes(records);
+    }
+    return out;
+  }
+
+  static List<FetchedPartition> fetchResponse(Buffer in) {
+    int count = in.getInt(0);
+    int pos = Integer.BYTES;
+    List<FetchedPartition> partitions = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      int topicLength = in.getInt(pos);
+      pos += FETCH_TOPIC_LENGTH_LENGTH;
+      String topic = new String(in.getBytes(pos, pos + topicLength), StandardCharsets.UTF_8);
+      pos += topicLength;
+      int recordsLength = in.getInt(pos + FETCH_RECORDS_LENGTH_OFFSET);
+      int recordsStart = pos + FETCH_FIXED_LENGTH;
+      Replica.FetchAnswer answer = new Replica.FetchAnswer(fetchError(in.getByte(pos + FETCH_ERROR_OFFSET)),
+          ByteBuffer.wrap(in.getBytes(recordsStart, recordsStart + recordsLength)),
+          in.getLong(pos + FETCH_HIGH_WATERMARK_OFFSET), in.getLong(pos + FETCH_LOG_START_OFFSET),
+          in.getInt(pos + FETCH_DIVERGING_EPOCH_OFFSET), in.getLong(pos + FETCH_DIVERGING_END_OFFSET));
+      partitions.add(new FetchedPartition(new TopicPartition(topic, in.getInt(pos + FETCH_PARTITION_OFFSET)), answer));
+      pos = recordsStart + recordsLength;
+    }
+    return partitions;
+  }
+
+  /** The byte a fetch answer's error travels as; {@link #fetchError} reads it back. */
+  static byte fetchErrorCode(Replica.FetchAnswer.Error error) {
+    return error.code();
+  }
+
+  static Replica.FetchAnswer.Error fetchError(byte code) {
+    for (Replica.FetchAnswer.Error error : Replica.FetchAnswer.Error.values()) {
+      if (error.code() == code) {
+        return error;
+      }
+    }
+    throw new IllegalArgumentException("unknown fetch error code " + code);
   }
 
   // ---------------------------------------------------------------- failures

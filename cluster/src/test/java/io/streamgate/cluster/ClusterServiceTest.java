@@ -215,6 +215,25 @@ class ClusterServiceTest {
         .containsExactly("on time via node-1", "on time via node-2", "on time via node-3");
   }
 
+  @Test
+  void anOffsetLookedUpByTimestampIsTheSameThroughEveryNode() {
+    cluster = TestCluster.start(dataDir, 2);
+    get(cluster.nodes().get(0).service().createTopic(spec("stamped", 1, 1, 1)));
+    awaitDescribedEverywhere("stamped");
+    TopicPartition tp = new TopicPartition("stamped", 0);
+    long first = System.currentTimeMillis();
+    for (int i = 0; i < 3; i++) {
+      get(cluster.nodes().get(0).service().append(tp, TestBatches.values(first + i * 1000L, "at +" + i + "s"), Acks.ALL));
+    }
+
+    for (Node node : cluster.alive()) {
+      // The first record at or after first + 0.5 s is offset 1, stamped first + 1 s; the leader answers
+      // the one node itself and the other through the event bus.
+      assertThat(get(node.service().offsets(tp, OptionalLong.of(first + 500))).forTimestamp()).as("through %s", node)
+          .contains(new io.streamgate.logstore.TimestampOffset(1, first + 1000));
+    }
+  }
+
   // ---------------------------------------------------------------- 3. leader failover and return
 
   @Test

@@ -1,0 +1,151 @@
+package io.streamgate.cluster;
+
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.PartitionLog;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TimestampOffset;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.RecordBatch;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The leader's side of the data requests: appends, reads, offsets and watches on the partitions this
+ * node leads, for callers in this process and, through the event-bus consumers at
+ * {@code streamgate.node.<id>.<operation>}, for other nodes (which {@link PartitionRouter} sends
+ * there). Reads never pass the leader's high watermark; disk reads run on the reader threads.
+ */
+final class LeaderHandlers implements AutoCloseable {
+  /** How long a remote watch waits at the leader before it answers "nothing yet" (the caller then simply watches again). */
+  static final long REMOTE_WATCH_MS = 20_000;
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final ReplicaManager replicas;
+  private final Executor readers;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
+  LeaderHandlers(Vertx vertx, String nodeId, ReplicaManager replicas, Executor readers) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.replicas = replicas;
+    this.readers = readers;
+  }
+
+  /** Starts answering other nodes' requests. */
+  void start() {
+    consumers.add(vertx.eventBus().<Buffer>consumer(Wire.address(nodeId, Wire.APPEND), this::serveAppend));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.READ), this::serveRead));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.OFFSETS), this::serveOffsets));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.WATCH), this::serveWatch));
+  }
+
+  CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks) {
+    return replicas.append(partition, batch, acks);
+  }
+
+  CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
+    return CompletableFuture.supplyAsync(() -> replicas.leader(partition).log().read(offset, maxBytes), readers);
+  }
+
+  CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp) {
+    return CompletableFuture.supplyAsync(() -> {
+      PartitionLog log = replicas.leader(partition).log();
+      return new PartitionOffsets(log.logStartOffset(), log.highWatermark(), log.logEndOffset(),
+          timestamp.isPresent() ? log.offsetForTimestamp(timestamp.getAsLong()) : Optional.empty());
+    }, readers);
+  }
+
+  /**
+   * Waits for the high watermark of a partition this node leads to pass {@code offset}; throws
+   * {@link NotLeaderException} if this node does not lead it.
+   */
+  Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
+    return replicas.watch(partition, offset, onData);
+  }
+
+  private void serveAppend(Message<Buffer> message) {
+    TopicPartition partition = new TopicPartition(message.headers().get("topic"), Integer.parseInt(message.headers().get("partition")));
+    RecordBatch batch = RecordBatch.wrap(ByteBuffer.wrap(message.body().getBytes()));
+    reply(message, append(partition, batch, Acks.parse(message.headers().get("acks"))).thenApply(Wire::appendResult));
+  }
+
+  private void serveRead(Message<JsonObject> message) {
+    JsonObject request = message.body();
+    reply(message, read(partition(request), request.getLong("offset"), request.getInteger("maxBytes"))
+        .thenApply(Wire::readResult));
+  }
+
+  private void serveOffsets(Message<JsonObject> message) {
+    JsonObject request = message.body();
+    OptionalLong timestamp = request.containsKey("timestamp") ? OptionalLong.of(request.getLong("timestamp")) : OptionalLong.empty();
+    reply(message, offsets(partition(request), timestamp).thenApply(LeaderHandlers::offsetsReply));
+  }
+
+  private static JsonObject offsetsReply(PartitionOffsets offsets) {
+    JsonObject json = new JsonObject().put("earliest", offsets.earliest()).put("latest", offsets.latest())
+        .put("logEnd", offsets.logEnd());
+    offsets.forTimestamp().ifPresent(found -> json.put("timestamp", found.timestamp()).put("offset", found.offset()));
+    return json;
+  }
+
+  /** What {@link #offsetsReply} wrote, as the asking node reads it. */
+  static PartitionOffsets offsetsReply(JsonObject json) {
+    // A node that predates "logEnd" (a rolling upgrade) leaves it out: its high watermark is the best bound known.
+    return new PartitionOffsets(json.getLong("earliest"), json.getLong("latest"), json.getLong("logEnd", json.getLong("latest")),
+        json.containsKey("offset") ? Optional.of(new TimestampOffset(json.getLong("offset"), json.getLong("timestamp")))
+            : Optional.empty());
+  }
+
+  private void serveWatch(Message<JsonObject> message) {
+    JsonObject request = message.body();
+    AtomicBoolean answered = new AtomicBoolean();
+    Runnable answer = () -> {
+      if (answered.compareAndSet(false, true)) {
+        message.reply(new JsonObject());
+      }
+    };
+    try {
+      Cancellable watch = watch(partition(request), request.getLong("offset"), answer);
+      vertx.setTimer(Math.min(request.getLong("timeoutMs"), REMOTE_WATCH_MS), id -> {
+        watch.cancel();
+        answer.run();
+      });
+    } catch (RuntimeException e) {
+      ReplyException failure = Wire.failure(e);
+      message.fail(failure.failureCode(), failure.getMessage());
+    }
+  }
+
+  private static <T> void reply(Message<?> message, CompletableFuture<T> result) {
+    result.whenComplete((value, failure) -> {
+      if (failure == null) {
+        message.reply(value);
+      } else {
+        ReplyException encoded = Wire.failure(failure);
+        message.fail(encoded.failureCode(), encoded.getMessage());
+      }
+    });
+  }
+
+  private static TopicPartition partition(JsonObject request) {
+    return new TopicPartition(request.getString("topic"), request.getInteger("partition"));
+  }
+
+  @Override
+  public void close() {
+    consumers.forEach(MessageConsumer::unregister);
+  }
+}

@@ -1,0 +1,166 @@
+package io.streamgate.cluster;
+
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.PartitionNotFoundException;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.RecordBatch;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Sends each data request to the partition's leader: to {@link LeaderHandlers} in this process when
+ * this node leads the partition, else over the event bus to the leader's node. A request the named
+ * leader refuses because leadership moved is asked once more of the leader the metadata names now.
+ */
+final class PartitionRouter {
+  /** A watch that cannot be placed (no leader, leadership moving, the leader unreachable) wakes its caller after about this long to look again. */
+  private static final long WATCH_RETRY_MS = 200;
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final ClusterMetadata metadata;
+  private final LeaderHandlers local;
+  private final NodeRequests nodeRequests;
+  private final long forwardTimeoutMs;
+
+  PartitionRouter(Vertx vertx, String nodeId, ClusterMetadata metadata, LeaderHandlers local, NodeRequests nodeRequests,
+      long forwardTimeoutMs) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.metadata = metadata;
+    this.local = local;
+    this.nodeRequests = nodeRequests;
+    this.forwardTimeoutMs = forwardTimeoutMs;
+  }
+
+  CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks) {
+    return route(partition, () -> local.append(partition, batch, acks), leader -> {
+      DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(forwardTimeoutMs)
+          .addHeader("topic", partition.topic()).addHeader("partition", Integer.toString(partition.partition()))
+          .addHeader("acks", acks.wireName());
+      return nodeRequests.request(leader, Wire.APPEND, Buffer.buffer(Wire.bytes(batch.buffer())), delivery)
+          .thenApply(reply -> Wire.appendResult((JsonObject) reply));
+    });
+  }
+
+  CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
+    return route(partition, () -> local.read(partition, offset, maxBytes), leader ->
+        nodeRequests.request(leader, Wire.READ, new JsonObject().put("topic", partition.topic()).put("partition", partition.partition())
+            .put("offset", offset).put("maxBytes", maxBytes), new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
+            .thenApply(reply -> Wire.readResult((Buffer) reply)));
+  }
+
+  CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp) {
+    return route(partition, () -> local.offsets(partition, timestamp), leader -> {
+      JsonObject request = new JsonObject().put("topic", partition.topic()).put("partition", partition.partition());
+      timestamp.ifPresent(ts -> request.put("timestamp", ts));
+      return nodeRequests.request(leader, Wire.OFFSETS, request, new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
+          .thenApply(reply -> LeaderHandlers.offsetsReply((JsonObject) reply));
+    });
+  }
+
+  Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
+    AtomicBoolean cancelled = new AtomicBoolean();
+    Runnable once = () -> {
+      if (cancelled.compareAndSet(false, true)) {
+        onData.run();
+      }
+    };
+    PartitionState state;
+    try {
+      state = partitionState(partition);
+    } catch (RuntimeException gone) {
+      once.run();
+      return () -> { };
+    }
+    if (nodeId.equals(state.leader())) {
+      try {
+        Cancellable watch = local.watch(partition, offset, once);
+        return () -> {
+          cancelled.set(true);
+          watch.cancel();
+        };
+      } catch (NotLeaderException moved) {
+        // Leadership is moving: look again shortly.
+      }
+    }
+    if (!state.hasLeader() || nodeId.equals(state.leader())) {
+      watchRetry().retry(once);
+      return () -> cancelled.set(true);
+    }
+    JsonObject request = new JsonObject().put("topic", partition.topic()).put("partition", partition.partition())
+        .put("offset", offset).put("timeoutMs", LeaderHandlers.REMOTE_WATCH_MS);
+    nodeRequests.request(state.leader(), Wire.WATCH, request,
+            new DeliveryOptions().setSendTimeout(LeaderHandlers.REMOTE_WATCH_MS + forwardTimeoutMs))
+        .whenComplete((reply, failure) -> {
+          if (failure == null) {
+            once.run();
+          } else {
+            watchRetry().retry(once);
+          }
+        });
+    return () -> cancelled.set(true);
+  }
+
+  /**
+   * A watch is one-shot (its caller reads, then watches again), so each retry is a first one: only
+   * its jitter, not growth, applies, and it spreads the watches a failover wakes together.
+   */
+  private Backoff watchRetry() {
+    return new Backoff(WATCH_RETRY_MS, WATCH_RETRY_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
+  }
+
+  /**
+   * Runs {@code local} if this node leads the partition, else {@code remote} against its leader. If
+   * the leader it asked says it does not lead (this node's metadata was behind), and the metadata
+   * now names another leader, asks that one: the refusal wrote nothing.
+   */
+  private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
+      Function<String, CompletableFuture<T>> remote) {
+    return route(partition, local, remote, true);
+  }
+
+  private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
+      Function<String, CompletableFuture<T>> remote, boolean mayRetry) {
+    String leader;
+    CompletableFuture<T> attempt;
+    try {
+      PartitionState state = partitionState(partition);
+      if (!state.hasLeader()) {
+        throw new LeaderNotAvailableException(partition + " has no leader: no in-sync replica of " + state.isr() + " is alive");
+      }
+      leader = state.leader();
+      attempt = nodeId.equals(leader) ? local.get() : remote.apply(leader);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (!mayRetry) {
+      return attempt;
+    }
+    return attempt.exceptionallyCompose(failure -> {
+      Throwable cause = Failures.cause(failure);
+      boolean movedOn = cause instanceof NotLeaderException && metadata.topic(partition.topic())
+          .filter(t -> partition.partition() < t.partitions().size())
+          .map(t -> t.partition(partition.partition()).leader())
+          .filter(current -> current != null && !current.equals(leader)).isPresent();
+      return movedOn ? route(partition, local, remote, false) : CompletableFuture.failedFuture(cause);
+    });
+  }
+
+  private PartitionState partitionState(TopicPartition partition) {
+    TopicState topic = TopicAdmin.topicOrThrow(metadata, partition.topic());
+    if (partition.partition() < 0 || partition.partition() >= topic.partitions().size()) {
+      throw new PartitionNotFoundException("topic '" + partition.topic() + "' has no partition " + partition.partition()
+          + " (it has " + topic.partitions().size() + ")");
+    }
+    return topic.partition(partition.partition());
+  }
+}

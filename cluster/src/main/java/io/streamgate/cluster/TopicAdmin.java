@@ -1,0 +1,265 @@
+package io.streamgate.cluster;
+
+import io.streamgate.logstore.LogConfig;
+import io.streamgate.logstore.TopicPartition;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.zip.CRC32;
+
+/**
+ * Topic administration: create, change, delete, list and describe topics, each change a
+ * compare-and-set on the shared metadata made on this node's metadata thread, answered once every
+ * partition's leader serves it; where new partitions' replicas go; the internal topics the cluster
+ * and the edges keep their state in; and the watchers told when topics appear, go or grow.
+ */
+final class TopicAdmin {
+  /** The most partitions a topic may have; past it a request is refused rather than filling the disk with directories. */
+  static final int MAX_PARTITIONS = 1000;
+  /** The most replicas an internal topic ({@code __groups}, ...) gets. */
+  static final int MAX_INTERNAL_REPLICATION = 3;
+  /** How long a topic change may take to reach every partition's leader before the request answers anyway. */
+  private static final long SERVED_WAIT_MS = 10_000;
+
+  private final Vertx vertx;
+  private final ClusterMetadata metadata;
+  private final Executor metadataThread;
+  /** Asks each partition's leader for its offsets, for {@link #describeTopic}. */
+  private final PartitionRouter router;
+  private final List<Runnable> topicWatchers = new CopyOnWriteArrayList<>();
+  /** Partition counts of the live topics, as last told to {@link #topicWatchers}; on the metadata thread. */
+  private final Map<String, Integer> watchedTopicShapes = new HashMap<>();
+
+  TopicAdmin(Vertx vertx, ClusterMetadata metadata, Executor metadataThread, PartitionRouter router) {
+    this.vertx = vertx;
+    this.metadata = metadata;
+    this.metadataThread = metadataThread;
+    this.router = router;
+  }
+
+  CompletableFuture<TopicDescription> createTopic(TopicSpec spec) {
+    return onMetadata(() -> {
+      TopicNames.requireValid(spec.name());
+      if (TopicNames.isInternal(spec.name())) {
+        throw new InvalidTopicNameException("topic names starting with '__' are internal");
+      }
+      validatePartitions(spec.partitions());
+      List<String> alive = metadata.aliveNodes().stream().sorted().toList();
+      if (spec.replicationFactor() < 1 || spec.replicationFactor() > alive.size()) {
+        throw new InvalidReplicationFactorException("replication factor " + spec.replicationFactor()
+            + (spec.replicationFactor() < 1 ? " must be at least 1" : " is more than the " + alive.size()
+            + " live node" + (alive.size() == 1 ? "" : "s") + " of this cluster"));
+      }
+      Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), spec.config());
+      TopicMetadata topic = new TopicMetadata(spec.name(), spec.partitions(), spec.replicationFactor(), config);
+      List<PartitionState> partitions = place(spec.name(), 0, spec.partitions(), spec.replicationFactor(), alive);
+      if (!metadata.create(new TopicState(topic, partitions, 0, false))) {
+        throw new TopicExistsException("topic '" + spec.name() + "' exists already");
+      }
+      return spec.name();
+    }).thenCompose(this::whenServed);
+  }
+
+  CompletableFuture<List<TopicSummary>> listTopics() {
+    return CompletableFuture.completedFuture(metadata.liveTopics().stream()
+        .filter(t -> !TopicNames.isInternal(t.name()))
+        .map(t -> new TopicSummary(t.name(), t.topic().partitions(), t.topic().replicationFactor())).toList());
+  }
+
+  /** Describes a topic, with each partition's offsets as its leader reports them; fails retriably while a leader is unreachable. */
+  CompletableFuture<TopicDescription> describeTopic(String name) {
+    TopicState topic;
+    try {
+      topic = topicOrThrow(metadata, name);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    List<CompletableFuture<PartitionDescription>> partitions = new ArrayList<>();
+    for (int p = 0; p < topic.partitions().size(); p++) {
+      PartitionState state = topic.partition(p);
+      int partition = p;
+      partitions.add(router.offsets(new TopicPartition(name, p), OptionalLong.empty()).thenApply(offsets ->
+          new PartitionDescription(partition, state.leader(), state.replicas(), state.isr(), offsets.earliest(), offsets.latest())));
+    }
+    return CompletableFuture.allOf(partitions.toArray(CompletableFuture[]::new)).thenApply(done ->
+        new TopicDescription(name, topic.topic().replicationFactor(), topic.topic().config(),
+            partitions.stream().map(CompletableFuture::join).toList()));
+  }
+
+  CompletableFuture<TopicDescription> updateTopic(String name, OptionalInt partitions, Map<String, ?> configChanges) {
+    return onMetadata(() -> {
+      TopicNames.refuseInternal(name, "change");
+      TopicState current = topicOrThrow(metadata, name);
+      int count = partitions.orElse(current.topic().partitions());
+      if (count < current.topic().partitions()) {
+        throw new InvalidPartitionsException("topic '" + name + "' has " + current.topic().partitions()
+            + " partitions; partitions can be added, never removed");
+      }
+      validatePartitions(count);
+      Map<String, String> config = TopicConfigs.merge(current.topic().config(), configChanges);
+      List<String> alive = metadata.aliveNodes().stream().sorted().toList();
+      int replicationFactor = current.topic().replicationFactor();
+      if (count > current.topic().partitions() && replicationFactor > alive.size()) {
+        throw new InvalidReplicationFactorException("cannot place new partitions with replication factor " + replicationFactor
+            + " on the " + alive.size() + " live nodes");
+      }
+      metadata.update(name, topic -> {
+        List<PartitionState> states = new ArrayList<>(topic.partitions());
+        states.addAll(place(name, states.size(), count, replicationFactor, alive));
+        return topic.next(new TopicMetadata(name, count, replicationFactor, config), states);
+      }).orElseThrow(() -> new TopicNotFoundException("topic '" + name + "' does not exist"));
+      return name;
+    }).thenCompose(this::whenServed);
+  }
+
+  CompletableFuture<Void> deleteTopic(String name) {
+    return onMetadata(() -> {
+      TopicNames.refuseInternal(name, "delete");
+      topicOrThrow(metadata, name);
+      metadata.update(name, TopicState::tombstone)
+          .orElseThrow(() -> new TopicNotFoundException("topic '" + name + "' does not exist"));
+      return null;
+    });
+  }
+
+  Optional<TopicMetadata> cachedTopic(String topic) {
+    return metadata.topic(topic).map(TopicState::topic);
+  }
+
+  // ---------------------------------------------------------------- internal topics
+
+  /**
+   * Creates the internal topic {@code name} (it must start with {@code __}) if it does not exist yet:
+   * compacted, with {@code partitions} partitions, replicated as {@code __groups} is; completes once
+   * its leaders serve it.
+   */
+  CompletableFuture<Void> ensureInternalTopic(String name, int partitions) {
+    if (!TopicNames.isInternal(name)) {
+      return CompletableFuture.failedFuture(new InvalidTopicNameException("'" + name + "' is not an internal topic name"));
+    }
+    validatePartitions(partitions);
+    return ensureTopic(name, alive -> compactedInternalTopic(name, partitions, alive));
+  }
+
+  /**
+   * Creates topic {@code name} as {@code definition} makes it for the live nodes, if it does not exist
+   * yet; completes once its leaders serve it.
+   */
+  CompletableFuture<Void> ensureTopic(String name, Function<List<String>, TopicState> definition) {
+    if (metadata.topic(name).isPresent()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return onMetadata(() -> {
+      if (metadata.topic(name).isEmpty()) {
+        metadata.create(definition.apply(metadata.aliveNodes()));
+      }
+      return name;
+    }).thenCompose(this::whenServed).thenApply(served -> null);
+  }
+
+  /**
+   * An internal compacted topic as a cluster of {@code aliveNodes} starts it: up to
+   * {@link #MAX_INTERNAL_REPLICATION} replicas, {@code min.insync.replicas} 2 when there are two.
+   */
+  static TopicState compactedInternalTopic(String name, int partitions, List<String> aliveNodes) {
+    int replicationFactor = Math.min(MAX_INTERNAL_REPLICATION, aliveNodes.size());
+    Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), Map.of(
+        LogConfig.CLEANUP_POLICY, "compact",
+        TopicConfigs.MIN_INSYNC_REPLICAS, String.valueOf(Math.min(2, replicationFactor)),
+        LogConfig.SEGMENT_BYTES, String.valueOf(64 * 1024 * 1024)));
+    TopicMetadata topic = new TopicMetadata(name, partitions, replicationFactor, config);
+    return new TopicState(topic, place(name, 0, partitions, replicationFactor, aliveNodes.stream().sorted().toList()), 0, false);
+  }
+
+  // ---------------------------------------------------------------- topic watchers
+
+  /** Tells the topic watchers when a topic appears, goes, or gets more partitions (not for leader and ISR moves). Metadata thread. */
+  void tellTopicWatchers(TopicState changed) {
+    Integer partitions = changed.deleted() ? null : changed.topic().partitions();
+    Integer before = partitions == null ? watchedTopicShapes.remove(changed.name()) : watchedTopicShapes.put(changed.name(), partitions);
+    if (!Objects.equals(before, partitions)) {
+      // Queued behind the change itself: the metadata takes the new state after telling its listeners,
+      // and a watcher that looks must find it.
+      metadataThread.execute(() -> topicWatchers.forEach(Runnable::run));
+    }
+  }
+
+  Cancellable watchTopics(Runnable onChange) {
+    Runnable watcher = onChange::run;  // a watcher of its own, so cancelling removes this registration only
+    topicWatchers.add(watcher);
+    return () -> topicWatchers.remove(watcher);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * Replicas for partitions {@code from} up to {@code to}, spread over the live nodes: partition p's
+   * replicas are consecutive nodes from a start that moves by one per partition (so preferred
+   * leaders spread too), the start itself chosen by the topic's name.
+   */
+  static List<PartitionState> place(String topic, int from, int to, int replicationFactor, List<String> nodes) {
+    CRC32 crc = new CRC32();
+    crc.update(topic.getBytes(StandardCharsets.UTF_8));
+    int start = (int) (crc.getValue() % nodes.size());
+    List<PartitionState> placed = new ArrayList<>();
+    for (int p = from; p < to; p++) {
+      List<String> replicas = new ArrayList<>();
+      for (int r = 0; r < replicationFactor; r++) {
+        replicas.add(nodes.get((start + p + r) % nodes.size()));
+      }
+      placed.add(new PartitionState(replicas.get(0), 0, replicas, replicas));
+    }
+    return placed;
+  }
+
+  /** The live topic {@code name}, or {@link TopicNotFoundException}. */
+  static TopicState topicOrThrow(ClusterMetadata metadata, String name) {
+    return metadata.topic(name).orElseThrow(() -> new TopicNotFoundException("topic '" + name + "' does not exist"));
+  }
+
+  /** Completes with the topic's description once every partition's leader serves it (or after a bounded wait). */
+  private CompletableFuture<TopicDescription> whenServed(String topic) {
+    long deadline = System.currentTimeMillis() + SERVED_WAIT_MS;
+    CompletableFuture<TopicDescription> served = new CompletableFuture<>();
+    checkServed(topic, deadline, served);
+    return served;
+  }
+
+  private void checkServed(String topic, long deadline, CompletableFuture<TopicDescription> served) {
+    describeTopic(topic).whenComplete((description, failure) -> {
+      Throwable cause = Failures.cause(failure);
+      if (failure == null && description.partitions().stream().allMatch(p -> p.leader() != null) || cause != null
+          && !(cause instanceof RetriableClusterException) || System.currentTimeMillis() > deadline) {
+        if (failure == null) {
+          served.complete(description);
+        } else {
+          served.completeExceptionally(cause);
+        }
+        return;
+      }
+      vertx.setTimer(50, id -> checkServed(topic, deadline, served));
+    });
+  }
+
+  private static void validatePartitions(int partitions) {
+    if (partitions < 1 || partitions > MAX_PARTITIONS) {
+      throw new InvalidPartitionsException("partitions must be between 1 and " + MAX_PARTITIONS + ", was " + partitions);
+    }
+  }
+
+  private <T> CompletableFuture<T> onMetadata(Supplier<T> work) {
+    return CompletableFuture.supplyAsync(work, metadataThread);
+  }
+}

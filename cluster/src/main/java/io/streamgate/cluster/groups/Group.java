@@ -38,9 +38,9 @@ final class Group {
     /** The generation this member last saw in a poll answer. */
     private int seenGeneration;
     /** Per owned partition, the next offset after what its polls have delivered. */
-    final Map<TopicPartition, Long> delivered = new HashMap<>();
+    private final Map<TopicPartition, Long> delivered = new HashMap<>();
     /** Positions reset because they were outside their log, that no answer to this member has reported yet. */
-    final List<PositionReset> unreportedResets = new ArrayList<>();
+    private final List<PositionReset> unreportedResets = new ArrayList<>();
     /**
      * Per owned partition, the generation of the first answer that gave it to this member: a cursor
      * from an older generation may not move it (someone else may have owned and committed it since).
@@ -105,6 +105,41 @@ final class Group {
       if (wakePoll != null) {
         wakePoll.run();
       }
+    }
+
+    /** The next offset after what was delivered of {@code tp}; null if nothing yet. */
+    Long delivered(TopicPartition tp) {
+      return delivered.get(tp);
+    }
+
+    /** An answer delivered {@code tp} up to {@code nextOffset}. */
+    void delivered(TopicPartition tp, long nextOffset) {
+      delivered.put(tp, nextOffset);
+    }
+
+    /** Where {@code tp} starts, unless a position is known already; returns the member's position. */
+    long startAt(TopicPartition tp, long offset) {
+      delivered.putIfAbsent(tp, offset);
+      return delivered.get(tp);
+    }
+
+    /** A client's cursor says what it has seen: its positions replace everything delivered. */
+    void restartFrom(Map<TopicPartition, Long> seen) {
+      delivered.clear();
+      delivered.putAll(seen);
+    }
+
+    /** A read found a position outside its log and moved it; the next answer reports it. */
+    void reset(PositionReset reset) {
+      delivered.put(reset.partition(), reset.to());
+      unreportedResets.add(reset);
+    }
+
+    /** The resets no answer has reported yet; reported from now on. */
+    List<PositionReset> takeUnreportedResets() {
+      List<PositionReset> resets = List.copyOf(unreportedResets);
+      unreportedResets.clear();
+      return resets;
     }
 
     List<TopicPartition> told() {

@@ -230,7 +230,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       }
     } else {
       owned.forEach(tp -> {
-        Long delivered = member.delivered.get(tp);
+        Long delivered = member.delivered(tp);
         if (delivered != null) {
           commits.put(tp, delivered);
         }

@@ -97,8 +97,7 @@ final class GroupPolls {
       // positions checked against the logs apply (the assignment may have changed meanwhile).
       Map<TopicPartition, Long> seen = group.applicable(member, cursor.get());
       seen.entrySet().retainAll(checked.entrySet());
-      member.delivered.clear();
-      member.delivered.putAll(seen);
+      member.restartFrom(seen);
     }
     PollState poll = new PollState(group, member, maxRecords, maxBytes, now + timeoutMs);
     member.pollStarted();
@@ -117,7 +116,7 @@ final class GroupPolls {
   CompletableFuture<Map<TopicPartition, Long>> checkWithinLogs(Member member, Map<TopicPartition, Long> positions) {
     List<CompletableFuture<Void>> checks = new ArrayList<>();
     positions.forEach((tp, offset) -> {
-      Long delivered = member.delivered.get(tp);
+      Long delivered = member.delivered(tp);
       if (delivered == null || offset > delivered) {
         checks.add(partitions.offsets(tp, OptionalLong.empty()).thenAccept(range -> {
           if (offset > range.logEnd()) {
@@ -178,13 +177,13 @@ final class GroupPolls {
     }
     if (!poll.superseded) {
       for (PartitionRecords r : records) {
-        member.delivered.put(r.partition(), r.nextOffset());
+        member.delivered(r.partition(), r.nextOffset());
       }
     }
     group.noteOwnership(member);
     Map<TopicPartition, Long> next = new LinkedHashMap<>();
     for (TopicPartition tp : group.assignment(member.id)) {
-      Long offset = member.delivered.get(tp);
+      Long offset = member.delivered(tp);
       if (offset != null) {
         next.put(tp, offset);
       }
@@ -193,8 +192,7 @@ final class GroupPolls {
     List<PositionReset> resets = List.of();
     if (!poll.superseded) {
       member.tell(membership.assignment());
-      resets = List.copyOf(member.unreportedResets);
-      member.unreportedResets.clear();
+      resets = member.takeUnreportedResets();
     }
     poll.answer.complete(new PollResult(membership, Cursor.encode(new Cursor.Position(group.generation(), next)),
         poll.superseded ? List.of() : records, resets));
@@ -205,8 +203,7 @@ final class GroupPolls {
     for (PartitionRead read : reads) {
       if (read.resetFrom().isPresent()) {
         PositionReset reset = new PositionReset(read.partition(), read.resetFrom().getAsLong(), read.fetchOffset(), member.reset);
-        member.delivered.put(reset.partition(), reset.to());
-        member.unreportedResets.add(reset);
+        member.reset(reset);
         LOG.info("group {} member {}: position {} of {} is outside its log [{}, {}); reset to {} ({})", group.name, member.id,
             reset.from(), reset.partition(), read.result().logStartOffset(), read.result().logEndOffset(), reset.to(),
             reset.policy().name().toLowerCase(Locale.ROOT));
@@ -245,7 +242,8 @@ final class GroupPolls {
     Map<TopicPartition, Long> known = new LinkedHashMap<>();
     List<CompletableFuture<Void>> lookups = new ArrayList<>();
     for (TopicPartition tp : owned) {
-      Long position = member.delivered.getOrDefault(tp, group.committed().get(tp));
+      Long delivered = member.delivered(tp);
+      Long position = delivered != null ? delivered : group.committed().get(tp);
       if (position != null) {
         known.put(tp, position);
       } else {
@@ -253,8 +251,7 @@ final class GroupPolls {
         // Resolved once, then the member's position: a record arriving while the poll waits must
         // not be skipped by resolving "latest" again.
         lookups.add(resetPosition(tp, member.reset).thenAcceptAsync(start -> {
-          member.delivered.putIfAbsent(tp, start);
-          known.put(tp, member.delivered.get(tp));
+          known.put(tp, member.startAt(tp, start));
         }, thread));
       }
     }

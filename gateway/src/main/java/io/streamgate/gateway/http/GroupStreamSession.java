@@ -149,7 +149,7 @@ final class GroupStreamSession {
     // The next poll starts only once this answer is delivered: records go out in order.
     Future.fromCompletionStage(groups.poll(group, joined.memberId(), POLL_MAX_RECORDS, POLL_MAX_BYTES, POLL_WAIT_MS, from), context)
         .compose(result -> decoding.decode(GroupsHandler.batches(result), () -> render(result))
-            .map(records -> Map.entry(result, records)))
+            .map(records -> new RenderedAnswer(result, records)))
         .onComplete(answer -> {
           polling = false;
           if (closed) {
@@ -159,13 +159,16 @@ final class GroupStreamSession {
             fail(answer.cause());
             return;
           }
-          deliver(answer.result().getKey(), answer.result().getValue());
+          deliver(answer.result().result(), answer.result().records());
           pollIfReady();
         });
   }
 
   /** One record of a poll answer, rendered as record JSON. */
   private record RenderedRecord(TopicPartition partition, long offset, String json) {}
+
+  /** A poll answer with its records rendered. */
+  private record RenderedAnswer(PollResult result, List<RenderedRecord> records) {}
 
   /** The records of a poll answer, in order, as record JSON. Decodes the batches: on the decode pool when they are large or compressed. */
   private List<RenderedRecord> render(PollResult result) {

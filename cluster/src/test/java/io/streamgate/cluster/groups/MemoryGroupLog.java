@@ -4,7 +4,10 @@ import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +51,7 @@ final class MemoryGroupLog implements GroupLog {
       String key = new String(record.keyBytes(), StandardCharsets.UTF_8);
       if (key.startsWith(prefix)) {
         byte[] value = record.valueBytes();
-        found.add(new java.util.AbstractMap.SimpleEntry<>(key, value == null ? null : new String(value, StandardCharsets.UTF_8)));
+        found.add(new SimpleEntry<>(key, value == null ? null : new String(value, StandardCharsets.UTF_8)));
       }
     })));
     return found;
@@ -76,7 +79,7 @@ final class MemoryGroupLog implements GroupLog {
       }
     }
     if (failingReads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-      throw new java.io.UncheckedIOException(new java.io.IOException("disk read failed (test)"));
+      throw new UncheckedIOException(new IOException("disk read failed (test)"));
     }
     synchronized (this) {
       return List.copyOf(partitions.getOrDefault(partition, List.of()));

@@ -1,13 +1,15 @@
 package io.streamgate.cluster.groups;
 
+import io.streamgate.cluster.groups.GroupRecords.MemberRecord;
+import io.streamgate.cluster.groups.GroupRecords.MembershipRecord;
 import io.streamgate.cluster.groups.GroupService.OffsetReset;
 import io.streamgate.cluster.groups.GroupService.PositionReset;
 import io.streamgate.logstore.TopicPartition;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,61 +19,215 @@ import java.util.TreeSet;
 /**
  * One consumer group's state at its coordinator: members, generation, who owns which partition,
  * which moved partitions still wait for their previous owner to let go, and committed offsets.
- * Confined to the coordinator's groups thread.
+ * Its state changes only through its methods, which keep its invariants: a partition has one owner
+ * per generation, a moved partition is readable by its new owner only once its previous owner has
+ * seen the change (or left), and a new generation drops what members had been delivered of
+ * partitions they no longer own. Confined to the coordinator's groups thread.
  */
 final class Group {
+  static final Comparator<TopicPartition> PARTITION_ORDER =
+      Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
+
   /** A member as the coordinator tracks it. */
   static final class Member {
     final String id;
     final List<String> topics;
     final long sessionTimeoutMs;
     final OffsetReset reset;
-    long deadlineMs;
+    private long deadlineMs;
     /** The generation this member last saw in a poll answer. */
-    int seenGeneration;
+    private int seenGeneration;
     /** Per owned partition, the next offset after what its polls have delivered. */
-    final Map<TopicPartition, Long> delivered = new HashMap<>();
+    private final Map<TopicPartition, Long> delivered = new HashMap<>();
     /** Positions reset because they were outside their log, that no answer to this member has reported yet. */
-    final List<PositionReset> unreportedResets = new ArrayList<>();
+    private final List<PositionReset> unreportedResets = new ArrayList<>();
     /**
      * Per owned partition, the generation of the first answer that gave it to this member: a cursor
      * from an older generation may not move it (someone else may have owned and committed it since).
      */
-    final Map<TopicPartition, Integer> ownedSince = new HashMap<>();
+    private final Map<TopicPartition, Integer> ownedSince = new HashMap<>();
     /** Ends the member's waiting poll early to read again (a rebalance); null when none waits. */
-    Runnable wakePoll;
+    private Runnable wakePoll;
     /** Ends the member's waiting poll with an empty answer (a newer poll came); null when none waits. */
-    Runnable supersedePoll;
-    int pollsInFlight;
+    private Runnable supersedePoll;
+    private int pollsInFlight;
     /** The assignment the member was last told (by its join or a poll answer); null if none yet (here). */
-    List<TopicPartition> told;
+    private List<TopicPartition> told;
 
-    Member(String id, List<String> topics, long sessionTimeoutMs, OffsetReset reset) {
+    Member(String id, List<String> topics, long sessionTimeoutMs, OffsetReset reset, long nowMs) {
       this.id = id;
       this.topics = List.copyOf(topics);
       this.sessionTimeoutMs = sessionTimeoutMs;
       this.reset = reset;
+      this.deadlineMs = nowMs + sessionTimeoutMs;
+    }
+
+    /** A heartbeat: the session runs {@code sessionTimeoutMs} from now. */
+    void heartbeat(long nowMs) {
+      deadlineMs = nowMs + sessionTimeoutMs;
+    }
+
+    /** Whether the session ran out: no heartbeat for its timeout, and no poll in progress (which keeps it alive). */
+    boolean expired(long nowMs) {
+      return pollsInFlight == 0 && deadlineMs < nowMs;
+    }
+
+    void pollStarted() {
+      pollsInFlight++;
+    }
+
+    /** A poll answered: the session runs at least {@code sessionTimeoutMs} from its end. */
+    void pollEnded(long nowMs) {
+      pollsInFlight--;
+      deadlineMs = Math.max(deadlineMs, nowMs + sessionTimeoutMs);
+    }
+
+    /** A poll now waits for data: {@code wake} makes it read again, {@code supersede} makes it answer empty. */
+    void waiting(Runnable wake, Runnable supersede) {
+      wakePoll = wake;
+      supersedePoll = supersede;
+    }
+
+    /** The waiting poll stopped waiting. */
+    void notWaiting() {
+      wakePoll = null;
+      supersedePoll = null;
+    }
+
+    /** Ends a waiting poll with an empty answer, as a newer poll of the member does. */
+    void supersedeWaitingPoll() {
+      if (supersedePoll != null) {
+        supersedePoll.run();
+      }
+    }
+
+    private void wakeWaitingPoll() {
+      if (wakePoll != null) {
+        wakePoll.run();
+      }
+    }
+
+    /** The next offset after what was delivered of {@code tp}; null if nothing yet. */
+    Long delivered(TopicPartition tp) {
+      return delivered.get(tp);
+    }
+
+    /** An answer delivered {@code tp} up to {@code nextOffset}. */
+    void delivered(TopicPartition tp, long nextOffset) {
+      delivered.put(tp, nextOffset);
+    }
+
+    /** Where {@code tp} starts, unless a position is known already; returns the member's position. */
+    long startAt(TopicPartition tp, long offset) {
+      delivered.putIfAbsent(tp, offset);
+      return delivered.get(tp);
+    }
+
+    /** A client's cursor says what it has seen: its positions replace everything delivered. */
+    void restartFrom(Map<TopicPartition, Long> seen) {
+      delivered.clear();
+      delivered.putAll(seen);
+    }
+
+    /** A read found a position outside its log and moved it; the next answer reports it. */
+    void reset(PositionReset reset) {
+      delivered.put(reset.partition(), reset.to());
+      unreportedResets.add(reset);
+    }
+
+    /** The resets no answer has reported yet; reported from now on. */
+    List<PositionReset> takeUnreportedResets() {
+      List<PositionReset> resets = List.copyOf(unreportedResets);
+      unreportedResets.clear();
+      return resets;
+    }
+
+    List<TopicPartition> told() {
+      return told;
+    }
+
+    /** The member was told {@code assignment} (its join or a poll answer). */
+    void tell(List<TopicPartition> assignment) {
+      told = assignment;
     }
   }
 
   final String name;
-  int generation;
-  AssignmentStrategy strategy = AssignmentStrategy.COOPERATIVE_STICKY;
-  final TreeMap<String, Member> members = new TreeMap<>();
+  private int generation;
+  private AssignmentStrategy strategy = AssignmentStrategy.COOPERATIVE_STICKY;
+  private final TreeMap<String, Member> members = new TreeMap<>();
   /** Each partition's owner in the current generation. */
-  final Map<TopicPartition, String> owners = new HashMap<>();
+  private final Map<TopicPartition, String> owners = new HashMap<>();
   /** Moved partitions whose previous owner (the value) has not yet seen the generation that took them away. */
-  final Map<TopicPartition, String> revoking = new HashMap<>();
-  final Map<TopicPartition, Long> committed = new HashMap<>();
+  private final Map<TopicPartition, String> revoking = new HashMap<>();
+  private final Map<TopicPartition, Long> committed = new HashMap<>();
   /** The partition counts the current assignment was computed for. */
-  Map<String, Integer> partitionCounts = Map.of();
+  private Map<String, Integer> partitionCounts = Map.of();
 
   Group(String name) {
     this.name = name;
   }
 
+  int generation() {
+    return generation;
+  }
+
+  AssignmentStrategy strategy() {
+    return strategy;
+  }
+
   boolean isEmpty() {
     return members.isEmpty();
+  }
+
+  /** Members in id order; read-only. */
+  Collection<Member> members() {
+    return Collections.unmodifiableCollection(members.values());
+  }
+
+  /** The member of that id; null if it is not in the group. */
+  Member member(String id) {
+    return members.get(id);
+  }
+
+  /** "Empty", "Stable", or "Rebalancing" while a moved partition waits for its previous owner. */
+  String state() {
+    return isEmpty() ? "Empty" : revoking.isEmpty() ? "Stable" : "Rebalancing";
+  }
+
+  Map<TopicPartition, Long> committed() {
+    return Collections.unmodifiableMap(committed);
+  }
+
+  Map<String, Integer> partitionCounts() {
+    return partitionCounts;
+  }
+
+  /** Whether nothing worth keeping is left: no members and no committed offsets. */
+  boolean isDone() {
+    return members.isEmpty() && committed.isEmpty();
+  }
+
+  /**
+   * Adds {@code member}. The first member sets the group's strategy; a later one must use it.
+   * The caller rebalances.
+   */
+  void add(Member member, AssignmentStrategy requested) {
+    if (isEmpty()) {
+      strategy = requested;
+    } else if (strategy != requested) {
+      throw new InvalidGroupRequestException("group '" + name + "' uses assignment strategy " + strategy.wireName()
+          + "; a member cannot join it with " + requested.wireName());
+    }
+    members.put(member.id, member);
+  }
+
+  void commit(Map<TopicPartition, Long> offsets) {
+    committed.putAll(offsets);
+  }
+
+  void forgetCommit(TopicPartition tp) {
+    committed.remove(tp);
   }
 
   /** The partitions {@code member} may read now: those it owns that no previous owner still holds. */
@@ -82,8 +238,13 @@ final class Group {
         owned.add(tp);
       }
     });
-    owned.sort((a, b) -> a.topic().equals(b.topic()) ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
+    owned.sort(PARTITION_ORDER);
     return owned;
+  }
+
+  /** Whether any partition is assigned in this generation. */
+  boolean hasAssignment() {
+    return !owners.isEmpty();
   }
 
   Set<String> subscribedTopics() {
@@ -129,6 +290,13 @@ final class Group {
     return revoking.values().removeIf(previous -> previous.equals(member.id));
   }
 
+  /** An answer tells {@code member} its assignment: partitions it gained are its own from this generation on. */
+  void noteOwnership(Member member) {
+    List<TopicPartition> owned = assignment(member.id);
+    member.ownedSince.keySet().retainAll(owned);
+    owned.forEach(tp -> member.ownedSince.putIfAbsent(tp, generation));
+  }
+
   /**
    * The positions of {@code cursor} that may apply to {@code member}: those of partitions it has owned
    * without a break since the cursor's generation.
@@ -151,50 +319,47 @@ final class Group {
     revoking.values().removeIf(previous -> previous.equals(memberId));
   }
 
+  /** Every waiting poll reads again (a rebalance: each member sees its new assignment). */
+  void wakeWaitingPolls() {
+    members.values().forEach(Member::wakeWaitingPoll);
+  }
+
+  /** Every waiting poll answers empty, as a newer poll would (this node stopped coordinating the group). */
+  void endWaitingPolls() {
+    members.values().forEach(Member::supersedeWaitingPoll);
+  }
+
   // ---------------------------------------------------------------- as records in __groups
 
-  /** The membership record's value: enough to carry on after the coordinator moves. */
-  JsonObject membershipJson() {
-    JsonArray memberList = new JsonArray();
+  /** The membership record: enough to carry on after the coordinator moves. */
+  MembershipRecord membershipRecord() {
+    List<MemberRecord> memberList = new ArrayList<>();
     for (Member member : members.values()) {
-      JsonArray owned = new JsonArray();
+      List<TopicPartition> owns = new ArrayList<>();
       owners.forEach((tp, owner) -> {
         if (owner.equals(member.id)) {
-          owned.add(tp.topic() + "/" + tp.partition());
+          owns.add(tp);
         }
       });
-      memberList.add(new JsonObject().put("id", member.id).put("topics", new JsonArray(member.topics))
-          .put("sessionTimeoutMs", member.sessionTimeoutMs).put("reset", member.reset.name()).put("owns", owned));
+      owns.sort(PARTITION_ORDER);
+      memberList.add(new MemberRecord(member.id, member.topics, member.sessionTimeoutMs, member.reset, owns));
     }
-    JsonObject counts = new JsonObject();
-    partitionCounts.forEach(counts::put);
-    return new JsonObject().put("generation", generation).put("strategy", strategy.wireName()).put("members", memberList)
-        .put("partitionCounts", counts);
+    return new MembershipRecord(generation, strategy, memberList, partitionCounts);
   }
 
   /** Restores the membership a previous coordinator recorded; every member gets a fresh session. */
-  void restoreMembership(JsonObject json, long nowMs) {
+  void restore(MembershipRecord record, long nowMs) {
     members.clear();
     owners.clear();
     revoking.clear();
-    generation = json.getInteger("generation");
-    strategy = AssignmentStrategy.parse(json.getString("strategy"));
-    for (Object item : json.getJsonArray("members")) {
-      JsonObject m = (JsonObject) item;
-      List<String> topics = new ArrayList<>();
-      m.getJsonArray("topics").forEach(t -> topics.add((String) t));
-      Member member = new Member(m.getString("id"), topics, m.getLong("sessionTimeoutMs"), OffsetReset.valueOf(m.getString("reset")));
-      member.deadlineMs = nowMs + member.sessionTimeoutMs;
+    generation = record.generation();
+    strategy = record.strategy();
+    for (MemberRecord m : record.members()) {
+      Member member = new Member(m.id(), m.topics(), m.sessionTimeoutMs(), m.reset(), nowMs);
       member.seenGeneration = generation;
       members.put(member.id, member);
-      for (Object owned : m.getJsonArray("owns")) {
-        String text = (String) owned;
-        int slash = text.lastIndexOf('/');
-        owners.put(new TopicPartition(text.substring(0, slash), Integer.parseInt(text.substring(slash + 1))), member.id);
-      }
+      m.owns().forEach(tp -> owners.put(tp, member.id));
     }
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    json.getJsonObject("partitionCounts").forEach(e -> counts.put(e.getKey(), ((Number) e.getValue()).intValue()));
-    partitionCounts = Map.copyOf(counts);
+    partitionCounts = Map.copyOf(record.partitionCounts());
   }
 }

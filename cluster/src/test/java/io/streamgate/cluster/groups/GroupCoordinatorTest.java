@@ -2,40 +2,22 @@ package io.streamgate.cluster.groups;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamgate.cluster.Acks;
-import io.streamgate.cluster.Cancellable;
-import io.streamgate.cluster.ClusterNode;
 import io.streamgate.cluster.Failures;
-import io.streamgate.cluster.PartitionOffsets;
-import io.streamgate.cluster.PartitionService;
-import io.streamgate.cluster.TopicDescription;
-import io.streamgate.cluster.TopicMetadata;
-import io.streamgate.cluster.TopicSpec;
-import io.streamgate.cluster.TopicSummary;
 import io.streamgate.cluster.groups.GroupService.OffsetCommit;
 import io.streamgate.cluster.groups.GroupService.OffsetReset;
 import io.streamgate.cluster.groups.GroupService.PollResult;
 import io.streamgate.cluster.groups.GroupService.PositionReset;
-import io.streamgate.logstore.AppendResult;
-import io.streamgate.logstore.OffsetOutOfRangeException;
-import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
-import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
-import io.streamgate.logstore.format.RecordBatchBuilder;
 import io.vertx.core.Vertx;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -84,7 +66,7 @@ class GroupCoordinatorTest {
     return get(coordinator.poll("g", member, 100, 1 << 20, 0, cursor));
   }
 
-  private static List<String> values(PollResult answer) {
+  static List<String> values(PollResult answer) {
     List<String> values = new ArrayList<>();
     for (GroupService.PartitionRecords part : answer.records()) {
       for (RecordBatch batch : RecordBatch.iterate(part.batches().duplicate())) {
@@ -249,7 +231,7 @@ class GroupCoordinatorTest {
     assertThat(get(coordinator.describe("g")).members()).hasSize(1);
   }
 
-  private static <T> T get(CompletableFuture<T> future) throws Exception {
+  static <T> T get(CompletableFuture<T> future) throws Exception {
     try {
       return future.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -257,193 +239,12 @@ class GroupCoordinatorTest {
     }
   }
 
-  private static Throwable failure(CompletableFuture<?> future) throws Exception {
+  static Throwable failure(CompletableFuture<?> future) throws Exception {
     try {
       future.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       return Failures.cause(e.getCause());
     }
     throw new AssertionError("expected a failure, got " + future.join());
-  }
-
-  /** Partitions of one topic, in memory: values by offset, a log start, watches woken on append. */
-  private static final class MemoryPartitions implements PartitionService {
-    private final Map<TopicPartition, List<String>> logs = new HashMap<>();
-    private final Map<TopicPartition, Long> starts = new HashMap<>();
-    private final List<Map.Entry<Long, Runnable>> watches = new ArrayList<>();
-
-    void append(TopicPartition tp, String... values) {
-      List<Runnable> due = new ArrayList<>();
-      synchronized (this) {
-        logs.computeIfAbsent(tp, k -> new ArrayList<>()).addAll(List.of(values));
-        long end = logs.get(tp).size();
-        watches.removeIf(w -> {
-          if (w.getKey() < end) {
-            due.add(w.getValue());
-            return true;
-          }
-          return false;
-        });
-      }
-      due.forEach(Runnable::run);
-    }
-
-    synchronized void deleteBefore(TopicPartition tp, long offset) {
-      starts.put(tp, offset);
-    }
-
-    @Override
-    public synchronized CompletableFuture<ReadResult> read(TopicPartition tp, long offset, int maxBytes) {
-      List<String> log = logs.getOrDefault(tp, List.of());
-      long start = starts.getOrDefault(tp, 0L);
-      long end = log.size();
-      if (offset < start || offset > end) {
-        return CompletableFuture.failedFuture(new OffsetOutOfRangeException("offset " + offset + " is outside " + tp, start, end));
-      }
-      ByteBuffer batches = ByteBuffer.allocate(0);
-      if (offset < end) {
-        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE).baseOffset(offset);
-        for (long o = offset; o < end; o++) {
-          builder.append(0, null, log.get((int) o).getBytes(StandardCharsets.UTF_8), List.of());
-        }
-        batches = builder.build().buffer();
-      }
-      return CompletableFuture.completedFuture(new ReadResult(offset, batches, end, start, end));
-    }
-
-    @Override
-    public synchronized CompletableFuture<PartitionOffsets> offsets(TopicPartition tp, OptionalLong timestamp) {
-      long end = logs.getOrDefault(tp, List.of()).size();
-      return CompletableFuture.completedFuture(new PartitionOffsets(starts.getOrDefault(tp, 0L), end, end, Optional.empty()));
-    }
-
-    @Override
-    public Cancellable watch(TopicPartition tp, long offset, Runnable onData) {
-      Map.Entry<Long, Runnable> watch = Map.entry(offset, onData);
-      synchronized (this) {
-        if (logs.getOrDefault(tp, List.of()).size() <= offset) {
-          watches.add(watch);
-          return () -> {
-            synchronized (this) {
-              watches.remove(watch);
-            }
-          };
-        }
-      }
-      onData.run();
-      return () -> { };
-    }
-
-    @Override
-    public Optional<TopicMetadata> cachedTopic(String topic) {
-      return topic.equals("t") ? Optional.of(new TopicMetadata("t", 1, 1, Map.of())) : Optional.empty();
-    }
-
-    @Override
-    public String nodeId() {
-      return "node-1";
-    }
-
-    @Override
-    public List<ClusterNode> nodes() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<Integer> rebalance() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<TopicDescription> createTopic(TopicSpec spec) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<List<TopicSummary>> listTopics() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<TopicDescription> describeTopic(String topic) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<TopicDescription> updateTopic(String topic, OptionalInt count, Map<String, ?> config) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<Void> deleteTopic(String topic) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<AppendResult> append(TopicPartition tp, RecordBatch batch, Acks acks) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Cancellable watchTopics(Runnable onChange) {
-      return () -> { };
-    }
-
-    @Override
-    public void close() {}
-  }
-
-  /** The {@code __groups} partitions, in memory, led by this node in epoch 1. */
-  private static final class MemoryGroupLog implements GroupLog {
-    private final Map<Integer, List<RecordBatch>> partitions = new HashMap<>();
-    /** A partition whose {@link #readAll} waits for {@link #releaseRead} (a slow load); -1 for none. */
-    private volatile int slowPartition = -1;
-    private final CountDownLatch readStarted = new CountDownLatch(1);
-    private final CountDownLatch releaseRead = new CountDownLatch(1);
-
-    /** A record as an earlier coordinator of group g wrote it. */
-    void record(String key, String value) {
-      append(GroupCoordinator.partitionFor("g"), new RecordBatchBuilder(Compression.NONE)
-          .append(0, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8), List.of()).build());
-    }
-
-    /** The keys of every committed-offset record written. */
-    synchronized List<String> offsetRecords() {
-      List<String> keys = new ArrayList<>();
-      partitions.values().forEach(batches -> batches.forEach(batch -> batch.records().forEach(record -> {
-        String key = new String(record.keyBytes(), StandardCharsets.UTF_8);
-        if (key.startsWith("o/")) {
-          keys.add(key);
-        }
-      })));
-      return keys;
-    }
-
-    @Override
-    public OptionalInt leaderEpoch(int partition) {
-      return OptionalInt.of(1);
-    }
-
-    @Override
-    public List<RecordBatch> readAll(int partition) {
-      if (partition == slowPartition) {
-        readStarted.countDown();
-        try {
-          releaseRead.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      synchronized (this) {
-        return List.copyOf(partitions.getOrDefault(partition, List.of()));
-      }
-    }
-
-    @Override
-    public synchronized CompletableFuture<AppendResult> append(int partition, RecordBatch batch) {
-      partitions.computeIfAbsent(partition, p -> new ArrayList<>()).add(batch);
-      return CompletableFuture.completedFuture(new AppendResult(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(),
-          batch.sizeInBytes()));
-    }
   }
 }

@@ -7,6 +7,7 @@ import io.streamgate.cluster.groups.GroupService.Membership;
 import io.streamgate.cluster.groups.GroupService.PartitionRecords;
 import io.streamgate.cluster.groups.GroupService.PollResult;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
@@ -15,6 +16,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +54,7 @@ final class GroupStreamSession {
   private final long autoCommitMs;
   private final Sink sink;
   private final GatewayMetrics metrics;
+  private final RecordDecoding decoding;
   private Optional<String> cursor;
   private String lastCursor = "";
   private int generation = -1;
@@ -63,7 +66,8 @@ final class GroupStreamSession {
   private long heartbeatTimer = -1;
 
   GroupStreamSession(GroupService groups, PartitionService partitions, Context context, String group, Membership joined,
-      long sessionTimeoutMs, long autoCommitMs, Optional<String> resumeCursor, Sink sink, GatewayMetrics metrics) {
+      long sessionTimeoutMs, long autoCommitMs, Optional<String> resumeCursor, Sink sink, GatewayMetrics metrics,
+      RecordDecoding decoding) {
     this.groups = groups;
     this.partitions = partitions;
     this.context = context;
@@ -74,6 +78,7 @@ final class GroupStreamSession {
     this.cursor = resumeCursor;
     this.sink = sink;
     this.metrics = metrics;
+    this.decoding = decoding;
   }
 
   void start() {
@@ -141,7 +146,10 @@ final class GroupStreamSession {
     polling = true;
     Optional<String> from = cursor;
     cursor = Optional.empty();
+    // The next poll starts only once this answer is delivered: records go out in order.
     Future.fromCompletionStage(groups.poll(group, joined.memberId(), POLL_MAX_RECORDS, POLL_MAX_BYTES, POLL_WAIT_MS, from), context)
+        .compose(result -> decoding.decode(GroupsHandler.batches(result), () -> render(result))
+            .map(records -> new RenderedAnswer(result, records)))
         .onComplete(answer -> {
           polling = false;
           if (closed) {
@@ -151,18 +159,20 @@ final class GroupStreamSession {
             fail(answer.cause());
             return;
           }
-          deliver(answer.result());
+          deliver(answer.result().result(), answer.result().records());
           pollIfReady();
         });
   }
 
-  private void deliver(PollResult result) {
-    announceIfChanged(result.membership());
-    // Each record's position (an SSE id) is the cursor after it: later partitions of this answer
-    // still at their fetch offsets, earlier ones past their records.
-    Map<TopicPartition, Long> position = new LinkedHashMap<>();
-    result.records().forEach(part -> position.put(part.partition(), part.fetchOffset()));
-    int answerGeneration = result.membership().generation();
+  /** One record of a poll answer, rendered as record JSON. */
+  private record RenderedRecord(TopicPartition partition, long offset, String json) {}
+
+  /** A poll answer with its records rendered. */
+  private record RenderedAnswer(PollResult result, List<RenderedRecord> records) {}
+
+  /** The records of a poll answer, in order, as record JSON. Decodes the batches: on the decode pool when they are large or compressed. */
+  private List<RenderedRecord> render(PollResult result) {
+    List<RenderedRecord> rendered = new ArrayList<>();
     for (PartitionRecords part : result.records()) {
       TopicPartition tp = part.partition();
       RecordJsonWriter writer = new RecordJsonWriter(tp.topic(), partitions.cachedTopic(tp.topic())
@@ -174,13 +184,30 @@ final class GroupStreamSession {
             Buffer out = Buffer.buffer(256);
             writer.write(out, tp.partition(), record);
             bytes += out.length();
-            position.put(tp, record.offset() + 1);
-            sink.send(out.toString(StandardCharsets.UTF_8), () -> Cursor.encode(new Cursor.Position(answerGeneration, position)));
+            rendered.add(new RenderedRecord(tp, record.offset(), out.toString(StandardCharsets.UTF_8)));
           }
         }
       }
-      position.put(tp, part.nextOffset());
       metrics.recordsOut(tp.topic(), (int) (part.nextOffset() - part.fetchOffset()), bytes);
+    }
+    return rendered;
+  }
+
+  private void deliver(PollResult result, List<RenderedRecord> records) {
+    announceIfChanged(result.membership());
+    // Each record's position (an SSE id) is the cursor after it: later partitions of this answer
+    // still at their fetch offsets, earlier ones past their records.
+    Map<TopicPartition, Long> position = new LinkedHashMap<>();
+    result.records().forEach(part -> position.put(part.partition(), part.fetchOffset()));
+    int answerGeneration = result.membership().generation();
+    int next = 0;
+    for (PartitionRecords part : result.records()) {
+      TopicPartition tp = part.partition();
+      for (; next < records.size() && records.get(next).partition().equals(tp); next++) {
+        position.put(tp, records.get(next).offset() + 1);
+        sink.send(records.get(next).json(), () -> Cursor.encode(new Cursor.Position(answerGeneration, position)));
+      }
+      position.put(tp, part.nextOffset());
     }
     lastCursor = result.cursor();
   }

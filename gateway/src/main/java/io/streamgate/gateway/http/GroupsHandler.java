@@ -16,6 +16,7 @@ import io.streamgate.cluster.groups.GroupService.PartitionRecords;
 import io.streamgate.cluster.groups.GroupService.PollResult;
 import io.streamgate.cluster.groups.GroupService.ResetTarget;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
@@ -25,6 +26,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,12 +48,15 @@ final class GroupsHandler {
   private final PartitionService partitions;
   private final GatewayConfig.Limits limits;
   private final GatewayMetrics metrics;
+  private final RecordDecoding decoding;
 
-  GroupsHandler(GroupService groups, PartitionService partitions, GatewayConfig.Limits limits, GatewayMetrics metrics) {
+  GroupsHandler(GroupService groups, PartitionService partitions, GatewayConfig.Limits limits, GatewayMetrics metrics,
+      RecordDecoding decoding) {
     this.groups = groups;
     this.partitions = partitions;
     this.limits = limits;
     this.metrics = metrics;
+    this.decoding = decoding;
   }
 
   void join(RoutingContext ctx) {
@@ -90,14 +95,28 @@ final class GroupsHandler {
     long timeoutMs = QueryParams.longIn(ctx.request(), "timeoutMs", 0, 0, limits.maxWaitMs());
     Optional<String> cursor = Optional.ofNullable(QueryParams.single(ctx.request(), "cursor"));
     long started = System.nanoTime();
-    answer(ctx, groups.poll(group, member, maxRecords, maxBytes, timeoutMs, cursor), 200, result -> {
-      metrics.fetchLatency(System.nanoTime() - started);
-      return render(result, maxBytes);
-    });
+    Future.fromCompletionStage(groups.poll(group, member, maxRecords, maxBytes, timeoutMs, cursor), ctx.vertx().getOrCreateContext())
+        .compose(result -> decoding.decode(batches(result), () -> render(result)))
+        .onComplete(done -> {
+          if (done.failed()) {
+            ctx.fail(done.cause());
+            return;
+          }
+          metrics.fetchLatency(System.nanoTime() - started);
+          ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(done.result());
+        });
   }
 
-  /** The poll answer: records of every partition in order, then the membership, the cursor and any position resets. */
-  private Buffer render(PollResult result, int maxBytes) {
+  /** The stored batches a poll answer carries, partition by partition. */
+  static List<ByteBuffer> batches(PollResult result) {
+    return result.records().stream().map(PartitionRecords::batches).toList();
+  }
+
+  /**
+   * The poll answer: records of every partition in order, then the membership, the cursor and any
+   * position resets. Decodes the batches: on the decode pool when they are large or compressed.
+   */
+  private Buffer render(PollResult result) {
     Buffer out = Buffer.buffer(256);
     out.appendString("{\"records\":[");
     int count = 0;

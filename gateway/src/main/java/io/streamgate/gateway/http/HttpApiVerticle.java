@@ -127,7 +127,7 @@ public final class HttpApiVerticle extends VerticleBase {
     StreamHandler stream = new StreamHandler(service, groups, config.limits(), metrics, decoding);
     ClusterHandler cluster = new ClusterHandler(service);
     ClusterStats stats = new ClusterStats(service);
-    GroupsHandler groupsHandler = new GroupsHandler(groups, service, config.limits(), metrics);
+    GroupsHandler groupsHandler = new GroupsHandler(groups, service, config.limits(), metrics, decoding);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
     route(router, HttpMethod.POST, "/v1/topics").handler(body).handler(topics::create);

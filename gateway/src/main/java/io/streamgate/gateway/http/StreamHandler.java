@@ -47,6 +47,7 @@ final class StreamHandler {
   private final GatewayMetrics metrics;
   /** One per handler, and so per event loop: the sessions of this handler run on its verticle's context. */
   private final StreamReads reads;
+  private final RecordDecoding decoding;
 
   StreamHandler(PartitionService service, GroupService groups, GatewayConfig.Limits limits, GatewayMetrics metrics,
       RecordDecoding decoding) {
@@ -55,6 +56,7 @@ final class StreamHandler {
     this.limits = limits;
     this.metrics = metrics;
     this.reads = new StreamReads(service, decoding);
+    this.decoding = decoding;
   }
 
   void handle(RoutingContext ctx) {
@@ -169,7 +171,7 @@ final class StreamHandler {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
     WebSocketSink sink = new WebSocketSink(ws);
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
-        cursor, sink, metrics);
+        cursor, sink, metrics, decoding);
     ws.textMessageHandler(text -> {
       switch (op(text)) {
         case "pause" -> session.pause();
@@ -190,7 +192,7 @@ final class StreamHandler {
       long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
     HttpServerResponse response = openEvents(ctx);
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
-        cursor, new EventStreamSink(response), metrics);
+        cursor, new EventStreamSink(response), metrics, decoding);
     finishOnce(response, context, session::close);
     response.write(": group " + group + " member " + membership.memberId() + "\n\n");
     session.start();

@@ -1,0 +1,102 @@
+package io.streamgate.cluster.groups;
+
+import io.streamgate.cluster.groups.GroupRecords.Entry;
+import io.streamgate.cluster.groups.GroupRecords.KeyValue;
+import io.streamgate.cluster.groups.GroupRecords.MembershipEntry;
+import io.streamgate.cluster.groups.GroupRecords.OffsetEntry;
+import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The groups as records of their {@code __groups} partition ({@link GroupRecords}): rebuilds a
+ * partition's groups from its log when this node starts leading it, and writes what must survive
+ * the coordinator (memberships, commits, deletions), committed ({@code acks=all}) before the
+ * returned futures complete. Holds no group state itself.
+ */
+final class GroupStore {
+  private static final Logger LOG = LoggerFactory.getLogger(GroupStore.class);
+
+  private final GroupLog log;
+  private final LongSupplier clock;
+
+  GroupStore(GroupLog log, LongSupplier clock) {
+    this.log = log;
+    this.clock = clock;
+  }
+
+  /** The leader epoch if this node leads {@code __groups} partition {@code partition}, else empty. */
+  OptionalInt leaderEpoch(int partition) {
+    return log.leaderEpoch(partition);
+  }
+
+  /**
+   * Rebuilds a partition's groups from its log: the last membership and each partition's last
+   * commit of every group, less tombstoned ones; a group with no members and nothing committed is
+   * dropped. Reads the whole partition: call off the groups thread.
+   */
+  Map<String, Group> load(int partition) {
+    Map<String, Group> groups = new HashMap<>();
+    long now = clock.getAsLong();
+    int records = 0;
+    for (RecordBatch batch : log.readAll(partition)) {
+      for (Record record : batch.records()) {
+        records++;
+        GroupRecords.decode(record).ifPresent(entry -> apply(groups, entry, now));
+      }
+    }
+    groups.values().removeIf(Group::isDone);
+    LOG.info("coordinating {}-{}: {} groups rebuilt from {} records", GroupCoordinator.TOPIC, partition, groups.size(), records);
+    return groups;
+  }
+
+  private static void apply(Map<String, Group> groups, Entry entry, long now) {
+    if (entry instanceof MembershipEntry m) {
+      if (m.membership().isEmpty()) {
+        groups.remove(m.group());
+      } else {
+        groups.computeIfAbsent(m.group(), Group::new).restore(m.membership().get(), now);
+      }
+    } else if (entry instanceof OffsetEntry o) {
+      Group group = groups.computeIfAbsent(o.group(), Group::new);
+      if (o.offset().isEmpty()) {
+        group.forgetCommit(o.partition());
+      } else {
+        group.commit(Map.of(o.partition(), o.offset().getAsLong()));
+      }
+    }
+  }
+
+  /** Records {@code group}'s membership, or a tombstone once it has neither members nor commits. */
+  CompletableFuture<Void> writeMembership(Group group) {
+    return write(group.name, List.of(group.isDone() ? GroupRecords.membershipTombstone(group.name)
+        : GroupRecords.membership(group.name, group.membershipRecord())));
+  }
+
+  CompletableFuture<Void> writeCommits(String group, Map<TopicPartition, Long> commits) {
+    List<KeyValue> records = new ArrayList<>();
+    commits.forEach((tp, offset) -> records.add(GroupRecords.offset(group, tp, offset)));
+    return write(group, records);
+  }
+
+  /** Tombstones for the group's membership and every commit it has. */
+  CompletableFuture<Void> writeDeletion(Group group) {
+    List<KeyValue> tombstones = new ArrayList<>();
+    tombstones.add(GroupRecords.membershipTombstone(group.name));
+    group.committed().keySet().forEach(tp -> tombstones.add(GroupRecords.offsetTombstone(group.name, tp)));
+    return write(group.name, tombstones);
+  }
+
+  private CompletableFuture<Void> write(String group, List<KeyValue> records) {
+    return log.append(GroupCoordinator.partitionFor(group), GroupRecords.batch(clock.getAsLong(), records)).thenApply(done -> null);
+  }
+}

@@ -73,11 +73,11 @@ final class MqttSharedSubscription {
   private final List<String> logTopics;
   private final int maxRecords;
   /** The message a record makes for a subscription of this QoS, or null if it cannot be sent. */
-  private final BiFunction<PartitionRecords, Record, MqttDelivery.Outgoing> toMessage;
+  private final BiFunction<PartitionRecords, Record, MqttOutgoing> toMessage;
   private final Runnable pump;
   private final Backoff retries;
   /** Messages of the current answer not sent yet; the connection takes them in turn with its others. */
-  final ArrayDeque<MqttDelivery.Outgoing> ready = new ArrayDeque<>();
+  final ArrayDeque<MqttOutgoing> ready = new ArrayDeque<>();
   private String memberId;
   private Optional<String> cursor = Optional.empty();
   private String answerCursor;
@@ -88,7 +88,7 @@ final class MqttSharedSubscription {
   private long heartbeatTimer = -1;
 
   MqttSharedSubscription(GroupService groups, Context context, Share share, MqttQoS qos, int subscriptionId, List<String> logTopics,
-      int maxRecords, BiFunction<PartitionRecords, Record, MqttDelivery.Outgoing> toMessage, Runnable pump) {
+      int maxRecords, BiFunction<PartitionRecords, Record, MqttOutgoing> toMessage, Runnable pump) {
     this.groups = groups;
     this.context = context;
     this.share = share;
@@ -172,7 +172,7 @@ final class MqttSharedSubscription {
       for (RecordBatch batch : RecordBatch.iterate(part.batches().duplicate())) {
         for (Record record : batch.records()) {
           if (record.offset() >= part.fetchOffset() && record.offset() < part.nextOffset()) {
-            MqttDelivery.Outgoing message = toMessage.apply(part, record);
+            MqttOutgoing message = toMessage.apply(part, record);
             if (message != null) {
               ready.add(message.sharedBy(this));
             }

@@ -6,7 +6,10 @@ import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Where the edges decode and render the records of a read: small uncompressed reads on the calling
@@ -52,34 +55,56 @@ public final class RecordDecoding {
    * (a corrupt batch) fails the future.
    */
   public <T> Future<T> decode(ReadResult result, Function<ReadResult, T> render) {
-    if (cheap(result)) {
+    return decode(cheap(result), () -> render.apply(result));
+  }
+
+  /**
+   * As {@link #decode(ReadResult, Function)} for the batches of several reads taken together (a
+   * group poll's partitions): {@code render} runs on the calling event loop only if together they
+   * are small and uncompressed.
+   */
+  public <T> Future<T> decode(List<ByteBuffer> reads, Supplier<T> render) {
+    return decode(cheap(reads), render);
+  }
+
+  private <T> Future<T> decode(boolean inline, Supplier<T> render) {
+    if (inline) {
       try {
-        return Future.succeededFuture(run(result, render));
+        return Future.succeededFuture(run(render));
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
     }
-    return pool.executeBlocking(() -> run(result, render), false);
+    return pool.executeBlocking(() -> run(render), false);
   }
 
   /** True when {@code result} is rendered on the event loop: small and uncompressed. */
   static boolean cheap(ReadResult result) {
-    if (result.batches().remaining() > INLINE_MAX_BYTES) {
-      return false;
-    }
-    for (RecordBatch batch : result.batchList()) {
-      if (batch.compression() != Compression.NONE) {
+    return cheap(List.of(result.batches()));
+  }
+
+  /** True when these reads are rendered on the event loop: small and uncompressed, all together. */
+  static boolean cheap(List<ByteBuffer> reads) {
+    long bytes = 0;
+    for (ByteBuffer read : reads) {
+      bytes += read.remaining();
+      if (bytes > INLINE_MAX_BYTES) {
         return false;
+      }
+      for (RecordBatch batch : RecordBatch.iterate(read.duplicate())) {
+        if (batch.compression() != Compression.NONE) {
+          return false;
+        }
       }
     }
     return true;
   }
 
-  private static <T> T run(ReadResult result, Function<ReadResult, T> render) {
+  private static <T> T run(Supplier<T> render) {
     Runnable hook = decodeHook;
     if (hook != null) {
       hook.run();
     }
-    return render.apply(result);
+    return render.get();
   }
 }

@@ -44,7 +44,7 @@ final class MqttDelivery {
   private boolean dirty;
 
   /**
-   * @param decoding where chunks read for the subscriptions are decoded
+   * @param decoding where the records read for the subscriptions are decoded
    * @param maxInflight QoS 1 messages that may await a PUBACK at once
    * @param maxPacketBytes largest packet the client accepts (its MQTT 5 Maximum Packet Size); larger messages are skipped (§3.1.2.11.4)
    */
@@ -58,7 +58,8 @@ final class MqttDelivery {
     this.readers = new MqttPartitionReaders(node.service(), node.topics(), context, decoding, clientId,
         this::messageFor,
         window::canSend, this::pump, this::moved);
-    this.subscriptions = new MqttSubscriptions(node, context, clientId, readers, maxInflight, maxPacketBytes, this::pump, this::moved);
+    this.subscriptions = new MqttSubscriptions(node, context, decoding, clientId, readers, maxInflight, maxPacketBytes, this::pump,
+        this::moved);
   }
 
   void start() {
@@ -137,7 +138,10 @@ final class MqttDelivery {
     dirty = true;
   }
 
-  /** Sends what is ready, a message per partition and share in turn, while the client keeps up; then reads partitions that have nothing ready. */
+  /**
+   * Sends what is ready, the retained messages first and then a message per partition and share in
+   * turn, while the client keeps up; then reads partitions that have nothing ready.
+   */
   private void pump() {
     while (!retainedDue.isEmpty() && window.canSend()) {
       window.send(retainedDue.poll());

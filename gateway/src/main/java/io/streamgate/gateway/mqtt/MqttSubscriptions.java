@@ -7,6 +7,7 @@ import io.streamgate.cluster.Cancellable;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicSummary;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.gateway.RecordDecoding;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -56,6 +57,7 @@ final class MqttSubscriptions {
   private final Context context;
   private final String clientId;
   private final MqttPartitionReaders readers;
+  private final RecordDecoding decoding;
   private final int maxInflight;
   private final long maxPacketBytes;
   private final Runnable pump;
@@ -76,11 +78,13 @@ final class MqttSubscriptions {
   private boolean closed;
 
   /**
+   * @param decoding where the answers of shared subscriptions' polls are decoded
    * @param maxInflight the connection's window; a shared subscription takes at most this many messages (and 500) a poll
    * @param maxPacketBytes the client's Maximum Packet Size, for the messages of shared subscriptions
    */
-  MqttSubscriptions(MqttNode node, Context context, String clientId, MqttPartitionReaders readers, int maxInflight,
-      long maxPacketBytes, Runnable pump, Runnable changed) {
+  MqttSubscriptions(MqttNode node, Context context, RecordDecoding decoding, String clientId, MqttPartitionReaders readers,
+      int maxInflight, long maxPacketBytes, Runnable pump, Runnable changed) {
+    this.decoding = decoding;
     this.service = node.service();
     this.groups = node.groups();
     this.topics = node.topics();
@@ -285,7 +289,7 @@ final class MqttSubscriptions {
       if (names.isEmpty()) {
         return Future.failedFuture(new IllegalStateException("no log topic to read yet"));
       }
-      MqttSharedSubscription subscription = new MqttSharedSubscription(groups, context, share, granted, subscriptionId, names,
+      MqttSharedSubscription subscription = new MqttSharedSubscription(groups, context, decoding, share, granted, subscriptionId, names,
           Math.min(maxInflight, 500),
           (part, record) -> MqttMessages.forShare(part.partition(), record, share.filter(), granted, subscriptionId, maxPacketBytes),
           pump);

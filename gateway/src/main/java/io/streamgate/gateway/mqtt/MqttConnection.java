@@ -9,6 +9,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.streamgate.cluster.Failures;
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.RecordDecoding;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -57,6 +58,8 @@ final class MqttConnection {
   private final MqttEndpoint endpoint;
   private final Context context;
   private final MqttNode node;
+  /** Where the records delivered to the client are decoded. */
+  private final RecordDecoding decoding;
   private final boolean v5;
   private final NetSocket socket;
   /** Kept: vertx-mqtt's endpoint no longer tells it once closed. */
@@ -82,8 +85,9 @@ final class MqttConnection {
   private boolean closed;
 
   /** @param onClosed told once the connection is gone */
-  MqttConnection(MqttEndpoint endpoint, Context context, MqttNode node, Consumer<MqttConnection> onClosed) {
+  MqttConnection(MqttEndpoint endpoint, Context context, MqttNode node, RecordDecoding decoding, Consumer<MqttConnection> onClosed) {
     this.endpoint = endpoint;
+    this.decoding = decoding;
     this.onClosed = onClosed;
     this.context = context;
     this.node = node;
@@ -96,7 +100,7 @@ final class MqttConnection {
     boolean assignedId = endpoint.clientIdentifier() == null;
     if (assignedId) {
       // An empty client id with a clean session: the server picks one (§3.1.3.1) and, in MQTT 5, says which.
-      endpoint.setClientIdentifier("streamgate-" + UUID.randomUUID());
+      endpoint.setClientIdentifier(MqttNames.ASSIGNED_CLIENT_ID_PREFIX + UUID.randomUUID());
     }
     endpoint.exceptionHandler(this::onException);
     endpoint.closeHandler(v -> onClosed());
@@ -218,7 +222,7 @@ final class MqttConnection {
     socket.setWriteQueueMaxSize(node.writeQueueBytes());
     EndpointSocket.consolidateFlushes(socket);
     ingest = new MqttIngest(node, context, endpoint, socket, this::fail);
-    delivery = new MqttDelivery(node, context, endpoint, socket,
+    delivery = new MqttDelivery(node, context, decoding, endpoint, socket,
         Math.min(config.maxInflight(), clientLimit(MqttProperties.RECEIVE_MAXIMUM, 65_535)),
         clientLimit(MqttProperties.MAXIMUM_PACKET_SIZE, Integer.MAX_VALUE));
     endpoint.publishAutoAck(false);

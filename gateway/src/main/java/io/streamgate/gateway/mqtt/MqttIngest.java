@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection's PUBLISHes into the log: each message becomes one record (key and log topic by
- * {@link MqttTopicMapper}, value the payload, headers {@code mqtt.topic}, {@code mqtt.qos},
- * {@code mqtt.clientId}) appended through the {@link PartitionService}.
+ * {@link MqttTopicMapper}, value the payload, the headers of {@link MqttNames}) appended through
+ * the {@link PartitionService}.
  *
  * <ul>
  *   <li>QoS 0: appended with {@link Acks#LEADER}; nothing is answered.
@@ -59,7 +59,7 @@ final class MqttIngest {
   /** Payload bytes of publishes being appended before the connection stops reading from the client. */
   static final int MAX_PENDING_BYTES = 1024 * 1024;
   private static final byte[][] QOS_TEXT = {{'0'}, {'1'}, {'2'}};
-  static final Header RETAIN_HEADER = new Header("mqtt.retain", new byte[] {'1'});
+  private static final Header RETAINED = new Header(MqttNames.RETAIN_HEADER, new byte[] {'1'});
   /** Most topic aliases a client may set (MQTT 5 Topic Alias Maximum, told in CONNACK). */
   static final int TOPIC_ALIAS_MAXIMUM = 64;
   private static final JsonFactory JSON = JsonFactory.builder()
@@ -246,12 +246,12 @@ final class MqttIngest {
 
   private Future<Void> append(MqttTopicMapper.Target target, String mqttTopic, MqttQoS qos, boolean retain, byte[] payload) {
     List<Header> headers = new ArrayList<>(4);
-    headers.add(new Header("mqtt.topic", mqttTopic.getBytes(StandardCharsets.UTF_8)));
-    headers.add(new Header("mqtt.qos", QOS_TEXT[qos.value()]));
-    headers.add(new Header("mqtt.clientId", clientIdBytes));
+    headers.add(new Header(MqttNames.TOPIC_HEADER, mqttTopic.getBytes(StandardCharsets.UTF_8)));
+    headers.add(new Header(MqttNames.QOS_HEADER, QOS_TEXT[qos.value()]));
+    headers.add(new Header(MqttNames.CLIENT_ID_HEADER, clientIdBytes));
     if (retain) {
       // Only on retained messages: subscriptions with Retain As Published pass the flag on.
-      headers.add(RETAIN_HEADER);
+      headers.add(RETAINED);
     }
     Acks acks = qos == MqttQoS.AT_MOST_ONCE ? Acks.LEADER : Acks.ALL;
     long timestamp = System.currentTimeMillis();

@@ -10,10 +10,13 @@ import io.streamgate.cluster.groups.GroupService.PollResult;
 import io.streamgate.cluster.groups.MemberNotFoundException;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
+import io.streamgate.gateway.RecordDecoding;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -27,11 +30,12 @@ import org.slf4j.LoggerFactory;
  * One connection's shared subscription ({@code $share/{ShareName}/{filter}}, MQTT 5 §4.8.2): a member
  * of the consumer group that stands for the share name and filter, so the subscribers of one share
  * split the log topics' partitions between them, on whatever nodes they are connected to. A loop of
- * long polls feeds {@link #ready}, which the connection sends out with its other deliveries; once
- * everything of an answer is settled (QoS 0 sent, QoS 1 acknowledged) the answer's cursor is
- * committed and the next poll made. What a subscriber took and never acknowledged is therefore sent
- * to another subscriber when it goes (at least once), and messages written while a share had no
- * subscriber wait for the next one: the group keeps its committed offsets.
+ * long polls feeds {@link #ready} (each answer decoded through {@link RecordDecoding}), which the
+ * connection sends out with its other deliveries; once everything of an answer is settled (QoS 0
+ * sent, QoS 1 acknowledged) the answer's cursor is committed and the next poll made. What a
+ * subscriber took and never acknowledged is therefore sent to another subscriber when it goes (at
+ * least once), and messages written while a share had no subscriber wait for the next one: the
+ * group keeps its committed offsets.
  *
  * <p>Confined to the connection's event loop.
  */
@@ -72,25 +76,29 @@ final class MqttSharedSubscription {
   private final int subscriptionId;
   private final List<String> logTopics;
   private final int maxRecords;
-  /** The message a record makes for a subscription of this QoS, or null if it cannot be sent. */
-  private final BiFunction<PartitionRecords, Record, MqttDelivery.Outgoing> toMessage;
+  private final RecordDecoding decoding;
+  /** The message a record makes for a subscription of this QoS, or null if it cannot be sent; pure (it runs on the decode pool). */
+  private final BiFunction<PartitionRecords, Record, MqttOutgoing> toMessage;
   private final Runnable pump;
   private final Backoff retries;
   /** Messages of the current answer not sent yet; the connection takes them in turn with its others. */
-  final ArrayDeque<MqttDelivery.Outgoing> ready = new ArrayDeque<>();
+  final ArrayDeque<MqttOutgoing> ready = new ArrayDeque<>();
   private String memberId;
   private Optional<String> cursor = Optional.empty();
   private String answerCursor;
   /** Messages of the current answer not settled yet (queued, or sent at QoS 1 and not acknowledged). */
   private int unsettled;
   private boolean polling;
+  /** An answer is being decoded: its messages are not queued yet. */
+  private boolean decodingAnswer;
   private boolean closed;
   private long heartbeatTimer = -1;
 
-  MqttSharedSubscription(GroupService groups, Context context, Share share, MqttQoS qos, int subscriptionId, List<String> logTopics,
-      int maxRecords, BiFunction<PartitionRecords, Record, MqttDelivery.Outgoing> toMessage, Runnable pump) {
+  MqttSharedSubscription(GroupService groups, Context context, RecordDecoding decoding, Share share, MqttQoS qos, int subscriptionId,
+      List<String> logTopics, int maxRecords, BiFunction<PartitionRecords, Record, MqttOutgoing> toMessage, Runnable pump) {
     this.groups = groups;
     this.context = context;
+    this.decoding = decoding;
     this.share = share;
     this.qos = qos;
     this.subscriptionId = subscriptionId;
@@ -147,7 +155,7 @@ final class MqttSharedSubscription {
   }
 
   private void poll() {
-    if (closed || polling || unsettled > 0) {
+    if (closed || polling || decodingAnswer || unsettled > 0) {
       return;
     }
     polling = true;
@@ -166,26 +174,46 @@ final class MqttSharedSubscription {
         });
   }
 
+  /** Decodes the answer ({@link RecordDecoding}: off the event loop unless small and uncompressed), then queues its messages. */
   private void deliver(PollResult result) {
-    answerCursor = result.cursor();
+    decodingAnswer = true;
+    List<ByteBuffer> reads = result.records().stream().map(PartitionRecords::batches).toList();
+    decoding.decode(reads, () -> messages(result)).onComplete(decoded -> {
+      decodingAnswer = false;
+      if (closed) {
+        return;
+      }
+      if (decoded.failed()) {
+        recover(decoded.cause());
+        return;
+      }
+      answerCursor = result.cursor();
+      ready.addAll(decoded.result());
+      unsettled = ready.size();
+      if (unsettled == 0) {
+        commitAndPoll();
+      } else {
+        pump.run();
+      }
+    });
+  }
+
+  /** The answer's messages, in order. Touches no state of the subscription: it may run on the decode pool. */
+  private List<MqttOutgoing> messages(PollResult result) {
+    List<MqttOutgoing> messages = new ArrayList<>();
     for (PartitionRecords part : result.records()) {
       for (RecordBatch batch : RecordBatch.iterate(part.batches().duplicate())) {
         for (Record record : batch.records()) {
           if (record.offset() >= part.fetchOffset() && record.offset() < part.nextOffset()) {
-            MqttDelivery.Outgoing message = toMessage.apply(part, record);
+            MqttOutgoing message = toMessage.apply(part, record);
             if (message != null) {
-              ready.add(message.sharedBy(this));
+              messages.add(message.sharedBy(this));
             }
           }
         }
       }
     }
-    unsettled = ready.size();
-    if (unsettled == 0) {
-      commitAndPoll();
-    } else {
-      pump.run();
-    }
+    return messages;
   }
 
   /** Commits the settled answer by its cursor, then polls on from exactly there. */

@@ -1,6 +1,7 @@
 package io.streamgate.gateway.mqtt;
 
 import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.RecordDecoding;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.mqtt.MqttServer;
@@ -27,6 +28,7 @@ public final class MqttVerticle extends VerticleBase {
 
   private final MqttNode node;
   private final Set<MqttConnection> connections = new HashSet<>();
+  private RecordDecoding decoding;
   private MqttServer server;
   private MqttServer webSocketServer;
 
@@ -38,6 +40,7 @@ public final class MqttVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     GatewayConfig.Mqtt mqtt = node.config();
+    decoding = RecordDecoding.create(vertx);
     server = listener(options(mqtt).setPort(mqtt.bindPort()));
     if (!mqtt.webSocketEnabled()) {
       return server.listen();
@@ -64,7 +67,7 @@ public final class MqttVerticle extends VerticleBase {
     MqttPipeline.screen(listener, options.getMaxMessageSize());
     return listener
         .endpointHandler(endpoint -> {
-          MqttConnection connection = new MqttConnection(endpoint, context, node, connections::remove);
+          MqttConnection connection = new MqttConnection(endpoint, context, node, decoding, connections::remove);
           connections.add(connection);
           connection.start();
         })

@@ -188,7 +188,7 @@ class MqttSubscribeTest extends MqttNodeTest {
 
   @Test
   void aSubscribeOfMoreFiltersThanAllowedGetsASubackRefusingThoseOverTheLimit() throws Exception {
-    int count = MqttDelivery.MAX_SUBSCRIPTIONS + 500;
+    int count = MqttSubscriptions.MAX_SUBSCRIPTIONS + 500;
     List<String> filters = java.util.stream.IntStream.range(0, count).mapToObj(i -> "many/" + i).toList();
     try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
       assertThat(v5.connect("many-filters")).isZero();
@@ -199,7 +199,7 @@ class MqttSubscribeTest extends MqttNodeTest {
       // Packet id, properties length 0, then one reason code per filter.
       assertThat(suback.body()).hasSize(3 + count);
       for (int i = 0; i < count; i++) {
-        assertThat(suback.body()[3 + i] & 0xff).as("filter %d", i).isEqualTo(i < MqttDelivery.MAX_SUBSCRIPTIONS ? 0x01 : 0x97);
+        assertThat(suback.body()[3 + i] & 0xff).as("filter %d", i).isEqualTo(i < MqttSubscriptions.MAX_SUBSCRIPTIONS ? 0x01 : 0x97);
       }
       v5.subscribe(8, "many/later", 0);
       assertThat(v5.read().body()[3] & 0xff).isEqualTo(0x97);  // Quota exceeded

@@ -27,6 +27,7 @@ class ConsumeApiTest extends HttpNodeTest {
   @BeforeEach
   void nameTopic() {
     t = unique("t");
+    awaitQuietNode();
   }
 
   /** Ten records with values 0..9 and timestamps 1000, 2000, ... 10000 in partition 0 of {@code t}. */

@@ -56,6 +56,7 @@ class StreamTest extends HttpNodeTest {
     t = unique("t");
     sseTopic = unique("sse");
     wsTopic = unique("ws");
+    awaitQuietNode();
     wsClient = clientVertx.createWebSocketClient(new WebSocketClientOptions().setReceiveBufferSize(64 * 1024));
   }
 

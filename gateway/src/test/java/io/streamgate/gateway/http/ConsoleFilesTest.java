@@ -2,32 +2,11 @@ package io.streamgate.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The web console's files at /console/: what is served, with which type and caching, and what is not. */
-class ConsoleFilesTest {
-  @TempDir static Path dir;
-  static StreamgateNode node;
-  static Api api;
-
-  @BeforeAll
-  static void start() {
-    node = TestNodes.start(dir);
-    api = new Api(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestNodes.stop(node);
-  }
-
+class ConsoleFilesTest extends HttpNodeTest {
   @Test
   void consoleRedirectsToItsDirectory() {
     Api.Response response = api.get("/console");

@@ -15,37 +15,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code GET .../partitions/{p}/records} and {@code .../offsets}: positions, limits, long-poll. */
-class ConsumeApiTest {
-  @TempDir Path dir;
-  StreamgateNode node;
-  Api api;
+class ConsumeApiTest extends HttpNodeTest {
+  /** This test's topic: a name of its own on the class's node. */
+  String t;
 
   @BeforeEach
-  void start() {
-    node = TestNodes.start(dir);
-    api = new Api(node);
-  }
-
-  @AfterEach
-  void stop() {
-    TestNodes.stop(node);
+  void nameTopic() {
+    t = unique("t");
+    awaitQuietNode();
   }
 
   /** Ten records with values 0..9 and timestamps 1000, 2000, ... 10000 in partition 0 of {@code t}. */
   private void tenRecords() {
-    api.createTopic("t", 2);
+    api.createTopic(t, 2);
     StringBuilder envelope = new StringBuilder("{\"records\":[");
     for (int i = 0; i < 10; i++) {
       envelope.append(i == 0 ? "" : ",").append("{\"value\":").append(i).append(",\"partition\":0,\"timestamp\":")
           .append((i + 1) * 1000).append("}");
     }
-    api.produce("t", envelope.append("]}").toString());
+    api.produce(t, envelope.append("]}").toString());
   }
 
   private static List<Long> offsets(JsonNode answer) {
@@ -58,16 +51,16 @@ class ConsumeApiTest {
   void readsFromEarliestLatestOrAnOffset() {
     tenRecords();
 
-    JsonNode earliest = api.fetch("t", 0, "offset=earliest").json();
-    JsonNode latest = api.fetch("t", 0, "offset=latest").json();
-    JsonNode fromFour = api.fetch("t", 0, "offset=4").json();
-    JsonNode last = api.fetch("t", 0, "offset=9").json();
+    JsonNode earliest = api.fetch(t, 0, "offset=earliest").json();
+    JsonNode latest = api.fetch(t, 0, "offset=latest").json();
+    JsonNode fromFour = api.fetch(t, 0, "offset=4").json();
+    JsonNode last = api.fetch(t, 0, "offset=9").json();
 
     assertThat(offsets(earliest)).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
     assertThat(earliest.get("nextOffset").asLong()).isEqualTo(10);
     assertThat(earliest.get("highWatermark").asLong()).isEqualTo(10);
     JsonNode first = earliest.get("records").get(0);
-    assertThat(first.get("topic").asText()).isEqualTo("t");
+    assertThat(first.get("topic").asText()).isEqualTo(t);
     assertThat(first.get("partition").asInt()).isZero();
     assertThat(first.get("timestamp").asLong()).isEqualTo(1000);
     assertThat(first.get("value").asInt()).isZero();
@@ -79,7 +72,7 @@ class ConsumeApiTest {
     assertThat(offsets(last)).containsExactly(9L);
     assertThat(last.get("nextOffset").asLong()).isEqualTo(10);
 
-    JsonNode empty = api.fetch("t", 1, "offset=earliest").json();
+    JsonNode empty = api.fetch(t, 1, "offset=earliest").json();
     assertThat(empty.get("records")).isEmpty();
     assertThat(empty.get("nextOffset").asLong()).isZero();
     assertThat(empty.get("highWatermark").asLong()).isZero();
@@ -89,31 +82,31 @@ class ConsumeApiTest {
   void readsFromATimestamp() {
     tenRecords();
 
-    assertThat(offsets(api.fetch("t", 0, "timestamp=2500").json())).containsExactly(2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
-    assertThat(offsets(api.fetch("t", 0, "timestamp=3000").json())).startsWith(2L);
-    assertThat(offsets(api.fetch("t", 0, "timestamp=0").json())).startsWith(0L).hasSize(10);
-    JsonNode future = api.fetch("t", 0, "timestamp=99999").json();
+    assertThat(offsets(api.fetch(t, 0, "timestamp=2500").json())).containsExactly(2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+    assertThat(offsets(api.fetch(t, 0, "timestamp=3000").json())).startsWith(2L);
+    assertThat(offsets(api.fetch(t, 0, "timestamp=0").json())).startsWith(0L).hasSize(10);
+    JsonNode future = api.fetch(t, 0, "timestamp=99999").json();
     assertThat(future.get("records")).isEmpty();
     assertThat(future.get("nextOffset").asLong()).isEqualTo(10);
 
-    assertThat(api.get("/v1/topics/t/partitions/0/offsets?timestamp=2500").json().toString())
+    assertThat(api.get("/v1/topics/" + t + "/partitions/0/offsets?timestamp=2500").json().toString())
         .isEqualTo("{\"earliest\":0,\"latest\":10,\"offset\":2,\"timestamp\":3000}");
-    assertThat(api.get("/v1/topics/t/partitions/0/offsets").json().toString()).isEqualTo("{\"earliest\":0,\"latest\":10}");
-    assertThat(api.get("/v1/topics/t/partitions/0/offsets?timestamp=99999").json().toString())
+    assertThat(api.get("/v1/topics/" + t + "/partitions/0/offsets").json().toString()).isEqualTo("{\"earliest\":0,\"latest\":10}");
+    assertThat(api.get("/v1/topics/" + t + "/partitions/0/offsets?timestamp=99999").json().toString())
         .isEqualTo("{\"earliest\":0,\"latest\":10}");
-    assertThat(api.get("/v1/topics/t/partitions/1/offsets?timestamp=0").json().toString()).isEqualTo("{\"earliest\":0,\"latest\":0}");
-    assertProblem(api.get("/v1/topics/t/partitions/0/offsets?timestamp=-1"), 400, "invalid-request");
-    assertProblem(api.get("/v1/topics/t/partitions/0/offsets?timestamp=soon"), 400, "invalid-request");
-    assertProblem(api.get("/v1/topics/t/partitions/2/offsets"), 404, "partition-not-found");
+    assertThat(api.get("/v1/topics/" + t + "/partitions/1/offsets?timestamp=0").json().toString()).isEqualTo("{\"earliest\":0,\"latest\":0}");
+    assertProblem(api.get("/v1/topics/" + t + "/partitions/0/offsets?timestamp=-1"), 400, "invalid-request");
+    assertProblem(api.get("/v1/topics/" + t + "/partitions/0/offsets?timestamp=soon"), 400, "invalid-request");
+    assertProblem(api.get("/v1/topics/" + t + "/partitions/2/offsets"), 404, "partition-not-found");
     assertProblem(api.get("/v1/topics/nope/partitions/0/offsets"), 404, "topic-not-found");
-    assertProblem(api.get("/v1/topics/t/partitions/0/records?offset=1&timestamp=1"), 400, "invalid-request");
+    assertProblem(api.get("/v1/topics/" + t + "/partitions/0/records?offset=1&timestamp=1"), 400, "invalid-request");
   }
 
   @Test
   void maxRecordsBoundsAnAnswerAndNextOffsetContinuesIt() {
     tenRecords();
 
-    JsonNode three = api.fetch("t", 0, "offset=earliest&maxRecords=3").json();
+    JsonNode three = api.fetch(t, 0, "offset=earliest&maxRecords=3").json();
     assertThat(offsets(three)).containsExactly(0L, 1L, 2L);
     assertThat(three.get("nextOffset").asLong()).isEqualTo(3);
     assertThat(three.get("highWatermark").asLong()).isEqualTo(10);
@@ -121,31 +114,31 @@ class ConsumeApiTest {
     List<Long> all = new ArrayList<>();
     long next = 0;
     for (int page = 0; page < 10 && next < 10; page++) {
-      JsonNode answer = api.fetch("t", 0, "offset=" + next + "&maxRecords=3").json();
+      JsonNode answer = api.fetch(t, 0, "offset=" + next + "&maxRecords=3").json();
       all.addAll(offsets(answer));
       next = answer.get("nextOffset").asLong();
     }
     assertThat(all).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
-    assertThat(offsets(api.fetch("t", 0, "offset=earliest&maxRecords=10000").json())).hasSize(10);
+    assertThat(offsets(api.fetch(t, 0, "offset=earliest&maxRecords=10000").json())).hasSize(10);
   }
 
   @Test
   void maxBytesBoundsAnAnswerButAlwaysGivesOneRecord() {
     tenRecords();
 
-    JsonNode one = api.fetch("t", 0, "offset=earliest&maxBytes=1").json();
+    JsonNode one = api.fetch(t, 0, "offset=earliest&maxBytes=1").json();
     assertThat(offsets(one)).containsExactly(0L);
     assertThat(one.get("nextOffset").asLong()).isEqualTo(1);
 
     int recordBytes = one.get("records").get(0).toString().length();
-    JsonNode some = api.fetch("t", 0, "offset=2&maxBytes=" + (2 * recordBytes + 1)).json();
+    JsonNode some = api.fetch(t, 0, "offset=2&maxBytes=" + (2 * recordBytes + 1)).json();
     assertThat(offsets(some)).hasSizeBetween(2, 3).startsWith(2L, 3L);
     assertThat(some.get("nextOffset").asLong()).isEqualTo(2 + some.get("records").size());
 
     List<Long> all = new ArrayList<>();
     long next = 0;
     for (int page = 0; page < 20 && next < 10; page++) {
-      JsonNode answer = api.fetch("t", 0, "offset=" + next + "&maxBytes=1").json();
+      JsonNode answer = api.fetch(t, 0, "offset=" + next + "&maxBytes=1").json();
       all.addAll(offsets(answer));
       next = answer.get("nextOffset").asLong();
     }
@@ -154,24 +147,24 @@ class ConsumeApiTest {
 
   @Test
   void anOffsetBelowTheLogStartIsOutOfRange() throws Exception {
-    api.createTopic("t", 1);
+    api.createTopic(t, 1);
     for (int i = 0; i < 10; i++) {
-      api.produce("t", "{\"records\":[{\"value\":" + i + "}]}");
+      api.produce(t, "{\"records\":[{\"value\":" + i + "}]}");
     }
     // No API moves the log start yet: do what retention or DeleteRecords would, on the node's log.
-    long logStart = node.service().logManager().partition(new TopicPartition("t", 0)).deleteRecordsBefore(5)
+    long logStart = node.service().logManager().partition(new TopicPartition(t, 0)).deleteRecordsBefore(5)
         .get(10, TimeUnit.SECONDS);
     assertThat(logStart).isEqualTo(5);
 
-    JsonNode problem = assertProblem(api.get("/v1/topics/t/partitions/0/records?offset=2"), 416, "offset-out-of-range");
+    JsonNode problem = assertProblem(api.get("/v1/topics/" + t + "/partitions/0/records?offset=2"), 416, "offset-out-of-range");
     assertThat(problem.get("earliestOffset").asLong()).isEqualTo(5);
     assertThat(problem.get("latestOffset").asLong()).isEqualTo(10);
-    assertProblem(api.get("/v1/topics/t/partitions/0/records?offset=0&timeoutMs=1000"), 416, "offset-out-of-range");
-    assertThat(offsets(api.fetch("t", 0, "offset=earliest").json())).containsExactly(5L, 6L, 7L, 8L, 9L);
-    assertThat(offsets(api.fetch("t", 0, "offset=5").json())).startsWith(5L);
-    assertThat(offsets(api.fetch("t", 0, "timestamp=0").json())).startsWith(5L);
-    assertThat(api.get("/v1/topics/t/partitions/0/offsets").json().get("earliest").asLong()).isEqualTo(5);
-    assertThat(api.describe("t").get("partitions").get(0).get("earliestOffset").asLong()).isEqualTo(5);
+    assertProblem(api.get("/v1/topics/" + t + "/partitions/0/records?offset=0&timeoutMs=1000"), 416, "offset-out-of-range");
+    assertThat(offsets(api.fetch(t, 0, "offset=earliest").json())).containsExactly(5L, 6L, 7L, 8L, 9L);
+    assertThat(offsets(api.fetch(t, 0, "offset=5").json())).startsWith(5L);
+    assertThat(offsets(api.fetch(t, 0, "timestamp=0").json())).startsWith(5L);
+    assertThat(api.get("/v1/topics/" + t + "/partitions/0/offsets").json().get("earliest").asLong()).isEqualTo(5);
+    assertThat(api.describe(t).get("partitions").get(0).get("earliestOffset").asLong()).isEqualTo(5);
   }
 
   @Test
@@ -179,7 +172,7 @@ class ConsumeApiTest {
     tenRecords();
 
     for (String offset : List.of("10", "11", "1000000", String.valueOf(Long.MAX_VALUE))) {
-      JsonNode answer = api.fetch("t", 0, "offset=" + offset + "&timeoutMs=0").json();
+      JsonNode answer = api.fetch(t, 0, "offset=" + offset + "&timeoutMs=0").json();
       assertThat(answer.get("records")).isEmpty();
       assertThat(answer.get("highWatermark").asLong()).isEqualTo(10);
       assertThat(answer.get("nextOffset").asLong()).isEqualTo(Long.parseLong(offset));
@@ -194,16 +187,16 @@ class ConsumeApiTest {
         "timeoutMs=60001", "timeoutMs=-1", "timeoutMs=1e3", "maxBytes=0", "maxBytes=52428801", "maxBytes=99999999999",
         "offset=-1", "offset=abc", "offset=", "offset=1e3", "offset=99999999999999999999", "offset=EARLIEST",
         "timestamp=-5", "timestamp=yesterday", "offset=1&offset=2", "maxRecords=1&maxRecords=2")) {
-      JsonNode problem = assertProblem(api.get("/v1/topics/t/partitions/0/records?" + query), 400, "invalid-request");
+      JsonNode problem = assertProblem(api.get("/v1/topics/" + t + "/partitions/0/records?" + query), 400, "invalid-request");
       assertThat(problem.get("detail").asText()).as(query).isNotBlank();
     }
     for (String partition : List.of("-1", "x", "99999999999", "0x1")) {
-      assertProblem(api.get("/v1/topics/t/partitions/" + partition + "/records"), 400, "invalid-request");
+      assertProblem(api.get("/v1/topics/" + t + "/partitions/" + partition + "/records"), 400, "invalid-request");
     }
-    assertProblem(api.get("/v1/topics/t/partitions/2/records"), 404, "partition-not-found");
+    assertProblem(api.get("/v1/topics/" + t + "/partitions/2/records"), 404, "partition-not-found");
     assertProblem(api.get("/v1/topics/nope/partitions/0/records"), 404, "topic-not-found");
     // The documented maximums themselves are fine.
-    assertThat(api.fetch("t", 0, "offset=earliest&maxRecords=10000&maxBytes=52428800&timeoutMs=60000").json().get("records"))
+    assertThat(api.fetch(t, 0, "offset=earliest&maxRecords=10000&maxBytes=52428800&timeoutMs=60000").json().get("records"))
         .hasSize(10);
   }
 
@@ -211,7 +204,7 @@ class ConsumeApiTest {
   void ndjsonStreamsOneRecordPerLine() {
     tenRecords();
 
-    Response response = api.get("/v1/topics/t/partitions/0/records?offset=7", "Accept", "application/x-ndjson");
+    Response response = api.get("/v1/topics/" + t + "/partitions/0/records?offset=7", "Accept", "application/x-ndjson");
 
     assertThat(response.status()).isEqualTo(200);
     assertThat(response.contentType()).startsWith("application/x-ndjson");
@@ -223,7 +216,7 @@ class ConsumeApiTest {
       assertThat(record.get("value").asInt()).isEqualTo(7 + i);
     }
     assertThat(response.text()).endsWith("\n");
-    Response empty = api.get("/v1/topics/t/partitions/1/records?offset=earliest", "Accept", "application/x-ndjson");
+    Response empty = api.get("/v1/topics/" + t + "/partitions/1/records?offset=earliest", "Accept", "application/x-ndjson");
     assertThat(empty.status()).isEqualTo(200);
     assertThat(empty.body()).isEmpty();
   }
@@ -232,12 +225,12 @@ class ConsumeApiTest {
   void aLongPollAnswersAsSoonAsARecordArrives() throws Exception {
     tenRecords();
     long started = System.nanoTime();
-    CompletableFuture<Response> poll = api.sendAsync(api.request("/v1/topics/t/partitions/0/records?offset=10&timeoutMs=5000").build());
+    CompletableFuture<Response> poll = api.sendAsync(api.request("/v1/topics/" + t + "/partitions/0/records?offset=10&timeoutMs=5000").build());
     await().atMost(Duration.ofSeconds(5)).until(() -> node.service().watcherCount() == 1);
     assertThat(poll).isNotDone();
 
     long produced = System.nanoTime();
-    api.produce("t", "{\"records\":[{\"value\":\"wake\",\"partition\":0}]}");
+    api.produce(t, "{\"records\":[{\"value\":\"wake\",\"partition\":0}]}");
     Response response = poll.get(10, TimeUnit.SECONDS);
     long answered = System.nanoTime();
 
@@ -257,7 +250,7 @@ class ConsumeApiTest {
     tenRecords();
     long started = System.nanoTime();
 
-    JsonNode answer = api.fetch("t", 0, "offset=latest&timeoutMs=300").json();
+    JsonNode answer = api.fetch(t, 0, "offset=latest&timeoutMs=300").json();
 
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     assertThat(answer.get("records")).isEmpty();
@@ -268,17 +261,17 @@ class ConsumeApiTest {
 
   @Test
   void manyLongPollsAllWakeOnOneRecord() throws Exception {
-    api.createTopic("t", 1);
+    api.createTopic(t, 1);
     int polls = 200;
     List<CompletableFuture<Response>> waiting = new ArrayList<>();
     for (int i = 0; i < polls; i++) {
-      waiting.add(api.sendAsync(api.request("/v1/topics/t/partitions/0/records?offset=0&timeoutMs=30000").build()));
+      waiting.add(api.sendAsync(api.request("/v1/topics/" + t + "/partitions/0/records?offset=0&timeoutMs=30000").build()));
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> node.service().watcherCount() == polls);
     assertThat(api.metric("streamgate_long_polls_waiting", null)).isEqualTo(polls);
 
     long produced = System.nanoTime();
-    api.produce("t", "{\"records\":[{\"value\":\"everyone\"}]}");
+    api.produce(t, "{\"records\":[{\"value\":\"everyone\"}]}");
     CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
 
     assertThat(Duration.ofNanos(System.nanoTime() - produced)).isLessThan(Duration.ofSeconds(10));
@@ -292,24 +285,24 @@ class ConsumeApiTest {
 
   @Test
   void deletingATopicEndsItsLongPolls() throws Exception {
-    api.createTopic("t", 1);
-    CompletableFuture<Response> poll = api.sendAsync(api.request("/v1/topics/t/partitions/0/records?offset=0&timeoutMs=30000").build());
+    api.createTopic(t, 1);
+    CompletableFuture<Response> poll = api.sendAsync(api.request("/v1/topics/" + t + "/partitions/0/records?offset=0&timeoutMs=30000").build());
     await().atMost(Duration.ofSeconds(5)).until(() -> node.service().watcherCount() == 1);
 
-    assertThat(api.delete("/v1/topics/t").status()).isEqualTo(204);
+    assertThat(api.delete("/v1/topics/" + t).status()).isEqualTo(204);
 
     assertProblem(poll.get(10, TimeUnit.SECONDS), 404, "topic-not-found");
   }
 
   @Test
   void aLongPollWhoseClientLeftStopsWaiting() throws Exception {
-    api.createTopic("t", 1);
+    api.createTopic(t, 1);
     List<RawHttp> clients = new ArrayList<>();
     try {
       for (int i = 0; i < 20; i++) {
         RawHttp client = RawHttp.connect(api.port);
         clients.add(client);
-        client.write("GET /v1/topics/t/partitions/0/records?offset=0&timeoutMs=60000 HTTP/1.1\r\nHost: x\r\n\r\n");
+        client.write("GET /v1/topics/" + t + "/partitions/0/records?offset=0&timeoutMs=60000 HTTP/1.1\r\nHost: x\r\n\r\n");
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> node.service().watcherCount() == 20);
     } finally {

@@ -7,49 +7,34 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.cluster.Acks;
 import io.streamgate.gateway.RecordDecoding;
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
 import io.streamgate.gateway.http.Api.Response;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.RecordBatchBuilder;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fetch of compressed batches is decoded off the event loop: while its decode is held, another
  * request to the same (only) HTTP event loop is still answered, and the fetch then returns every
  * record in order.
  */
-class DecodeOffEventLoopTest {
+class DecodeOffEventLoopTest extends HttpNodeTest {
   private static final int RECORDS = 2000;
 
-  @TempDir Path dir;
-  StreamgateNode node;
-  Api api;
   final CountDownLatch decoding = new CountDownLatch(1);
   final CountDownLatch release = new CountDownLatch(1);
-
-  @BeforeEach
-  void start() {
-    node = TestNodes.start(dir);
-    api = new Api(node);
-  }
 
   @AfterEach
   void stop() {
     release.countDown();
     RecordDecoding.decodeHook = null;
-    TestNodes.stop(node);
   }
 
   @Test

@@ -3,17 +3,11 @@ package io.streamgate.gateway.http;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Guards HttpApiVerticle's reach into Vert.x internals: the Netty FlushConsolidationHandler it puts
@@ -23,24 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and read with iproute2's {@code ss} (Linux).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class FlushConsolidationTest {
+class FlushConsolidationTest extends HttpNodeTest {
   private static final int RECORDS = 200;
   private static final Pattern DATA_SEGMENTS_OUT = Pattern.compile("\\bdata_segs_out:(\\d+)");
-
-  @TempDir Path dir;
-  StreamgateNode node;
-  Api api;
-
-  @BeforeEach
-  void start() {
-    node = TestNodes.start(dir);
-    api = new Api(node);
-  }
-
-  @AfterEach
-  void stop() {
-    TestNodes.stop(node);
-  }
 
   @Test
   void aStreamSendsTheRecordsOfOneReadInFewSegmentsNotOneEach() throws Exception {

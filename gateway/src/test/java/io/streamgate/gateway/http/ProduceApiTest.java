@@ -24,26 +24,27 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code POST /v1/topics/{topic}/records}: bodies, value formats, partitioning, acks, idempotency, limits. */
-class ProduceApiTest {
-  @TempDir Path dir;
-  StreamgateNode node;
-  Api api;
+class ProduceApiTest extends HttpNodeTest {
+  /** This test's topics: names of its own on the class's node. */
+  String t, u, textTopic, bytesTopic, jsonTopic, two, recent, fresh, fresh2, never;
 
   @BeforeEach
-  void start() {
-    node = TestNodes.start(dir);
-    api = new Api(node);
-  }
-
-  @AfterEach
-  void stop() {
-    TestNodes.stop(node);
+  void nameTopics() {
+    t = unique("t");
+    u = unique("u");
+    textTopic = unique("text");
+    bytesTopic = unique("bytes");
+    jsonTopic = unique("json");
+    two = unique("two");
+    recent = unique("recent");
+    fresh = unique("fresh");
+    fresh2 = unique("fresh2");
+    never = unique("never");
   }
 
   /** The NDJSON read of a partition from offset 0: one record JSON per line. */
@@ -67,7 +68,7 @@ class ProduceApiTest {
 
   @Test
   void jsonValuesOfEveryTypeComeBackExactlyAsWritten() {
-    api.createTopic("t", 1);
+    api.createTopic(t, 1);
     List<String> values = List.of(
         "{\"a\":[1,{\"b\":null}],\"c\":\"\u00e9\\n\\\"q\\\"\",\"d\":{\"e\":{\"f\":[[],{}]}}}",
         "[1, 2 ,3]",
@@ -90,25 +91,25 @@ class ProduceApiTest {
     for (int i = 0; i < values.size(); i++) {
       envelope.append(i == 0 ? "" : ",").append("{\"value\":").append(values.get(i)).append("}");
     }
-    JsonNode answer = api.produce("t", envelope.append("]}").toString());
-    assertThat(answer.get("topic").asText()).isEqualTo("t");
+    JsonNode answer = api.produce(t, envelope.append("]}").toString());
+    assertThat(answer.get("topic").asText()).isEqualTo(t);
     assertThat(answer.get("offsets")).hasSize(values.size());
 
-    List<String> lines = readLines("t", 0);
+    List<String> lines = readLines(t, 0);
 
     assertThat(lines).hasSize(values.size());
     for (int i = 0; i < values.size(); i++) {
       assertThat(lines.get(i)).contains("\"offset\":" + i + ",").endsWith(",\"value\":" + values.get(i) + ",\"headers\":{}}");
     }
     // The JSON form carries the same bytes.
-    String json = api.fetch("t", 0, "offset=earliest").text();
+    String json = api.fetch(t, 0, "offset=earliest").text();
     assertThat(json).contains("\"value\":12345678901234567890.5,").contains("\"value\":1e400,")
         .contains("\"value\":123456789012345678901234567890,");
   }
 
   @Test
   void keysHeadersTimestampsAndPartitionsComeBackAsWritten() {
-    api.createTopic("t", 2);
+    api.createTopic(t, 2);
     byte[] binaryKey = {(byte) 0xff, 0, 1, (byte) 0xfe};
     String envelope = "{\"records\":["
         + "{\"key\":\"k\u00fc\u65e5\",\"value\":1,\"headers\":{\"h1\":\"v1\",\"h2\":\"\",\"\u00e9\":\"\u65e5\"},\"partition\":1,\"timestamp\":1700000000000},"
@@ -117,14 +118,14 @@ class ProduceApiTest {
         + "{\"key\":null,\"value\":4,\"headers\":null,\"partition\":1}]}";
     long before = System.currentTimeMillis();
 
-    JsonNode answer = api.produce("t", envelope);
+    JsonNode answer = api.produce(t, envelope);
 
     assertThat(answer.get("offsets").toString()).isEqualTo(
         "[{\"partition\":1,\"offset\":0},{\"partition\":1,\"offset\":1},{\"partition\":1,\"offset\":2},{\"partition\":1,\"offset\":3}]");
-    JsonNode records = records("t", 1);
+    JsonNode records = records(t, 1);
     assertThat(records).hasSize(4);
     JsonNode first = records.get(0);
-    assertThat(first.get("topic").asText()).isEqualTo("t");
+    assertThat(first.get("topic").asText()).isEqualTo(t);
     assertThat(first.get("partition").asInt()).isEqualTo(1);
     assertThat(first.get("offset").asLong()).isZero();
     assertThat(first.get("key").asText()).isEqualTo("k\u00fc\u65e5");
@@ -139,15 +140,15 @@ class ProduceApiTest {
     assertThat(records.get(3).has("key")).isFalse();
     assertThat(records.get(3).has("keyBase64")).isFalse();
     assertThat(records.get(3).get("headers").size()).isZero();
-    assertThat(records("t", 0)).isEmpty();
+    assertThat(records(t, 0)).isEmpty();
   }
 
   @Test
   void ndjsonCarriesOneValuePerLineWithTheQueryKey() {
-    api.createTopic("t", 5);
+    api.createTopic(t, 5);
     int expected = Utils.toPositive(Utils.murmur2("user-7".getBytes(UTF_8))) % 5;
 
-    Response response = api.post("/v1/topics/t/records?key=user-7", "application/x-ndjson",
+    Response response = api.post("/v1/topics/" + t + "/records?key=user-7", "application/x-ndjson",
         "{\"n\":1}\n{\"n\":2}\r\n\n  \"three\"\n[4]");
 
     assertThat(response.status()).as("%s", response).isEqualTo(200);
@@ -157,7 +158,7 @@ class ProduceApiTest {
       assertThat(offsets.get(i).get("partition").asInt()).isEqualTo(expected);
       assertThat(offsets.get(i).get("offset").asLong()).isEqualTo(i);
     }
-    JsonNode records = records("t", expected);
+    JsonNode records = records(t, expected);
     assertThat(records).hasSize(4);
     assertThat(records.get(0).get("value").toString()).isEqualTo("{\"n\":1}");
     assertThat(records.get(1).get("value").toString()).isEqualTo("{\"n\":2}");
@@ -167,90 +168,90 @@ class ProduceApiTest {
       assertThat(record.get("key").asText()).isEqualTo("user-7");
     }
     // Without a key, and to an explicit partition.
-    Response toPartition = api.post("/v1/topics/t/records?partition=3", "application/x-ndjson", "1\n2\n");
+    Response toPartition = api.post("/v1/topics/" + t + "/records?partition=3", "application/x-ndjson", "1\n2\n");
     assertThat(toPartition.json().get("offsets").toString()).isEqualTo(
         "[{\"partition\":3,\"offset\":" + (expected == 3 ? 4 : 0) + "},{\"partition\":3,\"offset\":" + (expected == 3 ? 5 : 1) + "}]");
     // A line that is not JSON fails the whole request.
-    assertProblem(api.post("/v1/topics/t/records", "application/x-ndjson", "1\nnot json\n3"), 400, "invalid-request");
-    assertProblem(api.post("/v1/topics/t/records", "application/x-ndjson", "\n\n"), 400, "invalid-request");
-    assertThat(api.latestOffset("t", 3)).isEqualTo(expected == 3 ? 6 : 2);
+    assertProblem(api.post("/v1/topics/" + t + "/records", "application/x-ndjson", "1\nnot json\n3"), 400, "invalid-request");
+    assertProblem(api.post("/v1/topics/" + t + "/records", "application/x-ndjson", "\n\n"), 400, "invalid-request");
+    assertThat(api.latestOffset(t, 3)).isEqualTo(expected == 3 ? 6 : 2);
   }
 
   @Test
   void rawBodiesAreOneRecordEach() {
-    api.createTopic("text", 1, "{\"value.format\":\"string\"}");
-    api.createTopic("bytes", 1, "{\"value.format\":\"binary\"}");
-    api.createTopic("json", 1);
+    api.createTopic(textTopic, 1, "{\"value.format\":\"string\"}");
+    api.createTopic(bytesTopic, 1, "{\"value.format\":\"binary\"}");
+    api.createTopic(jsonTopic, 1);
     byte[] binary = new byte[512];
     new Random(7).nextBytes(binary);
     binary[0] = (byte) 0xff;
     binary[1] = 0;
 
-    Response text = api.post("/v1/topics/text/records?key=k1", "text/plain; charset=utf-8", "hello w\u00f6rld\n{not json");
-    Response bytes = api.post("/v1/topics/bytes/records?partition=0", "application/octet-stream", binary);
-    Response json = api.post("/v1/topics/json/records", "application/octet-stream", " {\"a\": [1, 2]} ");
-    Response noType = api.send("POST", "/v1/topics/bytes/records", null, BodyPublishers.ofByteArray(new byte[] {1, 2, 3}));
+    Response text = api.post("/v1/topics/" + textTopic + "/records?key=k1", "text/plain; charset=utf-8", "hello w\u00f6rld\n{not json");
+    Response bytes = api.post("/v1/topics/" + bytesTopic + "/records?partition=0", "application/octet-stream", binary);
+    Response json = api.post("/v1/topics/" + jsonTopic + "/records", "application/octet-stream", " {\"a\": [1, 2]} ");
+    Response noType = api.send("POST", "/v1/topics/" + bytesTopic + "/records", null, BodyPublishers.ofByteArray(new byte[] {1, 2, 3}));
 
     assertThat(text.status()).as("%s", text).isEqualTo(200);
     assertThat(bytes.status()).as("%s", bytes).isEqualTo(200);
     assertThat(json.status()).as("%s", json).isEqualTo(200);
     assertThat(noType.status()).as("%s", noType).isEqualTo(200);
     assertThat(text.json().get("offsets").toString()).isEqualTo("[{\"partition\":0,\"offset\":0}]");
-    JsonNode textRecord = records("text", 0).get(0);
+    JsonNode textRecord = records(textTopic, 0).get(0);
     assertThat(textRecord.get("value").asText()).isEqualTo("hello w\u00f6rld\n{not json");
     assertThat(textRecord.get("key").asText()).isEqualTo("k1");
-    JsonNode byteRecords = records("bytes", 0);
+    JsonNode byteRecords = records(bytesTopic, 0);
     assertThat(Base64.getDecoder().decode(byteRecords.get(0).get("valueBase64").asText())).isEqualTo(binary);
     assertThat(byteRecords.get(0).has("value")).isFalse();
     assertThat(Base64.getDecoder().decode(byteRecords.get(1).get("valueBase64").asText())).isEqualTo(new byte[] {1, 2, 3});
-    assertThat(readLines("json", 0).get(0)).endsWith(",\"value\": {\"a\": [1, 2]} ,\"headers\":{}}");
+    assertThat(readLines(jsonTopic, 0).get(0)).endsWith(",\"value\": {\"a\": [1, 2]} ,\"headers\":{}}");
   }
 
   @Test
   void valueFormatRules() {
-    api.createTopic("json", 1);
-    api.createTopic("text", 1, "{\"value.format\":\"string\"}");
-    api.createTopic("bytes", 1, "{\"value.format\":\"binary\"}");
+    api.createTopic(jsonTopic, 1);
+    api.createTopic(textTopic, 1, "{\"value.format\":\"string\"}");
+    api.createTopic(bytesTopic, 1, "{\"value.format\":\"binary\"}");
     byte[] invalidUtf8 = {'a', (byte) 0xc3, '(', 'b'};
 
     // json: every value must be JSON, however it arrives.
-    assertProblem(api.post("/v1/topics/json/records", "text/plain", "not json"), 400, "invalid-request");
-    assertProblem(api.post("/v1/topics/json/records", "application/octet-stream", new byte[0]), 400, "invalid-request");
-    assertProblem(api.post("/v1/topics/json/records", "text/plain", "1 2"), 400, "invalid-request");
-    assertProblem(api.post("/v1/topics/json/records", "application/octet-stream", invalidUtf8), 400, "invalid-request");
-    assertProblem(api.postJson("/v1/topics/json/records", "{\"records\":[{\"valueBase64\":\""
+    assertProblem(api.post("/v1/topics/" + jsonTopic + "/records", "text/plain", "not json"), 400, "invalid-request");
+    assertProblem(api.post("/v1/topics/" + jsonTopic + "/records", "application/octet-stream", new byte[0]), 400, "invalid-request");
+    assertProblem(api.post("/v1/topics/" + jsonTopic + "/records", "text/plain", "1 2"), 400, "invalid-request");
+    assertProblem(api.post("/v1/topics/" + jsonTopic + "/records", "application/octet-stream", invalidUtf8), 400, "invalid-request");
+    assertProblem(api.postJson("/v1/topics/" + jsonTopic + "/records", "{\"records\":[{\"valueBase64\":\""
         + Base64.getEncoder().encodeToString("nope".getBytes(UTF_8)) + "\"}]}"), 400, "invalid-request");
-    api.produce("json", "{\"records\":[{\"valueBase64\":\"" + Base64.getEncoder().encodeToString("{\"x\":1}".getBytes(UTF_8)) + "\"}]}");
-    assertThat(records("json", 0).get(0).get("value").toString()).isEqualTo("{\"x\":1}");
+    api.produce(jsonTopic, "{\"records\":[{\"valueBase64\":\"" + Base64.getEncoder().encodeToString("{\"x\":1}".getBytes(UTF_8)) + "\"}]}");
+    assertThat(records(jsonTopic, 0).get(0).get("value").toString()).isEqualTo("{\"x\":1}");
 
     // string: text only (a JSON value that is not a string is its JSON text: ValueFormatsTest).
-    assertProblem(api.post("/v1/topics/text/records", "text/plain", invalidUtf8), 400, "invalid-request");
-    assertProblem(api.post("/v1/topics/text/records", "application/x-ndjson", invalidUtf8), 400, "invalid-request");
-    assertProblem(api.postJson("/v1/topics/text/records", "{\"records\":[{\"valueBase64\":\""
+    assertProblem(api.post("/v1/topics/" + textTopic + "/records", "text/plain", invalidUtf8), 400, "invalid-request");
+    assertProblem(api.post("/v1/topics/" + textTopic + "/records", "application/x-ndjson", invalidUtf8), 400, "invalid-request");
+    assertProblem(api.postJson("/v1/topics/" + textTopic + "/records", "{\"records\":[{\"valueBase64\":\""
         + Base64.getEncoder().encodeToString(invalidUtf8) + "\"}]}"), 400, "invalid-request");
-    api.produce("text", "{\"records\":[{\"value\":\"plain \\\"text\\\"\"},{\"valueBase64\":\""
+    api.produce(textTopic, "{\"records\":[{\"value\":\"plain \\\"text\\\"\"},{\"valueBase64\":\""
         + Base64.getEncoder().encodeToString("from base64".getBytes(UTF_8)) + "\"}]}");
-    assertThat(records("text", 0).get(0).get("value").asText()).isEqualTo("plain \"text\"");
-    assertThat(records("text", 0).get(1).get("value").asText()).isEqualTo("from base64");
+    assertThat(records(textTopic, 0).get(0).get("value").asText()).isEqualTo("plain \"text\"");
+    assertThat(records(textTopic, 0).get(1).get("value").asText()).isEqualTo("from base64");
 
     // binary: any bytes, always read back as valueBase64.
-    assertThat(api.post("/v1/topics/bytes/records", "text/plain", invalidUtf8).status()).isEqualTo(200);
-    api.produce("bytes", "{\"records\":[{\"valueBase64\":\"AAEC\"},{\"value\":{\"a\":1}}]}");
-    JsonNode bytes = records("bytes", 0);
+    assertThat(api.post("/v1/topics/" + bytesTopic + "/records", "text/plain", invalidUtf8).status()).isEqualTo(200);
+    api.produce(bytesTopic, "{\"records\":[{\"valueBase64\":\"AAEC\"},{\"value\":{\"a\":1}}]}");
+    JsonNode bytes = records(bytesTopic, 0);
     assertThat(Base64.getDecoder().decode(bytes.get(0).get("valueBase64").asText())).isEqualTo(invalidUtf8);
     assertThat(Base64.getDecoder().decode(bytes.get(1).get("valueBase64").asText())).isEqualTo(new byte[] {0, 1, 2});
     assertThat(new String(Base64.getDecoder().decode(bytes.get(2).get("valueBase64").asText()), UTF_8)).isEqualTo("{\"a\":1}");
 
     // Nothing refused was written.
-    assertThat(api.latestOffset("json", 0)).isEqualTo(1);
-    assertThat(api.latestOffset("text", 0)).isEqualTo(2);
-    assertThat(api.latestOffset("bytes", 0)).isEqualTo(3);
+    assertThat(api.latestOffset(jsonTopic, 0)).isEqualTo(1);
+    assertThat(api.latestOffset(textTopic, 0)).isEqualTo(2);
+    assertThat(api.latestOffset(bytesTopic, 0)).isEqualTo(3);
   }
 
   @Test
   void keyedRecordsLandWhereKafkasPartitionerPutsThem() {
     int partitions = 7;
-    api.createTopic("t", partitions);
+    api.createTopic(t, partitions);
     List<byte[]> keys = new ArrayList<>();
     StringBuilder envelope = new StringBuilder("{\"records\":[");
     for (int i = 0; i < 200; i++) {
@@ -271,7 +272,7 @@ class ProduceApiTest {
           .append(keys.size() - 1).append("}");
     }
 
-    JsonNode offsets = api.produce("t", envelope.append("]}").toString()).get("offsets");
+    JsonNode offsets = api.produce(t, envelope.append("]}").toString()).get("offsets");
 
     assertThat(offsets).hasSize(keys.size());
     Set<Integer> used = new HashSet<>();
@@ -281,25 +282,25 @@ class ProduceApiTest {
       int partition = offsets.get(i).get("partition").asInt();
       assertThat(partition).as("partition of key %d", i).isEqualTo(expected);
       used.add(partition);
-      JsonNode record = byPartition.computeIfAbsent(partition, p -> records("t", p)).get(offsets.get(i).get("offset").asInt());
+      JsonNode record = byPartition.computeIfAbsent(partition, p -> records(t, p)).get(offsets.get(i).get("offset").asInt());
       assertThat(record.get("value").asInt()).as("the record at the answered offset").isEqualTo(i);
     }
     assertThat(used).hasSize(partitions);
     // A raw body's ?key goes the same way.
-    Response raw = api.post("/v1/topics/t/records?key=abc", "application/json", "{\"records\":[{\"key\":\"abc\",\"value\":0}]}");
+    Response raw = api.post("/v1/topics/" + t + "/records?key=abc", "application/json", "{\"records\":[{\"key\":\"abc\",\"value\":0}]}");
     assertThat(raw.status()).as("key in the query of an envelope").isEqualTo(400);
-    Response text = api.post("/v1/topics/t/records?key=abc", "text/plain", "1");
+    Response text = api.post("/v1/topics/" + t + "/records?key=abc", "text/plain", "1");
     assertThat(text.json().get("offsets").get(0).get("partition").asInt())
         .isEqualTo(Utils.toPositive(Utils.murmur2("abc".getBytes(UTF_8))) % partitions);
   }
 
   @Test
   void keylessRecordsOfOneRequestStickToOnePartition() {
-    api.createTopic("t", 4);
+    api.createTopic(t, 4);
     Set<Integer> chosen = new HashSet<>();
     String batch = "{\"records\":[" + "{\"value\":1},".repeat(19) + "{\"value\":1}]}";
     for (int request = 0; request < 12; request++) {
-      JsonNode offsets = api.produce("t", batch).get("offsets");
+      JsonNode offsets = api.produce(t, batch).get("offsets");
       assertThat(offsets).hasSize(20);
       int partition = offsets.get(0).get("partition").asInt();
       long first = offsets.get(0).get("offset").asLong();
@@ -314,8 +315,8 @@ class ProduceApiTest {
 
   @Test
   void offsetsAreAnsweredInTheOrderSentAcrossPartitions() {
-    api.createTopic("t", 3);
-    api.produce("t", "{\"records\":[{\"value\":0,\"partition\":1},{\"value\":0,\"partition\":2}]}");
+    api.createTopic(t, 3);
+    api.produce(t, "{\"records\":[{\"value\":0,\"partition\":1},{\"value\":0,\"partition\":2}]}");
     String[] values = {"\"a\"", "\"b\"", "\"c\"", "\"d\"", "\"e\"", "\"f\"", "\"g\""};
     int[] partitions = {2, 0, 2, 1, 0, 2, 1};
     StringBuilder envelope = new StringBuilder("{\"records\":[");
@@ -323,64 +324,64 @@ class ProduceApiTest {
       envelope.append(i == 0 ? "" : ",").append("{\"value\":").append(values[i]).append(",\"partition\":").append(partitions[i]).append("}");
     }
 
-    JsonNode offsets = api.produce("t", envelope.append("]}").toString()).get("offsets");
+    JsonNode offsets = api.produce(t, envelope.append("]}").toString()).get("offsets");
 
     long[] next = {0, 1, 1};
     for (int i = 0; i < values.length; i++) {
       assertThat(offsets.get(i).get("partition").asInt()).isEqualTo(partitions[i]);
       assertThat(offsets.get(i).get("offset").asLong()).isEqualTo(next[partitions[i]]++);
-      JsonNode record = records("t", partitions[i]).get(offsets.get(i).get("offset").asInt());
+      JsonNode record = records(t, partitions[i]).get(offsets.get(i).get("offset").asInt());
       assertThat(record.get("value").toString()).isEqualTo(values[i]);
     }
   }
 
   @Test
   void acks() {
-    api.createTopic("t", 1);
+    api.createTopic(t, 1);
 
-    Response none = api.postJson("/v1/topics/t/records?acks=0", "{\"records\":[{\"value\":\"fire and forget\"}]}");
+    Response none = api.postJson("/v1/topics/" + t + "/records?acks=0", "{\"records\":[{\"value\":\"fire and forget\"}]}");
     assertThat(none.status()).isEqualTo(202);
     assertThat(none.json().has("offsets")).isFalse();
-    await().atMost(Duration.ofSeconds(10)).until(() -> api.latestOffset("t", 0) == 1);
-    assertThat(records("t", 0).get(0).get("value").asText()).isEqualTo("fire and forget");
+    await().atMost(Duration.ofSeconds(10)).until(() -> api.latestOffset(t, 0) == 1);
+    assertThat(records(t, 0).get(0).get("value").asText()).isEqualTo("fire and forget");
 
     for (String acks : List.of("1", "all", "-1")) {
-      Response response = api.postJson("/v1/topics/t/records?acks=" + acks, "{\"records\":[{\"value\":\"" + acks + "\"}]}");
+      Response response = api.postJson("/v1/topics/" + t + "/records?acks=" + acks, "{\"records\":[{\"value\":\"" + acks + "\"}]}");
       assertThat(response.status()).as("acks=%s: %s", acks, response).isEqualTo(200);
       assertThat(response.json().get("offsets")).hasSize(1);
     }
-    assertThat(api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":\"default\"}]}").status()).isEqualTo(200);
+    assertThat(api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{\"value\":\"default\"}]}").status()).isEqualTo(200);
     for (String acks : List.of("2", "ALL", "", "yes", "-2", "1&acks=all")) {
-      assertProblem(api.postJson("/v1/topics/t/records?acks=" + acks, "{\"records\":[{\"value\":1}]}"), 400, "invalid-request");
+      assertProblem(api.postJson("/v1/topics/" + t + "/records?acks=" + acks, "{\"records\":[{\"value\":1}]}"), 400, "invalid-request");
     }
-    assertThat(api.latestOffset("t", 0)).isEqualTo(5);
+    assertThat(api.latestOffset(t, 0)).isEqualTo(5);
   }
 
   @Test
   void anIdempotencyKeyMakesRetriesHarmless() throws Exception {
-    api.createTopic("t", 1);
-    api.createTopic("u", 1);
+    api.createTopic(t, 1);
+    api.createTopic(u, 1);
     String body = "{\"records\":[{\"value\":1},{\"value\":2}]}";
 
-    Response first = api.postJson("/v1/topics/t/records", body, "Idempotency-Key", "req-1");
-    Response retry = api.postJson("/v1/topics/t/records", body, "Idempotency-Key", "req-1");
+    Response first = api.postJson("/v1/topics/" + t + "/records", body, "Idempotency-Key", "req-1");
+    Response retry = api.postJson("/v1/topics/" + t + "/records", body, "Idempotency-Key", "req-1");
 
     assertThat(first.status()).isEqualTo(200);
     assertThat(retry.status()).isEqualTo(200);
     assertThat(retry.text()).isEqualTo(first.text());
     assertThat(first.json().get("offsets").toString()).isEqualTo("[{\"partition\":0,\"offset\":0},{\"partition\":0,\"offset\":1}]");
-    assertThat(api.latestOffset("t", 0)).isEqualTo(2);
+    assertThat(api.latestOffset(t, 0)).isEqualTo(2);
 
     // Another key writes; the same key on another topic is another request.
-    Response other = api.postJson("/v1/topics/t/records", body, "Idempotency-Key", "req-2");
+    Response other = api.postJson("/v1/topics/" + t + "/records", body, "Idempotency-Key", "req-2");
     assertThat(other.json().get("offsets").get(0).get("offset").asLong()).isEqualTo(2);
-    assertThat(api.postJson("/v1/topics/u/records", body, "Idempotency-Key", "req-1").status()).isEqualTo(200);
-    assertThat(api.latestOffset("u", 0)).isEqualTo(2);
+    assertThat(api.postJson("/v1/topics/" + u + "/records", body, "Idempotency-Key", "req-1").status()).isEqualTo(200);
+    assertThat(api.latestOffset(u, 0)).isEqualTo(2);
 
     // Retries racing the first request: one write, one answer.
     List<CompletableFuture<Response>> racing = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      racing.add(api.sendAsync(api.request("/v1/topics/t/records").header("Content-Type", "application/json")
+      racing.add(api.sendAsync(api.request("/v1/topics/" + t + "/records").header("Content-Type", "application/json")
           .header("Idempotency-Key", "req-3").POST(BodyPublishers.ofString(body)).build()));
     }
     Set<String> answers = new HashSet<>();
@@ -390,13 +391,13 @@ class ProduceApiTest {
       answers.add(answer.text());
     }
     assertThat(answers).hasSize(1);
-    assertThat(api.latestOffset("t", 0)).isEqualTo(6);
+    assertThat(api.latestOffset(t, 0)).isEqualTo(6);
 
     // A failed request is not remembered: its retry may succeed and write.
-    assertProblem(api.postJson("/v1/topics/t/records", "{\"records\":[{}]}", "Idempotency-Key", "req-4"), 400, "invalid-request");
-    Response fixed = api.postJson("/v1/topics/t/records", body, "Idempotency-Key", "req-4");
+    assertProblem(api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{}]}", "Idempotency-Key", "req-4"), 400, "invalid-request");
+    Response fixed = api.postJson("/v1/topics/" + t + "/records", body, "Idempotency-Key", "req-4");
     assertThat(fixed.json().get("offsets").get(0).get("offset").asLong()).isEqualTo(6);
-    assertThat(api.latestOffset("t", 0)).isEqualTo(8);
+    assertThat(api.latestOffset(t, 0)).isEqualTo(8);
   }
 
   /**
@@ -405,46 +406,46 @@ class ProduceApiTest {
    */
   @Test
   void anIdempotencyKeyReusedWithAnotherBodyIsRefusedAndWritesNothing() {
-    api.createTopic("t", 1);
+    api.createTopic(t, 1);
     String one = "{\"records\":[{\"value\":\"a\"}]}";
-    Response first = api.postJson("/v1/topics/t/records", one, "Idempotency-Key", "reused");
+    Response first = api.postJson("/v1/topics/" + t + "/records", one, "Idempotency-Key", "reused");
     assertThat(first.json().get("offsets").toString()).isEqualTo("[{\"partition\":0,\"offset\":0}]");
 
-    assertProblem(api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":\"a\"},{\"value\":\"b\"},{\"value\":\"c\"}]}",
+    assertProblem(api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{\"value\":\"a\"},{\"value\":\"b\"},{\"value\":\"c\"}]}",
         "Idempotency-Key", "reused"), 422, "idempotency-key-reused");
-    assertProblem(api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":\"z\"}]}", "Idempotency-Key", "reused"), 422,
+    assertProblem(api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{\"value\":\"z\"}]}", "Idempotency-Key", "reused"), 422,
         "idempotency-key-reused");
-    assertThat(api.latestOffset("t", 0)).isEqualTo(1);
+    assertThat(api.latestOffset(t, 0)).isEqualTo(1);
 
-    Response again = api.postJson("/v1/topics/t/records", one, "Idempotency-Key", "reused");
+    Response again = api.postJson("/v1/topics/" + t + "/records", one, "Idempotency-Key", "reused");
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.text()).isEqualTo(first.text());
-    Response next = api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":\"d\"},{\"value\":\"e\"}]}");
+    Response next = api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{\"value\":\"d\"},{\"value\":\"e\"}]}");
     assertThat(next.json().get("offsets").toString())
         .isEqualTo("[{\"partition\":0,\"offset\":1},{\"partition\":0,\"offset\":2}]");
     List<String> stored = new ArrayList<>();
-    records("t", 0).forEach(r -> stored.add(r.get("value").asText()));
+    records(t, 0).forEach(r -> stored.add(r.get("value").asText()));
     assertThat(stored).containsExactly("a", "d", "e");
   }
 
   @Test
   void producingToAnUnknownTopicCreatesIt() {
-    Response response = api.postJson("/v1/topics/fresh/records", "{\"records\":[{\"value\":{\"first\":true}}]}");
+    Response response = api.postJson("/v1/topics/" + fresh + "/records", "{\"records\":[{\"value\":{\"first\":true}}]}");
 
     assertThat(response.status()).as("%s", response).isEqualTo(200);
-    JsonNode topic = api.describe("fresh");
+    JsonNode topic = api.describe(fresh);
     assertThat(topic.get("partitions")).hasSize(1);
     assertThat(topic.get("config").get("value.format").asText()).isEqualTo("json");
-    assertThat(records("fresh", 0).get(0).get("value").toString()).isEqualTo("{\"first\":true}");
-    assertThat(api.post("/v1/topics/fresh2/records", "text/plain", "\"raw\"").status()).isEqualTo(200);
+    assertThat(records(fresh, 0).get(0).get("value").toString()).isEqualTo("{\"first\":true}");
+    assertThat(api.post("/v1/topics/" + fresh2 + "/records", "text/plain", "\"raw\"").status()).isEqualTo(200);
 
     assertProblem(api.postJson("/v1/topics/__consumer_offsets/records", "{\"records\":[{\"value\":1}]}"), 403, "internal-topic");
     assertProblem(api.postJson("/v1/topics/bad*name/records", "{\"records\":[{\"value\":1}]}"), 400, "invalid-topic-name");
     assertProblem(api.postJson("/v1/topics/" + "x".repeat(250) + "/records", "{\"records\":[{\"value\":1}]}"), 400,
         "invalid-topic-name");
     // A request refused for its body creates nothing.
-    assertProblem(api.postJson("/v1/topics/never/records", "{\"records\":[]}"), 400, "invalid-request");
-    assertThat(api.get("/v1/topics").json().toString()).doesNotContain("__consumer_offsets", "bad*name").contains("fresh2");
+    assertProblem(api.postJson("/v1/topics/" + never + "/records", "{\"records\":[]}"), 400, "invalid-request");
+    assertThat(api.get("/v1/topics").json().toString()).doesNotContain("__consumer_offsets", "bad*name").contains(fresh2);
   }
 
   /**
@@ -502,38 +503,38 @@ class ProduceApiTest {
 
   @Test
   void anUnknownPartitionIsNotFoundAndNothingIsWritten() {
-    api.createTopic("t", 2);
+    api.createTopic(t, 2);
 
-    assertProblem(api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":1,\"partition\":0},{\"value\":2,\"partition\":2}]}"),
+    assertProblem(api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{\"value\":1,\"partition\":0},{\"value\":2,\"partition\":2}]}"),
         404, "partition-not-found");
-    assertProblem(api.post("/v1/topics/t/records?partition=2", "text/plain", "1"), 404, "partition-not-found");
-    assertProblem(api.post("/v1/topics/t/records?partition=7", "application/x-ndjson", "1\n2"), 404, "partition-not-found");
-    assertProblem(api.post("/v1/topics/t/records?partition=-1", "text/plain", "1"), 400, "invalid-request");
-    assertProblem(api.post("/v1/topics/t/records?partition=x", "text/plain", "1"), 400, "invalid-request");
+    assertProblem(api.post("/v1/topics/" + t + "/records?partition=2", "text/plain", "1"), 404, "partition-not-found");
+    assertProblem(api.post("/v1/topics/" + t + "/records?partition=7", "application/x-ndjson", "1\n2"), 404, "partition-not-found");
+    assertProblem(api.post("/v1/topics/" + t + "/records?partition=-1", "text/plain", "1"), 400, "invalid-request");
+    assertProblem(api.post("/v1/topics/" + t + "/records?partition=x", "text/plain", "1"), 400, "invalid-request");
 
-    assertThat(api.latestOffset("t", 0)).isZero();
-    assertThat(api.latestOffset("t", 1)).isZero();
+    assertThat(api.latestOffset(t, 0)).isZero();
+    assertThat(api.latestOffset(t, 1)).isZero();
   }
 
   @Test
   void aRecordLargerThanTheTopicAllowsIsRefused() {
-    api.createTopic("t", 1, "{\"max.record.bytes\":1024}");
+    api.createTopic(t, 1, "{\"max.record.bytes\":1024}");
 
-    assertProblem(api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":1},{\"value\":\"" + "x".repeat(2000) + "\"}]}"),
+    assertProblem(api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{\"value\":1},{\"value\":\"" + "x".repeat(2000) + "\"}]}"),
         413, "record-too-large");
-    assertProblem(api.post("/v1/topics/t/records", "text/plain", "\"" + "x".repeat(2000) + "\""), 413, "record-too-large");
-    assertThat(api.latestOffset("t", 0)).isZero();
+    assertProblem(api.post("/v1/topics/" + t + "/records", "text/plain", "\"" + "x".repeat(2000) + "\""), 413, "record-too-large");
+    assertThat(api.latestOffset(t, 0)).isZero();
 
     // Many records that together pass the limit are split into batches under it.
     StringBuilder envelope = new StringBuilder("{\"records\":[");
     for (int i = 0; i < 10; i++) {
       envelope.append(i == 0 ? "" : ",").append("{\"value\":\"").append(i).append("x".repeat(400)).append("\"}");
     }
-    JsonNode offsets = api.produce("t", envelope.append("]}").toString()).get("offsets");
+    JsonNode offsets = api.produce(t, envelope.append("]}").toString()).get("offsets");
     for (int i = 0; i < 10; i++) {
       assertThat(offsets.get(i).get("offset").asLong()).isEqualTo(i);
     }
-    JsonNode records = records("t", 0);
+    JsonNode records = records(t, 0);
     assertThat(records).hasSize(10);
     for (int i = 0; i < 10; i++) {
       assertThat(records.get(i).get("value").asText()).startsWith(i + "x");
@@ -542,20 +543,20 @@ class ProduceApiTest {
 
   @Test
   void theRecordTooLargeRefusalNamesWhatItCounted() {
-    api.createTopic("t", 1, "{\"max.record.bytes\":1024,\"value.format\":\"string\"}");
+    api.createTopic(t, 1, "{\"max.record.bytes\":1024,\"value.format\":\"string\"}");
 
     // 980 bytes of value: under the limit alone, over it with the record's and the batch's framing.
-    JsonNode problem = assertProblem(api.post("/v1/topics/t/records", "text/plain", "x".repeat(980)), 413, "record-too-large");
+    JsonNode problem = assertProblem(api.post("/v1/topics/" + t + "/records", "text/plain", "x".repeat(980)), 413, "record-too-large");
 
     assertThat(problem.get("detail").asText()).isEqualTo("records[0] needs about 1081 bytes in a batch (61 for the batch"
         + " header, up to 40 for the record's framing, 980 for its key, value and headers); the topic's max.record.bytes is 1024");
-    assertThat(api.latestOffset("t", 0)).isZero();
+    assertThat(api.latestOffset(t, 0)).isZero();
   }
 
   @Test
   void loneSurrogatesInKeysHeadersAndTextValuesAreRefusedNotStoredAsQuestionMarks() {
-    api.createTopic("t", 1);
-    api.createTopic("text", 1, "{\"value.format\":\"string\"}");
+    api.createTopic(t, 1);
+    api.createTopic(textTopic, 1, "{\"value.format\":\"string\"}");
 
     // Java would encode each of these as '?': two different keys would share a partition and a compaction slot.
     for (String envelope : List.of(
@@ -564,71 +565,71 @@ class ProduceApiTest {
         "{\"records\":[{\"key\":\"\\ude00\\ud83d\",\"value\":1}]}",
         "{\"records\":[{\"value\":1,\"headers\":{\"h\":\"\\ud800\"}}]}",
         "{\"records\":[{\"value\":1,\"headers\":{\"\\udbff\":\"v\"}}]}")) {
-      JsonNode problem = assertProblem(api.postJson("/v1/topics/t/records", envelope), 400, "invalid-request");
+      JsonNode problem = assertProblem(api.postJson("/v1/topics/" + t + "/records", envelope), 400, "invalid-request");
       assertThat(problem.get("detail").asText()).as(envelope).contains("records[0]").contains("lone surrogate");
     }
-    assertProblem(api.postJson("/v1/topics/text/records", "{\"records\":[{\"value\":\"\\ud800\"}]}"), 400, "invalid-request");
-    assertThat(api.latestOffset("t", 0)).isZero();
-    assertThat(api.latestOffset("text", 0)).isZero();
+    assertProblem(api.postJson("/v1/topics/" + textTopic + "/records", "{\"records\":[{\"value\":\"\\ud800\"}]}"), 400, "invalid-request");
+    assertThat(api.latestOffset(t, 0)).isZero();
+    assertThat(api.latestOffset(textTopic, 0)).isZero();
 
     // A surrogate pair is one character, and is kept.
-    api.produce("t", "{\"records\":[{\"key\":\"\\ud83d\\ude00\",\"value\":1,\"headers\":{\"\\ud83d\\ude00\":\"\\ud83d\\ude00\"}}]}");
-    JsonNode record = records("t", 0).get(0);
+    api.produce(t, "{\"records\":[{\"key\":\"\\ud83d\\ude00\",\"value\":1,\"headers\":{\"\\ud83d\\ude00\":\"\\ud83d\\ude00\"}}]}");
+    JsonNode record = records(t, 0).get(0);
     assertThat(record.get("key").asText()).isEqualTo("\ud83d\ude00");
     assertThat(record.get("headers").get("\ud83d\ude00").asText()).isEqualTo("\ud83d\ude00");
   }
 
   @Test
   void aKeyQueryParameterThatIsNotUtf8IsRefusedNotStoredAsAReplacementCharacter() {
-    api.createTopic("t", 1, "{\"value.format\":\"string\"}");
+    api.createTopic(t, 1, "{\"value.format\":\"string\"}");
 
     // Decoding would turn each into U+FFFD: different keys would share a partition and a compaction slot.
     for (String key : List.of("%FF", "%C0%80", "%ED%A0%80", "a%E2%82")) {
-      JsonNode problem = assertProblem(api.post("/v1/topics/t/records?key=" + key, "text/plain", "v"), 400, "invalid-request");
+      JsonNode problem = assertProblem(api.post("/v1/topics/" + t + "/records?key=" + key, "text/plain", "v"), 400, "invalid-request");
       assertThat(problem.get("detail").asText()).as(key).contains("key").contains("UTF-8");
     }
-    assertThat(api.latestOffset("t", 0)).isZero();
+    assertThat(api.latestOffset(t, 0)).isZero();
 
     // U+FFFD sent as itself is text, and is kept; so is '+' as a space, as in any query.
-    assertThat(api.post("/v1/topics/t/records?key=%EF%BF%BD", "text/plain", "v").status()).isEqualTo(200);
-    assertThat(api.post("/v1/topics/t/records?key=a+%C3%A9", "text/plain", "v").status()).isEqualTo(200);
-    JsonNode records = records("t", 0);
+    assertThat(api.post("/v1/topics/" + t + "/records?key=%EF%BF%BD", "text/plain", "v").status()).isEqualTo(200);
+    assertThat(api.post("/v1/topics/" + t + "/records?key=a+%C3%A9", "text/plain", "v").status()).isEqualTo(200);
+    JsonNode records = records(t, 0);
     assertThat(records.get(0).get("key").asText()).isEqualTo("\ufffd");
     assertThat(records.get(1).get("key").asText()).isEqualTo("a \u00e9");
   }
 
   @Test
   void timestampsOutsideTheTopicsBoundsAreRefusedAsKafkaRefusesThem() {
-    api.createTopic("t", 1);
+    api.createTopic(t, 1);
     long now = System.currentTimeMillis();
 
-    JsonNode max = assertProblem(api.postJson("/v1/topics/t/records",
+    JsonNode max = assertProblem(api.postJson("/v1/topics/" + t + "/records",
         "{\"records\":[{\"value\":1,\"timestamp\":9223372036854775807}]}"), 400, "invalid-timestamp");
     assertThat(max.get("detail").asText()).contains("9223372036854775807").contains("message.timestamp.after.max.ms=3600000");
     // One record two hours ahead fails the whole request.
-    assertProblem(api.postJson("/v1/topics/t/records", "{\"records\":[{\"value\":1},{\"value\":2,\"timestamp\":"
+    assertProblem(api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{\"value\":1},{\"value\":2,\"timestamp\":"
         + (now + 7_200_000) + "}]}"), 400, "invalid-timestamp");
-    assertThat(api.latestOffset("t", 0)).isZero();
+    assertThat(api.latestOffset(t, 0)).isZero();
     // Across partitions too: the good partition's record is not written either.
-    api.createTopic("two", 2);
-    assertProblem(api.postJson("/v1/topics/two/records", "{\"records\":[{\"value\":1,\"partition\":0},"
+    api.createTopic(two, 2);
+    assertProblem(api.postJson("/v1/topics/" + two + "/records", "{\"records\":[{\"value\":1,\"partition\":0},"
         + "{\"value\":2,\"partition\":1,\"timestamp\":" + (now + 7_200_000) + "}]}"), 400, "invalid-timestamp");
-    assertThat(api.latestOffset("two", 0)).isZero();
-    assertThat(api.latestOffset("two", 1)).isZero();
+    assertThat(api.latestOffset(two, 0)).isZero();
+    assertThat(api.latestOffset(two, 1)).isZero();
     // Within the hour ahead, and any time in the past: Kafka's defaults.
-    api.produce("t", "{\"records\":[{\"value\":1,\"timestamp\":" + (now + 60_000) + "},{\"value\":2,\"timestamp\":0}]}");
-    assertThat(api.latestOffset("t", 0)).isEqualTo(2);
-    JsonNode config = api.describe("t").get("config");
+    api.produce(t, "{\"records\":[{\"value\":1,\"timestamp\":" + (now + 60_000) + "},{\"value\":2,\"timestamp\":0}]}");
+    assertThat(api.latestOffset(t, 0)).isEqualTo(2);
+    JsonNode config = api.describe(t).get("config");
     assertThat(config.get("message.timestamp.after.max.ms").asLong()).isEqualTo(3_600_000L);
     assertThat(config.get("message.timestamp.before.max.ms").asLong()).isEqualTo(Long.MAX_VALUE);
 
     // Per topic: no more than a minute old.
-    api.createTopic("recent", 1, "{\"message.timestamp.before.max.ms\":60000}");
-    JsonNode old = assertProblem(api.postJson("/v1/topics/recent/records",
+    api.createTopic(recent, 1, "{\"message.timestamp.before.max.ms\":60000}");
+    JsonNode old = assertProblem(api.postJson("/v1/topics/" + recent + "/records",
         "{\"records\":[{\"value\":1,\"timestamp\":" + (now - 3_600_000) + "}]}"), 400, "invalid-timestamp");
     assertThat(old.get("detail").asText()).contains("message.timestamp.before.max.ms=60000");
-    api.produce("recent", "{\"records\":[{\"value\":1}]}");
-    assertThat(api.latestOffset("recent", 0)).isEqualTo(1);
+    api.produce(recent, "{\"records\":[{\"value\":1}]}");
+    assertThat(api.latestOffset(recent, 0)).isEqualTo(1);
     assertProblem(api.postJson("/v1/topics", "{\"name\":\"bad\",\"partitions\":1,\"config\":{\"message.timestamp.after.max.ms\":-1}}"),
         400, "invalid-config");
   }
@@ -663,15 +664,15 @@ class ProduceApiTest {
 
   @Test
   void aNullValueIsATombstone() {
-    api.createTopic("json", 1);
-    api.createTopic("text", 1, "{\"value.format\":\"string\"}");
-    api.createTopic("bytes", 1, "{\"value.format\":\"binary\"}");
+    api.createTopic(jsonTopic, 1);
+    api.createTopic(textTopic, 1, "{\"value.format\":\"string\"}");
+    api.createTopic(bytesTopic, 1, "{\"value.format\":\"binary\"}");
 
-    api.produce("json", "{\"records\":[{\"key\":\"k\",\"value\":null},{\"key\":\"k\",\"valueBase64\":null}]}");
-    api.produce("text", "{\"records\":[{\"key\":\"k\",\"value\":null}]}");
-    api.produce("bytes", "{\"records\":[{\"key\":\"k\",\"valueBase64\":null},{\"key\":\"k\",\"value\":null}]}");
+    api.produce(jsonTopic, "{\"records\":[{\"key\":\"k\",\"value\":null},{\"key\":\"k\",\"valueBase64\":null}]}");
+    api.produce(textTopic, "{\"records\":[{\"key\":\"k\",\"value\":null}]}");
+    api.produce(bytesTopic, "{\"records\":[{\"key\":\"k\",\"valueBase64\":null},{\"key\":\"k\",\"value\":null}]}");
 
-    for (String topic : List.of("json", "text", "bytes")) {
+    for (String topic : List.of(jsonTopic, textTopic, bytesTopic)) {
       List<String> lines = readLines(topic, 0);
       for (String line : lines) {
         assertThat(line).contains(",\"key\":\"k\",\"value\":null,");
@@ -679,6 +680,6 @@ class ProduceApiTest {
       }
     }
     // A record needs a value member; null is the tombstone, absence is an error.
-    assertProblem(api.postJson("/v1/topics/json/records", "{\"records\":[{\"key\":\"k\"}]}"), 400, "invalid-request");
+    assertProblem(api.postJson("/v1/topics/" + jsonTopic + "/records", "{\"records\":[{\"key\":\"k\"}]}"), 400, "invalid-request");
   }
 }

@@ -5,28 +5,15 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import io.restassured.RestAssured;
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.streamgate.gateway.SharedNodeTest;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ProduceConsumeTest {
-  @TempDir Path dir;
-  StreamgateNode node;
-
-  @BeforeEach
-  void start() {
-    node = TestNodes.start(dir);
+class ProduceConsumeTest extends SharedNodeTest {
+  @BeforeAll
+  void pointRestAssured() {
     RestAssured.baseURI = "http://127.0.0.1";
     RestAssured.port = node.httpPort();
-  }
-
-  @AfterEach
-  void stop() {
-    TestNodes.stop(node);
   }
 
   @Test

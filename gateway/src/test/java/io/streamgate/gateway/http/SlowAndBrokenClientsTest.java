@@ -6,12 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
 import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Clients that are slow on purpose (a head or a body trickled in, or stalled), clients that close
@@ -32,34 +28,35 @@ import org.junit.jupiter.api.io.TempDir;
  * for them past the node's budget, and nothing is logged above WARN.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class SlowAndBrokenClientsTest {
+class SlowAndBrokenClientsTest extends HttpNodeTest {
   private static final long HEADER_TIMEOUT_MS = 1000;
   private static final long BODY_TIMEOUT_MS = 2000;
   private static final int MAX_BODY = 1024 * 1024;
   /** Three bodies of the largest size. */
   private static final long BUDGET = 3L * MAX_BODY;
 
-  @TempDir Path dir;
-  StreamgateNode node;
-  Api api;
+  /** This test's topic: a name of its own on the class's node. */
+  String t;
   LogCapture log;
   ScheduledExecutorService pacer;
+
+  SlowAndBrokenClientsTest() {
+    super(Map.of("http-header-timeout-ms", String.valueOf(HEADER_TIMEOUT_MS),
+        "http-body-timeout-ms", String.valueOf(BODY_TIMEOUT_MS), "max-body-bytes", String.valueOf(MAX_BODY),
+        "max-buffered-body-bytes", String.valueOf(BUDGET)));
+  }
 
   @BeforeEach
   void start() {
     log = new LogCapture();
-    node = TestNodes.start(dir, Map.of("http-header-timeout-ms", String.valueOf(HEADER_TIMEOUT_MS),
-        "http-body-timeout-ms", String.valueOf(BODY_TIMEOUT_MS), "max-body-bytes", String.valueOf(MAX_BODY),
-        "max-buffered-body-bytes", String.valueOf(BUDGET)));
-    api = new Api(node);
-    api.createTopic("t", 1);
+    t = unique("t");
+    api.createTopic(t, 1);
     pacer = Executors.newSingleThreadScheduledExecutor();
   }
 
   @AfterEach
   void stop() {
     pacer.shutdownNow();
-    TestNodes.stop(node);
     log.close();
   }
 
@@ -129,7 +126,7 @@ class SlowAndBrokenClientsTest {
       }
       assertThat(answered).isPositive();
       // A long-poll waiting longer than both timeouts gets its (empty) answer.
-      http.write("GET /v1/topics/t/partitions/0/records?offset=0&timeoutMs=" + (BODY_TIMEOUT_MS + HEADER_TIMEOUT_MS + 500)
+      http.write("GET /v1/topics/" + t + "/partitions/0/records?offset=0&timeoutMs=" + (BODY_TIMEOUT_MS + HEADER_TIMEOUT_MS + 500)
           + " HTTP/1.1\r\nHost: x\r\n\r\n");
       RawHttp.Response poll = http.readResponse();
       assertThat(poll.status()).isEqualTo(200);
@@ -140,7 +137,7 @@ class SlowAndBrokenClientsTest {
   @Test
   void aStalledBodyGetsA408AndTheConnectionCloses() throws Exception {
     try (RawHttp http = RawHttp.connect(api.port)) {
-      http.write("POST /v1/topics/t/records HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: " + MAX_BODY
+      http.write("POST /v1/topics/" + t + "/records HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: " + MAX_BODY
           + "\r\n\r\n" + "x".repeat(MAX_BODY / 2));
       http.socket.setSoTimeout((int) (BODY_TIMEOUT_MS + 8000));
       RawHttp.Response response = http.readResponse();
@@ -148,7 +145,7 @@ class SlowAndBrokenClientsTest {
       assertThat(response.headers().get("connection")).isEqualTo("close");
       assertThat(closedByServer(http, Duration.ofSeconds(5))).isTrue();
     }
-    assertThat(api.fetch("t", 0, "offset=0").json().get("records")).isEmpty();
+    assertThat(api.fetch(t, 0, "offset=0").json().get("records")).isEmpty();
     assertThat(log.warnings("127.0.0.1")).as("a WARN naming the client").isNotEmpty();
     log.assertNoErrorsOrStackTraces();
   }
@@ -165,12 +162,12 @@ class SlowAndBrokenClientsTest {
       for (int i = 0; i < 3; i++) {
         RawHttp http = RawHttp.connect(api.port);
         stalled.add(http);
-        http.write("POST /v1/topics/t/records HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: " + MAX_BODY
+        http.write("POST /v1/topics/" + t + "/records HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: " + MAX_BODY
             + "\r\n\r\n" + "x".repeat(MAX_BODY - 1));
       }
       // The third upload has been taken in when its bytes are all read: wait for the budget to fill.
-      await().atMost(Duration.ofSeconds(5)).until(() -> api.post("/v1/topics/t/records", "text/plain", "\"small\"").status() == 503);
-      Api.Response refused = api.post("/v1/topics/t/records", "text/plain", "\"small\"");
+      await().atMost(Duration.ofSeconds(5)).until(() -> api.post("/v1/topics/" + t + "/records", "text/plain", "\"small\"").status() == 503);
+      Api.Response refused = api.post("/v1/topics/" + t + "/records", "text/plain", "\"small\"");
       assertThat(refused.status()).isEqualTo(503);
       assertThat(refused.contentType()).startsWith("application/problem+json");
       assertThat(refused.json().get("code").asText()).isEqualTo("overloaded");
@@ -188,8 +185,8 @@ class SlowAndBrokenClientsTest {
     }
     // Released: a large body is taken again (the topic's max.record.bytes, 1 MiB, bounds the record), and only it was written.
     String big = "\"" + "y".repeat(MAX_BODY / 2) + "\"";
-    await().atMost(Duration.ofSeconds(5)).until(() -> api.post("/v1/topics/t/records", "text/plain", big).status() == 200);
-    JsonNode records = api.fetch("t", 0, "offset=0").json().get("records");
+    await().atMost(Duration.ofSeconds(5)).until(() -> api.post("/v1/topics/" + t + "/records", "text/plain", big).status() == 200);
+    JsonNode records = api.fetch(t, 0, "offset=0").json().get("records");
     assertThat(records).hasSize(1);
     assertThat(records.get(0).get("value").asText()).hasSize(MAX_BODY / 2);
     log.assertNoErrorsOrStackTraces();
@@ -202,7 +199,7 @@ class SlowAndBrokenClientsTest {
     for (int i = 0; i < tries; i++) {
       try (RawHttp http = RawHttp.connect(api.port)) {
         String body = "{\"records\":[{\"value\":" + i + "}]}";
-        http.write("POST /v1/topics/t/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+        http.write("POST /v1/topics/" + t + "/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
             + body.length() + "\r\n\r\n" + body);
         http.socket.shutdownOutput();
         RawHttp.Response response;
@@ -216,7 +213,7 @@ class SlowAndBrokenClientsTest {
         assertThat(closedByServer(http, Duration.ofSeconds(5))).as("closed after the answer").isTrue();
       }
     }
-    JsonNode records = api.fetch("t", 0, "offset=0&maxRecords=1000").json().get("records");
+    JsonNode records = api.fetch(t, 0, "offset=0&maxRecords=1000").json().get("records");
     assertThat(records).hasSize(tries);
     for (int i = 0; i < tries; i++) {
       assertThat(records.get(i).get("value").asInt()).isEqualTo(i);
@@ -227,7 +224,7 @@ class SlowAndBrokenClientsTest {
   @Test
   void anSseStreamWhoseClientHalfClosesEnds() throws Exception {
     try (RawHttp sse = RawHttp.connect(api.port)) {
-      sse.write("GET /v1/topics/t/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
+      sse.write("GET /v1/topics/" + t + "/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
       RawHttp.Response head = sse.readHead();
       assertThat(head.status()).isEqualTo(200);
       assertThat(head.headers().get("content-type")).startsWith("text/event-stream");
@@ -241,10 +238,10 @@ class SlowAndBrokenClientsTest {
   @Test
   void formBodiesPastTheFormLimitsAreA400() {
     for (String form : List.of("a=" + "[".repeat(20_000), "[".repeat(20_000), "x=1&".repeat(5_000))) {
-      assertProblem(api.post("/v1/topics/t/records", "application/x-www-form-urlencoded", form), 400, "invalid-request");
+      assertProblem(api.post("/v1/topics/" + t + "/records", "application/x-www-form-urlencoded", form), 400, "invalid-request");
       assertProblem(api.post("/v1/topics", "application/x-www-form-urlencoded", form), 400, "invalid-request");
     }
-    assertThat(api.fetch("t", 0, "offset=0").json().get("records")).isEmpty();
+    assertThat(api.fetch(t, 0, "offset=0").json().get("records")).isEmpty();
     log.assertNoErrorsOrStackTraces();
   }
 
@@ -261,7 +258,7 @@ class SlowAndBrokenClientsTest {
 
   @Test
   void malformedChunkedBodiesAreAnsweredAndNothingIsWritten() throws Exception {
-    String head = "POST /v1/topics/t/records HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+    String head = "POST /v1/topics/" + t + "/records HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
     Map<String, Integer> bodies = Map.of(
         "FFFFFFFFFFFFFFFF\r\nabc\r\n", 400,
         "3;" + "e".repeat(4096) + "\r\nabc\r\n0\r\n\r\n", 400,
@@ -283,8 +280,8 @@ class SlowAndBrokenClientsTest {
         assertThat(closedByServer(http, Duration.ofSeconds(5))).isTrue();
       }
     }
-    assertThat(api.fetch("t", 0, "offset=0").json().get("records")).isEmpty();
-    assertThat(api.post("/v1/topics/t/records", "text/plain", "\"fine\"").status()).isEqualTo(200);
+    assertThat(api.fetch(t, 0, "offset=0").json().get("records")).isEmpty();
+    assertThat(api.post("/v1/topics/" + t + "/records", "text/plain", "\"fine\"").status()).isEqualTo(200);
     log.assertNoErrorsOrStackTraces();
   }
 }

@@ -2,8 +2,6 @@ package io.streamgate.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -13,7 +11,6 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,18 +21,18 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Many streams on one partition share their reads; each must still get every record once, in order, as written. */
-class StreamFanOutTest {
-  @TempDir Path dir;
-  StreamgateNode node;
+class StreamFanOutTest extends HttpNodeTest {
   Vertx client;
   HttpClient http;
 
+  StreamFanOutTest() {
+    super(Map.of("http-instances", "2"));
+  }
+
   @BeforeEach
   void start() {
-    node = TestNodes.start(dir, Map.of("http-instances", "2"));
     client = Vertx.vertx();
     http = client.createHttpClient();
   }
@@ -43,7 +40,6 @@ class StreamFanOutTest {
   @AfterEach
   void stop() throws Exception {
     client.close().await(10, TimeUnit.SECONDS);
-    TestNodes.stop(node);
   }
 
   private int post(String path, String body) throws Exception {

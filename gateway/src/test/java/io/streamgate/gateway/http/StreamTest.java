@@ -34,12 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code GET /v1/topics/{topic}/stream} over WebSocket and Server-Sent Events. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class StreamTest {
+class StreamTest extends HttpNodeTest {
   static Vertx clientVertx;
 
-  @TempDir Path dir;
-  StreamgateNode node;
-  Api api;
+  /** This test's topics: names of their own on the class's node. */
+  String t, sseTopic, wsTopic;
   WebSocketClient wsClient;
 
   @BeforeAll
@@ -54,15 +53,16 @@ class StreamTest {
 
   @BeforeEach
   void start() {
-    node = TestNodes.start(dir);
-    api = new Api(node);
+    t = unique("t");
+    sseTopic = unique("sse");
+    wsTopic = unique("ws");
+    awaitQuietNode();
     wsClient = clientVertx.createWebSocketClient(new WebSocketClientOptions().setReceiveBufferSize(64 * 1024));
   }
 
   @AfterEach
   void stop() throws Exception {
     wsClient.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    TestNodes.stop(node);
   }
 
   /** Produces {@code count} records {@code "p-i"} to each of {@code partitions}. */
@@ -106,16 +106,16 @@ class StreamTest {
 
   @Test
   void webSocketSendsStoredThenLiveRecordsInOrder() throws Exception {
-    api.createTopic("t", 1);
-    produce("t", 5, 0);
+    api.createTopic(t, 1);
+    produce(t, 5, 0);
 
-    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/t/stream?offset=earliest")) {
+    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/" + t + "/stream?offset=earliest")) {
       List<JsonNode> stored = stream.next(5);
-      produce("t", 5, 0);
+      produce(t, 5, 0);
       List<JsonNode> live = stream.next(5);
 
       for (int i = 0; i < 5; i++) {
-        assertThat(stored.get(i).get("topic").asText()).isEqualTo("t");
+        assertThat(stored.get(i).get("topic").asText()).isEqualTo(t);
         assertThat(stored.get(i).get("partition").asInt()).isZero();
         assertThat(stored.get(i).get("offset").asLong()).isEqualTo(i);
         assertThat(stored.get(i).get("value").asText()).isEqualTo("0-" + i);
@@ -133,12 +133,12 @@ class StreamTest {
 
   @Test
   void webSocketFromLatestSendsOnlyNewRecords() throws Exception {
-    api.createTopic("t", 2);
-    produce("t", 3, 0, 1);
+    api.createTopic(t, 2);
+    produce(t, 3, 0, 1);
 
-    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/t/stream")) {
-      produce("t", 1, 1);
-      produce("t", 1, 0);
+    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/" + t + "/stream")) {
+      produce(t, 1, 1);
+      produce(t, 1, 0);
 
       List<JsonNode> records = stream.next(2);
 
@@ -148,14 +148,14 @@ class StreamTest {
 
   @Test
   void webSocketOverSeveralPartitions() throws Exception {
-    api.createTopic("t", 3);
-    produce("t", 4, 0, 1, 2);
+    api.createTopic(t, 3);
+    produce(t, 4, 0, 1, 2);
 
-    try (WsStream all = WsStream.open(wsClient, api.port, "/v1/topics/t/stream?offset=earliest");
-        WsStream some = WsStream.open(wsClient, api.port, "/v1/topics/t/stream?offset=earliest&partition=2,0")) {
+    try (WsStream all = WsStream.open(wsClient, api.port, "/v1/topics/" + t + "/stream?offset=earliest");
+        WsStream some = WsStream.open(wsClient, api.port, "/v1/topics/" + t + "/stream?offset=earliest&partition=2,0")) {
       Map<Integer, List<Long>> allOffsets = byPartition(all.next(12));
       Map<Integer, List<Long>> someOffsets = byPartition(some.next(8));
-      produce("t", 1, 1, 2);
+      produce(t, 1, 1, 2);
       Map<Integer, List<Long>> liveAll = byPartition(all.next(2));
       JsonNode liveSome = some.nextJson();
 
@@ -174,20 +174,20 @@ class StreamTest {
 
   @Test
   void webSocketResumeContinuesExactly() throws Exception {
-    api.createTopic("t", 2);
-    produce("t", 5, 0, 1);
+    api.createTopic(t, 2);
+    produce(t, 5, 0, 1);
     List<JsonNode> first;
-    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/t/stream?offset=earliest")) {
+    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/" + t + "/stream?offset=earliest")) {
       first = stream.next(6);
     }
-    produce("t", 2, 0, 1);
+    produce(t, 2, 0, 1);
     // The client's position: for each partition the next offset to read.
     Map<Integer, Long> next = new HashMap<>(Map.of(0, 0L, 1, 0L));
     first.forEach(record -> next.put(record.get("partition").asInt(), record.get("offset").asLong() + 1));
 
     List<JsonNode> rest;
     try (WsStream stream = WsStream.open(wsClient, api.port,
-        "/v1/topics/t/stream?offset=latest&resume=0:" + next.get(0) + ",1:" + next.get(1))) {
+        "/v1/topics/" + t + "/stream?offset=latest&resume=0:" + next.get(0) + ",1:" + next.get(1))) {
       rest = stream.next(8);
       assertThat(stream.messages.poll(300, TimeUnit.MILLISECONDS)).as("nothing more").isNull();
     }
@@ -204,9 +204,9 @@ class StreamTest {
 
   @Test
   void webSocketPauseAndResume() throws Exception {
-    api.createTopic("t", 1);
-    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/t/stream?offset=earliest")) {
-      produce("t", 3, 0);
+    api.createTopic(t, 1);
+    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/" + t + "/stream?offset=earliest")) {
+      produce(t, 3, 0);
       assertThat(stream.next(3)).extracting(record -> record.get("offset").asLong()).containsExactly(0L, 1L, 2L);
 
       stream.send("{\"op\":\"pause\"}");
@@ -215,12 +215,12 @@ class StreamTest {
       JsonNode error = stream.nextJson().get("error");
       assertThat(error.get("status").asInt()).isEqualTo(400);
       assertThat(error.get("code").asText()).isEqualTo("invalid-request");
-      produce("t", 3, 0);
+      produce(t, 3, 0);
       assertThat(stream.messages.poll(500, TimeUnit.MILLISECONDS)).as("nothing while paused").isNull();
 
       stream.send("{\"op\":\"resume\"}");
       assertThat(stream.next(3)).extracting(record -> record.get("offset").asLong()).containsExactly(3L, 4L, 5L);
-      produce("t", 1, 0);
+      produce(t, 1, 0);
       assertThat(stream.nextJson().get("offset").asLong()).isEqualTo(6);
       stream.send("not json at all");
       assertThat(stream.nextJson().get("error").get("status").asInt()).isEqualTo(400);
@@ -229,15 +229,15 @@ class StreamTest {
 
   @Test
   void webSocketErrorsBeforeTheUpgradeAreProblems() {
-    api.createTopic("t", 2);
+    api.createTopic(t, 2);
     Map<String, Integer> cases = Map.of(
         "/v1/topics/missing/stream", 404,
-        "/v1/topics/t/stream?partition=2", 404,
-        "/v1/topics/t/stream?partition=x", 400,
-        "/v1/topics/t/stream?offset=abc", 400,
-        "/v1/topics/t/stream?offset=-1", 400,
-        "/v1/topics/t/stream?resume=0", 400,
-        "/v1/topics/t/stream?offset=1&timestamp=1", 400);
+        "/v1/topics/" + t + "/stream?partition=2", 404,
+        "/v1/topics/" + t + "/stream?partition=x", 400,
+        "/v1/topics/" + t + "/stream?offset=abc", 400,
+        "/v1/topics/" + t + "/stream?offset=-1", 400,
+        "/v1/topics/" + t + "/stream?resume=0", 400,
+        "/v1/topics/" + t + "/stream?offset=1&timestamp=1", 400);
     cases.forEach((uri, status) -> {
       Throwable failure = catchThrowable(() -> WsStream.open(wsClient, api.port, uri).close());
       assertThat(failure).as(uri).isInstanceOf(UpgradeRejectedException.class);
@@ -251,14 +251,14 @@ class StreamTest {
 
   @Test
   void deletingTheTopicEndsItsStreamsWithAnError() throws Exception {
-    api.createTopic("t", 1);
-    produce("t", 1, 0);
-    try (WsStream ws = WsStream.open(wsClient, api.port, "/v1/topics/t/stream?offset=earliest");
-        SseStream sse = SseStream.open(api.port, "/v1/topics/t/stream?offset=earliest")) {
+    api.createTopic(t, 1);
+    produce(t, 1, 0);
+    try (WsStream ws = WsStream.open(wsClient, api.port, "/v1/topics/" + t + "/stream?offset=earliest");
+        SseStream sse = SseStream.open(api.port, "/v1/topics/" + t + "/stream?offset=earliest")) {
       assertThat(ws.nextJson().get("offset").asLong()).isZero();
       assertThat(sse.next().event()).isEqualTo("record");
 
-      assertThat(api.delete("/v1/topics/t").status()).isEqualTo(204);
+      assertThat(api.delete("/v1/topics/" + t).status()).isEqualTo(204);
 
       JsonNode wsError = ws.nextJson().get("error");
       assertThat(wsError.get("status").asInt()).isEqualTo(404);
@@ -301,13 +301,13 @@ class StreamTest {
 
   @Test
   void serverSentEventsCarryRecordsWithPositions() throws Exception {
-    api.createTopic("t", 2);
-    produce("t", 3, 0, 1);
+    api.createTopic(t, 2);
+    produce(t, 3, 0, 1);
 
-    try (SseStream stream = SseStream.open(api.port, "/v1/topics/t/stream?offset=earliest")) {
+    try (SseStream stream = SseStream.open(api.port, "/v1/topics/" + t + "/stream?offset=earliest")) {
       assertThat(stream.head.headers().get("cache-control")).isEqualTo("no-cache");
       List<Event> stored = stream.next(6);
-      produce("t", 2, 1);
+      produce(t, 2, 1);
       List<Event> live = stream.next(2);
 
       Map<Integer, Long> next = new HashMap<>(Map.of(0, 0L, 1, 0L));
@@ -332,26 +332,26 @@ class StreamTest {
 
   @Test
   void aPositionBelowTheLogStartIsRefusedBeforeTheStream() throws Exception {
-    api.createTopic("t", 1);
+    api.createTopic(t, 1);
     for (int i = 0; i < 4; i++) {
-      produce("t", 1, 0);
+      produce(t, 1, 0);
     }
-    node.service().logManager().partition(new io.streamgate.logstore.TopicPartition("t", 0)).deleteRecordsBefore(2)
+    node.service().logManager().partition(new io.streamgate.logstore.TopicPartition(t, 0)).deleteRecordsBefore(2)
         .get(10, TimeUnit.SECONDS);
 
     for (String query : List.of("offset=0", "resume=0:1", "offset=latest&resume=0:0")) {
-      JsonNode problem = assertProblem(api.get("/v1/topics/t/stream?" + query, "Accept", "text/event-stream"), 416,
+      JsonNode problem = assertProblem(api.get("/v1/topics/" + t + "/stream?" + query, "Accept", "text/event-stream"), 416,
           "offset-out-of-range");
       assertThat(problem.get("earliestOffset").asLong()).as(query).isEqualTo(2);
-      Throwable failure = catchThrowable(() -> WsStream.open(wsClient, api.port, "/v1/topics/t/stream?" + query).close());
+      Throwable failure = catchThrowable(() -> WsStream.open(wsClient, api.port, "/v1/topics/" + t + "/stream?" + query).close());
       assertThat(failure).as(query).isInstanceOf(UpgradeRejectedException.class);
       assertThat(((UpgradeRejectedException) failure).getStatus()).as(query).isEqualTo(416);
     }
-    assertProblem(api.get("/v1/topics/t/stream", "Accept", "text/event-stream", "Last-Event-ID", "0:1"), 416, "offset-out-of-range");
-    try (SseStream stream = SseStream.open(api.port, "/v1/topics/t/stream?offset=earliest")) {
+    assertProblem(api.get("/v1/topics/" + t + "/stream", "Accept", "text/event-stream", "Last-Event-ID", "0:1"), 416, "offset-out-of-range");
+    try (SseStream stream = SseStream.open(api.port, "/v1/topics/" + t + "/stream?offset=earliest")) {
       assertThat(position(stream.next().json())).isEqualTo("0:2");
     }
-    try (SseStream stream = SseStream.open(api.port, "/v1/topics/t/stream?offset=3")) {
+    try (SseStream stream = SseStream.open(api.port, "/v1/topics/" + t + "/stream?offset=3")) {
       assertThat(position(stream.next().json())).isEqualTo("0:3");
     }
     assertThat(api.metric("streamgate_streams_open", null)).isLessThanOrEqualTo(1);
@@ -359,19 +359,19 @@ class StreamTest {
 
   @Test
   void lastEventIdResumesExactlyAndWinsOverOffsetAndResume() throws Exception {
-    api.createTopic("t", 2);
-    produce("t", 5, 0, 1);
+    api.createTopic(t, 2);
+    produce(t, 5, 0, 1);
     List<Event> first;
-    try (SseStream stream = SseStream.open(api.port, "/v1/topics/t/stream?offset=earliest")) {
+    try (SseStream stream = SseStream.open(api.port, "/v1/topics/" + t + "/stream?offset=earliest")) {
       first = stream.next(6);
     }
-    produce("t", 2, 0, 1);
+    produce(t, 2, 0, 1);
 
     List<Event> rest;
-    try (SseStream stream = SseStream.open(api.port, "/v1/topics/t/stream?offset=latest&resume=0:0,1:0",
+    try (SseStream stream = SseStream.open(api.port, "/v1/topics/" + t + "/stream?offset=latest&resume=0:0,1:0",
         "Last-Event-ID: " + first.get(5).id())) {
       rest = stream.next(8);
-      produce("t", 1, 0);
+      produce(t, 1, 0);
       Event live = stream.next();
       assertThat(position(live.json())).isEqualTo("0:7");
     }
@@ -388,12 +388,12 @@ class StreamTest {
 
   @Test
   void serverSentEventsResumeParameterAndTimestamp() throws Exception {
-    api.createTopic("t", 1);
-    api.produce("t", "{\"records\":[{\"value\":0,\"timestamp\":1000},{\"value\":1,\"timestamp\":2000},{\"value\":2,\"timestamp\":3000}]}");
+    api.createTopic(t, 1);
+    api.produce(t, "{\"records\":[{\"value\":0,\"timestamp\":1000},{\"value\":1,\"timestamp\":2000},{\"value\":2,\"timestamp\":3000}]}");
 
-    try (SseStream resumed = SseStream.open(api.port, "/v1/topics/t/stream?resume=0:2");
-        SseStream fromTime = SseStream.open(api.port, "/v1/topics/t/stream?timestamp=1500");
-        SseStream fromOffset = SseStream.open(api.port, "/v1/topics/t/stream?offset=1&partition=0")) {
+    try (SseStream resumed = SseStream.open(api.port, "/v1/topics/" + t + "/stream?resume=0:2");
+        SseStream fromTime = SseStream.open(api.port, "/v1/topics/" + t + "/stream?timestamp=1500");
+        SseStream fromOffset = SseStream.open(api.port, "/v1/topics/" + t + "/stream?offset=1&partition=0")) {
       assertThat(position(resumed.next().json())).isEqualTo("0:2");
       assertThat(position(fromTime.next().json())).isEqualTo("0:1");
       assertThat(position(fromOffset.next().json())).isEqualTo("0:1");
@@ -402,18 +402,18 @@ class StreamTest {
 
   @Test
   void serverSentEventErrorsBeforeTheStreamAreProblems() {
-    api.createTopic("t", 2);
+    api.createTopic(t, 2);
     String sse = "text/event-stream";
     assertProblem(api.get("/v1/topics/missing/stream", "Accept", sse), 404, "topic-not-found");
-    assertProblem(api.get("/v1/topics/t/stream?partition=5", "Accept", sse), 404, "partition-not-found");
-    assertProblem(api.get("/v1/topics/t/stream?partition=0,9", "Accept", sse), 404, "partition-not-found");
+    assertProblem(api.get("/v1/topics/" + t + "/stream?partition=5", "Accept", sse), 404, "partition-not-found");
+    assertProblem(api.get("/v1/topics/" + t + "/stream?partition=0,9", "Accept", sse), 404, "partition-not-found");
     for (String query : List.of("offset=abc", "offset=-1", "partition=x", "partition=-1", "resume=0", "resume=0:x", "resume=a:1",
         "timestamp=soon", "offset=1&timestamp=1", "offset=1&offset=2")) {
-      assertProblem(api.get("/v1/topics/t/stream?" + query, "Accept", sse), 400, "invalid-request");
+      assertProblem(api.get("/v1/topics/" + t + "/stream?" + query, "Accept", sse), 400, "invalid-request");
     }
-    assertProblem(api.get("/v1/topics/t/stream", "Last-Event-ID", "garbage", "Accept", sse), 400, "invalid-request");
-    assertProblem(api.get("/v1/topics/t/stream"), 406, "not-acceptable");
-    assertProblem(api.get("/v1/topics/t/stream", "Accept", "application/json"), 406, "not-acceptable");
+    assertProblem(api.get("/v1/topics/" + t + "/stream", "Last-Event-ID", "garbage", "Accept", sse), 400, "invalid-request");
+    assertProblem(api.get("/v1/topics/" + t + "/stream"), 406, "not-acceptable");
+    assertProblem(api.get("/v1/topics/" + t + "/stream", "Accept", "application/json"), 406, "not-acceptable");
     assertThat(api.metric("streamgate_streams_open", null)).isZero();
   }
 
@@ -484,11 +484,11 @@ class StreamTest {
 
   @Test
   void aStalledServerSentEventsSubscriberIsHeldAndLosesNothing() throws Exception {
-    api.createTopic("sse", 1, "{\"value.format\":\"string\"}");
+    api.createTopic(sseTopic, 1, "{\"value.format\":\"string\"}");
     // A small receive window, and nothing read past the response head until the end.
-    try (SseStream stream = SseStream.open(api.port, 32 * 1024, "/v1/topics/sse/stream?offset=earliest")) {
+    try (SseStream stream = SseStream.open(api.port, 32 * 1024, "/v1/topics/" + sseTopic + "/stream?offset=earliest")) {
       int[] next = {0};
-      assertHeldAndLossless("sse", () -> {
+      assertHeldAndLossless(sseTopic, () -> {
         Event event = stream.next();
         assertThat(event.id()).isEqualTo("0:" + ++next[0]);
         return event.data();
@@ -498,11 +498,11 @@ class StreamTest {
 
   @Test
   void aPausedWebSocketSubscriberIsHeldAndLosesNothing() throws Exception {
-    api.createTopic("ws", 1, "{\"value.format\":\"string\"}");
-    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/ws/stream?offset=earliest")) {
+    api.createTopic(wsTopic, 1, "{\"value.format\":\"string\"}");
+    try (WsStream stream = WsStream.open(wsClient, api.port, "/v1/topics/" + wsTopic + "/stream?offset=earliest")) {
       // The client stops taking frames: Vert.x then stops reading the socket.
       stream.ws.pause();
-      assertHeldAndLossless("ws", stream::next, stream.ws::resume);
+      assertHeldAndLossless(wsTopic, stream::next, stream.ws::resume);
     }
   }
 }

@@ -5,19 +5,11 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
 import io.streamgate.gateway.http.Api.Response;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,25 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is stored, byte for byte, and what a reader gets back, or the 400 that refuses it (and writes
  * nothing). The table in the contract ({@code Record.value}) and in {@code docs/mqtt.md} is this one.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ValueFormatsTest {
+class ValueFormatsTest extends HttpNodeTest {
   private static final byte[] NOT_TEXT = {(byte) 0xff, 0, 1};
-  private static final AtomicInteger TOPICS = new AtomicInteger();
-
-  @TempDir static Path dir;
-  StreamgateNode node;
-  Api api;
-
-  @BeforeAll
-  void start() {
-    node = TestNodes.start(dir);
-    api = new Api(node);
-  }
-
-  @AfterAll
-  void stop() {
-    TestNodes.stop(node);
-  }
 
   /** How a value travels to the server. */
   enum Form {
@@ -130,7 +105,7 @@ class ValueFormatsTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void aValueIsStoredAndReadBackAsTheTopicsFormatSays(Case c) {
-    String topic = c.format() + "-" + TOPICS.incrementAndGet();
+    String topic = unique(c.format());
     api.createTopic(topic, 1, "{\"value.format\":\"" + c.format() + "\"}");
 
     Response response = send(topic, c);

@@ -2,8 +2,6 @@ package io.streamgate.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamgate.gateway.StreamgateNode;
-import io.streamgate.gateway.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -11,29 +9,23 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** WebSocket streams whose start position needs an asynchronous look-up must still be upgraded, every time. */
-class WebSocketUpgradeTest {
-  @TempDir Path dir;
-  StreamgateNode node;
+class WebSocketUpgradeTest extends HttpNodeTest {
   Vertx client;
 
   @BeforeEach
   void start() {
-    node = TestNodes.start(dir);
     client = Vertx.vertx();
   }
 
   @AfterEach
   void stop() throws Exception {
     client.close().await(10, TimeUnit.SECONDS);
-    TestNodes.stop(node);
   }
 
   @Test

@@ -18,8 +18,7 @@ final class LogReadLoad extends Load {
   private final boolean decode;
   private Thread thread;
   /** Keeps the decoding from being optimized away. */
-  @SuppressWarnings("unused")
-  private volatile long sink;
+  @SuppressWarnings("unused") private volatile long sink;
 
   LogReadLoad(ReadFixture fixture, boolean decode) {
     this.log = fixture.log();

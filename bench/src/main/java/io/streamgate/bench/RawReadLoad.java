@@ -41,7 +41,7 @@ final class RawReadLoad extends Load {
       while (running) {
         for (FileChannel channel : channels) {
           long size = channel.size();
-          for (long position = 0; position < size && running; ) {
+          for (long position = 0; position < size && running;) {
             long begin = System.nanoTime();
             buffer.clear();
             int read = channel.read(buffer, position);

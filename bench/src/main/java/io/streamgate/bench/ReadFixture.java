@@ -43,7 +43,7 @@ final class ReadFixture implements AutoCloseable {
     }
     CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
     log.updateHighWatermark(log.logEndOffset());
-    for (long offset = log.logStartOffset(); offset < log.highWatermark(); ) {
+    for (long offset = log.logStartOffset(); offset < log.highWatermark();) {
       offset = log.read(offset, 1 << 20).nextOffset();
     }
   }

@@ -138,7 +138,8 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
         case "poll" -> coordinator.poll(group, r.getString("member"), r.getInteger("maxRecords"), r.getInteger("maxBytes"),
             r.getLong("timeoutMs"), Optional.ofNullable(r.getString("cursor"))).thenApply(ClusteredGroupService::encode);
         case "commit" -> coordinator.commit(group, r.getString("member"), commits(r.getJsonArray("offsets")),
-            Optional.ofNullable(r.getString("cursor")), r.containsKey("generation") ? OptionalInt.of(r.getInteger("generation")) : OptionalInt.empty())
+            Optional.ofNullable(r.getString("cursor")),
+            r.containsKey("generation") ? OptionalInt.of(r.getInteger("generation")) : OptionalInt.empty())
             .thenApply(ClusteredGroupService::json);
         case "leave" -> coordinator.leave(group, r.getString("member")).thenApply(done -> new JsonObject());
         case "describe" -> coordinator.describe(group).thenApply(ClusteredGroupService::json);

@@ -80,7 +80,6 @@ final class IdempotencyWindow {
     appends.remove(id, entry);
   }
 
-
   /**
    * What a retry must repeat for a batch to count as the same one: the number of records and each
    * one's key, value and headers, in order (SHA-256, first 64 bits). Not the timestamps: the gateway

@@ -52,9 +52,10 @@ final class PartitionRouter {
   }
 
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
-    return route(partition, () -> local.read(partition, offset, maxBytes), leader ->
-        nodeRequests.request(leader, Wire.READ, new JsonObject().put("topic", partition.topic()).put("partition", partition.partition())
-            .put("offset", offset).put("maxBytes", maxBytes), new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
+    return route(partition, () -> local.read(partition, offset, maxBytes),
+        leader -> nodeRequests
+            .request(leader, Wire.READ, new JsonObject().put("topic", partition.topic()).put("partition", partition.partition())
+                .put("offset", offset).put("maxBytes", maxBytes), new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
             .thenApply(reply -> Wire.readResult((Buffer) reply)));
   }
 
@@ -79,7 +80,7 @@ final class PartitionRouter {
       state = partitionState(partition);
     } catch (RuntimeException gone) {
       once.run();
-      return () -> { };
+      return () -> {};
     }
     if (nodeId.equals(state.leader())) {
       try {
@@ -99,7 +100,7 @@ final class PartitionRouter {
     JsonObject request = new JsonObject().put("topic", partition.topic()).put("partition", partition.partition())
         .put("offset", offset).put("timeoutMs", LeaderHandlers.REMOTE_WATCH_MS);
     nodeRequests.request(state.leader(), Wire.WATCH, request,
-            new DeliveryOptions().setSendTimeout(LeaderHandlers.REMOTE_WATCH_MS + forwardTimeoutMs))
+        new DeliveryOptions().setSendTimeout(LeaderHandlers.REMOTE_WATCH_MS + forwardTimeoutMs))
         .whenComplete((reply, failure) -> {
           if (failure == null) {
             once.run();

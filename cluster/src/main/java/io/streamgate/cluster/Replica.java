@@ -312,8 +312,8 @@ final class Replica {
     if (!windowLoading) {
       loadWindow();
     }
-    return append.result().orTimeout(WINDOW_WAIT_MS, TimeUnit.MILLISECONDS).exceptionallyCompose(failure ->
-        CompletableFuture.failedFuture(Failures.cause(failure) instanceof TimeoutException
+    return append.result().orTimeout(WINDOW_WAIT_MS, TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(Failures.cause(failure) instanceof TimeoutException
             ? new LeaderNotAvailableException(partition + " is still loading its idempotency window on " + localNode
                 + ": retry shortly")
             : failure));

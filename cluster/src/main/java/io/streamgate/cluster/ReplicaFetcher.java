@@ -89,7 +89,7 @@ final class ReplicaFetcher {
     }
     Wire.FetchRequest request = new Wire.FetchRequest(nodeId, FETCH_WAIT_MS, positions);
     vertx.eventBus().<Buffer>request(Wire.address(leader, Wire.FETCH), Wire.fetchRequest(request),
-            new DeliveryOptions().setSendTimeout(FETCH_WAIT_MS + failureDetectionMs))
+        new DeliveryOptions().setSendTimeout(FETCH_WAIT_MS + failureDetectionMs))
         .onSuccess(reply -> apply(asked, askedEpochs, Wire.fetchResponse(reply.body())).whenComplete((done, failure) -> {
           if (failure != null) {
             LOG.warn("fetch from {} could not be applied: {}", leader, failure.toString());
@@ -145,7 +145,8 @@ final class ReplicaFetcher {
           }
           applied.add(replica.startAtLeaderLogStart(leader, askedEpochs.get(i), logStart));
         }
-        case NOT_LEADER -> { }
+        case NOT_LEADER -> {
+        }
       }
     }
     boolean anyProgress = progressed;

@@ -60,7 +60,7 @@ final class TopicAdmin {
       if (spec.replicationFactor() < 1 || spec.replicationFactor() > alive.size()) {
         throw new InvalidReplicationFactorException("replication factor " + spec.replicationFactor()
             + (spec.replicationFactor() < 1 ? " must be at least 1" : " is more than the " + alive.size()
-            + " live node" + (alive.size() == 1 ? "" : "s") + " of this cluster"));
+                + " live node" + (alive.size() == 1 ? "" : "s") + " of this cluster"));
       }
       Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), spec.config());
       TopicMetadata topic = new TopicMetadata(spec.name(), spec.partitions(), spec.replicationFactor(), config);
@@ -90,11 +90,12 @@ final class TopicAdmin {
     for (int p = 0; p < topic.partitions().size(); p++) {
       PartitionState state = topic.partition(p);
       int partition = p;
-      partitions.add(router.offsets(new TopicPartition(name, p), OptionalLong.empty()).thenApply(offsets ->
-          new PartitionDescription(partition, state.leader(), state.replicas(), state.isr(), offsets.earliest(), offsets.latest())));
+      partitions
+          .add(router.offsets(new TopicPartition(name, p), OptionalLong.empty()).thenApply(offsets -> new PartitionDescription(partition,
+              state.leader(), state.replicas(), state.isr(), offsets.earliest(), offsets.latest())));
     }
-    return CompletableFuture.allOf(partitions.toArray(CompletableFuture[]::new)).thenApply(done ->
-        new TopicDescription(name, topic.topic().replicationFactor(), topic.topic().config(),
+    return CompletableFuture.allOf(partitions.toArray(CompletableFuture[]::new))
+        .thenApply(done -> new TopicDescription(name, topic.topic().replicationFactor(), topic.topic().config(),
             partitions.stream().map(CompletableFuture::join).toList()));
   }
 

@@ -36,7 +36,9 @@ public final class TopicConfigs {
 
   /** How record values are carried over HTTP. */
   public enum ValueFormat {
-    JSON, STRING, BINARY;
+    JSON,
+    STRING,
+    BINARY;
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);

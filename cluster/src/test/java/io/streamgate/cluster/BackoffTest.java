@@ -73,8 +73,8 @@ class BackoffTest {
   @Test
   void retrySchedulesTheActionAfterTheNextDelay() {
     Backoff backoff = backoff(200, 2_000, 3);
-    backoff.retry(() -> { });
-    backoff.retry(() -> { });
+    backoff.retry(() -> {});
+    backoff.retry(() -> {});
     assertThat(scheduled).hasSize(2);
     assertThat(scheduled.get(0)).isBetween(100L, 200L);
     assertThat(scheduled.get(1)).isBetween(200L, 400L);
@@ -89,7 +89,7 @@ class BackoffTest {
     long earliest = Long.MAX_VALUE;
     long latest = Long.MIN_VALUE;
     for (int reader = 0; reader < 1_000; reader++) {
-      long delay = new Backoff(1_000, 5_000, (d, a) -> { }, () -> random).nextDelayMs();
+      long delay = new Backoff(1_000, 5_000, (d, a) -> {}, () -> random).nextDelayMs();
       distinct.add(delay);
       earliest = Math.min(earliest, delay);
       latest = Math.max(latest, delay);
@@ -101,7 +101,7 @@ class BackoffTest {
 
   @Test
   void aCapBelowTheFirstDelayOrANonPositiveDelayIsRefused() {
-    assertThatThrownBy(() -> new Backoff(0, 100, (d, a) -> { })).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new Backoff(200, 100, (d, a) -> { })).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Backoff(0, 100, (d, a) -> {})).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Backoff(200, 100, (d, a) -> {})).isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -14,8 +14,7 @@ import com.tngtech.archunit.lang.ArchRule;
  */
 @AnalyzeClasses(packages = "io.streamgate.cluster", importOptions = ImportOption.DoNotIncludeTests.class)
 class ClusterLayeringTest {
-  @ArchTest
-  static final ArchRule noEdgeProtocols = noClasses().that().resideInAPackage("io.streamgate.cluster..")
+  @ArchTest static final ArchRule noEdgeProtocols = noClasses().that().resideInAPackage("io.streamgate.cluster..")
       .should().dependOnClassesThat().resideInAnyPackage("io.streamgate.gateway..", "io.vertx.core.http..",
           "io.vertx.ext.web..", "io.vertx.mqtt..", "io.netty.handler.codec.http..", "io.netty.handler.codec.mqtt..")
       .because("dependencies point down: the edges use the cluster, never the reverse (docs/architecture.md)");

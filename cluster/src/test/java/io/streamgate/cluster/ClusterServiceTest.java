@@ -53,8 +53,7 @@ class ClusterServiceTest {
   private static final long CALL_TIMEOUT_S = 20;
   private static final Duration FAILOVER_WAIT = Duration.ofSeconds(20);
 
-  @TempDir
-  Path dataDir;
+  @TempDir Path dataDir;
 
   private TestCluster cluster;
 
@@ -623,7 +622,8 @@ class ClusterServiceTest {
   private TopicPartition partitionLedBy(String topic, String node) {
     TopicDescription description = get(cluster.nodes().get(0).service().describeTopic(topic));
     return description.partitions().stream().filter(p -> node.equals(p.leader())).findFirst()
-        .map(p -> new TopicPartition(topic, p.partition())).orElseThrow(() -> new AssertionError(node + " leads no partition of " + description));
+        .map(p -> new TopicPartition(topic, p.partition()))
+        .orElseThrow(() -> new AssertionError(node + " leads no partition of " + description));
   }
 
   /**

@@ -97,7 +97,8 @@ class IdempotencyWindowTest {
       PartitionLog log = store.create(new TopicPartition("t", 0), LogConfig.DEFAULT);
       List<Content> records = List.of(new Content(bytes("k"), bytes("v"), List.of()));
       log.append(batch(9, 0, 0, records, 1_000)).get(10, TimeUnit.SECONDS);
-      log.append(new RecordBatchBuilder(Compression.NONE).append(1_000, bytes("k"), bytes("v"), List.of()).build()).get(10, TimeUnit.SECONDS);
+      log.append(new RecordBatchBuilder(Compression.NONE).append(1_000, bytes("k"), bytes("v"), List.of()).build()).get(10,
+          TimeUnit.SECONDS);
       AppendResult second = log.append(batch(9, 1, 0, records, 1_000)).get(10, TimeUnit.SECONDS);
 
       IdempotencyWindow window = new IdempotencyWindow();

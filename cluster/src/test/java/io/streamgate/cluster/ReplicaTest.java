@@ -86,7 +86,8 @@ class ReplicaTest {
           answer.divergingEndOffset()).get(10, TimeUnit.SECONDS);
       case OUT_OF_RANGE -> follower.startAtLeaderLogStart(leaderId, follower.epoch(), answer.logStartOffset())
           .get(10, TimeUnit.SECONDS);
-      default -> { }
+      default -> {
+      }
     }
     return answer;
   }

@@ -211,8 +211,8 @@ class WireTest {
     Arbitrary<Replica.FetchAnswer> answers = Combinators.combine(
         Arbitraries.of(Replica.FetchAnswer.Error.class), Arbitraries.bytes().array(byte[].class).ofMaxSize(64),
         Arbitraries.longs(), Arbitraries.longs(), Arbitraries.integers(), Arbitraries.longs())
-        .as((error, records, hw, logStart, divergingEpoch, divergingEnd) ->
-            new Replica.FetchAnswer(error, ByteBuffer.wrap(records), hw, logStart, divergingEpoch, divergingEnd));
+        .as((error, records, hw, logStart, divergingEpoch, divergingEnd) -> new Replica.FetchAnswer(error, ByteBuffer.wrap(records), hw,
+            logStart, divergingEpoch, divergingEnd));
     return Combinators.combine(partitions(), answers).as(Wire.FetchedPartition::new).list().ofMaxSize(5);
   }
 

@@ -24,7 +24,10 @@ public record GatewayConfig(
     Mqtt mqtt) {
 
   /** How log lines are written to stdout. */
-  public enum LogFormat { TEXT, JSON }
+  public enum LogFormat {
+    TEXT,
+    JSON
+  }
 
   /**
    * Every size and count a client controls, each with a ceiling.

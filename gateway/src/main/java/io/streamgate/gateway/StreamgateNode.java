@@ -84,14 +84,14 @@ public final class StreamgateNode {
     // Not bound to a context: a failed start completes it after this Vert.x, and its event loops, are closed.
     Promise<StreamgateNode> started = Promise.promise();
     vertx.executeBlocking(() -> {
-          ClusteredPartitionService service = ClusteredPartitionService.open(vertx, clusterManager.getHazelcastInstance(),
-              config.dataDir(), config.nodeId(), config.readerThreads(), config.cluster(), new JsonObject());
-          opened.set(service);
-          readiness.set(Readiness.RECOVERY, true);
-          // A node on the minority side of a split takes no writes: not ready, so balancers route away.
-          service.onQuorum(quorum -> readiness.set(Readiness.CLUSTER, quorum));
-          return service;
-        })
+      ClusteredPartitionService service = ClusteredPartitionService.open(vertx, clusterManager.getHazelcastInstance(),
+          config.dataDir(), config.nodeId(), config.readerThreads(), config.cluster(), new JsonObject());
+      opened.set(service);
+      readiness.set(Readiness.RECOVERY, true);
+      // A node on the minority side of a split takes no writes: not ready, so balancers route away.
+      service.onQuorum(quorum -> readiness.set(Readiness.CLUSTER, quorum));
+      return service;
+    })
         .compose(service -> {
           GatewayMetrics metrics = new GatewayMetrics(registry, service);
           gatewayMetrics.set(metrics);

@@ -17,28 +17,23 @@ import io.streamgate.logstore.PartitionLog;
  */
 @AnalyzeClasses(packages = "io.streamgate.gateway", importOptions = ImportOption.DoNotIncludeTests.class)
 class GatewayLayeringTest {
-  @ArchTest
-  static final ArchRule mqttDoesNotUseHttp = noClasses().that().resideInAPackage("io.streamgate.gateway.mqtt..")
+  @ArchTest static final ArchRule mqttDoesNotUseHttp = noClasses().that().resideInAPackage("io.streamgate.gateway.mqtt..")
       .should().dependOnClassesThat().resideInAPackage("io.streamgate.gateway.http..")
       .because("edges are siblings: what two edges share lives in the cluster or a shared gateway package");
 
-  @ArchTest
-  static final ArchRule httpDoesNotUseMqtt = noClasses().that().resideInAPackage("io.streamgate.gateway.http..")
+  @ArchTest static final ArchRule httpDoesNotUseMqtt = noClasses().that().resideInAPackage("io.streamgate.gateway.http..")
       .should().dependOnClassesThat().resideInAPackage("io.streamgate.gateway.mqtt..")
       .because("edges are siblings: what two edges share lives in the cluster or a shared gateway package");
 
-  @ArchTest
-  static final ArchRule metricsKnowNoEdge = noClasses().that().resideInAPackage("io.streamgate.gateway.metrics..")
+  @ArchTest static final ArchRule metricsKnowNoEdge = noClasses().that().resideInAPackage("io.streamgate.gateway.metrics..")
       .should().dependOnClassesThat().resideInAnyPackage("io.streamgate.gateway.http..", "io.streamgate.gateway.mqtt..")
       .because("every edge counts its traffic in the node's meters");
 
-  @ArchTest
-  static final ArchRule httpTypesOnlyInTheHttpEdge = noClasses().that().resideOutsideOfPackage("io.streamgate.gateway.http..")
+  @ArchTest static final ArchRule httpTypesOnlyInTheHttpEdge = noClasses().that().resideOutsideOfPackage("io.streamgate.gateway.http..")
       .should().dependOnClassesThat().resideInAnyPackage("io.vertx.core.http..", "io.vertx.ext.web..")
       .because("only the HTTP edge speaks HTTP");
 
-  @ArchTest
-  static final ArchRule storageOnlyThroughThePartitionService = noClasses().that().resideInAPackage("io.streamgate.gateway..")
+  @ArchTest static final ArchRule storageOnlyThroughThePartitionService = noClasses().that().resideInAPackage("io.streamgate.gateway..")
       .should().dependOnClassesThat().belongToAnyOf(LogManager.class, LogManagerConfig.class, PartitionLog.class)
       .because("the gateway never learns where a partition lives: logs are reached through the cluster's PartitionService");
 }

@@ -137,7 +137,8 @@ public record LogConfig(
 
   /** {@code cleanup.policy}. */
   public enum CleanupPolicy {
-    DELETE, COMPACT;
+    DELETE,
+    COMPACT;
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);
@@ -155,7 +156,9 @@ public record LogConfig(
 
   /** {@code flush.policy}: fsync before acknowledging, every interval, or never (rely on replication). */
   public enum FlushPolicy {
-    ALWAYS, INTERVAL, NEVER;
+    ALWAYS,
+    INTERVAL,
+    NEVER;
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);

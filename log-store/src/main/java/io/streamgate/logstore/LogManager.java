@@ -172,7 +172,8 @@ public final class LogManager implements AutoCloseable {
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dataDir, Files::isDirectory)) {
       stream.forEach(dirs::add);
     }
-    ExecutorService loaders = Executors.newFixedThreadPool(config.recoveryThreads(), runnable -> new Thread(runnable, "streamgate-log-loader"));
+    ExecutorService loaders =
+        Executors.newFixedThreadPool(config.recoveryThreads(), runnable -> new Thread(runnable, "streamgate-log-loader"));
     try {
       Map<TopicPartition, Future<LogLoader.Loaded>> loading = new HashMap<>();
       for (Path dir : dirs) {

@@ -2,10 +2,8 @@ package io.streamgate.logstore;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The sparse offset index of one segment: entries of (offset relative to the segment's base offset,

@@ -299,7 +299,7 @@ public final class PartitionLog {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxBytes must be positive, was " + maxBytes);
     }
-    for (int attempt = 0; ; attempt++) {
+    for (int attempt = 0;; attempt++) {
       ensureOpen();
       long hw = highWatermark;
       long start = logStartOffset;

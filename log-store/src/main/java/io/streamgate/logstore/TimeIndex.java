@@ -2,10 +2,8 @@ package io.streamgate.logstore;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The sparse time index of one segment: entries of (largest timestamp so far, offset relative to the

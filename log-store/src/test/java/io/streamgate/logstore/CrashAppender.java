@@ -63,7 +63,7 @@ public final class CrashAppender {
       int thread = t;
       Thread appender = new Thread(() -> {
         try {
-          for (int seq = 0; ; seq++) {
+          for (int seq = 0;; seq++) {
             AppendResult result = log.append(batch(seed, round, thread, seq)).get();
             emit(out, "ACK " + thread + " " + seq + " " + result.baseOffset() + " " + result.lastOffset());
           }

@@ -8,7 +8,6 @@ import io.streamgate.logstore.format.Header;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
-import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

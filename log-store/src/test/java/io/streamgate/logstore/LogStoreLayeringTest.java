@@ -14,8 +14,7 @@ import com.tngtech.archunit.lang.ArchRule;
  */
 @AnalyzeClasses(packages = "io.streamgate.logstore", importOptions = ImportOption.DoNotIncludeTests.class)
 class LogStoreLayeringTest {
-  @ArchTest
-  static final ArchRule onlyJdkSlf4jAndCodecs = classes().that().resideInAPackage("io.streamgate.logstore..")
+  @ArchTest static final ArchRule onlyJdkSlf4jAndCodecs = classes().that().resideInAPackage("io.streamgate.logstore..")
       .should().onlyDependOnClassesThat().resideInAnyPackage("io.streamgate.logstore..", "java..", "javax.annotation..",
           "org.slf4j..", "net.jpountz.lz4..", "com.github.luben.zstd..", "org.xerial.snappy..")
       .because("log-store is the bottom layer: JDK, SLF4J and compression codecs only (docs/architecture.md)");

@@ -2,7 +2,6 @@ package io.streamgate.logstore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -14,8 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SegmentRetirementTest {
   private static final int INDEX_INTERVAL_BYTES = 4096;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /**
    * Compaction retires a segment and puts its cleaned copy under the same name; a retention or a

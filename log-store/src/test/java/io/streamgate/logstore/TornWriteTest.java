@@ -77,9 +77,22 @@ class TornWriteTest {
   /** What a damage did: the first offset that must not be served, and the bytes recovery must cut. */
   private record Damage(long firstBadOffset, long expectedCut, String description) {}
 
-  private enum DataDamage { TRUNCATE, FLIP, GARBAGE, ZEROS }
+  private enum DataDamage {
+    TRUNCATE,
+    FLIP,
+    GARBAGE,
+    ZEROS
+  }
 
-  private enum IndexDamage { DELETE_INDEX, DELETE_TIME_INDEX, DELETE_BOTH, TRUNCATE, GARBAGE, ZEROS, APPEND_GARBAGE }
+  private enum IndexDamage {
+    DELETE_INDEX,
+    DELETE_TIME_INDEX,
+    DELETE_BOTH,
+    TRUNCATE,
+    GARBAGE,
+    ZEROS,
+    APPEND_GARBAGE
+  }
 
   /** How the store went down before the damage. */
   private enum Shutdown {

@@ -36,8 +36,7 @@ public final class ContractDocument {
   /** The base URI vertx-openapi uses for a contract's schema repository. */
   public static final String BASE_URI = "app://";
 
-  private ContractDocument() {
-  }
+  private ContractDocument() {}
 
   /** A schema repository for OpenAPI 3.1 documents, to validate values against resolved schemas. */
   public static Future<SchemaRepository> repository(Vertx vertx) {

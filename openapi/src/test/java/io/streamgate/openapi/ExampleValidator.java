@@ -64,16 +64,13 @@ public final class ExampleValidator {
       }
     }
     JsonObject components = resolved.getJsonObject("components", new JsonObject());
-    forEachObject(components.getJsonObject("parameters"), (name, parameter) ->
-        checkParameterLike(parameter, "components.parameters." + name));
-    forEachObject(components.getJsonObject("headers"), (name, header) ->
-        checkParameterLike(header, "components.headers." + name));
-    forEachObject(components.getJsonObject("requestBodies"), (name, body) ->
-        checkContent(body.getJsonObject("content"), "components.requestBodies." + name + ".content"));
-    forEachObject(components.getJsonObject("responses"), (name, response) ->
-        checkResponse(response, "components.responses." + name));
-    forEachObject(components.getJsonObject("schemas"), (name, schema) ->
-        checkSchemaExamples(schema, "components.schemas." + name));
+    forEachObject(components.getJsonObject("parameters"),
+        (name, parameter) -> checkParameterLike(parameter, "components.parameters." + name));
+    forEachObject(components.getJsonObject("headers"), (name, header) -> checkParameterLike(header, "components.headers." + name));
+    forEachObject(components.getJsonObject("requestBodies"),
+        (name, body) -> checkContent(body.getJsonObject("content"), "components.requestBodies." + name + ".content"));
+    forEachObject(components.getJsonObject("responses"), (name, response) -> checkResponse(response, "components.responses." + name));
+    forEachObject(components.getJsonObject("schemas"), (name, schema) -> checkSchemaExamples(schema, "components.schemas." + name));
     return this;
   }
 
@@ -83,13 +80,11 @@ public final class ExampleValidator {
     if (requestBody != null) {
       checkContent(requestBody.getJsonObject("content"), location + ".requestBody.content");
     }
-    forEachObject(operation.getJsonObject("responses"), (status, response) ->
-        checkResponse(response, location + ".responses." + status));
+    forEachObject(operation.getJsonObject("responses"), (status, response) -> checkResponse(response, location + ".responses." + status));
   }
 
   private void checkResponse(JsonObject response, String location) {
-    forEachObject(response.getJsonObject("headers"), (name, header) ->
-        checkParameterLike(header, location + ".headers." + name));
+    forEachObject(response.getJsonObject("headers"), (name, header) -> checkParameterLike(header, location + ".headers." + name));
     checkContent(response.getJsonObject("content"), location + ".content");
   }
 

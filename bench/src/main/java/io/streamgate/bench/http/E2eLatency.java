@@ -135,7 +135,8 @@ final class E2eLatency {
         .put("produceP999Us", produceLatency.getValueAtPercentile(99.9))
         .put("p50Ms", latency.getValueAtPercentile(50) / 1000.0).put("p99Ms", latency.getValueAtPercentile(99) / 1000.0)
         .put("p999Ms", latency.getValueAtPercentile(99.9) / 1000.0)
-        .print(String.format(Locale.ROOT, "%,d records at %,d/s: produce->WebSocket p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%d received of %d); produce answered p50 %.2f ms, p99 %.2f ms",
+        .print(String.format(Locale.ROOT,
+            "%,d records at %,d/s: produce->WebSocket p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%d received of %d); produce answered p50 %.2f ms, p99 %.2f ms",
             counts[3], rate, latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
             latency.getValueAtPercentile(99.9) / 1000.0, latency.getMaxValue() / 1000.0, counts[1], counts[0],
             produceLatency.getValueAtPercentile(50) / 1000.0, produceLatency.getValueAtPercentile(99) / 1000.0));

@@ -85,7 +85,7 @@ final class GroupConsume {
     long elapsed = run.finished - run.started;
     double recordsPerSec = Result.perSecond(records, elapsed);
     new Result("group-consume").put("mode", mode).put("members", clients).put("url", String.join(",", urls.stream()
-            .map(URI::toString).toList())).put("topic", topic).put("partitions", run.partitions).put("maxRecords", maxRecords)
+        .map(URI::toString).toList())).put("topic", topic).put("partitions", run.partitions).put("maxRecords", maxRecords)
         .put("records", records).put("expected", run.expected()).put("deliveries", run.deliveries).put("requests", run.requests)
         .put("commits", run.commits).put("emptyPolls", run.emptyPolls).put("bytes", run.bytes)
         .put("joinMs", mode.equals("group") ? (run.started - run.joinStarted) / 1e6 : null)
@@ -94,7 +94,7 @@ final class GroupConsume {
         .put("commitP99Us", run.commitLatency.getTotalCount() == 0 ? null : run.commitLatency.getValueAtPercentile(99))
         .latencies(run.latency)
         .print(String.format(Locale.ROOT, "%s, %d client(s): %,d records in %.2f s: %,.0f records/s, %d requests (%d empty), %d commits,"
-                + " %d records delivered more than once; request p50 %d us, p99 %d us", mode, clients, records, elapsed / 1e9,
+            + " %d records delivered more than once; request p50 %d us, p99 %d us", mode, clients, records, elapsed / 1e9,
             recordsPerSec, run.requests, run.emptyPolls, run.commits, run.deliveries - records, run.latency.getValueAtPercentile(50),
             run.latency.getValueAtPercentile(99)));
     if (records < run.expected()) {

@@ -102,7 +102,7 @@ final class GroupRebalance {
         .put("joinToStableMedianMs", median(joinStable)).put("joinToStableMaxMs", max(joinStable))
         .put("goneToOwnedMedianMs", median(goneOwned)).put("goneToOwnedMaxMs", max(goneOwned))
         .print(String.format(Locale.ROOT, "%d members, %d trials: join -> first assignment median %.0f ms (max %.0f); join -> stable "
-                + "median %.0f ms; member gone (session %d ms) -> every partition owned again median %.0f ms (max %.0f)", members,
+            + "median %.0f ms; member gone (session %d ms) -> every partition owned again median %.0f ms (max %.0f)", members,
             trials, median(joinAssigned), max(joinAssigned), median(joinStable), sessionTimeoutMs, median(goneOwned), max(goneOwned)));
   }
 

@@ -96,7 +96,7 @@ final class HttpConsume {
         + "&timeoutMs=" + timeoutMs;
     long sent = System.nanoTime();
     client.request(new RequestOptions().setMethod(HttpMethod.GET).setURI(uri)
-            .putHeader("Accept", ndjson ? "application/x-ndjson" : "application/json"))
+        .putHeader("Accept", ndjson ? "application/x-ndjson" : "application/json"))
         .compose(request -> request.send())
         .compose(response -> response.statusCode() == 200 ? response.body()
             : response.body().compose(b -> Future.failedFuture("fetch at " + offset + ": HTTP " + response.statusCode() + " " + b)))

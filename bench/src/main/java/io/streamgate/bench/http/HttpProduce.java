@@ -87,7 +87,8 @@ final class HttpProduce {
     double requestsPerSec = Result.perSecond(requests, window);
     double recordsPerSec = requestsPerSec * recordsPerRequest;
     new Result("http-produce")
-        .put("url", urls.stream().map(URI::toString).collect(java.util.stream.Collectors.joining(","))).put("recordsPerRequest", recordsPerRequest).put("recordBytes", recordBytes)
+        .put("url", urls.stream().map(URI::toString).collect(java.util.stream.Collectors.joining(",")))
+        .put("recordsPerRequest", recordsPerRequest).put("recordBytes", recordBytes)
         .put("connections", connections).put("pipeline", pipeline).put("threads", threads)
         .put("windowS", window / 1e9).put("requests", requests).put("errors", errors).put("firstError", firstError)
         .put("requestsPerSec", requestsPerSec).put("recordsPerSec", recordsPerSec)

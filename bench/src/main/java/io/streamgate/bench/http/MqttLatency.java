@@ -95,7 +95,8 @@ final class MqttLatency {
         .put("payloadBytes", payloadBytes).put("durationS", duration).put("published", counts[0]).put("received", counts[1])
         .put("measured", counts[2]).latencies(latency)
         .put("p50Ms", latency.getValueAtPercentile(50) / 1000.0).put("p99Ms", latency.getValueAtPercentile(99) / 1000.0)
-        .print(String.format(Locale.ROOT, "%,d msg/s QoS %d: publish->receive p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%d of %d received)",
+        .print(String.format(Locale.ROOT,
+            "%,d msg/s QoS %d: publish->receive p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%d of %d received)",
             rate, qos.value(), latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
             latency.getValueAtPercentile(99.9) / 1000.0, latency.getMaxValue() / 1000.0, counts[1], counts[0]));
   }

@@ -127,8 +127,8 @@ final class MqttPublish {
       } else {
         List<Future<Void>> markers = new ArrayList<>();
         for (Publisher publisher : all) {
-          publisher.context.runOnContext(v ->
-              publisher.client.publish(publisher.topic, Buffer.buffer("end"), MqttQoS.AT_LEAST_ONCE, false, false));
+          publisher.context
+              .runOnContext(v -> publisher.client.publish(publisher.topic, Buffer.buffer("end"), MqttQoS.AT_LEAST_ONCE, false, false));
           markers.add(publisher.markerAcknowledged.future());
         }
         Future.all(markers).await(120, TimeUnit.SECONDS);
@@ -154,7 +154,8 @@ final class MqttPublish {
     }
     result.print(String.format(Locale.ROOT, "%d publisher(s), QoS %d, %d B: %,.0f msg/s%s (%d errors)", publishers, qos.value(),
         payloadBytes, rate, qos == MqttQoS.AT_LEAST_ONCE ? String.format(Locale.ROOT, ", PUBACK p50 %.2f ms, p99 %.2f ms",
-            latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0) : "", errors.get()));
+            latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0) : "",
+        errors.get()));
   }
 
   /** Keeps the publisher's window full; QoS 0 messages leave the window once written. */

@@ -146,7 +146,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
    */
   private void tick() {
     long now = clock.getAsLong();
-    for (var it = loaded.entrySet().iterator(); it.hasNext(); ) {
+    for (var it = loaded.entrySet().iterator(); it.hasNext();) {
       var entry = it.next();
       if (store.leaderEpoch(entry.getKey()).orElse(-1) != entry.getValue().epoch()) {
         it.remove();
@@ -294,7 +294,8 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     return forGroup(name, () -> {
       Group group = existing(name);
       if (!group.isEmpty()) {
-        throw new GroupNotEmptyException("group '" + name + "' has " + group.members().size() + " members; only an empty group can be deleted");
+        throw new GroupNotEmptyException(
+            "group '" + name + "' has " + group.members().size() + " members; only an empty group can be deleted");
       }
       return store.writeDeletion(group).thenAcceptAsync(done -> groups(name).remove(name), thread);
     }).thenCompose(f -> f);
@@ -323,8 +324,8 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         lags.add(partitions.offsets(tp, OptionalLong.empty()).thenApply(offsets -> new PartitionLag(tp, offset, offsets.latest(),
             Math.max(0, offsets.latest() - offset.orElse(offsets.earliest())))));
       }
-      return CompletableFuture.allOf(lags.toArray(CompletableFuture[]::new)).thenApply(done ->
-          new GroupDescription(name, group.state(), group.generation(), group.strategy(), members, lags.stream().map(CompletableFuture::join).toList()));
+      return CompletableFuture.allOf(lags.toArray(CompletableFuture[]::new)).thenApply(done -> new GroupDescription(name, group.state(),
+          group.generation(), group.strategy(), members, lags.stream().map(CompletableFuture::join).toList()));
     }).thenCompose(f -> f);
   }
 

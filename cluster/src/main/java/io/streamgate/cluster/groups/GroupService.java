@@ -20,7 +20,10 @@ import java.util.concurrent.CompletableFuture;
 public interface GroupService {
 
   /** Where a member starts reading a partition the group has no committed offset for. */
-  enum OffsetReset { EARLIEST, LATEST }
+  enum OffsetReset {
+    EARLIEST,
+    LATEST
+  }
 
   /** A member's place in the group: its id, the group's generation, the partitions it owns now. */
   record Membership(String memberId, int generation, List<TopicPartition> assignment) {

@@ -118,7 +118,8 @@ class StreamgateErrorTest {
 
   @Test
   void theTableInDocsErrorsMdIsTheCatalogue() throws IOException {
-    Pattern row = Pattern.compile("^\\| (-?\\d+) \\| (?:Kafka|own:) `([A-Z_]+)` \\| (?:`(\\w+)`|—) \\| (\\d{3}) `([a-z-]+)`[^|]* \\| 0x([0-9A-F]{2}) \\w+ \\| (yes|no) \\|$",
+    Pattern row = Pattern.compile(
+        "^\\| (-?\\d+) \\| (?:Kafka|own:) `([A-Z_]+)` \\| (?:`(\\w+)`|—) \\| (\\d{3}) `([a-z-]+)`[^|]* \\| 0x([0-9A-F]{2}) \\w+ \\| (yes|no) \\|$",
         Pattern.MULTILINE);
     Matcher rows = row.matcher(Files.readString(Path.of("..", "docs", "errors.md")));
     Set<String> documented = new TreeSet<>();
@@ -128,7 +129,8 @@ class StreamgateErrorTest {
     }
     Set<String> catalogue = Arrays.stream(StreamgateError.values()).map(error -> String.join(" ", String.valueOf(error.code()),
         error.name(), error.exceptionType().map(Class::getSimpleName).orElse("null"), String.valueOf(error.httpStatus()),
-        error.problemCode(), String.valueOf(error.mqttReason()), error.retryable() ? "yes" : "no")).collect(Collectors.toCollection(TreeSet::new));
+        error.problemCode(), String.valueOf(error.mqttReason()), error.retryable() ? "yes" : "no"))
+        .collect(Collectors.toCollection(TreeSet::new));
 
     assertThat(documented).isEqualTo(catalogue);
   }

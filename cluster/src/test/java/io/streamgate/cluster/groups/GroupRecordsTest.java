@@ -105,9 +105,10 @@ class GroupRecordsTest {
 
   @Provide
   Arbitrary<MembershipRecord> memberships() {
-    Arbitrary<MemberRecord> member = Combinators.combine(Arbitraries.strings().withCharRange('!', '~').withChars("éü").ofMinLength(1).ofMaxLength(40),
-        names().list().ofMinSize(1).ofMaxSize(5), Arbitraries.longs().between(1000, 300_000),
-        Arbitraries.of(OffsetReset.class), partitions().list().ofMaxSize(6)).as(MemberRecord::new);
+    Arbitrary<MemberRecord> member =
+        Combinators.combine(Arbitraries.strings().withCharRange('!', '~').withChars("éü").ofMinLength(1).ofMaxLength(40),
+            names().list().ofMinSize(1).ofMaxSize(5), Arbitraries.longs().between(1000, 300_000),
+            Arbitraries.of(OffsetReset.class), partitions().list().ofMaxSize(6)).as(MemberRecord::new);
     return Combinators.combine(Arbitraries.integers().greaterOrEqual(0), Arbitraries.of(AssignmentStrategy.class),
         member.list().ofMaxSize(5), Arbitraries.maps(names(), Arbitraries.integers().between(1, 10_000)).ofMaxSize(5))
         .as(MembershipRecord::new);

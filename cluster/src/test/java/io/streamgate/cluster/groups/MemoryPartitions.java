@@ -98,7 +98,7 @@ final class MemoryPartitions implements PartitionService {
       }
     }
     onData.run();
-    return () -> { };
+    return () -> {};
   }
 
   @Override
@@ -153,10 +153,9 @@ final class MemoryPartitions implements PartitionService {
 
   @Override
   public Cancellable watchTopics(Runnable onChange) {
-    return () -> { };
+    return () -> {};
   }
 
   @Override
   public void close() {}
 }
-

@@ -80,8 +80,10 @@ final class ConsumeHandler {
         : OptionalLong.of(QueryParams.parseLongIn(timestampText, "timestamp", 0, Long.MAX_VALUE));
     Future.fromCompletionStage(service.offsets(tp, timestamp), ctx.vertx().getOrCreateContext())
         .onSuccess(offsets -> {
-          StringBuilder json = new StringBuilder("{\"earliest\":").append(offsets.earliest()).append(",\"latest\":").append(offsets.latest());
-          offsets.forTimestamp().ifPresent(hit -> json.append(",\"offset\":").append(hit.offset()).append(",\"timestamp\":").append(hit.timestamp()));
+          StringBuilder json =
+              new StringBuilder("{\"earliest\":").append(offsets.earliest()).append(",\"latest\":").append(offsets.latest());
+          offsets.forTimestamp()
+              .ifPresent(hit -> json.append(",\"offset\":").append(hit.offset()).append(",\"timestamp\":").append(hit.timestamp()));
           ctx.response().putHeader("Content-Type", "application/json").end(json.append('}').toString());
         })
         .onFailure(ctx::fail);

@@ -3,10 +3,10 @@ package io.streamgate.gateway.http;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.groups.Cursor;
+import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.cluster.groups.GroupService.Membership;
 import io.streamgate.cluster.groups.GroupService.PartitionRecords;
 import io.streamgate.cluster.groups.GroupService.PollResult;
-import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.TopicPartition;
@@ -84,7 +84,7 @@ final class GroupStreamSession {
   void start() {
     sink.drainHandler(this::pollIfReady);
     if (autoCommitMs > 0) {
-      autoCommitTimer = context.owner().setPeriodic(autoCommitMs, id -> commit(membership -> { }));
+      autoCommitTimer = context.owner().setPeriodic(autoCommitMs, id -> commit(membership -> {}));
     }
     heartbeatTimer = context.owner().setPeriodic(Math.max(500, sessionTimeoutMs / 3), id -> {
       if (!polling && !closed) {
@@ -134,7 +134,9 @@ final class GroupStreamSession {
 
   private void heartbeat() {
     // An empty commit writes nothing and keeps the session alive.
-    Future.fromCompletionStage(groups.commit(group, joined.memberId(), Optional.of(List.of()), Optional.empty(), OptionalInt.empty()), context)
+    Future
+        .fromCompletionStage(groups.commit(group, joined.memberId(), Optional.of(List.of()), Optional.empty(), OptionalInt.empty()),
+            context)
         .onSuccess(this::announceIfChanged)
         .onFailure(this::fail);
   }

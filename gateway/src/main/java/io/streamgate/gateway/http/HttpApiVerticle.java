@@ -5,21 +5,18 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
-import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.Readiness;
+import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpMethod;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -161,7 +158,8 @@ public final class HttpApiVerticle extends VerticleBase {
     });
     console(router);
     Buffer contract = contract();
-    route(router, HttpMethod.GET, "/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(contract));
+    route(router, HttpMethod.GET, "/openapi.yaml")
+        .handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(contract));
 
     router.route().failureHandler(ProblemMapper::handleFailure);
     for (int status : new int[] {400, 404, 406, 413, 415, 431, 500, 503}) {

@@ -33,7 +33,7 @@ final class JsonBodies {
   }
 
   static void allowOnly(JsonNode body, List<String> allowed) {
-    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+    for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
       String name = names.next();
       if (!allowed.contains(name)) {
         throw ApiException.badRequest("unknown member '" + name + "'; allowed: " + allowed);

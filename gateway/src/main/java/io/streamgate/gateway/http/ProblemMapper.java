@@ -134,7 +134,8 @@ public final class ProblemMapper {
   }
 
   /** Answers a problem of {@code error} with {@code detail} and extra members. */
-  public static void send(HttpServerResponse response, String instance, StreamgateError error, String detail, Map<String, Object> extensions) {
+  public static void send(HttpServerResponse response, String instance, StreamgateError error, String detail,
+      Map<String, Object> extensions) {
     if (response.ended() || response.closed()) {
       return;
     }

@@ -7,11 +7,11 @@ import io.streamgate.cluster.Murmur2Partitioner;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TimestampBounds;
 import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNames;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.TopicSpec;
-import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.metrics.GatewayMetrics;
@@ -26,7 +26,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,8 +91,8 @@ final class ProduceHandler {
       }
       int maxBatchBytes = TopicConfigs.maxRecordBytes(metadata.config());
       List<PendingBatch> batches = new ArrayList<>();
-      indexesByPartition.forEach((partition, indexes) ->
-          batches.addAll(batches(topic, partition, records, indexes, maxBatchBytes, idempotency)));
+      indexesByPartition
+          .forEach((partition, indexes) -> batches.addAll(batches(topic, partition, records, indexes, maxBatchBytes, idempotency)));
       // The leader checks each batch too (for every protocol); checked here first, a request
       // spread over several partitions is refused whole rather than written in part.
       TimestampBounds bounds = TopicConfigs.timestampBounds(metadata.config());
@@ -235,7 +234,8 @@ final class ProduceHandler {
       int recordSize = record.estimatedSize();
       if (BatchLayout.RECORD_BATCH_OVERHEAD + recordSize > maxBatchBytes) {
         // Says what was counted: a record under the limit by itself may not fit with its framing.
-        throw new ApiException(StreamgateError.MESSAGE_TOO_LARGE, "records[" + index + "] needs about " + (BatchLayout.RECORD_BATCH_OVERHEAD + recordSize)
+        throw new ApiException(StreamgateError.MESSAGE_TOO_LARGE, "records[" + index + "] needs about "
+            + (BatchLayout.RECORD_BATCH_OVERHEAD + recordSize)
             + " bytes in a batch (" + BatchLayout.RECORD_BATCH_OVERHEAD + " for the batch header, up to " + ProduceRecord.MAX_FRAMING_BYTES
             + " for the record's framing, " + record.contentSize() + " for its key, value and headers); the topic's max.record.bytes is "
             + maxBatchBytes);

@@ -91,7 +91,8 @@ final class StreamHandler {
     starts.onSuccess(positions -> {
       if (metrics.openStreams().incrementAndGet() > limits.maxStreams()) {
         metrics.openStreams().decrementAndGet();
-        refuse(ctx, webSocket, new ApiException(StreamgateError.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
+        refuse(ctx, webSocket,
+            new ApiException(StreamgateError.OVERLOADED, "this node already serves " + limits.maxStreams() + " streams"));
         return;
       }
       TopicConfigs.ValueFormat format = TopicConfigs.valueFormat(topic.config());
@@ -146,7 +147,7 @@ final class StreamHandler {
       return;
     }
     Future.fromCompletionStage(groups.join(group, List.of(topic), reset, sessionTimeoutMs,
-            io.streamgate.cluster.groups.AssignmentStrategy.COOPERATIVE_STICKY), context)
+        io.streamgate.cluster.groups.AssignmentStrategy.COOPERATIVE_STICKY), context)
         .onFailure(failure -> {
           metrics.openStreams().decrementAndGet();
           refuse(ctx, webSocket, failure);

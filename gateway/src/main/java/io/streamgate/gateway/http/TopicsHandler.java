@@ -1,11 +1,9 @@
 package io.streamgate.gateway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamgate.cluster.PartitionDescription;
 import io.streamgate.cluster.PartitionService;
@@ -15,7 +13,6 @@ import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.TopicSummary;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +50,8 @@ final class TopicsHandler {
     answer(ctx, service.listTopics(), 200, topics -> {
       ArrayNode array = JSON.createArrayNode();
       for (TopicSummary topic : topics) {
-        array.addObject().put("name", topic.name()).put("partitions", topic.partitions()).put("replicationFactor", topic.replicationFactor());
+        array.addObject().put("name", topic.name()).put("partitions", topic.partitions()).put("replicationFactor",
+            topic.replicationFactor());
       }
       return array;
     });

@@ -36,7 +36,8 @@ final class MqttLogTopics {
     if (!autoCreate) {
       return Future.failedFuture(new TopicNotFoundException("topic '" + topic + "' does not exist"));
     }
-    TopicSpec spec = new TopicSpec(topic, defaultPartitions, 1, Map.of(TopicConfigs.VALUE_FORMAT, TopicConfigs.ValueFormat.STRING.configName()));
+    TopicSpec spec =
+        new TopicSpec(topic, defaultPartitions, 1, Map.of(TopicConfigs.VALUE_FORMAT, TopicConfigs.ValueFormat.STRING.configName()));
     return Future.fromCompletionStage(service.createTopic(spec), context)
         .recover(e -> e instanceof TopicExistsException || e.getCause() instanceof TopicExistsException
             ? Future.succeededFuture() : Future.failedFuture(e))

@@ -2,9 +2,9 @@ package io.streamgate.gateway.mqtt;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.streamgate.cluster.Murmur2Partitioner;
+import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
-import io.streamgate.cluster.PartitionService;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CompletionStage;

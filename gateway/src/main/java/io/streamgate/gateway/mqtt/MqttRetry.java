@@ -12,11 +12,11 @@ final class MqttRetry {
   static final long FIRST_MS = 1_000;
   static final long CAP_MS = 5_000;
 
-  private MqttRetry() {
-  }
+  private MqttRetry() {}
 
   /** A backoff whose retries run on {@code context}. */
   static Backoff on(Context context) {
-    return new Backoff(FIRST_MS, CAP_MS, (delayMs, action) -> context.owner().setTimer(delayMs, id -> context.runOnContext(v -> action.run())));
+    return new Backoff(FIRST_MS, CAP_MS,
+        (delayMs, action) -> context.owner().setTimer(delayMs, id -> context.runOnContext(v -> action.run())));
   }
 }

@@ -44,7 +44,8 @@ record MqttSessionState(long savedAt, long expiryMs, List<Subscription> subscrip
     subscriptions.forEach(s -> subs.add(new JsonObject().put("filter", s.filter()).put("qos", s.qos()).put("noLocal", s.noLocal())
         .put("retainAsPublished", s.retainAsPublished()).put("subscriptionId", s.subscriptionId())));
     JsonArray at = new JsonArray();
-    positions.forEach((tp, offset) -> at.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition()).put("offset", offset)));
+    positions
+        .forEach((tp, offset) -> at.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition()).put("offset", offset)));
     JsonArray sent = new JsonArray();
     inflight.forEach(i -> sent.add(new JsonObject().put("packetId", i.packetId()).put("topic", i.partition().topic())
         .put("partition", i.partition().partition()).put("offset", i.offset())));

@@ -1,8 +1,8 @@
 package io.streamgate.gateway.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.cluster.LocalCluster.DiskRecord;
@@ -221,7 +221,8 @@ class ClusterFailoverIT {
   }
 
   /** Awaits a condition on what the producer saw; on timeout, fails with the producer's failures and the topic as the cluster describes it. */
-  private static void awaitProducer(Producer producer, String description, Duration timeout, java.util.concurrent.Callable<Boolean> condition) {
+  private static void awaitProducer(Producer producer, String description, Duration timeout,
+      java.util.concurrent.Callable<Boolean> condition) {
     try {
       await(description).atMost(timeout).pollInterval(Duration.ofMillis(20)).until(condition);
     } catch (org.awaitility.core.ConditionTimeoutException e) {
@@ -266,7 +267,6 @@ class ClusterFailoverIT {
   private static void awaitSettled(Duration timeout) {
     cluster.awaitSettled(TOPIC, PARTITIONS, timeout);
   }
-
 
   // ---------------------------------------------------------------------------------------------- checks
 
@@ -434,7 +434,7 @@ class ClusterFailoverIT {
     String attemptHistory(int partition, long seq) {
       List<String[]> all = attempts.get(partition).getOrDefault(seq, List.of());
       List<String> folded = new ArrayList<>();
-      for (int i = 0; i < all.size(); ) {
+      for (int i = 0; i < all.size();) {
         int j = i;
         while (j + 1 < all.size() && all.get(j + 1)[2].equals(all.get(i)[2])) {
           j++;
@@ -487,7 +487,7 @@ class ClusterFailoverIT {
         }
         body.append("]}");
         inFlight.put(partition, values);
-        for (int attempt = 1; ; attempt++) {
+        for (int attempt = 1;; attempt++) {
           Node node = nodes.get(target);
           long sentAt = System.nanoTime();
           Optional<Long> offset = send(node, partition, body.toString(), idempotencyKey, seq, attempt);

@@ -185,7 +185,8 @@ class ClusterRestartIT {
             .until(() -> {
               Node via = live.get(attempt[0]++ % live.size());
               try {
-                HttpResponse<String> response = cluster.post(via, path, Map.of("records", records), Map.of("Idempotency-Key", idempotencyKey));
+                HttpResponse<String> response =
+                    cluster.post(via, path, Map.of("records", records), Map.of("Idempotency-Key", idempotencyKey));
                 if (response.statusCode() == 200) {
                   answer[0] = response;
                   return true;

@@ -252,7 +252,10 @@ class GroupFailoverIT {
       Node node = cluster.node(preferred);
       cluster.kill(node.index);
       await("a coordinator other than " + preferred).atMost(FAILOVER_TIMEOUT).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-          .until(() -> { String leader = coordinatorId(groupsPartition); return leader != null && !leader.equals(preferred); });
+          .until(() -> {
+            String leader = coordinatorId(groupsPartition);
+            return leader != null && !leader.equals(preferred);
+          });
       cluster.start(node.index);
       cluster.awaitInSync(GROUPS_TOPIC, GROUPS_PARTITIONS, Duration.ofSeconds(90));
       cluster.awaitInSync(topic, 1, Duration.ofSeconds(90));
@@ -350,7 +353,8 @@ class GroupFailoverIT {
     awaitProgress("round " + number, members, checks);
 
     String victimId = Optional.ofNullable(coordinatorId(groupsPartition))
-        .orElseThrow(() -> new AssertionError(GROUPS_TOPIC + "-" + groupsPartition + " has no leader: " + cluster.topic(GROUPS_TOPIC).json()));
+        .orElseThrow(
+            () -> new AssertionError(GROUPS_TOPIC + "-" + groupsPartition + " has no leader: " + cluster.topic(GROUPS_TOPIC).json()));
     List<String> roles = new ArrayList<>();
     cluster.topic(TOPIC).partitions().stream().filter(v -> victimId.equals(v.leader()))
         .forEach(v -> roles.add("leader of " + TOPIC + "-" + v.partition()));
@@ -915,7 +919,8 @@ class GroupFailoverIT {
   final class Producer {
     final List<Map<Long, String>> acks = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
     private final String run = Long.toString(System.currentTimeMillis(), 36);
     private volatile boolean stopping;

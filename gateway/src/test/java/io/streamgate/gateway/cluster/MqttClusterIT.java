@@ -73,8 +73,8 @@ class MqttClusterIT {
       // Node 1 leads a partition (the preferred leaders are spread); neither client is connected to it.
       assertThat(cluster.topic(TOPIC).partitions()).anyMatch(p -> "node-1".equals(p.leader()));
       cluster.kill(1);
-      cluster.awaitTopic(TOPIC, "every partition led by a live node", FAILOVER_TIMEOUT, view ->
-          view.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().equals("node-1")));
+      cluster.awaitTopic(TOPIC, "every partition led by a live node", FAILOVER_TIMEOUT,
+          view -> view.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().equals("node-1")));
 
       publisher = publishAll(publisher, MESSAGES_PER_PHASE, acknowledged);
       await().atMost(Duration.ofSeconds(30)).until(() -> received.containsAll(acknowledged));
@@ -229,8 +229,7 @@ class MqttClusterIT {
       }
 
       @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {
-      }
+      public void deliveryComplete(IMqttDeliveryToken token) {}
     };
   }
 

@@ -53,7 +53,7 @@ public final class Chromium {
   /** Goes to a console route ({@code #/...}) and waits for its view's first content. */
   public static void open(WebDriver driver, String base, String route) {
     driver.get(base + "/console/" + route);
-    new org.openqa.selenium.support.ui.WebDriverWait(driver, java.time.Duration.ofSeconds(15)).until(d ->
-        ((JavascriptExecutor) d).executeScript("return document.querySelector('main').childElementCount > 0").equals(true));
+    new org.openqa.selenium.support.ui.WebDriverWait(driver, java.time.Duration.ofSeconds(15))
+        .until(d -> ((JavascriptExecutor) d).executeScript("return document.querySelector('main').childElementCount > 0").equals(true));
   }
 }

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -88,7 +87,8 @@ class ConsoleIT {
     assertThat(driver.findElement(By.cssSelector("nav a[aria-current=page]")).getText()).isEqualTo("Cluster");
     screenshot("cluster");
     // The same page for a reader who prefers dark (prefers-color-scheme).
-    driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+    driver.executeCdpCommand("Emulation.setEmulatedMedia",
+        Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
     try {
       wait.until(d -> ((JavascriptExecutor) d).executeScript("return matchMedia('(prefers-color-scheme: dark)').matches").equals(true));
       screenshot("cluster-dark");
@@ -157,7 +157,8 @@ class ConsoleIT {
     driver.close();
 
     driver.switchTo().window(tailTab);
-    WebElement record = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#tail-records li[data-partition='1'][data-offset='0']")));
+    WebElement record =
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#tail-records li[data-partition='1'][data-offset='0']")));
     assertThat(record.getText()).contains("key alice", "source: console", "JSON");
     // Pretty-printed: one member a line.
     assertThat(record.findElement(By.cssSelector("pre.value-json")).getText()).isEqualTo("""
@@ -202,14 +203,16 @@ class ConsoleIT {
     // From a time before the first record, over every partition: all three, newest first per arrival.
     new Select(driver.findElement(By.id("tail-from"))).selectByValue("time");
     new Select(driver.findElement(By.id("tail-partition"))).selectByValue("");
-    ((JavascriptExecutor) driver).executeScript("arguments[0].value = arguments[1]", driver.findElement(By.id("tail-time")), "2020-01-01T00:00:00");
+    ((JavascriptExecutor) driver).executeScript("arguments[0].value = arguments[1]", driver.findElement(By.id("tail-time")),
+        "2020-01-01T00:00:00");
     driver.findElement(By.id("tail-seek")).click();
     wait.until(d -> positions().size() == 3);
     assertThat(positions()).containsExactlyInAnyOrder("1@0", "1@1", "0@0");
     assertThat(driver.findElement(By.cssSelector("#tail-records li[data-partition='0'] pre")).getText()).isEqualTo("a plain string");
 
     // A time after every record: nothing yet, and the next record live.
-    ((JavascriptExecutor) driver).executeScript("arguments[0].value = arguments[1]", driver.findElement(By.id("tail-time")), "2999-01-01T00:00:00");
+    ((JavascriptExecutor) driver).executeScript("arguments[0].value = arguments[1]", driver.findElement(By.id("tail-time")),
+        "2999-01-01T00:00:00");
     driver.findElement(By.id("tail-seek")).click();
     wait.until(ExpectedConditions.attributeToBe(By.id("tail-status"), "data-state", "live"));
     assertThat(positions()).isEmpty();
@@ -241,7 +244,8 @@ class ConsoleIT {
       wait.until(ExpectedConditions.elementToBeClickable(By.linkText(GROUP))).click();
       wait.until(ExpectedConditions.textToBe(By.id("group-lag"), "2"));
       wait.until(d -> rows("#group-offsets tbody tr").size() == 3);
-      List<String> partition1 = rows("#group-offsets tbody tr").get(1).findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+      List<String> partition1 =
+          rows("#group-offsets tbody tr").get(1).findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
       assertThat(partition1.subList(0, 2)).containsExactly(TOPIC, "1");
       assertThat(partition1.subList(3, 6)).as("committed, latest, lag").containsExactly("2", "2", "0");
       assertThat(driver.findElement(By.id("group-members")).getText()).contains(member, TOPIC + "-0", TOPIC + "-1", TOPIC + "-2");
@@ -263,7 +267,8 @@ class ConsoleIT {
       // Read in one script: the charts are redrawn every sample, which makes elements found before stale.
       Object lineSegments = ((JavascriptExecutor) driver).executeScript(
           "const lines = document.querySelectorAll(arguments[0]);"
-              + "return lines.length === 2 ? lines[0].getAttribute('d').split('L').length - 1 : 0", topicChart + " svg path.line");
+              + "return lines.length === 2 ? lines[0].getAttribute('d').split('L').length - 1 : 0",
+          topicChart + " svg path.line");
       return !cellText(topicChart + " .rate-in").matches("|0/s") && ((Number) lineSegments).intValue() >= 3
           && driver.findElements(By.cssSelector("[data-chart='Node node-0'] svg path.line")).size() == 2;
     });

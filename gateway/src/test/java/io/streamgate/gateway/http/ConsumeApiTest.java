@@ -94,7 +94,8 @@ class ConsumeApiTest extends HttpNodeTest {
     assertThat(api.get("/v1/topics/" + t + "/partitions/0/offsets").json().toString()).isEqualTo("{\"earliest\":0,\"latest\":10}");
     assertThat(api.get("/v1/topics/" + t + "/partitions/0/offsets?timestamp=99999").json().toString())
         .isEqualTo("{\"earliest\":0,\"latest\":10}");
-    assertThat(api.get("/v1/topics/" + t + "/partitions/1/offsets?timestamp=0").json().toString()).isEqualTo("{\"earliest\":0,\"latest\":0}");
+    assertThat(api.get("/v1/topics/" + t + "/partitions/1/offsets?timestamp=0").json().toString())
+        .isEqualTo("{\"earliest\":0,\"latest\":0}");
     assertProblem(api.get("/v1/topics/" + t + "/partitions/0/offsets?timestamp=-1"), 400, "invalid-request");
     assertProblem(api.get("/v1/topics/" + t + "/partitions/0/offsets?timestamp=soon"), 400, "invalid-request");
     assertProblem(api.get("/v1/topics/" + t + "/partitions/2/offsets"), 404, "partition-not-found");
@@ -225,7 +226,8 @@ class ConsumeApiTest extends HttpNodeTest {
   void aLongPollAnswersAsSoonAsARecordArrives() throws Exception {
     tenRecords();
     long started = System.nanoTime();
-    CompletableFuture<Response> poll = api.sendAsync(api.request("/v1/topics/" + t + "/partitions/0/records?offset=10&timeoutMs=5000").build());
+    CompletableFuture<Response> poll =
+        api.sendAsync(api.request("/v1/topics/" + t + "/partitions/0/records?offset=10&timeoutMs=5000").build());
     await().atMost(Duration.ofSeconds(5)).until(() -> node.service().watcherCount() == 1);
     assertThat(poll).isNotDone();
 
@@ -286,7 +288,8 @@ class ConsumeApiTest extends HttpNodeTest {
   @Test
   void deletingATopicEndsItsLongPolls() throws Exception {
     api.createTopic(t, 1);
-    CompletableFuture<Response> poll = api.sendAsync(api.request("/v1/topics/" + t + "/partitions/0/records?offset=0&timeoutMs=30000").build());
+    CompletableFuture<Response> poll =
+        api.sendAsync(api.request("/v1/topics/" + t + "/partitions/0/records?offset=0&timeoutMs=30000").build());
     await().atMost(Duration.ofSeconds(5)).until(() -> node.service().watcherCount() == 1);
 
     assertThat(api.delete("/v1/topics/" + t).status()).isEqualTo(204);

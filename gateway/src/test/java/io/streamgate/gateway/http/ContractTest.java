@@ -140,7 +140,8 @@ class ContractTest {
   void topics() {
     JsonObject created = json(check("createTopic", send("POST", "/v1/topics", JSON,
         "{\"name\":\"ct-topics\",\"partitions\":2,\"config\":{\"retention.ms\":86400000,\"segment.bytes\":\"1048576\","
-            + "\"cleanup.policy\":\"delete\"}}"), 201));
+            + "\"cleanup.policy\":\"delete\"}}"),
+        201));
     assertThat(created.getJsonObject("config").getValue("retention.ms")).isEqualTo(86400000);
     assertThat(created.getJsonObject("config").getValue("segment.bytes")).isEqualTo(1048576);
     assertThat(created.getJsonObject("config").getValue("cleanup.policy")).isEqualTo("delete");
@@ -189,7 +190,8 @@ class ContractTest {
     check("createTopic", send("POST", "/v1/topics", JSON, "{\"name\":\"ct-produce\",\"partitions\":2}"), 201);
     JsonObject written = json(check("produce", send("POST", "/v1/topics/ct-produce/records", JSON,
         "{\"records\":[{\"key\":\"k\",\"value\":{\"a\":1},\"headers\":{\"h\":\"v\"},\"partition\":1,\"timestamp\":1700000000000},"
-            + "{\"keyBase64\":\"AAECAw==\",\"valueBase64\":\"eyJiIjoyfQ==\"},{\"key\":\"gone\",\"value\":null}]}"), 200));
+            + "{\"keyBase64\":\"AAECAw==\",\"valueBase64\":\"eyJiIjoyfQ==\"},{\"key\":\"gone\",\"value\":null}]}"),
+        200));
     assertThat(written.getJsonArray("offsets")).hasSize(3);
     check("produce", send("POST", "/v1/topics/ct-produce/records?acks=0", JSON, "{\"records\":[{\"value\":1}]}"), 202);
     check("produce", send("POST", "/v1/topics/ct-produce/records?acks=1&key=s&partition=0", NDJSON, "{\"n\":1}\n{\"n\":2}\n"), 200);
@@ -231,7 +233,8 @@ class ContractTest {
     check("createTopic", send("POST", "/v1/topics", JSON, "{\"name\":\"ct-consume\",\"partitions\":2}"), 201);
     check("produce", send("POST", "/v1/topics/ct-consume/records", JSON,
         "{\"records\":[{\"key\":\"a\",\"value\":{\"n\":0},\"partition\":0},{\"value\":[1,2],\"partition\":0},"
-            + "{\"value\":\"three\",\"partition\":0,\"headers\":{\"h\":\"v\"}},{\"value\":null,\"partition\":0}]}"), 200);
+            + "{\"value\":\"three\",\"partition\":0,\"headers\":{\"h\":\"v\"}},{\"value\":null,\"partition\":0}]}"),
+        200);
 
     JsonObject page = json(check("consume", send("GET", "/v1/topics/ct-consume/partitions/0/records?offset=earliest&maxRecords=3"), 200));
     assertThat(page.getJsonArray("records")).hasSize(3);
@@ -276,7 +279,8 @@ class ContractTest {
     check("createTopic", send("POST", "/v1/topics", JSON, "{\"name\":\"ct-stream\",\"partitions\":2}"), 201);
     check("produce", send("POST", "/v1/topics/ct-stream/records", JSON,
         "{\"records\":[{\"key\":\"a\",\"value\":{\"n\":0},\"partition\":0},{\"value\":\"one\",\"partition\":1},"
-            + "{\"value\":2,\"partition\":0}]}"), 200);
+            + "{\"value\":2,\"partition\":0}]}"),
+        200);
 
     Answer events = check("streamTopic", events("/v1/topics/ct-stream/stream?offset=earliest", Map.of(), 3), 200);
     assertThat(ExampleValidator.sseData(events.text())).hasSize(3);
@@ -310,7 +314,8 @@ class ContractTest {
     check("createTopic", send("POST", "/v1/topics", JSON, "{\"name\":\"ct-groups\",\"partitions\":2}"), 201);
     check("produce", send("POST", "/v1/topics/ct-groups/records", JSON,
         "{\"records\":[{\"key\":\"a\",\"value\":{\"n\":0},\"partition\":0},{\"value\":\"one\",\"partition\":0},"
-            + "{\"value\":null,\"partition\":0},{\"keyBase64\":\"AAECAw==\",\"valueBase64\":\"eyJiIjoyfQ==\",\"partition\":1}]}"), 200);
+            + "{\"value\":null,\"partition\":0},{\"keyBase64\":\"AAECAw==\",\"valueBase64\":\"eyJiIjoyfQ==\",\"partition\":1}]}"),
+        200);
 
     // Join: 201, Location names the member.
     Answer joined = check("joinGroup", send("POST", "/v1/groups/ct-g/members", JSON,
@@ -775,7 +780,7 @@ class ContractTest {
   /** The status a refused WebSocket handshake answered. */
   private static int webSocketRefusal(String path) throws Exception {
     try {
-      http.newWebSocketBuilder().buildAsync(URI.create("ws" + base.substring(4) + path), new WebSocket.Listener() { })
+      http.newWebSocketBuilder().buildAsync(URI.create("ws" + base.substring(4) + path), new WebSocket.Listener() {})
           .get(10, TimeUnit.SECONDS).abort();
       throw new AssertionError("the WebSocket handshake on " + path + " succeeded");
     } catch (ExecutionException e) {

@@ -11,7 +11,6 @@ import io.streamgate.gateway.http.Api.Response;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.RecordBatchBuilder;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -46,7 +46,8 @@ class GroupsApiTest {
     Response joined = api.postJson("/v1/groups/" + group + "/members",
         "{\"topics\":[\"" + topic + "\"],\"autoOffsetReset\":\"earliest\"" + extra + "}");
     assertThat(joined.status()).as("%s", joined).isEqualTo(201);
-    assertThat(joined.headers().firstValue("Location")).hasValue("/v1/groups/" + group + "/members/" + joined.json().get("memberId").asText());
+    assertThat(joined.headers().firstValue("Location"))
+        .hasValue("/v1/groups/" + group + "/members/" + joined.json().get("memberId").asText());
     return joined.json().get("memberId").asText();
   }
 

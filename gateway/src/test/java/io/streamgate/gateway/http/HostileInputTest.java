@@ -146,7 +146,7 @@ class HostileInputTest {
     List<String> records = List.of(
         "{\"value\":1,\"partition\":\"0\"}", "{\"value\":1,\"partition\":1.5}", "{\"value\":1,\"partition\":true}",
         "{\"value\":1,\"partition\":-1}", "{\"value\":1,\"partition\":2147483648}", "{\"value\":1,\"partition\":1e30}",
-        "{\"value\":1,\"partition\":99999999999999999999999}" ,
+        "{\"value\":1,\"partition\":99999999999999999999999}",
         "{\"value\":1,\"timestamp\":-5}", "{\"value\":1,\"timestamp\":1e30}", "{\"value\":1,\"timestamp\":\"now\"}",
         "{\"value\":1,\"timestamp\":9.5}", "{\"value\":1,\"timestamp\":99999999999999999999999}",
         "{\"value\":1,\"timestamp\":-9223372036854775808}", "{\"value\":1,\"key\":5}", "{\"value\":1,\"key\":{}}",
@@ -412,7 +412,8 @@ class HostileInputTest {
 
   @Test
   void unknownRoutesAndWrongMethods() throws Exception {
-    for (String path : List.of("/", "/v2/topics", "/v1", "/v1/", "/v1/nothing", "/v1/topics/safe/partitions", "/v1/topics/safe/partitions/0",
+    for (String path : List.of("/", "/v2/topics", "/v1", "/v1/", "/v1/nothing", "/v1/topics/safe/partitions",
+        "/v1/topics/safe/partitions/0",
         "/v1/topics/safe/records/extra", "/v1/topics/safe/partitions/0/records/0", "/health", "/console/../../etc/passwd",
         "/v1/topics/safe/streams")) {
       assertProblem(api.get(path), 404, "not-found");

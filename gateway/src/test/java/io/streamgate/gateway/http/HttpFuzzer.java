@@ -140,9 +140,11 @@ final class HttpFuzzer {
       head.append("Content-Length: ").append(body.length).append("\r\nTransfer-Encoding: chunked\r\n");
       framed = chunked(body, false);
     } else if (framing == 17) {
-      head.append(pick(new String[] {"Content-Length: -1", "Content-Length: x", "Content-Length: 1, 2", "Content-Length: 99999999999999999999",
-          "Transfer-Encoding: gzip", "Transfer-Encoding: chunked, chunked", "Transfer-Encoding: identity",
-          "Content-Length: " + (maxBodyBytes * 4L)})).append("\r\n");
+      head.append(
+          pick(new String[] {"Content-Length: -1", "Content-Length: x", "Content-Length: 1, 2", "Content-Length: 99999999999999999999",
+              "Transfer-Encoding: gzip", "Transfer-Encoding: chunked, chunked", "Transfer-Encoding: identity",
+              "Content-Length: " + (maxBodyBytes * 4L)}))
+          .append("\r\n");
       framed = body;
     } else if (framing == 18) {
       // No framing at all: a body with neither header is read as the next request.
@@ -284,13 +286,15 @@ final class HttpFuzzer {
     return ("{\"name\":" + (random.nextInt(3) == 0 ? jsonValue() : "\"fuzz" + random.nextInt(3) + "\"") + ",\"partitions\":"
         + pick(new String[] {"1", "2", "0", "-1", "1001", "1.5", "\"x\"", "null", "99999999999"}) + ",\"config\":"
         + pick(new String[] {"{}", "{\"retention.ms\":\"x\"}", "{\"cleanup.policy\":\"compact\"}", "{\"value.format\":\"binary\"}",
-            "{\"segment.bytes\":1}", "[]", "null", "{\"unknown\":1}", "{\"max.record.bytes\":-1}"}) + "}").getBytes(UTF_8);
+            "{\"segment.bytes\":1}", "[]", "null", "{\"unknown\":1}", "{\"max.record.bytes\":-1}"})
+        + "}").getBytes(UTF_8);
   }
 
   private byte[] groupBody() {
     return pick(new String[] {"{\"topics\":[\"fz\"]}", "{\"topics\":[\"fz\"],\"autoOffsetReset\":\"x\"}", "{\"topics\":[]}",
         "{\"topics\":\"fz\"}", "{\"topics\":[\"" + PROTECTED_TOPIC + "x\"],\"sessionTimeoutMs\":-1}", "{\"offsets\":[{\"topic\":\"fz\","
-        + "\"partition\":0,\"offset\":-5}]}", "{\"offsets\":null}", "{\"topics\":[\"fz\"],\"sessionTimeoutMs\":99999999999}",
+            + "\"partition\":0,\"offset\":-5}]}",
+        "{\"offsets\":null}", "{\"topics\":[\"fz\"],\"sessionTimeoutMs\":99999999999}",
         "{\"to\":\"earliest\"}", "{\"to\":\"x\"}", "{}", "[]"}).getBytes(UTF_8);
   }
 

@@ -321,7 +321,8 @@ class ProduceApiTest extends HttpNodeTest {
     int[] partitions = {2, 0, 2, 1, 0, 2, 1};
     StringBuilder envelope = new StringBuilder("{\"records\":[");
     for (int i = 0; i < values.length; i++) {
-      envelope.append(i == 0 ? "" : ",").append("{\"value\":").append(values[i]).append(",\"partition\":").append(partitions[i]).append("}");
+      envelope.append(i == 0 ? "" : ",").append("{\"value\":").append(values[i]).append(",\"partition\":").append(partitions[i])
+          .append("}");
     }
 
     JsonNode offsets = api.produce(t, envelope.append("]}").toString()).get("offsets");
@@ -505,7 +506,8 @@ class ProduceApiTest extends HttpNodeTest {
   void anUnknownPartitionIsNotFoundAndNothingIsWritten() {
     api.createTopic(t, 2);
 
-    assertProblem(api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{\"value\":1,\"partition\":0},{\"value\":2,\"partition\":2}]}"),
+    assertProblem(
+        api.postJson("/v1/topics/" + t + "/records", "{\"records\":[{\"value\":1,\"partition\":0},{\"value\":2,\"partition\":2}]}"),
         404, "partition-not-found");
     assertProblem(api.post("/v1/topics/" + t + "/records?partition=2", "text/plain", "1"), 404, "partition-not-found");
     assertProblem(api.post("/v1/topics/" + t + "/records?partition=7", "application/x-ndjson", "1\n2"), 404, "partition-not-found");

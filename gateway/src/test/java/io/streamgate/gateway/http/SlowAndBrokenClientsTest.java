@@ -166,7 +166,8 @@ class SlowAndBrokenClientsTest extends HttpNodeTest {
             + "\r\n\r\n" + "x".repeat(MAX_BODY - 1));
       }
       // The third upload has been taken in when its bytes are all read: wait for the budget to fill.
-      await().atMost(Duration.ofSeconds(5)).until(() -> api.post("/v1/topics/" + t + "/records", "text/plain", "\"small\"").status() == 503);
+      await().atMost(Duration.ofSeconds(5))
+          .until(() -> api.post("/v1/topics/" + t + "/records", "text/plain", "\"small\"").status() == 503);
       Api.Response refused = api.post("/v1/topics/" + t + "/records", "text/plain", "\"small\"");
       assertThat(refused.status()).isEqualTo(503);
       assertThat(refused.contentType()).startsWith("application/problem+json");
@@ -273,7 +274,8 @@ class SlowAndBrokenClientsTest extends HttpNodeTest {
         try {
           response = http.readResponse();
         } catch (IOException e) {
-          throw new AssertionError("no answer to a chunked body of " + body.getKey().substring(0, Math.min(20, body.getKey().length())).replace("\r\n", "|"), e);
+          throw new AssertionError(
+              "no answer to a chunked body of " + body.getKey().substring(0, Math.min(20, body.getKey().length())).replace("\r\n", "|"), e);
         }
         assertProblem(response.asApiResponse(), body.getValue(), body.getValue() == 431 ? "headers-too-large" : "invalid-request");
         assertThat(response.headers().get("connection")).isEqualTo("close");

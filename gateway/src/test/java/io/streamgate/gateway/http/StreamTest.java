@@ -347,7 +347,8 @@ class StreamTest extends HttpNodeTest {
       assertThat(failure).as(query).isInstanceOf(UpgradeRejectedException.class);
       assertThat(((UpgradeRejectedException) failure).getStatus()).as(query).isEqualTo(416);
     }
-    assertProblem(api.get("/v1/topics/" + t + "/stream", "Accept", "text/event-stream", "Last-Event-ID", "0:1"), 416, "offset-out-of-range");
+    assertProblem(api.get("/v1/topics/" + t + "/stream", "Accept", "text/event-stream", "Last-Event-ID", "0:1"), 416,
+        "offset-out-of-range");
     try (SseStream stream = SseStream.open(api.port, "/v1/topics/" + t + "/stream?offset=earliest")) {
       assertThat(position(stream.next().json())).isEqualTo("0:2");
     }
@@ -492,7 +493,7 @@ class StreamTest extends HttpNodeTest {
         Event event = stream.next();
         assertThat(event.id()).isEqualTo("0:" + ++next[0]);
         return event.data();
-      }, () -> { });
+      }, () -> {});
     }
   }
 

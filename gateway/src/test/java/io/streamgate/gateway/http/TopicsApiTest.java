@@ -243,7 +243,8 @@ class TopicsApiTest extends HttpNodeTest {
     api.createTopic(t, 1, "{\"retention.ms\":60000}");
     api.produce(t, "{\"records\":[{\"value\":1}]}");
 
-    Response response = api.patchJson("/v1/topics/" + t, "{\"partitions\":3,\"config\":{\"retention.ms\":\"1000\",\"max.record.bytes\":4096}}");
+    Response response =
+        api.patchJson("/v1/topics/" + t, "{\"partitions\":3,\"config\":{\"retention.ms\":\"1000\",\"max.record.bytes\":4096}}");
 
     assertThat(response.status()).as("%s", response).isEqualTo(200);
     JsonNode topic = response.json();

@@ -24,7 +24,11 @@ class ValueFormatsTest extends HttpNodeTest {
 
   /** How a value travels to the server. */
   enum Form {
-    ENVELOPE_VALUE, ENVELOPE_BASE64, RAW_TEXT, RAW_BYTES, NDJSON_LINE
+    ENVELOPE_VALUE,
+    ENVELOPE_BASE64,
+    RAW_TEXT,
+    RAW_BYTES,
+    NDJSON_LINE
   }
 
   /**

@@ -40,7 +40,7 @@ class WebSocketUpgradeTest extends HttpNodeTest {
     for (int i = 0; i < 40; i++) {
       String offset = i % 2 == 0 ? "latest" : "earliest";
       WebSocket ws = webSockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.httpPort())
-              .setURI("/v1/topics/ws/stream?offset=" + offset).setTimeout(5_000))
+          .setURI("/v1/topics/ws/stream?offset=" + offset).setTimeout(5_000))
           .await(10, TimeUnit.SECONDS);
       ws.close().await(5, TimeUnit.SECONDS);
     }

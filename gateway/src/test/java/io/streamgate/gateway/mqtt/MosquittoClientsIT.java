@@ -25,7 +25,7 @@ class MosquittoClientsIT extends MqttNodeTest {
   @BeforeAll
   void requireClients() {
     Assumptions.assumeTrue(ClientProcesses.onPath("mosquitto_pub") && ClientProcesses.onPath("mosquitto_sub")
-            && ClientProcesses.onPath("stdbuf"),
+        && ClientProcesses.onPath("stdbuf"),
         "mosquitto_pub and mosquitto_sub are not installed (Debian package mosquitto-clients; .ci/run installs it)");
   }
 

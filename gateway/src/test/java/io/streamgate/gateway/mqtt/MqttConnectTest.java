@@ -65,7 +65,8 @@ class MqttConnectTest extends MqttNodeTest {
     JsonNode nodes = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
         java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
             java.net.URI.create("http://127.0.0.1:" + node.httpPort() + "/v1/cluster")).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString()).body()).get("nodes");
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+        .get("nodes");
     assertThat(nodes.get(0).get("mqttAddress").asText()).isEqualTo("127.0.0.1:" + node.mqttPort());
     AtomicInteger open = new AtomicInteger();
     try (RawMqttClient a = new RawMqttClient(node.mqttPort(), 4); RawMqttClient b = new RawMqttClient(node.mqttPort(), 4)) {

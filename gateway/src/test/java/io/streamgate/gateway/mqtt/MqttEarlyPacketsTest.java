@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class MqttEarlyPacketsTest extends MqttNodeTest {
   MqttEarlyPacketsTest() {
-    super(Map.of(), (clientId, username, password, remote) ->
-        Vertx.currentContext().owner().timer(300, TimeUnit.MILLISECONDS).map(fired -> true));
+    super(Map.of(),
+        (clientId, username, password, remote) -> Vertx.currentContext().owner().timer(300, TimeUnit.MILLISECONDS).map(fired -> true));
   }
 
   @Test

@@ -187,7 +187,8 @@ class MqttMessagesTest {
    * its last batch, also when compaction left a batch's last offsets without records.
    */
   @Property
-  void aChunkDecodesToItsRecordsInOrderFromTheReadOffset(@ForAll @Size(min = 1, max = 5) List<@IntRange(min = 1, max = 20) Integer> batchSizes,
+  void aChunkDecodesToItsRecordsInOrderFromTheReadOffset(
+      @ForAll @Size(min = 1, max = 5) List<@IntRange(min = 1, max = 20) Integer> batchSizes,
       @ForAll @IntRange(max = 3) int compactedTail, @ForAll @IntRange(max = 60) int from, @ForAll Compression compression) {
     List<ByteBuffer> batches = new ArrayList<>();
     List<Long> expected = new ArrayList<>();

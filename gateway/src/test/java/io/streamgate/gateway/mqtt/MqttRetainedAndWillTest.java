@@ -26,8 +26,8 @@ class MqttRetainedAndWillTest extends MqttNodeTest {
 
   private List<Got> subscribe(MqttClient client, String filter, int qos) throws Exception {
     List<Got> got = new CopyOnWriteArrayList<>();
-    client.subscribe(filter, qos, (topic, message) ->
-        got.add(new Got(topic, new String(message.getPayload(), UTF_8), message.getQos(), message.isRetained())));
+    client.subscribe(filter, qos,
+        (topic, message) -> got.add(new Got(topic, new String(message.getPayload(), UTF_8), message.getQos(), message.isRetained())));
     return got;
   }
 
@@ -188,8 +188,8 @@ class MqttRetainedAndWillTest extends MqttNodeTest {
     org.eclipse.paho.mqttv5.common.MqttSubscription subscription = new org.eclipse.paho.mqttv5.common.MqttSubscription(filter, 1);
     subscription.setRetainAsPublished(retainAsPublished);
     client.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {subscription},
-        new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(topic, message) ->
-            got.add(new Got(topic, new String(message.getPayload(), UTF_8), message.getQos(), message.isRetained()))});
+        new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+            (topic, message) -> got.add(new Got(topic, new String(message.getPayload(), UTF_8), message.getQos(), message.isRetained()))});
     return got;
   }
 

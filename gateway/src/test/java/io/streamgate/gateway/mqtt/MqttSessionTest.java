@@ -60,7 +60,8 @@ class MqttSessionTest {
     client.disconnect();
 
     // The subscription made the topic (a string topic, as MQTT makes them).
-    rest.produce("inbox", "{\"records\":[{\"key\":\"inbox/a\",\"value\":\"while away 1\"},{\"key\":\"inbox/b\",\"value\":\"while away 2\"}]}");
+    rest.produce("inbox",
+        "{\"records\":[{\"key\":\"inbox/a\",\"value\":\"while away 1\"},{\"key\":\"inbox/b\",\"value\":\"while away 2\"}]}");
 
     assertThat(connect(client, false).getSessionPresent()).isTrue();
     await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 2);
@@ -138,7 +139,8 @@ class MqttSessionTest {
     org.eclipse.paho.mqttv5.client.MqttClient client = new org.eclipse.paho.mqttv5.client.MqttClient(
         "tcp://127.0.0.1:" + node.mqttPort(), "v5-keeper", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
     client.connect(v5Options(node, true));
-    client.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {new org.eclipse.paho.mqttv5.common.MqttSubscription("v5box/#", 1)},
+    client.subscribe(
+        new org.eclipse.paho.mqttv5.common.MqttSubscription[] {new org.eclipse.paho.mqttv5.common.MqttSubscription("v5box/#", 1)},
         new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(topic, message) -> got.add(new String(message.getPayload(), UTF_8))});
     client.disconnect();
     client.close();

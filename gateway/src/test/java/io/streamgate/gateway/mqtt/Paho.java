@@ -43,8 +43,8 @@ final class Paho {
   /** Subscribes a 3.1.1 client; the list fills as messages arrive. */
   static List<Received> subscribe(MqttClient client, String filter, int qos) throws MqttException {
     List<Received> received = new CopyOnWriteArrayList<>();
-    client.subscribe(filter, qos, (topic, message) ->
-        received.add(new Received(topic, new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8), message.getQos())));
+    client.subscribe(filter, qos, (topic, message) -> received
+        .add(new Received(topic, new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8), message.getQos())));
     return received;
   }
 
@@ -96,7 +96,8 @@ final class Paho {
 
   /** An MQTT 5 client's callback, handing each message to {@code onMessage}; see {@link V3Collector}. */
   record V5Callback(java.util.function.Consumer<org.eclipse.paho.mqttv5.common.MqttMessage> onMessage)
-      implements org.eclipse.paho.mqttv5.client.MqttCallback {
+      implements
+        org.eclipse.paho.mqttv5.client.MqttCallback {
     /** Collects the payloads. */
     static V5Callback collecting(List<String> got) {
       return new V5Callback(message -> got.add(new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8)));

@@ -84,10 +84,10 @@ final class CompressionCodec {
       case GZIP -> new GZIPOutputStream(out, STREAM_BUFFER_SIZE);
       case SNAPPY -> new SnappyOutputStream(out);
       case LZ4 ->
-          new LZ4FrameOutputStream(
-              out,
-              LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
-              LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
+        new LZ4FrameOutputStream(
+            out,
+            LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
+            LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
       case NONE, ZSTD -> throw new IllegalArgumentException("no stream codec for " + compression);
     };
   }

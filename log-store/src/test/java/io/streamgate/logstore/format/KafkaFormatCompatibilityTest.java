@@ -240,11 +240,11 @@ class KafkaFormatCompatibilityTest {
     int baseSequence = idempotent ? someBaseSequence : BatchLayout.NO_SEQUENCE;
     RecordBatch ours =
         SampleRecords.appendAll(
-                new RecordBatchBuilder(Compression.NONE)
-                    .baseOffset(baseOffset)
-                    .partitionLeaderEpoch(leaderEpoch)
-                    .producer(producerId, producerEpoch, baseSequence),
-                inputs)
+            new RecordBatchBuilder(Compression.NONE)
+                .baseOffset(baseOffset)
+                .partitionLeaderEpoch(leaderEpoch)
+                .producer(producerId, producerEpoch, baseSequence),
+            inputs)
             .build();
     MemoryRecordsBuilder kafka =
         MemoryRecords.builder(

@@ -40,11 +40,11 @@ class RecordBatchTest {
     List<Input> inputs = SampleRecords.edgeCases();
     RecordBatch built =
         SampleRecords.appendAll(
-                new RecordBatchBuilder(compression)
-                    .baseOffset(1000)
-                    .partitionLeaderEpoch(7)
-                    .producer(42, (short) 3, 11),
-                inputs)
+            new RecordBatchBuilder(compression)
+                .baseOffset(1000)
+                .partitionLeaderEpoch(7)
+                .producer(42, (short) 3, 11),
+            inputs)
             .build();
 
     RecordBatch batch = RecordBatch.wrap(built.buffer());
@@ -407,7 +407,7 @@ class RecordBatchTest {
     assertThatThrownBy(() -> builder.appendWithOffset(12, 1, null, null, List.of()))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(
-            () -> builder.appendWithOffset(10L + Integer.MAX_VALUE + 1, 1, null, null, List.of()))
+        () -> builder.appendWithOffset(10L + Integer.MAX_VALUE + 1, 1, null, null, List.of()))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> builder.baseOffset(0)).isInstanceOf(IllegalStateException.class);
   }
@@ -557,8 +557,7 @@ class RecordBatchTest {
         Arbitraries.integers()
             .greaterOrEqual(0)
             .flatMap(
-                index ->
-                    Arbitraries.integers().between(1, 255).map(mask -> new int[] {index, mask}));
+                index -> Arbitraries.integers().between(1, 255).map(mask -> new int[] {index, mask}));
     return flip.list().ofMinSize(1).ofMaxSize(4);
   }
 

@@ -123,29 +123,7 @@ class ClusterFailoverIT {
 
     // The replicas' files, read with the log store itself after a clean stop.
     cluster.stopAll();
-    List<Map<String, List<DiskRecord>>> replicas = new ArrayList<>();
-    for (int p = 0; p < PARTITIONS; p++) {
-      replicas.add(new LinkedHashMap<>());
-    }
-    for (Node node : cluster.nodes()) {
-      List<List<DiskRecord>> onDisk = cluster.readFromDisk(node, TOPIC, PARTITIONS);
-      for (int p = 0; p < PARTITIONS; p++) {
-        assertThat(onDisk.get(p)).as("%s holds a replica of partition %d on disk", node.id, p).isNotNull();
-        replicas.get(p).put(node.id, onDisk.get(p));
-      }
-    }
-    List<String> diskProblems = new ArrayList<>();
-    for (int p = 0; p < PARTITIONS; p++) {
-      List<DiskRecord> reference = replicas.get(p).get("node-0");
-      for (Map.Entry<String, List<DiskRecord>> replica : replicas.get(p).entrySet()) {
-        if (!replica.getValue().equals(reference)) {
-          diskProblems.add(String.format("on disk p%d: %s holds %d records, node-0 %d; first difference: %s", p, replica.getKey(),
-              replica.getValue().size(), reference.size(), firstDifference(reference, replica.getValue())));
-        }
-      }
-      diskProblems.addAll(problems("on disk of node-0", p, reference.stream()
-          .map(d -> new StoredRecord(d.offset(), d.keyText(), normalized(d.valueText()))).toList(), producer));
-    }
+    List<String> diskProblems = diskProblems(cluster, TOPIC, PARTITIONS, producer);
     assertNoProblems("the replicas' files after a clean stop", diskProblems);
 
     assertThat(producer.unexpectedAnswers()).as("answers outside the contract (not 200, not a retriable 503/429, not a "
@@ -271,12 +249,50 @@ class ClusterFailoverIT {
   // ---------------------------------------------------------------------------------------------- checks
 
   /**
+   * What is wrong with the replicas' files of every partition of {@code topic} on the stopped
+   * {@code cluster}: a node without a replica, a replica that differs from node-0's, and node-0's
+   * records against what {@code producer} was told ({@link #problems}). Empty when all is well.
+   */
+  static List<String> diskProblems(LocalCluster cluster, String topic, int partitions, Producer producer) {
+    List<Map<String, List<DiskRecord>>> replicas = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      replicas.add(new LinkedHashMap<>());
+    }
+    List<String> diskProblems = new ArrayList<>();
+    for (Node node : cluster.nodes()) {
+      List<List<DiskRecord>> onDisk = cluster.readFromDisk(node, topic, partitions);
+      for (int p = 0; p < partitions; p++) {
+        if (onDisk.get(p) == null) {
+          diskProblems.add(String.format("on disk p%d: %s holds no replica", p, node.id));
+        } else {
+          replicas.get(p).put(node.id, onDisk.get(p));
+        }
+      }
+    }
+    for (int p = 0; p < partitions; p++) {
+      List<DiskRecord> reference = replicas.get(p).get("node-0");
+      if (reference == null) {
+        continue;
+      }
+      for (Map.Entry<String, List<DiskRecord>> replica : replicas.get(p).entrySet()) {
+        if (!replica.getValue().equals(reference)) {
+          diskProblems.add(String.format("on disk p%d: %s holds %d records, node-0 %d; first difference: %s", p, replica.getKey(),
+              replica.getValue().size(), reference.size(), firstDifference(reference, replica.getValue())));
+        }
+      }
+      diskProblems.addAll(problems("on disk of node-0", p, reference.stream()
+          .map(d -> new StoredRecord(d.offset(), d.keyText(), normalized(d.valueText()))).toList(), producer));
+    }
+    return diskProblems;
+  }
+
+  /**
    * What is wrong with a partition's records against what the producer was told: an acknowledged
    * record missing from its acknowledged offset, acknowledgements out of offset order, a value stored
    * twice, or a record stored that was never acknowledged (allowed only for the request in flight when
    * the producer stopped, since every other one was retried until acknowledged). Empty when all is well.
    */
-  private static List<String> problems(String where, int partition, List<StoredRecord> stored, Producer producer) {
+  static List<String> problems(String where, int partition, List<StoredRecord> stored, Producer producer) {
     List<String> problems = new ArrayList<>();
     Map<Long, StoredRecord> byOffset = new HashMap<>();
     Map<String, List<Long>> offsetsByValue = new LinkedHashMap<>();
@@ -317,13 +333,13 @@ class ClusterFailoverIT {
     return problems;
   }
 
-  private static void assertNoProblems(String what, List<String> problems) {
+  static void assertNoProblems(String what, List<String> problems) {
     problems.forEach(p -> System.out.println("PROBLEM " + p));
     assertThat(problems).as(what + ": %d problem(s)", problems.size()).isEmpty();
   }
 
   /** JSON text as the HTTP read gives it back (compact), whatever spacing the node stored. */
-  private static String normalized(String json) {
+  static String normalized(String json) {
     try {
       return json == null ? null : LocalCluster.JSON.writeValueAsString(LocalCluster.JSON.readTree(json));
     } catch (IOException e) {
@@ -331,7 +347,7 @@ class ClusterFailoverIT {
     }
   }
 
-  private static <T> String firstDifference(List<T> a, List<T> b) {
+  static <T> String firstDifference(List<T> a, List<T> b) {
     if (a == null || b == null) {
       return "a replica is missing";
     }
@@ -364,6 +380,7 @@ class ClusterFailoverIT {
     private static final Duration REQUEST_TIMEOUT = Duration.ofMillis(Long.getLong("streamgate.it.request-timeout-ms", 15_000));
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
     private final LocalCluster cluster;
+    private final String topic;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(2)).build();
     private final List<List<Ack>> acks = new ArrayList<>();
@@ -378,8 +395,13 @@ class ClusterFailoverIT {
     private volatile long stopDeadline;
 
     Producer(LocalCluster cluster) {
+      this(cluster, TOPIC, PARTITIONS);
+    }
+
+    Producer(LocalCluster cluster, String topic, int partitions) {
       this.cluster = cluster;
-      for (int p = 0; p < PARTITIONS; p++) {
+      this.topic = topic;
+      for (int p = 0; p < partitions; p++) {
         acks.add(new CopyOnWriteArrayList<>());
         attempts.add(new java.util.concurrent.ConcurrentHashMap<>());
         int partition = p;
@@ -512,7 +534,7 @@ class ClusterFailoverIT {
     /** The acknowledged offset of the request's first record, or empty after a retriable failure (recorded). */
     private Optional<Long> send(Node node, int partition, String body, String idempotencyKey, long seq, int attempt) {
       long sentMillis = System.currentTimeMillis();
-      HttpRequest request = HttpRequest.newBuilder(node.uri("/v1/topics/" + TOPIC + "/records?acks=all")).timeout(REQUEST_TIMEOUT)
+      HttpRequest request = HttpRequest.newBuilder(node.uri("/v1/topics/" + topic + "/records?acks=all")).timeout(REQUEST_TIMEOUT)
           .header("Content-Type", "application/json").header("Idempotency-Key", idempotencyKey)
           .POST(HttpRequest.BodyPublishers.ofString(body)).build();
       HttpResponse<String> response;

@@ -59,11 +59,44 @@ final class LocalCluster implements AutoCloseable {
   private final Path dataRoot;
   private final Path logDir;
   private final List<String> extraArgs;
+  private final Network network;
   /** Whether nodes run their MQTT listener (on {@link Node#mqttPort}); off unless a test asks. */
   private boolean mqtt;
   private final Thread killOnExit = new Thread(this::killAll, "local-cluster-kill-on-exit");
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
+
+  /**
+   * Where the nodes' processes run and how the test reaches them: {@link #LOOPBACK} (every node on
+   * 127.0.0.1 in the test's own network) unless a test brings its own, such as {@link NetworkPartition}.
+   */
+  interface Network {
+    /** The address node {@code index} binds its HTTP, MQTT and cluster listeners to. */
+    String host(int index);
+
+    /** What comes before {@code java} on node {@code index}'s command line (entering a namespace, say). */
+    List<String> launcher(int index);
+
+    /** Where the test connects to reach node {@code index}'s HTTP listener, which listens on {@code httpPort}. */
+    InetSocketAddress httpAddressForTest(int index, int httpPort) throws IOException;
+  }
+
+  static final Network LOOPBACK = new Network() {
+    @Override
+    public String host(int index) {
+      return "127.0.0.1";
+    }
+
+    @Override
+    public List<String> launcher(int index) {
+      return List.of();
+    }
+
+    @Override
+    public InetSocketAddress httpAddressForTest(int index, int httpPort) {
+      return new InetSocketAddress("127.0.0.1", httpPort);
+    }
+  };
 
   /** One node: fixed id, ports and data dir; a new process on each start. */
   final class Node {
@@ -74,10 +107,14 @@ final class LocalCluster implements AutoCloseable {
     final int mqttPort;
     final Path dataDir;
     final Path logFile;
+    final String host;
+    private final InetSocketAddress httpForTest;
     private volatile Process process;
 
-    private Node(int index, int httpPort, int clusterPort, int mqttPort) {
+    private Node(int index, int httpPort, int clusterPort, int mqttPort) throws IOException {
       this.index = index;
+      this.host = network.host(index);
+      this.httpForTest = network.httpAddressForTest(index, httpPort);
       this.id = "node-" + index;
       this.httpPort = httpPort;
       this.clusterPort = clusterPort;
@@ -87,7 +124,7 @@ final class LocalCluster implements AutoCloseable {
     }
 
     URI uri(String pathAndQuery) {
-      return URI.create("http://127.0.0.1:" + httpPort + pathAndQuery);
+      return URI.create("http://" + httpForTest.getHostString() + ":" + httpForTest.getPort() + pathAndQuery);
     }
 
     boolean alive() {
@@ -111,6 +148,12 @@ final class LocalCluster implements AutoCloseable {
    * {@code target/cluster-it}; {@code extraArgs} go to every node.
    */
   LocalCluster(String name, int size, String... extraArgs) throws IOException {
+    this(name, size, LOOPBACK, extraArgs);
+  }
+
+  /** As {@link #LocalCluster(String, int, String...)}, with the nodes placed in {@code network}. */
+  LocalCluster(String name, int size, Network network, String... extraArgs) throws IOException {
+    this.network = network;
     this.dataRoot = Files.createTempDirectory("streamgate-" + name + "-");
     this.logDir = Path.of("target", "cluster-it", name).toAbsolutePath();
     deleteRecursively(logDir); // this run's logs only
@@ -267,15 +310,16 @@ final class LocalCluster implements AutoCloseable {
       throw new IllegalStateException(node + " is running already");
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-jar", JAR.toAbsolutePath().toString(),
+    List<String> command = new ArrayList<>(network.launcher(node.index));
+    command.addAll(List.of(java, "-Xmx384m", "-jar", JAR.toAbsolutePath().toString(),
         "--node-id", node.id, "--data-dir", node.dataDir.toString(),
-        "--http-host", "127.0.0.1", "--http-port", String.valueOf(node.httpPort), "--http-instances", "1",
-        "--mqtt-host", "127.0.0.1", "--mqtt-port", mqtt ? String.valueOf(node.mqttPort) : "0", "--mqtt-instances", "1",
-        "--cluster-host", "127.0.0.1", "--cluster-port", String.valueOf(node.clusterPort),
+        "--http-host", node.host, "--http-port", String.valueOf(node.httpPort), "--http-instances", "1",
+        "--mqtt-host", node.host, "--mqtt-port", mqtt ? String.valueOf(node.mqttPort) : "0", "--mqtt-instances", "1",
+        "--cluster-host", node.host, "--cluster-port", String.valueOf(node.clusterPort),
         "--shutdown-grace-ms", "1000"));
     if (join && nodes.size() > 1) {
       command.add("--join");
-      command.add(nodes.stream().filter(n -> n != node).map(n -> "127.0.0.1:" + n.clusterPort)
+      command.add(nodes.stream().filter(n -> n != node).map(n -> n.host + ":" + n.clusterPort)
           .collect(Collectors.joining(",")));
     }
     command.addAll(extraArgs);

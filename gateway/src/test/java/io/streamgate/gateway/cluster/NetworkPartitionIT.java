@@ -108,8 +108,11 @@ class NetworkPartitionIT {
     cluster.awaitSettled(TOPIC, PARTITIONS, Duration.ofSeconds(60));
     cluster.awaitSettled(PROBE_TOPIC, PARTITIONS, Duration.ofSeconds(60));
 
-    String victimId = role == Role.CONTROLLER ? cluster.controllerId().orElseThrow(() -> new AssertionError("no controller"))
-        : cluster.topic(TOPIC).partition(0).leader();
+    String controllerId = cluster.controllerId().orElseThrow(() -> new AssertionError("no controller"));
+    // A leader that is not the controller too (the controller is also a preferred leader), so the two roles are cut apart.
+    String victimId = role == Role.CONTROLLER ? controllerId : cluster.topic(TOPIC).partitions().stream()
+        .map(PartitionView::leader).filter(leader -> !controllerId.equals(leader)).findFirst()
+        .orElseThrow(() -> new AssertionError("the controller " + controllerId + " leads every partition"));
     Node victim = cluster.node(victimId);
     List<Integer> led = cluster.topic(TOPIC).partitions().stream().filter(v -> victimId.equals(v.leader()))
         .map(PartitionView::partition).toList();
@@ -119,6 +122,7 @@ class NetworkPartitionIT {
 
     Producer producer = new Producer(cluster, TOPIC, PARTITIONS);
     Probe probe = new Probe(victim, probePartition);
+    TakeoverWatch takeover = new TakeoverWatch(cluster, victimId, led);
     long cutAt;
     long healedAt;
     producer.start();
@@ -127,6 +131,7 @@ class NetworkPartitionIT {
       probe.start();
       NetworkPartition.hold(Duration.ofSeconds(2)); // some writes before the cut
       cutAt = System.nanoTime();
+      takeover.start();
       System.out.printf("%s: cutting at %tT.%<tL; %s (%s, leader of %s); probe to its partition %d of %s%n", name,
           System.currentTimeMillis(), victimId, role, led, probePartition, PROBE_TOPIC);
       cut.run(network, victim);
@@ -137,6 +142,7 @@ class NetworkPartitionIT {
       probe.stop();
       await(producer, "an acknowledged write to every partition after the heal", healedAt);
     } finally {
+      takeover.stop();
       probe.stop();
       producer.stop();
     }
@@ -164,19 +170,22 @@ class NetworkPartitionIT {
     int probeLostAfterHeal = lostDetails(probeAcks.stream().filter(a -> a.sentAtNanos() >= healedAt).toList(), probed, cutAt, healedAt)
         .size();
 
-    // Takeover: the first acks=all write, sent after the cut, acknowledged on a partition the victim led.
-    Optional<Long> takeoverMs = led.stream().map(p -> producer.firstAckSentAfter(p, cutAt)).flatMap(Optional::stream)
+    // The client's view of the takeover: the first acks=all write, sent after the cut, acknowledged on a partition the victim led.
+    Optional<Long> firstAckMs = led.stream().map(p -> producer.firstAckSentAfter(p, cutAt)).flatMap(Optional::stream)
         .map(a -> TimeUnit.NANOSECONDS.toMillis(a.ackedAtNanos() - cutAt)).min(Long::compare);
     Optional<Long> lastProbeAckMs = probeAcksAfterCut.stream().filter(a -> a.ackedAtNanos() < healedAt)
         .map(a -> TimeUnit.NANOSECONDS.toMillis(a.ackedAtNanos() - cutAt)).max(Long::compare);
+    Optional<Long> newLeadersMs = takeover.describedAtNanos().map(t -> TimeUnit.NANOSECONDS.toMillis(t - cutAt));
+    // Two leaders: the cut-off node still acknowledged writes after the majority had described another leader.
+    Optional<Long> twoLeadersMs = newLeadersMs.flatMap(t -> lastProbeAckMs.map(last -> Math.max(0, last - t)));
 
     cluster.stopAll();
     List<String> diskProblems = ClusterFailoverIT.diskProblems(cluster, TOPIC, PARTITIONS, producer);
     System.out.printf(Locale.ROOT, "PARTITION-SCENARIO %s victim=%s(%s) acknowledged=%d lost=%d duplicated=%d "
-        + "acks1-acknowledged-during-cut=%d acks1-lost=%d acks1-lost-sent-after-heal=%d takeover-ms=%s "
-        + "old-leader-last-acks1-ack-ms=%s replicas-identical=%s%n", name, victimId, role, producer.totalAcks(), lost, duplicated,
-        probeAcksAfterCut.stream().filter(a -> a.ackedAtNanos() < healedAt).count(), probeLost, probeLostAfterHeal,
-        takeoverMs.map(String::valueOf).orElse("none"), lastProbeAckMs.map(String::valueOf).orElse("none"),
+        + "acks1-acknowledged-during-cut=%d acks1-lost=%d acks1-lost-sent-after-heal=%d majority-new-leader-ms=%s "
+        + "first-acks-all-after-cut-ms=%s old-leader-last-acks1-ack-ms=%s two-leaders-ms=%s replicas-identical=%s%n", name, victimId,
+        role, producer.totalAcks(), lost, duplicated, probeAcksAfterCut.stream().filter(a -> a.ackedAtNanos() < healedAt).count(),
+        probeLost, probeLostAfterHeal, text(newLeadersMs), text(firstAckMs), text(lastProbeAckMs), text(twoLeadersMs),
         diskProblems.isEmpty() ? "yes" : "no");
     for (int p = 0; p < PARTITIONS; p++) {
       lostDetails(producer.acks(p), storedByPartition.get(p), cutAt, healedAt).forEach(l -> System.out.println("LOST acks=all " + l));
@@ -189,6 +198,10 @@ class NetworkPartitionIT {
       all.add(String.format("%d acks=1 write(s) acknowledged by %s lost after the heal", probeLost, victimId));
     }
     ClusterFailoverIT.assertNoProblems(name + ": acknowledged acks=all records over HTTP, the replicas' files, acks=1 probes", all);
+  }
+
+  private static String text(Optional<Long> ms) {
+    return ms.map(String::valueOf).orElse("none");
   }
 
   /** Acknowledged records not stored at their acknowledged offset, with when they were sent and acknowledged. */
@@ -218,6 +231,57 @@ class NetworkPartitionIT {
           }
           return true;
         });
+  }
+
+  /**
+   * From the cut: asks the nodes other than the cut-off one, every 100 ms, for the topic's leaders,
+   * until one describes every partition the cut-off node led with another leader: when the majority
+   * took over, as the cluster says it.
+   */
+  private static final class TakeoverWatch {
+    private final Thread thread;
+    private volatile boolean stopping;
+    private volatile Long describedAtNanos;
+
+    TakeoverWatch(LocalCluster cluster, String victimId, List<Integer> led) {
+      this.thread = new Thread(() -> {
+        while (!stopping && describedAtNanos == null && !led.isEmpty()) {
+          for (Node node : cluster.nodes()) {
+            if (node.id.equals(victimId)) {
+              continue;
+            }
+            try {
+              HttpResponse<String> response = cluster.get(node, "/v1/topics/" + TOPIC, Duration.ofSeconds(1));
+              if (response.statusCode() == 200) {
+                LocalCluster.TopicView view = LocalCluster.TopicView.of(LocalCluster.JSON.readTree(response.body()));
+                if (led.stream().allMatch(p -> view.partition(p).leader() != null && !victimId.equals(view.partition(p).leader()))) {
+                  describedAtNanos = System.nanoTime();
+                  return;
+                }
+              }
+            } catch (IOException noAnswer) {
+              // asked again at the next turn
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // polling pace
+        }
+      }, "takeover-watch");
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      stopping = true;
+      thread.join(5_000);
+    }
+
+    Optional<Long> describedAtNanos() {
+      return Optional.ofNullable(describedAtNanos);
+    }
   }
 
   /**

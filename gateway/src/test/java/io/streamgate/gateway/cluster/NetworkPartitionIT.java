@@ -184,10 +184,11 @@ class NetworkPartitionIT {
     List<String> diskProblems = ClusterFailoverIT.diskProblems(cluster, TOPIC, PARTITIONS, producer);
     System.out.printf(Locale.ROOT, "PARTITION-SCENARIO %s victim=%s(%s) acknowledged=%d lost=%d duplicated=%d "
         + "acks1-acknowledged-during-cut=%d acks1-lost=%d acks1-lost-sent-after-heal=%d majority-new-leader-ms=%s "
-        + "first-acks-all-after-cut-ms=%s old-leader-last-acks1-ack-ms=%s two-leaders-ms=%s replicas-identical=%s%n", name, victimId,
+        + "first-acks-all-after-cut-ms=%s old-leader-last-acks1-ack-ms=%s two-leaders-ms=%s replicas-identical=%s "
+        + "unexpected-answers=%d%n", name, victimId,
         role, producer.totalAcks(), lost, duplicated, probeAcksAfterCut.stream().filter(a -> a.ackedAtNanos() < healedAt).count(),
         probeLost, probeLostAfterHeal, text(newLeadersMs), text(firstAckMs), text(lastProbeAckMs), text(twoLeadersMs),
-        diskProblems.isEmpty() ? "yes" : "no");
+        diskProblems.isEmpty() ? "yes" : "no", producer.unexpectedAnswers().size());
     for (int p = 0; p < PARTITIONS; p++) {
       lostDetails(producer.acks(p), storedByPartition.get(p), cutAt, healedAt).forEach(l -> System.out.println("LOST acks=all " + l));
     }
@@ -195,6 +196,8 @@ class NetworkPartitionIT {
 
     List<String> all = new ArrayList<>(problems);
     all.addAll(diskProblems);
+    // Not 200, not a retriable 503/429, not a dropped connection: outside the contract, cut network or not.
+    producer.unexpectedAnswers().forEach(answer -> all.add("unexpected answer to the acks=all producer: " + answer));
     if (probeLost > 0) {
       all.add(String.format("%d acks=1 write(s) acknowledged by %s lost after the heal", probeLost, victimId));
     }

@@ -129,7 +129,8 @@ final class NetworkPartition implements LocalCluster.Network, AutoCloseable {
   }
 
   /** Drops every packet between nodes of different groups, both ways; a node in no group is cut from all. */
-  void split(Set<Integer>... groups) throws IOException {
+  @SafeVarargs
+  final void split(Set<Integer>... groups) throws IOException {
     for (int a = 0; a < size; a++) {
       for (int b = a + 1; b < size; b++) {
         if (groupOf(a, groups) < 0 || groupOf(a, groups) != groupOf(b, groups)) {

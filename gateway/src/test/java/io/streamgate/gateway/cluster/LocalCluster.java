@@ -39,7 +39,8 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
- * A cluster of real Streamgate processes on loopback for integration tests: each node is a child JVM
+ * A cluster of real Streamgate processes for integration tests, on loopback unless a test places
+ * them in a {@link Network} of its own (such as {@link NetworkPartition}): each node is a child JVM
  * running the shaded jar ({@code target/streamgate.jar}, built by {@code package} before failsafe
  * runs), as {@code scripts/cluster.sh} starts them. Ports are picked free once and kept, so a node
  * restarts on the same ports and data dir. Child output goes to {@code target/cluster-it/NAME/node-I.log}

@@ -30,10 +30,11 @@ public final class RecordDecoding {
   public static final int INLINE_MAX_BYTES = 256 * 1024;
 
   /**
-   * Test seam: run at the start of every decode, on the thread that decodes (null: nothing).
+   * Test seam (package-private; tests use HeldDecodes): run at the start of every decode, on the thread
+   * that decodes (null: nothing).
    * Lets a test hold a decode and see what else its event loop still answers.
    */
-  public static volatile Runnable decodeHook;
+  static volatile Runnable decodeHook;
 
   private final WorkerExecutor pool;
 

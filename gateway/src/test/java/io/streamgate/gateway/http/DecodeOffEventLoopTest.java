@@ -2,11 +2,10 @@ package io.streamgate.gateway.http;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.cluster.Acks;
-import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.HeldDecodes;
 import io.streamgate.gateway.http.Api.Response;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;
@@ -14,7 +13,6 @@ import io.streamgate.logstore.format.RecordBatchBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,13 +25,11 @@ import org.junit.jupiter.api.Test;
 class DecodeOffEventLoopTest extends HttpNodeTest {
   private static final int RECORDS = 2000;
 
-  final CountDownLatch decoding = new CountDownLatch(1);
-  final CountDownLatch release = new CountDownLatch(1);
+  HeldDecodes decodes;
 
   @AfterEach
   void stop() {
-    release.countDown();
-    RecordDecoding.decodeHook = null;
+    decodes.close();
   }
 
   @Test
@@ -46,17 +42,10 @@ class DecodeOffEventLoopTest extends HttpNodeTest {
     }
     node.service().append(new TopicPartition("zipped", 0), batch.build(), Acks.ALL).get(30, TimeUnit.SECONDS);
 
-    RecordDecoding.decodeHook = () -> {
-      decoding.countDown();
-      try {
-        release.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
+    decodes = HeldDecodes.hold();
     CompletableFuture<Response> fetch = api.sendAsync(
         api.request("/v1/topics/zipped/partitions/0/records?offset=0&maxRecords=" + RECORDS + "&maxBytes=10000000").GET().build());
-    await().atMost(Duration.ofSeconds(30)).until(() -> decoding.getCount() == 0);
+    decodes.awaitHeld(Duration.ofSeconds(30));
 
     // Same event loop (the node has one HTTP instance), answered while the fetch's decode is held.
     Response other = api.sendAsync(api.request("/v1/topics").timeout(Duration.ofSeconds(5)).GET().build())
@@ -64,7 +53,7 @@ class DecodeOffEventLoopTest extends HttpNodeTest {
     assertThat(other.status()).isEqualTo(200);
     assertThat(fetch).isNotDone();
 
-    release.countDown();
+    decodes.release();
     Response fetched = fetch.get(30, TimeUnit.SECONDS);
     assertThat(fetched.status()).isEqualTo(200);
     JsonNode records = fetched.json().get("records");

@@ -2,24 +2,21 @@ package io.streamgate.gateway.http;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.cluster.Acks;
-import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.HeldDecodes;
 import io.streamgate.gateway.StreamgateNode;
 import io.streamgate.gateway.TestNodes;
 import io.streamgate.gateway.http.Api.Response;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.RecordBatchBuilder;
-import io.vertx.core.Context;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,8 +34,7 @@ class GroupDecodeOffEventLoopTest {
   @TempDir Path dir;
   StreamgateNode node;
   Api api;
-  final CountDownLatch decoding = new CountDownLatch(1);
-  final CountDownLatch release = new CountDownLatch(1);
+  HeldDecodes decodes;
 
   @BeforeEach
   void start() throws Exception {
@@ -51,29 +47,18 @@ class GroupDecodeOffEventLoopTest {
       batch.append(1000L + i, null, ("{\"i\":" + i + ",\"pad\":\"" + padding + "\"}").getBytes(UTF_8), List.of());
     }
     node.service().append(new TopicPartition("zipped", 0), batch.build(), Acks.ALL).get(30, TimeUnit.SECONDS);
-    RecordDecoding.decodeHook = () -> {
-      if (Context.isOnEventLoopThread()) {
-        return; // a small uncompressed answer (an empty poll) is rendered inline; only the pool's decodes are held
-      }
-      decoding.countDown();
-      try {
-        release.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
+    decodes = HeldDecodes.hold();
   }
 
   @AfterEach
   void stop() {
-    release.countDown();
-    RecordDecoding.decodeHook = null;
+    decodes.close();
     TestNodes.stop(node);
   }
 
   /** Another request on the node's one HTTP event loop is answered while a decode is held. */
   private void eventLoopAnswersWhileDecodeIsHeld() throws Exception {
-    await().atMost(Duration.ofSeconds(30)).until(() -> decoding.getCount() == 0);
+    decodes.awaitHeld(Duration.ofSeconds(30));
     Response other = api.sendAsync(api.request("/v1/topics").timeout(Duration.ofSeconds(5)).GET().build())
         .get(10, TimeUnit.SECONDS);
     assertThat(other.status()).isEqualTo(200);
@@ -90,7 +75,7 @@ class GroupDecodeOffEventLoopTest {
     eventLoopAnswersWhileDecodeIsHeld();
     assertThat(poll).isNotDone();
 
-    release.countDown();
+    decodes.release();
     Response answer = poll.get(30, TimeUnit.SECONDS);
     assertThat(answer.status()).isEqualTo(200);
     JsonNode records = answer.json().get("records");
@@ -107,7 +92,7 @@ class GroupDecodeOffEventLoopTest {
     try (SseStream stream = SseStream.open(node.httpPort(), "/v1/topics/zipped/stream?group=g&offset=earliest",
         "Accept: text/event-stream")) {
       eventLoopAnswersWhileDecodeIsHeld();
-      release.countDown();
+      decodes.release();
       List<JsonNode> records = CompletableFuture.supplyAsync(() -> {
         List<JsonNode> seen = new ArrayList<>();
         try {

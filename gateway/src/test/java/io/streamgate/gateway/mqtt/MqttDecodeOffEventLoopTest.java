@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.cluster.Acks;
-import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.HeldDecodes;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.RecordBatchBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.junit.jupiter.api.AfterEach;
@@ -26,28 +25,17 @@ import org.junit.jupiter.api.Test;
  */
 class MqttDecodeOffEventLoopTest extends MqttNodeTest {
   private static final int RECORDS = 500;
-  // The class's tests share one instance (MqttNodeTest): each gets latches of its own.
-  CountDownLatch decoding;
-  CountDownLatch release;
+  // The class's tests share one instance (MqttNodeTest): each holds decodes of its own.
+  HeldDecodes decodes;
 
   @BeforeEach
   void holdDecodes() {
-    decoding = new CountDownLatch(1);
-    release = new CountDownLatch(1);
-    RecordDecoding.decodeHook = () -> {
-      decoding.countDown();
-      try {
-        release.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
+    decodes = HeldDecodes.hold();
   }
 
   @AfterEach
   void releaseDecodes() {
-    release.countDown();
-    RecordDecoding.decodeHook = null;
+    decodes.close();
   }
 
   @Test
@@ -98,12 +86,12 @@ class MqttDecodeOffEventLoopTest extends MqttNodeTest {
       batch.append(1000L + i, (topic + "/" + (i % 7)).getBytes(UTF_8), ("m" + i).getBytes(UTF_8), List.of());
     }
     node.service().append(new TopicPartition(topic, 0), batch.build(), Acks.ALL).get(30, TimeUnit.SECONDS);
-    await().atMost(Duration.ofSeconds(15)).until(() -> decoding.getCount() == 0);
+    decodes.awaitHeld(Duration.ofSeconds(15));
 
     MqttClient other = Paho.v3(node.mqttPort(), topic + "-bystander");
     assertThat(other.isConnected()).isTrue();
     assertThat(got).isEmpty();
-    release.countDown();
+    decodes.release();
     return other;
   }
 

@@ -190,10 +190,30 @@ public final class ProblemMapper {
     // (TooLongFormFieldException, TooManyFormFieldsException), a malformed form, and the like.
     // I/O failing under a handler is the connection's: a request body Vert.x cannot read (a form
     // field past its limit) or a client gone mid-answer. Disk failures arrive as LogStorageException.
-    if (cause instanceof DecoderException || cause instanceof IOException) {
+    if (cause instanceof DecoderException || cause instanceof IOException || thrownByNettysHttpDecoder(cause)) {
       return StreamgateError.INVALID_REQUEST;
     }
     return StreamgateError.forException(cause);
+  }
+
+  /**
+   * Whether Netty's HTTP codec threw {@code failure} itself, decoding the client's bytes: its form
+   * decoder lets an {@code IllegalArgumentException} out for a broken %-escape in a field name. One
+   * of our own is not: its first frame outside Netty is ours.
+   */
+  private static boolean thrownByNettysHttpDecoder(Throwable failure) {
+    if (!(failure instanceof IllegalArgumentException)) {
+      return false;
+    }
+    for (StackTraceElement frame : failure.getStackTrace()) {
+      if (frame.getClassName().startsWith("io.netty.handler.codec.http.")) {
+        return true;
+      }
+      if (!frame.getClassName().startsWith("io.netty.")) {
+        return false;
+      }
+    }
+    return false;
   }
 
   /** The entry for a bare HTTP status (a router 404 or 405, a body limit 413), {@link StreamgateError#UNKNOWN_SERVER_ERROR} for others. */

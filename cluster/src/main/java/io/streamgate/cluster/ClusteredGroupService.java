@@ -14,7 +14,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
@@ -151,14 +150,7 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }
-    result.whenComplete((value, failure) -> {
-      if (failure == null) {
-        message.reply(value);
-      } else {
-        ReplyException encoded = Wire.failure(failure);
-        message.fail(encoded.failureCode(), encoded.getMessage());
-      }
-    });
+    Wire.reply(message, result);
   }
 
   // ---------------------------------------------------------------- the operations

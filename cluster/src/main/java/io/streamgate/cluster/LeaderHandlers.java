@@ -79,19 +79,19 @@ final class LeaderHandlers implements AutoCloseable {
   private void serveAppend(Message<Buffer> message) {
     TopicPartition partition = new TopicPartition(message.headers().get("topic"), Integer.parseInt(message.headers().get("partition")));
     RecordBatch batch = RecordBatch.wrap(ByteBuffer.wrap(message.body().getBytes()));
-    reply(message, append(partition, batch, Acks.parse(message.headers().get("acks"))).thenApply(Wire::appendResult));
+    Wire.reply(message, append(partition, batch, Acks.parse(message.headers().get("acks"))).thenApply(Wire::appendResult));
   }
 
   private void serveRead(Message<JsonObject> message) {
     JsonObject request = message.body();
-    reply(message, read(partition(request), request.getLong("offset"), request.getInteger("maxBytes"))
+    Wire.reply(message, read(partition(request), request.getLong("offset"), request.getInteger("maxBytes"))
         .thenApply(Wire::readResult));
   }
 
   private void serveOffsets(Message<JsonObject> message) {
     JsonObject request = message.body();
     OptionalLong timestamp = request.containsKey("timestamp") ? OptionalLong.of(request.getLong("timestamp")) : OptionalLong.empty();
-    reply(message, offsets(partition(request), timestamp).thenApply(LeaderHandlers::offsetsReply));
+    Wire.reply(message, offsets(partition(request), timestamp).thenApply(LeaderHandlers::offsetsReply));
   }
 
   private static JsonObject offsetsReply(PartitionOffsets offsets) {
@@ -127,17 +127,6 @@ final class LeaderHandlers implements AutoCloseable {
       ReplyException failure = Wire.failure(e);
       message.fail(failure.failureCode(), failure.getMessage());
     }
-  }
-
-  private static <T> void reply(Message<?> message, CompletableFuture<T> result) {
-    result.whenComplete((value, failure) -> {
-      if (failure == null) {
-        message.reply(value);
-      } else {
-        ReplyException encoded = Wire.failure(failure);
-        message.fail(encoded.failureCode(), encoded.getMessage());
-      }
-    });
   }
 
   private static TopicPartition partition(JsonObject request) {

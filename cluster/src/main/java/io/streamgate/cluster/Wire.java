@@ -6,6 +6,7 @@ import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * How nodes talk to each other over the clustered event bus: the addresses, the encodings of
@@ -169,6 +171,18 @@ final class Wire {
   }
 
   // ---------------------------------------------------------------- failures
+
+  /** Answers {@code message} with {@code result}'s value, or with its failure as {@link #failure} encodes it. */
+  static void reply(Message<?> message, CompletableFuture<?> result) {
+    result.whenComplete((value, failure) -> {
+      if (failure == null) {
+        message.reply(value);
+      } else {
+        ReplyException encoded = failure(failure);
+        message.fail(encoded.failureCode(), encoded.getMessage());
+      }
+    });
+  }
 
   /**
    * The failure code and message that carry {@code failure} to the asking node: the code is the

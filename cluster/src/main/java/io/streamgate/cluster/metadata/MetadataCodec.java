@@ -1,0 +1,318 @@
+package io.streamgate.cluster.metadata;
+
+import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicState;
+import io.streamgate.cluster.metadata.MetadataCommand.AlterConfig;
+import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataReply.Accepted;
+import io.streamgate.cluster.metadata.MetadataReply.Reason;
+import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The one byte format of the metadata log: its commands (log entries), replies and snapshots. What
+ * it writes stays on disk for as long as the log and snapshots do, so it only ever grows: a new
+ * command takes a new tag, a changed layout a new {@link #FORMAT} byte. {@code MetadataCodecTest}
+ * pins the bytes.
+ *
+ * <p>Big-endian. Every record starts with the format byte ({@value #FORMAT}); a command then has its
+ * tag byte, a reply 0 (accepted: value int64) or 1 (refused: reason int8, detail string). Strings are
+ * an int32 byte length and UTF-8; a nullable string is a presence byte (0 or 1) before it; a list is
+ * an int32 count and its items; a map is an int32 count and its entries sorted by key. A topic is its
+ * name, partition count (int32), replication factor (int32), config map, partition list, version
+ * (int64) and deleted flag (int8); a partition its nullable leader, leader epoch (int32), replicas
+ * and ISR; a node its id, address and lease epoch (int64). A snapshot is the topic list, then the
+ * node list.
+ */
+public final class MetadataCodec {
+  public static final byte FORMAT = 1;
+
+  private static final byte CREATE_TOPIC = 1;
+  private static final byte DELETE_TOPIC = 2;
+  private static final byte ALTER_CONFIG = 3;
+  private static final byte ELECT_LEADER = 4;
+  private static final byte CHANGE_ISR = 5;
+  private static final byte REGISTER_NODE = 6;
+  private static final byte RENEW_LEASE = 7;
+
+  private MetadataCodec() {}
+
+  public static byte[] encode(MetadataCommand command) {
+    return write(out -> {
+      if (command instanceof CreateTopic create) {
+        out.writeByte(CREATE_TOPIC);
+        writeTopicMetadata(out, create.topic());
+        writeList(out, create.partitions(), MetadataCodec::writePartition);
+      } else if (command instanceof DeleteTopic delete) {
+        out.writeByte(DELETE_TOPIC);
+        writeString(out, delete.topic());
+      } else if (command instanceof AlterConfig alter) {
+        out.writeByte(ALTER_CONFIG);
+        writeString(out, alter.topic());
+        out.writeLong(alter.expectedVersion());
+        writeMap(out, alter.config());
+      } else if (command instanceof ElectLeader elect) {
+        out.writeByte(ELECT_LEADER);
+        writeString(out, elect.topic());
+        out.writeInt(elect.partition());
+        out.writeInt(elect.expectedEpoch());
+        writeNullableString(out, elect.newLeader());
+      } else if (command instanceof ChangeIsr change) {
+        out.writeByte(CHANGE_ISR);
+        writeString(out, change.topic());
+        out.writeInt(change.partition());
+        out.writeInt(change.leaderEpoch());
+        writeList(out, change.newIsr(), MetadataCodec::writeString);
+      } else if (command instanceof RegisterNode register) {
+        out.writeByte(REGISTER_NODE);
+        writeString(out, register.node());
+        writeString(out, register.address());
+      } else {
+        RenewLease renew = (RenewLease) command; // the last of the sealed interface's records
+        out.writeByte(RENEW_LEASE);
+        writeString(out, renew.node());
+        out.writeLong(renew.leaseEpoch());
+      }
+    });
+  }
+
+  public static MetadataCommand decodeCommand(byte[] bytes) {
+    return read(bytes, in -> {
+      byte tag = in.get();
+      return switch (tag) {
+        case CREATE_TOPIC -> new CreateTopic(readTopicMetadata(in), readList(in, MetadataCodec::readPartition));
+        case DELETE_TOPIC -> new DeleteTopic(readString(in));
+        case ALTER_CONFIG -> new AlterConfig(readString(in), in.getLong(), readMap(in));
+        case ELECT_LEADER -> new ElectLeader(readString(in), in.getInt(), in.getInt(), readNullableString(in));
+        case CHANGE_ISR -> new ChangeIsr(readString(in), in.getInt(), in.getInt(), readList(in, MetadataCodec::readString));
+        case REGISTER_NODE -> new RegisterNode(readString(in), readString(in));
+        case RENEW_LEASE -> new RenewLease(readString(in), in.getLong());
+        default -> throw new MetadataFormatException("unknown command tag " + tag);
+      };
+    });
+  }
+
+  public static byte[] encode(MetadataReply reply) {
+    return write(out -> {
+      if (reply instanceof Accepted accepted) {
+        out.writeByte(0);
+        out.writeLong(accepted.value());
+      } else {
+        Refused refused = (Refused) reply;
+        out.writeByte(1);
+        out.writeByte(refused.reason().code());
+        writeString(out, refused.detail());
+      }
+    });
+  }
+
+  public static MetadataReply decodeReply(byte[] bytes) {
+    return read(bytes, in -> {
+      byte tag = in.get();
+      return switch (tag) {
+        case 0 -> new Accepted(in.getLong());
+        case 1 -> new Refused(Reason.forCode(in.get()), readString(in));
+        default -> throw new MetadataFormatException("unknown reply tag " + tag);
+      };
+    });
+  }
+
+  public static byte[] encode(MetadataState state) {
+    return write(out -> {
+      writeList(out, List.copyOf(state.topics().values()), MetadataCodec::writeTopic);
+      writeList(out, List.copyOf(state.nodes().values()), MetadataCodec::writeNode);
+    });
+  }
+
+  public static MetadataState decodeState(byte[] bytes) {
+    return read(bytes, in -> {
+      TreeMap<String, TopicState> topics = new TreeMap<>();
+      readList(in, MetadataCodec::readTopic).forEach(topic -> topics.put(topic.name(), topic));
+      TreeMap<String, NodeState> nodes = new TreeMap<>();
+      readList(in, MetadataCodec::readNode).forEach(node -> nodes.put(node.id(), node));
+      return new MetadataState(topics, nodes);
+    });
+  }
+
+  // ------------------------------------------------ writing
+
+  private interface Writer<T> {
+    void write(DataOutputStream out, T value) throws IOException;
+  }
+
+  private interface Body {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  private static byte[] write(Body body) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(FORMAT);
+      body.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a byte array does not fail
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void writeString(DataOutputStream out, String value) throws IOException {
+    byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(utf8.length);
+    out.write(utf8);
+  }
+
+  private static void writeNullableString(DataOutputStream out, String value) throws IOException {
+    out.writeBoolean(value != null);
+    if (value != null) {
+      writeString(out, value);
+    }
+  }
+
+  private static <T> void writeList(DataOutputStream out, List<T> items, Writer<T> writer) throws IOException {
+    out.writeInt(items.size());
+    for (T item : items) {
+      writer.write(out, item);
+    }
+  }
+
+  private static void writeMap(DataOutputStream out, Map<String, String> map) throws IOException {
+    out.writeInt(map.size());
+    for (Map.Entry<String, String> entry : new TreeMap<>(map).entrySet()) {
+      writeString(out, entry.getKey());
+      writeString(out, entry.getValue());
+    }
+  }
+
+  private static void writeTopicMetadata(DataOutputStream out, TopicMetadata topic) throws IOException {
+    writeString(out, topic.name());
+    out.writeInt(topic.partitions());
+    out.writeInt(topic.replicationFactor());
+    writeMap(out, topic.config());
+  }
+
+  private static void writePartition(DataOutputStream out, PartitionState partition) throws IOException {
+    writeNullableString(out, partition.leader());
+    out.writeInt(partition.leaderEpoch());
+    writeList(out, partition.replicas(), MetadataCodec::writeString);
+    writeList(out, partition.isr(), MetadataCodec::writeString);
+  }
+
+  private static void writeTopic(DataOutputStream out, TopicState topic) throws IOException {
+    writeTopicMetadata(out, topic.topic());
+    writeList(out, topic.partitions(), MetadataCodec::writePartition);
+    out.writeLong(topic.version());
+    out.writeBoolean(topic.deleted());
+  }
+
+  private static void writeNode(DataOutputStream out, NodeState node) throws IOException {
+    writeString(out, node.id());
+    writeString(out, node.address());
+    out.writeLong(node.leaseEpoch());
+  }
+
+  // ------------------------------------------------ reading
+
+  private interface Reader<T> {
+    T read(ByteBuffer in);
+  }
+
+  private static <T> T read(byte[] bytes, Reader<T> body) {
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    try {
+      byte format = in.get();
+      if (format != FORMAT) {
+        throw new MetadataFormatException("unknown metadata format " + format);
+      }
+      T value = body.read(in);
+      if (in.hasRemaining()) {
+        throw new MetadataFormatException(in.remaining() + " bytes after the end");
+      }
+      return value;
+    } catch (BufferUnderflowException e) {
+      throw new MetadataFormatException("truncated at byte " + in.position() + " of " + bytes.length, e);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new MetadataFormatException("invalid value: " + e.getMessage(), e); // e.g. a duplicate config key
+    }
+  }
+
+  /** A length or count, checked against what is left so that bad bytes cannot make a huge allocation. */
+  private static int readCount(ByteBuffer in) {
+    int count = in.getInt();
+    if (count < 0 || count > in.remaining()) {
+      throw new MetadataFormatException("count " + count + " at byte " + (in.position() - 4) + " exceeds the "
+          + in.remaining() + " bytes left");
+    }
+    return count;
+  }
+
+  private static String readString(ByteBuffer in) {
+    byte[] utf8 = new byte[readCount(in)];
+    in.get(utf8);
+    return new String(utf8, StandardCharsets.UTF_8);
+  }
+
+  private static String readNullableString(ByteBuffer in) {
+    return readBoolean(in) ? readString(in) : null;
+  }
+
+  private static boolean readBoolean(ByteBuffer in) {
+    byte value = in.get();
+    if (value != 0 && value != 1) {
+      throw new MetadataFormatException("flag " + value + " at byte " + (in.position() - 1));
+    }
+    return value == 1;
+  }
+
+  private static <T> List<T> readList(ByteBuffer in, Reader<T> reader) {
+    int count = readCount(in);
+    List<T> items = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      items.add(reader.read(in));
+    }
+    return items;
+  }
+
+  private static Map<String, String> readMap(ByteBuffer in) {
+    int count = readCount(in);
+    Map<String, String> map = new TreeMap<>();
+    for (int i = 0; i < count; i++) {
+      if (map.put(readString(in), readString(in)) != null) {
+        throw new MetadataFormatException("duplicate key at byte " + in.position());
+      }
+    }
+    return map;
+  }
+
+  private static TopicMetadata readTopicMetadata(ByteBuffer in) {
+    return new TopicMetadata(readString(in), in.getInt(), in.getInt(), readMap(in));
+  }
+
+  private static PartitionState readPartition(ByteBuffer in) {
+    return new PartitionState(readNullableString(in), in.getInt(), readList(in, MetadataCodec::readString),
+        readList(in, MetadataCodec::readString));
+  }
+
+  private static TopicState readTopic(ByteBuffer in) {
+    return new TopicState(readTopicMetadata(in), readList(in, MetadataCodec::readPartition), in.getLong(), readBoolean(in));
+  }
+
+  private static NodeState readNode(ByteBuffer in) {
+    return new NodeState(readString(in), readString(in), in.getLong());
+  }
+}

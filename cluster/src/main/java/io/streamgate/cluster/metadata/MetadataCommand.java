@@ -1,0 +1,51 @@
+package io.streamgate.cluster.metadata;
+
+import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicMetadata;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A change to the cluster's metadata: one entry of the replicated log. Every command carries what
+ * it expects to find (a version, an epoch), and {@link MetadataState#apply} checks it when the entry
+ * is applied, in log order, on every voter alike; so no two different "version N" of a topic or
+ * "epoch E" of a partition can exist. Commands are encoded by {@link MetadataCodec}.
+ */
+public sealed interface MetadataCommand {
+  /** A new topic with its partitions' first assignment (chosen by the proposer); refused if it exists. */
+  record CreateTopic(TopicMetadata topic, List<PartitionState> partitions) implements MetadataCommand {
+    public CreateTopic {
+      partitions = List.copyOf(partitions);
+    }
+  }
+
+  /** Deletes a topic, leaving a tombstone so that a node which slept through it cannot bring it back. */
+  record DeleteTopic(String topic) implements MetadataCommand {}
+
+  /** Replaces a topic's whole configuration, if the topic is still at {@code expectedVersion}. */
+  record AlterConfig(String topic, long expectedVersion, Map<String, String> config) implements MetadataCommand {
+    public AlterConfig {
+      config = Map.copyOf(config);
+    }
+  }
+
+  /**
+   * Makes {@code newLeader} (a replica, or {@code null} for none) the partition's leader in epoch
+   * {@code expectedEpoch + 1}, if the partition is still in {@code expectedEpoch}. The new leader
+   * joins the ISR.
+   */
+  record ElectLeader(String topic, int partition, int expectedEpoch, String newLeader) implements MetadataCommand {}
+
+  /** The leader of {@code leaderEpoch} changes the ISR (Kafka's AlterPartition); refused once the epoch moved. */
+  record ChangeIsr(String topic, int partition, int leaderEpoch, List<String> newIsr) implements MetadataCommand {
+    public ChangeIsr {
+      newIsr = List.copyOf(newIsr);
+    }
+  }
+
+  /** A node starts (again) at {@code address}: it gets the next lease epoch, which fences its earlier run. */
+  record RegisterNode(String node, String address) implements MetadataCommand {}
+
+  /** A node renews its lease; refused unless {@code leaseEpoch} is its current one. */
+  record RenewLease(String node, long leaseEpoch) implements MetadataCommand {}
+}

@@ -1,0 +1,265 @@
+package io.streamgate.cluster.metadata;
+
+import io.streamgate.cluster.ClusterException;
+import io.streamgate.cluster.NotEnoughReplicasException;
+import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
+import java.io.IOException;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's voter in the metadata quorum: a Ratis server holding the metadata log in
+ * {@code <data-dir>/meta/raft}, and a client through which this node proposes changes. Not yet wired
+ * into the controller (docs/replication.md, "Metadata by consensus").
+ *
+ * <ul>
+ *   <li>{@link #submit}: a linearizable write, forwarded to the Raft leader wherever it is, answered
+ *       once a majority holds it and it is applied. If no commit comes within the request timeout
+ *       (no majority reachable, an election that does not finish), it fails with the retriable
+ *       {@link NotEnoughReplicasException}. The command may still commit later; every command states
+ *       the version or epoch it expects, so a retry is refused rather than applied twice.
+ *   <li>{@link #state}: this voter's applied state, read without a round trip; it may lag the
+ *       leader's, as routing may.
+ *   <li>{@link MetadataListener}s: every applied entry in log order, on one thread of the quorum's
+ *       own (Ratis' apply thread only queues the change).
+ * </ul>
+ */
+public final class MetadataQuorum implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MetadataQuorum.class);
+  /** The one Raft group of the metadata log; fixed, since every voter must name the same group. */
+  static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.fromString("5e1f0000-0000-4000-8000-00000000000e"));
+  /** The client's pause between attempts while there is no leader or the leader moved. */
+  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
+
+  private final MetadataQuorumConfig config;
+  private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
+  private final ExecutorService listenerThread;
+  private final MetadataStateMachine stateMachine;
+  private final RaftGroup group;
+  private RaftServer server;
+  /** Replaced after a failed request: Ratis closes an async client's ordered window when a request fails. */
+  private RaftClient client;
+  private boolean closed;
+
+  public MetadataQuorum(MetadataQuorumConfig config) {
+    this.config = config;
+    this.listenerThread = Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "metadata-listener-" + config.nodeId());
+      thread.setDaemon(true);
+      return thread;
+    });
+    this.stateMachine = new MetadataStateMachine(new HandOff());
+    this.group = RaftGroup.valueOf(GROUP_ID, config.voters().stream()
+        .map(voter -> RaftPeer.newBuilder().setId(voter.id()).setAddress(voter.address()).build()).toList());
+  }
+
+  /** Adds a listener; added before {@link #start}, it hears the state loaded from a snapshot too. */
+  public void addListener(MetadataListener listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Starts this voter: replays its snapshot and log, listens on its address and joins the
+   * elections. Blocks while the log is read (call it off any event loop); returns before a leader is
+   * elected.
+   */
+  public void start() throws IOException {
+    Voter self = config.self();
+    RaftProperties properties = properties();
+    RaftServerConfigKeys.setStorageDir(properties, List.of(config.raftDir().toFile()));
+    NettyConfigKeys.Server.setHost(properties, self.host());
+    NettyConfigKeys.Server.setPort(properties, self.port());
+    server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(self.id()))
+        .setGroup(group)
+        .setProperties(properties)
+        .setStateMachine(stateMachine)
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    server.start();
+    synchronized (this) {
+      client = newClient();
+    }
+    LOG.info("Metadata voter {} started on {} with voters {} in {}", self.id(), self.address(), config.voters(),
+        config.raftDir());
+  }
+
+  /** Retries while there is no leader, about as long as a request may take, so that none outlives it for long. */
+  private RaftClient newClient() {
+    long attempts = Math.max(1, config.requestTimeout().toMillis() / RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS));
+    return RaftClient.newBuilder()
+        .setRaftGroup(group)
+        .setProperties(properties())
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) attempts, RETRY_SLEEP))
+        .build();
+  }
+
+  /** What the server and the client share. */
+  private RaftProperties properties() {
+    RaftProperties properties = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.NETTY);
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties, duration(config.electionTimeoutMin().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties, duration(config.electionTimeoutMax().toMillis()));
+    // For the coming linearizable reads: ReadIndex, answered from the leader's lease while it holds one.
+    RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, config.snapshotThreshold());
+    // A snapshot holds everything before it: the log behind it goes, and a voter that lags
+    // further is sent the snapshot.
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+    return properties;
+  }
+
+  private static TimeDuration duration(long millis) {
+    return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Proposes {@code command}: completes with its reply (accepted or refused) once committed and
+   * applied, or fails with {@link NotEnoughReplicasException} after the request timeout. Completes
+   * on a Ratis client thread: hop to your own context before doing more than a little.
+   */
+  public CompletableFuture<MetadataReply> submit(MetadataCommand command) {
+    Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
+    RaftClient sender;
+    synchronized (this) {
+      if (closed) {
+        return CompletableFuture.failedFuture(new ClusterException("The metadata quorum of node " + config.nodeId() + " is closed"));
+      }
+      sender = client;
+    }
+    return sender.async().send(message)
+        .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .handle((reply, failure) -> {
+          if (failure != null) {
+            replace(sender);
+            throw new CompletionException(noCommit(failure.toString()));
+          }
+          if (!reply.isSuccess()) {
+            throw new CompletionException(noCommit(String.valueOf(reply.getException())));
+          }
+          return MetadataCodec.decodeReply(reply.getMessage().getContent().toByteArray());
+        });
+  }
+
+  /**
+   * Gives later requests a new client once {@code failed} failed one: a failed request closes Ratis'
+   * ordered window, and every request after it on that client would fail too. Closing the old client
+   * also ends the retries of a request that timed out here.
+   */
+  private void replace(RaftClient failed) {
+    synchronized (this) {
+      if (closed || client != failed) {
+        return; // already replaced by another failed request
+      }
+      client = newClient();
+    }
+    // Not on this thread: it may be the failed client's own.
+    CompletableFuture.runAsync(() -> closeQuietly(failed));
+  }
+
+  private static void closeQuietly(RaftClient failed) {
+    try {
+      failed.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("Closing a failed metadata client", e);
+    }
+  }
+
+  private NotEnoughReplicasException noCommit(String why) {
+    return new NotEnoughReplicasException("The metadata quorum " + config.voters() + " did not commit the change within "
+        + config.requestTimeout().toMillis() + " ms (no majority of voters reachable?): " + why);
+  }
+
+  /** This voter's applied state. */
+  public MetadataState state() {
+    return stateMachine.state();
+  }
+
+  /** The index of the last entry this voter applied. */
+  public long appliedIndex() {
+    return stateMachine.getLastAppliedTermIndex().getIndex();
+  }
+
+  /** Whether this voter is the Raft leader now (it may learn only later that it no longer is). */
+  public boolean isLeader() throws IOException {
+    return server.getDivision(GROUP_ID).getInfo().isLeader();
+  }
+
+  /** Stops the client and the server; the log stays on disk for the next start. */
+  @Override
+  public void close() throws IOException {
+    RaftClient last;
+    synchronized (this) {
+      closed = true;
+      last = client;
+    }
+    try {
+      if (last != null) {
+        last.close();
+      }
+    } finally {
+      try {
+        if (server != null) {
+          server.close();
+        }
+      } finally {
+        listenerThread.shutdown();
+      }
+    }
+  }
+
+  /** Queues each change for the listener thread: Ratis' apply thread never runs a listener. */
+  private final class HandOff implements MetadataListener {
+    @Override
+    public void applied(long index, MetadataCommand command, MetadataReply reply, MetadataState state) {
+      dispatch(listener -> listener.applied(index, command, reply, state));
+    }
+
+    @Override
+    public void restored(MetadataState state) {
+      dispatch(listener -> listener.restored(state));
+    }
+
+    private void dispatch(Consumer<MetadataListener> call) {
+      try {
+        listenerThread.execute(() -> listeners.forEach(listener -> {
+          try {
+            call.accept(listener);
+          } catch (RuntimeException e) {
+            LOG.warn("Metadata listener {} failed", listener, e);
+          }
+        }));
+      } catch (RejectedExecutionException e) {
+        LOG.debug("Metadata change after close not delivered to listeners", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.streamgate.cluster.metadata;
+
+/**
+ * The outcome of one applied {@link MetadataCommand}: accepted with the number it produced, or
+ * refused with a reason. A refusal is a normal answer (the log entry is applied as a no-op), never an
+ * exception in the state machine.
+ */
+public sealed interface MetadataReply {
+  /**
+   * The command took effect. {@code value} is what it produced: the topic's new version for topic
+   * commands and {@code ChangeIsr}, the new leader epoch for {@code ElectLeader}, the lease epoch
+   * for {@code RegisterNode} and {@code RenewLease}.
+   */
+  record Accepted(long value) implements MetadataReply {}
+
+  /** The command found the metadata other than it expected, and changed nothing. */
+  record Refused(Reason reason, String detail) implements MetadataReply {}
+
+  /** Why a command was refused. The numbers are on disk and on the wire: never change or reuse one. */
+  enum Reason {
+    TOPIC_EXISTS(1),
+    TOPIC_NOT_FOUND(2),
+    /** The topic is no longer at the expected version. */
+    STALE_VERSION(3),
+    /** The partition is no longer in the expected leader epoch. */
+    STALE_EPOCH(4),
+    /** The node re-registered since: its lease epoch moved. */
+    STALE_LEASE(5),
+    NODE_NOT_FOUND(6),
+    /** The command contradicts itself or the topic (a leader that is no replica, a partition out of range). */
+    INVALID(7),
+    /** The entry's bytes could not be decoded (a newer node's command, or a bug). */
+    MALFORMED(8);
+
+    private final int code;
+
+    Reason(int code) {
+      this.code = code;
+    }
+
+    public int code() {
+      return code;
+    }
+
+    static Reason forCode(int code) {
+      for (Reason reason : values()) {
+        if (reason.code == code) {
+          return reason;
+        }
+      }
+      throw new MetadataFormatException("unknown refusal reason " + code);
+    }
+  }
+
+  default boolean accepted() {
+    return this instanceof Accepted;
+  }
+}

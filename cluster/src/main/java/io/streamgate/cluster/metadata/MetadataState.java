@@ -1,0 +1,206 @@
+package io.streamgate.cluster.metadata;
+
+import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicState;
+import io.streamgate.cluster.metadata.MetadataCommand.AlterConfig;
+import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataReply.Accepted;
+import io.streamgate.cluster.metadata.MetadataReply.Reason;
+import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The committed metadata, immutable: topics (deleted ones as tombstones) and nodes, by name. The
+ * only way to a new state is {@link #apply}, a pure function of this state and one command, so every
+ * voter that applies the same log reaches the same state. A change copies the maps: metadata changes
+ * come at tens a second at most, and readers never lock.
+ */
+public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes) {
+  public static final MetadataState EMPTY = new MetadataState(new TreeMap<>(), new TreeMap<>());
+
+  public MetadataState {
+    topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
+    nodes = Collections.unmodifiableSortedMap(new TreeMap<>(nodes));
+  }
+
+  /** The topic, unless it is absent or deleted. */
+  public Optional<TopicState> topic(String name) {
+    return Optional.ofNullable(topics.get(name)).filter(topic -> !topic.deleted());
+  }
+
+  public Optional<NodeState> node(String id) {
+    return Optional.ofNullable(nodes.get(id));
+  }
+
+  /** The state after {@code command} and the reply to it; a refused command leaves this state as it is. */
+  public Result apply(MetadataCommand command) {
+    // Java 17 has no pattern switch; the interface is sealed, so the chain covers every command.
+    if (command instanceof CreateTopic create) {
+      return create(create);
+    } else if (command instanceof DeleteTopic delete) {
+      return delete(delete);
+    } else if (command instanceof AlterConfig alter) {
+      return alter(alter);
+    } else if (command instanceof ElectLeader elect) {
+      return elect(elect);
+    } else if (command instanceof ChangeIsr change) {
+      return changeIsr(change);
+    } else if (command instanceof RegisterNode register) {
+      return register(register);
+    }
+    return renew((RenewLease) command);
+  }
+
+  /** A state and the reply of the command that led to it. */
+  public record Result(MetadataState state, MetadataReply reply) {}
+
+  private Result create(CreateTopic create) {
+    TopicMetadata topic = create.topic();
+    if (topic(topic.name()).isPresent()) {
+      return refuse(Reason.TOPIC_EXISTS, "topic " + topic.name() + " exists");
+    }
+    Optional<String> invalid = invalidAssignment(topic, create.partitions());
+    if (invalid.isPresent()) {
+      return refuse(Reason.INVALID, invalid.get());
+    }
+    // After a tombstone the versions go on, so that "version N" of a name is one state forever.
+    TopicState tombstone = topics.get(topic.name());
+    long version = tombstone == null ? 1 : tombstone.version() + 1;
+    return withTopic(new TopicState(topic, create.partitions(), version, false), version);
+  }
+
+  private static Optional<String> invalidAssignment(TopicMetadata topic, List<PartitionState> partitions) {
+    if (topic.name().isEmpty() || topic.partitions() < 1 || topic.replicationFactor() < 1) {
+      return Optional.of("a topic needs a name, a partition and a replica");
+    }
+    if (partitions.size() != topic.partitions()) {
+      return Optional.of(partitions.size() + " partition states for " + topic.partitions() + " partitions");
+    }
+    for (PartitionState partition : partitions) {
+      if (partition.replicas().size() != topic.replicationFactor()
+          || new HashSet<>(partition.replicas()).size() != partition.replicas().size()) {
+        return Optional.of("replicas " + partition.replicas() + " for replication factor " + topic.replicationFactor());
+      }
+      if (partition.leaderEpoch() < 0 || !isReplicaSet(partition, partition.isr())
+          || (partition.hasLeader() && !partition.isr().contains(partition.leader()))) {
+        return Optional.of("leader " + partition.leader() + " and ISR " + partition.isr() + " must be replicas, the leader in sync");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Result delete(DeleteTopic delete) {
+    Optional<TopicState> topic = topic(delete.topic());
+    if (topic.isEmpty()) {
+      return refuse(Reason.TOPIC_NOT_FOUND, "topic " + delete.topic() + " not found");
+    }
+    TopicState tombstone = topic.get().tombstone();
+    return withTopic(tombstone, tombstone.version());
+  }
+
+  private Result alter(AlterConfig alter) {
+    Optional<TopicState> found = topic(alter.topic());
+    if (found.isEmpty()) {
+      return refuse(Reason.TOPIC_NOT_FOUND, "topic " + alter.topic() + " not found");
+    }
+    TopicState topic = found.get();
+    if (topic.version() != alter.expectedVersion()) {
+      return refuse(Reason.STALE_VERSION, "topic " + alter.topic() + " is at version " + topic.version() + ", not "
+          + alter.expectedVersion());
+    }
+    TopicMetadata old = topic.topic();
+    TopicState altered = topic.next(new TopicMetadata(old.name(), old.partitions(), old.replicationFactor(), alter.config()),
+        topic.partitions());
+    return withTopic(altered, altered.version());
+  }
+
+  private Result elect(ElectLeader elect) {
+    return partitionChange(elect.topic(), elect.partition(), elect.expectedEpoch(), (topic, partition) -> {
+      String leader = elect.newLeader();
+      if (leader != null && !partition.replicas().contains(leader)) {
+        return refuse(Reason.INVALID, leader + " is not a replica of " + elect.topic() + "-" + elect.partition());
+      }
+      PartitionState elected = partition.elect(leader, leader == null ? partition.isr() : partition.isrWith(leader));
+      return withTopic(topic.withPartition(elect.partition(), p -> elected), elected.leaderEpoch());
+    });
+  }
+
+  private Result changeIsr(ChangeIsr change) {
+    return partitionChange(change.topic(), change.partition(), change.leaderEpoch(), (topic, partition) -> {
+      if (!isReplicaSet(partition, change.newIsr())
+          || (partition.hasLeader() && !change.newIsr().contains(partition.leader()))) {
+        return refuse(Reason.INVALID, "ISR " + change.newIsr() + " must be replicas of " + change.topic() + "-"
+            + change.partition() + " and hold its leader");
+      }
+      TopicState changed = topic.withPartition(change.partition(), p -> p.withIsr(change.newIsr()));
+      return withTopic(changed, changed.version());
+    });
+  }
+
+  private interface PartitionChange {
+    Result apply(TopicState topic, PartitionState partition);
+  }
+
+  /** Runs {@code change} if the partition exists and is still in {@code expectedEpoch}. */
+  private Result partitionChange(String name, int partition, int expectedEpoch, PartitionChange change) {
+    Optional<TopicState> found = topic(name);
+    if (found.isEmpty()) {
+      return refuse(Reason.TOPIC_NOT_FOUND, "topic " + name + " not found");
+    }
+    TopicState topic = found.get();
+    if (partition < 0 || partition >= topic.partitions().size()) {
+      return refuse(Reason.INVALID, "topic " + name + " has no partition " + partition);
+    }
+    PartitionState current = topic.partition(partition);
+    if (current.leaderEpoch() != expectedEpoch) {
+      return refuse(Reason.STALE_EPOCH, name + "-" + partition + " is in leader epoch " + current.leaderEpoch() + ", not "
+          + expectedEpoch);
+    }
+    return change.apply(topic, current);
+  }
+
+  private static boolean isReplicaSet(PartitionState partition, List<String> nodes) {
+    return partition.replicas().containsAll(nodes) && new HashSet<>(nodes).size() == nodes.size();
+  }
+
+  private Result register(RegisterNode register) {
+    long leaseEpoch = node(register.node()).map(NodeState::leaseEpoch).orElse(0L) + 1;
+    TreeMap<String, NodeState> changed = new TreeMap<>(nodes);
+    changed.put(register.node(), new NodeState(register.node(), register.address(), leaseEpoch));
+    return new Result(new MetadataState(topics, changed), new Accepted(leaseEpoch));
+  }
+
+  private Result renew(RenewLease renew) {
+    Optional<NodeState> node = node(renew.node());
+    if (node.isEmpty()) {
+      return refuse(Reason.NODE_NOT_FOUND, "node " + renew.node() + " never registered");
+    }
+    if (node.get().leaseEpoch() != renew.leaseEpoch()) {
+      return refuse(Reason.STALE_LEASE, "node " + renew.node() + " is in lease epoch " + node.get().leaseEpoch() + ", not "
+          + renew.leaseEpoch());
+    }
+    // Nothing changes: the controller times the lease from the renewal's application (docs/replication.md).
+    return new Result(this, new Accepted(renew.leaseEpoch()));
+  }
+
+  private Result withTopic(TopicState topic, long value) {
+    TreeMap<String, TopicState> changed = new TreeMap<>(topics);
+    changed.put(topic.name(), topic);
+    return new Result(new MetadataState(changed, nodes), new Accepted(value));
+  }
+
+  private Result refuse(Reason reason, String detail) {
+    return new Result(this, new Refused(reason, detail));
+  }
+}

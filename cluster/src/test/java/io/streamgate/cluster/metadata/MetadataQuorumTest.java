@@ -1,0 +1,220 @@
+package io.streamgate.cluster.metadata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.cluster.NotEnoughReplicasException;
+import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicState;
+import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataReply.Accepted;
+import io.streamgate.cluster.metadata.MetadataReply.Reason;
+import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Voters of the metadata quorum in one JVM: what they agree on, under closes, restarts and a lost majority. */
+class MetadataQuorumTest {
+  @TempDir Path root;
+  private TestQuorum quorum;
+
+  @AfterEach
+  void closeQuorum() {
+    if (quorum != null) {
+      quorum.close();
+    }
+  }
+
+  static CreateTopic create(String name) {
+    return new CreateTopic(new TopicMetadata(name, 1, 3, Map.of("retention.ms", "60000")),
+        List.of(new PartitionState("n0", 0, List.of("n0", "n1", "n2"), List.of("n0", "n1", "n2"))));
+  }
+
+  static MetadataReply submit(MetadataQuorum voter, MetadataCommand command) throws Exception {
+    return voter.submit(command).get(TestQuorum.REQUEST_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void createsAreSeenByEveryVoterInLogOrder() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    quorum.awaitLeader();
+    // Each proposed through another voter: followers forward to the leader.
+    for (int i = 0; i < 3; i++) {
+      assertThat(submit(quorum.voter(i), create("t" + i))).isEqualTo(new Accepted(1));
+    }
+    await().atMost(TestQuorum.AWAIT).until(() -> Stream.of(0, 1, 2).allMatch(i -> quorum.heard(i).commands.size() == 3));
+    for (int i = 0; i < 3; i++) {
+      assertThat(quorum.heard(i).commands).containsExactly(create("t0"), create("t1"), create("t2"));
+      assertThat(quorum.heard(i).indexes).isEqualTo(quorum.heard(0).indexes).isSorted();
+      assertThat(quorum.voter(i).state().topic("t1")).map(TopicState::version).contains(1L);
+    }
+  }
+
+  @Test
+  void ofTwoElectionsFromTheSameEpochExactlyOneWins() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    quorum.awaitLeader();
+    submit(quorum.voter(0), create("t"));
+
+    CompletableFuture<MetadataReply> toN1 = quorum.voter(1).submit(new ElectLeader("t", 0, 0, "n1"));
+    CompletableFuture<MetadataReply> toN2 = quorum.voter(2).submit(new ElectLeader("t", 0, 0, "n2"));
+    List<MetadataReply> replies = List.of(toN1.get(15, TimeUnit.SECONDS), toN2.get(15, TimeUnit.SECONDS));
+
+    assertThat(replies).filteredOn(MetadataReply::accepted).containsExactly(new Accepted(1));
+    assertThat(replies).filteredOn(reply -> !reply.accepted())
+        .singleElement().extracting(reply -> ((Refused) reply).reason()).isEqualTo(Reason.STALE_EPOCH);
+    String winner = replies.get(0).accepted() ? "n1" : "n2";
+    await().atMost(TestQuorum.AWAIT).untilAsserted(() -> {
+      for (int i = 0; i < 3; i++) {
+        PartitionState partition = quorum.voter(i).state().topic("t").orElseThrow().partition(0);
+        assertThat(partition.leader()).isEqualTo(winner);
+        assertThat(partition.leaderEpoch()).isEqualTo(1);
+      }
+    });
+  }
+
+  @Test
+  void anIsrChangeFromAStaleEpochIsRefused() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    quorum.awaitLeader();
+    submit(quorum.voter(0), create("t"));
+    assertThat(submit(quorum.voter(0), new ElectLeader("t", 0, 0, "n1"))).isEqualTo(new Accepted(1));
+
+    // The deposed leader n0, still in epoch 0, tries to shrink the ISR to itself.
+    MetadataReply stale = submit(quorum.voter(1), new ChangeIsr("t", 0, 0, List.of("n0")));
+    assertThat(stale).isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(Reason.STALE_EPOCH));
+    assertThat(submit(quorum.voter(2), new ChangeIsr("t", 0, 1, List.of("n1", "n2")))).isEqualTo(new Accepted(3));
+    await().atMost(TestQuorum.AWAIT).untilAsserted(() -> {
+      for (int i = 0; i < 3; i++) {
+        assertThat(quorum.voter(i).state().topic("t").orElseThrow().partition(0).isr()).containsExactly("n1", "n2");
+      }
+    });
+  }
+
+  @Test
+  void whenTheLeaderClosesANewOneIsElectedAndWritesGoOn() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    int leader = quorum.awaitLeader();
+    submit(quorum.voter(leader), create("before"));
+
+    quorum.stop(leader);
+    int survivor = (leader + 1) % 3;
+    assertThat(submit(quorum.voter(survivor), create("after"))).isEqualTo(new Accepted(1));
+
+    assertThat(quorum.awaitLeader()).isNotEqualTo(leader);
+    for (int i = 0; i < 3; i++) {
+      if (i != leader) {
+        int voter = i;
+        await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(voter).state().topic("after").isPresent());
+        assertThat(quorum.voter(i).state().topics().keySet()).containsExactly("after", "before");
+      }
+    }
+  }
+
+  @Test
+  void aColdRestartOfEveryVoterKeepsTheState() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    quorum.awaitLeader();
+    submit(quorum.voter(0), create("t"));
+    submit(quorum.voter(1), new ElectLeader("t", 0, 0, "n2"));
+    MetadataState before = quorum.voter(0).state();
+    await().atMost(TestQuorum.AWAIT).until(() -> Stream.of(0, 1, 2).allMatch(i -> quorum.voter(i).state().equals(before)));
+
+    quorum.close();
+    quorum.startAll();
+
+    quorum.awaitLeader();
+    // A stale command is still refused and the current one accepted: the epochs survived.
+    assertThat(submit(quorum.voter(2), new ElectLeader("t", 0, 0, "n1"))).isInstanceOf(Refused.class);
+    assertThat(submit(quorum.voter(2), new ElectLeader("t", 0, 1, "n1"))).isEqualTo(new Accepted(2));
+    await().atMost(TestQuorum.AWAIT).untilAsserted(() -> {
+      for (int i = 0; i < 3; i++) {
+        TopicState topic = quorum.voter(i).state().topic("t").orElseThrow();
+        assertThat(topic.version()).isEqualTo(before.topic("t").orElseThrow().version() + 1);
+        assertThat(topic.partition(0).leader()).isEqualTo("n1");
+      }
+    });
+  }
+
+  @Test
+  void aMinorityCannotCommitAndCommitsResumeWhenAMajorityIsBack() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    int leader = quorum.awaitLeader();
+    submit(quorum.voter(leader), create("before"));
+    int left = (leader + 1) % 3;
+    int away = (leader + 2) % 3;
+    quorum.stop(leader);
+    quorum.stop(away);
+
+    CompletableFuture<MetadataReply> alone = quorum.voter(left).submit(create("during"));
+    // Fails by itself, within its own timeout (the get's bound is only a backstop).
+    assertThatThrownBy(() -> alone.get(TestQuorum.REQUEST_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOf(NotEnoughReplicasException.class)
+        .satisfies(e -> assertThat(StreamgateError.forException(e).retryable()).isTrue());
+    assertThat(quorum.voter(left).state().topic("during")).isEmpty();
+
+    quorum.start(away);
+    assertThat(submit(quorum.voter(left), create("after"))).isEqualTo(new Accepted(1));
+    await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(away).state().topic("after").isPresent());
+    // The failed write was never acknowledged; it may or may not have committed later, but at most once.
+    assertThat(quorum.heard(left).commands).filteredOn(create("during")::equals).hasSizeLessThanOrEqualTo(1);
+  }
+
+  @Test
+  void oneVoterCommitsAloneAndKeepsItsStateOverARestart() throws Exception {
+    quorum = new TestQuorum(root, 1, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    quorum.awaitLeader();
+    assertThat(submit(quorum.voter(0), create("t"))).isEqualTo(new Accepted(1));
+    assertThat(submit(quorum.voter(0), new ElectLeader("t", 0, 0, "n1"))).isEqualTo(new Accepted(1));
+
+    quorum.stop(0);
+    quorum.start(0);
+
+    await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(0).state().topic("t").isPresent());
+    assertThat(quorum.voter(0).state().topic("t").orElseThrow().partition(0).leader()).isEqualTo("n1");
+    assertThat(submit(quorum.voter(0), new ElectLeader("t", 0, 1, "n2"))).isEqualTo(new Accepted(2));
+  }
+
+  @Test
+  void aSnapshotIsTakenAndTheStateRestoredFromIt() throws Exception {
+    quorum = new TestQuorum(root, 1, 5).startAll();
+    quorum.awaitLeader();
+    for (int i = 0; i < 12; i++) {
+      assertThat(submit(quorum.voter(0), create("t" + i))).isEqualTo(new Accepted(1));
+    }
+    MetadataState before = quorum.voter(0).state();
+    await().atMost(TestQuorum.AWAIT).until(() -> snapshots(quorum.dataDir(0)) >= 1);
+
+    quorum.stop(0);
+    quorum.start(0);
+
+    // Loaded from the snapshot (the log before it is purged), then the entries after it replayed.
+    await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(0).state().equals(before));
+    assertThat(quorum.heard(0).restored).isNotEmpty();
+    assertThat(quorum.heard(0).restored.get(0).topics()).containsKey("t0");
+    assertThat(submit(quorum.voter(0), create("t0"))).isInstanceOfSatisfying(Refused.class,
+        r -> assertThat(r.reason()).isEqualTo(Reason.TOPIC_EXISTS));
+  }
+
+  private static long snapshots(Path dataDir) throws IOException {
+    try (Stream<Path> files = Files.walk(dataDir.resolve("meta/raft"))) {
+      return files.filter(file -> file.getFileName().toString().matches("snapshot\\.\\d+_\\d+")).count();
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package io.streamgate.cluster.metadata;
+
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+
+/**
+ * Voters of one metadata quorum in this JVM, on 127.0.0.1 ephemeral ports, each with its data dir
+ * under {@code root}; each can be closed and started again from its dir. Every voter records what its
+ * listeners heard.
+ */
+final class TestQuorum implements AutoCloseable {
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration AWAIT = Duration.ofSeconds(30);
+
+  private final List<MetadataQuorumConfig> configs;
+  private final MetadataQuorum[] voters;
+  private final List<Heard> heard = new ArrayList<>();
+
+  /** What one voter's listener heard, across its restarts. */
+  static final class Heard implements MetadataListener {
+    final List<Long> indexes = new CopyOnWriteArrayList<>();
+    final List<MetadataCommand> commands = new CopyOnWriteArrayList<>();
+    final List<MetadataState> restored = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void applied(long index, MetadataCommand command, MetadataReply reply, MetadataState state) {
+      indexes.add(index);
+      commands.add(command);
+    }
+
+    @Override
+    public void restored(MetadataState state) {
+      restored.add(state);
+    }
+  }
+
+  TestQuorum(Path root, int size, long snapshotThreshold) {
+    List<Voter> voterList = IntStream.range(0, size).mapToObj(i -> new Voter("n" + i, "127.0.0.1", freePort())).toList();
+    configs = voterList.stream()
+        .map(voter -> new MetadataQuorumConfig(voter.id(), root.resolve(voter.id()), voterList,
+            MetadataQuorumConfig.ELECTION_TIMEOUT_MIN, MetadataQuorumConfig.ELECTION_TIMEOUT_MAX, REQUEST_TIMEOUT,
+            snapshotThreshold))
+        .toList();
+    voters = new MetadataQuorum[size];
+    for (int i = 0; i < size; i++) {
+      heard.add(new Heard());
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  TestQuorum startAll() {
+    for (int i = 0; i < voters.length; i++) {
+      start(i);
+    }
+    return this;
+  }
+
+  void start(int i) {
+    MetadataQuorum voter = new MetadataQuorum(configs.get(i));
+    voter.addListener(heard.get(i));
+    try {
+      voter.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    voters[i] = voter;
+  }
+
+  void stop(int i) {
+    try {
+      voters[i].close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    voters[i] = null;
+  }
+
+  MetadataQuorum voter(int i) {
+    return voters[i];
+  }
+
+  Heard heard(int i) {
+    return heard.get(i);
+  }
+
+  Path dataDir(int i) {
+    return configs.get(i).dataDir();
+  }
+
+  int size() {
+    return voters.length;
+  }
+
+  /** The running voter that is leader, once one is. */
+  int awaitLeader() {
+    return await().atMost(AWAIT).until(this::leader, Optional::isPresent).orElseThrow();
+  }
+
+  private Optional<Integer> leader() {
+    for (int i = 0; i < voters.length; i++) {
+      try {
+        if (voters[i] != null && voters[i].isLeader()) {
+          return Optional.of(i);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public void close() {
+    for (int i = 0; i < voters.length; i++) {
+      if (voters[i] != null) {
+        stop(i);
+      }
+    }
+  }
+}

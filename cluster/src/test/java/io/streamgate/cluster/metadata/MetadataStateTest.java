@@ -1,0 +1,165 @@
+package io.streamgate.cluster.metadata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.TopicState;
+import io.streamgate.cluster.metadata.MetadataCommand.AlterConfig;
+import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataReply.Accepted;
+import io.streamgate.cluster.metadata.MetadataReply.Reason;
+import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+/** The rules every command is checked against when applied, without Raft around them. */
+class MetadataStateTest {
+  private MetadataState state = MetadataState.EMPTY;
+
+  private MetadataReply apply(MetadataCommand command) {
+    MetadataState.Result result = state.apply(command);
+    state = result.state();
+    return result.reply();
+  }
+
+  private static CreateTopic create(String name) {
+    return new CreateTopic(new TopicMetadata(name, 2, 3, Map.of()),
+        List.of(new PartitionState("a", 0, List.of("a", "b", "c"), List.of("a", "b", "c")),
+            new PartitionState("b", 0, List.of("b", "c", "a"), List.of("b"))));
+  }
+
+  private static Reason reason(MetadataReply reply) {
+    assertThat(reply).isInstanceOf(Refused.class);
+    return ((Refused) reply).reason();
+  }
+
+  @Test
+  void aTopicIsCreatedOnceAndItsVersionsGoOnAfterADelete() {
+    assertThat(apply(create("t"))).isEqualTo(new Accepted(1));
+    assertThat(reason(apply(create("t")))).isEqualTo(Reason.TOPIC_EXISTS);
+    assertThat(apply(new DeleteTopic("t"))).isEqualTo(new Accepted(2));
+    assertThat(state.topic("t")).isEmpty();
+    assertThat(state.topics().get("t").deleted()).isTrue();
+    assertThat(reason(apply(new DeleteTopic("t")))).isEqualTo(Reason.TOPIC_NOT_FOUND);
+    // Created again: version 3, never a second "version 1".
+    assertThat(apply(create("t"))).isEqualTo(new Accepted(3));
+  }
+
+  @Test
+  void aCreateWhoseAssignmentContradictsItselfIsRefused() {
+    TopicMetadata topic = new TopicMetadata("t", 2, 1, Map.of());
+    PartitionState one = new PartitionState("a", 0, List.of("a"), List.of("a"));
+    assertThat(reason(apply(new CreateTopic(topic, List.of(one))))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new CreateTopic(topic, List.of(one, new PartitionState("b", 0, List.of("a"), List.of("a")))))))
+        .isEqualTo(Reason.INVALID);
+    assertThat(state).isEqualTo(MetadataState.EMPTY);
+  }
+
+  @Test
+  void aConfigChangeNeedsTheCurrentVersion() {
+    apply(create("t"));
+    assertThat(reason(apply(new AlterConfig("t", 0, Map.of("retention.ms", "1"))))).isEqualTo(Reason.STALE_VERSION);
+    assertThat(apply(new AlterConfig("t", 1, Map.of("retention.ms", "1")))).isEqualTo(new Accepted(2));
+    assertThat(state.topic("t").orElseThrow().topic().config()).containsExactly(Map.entry("retention.ms", "1"));
+    assertThat(reason(apply(new AlterConfig("t", 1, Map.of())))).isEqualTo(Reason.STALE_VERSION);
+  }
+
+  @Test
+  void anElectionNeedsTheCurrentEpochAndAReplica() {
+    apply(create("t"));
+    assertThat(reason(apply(new ElectLeader("t", 1, 0, "x")))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ElectLeader("t", 2, 0, "a")))).isEqualTo(Reason.INVALID);
+    assertThat(apply(new ElectLeader("t", 1, 0, "c"))).isEqualTo(new Accepted(1));
+    assertThat(reason(apply(new ElectLeader("t", 1, 0, "a")))).isEqualTo(Reason.STALE_EPOCH);
+    PartitionState elected = state.topic("t").orElseThrow().partition(1);
+    assertThat(elected.leader()).isEqualTo("c");
+    assertThat(elected.isr()).containsExactly("b", "c"); // the new leader joins, in replica order
+    assertThat(apply(new ElectLeader("t", 1, 1, null))).isEqualTo(new Accepted(2));
+    assertThat(state.topic("t").orElseThrow().partition(1).hasLeader()).isFalse();
+  }
+
+  @Test
+  void anIsrChangeNeedsTheLeadersEpochAndKeepsTheLeaderInSync() {
+    apply(create("t"));
+    assertThat(reason(apply(new ChangeIsr("t", 0, 0, List.of("b"))))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ChangeIsr("t", 0, 0, List.of("a", "x"))))).isEqualTo(Reason.INVALID);
+    assertThat(apply(new ChangeIsr("t", 0, 0, List.of("a")))).isEqualTo(new Accepted(2));
+    apply(new ElectLeader("t", 0, 0, "b"));
+    assertThat(reason(apply(new ChangeIsr("t", 0, 0, List.of("a", "b"))))).isEqualTo(Reason.STALE_EPOCH);
+    assertThat(state.topic("t").orElseThrow().partition(0).isr()).containsExactly("a", "b");
+  }
+
+  @Test
+  void aNodesLeaseEpochRisesWithEachRegistration() {
+    assertThat(reason(apply(new RenewLease("n1", 1)))).isEqualTo(Reason.NODE_NOT_FOUND);
+    assertThat(apply(new RegisterNode("n1", "127.0.0.1:1"))).isEqualTo(new Accepted(1));
+    assertThat(apply(new RenewLease("n1", 1))).isEqualTo(new Accepted(1));
+    assertThat(apply(new RegisterNode("n1", "127.0.0.1:2"))).isEqualTo(new Accepted(2));
+    // The earlier run of n1 is fenced.
+    assertThat(reason(apply(new RenewLease("n1", 1)))).isEqualTo(Reason.STALE_LEASE);
+    assertThat(state.node("n1")).contains(new NodeState("n1", "127.0.0.1:2", 2));
+  }
+
+  /**
+   * Whatever the commands, applying never throws, a topic's version and each partition's epoch only
+   * rise (a topic deleted and created again starts its epochs at 0; its version goes on), and a
+   * refused command changes nothing.
+   */
+  @Property
+  void versionsAndEpochsOnlyRise(@ForAll("sequences") List<MetadataCommand> commands) {
+    state = MetadataState.EMPTY;
+    Map<String, Long> versions = new HashMap<>();
+    Map<String, Integer> epochs = new HashMap<>();
+    for (MetadataCommand command : commands) {
+      MetadataState before = state;
+      MetadataReply reply = apply(command);
+      if (!reply.accepted()) {
+        assertThat(state).isSameAs(before);
+      }
+      for (TopicState topic : state.topics().values()) {
+        assertThat(topic.version()).isGreaterThanOrEqualTo(versions.getOrDefault(topic.name(), 0L));
+        versions.put(topic.name(), topic.version());
+        if (topic.deleted()) {
+          epochs.keySet().removeIf(key -> key.startsWith(topic.name() + "-")); // a new topic of the name starts again
+        }
+        for (int p = 0; p < topic.partitions().size(); p++) {
+          int epoch = topic.partition(p).leaderEpoch();
+          assertThat(epoch).isGreaterThanOrEqualTo(epochs.getOrDefault(topic.name() + "-" + p, 0));
+          epochs.put(topic.name() + "-" + p, epoch);
+        }
+      }
+    }
+  }
+
+  @Provide
+  Arbitrary<List<MetadataCommand>> sequences() {
+    Arbitrary<String> topics = Arbitraries.of("t", "u");
+    Arbitrary<String> nodes = Arbitraries.of("a", "b", "c", "x").injectNull(0.1);
+    Arbitrary<Integer> partitions = Arbitraries.integers().between(-1, 2);
+    Arbitrary<Integer> epochs = Arbitraries.integers().between(0, 3);
+    Arbitrary<MetadataCommand> command = Arbitraries.oneOf(
+        topics.map(MetadataStateTest::create),
+        topics.map(DeleteTopic::new),
+        Combinators.combine(topics, Arbitraries.longs().between(0, 5)).as((t, v) -> new AlterConfig(t, v, Map.of("k", "v"))),
+        Combinators.combine(topics, partitions, epochs, nodes).as(ElectLeader::new),
+        Combinators.combine(topics, partitions, epochs, Arbitraries.of("a", "b", "c").set().ofMaxSize(3))
+            .as((t, p, e, isr) -> new ChangeIsr(t, p, e, List.copyOf(isr))),
+        Arbitraries.of("a", "b").map(n -> new RegisterNode(n, "h:1")),
+        Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 3)).as(RenewLease::new));
+    return command.list().ofMaxSize(40);
+  }
+}

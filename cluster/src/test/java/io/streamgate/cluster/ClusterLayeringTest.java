@@ -18,4 +18,8 @@ class ClusterLayeringTest {
       .should().dependOnClassesThat().resideInAnyPackage("io.streamgate.gateway..", "io.vertx.core.http..",
           "io.vertx.ext.web..", "io.vertx.mqtt..", "io.netty.handler.codec.http..", "io.netty.handler.codec.mqtt..")
       .because("dependencies point down: the edges use the cluster, never the reverse (docs/architecture.md)");
+
+  @ArchTest static final ArchRule raftStaysInTheMetadataLog = noClasses().that().resideOutsideOfPackage("io.streamgate.cluster.metadata..")
+      .should().dependOnClassesThat().resideInAPackage("org.apache.ratis..")
+      .because("the metadata log is the one user of Ratis; the rest of the cluster sees commands, replies and state");
 }

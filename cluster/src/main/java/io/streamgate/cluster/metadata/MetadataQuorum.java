@@ -5,6 +5,7 @@ import io.streamgate.cluster.NotEnoughReplicasException;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -110,14 +111,27 @@ public final class MetadataQuorum implements AutoCloseable {
         config.raftDir());
   }
 
-  /** Retries while there is no leader, about as long as a request may take, so that none outlives it for long. */
+  /**
+   * A client that first asks the leader this voter knows of (else Ratis tries the first voter and
+   * logs its redirect as an error), and retries while there is no leader for about as long as a
+   * request may take, so that no request outlives its timeout for long.
+   */
   private RaftClient newClient() {
     long attempts = Math.max(1, config.requestTimeout().toMillis() / RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS));
-    return RaftClient.newBuilder()
+    RaftClient.Builder builder = RaftClient.newBuilder()
         .setRaftGroup(group)
         .setProperties(properties())
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) attempts, RETRY_SLEEP))
-        .build();
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) attempts, RETRY_SLEEP));
+    knownLeader().ifPresent(builder::setLeaderId);
+    return builder.build();
+  }
+
+  private Optional<RaftPeerId> knownLeader() {
+    try {
+      return Optional.ofNullable(server.getDivision(GROUP_ID).getInfo().getLeaderId());
+    } catch (IOException e) {
+      return Optional.empty(); // the server is closing: any voter will do
+    }
   }
 
   /** What the server and the client share. */

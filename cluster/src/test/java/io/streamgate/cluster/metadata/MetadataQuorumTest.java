@@ -207,12 +207,32 @@ class MetadataQuorumTest {
     quorum.stop(0);
     quorum.start(0);
 
-    // Loaded from the snapshot (the log before it is purged), then the entries after it replayed.
+    // Loaded from the snapshot, then the entries after it replayed.
     await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(0).state().equals(before));
     assertThat(quorum.heard(0).restored).isNotEmpty();
     assertThat(quorum.heard(0).restored.get(0).topics()).containsKey("t0");
     assertThat(submit(quorum.voter(0), create("t0"))).isInstanceOfSatisfying(Refused.class,
         r -> assertThat(r.reason()).isEqualTo(Reason.TOPIC_EXISTS));
+  }
+
+  @Test
+  void aVoterClosedWhileOthersWroteCatchesUpWhenItReturns() throws Exception {
+    quorum = new TestQuorum(root, 3, 5).startAll();
+    int leader = quorum.awaitLeader();
+    int behind = (leader + 1) % 3;
+    quorum.stop(behind);
+    for (int i = 0; i < 12; i++) {
+      assertThat(submit(quorum.voter(leader), create("t" + i))).isEqualTo(new Accepted(1));
+    }
+    await().atMost(TestQuorum.AWAIT).until(() -> snapshots(quorum.dataDir(leader)) >= 1);
+
+    quorum.start(behind);
+
+    // From the leader's log: it keeps the segment it writes to, however many snapshots it took, so
+    // with this little metadata nothing is purged and no snapshot is sent (that path is untested).
+    await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(behind).state().topic("t11").isPresent());
+    assertThat(quorum.voter(behind).state()).isEqualTo(quorum.voter(leader).state());
+    assertThat(quorum.heard(behind).commands).hasSize(12);
   }
 
   private static long snapshots(Path dataDir) throws IOException {

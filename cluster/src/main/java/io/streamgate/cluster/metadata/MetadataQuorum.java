@@ -30,6 +30,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,6 +149,9 @@ public final class MetadataQuorum implements AutoCloseable {
     // A snapshot holds everything before it: the log behind it goes, and a voter that lags
     // further is sent the snapshot.
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+    // At each snapshot (Ratis' default waits for 1,024 entries since the last purge).
+    RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(config.snapshotThreshold(), Integer.MAX_VALUE));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(config.logSegmentBytes()));
     return properties;
   }
 

@@ -33,9 +33,9 @@ class MetadataQuorumConfigTest {
   @Test
   void timeoutsAndAddressesOutOfRangeAreRefused() {
     assertThatThrownBy(() -> new MetadataQuorumConfig("a", DIR, VOTERS, Duration.ofSeconds(2), Duration.ofSeconds(1),
-        Duration.ofSeconds(5), 10)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("election timeout");
+        Duration.ofSeconds(5), 10, 1 << 20)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("election timeout");
     assertThatThrownBy(() -> new MetadataQuorumConfig("a", DIR, VOTERS, Duration.ofSeconds(1), Duration.ofSeconds(2),
-        Duration.ZERO, 10)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("request timeout");
+        Duration.ZERO, 10, 1 << 20)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("request timeout");
     assertThatThrownBy(() -> new Voter("a", "127.0.0.1", 0)).isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -235,6 +235,25 @@ class MetadataQuorumTest {
     assertThat(quorum.heard(behind).commands).hasSize(12);
   }
 
+  @Test
+  void aVoterThatMissedThePurgedLogCatchesUpFromTheLeadersSnapshot() throws Exception {
+    // Small segments, so that the entries the closed voter misses are purged behind a snapshot.
+    quorum = new TestQuorum(root, 3, 5, 1024).startAll();
+    int leader = quorum.awaitLeader();
+    int behind = (leader + 1) % 3;
+    quorum.stop(behind);
+    for (int i = 0; i < 30; i++) {
+      assertThat(submit(quorum.voter(leader), create("t" + i))).isEqualTo(new Accepted(1));
+    }
+    await().atMost(TestQuorum.AWAIT).until(() -> snapshots(quorum.dataDir(leader)) >= 1);
+
+    quorum.start(behind);
+
+    await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(behind).state().topic("t29").isPresent());
+    assertThat(quorum.voter(behind).state()).isEqualTo(quorum.voter(leader).state());
+    assertThat(quorum.heard(behind).restored).isNotEmpty(); // it was sent the snapshot, not the whole log
+  }
+
   private static long snapshots(Path dataDir) throws IOException {
     try (Stream<Path> files = Files.walk(dataDir.resolve("meta/raft"))) {
       return files.filter(file -> file.getFileName().toString().matches("snapshot\\.\\d+_\\d+")).count();

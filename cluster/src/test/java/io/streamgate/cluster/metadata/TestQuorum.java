@@ -47,11 +47,15 @@ final class TestQuorum implements AutoCloseable {
   }
 
   TestQuorum(Path root, int size, long snapshotThreshold) {
+    this(root, size, snapshotThreshold, MetadataQuorumConfig.LOG_SEGMENT_BYTES);
+  }
+
+  TestQuorum(Path root, int size, long snapshotThreshold, long logSegmentBytes) {
     List<Voter> voterList = IntStream.range(0, size).mapToObj(i -> new Voter("n" + i, "127.0.0.1", freePort())).toList();
     configs = voterList.stream()
         .map(voter -> new MetadataQuorumConfig(voter.id(), root.resolve(voter.id()), voterList,
             MetadataQuorumConfig.ELECTION_TIMEOUT_MIN, MetadataQuorumConfig.ELECTION_TIMEOUT_MAX, REQUEST_TIMEOUT,
-            snapshotThreshold))
+            snapshotThreshold, logSegmentBytes))
         .toList();
     voters = new MetadataQuorum[size];
     for (int i = 0; i < size; i++) {

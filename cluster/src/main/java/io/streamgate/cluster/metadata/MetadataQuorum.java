@@ -168,8 +168,9 @@ public final class MetadataQuorum implements AutoCloseable {
     Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
     RaftClient sender;
     synchronized (this) {
-      if (closed) {
-        return CompletableFuture.failedFuture(new ClusterException("The metadata quorum of node " + config.nodeId() + " is closed"));
+      if (closed || client == null) {
+        return CompletableFuture.failedFuture(new ClusterException("The metadata voter of node " + config.nodeId()
+            + (closed ? " is closed" : " is not started")));
       }
       sender = client;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.streamgate.cluster.ClusterException;
 import io.streamgate.cluster.NotEnoughReplicasException;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
@@ -18,6 +19,7 @@ import io.streamgate.cluster.metadata.MetadataReply.Refused;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -192,6 +194,11 @@ class MetadataQuorumTest {
     await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(0).state().topic("t").isPresent());
     assertThat(quorum.voter(0).state().topic("t").orElseThrow().partition(0).leader()).isEqualTo("n1");
     assertThat(submit(quorum.voter(0), new ElectLeader("t", 0, 1, "n2"))).isEqualTo(new Accepted(2));
+
+    MetadataQuorum closed = quorum.voter(0);
+    quorum.stop(0);
+    assertThat(closed.submit(new ElectLeader("t", 0, 2, "n0"))).failsWithin(Duration.ofSeconds(1))
+        .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(ClusterException.class);
   }
 
   @Test

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 final class MetadataStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetadataStateMachine.class);
-  /** The newest snapshot is enough to start from; one more covers a crash while the newest is written. */
+  /** The newest snapshot is enough to start from; the one before it is kept should the newest be unreadable. */
   private static final int SNAPSHOTS_RETAINED = 2;
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
@@ -128,6 +128,9 @@ final class MetadataStateMachine extends BaseStateMachine {
       channel.force(true);
     }
     Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    try (FileChannel directory = FileChannel.open(file.getParentFile().toPath(), StandardOpenOption.READ)) {
+      directory.force(true); // the rename itself, before the log behind the snapshot is purged
+    }
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(),
         MD5FileUtil.computeAndSaveMd5ForFile(file)), last));
     storage.cleanupOldSnapshots(new SnapshotRetentionPolicy() {

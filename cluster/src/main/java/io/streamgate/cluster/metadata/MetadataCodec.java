@@ -37,7 +37,7 @@ import java.util.TreeMap;
  * an int32 count and its items; a map is an int32 count and its entries sorted by key. A topic is its
  * name, partition count (int32), replication factor (int32), config map, partition list, version
  * (int64) and deleted flag (int8); a partition its nullable leader, leader epoch (int32), replicas
- * and ISR; a node its id, address and lease epoch (int64). A snapshot is the topic list, then the
+ * and ISR; a node its id, address, lease epoch (int64) and renewals (int64). A snapshot is the topic list, then the
  * node list.
  */
 public final class MetadataCodec {
@@ -224,6 +224,7 @@ public final class MetadataCodec {
     writeString(out, node.id());
     writeString(out, node.address());
     out.writeLong(node.leaseEpoch());
+    out.writeLong(node.renewals());
   }
 
   // ------------------------------------------------ reading
@@ -313,6 +314,6 @@ public final class MetadataCodec {
   }
 
   private static NodeState readNode(ByteBuffer in) {
-    return new NodeState(readString(in), readString(in), in.getLong());
+    return new NodeState(readString(in), readString(in), in.getLong(), in.getLong());
   }
 }

@@ -176,9 +176,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
 
   private Result register(RegisterNode register) {
     long leaseEpoch = node(register.node()).map(NodeState::leaseEpoch).orElse(0L) + 1;
-    TreeMap<String, NodeState> changed = new TreeMap<>(nodes);
-    changed.put(register.node(), new NodeState(register.node(), register.address(), leaseEpoch));
-    return new Result(new MetadataState(topics, changed), new Accepted(leaseEpoch));
+    return withNode(new NodeState(register.node(), register.address(), leaseEpoch, 0), leaseEpoch);
   }
 
   private Result renew(RenewLease renew) {
@@ -190,8 +188,15 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       return refuse(Reason.STALE_LEASE, "node " + renew.node() + " is in lease epoch " + node.get().leaseEpoch() + ", not "
           + renew.leaseEpoch());
     }
-    // Nothing changes: the controller times the lease from the renewal's application (docs/replication.md).
-    return new Result(this, new Accepted(renew.leaseEpoch()));
+    // Counted, so that a controller's decision fenced on the count it saw is refused after this (ElectLeader).
+    NodeState renewed = node.get().renewed();
+    return withNode(renewed, renewed.renewals());
+  }
+
+  private Result withNode(NodeState node, long value) {
+    TreeMap<String, NodeState> changed = new TreeMap<>(nodes);
+    changed.put(node.id(), node);
+    return new Result(new MetadataState(topics, changed), new Accepted(value));
   }
 
   private Result withTopic(TopicState topic, long value) {

@@ -77,10 +77,10 @@ class MetadataCodecTest {
     TopicState topic = new TopicState(new TopicMetadata("t", 1, 1, Map.of()),
         List.of(new PartitionState(null, 2, List.of("n1"), List.of())), 5, false);
     MetadataState state = new MetadataState(new TreeMap<>(Map.of("t", topic)),
-        new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3))));
+        new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4))));
     assertThat(MetadataCodec.encode(state)).isEqualTo(hex("01", "00000001", T, "00000001 00000001 00000000", "00000001",
         "00 00000002", "00000001", N1, "00000000", "0000000000000005 00", "00000001", N1, "00000003 683a31",
-        "0000000000000003"));
+        "0000000000000003 0000000000000004"));
   }
 
   @Test
@@ -170,8 +170,8 @@ class MetadataCodecTest {
   static Arbitrary<MetadataState> states() {
     Arbitrary<TopicState> topics = Combinators.combine(topicMetadata(), partitions().list().ofMaxSize(3),
         Arbitraries.longs().between(1, Long.MAX_VALUE), Arbitraries.of(true, false)).as(TopicState::new);
-    Arbitrary<NodeState> nodes = Combinators.combine(names(), names(), Arbitraries.longs().between(1, Long.MAX_VALUE))
-        .as(NodeState::new);
+    Arbitrary<NodeState> nodes = Combinators.combine(names(), names(), Arbitraries.longs().between(1, Long.MAX_VALUE),
+        Arbitraries.longs().between(0, Long.MAX_VALUE)).as(NodeState::new);
     return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4)).as((topicList, nodeList) -> {
       TreeMap<String, TopicState> byName = new TreeMap<>();
       topicList.forEach(topic -> byName.put(topic.name(), topic));

@@ -111,7 +111,22 @@ class MetadataStateTest {
     assertThat(apply(new RegisterNode("n1", "127.0.0.1:2"))).isEqualTo(new Accepted(2));
     // The earlier run of n1 is fenced.
     assertThat(reason(apply(new RenewLease("n1", 1)))).isEqualTo(Reason.STALE_LEASE);
-    assertThat(state.node("n1")).contains(new NodeState("n1", "127.0.0.1:2", 2));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "127.0.0.1:2", 2, 0));
+  }
+
+  @Test
+  void eachRenewalIsCountedAndARegistrationStartsTheCountAgain() {
+    apply(new RegisterNode("n1", "h:1"));
+    assertThat(apply(new RenewLease("n1", 1))).isEqualTo(new Accepted(1));
+    assertThat(apply(new RenewLease("n1", 1))).isEqualTo(new Accepted(2));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 1, 2));
+    // A refused renewal counts nothing.
+    MetadataState before = state;
+    assertThat(reason(apply(new RenewLease("n1", 0)))).isEqualTo(Reason.STALE_LEASE);
+    assertThat(state).isSameAs(before);
+    assertThat(apply(new RegisterNode("n1", "h:1"))).isEqualTo(new Accepted(2));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 2, 0));
+    assertThat(apply(new RenewLease("n1", 2))).isEqualTo(new Accepted(1));
   }
 
   /**

@@ -31,10 +31,25 @@ public sealed interface MetadataCommand {
 
   /**
    * Makes {@code newLeader} (a replica, or {@code null} for none) the partition's leader in epoch
-   * {@code expectedEpoch + 1}, if the partition is still in {@code expectedEpoch}. The new leader
-   * joins the ISR.
+   * {@code expectedEpoch + 1} with the ISR {@code newIsr} (distinct replicas, holding the new leader;
+   * empty only without a leader), if the partition is still in {@code expectedEpoch}. With a
+   * {@code fence}, only if that node has neither renewed nor registered since the proposer judged it.
    */
-  record ElectLeader(String topic, int partition, int expectedEpoch, String newLeader) implements MetadataCommand {}
+  record ElectLeader(String topic, int partition, int expectedEpoch, String newLeader, List<String> newIsr, Fence fence)
+      implements
+        MetadataCommand {
+    public ElectLeader {
+      newIsr = List.copyOf(newIsr);
+    }
+  }
+
+  /**
+   * A node as the proposer last saw it: its lease epoch and renewal count. A controller that judges a
+   * node's lease expired fences its election on what it saw, so that the election is refused if the
+   * node renewed (or restarted) before the election was applied: a decision made on a stale view
+   * then cannot depose a live leader, whatever the timing (docs/replication.md).
+   */
+  record Fence(String node, long leaseEpoch, long renewals) {}
 
   /** The leader of {@code leaderEpoch} changes the ISR (Kafka's AlterPartition); refused once the epoch moved. */
   record ChangeIsr(String topic, int partition, int leaderEpoch, List<String> newIsr) implements MetadataCommand {

@@ -8,6 +8,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
@@ -127,11 +128,22 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
 
   private Result elect(ElectLeader elect) {
     return partitionChange(elect.topic(), elect.partition(), elect.expectedEpoch(), (topic, partition) -> {
+      Fence fence = elect.fence();
+      if (fence != null && !node(fence.node()).map(node -> node.leaseEpoch() == fence.leaseEpoch()
+          && node.renewals() == fence.renewals()).orElse(false)) {
+        return refuse(Reason.STALE_LEASE, "node " + fence.node() + " is no longer at " + fence + ": "
+            + node(fence.node()).map(String::valueOf).orElse("not registered"));
+      }
       String leader = elect.newLeader();
+      List<String> isr = elect.newIsr();
       if (leader != null && !partition.replicas().contains(leader)) {
         return refuse(Reason.INVALID, leader + " is not a replica of " + elect.topic() + "-" + elect.partition());
       }
-      PartitionState elected = partition.elect(leader, leader == null ? partition.isr() : partition.isrWith(leader));
+      if (!isReplicaSet(partition, isr) || (leader != null && !isr.contains(leader))) {
+        return refuse(Reason.INVALID, "ISR " + isr + " must be distinct replicas of " + elect.topic() + "-"
+            + elect.partition() + " and hold the new leader " + leader);
+      }
+      PartitionState elected = partition.elect(leader, isr);
       return withTopic(topic.withPartition(elect.partition(), p -> elected), elected.leaderEpoch());
     });
   }

@@ -11,6 +11,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
@@ -57,8 +58,11 @@ class MetadataCodecTest {
     // Config entries sorted by key, whatever the map's order.
     assertThat(MetadataCodec.encode(new AlterConfig("t", 3, config)))
         .isEqualTo(hex("01 03", T, "0000000000000003", "00000002 00000001 61 00000001 31 00000001 62 00000001 32"));
-    assertThat(MetadataCodec.encode(new ElectLeader("t", 0, 4, null))).isEqualTo(hex("01 04", T, "00000000 00000004 00"));
-    assertThat(MetadataCodec.encode(new ElectLeader("t", 2, 4, "n1"))).isEqualTo(hex("01 04", T, "00000002 00000004 01", N1));
+    assertThat(MetadataCodec.encode(new ElectLeader("t", 0, 4, null, List.of(), null)))
+        .isEqualTo(hex("01 04", T, "00000000 00000004 00", "00000000", "00"));
+    assertThat(MetadataCodec.encode(new ElectLeader("t", 2, 4, "n1", List.of("n1", "n2"), new Fence("n2", 3, 9))))
+        .isEqualTo(hex("01 04", T, "00000002 00000004 01", N1, "00000002", N1, "00000002 6e32", "01 00000002 6e32",
+            "0000000000000003 0000000000000009"));
     assertThat(MetadataCodec.encode(new ChangeIsr("t", 0, 5, List.of("n1", "n2"))))
         .isEqualTo(hex("01 05", T, "00000000 00000005 00000002", N1, "00000002 6e32"));
     assertThat(MetadataCodec.encode(new RegisterNode("n1", "h:1"))).isEqualTo(hex("01 06", N1, "00000003 683a31"));
@@ -160,7 +164,8 @@ class MetadataCodecTest {
         Combinators.combine(topicMetadata(), partitions().list().ofMaxSize(3)).as(CreateTopic::new),
         names().map(DeleteTopic::new),
         Combinators.combine(names(), longs, configs()).as(AlterConfig::new),
-        Combinators.combine(names(), ints, ints, names().injectNull(0.3)).as(ElectLeader::new),
+        Combinators.combine(names(), ints, ints, names().injectNull(0.3), names().list().ofMaxSize(3),
+            Combinators.combine(names(), longs, longs).as(Fence::new).injectNull(0.5)).as(ElectLeader::new),
         Combinators.combine(names(), ints, ints, names().list().ofMaxSize(3)).as(ChangeIsr::new),
         Combinators.combine(names(), names()).as(RegisterNode::new),
         Combinators.combine(names(), longs).as(RenewLease::new));

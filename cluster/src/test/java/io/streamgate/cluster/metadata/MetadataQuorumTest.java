@@ -47,6 +47,11 @@ class MetadataQuorumTest {
         List.of(new PartitionState("n0", 0, List.of("n0", "n1", "n2"), List.of("n0", "n1", "n2"))));
   }
 
+  /** An election in partition t-0 of {@link #create}, every replica kept in sync. */
+  static ElectLeader elect(int expectedEpoch, String newLeader) {
+    return new ElectLeader("t", 0, expectedEpoch, newLeader, List.of("n0", "n1", "n2"), null);
+  }
+
   static MetadataReply submit(MetadataQuorum voter, MetadataCommand command) throws Exception {
     return voter.submit(command).get(TestQuorum.REQUEST_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
   }
@@ -73,8 +78,8 @@ class MetadataQuorumTest {
     quorum.awaitLeader();
     submit(quorum.voter(0), create("t"));
 
-    CompletableFuture<MetadataReply> toN1 = quorum.voter(1).submit(new ElectLeader("t", 0, 0, "n1"));
-    CompletableFuture<MetadataReply> toN2 = quorum.voter(2).submit(new ElectLeader("t", 0, 0, "n2"));
+    CompletableFuture<MetadataReply> toN1 = quorum.voter(1).submit(elect(0, "n1"));
+    CompletableFuture<MetadataReply> toN2 = quorum.voter(2).submit(elect(0, "n2"));
     List<MetadataReply> replies = List.of(toN1.get(15, TimeUnit.SECONDS), toN2.get(15, TimeUnit.SECONDS));
 
     assertThat(replies).filteredOn(MetadataReply::accepted).containsExactly(new Accepted(1));
@@ -95,7 +100,7 @@ class MetadataQuorumTest {
     quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
     quorum.awaitLeader();
     submit(quorum.voter(0), create("t"));
-    assertThat(submit(quorum.voter(0), new ElectLeader("t", 0, 0, "n1"))).isEqualTo(new Accepted(1));
+    assertThat(submit(quorum.voter(0), elect(0, "n1"))).isEqualTo(new Accepted(1));
 
     // The deposed leader n0, still in epoch 0, tries to shrink the ISR to itself.
     MetadataReply stale = submit(quorum.voter(1), new ChangeIsr("t", 0, 0, List.of("n0")));
@@ -133,7 +138,7 @@ class MetadataQuorumTest {
     quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
     quorum.awaitLeader();
     submit(quorum.voter(0), create("t"));
-    submit(quorum.voter(1), new ElectLeader("t", 0, 0, "n2"));
+    submit(quorum.voter(1), elect(0, "n2"));
     // Every voter applied both (a follower may apply after the proposer heard the reply).
     await().atMost(TestQuorum.AWAIT).until(() -> Stream.of(0, 1, 2).allMatch(i -> quorum.voter(i).state().topic("t")
         .map(topic -> topic.partition(0).leaderEpoch() == 1).orElse(false)));
@@ -145,8 +150,8 @@ class MetadataQuorumTest {
 
     quorum.awaitLeader();
     // A stale command is still refused and the current one accepted: the epochs survived.
-    assertThat(submit(quorum.voter(2), new ElectLeader("t", 0, 0, "n1"))).isInstanceOf(Refused.class);
-    assertThat(submit(quorum.voter(2), new ElectLeader("t", 0, 1, "n1"))).isEqualTo(new Accepted(2));
+    assertThat(submit(quorum.voter(2), elect(0, "n1"))).isInstanceOf(Refused.class);
+    assertThat(submit(quorum.voter(2), elect(1, "n1"))).isEqualTo(new Accepted(2));
     await().atMost(TestQuorum.AWAIT).untilAsserted(() -> {
       for (int i = 0; i < 3; i++) {
         TopicState topic = quorum.voter(i).state().topic("t").orElseThrow();
@@ -186,18 +191,18 @@ class MetadataQuorumTest {
     quorum = new TestQuorum(root, 1, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
     quorum.awaitLeader();
     assertThat(submit(quorum.voter(0), create("t"))).isEqualTo(new Accepted(1));
-    assertThat(submit(quorum.voter(0), new ElectLeader("t", 0, 0, "n1"))).isEqualTo(new Accepted(1));
+    assertThat(submit(quorum.voter(0), elect(0, "n1"))).isEqualTo(new Accepted(1));
 
     quorum.stop(0);
     quorum.start(0);
 
     await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(0).state().topic("t").isPresent());
     assertThat(quorum.voter(0).state().topic("t").orElseThrow().partition(0).leader()).isEqualTo("n1");
-    assertThat(submit(quorum.voter(0), new ElectLeader("t", 0, 1, "n2"))).isEqualTo(new Accepted(2));
+    assertThat(submit(quorum.voter(0), elect(1, "n2"))).isEqualTo(new Accepted(2));
 
     MetadataQuorum closed = quorum.voter(0);
     quorum.stop(0);
-    assertThat(closed.submit(new ElectLeader("t", 0, 2, "n0"))).failsWithin(Duration.ofSeconds(1))
+    assertThat(closed.submit(elect(2, "n0"))).failsWithin(Duration.ofSeconds(1))
         .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(ClusterException.class);
   }
 

@@ -10,6 +10,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
@@ -78,18 +79,72 @@ class MetadataStateTest {
     assertThat(reason(apply(new AlterConfig("t", 1, Map.of())))).isEqualTo(Reason.STALE_VERSION);
   }
 
+  private static final List<String> ALL = List.of("a", "b", "c");
+
   @Test
   void anElectionNeedsTheCurrentEpochAndAReplica() {
     apply(create("t"));
-    assertThat(reason(apply(new ElectLeader("t", 1, 0, "x")))).isEqualTo(Reason.INVALID);
-    assertThat(reason(apply(new ElectLeader("t", 2, 0, "a")))).isEqualTo(Reason.INVALID);
-    assertThat(apply(new ElectLeader("t", 1, 0, "c"))).isEqualTo(new Accepted(1));
-    assertThat(reason(apply(new ElectLeader("t", 1, 0, "a")))).isEqualTo(Reason.STALE_EPOCH);
-    PartitionState elected = state.topic("t").orElseThrow().partition(1);
-    assertThat(elected.leader()).isEqualTo("c");
-    assertThat(elected.isr()).containsExactly("b", "c"); // the new leader joins, in replica order
-    assertThat(apply(new ElectLeader("t", 1, 1, null))).isEqualTo(new Accepted(2));
-    assertThat(state.topic("t").orElseThrow().partition(1).hasLeader()).isFalse();
+    assertThat(reason(apply(new ElectLeader("t", 1, 0, "x", List.of("x"), null)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ElectLeader("t", 2, 0, "a", ALL, null)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ElectLeader("u", 0, 0, "a", ALL, null)))).isEqualTo(Reason.TOPIC_NOT_FOUND);
+    assertThat(apply(new ElectLeader("t", 1, 0, "c", List.of("c", "b"), null))).isEqualTo(new Accepted(1));
+    assertThat(reason(apply(new ElectLeader("t", 1, 0, "a", ALL, null)))).isEqualTo(Reason.STALE_EPOCH);
+    // The ISR as the proposer gave it, in its order.
+    assertThat(state.topic("t").orElseThrow().partition(1))
+        .isEqualTo(new PartitionState("c", 1, List.of("b", "c", "a"), List.of("c", "b")));
+    assertThat(apply(new ElectLeader("t", 1, 1, null, List.of(), null))).isEqualTo(new Accepted(2));
+    assertThat(state.topic("t").orElseThrow().partition(1))
+        .isEqualTo(new PartitionState(null, 2, List.of("b", "c", "a"), List.of()));
+  }
+
+  @Test
+  void anElectionsIsrIsDistinctReplicasThatHoldTheNewLeader() {
+    apply(create("t"));
+    MetadataState created = state;
+    assertThat(reason(apply(new ElectLeader("t", 0, 0, "b", List.of("b", "x"), null)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ElectLeader("t", 0, 0, "b", List.of("b", "b"), null)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ElectLeader("t", 0, 0, "b", List.of("a", "c"), null)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ElectLeader("t", 0, 0, "b", List.of(), null)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ElectLeader("t", 0, 0, null, List.of("a", "a"), null)))).isEqualTo(Reason.INVALID);
+    assertThat(state).isSameAs(created);
+    // No leader: the ISR may be empty, or what is left in sync.
+    assertThat(apply(new ElectLeader("t", 0, 0, null, List.of("c"), null))).isEqualTo(new Accepted(1));
+    assertThat(state.topic("t").orElseThrow().partition(0).isr()).containsExactly("c");
+    assertThat(apply(new ElectLeader("t", 0, 1, "c", List.of("c"), null))).isEqualTo(new Accepted(2));
+    assertThat(state.topic("t").orElseThrow().partition(0).leader()).isEqualTo("c");
+  }
+
+  @Test
+  void aFencedElectionIsRefusedOnceTheNodeRenewedOrRegisteredAgain() {
+    apply(create("t"));
+    apply(new RegisterNode("a", "h:1"));
+    apply(new RenewLease("a", 1));
+    // The controller judged a's lease expired when a was at (lease epoch 1, 1 renewal).
+    Fence judged = new Fence("a", 1, 1);
+    apply(new RenewLease("a", 1)); // a renewed after all, before the election was applied
+    MetadataState renewed = state;
+    assertThat(reason(apply(new ElectLeader("t", 0, 0, "b", List.of("b"), judged)))).isEqualTo(Reason.STALE_LEASE);
+    assertThat(state).isSameAs(renewed);
+    assertThat(state.topic("t").orElseThrow().partition(0).leader()).isEqualTo("a");
+
+    Fence judgedAgain = new Fence("a", 1, 2);
+    apply(new RegisterNode("a", "h:1")); // a restarted: lease epoch 2, 0 renewals
+    assertThat(reason(apply(new ElectLeader("t", 0, 0, "b", List.of("b"), judgedAgain)))).isEqualTo(Reason.STALE_LEASE);
+    assertThat(reason(apply(new ElectLeader("t", 0, 0, "b", List.of("b"), new Fence("z", 1, 0)))))
+        .isEqualTo(Reason.STALE_LEASE);
+
+    // Unchanged since it was judged: the election goes through.
+    assertThat(apply(new ElectLeader("t", 0, 0, "b", List.of("b"), new Fence("a", 2, 0)))).isEqualTo(new Accepted(1));
+    assertThat(state.topic("t").orElseThrow().partition(0))
+        .isEqualTo(new PartitionState("b", 1, List.of("a", "b", "c"), List.of("b")));
+  }
+
+  @Test
+  void aStaleEpochIsReportedBeforeTheFence() {
+    apply(create("t"));
+    apply(new RegisterNode("a", "h:1"));
+    assertThat(reason(apply(new ElectLeader("t", 0, 3, "b", List.of("b"), new Fence("a", 9, 9)))))
+        .isEqualTo(Reason.STALE_EPOCH);
   }
 
   @Test
@@ -98,7 +153,7 @@ class MetadataStateTest {
     assertThat(reason(apply(new ChangeIsr("t", 0, 0, List.of("b"))))).isEqualTo(Reason.INVALID);
     assertThat(reason(apply(new ChangeIsr("t", 0, 0, List.of("a", "x"))))).isEqualTo(Reason.INVALID);
     assertThat(apply(new ChangeIsr("t", 0, 0, List.of("a")))).isEqualTo(new Accepted(2));
-    apply(new ElectLeader("t", 0, 0, "b"));
+    apply(new ElectLeader("t", 0, 0, "b", List.of("a", "b"), null));
     assertThat(reason(apply(new ChangeIsr("t", 0, 0, List.of("a", "b"))))).isEqualTo(Reason.STALE_EPOCH);
     assertThat(state.topic("t").orElseThrow().partition(0).isr()).containsExactly("a", "b");
   }
@@ -166,11 +221,14 @@ class MetadataStateTest {
     Arbitrary<String> nodes = Arbitraries.of("a", "b", "c", "x").injectNull(0.1);
     Arbitrary<Integer> partitions = Arbitraries.integers().between(-1, 2);
     Arbitrary<Integer> epochs = Arbitraries.integers().between(0, 3);
+    Arbitrary<Fence> fences = Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 2),
+        Arbitraries.longs().between(0, 2)).as(Fence::new).injectNull(0.5);
     Arbitrary<MetadataCommand> command = Arbitraries.oneOf(
         topics.map(MetadataStateTest::create),
         topics.map(DeleteTopic::new),
         Combinators.combine(topics, Arbitraries.longs().between(0, 5)).as((t, v) -> new AlterConfig(t, v, Map.of("k", "v"))),
-        Combinators.combine(topics, partitions, epochs, nodes).as(ElectLeader::new),
+        Combinators.combine(topics, partitions, epochs, nodes, Arbitraries.of("a", "b", "c", "x").list().ofMaxSize(3),
+            fences).as(ElectLeader::new),
         Combinators.combine(topics, partitions, epochs, Arbitraries.of("a", "b", "c").set().ofMaxSize(3))
             .as((t, p, e, isr) -> new ChangeIsr(t, p, e, List.copyOf(isr))),
         Arbitraries.of("a", "b").map(n -> new RegisterNode(n, "h:1")),

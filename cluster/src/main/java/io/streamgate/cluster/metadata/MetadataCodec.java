@@ -3,7 +3,6 @@ package io.streamgate.cluster.metadata;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
-import io.streamgate.cluster.metadata.MetadataCommand.AlterConfig;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
@@ -11,6 +10,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
@@ -48,7 +48,7 @@ public final class MetadataCodec {
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
-  private static final byte ALTER_CONFIG = 3;
+  private static final byte UPDATE_TOPIC = 3;
   private static final byte ELECT_LEADER = 4;
   private static final byte CHANGE_ISR = 5;
   private static final byte REGISTER_NODE = 6;
@@ -65,11 +65,12 @@ public final class MetadataCodec {
       } else if (command instanceof DeleteTopic delete) {
         out.writeByte(DELETE_TOPIC);
         writeString(out, delete.topic());
-      } else if (command instanceof AlterConfig alter) {
-        out.writeByte(ALTER_CONFIG);
-        writeString(out, alter.topic());
-        out.writeLong(alter.expectedVersion());
-        writeMap(out, alter.config());
+      } else if (command instanceof UpdateTopic update) {
+        out.writeByte(UPDATE_TOPIC);
+        writeString(out, update.topic());
+        out.writeLong(update.expectedVersion());
+        writeMap(out, update.config());
+        writeList(out, update.addedPartitions(), MetadataCodec::writePartition);
       } else if (command instanceof ElectLeader elect) {
         out.writeByte(ELECT_LEADER);
         writeString(out, elect.topic());
@@ -108,7 +109,7 @@ public final class MetadataCodec {
       return switch (tag) {
         case CREATE_TOPIC -> new CreateTopic(readTopicMetadata(in), readList(in, MetadataCodec::readPartition));
         case DELETE_TOPIC -> new DeleteTopic(readString(in));
-        case ALTER_CONFIG -> new AlterConfig(readString(in), in.getLong(), readMap(in));
+        case UPDATE_TOPIC -> new UpdateTopic(readString(in), in.getLong(), readMap(in), readList(in, MetadataCodec::readPartition));
         case ELECT_LEADER -> new ElectLeader(readString(in), in.getInt(), in.getInt(), readNullableString(in),
             readList(in, MetadataCodec::readString), readBoolean(in) ? readFence(in) : null);
         case CHANGE_ISR -> new ChangeIsr(readString(in), in.getInt(), in.getInt(), readList(in, MetadataCodec::readString));

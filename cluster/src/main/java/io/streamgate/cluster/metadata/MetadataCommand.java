@@ -22,10 +22,18 @@ public sealed interface MetadataCommand {
   /** Deletes a topic, leaving a tombstone so that a node which slept through it cannot bring it back. */
   record DeleteTopic(String topic) implements MetadataCommand {}
 
-  /** Replaces a topic's whole configuration, if the topic is still at {@code expectedVersion}. */
-  record AlterConfig(String topic, long expectedVersion, Map<String, String> config) implements MetadataCommand {
-    public AlterConfig {
+  /**
+   * Replaces a topic's whole configuration and appends {@code addedPartitions} (assigned by the
+   * proposer, as a create's are) after its partitions, if the topic is still at
+   * {@code expectedVersion}. Topic admin's config changes and partition additions, in one command so
+   * that both are checked against the same version.
+   */
+  record UpdateTopic(String topic, long expectedVersion, Map<String, String> config, List<PartitionState> addedPartitions)
+      implements
+        MetadataCommand {
+    public UpdateTopic {
       config = Map.copyOf(config);
+      addedPartitions = List.copyOf(addedPartitions);
     }
   }
 

@@ -3,7 +3,6 @@ package io.streamgate.cluster.metadata;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
-import io.streamgate.cluster.metadata.MetadataCommand.AlterConfig;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
@@ -11,9 +10,11 @@ import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -51,8 +52,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       return create(create);
     } else if (command instanceof DeleteTopic delete) {
       return delete(delete);
-    } else if (command instanceof AlterConfig alter) {
-      return alter(alter);
+    } else if (command instanceof UpdateTopic update) {
+      return update(update);
     } else if (command instanceof ElectLeader elect) {
       return elect(elect);
     } else if (command instanceof ChangeIsr change) {
@@ -88,6 +89,11 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (partitions.size() != topic.partitions()) {
       return Optional.of(partitions.size() + " partition states for " + topic.partitions() + " partitions");
     }
+    return invalidPartitions(topic, partitions);
+  }
+
+  /** Why one of {@code partitions}, new to {@code topic}, cannot be, if one cannot. */
+  private static Optional<String> invalidPartitions(TopicMetadata topic, List<PartitionState> partitions) {
     for (PartitionState partition : partitions) {
       if (partition.replicas().size() != topic.replicationFactor()
           || new HashSet<>(partition.replicas()).size() != partition.replicas().size()) {
@@ -110,20 +116,26 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     return withTopic(tombstone, tombstone.version());
   }
 
-  private Result alter(AlterConfig alter) {
-    Optional<TopicState> found = topic(alter.topic());
+  private Result update(UpdateTopic update) {
+    Optional<TopicState> found = topic(update.topic());
     if (found.isEmpty()) {
-      return refuse(Reason.TOPIC_NOT_FOUND, "topic " + alter.topic() + " not found");
+      return refuse(Reason.TOPIC_NOT_FOUND, "topic " + update.topic() + " not found");
     }
     TopicState topic = found.get();
-    if (topic.version() != alter.expectedVersion()) {
-      return refuse(Reason.STALE_VERSION, "topic " + alter.topic() + " is at version " + topic.version() + ", not "
-          + alter.expectedVersion());
+    if (topic.version() != update.expectedVersion()) {
+      return refuse(Reason.STALE_VERSION, "topic " + update.topic() + " is at version " + topic.version() + ", not "
+          + update.expectedVersion());
     }
     TopicMetadata old = topic.topic();
-    TopicState altered = topic.next(new TopicMetadata(old.name(), old.partitions(), old.replicationFactor(), alter.config()),
-        topic.partitions());
-    return withTopic(altered, altered.version());
+    Optional<String> invalid = invalidPartitions(old, update.addedPartitions());
+    if (invalid.isPresent()) {
+      return refuse(Reason.INVALID, invalid.get());
+    }
+    List<PartitionState> partitions = new ArrayList<>(topic.partitions());
+    partitions.addAll(update.addedPartitions());
+    TopicState updated = topic.next(new TopicMetadata(old.name(), partitions.size(), old.replicationFactor(), update.config()),
+        partitions);
+    return withTopic(updated, updated.version());
   }
 
   private Result elect(ElectLeader elect) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
-import io.streamgate.cluster.metadata.MetadataCommand.AlterConfig;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
@@ -14,6 +13,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
@@ -56,8 +56,10 @@ class MetadataCodecTest {
             "00000000", "00000001", N1, "00000001", N1));
     assertThat(MetadataCodec.encode(new DeleteTopic("t"))).isEqualTo(hex("01 02", T));
     // Config entries sorted by key, whatever the map's order.
-    assertThat(MetadataCodec.encode(new AlterConfig("t", 3, config)))
-        .isEqualTo(hex("01 03", T, "0000000000000003", "00000002 00000001 61 00000001 31 00000001 62 00000001 32"));
+    assertThat(MetadataCodec.encode(new UpdateTopic("t", 3, config, List.of(new PartitionState(null, 0, List.of("n1"),
+        List.of())))))
+        .isEqualTo(hex("01 03", T, "0000000000000003", "00000002 00000001 61 00000001 31 00000001 62 00000001 32",
+            "00000001", "00 00000000", "00000001", N1, "00000000"));
     assertThat(MetadataCodec.encode(new ElectLeader("t", 0, 4, null, List.of(), null)))
         .isEqualTo(hex("01 04", T, "00000000 00000004 00", "00000000", "00"));
     assertThat(MetadataCodec.encode(new ElectLeader("t", 2, 4, "n1", List.of("n1", "n2"), new Fence("n2", 3, 9))))
@@ -163,7 +165,7 @@ class MetadataCodecTest {
     return Arbitraries.oneOf(
         Combinators.combine(topicMetadata(), partitions().list().ofMaxSize(3)).as(CreateTopic::new),
         names().map(DeleteTopic::new),
-        Combinators.combine(names(), longs, configs()).as(AlterConfig::new),
+        Combinators.combine(names(), longs, configs(), partitions().list().ofMaxSize(2)).as(UpdateTopic::new),
         Combinators.combine(names(), ints, ints, names().injectNull(0.3), names().list().ofMaxSize(3),
             Combinators.combine(names(), longs, longs).as(Fence::new).injectNull(0.5)).as(ElectLeader::new),
         Combinators.combine(names(), ints, ints, names().list().ofMaxSize(3)).as(ChangeIsr::new),

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
-import io.streamgate.cluster.metadata.MetadataCommand.AlterConfig;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
@@ -13,9 +12,11 @@ import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,11 +73,49 @@ class MetadataStateTest {
 
   @Test
   void aConfigChangeNeedsTheCurrentVersion() {
+    assertThat(reason(apply(new UpdateTopic("t", 0, Map.of(), List.of())))).isEqualTo(Reason.TOPIC_NOT_FOUND);
     apply(create("t"));
-    assertThat(reason(apply(new AlterConfig("t", 0, Map.of("retention.ms", "1"))))).isEqualTo(Reason.STALE_VERSION);
-    assertThat(apply(new AlterConfig("t", 1, Map.of("retention.ms", "1")))).isEqualTo(new Accepted(2));
+    assertThat(reason(apply(new UpdateTopic("t", 0, Map.of("retention.ms", "1"), List.of())))).isEqualTo(Reason.STALE_VERSION);
+    assertThat(apply(new UpdateTopic("t", 1, Map.of("retention.ms", "1"), List.of()))).isEqualTo(new Accepted(2));
     assertThat(state.topic("t").orElseThrow().topic().config()).containsExactly(Map.entry("retention.ms", "1"));
-    assertThat(reason(apply(new AlterConfig("t", 1, Map.of())))).isEqualTo(Reason.STALE_VERSION);
+    assertThat(reason(apply(new UpdateTopic("t", 1, Map.of(), List.of())))).isEqualTo(Reason.STALE_VERSION);
+    apply(new DeleteTopic("t"));
+    assertThat(reason(apply(new UpdateTopic("t", 3, Map.of(), List.of())))).isEqualTo(Reason.TOPIC_NOT_FOUND);
+  }
+
+  @Test
+  void anUpdateAddsPartitionsAfterTheExistingOnes() {
+    apply(create("t"));
+    PartitionState added = new PartitionState("c", 0, List.of("c", "a", "b"), List.of("c", "a"));
+    assertThat(apply(new UpdateTopic("t", 1, Map.of("k", "v"), List.of(added)))).isEqualTo(new Accepted(2));
+    TopicState topic = state.topic("t").orElseThrow();
+    assertThat(topic.topic()).isEqualTo(new TopicMetadata("t", 3, 3, Map.of("k", "v")));
+    assertThat(topic.partitions()).containsExactly(create("t").partitions().get(0), create("t").partitions().get(1), added);
+    // The added partition is one like the others: it elects in its own epochs.
+    assertThat(apply(new ElectLeader("t", 2, 0, "a", List.of("a"), null))).isEqualTo(new Accepted(1));
+    assertThat(state.topic("t").orElseThrow().partition(2).leader()).isEqualTo("a");
+    assertThat(state.topic("t").orElseThrow().version()).isEqualTo(3);
+  }
+
+  @Test
+  void anUpdateWithABadAssignmentChangesNothing() {
+    apply(create("t"));
+    MetadataState created = state;
+    List<PartitionState> bad = List.of(
+        new PartitionState("a", 0, List.of("a", "b"), List.of("a")), // two replicas for a factor of 3
+        new PartitionState("a", 0, List.of("a", "a", "b"), List.of("a")), // a replica twice
+        new PartitionState("a", 0, List.of("a", "b", "c"), List.of("b")), // the leader out of sync
+        new PartitionState("a", 0, List.of("a", "b", "c"), List.of("a", "x")), // an ISR member no replica
+        new PartitionState(null, -1, List.of("a", "b", "c"), List.of())); // a negative epoch
+    for (PartitionState partition : bad) {
+      assertThat(reason(apply(new UpdateTopic("t", 1, Map.of("k", "v"), List.of(partition)))))
+          .as("%s", partition).isEqualTo(Reason.INVALID);
+    }
+    assertThat(state).isSameAs(created);
+    // One bad partition among good ones refuses the whole update.
+    PartitionState good = new PartitionState("a", 0, List.of("a", "b", "c"), List.of("a"));
+    assertThat(reason(apply(new UpdateTopic("t", 1, Map.of(), List.of(good, bad.get(0)))))).isEqualTo(Reason.INVALID);
+    assertThat(state).isSameAs(created);
   }
 
   private static final List<String> ALL = List.of("a", "b", "c");
@@ -226,7 +265,9 @@ class MetadataStateTest {
     Arbitrary<MetadataCommand> command = Arbitraries.oneOf(
         topics.map(MetadataStateTest::create),
         topics.map(DeleteTopic::new),
-        Combinators.combine(topics, Arbitraries.longs().between(0, 5)).as((t, v) -> new AlterConfig(t, v, Map.of("k", "v"))),
+        Combinators.combine(topics, Arbitraries.longs().between(0, 5), Arbitraries.integers().between(0, 2))
+            .as((t, v, added) -> new UpdateTopic(t, v, Map.of("k", "v"),
+                Collections.nCopies(added, new PartitionState("c", 0, List.of("c", "a", "b"), List.of("c"))))),
         Combinators.combine(topics, partitions, epochs, nodes, Arbitraries.of("a", "b", "c", "x").list().ofMaxSize(3),
             fences).as(ElectLeader::new),
         Combinators.combine(topics, partitions, epochs, Arbitraries.of("a", "b", "c").set().ofMaxSize(3))

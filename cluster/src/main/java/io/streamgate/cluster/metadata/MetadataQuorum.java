@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  *       the version or epoch it expects, so a retry is refused rather than applied twice.
  *   <li>{@link #state}: this voter's applied state, read without a round trip; it may lag the
  *       leader's, as routing may.
+ *   <li>{@link #leaderId} and {@link #isLeader}: the Raft leader as this voter knows it, also
+ *       without a round trip (a deposed leader learns it only at its next contact with the others).
  *   <li>{@link MetadataListener}s: every applied entry in log order, on one thread of the quorum's
  *       own (Ratis' apply thread only queues the change).
  * </ul>
@@ -97,14 +99,17 @@ public final class MetadataQuorum implements AutoCloseable {
     RaftServerConfigKeys.setStorageDir(properties, List.of(config.raftDir().toFile()));
     NettyConfigKeys.Server.setHost(properties, self.host());
     NettyConfigKeys.Server.setPort(properties, self.port());
-    server = RaftServer.newBuilder()
+    RaftServer built = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(self.id()))
         .setGroup(group)
         .setProperties(properties)
         .setStateMachine(stateMachine)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
-    server.start();
+    synchronized (this) {
+      server = built; // before it starts, so that close() stops it should start fail
+    }
+    built.start();
     synchronized (this) {
       client = newClient();
     }
@@ -135,6 +140,26 @@ public final class MetadataQuorum implements AutoCloseable {
     }
   }
 
+  /** The Raft leader this voter knows of, by node id; empty while it knows none, or once it is closed. */
+  public synchronized Optional<String> leaderId() {
+    if (closed || server == null) {
+      return Optional.empty();
+    }
+    return knownLeader().map(RaftPeerId::toString);
+  }
+
+  /** Whether this voter is the Raft leader now (it may learn only later that it no longer is); false once closed. */
+  public synchronized boolean isLeader() {
+    if (closed || server == null) {
+      return false;
+    }
+    try {
+      return server.getDivision(GROUP_ID).getInfo().isLeader();
+    } catch (IOException e) {
+      return false; // the server is closing
+    }
+  }
+
   /** What the server and the client share. */
   private RaftProperties properties() {
     RaftProperties properties = new RaftProperties();
@@ -160,11 +185,11 @@ public final class MetadataQuorum implements AutoCloseable {
   }
 
   /**
-   * Proposes {@code command}: completes with its reply (accepted or refused) once committed and
-   * applied, or fails with {@link NotEnoughReplicasException} after the request timeout. Completes
+   * Proposes {@code command}: completes with its reply (accepted or refused) and its log index once
+   * committed and applied, or fails with {@link NotEnoughReplicasException} after the request timeout. Completes
    * on a Ratis client thread: hop to your own context before doing more than a little.
    */
-  public CompletableFuture<MetadataReply> submit(MetadataCommand command) {
+  public CompletableFuture<Committed> submit(MetadataCommand command) {
     Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
     RaftClient sender;
     synchronized (this) {
@@ -184,7 +209,7 @@ public final class MetadataQuorum implements AutoCloseable {
           if (!reply.isSuccess()) {
             throw new CompletionException(noCommit(String.valueOf(reply.getException())));
           }
-          return MetadataCodec.decodeReply(reply.getMessage().getContent().toByteArray());
+          return new Committed(MetadataCodec.decodeReply(reply.getMessage().getContent().toByteArray()), reply.getLogIndex());
         });
   }
 
@@ -227,18 +252,15 @@ public final class MetadataQuorum implements AutoCloseable {
     return stateMachine.getLastAppliedTermIndex().getIndex();
   }
 
-  /** Whether this voter is the Raft leader now (it may learn only later that it no longer is). */
-  public boolean isLeader() throws IOException {
-    return server.getDivision(GROUP_ID).getInfo().isLeader();
-  }
-
   /** Stops the client and the server; the log stays on disk for the next start. */
   @Override
   public void close() throws IOException {
     RaftClient last;
+    RaftServer stopping;
     synchronized (this) {
       closed = true;
       last = client;
+      stopping = server;
     }
     try {
       if (last != null) {
@@ -246,8 +268,8 @@ public final class MetadataQuorum implements AutoCloseable {
       }
     } finally {
       try {
-        if (server != null) {
-          server.close();
+        if (stopping != null) {
+          stopping.close();
         }
       } finally {
         listenerThread.shutdown();

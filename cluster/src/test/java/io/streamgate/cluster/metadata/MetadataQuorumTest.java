@@ -20,8 +20,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +55,10 @@ class MetadataQuorumTest {
   }
 
   static MetadataReply submit(MetadataQuorum voter, MetadataCommand command) throws Exception {
+    return commit(voter, command).reply();
+  }
+
+  static Committed commit(MetadataQuorum voter, MetadataCommand command) throws Exception {
     return voter.submit(command).get(TestQuorum.REQUEST_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
   }
 
@@ -73,14 +79,61 @@ class MetadataQuorumTest {
   }
 
   @Test
+  void eachCommitCarriesTheLogIndexItWasAppliedAt() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    quorum.awaitLeader();
+    List<Committed> commits = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      // Through each voter in turn; a refused command is an entry of the log too.
+      commits.add(commit(quorum.voter(i % 3), i == 3 ? create("t0") : create("t" + i)));
+    }
+    assertThat(commits.get(3).reply()).isInstanceOf(Refused.class);
+    assertThat(commits).extracting(Committed::logIndex).doesNotHaveDuplicates().isSorted()
+        .allSatisfy(index -> assertThat(index).isPositive());
+    await().atMost(TestQuorum.AWAIT).until(() -> Stream.of(0, 1, 2).allMatch(i -> quorum.heard(i).commands.size() == 6));
+    for (int i = 0; i < 3; i++) {
+      // The index the proposer was told is the one every voter's listener heard the command at.
+      assertThat(quorum.heard(i).indexes).containsExactlyElementsOf(commits.stream().map(Committed::logIndex).toList());
+    }
+    assertThat(quorum.voter(0).appliedIndex()).isGreaterThanOrEqualTo(commits.get(5).logIndex());
+  }
+
+  @Test
+  void everyVoterKnowsTheLeaderAndAClosedOneKnowsNone() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    int leader = quorum.awaitLeader();
+    String leaderId = "n" + leader;
+    await().atMost(TestQuorum.AWAIT).until(() -> Stream.of(0, 1, 2)
+        .allMatch(i -> quorum.voter(i).leaderId().equals(Optional.of(leaderId))));
+    assertThat(Stream.of(0, 1, 2).filter(i -> quorum.voter(i).isLeader())).containsExactly(leader);
+
+    MetadataQuorum closed = quorum.voter(leader);
+    quorum.stop(leader);
+    assertThat(closed.isLeader()).isFalse();
+    assertThat(closed.leaderId()).isEmpty();
+    int next = quorum.awaitLeader();
+    assertThat(next).isNotEqualTo(leader);
+    int other = 3 - leader - next;
+    await().atMost(TestQuorum.AWAIT).until(() -> quorum.voter(other).leaderId().equals(Optional.of("n" + next)));
+  }
+
+  @Test
+  void aVoterNotStartedKnowsNoLeader() {
+    MetadataQuorum idle = new MetadataQuorum(MetadataQuorumConfig.of("n0", root,
+        List.of(new MetadataQuorumConfig.Voter("n0", "127.0.0.1", 1))));
+    assertThat(idle.isLeader()).isFalse();
+    assertThat(idle.leaderId()).isEmpty();
+  }
+
+  @Test
   void ofTwoElectionsFromTheSameEpochExactlyOneWins() throws Exception {
     quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
     quorum.awaitLeader();
     submit(quorum.voter(0), create("t"));
 
-    CompletableFuture<MetadataReply> toN1 = quorum.voter(1).submit(elect(0, "n1"));
-    CompletableFuture<MetadataReply> toN2 = quorum.voter(2).submit(elect(0, "n2"));
-    List<MetadataReply> replies = List.of(toN1.get(15, TimeUnit.SECONDS), toN2.get(15, TimeUnit.SECONDS));
+    CompletableFuture<Committed> toN1 = quorum.voter(1).submit(elect(0, "n1"));
+    CompletableFuture<Committed> toN2 = quorum.voter(2).submit(elect(0, "n2"));
+    List<MetadataReply> replies = List.of(toN1.get(15, TimeUnit.SECONDS).reply(), toN2.get(15, TimeUnit.SECONDS).reply());
 
     assertThat(replies).filteredOn(MetadataReply::accepted).containsExactly(new Accepted(1));
     assertThat(replies).filteredOn(reply -> !reply.accepted())
@@ -171,7 +224,7 @@ class MetadataQuorumTest {
     quorum.stop(leader);
     quorum.stop(away);
 
-    CompletableFuture<MetadataReply> alone = quorum.voter(left).submit(create("during"));
+    CompletableFuture<Committed> alone = quorum.voter(left).submit(create("during"));
     // Fails by itself, within its own timeout (the get's bound is only a backstop).
     assertThatThrownBy(() -> alone.get(TestQuorum.REQUEST_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)

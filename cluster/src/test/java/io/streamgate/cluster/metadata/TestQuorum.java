@@ -121,12 +121,8 @@ final class TestQuorum implements AutoCloseable {
 
   private Optional<Integer> leader() {
     for (int i = 0; i < voters.length; i++) {
-      try {
-        if (voters[i] != null && voters[i].isLeader()) {
-          return Optional.of(i);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      if (voters[i] != null && voters[i].isLeader()) {
+        return Optional.of(i);
       }
     }
     return Optional.empty();

@@ -2,7 +2,10 @@ package io.streamgate.cluster.metadata;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * How this node takes part in the metadata quorum.
@@ -48,6 +51,83 @@ public record MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> vote
   public static MetadataQuorumConfig of(String nodeId, Path dataDir, List<Voter> voters) {
     return new MetadataQuorumConfig(nodeId, dataDir, voters, ELECTION_TIMEOUT_MIN, ELECTION_TIMEOUT_MAX, REQUEST_TIMEOUT,
         SNAPSHOT_THRESHOLD, LOG_SEGMENT_BYTES);
+  }
+
+  /** Below these the election timeouts do not go, however short the lease: the spike's spurious elections. */
+  static final Duration ELECTION_TIMEOUT_MIN_FLOOR = Duration.ofMillis(300);
+  static final Duration ELECTION_TIMEOUT_MAX_FLOOR = Duration.ofMillis(600);
+  static final Duration REQUEST_TIMEOUT_FLOOR = Duration.ofSeconds(2);
+
+  /**
+   * The timeouts derived from the partition lease: a follower that hears no leader for a fifth to
+   * two fifths of a lease starts an election, so that the metadata log has a leader again well within
+   * one lease and the controller can act before the next one runs out; a request waits a lease.
+   * Never below 300–600 ms (elections) and 2 s (requests).
+   */
+  public static MetadataQuorumConfig forLease(String nodeId, Path dataDir, List<Voter> voters, Duration lease) {
+    if (lease.isNegative() || lease.isZero()) {
+      throw new IllegalArgumentException("a metadata lease of " + lease);
+    }
+    return new MetadataQuorumConfig(nodeId, dataDir, voters, atLeast(lease.dividedBy(5), ELECTION_TIMEOUT_MIN_FLOOR),
+        atLeast(lease.multipliedBy(2).dividedBy(5), ELECTION_TIMEOUT_MAX_FLOOR), atLeast(lease, REQUEST_TIMEOUT_FLOOR),
+        SNAPSHOT_THRESHOLD, LOG_SEGMENT_BYTES);
+  }
+
+  private static Duration atLeast(Duration value, Duration floor) {
+    return value.compareTo(floor) < 0 ? floor : value;
+  }
+
+  /**
+   * The voters of the setting {@code id@host:port,id@host:port} (whitespace around an entry is
+   * ignored; no text, no voters).
+   *
+   * @throws IllegalArgumentException naming the first entry that is not {@code id@host:port}, or an
+   *     id given twice
+   */
+  public static List<Voter> parseVoters(String text) {
+    if (text.isBlank()) {
+      return List.of();
+    }
+    List<Voter> voters = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (String field : text.split(",", -1)) {
+      String entry = field.strip();
+      if (entry.isEmpty()) {
+        throw new IllegalArgumentException("an empty metadata voter entry in '" + text + "': expected id@host:port,...");
+      }
+      Voter voter = parseVoter(entry);
+      if (!ids.add(voter.id())) {
+        throw new IllegalArgumentException("metadata voter id '" + voter.id() + "' given twice in '" + text + "'");
+      }
+      voters.add(voter);
+    }
+    return List.copyOf(voters);
+  }
+
+  private static Voter parseVoter(String entry) {
+    int at = entry.indexOf('@');
+    int colon = entry.lastIndexOf(':');
+    String id = at < 0 ? "" : entry.substring(0, at);
+    String host = at < 0 || colon < at ? "" : entry.substring(at + 1, colon);
+    boolean bracketed = host.startsWith("[") && host.endsWith("]"); // an IPv6 address
+    if (id.isEmpty() || host.isEmpty() || id.chars().anyMatch(Character::isWhitespace)
+        || host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '@' || (c == ':' && !bracketed))) {
+      throw badVoter(entry);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(entry.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw badVoter(entry);
+    }
+    if (port < 1 || port > 65535) {
+      throw badVoter(entry);
+    }
+    return new Voter(id, host, port);
+  }
+
+  private static IllegalArgumentException badVoter(String entry) {
+    return new IllegalArgumentException("metadata voter '" + entry + "' is not id@host:port (port 1-65535)");
   }
 
   public Voter self() {

@@ -38,4 +38,56 @@ class MetadataQuorumConfigTest {
         Duration.ZERO, 10, 1 << 20)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("request timeout");
     assertThatThrownBy(() -> new Voter("a", "127.0.0.1", 0)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aLeaseSetsTheElectionAndRequestTimeouts() {
+    MetadataQuorumConfig config = MetadataQuorumConfig.forLease("a", DIR, VOTERS, Duration.ofSeconds(10));
+    assertThat(config.electionTimeoutMin()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(config.electionTimeoutMax()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(config.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.snapshotThreshold()).isEqualTo(MetadataQuorumConfig.SNAPSHOT_THRESHOLD);
+    assertThat(config.logSegmentBytes()).isEqualTo(MetadataQuorumConfig.LOG_SEGMENT_BYTES);
+    assertThat(config.self()).isEqualTo(VOTERS.get(0));
+  }
+
+  @Test
+  void aShortLeaseKeepsTheFloors() {
+    MetadataQuorumConfig config = MetadataQuorumConfig.forLease("a", DIR, VOTERS, Duration.ofMillis(1000));
+    assertThat(config.electionTimeoutMin()).isEqualTo(Duration.ofMillis(300));
+    assertThat(config.electionTimeoutMax()).isEqualTo(Duration.ofMillis(600));
+    assertThat(config.requestTimeout()).isEqualTo(Duration.ofSeconds(2));
+    MetadataQuorumConfig between = MetadataQuorumConfig.forLease("a", DIR, VOTERS, Duration.ofMillis(2500));
+    assertThat(between.electionTimeoutMin()).isEqualTo(Duration.ofMillis(500));
+    assertThat(between.electionTimeoutMax()).isEqualTo(Duration.ofMillis(1000));
+    assertThat(between.requestTimeout()).isEqualTo(Duration.ofMillis(2500));
+    assertThatThrownBy(() -> MetadataQuorumConfig.forLease("a", DIR, VOTERS, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease");
+  }
+
+  @Test
+  void votersAreParsedFromTheSetting() {
+    assertThat(MetadataQuorumConfig.parseVoters("a@127.0.0.1:9001,b@host-b.example:9002")).containsExactly(
+        new Voter("a", "127.0.0.1", 9001), new Voter("b", "host-b.example", 9002));
+    assertThat(MetadataQuorumConfig.parseVoters(" a@h:1 ,\tb@h:2\n")).containsExactly(new Voter("a", "h", 1),
+        new Voter("b", "h", 2));
+    assertThat(MetadataQuorumConfig.parseVoters("n1@h:65535")).containsExactly(new Voter("n1", "h", 65535));
+    assertThat(MetadataQuorumConfig.parseVoters("")).isEmpty();
+    assertThat(MetadataQuorumConfig.parseVoters("  ")).isEmpty();
+  }
+
+  @Test
+  void aBadVoterEntryIsRefusedByName() {
+    for (String bad : List.of("a@h", "a:1", "@h:1", "a@:1", "a@h:", "a@h:x", "a@h:0", "a@h:70000", "a@h:-1", "a b@h:1",
+        "a@b@h:1", "a@h:1:2x")) {
+      assertThatThrownBy(() -> MetadataQuorumConfig.parseVoters("z@h:9," + bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + bad + "'")
+          .hasMessageContaining("id@host:port");
+    }
+    assertThatThrownBy(() -> MetadataQuorumConfig.parseVoters("a@h:1,,b@h:2")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty");
+    assertThatThrownBy(() -> MetadataQuorumConfig.parseVoters("a@h:1,")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty");
+    assertThatThrownBy(() -> MetadataQuorumConfig.parseVoters("a@h:1,b@h:2,a@g:3")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'a'").hasMessageContaining("twice");
+  }
 }

@@ -13,6 +13,9 @@ import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.Fence;
+import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
@@ -144,6 +147,40 @@ class MetadataQuorumTest {
         PartitionState partition = quorum.voter(i).state().topic("t").orElseThrow().partition(0);
         assertThat(partition.leader()).isEqualTo(winner);
         assertThat(partition.leaderEpoch()).isEqualTo(1);
+      }
+    });
+  }
+
+  @Test
+  void aFencedElectionRacingARenewalIsDecidedByLogOrder() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    quorum.awaitLeader();
+    submit(quorum.voter(0), create("t"));
+    assertThat(submit(quorum.voter(0), new RegisterNode("n0", "127.0.0.1:1"))).isEqualTo(new Accepted(1));
+    long renewals = 0;
+    int epoch = 0;
+    for (int round = 0; round < 6; round++) {
+      // The controller judged n0 at `renewals`; n0 renews at the same time, through another voter.
+      CompletableFuture<Committed> renewal = quorum.voter(1).submit(new RenewLease("n0", 1));
+      CompletableFuture<Committed> election = quorum.voter(2).submit(new ElectLeader("t", 0, epoch, "n" + (1 + round % 2),
+          List.of("n1", "n2"), new Fence("n0", 1, renewals)));
+      Committed renewed = renewal.get(TestQuorum.REQUEST_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+      Committed elected = election.get(TestQuorum.REQUEST_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+      renewals++;
+      assertThat(renewed.reply()).isEqualTo(new Accepted(renewals));
+      if (renewed.logIndex() < elected.logIndex()) {
+        assertThat(elected.reply()).isInstanceOfSatisfying(Refused.class,
+            r -> assertThat(r.reason()).isEqualTo(Reason.STALE_LEASE));
+      } else {
+        epoch++;
+        assertThat(elected.reply()).isEqualTo(new Accepted(epoch));
+      }
+    }
+    int finalEpoch = epoch;
+    await().atMost(TestQuorum.AWAIT).untilAsserted(() -> {
+      for (int i = 0; i < 3; i++) {
+        assertThat(quorum.voter(i).state().topic("t").orElseThrow().partition(0).leaderEpoch()).isEqualTo(finalEpoch);
+        assertThat(quorum.voter(i).state().node("n0")).contains(new NodeState("n0", "127.0.0.1:1", 1, 6));
       }
     });
   }

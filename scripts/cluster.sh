@@ -10,14 +10,17 @@
 # Node i runs gateway/target/streamgate.jar (built when missing) with
 #   --node-id node-i --data-dir DIR/node-i --http-host 127.0.0.1 --http-port HTTP+i --mqtt-host 127.0.0.1 --mqtt-port MQTT+i
 #   --cluster-host 127.0.0.1 --cluster-port CLUSTER+i [--join 127.0.0.1:CLUSTER+j,... for the other nodes j]
-# Node 0 of a fresh `up` starts alone (so it is the oldest member, the controller); the others, and any
-# node started while another runs, join every other node's cluster port. A node is ready only while it
-# sees a majority of its cluster, so a cold restart starts the nodes together: `up N` over existing data
-# dirs starts all N at once, and so does `start 0 1 2`.
+#   --metadata-voters node-0@127.0.0.1:METADATA+0,...,node-(N-1)@127.0.0.1:METADATA+N-1 (every node votes)
+# Node 0 of a fresh `up` starts first (the Hazelcast member the others join); the others, and any
+# node started while another runs, join every other node's cluster port. A node is ready only while a
+# majority of the metadata voters renews its lease, so `up` starts them all before it waits, and a
+# cold restart starts the nodes together: `up N` over existing data dirs starts all N at once, and so
+# does `start 0 1 2`.
 #
 # Environment:
 #   STREAMGATE_BASE_HTTP_PORT     HTTP port of node 0 (8080)
 #   STREAMGATE_BASE_CLUSTER_PORT  cluster port of node 0 (5701)
+#   STREAMGATE_BASE_METADATA_PORT metadata voter port of node 0 (5801)
 #   STREAMGATE_BASE_MQTT_PORT     MQTT port of node 0 (1883)
 #   STREAMGATE_CLUSTER_DIR        where data dirs (node-i/), pid files (node-i.pid) and logs (node-i.log) go (./data)
 #   STREAMGATE_JAVA_OPTS          JVM options of each node (-Xmx512m)
@@ -29,6 +32,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 BASE_HTTP=${STREAMGATE_BASE_HTTP_PORT:-8080}
 BASE_CLUSTER=${STREAMGATE_BASE_CLUSTER_PORT:-5701}
+BASE_METADATA=${STREAMGATE_BASE_METADATA_PORT:-5801}
 BASE_MQTT=${STREAMGATE_BASE_MQTT_PORT:-1883}
 DIR=${STREAMGATE_CLUSTER_DIR:-$ROOT/data}
 JAVA_OPTS=${STREAMGATE_JAVA_OPTS:--Xmx512m}
@@ -47,6 +51,7 @@ SIZE_FILE=$DIR/cluster.size
 
 http_port() { echo $((BASE_HTTP + $1)); }
 cluster_port() { echo $((BASE_CLUSTER + $1)); }
+metadata_port() { echo $((BASE_METADATA + $1)); }
 mqtt_port() { echo $((BASE_MQTT + $1)); }
 pid_file() { echo "$DIR/node-$1.pid"; }
 log_file() { echo "$DIR/node-$1.log"; }
@@ -93,6 +98,13 @@ ensure_jar() {
   fi
 }
 
+# The metadata quorum of an N-node cluster: every node, id@host:port.
+voter_list() {
+  local n=$1 j list=""
+  for ((j = 0; j < n; j++)); do list+="${list:+,}node-$j@127.0.0.1:$(metadata_port "$j")"; done
+  echo "$list"
+}
+
 # Comma-separated cluster addresses of every node but I.
 join_list() {
   local me=$1 n=$2 j list=""
@@ -116,12 +128,12 @@ launch() {
   local i=$1 n=$2 join=$3 args
   alive "$i" && die "node $i is running already (pid $(node_pid "$i"))"
   mkdir -p "$DIR"
-  for port in "$(http_port "$i")" "$(cluster_port "$i")" "$(mqtt_port "$i")"; do
+  for port in "$(http_port "$i")" "$(cluster_port "$i")" "$(metadata_port "$i")" "$(mqtt_port "$i")"; do
     port_in_use "$port" && die "port $port (node $i) is in use by another process"
   done
   args=(--node-id "node-$i" --data-dir "$DIR/node-$i" --http-host 127.0.0.1 --http-port "$(http_port "$i")"
     --mqtt-host 127.0.0.1 --mqtt-port "$(mqtt_port "$i")"
-    --cluster-host 127.0.0.1 --cluster-port "$(cluster_port "$i")")
+    --cluster-host 127.0.0.1 --cluster-port "$(cluster_port "$i")" --metadata-voters "$(voter_list "$n")")
   local joining=""
   if [ "$join" = yes ] && [ "$n" -gt 1 ]; then
     joining=$(join_list "$i" "$n")
@@ -133,6 +145,15 @@ launch() {
   nohup "${cmd[@]}" >> "$(log_file "$i")" 2>&1 < /dev/null &
   echo $! > "$(pid_file "$i")"
   log "node $i: pid $! http 127.0.0.1:$(http_port "$i") cluster 127.0.0.1:$(cluster_port "$i")${joining:+ joining $joining}"
+}
+
+wait_listening() { # until node I answers GET /health/live
+  local i=$1 deadline=$((SECONDS + READY_TIMEOUT))
+  until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$(http_port "$i")/health/live"; do
+    alive "$i" || die "node $i died before it answered; log: $(log_file "$i")"
+    [ $SECONDS -ge $deadline ] && die "node $i not answering after ${READY_TIMEOUT}s; log: $(log_file "$i")"
+    sleep 0.2
+  done
 }
 
 wait_ready() {
@@ -191,11 +212,12 @@ case "$cmd" in
       for ((i = 0; i < n; i++)); do launch "$i" "$n" yes; done
       for ((i = 0; i < n; i++)); do wait_ready "$i"; done
     else
-      # Node 0 first and alone, so that it is the oldest member; then the others together.
+      # Node 0 first, so that the others have a Hazelcast member to join; it is ready only once a
+      # majority of the voters runs, so the others start as soon as it listens.
       launch 0 "$n" no
-      wait_ready 0
+      wait_listening 0
       for ((i = 1; i < n; i++)); do launch "$i" "$n" yes; done
-      for ((i = 1; i < n; i++)); do wait_ready "$i"; done
+      for ((i = 0; i < n; i++)); do wait_ready "$i"; done
     fi
     log "$n node(s) up; HTTP ports $BASE_HTTP..$((BASE_HTTP + n - 1)), data in $DIR"
     ;;

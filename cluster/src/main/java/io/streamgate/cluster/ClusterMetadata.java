@@ -9,78 +9,80 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.streamgate.cluster.metadata.MetadataCommand;
+import io.streamgate.cluster.metadata.MetadataListener;
+import io.streamgate.cluster.metadata.MetadataQuorum;
+import io.streamgate.cluster.metadata.MetadataReply;
+import io.streamgate.cluster.metadata.MetadataState;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster's shared metadata and membership, as this node sees them.
+ * The cluster's metadata as this node has applied it, and who is reachable.
  *
  * <ul>
- *   <li>Topics ({@link TopicState}) live in the Hazelcast map {@value #TOPICS}, whose entries have
- *       synchronous backups on the other members; every change is a compare-and-set on the whole
- *       topic, so concurrent changes (an election, an ISR change) never overwrite each other.
- *   <li>Every change this node hears of is copied to its data dir ({@link MetadataMirror}); when
- *       the whole cluster restarts cold, each node merges its copy back, the higher version of a
- *       topic winning.
- *   <li>The nodes that ever joined are in {@value #NODES}; a node counts as alive when it is a
- *       Hazelcast member and has merged its copy. The controller is the oldest member.
- *   <li>Quorum: this node's side of the cluster may change metadata, and its leaders take writes,
- *       only while it sees a strict majority of the nodes that ever joined. The minority side of a
- *       split therefore stands still.
+ *   <li>Topics ({@link TopicState}) are the committed state of the metadata log ({@link
+ *       MetadataQuorum}, Raft): every change is one log entry that states the version or epoch it
+ *       expects, so no two different "version N" of a topic or "epoch E" of a partition can exist.
+ *       {@link #submit} proposes one and completes once this node has applied it too.
+ *   <li>The controller is the Raft leader of the metadata log.
+ *   <li>Reachable nodes are the Hazelcast members (the event bus runs on Hazelcast); node infos
+ *       (addresses for {@code GET /v1/cluster}) are in the Hazelcast map {@value #NODES}. Neither
+ *       decides anything about leadership: leases do ({@link NodeLiveness}, {@link NodeLease}).
  * </ul>
  *
- * <p>Hazelcast calls block, so every one runs on the single {@code metadata} thread; so do
- * listeners' callbacks, in the order Hazelcast delivered the events.
+ * <p>Changes reach listeners on the single {@code metadata} thread, in log order.
  */
-final class ClusterMetadata implements AutoCloseable {
+final class ClusterMetadata implements MetadataListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterMetadata.class);
-  static final String TOPICS = "streamgate.topics";
   static final String NODES = "streamgate.nodes";
   static final String NODE_ID_ATTRIBUTE = "streamgate.node-id";
 
+  private final MetadataQuorum quorum;
   private final HazelcastInstance hazelcast;
   private final String nodeId;
-  private final MetadataMirror mirror;
   private final ExecutorService thread;
-  private final IMap<String, String> topicsMap;
   private final IMap<String, String> nodesMap;
   private final Map<String, TopicState> topics = new ConcurrentHashMap<>();
   private final Map<String, JsonObject> nodes = new ConcurrentHashMap<>();
-  private final Set<String> everJoined = ConcurrentHashMap.newKeySet();
   private final List<Consumer<TopicState>> topicListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> membershipListeners = new CopyOnWriteArrayList<>();
-  private volatile List<String> aliveNodes = List.of();
-  private volatile String controller;
+  /** Waits for this node to apply a log index; metadata thread. */
+  private final PriorityQueue<IndexWait> indexWaits = new PriorityQueue<>();
+  private volatile long appliedIndex;
+  private volatile List<String> reachableNodes = List.of();
+  private volatile boolean closed;
 
-  ClusterMetadata(HazelcastInstance hazelcast, String nodeId, MetadataMirror mirror, ExecutorService thread) {
+  private record IndexWait(long index, CompletableFuture<Void> reached) implements Comparable<IndexWait> {
+    @Override
+    public int compareTo(IndexWait other) {
+      return Long.compare(index, other.index);
+    }
+  }
+
+  ClusterMetadata(MetadataQuorum quorum, HazelcastInstance hazelcast, String nodeId, ExecutorService thread) {
+    this.quorum = quorum;
     this.hazelcast = hazelcast;
     this.nodeId = nodeId;
-    this.mirror = mirror;
     this.thread = thread;
-    this.topicsMap = hazelcast.getMap(TOPICS);
     this.nodesMap = hazelcast.getMap(NODES);
   }
 
-  /**
-   * Joins the shared metadata: listens for changes, loads what the cluster has, merges this node's
-   * copy into it, and registers this node. Runs on the metadata thread; returns once done.
-   */
+  /** Listens for node infos and membership and publishes this node's info. Metadata thread. */
   void start(JsonObject nodeInfo) {
-    topicsMap.addEntryListener((EntryAddedListener<String, String>) this::onTopicEvent, true);
-    topicsMap.addEntryListener((EntryUpdatedListener<String, String>) this::onTopicEvent, true);
-    topicsMap.addEntryListener((EntryMergedListener<String, String>) this::onTopicEvent, true);
     nodesMap.addEntryListener((EntryAddedListener<String, String>) this::onNodeEvent, true);
     nodesMap.addEntryListener((EntryUpdatedListener<String, String>) this::onNodeEvent, true);
     nodesMap.addEntryListener((EntryMergedListener<String, String>) this::onNodeEvent, true);
@@ -95,72 +97,22 @@ final class ClusterMetadata implements AutoCloseable {
         thread.execute(ClusterMetadata.this::refreshMembers);
       }
     });
-    // Hazelcast loses a map partition when its owner dies before the backups exist (just after
-    // members joined, while partitions migrate). Every node holds all the metadata: each puts its
-    // copy back, the higher version winning, as on a cold start.
-    hazelcast.getPartitionService().addPartitionLostListener(event -> thread.execute(this::restoreLostEntries));
-    for (Map.Entry<String, String> entry : topicsMap.entrySet()) {
-      learn(TopicState.fromJson(entry.getValue()));
-    }
-    for (TopicState local : mirror.topics().values()) {
-      mergeLocalCopy(local);
-    }
-    everJoined.addAll(mirror.nodes());
+    // A node info lost with a Hazelcast partition is put back by its node.
+    hazelcast.getPartitionService().addPartitionLostListener(event -> thread.execute(() -> {
+      JsonObject self = nodes.get(nodeId);
+      if (self != null) {
+        nodesMap.putIfAbsent(nodeId, self.encode());
+      }
+    }));
     nodesMap.forEach((id, json) -> nodes.put(id, new JsonObject(json)));
-    everJoined.addAll(nodes.keySet());
     publishNode(nodeInfo);
     refreshMembers();
-  }
-
-  /** Puts this node's copy of a topic into the shared map unless the map has it at the same or a newer version. */
-  private void mergeLocalCopy(TopicState local) {
-    while (true) {
-      String current = topicsMap.get(local.name());
-      if (current == null) {
-        if (topicsMap.putIfAbsent(local.name(), local.toJson()) == null) {
-          learn(local);
-          return;
-        }
-        continue;
-      }
-      TopicState shared = TopicState.fromJson(current);
-      if (shared.version() >= local.version()) {
-        learn(shared);
-        return;
-      }
-      if (topicsMap.replace(local.name(), current, local.toJson())) {
-        LOG.info("restored topic {} at version {} from this node's copy (the cluster had version {})", local.name(),
-            local.version(), shared.version());
-        learn(local);
-        return;
-      }
-    }
-  }
-
-  private void restoreLostEntries() {
-    LOG.warn("Hazelcast lost a partition of the shared metadata; putting this node's copy back");
-    for (TopicState topic : List.copyOf(topics.values())) {
-      mergeLocalCopy(topic);
-    }
-    JsonObject self = nodes.get(nodeId);
-    if (self != null) {
-      nodesMap.putIfAbsent(nodeId, self.encode());
-    }
   }
 
   /** Announces (or re-announces, with new addresses) this node to the cluster. Metadata thread. */
   void publishNode(JsonObject nodeInfo) {
     nodesMap.put(nodeId, nodeInfo.encode());
     nodes.put(nodeId, nodeInfo);
-    everJoined.add(nodeId);
-    mirror.writeNodes(everJoined);
-  }
-
-  private void onTopicEvent(EntryEvent<String, String> event) {
-    if (event.getValue() != null) {
-      TopicState state = TopicState.fromJson(event.getValue());
-      thread.execute(() -> learn(state));
-    }
   }
 
   private void onNodeEvent(EntryEvent<String, String> event) {
@@ -168,21 +120,59 @@ final class ClusterMetadata implements AutoCloseable {
       JsonObject info = new JsonObject(event.getValue());
       thread.execute(() -> {
         nodes.put(event.getKey(), info);
-        if (everJoined.add(event.getKey())) {
-          mirror.writeNodes(everJoined);
-        }
         refreshMembers();
       });
     }
   }
 
-  /** Takes a topic's state if it is newer than what this node knows, keeps a copy on disk, tells listeners. Metadata thread. */
-  private void learn(TopicState state) {
-    TopicState known = topics.get(state.name());
-    if (known != null && known.version() >= state.version()) {
-      return;
+  private void refreshMembers() {
+    List<String> reachable = new ArrayList<>();
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      String id = member.getAttribute(NODE_ID_ATTRIBUTE);
+      if (id != null) {
+        reachable.add(id);
+      }
     }
-    mirror.write(state);
+    if (!reachable.equals(reachableNodes)) {
+      reachableNodes = List.copyOf(reachable);
+      LOG.info("reachable nodes: {}", reachable);
+      membershipListeners.forEach(Runnable::run);
+    }
+  }
+
+  // ---------------------------------------------------------------- the metadata log
+
+  @Override
+  public void applied(long index, MetadataCommand command, MetadataReply reply, MetadataState state) {
+    execute(() -> learn(index, state));
+  }
+
+  @Override
+  public void restored(MetadataState state) {
+    execute(() -> learn(appliedIndex, state));
+  }
+
+  private void execute(Runnable work) {
+    if (!closed) {
+      thread.execute(work);
+    }
+  }
+
+  /** Takes every topic that changed; then wakes those waiting for {@code index}. Metadata thread. */
+  private void learn(long index, MetadataState state) {
+    for (TopicState topic : state.topics().values()) {
+      TopicState known = topics.get(topic.name());
+      if (known == null || known.version() < topic.version()) {
+        learn(topic);
+      }
+    }
+    appliedIndex = Math.max(appliedIndex, index);
+    while (!indexWaits.isEmpty() && indexWaits.peek().index() <= appliedIndex) {
+      indexWaits.poll().reached().complete(null);
+    }
+  }
+
+  private void learn(TopicState state) {
     // A new topic's partitions exist before requests can find the topic; a deleted topic is gone
     // for requests before its partitions are.
     if (state.deleted()) {
@@ -198,26 +188,26 @@ final class ClusterMetadata implements AutoCloseable {
     topics.put(state.name(), state);
   }
 
-  private void refreshMembers() {
-    List<String> alive = new ArrayList<>();
-    String oldest = null;
-    for (Member member : hazelcast.getCluster().getMembers()) {
-      String id = member.getAttribute(NODE_ID_ATTRIBUTE);
-      if (oldest == null) {
-        oldest = id;
+  /**
+   * Proposes {@code command} to the metadata log: completes with its reply once committed and
+   * applied on this node (so this node's reads see it), or fails retriably when no majority
+   * commits it in time.
+   */
+  CompletableFuture<MetadataReply> submit(MetadataCommand command) {
+    return quorum.submit(command).thenCompose(committed -> appliedUpTo(committed.logIndex()).thenApply(done -> committed.reply()));
+  }
+
+  /** Completes once this node has applied the metadata log up to {@code index}. */
+  CompletableFuture<Void> appliedUpTo(long index) {
+    CompletableFuture<Void> reached = new CompletableFuture<>();
+    execute(() -> {
+      if (appliedIndex >= index) {
+        reached.complete(null);
+      } else {
+        indexWaits.add(new IndexWait(index, reached));
       }
-      if (id != null && nodes.containsKey(id)) {
-        alive.add(id);
-      }
-    }
-    boolean changed = !alive.equals(aliveNodes) || !java.util.Objects.equals(oldest, controller);
-    aliveNodes = List.copyOf(alive);
-    controller = oldest;
-    if (changed) {
-      LOG.info("cluster members: {} (controller {}, {} of {} nodes that ever joined{})", alive, oldest, alive.size(),
-          everJoined.size(), hasQuorum() ? "" : ", NO QUORUM: this side takes no writes");
-      membershipListeners.forEach(Runnable::run);
-    }
+    });
+    return reached;
   }
 
   // ---------------------------------------------------------------- reads, from memory, any thread
@@ -235,111 +225,47 @@ final class ClusterMetadata implements AutoCloseable {
     return List.copyOf(topics.values());
   }
 
-  List<String> aliveNodes() {
-    return aliveNodes;
+  /** The nodes this node's event bus reaches (the Hazelcast members): where requests can go. */
+  List<String> reachableNodes() {
+    return reachableNodes;
   }
 
-  boolean isAlive(String node) {
-    return aliveNodes.contains(node);
+  boolean isReachable(String node) {
+    return reachableNodes.contains(node);
   }
 
-  Set<String> everJoined() {
-    return new TreeSet<>(everJoined);
+  /** Every node the metadata log registered or that published an info. */
+  Set<String> knownNodes() {
+    Set<String> known = new TreeSet<>(quorum.state().nodes().keySet());
+    known.addAll(nodes.keySet());
+    return known;
   }
 
   Optional<JsonObject> nodeInfo(String node) {
     return Optional.ofNullable(nodes.get(node));
   }
 
+  /** The controller: the metadata log's Raft leader as this node knows it, or null while none. */
   String controller() {
-    return controller;
+    return quorum.leaderId().orElse(null);
   }
 
   boolean isController() {
-    return nodeId.equals(controller);
-  }
-
-  /** Whether this side of the cluster sees a strict majority of the nodes that ever joined. */
-  boolean hasQuorum() {
-    return aliveNodes.size() * 2 > everJoined.size();
+    return quorum.isLeader();
   }
 
   void onTopicChange(Consumer<TopicState> listener) {
     topicListeners.add(listener);
   }
 
+  /** Hears every change of the reachable nodes. */
   void onMembershipChange(Runnable listener) {
     membershipListeners.add(listener);
   }
 
-  // ---------------------------------------------------------------- writes, metadata thread
-
-  /**
-   * Creates a topic, or recreates one over its tombstone. False if a live topic of that name exists
-   * (this node then knows it too).
-   */
-  boolean create(TopicState fresh) {
-    requireQuorum();
-    while (true) {
-      String current = topicsMap.get(fresh.name());
-      if (current == null) {
-        if (topicsMap.putIfAbsent(fresh.name(), fresh.toJson()) == null) {
-          learn(fresh);
-          return true;
-        }
-        continue;
-      }
-      TopicState existing = TopicState.fromJson(current);
-      if (!existing.deleted()) {
-        learn(existing);
-        return false;
-      }
-      TopicState recreated = new TopicState(fresh.topic(), fresh.partitions(), existing.version() + 1, false);
-      if (topicsMap.replace(fresh.name(), current, recreated.toJson())) {
-        learn(recreated);
-        return true;
-      }
-    }
-  }
-
-  /**
-   * Applies {@code change} to a topic's current shared state with compare-and-set, retrying on
-   * conflict. The change returns its input unchanged to do nothing, or throws. Empty if the topic
-   * is gone.
-   */
-  Optional<TopicState> update(String name, UnaryOperator<TopicState> change) {
-    requireQuorum();
-    while (true) {
-      String current = topicsMap.get(name);
-      if (current == null) {
-        return Optional.empty();
-      }
-      TopicState state = TopicState.fromJson(current);
-      if (state.deleted()) {
-        learn(state);
-        return Optional.empty();
-      }
-      TopicState changed = change.apply(state);
-      if (changed == state) {
-        learn(state);
-        return Optional.of(state);
-      }
-      if (topicsMap.replace(name, current, changed.toJson())) {
-        learn(changed);
-        return Optional.of(changed);
-      }
-    }
-  }
-
-  private void requireQuorum() {
-    if (!hasQuorum()) {
-      throw new NotEnoughReplicasException("this node sees " + aliveNodes.size() + " of the " + everJoined.size()
-          + " cluster nodes, not a majority: the cluster metadata cannot change on this side");
-    }
-  }
-
   @Override
   public void close() {
+    closed = true;
     topicListeners.clear();
     membershipListeners.clear();
   }

@@ -1,5 +1,6 @@
 package io.streamgate.cluster;
 
+import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import java.util.List;
 
 /**
@@ -8,13 +9,17 @@ import java.util.List;
  * @param host the address Hazelcast and the event bus bind to and announce to peers
  * @param port Hazelcast's port (0: any free port, as tests use)
  * @param join members to join, {@code host:port}; empty: this node starts a cluster of its own
- * @param failureDetectionMs how long a peer may stay silent before it is declared dead (rounded up to seconds)
+ * @param failureDetectionMs a node's lease: how long its leaders serve after their last renewal, and how long a silent
+ *     peer lives on (Hazelcast rounds it up to seconds)
  * @param replicaLagMaxMs how long a follower may stay behind the leader's log end before it leaves the ISR
  * @param autoRebalance whether the controller moves leadership back to a partition's preferred replica on its own
+ * @param metadataPort where this node's metadata voter listens when it is the only voter (0: any free port)
+ * @param metadataVoters the metadata quorum, the same list on every node ({@code id@host:port}); empty: this node alone
  */
 public record ClusterOptions(String host, int port, List<String> join, long failureDetectionMs, long replicaLagMaxMs,
-    boolean autoRebalance) {
+    boolean autoRebalance, int metadataPort, List<Voter> metadataVoters) {
   public ClusterOptions {
     join = List.copyOf(join);
+    metadataVoters = List.copyOf(metadataVoters);
   }
 }

@@ -217,7 +217,7 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
   @Override
   public CompletableFuture<List<GroupSummary>> list() {
     List<CompletableFuture<List<GroupSummary>>> answers = new ArrayList<>();
-    for (String node : metadata.aliveNodes()) {
+    for (String node : metadata.reachableNodes()) {
       answers.add(node.equals(nodeId) ? coordinator.list()
           : request(node, new JsonObject().put("op", "list")).thenApply(reply -> summaries((JsonObject) reply)));
     }

@@ -3,6 +3,9 @@ package io.streamgate.cluster;
 import com.hazelcast.core.HazelcastInstance;
 import io.streamgate.cluster.groups.GroupCoordinator;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.metadata.MetadataQuorum;
+import io.streamgate.cluster.metadata.MetadataQuorumConfig;
+import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.LogManagerConfig;
@@ -12,7 +15,12 @@ import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,8 +35,11 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The partition service of a cluster node (a node alone is a cluster of one): any node serves any
@@ -54,8 +65,15 @@ public final class ClusteredPartitionService implements PartitionService {
   private final LogManager logs;
   private final ExecutorService readers;
   private final ExecutorService windowLoaders;
+  private static final Logger LOG = LoggerFactory.getLogger(ClusteredPartitionService.class);
+  /** Leases are timed on a clock that never jumps. */
+  private static final LongSupplier MONOTONIC_MS = () -> System.nanoTime() / 1_000_000;
+
   private final ExecutorService metadataThread;
+  private final MetadataQuorum quorum;
   private final ClusterMetadata metadata;
+  private final NodeLiveness liveness;
+  private final NodeLease lease;
   private final ReplicaManager replicas;
   private final Controller controller;
   private final LeaderHandlers leaderHandlers;
@@ -64,7 +82,9 @@ public final class ClusteredPartitionService implements PartitionService {
   private ClusteredGroupService groups;
   private final long forwardTimeoutMs;
   private final NodeRequests nodeRequests;
+  private final long leaseMs;
   private long controllerTimer = -1;
+  private volatile boolean closed;
 
   private ClusteredPartitionService(Vertx vertx, HazelcastInstance hazelcast, Path dataDir, String nodeId,
       int readerThreads, ClusterOptions options) {
@@ -74,14 +94,42 @@ public final class ClusteredPartitionService implements PartitionService {
     this.readers = Executors.newFixedThreadPool(readerThreads, daemonThreads("streamgate-log-reader"));
     this.metadataThread = Executors.newSingleThreadExecutor(daemonThreads("streamgate-metadata"));
     this.windowLoaders = Executors.newFixedThreadPool(WINDOW_LOADER_THREADS, daemonThreads("streamgate-idempotency-loader"));
-    this.metadata = new ClusterMetadata(hazelcast, nodeId, new MetadataMirror(dataDir.resolve("meta")), metadataThread);
-    this.replicas = new ReplicaManager(vertx, logs, metadata, nodeId, options, readers, metadataThread, windowLoaders);
-    this.controller = new Controller(metadata, options.autoRebalance());
+    this.leaseMs = options.failureDetectionMs();
+    MetadataQuorumConfig quorumConfig = MetadataQuorumConfig.forLease(nodeId, dataDir, voters(nodeId, options),
+        Duration.ofMillis(leaseMs));
+    this.quorum = new MetadataQuorum(quorumConfig);
+    this.metadata = new ClusterMetadata(quorum, hazelcast, nodeId, metadataThread);
+    this.liveness = new NodeLiveness(leaseMs, MONOTONIC_MS);
+    this.lease = new NodeLease(vertx, quorum, nodeId, quorumConfig.self().address(), leaseMs, MONOTONIC_MS);
+    IsrChanges isrChanges = new IsrChanges(metadata, liveness, nodeId, options.replicaLagMaxMs());
+    this.replicas = new ReplicaManager(vertx, logs, metadata, lease, isrChanges, nodeId, options, readers, windowLoaders);
+    this.controller = new Controller(metadata, liveness, options.autoRebalance());
     this.forwardTimeoutMs = options.replicaLagMaxMs() + options.failureDetectionMs() + 5000;
     this.nodeRequests = new NodeRequests(vertx, metadata);
     this.leaderHandlers = new LeaderHandlers(vertx, nodeId, replicas, readers);
     this.router = new PartitionRouter(vertx, nodeId, metadata, leaderHandlers, nodeRequests, forwardTimeoutMs);
-    this.topics = new TopicAdmin(vertx, metadata, metadataThread, router);
+    this.topics = new TopicAdmin(vertx, metadata, liveness, metadataThread, router);
+  }
+
+  /**
+   * The metadata quorum's voters: as configured, or this node alone (a single-node cluster) on
+   * {@code metadataPort}, any free one if 0.
+   */
+  private static List<Voter> voters(String nodeId, ClusterOptions options) {
+    if (!options.metadataVoters().isEmpty()) {
+      return options.metadataVoters();
+    }
+    int port = options.metadataPort() != 0 ? options.metadataPort() : freePort(options.host());
+    return List.of(new Voter(nodeId, options.host(), port));
+  }
+
+  /** A port free now on {@code host}; only a lone voter takes one so, since no peer needs to know it in advance. */
+  private static int freePort(String host) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port for the metadata voter on " + host, e);
+    }
   }
 
   /**
@@ -103,25 +151,54 @@ public final class ClusteredPartitionService implements PartitionService {
     }
   }
 
+  /**
+   * Starts the metadata voter (replaying its log), the services other nodes call, and then, in the
+   * background, joins: registers in the metadata log, resigns what its last run led, takes up its
+   * replicas and starts renewing its lease. Until it holds the lease, its leaders serve nothing.
+   */
   private void start(JsonObject nodeInfo) {
+    // Before the voter starts, so that they hear the state its snapshot restores.
+    quorum.addListener(metadata);
+    quorum.addListener(liveness);
+    try {
+      quorum.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the metadata voter of node " + nodeId, e);
+    }
+    liveness.replayedUpTo(quorum.lastIndexAtStart());
     onMetadata(() -> {
       metadata.start(nodeInfo);
-      controller.resignAfterRestart(nodeId);
-      // Only now take up replicas, as the metadata says after resigning.
-      metadata.onTopicChange(replicas::apply);
-      metadata.onTopicChange(topics::tellTopicWatchers);
-      metadata.allTopics().forEach(replicas::apply);
-      metadata.allTopics().forEach(topics::tellTopicWatchers);
-      replicas.deleteOrphanLogs();
-      metadata.onMembershipChange(controller::reconcile);
       return null;
     }).join();
     replicas.start();
     leaderHandlers.start();
     groups = new ClusteredGroupService(vertx, nodeId, metadata, replicas, this, nodeRequests,
         () -> topics.ensureTopic(GroupCoordinator.TOPIC, ClusteredGroupService::groupsTopic), forwardTimeoutMs);
-    controllerTimer = vertx.setPeriodic(1000, id -> metadataThread.execute(controller::reconcile));
-    metadataThread.execute(controller::reconcile);
+    controllerTimer = vertx.setPeriodic(Math.max(50, leaseMs / 10), id -> metadataThread.execute(controller::reconcile));
+    lease.register().thenCompose(metadata::appliedUpTo).thenRun(this::resignThenServe);
+  }
+
+  /** Gives up what the last run held, retrying until a majority commits; then takes up replicas and renews the lease. */
+  private void resignThenServe() {
+    if (closed) {
+      return;
+    }
+    onMetadata(() -> controller.resignAfterRestart(nodeId)).thenCompose(changes -> changes).whenComplete((done, failure) -> {
+      if (failure != null) {
+        LOG.warn("node {} could not resign its previous leaderships yet: {}", nodeId, Failures.cause(failure).getMessage());
+        vertx.setTimer(Math.max(100, leaseMs / 4), id -> resignThenServe());
+        return;
+      }
+      onMetadata(() -> {
+        // Only now take up replicas, as the metadata says after resigning.
+        metadata.onTopicChange(replicas::apply);
+        metadata.onTopicChange(topics::tellTopicWatchers);
+        metadata.allTopics().forEach(replicas::apply);
+        metadata.allTopics().forEach(topics::tellTopicWatchers);
+        replicas.deleteOrphanLogs();
+        return null;
+      }).thenRun(lease::startRenewing);
+    });
   }
 
   @Override
@@ -149,10 +226,11 @@ public final class ClusteredPartitionService implements PartitionService {
   @Override
   public List<ClusterNode> nodes() {
     List<ClusterNode> nodes = new ArrayList<>();
-    for (String id : metadata.everJoined()) {
+    String controllerId = metadata.controller();
+    for (String id : metadata.knownNodes()) {
       JsonObject info = metadata.nodeInfo(id).orElse(new JsonObject());
-      nodes.add(new ClusterNode(id, info.getString("httpAddress"), info.getString("mqttAddress"),
-          id.equals(metadata.controller()), metadata.isAlive(id)));
+      nodes.add(new ClusterNode(id, info.getString("httpAddress"), info.getString("mqttAddress"), id.equals(controllerId),
+          liveness.isAlive(id)));
     }
     return nodes;
   }
@@ -168,16 +246,16 @@ public final class ClusteredPartitionService implements PartitionService {
 
   @Override
   public CompletableFuture<Integer> rebalance() {
-    return onMetadata(controller::rebalance);
+    return onMetadata(controller::rebalance).thenCompose(moves -> moves);
   }
 
   /**
-   * Tells {@code listener} now, and after every membership change, whether this node's side of the
-   * cluster has a majority (and so takes writes).
+   * Tells {@code listener} now, and whenever it changes, whether this node holds its lease (a
+   * majority of the metadata quorum renewed it): only then do its partition leaders take writes and
+   * serve reads.
    */
-  public void onQuorum(Consumer<Boolean> listener) {
-    metadata.onMembershipChange(() -> listener.accept(metadata.hasQuorum()));
-    listener.accept(metadata.hasQuorum());
+  public void onLease(Consumer<Boolean> listener) {
+    lease.onChange(listener);
   }
 
   // ---------------------------------------------------------------- topics
@@ -269,6 +347,16 @@ public final class ClusteredPartitionService implements PartitionService {
         .toList();
   }
 
+  /** The metadata as this node has applied it, for tests. */
+  ClusterMetadata metadata() {
+    return metadata;
+  }
+
+  /** This node's metadata voter, for tests that cut a node off it. */
+  MetadataQuorum metadataQuorum() {
+    return quorum;
+  }
+
   /** This node's log store, for tests that set up or inspect a log directly; the edges use the methods above. */
   public LogManager logManager() {
     return logs;
@@ -291,6 +379,8 @@ public final class ClusteredPartitionService implements PartitionService {
 
   @Override
   public void close() {
+    closed = true;
+    lease.close();
     if (controllerTimer >= 0) {
       vertx.cancelTimer(controllerTimer);
     }
@@ -300,6 +390,11 @@ public final class ClusteredPartitionService implements PartitionService {
     }
     replicas.close();
     metadata.close();
+    try {
+      quorum.close();
+    } catch (IOException e) {
+      LOG.warn("node {}: the metadata voter did not close cleanly", nodeId, e);
+    }
     metadataThread.shutdown();
     readers.shutdown();
     windowLoaders.shutdown();

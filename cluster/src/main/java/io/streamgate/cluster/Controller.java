@@ -1,84 +1,111 @@
 package io.streamgate.cluster;
 
+import io.streamgate.cluster.metadata.MetadataCommand;
+import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.Fence;
+import io.streamgate.cluster.metadata.MetadataReply;
+import io.streamgate.logstore.TopicPartition;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster's controller duties, carried out by whichever node is the oldest Hazelcast member and
- * only while its side of the cluster has a quorum. On every membership change and on a timer it
- * looks at every partition and:
+ * The cluster's controller duties, carried out by the Raft leader of the metadata log. On every
+ * change of the live nodes and on a timer it looks at every partition and proposes:
  * <ul>
- *   <li>elects a leader for a partition whose leader is dead (or missing): the first replica, in
- *       replica order, that is alive and in the ISR, in the next epoch; an out-of-sync replica only
- *       if the topic allows unclean election; otherwise the partition stays offline until an
- *       in-sync replica returns;
- *   <li>removes dead nodes from the ISR, so that {@code acks=all} writes need not wait for them;
- *   <li>moves leadership back to the preferred (first) replica once it is alive and in sync, when
+ *   <li>a new leader for a partition whose leader's lease has run out ({@link NodeLiveness}): the
+ *       first replica, in replica order, that is alive and in the ISR, in the next epoch; an
+ *       out-of-sync replica only if the topic allows unclean election; otherwise the partition stays
+ *       offline until an in-sync replica returns. The election names the deposed node's lease as
+ *       last seen ({@link Fence}): if the node renewed since, the log refuses it;
+ *   <li>removing nodes whose lease has run out from the ISR, so that {@code acks=all} writes need
+ *       not wait for them;
+ *   <li>moving leadership back to the preferred (first) replica once it is alive and in sync, when
  *       automatic rebalancing is on (and always on {@link #rebalance()}).
  * </ul>
- * Each change is a compare-and-set on the topic, so it never overwrites a leader's concurrent ISR
- * change. Runs on the metadata thread.
+ * Every proposal states the epoch it expects, so it never overwrites a leader's concurrent ISR
+ * change, and a proposal of a deposed controller is refused. Decisions run on the metadata thread;
+ * the proposals complete on their own.
  */
 final class Controller {
   private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
 
   private final ClusterMetadata metadata;
+  private final NodeLiveness liveness;
   private final boolean autoRebalance;
+  /** Partitions with a proposal in flight: not proposed for again until it is answered. */
+  private final Set<TopicPartition> proposing = ConcurrentHashMap.newKeySet();
+  private boolean wasController;
 
-  Controller(ClusterMetadata metadata, boolean autoRebalance) {
+  Controller(ClusterMetadata metadata, NodeLiveness liveness, boolean autoRebalance) {
     this.metadata = metadata;
+    this.liveness = liveness;
     this.autoRebalance = autoRebalance;
   }
 
-  /** One pass over every partition, if this node is the controller and has a quorum. */
+  /** One pass over every partition, if this node is the controller. Metadata thread. */
   void reconcile() {
-    if (metadata.isController() && metadata.hasQuorum()) {
+    boolean controller = metadata.isController();
+    if (controller && !wasController) {
+      // It cannot know when its predecessor last saw each renewal: every lease gets a full term.
+      liveness.restartTimers();
+      LOG.info("this node is the controller; no lease counts as over before a full term from now");
+    }
+    wasController = controller;
+    if (controller) {
       pass(autoRebalance);
     }
   }
 
-  /** Moves every partition's leadership to its preferred replica where that replica is in sync; returns how many moved. */
-  int rebalance() {
+  /** Moves every partition's leadership to its preferred replica where that replica is in sync; completes with how many moved. */
+  CompletableFuture<Integer> rebalance() {
     return pass(true);
   }
 
-  private int pass(boolean preferLeaders) {
-    int preferredMoves = 0;
+  private CompletableFuture<Integer> pass(boolean preferLeaders) {
+    List<CompletableFuture<Boolean>> preferredMoves = new ArrayList<>();
     for (TopicState topic : metadata.liveTopics()) {
       for (int p = 0; p < topic.partitions().size(); p++) {
-        int partition = p;
+        TopicPartition tp = new TopicPartition(topic.name(), p);
         PartitionState before = topic.partition(p);
         PartitionState wanted = decide(before, TopicConfigs.uncleanLeaderElection(topic.topic().config()), preferLeaders);
-        if (wanted.equals(before)) {
+        if (wanted.equals(before) || !proposing.add(tp)) {
           continue;
         }
-        boolean preferredMove = before.hasLeader() && metadata.isAlive(before.leader())
-            && !before.leader().equals(wanted.leader());
-        try {
-          metadata.update(topic.name(), current -> {
-            if (partition >= current.partitions().size()) {
-              return current;
-            }
-            PartitionState now = current.partition(partition);
-            PartitionState decided = decide(now, TopicConfigs.uncleanLeaderElection(current.topic().config()), preferLeaders);
-            if (decided.equals(now)) {
-              return current;
-            }
-            LOG.info("{}-{}: leader {} epoch {} ISR {} -> leader {} epoch {} ISR {}", current.name(), partition, now.leader(),
-                now.leaderEpoch(), now.isr(), decided.leader(), decided.leaderEpoch(), decided.isr());
-            return current.withPartition(partition, s -> decided);
-          });
-          if (preferredMove) {
-            preferredMoves++;
+        boolean deposes = before.hasLeader() && !before.leader().equals(wanted.leader());
+        boolean preferredMove = deposes && liveness.mayHoldLease(before.leader());
+        MetadataCommand command;
+        if (wanted.leaderEpoch() != before.leaderEpoch()) {
+          Fence fence = deposes && !preferredMove ? liveness.fence(before.leader()).orElse(null) : null;
+          command = new ElectLeader(tp.topic(), p, before.leaderEpoch(), wanted.leader(), wanted.isr(), fence);
+        } else {
+          command = new ChangeIsr(tp.topic(), p, before.leaderEpoch(), wanted.isr());
+        }
+        LOG.info("{}: leader {} epoch {} ISR {} -> leader {} epoch {} ISR {}", tp, before.leader(), before.leaderEpoch(),
+            before.isr(), wanted.leader(), wanted.leaderEpoch(), wanted.isr());
+        CompletableFuture<Boolean> accepted = metadata.submit(command).handle((reply, failure) -> {
+          proposing.remove(tp);
+          if (failure != null) {
+            LOG.warn("{}: change not made: {}", tp, Failures.cause(failure).getMessage());
+            return false;
           }
-        } catch (RuntimeException e) {
-          LOG.warn("{}-{}: cannot change leadership: {}", topic.name(), partition, e.getMessage());
+          if (reply instanceof MetadataReply.Refused refused) {
+            LOG.info("{}: change refused: {}", tp, refused.detail());
+          }
+          return reply.accepted();
+        });
+        if (preferredMove) {
+          preferredMoves.add(accepted);
         }
       }
     }
-    return preferredMoves;
+    return CompletableFuture.allOf(preferredMoves.toArray(CompletableFuture[]::new))
+        .thenApply(done -> (int) preferredMoves.stream().filter(CompletableFuture::join).count());
   }
 
   /**
@@ -86,50 +113,46 @@ final class Controller {
    * places its previous run held, because its log may now hold less than it did (a wiped or
    * restored data dir, an unflushed tail lost with the machine), and the cluster may not have
    * noticed that it was ever gone. Where it is the only in-sync replica, it keeps its place: there
-   * is no better copy. It earns its places back by catching up. Needs a quorum; without one (a
-   * whole-cluster cold start) nothing changes.
+   * is no better copy. It earns its places back by catching up. Completes once every change is
+   * committed or refused; fails retriably while no majority commits.
    */
-  void resignAfterRestart(String node) {
-    if (!metadata.hasQuorum()) {
-      return;
-    }
+  CompletableFuture<Void> resignAfterRestart(String node) {
+    List<CompletableFuture<MetadataReply>> changes = new ArrayList<>();
     for (TopicState topic : metadata.liveTopics()) {
-      metadata.update(topic.name(), current -> {
-        TopicState changed = current;
-        for (int p = 0; p < current.partitions().size(); p++) {
-          PartitionState state = current.partition(p);
-          List<String> others = state.isrWithout(node);
-          if (!state.isr().contains(node) || others.isEmpty()) {
+      for (int p = 0; p < topic.partitions().size(); p++) {
+        PartitionState state = topic.partition(p);
+        List<String> others = state.isrWithout(node);
+        if (!state.isr().contains(node) || others.isEmpty()) {
+          continue;
+        }
+        MetadataCommand command;
+        if (node.equals(state.leader())) {
+          String successor = state.replicas().stream().filter(others::contains).filter(liveness::isAlive).findFirst().orElse(null);
+          if (successor == null) {
             continue;
           }
-          String leader = state.leader();
-          if (node.equals(leader)) {
-            String successor = state.replicas().stream().filter(others::contains).filter(metadata::isAlive).findFirst().orElse(null);
-            if (successor == null) {
-              continue;
-            }
-            changed = changed.withPartition(p, s -> s.elect(successor, others));
-          } else {
-            changed = changed.withPartition(p, s -> s.withIsr(others));
-          }
-          LOG.info("{}-{}: {} restarted; it leaves the ISR {} until it has caught up", current.name(), p, node, state.isr());
+          command = new ElectLeader(topic.name(), p, state.leaderEpoch(), successor, others, null);
+        } else {
+          command = new ChangeIsr(topic.name(), p, state.leaderEpoch(), others);
         }
-        return changed;
-      });
+        LOG.info("{}-{}: {} restarted; it leaves the ISR {} until it has caught up", topic.name(), p, node, state.isr());
+        changes.add(metadata.submit(command));
+      }
     }
+    return CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new));
   }
 
-  /** What a partition's state should be given who is alive; {@code state} itself when nothing should change. */
+  /** What a partition's state should be given whose leases run; {@code state} itself when nothing should change. */
   PartitionState decide(PartitionState state, boolean unclean, boolean preferLeaders) {
-    List<String> aliveIsr = state.isr().stream().filter(metadata::isAlive).toList();
-    boolean leaderAlive = state.hasLeader() && metadata.isAlive(state.leader());
-    if (!leaderAlive) {
-      String elected = state.replicas().stream().filter(aliveIsr::contains).findFirst().orElse(null);
+    List<String> keptIsr = state.isr().stream().filter(liveness::mayHoldLease).toList();
+    boolean leaderServes = state.hasLeader() && liveness.mayHoldLease(state.leader());
+    if (!leaderServes) {
+      String elected = state.replicas().stream().filter(keptIsr::contains).filter(liveness::isAlive).findFirst().orElse(null);
       if (elected != null) {
-        return state.elect(elected, aliveIsr);
+        return state.elect(elected, keptIsr);
       }
       if (unclean) {
-        String anyAlive = state.replicas().stream().filter(metadata::isAlive).findFirst().orElse(null);
+        String anyAlive = state.replicas().stream().filter(liveness::isAlive).findFirst().orElse(null);
         if (anyAlive != null) {
           LOG.warn("unclean election of {}: no in-sync replica of {} is alive; records only they held are lost", anyAlive,
               state.isr());
@@ -139,11 +162,11 @@ final class Controller {
       // Offline: keep the last ISR, so that one of them can lead when it returns.
       return state.hasLeader() ? new PartitionState(null, state.leaderEpoch() + 1, state.replicas(), state.isr()) : state;
     }
-    if (aliveIsr.size() < state.isr().size()) {
-      return state.withIsr(aliveIsr);
+    if (keptIsr.size() < state.isr().size()) {
+      return state.withIsr(keptIsr);
     }
     String preferred = state.preferredLeader();
-    if (preferLeaders && !preferred.equals(state.leader()) && aliveIsr.contains(preferred)) {
+    if (preferLeaders && !preferred.equals(state.leader()) && keptIsr.contains(preferred) && liveness.isAlive(preferred)) {
       return state.elect(preferred, new ArrayList<>(state.isr()));
     }
     return state;

@@ -9,7 +9,7 @@ import com.hazelcast.config.NetworkConfig;
 /**
  * The Hazelcast configuration of a node: TCP/IP join to the listed members (no multicast), the
  * failure detector tuned to notice a dead peer in seconds, split-brain healing within seconds, our
- * metadata maps with synchronous backups on two other members, and what Vert.x's cluster manager
+ * node-info map with synchronous backups on two other members, and what Vert.x's cluster manager
  * needs for the event bus.
  */
 public final class HazelcastSetup {
@@ -40,7 +40,6 @@ public final class HazelcastSetup {
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2).setMembers(options.join());
 
-    config.addMapConfig(new MapConfig(ClusterMetadata.TOPICS).setBackupCount(2));
     config.addMapConfig(new MapConfig(ClusterMetadata.NODES).setBackupCount(2));
     // Vert.x's own: event bus subscriptions and node infos.
     config.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)

@@ -1,31 +1,33 @@
 package io.streamgate.cluster;
 
+import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.logstore.TopicPartition;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.Executor;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A leader's changes to the ISRs of the partitions it leads: a lagging follower out, a caught-up one
- * back in. Each is a compare-and-set on the metadata, made on the metadata thread and guarded by
- * the leader epoch the replica had when it asked, so a deposed leader changes nothing.
+ * back in. Each is a {@link ChangeIsr} proposed to the metadata log, which refuses it once the leader
+ * epoch moved, so a deposed leader changes nothing. Until the change is committed and applied here
+ * the replica counts on the larger of the old and the new ISR (Kafka's AlterPartition).
  */
 final class IsrChanges {
   private static final Logger LOG = LoggerFactory.getLogger(IsrChanges.class);
 
   private final ClusterMetadata metadata;
+  private final NodeLiveness liveness;
   private final String nodeId;
   private final long replicaLagMaxMs;
-  private final Executor metadataThread;
 
-  IsrChanges(ClusterMetadata metadata, String nodeId, long replicaLagMaxMs, Executor metadataThread) {
+  IsrChanges(ClusterMetadata metadata, NodeLiveness liveness, String nodeId, long replicaLagMaxMs) {
     this.metadata = metadata;
+    this.liveness = liveness;
     this.nodeId = nodeId;
     this.replicaLagMaxMs = replicaLagMaxMs;
-    this.metadataThread = metadataThread;
   }
 
   /** Takes out of their ISRs the followers that have not caught up for the replica lag time. */
@@ -42,10 +44,10 @@ final class IsrChanges {
 
   /** Puts a follower that caught up back into the ISR. */
   void addCaughtUp(Replica replica, String follower) {
-    // Only a member of the cluster: a node the cluster declared gone may still fetch (a long
-    // pause, a cut to Hazelcast only), and the controller would take it out again at once.
+    // Only a node with a live lease: a node the cluster declared gone may still fetch (a long
+    // pause, a cut to the metadata quorum only), and the controller would take it out again at once.
     change(replica, state -> {
-      if (!metadata.isAlive(follower)) {
+      if (!liveness.isAlive(follower)) {
         return state.isr();
       }
       LOG.info("{}: follower {} caught up; adding it to the ISR", replica.partition(), follower);
@@ -56,31 +58,22 @@ final class IsrChanges {
   private void change(Replica replica, Function<PartitionState, List<String>> newIsr) {
     int epoch = replica.epoch();
     TopicPartition tp = replica.partition();
-    metadataThread.execute(() -> {
-      // Whether the last attempt of the compare-and-set wrote the change (it may be tried again).
-      boolean[] written = {false};
-      try {
-        metadata.update(tp.topic(), topic -> {
-          written[0] = false;
-          if (tp.partition() >= topic.partitions().size()) {
-            return topic;
-          }
-          PartitionState state = topic.partition(tp.partition());
-          List<String> isr = newIsr.apply(state);
-          // Only the leader of this very epoch may change its ISR.
-          if (!nodeId.equals(state.leader()) || state.leaderEpoch() != epoch || isr.equals(state.isr()) || isr.isEmpty()) {
-            return topic;
-          }
-          LOG.info("{}: ISR {} -> {}", tp, state.isr(), isr);
-          written[0] = true;
-          return topic.withPartition(tp.partition(), s -> s.withIsr(isr));
-        });
-      } catch (RuntimeException e) {
-        written[0] = false;
-        LOG.warn("{}: ISR change not made: {}", tp, e.getMessage());
-      } finally {
-        replica.isrChangeDone(written[0]);
+    Optional<PartitionState> known = metadata.topic(tp.topic())
+        .filter(topic -> tp.partition() < topic.partitions().size())
+        .map(topic -> topic.partition(tp.partition()));
+    List<String> isr = known.map(newIsr).orElse(List.of());
+    // Only the leader of this very epoch may change its ISR.
+    if (known.isEmpty() || !nodeId.equals(known.get().leader()) || known.get().leaderEpoch() != epoch || isr.isEmpty()
+        || isr.equals(known.get().isr())) {
+      replica.isrChangeDone(false);
+      return;
+    }
+    LOG.info("{}: ISR {} -> {}", tp, known.get().isr(), isr);
+    metadata.submit(new ChangeIsr(tp.topic(), tp.partition(), epoch, isr)).whenComplete((reply, failure) -> {
+      if (failure != null || !reply.accepted()) {
+        LOG.warn("{}: ISR change not made: {}", tp, failure != null ? Failures.cause(failure).getMessage() : reply);
       }
+      replica.isrChangeDone(failure == null && reply.accepted());
     });
   }
 }

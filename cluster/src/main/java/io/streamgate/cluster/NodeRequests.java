@@ -30,7 +30,7 @@ final class NodeRequests {
     toNode.add(answer);
     answer.whenComplete((result, failure) -> toNode.remove(answer));
     // Checked after registering, so a departure between the check and the registration is not missed.
-    if (!metadata.isAlive(node)) {
+    if (!metadata.isReachable(node)) {
       answer.completeExceptionally(new LeaderNotAvailableException("node " + node + " is not a live member of the cluster"));
       return answer;
     }
@@ -46,7 +46,7 @@ final class NodeRequests {
 
   private void failDeparted() {
     pending.forEach((node, requests) -> {
-      if (!metadata.isAlive(node)) {
+      if (!metadata.isReachable(node)) {
         requests.forEach(request -> request.completeExceptionally(
             new LeaderNotAvailableException("node " + node + " left the cluster before it answered")));
       }

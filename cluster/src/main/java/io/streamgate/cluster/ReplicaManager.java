@@ -39,6 +39,7 @@ final class ReplicaManager implements AutoCloseable {
   private final Vertx vertx;
   private final LogManager logs;
   private final ClusterMetadata metadata;
+  private final NodeLease lease;
   private final String nodeId;
   private final ClusterOptions options;
   private final ExecutorService readers;
@@ -55,15 +56,16 @@ final class ReplicaManager implements AutoCloseable {
   private long isrTimer = -1;
   private volatile boolean closed;
 
-  ReplicaManager(Vertx vertx, LogManager logs, ClusterMetadata metadata, String nodeId, ClusterOptions options,
-      ExecutorService readers, ExecutorService metadataThread, Executor windowLoader) {
+  ReplicaManager(Vertx vertx, LogManager logs, ClusterMetadata metadata, NodeLease lease, IsrChanges isrChanges, String nodeId,
+      ClusterOptions options, ExecutorService readers, Executor windowLoader) {
     this.vertx = vertx;
     this.logs = logs;
     this.metadata = metadata;
+    this.lease = lease;
     this.nodeId = nodeId;
     this.options = options;
     this.readers = readers;
-    this.isrChanges = new IsrChanges(metadata, nodeId, options.replicaLagMaxMs(), metadataThread);
+    this.isrChanges = isrChanges;
     this.windowLoader = windowLoader;
   }
 
@@ -77,27 +79,38 @@ final class ReplicaManager implements AutoCloseable {
     return Optional.ofNullable(replicas.get(partition));
   }
 
-  /** The replica of a partition this node leads. */
+  /** The replica of a partition this node leads, while this node holds its lease ({@link NodeLease}). */
   Replica leader(TopicPartition partition) {
     Replica replica = replicas.get(partition);
     if (replica == null || !replica.isLeader()) {
       throw new NotLeaderException(nodeId + " does not lead " + partition);
     }
+    requireLease();
     return replica;
+  }
+
+  private void requireLease() {
+    if (!lease.holds()) {
+      throw new NotEnoughReplicasException("node " + nodeId + " holds no lease from a majority of the metadata quorum: its"
+          + " partition leaders take no writes and serve no reads");
+    }
   }
 
   CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks) {
     try {
-      if (!metadata.hasQuorum()) {
-        throw new NotEnoughReplicasException("node " + nodeId + " sees no majority of the cluster and takes no writes");
-      }
       TopicState topic = metadata.topic(partition.topic())
           .orElseThrow(() -> new TopicNotFoundException("topic '" + partition.topic() + "' does not exist"));
       int minInsync = TopicConfigs.minInsyncReplicas(topic.topic().config());
       Replica leader = leader(partition);
       // Here, on the leader, every protocol's appends pass: one check for HTTP, MQTT and any later listener.
       TopicConfigs.timestampBounds(topic.topic().config()).check(batch, clock.getAsLong());
-      return leader.appendAsLeader(batch, acks, minInsync, options.replicaLagMaxMs() + options.failureDetectionMs());
+      // Acknowledged only under the lease: after it ends another node may lead, and the two must
+      // never acknowledge at the same time. A retry with the same idempotency id finds the write.
+      return leader.appendAsLeader(batch, acks, minInsync, options.replicaLagMaxMs() + options.failureDetectionMs())
+          .thenApply(written -> {
+            requireLease();
+            return written;
+          });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -260,7 +273,7 @@ final class ReplicaManager implements AutoCloseable {
     List<Wire.FetchedPartition> answers = new ArrayList<>();
     for (Wire.FetchPosition p : request.partitions()) {
       Replica replica = replicas.get(p.partition());
-      if (replica == null) {
+      if (replica == null || !lease.holds()) {
         answers.add(notLeader(p));
         continue;
       }

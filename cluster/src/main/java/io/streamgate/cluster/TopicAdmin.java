@@ -1,5 +1,11 @@
 package io.streamgate.cluster;
 
+import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
+import io.streamgate.cluster.metadata.MetadataReply;
+import io.streamgate.cluster.metadata.MetadataReply.Reason;
+import io.streamgate.cluster.metadata.MetadataReply.Refused;
 import io.streamgate.logstore.LogConfig;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Vertx;
@@ -20,8 +26,8 @@ import java.util.function.Supplier;
 import java.util.zip.CRC32;
 
 /**
- * Topic administration: create, change, delete, list and describe topics, each change a
- * compare-and-set on the shared metadata made on this node's metadata thread, answered once every
+ * Topic administration: create, change, delete, list and describe topics, each change a command to
+ * the metadata log (checked against the topic's version when it is applied), answered once every
  * partition's leader serves it; where new partitions' replicas go; the internal topics the cluster
  * and the edges keep their state in; and the watchers told when topics appear, go or grow.
  */
@@ -32,9 +38,12 @@ final class TopicAdmin {
   static final int MAX_INTERNAL_REPLICATION = 3;
   /** How long a topic change may take to reach every partition's leader before the request answers anyway. */
   private static final long SERVED_WAIT_MS = 10_000;
+  /** How often a topic change is made again when other changes keep coming first. */
+  private static final int MAX_UPDATE_ATTEMPTS = 10;
 
   private final Vertx vertx;
   private final ClusterMetadata metadata;
+  private final NodeLiveness liveness;
   private final Executor metadataThread;
   /** Asks each partition's leader for its offsets, for {@link #describeTopic}. */
   private final PartitionRouter router;
@@ -42,9 +51,10 @@ final class TopicAdmin {
   /** Partition counts of the live topics, as last told to {@link #topicWatchers}; on the metadata thread. */
   private final Map<String, Integer> watchedTopicShapes = new HashMap<>();
 
-  TopicAdmin(Vertx vertx, ClusterMetadata metadata, Executor metadataThread, PartitionRouter router) {
+  TopicAdmin(Vertx vertx, ClusterMetadata metadata, NodeLiveness liveness, Executor metadataThread, PartitionRouter router) {
     this.vertx = vertx;
     this.metadata = metadata;
+    this.liveness = liveness;
     this.metadataThread = metadataThread;
     this.router = router;
   }
@@ -56,7 +66,7 @@ final class TopicAdmin {
         throw new InvalidTopicNameException("topic names starting with '__' are internal");
       }
       validatePartitions(spec.partitions());
-      List<String> alive = metadata.aliveNodes().stream().sorted().toList();
+      List<String> alive = liveness.aliveNodes();
       if (spec.replicationFactor() < 1 || spec.replicationFactor() > alive.size()) {
         throw new InvalidReplicationFactorException("replication factor " + spec.replicationFactor()
             + (spec.replicationFactor() < 1 ? " must be at least 1" : " is more than the " + alive.size()
@@ -64,10 +74,9 @@ final class TopicAdmin {
       }
       Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), spec.config());
       TopicMetadata topic = new TopicMetadata(spec.name(), spec.partitions(), spec.replicationFactor(), config);
-      List<PartitionState> partitions = place(spec.name(), 0, spec.partitions(), spec.replicationFactor(), alive);
-      if (!metadata.create(new TopicState(topic, partitions, 0, false))) {
-        throw new TopicExistsException("topic '" + spec.name() + "' exists already");
-      }
+      return new CreateTopic(topic, place(spec.name(), 0, spec.partitions(), spec.replicationFactor(), alive));
+    }).thenCompose(metadata::submit).thenApply(reply -> {
+      refusedAs(reply, Reason.TOPIC_EXISTS, () -> new TopicExistsException("topic '" + spec.name() + "' exists already"));
       return spec.name();
     }).thenCompose(this::whenServed);
   }
@@ -100,6 +109,15 @@ final class TopicAdmin {
   }
 
   CompletableFuture<TopicDescription> updateTopic(String name, OptionalInt partitions, Map<String, ?> configChanges) {
+    return updateTopic(name, partitions, configChanges, 1).thenCompose(this::whenServed);
+  }
+
+  /**
+   * Proposes the change to the topic's version this node knows; if another change came first, the
+   * metadata log refuses it, and it is made again on the version after that, as a compare-and-set
+   * loop would (this node has applied the newer version by then).
+   */
+  private CompletableFuture<String> updateTopic(String name, OptionalInt partitions, Map<String, ?> configChanges, int attempt) {
     return onMetadata(() -> {
       TopicNames.refuseInternal(name, "change");
       TopicState current = topicOrThrow(metadata, name);
@@ -110,27 +128,30 @@ final class TopicAdmin {
       }
       validatePartitions(count);
       Map<String, String> config = TopicConfigs.merge(current.topic().config(), configChanges);
-      List<String> alive = metadata.aliveNodes().stream().sorted().toList();
+      List<String> alive = liveness.aliveNodes();
       int replicationFactor = current.topic().replicationFactor();
       if (count > current.topic().partitions() && replicationFactor > alive.size()) {
         throw new InvalidReplicationFactorException("cannot place new partitions with replication factor " + replicationFactor
             + " on the " + alive.size() + " live nodes");
       }
-      metadata.update(name, topic -> {
-        List<PartitionState> states = new ArrayList<>(topic.partitions());
-        states.addAll(place(name, states.size(), count, replicationFactor, alive));
-        return topic.next(new TopicMetadata(name, count, replicationFactor, config), states);
-      }).orElseThrow(() -> new TopicNotFoundException("topic '" + name + "' does not exist"));
-      return name;
-    }).thenCompose(this::whenServed);
+      int before = current.topic().partitions();
+      return new UpdateTopic(name, current.version(), config, place(name, before, count, replicationFactor, alive));
+    }).thenCompose(metadata::submit).thenCompose(reply -> {
+      if (reply instanceof Refused refused && refused.reason() == Reason.STALE_VERSION && attempt < MAX_UPDATE_ATTEMPTS) {
+        return updateTopic(name, partitions, configChanges, attempt + 1);
+      }
+      refusedAs(reply, Reason.TOPIC_NOT_FOUND, () -> new TopicNotFoundException("topic '" + name + "' does not exist"));
+      return CompletableFuture.completedFuture(name);
+    });
   }
 
   CompletableFuture<Void> deleteTopic(String name) {
     return onMetadata(() -> {
       TopicNames.refuseInternal(name, "delete");
       topicOrThrow(metadata, name);
-      metadata.update(name, TopicState::tombstone)
-          .orElseThrow(() -> new TopicNotFoundException("topic '" + name + "' does not exist"));
+      return new DeleteTopic(name);
+    }).thenCompose(metadata::submit).thenApply(reply -> {
+      refusedAs(reply, Reason.TOPIC_NOT_FOUND, () -> new TopicNotFoundException("topic '" + name + "' does not exist"));
       return null;
     });
   }
@@ -162,12 +183,10 @@ final class TopicAdmin {
     if (metadata.topic(name).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
-    return onMetadata(() -> {
-      if (metadata.topic(name).isEmpty()) {
-        metadata.create(definition.apply(metadata.aliveNodes()));
-      }
-      return name;
-    }).thenCompose(this::whenServed).thenApply(served -> null);
+    TopicState wanted = definition.apply(liveness.aliveNodes());
+    // Refused as existing when another node created it first: as good.
+    return metadata.submit(new CreateTopic(wanted.topic(), wanted.partitions())).thenApply(reply -> name)
+        .thenCompose(this::whenServed).thenApply(served -> null);
   }
 
   /**
@@ -252,6 +271,14 @@ final class TopicAdmin {
       }
       vertx.setTimer(50, id -> checkServed(topic, deadline, served));
     });
+  }
+
+  /** Throws what {@code failure} makes if {@code reply} is a refusal for {@code reason}, a {@link ClusterException} for any other refusal. */
+  private static void refusedAs(MetadataReply reply, Reason reason, Supplier<RuntimeException> failure) {
+    if (reply instanceof Refused refused) {
+      throw refused.reason() == reason ? failure.get()
+          : new ClusterException("the metadata log refused the change: " + refused.detail());
+    }
   }
 
   private static void validatePartitions(int partitions) {

@@ -385,17 +385,18 @@ class ClusterServiceTest {
       }
     });
 
-    // The second follower dies: the leader alone sees 1 of 3 nodes, no majority: it takes no writes
-    // at all (acks=all nor acks=1), but still serves what was acknowledged.
-    java.util.concurrent.atomic.AtomicBoolean quorum = new java.util.concurrent.atomic.AtomicBoolean(true);
-    leaderNode.service().onQuorum(quorum::set);
+    // The second follower dies: the leader alone is 1 of 3 voters, no majority renews its lease: once
+    // the lease runs out it takes no writes at all (acks=all nor acks=1) and serves no reads.
+    java.util.concurrent.atomic.AtomicBoolean lease = new java.util.concurrent.atomic.AtomicBoolean(true);
+    leaderNode.service().onLease(lease::set);
     cluster.kill(followers.get(1));
-    await().atMost(FAILOVER_WAIT).until(() -> !quorum.get());
+    await().atMost(FAILOVER_WAIT).until(() -> !lease.get());
     assertThat(failure(leaderNode.service().append(tp, batch("q-refused"), Acks.ALL)))
-        .isInstanceOf(NotEnoughReplicasException.class).hasMessageContaining("no majority");
+        .isInstanceOf(NotEnoughReplicasException.class).hasMessageContaining("holds no lease");
     assertThat(failure(leaderNode.service().append(tp, batch("q-refused-1"), Acks.LEADER)))
-        .as("acks=1 without quorum").isInstanceOf(NotEnoughReplicasException.class);
-    assertThat(values(readAll(leaderNode, tp))).isEqualTo(acked);
+        .as("acks=1 without a lease").isInstanceOf(NotEnoughReplicasException.class);
+    assertThat(failure(leaderNode.service().read(tp, 0, 1 << 20))).as("reads without a lease")
+        .isInstanceOf(NotEnoughReplicasException.class);
     assertThat(leaderNode.service().logManager().partition(tp).logEndOffset()).as("nothing half-written")
         .isEqualTo(acked.size());
     // Neither can the metadata change on this side.

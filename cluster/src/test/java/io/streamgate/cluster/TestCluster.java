@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -8,6 +9,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Several cluster nodes in one JVM, each a clustered Vert.x with its own Hazelcast member on
- * loopback (any free port), its own data dir and its own {@link ClusteredPartitionService}. The
+ * loopback (any free port), its own metadata voter (all of them voters), its own data dir and its own
+ * {@link ClusteredPartitionService}. The
  * first node starts the cluster; the others join the nodes alive at the time. A node can be killed
  * (its Hazelcast member terminated abruptly, as a crash looks to its peers) and restarted with the
  * same id and data dir.
@@ -35,23 +41,30 @@ final class TestCluster implements AutoCloseable {
   private static final long STOP_TIMEOUT_S = 20;
 
   private final Path baseDir;
+  /** The metadata quorum: every node of the cluster, each on a loopback port chosen at the start and kept across restarts. */
+  private final List<Voter> voters;
   private final List<Node> nodes = new ArrayList<>();
 
-  private TestCluster(Path baseDir) {
+  private TestCluster(Path baseDir, List<Voter> voters) {
     this.baseDir = baseDir;
+    this.voters = voters;
   }
 
   /** Starts {@code size} nodes, {@code node-1} .. {@code node-<size>}, under {@code baseDir}. */
   static TestCluster start(Path baseDir, int size) {
-    TestCluster cluster = new TestCluster(baseDir);
+    List<Voter> voters = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      voters.add(new Voter("node-" + i, "127.0.0.1", freePort()));
+    }
+    TestCluster cluster = new TestCluster(baseDir, List.copyOf(voters));
     try {
-      cluster.nodes.add(Node.start("node-1", baseDir.resolve("node-1"), List.of()));
+      cluster.nodes.add(Node.start("node-1", baseDir.resolve("node-1"), List.of(), cluster.voters));
       // The others join the first; started together, they join it at the same time.
       List<String> join = cluster.joinList();
       List<CompletableFuture<Node>> joining = new ArrayList<>();
       for (int i = 2; i <= size; i++) {
         String id = "node-" + i;
-        joining.add(CompletableFuture.supplyAsync(() -> Node.start(id, baseDir.resolve(id), join)));
+        joining.add(CompletableFuture.supplyAsync(() -> Node.start(id, baseDir.resolve(id), join, cluster.voters)));
       }
       for (CompletableFuture<Node> node : joining) {
         cluster.nodes.add(node.join());
@@ -102,7 +115,7 @@ final class TestCluster implements AutoCloseable {
     if (old.isAlive()) {
       throw new IllegalStateException(id + " is still running");
     }
-    Node fresh = Node.start(id, old.dataDir(), joinList());
+    Node fresh = Node.start(id, old.dataDir(), joinList(), voters);
     nodes.add(fresh);
     return fresh;
   }
@@ -111,15 +124,19 @@ final class TestCluster implements AutoCloseable {
     return alive().stream().map(n -> "127.0.0.1:" + n.hazelcastPort()).toList();
   }
 
-  /** A partition's state as the shared metadata holds it, read through {@code node}'s Hazelcast member. */
+  /** A partition's state as the committed metadata holds it, as {@code node} has applied it. */
   static Optional<PartitionState> sharedState(Node node, TopicPartition tp) {
-    String json = node.hazelcast().<String, String>getMap(ClusterMetadata.TOPICS).get(tp.topic());
-    if (json == null) {
-      return Optional.empty();
+    return node.service().metadata().topic(tp.topic())
+        .filter(topic -> tp.partition() < topic.partitions().size())
+        .map(topic -> topic.partition(tp.partition()));
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    TopicState topic = TopicState.fromJson(json);
-    return topic.deleted() || tp.partition() >= topic.partitions().size() ? Optional.empty()
-        : Optional.of(topic.partition(tp.partition()));
   }
 
   @Override
@@ -159,9 +176,10 @@ final class TestCluster implements AutoCloseable {
       this.service = service;
     }
 
-    static Node start(String id, Path dataDir, List<String> join) {
+    static Node start(String id, Path dataDir, List<String> join, List<Voter> voters) {
       long started = System.nanoTime();
-      ClusterOptions options = new ClusterOptions("127.0.0.1", 0, join, FAILURE_DETECTION_MS, REPLICA_LAG_MAX_MS, true);
+      ClusterOptions options = new ClusterOptions("127.0.0.1", 0, join, FAILURE_DETECTION_MS, REPLICA_LAG_MAX_MS, true, 0,
+          voters);
       HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastSetup.config(id, options));
       Vertx vertx = await(Vertx.builder()
           .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
@@ -213,7 +231,12 @@ final class TestCluster implements AutoCloseable {
     void expel() {
       expelled = true;
       terminateQuietly(clusterManager);
-      LOG.info("{} expelled: its Hazelcast member is gone, its service and event bus still run", id);
+      try {
+        service.metadataQuorum().close();
+      } catch (IOException e) {
+        LOG.warn("{}: closing the metadata voter failed", id, e);
+      }
+      LOG.info("{} expelled: its Hazelcast member and metadata voter are gone, its service and event bus still run", id);
     }
 
     /** As a crash looks to the peers: the Hazelcast member vanishes without leaving; then the rest closes. */

@@ -3,6 +3,8 @@ package io.streamgate.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.streamgate.cluster.ClusterOptions;
+import io.streamgate.cluster.metadata.MetadataQuorumConfig;
+import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.gateway.GatewayConfig.Limits;
 import io.streamgate.gateway.GatewayConfig.LogFormat;
 import io.streamgate.gateway.mqtt.MqttTopicMapper;
@@ -47,6 +49,8 @@ public final class ConfigLoader {
     d.put("cluster-host", "127.0.0.1");
     d.put("cluster-port", "5701");
     d.put("join", "");
+    d.put("metadata-port", "0");
+    d.put("metadata-voters", "");
     d.put("failure-detection-ms", "3000");
     d.put("replica-lag-max-ms", "10000");
     d.put("auto-rebalance", "true");
@@ -204,7 +208,9 @@ public final class ConfigLoader {
             members(v.get("join")),
             longIn(v, "failure-detection-ms", 1000, 600_000),
             longIn(v, "replica-lag-max-ms", 100, 600_000),
-            bool(v, "auto-rebalance")),
+            bool(v, "auto-rebalance"),
+            intIn(v, "metadata-port", 0, 65535),
+            voters(v)),
         limits,
         new GatewayConfig.Mqtt(
             v.get("mqtt-host").trim(),
@@ -250,6 +256,23 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException("cannot read or keep the node id in " + file + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * {@code id@host:port,...}: the metadata quorum, the same on every node, this node among them. A
+   * node that joins others must name it: each node on a quorum of its own would each decide alone.
+   */
+  private static List<Voter> voters(Map<String, String> v) {
+    List<Voter> voters;
+    try {
+      voters = MetadataQuorumConfig.parseVoters(v.get("metadata-voters"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("metadata-voters: " + e.getMessage());
+    }
+    if (voters.isEmpty() && !v.get("join").isBlank()) {
+      throw new ConfigException("a node that joins others needs metadata-voters (id@host:port,...; the same on every node)");
+    }
+    return voters;
   }
 
   /** {@code host:port,host:port}: the members to join. */

@@ -45,5 +45,10 @@ final class Logging {
     context.getLogger("com.hazelcast").setLevel(Level.WARN);
     // Vert.x registers its server gauges once per HTTP instance; the duplicates are expected.
     context.getLogger("io.micrometer.core.instrument.MeterRegistry").setLevel(Level.ERROR);
+    // The metadata quorum: Ratis logs every role change and segment at INFO (Streamgate logs the
+    // controller and lease changes itself), and a stack trace every 250 ms while a voter is away.
+    context.getLogger("org.apache.ratis").setLevel(Level.WARN);
+    context.getLogger("org.apache.ratis.util.LifeCycle").setLevel(Level.ERROR);
+    context.getLogger("org.apache.ratis.server.leader.LogAppender").setLevel(Level.ERROR);
   }
 }

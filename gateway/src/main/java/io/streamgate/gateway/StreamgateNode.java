@@ -89,7 +89,7 @@ public final class StreamgateNode {
       opened.set(service);
       readiness.set(Readiness.RECOVERY, true);
       // A node on the minority side of a split takes no writes: not ready, so balancers route away.
-      service.onQuorum(quorum -> readiness.set(Readiness.CLUSTER, quorum));
+      service.onLease(held -> readiness.set(Readiness.CLUSTER, held));
       return service;
     })
         .compose(service -> {

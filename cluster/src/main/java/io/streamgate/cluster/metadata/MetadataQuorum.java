@@ -28,6 +28,7 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
@@ -70,6 +71,7 @@ public final class MetadataQuorum implements AutoCloseable {
   /** Replaced after a failed request: Ratis closes an async client's ordered window when a request fails. */
   private RaftClient client;
   private boolean closed;
+  private long lastIndexAtStart = -1;
 
   public MetadataQuorum(MetadataQuorumConfig config) {
     this.config = config;
@@ -110,7 +112,9 @@ public final class MetadataQuorum implements AutoCloseable {
       server = built; // before it starts, so that close() stops it should start fail
     }
     built.start();
+    TermIndex last = built.getDivision(GROUP_ID).getRaftLog().getLastEntryTermIndex();
     synchronized (this) {
+      lastIndexAtStart = last == null ? -1 : last.getIndex();
       client = newClient();
     }
     LOG.info("Metadata voter {} started on {} with voters {} in {}", self.id(), self.address(), config.voters(),
@@ -140,6 +144,11 @@ public final class MetadataQuorum implements AutoCloseable {
     }
   }
 
+  /** The index of the last entry this voter's log held when it started: entries up to it are replayed, not new. */
+  public synchronized long lastIndexAtStart() {
+    return lastIndexAtStart;
+  }
+
   /** The Raft leader this voter knows of, by node id; empty while it knows none, or once it is closed. */
   public synchronized Optional<String> leaderId() {
     if (closed || server == null) {
@@ -166,6 +175,11 @@ public final class MetadataQuorum implements AutoCloseable {
     RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.NETTY);
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, duration(config.electionTimeoutMin().toMillis()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, duration(config.electionTimeoutMax().toMillis()));
+    if (config.voters().size() == 1) {
+      // A lone voter has no one to wait for: it elects itself at once rather than after a timeout.
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(properties, duration(10));
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(properties, duration(20));
+    }
     // For the coming linearizable reads: ReadIndex, answered from the leader's lease while it holds one.
     RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, true);

@@ -105,6 +105,7 @@ final class LocalCluster implements AutoCloseable {
     final String id;
     final int httpPort;
     final int clusterPort;
+    final int metadataPort;
     final int mqttPort;
     final Path dataDir;
     final Path logFile;
@@ -112,13 +113,14 @@ final class LocalCluster implements AutoCloseable {
     private final InetSocketAddress httpForTest;
     private volatile Process process;
 
-    private Node(int index, int httpPort, int clusterPort, int mqttPort) throws IOException {
+    private Node(int index, int httpPort, int clusterPort, int metadataPort, int mqttPort) throws IOException {
       this.index = index;
       this.host = network.host(index);
       this.httpForTest = network.httpAddressForTest(index, httpPort);
       this.id = "node-" + index;
       this.httpPort = httpPort;
       this.clusterPort = clusterPort;
+      this.metadataPort = metadataPort;
       this.mqttPort = mqttPort;
       this.dataDir = dataRoot.resolve(id);
       this.logFile = logDir.resolve(id + ".log");
@@ -161,7 +163,7 @@ final class LocalCluster implements AutoCloseable {
     Files.createDirectories(logDir);
     this.extraArgs = List.of(extraArgs);
     for (int i = 0; i < size; i++) {
-      nodes.add(new Node(i, freePort(), freePort(), freePort()));
+      nodes.add(new Node(i, freePort(), freePort(), freePort(), freePort()));
     }
     Runtime.getRuntime().addShutdownHook(killOnExit); // if the test JVM is stopped mid-test
   }
@@ -209,8 +211,8 @@ final class LocalCluster implements AutoCloseable {
   // ------------------------------------------------------------------------------------------ lifecycle
 
   /**
-   * A fresh cluster: node 0 alone first (the oldest member, hence the controller), then the others
-   * together. A cold restart (data dirs exist): all at once, each joining the others, since a node
+   * A fresh cluster: node 0 alone first (the oldest Hazelcast member, which the others join), then
+   * the others together. A cold restart (data dirs exist): all at once, each joining the others, since a node
    * is ready only once it sees a majority of its cluster.
    */
   void startAll() throws IOException {
@@ -221,14 +223,14 @@ final class LocalCluster implements AutoCloseable {
       nodes.forEach(this::awaitReady);
       return;
     }
+    // Node 0 is ready only once a majority of the metadata voters runs: the others join it as soon
+    // as it answers at all.
     launch(nodes.get(0), false);
-    awaitReady(nodes.get(0));
+    awaitLive(nodes.get(0));
     for (Node node : nodes.subList(1, nodes.size())) {
       launch(node, true);
     }
-    for (Node node : nodes.subList(1, nodes.size())) {
-      awaitReady(node);
-    }
+    nodes.forEach(this::awaitReady);
   }
 
   /**
@@ -317,6 +319,8 @@ final class LocalCluster implements AutoCloseable {
         "--http-host", node.host, "--http-port", String.valueOf(node.httpPort), "--http-instances", "1",
         "--mqtt-host", node.host, "--mqtt-port", mqtt ? String.valueOf(node.mqttPort) : "0", "--mqtt-instances", "1",
         "--cluster-host", node.host, "--cluster-port", String.valueOf(node.clusterPort),
+        "--metadata-voters", nodes.stream().map(n -> n.id + "@" + n.host + ":" + n.metadataPort)
+            .collect(Collectors.joining(",")),
         "--shutdown-grace-ms", "1000"));
     if (join && nodes.size() > 1) {
       command.add("--join");
@@ -330,6 +334,15 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /** Waits until the node answers {@code GET /health/ready} with 200; fails at once if it dies. */
+  private void awaitLive(Node node) {
+    await("live: " + node).atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+      if (!node.alive()) {
+        throw new AssertionError(node + " died before it answered; log " + node.logFile + ":\n" + tail(node.logFile, 40));
+      }
+      return status(node, "/health/live") == 200;
+    });
+  }
+
   void awaitReady(Node node) {
     await("ready: " + node).atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
       if (!node.alive()) {

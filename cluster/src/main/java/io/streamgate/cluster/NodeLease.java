@@ -1,0 +1,169 @@
+package io.streamgate.cluster;
+
+import io.streamgate.cluster.metadata.Committed;
+import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataQuorum;
+import io.streamgate.cluster.metadata.MetadataReply;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's lease: while it holds one, its partition leaders take writes (at every acks level),
+ * serve reads and answer followers; without one they do none of it, and readiness is DOWN.
+ *
+ * <p>The node registers in the metadata log once per run (a new lease epoch, which fences its
+ * earlier runs' renewals), then renews every quarter lease. The clock is read before a renewal is
+ * sent; once the renewal commits, the lease runs {@code leaseMs} from that reading. It is held only
+ * once this node has also applied the log up to the renewal, so a node back from a cut acts on the
+ * metadata the majority committed meanwhile (a newer leader, a shrunk ISR), never on its old copy.
+ * The controller deposes a node only after a full lease and a margin without seeing a renewal
+ * ({@link NodeLiveness}), and only if the node has not renewed since in log order: so no two nodes
+ * lead a partition at the same time.
+ */
+final class NodeLease implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeLease.class);
+
+  private final Vertx vertx;
+  private final MetadataQuorum quorum;
+  private final String nodeId;
+  private final String address;
+  private final long leaseMs;
+  private final LongSupplier clock;
+  private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
+  private volatile long leaseEpoch = -1;
+  /** The newest renewal whose log index this node has applied; null before the first. */
+  private volatile Grant held;
+  /** A newer renewal, committed but not yet applied here; the held one serves meanwhile. */
+  private volatile Grant pending;
+  private volatile boolean renewing;
+  private volatile boolean closed;
+  private boolean lastTold;
+  private long watchTimer = -1;
+
+  /**
+   * @param address where this node's metadata voter listens (what the log records of it)
+   * @param clock monotonic milliseconds
+   */
+  NodeLease(Vertx vertx, MetadataQuorum quorum, String nodeId, String address, long leaseMs, LongSupplier clock) {
+    this.vertx = vertx;
+    this.quorum = quorum;
+    this.nodeId = nodeId;
+    this.address = address;
+    this.leaseMs = leaseMs;
+    this.clock = clock;
+  }
+
+  /** Registers this run of the node in the metadata log, retrying until a majority commits it; completes with the entry's log index. */
+  CompletableFuture<Long> register() {
+    CompletableFuture<Long> registered = new CompletableFuture<>();
+    tryRegister(registered);
+    return registered;
+  }
+
+  private void tryRegister(CompletableFuture<Long> registered) {
+    if (closed) {
+      registered.completeExceptionally(new ClusterException("node " + nodeId + " is closing"));
+      return;
+    }
+    quorum.submit(new RegisterNode(nodeId, address)).whenComplete((committed, failure) -> {
+      if (failure == null && committed.reply() instanceof MetadataReply.Accepted accepted) {
+        leaseEpoch = accepted.value();
+        LOG.info("node {} registered in the metadata log: lease epoch {}", nodeId, leaseEpoch);
+        registered.complete(committed.logIndex());
+      } else {
+        LOG.warn("node {} not registered yet ({}); trying again", nodeId, failure != null ? Failures.cause(failure).getMessage()
+            : committed.reply());
+        vertx.setTimer(Math.max(100, leaseMs / 4), id -> tryRegister(registered));
+      }
+    });
+  }
+
+  /** Starts renewing (after {@link #register}) and telling listeners when the lease is gained or lost. */
+  void startRenewing() {
+    renewing = true;
+    renew();
+    watchTimer = vertx.setPeriodic(Math.max(20, leaseMs / 20), id -> tellIfChanged());
+  }
+
+  private void renew() {
+    if (closed) {
+      return;
+    }
+    long sentAt = clock.getAsLong();
+    quorum.submit(new RenewLease(nodeId, leaseEpoch)).whenComplete((committed, failure) -> {
+      if (failure == null && committed.reply().accepted()) {
+        extend(sentAt, committed);
+      } else {
+        LOG.warn("node {} could not renew its lease: {}", nodeId, failure != null ? Failures.cause(failure).getMessage()
+            : committed.reply());
+      }
+      tellIfChanged();
+      long next = Math.max(0, sentAt + leaseMs / 4 - clock.getAsLong());
+      if (!closed) {
+        vertx.setTimer(Math.max(1, next), id -> renew());
+      }
+    });
+  }
+
+  /** A renewal's term: it runs until {@code validUntilMs}, once this node has applied the log up to {@code index}. */
+  private record Grant(long validUntilMs, long index) {}
+
+  private synchronized void extend(long sentAt, Committed committed) {
+    Grant newest = pending != null ? pending : held;
+    if (newest == null || sentAt + leaseMs > newest.validUntilMs()) {
+      pending = new Grant(sentAt + leaseMs, committed.logIndex());
+    }
+  }
+
+  /** Whether this node holds its lease now: renewed within the lease, and the log applied up to that renewal. */
+  boolean holds() {
+    if (!renewing || closed) {
+      return false;
+    }
+    Grant waiting = pending;
+    if (waiting != null && quorum.appliedIndex() >= waiting.index()) {
+      synchronized (this) {
+        if (pending == waiting) {
+          held = waiting;
+          pending = null;
+        }
+      }
+    }
+    Grant current = held;
+    return current != null && clock.getAsLong() < current.validUntilMs();
+  }
+
+  /** Tells {@code listener} now, and on every change, whether this node holds its lease. */
+  void onChange(Consumer<Boolean> listener) {
+    listeners.add(listener);
+    listener.accept(holds());
+  }
+
+  private synchronized void tellIfChanged() {
+    boolean now = holds();
+    if (now != lastTold) {
+      lastTold = now;
+      if (now) {
+        LOG.info("node {} holds its lease (epoch {})", nodeId, leaseEpoch);
+      } else {
+        LOG.warn("node {} lost its lease: its partition leaders take no writes and serve no reads", nodeId);
+      }
+      listeners.forEach(listener -> listener.accept(now));
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (watchTimer >= 0) {
+      vertx.cancelTimer(watchTimer);
+    }
+  }
+}

@@ -28,9 +28,8 @@ public sealed interface MetadataCommand {
    * {@code expectedVersion}. Topic admin's config changes and partition additions, in one command so
    * that both are checked against the same version.
    */
-  record UpdateTopic(String topic, long expectedVersion, Map<String, String> config, List<PartitionState> addedPartitions)
-      implements
-        MetadataCommand {
+  record UpdateTopic(String topic, long expectedVersion, Map<String, String> config,
+      List<PartitionState> addedPartitions) implements MetadataCommand {
     public UpdateTopic {
       config = Map.copyOf(config);
       addedPartitions = List.copyOf(addedPartitions);
@@ -43,9 +42,8 @@ public sealed interface MetadataCommand {
    * empty only without a leader), if the partition is still in {@code expectedEpoch}. With a
    * {@code fence}, only if that node has neither renewed nor registered since the proposer judged it.
    */
-  record ElectLeader(String topic, int partition, int expectedEpoch, String newLeader, List<String> newIsr, Fence fence)
-      implements
-        MetadataCommand {
+  record ElectLeader(String topic, int partition, int expectedEpoch, String newLeader, List<String> newIsr,
+      Fence fence) implements MetadataCommand {
     public ElectLeader {
       newIsr = List.copyOf(newIsr);
     }

@@ -200,8 +200,9 @@ public final class MetadataQuorum implements AutoCloseable {
 
   /**
    * Proposes {@code command}: completes with its reply (accepted or refused) and its log index once
-   * committed and applied, or fails with {@link NotEnoughReplicasException} after the request timeout. Completes
-   * on a Ratis client thread: hop to your own context before doing more than a little.
+   * committed and applied, or fails with {@link NotEnoughReplicasException} after the request
+   * timeout. Completes on a Ratis client thread: hop to your own context before doing more than a
+   * little.
    */
   public CompletableFuture<Committed> submit(MetadataCommand command) {
     Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));

@@ -26,6 +26,10 @@ public record MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> vote
   public static final Duration ELECTION_TIMEOUT_MAX = Duration.ofSeconds(2);
   /** Long enough for an election (up to twice the maximum timeout) and a commit. */
   public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+  /** {@link #forLease}'s floors, however short the lease (the spike saw spurious elections at Ratis' 150–300 ms). */
+  static final Duration ELECTION_TIMEOUT_MIN_FLOOR = Duration.ofMillis(300);
+  static final Duration ELECTION_TIMEOUT_MAX_FLOOR = Duration.ofMillis(600);
+  static final Duration REQUEST_TIMEOUT_FLOOR = Duration.ofSeconds(2);
   public static final long SNAPSHOT_THRESHOLD = 10_000;
   /** Ratis' default: thousands of metadata entries; a segment is purged whole, once closed. */
   public static final long LOG_SEGMENT_BYTES = 32L << 20;
@@ -52,11 +56,6 @@ public record MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> vote
     return new MetadataQuorumConfig(nodeId, dataDir, voters, ELECTION_TIMEOUT_MIN, ELECTION_TIMEOUT_MAX, REQUEST_TIMEOUT,
         SNAPSHOT_THRESHOLD, LOG_SEGMENT_BYTES);
   }
-
-  /** Below these the election timeouts do not go, however short the lease: the spike's spurious elections. */
-  static final Duration ELECTION_TIMEOUT_MIN_FLOOR = Duration.ofMillis(300);
-  static final Duration ELECTION_TIMEOUT_MAX_FLOOR = Duration.ofMillis(600);
-  static final Duration REQUEST_TIMEOUT_FLOOR = Duration.ofSeconds(2);
 
   /**
    * The timeouts derived from the partition lease: a follower that hears no leader for a fifth to

@@ -71,6 +71,7 @@ class MetadataQuorumConfigTest {
     assertThat(MetadataQuorumConfig.parseVoters(" a@h:1 ,\tb@h:2\n")).containsExactly(new Voter("a", "h", 1),
         new Voter("b", "h", 2));
     assertThat(MetadataQuorumConfig.parseVoters("n1@h:65535")).containsExactly(new Voter("n1", "h", 65535));
+    assertThat(MetadataQuorumConfig.parseVoters("v6@[::1]:9000")).containsExactly(new Voter("v6", "[::1]", 9000));
     assertThat(MetadataQuorumConfig.parseVoters("")).isEmpty();
     assertThat(MetadataQuorumConfig.parseVoters("  ")).isEmpty();
   }

@@ -347,6 +347,16 @@ public final class ClusteredPartitionService implements PartitionService {
         .toList();
   }
 
+  /** Whether this node holds its lease now (its leaders serve), for tests. */
+  boolean holdsLease() {
+    return lease.holds();
+  }
+
+  /** Whether this node's replica of {@code partition} acts as its leader, for tests. */
+  boolean replicaIsLeader(TopicPartition partition) {
+    return replicas.replica(partition).map(Replica::isLeader).orElse(false);
+  }
+
   /** The metadata as this node has applied it, for tests. */
   ClusterMetadata metadata() {
     return metadata;

@@ -300,17 +300,17 @@ class ClusterServiceTest {
     awaitReplicasInSync(tp, acked.size());
     assertLogsIdentical(tp, cluster.alive());
 
-    // Now it is cut off from the cluster without knowing (its Hazelcast member dies, its process
-    // lingers): the others elect a new leader, while the deposed one still takes an acks=1 write in
-    // its old epoch that no other replica has. acks=1 promises no more: that write is lost. When
-    // the deposed node returns, it cuts that divergent tail off before it follows, and no node ever
-    // serves the lost record.
+    // Now it is cut off from the cluster without knowing (its Hazelcast member and metadata voter
+    // die, its process lingers): the others elect a new leader only once its lease must have run
+    // out, so by then the deposed one, still believing it leads, takes not even an acks=1 write: no
+    // two nodes acknowledge writes for one partition at the same time.
     PartitionState leading = awaitState(back, tp, s -> oldLeader.equals(s.leader()) && s.isr().size() == 3);
     cluster.expel(oldLeader);
     PartitionState successor = awaitState(survivors.get(0), tp, s -> s.hasLeader() && !oldLeader.equals(s.leader()));
     assertThat(successor.leaderEpoch()).isEqualTo(leading.leaderEpoch() + 1);
-    AppendResult lost = get(back.service().append(tp, batch("deposed"), Acks.LEADER));
-    assertThat(lost.baseOffset()).as("the deposed leader's own log end").isEqualTo(acked.size());
+    assertThat(back.service().replicaIsLeader(tp)).as("the deposed node has not heard of its successor").isTrue();
+    assertThat(failure(back.service().append(tp, batch("deposed"), Acks.LEADER))).as("acks=1 on the deposed leader")
+        .isInstanceOf(NotEnoughReplicasException.class).hasMessageContaining("holds no lease");
     cluster.kill(oldLeader);
     for (int i = 0; i < 3; i++) {
       get(survivors.get(i % 2).service().append(tp, idempotentBatch(producerId, 7 + i, "successor-" + i), Acks.ALL));

@@ -1,5 +1,7 @@
 package io.streamgate.cluster;
 
+import static org.awaitility.Awaitility.await;
+
 import com.hazelcast.core.HazelcastInstance;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.logstore.TopicPartition;
@@ -14,12 +16,15 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +74,7 @@ final class TestCluster implements AutoCloseable {
       for (CompletableFuture<Node> node : joining) {
         cluster.nodes.add(node.join());
       }
+      cluster.nodes.forEach(cluster::awaitServing);
       return cluster;
     } catch (RuntimeException e) {
       cluster.close();
@@ -117,7 +123,20 @@ final class TestCluster implements AutoCloseable {
     }
     Node fresh = Node.start(id, old.dataDir(), joinList(), voters);
     nodes.add(fresh);
+    awaitServing(fresh);
     return fresh;
+  }
+
+  /**
+   * Until {@code node} holds its lease and counts every live node of this cluster as alive: a node
+   * serves only under its lease, and places replicas only on nodes it has seen renew.
+   */
+  private void awaitServing(Node node) {
+    Set<String> live = alive().stream().map(Node::id).collect(Collectors.toSet());
+    org.awaitility.Awaitility.await(node.id() + " serving").atMost(Duration.ofSeconds(START_TIMEOUT_S))
+        .until(() -> node.service().holdsLease()
+            && node.service().nodes().stream().filter(ClusterNode::alive).map(ClusterNode::id).collect(Collectors.toSet())
+                .containsAll(live));
   }
 
   private List<String> joinList() {

@@ -793,6 +793,33 @@ class ReplicaTest {
   }
 
   /**
+   * Issue #14 item 3 (what a 3-way split showed). After epochs 0..3 in common, a's side led in
+   * epochs 5 and 6, b's in epoch 4: each history holds epochs the other never had, and a's are newer
+   * than any of b's. When the sides are one again, a follows b in epoch 4 and asks with its last
+   * epoch, 6. b, knowing no epoch as new, answered "undefined" (-1) and a truncated to its log start,
+   * cutting the 8 common records too, to fetch them all again. The largest epoch b has at or below
+   * 6 is 4, which a never had: a must cut to the end of its own epoch 3, the last they share, and
+   * take b's epoch-4 records from there.
+   */
+  @Test
+  void aFollowerWhoseNewerEpochsTheLeaderNeverHadTruncatesToTheLastCommonEpochNotToZero() throws Exception {
+    commonHistoryInEpochsZeroToThree();
+    leadAloneAndAppend(a, "a", 5, "a8", "a9");
+    leadAloneAndAppend(a, "a", 6, "a10");
+    leadAloneAndAppend(b, "b", 4, "b8", "b9", "b10");
+
+    a.becomeFollower(led("b", 4, List.of("b")));
+    Replica.FetchAnswer answer = fetch(b, "a", a);
+
+    assertThat(answer.error()).isEqualTo(Replica.FetchAnswer.Error.DIVERGING);
+    assertThat(answer.divergingEpoch()).as("the largest epoch b has at or below a's last, 6").isEqualTo(4);
+    assertThat(answer.divergingEndOffset()).isEqualTo(11);
+    assertThat(a.log().logEndOffset()).as("the end of epoch 3, the last both have").isEqualTo(8);
+    assertThat(logged(a)).containsExactly("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7");
+    assertCatchesUpToAnIdenticalLog();
+  }
+
+  /**
    * Issue #14 item 3, Kafka's KIP-279 step. After epochs 0..3 in common, a's side led in epoch 5,
    * b's in epochs 4 and 6. a follows b in epoch 6 and asks with its last epoch, 5: b answers with
    * epoch 4, ending at 9, which a never had. Cutting at 9 kept a's epoch-5 record at offset 8, where

@@ -845,6 +845,32 @@ class ReplicaTest {
   }
 
   /**
+   * The KIP-279 step repeated: after epochs 0..3 in common, a led in epochs 5 and 7, b in 4, 6 and
+   * 8, each epoch one the other never had. Asked with 7, b answers 6 (to 11); a cuts its epoch 7
+   * (to 9) and asks with 5; b answers 4 (to 9); a cuts its epoch 5 (to 8) and asks with 3, which
+   * both have.
+   */
+  @Test
+  void aFollowerWalksDownEpochByEpochToTheLastCommonOne() throws Exception {
+    commonHistoryInEpochsZeroToThree();
+    leadAloneAndAppend(a, "a", 5, "a8");
+    leadAloneAndAppend(a, "a", 7, "a9");
+    leadAloneAndAppend(b, "b", 4, "b8");
+    leadAloneAndAppend(b, "b", 6, "b9", "b10");
+    leadAloneAndAppend(b, "b", 8, "b11");
+
+    a.becomeFollower(led("b", 8, List.of("b")));
+    Replica.FetchAnswer first = fetch(b, "a", a);
+    assertThat(List.of(first.divergingEpoch(), first.divergingEndOffset())).containsExactly(6, 11L);
+    assertThat(a.log().logEndOffset()).isEqualTo(9);
+    Replica.FetchAnswer second = fetch(b, "a", a);
+    assertThat(List.of(second.divergingEpoch(), second.divergingEndOffset())).containsExactly(4, 9L);
+    assertThat(a.log().logEndOffset()).isEqualTo(8);
+    assertThat(a.log().latestEpoch()).isEqualTo(3);
+    assertCatchesUpToAnIdenticalLog();
+  }
+
+  /**
    * With no common epoch (every epoch a holds is older than b's whole history), a is cut to where
    * b's history starts: here b's log start, for b started over there (as after retention emptied
    * its leader's log), knowing no epoch before its own 5.

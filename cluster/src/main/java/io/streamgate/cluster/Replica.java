@@ -594,18 +594,23 @@ final class Replica {
   }
 
   /**
-   * Cuts this replica's log where its history leaves the leader's: at the leader's end of {@code
-   * epoch}, or this log's own end of that epoch if earlier. A replica that no longer follows {@code
+   * Cuts this replica's log where its history leaves the leader's (Kafka's KIP-279 rule). If this
+   * log has {@code leaderEpochAtDivergence}, the last epoch both have: at the leader's end of it, or
+   * this log's own end of it if earlier. If not, the leader answered for an epoch this replica never
+   * had (each side of a network split led in epochs of its own): at this log's end of the largest
+   * epoch it has below that one, whose records the leader's may not continue; the next fetch asks
+   * with that epoch, and so on down to the last common one. A replica that no longer follows {@code
    * leaderNode} in {@code leaderEpoch} (it may lead now, its own epoch recorded at its log end) cuts
-   * nothing.
+   * nothing. Completes with the new log end.
    */
   CompletableFuture<Long> truncateToDivergence(String leaderNode, int leaderEpoch, int leaderEpochAtDivergence,
       long leaderEndOffset) {
     long target = leaderEndOffset;
     if (leaderEpochAtDivergence >= 0) {
       Optional<EpochEndOffset> own = log.endOffsetForEpoch(leaderEpochAtDivergence);
-      if (own.isPresent() && own.get().epoch() == leaderEpochAtDivergence) {
-        target = Math.min(target, own.get().endOffset());
+      if (own.isPresent()) {
+        target = own.get().epoch() == leaderEpochAtDivergence ? Math.min(target, own.get().endOffset())
+            : own.get().endOffset();
       }
     }
     target = Math.max(target, log.logStartOffset());

@@ -130,10 +130,13 @@ final class ReplicaFetcher {
         }
         case DIVERGING -> {
           progressed = true;
-          LOG.info("{}: history diverges from leader {} at epoch {}; truncating to {} (log end {})", replica.partition(),
-              leader, answer.divergingEpoch(), answer.divergingEndOffset(), replica.log().logEndOffset());
+          long logEnd = replica.log().logEndOffset();
+          // The cut is not always at the leader's offset (see Replica.truncateToDivergence): logged once made.
           applied.add(replica.truncateToDivergence(leader, askedEpochs.get(i), answer.divergingEpoch(),
-              answer.divergingEndOffset()));
+              answer.divergingEndOffset()).thenAccept(
+                  newEnd -> LOG.info(
+                      "{}: history diverges from leader {}, whose epoch {} ends at {}; log end {} -> {}", replica.partition(),
+                      leader, answer.divergingEpoch(), answer.divergingEndOffset(), logEnd, newEnd)));
         }
         case OUT_OF_RANGE -> {
           long logEnd = replica.log().logEndOffset();

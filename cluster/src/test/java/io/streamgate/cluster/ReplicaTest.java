@@ -760,6 +760,157 @@ class ReplicaTest {
     assertThat(logged(a)).containsExactly("x", "y", "z");
   }
 
+  // ---------------------------------------------------------------- issue #14: divergence after a split
+
+  /**
+   * The history both sides of a split share: a leads epochs 0..3 with b following, two records in
+   * each (epoch e holds offsets 2e and 2e + 1), all of them copied to b and committed.
+   */
+  private void commonHistoryInEpochsZeroToThree() throws Exception {
+    for (int epoch = 0; epoch <= 3; epoch++) {
+      a.becomeLeader(led("a", epoch, List.of("a", "b")));
+      b.becomeFollower(led("a", epoch, List.of("a", "b")));
+      appendAsLeader(a, TestBatches.values(1, "c" + 2 * epoch, "c" + (2 * epoch + 1)));
+      fetch(a, "b", b);
+      fetch(a, "b", b);
+    }
+    assertThat(b.log().highWatermark()).isEqualTo(8);
+    assertThat(logged(b)).isEqualTo(logged(a));
+  }
+
+  /** Leads alone in {@code epoch}, on one side of a split, and appends {@code values} there, one batch each. */
+  private static void leadAloneAndAppend(Replica replica, String id, int epoch, String... values) throws Exception {
+    replica.becomeLeader(new PartitionState(id, epoch, List.of("a", "b"), List.of(id)));
+    for (String value : values) {
+      appendAsLeader(replica, TestBatches.values(1, value));
+    }
+  }
+
+  /** The log's batches as "epoch:first value" pairs: records and the epochs they were written in. */
+  private static List<String> batches(Replica replica) {
+    return replica.log().read(0, 1024 * 1024, Long.MAX_VALUE).batchList().stream()
+        .map(batch -> batch.partitionLeaderEpoch() + ":" + TestStores.values(batch.records()).get(0)).toList();
+  }
+
+  /**
+   * Issue #14 item 3 (what a 3-way split showed). After epochs 0..3 in common, a's side led in
+   * epochs 5 and 6, b's in epoch 4: each history holds epochs the other never had, and a's are newer
+   * than any of b's. When the sides are one again, a follows b in epoch 4 and asks with its last
+   * epoch, 6. b, knowing no epoch as new, answered "undefined" (-1) and a truncated to its log start,
+   * cutting the 8 common records too, to fetch them all again. The largest epoch b has at or below
+   * 6 is 4, which a never had: a must cut to the end of its own epoch 3, the last they share, and
+   * take b's epoch-4 records from there.
+   */
+  @Test
+  void aFollowerWhoseNewerEpochsTheLeaderNeverHadTruncatesToTheLastCommonEpochNotToZero() throws Exception {
+    commonHistoryInEpochsZeroToThree();
+    leadAloneAndAppend(a, "a", 5, "a8", "a9");
+    leadAloneAndAppend(a, "a", 6, "a10");
+    leadAloneAndAppend(b, "b", 4, "b8", "b9", "b10");
+
+    a.becomeFollower(led("b", 4, List.of("b")));
+    Replica.FetchAnswer answer = fetch(b, "a", a);
+
+    assertThat(answer.error()).isEqualTo(Replica.FetchAnswer.Error.DIVERGING);
+    assertThat(answer.divergingEpoch()).as("the largest epoch b has at or below a's last, 6").isEqualTo(4);
+    assertThat(answer.divergingEndOffset()).isEqualTo(11);
+    assertThat(a.log().logEndOffset()).as("the end of epoch 3, the last both have").isEqualTo(8);
+    assertThat(logged(a)).containsExactly("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7");
+    assertCatchesUpToAnIdenticalLog();
+  }
+
+  /**
+   * Issue #14 item 3, Kafka's KIP-279 step. After epochs 0..3 in common, a's side led in epoch 5,
+   * b's in epochs 4 and 6. a follows b in epoch 6 and asks with its last epoch, 5: b answers with
+   * epoch 4, ending at 9, which a never had. Cutting at 9 kept a's epoch-5 record at offset 8, where
+   * b holds its epoch-4 record, and b gave the same answer at every fetch. a must cut to the end of
+   * its own largest epoch below 4 (epoch 3, at 8) and ask again with that epoch.
+   */
+  @Test
+  void aFollowerLackingTheEpochTheLeaderAnswersCutsToItsOwnEarlierEpochAndAsksAgain() throws Exception {
+    commonHistoryInEpochsZeroToThree();
+    leadAloneAndAppend(a, "a", 5, "a8", "a9", "a10");
+    leadAloneAndAppend(b, "b", 4, "b8");
+    leadAloneAndAppend(b, "b", 6, "b9", "b10");
+
+    a.becomeFollower(led("b", 6, List.of("b")));
+    Replica.FetchAnswer answer = fetch(b, "a", a);
+
+    assertThat(answer.error()).isEqualTo(Replica.FetchAnswer.Error.DIVERGING);
+    assertThat(answer.divergingEpoch()).isEqualTo(4);
+    assertThat(answer.divergingEndOffset()).isEqualTo(9);
+    assertThat(a.log().logEndOffset()).as("a's epoch 5 starts at 8: nothing of it may stay").isEqualTo(8);
+    assertThat(a.log().latestEpoch()).isEqualTo(3);
+    assertCatchesUpToAnIdenticalLog();
+  }
+
+  /**
+   * The KIP-279 step repeated: after epochs 0..3 in common, a led in epochs 5 and 7, b in 4, 6 and
+   * 8, each epoch one the other never had. Asked with 7, b answers 6 (to 11); a cuts its epoch 7
+   * (to 9) and asks with 5; b answers 4 (to 9); a cuts its epoch 5 (to 8) and asks with 3, which
+   * both have.
+   */
+  @Test
+  void aFollowerWalksDownEpochByEpochToTheLastCommonOne() throws Exception {
+    commonHistoryInEpochsZeroToThree();
+    leadAloneAndAppend(a, "a", 5, "a8");
+    leadAloneAndAppend(a, "a", 7, "a9");
+    leadAloneAndAppend(b, "b", 4, "b8");
+    leadAloneAndAppend(b, "b", 6, "b9", "b10");
+    leadAloneAndAppend(b, "b", 8, "b11");
+
+    a.becomeFollower(led("b", 8, List.of("b")));
+    Replica.FetchAnswer first = fetch(b, "a", a);
+    assertThat(List.of(first.divergingEpoch(), first.divergingEndOffset())).containsExactly(6, 11L);
+    assertThat(a.log().logEndOffset()).isEqualTo(9);
+    Replica.FetchAnswer second = fetch(b, "a", a);
+    assertThat(List.of(second.divergingEpoch(), second.divergingEndOffset())).containsExactly(4, 9L);
+    assertThat(a.log().logEndOffset()).isEqualTo(8);
+    assertThat(a.log().latestEpoch()).isEqualTo(3);
+    assertCatchesUpToAnIdenticalLog();
+  }
+
+  /**
+   * With no common epoch (every epoch a holds is older than b's whole history), a is cut to where
+   * b's history starts: here b's log start, for b started over there (as after retention emptied
+   * its leader's log), knowing no epoch before its own 5.
+   */
+  @Test
+  void withNoCommonEpochTheFollowerIsCutToWhereTheLeadersHistoryStarts() throws Exception {
+    commonHistoryInEpochsZeroToThree();
+    leadAloneAndAppend(a, "a", 4, "a8");
+    b.log().truncateFullyAndStartAt(8).get(10, TimeUnit.SECONDS);
+    leadAloneAndAppend(b, "b", 5, "b8");
+
+    a.becomeFollower(led("b", 5, List.of("b")));
+    Replica.FetchAnswer answer = fetch(b, "a", a);
+
+    assertThat(answer.error()).isEqualTo(Replica.FetchAnswer.Error.DIVERGING);
+    assertThat(answer.divergingEpoch()).as("b knows no epoch at or below 4: a's own, ending where b's history starts")
+        .isEqualTo(4);
+    assertThat(answer.divergingEndOffset()).isEqualTo(8);
+    assertThat(a.log().logEndOffset()).isEqualTo(8);
+    assertThat(fetch(b, "a", a).error()).isEqualTo(Replica.FetchAnswer.Error.NONE);
+    assertThat(TestStores.values(a.log().read(8, 1024, Long.MAX_VALUE).records())).containsExactly("b8");
+  }
+
+  /**
+   * a fetches from b until an answer brings no record and nothing diverges (a bounded number of
+   * rounds); a's log end never drops below the common 8 records, and both logs end with the same
+   * records in the same epochs.
+   */
+  private void assertCatchesUpToAnIdenticalLog() throws Exception {
+    for (int round = 0; round < 5 && !batches(a).equals(batches(b)); round++) {
+      fetch(b, "a", a);
+      assertThat(a.log().logEndOffset()).as("a never cuts the common history").isGreaterThanOrEqualTo(8);
+    }
+    assertThat(batches(a)).isEqualTo(batches(b));
+    assertThat(logged(a)).startsWith("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7").isEqualTo(logged(b));
+    Replica.FetchAnswer settled = fetch(b, "a", a);
+    assertThat(settled.error()).isEqualTo(Replica.FetchAnswer.Error.NONE);
+    assertThat(settled.records().hasRemaining()).isFalse();
+  }
+
   /**
    * The epoch is recorded on the log's writer. Until it is, the new leader answers no fetch (it
    * would answer from the old history), and an append it takes meanwhile is written after the

@@ -51,18 +51,24 @@ final class LeaderEpochCache {
 
   /**
    * Where {@code epoch} ended, as Kafka's OffsetsForLeaderEpoch answers (see {@link EpochEndOffset}).
-   * The latest epoch ends at the log end. An older one ends where the next known epoch starts, and is
-   * answered for by the largest known epoch at or below it, or by itself when it predates the whole
-   * history (its records are gone, and a follower must truncate to where the history starts). Empty
-   * when no epoch is known, or {@code epoch} is undefined (negative) or newer than the latest.
+   * The latest epoch, and any newer one, is answered for by the latest, ending at the log end. An
+   * older one ends where the next known epoch starts, and is answered for by the largest known epoch
+   * at or below it, or by itself when it predates the whole history (its records are gone, and a
+   * follower must truncate to where the history starts). Empty when no epoch is known, or {@code
+   * epoch} is undefined (negative).
+   *
+   * <p>Kafka answers an epoch newer than the latest as undefined: its epochs come from one
+   * controller, so no follower can hold one. Here the two sides of a network split could each lead
+   * in epochs of their own, and "undefined" sent a follower back to its log start, cutting the
+   * history both share.
    */
   synchronized Optional<EpochEndOffset> endOffsetFor(int epoch, long logEndOffset) {
     int latest = latestEpoch();
-    if (epoch < 0 || entries.isEmpty() || epoch > latest) {
+    if (epoch < 0 || entries.isEmpty()) {
       return Optional.empty();
     }
-    if (epoch == latest) {
-      return Optional.of(new EpochEndOffset(epoch, logEndOffset));
+    if (epoch >= latest) {
+      return Optional.of(new EpochEndOffset(latest, logEndOffset));
     }
     int next = 0;
     while (entries.get(next).epoch <= epoch) {

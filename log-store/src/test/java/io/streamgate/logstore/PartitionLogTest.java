@@ -596,7 +596,27 @@ class PartitionLogTest {
     assertThat(log.endOffsetForEpoch(3)).as("the latest epoch ends at the log end").contains(new EpochEndOffset(3, logEnd));
     assertThat(log.endOffsetForEpoch(0)).as("an epoch older than the history ends where the history starts")
         .contains(new EpochEndOffset(0, 0));
-    assertThat(log.endOffsetForEpoch(4)).as("an epoch newer than the latest is undefined").isEmpty();
+    assertThat(log.endOffsetForEpoch(4)).as("an epoch newer than the latest: the latest is the largest below it")
+        .contains(new EpochEndOffset(3, logEnd));
+  }
+
+  /**
+   * Issue #14: a follower whose side of a network split led in epochs this log never had, newer
+   * than its latest, asks with the newest of them. Its history and this one share everything up to
+   * this log's latest epoch at most, so the answer is that epoch and this log's end, not "undefined"
+   * (which sent the follower to its log start, cutting the common history too).
+   */
+  @Test
+  void anEpochNewerThanEveryKnownEpochIsAnsweredByTheLatestAtTheLogEnd() {
+    PartitionLog log = create();
+    log.append(TestBatches.values(T0, "a", "b"), 2).join();
+    log.append(TestBatches.values(T0, "c"), 4).join();
+
+    assertThat(log.endOffsetForEpoch(9)).contains(new EpochEndOffset(4, 3));
+    log.startLeaderEpoch(6).join();
+    assertThat(log.endOffsetForEpoch(9)).as("an epoch recorded with no record yet is the latest")
+        .contains(new EpochEndOffset(6, 3));
+    assertThat(log.endOffsetForEpoch(5)).contains(new EpochEndOffset(4, 3));
   }
 
   @Test

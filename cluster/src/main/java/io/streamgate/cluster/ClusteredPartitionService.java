@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,6 +113,19 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   /**
+   * Refuses a data dir whose metadata an earlier version kept (one JSON file per topic in {@code
+   * meta/topics}) and that has no metadata log yet: started on it, this node would know no topic and
+   * delete every partition log as an orphan.
+   */
+  private static void refuseMetadataOfEarlierVersions(Path dataDir) {
+    Path earlier = dataDir.resolve("meta").resolve("topics");
+    if (Files.isDirectory(earlier) && !Files.exists(dataDir.resolve("meta").resolve("raft"))) {
+      throw new ClusterException("the data dir " + dataDir + " holds metadata of a Streamgate before the metadata log"
+          + " (" + earlier + "): it cannot be taken over; start on a new data dir (docs/replication.md, upgrading)");
+    }
+  }
+
+  /**
    * The metadata quorum's voters: as configured, or this node alone (a single-node cluster) on
    * {@code metadataPort}, any free one if 0.
    */
@@ -141,6 +155,7 @@ public final class ClusteredPartitionService implements PartitionService {
    */
   public static ClusteredPartitionService open(Vertx vertx, HazelcastInstance hazelcast, Path dataDir, String nodeId,
       int readerThreads, ClusterOptions options, JsonObject nodeInfo) {
+    refuseMetadataOfEarlierVersions(dataDir);
     ClusteredPartitionService service = new ClusteredPartitionService(vertx, hazelcast, dataDir, nodeId, readerThreads, options);
     try {
       service.start(nodeInfo.copy().put("id", nodeId));

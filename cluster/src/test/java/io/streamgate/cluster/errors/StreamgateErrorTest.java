@@ -7,6 +7,7 @@ import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.metadata.MetadataFormatException;
 import io.streamgate.logstore.LogStoreException;
 import io.streamgate.logstore.PartitionAlreadyExistsException;
 import java.io.IOException;
@@ -51,7 +52,10 @@ class StreamgateErrorTest {
       // The base class: LogManager throws it itself only while opening its data directory, before any client.
       LogStoreException.class,
       // ReplicaManager creates a partition's log only where it found none; no request creates one directly.
-      PartitionAlreadyExistsException.class);
+      PartitionAlreadyExistsException.class,
+      // The metadata log's state machine applies an entry it cannot decode as a MALFORMED refusal; the
+      // exception never leaves the metadata package.
+      MetadataFormatException.class);
 
   @Test
   void everyCodeIsTheReleasedOne() {

@@ -20,7 +20,7 @@ import java.util.stream.IntStream;
  * under {@code root}; each can be closed and started again from its dir. Every voter records what its
  * listeners heard.
  */
-final class TestQuorum implements AutoCloseable {
+public final class TestQuorum implements AutoCloseable {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
   static final Duration AWAIT = Duration.ofSeconds(30);
 
@@ -46,7 +46,7 @@ final class TestQuorum implements AutoCloseable {
     }
   }
 
-  TestQuorum(Path root, int size, long snapshotThreshold) {
+  public TestQuorum(Path root, int size, long snapshotThreshold) {
     this(root, size, snapshotThreshold, MetadataQuorumConfig.LOG_SEGMENT_BYTES);
   }
 
@@ -71,14 +71,14 @@ final class TestQuorum implements AutoCloseable {
     }
   }
 
-  TestQuorum startAll() {
+  public TestQuorum startAll() {
     for (int i = 0; i < voters.length; i++) {
       start(i);
     }
     return this;
   }
 
-  void start(int i) {
+  public void start(int i) {
     MetadataQuorum voter = new MetadataQuorum(configs.get(i));
     voter.addListener(heard.get(i));
     try {
@@ -89,7 +89,7 @@ final class TestQuorum implements AutoCloseable {
     voters[i] = voter;
   }
 
-  void stop(int i) {
+  public void stop(int i) {
     try {
       voters[i].close();
     } catch (IOException e) {
@@ -98,7 +98,7 @@ final class TestQuorum implements AutoCloseable {
     voters[i] = null;
   }
 
-  MetadataQuorum voter(int i) {
+  public MetadataQuorum voter(int i) {
     return voters[i];
   }
 

@@ -1,0 +1,60 @@
+package io.streamgate.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.cluster.metadata.TestQuorum;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node's own lease, renewed through a real three-voter metadata quorum on loopback. */
+class NodeLeaseTest {
+  private static final long LEASE_MS = 2000;
+
+  @TempDir Path dir;
+  private final Vertx vertx = Vertx.vertx();
+  private TestQuorum quorum;
+  private NodeLease lease;
+
+  @AfterEach
+  void close() {
+    if (lease != null) {
+      lease.close();
+    }
+    if (quorum != null) {
+      quorum.close();
+    }
+    vertx.close().await();
+  }
+
+  @Test
+  void aLeaseIsHeldWhileAMajorityRenewsItLostWithinTheLeaseWithoutOneAndHeldAgainWhenOneReturns() {
+    quorum = new TestQuorum(dir, 3, 10_000).startAll();
+    lease = new NodeLease(vertx, quorum.voter(0), "n0", "127.0.0.1:1", LEASE_MS, () -> System.nanoTime() / 1_000_000);
+    List<Boolean> told = new CopyOnWriteArrayList<>();
+    lease.onChange(told::add);
+    assertThat(lease.holds()).as("before registering").isFalse();
+
+    lease.register().join();
+    assertThat(lease.holds()).as("registered, not yet renewed").isFalse();
+    lease.startRenewing();
+    await().atMost(Duration.ofSeconds(30)).until(lease::holds);
+
+    // Both other voters gone: no renewal commits. The lease runs out at most one lease after the
+    // last renewal was sent, so within a lease and a renewal period of the cut.
+    quorum.stop(1);
+    quorum.stop(2);
+    await().atMost(Duration.ofMillis(LEASE_MS + LEASE_MS / 4 + 500)).until(() -> !lease.holds());
+
+    quorum.start(1);
+    await().atMost(Duration.ofSeconds(30)).until(lease::holds);
+    await().atMost(Duration.ofSeconds(5)).until(() -> told.size() >= 4);
+    assertThat(told).startsWith(false, true, false, true);
+  }
+}

@@ -183,6 +183,26 @@ final class NetworkPartition implements LocalCluster.Network, AutoCloseable {
     return inRouter("iptables", "-w", "-S", "FORWARD");
   }
 
+  /** Whether this machine lets the test make network namespaces and cut links in them (root and the tools). */
+  static boolean available() {
+    for (List<String> probe : List.of(List.of("unshare", "-n", "true"), List.of("nsenter", "--version"), List.of("ip", "-V"),
+        List.of("iptables", "--version"))) {
+      try {
+        Process p = new ProcessBuilder(probe).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+          p.destroyForcibly();
+          return false;
+        }
+      } catch (IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
   // ------------------------------------------------------------------------------------------ processes
 
   private Process holder() throws IOException {

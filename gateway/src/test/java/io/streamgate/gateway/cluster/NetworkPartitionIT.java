@@ -1,6 +1,7 @@
 package io.streamgate.gateway.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.cluster.ClusterFailoverIT.Ack;
@@ -23,8 +24,9 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
  * Issue #14, item 5: three real nodes, each in a network namespace of its own ({@link
@@ -35,16 +37,23 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * settled, and checks: no acknowledged {@code acks=all} record lost or stored twice, the replicas'
  * files identical, and no {@code acks=1} write the cut-off node acknowledged lost after the heal.
  *
- * <p>Off by default ({@code -Dstreamgate.it.partitions=true}, or {@code scripts/partition-tests.sh}):
- * it needs root, and it fails on the code before issue #14's fix, which it was written to show. One
- * line per scenario, starting {@code PARTITION-SCENARIO}, gives the figures.
+ * <p>It also checks the lease rules: the node cut off never acknowledges a write after the majority
+ * has named another leader (two leaders at once), and none after the heal that is then lost (stale
+ * metadata). Part of {@code mvn verify} with short cuts (8 s; a flapping link 3 times 3 s) where the
+ * machine can make network namespaces (root, {@code unshare}, {@code iptables}; skipped elsewhere,
+ * or with {@code -Dstreamgate.it.partitions=false}); {@code scripts/partition-tests.sh} runs the long
+ * ones (30 s; 5 times 4 s), repeated. One line per scenario, starting {@code PARTITION-SCENARIO},
+ * gives the figures.
  */
-@EnabledIfSystemProperty(named = "streamgate.it.partitions", matches = "true")
+@DisabledIfSystemProperty(named = "streamgate.it.partitions", matches = "false")
 class NetworkPartitionIT {
   private static final String TOPIC = "acks-all";
   private static final String PROBE_TOPIC = "probe";
   private static final int PARTITIONS = 3;
-  private static final Duration CUT = Duration.ofSeconds(Long.getLong("streamgate.it.partition-cut-s", 15));
+  private static final Duration CUT = Duration.ofSeconds(Long.getLong("streamgate.it.partition-cut-s", 8));
+  /** How often, and for how long each time, the flapping link is cut. */
+  private static final int FLAPS = Integer.getInteger("streamgate.it.partition-flaps", 3);
+  private static final Duration FLAP = Duration.ofSeconds(Long.getLong("streamgate.it.partition-flap-s", 3));
   /** How long the probe goes on writing to the node after the heal: a rejoined node acting on stale metadata. */
   private static final Duration PROBE_AFTER_HEAL = Duration.ofSeconds(5);
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(120);
@@ -83,13 +92,18 @@ class NetworkPartitionIT {
 
   @Test
   void flappingLinkBetweenLeaderAndFollower() {
-    scenario("flapping-link", Role.LEADER, (network, victim) -> network.flap(victim.index, (victim.index + 1) % 3, 5,
-        Duration.ofSeconds(4), Duration.ofSeconds(4)));
+    scenario("flapping-link", Role.LEADER, (network, victim) -> network.flap(victim.index, (victim.index + 1) % 3, FLAPS,
+        FLAP, FLAP));
   }
 
   private enum Role {
     LEADER,
     CONTROLLER
+  }
+
+  @BeforeAll
+  static void networkNamespacesCanBeMade() {
+    assumeTrue(NetworkPartition.available(), "needs root, unshare, nsenter, ip and iptables");
   }
 
   private void scenario(String name, Role role, Cut cut) {
@@ -200,6 +214,10 @@ class NetworkPartitionIT {
     producer.unexpectedAnswers().forEach(answer -> all.add("unexpected answer to the acks=all producer: " + answer));
     if (probeLost > 0) {
       all.add(String.format("%d acks=1 write(s) acknowledged by %s lost after the heal", probeLost, victimId));
+    }
+    if (twoLeadersMs.filter(ms -> ms > 0).isPresent()) {
+      all.add(String.format("%s acknowledged acks=1 writes for %d ms after the majority had named another leader", victimId,
+          twoLeadersMs.get()));
     }
     ClusterFailoverIT.assertNoProblems(name + ": acknowledged acks=all records over HTTP, the replicas' files, acks=1 probes", all);
   }

@@ -12,6 +12,7 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.streamgate.cluster.metadata.MetadataCommand;
 import io.streamgate.cluster.metadata.MetadataListener;
 import io.streamgate.cluster.metadata.MetadataQuorum;
+import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.cluster.metadata.MetadataReply;
 import io.streamgate.cluster.metadata.MetadataState;
 import io.vertx.core.json.JsonObject;
@@ -212,6 +213,10 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
 
   // ---------------------------------------------------------------- reads, from memory, any thread
 
+  String nodeId() {
+    return nodeId;
+  }
+
   Optional<TopicState> topic(String name) {
     TopicState state = topics.get(name);
     return state == null || state.deleted() ? Optional.empty() : Optional.of(state);
@@ -232,6 +237,11 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
 
   boolean isReachable(String node) {
     return reachableNodes.contains(node);
+  }
+
+  /** The nodes of the cluster: the metadata voters (every node is one), sorted. */
+  List<String> clusterNodes() {
+    return quorum.voters().stream().map(Voter::id).sorted().toList();
   }
 
   /** Every node the metadata log registered or that published an info. */

@@ -54,9 +54,9 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
     this.consumer = vertx.eventBus().consumer(Wire.address(nodeId, Wire.GROUPS), this::serve);
   }
 
-  /** The {@code __groups} topic a cluster of {@code aliveNodes} starts with. */
-  static TopicState groupsTopic(List<String> aliveNodes) {
-    return TopicAdmin.compactedInternalTopic(GroupCoordinator.TOPIC, GroupCoordinator.PARTITIONS, aliveNodes);
+  /** The {@code __groups} topic a cluster of {@code nodes} starts with. */
+  static TopicState groupsTopic(List<String> nodes) {
+    return TopicAdmin.compactedInternalTopic(GroupCoordinator.TOPIC, GroupCoordinator.PARTITIONS, nodes);
   }
 
   // ---------------------------------------------------------------- the coordinator's log

@@ -30,10 +30,12 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -109,7 +111,7 @@ public final class ClusteredPartitionService implements PartitionService {
     this.nodeRequests = new NodeRequests(vertx, metadata);
     this.leaderHandlers = new LeaderHandlers(vertx, nodeId, replicas, readers);
     this.router = new PartitionRouter(vertx, nodeId, metadata, leaderHandlers, nodeRequests, forwardTimeoutMs);
-    this.topics = new TopicAdmin(vertx, metadata, liveness, metadataThread, router);
+    this.topics = new TopicAdmin(vertx, metadata, liveness, lease, metadataThread, router);
   }
 
   /**
@@ -191,6 +193,27 @@ public final class ClusteredPartitionService implements PartitionService {
         () -> topics.ensureTopic(GroupCoordinator.TOPIC, ClusteredGroupService::groupsTopic), forwardTimeoutMs);
     controllerTimer = vertx.setPeriodic(Math.max(50, leaseMs / 10), id -> metadataThread.execute(controller::reconcile));
     lease.register().thenCompose(metadata::appliedUpTo).thenRun(this::resignThenServe);
+    if (quorum.voters().size() == 1) {
+      // Alone, it needs no one: it serves within milliseconds, and returns serving, as a node did
+      // before the metadata log. A node of a cluster serves once a majority of the voters runs.
+      awaitLease(Duration.ofMillis(Math.max(10 * leaseMs, 30_000)));
+    }
+  }
+
+  private void awaitLease(Duration atMost) {
+    CompletableFuture<Void> held = new CompletableFuture<>();
+    lease.onChange(holds -> {
+      if (holds) {
+        held.complete(null);
+      }
+    });
+    try {
+      held.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("node {} does not hold its lease {} ms after it started; it serves once it does", nodeId, atMost.toMillis());
+    }
   }
 
   /** Gives up what the last run held, retrying until a majority commits; then takes up replicas and renews the lease. */
@@ -198,7 +221,7 @@ public final class ClusteredPartitionService implements PartitionService {
     if (closed) {
       return;
     }
-    onMetadata(() -> controller.resignAfterRestart(nodeId)).thenCompose(changes -> changes).whenComplete((done, failure) -> {
+    onMetadata(() -> controller.resign(nodeId)).thenCompose(changes -> changes).whenComplete((done, failure) -> {
       if (failure != null) {
         LOG.warn("node {} could not resign its previous leaderships yet: {}", nodeId, Failures.cause(failure).getMessage());
         vertx.setTimer(Math.max(100, leaseMs / 4), id -> resignThenServe());
@@ -360,6 +383,22 @@ public final class ClusteredPartitionService implements PartitionService {
             .thenComparingInt(log -> log.topicPartition().partition()))
         .map(log -> new ReplicaSize(log.topicPartition(), log.sizeInBytes()))
         .toList();
+  }
+
+  /**
+   * A graceful stop's first step: this node stops leading at once (it gives up its lease), then
+   * hands each partition it leads to a live in-sync replica and leaves the ISRs, so that the others
+   * need not wait out its lease; the old and the new leader never serve at the same time. Completes
+   * once the changes are committed, or after one lease if no majority commits them.
+   */
+  public CompletableFuture<Void> handOff() {
+    lease.close();
+    return onMetadata(() -> controller.resign(nodeId)).thenCompose(changes -> changes)
+        .completeOnTimeout(null, leaseMs, TimeUnit.MILLISECONDS)
+        .exceptionally(failure -> {
+          LOG.warn("node {} could not hand its leaderships off: {}", nodeId, Failures.cause(failure).getMessage());
+          return null;
+        });
   }
 
   /** Whether this node holds its lease now (its leaders serve), for tests. */

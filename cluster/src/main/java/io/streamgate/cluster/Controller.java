@@ -109,14 +109,17 @@ final class Controller {
   }
 
   /**
-   * Run by a node as it starts, before it takes up any replica: it gives up the leaderships and ISR
-   * places its previous run held, because its log may now hold less than it did (a wiped or
-   * restored data dir, an unflushed tail lost with the machine), and the cluster may not have
-   * noticed that it was ever gone. Where it is the only in-sync replica, it keeps its place: there
-   * is no better copy. It earns its places back by catching up. Completes once every change is
-   * committed or refused; fails retriably while no majority commits.
+   * {@code node} gives up its leaderships (to the first live in-sync replica) and its ISR places.
+   * Where it is the only in-sync replica, it keeps its place: there is no better copy. Run by a node
+   * <ul>
+   *   <li>as it starts, before it takes up any replica: its log may now hold less than its previous
+   *       run's did (a wiped or restored data dir, an unflushed tail lost with the machine), and the
+   *       cluster may not have noticed that it was ever gone. It earns its places back by catching up;
+   *   <li>on a graceful stop, once it has stopped leading: the others need not wait out its lease.
+   * </ul>
+   * Completes once every change is committed or refused; fails retriably while no majority commits.
    */
-  CompletableFuture<Void> resignAfterRestart(String node) {
+  CompletableFuture<Void> resign(String node) {
     List<CompletableFuture<MetadataReply>> changes = new ArrayList<>();
     for (TopicState topic : metadata.liveTopics()) {
       for (int p = 0; p < topic.partitions().size(); p++) {
@@ -135,7 +138,8 @@ final class Controller {
         } else {
           command = new ChangeIsr(topic.name(), p, state.leaderEpoch(), others);
         }
-        LOG.info("{}-{}: {} restarted; it leaves the ISR {} until it has caught up", topic.name(), p, node, state.isr());
+        LOG.info("{}-{}: {} leaves the ISR {}{}", topic.name(), p, node, state.isr(),
+            command instanceof ElectLeader elect ? " and hands leadership to " + elect.newLeader() : "");
         changes.add(metadata.submit(command));
       }
     }

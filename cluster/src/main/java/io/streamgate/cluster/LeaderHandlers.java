@@ -57,12 +57,12 @@ final class LeaderHandlers implements AutoCloseable {
   }
 
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
-    return CompletableFuture.supplyAsync(() -> replicas.leader(partition).log().read(offset, maxBytes), readers);
+    return CompletableFuture.supplyAsync(() -> replicas.readableLeader(partition).log().read(offset, maxBytes), readers);
   }
 
   CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp) {
     return CompletableFuture.supplyAsync(() -> {
-      PartitionLog log = replicas.leader(partition).log();
+      PartitionLog log = replicas.readableLeader(partition).log();
       return new PartitionOffsets(log.logStartOffset(), log.highWatermark(), log.logEndOffset(),
           timestamp.isPresent() ? log.offsetForTimestamp(timestamp.getAsLong()) : Optional.empty());
     }, readers);

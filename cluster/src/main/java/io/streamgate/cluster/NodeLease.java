@@ -80,7 +80,9 @@ final class NodeLease implements AutoCloseable {
       } else {
         LOG.warn("node {} not registered yet ({}); trying again", nodeId, failure != null ? Failures.cause(failure).getMessage()
             : committed.reply());
-        vertx.setTimer(Math.max(100, leaseMs / 4), id -> tryRegister(registered));
+        if (!closed) {
+          vertx.setTimer(Math.max(100, leaseMs / 4), id -> tryRegister(registered));
+        }
       }
     });
   }

@@ -126,6 +126,12 @@ final class Replica {
   private String joiningIsr;
   /** Completes once a leader's epoch is recorded in its log's history (see {@link #becomeLeader}). */
   private CompletableFuture<Void> epochRecorded = CompletableFuture.completedFuture(null);
+  /**
+   * Where this leader's epoch starts in its log, once recorded (until then, and on a follower, never
+   * reached). Below it are records earlier leaders may have acknowledged; this leader's high
+   * watermark, learnt as a follower, may lag them until its followers fetch in its epoch.
+   */
+  private volatile long epochStartOffset = Long.MAX_VALUE;
 
   private record WaitingAppend(RecordBatch batch, IdempotencyWindow.BatchId id, long fingerprint, Acks acks,
       int minInsyncReplicas, long commitTimeoutMs, CompletableFuture<AppendResult> result) {}
@@ -200,10 +206,14 @@ final class Replica {
         leader = true;
         epoch = newState.leaderEpoch();
         int recording = epoch;
+        epochStartOffset = Long.MAX_VALUE;
         epochRecorded = log.startLeaderEpoch(recording).whenComplete((done, failure) -> {
           if (failure != null) {
             LOG.warn("{}: leader epoch {} not recorded in the log, so no fetch in it is answered: {}", partition,
                 recording, failure.toString());
+          } else {
+            recordEpochStart(recording);
+            advanceHighWatermark(); // followers' fetches move it too, but a leader alone in its ISR has none
           }
         });
         followers.clear();
@@ -218,12 +228,28 @@ final class Replica {
     advanceHighWatermark();
   }
 
+  private synchronized void recordEpochStart(int recorded) {
+    if (leader && epoch == recorded) {
+      epochStartOffset = log.endOffsetForEpoch(recorded - 1).map(EpochEndOffset::endOffset).orElse(log.logStartOffset());
+    }
+  }
+
+  /**
+   * Whether this leader may serve reads: its high watermark has reached the start of its epoch, so
+   * every record acknowledged before it became leader is readable (Kafka answers offsets
+   * "not available" until then). Its followers' first fetches in its epoch move it there.
+   */
+  boolean servesReads() {
+    return isLeader() && log.highWatermark() >= epochStartOffset;
+  }
+
   void becomeFollower(PartitionState newState) {
     List<WaitingAppend> waiting;
     synchronized (this) {
       state = newState;
       leader = false;
       epoch = newState.leaderEpoch();
+      epochStartOffset = Long.MAX_VALUE;
       followers.clear();
       isrChangePending = false;
       joiningIsr = null;

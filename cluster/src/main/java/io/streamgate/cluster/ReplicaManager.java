@@ -89,6 +89,19 @@ final class ReplicaManager implements AutoCloseable {
     return replica;
   }
 
+  /**
+   * The replica of a partition this node leads, for reads: as {@link #leader}, and only once its
+   * high watermark has reached the start of its epoch ({@link Replica#servesReads}).
+   */
+  Replica readableLeader(TopicPartition partition) {
+    Replica replica = leader(partition);
+    if (!replica.servesReads()) {
+      throw new LeaderNotAvailableException(nodeId + " has just become the leader of " + partition
+          + " and serves reads once its followers have confirmed its high watermark");
+    }
+    return replica;
+  }
+
   private void requireLease() {
     if (!lease.holds()) {
       throw new NotEnoughReplicasException("node " + nodeId + " holds no lease from a majority of the metadata quorum: its"

@@ -44,6 +44,7 @@ final class TopicAdmin {
   private final Vertx vertx;
   private final ClusterMetadata metadata;
   private final NodeLiveness liveness;
+  private final NodeLease lease;
   private final Executor metadataThread;
   /** Asks each partition's leader for its offsets, for {@link #describeTopic}. */
   private final PartitionRouter router;
@@ -51,10 +52,12 @@ final class TopicAdmin {
   /** Partition counts of the live topics, as last told to {@link #topicWatchers}; on the metadata thread. */
   private final Map<String, Integer> watchedTopicShapes = new HashMap<>();
 
-  TopicAdmin(Vertx vertx, ClusterMetadata metadata, NodeLiveness liveness, Executor metadataThread, PartitionRouter router) {
+  TopicAdmin(Vertx vertx, ClusterMetadata metadata, NodeLiveness liveness, NodeLease lease, Executor metadataThread,
+      PartitionRouter router) {
     this.vertx = vertx;
     this.metadata = metadata;
     this.liveness = liveness;
+    this.lease = lease;
     this.metadataThread = metadataThread;
     this.router = router;
   }
@@ -66,7 +69,7 @@ final class TopicAdmin {
         throw new InvalidTopicNameException("topic names starting with '__' are internal");
       }
       validatePartitions(spec.partitions());
-      List<String> alive = liveness.aliveNodes();
+      List<String> alive = liveNodesToPlaceOn();
       if (spec.replicationFactor() < 1 || spec.replicationFactor() > alive.size()) {
         throw new InvalidReplicationFactorException("replication factor " + spec.replicationFactor()
             + (spec.replicationFactor() < 1 ? " must be at least 1" : " is more than the " + alive.size()
@@ -128,7 +131,7 @@ final class TopicAdmin {
       }
       validatePartitions(count);
       Map<String, String> config = TopicConfigs.merge(current.topic().config(), configChanges);
-      List<String> alive = liveness.aliveNodes();
+      List<String> alive = liveNodesToPlaceOn();
       int replicationFactor = current.topic().replicationFactor();
       if (count > current.topic().partitions() && replicationFactor > alive.size()) {
         throw new InvalidReplicationFactorException("cannot place new partitions with replication factor " + replicationFactor
@@ -172,35 +175,37 @@ final class TopicAdmin {
       return CompletableFuture.failedFuture(new InvalidTopicNameException("'" + name + "' is not an internal topic name"));
     }
     validatePartitions(partitions);
-    return ensureTopic(name, alive -> compactedInternalTopic(name, partitions, alive));
+    return ensureTopic(name, nodes -> compactedInternalTopic(name, partitions, nodes));
   }
 
   /**
-   * Creates topic {@code name} as {@code definition} makes it for the live nodes, if it does not exist
-   * yet; completes once its leaders serve it.
+   * Creates topic {@code name} as {@code definition} makes it for the cluster's nodes, if it does not
+   * exist yet; completes once its leaders serve it.
    */
   CompletableFuture<Void> ensureTopic(String name, Function<List<String>, TopicState> definition) {
     if (metadata.topic(name).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
-    TopicState wanted = definition.apply(liveness.aliveNodes());
+    // On every node of the cluster, not those this node has seen renew so far: an internal topic is
+    // made by the first node that needs it, often while the others are still starting.
+    TopicState wanted = definition.apply(metadata.clusterNodes());
     // Refused as existing when another node created it first: as good.
     return metadata.submit(new CreateTopic(wanted.topic(), wanted.partitions())).thenApply(reply -> name)
         .thenCompose(this::whenServed).thenApply(served -> null);
   }
 
   /**
-   * An internal compacted topic as a cluster of {@code aliveNodes} starts it: up to
+   * An internal compacted topic as a cluster of {@code nodes} starts it: up to
    * {@link #MAX_INTERNAL_REPLICATION} replicas, {@code min.insync.replicas} 2 when there are two.
    */
-  static TopicState compactedInternalTopic(String name, int partitions, List<String> aliveNodes) {
-    int replicationFactor = Math.min(MAX_INTERNAL_REPLICATION, aliveNodes.size());
+  static TopicState compactedInternalTopic(String name, int partitions, List<String> nodes) {
+    int replicationFactor = Math.min(MAX_INTERNAL_REPLICATION, nodes.size());
     Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), Map.of(
         LogConfig.CLEANUP_POLICY, "compact",
         TopicConfigs.MIN_INSYNC_REPLICAS, String.valueOf(Math.min(2, replicationFactor)),
         LogConfig.SEGMENT_BYTES, String.valueOf(64 * 1024 * 1024)));
     TopicMetadata topic = new TopicMetadata(name, partitions, replicationFactor, config);
-    return new TopicState(topic, place(name, 0, partitions, replicationFactor, aliveNodes.stream().sorted().toList()), 0, false);
+    return new TopicState(topic, place(name, 0, partitions, replicationFactor, nodes.stream().sorted().toList()), 0, false);
   }
 
   // ---------------------------------------------------------------- topic watchers
@@ -271,6 +276,19 @@ final class TopicAdmin {
       }
       vertx.setTimer(50, id -> checkServed(topic, deadline, served));
     });
+  }
+
+  /**
+   * The nodes new replicas may go to: those seen renewing their lease. Only a node that holds its
+   * own lease has seen the cluster as it is now; before (starting, or cut off from a majority of
+   * the metadata voters) it answers retriably rather than place replicas on the few it has seen.
+   */
+  private List<String> liveNodesToPlaceOn() {
+    if (!lease.holds()) {
+      throw new NotEnoughReplicasException("node " + metadata.nodeId() + " does not hold its lease (it is starting, or cut"
+          + " off from a majority of the metadata voters): it cannot place replicas now");
+    }
+    return liveness.aliveNodes();
   }
 
   /** Throws what {@code failure} makes if {@code reply} is a refusal for {@code reason}, a {@link ClusterException} for any other refusal. */

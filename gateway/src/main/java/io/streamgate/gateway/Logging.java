@@ -50,5 +50,7 @@ final class Logging {
     context.getLogger("org.apache.ratis").setLevel(Level.WARN);
     context.getLogger("org.apache.ratis.util.LifeCycle").setLevel(Level.ERROR);
     context.getLogger("org.apache.ratis.server.leader.LogAppender").setLevel(Level.ERROR);
+    // A request sent while the log elects a leader fails over to it; the caller logs what finally failed.
+    context.getLogger("org.apache.ratis.client.impl.OrderedAsync").setLevel(Level.OFF);
   }
 }

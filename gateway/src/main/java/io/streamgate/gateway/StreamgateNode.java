@@ -189,11 +189,15 @@ public final class StreamgateNode {
     return readiness;
   }
 
-  /** Graceful stop: not ready, stop accepting, finish requests in flight, close the log store, close Vert.x. */
+  /**
+   * Graceful stop: not ready, stop accepting, finish requests in flight, hand this node's partition
+   * leaderships to other replicas, close the log store, close Vert.x.
+   */
   public Future<Void> close() {
     readiness.set(Readiness.SERVING, false);
     return Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList())
-        .transform(undeployed -> vertx.executeBlocking(() -> {
+        .transform(undeployed -> Future.fromCompletionStage(service.handOff()))
+        .transform(handedOff -> vertx.executeBlocking(() -> {
           if (mqtt != null) {
             mqtt.close();
           }

@@ -10,10 +10,12 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
@@ -119,6 +121,23 @@ public final class MetadataQuorum implements AutoCloseable {
     }
     LOG.info("Metadata voter {} started on {} with voters {} in {}", self.id(), self.address(), config.voters(),
         config.raftDir());
+    if (config.voters().size() == 1) {
+      awaitOwnLeadership();
+    }
+  }
+
+  /**
+   * A lone voter elects itself within milliseconds of its start (see {@link #properties}); waiting for
+   * that spares its first requests Ratis' "not the leader" round trip, which Ratis logs as an error.
+   */
+  private void awaitOwnLeadership() {
+    try {
+      stateMachine.firstLed().get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("Metadata voter {} alone did not elect itself within {} ms", config.nodeId(), config.requestTimeout().toMillis());
+    }
   }
 
   /**
@@ -142,6 +161,11 @@ public final class MetadataQuorum implements AutoCloseable {
     } catch (IOException e) {
       return Optional.empty(); // the server is closing: any voter will do
     }
+  }
+
+  /** The voters of the metadata quorum, this one among them. */
+  public List<Voter> voters() {
+    return config.voters();
   }
 
   /** The index of the last entry this voter's log held when it started: entries up to it are replayed, not new. */

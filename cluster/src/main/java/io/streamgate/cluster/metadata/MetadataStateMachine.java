@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -45,9 +47,23 @@ final class MetadataStateMachine extends BaseStateMachine {
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final MetadataListener listener;
   private volatile MetadataState state = MetadataState.EMPTY;
+  /** Completes when this voter first becomes the leader. */
+  private final CompletableFuture<Void> firstLed = new CompletableFuture<>();
 
   MetadataStateMachine(MetadataListener listener) {
     this.listener = listener;
+  }
+
+  /** Completes when this voter first becomes the Raft leader (a lone voter does so right after it starts). */
+  CompletableFuture<Void> firstLed() {
+    return firstLed;
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+    if (member.getPeerId().equals(newLeader)) {
+      firstLed.complete(null);
+    }
   }
 
   /** The applied state: as of the last entry this voter applied, which may lag the leader's. */

@@ -4,7 +4,7 @@
 #   scripts/partition-tests.sh [--rounds N] [--scenario NAME] [--skip-build] [--out DIR]
 #
 # Runs NetworkPartitionIT (gateway/src/test/.../cluster/) N times (1 by default) with the long cuts; `mvn verify`
-# runs it once with short ones (8 s; the flapping link 3 times 3 s).
+# runs it once with short ones (10 s; the flapping link 3 times 3 s).
 # Each scenario starts three real nodes (child JVMs of the packaged jar), each in a network namespace of its own
 # (unshare -n) linked to a router namespace whose iptables drops the packets of a cut; so it needs root, unshare,
 # nsenter, ip and iptables. Under load (one producer per partition with acks=all, min.insync.replicas=2 and an

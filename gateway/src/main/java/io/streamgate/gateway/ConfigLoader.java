@@ -51,7 +51,7 @@ public final class ConfigLoader {
     d.put("join", "");
     d.put("metadata-port", "0");
     d.put("metadata-voters", "");
-    d.put("failure-detection-ms", "3000");
+    d.put("failure-detection-ms", "5000");
     d.put("replica-lag-max-ms", "10000");
     d.put("auto-rebalance", "true");
     d.put("max-body-bytes", String.valueOf(10 * 1024 * 1024));

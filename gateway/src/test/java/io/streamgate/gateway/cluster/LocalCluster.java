@@ -321,7 +321,10 @@ final class LocalCluster implements AutoCloseable {
         "--cluster-host", node.host, "--cluster-port", String.valueOf(node.clusterPort),
         "--metadata-voters", nodes.stream().map(n -> n.id + "@" + n.host + ":" + n.metadataPort)
             .collect(Collectors.joining(",")),
-        "--shutdown-grace-ms", "1000"));
+        "--shutdown-grace-ms", "1000",
+        // A 3 s lease, not the 5 s default: failovers, which these tests wait for again and again,
+        // take seconds less; leases renewed late on a starved machine answer 503s the tests retry.
+        "--failure-detection-ms", "3000"));
     if (join && nodes.size() > 1) {
       command.add("--join");
       command.add(nodes.stream().filter(n -> n != node).map(n -> n.host + ":" + n.clusterPort)
@@ -437,6 +440,27 @@ final class LocalCluster implements AutoCloseable {
       throw new AssertionError("GET " + path + " on " + node + ": " + response.statusCode() + " " + response.body());
     }
     return JSON.readTree(response.body());
+  }
+
+  /**
+   * GET expecting 200, as JSON, asking again after a retriable 503 for up to 30 s, as a client does:
+   * a leader that has just moved, or a lease renewed late on a starved machine, answers 503 for a moment.
+   */
+  JsonNode getJsonRetrying(Node node, String path) {
+    java.util.concurrent.atomic.AtomicReference<JsonNode> answer = new java.util.concurrent.atomic.AtomicReference<>();
+    await("GET " + path + " on " + node + " answered").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> {
+          HttpResponse<String> response = get(node, path);
+          if (response.statusCode() == 503) {
+            return false;
+          }
+          if (response.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " on " + node + ": " + response.statusCode() + " " + response.body());
+          }
+          answer.set(JSON.readTree(response.body()));
+          return true;
+        });
+    return answer.get();
   }
 
   /** The first live node that answers {@code path} with 200, as JSON. */
@@ -608,7 +632,7 @@ final class LocalCluster implements AutoCloseable {
     List<StoredRecord> records = new ArrayList<>();
     long offset = 0;
     while (true) {
-      JsonNode page = getJson(node, "/v1/topics/" + topic + "/partitions/" + partition + "/records?offset=" + offset
+      JsonNode page = getJsonRetrying(node, "/v1/topics/" + topic + "/partitions/" + partition + "/records?offset=" + offset
           + "&maxRecords=5000");
       for (JsonNode r : page.path("records")) {
         records.add(new StoredRecord(r.path("offset").asLong(), r.path("key").isNull() ? null : r.path("key").asText(),

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
  *
  * <p>It also checks the lease rules: the node cut off never acknowledges a write after the majority
  * has named another leader (two leaders at once), and none after the heal that is then lost (stale
- * metadata). Part of {@code mvn verify} with short cuts (8 s; a flapping link 3 times 3 s) where the
+ * metadata). Part of {@code mvn verify} with short cuts (10 s; a flapping link 3 times 3 s) where the
  * machine can make network namespaces (root, {@code unshare}, {@code iptables}; skipped elsewhere,
  * or with {@code -Dstreamgate.it.partitions=false}); {@code scripts/partition-tests.sh} runs the long
  * ones (30 s; 5 times 4 s), repeated. One line per scenario, starting {@code PARTITION-SCENARIO},
@@ -50,7 +50,7 @@ class NetworkPartitionIT {
   private static final String TOPIC = "acks-all";
   private static final String PROBE_TOPIC = "probe";
   private static final int PARTITIONS = 3;
-  private static final Duration CUT = Duration.ofSeconds(Long.getLong("streamgate.it.partition-cut-s", 8));
+  private static final Duration CUT = Duration.ofSeconds(Long.getLong("streamgate.it.partition-cut-s", 10));
   /** How often, and for how long each time, the flapping link is cut. */
   private static final int FLAPS = Integer.getInteger("streamgate.it.partition-flaps", 3);
   private static final Duration FLAP = Duration.ofSeconds(Long.getLong("streamgate.it.partition-flap-s", 3));

@@ -138,7 +138,10 @@ public enum StreamgateError {
   INVALID_GROUP_REQUEST(10013, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, InvalidGroupRequestException.class,
       InvalidGroupRequestException::new),
   /** The partition's log (or the node's store) was closed under the request, e.g. the node is stopping. */
-  LOG_CLOSED(10014, UNAVAILABLE, Mqtt.UNSPECIFIED_ERROR, LogClosedException.class, LogClosedException::new);
+  LOG_CLOSED(10014, UNAVAILABLE, Mqtt.UNSPECIFIED_ERROR, LogClosedException.class, LogClosedException::new),
+  /** A WebSocket opening handshake asking for a version other than RFC 6455's 13 (HTTP 426, RFC 6455 §4.2.2). */
+  WEBSOCKET_VERSION_UNSUPPORTED(10015, 426, "websocket-version-unsupported", "WebSocket version not supported", false,
+      Mqtt.UNSPECIFIED_ERROR);
 
   /** The first of Streamgate's own codes, far above Kafka's (which are below 200). */
   public static final int PRIVATE_BASE = 10000;

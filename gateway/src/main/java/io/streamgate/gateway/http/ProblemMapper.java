@@ -147,6 +147,10 @@ public final class ProblemMapper {
     if (error.retryable()) {
       response.putHeader("Retry-After", retryAfterSeconds());
     }
+    if (error == StreamgateError.WEBSOCKET_VERSION_UNSUPPORTED) {
+      // RFC 6455 §4.2.2: the 426 lists the versions the server speaks.
+      response.putHeader("Sec-WebSocket-Version", WebSocketUpgrade.VERSION);
+    }
     response.setStatusCode(error.httpStatus())
         .putHeader("Content-Type", PROBLEM_JSON)
         .end(problem(instance, error, detail, extensions));

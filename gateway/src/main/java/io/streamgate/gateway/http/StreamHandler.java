@@ -18,8 +18,6 @@ import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
@@ -66,9 +64,8 @@ final class StreamHandler {
     TopicMetadata topic = service.cachedTopic(topicName)
         .orElseThrow(() -> new TopicNotFoundException("topic '" + topicName + "' does not exist"));
     boolean webSocket = ctx.request().canUpgradeToWebSocket();
-    if (webSocket && carriesBody(ctx.request())) {
-      // Vert.x would upgrade and read the body as frames, or answer a large one with a bare 413.
-      throw ApiException.badRequest("a WebSocket upgrade request carries no body");
+    if (webSocket) {
+      WebSocketUpgrade.check(ctx.request());
     }
     if (!webSocket && !ConsumeHandler.accepts(ctx, "text/event-stream")) {
       throw new ApiException(StreamgateError.NOT_ACCEPTABLE, "a stream is a WebSocket upgrade or an Accept: text/event-stream request");
@@ -387,10 +384,5 @@ final class StreamHandler {
     StreamgateError error = ProblemMapper.errorFor(failure);
     return "{\"status\":" + error.httpStatus() + ",\"code\":\"" + error.problemCode() + "\",\"detail\":"
         + RecordJsonWriter.quote(String.valueOf(failure.getMessage())) + "}";
-  }
-
-  private static boolean carriesBody(HttpServerRequest request) {
-    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING) || (length != null && !length.equals("0"));
   }
 }

@@ -101,7 +101,10 @@ final class HttpFuzzer {
           .append(random.nextInt(4) == 0 ? "Sec-WebSocket-Key: " + pick(new String[] {"", "short", "!!!!", "x".repeat(100)})
               : "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(bytes(16)))
           .append("\r\n")
-          .append("Sec-WebSocket-Version: ").append(pick(new String[] {"13", "13", "8", "99", "", "x"})).append("\r\n");
+          // None at all, and two: RFC 6455 asks for exactly one.
+          .append(pick(new String[] {"Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Version: 8\r\n",
+              "Sec-WebSocket-Version: 99\r\n", "Sec-WebSocket-Version: \r\n", "Sec-WebSocket-Version: x\r\n", "",
+              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 8\r\n"}));
     }
     if (path.endsWith("/stream") && random.nextInt(4) == 0) {
       head.append("Last-Event-ID: ").append(pick(new String[] {"0:5", "x", "-1:-1", "0:99999999999999999999", "", "0:1:2"}))

@@ -42,7 +42,8 @@ class WebSocketHandshakeTest extends HttpNodeTest {
   static Stream<Arguments> malformedHandshakes() {
     return Stream.of(
         arguments("no version", "Upgrade: websocket\r\nConnection: Upgrade\r\n" + KEY),
-        arguments("a version that is not a number", "Upgrade: websocket\r\nConnection: Upgrade\r\n" + KEY + "Sec-WebSocket-Version: abc\r\n"),
+        arguments("a version that is not a number",
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n" + KEY + "Sec-WebSocket-Version: abc\r\n"),
         arguments("two versions", "Upgrade: websocket\r\nConnection: Upgrade\r\n" + KEY
             + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 8\r\n"),
         arguments("no key", "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"),

@@ -3,8 +3,9 @@
 #
 #   scripts/partition-tests.sh [--rounds N] [--scenario NAME] [--skip-build] [--out DIR]
 #
-# Runs NetworkPartitionIT (gateway/src/test/.../cluster/) N times (1 by default) with the long cuts; `mvn verify`
-# runs it once with short ones (10 s; the flapping link 3 times 3 s).
+# Runs NetworkPartitionIT (gateway/src/test/.../cluster/) N times (1 by default), all four scenarios with the long
+# cuts; `mvn verify` runs two of them (controllerIsolated, flappingLinkBetweenLeaderAndFollower) with short ones
+# (10 s; the flapping link 3 times 3 s).
 # Each scenario starts three real nodes (child JVMs of the packaged jar), each in a network namespace of its own
 # (unshare -n) linked to a router namespace whose iptables drops the packets of a cut; so it needs root, unshare,
 # nsenter, ip and iptables. Under load (one producer per partition with acks=all, min.insync.replicas=2 and an
@@ -51,7 +52,7 @@ keep_logs() { cp -r gateway/target/cluster-it/partition-* "$OUT"/ 2>/dev/null ||
 bench_on_exit keep_logs
 
 TEST=NetworkPartitionIT${SCENARIO:+#$SCENARIO}
-IT_ARGS=(-Dit.test="$TEST" -Dfailsafe.failIfNoSpecifiedTests=false -Dsurefire.failIfNoSpecifiedTests=false
+IT_ARGS=(-Dit.test="$TEST" -Dstreamgate.it.partitions=all -Dfailsafe.failIfNoSpecifiedTests=false -Dsurefire.failIfNoSpecifiedTests=false
   -Dstreamgate.it.partition-cut-s="${PARTITION_CUT_S:-30}" -Dstreamgate.it.partition-flaps=5
   -Dstreamgate.it.partition-flap-s=4)
 if [ "$BUILD" = 1 ]; then

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.Message;
@@ -199,6 +200,11 @@ public final class MetadataQuorum implements AutoCloseable {
     RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.NETTY);
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, duration(config.electionTimeoutMin().toMillis()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, duration(config.electionTimeoutMax().toMillis()));
+    // One attempt of a request waits no longer than an election takes to start: a request sent to a
+    // leader that was just cut off is tried on the new one soon enough for leases renewed through it
+    // not to run out (Ratis' default, 3 s, left renewals hanging past a 3 s lease). Retried attempts
+    // keep their call id, so the leader's retry cache applies a command once.
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, duration(config.electionTimeoutMin().toMillis()));
     if (config.voters().size() == 1) {
       // A lone voter has no one to wait for: it elects itself at once rather than after a timeout.
       RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(properties, duration(10));

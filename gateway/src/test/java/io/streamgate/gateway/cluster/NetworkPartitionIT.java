@@ -27,6 +27,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Issue #14, item 5: three real nodes, each in a network namespace of its own ({@link
@@ -39,10 +40,11 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
  *
  * <p>It also checks the lease rules: the node cut off never acknowledges a write after the majority
  * has named another leader (two leaders at once), and none after the heal that is then lost (stale
- * metadata). Part of {@code mvn verify} with short cuts (10 s; a flapping link 3 times 3 s) where the
- * machine can make network namespaces (root, {@code unshare}, {@code iptables}; skipped elsewhere,
- * or with {@code -Dstreamgate.it.partitions=false}); {@code scripts/partition-tests.sh} runs the long
- * ones (30 s; 5 times 4 s), repeated. One line per scenario, starting {@code PARTITION-SCENARIO},
+ * metadata). Part of {@code mvn verify}, where the machine can make network namespaces (root, {@code
+ * unshare}, {@code iptables}; skipped elsewhere, or with {@code -Dstreamgate.it.partitions=false}):
+ * the controller isolated 10 s and a leader's link flapping 3 times 3 s, issue #14's two checks.
+ * {@code scripts/partition-tests.sh} ({@code -Dstreamgate.it.partitions=all}) runs all four with
+ * the long cuts (30 s; 5 times 4 s), repeated. One line per scenario, starting {@code PARTITION-SCENARIO},
  * gives the figures.
  */
 @DisabledIfSystemProperty(named = "streamgate.it.partitions", matches = "false")
@@ -64,6 +66,7 @@ class NetworkPartitionIT {
   }
 
   @Test
+  @EnabledIfSystemProperty(named = "streamgate.it.partitions", matches = "all")
   void leaderIsolated() {
     scenario("leader-isolated", Role.LEADER, (network, victim) -> {
       network.isolate(victim.index);
@@ -82,6 +85,7 @@ class NetworkPartitionIT {
   }
 
   @Test
+  @EnabledIfSystemProperty(named = "streamgate.it.partitions", matches = "all")
   void threeWaySplit() {
     scenario("three-way-split", Role.LEADER, (network, victim) -> {
       network.split(Set.of(0), Set.of(1), Set.of(2));
@@ -109,7 +113,10 @@ class NetworkPartitionIT {
   private void scenario(String name, Role role, Cut cut) {
     assertTimeoutPreemptively(Duration.ofMinutes(6), () -> {
       try (NetworkPartition network = new NetworkPartition(3);
-          LocalCluster cluster = new LocalCluster("partition-" + name, 3, network)) {
+          // Without auto-rebalance: a preferred-leader move right after the heal is a voluntary move,
+          // whose short overlap can lose an acks=1 write (docs/replication.md, known gaps) and is no
+          // partition's doing.
+          LocalCluster cluster = new LocalCluster("partition-" + name, 3, network, "--auto-rebalance", "false")) {
         run(name, role, cut, network, cluster);
       }
     });
@@ -162,8 +169,8 @@ class NetworkPartitionIT {
       producer.stop();
     }
 
-    cluster.awaitSettled(TOPIC, PARTITIONS, SETTLE_TIMEOUT);
-    cluster.awaitSettled(PROBE_TOPIC, PARTITIONS, SETTLE_TIMEOUT);
+    cluster.awaitInSync(TOPIC, PARTITIONS, SETTLE_TIMEOUT);
+    cluster.awaitInSync(PROBE_TOPIC, PARTITIONS, SETTLE_TIMEOUT);
 
     // acks=all: what every acknowledgement promised, over HTTP (through node-0, from each leader).
     List<String> problems = new ArrayList<>();

@@ -183,10 +183,14 @@ final class NetworkPartition implements LocalCluster.Network, AutoCloseable {
     return inRouter("iptables", "-w", "-S", "FORWARD");
   }
 
-  /** Whether this machine lets the test make network namespaces and cut links in them (root and the tools). */
+  /**
+   * Whether this machine lets the test make network namespaces and cut links in them: root, the
+   * tools, and in a throwaway namespace a veth pair and an iptables rule (a container without
+   * CAP_NET_ADMIN or the kernel's veth or netfilter support fails here, and the test is skipped).
+   */
   static boolean available() {
-    for (List<String> probe : List.of(List.of("unshare", "-n", "true"), List.of("nsenter", "--version"), List.of("ip", "-V"),
-        List.of("iptables", "--version"))) {
+    for (List<String> probe : List.of(List.of("nsenter", "--version"), List.of("unshare", "-n", "sh", "-c",
+        "ip link add sg-probe0 type veth peer name sg-probe1 && iptables -w -A FORWARD -i sg-probe0 -j DROP"))) {
       try {
         Process p = new ProcessBuilder(probe).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {

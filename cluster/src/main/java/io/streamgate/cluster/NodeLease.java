@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * serve reads and answer followers; without one they do none of it, and readiness is DOWN.
  *
  * <p>The node registers in the metadata log once per run (a new lease epoch, which fences its
- * earlier runs' renewals), then renews every quarter lease. The clock is read before a renewal is
+ * earlier runs' renewals; again should a renewal find the log past its epoch), then renews every
+ * quarter lease. The clock is read before a renewal is
  * sent; once the renewal commits, the lease runs {@code leaseMs} from that reading. It is held only
  * once this node has also applied the log up to the renewal, so a node back from a cut acts on the
  * metadata the majority committed meanwhile (a newer leader, a shrunk ISR), never on its old copy.
@@ -102,16 +103,29 @@ final class NodeLease implements AutoCloseable {
     quorum.submit(new RenewLease(nodeId, leaseEpoch)).whenComplete((committed, failure) -> {
       if (failure == null && committed.reply().accepted()) {
         extend(sentAt, committed);
+      } else if (failure == null && committed.reply() instanceof MetadataReply.Refused refused
+          && refused.reason() == MetadataReply.Reason.STALE_LEASE) {
+        // A registration of this node committed after the one whose epoch it renews: one that had
+        // timed out here and was retried (each attempt may still commit), or another process with
+        // this node's id. Registering again fences every earlier epoch; the lease resumes with it.
+        LOG.warn("node {} renews a lease epoch the log has moved past ({}); registering again", nodeId, refused.detail());
+        tellIfChanged();
+        register().whenComplete((index, registerFailure) -> scheduleRenewal(sentAt));
+        return;
       } else {
         LOG.warn("node {} could not renew its lease: {}", nodeId, failure != null ? Failures.cause(failure).getMessage()
             : committed.reply());
       }
       tellIfChanged();
-      long next = Math.max(0, sentAt + leaseMs / 4 - clock.getAsLong());
-      if (!closed) {
-        vertx.setTimer(Math.max(1, next), id -> renew());
-      }
+      scheduleRenewal(sentAt);
     });
+  }
+
+  private void scheduleRenewal(long lastSentAt) {
+    long next = Math.max(0, lastSentAt + leaseMs / 4 - clock.getAsLong());
+    if (!closed) {
+      vertx.setTimer(Math.max(1, next), id -> renew());
+    }
   }
 
   /** A renewal's term: it runs until {@code validUntilMs}, once this node has applied the log up to {@code index}. */

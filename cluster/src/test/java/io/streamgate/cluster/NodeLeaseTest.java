@@ -3,6 +3,7 @@ package io.streamgate.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.TestQuorum;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -56,5 +57,21 @@ class NodeLeaseTest {
     await().atMost(Duration.ofSeconds(30)).until(lease::holds);
     await().atMost(Duration.ofSeconds(5)).until(() -> told.size() >= 4);
     assertThat(told).startsWith(false, true, false, true);
+  }
+
+  @Test
+  void aRegistrationCommittedAfterTheOneTheNodeRenewsIsFollowedByANewOneAndTheLeaseGoesOn() {
+    quorum = new TestQuorum(dir, 3, 10_000).startAll();
+    lease = new NodeLease(vertx, quorum.voter(0), "n0", "127.0.0.1:1", LEASE_MS, () -> System.nanoTime() / 1_000_000);
+    lease.register().join();
+    lease.startRenewing();
+    await().atMost(Duration.ofSeconds(30)).until(lease::holds);
+
+    // As a registration attempt that timed out here and committed late would: lease epoch 2.
+    quorum.voter(1).submit(new RegisterNode("n0", "127.0.0.1:1")).join();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> quorum.voter(0).state().node("n0")
+        .filter(node -> node.leaseEpoch() == 3 && node.renewals() > 0).isPresent());
+    await().atMost(Duration.ofSeconds(10)).until(lease::holds);
   }
 }

@@ -206,7 +206,9 @@ final class Replica {
         leader = true;
         epoch = newState.leaderEpoch();
         int recording = epoch;
-        epochStartOffset = Long.MAX_VALUE;
+        // A partition's first leader follows no one whose records it could lack; any other waits
+        // for its epoch's start, which the log records on its writer.
+        epochStartOffset = epoch == 0 ? log.logStartOffset() : Long.MAX_VALUE;
         epochRecorded = log.startLeaderEpoch(recording).whenComplete((done, failure) -> {
           if (failure != null) {
             LOG.warn("{}: leader epoch {} not recorded in the log, so no fetch in it is answered: {}", partition,

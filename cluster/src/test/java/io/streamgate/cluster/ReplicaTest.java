@@ -124,6 +124,28 @@ class ReplicaTest {
   }
 
   @Test
+  void aNewLeaderServesReadsOnlyOnceItsHighWatermarkReachedTheStartOfItsEpoch() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    assertThat(a.servesReads()).as("a partition's first leader follows no one").isTrue();
+    for (String value : List.of("x0", "x1", "x2")) {
+      appendAsLeader(a, TestBatches.values(1, value));
+    }
+    fetch(a, "b", b); // b holds all three, but learnt the high watermark of before them
+
+    b.becomeLeader(led("b", 1, List.of("a", "b")));
+    a.becomeFollower(led("b", 1, List.of("a", "b")));
+    b.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
+    assertThat(b.log().highWatermark()).isZero();
+    assertThat(b.servesReads()).as("records an earlier leader may have acknowledged lie above its high watermark")
+        .isFalse();
+
+    fetch(b, "a", a); // a's first fetch in epoch 1 confirms them
+    assertThat(b.log().highWatermark()).isEqualTo(3);
+    assertThat(b.servesReads()).isTrue();
+  }
+
+  @Test
   void belowMinInsyncReplicasAnAcksAllWriteIsRefusedAndNothingIsWritten() {
     a.becomeLeader(led("a", 0, List.of("a")));
 

@@ -340,6 +340,17 @@ class GroupFailoverIT {
     return cluster.topic(GROUPS_TOPIC).partition(groupsPartition).leader();
   }
 
+  /** {@link #describe}, asked again after a retriable 503 (a lease renewed late on a starved machine) for up to 30 s. */
+  private static JsonNode describeInQuiet(Checks checks, String why) {
+    JsonNode[] description = new JsonNode[1];
+    await(why + ": the group described").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> {
+          description[0] = describe(checks, why);
+          return true;
+        });
+    return description[0];
+  }
+
   private static JsonNode describe(Checks checks, String why) {
     long sent = System.nanoTime();
     JsonNode description = cluster.getJsonFromAnyNode("/v1/groups/" + GROUP, Duration.ofSeconds(3));
@@ -363,7 +374,7 @@ class GroupFailoverIT {
     }
     members.stream().filter(m -> m.home == cluster.node(victimId).index).forEach(m -> roles.add("entry node of member " + m.name));
     Node victim = cluster.node(victimId);
-    JsonNode before = describe(checks, "round " + number + " before the kill");
+    JsonNode before = describeInQuiet(checks, "round " + number + " before the kill");
 
     long killedAt = System.nanoTime();
     cluster.kill(victim.index);
@@ -423,7 +434,7 @@ class GroupFailoverIT {
     awaitProgress("rebalance", members, checks);
     String from = coordinatorId(groupsPartition);
     String preferred = cluster.topic(GROUPS_TOPIC).partition(groupsPartition).replicas().get(0);
-    JsonNode before = describe(checks, "before the rebalance");
+    JsonNode before = describeInQuiet(checks, "before the rebalance");
     long movedAt = System.nanoTime();
     HttpResponse<String> rebalanced = cluster.post(cluster.node(preferred), "/v1/cluster/rebalance", Map.of());
     assertThat(rebalanced.statusCode()).as("POST /v1/cluster/rebalance: %s", rebalanced.body()).isEqualTo(200);

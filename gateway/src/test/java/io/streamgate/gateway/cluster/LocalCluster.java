@@ -468,6 +468,48 @@ final class LocalCluster implements AutoCloseable {
     return getJsonFromAnyNode(path, Duration.ofSeconds(10));
   }
 
+  /**
+   * The first live node that answers {@code path} with 200, as JSON, asking every live node again
+   * while all that answered said 503 (retriable), for up to 30 s, as a client does: a lease renewed
+   * late on a starved machine makes a leader answer 503 for a moment.
+   */
+  JsonNode getJsonFromAnyNodeRetrying(String path) {
+    java.util.concurrent.atomic.AtomicReference<JsonNode> answer = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<AssertionError> last = new java.util.concurrent.atomic.AtomicReference<>();
+    try {
+      await("GET " + path + " answered by a live node").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .until(() -> {
+            try {
+              answer.set(getJsonFromAnyNode(path));
+              return true;
+            } catch (AssertionError e) {
+              if (!e.getMessage().contains(": 503 ")) {
+                throw e;
+              }
+              last.set(e);
+              return false;
+            }
+          });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(last.get().getMessage() + "\nlease lines of the node logs:\n" + leaseLines(), e);
+    }
+    return answer.get();
+  }
+
+  /** What the nodes logged about their leases and metadata roles: why a leader answered 503. */
+  private String leaseLines() {
+    StringBuilder lines = new StringBuilder();
+    for (Node node : nodes) {
+      try (java.util.stream.Stream<String> log = Files.lines(node.logFile, StandardCharsets.UTF_8)) {
+        log.filter(line -> line.contains("lease") || line.contains("controller") || line.contains("changes role"))
+            .forEach(line -> lines.append(node.id).append(": ").append(line).append(System.lineSeparator()));
+      } catch (IOException | java.io.UncheckedIOException e) {
+        lines.append(node.id).append(": log unreadable: ").append(e).append(System.lineSeparator());
+      }
+    }
+    return lines.toString();
+  }
+
   /** The first live node that answers {@code path} with 200 within {@code timeout}, as JSON. */
   JsonNode getJsonFromAnyNode(String path, Duration timeout) {
     List<String> failures = new ArrayList<>();
@@ -500,7 +542,7 @@ final class LocalCluster implements AutoCloseable {
 
   /** The id of the node {@code GET /v1/cluster} names as the controller, asked of any live node. */
   Optional<String> controllerId() {
-    for (JsonNode n : getJsonFromAnyNode("/v1/cluster").path("nodes")) {
+    for (JsonNode n : getJsonFromAnyNodeRetrying("/v1/cluster").path("nodes")) {
       if (n.path("isController").asBoolean(false)) {
         return Optional.of(n.path("id").asText());
       }
@@ -510,7 +552,7 @@ final class LocalCluster implements AutoCloseable {
 
   /** {@code GET /v1/topics/{topic}} from any live node. */
   TopicView topic(String topic) {
-    return TopicView.of(getJsonFromAnyNode("/v1/topics/" + topic));
+    return TopicView.of(getJsonFromAnyNodeRetrying("/v1/topics/" + topic));
   }
 
   /**

@@ -19,12 +19,15 @@ import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Consumer groups over the cluster: each request goes to its group's coordinator, the leader of
@@ -140,6 +143,9 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
             Optional.ofNullable(r.getString("cursor")),
             r.containsKey("generation") ? OptionalInt.of(r.getInteger("generation")) : OptionalInt.empty())
             .thenApply(ClusteredGroupService::json);
+        case "commitWithoutMember" -> coordinator.commitWithoutMember(group, commits(r.getJsonArray("offsets")).orElseThrow())
+            .thenApply(done -> new JsonObject());
+        case "committed" -> coordinator.committedOffsets(group).thenApply(ClusteredGroupService::offsets);
         case "leave" -> coordinator.leave(group, r.getString("member")).thenApply(done -> new JsonObject());
         case "describe" -> coordinator.describe(group).thenApply(ClusteredGroupService::json);
         case "list" -> coordinator.list().thenApply(ClusteredGroupService::json);
@@ -187,6 +193,21 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
     cursor.ifPresent(c -> request.put("cursor", c));
     generation.ifPresent(g -> request.put("generation", g));
     return route(group, c -> c.commit(group, memberId, offsets, cursor, generation), request, reply -> membership((JsonObject) reply));
+  }
+
+  @Override
+  public CompletableFuture<Void> commitWithoutMember(String group, List<OffsetCommit> offsets) {
+    Map<TopicPartition, Long> byPartition = new LinkedHashMap<>();
+    offsets.forEach(o -> byPartition.put(o.partition(), o.offset()));
+    return route(group, c -> c.commitWithoutMember(group, offsets),
+        new JsonObject().put("op", "commitWithoutMember").put("offsets", offsets(byPartition).getJsonArray("offsets")), reply -> null);
+  }
+
+  @Override
+  public CompletableFuture<Map<TopicPartition, Long>> committedOffsets(String group) {
+    return route(group, c -> c.committedOffsets(group), new JsonObject().put("op", "committed"),
+        reply -> commits(((JsonObject) reply).getJsonArray("offsets")).orElseThrow().stream()
+            .collect(Collectors.toMap(OffsetCommit::partition, OffsetCommit::offset)));
   }
 
   @Override
@@ -254,6 +275,13 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
     List<String> list = new ArrayList<>();
     array.forEach(v -> list.add((String) v));
     return list;
+  }
+
+  private static JsonObject offsets(Map<TopicPartition, Long> offsets) {
+    JsonArray array = new JsonArray();
+    offsets.forEach((tp, offset) -> array.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
+        .put("offset", offset)));
+    return new JsonObject().put("offsets", array);
   }
 
   private static Optional<List<OffsetCommit>> commits(JsonArray array) {

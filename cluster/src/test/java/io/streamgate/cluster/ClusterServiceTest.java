@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.cluster.TestCluster.Node;
+import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.ReadResult;
@@ -517,6 +518,27 @@ class ClusterServiceTest {
     await().atMost(Duration.ofSeconds(TestCluster.FAILURE_DETECTION_MS / 1000 + 4)).until(() -> woken.get() == 1);
     LOG.info("{}: the watch on {} woke {} ms after its leader {} was killed", tp, watcher, (System.nanoTime() - killedAt) / 1_000_000,
         leader);
+  }
+
+  // ---------------------------------------------------------------- 6b. groups across nodes
+
+  @Test
+  void offsetsCommittedWithoutAMemberThroughEveryNodeAreReadThroughEveryNode() {
+    cluster = TestCluster.start(dataDir, 3);
+    get(cluster.nodes().get(0).service().createTopic(spec("assigned", 3, 3, 1)));
+    awaitDescribedEverywhere("assigned");
+
+    // Whichever node a commit arrives at, the group's coordinator records it (one of them is it).
+    for (int i = 0; i < 3; i++) {
+      GroupService.OffsetCommit commit = new GroupService.OffsetCommit(new TopicPartition("assigned", i), 10L + i);
+      get(cluster.nodes().get(i).service().groups().commitWithoutMember("assigner", List.of(commit)));
+    }
+    Map<TopicPartition, Long> expected = Map.of(new TopicPartition("assigned", 0), 10L, new TopicPartition("assigned", 1), 11L,
+        new TopicPartition("assigned", 2), 12L);
+    for (Node node : cluster.alive()) {
+      assertThat(get(node.service().groups().committedOffsets("assigner"))).as("read through %s", node).isEqualTo(expected);
+      assertThat(get(node.service().groups().committedOffsets("nobody"))).as("an unknown group, through %s", node).isEmpty();
+    }
   }
 
   // ---------------------------------------------------------------- 7. deletion

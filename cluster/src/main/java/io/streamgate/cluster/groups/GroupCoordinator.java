@@ -239,6 +239,35 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     return commits;
   }
 
+  @Override
+  public CompletableFuture<Void> commitWithoutMember(String name, List<OffsetCommit> offsets) {
+    return forGroup(name, () -> {
+      validateName(name);
+      Map<TopicPartition, Long> commits = new LinkedHashMap<>();
+      for (OffsetCommit commit : offsets) {
+        if (commit.offset() < 0) {
+          throw new InvalidGroupRequestException("a committed offset must be at least 0, was " + commit.offset());
+        }
+        commits.put(commit.partition(), commit.offset());
+      }
+      Group group = groups(name).computeIfAbsent(name, Group::new);
+      if (!group.isEmpty()) {
+        throw new GroupNotEmptyException("group '" + name + "' has " + group.members().size()
+            + " members; only its members commit its offsets, in their generation");
+      }
+      return commitOffsets(group, commits);
+    }).thenCompose(f -> f);
+  }
+
+  @Override
+  public CompletableFuture<Map<TopicPartition, Long>> committedOffsets(String name) {
+    return forGroup(name, () -> {
+      validateName(name);
+      Group group = groups(name).get(name);
+      return group == null ? Map.<TopicPartition, Long>of() : Map.copyOf(group.committed());
+    });
+  }
+
   private CompletableFuture<Void> commitOffsets(Group group, Map<TopicPartition, Long> commits) {
     if (commits.isEmpty()) {
       return CompletableFuture.completedFuture(null);

@@ -3,6 +3,7 @@ package io.streamgate.cluster.groups;
 import io.streamgate.logstore.TopicPartition;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -90,6 +91,17 @@ public interface GroupService {
    */
   CompletableFuture<Membership> commit(String group, String memberId, Optional<List<OffsetCommit>> offsets, Optional<String> cursor,
       OptionalInt generation);
+
+  /**
+   * Commits offsets (the next offset to consume) for a group that has no members, as Kafka clients
+   * that only {@code assign()} their partitions do (generation -1, no member id): the group is made
+   * if it does not exist. Offsets are not checked against the logs, as in Kafka. Refused ({@link
+   * GroupNotEmptyException}) while the group has members: theirs go through {@link #commit}.
+   */
+  CompletableFuture<Void> commitWithoutMember(String group, List<OffsetCommit> offsets);
+
+  /** The group's committed offsets; none for a group that does not exist. */
+  CompletableFuture<Map<TopicPartition, Long>> committedOffsets(String group);
 
   CompletableFuture<Void> leave(String group, String memberId);
 

@@ -231,6 +231,40 @@ class GroupCoordinatorTest {
     assertThat(get(coordinator.describe("g")).members()).hasSize(1);
   }
 
+  @Test
+  void aGroupWithoutMembersTakesCommitsWithoutAMemberWhichSurviveACoordinatorMoveAndAreWhereAMemberStarts() throws Exception {
+    partitions.append(T0, "a", "b", "c");
+    startCoordinator();
+    assertThat(get(coordinator.committedOffsets("g"))).as("a group that does not exist").isEmpty();
+
+    // As a Kafka client that only assign()s its partitions commits: no member, generation -1.
+    get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 1))));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(groupLog.offsetRecords()).hasSize(1);
+
+    // A new coordinator rebuilds the group from its log.
+    coordinator.close();
+    startCoordinator();
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    String member = join(OffsetReset.EARLIEST);
+    assertThat(values(poll(member, Optional.empty()))).containsExactly("b", "c");
+  }
+
+  @Test
+  void aGroupWithMembersRefusesCommitsWithoutAMemberAndKeepsItsOffsets() throws Exception {
+    partitions.append(T0, "a", "b", "c");
+    startCoordinator();
+    String member = join(OffsetReset.EARLIEST);
+    get(coordinator.commit("g", member, Optional.of(List.of(new OffsetCommit(T0, 2))), Optional.empty(), OptionalInt.empty()));
+
+    assertThat(failure(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 0)))))
+        .isInstanceOf(GroupNotEmptyException.class);
+    assertThat(failure(coordinator.commitWithoutMember("other", List.of(new OffsetCommit(T0, -1)))))
+        .isInstanceOf(InvalidGroupRequestException.class);
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 2L));
+    assertThat(groupLog.offsetRecords()).hasSize(1);
+  }
+
   static <T> T get(CompletableFuture<T> future) throws Exception {
     try {
       return future.get(10, TimeUnit.SECONDS);

@@ -69,6 +69,14 @@ public interface PartitionService extends AutoCloseable {
    */
   CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks);
 
+  /**
+   * A Kafka producer id no other producer of the cluster has had or will have (Kafka's
+   * InitProducerId), across nodes and restarts; a batch carrying it is checked by the partition's
+   * idempotent-producer rules (epochs, sequences, retries answered their first offsets). Fails with
+   * {@link ClusterException} while the metadata quorum cannot commit.
+   */
+  CompletableFuture<Long> newProducerId();
+
   /** Reads committed batches from {@code offset}, up to {@code maxBytes} (at least one batch). */
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes);
 

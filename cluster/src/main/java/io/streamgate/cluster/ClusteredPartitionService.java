@@ -96,7 +96,8 @@ public final class ClusteredPartitionService implements PartitionService {
       int readerThreads, ClusterOptions options) {
     this.vertx = vertx;
     this.nodeId = nodeId;
-    this.logs = LogManager.open(LogManagerConfig.defaults(dataDir.resolve("log")));
+    this.logs = LogManager.open(LogManagerConfig.defaults(dataDir.resolve("log"))
+        .withProducerState(options.producerIdExpirationMs(), options.maxProducersPerPartition()));
     this.readers = Executors.newFixedThreadPool(readerThreads, daemonThreads("streamgate-log-reader"));
     this.metadataThread = Executors.newSingleThreadExecutor(daemonThreads("streamgate-metadata"));
     this.windowLoaders = Executors.newFixedThreadPool(WINDOW_LOADER_THREADS, daemonThreads("streamgate-idempotency-loader"));

@@ -890,8 +890,12 @@ public final class PartitionLog {
         segment.flush();
       }
       recoveryPoint = logEndOffset;
-      // So that the next load replays nothing.
-      ProducerSnapshotFile.write(dir, logEndOffset, producers.copy());
+      try {
+        // So that the next load replays nothing.
+        ProducerSnapshotFile.write(dir, logEndOffset, producers.copy());
+      } catch (LogStoreException e) {
+        LOG.warn("{}: no producer snapshot at close; the next load replays from an older one", topicPartition, e);
+      }
     }
     closeFiles();
   }

@@ -25,7 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link InvalidTopicException} (and its {@link InvalidTopicNameException}, {@link InvalidPartitionsException},
  * {@link InvalidReplicationFactorException}), {@link InternalTopicException}, and the log store's ({@code InvalidConfigException},
  * {@code OffsetOutOfRangeException}, {@code RecordTooLargeException}, {@code CorruptRecordException},
- * {@code InvalidRecordException}, {@code WriteQueueFullException}, {@code LogStorageException}, ...).
+ * {@code InvalidRecordException}, {@code WriteQueueFullException}, {@code LogStorageException}, and for an
+ * idempotent Kafka producer's batch {@code OutOfOrderSequenceException}, {@code InvalidProducerEpochException},
+ * {@code UnsupportedTransactionsException}, ...).
  */
 public interface PartitionService extends AutoCloseable {
 

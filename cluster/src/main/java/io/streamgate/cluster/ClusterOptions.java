@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
+import io.streamgate.logstore.LogManagerConfig;
 import java.util.List;
 
 /**
@@ -15,11 +16,23 @@ import java.util.List;
  * @param autoRebalance whether the controller moves leadership back to a partition's preferred replica on its own
  * @param metadataPort where this node's metadata voter listens when it is the only voter (0: any free port)
  * @param metadataVoters the metadata quorum, the same list on every node ({@code id@host:port}); empty: this node alone
+ * @param producerIdExpirationMs how long a partition remembers an idle idempotent Kafka producer (Kafka's {@code
+ *     producer.id.expiration.ms})
+ * @param maxProducersPerPartition idempotent Kafka producers a partition remembers at most; the least recently
+ *     written goes first
  */
 public record ClusterOptions(String host, int port, List<String> join, long failureDetectionMs, long replicaLagMaxMs,
-    boolean autoRebalance, int metadataPort, List<Voter> metadataVoters) {
+    boolean autoRebalance, int metadataPort, List<Voter> metadataVoters, long producerIdExpirationMs,
+    int maxProducersPerPartition) {
   public ClusterOptions {
     join = List.copyOf(join);
     metadataVoters = List.copyOf(metadataVoters);
+  }
+
+  /** Options with the log store's defaults for the producer state. */
+  public ClusterOptions(String host, int port, List<String> join, long failureDetectionMs, long replicaLagMaxMs,
+      boolean autoRebalance, int metadataPort, List<Voter> metadataVoters) {
+    this(host, port, join, failureDetectionMs, replicaLagMaxMs, autoRebalance, metadataPort, metadataVoters,
+        LogManagerConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS, LogManagerConfig.DEFAULT_MAX_PRODUCERS_PER_PARTITION);
   }
 }

@@ -3,9 +3,11 @@ package io.streamgate.cluster;
 import com.hazelcast.core.HazelcastInstance;
 import io.streamgate.cluster.groups.GroupCoordinator;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataQuorum;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
+import io.streamgate.cluster.metadata.MetadataReply;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.LogManagerConfig;
@@ -82,6 +84,7 @@ public final class ClusteredPartitionService implements PartitionService {
   private final LeaderHandlers leaderHandlers;
   private final PartitionRouter router;
   private final TopicAdmin topics;
+  private final ProducerIdBlocks producerIds;
   private ClusteredGroupService groups;
   private final long forwardTimeoutMs;
   private final NodeRequests nodeRequests;
@@ -93,7 +96,8 @@ public final class ClusteredPartitionService implements PartitionService {
       int readerThreads, ClusterOptions options) {
     this.vertx = vertx;
     this.nodeId = nodeId;
-    this.logs = LogManager.open(LogManagerConfig.defaults(dataDir.resolve("log")));
+    this.logs = LogManager.open(LogManagerConfig.defaults(dataDir.resolve("log"))
+        .withProducerState(options.producerIdExpirationMs(), options.maxProducersPerPartition()));
     this.readers = Executors.newFixedThreadPool(readerThreads, daemonThreads("streamgate-log-reader"));
     this.metadataThread = Executors.newSingleThreadExecutor(daemonThreads("streamgate-metadata"));
     this.windowLoaders = Executors.newFixedThreadPool(WINDOW_LOADER_THREADS, daemonThreads("streamgate-idempotency-loader"));
@@ -112,6 +116,12 @@ public final class ClusteredPartitionService implements PartitionService {
     this.leaderHandlers = new LeaderHandlers(vertx, nodeId, replicas, readers);
     this.router = new PartitionRouter(vertx, nodeId, metadata, leaderHandlers, nodeRequests, forwardTimeoutMs);
     this.topics = new TopicAdmin(vertx, metadata, liveness, lease, metadataThread, router);
+    this.producerIds = new ProducerIdBlocks(count -> metadata.submit(new AllocateProducerIds(count)).thenApply(reply -> {
+      if (reply instanceof MetadataReply.Accepted accepted) {
+        return accepted.value();
+      }
+      throw new ClusterException("no producer ids allocated: " + reply);
+    }));
   }
 
   /**
@@ -334,6 +344,11 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   // ---------------------------------------------------------------- records
+
+  @Override
+  public CompletableFuture<Long> newProducerId() {
+    return producerIds.next();
+  }
 
   @Override
   public CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks) {

@@ -3,6 +3,7 @@ package io.streamgate.cluster;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionLog;
+import io.streamgate.logstore.ProducerIds;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.format.Header;
 import io.streamgate.logstore.format.Record;
@@ -20,7 +21,8 @@ import java.util.function.Consumer;
 /**
  * The recent idempotent batches of one partition replica, by (producer id, base sequence), each
  * with a fingerprint of its records (see {@link #fingerprint}): the gateway derives the id from a
- * request's {@code Idempotency-Key}, and it travels in the batch header, so every replica learns it
+ * request's {@code Idempotency-Key} ({@link ProducerIds#isIdempotencyKey}; a Kafka producer's
+ * batches are the log's own concern, by sequence: see {@code ProducerStateTable}), and it travels in the batch header, so every replica learns it
  * as it appends (as follower from the moment it accepts a fetched batch, before the write
  * completes), and rebuilds the window from its log's tail when it starts: {@link #read} on a worker,
  * then {@link #merge} (what changed meanwhile wins). A leader that finds a
@@ -36,7 +38,7 @@ final class IdempotencyWindow {
 
   record BatchId(long producerId, int sequence) {
     static BatchId of(RecordBatch batch) {
-      return batch.producerId() < 0 ? null : new BatchId(batch.producerId(), batch.baseSequence());
+      return ProducerIds.isIdempotencyKey(batch.producerId()) ? new BatchId(batch.producerId(), batch.baseSequence()) : null;
     }
   }
 

@@ -25,7 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link InvalidTopicException} (and its {@link InvalidTopicNameException}, {@link InvalidPartitionsException},
  * {@link InvalidReplicationFactorException}), {@link InternalTopicException}, and the log store's ({@code InvalidConfigException},
  * {@code OffsetOutOfRangeException}, {@code RecordTooLargeException}, {@code CorruptRecordException},
- * {@code InvalidRecordException}, {@code WriteQueueFullException}, {@code LogStorageException}, ...).
+ * {@code InvalidRecordException}, {@code WriteQueueFullException}, {@code LogStorageException}, and for an
+ * idempotent Kafka producer's batch {@code OutOfOrderSequenceException}, {@code InvalidProducerEpochException},
+ * {@code UnsupportedTransactionsException}, ...).
  */
 public interface PartitionService extends AutoCloseable {
 
@@ -68,6 +70,14 @@ public interface PartitionService extends AutoCloseable {
    * caller's business (answer first, append anyway).
    */
   CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks);
+
+  /**
+   * A Kafka producer id no other producer of the cluster has had or will have (Kafka's
+   * InitProducerId), across nodes and restarts; a batch carrying it is checked by the partition's
+   * idempotent-producer rules (epochs, sequences, retries answered their first offsets). Fails with
+   * {@link ClusterException} while the metadata quorum cannot commit.
+   */
+  CompletableFuture<Long> newProducerId();
 
   /** Reads committed batches from {@code offset}, up to {@code maxBytes} (at least one batch). */
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes);

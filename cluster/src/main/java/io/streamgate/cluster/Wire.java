@@ -41,12 +41,13 @@ final class Wire {
 
   static JsonObject appendResult(AppendResult result) {
     return new JsonObject().put("baseOffset", result.baseOffset()).put("lastOffset", result.lastOffset())
-        .put("maxTimestamp", result.maxTimestamp()).put("size", result.sizeInBytes());
+        .put("maxTimestamp", result.maxTimestamp()).put("size", result.sizeInBytes()).put("duplicate", result.duplicate());
   }
 
   static AppendResult appendResult(JsonObject json) {
+    // A node from before duplicates were told sends no "duplicate": it wrote the batch.
     return new AppendResult(json.getLong("baseOffset"), json.getLong("lastOffset"), json.getLong("maxTimestamp"),
-        json.getInteger("size"));
+        json.getInteger("size"), json.getBoolean("duplicate", false));
   }
 
   static Buffer readResult(ReadResult read) {

@@ -7,7 +7,9 @@ import static org.awaitility.Awaitility.await;
 import io.streamgate.cluster.TestCluster.Node;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.OutOfOrderSequenceException;
 import io.streamgate.logstore.PartitionLog;
+import io.streamgate.logstore.ProducerIds;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TestBatches;
 import io.streamgate.logstore.TopicPartition;
@@ -22,10 +24,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -464,6 +468,76 @@ class ClusterServiceTest {
     }
   }
 
+  @Test
+  void anIdempotentKafkaProducersRetryToTheNewLeaderIsAnsweredItsFirstOffsetsAndStoredOnceOnEveryReplica() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    get(cluster.nodes().get(0).service().createTopic(spec("kafka-idem", 1, 3, 2)));
+    awaitDescribedEverywhere("kafka-idem");
+    TopicPartition tp = new TopicPartition("kafka-idem", 0);
+    PartitionState state = awaitState(cluster.nodes().get(0), tp, s -> s.isr().size() == 3);
+    List<Node> survivors = cluster.others(state.leader());
+    long producerId = get(survivors.get(0).service().newProducerId());
+
+    AppendResult first = get(survivors.get(0).service().append(tp, kafkaBatch(producerId, 0, "a", "b"), Acks.ALL));
+    AppendResult second = get(survivors.get(1).service().append(tp, kafkaBatch(producerId, 2, "c"), Acks.ALL));
+    assertThat(second.baseOffset()).isEqualTo(2);
+
+    String oldLeader = state.leader();
+    cluster.kill(oldLeader);
+    // The client did not hear the answer to its second batch and sends it again, to whoever leads now.
+    AppendResult retried = appendRetrying(survivors.get(1), tp, () -> kafkaBatch(producerId, 2, "c"), Acks.ALL);
+    assertThat(retried.duplicate()).isTrue();
+    assertThat(retried.baseOffset()).isEqualTo(second.baseOffset());
+    assertThat(retried.lastOffset()).isEqualTo(second.lastOffset());
+    AppendResult retriedFirst = get(survivors.get(0).service().append(tp, kafkaBatch(producerId, 0, "a", "b"), Acks.ALL));
+    assertThat(retriedFirst).isEqualTo(new AppendResult(first.baseOffset(), first.lastOffset(), first.maxTimestamp(), 0, true));
+    // The new leader holds the producer's sequence: a gap is refused, through both nodes, and writes nothing.
+    for (Node via : survivors) {
+      assertThatThrownBy(() -> get(via.service().append(tp, kafkaBatch(producerId, 5, "gap"), Acks.ALL)))
+          .as("through %s", via).isInstanceOf(OutOfOrderSequenceException.class);
+    }
+    AppendResult next = get(survivors.get(0).service().append(tp, kafkaBatch(producerId, 3, "d"), Acks.ALL));
+    assertThat(next.baseOffset()).isEqualTo(3);
+
+    cluster.restart(oldLeader);
+    awaitReplicasInSync(tp, 4);
+    // The returning node may take its leadership back meanwhile: reads retry through the move.
+    awaitRetrying(FAILOVER_WAIT).untilAsserted(() -> {
+      for (Node reader : cluster.alive()) {
+        assertThat(values(readAll(reader, tp))).as("read through %s", reader).containsExactly("a", "b", "c", "d");
+      }
+    });
+    assertLogsIdentical(tp, cluster.alive());
+  }
+
+  @Test
+  void producerIdsAreUniqueAcrossNodes() {
+    cluster = TestCluster.start(dataDir, 2);
+    // More than a block from each node, asked for at once.
+    int perNode = ProducerIdBlocks.BLOCK_SIZE + ProducerIdBlocks.BLOCK_SIZE / 2;
+    List<CompletableFuture<Long>> asked = new ArrayList<>();
+    for (int i = 0; i < perNode; i++) {
+      for (Node node : cluster.alive()) {
+        asked.add(node.service().newProducerId());
+      }
+    }
+    List<Long> ids = asked.stream().map(ClusterServiceTest::get).toList();
+    assertThat(ids).doesNotHaveDuplicates().hasSize(2 * perNode).allSatisfy(id -> assertThat(ProducerIds.isAllocated(id)).isTrue());
+  }
+
+  @Test
+  void producerIdsAreNotHandedOutAgainAfterTheMetadataQuorumRestarts() {
+    cluster = TestCluster.start(dataDir, 1);
+    Set<Long> before = new HashSet<>();
+    for (int i = 0; i < 10; i++) {
+      before.add(get(cluster.nodes().get(0).service().newProducerId()));
+    }
+    cluster.kill("node-1");
+    Node restarted = cluster.restart("node-1");
+    long after = get(restarted.service().newProducerId());
+    assertThat(before).hasSize(10).allSatisfy(id -> assertThat(id).isLessThan(after));
+  }
+
   // ---------------------------------------------------------------- 6. watches across nodes
 
   @Test
@@ -634,9 +708,19 @@ class ClusterServiceTest {
 
   /** A batch with a producer id and sequence: a retry of it is recognised and not written again. */
   private static RecordBatch idempotentBatch(long producerId, int sequence, String... values) {
-    RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence);
+    RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE)
+        .producer(ProducerIds.forIdempotencyKey(producerId), (short) 0, sequence);
     for (String value : values) {
       builder.append(1_700_000_000_000L, null, TestBatches.utf8(value), List.of());
+    }
+    return builder.build();
+  }
+
+  /** A Kafka idempotent producer's batch in epoch 0, stamped now (a producer's state expires a day after its last batch's timestamp). */
+  private static RecordBatch kafkaBatch(long producerId, int sequence, String... values) {
+    RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence);
+    for (String value : values) {
+      builder.append(System.currentTimeMillis(), null, TestBatches.utf8(value), List.of());
     }
     return builder.build();
   }

@@ -8,6 +8,7 @@ import io.streamgate.logstore.LogConfig;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.ManualClock;
 import io.streamgate.logstore.PartitionLog;
+import io.streamgate.logstore.ProducerIds;
 import io.streamgate.logstore.TestStores;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;
@@ -96,17 +97,18 @@ class IdempotencyWindowTest {
     try (LogManager store = LogManager.open(TestStores.config(dir, new ManualClock(1_000_000)))) {
       PartitionLog log = store.create(new TopicPartition("t", 0), LogConfig.DEFAULT);
       List<Content> records = List.of(new Content(bytes("k"), bytes("v"), List.of()));
-      log.append(batch(9, 0, 0, records, 1_000)).get(10, TimeUnit.SECONDS);
+      long keyId = ProducerIds.forIdempotencyKey(9);
+      log.append(batch(keyId, 0, 0, records, 1_000)).get(10, TimeUnit.SECONDS);
       log.append(new RecordBatchBuilder(Compression.NONE).append(1_000, bytes("k"), bytes("v"), List.of()).build()).get(10,
           TimeUnit.SECONDS);
-      AppendResult second = log.append(batch(9, 1, 0, records, 1_000)).get(10, TimeUnit.SECONDS);
+      AppendResult second = log.append(batch(keyId, 1, 0, records, 1_000)).get(10, TimeUnit.SECONDS);
 
       IdempotencyWindow window = new IdempotencyWindow();
       window.merge(IdempotencyWindow.read(log, log.logEndOffset()));
 
-      assertThat(window.get(new BatchId(9, 0)).append().join().baseOffset()).isZero();
-      assertThat(window.get(new BatchId(9, 1)).append().join()).isEqualTo(second);
-      assertThat(window.get(new BatchId(9, 1)).fingerprint()).isEqualTo(IdempotencyWindow.fingerprint(batch(9, 1, 0, records, 1)));
+      assertThat(window.get(new BatchId(keyId, 0)).append().join().baseOffset()).isZero();
+      assertThat(window.get(new BatchId(keyId, 1)).append().join()).isEqualTo(second);
+      assertThat(window.get(new BatchId(keyId, 1)).fingerprint()).isEqualTo(IdempotencyWindow.fingerprint(batch(keyId, 1, 0, records, 1)));
     } finally {
       try (var paths = Files.walk(dir)) {
         paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

@@ -10,6 +10,7 @@ import io.streamgate.logstore.LogConfig;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.ManualClock;
 import io.streamgate.logstore.PartitionLog;
+import io.streamgate.logstore.ProducerIds;
 import io.streamgate.logstore.TestBatches;
 import io.streamgate.logstore.TestStores;
 import io.streamgate.logstore.TopicPartition;
@@ -964,7 +965,8 @@ class ReplicaTest {
   }
 
   private static RecordBatch idempotent(long producerId, int sequence, String... values) {
-    RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE).producer(producerId, (short) 0, sequence);
+    RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE)
+        .producer(ProducerIds.forIdempotencyKey(producerId), (short) 0, sequence);
     for (String value : values) {
       builder.append(1, null, TestBatches.utf8(value), List.of());
     }

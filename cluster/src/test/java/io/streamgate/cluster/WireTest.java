@@ -29,8 +29,9 @@ import net.jqwik.api.constraints.IntRange;
 /** What one node encodes, the asking node decodes to the same: results, replica fetches, and failures with their type. */
 class WireTest {
   @Property
-  void appendResultRoundTrips(@ForAll long baseOffset, @ForAll long lastOffset, @ForAll long maxTimestamp, @ForAll int size) {
-    AppendResult result = new AppendResult(baseOffset, lastOffset, maxTimestamp, size);
+  void appendResultRoundTrips(@ForAll long baseOffset, @ForAll long lastOffset, @ForAll long maxTimestamp, @ForAll int size,
+      @ForAll boolean duplicate) {
+    AppendResult result = new AppendResult(baseOffset, lastOffset, maxTimestamp, size, duplicate);
 
     assertThat(Wire.appendResult(Wire.appendResult(result))).isEqualTo(result);
   }

@@ -8,6 +8,7 @@ import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.gateway.GatewayConfig.Limits;
 import io.streamgate.gateway.GatewayConfig.LogFormat;
 import io.streamgate.gateway.mqtt.MqttTopicMapper;
+import io.streamgate.logstore.LogManagerConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,6 +55,8 @@ public final class ConfigLoader {
     d.put("failure-detection-ms", "5000");
     d.put("replica-lag-max-ms", "10000");
     d.put("auto-rebalance", "true");
+    d.put("producer-id-expiration-ms", String.valueOf(LogManagerConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS));
+    d.put("max-producers-per-partition", String.valueOf(LogManagerConfig.DEFAULT_MAX_PRODUCERS_PER_PARTITION));
     d.put("max-body-bytes", String.valueOf(10 * 1024 * 1024));
     d.put("max-records-per-request", "10000");
     d.put("max-headers-per-record", "64");
@@ -210,7 +213,9 @@ public final class ConfigLoader {
             longIn(v, "replica-lag-max-ms", 100, 600_000),
             bool(v, "auto-rebalance"),
             intIn(v, "metadata-port", 0, 65535),
-            voters(v)),
+            voters(v),
+            longIn(v, "producer-id-expiration-ms", 1000, 365L * 24 * 3600 * 1000),
+            intIn(v, "max-producers-per-partition", 1, 1_000_000)),
         limits,
         new GatewayConfig.Mqtt(
             v.get("mqtt-host").trim(),

@@ -31,7 +31,7 @@ final class LogLoader {
   private LogLoader() {}
 
   static Loaded load(TopicPartition tp, Path dir, LogConfig defaults, Clock clock, LogWriter writer,
-      PartitionLog.Maintenance maintenance, Checkpoints checkpoints) throws IOException {
+      PartitionLog.Maintenance maintenance, Checkpoints checkpoints, ProducerStateTable producers) throws IOException {
     LogConfig config = PartitionConfigFile.read(dir, defaults);
 
     // Pass 1: finish or discard work a crash interrupted.
@@ -89,8 +89,10 @@ final class LogLoader {
     epochs.truncateFromEnd(logEnd);
     epochs.truncateFromStart(logStart);
     long recoveryPoint = checkpoints.cleanShutdown() ? logEnd : Math.min(checkpoints.recoveryPoint(), logEnd);
-    PartitionLog log = new PartitionLog(tp, dir, config, clock, writer, maintenance, segments, epochs, logStart,
+    PartitionLog log = new PartitionLog(tp, dir, config, clock, writer, maintenance, segments, epochs, producers, logStart,
         checkpoints.highWatermark(), recoveryPoint);
+    // Pass 4: the idempotent producers' state, from the last snapshot and the batches after it.
+    log.loadProducerState();
     return new Loaded(log, truncatedBytes, dropped);
   }
 
@@ -109,14 +111,14 @@ final class LogLoader {
 
   /** Creates the directory and first segment of a new partition. */
   static PartitionLog create(TopicPartition tp, Path dir, LogConfig config, Clock clock, LogWriter writer,
-      PartitionLog.Maintenance maintenance) throws IOException {
+      PartitionLog.Maintenance maintenance, ProducerStateTable producers) throws IOException {
     Files.createDirectories(dir);
     PartitionConfigFile.write(dir, config);
     ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     segments.put(0L, Segment.create(dir, 0, config.indexIntervalBytes(), clock.milliseconds()));
     CheckpointFile.fsyncDirectory(dir);
     CheckpointFile.fsyncDirectory(dir.getParent());
-    return new PartitionLog(tp, dir, config, clock, writer, maintenance, segments, new LeaderEpochCache(dir), 0, 0, 0);
+    return new PartitionLog(tp, dir, config, clock, writer, maintenance, segments, new LeaderEpochCache(dir), producers, 0, 0, 0);
   }
 
   /** A {@code .swap} file is a complete, fsynced compacted segment: it replaces the original. */

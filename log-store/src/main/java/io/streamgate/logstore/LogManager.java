@@ -191,7 +191,8 @@ public final class LogManager implements AutoCloseable {
         }
         LogLoader.Checkpoints checkpoints = new LogLoader.Checkpoints(clean, recoveryPoints.getOrDefault(tp, 0L),
             logStarts.getOrDefault(tp, 0L), highWatermarks.getOrDefault(tp, 0L));
-        loading.put(tp, loaders.submit(() -> LogLoader.load(tp, dir, LogConfig.DEFAULT, config.clock(), writer, maintenance, checkpoints)));
+        loading.put(tp, loaders.submit(() -> LogLoader.load(tp, dir, LogConfig.DEFAULT, config.clock(), writer, maintenance, checkpoints,
+            newProducerStateTable())));
       }
       for (Map.Entry<TopicPartition, Future<LogLoader.Loaded>> entry : loading.entrySet()) {
         LogLoader.Loaded loaded = entry.getValue().get();
@@ -276,10 +277,15 @@ public final class LogManager implements AutoCloseable {
       try {
         log.applyRetention(now);
         compactor.maybeCompact(log, now);
+        log.expireProducers(now);
       } catch (RuntimeException e) {
         LOG.error("maintenance of {} failed", log.topicPartition(), e);
       }
     }
+  }
+
+  private ProducerStateTable newProducerStateTable() {
+    return new ProducerStateTable(config.producerIdExpirationMs(), config.maxProducersPerPartition());
   }
 
   private void flushDueIntervals() {
@@ -295,7 +301,8 @@ public final class LogManager implements AutoCloseable {
         throw new PartitionAlreadyExistsException(tp + " exists already");
       }
       try {
-        PartitionLog log = LogLoader.create(tp, dataDir.resolve(tp.directoryName()), logConfig, config.clock(), writer, maintenance);
+        PartitionLog log = LogLoader.create(tp, dataDir.resolve(tp.directoryName()), logConfig, config.clock(), writer, maintenance,
+            newProducerStateTable());
         partitions.put(tp, log);
         return log;
       } catch (IOException e) {

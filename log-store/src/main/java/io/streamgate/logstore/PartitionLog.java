@@ -2,6 +2,8 @@ package io.streamgate.logstore;
 
 import io.streamgate.logstore.LogConfig.CleanupPolicy;
 import io.streamgate.logstore.LogConfig.FlushPolicy;
+import io.streamgate.logstore.ProducerStateTable.BatchMetadata;
+import io.streamgate.logstore.ProducerStateTable.ProducerEntry;
 import io.streamgate.logstore.format.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,11 +33,19 @@ import org.slf4j.LoggerFactory;
  * The high watermark is set by the owner of the log ({@link #updateHighWatermark}): on a single node
  * the log end, with replication the minimum over the in-sync replicas. Listeners hear every move.
  *
+ * <p>Idempotent producers: a leader append of a batch from an allocated producer id is checked
+ * against the {@link ProducerStateTable} on the writer thread, atomically with its offsets; a retry
+ * of one of the producer's last batches writes nothing and answers the earlier offsets. Every replica
+ * rebuilds the table from the batch headers it appends; a snapshot of it is written at each roll
+ * ({@link ProducerSnapshotFile}), so loading and truncation replay only the batches after one.
+ *
  * <p>Failures: an I/O error while writing turns the partition read-only: later writes fail with
  * {@link LogStorageException} until the store is reopened and the partition recovered.
  */
 public final class PartitionLog {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+  /** Bytes read at a time when the producer state is rebuilt from the log. */
+  private static final int REPLAY_CHUNK_BYTES = 1024 * 1024;
 
   private final TopicPartition topicPartition;
   private final Path dir;
@@ -44,6 +54,17 @@ public final class PartitionLog {
   private final Maintenance maintenance;
   private final ConcurrentSkipListMap<Long, Segment> segments;
   private final LeaderEpochCache epochs;
+  /** Writer thread only (the loader's before the log is published). */
+  private final ProducerStateTable producers;
+  /**
+   * Serializes snapshot writes (maintenance thread) with the deletions a truncation makes (writer):
+   * a snapshot taken before a truncation, of records it removed, must not be written after it.
+   */
+  private final Object snapshotLock = new Object();
+  /** Counts truncations under {@link #snapshotLock}; a snapshot taken in an older generation is dropped. */
+  private long snapshotGeneration;
+  /** Batches the last rebuild of the producer state replayed; for tests of its bound. */
+  private volatile int replayedBatches;
   private final List<HighWatermarkListener> listeners = new CopyOnWriteArrayList<>();
   private final Object highWatermarkLock = new Object();
   private volatile LogConfig config;
@@ -73,7 +94,7 @@ public final class PartitionLog {
 
   PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, LogWriter writer,
       Maintenance maintenance, ConcurrentSkipListMap<Long, Segment> segments, LeaderEpochCache epochs,
-      long logStartOffset, long highWatermark, long recoveryPoint) {
+      ProducerStateTable producers, long logStartOffset, long highWatermark, long recoveryPoint) {
     this.topicPartition = topicPartition;
     this.dir = dir;
     this.config = config;
@@ -82,6 +103,7 @@ public final class PartitionLog {
     this.maintenance = maintenance;
     this.segments = segments;
     this.epochs = epochs;
+    this.producers = producers;
     this.logEndOffset = segments.lastEntry().getValue().nextOffset();
     this.logStartOffset = logStartOffset;
     this.highWatermark = Math.max(logStartOffset, Math.min(highWatermark, logEndOffset));
@@ -163,8 +185,12 @@ public final class PartitionLog {
    * Appends {@code batch} as leader of {@code leaderEpoch}: the log assigns its offsets, continuing
    * from the log end. The future completes once the batch is written and, under
    * {@link FlushPolicy#ALWAYS}, fsynced. It fails with {@link CorruptRecordException},
-   * {@link RecordTooLargeException} or {@link InvalidRecordException} for bad input, and then nothing
-   * of the batch was written.
+   * {@link RecordTooLargeException} or {@link InvalidRecordException} for bad input, {@link
+   * UnsupportedTransactionsException} for a transactional or control batch, {@link
+   * InvalidProducerEpochException} or {@link OutOfOrderSequenceException} for an idempotent producer's
+   * batch that breaks its sequence, and then nothing of the batch was written. A retry of one of an
+   * idempotent producer's last batches writes nothing either, and completes with that batch's offsets
+   * ({@link AppendResult#duplicate}).
    */
   public CompletableFuture<AppendResult> append(RecordBatch batch, int leaderEpoch) {
     try {
@@ -174,6 +200,11 @@ public final class PartitionLog {
     }
     return writer.submit(this, batch.sizeInBytes(), config.flushPolicy() == FlushPolicy.ALWAYS, () -> {
       ensureWritable();
+      Optional<BatchMetadata> repeated = producers.checkLeaderAppend(batch);
+      if (repeated.isPresent()) {
+        BatchMetadata earlier = repeated.get();
+        return new AppendResult(earlier.baseOffset(), earlier.lastOffset(), earlier.maxTimestamp(), 0, true);
+      }
       batch.setBaseOffset(logEndOffset);
       batch.setPartitionLeaderEpoch(leaderEpoch);
       return appendOnWriter(batch);
@@ -211,6 +242,14 @@ public final class PartitionLog {
     if (batch.recordCount() <= 0) {
       throw new InvalidRecordException("a batch must hold at least one record");
     }
+    if (asLeader && (batch.isTransactional() || batch.isControl())) {
+      throw new UnsupportedTransactionsException("a transactional or control batch came for " + topicPartition
+          + "; Streamgate does not support Kafka transactions");
+    }
+    if (asLeader && ProducerIds.isAllocated(batch.producerId()) && (batch.producerEpoch() < 0 || batch.baseSequence() < 0)) {
+      throw new InvalidRecordException("a batch of producer " + batch.producerId() + " needs an epoch and a base sequence"
+          + " of at least 0, had " + batch.producerEpoch() + " and " + batch.baseSequence());
+    }
     if (asLeader && batch.lastOffsetDelta() != batch.recordCount() - 1) {
       throw new InvalidRecordException("a batch of " + batch.recordCount() + " records has last offset delta "
           + batch.lastOffsetDelta() + "; a producer's batch numbers its records 0.." + (batch.recordCount() - 1));
@@ -229,6 +268,7 @@ public final class PartitionLog {
       active.append(batch);
       logEndOffset = batch.nextOffset();
       epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+      producers.update(batch);
       return new AppendResult(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), batch.sizeInBytes());
     } catch (IOException e) {
       throw fail(e);
@@ -252,6 +292,7 @@ public final class PartitionLog {
     Segment fresh = Segment.create(dir, logEndOffset, config.indexIntervalBytes(), clock.milliseconds());
     segments.put(fresh.baseOffset(), fresh);
     maintenance.execute(() -> flushRolled(previous));
+    snapshotProducersLater(fresh.baseOffset());
     LOG.debug("{} rolled to a new segment at offset {}", topicPartition, fresh.baseOffset());
     return fresh;
   }
@@ -453,6 +494,9 @@ public final class PartitionLog {
       retire(segments.pollFirstEntry().getValue());
     }
     epochs.truncateFromStart(offset);
+    producers.dropBelow(offset);
+    long oldestSegment = segments.firstKey();
+    maintenance.execute(() -> deleteSnapshotsBelow(oldestSegment));
     logStartCheckpointed = maintenance.logStartOffsetChanged(this);
   }
 
@@ -487,6 +531,7 @@ public final class PartitionLog {
         recoveryPoint = Math.min(recoveryPoint, newEnd);
         epochs.truncateFromEnd(newEnd);
         lowerHighWatermarkTo(newEnd);
+        loadProducerState();
         return newEnd;
       } catch (IOException e) {
         throw fail(e);
@@ -524,6 +569,11 @@ public final class PartitionLog {
           segment.markDeleted();
         }
         epochs.clear();
+        producers.clear();
+        synchronized (snapshotLock) {
+          snapshotGeneration++;
+          ProducerSnapshotFile.offsets(dir).forEach(snapshot -> ProducerSnapshotFile.delete(dir, snapshot));
+        }
         segments.put(offset, Segment.create(dir, offset, config.indexIntervalBytes(), clock.milliseconds()));
         CheckpointFile.fsyncDirectory(dir);
         for (Segment segment : old) {
@@ -671,6 +721,118 @@ public final class PartitionLog {
     return infos.subList(0, RetentionPlanner.segmentsToDelete(infos, current, nowMs, highWatermark));
   }
 
+  // ---------------------------------------------------------------- producer state
+
+  /**
+   * Rebuilds the producer state: from the latest readable snapshot at or below the log end, then the
+   * batches after it (at most about one segment's, since a snapshot is written at each roll; the whole
+   * log when there is none), then drops what the log start or the expiration rules out. Snapshots past
+   * the log end, and unreadable ones, are deleted. On the loader thread before the log is published, or
+   * on the writer after a truncation.
+   */
+  void loadProducerState() {
+    long end = logEndOffset;
+    long oldestSegment = segments.firstKey();
+    long replayFrom = oldestSegment;
+    producers.clear();
+    synchronized (snapshotLock) {
+      snapshotGeneration++;
+      List<Long> snapshots = ProducerSnapshotFile.offsets(dir);
+      for (int i = snapshots.size() - 1; i >= 0; i--) {
+        long snapshot = snapshots.get(i);
+        if (snapshot > end) {
+          ProducerSnapshotFile.delete(dir, snapshot);
+          continue;
+        }
+        if (snapshot < oldestSegment) {
+          break;
+        }
+        try {
+          producers.restore(ProducerSnapshotFile.read(dir, snapshot));
+          replayFrom = snapshot;
+          break;
+        } catch (CorruptRecordException e) {
+          LOG.warn("{}: dropping the unreadable producer snapshot at {}: {}", topicPartition, snapshot, e.getMessage());
+          ProducerSnapshotFile.delete(dir, snapshot);
+        }
+      }
+    }
+    int replayed = 0;
+    long offset = replayFrom;
+    try {
+      while (offset < end) {
+        ByteBuffer batches = readSegments(offset, REPLAY_CHUNK_BYTES, end);
+        if (!batches.hasRemaining()) {
+          break;
+        }
+        for (RecordBatch batch : RecordBatch.iterate(batches)) {
+          producers.update(batch);
+          offset = batch.nextOffset();
+          replayed++;
+        }
+      }
+    } catch (IOException e) {
+      throw new LogStorageException("cannot rebuild the producer state of " + topicPartition + " from offset " + offset, e);
+    }
+    producers.dropBelow(logStartOffset);
+    producers.expire(clock.milliseconds());
+    replayedBatches = replayed;
+  }
+
+  /** Batches the last rebuild of the producer state read from the log. */
+  int replayedBatches() {
+    return replayedBatches;
+  }
+
+  /** What the producer state knows of {@code producerId} now; runs on the writer. For tests. */
+  CompletableFuture<Optional<ProducerEntry>> producerState(long producerId) {
+    return writer.submit(this, 0, false, () -> producers.get(producerId));
+  }
+
+  /** Maintenance: forgets the idempotent producers idle past the expiration. Completes with how many. */
+  CompletableFuture<Integer> expireProducers(long nowMs) {
+    return writer.submit(this, 0, false, () -> producers.expire(nowMs));
+  }
+
+  /** Writer thread: has the producer state as of {@code offset} (the log end) written on the maintenance thread. */
+  private void snapshotProducersLater(long offset) {
+    Map<Long, ProducerEntry> state = producers.copy();
+    long generation;
+    synchronized (snapshotLock) {
+      generation = snapshotGeneration;
+    }
+    maintenance.execute(() -> {
+      synchronized (snapshotLock) {
+        if (closed || generation != snapshotGeneration) {
+          return; // a truncation since may have removed records the snapshot holds
+        }
+        try {
+          ProducerSnapshotFile.write(dir, offset, state);
+        } catch (LogStoreException e) {
+          LOG.warn("{}: could not write the producer snapshot at {}; a load replays from an older one", topicPartition, offset, e);
+        }
+      }
+    });
+  }
+
+  /** Maintenance thread: deletes the snapshots below the oldest segment, which no load can replay from. */
+  private void deleteSnapshotsBelow(long oldestSegment) {
+    synchronized (snapshotLock) {
+      if (closed) {
+        return;
+      }
+      try {
+        for (long snapshot : ProducerSnapshotFile.offsets(dir)) {
+          if (snapshot < oldestSegment) {
+            ProducerSnapshotFile.delete(dir, snapshot);
+          }
+        }
+      } catch (LogStoreException e) {
+        LOG.warn("{}: could not delete old producer snapshots", topicPartition, e);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   /** Changes the log's settings (they apply to later appends, rolls and maintenance) and persists them. */
@@ -728,6 +890,12 @@ public final class PartitionLog {
         segment.flush();
       }
       recoveryPoint = logEndOffset;
+      try {
+        // So that the next load replays nothing.
+        ProducerSnapshotFile.write(dir, logEndOffset, producers.copy());
+      } catch (LogStoreException e) {
+        LOG.warn("{}: no producer snapshot at close; the next load replays from an older one", topicPartition, e);
+      }
     }
     closeFiles();
   }

@@ -810,7 +810,8 @@ class PartitionLogTest {
   void appendsPastTheWriteQueueBoundAreRefusedWithoutLosingTheQueuedOnes() throws Exception {
     manager.close();
     long bound = 1024 * 1024;
-    manager = LogManager.open(new LogManagerConfig(dir, clock, bound, TestStores.NEVER_MS, TestStores.NEVER_MS, 1));
+    manager = LogManager.open(new LogManagerConfig(dir, clock, bound, TestStores.NEVER_MS, TestStores.NEVER_MS, 1,
+        LogManagerConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS, LogManagerConfig.DEFAULT_MAX_PRODUCERS_PER_PARTITION));
     PartitionLog log = create();
     CountDownLatch writerHeld = new CountDownLatch(1);
     CompletableFuture<Object> blocker = log.writer().submit(log, 0, false, () -> {

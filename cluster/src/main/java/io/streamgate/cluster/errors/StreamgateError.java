@@ -23,12 +23,15 @@ import io.streamgate.cluster.groups.MemberNotFoundException;
 import io.streamgate.cluster.groups.RebalanceConflictException;
 import io.streamgate.logstore.CorruptRecordException;
 import io.streamgate.logstore.InvalidConfigException;
+import io.streamgate.logstore.InvalidProducerEpochException;
 import io.streamgate.logstore.InvalidRecordException;
 import io.streamgate.logstore.LogClosedException;
 import io.streamgate.logstore.LogStorageException;
 import io.streamgate.logstore.OffsetOutOfRangeException;
+import io.streamgate.logstore.OutOfOrderSequenceException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.RecordTooLargeException;
+import io.streamgate.logstore.UnsupportedTransactionsException;
 import io.streamgate.logstore.WriteQueueFullException;
 import java.util.Arrays;
 import java.util.Map;
@@ -107,6 +110,18 @@ public enum StreamgateError {
       GroupNotFoundException.class, GroupNotFoundException::new),
   INVALID_RECORD(87, 400, "invalid-record", "Invalid record", false, Mqtt.PAYLOAD_FORMAT_INVALID,
       InvalidRecordException.class, InvalidRecordException::new),
+  /*
+   * The idempotent producer's errors: only a Kafka producer's batches (allocated producer ids) are
+   * checked, and HTTP and MQTT never send one, so HTTP answers them as invalid-record only in theory
+   * (no problem type of their own in the contract).
+   */
+  /** Kafka's answer to a broker refusing transactional batches, as brokers on old message formats did. */
+  UNSUPPORTED_FOR_MESSAGE_FORMAT(43, INVALID_RECORD, Mqtt.PAYLOAD_FORMAT_INVALID, UnsupportedTransactionsException.class,
+      UnsupportedTransactionsException::new),
+  OUT_OF_ORDER_SEQUENCE_NUMBER(45, INVALID_RECORD, Mqtt.PAYLOAD_FORMAT_INVALID, OutOfOrderSequenceException.class,
+      OutOfOrderSequenceException::new),
+  INVALID_PRODUCER_EPOCH(47, INVALID_RECORD, Mqtt.PAYLOAD_FORMAT_INVALID, InvalidProducerEpochException.class,
+      InvalidProducerEpochException::new),
   /** A client sending faster than the node lets it (HTTP 429). */
   THROTTLING_QUOTA_EXCEEDED(89, 429, "too-many-requests", "Too many requests", true, Mqtt.UNSPECIFIED_ERROR),
 

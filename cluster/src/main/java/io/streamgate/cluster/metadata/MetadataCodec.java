@@ -3,6 +3,7 @@ package io.streamgate.cluster.metadata;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
+import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
@@ -41,10 +42,14 @@ import java.util.TreeMap;
  * (int64) and deleted flag (int8); a partition its nullable leader, leader epoch (int32), replicas
  * and ISR; a node its id, address, lease epoch (int64) and renewals (int64). A command's fields
  * follow in its record's order; an election's fence is nullable (a presence byte, then node, lease
- * epoch and renewals). A snapshot is the topic list, then the node list.
+ * epoch and renewals). A snapshot is the topic list, then the node list, then (from snapshot format
+ * {@value #STATE_FORMAT} on) the next free producer id (int64); a format-1 snapshot, from before
+ * producer ids, reads as none handed out.
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
+  /** The format snapshots are written in: 2 added the next producer id. */
+  public static final byte STATE_FORMAT = 2;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -53,6 +58,7 @@ public final class MetadataCodec {
   private static final byte CHANGE_ISR = 5;
   private static final byte REGISTER_NODE = 6;
   private static final byte RENEW_LEASE = 7;
+  private static final byte ALLOCATE_PRODUCER_IDS = 8;
 
   private MetadataCodec() {}
 
@@ -94,6 +100,9 @@ public final class MetadataCodec {
         out.writeByte(REGISTER_NODE);
         writeString(out, register.node());
         writeString(out, register.address());
+      } else if (command instanceof AllocateProducerIds allocate) {
+        out.writeByte(ALLOCATE_PRODUCER_IDS);
+        out.writeInt(allocate.count());
       } else {
         RenewLease renew = (RenewLease) command; // the last of the sealed interface's records
         out.writeByte(RENEW_LEASE);
@@ -115,6 +124,7 @@ public final class MetadataCodec {
         case CHANGE_ISR -> new ChangeIsr(readString(in), in.getInt(), in.getInt(), readList(in, MetadataCodec::readString));
         case REGISTER_NODE -> new RegisterNode(readString(in), readString(in));
         case RENEW_LEASE -> new RenewLease(readString(in), in.getLong());
+        case ALLOCATE_PRODUCER_IDS -> new AllocateProducerIds(in.getInt());
         default -> throw new MetadataFormatException("unknown command tag " + tag);
       };
     });
@@ -146,19 +156,24 @@ public final class MetadataCodec {
   }
 
   public static byte[] encode(MetadataState state) {
-    return write(out -> {
+    return write(STATE_FORMAT, out -> {
       writeList(out, List.copyOf(state.topics().values()), MetadataCodec::writeTopic);
       writeList(out, List.copyOf(state.nodes().values()), MetadataCodec::writeNode);
+      out.writeLong(state.nextProducerId());
     });
   }
 
   public static MetadataState decodeState(byte[] bytes) {
-    return read(bytes, in -> {
+    return read(bytes, STATE_FORMAT, (in, format) -> {
       TreeMap<String, TopicState> topics = new TreeMap<>();
       readList(in, MetadataCodec::readTopic).forEach(topic -> topics.put(topic.name(), topic));
       TreeMap<String, NodeState> nodes = new TreeMap<>();
       readList(in, MetadataCodec::readNode).forEach(node -> nodes.put(node.id(), node));
-      return new MetadataState(topics, nodes);
+      long nextProducerId = format >= 2 ? in.getLong() : 0;
+      if (nextProducerId < 0) {
+        throw new MetadataFormatException("next producer id " + nextProducerId);
+      }
+      return new MetadataState(topics, nodes, nextProducerId);
     });
   }
 
@@ -173,9 +188,13 @@ public final class MetadataCodec {
   }
 
   private static byte[] write(Body body) {
+    return write(FORMAT, body);
+  }
+
+  private static byte[] write(byte format, Body body) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(FORMAT);
+      out.writeByte(format);
       body.write(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a byte array does not fail
@@ -245,14 +264,24 @@ public final class MetadataCodec {
     T read(ByteBuffer in);
   }
 
+  /** Reads a record of the single format {@link #FORMAT}. */
   private static <T> T read(byte[] bytes, Reader<T> body) {
+    return read(bytes, FORMAT, (in, format) -> body.read(in));
+  }
+
+  private interface VersionedReader<T> {
+    T read(ByteBuffer in, byte format);
+  }
+
+  /** Reads a record of any format from 1 to {@code newestFormat}; {@code body} reads by the format found. */
+  private static <T> T read(byte[] bytes, byte newestFormat, VersionedReader<T> body) {
     ByteBuffer in = ByteBuffer.wrap(bytes);
     try {
       byte format = in.get();
-      if (format != FORMAT) {
+      if (format < FORMAT || format > newestFormat) {
         throw new MetadataFormatException("unknown metadata format " + format);
       }
-      T value = body.read(in);
+      T value = body.read(in, format);
       if (in.hasRemaining()) {
         throw new MetadataFormatException(in.remaining() + " bytes after the end");
       }

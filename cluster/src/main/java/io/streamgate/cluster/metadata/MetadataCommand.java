@@ -69,4 +69,11 @@ public sealed interface MetadataCommand {
 
   /** A node renews its lease; refused unless {@code leaseEpoch} is its current one. */
   record RenewLease(String node, long leaseEpoch) implements MetadataCommand {}
+
+  /**
+   * Takes the next {@code count} Kafka producer ids (1 to {@link MetadataState#MAX_PRODUCER_ID_BLOCK})
+   * for a node to hand out; answered the first of them. Ids are never handed out twice: the next free
+   * one is part of the state, and of its snapshots.
+   */
+  record AllocateProducerIds(int count) implements MetadataCommand {}
 }

@@ -3,6 +3,7 @@ package io.streamgate.cluster.metadata;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
+import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
@@ -14,6 +15,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import io.streamgate.logstore.ProducerIds;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -23,17 +25,25 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The committed metadata, immutable: topics (deleted ones as tombstones) and nodes, by name. The
+ * The committed metadata, immutable: topics (deleted ones as tombstones) and nodes, by name, and the
+ * next Kafka producer id no node has been given. The
  * only way to a new state is {@link #apply}, a pure function of this state and one command, so every
  * voter that applies the same log reaches the same state. A change copies the maps: metadata changes
  * come at tens a second at most, and readers never lock.
  */
-public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes) {
+public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes, long nextProducerId) {
   public static final MetadataState EMPTY = new MetadataState(new TreeMap<>(), new TreeMap<>());
+  /** The most producer ids one command takes. */
+  public static final int MAX_PRODUCER_ID_BLOCK = 1_000_000;
 
   public MetadataState {
     topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
     nodes = Collections.unmodifiableSortedMap(new TreeMap<>(nodes));
+  }
+
+  /** A state in which no producer id was handed out yet. */
+  public MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes) {
+    this(topics, nodes, 0);
   }
 
   /** The topic, unless it is absent or deleted. */
@@ -60,6 +70,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       return changeIsr(change);
     } else if (command instanceof RegisterNode register) {
       return register(register);
+    } else if (command instanceof AllocateProducerIds allocate) {
+      return allocateProducerIds(allocate);
     }
     return renew((RenewLease) command);
   }
@@ -217,16 +229,27 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     return withNode(renewed, renewed.renewals());
   }
 
+  private Result allocateProducerIds(AllocateProducerIds allocate) {
+    int count = allocate.count();
+    if (count < 1 || count > MAX_PRODUCER_ID_BLOCK) {
+      return refuse(Reason.INVALID, "a block of " + count + " producer ids; 1 to " + MAX_PRODUCER_ID_BLOCK + " may be taken at once");
+    }
+    if (nextProducerId > ProducerIds.MAX_ALLOCATED - count + 1) {
+      return refuse(Reason.INVALID, "no " + count + " producer ids are left after " + nextProducerId);
+    }
+    return new Result(new MetadataState(topics, nodes, nextProducerId + count), new Accepted(nextProducerId));
+  }
+
   private Result withNode(NodeState node, long value) {
     TreeMap<String, NodeState> changed = new TreeMap<>(nodes);
     changed.put(node.id(), node);
-    return new Result(new MetadataState(topics, changed), new Accepted(value));
+    return new Result(new MetadataState(topics, changed, nextProducerId), new Accepted(value));
   }
 
   private Result withTopic(TopicState topic, long value) {
     TreeMap<String, TopicState> changed = new TreeMap<>(topics);
     changed.put(topic.name(), topic);
-    return new Result(new MetadataState(changed, nodes), new Accepted(value));
+    return new Result(new MetadataState(changed, nodes, nextProducerId), new Accepted(value));
   }
 
   private Result refuse(Reason reason, String detail) {

@@ -46,7 +46,9 @@ class StreamgateErrorTest {
       Map.entry("UNSUPPORTED_MEDIA_TYPE", 10006), Map.entry("HEADERS_TOO_LARGE", 10007), Map.entry("IDEMPOTENCY_KEY_REUSED", 10008),
       Map.entry("OVERLOADED", 10009), Map.entry("UNAVAILABLE", 10010), Map.entry("PARTITION_NOT_FOUND", 10011),
       Map.entry("INVALID_TOPIC_REQUEST", 10012), Map.entry("INVALID_GROUP_REQUEST", 10013), Map.entry("LOG_CLOSED", 10014),
-      Map.entry("WEBSOCKET_VERSION_UNSUPPORTED", 10015));
+      Map.entry("WEBSOCKET_VERSION_UNSUPPORTED", 10015),
+      Map.entry("UNSUPPORTED_FOR_MESSAGE_FORMAT", 43), Map.entry("OUT_OF_ORDER_SEQUENCE_NUMBER", 45),
+      Map.entry("INVALID_PRODUCER_EPOCH", 47));
 
   /** Exceptions of the main code that no client meets, each with why. */
   private static final Set<Class<?>> NOT_THROWN_TO_CLIENTS = Set.of(

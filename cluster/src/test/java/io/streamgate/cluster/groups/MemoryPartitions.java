@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * some); per partition values by offset, a log start, watches woken on append.
  */
 final class MemoryPartitions implements PartitionService {
+  private final java.util.concurrent.atomic.AtomicLong nextProducerId = new java.util.concurrent.atomic.AtomicLong();
   private final Map<TopicPartition, List<String>> logs = new HashMap<>();
   private final Map<TopicPartition, Long> starts = new HashMap<>();
   private final List<Map.Entry<Long, Runnable>> watches = new ArrayList<>();
@@ -144,6 +145,11 @@ final class MemoryPartitions implements PartitionService {
   @Override
   public CompletableFuture<Void> deleteTopic(String topic) {
     throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public CompletableFuture<Long> newProducerId() {
+    return CompletableFuture.completedFuture(nextProducerId.getAndIncrement());
   }
 
   @Override

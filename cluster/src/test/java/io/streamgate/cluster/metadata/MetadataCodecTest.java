@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
+import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
@@ -69,6 +70,7 @@ class MetadataCodecTest {
         .isEqualTo(hex("01 05", T, "00000000 00000005 00000002", N1, "00000002 6e32"));
     assertThat(MetadataCodec.encode(new RegisterNode("n1", "h:1"))).isEqualTo(hex("01 06", N1, "00000003 683a31"));
     assertThat(MetadataCodec.encode(new RenewLease("n1", 7))).isEqualTo(hex("01 07", N1, "0000000000000007"));
+    assertThat(MetadataCodec.encode(new AllocateProducerIds(1000))).isEqualTo(hex("01 08", "000003e8"));
   }
 
   @Test
@@ -83,18 +85,28 @@ class MetadataCodecTest {
     TopicState topic = new TopicState(new TopicMetadata("t", 1, 1, Map.of()),
         List.of(new PartitionState(null, 2, List.of("n1"), List.of())), 5, false);
     MetadataState state = new MetadataState(new TreeMap<>(Map.of("t", topic)),
-        new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4))));
-    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("01", "00000001", T, "00000001 00000001 00000000", "00000001",
+        new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4))), 2000);
+    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("02", "00000001", T, "00000001 00000001 00000000", "00000001",
         "00 00000002", "00000001", N1, "00000000", "0000000000000005 00", "00000001", N1, "00000003 683a31",
-        "0000000000000003 0000000000000004"));
+        "0000000000000003 0000000000000004", "00000000000007d0"));
+  }
+
+  @Test
+  void aSnapshotOfFormatOneFromBeforeProducerIdsReadsAsNoneHandedOut() {
+    byte[] formatOne = hex("01", "00000000", "00000001", N1, "00000003 683a31", "0000000000000003 0000000000000004");
+    MetadataState state = MetadataCodec.decodeState(formatOne);
+    assertThat(state.nextProducerId()).isZero();
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 4));
+    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("03", "00000000", "00000000", "0000000000000000")))
+        .isInstanceOf(MetadataFormatException.class);
   }
 
   @Test
   void anUnknownFormatOrTagIsRefused() {
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("02 02", T))).isInstanceOf(MetadataFormatException.class)
         .hasMessageContaining("format 2");
-    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 08", T))).isInstanceOf(MetadataFormatException.class)
-        .hasMessageContaining("tag 8");
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 09", T))).isInstanceOf(MetadataFormatException.class)
+        .hasMessageContaining("tag 9");
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 02", T, "00"))).isInstanceOf(MetadataFormatException.class)
         .hasMessageContaining("after the end");
     // A count far beyond the bytes there: refused before anything is allocated for it.
@@ -170,7 +182,8 @@ class MetadataCodecTest {
             Combinators.combine(names(), longs, longs).as(Fence::new).injectNull(0.5)).as(ElectLeader::new),
         Combinators.combine(names(), ints, ints, names().list().ofMaxSize(3)).as(ChangeIsr::new),
         Combinators.combine(names(), names()).as(RegisterNode::new),
-        Combinators.combine(names(), longs).as(RenewLease::new));
+        Combinators.combine(names(), longs).as(RenewLease::new),
+        ints.map(AllocateProducerIds::new));
   }
 
   @Provide
@@ -179,12 +192,13 @@ class MetadataCodecTest {
         Arbitraries.longs().between(1, Long.MAX_VALUE), Arbitraries.of(true, false)).as(TopicState::new);
     Arbitrary<NodeState> nodes = Combinators.combine(names(), names(), Arbitraries.longs().between(1, Long.MAX_VALUE),
         Arbitraries.longs().between(0, Long.MAX_VALUE)).as(NodeState::new);
-    return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4)).as((topicList, nodeList) -> {
+    return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4), Arbitraries.longs().between(0, Long.MAX_VALUE))
+        .as((topicList, nodeList, nextProducerId) -> {
       TreeMap<String, TopicState> byName = new TreeMap<>();
       topicList.forEach(topic -> byName.put(topic.name(), topic));
       TreeMap<String, NodeState> byId = new TreeMap<>();
       nodeList.forEach(node -> byId.put(node.id(), node));
-      return new MetadataState(byName, byId);
+      return new MetadataState(byName, byId, nextProducerId);
     });
   }
 

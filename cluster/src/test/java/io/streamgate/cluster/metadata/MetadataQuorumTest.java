@@ -10,6 +10,7 @@ import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
@@ -300,6 +301,7 @@ class MetadataQuorumTest {
   void aSnapshotIsTakenAndTheStateRestoredFromIt() throws Exception {
     quorum = new TestQuorum(root, 1, 5).startAll();
     quorum.awaitLeader();
+    assertThat(submit(quorum.voter(0), new AllocateProducerIds(1000))).isEqualTo(new Accepted(0));
     for (int i = 0; i < 12; i++) {
       assertThat(submit(quorum.voter(0), create("t" + i))).isEqualTo(new Accepted(1));
     }
@@ -315,6 +317,9 @@ class MetadataQuorumTest {
     assertThat(quorum.heard(0).restored.get(0).topics()).containsKey("t0");
     assertThat(submit(quorum.voter(0), create("t0"))).isInstanceOfSatisfying(Refused.class,
         r -> assertThat(r.reason()).isEqualTo(Reason.TOPIC_EXISTS));
+    // The producer ids handed out before the snapshot stay handed out.
+    assertThat(quorum.heard(0).restored.get(0).nextProducerId()).isEqualTo(1000);
+    assertThat(submit(quorum.voter(0), new AllocateProducerIds(1))).isEqualTo(new Accepted(1000));
   }
 
   @Test

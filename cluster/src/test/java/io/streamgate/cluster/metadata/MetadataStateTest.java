@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
+import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
@@ -47,6 +48,26 @@ class MetadataStateTest {
   private static Reason reason(MetadataReply reply) {
     assertThat(reply).isInstanceOf(Refused.class);
     return ((Refused) reply).reason();
+  }
+
+  @Test
+  void producerIdBlocksFollowOneAnotherAndOtherChangesKeepTheNextFreeId() {
+    assertThat(apply(new AllocateProducerIds(1000))).isEqualTo(new Accepted(0));
+    assertThat(apply(create("t"))).isEqualTo(new Accepted(1));
+    assertThat(apply(new RegisterNode("n1", "h:1"))).isEqualTo(new Accepted(1));
+    assertThat(apply(new AllocateProducerIds(1))).isEqualTo(new Accepted(1000));
+    assertThat(apply(new AllocateProducerIds(1000))).isEqualTo(new Accepted(1001));
+    assertThat(state.nextProducerId()).isEqualTo(2001);
+  }
+
+  @Test
+  void aProducerIdBlockOutOfBoundsChangesNothing() {
+    assertThat(reason(apply(new AllocateProducerIds(0)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new AllocateProducerIds(MetadataState.MAX_PRODUCER_ID_BLOCK + 1)))).isEqualTo(Reason.INVALID);
+    state = new MetadataState(state.topics(), state.nodes(), io.streamgate.logstore.ProducerIds.MAX_ALLOCATED - 9);
+    assertThat(reason(apply(new AllocateProducerIds(11)))).as("past the ids Kafka producers may have").isEqualTo(Reason.INVALID);
+    assertThat(apply(new AllocateProducerIds(10))).isEqualTo(new Accepted(io.streamgate.logstore.ProducerIds.MAX_ALLOCATED - 9));
+    assertThat(reason(apply(new AllocateProducerIds(1)))).isEqualTo(Reason.INVALID);
   }
 
   @Test

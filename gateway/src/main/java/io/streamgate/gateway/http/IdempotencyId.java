@@ -1,13 +1,15 @@
 package io.streamgate.gateway.http;
 
+import io.streamgate.logstore.ProducerIds;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * A produce request's {@code Idempotency-Key}, scoped to its topic, as the 63-bit producer id its
- * batches carry in the log (Kafka's batch header field): every replica learns it as it appends, so
+ * A produce request's {@code Idempotency-Key}, scoped to its topic, as the producer id its batches
+ * carry in the log (Kafka's batch header field; bit 62 set, see {@link ProducerIds}, so it is never
+ * a Kafka producer's and the log's sequence checks leave it alone): every replica learns it as it appends, so
  * a new leader recognizes a retry of a write its predecessor made. Deriving it by SHA-256 makes two
  * keys colliding as unlikely as it gets.
  */
@@ -18,7 +20,7 @@ record IdempotencyId(long producerId) {
       sha.update(topic.getBytes(StandardCharsets.UTF_8));
       sha.update((byte) 0);
       byte[] digest = sha.digest(key.getBytes(StandardCharsets.UTF_8));
-      return new IdempotencyId(ByteBuffer.wrap(digest).getLong() & Long.MAX_VALUE);
+      return new IdempotencyId(ProducerIds.forIdempotencyKey(ByteBuffer.wrap(digest).getLong()));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }

@@ -118,6 +118,8 @@ final class Replica {
   private int epoch = -1;
   private final Map<String, FollowerProgress> followers = new HashMap<>();
   private boolean isrChangePending;
+  /** Whether the pending ISR change's proposal has been answered (written, its new state not yet taken). */
+  private boolean isrChangeAnswered;
   /**
    * A follower this leader has asked to add to the ISR, counted for the high watermark from the
    * moment it asks (Kafka's "maximal ISR", KIP-497): once the change commits, the controller may
@@ -199,9 +201,15 @@ final class Replica {
   void becomeLeader(PartitionState newState) {
     synchronized (this) {
       boolean sameTerm = leader && epoch == newState.leaderEpoch();
+      // The metadata applies every partition of a topic again when one of them changes: a change
+      // this leader asked for is over once its ISR moved, a new term began, or a state came after
+      // the change was written (a later change overtook it); not while its proposal is in flight.
+      if (!sameTerm || !newState.isr().equals(state.isr()) || isrChangeAnswered) {
+        isrChangePending = false;
+        isrChangeAnswered = false;
+        joiningIsr = null;
+      }
       state = newState;
-      isrChangePending = false;
-      joiningIsr = null;
       if (!sameTerm) {
         leader = true;
         epoch = newState.leaderEpoch();
@@ -254,6 +262,7 @@ final class Replica {
       epochStartOffset = Long.MAX_VALUE;
       followers.clear();
       isrChangePending = false;
+      isrChangeAnswered = false;
       joiningIsr = null;
       waiting = List.copyOf(waitingForWindow);
       waitingForWindow.clear();
@@ -516,6 +525,7 @@ final class Replica {
       joinsIsr = !state.isr().contains(follower) && !isrChangePending && fetchOffset >= log.highWatermark();
       if (joinsIsr) {
         isrChangePending = true;
+        isrChangeAnswered = false;
         joiningIsr = follower;
       }
     }
@@ -545,6 +555,7 @@ final class Replica {
     }
     if (!lagging.isEmpty()) {
       isrChangePending = true;
+      isrChangeAnswered = false;
     }
     return lagging;
   }
@@ -556,9 +567,11 @@ final class Replica {
    */
   synchronized void isrChangeDone(boolean written) {
     if (written && joiningIsr != null && !state.isr().contains(joiningIsr)) {
+      isrChangeAnswered = true;
       return;  // the new state is on its way: becomeLeader ends the change
     }
     isrChangePending = false;
+    isrChangeAnswered = false;
     joiningIsr = null;
   }
 

@@ -543,6 +543,43 @@ class ReplicaTest {
   }
 
   /**
+   * Found in GroupFailoverIT's node logs: every change to one partition of a topic applies every
+   * partition's state again, unchanged; that ended the others' pending ISR changes, so a leader
+   * asked again on the next fetch (159 proposals for 16 partitions after a restart, a flood that
+   * delayed lease renewals past the lease) and stopped counting the joining follower.
+   */
+  @Test
+  void aPendingIsrChangeOutlivesItsUnchangedStateAppliedAgainAndEndsWhenTheIsrMoves() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    b.becomeFollower(led("a", 0, List.of("a")));
+    appendAsLeader(a, TestBatches.values(1, "x", "y"));
+    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
+
+    a.becomeLeader(led("a", 0, List.of("a")));
+    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).as("still asked").isFalse();
+    appendAsLeader(a, TestBatches.values(1, "z"));
+    assertThat(a.log().highWatermark()).as("b, joining, still counts and lacks offset 2").isEqualTo(2);
+
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    a.serveFetch("b", 0, 3, 0, 1024);
+    assertThat(a.log().highWatermark()).isEqualTo(3);
+    assertThat(a.laggingFollowers(Long.MAX_VALUE)).isEmpty();
+  }
+
+  /** The addition was written, but a later change took the follower out again before this leader saw either. */
+  @Test
+  void aWrittenIsrAdditionOvertakenByALaterChangeIsAskedForAgain() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a")));
+    b.becomeFollower(led("a", 0, List.of("a")));
+    appendAsLeader(a, TestBatches.values(1, "x", "y"));
+    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
+    a.isrChangeDone(true);
+
+    a.becomeLeader(led("a", 0, List.of("a")));
+    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
+  }
+
+  /**
    * Found by scripts/chaos-idempotent.sh: a follower's addition to the ISR was written, the
    * controller elected it at once, and records the leader had committed meanwhile without it (its
    * state still held the old ISR) were cut: acknowledged writes lost. Counted from the moment it asks.

@@ -305,6 +305,11 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<TopicMetadata> validateTopic(TopicSpec spec) {
+    return topics.validateTopic(spec);
+  }
+
+  @Override
   public CompletableFuture<List<TopicSummary>> listTopics() {
     return topics.listTopics();
   }

@@ -43,6 +43,13 @@ public interface PartitionService extends AutoCloseable {
 
   CompletableFuture<TopicDescription> createTopic(TopicSpec spec);
 
+  /**
+   * Fails as {@link #createTopic} would for {@code spec} (a bad name, partition count, replication
+   * factor or config, an existing topic), creating nothing; else completes with the topic it would
+   * create, every configuration value filled in. For Kafka's {@code validate_only}.
+   */
+  CompletableFuture<TopicMetadata> validateTopic(TopicSpec spec);
+
   CompletableFuture<List<TopicSummary>> listTopics();
 
   CompletableFuture<TopicDescription> describeTopic(String topic);
@@ -92,7 +99,16 @@ public interface PartitionService extends AutoCloseable {
   /** Reads committed batches from {@code offset}, up to {@code maxBytes} (at least one batch). */
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes);
 
-  /** The partition's readable range, and the first offset at or after {@code timestamp} if given. */
+  /**
+   * Asked of {@link #offsets} as a timestamp: the first record holding the partition's largest
+   * timestamp (Kafka's ListOffsets {@code -3}, "max timestamp").
+   */
+  long MAX_TIMESTAMP = -3;
+
+  /**
+   * The partition's readable range, and the first offset at or after {@code timestamp} if given
+   * (or, for {@link #MAX_TIMESTAMP}, the first record holding the largest timestamp).
+   */
   CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp);
 
   /**

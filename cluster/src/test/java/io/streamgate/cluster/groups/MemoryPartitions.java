@@ -113,6 +113,11 @@ final class MemoryPartitions implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<TopicMetadata> validateTopic(TopicSpec spec) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public CompletableFuture<AppendResult> appendHere(TopicPartition tp, RecordBatch batch, Acks acks) {
     return append(tp, batch, acks);
   }

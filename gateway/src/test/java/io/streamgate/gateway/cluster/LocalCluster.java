@@ -317,7 +317,7 @@ final class LocalCluster implements AutoCloseable {
     command.addAll(List.of(java, "-Xmx384m", "-jar", JAR.toAbsolutePath().toString(),
         "--node-id", node.id, "--data-dir", node.dataDir.toString(),
         "--http-host", node.host, "--http-port", String.valueOf(node.httpPort), "--http-instances", "1",
-        "--mqtt-host", node.host, "--mqtt-port", mqtt ? String.valueOf(node.mqttPort) : "0", "--mqtt-instances", "1",
+        "--mqtt-host", node.host, "--mqtt-port", mqtt ? String.valueOf(node.mqttPort) : "0", "--mqtt-instances", "1", "--kafka-port", "0",
         "--cluster-host", node.host, "--cluster-port", String.valueOf(node.clusterPort),
         "--metadata-voters", nodes.stream().map(n -> n.id + "@" + n.host + ":" + n.metadataPort)
             .collect(Collectors.joining(",")),

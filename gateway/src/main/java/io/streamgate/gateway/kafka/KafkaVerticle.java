@@ -1,0 +1,44 @@
+package io.streamgate.gateway.kafka;
+
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.RecordDecoding;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+
+/**
+ * The Kafka listener of a node: Kafka's wire protocol over TCP, deployed as several instances (one
+ * per event loop) sharing the port; each connection lives on one instance's event loop as a
+ * {@link KafkaConnection}. A failed bind fails the deployment. See docs/kafka.md.
+ */
+public final class KafkaVerticle extends VerticleBase {
+  private final PartitionService service;
+  private final GatewayConfig config;
+  private NetServer server;
+
+  public KafkaVerticle(PartitionService service, GatewayConfig config) {
+    this.service = service;
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    GatewayConfig.Kafka kafka = config.kafka();
+    KafkaApis apis = new KafkaApis(service, config, RecordDecoding.create(vertx));
+    server = vertx.createNetServer(new NetServerOptions().setHost(kafka.host()).setPort(kafka.bindPort()).setTcpNoDelay(true))
+        .connectHandler(socket -> new KafkaConnection(socket, context, apis, kafka.maxFrameBytes()));
+    return server.listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** The port this instance listens on (all instances share it). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+}

@@ -66,7 +66,7 @@ final class LeaderHandlers implements AutoCloseable {
       return new PartitionOffsets(log.logStartOffset(), log.highWatermark(), log.logEndOffset(),
           timestamp.isEmpty() ? Optional.empty()
               : timestamp.getAsLong() == PartitionService.MAX_TIMESTAMP ? log.offsetOfMaxTimestamp()
-              : log.offsetForTimestamp(timestamp.getAsLong()));
+                  : log.offsetForTimestamp(timestamp.getAsLong()));
     }, readers);
   }
 

@@ -130,8 +130,8 @@ class KafkaWireTest extends KafkaNodeTest {
       MetadataResponseData metadata = kafka.read(ApiKeys.METADATA.id, (short) 12, 2, MetadataResponseData.class);
       assertThat(metadata.topics().find(topic).partitions()).hasSize(1);
     }
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(httpRecords(topic, 0)).singleElement().satisfies(record -> assertThat(record.get("value").asText()).isEqualTo("unanswered")));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(httpRecords(topic, 0)).singleElement()
+        .satisfies(record -> assertThat(record.get("value").asText()).isEqualTo("unanswered")));
   }
 
   @Test

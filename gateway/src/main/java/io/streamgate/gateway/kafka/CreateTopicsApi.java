@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.errors.StreamgateError;
@@ -21,7 +22,7 @@ import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicRe
 /**
  * CreateTopics (v2-7): each topic with its partition count and replication factor ({@code -1}: the
  * node's {@code default-partitions}, replication factor 1, as over HTTP) and configs under Kafka's
- * names ({@link KafkaTopicConfigs}); with validate_only, checked and not created. Manual replica
+ * names ({@link KafkaTopicConfigs}), {@code value.format=string} unless given; with validate_only, checked and not created. Manual replica
  * assignments are refused (INVALID_REQUEST): the cluster places replicas. From v5 the answer
  * carries the topic's partitions, replication factor and every config.
  */
@@ -68,9 +69,11 @@ final class CreateTopicsApi {
       for (CreatableTopicConfig config : topic.configs()) {
         configs.put(config.name(), config.value());
       }
+      Map<String, String> config = KafkaTopicConfigs.toStreamgate(configs);
+      // Kafka clients write any bytes: their topics show values over HTTP as text (or base64), as MQTT's do.
+      config.putIfAbsent(TopicConfigs.VALUE_FORMAT, TopicConfigs.ValueFormat.STRING.configName());
       spec = new TopicSpec(topic.name(), topic.numPartitions() == -1 ? defaultPartitions : topic.numPartitions(),
-          topic.replicationFactor() == -1 ? DEFAULT_REPLICATION_FACTOR : topic.replicationFactor(),
-          KafkaTopicConfigs.toStreamgate(configs));
+          topic.replicationFactor() == -1 ? DEFAULT_REPLICATION_FACTOR : topic.replicationFactor(), config);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

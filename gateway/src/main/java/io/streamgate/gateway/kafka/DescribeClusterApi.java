@@ -13,11 +13,12 @@ final class DescribeClusterApi {
   }
 
   DescribeClusterResponseData handle() {
+    KafkaBrokers.View cluster = brokers.view();
     DescribeClusterBrokerCollection list = new DescribeClusterBrokerCollection();
-    for (KafkaBrokers.Broker broker : brokers.live()) {
+    for (KafkaBrokers.Broker broker : cluster.live()) {
       list.add(new DescribeClusterBroker().setBrokerId(broker.id()).setHost(broker.host()).setPort(broker.port()));
     }
-    return new DescribeClusterResponseData().setClusterId(KafkaBrokers.CLUSTER_ID).setControllerId(brokers.controllerId())
+    return new DescribeClusterResponseData().setClusterId(KafkaBrokers.CLUSTER_ID).setControllerId(cluster.controllerId())
         .setBrokers(list);
   }
 }

@@ -5,7 +5,9 @@ import io.streamgate.cluster.Murmur2Partitioner;
 import io.streamgate.cluster.PartitionService;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The cluster's nodes as Kafka brokers: an int id per node, and each live node's Kafka address as
@@ -45,26 +47,32 @@ final class KafkaBrokers {
     return HASHED_BASE + HASH.partitionForKey(nodeId.getBytes(StandardCharsets.UTF_8), Integer.MAX_VALUE - HASHED_BASE);
   }
 
-  /** Every live node that announced a Kafka address. */
-  List<Broker> live() {
-    List<Broker> brokers = new ArrayList<>();
-    for (ClusterNode node : service.nodes()) {
-      if (node.alive() && node.kafkaAddress() != null) {
-        int colon = node.kafkaAddress().lastIndexOf(':');
-        brokers.add(new Broker(brokerId(node.id()), node.kafkaAddress().substring(0, colon),
-            Integer.parseInt(node.kafkaAddress().substring(colon + 1))));
+  /** The cluster as clients see it now; take one per request. */
+  View view() {
+    List<ClusterNode> nodes = service.nodes();
+    List<Broker> live = new ArrayList<>();
+    Set<String> alive = new HashSet<>();
+    int controller = NO_NODE;
+    for (ClusterNode node : nodes) {
+      if (node.alive()) {
+        alive.add(node.id());
+        if (node.kafkaAddress() != null) {
+          int colon = node.kafkaAddress().lastIndexOf(':');
+          live.add(new Broker(brokerId(node.id()), node.kafkaAddress().substring(0, colon),
+              Integer.parseInt(node.kafkaAddress().substring(colon + 1))));
+        }
+      }
+      if (node.controller()) {
+        controller = brokerId(node.id());
       }
     }
-    return brokers;
+    return new View(live, alive, controller);
   }
 
-  /** The broker id of the node that is the cluster's controller, or {@link #NO_NODE}. */
-  int controllerId() {
-    return service.nodes().stream().filter(ClusterNode::controller).findFirst().map(node -> brokerId(node.id())).orElse(NO_NODE);
-  }
-
-  /** Whether the node is alive (a replica on a dead node is offline). */
-  boolean isAlive(String nodeId) {
-    return service.nodes().stream().anyMatch(node -> node.id().equals(nodeId) && node.alive());
-  }
+  /**
+   * @param live every live node that announced a Kafka address
+   * @param aliveNodes the ids of the live nodes (a replica elsewhere is offline)
+   * @param controllerId the broker id of the cluster's controller, or {@link #NO_NODE}
+   */
+  record View(List<Broker> live, Set<String> aliveNodes, int controllerId) {}
 }

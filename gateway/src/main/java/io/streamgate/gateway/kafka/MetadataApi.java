@@ -3,7 +3,6 @@ package io.streamgate.gateway.kafka;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicConfigs;
-import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.TopicNames;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.errors.StreamgateError;
@@ -39,55 +38,59 @@ final class MetadataApi {
     this.defaultPartitions = defaultPartitions;
   }
 
+  /** A topic to answer: described, unless {@code error} says why not. */
+  private record Asked(String name, StreamgateError error) {}
+
   Future<MetadataResponseData> handle(MetadataRequestData request, KafkaCaller caller) {
-    Future<List<Future<MetadataResponseTopic>>> topics;
+    Future<List<Future<Asked>>> topics;
     if (request.topics() == null) {
       topics = Future.fromCompletionStage(service.listTopics(), caller.context())
-          .map(all -> all.stream().map(topic -> Future.succeededFuture(describe(topic.name()))).toList());
+          .map(all -> all.stream().map(topic -> Future.succeededFuture(new Asked(topic.name(), null))).toList());
     } else {
       topics = Future.succeededFuture(request.topics().stream()
           .map(topic -> resolve(topic.name(), request.allowAutoTopicCreation(), caller)).toList());
     }
     return topics.compose(pending -> Future.join(pending).transform(done -> {
+      KafkaBrokers.View cluster = brokers.view();
       MetadataResponseTopicCollection answered = new MetadataResponseTopicCollection();
-      pending.forEach(topic -> answered.add(topic.result()));
+      for (Future<Asked> topic : pending) {
+        Asked asked = topic.result();
+        answered.add(asked.error() == null ? describe(asked.name(), cluster) : failed(asked.name(), asked.error()));
+      }
       return Future.succeededFuture(new MetadataResponseData()
-          .setBrokers(brokerList())
+          .setBrokers(brokerList(cluster))
           .setClusterId(KafkaBrokers.CLUSTER_ID)
-          .setControllerId(brokers.controllerId())
+          .setControllerId(cluster.controllerId())
           .setTopics(answered));
     }));
   }
 
-  private MetadataResponseBrokerCollection brokerList() {
+  private static MetadataResponseBrokerCollection brokerList(KafkaBrokers.View cluster) {
     MetadataResponseBrokerCollection list = new MetadataResponseBrokerCollection();
-    for (KafkaBrokers.Broker broker : brokers.live()) {
+    for (KafkaBrokers.Broker broker : cluster.live()) {
       list.add(new MetadataResponseBroker().setNodeId(broker.id()).setHost(broker.host()).setPort(broker.port()));
     }
     return list;
   }
 
-  /** The topic, created first if missing and allowed; never a failed future (errors are the topic's error code). */
-  private Future<MetadataResponseTopic> resolve(String name, boolean clientAllowsCreation, KafkaCaller caller) {
+  /** The topic, created first if missing and allowed; never a failed future (a failure is the topic's error). */
+  private Future<Asked> resolve(String name, boolean clientAllowsCreation, KafkaCaller caller) {
     if (name == null) {
-      return Future.succeededFuture(failed(null, StreamgateError.INVALID_REQUEST));
+      return Future.succeededFuture(new Asked(null, StreamgateError.INVALID_REQUEST));
     }
     if (service.cachedPartitions(name).isPresent() || !autoCreate || !clientAllowsCreation || TopicNames.isInternal(name)) {
-      return Future.succeededFuture(describe(name));
+      return Future.succeededFuture(new Asked(name, null));
     }
     TopicSpec spec = new TopicSpec(name, defaultPartitions, 1,
         Map.of(TopicConfigs.VALUE_FORMAT, TopicConfigs.ValueFormat.STRING.configName()));
-    return Future.fromCompletionStage(service.createTopic(spec), caller.context())
-        .transform(created -> {
-          if (created.failed() && !(StreamgateError.forException(created.cause()) == StreamgateError.TOPIC_ALREADY_EXISTS
-              || created.cause() instanceof TopicExistsException)) {
-            return Future.succeededFuture(failed(name, StreamgateError.forException(created.cause())));
-          }
-          return Future.succeededFuture(describe(name));
-        });
+    return Future.fromCompletionStage(service.createTopic(spec), caller.context()).transform(created -> {
+      StreamgateError error = created.failed() ? StreamgateError.forException(created.cause()) : null;
+      // Created meanwhile by another client: described as it is.
+      return Future.succeededFuture(new Asked(name, error == StreamgateError.TOPIC_ALREADY_EXISTS ? null : error));
+    });
   }
 
-  private MetadataResponseTopic describe(String name) {
+  private MetadataResponseTopic describe(String name, KafkaBrokers.View cluster) {
     List<PartitionState> partitions = service.cachedPartitions(name).orElse(null);
     if (partitions == null) {
       return failed(name, StreamgateError.UNKNOWN_TOPIC_OR_PARTITION);
@@ -102,7 +105,7 @@ final class MetadataApi {
           .setLeaderEpoch(state.leaderEpoch())
           .setReplicaNodes(ids(state.replicas()))
           .setIsrNodes(ids(state.isr()))
-          .setOfflineReplicas(ids(state.replicas().stream().filter(node -> !brokers.isAlive(node)).toList())));
+          .setOfflineReplicas(ids(state.replicas().stream().filter(node -> !cluster.aliveNodes().contains(node)).toList())));
     }
     return new MetadataResponseTopic().setName(name).setIsInternal(TopicNames.isInternal(name)).setPartitions(answered);
   }

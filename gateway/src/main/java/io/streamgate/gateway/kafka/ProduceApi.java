@@ -47,7 +47,7 @@ final class ProduceApi {
     this.decoding = decoding;
   }
 
-  /** The answer, or a future of null for acks=0. */
+  /** The answer, or a future of null for acks=0, completed once its appends are. */
   Future<ProduceResponseData> handle(ProduceRequestData request, KafkaCaller caller) {
     Acks acks = acks(request.acks());
     TopicProduceResponseCollection responses = new TopicProduceResponseCollection();
@@ -75,10 +75,10 @@ final class ProduceApi {
       }
       responses.add(new TopicProduceResponse().setName(topic.name()).setPartitionResponses(partitions));
     }
-    if (acks == Acks.NONE) {
-      return Future.succeededFuture();
-    }
-    return Future.join(appends).transform(done -> Future.succeededFuture(new ProduceResponseData().setResponses(responses)));
+    // acks=0 is answered with nothing, but only once its appends are done: until then it counts
+    // against the connection's requests in progress, so a client cannot queue appends without bound.
+    return Future.join(appends).transform(done -> Future.succeededFuture(acks == Acks.NONE ? null
+        : new ProduceResponseData().setResponses(responses)));
   }
 
   private Future<AppendResult> append(String topic, PartitionProduceData data, String transactionalId, Acks acks,

@@ -129,7 +129,7 @@ public final class StreamgateNode {
             return Future.succeededFuture();
           }
           return vertx.deployVerticle(() -> {
-            KafkaVerticle verticle = new KafkaVerticle(opened.get(), config);
+            KafkaVerticle verticle = new KafkaVerticle(opened.get(), config, gatewayMetrics.get());
             firstKafkaVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.kafka().instances()));

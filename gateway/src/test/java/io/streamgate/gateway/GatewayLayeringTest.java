@@ -41,7 +41,8 @@ class GatewayLayeringTest {
           .because("only the Kafka edge speaks Kafka's protocol");
 
   @ArchTest static final ArchRule metricsKnowNoEdge = noClasses().that().resideInAPackage("io.streamgate.gateway.metrics..")
-      .should().dependOnClassesThat().resideInAnyPackage("io.streamgate.gateway.http..", "io.streamgate.gateway.mqtt..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.streamgate.gateway.http..", "io.streamgate.gateway.mqtt..",
+          "io.streamgate.gateway.kafka..")
       .because("every edge counts its traffic in the node's meters");
 
   @ArchTest static final ArchRule httpTypesOnlyInTheHttpEdge = noClasses().that().resideOutsideOfPackage("io.streamgate.gateway.http..")

@@ -3,7 +3,9 @@ package io.streamgate.gateway.kafka;
 import io.streamgate.cluster.Cancellable;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.nio.ByteBuffer;
@@ -30,11 +32,13 @@ final class FetchApi {
   private final PartitionService service;
   private final long maxWaitMs;
   private final int maxFetchBytes;
+  private final GatewayMetrics metrics;
 
-  FetchApi(PartitionService service, long maxWaitMs, int maxFetchBytes) {
+  FetchApi(PartitionService service, long maxWaitMs, int maxFetchBytes, GatewayMetrics metrics) {
     this.service = service;
     this.maxWaitMs = maxWaitMs;
     this.maxFetchBytes = maxFetchBytes;
+    this.metrics = metrics;
   }
 
   /** One requested partition, in request order. */
@@ -53,9 +57,13 @@ final class FetchApi {
     }
     long waitMs = Math.max(0, Math.min(request.maxWaitMs(), maxWaitMs));
     int maxBytes = Math.max(1, Math.min(request.maxBytes(), maxFetchBytes));
+    long started = System.nanoTime();
     long deadline = System.currentTimeMillis() + waitMs;
-    return fetch(wanted, maxBytes, Math.max(0, request.minBytes()), deadline, caller)
-        .map(partitions -> answer(request, partitions));
+    return fetch(wanted, maxBytes, Math.max(0, request.minBytes()), deadline, caller).map(partitions -> {
+      count(wanted, partitions);
+      metrics.fetchLatency(System.nanoTime() - started);
+      return answer(request, partitions);
+    });
   }
 
   private Future<List<PartitionData>> fetch(List<Wanted> wanted, int maxBytes, int minBytes, long deadline, KafkaCaller caller) {
@@ -119,6 +127,22 @@ final class FetchApi {
       caller.context().owner().cancelTimer(timer);
       watches.forEach(Cancellable::cancel);
     });
+  }
+
+  /** Counts what goes out: the records at or after each fetch offset, by the batch headers (nothing is decoded). */
+  private void count(List<Wanted> wanted, List<PartitionData> partitions) {
+    for (int i = 0; i < wanted.size(); i++) {
+      ByteBuffer batches = KafkaCodec.recordBytes(partitions.get(i).records());
+      if (!batches.hasRemaining()) {
+        continue;
+      }
+      long from = wanted.get(i).partition().fetchOffset();
+      long records = 0;
+      for (RecordBatch batch : RecordBatch.iterate(batches)) {
+        records += Math.max(0, batch.lastOffset() - Math.max(batch.baseOffset(), from) + 1);
+      }
+      metrics.recordsOut(wanted.get(i).topic(), (int) Math.min(records, Integer.MAX_VALUE), batches.remaining());
+    }
   }
 
   private static PartitionData data(Wanted want, long highWatermark, long logStart, ByteBuffer batches) {

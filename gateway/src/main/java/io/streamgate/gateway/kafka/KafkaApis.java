@@ -4,6 +4,7 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -27,11 +28,11 @@ final class KafkaApis {
   private final DeleteTopicsApi deleteTopics;
   private final DescribeClusterApi describeCluster;
 
-  KafkaApis(PartitionService service, GatewayConfig config, RecordDecoding decoding) {
+  KafkaApis(PartitionService service, GatewayConfig config, RecordDecoding decoding, GatewayMetrics metrics) {
     KafkaBrokers brokers = new KafkaBrokers(service);
     this.metadata = new MetadataApi(service, brokers, config.autoCreateTopics(), config.defaultPartitions());
-    this.produce = new ProduceApi(service, decoding);
-    this.fetch = new FetchApi(service, config.limits().maxWaitMs(), config.limits().maxFetchBytes());
+    this.produce = new ProduceApi(service, decoding, metrics);
+    this.fetch = new FetchApi(service, config.limits().maxWaitMs(), config.limits().maxFetchBytes(), metrics);
     this.listOffsets = new ListOffsetsApi(service);
     this.createTopics = new CreateTopicsApi(service, config.defaultPartitions());
     this.deleteTopics = new DeleteTopicsApi(service);

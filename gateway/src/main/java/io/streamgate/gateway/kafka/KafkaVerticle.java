@@ -3,6 +3,7 @@ package io.streamgate.gateway.kafka;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
@@ -16,17 +17,19 @@ import io.vertx.core.net.NetServerOptions;
 public final class KafkaVerticle extends VerticleBase {
   private final PartitionService service;
   private final GatewayConfig config;
+  private final GatewayMetrics metrics;
   private NetServer server;
 
-  public KafkaVerticle(PartitionService service, GatewayConfig config) {
+  public KafkaVerticle(PartitionService service, GatewayConfig config, GatewayMetrics metrics) {
     this.service = service;
     this.config = config;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     GatewayConfig.Kafka kafka = config.kafka();
-    KafkaApis apis = new KafkaApis(service, config, RecordDecoding.create(vertx));
+    KafkaApis apis = new KafkaApis(service, config, RecordDecoding.create(vertx), metrics);
     server = vertx.createNetServer(new NetServerOptions().setHost(kafka.host()).setPort(kafka.bindPort()).setTcpNoDelay(true))
         .connectHandler(socket -> new KafkaConnection(socket, context, apis, kafka.maxFrameBytes()));
     return server.listen();

@@ -9,6 +9,7 @@ import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.gateway.JsonValues;
 import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.InvalidRecordException;
 import io.streamgate.logstore.TopicPartition;
@@ -41,14 +42,17 @@ final class ProduceApi {
 
   private final PartitionService service;
   private final RecordDecoding decoding;
+  private final GatewayMetrics metrics;
 
-  ProduceApi(PartitionService service, RecordDecoding decoding) {
+  ProduceApi(PartitionService service, RecordDecoding decoding, GatewayMetrics metrics) {
     this.service = service;
     this.decoding = decoding;
+    this.metrics = metrics;
   }
 
   /** The answer, or a future of null for acks=0, completed once its appends are. */
   Future<ProduceResponseData> handle(ProduceRequestData request, KafkaCaller caller) {
+    long started = System.nanoTime();
     Acks acks = acks(request.acks());
     TopicProduceResponseCollection responses = new TopicProduceResponseCollection();
     List<Future<?>> appends = new ArrayList<>();
@@ -77,8 +81,10 @@ final class ProduceApi {
     }
     // acks=0 is answered with nothing, but only once its appends are done: until then it counts
     // against the connection's requests in progress, so a client cannot queue appends without bound.
-    return Future.join(appends).transform(done -> Future.succeededFuture(acks == Acks.NONE ? null
-        : new ProduceResponseData().setResponses(responses)));
+    return Future.join(appends).transform(done -> {
+      metrics.produceLatency(System.nanoTime() - started);
+      return Future.succeededFuture(acks == Acks.NONE ? null : new ProduceResponseData().setResponses(responses));
+    });
   }
 
   private Future<AppendResult> append(String topic, PartitionProduceData data, String transactionalId, Acks acks,
@@ -104,7 +110,12 @@ final class ProduceApi {
         requireJsonValues(batch, topic);
       }
       return service.appendHere(partition, batch, acks);
-    }).compose(append -> Future.fromCompletionStage(append, caller.context()));
+    }).compose(append -> Future.fromCompletionStage(append, caller.context()))
+        .andThen(done -> {
+          if (done.succeeded()) {
+            metrics.recordsIn(topic, batch.recordCount(), batch.sizeInBytes());
+          }
+        });
   }
 
   /** The one batch a Produce partition holds (Kafka's rule for magic 2), as sent. */

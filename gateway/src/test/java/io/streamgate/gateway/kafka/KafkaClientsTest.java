@@ -78,9 +78,11 @@ class KafkaClientsTest extends KafkaNodeTest {
     }
 
     assertThat(storedCompressions(topic)).as("batches are stored as the producer compressed them").containsOnly(compression);
+    assertThat(topicMetric("streamgate_records_in_total", topic)).as("records in, counted like every edge's").isEqualTo(RECORDS);
 
     Map<Integer, List<ConsumerRecord<byte[], byte[]>>> read = consumeAll(topic, RECORDS);
     Map<Integer, List<ProducerRecord<byte[], byte[]>>> expected = byPartition(sent);
+    assertThat(topicMetric("streamgate_records_out_total", topic)).as("records out").isGreaterThanOrEqualTo(RECORDS);
     assertThat(read.keySet()).isEqualTo(expected.keySet());
     for (int partition : expected.keySet()) {
       List<ConsumerRecord<byte[], byte[]>> got = read.get(partition);

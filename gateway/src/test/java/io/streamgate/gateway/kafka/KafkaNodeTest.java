@@ -46,6 +46,26 @@ abstract class KafkaNodeTest extends SharedNodeTest {
         .get("records");
   }
 
+  /** A topic's sample of a per-topic meter in the Prometheus scrape ({@code streamgate_records_in_total}), 0 if absent. */
+  double topicMetric(String name, String topic) {
+    String sample = name + "{topic=\"" + topic + "\"}";
+    try {
+      var response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/metrics"))
+          .timeout(Duration.ofSeconds(30)).build(), BodyHandlers.ofString());
+      for (String line : response.body().split("\n")) {
+        if (line.startsWith(sample + " ")) {
+          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return 0;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   JsonNode http(String method, String path, String body, int expectedStatus) {
     try {
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))

@@ -181,6 +181,58 @@ class KafkaWireTest extends KafkaNodeTest {
     }
   }
 
+  @Test
+  void aFetchHonoursMaxBytesAndPartitionMaxBytesButAnswersAtLeastOneBatchAndEveryPartition() throws IOException {
+    String topic = unique("budget");
+    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":2,\"config\":{\"value.format\":\"string\"}}", 201);
+    for (int i = 0; i < 3; i++) {
+      // One request, one batch, per partition and round.
+      http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[{\"partition\":0,\"value\":\"p0-" + i + "\"}]}", 200);
+      http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[{\"partition\":1,\"value\":\"p1-" + i + "\"}]}", 200);
+    }
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      // max_bytes 1: the first batch of the first partition only; the other partition still answered, with its offsets.
+      kafka.send(fetch(topic, List.of(0, 1), 0, 1024 * 1024).setMaxBytes(1).setMaxWaitMs(0), (short) 12, 1);
+      FetchResponseData tight = kafka.read(ApiKeys.FETCH.id, (short) 12, 1, FetchResponseData.class);
+      assertThat(values(tight, 0)).containsExactly("p0-0");
+      assertThat(values(tight, 1)).isEmpty();
+      assertThat(tight.responses().get(0).partitions().get(1).highWatermark()).isEqualTo(3);
+
+      // partition_max_bytes 1: one batch from each.
+      kafka.send(fetch(topic, List.of(0, 1), 0, 1).setMaxWaitMs(0), (short) 12, 2);
+      FetchResponseData perPartition = kafka.read(ApiKeys.FETCH.id, (short) 12, 2, FetchResponseData.class);
+      assertThat(values(perPartition, 0)).containsExactly("p0-0");
+      assertThat(values(perPartition, 1)).containsExactly("p1-0");
+
+      // Enough room: everything.
+      kafka.send(fetch(topic, List.of(0, 1), 0, 1024 * 1024).setMaxWaitMs(0), (short) 12, 3);
+      FetchResponseData all = kafka.read(ApiKeys.FETCH.id, (short) 12, 3, FetchResponseData.class);
+      assertThat(values(all, 0)).containsExactly("p0-0", "p0-1", "p0-2");
+      assertThat(values(all, 1)).containsExactly("p1-0", "p1-1", "p1-2");
+    }
+  }
+
+  @Test
+  void metadataCreatesATopicAskedForWhenTheClientAllowsItAndOtherwiseAnswersUnknown() throws IOException {
+    String created = unique("auto");
+    String unknown = unique("not-created");
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName(created)))
+          .setAllowAutoTopicCreation(true), (short) 12, 1);
+      MetadataResponseData answer = kafka.read(ApiKeys.METADATA.id, (short) 12, 1, MetadataResponseData.class);
+      assertThat(answer.topics().find(created).errorCode()).isZero();
+      assertThat(answer.topics().find(created).partitions()).singleElement()
+          .satisfies(partition -> assertThat(partition.leaderId()).isEqualTo(answer.brokers().iterator().next().nodeId()));
+      assertThat(answer.brokers()).singleElement().satisfies(broker -> assertThat(broker.port()).isEqualTo(node.kafkaPort()));
+
+      kafka.send(metadata(unknown), (short) 12, 2);
+      MetadataResponseData refused = kafka.read(ApiKeys.METADATA.id, (short) 12, 2, MetadataResponseData.class);
+      assertThat(refused.topics().find(unknown).errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+    }
+    http("GET", "/v1/topics/" + created, null, 200);
+    http("GET", "/v1/topics/" + unknown, null, 404);
+  }
+
   private String createTopic(String base) {
     String topic = unique(base);
     http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":1,\"config\":{\"value.format\":\"string\"}}", 201);
@@ -210,15 +262,23 @@ class KafkaWireTest extends KafkaNodeTest {
   }
 
   private static FetchRequestData fetch(String topic, long offset) {
+    return fetch(topic, List.of(0), offset, 1024 * 1024);
+  }
+
+  private static FetchRequestData fetch(String topic, List<Integer> partitions, long offset, int partitionMaxBytes) {
     return new FetchRequestData().setReplicaId(-1).setMaxWaitMs(60_000).setMinBytes(1).setMaxBytes(1024 * 1024)
         .setSessionId(0).setSessionEpoch(-1).setTopics(List.of(new FetchRequestData.FetchTopic().setTopic(topic)
-            .setPartitions(List.of(new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(offset)
-                .setPartitionMaxBytes(1024 * 1024).setCurrentLeaderEpoch(-1).setLogStartOffset(-1)))));
+            .setPartitions(partitions.stream().map(p -> new FetchRequestData.FetchPartition().setPartition(p).setFetchOffset(offset)
+                .setPartitionMaxBytes(partitionMaxBytes).setCurrentLeaderEpoch(-1).setLogStartOffset(-1)).toList())));
   }
 
   private static List<String> values(FetchResponseData fetch) {
+    return values(fetch, 0);
+  }
+
+  private static List<String> values(FetchResponseData fetch, int partition) {
     List<String> values = new ArrayList<>();
-    MemoryRecords records = (MemoryRecords) fetch.responses().get(0).partitions().get(0).records();
+    MemoryRecords records = (MemoryRecords) fetch.responses().get(0).partitions().get(partition).records();
     for (Record record : records.records()) {
       values.add(UTF_8.decode(record.value()).toString());
     }

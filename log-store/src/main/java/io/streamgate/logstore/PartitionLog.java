@@ -367,7 +367,8 @@ public final class PartitionLog {
   /**
    * The first record holding the largest timestamp of the log (Kafka's ListOffsets {@code -3}), at
    * or after the log start and below the high watermark; empty when there is none, or when that
-   * record is not committed yet.
+   * record is not committed yet. The largest timestamp is each segment's, so a record below the log
+   * start (records deleted inside a segment) that held it also gives empty.
    */
   public Optional<TimestampOffset> offsetOfMaxTimestamp() {
     ensureOpen();

@@ -71,7 +71,8 @@ final class ProduceApi {
           } else {
             StreamgateError error = StreamgateError.forException(done.cause());
             response.setErrorCode(error.kafkaCode()).setErrorMessage(done.cause().getMessage());
-            if (acks == Acks.NONE || error.problem().httpStatus() < 500) {
+            // Retriable refusals (a leader moving) are the cluster's business; the rest are the client's input.
+            if (acks == Acks.NONE || !error.retryable()) {
               LOG.warn("kafka client {}: produce to {}-{} refused: {}", caller, topic.name(), data.index(), done.cause().getMessage());
             }
           }
@@ -130,6 +131,8 @@ final class ProduceApi {
     if (batch.magic() == 2 && (batch.isTransactional() || batch.isControl())) {
       throw new InvalidRecordException("transactional and control batches are not supported");
     }
+    // A codec id Kafka does not have is CorruptRecordException here, the partition's CORRUPT_MESSAGE.
+    batch.compression();
     return batch;
   }
 

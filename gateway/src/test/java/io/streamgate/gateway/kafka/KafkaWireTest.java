@@ -19,6 +19,7 @@ import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -231,6 +232,50 @@ class KafkaWireTest extends KafkaNodeTest {
     }
     http("GET", "/v1/topics/" + created, null, 200);
     http("GET", "/v1/topics/" + unknown, null, 404);
+  }
+
+  @Test
+  void batchesTheLogCannotTakeAreRefusedPerPartitionAndNothingIsWritten() throws IOException {
+    String topic = createTopic("refused");
+    String jsonTopic = unique("json-only");
+    http("POST", "/v1/topics", "{\"name\":\"" + jsonTopic + "\",\"partitions\":1}", 201);
+    ByteBuffer badCrc = copy(batch("flipped"));
+    badCrc.put(badCrc.limit() - 1, (byte) (badCrc.get(badCrc.limit() - 1) ^ 1));
+    ByteBuffer unknownCodec = copy(batch("codec 5"));
+    // Compression bits 0-2 of the attributes (offset 21) set to 5, which no Kafka codec has; the CRC made right again.
+    unknownCodec.putShort(21, (short) (unknownCodec.getShort(21) | 5));
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(unknownCodec.duplicate().position(21));
+    unknownCodec.putInt(17, (int) crc.getValue());
+    ByteBuffer twoBatches = ByteBuffer.allocate(batch("one").sizeInBytes() * 2 + 8);
+    twoBatches.put(batch("one").buffer()).put(batch("two").buffer()).flip();
+
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(produce(topic, (short) -1, MemoryRecords.readableRecords(badCrc)), (short) 9, 1);
+      assertThat(produceError(kafka, 1)).isEqualTo(Errors.CORRUPT_MESSAGE.code());
+      kafka.send(produce(topic, (short) -1, MemoryRecords.readableRecords(unknownCodec)), (short) 9, 2);
+      assertThat(produceError(kafka, 2)).isEqualTo(Errors.CORRUPT_MESSAGE.code());
+      kafka.send(produce(topic, (short) -1, MemoryRecords.readableRecords(twoBatches)), (short) 9, 3);
+      assertThat(produceError(kafka, 3)).isEqualTo(Errors.INVALID_RECORD.code());
+      kafka.send(produce(jsonTopic, (short) -1, batch("not json")), (short) 9, 4);
+      assertThat(produceError(kafka, 4)).isEqualTo(Errors.INVALID_RECORD.code());
+      kafka.send(produce(jsonTopic, (short) -1, batch("{\"is\":\"json\"}")), (short) 9, 5);
+      assertThat(produceError(kafka, 5)).isZero();
+    }
+    assertThat(httpRecords(topic, 0)).isEmpty();
+    assertThat(httpRecords(jsonTopic, 0)).singleElement().satisfies(record -> assertThat(record.get("value").get("is").asText())
+        .isEqualTo("json"));
+  }
+
+  private static short produceError(RawKafka kafka, int correlationId) throws IOException {
+    ProduceResponseData answer = kafka.read(ApiKeys.PRODUCE.id, (short) 9, correlationId, ProduceResponseData.class);
+    return answer.responses().iterator().next().partitionResponses().get(0).errorCode();
+  }
+
+  private static ByteBuffer copy(MemoryRecords records) {
+    ByteBuffer copy = ByteBuffer.allocate(records.sizeInBytes());
+    copy.put(records.buffer().duplicate()).flip();
+    return copy;
   }
 
   private String createTopic(String base) {

@@ -84,6 +84,7 @@ public final class ConfigLoader {
     d.put("kafka-advertised-host", "");
     d.put("kafka-instances", String.valueOf(Runtime.getRuntime().availableProcessors()));
     d.put("kafka-max-frame-bytes", String.valueOf(100 * 1024 * 1024));
+    d.put("kafka-max-connections", "100000");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -237,7 +238,8 @@ public final class ConfigLoader {
             v.get("kafka-advertised-host").trim(),
             intIn(v, "kafka-instances", 1, 1024),
             // A request header needs 8 bytes; ApiVersions and Metadata requests fit in a KiB.
-            intIn(v, "kafka-max-frame-bytes", 1024, Integer.MAX_VALUE)));
+            intIn(v, "kafka-max-frame-bytes", 1024, Integer.MAX_VALUE),
+            intIn(v, "kafka-max-connections", 0, 10_000_000)));
   }
 
   private static MqttTopicMapper topicMapper(String rules) {

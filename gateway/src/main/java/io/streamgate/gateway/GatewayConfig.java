@@ -111,8 +111,9 @@ public record GatewayConfig(
    * @param instances Kafka verticle instances (event loops) sharing the port
    * @param maxFrameBytes largest request a client may send (Kafka's socket.request.max.bytes); a larger
    *     size prefix closes the connection
+   * @param maxConnections Kafka connections open at once on this node; past it, a new one is closed at once
    */
-  public record Kafka(String host, int port, String advertisedHost, int instances, int maxFrameBytes) {
+  public record Kafka(String host, int port, String advertisedHost, int instances, int maxFrameBytes, int maxConnections) {
     public boolean enabled() {
       return port != 0;
     }

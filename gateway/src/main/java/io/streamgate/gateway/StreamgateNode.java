@@ -22,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,8 +129,9 @@ public final class StreamgateNode {
           if (!config.kafka().enabled()) {
             return Future.succeededFuture();
           }
+          AtomicInteger kafkaConnections = new AtomicInteger();
           return vertx.deployVerticle(() -> {
-            KafkaVerticle verticle = new KafkaVerticle(opened.get(), config, gatewayMetrics.get());
+            KafkaVerticle verticle = new KafkaVerticle(opened.get(), config, gatewayMetrics.get(), kafkaConnections);
             firstKafkaVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.kafka().instances()));

@@ -39,14 +39,18 @@ final class KafkaConnection {
   private boolean paused;
   private boolean closed;
 
-  KafkaConnection(NetSocket socket, Context context, KafkaApis apis, int maxFrameBytes) {
+  /** @param onClosed run once the connection has closed */
+  KafkaConnection(NetSocket socket, Context context, KafkaApis apis, int maxFrameBytes, Runnable onClosed) {
     this.socket = socket;
     this.context = context;
     this.apis = apis;
     this.remote = String.valueOf(socket.remoteAddress());
     this.frames = new KafkaFrames(socket, maxFrameBytes, this::onFrame, this::refuse);
     socket.drainHandler(v -> updateFlow());
-    socket.closeHandler(v -> closed = true);
+    socket.closeHandler(v -> {
+      closed = true;
+      onClosed.run();
+    });
     socket.exceptionHandler(failure -> LOG.debug("kafka connection from {} failed: {}", remote, failure.toString()));
   }
 

@@ -8,6 +8,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Kafka listener of a node: Kafka's wire protocol over TCP, deployed as several instances (one
@@ -15,15 +18,20 @@ import io.vertx.core.net.NetServerOptions;
  * {@link KafkaConnection}. A failed bind fails the deployment. See docs/kafka.md.
  */
 public final class KafkaVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaVerticle.class);
+
   private final PartitionService service;
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
+  private final AtomicInteger connections;
   private NetServer server;
 
-  public KafkaVerticle(PartitionService service, GatewayConfig config, GatewayMetrics metrics) {
+  /** @param connections the node's open Kafka connections, shared by every instance */
+  public KafkaVerticle(PartitionService service, GatewayConfig config, GatewayMetrics metrics, AtomicInteger connections) {
     this.service = service;
     this.config = config;
     this.metrics = metrics;
+    this.connections = connections;
   }
 
   @Override
@@ -31,7 +39,16 @@ public final class KafkaVerticle extends VerticleBase {
     GatewayConfig.Kafka kafka = config.kafka();
     KafkaApis apis = new KafkaApis(service, config, RecordDecoding.create(vertx), metrics);
     server = vertx.createNetServer(new NetServerOptions().setHost(kafka.host()).setPort(kafka.bindPort()).setTcpNoDelay(true))
-        .connectHandler(socket -> new KafkaConnection(socket, context, apis, kafka.maxFrameBytes()));
+        .connectHandler(socket -> {
+          if (connections.incrementAndGet() > kafka.maxConnections()) {
+            connections.decrementAndGet();
+            LOG.warn("kafka client {}: this node already has {} Kafka connections (kafka-max-connections); closing the new one",
+                socket.remoteAddress(), kafka.maxConnections());
+            socket.close();
+            return;
+          }
+          new KafkaConnection(socket, context, apis, kafka.maxFrameBytes(), connections::decrementAndGet);
+        });
     return server.listen();
   }
 

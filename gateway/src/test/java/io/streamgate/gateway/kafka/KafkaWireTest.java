@@ -4,6 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.streamgate.gateway.StreamgateNode;
+import io.streamgate.gateway.TestNodes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -81,6 +83,30 @@ class KafkaWireTest extends KafkaNodeTest {
     try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
       kafka.sendRaw(ByteBuffer.allocate(4).putInt(1024 * 1024 + 1).array());
       assertThat(kafka.closedByServer()).isTrue();
+    }
+  }
+
+  @Test
+  void aConnectionPastTheNodesLimitIsClosedAndOneClosedMakesRoom() throws Exception {
+    // A node of its own: the shared one's connections come and go with the other tests.
+    StreamgateNode limited = TestNodes.start(dir.resolve("limited"), Map.of("kafka-port", "-1", "kafka-max-connections", "2"));
+    try (RawKafka first = new RawKafka(limited.kafkaPort()); RawKafka second = new RawKafka(limited.kafkaPort())) {
+      for (RawKafka open : List.of(first, second)) {
+        open.send(new ApiVersionsRequestData(), (short) 0, 1);
+        open.read(ApiKeys.API_VERSIONS.id, (short) 0, 1, ApiVersionsResponseData.class);
+      }
+      try (RawKafka third = new RawKafka(limited.kafkaPort())) {
+        assertThat(third.closedByServer()).isTrue();
+      }
+      first.close();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        try (RawKafka again = new RawKafka(limited.kafkaPort())) {
+          again.send(new ApiVersionsRequestData(), (short) 0, 2);
+          assertThat(again.read(ApiKeys.API_VERSIONS.id, (short) 0, 2, ApiVersionsResponseData.class).errorCode()).isZero();
+        }
+      });
+    } finally {
+      TestNodes.stop(limited);
     }
   }
 

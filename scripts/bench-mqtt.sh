@@ -61,7 +61,7 @@ bench_build
 log "Streamgate: HTTP 127.0.0.1:$HTTP_PORT, MQTT 127.0.0.1:$SG_PORT"
 # shellcheck disable=SC2086 # the JVM options are words
 java $SERVER_JAVA_OPTS -jar gateway/target/streamgate.jar --data-dir "$TMP/streamgate-data" --http-host 127.0.0.1 \
-  --http-port "$HTTP_PORT" --mqtt-host 127.0.0.1 --mqtt-port "$SG_PORT" --cluster-port 0 --default-partitions 4 \
+  --http-port "$HTTP_PORT" --mqtt-host 127.0.0.1 --mqtt-port "$SG_PORT" --kafka-port 0 --cluster-port 0 --default-partitions 4 \
   > "$TMP/streamgate.log" 2>&1 &
 PIDS+=($!)
 cat > "$TMP/mosquitto.conf" <<CONF

@@ -195,7 +195,7 @@ stop_pid "$TRIVIAL_PID" 10
 SG=http://127.0.0.1:$STREAMGATE_PORT
 log "Streamgate on $SG"
 java -Xms$HEAP -Xmx$HEAP -XX:+UseG1GC -jar gateway/target/streamgate.jar --http-port "$STREAMGATE_PORT" \
-  --http-host 127.0.0.1 --mqtt-port 0 --data-dir "$TMP/streamgate-data" --max-streams 20000 > "$TMP/streamgate.log" 2>&1 &
+  --http-host 127.0.0.1 --mqtt-port 0 --kafka-port 0 --data-dir "$TMP/streamgate-data" --max-streams 20000 > "$TMP/streamgate.log" 2>&1 &
 SG_PID=$!
 PIDS+=("$SG_PID")
 wait_port "$STREAMGATE_PORT" 120 "$SG_PID"

@@ -9,6 +9,7 @@
 #
 # Node i runs gateway/target/streamgate.jar (built when missing) with
 #   --node-id node-i --data-dir DIR/node-i --http-host 127.0.0.1 --http-port HTTP+i --mqtt-host 127.0.0.1 --mqtt-port MQTT+i
+#   --kafka-host 127.0.0.1 --kafka-port KAFKA+i
 #   --cluster-host 127.0.0.1 --cluster-port CLUSTER+i [--join 127.0.0.1:CLUSTER+j,... for the other nodes j]
 #   --metadata-voters node-0@127.0.0.1:METADATA+0,...,node-(N-1)@127.0.0.1:METADATA+N-1 (every node votes)
 # Node 0 of a fresh `up` starts first (the Hazelcast member the others join); the others, and any
@@ -22,6 +23,7 @@
 #   STREAMGATE_BASE_CLUSTER_PORT  cluster port of node 0 (5701)
 #   STREAMGATE_BASE_METADATA_PORT metadata voter port of node 0 (5801)
 #   STREAMGATE_BASE_MQTT_PORT     MQTT port of node 0 (1883)
+#   STREAMGATE_BASE_KAFKA_PORT    Kafka port of node 0 (9092)
 #   STREAMGATE_CLUSTER_DIR        where data dirs (node-i/), pid files (node-i.pid) and logs (node-i.log) go (./data)
 #   STREAMGATE_JAVA_OPTS          JVM options of each node (-Xmx512m)
 #   STREAMGATE_NODE_ARGS          more flags for every node, e.g. "--failure-detection-ms 2000"
@@ -34,6 +36,7 @@ BASE_HTTP=${STREAMGATE_BASE_HTTP_PORT:-8080}
 BASE_CLUSTER=${STREAMGATE_BASE_CLUSTER_PORT:-5701}
 BASE_METADATA=${STREAMGATE_BASE_METADATA_PORT:-5801}
 BASE_MQTT=${STREAMGATE_BASE_MQTT_PORT:-1883}
+BASE_KAFKA=${STREAMGATE_BASE_KAFKA_PORT:-9092}
 DIR=${STREAMGATE_CLUSTER_DIR:-$ROOT/data}
 JAVA_OPTS=${STREAMGATE_JAVA_OPTS:--Xmx512m}
 NODE_ARGS=${STREAMGATE_NODE_ARGS:-}
@@ -53,6 +56,7 @@ http_port() { echo $((BASE_HTTP + $1)); }
 cluster_port() { echo $((BASE_CLUSTER + $1)); }
 metadata_port() { echo $((BASE_METADATA + $1)); }
 mqtt_port() { echo $((BASE_MQTT + $1)); }
+kafka_port() { echo $((BASE_KAFKA + $1)); }
 pid_file() { echo "$DIR/node-$1.pid"; }
 log_file() { echo "$DIR/node-$1.log"; }
 
@@ -128,11 +132,11 @@ launch() {
   local i=$1 n=$2 join=$3 args
   alive "$i" && die "node $i is running already (pid $(node_pid "$i"))"
   mkdir -p "$DIR"
-  for port in "$(http_port "$i")" "$(cluster_port "$i")" "$(metadata_port "$i")" "$(mqtt_port "$i")"; do
+  for port in "$(http_port "$i")" "$(cluster_port "$i")" "$(metadata_port "$i")" "$(mqtt_port "$i")" "$(kafka_port "$i")"; do
     port_in_use "$port" && die "port $port (node $i) is in use by another process"
   done
   args=(--node-id "node-$i" --data-dir "$DIR/node-$i" --http-host 127.0.0.1 --http-port "$(http_port "$i")"
-    --mqtt-host 127.0.0.1 --mqtt-port "$(mqtt_port "$i")"
+    --mqtt-host 127.0.0.1 --mqtt-port "$(mqtt_port "$i")" --kafka-host 127.0.0.1 --kafka-port "$(kafka_port "$i")"
     --cluster-host 127.0.0.1 --cluster-port "$(cluster_port "$i")" --metadata-voters "$(voter_list "$n")")
   local joining=""
   if [ "$join" = yes ] && [ "$n" -gt 1 ]; then

@@ -1,4 +1,5 @@
 package io.streamgate.cluster;
 
-/** A node as {@code GET /v1/cluster} shows it. Addresses are null until the node announced them. */
-public record ClusterNode(String id, String httpAddress, String mqttAddress, boolean controller, boolean alive) {}
+/** A node as {@code GET /v1/cluster} shows it. Addresses are null until the node announced them (or when it has no such listener). */
+public record ClusterNode(String id, String httpAddress, String mqttAddress, String kafkaAddress, boolean controller,
+    boolean alive) {}

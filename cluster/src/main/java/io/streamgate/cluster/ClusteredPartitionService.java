@@ -277,13 +277,14 @@ public final class ClusteredPartitionService implements PartitionService {
     String controllerId = metadata.controller();
     for (String id : metadata.knownNodes()) {
       JsonObject info = metadata.nodeInfo(id).orElse(new JsonObject());
-      nodes.add(new ClusterNode(id, info.getString("httpAddress"), info.getString("mqttAddress"), id.equals(controllerId),
+      nodes.add(new ClusterNode(id, info.getString("httpAddress"), info.getString("mqttAddress"), info.getString("kafkaAddress"),
+          id.equals(controllerId),
           liveness.isAlive(id)));
     }
     return nodes;
   }
 
-  /** Tells the cluster where this node serves HTTP and MQTT (once its listeners are up). */
+  /** Tells the cluster where this node serves HTTP, MQTT and Kafka (once its listeners are up). */
   public CompletableFuture<Void> announce(JsonObject addresses) {
     return onMetadata(() -> {
       JsonObject info = metadata.nodeInfo(nodeId).orElse(new JsonObject()).copy().mergeIn(addresses);
@@ -314,6 +315,11 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<TopicMetadata> validateTopic(TopicSpec spec) {
+    return topics.validateTopic(spec);
+  }
+
+  @Override
   public CompletableFuture<List<TopicSummary>> listTopics() {
     return topics.listTopics();
   }
@@ -336,6 +342,11 @@ public final class ClusteredPartitionService implements PartitionService {
   @Override
   public Optional<TopicMetadata> cachedTopic(String topic) {
     return topics.cachedTopic(topic);
+  }
+
+  @Override
+  public Optional<List<PartitionState>> cachedPartitions(String topic) {
+    return metadata.topic(topic).map(TopicState::partitions);
   }
 
   @Override
@@ -363,6 +374,21 @@ public final class ClusteredPartitionService implements PartitionService {
   @Override
   public CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp) {
     return router.offsets(partition, timestamp);
+  }
+
+  @Override
+  public CompletableFuture<AppendResult> appendHere(TopicPartition partition, RecordBatch batch, Acks acks) {
+    return router.appendHere(partition, batch, acks);
+  }
+
+  @Override
+  public CompletableFuture<ReadResult> readHere(TopicPartition partition, long offset, int maxBytes) {
+    return router.readHere(partition, offset, maxBytes);
+  }
+
+  @Override
+  public CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, OptionalLong timestamp) {
+    return router.offsetsHere(partition, timestamp);
   }
 
   @Override

@@ -64,7 +64,9 @@ final class LeaderHandlers implements AutoCloseable {
     return CompletableFuture.supplyAsync(() -> {
       PartitionLog log = replicas.readableLeader(partition).log();
       return new PartitionOffsets(log.logStartOffset(), log.highWatermark(), log.logEndOffset(),
-          timestamp.isPresent() ? log.offsetForTimestamp(timestamp.getAsLong()) : Optional.empty());
+          timestamp.isEmpty() ? Optional.empty()
+              : timestamp.getAsLong() == PartitionService.MAX_TIMESTAMP ? log.offsetOfMaxTimestamp()
+                  : log.offsetForTimestamp(timestamp.getAsLong()));
     }, readers);
   }
 

@@ -68,6 +68,18 @@ final class PartitionRouter {
     });
   }
 
+  CompletableFuture<AppendResult> appendHere(TopicPartition partition, RecordBatch batch, Acks acks) {
+    return here(partition, () -> local.append(partition, batch, acks));
+  }
+
+  CompletableFuture<ReadResult> readHere(TopicPartition partition, long offset, int maxBytes) {
+    return here(partition, () -> local.read(partition, offset, maxBytes));
+  }
+
+  CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, OptionalLong timestamp) {
+    return here(partition, () -> local.offsets(partition, timestamp));
+  }
+
   Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
     AtomicBoolean cancelled = new AtomicBoolean();
     Runnable once = () -> {
@@ -154,6 +166,19 @@ final class PartitionRouter {
           .filter(current -> current != null && !current.equals(leader)).isPresent();
       return movedOn ? route(partition, local, remote, false) : CompletableFuture.failedFuture(cause);
     });
+  }
+
+  /** Runs {@code local} if this node leads the partition, else fails with {@link NotLeaderException}: never forwards. */
+  private <T> CompletableFuture<T> here(TopicPartition partition, Supplier<CompletableFuture<T>> local) {
+    try {
+      PartitionState state = partitionState(partition);
+      if (!nodeId.equals(state.leader())) {
+        throw new NotLeaderException(nodeId + " does not lead " + partition + " (its leader is " + state.leader() + ")");
+      }
+      return local.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private PartitionState partitionState(TopicPartition partition) {

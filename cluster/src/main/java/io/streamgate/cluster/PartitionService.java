@@ -45,6 +45,13 @@ public interface PartitionService extends AutoCloseable {
 
   CompletableFuture<TopicDescription> createTopic(TopicSpec spec);
 
+  /**
+   * Fails as {@link #createTopic} would for {@code spec} (a bad name, partition count, replication
+   * factor or config, an existing topic), creating nothing; else completes with the topic it would
+   * create, every configuration value filled in. For Kafka's {@code validate_only}.
+   */
+  CompletableFuture<TopicMetadata> validateTopic(TopicSpec spec);
+
   CompletableFuture<List<TopicSummary>> listTopics();
 
   CompletableFuture<TopicDescription> describeTopic(String topic);
@@ -65,6 +72,13 @@ public interface PartitionService extends AutoCloseable {
   Optional<TopicMetadata> cachedTopic(String topic);
 
   /**
+   * Who holds each partition of a topic (leader, leader epoch, replicas, ISR), from this node's view
+   * of the metadata, without waiting; empty for an unknown topic. For clients that route to leaders
+   * themselves (Kafka's Metadata).
+   */
+  Optional<List<PartitionState>> cachedPartitions(String topic);
+
+  /**
    * Appends a batch to a partition. Completes as {@code acks} says: {@link Acks#ALL} once the
    * records are committed (readable), {@link Acks#LEADER} once appended. {@link Acks#NONE} is the
    * caller's business (answer first, append anyway).
@@ -79,10 +93,32 @@ public interface PartitionService extends AutoCloseable {
    */
   CompletableFuture<Long> newProducerId();
 
+  /**
+   * As {@link #append}, but only where this node leads the partition: elsewhere it fails with {@link
+   * NotLeaderException} and nothing is forwarded. For clients that find leaders themselves (Kafka's)
+   * and must be told to look again rather than be served by another node.
+   */
+  CompletableFuture<AppendResult> appendHere(TopicPartition partition, RecordBatch batch, Acks acks);
+
+  /** As {@link #read}, only where this node leads the partition (else {@link NotLeaderException}). */
+  CompletableFuture<ReadResult> readHere(TopicPartition partition, long offset, int maxBytes);
+
+  /** As {@link #offsets}, only where this node leads the partition (else {@link NotLeaderException}). */
+  CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, OptionalLong timestamp);
+
   /** Reads committed batches from {@code offset}, up to {@code maxBytes} (at least one batch). */
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes);
 
-  /** The partition's readable range, and the first offset at or after {@code timestamp} if given. */
+  /**
+   * Asked of {@link #offsets} as a timestamp: the first record holding the partition's largest
+   * timestamp (Kafka's ListOffsets {@code -3}, "max timestamp").
+   */
+  long MAX_TIMESTAMP = -3;
+
+  /**
+   * The partition's readable range, and the first offset at or after {@code timestamp} if given
+   * (or, for {@link #MAX_TIMESTAMP}, the first record holding the largest timestamp).
+   */
   CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp);
 
   /**

@@ -64,24 +64,40 @@ final class TopicAdmin {
 
   CompletableFuture<TopicDescription> createTopic(TopicSpec spec) {
     return onMetadata(() -> {
-      TopicNames.requireValid(spec.name());
-      if (TopicNames.isInternal(spec.name())) {
-        throw new InvalidTopicNameException("topic names starting with '__' are internal");
-      }
-      validatePartitions(spec.partitions());
       List<String> alive = liveNodesToPlaceOn();
-      if (spec.replicationFactor() < 1 || spec.replicationFactor() > alive.size()) {
-        throw new InvalidReplicationFactorException("replication factor " + spec.replicationFactor()
-            + (spec.replicationFactor() < 1 ? " must be at least 1" : " is more than the " + alive.size()
-                + " live node" + (alive.size() == 1 ? "" : "s") + " of this cluster"));
-      }
-      Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), spec.config());
-      TopicMetadata topic = new TopicMetadata(spec.name(), spec.partitions(), spec.replicationFactor(), config);
+      TopicMetadata topic = checked(spec, alive);
       return new CreateTopic(topic, place(spec.name(), 0, spec.partitions(), spec.replicationFactor(), alive));
     }).thenCompose(metadata::submit).thenApply(reply -> {
       refusedAs(reply, Reason.TOPIC_EXISTS, () -> new TopicExistsException("topic '" + spec.name() + "' exists already"));
       return spec.name();
     }).thenCompose(this::whenServed);
+  }
+
+  /** Fails as {@link #createTopic} would, without creating anything; completes with the topic's full configuration. */
+  CompletableFuture<TopicMetadata> validateTopic(TopicSpec spec) {
+    return onMetadata(() -> {
+      TopicMetadata topic = checked(spec, liveNodesToPlaceOn());
+      if (metadata.topic(spec.name()).isPresent()) {
+        throw new TopicExistsException("topic '" + spec.name() + "' exists already");
+      }
+      return topic;
+    });
+  }
+
+  /** The topic {@code spec} asks for, with every configuration value, if it may be created; on the metadata thread. */
+  private static TopicMetadata checked(TopicSpec spec, List<String> alive) {
+    TopicNames.requireValid(spec.name());
+    if (TopicNames.isInternal(spec.name())) {
+      throw new InvalidTopicNameException("topic names starting with '__' are internal");
+    }
+    validatePartitions(spec.partitions());
+    if (spec.replicationFactor() < 1 || spec.replicationFactor() > alive.size()) {
+      throw new InvalidReplicationFactorException("replication factor " + spec.replicationFactor()
+          + (spec.replicationFactor() < 1 ? " must be at least 1" : " is more than the " + alive.size()
+              + " live node" + (alive.size() == 1 ? "" : "s") + " of this cluster"));
+    }
+    Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), spec.config());
+    return new TopicMetadata(spec.name(), spec.partitions(), spec.replicationFactor(), config);
   }
 
   CompletableFuture<List<TopicSummary>> listTopics() {

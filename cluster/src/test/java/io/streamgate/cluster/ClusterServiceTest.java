@@ -238,6 +238,51 @@ class ClusterServiceTest {
     }
   }
 
+  @Test
+  void leaderOnlyRequestsAreServedByTheLeaderAndRefusedElsewhereWithoutForwardingOrWriting() {
+    cluster = TestCluster.start(dataDir, 2);
+    get(cluster.nodes().get(0).service().createTopic(spec("here", 1, 2, 1)));
+    awaitDescribedEverywhere("here");
+    TopicPartition tp = new TopicPartition("here", 0);
+    PartitionState state = awaitState(cluster.nodes().get(0), tp, s -> s.hasLeader() && s.isr().size() == 2);
+    Node leader = cluster.node(state.leader());
+    Node other = cluster.others(state.leader()).get(0);
+    long first = System.currentTimeMillis();
+    get(leader.service().appendHere(tp, TestBatches.values(first, "early"), Acks.ALL));
+    get(leader.service().appendHere(tp, TestBatches.values(first + 5000, "latest stamp"), Acks.ALL));
+    get(leader.service().appendHere(tp, TestBatches.values(first + 1000, "late arrival"), Acks.ALL));
+
+    assertThat(unwrap(failure(other.service().appendHere(tp, batch("refused"), Acks.ALL)))).isInstanceOf(NotLeaderException.class);
+    assertThat(unwrap(failure(other.service().readHere(tp, 0, 1024)))).isInstanceOf(NotLeaderException.class);
+    assertThat(unwrap(failure(other.service().offsetsHere(tp, OptionalLong.empty())))).isInstanceOf(NotLeaderException.class);
+    assertThat(other.service().cachedPartitions("here"))
+        .hasValueSatisfying(partitions -> assertThat(partitions.get(0).leader()).isEqualTo(leader.id()));
+
+    assertThat(values(get(leader.service().readHere(tp, 0, 1024 * 1024)).records())).containsExactly("early", "latest stamp",
+        "late arrival");
+    // The record holding the largest timestamp, through the leader and routed from the other node alike.
+    for (Node node : List.of(leader, other)) {
+      assertThat(get(node.service().offsets(tp, OptionalLong.of(PartitionService.MAX_TIMESTAMP))).forTimestamp())
+          .contains(new io.streamgate.logstore.TimestampOffset(1, first + 5000));
+    }
+  }
+
+  @Test
+  void aTopicIsValidatedAsItWouldBeCreatedAndNothingIsCreated() {
+    cluster = TestCluster.start(dataDir, 1);
+    PartitionService service = cluster.nodes().get(0).service();
+    TopicMetadata validated = get(service.validateTopic(new TopicSpec("checked", 2, 1, Map.of("retention.ms", "1000"))));
+    assertThat(validated.partitions()).isEqualTo(2);
+    assertThat(validated.config()).containsEntry("retention.ms", "1000").containsKey("segment.bytes");
+    assertThat(service.cachedTopic("checked")).isEmpty();
+    assertThat(unwrap(failure(service.validateTopic(new TopicSpec("checked", 1, 2, Map.of())))))
+        .isInstanceOf(InvalidReplicationFactorException.class);
+    assertThat(unwrap(failure(service.validateTopic(new TopicSpec("checked", 1, 1, Map.of("no.such.key", "1"))))))
+        .isInstanceOf(io.streamgate.logstore.InvalidConfigException.class);
+    get(service.createTopic(new TopicSpec("checked", 1, 1, Map.of())));
+    assertThat(unwrap(failure(service.validateTopic(new TopicSpec("checked", 1, 1, Map.of()))))).isInstanceOf(TopicExistsException.class);
+  }
+
   // ---------------------------------------------------------------- 3. leader failover and return
 
   @Test

@@ -82,6 +82,12 @@ public final class ConfigLoader {
     d.put("mqtt-max-session-expiry-seconds", String.valueOf(7 * 24 * 3600));
     d.put("mqtt-max-retained-bytes", String.valueOf(64 * 1024 * 1024));
     d.put("mqtt-topic-mappings", "");
+    d.put("kafka-host", "0.0.0.0");
+    d.put("kafka-port", "9092");
+    d.put("kafka-advertised-host", "");
+    d.put("kafka-instances", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    d.put("kafka-max-frame-bytes", String.valueOf(100 * 1024 * 1024));
+    d.put("kafka-max-connections", "100000");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -230,7 +236,15 @@ public final class ConfigLoader {
             // MQTT 5 caps the Session Expiry Interval at 2^32-1 seconds (§3.1.2.11.2).
             longIn(v, "mqtt-max-session-expiry-seconds", 0, 4_294_967_295L),
             longIn(v, "mqtt-max-retained-bytes", 0, Long.MAX_VALUE),
-            topicMapper(v.get("mqtt-topic-mappings"))));
+            topicMapper(v.get("mqtt-topic-mappings"))),
+        new GatewayConfig.Kafka(
+            v.get("kafka-host").trim(),
+            intIn(v, "kafka-port", -1, 65535),
+            v.get("kafka-advertised-host").trim(),
+            intIn(v, "kafka-instances", 1, 1024),
+            // A request header needs 8 bytes; ApiVersions and Metadata requests fit in a KiB.
+            intIn(v, "kafka-max-frame-bytes", 1024, Integer.MAX_VALUE),
+            intIn(v, "kafka-max-connections", 0, 10_000_000)));
   }
 
   private static MqttTopicMapper topicMapper(String rules) {

@@ -21,7 +21,8 @@ public record GatewayConfig(
     long shutdownGraceMs,
     ClusterOptions cluster,
     Limits limits,
-    Mqtt mqtt) {
+    Mqtt mqtt,
+    Kafka kafka) {
 
   /** How log lines are written to stdout. */
   public enum LogFormat {
@@ -97,6 +98,29 @@ public record GatewayConfig(
     /** The MQTT-over-WebSocket port to bind: 0 for any free one. */
     public int webSocketBindPort() {
       return Math.max(webSocketPort, 0);
+    }
+  }
+
+  /**
+   * The Kafka listener (docs/kafka.md).
+   *
+   * @param host the address to bind
+   * @param port the port to listen on; 0: no Kafka listener; -1: any free port (tests)
+   * @param advertisedHost the host Kafka clients are told to reach this node at (Metadata); empty: the
+   *     bound host, or the cluster host when bound to every address
+   * @param instances Kafka verticle instances (event loops) sharing the port
+   * @param maxFrameBytes largest request a client may send (Kafka's socket.request.max.bytes); a larger
+   *     size prefix closes the connection
+   * @param maxConnections Kafka connections open at once on this node; past it, a new one is closed at once
+   */
+  public record Kafka(String host, int port, String advertisedHost, int instances, int maxFrameBytes, int maxConnections) {
+    public boolean enabled() {
+      return port != 0;
+    }
+
+    /** The port to bind: 0 for any free one. */
+    public int bindPort() {
+      return Math.max(port, 0);
     }
   }
 }

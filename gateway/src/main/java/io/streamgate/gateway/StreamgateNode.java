@@ -7,6 +7,7 @@ import io.streamgate.cluster.HazelcastSetup;
 import io.streamgate.gateway.http.BodyBudget;
 import io.streamgate.gateway.http.ClusterStats;
 import io.streamgate.gateway.http.HttpApiVerticle;
+import io.streamgate.gateway.kafka.KafkaVerticle;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.mqtt.MqttAuthenticator;
 import io.streamgate.gateway.mqtt.MqttNode;
@@ -21,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A running node: the composition root that creates a clustered Vert.x with metrics (Hazelcast
  * membership, the event bus between nodes), opens the partition service, and deploys the HTTP
- * and MQTT verticles. A node started with nothing to join is a cluster of one. Closing it stops taking requests, lets those in flight
+ * MQTT and Kafka verticles. A node started with nothing to join is a cluster of one. Closing it stops taking requests, lets those in flight
  * finish, then closes the log store (which finishes queued appends and flushes) and Vert.x.
  * Used by {@link GatewayMain} and by tests, which start nodes on port 0.
  */
@@ -42,9 +44,10 @@ public final class StreamgateNode {
   private final int httpPort;
   private final int mqttPort;
   private final int mqttWebSocketPort;
+  private final int kafkaPort;
 
   private StreamgateNode(Vertx vertx, ClusteredPartitionService service, MqttNode mqtt, Readiness readiness, int httpPort,
-      int mqttPort, int mqttWebSocketPort) {
+      int mqttPort, int mqttWebSocketPort, int kafkaPort) {
     this.vertx = vertx;
     this.service = service;
     this.mqtt = mqtt;
@@ -52,6 +55,7 @@ public final class StreamgateNode {
     this.httpPort = httpPort;
     this.mqttPort = mqttPort;
     this.mqttWebSocketPort = mqttWebSocketPort;
+    this.kafkaPort = kafkaPort;
   }
 
   /** Starts a node that lets every MQTT client in; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
@@ -79,6 +83,7 @@ public final class StreamgateNode {
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
     AtomicReference<MqttVerticle> firstMqttVerticle = new AtomicReference<>();
+    AtomicReference<KafkaVerticle> firstKafkaVerticle = new AtomicReference<>();
     AtomicReference<MqttNode> mqttNode = new AtomicReference<>();
     AtomicReference<GatewayMetrics> gatewayMetrics = new AtomicReference<>();
     // Not bound to a context: a failed start completes it after this Vert.x, and its event loops, are closed.
@@ -121,6 +126,17 @@ public final class StreamgateNode {
           }, new DeploymentOptions().setInstances(config.mqtt().instances()));
         })
         .compose(deployments -> {
+          if (!config.kafka().enabled()) {
+            return Future.succeededFuture();
+          }
+          AtomicInteger kafkaConnections = new AtomicInteger();
+          return vertx.deployVerticle(() -> {
+            KafkaVerticle verticle = new KafkaVerticle(opened.get(), config, gatewayMetrics.get(), kafkaConnections);
+            firstKafkaVerticle.compareAndSet(null, verticle);
+            return verticle;
+          }, new DeploymentOptions().setInstances(config.kafka().instances()));
+        })
+        .compose(deployments -> {
           int port = firstVerticle.get().actualPort();
           int mqttPort = firstMqttVerticle.get() == null ? 0 : firstMqttVerticle.get().actualPort();
           int mqttWebSocketPort = firstMqttVerticle.get() == null ? 0 : firstMqttVerticle.get().actualWebSocketPort();
@@ -128,16 +144,22 @@ public final class StreamgateNode {
           if (mqttPort > 0) {
             addresses.put("mqttAddress", advertised(config.mqtt().host(), config) + ":" + mqttPort);
           }
+          int kafkaPort = firstKafkaVerticle.get() == null ? 0 : firstKafkaVerticle.get().actualPort();
+          if (kafkaPort > 0) {
+            String host = config.kafka().advertisedHost().isEmpty() ? advertised(config.kafka().host(), config)
+                : config.kafka().advertisedHost();
+            addresses.put("kafkaAddress", host + ":" + kafkaPort);
+          }
           return Future.fromCompletionStage(opened.get().announce(addresses))
               .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, port, mqttPort,
-                  mqttWebSocketPort));
+                  mqttWebSocketPort, kafkaPort));
         })
         .map(node -> {
           readiness.set(Readiness.SERVING, true);
-          LOG.info("node {} ready: HTTP on {}:{}, MQTT {}{}, data in {}", config.nodeId(), config.httpHost(), node.httpPort,
+          LOG.info("node {} ready: HTTP on {}:{}, MQTT {}{}, Kafka {}, data in {}", config.nodeId(), config.httpHost(), node.httpPort,
               node.mqttPort > 0 ? "on " + config.mqtt().host() + ":" + node.mqttPort : "off",
               node.mqttWebSocketPort > 0 ? ", MQTT over WebSocket on " + config.mqtt().host() + ":" + node.mqttWebSocketPort + "/mqtt" : "",
-              config.dataDir());
+              node.kafkaPort > 0 ? "on " + config.kafka().host() + ":" + node.kafkaPort : "off", config.dataDir());
           return node;
         })
         .onSuccess(started::complete)
@@ -169,6 +191,11 @@ public final class StreamgateNode {
   /** The MQTT port, or 0 when the node has no MQTT listener. */
   public int mqttPort() {
     return mqttPort;
+  }
+
+  /** The Kafka port, or 0 when the node has no Kafka listener. */
+  public int kafkaPort() {
+    return kafkaPort;
   }
 
   /** The MQTT-over-WebSocket port, or 0 when the node has no such listener. */

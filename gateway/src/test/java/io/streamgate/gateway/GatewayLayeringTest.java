@@ -25,8 +25,24 @@ class GatewayLayeringTest {
       .should().dependOnClassesThat().resideInAPackage("io.streamgate.gateway.mqtt..")
       .because("edges are siblings: what two edges share lives in the cluster or a shared gateway package");
 
-  @ArchTest static final ArchRule metricsKnowNoEdge = noClasses().that().resideInAPackage("io.streamgate.gateway.metrics..")
+  @ArchTest static final ArchRule kafkaIsAnEdgeBesideTheOthers = noClasses().that().resideInAPackage("io.streamgate.gateway.kafka..")
       .should().dependOnClassesThat().resideInAnyPackage("io.streamgate.gateway.http..", "io.streamgate.gateway.mqtt..")
+      .because("edges are siblings: what two edges share lives in the cluster or a shared gateway package");
+
+  @ArchTest static final ArchRule kafkaWireClassesOnlyInTheCodec = noClasses().that().doNotHaveFullyQualifiedName(
+      "io.streamgate.gateway.kafka.KafkaCodec")
+      .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka.common.protocol..", "org.apache.kafka.common.requests..",
+          "org.apache.kafka.common.record..")
+      .because("kafka-clients' wire classes are not public API and move between versions: one class holds them (docs/decisions.md)");
+
+  @ArchTest static final ArchRule kafkaMessagesOnlyInTheKafkaEdge =
+      noClasses().that().resideOutsideOfPackage("io.streamgate.gateway.kafka..")
+          .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
+          .because("only the Kafka edge speaks Kafka's protocol");
+
+  @ArchTest static final ArchRule metricsKnowNoEdge = noClasses().that().resideInAPackage("io.streamgate.gateway.metrics..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.streamgate.gateway.http..", "io.streamgate.gateway.mqtt..",
+          "io.streamgate.gateway.kafka..")
       .because("every edge counts its traffic in the node's meters");
 
   @ArchTest static final ArchRule httpTypesOnlyInTheHttpEdge = noClasses().that().resideOutsideOfPackage("io.streamgate.gateway.http..")

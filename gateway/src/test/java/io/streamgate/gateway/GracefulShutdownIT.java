@@ -69,7 +69,8 @@ class GracefulShutdownIT {
   private int start(Path log) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     node = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", JAR.toString(), "--http-host", "127.0.0.1",
-        "--http-port", "0", "--http-instances", "1", "--mqtt-port", "0", "--data-dir", dataDir.resolve("data").toString(),
+        "--http-port", "0", "--http-instances", "1", "--mqtt-port", "0", "--kafka-port", "0", "--data-dir",
+        dataDir.resolve("data").toString(),
         "--shutdown-grace-ms", "1000"))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     int[] port = new int[1];

@@ -25,7 +25,7 @@ class StartFailureTest {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       GatewayConfig config = ConfigLoader.fromMap(Map.of("data-dir", dir.toString(), "node-id", "node-0",
           "http-host", "127.0.0.1", "http-port", String.valueOf(taken.getLocalPort()), "http-instances", "1",
-          "cluster-port", "0", "mqtt-port", "0"));
+          "cluster-port", "0", "mqtt-port", "0", "kafka-port", "0"));
       assertThatThrownBy(() -> StreamgateNode.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .hasRootCauseInstanceOf(BindException.class);
@@ -48,7 +48,7 @@ class StartFailureTest {
         .resolve("00000000000000000000.log");
     Files.write(partitionLog, new byte[] {1, 2, 3});
     GatewayConfig config = ConfigLoader.fromMap(Map.of("data-dir", dir.toString(), "node-id", "node-0",
-        "http-host", "127.0.0.1", "http-port", "0", "http-instances", "1", "cluster-port", "0", "mqtt-port", "0"));
+        "http-host", "127.0.0.1", "http-port", "0", "http-instances", "1", "cluster-port", "0", "mqtt-port", "0", "kafka-port", "0"));
 
     assertThatThrownBy(() -> StreamgateNode.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)

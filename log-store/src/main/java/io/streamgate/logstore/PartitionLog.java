@@ -405,6 +405,23 @@ public final class PartitionLog {
     }
   }
 
+  /**
+   * The first record holding the largest timestamp of the log (Kafka's ListOffsets {@code -3}), at
+   * or after the log start and below the high watermark; empty when there is none, or when that
+   * record is not committed yet. The largest timestamp is each segment's, so a record below the log
+   * start (records deleted inside a segment) that held it also gives empty.
+   */
+  public Optional<TimestampOffset> offsetOfMaxTimestamp() {
+    ensureOpen();
+    long max = -1;
+    for (Segment segment : segments.values()) {
+      if (segment.nextOffset() > logStartOffset) {
+        max = Math.max(max, segment.maxTimestamp());
+      }
+    }
+    return max < 0 ? Optional.empty() : offsetForTimestamp(max);
+  }
+
   // ---------------------------------------------------------------- offsets
 
   /**

@@ -377,6 +377,31 @@ class PartitionLogTest {
     assertOffsetsForTimestamps(log, offsetAndTimestamp);
   }
 
+  @Test
+  void offsetOfMaxTimestampIsTheFirstCommittedRecordHoldingTheLargestTimestamp() {
+    PartitionLog log = create(Map.of(LogConfig.SEGMENT_BYTES, 1024));
+    assertThat(log.offsetOfMaxTimestamp()).isEmpty();
+    Random random = new Random(7);
+    long max = -1;
+    long offsetOfMax = -1;
+    for (int offset = 0; offset < 120; offset++) {
+      long timestamp = T0 + random.nextInt(50); // not monotonic, with repeats
+      if (timestamp > max) {
+        max = timestamp;
+        offsetOfMax = offset;
+      }
+      append(log, new RecordBatchBuilder(Compression.NONE).append(timestamp, null, utf8("v" + offset), List.of()).build());
+    }
+    assertThat(log.segmentCount()).isGreaterThan(2);
+    log.updateHighWatermark(log.logEndOffset());
+    assertThat(log.offsetOfMaxTimestamp()).contains(new TimestampOffset(offsetOfMax, max));
+
+    append(log, new RecordBatchBuilder(Compression.NONE).append(max + 1, null, utf8("not committed yet"), List.of()).build());
+    assertThat(log.offsetOfMaxTimestamp()).as("the largest timestamp is above the high watermark").isEmpty();
+    log.updateHighWatermark(log.logEndOffset());
+    assertThat(log.offsetOfMaxTimestamp()).contains(new TimestampOffset(120, max + 1));
+  }
+
   private static void assertOffsetsForTimestamps(PartitionLog log, List<long[]> offsetAndTimestamp) {
     for (long target = T0 - 1; target <= T0 + 1001; target += 3) {
       long wanted = target;

@@ -102,6 +102,8 @@ public enum StreamgateError {
       InvalidConfigException.class, InvalidConfigException::new),
   /** A request an edge cannot read or carry out as asked; the specific invalid-* entries say more where they can. */
   INVALID_REQUEST(42, 400, "invalid-request", "Invalid request", false, Mqtt.UNSPECIFIED_ERROR),
+  /** A Kafka request in a version the Kafka listener does not serve; answered over HTTP as invalid-request. */
+  UNSUPPORTED_VERSION(35, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
   KAFKA_STORAGE_ERROR(56, 503, "storage-error", "Partition storage unavailable", true, Mqtt.UNSPECIFIED_ERROR,
       LogStorageException.class, message -> new LogStorageException(message, null)),
   NON_EMPTY_GROUP(68, 409, "group-not-empty", "Group not empty", false, Mqtt.UNSPECIFIED_ERROR,
@@ -252,6 +254,42 @@ public enum StreamgateError {
   /** Whether retrying the same request (with its idempotency key, for a write) may succeed. */
   public boolean retryable() {
     return problem().retryable;
+  }
+
+  /**
+   * The code a Kafka client is answered: {@link #code()} where Kafka has the concept, else the Kafka
+   * code nearest in meaning and in what the client then does (retry, refresh its metadata, give up).
+   */
+  public short kafkaCode() {
+    if (code < PRIVATE_BASE) {
+      return (short) code;
+    }
+    switch (this) {
+      case PARTITION_NOT_FOUND:
+        return (short) UNKNOWN_TOPIC_OR_PARTITION.code;
+      // Retriable in Kafka's client: it waits and sends again.
+      case OVERLOADED:
+      case UNAVAILABLE:
+      case HTTP_REQUEST_TIMEOUT:
+        return (short) REQUEST_TIMED_OUT.code;
+      // The node is stopping: the client refreshes its metadata and finds the next leader.
+      case LOG_CLOSED:
+        return (short) NOT_LEADER_OR_FOLLOWER.code;
+      case NOT_FOUND:
+      case METHOD_NOT_ALLOWED:
+      case NOT_ACCEPTABLE:
+      case BODY_TOO_LARGE:
+      case URI_TOO_LONG:
+      case UNSUPPORTED_MEDIA_TYPE:
+      case HEADERS_TOO_LARGE:
+      case WEBSOCKET_VERSION_UNSUPPORTED:
+      case IDEMPOTENCY_KEY_REUSED:
+      case INVALID_TOPIC_REQUEST:
+      case INVALID_GROUP_REQUEST:
+        return (short) INVALID_REQUEST.code;
+      default:
+        return (short) UNKNOWN_SERVER_ERROR.code;
+    }
   }
 
   /** The MQTT 5 reason code a client is disconnected with. */

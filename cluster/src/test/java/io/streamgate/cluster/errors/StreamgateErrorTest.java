@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +41,7 @@ class StreamgateErrorTest {
       Map.entry("TOPIC_ALREADY_EXISTS", 36), Map.entry("INVALID_PARTITIONS", 37), Map.entry("INVALID_REPLICATION_FACTOR", 38),
       Map.entry("INVALID_CONFIG", 40), Map.entry("INVALID_REQUEST", 42), Map.entry("KAFKA_STORAGE_ERROR", 56),
       Map.entry("NON_EMPTY_GROUP", 68), Map.entry("GROUP_ID_NOT_FOUND", 69), Map.entry("INVALID_RECORD", 87),
-      Map.entry("THROTTLING_QUOTA_EXCEEDED", 89),
+      Map.entry("THROTTLING_QUOTA_EXCEEDED", 89), Map.entry("UNSUPPORTED_VERSION", 35),
       Map.entry("NOT_FOUND", 10000), Map.entry("METHOD_NOT_ALLOWED", 10001), Map.entry("NOT_ACCEPTABLE", 10002),
       Map.entry("HTTP_REQUEST_TIMEOUT", 10003), Map.entry("BODY_TOO_LARGE", 10004), Map.entry("URI_TOO_LONG", 10005),
       Map.entry("UNSUPPORTED_MEDIA_TYPE", 10006), Map.entry("HEADERS_TOO_LARGE", 10007), Map.entry("IDEMPOTENCY_KEY_REUSED", 10008),
@@ -92,6 +93,17 @@ class StreamgateErrorTest {
         assertThat(Errors.forCode((short) error.code()).name()).as("Kafka's code %d", error.code()).isEqualTo(error.name());
       } else {
         assertThat(Arrays.stream(Errors.values()).map(Errors::name)).as("a private code for a Kafka concept").doesNotContain(error.name());
+      }
+    }
+  }
+
+  @Test
+  void kafkaClientsAreAnsweredAKafkaCodeThatTheyRetryWhenRetryingMaySucceed() {
+    for (StreamgateError error : StreamgateError.values()) {
+      Errors kafka = Errors.forCode(error.kafkaCode());
+      assertThat(kafka.code()).as("%s answers Kafka's code %d", error, error.kafkaCode()).isEqualTo(error.kafkaCode());
+      if (error.retryable()) {
+        assertThat(kafka.exception()).as("%s as %s", error, kafka).isInstanceOf(RetriableException.class);
       }
     }
   }

@@ -5,6 +5,7 @@ import io.streamgate.cluster.Cancellable;
 import io.streamgate.cluster.ClusterNode;
 import io.streamgate.cluster.PartitionOffsets;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicDescription;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicSpec;
@@ -105,6 +106,31 @@ final class MemoryPartitions implements PartitionService {
   @Override
   public Optional<TopicMetadata> cachedTopic(String topic) {
     return Optional.ofNullable(partitionCount.get(topic)).map(count -> new TopicMetadata(topic, count, 1, Map.of()));
+  }
+
+  @Override
+  public Optional<List<PartitionState>> cachedPartitions(String topic) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public CompletableFuture<TopicMetadata> validateTopic(TopicSpec spec) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public CompletableFuture<AppendResult> appendHere(TopicPartition tp, RecordBatch batch, Acks acks) {
+    return append(tp, batch, acks);
+  }
+
+  @Override
+  public CompletableFuture<ReadResult> readHere(TopicPartition tp, long offset, int maxBytes) {
+    return read(tp, offset, maxBytes);
+  }
+
+  @Override
+  public CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition tp, OptionalLong timestamp) {
+    return offsets(tp, timestamp);
   }
 
   @Override

@@ -194,12 +194,12 @@ class MetadataCodecTest {
         Arbitraries.longs().between(0, Long.MAX_VALUE)).as(NodeState::new);
     return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4), Arbitraries.longs().between(0, Long.MAX_VALUE))
         .as((topicList, nodeList, nextProducerId) -> {
-      TreeMap<String, TopicState> byName = new TreeMap<>();
-      topicList.forEach(topic -> byName.put(topic.name(), topic));
-      TreeMap<String, NodeState> byId = new TreeMap<>();
-      nodeList.forEach(node -> byId.put(node.id(), node));
-      return new MetadataState(byName, byId, nextProducerId);
-    });
+          TreeMap<String, TopicState> byName = new TreeMap<>();
+          topicList.forEach(topic -> byName.put(topic.name(), topic));
+          TreeMap<String, NodeState> byId = new TreeMap<>();
+          nodeList.forEach(node -> byId.put(node.id(), node));
+          return new MetadataState(byName, byId, nextProducerId);
+        });
   }
 
   @Provide

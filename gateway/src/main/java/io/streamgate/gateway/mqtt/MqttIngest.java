@@ -1,8 +1,5 @@
 package io.streamgate.gateway.mqtt;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.streamgate.cluster.Acks;
@@ -10,6 +7,7 @@ import io.streamgate.cluster.Murmur2Partitioner;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.gateway.JsonValues;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Header;
 import io.vertx.core.Context;
@@ -19,8 +17,6 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import java.io.IOException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -62,9 +58,6 @@ final class MqttIngest {
   private static final Header RETAINED = new Header(MqttNames.RETAIN_HEADER, new byte[] {'1'});
   /** Most topic aliases a client may set (MQTT 5 Topic Alias Maximum, told in CONNACK). */
   static final int TOPIC_ALIAS_MAXIMUM = 64;
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).maxNumberLength(1000).build())
-      .build();
 
   private final PartitionService service;
   private final MqttLogTopics topics;
@@ -295,19 +288,8 @@ final class MqttIngest {
     if (TopicConfigs.valueFormat(metadata.config()) != TopicConfigs.ValueFormat.JSON) {
       return;
     }
-    try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(payload));
-      try (JsonParser parser = JSON.createParser(payload)) {
-        if (parser.nextToken() != null) {
-          parser.skipChildren();
-          if (parser.nextToken() == null) {
-            return;
-          }
-        }
-      }
-    } catch (IOException e) {
-      // refused below
+    if (JsonValues.isOneValue(payload)) {
+      return;
     }
     throw new MqttRefusal(MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID, "topic '" + metadata.name()
         + "' has value.format json and the payload is not one JSON value");

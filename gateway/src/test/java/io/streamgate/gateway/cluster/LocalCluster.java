@@ -63,6 +63,8 @@ final class LocalCluster implements AutoCloseable {
   private final Network network;
   /** Whether nodes run their MQTT listener (on {@link Node#mqttPort}); off unless a test asks. */
   private boolean mqtt;
+  /** Whether nodes run their Kafka listener (on {@link Node#kafkaPort}); off unless a test asks. */
+  private boolean kafka;
   private final Thread killOnExit = new Thread(this::killAll, "local-cluster-kill-on-exit");
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
@@ -107,13 +109,14 @@ final class LocalCluster implements AutoCloseable {
     final int clusterPort;
     final int metadataPort;
     final int mqttPort;
+    final int kafkaPort;
     final Path dataDir;
     final Path logFile;
     final String host;
     private final InetSocketAddress httpForTest;
     private volatile Process process;
 
-    private Node(int index, int httpPort, int clusterPort, int metadataPort, int mqttPort) throws IOException {
+    private Node(int index, int httpPort, int clusterPort, int metadataPort, int mqttPort, int kafkaPort) throws IOException {
       this.index = index;
       this.host = network.host(index);
       this.httpForTest = network.httpAddressForTest(index, httpPort);
@@ -122,6 +125,7 @@ final class LocalCluster implements AutoCloseable {
       this.clusterPort = clusterPort;
       this.metadataPort = metadataPort;
       this.mqttPort = mqttPort;
+      this.kafkaPort = kafkaPort;
       this.dataDir = dataRoot.resolve(id);
       this.logFile = logDir.resolve(id + ".log");
     }
@@ -163,7 +167,7 @@ final class LocalCluster implements AutoCloseable {
     Files.createDirectories(logDir);
     this.extraArgs = List.of(extraArgs);
     for (int i = 0; i < size; i++) {
-      nodes.add(new Node(i, freePort(), freePort(), freePort(), freePort()));
+      nodes.add(new Node(i, freePort(), freePort(), freePort(), freePort(), freePort()));
     }
     Runtime.getRuntime().addShutdownHook(killOnExit); // if the test JVM is stopped mid-test
   }
@@ -180,6 +184,12 @@ final class LocalCluster implements AutoCloseable {
   /** Nodes started from now on run their MQTT listener on loopback, port {@link Node#mqttPort}. */
   LocalCluster withMqtt() {
     mqtt = true;
+    return this;
+  }
+
+  /** Nodes started from now on run their Kafka listener, port {@link Node#kafkaPort}. */
+  LocalCluster withKafka() {
+    kafka = true;
     return this;
   }
 
@@ -318,6 +328,7 @@ final class LocalCluster implements AutoCloseable {
         "--node-id", node.id, "--data-dir", node.dataDir.toString(),
         "--http-host", node.host, "--http-port", String.valueOf(node.httpPort), "--http-instances", "1",
         "--mqtt-host", node.host, "--mqtt-port", mqtt ? String.valueOf(node.mqttPort) : "0", "--mqtt-instances", "1",
+        "--kafka-host", node.host, "--kafka-port", kafka ? String.valueOf(node.kafkaPort) : "0", "--kafka-instances", "1",
         "--cluster-host", node.host, "--cluster-port", String.valueOf(node.clusterPort),
         "--metadata-voters", nodes.stream().map(n -> n.id + "@" + n.host + ":" + n.metadataPort)
             .collect(Collectors.joining(",")),

@@ -1,0 +1,58 @@
+package io.streamgate.gateway.kafka;
+
+/**
+ * The Kafka APIs this listener serves, each with the version range it advertises in ApiVersions:
+ * exactly what is implemented, no more (a client uses what is advertised). Produce and Fetch stop at
+ * 12, the last versions without topic ids; Produce is advertised from 0 although v0-2 are answered
+ * UNSUPPORTED_VERSION, because librdkafka stops compressing when the range starts higher
+ * (KAFKA-18659). A request for any other API key closes the connection.
+ */
+enum KafkaApi {
+  PRODUCE(0, 0, 12),
+  FETCH(1, 4, 12),
+  LIST_OFFSETS(2, 1, 8),
+  METADATA(3, 1, 12),
+  API_VERSIONS(18, 0, 4),
+  CREATE_TOPICS(19, 2, 7),
+  DELETE_TOPICS(20, 1, 6),
+  DESCRIBE_CLUSTER(60, 0, 1);
+
+  /** The lowest Produce version answered with data; v0-2 are advertised but refused. */
+  static final short PRODUCE_FIRST_SERVED = 3;
+
+  private final short key;
+  private final short minVersion;
+  private final short maxVersion;
+
+  KafkaApi(int key, int minVersion, int maxVersion) {
+    this.key = (short) key;
+    this.minVersion = (short) minVersion;
+    this.maxVersion = (short) maxVersion;
+  }
+
+  short key() {
+    return key;
+  }
+
+  short minVersion() {
+    return minVersion;
+  }
+
+  short maxVersion() {
+    return maxVersion;
+  }
+
+  boolean supports(short version) {
+    return version >= minVersion && version <= maxVersion;
+  }
+
+  /** The API of {@code key}, or null for one this listener does not serve. */
+  static KafkaApi forKey(short key) {
+    for (KafkaApi api : values()) {
+      if (api.key == key) {
+        return api;
+      }
+    }
+    return null;
+  }
+}

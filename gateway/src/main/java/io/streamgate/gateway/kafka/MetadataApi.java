@@ -1,0 +1,120 @@
+package io.streamgate.gateway.kafka;
+
+import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.TopicNames;
+import io.streamgate.cluster.TopicSpec;
+import io.streamgate.cluster.errors.StreamgateError;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBrokerCollection;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopicCollection;
+
+/**
+ * Metadata: every live node as a broker at its own Kafka address, and per partition its leader,
+ * leader epoch, replicas, ISR and offline replicas, from this node's view of the metadata. A topic
+ * asked for by name that does not exist is created with the node's defaults when the node
+ * auto-creates topics ({@code auto-create-topics}) and the client allows it; the answer then waits
+ * for it. Topic ids are not served: every topic's is the zero uuid.
+ */
+final class MetadataApi {
+  private final PartitionService service;
+  private final KafkaBrokers brokers;
+  private final boolean autoCreate;
+  private final int defaultPartitions;
+
+  MetadataApi(PartitionService service, KafkaBrokers brokers, boolean autoCreate, int defaultPartitions) {
+    this.service = service;
+    this.brokers = brokers;
+    this.autoCreate = autoCreate;
+    this.defaultPartitions = defaultPartitions;
+  }
+
+  /** A topic to answer: described, unless {@code error} says why not. */
+  private record Asked(String name, StreamgateError error) {}
+
+  Future<MetadataResponseData> handle(MetadataRequestData request, KafkaCaller caller) {
+    Future<List<Future<Asked>>> topics;
+    if (request.topics() == null) {
+      topics = Future.fromCompletionStage(service.listTopics(), caller.context())
+          .map(all -> all.stream().map(topic -> Future.succeededFuture(new Asked(topic.name(), null))).toList());
+    } else {
+      topics = Future.succeededFuture(request.topics().stream()
+          .map(topic -> resolve(topic.name(), request.allowAutoTopicCreation(), caller)).toList());
+    }
+    return topics.compose(pending -> Future.join(pending).transform(done -> {
+      KafkaBrokers.View cluster = brokers.view();
+      MetadataResponseTopicCollection answered = new MetadataResponseTopicCollection();
+      for (Future<Asked> topic : pending) {
+        Asked asked = topic.result();
+        answered.add(asked.error() == null ? describe(asked.name(), cluster) : failed(asked.name(), asked.error()));
+      }
+      return Future.succeededFuture(new MetadataResponseData()
+          .setBrokers(brokerList(cluster))
+          .setClusterId(KafkaBrokers.CLUSTER_ID)
+          .setControllerId(cluster.controllerId())
+          .setTopics(answered));
+    }));
+  }
+
+  private static MetadataResponseBrokerCollection brokerList(KafkaBrokers.View cluster) {
+    MetadataResponseBrokerCollection list = new MetadataResponseBrokerCollection();
+    for (KafkaBrokers.Broker broker : cluster.live()) {
+      list.add(new MetadataResponseBroker().setNodeId(broker.id()).setHost(broker.host()).setPort(broker.port()));
+    }
+    return list;
+  }
+
+  /** The topic, created first if missing and allowed; never a failed future (a failure is the topic's error). */
+  private Future<Asked> resolve(String name, boolean clientAllowsCreation, KafkaCaller caller) {
+    if (name == null) {
+      return Future.succeededFuture(new Asked(null, StreamgateError.INVALID_REQUEST));
+    }
+    if (service.cachedPartitions(name).isPresent() || !autoCreate || !clientAllowsCreation || TopicNames.isInternal(name)) {
+      return Future.succeededFuture(new Asked(name, null));
+    }
+    TopicSpec spec = new TopicSpec(name, defaultPartitions, 1,
+        Map.of(TopicConfigs.VALUE_FORMAT, TopicConfigs.ValueFormat.STRING.configName()));
+    return Future.fromCompletionStage(service.createTopic(spec), caller.context()).transform(created -> {
+      StreamgateError error = created.failed() ? StreamgateError.forException(created.cause()) : null;
+      // Created meanwhile by another client: described as it is.
+      return Future.succeededFuture(new Asked(name, error == StreamgateError.TOPIC_ALREADY_EXISTS ? null : error));
+    });
+  }
+
+  private MetadataResponseTopic describe(String name, KafkaBrokers.View cluster) {
+    List<PartitionState> partitions = service.cachedPartitions(name).orElse(null);
+    if (partitions == null) {
+      return failed(name, StreamgateError.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    List<MetadataResponsePartition> answered = new ArrayList<>();
+    for (int p = 0; p < partitions.size(); p++) {
+      PartitionState state = partitions.get(p);
+      answered.add(new MetadataResponsePartition()
+          .setPartitionIndex(p)
+          .setErrorCode(state.hasLeader() ? 0 : StreamgateError.LEADER_NOT_AVAILABLE.kafkaCode())
+          .setLeaderId(KafkaBrokers.brokerId(state.leader()))
+          .setLeaderEpoch(state.leaderEpoch())
+          .setReplicaNodes(ids(state.replicas()))
+          .setIsrNodes(ids(state.isr()))
+          .setOfflineReplicas(ids(state.replicas().stream().filter(node -> !cluster.aliveNodes().contains(node)).toList())));
+    }
+    return new MetadataResponseTopic().setName(name).setIsInternal(TopicNames.isInternal(name)).setPartitions(answered);
+  }
+
+  private static MetadataResponseTopic failed(String name, StreamgateError error) {
+    return new MetadataResponseTopic().setName(name).setErrorCode(error.kafkaCode());
+  }
+
+  private static List<Integer> ids(List<String> nodes) {
+    return nodes.stream().map(KafkaBrokers::brokerId).toList();
+  }
+}

@@ -1,0 +1,84 @@
+package io.streamgate.gateway.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamgate.gateway.SharedNodeTest;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A test class whose tests share one node with its Kafka listener on (loopback, an ephemeral port,
+ * as {@code kafka-port -1} asks), and the REST calls that check what Kafka clients did.
+ */
+abstract class KafkaNodeTest extends SharedNodeTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  KafkaNodeTest() {
+    this(Map.of());
+  }
+
+  KafkaNodeTest(Map<String, String> config) {
+    super(withKafka(config));
+  }
+
+  private static Map<String, String> withKafka(Map<String, String> config) {
+    Map<String, String> values = new HashMap<>(Map.of("kafka-port", "-1"));
+    values.putAll(config);
+    return values;
+  }
+
+  String bootstrap() {
+    return "127.0.0.1:" + node.kafkaPort();
+  }
+
+  /** Every record of a partition over HTTP, from the earliest. */
+  JsonNode httpRecords(String topic, int partition) {
+    return http("GET", "/v1/topics/" + topic + "/partitions/" + partition + "/records?offset=earliest&maxRecords=10000", null, 200)
+        .get("records");
+  }
+
+  /** A topic's sample of a per-topic meter in the Prometheus scrape ({@code streamgate_records_in_total}), 0 if absent. */
+  double topicMetric(String name, String topic) {
+    String sample = name + "{topic=\"" + topic + "\"}";
+    try {
+      var response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/metrics"))
+          .timeout(Duration.ofSeconds(30)).build(), BodyHandlers.ofString());
+      for (String line : response.body().split("\n")) {
+        if (line.startsWith(sample + " ")) {
+          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return 0;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  JsonNode http(String method, String path, String body, int expectedStatus) {
+    try {
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+          .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+          .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+      var response = HTTP.send(request.build(), BodyHandlers.ofString());
+      assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body()).isEqualTo(expectedStatus);
+      return response.body().isEmpty() ? null : JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}

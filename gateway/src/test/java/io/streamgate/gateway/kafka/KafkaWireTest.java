@@ -1,0 +1,358 @@
+package io.streamgate.gateway.kafka;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.gateway.StreamgateNode;
+import io.streamgate.gateway.TestNodes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Kafka listener at the wire, with what real clients never send or cannot show: the ranges
+ * ApiVersions advertises, the v0 answer to an ApiVersions version it does not know, connections
+ * closed for an unknown api key and an oversized frame, Produce v2 refused, acks=0 unanswered, the
+ * order of answers behind a waiting Fetch, and a waiting Fetch woken by a produce.
+ */
+class KafkaWireTest extends KafkaNodeTest {
+  KafkaWireTest() {
+    super(Map.of("kafka-max-frame-bytes", String.valueOf(1024 * 1024)));
+  }
+
+  @Test
+  void apiVersionsAdvertisesExactlyTheServedRanges() throws IOException {
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new ApiVersionsRequestData().setClientSoftwareName("raw").setClientSoftwareVersion("1"), (short) 3, 7);
+      ApiVersionsResponseData answer = kafka.read(ApiKeys.API_VERSIONS.id, (short) 3, 7, ApiVersionsResponseData.class);
+
+      assertThat(answer.errorCode()).isZero();
+      assertThat(ranges(answer)).isEqualTo(new TreeMap<>(Map.of(0, "0-12", 1, "4-12", 2, "1-8", 3, "1-12", 18, "0-4", 19, "2-7",
+          20, "1-6", 60, "0-1")));
+    }
+  }
+
+  @Test
+  void anApiVersionsVersionItDoesNotKnowGetsTheV0AnswerWithUnsupportedVersionAndTheRanges() throws IOException {
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      // ApiVersions v127, header v2 (client id "x", no tagged fields), and a body nobody can read.
+      ByteBuffer frame = ByteBuffer.allocate(4 + 2 + 2 + 4 + 3 + 1 + 3);
+      frame.putInt(frame.capacity() - 4).putShort(ApiKeys.API_VERSIONS.id).putShort((short) 127).putInt(11)
+          .putShort((short) 1).put((byte) 'x').put((byte) 0).put(new byte[] {9, 9, 9});
+      kafka.sendRaw(frame.array());
+
+      ApiVersionsResponseData answer = kafka.read(ApiKeys.API_VERSIONS.id, (short) 0, 11, ApiVersionsResponseData.class);
+      assertThat(answer.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
+      assertThat(ranges(answer)).containsEntry(18, "0-4").containsEntry(0, "0-12").hasSize(8);
+    }
+  }
+
+  @Test
+  void anApiKeyItDoesNotServeClosesTheConnection() throws IOException {
+    for (short key : new short[] {ApiKeys.FIND_COORDINATOR.id, ApiKeys.INIT_PRODUCER_ID.id, 999}) {
+      try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+        ByteBuffer frame = ByteBuffer.allocate(4 + 10).putInt(10).putShort(key).putShort((short) 0).putInt(1).putShort((short) -1);
+        kafka.sendRaw(frame.array());
+        assertThat(kafka.closedByServer()).as("api key %d", key).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aFrameOverTheLimitClosesTheConnectionOnItsSizeAlone() throws IOException {
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.sendRaw(ByteBuffer.allocate(4).putInt(1024 * 1024 + 1).array());
+      assertThat(kafka.closedByServer()).isTrue();
+    }
+  }
+
+  @Test
+  void aConnectionPastTheNodesLimitIsClosedAndOneClosedMakesRoom() throws Exception {
+    // A node of its own: the shared one's connections come and go with the other tests.
+    StreamgateNode limited = TestNodes.start(dir.resolve("limited"), Map.of("kafka-port", "-1", "kafka-max-connections", "2"));
+    try (RawKafka first = new RawKafka(limited.kafkaPort()); RawKafka second = new RawKafka(limited.kafkaPort())) {
+      for (RawKafka open : List.of(first, second)) {
+        open.send(new ApiVersionsRequestData(), (short) 0, 1);
+        open.read(ApiKeys.API_VERSIONS.id, (short) 0, 1, ApiVersionsResponseData.class);
+      }
+      try (RawKafka third = new RawKafka(limited.kafkaPort())) {
+        assertThat(third.closedByServer()).isTrue();
+      }
+      first.close();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        try (RawKafka again = new RawKafka(limited.kafkaPort())) {
+          again.send(new ApiVersionsRequestData(), (short) 0, 2);
+          assertThat(again.read(ApiKeys.API_VERSIONS.id, (short) 0, 2, ApiVersionsResponseData.class).errorCode()).isZero();
+        }
+      });
+    } finally {
+      TestNodes.stop(limited);
+    }
+  }
+
+  @Test
+  void aMalformedRequestClosesTheConnection() throws IOException {
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      // Metadata v12 whose topic array claims more topics than the frame holds.
+      ByteBuffer frame = ByteBuffer.allocate(4 + 14).putInt(14).putShort(ApiKeys.METADATA.id).putShort((short) 12).putInt(1)
+          .putShort((short) -1).put((byte) 0).put((byte) 100).put((byte) 0).put((byte) 0);
+      kafka.sendRaw(frame.array());
+      assertThat(kafka.closedByServer()).isTrue();
+    }
+  }
+
+  @Test
+  void produceV2IsAnsweredUnsupportedVersionAndWritesNothing() throws IOException {
+    String topic = createTopic("legacy");
+    byte[] name = topic.getBytes(UTF_8);
+    byte[] batch = batch("old").buffer().array();
+    ByteBuffer body = ByteBuffer.allocate(2 + 2 + 4 + 4 + 2 + name.length + 4 + 4 + 4 + batch.length);
+    // Client id (null), acks 1, timeout, one topic with one partition.
+    body.putShort((short) -1).putShort((short) 1).putInt(30_000).putInt(1).putShort((short) name.length).put(name).putInt(1).putInt(0)
+        .putInt(batch.length).put(batch);
+    ByteBuffer frame = ByteBuffer.allocate(4 + 8 + body.capacity());
+    frame.putInt(8 + body.capacity()).putShort(ApiKeys.PRODUCE.id).putShort((short) 2).putInt(5).put(body.array());
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.sendRaw(frame.array());
+      ByteBuffer answer = kafka.readFrame();
+
+      assertThat(answer.getInt()).as("correlation id").isEqualTo(5);
+      assertThat(answer.getInt()).as("topics").isEqualTo(1);
+      answer.position(answer.position() + 2 + answer.getShort(answer.position()));
+      assertThat(answer.getInt()).as("partitions").isEqualTo(1);
+      assertThat(answer.getInt()).as("partition").isZero();
+      assertThat(answer.getShort()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
+    }
+    assertThat(httpRecords(topic, 0)).isEmpty();
+  }
+
+  @Test
+  void produceWithAcksZeroIsNotAnsweredAndItsRecordsAreStored() throws IOException {
+    String topic = createTopic("acks0");
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(produce(topic, (short) 0, batch("unanswered")), (short) 9, 1);
+      kafka.send(metadata(topic), (short) 12, 2);
+
+      // The next answer on the connection is the Metadata's: the produce got none.
+      MetadataResponseData metadata = kafka.read(ApiKeys.METADATA.id, (short) 12, 2, MetadataResponseData.class);
+      assertThat(metadata.topics().find(topic).partitions()).hasSize(1);
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(httpRecords(topic, 0)).singleElement()
+        .satisfies(record -> assertThat(record.get("value").asText()).isEqualTo("unanswered")));
+  }
+
+  @Test
+  void aLaterAnswerWaitsBehindAWaitingFetch() throws IOException {
+    String topic = createTopic("order");
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(fetch(topic, 0), (short) 12, 1);
+      kafka.send(metadata(topic), (short) 12, 2);
+      http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[{\"value\":\"wakes the fetch\"}]}", 200);
+
+      FetchResponseData fetch = kafka.read(ApiKeys.FETCH.id, (short) 12, 1, FetchResponseData.class);
+      assertThat(values(fetch)).containsExactly("wakes the fetch");
+      assertThat(kafka.read(ApiKeys.METADATA.id, (short) 12, 2, MetadataResponseData.class).topics().find(topic)).isNotNull();
+    }
+  }
+
+  @Test
+  void aFetchWaitingAtTheEndAnswersWithTheRecordProducedMeanwhile() throws IOException {
+    String topic = createTopic("longpoll");
+    http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[{\"value\":\"first\"}]}", 200);
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      // Waits up to 60 s (max-wait-ms); the socket gives up after 30 s, so only a woken fetch passes.
+      kafka.send(fetch(topic, 1), (short) 12, 1);
+      http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[{\"value\":\"second\"}]}", 200);
+
+      FetchResponseData fetch = kafka.read(ApiKeys.FETCH.id, (short) 12, 1, FetchResponseData.class);
+      assertThat(fetch.sessionId()).isZero();
+      FetchResponseData.PartitionData partition = fetch.responses().get(0).partitions().get(0);
+      assertThat(partition.errorCode()).isZero();
+      assertThat(partition.highWatermark()).isEqualTo(2);
+      assertThat(values(fetch)).containsExactly("second");
+    }
+  }
+
+  @Test
+  void fetchAndProduceElsewhereThanTheLeaderOrOutsideTheLogAreRefusedPerPartition() throws IOException {
+    String topic = createTopic("outside");
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(fetch(topic, 5).setMaxWaitMs(0), (short) 12, 1);
+      FetchResponseData fetch = kafka.read(ApiKeys.FETCH.id, (short) 12, 1, FetchResponseData.class);
+      assertThat(fetch.responses().get(0).partitions().get(0).errorCode()).isEqualTo(Errors.OFFSET_OUT_OF_RANGE.code());
+
+      kafka.send(produce("no-such-topic-" + topic, (short) -1, batch("lost")), (short) 9, 2);
+      var produced = kafka.read(ApiKeys.PRODUCE.id, (short) 9, 2, org.apache.kafka.common.message.ProduceResponseData.class);
+      assertThat(produced.responses().iterator().next().partitionResponses().get(0).errorCode())
+          .isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+    }
+  }
+
+  @Test
+  void aFetchHonoursMaxBytesAndPartitionMaxBytesButAnswersAtLeastOneBatchAndEveryPartition() throws IOException {
+    String topic = unique("budget");
+    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":2,\"config\":{\"value.format\":\"string\"}}", 201);
+    for (int i = 0; i < 3; i++) {
+      // One request, one batch, per partition and round.
+      http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[{\"partition\":0,\"value\":\"p0-" + i + "\"}]}", 200);
+      http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[{\"partition\":1,\"value\":\"p1-" + i + "\"}]}", 200);
+    }
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      // max_bytes 1: the first batch of the first partition only; the other partition still answered, with its offsets.
+      kafka.send(fetch(topic, List.of(0, 1), 0, 1024 * 1024).setMaxBytes(1).setMaxWaitMs(0), (short) 12, 1);
+      FetchResponseData tight = kafka.read(ApiKeys.FETCH.id, (short) 12, 1, FetchResponseData.class);
+      assertThat(values(tight, 0)).containsExactly("p0-0");
+      assertThat(values(tight, 1)).isEmpty();
+      assertThat(tight.responses().get(0).partitions().get(1).highWatermark()).isEqualTo(3);
+
+      // partition_max_bytes 1: one batch from each.
+      kafka.send(fetch(topic, List.of(0, 1), 0, 1).setMaxWaitMs(0), (short) 12, 2);
+      FetchResponseData perPartition = kafka.read(ApiKeys.FETCH.id, (short) 12, 2, FetchResponseData.class);
+      assertThat(values(perPartition, 0)).containsExactly("p0-0");
+      assertThat(values(perPartition, 1)).containsExactly("p1-0");
+
+      // Enough room: everything.
+      kafka.send(fetch(topic, List.of(0, 1), 0, 1024 * 1024).setMaxWaitMs(0), (short) 12, 3);
+      FetchResponseData all = kafka.read(ApiKeys.FETCH.id, (short) 12, 3, FetchResponseData.class);
+      assertThat(values(all, 0)).containsExactly("p0-0", "p0-1", "p0-2");
+      assertThat(values(all, 1)).containsExactly("p1-0", "p1-1", "p1-2");
+    }
+  }
+
+  @Test
+  void metadataCreatesATopicAskedForWhenTheClientAllowsItAndOtherwiseAnswersUnknown() throws IOException {
+    String created = unique("auto");
+    String unknown = unique("not-created");
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName(created)))
+          .setAllowAutoTopicCreation(true), (short) 12, 1);
+      MetadataResponseData answer = kafka.read(ApiKeys.METADATA.id, (short) 12, 1, MetadataResponseData.class);
+      assertThat(answer.topics().find(created).errorCode()).isZero();
+      assertThat(answer.topics().find(created).partitions()).singleElement()
+          .satisfies(partition -> assertThat(partition.leaderId()).isEqualTo(answer.brokers().iterator().next().nodeId()));
+      assertThat(answer.brokers()).singleElement().satisfies(broker -> assertThat(broker.port()).isEqualTo(node.kafkaPort()));
+
+      kafka.send(metadata(unknown), (short) 12, 2);
+      MetadataResponseData refused = kafka.read(ApiKeys.METADATA.id, (short) 12, 2, MetadataResponseData.class);
+      assertThat(refused.topics().find(unknown).errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+    }
+    http("GET", "/v1/topics/" + created, null, 200);
+    http("GET", "/v1/topics/" + unknown, null, 404);
+  }
+
+  @Test
+  void batchesTheLogCannotTakeAreRefusedPerPartitionAndNothingIsWritten() throws IOException {
+    String topic = createTopic("refused");
+    String jsonTopic = unique("json-only");
+    http("POST", "/v1/topics", "{\"name\":\"" + jsonTopic + "\",\"partitions\":1}", 201);
+    ByteBuffer badCrc = copy(batch("flipped"));
+    badCrc.put(badCrc.limit() - 1, (byte) (badCrc.get(badCrc.limit() - 1) ^ 1));
+    ByteBuffer unknownCodec = copy(batch("codec 5"));
+    // Compression bits 0-2 of the attributes (offset 21) set to 5, which no Kafka codec has; the CRC made right again.
+    unknownCodec.putShort(21, (short) (unknownCodec.getShort(21) | 5));
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(unknownCodec.duplicate().position(21));
+    unknownCodec.putInt(17, (int) crc.getValue());
+    ByteBuffer twoBatches = ByteBuffer.allocate(batch("one").sizeInBytes() * 2 + 8);
+    twoBatches.put(batch("one").buffer()).put(batch("two").buffer()).flip();
+
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(produce(topic, (short) -1, MemoryRecords.readableRecords(badCrc)), (short) 9, 1);
+      assertThat(produceError(kafka, 1)).isEqualTo(Errors.CORRUPT_MESSAGE.code());
+      kafka.send(produce(topic, (short) -1, MemoryRecords.readableRecords(unknownCodec)), (short) 9, 2);
+      assertThat(produceError(kafka, 2)).isEqualTo(Errors.CORRUPT_MESSAGE.code());
+      kafka.send(produce(topic, (short) -1, MemoryRecords.readableRecords(twoBatches)), (short) 9, 3);
+      assertThat(produceError(kafka, 3)).isEqualTo(Errors.INVALID_RECORD.code());
+      kafka.send(produce(jsonTopic, (short) -1, batch("not json")), (short) 9, 4);
+      assertThat(produceError(kafka, 4)).isEqualTo(Errors.INVALID_RECORD.code());
+      kafka.send(produce(jsonTopic, (short) -1, batch("{\"is\":\"json\"}")), (short) 9, 5);
+      assertThat(produceError(kafka, 5)).isZero();
+    }
+    assertThat(httpRecords(topic, 0)).isEmpty();
+    assertThat(httpRecords(jsonTopic, 0)).singleElement().satisfies(record -> assertThat(record.get("value").get("is").asText())
+        .isEqualTo("json"));
+  }
+
+  private static short produceError(RawKafka kafka, int correlationId) throws IOException {
+    ProduceResponseData answer = kafka.read(ApiKeys.PRODUCE.id, (short) 9, correlationId, ProduceResponseData.class);
+    return answer.responses().iterator().next().partitionResponses().get(0).errorCode();
+  }
+
+  private static ByteBuffer copy(MemoryRecords records) {
+    ByteBuffer copy = ByteBuffer.allocate(records.sizeInBytes());
+    copy.put(records.buffer().duplicate()).flip();
+    return copy;
+  }
+
+  private String createTopic(String base) {
+    String topic = unique(base);
+    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":1,\"config\":{\"value.format\":\"string\"}}", 201);
+    return topic;
+  }
+
+  private static Map<Integer, String> ranges(ApiVersionsResponseData answer) {
+    Map<Integer, String> ranges = new TreeMap<>();
+    answer.apiKeys().forEach(key -> ranges.put((int) key.apiKey(), key.minVersion() + "-" + key.maxVersion()));
+    return ranges;
+  }
+
+  private static MemoryRecords batch(String value) {
+    return MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(System.currentTimeMillis(), null, value.getBytes(UTF_8)));
+  }
+
+  private static ProduceRequestData produce(String topic, short acks, MemoryRecords records) {
+    ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
+    topics.add(new ProduceRequestData.TopicProduceData().setName(topic)
+        .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
+    return new ProduceRequestData().setAcks(acks).setTimeoutMs(30_000).setTopicData(topics);
+  }
+
+  private static MetadataRequestData metadata(String topic) {
+    return new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName(topic)))
+        .setAllowAutoTopicCreation(false);
+  }
+
+  private static FetchRequestData fetch(String topic, long offset) {
+    return fetch(topic, List.of(0), offset, 1024 * 1024);
+  }
+
+  private static FetchRequestData fetch(String topic, List<Integer> partitions, long offset, int partitionMaxBytes) {
+    return new FetchRequestData().setReplicaId(-1).setMaxWaitMs(60_000).setMinBytes(1).setMaxBytes(1024 * 1024)
+        .setSessionId(0).setSessionEpoch(-1).setTopics(List.of(new FetchRequestData.FetchTopic().setTopic(topic)
+            .setPartitions(partitions.stream().map(p -> new FetchRequestData.FetchPartition().setPartition(p).setFetchOffset(offset)
+                .setPartitionMaxBytes(partitionMaxBytes).setCurrentLeaderEpoch(-1).setLogStartOffset(-1)).toList())));
+  }
+
+  private static List<String> values(FetchResponseData fetch) {
+    return values(fetch, 0);
+  }
+
+  private static List<String> values(FetchResponseData fetch, int partition) {
+    List<String> values = new ArrayList<>();
+    MemoryRecords records = (MemoryRecords) fetch.responses().get(0).partitions().get(partition).records();
+    for (Record record : records.records()) {
+      values.add(UTF_8.decode(record.value()).toString());
+    }
+    return values;
+  }
+}

@@ -34,9 +34,9 @@ class ProducerRetryProperties {
   @Provide
   Arbitrary<List<Integer>> actions() {
     return Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(6, Arbitraries.just(0)),
-            net.jqwik.api.Tuple.of(6, Arbitraries.integers().between(1, 5)),
-            net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(6, 7)))
+        net.jqwik.api.Tuple.of(6, Arbitraries.just(0)),
+        net.jqwik.api.Tuple.of(6, Arbitraries.integers().between(1, 5)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(6, 7)))
         .list().ofMinSize(1).ofMaxSize(40);
   }
 

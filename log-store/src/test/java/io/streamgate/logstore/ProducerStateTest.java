@@ -4,7 +4,6 @@ import static io.streamgate.logstore.TestBatches.readAll;
 import static io.streamgate.logstore.TestBatches.utf8;
 import static io.streamgate.logstore.TestStores.values;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.logstore.format.BatchLayout;
@@ -62,7 +61,8 @@ class ProducerStateTest {
 
   private Throwable failureOf(RecordBatch batch) {
     long endBefore = log.logEndOffset();
-    Throwable failure = log.append(batch).handle((ok, error) -> error instanceof CompletionException wrapped ? wrapped.getCause() : error).join();
+    Throwable failure =
+        log.append(batch).handle((ok, error) -> error instanceof CompletionException wrapped ? wrapped.getCause() : error).join();
     assertThat(log.logEndOffset()).as("nothing written").isEqualTo(endBefore);
     return failure;
   }

@@ -72,6 +72,8 @@ public enum StreamgateError {
       RecordTooLargeException.class, RecordTooLargeException::new),
   COORDINATOR_LOAD_IN_PROGRESS(14, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, CoordinatorLoadInProgressException.class,
       CoordinatorLoadInProgressException::new),
+  /** Kafka's answer while no producer id can be handed out (the metadata quorum cannot commit): the client asks again. */
+  COORDINATOR_NOT_AVAILABLE(15, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, null, null),
   INVALID_TOPIC_EXCEPTION(17, 400, "invalid-topic-name", "Invalid topic name", false, Mqtt.TOPIC_NAME_INVALID,
       InvalidTopicNameException.class, InvalidTopicNameException::new),
   NOT_ENOUGH_REPLICAS(19, 503, "not-enough-replicas", "Not enough in-sync replicas", true, Mqtt.SERVER_BUSY,

@@ -36,6 +36,7 @@ class StreamgateErrorTest {
       Map.entry("UNKNOWN_SERVER_ERROR", -1), Map.entry("OFFSET_OUT_OF_RANGE", 1), Map.entry("CORRUPT_MESSAGE", 2),
       Map.entry("UNKNOWN_TOPIC_OR_PARTITION", 3), Map.entry("LEADER_NOT_AVAILABLE", 5), Map.entry("NOT_LEADER_OR_FOLLOWER", 6),
       Map.entry("REQUEST_TIMED_OUT", 7), Map.entry("MESSAGE_TOO_LARGE", 10), Map.entry("COORDINATOR_LOAD_IN_PROGRESS", 14),
+      Map.entry("COORDINATOR_NOT_AVAILABLE", 15),
       Map.entry("INVALID_TOPIC_EXCEPTION", 17), Map.entry("NOT_ENOUGH_REPLICAS", 19), Map.entry("ILLEGAL_GENERATION", 22),
       Map.entry("UNKNOWN_MEMBER_ID", 25), Map.entry("TOPIC_AUTHORIZATION_FAILED", 29), Map.entry("INVALID_TIMESTAMP", 32),
       Map.entry("TOPIC_ALREADY_EXISTS", 36), Map.entry("INVALID_PARTITIONS", 37), Map.entry("INVALID_REPLICATION_FACTOR", 38),

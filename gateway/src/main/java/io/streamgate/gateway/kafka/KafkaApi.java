@@ -15,6 +15,7 @@ enum KafkaApi {
   API_VERSIONS(18, 0, 4),
   CREATE_TOPICS(19, 2, 7),
   DELETE_TOPICS(20, 1, 6),
+  INIT_PRODUCER_ID(22, 0, 5),
   DESCRIBE_CLUSTER(60, 0, 1);
 
   /** The lowest Produce version answered with data; v0-2 are advertised but refused. */

@@ -10,6 +10,7 @@ import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -27,6 +28,7 @@ final class KafkaApis {
   private final CreateTopicsApi createTopics;
   private final DeleteTopicsApi deleteTopics;
   private final DescribeClusterApi describeCluster;
+  private final InitProducerIdApi initProducerId;
 
   KafkaApis(PartitionService service, GatewayConfig config, RecordDecoding decoding, GatewayMetrics metrics) {
     KafkaBrokers brokers = new KafkaBrokers(service);
@@ -37,6 +39,7 @@ final class KafkaApis {
     this.createTopics = new CreateTopicsApi(service, config.defaultPartitions());
     this.deleteTopics = new DeleteTopicsApi(service);
     this.describeCluster = new DescribeClusterApi(brokers);
+    this.initProducerId = new InitProducerIdApi(service);
   }
 
   /** The answer to {@code request}, of null for none. */
@@ -58,6 +61,8 @@ final class KafkaApis {
         return deleteTopics.handle(request.body(DeleteTopicsRequestData.class), caller).map(Object.class::cast);
       case DESCRIBE_CLUSTER:
         return Future.succeededFuture(describeCluster.handle());
+      case INIT_PRODUCER_ID:
+        return initProducerId.handle(request.body(InitProducerIdRequestData.class), caller).map(Object.class::cast);
       default:
         throw new IllegalStateException("no handler for " + request.api());
     }

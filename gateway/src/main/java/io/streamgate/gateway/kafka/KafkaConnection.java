@@ -36,6 +36,7 @@ final class KafkaConnection {
   private final KafkaFrames frames;
   /** Answers in request order; null: a request that gets none (Produce with acks=0). */
   private final Deque<Future<Buffer>> answers = new ArrayDeque<>();
+  private final AppendOrder appendOrder = new AppendOrder();
   private boolean paused;
   private boolean closed;
 
@@ -98,7 +99,7 @@ final class KafkaConnection {
     }
     Future<Object> answer;
     try {
-      answer = apis.handle(request, new KafkaCaller(context, remote, request.clientId()));
+      answer = apis.handle(request, new KafkaCaller(context, remote, request.clientId(), appendOrder));
     } catch (RuntimeException failure) {
       answer = Future.failedFuture(failure);
     }

@@ -12,6 +12,7 @@ import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.InvalidRecordException;
+import io.streamgate.logstore.ProducerIds;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
@@ -106,12 +107,12 @@ final class ProduceApi {
     }
     boolean json = TopicConfigs.valueFormat(metadata.config()) == TopicConfigs.ValueFormat.JSON;
     // The log checks the batch as the append starts, decompressing it: on the decode pool when that is costly.
-    return decoding.decode(List.of(batch.buffer()), () -> {
+    return caller.appendOrder().next(() -> decoding.decode(List.of(batch.buffer()), () -> {
       if (json) {
         requireJsonValues(batch, topic);
       }
       return service.appendHere(partition, batch, acks);
-    }).compose(append -> Future.fromCompletionStage(append, caller.context()))
+    })).compose(append -> Future.fromCompletionStage(append, caller.context()))
         .andThen(done -> {
           if (done.succeeded()) {
             metrics.recordsIn(topic, batch.recordCount(), batch.sizeInBytes());
@@ -130,6 +131,10 @@ final class ProduceApi {
     }
     if (batch.magic() == 2 && (batch.isTransactional() || batch.isControl())) {
       throw new InvalidRecordException("transactional and control batches are not supported");
+    }
+    // Ids with bit 62 are the HTTP Idempotency-Key's, deduplicated by another rule: never a Kafka client's.
+    if (ProducerIds.isIdempotencyKey(batch.producerId())) {
+      throw new InvalidRecordException("producer id " + batch.producerId() + " was not handed out by InitProducerId");
     }
     // A codec id Kafka does not have is CorruptRecordException here, the partition's CORRUPT_MESSAGE.
     batch.compression();

@@ -213,8 +213,7 @@ class KafkaClientsTest extends KafkaNodeTest {
     Properties properties = new Properties();
     properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     properties.put(ProducerConfig.ACKS_CONFIG, "all");
-    // The idempotent producer (InitProducerId) is not served yet: docs/kafka.md.
-    properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+    // Idempotent, as the client's default: InitProducerId, then sequences the log checks.
     properties.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
     properties.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");

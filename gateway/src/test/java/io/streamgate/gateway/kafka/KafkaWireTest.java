@@ -18,10 +18,13 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -48,7 +51,7 @@ class KafkaWireTest extends KafkaNodeTest {
 
       assertThat(answer.errorCode()).isZero();
       assertThat(ranges(answer)).isEqualTo(new TreeMap<>(Map.of(0, "0-12", 1, "4-12", 2, "1-8", 3, "1-12", 18, "0-4", 19, "2-7",
-          20, "1-6", 60, "0-1")));
+          20, "1-6", 22, "0-5", 60, "0-1")));
     }
   }
 
@@ -63,13 +66,13 @@ class KafkaWireTest extends KafkaNodeTest {
 
       ApiVersionsResponseData answer = kafka.read(ApiKeys.API_VERSIONS.id, (short) 0, 11, ApiVersionsResponseData.class);
       assertThat(answer.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
-      assertThat(ranges(answer)).containsEntry(18, "0-4").containsEntry(0, "0-12").hasSize(8);
+      assertThat(ranges(answer)).containsEntry(18, "0-4").containsEntry(0, "0-12").hasSize(9);
     }
   }
 
   @Test
   void anApiKeyItDoesNotServeClosesTheConnection() throws IOException {
-    for (short key : new short[] {ApiKeys.FIND_COORDINATOR.id, ApiKeys.INIT_PRODUCER_ID.id, 999}) {
+    for (short key : new short[] {ApiKeys.SASL_HANDSHAKE.id, ApiKeys.WRITE_TXN_MARKERS.id, 999}) {
       try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
         ByteBuffer frame = ByteBuffer.allocate(4 + 10).putInt(10).putShort(key).putShort((short) 0).putInt(1).putShort((short) -1);
         kafka.sendRaw(frame.array());
@@ -291,6 +294,78 @@ class KafkaWireTest extends KafkaNodeTest {
     assertThat(httpRecords(topic, 0)).isEmpty();
     assertThat(httpRecords(jsonTopic, 0)).singleElement().satisfies(record -> assertThat(record.get("value").get("is").asText())
         .isEqualTo("json"));
+  }
+
+  @Test
+  void anIdempotentProducersRetriedBatchIsAnsweredItsFirstOffsetAndStoredOnceAndAGapIsRefused() throws IOException {
+    String topic = createTopic("idempotent");
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      InitProducerIdResponseData id = initProducerId(kafka, null, 1);
+      assertThat(id.errorCode()).isZero();
+      assertThat(id.producerId()).isNotNegative();
+      assertThat(id.producerEpoch()).isZero();
+      assertThat(initProducerId(kafka, null, 2).producerId()).as("another producer's").isNotEqualTo(id.producerId());
+      MemoryRecords first = idempotentBatch(id.producerId(), 0, "a", "b");
+
+      kafka.send(produce(topic, (short) -1, first), (short) 9, 3);
+      assertThat(produceAnswer(kafka, 3).baseOffset()).isZero();
+      // The answer was lost; the client sends the same batch again.
+      kafka.send(produce(topic, (short) -1, idempotentBatch(id.producerId(), 0, "a", "b")), (short) 9, 4);
+      PartitionProduceResponse retried = produceAnswer(kafka, 4);
+      assertThat(retried.errorCode()).isZero();
+      assertThat(retried.baseOffset()).as("the first offset of the batch it repeats").isZero();
+      kafka.send(produce(topic, (short) -1, idempotentBatch(id.producerId(), 2, "c")), (short) 9, 5);
+      assertThat(produceAnswer(kafka, 5).baseOffset()).isEqualTo(2);
+      kafka.send(produce(topic, (short) -1, idempotentBatch(id.producerId(), 7, "after a gap")), (short) 9, 6);
+      assertThat(produceAnswer(kafka, 6).errorCode()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code());
+
+      assertThat(initProducerId(kafka, "a-transaction", 7).errorCode()).as("transactions are not served")
+          .isEqualTo(Errors.UNSUPPORTED_FOR_MESSAGE_FORMAT.code());
+    }
+    assertThat(httpRecords(topic, 0)).extracting(record -> record.get("value").asText()).containsExactly("a", "b", "c");
+  }
+
+  /**
+   * Found by KafkaClientsTest once the producer was idempotent: a large compressed batch is checked on
+   * the decode pool, a small one on the event loop, so the second of two pipelined requests reached
+   * the log first (keys out of order; an idempotent producer's sequences out of order).
+   */
+  @Test
+  void pipelinedProducesOnOneConnectionLandInTheOrderSent() throws IOException {
+    String topic = createTopic("pipelined");
+    java.util.Random random = new java.util.Random(7);
+    SimpleRecord[] large = new SimpleRecord[40];
+    for (int i = 0; i < large.length; i++) {
+      byte[] value = new byte[10_000]; // incompressible: the batch stays past the decode pool's threshold
+      random.nextBytes(value);
+      large[i] = new SimpleRecord(System.currentTimeMillis(), ("large-" + i).getBytes(UTF_8), value);
+    }
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(produce(topic, (short) -1, MemoryRecords.withRecords(Compression.gzip().build(), large)), (short) 9, 1);
+      kafka.send(produce(topic, (short) -1, batch("small, sent second")), (short) 9, 2);
+      assertThat(produceAnswer(kafka, 1).baseOffset()).isZero();
+      assertThat(produceAnswer(kafka, 2).baseOffset()).isEqualTo(large.length);
+    }
+  }
+
+  private static InitProducerIdResponseData initProducerId(RawKafka kafka, String transactionalId, int correlationId)
+      throws IOException {
+    kafka.send(new InitProducerIdRequestData().setTransactionalId(transactionalId).setTransactionTimeoutMs(60_000)
+        .setProducerId(-1).setProducerEpoch((short) -1), (short) 4, correlationId);
+    return kafka.read(ApiKeys.INIT_PRODUCER_ID.id, (short) 4, correlationId, InitProducerIdResponseData.class);
+  }
+
+  private static MemoryRecords idempotentBatch(long producerId, int baseSequence, String... values) {
+    SimpleRecord[] records = new SimpleRecord[values.length];
+    for (int i = 0; i < values.length; i++) {
+      records[i] = new SimpleRecord(System.currentTimeMillis(), null, values[i].getBytes(UTF_8));
+    }
+    return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, (short) 0, baseSequence, records);
+  }
+
+  private static PartitionProduceResponse produceAnswer(RawKafka kafka, int correlationId) throws IOException {
+    ProduceResponseData answer = kafka.read(ApiKeys.PRODUCE.id, (short) 9, correlationId, ProduceResponseData.class);
+    return answer.responses().iterator().next().partitionResponses().get(0);
   }
 
   private static short produceError(RawKafka kafka, int correlationId) throws IOException {

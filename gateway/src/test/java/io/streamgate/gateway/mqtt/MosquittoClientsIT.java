@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.streamgate.gateway.ClientProcesses;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

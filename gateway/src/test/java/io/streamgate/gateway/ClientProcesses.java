@@ -1,4 +1,4 @@
-package io.streamgate.gateway.mqtt;
+package io.streamgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,10 +15,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /** Third-party client programs run by the integration tests; every process started is stopped by {@link #stopAll}. */
-final class ClientProcesses {
+public final class ClientProcesses {
   private final List<Process> processes = new ArrayList<>();
 
-  static boolean onPath(String program) {
+  public static boolean onPath(String program) {
     String path = System.getenv("PATH");
     if (path == null) {
       return false;
@@ -32,7 +32,7 @@ final class ClientProcesses {
   }
 
   /** Runs a program to its end in {@code directory}; fails unless it exits 0 within the time given. */
-  String run(Path directory, long timeoutSeconds, List<String> command) throws IOException, InterruptedException {
+  public String run(Path directory, long timeoutSeconds, List<String> command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
     processes.add(process);
     // Read while it runs, so a chatty program never blocks on a full pipe.
@@ -45,7 +45,7 @@ final class ClientProcesses {
   }
 
   /** Starts a long-running program and returns its output lines as they come. */
-  List<String> start(Path directory, List<String> command) throws IOException {
+  public List<String> start(Path directory, List<String> command) throws IOException {
     Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
     processes.add(process);
     List<String> lines = new CopyOnWriteArrayList<>();
@@ -53,7 +53,7 @@ final class ClientProcesses {
     return lines;
   }
 
-  void stopAll() {
+  public void stopAll() {
     processes.forEach(Process::destroyForcibly);
     processes.clear();
   }

@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.cluster.groups.AssignmentStrategy;
+import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupCoordinator;
 import io.streamgate.cluster.groups.GroupLog;
 import io.streamgate.cluster.groups.GroupService;
@@ -35,7 +36,7 @@ import java.util.stream.Collectors;
  * event bus (JSON requests; poll answers carry their record batches as raw bytes). Creates
  * {@code __groups} (compacted, replicated up to 3 times) the first time a group is used.
  */
-final class ClusteredGroupService implements GroupService, AutoCloseable {
+final class ClusteredGroupService implements GroupService, ClassicGroups, AutoCloseable {
 
   private final NodeRequests nodeRequests;
   private final String nodeId;
@@ -96,6 +97,47 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
     private static TopicPartition tp(int partition) {
       return new TopicPartition(GroupCoordinator.TOPIC, partition);
     }
+  }
+
+  // ---------------------------------------------------------------- Kafka's classic protocol, on the coordinator
+
+  @Override
+  public CompletableFuture<Optional<String>> coordinatorNode(String group) {
+    try {
+      GroupCoordinator.validateName(group);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return ensureTopic.get().thenApply(ready -> metadata.topic(GroupCoordinator.TOPIC)
+        .map(t -> t.partition(GroupCoordinator.partitionFor(group)))
+        .filter(PartitionState::hasLeader)
+        .map(PartitionState::leader));
+  }
+
+  @Override
+  public CompletableFuture<JoinResult> join(JoinRequest request) {
+    return coordinator.classicJoin(request);
+  }
+
+  @Override
+  public CompletableFuture<SyncResult> sync(SyncRequest request) {
+    return coordinator.classicSync(request);
+  }
+
+  @Override
+  public CompletableFuture<Void> heartbeat(String group, int generation, String memberId, Optional<String> groupInstanceId) {
+    return coordinator.classicHeartbeat(group, generation, memberId, groupInstanceId);
+  }
+
+  @Override
+  public CompletableFuture<List<LeaveResult>> leave(String group, List<LeavingMember> members) {
+    return coordinator.classicLeave(group, members);
+  }
+
+  @Override
+  public CompletableFuture<Void> commit(String group, int generation, String memberId, Optional<String> groupInstanceId,
+      List<OffsetCommit> offsets) {
+    return coordinator.classicCommit(group, generation, memberId, groupInstanceId, offsets);
   }
 
   // ---------------------------------------------------------------- routing

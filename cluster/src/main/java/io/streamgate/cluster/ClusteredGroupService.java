@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
  * event bus (JSON requests; poll answers carry their record batches as raw bytes). Creates
  * {@code __groups} (compacted, replicated up to 3 times) the first time a group is used.
  */
-final class ClusteredGroupService implements GroupService, ClassicGroups, AutoCloseable {
+final class ClusteredGroupService implements GroupService, AutoCloseable {
 
   private final NodeRequests nodeRequests;
   private final String nodeId;
@@ -45,6 +45,7 @@ final class ClusteredGroupService implements GroupService, ClassicGroups, AutoCl
   private final GroupCoordinator coordinator;
   private final long forwardTimeoutMs;
   private final MessageConsumer<JsonObject> consumer;
+  private final ClassicGroups classic = new Classic();
 
   ClusteredGroupService(Vertx vertx, String nodeId, ClusterMetadata metadata, ReplicaManager replicas,
       PartitionService partitions, NodeRequests nodeRequests, Supplier<CompletableFuture<Void>> ensureTopic,
@@ -101,43 +102,60 @@ final class ClusteredGroupService implements GroupService, ClassicGroups, AutoCl
 
   // ---------------------------------------------------------------- Kafka's classic protocol, on the coordinator
 
-  @Override
-  public CompletableFuture<Optional<String>> coordinatorNode(String group) {
-    try {
-      GroupCoordinator.validateName(group);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+  /** The same groups for Kafka's classic protocol: served by the local coordinator only (Kafka clients find it first). */
+  ClassicGroups classic() {
+    return classic;
+  }
+
+  private final class Classic implements ClassicGroups {
+    @Override
+    public CompletableFuture<Optional<String>> coordinatorNode(String group) {
+      try {
+        GroupCoordinator.validateName(group);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      return ensureTopic.get().thenApply(ready -> metadata.topic(GroupCoordinator.TOPIC)
+          .map(t -> t.partition(GroupCoordinator.partitionFor(group)))
+          .filter(PartitionState::hasLeader)
+          .map(PartitionState::leader));
     }
-    return ensureTopic.get().thenApply(ready -> metadata.topic(GroupCoordinator.TOPIC)
-        .map(t -> t.partition(GroupCoordinator.partitionFor(group)))
-        .filter(PartitionState::hasLeader)
-        .map(PartitionState::leader));
-  }
 
-  @Override
-  public CompletableFuture<JoinResult> join(JoinRequest request) {
-    return coordinator.classicJoin(request);
-  }
+    @Override
+    public CompletableFuture<JoinResult> join(JoinRequest request) {
+      return coordinator.classicJoin(request);
+    }
 
-  @Override
-  public CompletableFuture<SyncResult> sync(SyncRequest request) {
-    return coordinator.classicSync(request);
-  }
+    @Override
+    public CompletableFuture<SyncResult> sync(SyncRequest request) {
+      return coordinator.classicSync(request);
+    }
 
-  @Override
-  public CompletableFuture<Void> heartbeat(String group, int generation, String memberId, Optional<String> groupInstanceId) {
-    return coordinator.classicHeartbeat(group, generation, memberId, groupInstanceId);
-  }
+    @Override
+    public CompletableFuture<Void> heartbeat(String group, int generation, String memberId, Optional<String> groupInstanceId) {
+      return coordinator.classicHeartbeat(group, generation, memberId, groupInstanceId);
+    }
 
-  @Override
-  public CompletableFuture<List<LeaveResult>> leave(String group, List<LeavingMember> members) {
-    return coordinator.classicLeave(group, members);
-  }
+    @Override
+    public CompletableFuture<List<LeaveResult>> leave(String group, List<LeavingMember> members) {
+      return coordinator.classicLeave(group, members);
+    }
 
-  @Override
-  public CompletableFuture<Void> commit(String group, int generation, String memberId, Optional<String> groupInstanceId,
-      List<OffsetCommit> offsets) {
-    return coordinator.classicCommit(group, generation, memberId, groupInstanceId, offsets);
+    @Override
+    public CompletableFuture<Void> commit(String group, int generation, String memberId, Optional<String> groupInstanceId,
+        List<OffsetCommit> offsets) {
+      return coordinator.classicCommit(group, generation, memberId, groupInstanceId, offsets);
+    }
+
+    @Override
+    public CompletableFuture<ClassicGroupDescription> describe(String group) {
+      return coordinator.classicDescribe(group);
+    }
+
+    @Override
+    public CompletableFuture<List<ListedGroup>> list() {
+      return coordinator.classicList();
+    }
   }
 
   // ---------------------------------------------------------------- routing

@@ -257,7 +257,7 @@ public final class ClusteredPartitionService implements PartitionService {
    * (a Kafka client finds the coordinator first), {@link ClassicGroups#coordinatorNode} for any group.
    */
   public ClassicGroups classicGroups() {
-    return groups;
+    return groups.classic();
   }
 
   /**

@@ -22,7 +22,8 @@ import java.util.concurrent.CompletableFuture;
  * {@link MemberNotFoundException} (UNKNOWN_MEMBER_ID), {@link RebalanceConflictException}
  * (ILLEGAL_GENERATION), {@link RebalanceInProgressException}, {@link InconsistentGroupProtocolException},
  * {@link FencedInstanceIdException}, {@link GroupMaxSizeReachedException} and
- * {@link InvalidGroupRequestException} (a bad name, timeout or size). Thread-safe.
+ * {@link InvalidGroupRequestException} (a bad name, timeout or size). Thread-safe; futures complete
+ * on the coordinator's groups thread, so what is chained on them must not block.
  */
 public interface ClassicGroups {
 
@@ -77,6 +78,25 @@ public interface ClassicGroups {
   /** What became of one member of a LeaveGroup: empty error when it left. */
   record LeaveResult(String memberId, Optional<String> groupInstanceId, Optional<StreamgateError> error) {}
 
+  /** A member as DescribeGroups shows it; an HTTP member has no client id, host or bytes. */
+  record DescribedMember(String memberId, Optional<String> groupInstanceId, String clientId, String clientHost, byte[] metadata,
+      byte[] assignment) {}
+
+  /**
+   * A group as Kafka's DescribeGroups shows it: its state by Kafka's names ({@code Empty},
+   * {@code PreparingRebalance}, {@code CompletingRebalance}, {@code Stable}; {@code Dead} for a group
+   * that does not exist), its protocol type and protocol (empty for an HTTP-run or empty group), members.
+   */
+  record ClassicGroupDescription(String group, String state, String protocolType, String protocolName,
+      List<DescribedMember> members) {
+    public ClassicGroupDescription {
+      members = List.copyOf(members);
+    }
+  }
+
+  /** A group as Kafka's ListGroups shows it. */
+  record ListedGroup(String group, String protocolType, String state) {}
+
   /**
    * The node that coordinates {@code group} (leads its {@code __groups} partition), for
    * FindCoordinator; empty while it has none (the partition has no leader, or {@code __groups} is
@@ -107,4 +127,10 @@ public interface ClassicGroups {
    */
   CompletableFuture<Void> commit(String group, int generation, String memberId, Optional<String> groupInstanceId,
       List<OffsetCommit> offsets);
+
+  /** The group as DescribeGroups shows it (HTTP-run groups too). */
+  CompletableFuture<ClassicGroupDescription> describe(String group);
+
+  /** The groups this node coordinates (ListGroups asks every node), HTTP-run ones too. */
+  CompletableFuture<List<ListedGroup>> list();
 }

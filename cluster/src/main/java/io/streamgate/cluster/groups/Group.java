@@ -206,12 +206,25 @@ final class Group {
     return members.get(id);
   }
 
-  /** "Empty", "Stable", or "Rebalancing" while a moved partition waits for its previous owner. */
+  /**
+   * "Empty", "Stable", or "Rebalancing" while a moved partition waits for its previous owner (or,
+   * for Kafka members, while they rejoin or wait for their assignments).
+   */
   String state() {
+    if (hasKafkaMembers()) {
+      // The REST API's names: Kafka's two rebalancing states are its Rebalancing.
+      return classic.state == ClassicGroup.State.STABLE ? "Stable" : "Rebalancing";
+    }
+    return isEmpty() ? "Empty" : revoking.isEmpty() ? "Stable" : "Rebalancing";
+  }
+
+  /** The group's state by Kafka's names, as DescribeGroups and ListGroups show it. */
+  String kafkaState() {
     if (hasKafkaMembers()) {
       return classic.state.kafkaName;
     }
-    return isEmpty() ? "Empty" : revoking.isEmpty() ? "Stable" : "Rebalancing";
+    return isEmpty() ? ClassicGroup.State.EMPTY.kafkaName
+        : revoking.isEmpty() ? ClassicGroup.State.STABLE.kafkaName : ClassicGroup.State.PREPARING_REBALANCE.kafkaName;
   }
 
   /** The generation of the protocol that runs the group: the classic protocol's while Kafka clients are its members. */

@@ -321,6 +321,42 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     }).thenCompose(f -> f);
   }
 
+  /** See {@link ClassicGroups#describe}. */
+  public CompletableFuture<ClassicGroups.ClassicGroupDescription> classicDescribe(String name) {
+    return forGroup(name, () -> {
+      validateName(name);
+      Group group = groups(name).get(name);
+      if (group == null) {
+        return new ClassicGroups.ClassicGroupDescription(name, "Dead", "", "", List.of());
+      }
+      List<ClassicGroups.DescribedMember> members = new ArrayList<>();
+      group.members().forEach(m -> members.add(new ClassicGroups.DescribedMember(m.id, Optional.empty(), "", "",
+          ClassicGroup.NO_BYTES, ClassicGroup.NO_BYTES)));
+      if (!group.hasKafkaMembers()) {
+        return new ClassicGroups.ClassicGroupDescription(name, group.kafkaState(), "", "", members);
+      }
+      ClassicGroup classicGroup = group.classic;
+      String protocol = classicGroup.protocolName == null ? "" : classicGroup.protocolName;
+      classicGroup.members().forEach(m -> members.add(new ClassicGroups.DescribedMember(m.id, m.instanceId, m.clientId,
+          m.clientHost, classicGroup.protocolName == null ? ClassicGroup.NO_BYTES : m.metadata(protocol), m.assignment)));
+      return new ClassicGroups.ClassicGroupDescription(name, group.kafkaState(), classicGroup.protocolType, protocol, members);
+    });
+  }
+
+  /** See {@link ClassicGroups#list}. */
+  public CompletableFuture<List<ClassicGroups.ListedGroup>> classicList() {
+    return onThread(() -> {
+      List<ClassicGroups.ListedGroup> listed = new ArrayList<>();
+      loaded.forEach((partition, state) -> {
+        if (store.leaderEpoch(partition).orElse(-1) == state.epoch()) {
+          state.groups().values().forEach(g -> listed.add(new ClassicGroups.ListedGroup(g.name,
+              g.hasKafkaMembers() ? g.classic.protocolType : "", g.kafkaState())));
+        }
+      });
+      return listed;
+    });
+  }
+
   /** Offsets a client names, unchecked against the logs (as Kafka): only a negative one is refused. */
   private static Map<TopicPartition, Long> checkedOffsets(List<OffsetCommit> offsets) {
     Map<TopicPartition, Long> commits = new LinkedHashMap<>();

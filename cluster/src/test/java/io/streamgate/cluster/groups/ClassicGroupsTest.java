@@ -145,6 +145,10 @@ class ClassicGroupsTest {
     return group;
   }
 
+  private String kafkaState() throws Exception {
+    return get(coordinator.classicDescribe("g")).state();
+  }
+
   private static byte[] remaining(ByteBuffer buffer) {
     byte[] bytes = new byte[buffer.remaining()];
     buffer.duplicate().get(bytes);
@@ -187,7 +191,8 @@ class ClassicGroupsTest {
         .containsExactly("range-of-client-a", "range-of-client-b", "range-of-client-c");
     assertThat(rb.members()).isEmpty();
     assertThat(rc.members()).isEmpty();
-    assertThat(get(coordinator.describe("g")).state()).isEqualTo("CompletingRebalance");
+    assertThat(kafkaState()).isEqualTo("CompletingRebalance");
+    assertThat(get(coordinator.describe("g")).state()).isEqualTo("Rebalancing");
 
     // Followers wait for the leader's sync; the leader's hands each its own bytes.
     CompletableFuture<SyncResult> bSync = sync(1, rb.memberId(), Map.of());
@@ -228,7 +233,8 @@ class ClassicGroupsTest {
     Stable group = stableGroupOfThree();
     CompletableFuture<JoinResult> d = join(consumerJoin("", "d"));
     await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !d.isDone());
-    assertThat(get(coordinator.describe("g")).state()).isEqualTo("PreparingRebalance");
+    assertThat(kafkaState()).isEqualTo("PreparingRebalance");
+    assertThat(get(coordinator.describe("g")).state()).isEqualTo("Rebalancing");
     for (String id : group.ids()) {
       assertThatThrownBy(() -> heartbeat(1, id)).isInstanceOf(RebalanceInProgressException.class);
     }
@@ -335,6 +341,7 @@ class ClassicGroupsTest {
 
     // Kept for its committed offset, with no members: Empty.
     assertThat(get(coordinator.describe("g")).state()).isEqualTo("Empty");
+    assertThat(kafkaState()).isEqualTo("Empty");
     assertThat(get(coordinator.describe("g")).members()).isEmpty();
     get(coordinator.classicCommit("g", -1, "", Optional.empty(), List.of(new OffsetCommit(T0, 2))));
     assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, 2L));
@@ -423,6 +430,19 @@ class ClassicGroupsTest {
     assertThat(description.offsets()).containsExactly(new GroupService.PartitionLag(T0, Optional.of(3L), 5, 2));
     assertThat(groupLog.records("o/g/t/0")).extracting(Map.Entry::getValue).containsExactly("{\"offset\":3}");
     assertThat(get(coordinator.list())).containsExactly(new GroupService.GroupSummary("g", "Stable", 1, 1));
+    // As Kafka's DescribeGroups and ListGroups show it: the bytes as sent, the client as it named itself.
+    ClassicGroups.ClassicGroupDescription kafkaView = get(coordinator.classicDescribe("g"));
+    assertThat(kafkaView.state()).isEqualTo("Stable");
+    assertThat(kafkaView.protocolType()).isEqualTo("consumer");
+    assertThat(kafkaView.protocolName()).isEqualTo("range");
+    assertThat(kafkaView.members()).hasSize(1);
+    assertThat(kafkaView.members().get(0).clientId()).isEqualTo("a");
+    assertThat(kafkaView.members().get(0).clientHost()).isEqualTo("/127.0.0.1");
+    assertThat(kafkaView.members().get(0).metadata()).isEqualTo(subscription);
+    assertThat(kafkaView.members().get(0).assignment()).isEqualTo(assignment);
+    assertThat(get(coordinator.classicList())).containsExactly(new ClassicGroups.ListedGroup("g", "consumer", "Stable"));
+    assertThat(get(coordinator.classicDescribe("nothing"))).isEqualTo(new ClassicGroups.ClassicGroupDescription("nothing", "Dead", "",
+        "", List.of()));
     // Not empty: deleting it or resetting its offsets is refused, as for an HTTP group.
     assertThatThrownBy(() -> get(coordinator.delete("g"))).isInstanceOf(GroupNotEmptyException.class);
     assertThatThrownBy(() -> get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 1)))))
@@ -559,7 +579,8 @@ class ClassicGroupsTest {
     byte[] tooLarge = new byte[ClassicMembership.MAX_ASSIGNMENT_BYTES + 1];
     assertThatThrownBy(() -> get(sync(1, idA, Map.of(idA, bytes("A"), idB, tooLarge)))).isInstanceOf(InvalidGroupRequestException.class);
     assertThat(syncB).isNotDone();
-    assertThat(get(coordinator.describe("g")).state()).isEqualTo("CompletingRebalance");
+    assertThat(kafkaState()).isEqualTo("CompletingRebalance");
+    assertThat(get(coordinator.describe("g")).state()).isEqualTo("Rebalancing");
     get(sync(1, idA, Map.of(idA, bytes("A"), idB, bytes("B"))));
     assertThat(get(syncB).assignment()).isEqualTo(bytes("B"));
     assertThat(get(sync(1, idA, Map.of())).assignment()).isEqualTo(bytes("A"));

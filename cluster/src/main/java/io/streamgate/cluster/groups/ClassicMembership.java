@@ -511,7 +511,11 @@ final class ClassicMembership {
       if (classic == null) {
         continue;
       }
-      classic.pendingMembers.values().removeIf(deadline -> deadline < nowMs);
+      if (classic.pendingMembers.values().removeIf(deadline -> deadline < nowMs) && group.isDone()) {
+        // Only handed-out ids kept it: a client asking for ids in ever new groups leaves nothing behind.
+        groups.remove(group.name, group);
+        continue;
+      }
       List<String> expired = classic.members().stream().filter(m -> m.expired(nowMs)).map(m -> m.id).toList();
       expired.forEach(id -> remove(classic, id, new MemberNotFoundException("the session of member '" + id + "' timed out")));
       if (!expired.isEmpty()) {

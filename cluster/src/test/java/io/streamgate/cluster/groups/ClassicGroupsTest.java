@@ -561,6 +561,19 @@ class ClassicGroupsTest {
   }
 
   @Test
+  void aHandedOutMemberIdNotJoinedWithWithinItsSessionExpiresAndItsGroupWithIt() throws Exception {
+    JoinRequest first = new JoinRequest("g", "", Optional.empty(), "a", "/127.0.0.1", "consumer", protocols("a"), 1_000, 30_000, true);
+    Throwable refused = Failures.cause(join(first).handle((ok, e) -> e).get(10, TimeUnit.SECONDS));
+    String handedOut = ((MemberIdRequiredException) refused).memberId();
+    // The group exists (empty) for as long as the id is pending, and ends with it: a client asking for
+    // ids of ever new groups leaves nothing behind.
+    assertThat(kafkaState()).isEqualTo("Empty");
+    await().atMost(Duration.ofSeconds(10)).until(() -> kafkaState().equals("Dead"));
+    assertThatThrownBy(() -> get(join(new JoinRequest("g", handedOut, Optional.empty(), "a", "/127.0.0.1", "consumer", protocols("a"),
+        1_000, 30_000, true)))).isInstanceOf(MemberNotFoundException.class);
+  }
+
+  @Test
   void oversizedMetadataAssignmentsAndSessionsAreRefusedAndChangeNothing() throws Exception {
     byte[] big = new byte[ClassicMembership.MAX_METADATA_BYTES + 1];
     assertThatThrownBy(() -> get(join(request("", "a", "consumer", List.of(new Protocol("range", big)), 30_000, Optional.empty(),

@@ -221,7 +221,9 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       Map<TopicPartition, Long> commits = checkedOffsets(offsets);
       Map<String, Group> groups = groups(name);
       classic.checkCommit(groups.get(name), generation, memberId, groupInstanceId);
-      return commitOffsets(groups.computeIfAbsent(name, Group::new), commits);
+      // An empty commit makes no group (Kafka clients send them while they have nothing to commit).
+      return commits.isEmpty() ? CompletableFuture.<Void>completedFuture(null)
+          : commitOffsets(groups.computeIfAbsent(name, Group::new), commits);
     }).thenCompose(done -> done);
   }
 

@@ -345,6 +345,9 @@ class ClassicGroupsTest {
     assertThat(get(coordinator.describe("g")).members()).isEmpty();
     get(coordinator.classicCommit("g", -1, "", Optional.empty(), List.of(new OffsetCommit(T0, 2))));
     assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, 2L));
+    // An empty commit without a member makes no group.
+    get(coordinator.classicCommit("fresh", -1, "", Optional.empty(), List.of()));
+    assertThat(get(coordinator.classicDescribe("fresh")).state()).isEqualTo("Dead");
     // And it takes HTTP members now.
     assertThat(get(coordinator.join("g", List.of("t"), OffsetReset.EARLIEST, 30_000, AssignmentStrategy.COOPERATIVE_STICKY))
         .assignment()).containsExactly(T0);

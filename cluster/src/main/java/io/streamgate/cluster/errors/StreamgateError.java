@@ -22,6 +22,7 @@ import io.streamgate.cluster.groups.GroupNotEmptyException;
 import io.streamgate.cluster.groups.GroupNotFoundException;
 import io.streamgate.cluster.groups.InconsistentGroupProtocolException;
 import io.streamgate.cluster.groups.InvalidGroupRequestException;
+import io.streamgate.cluster.groups.InvalidSessionTimeoutException;
 import io.streamgate.cluster.groups.MemberIdRequiredException;
 import io.streamgate.cluster.groups.MemberNotFoundException;
 import io.streamgate.cluster.groups.NotCoordinatorException;
@@ -116,6 +117,9 @@ public enum StreamgateError {
       InvalidConfigException.class, InvalidConfigException::new),
   /** A request an edge cannot read or carry out as asked; the specific invalid-* entries say more where they can. */
   INVALID_REQUEST(42, 400, "invalid-request", "Invalid request", false, Mqtt.UNSPECIFIED_ERROR),
+  /** Kafka's classic groups only: a bad group request to the HTTP API, which has no such code. */
+  INVALID_SESSION_TIMEOUT(26, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, InvalidSessionTimeoutException.class,
+      InvalidSessionTimeoutException::new),
   /** Kafka's classic groups only: the new member id travels beside the message, so no constructor from a message. */
   MEMBER_ID_REQUIRED(79, UNKNOWN_MEMBER_ID, Mqtt.UNSPECIFIED_ERROR, MemberIdRequiredException.class, null),
   /** Kafka's classic groups only (a limit a client's joins reach). */

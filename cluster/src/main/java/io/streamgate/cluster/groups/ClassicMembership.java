@@ -96,7 +96,7 @@ final class ClassicMembership {
   private static void validate(JoinRequest request) {
     GroupCoordinator.validateName(request.group());
     if (request.sessionTimeoutMs() < MIN_SESSION_TIMEOUT_MS || request.sessionTimeoutMs() > MAX_SESSION_TIMEOUT_MS) {
-      throw new InvalidGroupRequestException("a session timeout is " + MIN_SESSION_TIMEOUT_MS + " to " + MAX_SESSION_TIMEOUT_MS
+      throw new InvalidSessionTimeoutException("a session timeout is " + MIN_SESSION_TIMEOUT_MS + " to " + MAX_SESSION_TIMEOUT_MS
           + " ms, was " + request.sessionTimeoutMs());
     }
     checkLength("client id", request.clientId());

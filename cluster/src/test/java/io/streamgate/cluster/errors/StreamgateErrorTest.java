@@ -48,7 +48,8 @@ class StreamgateErrorTest {
       Map.entry("INVALID_TOPIC_REQUEST", 10012), Map.entry("INVALID_GROUP_REQUEST", 10013), Map.entry("LOG_CLOSED", 10014),
       Map.entry("WEBSOCKET_VERSION_UNSUPPORTED", 10015),
       Map.entry("NOT_COORDINATOR", 16), Map.entry("INCONSISTENT_GROUP_PROTOCOL", 23), Map.entry("REBALANCE_IN_PROGRESS", 27),
-      Map.entry("MEMBER_ID_REQUIRED", 79), Map.entry("GROUP_MAX_SIZE_REACHED", 81), Map.entry("FENCED_INSTANCE_ID", 82));
+      Map.entry("MEMBER_ID_REQUIRED", 79), Map.entry("GROUP_MAX_SIZE_REACHED", 81), Map.entry("FENCED_INSTANCE_ID", 82),
+      Map.entry("INVALID_SESSION_TIMEOUT", 26));
 
   /** Exceptions of the main code that no client meets, each with why. */
   private static final Set<Class<?>> NOT_THROWN_TO_CLIENTS = Set.of(

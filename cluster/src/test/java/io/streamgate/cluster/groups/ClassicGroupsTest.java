@@ -582,7 +582,7 @@ class ClassicGroupsTest {
     assertThatThrownBy(() -> get(join(request("", "a", "consumer", List.of(new Protocol("range", big)), 30_000, Optional.empty(),
         false)))).isInstanceOf(InvalidGroupRequestException.class);
     assertThatThrownBy(() -> get(join(new JoinRequest("g", "", Optional.empty(), "a", "/127.0.0.1", "consumer", protocols("a"),
-        999, 30_000, false)))).isInstanceOf(InvalidGroupRequestException.class);
+        999, 30_000, false)))).isInstanceOf(InvalidSessionTimeoutException.class);
     assertThatThrownBy(() -> get(join(new JoinRequest("g", "", Optional.empty(), "a".repeat(256), "/127.0.0.1", "consumer",
         protocols("a"), SESSION_MS, 30_000, false)))).isInstanceOf(InvalidGroupRequestException.class);
     assertThatThrownBy(() -> get(coordinator.describe("g"))).isInstanceOf(GroupNotFoundException.class);

@@ -262,9 +262,10 @@ class ClassicGroupsTest {
 
   @Test
   void aMemberThatStopsHeartbeatingIsRemovedAfterItsSessionAndTheOthersRebalance() throws Exception {
-    CompletableFuture<JoinResult> a = join(shortSession("a"));
-    CompletableFuture<JoinResult> b = join(shortSession("b"));
-    CompletableFuture<JoinResult> c = join(shortSession("c"));
+    // c's session is 1 s; a's and b's 5 s, so that their heartbeats keep them in even on a slow machine.
+    CompletableFuture<JoinResult> a = join(session("", "a", 5_000));
+    CompletableFuture<JoinResult> b = join(session("", "b", 5_000));
+    CompletableFuture<JoinResult> c = join(session("", "c", 1_000));
     String idA = get(a).memberId();
     String idB = get(b).memberId();
     String idC = get(c).memberId();
@@ -274,11 +275,11 @@ class ClassicGroupsTest {
     get(syncB);
     get(syncC);
 
-    // a and b keep heartbeating, c does not: after c's session (1 s) the group rebalances.
+    // a and b keep heartbeating, c does not: after c's session the group rebalances.
     await().pollInterval(Duration.ofMillis(200)).atMost(Duration.ofSeconds(10)).until(() -> rebalancing(idA) & rebalancing(idB));
     assertThatThrownBy(() -> heartbeat(1, idC)).isInstanceOf(MemberNotFoundException.class);
-    CompletableFuture<JoinResult> rejoinA = join(shortSession(idA, "a"));
-    CompletableFuture<JoinResult> rejoinB = join(shortSession(idB, "b"));
+    CompletableFuture<JoinResult> rejoinA = join(session(idA, "a", 5_000));
+    CompletableFuture<JoinResult> rejoinB = join(session(idB, "b", 5_000));
     assertThat(get(rejoinA).generation()).isEqualTo(2);
     assertThat(ids(get(rejoinA).members())).containsExactly(idA, idB);
     assertThat(get(rejoinB).generation()).isEqualTo(2);
@@ -294,12 +295,9 @@ class ClassicGroupsTest {
     }
   }
 
-  private static JoinRequest shortSession(String client) {
-    return shortSession("", client);
-  }
-
-  private static JoinRequest shortSession(String memberId, String client) {
-    return new JoinRequest("g", memberId, Optional.empty(), client, "/127.0.0.1", "consumer", protocols(client), 1_000, 30_000, false);
+  private static JoinRequest session(String memberId, String client, int sessionMs) {
+    return new JoinRequest("g", memberId, Optional.empty(), client, "/127.0.0.1", "consumer", protocols(client), sessionMs, 30_000,
+        false);
   }
 
   @Test

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -209,6 +210,48 @@ class ClassicGroupsTest {
     assertThat(get(coordinator.describe("g")).generation()).isEqualTo(1);
     // A sync in the stable generation answers the same bytes again (a lost answer).
     assertThat(get(sync(1, rb.memberId(), Map.of())).assignment()).isEqualTo(bytes("B"));
+  }
+
+  @Test
+  void kafkasOwnRangeAssignorWorksFromTheLeadersAnswerAndEachMemberReadsItsOwnPartitions() throws Exception {
+    // The bytes are Kafka's: subscriptions made by ConsumerProtocol, the leader's assignment made by
+    // Kafka's RangeAssignor from the metadata the join handed it, read back by each member.
+    byte[] subscription = remaining(ConsumerProtocol.serializeSubscription(new ConsumerPartitionAssignor.Subscription(List.of("t"))));
+    List<CompletableFuture<JoinResult>> joins = new ArrayList<>();
+    for (String client : List.of("a", "b", "c")) {
+      joins.add(join(request("", client, "consumer", List.of(new Protocol("range", subscription)), 30_000, Optional.empty(), false)));
+    }
+    JoinResult leader = get(joins.get(0));
+    Map<String, ConsumerPartitionAssignor.Subscription> subscriptions = new LinkedHashMap<>();
+    for (JoinedMember member : leader.members()) {
+      subscriptions.put(member.memberId(), ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(member.metadata())));
+    }
+    org.apache.kafka.common.Node broker = new org.apache.kafka.common.Node(0, "127.0.0.1", 1);
+    List<org.apache.kafka.common.PartitionInfo> sixPartitions = new ArrayList<>();
+    for (int p = 0; p < 6; p++) {
+      sixPartitions.add(new org.apache.kafka.common.PartitionInfo("t", p, broker, new org.apache.kafka.common.Node[] {broker},
+          new org.apache.kafka.common.Node[] {broker}));
+    }
+    org.apache.kafka.common.Cluster metadata = new org.apache.kafka.common.Cluster("c", List.of(broker), sixPartitions, Set.of(), Set.of());
+    Map<String, ConsumerPartitionAssignor.Assignment> assigned = new org.apache.kafka.clients.consumer.RangeAssignor()
+        .assign(metadata, new ConsumerPartitionAssignor.GroupSubscription(subscriptions)).groupAssignment();
+    Map<String, byte[]> assignments = new LinkedHashMap<>();
+    assigned.forEach((member, assignment) -> assignments.put(member, remaining(ConsumerProtocol.serializeAssignment(assignment))));
+
+    List<CompletableFuture<SyncResult>> syncs = new ArrayList<>();
+    for (CompletableFuture<JoinResult> joined : joins) {
+      String member = get(joined).memberId();
+      syncs.add(sync(1, member, member.equals(leader.memberId()) ? assignments : Map.of()));
+    }
+    List<org.apache.kafka.common.TopicPartition> everyOne = new ArrayList<>();
+    for (CompletableFuture<SyncResult> synced : syncs) {
+      List<org.apache.kafka.common.TopicPartition> own = ConsumerProtocol.deserializeAssignment(ByteBuffer.wrap(get(synced).assignment()))
+          .partitions();
+      assertThat(own).hasSize(2);
+      everyOne.addAll(own);
+    }
+    assertThat(everyOne).containsExactlyInAnyOrderElementsOf(
+        sixPartitions.stream().map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList());
   }
 
   @Test

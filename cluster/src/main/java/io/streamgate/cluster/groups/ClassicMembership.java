@@ -73,10 +73,10 @@ final class ClassicMembership {
       throw new InconsistentGroupProtocolException("group '" + name + "' has " + group.members().size()
           + " HTTP members; it takes Kafka members once it has none");
     }
-    ClassicGroup classic = group == null || group.classic == null ? new ClassicGroup() : group.classic;
-    if (!unknownMember && classic.member(request.memberId()) == null && !classic.pendingMembers.containsKey(request.memberId())) {
+    if (!unknownMember && (group == null || group.classic == null)) {
       throw unknownMember(name, request.memberId());
     }
+    ClassicGroup classic = group == null || group.classic == null ? new ClassicGroup() : group.classic;
     if (!classic.supports(request.protocolType(), request.protocols(), request.memberId())) {
       throw new InconsistentGroupProtocolException("group '" + name + "' runs protocol type '" + classic.protocolType
           + "' with protocols every member supports; member '" + request.memberId() + "' asked for type '"

@@ -562,6 +562,8 @@ class ClassicGroupsTest {
         .isInstanceOf(FencedInstanceIdException.class);
     assertThatThrownBy(() -> get(coordinator.classicCommit("g", 1, oldA, Optional.of("instance-a"), List.of(new OffsetCommit(T0, 1)))))
         .isInstanceOf(FencedInstanceIdException.class);
+    assertThatThrownBy(() -> get(join(request(oldA, "a", "consumer", protocols("a"), 30_000, Optional.of("instance-a"), true))))
+        .isInstanceOf(FencedInstanceIdException.class);
     // A static member leaves by its instance id alone.
     assertThat(get(coordinator.classicLeave("g", List.of(new LeavingMember("", Optional.of("instance-a"))))))
         .containsExactly(new LeaveResult("", Optional.of("instance-a"), Optional.empty()));

@@ -3,6 +3,7 @@ package io.streamgate.cluster.groups;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService.OffsetCommit;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -32,11 +33,17 @@ public interface ClassicGroups {
 
   /**
    * A JoinGroup. {@code memberId} is empty for a member's first join; {@code rebalanceTimeoutMs}
-   * 0 or less means the session timeout (JoinGroup v0 has none).
+   * 0 or less means the session timeout (JoinGroup v0 has none); a null client id (Kafka's request
+   * header allows one) is empty.
    */
   record JoinRequest(String group, String memberId, Optional<String> groupInstanceId, String clientId, String clientHost,
       String protocolType, List<Protocol> protocols, int sessionTimeoutMs, int rebalanceTimeoutMs, boolean requireKnownMemberId) {
     public JoinRequest {
+      Objects.requireNonNull(memberId, "memberId");
+      Objects.requireNonNull(groupInstanceId, "groupInstanceId");
+      Objects.requireNonNull(protocolType, "protocolType");
+      clientId = clientId == null ? "" : clientId;
+      clientHost = clientHost == null ? "" : clientHost;
       protocols = List.copyOf(protocols);
     }
   }

@@ -22,8 +22,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * {@link CoordinatorLoadInProgressException}.
  *
  * <p>This class owns which partitions are loaded (and in which epoch) and the committed offsets;
- * {@link GroupMembership} does joins, leaves and expiry, {@link GroupPolls} the polls.
+ * {@link GroupMembership} does joins, leaves and expiry, {@link GroupPolls} the polls,
+ * {@link ClassicMembership} Kafka's classic group protocol ({@link ClassicGroups}; its
+ * {@code classic*} methods).
  */
 public final class GroupCoordinator implements GroupService, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -61,7 +63,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   private final GroupStore store;
   private final GroupMembership membership;
   private final GroupPolls polls;
-  private final ClassicMembership classic;
+  private final ClassicMembership classicMembership;
   private final LongSupplier clock;
   private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
     Thread t = new Thread(runnable, "streamgate-groups");
@@ -99,7 +101,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     this.store = new GroupStore(log, clock);
     this.membership = new GroupMembership(partitions, store, clock);
     this.polls = new GroupPolls(vertx, partitions, thread, clock, this::coordinates);
-    this.classic = new ClassicMembership(classicSettings, clock, this::schedule);
+    this.classicMembership = new ClassicMembership(classicSettings, clock, this::schedule);
     this.timer = vertx.setPeriodic(TICK_MS, id -> thread.execute(this::tick));
   }
 
@@ -163,7 +165,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     }
     loaded.values().forEach(state -> {
       membership.tick(state.groups(), now);
-      classic.tick(state.groups(), now);
+      classicMembership.tick(state.groups(), now);
     });
   }
 
@@ -184,7 +186,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<ClassicGroups.JoinResult> classicJoin(ClassicGroups.JoinRequest request) {
     return forGroup(request.group(), () -> {
       validateName(request.group());
-      return classic.join(groups(request.group()), request);
+      return classicMembership.join(groups(request.group()), request);
     }).thenCompose(answer -> answer);
   }
 
@@ -192,7 +194,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<ClassicGroups.SyncResult> classicSync(ClassicGroups.SyncRequest request) {
     return forGroup(request.group(), () -> {
       validateName(request.group());
-      return classic.sync(groups(request.group()), request);
+      return classicMembership.sync(groups(request.group()), request);
     }).thenCompose(answer -> answer);
   }
 
@@ -200,7 +202,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<Void> classicHeartbeat(String name, int generation, String memberId, Optional<String> groupInstanceId) {
     return forGroup(name, () -> {
       validateName(name);
-      classic.heartbeat(groups(name), name, generation, memberId, groupInstanceId);
+      classicMembership.heartbeat(groups(name), name, generation, memberId, groupInstanceId);
       return null;
     });
   }
@@ -209,7 +211,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<List<ClassicGroups.LeaveResult>> classicLeave(String name, List<ClassicGroups.LeavingMember> members) {
     return forGroup(name, () -> {
       validateName(name);
-      return classic.leave(groups(name), name, members);
+      return classicMembership.leave(groups(name), name, members);
     });
   }
 
@@ -220,7 +222,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       validateName(name);
       Map<TopicPartition, Long> commits = checkedOffsets(offsets);
       Map<String, Group> groups = groups(name);
-      classic.checkCommit(groups.get(name), generation, memberId, groupInstanceId);
+      classicMembership.checkCommit(groups.get(name), generation, memberId, groupInstanceId);
       // An empty commit makes no group (Kafka clients send them while they have nothing to commit).
       return commits.isEmpty() ? CompletableFuture.<Void>completedFuture(null)
           : commitOffsets(groups.computeIfAbsent(name, Group::new), commits);

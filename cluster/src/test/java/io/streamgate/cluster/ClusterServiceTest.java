@@ -9,7 +9,6 @@ import io.streamgate.cluster.groups.AssignmentStrategy;
 import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.cluster.groups.InconsistentGroupProtocolException;
-import io.streamgate.cluster.groups.MemberNotFoundException;
 import io.streamgate.cluster.groups.NotCoordinatorException;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.PartitionLog;
@@ -548,7 +547,7 @@ class ClusterServiceTest {
   }
 
   @Test
-  void aKafkaGroupIsServedByTheCoordinatorEveryNodeNamesAndItsOffsetsOutliveTheCoordinator() {
+  void aKafkaGroupIsServedByTheCoordinatorEveryNodeNamesAndOutlivesTheCoordinator() {
     cluster = TestCluster.start(dataDir, 3);
     get(cluster.nodes().get(0).service().createTopic(spec("kafka-read", 1, 3, 1)));
     awaitDescribedEverywhere("kafka-read");
@@ -585,14 +584,18 @@ class ClusterServiceTest {
           AssignmentStrategy.COOPERATIVE_STICKY))).as("through %s", node).isInstanceOf(InconsistentGroupProtocolException.class);
     }
 
-    // The coordinator dies: another node coordinates, the member is unknown there (it joins again), the offset is kept.
+    // The coordinator dies: another node coordinates, from the log; the member carries on there in its
+    // generation, with its assignment, and the offset is kept.
     cluster.kill(coordinator.get());
+    AtomicReference<String> next = new AtomicReference<>();
     await().atMost(FAILOVER_WAIT).ignoreExceptionsInstanceOf(RetriableClusterException.class).untilAsserted(() -> {
       Optional<String> now = get(cluster.alive().get(0).service().classicGroups().coordinatorNode("kg"));
       assertThat(now).isPresent().isNotEqualTo(Optional.of(coordinator.get()));
-      assertThat(failure(cluster.node(now.get()).service().classicGroups().heartbeat("kg", 1, member, Optional.empty())))
-          .isInstanceOf(MemberNotFoundException.class);
+      get(cluster.node(now.get()).service().classicGroups().heartbeat("kg", 1, member, Optional.empty()));
+      next.set(now.get());
     });
+    assertThat(get(cluster.node(next.get()).service().classicGroups().sync(new ClassicGroups.SyncRequest("kg", 1, member,
+        Optional.empty(), Optional.empty(), Optional.empty(), List.of()))).assignment()).containsExactly(4, 2);
     for (Node node : cluster.alive()) {
       assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node).isEqualTo(Map.of(tp, 7L));
     }

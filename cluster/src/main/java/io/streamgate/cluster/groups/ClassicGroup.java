@@ -1,8 +1,11 @@
 package io.streamgate.cluster.groups;
 
 import io.streamgate.cluster.groups.ClassicGroups.JoinResult;
+import io.streamgate.cluster.groups.GroupRecords.ClassicMemberRecord;
+import io.streamgate.cluster.groups.GroupRecords.ClassicMembershipRecord;
 import io.streamgate.cluster.groups.ClassicGroups.Protocol;
 import io.streamgate.cluster.groups.ClassicGroups.SyncResult;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
@@ -20,8 +23,9 @@ import java.util.concurrent.CompletableFuture;
  * state, generation, protocol type and chosen protocol, leader, members with their opaque metadata
  * and assignments, static members' instance ids, members whose id was handed out but who have not
  * joined with it yet, and the deadlines of the rebalance under way. Only state: the protocol's
- * steps are {@link ClassicMembership}'s. In memory only (see docs/groups.md). Confined to the
- * coordinator's groups thread.
+ * steps are {@link ClassicMembership}'s. Each stable generation is recorded ({@link #record}) so
+ * that a new coordinator carries on with it (see docs/groups.md). Confined to the coordinator's
+ * groups thread.
  */
 final class ClassicGroup {
   static final byte[] NO_BYTES = new byte[0];
@@ -233,6 +237,37 @@ final class ClassicGroup {
       }
     }
     return chosen;
+  }
+
+  /** The stable generation as the log keeps it: each member with its metadata for the chosen protocol, and its assignment. */
+  ClassicMembershipRecord record() {
+    List<ClassicMemberRecord> records = new ArrayList<>();
+    for (Member m : members.values()) {
+      records.add(new ClassicMemberRecord(m.id, m.instanceId, m.clientId, m.clientHost, m.sessionTimeoutMs, m.rebalanceTimeoutMs,
+          m.metadata(protocolName), m.assignment));
+    }
+    return new ClassicMembershipRecord(generation, protocolType, protocolName, leaderId, records);
+  }
+
+  /**
+   * The stable generation a previous coordinator recorded: its members carry on (heartbeats, syncs,
+   * commits in that generation), each with a fresh session.
+   */
+  static ClassicGroup restore(ClassicMembershipRecord record, long nowMs) {
+    ClassicGroup group = new ClassicGroup();
+    group.state = State.STABLE;
+    group.generation = record.generation();
+    group.protocolType = record.protocolType();
+    group.protocolName = record.protocolName();
+    for (ClassicMemberRecord m : record.members()) {
+      Member member = new Member(m.id(), m.instanceId(), m.clientId(), m.clientHost(), m.sessionTimeoutMs(), m.rebalanceTimeoutMs(),
+          List.of(new Protocol(record.protocolName(), m.metadata())), nowMs);
+      member.assignment = m.assignment();
+      member.synced = true;
+      group.add(member);
+    }
+    group.leaderId = record.leaderId();
+    return group;
   }
 
   /** The largest rebalance timeout of the members: how long a rebalance waits for them. */

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,11 +56,14 @@ final class ClassicMembership {
   private final ClassicGroupSettings settings;
   private final LongSupplier clock;
   private final Scheduler scheduler;
+  /** Records a group's stable generation in the log, or its end (asynchronously; a failed write is logged). */
+  private final Consumer<Group> recorder;
 
-  ClassicMembership(ClassicGroupSettings settings, LongSupplier clock, Scheduler scheduler) {
+  ClassicMembership(ClassicGroupSettings settings, LongSupplier clock, Scheduler scheduler, Consumer<Group> recorder) {
     this.settings = settings;
     this.clock = clock;
     this.scheduler = scheduler;
+    this.recorder = recorder;
   }
 
   // ---------------------------------------------------------------- JoinGroup
@@ -202,6 +206,7 @@ final class ClassicMembership {
       case STABLE -> {
         if (unchanged) {
           replacement.synced = true;
+          recorder.accept(group);
           return CompletableFuture.completedFuture(joinResult(classic, replacement, replacement.id.equals(classic.leaderId)));
         }
         CompletableFuture<JoinResult> answer = awaitJoin(replacement);
@@ -328,6 +333,7 @@ final class ClassicMembership {
       classic.state = State.EMPTY;
       classic.protocolName = null;
       LOG.info("classic group {} generation {}: no members{}", group.name, classic.generation, late.isEmpty() ? "" : " (" + late + " did not rejoin)");
+      recorder.accept(group);
       if (group.isDone()) {
         groups.remove(group.name, group);
       }
@@ -410,8 +416,9 @@ final class ClassicMembership {
           classic.state = State.STABLE;
           LOG.info("classic group {} generation {} stable: the leader {} assigned {} members", group.name, classic.generation,
               member.id, assignments.size());
+          classic.members().forEach(m -> m.assignment = assignments.getOrDefault(m.id, ClassicGroup.NO_BYTES));
+          recorder.accept(group);
           for (Member m : classic.members()) {
-            m.assignment = assignments.getOrDefault(m.id, ClassicGroup.NO_BYTES);
             if (m.awaitingSync != null) {
               CompletableFuture<SyncResult> waiting = m.awaitingSync;
               m.awaitingSync = null;

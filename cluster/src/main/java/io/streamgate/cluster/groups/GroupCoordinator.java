@@ -101,7 +101,11 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     this.store = new GroupStore(log, clock);
     this.membership = new GroupMembership(partitions, store, clock);
     this.polls = new GroupPolls(vertx, partitions, thread, clock, this::coordinates);
-    this.classicMembership = new ClassicMembership(classicSettings, clock, this::schedule);
+    this.classicMembership = new ClassicMembership(classicSettings, clock, this::schedule, group -> store.writeClassic(group)
+        .exceptionally(e -> {
+          LOG.warn("group {}: its Kafka membership was not recorded: {}", group.name, e.toString());
+          return null;
+        }));
     this.timer = vertx.setPeriodic(TICK_MS, id -> thread.execute(this::tick));
   }
 

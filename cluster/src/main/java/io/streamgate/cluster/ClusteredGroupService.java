@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.cluster.groups.AssignmentStrategy;
+import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupCoordinator;
 import io.streamgate.cluster.groups.GroupLog;
 import io.streamgate.cluster.groups.GroupService;
@@ -44,6 +45,7 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
   private final GroupCoordinator coordinator;
   private final long forwardTimeoutMs;
   private final MessageConsumer<JsonObject> consumer;
+  private final ClassicGroups classic = new Classic();
 
   ClusteredGroupService(Vertx vertx, String nodeId, ClusterMetadata metadata, ReplicaManager replicas,
       PartitionService partitions, NodeRequests nodeRequests, Supplier<CompletableFuture<Void>> ensureTopic,
@@ -95,6 +97,64 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
 
     private static TopicPartition tp(int partition) {
       return new TopicPartition(GroupCoordinator.TOPIC, partition);
+    }
+  }
+
+  // ---------------------------------------------------------------- Kafka's classic protocol, on the coordinator
+
+  /** The same groups for Kafka's classic protocol: served by the local coordinator only (Kafka clients find it first). */
+  ClassicGroups classic() {
+    return classic;
+  }
+
+  private final class Classic implements ClassicGroups {
+    @Override
+    public CompletableFuture<Optional<String>> coordinatorNode(String group) {
+      try {
+        GroupCoordinator.validateName(group);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      return ensureTopic.get().thenApply(ready -> metadata.topic(GroupCoordinator.TOPIC)
+          .map(t -> t.partition(GroupCoordinator.partitionFor(group)))
+          .filter(PartitionState::hasLeader)
+          .map(PartitionState::leader));
+    }
+
+    @Override
+    public CompletableFuture<JoinResult> join(JoinRequest request) {
+      return coordinator.classicJoin(request);
+    }
+
+    @Override
+    public CompletableFuture<SyncResult> sync(SyncRequest request) {
+      return coordinator.classicSync(request);
+    }
+
+    @Override
+    public CompletableFuture<Void> heartbeat(String group, int generation, String memberId, Optional<String> groupInstanceId) {
+      return coordinator.classicHeartbeat(group, generation, memberId, groupInstanceId);
+    }
+
+    @Override
+    public CompletableFuture<List<LeaveResult>> leave(String group, List<LeavingMember> members) {
+      return coordinator.classicLeave(group, members);
+    }
+
+    @Override
+    public CompletableFuture<Void> commit(String group, int generation, String memberId, Optional<String> groupInstanceId,
+        List<OffsetCommit> offsets) {
+      return coordinator.classicCommit(group, generation, memberId, groupInstanceId, offsets);
+    }
+
+    @Override
+    public CompletableFuture<ClassicGroupDescription> describe(String group) {
+      return coordinator.classicDescribe(group);
+    }
+
+    @Override
+    public CompletableFuture<List<ListedGroup>> list() {
+      return coordinator.classicList();
     }
   }
 

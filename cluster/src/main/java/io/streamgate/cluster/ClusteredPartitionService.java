@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupCoordinator;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
@@ -259,6 +260,14 @@ public final class ClusteredPartitionService implements PartitionService {
   /** Consumer groups, coordinated by the leaders of {@code __groups}' partitions. */
   public GroupService groups() {
     return groups;
+  }
+
+  /**
+   * The same groups for Kafka's classic protocol: served by this node for the groups it coordinates
+   * (a Kafka client finds the coordinator first), {@link ClassicGroups#coordinatorNode} for any group.
+   */
+  public ClassicGroups classicGroups() {
+    return groups.classic();
   }
 
   /**

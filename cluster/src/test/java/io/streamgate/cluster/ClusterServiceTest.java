@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.cluster.TestCluster.Node;
+import io.streamgate.cluster.groups.AssignmentStrategy;
+import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.groups.InconsistentGroupProtocolException;
+import io.streamgate.cluster.groups.NotCoordinatorException;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.OutOfOrderSequenceException;
 import io.streamgate.logstore.PartitionLog;
@@ -28,6 +32,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -657,6 +662,61 @@ class ClusterServiceTest {
     for (Node node : cluster.alive()) {
       assertThat(get(node.service().groups().committedOffsets("assigner"))).as("read through %s", node).isEqualTo(expected);
       assertThat(get(node.service().groups().committedOffsets("nobody"))).as("an unknown group, through %s", node).isEmpty();
+    }
+  }
+
+  @Test
+  void aKafkaGroupIsServedByTheCoordinatorEveryNodeNamesAndOutlivesTheCoordinator() {
+    cluster = TestCluster.start(dataDir, 3);
+    get(cluster.nodes().get(0).service().createTopic(spec("kafka-read", 1, 3, 1)));
+    awaitDescribedEverywhere("kafka-read");
+    TopicPartition tp = new TopicPartition("kafka-read", 0);
+
+    // Every node names the same coordinator (FindCoordinator); the others answer NOT_COORDINATOR.
+    AtomicReference<String> coordinator = new AtomicReference<>();
+    await().atMost(FAILOVER_WAIT).untilAsserted(() -> {
+      List<Optional<String>> named = cluster.alive().stream().map(n -> get(n.service().classicGroups().coordinatorNode("kg"))).toList();
+      assertThat(named).allSatisfy(n -> assertThat(n).isEqualTo(named.get(0)).isPresent());
+      coordinator.set(named.get(0).orElseThrow());
+    });
+    for (Node other : cluster.others(coordinator.get())) {
+      assertThat(failure(other.service().classicGroups().heartbeat("kg", 1, "m", Optional.empty())))
+          .isInstanceOf(NotCoordinatorException.class);
+    }
+    ClassicGroups groups = cluster.node(coordinator.get()).service().classicGroups();
+    ClassicGroups.JoinResult joined = get(groups.join(new ClassicGroups.JoinRequest("kg", "", Optional.empty(), "client", "/127.0.0.1",
+        "consumer", List.of(new ClassicGroups.Protocol("range", new byte[] {1})), 10_000, 10_000, false)));
+    String member = joined.memberId();
+    assertThat(joined.generation()).isEqualTo(1);
+    assertThat(get(groups.sync(new ClassicGroups.SyncRequest("kg", 1, member, Optional.empty(), Optional.of("consumer"),
+        Optional.of("range"), List.of(new ClassicGroups.MemberAssignment(member, new byte[] {4, 2}))))).assignment())
+        .containsExactly(4, 2);
+    get(groups.commit("kg", 1, member, Optional.empty(), List.of(new GroupService.OffsetCommit(tp, 7))));
+
+    // Through every node: described with its member, its offsets read, and an HTTP join refused.
+    for (Node node : cluster.alive()) {
+      GroupService.GroupDescription described = get(node.service().groups().describe("kg"));
+      assertThat(described.state()).as("through %s", node).isEqualTo("Stable");
+      assertThat(described.members()).extracting(GroupService.MemberDescription::memberId).containsExactly(member);
+      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node).isEqualTo(Map.of(tp, 7L));
+      assertThat(failure(node.service().groups().join("kg", List.of("kafka-read"), GroupService.OffsetReset.EARLIEST, 10_000,
+          AssignmentStrategy.COOPERATIVE_STICKY))).as("through %s", node).isInstanceOf(InconsistentGroupProtocolException.class);
+    }
+
+    // The coordinator dies: another node coordinates, from the log; the member carries on there in its
+    // generation, with its assignment, and the offset is kept.
+    cluster.kill(coordinator.get());
+    AtomicReference<String> next = new AtomicReference<>();
+    await().atMost(FAILOVER_WAIT).ignoreExceptionsInstanceOf(RetriableClusterException.class).untilAsserted(() -> {
+      Optional<String> now = get(cluster.alive().get(0).service().classicGroups().coordinatorNode("kg"));
+      assertThat(now).isPresent().isNotEqualTo(Optional.of(coordinator.get()));
+      get(cluster.node(now.get()).service().classicGroups().heartbeat("kg", 1, member, Optional.empty()));
+      next.set(now.get());
+    });
+    assertThat(get(cluster.node(next.get()).service().classicGroups().sync(new ClassicGroups.SyncRequest("kg", 1, member,
+        Optional.empty(), Optional.empty(), Optional.empty(), List.of()))).assignment()).containsExactly(4, 2);
+    for (Node node : cluster.alive()) {
+      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node).isEqualTo(Map.of(tp, 7L));
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.groups.MemberIdRequiredException;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.LogStorageException;
 import io.streamgate.logstore.OffsetOutOfRangeException;
@@ -222,8 +223,19 @@ class WireTest {
     return Arbitraries.of(typedErrors());
   }
 
+  /** The entries whose exception crosses nodes: all but MEMBER_ID_REQUIRED, whose new member id is not in its message. */
   private static List<StreamgateError> typedErrors() {
-    return Arrays.stream(StreamgateError.values()).filter(error -> error.exceptionType().isPresent()).toList();
+    return Arrays.stream(StreamgateError.values())
+        .filter(error -> error.exceptionType().isPresent() && error != StreamgateError.MEMBER_ID_REQUIRED).toList();
+  }
+
+  @Example
+  void aMemberIdRequiredCrossesUntypedItsIdStayingBehind() {
+    // Kafka's classic group calls are answered on the coordinator itself and never forwarded; were one
+    // to cross, it would arrive as a plain failure rather than as a MEMBER_ID_REQUIRED without its id.
+    ReplyException reply = Wire.failure(new MemberIdRequiredException("join again with member id 'c-1'", "c-1"));
+    assertThat(reply.failureCode()).isEqualTo(StreamgateError.MEMBER_ID_REQUIRED.code());
+    assertThat(Wire.exception(reply, "node-b")).isExactlyInstanceOf(ClusterException.class).hasMessageContaining("node-b");
   }
 
   @Provide

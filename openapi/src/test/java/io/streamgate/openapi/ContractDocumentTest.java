@@ -57,7 +57,7 @@ class ContractDocumentTest {
       Map.entry("consume", Set.of("200", "400", "404", "406", "416")),
       Map.entry("getOffsets", Set.of("200", "400", "404")),
       Map.entry("streamTopic", Set.of("101", "200", "400", "404", "406", "416", "426")),
-      Map.entry("joinGroup", Set.of("201", "400", "404")),
+      Map.entry("joinGroup", Set.of("201", "400", "404", "409")),
       Map.entry("pollGroup", Set.of("200", "400", "404")),
       Map.entry("commitGroup", Set.of("200", "400", "404", "409")),
       Map.entry("leaveGroup", Set.of("204", "400", "404")),

@@ -16,11 +16,18 @@ import io.streamgate.cluster.ReplicationTimeoutException;
 import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
+import io.streamgate.cluster.groups.FencedInstanceIdException;
+import io.streamgate.cluster.groups.GroupMaxSizeReachedException;
 import io.streamgate.cluster.groups.GroupNotEmptyException;
 import io.streamgate.cluster.groups.GroupNotFoundException;
+import io.streamgate.cluster.groups.InconsistentGroupProtocolException;
 import io.streamgate.cluster.groups.InvalidGroupRequestException;
+import io.streamgate.cluster.groups.InvalidSessionTimeoutException;
+import io.streamgate.cluster.groups.MemberIdRequiredException;
 import io.streamgate.cluster.groups.MemberNotFoundException;
+import io.streamgate.cluster.groups.NotCoordinatorException;
 import io.streamgate.cluster.groups.RebalanceConflictException;
+import io.streamgate.cluster.groups.RebalanceInProgressException;
 import io.streamgate.logstore.CorruptRecordException;
 import io.streamgate.logstore.InvalidConfigException;
 import io.streamgate.logstore.InvalidProducerEpochException;
@@ -68,6 +75,8 @@ public enum StreamgateError {
   LEADER_NOT_AVAILABLE(5, 503, "leader-not-available", "Leader not available", true, Mqtt.SERVER_BUSY,
       LeaderNotAvailableException.class, LeaderNotAvailableException::new),
   NOT_LEADER_OR_FOLLOWER(6, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, NotLeaderException.class, NotLeaderException::new),
+  /** A Kafka group request on a node that does not coordinate the group: the client finds the coordinator again. */
+  NOT_COORDINATOR(16, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, NotCoordinatorException.class, NotCoordinatorException::new),
   MESSAGE_TOO_LARGE(10, 413, "record-too-large", "Record too large", false, Mqtt.PACKET_TOO_LARGE,
       RecordTooLargeException.class, RecordTooLargeException::new),
   COORDINATOR_LOAD_IN_PROGRESS(14, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, CoordinatorLoadInProgressException.class,
@@ -89,6 +98,15 @@ public enum StreamgateError {
       RebalanceConflictException.class, RebalanceConflictException::new),
   UNKNOWN_MEMBER_ID(25, 404, "member-not-found", "Member not found", false, Mqtt.UNSPECIFIED_ERROR,
       MemberNotFoundException.class, MemberNotFoundException::new),
+  /** A group is run by one protocol at a time: an HTTP join to a group with Kafka members (or the other way round). */
+  INCONSISTENT_GROUP_PROTOCOL(23, 409, "group-protocol-conflict", "Group run by another protocol", false, Mqtt.UNSPECIFIED_ERROR,
+      InconsistentGroupProtocolException.class, InconsistentGroupProtocolException::new),
+  /** Kafka's classic groups only: the member must join again (as the HTTP API says of a stale generation). */
+  REBALANCE_IN_PROGRESS(27, ILLEGAL_GENERATION, Mqtt.UNSPECIFIED_ERROR, RebalanceInProgressException.class,
+      RebalanceInProgressException::new),
+  /** Kafka's classic groups only: a replaced static member is, for the HTTP API, a member that is gone. */
+  FENCED_INSTANCE_ID(82, UNKNOWN_MEMBER_ID, Mqtt.UNSPECIFIED_ERROR, FencedInstanceIdException.class,
+      FencedInstanceIdException::new),
   /** Internal topics belong to the server: a client may read them, never write, change or delete them. */
   TOPIC_AUTHORIZATION_FAILED(29, 403, "internal-topic", "Internal topic", false, Mqtt.NOT_AUTHORIZED,
       InternalTopicException.class, InternalTopicException::new),
@@ -106,6 +124,14 @@ public enum StreamgateError {
   INVALID_REQUEST(42, 400, "invalid-request", "Invalid request", false, Mqtt.UNSPECIFIED_ERROR),
   /** A Kafka request in a version the Kafka listener does not serve; answered over HTTP as invalid-request. */
   UNSUPPORTED_VERSION(35, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
+  /** Kafka's classic groups only: a bad group request to the HTTP API, which has no such code. */
+  INVALID_SESSION_TIMEOUT(26, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, InvalidSessionTimeoutException.class,
+      InvalidSessionTimeoutException::new),
+  /** Kafka's classic groups only: the new member id travels beside the message, so no constructor from a message. */
+  MEMBER_ID_REQUIRED(79, UNKNOWN_MEMBER_ID, Mqtt.UNSPECIFIED_ERROR, MemberIdRequiredException.class, null),
+  /** Kafka's classic groups only (a limit a client's joins reach). */
+  GROUP_MAX_SIZE_REACHED(81, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, GroupMaxSizeReachedException.class,
+      GroupMaxSizeReachedException::new),
   KAFKA_STORAGE_ERROR(56, 503, "storage-error", "Partition storage unavailable", true, Mqtt.UNSPECIFIED_ERROR,
       LogStorageException.class, message -> new LogStorageException(message, null)),
   NON_EMPTY_GROUP(68, 409, "group-not-empty", "Group not empty", false, Mqtt.UNSPECIFIED_ERROR,

@@ -163,6 +163,11 @@ final class Group {
   private final Map<TopicPartition, Long> committed = new HashMap<>();
   /** The partition counts the current assignment was computed for. */
   private Map<String, Integer> partitionCounts = Map.of();
+  /**
+   * The group as Kafka's classic protocol runs it, once a Kafka client has joined it; null before. A
+   * group has members of one protocol at a time: HTTP members ({@link #members()}) or these.
+   */
+  ClassicGroup classic;
 
   Group(String name) {
     this.name = name;
@@ -176,8 +181,19 @@ final class Group {
     return strategy;
   }
 
+  /** Whether the group has no members, of either protocol. */
   boolean isEmpty() {
-    return members.isEmpty();
+    return members.isEmpty() && !hasKafkaMembers();
+  }
+
+  /** Whether Kafka clients (classic protocol) are its members now. */
+  boolean hasKafkaMembers() {
+    return classic != null && classic.hasMembers();
+  }
+
+  /** Members of either protocol. */
+  int memberCount() {
+    return members.size() + (classic == null ? 0 : classic.members().size());
   }
 
   /** Members in id order; read-only. */
@@ -190,9 +206,30 @@ final class Group {
     return members.get(id);
   }
 
-  /** "Empty", "Stable", or "Rebalancing" while a moved partition waits for its previous owner. */
+  /**
+   * "Empty", "Stable", or "Rebalancing" while a moved partition waits for its previous owner (or,
+   * for Kafka members, while they rejoin or wait for their assignments).
+   */
   String state() {
+    if (hasKafkaMembers()) {
+      // The REST API's names: Kafka's two rebalancing states are its Rebalancing.
+      return classic.state == ClassicGroup.State.STABLE ? "Stable" : "Rebalancing";
+    }
     return isEmpty() ? "Empty" : revoking.isEmpty() ? "Stable" : "Rebalancing";
+  }
+
+  /** The group's state by Kafka's names, as DescribeGroups and ListGroups show it. */
+  String kafkaState() {
+    if (hasKafkaMembers()) {
+      return classic.state.kafkaName;
+    }
+    return isEmpty() ? ClassicGroup.State.EMPTY.kafkaName
+        : revoking.isEmpty() ? ClassicGroup.State.STABLE.kafkaName : ClassicGroup.State.PREPARING_REBALANCE.kafkaName;
+  }
+
+  /** The generation of the protocol that runs the group: the classic protocol's while Kafka clients are its members. */
+  int currentGeneration() {
+    return hasKafkaMembers() ? classic.generation : generation;
   }
 
   Map<TopicPartition, Long> committed() {
@@ -203,9 +240,9 @@ final class Group {
     return partitionCounts;
   }
 
-  /** Whether nothing worth keeping is left: no members and no committed offsets. */
+  /** Whether nothing worth keeping is left: no members (or member ids handed out) and no committed offsets. */
   boolean isDone() {
-    return members.isEmpty() && committed.isEmpty();
+    return isEmpty() && (classic == null || classic.size() == 0) && committed.isEmpty();
   }
 
   /**
@@ -327,6 +364,10 @@ final class Group {
   /** Every waiting poll answers empty, as a newer poll would (this node stopped coordinating the group). */
   void endWaitingPolls() {
     members.values().forEach(Member::supersedeWaitingPoll);
+    if (classic != null) {
+      NotCoordinatorException moved = new NotCoordinatorException("this node no longer coordinates group '" + name + "'");
+      classic.members().forEach(member -> ClassicMembership.fail(member, moved));
+    }
   }
 
   // ---------------------------------------------------------------- as records in __groups

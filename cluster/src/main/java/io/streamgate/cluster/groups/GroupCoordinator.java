@@ -1,7 +1,6 @@
 package io.streamgate.cluster.groups;
 
 import io.streamgate.cluster.Failures;
-import io.streamgate.cluster.LeaderNotAvailableException;
 import io.streamgate.cluster.PartitionOffsets;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicMetadata;
@@ -24,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * {@link CoordinatorLoadInProgressException}.
  *
  * <p>This class owns which partitions are loaded (and in which epoch) and the committed offsets;
- * {@link GroupMembership} does joins, leaves and expiry, {@link GroupPolls} the polls.
+ * {@link GroupMembership} does joins, leaves and expiry, {@link GroupPolls} the polls,
+ * {@link ClassicMembership} Kafka's classic group protocol ({@link ClassicGroups}; its
+ * {@code classic*} methods).
  */
 public final class GroupCoordinator implements GroupService, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -61,6 +63,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   private final GroupStore store;
   private final GroupMembership membership;
   private final GroupPolls polls;
+  private final ClassicMembership classicMembership;
   private final LongSupplier clock;
   private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
     Thread t = new Thread(runnable, "streamgate-groups");
@@ -87,12 +90,22 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   private record Loading(int epoch, CompletableFuture<Void> done) {}
 
   public GroupCoordinator(Vertx vertx, PartitionService partitions, GroupLog log, LongSupplier clock) {
+    this(vertx, partitions, log, clock, ClassicGroupSettings.DEFAULTS);
+  }
+
+  public GroupCoordinator(Vertx vertx, PartitionService partitions, GroupLog log, LongSupplier clock,
+      ClassicGroupSettings classicSettings) {
     this.vertx = vertx;
     this.partitions = partitions;
     this.clock = clock;
     this.store = new GroupStore(log, clock);
     this.membership = new GroupMembership(partitions, store, clock);
     this.polls = new GroupPolls(vertx, partitions, thread, clock, this::coordinates);
+    this.classicMembership = new ClassicMembership(classicSettings, clock, this::schedule, group -> store.writeClassic(group)
+        .exceptionally(e -> {
+          LOG.warn("group {}: its Kafka membership was not recorded: {}", group.name, e.toString());
+          return null;
+        }));
     this.timer = vertx.setPeriodic(TICK_MS, id -> thread.execute(this::tick));
   }
 
@@ -154,7 +167,70 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         entry.getValue().groups().values().forEach(Group::endWaitingPolls);
       }
     }
-    loaded.values().forEach(state -> membership.tick(state.groups(), now));
+    loaded.values().forEach(state -> {
+      membership.tick(state.groups(), now);
+      classicMembership.tick(state.groups(), now);
+    });
+  }
+
+  /** Runs {@code task} on the groups thread in {@code delayMs} (a classic group's deadline; the task checks it again). */
+  private void schedule(long delayMs, Runnable task) {
+    vertx.setTimer(Math.max(1, delayMs), id -> {
+      try {
+        thread.execute(task);
+      } catch (RejectedExecutionException closed) {
+        // The coordinator closed: its groups are gone.
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- Kafka's classic protocol
+
+  /** See {@link ClassicGroups#join}. */
+  public CompletableFuture<ClassicGroups.JoinResult> classicJoin(ClassicGroups.JoinRequest request) {
+    return forGroup(request.group(), () -> {
+      validateName(request.group());
+      return classicMembership.join(groups(request.group()), request);
+    }).thenCompose(answer -> answer);
+  }
+
+  /** See {@link ClassicGroups#sync}. */
+  public CompletableFuture<ClassicGroups.SyncResult> classicSync(ClassicGroups.SyncRequest request) {
+    return forGroup(request.group(), () -> {
+      validateName(request.group());
+      return classicMembership.sync(groups(request.group()), request);
+    }).thenCompose(answer -> answer);
+  }
+
+  /** See {@link ClassicGroups#heartbeat}. */
+  public CompletableFuture<Void> classicHeartbeat(String name, int generation, String memberId, Optional<String> groupInstanceId) {
+    return forGroup(name, () -> {
+      validateName(name);
+      classicMembership.heartbeat(groups(name), name, generation, memberId, groupInstanceId);
+      return null;
+    });
+  }
+
+  /** See {@link ClassicGroups#leave}. */
+  public CompletableFuture<List<ClassicGroups.LeaveResult>> classicLeave(String name, List<ClassicGroups.LeavingMember> members) {
+    return forGroup(name, () -> {
+      validateName(name);
+      return classicMembership.leave(groups(name), name, members);
+    });
+  }
+
+  /** See {@link ClassicGroups#commit}. */
+  public CompletableFuture<Void> classicCommit(String name, int generation, String memberId, Optional<String> groupInstanceId,
+      List<OffsetCommit> offsets) {
+    return forGroup(name, () -> {
+      validateName(name);
+      Map<TopicPartition, Long> commits = checkedOffsets(offsets);
+      Map<String, Group> groups = groups(name);
+      classicMembership.checkCommit(groups.get(name), generation, memberId, groupInstanceId);
+      // An empty commit makes no group (Kafka clients send them while they have nothing to commit).
+      return commits.isEmpty() ? CompletableFuture.<Void>completedFuture(null)
+          : commitOffsets(groups.computeIfAbsent(name, Group::new), commits);
+    }).thenCompose(done -> done);
   }
 
   // ---------------------------------------------------------------- polls
@@ -243,20 +319,62 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<Void> commitWithoutMember(String name, List<OffsetCommit> offsets) {
     return forGroup(name, () -> {
       validateName(name);
-      Map<TopicPartition, Long> commits = new LinkedHashMap<>();
-      for (OffsetCommit commit : offsets) {
-        if (commit.offset() < 0) {
-          throw new InvalidGroupRequestException("a committed offset must be at least 0, was " + commit.offset());
-        }
-        commits.put(commit.partition(), commit.offset());
-      }
+      Map<TopicPartition, Long> commits = checkedOffsets(offsets);
       Group group = groups(name).computeIfAbsent(name, Group::new);
       if (!group.isEmpty()) {
-        throw new GroupNotEmptyException("group '" + name + "' has " + group.members().size()
+        throw new GroupNotEmptyException("group '" + name + "' has " + group.memberCount()
             + " members; only its members commit its offsets, in their generation");
       }
       return commitOffsets(group, commits);
     }).thenCompose(f -> f);
+  }
+
+  /** See {@link ClassicGroups#describe}. */
+  public CompletableFuture<ClassicGroups.ClassicGroupDescription> classicDescribe(String name) {
+    return forGroup(name, () -> {
+      validateName(name);
+      Group group = groups(name).get(name);
+      if (group == null) {
+        return new ClassicGroups.ClassicGroupDescription(name, "Dead", "", "", List.of());
+      }
+      List<ClassicGroups.DescribedMember> members = new ArrayList<>();
+      group.members().forEach(m -> members.add(new ClassicGroups.DescribedMember(m.id, Optional.empty(), "", "",
+          ClassicGroup.NO_BYTES, ClassicGroup.NO_BYTES)));
+      if (!group.hasKafkaMembers()) {
+        return new ClassicGroups.ClassicGroupDescription(name, group.kafkaState(), "", "", members);
+      }
+      ClassicGroup classicGroup = group.classic;
+      String protocol = classicGroup.protocolName == null ? "" : classicGroup.protocolName;
+      classicGroup.members().forEach(m -> members.add(new ClassicGroups.DescribedMember(m.id, m.instanceId, m.clientId,
+          m.clientHost, classicGroup.protocolName == null ? ClassicGroup.NO_BYTES : m.metadata(protocol), m.assignment)));
+      return new ClassicGroups.ClassicGroupDescription(name, group.kafkaState(), classicGroup.protocolType, protocol, members);
+    });
+  }
+
+  /** See {@link ClassicGroups#list}. */
+  public CompletableFuture<List<ClassicGroups.ListedGroup>> classicList() {
+    return onThread(() -> {
+      List<ClassicGroups.ListedGroup> listed = new ArrayList<>();
+      loaded.forEach((partition, state) -> {
+        if (store.leaderEpoch(partition).orElse(-1) == state.epoch()) {
+          state.groups().values().forEach(g -> listed.add(new ClassicGroups.ListedGroup(g.name,
+              g.hasKafkaMembers() ? g.classic.protocolType : "", g.kafkaState())));
+        }
+      });
+      return listed;
+    });
+  }
+
+  /** Offsets a client names, unchecked against the logs (as Kafka): only a negative one is refused. */
+  private static Map<TopicPartition, Long> checkedOffsets(List<OffsetCommit> offsets) {
+    Map<TopicPartition, Long> commits = new LinkedHashMap<>();
+    for (OffsetCommit commit : offsets) {
+      if (commit.offset() < 0) {
+        throw new InvalidGroupRequestException("a committed offset must be at least 0, was " + commit.offset());
+      }
+      commits.put(commit.partition(), commit.offset());
+    }
+    return commits;
   }
 
   @Override
@@ -281,7 +399,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       validateName(name);
       Group group = groups(name).computeIfAbsent(name, Group::new);
       if (!group.isEmpty()) {
-        throw new GroupNotEmptyException("group '" + name + "' has " + group.members().size()
+        throw new GroupNotEmptyException("group '" + name + "' has " + group.memberCount()
             + " members; offsets can be reset only while it has none");
       }
       int count = partitions.cachedTopic(topic).map(TopicMetadata::partitions)
@@ -324,7 +442,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       Group group = existing(name);
       if (!group.isEmpty()) {
         throw new GroupNotEmptyException(
-            "group '" + name + "' has " + group.members().size() + " members; only an empty group can be deleted");
+            "group '" + name + "' has " + group.memberCount() + " members; only an empty group can be deleted");
       }
       return store.writeDeletion(group).thenAcceptAsync(done -> groups(name).remove(name), thread);
     }).thenCompose(f -> f);
@@ -336,11 +454,19 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<GroupDescription> describe(String name) {
     return forGroup(name, () -> {
       Group group = existing(name);
-      List<MemberDescription> members = group.members().stream()
-          .map(m -> new MemberDescription(m.id, m.topics, m.sessionTimeoutMs, group.assignment(m.id))).toList();
+      List<MemberDescription> members = new ArrayList<>(group.members().stream()
+          .map(m -> new MemberDescription(m.id, m.topics, m.sessionTimeoutMs, group.assignment(m.id))).toList());
+      Set<String> topics = new TreeSet<>(group.subscribedTopics());
+      if (group.hasKafkaMembers()) {
+        for (ClassicGroup.Member m : group.classic.members()) {
+          MemberDescription described = ConsumerProtocolBytes.describe(group.classic, m);
+          members.add(described);
+          topics.addAll(described.topics());
+        }
+      }
       Set<TopicPartition> consumed = new TreeSet<>(Group.PARTITION_ORDER);
       consumed.addAll(group.committed().keySet());
-      for (String topic : group.subscribedTopics()) {
+      for (String topic : topics) {
         int count = partitions.cachedTopic(topic).map(TopicMetadata::partitions).orElse(0);
         for (int p = 0; p < count; p++) {
           consumed.add(new TopicPartition(topic, p));
@@ -354,7 +480,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
             Math.max(0, offsets.latest() - offset.orElse(offsets.earliest())))));
       }
       return CompletableFuture.allOf(lags.toArray(CompletableFuture[]::new)).thenApply(done -> new GroupDescription(name, group.state(),
-          group.generation(), group.strategy(), members, lags.stream().map(CompletableFuture::join).toList()));
+          group.currentGeneration(), group.strategy(), members, lags.stream().map(CompletableFuture::join).toList()));
     }).thenCompose(f -> f);
   }
 
@@ -365,7 +491,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       loaded.forEach((partition, state) -> {
         if (store.leaderEpoch(partition).orElse(-1) == state.epoch()) {
           state.groups().values().forEach(g -> summaries.add(new GroupSummary(g.name,
-              g.state(), g.generation(), g.members().size())));
+              g.state(), g.currentGeneration(), g.memberCount())));
         }
       });
       return summaries;
@@ -377,7 +503,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   /** The groups of {@code group}'s partition; {@link #forGroup} has loaded them. Groups thread. */
   private Map<String, Group> groups(String group) {
     int partition = partitionFor(group);
-    int epoch = store.leaderEpoch(partition).orElseThrow(() -> new LeaderNotAvailableException(
+    int epoch = store.leaderEpoch(partition).orElseThrow(() -> new NotCoordinatorException(
         "this node does not coordinate group '" + group + "' (it no longer leads " + TOPIC + "-" + partition + ")"));
     Loaded state = loaded.get(partition);
     if (state == null || state.epoch() != epoch) {

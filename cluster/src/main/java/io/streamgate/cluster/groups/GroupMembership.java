@@ -61,6 +61,10 @@ final class GroupMembership {
           + MAX_SESSION_TIMEOUT_MS + ", was " + sessionTimeoutMs);
     }
     Group group = groups.computeIfAbsent(name, Group::new);
+    if (group.hasKafkaMembers()) {
+      throw new InconsistentGroupProtocolException("group '" + name + "' has " + group.memberCount() + " Kafka members (protocol type "
+          + group.classic.protocolType + "); it takes HTTP members once it has none");
+    }
     Member member = new Member(UUID.randomUUID().toString(), List.copyOf(new TreeSet<>(topics)), sessionTimeoutMs, reset,
         clock.getAsLong());
     group.add(member, strategy);

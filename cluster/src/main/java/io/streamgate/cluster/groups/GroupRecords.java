@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,13 +20,18 @@ import java.util.TreeMap;
 /**
  * The records of {@code __groups}, the one place that knows their bytes: a compacted log keyed by
  * group, UTF-8 keys and JSON values. {@code m/<group>} holds the membership ({@link MembershipRecord}),
- * {@code o/<group>/<topic>/<partition>} a committed offset ({@code {"offset":n}}); a null value is a
+ * {@code o/<group>/<topic>/<partition>} a committed offset ({@code {"offset":n}}), {@code k/<group>}
+ * a Kafka-run group's stable membership ({@link ClassicMembershipRecord}); a null value is a
  * tombstone. Pure: no state, no I/O. What is written here, older coordinators' logs were written in
  * too: change it only compatibly ({@code GroupRecordsTest} pins the bytes).
  */
 final class GroupRecords {
   private static final String MEMBERSHIP = "m/";
   private static final String OFFSET = "o/";
+  private static final String CLASSIC = "k/";
+
+  private static final Base64.Encoder BASE64 = Base64.getEncoder();
+  private static final Base64.Decoder BASE64_DECODER = Base64.getDecoder();
 
   private GroupRecords() {}
 
@@ -45,10 +51,25 @@ final class GroupRecords {
     }
   }
 
+  /** A Kafka member as the classic membership record keeps it: its metadata for the group's protocol, its assignment. */
+  record ClassicMemberRecord(String id, Optional<String> instanceId, String clientId, String clientHost, int sessionTimeoutMs,
+      int rebalanceTimeoutMs, byte[] metadata, byte[] assignment) {}
+
+  /** A Kafka-run group in a stable generation: enough for its members to carry on after the coordinator moves. */
+  record ClassicMembershipRecord(int generation, String protocolType, String protocolName, String leaderId,
+      List<ClassicMemberRecord> members) {
+    ClassicMembershipRecord {
+      members = List.copyOf(members);
+    }
+  }
+
   /** One record of {@code __groups}, decoded. */
-  sealed interface Entry permits MembershipEntry, OffsetEntry {
+  sealed interface Entry permits MembershipEntry, OffsetEntry, ClassicEntry {
     String group();
   }
+
+  /** {@code membership} empty: a tombstone (Kafka's members left, or the membership was not kept). */
+  record ClassicEntry(String group, Optional<ClassicMembershipRecord> membership) implements Entry {}
 
   /** {@code membership} empty: a tombstone (the group was deleted, or ended with nothing committed). */
   record MembershipEntry(String group, Optional<MembershipRecord> membership) implements Entry {}
@@ -65,6 +86,14 @@ final class GroupRecords {
 
   static KeyValue membershipTombstone(String group) {
     return new KeyValue(membershipKey(group), null);
+  }
+
+  static KeyValue classic(String group, ClassicMembershipRecord membership) {
+    return new KeyValue(classicKey(group), encode(membership));
+  }
+
+  static KeyValue classicTombstone(String group) {
+    return new KeyValue(classicKey(group), null);
   }
 
   static KeyValue offset(String group, TopicPartition tp, long offset) {
@@ -93,6 +122,10 @@ final class GroupRecords {
       String group = key.substring(MEMBERSHIP.length());
       return Optional.of(new MembershipEntry(group, Optional.ofNullable(value).map(GroupRecords::decodeMembership)));
     }
+    if (key.startsWith(CLASSIC)) {
+      String group = key.substring(CLASSIC.length());
+      return Optional.of(new ClassicEntry(group, Optional.ofNullable(value).map(GroupRecords::decodeClassic)));
+    }
     if (key.startsWith(OFFSET)) {
       String[] parts = key.substring(OFFSET.length()).split("/");
       TopicPartition tp = new TopicPartition(parts[1], Integer.parseInt(parts[2]));
@@ -105,6 +138,10 @@ final class GroupRecords {
 
   private static byte[] membershipKey(String group) {
     return (MEMBERSHIP + group).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] classicKey(String group) {
+    return (CLASSIC + group).getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] offsetKey(String group, TopicPartition tp) {
@@ -145,5 +182,33 @@ final class GroupRecords {
     Map<String, Integer> counts = new TreeMap<>();
     json.getJsonObject("partitionCounts").forEach(e -> counts.put(e.getKey(), ((Number) e.getValue()).intValue()));
     return new MembershipRecord(json.getInteger("generation"), AssignmentStrategy.parse(json.getString("strategy")), members, counts);
+  }
+
+  /** Members in the record's order; metadata and assignments base64; an instance id only for a static member. */
+  private static byte[] encode(ClassicMembershipRecord membership) {
+    JsonArray members = new JsonArray();
+    for (ClassicMemberRecord member : membership.members()) {
+      JsonObject m = new JsonObject().put("id", member.id());
+      member.instanceId().ifPresent(instance -> m.put("instanceId", instance));
+      members.add(m.put("clientId", member.clientId()).put("clientHost", member.clientHost())
+          .put("sessionTimeoutMs", member.sessionTimeoutMs()).put("rebalanceTimeoutMs", member.rebalanceTimeoutMs())
+          .put("metadata", BASE64.encodeToString(member.metadata())).put("assignment", BASE64.encodeToString(member.assignment())));
+    }
+    return new JsonObject().put("generation", membership.generation()).put("protocolType", membership.protocolType())
+        .put("protocol", membership.protocolName()).put("leader", membership.leaderId()).put("members", members).encode()
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static ClassicMembershipRecord decodeClassic(byte[] value) {
+    JsonObject json = new JsonObject(new String(value, StandardCharsets.UTF_8));
+    List<ClassicMemberRecord> members = new ArrayList<>();
+    for (Object item : json.getJsonArray("members")) {
+      JsonObject m = (JsonObject) item;
+      members.add(new ClassicMemberRecord(m.getString("id"), Optional.ofNullable(m.getString("instanceId")), m.getString("clientId"),
+          m.getString("clientHost"), m.getInteger("sessionTimeoutMs"), m.getInteger("rebalanceTimeoutMs"),
+          BASE64_DECODER.decode(m.getString("metadata")), BASE64_DECODER.decode(m.getString("assignment"))));
+    }
+    return new ClassicMembershipRecord(json.getInteger("generation"), json.getString("protocolType"), json.getString("protocol"),
+        json.getString("leader"), members);
   }
 }

@@ -1,5 +1,6 @@
 package io.streamgate.cluster.groups;
 
+import io.streamgate.cluster.groups.GroupRecords.ClassicEntry;
 import io.streamgate.cluster.groups.GroupRecords.Entry;
 import io.streamgate.cluster.groups.GroupRecords.KeyValue;
 import io.streamgate.cluster.groups.GroupRecords.MembershipEntry;
@@ -20,11 +21,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The groups as records of their {@code __groups} partition ({@link GroupRecords}): rebuilds a
  * partition's groups from its log when this node starts leading it, and writes what must survive
- * the coordinator (memberships, commits, deletions), committed ({@code acks=all}) before the
+ * the coordinator (memberships, Kafka-run groups' stable generations, commits, deletions), committed ({@code acks=all}) before the
  * returned futures complete. Holds no group state itself.
  */
 final class GroupStore {
   private static final Logger LOG = LoggerFactory.getLogger(GroupStore.class);
+
+  /** Within {@code __groups}' default {@code max.record.bytes} (1 MiB), with room for the key and the batch. */
+  static final int MAX_CLASSIC_RECORD_BYTES = 512 * 1024;
 
   private final GroupLog log;
   private final LongSupplier clock;
@@ -66,6 +70,15 @@ final class GroupStore {
       } else {
         groups.computeIfAbsent(m.group(), Group::new).restore(m.membership().get(), now);
       }
+    } else if (entry instanceof ClassicEntry c) {
+      if (c.membership().isEmpty()) {
+        Group group = groups.get(c.group());
+        if (group != null) {
+          group.classic = null;
+        }
+      } else {
+        groups.computeIfAbsent(c.group(), Group::new).classic = ClassicGroup.restore(c.membership().get(), now);
+      }
     } else if (entry instanceof OffsetEntry o) {
       Group group = groups.computeIfAbsent(o.group(), Group::new);
       if (o.offset().isEmpty()) {
@@ -82,6 +95,25 @@ final class GroupStore {
         : GroupRecords.membership(group.name, group.membershipRecord())));
   }
 
+  /**
+   * Records a Kafka-run group's stable generation, or a tombstone when it has none (it is empty or
+   * rebalancing from empty) or when the record would be larger than {@link #MAX_CLASSIC_RECORD_BYTES}
+   * (its members then join again after a coordinator move, as they would with nothing recorded).
+   */
+  CompletableFuture<Void> writeClassic(Group group) {
+    ClassicGroup classic = group.classic;
+    if (classic == null || !classic.hasMembers() || classic.state != ClassicGroup.State.STABLE) {
+      return write(group.name, List.of(GroupRecords.classicTombstone(group.name)));
+    }
+    KeyValue record = GroupRecords.classic(group.name, classic.record());
+    if (record.value().length > MAX_CLASSIC_RECORD_BYTES) {
+      LOG.warn("group {}: generation {} is {} bytes as a record, more than {}; not recorded (its members join again if the "
+          + "coordinator moves)", group.name, classic.generation, record.value().length, MAX_CLASSIC_RECORD_BYTES);
+      return write(group.name, List.of(GroupRecords.classicTombstone(group.name)));
+    }
+    return write(group.name, List.of(record));
+  }
+
   CompletableFuture<Void> writeCommits(String group, Map<TopicPartition, Long> commits) {
     List<KeyValue> records = new ArrayList<>();
     commits.forEach((tp, offset) -> records.add(GroupRecords.offset(group, tp, offset)));
@@ -92,6 +124,7 @@ final class GroupStore {
   CompletableFuture<Void> writeDeletion(Group group) {
     List<KeyValue> tombstones = new ArrayList<>();
     tombstones.add(GroupRecords.membershipTombstone(group.name));
+    tombstones.add(GroupRecords.classicTombstone(group.name));
     group.committed().keySet().forEach(tp -> tombstones.add(GroupRecords.offsetTombstone(group.name, tp)));
     return write(group.name, tombstones);
   }

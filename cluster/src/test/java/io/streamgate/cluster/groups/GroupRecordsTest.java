@@ -2,6 +2,9 @@ package io.streamgate.cluster.groups;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamgate.cluster.groups.GroupRecords.ClassicEntry;
+import io.streamgate.cluster.groups.GroupRecords.ClassicMemberRecord;
+import io.streamgate.cluster.groups.GroupRecords.ClassicMembershipRecord;
 import io.streamgate.cluster.groups.GroupRecords.KeyValue;
 import io.streamgate.cluster.groups.GroupRecords.MemberRecord;
 import io.streamgate.cluster.groups.GroupRecords.MembershipEntry;
@@ -68,6 +71,26 @@ class GroupRecordsTest {
     assertThat(text(commit.key())).isEqualTo("o/orders.v1/a-b.c/12");
     assertThat(text(commit.value())).isEqualTo("{\"offset\":4711}");
     assertThat(GroupRecords.offsetTombstone("g", new TopicPartition("t", 0)).value()).isNull();
+  }
+
+  @Test
+  void aKafkaGroupsMembershipReadsBackAsWrittenAndItsBytesAreFixed() {
+    ClassicMembershipRecord membership = new ClassicMembershipRecord(4, "consumer", "range", "c-2", List.of(
+        new ClassicMemberRecord("c-1", Optional.empty(), "client", "/10.0.0.1", 10_000, 300_000, new byte[] {1, 2, 3}, new byte[0]),
+        new ClassicMemberRecord("c-2", Optional.of("i-2"), "", "/10.0.0.2", 45_000, 45_000, new byte[0], new byte[] {(byte) 0xff})));
+    KeyValue written = GroupRecords.classic("orders.v1", membership);
+
+    assertThat(text(written.key())).isEqualTo("k/orders.v1");
+    assertThat(text(written.value())).isEqualTo("{\"generation\":4,\"protocolType\":\"consumer\",\"protocol\":\"range\","
+        + "\"leader\":\"c-2\",\"members\":["
+        + "{\"id\":\"c-1\",\"clientId\":\"client\",\"clientHost\":\"/10.0.0.1\",\"sessionTimeoutMs\":10000,"
+        + "\"rebalanceTimeoutMs\":300000,\"metadata\":\"AQID\",\"assignment\":\"\"},"
+        + "{\"id\":\"c-2\",\"instanceId\":\"i-2\",\"clientId\":\"\",\"clientHost\":\"/10.0.0.2\",\"sessionTimeoutMs\":45000,"
+        + "\"rebalanceTimeoutMs\":45000,\"metadata\":\"\",\"assignment\":\"/w==\"}]}");
+    ClassicEntry read = (ClassicEntry) roundTrip(written);
+    assertThat(read.group()).isEqualTo("orders.v1");
+    assertThat(read.membership()).get().usingRecursiveComparison().isEqualTo(membership);
+    assertThat(roundTrip(GroupRecords.classicTombstone("orders.v1"))).isEqualTo(new ClassicEntry("orders.v1", Optional.empty()));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.streamgate.gateway.kafka;
 
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.ClassicGroups.JoinRequest;
@@ -44,8 +45,9 @@ final class JoinGroupApi {
     return Future.fromCompletionStage(groups.join(join), caller.context()).transform(done -> {
       JoinGroupResponseData response = new JoinGroupResponseData();
       if (done.failed()) {
-        String memberId = done.cause() instanceof MemberIdRequiredException required ? required.memberId() : request.memberId();
-        LOG.debug("kafka client {}: JoinGroup of group '{}' answered {}", caller, request.groupId(), done.cause().getMessage());
+        Throwable cause = Failures.cause(done.cause());
+        String memberId = cause instanceof MemberIdRequiredException required ? required.memberId() : request.memberId();
+        LOG.debug("kafka client {}: JoinGroup of group '{}' answered {}", caller, request.groupId(), cause.getMessage());
         return Future.succeededFuture(response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
             .setGenerationId(-1).setProtocolName(version >= 7 ? null : "").setLeader("").setMemberId(memberId));
       }

@@ -17,7 +17,8 @@ final class HeartbeatApi {
 
   Future<HeartbeatResponseData> handle(HeartbeatRequestData request, KafkaCaller caller) {
     return Future.fromCompletionStage(groups.heartbeat(request.groupId(), request.generationId(), request.memberId(),
-        Optional.ofNullable(request.groupInstanceId())), caller.context()).transform(done -> Future.succeededFuture(
-            new HeartbeatResponseData().setErrorCode(done.succeeded() ? 0 : StreamgateError.forException(done.cause()).kafkaCode())));
+        Optional.ofNullable(request.groupInstanceId())), caller.context()).transform(
+            done -> Future.succeededFuture(
+                new HeartbeatResponseData().setErrorCode(done.succeeded() ? 0 : StreamgateError.forException(done.cause()).kafkaCode())));
   }
 }

@@ -49,20 +49,20 @@ final class OffsetCommitApi {
       commit = Future.failedFuture(new InvalidTopicException(badName.getMessage()));
     }
     return commit.transform(done -> {
-          short error = 0;
-          if (done.failed()) {
-            LOG.debug("kafka client {}: OffsetCommit of group '{}' answered {}", caller, request.groupId(), done.cause().getMessage());
-            error = StreamgateError.forException(done.cause()).kafkaCode();
-          }
-          List<OffsetCommitResponseTopic> topics = new ArrayList<>();
-          for (OffsetCommitRequestTopic topic : request.topics()) {
-            List<OffsetCommitResponsePartition> partitions = new ArrayList<>();
-            for (OffsetCommitRequestPartition partition : topic.partitions()) {
-              partitions.add(new OffsetCommitResponsePartition().setPartitionIndex(partition.partitionIndex()).setErrorCode(error));
-            }
-            topics.add(new OffsetCommitResponseTopic().setName(topic.name()).setPartitions(partitions));
-          }
-          return Future.succeededFuture(new OffsetCommitResponseData().setTopics(topics));
-        });
+      short error = 0;
+      if (done.failed()) {
+        LOG.debug("kafka client {}: OffsetCommit of group '{}' answered {}", caller, request.groupId(), done.cause().getMessage());
+        error = StreamgateError.forException(done.cause()).kafkaCode();
+      }
+      List<OffsetCommitResponseTopic> topics = new ArrayList<>();
+      for (OffsetCommitRequestTopic topic : request.topics()) {
+        List<OffsetCommitResponsePartition> partitions = new ArrayList<>();
+        for (OffsetCommitRequestPartition partition : topic.partitions()) {
+          partitions.add(new OffsetCommitResponsePartition().setPartitionIndex(partition.partitionIndex()).setErrorCode(error));
+        }
+        topics.add(new OffsetCommitResponseTopic().setName(topic.name()).setPartitions(partitions));
+      }
+      return Future.succeededFuture(new OffsetCommitResponseData().setTopics(topics));
+    });
   }
 }

@@ -89,8 +89,8 @@ final class OffsetFetchApi {
         return Future.succeededFuture(new Found(StreamgateError.forException(done.cause()).kafkaCode(), offsets));
       }
       Map<String, Map<Integer, Long>> committed = new LinkedHashMap<>();
-      done.result().forEach((partition, offset) ->
-          committed.computeIfAbsent(partition.topic(), topic -> new TreeMap<>()).put(partition.partition(), offset));
+      done.result().forEach(
+          (partition, offset) -> committed.computeIfAbsent(partition.topic(), topic -> new TreeMap<>()).put(partition.partition(), offset));
       if (wanted == null) {
         offsets.putAll(committed);
       } else {

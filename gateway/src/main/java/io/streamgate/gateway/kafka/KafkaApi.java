@@ -12,10 +12,20 @@ enum KafkaApi {
   FETCH(1, 4, 12),
   LIST_OFFSETS(2, 1, 8),
   METADATA(3, 1, 12),
+  OFFSET_COMMIT(8, 2, 8),
+  OFFSET_FETCH(9, 1, 9),
+  FIND_COORDINATOR(10, 0, 6),
+  JOIN_GROUP(11, 0, 9),
+  HEARTBEAT(12, 0, 4),
+  LEAVE_GROUP(13, 0, 5),
+  SYNC_GROUP(14, 0, 5),
+  DESCRIBE_GROUPS(15, 0, 5),
+  LIST_GROUPS(16, 0, 5),
   API_VERSIONS(18, 0, 4),
   CREATE_TOPICS(19, 2, 7),
   DELETE_TOPICS(20, 1, 6),
   INIT_PRODUCER_ID(22, 0, 5),
+  DELETE_GROUPS(42, 0, 2),
   DESCRIBE_CLUSTER(60, 0, 1);
 
   /** The lowest Produce version answered with data; v0-2 are advertised but refused. */

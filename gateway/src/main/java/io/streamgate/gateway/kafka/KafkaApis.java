@@ -2,18 +2,30 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.groups.ClassicGroups;
+import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 
 /**
  * Hands each decoded request to the handler of its API. Every handler answers with a generated
@@ -29,8 +41,19 @@ final class KafkaApis {
   private final DeleteTopicsApi deleteTopics;
   private final DescribeClusterApi describeCluster;
   private final InitProducerIdApi initProducerId;
+  private final FindCoordinatorApi findCoordinator;
+  private final JoinGroupApi joinGroup;
+  private final SyncGroupApi syncGroup;
+  private final HeartbeatApi heartbeat;
+  private final LeaveGroupApi leaveGroup;
+  private final OffsetCommitApi offsetCommit;
+  private final OffsetFetchApi offsetFetch;
+  private final ListGroupsApi listGroups;
+  private final DescribeGroupsApi describeGroups;
+  private final DeleteGroupsApi deleteGroups;
 
-  KafkaApis(PartitionService service, GatewayConfig config, RecordDecoding decoding, GatewayMetrics metrics) {
+  KafkaApis(PartitionService service, GroupService groups, ClassicGroups classicGroups, GatewayConfig config,
+      RecordDecoding decoding, GatewayMetrics metrics) {
     KafkaBrokers brokers = new KafkaBrokers(service);
     this.metadata = new MetadataApi(service, brokers, config.autoCreateTopics(), config.defaultPartitions());
     this.produce = new ProduceApi(service, decoding, metrics);
@@ -40,6 +63,16 @@ final class KafkaApis {
     this.deleteTopics = new DeleteTopicsApi(service);
     this.describeCluster = new DescribeClusterApi(brokers);
     this.initProducerId = new InitProducerIdApi(service);
+    this.findCoordinator = new FindCoordinatorApi(classicGroups, brokers);
+    this.joinGroup = new JoinGroupApi(classicGroups);
+    this.syncGroup = new SyncGroupApi(classicGroups);
+    this.heartbeat = new HeartbeatApi(classicGroups);
+    this.leaveGroup = new LeaveGroupApi(classicGroups);
+    this.offsetCommit = new OffsetCommitApi(classicGroups);
+    this.offsetFetch = new OffsetFetchApi(groups);
+    this.listGroups = new ListGroupsApi(classicGroups);
+    this.describeGroups = new DescribeGroupsApi(classicGroups);
+    this.deleteGroups = new DeleteGroupsApi(groups);
   }
 
   /** The answer to {@code request}, of null for none. */
@@ -63,6 +96,27 @@ final class KafkaApis {
         return Future.succeededFuture(describeCluster.handle());
       case INIT_PRODUCER_ID:
         return initProducerId.handle(request.body(InitProducerIdRequestData.class), caller).map(Object.class::cast);
+      case FIND_COORDINATOR:
+        return findCoordinator.handle(request.body(FindCoordinatorRequestData.class), request.version(), caller)
+            .map(Object.class::cast);
+      case JOIN_GROUP:
+        return joinGroup.handle(request.body(JoinGroupRequestData.class), request.version(), caller).map(Object.class::cast);
+      case SYNC_GROUP:
+        return syncGroup.handle(request.body(SyncGroupRequestData.class), caller).map(Object.class::cast);
+      case HEARTBEAT:
+        return heartbeat.handle(request.body(HeartbeatRequestData.class), caller).map(Object.class::cast);
+      case LEAVE_GROUP:
+        return leaveGroup.handle(request.body(LeaveGroupRequestData.class), request.version(), caller).map(Object.class::cast);
+      case OFFSET_COMMIT:
+        return offsetCommit.handle(request.body(OffsetCommitRequestData.class), caller).map(Object.class::cast);
+      case OFFSET_FETCH:
+        return offsetFetch.handle(request.body(OffsetFetchRequestData.class), request.version(), caller).map(Object.class::cast);
+      case LIST_GROUPS:
+        return listGroups.handle(request.body(ListGroupsRequestData.class), caller).map(Object.class::cast);
+      case DESCRIBE_GROUPS:
+        return describeGroups.handle(request.body(DescribeGroupsRequestData.class), caller).map(Object.class::cast);
+      case DELETE_GROUPS:
+        return deleteGroups.handle(request.body(DeleteGroupsRequestData.class), caller).map(Object.class::cast);
       default:
         throw new IllegalStateException("no handler for " + request.api());
     }

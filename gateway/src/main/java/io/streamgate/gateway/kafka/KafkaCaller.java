@@ -7,6 +7,12 @@ import io.vertx.core.Context;
  * handler brings its service results back; and the connection's order of appends.
  */
 record KafkaCaller(Context context, String remoteAddress, String clientId, AppendOrder appendOrder) {
+  /** The client's host as Kafka shows a group member's ({@code /127.0.0.1}): the address without its port. */
+  String clientHost() {
+    int colon = remoteAddress.lastIndexOf(':');
+    return "/" + (colon < 0 ? remoteAddress : remoteAddress.substring(0, colon));
+  }
+
   /** For log lines: the address and the client id. */
   @Override
   public String toString() {

@@ -1,6 +1,6 @@
 package io.streamgate.gateway.kafka;
 
-import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
@@ -20,14 +20,14 @@ import org.slf4j.LoggerFactory;
 public final class KafkaVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaVerticle.class);
 
-  private final PartitionService service;
+  private final ClusteredPartitionService service;
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final AtomicInteger connections;
   private NetServer server;
 
   /** @param connections the node's open Kafka connections, shared by every instance */
-  public KafkaVerticle(PartitionService service, GatewayConfig config, GatewayMetrics metrics, AtomicInteger connections) {
+  public KafkaVerticle(ClusteredPartitionService service, GatewayConfig config, GatewayMetrics metrics, AtomicInteger connections) {
     this.service = service;
     this.config = config;
     this.metrics = metrics;
@@ -37,7 +37,7 @@ public final class KafkaVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     GatewayConfig.Kafka kafka = config.kafka();
-    KafkaApis apis = new KafkaApis(service, config, RecordDecoding.create(vertx), metrics);
+    KafkaApis apis = new KafkaApis(service, service.groups(), service.classicGroups(), config, RecordDecoding.create(vertx), metrics);
     server = vertx.createNetServer(new NetServerOptions().setHost(kafka.host()).setPort(kafka.bindPort()).setTcpNoDelay(true))
         .connectHandler(socket -> {
           if (connections.incrementAndGet() > kafka.maxConnections()) {

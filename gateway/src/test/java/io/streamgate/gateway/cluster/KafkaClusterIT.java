@@ -2,6 +2,7 @@ package io.streamgate.gateway.cluster;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -20,7 +21,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -29,8 +33,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -42,12 +48,14 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Kafka's Java clients on a three-node cluster of real processes: every node is a broker at its own
  * Kafka address, a client bootstrapped on one node reaches the leaders on the others (each partition's
- * requests go to its leader, which alone takes them), and a leader's death (SIGKILL) loses no
- * acknowledged record of a producer that keeps sending.
+ * requests go to its leader, which alone takes them), a leader's death (SIGKILL) loses no
+ * acknowledged record of a producer that keeps sending, and a consumer group carries on from its
+ * commits across its coordinator's death.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaClusterIT {
   private static final String TOPIC = "kafka-fleet";
+  private static final String GROUP_TOPIC = "kafka-fleet-grouped";
   private static final int PARTITIONS = 3;
   private static final int RECORDS = 150;
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(60);
@@ -115,6 +123,55 @@ class KafkaClusterIT {
     assertThat(storedRecords(cluster.node(0))).as("records stored in all").isEqualTo(storedBefore + acknowledged.size());
   }
 
+  @Test
+  @Order(3)
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void aConsumerGroupCarriesOnFromItsCommitsAcrossItsCoordinatorsDeath() throws Exception {
+    for (LocalCluster.Node node : cluster.nodes()) {
+      if (!cluster.liveNodes().contains(node)) {
+        cluster.start(node.index);
+      }
+    }
+    cluster.createTopic(cluster.node(0), GROUP_TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
+    cluster.awaitSettled(GROUP_TOPIC, PARTITIONS, SETTLE_TIMEOUT);
+    String group = "kafka-fleet-group";
+    List<String> read = new ArrayList<>();
+    List<String> acknowledged = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer = producer(cluster.nodes().toArray(LocalCluster.Node[]::new));
+        KafkaConsumer<String, String> first = groupConsumer(group, "first");
+        KafkaConsumer<String, String> second = groupConsumer(group, "second")) {
+      List<KafkaConsumer<String, String>> members = List.of(first, second);
+      members.forEach(member -> member.subscribe(List.of(GROUP_TOPIC)));
+      await().atMost(SETTLE_TIMEOUT).until(() -> {
+        pollCommitting(members, read);
+        return !first.assignment().isEmpty() && !second.assignment().isEmpty()
+            && first.assignment().size() + second.assignment().size() == PARTITIONS;
+      });
+      acknowledged.addAll(send(producer, GROUP_TOPIC, "group-before", RECORDS));
+      await().atMost(SETTLE_TIMEOUT).until(() -> {
+        pollCommitting(members, read);
+        return read.size() >= acknowledged.size();
+      });
+
+      int coordinatorPort;
+      try (Admin admin = admin(cluster.node(0))) {
+        coordinatorPort = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS)
+            .coordinator().port();
+      }
+      LocalCluster.Node coordinator = cluster.nodes().stream().filter(node -> node.kafkaPort == coordinatorPort).findFirst()
+          .orElseThrow();
+      cluster.kill(coordinator.index);
+
+      acknowledged.addAll(send(producer, GROUP_TOPIC, "group-after", RECORDS));
+      await().atMost(Duration.ofMinutes(2)).until(() -> {
+        pollCommitting(members, read);
+        return read.size() >= acknowledged.size();
+      });
+    }
+    assertThat(read).as("every acknowledged record read once past the group's commits, across the coordinator's death")
+        .containsExactlyInAnyOrderElementsOf(acknowledged);
+  }
+
   /** The sum of the partitions' end offsets: every record the topic holds (nothing is deleted here). */
   private static long storedRecords(LocalCluster.Node node) throws Exception {
     try (Admin admin = admin(node)) {
@@ -127,15 +184,52 @@ class KafkaClusterIT {
     }
   }
 
+  /** Polls each member once and commits; a batch counts as read once its commit succeeded (else it is read again). */
+  private static void pollCommitting(List<KafkaConsumer<String, String>> members, List<String> read) {
+    for (KafkaConsumer<String, String> member : members) {
+      ConsumerRecords<String, String> records = member.poll(Duration.ofMillis(100));
+      if (records.isEmpty()) {
+        continue;
+      }
+      try {
+        member.commitSync();
+        records.forEach(record -> read.add(record.value()));
+      } catch (CommitFailedException | RebalanceInProgressException rebalanced) {
+        for (TopicPartition partition : records.partitions()) {
+          if (member.assignment().contains(partition)) {
+            member.seek(partition, records.records(partition).get(0).offset());
+          }
+        }
+      }
+    }
+  }
+
+  private static KafkaConsumer<String, String> groupConsumer(String group, String clientId) {
+    Properties properties = new Properties();
+    properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.nodes().stream().map(node -> "127.0.0.1:" + node.kafkaPort)
+        .collect(Collectors.joining(",")));
+    properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    properties.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+    properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+    properties.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "30000");
+    properties.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "200");
+    return new KafkaConsumer<>(properties, new StringDeserializer(), new StringDeserializer());
+  }
+
   private static Admin admin(LocalCluster.Node node) {
     Properties properties = new Properties();
     properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + node.kafkaPort);
     return Admin.create(properties);
   }
 
-  private static KafkaProducer<byte[], byte[]> producer(LocalCluster.Node bootstrap) {
+  private static KafkaProducer<byte[], byte[]> producer(LocalCluster.Node... bootstrap) {
     Properties properties = new Properties();
-    properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + bootstrap.kafkaPort);
+    properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, java.util.Arrays.stream(bootstrap).map(node -> "127.0.0.1:" + node.kafkaPort)
+        .collect(Collectors.joining(",")));
     properties.put(ProducerConfig.ACKS_CONFIG, "all");
     properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "90000");
     properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
@@ -151,10 +245,15 @@ class KafkaClusterIT {
 
   /** Sends {@code count} keyed records and waits for every acknowledgement; the values acknowledged. */
   private static List<String> send(KafkaProducer<byte[], byte[]> producer, String phase, int count) throws Exception {
+    return send(producer, TOPIC, phase, count);
+  }
+
+  private static List<String> send(KafkaProducer<byte[], byte[]> producer, String topic, String phase, int count)
+      throws Exception {
     Map<String, Future<RecordMetadata>> sent = new HashMap<>();
     for (int i = 0; i < count; i++) {
       String value = phase + "-" + i;
-      sent.put(value, producer.send(new ProducerRecord<>(TOPIC, ("key-" + i).getBytes(UTF_8), value.getBytes(UTF_8))));
+      sent.put(value, producer.send(new ProducerRecord<>(topic, ("key-" + i).getBytes(UTF_8), value.getBytes(UTF_8))));
     }
     List<String> acknowledged = new ArrayList<>();
     for (Map.Entry<String, Future<RecordMetadata>> ack : sent.entrySet()) {

@@ -18,10 +18,18 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -50,8 +58,11 @@ class KafkaWireTest extends KafkaNodeTest {
       ApiVersionsResponseData answer = kafka.read(ApiKeys.API_VERSIONS.id, (short) 3, 7, ApiVersionsResponseData.class);
 
       assertThat(answer.errorCode()).isZero();
-      assertThat(ranges(answer)).isEqualTo(new TreeMap<>(Map.of(0, "0-12", 1, "4-12", 2, "1-8", 3, "1-12", 18, "0-4", 19, "2-7",
-          20, "1-6", 22, "0-5", 60, "0-1")));
+      assertThat(ranges(answer)).isEqualTo(new TreeMap<>(Map.ofEntries(Map.entry(0, "0-12"), Map.entry(1, "4-12"),
+          Map.entry(2, "1-8"), Map.entry(3, "1-12"), Map.entry(8, "2-8"), Map.entry(9, "1-9"), Map.entry(10, "0-6"),
+          Map.entry(11, "0-9"), Map.entry(12, "0-4"), Map.entry(13, "0-5"), Map.entry(14, "0-5"), Map.entry(15, "0-5"),
+          Map.entry(16, "0-5"), Map.entry(18, "0-4"), Map.entry(19, "2-7"), Map.entry(20, "1-6"), Map.entry(22, "0-5"),
+          Map.entry(42, "0-2"), Map.entry(60, "0-1"))));
     }
   }
 
@@ -66,7 +77,7 @@ class KafkaWireTest extends KafkaNodeTest {
 
       ApiVersionsResponseData answer = kafka.read(ApiKeys.API_VERSIONS.id, (short) 0, 11, ApiVersionsResponseData.class);
       assertThat(answer.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
-      assertThat(ranges(answer)).containsEntry(18, "0-4").containsEntry(0, "0-12").hasSize(9);
+      assertThat(ranges(answer)).containsEntry(18, "0-4").containsEntry(0, "0-12").hasSize(19);
     }
   }
 
@@ -345,6 +356,43 @@ class KafkaWireTest extends KafkaNodeTest {
       kafka.send(produce(topic, (short) -1, batch("small, sent second")), (short) 9, 2);
       assertThat(produceAnswer(kafka, 1).baseOffset()).isZero();
       assertThat(produceAnswer(kafka, 2).baseOffset()).isEqualTo(large.length);
+    }
+  }
+
+  @Test
+  void findCoordinatorAnswersTheNodeForAGroupAndRefusesATransactionKey() throws IOException {
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new FindCoordinatorRequestData().setKey(unique("wire-group")).setKeyType((byte) 0), (short) 3, 1);
+      FindCoordinatorResponseData single = kafka.read(ApiKeys.FIND_COORDINATOR.id, (short) 3, 1, FindCoordinatorResponseData.class);
+      assertThat(single.errorCode()).isZero();
+      assertThat(single.port()).isEqualTo(node.kafkaPort());
+      assertThat(single.host()).isEqualTo("127.0.0.1");
+
+      kafka.send(new FindCoordinatorRequestData().setKeyType((byte) 1).setCoordinatorKeys(List.of("a-transaction")), (short) 6, 2);
+      FindCoordinatorResponseData transaction = kafka.read(ApiKeys.FIND_COORDINATOR.id, (short) 6, 2,
+          FindCoordinatorResponseData.class);
+      assertThat(transaction.coordinators()).singleElement().satisfies(coordinator -> {
+        assertThat(coordinator.key()).isEqualTo("a-transaction");
+        assertThat(coordinator.errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+      });
+    }
+  }
+
+  @Test
+  void anOffsetCommitNamingAnIllegalTopicIsAnsweredInvalidRequestAndTheConnectionStaysOpen() throws IOException {
+    String group = unique("wire-commit");
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      OffsetCommitRequestData commit = new OffsetCommitRequestData().setGroupId(group).setGenerationIdOrMemberEpoch(-1)
+          .setMemberId("").setTopics(List.of(new OffsetCommitRequestTopic().setName("no/such name")
+              .setPartitions(List.of(new OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(5)))));
+      kafka.send(commit, (short) 8, 1);
+      OffsetCommitResponseData answer = kafka.read(ApiKeys.OFFSET_COMMIT.id, (short) 8, 1, OffsetCommitResponseData.class);
+      assertThat(answer.topics().get(0).partitions().get(0).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+
+      kafka.send(new OffsetFetchRequestData().setGroupId(group).setTopics(null), (short) 7, 2);
+      OffsetFetchResponseData offsets = kafka.read(ApiKeys.OFFSET_FETCH.id, (short) 7, 2, OffsetFetchResponseData.class);
+      assertThat(offsets.errorCode()).isZero();
+      assertThat(offsets.topics()).as("nothing was committed").isEmpty();
     }
   }
 

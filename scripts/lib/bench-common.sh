@@ -222,16 +222,20 @@ kafka_create_topics() {
   done
 }
 
-# perf_tool SYSTEM NAME CLASS ARGS...: runs one of Kafka's tools, its output and then "exit status: N" (124: it ran
-# out of PERF_TOOL_TIMEOUT seconds, 600 by default) to $OUT/SYSTEM-NAME.txt (scripts/lib/kafka_perf_output.py reads
-# it). A tool that fails is logged and the bench goes on.
+# perf_tool SYSTEM NAME CLASS ARGS...: runs one of Kafka's tools, its output (the first 50 MB: a producer prints a stack
+# trace per record that fails) and then "exit status: N" (124: it ran out of PERF_TOOL_TIMEOUT seconds, 600 by
+# default) to $OUT/SYSTEM-NAME.txt (scripts/lib/kafka_perf_output.py reads it). A tool that fails is logged and the
+# bench goes on.
 perf_tool() {
-  local system=$1 name=$2 file status=0
+  local system=$1 name=$2 file status
   shift 2
   file=$OUT/$system-$name.txt
   log "$system $name: $*"
-  timeout -k 10 "${PERF_TOOL_TIMEOUT:-600}" "${KJAVA[@]}" "$@" > "$file" 2>&1 || status=$?
-  echo "exit status: $status" >> "$file"
+  set +e
+  timeout -k 10 "${PERF_TOOL_TIMEOUT:-600}" "${KJAVA[@]}" "$@" 2>&1 | head -c 50000000 > "$file"
+  status=${PIPESTATUS[0]}
+  set -e
+  printf '\nexit status: %s\n' "$status" >> "$file"   # on a line of its own, also after a cut
   [ $status = 0 ] || log "$system $name exited $status (see $file)"
   grep -v '^\[' "$file" | tail -3 >&2 || true
 }

@@ -63,11 +63,6 @@ bench_build
 GEN=(timeout 600 "${GEN[@]}")   # a generator run that hangs does not hold up the bench
 WAIT_FOR_POLL=0.2   # seconds between the polls of wait_for
 
-in_sync() { # in_sync TOPIC: every partition has a leader and its whole replica set in the ISR
-  curl -fs --max-time 3 "$(node_url 0)/v1/topics/$1" \
-    | jq -e '.partitions | length > 0 and all(.leader != null and ((.replicas - .isr) | length == 0))' > /dev/null
-}
-
 create_topic() { # create_topic NAME RF
   local config='{}'
   [ "$2" -ge 2 ] && config='{"min.insync.replicas":2}'
@@ -85,8 +80,8 @@ measure() {
   STREAMGATE_CLUSTER_DIR=$UP scripts/cluster.sh up "$nodes"
   create_topic gbench "$rf"
   create_topic gidle "$rf"
-  wait_for 60 "gbench in sync" in_sync gbench
-  wait_for 60 "gidle in sync" in_sync gidle
+  wait_for 60 "gbench in sync" topic_in_sync gbench
+  wait_for 60 "gidle in sync" topic_in_sync gidle
   gen "$topo-fill" topic-fill --url "$urls" --topic gbench --records-per-partition "$RECORDS" --record-bytes 100 \
     --records-per-request 1000 --connections 4
   # JIT warm-up of both paths; results thrown away.

@@ -46,38 +46,15 @@ bench_results_dir vs-kafka
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamgate-vs-kafka.XXXXXX")
 PIDS=()
 
-stop_pid() { # stop_pid PID [grace seconds]: SIGTERM, wait, then SIGKILL
-  local pid=$1 grace=${2:-20} i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < grace * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  log "pid $pid did not stop in ${grace}s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
 teardown() {
   local pid f
   for pid in "${PIDS[@]:-}"; do
     [ -n "$pid" ] && stop_pid "$pid" 10
   done
-  for f in "$TMP"/*.log; do [ -f "$f" ] && cp "$f" "$OUT/" 2>/dev/null; done
+  for f in "$TMP"/*.log "$TMP"/kafka/*.log; do [ -f "$f" ] && cp "$f" "$OUT/" 2>/dev/null; done
 }
 bench_on_exit teardown
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { # wait_port PORT SECONDS PID
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || { log "process $3 died before listening on $1"; return 1; }
-    sleep 0.1
-  done
-  log "nothing listens on $1 after $2 s"; return 1
-}
 for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$STREAMGATE_PORT" "$TRIVIAL_PORT"; do
   port_free "$p" || { log "port $p is in use; set KAFKA_PORT, KAFKA_CONTROLLER_PORT, STREAMGATE_PORT or TRIVIAL_PORT"; exit 2; }
 done
@@ -95,15 +72,12 @@ fi
 if [ "$BUILD" = 1 ]; then
   log "building the gateway jar and the load generator"
   mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -pl gateway,bench -am
-  log "fetching Apache Kafka 4.4.0 from Maven Central"
-  mvn -B -q -f bench/kafka-runtime/pom.xml dependency:copy-dependencies
 fi
-[ -f gateway/target/streamgate.jar ] && [ -f bench/target/classpath.txt ] && [ -d bench/kafka-runtime/target/lib ] \
+bench_kafka_runtime
+[ -f gateway/target/streamgate.jar ] && [ -f bench/target/classpath.txt ] \
   || { log "nothing built: run without --skip-build"; exit 2; }
 BENCH_CP="$ROOT/bench/target/classes:$(cat bench/target/classpath.txt)"
-KAFKA_CP="$ROOT/bench/kafka-runtime/target/lib/*"
 GEN=(java -Xms512m -Xmx1g -XX:+UseG1GC -cp "$BENCH_CP" io.streamgate.bench.http.HttpBench)
-KJAVA=(java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$KAFKA_CP")
 
 # warm NAME SUBCOMMAND ARGS...: a run whose result is thrown away, so that the server's JIT has compiled
 # the paths before they are measured (a cold node answered one-record produce requests 4x slower).
@@ -114,66 +88,9 @@ warm() {
 }
 
 # ---------------------------------------------------------------------------------------------- Kafka
-KDIR=$TMP/kafka
-mkdir -p "$KDIR/data"
-cat > "$KDIR/server.properties" <<EOF
-process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$KDIR/data
-num.partitions=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-EOF
-log "Kafka: formatting storage (kafka.tools.StorageTool) and starting a KRaft broker+controller on 127.0.0.1:$KAFKA_PORT"
-CLUSTER_ID=$("${KJAVA[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
-"${KJAVA[@]}" kafka.tools.StorageTool format --config "$KDIR/server.properties" --cluster-id "$CLUSTER_ID" --standalone \
-  > "$TMP/kafka-format.log" 2>&1
-java -Xms$HEAP -Xmx$HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$KAFKA_CP" kafka.Kafka "$KDIR/server.properties" > "$TMP/kafka.log" 2>&1 &
-KAFKA_PID=$!
-PIDS+=("$KAFKA_PID")
-wait_port "$KAFKA_PORT" 180 "$KAFKA_PID"
-KBOOT=127.0.0.1:$KAFKA_PORT
-for i in $(seq 1 60); do
-  "${KJAVA[@]}" org.apache.kafka.tools.TopicCommand --bootstrap-server "$KBOOT" --list > /dev/null 2>&1 && break
-  sleep 1
-done
-for t in k100 k1k ke2e kwarm; do
-  "${KJAVA[@]}" org.apache.kafka.tools.TopicCommand --bootstrap-server "$KBOOT" --create --topic $t --partitions 1 \
-    --replication-factor 1 > /dev/null
-done
-
-kafka_run() { # kafka_run NAME CLASS ARGS...: Kafka tool output to $OUT/kafka-NAME.txt, bounded in time
-  local name=$1; shift
-  log "Kafka $name: $*"
-  timeout 600 "${KJAVA[@]}" "$@" > "$OUT/kafka-$name.txt" 2>&1 || log "Kafka $name exited $?"
-  grep -v '^\[' "$OUT/kafka-$name.txt" | tail -2 >&2 || true
-}
-# Kafka gets the same JIT warm-up as Streamgate: a produce and a consume run whose figures are not used.
-kafka_run warmup-produce org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$KBOOT" --topic kwarm \
-  --num-records "$KAFKA_WARMUP_RECORDS" --record-size 100 --throughput -1 --command-property acks=all
-kafka_run warmup-consume org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$KBOOT" --topic kwarm \
-  --num-records "$KAFKA_WARMUP_RECORDS" --timeout 30000
-kafka_run produce-100 org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$KBOOT" --topic k100 \
-  --num-records "$KAFKA_RECORDS_100" --record-size 100 --throughput -1 --command-property acks=all
-kafka_run produce-1k org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$KBOOT" --topic k1k \
-  --num-records "$KAFKA_RECORDS_1K" --record-size 1024 --throughput -1 --command-property acks=all
-kafka_run consume-100 org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$KBOOT" --topic k100 \
-  --num-records "$KAFKA_RECORDS_100" --timeout 30000
-kafka_run consume-1k org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$KBOOT" --topic k1k \
-  --num-records "$KAFKA_RECORDS_1K" --timeout 30000
-kafka_run e2e org.apache.kafka.tools.EndToEndLatency --bootstrap-server "$KBOOT" --topic ke2e \
-  --num-records "$KAFKA_E2E_RECORDS" --producer-acks all --record-size 100
+# The same runs as scripts/bench-kafka-protocol.sh's (bench-common.sh's kafka_perf_suite), Kafka's side only.
+kafka_broker_start "$TMP/kafka" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$HEAP"
+kafka_perf_suite kafka "127.0.0.1:$KAFKA_PORT"
 log "stopping Kafka"
 stop_pid "$KAFKA_PID" 60
 
@@ -270,7 +187,7 @@ stop_pid "$SG_PID" 60
   echo "Load average at the end: $(load_average)."
   echo
 } > "$OUT/report.md"
-python3 - "$OUT" "$MODE" >> "$OUT/report.md" <<'PY'
+python3 - "$OUT" "$MODE" "$ROOT/scripts/lib" >> "$OUT/report.md" <<'PY'
 import json, re, sys, pathlib
 out = pathlib.Path(sys.argv[1])
 results = {}
@@ -279,36 +196,16 @@ for line in (out / "results.jsonl").read_text().splitlines():
         r = json.loads(line)
         results[r["name"]] = r
 
+sys.path.insert(0, sys.argv[3])
+import kafka_perf_output as kpo
+
 def text(name):
     p = out / f"kafka-{name}.txt"
     return p.read_text() if p.exists() else ""
 
-def kafka_producer(name):
-    m = None
-    for m in re.finditer(r"(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th", text(name)):
-        pass
-    if not m:
-        return None
-    return {"recordsPerSec": float(m.group(2)), "p50Ms": int(m.group(6)), "p99Ms": int(m.group(8)), "p999Ms": int(m.group(9))}
-
-def kafka_consumer(name):
-    lines = [l for l in text(name).splitlines() if re.match(r"^\d{4}-\d\d-\d\d ", l)]
-    if not lines:
-        return None
-    f = [x.strip() for x in lines[-1].split(",")]
-    # start, end, MB, MB/s, records, records/s, rebalance ms, fetch ms, fetch MB/s, fetch records/s
-    return {"records": int(f[4]), "recordsPerSec": float(f[5]), "fetchRecordsPerSec": float(f[9])}
-
-def kafka_e2e():
-    m = re.search(r"Percentiles: 50th = (\d+), 99th = (\d+), 99.9th = (\d+)", text("e2e"))
-    a = re.search(r"Avg latency: ([\d.]+) ms", text("e2e"))
-    if not m:
-        return None
-    return {"p50Ms": int(m.group(1)), "p99Ms": int(m.group(2)), "p999Ms": int(m.group(3)), "avgMs": float(a.group(1)) if a else None}
-
-kp100, kp1k = kafka_producer("produce-100"), kafka_producer("produce-1k")
-kc100, kc1k = kafka_consumer("consume-100"), kafka_consumer("consume-1k")
-ke2e = kafka_e2e()
+kp100, kp1k = kpo.producer(text("produce-100")), kpo.producer(text("produce-1k"))
+kc100, kc1k = kpo.consumer(text("consume-100")), kpo.consumer(text("consume-1k"))
+ke2e = kpo.e2e(text("e2e"))
 get = lambda name, key: results.get(name, {}).get(key)
 
 def n(v, digits=0):

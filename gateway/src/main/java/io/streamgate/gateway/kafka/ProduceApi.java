@@ -14,6 +14,7 @@ import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.InvalidRecordException;
 import io.streamgate.logstore.ProducerIds;
 import io.streamgate.logstore.TopicPartition;
+import io.streamgate.logstore.UnsupportedTransactionsException;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Future;
@@ -99,7 +100,7 @@ final class ProduceApi {
       metadata = service.cachedTopic(topic).orElseThrow(() -> new TopicNotFoundException("topic '" + topic + "' does not exist"));
       partition = new TopicPartition(topic, data.index());
       if (transactionalId != null) {
-        throw new InvalidRecordException("transactions are not supported (transactional id '" + transactionalId + "')");
+        throw new UnsupportedTransactionsException("transactions are not supported (transactional id '" + transactionalId + "')");
       }
       batch = onlyBatch(KafkaCodec.recordBytes(data.records()));
     } catch (RuntimeException e) {
@@ -128,9 +129,6 @@ final class ProduceApi {
     RecordBatch batch = RecordBatch.wrap(records);
     if (batch.sizeInBytes() != records.remaining()) {
       throw new InvalidRecordException("a produce request's partition must hold exactly one record batch");
-    }
-    if (batch.magic() == 2 && (batch.isTransactional() || batch.isControl())) {
-      throw new InvalidRecordException("transactional and control batches are not supported");
     }
     // Ids with bit 62 are the HTTP Idempotency-Key's, deduplicated by another rule: never a Kafka client's.
     if (ProducerIds.isIdempotencyKey(batch.producerId())) {

@@ -396,6 +396,20 @@ class KafkaWireTest extends KafkaNodeTest {
     }
   }
 
+  /** Transactions are not served: a transactional batch is refused by the log, Kafka's answer for a broker without them. */
+  @Test
+  void aTransactionalBatchIsRefusedAsUnsupportedAndNothingIsWritten() throws IOException {
+    String topic = createTopic("transactional");
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      long producerId = initProducerId(kafka, null, 1).producerId();
+      MemoryRecords transactional = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, (short) 0, 0,
+          new SimpleRecord(System.currentTimeMillis(), null, "in a transaction".getBytes(UTF_8)));
+      kafka.send(produce(topic, (short) -1, transactional), (short) 9, 2);
+      assertThat(produceError(kafka, 2)).isEqualTo(Errors.UNSUPPORTED_FOR_MESSAGE_FORMAT.code());
+    }
+    assertThat(httpRecords(topic, 0)).isEmpty();
+  }
+
   private static InitProducerIdResponseData initProducerId(RawKafka kafka, String transactionalId, int correlationId)
       throws IOException {
     kafka.send(new InitProducerIdRequestData().setTransactionalId(transactionalId).setTransactionTimeoutMs(60_000)

@@ -20,7 +20,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -244,12 +243,7 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
   public CompletableFuture<Membership> commit(String group, String memberId, Optional<List<OffsetCommit>> offsets,
       Optional<String> cursor, OptionalInt generation) {
     JsonObject request = new JsonObject().put("op", "commit").put("member", memberId);
-    offsets.ifPresent(list -> {
-      JsonArray array = new JsonArray();
-      list.forEach(o -> array.add(new JsonObject().put("topic", o.partition().topic()).put("partition", o.partition().partition())
-          .put("offset", o.offset())));
-      request.put("offsets", array);
-    });
+    offsets.ifPresent(list -> request.put("offsets", commitsJson(list)));
     cursor.ifPresent(c -> request.put("cursor", c));
     generation.ifPresent(g -> request.put("generation", g));
     return route(group, c -> c.commit(group, memberId, offsets, cursor, generation), request, reply -> membership((JsonObject) reply));
@@ -257,10 +251,8 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> commitWithoutMember(String group, List<OffsetCommit> offsets) {
-    Map<TopicPartition, Long> byPartition = new LinkedHashMap<>();
-    offsets.forEach(o -> byPartition.put(o.partition(), o.offset()));
     return route(group, c -> c.commitWithoutMember(group, offsets),
-        new JsonObject().put("op", "commitWithoutMember").put("offsets", offsets(byPartition).getJsonArray("offsets")), reply -> null);
+        new JsonObject().put("op", "commitWithoutMember").put("offsets", commitsJson(offsets)), reply -> null);
   }
 
   @Override
@@ -338,10 +330,16 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
   }
 
   private static JsonObject offsets(Map<TopicPartition, Long> offsets) {
+    return new JsonObject().put("offsets", commitsJson(offsets.entrySet().stream()
+        .map(e -> new OffsetCommit(e.getKey(), e.getValue())).toList()));
+  }
+
+  /** Commits as {@link #commits} reads them. */
+  private static JsonArray commitsJson(List<OffsetCommit> commits) {
     JsonArray array = new JsonArray();
-    offsets.forEach((tp, offset) -> array.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
-        .put("offset", offset)));
-    return new JsonObject().put("offsets", array);
+    commits.forEach(o -> array.add(new JsonObject().put("topic", o.partition().topic()).put("partition", o.partition().partition())
+        .put("offset", o.offset())));
+    return array;
   }
 
   private static Optional<List<OffsetCommit>> commits(JsonArray array) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import com.hazelcast.core.HazelcastInstance;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.logstore.TopicPartition;
+import io.streamgate.testing.ListenPorts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -12,9 +13,6 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,7 +57,7 @@ final class TestCluster implements AutoCloseable {
   static TestCluster start(Path baseDir, int size) {
     List<Voter> voters = new ArrayList<>();
     for (int i = 1; i <= size; i++) {
-      voters.add(new Voter("node-" + i, "127.0.0.1", freePort()));
+      voters.add(new Voter("node-" + i, "127.0.0.1", ListenPorts.next()));
     }
     TestCluster cluster = new TestCluster(baseDir, List.copyOf(voters));
     try {
@@ -148,14 +146,6 @@ final class TestCluster implements AutoCloseable {
     return node.service().metadata().topic(tp.topic())
         .filter(topic -> tp.partition() < topic.partitions().size())
         .map(topic -> topic.partition(tp.partition()));
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   @Override

@@ -3,10 +3,9 @@ package io.streamgate.cluster.metadata;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
+import io.streamgate.testing.ListenPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +50,7 @@ public final class TestQuorum implements AutoCloseable {
   }
 
   TestQuorum(Path root, int size, long snapshotThreshold, long logSegmentBytes) {
-    List<Voter> voterList = IntStream.range(0, size).mapToObj(i -> new Voter("n" + i, "127.0.0.1", freePort())).toList();
+    List<Voter> voterList = IntStream.range(0, size).mapToObj(i -> new Voter("n" + i, "127.0.0.1", ListenPorts.next())).toList();
     configs = voterList.stream()
         .map(voter -> new MetadataQuorumConfig(voter.id(), root.resolve(voter.id()), voterList,
             MetadataQuorumConfig.ELECTION_TIMEOUT_MIN, MetadataQuorumConfig.ELECTION_TIMEOUT_MAX, REQUEST_TIMEOUT,
@@ -60,14 +59,6 @@ public final class TestQuorum implements AutoCloseable {
     voters = new MetadataQuorum[size];
     for (int i = 0; i < size; i++) {
       heard.add(new Heard());
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -11,11 +11,10 @@ import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Header;
 import io.streamgate.logstore.format.Record;
+import io.streamgate.testing.ListenPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -167,18 +166,9 @@ final class LocalCluster implements AutoCloseable {
     Files.createDirectories(logDir);
     this.extraArgs = List.of(extraArgs);
     for (int i = 0; i < size; i++) {
-      nodes.add(new Node(i, freePort(), freePort(), freePort(), freePort(), freePort()));
+      nodes.add(new Node(i, ListenPorts.next(), ListenPorts.next(), ListenPorts.next(), ListenPorts.next(), ListenPorts.next()));
     }
     Runtime.getRuntime().addShutdownHook(killOnExit); // if the test JVM is stopped mid-test
-  }
-
-  /** A port that was free a moment ago: bound on loopback with port 0, then released. */
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(false);
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return socket.getLocalPort();
-    }
   }
 
   /** Nodes started from now on run their MQTT listener on loopback, port {@link Node#mqttPort}. */

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
 class ClusterFailoverIT {
   private static final String TOPIC = "failover";
   private static final int PARTITIONS = 3;
-  private static final int ROUNDS = Integer.getInteger("streamgate.it.failover-rounds", 4);
+  private static final int ROUNDS = Integer.getInteger("streamgate.it.failover-rounds", 2);
   /** Records per produce request: a retry must store all of them once, or none. */
   static final int RECORDS_PER_REQUEST = 4;
   private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(45);

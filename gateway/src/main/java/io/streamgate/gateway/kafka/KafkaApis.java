@@ -23,6 +23,7 @@ import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -53,6 +54,7 @@ final class KafkaApis {
   private final DescribeGroupsApi describeGroups;
   private final DeleteGroupsApi deleteGroups;
   private final OffsetForLeaderEpochApi offsetForLeaderEpoch;
+  private final OffsetDeleteApi offsetDelete;
 
   KafkaApis(PartitionService service, GroupService groups, ClassicGroups classicGroups, GatewayConfig config,
       RecordDecoding decoding, GatewayMetrics metrics) {
@@ -76,6 +78,7 @@ final class KafkaApis {
     this.describeGroups = new DescribeGroupsApi(classicGroups);
     this.deleteGroups = new DeleteGroupsApi(groups);
     this.offsetForLeaderEpoch = new OffsetForLeaderEpochApi(service);
+    this.offsetDelete = new OffsetDeleteApi(groups);
   }
 
   /** The answer to {@code request}, of null for none. */
@@ -122,6 +125,8 @@ final class KafkaApis {
         return deleteGroups.handle(request.body(DeleteGroupsRequestData.class), caller).map(Object.class::cast);
       case OFFSET_FOR_LEADER_EPOCH:
         return offsetForLeaderEpoch.handle(request.body(OffsetForLeaderEpochRequestData.class), caller).map(Object.class::cast);
+      case OFFSET_DELETE:
+        return offsetDelete.handle(request.body(OffsetDeleteRequestData.class), caller).map(Object.class::cast);
       default:
         throw new IllegalStateException("no handler for " + request.api());
     }

@@ -22,7 +22,6 @@ import io.streamgate.cluster.groups.FencedInstanceIdException;
 import io.streamgate.cluster.groups.GroupMaxSizeReachedException;
 import io.streamgate.cluster.groups.GroupNotEmptyException;
 import io.streamgate.cluster.groups.GroupNotFoundException;
-import io.streamgate.cluster.groups.GroupSubscribedToTopicException;
 import io.streamgate.cluster.groups.InconsistentGroupProtocolException;
 import io.streamgate.cluster.groups.InvalidGroupRequestException;
 import io.streamgate.cluster.groups.InvalidSessionTimeoutException;
@@ -146,9 +145,11 @@ public enum StreamgateError {
       GroupNotEmptyException.class, GroupNotEmptyException::new),
   GROUP_ID_NOT_FOUND(69, 404, "group-not-found", "Group not found", false, Mqtt.UNSPECIFIED_ERROR,
       GroupNotFoundException.class, GroupNotFoundException::new),
-  /** Kafka's OffsetDelete only: a member of the group is subscribed to the topic, as the HTTP API says of a group with members. */
-  GROUP_SUBSCRIBED_TO_TOPIC(86, NON_EMPTY_GROUP, Mqtt.UNSPECIFIED_ERROR, GroupSubscribedToTopicException.class,
-      GroupSubscribedToTopicException::new),
+  /**
+   * Kafka's OffsetDelete only: a member of the group consumes the topic (answered per partition, so
+   * no exception; for HTTP it would be a group with members).
+   */
+  GROUP_SUBSCRIBED_TO_TOPIC(86, NON_EMPTY_GROUP, Mqtt.UNSPECIFIED_ERROR, null, null),
   INVALID_RECORD(87, 400, "invalid-record", "Invalid record", false, Mqtt.PAYLOAD_FORMAT_INVALID,
       InvalidRecordException.class, InvalidRecordException::new),
   /*

@@ -271,6 +271,19 @@ class GroupCoordinatorTest {
   }
 
   @Test
+  void anEmptyGroupWhoseLastOffsetIsDeletedIsGoneAndAPartitionWithoutAnOffsetIsNotRefused() throws Exception {
+    partitions.append(T0, "a");
+    startCoordinator();
+    get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 1))));
+
+    assertThat(get(coordinator.deleteOffsets("g", List.of(T0, new TopicPartition("u", 3))))).isEmpty();
+    assertThat(failure(coordinator.describe("g"))).isInstanceOf(GroupNotFoundException.class);
+    coordinator.close();
+    startCoordinator();
+    assertThat(failure(coordinator.describe("g"))).as("rebuilt from the log").isInstanceOf(GroupNotFoundException.class);
+  }
+
+  @Test
   void aGroupWithMembersRefusesCommitsWithoutAMemberAndKeepsItsOffsets() throws Exception {
     partitions.append(T0, "a", "b", "c");
     startCoordinator();

@@ -64,6 +64,10 @@ class KafkaLeaderEpochTest extends KafkaNodeTest {
       assertThat(end.leaderEpoch()).isEqualTo(epoch);
       assertThat(end.endOffset()).isEqualTo(3);
       assertThat(offsetForLeaderEpoch(kafka, topic, -1, epoch).endOffset()).isEqualTo(3);
+      // v2, the oldest served, has no replica id field (a consumer's request all the same) and no tagged fields.
+      EpochEndOffset oldest = offsetForLeaderEpoch(kafka, topic, epoch, epoch, (short) 2);
+      assertThat(oldest.errorCode()).isZero();
+      assertThat(oldest.endOffset()).isEqualTo(3);
 
       EpochEndOffset unknown = offsetForLeaderEpoch(kafka, topic, epoch + 1, epoch);
       assertThat(unknown.errorCode()).isEqualTo(Errors.UNKNOWN_LEADER_EPOCH.code());
@@ -145,11 +149,16 @@ class KafkaLeaderEpochTest extends KafkaNodeTest {
 
   private static EpochEndOffset offsetForLeaderEpoch(RawKafka kafka, String topic, int currentLeaderEpoch, int leaderEpoch)
       throws IOException {
+    return offsetForLeaderEpoch(kafka, topic, currentLeaderEpoch, leaderEpoch, EPOCH_VERSION);
+  }
+
+  private static EpochEndOffset offsetForLeaderEpoch(RawKafka kafka, String topic, int currentLeaderEpoch, int leaderEpoch,
+      short version) throws IOException {
     OffsetForLeaderTopicCollection topics = new OffsetForLeaderTopicCollection();
     topics.add(new OffsetForLeaderTopic().setTopic(topic).setPartitions(List.of(new OffsetForLeaderPartition().setPartition(0)
         .setCurrentLeaderEpoch(currentLeaderEpoch).setLeaderEpoch(leaderEpoch))));
-    kafka.send(new OffsetForLeaderEpochRequestData().setReplicaId(-1).setTopics(topics), EPOCH_VERSION, 3);
-    return kafka.read(ApiKeys.OFFSET_FOR_LEADER_EPOCH.id, EPOCH_VERSION, 3, OffsetForLeaderEpochResponseData.class).topics()
+    kafka.send(new OffsetForLeaderEpochRequestData().setReplicaId(-1).setTopics(topics), version, 3);
+    return kafka.read(ApiKeys.OFFSET_FOR_LEADER_EPOCH.id, version, 3, OffsetForLeaderEpochResponseData.class).topics()
         .find(topic).partitions().get(0);
   }
 }

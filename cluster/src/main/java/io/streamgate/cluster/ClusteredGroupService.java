@@ -20,10 +20,12 @@ import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -210,6 +212,8 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
         case "list" -> coordinator.list().thenApply(ClusteredGroupService::json);
         case "reset" -> coordinator.resetOffsets(group, r.getString("topic"), target(r)).thenApply(done -> new JsonObject());
         case "delete" -> coordinator.delete(group).thenApply(done -> new JsonObject());
+        case "deleteOffsets" -> coordinator.deleteOffsets(group, partitions(r.getJsonArray("partitions")))
+            .thenApply(refused -> new JsonObject().put("refused", partitions(List.copyOf(refused))));
         default -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown group operation " + r.getString("op")));
       };
     } catch (RuntimeException e) {
@@ -284,6 +288,13 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
   @Override
   public CompletableFuture<Void> delete(String group) {
     return route(group, c -> c.delete(group), new JsonObject().put("op", "delete"), reply -> null);
+  }
+
+  @Override
+  public CompletableFuture<Set<TopicPartition>> deleteOffsets(String group, List<TopicPartition> partitions) {
+    return route(group, c -> c.deleteOffsets(group, partitions),
+        new JsonObject().put("op", "deleteOffsets").put("partitions", partitions(partitions)),
+        reply -> new LinkedHashSet<>(partitions(((JsonObject) reply).getJsonArray("refused"))));
   }
 
   /** Every group, asked of every live node (each knows the groups it coordinates). */

@@ -10,6 +10,7 @@ import io.streamgate.cluster.metadata.MetadataQuorumConfig;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.cluster.metadata.MetadataReply;
 import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.LogManagerConfig;
 import io.streamgate.logstore.PartitionLog;
@@ -391,13 +392,19 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
-  public CompletableFuture<ReadResult> readHere(TopicPartition partition, long offset, int maxBytes) {
-    return router.readHere(partition, offset, maxBytes);
+  public CompletableFuture<ReadResult> readHere(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes) {
+    return router.readHere(partition, currentLeaderEpoch, offset, maxBytes);
   }
 
   @Override
-  public CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, OptionalLong timestamp) {
-    return router.offsetsHere(partition, timestamp);
+  public CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, int currentLeaderEpoch, OptionalLong timestamp) {
+    return router.offsetsHere(partition, currentLeaderEpoch, timestamp);
+  }
+
+  @Override
+  public CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition partition, int currentLeaderEpoch,
+      int leaderEpoch) {
+    return router.endOffsetForEpochHere(partition, currentLeaderEpoch, leaderEpoch);
   }
 
   @Override

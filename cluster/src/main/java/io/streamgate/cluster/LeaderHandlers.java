@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TimestampOffset;
@@ -68,6 +69,15 @@ final class LeaderHandlers implements AutoCloseable {
               : timestamp.getAsLong() == PartitionService.MAX_TIMESTAMP ? log.offsetOfMaxTimestamp()
                   : log.offsetForTimestamp(timestamp.getAsLong()));
     }, readers);
+  }
+
+  /** See {@link PartitionService#endOffsetForEpochHere}: the leader's epoch history is in memory, so no reader thread. */
+  CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpoch(TopicPartition partition, int leaderEpoch) {
+    try {
+      return CompletableFuture.completedFuture(replicas.readableLeader(partition).log().endOffsetForEpoch(leaderEpoch));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
@@ -9,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -69,15 +71,20 @@ final class PartitionRouter {
   }
 
   CompletableFuture<AppendResult> appendHere(TopicPartition partition, RecordBatch batch, Acks acks) {
-    return here(partition, () -> local.append(partition, batch, acks));
+    return here(partition, PartitionService.ANY_LEADER_EPOCH, () -> local.append(partition, batch, acks));
   }
 
-  CompletableFuture<ReadResult> readHere(TopicPartition partition, long offset, int maxBytes) {
-    return here(partition, () -> local.read(partition, offset, maxBytes));
+  CompletableFuture<ReadResult> readHere(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes) {
+    return here(partition, currentLeaderEpoch, () -> local.read(partition, offset, maxBytes));
   }
 
-  CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, OptionalLong timestamp) {
-    return here(partition, () -> local.offsets(partition, timestamp));
+  CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, int currentLeaderEpoch, OptionalLong timestamp) {
+    return here(partition, currentLeaderEpoch, () -> local.offsets(partition, timestamp));
+  }
+
+  CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition partition, int currentLeaderEpoch,
+      int leaderEpoch) {
+    return here(partition, currentLeaderEpoch, () -> local.endOffsetForEpoch(partition, leaderEpoch));
   }
 
   Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
@@ -168,10 +175,23 @@ final class PartitionRouter {
     });
   }
 
-  /** Runs {@code local} if this node leads the partition, else fails with {@link NotLeaderException}: never forwards. */
-  private <T> CompletableFuture<T> here(TopicPartition partition, Supplier<CompletableFuture<T>> local) {
+  /**
+   * Runs {@code local} if this node leads the partition, else fails with {@link NotLeaderException}:
+   * never forwards. First, as Kafka's broker does, the client's {@code currentLeaderEpoch} (unless
+   * {@link PartitionService#ANY_LEADER_EPOCH}) is held against the epoch this node's metadata has: a
+   * client behind it is fenced, one ahead of it is told this node does not know its epoch yet.
+   */
+  private <T> CompletableFuture<T> here(TopicPartition partition, int currentLeaderEpoch, Supplier<CompletableFuture<T>> local) {
     try {
       PartitionState state = partitionState(partition);
+      if (currentLeaderEpoch != PartitionService.ANY_LEADER_EPOCH && currentLeaderEpoch < state.leaderEpoch()) {
+        throw new FencedLeaderEpochException("leader epoch " + currentLeaderEpoch + " of " + partition + " is fenced: "
+            + nodeId + " knows epoch " + state.leaderEpoch());
+      }
+      if (currentLeaderEpoch > state.leaderEpoch()) {
+        throw new UnknownLeaderEpochException("leader epoch " + currentLeaderEpoch + " of " + partition + " is unknown to "
+            + nodeId + ", which knows epoch " + state.leaderEpoch());
+      }
       if (!nodeId.equals(state.leader())) {
         throw new NotLeaderException(nodeId + " does not lead " + partition + " (its leader is " + state.leader() + ")");
       }

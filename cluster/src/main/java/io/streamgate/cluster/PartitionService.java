@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.RecordBatch;
@@ -100,11 +101,31 @@ public interface PartitionService extends AutoCloseable {
    */
   CompletableFuture<AppendResult> appendHere(TopicPartition partition, RecordBatch batch, Acks acks);
 
-  /** As {@link #read}, only where this node leads the partition (else {@link NotLeaderException}). */
-  CompletableFuture<ReadResult> readHere(TopicPartition partition, long offset, int maxBytes);
+  /**
+   * Asked of the leader-only calls as {@code currentLeaderEpoch}: serve whatever the partition's
+   * leader epoch (Kafka's -1, "no check").
+   */
+  int ANY_LEADER_EPOCH = -1;
 
-  /** As {@link #offsets}, only where this node leads the partition (else {@link NotLeaderException}). */
-  CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, OptionalLong timestamp);
+  /**
+   * As {@link #read}, only where this node leads the partition (else {@link NotLeaderException}) in
+   * {@code currentLeaderEpoch} as this node knows it: an older epoch fails with {@link
+   * FencedLeaderEpochException}, a newer one with {@link UnknownLeaderEpochException} ({@link
+   * #ANY_LEADER_EPOCH}: no check). Kafka's current-leader-epoch check (KIP-320).
+   */
+  CompletableFuture<ReadResult> readHere(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes);
+
+  /** As {@link #offsets}, only where this node leads the partition in {@code currentLeaderEpoch} (see {@link #readHere}). */
+  CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, int currentLeaderEpoch, OptionalLong timestamp);
+
+  /**
+   * Where leader epoch {@code leaderEpoch} ends in the log of the partition's leader (Kafka's
+   * OffsetForLeaderEpoch, see {@link EpochEndOffset}); empty when the log knows no epoch or {@code
+   * leaderEpoch} is negative. Only where this node leads the partition in {@code currentLeaderEpoch}
+   * (see {@link #readHere}).
+   */
+  CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition partition, int currentLeaderEpoch,
+      int leaderEpoch);
 
   /** Reads committed batches from {@code offset}, up to {@code maxBytes} (at least one batch). */
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes);

@@ -2,6 +2,7 @@ package io.streamgate.cluster.errors;
 
 import io.streamgate.cluster.ClusterException;
 import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.FencedLeaderEpochException;
 import io.streamgate.cluster.IdempotencyKeyReusedException;
 import io.streamgate.cluster.InternalTopicException;
 import io.streamgate.cluster.InvalidPartitionsException;
@@ -15,6 +16,7 @@ import io.streamgate.cluster.NotLeaderException;
 import io.streamgate.cluster.ReplicationTimeoutException;
 import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.TopicNotFoundException;
+import io.streamgate.cluster.UnknownLeaderEpochException;
 import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
 import io.streamgate.cluster.groups.FencedInstanceIdException;
 import io.streamgate.cluster.groups.GroupMaxSizeReachedException;
@@ -77,6 +79,11 @@ public enum StreamgateError {
   NOT_LEADER_OR_FOLLOWER(6, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, NotLeaderException.class, NotLeaderException::new),
   /** A Kafka group request on a node that does not coordinate the group: the client finds the coordinator again. */
   NOT_COORDINATOR(16, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, NotCoordinatorException.class, NotCoordinatorException::new),
+  /** Kafka clients only (KIP-320): the client's leader epoch is older than this node's; it refreshes its metadata. */
+  FENCED_LEADER_EPOCH(74, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, FencedLeaderEpochException.class, FencedLeaderEpochException::new),
+  /** Kafka clients only (KIP-320): the client's leader epoch is newer than this node's; it asks again. */
+  UNKNOWN_LEADER_EPOCH(75, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, UnknownLeaderEpochException.class,
+      UnknownLeaderEpochException::new),
   MESSAGE_TOO_LARGE(10, 413, "record-too-large", "Record too large", false, Mqtt.PACKET_TOO_LARGE,
       RecordTooLargeException.class, RecordTooLargeException::new),
   COORDINATOR_LOAD_IN_PROGRESS(14, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, CoordinatorLoadInProgressException.class,
@@ -138,6 +145,11 @@ public enum StreamgateError {
       GroupNotEmptyException.class, GroupNotEmptyException::new),
   GROUP_ID_NOT_FOUND(69, 404, "group-not-found", "Group not found", false, Mqtt.UNSPECIFIED_ERROR,
       GroupNotFoundException.class, GroupNotFoundException::new),
+  /**
+   * Kafka's OffsetDelete only: a member of the group consumes the topic (answered per partition, so
+   * no exception; for HTTP it would be a group with members).
+   */
+  GROUP_SUBSCRIBED_TO_TOPIC(86, NON_EMPTY_GROUP, Mqtt.UNSPECIFIED_ERROR, null, null),
   INVALID_RECORD(87, 400, "invalid-record", "Invalid record", false, Mqtt.PAYLOAD_FORMAT_INVALID,
       InvalidRecordException.class, InvalidRecordException::new),
   /*

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What a description shows of a Kafka member: for protocol type {@code consumer}, the topics of its
@@ -31,6 +32,11 @@ final class ConsumerProtocolBytes {
 
   /** The topics of a {@code ConsumerProtocolSubscription}; none if the bytes do not read as one. */
   static List<String> subscribedTopics(byte[] subscription) {
+    return subscription(subscription).orElse(List.of());
+  }
+
+  /** The topics of a {@code ConsumerProtocolSubscription}; empty if the bytes do not read as one. */
+  static Optional<List<String>> subscription(byte[] subscription) {
     try {
       ByteBuffer buffer = ByteBuffer.wrap(subscription);
       buffer.getShort();
@@ -39,9 +45,9 @@ final class ConsumerProtocolBytes {
       for (int i = 0; i < count; i++) {
         topics.add(string(buffer));
       }
-      return topics;
+      return Optional.of(topics);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
-      return List.of();
+      return Optional.empty();
     }
   }
 

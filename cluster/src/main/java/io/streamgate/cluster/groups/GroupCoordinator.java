@@ -11,7 +11,9 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
@@ -446,6 +449,62 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       }
       return store.writeDeletion(group).thenAcceptAsync(done -> groups(name).remove(name), thread);
     }).thenCompose(f -> f);
+  }
+
+  @Override
+  public CompletableFuture<Set<TopicPartition>> deleteOffsets(String name, List<TopicPartition> partitions) {
+    return forGroup(name, () -> {
+      Group group = existing(name);
+      Predicate<String> consumed = consumedTopics(group);
+      Set<TopicPartition> refused = new LinkedHashSet<>();
+      Set<TopicPartition> deleted = new LinkedHashSet<>();
+      for (TopicPartition tp : partitions) {
+        if (consumed.test(tp.topic())) {
+          refused.add(tp);
+        } else if (group.committed().containsKey(tp)) {
+          deleted.add(tp);
+        }
+      }
+      if (deleted.isEmpty()) {
+        return CompletableFuture.completedFuture(refused);
+      }
+      return store.writeOffsetDeletions(name, deleted).thenApplyAsync(done -> {
+        deleted.forEach(group::forgetCommit);
+        // As a reload would: a group with no members and nothing committed is gone.
+        if (group.isDone()) {
+          groups(name).remove(name, group);
+        }
+        return refused;
+      }, thread);
+    }).thenCompose(f -> f);
+  }
+
+  /**
+   * The topics the group's members consume: HTTP members' topics and Kafka members' subscriptions;
+   * every topic while a Kafka member's subscription cannot be read (conservative: deleting the offsets
+   * of a consumed topic loses the member's place). Kafka members of another protocol type than
+   * {@code consumer} refuse the whole request, as Kafka's {@code validateOffsetDelete} does.
+   */
+  private static Predicate<String> consumedTopics(Group group) {
+    Set<String> topics = new HashSet<>(group.subscribedTopics());
+    if (group.hasKafkaMembers()) {
+      ClassicGroup classic = group.classic;
+      if (!ConsumerProtocolBytes.CONSUMER.equals(classic.protocolType)) {
+        throw new GroupNotEmptyException("group '" + group.name + "' has members of protocol type '" + classic.protocolType
+            + "'; its offsets can be deleted only while it is empty");
+      }
+      if (classic.protocolName == null) {
+        return topic -> true;
+      }
+      for (ClassicGroup.Member member : classic.members()) {
+        Optional<List<String>> subscription = ConsumerProtocolBytes.subscription(member.metadata(classic.protocolName));
+        if (subscription.isEmpty()) {
+          return topic -> true;
+        }
+        topics.addAll(subscription.get());
+      }
+    }
+    return topics::contains;
   }
 
   // ---------------------------------------------------------------- descriptions

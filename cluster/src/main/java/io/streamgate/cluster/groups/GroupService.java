@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -117,6 +118,18 @@ public interface GroupService {
 
   /** Deletes an empty group and its committed offsets. */
   CompletableFuture<Void> delete(String group);
+
+  /**
+   * Deletes the group's committed offsets of {@code partitions} (Kafka's OffsetDelete), through
+   * {@code __groups} as commits are written, so that a coordinator that takes over knows them gone.
+   * A partition of a topic a member consumes keeps its offset (the member's next commit would bring
+   * it back) and is in the answer: an HTTP member's topics, a Kafka member's subscription, and, for a
+   * Kafka group whose subscriptions cannot be read (no protocol chosen yet, bytes that do not read),
+   * every topic. Fails with {@link GroupNotFoundException} for a group that does not exist and {@link
+   * GroupNotEmptyException} for a Kafka group with members of another protocol type than {@code
+   * consumer} (Kafka's rule: their subscriptions are not the consumer's).
+   */
+  CompletableFuture<Set<TopicPartition>> deleteOffsets(String group, List<TopicPartition> partitions);
 
   /** Where {@link #resetOffsets} moves a group: exactly one of its forms. */
   record ResetTarget(Optional<OffsetReset> edge, Optional<Long> offset, Optional<Long> timestamp) {}

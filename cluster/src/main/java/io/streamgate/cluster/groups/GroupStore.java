@@ -9,6 +9,7 @@ import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +119,13 @@ final class GroupStore {
     List<KeyValue> records = new ArrayList<>();
     commits.forEach((tp, offset) -> records.add(GroupRecords.offset(group, tp, offset)));
     return write(group, records);
+  }
+
+  /** Tombstones for the group's commits of {@code partitions}. */
+  CompletableFuture<Void> writeOffsetDeletions(String group, Collection<TopicPartition> partitions) {
+    List<KeyValue> tombstones = new ArrayList<>();
+    partitions.forEach(tp -> tombstones.add(GroupRecords.offsetTombstone(group, tp)));
+    return write(group, tombstones);
   }
 
   /** Tombstones for the group's membership and every commit it has. */

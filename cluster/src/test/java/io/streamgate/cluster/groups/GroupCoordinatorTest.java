@@ -251,6 +251,39 @@ class GroupCoordinatorTest {
   }
 
   @Test
+  void deletedOffsetsAreGoneAfterACoordinatorMoveAndAConsumedTopicsOffsetsAreKept() throws Exception {
+    TopicPartition other = new TopicPartition("u", 0);
+    partitions.append(T0, "a", "b", "c");
+    startCoordinator();
+    get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 1), new OffsetCommit(other, 2))));
+
+    assertThat(get(coordinator.deleteOffsets("g", List.of(other)))).isEmpty();
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    coordinator.close();
+    startCoordinator();
+    assertThat(get(coordinator.committedOffsets("g"))).as("rebuilt from the log").containsExactly(Map.entry(T0, 1L));
+
+    // A member consumes "t": its offsets stay, and the member's place with them.
+    join(OffsetReset.EARLIEST);
+    assertThat(get(coordinator.deleteOffsets("g", List.of(T0)))).containsExactly(T0);
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(failure(coordinator.deleteOffsets("never-made", List.of(T0)))).isInstanceOf(GroupNotFoundException.class);
+  }
+
+  @Test
+  void anEmptyGroupWhoseLastOffsetIsDeletedIsGoneAndAPartitionWithoutAnOffsetIsNotRefused() throws Exception {
+    partitions.append(T0, "a");
+    startCoordinator();
+    get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 1))));
+
+    assertThat(get(coordinator.deleteOffsets("g", List.of(T0, new TopicPartition("u", 3))))).isEmpty();
+    assertThat(failure(coordinator.describe("g"))).isInstanceOf(GroupNotFoundException.class);
+    coordinator.close();
+    startCoordinator();
+    assertThat(failure(coordinator.describe("g"))).as("rebuilt from the log").isInstanceOf(GroupNotFoundException.class);
+  }
+
+  @Test
   void aGroupWithMembersRefusesCommitsWithoutAMemberAndKeepsItsOffsets() throws Exception {
     partitions.append(T0, "a", "b", "c");
     startCoordinator();

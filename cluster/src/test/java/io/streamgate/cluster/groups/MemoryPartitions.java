@@ -11,6 +11,7 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.TopicSummary;
 import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
@@ -124,13 +125,19 @@ final class MemoryPartitions implements PartitionService {
   }
 
   @Override
-  public CompletableFuture<ReadResult> readHere(TopicPartition tp, long offset, int maxBytes) {
+  public CompletableFuture<ReadResult> readHere(TopicPartition tp, int currentLeaderEpoch, long offset, int maxBytes) {
     return read(tp, offset, maxBytes);
   }
 
   @Override
-  public CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition tp, OptionalLong timestamp) {
+  public CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition tp, int currentLeaderEpoch, OptionalLong timestamp) {
     return offsets(tp, timestamp);
+  }
+
+  @Override
+  public CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition tp, int currentLeaderEpoch,
+      int leaderEpoch) {
+    throw new UnsupportedOperationException("the groups do not ask it");
   }
 
   @Override

@@ -26,7 +26,8 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
  * max_bytes, but at least one batch; the stored batch bytes go out as they are. With fewer than
  * min_bytes to send, the answer waits, up to max_wait_ms (at most {@code max-wait-ms}), for any
  * partition's high watermark to move (the log's watches, no polling), then reads again. The last
- * stable offset is the high watermark (no transactions).
+ * stable offset is the high watermark (no transactions). A partition asked in a current leader epoch
+ * other than the leader's is refused (FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH, KIP-320).
  */
 final class FetchApi {
   private final PartitionService service;
@@ -99,14 +100,15 @@ final class FetchApi {
   private Future<PartitionData> readOne(Wanted want, int budget, boolean nothingYet, KafkaCaller caller) {
     TopicPartition partition = want.topicPartition();
     long offset = want.partition().fetchOffset();
+    int epoch = want.partition().currentLeaderEpoch();
     int limit = Math.min(budget, Math.max(1, want.partition().partitionMaxBytes()));
     if (budget <= 0 && !nothingYet) {
       // The answer is full: the partition's offsets only, so that the client still learns its high watermark.
-      return Future.fromCompletionStage(service.offsetsHere(partition, OptionalLong.empty()), caller.context())
+      return Future.fromCompletionStage(service.offsetsHere(partition, epoch, OptionalLong.empty()), caller.context())
           .map(offsets -> data(want, offsets.latest(), offsets.earliest(), ByteBuffer.allocate(0)))
           .otherwise(failure -> failed(want, failure));
     }
-    return Future.fromCompletionStage(service.readHere(partition, offset, Math.max(1, limit)), caller.context())
+    return Future.fromCompletionStage(service.readHere(partition, epoch, offset, Math.max(1, limit)), caller.context())
         .map(result -> data(want, result.highWatermark(), result.logStartOffset(), result.batches()))
         .otherwise(failure -> failed(want, failure));
   }

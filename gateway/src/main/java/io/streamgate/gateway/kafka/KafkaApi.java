@@ -25,7 +25,9 @@ enum KafkaApi {
   CREATE_TOPICS(19, 2, 7),
   DELETE_TOPICS(20, 1, 6),
   INIT_PRODUCER_ID(22, 0, 5),
+  OFFSET_FOR_LEADER_EPOCH(23, 2, 4),
   DELETE_GROUPS(42, 0, 2),
+  OFFSET_DELETE(47, 0, 0),
   DESCRIBE_CLUSTER(60, 0, 1);
 
   /** The lowest Produce version answered with data; v0-2 are advertised but refused. */

@@ -23,7 +23,9 @@ import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 
@@ -51,6 +53,8 @@ final class KafkaApis {
   private final ListGroupsApi listGroups;
   private final DescribeGroupsApi describeGroups;
   private final DeleteGroupsApi deleteGroups;
+  private final OffsetForLeaderEpochApi offsetForLeaderEpoch;
+  private final OffsetDeleteApi offsetDelete;
 
   KafkaApis(PartitionService service, GroupService groups, ClassicGroups classicGroups, GatewayConfig config,
       RecordDecoding decoding, GatewayMetrics metrics) {
@@ -73,6 +77,8 @@ final class KafkaApis {
     this.listGroups = new ListGroupsApi(classicGroups);
     this.describeGroups = new DescribeGroupsApi(classicGroups);
     this.deleteGroups = new DeleteGroupsApi(groups);
+    this.offsetForLeaderEpoch = new OffsetForLeaderEpochApi(service);
+    this.offsetDelete = new OffsetDeleteApi(groups);
   }
 
   /** The answer to {@code request}, of null for none. */
@@ -117,6 +123,10 @@ final class KafkaApis {
         return describeGroups.handle(request.body(DescribeGroupsRequestData.class), caller).map(Object.class::cast);
       case DELETE_GROUPS:
         return deleteGroups.handle(request.body(DeleteGroupsRequestData.class), caller).map(Object.class::cast);
+      case OFFSET_FOR_LEADER_EPOCH:
+        return offsetForLeaderEpoch.handle(request.body(OffsetForLeaderEpochRequestData.class), caller).map(Object.class::cast);
+      case OFFSET_DELETE:
+        return offsetDelete.handle(request.body(OffsetDeleteRequestData.class), caller).map(Object.class::cast);
       default:
         throw new IllegalStateException("no handler for " + request.api());
     }

@@ -19,7 +19,8 @@ import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicR
  * ({@code -2}), latest ({@code -1}: the high watermark), the record with the largest timestamp
  * ({@code -3}, from v7), or the first record at or after a timestamp; offset and timestamp -1 when
  * no record matches (never a negative timestamp with a real offset). Every isolation level reads
- * up to the high watermark: there are no transactions.
+ * up to the high watermark: there are no transactions. A partition asked in a current leader epoch
+ * other than the leader's is refused (FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH, KIP-320).
  */
 final class ListOffsetsApi {
   static final long LATEST = -1;
@@ -40,20 +41,22 @@ final class ListOffsetsApi {
         ListOffsetsPartitionResponse response = new ListOffsetsPartitionResponse().setPartitionIndex(wanted.partitionIndex())
             .setOffset(-1).setTimestamp(-1);
         partitions.add(response);
-        lookups.add(lookup(new TopicPartition(topic.name(), wanted.partitionIndex()), wanted.timestamp(), response, caller));
+        lookups.add(lookup(new TopicPartition(topic.name(), wanted.partitionIndex()), wanted, response, caller));
       }
       topics.add(new ListOffsetsTopicResponse().setName(topic.name()).setPartitions(partitions));
     }
     return Future.join(lookups).transform(done -> Future.succeededFuture(new ListOffsetsResponseData().setTopics(topics)));
   }
 
-  private Future<?> lookup(TopicPartition partition, long timestamp, ListOffsetsPartitionResponse response, KafkaCaller caller) {
+  private Future<?> lookup(TopicPartition partition, ListOffsetsPartition wanted, ListOffsetsPartitionResponse response,
+      KafkaCaller caller) {
+    long timestamp = wanted.timestamp();
     if (timestamp < PartitionService.MAX_TIMESTAMP) {
       response.setErrorCode(StreamgateError.INVALID_REQUEST.kafkaCode());
       return Future.succeededFuture();
     }
     OptionalLong search = timestamp == LATEST || timestamp == EARLIEST ? OptionalLong.empty() : OptionalLong.of(timestamp);
-    return Future.fromCompletionStage(service.offsetsHere(partition, search), caller.context())
+    return Future.fromCompletionStage(service.offsetsHere(partition, wanted.currentLeaderEpoch(), search), caller.context())
         .andThen(done -> {
           if (done.failed()) {
             response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode());

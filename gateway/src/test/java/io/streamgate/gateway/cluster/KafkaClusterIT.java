@@ -49,7 +49,8 @@ import org.junit.jupiter.api.Timeout;
  * Kafka's Java clients on a three-node cluster of real processes: every node is a broker at its own
  * Kafka address, a client bootstrapped on one node reaches the leaders on the others (each partition's
  * requests go to its leader, which alone takes them), a leader's death (SIGKILL) loses no
- * acknowledged record of a producer that keeps sending, and a consumer group carries on from its
+ * acknowledged record of a producer that keeps sending and a consumer reading across it reads each
+ * once, and a consumer group carries on from its
  * commits across its coordinator's death.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -111,11 +112,25 @@ class KafkaClusterIT {
         .filter(leader -> !leader.equals("node-0")).findFirst().orElseThrow();
     long storedBefore = storedRecords(cluster.node(0));
     List<String> acknowledged = new ArrayList<>();
-    try (KafkaProducer<byte[], byte[]> producer = producer(cluster.node(0))) {
+    List<String> readAcross = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer = producer(cluster.node(0));
+        KafkaConsumer<byte[], byte[]> reader = assignedConsumer(cluster.node(0))) {
+      // A consumer that reads across the leader change: with the new leader epoch in its metadata it
+      // checks its positions against where its epoch ended (OffsetForLeaderEpoch, KIP-320) and carries on.
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        partitions.add(new TopicPartition(TOPIC, p));
+      }
+      reader.assign(partitions);
+      reader.seekToEnd(partitions);
+      partitions.forEach(reader::position);
       acknowledged.addAll(send(producer, "before", RECORDS));
+      readUntil(reader, readAcross, acknowledged.size());
       cluster.kill(cluster.node(victim).index);
       acknowledged.addAll(send(producer, "after", RECORDS));
+      readUntil(reader, readAcross, acknowledged.size());
     }
+    assertThat(readAcross).as("read by one consumer across the leader change: each once").containsExactlyInAnyOrderElementsOf(acknowledged);
     // Idempotent (the client's default): a batch retried to the new leader is stored once.
     List<String> read = consumeAll(cluster.node(0), (int) storedBefore + acknowledged.size());
     assertThat(read.stream().filter(value -> value.startsWith("before-") || value.startsWith("after-")))
@@ -261,6 +276,21 @@ class KafkaClusterIT {
       acknowledged.add(ack.getKey());
     }
     return acknowledged;
+  }
+
+  /** Polls until {@code read} holds {@code count} records (or two minutes passed). */
+  private static void readUntil(KafkaConsumer<byte[], byte[]> consumer, List<String> read, int count) {
+    await().atMost(Duration.ofMinutes(2)).until(() -> {
+      consumer.poll(Duration.ofMillis(200)).forEach(record -> read.add(new String(record.value(), UTF_8)));
+      return read.size() >= count;
+    });
+  }
+
+  private static KafkaConsumer<byte[], byte[]> assignedConsumer(LocalCluster.Node node) {
+    Properties properties = new Properties();
+    properties.put("bootstrap.servers", "127.0.0.1:" + node.kafkaPort);
+    properties.put("fetch.max.wait.ms", "200");
+    return new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   /** Exactly {@code count} records, read from the beginning of every partition through a client bootstrapped on {@code node}. */

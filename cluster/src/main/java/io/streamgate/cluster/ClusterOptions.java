@@ -1,5 +1,6 @@
 package io.streamgate.cluster;
 
+import io.streamgate.cluster.groups.ClassicGroupSettings;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.logstore.LogManagerConfig;
 import java.util.List;
@@ -20,19 +21,21 @@ import java.util.List;
  *     producer.id.expiration.ms})
  * @param maxProducersPerPartition idempotent Kafka producers a partition remembers at most; the least recently
  *     written goes first
+ * @param classicGroups the group coordinator's settings for Kafka's classic groups
  */
 public record ClusterOptions(String host, int port, List<String> join, long failureDetectionMs, long replicaLagMaxMs,
     boolean autoRebalance, int metadataPort, List<Voter> metadataVoters, long producerIdExpirationMs,
-    int maxProducersPerPartition) {
+    int maxProducersPerPartition, ClassicGroupSettings classicGroups) {
   public ClusterOptions {
     join = List.copyOf(join);
     metadataVoters = List.copyOf(metadataVoters);
   }
 
-  /** Options with the log store's defaults for the producer state. */
+  /** Options with the log store's defaults for the producer state and the coordinator's for classic groups. */
   public ClusterOptions(String host, int port, List<String> join, long failureDetectionMs, long replicaLagMaxMs,
       boolean autoRebalance, int metadataPort, List<Voter> metadataVoters) {
     this(host, port, join, failureDetectionMs, replicaLagMaxMs, autoRebalance, metadataPort, metadataVoters,
-        LogManagerConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS, LogManagerConfig.DEFAULT_MAX_PRODUCERS_PER_PARTITION);
+        LogManagerConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS, LogManagerConfig.DEFAULT_MAX_PRODUCERS_PER_PARTITION,
+        ClassicGroupSettings.DEFAULTS);
   }
 }

@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.cluster.groups.AssignmentStrategy;
+import io.streamgate.cluster.groups.ClassicGroupSettings;
 import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupCoordinator;
 import io.streamgate.cluster.groups.GroupLog;
@@ -50,13 +51,14 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
 
   ClusteredGroupService(Vertx vertx, String nodeId, ClusterMetadata metadata, ReplicaManager replicas,
       PartitionService partitions, NodeRequests nodeRequests, Supplier<CompletableFuture<Void>> ensureTopic,
-      long forwardTimeoutMs) {
+      long forwardTimeoutMs, ClassicGroupSettings classicGroups) {
     this.nodeRequests = nodeRequests;
     this.nodeId = nodeId;
     this.metadata = metadata;
     this.ensureTopic = ensureTopic;
     this.forwardTimeoutMs = forwardTimeoutMs;
-    this.coordinator = new GroupCoordinator(vertx, partitions, new LocalGroupLog(replicas), System::currentTimeMillis);
+    this.coordinator = new GroupCoordinator(vertx, partitions, new LocalGroupLog(replicas), System::currentTimeMillis,
+        classicGroups);
     this.consumer = vertx.eventBus().consumer(Wire.address(nodeId, Wire.GROUPS), this::serve);
   }
 

@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.streamgate.cluster.groups.ClassicGroupSettings;
 import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupCoordinator;
 import io.streamgate.cluster.groups.GroupService;
@@ -89,6 +90,7 @@ public final class ClusteredPartitionService implements PartitionService {
   private final ProducerIdBlocks producerIds;
   private ClusteredGroupService groups;
   private final long forwardTimeoutMs;
+  private final ClassicGroupSettings classicGroupSettings;
   private final NodeRequests nodeRequests;
   private final long leaseMs;
   private long controllerTimer = -1;
@@ -114,6 +116,7 @@ public final class ClusteredPartitionService implements PartitionService {
     this.replicas = new ReplicaManager(vertx, logs, metadata, lease, isrChanges, nodeId, options, readers, windowLoaders);
     this.controller = new Controller(metadata, liveness, options.autoRebalance());
     this.forwardTimeoutMs = options.replicaLagMaxMs() + options.failureDetectionMs() + 5000;
+    this.classicGroupSettings = options.classicGroups();
     this.nodeRequests = new NodeRequests(vertx, metadata);
     this.leaderHandlers = new LeaderHandlers(vertx, nodeId, replicas, readers);
     this.router = new PartitionRouter(vertx, nodeId, metadata, leaderHandlers, nodeRequests, forwardTimeoutMs);
@@ -202,7 +205,8 @@ public final class ClusteredPartitionService implements PartitionService {
     replicas.start();
     leaderHandlers.start();
     groups = new ClusteredGroupService(vertx, nodeId, metadata, replicas, this, nodeRequests,
-        () -> topics.ensureTopic(GroupCoordinator.TOPIC, ClusteredGroupService::groupsTopic), forwardTimeoutMs);
+        () -> topics.ensureTopic(GroupCoordinator.TOPIC, ClusteredGroupService::groupsTopic), forwardTimeoutMs,
+        classicGroupSettings);
     controllerTimer = vertx.setPeriodic(Math.max(50, leaseMs / 10), id -> metadataThread.execute(controller::reconcile));
     lease.register().thenCompose(metadata::appliedUpTo).thenRun(this::resignThenServe);
     if (quorum.voters().size() == 1) {

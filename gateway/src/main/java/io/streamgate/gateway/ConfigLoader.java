@@ -3,6 +3,7 @@ package io.streamgate.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.streamgate.cluster.ClusterOptions;
+import io.streamgate.cluster.groups.ClassicGroupSettings;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.gateway.GatewayConfig.Limits;
@@ -57,6 +58,7 @@ public final class ConfigLoader {
     d.put("auto-rebalance", "true");
     d.put("producer-id-expiration-ms", String.valueOf(LogManagerConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS));
     d.put("max-producers-per-partition", String.valueOf(LogManagerConfig.DEFAULT_MAX_PRODUCERS_PER_PARTITION));
+    d.put("group-initial-rebalance-delay-ms", String.valueOf(ClassicGroupSettings.DEFAULTS.initialRebalanceDelayMs()));
     d.put("max-body-bytes", String.valueOf(10 * 1024 * 1024));
     d.put("max-records-per-request", "10000");
     d.put("max-headers-per-record", "64");
@@ -221,7 +223,9 @@ public final class ConfigLoader {
             intIn(v, "metadata-port", 0, 65535),
             voters(v),
             longIn(v, "producer-id-expiration-ms", 1000, 365L * 24 * 3600 * 1000),
-            intIn(v, "max-producers-per-partition", 1, 1_000_000)),
+            intIn(v, "max-producers-per-partition", 1, 1_000_000),
+            new ClassicGroupSettings(longIn(v, "group-initial-rebalance-delay-ms", 0, 300_000),
+                ClassicGroupSettings.DEFAULTS.maxRebalanceTimeoutMs(), ClassicGroupSettings.DEFAULTS.maxMembers())),
         limits,
         new GatewayConfig.Mqtt(
             v.get("mqtt-host").trim(),

@@ -31,7 +31,8 @@ abstract class KafkaNodeTest extends SharedNodeTest {
   }
 
   private static Map<String, String> withKafka(Map<String, String> config) {
-    Map<String, String> values = new HashMap<>(Map.of("kafka-port", "-1"));
+    // No initial rebalance delay: a test's group waits for the members it starts, not for others to come.
+    Map<String, String> values = new HashMap<>(Map.of("kafka-port", "-1", "group-initial-rebalance-delay-ms", "0"));
     values.putAll(config);
     return values;
   }

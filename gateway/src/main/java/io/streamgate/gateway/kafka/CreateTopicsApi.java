@@ -27,10 +27,7 @@ import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicRe
  * carries the topic's partitions, replication factor and every config.
  */
 final class CreateTopicsApi {
-  /** Kafka's DescribeConfigs sources: a value set on the topic, or the default. */
-  private static final byte TOPIC_CONFIG = 1;
-  private static final byte DEFAULT_CONFIG = 5;
-  private static final int DEFAULT_REPLICATION_FACTOR = 1;
+  static final int DEFAULT_REPLICATION_FACTOR = 1;
 
   private final PartitionService service;
   private final int defaultPartitions;
@@ -91,7 +88,7 @@ final class CreateTopicsApi {
     Map<String, String> setHere = KafkaTopicConfigs.toStreamgate(set);
     topic.config().forEach((key, value) -> configs.add(new CreatableTopicConfigs().setName(KafkaTopicConfigs.toKafka(key))
         .setValue(value).setReadOnly(false).setIsSensitive(false)
-        .setConfigSource(setHere.containsKey(key) ? TOPIC_CONFIG : DEFAULT_CONFIG)));
+        .setConfigSource(setHere.containsKey(key) ? KafkaTopicConfigs.TOPIC_CONFIG : KafkaTopicConfigs.DEFAULT_CONFIG)));
     result.setNumPartitions(topic.partitions()).setReplicationFactor((short) topic.replicationFactor()).setConfigs(configs);
   }
 }

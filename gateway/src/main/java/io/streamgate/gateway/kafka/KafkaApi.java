@@ -25,7 +25,14 @@ enum KafkaApi {
   CREATE_TOPICS(19, 2, 7),
   DELETE_TOPICS(20, 1, 6),
   INIT_PRODUCER_ID(22, 0, 5),
+  DESCRIBE_ACLS(29, 1, 3),
+  CREATE_ACLS(30, 1, 3),
+  DELETE_ACLS(31, 1, 3),
+  DESCRIBE_CONFIGS(32, 1, 4),
+  ALTER_CONFIGS(33, 0, 2),
+  CREATE_PARTITIONS(37, 0, 3),
   DELETE_GROUPS(42, 0, 2),
+  INCREMENTAL_ALTER_CONFIGS(44, 0, 1),
   DESCRIBE_CLUSTER(60, 0, 1);
 
   /** The lowest Produce version answered with data; v0-2 are advertised but refused. */

@@ -223,6 +223,8 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
           .hasCauseInstanceOf(InvalidPartitionsException.class);
       assertThatThrownBy(() -> admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(5))).all().get(WAIT_S, TimeUnit.SECONDS))
           .hasCauseInstanceOf(InvalidPartitionsException.class).hasMessageContaining("has 5 partitions");
+      assertThatThrownBy(() -> admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(1001))).all().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(InvalidPartitionsException.class).hasMessageContaining("between 1 and 1000");
       assertThatThrownBy(() -> admin.createPartitions(Map.of(unique("missing"), NewPartitions.increaseTo(2)))
           .all().get(WAIT_S, TimeUnit.SECONDS)).hasCauseInstanceOf(UnknownTopicOrPartitionException.class);
       assertThat(partitionCount(admin, topic)).isEqualTo(5);

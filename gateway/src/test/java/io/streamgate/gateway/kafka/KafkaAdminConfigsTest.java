@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.streamgate.cluster.TopicConfigs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -89,7 +90,7 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
       assertThat(config.get("max.record.bytes")).as("shown under Kafka's name only").isNull();
       // Every Streamgate topic key, under its Kafka name, plus the two built-in keys; nothing else.
       List<String> expected = new ArrayList<>();
-      io.streamgate.cluster.TopicConfigs.keys().forEach(key -> expected.add(KafkaTopicConfigs.toKafka(key)));
+      TopicConfigs.keys().forEach(key -> expected.add(KafkaTopicConfigs.toKafka(key)));
       expected.addAll(List.of("compression.type", "message.timestamp.type"));
       assertThat(config.entries()).extracting(ConfigEntry::name).containsExactlyInAnyOrderElementsOf(expected);
       assertThat(config.entries()).allSatisfy(entry -> assertThat(entry.isSensitive()).isFalse());
@@ -202,7 +203,7 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
       assertThat(http("GET", "/v1/topics/" + topic, null, 200).get("partitions").size()).isEqualTo(5);
       Map<Integer, List<String>> sent = new HashMap<>();
       try (KafkaProducer<byte[], byte[]> producer = producer()) {
-        List<java.util.concurrent.Future<RecordMetadata>> acks = new ArrayList<>();
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
           byte[] key = ("key-" + i).getBytes(StandardCharsets.UTF_8);
           acks.add(producer.send(new ProducerRecord<>(topic, key, ("value-" + i).getBytes(StandardCharsets.UTF_8))));
@@ -356,7 +357,7 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
   }
 
   private static Config describe(Admin admin, String topic)
-      throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+      throws Exception {
     return admin.describeConfigs(List.of(topicResource(topic))).all().get(WAIT_S, TimeUnit.SECONDS).get(topicResource(topic));
   }
 

@@ -24,7 +24,7 @@ import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicRe
  * node's {@code default-partitions}, replication factor 1, as over HTTP) and configs under Kafka's
  * names ({@link KafkaTopicConfigs}), {@code value.format=string} unless given; with validate_only, checked and not created. Manual replica
  * assignments are refused (INVALID_REQUEST): the cluster places replicas. From v5 the answer
- * carries the topic's partitions, replication factor and every config.
+ * carries the topic's partitions, replication factor and every config, its source as DescribeConfigs gives it.
  */
 final class CreateTopicsApi {
   static final int DEFAULT_REPLICATION_FACTOR = 1;
@@ -49,7 +49,7 @@ final class CreateTopicsApi {
           result.setErrorCode(error.kafkaCode()).setErrorMessage(done.cause().getMessage()).setNumPartitions(-1)
               .setReplicationFactor((short) -1);
         } else {
-          describe(result, done.result(), topic);
+          describe(result, done.result());
         }
       }));
     }
@@ -81,14 +81,11 @@ final class CreateTopicsApi {
         .map(created -> new TopicMetadata(created.name(), created.partitions().size(), created.replicationFactor(), created.config()));
   }
 
-  private static void describe(CreatableTopicResult result, TopicMetadata topic, CreatableTopic asked) {
+  private static void describe(CreatableTopicResult result, TopicMetadata topic) {
     List<CreatableTopicConfigs> configs = new ArrayList<>();
-    Map<String, String> set = new LinkedHashMap<>();
-    asked.configs().forEach(config -> set.put(config.name(), config.value()));
-    Map<String, String> setHere = KafkaTopicConfigs.toStreamgate(set);
     topic.config().forEach((key, value) -> configs.add(new CreatableTopicConfigs().setName(KafkaTopicConfigs.toKafka(key))
         .setValue(value).setReadOnly(false).setIsSensitive(false)
-        .setConfigSource(setHere.containsKey(key) ? KafkaTopicConfigs.TOPIC_CONFIG : KafkaTopicConfigs.DEFAULT_CONFIG)));
+        .setConfigSource(KafkaTopicConfigs.setOnTopic(key, value) ? KafkaTopicConfigs.TOPIC_CONFIG : KafkaTopicConfigs.DEFAULT_CONFIG)));
     result.setNumPartitions(topic.partitions()).setReplicationFactor((short) topic.replicationFactor()).setConfigs(configs);
   }
 }

@@ -24,6 +24,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigType;
 import org.apache.kafka.clients.admin.CreatePartitionsOptions;
+import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -73,10 +74,15 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
   void describeShowsTheConfigsSetAtCreationAsTopicConfigsAndEveryOtherKeyAsItsDefault() throws Exception {
     String topic = unique("described");
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1)
-          .configs(Map.of("retention.ms", "3600000", "max.message.bytes", "200000")))).all().get(WAIT_S, TimeUnit.SECONDS);
+      CreateTopicsResult created = admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1)
+          .configs(Map.of("retention.ms", "3600000", "max.message.bytes", "200000"))));
+      created.all().get(WAIT_S, TimeUnit.SECONDS);
 
       Config config = describe(admin, topic);
+      // CreateTopics (v5+) answers the same values from the same sources.
+      assertThat(created.config(topic).get(WAIT_S, TimeUnit.SECONDS).entries()).allSatisfy(entry -> assertThat(
+          entry.value() + "/" + entry.source()).as(entry.name())
+          .isEqualTo(config.get(entry.name()).value() + "/" + config.get(entry.name()).source()));
 
       assertEntry(config.get("retention.ms"), "3600000", ConfigSource.DYNAMIC_TOPIC_CONFIG, false, ConfigType.LONG);
       assertEntry(config.get("max.message.bytes"), "200000", ConfigSource.DYNAMIC_TOPIC_CONFIG, false, ConfigType.INT);

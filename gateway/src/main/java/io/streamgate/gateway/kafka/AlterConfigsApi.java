@@ -1,5 +1,6 @@
 package io.streamgate.gateway.kafka;
 
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.errors.StreamgateError;
@@ -51,7 +52,8 @@ final class AlterConfigsApi {
       }
       changes.add(change.andThen(done -> {
         if (done.failed()) {
-          response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode()).setErrorMessage(done.cause().getMessage());
+          response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
+              .setErrorMessage(Failures.cause(done.cause()).getMessage());
         }
       }));
     }

@@ -1,5 +1,6 @@
 package io.streamgate.gateway.kafka;
 
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.InvalidPartitionsException;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.PartitionService;
@@ -43,7 +44,8 @@ final class CreatePartitionsApi {
           result.setErrorCode(StreamgateError.REQUEST_TIMED_OUT.kafkaCode()).setErrorMessage("topic '" + topic.name()
               + "' is still growing after " + request.timeoutMs() + " ms");
         } else if (done.failed()) {
-          result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode()).setErrorMessage(done.cause().getMessage());
+          result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
+              .setErrorMessage(Failures.cause(done.cause()).getMessage());
         }
       }));
     }

@@ -1,5 +1,6 @@
 package io.streamgate.gateway.kafka;
 
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
@@ -25,7 +26,7 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.Alter
 /**
  * IncrementalAlterConfigs (v0-1): per topic key SET, DELETE (back to the default), and for the
  * list-typed keys ({@code cleanup.policy}) APPEND and SUBTRACT of comma-separated items, applied to
- * the topic's config as this node knows it. Through the cluster's one topic update (validate_only:
+ * the topic's config as this node knows it; DELETE of a key Streamgate does not have changes nothing. Through the cluster's one topic update (validate_only:
  * checked, nothing changed). A key given twice is INVALID_REQUEST, as in Kafka. A built-in key ({@code compression.type}) takes only its one value.
  * Broker and other resources are INVALID_REQUEST, as in {@link AlterConfigsApi}.
  */
@@ -62,7 +63,8 @@ final class IncrementalAlterConfigsApi {
       }
       changes.add(change.andThen(done -> {
         if (done.failed()) {
-          response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode()).setErrorMessage(done.cause().getMessage());
+          response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
+              .setErrorMessage(Failures.cause(done.cause()).getMessage());
         }
       }));
     }
@@ -94,7 +96,9 @@ final class IncrementalAlterConfigsApi {
           }
         }
         case DELETE -> {
-          if (!KafkaTopicConfigs.isBuiltIn(name)) {
+          // A key Streamgate does not have is at its default already, as Kafka takes it (MirrorMaker 2
+          // DELETEs every key at its default on the source, Kafka's own included).
+          if (TopicConfigs.keys().contains(key)) {
             changes.put(key, null);
           }
         }

@@ -24,7 +24,8 @@ import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicRe
  * node's {@code default-partitions}, replication factor 1, as over HTTP) and configs under Kafka's
  * names ({@link KafkaTopicConfigs}), {@code value.format=string} unless given; with validate_only, checked and not created. Manual replica
  * assignments are refused (INVALID_REQUEST): the cluster places replicas. From v5 the answer
- * carries the topic's partitions, replication factor and every config, its source as DescribeConfigs gives it.
+ * carries the topic's partitions, replication factor and every config, each with its source as
+ * DescribeConfigs gives it.
  */
 final class CreateTopicsApi {
   static final int DEFAULT_REPLICATION_FACTOR = 1;

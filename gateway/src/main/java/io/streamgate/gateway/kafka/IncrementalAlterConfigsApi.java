@@ -26,9 +26,10 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.Alter
 /**
  * IncrementalAlterConfigs (v0-1): per topic key SET, DELETE (back to the default), and for the
  * list-typed keys ({@code cleanup.policy}) APPEND and SUBTRACT of comma-separated items, applied to
- * the topic's config as this node knows it; DELETE of a key Streamgate does not have changes nothing. Through the cluster's one topic update (validate_only:
- * checked, nothing changed). A key given twice is INVALID_REQUEST, as in Kafka. A built-in key ({@code compression.type}) takes only its one value.
- * Broker and other resources are INVALID_REQUEST, as in {@link AlterConfigsApi}.
+ * the topic's config as this node knows it. DELETE of a key Streamgate does not have changes
+ * nothing; a key given twice is INVALID_REQUEST; a built-in key ({@code compression.type}) takes
+ * only its one value. Through the cluster's one topic update (validate_only: checked, nothing
+ * changed). Broker and other resources are INVALID_REQUEST, as in {@link AlterConfigsApi}.
  */
 final class IncrementalAlterConfigsApi {
   /** Kafka's operations ({@code AlterConfigOp.OpType}). */

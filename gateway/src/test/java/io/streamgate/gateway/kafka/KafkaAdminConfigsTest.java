@@ -303,7 +303,7 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
   }
 
   @Test
-  void describeConfigsFiltersByKeyAndRefusesOtherResourceTypesPerResource() throws Exception {
+  void describeConfigsFiltersByKeyAndRefusesOtherResourceTypesAndOtherBrokersPerResource() throws Exception {
     String topic = unique("filtered");
     http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":1}", 201);
     try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
@@ -311,6 +311,8 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
           new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 2).setResourceName(topic)
               .setConfigurationKeys(List.of("retention.ms", "compression.type", "no.such.key")),
           new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 16).setResourceName("g")
+              .setConfigurationKeys(null),
+          new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 4).setResourceName("999999999")
               .setConfigurationKeys(null))),
           (short) 4, 1);
       DescribeConfigsResponseData answer = kafka.read(ApiKeys.DESCRIBE_CONFIGS.id, (short) 4, 1, DescribeConfigsResponseData.class);
@@ -320,6 +322,8 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
           .containsExactlyInAnyOrder("retention.ms=604800000", "compression.type=producer");
       assertThat(answer.results().get(1).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
       assertThat(answer.results().get(1).errorMessage()).contains("resource type 16");
+      assertThat(answer.results().get(2).errorCode()).as("another broker's configs").isEqualTo(Errors.INVALID_REQUEST.code());
+      assertThat(answer.results().get(2).errorMessage()).contains("broker 999999999 is another node");
     }
   }
 

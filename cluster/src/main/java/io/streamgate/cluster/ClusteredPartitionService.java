@@ -349,6 +349,11 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<TopicMetadata> validateTopicUpdate(String name, OptionalInt partitions, Map<String, ?> configChanges) {
+    return topics.validateTopicUpdate(name, partitions, configChanges);
+  }
+
+  @Override
   public CompletableFuture<Void> deleteTopic(String name) {
     return topics.deleteTopic(name);
   }

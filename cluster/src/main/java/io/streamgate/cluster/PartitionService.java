@@ -63,6 +63,12 @@ public interface PartitionService extends AutoCloseable {
    */
   CompletableFuture<TopicDescription> updateTopic(String topic, OptionalInt partitions, Map<String, ?> config);
 
+  /**
+   * Fails as {@link #updateTopic} would for the same change, changing nothing; else completes with
+   * the topic as it would be, every configuration value filled in. For Kafka's {@code validate_only}.
+   */
+  CompletableFuture<TopicMetadata> validateTopicUpdate(String topic, OptionalInt partitions, Map<String, ?> config);
+
   /** Deletes a topic (internal ones: {@link InternalTopicException}); it is gone for readers and writers when the future completes, its files may linger briefly. */
   CompletableFuture<Void> deleteTopic(String topic);
 

@@ -131,6 +131,33 @@ final class TopicAdmin {
     return updateTopic(name, partitions, configChanges, 1).thenCompose(this::whenServed);
   }
 
+  /** Fails as {@link #updateTopic} would, changing nothing; completes with the topic as it would be. */
+  CompletableFuture<TopicMetadata> validateTopicUpdate(String name, OptionalInt partitions, Map<String, ?> configChanges) {
+    return onMetadata(() -> {
+      TopicNames.refuseInternal(name, "change");
+      return checkedUpdate(topicOrThrow(metadata, name), partitions, configChanges);
+    });
+  }
+
+  /** The topic {@code current} (not internal) becomes with the change, if it may be made; on the metadata thread. */
+  private TopicMetadata checkedUpdate(TopicState current, OptionalInt partitions, Map<String, ?> configChanges) {
+    String name = current.name();
+    int count = partitions.orElse(current.topic().partitions());
+    if (count < current.topic().partitions()) {
+      throw new InvalidPartitionsException("topic '" + name + "' has " + current.topic().partitions()
+          + " partitions; partitions can be added, never removed");
+    }
+    validatePartitions(count);
+    Map<String, String> config = TopicConfigs.merge(current.topic().config(), configChanges);
+    int replicationFactor = current.topic().replicationFactor();
+    int alive = liveNodesToPlaceOn().size();
+    if (count > current.topic().partitions() && replicationFactor > alive) {
+      throw new InvalidReplicationFactorException("cannot place new partitions with replication factor " + replicationFactor
+          + " on the " + alive + " live nodes");
+    }
+    return new TopicMetadata(name, count, replicationFactor, config);
+  }
+
   /**
    * Proposes the change to the topic's version this node knows; if another change came first, the
    * metadata log refuses it, and it is made again on the version after that, as a compare-and-set
@@ -140,21 +167,10 @@ final class TopicAdmin {
     return onMetadata(() -> {
       TopicNames.refuseInternal(name, "change");
       TopicState current = topicOrThrow(metadata, name);
-      int count = partitions.orElse(current.topic().partitions());
-      if (count < current.topic().partitions()) {
-        throw new InvalidPartitionsException("topic '" + name + "' has " + current.topic().partitions()
-            + " partitions; partitions can be added, never removed");
-      }
-      validatePartitions(count);
-      Map<String, String> config = TopicConfigs.merge(current.topic().config(), configChanges);
+      TopicMetadata updated = checkedUpdate(current, partitions, configChanges);
       List<String> alive = liveNodesToPlaceOn();
-      int replicationFactor = current.topic().replicationFactor();
-      if (count > current.topic().partitions() && replicationFactor > alive.size()) {
-        throw new InvalidReplicationFactorException("cannot place new partitions with replication factor " + replicationFactor
-            + " on the " + alive.size() + " live nodes");
-      }
-      int before = current.topic().partitions();
-      return new UpdateTopic(name, current.version(), config, place(name, before, count, replicationFactor, alive));
+      return new UpdateTopic(name, current.version(), updated.config(),
+          place(name, current.topic().partitions(), updated.partitions(), updated.replicationFactor(), alive));
     }).thenCompose(metadata::submit).thenCompose(reply -> {
       if (reply instanceof Refused refused && refused.reason() == Reason.STALE_VERSION && attempt < MAX_UPDATE_ATTEMPTS) {
         return updateTopic(name, partitions, configChanges, attempt + 1);

@@ -120,6 +120,11 @@ final class MemoryPartitions implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<TopicMetadata> validateTopicUpdate(String topic, OptionalInt partitions, Map<String, ?> config) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public CompletableFuture<AppendResult> appendHere(TopicPartition tp, RecordBatch batch, Acks acks) {
     return append(tp, batch, acks);
   }

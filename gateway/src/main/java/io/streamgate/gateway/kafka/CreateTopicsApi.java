@@ -24,13 +24,11 @@ import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicRe
  * node's {@code default-partitions}, replication factor 1, as over HTTP) and configs under Kafka's
  * names ({@link KafkaTopicConfigs}), {@code value.format=string} unless given; with validate_only, checked and not created. Manual replica
  * assignments are refused (INVALID_REQUEST): the cluster places replicas. From v5 the answer
- * carries the topic's partitions, replication factor and every config.
+ * carries the topic's partitions, replication factor and every config, each with its source as
+ * DescribeConfigs gives it.
  */
 final class CreateTopicsApi {
-  /** Kafka's DescribeConfigs sources: a value set on the topic, or the default. */
-  private static final byte TOPIC_CONFIG = 1;
-  private static final byte DEFAULT_CONFIG = 5;
-  private static final int DEFAULT_REPLICATION_FACTOR = 1;
+  static final int DEFAULT_REPLICATION_FACTOR = 1;
 
   private final PartitionService service;
   private final int defaultPartitions;
@@ -52,7 +50,7 @@ final class CreateTopicsApi {
           result.setErrorCode(error.kafkaCode()).setErrorMessage(done.cause().getMessage()).setNumPartitions(-1)
               .setReplicationFactor((short) -1);
         } else {
-          describe(result, done.result(), topic);
+          describe(result, done.result());
         }
       }));
     }
@@ -84,14 +82,11 @@ final class CreateTopicsApi {
         .map(created -> new TopicMetadata(created.name(), created.partitions().size(), created.replicationFactor(), created.config()));
   }
 
-  private static void describe(CreatableTopicResult result, TopicMetadata topic, CreatableTopic asked) {
+  private static void describe(CreatableTopicResult result, TopicMetadata topic) {
     List<CreatableTopicConfigs> configs = new ArrayList<>();
-    Map<String, String> set = new LinkedHashMap<>();
-    asked.configs().forEach(config -> set.put(config.name(), config.value()));
-    Map<String, String> setHere = KafkaTopicConfigs.toStreamgate(set);
     topic.config().forEach((key, value) -> configs.add(new CreatableTopicConfigs().setName(KafkaTopicConfigs.toKafka(key))
         .setValue(value).setReadOnly(false).setIsSensitive(false)
-        .setConfigSource(setHere.containsKey(key) ? TOPIC_CONFIG : DEFAULT_CONFIG)));
+        .setConfigSource(KafkaTopicConfigs.setOnTopic(key, value) ? KafkaTopicConfigs.TOPIC_CONFIG : KafkaTopicConfigs.DEFAULT_CONFIG)));
     result.setNumPartitions(topic.partitions()).setReplicationFactor((short) topic.replicationFactor()).setConfigs(configs);
   }
 }

@@ -8,14 +8,20 @@ import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
@@ -55,6 +61,10 @@ final class KafkaApis {
   private final DeleteGroupsApi deleteGroups;
   private final OffsetForLeaderEpochApi offsetForLeaderEpoch;
   private final OffsetDeleteApi offsetDelete;
+  private final DescribeConfigsApi describeConfigs;
+  private final AlterConfigsApi alterConfigs;
+  private final IncrementalAlterConfigsApi incrementalAlterConfigs;
+  private final CreatePartitionsApi createPartitions;
 
   KafkaApis(PartitionService service, GroupService groups, ClassicGroups classicGroups, GatewayConfig config,
       RecordDecoding decoding, GatewayMetrics metrics) {
@@ -79,6 +89,10 @@ final class KafkaApis {
     this.deleteGroups = new DeleteGroupsApi(groups);
     this.offsetForLeaderEpoch = new OffsetForLeaderEpochApi(service);
     this.offsetDelete = new OffsetDeleteApi(groups);
+    this.describeConfigs = new DescribeConfigsApi(service, config.defaultPartitions(), config.autoCreateTopics());
+    this.alterConfigs = new AlterConfigsApi(service);
+    this.incrementalAlterConfigs = new IncrementalAlterConfigsApi(service);
+    this.createPartitions = new CreatePartitionsApi(service);
   }
 
   /** The answer to {@code request}, of null for none. */
@@ -127,6 +141,21 @@ final class KafkaApis {
         return offsetForLeaderEpoch.handle(request.body(OffsetForLeaderEpochRequestData.class), caller).map(Object.class::cast);
       case OFFSET_DELETE:
         return offsetDelete.handle(request.body(OffsetDeleteRequestData.class), caller).map(Object.class::cast);
+      case DESCRIBE_CONFIGS:
+        return Future.succeededFuture(describeConfigs.handle(request.body(DescribeConfigsRequestData.class)));
+      case ALTER_CONFIGS:
+        return alterConfigs.handle(request.body(AlterConfigsRequestData.class), caller).map(Object.class::cast);
+      case INCREMENTAL_ALTER_CONFIGS:
+        return incrementalAlterConfigs.handle(request.body(IncrementalAlterConfigsRequestData.class), caller)
+            .map(Object.class::cast);
+      case CREATE_PARTITIONS:
+        return createPartitions.handle(request.body(CreatePartitionsRequestData.class), caller).map(Object.class::cast);
+      case DESCRIBE_ACLS:
+        return Future.succeededFuture(DescribeAclsApi.handle());
+      case CREATE_ACLS:
+        return Future.succeededFuture(CreateAclsApi.handle(request.body(CreateAclsRequestData.class)));
+      case DELETE_ACLS:
+        return Future.succeededFuture(DeleteAclsApi.handle(request.body(DeleteAclsRequestData.class)));
       default:
         throw new IllegalStateException("no handler for " + request.api());
     }

@@ -18,7 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -33,6 +37,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -50,8 +55,8 @@ import org.junit.jupiter.api.Timeout;
  * Kafka address, a client bootstrapped on one node reaches the leaders on the others (each partition's
  * requests go to its leader, which alone takes them), a leader's death (SIGKILL) loses no
  * acknowledged record of a producer that keeps sending and a consumer reading across it reads each
- * once, and a consumer group carries on from its
- * commits across its coordinator's death.
+ * once, a consumer group carries on from its commits across its coordinator's death, and a topic
+ * grown and reconfigured over Kafka is placed on every node and described alike through each.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaClusterIT {
@@ -75,6 +80,50 @@ class KafkaClusterIT {
   static void stopCluster() throws IOException {
     if (cluster != null) {
       cluster.close();
+    }
+  }
+
+  @Test
+  @Order(0)
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void aTopicGrownAndReconfiguredOverKafkaIsReplicatedAndTakesWritesInItsNewPartitions() throws Exception {
+    String topic = "kafka-fleet-grown";
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    try (Admin admin = admin(cluster.node(1))) {
+      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
+          .all().get(60, TimeUnit.SECONDS);
+      admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(6))).all().get(60, TimeUnit.SECONDS);
+      admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry("retention.ms", "3600000"),
+          AlterConfigOp.OpType.SET)))).all().get(60, TimeUnit.SECONDS);
+    }
+    cluster.awaitSettled(topic, 6, SETTLE_TIMEOUT);
+    for (LocalCluster.Node asked : cluster.nodes()) {
+      try (Admin admin = admin(asked)) {
+        TopicDescription described = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+        assertThat(described.partitions()).as("told by %s", asked).hasSize(6)
+            .allSatisfy(partition -> assertThat(partition.replicas()).hasSize(3));
+        // The admin client asks any broker; each applies the change when its metadata does.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+          ConfigEntry retention = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+              .get("retention.ms");
+          assertThat(retention.value() + "/" + retention.source()).isEqualTo("3600000/DYNAMIC_TOPIC_CONFIG");
+        });
+      }
+    }
+    try (KafkaProducer<byte[], byte[]> producer = producer(cluster.node(2))) {
+      assertThat(send(producer, topic, "grown", RECORDS)).hasSize(RECORDS);
+    }
+    try (Admin admin = admin(cluster.node(0))) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (int p = 0; p < 6; p++) {
+        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+      assertThat(ends.values().stream().mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum())
+          .as("every acknowledged record stored once").isEqualTo(RECORDS);
+      // Keys hash over six partitions now: the new ones (acks=all, two in sync) took records too.
+      assertThat(ends.get(new TopicPartition(topic, 3)).offset() + ends.get(new TopicPartition(topic, 4)).offset()
+          + ends.get(new TopicPartition(topic, 5)).offset()).isPositive();
     }
   }
 

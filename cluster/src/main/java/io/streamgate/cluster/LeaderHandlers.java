@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TimestampOffset;
@@ -22,7 +23,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The leader's side of the data requests: appends, reads, offsets and watches on the partitions this
+ * The leader's side of the data requests: appends, reads, offsets, watches and record deletions on the partitions this
  * node leads, for callers in this process and, through the event-bus consumers at
  * {@code streamgate.node.<id>.<operation>}, for other nodes (which {@link PartitionRouter} sends
  * there). Reads never pass the leader's high watermark; disk reads run on the reader threads.
@@ -50,6 +51,7 @@ final class LeaderHandlers implements AutoCloseable {
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.READ), this::serveRead));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.OFFSETS), this::serveOffsets));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.WATCH), this::serveWatch));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.DELETE_RECORDS), this::serveDeleteRecords));
   }
 
   CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks) {
@@ -68,6 +70,28 @@ final class LeaderHandlers implements AutoCloseable {
               : timestamp.getAsLong() == PartitionService.MAX_TIMESTAMP ? log.offsetOfMaxTimestamp()
                   : log.offsetForTimestamp(timestamp.getAsLong()));
     }, readers);
+  }
+
+  /**
+   * Moves the log start of a partition this node leads to {@code beforeOffset} ({@link
+   * PartitionService#HIGH_WATERMARK}: the high watermark). A leader that has just taken over does
+   * not answer until its high watermark is confirmed: its own may be behind the committed one, and
+   * refusing an offset below that as out of range would be wrong.
+   */
+  CompletableFuture<Long> deleteRecords(TopicPartition partition, long beforeOffset) {
+    try {
+      TopicNames.refuseInternal(partition.topic(), "delete records of");
+      PartitionLog log = replicas.readableLeader(partition).log();
+      long before = beforeOffset == PartitionService.HIGH_WATERMARK ? log.highWatermark() : beforeOffset;
+      if (before < 0) {
+        throw new OffsetOutOfRangeException("cannot delete records of " + partition + " before offset " + beforeOffset
+            + ": an offset is at least 0 (or -1, the high watermark)", log.logStartOffset(), log.logEndOffset());
+      }
+      // The writer moves the start; the future completes once a checkpoint holds it (not on this thread).
+      return log.deleteRecordsBefore(before);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**
@@ -109,6 +133,12 @@ final class LeaderHandlers implements AutoCloseable {
     return new PartitionOffsets(json.getLong("earliest"), json.getLong("latest"), json.getLong("logEnd", json.getLong("latest")),
         json.containsKey("offset") ? Optional.of(new TimestampOffset(json.getLong("offset"), json.getLong("timestamp")))
             : Optional.empty());
+  }
+
+  private void serveDeleteRecords(Message<JsonObject> message) {
+    JsonObject request = message.body();
+    Wire.reply(message, deleteRecords(partition(request), request.getLong("beforeOffset"))
+        .thenApply(start -> new JsonObject().put("logStartOffset", start)));
   }
 
   private void serveWatch(Message<JsonObject> message) {

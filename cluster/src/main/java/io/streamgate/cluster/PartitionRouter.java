@@ -68,6 +68,15 @@ final class PartitionRouter {
     });
   }
 
+  CompletableFuture<Long> deleteRecords(TopicPartition partition, long beforeOffset) {
+    return route(partition, () -> local.deleteRecords(partition, beforeOffset),
+        leader -> nodeRequests
+            .request(leader, Wire.DELETE_RECORDS, new JsonObject().put("topic", partition.topic())
+                .put("partition", partition.partition()).put("beforeOffset", beforeOffset),
+                new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
+            .thenApply(reply -> ((JsonObject) reply).getLong("logStartOffset")));
+  }
+
   CompletableFuture<AppendResult> appendHere(TopicPartition partition, RecordBatch batch, Acks acks) {
     return here(partition, () -> local.append(partition, batch, acks));
   }
@@ -78,6 +87,10 @@ final class PartitionRouter {
 
   CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, OptionalLong timestamp) {
     return here(partition, () -> local.offsets(partition, timestamp));
+  }
+
+  CompletableFuture<Long> deleteRecordsHere(TopicPartition partition, long beforeOffset) {
+    return here(partition, () -> local.deleteRecords(partition, beforeOffset));
   }
 
   Cancellable watch(TopicPartition partition, long offset, Runnable onData) {

@@ -598,6 +598,13 @@ final class Replica {
       }
       long end = log.logEndOffset();
       for (RecordBatch batch : RecordBatch.iterate(records)) {
+        if (batch.baseOffset() < end && batch.nextOffset() > end && log.logStartOffset() == end) {
+          // An empty log that started over at the leader's log start, which DeleteRecords put inside
+          // this batch: batches are never split, so it starts again at the batch's base, as Kafka's
+          // follower does, then takes the batch; the leader's log start follows after the fetch.
+          log.truncateFullyAndStartAt(batch.baseOffset());
+          end = batch.baseOffset();
+        }
         if (batch.nextOffset() > end) {
           CompletableFuture<AppendResult> append = log.appendAsFollower(batch);
           IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);

@@ -152,7 +152,7 @@ class ConsumeApiTest extends HttpNodeTest {
     for (int i = 0; i < 10; i++) {
       api.produce(t, "{\"records\":[{\"value\":" + i + "}]}");
     }
-    // No API moves the log start yet: do what retention or DeleteRecords would, on the node's log.
+    // What retention would do, on the node's log (DeleteRecords over HTTP has a test of its own).
     long logStart = node.service().logManager().partition(new TopicPartition(t, 0)).deleteRecordsBefore(5)
         .get(10, TimeUnit.SECONDS);
     assertThat(logStart).isEqualTo(5);

@@ -21,14 +21,17 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The leader's side of the data requests: appends, reads, offsets, watches and record deletions on the partitions this
- * node leads, for callers in this process and, through the event-bus consumers at
+ * The leader's side of the data requests: appends, reads, offsets, watches and record deletions on
+ * the partitions this node leads, for callers in this process and, through the event-bus consumers at
  * {@code streamgate.node.<id>.<operation>}, for other nodes (which {@link PartitionRouter} sends
  * there). Reads never pass the leader's high watermark; disk reads run on the reader threads.
  */
 final class LeaderHandlers implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaderHandlers.class);
   /** How long a remote watch waits at the leader before it answers "nothing yet" (the caller then simply watches again). */
   static final long REMOTE_WATCH_MS = 20_000;
 
@@ -88,7 +91,10 @@ final class LeaderHandlers implements AutoCloseable {
             + ": an offset is at least 0 (or -1, the high watermark)", log.logStartOffset(), log.logEndOffset());
       }
       // The writer moves the start; the future completes once a checkpoint holds it (not on this thread).
-      return log.deleteRecordsBefore(before);
+      return log.deleteRecordsBefore(before).thenApply(start -> {
+        LOG.info("{}: records below {} deleted on request; log start {}", partition, before, start);
+        return start;
+      });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

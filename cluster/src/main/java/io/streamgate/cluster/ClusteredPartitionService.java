@@ -417,6 +417,16 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<Long> deleteRecords(TopicPartition partition, long beforeOffset) {
+    return router.deleteRecords(partition, beforeOffset);
+  }
+
+  @Override
+  public CompletableFuture<Long> deleteRecordsHere(TopicPartition partition, long beforeOffset) {
+    return router.deleteRecordsHere(partition, beforeOffset);
+  }
+
+  @Override
   public Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
     return router.watch(partition, offset, onData);
   }

@@ -2,6 +2,7 @@ package io.streamgate.cluster;
 
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
+import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TimestampOffset;
@@ -21,14 +22,17 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The leader's side of the data requests: appends, reads, offsets and watches on the partitions this
- * node leads, for callers in this process and, through the event-bus consumers at
+ * The leader's side of the data requests: appends, reads, offsets, watches and record deletions on
+ * the partitions this node leads, for callers in this process and, through the event-bus consumers at
  * {@code streamgate.node.<id>.<operation>}, for other nodes (which {@link PartitionRouter} sends
  * there). Reads never pass the leader's high watermark; disk reads run on the reader threads.
  */
 final class LeaderHandlers implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaderHandlers.class);
   /** How long a remote watch waits at the leader before it answers "nothing yet" (the caller then simply watches again). */
   static final long REMOTE_WATCH_MS = 20_000;
 
@@ -51,6 +55,7 @@ final class LeaderHandlers implements AutoCloseable {
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.READ), this::serveRead));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.OFFSETS), this::serveOffsets));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.WATCH), this::serveWatch));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.DELETE_RECORDS), this::serveDeleteRecords));
   }
 
   CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks) {
@@ -75,6 +80,31 @@ final class LeaderHandlers implements AutoCloseable {
   CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpoch(TopicPartition partition, int leaderEpoch) {
     try {
       return CompletableFuture.completedFuture(replicas.readableLeader(partition).log().endOffsetForEpoch(leaderEpoch));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Moves the log start of a partition this node leads to {@code beforeOffset} ({@link
+   * PartitionService#HIGH_WATERMARK}: the high watermark). A leader that has just taken over does
+   * not answer until its high watermark is confirmed: its own may be behind the committed one, and
+   * refusing an offset below that as out of range would be wrong.
+   */
+  CompletableFuture<Long> deleteRecords(TopicPartition partition, long beforeOffset) {
+    try {
+      TopicNames.refuseInternal(partition.topic(), "delete records of");
+      PartitionLog log = replicas.readableLeader(partition).log();
+      long before = beforeOffset == PartitionService.HIGH_WATERMARK ? log.highWatermark() : beforeOffset;
+      if (before < 0) {
+        throw new OffsetOutOfRangeException("cannot delete records of " + partition + " before offset " + beforeOffset
+            + ": an offset is at least 0 (or -1, the high watermark)", log.logStartOffset(), log.logEndOffset());
+      }
+      // The writer moves the start; the future completes once a checkpoint holds it (not on this thread).
+      return log.deleteRecordsBefore(before).thenApply(start -> {
+        LOG.info("{}: records below {} deleted on request; log start {}", partition, before, start);
+        return start;
+      });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -119,6 +149,12 @@ final class LeaderHandlers implements AutoCloseable {
     return new PartitionOffsets(json.getLong("earliest"), json.getLong("latest"), json.getLong("logEnd", json.getLong("latest")),
         json.containsKey("offset") ? Optional.of(new TimestampOffset(json.getLong("offset"), json.getLong("timestamp")))
             : Optional.empty());
+  }
+
+  private void serveDeleteRecords(Message<JsonObject> message) {
+    JsonObject request = message.body();
+    Wire.reply(message, deleteRecords(partition(request), request.getLong("beforeOffset"))
+        .thenApply(start -> new JsonObject().put("logStartOffset", start)));
   }
 
   private void serveWatch(Message<JsonObject> message) {

@@ -70,6 +70,15 @@ final class PartitionRouter {
     });
   }
 
+  CompletableFuture<Long> deleteRecords(TopicPartition partition, long beforeOffset) {
+    return route(partition, () -> local.deleteRecords(partition, beforeOffset),
+        leader -> nodeRequests
+            .request(leader, Wire.DELETE_RECORDS, new JsonObject().put("topic", partition.topic())
+                .put("partition", partition.partition()).put("beforeOffset", beforeOffset),
+                new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
+            .thenApply(reply -> ((JsonObject) reply).getLong("logStartOffset")));
+  }
+
   CompletableFuture<AppendResult> appendHere(TopicPartition partition, RecordBatch batch, Acks acks) {
     return here(partition, PartitionService.ANY_LEADER_EPOCH, () -> local.append(partition, batch, acks));
   }
@@ -85,6 +94,10 @@ final class PartitionRouter {
   CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition partition, int currentLeaderEpoch,
       int leaderEpoch) {
     return here(partition, currentLeaderEpoch, () -> local.endOffsetForEpoch(partition, leaderEpoch));
+  }
+
+  CompletableFuture<Long> deleteRecordsHere(TopicPartition partition, long beforeOffset) {
+    return here(partition, PartitionService.ANY_LEADER_EPOCH, () -> local.deleteRecords(partition, beforeOffset));
   }
 
   Cancellable watch(TopicPartition partition, long offset, Runnable onData) {

@@ -148,6 +148,22 @@ public interface PartitionService extends AutoCloseable {
    */
   CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp);
 
+  /** Asked of {@link #deleteRecords} as the offset: the partition's high watermark (Kafka's {@code -1}), deleting every committed record. */
+  long HIGH_WATERMARK = -1;
+
+  /**
+   * Deletes the records of a partition below {@code beforeOffset} (Kafka's DeleteRecords), at its
+   * leader: the log start moves there, readers no longer see the records below it, and the
+   * followers move theirs as they fetch. Completes with the new log start once the leader has it on
+   * disk. An offset below the log start deletes nothing and answers the log start; one past the
+   * high watermark, or negative other than {@link #HIGH_WATERMARK}, fails with {@code
+   * OffsetOutOfRangeException}; an internal topic with {@link InternalTopicException}.
+   */
+  CompletableFuture<Long> deleteRecords(TopicPartition partition, long beforeOffset);
+
+  /** As {@link #deleteRecords}, only where this node leads the partition (else {@link NotLeaderException}). */
+  CompletableFuture<Long> deleteRecordsHere(TopicPartition partition, long beforeOffset);
+
   /**
    * Calls {@code onData} once, as soon as the partition has committed records at or past {@code
    * offset} (at once if it has already), or when the partition goes away. {@code onData} runs on

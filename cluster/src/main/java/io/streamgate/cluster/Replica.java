@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,6 +135,8 @@ final class Replica {
    * watermark, learnt as a follower, may lag them until its followers fetch in its epoch.
    */
   private volatile long epochStartOffset = Long.MAX_VALUE;
+  /** The highest log start a follower has asked its log to move to ({@link #followLeaderLogStart}). */
+  private final AtomicLong logStartQueued = new AtomicLong(-1);
 
   private record WaitingAppend(RecordBatch batch, IdempotencyWindow.BatchId id, long fingerprint, Acks acks,
       int minInsyncReplicas, long commitTimeoutMs, CompletableFuture<AppendResult> result) {}
@@ -595,6 +598,13 @@ final class Replica {
       }
       long end = log.logEndOffset();
       for (RecordBatch batch : RecordBatch.iterate(records)) {
+        if (batch.baseOffset() < end && batch.nextOffset() > end && log.logStartOffset() == end) {
+          // An empty log that started over at the leader's log start, which DeleteRecords put inside
+          // this batch: batches are never split, so it starts again at the batch's base, as Kafka's
+          // follower does, then takes the batch; the leader's log start follows after the fetch.
+          log.truncateFullyAndStartAt(batch.baseOffset());
+          end = batch.baseOffset();
+        }
         if (batch.nextOffset() > end) {
           CompletableFuture<AppendResult> append = log.appendAsFollower(batch);
           IdempotencyWindow.BatchId id = IdempotencyWindow.BatchId.of(batch);
@@ -608,6 +618,26 @@ final class Replica {
     }
     return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
         .thenRun(() -> log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset())));
+  }
+
+  /**
+   * Moves this follower's log start up to the leader's, which a fetch answer carries (records
+   * deleted there, by DeleteRecords or retention), as far as this replica's own high watermark:
+   * a log start may not pass it, and a later fetch, with a higher watermark, moves it further.
+   * Only queues the move on the log's writer when it changes the log start (and was not queued
+   * already): the fetch loop never waits for it, nor for the checkpoint that keeps it.
+   */
+  void followLeaderLogStart(long leaderLogStart) {
+    long target = Math.min(leaderLogStart, log.highWatermark());
+    if (target <= log.logStartOffset() || logStartQueued.getAndAccumulate(target, Math::max) >= target) {
+      return;
+    }
+    log.deleteRecordsBefore(target).whenComplete((start, failure) -> {
+      if (failure != null) {
+        LOG.warn("{}: cannot move the log start to the leader's {}: {}", partition, target, failure.toString());
+        logStartQueued.compareAndSet(target, -1);  // a later fetch asks again
+      }
+    });
   }
 
   /**

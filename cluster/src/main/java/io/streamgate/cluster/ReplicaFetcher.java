@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A follower's fetch loop against one leader: fetches, in a loop, the partitions this node follows
  * from that leader, and applies each answer (records, a truncation to where the histories diverge,
- * a restart at the leader's log start) to the replica that asked, if it still follows in the epoch
- * it asked in. Backs off after a failed or fruitless fetch; stops when it has nothing to fetch.
+ * a restart at the leader's log start, a log start moved up to the leader's) to the replica that
+ * asked, if it still follows in the epoch it asked in. Backs off after a failed or fruitless
+ * fetch; stops when it has nothing to fetch.
  */
 final class ReplicaFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaFetcher.class);
@@ -126,7 +127,9 @@ final class ReplicaFetcher {
       switch (answer.error()) {
         case NONE -> {
           progressed |= answer.records().hasRemaining();
-          applied.add(replica.appendFetched(leader, askedEpochs.get(i), answer.records(), answer.highWatermark()));
+          // After the high watermark the batches bring: the log start may not pass it.
+          applied.add(replica.appendFetched(leader, askedEpochs.get(i), answer.records(), answer.highWatermark())
+              .thenRun(() -> replica.followLeaderLogStart(answer.logStartOffset())));
         }
         case DIVERGING -> {
           progressed = true;

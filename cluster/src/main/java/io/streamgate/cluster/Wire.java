@@ -34,6 +34,7 @@ final class Wire {
   static final String READ = "read";
   static final String OFFSETS = "offsets";
   static final String WATCH = "watch";
+  static final String DELETE_RECORDS = "delete-records";
   static final String FETCH = "replica-fetch";
   static final String GROUPS = "groups";
 

@@ -277,6 +277,93 @@ class ClusterServiceTest {
   }
 
   @Test
+  void recordsDeletedThroughAnyNodeAreGoneOnEveryReplicaAlsoAfterTheLeaderDiesAndRestarts() {
+    cluster = TestCluster.start(dataDir, 3);
+    // Small segments: a deletion also removes whole segment files, not only the log start.
+    get(cluster.nodes().get(0).service().createTopic(new TopicSpec("purged", 1, 3,
+        Map.of(TopicConfigs.MIN_INSYNC_REPLICAS, "2", io.streamgate.logstore.LogConfig.SEGMENT_BYTES, "1024"))));
+    awaitDescribedEverywhere("purged");
+    TopicPartition tp = new TopicPartition("purged", 0);
+    PartitionState state = awaitState(cluster.nodes().get(0), tp, s -> s.hasLeader() && s.isr().size() == 3);
+    Node leader = cluster.node(state.leader());
+    // The follower that goes away later is not the controller (node-1): its death moves no controller.
+    List<Node> followers = cluster.others(leader.id()).stream().sorted(java.util.Comparator.comparing(
+        (Node n) -> !n.id().equals("node-1"))).toList();
+    Node follower = followers.get(0);
+    Node away = followers.get(1);
+    String padding = "-".repeat(100);
+    for (int i = 0; i < 30; i++) {
+      get(cluster.alive().get(i % 3).service().append(tp, batch("r" + i + padding), Acks.ALL));
+    }
+
+    // Through a node that does not lead: routed to the leader, which answers the new log start.
+    assertThat(get(follower.service().deleteRecords(tp, 20))).isEqualTo(20);
+    assertEveryReplicaStartsAt(tp, 20, 30);
+    // Below the log start: nothing more goes, the answer is the log start.
+    assertThat(get(leader.service().deleteRecords(tp, 5))).isEqualTo(20);
+    // Past the high watermark, or negative: refused, nothing deleted.
+    assertThat(failure(follower.service().deleteRecords(tp, 31))).isInstanceOf(io.streamgate.logstore.OffsetOutOfRangeException.class);
+    assertThat(failure(leader.service().deleteRecords(tp, -2))).isInstanceOf(io.streamgate.logstore.OffsetOutOfRangeException.class);
+    assertThat(unwrap(failure(follower.service().deleteRecordsHere(tp, 25)))).isInstanceOf(NotLeaderException.class);
+    assertThat(failure(follower.service().deleteRecords(new TopicPartition("purged", 1), 0)))
+        .isInstanceOf(io.streamgate.logstore.PartitionNotFoundException.class);
+    assertEveryReplicaStartsAt(tp, 20, 30);
+
+    for (int i = 30; i < 35; i++) {
+      get(leader.service().append(tp, batch("r" + i + padding), Acks.ALL));
+    }
+    assertThat(get(follower.service().deleteRecords(tp, PartitionService.HIGH_WATERMARK))).isEqualTo(35);
+    assertEveryReplicaStartsAt(tp, 35, 35);
+    get(leader.service().append(tp, batch("r35"), Acks.ALL));
+    assertEveryReplicaStartsAt(tp, 35, 36);
+
+    // A follower away while a deletion lands inside a batch: back, its log ends below the leader's
+    // start, which is inside the batch the leader sends it; it starts over at that batch's base,
+    // then moves its start up to the leader's.
+    cluster.kill(away.id());
+    awaitState(leader, tp, s -> s.isr().size() == 2);
+    get(leader.service().append(tp, batch("r36", "r37", "r38", "r39"), Acks.ALL));
+    assertThat(get(leader.service().deleteRecords(tp, 38))).isEqualTo(38);
+    cluster.restart(away.id());
+    awaitState(leader, tp, s -> s.isr().size() == 3);
+    assertEveryReplicaStartsAt(tp, 38, 40);
+
+    // The leader dies: the new one, a follower that moved its own start, serves nothing below it;
+    // back from its disk, the old leader does not either.
+    cluster.kill(leader.id());
+    PartitionState elected = awaitState(follower, tp, s -> s.hasLeader() && !s.leader().equals(leader.id()));
+    LOG.info("{} leads {} after {} died", elected.leader(), tp, leader.id());
+    cluster.restart(leader.id());
+    awaitState(follower, tp, s -> s.isr().size() == 3);
+    assertEveryReplicaStartsAt(tp, 38, 40);
+  }
+
+  /**
+   * Every live replica's log starts at {@code start} and ends at {@code end}; reads below the start
+   * fail on each replica's own log and through every node, and the first record read is {@code start}.
+   */
+  private void assertEveryReplicaStartsAt(TopicPartition tp, long start, long end) {
+    awaitRetrying(FAILOVER_WAIT).untilAsserted(() -> {
+      for (Node node : cluster.alive()) {
+        PartitionLog log = node.service().logManager().partition(tp);
+        assertThat(log.logStartOffset()).as("log start on %s", node).isEqualTo(start);
+        assertThat(log.logEndOffset()).as("log end on %s", node).isEqualTo(end);
+        assertThatThrownBy(() -> log.read(start - 1, 1024, Long.MAX_VALUE)).as("a read below the start on %s", node)
+            .isInstanceOf(io.streamgate.logstore.OffsetOutOfRangeException.class);
+        assertThat(failure(node.service().read(tp, start - 1, 1024))).as("a read below the start through %s", node)
+            .isInstanceOf(io.streamgate.logstore.OffsetOutOfRangeException.class);
+        PartitionOffsets offsets = get(node.service().offsets(tp, OptionalLong.empty()));
+        assertThat(offsets.earliest()).as("earliest through %s", node).isEqualTo(start);
+        if (start < end) {
+          // A batch is read whole: its records below the start are skipped.
+          assertThat(log.read(start, 1024, Long.MAX_VALUE).records(start).get(0).offset()).isEqualTo(start);
+          assertThat(readAll(node, tp).get(0).offset()).as("first record read through %s", node).isEqualTo(start);
+        }
+      }
+    });
+  }
+
+  @Test
   void aTopicIsValidatedAsItWouldBeCreatedAndNothingIsCreated() {
     cluster = TestCluster.start(dataDir, 1);
     PartitionService service = cluster.nodes().get(0).service();

@@ -146,6 +146,16 @@ final class MemoryPartitions implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<Long> deleteRecords(TopicPartition tp, long beforeOffset) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public CompletableFuture<Long> deleteRecordsHere(TopicPartition tp, long beforeOffset) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public String nodeId() {
     return "node-1";
   }

@@ -201,7 +201,8 @@ final class ConsumeHandler {
     return out;
   }
 
-  private TopicPartition partition(RoutingContext ctx) {
+  /** The path's topic and partition, validated (a missing one is the service's to find). */
+  static TopicPartition partition(RoutingContext ctx) {
     String topic = QueryParams.topic(ctx);
     int partition = (int) QueryParams.parseLongIn(ctx.pathParam("partition"), "partition", 0, Integer.MAX_VALUE);
     return new TopicPartition(topic, partition);

@@ -122,6 +122,7 @@ public final class HttpApiVerticle extends VerticleBase {
     RecordDecoding decoding = RecordDecoding.create(vertx);
     ConsumeHandler consume = new ConsumeHandler(service, config.limits(), metrics, metrics.waitingLongPolls(), decoding);
     StreamHandler stream = new StreamHandler(service, groups, config.limits(), metrics, decoding);
+    DeleteRecordsHandler deleteRecords = new DeleteRecordsHandler(service);
     ClusterHandler cluster = new ClusterHandler(service);
     ClusterStats stats = new ClusterStats(service);
     GroupsHandler groupsHandler = new GroupsHandler(groups, service, config.limits(), metrics, decoding);
@@ -136,6 +137,7 @@ public final class HttpApiVerticle extends VerticleBase {
     // Content negotiation: an Accept that allows neither answers 406 (through the error handler).
     route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/records")
         .produces(ConsumeHandler.JSON).produces(ConsumeHandler.NDJSON).handler(consume::handle);
+    route(router, HttpMethod.DELETE, "/v1/topics/:topic/partitions/:partition/records").handler(deleteRecords::handle);
     route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/offsets").handler(consume::handleOffsets);
     route(router, HttpMethod.GET, "/v1/topics/:topic/stream").handler(stream::handle);
     route(router, HttpMethod.POST, "/v1/groups/:group/members").handler(body).handler(groupsHandler::join);

@@ -15,6 +15,7 @@ import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteAclsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
@@ -47,6 +48,7 @@ final class KafkaApis {
   private final ListOffsetsApi listOffsets;
   private final CreateTopicsApi createTopics;
   private final DeleteTopicsApi deleteTopics;
+  private final DeleteRecordsApi deleteRecords;
   private final DescribeClusterApi describeCluster;
   private final InitProducerIdApi initProducerId;
   private final FindCoordinatorApi findCoordinator;
@@ -75,6 +77,7 @@ final class KafkaApis {
     this.listOffsets = new ListOffsetsApi(service);
     this.createTopics = new CreateTopicsApi(service, config.defaultPartitions());
     this.deleteTopics = new DeleteTopicsApi(service);
+    this.deleteRecords = new DeleteRecordsApi(service, config.limits().maxWaitMs());
     this.describeCluster = new DescribeClusterApi(brokers);
     this.initProducerId = new InitProducerIdApi(service);
     this.findCoordinator = new FindCoordinatorApi(classicGroups, brokers);
@@ -112,6 +115,8 @@ final class KafkaApis {
         return createTopics.handle(request.body(CreateTopicsRequestData.class), caller).map(Object.class::cast);
       case DELETE_TOPICS:
         return deleteTopics.handle(request.body(DeleteTopicsRequestData.class), caller).map(Object.class::cast);
+      case DELETE_RECORDS:
+        return deleteRecords.handle(request.body(DeleteRecordsRequestData.class), caller).map(Object.class::cast);
       case DESCRIBE_CLUSTER:
         return Future.succeededFuture(describeCluster.handle());
       case INIT_PRODUCER_ID:

@@ -152,7 +152,7 @@ class ConsumeApiTest extends HttpNodeTest {
     for (int i = 0; i < 10; i++) {
       api.produce(t, "{\"records\":[{\"value\":" + i + "}]}");
     }
-    // No API moves the log start yet: do what retention or DeleteRecords would, on the node's log.
+    // What retention would do, on the node's log (DeleteRecords over HTTP has a test of its own).
     long logStart = node.service().logManager().partition(new TopicPartition(t, 0)).deleteRecordsBefore(5)
         .get(10, TimeUnit.SECONDS);
     assertThat(logStart).isEqualTo(5);
@@ -166,6 +166,41 @@ class ConsumeApiTest extends HttpNodeTest {
     assertThat(offsets(api.fetch(t, 0, "timestamp=0").json())).startsWith(5L);
     assertThat(api.get("/v1/topics/" + t + "/partitions/0/offsets").json().get("earliest").asLong()).isEqualTo(5);
     assertThat(api.describe(t).get("partitions").get(0).get("earliestOffset").asLong()).isEqualTo(5);
+  }
+
+  @Test
+  void deletingRecordsBeforeAnOffsetMovesTheEarliestOffsetAndReadsBelowItAreOutOfRange() throws Exception {
+    tenRecords();
+    String records = "/v1/topics/" + t + "/partitions/0/records";
+
+    Response deleted = api.delete(records + "?before=4");
+    assertThat(deleted.status()).isEqualTo(200);
+    assertThat(deleted.json().get("earliest").asLong()).isEqualTo(4);
+    JsonNode problem = assertProblem(api.get(records + "?offset=3"), 416, "offset-out-of-range");
+    assertThat(problem.get("earliestOffset").asLong()).isEqualTo(4);
+    assertThat(offsets(api.fetch(t, 0, "offset=earliest").json())).containsExactly(4L, 5L, 6L, 7L, 8L, 9L);
+    assertThat(api.get("/v1/topics/" + t + "/partitions/0/offsets").json().get("earliest").asLong()).isEqualTo(4);
+    // Below the start deletes nothing more; the other partition is untouched.
+    assertThat(api.delete(records + "?before=1").json().get("earliest").asLong()).isEqualTo(4);
+    assertThat(api.get("/v1/topics/" + t + "/partitions/1/offsets").json().get("earliest").asLong()).isZero();
+
+    // Past the high watermark: refused, nothing deleted.
+    JsonNode tooFar = assertProblem(api.delete(records + "?before=11"), 416, "offset-out-of-range");
+    assertThat(tooFar.get("earliestOffset").asLong()).isEqualTo(4);
+    for (String query : List.of("", "?before=-1", "?before=abc", "?before=LATEST", "?before=1&before=2", "?before=")) {
+      assertProblem(api.delete(records + query), 400, "invalid-request");
+    }
+    assertProblem(api.delete("/v1/topics/" + t + "/partitions/2/records?before=0"), 404, "partition-not-found");
+    assertProblem(api.delete("/v1/topics/nope/partitions/0/records?before=0"), 404, "topic-not-found");
+    node.service().ensureInternalTopic("__" + t, 1).get(10, TimeUnit.SECONDS);
+    assertProblem(api.delete("/v1/topics/__" + t + "/partitions/0/records?before=0"), 403, "internal-topic");
+    assertThat(api.get("/v1/topics/" + t + "/partitions/0/offsets").json().get("earliest").asLong()).isEqualTo(4);
+
+    // latest: everything written so far.
+    assertThat(api.delete(records + "?before=latest").json().get("earliest").asLong()).isEqualTo(10);
+    assertThat(api.fetch(t, 0, "offset=earliest").json().get("records")).isEmpty();
+    api.produce(t, "{\"records\":[{\"value\":10,\"partition\":0}]}");
+    assertThat(offsets(api.fetch(t, 0, "offset=earliest").json())).containsExactly(10L);
   }
 
   @Test

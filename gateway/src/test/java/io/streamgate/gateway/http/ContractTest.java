@@ -82,6 +82,7 @@ class ContractTest {
       Map.entry("produce", Set.of(200, 202, 400, 403, 404, 413, 415, 422)),
       Map.entry("consume", Set.of(200, 400, 404, 406, 416)),
       Map.entry("getOffsets", Set.of(200, 400, 404)),
+      Map.entry("deleteRecords", Set.of(200, 400, 403, 404, 416)),
       Map.entry("streamTopic", Set.of(101, 200, 400, 404, 406, 416)),
       Map.entry("joinGroup", Set.of(201, 400, 404)),
       Map.entry("pollGroup", Set.of(200, 400, 404)),
@@ -256,7 +257,17 @@ class ContractTest {
     problem(check("consume", send("GET", "/v1/topics/ct-consume/partitions/0/records", Map.of("Accept", "text/xml")), 406),
         "not-acceptable");
 
-    deleteRecordsBefore("ct-consume", 0, 2);
+    String records = "/v1/topics/ct-consume/partitions/0/records";
+    assertThat(json(check("deleteRecords", send("DELETE", records + "?before=2"), 200)).getLong("earliest")).isEqualTo(2);
+    assertThat(json(check("deleteRecords", send("DELETE", records + "?before=1"), 200)).getLong("earliest")).isEqualTo(2);
+    problem(check("deleteRecords", send("DELETE", records + "?before=5"), 416), "offset-out-of-range");
+    problem(check("deleteRecords", send("DELETE", records), 400), "invalid-request");
+    problem(check("deleteRecords", send("DELETE", records + "?before=soon"), 400), "invalid-request");
+    problem(check("deleteRecords", send("DELETE", "/v1/topics/ct-consume/partitions/7/records?before=0"), 404),
+        "partition-not-found");
+    node.service().ensureInternalTopic("__ct_internal", 1).get(10, TimeUnit.SECONDS);
+    problem(check("deleteRecords", send("DELETE", "/v1/topics/__ct_internal/partitions/0/records?before=0"), 403),
+        "internal-topic");
     JsonObject range = problem(check("consume", send("GET", "/v1/topics/ct-consume/partitions/0/records?offset=1"), 416),
         "offset-out-of-range");
     assertThat(range.getLong("earliestOffset")).isEqualTo(2);

@@ -51,8 +51,9 @@ final class HttpFuzzer {
       "/", "/v1", "/v2/topics", "/v1/topics/{topic}/records/extra", "*"};
   private static final String[] METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
       "get", "PRI", "FOO", "G\u00c9T", "", "GET GET"};
-  private static final String[] QUERY_NAMES = {"acks", "cursor", "key", "maxBytes", "maxRecords", "offset", "partition", "partitions",
-      "resume", "timeoutMs", "timestamp", "unknown", "", "offset[]", "%00"};
+  private static final String[] QUERY_NAMES =
+      {"acks", "before", "cursor", "key", "maxBytes", "maxRecords", "offset", "partition", "partitions",
+          "resume", "timeoutMs", "timestamp", "unknown", "", "offset[]", "%00"};
   private static final String[] NUMBERS = {"0", "1", "-1", "2", "10", "1000", "10001", "2147483647", "2147483648", "-2147483649",
       "9223372036854775807", "9223372036854775808", "-9223372036854775808", "99999999999999999999999", "1e3", "1.5", "0x10",
       "NaN", "Infinity", "", " 1", "%201", "%2B1", "1%00", "earliest", "latest", "all", "０"};

@@ -19,9 +19,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.DeleteRecordsResult;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,6 +33,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
@@ -38,6 +41,7 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -119,6 +123,39 @@ class KafkaClientsTest extends KafkaNodeTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple("k1", "v1", 1700000000000L, 0L),
             org.assertj.core.groups.Tuple.tuple("k2", "v2", 1700000000001L, 1L));
     assertThat(headers(read.get(0).headers())).isEqualTo(Map.of("h", "x"));
+  }
+
+  @Test
+  void theAdminClientDeletesRecordsAndAConsumerFromTheBeginningStartsAtTheNewLogStart() throws Exception {
+    String topic = unique("purge");
+    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":2,\"config\":{\"value.format\":\"string\"}}", 201);
+    StringBuilder records = new StringBuilder("{\"records\":[");
+    for (int i = 0; i < 13; i++) {
+      records.append(i == 0 ? "" : ",").append("{\"value\":\"v").append(i).append("\",\"partition\":").append(i < 10 ? 0 : 1)
+          .append("}");
+    }
+    http("POST", "/v1/topics/" + topic + "/records", records.append("]}").toString(), 200);
+    TopicPartition first = new TopicPartition(topic, 0);
+    TopicPartition second = new TopicPartition(topic, 1);
+
+    try (Admin admin = admin()) {
+      DeleteRecordsResult deleted = admin.deleteRecords(Map.of(first, RecordsToDelete.beforeOffset(6),
+          second, RecordsToDelete.beforeOffset(DeleteRecordsRequest.HIGH_WATERMARK)));
+      assertThat(deleted.lowWatermarks().get(first).get(30, TimeUnit.SECONDS).lowWatermark()).isEqualTo(6);
+      assertThat(deleted.lowWatermarks().get(second).get(30, TimeUnit.SECONDS).lowWatermark()).isEqualTo(3);
+      // Below the log start deletes nothing more.
+      assertThat(admin.deleteRecords(Map.of(first, RecordsToDelete.beforeOffset(2))).lowWatermarks().get(first)
+          .get(30, TimeUnit.SECONDS).lowWatermark()).isEqualTo(6);
+      // Past the high watermark: refused, nothing deleted.
+      assertThatThrownBy(() -> admin.deleteRecords(Map.of(first, RecordsToDelete.beforeOffset(11))).all().get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(OffsetOutOfRangeException.class);
+      assertThat(offset(admin, first, OffsetSpec.earliest()).offset()).isEqualTo(6);
+      assertThat(offset(admin, second, OffsetSpec.earliest()).offset()).isEqualTo(3);
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> read = consumeAll(topic, 4).get(0);
+    assertThat(read).extracting(ConsumerRecord::offset).containsExactly(6L, 7L, 8L, 9L);
+    assertThat(read).extracting(r -> string(r.value())).containsExactly("v6", "v7", "v8", "v9");
   }
 
   @Test

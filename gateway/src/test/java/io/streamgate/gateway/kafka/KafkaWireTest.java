@@ -16,6 +16,10 @@ import java.util.TreeMap;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsPartition;
+import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsTopic;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -61,10 +65,10 @@ class KafkaWireTest extends KafkaNodeTest {
       assertThat(ranges(answer)).isEqualTo(new TreeMap<>(Map.ofEntries(Map.entry(0, "0-12"), Map.entry(1, "4-12"),
           Map.entry(2, "1-8"), Map.entry(3, "1-12"), Map.entry(8, "2-8"), Map.entry(9, "1-9"), Map.entry(10, "0-6"),
           Map.entry(11, "0-9"), Map.entry(12, "0-4"), Map.entry(13, "0-5"), Map.entry(14, "0-5"), Map.entry(15, "0-5"),
-          Map.entry(16, "0-5"), Map.entry(18, "0-4"), Map.entry(19, "2-7"), Map.entry(20, "1-6"), Map.entry(22, "0-5"),
-          Map.entry(23, "2-4"), Map.entry(42, "0-2"), Map.entry(47, "0-0"), Map.entry(60, "0-1"), Map.entry(29, "1-3"),
-          Map.entry(30, "1-3"), Map.entry(31, "1-3"), Map.entry(32, "1-4"), Map.entry(33, "0-2"), Map.entry(37, "0-3"),
-          Map.entry(44, "0-1"))));
+          Map.entry(16, "0-5"), Map.entry(18, "0-4"), Map.entry(19, "2-7"), Map.entry(20, "1-6"), Map.entry(21, "0-2"),
+          Map.entry(22, "0-5"), Map.entry(23, "2-4"), Map.entry(42, "0-2"), Map.entry(47, "0-0"), Map.entry(60, "0-1"),
+          Map.entry(29, "1-3"), Map.entry(30, "1-3"), Map.entry(31, "1-3"), Map.entry(32, "1-4"), Map.entry(33, "0-2"),
+          Map.entry(37, "0-3"), Map.entry(44, "0-1"))));
     }
   }
 
@@ -79,7 +83,7 @@ class KafkaWireTest extends KafkaNodeTest {
 
       ApiVersionsResponseData answer = kafka.read(ApiKeys.API_VERSIONS.id, (short) 0, 11, ApiVersionsResponseData.class);
       assertThat(answer.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
-      assertThat(ranges(answer)).containsEntry(18, "0-4").containsEntry(0, "0-12").hasSize(21);
+      assertThat(ranges(answer)).containsEntry(18, "0-4").containsEntry(0, "0-12").hasSize(KafkaApi.values().length);
     }
   }
 
@@ -160,6 +164,39 @@ class KafkaWireTest extends KafkaNodeTest {
       assertThat(answer.getShort()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
     }
     assertThat(httpRecords(topic, 0)).isEmpty();
+  }
+
+  @Test
+  void deleteRecordsAnswersEachPartitionItsLowWatermarkOrItsError() throws IOException {
+    String topic = createTopic("purge");
+    http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[{\"value\":\"a\"},{\"value\":\"b\"},{\"value\":\"c\"}]}",
+        200);
+    DeleteRecordsRequestData request = new DeleteRecordsRequestData().setTimeoutMs(10_000).setTopics(List.of(
+        new DeleteRecordsTopic().setName(topic).setPartitions(List.of(
+            new DeleteRecordsPartition().setPartitionIndex(0).setOffset(2),
+            new DeleteRecordsPartition().setPartitionIndex(7).setOffset(0))),
+        new DeleteRecordsTopic().setName(unique("absent")).setPartitions(List.of(new DeleteRecordsPartition().setOffset(0))),
+        new DeleteRecordsTopic().setName("no/such name").setPartitions(List.of(new DeleteRecordsPartition().setOffset(0)))));
+    for (short version = 0; version <= 2; version++) {
+      try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+        kafka.send(request, version, 5);
+        DeleteRecordsResponseData answer = kafka.read(ApiKeys.DELETE_RECORDS.id, version, 5, DeleteRecordsResponseData.class);
+
+        List<String> results = new ArrayList<>();
+        answer.topics()
+            .forEach(t -> t.partitions().forEach(p -> results.add(p.partitionIndex() + ":" + p.errorCode() + ":" + p.lowWatermark())));
+        assertThat(results).as("v%d", version).containsExactly("0:0:2", "7:3:-1", "0:3:-1", "0:3:-1");
+      }
+    }
+    // Past the high watermark (3): OFFSET_OUT_OF_RANGE, nothing deleted.
+    request.topics().get(0).setPartitions(List.of(new DeleteRecordsPartition().setPartitionIndex(0).setOffset(4)));
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new DeleteRecordsRequestData().setTimeoutMs(10_000).setTopics(List.of(request.topics().get(0))), (short) 2, 6);
+      DeleteRecordsResponseData answer = kafka.read(ApiKeys.DELETE_RECORDS.id, (short) 2, 6, DeleteRecordsResponseData.class);
+      assertThat(answer.topics().iterator().next().partitions().iterator().next().errorCode())
+          .isEqualTo(Errors.OFFSET_OUT_OF_RANGE.code());
+    }
+    assertThat(http("GET", "/v1/topics/" + topic + "/partitions/0/offsets", null, 200).get("earliest").asLong()).isEqualTo(2);
   }
 
   @Test

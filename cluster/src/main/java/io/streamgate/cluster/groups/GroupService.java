@@ -59,6 +59,11 @@ public interface GroupService {
    */
   record PositionReset(TopicPartition partition, long from, long to, OffsetReset policy) {}
 
+  /**
+   * The next offset to consume in a partition. A negative one drops the partition's commit: Kafka
+   * clients commit -1 (latest) or -2 (earliest) to reset a group (kafkajs's admin.resetOffsets), as
+   * Kafka stores them, and read any negative commit as none, starting by their own reset policy.
+   */
   record OffsetCommit(TopicPartition partition, long offset) {}
 
   record MemberDescription(String memberId, List<String> topics, long sessionTimeoutMs, List<TopicPartition> assignment) {}

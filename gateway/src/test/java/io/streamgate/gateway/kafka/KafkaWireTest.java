@@ -29,6 +29,7 @@ import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitReque
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopic;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -394,6 +395,54 @@ class KafkaWireTest extends KafkaNodeTest {
       assertThat(offsets.errorCode()).isZero();
       assertThat(offsets.topics()).as("nothing was committed").isEmpty();
     }
+  }
+
+  /**
+   * Kafka stores a negative offset as sent, and kafkajs's admin.resetOffsets relies on it: it commits -2
+   * (earliest) or -1 (latest), and its consumers take any negative commit as none. Here such a commit
+   * drops the partition's commit; it was refused INVALID_REQUEST, which kafkajs cannot retry.
+   */
+  @Test
+  void aNegativeCommittedOffsetAtKafkajsVersionsDropsThePartitionsCommit() throws IOException {
+    String group = unique("wire-reset");
+    String topic = unique("reset");
+    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":2}", 201);
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      // As a client does: FindCoordinator (which makes __groups), then retry while the coordinator loads.
+      int[] correlationId = {100};
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        kafka.send(new FindCoordinatorRequestData().setKey(group).setKeyType((byte) 0), (short) 2, ++correlationId[0]);
+        kafka.read(ApiKeys.FIND_COORDINATOR.id, (short) 2, correlationId[0], FindCoordinatorResponseData.class);
+        kafka.send(commit(group, topic, Map.of(0, 13L, 1, 7L)), (short) 5, ++correlationId[0]);
+        return commitErrors(kafka, correlationId[0]).equals(List.of(Errors.NONE.code(), Errors.NONE.code()));
+      });
+
+      kafka.send(commit(group, topic, Map.of(0, -2L)), (short) 5, 2);
+      assertThat(commitErrors(kafka, 2)).as("kafkajs's reset to earliest").containsOnly(Errors.NONE.code());
+      kafka.send(commit(group, topic, Map.of(1, -1L)), (short) 5, 3);
+      assertThat(commitErrors(kafka, 3)).as("kafkajs's reset to latest").containsOnly(Errors.NONE.code());
+
+      kafka.send(new OffsetFetchRequestData().setGroupId(group).setTopics(List.of(new OffsetFetchRequestTopic().setName(topic)
+          .setPartitionIndexes(List.of(0, 1)))), (short) 4, 4);
+      OffsetFetchResponseData offsets = kafka.read(ApiKeys.OFFSET_FETCH.id, (short) 4, 4, OffsetFetchResponseData.class);
+      assertThat(offsets.errorCode()).isZero();
+      assertThat(offsets.topics()).singleElement().satisfies(t -> assertThat(t.partitions())
+          .extracting(p -> p.partitionIndex() + "=" + p.committedOffset() + "/" + p.errorCode())
+          .containsExactly("0=-1/0", "1=-1/0"));
+    }
+  }
+
+  private static OffsetCommitRequestData commit(String group, String topic, Map<Integer, Long> offsets) {
+    List<OffsetCommitRequestPartition> partitions = new ArrayList<>();
+    offsets.forEach((partition, offset) -> partitions.add(new OffsetCommitRequestPartition().setPartitionIndex(partition)
+        .setCommittedOffset(offset)));
+    return new OffsetCommitRequestData().setGroupId(group).setGenerationIdOrMemberEpoch(-1).setMemberId("")
+        .setTopics(List.of(new OffsetCommitRequestTopic().setName(topic).setPartitions(partitions)));
+  }
+
+  private static List<Short> commitErrors(RawKafka kafka, int correlationId) throws IOException {
+    OffsetCommitResponseData answer = kafka.read(ApiKeys.OFFSET_COMMIT.id, (short) 5, correlationId, OffsetCommitResponseData.class);
+    return answer.topics().stream().flatMap(t -> t.partitions().stream()).map(p -> p.errorCode()).toList();
   }
 
   /** Transactions are not served: a transactional batch is refused by the log, Kafka's answer for a broker without them. */

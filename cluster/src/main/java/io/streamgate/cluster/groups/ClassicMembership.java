@@ -491,8 +491,10 @@ final class ClassicMembership {
 
   /**
    * Kafka's check of a commit by a classic group's member: with generation -1 a group with no members
-   * takes it; otherwise the member must be in the group, in its generation, and the group not
-   * rebalancing. {@code group} null: it does not exist.
+   * takes it; otherwise the member must be in the group and in its generation, and the group not
+   * waiting for its leader's assignment (CompletingRebalance). While it prepares a rebalance the
+   * members of the generation still commit what they consumed in it, as Kafka lets them: refused,
+   * kafkajs delivered those records again after the rebalance. {@code group} null: it does not exist.
    */
   void checkCommit(Group group, int generation, String memberId, Optional<String> instanceId) {
     if (generation < 0 && (group == null || group.isEmpty())) {
@@ -505,7 +507,7 @@ final class ClassicMembership {
     if (generation != group.classic.generation) {
       throw illegalGeneration(group, generation);
     }
-    if (group.classic.state == State.PREPARING_REBALANCE) {
+    if (group.classic.state == State.COMPLETING_REBALANCE) {
       throw rebalancing(group);
     }
     member.heartbeat(clock.getAsLong());

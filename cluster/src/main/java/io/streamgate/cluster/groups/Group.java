@@ -259,8 +259,15 @@ final class Group {
     members.put(member.id, member);
   }
 
+  /** Takes commits; a negative offset drops the partition's commit ({@link GroupService.OffsetCommit}). */
   void commit(Map<TopicPartition, Long> offsets) {
-    committed.putAll(offsets);
+    offsets.forEach((tp, offset) -> {
+      if (offset < 0) {
+        forgetCommit(tp);
+      } else {
+        committed.put(tp, offset);
+      }
+    });
   }
 
   void forgetCommit(TopicPartition tp) {

@@ -368,13 +368,10 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     });
   }
 
-  /** Offsets a client names, unchecked against the logs (as Kafka): only a negative one is refused. */
+  /** Offsets a Kafka client names, unchecked against the logs (as Kafka); a negative one drops the commit ({@link OffsetCommit}). */
   private static Map<TopicPartition, Long> checkedOffsets(List<OffsetCommit> offsets) {
     Map<TopicPartition, Long> commits = new LinkedHashMap<>();
     for (OffsetCommit commit : offsets) {
-      if (commit.offset() < 0) {
-        throw new InvalidGroupRequestException("a committed offset must be at least 0, was " + commit.offset());
-      }
       commits.put(commit.partition(), commit.offset());
     }
     return commits;

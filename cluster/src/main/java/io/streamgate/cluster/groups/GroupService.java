@@ -60,6 +60,12 @@ public interface GroupService {
    */
   record PositionReset(TopicPartition partition, long from, long to, OffsetReset policy) {}
 
+  /**
+   * The next offset to consume in a partition. In a commit without a member or a Kafka member's
+   * commit, a negative one drops the partition's commit: Kafka clients commit -1 (latest) or -2
+   * (earliest) to reset a group (kafkajs's admin.resetOffsets), as Kafka stores them, and read any
+   * negative commit as none, starting by their own reset policy. A member's {@link #commit} refuses it.
+   */
   record OffsetCommit(TopicPartition partition, long offset) {}
 
   record MemberDescription(String memberId, List<String> topics, long sessionTimeoutMs, List<TopicPartition> assignment) {}

@@ -117,7 +117,8 @@ final class GroupStore {
 
   CompletableFuture<Void> writeCommits(String group, Map<TopicPartition, Long> commits) {
     List<KeyValue> records = new ArrayList<>();
-    commits.forEach((tp, offset) -> records.add(GroupRecords.offset(group, tp, offset)));
+    commits.forEach((tp, offset) -> records.add(offset < 0 ? GroupRecords.offsetTombstone(group, tp)
+        : GroupRecords.offset(group, tp, offset)));
     return write(group, records);
   }
 

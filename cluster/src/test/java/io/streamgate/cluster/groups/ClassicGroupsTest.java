@@ -281,10 +281,11 @@ class ClassicGroupsTest {
     for (String id : group.ids()) {
       assertThatThrownBy(() -> heartbeat(1, id)).isInstanceOf(RebalanceInProgressException.class);
     }
-    // A follower's sync and commit during the rebalance are refused the same way.
+    // A follower's sync during the rebalance is refused the same way; its commit in the generation it
+    // still consumes in is taken, as Kafka does (clients commit what they processed before rejoining).
     assertThatThrownBy(() -> get(sync(1, group.b().memberId(), Map.of()))).isInstanceOf(RebalanceInProgressException.class);
-    assertThatThrownBy(() -> get(coordinator.classicCommit("g", 1, group.b().memberId(), Optional.empty(),
-        List.of(new OffsetCommit(T0, 1))))).isInstanceOf(RebalanceInProgressException.class);
+    get(coordinator.classicCommit("g", 1, group.b().memberId(), Optional.empty(), List.of(new OffsetCommit(T0, 1))));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
 
     CompletableFuture<JoinResult> a = join(consumerJoin(group.a().memberId(), "a"));
     CompletableFuture<JoinResult> b = join(consumerJoin(group.b().memberId(), "b"));
@@ -295,6 +296,10 @@ class ClassicGroupsTest {
       assertThat(r.generation()).isEqualTo(2);
       assertThat(r.leaderId()).isEqualTo(group.a().memberId());
     }
+    // Joined but not yet given its assignment (CompletingRebalance): a commit is refused until the sync.
+    assertThat(kafkaState()).isEqualTo("CompletingRebalance");
+    assertThatThrownBy(() -> get(coordinator.classicCommit("g", 2, group.b().memberId(), Optional.empty(),
+        List.of(new OffsetCommit(T0, 2))))).isInstanceOf(RebalanceInProgressException.class);
     assertThat(ids(get(a).members())).containsExactlyInAnyOrder(group.a().memberId(), group.b().memberId(), group.c().memberId(),
         get(d).memberId());
     assertThat(get(d).members()).isEmpty();

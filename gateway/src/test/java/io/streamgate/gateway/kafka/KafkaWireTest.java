@@ -24,8 +24,14 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
+import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
+import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
@@ -33,10 +39,14 @@ import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitReque
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopic;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
+import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -433,6 +443,119 @@ class KafkaWireTest extends KafkaNodeTest {
       assertThat(offsets.errorCode()).isZero();
       assertThat(offsets.topics()).as("nothing was committed").isEmpty();
     }
+  }
+
+  /**
+   * Kafka stores a negative offset as sent, and kafkajs's admin.resetOffsets relies on it: it commits -2
+   * (earliest) or -1 (latest), and its consumers take any negative commit as none. Here such a commit
+   * drops the partition's commit; it was refused INVALID_REQUEST, which kafkajs cannot retry.
+   */
+  @Test
+  void aNegativeCommittedOffsetAtKafkajsVersionsDropsThePartitionsCommit() throws IOException {
+    String group = unique("wire-reset");
+    String topic = unique("reset");
+    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":2}", 201);
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      // As a client does: FindCoordinator (which makes __groups), then retry while the coordinator loads.
+      int[] correlationId = {100};
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        kafka.send(new FindCoordinatorRequestData().setKey(group).setKeyType((byte) 0), (short) 2, ++correlationId[0]);
+        kafka.read(ApiKeys.FIND_COORDINATOR.id, (short) 2, correlationId[0], FindCoordinatorResponseData.class);
+        kafka.send(commit(group, topic, Map.of(0, 13L, 1, 7L)), (short) 5, ++correlationId[0]);
+        return commitErrors(kafka, correlationId[0]).equals(List.of(Errors.NONE.code(), Errors.NONE.code()));
+      });
+
+      kafka.send(commit(group, topic, Map.of(0, -2L)), (short) 5, 2);
+      assertThat(commitErrors(kafka, 2)).as("kafkajs's reset to earliest").containsOnly(Errors.NONE.code());
+      kafka.send(commit(group, topic, Map.of(1, -1L)), (short) 5, 3);
+      assertThat(commitErrors(kafka, 3)).as("kafkajs's reset to latest").containsOnly(Errors.NONE.code());
+
+      kafka.send(new OffsetFetchRequestData().setGroupId(group).setTopics(List.of(new OffsetFetchRequestTopic().setName(topic)
+          .setPartitionIndexes(List.of(0, 1)))), (short) 4, 4);
+      OffsetFetchResponseData offsets = kafka.read(ApiKeys.OFFSET_FETCH.id, (short) 4, 4, OffsetFetchResponseData.class);
+      assertThat(offsets.errorCode()).isZero();
+      assertThat(offsets.topics()).singleElement().satisfies(t -> assertThat(t.partitions())
+          .extracting(p -> p.partitionIndex() + "=" + p.committedOffset() + "/" + p.errorCode())
+          .containsExactly("0=-1/0", "1=-1/0"));
+    }
+  }
+
+  /**
+   * kafkajs (JoinGroup v5, Heartbeat v3, OffsetCommit v5) commits after each batch; once another member
+   * joins, the group prepares a rebalance, and Kafka still takes the commits of the old generation.
+   * They were refused REBALANCE_IN_PROGRESS, and kafkajs read those records again after the rebalance.
+   */
+  @Test
+  void aMembersCommitWhileTheGroupPreparesARebalanceIsTakenAtKafkajsVersions() throws IOException {
+    String group = unique("wire-rebalance");
+    String topic = unique("rebalance");
+    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":1}", 201);
+    try (RawKafka first = new RawKafka(node.kafkaPort()); RawKafka second = new RawKafka(node.kafkaPort())) {
+      int[] correlationId = {200};
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        first.send(new FindCoordinatorRequestData().setKey(group).setKeyType((byte) 0), (short) 2, ++correlationId[0]);
+        return first.read(ApiKeys.FIND_COORDINATOR.id, (short) 2, correlationId[0], FindCoordinatorResponseData.class)
+            .errorCode() == Errors.NONE.code();
+      });
+      JoinGroupResponseData joined = joinWithMemberId(first, group, 300);
+      assertThat(joined.generationId()).isEqualTo(1);
+      first.send(new SyncGroupRequestData().setGroupId(group).setGenerationId(1).setMemberId(joined.memberId())
+          .setAssignments(List.of(new SyncGroupRequestAssignment().setMemberId(joined.memberId()).setAssignment(new byte[0]))),
+          (short) 3, 310);
+      assertThat(first.read(ApiKeys.SYNC_GROUP.id, (short) 3, 310, SyncGroupResponseData.class).errorCode()).isZero();
+
+      // A second member joins: its join waits for the first to rejoin, and the group prepares a rebalance.
+      second.send(join(group, ""), (short) 5, 400);
+      String secondId = second.read(ApiKeys.JOIN_GROUP.id, (short) 5, 400, JoinGroupResponseData.class).memberId();
+      second.send(join(group, secondId), (short) 5, 401);
+      int[] heartbeatId = {500};
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        first.send(new HeartbeatRequestData().setGroupId(group).setGenerationId(1).setMemberId(joined.memberId()), (short) 3,
+            ++heartbeatId[0]);
+        return first.read(ApiKeys.HEARTBEAT.id, (short) 3, heartbeatId[0], HeartbeatResponseData.class)
+            .errorCode() == Errors.REBALANCE_IN_PROGRESS.code();
+      });
+
+      OffsetCommitRequestData commit = commit(group, topic, Map.of(0, 42L)).setGenerationIdOrMemberEpoch(1)
+          .setMemberId(joined.memberId());
+      first.send(commit, (short) 5, 600);
+      assertThat(commitErrors(first, 600)).as("the old generation's commit").containsOnly(Errors.NONE.code());
+      first.send(new OffsetFetchRequestData().setGroupId(group).setTopics(List.of(new OffsetFetchRequestTopic().setName(topic)
+          .setPartitionIndexes(List.of(0)))), (short) 4, 601);
+      OffsetFetchResponseData offsets = first.read(ApiKeys.OFFSET_FETCH.id, (short) 4, 601, OffsetFetchResponseData.class);
+      assertThat(offsets.topics().get(0).partitions().get(0).committedOffset()).isEqualTo(42);
+    }
+  }
+
+  private static JoinGroupRequestData join(String group, String memberId) {
+    JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestProtocolCollection();
+    protocols.add(new JoinGroupRequestProtocol().setName("RoundRobinAssigner").setMetadata(new byte[0]));
+    return new JoinGroupRequestData().setGroupId(group).setMemberId(memberId).setSessionTimeoutMs(30_000)
+        .setRebalanceTimeoutMs(60_000).setProtocolType("consumer").setProtocols(protocols);
+  }
+
+  /** JoinGroup v5 as kafkajs sends it: refused MEMBER_ID_REQUIRED first, then joined with the id given. */
+  private static JoinGroupResponseData joinWithMemberId(RawKafka kafka, String group, int correlationId) throws IOException {
+    kafka.send(join(group, ""), (short) 5, correlationId);
+    JoinGroupResponseData refused = kafka.read(ApiKeys.JOIN_GROUP.id, (short) 5, correlationId, JoinGroupResponseData.class);
+    assertThat(refused.errorCode()).isEqualTo(Errors.MEMBER_ID_REQUIRED.code());
+    kafka.send(join(group, refused.memberId()), (short) 5, correlationId + 1);
+    JoinGroupResponseData joined = kafka.read(ApiKeys.JOIN_GROUP.id, (short) 5, correlationId + 1, JoinGroupResponseData.class);
+    assertThat(joined.errorCode()).isZero();
+    return joined;
+  }
+
+  private static OffsetCommitRequestData commit(String group, String topic, Map<Integer, Long> offsets) {
+    List<OffsetCommitRequestPartition> partitions = new ArrayList<>();
+    offsets.forEach((partition, offset) -> partitions.add(new OffsetCommitRequestPartition().setPartitionIndex(partition)
+        .setCommittedOffset(offset)));
+    return new OffsetCommitRequestData().setGroupId(group).setGenerationIdOrMemberEpoch(-1).setMemberId("")
+        .setTopics(List.of(new OffsetCommitRequestTopic().setName(topic).setPartitions(partitions)));
+  }
+
+  private static List<Short> commitErrors(RawKafka kafka, int correlationId) throws IOException {
+    OffsetCommitResponseData answer = kafka.read(ApiKeys.OFFSET_COMMIT.id, (short) 5, correlationId, OffsetCommitResponseData.class);
+    return answer.topics().stream().flatMap(t -> t.partitions().stream()).map(p -> p.errorCode()).toList();
   }
 
   /** Transactions are not served: a transactional batch is refused by the log, Kafka's answer for a broker without them. */

@@ -1,6 +1,5 @@
 package io.streamgate.logstore;
 
-import io.streamgate.logstore.LogConfig.CleanupPolicy;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
@@ -36,7 +35,7 @@ final class Compactor {
 
   void maybeCompact(PartitionLog log, long nowMs) {
     LogConfig config = log.config();
-    if (config.cleanupPolicy() != CleanupPolicy.COMPACT) {
+    if (!config.cleanupPolicy().compacts()) {
       return;
     }
     long truncationsSeen = log.truncations();

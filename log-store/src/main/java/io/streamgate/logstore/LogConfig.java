@@ -1,9 +1,11 @@
 package io.streamgate.logstore;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The settings of one partition's log, under Kafka's names where Kafka has one. Immutable; validated
@@ -135,22 +137,48 @@ public record LogConfig(
     }
   }
 
-  /** {@code cleanup.policy}. */
+  /**
+   * {@code cleanup.policy}: retention deletes old segments ({@code delete}), compaction keeps the
+   * last record per key ({@code compact}), or both ({@code compact,delete}, Kafka's list of the two,
+   * which Kafka Streams asks for its windowed stores' changelogs).
+   */
   public enum CleanupPolicy {
-    DELETE,
-    COMPACT;
+    DELETE("delete"),
+    COMPACT("compact"),
+    COMPACT_DELETE("compact,delete");
 
-    public String configName() {
-      return name().toLowerCase(Locale.ROOT);
+    private final String configName;
+
+    CleanupPolicy(String configName) {
+      this.configName = configName;
     }
 
+    public String configName() {
+      return configName;
+    }
+
+    /** Whether retention deletes old segments. */
+    public boolean deletes() {
+      return this != COMPACT;
+    }
+
+    /** Whether compaction keeps only the last record per key (and every record needs a key). */
+    public boolean compacts() {
+      return this != DELETE;
+    }
+
+    /** The policy a value names: one of the two, or both as a comma-separated list in any order. */
     public static CleanupPolicy forName(String name) {
+      Set<String> parts = new TreeSet<>();
+      for (String part : (name == null ? "" : name).split(",", -1)) {
+        parts.add(part.trim());
+      }
       for (CleanupPolicy policy : values()) {
-        if (policy.configName().equals(name)) {
+        if (parts.equals(new TreeSet<>(List.of(policy.configName.split(","))))) {
           return policy;
         }
       }
-      throw new InvalidConfigException(CLEANUP_POLICY + " must be 'delete' or 'compact', was '" + name + "'");
+      throw new InvalidConfigException(CLEANUP_POLICY + " must be 'delete', 'compact' or 'compact,delete', was '" + name + "'");
     }
   }
 

@@ -106,7 +106,7 @@ final class LogLoader {
    * shutdown then cuts it at the first one it scans.)
    */
   private static boolean lostTailBefore(long baseOffset, long previousEnd, LogConfig config) {
-    return config.cleanupPolicy() == LogConfig.CleanupPolicy.DELETE && baseOffset > previousEnd;
+    return !config.cleanupPolicy().compacts() && baseOffset > previousEnd;
   }
 
   /** Creates the directory and first segment of a new partition. */

@@ -1,6 +1,5 @@
 package io.streamgate.logstore;
 
-import io.streamgate.logstore.LogConfig.CleanupPolicy;
 import io.streamgate.logstore.LogConfig.FlushPolicy;
 import io.streamgate.logstore.ProducerStateTable.BatchMetadata;
 import io.streamgate.logstore.ProducerStateTable.ProducerEntry;
@@ -256,7 +255,7 @@ public final class PartitionLog {
     }
     // Every record's framing, as a reader will decode it, without decoding (nor allocating) here.
     int keyless = batch.checkRecords();
-    if (current.cleanupPolicy() == CleanupPolicy.COMPACT && keyless > 0) {
+    if (current.cleanupPolicy().compacts() && keyless > 0) {
       throw new InvalidRecordException("compacted topic " + topicPartition.topic() + " needs a key on every record");
     }
   }
@@ -725,10 +724,10 @@ public final class PartitionLog {
     });
   }
 
-  /** The oldest segments that retention condemns now, oldest first; none unless the policy is delete. */
+  /** The oldest segments that retention condemns now, oldest first; none unless the policy deletes. */
   private List<RetentionPlanner.SegmentInfo> retentionPlan(long nowMs) {
     LogConfig current = config;
-    if (current.cleanupPolicy() != CleanupPolicy.DELETE) {
+    if (!current.cleanupPolicy().deletes()) {
       return List.of();
     }
     List<RetentionPlanner.SegmentInfo> infos = new ArrayList<>();

@@ -15,7 +15,7 @@ final class RetentionPlanner {
   /**
    * How many of the oldest segments to delete. Only segments that lie wholly below the high
    * watermark are candidates, and deletion stops at the first segment that neither rule condemns.
-   * The newest (active) segment can expire by time, so a partition whose every record has expired
+   * An empty segment before the newest goes with them. The newest (active) segment can expire by time, so a partition whose every record has expired
    * empties (the caller rolls it before deleting it), but size never deletes it: that would empty a
    * log that is merely busy.
    */
@@ -27,8 +27,14 @@ final class RetentionPlanner {
       SegmentInfo segment = segments.get(i);
       boolean newest = i == segments.size() - 1;
       boolean empty = segment.sizeInBytes() == 0;
-      if (empty || segment.nextOffset() > highWatermark) {
+      if (segment.nextOffset() > highWatermark || (empty && newest)) {
         break;
+      }
+      if (empty) {
+        // Compaction emptied it (compact,delete): it holds nothing to keep, and left in place it
+        // would stop retention here for good.
+        count++;
+        continue;
       }
       boolean expired = config.retentionMs() >= 0 && segment.maxTimestamp() < nowMs - config.retentionMs();
       boolean oversize = !newest && excessBytes >= segment.sizeInBytes();

@@ -116,6 +116,27 @@ class CompactionTest {
   }
 
   @Test
+  void compactAndDeleteCompactsAndThenDeletesExpiredSegments() {
+    long hour = 3_600_000;
+    PartitionLog log = manager.create(TP, logConfig(Map.of(LogConfig.CLEANUP_POLICY, "compact,delete",
+        LogConfig.SEGMENT_BYTES, 1024, LogConfig.DELETE_RETENTION_MS, TOMBSTONE_RETENTION_MS, LogConfig.RETENTION_MS, hour)));
+    for (int round = 0; round < 4; round++) {
+      put(log, "a=a" + round, "b=b" + round);
+    }
+    log.roll().join();
+
+    manager.runMaintenance();
+    assertThat(contents(log)).containsExactly("6:a=a3", "7:b=b3");
+
+    clock.advance(2 * hour);
+    put(log, "c=c0");
+    log.roll().join();
+    manager.runMaintenance();
+    await().untilAsserted(() -> assertThat(contents(log)).containsExactly("8:c=c0"));
+    assertThat(log.logStartOffset()).isEqualTo(8);
+  }
+
+  @Test
   void theActiveSegmentAndRecordsAboveTheHighWatermarkAreNotCompacted() {
     PartitionLog log = create();
     put(log, "a=a0", "a=a1", "a=a2", "a=a3", "a=a4");

@@ -76,7 +76,8 @@ class LogConfigTest {
       "retention.ms, -2, retention.ms must be -1 (unlimited) or >= 0",
       "retention.bytes, -5, retention.bytes must be -1 (unlimited) or >= 0",
       "retention.bytes, 1.5, retention.bytes must be a whole number",
-      "cleanup.policy, COMPACT, cleanup.policy must be 'delete' or 'compact', was 'COMPACT'",
+      "cleanup.policy, COMPACT, cleanup.policy must be 'delete', 'compact' or 'compact,delete', was 'COMPACT'",
+      "cleanup.policy, compact;delete, cleanup.policy must be 'delete', 'compact' or 'compact,delete', was 'compact;delete'",
       "flush.policy, sometimes, flush.policy must be 'always', 'interval' or 'never'",
       "flush.interval.ms, 0, flush.interval.ms must be at least 1",
       "max.record.bytes, 63, max.record.bytes must be at least 64",
@@ -86,6 +87,18 @@ class LogConfigTest {
     assertThatThrownBy(() -> LogConfig.DEFAULT.with(Map.of(key, value)))
         .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining(message);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {"compact,delete", "delete,compact", " compact , delete "})
+  void bothPoliciesAsAListInAnyOrderAreCompactAndDelete(String value) {
+    LogConfig config = LogConfig.DEFAULT.with(Map.of(LogConfig.CLEANUP_POLICY, value));
+
+    assertThat(config.cleanupPolicy()).isEqualTo(CleanupPolicy.COMPACT_DELETE);
+    assertThat(config.cleanupPolicy().compacts()).isTrue();
+    assertThat(config.cleanupPolicy().deletes()).isTrue();
+    assertThat(config.toMap()).containsEntry(LogConfig.CLEANUP_POLICY, "compact,delete");
+    assertThat(LogConfig.fromMap(config.toMap())).isEqualTo(config);
   }
 
   @Test

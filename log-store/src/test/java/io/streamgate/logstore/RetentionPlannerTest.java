@@ -35,7 +35,9 @@ class RetentionPlannerTest {
       hw: a segment ending at the hw goes    | 0-10:100@1000 10-20:100@1000 20-30:100@1000         | 1000 | -1    | 20  | 2
       hw: nothing below it                   | 0-10:100@1000 10-20:100@1000                       | 1000 | 0     | 9   | 0
       hw: size respects it as well           | 0-10:100@9999 10-20:100@9999 20-30:100@9999         | -1   | 0     | 10  | 1
-      empty: an empty segment stops deletion | 0-10:100@1000 10-10:0@-1 10-20:100@1000            | 1000 | -1    | 30  | 1
+      empty: an empty segment goes along     | 0-10:100@1000 10-10:0@-1 10-20:100@1000            | 1000 | -1    | 30  | 3
+      empty: and deletion goes on after it   | 0-10:100@1000 10-10:0@-1 10-20:100@9500 20-30:100@1000 | 1000 | -1 | 30 | 2
+      empty: compaction emptied the oldest   | 0-5:0@-1 5-10:100@9500                             | 1000 | -1    | 30  | 1
       empty: an empty active segment stays   | 0-10:100@1000 10-10:0@-1                           | 1000 | 0     | 30  | 1
       empty: an empty log stays              | 0-0:0@-1                                           | 0    | 0     | 0   | 0
       """)

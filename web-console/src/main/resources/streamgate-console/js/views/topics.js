@@ -34,7 +34,8 @@ function createForm() {
   const format = h('select', { id: 'topic-format', name: 'value.format' },
     h('option', { value: 'json' }, 'JSON'), h('option', { value: 'string' }, 'Text'), h('option', { value: 'binary' }, 'Binary'));
   const cleanup = h('select', { id: 'topic-cleanup', name: 'cleanup.policy' },
-    h('option', { value: 'delete' }, 'Delete old segments'), h('option', { value: 'compact' }, 'Compact by key'));
+    h('option', { value: 'delete' }, 'Delete old segments'), h('option', { value: 'compact' }, 'Compact by key'),
+    h('option', { value: 'compact,delete' }, 'Compact, and delete old segments'));
   const retention = h('input', { id: 'topic-retention', name: 'retention.ms', type: 'number', min: -1, placeholder: '604800000 (7 days)' });
   const other = h('textarea', { id: 'topic-config', name: 'config', rows: 3, spellcheck: 'false', placeholder: 'min.insync.replicas=2' });
   const submit = h('button', { type: 'submit', class: 'button primary' }, 'Create topic');

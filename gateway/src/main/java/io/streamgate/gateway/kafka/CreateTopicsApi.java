@@ -1,5 +1,6 @@
 package io.streamgate.gateway.kafka;
 
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
@@ -47,7 +48,7 @@ final class CreateTopicsApi {
       creations.add(create(topic, request.validateOnly(), caller).andThen(done -> {
         if (done.failed()) {
           StreamgateError error = StreamgateError.forException(done.cause());
-          result.setErrorCode(error.kafkaCode()).setErrorMessage(done.cause().getMessage()).setNumPartitions(-1)
+          result.setErrorCode(error.kafkaCode()).setErrorMessage(Failures.cause(done.cause()).getMessage()).setNumPartitions(-1)
               .setReplicationFactor((short) -1);
         } else {
           describe(result, done.result());

@@ -1,5 +1,6 @@
 package io.streamgate.gateway.kafka;
 
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
@@ -34,7 +35,8 @@ final class DeleteTopicsApi {
           : Future.fromCompletionStage(service.deleteTopic(name), caller.context());
       deletions.add(deletion.andThen(done -> {
         if (done.failed()) {
-          result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode()).setErrorMessage(done.cause().getMessage());
+          result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
+              .setErrorMessage(Failures.cause(done.cause()).getMessage());
         }
       }));
     }

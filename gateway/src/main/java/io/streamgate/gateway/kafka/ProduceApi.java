@@ -1,6 +1,7 @@
 package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.Acks;
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
@@ -72,7 +73,7 @@ final class ProduceApi {
             response.setBaseOffset(done.result().baseOffset());
           } else {
             StreamgateError error = StreamgateError.forException(done.cause());
-            response.setErrorCode(error.kafkaCode()).setErrorMessage(done.cause().getMessage());
+            response.setErrorCode(error.kafkaCode()).setErrorMessage(Failures.cause(done.cause()).getMessage());
             // Retriable refusals (a leader moving) are the cluster's business; the rest are the client's input.
             if (acks == Acks.NONE || !error.retryable()) {
               LOG.warn("kafka client {}: produce to {}-{} refused: {}", caller, topic.name(), data.index(), done.cause().getMessage());

@@ -181,7 +181,9 @@ class KafkaClientsTest extends KafkaNodeTest {
       assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(topic).doesNotContain(validated);
       assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic(unique("bad-config"), 1, (short) 1)
           .configs(Map.of("no.such.config", "1")))).all().get(30, TimeUnit.SECONDS))
-          .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class);
+          .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class)
+          .cause().as("the reason, not the server's exception class").hasMessageContaining("no.such.config")
+          .hasMessageNotContaining("io.streamgate");
 
       TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
       assertThat(description.partitions()).hasSize(1);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamgate.gateway.SharedNodeTest;
+import io.streamgate.gateway.StreamgateNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,7 +44,12 @@ abstract class KafkaNodeTest extends SharedNodeTest {
 
   /** Every record of a partition over HTTP, from the earliest. */
   JsonNode httpRecords(String topic, int partition) {
-    return http("GET", "/v1/topics/" + topic + "/partitions/" + partition + "/records?offset=earliest&maxRecords=10000", null, 200)
+    return httpRecords(node, topic, partition);
+  }
+
+  /** Every record of a partition over HTTP from {@code from}, a node other than the class's, from the earliest. */
+  JsonNode httpRecords(StreamgateNode from, String topic, int partition) {
+    return http(from, "GET", "/v1/topics/" + topic + "/partitions/" + partition + "/records?offset=earliest&maxRecords=10000", null, 200)
         .get("records");
   }
 
@@ -68,8 +74,12 @@ abstract class KafkaNodeTest extends SharedNodeTest {
   }
 
   JsonNode http(String method, String path, String body, int expectedStatus) {
+    return http(node, method, path, body, expectedStatus);
+  }
+
+  JsonNode http(StreamgateNode to, String method, String path, String body, int expectedStatus) {
     try {
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + to.httpPort() + path))
           .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
           .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
       var response = HTTP.send(request.build(), BodyHandlers.ofString());

@@ -3,8 +3,12 @@ package io.streamgate.gateway.cluster;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.streamgate.gateway.ClientProcesses;
+import io.streamgate.gateway.KafkaTools40;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,20 +47,23 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kafka's Java clients on a three-node cluster of real processes: every node is a broker at its own
  * Kafka address, a client bootstrapped on one node reaches the leaders on the others (each partition's
  * requests go to its leader, which alone takes them), a leader's death (SIGKILL) loses no
  * acknowledged record of a producer that keeps sending and a consumer reading across it reads each
- * once, a consumer group carries on from its commits across its coordinator's death, and a topic
- * grown and reconfigured over Kafka is placed on every node and described alike through each.
+ * once, a consumer group carries on from its commits across its coordinator's death, a topic
+ * grown and reconfigured over Kafka is placed on every node and described alike through each, and
+ * Kafka's own verifiable producer (4.0) loses and duplicates nothing while a leader is killed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaClusterIT {
@@ -66,7 +73,11 @@ class KafkaClusterIT {
   private static final int RECORDS = 150;
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(60);
 
+  private static final int VERIFIABLE_RECORDS = 3_000;
+
   private static LocalCluster cluster;
+  @TempDir Path work;
+  private final ClientProcesses clients = new ClientProcesses();
 
   @BeforeAll
   static void startCluster() throws IOException, InterruptedException {
@@ -74,6 +85,11 @@ class KafkaClusterIT {
     cluster.startAll();
     cluster.createTopic(cluster.node(0), TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
     cluster.awaitSettled(TOPIC, PARTITIONS, SETTLE_TIMEOUT);
+  }
+
+  @AfterEach
+  void stopClients() {
+    clients.stopAll();
   }
 
   @AfterAll
@@ -191,11 +207,7 @@ class KafkaClusterIT {
   @Order(3)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void aConsumerGroupCarriesOnFromItsCommitsAcrossItsCoordinatorsDeath() throws Exception {
-    for (LocalCluster.Node node : cluster.nodes()) {
-      if (!cluster.liveNodes().contains(node)) {
-        cluster.start(node.index);
-      }
-    }
+    startDeadNodes();
     cluster.createTopic(cluster.node(0), GROUP_TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
     cluster.awaitSettled(GROUP_TOPIC, PARTITIONS, SETTLE_TIMEOUT);
     String group = "kafka-fleet-group";
@@ -234,6 +246,46 @@ class KafkaClusterIT {
     }
     assertThat(read).as("every acknowledged record read once past the group's commits, across the coordinator's death")
         .containsExactlyInAnyOrderElementsOf(acknowledged);
+  }
+
+  @Test
+  @Order(4)
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void kafkasVerifiableProducerLosesAndDuplicatesNothingWhileALeaderIsKilled() throws Exception {
+    assumeTrue(KafkaTools40.built(), KafkaTools40.NOT_BUILT);
+    startDeadNodes();
+    String topic = "kafka-fleet-verifiable";
+    cluster.createTopic(cluster.node(0), topic, PARTITIONS, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
+    cluster.awaitSettled(topic, PARTITIONS, SETTLE_TIMEOUT);
+    String bootstrap = cluster.nodes().stream().map(node -> "127.0.0.1:" + node.kafkaPort).collect(Collectors.joining(","));
+    // Kafka's own system-test producer (4.0 clients: idempotent by default, acks=all), 1,000 a second.
+    List<String> producer = clients.start(work, KafkaTools40.command("VerifiableProducer", "--bootstrap-server", bootstrap,
+        "--topic", topic, "--max-messages", String.valueOf(VERIFIABLE_RECORDS), "--throughput", "1000", "--acks", "-1"));
+    await().atMost(Duration.ofMinutes(1))
+        .until(() -> KafkaTools40.events(producer, "producer_send_success").size() >= VERIFIABLE_RECORDS / 5);
+    cluster.kill(cluster.node(cluster.topic(topic).partition(0).leader()).index);
+    await().atMost(Duration.ofMinutes(3)).until(() -> !KafkaTools40.events(producer, "shutdown_complete").isEmpty());
+    assertThat(KafkaTools40.events(producer, "producer_send_error")).as("sends that failed").isEmpty();
+    List<String> acknowledged = KafkaTools40.events(producer, "producer_send_success").stream()
+        .map(event -> event.get("value").asText()).toList();
+    assertThat(acknowledged).hasSize(VERIFIABLE_RECORDS);
+
+    // Its consumer reads the whole topic: each acknowledged record once, so stored once, nothing else.
+    List<String> consumer = clients.start(work, KafkaTools40.command("VerifiableConsumer", "--bootstrap-server", bootstrap,
+        "--topic", topic, "--group-id", "kafka-fleet-verifiable", "--group-protocol", "classic", "--reset-policy", "earliest",
+        "--verbose"));
+    await().atMost(Duration.ofMinutes(1))
+        .until(() -> KafkaTools40.events(consumer, "record_data").size() >= VERIFIABLE_RECORDS);
+    assertThat(KafkaTools40.events(consumer, "record_data").stream().map(event -> event.get("value").asText()))
+        .containsExactlyInAnyOrderElementsOf(acknowledged);
+  }
+
+  private static void startDeadNodes() throws IOException {
+    for (LocalCluster.Node node : cluster.nodes()) {
+      if (!cluster.liveNodes().contains(node)) {
+        cluster.start(node.index);
+      }
+    }
   }
 
   /** The sum of the partitions' end offsets: every record the topic holds (nothing is deleted here). */

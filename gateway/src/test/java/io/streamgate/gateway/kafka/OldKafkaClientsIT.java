@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamgate.gateway.ClientProcesses;
+import io.streamgate.gateway.KafkaTools40;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,9 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * default, acks=all).
  */
 class OldKafkaClientsIT extends KafkaNodeTest {
-  /** Where the gateway/kafka-clients-4.0 module's {@code package} put the 4.0 tools and clients. */
-  private static final Path RUNTIME = Path.of("kafka-clients-4.0", "target", "lib").toAbsolutePath();
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int RECORDS = 600;
   private static final int PARTITIONS = 3;
 
@@ -43,7 +38,7 @@ class OldKafkaClientsIT extends KafkaNodeTest {
 
   @BeforeAll
   static void runtimeBuilt() {
-    assumeTrue(Files.isDirectory(RUNTIME), "the Kafka 4.0 runtime is not built: mvn -B package -pl gateway/kafka-clients-4.0");
+    assumeTrue(KafkaTools40.built(), KafkaTools40.NOT_BUILT);
   }
 
   @AfterEach
@@ -70,11 +65,11 @@ class OldKafkaClientsIT extends KafkaNodeTest {
       assertThat(owned).hasSize(PARTITIONS);
     });
 
-    String produced = clients.run(work, 120, List.of(java(), "-cp", RUNTIME + "/*", "org.apache.kafka.tools.VerifiableProducer",
-        "--bootstrap-server", bootstrap(), "--topic", topic, "--max-messages", String.valueOf(RECORDS), "--acks", "-1"));
+    String produced = clients.run(work, 120, KafkaTools40.command("VerifiableProducer", "--bootstrap-server", bootstrap(),
+        "--topic", topic, "--max-messages", String.valueOf(RECORDS), "--acks", "-1"));
     Map<Integer, List<Long>> acknowledged = new HashMap<>();
     Map<String, String> valueAt = new HashMap<>();
-    for (JsonNode event : events(List.of(produced.split("\n")), "producer_send_success")) {
+    for (JsonNode event : KafkaTools40.events(List.of(produced.split("\n")), "producer_send_success")) {
       acknowledged.computeIfAbsent(event.get("partition").asInt(), p -> new ArrayList<>()).add(event.get("offset").asLong());
       valueAt.put(event.get("partition").asInt() + "@" + event.get("offset").asLong(), event.get("value").asText());
     }
@@ -83,14 +78,14 @@ class OldKafkaClientsIT extends KafkaNodeTest {
     await("every acknowledged record consumed").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       int consumed = 0;
       for (List<String> consumer : consumers) {
-        consumed += events(consumer, "record_data").size();
+        consumed += KafkaTools40.events(consumer, "record_data").size();
       }
       assertThat(consumed).isGreaterThanOrEqualTo(RECORDS);
     });
     Map<String, String> consumedAt = new HashMap<>();
     for (List<String> consumer : consumers) {
       Map<Integer, Long> lastOffset = new HashMap<>();
-      for (JsonNode record : events(consumer, "record_data")) {
+      for (JsonNode record : KafkaTools40.events(consumer, "record_data")) {
         int partition = record.get("partition").asInt();
         long offset = record.get("offset").asLong();
         assertThat(offset).as("partition %d in offset order", partition).isGreaterThan(lastOffset.getOrDefault(partition, -1L));
@@ -105,7 +100,7 @@ class OldKafkaClientsIT extends KafkaNodeTest {
     await("the group's commits reach every partition's end").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       Map<Integer, Long> committed = new HashMap<>();
       for (List<String> consumer : consumers) {
-        for (JsonNode commit : events(consumer, "offsets_committed")) {
+        for (JsonNode commit : KafkaTools40.events(consumer, "offsets_committed")) {
           if (commit.get("success").asBoolean()) {
             commit.get("offsets").forEach(o -> committed.merge(o.get("partition").asInt(), o.get("offset").asLong(), Math::max));
           }
@@ -118,14 +113,13 @@ class OldKafkaClientsIT extends KafkaNodeTest {
   }
 
   private List<String> startConsumer(String topic, String group) throws IOException {
-    return clients.start(work, List.of(java(), "-cp", RUNTIME + "/*", "org.apache.kafka.tools.VerifiableConsumer",
-        "--bootstrap-server", bootstrap(), "--topic", topic, "--group-id", group, "--group-protocol", "classic",
-        "--reset-policy", "earliest", "--verbose"));
+    return clients.start(work, KafkaTools40.command("VerifiableConsumer", "--bootstrap-server", bootstrap(), "--topic", topic,
+        "--group-id", group, "--group-protocol", "classic", "--reset-policy", "earliest", "--verbose"));
   }
 
   /** The partitions of the consumer's latest {@code partitions_assigned} event; none before the first. */
   private static List<Integer> latestAssignment(List<String> output) {
-    List<JsonNode> assignments = events(output, "partitions_assigned");
+    List<JsonNode> assignments = KafkaTools40.events(output, "partitions_assigned");
     List<Integer> partitions = new ArrayList<>();
     if (!assignments.isEmpty()) {
       assignments.get(assignments.size() - 1).get("partitions").forEach(p -> partitions.add(p.get("partition").asInt()));
@@ -133,25 +127,4 @@ class OldKafkaClientsIT extends KafkaNodeTest {
     return partitions;
   }
 
-  /** The tool's JSON events named {@code name}, in the order written (its logs, on the same stream, are skipped). */
-  private static List<JsonNode> events(List<String> output, String name) {
-    List<JsonNode> events = new ArrayList<>();
-    for (String line : List.copyOf(output)) {
-      if (line.startsWith("{")) {
-        try {
-          JsonNode event = JSON.readTree(line);
-          if (name.equals(event.path("name").asText())) {
-            events.add(event);
-          }
-        } catch (IOException e) {
-          throw new UncheckedIOException("not a tool event: " + line, e);
-        }
-      }
-    }
-    return events;
-  }
-
-  private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
 }

@@ -18,6 +18,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -61,7 +66,7 @@ class ConsoleIT {
 
   @BeforeAll
   static void start() throws IOException {
-    node = TestNodes.start(dir.resolve("node"));
+    node = TestNodes.start(dir.resolve("node"), Map.of("kafka-port", "-1", "group-initial-rebalance-delay-ms", "0"));
     base = "http://127.0.0.1:" + node.httpPort();
     driver = Chromium.start();
     wait = new WebDriverWait(driver, WAIT);
@@ -257,6 +262,35 @@ class ConsoleIT {
 
   @Test
   @Order(8)
+  void showsAKafkaConsumersGroupAsItShowsAnHttpOne() {
+    String group = "console-kafka";
+    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + node.kafkaPort(),
+        ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(TOPIC));
+      await().atMost(WAIT).until(() -> {
+        consumer.poll(Duration.ofMillis(100));
+        return consumer.assignment().size() == 3;
+      });
+      consumer.commitSync(Map.of(new TopicPartition(TOPIC, 1), new OffsetAndMetadata(1)));
+      String member = consumer.groupMetadata().memberId();
+
+      open("#/groups");
+      wait.until(ExpectedConditions.elementToBeClickable(By.linkText(group))).click();
+      wait.until(d -> d.findElement(By.id("group-members")).getText().contains(member));
+      assertThat(driver.findElement(By.id("group-members")).getText()).contains(TOPIC + "-0", TOPIC + "-1", TOPIC + "-2");
+      wait.until(d -> rows("#group-offsets tbody tr").size() == 3);
+      List<String> partition1 =
+          rows("#group-offsets tbody tr").get(1).findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+      assertThat(partition1.subList(0, 2)).containsExactly(TOPIC, "1");
+      assertThat(partition1.get(3)).as("committed").isEqualTo("1");
+      screenshot("kafka-group");
+    }
+  }
+
+  @Test
+  @Order(9)
   void chartsThroughputPerTopicAndNode() {
     open("#/charts");
     String topicChart = "[data-chart='Topic " + TOPIC + "']";
@@ -277,7 +311,7 @@ class ConsoleIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aRefreshUpdatesThePartitionTableInPlaceSoASelectionSurvives() {
     open("#/topics/" + TOPIC);
     wait.until(d -> rows("#partition-table tbody tr").size() == 3);
@@ -300,7 +334,7 @@ class ConsoleIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void aRefreshThatKeepsFailingShowsItsProblemOnce() {
     open("#/topics/no-such-topic");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#problems .problem-title")));
@@ -321,7 +355,7 @@ class ConsoleIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void fitsAPhoneSizedWindow() {
     driver.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
     try {
@@ -342,7 +376,7 @@ class ConsoleIT {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void deletesTheTopicAfterConfirmation() {
     open("#/topics/" + TOPIC);
     wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//button[text()='Delete topic']"))).click();

@@ -62,5 +62,5 @@ export function renderGroup(main, scope, name) {
 
 function owner(group, offset) {
   const member = group.members.find((m) => m.assignment.some((a) => a.topic === offset.topic && a.partition === offset.partition));
-  return member ? h('span', { class: 'mono small', title: member.memberId }, member.memberId.slice(0, 8)) : h('span', { class: 'muted' }, 'unassigned');
+  return member ? h('span', { class: 'mono small', title: member.memberId }, member.memberId.slice(-8)) : h('span', { class: 'muted' }, 'unassigned');
 }

@@ -284,6 +284,8 @@ class ConsoleIT {
       List<String> partition1 =
           rows("#group-offsets tbody tr").get(1).findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
       assertThat(partition1.subList(0, 2)).containsExactly(TOPIC, "1");
+      assertThat(partition1.get(2)).as("owner: the end of the member id, its start being the client id")
+          .isEqualTo(member.substring(member.length() - 8));
       assertThat(partition1.get(3)).as("committed").isEqualTo("1");
       screenshot("kafka-group");
     }

@@ -425,12 +425,15 @@ class HostileInputTest {
         new String[] {"PATCH", "/v1/topics"}, new String[] {"GET", "/v1/topics/safe/records"},
         new String[] {"PUT", "/v1/topics/safe/records"}, new String[] {"DELETE", "/v1/topics/safe/records"},
         new String[] {"POST", "/v1/topics/safe"}, new String[] {"PUT", "/v1/topics/safe"},
-        new String[] {"POST", "/v1/topics/safe/partitions/0/records"}, new String[] {"DELETE", "/v1/topics/safe/partitions/0/records"},
+        new String[] {"POST", "/v1/topics/safe/partitions/0/records"}, new String[] {"PUT", "/v1/topics/safe/partitions/0/records"},
         new String[] {"POST", "/v1/topics/safe/partitions/0/offsets"}, new String[] {"POST", "/v1/topics/safe/stream"},
         new String[] {"POST", "/health/live"}, new String[] {"DELETE", "/metrics"}, new String[] {"PUT", "/openapi.yaml"});
     for (String[] request : wrong) {
       assertProblem(api.send(request[0], request[1], "application/json", BodyPublishers.ofString("{}")), 405, "method-not-allowed");
     }
+    // DELETE of a partition's records is a route (DeleteRecords): without its parameter, a 400, nothing deleted.
+    assertProblem(api.send("DELETE", "/v1/topics/safe/partitions/0/records", "application/json", BodyPublishers.ofString("{}")),
+        400, "invalid-request");
     assertProblem(raw(rawRequest("FOO", "/v1/topics", null, null)));
     assertProblem(raw(rawRequest("TRACE", "/v1/topics", null, null)));
     assertLogIntact();

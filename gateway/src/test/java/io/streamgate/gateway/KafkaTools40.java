@@ -35,6 +35,19 @@ public final class KafkaTools40 {
     return command;
   }
 
+  /**
+   * A {@code --producer.config} file for {@code VerifiableProducer}, which sets retries=0 unless told
+   * otherwise (and so, silently, no idempotence): idempotent and retrying until delivered, as Kafka's
+   * own durability tests run it.
+   */
+  public static Path idempotentProducerConfig(Path dir) {
+    try {
+      return Files.writeString(dir.resolve("idempotent-producer.properties"), "enable.idempotence=true\nretries=2147483647\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A tool's JSON events named {@code name}, in the order written (its logs, on the same stream, are skipped). */
   public static List<JsonNode> events(List<String> output, String name) {
     List<JsonNode> events = new ArrayList<>();

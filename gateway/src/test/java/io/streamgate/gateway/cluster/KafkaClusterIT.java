@@ -258,9 +258,10 @@ class KafkaClusterIT {
     cluster.createTopic(cluster.node(0), topic, PARTITIONS, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
     cluster.awaitSettled(topic, PARTITIONS, SETTLE_TIMEOUT);
     String bootstrap = cluster.nodes().stream().map(node -> "127.0.0.1:" + node.kafkaPort).collect(Collectors.joining(","));
-    // Kafka's own system-test producer (4.0 clients: idempotent by default, acks=all), 1,000 a second.
+    // Kafka's own system-test producer (4.0 clients, idempotent, acks=all), 1,000 a second.
     List<String> producer = clients.start(work, KafkaTools40.command("VerifiableProducer", "--bootstrap-server", bootstrap,
-        "--topic", topic, "--max-messages", String.valueOf(VERIFIABLE_RECORDS), "--throughput", "1000", "--acks", "-1"));
+        "--topic", topic, "--max-messages", String.valueOf(VERIFIABLE_RECORDS), "--throughput", "1000", "--acks", "-1",
+        "--producer.config", KafkaTools40.idempotentProducerConfig(work).toString()));
     await().atMost(Duration.ofMinutes(1))
         .until(() -> KafkaTools40.events(producer, "producer_send_success").size() >= VERIFIABLE_RECORDS / 5);
     cluster.kill(cluster.node(cluster.topic(topic).partition(0).leader()).index);

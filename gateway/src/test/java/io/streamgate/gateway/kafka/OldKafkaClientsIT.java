@@ -66,7 +66,8 @@ class OldKafkaClientsIT extends KafkaNodeTest {
     });
 
     String produced = clients.run(work, 120, KafkaTools40.command("VerifiableProducer", "--bootstrap-server", bootstrap(),
-        "--topic", topic, "--max-messages", String.valueOf(RECORDS), "--acks", "-1"));
+        "--topic", topic, "--max-messages", String.valueOf(RECORDS), "--acks", "-1", "--producer.config",
+        KafkaTools40.idempotentProducerConfig(work).toString()));
     Map<Integer, List<Long>> acknowledged = new HashMap<>();
     Map<String, String> valueAt = new HashMap<>();
     for (JsonNode event : KafkaTools40.events(List.of(produced.split("\n")), "producer_send_success")) {

@@ -2,12 +2,13 @@
 # Spark Structured Streaming against Streamgate's Kafka listener (issue #15): a word count read from one topic and
 # written to another by Spark 4.0's Kafka source and sink, in local mode, checked against counts known in advance.
 #
-#   scripts/spark-kafka.sh [--quick] [--skip-build] [--out DIR]
+#   scripts/spark-kafka.sh [--quick] [--cluster] [--skip-build] [--out DIR]
 #
 # 1. Builds the gateway jar (when missing) and the Spark job, bench/spark-job/ (spark-sql and spark-sql-kafka-0-10,
 #    Scala 2.13, from Maven Central; not a module of the main build): its jar, and every runtime jar in its target/lib.
-# 2. Starts one Streamgate node (scripts/cluster.sh up 1) on loopback, its data in a temp dir, and creates over HTTP
-#    the input topic spark-lines (3 partitions) and the output topic spark-counts (2 partitions).
+# 2. Starts one Streamgate node (scripts/cluster.sh up 1; three with --cluster) on loopback, data in a temp dir, and
+#    creates over HTTP the input topic spark-lines (3 partitions) and the output topic spark-counts (2 partitions),
+#    replication factor 1 (3 with --cluster, where Spark is given every node's Kafka address).
 # 3. Run 1: produces LINES lines over HTTP (20,000; 2,000 with --quick), words drawn from a vocabulary of 50 with a
 #    fixed seed so that each word's count is known, then runs io.streamgate.spark.WordCountJob in local mode against
 #    the node's Kafka port: Kafka source from the earliest offset, split into words, groupBy(word).count(), Kafka sink
@@ -30,6 +31,8 @@
 set -euo pipefail
 # shellcheck source=lib/bench-common.sh
 . "$(dirname "$0")/lib/bench-common.sh"
+NODES=1
+bench_extra_arg() { case "$1" in --cluster) NODES=3 ;; *) return 1 ;; esac; }   # this script's own flag
 bench_parse_args spark-kafka "$@"
 
 if [ "$QUICK" = 1 ]; then MODE=quick; LINES=${LINES:-2000}; else MODE=full; LINES=${LINES:-20000}; fi
@@ -44,14 +47,16 @@ export STREAMGATE_BASE_CLUSTER_PORT=${SPARK_SG_CLUSTER_PORT:-16270}
 export STREAMGATE_BASE_METADATA_PORT=${SPARK_SG_METADATA_PORT:-16370}
 export STREAMGATE_JAVA_OPTS=${STREAMGATE_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}
 URL=$(node_url 0)
-BOOTSTRAP=127.0.0.1:$STREAMGATE_BASE_KAFKA_PORT
+BOOTSTRAP=""
+for ((i = 0; i < NODES; i++)); do BOOTSTRAP+="${BOOTSTRAP:+,}127.0.0.1:$((STREAMGATE_BASE_KAFKA_PORT + i))"; done
 
 bench_results_dir spark-kafka
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamgate-spark-kafka.XXXXXX")
 export STREAMGATE_CLUSTER_DIR=$TMP/node
 teardown() {
+  local f
   scripts/cluster.sh down > /dev/null 2>&1 || log "cluster.sh down failed"
-  [ -f "$STREAMGATE_CLUSTER_DIR/node-0.log" ] && cp "$STREAMGATE_CLUSTER_DIR/node-0.log" "$OUT/streamgate-node-0.log"
+  for f in "$STREAMGATE_CLUSTER_DIR"/node-*.log; do [ -f "$f" ] && cp "$f" "$OUT/streamgate-$(basename "$f")"; done
 }
 bench_on_exit teardown
 
@@ -82,11 +87,12 @@ SPARK_JAVA=(java -Xmx1g -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incub
   -cp "$ROOT/$JOB/target/streamgate-spark-job-0.1.0-SNAPSHOT.jar:$ROOT/$JOB/target/lib/*")
 
 # ---------------------------------------------------------------------------------------------- the node
-log "Streamgate: one node, HTTP $URL, Kafka $BOOTSTRAP, data in $STREAMGATE_CLUSTER_DIR"
-scripts/cluster.sh up 1
+log "Streamgate: $NODES node(s), HTTP from $URL, Kafka $BOOTSTRAP, data in $STREAMGATE_CLUSTER_DIR"
+scripts/cluster.sh up "$NODES"
 create_topic() { # NAME PARTITIONS
   curl -fsS --max-time 10 -H 'Content-Type: application/json' -o /dev/null "$URL/v1/topics" \
-    -d "{\"name\":\"$1\",\"partitions\":$2,\"replicationFactor\":1,\"config\":{\"value.format\":\"string\"}}"
+    -d "{\"name\":\"$1\",\"partitions\":$2,\"replicationFactor\":$NODES,\"config\":{\"value.format\":\"string\"}}"
+  wait_for 60 "$1 in sync" topic_in_sync "$1"
 }
 create_topic "$IN" 3
 create_topic "$COUNTS" 2
@@ -180,5 +186,5 @@ spark_run() { # RUN LINES
 }
 spark_run 1 "$LINES"
 [ "$FAILED" = 0 ] && spark_run 2 $((LINES / 2))
-log "results in $OUT (report.txt, spark-run*.log, streamgate-node-0.log)"
+log "results in $OUT (report.txt, spark-run*.log, streamgate-node-*.log)"
 exit "$FAILED"

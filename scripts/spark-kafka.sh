@@ -20,7 +20,8 @@
 #
 # SPARK_JOB_ARGS (environment, empty by default): NAME=VALUE settings given to the job in both runs, to try a
 # variant with the same checks, e.g. SPARK_JOB_ARGS="maxOffsetsPerTrigger=500 kafka.isolation.level=read_committed"
-# (a name starting with spark. is a Spark setting, any other an option of the Kafka source; see WordCountJob).
+# (a name starting with spark. is a Spark setting, one starting with sink. an option of the Kafka sink, any other
+# an option of the Kafka source; see WordCountJob).
 #
 # Prints PASS or FAIL per run with its figures (lines in, rows Spark read, words, distinct words, seconds taken)
 # and exits 1 when a count or the rows read do not match. Spark's and the node's logs go to OUT

@@ -22,7 +22,8 @@ import org.apache.spark.sql.streaming.Trigger;
  * checkpoint directory resumes after the offsets the last run committed there, with its counts.
  *
  * <p>Arguments: BOOTSTRAP INPUT_TOPIC OUTPUT_TOPIC CHECKPOINT_DIR [NAME=VALUE...]. Each NAME=VALUE after them is a
- * Spark setting when NAME starts with {@code spark.}, else an option of the Kafka source (e.g. {@code
+ * Spark setting when NAME starts with {@code spark.}, an option of the Kafka sink when it starts with {@code sink.}
+ * (which is taken off: {@code sink.kafka.compression.type=zstd}), else an option of the Kafka source (e.g. {@code
  * maxOffsetsPerTrigger=500}, {@code kafka.isolation.level=read_committed}, {@code subscribePattern=spark-l.*}, which
  * replaces {@code subscribe}): variants of the same job to try by hand. Prints one line, {@code rows in: N}, the
  * input records the run read.
@@ -39,11 +40,18 @@ public final class WordCountJob {
     String bootstrap = args[0];
     Map<String, String> settings = new HashMap<>();
     Map<String, String> sourceOptions = new HashMap<>();
+    Map<String, String> sinkOptions = new HashMap<>();
     sourceOptions.put("kafka.bootstrap.servers", bootstrap);
     sourceOptions.put("startingOffsets", "earliest");
     for (String arg : Arrays.asList(args).subList(4, args.length)) {
       String[] nameValue = arg.split("=", 2);
-      (nameValue[0].startsWith("spark.") ? settings : sourceOptions).put(nameValue[0], nameValue[1]);
+      if (nameValue[0].startsWith("spark.")) {
+        settings.put(nameValue[0], nameValue[1]);
+      } else if (nameValue[0].startsWith("sink.")) {
+        sinkOptions.put(nameValue[0].substring("sink.".length()), nameValue[1]);
+      } else {
+        sourceOptions.put(nameValue[0], nameValue[1]);
+      }
     }
     if (!sourceOptions.containsKey("subscribePattern") && !sourceOptions.containsKey("assign")) {
       sourceOptions.put("subscribe", args[1]);
@@ -76,6 +84,7 @@ public final class WordCountJob {
               .option("kafka.bootstrap.servers", bootstrap)
               .option("topic", args[2])
               .option("checkpointLocation", args[3])
+              .options(sinkOptions)
               .outputMode("update")
               .trigger(Trigger.AvailableNow())
               .start();

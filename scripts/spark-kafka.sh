@@ -2,7 +2,7 @@
 # Spark Structured Streaming against Streamgate's Kafka listener (issue #15): a word count read from one topic and
 # written to another by Spark 4.0's Kafka source and sink, in local mode, checked against counts known in advance.
 #
-#   scripts/spark-kafka.sh [--quick] [--cluster] [--skip-build] [--out DIR]
+#   scripts/spark-kafka.sh [--quick] [--cluster | --kill] [--skip-build] [--out DIR]
 #
 # 1. Builds the gateway jar (when missing) and the Spark job, bench/spark-job/ (spark-sql and spark-sql-kafka-0-10,
 #    Scala 2.13, from Maven Central; not a module of the main build): its jar, and every runtime jar in its target/lib.
@@ -17,6 +17,9 @@
 #    with the expected counts, and the rows Spark says it read with the lines produced.
 # 5. Run 2: produces LINES/2 more lines and runs the job again with the same checkpoint: Spark resumes after the
 #    offsets it committed there, so it reads only the new lines, and the counts it writes are the totals of both runs.
+# --kill: as --cluster, but run 1 reads LINES/10 records a micro-batch, and node 2 is SIGKILLed as soon as Spark
+#    has committed its batch 1 (its checkpoint's commits/1): the run must still pass, its partitions led by the
+#    other nodes from then on. Node 2 is restarted, and the topics back in sync, before run 2.
 #
 # SPARK_JOB_ARGS (environment, empty by default): NAME=VALUE settings given to the job in both runs, to try a
 # variant with the same checks, e.g. SPARK_JOB_ARGS="maxOffsetsPerTrigger=500 kafka.isolation.level=read_committed"
@@ -33,7 +36,10 @@ set -euo pipefail
 # shellcheck source=lib/bench-common.sh
 . "$(dirname "$0")/lib/bench-common.sh"
 NODES=1
-bench_extra_arg() { case "$1" in --cluster) NODES=3 ;; *) return 1 ;; esac; }   # this script's own flag
+KILL=0
+bench_extra_arg() { # this script's own flags
+  case "$1" in --cluster) NODES=3 ;; --kill) NODES=3; KILL=1 ;; *) return 1 ;; esac
+}
 bench_parse_args spark-kafka "$@"
 
 if [ "$QUICK" = 1 ]; then MODE=quick; LINES=${LINES:-2000}; else MODE=full; LINES=${LINES:-20000}; fi
@@ -169,13 +175,30 @@ PY
 export URL IN COUNTS TMP
 
 FAILED=0
-spark_run() { # RUN LINES
-  local run=$1 lines=$2 words started rows seconds status=0
+# kill_after_batch_1: SIGKILLs node 2 once Spark has committed its micro-batch 1; fails if that never comes.
+kill_after_batch_1() {
+  wait_for "$SPARK_JOB_TIMEOUT" "Spark's batch 1 committed" test -e "$TMP/checkpoint/commits/1" || return 1
+  log "run 1: Spark committed batch 1; SIGKILL node 2"
+  scripts/cluster.sh kill 2
+}
+spark_run() { # RUN LINES [JOB OPTION...]
+  local run=$1 lines=$2 words started rows seconds status=0 killer=""
+  shift 2
   words=$(python3 "$TMP/words.py" produce "$run" "$lines")
   log "run $run: produced $lines lines ($words words) to $IN over HTTP; running the Spark job against $BOOTSTRAP"
   started=$SECONDS
+  if [ "$KILL" = 1 ] && [ "$run" = 1 ]; then
+    kill_after_batch_1 &
+    killer=$!
+  fi
+  # shellcheck disable=SC2086 # SPARK_JOB_ARGS is a list of NAME=VALUE words
   timeout "$SPARK_JOB_TIMEOUT" "${SPARK_JAVA[@]}" io.streamgate.spark.WordCountJob \
-    "$BOOTSTRAP" "$IN" "$COUNTS" "$TMP/checkpoint" ${SPARK_JOB_ARGS:-} > "$OUT/spark-run$run.out" 2> "$OUT/spark-run$run.log" || status=$?
+    "$BOOTSTRAP" "$IN" "$COUNTS" "$TMP/checkpoint" ${SPARK_JOB_ARGS:-} "$@" \
+    > "$OUT/spark-run$run.out" 2> "$OUT/spark-run$run.log" || status=$?
+  if [ -n "$killer" ] && ! wait "$killer"; then
+    log "run $run: node 2 was not killed (Spark never committed batch 1)"
+    FAILED=1
+  fi
   if [ "$status" != 0 ]; then
     log "run $run: the Spark job failed (exit $status$([ "$status" = 124 ] && echo ", timed out")); see $OUT/spark-run$run.log"
     FAILED=1
@@ -185,7 +208,16 @@ spark_run() { # RUN LINES
   rows=$(sed -n 's/^rows in: //p' "$OUT/spark-run$run.out")
   python3 "$TMP/words.py" check "$run" "${rows:-0}" "$lines" "$seconds" | tee -a "$OUT/report.txt" || FAILED=1
 }
-spark_run 1 "$LINES"
+if [ "$KILL" = 1 ]; then
+  spark_run 1 "$LINES" "maxOffsetsPerTrigger=$((LINES / 10))"
+  if [ "$FAILED" = 0 ]; then
+    log "restarting node 2"
+    scripts/cluster.sh start 2
+    for t in "$IN" "$COUNTS"; do wait_for 120 "$t in sync" topic_in_sync "$t" || FAILED=1; done
+  fi
+else
+  spark_run 1 "$LINES"
+fi
 [ "$FAILED" = 0 ] && spark_run 2 $((LINES / 2))
 log "results in $OUT (report.txt, spark-run*.log, streamgate-node-*.log)"
 exit "$FAILED"

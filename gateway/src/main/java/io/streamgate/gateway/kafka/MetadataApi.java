@@ -99,8 +99,8 @@ final class MetadataApi {
     List<MetadataResponsePartition> answered = new ArrayList<>();
     for (int p = 0; p < partitions.size(); p++) {
       PartitionState state = partitions.get(p);
-      // A leader that has left the live nodes (its successor not named yet) is no leader: Kafka never names one it
-      // does not list as a broker, and a client sent to an id without an address waits for it until it gives up.
+      // A leader that has left the live nodes (its successor not named yet) is no leader, as in Kafka's answer for a
+      // leader without a live endpoint: a client sent to an id without an address waits for it until it gives up.
       boolean led = state.hasLeader() && cluster.aliveNodes().contains(state.leader());
       answered.add(new MetadataResponsePartition()
           .setPartitionIndex(p)

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Metadata between a node's death and its partitions' new leaders: the node is gone from the live nodes (and so from
  * the brokers) a moment before the metadata names new leaders (about a second with 3 nodes, seen with kcat while
- * trying Spark). Kafka never names a leader it does not list as a broker: such a partition has no leader,
- * LEADER_NOT_AVAILABLE, which clients retry; a leader id without an address leaves a client's call waiting for it.
+ * trying Spark). Kafka answers a partition whose leader has no live endpoint with no leader, LEADER_NOT_AVAILABLE,
+ * which clients retry; a leader id without an address leaves a client's call waiting for it.
  */
 class MetadataApiTest {
   private static final String TOPIC = "orders";

@@ -19,8 +19,9 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopicCollection;
 
 /**
- * Metadata: every live node as a broker at its own Kafka address, and per partition its leader,
- * leader epoch, replicas, ISR and offline replicas, from this node's view of the metadata. A topic
+ * Metadata: every live node as a broker at its own Kafka address, and per partition its leader (none,
+ * LEADER_NOT_AVAILABLE, while the leader is not a live node), leader epoch, replicas, ISR and offline replicas, from
+ * this node's view of the metadata. A topic
  * asked for by name that does not exist is created with the node's defaults when the node
  * auto-creates topics ({@code auto-create-topics}) and the client allows it; the answer then waits
  * for it. Topic ids are not served: every topic's is the zero uuid.
@@ -98,10 +99,13 @@ final class MetadataApi {
     List<MetadataResponsePartition> answered = new ArrayList<>();
     for (int p = 0; p < partitions.size(); p++) {
       PartitionState state = partitions.get(p);
+      // A leader that has left the live nodes (its successor not named yet) is no leader, as in Kafka's answer for a
+      // leader without a live endpoint: a client sent to an id without an address waits for it until it gives up.
+      boolean led = state.hasLeader() && cluster.aliveNodes().contains(state.leader());
       answered.add(new MetadataResponsePartition()
           .setPartitionIndex(p)
-          .setErrorCode(state.hasLeader() ? 0 : StreamgateError.LEADER_NOT_AVAILABLE.kafkaCode())
-          .setLeaderId(KafkaBrokers.brokerId(state.leader()))
+          .setErrorCode(led ? 0 : StreamgateError.LEADER_NOT_AVAILABLE.kafkaCode())
+          .setLeaderId(led ? KafkaBrokers.brokerId(state.leader()) : KafkaBrokers.NO_NODE)
           .setLeaderEpoch(state.leaderEpoch())
           .setReplicaNodes(ids(state.replicas()))
           .setIsrNodes(ids(state.isr()))

@@ -336,6 +336,26 @@ public final class PartitionLog {
    * an {@link OffsetOutOfRangeException}; an offset at the end reads nothing. Thread-safe.
    */
   public ReadResult read(long offset, int maxBytes, long maxOffsetExclusive) {
+    return readRetrying(offset, maxBytes,
+        (hw, start, end) -> new ReadResult(offset, readSegments(offset, maxBytes, Math.min(maxOffsetExclusive, end)), hw, start, end));
+  }
+
+  /**
+   * As {@link #read(long, int)}, but the batches stay in their segment file, to be sent from there:
+   * only batch headers are read. The batches of one answer come from one segment (the next read
+   * goes on in the next). Thread-safe.
+   */
+  public LogSlice slice(long offset, int maxBytes) {
+    return readRetrying(offset, maxBytes, (hw, start, end) -> sliceSegments(offset, maxBytes, hw, start, end));
+  }
+
+  /** A read of the segments, given the high watermark, log start and log end it was checked against. */
+  private interface SegmentsRead<T> {
+    T read(long highWatermark, long logStart, long logEnd) throws IOException;
+  }
+
+  /** Checks {@code offset} against the log's bounds, then reads, again if a segment was deleted under it. */
+  private <T> T readRetrying(long offset, int maxBytes, SegmentsRead<T> read) {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxBytes must be positive, was " + maxBytes);
     }
@@ -348,9 +368,8 @@ public final class PartitionLog {
         throw new OffsetOutOfRangeException("offset " + offset + " is outside " + topicPartition + ", which holds ["
             + start + ", " + end + ")", start, end);
       }
-      long limit = Math.min(maxOffsetExclusive, end);
       try {
-        return new ReadResult(offset, readSegments(offset, maxBytes, limit), hw, start, end);
+        return read.read(hw, start, end);
       } catch (ClosedChannelException e) {
         // The segment was deleted (retention, truncation) while we read it: look again.
         if (attempt >= 2) {
@@ -360,6 +379,24 @@ public final class PartitionLog {
         throw new LogStorageException("cannot read " + topicPartition + " at " + offset, e);
       }
     }
+  }
+
+  private LogSlice sliceSegments(long offset, int maxBytes, long hw, long start, long end) throws IOException {
+    long limit = Math.min(hw, end);
+    if (offset < limit) {
+      Map.Entry<Long, Segment> entry = segments.floorEntry(offset);
+      if (entry == null) {
+        entry = segments.firstEntry();
+      }
+      while (entry != null && entry.getKey() < limit) {
+        LogSlice slice = entry.getValue().slice(offset, maxBytes, limit, hw, start, end);
+        if (slice != null) {
+          return slice;
+        }
+        entry = segments.higherEntry(entry.getKey());
+      }
+    }
+    return LogSlice.empty(offset, hw, start, end);
   }
 
   private ByteBuffer readSegments(long offset, int maxBytes, long limit) throws IOException {

@@ -9,6 +9,7 @@ import io.streamgate.logstore.format.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -212,6 +213,46 @@ final class Segment {
     buffer.flip();
     buffer.limit(wholeBatchesLength(buffer, maxOffsetExclusive));
     return buffer.slice();
+  }
+
+  /**
+   * Where {@link #read} would find its batches, without reading them: the whole batches from the one
+   * holding {@code fetchOffset}, up to {@code maxBytes} (at least one), ending below {@code
+   * maxOffsetExclusive}; walks only their headers. Null when nothing qualifies. Thread-safe.
+   */
+  LogSlice slice(long fetchOffset, int maxBytes, long maxOffsetExclusive, long highWatermark, long logStartOffset,
+      long logEndOffset) throws IOException {
+    int start = positionOf(fetchOffset);
+    if (start < 0) {
+      return null;
+    }
+    int end = size;
+    long[] taken = {0, fetchOffset, 0};  // bytes, next offset, records
+    walk(start, end, header -> {
+      boolean fits = header.position() + header.sizeInBytes() <= end && header.lastOffset() < maxOffsetExclusive
+          && (taken[0] == 0 || taken[0] + header.sizeInBytes() <= maxBytes);
+      if (fits) {
+        taken[0] += header.sizeInBytes();
+        taken[1] = header.nextOffset();
+        taken[2] += header.lastOffset() - Math.max(header.baseOffset(), fetchOffset) + 1;
+      }
+      return fits;
+    });
+    if (taken[0] == 0) {
+      return null;
+    }
+    return new LogSlice(this, start, (int) taken[0], fetchOffset, taken[1], taken[2], highWatermark, logStartOffset,
+        logEndOffset);
+  }
+
+  /** Sends {@code count} bytes of the file from {@code position} to {@code target}; see {@link LogSlice#transferTo}. */
+  long transferTo(WritableByteChannel target, long position, long count) throws IOException {
+    long sent = channel.transferTo(position, count, target);
+    if (sent == 0 && channel.size() < position + count) {
+      // transferTo answers 0 past the end, which a caller would take for a full target and retry forever.
+      throw new IOException(this + " was cut to " + channel.size() + " bytes since it was read; " + (position + count) + " wanted");
+    }
+    return sent;
   }
 
   /** The file position of the first batch whose last offset is at or after {@code offset}, or -1 if none. Thread-safe. */

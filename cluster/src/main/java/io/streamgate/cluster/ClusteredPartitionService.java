@@ -14,6 +14,7 @@ import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.LogManager;
 import io.streamgate.logstore.LogManagerConfig;
+import io.streamgate.logstore.LogSlice;
 import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
@@ -401,8 +402,8 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
-  public CompletableFuture<ReadResult> readHere(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes) {
-    return router.readHere(partition, currentLeaderEpoch, offset, maxBytes);
+  public CompletableFuture<LogSlice> sliceHere(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes) {
+    return router.sliceHere(partition, currentLeaderEpoch, offset, maxBytes);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.streamgate.cluster;
 
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
+import io.streamgate.logstore.LogSlice;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionLog;
 import io.streamgate.logstore.ReadResult;
@@ -64,6 +65,11 @@ final class LeaderHandlers implements AutoCloseable {
 
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
     return CompletableFuture.supplyAsync(() -> replicas.readableLeader(partition).log().read(offset, maxBytes), readers);
+  }
+
+  /** As {@link #read}, the batches left in their file ({@link PartitionLog#slice}): only headers are read. */
+  CompletableFuture<LogSlice> slice(TopicPartition partition, long offset, int maxBytes) {
+    return CompletableFuture.supplyAsync(() -> replicas.readableLeader(partition).log().slice(offset, maxBytes), readers);
   }
 
   CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp) {

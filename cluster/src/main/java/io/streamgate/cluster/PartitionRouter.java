@@ -2,6 +2,7 @@ package io.streamgate.cluster;
 
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
+import io.streamgate.logstore.LogSlice;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
@@ -83,8 +84,8 @@ final class PartitionRouter {
     return here(partition, PartitionService.ANY_LEADER_EPOCH, () -> local.append(partition, batch, acks));
   }
 
-  CompletableFuture<ReadResult> readHere(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes) {
-    return here(partition, currentLeaderEpoch, () -> local.read(partition, offset, maxBytes));
+  CompletableFuture<LogSlice> sliceHere(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes) {
+    return here(partition, currentLeaderEpoch, () -> local.slice(partition, offset, maxBytes));
   }
 
   CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, int currentLeaderEpoch, OptionalLong timestamp) {

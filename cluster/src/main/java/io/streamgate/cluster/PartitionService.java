@@ -2,6 +2,7 @@ package io.streamgate.cluster;
 
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
+import io.streamgate.logstore.LogSlice;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.RecordBatch;
@@ -114,21 +115,22 @@ public interface PartitionService extends AutoCloseable {
   int ANY_LEADER_EPOCH = -1;
 
   /**
-   * As {@link #read}, only where this node leads the partition (else {@link NotLeaderException}) in
+   * As {@link #read}, but the batches are left in their segment file, to be sent from there
+   * ({@link LogSlice}); and only where this node leads the partition (else {@link NotLeaderException}) in
    * {@code currentLeaderEpoch} as this node knows it: an older epoch fails with {@link
    * FencedLeaderEpochException}, a newer one with {@link UnknownLeaderEpochException} ({@link
    * #ANY_LEADER_EPOCH}: no check). Kafka's current-leader-epoch check (KIP-320).
    */
-  CompletableFuture<ReadResult> readHere(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes);
+  CompletableFuture<LogSlice> sliceHere(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes);
 
-  /** As {@link #offsets}, only where this node leads the partition in {@code currentLeaderEpoch} (see {@link #readHere}). */
+  /** As {@link #offsets}, only where this node leads the partition in {@code currentLeaderEpoch} (see {@link #sliceHere}). */
   CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, int currentLeaderEpoch, OptionalLong timestamp);
 
   /**
    * Where leader epoch {@code leaderEpoch} ends in the log of the partition's leader (Kafka's
    * OffsetForLeaderEpoch, see {@link EpochEndOffset}); empty when the log knows no epoch or {@code
    * leaderEpoch} is negative. Only where this node leads the partition in {@code currentLeaderEpoch}
-   * (see {@link #readHere}).
+   * (see {@link #sliceHere}).
    */
   CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition partition, int currentLeaderEpoch,
       int leaderEpoch);

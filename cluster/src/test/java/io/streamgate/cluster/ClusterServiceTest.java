@@ -259,16 +259,17 @@ class ClusterServiceTest {
     get(leader.service().appendHere(tp, TestBatches.values(first + 1000, "late arrival"), Acks.ALL));
 
     assertThat(unwrap(failure(other.service().appendHere(tp, batch("refused"), Acks.ALL)))).isInstanceOf(NotLeaderException.class);
-    assertThat(unwrap(failure(other.service().readHere(tp, PartitionService.ANY_LEADER_EPOCH, 0, 1024))))
+    assertThat(unwrap(failure(other.service().sliceHere(tp, PartitionService.ANY_LEADER_EPOCH, 0, 1024))))
         .isInstanceOf(NotLeaderException.class);
     assertThat(unwrap(failure(other.service().offsetsHere(tp, PartitionService.ANY_LEADER_EPOCH, OptionalLong.empty()))))
         .isInstanceOf(NotLeaderException.class);
     assertThat(other.service().cachedPartitions("here"))
         .hasValueSatisfying(partitions -> assertThat(partitions.get(0).leader()).isEqualTo(leader.id()));
 
-    assertThat(values(get(leader.service().readHere(tp, PartitionService.ANY_LEADER_EPOCH, 0, 1024 * 1024)).records())).containsExactly(
-        "early", "latest stamp",
-        "late arrival");
+    assertThat(values(TestBatches.copied(get(leader.service().sliceHere(tp, PartitionService.ANY_LEADER_EPOCH, 0, 1024 * 1024))).records()))
+        .containsExactly(
+            "early", "latest stamp",
+            "late arrival");
     // The record holding the largest timestamp, through the leader and routed from the other node alike.
     for (Node node : List.of(leader, other)) {
       assertThat(get(node.service().offsets(tp, OptionalLong.of(PartitionService.MAX_TIMESTAMP))).forTimestamp())
@@ -433,16 +434,16 @@ class ClusterServiceTest {
     // is fenced, one ahead is told the epoch is unknown, and the old epoch ends where the new one
     // began, which a consumer holds against its position to find records that were truncated away.
     ClusteredPartitionService newLeader = cluster.node(elected.leader()).service();
-    assertThat(unwrap(failure(newLeader.readHere(tp, before.leaderEpoch(), 0, 1024)))).isInstanceOf(FencedLeaderEpochException.class);
+    assertThat(unwrap(failure(newLeader.sliceHere(tp, before.leaderEpoch(), 0, 1024)))).isInstanceOf(FencedLeaderEpochException.class);
     assertThat(unwrap(failure(newLeader.offsetsHere(tp, elected.leaderEpoch() + 1, OptionalLong.empty()))))
         .isInstanceOf(UnknownLeaderEpochException.class);
     assertThat(unwrap(failure(newLeader.endOffsetForEpochHere(tp, before.leaderEpoch(), before.leaderEpoch()))))
         .isInstanceOf(FencedLeaderEpochException.class);
     assertThat(get(newLeader.endOffsetForEpochHere(tp, elected.leaderEpoch(), before.leaderEpoch())))
         .contains(new EpochEndOffset(before.leaderEpoch(), 12));
-    assertThat(get(newLeader.readHere(tp, elected.leaderEpoch(), 12, 1024 * 1024)).batches().hasRemaining()).isTrue();
+    assertThat(get(newLeader.sliceHere(tp, elected.leaderEpoch(), 12, 1024 * 1024)).isEmpty()).isFalse();
     assertThat(unwrap(failure(survivors.stream().filter(n -> !n.id().equals(elected.leader())).findFirst().orElseThrow().service()
-        .readHere(tp, elected.leaderEpoch(), 12, 1024)))).isInstanceOf(NotLeaderException.class);
+        .sliceHere(tp, elected.leaderEpoch(), 12, 1024)))).isInstanceOf(NotLeaderException.class);
 
     // The old leader returns: it catches up, rejoins the ISR and, as preferred replica, leads again.
     long restartedAt = System.nanoTime();

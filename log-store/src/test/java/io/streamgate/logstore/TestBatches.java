@@ -4,7 +4,12 @@ import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.logstore.format.RecordBatchBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +40,21 @@ public final class TestBatches {
 
   public static String string(ByteBuffer buffer) {
     return buffer == null ? null : StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
+  }
+
+  /** The batches of {@code slice}, copied out of their file, as a read would have returned them. */
+  public static ReadResult copied(LogSlice slice) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    WritableByteChannel target = Channels.newChannel(out);
+    try {
+      for (long sent = 0; sent < slice.sizeInBytes();) {
+        sent += slice.transferTo(target, sent, slice.sizeInBytes() - sent);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new ReadResult(slice.fetchOffset(), ByteBuffer.wrap(out.toByteArray()), slice.highWatermark(),
+        slice.logStartOffset(), slice.logEndOffset());
   }
 
   /** Every record of the log from its start to its high watermark, reading in steps of {@code maxBytes}. */

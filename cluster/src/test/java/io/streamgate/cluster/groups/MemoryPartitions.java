@@ -12,6 +12,7 @@ import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.TopicSummary;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
+import io.streamgate.logstore.LogSlice;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
@@ -130,8 +131,8 @@ final class MemoryPartitions implements PartitionService {
   }
 
   @Override
-  public CompletableFuture<ReadResult> readHere(TopicPartition tp, int currentLeaderEpoch, long offset, int maxBytes) {
-    return read(tp, offset, maxBytes);
+  public CompletableFuture<LogSlice> sliceHere(TopicPartition tp, int currentLeaderEpoch, long offset, int maxBytes) {
+    throw new UnsupportedOperationException("the groups do not ask it");
   }
 
   @Override

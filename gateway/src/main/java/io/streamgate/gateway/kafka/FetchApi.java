@@ -5,10 +5,8 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.TopicPartition;
-import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -23,7 +21,8 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
  * Fetch (v4-12), sessionless: session id 0, and every requested partition in every answer (a full
  * fetch, KIP-227). Partitions are read in request order from this node, which must lead them
  * (else NOT_LEADER_OR_FOLLOWER), each up to its partition_max_bytes and all together up to
- * max_bytes, but at least one batch; the stored batch bytes go out as they are. With fewer than
+ * max_bytes, but at least one batch; the stored batch bytes go out as they are, sent from the
+ * segment file by the kernel (zero-copy: {@link io.streamgate.logstore.LogSlice}). With fewer than
  * min_bytes to send, the answer waits, up to max_wait_ms (at most {@code max-wait-ms}), for any
  * partition's high watermark to move (the log's watches, no polling), then reads again. The last
  * stable offset is the high watermark (no transactions). A partition asked in a current leader epoch
@@ -49,6 +48,13 @@ final class FetchApi {
     }
   }
 
+  /** One partition's part of the answer, and how many records it carries at or after the fetch offset. */
+  private record Read(PartitionData data, long records) {
+    int bytes() {
+      return KafkaCodec.sizeInBytes(data.records());
+    }
+  }
+
   Future<FetchResponseData> handle(FetchRequestData request, KafkaCaller caller) {
     List<Wanted> wanted = new ArrayList<>();
     for (FetchTopic topic : request.topics()) {
@@ -60,44 +66,45 @@ final class FetchApi {
     int maxBytes = Math.max(1, Math.min(request.maxBytes(), maxFetchBytes));
     long started = System.nanoTime();
     long deadline = System.currentTimeMillis() + waitMs;
-    return fetch(wanted, maxBytes, Math.max(0, request.minBytes()), deadline, caller).map(partitions -> {
-      count(wanted, partitions);
+    return fetch(wanted, maxBytes, Math.max(0, request.minBytes()), deadline, caller).map(reads -> {
+      count(wanted, reads);
       metrics.fetchLatency(System.nanoTime() - started);
-      return answer(request, partitions);
+      return answer(request, reads);
     });
   }
 
-  private Future<List<PartitionData>> fetch(List<Wanted> wanted, int maxBytes, int minBytes, long deadline, KafkaCaller caller) {
-    return readAll(wanted, maxBytes, caller).compose(read -> {
+  private Future<List<Read>> fetch(List<Wanted> wanted, int maxBytes, int minBytes, long deadline, KafkaCaller caller) {
+    return readAll(wanted, maxBytes, caller).compose(reads -> {
       long bytes = 0;
       boolean failed = false;
-      for (PartitionData partition : read) {
-        bytes += KafkaCodec.recordBytes(partition.records()).remaining();
-        failed |= partition.errorCode() != 0;
+      for (Read read : reads) {
+        bytes += read.bytes();
+        failed |= read.data().errorCode() != 0;
       }
       long remaining = deadline - System.currentTimeMillis();
       if (bytes >= minBytes || failed || remaining <= 0 || wanted.isEmpty()) {
-        return Future.succeededFuture(read);
+        return Future.succeededFuture(reads);
       }
-      return awaitData(wanted, read, remaining, caller).compose(woken -> fetch(wanted, maxBytes, minBytes,
+      return awaitData(wanted, reads, remaining, caller).compose(woken -> fetch(wanted, maxBytes, minBytes,
           woken ? deadline : System.currentTimeMillis(), caller));
     });
   }
 
   /** Reads the partitions one after the other, sharing {@code maxBytes} (the first batch found goes out whatever its size). */
-  private Future<List<PartitionData>> readAll(List<Wanted> wanted, int maxBytes, KafkaCaller caller) {
-    List<PartitionData> read = new ArrayList<>();
+  private Future<List<Read>> readAll(List<Wanted> wanted, int maxBytes, KafkaCaller caller) {
+    List<Read> reads = new ArrayList<>();
     Future<Integer> budget = Future.succeededFuture(maxBytes);
     for (Wanted want : wanted) {
-      budget = budget.compose(left -> readOne(want, left, left == maxBytes, caller).map(partition -> {
-        read.add(partition);
-        return left - KafkaCodec.recordBytes(partition.records()).remaining();
+      budget = budget.compose(left -> readOne(want, left, left == maxBytes, caller).map(read -> {
+        reads.add(read);
+        return left - read.bytes();
       }));
     }
-    return budget.map(left -> read);
+    return budget.map(left -> reads);
   }
 
-  private Future<PartitionData> readOne(Wanted want, int budget, boolean nothingYet, KafkaCaller caller) {
+  /** The partition's batches from the fetch offset, left in the segment file: the answer sends them from there (zero-copy). */
+  private Future<Read> readOne(Wanted want, int budget, boolean nothingYet, KafkaCaller caller) {
     TopicPartition partition = want.topicPartition();
     long offset = want.partition().fetchOffset();
     int epoch = want.partition().currentLeaderEpoch();
@@ -105,11 +112,12 @@ final class FetchApi {
     if (budget <= 0 && !nothingYet) {
       // The answer is full: the partition's offsets only, so that the client still learns its high watermark.
       return Future.fromCompletionStage(service.offsetsHere(partition, epoch, OptionalLong.empty()), caller.context())
-          .map(offsets -> data(want, offsets.latest(), offsets.earliest(), ByteBuffer.allocate(0)))
+          .map(offsets -> new Read(data(want, offsets.latest(), offsets.earliest()).setRecords(KafkaCodec.noRecords()), 0))
           .otherwise(failure -> failed(want, failure));
     }
-    return Future.fromCompletionStage(service.readHere(partition, epoch, offset, Math.max(1, limit)), caller.context())
-        .map(result -> data(want, result.highWatermark(), result.logStartOffset(), result.batches()))
+    return Future.fromCompletionStage(service.sliceHere(partition, epoch, offset, Math.max(1, limit)), caller.context())
+        .map(slice -> new Read(data(want, slice.highWatermark(), slice.logStartOffset()).setRecords(KafkaCodec.records(slice)),
+            slice.recordCount()))
         .otherwise(failure -> failed(want, failure));
   }
 
@@ -117,12 +125,12 @@ final class FetchApi {
    * Completes with true when a partition's high watermark passed what was read (its fetch offset,
    * or the high watermark the read saw), false at the deadline.
    */
-  private Future<Boolean> awaitData(List<Wanted> wanted, List<PartitionData> read, long timeoutMs, KafkaCaller caller) {
+  private Future<Boolean> awaitData(List<Wanted> wanted, List<Read> reads, long timeoutMs, KafkaCaller caller) {
     Promise<Boolean> woken = Promise.promise();
     long timer = caller.context().owner().setTimer(timeoutMs, id -> woken.tryComplete(false));
     List<Cancellable> watches = new ArrayList<>();
     for (int i = 0; i < wanted.size(); i++) {
-      long from = Math.max(wanted.get(i).partition().fetchOffset(), read.get(i).highWatermark());
+      long from = Math.max(wanted.get(i).partition().fetchOffset(), reads.get(i).data().highWatermark());
       watches.add(service.watch(wanted.get(i).topicPartition(), from, () -> caller.context().runOnContext(v -> woken.tryComplete(true))));
     }
     return woken.future().andThen(done -> {
@@ -132,39 +140,33 @@ final class FetchApi {
   }
 
   /** Counts what goes out: the records at or after each fetch offset, by the batch headers (nothing is decoded). */
-  private void count(List<Wanted> wanted, List<PartitionData> partitions) {
+  private void count(List<Wanted> wanted, List<Read> reads) {
     for (int i = 0; i < wanted.size(); i++) {
-      ByteBuffer batches = KafkaCodec.recordBytes(partitions.get(i).records());
-      if (!batches.hasRemaining()) {
-        continue;
+      Read read = reads.get(i);
+      if (read.bytes() > 0) {
+        metrics.recordsOut(wanted.get(i).topic(), (int) Math.min(read.records(), Integer.MAX_VALUE), read.bytes());
       }
-      long from = wanted.get(i).partition().fetchOffset();
-      long records = 0;
-      for (RecordBatch batch : RecordBatch.iterate(batches)) {
-        records += Math.max(0, batch.lastOffset() - Math.max(batch.baseOffset(), from) + 1);
-      }
-      metrics.recordsOut(wanted.get(i).topic(), (int) Math.min(records, Integer.MAX_VALUE), batches.remaining());
     }
   }
 
-  private static PartitionData data(Wanted want, long highWatermark, long logStart, ByteBuffer batches) {
+  private static PartitionData data(Wanted want, long highWatermark, long logStart) {
     return new PartitionData().setPartitionIndex(want.partition().partition()).setHighWatermark(highWatermark)
-        .setLastStableOffset(highWatermark).setLogStartOffset(logStart).setRecords(KafkaCodec.records(batches));
+        .setLastStableOffset(highWatermark).setLogStartOffset(logStart);
   }
 
-  private static PartitionData failed(Wanted want, Throwable failure) {
-    return new PartitionData().setPartitionIndex(want.partition().partition())
+  private static Read failed(Wanted want, Throwable failure) {
+    return new Read(new PartitionData().setPartitionIndex(want.partition().partition())
         .setErrorCode(StreamgateError.forException(failure).kafkaCode()).setHighWatermark(-1).setLastStableOffset(-1)
-        .setLogStartOffset(-1).setRecords(KafkaCodec.records(ByteBuffer.allocate(0)));
+        .setLogStartOffset(-1).setRecords(KafkaCodec.noRecords()), 0);
   }
 
-  private static FetchResponseData answer(FetchRequestData request, List<PartitionData> partitions) {
+  private static FetchResponseData answer(FetchRequestData request, List<Read> reads) {
     List<FetchableTopicResponse> topics = new ArrayList<>();
     int next = 0;
     for (FetchTopic topic : request.topics()) {
       List<PartitionData> answered = new ArrayList<>();
       for (int i = 0; i < topic.partitions().size(); i++) {
-        answered.add(partitions.get(next++));
+        answered.add(reads.get(next++).data());
       }
       topics.add(new FetchableTopicResponse().setTopic(topic.topic()).setPartitions(answered));
     }

@@ -1,16 +1,21 @@
 package io.streamgate.gateway.kafka;
 
+import io.streamgate.logstore.LogSlice;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.MessageSizeAccumulator;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordsSend;
 
 /**
  * Kafka's wire format, by kafka-clients' generated message classes: the one class that imports
@@ -58,8 +63,11 @@ final class KafkaCodec {
     return new KafkaRequest(api, version, header.correlationId(), header.clientId(), body);
   }
 
-  /** The answer to {@code request}: a generated {@code *ResponseData} of its api, in its version, size prefix first. */
-  static Buffer encode(KafkaRequest request, Object response) {
+  /**
+   * The answer to {@code request}: a generated {@code *ResponseData} of its api, in its version, size
+   * prefix first; record sets made by {@link #records(LogSlice)} stay in their files.
+   */
+  static KafkaAnswer encode(KafkaRequest request, Object response) {
     short headerVersion = request.api() == KafkaApi.API_VERSIONS ? 0
         : ApiMessageType.fromApiKey(request.api().key()).responseHeaderVersion(request.version());
     return encode(request.correlationId(), headerVersion, (ApiMessage) response, request.version());
@@ -69,20 +77,74 @@ final class KafkaCodec {
    * The ApiVersions answer to a version this listener does not serve: v0, whatever was asked
    * (KIP-511), so that the client learns the ranges and asks again.
    */
-  static Buffer encodeApiVersionsV0(int correlationId, ApiVersionsResponseData response) {
+  static KafkaAnswer encodeApiVersionsV0(int correlationId, ApiVersionsResponseData response) {
     return encode(correlationId, (short) 0, response, (short) 0);
   }
 
-  private static Buffer encode(int correlationId, short headerVersion, ApiMessage body, short version) {
+  private static KafkaAnswer encode(int correlationId, short headerVersion, ApiMessage body, short version) {
     ResponseHeaderData header = new ResponseHeaderData().setCorrelationId(correlationId);
     ObjectSerializationCache cache = new ObjectSerializationCache();
-    int size = header.size(cache, headerVersion) + body.size(cache, version);
-    ByteBuffer out = ByteBuffer.allocate(4 + size);
+    MessageSizeAccumulator bodySize = new MessageSizeAccumulator();
+    body.addSize(bodySize, cache, version);
+    int size = header.size(cache, headerVersion) + bodySize.totalSize();
+    // The record sets are all zero-copy bytes (SlicingWriter): the buffer holds the rest.
+    ByteBuffer out = ByteBuffer.allocate(4 + size - (bodySize.totalSize() - bodySize.sizeExcludingZeroCopy()));
     out.putInt(size);
-    ByteBufferAccessor writer = new ByteBufferAccessor(out);
+    SlicingWriter writer = new SlicingWriter(out);
     header.write(writer, cache, headerVersion);
     body.write(writer, cache, version);
-    return Buffer.buffer(out.array());
+    return writer.answer();
+  }
+
+  /**
+   * Writes a message into a buffer, except for its record sets, which stay in their files: where one
+   * goes, the buffer is cut, and the slice is sent there in its place. Answers carry no record bytes
+   * in memory (Fetch's empty sets are {@link MemoryRecords#EMPTY}).
+   */
+  private static final class SlicingWriter extends ByteBufferAccessor {
+    private final ByteBuffer out;
+    private final List<Integer> cuts = new ArrayList<>();
+    private final List<LogSlice> slices = new ArrayList<>();
+
+    SlicingWriter(ByteBuffer out) {
+      super(out);
+      this.out = out;
+    }
+
+    @Override
+    public void writeRecords(BaseRecords records) {
+      if (records instanceof SliceRecords sliced) {
+        cuts.add(out.position());
+        slices.add(sliced.slice);
+      } else if (records.sizeInBytes() > 0) {
+        throw new IllegalStateException("an answer's record set must be a slice of the log, not " + records.getClass().getName());
+      }
+    }
+
+    KafkaAnswer answer() {
+      Buffer whole = Buffer.buffer(out.array());
+      List<Buffer> buffers = new ArrayList<>();
+      int from = 0;
+      for (int cut : cuts) {
+        buffers.add(whole.slice(from, cut));
+        from = cut;
+      }
+      buffers.add(whole.slice(from, out.position()));
+      return new KafkaAnswer(buffers, slices);
+    }
+  }
+
+  /** A record set left in its segment file, written by {@link SlicingWriter} only. */
+  private record SliceRecords(LogSlice slice) implements BaseRecords {
+    @Override
+    public int sizeInBytes() {
+      return slice.sizeInBytes();
+    }
+
+    @Override
+    public RecordsSend<? extends BaseRecords> toSend() {
+      throw new UnsupportedOperationException("a slice is sent by the codec's writer, not by Kafka's Send");
+    }
   }
 
   /** The bytes of a request's record set (a Produce partition's), as sent; empty for none. */
@@ -96,9 +158,19 @@ final class KafkaCodec {
     return memory.buffer();
   }
 
-  /** Stored record batches as a response's record set (a Fetch partition's). */
-  static BaseRecords records(ByteBuffer batches) {
-    return MemoryRecords.readableRecords(batches);
+  /** Batches left in their segment file as a response's record set (a Fetch partition's), sent from the file. */
+  static BaseRecords records(LogSlice slice) {
+    return slice.isEmpty() ? noRecords() : new SliceRecords(slice);
+  }
+
+  /** An empty record set. */
+  static BaseRecords noRecords() {
+    return MemoryRecords.EMPTY;
+  }
+
+  /** The length of a response's record set. */
+  static int sizeInBytes(Object records) {
+    return records == null ? 0 : ((BaseRecords) records).sizeInBytes();
   }
 
   /**

@@ -35,7 +35,7 @@ final class KafkaConnection {
   private final String remote;
   private final KafkaFrames frames;
   /** Answers in request order; null: a request that gets none (Produce with acks=0). */
-  private final Deque<Future<Buffer>> answers = new ArrayDeque<>();
+  private final Deque<Future<KafkaAnswer>> answers = new ArrayDeque<>();
   private final AppendOrder appendOrder = new AppendOrder();
   private boolean paused;
   private boolean closed;
@@ -74,9 +74,10 @@ final class KafkaConnection {
       return;
     }
     if (api == KafkaApi.PRODUCE && version >= api.minVersion() && version < KafkaApi.PRODUCE_FIRST_SERVED) {
-      Buffer refusal;
+      KafkaAnswer refusal;
       try {
-        refusal = KafkaCodec.refuseLegacyProduce(bytes, StreamgateError.UNSUPPORTED_VERSION.kafkaCode());
+        Buffer refused = KafkaCodec.refuseLegacyProduce(bytes, StreamgateError.UNSUPPORTED_VERSION.kafkaCode());
+        refusal = refused == null ? null : KafkaAnswer.of(refused);
       } catch (RuntimeException malformed) {
         refuse("a malformed Produce v" + version + " request (" + malformed + ")");
         return;
@@ -106,7 +107,7 @@ final class KafkaConnection {
     enqueue(answer.map(response -> response == null ? null : KafkaCodec.encode(request, response)));
   }
 
-  private void enqueue(Future<Buffer> answer) {
+  private void enqueue(Future<KafkaAnswer> answer) {
     answers.add(answer);
     updateFlow();
     answer.onComplete(done -> writeReady());
@@ -115,7 +116,7 @@ final class KafkaConnection {
   /** Writes the answers at the head of the queue that are ready, in order. */
   private void writeReady() {
     while (!answers.isEmpty() && answers.peek().isComplete()) {
-      Future<Buffer> answer = answers.poll();
+      Future<KafkaAnswer> answer = answers.poll();
       if (closed) {
         continue;
       }
@@ -126,7 +127,7 @@ final class KafkaConnection {
         return;
       }
       if (answer.result() != null) {
-        socket.write(answer.result());
+        answer.result().writeTo(socket);
       }
     }
     updateFlow();

@@ -1,6 +1,7 @@
 package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.PartitionOffsets;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
@@ -10,6 +11,7 @@ import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
@@ -32,6 +34,12 @@ final class ConsumeHandler {
   static final String NDJSON = "application/x-ndjson";
   static final int DEFAULT_MAX_RECORDS = 500;
   static final int DEFAULT_MAX_BYTES = 1024 * 1024;
+  private static final byte[] RECORDS_START = JsonBytes.ascii("{\"records\":[");
+  private static final byte[] COMMA = JsonBytes.ascii(",");
+  private static final byte[] NEWLINE = JsonBytes.ascii("\n");
+  private static final byte[] NEXT_OFFSET = JsonBytes.ascii("],\"nextOffset\":");
+  private static final byte[] HIGH_WATERMARK = JsonBytes.ascii(",\"highWatermark\":");
+  private static final byte[] OBJECT_END = JsonBytes.ascii("}");
 
   private final PartitionService service;
   private final GatewayConfig.Limits limits;
@@ -113,24 +121,30 @@ final class ConsumeHandler {
     return Future.fromCompletionStage(service.offsets(tp, timestamp), context);
   }
 
-  /** Reads from {@code offset}; if nothing is there yet and the deadline allows, waits for data and reads again. */
+  /**
+   * Reads from {@code offset}; if nothing is there yet and the deadline allows, waits for data and
+   * reads again. The read itself checks the offset against the log (one trip to the reader threads,
+   * not two); an offset past the log's end asks for the high watermark and is answered as one at it.
+   */
   private Future<Buffer> fetch(Fetch fetch, long offset, Context context, RoutingContext ctx, long deadlineMs) {
-    return offsets(fetch.partition, OptionalLong.empty(), context).compose(range -> {
-      if (offset < range.earliest()) {
-        return Future.failedFuture(new io.streamgate.logstore.OffsetOutOfRangeException("offset " + offset
-            + " is below the earliest offset " + range.earliest() + " of " + fetch.partition, range.earliest(), range.latest()));
-      }
-      if (offset < range.latest()) {
-        return Future.fromCompletionStage(service.read(fetch.partition, offset, fetch.maxBytes), context)
-            .compose(result -> decoding.decode(result, read -> render(fetch, offset, read)));
-      }
-      long remaining = deadlineMs - System.currentTimeMillis();
-      if (remaining <= 0 || ctx.response().closed()) {
-        return Future.succeededFuture(render(fetch, offset, null, range.latest()));
-      }
-      return waitForData(fetch, offset, remaining, context, ctx)
-          .compose(woken -> fetch(fetch, offset, context, ctx, woken ? deadlineMs : System.currentTimeMillis()));
-    });
+    return Future.fromCompletionStage(service.read(fetch.partition, offset, fetch.maxBytes), context)
+        .compose(read -> read.isEmpty() ? nothingYet(fetch, offset, read.highWatermark(), context, ctx, deadlineMs)
+            : decoding.decode(read, decoded -> render(fetch, offset, decoded)))
+        .recover(failure -> Failures.cause(failure) instanceof OffsetOutOfRangeException outside && offset > outside.logEndOffset()
+            ? offsets(fetch.partition, OptionalLong.empty(), context)
+                .compose(range -> nothingYet(fetch, offset, range.latest(), context, ctx, deadlineMs))
+            : Future.failedFuture(failure));
+  }
+
+  /** Nothing to read at {@code offset} yet: waits for data until the deadline, then reads again, or answers empty. */
+  private Future<Buffer> nothingYet(Fetch fetch, long offset, long highWatermark, Context context, RoutingContext ctx,
+      long deadlineMs) {
+    long remaining = deadlineMs - System.currentTimeMillis();
+    if (remaining <= 0 || ctx.response().closed()) {
+      return Future.succeededFuture(render(fetch, offset, null, highWatermark));
+    }
+    return waitForData(fetch, offset, remaining, context, ctx)
+        .compose(woken -> fetch(fetch, offset, context, ctx, woken ? deadlineMs : System.currentTimeMillis()));
   }
 
   /**
@@ -161,9 +175,9 @@ final class ConsumeHandler {
 
   private Buffer render(Fetch fetch, long offset, ReadResult result, long highWatermark) {
     RecordJsonWriter writer = new RecordJsonWriter(fetch.partition.topic(), TopicConfigs.valueFormat(fetch.topic.config()));
-    Buffer out = Buffer.buffer(result == null ? 64 : Math.min(result.batches().remaining() * 2 + 64, 64 * 1024 * 1024));
+    JsonBytes out = new JsonBytes(result == null ? 64 : Math.min(result.batches().remaining() * 2 + 64, 64 * 1024 * 1024));
     if (!fetch.ndjson) {
-      out.appendString("{\"records\":[");
+      out.raw(RECORDS_START);
     }
     long next = offset;
     int count = 0;
@@ -177,11 +191,11 @@ final class ConsumeHandler {
           }
           int before = out.length();
           if (!fetch.ndjson && count > 0) {
-            out.appendString(",");
+            out.raw(COMMA);
           }
           writer.write(out, fetch.partition.partition(), record);
           if (fetch.ndjson) {
-            out.appendString("\n");
+            out.raw(NEWLINE);
           }
           count++;
           bytes += out.length() - before;
@@ -195,10 +209,9 @@ final class ConsumeHandler {
     }
     metrics.recordsOut(fetch.partition.topic(), count, bytes);
     if (!fetch.ndjson) {
-      out.appendString("],\"nextOffset\":").appendString(Long.toString(next))
-          .appendString(",\"highWatermark\":").appendString(Long.toString(highWatermark)).appendString("}");
+      out.raw(NEXT_OFFSET).number(next).raw(HIGH_WATERMARK).number(highWatermark).raw(OBJECT_END);
     }
-    return out;
+    return out.toBuffer();
   }
 
   /** The path's topic and partition, validated (a missing one is the service's to find). */

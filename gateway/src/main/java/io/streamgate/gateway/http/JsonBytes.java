@@ -1,0 +1,200 @@
+package io.streamgate.gateway.http;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+
+/**
+ * A growable byte array that JSON is written into as UTF-8: the read path renders each record
+ * here and hands the whole to the response at once, instead of making a dozen small appends to a
+ * Netty buffer per record. Strings stored as UTF-8 bytes are escaped byte by byte, validated in the
+ * same pass, never decoded into Java strings. Escapes as Jackson does: {@code "} and {@code \},
+ * and the control characters (as {@code \b \t \n \f \r}, else {@code \\u00XX}). Not thread-safe.
+ */
+final class JsonBytes {
+  private static final JsonStringEncoder ESCAPER = JsonStringEncoder.getInstance();
+  /** The escape of each ASCII byte, or null for a byte written as it is. */
+  private static final byte[][] ESCAPES = new byte[128][];
+
+  static {
+    for (int c = 0; c < 0x20; c++) {
+      ESCAPES[c] = String.format("\\u%04X", c).getBytes(StandardCharsets.US_ASCII);
+    }
+    ESCAPES['\b'] = ascii("\\b");
+    ESCAPES['\t'] = ascii("\\t");
+    ESCAPES['\n'] = ascii("\\n");
+    ESCAPES['\f'] = ascii("\\f");
+    ESCAPES['\r'] = ascii("\\r");
+    ESCAPES['"'] = ascii("\\\"");
+    ESCAPES['\\'] = ascii("\\\\");
+  }
+
+  private byte[] bytes;
+  private int length;
+
+  JsonBytes(int capacity) {
+    bytes = new byte[Math.max(16, capacity)];
+  }
+
+  static byte[] ascii(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  void reset() {
+    length = 0;
+  }
+
+  /** Drops what was written past {@code newLength}. */
+  void truncate(int newLength) {
+    if (newLength < 0 || newLength > length) {
+      throw new IndexOutOfBoundsException(newLength + " of " + length);
+    }
+    length = newLength;
+  }
+
+  int length() {
+    return length;
+  }
+
+  /** The array written into; its first {@link #length} bytes are the JSON. */
+  byte[] array() {
+    return bytes;
+  }
+
+  /** What was written, as a buffer over this array (not copied): write nothing more after. */
+  Buffer toBuffer() {
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes, 0, length));
+  }
+
+  /** Appends bytes that are JSON already (punctuation, names, a json topic's values). */
+  JsonBytes raw(byte[] json) {
+    ensure(json.length);
+    System.arraycopy(json, 0, bytes, length, json.length);
+    length += json.length;
+    return this;
+  }
+
+  /** Appends the remaining bytes of {@code json}, which are JSON already. */
+  JsonBytes raw(ByteBuffer json) {
+    int size = json.remaining();
+    ensure(size);
+    json.duplicate().get(bytes, length, size);
+    length += size;
+    return this;
+  }
+
+  JsonBytes number(long value) {
+    return raw(ascii(Long.toString(value)));
+  }
+
+  /** Appends {@code text} as a JSON string, quotes included. */
+  JsonBytes string(String text) {
+    ensure(1);
+    bytes[length++] = '"';
+    raw(ESCAPER.quoteAsUTF8(text));
+    ensure(1);
+    bytes[length++] = '"';
+    return this;
+  }
+
+  /** Appends the Base64 of the remaining bytes of {@code value} as a JSON string. */
+  JsonBytes base64(ByteBuffer value) {
+    ensure(1);
+    bytes[length++] = '"';
+    raw(Base64.getEncoder().encode(value.duplicate()));
+    ensure(1);
+    bytes[length++] = '"';
+    return this;
+  }
+
+  /**
+   * Appends the remaining bytes of {@code utf8} as a JSON string, quotes included, when they are
+   * valid UTF-8 (as a strict decoder judges: no overlong forms, surrogates or code points past
+   * U+10FFFF); otherwise appends nothing and answers false.
+   */
+  boolean utf8String(ByteBuffer utf8) {
+    int start = length;
+    int end = utf8.limit();
+    ensure(utf8.remaining() + 2);
+    bytes[length++] = '"';
+    for (int i = utf8.position(); i < end;) {
+      int b = utf8.get(i) & 0xFF;
+      if (b < 0x80) {
+        byte[] escape = ESCAPES[b];
+        if (escape == null) {
+          ensure(1);
+          bytes[length++] = (byte) b;
+        } else {
+          raw(escape);
+        }
+        i++;
+        continue;
+      }
+      int size = sequenceLength(utf8, i, end);
+      if (size == 0) {
+        length = start;
+        return false;
+      }
+      ensure(size);
+      for (int k = 0; k < size; k++) {
+        bytes[length++] = utf8.get(i + k);
+      }
+      i += size;
+    }
+    ensure(1);
+    bytes[length++] = '"';
+    return true;
+  }
+
+  /** The length of the well-formed multi-byte sequence at {@code i} (Unicode's table 3-7), or 0. */
+  private static int sequenceLength(ByteBuffer in, int i, int end) {
+    int lead = in.get(i) & 0xFF;
+    int size;
+    int secondMin = 0x80;
+    int secondMax = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      size = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      size = 3;
+      if (lead == 0xE0) {
+        secondMin = 0xA0;
+      } else if (lead == 0xED) {
+        secondMax = 0x9F;
+      }
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      size = 4;
+      if (lead == 0xF0) {
+        secondMin = 0x90;
+      } else if (lead == 0xF4) {
+        secondMax = 0x8F;
+      }
+    } else {
+      return 0;
+    }
+    if (i + size > end) {
+      return 0;
+    }
+    int second = in.get(i + 1) & 0xFF;
+    if (second < secondMin || second > secondMax) {
+      return 0;
+    }
+    for (int k = 2; k < size; k++) {
+      int next = in.get(i + k) & 0xFF;
+      if (next < 0x80 || next > 0xBF) {
+        return 0;
+      }
+    }
+    return size;
+  }
+
+  private void ensure(int more) {
+    if (length + more > bytes.length) {
+      bytes = Arrays.copyOf(bytes, Math.max(length + more, bytes.length * 2));
+    }
+  }
+}

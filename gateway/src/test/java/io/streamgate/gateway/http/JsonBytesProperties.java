@@ -1,0 +1,73 @@
+package io.streamgate.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+
+/**
+ * The read path escapes stored UTF-8 bytes without decoding them; it must render exactly what
+ * decoding strictly and quoting with Jackson rendered before (and refuse what the strict decoder
+ * refuses, for the Base64 form), for any bytes.
+ */
+class JsonBytesProperties {
+
+  @Property(tries = 3000)
+  void anyBytesRenderAsAStrictDecoderAndJacksonWould(@ForAll("bytes") byte[] value) {
+    assertRendersAsReference(value);
+  }
+
+  @Property(tries = 3000)
+  void anyTextRendersAsAStrictDecoderAndJacksonWould(@ForAll("text") String text) {
+    assertRendersAsReference(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void assertRendersAsReference(byte[] value) {
+    JsonBytes out = new JsonBytes(1);
+    out.raw(JsonBytes.ascii("x"));
+    boolean rendered = out.utf8String(ByteBuffer.wrap(value, 0, value.length));
+    String reference = reference(value);
+    if (reference == null) {
+      assertThat(rendered).isFalse();
+      assertThat(out.length()).as("nothing is left of a refused string").isEqualTo(1);
+    } else {
+      assertThat(rendered).isTrue();
+      assertThat(new String(out.array(), 1, out.length() - 1, StandardCharsets.UTF_8)).isEqualTo(reference);
+    }
+  }
+
+  /** What the writer did before: a strict decode, then Jackson's quoting; null when the bytes are not UTF-8. */
+  private static String reference(byte[] value) {
+    try {
+      String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(value)).toString();
+      return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  @Provide
+  Arbitrary<byte[]> bytes() {
+    // Bias towards the bytes that matter: ASCII controls and quotes, lead and continuation bytes.
+    Arbitrary<Byte> interesting = Arbitraries.of((byte) 0, (byte) 0x1f, (byte) '"', (byte) '\\', (byte) 0x7f, (byte) 0x80,
+        (byte) 0xbf, (byte) 0xc0, (byte) 0xc1, (byte) 0xc2, (byte) 0xdf, (byte) 0xe0, (byte) 0xed, (byte) 0xef, (byte) 0xf0,
+        (byte) 0xf4, (byte) 0xf5, (byte) 0xff, (byte) 0x9f, (byte) 0xa0, (byte) 0x8f, (byte) 0x90);
+    return Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.bytes()), Tuple.of(2, interesting))
+        .array(byte[].class).ofMaxSize(12);
+  }
+
+  @Provide
+  Arbitrary<String> text() {
+    return Arbitraries.strings().all().ofMaxLength(40);
+  }
+}

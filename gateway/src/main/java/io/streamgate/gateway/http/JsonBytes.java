@@ -88,8 +88,26 @@ final class JsonBytes {
     return this;
   }
 
+  /** Appends {@code value} in decimal, digit by digit into the array (no string on the way). */
   JsonBytes number(long value) {
-    return raw(ascii(Long.toString(value)));
+    if (value == Long.MIN_VALUE) {
+      return raw(ascii(Long.toString(value)));
+    }
+    ensure(20);
+    if (value < 0) {
+      bytes[length++] = '-';
+      value = -value;
+    }
+    int digits = 1;
+    for (long rest = value / 10; rest > 0; rest /= 10) {
+      digits++;
+    }
+    for (int at = length + digits - 1; at >= length; at--) {
+      bytes[at] = (byte) ('0' + value % 10);
+      value /= 10;
+    }
+    length += digits;
+    return this;
   }
 
   /** Appends {@code text} as a JSON string, quotes included. */
@@ -118,42 +136,49 @@ final class JsonBytes {
    * U+10FFFF); otherwise appends nothing and answers false.
    */
   boolean utf8String(ByteBuffer utf8) {
+    if (!utf8.hasArray()) {
+      byte[] copy = new byte[utf8.remaining()];
+      utf8.duplicate().get(copy);
+      return utf8String(copy, 0, copy.length);
+    }
+    return utf8String(utf8.array(), utf8.arrayOffset() + utf8.position(), utf8.remaining());
+  }
+
+  private boolean utf8String(byte[] in, int from, int size) {
     int start = length;
-    int end = utf8.limit();
-    ensure(utf8.remaining() + 2);
+    int end = from + size;
+    // Room for every byte as it is and the quotes; an escape makes room again for what follows it.
+    ensure(size + 2);
     bytes[length++] = '"';
-    for (int i = utf8.position(); i < end;) {
-      int b = utf8.get(i) & 0xFF;
+    for (int i = from; i < end;) {
+      int b = in[i] & 0xFF;
       if (b < 0x80) {
         byte[] escape = ESCAPES[b];
         if (escape == null) {
-          ensure(1);
           bytes[length++] = (byte) b;
         } else {
           raw(escape);
+          ensure(end - i + 1);
         }
         i++;
         continue;
       }
-      int size = sequenceLength(utf8, i, end);
-      if (size == 0) {
+      int sequence = sequenceLength(in, i, end);
+      if (sequence == 0) {
         length = start;
         return false;
       }
-      ensure(size);
-      for (int k = 0; k < size; k++) {
-        bytes[length++] = utf8.get(i + k);
-      }
-      i += size;
+      System.arraycopy(in, i, bytes, length, sequence);
+      length += sequence;
+      i += sequence;
     }
-    ensure(1);
     bytes[length++] = '"';
     return true;
   }
 
   /** The length of the well-formed multi-byte sequence at {@code i} (Unicode's table 3-7), or 0. */
-  private static int sequenceLength(ByteBuffer in, int i, int end) {
-    int lead = in.get(i) & 0xFF;
+  private static int sequenceLength(byte[] in, int i, int end) {
+    int lead = in[i] & 0xFF;
     int size;
     int secondMin = 0x80;
     int secondMax = 0xBF;
@@ -179,12 +204,12 @@ final class JsonBytes {
     if (i + size > end) {
       return 0;
     }
-    int second = in.get(i + 1) & 0xFF;
+    int second = in[i + 1] & 0xFF;
     if (second < secondMin || second > secondMax) {
       return 0;
     }
     for (int k = 2; k < size; k++) {
-      int next = in.get(i + k) & 0xFF;
+      int next = in[i + k] & 0xFF;
       if (next < 0x80 || next > 0xBF) {
         return 0;
       }

@@ -9,6 +9,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -29,6 +30,31 @@ class JsonBytesProperties {
   @Property(tries = 3000)
   void anyTextRendersAsAStrictDecoderAndJacksonWould(@ForAll("text") String text) {
     assertRendersAsReference(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The edges of Unicode's table 3-7: each lead byte's first and last allowed second byte, and one past. */
+  @Example
+  void theEdgesOfWellFormedUtf8RenderAsTheReference() {
+    int[][] cases = {
+        {0xC1, 0xBF}, {0xC2, 0x80}, {0xDF, 0xBF}, {0xDF, 0xC0},
+        {0xE0, 0x9F, 0x80}, {0xE0, 0xA0, 0x80}, {0xEC, 0xBF, 0xBF}, {0xED, 0x9F, 0xBF}, {0xED, 0xA0, 0x80},
+        {0xED, 0xBF, 0xBF}, {0xEE, 0x80, 0x80}, {0xEF, 0xBF, 0xBF}, {0xEF, 0xBF},
+        {0xF0, 0x8F, 0xBF, 0xBF}, {0xF0, 0x90, 0x80, 0x80}, {0xF3, 0xBF, 0xBF, 0xBF}, {0xF4, 0x8F, 0xBF, 0xBF},
+        {0xF4, 0x90, 0x80, 0x80}, {0xF5, 0x80, 0x80, 0x80}, {0xF0, 0x90, 0x80}, {0x80}, {0xBF}, {0xFF},
+        {0x41, 0xE2, 0x82, 0xAC, 0x22, 0x0A, 0x7F}};
+    for (int[] sequence : cases) {
+      byte[] value = new byte[sequence.length];
+      for (int i = 0; i < sequence.length; i++) {
+        value[i] = (byte) sequence[i];
+      }
+      assertRendersAsReference(value);
+    }
+  }
+
+  @Property(tries = 3000)
+  void anyNumberRendersAsJavaWritesIt(@ForAll long value) {
+    JsonBytes out = new JsonBytes(1).number(value).number(0).number(-7);
+    assertThat(new String(out.array(), 0, out.length(), StandardCharsets.US_ASCII)).isEqualTo(value + "0-7");
   }
 
   private static void assertRendersAsReference(byte[] value) {

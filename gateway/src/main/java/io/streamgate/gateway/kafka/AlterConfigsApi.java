@@ -1,9 +1,7 @@
 package io.streamgate.gateway.kafka;
 
-import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
-import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.logstore.InvalidConfigException;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -11,7 +9,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterableConfig;
@@ -40,22 +37,8 @@ final class AlterConfigsApi {
       AlterConfigsResourceResponse response = new AlterConfigsResourceResponse().setResourceType(resource.resourceType())
           .setResourceName(resource.resourceName());
       responses.add(response);
-      if (resource.resourceType() != DescribeConfigsApi.TOPIC) {
-        response.setErrorCode(StreamgateError.INVALID_REQUEST.kafkaCode()).setErrorMessage(notATopic(resource.resourceType()));
-        continue;
-      }
-      Future<?> change;
-      try {
-        change = changeTopic(service, resource.resourceName(), replacement(resource), request.validateOnly(), caller);
-      } catch (RuntimeException e) {
-        change = Future.failedFuture(e);
-      }
-      changes.add(change.andThen(done -> {
-        if (done.failed()) {
-          response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
-              .setErrorMessage(Failures.cause(done.cause()).getMessage());
-        }
-      }));
+      changes.add(TopicConfigChange.apply(service, resource.resourceType(), resource.resourceName(), () -> replacement(resource),
+          request.validateOnly(), caller, (code, message) -> response.setErrorCode(code).setErrorMessage(message)));
     }
     return Future.join(changes).transform(done -> Future.succeededFuture(new AlterConfigsResponseData().setResponses(responses)));
   }
@@ -78,19 +61,5 @@ final class AlterConfigsApi {
     }
     changes.putAll(KafkaTopicConfigs.toStreamgate(given));
     return changes;
-  }
-
-  /** Changes a topic's config ({@code null}: back to the default), or with {@code validateOnly} only checks the change. */
-  static Future<?> changeTopic(PartitionService service, String topic, Map<String, ?> changes, boolean validateOnly,
-      KafkaCaller caller) {
-    return validateOnly ? Future.fromCompletionStage(service.validateTopicUpdate(topic, OptionalInt.empty(), changes), caller.context())
-        : Future.fromCompletionStage(service.updateTopic(topic, OptionalInt.empty(), changes), caller.context());
-  }
-
-  /** Why a resource other than a topic cannot be altered. */
-  static String notATopic(byte resourceType) {
-    return resourceType == DescribeConfigsApi.BROKER
-        ? "broker configs are node settings: set them in the node's configuration (docs/configuration.md)"
-        : "resource type " + resourceType + " has no configs to alter here: topics (" + DescribeConfigsApi.TOPIC + ") only";
   }
 }

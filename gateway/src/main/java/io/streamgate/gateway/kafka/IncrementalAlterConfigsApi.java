@@ -1,12 +1,10 @@
 package io.streamgate.gateway.kafka;
 
-import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
-import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.logstore.InvalidConfigException;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -29,7 +27,7 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.Alter
  * the topic's config as this node knows it. DELETE of a key Streamgate does not have changes
  * nothing; a key given twice is INVALID_REQUEST; a built-in key ({@code compression.type}) takes
  * only its one value. Through the cluster's one topic update (validate_only: checked, nothing
- * changed). Broker and other resources are INVALID_REQUEST, as in {@link AlterConfigsApi}.
+ * changed). Broker and other resources are INVALID_REQUEST ({@link TopicConfigChange}).
  */
 final class IncrementalAlterConfigsApi {
   /** Kafka's operations ({@code AlterConfigOp.OpType}). */
@@ -51,23 +49,8 @@ final class IncrementalAlterConfigsApi {
       AlterConfigsResourceResponse response = new AlterConfigsResourceResponse().setResourceType(resource.resourceType())
           .setResourceName(resource.resourceName());
       responses.add(response);
-      if (resource.resourceType() != DescribeConfigsApi.TOPIC) {
-        response.setErrorCode(StreamgateError.INVALID_REQUEST.kafkaCode())
-            .setErrorMessage(AlterConfigsApi.notATopic(resource.resourceType()));
-        continue;
-      }
-      Future<?> change;
-      try {
-        change = AlterConfigsApi.changeTopic(service, resource.resourceName(), changes(resource), request.validateOnly(), caller);
-      } catch (RuntimeException e) {
-        change = Future.failedFuture(e);
-      }
-      changes.add(change.andThen(done -> {
-        if (done.failed()) {
-          response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
-              .setErrorMessage(Failures.cause(done.cause()).getMessage());
-        }
-      }));
+      changes.add(TopicConfigChange.apply(service, resource.resourceType(), resource.resourceName(), () -> changes(resource),
+          request.validateOnly(), caller, (code, message) -> response.setErrorCode(code).setErrorMessage(message)));
     }
     return Future.join(changes)
         .transform(done -> Future.succeededFuture(new IncrementalAlterConfigsResponseData().setResponses(responses)));

@@ -216,10 +216,12 @@ class NetworkPartitionIT {
     Optional<Long> probeTakeoverMs = takeover.probeSupersededAtNanos().map(t -> TimeUnit.NANOSECONDS.toMillis(t - cutAt));
     List<String> diskProblems = ClusterFailoverIT.diskProblems(cluster, TOPIC, PARTITIONS, producer);
     System.out.printf(Locale.ROOT, "PARTITION-SCENARIO %s victim=%s(%s) acknowledged=%d lost=%d duplicated=%d "
-        + "acks1-acknowledged-during-cut=%d acks1-old-leadership-epoch=%s acks1-lost=%d acks1-lost-sent-after-heal=%d "
+        + "acks1-answered-during-cut=%d acks1-acknowledged-during-cut=%d acks1-old-leadership-epoch=%s acks1-lost=%d "
+        + "acks1-lost-sent-after-heal=%d "
         + "majority-new-leader-ms=%s probe-new-leader-ms=%s first-acks-all-after-cut-ms=%s old-leader-last-acks1-ack-ms=%s "
         + "two-leaders-ms=%s two-leaders-acks=%d ambiguous-acks=%d replicas-identical=%s unexpected-answers=%d%n", name, victimId,
         role, producer.totalAcks(), lost, duplicated,
+        probeAcks.stream().filter(a -> a.sentAtNanos() >= cutAt && a.ackedAtNanos() < healedAt).count(),
         twoLeaders.oldLeadership().stream().filter(a -> a.ackedAtNanos() < healedAt).count(),
         twoLeaders.oldEpoch().map(String::valueOf).orElse("unknown"), probeLost, probeLostAfterHeal, text(newLeadersMs),
         text(probeTakeoverMs), text(firstAckMs), text(lastProbeAckMs), text(twoLeadersMs), twoLeaders.overlapping().size(),

@@ -11,6 +11,7 @@ import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Header;
 import io.streamgate.logstore.format.Record;
+import io.streamgate.logstore.format.RecordBatch;
 import io.streamgate.testing.ListenPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -715,6 +716,43 @@ final class LocalCluster implements AutoCloseable {
       return IntStream.range(0, partitions).mapToObj(p -> logs.get(new TopicPartition(topic, p)).map(LocalCluster::readAll)
           .orElse(null)).toList();
     }
+  }
+
+  /**
+   * One partition of {@code topic} as a stopped node stores it, each record with the leader epoch
+   * stamped on its batch (by the leader that appended it) and its value as compact JSON text; empty
+   * if the node does not hold the partition.
+   */
+  List<TwoLeaderCheck.StoredInEpoch> readEpochsFromDisk(Node node, String topic, int partition) {
+    if (node.alive()) {
+      throw new IllegalStateException(node + " is running; stop it before reading its data dir");
+    }
+    List<TwoLeaderCheck.StoredInEpoch> records = new ArrayList<>();
+    try (LogManager logs = LogManager.open(LogManagerConfig.defaults(node.dataDir.resolve("log")))) {
+      Optional<PartitionLog> found = logs.get(new TopicPartition(topic, partition));
+      if (found.isEmpty()) {
+        return records;
+      }
+      PartitionLog log = found.get();
+      long offset = log.logStartOffset();
+      while (offset < log.logEndOffset()) {
+        ReadResult read = log.read(offset, 1 << 20, Long.MAX_VALUE);
+        if (read.isEmpty()) {
+          break;
+        }
+        for (RecordBatch batch : read.batchList()) {
+          for (Record r : batch.records()) {
+            if (r.offset() >= offset) {
+              String value = r.valueBytes() == null ? null : new String(r.valueBytes(), StandardCharsets.UTF_8);
+              records.add(new TwoLeaderCheck.StoredInEpoch(r.offset(), ClusterFailoverIT.normalized(value),
+                  batch.partitionLeaderEpoch()));
+            }
+          }
+        }
+        offset = read.nextOffset();
+      }
+    }
+    return records;
   }
 
   private static List<DiskRecord> readAll(PartitionLog log) {

@@ -296,8 +296,10 @@ class ClusterServiceTest {
       get(cluster.alive().get(i % 3).service().append(tp, batch("r" + i + padding), Acks.ALL));
     }
 
-    // Through a node that does not lead: routed to the leader, which answers the new log start.
+    // Through a node that does not lead: routed to the leader, which answers the new log start
+    // once every ISR replica has it.
     assertThat(get(follower.service().deleteRecords(tp, 20))).isEqualTo(20);
+    assertIsrStartsAtLeastNow(tp, 20);
     assertEveryReplicaStartsAt(tp, 20, 30);
     // Below the log start: nothing more goes, the answer is the log start.
     assertThat(get(leader.service().deleteRecords(tp, 5))).isEqualTo(20);
@@ -313,6 +315,7 @@ class ClusterServiceTest {
       get(leader.service().append(tp, batch("r" + i + padding), Acks.ALL));
     }
     assertThat(get(follower.service().deleteRecords(tp, PartitionService.HIGH_WATERMARK))).isEqualTo(35);
+    assertIsrStartsAtLeastNow(tp, 35);
     assertEveryReplicaStartsAt(tp, 35, 35);
     get(leader.service().append(tp, batch("r35"), Acks.ALL));
     assertEveryReplicaStartsAt(tp, 35, 36);
@@ -321,21 +324,46 @@ class ClusterServiceTest {
     // start, which is inside the batch the leader sends it; it starts over at that batch's base,
     // then moves its start up to the leader's.
     cluster.kill(away.id());
+    // Asked while the dead follower is still in the ISR: answered once it has been dropped from it.
+    assertThat(get(leader.service().deleteRecords(tp, 36))).isEqualTo(36);
+    assertThat(TestCluster.sharedState(leader, tp).orElseThrow().isr()).doesNotContain(away.id());
     awaitState(leader, tp, s -> s.isr().size() == 2);
     get(leader.service().append(tp, batch("r36", "r37", "r38", "r39"), Acks.ALL));
     assertThat(get(leader.service().deleteRecords(tp, 38))).isEqualTo(38);
+    assertIsrStartsAtLeastNow(tp, 38);
     cluster.restart(away.id());
     awaitState(leader, tp, s -> s.isr().size() == 3);
     assertEveryReplicaStartsAt(tp, 38, 40);
 
-    // The leader dies: the new one, a follower that moved its own start, serves nothing below it;
-    // back from its disk, the old leader does not either.
+    // The leader dies right after it answered a deletion: every ISR replica had the new start by
+    // then, so the new leader serves nothing below it; back from its disk, the old leader does not
+    // either.
+    get(leader.service().append(tp, batch("r40"), Acks.ALL));
+    get(leader.service().append(tp, batch("r41"), Acks.ALL));
+    assertThat(get(follower.service().deleteRecords(tp, 41))).isEqualTo(41);
     cluster.kill(leader.id());
     PartitionState elected = awaitState(follower, tp, s -> s.hasLeader() && !s.leader().equals(leader.id()));
     LOG.info("{} leads {} after {} died", elected.leader(), tp, leader.id());
+    Node successor = cluster.node(elected.leader());
+    assertThat(successor.service().logManager().partition(tp).logStartOffset()).as("the new leader's log start").isEqualTo(41);
+    // Retried while the new leader waits for its followers to confirm its high watermark.
+    awaitRetrying(FAILOVER_WAIT).untilAsserted(() -> assertThat(failure(follower.service().read(tp, 40, 1024)))
+        .as("a deleted record read through the new leader").isInstanceOf(io.streamgate.logstore.OffsetOutOfRangeException.class));
     cluster.restart(leader.id());
     awaitState(follower, tp, s -> s.isr().size() == 3);
-    assertEveryReplicaStartsAt(tp, 38, 40);
+    assertEveryReplicaStartsAt(tp, 41, 42);
+  }
+
+  /**
+   * Right when a deletion was answered, without waiting: every ISR replica's log starts at or past
+   * {@code start} (DeleteRecords answers only then, as in Kafka).
+   */
+  private void assertIsrStartsAtLeastNow(TopicPartition tp, long start) {
+    PartitionState state = TestCluster.sharedState(cluster.alive().get(0), tp).orElseThrow();
+    for (String member : state.isr()) {
+      assertThat(cluster.node(member).service().logManager().partition(tp).logStartOffset())
+          .as("log start on ISR member %s when the deletion was answered", member).isGreaterThanOrEqualTo(start);
+    }
   }
 
   /**

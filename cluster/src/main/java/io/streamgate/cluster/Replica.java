@@ -499,9 +499,9 @@ final class Replica {
         return CompletableFuture.failedFuture(notLeader());
       }
       askedEpoch = epoch;
-      // The followers' held fetches answer now, carrying the new log start: they move theirs and report it.
-      appendWaits.wakeAll(partition);
     }
+    // The followers' held fetches answer now, carrying the new log start: they move theirs and report it.
+    appendWaits.wakeAll(partition);
     CompletableFuture<Long> reached = new CompletableFuture<>();
     Runnable decide = () -> {
       if (isrLogStart() >= logStart) {

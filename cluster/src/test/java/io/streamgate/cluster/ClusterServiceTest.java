@@ -298,7 +298,10 @@ class ClusterServiceTest {
 
     // Through a node that does not lead: routed to the leader, which answers the new log start
     // once every ISR replica has it.
+    long askedAt = System.nanoTime();
     assertThat(get(follower.service().deleteRecords(tp, 20))).isEqualTo(20);
+    System.out.printf("delete records: answered %d ms after it was asked, the ISR's log starts moved%n",
+        (System.nanoTime() - askedAt) / 1_000_000);
     assertIsrStartsAtLeastNow(tp, 20);
     assertEveryReplicaStartsAt(tp, 20, 30);
     // Below the log start: nothing more goes, the answer is the log start.

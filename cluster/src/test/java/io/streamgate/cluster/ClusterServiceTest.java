@@ -794,8 +794,9 @@ class ClusterServiceTest {
       GroupService.OffsetCommit commit = new GroupService.OffsetCommit(new TopicPartition("assigned", i), 10L + i);
       get(cluster.nodes().get(i).service().groups().commitWithoutMember("assigner", List.of(commit)));
     }
-    Map<TopicPartition, Long> expected = Map.of(new TopicPartition("assigned", 0), 10L, new TopicPartition("assigned", 1), 11L,
-        new TopicPartition("assigned", 2), 12L);
+    Map<TopicPartition, GroupService.CommittedOffset> expected = Map.of(new TopicPartition("assigned", 0),
+        GroupService.CommittedOffset.of(10), new TopicPartition("assigned", 1), GroupService.CommittedOffset.of(11),
+        new TopicPartition("assigned", 2), GroupService.CommittedOffset.of(12));
     for (Node node : cluster.alive()) {
       assertThat(get(node.service().groups().committedOffsets("assigner"))).as("read through %s", node).isEqualTo(expected);
       assertThat(get(node.service().groups().committedOffsets("nobody"))).as("an unknown group, through %s", node).isEmpty();
@@ -835,7 +836,8 @@ class ClusterServiceTest {
       GroupService.GroupDescription described = get(node.service().groups().describe("kg"));
       assertThat(described.state()).as("through %s", node).isEqualTo("Stable");
       assertThat(described.members()).extracting(GroupService.MemberDescription::memberId).containsExactly(member);
-      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node).isEqualTo(Map.of(tp, 7L));
+      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node)
+          .isEqualTo(Map.of(tp, GroupService.CommittedOffset.of(7)));
       assertThat(failure(node.service().groups().join("kg", List.of("kafka-read"), GroupService.OffsetReset.EARLIEST, 10_000,
           AssignmentStrategy.COOPERATIVE_STICKY))).as("through %s", node).isInstanceOf(InconsistentGroupProtocolException.class);
     }
@@ -853,7 +855,8 @@ class ClusterServiceTest {
     assertThat(get(cluster.node(next.get()).service().classicGroups().sync(new ClassicGroups.SyncRequest("kg", 1, member,
         Optional.empty(), Optional.empty(), Optional.empty(), List.of()))).assignment()).containsExactly(4, 2);
     for (Node node : cluster.alive()) {
-      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node).isEqualTo(Map.of(tp, 7L));
+      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node)
+          .isEqualTo(Map.of(tp, GroupService.CommittedOffset.of(7)));
     }
   }
 

@@ -2,6 +2,7 @@ package io.streamgate.cluster.groups;
 
 import io.streamgate.cluster.groups.GroupRecords.MemberRecord;
 import io.streamgate.cluster.groups.GroupRecords.MembershipRecord;
+import io.streamgate.cluster.groups.GroupService.CommittedOffset;
 import io.streamgate.cluster.groups.GroupService.OffsetReset;
 import io.streamgate.cluster.groups.GroupService.PositionReset;
 import io.streamgate.logstore.TopicPartition;
@@ -160,7 +161,7 @@ final class Group {
   private final Map<TopicPartition, String> owners = new HashMap<>();
   /** Moved partitions whose previous owner (the value) has not yet seen the generation that took them away. */
   private final Map<TopicPartition, String> revoking = new HashMap<>();
-  private final Map<TopicPartition, Long> committed = new HashMap<>();
+  private final Map<TopicPartition, CommittedOffset> committed = new HashMap<>();
   /** The partition counts the current assignment was computed for. */
   private Map<String, Integer> partitionCounts = Map.of();
   /**
@@ -232,8 +233,14 @@ final class Group {
     return hasKafkaMembers() ? classic.generation : generation;
   }
 
-  Map<TopicPartition, Long> committed() {
+  Map<TopicPartition, CommittedOffset> committed() {
     return Collections.unmodifiableMap(committed);
+  }
+
+  /** The committed offset of {@code tp}, null if none. */
+  Long committedOffset(TopicPartition tp) {
+    CommittedOffset commit = committed.get(tp);
+    return commit == null ? null : commit.offset();
   }
 
   Map<String, Integer> partitionCounts() {
@@ -260,9 +267,9 @@ final class Group {
   }
 
   /** Takes commits; a negative offset drops the partition's commit ({@link GroupService.OffsetCommit}). */
-  void commit(Map<TopicPartition, Long> offsets) {
+  void commit(Map<TopicPartition, CommittedOffset> offsets) {
     offsets.forEach((tp, offset) -> {
-      if (offset < 0) {
+      if (offset.offset() < 0) {
         forgetCommit(tp);
       } else {
         committed.put(tp, offset);

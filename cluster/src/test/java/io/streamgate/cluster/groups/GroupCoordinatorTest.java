@@ -239,13 +239,13 @@ class GroupCoordinatorTest {
 
     // As a Kafka client that only assign()s its partitions commits: no member, generation -1.
     get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 1))));
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
     assertThat(groupLog.offsetRecords()).hasSize(1);
 
     // A new coordinator rebuilds the group from its log.
     coordinator.close();
     startCoordinator();
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
     String member = join(OffsetReset.EARLIEST);
     assertThat(values(poll(member, Optional.empty()))).containsExactly("b", "c");
   }
@@ -258,15 +258,16 @@ class GroupCoordinatorTest {
     get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 1), new OffsetCommit(other, 2))));
 
     assertThat(get(coordinator.deleteOffsets("g", List.of(other)))).isEmpty();
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
     coordinator.close();
     startCoordinator();
-    assertThat(get(coordinator.committedOffsets("g"))).as("rebuilt from the log").containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).as("rebuilt from the log")
+        .containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
 
     // A member consumes "t": its offsets stay, and the member's place with them.
     join(OffsetReset.EARLIEST);
     assertThat(get(coordinator.deleteOffsets("g", List.of(T0)))).containsExactly(T0);
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
     assertThat(failure(coordinator.deleteOffsets("never-made", List.of(T0)))).isInstanceOf(GroupNotFoundException.class);
   }
 
@@ -292,7 +293,7 @@ class GroupCoordinatorTest {
 
     assertThat(failure(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 0)))))
         .isInstanceOf(GroupNotEmptyException.class);
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 2L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(2)));
     assertThat(groupLog.offsetRecords()).hasSize(1);
   }
 

@@ -192,6 +192,16 @@ final class Group {
     return classic != null && classic.hasMembers();
   }
 
+  /**
+   * Kafka's protocol type of the group, as DescribeGroups and ListGroups show it: its Kafka members';
+   * once they have all left, still theirs, as Kafka keeps it for an empty group; "" while it has HTTP
+   * members, and for a group only committed to. Kept in memory only: a coordinator that takes over
+   * rebuilds an empty group without it.
+   */
+  String kafkaProtocolType() {
+    return classic == null || classic.protocolType == null || !members.isEmpty() ? "" : classic.protocolType;
+  }
+
   /** Members of either protocol. */
   int memberCount() {
     return members.size() + (classic == null ? 0 : classic.members().size());

@@ -344,7 +344,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       group.members().forEach(m -> members.add(new ClassicGroups.DescribedMember(m.id, Optional.empty(), "", "",
           ClassicGroup.NO_BYTES, ClassicGroup.NO_BYTES)));
       if (!group.hasKafkaMembers()) {
-        return new ClassicGroups.ClassicGroupDescription(name, group.kafkaState(), "", "", members);
+        return new ClassicGroups.ClassicGroupDescription(name, group.kafkaState(), group.kafkaProtocolType(), "", members);
       }
       ClassicGroup classicGroup = group.classic;
       String protocol = classicGroup.protocolName == null ? "" : classicGroup.protocolName;
@@ -360,8 +360,8 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       List<ClassicGroups.ListedGroup> listed = new ArrayList<>();
       loaded.forEach((partition, state) -> {
         if (store.leaderEpoch(partition).orElse(-1) == state.epoch()) {
-          state.groups().values().forEach(g -> listed.add(new ClassicGroups.ListedGroup(g.name,
-              g.hasKafkaMembers() ? g.classic.protocolType : "", g.kafkaState())));
+          state.groups().values().forEach(g -> listed.add(new ClassicGroups.ListedGroup(g.name, g.kafkaProtocolType(),
+              g.kafkaState())));
         }
       });
       return listed;

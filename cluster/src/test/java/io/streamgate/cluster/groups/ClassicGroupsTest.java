@@ -389,14 +389,22 @@ class ClassicGroupsTest {
     assertThat(get(coordinator.describe("g")).state()).isEqualTo("Empty");
     assertThat(kafkaState()).isEqualTo("Empty");
     assertThat(get(coordinator.describe("g")).members()).isEmpty();
+    // Its protocol type stays its members', as Kafka's DescribeGroups and ListGroups show an empty group.
+    assertThat(get(coordinator.classicDescribe("g")).protocolType()).isEqualTo("consumer");
+    assertThat(get(coordinator.classicList())).contains(new ClassicGroups.ListedGroup("g", "consumer", "Empty"));
     get(coordinator.classicCommit("g", -1, "", Optional.empty(), List.of(new OffsetCommit(T0, 2))));
     assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, GroupService.CommittedOffset.of(2)));
     // An empty commit without a member makes no group.
     get(coordinator.classicCommit("fresh", -1, "", Optional.empty(), List.of()));
     assertThat(get(coordinator.classicDescribe("fresh")).state()).isEqualTo("Dead");
-    // And it takes HTTP members now.
-    assertThat(get(coordinator.join("g", List.of("t"), OffsetReset.EARLIEST, 30_000, AssignmentStrategy.COOPERATIVE_STICKY))
-        .assignment()).containsExactly(T0);
+    // And it takes HTTP members now; run over HTTP, it shows no Kafka protocol type, also once empty again.
+    GroupService.Membership http = get(coordinator.join("g", List.of("t"), OffsetReset.EARLIEST, 30_000,
+        AssignmentStrategy.COOPERATIVE_STICKY));
+    assertThat(http.assignment()).containsExactly(T0);
+    assertThat(get(coordinator.classicDescribe("g")).protocolType()).isEmpty();
+    get(coordinator.leave("g", http.memberId()));
+    assertThat(get(coordinator.classicDescribe("g")).protocolType()).isEmpty();
+    assertThat(get(coordinator.classicList())).contains(new ClassicGroups.ListedGroup("g", "", "Empty"));
   }
 
   @Test

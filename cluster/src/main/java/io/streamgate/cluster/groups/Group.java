@@ -247,10 +247,10 @@ final class Group {
     return Collections.unmodifiableMap(committed);
   }
 
-  /** The committed offset of {@code tp}, null if none. */
+  /** The committed offset of {@code tp}, null if none (or a negative one: a Kafka client's reset). */
   Long committedOffset(TopicPartition tp) {
     CommittedOffset commit = committed.get(tp);
-    return commit == null ? null : commit.offset();
+    return commit == null || commit.offset() < 0 ? null : commit.offset();
   }
 
   Map<String, Integer> partitionCounts() {
@@ -276,15 +276,9 @@ final class Group {
     members.put(member.id, member);
   }
 
-  /** Takes commits; a negative offset drops the partition's commit ({@link GroupService.OffsetCommit}). */
+  /** Takes commits; a negative offset is kept as Kafka keeps it, but counts as none ({@link GroupService.OffsetCommit}). */
   void commit(Map<TopicPartition, CommittedOffset> offsets) {
-    offsets.forEach((tp, offset) -> {
-      if (offset.offset() < 0) {
-        forgetCommit(tp);
-      } else {
-        committed.put(tp, offset);
-      }
-    });
+    committed.putAll(offsets);
   }
 
   void forgetCommit(TopicPartition tp) {

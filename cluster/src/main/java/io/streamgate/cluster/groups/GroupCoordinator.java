@@ -535,10 +535,9 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
           consumed.add(new TopicPartition(topic, p));
         }
       }
-      Map<TopicPartition, CommittedOffset> committed = new HashMap<>(group.committed());
       List<CompletableFuture<PartitionLag>> lags = new ArrayList<>();
       for (TopicPartition tp : consumed) {
-        Optional<Long> offset = Optional.ofNullable(committed.get(tp)).map(CommittedOffset::offset);
+        Optional<Long> offset = Optional.ofNullable(group.committedOffset(tp));
         lags.add(partitions.offsets(tp, OptionalLong.empty()).thenApply(offsets -> new PartitionLag(tp, offset, offsets.latest(),
             Math.max(0, offsets.latest() - offset.orElse(offsets.earliest())))));
       }

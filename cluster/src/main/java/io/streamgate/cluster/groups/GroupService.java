@@ -62,9 +62,10 @@ public interface GroupService {
 
   /**
    * The next offset to consume in a partition. In a commit without a member or a Kafka member's
-   * commit, a negative one drops the partition's commit: Kafka clients commit -1 (latest) or -2
-   * (earliest) to reset a group (kafkajs's admin.resetOffsets), as Kafka stores them, and read any
-   * negative commit as none, starting by their own reset policy. A member's {@link #commit} refuses it.
+   * commit, a negative one is kept and answered as committed ({@link #committedOffsets}), as Kafka
+   * stores it: Kafka clients commit -1 (latest) or -2 (earliest) to reset a group (kafkajs's
+   * admin.resetOffsets) and read any negative commit as none, starting by their own reset policy;
+   * so do HTTP members, descriptions and lag. A member's {@link #commit} refuses it.
    */
   record OffsetCommit(TopicPartition partition, long offset, String metadata, int leaderEpoch) {
     /** A commit without Kafka's metadata string and leader epoch (every HTTP commit). */
@@ -130,7 +131,7 @@ public interface GroupService {
    */
   CompletableFuture<Void> commitWithoutMember(String group, List<OffsetCommit> offsets);
 
-  /** The group's committed offsets; none for a group that does not exist. */
+  /** The group's committed offsets as committed (a Kafka client's negative reset offsets too); none for a group that does not exist. */
   CompletableFuture<Map<TopicPartition, CommittedOffset>> committedOffsets(String group);
 
   CompletableFuture<Void> leave(String group, String memberId);

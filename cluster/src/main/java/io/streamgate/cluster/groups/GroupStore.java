@@ -118,8 +118,8 @@ final class GroupStore {
 
   CompletableFuture<Void> writeCommits(String group, Map<TopicPartition, CommittedOffset> commits) {
     List<KeyValue> records = new ArrayList<>();
-    commits.forEach((tp, offset) -> records.add(offset.offset() < 0 ? GroupRecords.offsetTombstone(group, tp)
-        : GroupRecords.offset(group, tp, offset)));
+    // A negative offset is written as committed, as Kafka keeps it; a version before that reads it as a dropped commit.
+    commits.forEach((tp, offset) -> records.add(GroupRecords.offset(group, tp, offset)));
     return write(group, records);
   }
 

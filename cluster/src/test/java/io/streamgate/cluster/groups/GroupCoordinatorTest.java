@@ -298,18 +298,21 @@ class GroupCoordinatorTest {
   }
 
   @Test
-  void aNegativeCommitDropsThePartitionsCommitAlsoAfterACoordinatorMove() throws Exception {
+  void aNegativeCommitIsKeptAsKafkaKeepsItAndCountsAsNoneAlsoAfterACoordinatorMove() throws Exception {
     partitions.append(T0, "a", "b", "c");
     startCoordinator();
     get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 2))));
 
-    // kafkajs's admin.resetOffsets commits -2 (earliest); Kafka's clients read any negative commit as none.
+    // kafkajs's admin.resetOffsets commits -2 (earliest): Kafka stores it and OffsetFetch answers it;
+    // Kafka's clients read any negative commit as none, and so do descriptions and HTTP members.
     get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, -2))));
-    assertThat(get(coordinator.committedOffsets("g"))).isEmpty();
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(-2)));
+    assertThat(get(coordinator.describe("g")).offsets()).singleElement().satisfies(lag -> assertThat(lag.committed()).isEmpty());
 
     coordinator.close();
     startCoordinator();
-    assertThat(get(coordinator.committedOffsets("g"))).as("rebuilt from the log").isEmpty();
+    assertThat(get(coordinator.committedOffsets("g"))).as("rebuilt from the log")
+        .containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(-2)));
     String member = join(OffsetReset.EARLIEST);
     assertThat(values(poll(member, Optional.empty()))).as("where the member's reset policy says").containsExactly("a", "b", "c");
   }

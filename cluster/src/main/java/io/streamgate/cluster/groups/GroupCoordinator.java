@@ -368,7 +368,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     });
   }
 
-  /** Offsets a Kafka client names, unchecked against the logs (as Kafka); a negative one drops the commit ({@link OffsetCommit}). */
+  /** Offsets a Kafka client names, unchecked against the logs (as Kafka); a negative one is kept, counting as none ({@link OffsetCommit}). */
   private static Map<TopicPartition, CommittedOffset> checkedOffsets(List<OffsetCommit> offsets) {
     Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
     for (OffsetCommit commit : offsets) {

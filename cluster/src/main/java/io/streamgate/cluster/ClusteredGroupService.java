@@ -262,10 +262,10 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
   }
 
   @Override
-  public CompletableFuture<Map<TopicPartition, Long>> committedOffsets(String group) {
+  public CompletableFuture<Map<TopicPartition, CommittedOffset>> committedOffsets(String group) {
     return route(group, c -> c.committedOffsets(group), new JsonObject().put("op", "committed"),
         reply -> commits(((JsonObject) reply).getJsonArray("offsets")).orElseThrow().stream()
-            .collect(Collectors.toMap(OffsetCommit::partition, OffsetCommit::offset)));
+            .collect(Collectors.toMap(OffsetCommit::partition, o -> new CommittedOffset(o.offset(), o.metadata(), o.leaderEpoch()))));
   }
 
   @Override
@@ -342,16 +342,26 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
     return list;
   }
 
-  private static JsonObject offsets(Map<TopicPartition, Long> offsets) {
+  private static JsonObject offsets(Map<TopicPartition, CommittedOffset> offsets) {
     return new JsonObject().put("offsets", commitsJson(offsets.entrySet().stream()
-        .map(e -> new OffsetCommit(e.getKey(), e.getValue())).toList()));
+        .map(e -> new OffsetCommit(e.getKey(), e.getValue().offset(), e.getValue().metadata(), e.getValue().leaderEpoch()))
+        .toList()));
   }
 
-  /** Commits as {@link #commits} reads them. */
+  /** Commits as {@link #commits} reads them; Kafka's metadata and leader epoch only when given (a node that predates them ignores them). */
   private static JsonArray commitsJson(List<OffsetCommit> commits) {
     JsonArray array = new JsonArray();
-    commits.forEach(o -> array.add(new JsonObject().put("topic", o.partition().topic()).put("partition", o.partition().partition())
-        .put("offset", o.offset())));
+    for (OffsetCommit o : commits) {
+      JsonObject commit = new JsonObject().put("topic", o.partition().topic()).put("partition", o.partition().partition())
+          .put("offset", o.offset());
+      if (!o.metadata().equals(CommittedOffset.NO_METADATA)) {
+        commit.put("metadata", o.metadata());
+      }
+      if (o.leaderEpoch() != CommittedOffset.NO_LEADER_EPOCH) {
+        commit.put("leaderEpoch", o.leaderEpoch());
+      }
+      array.add(commit);
+    }
     return array;
   }
 
@@ -362,7 +372,8 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
     List<OffsetCommit> list = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
       JsonObject o = array.getJsonObject(i);
-      list.add(new OffsetCommit(new TopicPartition(o.getString("topic"), o.getInteger("partition")), o.getLong("offset")));
+      list.add(new OffsetCommit(new TopicPartition(o.getString("topic"), o.getInteger("partition")), o.getLong("offset"),
+          o.getString("metadata", CommittedOffset.NO_METADATA), o.getInteger("leaderEpoch", CommittedOffset.NO_LEADER_EPOCH)));
     }
     return Optional.of(list);
   }

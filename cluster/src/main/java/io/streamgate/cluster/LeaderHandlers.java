@@ -93,24 +93,33 @@ final class LeaderHandlers implements AutoCloseable {
 
   /**
    * Moves the log start of a partition this node leads to {@code beforeOffset} ({@link
-   * PartitionService#HIGH_WATERMARK}: the high watermark). A leader that has just taken over does
-   * not answer until its high watermark is confirmed: its own may be behind the committed one, and
-   * refusing an offset below that as out of range would be wrong.
+   * PartitionService#HIGH_WATERMARK}: the high watermark), and answers once every ISR replica's log
+   * start is there too ({@link Replica#awaitIsrLogStart}, at most {@link ReplicaManager#isrWaitMs}).
+   * A leader that has just taken over does not answer until its high watermark is confirmed: its
+   * own may be behind the committed one, and refusing an offset below that as out of range would be
+   * wrong.
    */
   CompletableFuture<Long> deleteRecords(TopicPartition partition, long beforeOffset) {
     try {
       TopicNames.refuseInternal(partition.topic(), "delete records of");
-      PartitionLog log = replicas.readableLeader(partition).log();
+      Replica leader = replicas.readableLeader(partition);
+      PartitionLog log = leader.log();
       long before = beforeOffset == PartitionService.HIGH_WATERMARK ? log.highWatermark() : beforeOffset;
       if (before < 0) {
         throw new OffsetOutOfRangeException("cannot delete records of " + partition + " before offset " + beforeOffset
             + ": an offset is at least 0 (or -1, the high watermark)", log.logStartOffset(), log.logEndOffset());
       }
-      // The writer moves the start; the future completes once a checkpoint holds it (not on this thread).
-      return log.deleteRecordsBefore(before).thenApply(start -> {
-        LOG.info("{}: records below {} deleted on request; log start {}", partition, before, start);
-        return start;
-      });
+      // The writer moves the start; the future completes once a checkpoint holds it (not on this
+      // thread). The ISR's reports complete the wait on a reader thread, or on the metadata thread
+      // when the ISR shrinks: the answer goes on from a reader, never from there.
+      return log.deleteRecordsBefore(before)
+          .thenCompose(start -> leader.awaitIsrLogStart(start, replicas.isrWaitMs()))
+          .whenCompleteAsync((start, failure) -> {
+            if (failure == null) {
+              LOG.info("{}: records below {} deleted on request on every in-sync replica; log start {}", partition, before,
+                  start);
+            }
+          }, readers);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

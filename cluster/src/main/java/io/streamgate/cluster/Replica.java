@@ -87,6 +87,8 @@ final class Replica {
   /** A leader's view of one follower. */
   private static final class FollowerProgress {
     long logEndOffset = -1;
+    /** The log start its last fetch reported; -1 until it fetched in this term. */
+    long logStartOffset = -1;
     long lastCaughtUpMs;
     long lastFetchMs;
     long leaderEndAtLastFetch = Long.MAX_VALUE;
@@ -113,6 +115,8 @@ final class Replica {
   private final WatchRegistry commitWaits = new WatchRegistry();
   /** Follower fetches waiting for the log end to pass their offset. */
   private final WatchRegistry appendWaits = new WatchRegistry();
+  /** Record deletions waiting for every ISR member's log start to reach theirs ({@link #awaitIsrLogStart}). */
+  private final WatchRegistry logStartWaits = new WatchRegistry();
 
   private PartitionState state;
   private boolean leader;
@@ -239,6 +243,8 @@ final class Replica {
       }
     }
     advanceHighWatermark();
+    // A follower dropped from the ISR no longer holds a deletion up.
+    logStartWaits.onHighWatermark(partition, isrLogStart());
   }
 
   private synchronized void recordEpochStart(int recorded) {
@@ -275,6 +281,7 @@ final class Replica {
     // unless already committed; the client's retry finds them through the idempotency window.
     commitWaits.wakeAll(partition);
     appendWaits.wakeAll(partition);
+    logStartWaits.wakeAll(partition);
   }
 
   // ---------------------------------------------------------------- leader: appends
@@ -475,16 +482,95 @@ final class Replica {
     log.updateHighWatermark(candidate);
   }
 
+  // ---------------------------------------------------------------- leader: record deletions
+
+  /**
+   * Completes with {@code logStart} once every ISR member (this leader included, and a follower it
+   * has asked to add, as for the high watermark) has a log start at or past it, as its fetches
+   * report (Kafka's DeleteRecords rule: a successor elected from the ISR then serves none of the
+   * deleted records). Fails with {@link NotLeaderException} if this replica stops leading first,
+   * and with {@link ReplicationTimeoutException} after {@code timeoutMs}: by then a follower that
+   * does not follow has left the ISR, unless the ISR change itself could not be made.
+   */
+  CompletableFuture<Long> awaitIsrLogStart(long logStart, long timeoutMs) {
+    int askedEpoch;
+    synchronized (this) {
+      if (!leader) {
+        return CompletableFuture.failedFuture(notLeader());
+      }
+      askedEpoch = epoch;
+    }
+    // The followers' held fetches answer now, carrying the new log start: they move theirs and report it.
+    appendWaits.wakeAll(partition);
+    CompletableFuture<Long> reached = new CompletableFuture<>();
+    Runnable decide = () -> {
+      if (isrLogStart() >= logStart) {
+        reached.complete(logStart);
+      } else {
+        reached.completeExceptionally(new NotLeaderException(localNode + " stopped leading " + partition
+            + " before every in-sync replica had moved its log start to " + logStart));
+      }
+    };
+    Cancellable watch = logStartWaits.watch(partition, logStart - 1, this::isrLogStart, decide);
+    // Checked after registering: a change of leader before the registration woke nobody.
+    boolean deposed;
+    synchronized (this) {
+      deposed = !leader || epoch != askedEpoch;
+    }
+    if (deposed) {
+      watch.cancel();
+      decide.run();
+    }
+    return reached.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(failure -> {
+      watch.cancel();
+      if (failure instanceof TimeoutException) {
+        return CompletableFuture.failedFuture(new ReplicationTimeoutException("records of " + partition + " below "
+            + logStart + " were deleted on the leader, but the in-sync replicas did not all report that log start within "
+            + timeoutMs + " ms"));
+      }
+      return CompletableFuture.failedFuture(failure);
+    });
+  }
+
+  /**
+   * The smallest log start among the ISR members (and a follower joining it), as their last fetches
+   * reported; -1 when one has not reported yet in this term, or when this replica does not lead.
+   */
+  private synchronized long isrLogStart() {
+    if (!leader) {
+      return -1;
+    }
+    long smallest = log.logStartOffset();
+    List<String> counted = new ArrayList<>(state.isr());
+    if (joiningIsr != null && !counted.contains(joiningIsr)) {
+      counted.add(joiningIsr);
+    }
+    for (String member : counted) {
+      if (member.equals(localNode)) {
+        continue;
+      }
+      FollowerProgress progress = followers.get(member);
+      if (progress == null || progress.logStartOffset < 0) {
+        return -1;
+      }
+      smallest = Math.min(smallest, progress.logStartOffset);
+    }
+    return smallest;
+  }
+
   // ---------------------------------------------------------------- leader: follower fetches
 
   /** What the leader answers a follower's fetch, and whether that follower should now join the ISR. */
   record FetchResult(FetchAnswer answer, boolean joinsIsr) {}
 
   /**
-   * Serves a follower's fetch: checks its epoch and history, records its progress, and reads from
-   * {@code fetchOffset} up to the log end. Reads disk: call from a worker thread.
+   * Serves a follower's fetch: checks its epoch and history, records its progress (its log end and
+   * its log start, {@link Wire.FetchPosition#LOG_START_UNREPORTED} from a node that predates
+   * reporting it), and reads from {@code fetchOffset} up to the log end. Reads disk: call from a
+   * worker thread.
    */
-  FetchResult serveFetch(String follower, int followerEpoch, long fetchOffset, int lastFetchedEpoch, int maxBytes) {
+  FetchResult serveFetch(String follower, int followerEpoch, long fetchOffset, int lastFetchedEpoch, long followerLogStart,
+      int maxBytes) {
     boolean joinsIsr;
     synchronized (this) {
       if (!leader || followerEpoch != epoch || !followers.containsKey(follower)) {
@@ -523,6 +609,9 @@ final class Replica {
         progress.lastCaughtUpMs = Math.max(progress.lastCaughtUpMs, progress.lastFetchMs);
       }
       progress.logEndOffset = fetchOffset;
+      // A node from before log starts were reported holds no deletion up, as no follower did then.
+      progress.logStartOffset = followerLogStart == Wire.FetchPosition.LOG_START_UNREPORTED ? Long.MAX_VALUE
+          : followerLogStart;
       progress.leaderEndAtLastFetch = end;
       progress.lastFetchMs = now;
       joinsIsr = !state.isr().contains(follower) && !isrChangePending && fetchOffset >= log.highWatermark();
@@ -533,6 +622,7 @@ final class Replica {
       }
     }
     advanceHighWatermark();
+    logStartWaits.onHighWatermark(partition, isrLogStart());
     ReadResult read = log.read(fetchOffset, maxBytes, Long.MAX_VALUE);
     return new FetchResult(new FetchAnswer(FetchAnswer.Error.NONE, read.batches(), log.highWatermark(),
         log.logStartOffset(), -1, -1), joinsIsr);
@@ -624,19 +714,22 @@ final class Replica {
    * Moves this follower's log start up to the leader's, which a fetch answer carries (records
    * deleted there, by DeleteRecords or retention), as far as this replica's own high watermark:
    * a log start may not pass it, and a later fetch, with a higher watermark, moves it further.
-   * Only queues the move on the log's writer when it changes the log start (and was not queued
-   * already): the fetch loop never waits for it, nor for the checkpoint that keeps it.
+   * Queues the move on the log's writer only when it changes the log start (and was not queued
+   * already), and completes once the move is checkpointed, so that the next fetch reports it: the
+   * leader answers a deletion only once every ISR follower has. A failed move is logged and
+   * completes too (a later fetch asks again); it never fails the fetch loop.
    */
-  void followLeaderLogStart(long leaderLogStart) {
+  CompletableFuture<Void> followLeaderLogStart(long leaderLogStart) {
     long target = Math.min(leaderLogStart, log.highWatermark());
     if (target <= log.logStartOffset() || logStartQueued.getAndAccumulate(target, Math::max) >= target) {
-      return;
+      return CompletableFuture.completedFuture(null);
     }
-    log.deleteRecordsBefore(target).whenComplete((start, failure) -> {
+    return log.deleteRecordsBefore(target).handle((start, failure) -> {
       if (failure != null) {
         LOG.warn("{}: cannot move the log start to the leader's {}: {}", partition, target, failure.toString());
         logStartQueued.compareAndSet(target, -1);  // a later fetch asks again
       }
+      return null;
     });
   }
 

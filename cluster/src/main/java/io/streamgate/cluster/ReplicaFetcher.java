@@ -76,7 +76,8 @@ final class ReplicaFetcher {
       int epoch = replica.epoch();
       asked.add(replica);
       askedEpochs.add(epoch);
-      positions.add(new Wire.FetchPosition(tp, epoch, replica.log().logEndOffset(), replica.log().latestEpoch()));
+      positions.add(new Wire.FetchPosition(tp, epoch, replica.log().logEndOffset(), replica.log().latestEpoch(),
+          replica.log().logStartOffset()));
     }
     if (closed.getAsBoolean() || asked.isEmpty()) {
       running.set(false);
@@ -127,9 +128,10 @@ final class ReplicaFetcher {
       switch (answer.error()) {
         case NONE -> {
           progressed |= answer.records().hasRemaining();
-          // After the high watermark the batches bring: the log start may not pass it.
+          // After the high watermark the batches bring: the log start may not pass it. The next
+          // fetch reports the moved start, which a deletion at the leader waits for.
           applied.add(replica.appendFetched(leader, askedEpochs.get(i), answer.records(), answer.highWatermark())
-              .thenRun(() -> replica.followLeaderLogStart(answer.logStartOffset())));
+              .thenCompose(appended -> replica.followLeaderLogStart(answer.logStartOffset())));
         }
         case DIVERGING -> {
           progressed = true;

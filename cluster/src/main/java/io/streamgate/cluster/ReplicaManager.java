@@ -119,7 +119,7 @@ final class ReplicaManager implements AutoCloseable {
       TopicConfigs.timestampBounds(topic.topic().config()).check(batch, clock.getAsLong());
       // Acknowledged only under the lease: after it ends another node may lead, and the two must
       // never acknowledge at the same time. A retry with the same idempotency id finds the write.
-      return leader.appendAsLeader(batch, acks, minInsync, options.replicaLagMaxMs() + options.failureDetectionMs())
+      return leader.appendAsLeader(batch, acks, minInsync, isrWaitMs())
           .thenApply(written -> {
             requireLease();
             return written;
@@ -127,6 +127,14 @@ final class ReplicaManager implements AutoCloseable {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * How long a leader waits for its ISR to confirm something (an {@code acks=all} write, a record
+   * deletion): long enough for a follower that does not follow to leave the ISR.
+   */
+  long isrWaitMs() {
+    return options.replicaLagMaxMs() + options.failureDetectionMs();
   }
 
   /** Waits for the high watermark of a partition this node leads to pass {@code offset}. */
@@ -291,7 +299,7 @@ final class ReplicaManager implements AutoCloseable {
         continue;
       }
       try {
-        Replica.FetchResult result = replica.serveFetch(follower, p.epoch(), p.offset(), p.lastEpoch(),
+        Replica.FetchResult result = replica.serveFetch(follower, p.epoch(), p.offset(), p.lastEpoch(), p.logStartOffset(),
             FETCH_MAX_BYTES_PER_PARTITION);
         if (result.joinsIsr()) {
           isrChanges.addCaughtUp(replica, follower);

@@ -71,8 +71,15 @@ final class Wire {
 
   // ---------------------------------------------------------------- replica fetch
 
-  /** One partition of a follower's fetch: the epoch it follows in, where its log ends, and the epoch of its last batch. */
-  record FetchPosition(TopicPartition partition, int epoch, long offset, int lastEpoch) {}
+  /**
+   * One partition of a follower's fetch: the epoch it follows in, where its log ends, the epoch of
+   * its last batch, and where its log starts (the leader answers a deletion once every ISR member's
+   * start has passed it).
+   */
+  record FetchPosition(TopicPartition partition, int epoch, long offset, int lastEpoch, long logStartOffset) {
+    /** The log start of a fetch from a node that predates reporting it (a rolling upgrade). */
+    static final long LOG_START_UNREPORTED = -1;
+  }
 
   /** A follower's fetch, which the leader may hold up to {@code maxWaitMs} while nothing is new. */
   record FetchRequest(String follower, long maxWaitMs, List<FetchPosition> partitions) {}
@@ -84,7 +91,8 @@ final class Wire {
     JsonArray partitions = new JsonArray();
     for (FetchPosition p : request.partitions()) {
       partitions.add(new JsonObject().put("topic", p.partition().topic()).put("partition", p.partition().partition())
-          .put("epoch", p.epoch()).put("offset", p.offset()).put("lastEpoch", p.lastEpoch()));
+          .put("epoch", p.epoch()).put("offset", p.offset()).put("lastEpoch", p.lastEpoch())
+          .put("logStart", p.logStartOffset()));
     }
     return new JsonObject().put("follower", request.follower()).put("maxWaitMs", request.maxWaitMs())
         .put("partitions", partitions);
@@ -96,7 +104,8 @@ final class Wire {
     for (int i = 0; i < partitions.size(); i++) {
       JsonObject p = partitions.getJsonObject(i);
       positions.add(new FetchPosition(new TopicPartition(p.getString("topic"), p.getInteger("partition")),
-          p.getInteger("epoch"), p.getLong("offset"), p.getInteger("lastEpoch")));
+          p.getInteger("epoch"), p.getLong("offset"), p.getInteger("lastEpoch"),
+          p.getLong("logStart", FetchPosition.LOG_START_UNREPORTED)));
     }
     return new FetchRequest(json.getString("follower"), json.getLong("maxWaitMs", 0L), positions);
   }

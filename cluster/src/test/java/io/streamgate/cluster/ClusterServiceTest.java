@@ -297,8 +297,13 @@ class ClusterServiceTest {
       get(cluster.alive().get(i % 3).service().append(tp, batch("r" + i + padding), Acks.ALL));
     }
 
-    // Through a node that does not lead: routed to the leader, which answers the new log start.
+    // Through a node that does not lead: routed to the leader, which answers the new log start
+    // once every ISR replica has it.
+    long askedAt = System.nanoTime();
     assertThat(get(follower.service().deleteRecords(tp, 20))).isEqualTo(20);
+    System.out.printf("delete records: answered %d ms after it was asked, the ISR's log starts moved%n",
+        (System.nanoTime() - askedAt) / 1_000_000);
+    assertIsrStartsAtLeastNow(tp, 20);
     assertEveryReplicaStartsAt(tp, 20, 30);
     // Below the log start: nothing more goes, the answer is the log start.
     assertThat(get(leader.service().deleteRecords(tp, 5))).isEqualTo(20);
@@ -314,6 +319,7 @@ class ClusterServiceTest {
       get(leader.service().append(tp, batch("r" + i + padding), Acks.ALL));
     }
     assertThat(get(follower.service().deleteRecords(tp, PartitionService.HIGH_WATERMARK))).isEqualTo(35);
+    assertIsrStartsAtLeastNow(tp, 35);
     assertEveryReplicaStartsAt(tp, 35, 35);
     get(leader.service().append(tp, batch("r35"), Acks.ALL));
     assertEveryReplicaStartsAt(tp, 35, 36);
@@ -322,21 +328,46 @@ class ClusterServiceTest {
     // start, which is inside the batch the leader sends it; it starts over at that batch's base,
     // then moves its start up to the leader's.
     cluster.kill(away.id());
+    // Asked while the dead follower is still in the ISR: answered once it has been dropped from it.
+    assertThat(get(leader.service().deleteRecords(tp, 36))).isEqualTo(36);
+    assertThat(TestCluster.sharedState(leader, tp).orElseThrow().isr()).doesNotContain(away.id());
     awaitState(leader, tp, s -> s.isr().size() == 2);
     get(leader.service().append(tp, batch("r36", "r37", "r38", "r39"), Acks.ALL));
     assertThat(get(leader.service().deleteRecords(tp, 38))).isEqualTo(38);
+    assertIsrStartsAtLeastNow(tp, 38);
     cluster.restart(away.id());
     awaitState(leader, tp, s -> s.isr().size() == 3);
     assertEveryReplicaStartsAt(tp, 38, 40);
 
-    // The leader dies: the new one, a follower that moved its own start, serves nothing below it;
-    // back from its disk, the old leader does not either.
+    // The leader dies right after it answered a deletion: every ISR replica had the new start by
+    // then, so the new leader serves nothing below it; back from its disk, the old leader does not
+    // either.
+    get(leader.service().append(tp, batch("r40"), Acks.ALL));
+    get(leader.service().append(tp, batch("r41"), Acks.ALL));
+    assertThat(get(follower.service().deleteRecords(tp, 41))).isEqualTo(41);
     cluster.kill(leader.id());
     PartitionState elected = awaitState(follower, tp, s -> s.hasLeader() && !s.leader().equals(leader.id()));
     LOG.info("{} leads {} after {} died", elected.leader(), tp, leader.id());
+    Node successor = cluster.node(elected.leader());
+    assertThat(successor.service().logManager().partition(tp).logStartOffset()).as("the new leader's log start").isEqualTo(41);
+    // Retried while the new leader waits for its followers to confirm its high watermark.
+    awaitRetrying(FAILOVER_WAIT).untilAsserted(() -> assertThat(failure(follower.service().read(tp, 40, 1024)))
+        .as("a deleted record read through the new leader").isInstanceOf(io.streamgate.logstore.OffsetOutOfRangeException.class));
     cluster.restart(leader.id());
     awaitState(follower, tp, s -> s.isr().size() == 3);
-    assertEveryReplicaStartsAt(tp, 38, 40);
+    assertEveryReplicaStartsAt(tp, 41, 42);
+  }
+
+  /**
+   * Right when a deletion was answered, without waiting: every ISR replica's log starts at or past
+   * {@code start} (DeleteRecords answers only then, as in Kafka).
+   */
+  private void assertIsrStartsAtLeastNow(TopicPartition tp, long start) {
+    PartitionState state = TestCluster.sharedState(cluster.alive().get(0), tp).orElseThrow();
+    for (String member : state.isr()) {
+      assertThat(cluster.node(member).service().logManager().partition(tp).logStartOffset())
+          .as("log start on ISR member %s when the deletion was answered", member).isGreaterThanOrEqualTo(start);
+    }
   }
 
   /**
@@ -764,8 +795,9 @@ class ClusterServiceTest {
       GroupService.OffsetCommit commit = new GroupService.OffsetCommit(new TopicPartition("assigned", i), 10L + i);
       get(cluster.nodes().get(i).service().groups().commitWithoutMember("assigner", List.of(commit)));
     }
-    Map<TopicPartition, Long> expected = Map.of(new TopicPartition("assigned", 0), 10L, new TopicPartition("assigned", 1), 11L,
-        new TopicPartition("assigned", 2), 12L);
+    Map<TopicPartition, GroupService.CommittedOffset> expected = Map.of(new TopicPartition("assigned", 0),
+        GroupService.CommittedOffset.of(10), new TopicPartition("assigned", 1), GroupService.CommittedOffset.of(11),
+        new TopicPartition("assigned", 2), GroupService.CommittedOffset.of(12));
     for (Node node : cluster.alive()) {
       assertThat(get(node.service().groups().committedOffsets("assigner"))).as("read through %s", node).isEqualTo(expected);
       assertThat(get(node.service().groups().committedOffsets("nobody"))).as("an unknown group, through %s", node).isEmpty();
@@ -805,7 +837,8 @@ class ClusterServiceTest {
       GroupService.GroupDescription described = get(node.service().groups().describe("kg"));
       assertThat(described.state()).as("through %s", node).isEqualTo("Stable");
       assertThat(described.members()).extracting(GroupService.MemberDescription::memberId).containsExactly(member);
-      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node).isEqualTo(Map.of(tp, 7L));
+      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node)
+          .isEqualTo(Map.of(tp, GroupService.CommittedOffset.of(7)));
       assertThat(failure(node.service().groups().join("kg", List.of("kafka-read"), GroupService.OffsetReset.EARLIEST, 10_000,
           AssignmentStrategy.COOPERATIVE_STICKY))).as("through %s", node).isInstanceOf(InconsistentGroupProtocolException.class);
     }
@@ -823,7 +856,8 @@ class ClusterServiceTest {
     assertThat(get(cluster.node(next.get()).service().classicGroups().sync(new ClassicGroups.SyncRequest("kg", 1, member,
         Optional.empty(), Optional.empty(), Optional.empty(), List.of()))).assignment()).containsExactly(4, 2);
     for (Node node : cluster.alive()) {
-      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node).isEqualTo(Map.of(tp, 7L));
+      assertThat(get(node.service().groups().committedOffsets("kg"))).as("through %s", node)
+          .isEqualTo(Map.of(tp, GroupService.CommittedOffset.of(7)));
     }
   }
 

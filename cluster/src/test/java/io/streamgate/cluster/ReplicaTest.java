@@ -79,7 +79,7 @@ class ReplicaTest {
     leader.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
     String leaderId = followerId.equals("a") ? "b" : "a";
     Replica.FetchAnswer answer = leader.serveFetch(followerId, follower.epoch(), follower.log().logEndOffset(),
-        follower.log().latestEpoch(), 1024 * 1024).answer();
+        follower.log().latestEpoch(), follower.log().logStartOffset(), 1024 * 1024).answer();
     switch (answer.error()) {
       case NONE -> follower.appendFetched(leaderId, follower.epoch(), answer.records(), answer.highWatermark())
           .get(10, TimeUnit.SECONDS);
@@ -236,8 +236,9 @@ class ReplicaTest {
     a.becomeLeader(led("a", 0, List.of("a", "b")));
     b.becomeFollower(led("a", 0, List.of("a", "b")));
     AppendResult first = appendAsLeader(a, idempotent(42, 0, "r0", "r1", "r2", "r3"));
-    Replica.FetchAnswer answer = a.serveFetch("b", b.epoch(), b.log().logEndOffset(), b.log().latestEpoch(), 1024 * 1024)
-        .answer();
+    Replica.FetchAnswer answer =
+        a.serveFetch("b", b.epoch(), b.log().logEndOffset(), b.log().latestEpoch(), b.log().logStartOffset(), 1024 * 1024)
+            .answer();
 
     CountDownLatch release = holdWriter(storeB);
     CompletableFuture<Void> copied;
@@ -515,6 +516,57 @@ class ReplicaTest {
   }
 
   @Test
+  void aDeletionIsAnsweredOnceEveryIsrFollowerHasReportedItsLogStartThere() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, TestBatches.values(1, "x", "y", "z"));
+    fetch(a, "b", b);
+    fetch(a, "b", b);
+    assertThat(a.log().deleteRecordsBefore(2).get(10, TimeUnit.SECONDS)).isEqualTo(2);
+
+    CompletableFuture<Long> deleted = a.awaitIsrLogStart(2, COMMIT_TIMEOUT_MS);
+    // The next answer carries the leader's log start; the follower moves its own to it.
+    Replica.FetchAnswer answer = fetch(a, "b", b);
+    b.followLeaderLogStart(answer.logStartOffset()).get(10, TimeUnit.SECONDS);
+    assertThat(b.log().logStartOffset()).isEqualTo(2);
+    assertThat(deleted).as("the follower has moved its start, but the leader has not heard so").isNotDone();
+
+    fetch(a, "b", b);
+    assertThat(deleted.get(10, TimeUnit.SECONDS)).isEqualTo(2);
+  }
+
+  @Test
+  void aFollowerDroppedFromTheIsrNoLongerHoldsADeletionUp() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, TestBatches.values(1, "x", "y"));
+    fetch(a, "b", b);
+    fetch(a, "b", b);
+    a.log().deleteRecordsBefore(1).get(10, TimeUnit.SECONDS);
+
+    CompletableFuture<Long> deleted = a.awaitIsrLogStart(1, COMMIT_TIMEOUT_MS);
+    assertThat(deleted).isNotDone();
+    a.becomeLeader(led("a", 0, List.of("a")));
+    assertThat(deleted.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+  }
+
+  @Test
+  void aDeletionTheIsrDoesNotConfirmInTimeFailsAsTimedOutAndOneWhoseLeaderIsDeposedAsNotLeader() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    appendAsLeader(a, TestBatches.values(1, "x", "y"));
+    fetch(a, "b", b);
+    fetch(a, "b", b);
+    a.log().deleteRecordsBefore(1).get(10, TimeUnit.SECONDS);
+
+    assertThatThrownBy(() -> a.awaitIsrLogStart(1, 50).get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(
+        ReplicationTimeoutException.class);
+    CompletableFuture<Long> deposed = a.awaitIsrLogStart(1, COMMIT_TIMEOUT_MS);
+    a.becomeFollower(led("b", 1, List.of("a", "b")));
+    assertThatThrownBy(() -> deposed.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(NotLeaderException.class);
+  }
+
+  @Test
   void aFollowerThatStopsFetchingIsReportedLaggingAfterTheLagLimit() throws Exception {
     a.becomeLeader(led("a", 0, List.of("a", "b")));
     b.becomeFollower(led("a", 0, List.of("a", "b")));
@@ -537,9 +589,9 @@ class ReplicaTest {
     b.becomeFollower(led("a", 0, List.of("a")));
     appendAsLeader(a, TestBatches.values(1, "x", "y"));
 
-    assertThat(a.serveFetch("b", 0, 0, -1, 1024).joinsIsr()).isFalse();
-    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
-    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).as("already asked").isFalse();
+    assertThat(a.serveFetch("b", 0, 0, -1, 0, 1024).joinsIsr()).isFalse();
+    assertThat(a.serveFetch("b", 0, 2, 0, 0, 1024).joinsIsr()).isTrue();
+    assertThat(a.serveFetch("b", 0, 2, 0, 0, 1024).joinsIsr()).as("already asked").isFalse();
   }
 
   /**
@@ -553,15 +605,15 @@ class ReplicaTest {
     a.becomeLeader(led("a", 0, List.of("a")));
     b.becomeFollower(led("a", 0, List.of("a")));
     appendAsLeader(a, TestBatches.values(1, "x", "y"));
-    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
+    assertThat(a.serveFetch("b", 0, 2, 0, 0, 1024).joinsIsr()).isTrue();
 
     a.becomeLeader(led("a", 0, List.of("a")));
-    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).as("still asked").isFalse();
+    assertThat(a.serveFetch("b", 0, 2, 0, 0, 1024).joinsIsr()).as("still asked").isFalse();
     appendAsLeader(a, TestBatches.values(1, "z"));
     assertThat(a.log().highWatermark()).as("b, joining, still counts and lacks offset 2").isEqualTo(2);
 
     a.becomeLeader(led("a", 0, List.of("a", "b")));
-    a.serveFetch("b", 0, 3, 0, 1024);
+    a.serveFetch("b", 0, 3, 0, 0, 1024);
     assertThat(a.log().highWatermark()).isEqualTo(3);
     assertThat(a.laggingFollowers(Long.MAX_VALUE)).isEmpty();
   }
@@ -572,11 +624,11 @@ class ReplicaTest {
     a.becomeLeader(led("a", 0, List.of("a")));
     b.becomeFollower(led("a", 0, List.of("a")));
     appendAsLeader(a, TestBatches.values(1, "x", "y"));
-    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
+    assertThat(a.serveFetch("b", 0, 2, 0, 0, 1024).joinsIsr()).isTrue();
     a.isrChangeDone(true);
 
     a.becomeLeader(led("a", 0, List.of("a")));
-    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
+    assertThat(a.serveFetch("b", 0, 2, 0, 0, 1024).joinsIsr()).isTrue();
   }
 
   /**
@@ -589,12 +641,12 @@ class ReplicaTest {
     a.becomeLeader(led("a", 0, List.of("a")));
     b.becomeFollower(led("a", 0, List.of("a")));
     appendAsLeader(a, TestBatches.values(1, "x", "y"));
-    assertThat(a.serveFetch("b", 0, 2, 0, 1024).joinsIsr()).isTrue();
+    assertThat(a.serveFetch("b", 0, 2, 0, 0, 1024).joinsIsr()).isTrue();
     a.isrChangeDone(true);  // written; the new state has not reached the leader yet
 
     appendAsLeader(a, TestBatches.values(1, "z"));
     assertThat(a.log().highWatermark()).as("b, about to be in the ISR, lacks offset 2").isEqualTo(2);
-    a.serveFetch("b", 0, 3, 0, 1024);
+    a.serveFetch("b", 0, 3, 0, 0, 1024);
     assertThat(a.log().highWatermark()).isEqualTo(3);
   }
 
@@ -616,7 +668,7 @@ class ReplicaTest {
     }
     assertThat(b.log().logStartOffset()).isEqualTo(followerStart);
     assertThat(b.log().logEndOffset()).isEqualTo(a.log().logEndOffset());
-    assertThat(a.serveFetch("b", b.epoch(), b.log().logEndOffset(), b.log().latestEpoch(), 1024).joinsIsr())
+    assertThat(a.serveFetch("b", b.epoch(), b.log().logEndOffset(), b.log().latestEpoch(), b.log().logStartOffset(), 1024).joinsIsr())
         .as("caught up: the leader takes it into the ISR").isTrue();
     fetch(a, "b", b);
     assertThat(b.log().highWatermark()).isEqualTo(a.log().highWatermark());
@@ -669,7 +721,7 @@ class ReplicaTest {
     b.becomeFollower(led("a", 6, List.of("a")));
 
     a.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
-    Replica.FetchAnswer answer = a.serveFetch("b", 6, 2, 5, 1024).answer();
+    Replica.FetchAnswer answer = a.serveFetch("b", 6, 2, 5, 0, 1024).answer();
 
     assertThat(answer.error()).as("not DIVERGING: a cut to 8 would leave b's log ending at 2")
         .isEqualTo(Replica.FetchAnswer.Error.OUT_OF_RANGE);
@@ -739,7 +791,7 @@ class ReplicaTest {
     b.becomeLeader(led("b", 1, List.of("b")));
     a.becomeFollower(led("b", 1, List.of("b")));
     b.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
-    Replica.FetchResult result = b.serveFetch("a", 1, a.log().logEndOffset(), a.log().latestEpoch(), 1024);
+    Replica.FetchResult result = b.serveFetch("a", 1, a.log().logEndOffset(), a.log().latestEpoch(), a.log().logStartOffset(), 1024);
 
     assertThat(result.answer().error()).as("a's log ends at b's log start: nothing to cut, nothing to answer but records")
         .isEqualTo(Replica.FetchAnswer.Error.NONE);
@@ -989,7 +1041,7 @@ class ReplicaTest {
     try {
       b.becomeLeader(led("b", 1, List.of("a", "b")));
       assertThat(b.leaderEpochRecorded()).isNotDone();
-      assertThat(b.serveFetch("a", 1, 1, 0, 1024).answer().error()).isEqualTo(Replica.FetchAnswer.Error.NOT_LEADER);
+      assertThat(b.serveFetch("a", 1, 1, 0, 0, 1024).answer().error()).isEqualTo(Replica.FetchAnswer.Error.NOT_LEADER);
       write = b.appendAsLeader(TestBatches.values(1, "y"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
     } finally {
       release.countDown();

@@ -13,6 +13,8 @@ import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -60,6 +62,15 @@ class WireTest {
     Wire.FetchRequest request = new Wire.FetchRequest(follower, maxWaitMs, partitions);
 
     assertThat(Wire.fetchRequest(Wire.fetchRequest(request))).isEqualTo(request);
+  }
+
+  @Example
+  void aFetchFromANodeThatPredatesReportingItsLogStartReadsAsUnreported() {
+    JsonObject older = new JsonObject().put("follower", "node-2").put("maxWaitMs", 500L).put("partitions", new JsonArray()
+        .add(new JsonObject().put("topic", "t").put("partition", 0).put("epoch", 3).put("offset", 42L).put("lastEpoch", 2)));
+
+    assertThat(Wire.fetchRequest(older).partitions()).containsExactly(
+        new Wire.FetchPosition(new TopicPartition("t", 0), 3, 42, 2, Wire.FetchPosition.LOG_START_UNREPORTED));
   }
 
   @Property
@@ -204,8 +215,8 @@ class WireTest {
 
   @Provide
   Arbitrary<List<Wire.FetchPosition>> fetchPositions() {
-    return Combinators.combine(partitions(), Arbitraries.integers(), Arbitraries.longs(), Arbitraries.integers())
-        .as(Wire.FetchPosition::new).list().ofMaxSize(5);
+    return Combinators.combine(partitions(), Arbitraries.integers(), Arbitraries.longs(), Arbitraries.integers(),
+        Arbitraries.longs()).as(Wire.FetchPosition::new).list().ofMaxSize(5);
   }
 
   @Provide

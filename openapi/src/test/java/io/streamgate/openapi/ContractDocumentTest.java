@@ -56,7 +56,7 @@ class ContractDocumentTest {
       Map.entry("produce", Set.of("200", "202", "400", "403", "404", "413", "415", "422", "429", "503")),
       Map.entry("consume", Set.of("200", "400", "404", "406", "416")),
       Map.entry("getOffsets", Set.of("200", "400", "404")),
-      Map.entry("deleteRecords", Set.of("200", "400", "403", "404", "416")),
+      Map.entry("deleteRecords", Set.of("200", "400", "403", "404", "416", "503")),
       Map.entry("streamTopic", Set.of("101", "200", "400", "404", "406", "416", "426")),
       Map.entry("joinGroup", Set.of("201", "400", "404", "409")),
       Map.entry("pollGroup", Set.of("200", "400", "404")),

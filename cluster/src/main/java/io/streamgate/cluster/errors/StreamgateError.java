@@ -152,6 +152,11 @@ public enum StreamgateError {
    * no exception; for HTTP it would be a group with members).
    */
   GROUP_SUBSCRIBED_TO_TOPIC(86, NON_EMPTY_GROUP, Mqtt.UNSPECIFIED_ERROR, null, null),
+  /**
+   * Kafka's OffsetCommit only: a partition's metadata string is longer than Kafka's {@code
+   * offset.metadata.max.bytes} (answered per partition, so no exception; HTTP commits carry none).
+   */
+  OFFSET_METADATA_TOO_LARGE(12, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
   INVALID_RECORD(87, 400, "invalid-record", "Invalid record", false, Mqtt.PAYLOAD_FORMAT_INVALID,
       InvalidRecordException.class, InvalidRecordException::new),
   /*

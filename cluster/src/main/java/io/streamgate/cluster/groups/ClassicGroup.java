@@ -113,7 +113,10 @@ final class ClassicGroup {
 
   State state = State.EMPTY;
   int generation;
-  /** Set by the first member of an empty group; kept while it has members. */
+  /**
+   * Set by the first member of an empty group; kept while it has members, and after, until another
+   * member joins (Kafka shows an empty group's protocol type); null once HTTP members run the group.
+   */
   String protocolType;
   /** The protocol chosen for the current generation; null while there is none. */
   String protocolName;

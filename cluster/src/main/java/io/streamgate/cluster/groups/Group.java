@@ -2,6 +2,7 @@ package io.streamgate.cluster.groups;
 
 import io.streamgate.cluster.groups.GroupRecords.MemberRecord;
 import io.streamgate.cluster.groups.GroupRecords.MembershipRecord;
+import io.streamgate.cluster.groups.GroupService.CommittedOffset;
 import io.streamgate.cluster.groups.GroupService.OffsetReset;
 import io.streamgate.cluster.groups.GroupService.PositionReset;
 import io.streamgate.logstore.TopicPartition;
@@ -160,7 +161,7 @@ final class Group {
   private final Map<TopicPartition, String> owners = new HashMap<>();
   /** Moved partitions whose previous owner (the value) has not yet seen the generation that took them away. */
   private final Map<TopicPartition, String> revoking = new HashMap<>();
-  private final Map<TopicPartition, Long> committed = new HashMap<>();
+  private final Map<TopicPartition, CommittedOffset> committed = new HashMap<>();
   /** The partition counts the current assignment was computed for. */
   private Map<String, Integer> partitionCounts = Map.of();
   /**
@@ -189,6 +190,16 @@ final class Group {
   /** Whether Kafka clients (classic protocol) are its members now. */
   boolean hasKafkaMembers() {
     return classic != null && classic.hasMembers();
+  }
+
+  /**
+   * Kafka's protocol type of the group, as DescribeGroups and ListGroups show it: its Kafka members';
+   * once they have all left, still theirs, as Kafka keeps it for an empty group; "" while it has HTTP
+   * members, and for a group only committed to. Kept in memory only: a coordinator that takes over
+   * rebuilds an empty group without it.
+   */
+  String kafkaProtocolType() {
+    return classic == null || classic.protocolType == null || !members.isEmpty() ? "" : classic.protocolType;
   }
 
   /** Members of either protocol. */
@@ -232,8 +243,14 @@ final class Group {
     return hasKafkaMembers() ? classic.generation : generation;
   }
 
-  Map<TopicPartition, Long> committed() {
+  Map<TopicPartition, CommittedOffset> committed() {
     return Collections.unmodifiableMap(committed);
+  }
+
+  /** The committed offset of {@code tp}, null if none (or a negative one: a Kafka client's reset). */
+  Long committedOffset(TopicPartition tp) {
+    CommittedOffset commit = committed.get(tp);
+    return commit == null || commit.offset() < 0 ? null : commit.offset();
   }
 
   Map<String, Integer> partitionCounts() {
@@ -259,15 +276,9 @@ final class Group {
     members.put(member.id, member);
   }
 
-  /** Takes commits; a negative offset drops the partition's commit ({@link GroupService.OffsetCommit}). */
-  void commit(Map<TopicPartition, Long> offsets) {
-    offsets.forEach((tp, offset) -> {
-      if (offset < 0) {
-        forgetCommit(tp);
-      } else {
-        committed.put(tp, offset);
-      }
-    });
+  /** Takes commits; a negative offset is kept as Kafka keeps it, but counts as none ({@link GroupService.OffsetCommit}). */
+  void commit(Map<TopicPartition, CommittedOffset> offsets) {
+    committed.putAll(offsets);
   }
 
   void forgetCommit(TopicPartition tp) {

@@ -227,7 +227,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       List<OffsetCommit> offsets) {
     return forGroup(name, () -> {
       validateName(name);
-      Map<TopicPartition, Long> commits = checkedOffsets(offsets);
+      Map<TopicPartition, CommittedOffset> commits = checkedOffsets(offsets);
       Map<String, Group> groups = groups(name);
       classicMembership.checkCommit(groups.get(name), generation, memberId, groupInstanceId);
       // An empty commit makes no group (Kafka clients send them while they have nothing to commit).
@@ -272,7 +272,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       Map<TopicPartition, Long> commits = commitsFor(group, member, offsets, position, generation);
       if (offsets.isEmpty() && position.isEmpty()) {
         // What the polls delivered: positions read from the logs.
-        return commitOffsets(group, commits).thenApply(done -> GroupMembership.membership(group, member));
+        return commitOffsets(group, plain(commits)).thenApply(done -> GroupMembership.membership(group, member));
       }
       return polls.checkWithinLogs(member, commits).thenComposeAsync(checked -> {
         // Decided again after the look-up, which a rebalance may have overtaken; only what was checked is written.
@@ -280,7 +280,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         Member current = member(now, memberId);
         Map<TopicPartition, Long> again = commitsFor(now, current, offsets, position, generation);
         again.entrySet().retainAll(checked.entrySet());
-        return commitOffsets(now, again).thenApply(done -> GroupMembership.membership(now, current));
+        return commitOffsets(now, plain(again)).thenApply(done -> GroupMembership.membership(now, current));
       }, thread);
     }).thenCompose(f -> f);
   }
@@ -322,7 +322,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
   public CompletableFuture<Void> commitWithoutMember(String name, List<OffsetCommit> offsets) {
     return forGroup(name, () -> {
       validateName(name);
-      Map<TopicPartition, Long> commits = checkedOffsets(offsets);
+      Map<TopicPartition, CommittedOffset> commits = checkedOffsets(offsets);
       Group group = groups(name).computeIfAbsent(name, Group::new);
       if (!group.isEmpty()) {
         throw new GroupNotEmptyException("group '" + name + "' has " + group.memberCount()
@@ -344,7 +344,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       group.members().forEach(m -> members.add(new ClassicGroups.DescribedMember(m.id, Optional.empty(), "", "",
           ClassicGroup.NO_BYTES, ClassicGroup.NO_BYTES)));
       if (!group.hasKafkaMembers()) {
-        return new ClassicGroups.ClassicGroupDescription(name, group.kafkaState(), "", "", members);
+        return new ClassicGroups.ClassicGroupDescription(name, group.kafkaState(), group.kafkaProtocolType(), "", members);
       }
       ClassicGroup classicGroup = group.classic;
       String protocol = classicGroup.protocolName == null ? "" : classicGroup.protocolName;
@@ -360,33 +360,40 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       List<ClassicGroups.ListedGroup> listed = new ArrayList<>();
       loaded.forEach((partition, state) -> {
         if (store.leaderEpoch(partition).orElse(-1) == state.epoch()) {
-          state.groups().values().forEach(g -> listed.add(new ClassicGroups.ListedGroup(g.name,
-              g.hasKafkaMembers() ? g.classic.protocolType : "", g.kafkaState())));
+          state.groups().values().forEach(g -> listed.add(new ClassicGroups.ListedGroup(g.name, g.kafkaProtocolType(),
+              g.kafkaState())));
         }
       });
       return listed;
     });
   }
 
-  /** Offsets a Kafka client names, unchecked against the logs (as Kafka); a negative one drops the commit ({@link OffsetCommit}). */
-  private static Map<TopicPartition, Long> checkedOffsets(List<OffsetCommit> offsets) {
-    Map<TopicPartition, Long> commits = new LinkedHashMap<>();
+  /** Offsets a Kafka client names, unchecked against the logs (as Kafka); a negative one is kept, counting as none ({@link OffsetCommit}). */
+  private static Map<TopicPartition, CommittedOffset> checkedOffsets(List<OffsetCommit> offsets) {
+    Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
     for (OffsetCommit commit : offsets) {
-      commits.put(commit.partition(), commit.offset());
+      commits.put(commit.partition(), new CommittedOffset(commit.offset(), commit.metadata(), commit.leaderEpoch()));
     }
     return commits;
   }
 
+  /** Offsets without Kafka's metadata and leader epoch: an HTTP member's commits and offset resets. */
+  private static Map<TopicPartition, CommittedOffset> plain(Map<TopicPartition, Long> offsets) {
+    Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
+    offsets.forEach((tp, offset) -> commits.put(tp, CommittedOffset.of(offset)));
+    return commits;
+  }
+
   @Override
-  public CompletableFuture<Map<TopicPartition, Long>> committedOffsets(String name) {
+  public CompletableFuture<Map<TopicPartition, CommittedOffset>> committedOffsets(String name) {
     return forGroup(name, () -> {
       validateName(name);
       Group group = groups(name).get(name);
-      return group == null ? Map.<TopicPartition, Long>of() : Map.copyOf(group.committed());
+      return group == null ? Map.<TopicPartition, CommittedOffset>of() : Map.copyOf(group.committed());
     });
   }
 
-  private CompletableFuture<Void> commitOffsets(Group group, Map<TopicPartition, Long> commits) {
+  private CompletableFuture<Void> commitOffsets(Group group, Map<TopicPartition, CommittedOffset> commits) {
     if (commits.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
@@ -416,7 +423,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
         if (!group.isEmpty()) {
           throw new GroupNotEmptyException("group '" + name + "' gained members during the reset");
         }
-        return commitOffsets(group, commits);
+        return commitOffsets(group, plain(commits));
       }, thread);
     }).thenCompose(f -> f);
   }
@@ -528,10 +535,9 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
           consumed.add(new TopicPartition(topic, p));
         }
       }
-      Map<TopicPartition, Long> committed = new HashMap<>(group.committed());
       List<CompletableFuture<PartitionLag>> lags = new ArrayList<>();
       for (TopicPartition tp : consumed) {
-        Optional<Long> offset = Optional.ofNullable(committed.get(tp));
+        Optional<Long> offset = Optional.ofNullable(group.committedOffset(tp));
         lags.add(partitions.offsets(tp, OptionalLong.empty()).thenApply(offsets -> new PartitionLag(tp, offset, offsets.latest(),
             Math.max(0, offsets.latest() - offset.orElse(offsets.earliest())))));
       }

@@ -65,6 +65,9 @@ final class GroupMembership {
       throw new InconsistentGroupProtocolException("group '" + name + "' has " + group.memberCount() + " Kafka members (protocol type "
           + group.classic.protocolType + "); it takes HTTP members once it has none");
     }
+    if (group.classic != null) {
+      group.classic.protocolType = null;  // run over HTTP now: once empty again, it shows no Kafka protocol type
+    }
     Member member = new Member(UUID.randomUUID().toString(), List.copyOf(new TreeSet<>(topics)), sessionTimeoutMs, reset,
         clock.getAsLong());
     group.add(member, strategy);

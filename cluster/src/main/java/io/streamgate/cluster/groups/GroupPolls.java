@@ -243,7 +243,7 @@ final class GroupPolls {
     List<CompletableFuture<Void>> lookups = new ArrayList<>();
     for (TopicPartition tp : owned) {
       Long delivered = member.delivered(tp);
-      Long position = delivered != null ? delivered : group.committed().get(tp);
+      Long position = delivered != null ? delivered : group.committedOffset(tp);
       if (position != null) {
         known.put(tp, position);
       } else {

@@ -62,11 +62,35 @@ public interface GroupService {
 
   /**
    * The next offset to consume in a partition. In a commit without a member or a Kafka member's
-   * commit, a negative one drops the partition's commit: Kafka clients commit -1 (latest) or -2
-   * (earliest) to reset a group (kafkajs's admin.resetOffsets), as Kafka stores them, and read any
-   * negative commit as none, starting by their own reset policy. A member's {@link #commit} refuses it.
+   * commit, a negative one is kept and answered as committed ({@link #committedOffsets}), as Kafka
+   * stores it: Kafka clients commit -1 (latest) or -2 (earliest) to reset a group (kafkajs's
+   * admin.resetOffsets) and read any negative commit as none, starting by their own reset policy;
+   * so do HTTP members, descriptions and lag. A member's {@link #commit} refuses it.
    */
-  record OffsetCommit(TopicPartition partition, long offset) {}
+  record OffsetCommit(TopicPartition partition, long offset, String metadata, int leaderEpoch) {
+    /** A commit without Kafka's metadata string and leader epoch (every HTTP commit). */
+    public OffsetCommit(TopicPartition partition, long offset) {
+      this(partition, offset, CommittedOffset.NO_METADATA, CommittedOffset.NO_LEADER_EPOCH);
+    }
+  }
+
+  /**
+   * A committed offset (the next offset to consume) as Kafka keeps it: with the committing client's
+   * metadata string and the leader epoch of the last record it consumed, both kept and answered as
+   * given ({@link #NO_METADATA} and {@link #NO_LEADER_EPOCH} when it gave none).
+   */
+  record CommittedOffset(long offset, String metadata, int leaderEpoch) {
+    public static final String NO_METADATA = "";
+    public static final int NO_LEADER_EPOCH = -1;
+
+    public CommittedOffset {
+      metadata = metadata == null ? NO_METADATA : metadata;
+    }
+
+    public static CommittedOffset of(long offset) {
+      return new CommittedOffset(offset, NO_METADATA, NO_LEADER_EPOCH);
+    }
+  }
 
   record MemberDescription(String memberId, List<String> topics, long sessionTimeoutMs, List<TopicPartition> assignment) {}
 
@@ -107,8 +131,8 @@ public interface GroupService {
    */
   CompletableFuture<Void> commitWithoutMember(String group, List<OffsetCommit> offsets);
 
-  /** The group's committed offsets; none for a group that does not exist. */
-  CompletableFuture<Map<TopicPartition, Long>> committedOffsets(String group);
+  /** The group's committed offsets as committed (a Kafka client's negative reset offsets too); none for a group that does not exist. */
+  CompletableFuture<Map<TopicPartition, CommittedOffset>> committedOffsets(String group);
 
   CompletableFuture<Void> leave(String group, String memberId);
 

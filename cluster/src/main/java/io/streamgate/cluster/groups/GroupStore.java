@@ -5,6 +5,7 @@ import io.streamgate.cluster.groups.GroupRecords.Entry;
 import io.streamgate.cluster.groups.GroupRecords.KeyValue;
 import io.streamgate.cluster.groups.GroupRecords.MembershipEntry;
 import io.streamgate.cluster.groups.GroupRecords.OffsetEntry;
+import io.streamgate.cluster.groups.GroupService.CommittedOffset;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
@@ -85,7 +86,7 @@ final class GroupStore {
       if (o.offset().isEmpty()) {
         group.forgetCommit(o.partition());
       } else {
-        group.commit(Map.of(o.partition(), o.offset().getAsLong()));
+        group.commit(Map.of(o.partition(), o.offset().get()));
       }
     }
   }
@@ -115,10 +116,10 @@ final class GroupStore {
     return write(group.name, List.of(record));
   }
 
-  CompletableFuture<Void> writeCommits(String group, Map<TopicPartition, Long> commits) {
+  CompletableFuture<Void> writeCommits(String group, Map<TopicPartition, CommittedOffset> commits) {
     List<KeyValue> records = new ArrayList<>();
-    commits.forEach((tp, offset) -> records.add(offset < 0 ? GroupRecords.offsetTombstone(group, tp)
-        : GroupRecords.offset(group, tp, offset)));
+    // A negative offset is written as committed, as Kafka keeps it; a version before that reads it as a dropped commit.
+    commits.forEach((tp, offset) -> records.add(GroupRecords.offset(group, tp, offset)));
     return write(group, records);
   }
 

@@ -54,7 +54,8 @@ class StreamgateErrorTest {
       Map.entry("NOT_COORDINATOR", 16), Map.entry("INCONSISTENT_GROUP_PROTOCOL", 23), Map.entry("REBALANCE_IN_PROGRESS", 27),
       Map.entry("MEMBER_ID_REQUIRED", 79), Map.entry("GROUP_MAX_SIZE_REACHED", 81), Map.entry("FENCED_INSTANCE_ID", 82),
       Map.entry("INVALID_SESSION_TIMEOUT", 26), Map.entry("SECURITY_DISABLED", 54),
-      Map.entry("FENCED_LEADER_EPOCH", 74), Map.entry("UNKNOWN_LEADER_EPOCH", 75), Map.entry("GROUP_SUBSCRIBED_TO_TOPIC", 86));
+      Map.entry("FENCED_LEADER_EPOCH", 74), Map.entry("UNKNOWN_LEADER_EPOCH", 75), Map.entry("GROUP_SUBSCRIBED_TO_TOPIC", 86),
+      Map.entry("OFFSET_METADATA_TOO_LARGE", 12));
 
   /** Exceptions of the main code that no client meets, each with why. */
   private static final Set<Class<?>> NOT_THROWN_TO_CLIENTS = Set.of(

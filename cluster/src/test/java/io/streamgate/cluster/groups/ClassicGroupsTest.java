@@ -285,7 +285,7 @@ class ClassicGroupsTest {
     // still consumes in is taken, as Kafka does (clients commit what they processed before rejoining).
     assertThatThrownBy(() -> get(sync(1, group.b().memberId(), Map.of()))).isInstanceOf(RebalanceInProgressException.class);
     get(coordinator.classicCommit("g", 1, group.b().memberId(), Optional.empty(), List.of(new OffsetCommit(T0, 1))));
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
 
     CompletableFuture<JoinResult> a = join(consumerJoin(group.a().memberId(), "a"));
     CompletableFuture<JoinResult> b = join(consumerJoin(group.b().memberId(), "b"));
@@ -389,14 +389,22 @@ class ClassicGroupsTest {
     assertThat(get(coordinator.describe("g")).state()).isEqualTo("Empty");
     assertThat(kafkaState()).isEqualTo("Empty");
     assertThat(get(coordinator.describe("g")).members()).isEmpty();
+    // Its protocol type stays its members', as Kafka's DescribeGroups and ListGroups show an empty group.
+    assertThat(get(coordinator.classicDescribe("g")).protocolType()).isEqualTo("consumer");
+    assertThat(get(coordinator.classicList())).contains(new ClassicGroups.ListedGroup("g", "consumer", "Empty"));
     get(coordinator.classicCommit("g", -1, "", Optional.empty(), List.of(new OffsetCommit(T0, 2))));
-    assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, 2L));
+    assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, GroupService.CommittedOffset.of(2)));
     // An empty commit without a member makes no group.
     get(coordinator.classicCommit("fresh", -1, "", Optional.empty(), List.of()));
     assertThat(get(coordinator.classicDescribe("fresh")).state()).isEqualTo("Dead");
-    // And it takes HTTP members now.
-    assertThat(get(coordinator.join("g", List.of("t"), OffsetReset.EARLIEST, 30_000, AssignmentStrategy.COOPERATIVE_STICKY))
-        .assignment()).containsExactly(T0);
+    // And it takes HTTP members now; run over HTTP, it shows no Kafka protocol type, also once empty again.
+    GroupService.Membership http = get(coordinator.join("g", List.of("t"), OffsetReset.EARLIEST, 30_000,
+        AssignmentStrategy.COOPERATIVE_STICKY));
+    assertThat(http.assignment()).containsExactly(T0);
+    assertThat(get(coordinator.classicDescribe("g")).protocolType()).isEmpty();
+    get(coordinator.leave("g", http.memberId()));
+    assertThat(get(coordinator.classicDescribe("g")).protocolType()).isEmpty();
+    assertThat(get(coordinator.classicList())).contains(new ClassicGroups.ListedGroup("g", "", "Empty"));
   }
 
   @Test
@@ -471,7 +479,7 @@ class ClassicGroupsTest {
 
     get(coordinator.classicCommit("g", 1, id, Optional.empty(), List.of(new OffsetCommit(T0, 3))));
 
-    assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, 3L));
+    assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, GroupService.CommittedOffset.of(3)));
     GroupService.GroupDescription description = get(coordinator.describe("g"));
     assertThat(description.state()).isEqualTo("Stable");
     assertThat(description.generation()).isEqualTo(1);
@@ -666,7 +674,7 @@ class ClassicGroupsTest {
     }
     assertThat(get(sync(1, group.b().memberId(), Map.of())).assignment()).isEqualTo(bytes("assignment-of-b"));
     get(coordinator.classicCommit("g", 1, group.c().memberId(), Optional.empty(), List.of(new OffsetCommit(T0, 5))));
-    assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, 5L));
+    assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, GroupService.CommittedOffset.of(5)));
     ClassicGroups.ClassicGroupDescription restored = get(coordinator.classicDescribe("g"));
     assertThat(restored.state()).isEqualTo("Stable");
     assertThat(restored.protocolName()).isEqualTo("range");
@@ -717,7 +725,7 @@ class ClassicGroupsTest {
     moveCoordinator(null);
 
     assertThat(kafkaState()).isEqualTo("Empty");
-    assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, 2L));
+    assertThat(get(coordinator.committedOffsets("g"))).isEqualTo(Map.of(T0, GroupService.CommittedOffset.of(2)));
     assertThatThrownBy(() -> heartbeat(1, group.a().memberId())).isInstanceOf(MemberNotFoundException.class);
   }
 

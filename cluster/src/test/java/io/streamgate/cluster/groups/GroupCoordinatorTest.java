@@ -239,13 +239,13 @@ class GroupCoordinatorTest {
 
     // As a Kafka client that only assign()s its partitions commits: no member, generation -1.
     get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 1))));
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
     assertThat(groupLog.offsetRecords()).hasSize(1);
 
     // A new coordinator rebuilds the group from its log.
     coordinator.close();
     startCoordinator();
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
     String member = join(OffsetReset.EARLIEST);
     assertThat(values(poll(member, Optional.empty()))).containsExactly("b", "c");
   }
@@ -258,15 +258,16 @@ class GroupCoordinatorTest {
     get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 1), new OffsetCommit(other, 2))));
 
     assertThat(get(coordinator.deleteOffsets("g", List.of(other)))).isEmpty();
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
     coordinator.close();
     startCoordinator();
-    assertThat(get(coordinator.committedOffsets("g"))).as("rebuilt from the log").containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).as("rebuilt from the log")
+        .containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
 
     // A member consumes "t": its offsets stay, and the member's place with them.
     join(OffsetReset.EARLIEST);
     assertThat(get(coordinator.deleteOffsets("g", List.of(T0)))).containsExactly(T0);
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 1L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(1)));
     assertThat(failure(coordinator.deleteOffsets("never-made", List.of(T0)))).isInstanceOf(GroupNotFoundException.class);
   }
 
@@ -292,23 +293,26 @@ class GroupCoordinatorTest {
 
     assertThat(failure(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 0)))))
         .isInstanceOf(GroupNotEmptyException.class);
-    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, 2L));
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(2)));
     assertThat(groupLog.offsetRecords()).hasSize(1);
   }
 
   @Test
-  void aNegativeCommitDropsThePartitionsCommitAlsoAfterACoordinatorMove() throws Exception {
+  void aNegativeCommitIsKeptAsKafkaKeepsItAndCountsAsNoneAlsoAfterACoordinatorMove() throws Exception {
     partitions.append(T0, "a", "b", "c");
     startCoordinator();
     get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, 2))));
 
-    // kafkajs's admin.resetOffsets commits -2 (earliest); Kafka's clients read any negative commit as none.
+    // kafkajs's admin.resetOffsets commits -2 (earliest): Kafka stores it and OffsetFetch answers it;
+    // Kafka's clients read any negative commit as none, and so do descriptions and HTTP members.
     get(coordinator.commitWithoutMember("g", List.of(new OffsetCommit(T0, -2))));
-    assertThat(get(coordinator.committedOffsets("g"))).isEmpty();
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(-2)));
+    assertThat(get(coordinator.describe("g")).offsets()).singleElement().satisfies(lag -> assertThat(lag.committed()).isEmpty());
 
     coordinator.close();
     startCoordinator();
-    assertThat(get(coordinator.committedOffsets("g"))).as("rebuilt from the log").isEmpty();
+    assertThat(get(coordinator.committedOffsets("g"))).as("rebuilt from the log")
+        .containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(-2)));
     String member = join(OffsetReset.EARLIEST);
     assertThat(values(poll(member, Optional.empty()))).as("where the member's reset policy says").containsExactly("a", "b", "c");
   }

@@ -10,6 +10,7 @@ import io.streamgate.cluster.groups.GroupRecords.MemberRecord;
 import io.streamgate.cluster.groups.GroupRecords.MembershipEntry;
 import io.streamgate.cluster.groups.GroupRecords.MembershipRecord;
 import io.streamgate.cluster.groups.GroupRecords.OffsetEntry;
+import io.streamgate.cluster.groups.GroupService.CommittedOffset;
 import io.streamgate.cluster.groups.GroupService.OffsetReset;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
@@ -19,14 +20,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
+import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,14 +46,16 @@ class GroupRecordsTest {
 
   @Property
   void aCommitReadsBackAsWritten(@ForAll("names") String group, @ForAll("partitions") TopicPartition tp,
-      @ForAll @LongRange(min = 0) long offset) {
-    assertThat(roundTrip(GroupRecords.offset(group, tp, offset))).isEqualTo(new OffsetEntry(group, tp, OptionalLong.of(offset)));
+      @ForAll @LongRange(min = 0) long offset, @ForAll @StringLength(max = 64) String metadata,
+      @ForAll @IntRange(min = -1) int leaderEpoch) {
+    CommittedOffset commit = new CommittedOffset(offset, metadata, leaderEpoch);
+    assertThat(roundTrip(GroupRecords.offset(group, tp, commit))).isEqualTo(new OffsetEntry(group, tp, Optional.of(commit)));
   }
 
   @Property
   void tombstonesReadBackAsTombstones(@ForAll("names") String group, @ForAll("partitions") TopicPartition tp) {
     assertThat(roundTrip(GroupRecords.membershipTombstone(group))).isEqualTo(new MembershipEntry(group, Optional.empty()));
-    assertThat(roundTrip(GroupRecords.offsetTombstone(group, tp))).isEqualTo(new OffsetEntry(group, tp, OptionalLong.empty()));
+    assertThat(roundTrip(GroupRecords.offsetTombstone(group, tp))).isEqualTo(new OffsetEntry(group, tp, Optional.empty()));
   }
 
   @Test
@@ -67,9 +71,15 @@ class GroupRecordsTest {
         + "{\"id\":\"m-2\",\"topics\":[\"a\"],\"sessionTimeoutMs\":1000,\"reset\":\"LATEST\",\"owns\":[]}],"
         + "\"partitionCounts\":{\"a\":1,\"b\":3}}");
 
-    KeyValue commit = GroupRecords.offset("orders.v1", new TopicPartition("a-b.c", 12), 4711);
+    KeyValue commit = GroupRecords.offset("orders.v1", new TopicPartition("a-b.c", 12), CommittedOffset.of(4711));
     assertThat(text(commit.key())).isEqualTo("o/orders.v1/a-b.c/12");
     assertThat(text(commit.value())).isEqualTo("{\"offset\":4711}");
+    // A Kafka commit's metadata and leader epoch are added fields: an older version reads the offset
+    // and ignores them, and a commit an older version wrote reads as "" and -1.
+    KeyValue kafkaCommit = GroupRecords.offset("g", new TopicPartition("t", 0), new CommittedOffset(4711, "host-1", 3));
+    assertThat(text(kafkaCommit.value())).isEqualTo("{\"offset\":4711,\"metadata\":\"host-1\",\"leaderEpoch\":3}");
+    assertThat(GroupRecords.decode("o/g/t/0".getBytes(StandardCharsets.UTF_8), "{\"offset\":4711}".getBytes(StandardCharsets.UTF_8)))
+        .contains(new OffsetEntry("g", new TopicPartition("t", 0), Optional.of(new CommittedOffset(4711, "", -1))));
     assertThat(GroupRecords.offsetTombstone("g", new TopicPartition("t", 0)).value()).isNull();
   }
 

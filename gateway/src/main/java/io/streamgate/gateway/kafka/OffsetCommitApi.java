@@ -7,8 +7,11 @@ import io.streamgate.cluster.groups.GroupService.OffsetCommit;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
@@ -20,12 +23,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * OffsetCommit (v2-8), checked against the member and generation by the coordinator; generation -1
- * with no member commits for a group without members (clients that {@code assign()}). The offsets
- * are stored all or none, so every partition is answered with the same error. The commit's metadata
- * string and leader epoch are not kept (OffsetFetch answers "" and -1).
+ * with no member commits for a group without members (clients that {@code assign()}). Each
+ * partition's metadata string and leader epoch are kept with its offset (OffsetFetch answers them).
+ * A partition whose metadata is longer than {@link #MAX_METADATA_CHARS} is refused
+ * OFFSET_METADATA_TOO_LARGE and the others are committed, as Kafka does; those are stored all or
+ * none, so they are answered with the same error.
  */
 final class OffsetCommitApi {
   private static final Logger LOG = LoggerFactory.getLogger(OffsetCommitApi.class);
+  /** Kafka's {@code offset.metadata.max.bytes} default, which Kafka holds against the string's length in chars. */
+  static final int MAX_METADATA_CHARS = 4096;
 
   private final ClassicGroups groups;
 
@@ -35,12 +42,23 @@ final class OffsetCommitApi {
 
   Future<OffsetCommitResponseData> handle(OffsetCommitRequestData request, KafkaCaller caller) {
     List<OffsetCommit> offsets = new ArrayList<>();
+    Set<OffsetCommitRequestPartition> metadataTooLarge = Collections.newSetFromMap(new IdentityHashMap<>());
     Future<Void> commit;
     try {
       for (OffsetCommitRequestTopic topic : request.topics()) {
         for (OffsetCommitRequestPartition partition : topic.partitions()) {
-          offsets.add(new OffsetCommit(new TopicPartition(topic.name(), partition.partitionIndex()), partition.committedOffset()));
+          String metadata = partition.committedMetadata();
+          if (metadata != null && metadata.length() > MAX_METADATA_CHARS) {
+            metadataTooLarge.add(partition);
+            continue;
+          }
+          offsets.add(new OffsetCommit(new TopicPartition(topic.name(), partition.partitionIndex()), partition.committedOffset(),
+              metadata, partition.committedLeaderEpoch()));
         }
+      }
+      if (!metadataTooLarge.isEmpty()) {
+        LOG.warn("kafka client {}: OffsetCommit of group '{}': {} partitions refused, their metadata longer than {} chars",
+            caller, request.groupId(), metadataTooLarge.size(), MAX_METADATA_CHARS);
       }
       commit = Future.fromCompletionStage(groups.commit(request.groupId(), request.generationIdOrMemberEpoch(),
           request.memberId(), Optional.ofNullable(request.groupInstanceId()), offsets), caller.context());
@@ -58,7 +76,8 @@ final class OffsetCommitApi {
       for (OffsetCommitRequestTopic topic : request.topics()) {
         List<OffsetCommitResponsePartition> partitions = new ArrayList<>();
         for (OffsetCommitRequestPartition partition : topic.partitions()) {
-          partitions.add(new OffsetCommitResponsePartition().setPartitionIndex(partition.partitionIndex()).setErrorCode(error));
+          partitions.add(new OffsetCommitResponsePartition().setPartitionIndex(partition.partitionIndex())
+              .setErrorCode(metadataTooLarge.contains(partition) ? StreamgateError.OFFSET_METADATA_TOO_LARGE.kafkaCode() : error));
         }
         topics.add(new OffsetCommitResponseTopic().setName(topic.name()).setPartitions(partitions));
       }

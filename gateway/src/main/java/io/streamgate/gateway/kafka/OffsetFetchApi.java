@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.groups.GroupService.CommittedOffset;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,14 +21,15 @@ import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchRespon
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
 
 /**
- * OffsetFetch (v1-9; from v8 several groups at once): a group's committed offsets, -1 for a
- * partition without a commit, every committed partition when no topics are named. Without
- * transactions every committed offset is stable, so {@code require_stable} changes nothing.
+ * OffsetFetch (v1-9; from v8 several groups at once): a group's committed offsets with the metadata
+ * string and leader epoch their commit gave, -1 ("" and -1) for a partition without a commit, every
+ * committed partition when no topics are named. Without transactions every committed offset is
+ * stable, so {@code require_stable} changes nothing.
  */
 final class OffsetFetchApi {
   /** The first version that asks for several groups. */
   private static final short GROUPS_FROM = 8;
-  private static final long NO_OFFSET = -1;
+  private static final CommittedOffset NO_OFFSET = CommittedOffset.of(-1);
 
   private final GroupService groups;
 
@@ -46,10 +48,11 @@ final class OffsetFetchApi {
       }
       return offsets(request.groupId(), wanted, caller).map(found -> {
         OffsetFetchResponseData response = new OffsetFetchResponseData().setErrorCode(found.error());
-        for (Map.Entry<String, Map<Integer, Long>> topic : found.offsets().entrySet()) {
+        for (Map.Entry<String, Map<Integer, CommittedOffset>> topic : found.offsets().entrySet()) {
           List<OffsetFetchResponsePartition> partitions = new ArrayList<>();
           topic.getValue().forEach((partition, offset) -> partitions.add(new OffsetFetchResponsePartition()
-              .setPartitionIndex(partition).setCommittedOffset(offset).setMetadata("")));
+              .setPartitionIndex(partition).setCommittedOffset(offset.offset()).setMetadata(offset.metadata())
+              .setCommittedLeaderEpoch(offset.leaderEpoch())));
           response.topics().add(new OffsetFetchResponseTopic().setName(topic.getKey()).setPartitions(partitions));
         }
         return response;
@@ -66,10 +69,11 @@ final class OffsetFetchApi {
       }
       answers.add(offsets(group.groupId(), wanted, caller).map(found -> {
         OffsetFetchResponseGroup answer = new OffsetFetchResponseGroup().setGroupId(group.groupId()).setErrorCode(found.error());
-        for (Map.Entry<String, Map<Integer, Long>> topic : found.offsets().entrySet()) {
+        for (Map.Entry<String, Map<Integer, CommittedOffset>> topic : found.offsets().entrySet()) {
           List<OffsetFetchResponsePartitions> partitions = new ArrayList<>();
           topic.getValue().forEach((partition, offset) -> partitions.add(new OffsetFetchResponsePartitions()
-              .setPartitionIndex(partition).setCommittedOffset(offset).setMetadata("")));
+              .setPartitionIndex(partition).setCommittedOffset(offset.offset()).setMetadata(offset.metadata())
+              .setCommittedLeaderEpoch(offset.leaderEpoch())));
           answer.topics().add(new OffsetFetchResponseTopics().setName(topic.getKey()).setPartitions(partitions));
         }
         return answer;
@@ -79,24 +83,24 @@ final class OffsetFetchApi {
   }
 
   /** One group's offsets by topic and partition, or its error. */
-  private record Found(short error, Map<String, Map<Integer, Long>> offsets) {}
+  private record Found(short error, Map<String, Map<Integer, CommittedOffset>> offsets) {}
 
   /** The committed offsets of the {@code wanted} partitions by topic (null: every committed one). */
   private Future<Found> offsets(String group, Map<String, List<Integer>> wanted, KafkaCaller caller) {
     return Future.fromCompletionStage(groups.committedOffsets(group), caller.context()).transform(done -> {
-      Map<String, Map<Integer, Long>> offsets = new LinkedHashMap<>();
+      Map<String, Map<Integer, CommittedOffset>> offsets = new LinkedHashMap<>();
       if (done.failed()) {
         return Future.succeededFuture(new Found(StreamgateError.forException(done.cause()).kafkaCode(), offsets));
       }
-      Map<String, Map<Integer, Long>> committed = new LinkedHashMap<>();
+      Map<String, Map<Integer, CommittedOffset>> committed = new LinkedHashMap<>();
       done.result().forEach(
           (partition, offset) -> committed.computeIfAbsent(partition.topic(), topic -> new TreeMap<>()).put(partition.partition(), offset));
       if (wanted == null) {
         offsets.putAll(committed);
       } else {
         wanted.forEach((topic, partitions) -> {
-          Map<Integer, Long> ofTopic = committed.getOrDefault(topic, Map.of());
-          Map<Integer, Long> found = offsets.computeIfAbsent(topic, name -> new LinkedHashMap<>());
+          Map<Integer, CommittedOffset> ofTopic = committed.getOrDefault(topic, Map.of());
+          Map<Integer, CommittedOffset> found = offsets.computeIfAbsent(topic, name -> new LinkedHashMap<>());
           for (int partition : partitions) {
             found.put(partition, ofTopic.getOrDefault(partition, NO_OFFSET));
           }

@@ -161,6 +161,12 @@ class KafkaGroupsTest extends KafkaNodeTest {
       } finally {
         member.close();
       }
+      // Empty now, it is still a consumer group, as Kafka lists it (not a "simple" one with no protocol type).
+      GroupListing empty = admin.listGroups().all().get(30, TimeUnit.SECONDS).stream()
+          .filter(listing -> listing.groupId().equals(group)).findFirst().orElseThrow();
+      assertThat(empty.protocol()).isEqualTo("consumer");
+      assertThat(empty.groupState()).contains(GroupState.EMPTY);
+      assertThat(empty.isSimpleConsumerGroup()).isFalse();
       admin.deleteConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS);
       assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)).isEmpty();
       http("GET", "/v1/groups/" + group, null, 404);

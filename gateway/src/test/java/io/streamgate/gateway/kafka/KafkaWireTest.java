@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.StreamgateNode;
 import io.streamgate.gateway.TestNodes;
 import java.io.IOException;
@@ -451,7 +452,7 @@ class KafkaWireTest extends KafkaNodeTest {
    * drops the partition's commit; it was refused INVALID_REQUEST, which kafkajs cannot retry.
    */
   @Test
-  void aNegativeCommittedOffsetAtKafkajsVersionsDropsThePartitionsCommit() throws IOException {
+  void aNegativeCommittedOffsetAtKafkajsVersionsIsAnsweredAsCommittedAsKafkaDoesAndCountsAsNone() throws IOException {
     String group = unique("wire-reset");
     String topic = unique("reset");
     http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":2}", 201);
@@ -476,7 +477,11 @@ class KafkaWireTest extends KafkaNodeTest {
       assertThat(offsets.errorCode()).isZero();
       assertThat(offsets.topics()).singleElement().satisfies(t -> assertThat(t.partitions())
           .extracting(p -> p.partitionIndex() + "=" + p.committedOffset() + "/" + p.errorCode())
-          .containsExactly("0=-1/0", "1=-1/0"));
+          .containsExactly("0=-2/0", "1=-1/0"));
+    }
+    // Over HTTP, a negative commit is no commit.
+    for (JsonNode partition : http("GET", "/v1/groups/" + group, null, 200).get("offsets")) {
+      assertThat(partition.hasNonNull("committed")).as("partition %s committed over HTTP", partition.get("partition")).isFalse();
     }
   }
 

@@ -380,9 +380,9 @@ class KafkaClusterIT {
       acknowledged.addAll(send(producer, topic, "mirror-before", RECORDS, STREAMS_KEYS));
       // The cluster under two aliases: MirrorMaker copies the topic into source.<topic> beside it.
       Map<String, String> config = MirrorMakerRuntime.config(topic, bootstrap(), bootstrap(), 3);
-      // Else its heartbeats would be copied round and round (source.heartbeats, source.source.heartbeats,
-      // ...): MirrorMaker sees a cycle only in a topic named after the target's alias.
-      config.put("emit.heartbeats.enabled", "false");
+      // Else its heartbeats topic would be copied round and round (source.heartbeats,
+      // source.source.heartbeats, ...): MirrorMaker sees a cycle only in a topic named after the target.
+      config.put("heartbeats.replication.enabled", "false");
       mirrorMaker = MirrorMakerRuntime.start(clients, work, config);
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
           .until(() -> storedRecords(cluster.node(0), mirrored) > 0);

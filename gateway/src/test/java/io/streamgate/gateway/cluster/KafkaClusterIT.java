@@ -7,18 +7,24 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.streamgate.gateway.ClientProcesses;
 import io.streamgate.gateway.KafkaTools40;
+import io.streamgate.gateway.MirrorMakerRuntime;
+import io.streamgate.gateway.StreamsApplications;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -45,7 +51,16 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,8 +77,10 @@ import org.junit.jupiter.api.io.TempDir;
  * requests go to its leader, which alone takes them), a leader's death (SIGKILL) loses no
  * acknowledged record of a producer that keeps sending and a consumer reading across it reads each
  * once, a consumer group carries on from its commits across its coordinator's death, a topic
- * grown and reconfigured over Kafka is placed on every node and described alike through each, and
- * Kafka's own verifiable producer (4.0) loses and duplicates nothing while a leader is killed.
+ * grown and reconfigured over Kafka is placed on every node and described alike through each,
+ * Kafka's own verifiable producer (4.0) loses and duplicates nothing while a leader is killed, a
+ * Kafka Streams application processes each input once through an input leader's death, and
+ * MirrorMaker 2 copies every record of a topic through a leader's death.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaClusterIT {
@@ -74,6 +91,8 @@ class KafkaClusterIT {
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(60);
 
   private static final int VERIFIABLE_RECORDS = 3_000;
+  /** Keys of the Streams and MirrorMaker tests' records: 15 records a key each time {@link #RECORDS} are sent. */
+  private static final int STREAMS_KEYS = 10;
 
   private static LocalCluster cluster;
   @TempDir Path work;
@@ -257,7 +276,7 @@ class KafkaClusterIT {
     String topic = "kafka-fleet-verifiable";
     cluster.createTopic(cluster.node(0), topic, PARTITIONS, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
     cluster.awaitSettled(topic, PARTITIONS, SETTLE_TIMEOUT);
-    String bootstrap = cluster.nodes().stream().map(node -> "127.0.0.1:" + node.kafkaPort).collect(Collectors.joining(","));
+    String bootstrap = bootstrap();
     // Kafka's own system-test producer (4.0 clients, idempotent, acks=all), 1,000 a second, and its
     // consumer in a group, both running while the leader of partition 0 is killed.
     List<String> producer = clients.start(work, KafkaTools40.command("VerifiableProducer", "--bootstrap-server", bootstrap,
@@ -285,6 +304,113 @@ class KafkaClusterIT {
     assertThat(storedRecords(cluster.node(0), topic)).as("records stored").isEqualTo(VERIFIABLE_RECORDS);
   }
 
+  @Test
+  @Order(5)
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void aKafkaStreamsApplicationTransformsAndCountsEveryInputExactlyOnceWhileAnInputLeaderIsKilled() throws Exception {
+    startDeadNodes();
+    String input = "kafka-fleet-streams-input";
+    String upper = "kafka-fleet-streams-upper";
+    String counts = "kafka-fleet-streams-counts";
+    for (String topic : List.of(input, upper, counts)) {
+      cluster.createTopic(cluster.node(0), topic, PARTITIONS, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
+    }
+    for (String topic : List.of(input, upper, counts)) {
+      cluster.awaitSettled(topic, PARTITIONS, SETTLE_TIMEOUT);
+    }
+    String application = "kafka-fleet-streams";
+    StreamsBuilder builder = new StreamsBuilder();
+    KStream<String, String> events = builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()));
+    events.mapValues(value -> value.toUpperCase(Locale.ROOT)).to(upper, Produced.with(Serdes.String(), Serdes.String()));
+    // The count store's changelog is an internal topic Streams creates (CreateTopics, three replicas).
+    events.groupByKey(Grouped.with(Serdes.String(), Serdes.String())).count(Materialized.as("counts")).toStream()
+        .mapValues(String::valueOf).to(counts, Produced.with(Serdes.String(), Serdes.String()));
+    Properties config = StreamsApplications.config(application, bootstrap(), work.resolve("streams"), 3);
+    // No record cache: every count is written as it changes, so a key's counts read 1, 2, ... n exactly.
+    config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+
+    List<String> acknowledged = new ArrayList<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try (KafkaStreams streams = StreamsApplications.start(builder.build(), config, failure);
+        KafkaProducer<byte[], byte[]> producer = producer(cluster.nodes().toArray(LocalCluster.Node[]::new));
+        Admin admin = admin(cluster.node(0))) {
+      acknowledged.addAll(send(producer, input, "streams-before", RECORDS, STREAMS_KEYS));
+      await().atMost(SETTLE_TIMEOUT).failFast("the application failed", () -> failure.get() != null)
+          .until(() -> storedRecords(cluster.node(0), upper) > 0);
+      // Its group's coordinator stays up: commits keep working, so no task is handed over and re-run.
+      int coordinatorPort = admin.describeConsumerGroups(List.of(application)).describedGroups().get(application)
+          .get(30, TimeUnit.SECONDS).coordinator().port();
+      LocalCluster.Node victim = cluster.topic(input).partitions().stream().map(p -> cluster.node(p.leader()))
+          .filter(leader -> leader.kafkaPort != coordinatorPort).findFirst()
+          .orElseThrow(() -> new AssertionError("every input partition is led by the group's coordinator"));
+      cluster.kill(victim.index);
+      acknowledged.addAll(send(producer, input, "streams-after", RECORDS, STREAMS_KEYS));
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+          .failFast("the application failed", () -> failure.get() != null)
+          .until(() -> readAll(upper).values().stream().mapToLong(List::size).sum() >= acknowledged.size());
+      assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+    }
+
+    Map<String, List<String>> inputByKey = valuesByKey(readAll(input));
+    assertThat(inputByKey.values().stream().flatMap(List::stream)).as("the input: every acknowledged record once")
+        .containsExactlyInAnyOrderElementsOf(acknowledged);
+    Map<String, List<String>> expectedUpper = new TreeMap<>();
+    Map<String, List<String>> expectedCounts = new TreeMap<>();
+    inputByKey.forEach((key, values) -> {
+      expectedUpper.put(key, values.stream().map(value -> value.toUpperCase(Locale.ROOT)).toList());
+      expectedCounts.put(key, java.util.stream.LongStream.rangeClosed(1, values.size()).mapToObj(String::valueOf).toList());
+    });
+    assertThat(valuesByKey(readAll(upper))).as("each input transformed once, in its key's order").isEqualTo(expectedUpper);
+    assertThat(valuesByKey(readAll(counts))).as("each key's counts, one per input").isEqualTo(expectedCounts);
+  }
+
+  @Test
+  @Order(6)
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void mirrorMakerCopiesEveryRecordOfAReplicatedTopicWhileALeaderIsKilledMidCopy() throws Exception {
+    assumeTrue(MirrorMakerRuntime.built(), MirrorMakerRuntime.NOT_BUILT);
+    startDeadNodes();
+    String topic = "kafka-fleet-mirrored";
+    String mirrored = "source." + topic;
+    cluster.createTopic(cluster.node(0), topic, PARTITIONS, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
+    cluster.awaitSettled(topic, PARTITIONS, SETTLE_TIMEOUT);
+    List<String> acknowledged = new ArrayList<>();
+    List<String> mirrorMaker = List.of();
+    try (KafkaProducer<byte[], byte[]> producer = producer(cluster.nodes().toArray(LocalCluster.Node[]::new))) {
+      acknowledged.addAll(send(producer, topic, "mirror-before", RECORDS, STREAMS_KEYS));
+      // The cluster under two aliases: MirrorMaker copies the topic into source.<topic> beside it.
+      Map<String, String> config = MirrorMakerRuntime.config(topic, bootstrap(), bootstrap(), 3);
+      // Else its heartbeats topic would be copied round and round (source.heartbeats,
+      // source.source.heartbeats, ...): MirrorMaker sees a cycle only in a topic named after the target.
+      config.put("heartbeats.replication.enabled", "false");
+      mirrorMaker = MirrorMakerRuntime.start(clients, work, config);
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+          .until(() -> storedRecords(cluster.node(0), mirrored) > 0);
+      cluster.kill(cluster.node(cluster.topic(topic).partition(0).leader()).index);
+      acknowledged.addAll(send(producer, topic, "mirror-after", RECORDS, STREAMS_KEYS));
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+          .until(() -> readAll(mirrored).values().stream().flatMap(List::stream).map(ConsumerRecord::value).distinct()
+              .count() >= acknowledged.size());
+    } finally {
+      Files.write(Path.of("target", "kafka-cluster-it-mirror-maker.log"), List.copyOf(mirrorMaker));
+    }
+
+    Map<Integer, List<ConsumerRecord<String, String>>> source = readAll(topic);
+    Map<Integer, List<ConsumerRecord<String, String>>> copies = readAll(mirrored);
+    assertThat(source.values().stream().flatMap(List::stream).map(ConsumerRecord::value))
+        .as("the source: every acknowledged record once").containsExactlyInAnyOrderElementsOf(acknowledged);
+    int duplicates = 0;
+    for (int partition = 0; partition < PARTITIONS; partition++) {
+      List<String> copied = keysAndValues(copies.get(partition));
+      List<String> firstCopies = copied.stream().distinct().toList();
+      duplicates += copied.size() - firstCopies.size();
+      assertThat(firstCopies).as("partition %d's first copies, in the source's order (MirrorMaker's output: target/"
+          + "kafka-cluster-it-mirror-maker.log)", partition).isEqualTo(keysAndValues(source.get(partition)));
+    }
+    // At least once: a record copied again after a task restart is allowed, and counted here.
+    System.out.printf("MirrorMaker copied %d records, %d of them twice or more%n", acknowledged.size(), duplicates);
+  }
+
   private static List<String> consumedValues(List<String> consumer) {
     return KafkaTools40.events(consumer, "record_data").stream().map(event -> event.get("value").asText()).toList();
   }
@@ -295,6 +421,46 @@ class KafkaClusterIT {
         cluster.start(node.index);
       }
     }
+  }
+
+  /** Every live node's Kafka address, for clients that must find the cluster whichever node is down. */
+  private static String bootstrap() {
+    return cluster.nodes().stream().map(node -> "127.0.0.1:" + node.kafkaPort).collect(Collectors.joining(","));
+  }
+
+  /** Every record of {@code topic}, per partition in offset order, from the beginning to its end offsets of now. */
+  private static Map<Integer, List<ConsumerRecord<String, String>>> readAll(String topic) {
+    Properties properties = new Properties();
+    properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+    properties.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "200");
+    Map<Integer, List<ConsumerRecord<String, String>>> records = new TreeMap<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties, new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        partitions.add(new TopicPartition(topic, p));
+        records.put(p, new ArrayList<>());
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+      await().atMost(Duration.ofMinutes(1)).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(record -> records.get(record.partition()).add(record));
+        return partitions.stream().allMatch(partition -> consumer.position(partition) >= ends.get(partition));
+      });
+    }
+    return records;
+  }
+
+  /** Each key's values, in offset order (a key's records are in one partition). */
+  private static Map<String, List<String>> valuesByKey(Map<Integer, List<ConsumerRecord<String, String>>> records) {
+    Map<String, List<String>> values = new TreeMap<>();
+    records.values().forEach(partition -> partition.forEach(record -> values.computeIfAbsent(record.key(),
+        key -> new ArrayList<>()).add(record.value())));
+    return values;
+  }
+
+  private static List<String> keysAndValues(List<ConsumerRecord<String, String>> records) {
+    return records.stream().map(record -> record.key() + "=" + record.value()).toList();
   }
 
   /** The sum of the partitions' end offsets of the main topic. */
@@ -336,8 +502,7 @@ class KafkaClusterIT {
 
   private static KafkaConsumer<String, String> groupConsumer(String group, String clientId) {
     Properties properties = new Properties();
-    properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.nodes().stream().map(node -> "127.0.0.1:" + node.kafkaPort)
-        .collect(Collectors.joining(",")));
+    properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
     properties.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
@@ -380,10 +545,16 @@ class KafkaClusterIT {
 
   private static List<String> send(KafkaProducer<byte[], byte[]> producer, String topic, String phase, int count)
       throws Exception {
+    return send(producer, topic, phase, count, count);
+  }
+
+  /** Sends {@code count} records over {@code keys} keys (record i has key i modulo keys), waiting for every acknowledgement. */
+  private static List<String> send(KafkaProducer<byte[], byte[]> producer, String topic, String phase, int count, int keys)
+      throws Exception {
     Map<String, Future<RecordMetadata>> sent = new HashMap<>();
     for (int i = 0; i < count; i++) {
       String value = phase + "-" + i;
-      sent.put(value, producer.send(new ProducerRecord<>(topic, ("key-" + i).getBytes(UTF_8), value.getBytes(UTF_8))));
+      sent.put(value, producer.send(new ProducerRecord<>(topic, ("key-" + i % keys).getBytes(UTF_8), value.getBytes(UTF_8))));
     }
     List<String> acknowledged = new ArrayList<>();
     for (Map.Entry<String, Future<RecordMetadata>> ack : sent.entrySet()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.streamgate.gateway.StreamsApplications;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,14 +13,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KTable;
@@ -83,12 +81,8 @@ class KafkaStreamsTest extends KafkaNodeTest {
         .to(enriched, Produced.with(Serdes.String(), Serdes.String()));
 
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    try (KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(application))) {
-      streams.setUncaughtExceptionHandler(e -> {
-        failure.set(e);
-        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-      });
-      streams.start();
+    try (KafkaStreams streams = StreamsApplications.start(builder.build(),
+        StreamsApplications.config(application, bootstrap(), stateDir, 1), failure)) {
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
           .failFast("the application failed", () -> failure.get() != null).untilAsserted(() -> {
             assertThat(latestValues(windowedCounts)).isEqualTo(expectedCounts);
@@ -159,18 +153,6 @@ class KafkaStreamsTest extends KafkaNodeTest {
       http("POST", "/v1/topics/" + topic + "/records",
           "{\"records\":[" + String.join(",", records.subList(from, Math.min(records.size(), from + 100))) + "]}", 200);
     }
-  }
-
-  private Properties streamsConfig(String application) {
-    Properties config = new Properties();
-    config.put(StreamsConfig.APPLICATION_ID_CONFIG, application);
-    config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-    config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-    // Transactions are not served (docs/kafka.md): at-least-once, Streams' default, is what runs here.
-    config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-    config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-    return config;
   }
 
   /** The last value written for each key, over every partition of {@code topic}, read over HTTP. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.ClientProcesses;
+import io.streamgate.gateway.MirrorMakerRuntime;
 import io.streamgate.gateway.StreamgateNode;
 import io.streamgate.gateway.TestNodes;
 import java.io.IOException;
@@ -13,24 +14,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * MirrorMaker 2 (connect-mirror 4.3, dedicated mode as {@code connect-mirror-maker.sh} runs it, in a
- * JVM of its own: see gateway/mirror-maker/pom.xml) copying a topic from this class's node to a
- * second node, both over the Kafka listener. Its Connect worker keeps its internal topics and its
- * group ({@code connect} protocol) on the target.
+ * MirrorMaker 2 ({@link MirrorMakerRuntime}) copying a topic from this class's node to a second
+ * node, both over the Kafka listener; one replica for every topic it creates (one node each side).
  */
 class MirrorMakerIT extends KafkaNodeTest {
-  /** Where the gateway/mirror-maker module's {@code package} put MirrorMaker's jars. */
-  private static final Path RUNTIME = Path.of("mirror-maker", "target", "lib").toAbsolutePath();
   private static final int RECORDS = 300;
   private static final int PARTITIONS = 3;
 
@@ -39,7 +34,7 @@ class MirrorMakerIT extends KafkaNodeTest {
 
   @BeforeAll
   static void runtimeBuilt() {
-    assumeTrue(Files.isDirectory(RUNTIME), "MirrorMaker's runtime is not built: mvn -B package -pl gateway/mirror-maker");
+    assumeTrue(MirrorMakerRuntime.built(), MirrorMakerRuntime.NOT_BUILT);
   }
 
   /** MirrorMaker's output of the last test, kept for whoever reads a failure. */
@@ -66,7 +61,8 @@ class MirrorMakerIT extends KafkaNodeTest {
 
     StreamgateNode target = TestNodes.start(work.resolve("target-node"), Map.of("kafka-port", "-1"));
     try {
-      mirrorMakerOutput = startMirrorMaker(topic, "127.0.0.1:" + target.kafkaPort());
+      mirrorMakerOutput = MirrorMakerRuntime.start(clients, work,
+          MirrorMakerRuntime.config(topic, bootstrap(), "127.0.0.1:" + target.kafkaPort(), 1));
       String mirrored = "source." + topic;
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
         for (int partition = 0; partition < PARTITIONS; partition++) {
@@ -79,32 +75,6 @@ class MirrorMakerIT extends KafkaNodeTest {
       clients.stopAll();
       TestNodes.stop(target);
     }
-  }
-
-  /** Starts MirrorMaker for the source → target flow of {@code topic}; its output lines as they come. */
-  private List<String> startMirrorMaker(String topic, String targetBootstrap) throws IOException {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("clusters", "source, target");
-    config.put("source.bootstrap.servers", bootstrap());
-    config.put("target.bootstrap.servers", targetBootstrap);
-    config.put("source->target.enabled", "true");
-    config.put("source->target.topics", topic);
-    // One node on each side: every topic MirrorMaker creates has one replica.
-    for (String key : List.of("replication.factor", "checkpoints.topic.replication.factor",
-        "heartbeats.topic.replication.factor", "offset-syncs.topic.replication.factor",
-        "config.storage.replication.factor", "offset.storage.replication.factor", "status.storage.replication.factor")) {
-      config.put(key, "1");
-    }
-    config.put("refresh.topics.interval.seconds", "1");
-    config.put("emit.checkpoints.interval.seconds", "1");
-    config.put("emit.heartbeats.interval.seconds", "1");
-    config.put("offset.flush.interval.ms", "500");
-    Path properties = work.resolve("mm2.properties");
-    Files.writeString(properties, config.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue())
-        .collect(Collectors.joining("\n")));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return clients.start(work, List.of(java, "-Xmx512m", "-cp", RUNTIME + "/*", "org.apache.kafka.connect.mirror.MirrorMaker",
-        properties.toString(), "--clusters", "target"));
   }
 
   private static List<String> keysAndValues(JsonNode records) {

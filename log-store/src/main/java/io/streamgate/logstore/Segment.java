@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Segment {
   /** Bytes read at a time when walking batch headers. */
   private static final int SCAN_CHUNK_BYTES = 16 * 1024;
+  /** A batch this large is followed by reading only the next header, not a chunk, when walking. */
+  private static final int LARGE_BATCH_BYTES = 2 * 1024;
   /** Numbers the retirements of this process, so that no two retired segments share a file name. */
   private static final AtomicLong RETIREMENTS = new AtomicLong();
 
@@ -484,18 +486,22 @@ final class Segment {
   }
 
   /**
-   * Walks batch headers from file position {@code from} while {@code keepGoing} says so, reading the
-   * file in chunks rather than a header at a time. Returns the header it stopped at, or null at
-   * {@code end}. A header claiming a size below the minimum throws, so a damaged file cannot loop.
+   * Walks batch headers from file position {@code from} while {@code keepGoing} says so. Small
+   * batches are read a chunk at a time (a chunk holds many headers); after a large one only the next
+   * header is read, so that walking over big batches (a Fetch's slice) does not copy them. Returns
+   * the header it stopped at, or null at {@code end}. A header claiming a size below the minimum
+   * throws, so a damaged file cannot loop.
    */
   private BatchHeader walk(int from, int end, java.util.function.Predicate<BatchHeader> keepGoing) throws IOException {
     ByteBuffer chunk = ByteBuffer.allocate(SCAN_CHUNK_BYTES);
     int position = from;
+    int readBytes = SCAN_CHUNK_BYTES;
     while (position + RECORD_BATCH_OVERHEAD <= end) {
       chunk.clear();
-      chunk.limit(Math.min(SCAN_CHUNK_BYTES, end - position));
+      chunk.limit(Math.min(readBytes, end - position));
       readFully(chunk, position);
       int inChunk = 0;
+      int lastSize = 0;
       while (chunk.limit() - inChunk >= RECORD_BATCH_OVERHEAD) {
         BatchHeader header = BatchHeader.read(chunk, inChunk, position + inChunk);
         if (header.sizeInBytes() < RECORD_BATCH_OVERHEAD) {
@@ -505,8 +511,10 @@ final class Segment {
           return header;
         }
         inChunk += header.sizeInBytes();
+        lastSize = header.sizeInBytes();
       }
       position += inChunk;
+      readBytes = lastSize >= LARGE_BATCH_BYTES ? RECORD_BATCH_OVERHEAD : SCAN_CHUNK_BYTES;
     }
     return null;
   }

@@ -34,6 +34,9 @@ final class ConsumeHandler {
   static final String NDJSON = "application/x-ndjson";
   static final int DEFAULT_MAX_RECORDS = 500;
   static final int DEFAULT_MAX_BYTES = 1024 * 1024;
+  /** The first read of a fetch; the next ones are sized by what the answer still takes. */
+  private static final long FIRST_READ_BYTES = 1024 * 1024;
+  private static final long MIN_READ_BYTES = 16 * 1024;
   private static final byte[] RECORDS_START = JsonBytes.ascii("{\"records\":[");
   private static final byte[] COMMA = JsonBytes.ascii(",");
   private static final byte[] NEWLINE = JsonBytes.ascii("\n");
@@ -127,13 +130,35 @@ final class ConsumeHandler {
    * not two); an offset past the log's end asks for the high watermark and is answered as one at it.
    */
   private Future<Buffer> fetch(Fetch fetch, long offset, Context context, RoutingContext ctx, long deadlineMs) {
-    return Future.fromCompletionStage(service.read(fetch.partition, offset, fetch.maxBytes), context)
+    return read(fetch, offset, FIRST_READ_BYTES, context)
         .compose(read -> read.isEmpty() ? nothingYet(fetch, offset, read.highWatermark(), context, ctx, deadlineMs)
-            : decoding.decode(read, decoded -> render(fetch, offset, decoded)))
+            : fill(fetch, new RecordsPage(fetch, offset), read, context))
         .recover(failure -> Failures.cause(failure) instanceof OffsetOutOfRangeException outside && offset > outside.logEndOffset()
             ? offsets(fetch.partition, OptionalLong.empty(), context)
                 .compose(range -> nothingYet(fetch, offset, range.latest(), context, ctx, deadlineMs))
             : Future.failedFuture(failure));
+  }
+
+  private Future<ReadResult> read(Fetch fetch, long offset, long bytes, Context context) {
+    int chunk = (int) Math.max(1, Math.min(bytes, fetch.maxBytes));
+    return Future.fromCompletionStage(service.read(fetch.partition, offset, chunk), context);
+  }
+
+  /**
+   * Renders {@code read} into {@code page}, then reads on while the page has room and committed
+   * records remain: a read is sized by what the page still takes (by the stored bytes per record so
+   * far), not by {@code maxBytes}, so that a fetch of 10,000 small records does not copy megabytes it
+   * never renders. A later read that fails answers what the page holds.
+   */
+  private Future<Buffer> fill(Fetch fetch, RecordsPage page, ReadResult read, Context context) {
+    return decoding.decode(read, page::add).compose(full -> {
+      if (full || page.next() >= read.highWatermark()) {
+        return Future.succeededFuture(page.finish(read.highWatermark()));
+      }
+      return read(fetch, page.next(), page.bytesToRead(), context)
+          .compose(more -> more.isEmpty() ? Future.succeededFuture(page.finish(more.highWatermark())) : fill(fetch, page, more, context))
+          .otherwise(failure -> page.finish(read.highWatermark()));
+    });
   }
 
   /** Nothing to read at {@code offset} yet: waits for data until the deadline, then reads again, or answers empty. */
@@ -141,7 +166,7 @@ final class ConsumeHandler {
       long deadlineMs) {
     long remaining = deadlineMs - System.currentTimeMillis();
     if (remaining <= 0 || ctx.response().closed()) {
-      return Future.succeededFuture(render(fetch, offset, null, highWatermark));
+      return Future.succeededFuture(new RecordsPage(fetch, offset).finish(highWatermark));
     }
     return waitForData(fetch, offset, remaining, context, ctx)
         .compose(woken -> fetch(fetch, offset, context, ctx, woken ? deadlineMs : System.currentTimeMillis()));
@@ -169,24 +194,35 @@ final class ConsumeHandler {
     });
   }
 
-  private Buffer render(Fetch fetch, long offset, ReadResult result) {
-    return render(fetch, offset, result, result.highWatermark());
-  }
+  /**
+   * One answer's records, rendered as they are read: from {@code offset}, at most {@code maxRecords}
+   * and about {@code maxBytes} of JSON. Filled on one thread at a time (the event loop or a decode
+   * thread, handed over through futures).
+   */
+  private final class RecordsPage {
+    private final Fetch fetch;
+    private final RecordJsonWriter writer;
+    private final JsonBytes out = new JsonBytes(64 * 1024);
+    private long next;
+    private int count;
+    private int bytes;
+    private long storedBytes;
 
-  private Buffer render(Fetch fetch, long offset, ReadResult result, long highWatermark) {
-    RecordJsonWriter writer = new RecordJsonWriter(fetch.partition.topic(), TopicConfigs.valueFormat(fetch.topic.config()));
-    JsonBytes out = new JsonBytes(result == null ? 64 : Math.min(result.batches().remaining() * 2 + 64, 64 * 1024 * 1024));
-    if (!fetch.ndjson) {
-      out.raw(RECORDS_START);
+    RecordsPage(Fetch fetch, long offset) {
+      this.fetch = fetch;
+      this.next = offset;
+      this.writer = new RecordJsonWriter(fetch.partition.topic(), TopicConfigs.valueFormat(fetch.topic.config()));
+      if (!fetch.ndjson) {
+        out.raw(RECORDS_START);
+      }
     }
-    long next = offset;
-    int count = 0;
-    int bytes = 0;
-    if (result != null) {
-      outer:
-      for (var batch : result.batchList()) {
+
+    /** Renders the records of {@code read} at or after the page's next offset; true once the page is full. */
+    boolean add(ReadResult read) {
+      storedBytes += read.batches().remaining();
+      for (var batch : read.batchList()) {
         for (Record record : batch.records()) {
-          if (record.offset() < offset) {
+          if (record.offset() < next) {
             continue;
           }
           int before = out.length();
@@ -201,17 +237,31 @@ final class ConsumeHandler {
           bytes += out.length() - before;
           next = record.offset() + 1;
           if (count >= fetch.maxRecords || bytes >= fetch.maxBytes) {
-            break outer;
+            return true;
           }
         }
         next = Math.max(next, batch.nextOffset());
       }
+      return false;
     }
-    metrics.recordsOut(fetch.partition.topic(), count, bytes);
-    if (!fetch.ndjson) {
-      out.raw(NEXT_OFFSET).number(next).raw(HIGH_WATERMARK).number(highWatermark).raw(OBJECT_END);
+
+    long next() {
+      return next;
     }
-    return out.toBuffer();
+
+    /** What to read next: the stored bytes the records still wanted took so far, per record, with room to spare. */
+    long bytesToRead() {
+      long perRecord = count == 0 ? 1024 : Math.max(1, storedBytes / count);
+      return Math.max(MIN_READ_BYTES, perRecord * (fetch.maxRecords - count) * 5 / 4);
+    }
+
+    Buffer finish(long highWatermark) {
+      metrics.recordsOut(fetch.partition.topic(), count, bytes);
+      if (!fetch.ndjson) {
+        out.raw(NEXT_OFFSET).number(next).raw(HIGH_WATERMARK).number(highWatermark).raw(OBJECT_END);
+      }
+      return out.toBuffer();
+    }
   }
 
   /** The path's topic and partition, validated (a missing one is the service's to find). */

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,6 +122,34 @@ class ConsumeApiTest extends HttpNodeTest {
     }
     assertThat(all).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
     assertThat(offsets(api.fetch(t, 0, "offset=earliest&maxRecords=10000").json())).hasSize(10);
+  }
+
+  /**
+   * An answer of more records than the first read holds (1 MiB stored) is filled by further reads,
+   * sized by what it still takes: every record once, in order, up to maxRecords or maxBytes.
+   */
+  @Test
+  void anAnswerLargerThanOneReadIsFilledByMoreReadsInOrder() {
+    api.createTopic(t, 1, "{\"value.format\":\"string\"}");
+    String value = "x".repeat(1000);
+    for (int request = 0; request < 6; request++) {
+      StringBuilder envelope = new StringBuilder("{\"records\":[");
+      for (int i = 0; i < 500; i++) {
+        envelope.append(i == 0 ? "" : ",").append("{\"value\":\"").append(value).append("\"}");
+      }
+      api.produce(t, envelope.append("]}").toString());
+    }
+
+    JsonNode all = api.fetch(t, 0, "offset=0&maxRecords=2999&maxBytes=16777216").json();
+    assertThat(offsets(all)).isEqualTo(LongStream.range(0, 2999).boxed().toList());
+    assertThat(all.get("nextOffset").asLong()).isEqualTo(2999);
+    all.get("records").forEach(record -> assertThat(record.get("value").asText()).isEqualTo(value));
+
+    JsonNode byBytes = api.fetch(t, 0, "offset=7&maxRecords=10000&maxBytes=2000000").json();
+    List<Long> offsets = offsets(byBytes);
+    assertThat(offsets).isEqualTo(LongStream.range(7, 7 + offsets.size()).boxed().toList());
+    assertThat(offsets.size()).as("records in 2,000,000 bytes of JSON, about 1,050 bytes each").isBetween(1800, 1950);
+    assertThat(byBytes.get("nextOffset").asLong()).isEqualTo(7 + offsets.size());
   }
 
   @Test

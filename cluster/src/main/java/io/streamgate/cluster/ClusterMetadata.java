@@ -198,6 +198,14 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
     return quorum.submit(command).thenCompose(committed -> appliedUpTo(committed.logIndex()).thenApply(done -> committed.reply()));
   }
 
+  /**
+   * The metadata log index this node has taken: every topic listener (this node's replicas) has run
+   * on the changes up to it. Moves after the state machine's applied index, on the metadata thread.
+   */
+  long appliedIndex() {
+    return appliedIndex;
+  }
+
   /** Completes once this node has applied the metadata log up to {@code index}. */
   CompletableFuture<Void> appliedUpTo(long index) {
     CompletableFuture<Void> reached = new CompletableFuture<>();

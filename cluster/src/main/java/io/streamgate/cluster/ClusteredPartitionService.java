@@ -112,7 +112,8 @@ public final class ClusteredPartitionService implements PartitionService {
     this.quorum = new MetadataQuorum(quorumConfig);
     this.metadata = new ClusterMetadata(quorum, hazelcast, nodeId, metadataThread);
     this.liveness = new NodeLiveness(leaseMs, MONOTONIC_MS);
-    this.lease = new NodeLease(vertx, quorum, nodeId, quorumConfig.self().address(), leaseMs, MONOTONIC_MS);
+    this.lease = new NodeLease(vertx, quorum, metadata::appliedIndex, nodeId, quorumConfig.self().address(), leaseMs,
+        MONOTONIC_MS);
     IsrChanges isrChanges = new IsrChanges(metadata, liveness, nodeId, options.replicaLagMaxMs());
     this.replicas = new ReplicaManager(vertx, logs, metadata, lease, isrChanges, nodeId, options, readers, windowLoaders);
     this.controller = new Controller(metadata, liveness, options.autoRebalance());

@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * earlier runs' renewals; again should a renewal find the log past its epoch), then renews every
  * quarter lease. The clock is read before a renewal is
  * sent; once the renewal commits, the lease runs {@code leaseMs} from that reading. It is held only
- * once this node has also applied the log up to the renewal, so a node back from a cut acts on the
- * metadata the majority committed meanwhile (a newer leader, a shrunk ISR), never on its old copy.
+ * once this node has also taken the log up to the renewal (its replicas made followers of the
+ * leaders it names, not merely the entries applied to the state machine), so a node back from a cut
+ * acts on the metadata the majority committed meanwhile (a newer leader, a shrunk ISR), never on its
+ * old copy.
  * The controller deposes a node only after a full lease and a margin without seeing a renewal
  * ({@link NodeLiveness}), and only if the node has not renewed since in log order: so no two nodes
  * lead a partition at the same time.
@@ -33,6 +35,7 @@ final class NodeLease implements AutoCloseable {
 
   private final Vertx vertx;
   private final MetadataQuorum quorum;
+  private final LongSupplier takenIndex;
   private final String nodeId;
   private final String address;
   private final long leaseMs;
@@ -49,12 +52,17 @@ final class NodeLease implements AutoCloseable {
   private long watchTimer = -1;
 
   /**
+   * @param takenIndex the metadata log index up to which this node has acted on the log: its
+   *     replicas lead and follow as the log says ({@link ClusterMetadata#appliedIndex}, which moves
+   *     after the listeners ran, not the state machine's, which moves before)
    * @param address where this node's metadata voter listens (what the log records of it)
    * @param clock monotonic milliseconds
    */
-  NodeLease(Vertx vertx, MetadataQuorum quorum, String nodeId, String address, long leaseMs, LongSupplier clock) {
+  NodeLease(Vertx vertx, MetadataQuorum quorum, LongSupplier takenIndex, String nodeId, String address, long leaseMs,
+      LongSupplier clock) {
     this.vertx = vertx;
     this.quorum = quorum;
+    this.takenIndex = takenIndex;
     this.nodeId = nodeId;
     this.address = address;
     this.leaseMs = leaseMs;
@@ -138,13 +146,13 @@ final class NodeLease implements AutoCloseable {
     }
   }
 
-  /** Whether this node holds its lease now: renewed within the lease, and the log applied up to that renewal. */
+  /** Whether this node holds its lease now: renewed within the lease, and the log taken up to that renewal. */
   boolean holds() {
     if (!renewing || closed) {
       return false;
     }
     Grant waiting = pending;
-    if (waiting != null && quorum.appliedIndex() >= waiting.index()) {
+    if (waiting != null && takenIndex.getAsLong() >= waiting.index()) {
       synchronized (this) {
         if (pending == waiting) {
           held = waiting;

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -427,30 +428,44 @@ final class Replica {
   }
 
   private CompletableFuture<AppendResult> awaitCommit(AppendResult result, int appendEpoch, long timeoutMs) {
-    CompletableFuture<AppendResult> committed = new CompletableFuture<>();
+    return awaitWhileLeading(commitWaits, result.lastOffset(), log::highWatermark, appendEpoch, timeoutMs, result,
+        () -> "offsets " + result.baseOffset() + ".." + result.lastOffset() + " were committed",
+        () -> "offsets " + result.baseOffset() + ".." + result.lastOffset() + " of " + partition
+            + " were not confirmed by the in-sync replicas within " + timeoutMs + " ms");
+  }
+
+  /**
+   * Completes with {@code value} once {@code position} passes {@code target}, as {@code waits}
+   * reports; fails with {@link NotLeaderException} if this replica stops leading epoch {@code
+   * askedEpoch} first ("stopped leading before {@code what}"), and with {@link
+   * ReplicationTimeoutException} ({@code timedOut}) after {@code timeoutMs}. The messages are built
+   * only on failure: an acks=all append waits here.
+   */
+  private <T> CompletableFuture<T> awaitWhileLeading(WatchRegistry waits, long target, LongSupplier position, int askedEpoch,
+      long timeoutMs, T value, Supplier<String> what, Supplier<String> timedOut) {
+    CompletableFuture<T> reached = new CompletableFuture<>();
     Runnable decide = () -> {
-      if (log.highWatermark() > result.lastOffset()) {
-        committed.complete(result);
+      if (position.getAsLong() > target) {
+        reached.complete(value);
       } else {
-        committed.completeExceptionally(new NotLeaderException(localNode + " stopped leading " + partition
-            + " before offsets " + result.baseOffset() + ".." + result.lastOffset() + " were committed"));
+        reached.completeExceptionally(new NotLeaderException(localNode + " stopped leading " + partition + " before "
+            + what.get()));
       }
     };
-    Cancellable watch = commitWaits.watch(partition, result.lastOffset(), log::highWatermark, decide);
+    Cancellable watch = waits.watch(partition, target, position, decide);
     // Checked after registering: a change of leader before the registration woke nobody.
     boolean deposed;
     synchronized (this) {
-      deposed = !leader || epoch != appendEpoch;
+      deposed = !leader || epoch != askedEpoch;
     }
     if (deposed) {
       watch.cancel();
       decide.run();
     }
-    return committed.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(failure -> {
+    return reached.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(failure -> {
       watch.cancel();
       if (failure instanceof TimeoutException) {
-        return CompletableFuture.failedFuture(new ReplicationTimeoutException("offsets " + result.baseOffset() + ".."
-            + result.lastOffset() + " of " + partition + " were not confirmed by the in-sync replicas within " + timeoutMs + " ms"));
+        return CompletableFuture.failedFuture(new ReplicationTimeoutException(timedOut.get()));
       }
       return CompletableFuture.failedFuture(failure);
     });
@@ -502,34 +517,10 @@ final class Replica {
     }
     // The followers' held fetches answer now, carrying the new log start: they move theirs and report it.
     appendWaits.wakeAll(partition);
-    CompletableFuture<Long> reached = new CompletableFuture<>();
-    Runnable decide = () -> {
-      if (isrLogStart() >= logStart) {
-        reached.complete(logStart);
-      } else {
-        reached.completeExceptionally(new NotLeaderException(localNode + " stopped leading " + partition
-            + " before every in-sync replica had moved its log start to " + logStart));
-      }
-    };
-    Cancellable watch = logStartWaits.watch(partition, logStart - 1, this::isrLogStart, decide);
-    // Checked after registering: a change of leader before the registration woke nobody.
-    boolean deposed;
-    synchronized (this) {
-      deposed = !leader || epoch != askedEpoch;
-    }
-    if (deposed) {
-      watch.cancel();
-      decide.run();
-    }
-    return reached.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(failure -> {
-      watch.cancel();
-      if (failure instanceof TimeoutException) {
-        return CompletableFuture.failedFuture(new ReplicationTimeoutException("records of " + partition + " below "
-            + logStart + " were deleted on the leader, but the in-sync replicas did not all report that log start within "
-            + timeoutMs + " ms"));
-      }
-      return CompletableFuture.failedFuture(failure);
-    });
+    return awaitWhileLeading(logStartWaits, logStart - 1, this::isrLogStart, askedEpoch, timeoutMs, logStart,
+        () -> "every in-sync replica had moved its log start to " + logStart,
+        () -> "records of " + partition + " below " + logStart
+            + " were deleted on the leader, but the in-sync replicas did not all report that log start within " + timeoutMs + " ms");
   }
 
   /**

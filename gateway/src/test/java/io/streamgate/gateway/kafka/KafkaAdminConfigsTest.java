@@ -16,7 +16,6 @@ import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.AlterConfigsOptions;
 import org.apache.kafka.clients.admin.Config;
@@ -395,13 +394,6 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
 
   private static String brokerId(Admin admin) throws Exception {
     return admin.describeCluster().nodes().get(WAIT_S, TimeUnit.SECONDS).iterator().next().idString();
-  }
-
-  private Admin admin() {
-    Properties properties = new Properties();
-    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-    properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-    return Admin.create(properties);
   }
 
   private KafkaProducer<byte[], byte[]> producer() {

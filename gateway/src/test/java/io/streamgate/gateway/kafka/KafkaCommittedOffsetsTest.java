@@ -6,21 +6,16 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.OffsetMetadataTooLarge;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +30,7 @@ class KafkaCommittedOffsetsTest extends KafkaNodeTest {
 
   @Test
   void aCommitsMetadataAndLeaderEpochAreAnsweredByTheConsumerAndTheAdmin() throws Exception {
-    String topic = createTopic("with-metadata", 2);
+    String topic = createStringTopic("with-metadata", 2);
     String group = unique("kept");
     TopicPartition first = new TopicPartition(topic, 0);
     TopicPartition second = new TopicPartition(topic, 1);
@@ -61,7 +56,7 @@ class KafkaCommittedOffsetsTest extends KafkaNodeTest {
 
   @Test
   void aSubscribedConsumersCommitKeepsTheLeaderEpochOfTheRecordsItRead() throws Exception {
-    String topic = createTopic("subscribed-epoch", 1);
+    String topic = createStringTopic("subscribed-epoch", 1);
     String group = unique("epoch");
     TopicPartition partition = new TopicPartition(topic, 0);
     try (KafkaConsumer<String, String> member = consumer(group)) {
@@ -82,7 +77,7 @@ class KafkaCommittedOffsetsTest extends KafkaNodeTest {
 
   @Test
   void aMetadataLongerThanKafkasLimitIsRefusedAndTheCommitsOtherPartitionsAreKept() throws Exception {
-    String topic = createTopic("too-large", 2);
+    String topic = createStringTopic("too-large", 2);
     String group = unique("limited");
     TopicPartition refused = new TopicPartition(topic, 0);
     TopicPartition kept = new TopicPartition(topic, 1);
@@ -99,39 +94,5 @@ class KafkaCommittedOffsetsTest extends KafkaNodeTest {
       assigned.commitSync(Map.of(refused, new OffsetAndMetadata(3, "y".repeat(4096))));
       assertThat(assigned.committed(Set.of(refused), WITHIN).get(refused).metadata()).hasSize(4096);
     }
-  }
-
-  private String createTopic(String base, int partitions) {
-    String topic = unique(base);
-    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":" + partitions + ",\"config\":{\"value.format\":\"string\"}}",
-        201);
-    List<String> records = new ArrayList<>();
-    for (int p = 0; p < partitions; p++) {
-      for (int i = 0; i < 3; i++) {
-        records.add("{\"partition\":" + p + ",\"value\":\"r" + i + "\"}");
-      }
-    }
-    http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[" + String.join(",", records) + "]}", 200);
-    return topic;
-  }
-
-  private Admin admin() {
-    Properties properties = new Properties();
-    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-    properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-    return Admin.create(properties);
-  }
-
-  private KafkaConsumer<String, String> consumer(String group) {
-    Map<String, Object> properties = new HashMap<>();
-    properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-    properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-    properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
-    properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
-    properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
-    properties.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
-    return new KafkaConsumer<>(properties, new StringDeserializer(), new StringDeserializer());
   }
 }

@@ -12,8 +12,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * A test class whose tests share one node with its Kafka listener on (loopback, an ephemeral port,
@@ -91,5 +99,42 @@ abstract class KafkaNodeTest extends SharedNodeTest {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
+  }
+
+  /** An admin client of the class's node. */
+  Admin admin() {
+    Properties properties = new Properties();
+    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+    properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+    return Admin.create(properties);
+  }
+
+  /** A new string topic named after {@code base}, with three records in each partition; returns its name. */
+  String createStringTopic(String base, int partitions) {
+    String topic = unique(base);
+    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":" + partitions + ",\"config\":{\"value.format\":\"string\"}}",
+        201);
+    List<String> records = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      for (int i = 0; i < 3; i++) {
+        records.add("{\"partition\":" + p + ",\"value\":\"r" + i + "\"}");
+      }
+    }
+    http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[" + String.join(",", records) + "]}", 200);
+    return topic;
+  }
+
+  /** A classic-protocol consumer of {@code group} from the earliest offset, committing only when told. */
+  KafkaConsumer<String, String> consumer(String group) {
+    Map<String, Object> properties = new HashMap<>();
+    properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+    properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+    properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+    properties.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
+    return new KafkaConsumer<>(properties, new StringDeserializer(), new StringDeserializer());
   }
 }

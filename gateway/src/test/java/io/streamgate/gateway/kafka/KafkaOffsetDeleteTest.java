@@ -6,24 +6,19 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DeleteConsumerGroupOffsetsResult;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +33,7 @@ class KafkaOffsetDeleteTest extends KafkaNodeTest {
 
   @Test
   void anEmptyGroupsOffsetsOfTheNamedPartitionsAreDeletedAndTheOthersKept() throws Exception {
-    String topic = createTopic("deleted", 2);
+    String topic = createStringTopic("deleted", 2);
     String group = unique("emptied");
     TopicPartition first = new TopicPartition(topic, 0);
     TopicPartition second = new TopicPartition(topic, 1);
@@ -60,8 +55,8 @@ class KafkaOffsetDeleteTest extends KafkaNodeTest {
 
   @Test
   void aTopicAKafkaMemberIsSubscribedToIsRefusedAndKeepsItsOffsets() throws Exception {
-    String topic = createTopic("subscribed", 1);
-    String other = createTopic("unsubscribed", 1);
+    String topic = createStringTopic("subscribed", 1);
+    String other = createStringTopic("unsubscribed", 1);
     String group = unique("consuming");
     TopicPartition consumed = new TopicPartition(topic, 0);
     TopicPartition notConsumed = new TopicPartition(other, 0);
@@ -91,7 +86,7 @@ class KafkaOffsetDeleteTest extends KafkaNodeTest {
 
   @Test
   void aTopicAnHttpMemberConsumesIsRefusedAndAnUnknownGroupIsNotFound() throws Exception {
-    String topic = createTopic("http-consumed", 1);
+    String topic = createStringTopic("http-consumed", 1);
     String group = unique("http-run");
     http("POST", "/v1/groups/" + group + "/offsets", "{\"topic\":\"" + topic + "\",\"to\":\"latest\"}", 200);
     http("POST", "/v1/groups/" + group + "/members", "{\"topics\":[\"" + topic + "\"]}", 201);
@@ -117,39 +112,5 @@ class KafkaOffsetDeleteTest extends KafkaNodeTest {
       }
     }
     return committed;
-  }
-
-  private String createTopic(String base, int partitions) {
-    String topic = unique(base);
-    http("POST", "/v1/topics", "{\"name\":\"" + topic + "\",\"partitions\":" + partitions + ",\"config\":{\"value.format\":\"string\"}}",
-        201);
-    List<String> records = new ArrayList<>();
-    for (int p = 0; p < partitions; p++) {
-      for (int i = 0; i < 3; i++) {
-        records.add("{\"partition\":" + p + ",\"value\":\"r" + i + "\"}");
-      }
-    }
-    http("POST", "/v1/topics/" + topic + "/records", "{\"records\":[" + String.join(",", records) + "]}", 200);
-    return topic;
-  }
-
-  private Admin admin() {
-    Properties properties = new Properties();
-    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-    properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-    return Admin.create(properties);
-  }
-
-  private KafkaConsumer<String, String> consumer(String group) {
-    Map<String, Object> properties = new HashMap<>();
-    properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-    properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-    properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
-    properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
-    properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
-    properties.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
-    return new KafkaConsumer<>(properties, new StringDeserializer(), new StringDeserializer());
   }
 }

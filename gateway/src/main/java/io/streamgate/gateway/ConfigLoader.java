@@ -6,6 +6,7 @@ import io.streamgate.cluster.ClusterOptions;
 import io.streamgate.cluster.groups.ClassicGroupSettings;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
+import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.GatewayConfig.Limits;
 import io.streamgate.gateway.GatewayConfig.LogFormat;
 import io.streamgate.gateway.mqtt.MqttTopicMapper;
@@ -90,6 +91,9 @@ public final class ConfigLoader {
     d.put("kafka-instances", String.valueOf(Runtime.getRuntime().availableProcessors()));
     d.put("kafka-max-frame-bytes", String.valueOf(100 * 1024 * 1024));
     d.put("kafka-max-connections", "100000");
+    d.put("auth", "off");
+    d.put("auth-bootstrap-key", "");
+    d.put("super-users", "");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -248,7 +252,30 @@ public final class ConfigLoader {
             intIn(v, "kafka-instances", 1, 1024),
             // A request header needs 8 bytes; ApiVersions and Metadata requests fit in a KiB.
             intIn(v, "kafka-max-frame-bytes", 1024, Integer.MAX_VALUE),
-            intIn(v, "kafka-max-connections", 0, 10_000_000)));
+            intIn(v, "kafka-max-connections", 0, 10_000_000)),
+        security(v));
+  }
+
+  private static GatewayConfig.Security security(Map<String, String> v) {
+    String auth = v.get("auth").trim().toLowerCase(Locale.ROOT);
+    if (!auth.equals("on") && !auth.equals("off")) {
+      throw new ConfigException("auth must be on or off, was '" + auth + "'");
+    }
+    String bootstrapKey = v.get("auth-bootstrap-key").trim();
+    if (!bootstrapKey.isEmpty() && bootstrapKey.length() < 16) {
+      throw new ConfigException("auth-bootstrap-key must be at least 16 characters (it is a super-user's password)");
+    }
+    List<Principal> superUsers = new ArrayList<>();
+    for (String name : v.get("super-users").split(",")) {
+      if (!name.isBlank()) {
+        try {
+          superUsers.add(Principal.parse(name.trim()));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("super-users: " + e.getMessage());
+        }
+      }
+    }
+    return new GatewayConfig.Security(auth.equals("on"), bootstrapKey, superUsers);
   }
 
   private static MqttTopicMapper topicMapper(String rules) {

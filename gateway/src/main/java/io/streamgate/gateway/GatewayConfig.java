@@ -1,8 +1,10 @@
 package io.streamgate.gateway;
 
 import io.streamgate.cluster.ClusterOptions;
+import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.mqtt.MqttTopicMapper;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A node's whole configuration, validated once at startup and passed down explicitly. Every key has
@@ -22,7 +24,8 @@ public record GatewayConfig(
     ClusterOptions cluster,
     Limits limits,
     Mqtt mqtt,
-    Kafka kafka) {
+    Kafka kafka,
+    Security security) {
 
   /** How log lines are written to stdout. */
   public enum LogFormat {
@@ -121,6 +124,19 @@ public record GatewayConfig(
     /** The port to bind: 0 for any free one. */
     public int bindPort() {
       return Math.max(port, 0);
+    }
+  }
+
+  /**
+   * Authentication and authorization on every listener (docs/security.md).
+   *
+   * @param enabled {@code auth}: whether clients must authenticate and ACLs apply; off, everyone may do everything
+   * @param bootstrapKey a super-user's key accepted from the first start (empty: none)
+   * @param superUsers principals every ACL question answers yes for
+   */
+  public record Security(boolean enabled, String bootstrapKey, List<Principal> superUsers) {
+    public Security {
+      superUsers = List.copyOf(superUsers);
     }
   }
 }

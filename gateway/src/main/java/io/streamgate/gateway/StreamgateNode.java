@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.cluster.HazelcastSetup;
+import io.streamgate.cluster.security.InMemoryAccessControl;
 import io.streamgate.gateway.http.BodyBudget;
 import io.streamgate.gateway.http.ClusterStats;
 import io.streamgate.gateway.http.HttpApiVerticle;
@@ -12,6 +13,7 @@ import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.mqtt.MqttAuthenticator;
 import io.streamgate.gateway.mqtt.MqttNode;
 import io.streamgate.gateway.mqtt.MqttVerticle;
+import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,6 +24,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -41,17 +45,19 @@ public final class StreamgateNode {
   private final ClusteredPartitionService service;
   private final MqttNode mqtt;
   private final Readiness readiness;
+  private final NodeSecurity security;
   private final int httpPort;
   private final int mqttPort;
   private final int mqttWebSocketPort;
   private final int kafkaPort;
 
-  private StreamgateNode(Vertx vertx, ClusteredPartitionService service, MqttNode mqtt, Readiness readiness, int httpPort,
-      int mqttPort, int mqttWebSocketPort, int kafkaPort) {
+  private StreamgateNode(Vertx vertx, ClusteredPartitionService service, MqttNode mqtt, Readiness readiness, NodeSecurity security,
+      int httpPort, int mqttPort, int mqttWebSocketPort, int kafkaPort) {
     this.vertx = vertx;
     this.service = service;
     this.mqtt = mqtt;
     this.readiness = readiness;
+    this.security = security;
     this.httpPort = httpPort;
     this.mqttPort = mqttPort;
     this.mqttWebSocketPort = mqttWebSocketPort;
@@ -80,6 +86,8 @@ public final class StreamgateNode {
   private static Future<StreamgateNode> start(GatewayConfig config, MqttAuthenticator mqttAuthenticator, Vertx vertx,
       HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry) {
     Readiness readiness = new Readiness();
+    NodeSecurity security = new NodeSecurity(config.security(), new InMemoryAccessControl());
+    warnIfOpenBeyondLoopback(config);
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
     AtomicReference<MqttVerticle> firstMqttVerticle = new AtomicReference<>();
@@ -151,7 +159,7 @@ public final class StreamgateNode {
             addresses.put("kafkaAddress", host + ":" + kafkaPort);
           }
           return Future.fromCompletionStage(opened.get().announce(addresses))
-              .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, port, mqttPort,
+              .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, security, port, mqttPort,
                   mqttWebSocketPort, kafkaPort));
         })
         .map(node -> {
@@ -177,6 +185,31 @@ public final class StreamgateNode {
           }, "streamgate-failed-start").start();
         });
     return started.future();
+  }
+
+  /** Authentication off is for a node only its own machine reaches: say so when it listens further. */
+  private static void warnIfOpenBeyondLoopback(GatewayConfig config) {
+    if (config.security().enabled()) {
+      return;
+    }
+    List<String> open = new ArrayList<>();
+    if (!isLoopback(config.httpHost())) {
+      open.add("HTTP on " + config.httpHost());
+    }
+    if (config.mqtt().enabled() && !isLoopback(config.mqtt().host())) {
+      open.add("MQTT on " + config.mqtt().host());
+    }
+    if (config.kafka().enabled() && !isLoopback(config.kafka().host())) {
+      open.add("Kafka on " + config.kafka().host());
+    }
+    if (!open.isEmpty()) {
+      LOG.warn("authentication is off (auth=off) and the node listens beyond this machine ({}): anyone who reaches it may read, "
+          + "write and delete every topic; set auth=on (docs/security.md)", String.join(", ", open));
+    }
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 
   /** The address other nodes and clients reach a listener bound to {@code host} at. */
@@ -209,6 +242,11 @@ public final class StreamgateNode {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** Who clients are and what they may do: the same object every listener asks. */
+  public NodeSecurity security() {
+    return security;
   }
 
   /** The checks {@code GET /health/ready} reports. */

@@ -30,6 +30,10 @@ import io.streamgate.cluster.groups.MemberNotFoundException;
 import io.streamgate.cluster.groups.NotCoordinatorException;
 import io.streamgate.cluster.groups.RebalanceConflictException;
 import io.streamgate.cluster.groups.RebalanceInProgressException;
+import io.streamgate.cluster.security.AuthenticationException;
+import io.streamgate.cluster.security.ClusterAuthorizationException;
+import io.streamgate.cluster.security.GroupAuthorizationException;
+import io.streamgate.cluster.security.TopicAuthorizationException;
 import io.streamgate.logstore.CorruptRecordException;
 import io.streamgate.logstore.InvalidConfigException;
 import io.streamgate.logstore.InvalidProducerEpochException;
@@ -117,6 +121,11 @@ public enum StreamgateError {
   /** Internal topics belong to the server: a client may read them, never write, change or delete them. */
   TOPIC_AUTHORIZATION_FAILED(29, 403, "internal-topic", "Internal topic", false, Mqtt.NOT_AUTHORIZED,
       InternalTopicException.class, InternalTopicException::new),
+  /** An ACL forbids it (or none allows it): one HTTP problem for every resource, Kafka's code per resource. */
+  GROUP_AUTHORIZATION_FAILED(30, 403, "forbidden", "Forbidden", false, Mqtt.NOT_AUTHORIZED,
+      GroupAuthorizationException.class, GroupAuthorizationException::new),
+  CLUSTER_AUTHORIZATION_FAILED(31, GROUP_AUTHORIZATION_FAILED, Mqtt.NOT_AUTHORIZED, ClusterAuthorizationException.class,
+      ClusterAuthorizationException::new),
   INVALID_TIMESTAMP(32, 400, "invalid-timestamp", "Invalid timestamp", false, Mqtt.UNSPECIFIED_ERROR,
       InvalidTimestampException.class, InvalidTimestampException::new),
   TOPIC_ALREADY_EXISTS(36, 409, "topic-exists", "Topic exists", false, Mqtt.UNSPECIFIED_ERROR,
@@ -205,7 +214,16 @@ public enum StreamgateError {
   LOG_CLOSED(10014, UNAVAILABLE, Mqtt.UNSPECIFIED_ERROR, LogClosedException.class, LogClosedException::new),
   /** A WebSocket opening handshake asking for a version other than RFC 6455's 13 (HTTP 426, RFC 6455 §4.2.2). */
   WEBSOCKET_VERSION_UNSUPPORTED(10015, 426, "websocket-version-unsupported", "WebSocket version not supported", false,
-      Mqtt.UNSPECIFIED_ERROR);
+      Mqtt.UNSPECIFIED_ERROR),
+  /** Kafka's TOPIC_AUTHORIZATION_FAILED for an ACL's refusal (29 is the internal-topic entry's, which the HTTP API tells apart). */
+  TOPIC_ACCESS_DENIED(10016, GROUP_AUTHORIZATION_FAILED, Mqtt.NOT_AUTHORIZED, TopicAuthorizationException.class,
+      TopicAuthorizationException::new),
+  /**
+   * No credentials, or ones that are not good; Kafka answers a failed SASL exchange with 58. (An MQTT
+   * CONNECT refused for its credentials gets CONNACK 0x86; this is the DISCONNECT reason.)
+   */
+  SASL_AUTHENTICATION_FAILED(58, 401, "unauthenticated", "Unauthenticated", false, Mqtt.NOT_AUTHORIZED,
+      AuthenticationException.class, AuthenticationException::new);
 
   /** The first of Streamgate's own codes, far above Kafka's (which are below 200). */
   public static final int PRIVATE_BASE = 10000;
@@ -314,6 +332,8 @@ public enum StreamgateError {
     switch (this) {
       case PARTITION_NOT_FOUND:
         return (short) UNKNOWN_TOPIC_OR_PARTITION.code;
+      case TOPIC_ACCESS_DENIED:
+        return (short) TOPIC_AUTHORIZATION_FAILED.code;
       // Retriable in Kafka's client: it waits and sends again.
       case OVERLOADED:
       case UNAVAILABLE:

@@ -55,7 +55,9 @@ class StreamgateErrorTest {
       Map.entry("MEMBER_ID_REQUIRED", 79), Map.entry("GROUP_MAX_SIZE_REACHED", 81), Map.entry("FENCED_INSTANCE_ID", 82),
       Map.entry("INVALID_SESSION_TIMEOUT", 26), Map.entry("SECURITY_DISABLED", 54),
       Map.entry("FENCED_LEADER_EPOCH", 74), Map.entry("UNKNOWN_LEADER_EPOCH", 75), Map.entry("GROUP_SUBSCRIBED_TO_TOPIC", 86),
-      Map.entry("OFFSET_METADATA_TOO_LARGE", 12));
+      Map.entry("OFFSET_METADATA_TOO_LARGE", 12),
+      Map.entry("GROUP_AUTHORIZATION_FAILED", 30), Map.entry("CLUSTER_AUTHORIZATION_FAILED", 31),
+      Map.entry("TOPIC_ACCESS_DENIED", 10016), Map.entry("SASL_AUTHENTICATION_FAILED", 58));
 
   /** Exceptions of the main code that no client meets, each with why. */
   private static final Set<Class<?>> NOT_THROWN_TO_CLIENTS = Set.of(

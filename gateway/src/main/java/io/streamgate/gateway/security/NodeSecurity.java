@@ -1,0 +1,95 @@
+package io.streamgate.gateway.security;
+
+import io.streamgate.cluster.security.AccessControl;
+import io.streamgate.cluster.security.AclAuthorizer;
+import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.AuthenticationException;
+import io.streamgate.cluster.security.Authorizer;
+import io.streamgate.cluster.security.Principal;
+import io.streamgate.cluster.security.ResourceType;
+import io.streamgate.gateway.GatewayConfig;
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * What every edge asks about who a client is and what it may do, in one place: {@link #authenticate}
+ * turns a presented secret into a principal, {@link #authorize} answers a question and writes a denial
+ * to the audit log. With {@code auth} off, everyone is {@link Principal#ANONYMOUS} and everything is
+ * allowed. Safe to call on an event loop.
+ */
+public final class NodeSecurity {
+  private final boolean enabled;
+  private final String bootstrapKey;
+  private final AccessControl accessControl;
+  private final Authorizer authorizer;
+  private final AuditLog audit = new AuditLog();
+
+  public NodeSecurity(GatewayConfig.Security config, AccessControl accessControl) {
+    this.enabled = config.enabled();
+    this.bootstrapKey = config.bootstrapKey();
+    this.accessControl = accessControl;
+    Set<Principal> superUsers = new HashSet<>(config.superUsers());
+    superUsers.add(Principal.BOOTSTRAP);
+    this.authorizer = enabled ? new AclAuthorizer(superUsers, accessControl::acls) : Authorizer.ALLOW_ALL;
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  public AccessControl accessControl() {
+    return accessControl;
+  }
+
+  public AuditLog audit() {
+    return audit;
+  }
+
+  /**
+   * The principal {@code secret} (an API key's secret, or the bootstrap key) stands for; a failed
+   * future with {@link AuthenticationException} if it stands for none, written to the audit log.
+   * With authentication off, {@link Principal#ANONYMOUS} whatever is presented.
+   */
+  public Future<Principal> authenticate(String secret, String protocol, String remote) {
+    if (!enabled) {
+      return Future.succeededFuture(Principal.ANONYMOUS);
+    }
+    if (secret == null || secret.isEmpty()) {
+      return refuse(protocol, remote, "no credentials");
+    }
+    if (!bootstrapKey.isEmpty()
+        && MessageDigest.isEqual(bootstrapKey.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8))) {
+      return Future.succeededFuture(Principal.BOOTSTRAP);
+    }
+    return accessControl.authenticate(secret).map(Future::succeededFuture)
+        .orElseGet(() -> refuse(protocol, remote, "unknown or revoked API key"));
+  }
+
+  private Future<Principal> refuse(String protocol, String remote, String reason) {
+    audit.authenticationFailed(protocol, remote, reason);
+    return Future.failedFuture(new AuthenticationException(reason));
+  }
+
+  /** Whether {@code who} may do {@code operation} to the resource; a refusal is written to the audit log. */
+  public boolean authorize(Principal who, String protocol, String remote, AclOperation operation, ResourceType type, String name) {
+    if (authorizer.allows(who, hostOf(remote), operation, type, name)) {
+      return true;
+    }
+    audit.denied(who, protocol, remote, operation, type, name);
+    return false;
+  }
+
+  /** Whether {@code who} may, without writing a denial (to filter what a listing shows). */
+  public boolean allows(Principal who, String remote, AclOperation operation, ResourceType type, String name) {
+    return authorizer.allows(who, hostOf(remote), operation, type, name);
+  }
+
+  /** The host part of {@code host:port}, as ACLs name hosts. */
+  private static String hostOf(String remote) {
+    int colon = remote.lastIndexOf(':');
+    return colon < 0 ? remote : remote.substring(0, colon);
+  }
+}

@@ -1,4 +1,8 @@
 // The console's only way to the server: the public HTTP API of the node that served the page.
+import { authorized } from './credentials.js';
+
+/** Fired on window when the node answers 401: the shell then asks the user to log in. */
+export const UNAUTHENTICATED = 'streamgate:unauthenticated';
 
 /** An error the API answered (application/problem+json), or one the console met on the way. */
 export class Problem extends Error {
@@ -27,7 +31,7 @@ export async function problemOf(response) {
 
 /** Sends a request; answers the parsed JSON (or null for 204), throws a Problem for any failure. */
 export async function api(method, path, body) {
-  const init = { method, headers: { Accept: 'application/json' } };
+  const init = { method, headers: authorized({ Accept: 'application/json' }) };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -39,6 +43,7 @@ export async function api(method, path, body) {
     throw new Problem({ title: 'The node cannot be reached', detail: `${method} ${path}: ${e.message}` });
   }
   if (!response.ok) {
+    if (response.status === 401) window.dispatchEvent(new CustomEvent(UNAUTHENTICATED));
     throw await problemOf(response);
   }
   return response.status === 204 ? null : response.json();

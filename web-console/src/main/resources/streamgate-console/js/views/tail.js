@@ -3,7 +3,8 @@
 // reading for this socket), seek reconnects from an offset or a time, and a dropped connection
 // resumes exactly where it stopped (resume=P:O). API: GET /v1/topics/{t}, the stream (WebSocket; and
 // over SSE only to read the problem of a refused upgrade, which a browser's WebSocket cannot see).
-import { get, problemOf, seg } from '../api.js';
+import { api, get, problemOf, seg } from '../api.js';
+import { authorized, credential } from '../credentials.js';
 import { badge, card, field, h, pageHeader } from '../dom.js';
 import { recordKey, recordValue, time } from '../format.js';
 import { showProblem } from '../problems.js';
@@ -85,6 +86,9 @@ export function render(main, scope, name) {
     return query;
   }
 
+  /** Counts opens, so that one overtaken while it waited for its ticket gives up. */
+  let openAttempts = 0;
+
   function connect(query) {
     closeSocket();
     state.positions.clear();
@@ -95,8 +99,21 @@ export function render(main, scope, name) {
     open(query);
   }
 
-  function open(query) {
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/topics/${seg(name)}/stream?${query}`;
+  async function open(query) {
+    let url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/topics/${seg(name)}/stream?${query}`;
+    const attempt = ++openAttempts;
+    if (credential()) {
+      // A browser's WebSocket cannot send the Authorization header: a single-use ticket goes in the URL instead, never the secret.
+      try {
+        const { ticket } = await api('POST', '/v1/auth/tickets');
+        url += `&ticket=${encodeURIComponent(ticket)}`;
+      } catch (e) {
+        showProblem(e);
+        setStatus('refused', 'bad');
+        return;
+      }
+      if (attempt !== openAttempts) return; // a seek or reconnect opened another meanwhile
+    }
     const socket = new WebSocket(url);
     state.socket = socket;
     state.paused = false;
@@ -133,7 +150,7 @@ export function render(main, scope, name) {
   async function explainRefusal(query) {
     const abort = new AbortController();
     try {
-      const response = await fetch(`/v1/topics/${seg(name)}/stream?${query}`, { headers: { Accept: 'text/event-stream' }, signal: abort.signal });
+      const response = await fetch(`/v1/topics/${seg(name)}/stream?${query}`, { headers: authorized({ Accept: 'text/event-stream' }), signal: abort.signal });
       if (!response.ok) {
         showProblem(await problemOf(response));
         return;

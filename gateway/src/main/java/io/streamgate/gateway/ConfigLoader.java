@@ -10,6 +10,7 @@ import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.GatewayConfig.Limits;
 import io.streamgate.gateway.GatewayConfig.LogFormat;
 import io.streamgate.gateway.mqtt.MqttTopicMapper;
+import io.streamgate.gateway.security.Quotas.Rates;
 import io.streamgate.logstore.LogManagerConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -94,6 +95,10 @@ public final class ConfigLoader {
     d.put("auth", "off");
     d.put("auth-bootstrap-key", "");
     d.put("super-users", "");
+    d.put("quota-produce-bytes-per-second", "0");
+    d.put("quota-consume-bytes-per-second", "0");
+    d.put("quota-requests-per-second", "0");
+    d.put("quota-overrides", "");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -275,7 +280,40 @@ public final class ConfigLoader {
         }
       }
     }
-    return new GatewayConfig.Security(auth.equals("on"), bootstrapKey, superUsers);
+    Rates defaultQuotas = new Rates(longIn(v, "quota-produce-bytes-per-second", 0, Long.MAX_VALUE / 2),
+        longIn(v, "quota-consume-bytes-per-second", 0, Long.MAX_VALUE / 2), longIn(v, "quota-requests-per-second", 0, 1_000_000_000));
+    return new GatewayConfig.Security(auth.equals("on"), bootstrapKey, superUsers, defaultQuotas,
+        quotaOverrides(v.get("quota-overrides"), defaultQuotas));
+  }
+
+  /** {@code User:alice=produce:1048576,consume:0,requests:100;User:bob=...}: a kind left out keeps the default's rate. */
+  private static Map<Principal, Rates> quotaOverrides(String text, Rates defaults) {
+    Map<Principal, Rates> overrides = new LinkedHashMap<>();
+    for (String entry : text.split(";")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      int eq = entry.lastIndexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException("quota-overrides: '" + entry.trim() + "' is not principal=kind:rate,...");
+      }
+      Map<String, Long> rates = new LinkedHashMap<>(Map.of("produce", defaults.produceBytes(), "consume", defaults.consumeBytes(),
+          "requests", defaults.requests()));
+      for (String rate : entry.substring(eq + 1).split(",")) {
+        String[] kindAndRate = rate.trim().split(":");
+        if (kindAndRate.length != 2 || !rates.containsKey(kindAndRate[0]) || !kindAndRate[1].matches("\\d{1,15}")) {
+          throw new ConfigException("quota-overrides: '" + rate.trim() + "' is not produce|consume|requests:<per second>");
+        }
+        rates.put(kindAndRate[0], Long.parseLong(kindAndRate[1]));
+      }
+      try {
+        overrides.put(Principal.parse(entry.substring(0, eq).trim()), new Rates(rates.get("produce"), rates.get("consume"),
+            rates.get("requests")));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("quota-overrides: " + e.getMessage());
+      }
+    }
+    return overrides;
   }
 
   private static MqttTopicMapper topicMapper(String rules) {

@@ -3,8 +3,10 @@ package io.streamgate.gateway;
 import io.streamgate.cluster.ClusterOptions;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.mqtt.MqttTopicMapper;
+import io.streamgate.gateway.security.Quotas;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A node's whole configuration, validated once at startup and passed down explicitly. Every key has
@@ -133,10 +135,13 @@ public record GatewayConfig(
    * @param enabled {@code auth}: whether clients must authenticate and ACLs apply; off, everyone may do everything
    * @param bootstrapKey a super-user's key accepted from the first start (empty: none)
    * @param superUsers principals every ACL question answers yes for
+   * @param defaultQuotas every principal's rates on this node, unless {@code quotaOverrides} names it (0: no quota)
    */
-  public record Security(boolean enabled, String bootstrapKey, List<Principal> superUsers) {
+  public record Security(boolean enabled, String bootstrapKey, List<Principal> superUsers, Quotas.Rates defaultQuotas,
+      Map<Principal, Quotas.Rates> quotaOverrides) {
     public Security {
       superUsers = List.copyOf(superUsers);
+      quotaOverrides = Map.copyOf(quotaOverrides);
     }
   }
 }

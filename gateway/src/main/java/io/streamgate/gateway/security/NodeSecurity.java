@@ -26,6 +26,7 @@ public final class NodeSecurity {
   private final AccessControl accessControl;
   private final Authorizer authorizer;
   private final AuditLog audit = new AuditLog();
+  private final Quotas quotas;
 
   public NodeSecurity(GatewayConfig.Security config, AccessControl accessControl) {
     this.enabled = config.enabled();
@@ -34,6 +35,12 @@ public final class NodeSecurity {
     Set<Principal> superUsers = new HashSet<>(config.superUsers());
     superUsers.add(Principal.BOOTSTRAP);
     this.authorizer = enabled ? new AclAuthorizer(superUsers, accessControl::acls) : Authorizer.ALLOW_ALL;
+    this.quotas = new Quotas(config.defaultQuotas(), config.quotaOverrides(), System::nanoTime);
+  }
+
+  /** The rates principals are held to on this node. */
+  public Quotas quotas() {
+    return quotas;
   }
 
   public boolean enabled() {

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * What every edge asks about who a client is and what it may do, in one place: {@link #authenticate}
@@ -23,17 +24,21 @@ import java.util.Set;
 public final class NodeSecurity {
   private final boolean enabled;
   private final String bootstrapKey;
-  private final AccessControl accessControl;
+  private final Supplier<AccessControl> accessControl;
   private final Authorizer authorizer;
   private final AuditLog audit = new AuditLog();
 
-  public NodeSecurity(GatewayConfig.Security config, AccessControl accessControl) {
+  /**
+   * @param accessControl the cluster's ACLs and API keys, asked for at each use: they exist once the
+   *     node's partition service is open, which is before any edge listens
+   */
+  public NodeSecurity(GatewayConfig.Security config, Supplier<AccessControl> accessControl) {
     this.enabled = config.enabled();
     this.bootstrapKey = config.bootstrapKey();
     this.accessControl = accessControl;
     Set<Principal> superUsers = new HashSet<>(config.superUsers());
     superUsers.add(Principal.BOOTSTRAP);
-    this.authorizer = enabled ? new AclAuthorizer(superUsers, accessControl::acls) : Authorizer.ALLOW_ALL;
+    this.authorizer = enabled ? new AclAuthorizer(superUsers, () -> accessControl.get().acls()) : Authorizer.ALLOW_ALL;
   }
 
   public boolean enabled() {
@@ -41,7 +46,7 @@ public final class NodeSecurity {
   }
 
   public AccessControl accessControl() {
-    return accessControl;
+    return accessControl.get();
   }
 
   public AuditLog audit() {
@@ -64,7 +69,7 @@ public final class NodeSecurity {
         && MessageDigest.isEqual(bootstrapKey.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8))) {
       return Future.succeededFuture(Principal.BOOTSTRAP);
     }
-    return accessControl.authenticate(secret).map(Future::succeededFuture)
+    return accessControl.get().authenticate(secret).map(Future::succeededFuture)
         .orElseGet(() -> refuse(protocol, remote, "unknown or revoked API key"));
   }
 

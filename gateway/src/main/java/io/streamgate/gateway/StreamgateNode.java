@@ -87,7 +87,7 @@ public final class StreamgateNode {
     Readiness readiness = new Readiness();
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
     // The ACLs and keys are the metadata log's: there once the service is open, before any listener.
-    NodeSecurity security = new NodeSecurity(config.security(), () -> opened.get().accessControl());
+    NodeSecurity security = new NodeSecurity(vertx, config.security(), () -> opened.get().accessControl());
     warnIfOpenBeyondLoopback(config);
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
     AtomicReference<MqttVerticle> firstMqttVerticle = new AtomicReference<>();

@@ -3,12 +3,14 @@ package io.streamgate.gateway.security;
 import io.streamgate.cluster.security.AccessControl;
 import io.streamgate.cluster.security.AclAuthorizer;
 import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.ApiKeySecrets;
 import io.streamgate.cluster.security.AuthenticationException;
 import io.streamgate.cluster.security.Authorizer;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
 import io.streamgate.gateway.GatewayConfig;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HashSet;
@@ -27,13 +29,16 @@ public final class NodeSecurity {
   private final Supplier<AccessControl> accessControl;
   private final Authorizer authorizer;
   private final AuditLog audit = new AuditLog();
+  /** Null unless JWTs are accepted. */
+  private final JwtAuthenticator jwt;
 
   /**
    * @param accessControl the cluster's ACLs and API keys, asked for at each use: they exist once the
    *     node's partition service is open, which is before any edge listens
    */
-  public NodeSecurity(GatewayConfig.Security config, Supplier<AccessControl> accessControl) {
+  public NodeSecurity(Vertx vertx, GatewayConfig.Security config, Supplier<AccessControl> accessControl) {
     this.enabled = config.enabled();
+    this.jwt = enabled && config.jwt().enabled() ? JwtAuthenticator.create(vertx, config.jwt()) : null;
     this.bootstrapKey = config.bootstrapKey();
     this.accessControl = accessControl;
     Set<Principal> superUsers = new HashSet<>(config.superUsers());
@@ -54,7 +59,8 @@ public final class NodeSecurity {
   }
 
   /**
-   * The principal {@code secret} (an API key's secret, or the bootstrap key) stands for; a failed
+   * The principal {@code secret} (an API key's secret, the bootstrap key, or a JWT when they are
+   * accepted) stands for; a failed
    * future with {@link AuthenticationException} if it stands for none, written to the audit log.
    * With authentication off, {@link Principal#ANONYMOUS} whatever is presented.
    */
@@ -68,6 +74,10 @@ public final class NodeSecurity {
     if (!bootstrapKey.isEmpty()
         && MessageDigest.isEqual(bootstrapKey.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8))) {
       return Future.succeededFuture(Principal.BOOTSTRAP);
+    }
+    if (jwt != null && ApiKeySecrets.idOf(secret).isEmpty() && JwtAuthenticator.looksLikeJwt(secret)) {
+      return jwt.authenticate(secret).recover(failure -> refuse(protocol, remote,
+          failure instanceof AuthenticationException ? failure.getMessage() : "JWT not accepted: " + failure));
     }
     return accessControl.get().authenticate(secret).map(Future::succeededFuture)
         .orElseGet(() -> refuse(protocol, remote, "unknown or revoked API key"));

@@ -10,6 +10,7 @@ import io.streamgate.cluster.metadata.MetadataQuorum;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.cluster.metadata.MetadataReply;
+import io.streamgate.cluster.security.AccessControl;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.LogManager;
@@ -89,6 +90,7 @@ public final class ClusteredPartitionService implements PartitionService {
   private final PartitionRouter router;
   private final TopicAdmin topics;
   private final ProducerIdBlocks producerIds;
+  private final MetadataAccessControl accessControl;
   private ClusteredGroupService groups;
   private final long forwardTimeoutMs;
   private final ClassicGroupSettings classicGroupSettings;
@@ -129,6 +131,7 @@ public final class ClusteredPartitionService implements PartitionService {
       }
       throw new ClusterException("no producer ids allocated: " + reply);
     }));
+    this.accessControl = new MetadataAccessControl(metadata, quorum::state);
   }
 
   /**
@@ -373,6 +376,11 @@ public final class ClusteredPartitionService implements PartitionService {
   @Override
   public Cancellable watchTopics(Runnable onChange) {
     return topics.watchTopics(onChange);
+  }
+
+  /** The cluster's ACLs and API keys, kept in the metadata log. */
+  public AccessControl accessControl() {
+    return accessControl;
   }
 
   // ---------------------------------------------------------------- records

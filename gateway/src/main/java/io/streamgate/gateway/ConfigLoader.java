@@ -10,9 +10,13 @@ import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.GatewayConfig.Limits;
 import io.streamgate.gateway.GatewayConfig.LogFormat;
 import io.streamgate.gateway.mqtt.MqttTopicMapper;
+import io.streamgate.gateway.security.JwtKeys;
 import io.streamgate.gateway.security.Quotas.Rates;
 import io.streamgate.logstore.LogManagerConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +103,12 @@ public final class ConfigLoader {
     d.put("quota-consume-bytes-per-second", "0");
     d.put("quota-requests-per-second", "0");
     d.put("quota-overrides", "");
+    d.put("auth-jwt-public-key", "");
+    d.put("auth-jwt-jwks-url", "");
+    d.put("auth-jwt-issuer", "");
+    d.put("auth-jwt-audience", "");
+    d.put("auth-jwt-principal-claim", "sub");
+    d.put("auth-jwt-clock-skew-seconds", "30");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -282,7 +292,7 @@ public final class ConfigLoader {
     }
     Rates defaultQuotas = new Rates(longIn(v, "quota-produce-bytes-per-second", 0, Long.MAX_VALUE / 2),
         longIn(v, "quota-consume-bytes-per-second", 0, Long.MAX_VALUE / 2), longIn(v, "quota-requests-per-second", 0, 1_000_000_000));
-    return new GatewayConfig.Security(auth.equals("on"), bootstrapKey, superUsers, defaultQuotas,
+    return new GatewayConfig.Security(auth.equals("on"), bootstrapKey, superUsers, jwt(v), defaultQuotas,
         quotaOverrides(v.get("quota-overrides"), defaultQuotas));
   }
 
@@ -314,6 +324,41 @@ public final class ConfigLoader {
       }
     }
     return overrides;
+  }
+
+  private static GatewayConfig.Jwt jwt(Map<String, String> v) {
+    String keyFile = v.get("auth-jwt-public-key").trim();
+    String jwksUrl = v.get("auth-jwt-jwks-url").trim();
+    if (!keyFile.isEmpty() && !jwksUrl.isEmpty()) {
+      throw new ConfigException("auth-jwt-public-key and auth-jwt-jwks-url: set one, not both");
+    }
+    String pem = "";
+    if (!keyFile.isEmpty()) {
+      try {
+        pem = Files.readString(Path.of(keyFile), StandardCharsets.US_ASCII);
+        JwtKeys.pemAlgorithm(pem); // refused now, not at the first token
+      } catch (IOException | UncheckedIOException e) {
+        throw new ConfigException("auth-jwt-public-key: cannot read " + keyFile + ": " + e.getMessage());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("auth-jwt-public-key: " + keyFile + " " + e.getMessage());
+      }
+    }
+    if (!jwksUrl.isEmpty()) {
+      try {
+        URI uri = new URI(jwksUrl);
+        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+          throw new ConfigException("auth-jwt-jwks-url must be an http or https URL, was '" + jwksUrl + "'");
+        }
+      } catch (URISyntaxException e) {
+        throw new ConfigException("auth-jwt-jwks-url: " + e.getMessage());
+      }
+    }
+    String claim = v.get("auth-jwt-principal-claim").trim();
+    if (claim.isEmpty()) {
+      throw new ConfigException("auth-jwt-principal-claim must name a claim");
+    }
+    return new GatewayConfig.Jwt(pem, jwksUrl, v.get("auth-jwt-issuer").trim(), v.get("auth-jwt-audience").trim(), claim,
+        intIn(v, "auth-jwt-clock-skew-seconds", 0, 3600));
   }
 
   private static MqttTopicMapper topicMapper(String rules) {

@@ -135,13 +135,39 @@ public record GatewayConfig(
    * @param enabled {@code auth}: whether clients must authenticate and ACLs apply; off, everyone may do everything
    * @param bootstrapKey a super-user's key accepted from the first start (empty: none)
    * @param superUsers principals every ACL question answers yes for
+   * @param jwt how JWT bearer tokens are checked, if they are accepted
    * @param defaultQuotas every principal's rates on this node, unless {@code quotaOverrides} names it (0: no quota)
    */
-  public record Security(boolean enabled, String bootstrapKey, List<Principal> superUsers, Quotas.Rates defaultQuotas,
+  public record Security(boolean enabled, String bootstrapKey, List<Principal> superUsers, Jwt jwt, Quotas.Rates defaultQuotas,
       Map<Principal, Quotas.Rates> quotaOverrides) {
     public Security {
       superUsers = List.copyOf(superUsers);
       quotaOverrides = Map.copyOf(quotaOverrides);
+    }
+
+    /** Without quotas. */
+    public Security(boolean enabled, String bootstrapKey, List<Principal> superUsers, Jwt jwt) {
+      this(enabled, bootstrapKey, superUsers, jwt, Quotas.Rates.NONE, Map.of());
+    }
+  }
+
+  /**
+   * JWT bearer tokens (docs/security.md): accepted when a key is configured, either a PEM public key
+   * or a JWKS URL (not both).
+   *
+   * @param publicKeyPem {@code auth-jwt-public-key}'s file content: the issuer's public key (RSA: RS256; EC P-256: ES256); empty: none
+   * @param jwksUrl {@code auth-jwt-jwks-url}: where the issuer publishes its keys; empty: none
+   * @param issuer {@code auth-jwt-issuer}: the {@code iss} a token must have; empty: any
+   * @param audience {@code auth-jwt-audience}: a value the token's {@code aud} must hold; empty: any
+   * @param principalClaim {@code auth-jwt-principal-claim}: the claim that names the principal ({@code User:<value>})
+   * @param clockSkewSeconds {@code auth-jwt-clock-skew-seconds}: how far the issuer's clock may be from ours
+   */
+  public record Jwt(String publicKeyPem, String jwksUrl, String issuer, String audience, String principalClaim,
+      int clockSkewSeconds) {
+    public static final Jwt NONE = new Jwt("", "", "", "", "sub", 30);
+
+    public boolean enabled() {
+      return !publicKeyPem.isEmpty() || !jwksUrl.isEmpty();
     }
   }
 }

@@ -4,7 +4,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.cluster.HazelcastSetup;
-import io.streamgate.cluster.security.InMemoryAccessControl;
 import io.streamgate.gateway.http.BodyBudget;
 import io.streamgate.gateway.http.ClusterStats;
 import io.streamgate.gateway.http.HttpApiVerticle;
@@ -86,9 +85,10 @@ public final class StreamgateNode {
   private static Future<StreamgateNode> start(GatewayConfig config, MqttAuthenticator mqttAuthenticator, Vertx vertx,
       HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry) {
     Readiness readiness = new Readiness();
-    NodeSecurity security = new NodeSecurity(config.security(), new InMemoryAccessControl());
-    warnIfOpenBeyondLoopback(config);
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
+    // The ACLs and keys are the metadata log's: there once the service is open, before any listener.
+    NodeSecurity security = new NodeSecurity(vertx, config.security(), () -> opened.get().accessControl());
+    warnIfOpenBeyondLoopback(config);
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
     AtomicReference<MqttVerticle> firstMqttVerticle = new AtomicReference<>();
     AtomicReference<KafkaVerticle> firstKafkaVerticle = new AtomicReference<>();

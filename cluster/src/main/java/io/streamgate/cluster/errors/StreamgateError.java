@@ -30,6 +30,8 @@ import io.streamgate.cluster.groups.MemberNotFoundException;
 import io.streamgate.cluster.groups.NotCoordinatorException;
 import io.streamgate.cluster.groups.RebalanceConflictException;
 import io.streamgate.cluster.groups.RebalanceInProgressException;
+import io.streamgate.cluster.security.AccessControlLimitException;
+import io.streamgate.cluster.security.ApiKeyNotFoundException;
 import io.streamgate.cluster.security.AuthenticationException;
 import io.streamgate.cluster.security.ClusterAuthorizationException;
 import io.streamgate.cluster.security.GroupAuthorizationException;
@@ -148,6 +150,9 @@ public enum StreamgateError {
   /** Kafka's classic groups only (a limit a client's joins reach). */
   GROUP_MAX_SIZE_REACHED(81, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, GroupMaxSizeReachedException.class,
       GroupMaxSizeReachedException::new),
+  /** Too many ACLs or API keys, or a name in one too long (docs/security.md): Kafka's answer to a request its policy refuses. */
+  POLICY_VIOLATION(44, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, AccessControlLimitException.class,
+      AccessControlLimitException::new),
   /** Kafka's ACL calls: there is no authorization to manage (MirrorMaker 2 reads this answer as "no ACLs to sync"). */
   SECURITY_DISABLED(54, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
   KAFKA_STORAGE_ERROR(56, 503, "storage-error", "Partition storage unavailable", true, Mqtt.UNSPECIFIED_ERROR,
@@ -218,6 +223,8 @@ public enum StreamgateError {
   /** Kafka's TOPIC_AUTHORIZATION_FAILED for an ACL's refusal (29 is the internal-topic entry's, which the HTTP API tells apart). */
   TOPIC_ACCESS_DENIED(10016, GROUP_AUTHORIZATION_FAILED, Mqtt.NOT_AUTHORIZED, TopicAuthorizationException.class,
       TopicAuthorizationException::new),
+  /** Revoking an API key that does not exist (Kafka has no API keys). */
+  API_KEY_NOT_FOUND(10017, NOT_FOUND, Mqtt.UNSPECIFIED_ERROR, ApiKeyNotFoundException.class, ApiKeyNotFoundException::new),
   /**
    * No credentials, or ones that are not good; Kafka answers a failed SASL exchange with 58. (An MQTT
    * CONNECT refused for its credentials gets CONNACK 0x86; this is the DISCONNECT reason.)

@@ -5,16 +5,27 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.DeleteAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import io.streamgate.cluster.security.AclBinding;
+import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.AclPermission;
+import io.streamgate.cluster.security.ApiKey;
+import io.streamgate.cluster.security.PatternType;
+import io.streamgate.cluster.security.Principal;
+import io.streamgate.cluster.security.ResourceType;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -23,6 +34,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -42,14 +54,18 @@ import java.util.TreeMap;
  * (int64) and deleted flag (int8); a partition its nullable leader, leader epoch (int32), replicas
  * and ISR; a node its id, address, lease epoch (int64) and renewals (int64). A command's fields
  * follow in its record's order; an election's fence is nullable (a presence byte, then node, lease
- * epoch and renewals). A snapshot is the topic list, then the node list, then (from snapshot format
- * {@value #STATE_FORMAT} on) the next free producer id (int64); a format-1 snapshot, from before
- * producer ids, reads as none handed out.
+ * epoch and renewals). An ACL is its resource type, resource name, pattern type, principal, host,
+ * operation and permission, each enum an int8 holding Kafka's code for it (so that the numbers are
+ * never Java's ordinals); an API key its id, owner ({@code type:name}), creation time (int64) and
+ * secret hash (a list of bytes). A snapshot is the topic list, then the node list, then (from
+ * snapshot format 2 on) the next free producer id (int64), then (from format 3 on) the ACL list and
+ * the API key list, sorted by id; a format-1 snapshot, from before producer ids, reads as none
+ * handed out, and one of format 1 or 2, from before ACLs and keys, as none made.
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
-  /** The format snapshots are written in: 2 added the next producer id. */
-  public static final byte STATE_FORMAT = 2;
+  /** The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys. */
+  public static final byte STATE_FORMAT = 3;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -59,6 +75,21 @@ public final class MetadataCodec {
   private static final byte REGISTER_NODE = 6;
   private static final byte RENEW_LEASE = 7;
   private static final byte ALLOCATE_PRODUCER_IDS = 8;
+  private static final byte CREATE_ACLS = 9;
+  private static final byte DELETE_ACLS = 10;
+  private static final byte CREATE_API_KEY = 11;
+  private static final byte REVOKE_API_KEY = 12;
+
+  // Kafka's codes (org.apache.kafka.common.resource.ResourceType, PatternType, acl.AclOperation, AclPermissionType).
+  private static final Map<ResourceType, Integer> RESOURCE_TYPES = Map.of(ResourceType.TOPIC, 2, ResourceType.GROUP, 3,
+      ResourceType.CLUSTER, 4);
+  private static final Map<PatternType, Integer> PATTERN_TYPES = Map.of(PatternType.LITERAL, 3, PatternType.PREFIXED, 4);
+  private static final Map<AclOperation, Integer> OPERATIONS = Map.ofEntries(Map.entry(AclOperation.ALL, 2),
+      Map.entry(AclOperation.READ, 3), Map.entry(AclOperation.WRITE, 4), Map.entry(AclOperation.CREATE, 5),
+      Map.entry(AclOperation.DELETE, 6), Map.entry(AclOperation.ALTER, 7), Map.entry(AclOperation.DESCRIBE, 8),
+      Map.entry(AclOperation.CLUSTER_ACTION, 9), Map.entry(AclOperation.DESCRIBE_CONFIGS, 10),
+      Map.entry(AclOperation.ALTER_CONFIGS, 11), Map.entry(AclOperation.IDEMPOTENT_WRITE, 12));
+  private static final Map<AclPermission, Integer> PERMISSIONS = Map.of(AclPermission.DENY, 2, AclPermission.ALLOW, 3);
 
   private MetadataCodec() {}
 
@@ -103,6 +134,18 @@ public final class MetadataCodec {
       } else if (command instanceof AllocateProducerIds allocate) {
         out.writeByte(ALLOCATE_PRODUCER_IDS);
         out.writeInt(allocate.count());
+      } else if (command instanceof CreateAcls create) {
+        out.writeByte(CREATE_ACLS);
+        writeList(out, create.acls(), MetadataCodec::writeAcl);
+      } else if (command instanceof DeleteAcls delete) {
+        out.writeByte(DELETE_ACLS);
+        writeList(out, delete.acls(), MetadataCodec::writeAcl);
+      } else if (command instanceof CreateApiKey create) {
+        out.writeByte(CREATE_API_KEY);
+        writeApiKey(out, create.key());
+      } else if (command instanceof RevokeApiKey revoke) {
+        out.writeByte(REVOKE_API_KEY);
+        writeString(out, revoke.id());
       } else {
         RenewLease renew = (RenewLease) command; // the last of the sealed interface's records
         out.writeByte(RENEW_LEASE);
@@ -125,6 +168,10 @@ public final class MetadataCodec {
         case REGISTER_NODE -> new RegisterNode(readString(in), readString(in));
         case RENEW_LEASE -> new RenewLease(readString(in), in.getLong());
         case ALLOCATE_PRODUCER_IDS -> new AllocateProducerIds(in.getInt());
+        case CREATE_ACLS -> new CreateAcls(readList(in, MetadataCodec::readAcl));
+        case DELETE_ACLS -> new DeleteAcls(readList(in, MetadataCodec::readAcl));
+        case CREATE_API_KEY -> new CreateApiKey(readApiKey(in));
+        case REVOKE_API_KEY -> new RevokeApiKey(readString(in));
         default -> throw new MetadataFormatException("unknown command tag " + tag);
       };
     });
@@ -160,6 +207,9 @@ public final class MetadataCodec {
       writeList(out, List.copyOf(state.topics().values()), MetadataCodec::writeTopic);
       writeList(out, List.copyOf(state.nodes().values()), MetadataCodec::writeNode);
       out.writeLong(state.nextProducerId());
+      writeList(out, state.acls(), MetadataCodec::writeAcl);
+      writeList(out, state.apiKeys().values().stream().sorted(Comparator.comparing(ApiKey::id)).toList(),
+          MetadataCodec::writeApiKey);
     });
   }
 
@@ -173,7 +223,14 @@ public final class MetadataCodec {
       if (nextProducerId < 0) {
         throw new MetadataFormatException("next producer id " + nextProducerId);
       }
-      return new MetadataState(topics, nodes, nextProducerId);
+      List<AclBinding> acls = format >= 3 ? readList(in, MetadataCodec::readAcl) : List.of();
+      Map<String, ApiKey> apiKeys = new TreeMap<>();
+      for (ApiKey key : format >= 3 ? readList(in, MetadataCodec::readApiKey) : List.<ApiKey>of()) {
+        if (apiKeys.put(key.id(), key) != null) {
+          throw new MetadataFormatException("API key " + key.id() + " twice");
+        }
+      }
+      return new MetadataState(topics, nodes, nextProducerId, acls, apiKeys);
     });
   }
 
@@ -256,6 +313,25 @@ public final class MetadataCodec {
     writeString(out, node.address());
     out.writeLong(node.leaseEpoch());
     out.writeLong(node.renewals());
+  }
+
+  private static void writeAcl(DataOutputStream out, AclBinding acl) throws IOException {
+    out.writeByte(RESOURCE_TYPES.get(acl.resourceType()));
+    writeString(out, acl.resourceName());
+    out.writeByte(PATTERN_TYPES.get(acl.patternType()));
+    writeString(out, acl.principal());
+    writeString(out, acl.host());
+    out.writeByte(OPERATIONS.get(acl.operation()));
+    out.writeByte(PERMISSIONS.get(acl.permission()));
+  }
+
+  private static void writeApiKey(DataOutputStream out, ApiKey key) throws IOException {
+    writeString(out, key.id());
+    writeString(out, key.principal().toString());
+    out.writeLong(key.createdMs());
+    byte[] hash = key.secretHash();
+    out.writeInt(hash.length);
+    out.write(hash);
   }
 
   // ------------------------------------------------ reading
@@ -360,5 +436,25 @@ public final class MetadataCodec {
 
   private static NodeState readNode(ByteBuffer in) {
     return new NodeState(readString(in), readString(in), in.getLong(), in.getLong());
+  }
+
+  private static AclBinding readAcl(ByteBuffer in) {
+    return new AclBinding(readCode(in, RESOURCE_TYPES), readString(in), readCode(in, PATTERN_TYPES), readString(in),
+        readString(in), readCode(in, OPERATIONS), readCode(in, PERMISSIONS));
+  }
+
+  private static <E extends Enum<E>> E readCode(ByteBuffer in, Map<E, Integer> codes) {
+    byte code = in.get();
+    return codes.entrySet().stream().filter(entry -> entry.getValue() == code).map(Map.Entry::getKey).findFirst()
+        .orElseThrow(() -> new MetadataFormatException("unknown code " + code + " at byte " + (in.position() - 1)));
+  }
+
+  private static ApiKey readApiKey(ByteBuffer in) {
+    String id = readString(in);
+    Principal owner = Principal.parse(readString(in));
+    long createdMs = in.getLong();
+    byte[] hash = new byte[readCount(in)];
+    in.get(hash);
+    return new ApiKey(id, owner, createdMs, hash);
   }
 }

@@ -2,6 +2,8 @@ package io.streamgate.cluster.metadata;
 
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.security.AclBinding;
+import io.streamgate.cluster.security.ApiKey;
 import java.util.List;
 import java.util.Map;
 
@@ -76,4 +78,30 @@ public sealed interface MetadataCommand {
    * one is part of the state, and of its snapshots.
    */
   record AllocateProducerIds(int count) implements MetadataCommand {}
+
+  /**
+   * Adds ACLs; those already there are kept as they are. Refused whole if the cluster would then hold
+   * more than {@link MetadataState#MAX_ACLS} or a name is longer than {@link MetadataState#MAX_NAME_LENGTH}.
+   */
+  record CreateAcls(List<AclBinding> acls) implements MetadataCommand {
+    public CreateAcls {
+      acls = List.copyOf(acls);
+    }
+  }
+
+  /**
+   * Removes these exact ACLs, those of them still there: the proposer resolved its filter to the ACLs
+   * it saw, so a delete never removes one made after it looked.
+   */
+  record DeleteAcls(List<AclBinding> acls) implements MetadataCommand {
+    public DeleteAcls {
+      acls = List.copyOf(acls);
+    }
+  }
+
+  /** Adds an API key (made, id and hash, by the proposer); refused if its id is taken or the keys are at their limit. */
+  record CreateApiKey(ApiKey key) implements MetadataCommand {}
+
+  /** Removes an API key: from its commit on no node accepts it. Refused if there is no such key. */
+  record RevokeApiKey(String id) implements MetadataCommand {}
 }

@@ -9,7 +9,9 @@ public sealed interface MetadataReply {
   /**
    * The command took effect. {@code value} is what it produced: the topic's new version for topic
    * commands and {@code ChangeIsr}, the new leader epoch for {@code ElectLeader}, the lease epoch
-   * for {@code RegisterNode}, the node's renewal count in its lease epoch for {@code RenewLease}.
+   * for {@code RegisterNode}, the node's renewal count in its lease epoch for {@code RenewLease}, the
+   * first id for {@code AllocateProducerIds}, how many ACLs or keys it added or removed for the ACL and
+   * API key commands.
    */
   record Accepted(long value) implements MetadataReply {}
 
@@ -30,7 +32,11 @@ public sealed interface MetadataReply {
     /** The command contradicts itself or the topic (a leader that is no replica, a partition out of range). */
     INVALID(7),
     /** The entry's bytes could not be decoded (a newer node's command, or a bug). */
-    MALFORMED(8);
+    MALFORMED(8),
+    /** No API key has the id. */
+    API_KEY_NOT_FOUND(9),
+    /** The change would take the ACLs or API keys beyond a limit: how many there are, how long a name is. */
+    BEYOND_LIMIT(10);
 
     private final int code;
 

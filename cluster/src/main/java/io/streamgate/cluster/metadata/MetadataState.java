@@ -5,40 +5,65 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.DeleteAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import io.streamgate.cluster.security.AclBinding;
+import io.streamgate.cluster.security.ApiKey;
 import io.streamgate.logstore.ProducerIds;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The committed metadata, immutable: topics (deleted ones as tombstones) and nodes, by name, and the
- * next Kafka producer id no node has been given. The
- * only way to a new state is {@link #apply}, a pure function of this state and one command, so every
- * voter that applies the same log reaches the same state. A change copies the maps: metadata changes
- * come at tens a second at most, and readers never lock.
+ * The committed metadata, immutable: topics (deleted ones as tombstones) and nodes, by name, the
+ * next Kafka producer id no node has been given, the ACLs (each once, in the order they were made)
+ * and the API keys by id. The only way to a new state is {@link #apply}, a pure function of this
+ * state and one command, so every voter that applies the same log reaches the same state. A change
+ * copies the maps: metadata changes come at tens a second at most, and readers never lock. The ACL
+ * list and the key map are immutable and passed on as they are by changes that do not touch them, so
+ * that a reader (the authorizer, at every request) takes them without a copy.
  */
-public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes, long nextProducerId) {
+public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes, long nextProducerId,
+    List<AclBinding> acls, Map<String, ApiKey> apiKeys) {
   public static final MetadataState EMPTY = new MetadataState(new TreeMap<>(), new TreeMap<>());
   /** The most producer ids one command takes. */
   public static final int MAX_PRODUCER_ID_BLOCK = 1_000_000;
+  /** The most ACLs the cluster holds: every request's authorization goes through them. */
+  public static final int MAX_ACLS = 10_000;
+  /** The most API keys the cluster holds. */
+  public static final int MAX_API_KEYS = 10_000;
+  /** The longest resource name, principal ({@code type:name}) or host an ACL, or owner a key, may have (characters). */
+  public static final int MAX_NAME_LENGTH = 255;
 
   public MetadataState {
     topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
     nodes = Collections.unmodifiableSortedMap(new TreeMap<>(nodes));
+    acls = List.copyOf(acls); // no copy when it already is an immutable list: the common case
+    apiKeys = Map.copyOf(apiKeys);
+  }
+
+  /** A state without ACLs or API keys. */
+  public MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes, long nextProducerId) {
+    this(topics, nodes, nextProducerId, List.of(), Map.of());
   }
 
   /** A state in which no producer id was handed out yet. */
@@ -72,6 +97,14 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       return register(register);
     } else if (command instanceof AllocateProducerIds allocate) {
       return allocateProducerIds(allocate);
+    } else if (command instanceof CreateAcls create) {
+      return createAcls(create);
+    } else if (command instanceof DeleteAcls delete) {
+      return deleteAcls(delete);
+    } else if (command instanceof CreateApiKey create) {
+      return createApiKey(create);
+    } else if (command instanceof RevokeApiKey revoke) {
+      return revokeApiKey(revoke);
     }
     return renew((RenewLease) command);
   }
@@ -237,19 +270,78 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (nextProducerId > ProducerIds.MAX_ALLOCATED - count + 1) {
       return refuse(Reason.INVALID, "no " + count + " producer ids are left after " + nextProducerId);
     }
-    return new Result(new MetadataState(topics, nodes, nextProducerId + count), new Accepted(nextProducerId));
+    return new Result(new MetadataState(topics, nodes, nextProducerId + count, acls, apiKeys), new Accepted(nextProducerId));
+  }
+
+  private Result createAcls(CreateAcls create) {
+    for (AclBinding acl : create.acls()) {
+      Optional<String> tooLong = tooLong("resource name", acl.resourceName()).or(() -> tooLong("principal", acl.principal()))
+          .or(() -> tooLong("host", acl.host()));
+      if (tooLong.isPresent()) {
+        return refuse(Reason.BEYOND_LIMIT, tooLong.get());
+      }
+    }
+    LinkedHashSet<AclBinding> changed = new LinkedHashSet<>(acls);
+    changed.addAll(create.acls());
+    if (changed.size() > MAX_ACLS) {
+      return refuse(Reason.BEYOND_LIMIT, "the cluster holds at most " + MAX_ACLS + " ACLs; it has " + acls.size() + " and "
+          + (changed.size() - acls.size()) + " would be added");
+    }
+    return withAcls(List.copyOf(changed), changed.size() - acls.size());
+  }
+
+  private Result deleteAcls(DeleteAcls delete) {
+    HashSet<AclBinding> removed = new HashSet<>(delete.acls());
+    List<AclBinding> kept = acls.stream().filter(acl -> !removed.contains(acl)).toList();
+    return withAcls(kept, acls.size() - kept.size());
+  }
+
+  private Result withAcls(List<AclBinding> changed, int count) {
+    return new Result(new MetadataState(topics, nodes, nextProducerId, changed, apiKeys), new Accepted(count));
+  }
+
+  private Result createApiKey(CreateApiKey create) {
+    ApiKey key = create.key();
+    Optional<String> tooLong = tooLong("key id", key.id()).or(() -> tooLong("key owner", key.principal().toString()));
+    if (tooLong.isPresent()) {
+      return refuse(Reason.BEYOND_LIMIT, tooLong.get());
+    }
+    if (apiKeys.containsKey(key.id())) {
+      return refuse(Reason.INVALID, "an API key with id " + key.id() + " exists");
+    }
+    if (apiKeys.size() >= MAX_API_KEYS) {
+      return refuse(Reason.BEYOND_LIMIT, "the cluster holds at most " + MAX_API_KEYS + " API keys; revoke one first");
+    }
+    Map<String, ApiKey> changed = new HashMap<>(apiKeys);
+    changed.put(key.id(), key);
+    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed), new Accepted(1));
+  }
+
+  private Result revokeApiKey(RevokeApiKey revoke) {
+    if (!apiKeys.containsKey(revoke.id())) {
+      return refuse(Reason.API_KEY_NOT_FOUND, "no API key " + revoke.id());
+    }
+    Map<String, ApiKey> changed = new HashMap<>(apiKeys);
+    changed.remove(revoke.id());
+    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed), new Accepted(1));
+  }
+
+  private static Optional<String> tooLong(String what, String value) {
+    return value.length() > MAX_NAME_LENGTH
+        ? Optional.of("a " + what + " is at most " + MAX_NAME_LENGTH + " characters, was " + value.length())
+        : Optional.empty();
   }
 
   private Result withNode(NodeState node, long value) {
     TreeMap<String, NodeState> changed = new TreeMap<>(nodes);
     changed.put(node.id(), node);
-    return new Result(new MetadataState(topics, changed, nextProducerId), new Accepted(value));
+    return new Result(new MetadataState(topics, changed, nextProducerId, acls, apiKeys), new Accepted(value));
   }
 
   private Result withTopic(TopicState topic, long value) {
     TreeMap<String, TopicState> changed = new TreeMap<>(topics);
     changed.put(topic.name(), topic);
-    return new Result(new MetadataState(changed, nodes, nextProducerId), new Accepted(value));
+    return new Result(new MetadataState(changed, nodes, nextProducerId, acls, apiKeys), new Accepted(value));
   }
 
   private Result refuse(Reason reason, String detail) {

@@ -57,7 +57,8 @@ class StreamgateErrorTest {
       Map.entry("FENCED_LEADER_EPOCH", 74), Map.entry("UNKNOWN_LEADER_EPOCH", 75), Map.entry("GROUP_SUBSCRIBED_TO_TOPIC", 86),
       Map.entry("OFFSET_METADATA_TOO_LARGE", 12),
       Map.entry("GROUP_AUTHORIZATION_FAILED", 30), Map.entry("CLUSTER_AUTHORIZATION_FAILED", 31),
-      Map.entry("TOPIC_ACCESS_DENIED", 10016), Map.entry("SASL_AUTHENTICATION_FAILED", 58));
+      Map.entry("TOPIC_ACCESS_DENIED", 10016), Map.entry("SASL_AUTHENTICATION_FAILED", 58),
+      Map.entry("POLICY_VIOLATION", 44), Map.entry("API_KEY_NOT_FOUND", 10017));
 
   /** Exceptions of the main code that no client meets, each with why. */
   private static final Set<Class<?>> NOT_THROWN_TO_CLIENTS = Set.of(

@@ -8,16 +8,27 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.DeleteAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import io.streamgate.cluster.security.AclBinding;
+import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.AclPermission;
+import io.streamgate.cluster.security.ApiKey;
+import io.streamgate.cluster.security.PatternType;
+import io.streamgate.cluster.security.Principal;
+import io.streamgate.cluster.security.ResourceType;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -71,24 +82,50 @@ class MetadataCodecTest {
     assertThat(MetadataCodec.encode(new RegisterNode("n1", "h:1"))).isEqualTo(hex("01 06", N1, "00000003 683a31"));
     assertThat(MetadataCodec.encode(new RenewLease("n1", 7))).isEqualTo(hex("01 07", N1, "0000000000000007"));
     assertThat(MetadataCodec.encode(new AllocateProducerIds(1000))).isEqualTo(hex("01 08", "000003e8"));
+    assertThat(MetadataCodec.encode(new CreateAcls(List.of(ACL)))).isEqualTo(hex("01 09", "00000001", ACL_BYTES));
+    assertThat(MetadataCodec.encode(new DeleteAcls(List.of(ACL)))).isEqualTo(hex("01 0a", "00000001", ACL_BYTES));
+    assertThat(MetadataCodec.encode(new CreateApiKey(KEY))).isEqualTo(hex("01 0b", KEY_BYTES));
+    assertThat(MetadataCodec.encode(new RevokeApiKey("k1"))).isEqualTo(hex("01 0c", "00000002 6b31"));
   }
+
+  /** User:a may read topics starting "t" from any host; the enums are Kafka's codes (TOPIC 2, PREFIXED 4, READ 3, ALLOW 3). */
+  private static final AclBinding ACL = new AclBinding(ResourceType.TOPIC, "t", PatternType.PREFIXED, "User:a", "*",
+      AclOperation.READ, AclPermission.ALLOW);
+  private static final String ACL_BYTES = "02" + T + "04" + "00000006 557365723a61" + "00000001 2a" + "03 03";
+  private static final ApiKey KEY = new ApiKey("k1", Principal.user("a"), 5, new byte[] {1, 2});
+  private static final String KEY_BYTES = "00000002 6b31" + "00000006 557365723a61" + "0000000000000005" + "00000002 0102";
 
   @Test
   void repliesHaveFixedBytes() {
     assertThat(MetadataCodec.encode(new Accepted(9))).isEqualTo(hex("01 00 0000000000000009"));
     assertThat(MetadataCodec.encode(new Refused(Reason.STALE_EPOCH, "x"))).isEqualTo(hex("01 01 04 00000001 78"));
-    assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+  }
+
+  private static final String SNAPSHOT_TOPICS_AND_NODES = String.join("", "00000001", T, "00000001 00000001 00000000", "00000001",
+      "00 00000002", "00000001", N1, "00000000", "0000000000000005 00", "00000001", N1, "00000003 683a31",
+      "0000000000000003 0000000000000004");
+
+  private static MetadataState topicsAndNodes(long nextProducerId, List<AclBinding> acls, Map<String, ApiKey> keys) {
+    TopicState topic = new TopicState(new TopicMetadata("t", 1, 1, Map.of()),
+        List.of(new PartitionState(null, 2, List.of("n1"), List.of())), 5, false);
+    return new MetadataState(new TreeMap<>(Map.of("t", topic)), new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4))),
+        nextProducerId, acls, keys);
   }
 
   @Test
   void aSnapshotHasFixedBytes() {
-    TopicState topic = new TopicState(new TopicMetadata("t", 1, 1, Map.of()),
-        List.of(new PartitionState(null, 2, List.of("n1"), List.of())), 5, false);
-    MetadataState state = new MetadataState(new TreeMap<>(Map.of("t", topic)),
-        new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4))), 2000);
-    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("02", "00000001", T, "00000001 00000001 00000000", "00000001",
-        "00 00000002", "00000001", N1, "00000000", "0000000000000005 00", "00000001", N1, "00000003 683a31",
-        "0000000000000003 0000000000000004", "00000000000007d0"));
+    ApiKey second = new ApiKey("k0", Principal.user("b"), 6, new byte[] {3});
+    MetadataState state = topicsAndNodes(2000, List.of(ACL), Map.of("k1", KEY, "k0", second));
+    // The keys sorted by id, whatever the map's order.
+    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("03", SNAPSHOT_TOPICS_AND_NODES, "00000000000007d0", "00000001", ACL_BYTES,
+        "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES));
+  }
+
+  @Test
+  void aSnapshotOfFormatTwoFromBeforeAclsAndKeysReadsAsNoneMade() {
+    MetadataState state = MetadataCodec.decodeState(hex("02", SNAPSHOT_TOPICS_AND_NODES, "00000000000007d0"));
+    assertThat(state).isEqualTo(topicsAndNodes(2000, List.of(), Map.of()));
   }
 
   @Test
@@ -97,7 +134,7 @@ class MetadataCodecTest {
     MetadataState state = MetadataCodec.decodeState(formatOne);
     assertThat(state.nextProducerId()).isZero();
     assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 4));
-    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("03", "00000000", "00000000", "0000000000000000")))
+    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("04", "00000000", "00000000", "0000000000000000", "00000000", "00000000")))
         .isInstanceOf(MetadataFormatException.class);
   }
 
@@ -105,8 +142,11 @@ class MetadataCodecTest {
   void anUnknownFormatOrTagIsRefused() {
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("02 02", T))).isInstanceOf(MetadataFormatException.class)
         .hasMessageContaining("format 2");
-    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 09", T))).isInstanceOf(MetadataFormatException.class)
-        .hasMessageContaining("tag 9");
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 0d", T))).isInstanceOf(MetadataFormatException.class)
+        .hasMessageContaining("tag 13");
+    // An ACL's enum code that is none of Kafka's (TOPIC is 2; 7 is no resource type).
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 09 00000001 07", ACL_BYTES.substring(2))))
+        .isInstanceOf(MetadataFormatException.class).hasMessageContaining("unknown code 7");
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 02", T, "00"))).isInstanceOf(MetadataFormatException.class)
         .hasMessageContaining("after the end");
     // A count far beyond the bytes there: refused before anything is allocated for it.
@@ -183,7 +223,22 @@ class MetadataCodecTest {
         Combinators.combine(names(), ints, ints, names().list().ofMaxSize(3)).as(ChangeIsr::new),
         Combinators.combine(names(), names()).as(RegisterNode::new),
         Combinators.combine(names(), longs).as(RenewLease::new),
-        ints.map(AllocateProducerIds::new));
+        ints.map(AllocateProducerIds::new),
+        acls().list().ofMaxSize(3).map(CreateAcls::new),
+        acls().list().ofMaxSize(3).map(DeleteAcls::new),
+        apiKeys().map(CreateApiKey::new),
+        names().map(RevokeApiKey::new));
+  }
+
+  static Arbitrary<AclBinding> acls() {
+    return Combinators.combine(Arbitraries.of(ResourceType.TOPIC, ResourceType.GROUP), names(), Arbitraries.of(PatternType.class),
+        names().map(name -> "User:" + name), Arbitraries.of("*", "127.0.0.1"), Arbitraries.of(AclOperation.class),
+        Arbitraries.of(AclPermission.class)).as(AclBinding::new);
+  }
+
+  static Arbitrary<ApiKey> apiKeys() {
+    return Combinators.combine(names(), names().map(Principal::user), Arbitraries.longs(), Arbitraries.bytes().array(byte[].class)
+        .ofMaxSize(32)).as(ApiKey::new);
   }
 
   @Provide
@@ -192,13 +247,16 @@ class MetadataCodecTest {
         Arbitraries.longs().between(1, Long.MAX_VALUE), Arbitraries.of(true, false)).as(TopicState::new);
     Arbitrary<NodeState> nodes = Combinators.combine(names(), names(), Arbitraries.longs().between(1, Long.MAX_VALUE),
         Arbitraries.longs().between(0, Long.MAX_VALUE)).as(NodeState::new);
-    return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4), Arbitraries.longs().between(0, Long.MAX_VALUE))
-        .as((topicList, nodeList, nextProducerId) -> {
+    return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4), Arbitraries.longs().between(0, Long.MAX_VALUE),
+        acls().set().ofMaxSize(4), apiKeys().list().ofMaxSize(3))
+        .as((topicList, nodeList, nextProducerId, aclSet, keyList) -> {
           TreeMap<String, TopicState> byName = new TreeMap<>();
           topicList.forEach(topic -> byName.put(topic.name(), topic));
           TreeMap<String, NodeState> byId = new TreeMap<>();
           nodeList.forEach(node -> byId.put(node.id(), node));
-          return new MetadataState(byName, byId, nextProducerId);
+          Map<String, ApiKey> keys = new TreeMap<>();
+          keyList.forEach(key -> keys.put(key.id(), key));
+          return new MetadataState(byName, byId, nextProducerId, List.copyOf(aclSet), keys);
         });
   }
 

@@ -12,6 +12,8 @@ import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
@@ -20,6 +22,13 @@ import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import io.streamgate.cluster.security.AclBinding;
+import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.AclPermission;
+import io.streamgate.cluster.security.ApiKey;
+import io.streamgate.cluster.security.PatternType;
+import io.streamgate.cluster.security.Principal;
+import io.streamgate.cluster.security.ResourceType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -302,6 +311,11 @@ class MetadataQuorumTest {
     quorum = new TestQuorum(root, 1, 5).startAll();
     quorum.awaitLeader();
     assertThat(submit(quorum.voter(0), new AllocateProducerIds(1000))).isEqualTo(new Accepted(0));
+    AclBinding acl = new AclBinding(ResourceType.GROUP, "g", PatternType.PREFIXED, "User:a", "*", AclOperation.READ,
+        AclPermission.DENY);
+    ApiKey key = new ApiKey("k1", Principal.user("a"), 7, new byte[] {1, 2, 3});
+    assertThat(submit(quorum.voter(0), new CreateAcls(List.of(acl)))).isEqualTo(new Accepted(1));
+    assertThat(submit(quorum.voter(0), new CreateApiKey(key))).isEqualTo(new Accepted(1));
     for (int i = 0; i < 12; i++) {
       assertThat(submit(quorum.voter(0), create("t" + i))).isEqualTo(new Accepted(1));
     }
@@ -320,6 +334,9 @@ class MetadataQuorumTest {
     // The producer ids handed out before the snapshot stay handed out.
     assertThat(quorum.heard(0).restored.get(0).nextProducerId()).isEqualTo(1000);
     assertThat(submit(quorum.voter(0), new AllocateProducerIds(1))).isEqualTo(new Accepted(1000));
+    // So do the ACLs and keys made before it.
+    assertThat(quorum.heard(0).restored.get(0).acls()).containsExactly(acl);
+    assertThat(quorum.heard(0).restored.get(0).apiKeys()).containsExactly(Map.entry("k1", key));
   }
 
   @Test

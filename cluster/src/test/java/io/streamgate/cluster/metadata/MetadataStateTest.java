@@ -7,16 +7,28 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
+import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
+import io.streamgate.cluster.metadata.MetadataCommand.DeleteAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
+import io.streamgate.cluster.security.AclBinding;
+import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.AclPermission;
+import io.streamgate.cluster.security.ApiKey;
+import io.streamgate.cluster.security.PatternType;
+import io.streamgate.cluster.security.Principal;
+import io.streamgate.cluster.security.ResourceType;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -68,6 +80,80 @@ class MetadataStateTest {
     assertThat(reason(apply(new AllocateProducerIds(11)))).as("past the ids Kafka producers may have").isEqualTo(Reason.INVALID);
     assertThat(apply(new AllocateProducerIds(10))).isEqualTo(new Accepted(io.streamgate.logstore.ProducerIds.MAX_ALLOCATED - 9));
     assertThat(reason(apply(new AllocateProducerIds(1)))).isEqualTo(Reason.INVALID);
+  }
+
+  private static AclBinding readAcl(String principal, String topic) {
+    return new AclBinding(ResourceType.TOPIC, topic, PatternType.LITERAL, principal, "*", AclOperation.READ, AclPermission.ALLOW);
+  }
+
+  @Test
+  void aclsAreAddedOnceAndRemovedExactlyAndOtherChangesKeepThemUncopied() {
+    AclBinding alice = readAcl("User:alice", "orders");
+    AclBinding bob = readAcl("User:bob", "orders");
+    assertThat(apply(new CreateAcls(List.of(alice, bob)))).isEqualTo(new Accepted(2));
+    assertThat(apply(new CreateAcls(List.of(bob, alice)))).as("both there already").isEqualTo(new Accepted(0));
+    List<AclBinding> acls = state.acls();
+    assertThat(apply(create("t"))).isEqualTo(new Accepted(1));
+    assertThat(apply(new RegisterNode("n1", "h:1"))).isEqualTo(new Accepted(1));
+    assertThat(state.acls()).as("the same list, not a copy").isSameAs(acls).containsExactly(alice, bob);
+
+    AclBinding carol = readAcl("User:carol", "orders");
+    assertThat(apply(new DeleteAcls(List.of(alice, carol)))).as("carol's was never there").isEqualTo(new Accepted(1));
+    assertThat(state.acls()).containsExactly(bob);
+    assertThat(apply(new DeleteAcls(List.of(alice)))).isEqualTo(new Accepted(0));
+  }
+
+  @Test
+  void aclsBeyondTheLimitOrWithTooLongANameAreRefusedWhole() {
+    List<AclBinding> almostAll = new ArrayList<>();
+    for (int i = 0; i < MetadataState.MAX_ACLS - 1; i++) {
+      almostAll.add(readAcl("User:u" + i, "t"));
+    }
+    assertThat(apply(new CreateAcls(almostAll))).isEqualTo(new Accepted(MetadataState.MAX_ACLS - 1));
+    MetadataState full = state;
+    assertThat(reason(apply(new CreateAcls(List.of(readAcl("User:x", "t"), readAcl("User:y", "t"))))))
+        .isEqualTo(Reason.BEYOND_LIMIT);
+    assertThat(state).isSameAs(full);
+    assertThat(apply(new CreateAcls(List.of(readAcl("User:u0", "t"), readAcl("User:x", "t"))))).as("one new: the last place")
+        .isEqualTo(new Accepted(1));
+
+    state = MetadataState.EMPTY;
+    String longest = "t".repeat(MetadataState.MAX_NAME_LENGTH);
+    assertThat(apply(new CreateAcls(List.of(readAcl("User:a", longest))))).isEqualTo(new Accepted(1));
+    for (AclBinding tooLong : List.of(readAcl("User:a", longest + "t"), readAcl("User:" + longest, "t"),
+        new AclBinding(ResourceType.TOPIC, "t", PatternType.LITERAL, "User:a", "h".repeat(256), AclOperation.READ,
+            AclPermission.ALLOW))) {
+      assertThat(reason(apply(new CreateAcls(List.of(readAcl("User:b", "t"), tooLong))))).isEqualTo(Reason.BEYOND_LIMIT);
+    }
+    assertThat(state.acls()).hasSize(1);
+  }
+
+  private static ApiKey key(String id, String owner) {
+    return new ApiKey(id, Principal.user(owner), 1, new byte[] {1});
+  }
+
+  @Test
+  void apiKeysAreMadeOnceAndRevokedOnce() {
+    assertThat(apply(new CreateApiKey(key("k1", "alice")))).isEqualTo(new Accepted(1));
+    assertThat(reason(apply(new CreateApiKey(key("k1", "bob"))))).as("the id is taken").isEqualTo(Reason.INVALID);
+    assertThat(state.apiKeys()).containsExactly(Map.entry("k1", key("k1", "alice")));
+    assertThat(apply(new RevokeApiKey("k1"))).isEqualTo(new Accepted(1));
+    assertThat(state.apiKeys()).isEmpty();
+    assertThat(reason(apply(new RevokeApiKey("k1")))).isEqualTo(Reason.API_KEY_NOT_FOUND);
+    assertThat(reason(apply(new CreateApiKey(key("k2", "a".repeat(MetadataState.MAX_NAME_LENGTH)))))).as("User:aaa... is too long")
+        .isEqualTo(Reason.BEYOND_LIMIT);
+  }
+
+  @Test
+  void apiKeysBeyondTheLimitAreRefused() {
+    Map<String, ApiKey> keys = new HashMap<>();
+    for (int i = 0; i < MetadataState.MAX_API_KEYS; i++) {
+      keys.put("k" + i, key("k" + i, "alice"));
+    }
+    state = new MetadataState(state.topics(), state.nodes(), 0, List.of(), keys);
+    assertThat(reason(apply(new CreateApiKey(key("one-more", "alice"))))).isEqualTo(Reason.BEYOND_LIMIT);
+    assertThat(apply(new RevokeApiKey("k0"))).isEqualTo(new Accepted(1));
+    assertThat(apply(new CreateApiKey(key("one-more", "alice")))).isEqualTo(new Accepted(1));
   }
 
   @Test

@@ -3,16 +3,19 @@ package io.streamgate.gateway.security;
 import io.streamgate.cluster.security.AccessControl;
 import io.streamgate.cluster.security.AclAuthorizer;
 import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.ApiKeySecrets;
 import io.streamgate.cluster.security.AuthenticationException;
 import io.streamgate.cluster.security.Authorizer;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
 import io.streamgate.gateway.GatewayConfig;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * What every edge asks about who a client is and what it may do, in one place: {@link #authenticate}
@@ -23,18 +26,25 @@ import java.util.Set;
 public final class NodeSecurity {
   private final boolean enabled;
   private final String bootstrapKey;
-  private final AccessControl accessControl;
+  private final Supplier<AccessControl> accessControl;
   private final Authorizer authorizer;
   private final AuditLog audit = new AuditLog();
   private final Quotas quotas;
+  /** Null unless JWTs are accepted. */
+  private final JwtAuthenticator jwt;
 
-  public NodeSecurity(GatewayConfig.Security config, AccessControl accessControl) {
+  /**
+   * @param accessControl the cluster's ACLs and API keys, asked for at each use: they exist once the
+   *     node's partition service is open, which is before any edge listens
+   */
+  public NodeSecurity(Vertx vertx, GatewayConfig.Security config, Supplier<AccessControl> accessControl) {
     this.enabled = config.enabled();
+    this.jwt = enabled && config.jwt().enabled() ? JwtAuthenticator.create(vertx, config.jwt()) : null;
     this.bootstrapKey = config.bootstrapKey();
     this.accessControl = accessControl;
     Set<Principal> superUsers = new HashSet<>(config.superUsers());
     superUsers.add(Principal.BOOTSTRAP);
-    this.authorizer = enabled ? new AclAuthorizer(superUsers, accessControl::acls) : Authorizer.ALLOW_ALL;
+    this.authorizer = enabled ? new AclAuthorizer(superUsers, () -> accessControl.get().acls()) : Authorizer.ALLOW_ALL;
     this.quotas = new Quotas(config.defaultQuotas(), config.quotaOverrides(), System::nanoTime);
   }
 
@@ -48,7 +58,7 @@ public final class NodeSecurity {
   }
 
   public AccessControl accessControl() {
-    return accessControl;
+    return accessControl.get();
   }
 
   public AuditLog audit() {
@@ -56,7 +66,8 @@ public final class NodeSecurity {
   }
 
   /**
-   * The principal {@code secret} (an API key's secret, or the bootstrap key) stands for; a failed
+   * The principal {@code secret} (an API key's secret, the bootstrap key, or a JWT when they are
+   * accepted) stands for; a failed
    * future with {@link AuthenticationException} if it stands for none, written to the audit log.
    * With authentication off, {@link Principal#ANONYMOUS} whatever is presented.
    */
@@ -71,7 +82,11 @@ public final class NodeSecurity {
         && MessageDigest.isEqual(bootstrapKey.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8))) {
       return Future.succeededFuture(Principal.BOOTSTRAP);
     }
-    return accessControl.authenticate(secret).map(Future::succeededFuture)
+    if (jwt != null && ApiKeySecrets.idOf(secret).isEmpty() && JwtAuthenticator.looksLikeJwt(secret)) {
+      return jwt.authenticate(secret).recover(failure -> refuse(protocol, remote,
+          failure instanceof AuthenticationException ? failure.getMessage() : "JWT not accepted: " + failure));
+    }
+    return accessControl.get().authenticate(secret).map(Future::succeededFuture)
         .orElseGet(() -> refuse(protocol, remote, "unknown or revoked API key"));
   }
 

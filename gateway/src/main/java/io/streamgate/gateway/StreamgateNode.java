@@ -8,6 +8,7 @@ import io.streamgate.cluster.security.InMemoryAccessControl;
 import io.streamgate.gateway.http.BodyBudget;
 import io.streamgate.gateway.http.ClusterStats;
 import io.streamgate.gateway.http.HttpApiVerticle;
+import io.streamgate.gateway.http.StreamTickets;
 import io.streamgate.gateway.kafka.KafkaVerticle;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.mqtt.MqttAuthenticator;
@@ -87,6 +88,7 @@ public final class StreamgateNode {
       HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry) {
     Readiness readiness = new Readiness();
     NodeSecurity security = new NodeSecurity(config.security(), new InMemoryAccessControl());
+    StreamTickets tickets = new StreamTickets();
     warnIfOpenBeyondLoopback(config);
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
@@ -114,7 +116,8 @@ public final class StreamgateNode {
           BodyBudget bodyBudget = new BodyBudget(config.limits().maxBufferedBodyBytes());
           metrics.bodyBudget(bodyBudget::reserved);
           return vertx.deployVerticle(() -> {
-            HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness, bodyBudget);
+            HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness, bodyBudget,
+                security, tickets);
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.httpInstances()));

@@ -59,6 +59,10 @@ public final class AdminCli {
 
   /** Runs {@code args} ({@code api-key ...} or {@code acl ...}); answers the exit status. */
   public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      usage(out);
+      return 0;
+    }
     AdminCli cli = new AdminCli(out);
     try {
       cli.parse(args, env);
@@ -66,8 +70,7 @@ public final class AdminCli {
       return 0;
     } catch (UsageException e) {
       err.println("streamgate: " + e.getMessage());
-      err.printf(USAGE, DEFAULT_SERVER, KEY_ENV, "all, read, write, create, delete, alter, describe, cluster_action, "
-          + "describe_configs, alter_configs, idempotent_write");
+      usage(err);
       return 2;
     } catch (RefusedException e) {
       err.println("streamgate: " + e.getMessage());
@@ -75,10 +78,15 @@ public final class AdminCli {
     }
   }
 
+  private static void usage(PrintStream to) {
+    to.printf(USAGE, DEFAULT_SERVER, KEY_ENV, "all, read, write, create, delete, alter, describe, cluster_action, describe_configs, "
+        + "alter_configs, idempotent_write");
+  }
+
   private void parse(String[] args, Map<String, String> env) {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
-      if (arg.equals("--cluster") || arg.equals("--help") || arg.equals("-h")) {
+      if (arg.equals("--cluster")) {
         flags.computeIfAbsent(arg, f -> new ArrayList<>()).add("");
       } else if (arg.startsWith("--")) {
         if (i + 1 >= args.length) {
@@ -88,9 +96,6 @@ public final class AdminCli {
       } else {
         positional.add(arg);
       }
-    }
-    if (flags.containsKey("--help") || flags.containsKey("-h")) {
-      throw new UsageException("help");
     }
     server = stripSlash(one("--server", DEFAULT_SERVER));
     key = one("--key", env.getOrDefault(KEY_ENV, ""));

@@ -104,6 +104,10 @@ class AdminCliTest extends SharedNodeTest {
     assertThat(admin("api-key", "rotate").status()).isEqualTo(2);
     assertThat(admin("api-key", "revoke", "no-such-key").err()).startsWith("streamgate: 404 not-found: no API key 'no-such-key'");
 
+    Run help = cli(Map.of(), "acl", "--help");
+    assertThat(help.status()).isZero();
+    assertThat(help.out()).contains("acl add (--allow-principal P | --deny-principal P)");
+
     Run unreachable = cli(Map.of("STREAMGATE_KEY", BOOTSTRAP), "api-key", "list", "--server", "http://127.0.0.1:1");
     assertThat(unreachable.status()).isEqualTo(1);
     assertThat(unreachable.err()).startsWith("streamgate: cannot reach http://127.0.0.1:1");

@@ -96,6 +96,9 @@ class StreamAuthTest extends SharedNodeTest {
     given().accept("text/event-stream").get(stream + "&ticket=" + ticket(nobody)).then().statusCode(404)
         .body("code", equalTo("topic-not-found"));
     given().post("/v1/auth/tickets").then().statusCode(401);
+    // A group stream needs READ on the group too.
+    as(reader).accept("text/event-stream").get("/v1/topics/" + topic + "/stream?group=strangers").then().statusCode(403)
+        .body("code", equalTo("forbidden"));
     given().get("/v1/topics/" + topic + "?ticket=" + ticket(reader)).then().statusCode(401);
   }
 

@@ -1,6 +1,7 @@
 package io.streamgate.gateway;
 
 import io.streamgate.gateway.ConfigLoader.ConfigException;
+import io.streamgate.gateway.cli.AdminCli;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -8,14 +9,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar streamgate.jar [--key value ...]}: loads the configuration, starts a node, and
- * stops it gracefully on SIGTERM or Ctrl-C.
+ * stops it gracefully on SIGTERM or Ctrl-C. {@code java -jar streamgate.jar api-key|acl ...} runs an
+ * admin command against a running node instead ({@link AdminCli}).
  */
 public final class GatewayMain {
   private GatewayMain() {}
 
   public static void main(String[] args) throws InterruptedException {
+    if (args.length > 0 && AdminCli.COMMANDS.contains(args[0])) {
+      System.exit(AdminCli.run(args, System.getenv(), System.out, System.err));
+      return;
+    }
     if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-      System.out.println("Usage: java -jar streamgate.jar [--config FILE] [--<key> <value> ...]\nKeys and defaults:");
+      System.out.println("Usage: java -jar streamgate.jar [--config FILE] [--<key> <value> ...]\n"
+          + "       java -jar streamgate.jar api-key|acl ... --help (admin commands against a running node)\nKeys and defaults:");
       ConfigLoader.DEFAULTS.forEach((key, value) -> System.out.println("  --" + key + " (default: "
           + (!value.isEmpty() ? value : key.equals("node-id") ? "generated, kept in the data dir" : "none") + ")"));
       return;

@@ -7,6 +7,7 @@ import io.streamgate.cluster.HazelcastSetup;
 import io.streamgate.gateway.http.BodyBudget;
 import io.streamgate.gateway.http.ClusterStats;
 import io.streamgate.gateway.http.HttpApiVerticle;
+import io.streamgate.gateway.http.StreamTickets;
 import io.streamgate.gateway.kafka.KafkaVerticle;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.mqtt.MqttAuthenticator;
@@ -88,6 +89,7 @@ public final class StreamgateNode {
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
     // The ACLs and keys are the metadata log's: there once the service is open, before any listener.
     NodeSecurity security = new NodeSecurity(vertx, config.security(), () -> opened.get().accessControl());
+    StreamTickets tickets = new StreamTickets();
     warnIfOpenBeyondLoopback(config);
     AtomicReference<HttpApiVerticle> firstVerticle = new AtomicReference<>();
     AtomicReference<MqttVerticle> firstMqttVerticle = new AtomicReference<>();
@@ -114,7 +116,8 @@ public final class StreamgateNode {
           BodyBudget bodyBudget = new BodyBudget(config.limits().maxBufferedBodyBytes());
           metrics.bodyBudget(bodyBudget::reserved);
           return vertx.deployVerticle(() -> {
-            HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness, bodyBudget);
+            HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness, bodyBudget,
+                security, tickets);
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.httpInstances()));

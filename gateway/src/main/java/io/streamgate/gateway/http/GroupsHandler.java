@@ -15,6 +15,7 @@ import io.streamgate.cluster.groups.GroupService.OffsetReset;
 import io.streamgate.cluster.groups.GroupService.PartitionRecords;
 import io.streamgate.cluster.groups.GroupService.PollResult;
 import io.streamgate.cluster.groups.GroupService.ResetTarget;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
@@ -34,6 +35,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * {@code /v1/groups}: join, poll (long-poll, heartbeat, cursor), commit, leave, describe with lag,
@@ -74,6 +76,8 @@ final class GroupsHandler {
       }
       topics.add(t.asText());
     });
+    Caller caller = Caller.of(ctx);
+    topics.forEach(topic -> caller.requireTopic(AclOperation.READ, topic));
     OffsetReset reset = reset(JsonBodies.optionalText(body, "autoOffsetReset", "latest"));
     long sessionTimeoutMs = JsonBodies.optionalLong(body, "sessionTimeoutMs", DEFAULT_SESSION_TIMEOUT_MS);
     AssignmentStrategy strategy = AssignmentStrategy.parse(JsonBodies.optionalText(body, "assignmentStrategy",
@@ -187,6 +191,7 @@ final class GroupsHandler {
           }
           // Checked here: TopicPartition refuses a bad name with an IllegalArgumentException, a 500.
           String topic = TopicNames.requireValid(JsonBodies.requiredText(item, "topic"));
+          Caller.of(ctx).requireTopic(AclOperation.READ, topic);
           commits.add(new OffsetCommit(new TopicPartition(topic, partition), offset));
         }
         offsets = Optional.of(commits);
@@ -201,17 +206,21 @@ final class GroupsHandler {
         .onFailure(ctx::fail);
   }
 
+  /** The groups the caller may describe. */
   void list(RoutingContext ctx) {
+    Caller caller = Caller.of(ctx);
     answer(ctx, groups.list(), 200, summaries -> {
       JsonArray array = new JsonArray();
-      summaries.forEach(g -> array.add(new JsonObject().put("group", g.group()).put("state", g.state())
-          .put("generation", g.generation()).put("members", g.members())));
+      summaries.stream().filter(g -> caller.mayDescribeGroup(g.group()))
+          .forEach(g -> array.add(new JsonObject().put("group", g.group()).put("state", g.state())
+              .put("generation", g.generation()).put("members", g.members())));
       return array.toBuffer();
     });
   }
 
   void describe(RoutingContext ctx) {
-    answer(ctx, groups.describe(ctx.pathParam("group")), 200, GroupsHandler::descriptionJson);
+    Caller caller = Caller.of(ctx);
+    answer(ctx, groups.describe(ctx.pathParam("group")), 200, d -> descriptionJson(d, caller::mayDescribeTopic));
   }
 
   void resetOffsets(RoutingContext ctx) {
@@ -219,6 +228,8 @@ final class GroupsHandler {
     JsonNode body = JsonBodies.object(ctx);
     JsonBodies.allowOnly(body, List.of("topic", "to", "timestamp"));
     String topic = TopicNames.requireValid(JsonBodies.requiredText(body, "topic"));
+    Caller caller = Caller.of(ctx);
+    caller.requireTopic(AclOperation.READ, topic);
     JsonNode to = body.get("to");
     boolean hasTimestamp = body.has("timestamp") && !body.get("timestamp").isNull();
     if ((to == null || to.isNull()) == !hasTimestamp) {
@@ -241,7 +252,7 @@ final class GroupsHandler {
       throw new TopicNotFoundException("topic '" + topic + "' does not exist");
     }
     answer(ctx, groups.resetOffsets(group, topic, target).thenCompose(done -> groups.describe(group)), 200,
-        GroupsHandler::descriptionJson);
+        d -> descriptionJson(d, caller::mayDescribeTopic));
   }
 
   void delete(RoutingContext ctx) {
@@ -263,13 +274,18 @@ final class GroupsHandler {
     return array;
   }
 
-  private static Buffer descriptionJson(GroupDescription d) {
+  /** A group's description, naming only the topics the caller may describe ({@code visible}). */
+  private static Buffer descriptionJson(GroupDescription d, Predicate<String> visible) {
     JsonArray members = new JsonArray();
-    d.members().forEach(m -> members.add(new JsonObject().put("memberId", m.memberId()).put("topics", new JsonArray(m.topics()))
-        .put("sessionTimeoutMs", m.sessionTimeoutMs()).put("assignment", partitionsJson(m.assignment()))));
+    d.members().forEach(m -> members.add(new JsonObject().put("memberId", m.memberId())
+        .put("topics", new JsonArray(m.topics().stream().filter(visible).toList())).put("sessionTimeoutMs", m.sessionTimeoutMs())
+        .put("assignment", partitionsJson(m.assignment().stream().filter(tp -> visible.test(tp.topic())).toList()))));
     JsonArray offsets = new JsonArray();
     long totalLag = 0;
     for (GroupService.PartitionLag lag : d.offsets()) {
+      if (!visible.test(lag.partition().topic())) {
+        continue;
+      }
       offsets.add(new JsonObject().put("topic", lag.partition().topic()).put("partition", lag.partition().partition())
           .put("committed", lag.committed().orElse(null)).put("latest", lag.latest()).put("lag", lag.lag()));
       totalLag += lag.lag();

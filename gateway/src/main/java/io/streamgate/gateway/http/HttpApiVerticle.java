@@ -4,10 +4,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.Readiness;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -48,12 +50,14 @@ public final class HttpApiVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness;
   private final BodyBudget bodyBudget;
+  private final NodeSecurity security;
+  private final StreamTickets tickets;
   /** Each route's path pattern and its methods, for the {@code Allow} header of a 405. */
   private final Map<Pattern, Set<HttpMethod>> methodsByPath = new LinkedHashMap<>();
   private HttpServer server;
 
   public HttpApiVerticle(PartitionService service, GroupService groups, GatewayConfig config, GatewayMetrics metrics,
-      PrometheusMeterRegistry registry, Readiness readiness, BodyBudget bodyBudget) {
+      PrometheusMeterRegistry registry, Readiness readiness, BodyBudget bodyBudget, NodeSecurity security, StreamTickets tickets) {
     this.service = service;
     this.groups = groups;
     this.config = config;
@@ -61,6 +65,8 @@ public final class HttpApiVerticle extends VerticleBase {
     this.registry = registry;
     this.readiness = readiness;
     this.bodyBudget = bodyBudget;
+    this.security = security;
+    this.tickets = tickets;
   }
 
   @Override
@@ -126,35 +132,60 @@ public final class HttpApiVerticle extends VerticleBase {
     ClusterHandler cluster = new ClusterHandler(service);
     ClusterStats stats = new ClusterStats(service);
     GroupsHandler groupsHandler = new GroupsHandler(groups, service, config.limits(), metrics, decoding);
+    SecurityAdminHandler admin = new SecurityAdminHandler(security.accessControl());
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
+    HttpAuthentication authentication = new HttpAuthentication(security, tickets);
 
+    // Everything under /v1 is for authenticated callers (before any body is read); each route then
+    // asks what its operation needs (Caller) before the handler touches a service. (Vert.x runs a
+    // route's body handler before its other handlers.) Health, the contract and the console are open.
+    router.route("/v1/*").handler(authentication);
     route(router, HttpMethod.POST, "/v1/topics").handler(body).handler(topics::create);
     route(router, HttpMethod.GET, "/v1/topics").handler(topics::list);
-    route(router, HttpMethod.GET, "/v1/topics/:topic").handler(topics::describe);
+    route(router, HttpMethod.GET, "/v1/topics/:topic").handler(Caller.topic(AclOperation.DESCRIBE)).handler(topics::describe);
     route(router, HttpMethod.PATCH, "/v1/topics/:topic").handler(body).handler(topics::update);
-    route(router, HttpMethod.DELETE, "/v1/topics/:topic").handler(topics::delete);
-    route(router, HttpMethod.POST, "/v1/topics/:topic/records").handler(body).handler(produce::handle);
+    route(router, HttpMethod.DELETE, "/v1/topics/:topic").handler(Caller.topic(AclOperation.DELETE)).handler(topics::delete);
+    route(router, HttpMethod.POST, "/v1/topics/:topic/records").handler(body).handler(Caller.topic(AclOperation.WRITE))
+        .handler(produce::handle);
     // Content negotiation: an Accept that allows neither answers 406 (through the error handler).
     route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/records")
-        .produces(ConsumeHandler.JSON).produces(ConsumeHandler.NDJSON).handler(consume::handle);
-    route(router, HttpMethod.DELETE, "/v1/topics/:topic/partitions/:partition/records").handler(deleteRecords::handle);
-    route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/offsets").handler(consume::handleOffsets);
-    route(router, HttpMethod.GET, "/v1/topics/:topic/stream").handler(stream::handle);
-    route(router, HttpMethod.POST, "/v1/groups/:group/members").handler(body).handler(groupsHandler::join);
-    route(router, HttpMethod.GET, "/v1/groups/:group/members/:member/records").handler(groupsHandler::poll);
-    route(router, HttpMethod.POST, "/v1/groups/:group/members/:member/commit").handler(body).handler(groupsHandler::commit);
-    route(router, HttpMethod.DELETE, "/v1/groups/:group/members/:member").handler(groupsHandler::leave);
+        .produces(ConsumeHandler.JSON).produces(ConsumeHandler.NDJSON).handler(Caller.topic(AclOperation.READ)).handler(consume::handle);
+    route(router, HttpMethod.DELETE, "/v1/topics/:topic/partitions/:partition/records").handler(Caller.topic(AclOperation.DELETE))
+        .handler(deleteRecords::handle);
+    route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/offsets").handler(Caller.topic(AclOperation.READ))
+        .handler(consume::handleOffsets);
+    route(router, HttpMethod.GET, "/v1/topics/:topic/stream").handler(Caller.topic(AclOperation.READ)).handler(stream::handle);
+    route(router, HttpMethod.POST, "/v1/groups/:group/members").handler(body).handler(Caller.group(AclOperation.READ))
+        .handler(groupsHandler::join);
+    route(router, HttpMethod.GET, "/v1/groups/:group/members/:member/records").handler(Caller.group(AclOperation.READ))
+        .handler(groupsHandler::poll);
+    route(router, HttpMethod.POST, "/v1/groups/:group/members/:member/commit").handler(body).handler(Caller.group(AclOperation.READ))
+        .handler(groupsHandler::commit);
+    route(router, HttpMethod.DELETE, "/v1/groups/:group/members/:member").handler(Caller.group(AclOperation.READ))
+        .handler(groupsHandler::leave);
     route(router, HttpMethod.GET, "/v1/groups").handler(groupsHandler::list);
-    route(router, HttpMethod.GET, "/v1/groups/:group").handler(groupsHandler::describe);
-    route(router, HttpMethod.DELETE, "/v1/groups/:group").handler(groupsHandler::delete);
-    route(router, HttpMethod.POST, "/v1/groups/:group/offsets").handler(body).handler(groupsHandler::resetOffsets);
-    route(router, HttpMethod.GET, "/v1/cluster").handler(cluster::describe);
-    route(router, HttpMethod.POST, "/v1/cluster/rebalance").handler(cluster::rebalance);
-    route(router, HttpMethod.GET, "/v1/cluster/stats").handler(stats::describe);
+    route(router, HttpMethod.GET, "/v1/groups/:group").handler(Caller.group(AclOperation.DESCRIBE)).handler(groupsHandler::describe);
+    route(router, HttpMethod.DELETE, "/v1/groups/:group").handler(Caller.group(AclOperation.DELETE)).handler(groupsHandler::delete);
+    route(router, HttpMethod.POST, "/v1/groups/:group/offsets").handler(body).handler(Caller.group(AclOperation.READ))
+        .handler(groupsHandler::resetOffsets);
+    route(router, HttpMethod.GET, "/v1/cluster").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(cluster::describe);
+    route(router, HttpMethod.POST, "/v1/cluster/rebalance").handler(Caller.cluster(AclOperation.ALTER)).handler(cluster::rebalance);
+    route(router, HttpMethod.GET, "/v1/cluster/stats").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(stats::describe);
+    route(router, HttpMethod.POST, "/v1/acls").handler(body).handler(Caller.cluster(AclOperation.ALTER)).handler(admin::createAcls);
+    route(router, HttpMethod.GET, "/v1/acls").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(admin::listAcls);
+    route(router, HttpMethod.DELETE, "/v1/acls").handler(Caller.cluster(AclOperation.ALTER)).handler(admin::deleteAcls);
+    route(router, HttpMethod.POST, "/v1/api-keys").handler(body).handler(Caller.cluster(AclOperation.ALTER))
+        .handler(admin::createApiKey);
+    route(router, HttpMethod.GET, "/v1/api-keys").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(admin::listApiKeys);
+    route(router, HttpMethod.DELETE, "/v1/api-keys/:id").handler(Caller.cluster(AclOperation.ALTER)).handler(admin::revokeApiKey);
+    route(router, HttpMethod.POST, "/v1/auth/tickets").handler(ctx -> json(ctx, 201,
+        new JsonObject().put("ticket", tickets.issue(Caller.of(ctx).principal())).put("expiresInMs", StreamTickets.TTL_MS)));
 
     route(router, HttpMethod.GET, "/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     route(router, HttpMethod.GET, "/health/ready").handler(this::ready);
-    route(router, HttpMethod.GET, "/metrics").handler(ctx -> {
+    // Metrics name topics and groups: for callers that may describe the cluster (a Prometheus scrape
+    // job sends a key as its bearer token).
+    route(router, HttpMethod.GET, "/metrics").handler(authentication).handler(Caller.cluster(AclOperation.DESCRIBE)).handler(ctx -> {
       metrics.refreshPartitionSizes();
       ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
     });

@@ -147,6 +147,10 @@ public final class ProblemMapper {
     if (error.retryable()) {
       response.putHeader("Retry-After", retryAfterSeconds());
     }
+    if (error.httpStatus() == 401) {
+      // RFC 9110 §11.6.1: a 401 names the scheme the client is to use (docs/security.md).
+      response.putHeader("WWW-Authenticate", "Bearer");
+    }
     if (error == StreamgateError.WEBSOCKET_VERSION_UNSUPPORTED) {
       // RFC 6455 §4.2.2: the 426 lists the versions the server speaks.
       response.putHeader("Sec-WebSocket-Version", WebSocketUpgrade.VERSION);

@@ -82,7 +82,7 @@ final class ProduceHandler {
 
   private Future<Buffer> produce(RoutingContext ctx, String topic, String mediaType, Acks acks, IdempotencyId idempotency) {
     Context context = ctx.vertx().getOrCreateContext();
-    return topicFor(topic, context).compose(metadata -> {
+    return topicFor(ctx, topic, context).compose(metadata -> {
       List<ProduceRecord> records = parse(ctx, mediaType, metadata);
       int[] partitions = assignPartitions(records, metadata.partitions(), idempotency);
       Map<Integer, List<Integer>> indexesByPartition = new LinkedHashMap<>();
@@ -126,13 +126,16 @@ final class ProduceHandler {
     });
   }
 
-  /** The topic's metadata, creating the topic with the node's defaults if allowed and missing. */
-  private Future<TopicMetadata> topicFor(String topic, Context context) {
+  /**
+   * The topic's metadata, creating the topic with the node's defaults if allowed and missing: allowed
+   * by the node ({@code auto-create-topics}) and to the caller (CREATE, Kafka's rule for auto-creation).
+   */
+  private Future<TopicMetadata> topicFor(RoutingContext ctx, String topic, Context context) {
     TopicMetadata known = service.cachedTopic(topic).orElse(null);
     if (known != null) {
       return Future.succeededFuture(known);
     }
-    if (!config.autoCreateTopics()) {
+    if (!config.autoCreateTopics() || !Caller.of(ctx).mayCreateTopic(topic)) {
       return Future.failedFuture(new TopicNotFoundException("topic '" + topic + "' does not exist"));
     }
     TopicSpec spec = new TopicSpec(topic, config.defaultPartitions(), 1, Map.of());

@@ -9,6 +9,7 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
@@ -72,6 +73,7 @@ final class StreamHandler {
     }
     String group = QueryParams.single(ctx.request(), "group");
     if (group != null) {
+      Caller.of(ctx).requireGroup(AclOperation.READ, group);
       handleGroup(ctx, topicName, group, webSocket);
       return;
     }

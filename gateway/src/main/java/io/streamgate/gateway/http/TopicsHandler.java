@@ -11,6 +11,7 @@ import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicDescription;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.TopicSummary;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
@@ -35,6 +36,7 @@ final class TopicsHandler {
     JsonNode body = JsonBodies.object(ctx);
     JsonBodies.allowOnly(body, List.of("name", "partitions", "replicationFactor", "config"));
     String name = JsonBodies.requiredText(body, "name");
+    Caller.of(ctx).requireCreateTopic(name);
     int partitions = JsonBodies.optionalInt(body, "partitions", defaultPartitions);
     int replicationFactor = JsonBodies.optionalInt(body, "replicationFactor", 1);
     // On create, a null config value means the default, which is what leaving the key out means.
@@ -46,10 +48,15 @@ final class TopicsHandler {
         .onComplete(done -> answer(ctx, done, 201, TopicsHandler::describeJson));
   }
 
+  /** The topics the caller may describe: it cannot learn that the others exist. */
   void list(RoutingContext ctx) {
+    Caller caller = Caller.of(ctx);
     answer(ctx, service.listTopics(), 200, topics -> {
       ArrayNode array = JSON.createArrayNode();
       for (TopicSummary topic : topics) {
+        if (!caller.mayDescribeTopic(topic.name())) {
+          continue;
+        }
         array.addObject().put("name", topic.name()).put("partitions", topic.partitions()).put("replicationFactor",
             topic.replicationFactor());
       }
@@ -69,6 +76,14 @@ final class TopicsHandler {
       throw ApiException.badRequest("the body changes nothing: give partitions, config or both");
     }
     OptionalInt partitions = body.has("partitions") ? OptionalInt.of(JsonBodies.optionalInt(body, "partitions", 0)) : OptionalInt.empty();
+    // Kafka's operations: adding partitions is ALTER, changing the configuration ALTER_CONFIGS.
+    Caller caller = Caller.of(ctx);
+    if (partitions.isPresent()) {
+      caller.requireTopic(AclOperation.ALTER, topic);
+    }
+    if (body.has("config")) {
+      caller.requireTopic(AclOperation.ALTER_CONFIGS, topic);
+    }
     answer(ctx, service.updateTopic(topic, partitions, config(body)), 200, TopicsHandler::describeJson);
   }
 

@@ -75,7 +75,7 @@ class ContractTest {
   /** The operations and statuses the tests below reach; the last test checks they all were. */
   private static final Map<String, Set<Integer>> EXPECTED = new TreeMap<>(Map.ofEntries(
       Map.entry("createTopic", Set.of(201, 400, 409)),
-      Map.entry("listTopics", Set.of(200)),
+      Map.entry("listTopics", Set.of(200, 401)),
       Map.entry("describeTopic", Set.of(200, 400, 404)),
       Map.entry("updateTopic", Set.of(200, 400, 403, 404)),
       Map.entry("deleteTopic", Set.of(204, 400, 403, 404)),
@@ -92,7 +92,14 @@ class ContractTest {
       Map.entry("describeGroup", Set.of(200, 400, 404)),
       Map.entry("deleteGroup", Set.of(204, 400, 404, 409)),
       Map.entry("resetGroupOffsets", Set.of(200, 400, 404, 409)),
-      Map.entry("describeCluster", Set.of(200)),
+      Map.entry("describeCluster", Set.of(200, 403)),
+      Map.entry("createStreamTicket", Set.of(201, 401)),
+      Map.entry("createAcls", Set.of(201, 400)),
+      Map.entry("listAcls", Set.of(200, 400)),
+      Map.entry("deleteAcls", Set.of(200, 400)),
+      Map.entry("createApiKey", Set.of(201, 400)),
+      Map.entry("listApiKeys", Set.of(200)),
+      Map.entry("revokeApiKey", Set.of(204, 404)),
       Map.entry("describeClusterStats", Set.of(200)),
       Map.entry("rebalanceLeaders", Set.of(200)),
       Map.entry("live", Set.of(200)),
@@ -523,6 +530,40 @@ class ContractTest {
     assertThat(check("openapi", send("GET", "/openapi.yaml"), 200).text()).startsWith("openapi: 3.1.0");
   }
 
+  /** The admin API of ACLs and keys (open with auth off, as on this node), and 401 and 403 from a node with auth on. */
+  @Test
+  @Order(5)
+  void security() {
+    String acl = "{\"resourceType\":\"TOPIC\",\"resourceName\":\"ct-\",\"patternType\":\"PREFIXED\",\"principal\":\"User:ct\","
+        + "\"operation\":\"READ\"}";
+    assertThat(json(check("createStreamTicket", send("POST", "/v1/auth/tickets"), 201)).getString("ticket")).startsWith("sgt_");
+    check("createAcls", send("POST", "/v1/acls", JSON, "{\"acls\":[" + acl + "]}"), 201);
+    problem(check("createAcls", send("POST", "/v1/acls", JSON, "{\"resourceType\":\"TOPIC\"}"), 400), "invalid-request");
+    assertThat(new JsonArray(check("listAcls", send("GET", "/v1/acls?principal=User:ct"), 200).text())).hasSize(1);
+    problem(check("listAcls", send("GET", "/v1/acls?operation=FLY"), 400), "invalid-request");
+    assertThat(new JsonArray(check("deleteAcls", send("DELETE", "/v1/acls?principal=User:ct"), 200).text())).hasSize(1);
+    problem(check("deleteAcls", send("DELETE", "/v1/acls"), 400), "invalid-request");
+    String id = json(check("createApiKey", send("POST", "/v1/api-keys", JSON, "{\"principal\":\"User:ct\"}"), 201)).getString("id");
+    problem(check("createApiKey", send("POST", "/v1/api-keys", JSON, "{}"), 400), "invalid-request");
+    assertThat(new JsonArray(check("listApiKeys", send("GET", "/v1/api-keys"), 200).text())).hasSize(1);
+    check("revokeApiKey", send("DELETE", "/v1/api-keys/" + id), 204);
+    problem(check("revokeApiKey", send("DELETE", "/v1/api-keys/" + id), 404), "not-found");
+
+    StreamgateNode secured = TestNodes.start(dir.resolve("secured"), Map.of("auth", "on", "auth-bootstrap-key", "contract-bootstrap-key"));
+    try {
+      String securedBase = "http://127.0.0.1:" + secured.httpPort();
+      Answer refused = check("listTopics", sendTo(securedBase, "GET", "/v1/topics", Map.of(), null, null), 401);
+      problem(refused, "unauthenticated");
+      assertThat(refused.header("www-authenticate")).isEqualTo("Bearer");
+      problem(check("createStreamTicket", sendTo(securedBase, "POST", "/v1/auth/tickets", Map.of(), null, null), 401), "unauthenticated");
+      String secret = secured.security().accessControl().createApiKey(io.streamgate.cluster.security.Principal.user("ct")).join().secret();
+      problem(check("describeCluster", sendTo(securedBase, "GET", "/v1/cluster", Map.of("Authorization", "Bearer " + secret), null, null),
+          403), "forbidden");
+    } finally {
+      TestNodes.stop(secured);
+    }
+  }
+
   @Test
   @Order(6)
   void unknownRoutesAndMethods() {
@@ -718,6 +759,10 @@ class ContractTest {
   }
 
   private static Answer send(String method, String path, Map<String, String> headers, String contentType, String body) {
+    return sendTo(base, method, path, headers, contentType, body);
+  }
+
+  private static Answer sendTo(String base, String method, String path, Map<String, String> headers, String contentType, String body) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {

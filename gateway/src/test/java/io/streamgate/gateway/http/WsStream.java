@@ -28,13 +28,22 @@ final class WsStream implements AutoCloseable {
 
   /** Connects; fails with the cause of a refused upgrade (an {@code UpgradeRejectedException}). */
   static WsStream open(WebSocketClient client, int port, String uri) throws Exception {
+    return open(client, port, uri, new String[0]);
+  }
+
+  /** Connects with {@code headers} (name, value, name, value, ...) on the upgrade request. */
+  static WsStream open(WebSocketClient client, int port, String uri, String... headers) throws Exception {
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
+    for (int i = 0; i < headers.length; i += 2) {
+      options.addHeader(headers[i], headers[i + 1]);
+    }
     ClientWebSocket ws = client.webSocket();
     WsStream stream = new WsStream(ws);
     // Handlers before connecting, so that no frame arrives unhandled.
     ws.textMessageHandler(stream.messages::add);
     ws.closeHandler(v -> stream.closed.complete(ws.closeStatusCode()));
     try {
-      ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+      ws.connect(options)
           .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw (Exception) e.getCause();

@@ -100,7 +100,7 @@ class KafkaWireTest extends KafkaNodeTest {
 
   @Test
   void anApiKeyItDoesNotServeClosesTheConnection() throws IOException {
-    for (short key : new short[] {ApiKeys.SASL_HANDSHAKE.id, ApiKeys.WRITE_TXN_MARKERS.id, 999}) {
+    for (short key : new short[] {ApiKeys.DESCRIBE_LOG_DIRS.id, ApiKeys.WRITE_TXN_MARKERS.id, 999}) {
       try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
         ByteBuffer frame = ByteBuffer.allocate(4 + 10).putInt(10).putShort(key).putShort((short) 0).putInt(1).putShort((short) -1);
         kafka.sendRaw(frame.array());

@@ -10,6 +10,8 @@ import io.streamgate.cluster.security.PatternType;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -45,7 +47,13 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.common.security.auth.AuthenticateCallbackHandler;
@@ -182,6 +190,53 @@ class KafkaSecurityTest extends KafkaNodeTest {
       kafka.send(new MetadataRequestData().setTopics(null), (short) 12, 2);
       assertThat(kafka.closedByServer()).isTrue();
     }
+  }
+
+  @Test
+  void aSaslHandshakeV0IsFollowedByTheBareToken() throws Exception {
+    String key = keyOf("henry");
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 0, 1);
+      SaslHandshakeResponseData handshake = kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 0, 1, SaslHandshakeResponseData.class);
+      assertThat(handshake.errorCode()).isZero();
+      assertThat(handshake.mechanisms()).containsExactly("PLAIN", "OAUTHBEARER");
+      kafka.sendRaw(bareToken("\0henry\0" + key));
+      assertThat(kafka.readFrame().remaining()).as("the bare, empty answer").isZero();
+      kafka.send(new MetadataRequestData().setTopics(null), (short) 12, 2);
+      assertThat(kafka.read(ApiKeys.METADATA.id, (short) 12, 2, MetadataResponseData.class).brokers()).hasSize(1);
+    }
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 0, 1);
+      kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 0, 1, SaslHandshakeResponseData.class);
+      kafka.sendRaw(bareToken("\0henry\0sgk_nosuchkey_0000000000000000"));
+      assertThat(kafka.closedByServer()).as("Kafka's v0 rule: a failure is a close").isTrue();
+    }
+  }
+
+  @Test
+  void anUnofferedMechanismOrASecondHandshakeIsAnsweredAndClosed() throws Exception {
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-256"), (short) 1, 1);
+      SaslHandshakeResponseData refused = kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 1, 1, SaslHandshakeResponseData.class);
+      assertThat(refused.errorCode()).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
+      assertThat(refused.mechanisms()).containsExactly("PLAIN", "OAUTHBEARER");
+      assertThat(kafka.closedByServer()).isTrue();
+    }
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1, 1);
+      kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 1, 1, SaslHandshakeResponseData.class);
+      kafka.send(new SaslAuthenticateRequestData().setAuthBytes(("\0x\0" + BOOTSTRAP_KEY).getBytes(StandardCharsets.UTF_8)), (short) 2, 2);
+      assertThat(kafka.read(ApiKeys.SASL_AUTHENTICATE.id, (short) 2, 2, SaslAuthenticateResponseData.class).errorCode()).isZero();
+      kafka.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1, 3);
+      SaslHandshakeResponseData again = kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 1, 3, SaslHandshakeResponseData.class);
+      assertThat(again.errorCode()).isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
+      assertThat(kafka.closedByServer()).isTrue();
+    }
+  }
+
+  private static byte[] bareToken(String token) {
+    byte[] bytes = token.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).array();
   }
 
   @Test

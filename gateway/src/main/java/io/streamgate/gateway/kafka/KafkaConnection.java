@@ -35,6 +35,13 @@ final class KafkaConnection {
    * sends without waiting.
    */
   static final int MAX_IN_FLIGHT = 32;
+  /**
+   * The largest frame of a connection that has not authenticated yet (Kafka's
+   * {@code sasl.server.max.receive.size}): a client without credentials cannot make the node buffer
+   * {@code kafka-max-frame-bytes}.
+   */
+  static final int UNAUTHENTICATED_MAX_FRAME_BYTES = 512 * 1024;
+  private static final String MAX_FRAME_SETTING = "kafka-max-frame-bytes";
 
   private final NetSocket socket;
   private final Context context;
@@ -46,6 +53,7 @@ final class KafkaConnection {
   private final AppendOrder appendOrder = new AppendOrder();
   private final NodeSecurity security;
   private final KafkaSasl sasl;
+  private final int maxFrameBytes;
   private boolean paused;
   private boolean closed;
 
@@ -60,7 +68,10 @@ final class KafkaConnection {
     this.remote = String.valueOf(socket.remoteAddress());
     this.security = security;
     this.sasl = new KafkaSasl(security, context, remote);
-    this.frames = new KafkaFrames(socket, maxFrameBytes, this::onFrame, this::refuse);
+    this.maxFrameBytes = maxFrameBytes;
+    this.frames = sasl.principal() != null ? new KafkaFrames(socket, maxFrameBytes, MAX_FRAME_SETTING, this::onFrame, this::refuse)
+        : new KafkaFrames(socket, Math.min(maxFrameBytes, UNAUTHENTICATED_MAX_FRAME_BYTES), "the limit before authentication",
+            this::onFrame, this::refuse);
     socket.drainHandler(v -> updateFlow());
     socket.closeHandler(v -> {
       closed = true;
@@ -124,7 +135,7 @@ final class KafkaConnection {
     if (api == KafkaApi.SASL_HANDSHAKE || api == KafkaApi.SASL_AUTHENTICATE) {
       Future<KafkaSasl.Reply> reply = api == KafkaApi.SASL_HANDSHAKE
           ? Future.succeededFuture(sasl.handshake(request.body(SaslHandshakeRequestData.class).mechanism(), version))
-          : sasl.authenticate(request.body(SaslAuthenticateRequestData.class).authBytes());
+          : sasl.authenticate(request.body(SaslAuthenticateRequestData.class).authBytes()).andThen(done -> liftFrameLimit());
       enqueue(reply.map(done -> new Outgoing(KafkaCodec.encode(request, done.response()), done.close())));
       return;
     }
@@ -140,10 +151,17 @@ final class KafkaConnection {
 
   /** The client's SASL message after a SaslHandshake v0: answered with a bare empty token, or (Kafka's v0 rule) by a close. */
   private void onBareToken(byte[] token) {
-    enqueue(sasl.authenticate(token).map(reply -> {
+    enqueue(sasl.authenticate(token).andThen(done -> liftFrameLimit()).map(reply -> {
       boolean failed = reply.close();
       return new Outgoing(failed ? null : KafkaAnswer.of(Buffer.buffer().appendInt(0)), failed);
     }));
+  }
+
+  /** Once authenticated, frames up to {@code kafka-max-frame-bytes}. */
+  private void liftFrameLimit() {
+    if (sasl.principal() != null) {
+      frames.limit(maxFrameBytes, MAX_FRAME_SETTING);
+    }
   }
 
   private void enqueue(Future<Outgoing> answer) {

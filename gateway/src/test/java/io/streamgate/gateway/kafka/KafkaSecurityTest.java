@@ -240,6 +240,20 @@ class KafkaSecurityTest extends KafkaNodeTest {
   }
 
   @Test
+  void aLargeFrameIsRefusedBeforeAuthenticationAndServedAfterIt() throws Exception {
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.sendRaw(ByteBuffer.allocate(4).putInt(KafkaConnection.UNAUTHENTICATED_MAX_FRAME_BYTES + 1).array());
+      assertThat(kafka.closedByServer()).isTrue();
+    }
+    String topic = createTopic("large");
+    String large = "x".repeat(KafkaConnection.UNAUTHENTICATED_MAX_FRAME_BYTES + 1);
+    try (KafkaProducer<String, String> producer = producer(BOOTSTRAP_KEY)) {
+      producer.send(new ProducerRecord<>(topic, 0, "k", large)).get(WAIT_S, TimeUnit.SECONDS);
+    }
+    assertThat(values(topic)).containsExactly(large);
+  }
+
+  @Test
   void oauthBearerCarriesAnApiKeyAsItsToken() throws Exception {
     String topic = createTopic("oauth");
     String frank = keyOf("frank");

@@ -142,7 +142,7 @@ public final class StreamgateNode {
           }
           AtomicInteger kafkaConnections = new AtomicInteger();
           return vertx.deployVerticle(() -> {
-            KafkaVerticle verticle = new KafkaVerticle(opened.get(), config, gatewayMetrics.get(), kafkaConnections);
+            KafkaVerticle verticle = new KafkaVerticle(opened.get(), config, gatewayMetrics.get(), kafkaConnections, security);
             firstKafkaVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.kafka().instances()));

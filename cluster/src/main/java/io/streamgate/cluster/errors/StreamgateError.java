@@ -153,8 +153,10 @@ public enum StreamgateError {
   /** Too many ACLs or API keys, or a name in one too long (docs/security.md): Kafka's answer to a request its policy refuses. */
   POLICY_VIOLATION(44, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, AccessControlLimitException.class,
       AccessControlLimitException::new),
-  /** Kafka's ACL calls: there is no authorization to manage (MirrorMaker 2 reads this answer as "no ACLs to sync"). */
-  SECURITY_DISABLED(54, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
+  /** Kafka's SaslHandshake naming a mechanism the listener does not offer (the answer lists those it does). */
+  UNSUPPORTED_SASL_MECHANISM(33, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
+  /** Kafka's SASL requests out of order: a second handshake, an authentication without a handshake. */
+  ILLEGAL_SASL_STATE(34, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
   KAFKA_STORAGE_ERROR(56, 503, "storage-error", "Partition storage unavailable", true, Mqtt.UNSPECIFIED_ERROR,
       LogStorageException.class, message -> new LogStorageException(message, null)),
   NON_EMPTY_GROUP(68, 409, "group-not-empty", "Group not empty", false, Mqtt.UNSPECIFIED_ERROR,

@@ -7,6 +7,7 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,15 +40,16 @@ final class CreatePartitionsApi {
     for (CreatePartitionsTopic topic : request.topics()) {
       CreatePartitionsTopicResult result = new CreatePartitionsTopicResult().setName(topic.name());
       results.add(result);
-      growths.add(grow(topic, request, caller).andThen(done -> {
-        if (done.failed() && done.cause() instanceof TimeoutException) {
-          result.setErrorCode(StreamgateError.REQUEST_TIMED_OUT.kafkaCode()).setErrorMessage("topic '" + topic.name()
-              + "' is still growing after " + request.timeoutMs() + " ms");
-        } else if (done.failed()) {
-          result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
-              .setErrorMessage(Failures.cause(done.cause()).getMessage());
-        }
-      }));
+      growths.add(caller.access().topic(AclOperation.ALTER, topic.name()).compose(allowed -> grow(topic, request, caller))
+          .andThen(done -> {
+            if (done.failed() && done.cause() instanceof TimeoutException) {
+              result.setErrorCode(StreamgateError.REQUEST_TIMED_OUT.kafkaCode()).setErrorMessage("topic '" + topic.name()
+                  + "' is still growing after " + request.timeoutMs() + " ms");
+            } else if (done.failed()) {
+              result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
+                  .setErrorMessage(Failures.cause(done.cause()).getMessage());
+            }
+          }));
     }
     return Future.join(growths).transform(done -> Future.succeededFuture(new CreatePartitionsResponseData().setResults(results)));
   }

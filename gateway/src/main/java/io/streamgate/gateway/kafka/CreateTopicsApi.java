@@ -45,15 +45,16 @@ final class CreateTopicsApi {
     for (CreatableTopic topic : request.topics()) {
       CreatableTopicResult result = new CreatableTopicResult().setName(topic.name());
       results.add(result);
-      creations.add(create(topic, request.validateOnly(), caller).andThen(done -> {
-        if (done.failed()) {
-          StreamgateError error = StreamgateError.forException(done.cause());
-          result.setErrorCode(error.kafkaCode()).setErrorMessage(Failures.cause(done.cause()).getMessage()).setNumPartitions(-1)
-              .setReplicationFactor((short) -1);
-        } else {
-          describe(result, done.result());
-        }
-      }));
+      creations.add(caller.access().createTopic(topic.name()).compose(allowed -> create(topic, request.validateOnly(), caller))
+          .andThen(done -> {
+            if (done.failed()) {
+              StreamgateError error = StreamgateError.forException(done.cause());
+              result.setErrorCode(error.kafkaCode()).setErrorMessage(Failures.cause(done.cause()).getMessage()).setNumPartitions(-1)
+                  .setReplicationFactor((short) -1);
+            } else {
+              describe(result, done.result());
+            }
+          }));
     }
     return Future.join(creations).transform(done -> Future.succeededFuture(new CreateTopicsResponseData().setTopics(results)));
   }

@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,11 +28,12 @@ final class DeleteGroupsApi {
     for (String group : request.groupsNames()) {
       DeletableGroupResult result = new DeletableGroupResult().setGroupId(group);
       results.add(result);
-      deletions.add(Future.fromCompletionStage(groups.delete(group), caller.context()).andThen(done -> {
-        if (done.failed()) {
-          result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode());
-        }
-      }));
+      deletions.add(caller.access().group(AclOperation.DELETE, group)
+          .compose(allowed -> Future.fromCompletionStage(groups.delete(group), caller.context())).andThen(done -> {
+            if (done.failed()) {
+              result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode());
+            }
+          }));
     }
     return Future.join(deletions).transform(done -> Future.succeededFuture(new DeleteGroupsResponseData().setResults(results)));
   }

@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -73,6 +74,7 @@ final class DeleteRecordsApi {
       // A name no topic can have, or a negative partition: there is no such partition.
       return Future.failedFuture(new io.streamgate.cluster.TopicNotFoundException(invalid.getMessage()));
     }
-    return Future.fromCompletionStage(service.deleteRecordsHere(partition, wanted.offset()), caller.context());
+    return caller.access().topic(AclOperation.DELETE, topic)
+        .compose(allowed -> Future.fromCompletionStage(service.deleteRecordsHere(partition, wanted.offset()), caller.context()));
   }
 }

@@ -4,6 +4,7 @@ import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,8 @@ final class DeleteTopicsApi {
       DeletableTopicResult result = new DeletableTopicResult().setName(name);
       results.add(result);
       Future<Void> deletion = name == null ? Future.failedFuture(new InvalidTopicException("topics are deleted by name"))
-          : Future.fromCompletionStage(service.deleteTopic(name), caller.context());
+          : caller.access().topic(AclOperation.DELETE, name)
+              .compose(allowed -> Future.fromCompletionStage(service.deleteTopic(name), caller.context()));
       deletions.add(deletion.andThen(done -> {
         if (done.failed()) {
           result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())

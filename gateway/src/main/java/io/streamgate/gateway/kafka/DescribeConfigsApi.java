@@ -4,6 +4,7 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.logstore.LogConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,7 +43,7 @@ final class DescribeConfigsApi {
   }
 
   /** Answered from this node's metadata view and settings, without waiting. */
-  DescribeConfigsResponseData handle(DescribeConfigsRequestData request) {
+  DescribeConfigsResponseData handle(DescribeConfigsRequestData request, KafkaCaller caller) {
     List<DescribeConfigsResult> results = new ArrayList<>();
     for (DescribeConfigsResource resource : request.resources()) {
       DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
@@ -50,6 +51,11 @@ final class DescribeConfigsApi {
       results.add(result);
       List<DescribeConfigsResourceResult> configs;
       if (resource.resourceType() == TOPIC) {
+        if (!caller.access().mayTopic(AclOperation.DESCRIBE_CONFIGS, resource.resourceName())) {
+          result.setErrorCode(StreamgateError.TOPIC_ACCESS_DENIED.kafkaCode())
+              .setErrorMessage("not authorized to DESCRIBE_CONFIGS topic '" + resource.resourceName() + "'");
+          continue;
+        }
         Optional<TopicMetadata> topic = service.cachedTopic(resource.resourceName());
         if (topic.isEmpty()) {
           result.setErrorCode(StreamgateError.UNKNOWN_TOPIC_OR_PARTITION.kafkaCode())
@@ -58,6 +64,11 @@ final class DescribeConfigsApi {
         }
         configs = topicConfigs(topic.get(), request.includeSynonyms());
       } else if (resource.resourceType() == BROKER) {
+        if (!caller.access().mayCluster(AclOperation.DESCRIBE_CONFIGS)) {
+          result.setErrorCode(StreamgateError.CLUSTER_AUTHORIZATION_FAILED.kafkaCode())
+              .setErrorMessage("not authorized to DESCRIBE_CONFIGS the cluster");
+          continue;
+        }
         String thisBroker = Integer.toString(KafkaBrokers.brokerId(service.nodeId()));
         if (!resource.resourceName().isEmpty() && !resource.resourceName().equals(thisBroker)) {
           result.setErrorCode(StreamgateError.INVALID_REQUEST.kafkaCode()).setErrorMessage("broker " + resource.resourceName()

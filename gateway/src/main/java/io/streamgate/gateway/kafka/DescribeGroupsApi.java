@@ -3,6 +3,7 @@ package io.streamgate.gateway.kafka;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.ClassicGroups.DescribedMember;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,20 +27,21 @@ final class DescribeGroupsApi {
   Future<DescribeGroupsResponseData> handle(DescribeGroupsRequestData request, KafkaCaller caller) {
     List<Future<DescribedGroup>> described = new ArrayList<>();
     for (String group : request.groups()) {
-      described.add(Future.fromCompletionStage(groups.describe(group), caller.context()).transform(done -> {
-        DescribedGroup answer = new DescribedGroup().setGroupId(group);
-        if (done.failed()) {
-          return Future.succeededFuture(answer.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode()));
-        }
-        List<DescribedGroupMember> members = new ArrayList<>();
-        for (DescribedMember member : done.result().members()) {
-          members.add(new DescribedGroupMember().setMemberId(member.memberId())
-              .setGroupInstanceId(member.groupInstanceId().orElse(null)).setClientId(member.clientId())
-              .setClientHost(member.clientHost()).setMemberMetadata(member.metadata()).setMemberAssignment(member.assignment()));
-        }
-        return Future.succeededFuture(answer.setGroupState(done.result().state()).setProtocolType(done.result().protocolType())
-            .setProtocolData(done.result().protocolName()).setMembers(members));
-      }));
+      described.add(caller.access().group(AclOperation.DESCRIBE, group)
+          .compose(allowed -> Future.fromCompletionStage(groups.describe(group), caller.context())).transform(done -> {
+            DescribedGroup answer = new DescribedGroup().setGroupId(group);
+            if (done.failed()) {
+              return Future.succeededFuture(answer.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode()));
+            }
+            List<DescribedGroupMember> members = new ArrayList<>();
+            for (DescribedMember member : done.result().members()) {
+              members.add(new DescribedGroupMember().setMemberId(member.memberId())
+                  .setGroupInstanceId(member.groupInstanceId().orElse(null)).setClientId(member.clientId())
+                  .setClientHost(member.clientHost()).setMemberMetadata(member.metadata()).setMemberAssignment(member.assignment()));
+            }
+            return Future.succeededFuture(answer.setGroupState(done.result().state()).setProtocolType(done.result().protocolType())
+                .setProtocolData(done.result().protocolName()).setMembers(members));
+          }));
     }
     return Future.all(described).map(all -> new DescribeGroupsResponseData().setGroups(all.list()));
   }

@@ -3,6 +3,8 @@ package io.streamgate.gateway.kafka;
 import io.streamgate.cluster.Cancellable;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.TopicAuthorizationException;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
@@ -26,7 +28,8 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
  * min_bytes to send, the answer waits, up to max_wait_ms (at most {@code max-wait-ms}), for any
  * partition's high watermark to move (the log's watches, no polling), then reads again. The last
  * stable offset is the high watermark (no transactions). A partition asked in a current leader epoch
- * other than the leader's is refused (FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH, KIP-320).
+ * other than the leader's is refused (FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH, KIP-320). A
+ * topic the principal may not READ is TOPIC_AUTHORIZATION_FAILED, and answers at once.
  */
 final class FetchApi {
   private final PartitionService service;
@@ -41,8 +44,8 @@ final class FetchApi {
     this.metrics = metrics;
   }
 
-  /** One requested partition, in request order. */
-  private record Wanted(String topic, FetchPartition partition) {
+  /** One requested partition, in request order; {@code readable}: the principal may READ its topic. */
+  private record Wanted(String topic, FetchPartition partition, boolean readable) {
     TopicPartition topicPartition() {
       return new TopicPartition(topic, partition.partition());
     }
@@ -58,8 +61,10 @@ final class FetchApi {
   Future<FetchResponseData> handle(FetchRequestData request, KafkaCaller caller) {
     List<Wanted> wanted = new ArrayList<>();
     for (FetchTopic topic : request.topics()) {
+      // Asked once per request, not per read of a long poll: one audit line per refusal.
+      boolean readable = caller.access().mayTopic(AclOperation.READ, topic.topic());
       for (FetchPartition partition : topic.partitions()) {
-        wanted.add(new Wanted(topic.topic(), partition));
+        wanted.add(new Wanted(topic.topic(), partition, readable));
       }
     }
     long waitMs = Math.max(0, Math.min(request.maxWaitMs(), maxWaitMs));
@@ -105,6 +110,9 @@ final class FetchApi {
 
   /** The partition's batches from the fetch offset, left in the segment file: the answer sends them from there (zero-copy). */
   private Future<Read> readOne(Wanted want, int budget, boolean nothingYet, KafkaCaller caller) {
+    if (!want.readable()) {
+      return Future.succeededFuture(failed(want, new TopicAuthorizationException("not authorized to READ topic '" + want.topic() + "'")));
+    }
     TopicPartition partition = want.topicPartition();
     long offset = want.partition().fetchOffset();
     int epoch = want.partition().currentLeaderEpoch();

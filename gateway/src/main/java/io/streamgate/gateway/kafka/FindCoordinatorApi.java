@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,9 @@ final class FindCoordinatorApi {
         LOG.warn("kafka client {}: FindCoordinator of key type {} refused: only groups have coordinators", caller,
             request.keyType());
         found.add(Future.succeededFuture(failed(key, StreamgateError.INVALID_REQUEST, "only groups (key type 0) have coordinators")));
+      } else if (!caller.access().mayGroup(AclOperation.DESCRIBE, key)) {
+        found.add(Future.succeededFuture(failed(key, StreamgateError.GROUP_AUTHORIZATION_FAILED,
+            "not authorized to DESCRIBE group '" + key + "'")));
       } else {
         found.add(Future.fromCompletionStage(groups.coordinatorNode(key), caller.context())
             .transform(done -> Future.succeededFuture(done.succeeded() ? coordinator(key, done.result())

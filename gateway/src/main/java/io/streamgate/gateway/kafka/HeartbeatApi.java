@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.Optional;
 import org.apache.kafka.common.message.HeartbeatRequestData;
@@ -16,8 +17,10 @@ final class HeartbeatApi {
   }
 
   Future<HeartbeatResponseData> handle(HeartbeatRequestData request, KafkaCaller caller) {
-    return Future.fromCompletionStage(groups.heartbeat(request.groupId(), request.generationId(), request.memberId(),
-        Optional.ofNullable(request.groupInstanceId())), caller.context()).transform(
+    return caller.access().group(AclOperation.READ, request.groupId())
+        .compose(allowed -> Future.fromCompletionStage(groups.heartbeat(request.groupId(), request.generationId(),
+            request.memberId(), Optional.ofNullable(request.groupInstanceId())), caller.context()))
+        .transform(
             done -> Future.succeededFuture(
                 new HeartbeatResponseData().setErrorCode(done.succeeded() ? 0 : StreamgateError.forException(done.cause()).kafkaCode())));
   }

@@ -33,6 +33,10 @@ final class InitProducerIdApi {
       return Future.succeededFuture(response.setErrorCode(StreamgateError.forException(
           new UnsupportedTransactionsException("transactions are not supported")).kafkaCode()));
     }
+    Future<Void> allowed = caller.access().idempotentWrite();
+    if (allowed.failed()) {
+      return Future.succeededFuture(response.setErrorCode(StreamgateError.forException(allowed.cause()).kafkaCode()));
+    }
     return Future.fromCompletionStage(service.newProducerId(), caller.context()).transform(done -> {
       if (done.succeeded()) {
         return Future.succeededFuture(response.setProducerId(done.result()).setProducerEpoch((short) 0));

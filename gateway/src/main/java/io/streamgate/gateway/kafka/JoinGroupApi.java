@@ -7,6 +7,7 @@ import io.streamgate.cluster.groups.ClassicGroups.JoinRequest;
 import io.streamgate.cluster.groups.ClassicGroups.JoinedMember;
 import io.streamgate.cluster.groups.ClassicGroups.Protocol;
 import io.streamgate.cluster.groups.MemberIdRequiredException;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,24 +43,25 @@ final class JoinGroupApi {
     JoinRequest join = new JoinRequest(request.groupId(), request.memberId(), Optional.ofNullable(request.groupInstanceId()),
         caller.clientId(), caller.clientHost(), request.protocolType(), protocols, request.sessionTimeoutMs(),
         request.rebalanceTimeoutMs(), version >= MEMBER_ID_REQUIRED_FROM);
-    return Future.fromCompletionStage(groups.join(join), caller.context()).transform(done -> {
-      JoinGroupResponseData response = new JoinGroupResponseData();
-      if (done.failed()) {
-        Throwable cause = Failures.cause(done.cause());
-        String memberId = cause instanceof MemberIdRequiredException required ? required.memberId() : request.memberId();
-        LOG.debug("kafka client {}: JoinGroup of group '{}' answered {}", caller, request.groupId(), cause.getMessage());
-        return Future.succeededFuture(response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
-            .setGenerationId(-1).setProtocolName(version >= 7 ? null : "").setLeader("").setMemberId(memberId));
-      }
-      ClassicGroups.JoinResult joined = done.result();
-      List<JoinGroupResponseMember> members = new ArrayList<>();
-      for (JoinedMember member : joined.members()) {
-        members.add(new JoinGroupResponseMember().setMemberId(member.memberId())
-            .setGroupInstanceId(member.groupInstanceId().orElse(null)).setMetadata(member.metadata()));
-      }
-      return Future.succeededFuture(response.setGenerationId(joined.generation()).setProtocolType(joined.protocolType())
-          .setProtocolName(joined.protocolName()).setLeader(joined.leaderId()).setMemberId(joined.memberId())
-          .setSkipAssignment(joined.skipAssignment()).setMembers(members));
-    });
+    return caller.access().group(AclOperation.READ, request.groupId())
+        .compose(allowed -> Future.fromCompletionStage(groups.join(join), caller.context())).transform(done -> {
+          JoinGroupResponseData response = new JoinGroupResponseData();
+          if (done.failed()) {
+            Throwable cause = Failures.cause(done.cause());
+            String memberId = cause instanceof MemberIdRequiredException required ? required.memberId() : request.memberId();
+            LOG.debug("kafka client {}: JoinGroup of group '{}' answered {}", caller, request.groupId(), cause.getMessage());
+            return Future.succeededFuture(response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
+                .setGenerationId(-1).setProtocolName(version >= 7 ? null : "").setLeader("").setMemberId(memberId));
+          }
+          ClassicGroups.JoinResult joined = done.result();
+          List<JoinGroupResponseMember> members = new ArrayList<>();
+          for (JoinedMember member : joined.members()) {
+            members.add(new JoinGroupResponseMember().setMemberId(member.memberId())
+                .setGroupInstanceId(member.groupInstanceId().orElse(null)).setMetadata(member.metadata()));
+          }
+          return Future.succeededFuture(response.setGenerationId(joined.generation()).setProtocolType(joined.protocolType())
+              .setProtocolName(joined.protocolName()).setLeader(joined.leaderId()).setMemberId(joined.memberId())
+              .setSkipAssignment(joined.skipAssignment()).setMembers(members));
+        });
   }
 }

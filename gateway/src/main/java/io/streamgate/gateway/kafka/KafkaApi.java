@@ -5,7 +5,8 @@ package io.streamgate.gateway.kafka;
  * exactly what is implemented, no more (a client uses what is advertised). Produce and Fetch stop at
  * 12, the last versions without topic ids; Produce is advertised from 0 although v0-2 are answered
  * UNSUPPORTED_VERSION, because librdkafka stops compressing when the range starts higher
- * (KAFKA-18659). A request for any other API key closes the connection.
+ * (KAFKA-18659). SaslHandshake and SaslAuthenticate are advertised whether or not authentication is
+ * on, as Kafka does. A request for any other API key closes the connection.
  */
 enum KafkaApi {
   PRODUCE(0, 0, 12),
@@ -21,6 +22,7 @@ enum KafkaApi {
   SYNC_GROUP(14, 0, 5),
   DESCRIBE_GROUPS(15, 0, 5),
   LIST_GROUPS(16, 0, 5),
+  SASL_HANDSHAKE(17, 0, 1),
   API_VERSIONS(18, 0, 4),
   CREATE_TOPICS(19, 2, 7),
   DELETE_TOPICS(20, 1, 6),
@@ -32,6 +34,7 @@ enum KafkaApi {
   DELETE_ACLS(31, 1, 3),
   DESCRIBE_CONFIGS(32, 1, 4),
   ALTER_CONFIGS(33, 0, 2),
+  SASL_AUTHENTICATE(36, 0, 2),
   CREATE_PARTITIONS(37, 0, 3),
   DELETE_GROUPS(42, 0, 2),
   INCREMENTAL_ALTER_CONFIGS(44, 0, 1),
@@ -61,6 +64,11 @@ enum KafkaApi {
 
   short maxVersion() {
     return maxVersion;
+  }
+
+  /** Whether a connection may send it before it has authenticated (see {@link KafkaSasl}). */
+  boolean beforeAuthentication() {
+    return this == API_VERSIONS || this == SASL_HANDSHAKE || this == SASL_AUTHENTICATE;
   }
 
   boolean supports(short version) {

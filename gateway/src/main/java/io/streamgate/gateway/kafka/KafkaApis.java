@@ -7,6 +7,7 @@ import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Future;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -17,6 +18,7 @@ import org.apache.kafka.common.message.DeleteAclsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -40,6 +42,8 @@ import org.apache.kafka.common.message.SyncGroupRequestData;
  * Hands each decoded request to the handler of its API. Every handler answers with a generated
  * {@code *ResponseData} of its API, per-partition and per-topic errors inside it; a future of null
  * means no answer (Produce with acks=0). One per verticle instance; handlers run on its event loop.
+ * Each handler asks {@link KafkaCaller#access()} what the principal may do, as Kafka's broker does
+ * (docs/kafka.md, "Security"). SaslHandshake and SaslAuthenticate are the connection's ({@link KafkaSasl}).
  */
 final class KafkaApis {
   private final MetadataApi metadata;
@@ -67,9 +71,12 @@ final class KafkaApis {
   private final AlterConfigsApi alterConfigs;
   private final IncrementalAlterConfigsApi incrementalAlterConfigs;
   private final CreatePartitionsApi createPartitions;
+  private final DescribeAclsApi describeAcls;
+  private final CreateAclsApi createAcls;
+  private final DeleteAclsApi deleteAcls;
 
   KafkaApis(PartitionService service, GroupService groups, ClassicGroups classicGroups, GatewayConfig config,
-      RecordDecoding decoding, GatewayMetrics metrics) {
+      RecordDecoding decoding, GatewayMetrics metrics, NodeSecurity security) {
     KafkaBrokers brokers = new KafkaBrokers(service);
     this.metadata = new MetadataApi(service, brokers, config.autoCreateTopics(), config.defaultPartitions());
     this.produce = new ProduceApi(service, decoding, metrics);
@@ -96,6 +103,9 @@ final class KafkaApis {
     this.alterConfigs = new AlterConfigsApi(service);
     this.incrementalAlterConfigs = new IncrementalAlterConfigsApi(service);
     this.createPartitions = new CreatePartitionsApi(service);
+    this.describeAcls = new DescribeAclsApi(security.accessControl());
+    this.createAcls = new CreateAclsApi(security.accessControl());
+    this.deleteAcls = new DeleteAclsApi(security.accessControl());
   }
 
   /** The answer to {@code request}, of null for none. */
@@ -147,7 +157,7 @@ final class KafkaApis {
       case OFFSET_DELETE:
         return offsetDelete.handle(request.body(OffsetDeleteRequestData.class), caller).map(Object.class::cast);
       case DESCRIBE_CONFIGS:
-        return Future.succeededFuture(describeConfigs.handle(request.body(DescribeConfigsRequestData.class)));
+        return Future.succeededFuture(describeConfigs.handle(request.body(DescribeConfigsRequestData.class), caller));
       case ALTER_CONFIGS:
         return alterConfigs.handle(request.body(AlterConfigsRequestData.class), caller).map(Object.class::cast);
       case INCREMENTAL_ALTER_CONFIGS:
@@ -156,11 +166,11 @@ final class KafkaApis {
       case CREATE_PARTITIONS:
         return createPartitions.handle(request.body(CreatePartitionsRequestData.class), caller).map(Object.class::cast);
       case DESCRIBE_ACLS:
-        return Future.succeededFuture(DescribeAclsApi.handle());
+        return Future.succeededFuture(describeAcls.handle(request.body(DescribeAclsRequestData.class), caller));
       case CREATE_ACLS:
-        return Future.succeededFuture(CreateAclsApi.handle(request.body(CreateAclsRequestData.class)));
+        return createAcls.handle(request.body(CreateAclsRequestData.class), caller).map(Object.class::cast);
       case DELETE_ACLS:
-        return Future.succeededFuture(DeleteAclsApi.handle(request.body(DeleteAclsRequestData.class)));
+        return deleteAcls.handle(request.body(DeleteAclsRequestData.class), caller).map(Object.class::cast);
       default:
         throw new IllegalStateException("no handler for " + request.api());
     }

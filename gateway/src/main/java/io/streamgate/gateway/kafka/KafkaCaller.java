@@ -4,9 +4,10 @@ import io.vertx.core.Context;
 
 /**
  * Who sent a request, and where its answer is built: the connection's event loop, to which every
- * handler brings its service results back; and the connection's order of appends.
+ * handler brings its service results back; the connection's order of appends; and what its
+ * principal may do ({@code access}).
  */
-record KafkaCaller(Context context, String remoteAddress, String clientId, AppendOrder appendOrder) {
+record KafkaCaller(Context context, String remoteAddress, String clientId, AppendOrder appendOrder, KafkaAuthorization access) {
   /** The client's host as Kafka shows a group member's ({@code /127.0.0.1}): the address without its port. */
   String clientHost() {
     int colon = remoteAddress.lastIndexOf(':');

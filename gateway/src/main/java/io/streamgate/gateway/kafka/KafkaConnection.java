@@ -1,6 +1,8 @@
 package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.Principal;
+import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -8,6 +10,8 @@ import io.vertx.core.net.NetSocket;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +21,11 @@ import org.slf4j.LoggerFactory;
  * is ready waits behind an earlier one that is not (a Fetch long-poll). At most {@link
  * #MAX_IN_FLIGHT} requests are in progress; past that, and while the socket's write queue is full,
  * reading stops. A frame that is not a request, an API this listener does not serve, or a version
- * it does not advertise closes the connection (logged at WARN with the client's address). Confined
- * to the connection's event loop.
+ * it does not advertise closes the connection (logged at WARN with the client's address). With
+ * {@code auth=on} the connection authenticates first ({@link KafkaSasl}): any request but
+ * ApiVersions, SaslHandshake and SaslAuthenticate before that closes it, as Kafka does; a failed
+ * authentication is answered, then closed. Every other request carries the connection's principal
+ * to its handler. Confined to the connection's event loop.
  */
 final class KafkaConnection {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaConnection.class);
@@ -28,25 +35,43 @@ final class KafkaConnection {
    * sends without waiting.
    */
   static final int MAX_IN_FLIGHT = 32;
+  /**
+   * The largest frame of a connection that has not authenticated yet (Kafka's
+   * {@code sasl.server.max.receive.size}): a client without credentials cannot make the node buffer
+   * {@code kafka-max-frame-bytes}.
+   */
+  static final int UNAUTHENTICATED_MAX_FRAME_BYTES = 512 * 1024;
+  private static final String MAX_FRAME_SETTING = "kafka-max-frame-bytes";
 
   private final NetSocket socket;
   private final Context context;
   private final KafkaApis apis;
   private final String remote;
   private final KafkaFrames frames;
-  /** Answers in request order; null: a request that gets none (Produce with acks=0). */
-  private final Deque<Future<KafkaAnswer>> answers = new ArrayDeque<>();
+  /** Answers in request order. */
+  private final Deque<Future<Outgoing>> answers = new ArrayDeque<>();
   private final AppendOrder appendOrder = new AppendOrder();
+  private final NodeSecurity security;
+  private final KafkaSasl sasl;
+  private final int maxFrameBytes;
   private boolean paused;
   private boolean closed;
 
+  /** An answer to write (null: a request that gets none, Produce with acks=0), and whether the connection then closes. */
+  private record Outgoing(KafkaAnswer answer, boolean thenClose) {}
+
   /** @param onClosed run once the connection has closed */
-  KafkaConnection(NetSocket socket, Context context, KafkaApis apis, int maxFrameBytes, Runnable onClosed) {
+  KafkaConnection(NetSocket socket, Context context, KafkaApis apis, NodeSecurity security, int maxFrameBytes, Runnable onClosed) {
     this.socket = socket;
     this.context = context;
     this.apis = apis;
     this.remote = String.valueOf(socket.remoteAddress());
-    this.frames = new KafkaFrames(socket, maxFrameBytes, this::onFrame, this::refuse);
+    this.security = security;
+    this.sasl = new KafkaSasl(security, context, remote);
+    this.maxFrameBytes = maxFrameBytes;
+    this.frames = sasl.principal() != null ? new KafkaFrames(socket, maxFrameBytes, MAX_FRAME_SETTING, this::onFrame, this::refuse)
+        : new KafkaFrames(socket, Math.min(maxFrameBytes, UNAUTHENTICATED_MAX_FRAME_BYTES), "the limit before authentication",
+            this::onFrame, this::refuse);
     socket.drainHandler(v -> updateFlow());
     socket.closeHandler(v -> {
       closed = true;
@@ -59,6 +84,10 @@ final class KafkaConnection {
     if (closed) {
       return;
     }
+    if (sasl.awaitsBareToken()) {
+      onBareToken(frame.getBytes());
+      return;
+    }
     ByteBuffer bytes = ByteBuffer.wrap(frame.getBytes());
     short key = KafkaCodec.apiKey(bytes);
     short version = KafkaCodec.apiVersion(bytes);
@@ -67,10 +96,15 @@ final class KafkaConnection {
       refuse("api key " + key + " is not served");
       return;
     }
+    Principal principal = sasl.principal();
+    if (principal == null && !api.beforeAuthentication()) {
+      refuse("sent " + api + " before authenticating (SaslHandshake, SaslAuthenticate)");
+      return;
+    }
     if (api == KafkaApi.API_VERSIONS && !api.supports(version)) {
       int correlationId = KafkaCodec.correlationId(bytes);
-      enqueue(Future.succeededFuture(KafkaCodec.encodeApiVersionsV0(correlationId,
-          apis.apiVersions(StreamgateError.UNSUPPORTED_VERSION))));
+      enqueue(Future.succeededFuture(new Outgoing(KafkaCodec.encodeApiVersionsV0(correlationId,
+          apis.apiVersions(StreamgateError.UNSUPPORTED_VERSION)), false)));
       return;
     }
     if (api == KafkaApi.PRODUCE && version >= api.minVersion() && version < KafkaApi.PRODUCE_FIRST_SERVED) {
@@ -84,7 +118,7 @@ final class KafkaConnection {
       }
       LOG.warn("kafka client {} sent Produce v{}; answered UNSUPPORTED_VERSION (v{}+ is served)", remote, version,
           KafkaApi.PRODUCE_FIRST_SERVED);
-      enqueue(Future.succeededFuture(refusal));
+      enqueue(Future.succeededFuture(new Outgoing(refusal, false)));
       return;
     }
     if (!api.supports(version)) {
@@ -98,16 +132,39 @@ final class KafkaConnection {
       refuse("a malformed " + api + " v" + version + " request (" + malformed + ")");
       return;
     }
+    if (api == KafkaApi.SASL_HANDSHAKE || api == KafkaApi.SASL_AUTHENTICATE) {
+      Future<KafkaSasl.Reply> reply = api == KafkaApi.SASL_HANDSHAKE
+          ? Future.succeededFuture(sasl.handshake(request.body(SaslHandshakeRequestData.class).mechanism(), version))
+          : sasl.authenticate(request.body(SaslAuthenticateRequestData.class).authBytes()).andThen(done -> liftFrameLimit());
+      enqueue(reply.map(done -> new Outgoing(KafkaCodec.encode(request, done.response()), done.close())));
+      return;
+    }
     Future<Object> answer;
     try {
-      answer = apis.handle(request, new KafkaCaller(context, remote, request.clientId(), appendOrder));
+      answer = apis.handle(request, new KafkaCaller(context, remote, request.clientId(), appendOrder,
+          new KafkaAuthorization(security, principal, remote)));
     } catch (RuntimeException failure) {
       answer = Future.failedFuture(failure);
     }
-    enqueue(answer.map(response -> response == null ? null : KafkaCodec.encode(request, response)));
+    enqueue(answer.map(response -> new Outgoing(response == null ? null : KafkaCodec.encode(request, response), false)));
   }
 
-  private void enqueue(Future<KafkaAnswer> answer) {
+  /** The client's SASL message after a SaslHandshake v0: answered with a bare empty token, or (Kafka's v0 rule) by a close. */
+  private void onBareToken(byte[] token) {
+    enqueue(sasl.authenticate(token).andThen(done -> liftFrameLimit()).map(reply -> {
+      boolean failed = reply.close();
+      return new Outgoing(failed ? null : KafkaAnswer.of(Buffer.buffer().appendInt(0)), failed);
+    }));
+  }
+
+  /** Once authenticated, frames up to {@code kafka-max-frame-bytes}. */
+  private void liftFrameLimit() {
+    if (sasl.principal() != null) {
+      frames.limit(maxFrameBytes, MAX_FRAME_SETTING);
+    }
+  }
+
+  private void enqueue(Future<Outgoing> answer) {
     answers.add(answer);
     updateFlow();
     answer.onComplete(done -> writeReady());
@@ -116,7 +173,7 @@ final class KafkaConnection {
   /** Writes the answers at the head of the queue that are ready, in order. */
   private void writeReady() {
     while (!answers.isEmpty() && answers.peek().isComplete()) {
-      Future<KafkaAnswer> answer = answers.poll();
+      Future<Outgoing> answer = answers.poll();
       if (closed) {
         continue;
       }
@@ -126,8 +183,12 @@ final class KafkaConnection {
         close();
         return;
       }
-      if (answer.result() != null) {
-        answer.result().writeTo(socket);
+      if (answer.result().answer() != null) {
+        answer.result().answer().writeTo(socket);
+      }
+      if (answer.result().thenClose()) {
+        close();
+        return;
       }
     }
     updateFlow();

@@ -4,6 +4,7 @@ import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
@@ -24,20 +25,24 @@ public final class KafkaVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final AtomicInteger connections;
+  private final NodeSecurity security;
   private NetServer server;
 
   /** @param connections the node's open Kafka connections, shared by every instance */
-  public KafkaVerticle(ClusteredPartitionService service, GatewayConfig config, GatewayMetrics metrics, AtomicInteger connections) {
+  public KafkaVerticle(ClusteredPartitionService service, GatewayConfig config, GatewayMetrics metrics, AtomicInteger connections,
+      NodeSecurity security) {
     this.service = service;
     this.config = config;
     this.metrics = metrics;
     this.connections = connections;
+    this.security = security;
   }
 
   @Override
   public Future<?> start() {
     GatewayConfig.Kafka kafka = config.kafka();
-    KafkaApis apis = new KafkaApis(service, service.groups(), service.classicGroups(), config, RecordDecoding.create(vertx), metrics);
+    KafkaApis apis = new KafkaApis(service, service.groups(), service.classicGroups(), config, RecordDecoding.create(vertx), metrics,
+        security);
     server = vertx.createNetServer(new NetServerOptions().setHost(kafka.host()).setPort(kafka.bindPort()).setTcpNoDelay(true))
         .connectHandler(socket -> {
           if (connections.incrementAndGet() > kafka.maxConnections()) {
@@ -47,7 +52,7 @@ public final class KafkaVerticle extends VerticleBase {
             socket.close();
             return;
           }
-          new KafkaConnection(socket, context, apis, kafka.maxFrameBytes(), connections::decrementAndGet);
+          new KafkaConnection(socket, context, apis, security, kafka.maxFrameBytes(), connections::decrementAndGet);
         });
     return server.listen();
   }

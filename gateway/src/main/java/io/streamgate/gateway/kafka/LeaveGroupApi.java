@@ -4,6 +4,7 @@ import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.ClassicGroups.LeaveResult;
 import io.streamgate.cluster.groups.ClassicGroups.LeavingMember;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,21 +34,22 @@ final class LeaveGroupApi {
         leaving.add(new LeavingMember(member.memberId(), Optional.ofNullable(member.groupInstanceId())));
       }
     }
-    return Future.fromCompletionStage(groups.leave(request.groupId(), leaving), caller.context()).transform(done -> {
-      LeaveGroupResponseData response = new LeaveGroupResponseData();
-      if (done.failed()) {
-        return Future.succeededFuture(response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode()));
-      }
-      if (version < BATCHED_FROM) {
-        return Future.succeededFuture(response.setErrorCode(
-            done.result().get(0).error().map(StreamgateError::kafkaCode).orElse((short) 0)));
-      }
-      List<MemberResponse> members = new ArrayList<>();
-      for (LeaveResult left : done.result()) {
-        members.add(new MemberResponse().setMemberId(left.memberId()).setGroupInstanceId(left.groupInstanceId().orElse(null))
-            .setErrorCode(left.error().map(StreamgateError::kafkaCode).orElse((short) 0)));
-      }
-      return Future.succeededFuture(response.setMembers(members));
-    });
+    return caller.access().group(AclOperation.READ, request.groupId())
+        .compose(allowed -> Future.fromCompletionStage(groups.leave(request.groupId(), leaving), caller.context())).transform(done -> {
+          LeaveGroupResponseData response = new LeaveGroupResponseData();
+          if (done.failed()) {
+            return Future.succeededFuture(response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode()));
+          }
+          if (version < BATCHED_FROM) {
+            return Future.succeededFuture(response.setErrorCode(
+                done.result().get(0).error().map(StreamgateError::kafkaCode).orElse((short) 0)));
+          }
+          List<MemberResponse> members = new ArrayList<>();
+          for (LeaveResult left : done.result()) {
+            members.add(new MemberResponse().setMemberId(left.memberId()).setGroupInstanceId(left.groupInstanceId().orElse(null))
+                .setErrorCode(left.error().map(StreamgateError::kafkaCode).orElse((short) 0)));
+          }
+          return Future.succeededFuture(response.setMembers(members));
+        });
   }
 }

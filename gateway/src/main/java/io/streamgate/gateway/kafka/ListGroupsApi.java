@@ -35,7 +35,12 @@ final class ListGroupsApi {
       boolean typeWanted = request.typesFilter().isEmpty()
           || request.typesFilter().stream().anyMatch(GROUP_TYPE::equalsIgnoreCase);
       List<ListGroupsResponseData.ListedGroup> listed = new ArrayList<>();
+      // Kafka's rule: who may describe the cluster sees every group, anyone else those it may describe.
+      boolean seesAll = caller.access().seesCluster();
       for (ListedGroup group : done.result()) {
+        if (!seesAll && !caller.access().seesGroup(group.group())) {
+          continue;
+        }
         boolean stateWanted = request.statesFilter().isEmpty()
             || request.statesFilter().stream().anyMatch(group.state()::equalsIgnoreCase);
         if (typeWanted && stateWanted) {

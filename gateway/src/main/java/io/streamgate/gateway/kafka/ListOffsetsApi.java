@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicR
  * ({@code -3}, from v7), or the first record at or after a timestamp; offset and timestamp -1 when
  * no record matches (never a negative timestamp with a real offset). Every isolation level reads
  * up to the high watermark: there are no transactions. A partition asked in a current leader epoch
- * other than the leader's is refused (FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH, KIP-320).
+ * other than the leader's is refused (FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH, KIP-320). A
+ * topic the principal may not DESCRIBE is TOPIC_AUTHORIZATION_FAILED.
  */
 final class ListOffsetsApi {
   static final long LATEST = -1;
@@ -37,11 +39,16 @@ final class ListOffsetsApi {
     List<ListOffsetsTopicResponse> topics = new ArrayList<>();
     for (ListOffsetsTopic topic : request.topics()) {
       List<ListOffsetsPartitionResponse> partitions = new ArrayList<>();
+      boolean described = caller.access().mayTopic(AclOperation.DESCRIBE, topic.name());
       for (ListOffsetsPartition wanted : topic.partitions()) {
         ListOffsetsPartitionResponse response = new ListOffsetsPartitionResponse().setPartitionIndex(wanted.partitionIndex())
             .setOffset(-1).setTimestamp(-1);
         partitions.add(response);
-        lookups.add(lookup(new TopicPartition(topic.name(), wanted.partitionIndex()), wanted, response, caller));
+        if (described) {
+          lookups.add(lookup(new TopicPartition(topic.name(), wanted.partitionIndex()), wanted, response, caller));
+        } else {
+          response.setErrorCode(StreamgateError.TOPIC_ACCESS_DENIED.kafkaCode());
+        }
       }
       topics.add(new ListOffsetsTopicResponse().setName(topic.name()).setPartitions(partitions));
     }

@@ -6,6 +6,7 @@ import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicNames;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,10 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
  * this node's view of the metadata. A topic
  * asked for by name that does not exist is created with the node's defaults when the node
  * auto-creates topics ({@code auto-create-topics}) and the client allows it; the answer then waits
- * for it. Topic ids are not served: every topic's is the zero uuid.
+ * for it. Topic ids are not served: every topic's is the zero uuid. As in Kafka, a listing of every
+ * topic shows only those the principal may DESCRIBE; a topic asked for by name that it may not
+ * describe, or may not create (CREATE on the cluster or the topic) when it would be created, is
+ * TOPIC_AUTHORIZATION_FAILED whether or not it exists.
  */
 final class MetadataApi {
   private final PartitionService service;
@@ -46,7 +50,8 @@ final class MetadataApi {
     Future<List<Future<Asked>>> topics;
     if (request.topics() == null) {
       topics = Future.fromCompletionStage(service.listTopics(), caller.context())
-          .map(all -> all.stream().map(topic -> Future.succeededFuture(new Asked(topic.name(), null))).toList());
+          .map(all -> all.stream().filter(topic -> caller.access().seesTopic(topic.name()))
+              .map(topic -> Future.succeededFuture(new Asked(topic.name(), null))).toList());
     } else {
       topics = Future.succeededFuture(request.topics().stream()
           .map(topic -> resolve(topic.name(), request.allowAutoTopicCreation(), caller)).toList());
@@ -79,8 +84,14 @@ final class MetadataApi {
     if (name == null) {
       return Future.succeededFuture(new Asked(null, StreamgateError.INVALID_REQUEST));
     }
+    if (!caller.access().mayTopic(AclOperation.DESCRIBE, name)) {
+      return Future.succeededFuture(new Asked(name, StreamgateError.TOPIC_ACCESS_DENIED));
+    }
     if (service.cachedPartitions(name).isPresent() || !autoCreate || !clientAllowsCreation || TopicNames.isInternal(name)) {
       return Future.succeededFuture(new Asked(name, null));
+    }
+    if (!caller.access().mayCreateTopic(name)) {
+      return Future.succeededFuture(new Asked(name, StreamgateError.TOPIC_ACCESS_DENIED));
     }
     TopicSpec spec = new TopicSpec(name, defaultPartitions, 1,
         Map.of(TopicConfigs.VALUE_FORMAT, TopicConfigs.ValueFormat.STRING.configName()));

@@ -4,10 +4,12 @@ import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupService.OffsetCommit;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -43,9 +45,15 @@ final class OffsetCommitApi {
   Future<OffsetCommitResponseData> handle(OffsetCommitRequestData request, KafkaCaller caller) {
     List<OffsetCommit> offsets = new ArrayList<>();
     Set<OffsetCommitRequestPartition> metadataTooLarge = Collections.newSetFromMap(new IdentityHashMap<>());
-    Future<Void> commit;
+    // Kafka's rules: READ on the group for the request, READ on each topic for its partitions.
+    Set<String> unreadable = new HashSet<>();
+    Future<Void> commit = caller.access().group(AclOperation.READ, request.groupId());
     try {
-      for (OffsetCommitRequestTopic topic : request.topics()) {
+      for (OffsetCommitRequestTopic topic : commit.failed() ? List.<OffsetCommitRequestTopic>of() : request.topics()) {
+        if (!caller.access().mayTopic(AclOperation.READ, topic.name())) {
+          unreadable.add(topic.name());
+          continue;
+        }
         for (OffsetCommitRequestPartition partition : topic.partitions()) {
           String metadata = partition.committedMetadata();
           if (metadata != null && metadata.length() > MAX_METADATA_CHARS) {
@@ -60,8 +68,8 @@ final class OffsetCommitApi {
         LOG.warn("kafka client {}: OffsetCommit of group '{}': {} partitions refused, their metadata longer than {} chars",
             caller, request.groupId(), metadataTooLarge.size(), MAX_METADATA_CHARS);
       }
-      commit = Future.fromCompletionStage(groups.commit(request.groupId(), request.generationIdOrMemberEpoch(),
-          request.memberId(), Optional.ofNullable(request.groupInstanceId()), offsets), caller.context());
+      commit = commit.compose(allowed -> Future.fromCompletionStage(groups.commit(request.groupId(), request.generationIdOrMemberEpoch(),
+          request.memberId(), Optional.ofNullable(request.groupInstanceId()), offsets), caller.context()));
     } catch (IllegalArgumentException badName) {
       LOG.warn("kafka client {}: OffsetCommit of group '{}' refused: {}", caller, request.groupId(), badName.getMessage());
       commit = Future.failedFuture(new InvalidTopicException(badName.getMessage()));
@@ -76,8 +84,9 @@ final class OffsetCommitApi {
       for (OffsetCommitRequestTopic topic : request.topics()) {
         List<OffsetCommitResponsePartition> partitions = new ArrayList<>();
         for (OffsetCommitRequestPartition partition : topic.partitions()) {
-          partitions.add(new OffsetCommitResponsePartition().setPartitionIndex(partition.partitionIndex())
-              .setErrorCode(metadataTooLarge.contains(partition) ? StreamgateError.OFFSET_METADATA_TOO_LARGE.kafkaCode() : error));
+          short partitionError = metadataTooLarge.contains(partition) ? StreamgateError.OFFSET_METADATA_TOO_LARGE.kafkaCode()
+              : unreadable.contains(topic.name()) ? StreamgateError.TOPIC_ACCESS_DENIED.kafkaCode() : error;
+          partitions.add(new OffsetCommitResponsePartition().setPartitionIndex(partition.partitionIndex()).setErrorCode(partitionError));
         }
         topics.add(new OffsetCommitResponseTopic().setName(topic.name()).setPartitions(partitions));
       }

@@ -2,9 +2,11 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
@@ -36,9 +38,19 @@ final class OffsetDeleteApi {
   }
 
   Future<OffsetDeleteResponseData> handle(OffsetDeleteRequestData request, KafkaCaller caller) {
+    Future<Void> allowed = caller.access().group(AclOperation.DELETE, request.groupId());
+    if (allowed.failed()) {
+      return Future.succeededFuture(new OffsetDeleteResponseData().setErrorCode(StreamgateError.forException(allowed.cause()).kafkaCode()));
+    }
     List<TopicPartition> partitions = new ArrayList<>();
+    // Kafka's rule: DELETE on the group, and READ on each topic for its partitions.
+    Set<String> unreadable = new HashSet<>();
     try {
       for (OffsetDeleteRequestTopic topic : request.topics()) {
+        if (!caller.access().mayTopic(AclOperation.READ, topic.name())) {
+          unreadable.add(topic.name());
+          continue;
+        }
         for (OffsetDeleteRequestPartition partition : topic.partitions()) {
           partitions.add(new TopicPartition(topic.name(), partition.partitionIndex()));
         }
@@ -48,18 +60,20 @@ final class OffsetDeleteApi {
       return Future.succeededFuture(new OffsetDeleteResponseData().setErrorCode(StreamgateError.INVALID_REQUEST.kafkaCode()));
     }
     return Future.fromCompletionStage(groups.deleteOffsets(request.groupId(), partitions), caller.context())
-        .map(refused -> answer(request, refused))
+        .map(refused -> answer(request, refused, unreadable))
         .otherwise(failure -> new OffsetDeleteResponseData().setErrorCode(StreamgateError.forException(failure).kafkaCode()));
   }
 
-  private static OffsetDeleteResponseData answer(OffsetDeleteRequestData request, Set<TopicPartition> refused) {
+  private static OffsetDeleteResponseData answer(OffsetDeleteRequestData request, Set<TopicPartition> refused,
+      Set<String> unreadable) {
     OffsetDeleteResponseTopicCollection topics = new OffsetDeleteResponseTopicCollection();
     for (OffsetDeleteRequestTopic topic : request.topics()) {
       OffsetDeleteResponsePartitionCollection partitions = new OffsetDeleteResponsePartitionCollection();
       for (OffsetDeleteRequestPartition partition : topic.partitions()) {
         boolean subscribed = refused.contains(new TopicPartition(topic.name(), partition.partitionIndex()));
-        partitions.add(new OffsetDeleteResponsePartition().setPartitionIndex(partition.partitionIndex())
-            .setErrorCode(subscribed ? StreamgateError.GROUP_SUBSCRIBED_TO_TOPIC.kafkaCode() : 0));
+        short error = unreadable.contains(topic.name()) ? StreamgateError.TOPIC_ACCESS_DENIED.kafkaCode()
+            : subscribed ? StreamgateError.GROUP_SUBSCRIBED_TO_TOPIC.kafkaCode() : 0;
+        partitions.add(new OffsetDeleteResponsePartition().setPartitionIndex(partition.partitionIndex()).setErrorCode(error));
       }
       topics.add(new OffsetDeleteResponseTopic().setName(topic.name()).setPartitions(partitions));
     }

@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -46,12 +47,15 @@ final class OffsetForLeaderEpochApi {
     OffsetForLeaderEpochResponseData response = new OffsetForLeaderEpochResponseData();
     for (OffsetForLeaderTopic topic : request.topics()) {
       List<EpochEndOffset> partitions = new ArrayList<>();
+      boolean described = fromReplica || caller.access().mayTopic(AclOperation.DESCRIBE, topic.topic());
       for (OffsetForLeaderPartition wanted : topic.partitions()) {
         EpochEndOffset answer = new EpochEndOffset().setPartition(wanted.partition()).setLeaderEpoch(UNDEFINED_EPOCH)
             .setEndOffset(UNDEFINED_OFFSET);
         partitions.add(answer);
         if (fromReplica) {
           answer.setErrorCode(StreamgateError.INVALID_REQUEST.kafkaCode());
+        } else if (!described) {
+          answer.setErrorCode(StreamgateError.TOPIC_ACCESS_DENIED.kafkaCode());
         } else {
           lookups.add(lookup(new TopicPartition(topic.topic(), wanted.partition()), wanted, answer, caller));
         }

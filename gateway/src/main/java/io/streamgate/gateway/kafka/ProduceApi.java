@@ -8,6 +8,7 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicNames;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.gateway.JsonValues;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * it does not lead is answered NOT_LEADER_OR_FOLLOWER, and the client asks Metadata again. The log
  * checks every batch (magic 2, CRC, sizes, record count and framing, decompressing if needed), off
  * the event loop when that is costly. Errors are per partition, from the error catalogue. acks=0
- * gets no answer at all (Kafka's rule); its failures are only logged.
+ * gets no answer at all (Kafka's rule); its failures are only logged. A partition of a topic the
+ * principal may not WRITE is TOPIC_AUTHORIZATION_FAILED and nothing of it is appended.
  */
 final class ProduceApi {
   private static final Logger LOG = LoggerFactory.getLogger(ProduceApi.class);
@@ -67,7 +69,8 @@ final class ProduceApi {
         partitions.add(response);
         Future<AppendResult> append = acks == null
             ? Future.failedFuture(new InvalidRecordException("acks must be -1, 0 or 1, was " + request.acks()))
-            : append(topic.name(), data, request.transactionalId(), acks, caller);
+            : caller.access().topic(AclOperation.WRITE, topic.name())
+                .compose(allowed -> append(topic.name(), data, request.transactionalId(), acks, caller));
         appends.add(append.andThen(done -> {
           if (done.succeeded()) {
             response.setBaseOffset(done.result().baseOffset());

@@ -4,6 +4,7 @@ import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.ClassicGroups.MemberAssignment;
 import io.streamgate.cluster.groups.ClassicGroups.SyncRequest;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,15 +33,16 @@ final class SyncGroupApi {
     SyncRequest sync = new SyncRequest(request.groupId(), request.generationId(), request.memberId(),
         Optional.ofNullable(request.groupInstanceId()), Optional.ofNullable(request.protocolType()),
         Optional.ofNullable(request.protocolName()), assignments);
-    return Future.fromCompletionStage(groups.sync(sync), caller.context()).transform(done -> {
-      SyncGroupResponseData response = new SyncGroupResponseData();
-      if (done.failed()) {
-        LOG.debug("kafka client {}: SyncGroup of group '{}' answered {}", caller, request.groupId(), done.cause().getMessage());
-        return Future.succeededFuture(response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
-            .setAssignment(new byte[0]));
-      }
-      return Future.succeededFuture(response.setProtocolType(done.result().protocolType())
-          .setProtocolName(done.result().protocolName()).setAssignment(done.result().assignment()));
-    });
+    return caller.access().group(AclOperation.READ, request.groupId())
+        .compose(allowed -> Future.fromCompletionStage(groups.sync(sync), caller.context())).transform(done -> {
+          SyncGroupResponseData response = new SyncGroupResponseData();
+          if (done.failed()) {
+            LOG.debug("kafka client {}: SyncGroup of group '{}' answered {}", caller, request.groupId(), done.cause().getMessage());
+            return Future.succeededFuture(response.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
+                .setAssignment(new byte[0]));
+          }
+          return Future.succeededFuture(response.setProtocolType(done.result().protocolType())
+              .setProtocolName(done.result().protocolName()).setAssignment(done.result().assignment()));
+        });
   }
 }

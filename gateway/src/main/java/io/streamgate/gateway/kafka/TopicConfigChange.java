@@ -3,6 +3,7 @@ package io.streamgate.gateway.kafka;
 import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -12,7 +13,8 @@ import java.util.function.Supplier;
 /**
  * One resource of AlterConfigs or IncrementalAlterConfigs: a topic's config changed through the
  * cluster's one topic update (validate_only: checked, nothing changed); any other resource refused
- * INVALID_REQUEST, broker configs being the node's settings. The two APIs differ in how they compute
+ * INVALID_REQUEST, broker configs being the node's settings. A topic the principal may not
+ * ALTER_CONFIGS is TOPIC_AUTHORIZATION_FAILED. The two APIs differ in how they compute
  * the changes and in their generated answer types, so the refusal is handed to the caller's setter.
  */
 final class TopicConfigChange {
@@ -29,9 +31,10 @@ final class TopicConfigChange {
       refusal.accept(StreamgateError.INVALID_REQUEST.kafkaCode(), notATopic(resourceType));
       return Future.succeededFuture();
     }
+    Future<Void> allowed = caller.access().topic(AclOperation.ALTER_CONFIGS, topic);
     Future<?> change;
     try {
-      change = validateOnly
+      change = allowed.failed() ? allowed : validateOnly
           ? Future.fromCompletionStage(service.validateTopicUpdate(topic, OptionalInt.empty(), changes.get()), caller.context())
           : Future.fromCompletionStage(service.updateTopic(topic, OptionalInt.empty(), changes.get()), caller.context());
     } catch (RuntimeException e) {

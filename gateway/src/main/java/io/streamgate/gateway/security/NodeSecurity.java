@@ -2,7 +2,9 @@ package io.streamgate.gateway.security;
 
 import io.streamgate.cluster.security.AccessControl;
 import io.streamgate.cluster.security.AclAuthorizer;
+import io.streamgate.cluster.security.AclBinding;
 import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.AclPermission;
 import io.streamgate.cluster.security.ApiKeySecrets;
 import io.streamgate.cluster.security.AuthenticationException;
 import io.streamgate.cluster.security.Authorizer;
@@ -107,6 +109,24 @@ public final class NodeSecurity {
   /** Whether {@code who} may, without writing a denial (to filter what a listing shows). */
   public boolean allows(Principal who, String remote, AclOperation operation, ResourceType type, String name) {
     return authorizer.allows(who, hostOf(remote), operation, type, name);
+  }
+
+  /**
+   * Whether {@code who} may do {@code operation} to at least one resource of {@code type} (Kafka's
+   * {@code authorizeByResourceType}): an ALLOW names a resource the rules then allow. Not audited.
+   */
+  public boolean allowsOnSome(Principal who, String remote, AclOperation operation, ResourceType type) {
+    String host = hostOf(remote);
+    if (authorizer.allows(who, host, operation, type, Principal.WILDCARD)) {
+      return true;
+    }
+    for (AclBinding acl : accessControl.get().acls()) {
+      if (acl.resourceType() == type && acl.permission() == AclPermission.ALLOW && acl.operation().grants().contains(operation)
+          && acl.matchesPrincipal(who, host) && authorizer.allows(who, host, operation, type, acl.resourceName())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The host part of {@code host:port}, as ACLs name hosts. */

@@ -32,6 +32,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
@@ -40,7 +41,6 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidRequestException;
-import org.apache.kafka.common.errors.SecurityDisabledException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
@@ -52,6 +52,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -267,16 +268,24 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
   }
 
   @Test
-  void theAclCallsAreAnsweredSecurityDisabled() throws Exception {
+  void theAclCallsManageTheClustersAclsWithAuthenticationOff() throws Exception {
+    String topic = unique("acl-open");
+    AclBinding binding = new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+        new AccessControlEntry("User:alice", "*", AclOperation.READ, AclPermissionType.ALLOW));
+    AclBindingFilter ofTopic = new AclBindingFilter(new ResourcePatternFilter(ResourceType.TOPIC, topic, PatternType.ANY),
+        AccessControlEntryFilter.ANY);
     try (Admin admin = admin()) {
-      assertThatThrownBy(() -> admin.describeAcls(AclBindingFilter.ANY).values().get(WAIT_S, TimeUnit.SECONDS))
-          .hasCauseInstanceOf(SecurityDisabledException.class).hasMessageContaining("authorization is not enabled");
-      AclBinding binding = new AclBinding(new ResourcePattern(ResourceType.TOPIC, "orders", PatternType.LITERAL),
-          new AccessControlEntry("User:alice", "*", AclOperation.READ, AclPermissionType.ALLOW));
-      assertThatThrownBy(() -> admin.createAcls(List.of(binding)).all().get(WAIT_S, TimeUnit.SECONDS))
-          .hasCauseInstanceOf(SecurityDisabledException.class);
-      assertThatThrownBy(() -> admin.deleteAcls(List.of(AclBindingFilter.ANY)).all().get(WAIT_S, TimeUnit.SECONDS))
-          .hasCauseInstanceOf(SecurityDisabledException.class);
+      assertThat(admin.describeAcls(ofTopic).values().get(WAIT_S, TimeUnit.SECONDS)).isEmpty();
+      admin.createAcls(List.of(binding)).all().get(WAIT_S, TimeUnit.SECONDS);
+      assertThat(admin.describeAcls(ofTopic).values().get(WAIT_S, TimeUnit.SECONDS)).containsExactly(binding);
+      assertThat(node.security().accessControl().acls()).anySatisfy(acl -> assertThat(acl.resourceName()).isEqualTo(topic));
+      assertThat(admin.deleteAcls(List.of(ofTopic)).all().get(WAIT_S, TimeUnit.SECONDS)).containsExactly(binding);
+      assertThat(admin.describeAcls(ofTopic).values().get(WAIT_S, TimeUnit.SECONDS)).isEmpty();
+      // MATCH (the ACLs that would apply to a name) is not served: refused, not answered wrong.
+      AclBindingFilter match = new AclBindingFilter(new ResourcePatternFilter(ResourceType.TOPIC, topic, PatternType.MATCH),
+          AccessControlEntryFilter.ANY);
+      assertThatThrownBy(() -> admin.describeAcls(match).values().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(InvalidRequestException.class).hasMessageContaining("MATCH");
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
@@ -32,6 +33,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -108,6 +110,26 @@ class KafkaClientsTest extends KafkaNodeTest {
         assertThat(http.get("headers").get("h").asText()).isEqualTo("header-" + string(want.get(i).value()).split("-")[1]);
       }
     }
+  }
+
+  @Test
+  void aClientSetUpForSaslWorksAgainstANodeWithoutAuthentication() throws Exception {
+    String topic = unique("sasl-open");
+    Properties properties = new Properties();
+    properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+    properties.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+    properties.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
+    properties.put(SaslConfigs.SASL_JAAS_CONFIG,
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"someone\" password=\"anything\";");
+    try (Admin admin = Admin.create(properties)) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    }
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topic, 0, bytes("k"), bytes("over SASL"))).get(30, TimeUnit.SECONDS);
+    }
+    JsonNode records = httpRecords(topic, 0);
+    assertThat(records).hasSize(1);
+    assertThat(records.get(0).get("value").asText()).isEqualTo("over SASL");
   }
 
   @Test

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamgate.cluster.ClusterNode;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.security.InMemoryAccessControl;
+import io.streamgate.cluster.security.Principal;
+import io.streamgate.gateway.GatewayConfig;
+import io.streamgate.gateway.security.NodeSecurity;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +39,7 @@ class MetadataApiTest {
     MetadataResponseData answer = new MetadataApi(service(nodes, partitions), new KafkaBrokers(service(nodes, partitions)),
         false, 1)
         .handle(new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName(TOPIC))),
-            null)
+            openNodesCaller())
         .result();
 
     int alive = KafkaBrokers.brokerId("node-0");
@@ -47,6 +51,13 @@ class MetadataApiTest {
     assertThat(answered.get(1).errorCode()).isEqualTo(Errors.LEADER_NOT_AVAILABLE.code());
     assertThat(answered.get(1).leaderId()).isEqualTo(-1);
     assertThat(answered.get(1).offlineReplicas()).containsExactly(dead);
+  }
+
+  /** A caller of a node without authentication: everything is allowed. */
+  private static KafkaCaller openNodesCaller() {
+    String remote = "127.0.0.1:40000";
+    NodeSecurity open = new NodeSecurity(new GatewayConfig.Security(false, "", List.of()), new InMemoryAccessControl());
+    return new KafkaCaller(null, remote, "test", null, new KafkaAuthorization(open, Principal.ANONYMOUS, remote));
   }
 
   /** The cluster as these tests need it: its nodes and the topic's partitions; nothing else is called. */

@@ -1,0 +1,147 @@
+package io.streamgate.gateway.kafka;
+
+import io.streamgate.cluster.errors.StreamgateError;
+import io.streamgate.cluster.security.AuthenticationException;
+import io.streamgate.cluster.security.Principal;
+import io.streamgate.gateway.security.NodeSecurity;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
+
+/**
+ * The SASL exchange of one Kafka connection, and the principal it ends with: SaslHandshake names a
+ * mechanism, then the client's one message (in SaslAuthenticate, or after a v0 handshake as a bare
+ * size-prefixed token, KIP-43) carries a secret that {@link NodeSecurity#authenticate} turns into
+ * the principal. PLAIN ({@code authzid NUL username NUL password}, RFC 4616): the password is the
+ * secret, the username is not used. OAUTHBEARER ({@code n,[a=authzid],} then {@code auth=Bearer
+ * <token>} among ^A-separated pairs, RFC 7628 §3.1): the token is the secret. Both take one message
+ * and answer it with an empty one. One exchange per connection: no re-authentication (session
+ * lifetime 0), a second handshake is ILLEGAL_SASL_STATE. With {@code auth=off} the connection is
+ * {@link Principal#ANONYMOUS} from the start and an exchange, if the client makes one, succeeds as
+ * ANONYMOUS whatever it carries (so that a client set up for SASL works against an open node).
+ * Confined to the connection's event loop.
+ */
+final class KafkaSasl {
+  static final String PLAIN = "PLAIN";
+  static final String OAUTHBEARER = "OAUTHBEARER";
+  static final List<String> MECHANISMS = List.of(PLAIN, OAUTHBEARER);
+  static final String PROTOCOL = "kafka";
+
+  private enum State {
+    HANDSHAKE,
+    AUTHENTICATE,
+    AUTHENTICATING,
+    DONE
+  }
+
+  /** An answer to the client, and whether the connection closes once it is written. */
+  record Reply(Object response, boolean close) {}
+
+  private final NodeSecurity security;
+  private final Context context;
+  private final String remote;
+  private State state = State.HANDSHAKE;
+  private String mechanism;
+  /** The handshake's version: after v0 the client's message comes as a bare token, not in SaslAuthenticate. */
+  private short handshakeVersion;
+  private Principal principal;
+
+  KafkaSasl(NodeSecurity security, Context context, String remote) {
+    this.security = security;
+    this.context = context;
+    this.remote = remote;
+    this.principal = security.enabled() ? null : Principal.ANONYMOUS;
+  }
+
+  /** Who the connection acts for; null until it has authenticated (only with {@code auth=on}). */
+  Principal principal() {
+    return state == State.AUTHENTICATE || state == State.AUTHENTICATING ? null : principal;
+  }
+
+  /** Whether the next frame is the client's SASL message as a bare token (after a SaslHandshake v0). */
+  boolean awaitsBareToken() {
+    return state == State.AUTHENTICATE && handshakeVersion == 0;
+  }
+
+  Reply handshake(String requested, short version) {
+    SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(MECHANISMS);
+    if (state != State.HANDSHAKE) {
+      return new Reply(response.setErrorCode(StreamgateError.ILLEGAL_SASL_STATE.kafkaCode()), true);
+    }
+    if (!MECHANISMS.contains(requested)) {
+      security.audit().authenticationFailed(PROTOCOL, remote, "SASL mechanism '" + requested + "' is not offered");
+      return new Reply(response.setErrorCode(StreamgateError.UNSUPPORTED_SASL_MECHANISM.kafkaCode()), true);
+    }
+    mechanism = requested;
+    handshakeVersion = version;
+    state = State.AUTHENTICATE;
+    return new Reply(response, false);
+  }
+
+  /**
+   * The answer to the client's SASL message: SaslAuthenticate's, empty auth bytes on success, SASL_AUTHENTICATION_FAILED
+   * and a close on failure. Completes on the connection's context.
+   */
+  Future<Reply> authenticate(byte[] message) {
+    if (state != State.AUTHENTICATE) {
+      return Future.succeededFuture(new Reply(new SaslAuthenticateResponseData().setAuthBytes(new byte[0])
+          .setErrorCode(StreamgateError.ILLEGAL_SASL_STATE.kafkaCode())
+          .setErrorMessage("SaslAuthenticate must follow one successful SaslHandshake"), true));
+    }
+    state = State.AUTHENTICATING;
+    String secret = mechanism.equals(PLAIN) ? plainPassword(message) : bearerToken(message);
+    Future<Principal> who;
+    if (secret == null) {
+      String reason = "a malformed " + mechanism + " message";
+      security.audit().authenticationFailed(PROTOCOL, remote, reason);
+      who = Future.failedFuture(new AuthenticationException(reason));
+    } else {
+      who = security.authenticate(secret, PROTOCOL, remote);
+    }
+    // NodeSecurity may complete elsewhere (a token's keys fetched); the state is the event loop's.
+    return Future.fromCompletionStage(who.toCompletionStage(), context).transform(done -> {
+      SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setAuthBytes(new byte[0]).setSessionLifetimeMs(0);
+      if (done.succeeded()) {
+        principal = done.result();
+        state = State.DONE;
+        return Future.succeededFuture(new Reply(response, false));
+      }
+      state = State.DONE;
+      principal = null;
+      return Future.succeededFuture(new Reply(response.setErrorCode(StreamgateError.SASL_AUTHENTICATION_FAILED.kafkaCode())
+          .setErrorMessage("Authentication failed: " + done.cause().getMessage()), true));
+    });
+  }
+
+  /** PLAIN's password: the third of exactly three NUL-separated fields, the last non-empty; null if malformed. */
+  private static String plainPassword(byte[] message) {
+    String[] fields = new String(message, StandardCharsets.UTF_8).split("\u0000", -1);
+    return fields.length == 3 && !fields[2].isEmpty() ? fields[2] : null;
+  }
+
+  /** OAUTHBEARER's token from the client's first message ({@code n,,^Aauth=Bearer <token>^A^A}); null if malformed. */
+  private static String bearerToken(byte[] message) {
+    String text = new String(message, StandardCharsets.UTF_8);
+    String[] parts = text.split("\u0001", -1);
+    // The GS2 header, the pairs, and two empty strings from the closing ^A^A.
+    if (parts.length < 3 || !parts[0].startsWith("n,") || !parts[parts.length - 1].isEmpty()
+        || !parts[parts.length - 2].isEmpty()) {
+      return null;
+    }
+    for (int i = 1; i < parts.length - 2; i++) {
+      if (parts[i].startsWith("auth=")) {
+        String value = parts[i].substring("auth=".length());
+        int space = value.indexOf(' ');
+        if (space < 0 || !value.substring(0, space).equalsIgnoreCase("Bearer")) {
+          return null;
+        }
+        String token = value.substring(space + 1).trim();
+        return token.isEmpty() ? null : token;
+      }
+    }
+    return null;
+  }
+}

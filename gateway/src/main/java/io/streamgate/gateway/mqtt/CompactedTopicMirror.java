@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  * loaded again from it.
  *
  * <p>Thread-safe: reads and puts from any thread; the follower and its bookkeeping run on one context.
+ * The futures it returns complete on their caller's context (when called on one), never on the
+ * follower's: an MQTT connection that waits for a save must go on on its own event loop.
  */
 final class CompactedTopicMirror {
   private static final Logger LOG = LoggerFactory.getLogger(CompactedTopicMirror.class);
@@ -77,7 +79,7 @@ final class CompactedTopicMirror {
 
   /** Completes once every partition has been read up to where it ended when loading began. */
   Future<Void> loaded() {
-    return loaded.future();
+    return onCallersContext(loaded.future());
   }
 
   Optional<byte[]> get(String key) {
@@ -113,18 +115,38 @@ final class CompactedTopicMirror {
     byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
     RecordBatch batch = new RecordBatchBuilder(Compression.NONE).append(System.currentTimeMillis(), keyBytes, value, List.of()).build();
     int partition = partitioner.partitionForKey(keyBytes, metadata.partitions());
-    return Future.fromCompletionStage(service.append(new TopicPartition(topic, partition), batch, Acks.ALL), context)
+    return onCallersContext(Future.fromCompletionStage(service.append(new TopicPartition(topic, partition), batch, Acks.ALL), context)
         .compose(result -> {
           Position position = new Position(partition, result.lastOffset() + 1);
           return appliedHere(position).map(position);
-        });
+        }));
   }
 
   /** Completes once this copy has applied the records before {@code position}, whoever wrote them. */
   Future<Void> applied(Position position) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> appliedHere(position).onComplete(done));
-    return done.future();
+    return onCallersContext(done.future());
+  }
+
+  /**
+   * {@code result}, completed on the context of whoever calls (as it is, off a context): the
+   * mirror's own work completes on the follower's context.
+   */
+  private static <T> Future<T> onCallersContext(Future<T> result) {
+    Context caller = Vertx.currentContext();
+    if (caller == null) {
+      return result;
+    }
+    Promise<T> onCaller = Promise.promise();
+    result.onComplete(outcome -> {
+      if (Vertx.currentContext() == caller) {
+        onCaller.handle(outcome);
+      } else {
+        caller.runOnContext(v -> onCaller.handle(outcome));
+      }
+    });
+    return onCaller.future();
   }
 
   void close() {

@@ -79,7 +79,7 @@ final class CompactedTopicMirror {
 
   /** Completes once every partition has been read up to where it ended when loading began. */
   Future<Void> loaded() {
-    return onCallersContext(loaded.future());
+    return ContextFutures.onCallersContext(loaded.future());
   }
 
   Optional<byte[]> get(String key) {
@@ -115,38 +115,19 @@ final class CompactedTopicMirror {
     byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
     RecordBatch batch = new RecordBatchBuilder(Compression.NONE).append(System.currentTimeMillis(), keyBytes, value, List.of()).build();
     int partition = partitioner.partitionForKey(keyBytes, metadata.partitions());
-    return onCallersContext(Future.fromCompletionStage(service.append(new TopicPartition(topic, partition), batch, Acks.ALL), context)
-        .compose(result -> {
-          Position position = new Position(partition, result.lastOffset() + 1);
-          return appliedHere(position).map(position);
-        }));
+    return ContextFutures
+        .onCallersContext(Future.fromCompletionStage(service.append(new TopicPartition(topic, partition), batch, Acks.ALL), context)
+            .compose(result -> {
+              Position position = new Position(partition, result.lastOffset() + 1);
+              return appliedHere(position).map(position);
+            }));
   }
 
   /** Completes once this copy has applied the records before {@code position}, whoever wrote them. */
   Future<Void> applied(Position position) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> appliedHere(position).onComplete(done));
-    return onCallersContext(done.future());
-  }
-
-  /**
-   * {@code result}, completed on the context of whoever calls (as it is, off a context): the
-   * mirror's own work completes on the follower's context.
-   */
-  private static <T> Future<T> onCallersContext(Future<T> result) {
-    Context caller = Vertx.currentContext();
-    if (caller == null) {
-      return result;
-    }
-    Promise<T> onCaller = Promise.promise();
-    result.onComplete(outcome -> {
-      if (Vertx.currentContext() == caller) {
-        onCaller.handle(outcome);
-      } else {
-        caller.runOnContext(v -> onCaller.handle(outcome));
-      }
-    });
-    return onCaller.future();
+    return ContextFutures.onCallersContext(done.future());
   }
 
   void close() {

@@ -125,7 +125,11 @@ final class MqttDelivery {
    */
   Future<Void> restore(MqttSessionState state) {
     window.owe(state.inflight());
-    return subscriptions.restore(state, () -> window.resend(state.inflight())).onSuccess(v -> pump());
+    // Sent again only from topics the principal may read now: a session resumed under other rights
+    // (revoked, or another principal's with the same client id) keeps the rest, unsent, for a later one.
+    List<MqttSessionState.Inflight> readable = state.inflight().stream()
+        .filter(message -> access.allowsRead(message.partition().topic())).toList();
+    return subscriptions.restore(state, () -> window.resend(readable)).onSuccess(v -> pump());
   }
 
   void close() {

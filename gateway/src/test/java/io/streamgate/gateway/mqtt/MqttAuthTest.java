@@ -12,6 +12,7 @@ import io.streamgate.cluster.security.PatternType;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
 import io.streamgate.gateway.SharedNodeTest;
+import io.streamgate.gateway.security.AuditLog;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,8 +40,15 @@ class MqttAuthTest extends SharedNodeTest {
   private static final int NOT_AUTHORIZED_V3 = 5;
   private static final int NOT_AUTHORIZED_V5 = 0x87;
 
+  private final LogCapture audit = new LogCapture();
+
   MqttAuthTest() {
     super(Map.of("mqtt-port", "-1", "auth", "on", "auth-bootstrap-key", BOOTSTRAP_KEY));
+  }
+
+  @AfterAll
+  void stopCapturing() {
+    audit.close();
   }
 
   @ParameterizedTest
@@ -63,6 +72,10 @@ class MqttAuthTest extends SharedNodeTest {
     try (RawMqttClient bootstrap = client(version, BOOTSTRAP_KEY)) {
       assertThat(bootstrap.connect("bootstrap-" + version)).isZero();
     }
+    assertThat(audit.warningsOf(AuditLog.LOGGER))
+        .anyMatch(line -> line.contains("event=authentication-failed") && line.contains("protocol=mqtt")
+            && line.contains("unknown or revoked API key"));
+    assertThat(audit.warningsOf(AuditLog.LOGGER)).noneMatch(line -> line.contains(key.secret()));
   }
 
   @ParameterizedTest
@@ -102,8 +115,19 @@ class MqttAuthTest extends SharedNodeTest {
       assertThat(reasonCode(intruder.read())).isEqualTo(NOT_AUTHORIZED_V5);
       intruder.pingreq();
       assertThat(intruder.read().type()).isEqualTo(RawMqttClient.PINGRESP);
+      // Nor is a retained message kept.
+      intruder.publishRetained(topic + "/x", "denied retained".getBytes(UTF_8), 8);
+      assertThat(reasonCode(intruder.read())).isEqualTo(NOT_AUTHORIZED_V5);
     }
     assertThat(values(topic)).containsExactly("before");
+    assertThat(audit.warningsOf(AuditLog.LOGGER)).anyMatch(line -> line.contains("event=denied") && line.contains("User:" + user)
+        && line.contains("protocol=mqtt") && line.contains("operation=WRITE") && line.contains(topic));
+    try (RawMqttClient bootstrap = client(5, BOOTSTRAP_KEY)) {
+      assertThat(bootstrap.connect(unique("bootstrap"))).isZero();
+      bootstrap.subscribe(1, topic + "/#", 1);
+      assertThat(bootstrap.read().type()).isEqualTo(RawMqttClient.SUBACK);
+      assertThat(bootstrap.poll(1000)).as("no retained message").isNull();
+    }
   }
 
   @ParameterizedTest
@@ -209,6 +233,51 @@ class MqttAuthTest extends SharedNodeTest {
       worker.subscribe(1, "$share/pool/" + topic + "/#", 1);
       RawMqttClient.Packet suback = worker.read();
       assertThat(suback.body()[suback.body().length - 1] & 0xff).isEqualTo(version == 5 ? NOT_AUTHORIZED_V5 : 0x80);
+      // The share's group is mqtt-share.{ShareName}.{crc32 of the filter}: a prefix ACL covers the share name.
+      node.security().accessControl().createAcls(List.of(new AclBinding(ResourceType.GROUP, "mqtt-share.pool.", PatternType.PREFIXED,
+          Principal.user(user).toString(), AclBinding.ANY_HOST, AclOperation.READ, AclPermission.ALLOW))).get(30, TimeUnit.SECONDS);
+      worker.subscribe(2, "$share/pool/" + topic + "/#", 1);
+      suback = worker.read();
+      assertThat(suback.packetId()).isEqualTo(2);
+      assertThat(suback.body()[suback.body().length - 1] & 0xff).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A persistent session resumed under other rights (here another principal's, with the same client
+   * id) does not resend what it had sent unacknowledged from a topic the new principal may not read.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {4, 5})
+  void aResumedSessionResendsNothingThePrincipalMayNotRead(int version) throws Exception {
+    String topic = unique("diary");
+    String owner = unique("owner");
+    allow(owner, AclOperation.READ, topic, PatternType.LITERAL);
+    String clientId = "shared-id-" + version;
+    try (RawMqttClient first = client(version, keyFor(owner).secret())) {
+      assertThat(first.connectack(clientId, 0, false, 3600, null).body()[1]).isZero();
+      first.subscribe(1, topic + "/#", 1);
+      assertThat(first.read().type()).isEqualTo(RawMqttClient.SUBACK);
+      publishAsBootstrap(topic + "/today", "private entry");
+      RawMqttClient.Packet delivered = first.read();
+      assertThat(delivered.topic()).isEqualTo(topic + "/today");
+      // Not acknowledged: the session keeps it to send again.
+      first.disconnect();
+    }
+    String other = unique("other");
+    allow(other, AclOperation.READ, "elsewhere", PatternType.PREFIXED);
+    try (RawMqttClient second = client(version, keyFor(other).secret())) {
+      RawMqttClient.Packet connack = second.connectack(clientId, 0, false, 3600, null);
+      assertThat(connack.body()[1]).isZero();
+      assertThat(connack.body()[0] & 1).as("session present").isEqualTo(1);
+      assertThat(second.poll(2000)).isNull();
+    }
+    // Its owner still gets it again.
+    try (RawMqttClient owners = client(version, keyFor(owner).secret())) {
+      assertThat(owners.connectack(clientId, 0, false, 3600, null).body()[1]).isZero();
+      RawMqttClient.Packet resent = owners.read();
+      assertThat(resent.topic()).isEqualTo(topic + "/today");
+      assertThat(resent.dup()).isTrue();
     }
   }
 

@@ -12,6 +12,7 @@ import io.streamgate.cluster.security.PatternType;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
 import io.streamgate.gateway.SharedNodeTest;
+import io.streamgate.gateway.StreamgateNode;
 import io.streamgate.gateway.security.AuditLog;
 import io.streamgate.logstore.ReadResult;
 import io.streamgate.logstore.TopicPartition;
@@ -318,8 +319,12 @@ class MqttAuthTest extends SharedNodeTest {
     return packet.body().length > 2 ? packet.body()[2] & 0xff : 0;
   }
 
-  /** The values of the topic's partition 0 (MQTT-made topics have one unless configured), in order; none if the topic is not there. */
   private List<String> values(String topic) throws Exception {
+    return values(node, topic);
+  }
+
+  /** The values of the topic's partition 0 (MQTT-made topics have one unless configured), in order; none if the topic is not there. */
+  static List<String> values(StreamgateNode node, String topic) throws Exception {
     List<String> values = new ArrayList<>();
     if (node.service().cachedTopic(topic).isEmpty()) {
       return values;

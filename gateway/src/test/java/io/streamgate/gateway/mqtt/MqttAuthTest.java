@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -143,6 +144,23 @@ class MqttAuthTest extends SharedNodeTest {
       intruder.publish(topic + "/x", "denied".getBytes(UTF_8), qos, 7, false);
       // MQTT 3.1.1 has no negative PUBACK: the connection is closed, with no PUBACK before.
       assertThatThrownBy(intruder::read).isInstanceOfAny(EOFException.class, SocketException.class);
+    }
+    assertThat(values(topic)).containsExactly("before");
+  }
+
+  @Test
+  void anMqtt5Qos0PublishTheAclsDenyEndsTheConnectionWithNotAuthorized() throws Exception {
+    String topic = unique("guarded");
+    publishAsBootstrap(topic + "/x", "before");
+    String user = unique("intruder");
+    allow(user, AclOperation.READ, topic, PatternType.LITERAL);
+    try (RawMqttClient intruder = client(5, keyFor(user).secret())) {
+      assertThat(intruder.connect("intruder-v5-qos0")).isZero();
+      intruder.publish(topic + "/x", "denied".getBytes(UTF_8), 0, 0, false);
+      // No acknowledgement to refuse a QoS 0 message in: DISCONNECT with reason code 0x87.
+      RawMqttClient.Packet disconnect = intruder.read();
+      assertThat(disconnect.type()).isEqualTo(RawMqttClient.DISCONNECT);
+      assertThat(disconnect.body()[0] & 0xff).isEqualTo(NOT_AUTHORIZED_V5);
     }
     assertThat(values(topic)).containsExactly("before");
   }

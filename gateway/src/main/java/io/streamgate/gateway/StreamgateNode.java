@@ -10,7 +10,6 @@ import io.streamgate.gateway.http.HttpApiVerticle;
 import io.streamgate.gateway.http.StreamTickets;
 import io.streamgate.gateway.kafka.KafkaVerticle;
 import io.streamgate.gateway.metrics.GatewayMetrics;
-import io.streamgate.gateway.mqtt.MqttAuthenticator;
 import io.streamgate.gateway.mqtt.MqttNode;
 import io.streamgate.gateway.mqtt.MqttVerticle;
 import io.streamgate.gateway.security.NodeSecurity;
@@ -64,13 +63,8 @@ public final class StreamgateNode {
     this.kafkaPort = kafkaPort;
   }
 
-  /** Starts a node that lets every MQTT client in; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
+  /** Starts a node; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
   public static Future<StreamgateNode> start(GatewayConfig config) {
-    return start(config, MqttAuthenticator.OPEN);
-  }
-
-  /** Starts a node whose MQTT listener lets in the clients {@code mqttAuthenticator} accepts. */
-  public static Future<StreamgateNode> start(GatewayConfig config, MqttAuthenticator mqttAuthenticator) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastSetup.config(config.nodeId(), config.cluster()));
     return Vertx.builder()
@@ -80,10 +74,10 @@ public final class StreamgateNode {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .withClusterManager(clusterManager)
         .buildClustered()
-        .compose(vertx -> start(config, mqttAuthenticator, vertx, clusterManager, registry));
+        .compose(vertx -> start(config, vertx, clusterManager, registry));
   }
 
-  private static Future<StreamgateNode> start(GatewayConfig config, MqttAuthenticator mqttAuthenticator, Vertx vertx,
+  private static Future<StreamgateNode> start(GatewayConfig config, Vertx vertx,
       HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry) {
     Readiness readiness = new Readiness();
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
@@ -127,8 +121,7 @@ public final class StreamgateNode {
             return Future.succeededFuture();
           }
           MqttNode mqtt = MqttNode.start(vertx, opened.get(), opened.get()::ensureInternalTopic, opened.get().groups(), config,
-              mqttAuthenticator, registry,
-              gatewayMetrics.get());
+              security, registry, gatewayMetrics.get());
           mqttNode.set(mqtt);
           return vertx.deployVerticle(() -> {
             MqttVerticle verticle = new MqttVerticle(mqtt);

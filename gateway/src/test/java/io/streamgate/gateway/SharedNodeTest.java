@@ -1,6 +1,5 @@
 package io.streamgate.gateway;
 
-import io.streamgate.gateway.mqtt.MqttAuthenticator;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,15 +14,14 @@ import org.junit.jupiter.api.io.TempDir;
  * A test class whose tests share one node (see {@link TestNodes}), started before its first test
  * and stopped after its last. Tests keep out of each other's way by names of their own
  * ({@link #unique}), never by a fresh node; a test that needs other configuration, a restart or a
- * kill starts its own node beside this one. A subclass passes its node's configuration, and its
- * MQTT authentication hook, to the constructor.
+ * kill starts its own node beside this one. A subclass passes its node's configuration to the
+ * constructor.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 // A client that waits for an answer that never comes must fail the test, not hang the build.
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class SharedNodeTest {
   private final Map<String, String> config;
-  private final MqttAuthenticator authenticator;
   private final AtomicInteger names = new AtomicInteger();
   /**
    * The test class's own directory (JUnit sets it for each class before its {@code @BeforeAll}):
@@ -37,17 +35,12 @@ public abstract class SharedNodeTest {
   }
 
   protected SharedNodeTest(Map<String, String> config) {
-    this(config, MqttAuthenticator.OPEN);
-  }
-
-  protected SharedNodeTest(Map<String, String> config, MqttAuthenticator authenticator) {
     this.config = config;
-    this.authenticator = authenticator;
   }
 
   @BeforeAll
   protected final void startNode() {
-    node = TestNodes.start(dir.resolve("node"), config, authenticator);
+    node = TestNodes.start(dir.resolve("node"), config);
   }
 
   @AfterAll

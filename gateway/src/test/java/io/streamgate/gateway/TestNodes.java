@@ -1,6 +1,5 @@
 package io.streamgate.gateway;
 
-import io.streamgate.gateway.mqtt.MqttAuthenticator;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,10 +18,6 @@ public final class TestNodes {
   }
 
   public static StreamgateNode start(Path dataDir, Map<String, String> overrides) {
-    return start(dataDir, overrides, MqttAuthenticator.OPEN);
-  }
-
-  public static StreamgateNode start(Path dataDir, Map<String, String> overrides, MqttAuthenticator mqttAuthenticator) {
     Map<String, String> values = new HashMap<>(Map.of(
         "data-dir", dataDir.toString(), "node-id", "node-0", "http-host", "127.0.0.1", "http-port", "0", "http-instances", "1",
         "cluster-port", "0", "shutdown-grace-ms", "200", "mqtt-host", "127.0.0.1", "mqtt-port", "0", "mqtt-instances", "1"));
@@ -30,7 +25,7 @@ public final class TestNodes {
     values.putAll(Map.of("kafka-host", "127.0.0.1", "kafka-port", "0", "kafka-instances", "1"));
     values.putAll(overrides);
     try {
-      return StreamgateNode.start(ConfigLoader.fromMap(values), mqttAuthenticator).toCompletionStage().toCompletableFuture()
+      return StreamgateNode.start(ConfigLoader.fromMap(values)).toCompletionStage().toCompletableFuture()
           .get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("node did not start", e);

@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  * loaded again from it.
  *
  * <p>Thread-safe: reads and puts from any thread; the follower and its bookkeeping run on one context.
+ * The futures it returns complete on their caller's context (when called on one), never on the
+ * follower's: an MQTT connection that waits for a save must go on on its own event loop.
  */
 final class CompactedTopicMirror {
   private static final Logger LOG = LoggerFactory.getLogger(CompactedTopicMirror.class);
@@ -77,7 +79,7 @@ final class CompactedTopicMirror {
 
   /** Completes once every partition has been read up to where it ended when loading began. */
   Future<Void> loaded() {
-    return loaded.future();
+    return ContextFutures.onCallersContext(loaded.future());
   }
 
   Optional<byte[]> get(String key) {
@@ -113,18 +115,19 @@ final class CompactedTopicMirror {
     byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
     RecordBatch batch = new RecordBatchBuilder(Compression.NONE).append(System.currentTimeMillis(), keyBytes, value, List.of()).build();
     int partition = partitioner.partitionForKey(keyBytes, metadata.partitions());
-    return Future.fromCompletionStage(service.append(new TopicPartition(topic, partition), batch, Acks.ALL), context)
-        .compose(result -> {
-          Position position = new Position(partition, result.lastOffset() + 1);
-          return appliedHere(position).map(position);
-        });
+    return ContextFutures
+        .onCallersContext(Future.fromCompletionStage(service.append(new TopicPartition(topic, partition), batch, Acks.ALL), context)
+            .compose(result -> {
+              Position position = new Position(partition, result.lastOffset() + 1);
+              return appliedHere(position).map(position);
+            }));
   }
 
   /** Completes once this copy has applied the records before {@code position}, whoever wrote them. */
   Future<Void> applied(Position position) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> appliedHere(position).onComplete(done));
-    return done.future();
+    return ContextFutures.onCallersContext(done.future());
   }
 
   void close() {

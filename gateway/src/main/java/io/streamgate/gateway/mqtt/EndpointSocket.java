@@ -34,6 +34,15 @@ final class EndpointSocket {
     return ((io.vertx.core.internal.net.NetSocketInternal) socket).channelHandlerContext().pipeline();
   }
 
+  /**
+   * Writes a packet as it is, past the endpoint: vertx-mqtt 5.0.7's {@code publishReceived(id,
+   * reasonCode, properties)} leaves the reason code out of the PUBREC it builds, so a failed PUBREC
+   * goes this way.
+   */
+  static void write(NetSocket socket, io.netty.handler.codec.mqtt.MqttMessage packet) {
+    ((io.vertx.core.internal.net.NetSocketInternal) socket).writeMessage(packet);
+  }
+
   static NetSocket of(MqttEndpoint endpoint) {
     try {
       return (NetSocket) CONN.get(endpoint);

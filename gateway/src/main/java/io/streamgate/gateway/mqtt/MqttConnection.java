@@ -8,6 +8,8 @@ import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.security.AuthenticationException;
+import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.vertx.core.Context;
@@ -71,6 +73,8 @@ final class MqttConnection {
    */
   private final Promise<Optional<CompactedTopicMirror.Position>> gone = Promise.promise();
   private final long connectedAt = System.currentTimeMillis();
+  /** Who the client is and what it may do; set once authenticated. */
+  private MqttAccess access;
   private MqttIngest ingest;
   private MqttDelivery delivery;
   private MqttWill will;
@@ -111,38 +115,52 @@ final class MqttConnection {
     }
     reserved = true;
     sessionExpiryMs = sessionExpiryMs();
+    ContextFutures.completedOn(context, principal()).onComplete(authenticated -> {
+      if (closed) {
+        return;
+      }
+      if (authenticated.failed()) {
+        if (Failures.cause(authenticated.cause()) instanceof AuthenticationException) {
+          // Audited by NodeSecurity; MQTT 3.1.1 §3.2.2.3 return code 4, MQTT 5 reason code 0x86.
+          refuse("authentication failed: " + authenticated.cause().getMessage(),
+              MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
+              MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD);
+        } else {
+          refuse("authentication failed: " + authenticated.cause(), MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+              MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
+        }
+        return;
+      }
+      access = new MqttAccess(node.security(), node.config().mapper(), authenticated.result(), remoteAddress.toString());
+      if (!acceptWill()) {
+        return;
+      }
+      registered = true;
+      node.clients().register(clientId(), this)
+          .transform(previousGone -> session())
+          .onComplete(session -> {
+            if (closed) {
+              return;
+            }
+            if (session.failed()) {
+              LOG.warn("mqtt client {}: its session could not be had: {}", clientId(), session.cause().toString());
+              endpoint.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+                  : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+            } else {
+              accept(assignedId, session.result());
+            }
+          });
+    });
+  }
+
+  /**
+   * Who the client is: the CONNECT's password (an API key, the bootstrap key or a token; any user
+   * name) as {@link io.streamgate.gateway.security.NodeSecurity#authenticate} reads it. A client
+   * certificate's subject would be taken here, before the password.
+   */
+  private Future<Principal> principal() {
     MqttAuth auth = endpoint.auth();
-    node.authenticator().authenticate(clientId(), auth == null ? null : auth.getUsername(), auth == null ? null : auth.getPassword(),
-        remoteAddress).onComplete(result -> {
-          if (closed) {
-            return;
-          }
-          if (result.failed()) {
-            refuse("authentication failed: " + result.cause(), MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
-          } else if (!result.result()) {
-            refuse("not authorized", MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
-                MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5);
-          } else if (!acceptWill()) {
-            return;
-          } else {
-            registered = true;
-            node.clients().register(clientId(), this)
-                .transform(previousGone -> session())
-                .onComplete(session -> {
-                  if (closed) {
-                    return;
-                  }
-                  if (session.failed()) {
-                    LOG.warn("mqtt client {}: its session could not be had: {}", clientId(), session.cause().toString());
-                    endpoint.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
-                        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
-                  } else {
-                    accept(assignedId, session.result());
-                  }
-                });
-          }
-        });
+    return node.security().authenticate(auth == null ? null : auth.getPassword(), "mqtt", remoteAddress.toString());
   }
 
   /** MQTT 5: the client's Session Expiry Interval, capped; MQTT 3.1.1: the cap, unless the session is clean. */
@@ -173,7 +191,10 @@ final class MqttConnection {
     return endpoint.isCleanSession();
   }
 
-  /** A will whose topic the node would not take refuses the CONNECT (3.1.1: not authorized; 5.0: its reason). */
+  /**
+   * A will whose topic the node would not take, or whose log topic the principal may not write to,
+   * refuses the CONNECT (3.1.1: not authorized; 5.0: its reason).
+   */
   private boolean acceptWill() {
     MqttWill offered = endpoint.will();
     if (offered == null || !offered.isWillFlag()) {
@@ -190,7 +211,12 @@ final class MqttConnection {
       return false;
     }
     try {
-      node.config().mapper().map(offered.getWillTopic(), clientId());
+      String logTopic = node.config().mapper().map(offered.getWillTopic(), clientId()).logTopic();
+      if (!access.mayWrite(logTopic)) {
+        refuse("will topic '" + offered.getWillTopic() + "' refused: " + access.principal() + " may not write to topic '" + logTopic + "'",
+            MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5);
+        return false;
+      }
       will = offered;
       return true;
     } catch (RuntimeException refused) {
@@ -221,8 +247,8 @@ final class MqttConnection {
     GatewayConfig.Mqtt config = node.config();
     socket.setWriteQueueMaxSize(node.writeQueueBytes());
     EndpointSocket.consolidateFlushes(socket);
-    ingest = new MqttIngest(node, context, endpoint, socket, this::fail);
-    delivery = new MqttDelivery(node, context, decoding, endpoint, socket,
+    ingest = new MqttIngest(node, context, endpoint, socket, access, this::fail);
+    delivery = new MqttDelivery(node, context, decoding, endpoint, socket, access,
         Math.min(config.maxInflight(), clientLimit(MqttProperties.RECEIVE_MAXIMUM, 65_535)),
         clientLimit(MqttProperties.MAXIMUM_PACKET_SIZE, Integer.MAX_VALUE));
     endpoint.publishAutoAck(false);

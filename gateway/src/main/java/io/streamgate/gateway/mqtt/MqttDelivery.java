@@ -32,6 +32,7 @@ import java.util.Set;
  */
 final class MqttDelivery {
   private final MqttRetained retained;
+  private final MqttAccess access;
   private final NetSocket socket;
   private final long maxPacketBytes;
   private final String clientId;
@@ -48,9 +49,10 @@ final class MqttDelivery {
    * @param maxInflight QoS 1 messages that may await a PUBACK at once
    * @param maxPacketBytes largest packet the client accepts (its MQTT 5 Maximum Packet Size); larger messages are skipped (§3.1.2.11.4)
    */
-  MqttDelivery(MqttNode node, Context context, RecordDecoding decoding, MqttEndpoint endpoint, NetSocket socket, int maxInflight,
-      long maxPacketBytes) {
+  MqttDelivery(MqttNode node, Context context, RecordDecoding decoding, MqttEndpoint endpoint, NetSocket socket, MqttAccess access,
+      int maxInflight, long maxPacketBytes) {
     this.retained = node.retained();
+    this.access = access;
     this.socket = socket;
     this.maxPacketBytes = maxPacketBytes;
     this.clientId = endpoint.clientIdentifier();
@@ -58,7 +60,7 @@ final class MqttDelivery {
     this.readers = new MqttPartitionReaders(node.service(), node.topics(), context, decoding, clientId,
         this::messageFor,
         window::canSend, this::pump, this::moved);
-    this.subscriptions = new MqttSubscriptions(node, context, decoding, clientId, readers, maxInflight, maxPacketBytes, this::pump,
+    this.subscriptions = new MqttSubscriptions(node, context, decoding, clientId, access, readers, maxInflight, maxPacketBytes, this::pump,
         this::moved);
   }
 
@@ -82,6 +84,9 @@ final class MqttDelivery {
   void sendRetained() {
     for (MqttSubscriptions.Subscription subscription : subscriptions.takeAwaitingRetained()) {
       for (MqttRetained.Message message : retained.matching(subscription.filter())) {
+        if (!access.allowsRetained(message.topic())) {
+          continue;  // retained on a topic the principal may not read
+        }
         MqttOutgoing outgoing = MqttMessages.forRetained(message, subscription.qos(), subscription.subscriptionId(), maxPacketBytes);
         if (outgoing != null) {
           retainedDue.add(outgoing);
@@ -120,7 +125,11 @@ final class MqttDelivery {
    */
   Future<Void> restore(MqttSessionState state) {
     window.owe(state.inflight());
-    return subscriptions.restore(state, () -> window.resend(state.inflight())).onSuccess(v -> pump());
+    // Sent again only from topics the principal may read now: a session resumed under other rights
+    // (revoked, or another principal's with the same client id) keeps the rest, unsent, for a later one.
+    List<MqttSessionState.Inflight> readable = state.inflight().stream()
+        .filter(message -> access.allowsRead(message.partition().topic())).toList();
+    return subscriptions.restore(state, () -> window.resend(readable)).onSuccess(v -> pump());
   }
 
   void close() {

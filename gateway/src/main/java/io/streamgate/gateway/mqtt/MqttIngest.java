@@ -1,12 +1,18 @@
 package io.streamgate.gateway.mqtt;
 
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessageFactory;
+import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttVersion;
 import io.streamgate.cluster.Acks;
 import io.streamgate.cluster.Murmur2Partitioner;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
+import io.streamgate.cluster.security.TopicAuthorizationException;
 import io.streamgate.gateway.JsonValues;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Header;
@@ -17,6 +23,8 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -48,6 +56,11 @@ import org.slf4j.LoggerFactory;
  * holds bounded memory. A publish the node refuses, or a failed QoS 1/2 append, ends the connection
  * through {@code fail}; a failed QoS 0 append is logged and dropped, as QoS 0 allows.
  *
+ * <p>A message goes to the log only if the principal may WRITE its log topic ({@link MqttAccess}).
+ * A denied QoS 1/2 PUBLISH of an MQTT 5 client is answered PUBACK/PUBREC with reason code 0x87
+ * (§3.4.2.1, §3.5.2.1) and the connection goes on; MQTT 3.1.1 has no negative acknowledgement, so
+ * there, as for a denied QoS 0 PUBLISH, the connection ends (MQTT 5: DISCONNECT 0x87).
+ *
  * <p>Confined to the connection's event loop.
  */
 final class MqttIngest {
@@ -68,7 +81,9 @@ final class MqttIngest {
   private final MqttRetained retained;
   private final Context context;
   private final MqttEndpoint endpoint;
+  private final boolean v5;
   private final NetSocket socket;
+  private final MqttAccess access;
   private final String clientId;
   private final int maxInflight;
   private final Consumer<Throwable> fail;
@@ -92,6 +107,8 @@ final class MqttIngest {
     final int packetId;
     final MqttQoS qos;
     boolean ready;
+    /** Answered with reason code 0x87: the principal may not write there (MQTT 5 only). */
+    boolean notAuthorized;
 
     Ack(int packetId, MqttQoS qos) {
       this.packetId = packetId;
@@ -99,7 +116,7 @@ final class MqttIngest {
     }
   }
 
-  MqttIngest(MqttNode node, Context context, MqttEndpoint endpoint, NetSocket socket, Consumer<Throwable> fail) {
+  MqttIngest(MqttNode node, Context context, MqttEndpoint endpoint, NetSocket socket, MqttAccess access, Consumer<Throwable> fail) {
     this.service = node.service();
     this.topics = node.topics();
     this.mapper = node.config().mapper();
@@ -109,7 +126,9 @@ final class MqttIngest {
     this.maxInflight = node.config().maxInflight();
     this.context = context;
     this.endpoint = endpoint;
+    this.v5 = endpoint.protocolVersion() == MqttVersion.MQTT_5.protocolLevel();
     this.socket = socket;
+    this.access = access;
     this.clientId = endpoint.clientIdentifier();
     this.clientIdBytes = clientId.getBytes(StandardCharsets.UTF_8);
     this.fail = fail;
@@ -161,6 +180,11 @@ final class MqttIngest {
       }
       unreleased.remove(packetId, committed);
       Throwable cause = result.cause();
+      if (ack != null && v5 && cause instanceof TopicAuthorizationException) {
+        ack.notAuthorized = true;
+        ready(ack);
+        return;
+      }
       if (qos == MqttQoS.AT_MOST_ONCE && !MqttFailures.isClientError(cause)) {
         LOG.warn("mqtt client {}: QoS 0 message to '{}' dropped: {}", clientId, topic, cause.toString());
       } else {
@@ -203,6 +227,10 @@ final class MqttIngest {
       target = mapper.map(mqttTopic, clientId);
     } catch (RuntimeException refused) {
       return Future.failedFuture(refused);
+    }
+    if (!access.mayWrite(target.logTopic())) {
+      return Future.failedFuture(new TopicAuthorizationException(access.principal() + " may not write to topic '" + target.logTopic()
+          + "' (MQTT topic '" + mqttTopic + "')"));
     }
     Future<Void> appended = append(target, mqttTopic, qos, retain, payload);
     return retain ? appended.compose(v -> retained.retain(mqttTopic, payload, qos)) : appended;
@@ -300,7 +328,15 @@ final class MqttIngest {
     // The endpoint is closed already when the client's DISCONNECT came while appends were under way.
     while (!acks.isEmpty() && acks.peek().ready && !closed && endpoint.isConnected()) {
       Ack head = acks.poll();
-      if (head.qos == MqttQoS.AT_LEAST_ONCE) {
+      if (head.notAuthorized && head.qos == MqttQoS.AT_LEAST_ONCE) {
+        endpoint.publishAcknowledge(head.packetId, MqttPubAckReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
+      } else if (head.notAuthorized) {
+        // A PUBREC with a failure ends the exchange (§4.3.3): no PUBREL follows, the packet id is free again.
+        EndpointSocket.write(socket, MqttMessageFactory.newMessage(
+            new MqttFixedHeader(MqttMessageType.PUBREC, false, MqttQoS.AT_MOST_ONCE, false, 0),
+            new MqttPubReplyMessageVariableHeader(head.packetId, MqttPubRecReasonCode.NOT_AUTHORIZED.value(), MqttProperties.NO_PROPERTIES),
+            null));
+      } else if (head.qos == MqttQoS.AT_LEAST_ONCE) {
         endpoint.publishAcknowledge(head.packetId);
       } else {
         endpoint.publishReceived(head.packetId);

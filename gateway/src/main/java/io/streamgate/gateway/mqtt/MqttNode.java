@@ -6,6 +6,7 @@ import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
@@ -13,7 +14,7 @@ import java.util.function.BiFunction;
 /**
  * What every MQTT connection of a node shares: the partition service, the log topics, the client
  * registry, the sessions and retained messages (each mirrored from its internal topic), the
- * authentication hook, the meters and the configuration. Created once per node; all thread-safe.
+ * node's security (who a client is, what it may do), the meters and the configuration. Created once per node; all thread-safe.
  */
 public final class MqttNode {
   private final Vertx vertx;
@@ -23,7 +24,7 @@ public final class MqttNode {
   private final MqttClients clients;
   private final MqttSessions sessions;
   private final MqttRetained retained;
-  private final MqttAuthenticator authenticator;
+  private final NodeSecurity security;
   private final MqttMetrics metrics;
   private final Murmur2Partitioner partitioner = new Murmur2Partitioner();
   private final GatewayConfig config;
@@ -32,12 +33,12 @@ public final class MqttNode {
   private final long sweepTimer;
 
   private MqttNode(Vertx vertx, PartitionService service, BiFunction<String, Integer, CompletionStage<Void>> ensureInternalTopic,
-      GroupService groups, GatewayConfig config, MqttAuthenticator authenticator, MeterRegistry registry, GatewayMetrics traffic) {
+      GroupService groups, GatewayConfig config, NodeSecurity security, MeterRegistry registry, GatewayMetrics traffic) {
     this.vertx = vertx;
     this.service = service;
     this.groups = groups;
     this.config = config;
-    this.authenticator = authenticator;
+    this.security = security;
     this.topics = new MqttLogTopics(service, config.autoCreateTopics(), config.defaultPartitions());
     this.sessionMirror = new CompactedTopicMirror(vertx, service, MqttSessions.TOPIC,
         () -> ensureInternalTopic.apply(MqttSessions.TOPIC, MqttSessions.PARTITIONS));
@@ -58,8 +59,8 @@ public final class MqttNode {
    */
   public static MqttNode start(Vertx vertx, PartitionService service,
       BiFunction<String, Integer, CompletionStage<Void>> ensureInternalTopic, GroupService groups, GatewayConfig config,
-      MqttAuthenticator authenticator, MeterRegistry registry, GatewayMetrics traffic) {
-    return new MqttNode(vertx, service, ensureInternalTopic, groups, config, authenticator, registry, traffic);
+      NodeSecurity security, MeterRegistry registry, GatewayMetrics traffic) {
+    return new MqttNode(vertx, service, ensureInternalTopic, groups, config, security, registry, traffic);
   }
 
   /** Stops following the internal topics and answering other nodes' takeovers; call after the MQTT verticles are undeployed. */
@@ -95,8 +96,8 @@ public final class MqttNode {
     return retained;
   }
 
-  MqttAuthenticator authenticator() {
-    return authenticator;
+  NodeSecurity security() {
+    return security;
   }
 
   MqttMetrics metrics() {

@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * {@link MqttSharedSubscription}, fed by its consumer group. SUBSCRIBE, UNSUBSCRIBE, a session's
  * restore and topic refreshes are handled one after the other, in the order they came.
  *
+ * <p>Authorization ({@link MqttAccess}): a filter whose log topics the mapper names is refused
+ * (SUBACK 0x87) unless the principal may READ each of them, a shared one also unless it may READ
+ * its consumer group. A filter that leaves the log topic open (e.g. {@code #}) is granted but reads
+ * only the topics the principal may READ, then and as topics appear; a resumed session likewise.
+ *
  * <p>Confined to the connection's event loop.
  */
 final class MqttSubscriptions {
@@ -56,6 +61,7 @@ final class MqttSubscriptions {
   private final MqttRetained retained;
   private final Context context;
   private final String clientId;
+  private final MqttAccess access;
   private final MqttPartitionReaders readers;
   private final RecordDecoding decoding;
   private final int maxInflight;
@@ -82,8 +88,8 @@ final class MqttSubscriptions {
    * @param maxInflight the connection's window; a shared subscription takes at most this many messages (and 500) a poll
    * @param maxPacketBytes the client's Maximum Packet Size, for the messages of shared subscriptions
    */
-  MqttSubscriptions(MqttNode node, Context context, RecordDecoding decoding, String clientId, MqttPartitionReaders readers,
-      int maxInflight, long maxPacketBytes, Runnable pump, Runnable changed) {
+  MqttSubscriptions(MqttNode node, Context context, RecordDecoding decoding, String clientId, MqttAccess access,
+      MqttPartitionReaders readers, int maxInflight, long maxPacketBytes, Runnable pump, Runnable changed) {
     this.decoding = decoding;
     this.service = node.service();
     this.groups = node.groups();
@@ -92,6 +98,7 @@ final class MqttSubscriptions {
     this.retained = node.retained();
     this.context = context;
     this.clientId = clientId;
+    this.access = access;
     this.readers = readers;
     this.maxInflight = maxInflight;
     this.maxPacketBytes = maxPacketBytes;
@@ -246,6 +253,9 @@ final class MqttSubscriptions {
       // No Local on a shared subscription is a protocol error (MQTT 5 §3.8.3.1): refused like a bad filter.
       return noLocal ? Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID) : subscribeShared(filter, granted, subscriptionId);
     }
+    if (!mayRead(filter)) {
+      return Future.succeededFuture(MqttSubAckReasonCode.NOT_AUTHORIZED);
+    }
     return logTopics(filter).compose(names -> {
       List<Future<Void>> started = new ArrayList<>();
       for (String name : names) {
@@ -278,6 +288,9 @@ final class MqttSubscriptions {
       return Future.succeededFuture(MqttSubAckReasonCode.TOPIC_FILTER_INVALID);
     }
     MqttSharedSubscription.Share share = parsed.get();
+    if (!mayRead(share.filter()) || !access.mayReadGroup(share.group())) {
+      return Future.succeededFuture(MqttSubAckReasonCode.NOT_AUTHORIZED);
+    }
     MqttSharedSubscription previous = shares.remove(sharedFilter);
     if (previous != null) {
       previous.close();
@@ -304,7 +317,15 @@ final class MqttSubscriptions {
     });
   }
 
-  /** The log topics a filter reads: the mapper's (created if missing and allowed), or every topic there is. */
+  /** Whether the principal may READ the log topics the mapper names for the filter (audited); a filter that names none is let through. */
+  private boolean mayRead(String filter) {
+    return mapper.logTopicsFor(filter).map(access::mayRead).orElse(true);
+  }
+
+  /**
+   * The log topics a filter reads: the mapper's (created if missing and allowed), or every topic
+   * there is; of those, the ones the principal may READ.
+   */
   private Future<Set<String>> logTopics(String filter) {
     return mapper.logTopicsFor(filter)
         .map(named -> Future.succeededFuture(named))
@@ -313,7 +334,12 @@ final class MqttSubscriptions {
               Set<String> names = new HashSet<>();
               all.stream().map(TopicSummary::name).forEach(names::add);
               return names;
-            }));
+            }))
+        .map(names -> {
+          Set<String> readable = new HashSet<>(names);
+          readable.removeIf(name -> !access.allowsRead(name));
+          return readable;
+        });
   }
 
   private static boolean wantsRetained(MqttTopicSubscription requested, boolean existed) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamgate.cluster.ClusterNode;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.PartitionState;
-import io.streamgate.cluster.security.InMemoryAccessControl;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.security.NodeSecurity;
@@ -56,7 +55,8 @@ class MetadataApiTest {
   /** A caller of a node without authentication: everything is allowed. */
   private static KafkaCaller openNodesCaller() {
     String remote = "127.0.0.1:40000";
-    NodeSecurity open = new NodeSecurity(new GatewayConfig.Security(false, "", List.of()), new InMemoryAccessControl());
+    // Authentication off: no Vert.x for JWTs and no cluster ACLs are ever asked for.
+    NodeSecurity open = new NodeSecurity(null, new GatewayConfig.Security(false, "", List.of(), GatewayConfig.Jwt.NONE), () -> null);
     return new KafkaCaller(null, remote, "test", null, new KafkaAuthorization(open, Principal.ANONYMOUS, remote));
   }
 

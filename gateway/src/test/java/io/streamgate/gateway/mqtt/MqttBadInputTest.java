@@ -2,10 +2,8 @@ package io.streamgate.gateway.mqtt;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,10 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,8 +26,7 @@ class MqttBadInputTest extends MqttNodeTest {
   private static final int MAX_PACKET = 2048;
 
   MqttBadInputTest() {
-    super(Map.of("mqtt-max-packet-bytes", String.valueOf(MAX_PACKET), "mqtt-max-connections", "20"),
-        (clientId, username, password, remote) -> Future.succeededFuture(!"mallory".equals(username)));
+    super(Map.of("mqtt-max-packet-bytes", String.valueOf(MAX_PACKET), "mqtt-max-connections", "20"));
   }
 
   /** After every bad client, a good one still publishes and its record is committed. */
@@ -309,21 +304,6 @@ class MqttBadInputTest extends MqttNodeTest {
       }
       // 450 refusals; a burst of lines, then one per interval (the test takes less than one).
       assertThat(log.warningsAbout("many-bad-filters")).hasSizeBetween(1, RefusalLog.BURST + 1);
-    }
-  }
-
-  @Test
-  void theAuthenticationHookRefusesClients() throws Exception {
-    MqttClient mallory = new MqttClient("tcp://127.0.0.1:" + node.mqttPort(), "mallory-3", new MemoryPersistence());
-    MqttConnectOptions options = new MqttConnectOptions();
-    options.setUserName("mallory");
-    options.setPassword("secret".toCharArray());
-    assertThatThrownBy(() -> mallory.connect(options)).isInstanceOfSatisfying(MqttException.class,
-        e -> assertThat(e.getReasonCode()).isEqualTo(MqttException.REASON_CODE_NOT_AUTHORIZED));
-    mallory.close();
-    try (RawMqttClient v5 = new RawMqttClient(node.mqttPort(), 5)) {
-      // Without credentials the hook lets the client in.
-      assertThat(v5.connect("anonymous-5")).isZero();
     }
   }
 

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * A test class whose tests share one node with its MQTT listener on (loopback, an ephemeral port),
  * and the REST calls that check what MQTT did. A subclass passes the rest of its node's
- * configuration, and its authentication hook, to the constructor.
+ * configuration to the constructor.
  */
 abstract class MqttNodeTest extends SharedNodeTest {
   Rest rest;
@@ -18,11 +18,7 @@ abstract class MqttNodeTest extends SharedNodeTest {
   }
 
   MqttNodeTest(Map<String, String> config) {
-    this(config, MqttAuthenticator.OPEN);
-  }
-
-  MqttNodeTest(Map<String, String> config, MqttAuthenticator authenticator) {
-    super(withMqtt(config), authenticator);
+    super(withMqtt(config));
   }
 
   private static Map<String, String> withMqtt(Map<String, String> config) {

@@ -70,6 +70,8 @@ final class RawMqttClient implements AutoCloseable {
   private final OutputStream out;
   private final DataInputStream in;
   private final int version;
+  private String username;
+  private String password;
 
   /** Connects a socket; {@code receiveBuffer} > 0 shrinks the socket's receive buffer (to make a slow reader). */
   RawMqttClient(int port, int version, int receiveBuffer) throws IOException {
@@ -98,6 +100,13 @@ final class RawMqttClient implements AutoCloseable {
     return connectack(clientId, keepAliveSeconds, true, 0, null);
   }
 
+  /** The user name and password the next CONNECTs carry (null: none). */
+  RawMqttClient credentials(String username, String password) {
+    this.username = username;
+    this.password = password;
+    return this;
+  }
+
   /** A will to leave with CONNECT. */
   record Will(String topic, byte[] payload, int qos, boolean retain) {}
 
@@ -114,6 +123,12 @@ final class RawMqttClient implements AutoCloseable {
     int flags = clean ? 0x02 : 0;
     if (will != null) {
       flags |= 0x04 | will.qos() << 3 | (will.retain() ? 0x20 : 0);
+    }
+    if (username != null) {
+      flags |= 0x80;
+    }
+    if (password != null) {
+      flags |= 0x40;
     }
     body.write(flags);
     body.write(keepAliveSeconds >> 8);
@@ -135,6 +150,12 @@ final class RawMqttClient implements AutoCloseable {
       body.write(will.payload().length >> 8);
       body.write(will.payload().length);
       body.writeBytes(will.payload());
+    }
+    if (username != null) {
+      string(body, username);
+    }
+    if (password != null) {
+      string(body, password);
     }
     send(0x10, body.toByteArray());
     Packet connack = read();

@@ -104,7 +104,8 @@ final class KafkaConnection {
     } catch (RuntimeException failure) {
       answer = Future.failedFuture(failure);
     }
-    enqueue(answer.map(response -> response == null ? null : KafkaCodec.encode(request, response)));
+    Future<KafkaAnswer> encoded = answer.map(response -> response == null ? null : KafkaCodec.encode(request, response));
+    enqueue(socket.isSsl() ? encoded.compose(ready -> ready == null ? encoded : ready.inMemory(context)) : encoded);
   }
 
   private void enqueue(Future<KafkaAnswer> answer) {

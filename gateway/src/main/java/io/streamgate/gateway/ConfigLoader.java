@@ -95,6 +95,7 @@ public final class ConfigLoader {
     d.put("auth", "off");
     d.put("auth-bootstrap-key", "");
     d.put("super-users", "");
+    d.put("cluster-secret", "");
     d.put("tls-cert", "");
     d.put("tls-key", "");
     d.put("tls-keystore", "");
@@ -320,7 +321,11 @@ public final class ConfigLoader {
         }
       }
     }
-    return new GatewayConfig.Security(auth.equals("on"), bootstrapKey, superUsers);
+    String clusterSecret = v.get("cluster-secret").trim();
+    if (!clusterSecret.isEmpty() && clusterSecret.length() < 16) {
+      throw new ConfigException("cluster-secret must be at least 16 characters");
+    }
+    return new GatewayConfig.Security(auth.equals("on"), bootstrapKey, superUsers, clusterSecret);
   }
 
   private static MqttTopicMapper topicMapper(String rules) {

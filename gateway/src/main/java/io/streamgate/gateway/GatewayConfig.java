@@ -135,8 +135,9 @@ public record GatewayConfig(
    * @param enabled {@code auth}: whether clients must authenticate and ACLs apply; off, everyone may do everything
    * @param bootstrapKey a super-user's key accepted from the first start (empty: none)
    * @param superUsers principals every ACL question answers yes for
+   * @param clusterSecret what a node must hold to join the cluster's membership (empty: none; see {@code HazelcastSetup})
    */
-  public record Security(boolean enabled, String bootstrapKey, List<Principal> superUsers) {
+  public record Security(boolean enabled, String bootstrapKey, List<Principal> superUsers, String clusterSecret) {
     public Security {
       superUsers = List.copyOf(superUsers);
     }

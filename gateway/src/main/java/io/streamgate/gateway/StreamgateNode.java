@@ -76,7 +76,8 @@ public final class StreamgateNode {
   /** Starts a node whose MQTT listener lets in the clients {@code mqttAuthenticator} accepts. */
   public static Future<StreamgateNode> start(GatewayConfig config, MqttAuthenticator mqttAuthenticator) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastSetup.config(config.nodeId(), config.cluster()));
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(
+        HazelcastSetup.config(config.nodeId(), config.cluster(), config.security().clusterSecret()));
     NodeTls tls;
     try {
       tls = NodeTls.start(config.tls());

@@ -5,6 +5,9 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
 import java.util.Objects;
@@ -20,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * of its own ({@code streamgate-tls-reload}) reads the files every {@code tls-reload-interval-ms}; when
  * their bytes changed and read well, the next handshake of every listener uses them (no restart, no
  * new server options: an MQTT server has no {@code updateSSLOptions}); when they read badly, the
- * reason is logged and the previous ones stay. Thread-safe.
+ * reason is logged and the previous ones stay. The event bus reads the files once, at start (see
+ * {@link #secure(EventBusOptions)}). Thread-safe.
  */
 public final class NodeTls implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeTls.class);
@@ -93,10 +97,20 @@ public final class NodeTls implements AutoCloseable {
     }
   }
 
-  /** Makes the event bus TLS both ways: each node presents its certificate and checks its peer's against {@code tls-ca}. */
+  /**
+   * Makes the event bus TLS both ways: each node presents its certificate and checks its peer's
+   * against {@code tls-ca}. Vert.x copies the event bus's options through JSON, which keeps file
+   * options only: the event bus reads the files when it starts, and a reload does not reach it.
+   */
   public void secure(EventBusOptions options) {
-    options.setSsl(true).setKeyCertOptions(KeyCertOptions.wrap(keys)).setTrustOptions(TrustOptions.wrap(trust))
+    options.setSsl(true).setTrustOptions(new PemTrustOptions().addCertPath(config.caPath().toString()))
         .setClientAuth(ClientAuth.REQUIRED);
+    if (config.certPath() != null) {
+      options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.certPath().toString())
+          .setKeyPath(config.keyPath().toString()));
+    } else {
+      options.setKeyCertOptions(new PfxOptions().setPath(config.keystorePath().toString()).setPassword(config.keystorePassword()));
+    }
   }
 
   /** Reads the files again if their bytes changed since they last read well (or badly). Runs on the reload thread. */

@@ -8,6 +8,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.streamgate.cluster.security.AuthenticationException;
+import io.streamgate.cluster.security.InMemoryAccessControl;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.ConfigLoader;
 import io.streamgate.gateway.GatewayConfig;
@@ -29,6 +31,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +56,8 @@ class NodeTlsTest {
   private NetServer server;
   /** The principal each accepted connection's certificate named (empty: none). */
   private final BlockingQueue<Optional<Principal>> principals = new LinkedBlockingQueue<>();
+  /** Each accepted connection's TLS session. */
+  private final BlockingQueue<SSLSession> sessions = new LinkedBlockingQueue<>();
 
   @BeforeAll
   static void makeCertificates() {
@@ -108,6 +113,21 @@ class NodeTlsTest {
     assertThat(principals.poll(10, TimeUnit.SECONDS)).isEmpty();
     assertThat(greeting(port, ours.as("alice"))).isEqualTo("ok");
     assertThat(principals.poll(10, TimeUnit.SECONDS)).contains(Principal.user("alice"));
+  }
+
+  @Test
+  void withAuthenticationOnAClientCertificateAuthenticatesAndItsAbsenceIsRefused() throws Exception {
+    int port = serve(Map.of("tls-client-auth", "request"));
+    NodeSecurity security = new NodeSecurity(ConfigLoader.fromMap(Map.of("node-id", "tls-test", "auth", "on")).security(),
+        new InMemoryAccessControl());
+
+    greeting(port, ours.as("alice"));
+    assertThat(security.authenticateCertificate(sessions.poll(10, TimeUnit.SECONDS), "mqtt", "127.0.0.1:1").await(10, TimeUnit.SECONDS))
+        .isEqualTo(Principal.user("alice"));
+    greeting(port, ours.trustingCa());
+    SSLSession withoutCertificate = sessions.poll(10, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> security.authenticateCertificate(withoutCertificate, "mqtt", "127.0.0.1:1").await(10, TimeUnit.SECONDS))
+        .isInstanceOf(AuthenticationException.class);
   }
 
   @Test
@@ -199,6 +219,7 @@ class NodeTlsTest {
     tls.secure(options);
     server = vertx.createNetServer(options).connectHandler(socket -> {
       principals.add(TlsPrincipals.of(socket.sslSession()));
+      sessions.add(socket.sslSession());
       socket.write(Buffer.buffer("ok"));
     }).listen().await(10, TimeUnit.SECONDS);
     return server.actualPort();

@@ -5,6 +5,10 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * The Hazelcast configuration of a node: TCP/IP join to the listed members (no multicast), the
@@ -16,8 +20,20 @@ public final class HazelcastSetup {
   private HazelcastSetup() {}
 
   public static Config config(String nodeId, ClusterOptions options) {
+    return config(nodeId, options, "");
+  }
+
+  /**
+   * The configuration of a node of the cluster whose nodes hold {@code clusterSecret} (empty: none).
+   * Hazelcast's open-source edition has no TLS and no authentication between members, but a member
+   * refuses a join request whose cluster name is not its own: the name is derived from the secret (a
+   * SHA-256, which does not give the secret away), so a node without it asks under another name and
+   * stays out. That keeps out a node of another cluster or one started by someone who does not know
+   * the secret; not one that can read the cluster's traffic, where the name travels in clear.
+   */
+  public static Config config(String nodeId, ClusterOptions options, String clusterSecret) {
     Config config = new Config();
-    config.setClusterName("streamgate");
+    config.setClusterName(clusterSecret.isEmpty() ? "streamgate" : clusterName(clusterSecret));
     config.getMemberAttributeConfig().setAttribute(ClusterMetadata.NODE_ID_ATTRIBUTE, nodeId);
     long detectionSeconds = Math.max(1, (options.failureDetectionMs() + 999) / 1000);
     config.setProperty("hazelcast.logging.type", "slf4j");
@@ -47,5 +63,14 @@ public final class HazelcastSetup {
     config.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
     config.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
     return config;
+  }
+
+  private static String clusterName(String secret) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(("streamgate-cluster-secret:" + secret).getBytes(StandardCharsets.UTF_8));
+      return "streamgate-" + HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 }

@@ -13,6 +13,7 @@ import io.streamgate.gateway.mqtt.MqttTopicMapper;
 import io.streamgate.gateway.security.JwtKeys;
 import io.streamgate.gateway.security.Quotas.Rates;
 import io.streamgate.logstore.LogManagerConfig;
+import io.vertx.core.http.ClientAuth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -109,6 +110,18 @@ public final class ConfigLoader {
     d.put("auth-jwt-audience", "");
     d.put("auth-jwt-principal-claim", "sub");
     d.put("auth-jwt-clock-skew-seconds", "30");
+    d.put("cluster-secret", "");
+    d.put("tls-cert", "");
+    d.put("tls-key", "");
+    d.put("tls-keystore", "");
+    d.put("tls-keystore-password", "");
+    d.put("tls-ca", "");
+    d.put("tls-client-auth", "none");
+    d.put("http-tls", "true");
+    d.put("mqtt-tls", "true");
+    d.put("kafka-tls", "true");
+    d.put("cluster-tls", "false");
+    d.put("tls-reload-interval-ms", "10000");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -268,7 +281,40 @@ public final class ConfigLoader {
             // A request header needs 8 bytes; ApiVersions and Metadata requests fit in a KiB.
             intIn(v, "kafka-max-frame-bytes", 1024, Integer.MAX_VALUE),
             intIn(v, "kafka-max-connections", 0, 10_000_000)),
-        security(v));
+        security(v),
+        tls(v));
+  }
+
+  private static GatewayConfig.Tls tls(Map<String, String> v) {
+    Path cert = path(v, "tls-cert");
+    Path key = path(v, "tls-key");
+    Path keystore = path(v, "tls-keystore");
+    Path ca = path(v, "tls-ca");
+    if ((cert == null) != (key == null)) {
+      throw new ConfigException("tls-cert and tls-key go together: set both (PEM) or neither");
+    }
+    if (cert != null && keystore != null) {
+      throw new ConfigException("set tls-cert and tls-key (PEM) or tls-keystore (PKCS#12), not both");
+    }
+    ClientAuth clientAuth = enumOf(v, "tls-client-auth", ClientAuth.class);
+    boolean configured = cert != null || keystore != null;
+    if (clientAuth != ClientAuth.NONE && (!configured || ca == null)) {
+      throw new ConfigException("tls-client-auth=" + clientAuth.name().toLowerCase(Locale.ROOT)
+          + " needs a certificate (tls-cert and tls-key, or tls-keystore) and tls-ca (the CAs client certificates are checked against)");
+    }
+    boolean cluster = bool(v, "cluster-tls");
+    if (cluster && (!configured || ca == null)) {
+      throw new ConfigException("cluster-tls=true needs a certificate (tls-cert and tls-key, or tls-keystore) and tls-ca (the CAs "
+          + "node certificates are checked against)");
+    }
+    return new GatewayConfig.Tls(cert, key, keystore, v.get("tls-keystore-password"), ca, clientAuth, bool(v, "http-tls"),
+        bool(v, "mqtt-tls"), bool(v, "kafka-tls"), cluster, longIn(v, "tls-reload-interval-ms", 100, 86_400_000));
+  }
+
+  /** A file setting; null when empty. */
+  private static Path path(Map<String, String> v, String key) {
+    String text = v.get(key).trim();
+    return text.isEmpty() ? null : Path.of(text);
   }
 
   private static GatewayConfig.Security security(Map<String, String> v) {
@@ -292,8 +338,12 @@ public final class ConfigLoader {
     }
     Rates defaultQuotas = new Rates(longIn(v, "quota-produce-bytes-per-second", 0, Long.MAX_VALUE / 2),
         longIn(v, "quota-consume-bytes-per-second", 0, Long.MAX_VALUE / 2), longIn(v, "quota-requests-per-second", 0, 1_000_000_000));
+    String clusterSecret = v.get("cluster-secret").trim();
+    if (!clusterSecret.isEmpty() && clusterSecret.length() < 16) {
+      throw new ConfigException("cluster-secret must be at least 16 characters");
+    }
     return new GatewayConfig.Security(auth.equals("on"), bootstrapKey, superUsers, jwt(v), defaultQuotas,
-        quotaOverrides(v.get("quota-overrides"), defaultQuotas));
+        quotaOverrides(v.get("quota-overrides"), defaultQuotas), clusterSecret);
   }
 
   /** {@code User:alice=produce:1048576,consume:0,requests:100;User:bob=...}: a kind left out keeps the default's rate. */

@@ -4,6 +4,7 @@ import io.streamgate.cluster.ClusterOptions;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.mqtt.MqttTopicMapper;
 import io.streamgate.gateway.security.Quotas;
+import io.vertx.core.http.ClientAuth;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ public record GatewayConfig(
     Limits limits,
     Mqtt mqtt,
     Kafka kafka,
-    Security security) {
+    Security security,
+    Tls tls) {
 
   /** How log lines are written to stdout. */
   public enum LogFormat {
@@ -137,9 +139,10 @@ public record GatewayConfig(
    * @param superUsers principals every ACL question answers yes for
    * @param jwt how JWT bearer tokens are checked, if they are accepted
    * @param defaultQuotas every principal's rates on this node, unless {@code quotaOverrides} names it (0: no quota)
+   * @param clusterSecret what a node must hold to join the cluster's membership (empty: none; see {@code HazelcastSetup})
    */
   public record Security(boolean enabled, String bootstrapKey, List<Principal> superUsers, Jwt jwt, Quotas.Rates defaultQuotas,
-      Map<Principal, Quotas.Rates> quotaOverrides) {
+      Map<Principal, Quotas.Rates> quotaOverrides, String clusterSecret) {
     public Security {
       superUsers = List.copyOf(superUsers);
       quotaOverrides = Map.copyOf(quotaOverrides);
@@ -147,7 +150,7 @@ public record GatewayConfig(
 
     /** Without quotas. */
     public Security(boolean enabled, String bootstrapKey, List<Principal> superUsers, Jwt jwt) {
-      this(enabled, bootstrapKey, superUsers, jwt, Quotas.Rates.NONE, Map.of());
+      this(enabled, bootstrapKey, superUsers, jwt, Quotas.Rates.NONE, Map.of(), "");
     }
   }
 
@@ -168,6 +171,33 @@ public record GatewayConfig(
 
     public boolean enabled() {
       return !publicKeyPem.isEmpty() || !jwksUrl.isEmpty();
+    }
+  }
+
+  /**
+   * TLS on the listeners and between nodes (docs/security.md, "TLS"). The node's certificate comes
+   * from PEM files ({@code certPath} and {@code keyPath}) or a PKCS#12 keystore, never both; with
+   * neither, nothing is encrypted.
+   *
+   * @param certPath PEM certificate chain, the node's first; null: none
+   * @param keyPath PEM private key (PKCS#8) of that certificate; null: none
+   * @param keystorePath PKCS#12 keystore holding the node's key and chain; null: none
+   * @param keystorePassword the keystore's password
+   * @param caPath PEM certificates of the CAs whose client certificates are trusted (and, between
+   *     nodes, whose node certificates are); null: none
+   * @param clientAuth whether listeners ask clients for a certificate
+   * @param http TLS on the HTTP listener (REST, WebSocket, SSE) once a certificate is configured
+   * @param mqtt TLS on the MQTT listeners (TCP and WebSocket) once a certificate is configured
+   * @param kafka TLS on the Kafka listener once a certificate is configured
+   * @param cluster TLS with mutual authentication on the event bus between nodes
+   * @param reloadIntervalMs how often the files are checked for a change
+   */
+  public record Tls(Path certPath, Path keyPath, Path keystorePath, String keystorePassword, Path caPath, ClientAuth clientAuth,
+      boolean http, boolean mqtt, boolean kafka, boolean cluster, long reloadIntervalMs) {
+
+    /** Whether the node has a certificate. */
+    public boolean configured() {
+      return certPath != null || keystorePath != null;
     }
   }
 }

@@ -13,6 +13,7 @@ import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.mqtt.MqttNode;
 import io.streamgate.gateway.mqtt.MqttVerticle;
 import io.streamgate.gateway.security.NodeSecurity;
+import io.streamgate.gateway.security.NodeTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -23,6 +24,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,18 +47,20 @@ public final class StreamgateNode {
   private final MqttNode mqtt;
   private final Readiness readiness;
   private final NodeSecurity security;
+  private final NodeTls tls;
   private final int httpPort;
   private final int mqttPort;
   private final int mqttWebSocketPort;
   private final int kafkaPort;
 
   private StreamgateNode(Vertx vertx, ClusteredPartitionService service, MqttNode mqtt, Readiness readiness, NodeSecurity security,
-      int httpPort, int mqttPort, int mqttWebSocketPort, int kafkaPort) {
+      NodeTls tls, int httpPort, int mqttPort, int mqttWebSocketPort, int kafkaPort) {
     this.vertx = vertx;
     this.service = service;
     this.mqtt = mqtt;
     this.readiness = readiness;
     this.security = security;
+    this.tls = tls;
     this.httpPort = httpPort;
     this.mqttPort = mqttPort;
     this.mqttWebSocketPort = mqttWebSocketPort;
@@ -66,19 +70,32 @@ public final class StreamgateNode {
   /** Starts a node; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
   public static Future<StreamgateNode> start(GatewayConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastSetup.config(config.nodeId(), config.cluster()));
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(
+        HazelcastSetup.config(config.nodeId(), config.cluster(), config.security().clusterSecret()));
+    NodeTls tls;
+    try {
+      tls = NodeTls.start(config.tls());
+    } catch (IOException | RuntimeException e) {
+      LOG.error("node {} failed to start: the TLS files cannot be used: {}", config.nodeId(), e.getMessage());
+      return Future.failedFuture(e);
+    }
+    EventBusOptions eventBus = new EventBusOptions().setHost(config.cluster().host()).setPort(0);
+    if (tls.cluster()) {
+      tls.secure(eventBus);
+    }
     return Vertx.builder()
         .with(new VertxOptions()
             .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true))
-            .setEventBusOptions(new EventBusOptions().setHost(config.cluster().host()).setPort(0)))
+            .setEventBusOptions(eventBus))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .withClusterManager(clusterManager)
         .buildClustered()
-        .compose(vertx -> start(config, vertx, clusterManager, registry));
+        .onFailure(failure -> tls.close())
+        .compose(vertx -> start(config, vertx, clusterManager, registry, tls));
   }
 
   private static Future<StreamgateNode> start(GatewayConfig config, Vertx vertx,
-      HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry) {
+      HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry, NodeTls tls) {
     Readiness readiness = new Readiness();
     AtomicReference<ClusteredPartitionService> opened = new AtomicReference<>();
     // The ACLs and keys are the metadata log's: there once the service is open, before any listener.
@@ -111,7 +128,7 @@ public final class StreamgateNode {
           metrics.bodyBudget(bodyBudget::reserved);
           return vertx.deployVerticle(() -> {
             HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness, bodyBudget,
-                security, tickets);
+                security, tickets, tls);
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.httpInstances()));
@@ -124,7 +141,7 @@ public final class StreamgateNode {
               security, registry, gatewayMetrics.get());
           mqttNode.set(mqtt);
           return vertx.deployVerticle(() -> {
-            MqttVerticle verticle = new MqttVerticle(mqtt);
+            MqttVerticle verticle = new MqttVerticle(mqtt, tls);
             firstMqttVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.mqtt().instances()));
@@ -135,7 +152,7 @@ public final class StreamgateNode {
           }
           AtomicInteger kafkaConnections = new AtomicInteger();
           return vertx.deployVerticle(() -> {
-            KafkaVerticle verticle = new KafkaVerticle(opened.get(), config, gatewayMetrics.get(), kafkaConnections, security);
+            KafkaVerticle verticle = new KafkaVerticle(opened.get(), config, gatewayMetrics.get(), kafkaConnections, security, tls);
             firstKafkaVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.kafka().instances()));
@@ -155,7 +172,7 @@ public final class StreamgateNode {
             addresses.put("kafkaAddress", host + ":" + kafkaPort);
           }
           return Future.fromCompletionStage(opened.get().announce(addresses))
-              .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, security, port, mqttPort,
+              .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, security, tls, port, mqttPort,
                   mqttWebSocketPort, kafkaPort));
         })
         .map(node -> {
@@ -177,6 +194,7 @@ public final class StreamgateNode {
             if (opened.get() != null) {
               opened.get().close();
             }
+            tls.close();
             vertx.close().toCompletionStage().whenComplete((closed, closeFailure) -> started.fail(failure));
           }, "streamgate-failed-start").start();
         });
@@ -266,6 +284,10 @@ public final class StreamgateNode {
           return null;
         }))
         .eventually(vertx::close)
+        .eventually(() -> {
+          tls.close();
+          return Future.succeededFuture();
+        })
         .mapEmpty();
   }
 }

@@ -10,6 +10,7 @@ import io.streamgate.gateway.Readiness;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.security.NodeSecurity;
+import io.streamgate.gateway.security.NodeTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -52,12 +53,14 @@ public final class HttpApiVerticle extends VerticleBase {
   private final BodyBudget bodyBudget;
   private final NodeSecurity security;
   private final StreamTickets tickets;
+  private final NodeTls tls;
   /** Each route's path pattern and its methods, for the {@code Allow} header of a 405. */
   private final Map<Pattern, Set<HttpMethod>> methodsByPath = new LinkedHashMap<>();
   private HttpServer server;
 
   public HttpApiVerticle(PartitionService service, GroupService groups, GatewayConfig config, GatewayMetrics metrics,
-      PrometheusMeterRegistry registry, Readiness readiness, BodyBudget bodyBudget, NodeSecurity security, StreamTickets tickets) {
+      PrometheusMeterRegistry registry, Readiness readiness, BodyBudget bodyBudget, NodeSecurity security, StreamTickets tickets,
+      NodeTls tls) {
     this.service = service;
     this.groups = groups;
     this.config = config;
@@ -67,6 +70,7 @@ public final class HttpApiVerticle extends VerticleBase {
     this.bodyBudget = bodyBudget;
     this.security = security;
     this.tickets = tickets;
+    this.tls = tls;
   }
 
   @Override
@@ -81,6 +85,9 @@ public final class HttpApiVerticle extends VerticleBase {
         // Cleartext HTTP/2 upgrades (h2c) hung requests with bodies from the JDK client; clients that
         // ask for one get HTTP/1.1, which every client speaks.
         .setHttp2ClearTextEnabled(false);
+    if (tls.http()) {
+      tls.secure(options);
+    }
     return vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           consolidateFlushes(connection);

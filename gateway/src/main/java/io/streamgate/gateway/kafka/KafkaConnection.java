@@ -146,7 +146,10 @@ final class KafkaConnection {
     } catch (RuntimeException failure) {
       answer = Future.failedFuture(failure);
     }
-    enqueue(answer.map(response -> new Outgoing(response == null ? null : KafkaCodec.encode(request, response), false)));
+    Future<KafkaAnswer> encoded = answer.map(response -> response == null ? null : KafkaCodec.encode(request, response));
+    // TLS cannot send a file region: a Fetch's slices are read into buffers first (off the event loop).
+    Future<KafkaAnswer> sendable = socket.isSsl() ? encoded.compose(ready -> ready == null ? encoded : ready.inMemory(context)) : encoded;
+    enqueue(sendable.map(ready -> new Outgoing(ready, false)));
   }
 
   /** The client's SASL message after a SaslHandshake v0: answered with a bare empty token, or (Kafka's v0 rule) by a close. */

@@ -5,6 +5,7 @@ import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.security.NodeSecurity;
+import io.streamgate.gateway.security.NodeTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
@@ -26,16 +27,21 @@ public final class KafkaVerticle extends VerticleBase {
   private final GatewayMetrics metrics;
   private final AtomicInteger connections;
   private final NodeSecurity security;
+  private final NodeTls tls;
   private NetServer server;
 
-  /** @param connections the node's open Kafka connections, shared by every instance */
+  /**
+   * @param connections the node's open Kafka connections, shared by every instance
+   * @param tls the node's TLS, for the listener when {@code kafka-tls} is on
+   */
   public KafkaVerticle(ClusteredPartitionService service, GatewayConfig config, GatewayMetrics metrics, AtomicInteger connections,
-      NodeSecurity security) {
+      NodeSecurity security, NodeTls tls) {
     this.service = service;
     this.config = config;
     this.metrics = metrics;
     this.connections = connections;
     this.security = security;
+    this.tls = tls;
   }
 
   @Override
@@ -43,7 +49,11 @@ public final class KafkaVerticle extends VerticleBase {
     GatewayConfig.Kafka kafka = config.kafka();
     KafkaApis apis = new KafkaApis(service, service.groups(), service.classicGroups(), config, RecordDecoding.create(vertx), metrics,
         security);
-    server = vertx.createNetServer(new NetServerOptions().setHost(kafka.host()).setPort(kafka.bindPort()).setTcpNoDelay(true))
+    NetServerOptions options = new NetServerOptions().setHost(kafka.host()).setPort(kafka.bindPort()).setTcpNoDelay(true);
+    if (tls.kafka()) {
+      tls.secure(options);
+    }
+    server = vertx.createNetServer(options)
         .connectHandler(socket -> {
           if (connections.incrementAndGet() > kafka.maxConnections()) {
             connections.decrementAndGet();

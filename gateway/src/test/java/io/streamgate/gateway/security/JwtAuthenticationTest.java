@@ -104,6 +104,9 @@ class JwtAuthenticationTest {
     String token = issuer.sign(JwtTokens.claims("alice").put("email", "alice@example.com"));
     assertThat(accepted(byEmail.authenticate(token, "http", "h:1"))).isEqualTo(Principal.user("alice@example.com"));
     assertRefused(byEmail, issuer.sign(JwtTokens.claims("bob")), "without the principal claim email");
+    // The bootstrap key's principal is a super-user; a token does not make one.
+    assertRefused(security(), issuer.sign(JwtTokens.claims("bootstrap")), "reserved principal User:bootstrap");
+    assertRefused(security(), issuer.sign(JwtTokens.claims("ANONYMOUS")), "reserved principal User:ANONYMOUS");
   }
 
   @Test

@@ -70,6 +70,12 @@ final class JwtTokens {
     return signer.generateToken(claims.copy(), new JWTOptions().setAlgorithm(algorithm).setNoTimestamp(true));
   }
 
+  /** A token naming the key {@code keyId} in its header, whatever key signs it (for an issuer made without an id). */
+  String signNaming(String keyId, JsonObject claims) {
+    return signer.generateToken(claims.copy(), new JWTOptions().setAlgorithm(algorithm).setNoTimestamp(true)
+        .setHeader(new JsonObject().put("kid", keyId)));
+  }
+
   static long now() {
     return System.currentTimeMillis() / 1000;
   }

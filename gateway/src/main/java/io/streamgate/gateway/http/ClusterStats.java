@@ -36,14 +36,26 @@ public final class ClusterStats {
     return "streamgate.stats." + nodeId;
   }
 
+  /** Every node's entry, naming only the topics the caller may describe. */
   void describe(RoutingContext ctx) {
+    Caller caller = Caller.of(ctx);
     List<Future<JsonObject>> answers = service.nodes().stream().map(node -> ask(ctx.vertx(), node)).toList();
     Future.join(answers).onComplete(done -> {
       JsonArray nodes = new JsonArray();
-      answers.forEach(answer -> nodes.add(answer.result()));
+      answers.forEach(answer -> nodes.add(visibleTo(caller, answer.result())));
       ctx.response().putHeader("Content-Type", "application/json")
           .end(new JsonObject().put("nodeId", service.nodeId()).put("nodes", nodes).toBuffer());
     });
+  }
+
+  private static JsonObject visibleTo(Caller caller, JsonObject node) {
+    for (String list : List.of("topics", "partitions")) {
+      JsonArray entries = node.getJsonArray(list);
+      if (entries != null) {
+        node.put(list, new JsonArray(entries.stream().filter(e -> caller.mayDescribeTopic(((JsonObject) e).getString("topic"))).toList()));
+      }
+    }
+    return node;
   }
 
   /** One node's entry; never fails. */

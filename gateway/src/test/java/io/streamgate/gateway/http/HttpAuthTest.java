@@ -214,8 +214,14 @@ class HttpAuthTest extends SharedNodeTest {
     as(writer).get("/v1/groups/readers/members/" + member + "/records").then().statusCode(403);
     as(reader).contentType("application/json").body("{\"topics\":[\"" + other + "\"]}").post("/v1/groups/readers/members").then()
         .statusCode(404).body("code", equalTo("topic-not-found"));
-    // Describe (READ grants DESCRIBE), list, delete.
-    as(reader).get("/v1/groups/readers").then().statusCode(200).body("members[0].topics", hasItem(topic));
+    // Describe (READ grants DESCRIBE), list, delete; a description names only topics the caller may describe.
+    String otherMember = as(BOOTSTRAP).contentType("application/json").body("{\"topics\":[\"" + other + "\"]}")
+        .post("/v1/groups/readers/members").then().statusCode(201).extract().path("memberId");
+    as(BOOTSTRAP).get("/v1/groups/readers").then().statusCode(200).body("members.topics.flatten()", hasItem(other));
+    Response described = as(reader).get("/v1/groups/readers");
+    described.then().statusCode(200).body("members.topics.flatten()", hasItem(topic));
+    assertThat(described.asString()).doesNotContain(other);
+    as(BOOTSTRAP).delete("/v1/groups/readers/members/" + otherMember).then().statusCode(204);
     as(writer).get("/v1/groups/readers").then().statusCode(403);
     as(reader).get("/v1/groups").then().statusCode(200).body("group", hasItem("readers"));
     as(writer).get("/v1/groups").then().statusCode(200).body("group", not(hasItem("readers")));
@@ -225,11 +231,19 @@ class HttpAuthTest extends SharedNodeTest {
   }
 
   @Test
-  void clusterNeedsDescribeOnTheCluster() {
+  void clusterNeedsDescribeOnTheCluster() throws Exception {
     as(nobody).get("/v1/cluster").then().statusCode(403).body("code", equalTo("forbidden"));
     as(nobody).get("/v1/cluster/stats").then().statusCode(403);
     as(nobody).post("/v1/cluster/rebalance").then().statusCode(403);
     as(BOOTSTRAP).get("/v1/cluster").then().statusCode(200);
+    // The stats name only the topics the caller may describe.
+    String watcher = key("watcher");
+    access.createAcls(List.of(allow("User:watcher", ResourceType.CLUSTER, ResourceType.CLUSTER_NAME, PatternType.LITERAL,
+        AclOperation.DESCRIBE), allow("User:watcher", ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.DESCRIBE))).get();
+    as(BOOTSTRAP).get("/v1/cluster/stats").then().statusCode(200).body("nodes[0].partitions.topic", hasItem(other));
+    Response stats = as(watcher).get("/v1/cluster/stats");
+    stats.then().statusCode(200).body("nodes[0].partitions.topic", hasItem(topic));
+    assertThat(stats.asString()).doesNotContain(other);
   }
 
   private long latest(String name) {

@@ -27,7 +27,12 @@ import javax.security.auth.login.AppConfigurationEntry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,6 +43,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
@@ -135,6 +141,75 @@ class KafkaSecurityTest extends KafkaNodeTest {
           consumer.poll(Duration.ofMillis(200));
         }
       }).isInstanceOf(GroupAuthorizationException.class);
+    }
+  }
+
+  @Test
+  void theGroupConfigAndRecordCallsAreRefusedWhatTheAclsDoNotAllowAndChangeNothing() throws Exception {
+    String topic = createTopic("ivan-s");
+    String group = unique("ivan-group");
+    try (KafkaProducer<String, String> producer = producer(BOOTSTRAP_KEY)) {
+      for (int i = 0; i < 3; i++) {
+        producer.send(new ProducerRecord<>(topic, 0, "k", "v" + i)).get(WAIT_S, TimeUnit.SECONDS);
+      }
+    }
+    try (KafkaConsumer<String, String> consumer = consumer(BOOTSTRAP_KEY, group)) {
+      consumer.subscribe(List.of(topic));
+      int read = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+      while (read < 3 && System.nanoTime() < deadline) {
+        read += consumer.poll(Duration.ofMillis(200)).count();
+      }
+      consumer.commitSync(Duration.ofSeconds(WAIT_S));
+    }
+    String ivan = keyOf("ivan");
+    allow("User:ivan", ResourceType.TOPIC, topic, AclOperation.DESCRIBE);
+    TopicPartition partition = new TopicPartition(topic, 0);
+    try (Admin admin = admin(ivan)) {
+      assertThat(admin.listGroups().all().get(WAIT_S, TimeUnit.SECONDS)).extracting(GroupListing::groupId).doesNotContain(group);
+      assertThatThrownBy(() -> admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(GroupAuthorizationException.class);
+      allow("User:ivan", ResourceType.GROUP, group, AclOperation.DESCRIBE);
+      assertThat(admin.listGroups().all().get(WAIT_S, TimeUnit.SECONDS)).extracting(GroupListing::groupId).contains(group);
+      assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(WAIT_S, TimeUnit.SECONDS).get(partition)
+          .offset()).isEqualTo(3);
+      assertThatThrownBy(() -> admin.deleteConsumerGroupOffsets(group, Set.of(partition)).all().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(GroupAuthorizationException.class);
+      assertThatThrownBy(() -> admin.deleteConsumerGroups(List.of(group)).all().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(GroupAuthorizationException.class);
+
+      ConfigResource ofTopic = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+      assertThatThrownBy(() -> admin.describeConfigs(List.of(ofTopic)).all().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TopicAuthorizationException.class);
+      assertThatThrownBy(() -> admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.BROKER, ""))).all()
+          .get(WAIT_S, TimeUnit.SECONDS)).hasCauseInstanceOf(ClusterAuthorizationException.class);
+      assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(ofTopic, List.of(new AlterConfigOp(
+          new ConfigEntry("retention.ms", "1000"), AlterConfigOp.OpType.SET)))).all().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TopicAuthorizationException.class);
+      assertThatThrownBy(() -> admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(2))).all().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TopicAuthorizationException.class);
+      assertThatThrownBy(() -> admin.deleteRecords(Map.of(partition, RecordsToDelete.beforeOffset(2))).all()
+          .get(WAIT_S, TimeUnit.SECONDS)).hasCauseInstanceOf(TopicAuthorizationException.class);
+    }
+    // DESCRIBE lets it find the offsets; only READ lets it fetch.
+    Properties properties = sasl(ivan);
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties, new StringDeserializer(), new StringDeserializer())) {
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      assertThatThrownBy(() -> {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        while (System.nanoTime() < deadline) {
+          consumer.poll(Duration.ofMillis(200));
+        }
+      }).isInstanceOf(TopicAuthorizationException.class);
+    }
+    assertThat(values(topic)).containsExactly("v0", "v1", "v2");
+    try (Admin admin = admin(BOOTSTRAP_KEY)) {
+      assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get(WAIT_S, TimeUnit.SECONDS).get(topic).partitions()).hasSize(1);
+      assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(WAIT_S, TimeUnit.SECONDS))
+          .containsKey(partition);
+      assertThat(admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, topic))).all()
+          .get(WAIT_S, TimeUnit.SECONDS).values().iterator().next().get("retention.ms").value()).isNotEqualTo("1000");
     }
   }
 

@@ -55,11 +55,11 @@ final class MqttAccess {
 
   /**
    * Whether the principal may get the retained message of {@code mqttTopic}: it may read the log
-   * topic the message's topic maps to. A topic whose log topic the publisher's client id names
-   * ({@code {clientId}} in a mapping rule) cannot be told: only with authentication off.
+   * topic the message's topic maps to. A topic whose log topic cannot be told from it (the
+   * publisher's client id names it: {@code {clientId}} in a mapping rule): only with authentication off.
    */
   boolean allowsRetained(String mqttTopic) {
-    Optional<Set<String>> logTopics = mapper.logTopicsFor(mqttTopic);
+    Optional<Set<String>> logTopics = mapper.logTopicsFor(mqttTopic).filter(names -> !names.isEmpty());
     return logTopics.isPresent() ? logTopics.get().stream().allMatch(this::allowsRead) : !security.enabled();
   }
 }

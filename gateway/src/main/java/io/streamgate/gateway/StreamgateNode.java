@@ -181,6 +181,11 @@ public final class StreamgateNode {
               node.mqttPort > 0 ? "on " + config.mqtt().host() + ":" + node.mqttPort : "off",
               node.mqttWebSocketPort > 0 ? ", MQTT over WebSocket on " + config.mqtt().host() + ":" + node.mqttWebSocketPort + "/mqtt" : "",
               node.kafkaPort > 0 ? "on " + config.kafka().host() + ":" + node.kafkaPort : "off", config.dataDir());
+          if (config.tls().configured()) {
+            LOG.info("node {} TLS: HTTP {}, MQTT {}, Kafka {}, event bus {}; client certificates {}", config.nodeId(),
+                onOff(tls.http()), onOff(tls.mqtt()), onOff(tls.kafka()), onOff(tls.cluster()),
+                config.tls().clientAuth().name().toLowerCase(java.util.Locale.ROOT));
+          }
           return node;
         })
         .onSuccess(started::complete)
@@ -199,6 +204,10 @@ public final class StreamgateNode {
           }, "streamgate-failed-start").start();
         });
     return started.future();
+  }
+
+  private static String onOff(boolean on) {
+    return on ? "on" : "off";
   }
 
   /** Authentication off is for a node only its own machine reaches: say so when it listens further. */

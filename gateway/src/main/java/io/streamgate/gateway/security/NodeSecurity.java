@@ -70,8 +70,8 @@ public final class NodeSecurity {
 
   /**
    * The principal {@code secret} (an API key's secret, the bootstrap key, or a JWT when they are
-   * accepted) stands for; a failed
-   * future with {@link AuthenticationException} if it stands for none, written to the audit log.
+   * accepted) stands for; a failed future with {@link AuthenticationException} if it stands for
+   * none, written to the audit log.
    * With authentication off, {@link Principal#ANONYMOUS} whatever is presented.
    */
   public Future<Principal> authenticate(String secret, String protocol, String remote) {

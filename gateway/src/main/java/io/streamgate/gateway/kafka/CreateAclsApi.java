@@ -51,8 +51,7 @@ final class CreateAclsApi {
     }
     return Future.fromCompletionStage(acls.createAcls(added), caller.context()).transform(done -> {
       if (done.succeeded()) {
-        added.forEach(acl -> caller.access().security().audit().adminAction(caller.access().principal(), KafkaSasl.PROTOCOL,
-            caller.remoteAddress(), "create-acl", acl.toString()));
+        added.forEach(acl -> caller.access().audit("create-acl", acl.toString()));
       } else {
         StreamgateError error = StreamgateError.forException(done.cause());
         addedResults.forEach(result -> result.setErrorCode(error.kafkaCode()).setErrorMessage(Failures.cause(done.cause()).getMessage()));

@@ -53,8 +53,7 @@ final class DeleteAclsApi {
               .setErrorMessage(Failures.cause(deleted.cause()).getMessage());
         } else {
           for (AclBinding acl : deleted.result()) {
-            caller.access().security().audit().adminAction(caller.access().principal(), KafkaSasl.PROTOCOL, caller.remoteAddress(),
-                "delete-acl", acl.toString());
+            caller.access().audit("delete-acl", acl.toString());
             result.matchingAcls().add(matching(acl));
           }
         }

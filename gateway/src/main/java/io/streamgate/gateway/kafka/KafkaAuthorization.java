@@ -73,6 +73,11 @@ record KafkaAuthorization(NodeSecurity security, Principal principal, String rem
     return security.allows(principal, remote, AclOperation.DESCRIBE, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME);
   }
 
+  /** Writes an admin action the principal took ({@code action} e.g. create-acl, {@code target} what it touched) to the audit log. */
+  void audit(String action, String target) {
+    security.audit().adminAction(principal, KafkaSasl.PROTOCOL, remote, action, target);
+  }
+
   /**
    * Kafka's rule for an idempotent producer's id: IDEMPOTENT_WRITE on the cluster, or WRITE on some
    * topic (KIP-679: whoever may produce anywhere may produce idempotently).

@@ -309,6 +309,32 @@ class KafkaSecurityTest extends KafkaNodeTest {
     }
   }
 
+  @Test
+  void aMalformedSaslMessageFailsAuthenticationAndAWellFormedBearerMessageSucceeds() throws Exception {
+    String key = keyOf("judy");
+    Map<String, String> malformed = Map.of("PLAIN", "only-a-password-" + key, "OAUTHBEARER", "n,,\u0001auth=" + key + "\u0001\u0001");
+    for (Map.Entry<String, String> message : malformed.entrySet()) {
+      try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+        kafka.send(new SaslHandshakeRequestData().setMechanism(message.getKey()), (short) 1, 1);
+        kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 1, 1, SaslHandshakeResponseData.class);
+        kafka.send(new SaslAuthenticateRequestData().setAuthBytes(message.getValue().getBytes(StandardCharsets.UTF_8)), (short) 2, 2);
+        SaslAuthenticateResponseData answer = kafka.read(ApiKeys.SASL_AUTHENTICATE.id, (short) 2, 2, SaslAuthenticateResponseData.class);
+        assertThat(answer.errorCode()).as(message.getKey()).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
+        assertThat(answer.errorMessage()).contains("malformed " + message.getKey()).doesNotContain(key);
+        assertThat(kafka.closedByServer()).isTrue();
+      }
+    }
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new SaslHandshakeRequestData().setMechanism("OAUTHBEARER"), (short) 1, 1);
+      kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 1, 1, SaslHandshakeResponseData.class);
+      byte[] message = ("n,a=judy,\u0001host=localhost\u0001auth=Bearer " + key + "\u0001\u0001").getBytes(StandardCharsets.UTF_8);
+      kafka.send(new SaslAuthenticateRequestData().setAuthBytes(message), (short) 2, 2);
+      assertThat(kafka.read(ApiKeys.SASL_AUTHENTICATE.id, (short) 2, 2, SaslAuthenticateResponseData.class).errorCode()).isZero();
+      kafka.send(new MetadataRequestData().setTopics(null), (short) 12, 3);
+      assertThat(kafka.read(ApiKeys.METADATA.id, (short) 12, 3, MetadataResponseData.class).brokers()).hasSize(1);
+    }
+  }
+
   private static byte[] bareToken(String token) {
     byte[] bytes = token.getBytes(StandardCharsets.UTF_8);
     return ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).array();

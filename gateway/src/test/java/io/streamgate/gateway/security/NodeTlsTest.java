@@ -105,6 +105,18 @@ class NodeTlsTest {
   }
 
   @Test
+  void requestedClientAuthNeverTakesACertificateOfAnotherCa() throws Exception {
+    int port = serve(Map.of("tls-client-auth", "request"));
+
+    // A JDK client sends no certificate the node's list of CAs does not name: served, as no one.
+    assertThat(greeting(port, others.as("alice", ours))).isEqualTo("ok");
+    assertThat(principals.poll(10, TimeUnit.SECONDS)).isEmpty();
+    // A client that sends it anyway is refused at the handshake.
+    assertThatThrownBy(() -> greeting(port, others.insistingAs("alice", ours))).isInstanceOf(IOException.class);
+    assertThat(principals.poll(300, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  @Test
   void requestedClientAuthLetsAClientWithoutACertificateInWithNoPrincipal() throws Exception {
     int port = serve(Map.of("tls-client-auth", "request"));
 

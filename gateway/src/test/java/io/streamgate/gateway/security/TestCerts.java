@@ -14,6 +14,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -85,6 +86,69 @@ public record TestCerts(Path dir) {
   /** A client context presenting this CA's {@code client} certificate to a server of {@code server}'s CA. */
   public SSLContext as(String client, TestCerts server) {
     return context(client, server);
+  }
+
+  /**
+   * Like {@link #as(String, TestCerts)}, but presenting the certificate whatever CAs the server says
+   * it accepts (a JDK client otherwise sends none the server's list does not name; other clients may).
+   */
+  public SSLContext insistingAs(String client, TestCerts server) {
+    try {
+      KeyStore keys = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(keystore(client))) {
+        keys.load(in, PASSWORD.toCharArray());
+      }
+      // SunX509 names entries by their keystore alias, which the script sets to the client's name.
+      KeyManagerFactory factory = KeyManagerFactory.getInstance("SunX509");
+      factory.init(keys, PASSWORD.toCharArray());
+      X509ExtendedKeyManager keyManager = (X509ExtendedKeyManager) factory.getKeyManagers()[0];
+      X509ExtendedKeyManager insisting = new X509ExtendedKeyManager() {
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+          return client;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+          return client;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+          return new String[] {client};
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+          return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+          return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+          return keyManager.getCertificateChain(alias);
+        }
+
+        @Override
+        public java.security.PrivateKey getPrivateKey(String alias) {
+          return keyManager.getPrivateKey(alias);
+        }
+      };
+      SSLContext context = SSLContext.getInstance("TLS");
+      TrustManagerFactory trustManagers = TrustManagerFactory.getInstance("PKIX");
+      KeyStore trust = KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      trust.setCertificateEntry("ca", server.certificate("ca"));
+      trustManagers.init(trust);
+      context.init(new javax.net.ssl.KeyManager[] {insisting}, trustManagers.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private SSLContext context(String client, TestCerts trusted) {

@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.streamgate.gateway.StreamgateNode;
 import io.streamgate.gateway.TestNodes;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,6 +51,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * One node with TLS on every listener (HTTP, MQTT over TCP and WebSocket, Kafka) and client
@@ -105,6 +112,36 @@ class TlsListenersTest {
   @Test
   void aClientTrustingAnotherCaRefusesTheNode() {
     assertThatThrownBy(() -> send(https(others.as("alice")), "GET", "/v1/topics", null)).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void refusedHandshakesOnEveryListenerAreNotLoggedAsErrors() {
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    root.addAppender(log);
+    try {
+      for (int port : List.of(node.httpPort(), node.mqttPort(), node.mqttWebSocketPort(), node.kafkaPort())) {
+        // Refused: the connection fails, rather than waiting out the read timeout.
+        assertThatThrownBy(() -> firstByte(port, ours.trustingCa())).as("no certificate, port %d", port).isInstanceOf(IOException.class)
+            .isNotInstanceOf(SocketTimeoutException.class);
+        assertThatThrownBy(() -> firstByte(port, others.as("alice"))).as("another CA, port %d", port).isInstanceOf(IOException.class)
+            .isNotInstanceOf(SocketTimeoutException.class);
+      }
+    } finally {
+      root.detachAppender(log);
+    }
+    assertThat(log.list).filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.ERROR) || event.getThrowableProxy() != null)
+        .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+  }
+
+  /** Handshakes with the listener on {@code port}, then waits for a byte it will never send unprompted. */
+  private static void firstByte(int port, SSLContext context) throws IOException {
+    try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.startHandshake();
+      socket.getInputStream().read();
+    }
   }
 
   @Test

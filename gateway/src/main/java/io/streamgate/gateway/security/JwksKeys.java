@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -78,29 +79,33 @@ final class JwksKeys {
     });
   }
 
-  /** The body of a GET of the URL: a 200 of at most MAX_BYTES, within FETCH_TIMEOUT. */
+  /**
+   * The body of a GET of the URL: a 200 of at most MAX_BYTES, within FETCH_TIMEOUT. A declared length
+   * over the limit is refused before the body is read; a chunked body is read whole and then checked
+   * (the URL is the operator's, not a client's). {@code body()}, not a handler set in a callback: a
+   * small answer may have ended before the callback ran, and a handler set then throws.
+   */
   private Future<Buffer> get() {
     Promise<Buffer> body = Promise.promise();
     long deadline = vertx.setTimer(FETCH_TIMEOUT.toMillis(), id -> body.tryFail("no answer within " + FETCH_TIMEOUT));
     client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url).setTimeout(FETCH_TIMEOUT.toMillis()))
-        .compose(request -> request.send()).onFailure(body::tryFail).onSuccess(response -> {
+        .compose(request -> request.send())
+        .compose(response -> {
           if (response.statusCode() != 200) {
-            body.tryFail("HTTP " + response.statusCode());
             response.request().reset();
-            return;
+            return Future.failedFuture("HTTP " + response.statusCode());
           }
-          Buffer received = Buffer.buffer();
-          response.handler(chunk -> {
-            if (received.length() + chunk.length() > MAX_BYTES) {
-              body.tryFail("more than " + MAX_BYTES + " bytes");
-              response.request().reset();
-            } else {
-              received.appendBuffer(chunk);
-            }
-          });
-          response.exceptionHandler(body::tryFail);
-          response.endHandler(end -> body.tryComplete(received));
-        });
+          String declared = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+          if (declared != null && (!declared.matches("\\d{1,18}") || Long.parseLong(declared) > MAX_BYTES)) {
+            response.request().reset();
+            return Future.failedFuture("a declared length of " + declared + " bytes; at most " + MAX_BYTES);
+          }
+          return response.body();
+        })
+        .compose(received -> received.length() > MAX_BYTES
+            ? Future.<Buffer>failedFuture("more than " + MAX_BYTES + " bytes")
+            : Future.succeededFuture(received))
+        .onComplete(body::tryComplete, body::tryFail);
     return body.future().andThen(done -> vertx.cancelTimer(deadline));
   }
 }

@@ -121,7 +121,7 @@ class JwksKeysTest {
     publish(issuer);
     assertThat(accepted(jwt.authenticate(issuer.sign(JwtTokens.claims("alice"))))).isEqualTo(Principal.user("alice"));
 
-    // Too many keys, then no JWKS at all: both refused, the keys fetched before kept.
+    // Too many keys, no JWKS at all, too large a body: each refused, the keys fetched before kept.
     JsonArray many = new JsonArray();
     for (int i = 0; i <= JwtKeys.MAX_KEYS; i++) {
       many.add(issuer.jwk().put("kid", "k" + (i + 100)));
@@ -132,7 +132,10 @@ class JwksKeysTest {
     assertThat(refusal(jwt.authenticate(stranger.signNaming("k2", JwtTokens.claims("x"))))).hasMessageContaining("kid k2");
     published.set("[]");
     assertThat(refusal(jwt.authenticate(stranger.signNaming("k3", JwtTokens.claims("x"))))).hasMessageContaining("kid k3");
-    assertThat(fetches.get()).as("both fetched").isEqualTo(before + 2);
+    // A body past the limit (its length declared) is refused unread.
+    published.set(" ".repeat(JwksKeys.MAX_BYTES + 1));
+    assertThat(refusal(jwt.authenticate(stranger.signNaming("k4", JwtTokens.claims("x"))))).hasMessageContaining("kid k4");
+    assertThat(fetches.get()).as("all three fetched").isEqualTo(before + 3);
     assertThat(accepted(jwt.authenticate(issuer.sign(JwtTokens.claims("carol"))))).isEqualTo(Principal.user("carol"));
   }
 }

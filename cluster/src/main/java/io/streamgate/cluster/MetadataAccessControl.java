@@ -1,6 +1,7 @@
 package io.streamgate.cluster;
 
 import io.streamgate.cluster.metadata.MetadataCommand;
+import io.streamgate.cluster.metadata.MetadataCommand.AlterScramCredentials;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteAcls;
@@ -18,13 +19,16 @@ import io.streamgate.cluster.security.ApiKeyNotFoundException;
 import io.streamgate.cluster.security.ApiKeySecrets;
 import io.streamgate.cluster.security.NewApiKey;
 import io.streamgate.cluster.security.Principal;
+import io.streamgate.cluster.security.ScramCredential;
+import io.streamgate.cluster.security.ScramMechanism;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * The cluster's ACLs and API keys kept in the metadata log: a change is a {@link MetadataCommand}
+ * The cluster's ACLs, API keys and SCRAM credentials kept in the metadata log: a change is a {@link MetadataCommand}
  * that completes once committed and applied on this node (the state checks the limits, alike on every
  * node); reads are of the state this node's metadata voter has applied, in memory, without a lock or
  * a copy, so event loops may call them. Another node answers with a change once it has applied it
@@ -94,6 +98,25 @@ final class MetadataAccessControl implements AccessControl {
   public Optional<Principal> authenticate(String secret) {
     return ApiKeySecrets.idOf(secret).map(committed.get().apiKeys()::get).filter(key -> ApiKeySecrets.matches(key, secret))
         .map(ApiKey::principal);
+  }
+
+  @Override
+  public CompletableFuture<Void> alterScramCredentials(List<ScramCredential> upsertions, List<ScramCredential.Id> deletions) {
+    if (upsertions.size() + deletions.size() > MetadataState.MAX_SCRAM_CREDENTIALS) { // not even proposed, as with ACLs
+      return CompletableFuture.failedFuture(new AccessControlLimitException("at most " + MetadataState.MAX_SCRAM_CREDENTIALS
+          + " SCRAM credentials, was " + (upsertions.size() + deletions.size())));
+    }
+    return submit(new AlterScramCredentials(upsertions, deletions)).thenApply(count -> null);
+  }
+
+  @Override
+  public Collection<ScramCredential> scramCredentials() {
+    return committed.get().scramCredentials().values();
+  }
+
+  @Override
+  public Optional<ScramCredential> scramCredential(String user, ScramMechanism mechanism) {
+    return Optional.ofNullable(committed.get().scramCredentials().get(new ScramCredential.Id(user, mechanism)));
   }
 
   /** Proposes {@code command}; completes with its count once applied here, or fails with what its refusal means. */

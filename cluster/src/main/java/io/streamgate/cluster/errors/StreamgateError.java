@@ -155,6 +155,10 @@ public enum StreamgateError {
       AccessControlLimitException::new),
   /** Kafka's SaslHandshake naming a mechanism the listener does not offer (the answer lists those it does). */
   UNSUPPORTED_SASL_MECHANISM(33, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
+  /** Kafka's AlterUserScramCredentials only: a SCRAM credential outside the bounds (iterations 4096-16384, a user name, a salt). */
+  UNACCEPTABLE_CREDENTIAL(93, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
+  /** Kafka's SCRAM credential APIs only: one request naming a user's credential twice. */
+  DUPLICATE_RESOURCE(92, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
   /** Kafka's SASL requests out of order: a second handshake, an authentication without a handshake. */
   ILLEGAL_SASL_STATE(34, INVALID_REQUEST, Mqtt.UNSPECIFIED_ERROR, null, null),
   KAFKA_STORAGE_ERROR(56, 503, "storage-error", "Partition storage unavailable", true, Mqtt.UNSPECIFIED_ERROR,
@@ -225,6 +229,8 @@ public enum StreamgateError {
   /** Kafka's TOPIC_AUTHORIZATION_FAILED for an ACL's refusal (29 is the internal-topic entry's, which the HTTP API tells apart). */
   TOPIC_ACCESS_DENIED(10016, GROUP_AUTHORIZATION_FAILED, Mqtt.NOT_AUTHORIZED, TopicAuthorizationException.class,
       TopicAuthorizationException::new),
+  /** Kafka's SCRAM credential APIs only: describing or deleting a user's credential that does not exist. */
+  RESOURCE_NOT_FOUND(91, NOT_FOUND, Mqtt.UNSPECIFIED_ERROR, null, null),
   /** Revoking an API key that does not exist (Kafka has no API keys). */
   API_KEY_NOT_FOUND(10017, NOT_FOUND, Mqtt.UNSPECIFIED_ERROR, ApiKeyNotFoundException.class, ApiKeyNotFoundException::new),
   /**

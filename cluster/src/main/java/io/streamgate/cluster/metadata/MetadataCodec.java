@@ -4,6 +4,7 @@ import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
+import io.streamgate.cluster.metadata.MetadataCommand.AlterScramCredentials;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
@@ -26,6 +27,8 @@ import io.streamgate.cluster.security.ApiKey;
 import io.streamgate.cluster.security.PatternType;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
+import io.streamgate.cluster.security.ScramCredential;
+import io.streamgate.cluster.security.ScramMechanism;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -57,15 +60,18 @@ import java.util.TreeMap;
  * epoch and renewals). An ACL is its resource type, resource name, pattern type, principal, host,
  * operation and permission, each enum an int8 holding Kafka's code for it (so that the numbers are
  * never Java's ordinals); an API key its id, owner ({@code type:name}), creation time (int64) and
- * secret hash (a list of bytes). A snapshot is the topic list, then the node list, then (from
+ * secret hash (a list of bytes); a SCRAM credential its user, mechanism (int8, Kafka's code), salt
+ * (a list of bytes), iterations (int32), StoredKey and ServerKey (lists of bytes), and a credential's
+ * id its user and mechanism. A snapshot is the topic list, then the node list, then (from
  * snapshot format 2 on) the next free producer id (int64), then (from format 3 on) the ACL list and
- * the API key list, sorted by id; a format-1 snapshot, from before producer ids, reads as none
- * handed out, and one of format 1 or 2, from before ACLs and keys, as none made.
+ * the API key list, sorted by id, then (from format 4 on) the SCRAM credential list, sorted by user
+ * and mechanism; a format-1 snapshot, from before producer ids, reads as none
+ * handed out, and one of format 1 or 2, from before ACLs and keys, as none made, and one before format 4 as no SCRAM credentials.
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
-  /** The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys. */
-  public static final byte STATE_FORMAT = 3;
+  /** The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys, 4 the SCRAM credentials. */
+  public static final byte STATE_FORMAT = 4;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -79,6 +85,7 @@ public final class MetadataCodec {
   private static final byte DELETE_ACLS = 10;
   private static final byte CREATE_API_KEY = 11;
   private static final byte REVOKE_API_KEY = 12;
+  private static final byte ALTER_SCRAM_CREDENTIALS = 13;
 
   // Kafka's codes (org.apache.kafka.common.resource.ResourceType, PatternType, acl.AclOperation, AclPermissionType).
   private static final Map<ResourceType, Integer> RESOURCE_TYPES = Map.of(ResourceType.TOPIC, 2, ResourceType.GROUP, 3,
@@ -90,6 +97,9 @@ public final class MetadataCodec {
       Map.entry(AclOperation.CLUSTER_ACTION, 9), Map.entry(AclOperation.DESCRIBE_CONFIGS, 10),
       Map.entry(AclOperation.ALTER_CONFIGS, 11), Map.entry(AclOperation.IDEMPOTENT_WRITE, 12));
   private static final Map<AclPermission, Integer> PERMISSIONS = Map.of(AclPermission.DENY, 2, AclPermission.ALLOW, 3);
+
+  private static final Comparator<ScramCredential> SCRAM_ORDER = Comparator.comparing(ScramCredential::user)
+      .thenComparing(ScramCredential::mechanism);
 
   private MetadataCodec() {}
 
@@ -146,6 +156,10 @@ public final class MetadataCodec {
       } else if (command instanceof RevokeApiKey revoke) {
         out.writeByte(REVOKE_API_KEY);
         writeString(out, revoke.id());
+      } else if (command instanceof AlterScramCredentials alter) {
+        out.writeByte(ALTER_SCRAM_CREDENTIALS);
+        writeList(out, alter.upsertions(), MetadataCodec::writeScramCredential);
+        writeList(out, alter.deletions(), MetadataCodec::writeScramId);
       } else {
         RenewLease renew = (RenewLease) command; // the last of the sealed interface's records
         out.writeByte(RENEW_LEASE);
@@ -172,6 +186,8 @@ public final class MetadataCodec {
         case DELETE_ACLS -> new DeleteAcls(readList(in, MetadataCodec::readAcl));
         case CREATE_API_KEY -> new CreateApiKey(readApiKey(in));
         case REVOKE_API_KEY -> new RevokeApiKey(readString(in));
+        case ALTER_SCRAM_CREDENTIALS -> new AlterScramCredentials(readList(in, MetadataCodec::readScramCredential),
+            readList(in, MetadataCodec::readScramId));
         default -> throw new MetadataFormatException("unknown command tag " + tag);
       };
     });
@@ -210,6 +226,7 @@ public final class MetadataCodec {
       writeList(out, state.acls(), MetadataCodec::writeAcl);
       writeList(out, state.apiKeys().values().stream().sorted(Comparator.comparing(ApiKey::id)).toList(),
           MetadataCodec::writeApiKey);
+      writeList(out, state.scramCredentials().values().stream().sorted(SCRAM_ORDER).toList(), MetadataCodec::writeScramCredential);
     });
   }
 
@@ -230,7 +247,15 @@ public final class MetadataCodec {
           throw new MetadataFormatException("API key " + key.id() + " twice");
         }
       }
-      return new MetadataState(topics, nodes, nextProducerId, acls, apiKeys);
+      Map<ScramCredential.Id, ScramCredential> scram = new TreeMap<>(Comparator.comparing(ScramCredential.Id::user)
+          .thenComparing(ScramCredential.Id::mechanism));
+      for (ScramCredential credential : format >= 4 ? readList(in, MetadataCodec::readScramCredential)
+          : List.<ScramCredential>of()) {
+        if (scram.put(credential.id(), credential) != null) {
+          throw new MetadataFormatException(credential + " twice");
+        }
+      }
+      return new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, scram);
     });
   }
 
@@ -332,6 +357,24 @@ public final class MetadataCodec {
     byte[] hash = key.secretHash();
     out.writeInt(hash.length);
     out.write(hash);
+  }
+
+  private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static void writeScramId(DataOutputStream out, ScramCredential.Id id) throws IOException {
+    writeString(out, id.user());
+    out.writeByte(id.mechanism().code());
+  }
+
+  private static void writeScramCredential(DataOutputStream out, ScramCredential credential) throws IOException {
+    writeScramId(out, credential.id());
+    writeBytes(out, credential.salt());
+    out.writeInt(credential.iterations());
+    writeBytes(out, credential.storedKey());
+    writeBytes(out, credential.serverKey());
   }
 
   // ------------------------------------------------ reading
@@ -456,5 +499,23 @@ public final class MetadataCodec {
     byte[] hash = new byte[readCount(in)];
     in.get(hash);
     return new ApiKey(id, owner, createdMs, hash);
+  }
+
+  private static byte[] readBytes(ByteBuffer in) {
+    byte[] bytes = new byte[readCount(in)];
+    in.get(bytes);
+    return bytes;
+  }
+
+  private static ScramCredential.Id readScramId(ByteBuffer in) {
+    String user = readString(in);
+    byte code = in.get();
+    return new ScramCredential.Id(user, ScramMechanism.forCode(code)
+        .orElseThrow(() -> new MetadataFormatException("unknown SCRAM mechanism " + code + " at byte " + (in.position() - 1))));
+  }
+
+  private static ScramCredential readScramCredential(ByteBuffer in) {
+    ScramCredential.Id id = readScramId(in);
+    return new ScramCredential(id.user(), id.mechanism(), readBytes(in), in.getInt(), readBytes(in), readBytes(in));
   }
 }

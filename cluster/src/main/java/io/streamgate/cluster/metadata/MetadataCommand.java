@@ -4,6 +4,7 @@ import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.security.AclBinding;
 import io.streamgate.cluster.security.ApiKey;
+import io.streamgate.cluster.security.ScramCredential;
 import java.util.List;
 import java.util.Map;
 
@@ -104,4 +105,18 @@ public sealed interface MetadataCommand {
 
   /** Removes an API key: from its commit on no node accepts it. Refused if there is no such key. */
   record RevokeApiKey(String id) implements MetadataCommand {}
+
+  /**
+   * Upserts and deletes users' SCRAM credentials (Kafka's AlterUserScramCredentials): an upsertion
+   * replaces the user's credential of that mechanism, a deletion of one not there does nothing.
+   * Refused whole if the cluster would then hold more than {@link MetadataState#MAX_SCRAM_CREDENTIALS},
+   * a user name is empty or longer than {@link MetadataState#MAX_NAME_LENGTH}, or an iteration count
+   * is outside Kafka's bounds.
+   */
+  record AlterScramCredentials(List<ScramCredential> upsertions, List<ScramCredential.Id> deletions) implements MetadataCommand {
+    public AlterScramCredentials {
+      upsertions = List.copyOf(upsertions);
+      deletions = List.copyOf(deletions);
+    }
+  }
 }

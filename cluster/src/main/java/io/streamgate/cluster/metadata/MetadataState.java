@@ -4,6 +4,7 @@ import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
+import io.streamgate.cluster.metadata.MetadataCommand.AlterScramCredentials;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
@@ -21,6 +22,8 @@ import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
 import io.streamgate.cluster.security.AclBinding;
 import io.streamgate.cluster.security.ApiKey;
+import io.streamgate.cluster.security.ScramCredential;
+import io.streamgate.cluster.security.ScramMechanism;
 import io.streamgate.logstore.ProducerIds;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,14 +39,14 @@ import java.util.TreeMap;
 /**
  * The committed metadata, immutable: topics (deleted ones as tombstones) and nodes, by name, the
  * next Kafka producer id no node has been given, the ACLs (each once, in the order they were made)
- * and the API keys by id. The only way to a new state is {@link #apply}, a pure function of this
+ * the API keys by id and the users' SCRAM credentials by user and mechanism. The only way to a new state is {@link #apply}, a pure function of this
  * state and one command, so every voter that applies the same log reaches the same state. A change
  * copies the maps: metadata changes come at tens a second at most, and readers never lock. The ACL
  * list and the key map are immutable and passed on as they are by changes that do not touch them, so
  * that a reader (the authorizer, at every request) takes them without a copy.
  */
 public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes, long nextProducerId,
-    List<AclBinding> acls, Map<String, ApiKey> apiKeys) {
+    List<AclBinding> acls, Map<String, ApiKey> apiKeys, Map<ScramCredential.Id, ScramCredential> scramCredentials) {
   public static final MetadataState EMPTY = new MetadataState(new TreeMap<>(), new TreeMap<>());
   /** The most producer ids one command takes. */
   public static final int MAX_PRODUCER_ID_BLOCK = 1_000_000;
@@ -53,12 +56,21 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   public static final int MAX_API_KEYS = 10_000;
   /** The longest resource name, principal ({@code type:name}) or host an ACL, or owner a key, may have (characters). */
   public static final int MAX_NAME_LENGTH = 255;
+  /** The most SCRAM credentials (user and mechanism) the cluster holds. */
+  public static final int MAX_SCRAM_CREDENTIALS = 10_000;
 
   public MetadataState {
     topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
     nodes = Collections.unmodifiableSortedMap(new TreeMap<>(nodes));
     acls = List.copyOf(acls); // no copy when it already is an immutable list: the common case
     apiKeys = Map.copyOf(apiKeys);
+    scramCredentials = Map.copyOf(scramCredentials);
+  }
+
+  /** A state without SCRAM credentials. */
+  public MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes, long nextProducerId,
+      List<AclBinding> acls, Map<String, ApiKey> apiKeys) {
+    this(topics, nodes, nextProducerId, acls, apiKeys, Map.of());
   }
 
   /** A state without ACLs or API keys. */
@@ -105,6 +117,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       return createApiKey(create);
     } else if (command instanceof RevokeApiKey revoke) {
       return revokeApiKey(revoke);
+    } else if (command instanceof AlterScramCredentials alter) {
+      return alterScramCredentials(alter);
     }
     return renew((RenewLease) command);
   }
@@ -270,7 +284,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (nextProducerId > ProducerIds.MAX_ALLOCATED - count + 1) {
       return refuse(Reason.INVALID, "no " + count + " producer ids are left after " + nextProducerId);
     }
-    return new Result(new MetadataState(topics, nodes, nextProducerId + count, acls, apiKeys), new Accepted(nextProducerId));
+    return new Result(new MetadataState(topics, nodes, nextProducerId + count, acls, apiKeys, scramCredentials),
+        new Accepted(nextProducerId));
   }
 
   private Result createAcls(CreateAcls create) {
@@ -297,7 +312,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   }
 
   private Result withAcls(List<AclBinding> changed, int count) {
-    return new Result(new MetadataState(topics, nodes, nextProducerId, changed, apiKeys), new Accepted(count));
+    return new Result(new MetadataState(topics, nodes, nextProducerId, changed, apiKeys, scramCredentials), new Accepted(count));
   }
 
   private Result createApiKey(CreateApiKey create) {
@@ -314,7 +329,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     }
     Map<String, ApiKey> changed = new HashMap<>(apiKeys);
     changed.put(key.id(), key);
-    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed), new Accepted(1));
+    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed, scramCredentials), new Accepted(1));
   }
 
   private Result revokeApiKey(RevokeApiKey revoke) {
@@ -323,7 +338,29 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     }
     Map<String, ApiKey> changed = new HashMap<>(apiKeys);
     changed.remove(revoke.id());
-    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed), new Accepted(1));
+    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed, scramCredentials), new Accepted(1));
+  }
+
+  private Result alterScramCredentials(AlterScramCredentials alter) {
+    Map<ScramCredential.Id, ScramCredential> changed = new HashMap<>(scramCredentials);
+    alter.deletions().forEach(changed::remove);
+    for (ScramCredential credential : alter.upsertions()) {
+      Optional<String> tooLong = tooLong("SCRAM user name", credential.user());
+      if (tooLong.isPresent()) {
+        return refuse(Reason.BEYOND_LIMIT, tooLong.get());
+      }
+      if (credential.user().isEmpty() || credential.iterations() < ScramMechanism.MIN_ITERATIONS
+          || credential.iterations() > ScramMechanism.MAX_ITERATIONS) {
+        return refuse(Reason.INVALID, "a SCRAM credential needs a user name and " + ScramMechanism.MIN_ITERATIONS + " to "
+            + ScramMechanism.MAX_ITERATIONS + " iterations: " + credential);
+      }
+      changed.put(credential.id(), credential);
+    }
+    if (changed.size() > MAX_SCRAM_CREDENTIALS) {
+      return refuse(Reason.BEYOND_LIMIT, "the cluster holds at most " + MAX_SCRAM_CREDENTIALS + " SCRAM credentials");
+    }
+    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, changed),
+        new Accepted(alter.upsertions().size() + alter.deletions().size()));
   }
 
   private static Optional<String> tooLong(String what, String value) {
@@ -335,13 +372,13 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   private Result withNode(NodeState node, long value) {
     TreeMap<String, NodeState> changed = new TreeMap<>(nodes);
     changed.put(node.id(), node);
-    return new Result(new MetadataState(topics, changed, nextProducerId, acls, apiKeys), new Accepted(value));
+    return new Result(new MetadataState(topics, changed, nextProducerId, acls, apiKeys, scramCredentials), new Accepted(value));
   }
 
   private Result withTopic(TopicState topic, long value) {
     TreeMap<String, TopicState> changed = new TreeMap<>(topics);
     changed.put(topic.name(), topic);
-    return new Result(new MetadataState(changed, nodes, nextProducerId, acls, apiKeys), new Accepted(value));
+    return new Result(new MetadataState(changed, nodes, nextProducerId, acls, apiKeys, scramCredentials), new Accepted(value));
   }
 
   private Result refuse(Reason reason, String detail) {

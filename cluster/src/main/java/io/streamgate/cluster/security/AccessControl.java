@@ -1,11 +1,12 @@
 package io.streamgate.cluster.security;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The cluster's ACLs and API keys: changed through the metadata log, read from this node's
+ * The cluster's ACLs, API keys and SCRAM credentials: changed through the metadata log, read from this node's
  * committed copy (so reads never block and are the same on every node once applied).
  */
 public interface AccessControl {
@@ -28,4 +29,16 @@ public interface AccessControl {
 
   /** The owner of the key whose secret this is, if it is a live key's. */
   Optional<Principal> authenticate(String secret);
+
+  /**
+   * Upserts and deletes SCRAM credentials in one change (a deletion of one not there does nothing);
+   * completes once committed. Fails with {@link AccessControlLimitException} beyond the limits.
+   */
+  CompletableFuture<Void> alterScramCredentials(List<ScramCredential> upsertions, List<ScramCredential.Id> deletions);
+
+  /** The SCRAM credentials in force on this node. */
+  Collection<ScramCredential> scramCredentials();
+
+  /** {@code user}'s credential of {@code mechanism}, if it has one. */
+  Optional<ScramCredential> scramCredential(String user, ScramMechanism mechanism);
 }

@@ -7,6 +7,7 @@ import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
+import io.streamgate.cluster.metadata.MetadataCommand.AlterScramCredentials;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
@@ -29,7 +30,10 @@ import io.streamgate.cluster.security.ApiKey;
 import io.streamgate.cluster.security.PatternType;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
+import io.streamgate.cluster.security.ScramCredential;
+import io.streamgate.cluster.security.ScramMechanism;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,7 +90,14 @@ class MetadataCodecTest {
     assertThat(MetadataCodec.encode(new DeleteAcls(List.of(ACL)))).isEqualTo(hex("01 0a", "00000001", ACL_BYTES));
     assertThat(MetadataCodec.encode(new CreateApiKey(KEY))).isEqualTo(hex("01 0b", KEY_BYTES));
     assertThat(MetadataCodec.encode(new RevokeApiKey("k1"))).isEqualTo(hex("01 0c", "00000002 6b31"));
+    assertThat(MetadataCodec.encode(new AlterScramCredentials(List.of(SCRAM), List.of(new ScramCredential.Id("b",
+        ScramMechanism.SCRAM_SHA_256))))).isEqualTo(hex("01 0d", "00000001", SCRAM_BYTES, "00000001", "00000001 62 01"));
   }
+
+  /** a's SCRAM-SHA-512 credential (Kafka's code 2), 4096 iterations; salt and keys shortened to a byte or two. */
+  private static final ScramCredential SCRAM = new ScramCredential("a", ScramMechanism.SCRAM_SHA_512, new byte[] {1}, 4096,
+      new byte[] {2, 3}, new byte[] {4});
+  private static final String SCRAM_BYTES = "00000001 61 02" + "00000001 01" + "00001000" + "00000002 0203" + "00000001 04";
 
   /** User:a may read topics starting "t" from any host; the enums are Kafka's codes (TOPIC 2, PREFIXED 4, READ 3, ALLOW 3). */
   private static final AclBinding ACL = new AclBinding(ResourceType.TOPIC, "t", PatternType.PREFIXED, "User:a", "*",
@@ -116,10 +127,24 @@ class MetadataCodecTest {
   @Test
   void aSnapshotHasFixedBytes() {
     ApiKey second = new ApiKey("k0", Principal.user("b"), 6, new byte[] {3});
-    MetadataState state = topicsAndNodes(2000, List.of(ACL), Map.of("k1", KEY, "k0", second));
-    // The keys sorted by id, whatever the map's order.
-    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("03", SNAPSHOT_TOPICS_AND_NODES, "00000000000007d0", "00000001", ACL_BYTES,
-        "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES));
+    ScramCredential sha256 = new ScramCredential("a", ScramMechanism.SCRAM_SHA_256, new byte[] {5}, 8192, new byte[] {6},
+        new byte[] {7});
+    MetadataState state = new MetadataState(topicsAndNodes(2000, List.of(ACL), Map.of("k1", KEY, "k0", second)).topics(),
+        topicsAndNodes(0, List.of(), Map.of()).nodes(), 2000, List.of(ACL), Map.of("k1", KEY, "k0", second),
+        Map.of(SCRAM.id(), SCRAM, sha256.id(), sha256));
+    // The keys sorted by id, the SCRAM credentials by user and mechanism, whatever the maps' order.
+    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("04", SNAPSHOT_TOPICS_AND_NODES, "00000000000007d0", "00000001", ACL_BYTES,
+        "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES, "00000002",
+        "00000001 61 01 00000001 05 00002000 00000001 06 00000001 07", SCRAM_BYTES));
+    assertThat(MetadataCodec.decodeState(MetadataCodec.encode(state))).isEqualTo(state);
+  }
+
+  @Test
+  void aSnapshotOfFormatThreeFromBeforeScramReadsAsNoCredentials() {
+    MetadataState state = MetadataCodec.decodeState(hex("03", SNAPSHOT_TOPICS_AND_NODES, "00000000000007d0", "00000001", ACL_BYTES,
+        "00000001", KEY_BYTES));
+    assertThat(state).isEqualTo(topicsAndNodes(2000, List.of(ACL), Map.of("k1", KEY)));
+    assertThat(state.scramCredentials()).isEmpty();
   }
 
   @Test
@@ -134,7 +159,8 @@ class MetadataCodecTest {
     MetadataState state = MetadataCodec.decodeState(formatOne);
     assertThat(state.nextProducerId()).isZero();
     assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 4));
-    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("04", "00000000", "00000000", "0000000000000000", "00000000", "00000000")))
+    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("05", "00000000", "00000000", "0000000000000000", "00000000", "00000000",
+        "00000000")))
         .isInstanceOf(MetadataFormatException.class);
   }
 
@@ -142,8 +168,8 @@ class MetadataCodecTest {
   void anUnknownFormatOrTagIsRefused() {
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("02 02", T))).isInstanceOf(MetadataFormatException.class)
         .hasMessageContaining("format 2");
-    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 0d", T))).isInstanceOf(MetadataFormatException.class)
-        .hasMessageContaining("tag 13");
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 0e", T))).isInstanceOf(MetadataFormatException.class)
+        .hasMessageContaining("tag 14");
     // An ACL's enum code that is none of Kafka's (TOPIC is 2; 7 is no resource type).
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 09 00000001 07", ACL_BYTES.substring(2))))
         .isInstanceOf(MetadataFormatException.class).hasMessageContaining("unknown code 7");
@@ -227,7 +253,9 @@ class MetadataCodecTest {
         acls().list().ofMaxSize(3).map(CreateAcls::new),
         acls().list().ofMaxSize(3).map(DeleteAcls::new),
         apiKeys().map(CreateApiKey::new),
-        names().map(RevokeApiKey::new));
+        names().map(RevokeApiKey::new),
+        Combinators.combine(scramCredentials().list().ofMaxSize(2), scramCredentials().map(ScramCredential::id).list().ofMaxSize(2))
+            .as(AlterScramCredentials::new));
   }
 
   static Arbitrary<AclBinding> acls() {
@@ -241,6 +269,12 @@ class MetadataCodecTest {
         .ofMaxSize(32)).as(ApiKey::new);
   }
 
+  static Arbitrary<ScramCredential> scramCredentials() {
+    Arbitrary<byte[]> bytes = Arbitraries.bytes().array(byte[].class).ofMaxSize(64);
+    return Combinators.combine(names(), Arbitraries.of(ScramMechanism.class), bytes, Arbitraries.integers(), bytes, bytes)
+        .as(ScramCredential::new);
+  }
+
   @Provide
   static Arbitrary<MetadataState> states() {
     Arbitrary<TopicState> topics = Combinators.combine(topicMetadata(), partitions().list().ofMaxSize(3),
@@ -248,15 +282,18 @@ class MetadataCodecTest {
     Arbitrary<NodeState> nodes = Combinators.combine(names(), names(), Arbitraries.longs().between(1, Long.MAX_VALUE),
         Arbitraries.longs().between(0, Long.MAX_VALUE)).as(NodeState::new);
     return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4), Arbitraries.longs().between(0, Long.MAX_VALUE),
-        acls().set().ofMaxSize(4), apiKeys().list().ofMaxSize(3))
-        .as((topicList, nodeList, nextProducerId, aclSet, keyList) -> {
+        acls().set().ofMaxSize(4), apiKeys().list().ofMaxSize(3), scramCredentials().list().ofMaxSize(3))
+        .as((topicList, nodeList, nextProducerId, aclSet, keyList, scramList) -> {
           TreeMap<String, TopicState> byName = new TreeMap<>();
           topicList.forEach(topic -> byName.put(topic.name(), topic));
           TreeMap<String, NodeState> byId = new TreeMap<>();
           nodeList.forEach(node -> byId.put(node.id(), node));
           Map<String, ApiKey> keys = new TreeMap<>();
           keyList.forEach(key -> keys.put(key.id(), key));
-          return new MetadataState(byName, byId, nextProducerId, List.copyOf(aclSet), keys);
+          Map<ScramCredential.Id, ScramCredential> scram = new TreeMap<>(Comparator.comparing(ScramCredential.Id::user)
+              .thenComparing(ScramCredential.Id::mechanism));
+          scramList.forEach(credential -> scram.put(credential.id(), credential));
+          return new MetadataState(byName, byId, nextProducerId, List.copyOf(aclSet), keys, scram);
         });
   }
 

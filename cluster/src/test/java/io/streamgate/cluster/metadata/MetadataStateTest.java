@@ -6,6 +6,7 @@ import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
+import io.streamgate.cluster.metadata.MetadataCommand.AlterScramCredentials;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
@@ -28,6 +29,8 @@ import io.streamgate.cluster.security.ApiKey;
 import io.streamgate.cluster.security.PatternType;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
+import io.streamgate.cluster.security.ScramCredential;
+import io.streamgate.cluster.security.ScramMechanism;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -142,6 +145,49 @@ class MetadataStateTest {
     assertThat(reason(apply(new RevokeApiKey("k1")))).isEqualTo(Reason.API_KEY_NOT_FOUND);
     assertThat(reason(apply(new CreateApiKey(key("k2", "a".repeat(MetadataState.MAX_NAME_LENGTH)))))).as("User:aaa... is too long")
         .isEqualTo(Reason.BEYOND_LIMIT);
+  }
+
+  private static ScramCredential scram(String user, ScramMechanism mechanism, int iterations) {
+    return mechanism.credential(user, new byte[] {1, 2}, iterations, new byte[] {3});
+  }
+
+  @Test
+  void scramCredentialsAreUpsertedAndDeletedAndCheckedWhole() {
+    ScramCredential alice256 = scram("alice", ScramMechanism.SCRAM_SHA_256, 4096);
+    ScramCredential alice512 = scram("alice", ScramMechanism.SCRAM_SHA_512, 8192);
+    assertThat(apply(new AlterScramCredentials(List.of(alice256, alice512), List.of()))).isEqualTo(new Accepted(2));
+    ScramCredential replaced = scram("alice", ScramMechanism.SCRAM_SHA_256, 5000);
+    assertThat(apply(new AlterScramCredentials(List.of(replaced), List.of(alice512.id())))).isEqualTo(new Accepted(2));
+    assertThat(state.scramCredentials()).containsExactly(Map.entry(replaced.id(), replaced));
+    assertThat(apply(new AlterScramCredentials(List.of(), List.of(alice512.id())))).as("deleting one not there does nothing")
+        .isEqualTo(new Accepted(1));
+    // Refused whole: the good upsertion beside each bad one is not made either.
+    ScramCredential bob = scram("bob", ScramMechanism.SCRAM_SHA_256, 4096);
+    assertThat(reason(apply(new AlterScramCredentials(List.of(bob, scram("carol", ScramMechanism.SCRAM_SHA_256, 4095)),
+        List.of())))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new AlterScramCredentials(List.of(bob, scram("", ScramMechanism.SCRAM_SHA_256, 4096)), List.of()))))
+        .isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new AlterScramCredentials(List.of(bob, scram("a".repeat(MetadataState.MAX_NAME_LENGTH + 1),
+        ScramMechanism.SCRAM_SHA_256, 4096)), List.of())))).isEqualTo(Reason.BEYOND_LIMIT);
+    assertThat(state.scramCredentials()).containsOnlyKeys(replaced.id());
+    // Other changes carry the credentials on.
+    assertThat(apply(new CreateApiKey(key("k1", "alice")))).isEqualTo(new Accepted(1));
+    assertThat(apply(create("t"))).isEqualTo(new Accepted(1));
+    assertThat(state.scramCredentials()).containsOnlyKeys(replaced.id());
+  }
+
+  @Test
+  void scramCredentialsBeyondTheLimitAreRefused() {
+    Map<ScramCredential.Id, ScramCredential> credentials = new HashMap<>();
+    for (int i = 0; i < MetadataState.MAX_SCRAM_CREDENTIALS; i++) {
+      ScramCredential credential = scram("u" + i, ScramMechanism.SCRAM_SHA_256, 4096);
+      credentials.put(credential.id(), credential);
+    }
+    state = new MetadataState(state.topics(), state.nodes(), 0, List.of(), Map.of(), credentials);
+    ScramCredential oneMore = scram("one-more", ScramMechanism.SCRAM_SHA_256, 4096);
+    assertThat(reason(apply(new AlterScramCredentials(List.of(oneMore), List.of())))).isEqualTo(Reason.BEYOND_LIMIT);
+    assertThat(apply(new AlterScramCredentials(List.of(oneMore), List.of(new ScramCredential.Id("u0",
+        ScramMechanism.SCRAM_SHA_256))))).isEqualTo(new Accepted(2));
   }
 
   @Test

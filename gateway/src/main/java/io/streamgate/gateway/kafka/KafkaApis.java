@@ -10,6 +10,7 @@ import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Future;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateAclsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -21,6 +22,7 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
@@ -74,6 +76,8 @@ final class KafkaApis {
   private final DescribeAclsApi describeAcls;
   private final CreateAclsApi createAcls;
   private final DeleteAclsApi deleteAcls;
+  private final DescribeUserScramCredentialsApi describeScram;
+  private final AlterUserScramCredentialsApi alterScram;
 
   KafkaApis(PartitionService service, GroupService groups, ClassicGroups classicGroups, GatewayConfig config,
       RecordDecoding decoding, GatewayMetrics metrics, NodeSecurity security) {
@@ -106,6 +110,8 @@ final class KafkaApis {
     this.describeAcls = new DescribeAclsApi(security.accessControl());
     this.createAcls = new CreateAclsApi(security.accessControl());
     this.deleteAcls = new DeleteAclsApi(security.accessControl());
+    this.describeScram = new DescribeUserScramCredentialsApi(security.accessControl());
+    this.alterScram = new AlterUserScramCredentialsApi(security.accessControl());
   }
 
   /** The answer to {@code request}, of null for none. */
@@ -171,6 +177,10 @@ final class KafkaApis {
         return createAcls.handle(request.body(CreateAclsRequestData.class), caller).map(Object.class::cast);
       case DELETE_ACLS:
         return deleteAcls.handle(request.body(DeleteAclsRequestData.class), caller).map(Object.class::cast);
+      case DESCRIBE_USER_SCRAM_CREDENTIALS:
+        return Future.succeededFuture(describeScram.handle(request.body(DescribeUserScramCredentialsRequestData.class), caller));
+      case ALTER_USER_SCRAM_CREDENTIALS:
+        return alterScram.handle(request.body(AlterUserScramCredentialsRequestData.class), caller).map(Object.class::cast);
       default:
         throw new IllegalStateException("no handler for " + request.api());
     }

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,11 +153,15 @@ final class KafkaConnection {
     enqueue(sendable.map(ready -> new Outgoing(ready, false)));
   }
 
-  /** The client's SASL message after a SaslHandshake v0: answered with a bare empty token, or (Kafka's v0 rule) by a close. */
+  /**
+   * The client's SASL message after a SaslHandshake v0: answered with a bare token (empty but for
+   * SCRAM's), or (Kafka's v0 rule) by a close.
+   */
   private void onBareToken(byte[] token) {
     enqueue(sasl.authenticate(token).andThen(done -> liftFrameLimit()).map(reply -> {
       boolean failed = reply.close();
-      return new Outgoing(failed ? null : KafkaAnswer.of(Buffer.buffer().appendInt(0)), failed);
+      byte[] answer = ((SaslAuthenticateResponseData) reply.response()).authBytes();
+      return new Outgoing(failed ? null : KafkaAnswer.of(Buffer.buffer().appendInt(answer.length).appendBytes(answer)), failed);
     }));
   }
 

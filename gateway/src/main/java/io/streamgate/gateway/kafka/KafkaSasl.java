@@ -3,11 +3,13 @@ package io.streamgate.gateway.kafka;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.security.AuthenticationException;
 import io.streamgate.cluster.security.Principal;
+import io.streamgate.cluster.security.ScramMechanism;
 import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.common.message.SaslAuthenticateResponseData;
 import org.apache.kafka.common.message.SaslHandshakeResponseData;
 
@@ -18,16 +20,19 @@ import org.apache.kafka.common.message.SaslHandshakeResponseData;
  * the principal. PLAIN ({@code authzid NUL username NUL password}, RFC 4616): the password is the
  * secret, the username is not used. OAUTHBEARER ({@code n,[a=authzid],} then {@code auth=Bearer
  * <token>} among ^A-separated pairs, RFC 7628 §3.1): the token is the secret. Both take one message
- * and answer it with an empty one. One exchange per connection: no re-authentication (session
+ * and answer it with an empty one. SCRAM-SHA-256 and SCRAM-SHA-512 ({@link KafkaScram}) take two,
+ * checked against the user's stored credential, and end as {@code User:<name>}. One exchange per connection: no re-authentication (session
  * lifetime 0), a second handshake is ILLEGAL_SASL_STATE. With {@code auth=off} the connection is
  * {@link Principal#ANONYMOUS} from the start and an exchange, if the client makes one, succeeds as
- * ANONYMOUS whatever it carries (so that a client set up for SASL works against an open node).
+ * ANONYMOUS whatever it carries (so that a client set up for SASL works against an open node); a
+ * SCRAM exchange still needs the user's credential, since the client checks the node's signature.
  * Confined to the connection's event loop.
  */
 final class KafkaSasl {
   static final String PLAIN = "PLAIN";
   static final String OAUTHBEARER = "OAUTHBEARER";
-  static final List<String> MECHANISMS = List.of(PLAIN, OAUTHBEARER);
+  static final List<String> MECHANISMS = List.of(PLAIN, OAUTHBEARER, ScramMechanism.SCRAM_SHA_256.mechanismName(),
+      ScramMechanism.SCRAM_SHA_512.mechanismName());
   static final String PROTOCOL = "kafka";
 
   private enum State {
@@ -48,6 +53,8 @@ final class KafkaSasl {
   /** The handshake's version: after v0 the client's message comes as a bare token, not in SaslAuthenticate. */
   private short handshakeVersion;
   private Principal principal;
+  /** The SCRAM exchange under way, after its first message. */
+  private KafkaScram scram;
 
   KafkaSasl(NodeSecurity security, Context context, String remote) {
     this.security = security;
@@ -91,6 +98,10 @@ final class KafkaSasl {
           .setErrorCode(StreamgateError.ILLEGAL_SASL_STATE.kafkaCode())
           .setErrorMessage("SaslAuthenticate must follow one successful SaslHandshake"), true));
     }
+    Optional<ScramMechanism> scramMechanism = ScramMechanism.forName(mechanism);
+    if (scramMechanism.isPresent()) {
+      return Future.succeededFuture(scramStep(scramMechanism.get(), message));
+    }
     state = State.AUTHENTICATING;
     String secret = mechanism.equals(PLAIN) ? plainPassword(message) : bearerToken(message);
     Future<Principal> who;
@@ -114,6 +125,34 @@ final class KafkaSasl {
       return Future.succeededFuture(new Reply(response.setErrorCode(StreamgateError.SASL_AUTHENTICATION_FAILED.kafkaCode())
           .setErrorMessage("Authentication failed: " + done.cause().getMessage()), true));
     });
+  }
+
+  /** One SCRAM message answered: the first leaves the state at AUTHENTICATE for the final one, which ends the exchange. */
+  private Reply scramStep(ScramMechanism scramMechanism, byte[] message) {
+    SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setSessionLifetimeMs(0);
+    try {
+      if (scram == null) {
+        scram = new KafkaScram(scramMechanism, user -> security.accessControl().scramCredential(user, scramMechanism));
+        return new Reply(response.setAuthBytes(scram.clientFirst(message)), false);
+      }
+      byte[] serverFinal = scram.clientFinal(message);
+      Principal user = Principal.user(scram.user());
+      if (user.equals(Principal.BOOTSTRAP) || user.equals(Principal.ANONYMOUS)) { // names the node gives itself
+        throw new KafkaScram.ScramException("the reserved " + user + " cannot authenticate with SCRAM");
+      }
+      principal = security.enabled() ? user : Principal.ANONYMOUS;
+      state = State.DONE;
+      return new Reply(response.setAuthBytes(serverFinal), false);
+    } catch (KafkaScram.ScramException failed) {
+      security.audit().authenticationFailed(PROTOCOL, remote, mechanism + ": " + failed.getMessage());
+      state = State.DONE;
+      principal = null;
+      // As Kafka's: the reason stays in the audit log, the client learns only that it failed.
+      return new Reply(response.setAuthBytes(new byte[0]).setErrorCode(StreamgateError.SASL_AUTHENTICATION_FAILED.kafkaCode())
+          .setErrorMessage("Authentication failed during authentication due to invalid credentials with SASL mechanism "
+              + mechanism),
+          true);
+    }
   }
 
   /** PLAIN's password: the third of exactly three NUL-separated fields, the last non-empty; null if malformed. */

@@ -9,11 +9,13 @@ import io.streamgate.cluster.security.AclPermission;
 import io.streamgate.cluster.security.PatternType;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
+import io.streamgate.cluster.security.ScramMechanism;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -274,7 +276,7 @@ class KafkaSecurityTest extends KafkaNodeTest {
       kafka.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 0, 1);
       SaslHandshakeResponseData handshake = kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 0, 1, SaslHandshakeResponseData.class);
       assertThat(handshake.errorCode()).isZero();
-      assertThat(handshake.mechanisms()).containsExactly("PLAIN", "OAUTHBEARER");
+      assertThat(handshake.mechanisms()).containsExactly("PLAIN", "OAUTHBEARER", "SCRAM-SHA-256", "SCRAM-SHA-512");
       kafka.sendRaw(bareToken("\0henry\0" + key));
       assertThat(kafka.readFrame().remaining()).as("the bare, empty answer").isZero();
       kafka.send(new MetadataRequestData().setTopics(null), (short) 12, 2);
@@ -289,12 +291,42 @@ class KafkaSecurityTest extends KafkaNodeTest {
   }
 
   @Test
+  void aScramExchangeAfterAHandshakeV0TakesBareTokensBothWays() throws Exception {
+    ScramMechanism sha512 = ScramMechanism.SCRAM_SHA_512;
+    byte[] salt = "raw-salt".getBytes(StandardCharsets.UTF_8);
+    byte[] salted = sha512.saltedPassword("ivy-password", salt, 4096);
+    node.security().accessControl().alterScramCredentials(List.of(sha512.credential("ivy", salt, 4096, salted)), List.of())
+        .get(WAIT_S, TimeUnit.SECONDS);
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-512"), (short) 0, 1);
+      assertThat(kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 0, 1, SaslHandshakeResponseData.class).errorCode()).isZero();
+      String clientFirstBare = "n=ivy,r=client-nonce";
+      kafka.sendRaw(bareToken("n,," + clientFirstBare));
+      String serverFirst = StandardCharsets.UTF_8.decode(kafka.readFrame()).toString();
+      assertThat(serverFirst).startsWith("r=client-nonce").endsWith(",s=" + Base64.getEncoder().encodeToString(salt) + ",i=4096");
+      String withoutProof = "c=biws,r=" + serverFirst.substring(2, serverFirst.indexOf(','));
+      byte[] authMessage = (clientFirstBare + "," + serverFirst + "," + withoutProof).getBytes(StandardCharsets.UTF_8);
+      byte[] clientKey = sha512.hmac(salted, "Client Key".getBytes(StandardCharsets.UTF_8));
+      byte[] proof = sha512.hmac(sha512.hash(clientKey), authMessage);
+      for (int i = 0; i < proof.length; i++) {
+        proof[i] ^= clientKey[i];
+      }
+      kafka.sendRaw(bareToken(withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof)));
+      byte[] serverKey = sha512.hmac(salted, "Server Key".getBytes(StandardCharsets.UTF_8));
+      assertThat(StandardCharsets.UTF_8.decode(kafka.readFrame()).toString())
+          .isEqualTo("v=" + Base64.getEncoder().encodeToString(sha512.hmac(serverKey, authMessage)));
+      kafka.send(new MetadataRequestData().setTopics(null), (short) 12, 2);
+      assertThat(kafka.read(ApiKeys.METADATA.id, (short) 12, 2, MetadataResponseData.class).brokers()).hasSize(1);
+    }
+  }
+
+  @Test
   void anUnofferedMechanismOrASecondHandshakeIsAnsweredAndClosed() throws Exception {
     try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
-      kafka.send(new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-256"), (short) 1, 1);
+      kafka.send(new SaslHandshakeRequestData().setMechanism("GSSAPI"), (short) 1, 1);
       SaslHandshakeResponseData refused = kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 1, 1, SaslHandshakeResponseData.class);
       assertThat(refused.errorCode()).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
-      assertThat(refused.mechanisms()).containsExactly("PLAIN", "OAUTHBEARER");
+      assertThat(refused.mechanisms()).containsExactly("PLAIN", "OAUTHBEARER", "SCRAM-SHA-256", "SCRAM-SHA-512");
       assertThat(kafka.closedByServer()).isTrue();
     }
     try (RawKafka kafka = new RawKafka(node.kafkaPort())) {

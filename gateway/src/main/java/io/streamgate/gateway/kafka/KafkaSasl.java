@@ -22,6 +22,8 @@ import org.apache.kafka.common.message.SaslHandshakeResponseData;
  * lifetime 0), a second handshake is ILLEGAL_SASL_STATE. With {@code auth=off} the connection is
  * {@link Principal#ANONYMOUS} from the start and an exchange, if the client makes one, succeeds as
  * ANONYMOUS whatever it carries (so that a client set up for SASL works against an open node).
+ * With {@code auth=on}, a connection to a TLS listener with a verified client certificate starts as
+ * its principal ({@code security.protocol=SSL}); a SASL exchange, if the client makes one, decides.
  * Confined to the connection's event loop.
  */
 final class KafkaSasl {
@@ -49,11 +51,15 @@ final class KafkaSasl {
   private short handshakeVersion;
   private Principal principal;
 
-  KafkaSasl(NodeSecurity security, Context context, String remote) {
+  /**
+   * @param certificate the principal of the connection's verified client certificate (a TLS
+   *     listener), which it acts as unless it authenticates with SASL; null without one
+   */
+  KafkaSasl(NodeSecurity security, Context context, String remote, Principal certificate) {
     this.security = security;
     this.context = context;
     this.remote = remote;
-    this.principal = security.enabled() ? null : Principal.ANONYMOUS;
+    this.principal = security.enabled() ? certificate : Principal.ANONYMOUS;
   }
 
   /** Who the connection acts for; null until it has authenticated (only with {@code auth=on}). */

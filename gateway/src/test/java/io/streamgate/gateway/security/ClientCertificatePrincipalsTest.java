@@ -72,7 +72,7 @@ class ClientCertificatePrincipalsTest {
     node = TestNodes.start(dir.resolve("node"), Map.of("tls-cert", certs.cert("node").toString(), "tls-key",
         certs.key("node").toString(), "tls-ca", certs.ca().toString(), "tls-client-auth", "request", "auth", "on",
         "auth-bootstrap-key", BOOTSTRAP_KEY, "mqtt-port", "-1", "kafka-port", "-1"));
-    for (String topic : List.of("cert-http", "cert-mqtt", "cert-kafka")) {
+    for (String topic : List.of("cert-http", "cert-mqtt", "cert-kafka", "cert-sasl")) {
       assertThat(send(certs.trustingCa(), "POST", "/v1/topics", "{\"name\":\"" + topic
           + "\",\"partitions\":1,\"config\":{\"value.format\":\"string\"}}", BOOTSTRAP_KEY).statusCode()).isEqualTo(201);
     }
@@ -181,6 +181,32 @@ class ClientCertificatePrincipalsTest {
           .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicAuthorizationException.class);
     }
     assertThat(values("cert-kafka")).containsExactly("v0", "v1", "v2");
+  }
+
+  @Test
+  void kafkaSaslOverSslWinsOverTheCertificate() throws Exception {
+    // bob's certificate may not write; SASL with the bootstrap key on the same connection may.
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(sasl("bob", BOOTSTRAP_KEY), new StringSerializer(),
+        new StringSerializer())) {
+      producer.send(new ProducerRecord<>("cert-sasl", 0, "k", "as-bootstrap")).get(30, TimeUnit.SECONDS);
+    }
+    // alice's certificate may write; a bad key sent over SASL is refused, not made up for by the certificate.
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(sasl("alice", "sgk_nosuchkey_0123456789abcdef"),
+        new StringSerializer(), new StringSerializer())) {
+      assertThatThrownBy(() -> producer.send(new ProducerRecord<>("cert-sasl", 0, "k", "refused")).get(30, TimeUnit.SECONDS))
+          .hasStackTraceContaining("Authentication failed");
+    }
+    assertThat(values("cert-sasl")).containsExactly("as-bootstrap");
+  }
+
+  /** SASL_SSL with PLAIN and {@code secret} as the password, presenting {@code user}'s certificate too. */
+  private Properties sasl(String user, String secret) {
+    Properties properties = kafka(user);
+    properties.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+    properties.put("sasl.mechanism", "PLAIN");
+    properties.put("sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"any\" password=\"" + secret + "\";");
+    return properties;
   }
 
   private void allow(String user, AclOperation operation) throws Exception {

@@ -21,6 +21,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -124,6 +126,17 @@ class ClientCertificatePrincipalsTest {
     try (InputStream body = refused.body()) {
       assertThat(refused.statusCode()).isEqualTo(403);
     }
+  }
+
+  @Test
+  void aWebSocketStreamOpensAsTheCertificatesPrincipal() throws Exception {
+    URI uri = URI.create("wss://127.0.0.1:" + node.httpPort() + "/v1/topics/cert-http/stream?offset=earliest");
+    WebSocket.Listener ignore = new WebSocket.Listener() {};
+    WebSocket open = https(certs.as("alice")).newWebSocketBuilder().buildAsync(uri, ignore).get(30, TimeUnit.SECONDS);
+    open.abort();
+    assertThatThrownBy(() -> https(certs.as("bob")).newWebSocketBuilder().buildAsync(uri, ignore).get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(WebSocketHandshakeException.class)
+        .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(403));
   }
 
   @Test

@@ -50,6 +50,7 @@ public final class ConfigLoader {
     d.put("http-host", "0.0.0.0");
     d.put("http-port", "8080");
     d.put("http-instances", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    d.put("cors-allowed-origins", "");
     d.put("log-format", "text");
     d.put("auto-create-topics", "true");
     d.put("default-partitions", "1");
@@ -282,7 +283,40 @@ public final class ConfigLoader {
             intIn(v, "kafka-max-frame-bytes", 1024, Integer.MAX_VALUE),
             intIn(v, "kafka-max-connections", 0, 10_000_000)),
         security(v),
-        tls(v));
+        tls(v),
+        corsAllowedOrigins(v.get("cors-allowed-origins")));
+  }
+
+  /**
+   * The origins browsers may call the HTTP API from: {@code *} (any), or origins as browsers send
+   * them ({@code scheme://host[:port]}, no path), in lower case; none by default.
+   */
+  static List<String> corsAllowedOrigins(String value) {
+    List<String> origins = new ArrayList<>();
+    for (String entry : value.split(",")) {
+      String origin = entry.trim().toLowerCase(Locale.ROOT);
+      if (origin.isEmpty()) {
+        continue;
+      }
+      if (!origin.equals("*")) {
+        URI uri;
+        try {
+          uri = new URI(origin);
+        } catch (URISyntaxException e) {
+          throw new ConfigException("cors-allowed-origins: '" + entry.trim() + "' is not an origin (scheme://host[:port])");
+        }
+        boolean web = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
+        if (!web || uri.getHost() == null || !uri.getRawPath().isEmpty() || uri.getRawQuery() != null || uri.getRawFragment() != null
+            || uri.getRawUserInfo() != null) {
+          throw new ConfigException("cors-allowed-origins: '" + entry.trim() + "' is not an origin (http or https://host[:port], no path)");
+        }
+      }
+      origins.add(origin);
+    }
+    if (origins.contains("*") && origins.size() > 1) {
+      throw new ConfigException("cors-allowed-origins: '*' allows every origin; list no others with it");
+    }
+    return List.copyOf(origins);
   }
 
   private static GatewayConfig.Tls tls(Map<String, String> v) {

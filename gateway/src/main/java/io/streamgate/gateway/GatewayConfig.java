@@ -29,7 +29,9 @@ public record GatewayConfig(
     Mqtt mqtt,
     Kafka kafka,
     Security security,
-    Tls tls) {
+    Tls tls,
+    // Origins browsers may call the HTTP API from (*: any); empty: no CORS headers.
+    List<String> corsAllowedOrigins) {
 
   /** How log lines are written to stdout. */
   public enum LogFormat {

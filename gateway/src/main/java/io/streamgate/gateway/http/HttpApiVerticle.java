@@ -143,6 +143,10 @@ public final class HttpApiVerticle extends VerticleBase {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
     HttpAuthentication authentication = new HttpAuthentication(security, tickets);
 
+    if (!config.corsAllowedOrigins().isEmpty()) {
+      // First: a browser's preflight comes without credentials.
+      router.route().handler(new CorsPolicy(config.corsAllowedOrigins()));
+    }
     // Everything under /v1 is for authenticated callers (before any body is read); each route then
     // asks what its operation needs (Caller) before the handler touches a service. (Vert.x runs a
     // route's body handler before its other handlers.) Health, the contract and the console are open.

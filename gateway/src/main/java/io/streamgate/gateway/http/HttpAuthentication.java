@@ -64,6 +64,10 @@ final class HttpAuthentication implements Handler<RoutingContext> {
             .orElseGet(() -> refuse(protocol, remote, "unknown, used or expired ticket"));
       }
     }
+    if (authorization == null && request.isSSL()) {
+      // No credentials presented: a verified client certificate names the principal (else 401).
+      return security.authenticateCertificate(request.sslSession(), protocol, remote);
+    }
     boolean bearer = authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length());
     if (security.enabled() && authorization != null && !bearer) {
       return refuse(protocol, remote, "only Authorization: Bearer credentials are accepted");

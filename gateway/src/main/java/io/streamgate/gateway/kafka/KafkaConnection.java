@@ -3,6 +3,7 @@ package io.streamgate.gateway.kafka;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.security.NodeSecurity;
+import io.streamgate.gateway.security.TlsPrincipals;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -68,7 +69,8 @@ final class KafkaConnection {
     this.apis = apis;
     this.remote = String.valueOf(socket.remoteAddress());
     this.security = security;
-    this.sasl = new KafkaSasl(security, context, remote);
+    // As Kafka's SSL listener with client authentication: a verified certificate names the principal, unless SASL follows.
+    this.sasl = new KafkaSasl(security, context, remote, socket.isSsl() ? TlsPrincipals.of(socket.sslSession()).orElse(null) : null);
     this.maxFrameBytes = maxFrameBytes;
     this.frames = sasl.principal() != null ? new KafkaFrames(socket, maxFrameBytes, MAX_FRAME_SETTING, this::onFrame, this::refuse)
         : new KafkaFrames(socket, Math.min(maxFrameBytes, UNAUTHENTICATED_MAX_FRAME_BYTES), "the limit before authentication",

@@ -26,6 +26,8 @@ import org.apache.kafka.common.message.SaslHandshakeResponseData;
  * {@link Principal#ANONYMOUS} from the start and an exchange, if the client makes one, succeeds as
  * ANONYMOUS whatever it carries (so that a client set up for SASL works against an open node); a
  * SCRAM exchange still needs the user's credential, since the client checks the node's signature.
+ * With {@code auth=on}, a connection to a TLS listener with a verified client certificate starts as
+ * its principal ({@code security.protocol=SSL}); a SASL exchange, if the client makes one, decides.
  * Confined to the connection's event loop.
  */
 final class KafkaSasl {
@@ -56,11 +58,15 @@ final class KafkaSasl {
   /** The SCRAM exchange under way, after its first message. */
   private KafkaScram scram;
 
-  KafkaSasl(NodeSecurity security, Context context, String remote) {
+  /**
+   * @param certificate the principal of the connection's verified client certificate (a TLS
+   *     listener), which it acts as unless it authenticates with SASL; null without one
+   */
+  KafkaSasl(NodeSecurity security, Context context, String remote, Principal certificate) {
     this.security = security;
     this.context = context;
     this.remote = remote;
-    this.principal = security.enabled() ? null : Principal.ANONYMOUS;
+    this.principal = security.enabled() ? certificate : Principal.ANONYMOUS;
   }
 
   /** Who the connection acts for; null until it has authenticated (only with {@code auth=on}). */

@@ -155,11 +155,14 @@ final class MqttConnection {
 
   /**
    * Who the client is: the CONNECT's password (an API key, the bootstrap key or a token; any user
-   * name) as {@link io.streamgate.gateway.security.NodeSecurity#authenticate} reads it. A client
-   * certificate's subject would be taken here, before the password.
+   * name) as {@link io.streamgate.gateway.security.NodeSecurity#authenticate} reads it; without a
+   * password, over TLS, the verified client certificate's subject.
    */
   private Future<Principal> principal() {
     MqttAuth auth = endpoint.auth();
+    if ((auth == null || auth.getPassword() == null) && endpoint.isSsl()) {
+      return node.security().authenticateCertificate(endpoint.sslSession(), "mqtt", remoteAddress.toString());
+    }
     return node.security().authenticate(auth == null ? null : auth.getPassword(), "mqtt", remoteAddress.toString());
   }
 

@@ -142,6 +142,7 @@ public final class HttpApiVerticle extends VerticleBase {
     SecurityAdminHandler admin = new SecurityAdminHandler(security.accessControl());
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
     HttpAuthentication authentication = new HttpAuthentication(security, tickets);
+    HttpQuotas quotas = new HttpQuotas(security.quotas());
 
     if (!config.corsAllowedOrigins().isEmpty()) {
       // First: a browser's preflight comes without credentials.
@@ -150,17 +151,18 @@ public final class HttpApiVerticle extends VerticleBase {
     // Everything under /v1 is for authenticated callers (before any body is read); each route then
     // asks what its operation needs (Caller) before the handler touches a service. (Vert.x runs a
     // route's body handler before its other handlers.) Health, the contract and the console are open.
-    router.route("/v1/*").handler(authentication);
+    router.route("/v1/*").handler(authentication).handler(quotas.requests());
     route(router, HttpMethod.POST, "/v1/topics").handler(body).handler(topics::create);
     route(router, HttpMethod.GET, "/v1/topics").handler(topics::list);
     route(router, HttpMethod.GET, "/v1/topics/:topic").handler(Caller.topic(AclOperation.DESCRIBE)).handler(topics::describe);
     route(router, HttpMethod.PATCH, "/v1/topics/:topic").handler(body).handler(topics::update);
     route(router, HttpMethod.DELETE, "/v1/topics/:topic").handler(Caller.topic(AclOperation.DELETE)).handler(topics::delete);
     route(router, HttpMethod.POST, "/v1/topics/:topic/records").handler(body).handler(Caller.topic(AclOperation.WRITE))
-        .handler(produce::handle);
+        .handler(quotas.produce()).handler(produce::handle);
     // Content negotiation: an Accept that allows neither answers 406 (through the error handler).
     route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/records")
-        .produces(ConsumeHandler.JSON).produces(ConsumeHandler.NDJSON).handler(Caller.topic(AclOperation.READ)).handler(consume::handle);
+        .produces(ConsumeHandler.JSON).produces(ConsumeHandler.NDJSON).handler(Caller.topic(AclOperation.READ)).handler(quotas.consume())
+        .handler(consume::handle);
     route(router, HttpMethod.DELETE, "/v1/topics/:topic/partitions/:partition/records").handler(Caller.topic(AclOperation.DELETE))
         .handler(deleteRecords::handle);
     route(router, HttpMethod.GET, "/v1/topics/:topic/partitions/:partition/offsets").handler(Caller.topic(AclOperation.READ))
@@ -169,7 +171,7 @@ public final class HttpApiVerticle extends VerticleBase {
     route(router, HttpMethod.POST, "/v1/groups/:group/members").handler(body).handler(Caller.group(AclOperation.READ))
         .handler(groupsHandler::join);
     route(router, HttpMethod.GET, "/v1/groups/:group/members/:member/records").handler(Caller.group(AclOperation.READ))
-        .handler(groupsHandler::poll);
+        .handler(quotas.consume()).handler(groupsHandler::poll);
     route(router, HttpMethod.POST, "/v1/groups/:group/members/:member/commit").handler(body).handler(Caller.group(AclOperation.READ))
         .handler(groupsHandler::commit);
     route(router, HttpMethod.DELETE, "/v1/groups/:group/members/:member").handler(Caller.group(AclOperation.READ))
@@ -196,10 +198,11 @@ public final class HttpApiVerticle extends VerticleBase {
     route(router, HttpMethod.GET, "/health/ready").handler(this::ready);
     // Metrics name topics and groups: for callers that may describe the cluster (a Prometheus scrape
     // job sends a key as its bearer token).
-    route(router, HttpMethod.GET, "/metrics").handler(authentication).handler(Caller.cluster(AclOperation.DESCRIBE)).handler(ctx -> {
-      metrics.refreshPartitionSizes();
-      ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
-    });
+    route(router, HttpMethod.GET, "/metrics").handler(authentication).handler(quotas.requests())
+        .handler(Caller.cluster(AclOperation.DESCRIBE)).handler(ctx -> {
+          metrics.refreshPartitionSizes();
+          ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
+        });
     console(router);
     Buffer contract = contract();
     route(router, HttpMethod.GET, "/openapi.yaml")

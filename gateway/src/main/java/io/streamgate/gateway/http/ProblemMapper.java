@@ -32,6 +32,8 @@ public final class ProblemMapper {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Suggested wait before retrying a retryable error. */
   static final long RETRY_AFTER_MS = 1000;
+  /** The problem member with the wait; an {@link ApiException} may carry its own (a quota's exact wait). */
+  static final String RETRY_AFTER_MS_MEMBER = "retryAfterMs";
   static final String PROBLEM_JSON = "application/problem+json";
   /** How long the rest of a refused oversize body is read before its connection closes. */
   static final long BODY_LIMIT_LINGER_MS = 2000;
@@ -145,7 +147,8 @@ public final class ProblemMapper {
       return;
     }
     if (error.retryable()) {
-      response.putHeader("Retry-After", retryAfterSeconds());
+      response.putHeader("Retry-After", retryAfterSeconds(
+          extensions.get(RETRY_AFTER_MS_MEMBER) instanceof Long waitMs ? waitMs : RETRY_AFTER_MS));
     }
     if (error.httpStatus() == 401) {
       // RFC 9110 §11.6.1: a 401 names the scheme the client is to use (docs/security.md).
@@ -173,7 +176,7 @@ public final class ProblemMapper {
     problem.put("code", error.problemCode());
     problem.put("retryable", error.retryable());
     if (error.retryable()) {
-      problem.put("retryAfterMs", RETRY_AFTER_MS);
+      problem.put(RETRY_AFTER_MS_MEMBER, RETRY_AFTER_MS);
     }
     problem.putAll(extensions);
     try {
@@ -185,7 +188,12 @@ public final class ProblemMapper {
 
   /** The {@code Retry-After} header of a retryable problem. */
   static String retryAfterSeconds() {
-    return String.valueOf(Math.max(1, RETRY_AFTER_MS / 1000));
+    return retryAfterSeconds(RETRY_AFTER_MS);
+  }
+
+  /** A wait in whole seconds, rounded up (the header has no fractions), at least 1. */
+  static String retryAfterSeconds(long waitMs) {
+    return String.valueOf(Math.max(1, (waitMs + 999) / 1000));
   }
 
   /**

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code auth=on} the connection authenticates first ({@link KafkaSasl}): any request but
  * ApiVersions, SaslHandshake and SaslAuthenticate before that closes it, as Kafka does; a failed
  * authentication is answered, then closed. Every other request carries the connection's principal
- * to its handler. Confined to the connection's event loop.
+ * to its handler. Every served request is charged to its principal's quotas ({@link KafkaQuotas}),
+ * whose wait mutes the connection after its answer. Confined to the connection's event loop.
  */
 final class KafkaConnection {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaConnection.class);
@@ -56,11 +57,22 @@ final class KafkaConnection {
   private final NodeSecurity security;
   private final KafkaSasl sasl;
   private final int maxFrameBytes;
+  private final KafkaQuotas quotas;
   private boolean paused;
+  /** Not read until this {@link System#nanoTime} (a quota's wait), while {@link #muteTimer} runs. */
+  private long mutedUntil;
+  private long muteTimer = -1;
   private boolean closed;
 
-  /** An answer to write (null: a request that gets none, Produce with acks=0), and whether the connection then closes. */
-  private record Outgoing(KafkaAnswer answer, boolean thenClose) {}
+  /**
+   * An answer to write (null: a request that gets none, Produce with acks=0), whether the connection
+   * then closes, and for how long it is then muted (a quota's wait).
+   */
+  private record Outgoing(KafkaAnswer answer, boolean thenClose, long muteMs) {
+    Outgoing(KafkaAnswer answer, boolean thenClose) {
+      this(answer, thenClose, 0);
+    }
+  }
 
   /** @param onClosed run once the connection has closed */
   KafkaConnection(NetSocket socket, Context context, KafkaApis apis, NodeSecurity security, int maxFrameBytes, Runnable onClosed) {
@@ -72,6 +84,7 @@ final class KafkaConnection {
     // As Kafka's SSL listener with client authentication: a verified certificate names the principal, unless SASL follows.
     this.sasl = new KafkaSasl(security, context, remote, socket.isSsl() ? TlsPrincipals.of(socket.sslSession()).orElse(null) : null);
     this.maxFrameBytes = maxFrameBytes;
+    this.quotas = new KafkaQuotas(security.quotas());
     this.frames = sasl.principal() != null ? new KafkaFrames(socket, maxFrameBytes, MAX_FRAME_SETTING, this::onFrame, this::refuse)
         : new KafkaFrames(socket, Math.min(maxFrameBytes, UNAUTHENTICATED_MAX_FRAME_BYTES), "the limit before authentication",
             this::onFrame, this::refuse);
@@ -149,10 +162,13 @@ final class KafkaConnection {
     } catch (RuntimeException failure) {
       answer = Future.failedFuture(failure);
     }
-    Future<KafkaAnswer> encoded = answer.map(response -> response == null ? null : KafkaCodec.encode(request, response));
-    // TLS cannot send a file region: a Fetch's slices are read into buffers first (off the event loop).
-    Future<KafkaAnswer> sendable = socket.isSsl() ? encoded.compose(ready -> ready == null ? encoded : ready.inMemory(context)) : encoded;
-    enqueue(sendable.map(ready -> new Outgoing(ready, false)));
+    enqueue(answer.compose(response -> {
+      long muteMs = quotas.charge(principal, request, response);
+      KafkaAnswer encoded = response == null ? null : KafkaCodec.encode(request, response);
+      // TLS cannot send a file region: a Fetch's slices are read into buffers first (off the event loop).
+      Future<KafkaAnswer> sendable = encoded == null || !socket.isSsl() ? Future.succeededFuture(encoded) : encoded.inMemory(context);
+      return sendable.map(ready -> new Outgoing(ready, false, muteMs));
+    }));
   }
 
   /**
@@ -200,12 +216,29 @@ final class KafkaConnection {
         close();
         return;
       }
+      mute(answer.result().muteMs());
     }
     updateFlow();
   }
 
+  /** Stops reading for {@code ms} from now, unless muted longer already. */
+  private void mute(long ms) {
+    long until = System.nanoTime() + ms * 1_000_000;
+    if (ms <= 0 || until - mutedUntil <= 0 && muteTimer >= 0) {
+      return;
+    }
+    if (muteTimer >= 0) {
+      context.owner().cancelTimer(muteTimer);
+    }
+    mutedUntil = until;
+    muteTimer = context.owner().setTimer(ms, fired -> {
+      muteTimer = -1;
+      updateFlow();
+    });
+  }
+
   private void updateFlow() {
-    boolean shouldPause = answers.size() >= MAX_IN_FLIGHT || socket.writeQueueFull();
+    boolean shouldPause = answers.size() >= MAX_IN_FLIGHT || socket.writeQueueFull() || muteTimer >= 0;
     if (shouldPause != paused && !closed) {
       paused = shouldPause;
       if (paused) {

@@ -1,6 +1,7 @@
 package io.streamgate.gateway.mqtt;
 
 import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.security.Quotas;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -28,11 +29,18 @@ import java.util.Set;
  * it again. A slow subscriber therefore holds at most one chunk per partition plus one write queue
  * (and references to the retained messages due to it, which the node holds anyway).
  *
+ * <p>Quotas: each message's payload is charged to the principal's consume quota; in debt, nothing is
+ * sent until the wait has passed (the messages wait in their readers, as for a slow client).
+ *
  * <p>Confined to the connection's event loop.
  */
 final class MqttDelivery {
   private final MqttRetained retained;
   private final MqttAccess access;
+  private final Context context;
+  private final Quotas quotas;
+  /** The timer of a consume quota's wait, nothing sent meanwhile; -1 when none. */
+  private long quotaTimer = -1;
   private final NetSocket socket;
   private final long maxPacketBytes;
   private final String clientId;
@@ -53,13 +61,15 @@ final class MqttDelivery {
       int maxInflight, long maxPacketBytes) {
     this.retained = node.retained();
     this.access = access;
+    this.context = context;
+    this.quotas = node.security().quotas();
     this.socket = socket;
     this.maxPacketBytes = maxPacketBytes;
     this.clientId = endpoint.clientIdentifier();
     this.window = new MqttInflightWindow(node.service(), context, endpoint, socket, maxInflight, node.metrics());
     this.readers = new MqttPartitionReaders(node.service(), node.topics(), context, decoding, clientId,
         this::messageFor,
-        window::canSend, this::pump, this::moved);
+        this::canSend, this::pump, this::moved);
     this.subscriptions = new MqttSubscriptions(node, context, decoding, clientId, access, readers, maxInflight, maxPacketBytes, this::pump,
         this::moved);
   }
@@ -133,6 +143,9 @@ final class MqttDelivery {
   }
 
   void close() {
+    if (quotaTimer >= 0) {
+      context.owner().cancelTimer(quotaTimer);
+    }
     window.close();
     subscriptions.close();
     readers.close();
@@ -141,6 +154,22 @@ final class MqttDelivery {
   /** The message a record read from a partition makes for this client's subscriptions, or null if none wants it. */
   private MqttOutgoing messageFor(TopicPartition partition, MqttMessages.Decoded record) {
     return MqttMessages.forSubscriptions(subscriptions.all(), clientId, partition, record, maxPacketBytes);
+  }
+
+  private boolean canSend() {
+    return quotaTimer < 0 && window.canSend();
+  }
+
+  /** Sends through the window and charges the payload; in debt, holds delivery back for the wait. */
+  private void send(MqttOutgoing message) {
+    window.send(message);
+    long waitMs = quotas.charge(access.principal(), Quotas.Kind.CONSUME_BYTES, message.payload().length);
+    if (waitMs > 0) {
+      quotaTimer = context.owner().setTimer(waitMs, fired -> {
+        quotaTimer = -1;
+        pump();
+      });
+    }
   }
 
   private void moved() {
@@ -152,34 +181,34 @@ final class MqttDelivery {
    * turn, while the client keeps up; then reads partitions that have nothing ready.
    */
   private void pump() {
-    while (!retainedDue.isEmpty() && window.canSend()) {
-      window.send(retainedDue.poll());
+    while (!retainedDue.isEmpty() && canSend()) {
+      send(retainedDue.poll());
     }
     boolean sent = true;
-    while (sent && window.canSend()) {
+    while (sent && canSend()) {
       sent = false;
       for (MqttPartitionReaders.Reader reader : readers.all()) {
-        if (!window.canSend()) {
+        if (!canSend()) {
           break;
         }
         MqttOutgoing next = reader.poll();
         if (next != null) {
-          window.send(next);
+          send(next);
           sent = true;
         }
       }
       for (MqttSharedSubscription share : subscriptions.shares()) {
-        if (!window.canSend()) {
+        if (!canSend()) {
           break;
         }
         MqttOutgoing next = share.ready.poll();
         if (next != null) {
-          window.send(next);
+          send(next);
           sent = true;
         }
       }
     }
-    if (window.canSend()) {
+    if (canSend()) {
       readers.readIdle();
     }
   }

@@ -14,6 +14,7 @@ import io.streamgate.cluster.TopicConfigs;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.security.TopicAuthorizationException;
 import io.streamgate.gateway.JsonValues;
+import io.streamgate.gateway.security.Quotas;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Header;
 import io.vertx.core.Context;
@@ -61,6 +62,9 @@ import org.slf4j.LoggerFactory;
  * (§3.4.2.1, §3.5.2.1) and the connection goes on; MQTT 3.1.1 has no negative acknowledgement, so
  * there, as for a denied QoS 0 PUBLISH, the connection ends (MQTT 5: DISCONNECT 0x87).
  *
+ * <p>A PUBLISH's payload is charged to its principal's produce quota ({@link Quotas}); in debt, the
+ * connection stops reading for the wait (TCP flow control, which holds the publisher back).
+ *
  * <p>Confined to the connection's event loop.
  */
 final class MqttIngest {
@@ -99,6 +103,9 @@ final class MqttIngest {
   private int pendingAppends;
   private long pendingBytes;
   private boolean pausedReading;
+  private final Quotas quotas;
+  /** The timer of a quota's wait, reading paused meanwhile; -1 when none. */
+  private long quotaTimer = -1;
   private boolean unreleasedChanged;
   private boolean closed;
 
@@ -133,6 +140,7 @@ final class MqttIngest {
     this.clientIdBytes = clientId.getBytes(StandardCharsets.UTF_8);
     this.fail = fail;
     this.batcher = new PartitionBatcher(service, context);
+    this.quotas = node.security().quotas();
   }
 
   void onPublish(MqttPublishMessage message) {
@@ -162,6 +170,7 @@ final class MqttIngest {
     }
     byte[] payload = message.payload().getBytes();
     started(payload.length);
+    holdBackFor(quotas.charge(access.principal(), Quotas.Kind.PRODUCE_BYTES, payload.length));
     Future<Void> committed = write(topic, payload, qos, message.isRetain());
     if (qos == MqttQoS.EXACTLY_ONCE) {
       unreleased.put(packetId, committed);
@@ -359,7 +368,24 @@ final class MqttIngest {
     // Half-way down before reading again, so a client at the limit is not paused and resumed per message.
     if (pausedReading && pendingAppends <= maxInflight / 2 && pendingBytes <= MAX_PENDING_BYTES / 2 && !closed) {
       pausedReading = false;
-      socket.resume();
+      if (quotaTimer < 0) {
+        socket.resume();
+      }
     }
+  }
+
+  /** Stops reading for a quota's wait, then reads again unless the appends in flight hold it paused. */
+  private void holdBackFor(long waitMs) {
+    if (waitMs <= 0 || quotaTimer >= 0 || closed) {
+      return;
+    }
+    socket.pause();
+    quotaTimer = context.owner().setTimer(waitMs, fired -> {
+      quotaTimer = -1;
+      holdBackFor(quotas.throttleMs(access.principal(), Quotas.Kind.PRODUCE_BYTES));
+      if (quotaTimer < 0 && !pausedReading && !closed) {
+        socket.resume();
+      }
+    });
   }
 }

@@ -41,7 +41,8 @@ final class JwksKeys {
     this.vertx = vertx;
     this.url = url;
     this.minFetchIntervalNanos = minFetchInterval.toNanos();
-    this.client = vertx.createHttpClient(new HttpClientOptions().setMaxRedirects(0));
+    // A fetch every few minutes: a connection each, so that none is reused after a refused answer was cut.
+    this.client = vertx.createHttpClient(new HttpClientOptions().setMaxRedirects(0).setKeepAlive(false));
     this.keys = JwtKeys.none(vertx);
     synchronized (this) {
       fetch = fetch();
@@ -91,16 +92,14 @@ final class JwksKeys {
     client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url).setTimeout(FETCH_TIMEOUT.toMillis()))
         .compose(request -> request.send())
         .compose(response -> {
-          if (response.statusCode() != 200) {
-            response.request().reset();
-            return Future.failedFuture("HTTP " + response.statusCode());
-          }
           String declared = response.getHeader(HttpHeaders.CONTENT_LENGTH);
           if (declared != null && (!declared.matches("\\d{1,18}") || Long.parseLong(declared) > MAX_BYTES)) {
             response.request().reset();
             return Future.failedFuture("a declared length of " + declared + " bytes; at most " + MAX_BYTES);
           }
-          return response.body();
+          int status = response.statusCode();
+          return response.body().compose(received -> status == 200 ? Future.succeededFuture(received)
+              : Future.<Buffer>failedFuture("HTTP " + status));
         })
         .compose(received -> received.length() > MAX_BYTES
             ? Future.<Buffer>failedFuture("more than " + MAX_BYTES + " bytes")

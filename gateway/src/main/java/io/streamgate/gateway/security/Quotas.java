@@ -41,17 +41,20 @@ public final class Quotas {
   private final Map<Principal, Rates> overrides;
   private final LongSupplier nanoClock;
   private final Map<Principal, Bucket[]> buckets = new ConcurrentHashMap<>();
+  /** Whether any principal has a quota: asked on every request, so decided once. */
+  private final boolean any;
 
   /** @param overrides rates for some principals in place of {@code defaults} */
   public Quotas(Rates defaults, Map<Principal, Rates> overrides, LongSupplier nanoClock) {
     this.defaults = defaults;
     this.overrides = Map.copyOf(overrides);
     this.nanoClock = nanoClock;
+    this.any = !defaults.equals(Rates.NONE) || this.overrides.values().stream().anyMatch(rates -> !rates.equals(Rates.NONE));
   }
 
   /** Whether any principal has any quota (edges skip the bookkeeping otherwise). */
   public boolean any() {
-    return !defaults.equals(Rates.NONE) || overrides.values().stream().anyMatch(rates -> !rates.equals(Rates.NONE));
+    return any;
   }
 
   /** The milliseconds {@code who} must wait before its next request of {@code kind} is served; 0 if it may go on. */

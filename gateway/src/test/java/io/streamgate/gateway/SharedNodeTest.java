@@ -40,7 +40,15 @@ public abstract class SharedNodeTest {
 
   @BeforeAll
   protected final void startNode() {
-    node = TestNodes.start(dir.resolve("node"), config);
+    node = TestNodes.start(dir.resolve("node"), nodeConfig());
+  }
+
+  /**
+   * The node's configuration: by default what the constructor was given. A subclass whose
+   * configuration names files it writes in {@link #dir} (which is set only now) overrides it.
+   */
+  protected Map<String, String> nodeConfig() {
+    return config;
   }
 
   @AfterAll

@@ -14,10 +14,10 @@ import java.util.List;
  * A Server-Sent Events client on a plain socket: it reads only when asked to, so a test can stop
  * reading (a stalled subscriber) and later go on. Reads block for at most the socket timeout (30 s).
  */
-final class SseStream implements AutoCloseable {
+public final class SseStream implements AutoCloseable {
   /** One event: its {@code id}, {@code event} type and {@code data}. */
-  record Event(String id, String event, String data) {
-    JsonNode json() {
+  public record Event(String id, String event, String data) {
+    public JsonNode json() {
       return Api.parse(data);
     }
   }
@@ -47,12 +47,12 @@ final class SseStream implements AutoCloseable {
     return new SseStream(http, head);
   }
 
-  static SseStream open(int port, String uri, String... headerLines) throws IOException {
+  public static SseStream open(int port, String uri, String... headerLines) throws IOException {
     return open(port, 0, uri, headerLines);
   }
 
   /** The next event, skipping comments. */
-  Event next() throws IOException {
+  public Event next() throws IOException {
     if (reader == null) {
       reader = new BufferedReader(new InputStreamReader(http.chunkedBody(), UTF_8), 64 * 1024);
     }

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** A WebSocket stream client on Vert.x: text messages are queued for the test to take. */
-final class WsStream implements AutoCloseable {
+public final class WsStream implements AutoCloseable {
   final ClientWebSocket ws;
   final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
   final CompletableFuture<Short> closed = new CompletableFuture<>();
@@ -32,7 +32,7 @@ final class WsStream implements AutoCloseable {
   }
 
   /** Connects with {@code headers} (name, value, name, value, ...) on the upgrade request. */
-  static WsStream open(WebSocketClient client, int port, String uri, String... headers) throws Exception {
+  public static WsStream open(WebSocketClient client, int port, String uri, String... headers) throws Exception {
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
     for (int i = 0; i < headers.length; i += 2) {
       options.addHeader(headers[i], headers[i + 1]);
@@ -58,7 +58,7 @@ final class WsStream implements AutoCloseable {
     return message;
   }
 
-  JsonNode nextJson() throws InterruptedException {
+  public JsonNode nextJson() throws InterruptedException {
     return Api.parse(next());
   }
 

@@ -20,12 +20,12 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
  * an old version) and for the order of answers: requests built with kafka-clients' generated
  * classes, answers read frame by frame.
  */
-final class RawKafka implements AutoCloseable {
+public final class RawKafka implements AutoCloseable {
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
 
-  RawKafka(int port) throws IOException {
+  public RawKafka(int port) throws IOException {
     socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(30_000);
     in = new DataInputStream(socket.getInputStream());
@@ -33,7 +33,7 @@ final class RawKafka implements AutoCloseable {
   }
 
   /** Sends {@code body} as a request of its api in {@code version}. */
-  void send(ApiMessage body, short version, int correlationId) throws IOException {
+  public void send(ApiMessage body, short version, int correlationId) throws IOException {
     ApiMessageType type = ApiMessageType.fromApiKey(body.apiKey());
     short headerVersion = type.requestHeaderVersion(version);
     RequestHeaderData header = new RequestHeaderData().setRequestApiKey(body.apiKey()).setRequestApiVersion(version)
@@ -60,7 +60,7 @@ final class RawKafka implements AutoCloseable {
   }
 
   /** The next answer, as a response of {@code apiKey} in {@code version}; its correlation id must be {@code correlationId}. */
-  <T extends ApiMessage> T read(short apiKey, short version, int correlationId, Class<T> type) throws IOException {
+  public <T extends ApiMessage> T read(short apiKey, short version, int correlationId, Class<T> type) throws IOException {
     ByteBuffer frame = readFrame();
     ApiMessageType messageType = ApiMessageType.fromApiKey(apiKey);
     short headerVersion = apiKey == ApiMessageType.API_VERSIONS.apiKey() ? 0 : messageType.responseHeaderVersion(version);
@@ -75,7 +75,7 @@ final class RawKafka implements AutoCloseable {
   }
 
   /** Whether the server closed the connection (reads end), rather than answering or staying silent. */
-  boolean closedByServer() throws IOException {
+  public boolean closedByServer() throws IOException {
     try {
       return in.read() == -1;
     } catch (EOFException | SocketException e) {

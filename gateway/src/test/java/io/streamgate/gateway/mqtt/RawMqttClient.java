@@ -17,25 +17,25 @@ import java.net.SocketTimeoutException;
  * repeated, malformed packets, bad filters) and to hold back PUBACKs or reads on purpose. Blocking;
  * every read has a deadline.
  */
-final class RawMqttClient implements AutoCloseable {
-  static final int CONNACK = 2;
-  static final int PUBLISH = 3;
-  static final int PUBACK = 4;
+public final class RawMqttClient implements AutoCloseable {
+  public static final int CONNACK = 2;
+  public static final int PUBLISH = 3;
+  public static final int PUBACK = 4;
   static final int PUBREC = 5;
   static final int PUBCOMP = 7;
-  static final int SUBACK = 9;
+  public static final int SUBACK = 9;
   static final int UNSUBACK = 11;
   static final int PINGRESP = 13;
   static final int DISCONNECT = 14;
 
   /** One packet received: type, fixed-header flags and the rest. */
-  record Packet(int type, int flags, byte[] body) {
+  public record Packet(int type, int flags, byte[] body) {
     int packetId() {
       return (body[0] & 0xff) << 8 | body[1] & 0xff;
     }
 
     /** A PUBLISH's topic. */
-    String topic() {
+    public String topic() {
       int length = (body[0] & 0xff) << 8 | body[1] & 0xff;
       return new String(body, 2, length, UTF_8);
     }
@@ -86,12 +86,12 @@ final class RawMqttClient implements AutoCloseable {
     in = new DataInputStream(socket.getInputStream());
   }
 
-  RawMqttClient(int port, int version) throws IOException {
+  public RawMqttClient(int port, int version) throws IOException {
     this(port, version, 0);
   }
 
   /** CONNECT with a clean session and no keep-alive; answers the CONNACK's return (reason) code. */
-  int connect(String clientId) throws IOException {
+  public int connect(String clientId) throws IOException {
     return connectack(clientId, 0).body()[1] & 0xff;
   }
 
@@ -101,7 +101,7 @@ final class RawMqttClient implements AutoCloseable {
   }
 
   /** The user name and password the next CONNECTs carry (null: none). */
-  RawMqttClient credentials(String username, String password) {
+  public RawMqttClient credentials(String username, String password) {
     this.username = username;
     this.password = password;
     return this;
@@ -174,7 +174,7 @@ final class RawMqttClient implements AutoCloseable {
     send(0xc0, new byte[0]);
   }
 
-  void publish(String topic, byte[] payload, int qos, int packetId, boolean dup) throws IOException {
+  public void publish(String topic, byte[] payload, int qos, int packetId, boolean dup) throws IOException {
     publish(topic, payload, qos, packetId, dup, false);
   }
 
@@ -226,7 +226,7 @@ final class RawMqttClient implements AutoCloseable {
     send(0x82, body.toByteArray());
   }
 
-  void subscribe(int packetId, String filter, int qos) throws IOException {
+  public void subscribe(int packetId, String filter, int qos) throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     body.write(packetId >> 8);
     body.write(packetId);
@@ -256,7 +256,7 @@ final class RawMqttClient implements AutoCloseable {
   }
 
   /** The next packet; fails if none comes within 10 s. */
-  Packet read() throws IOException {
+  public Packet read() throws IOException {
     int first = in.readUnsignedByte();
     int length = 0;
     int shift = 0;
@@ -284,7 +284,7 @@ final class RawMqttClient implements AutoCloseable {
   }
 
   /** Whether the server has closed the connection (reading up to it, within 10 s); packets before the close are skipped. */
-  boolean closedByServer() throws IOException {
+  public boolean closedByServer() throws IOException {
     try {
       while (true) {
         read();

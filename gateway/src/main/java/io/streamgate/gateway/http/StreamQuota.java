@@ -11,7 +11,7 @@ import java.util.function.Supplier;
  * principal's consume quota, the bytes of its frame or event (as {@link HttpQuotas} charges a read
  * the bytes of its answer), and while the principal is in debt the sink reports itself full, so the
  * session stops as it does for a slow client. A timer ends the wait and wakes the session through its
- * drain handler. The REQUEST a stream costs is charged when it opens, by {@link HttpQuotas#requests()}.
+ * drain handler; a stream opened in debt waits before its first record. The REQUEST a stream costs is charged when it opens, by {@link HttpQuotas#requests()}.
  * Confined to the connection's event loop; {@link #close} cancels the timer.
  */
 final class StreamQuota implements GroupStreamSession.Sink {
@@ -24,11 +24,16 @@ final class StreamQuota implements GroupStreamSession.Sink {
   private long waitTimer = -1;
   private boolean closed;
 
+  /** Made on the connection's event loop, which the wait's timer then runs on. */
   StreamQuota(GroupStreamSession.Sink sink, Quotas quotas, Principal principal, Vertx vertx) {
     this.sink = sink;
     this.quotas = quotas;
     this.principal = principal;
     this.vertx = vertx;
+    // Opened in debt (another stream or read of the principal's): the first record waits too.
+    if (quotas.any()) {
+      waitFor(quotas.throttleMs(principal, Quotas.Kind.CONSUME_BYTES));
+    }
   }
 
   @Override

@@ -21,11 +21,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The consume quota on WebSocket and SSE streams: three principals stream the same topic, far more
- * than the quota allows in the window, at the same time. One with the default quota is sent at its
- * rate (the bytes of the frames or events received, from the stream's opening to the last one,
- * within ±10%, as {@link HttpQuotaTest} measures reads); one deep in debt gets its first record and then nothing in
- * the window; one without a quota gets every record, not slowed by the others' waits.
+ * The consume quota on WebSocket and SSE streams. Three principals stream the same topic, twice what
+ * the quota allows in the window, at the same time: one with the default quota is sent at its rate
+ * (the bytes of the record frames or events received, from the stream's opening to the last one,
+ * within ±10%, as {@link HttpQuotaTest} measures reads); one deep in debt gets its first record and
+ * then nothing in the window; one without a quota gets every record, not slowed by the others' waits.
+ * A group stream with the quota gets its first poll answer (about 5 s of the quota) and waits, while
+ * one without gets every record.
  */
 class StreamQuotaTest extends SharedNodeTest {
   private static final String BOOTSTRAP = "bootstrap-secret-for-tests";
@@ -43,22 +45,19 @@ class StreamQuotaTest extends SharedNodeTest {
   private final HttpClient http = HttpClient.newHttpClient();
   private Vertx clientVertx;
   private WebSocketClient webSockets;
-  private String reader;
-  private String slow;
   private String unlimited;
 
   StreamQuotaTest() {
-    super(Map.of("auth", "on", "auth-bootstrap-key", BOOTSTRAP, "super-users", "User:reader,User:slow,User:unlimited",
+    super(Map.of("auth", "on", "auth-bootstrap-key", BOOTSTRAP, "super-users",
+        "User:reader-websocket,User:reader-sse,User:member-websocket,User:member-sse,User:slow-websocket,User:slow-sse,User:unlimited",
         "quota-consume-bytes-per-second", String.valueOf(CONSUME_RATE), "quota-overrides",
-        "User:slow=consume:1000;User:unlimited=consume:0"));
+        "User:slow-websocket=consume:1000;User:slow-sse=consume:1000;User:unlimited=consume:0"));
   }
 
   @BeforeAll
   void setUp() throws Exception {
     clientVertx = Vertx.vertx();
     webSockets = clientVertx.createWebSocketClient();
-    reader = node.security().accessControl().createApiKey(Principal.user("reader")).get().secret();
-    slow = node.security().accessControl().createApiKey(Principal.user("slow")).get().secret();
     unlimited = node.security().accessControl().createApiKey(Principal.user("unlimited")).get().secret();
   }
 
@@ -71,9 +70,9 @@ class StreamQuotaTest extends SharedNodeTest {
   @EnumSource(Transport.class)
   void aStreamIsSentAtItsPrincipalsQuotaAndOnlyItsOwn(Transport transport) throws Exception {
     String topic = topicWithRecords();
-    try (Subscriber inDebt = new Subscriber(transport, slow, topic);
-        Subscriber free = new Subscriber(transport, unlimited, topic)) {
-      Subscriber measured = new Subscriber(transport, reader, topic);
+    try (Subscriber inDebt = new Subscriber(transport, key("slow", transport), topicStream(topic));
+        Subscriber free = new Subscriber(transport, unlimited, topicStream(topic));
+        Subscriber measured = new Subscriber(transport, key("reader", transport), topicStream(topic))) {
       // The measurement window (not a wait for a condition): whatever arrived in it counts.
       TimeUnit.NANOSECONDS.sleep(RUN_NANOS - (System.nanoTime() - measured.openedAt));
       measured.stop();
@@ -82,7 +81,6 @@ class StreamQuotaTest extends SharedNodeTest {
 
       double seconds = (measured.lastAt.get() - measured.openedAt) / 1e9;
       double rate = measured.bytes.get() / seconds;
-      measured.close();
       System.out.printf("%s stream: %d bytes received in %.2f s = %.0f B/s against a quota of %d B/s (first after %.3f s)%n",
           transport, measured.bytes.get(), seconds, rate, CONSUME_RATE, (measured.firstAt.get() - measured.openedAt) / 1e9);
       assertThat(measured.records.get()).as("records received in the window: fewer than offered").isLessThan(RECORDS);
@@ -91,6 +89,42 @@ class StreamQuotaTest extends SharedNodeTest {
       assertThat(inDebt.records.get()).as("records sent to the principal in debt").isEqualTo(1);
       assertThat(free.records.get()).as("records sent to the principal without a quota").isEqualTo(RECORDS);
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aGroupStreamWaitsOffWhatItSent(Transport transport) throws Exception {
+    String topic = topicWithRecords();
+    try (Subscriber free = new Subscriber(transport, unlimited, groupStream(topic));
+        Subscriber held = new Subscriber(transport, key("member", transport), groupStream(topic))) {
+      // The window (not a wait for a condition): a poll answer of up to 1 MiB, about 5 s of this quota, goes first.
+      TimeUnit.NANOSECONDS.sleep(RUN_NANOS - (System.nanoTime() - held.openedAt));
+      held.stop();
+      free.stop();
+      System.out.printf("%s group stream: %d bytes received in the %.0f s window against a quota of %d B/s%n", transport,
+          held.bytes.get(), RUN_NANOS / 1e9, CONSUME_RATE);
+      assertThat(held.records.get()).as("records sent to the principal with a quota").isPositive().isLessThan(RECORDS);
+      assertThat(free.records.get()).as("records sent to the principal without a quota").isEqualTo(RECORDS);
+    }
+  }
+
+  /**
+   * A key of {@code name}'s principal for {@code transport}: each test has principals of its own, as
+   * the debt one leaves behind would hold back the next.
+   */
+  private String key(String name, Transport transport) throws Exception {
+    Principal principal = Principal.user(name + "-" + transport.name().toLowerCase(java.util.Locale.ROOT));
+    return node.security().accessControl().createApiKey(principal).get().secret();
+  }
+
+  /** A topic stream from the earliest offset. */
+  private static String topicStream(String topic) {
+    return "/v1/topics/" + topic + "/stream?offset=earliest";
+  }
+
+  /** A stream as the only member of a new group, from the earliest offset. */
+  private String groupStream(String topic) {
+    return "/v1/topics/" + topic + "/stream?offset=earliest&group=" + unique("g");
   }
 
   /** A new topic holding {@link #RECORDS} string values of {@link #VALUE_BYTES}, written by the principal without a quota. */
@@ -121,12 +155,12 @@ class StreamQuotaTest extends SharedNodeTest {
     return URI.create("http://127.0.0.1:" + node.httpPort() + path);
   }
 
-  /** What a source of stream messages gives: the next message's wire bytes, or -1 if none came for a while. */
+  /** What a source of stream messages gives: the next record's wire bytes, or -1 if none came for a while or it was another event. */
   private interface Messages {
     long next() throws Exception;
   }
 
-  /** One principal's stream from the earliest offset, read on a thread of its own: what arrived, and when the last did. */
+  /** One principal's stream, read on a thread of its own: the records that arrived, and when the last did. */
   private final class Subscriber implements AutoCloseable {
     final AtomicLong bytes = new AtomicLong();
     final AtomicLong records = new AtomicLong();
@@ -139,22 +173,23 @@ class StreamQuotaTest extends SharedNodeTest {
     private final Thread thread;
     private volatile boolean stopped;
 
-    Subscriber(Transport transport, String key, String topic) throws Exception {
-      String uri = "/v1/topics/" + topic + "/stream?offset=earliest";
+    Subscriber(Transport transport, String key, String uri) throws Exception {
       Messages messages;
       if (transport == Transport.WEBSOCKET) {
         WsStream ws = WsStream.open(webSockets, node.httpPort(), uri, "Authorization", "Bearer " + key);
         stream = ws;
         messages = () -> {
           String text = ws.messages.poll(100, TimeUnit.MILLISECONDS);
-          return text == null ? -1 : text.getBytes(UTF_8).length;
+          return text == null || text.startsWith("{\"event\":") ? -1 : text.getBytes(UTF_8).length;
         };
       } else {
         SseStream sse = SseStream.open(node.httpPort(), uri, "Authorization: Bearer " + key);
         stream = sse;
         messages = () -> {
           SseStream.Event event = sse.next();
-          assertThat(event.event()).isEqualTo("record");
+          if (!event.event().equals("record")) {
+            return -1;
+          }
           // The event as it was written: its id, event and data lines and the blank line ending it.
           return ("id: " + event.id() + "\nevent: " + event.event() + "\ndata: " + event.data() + "\n\n").getBytes(UTF_8).length;
         };

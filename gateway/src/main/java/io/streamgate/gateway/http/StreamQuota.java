@@ -83,7 +83,7 @@ final class StreamQuota implements GroupStreamSession.Sink {
       waitTimer = -1;
       // The principal's other streams and requests may have charged it meanwhile: wait on if so.
       waitFor(quotas.throttleMs(principal, Quotas.Kind.CONSUME_BYTES));
-      if (waitTimer < 0 && !closed) {
+      if (waitTimer < 0) {
         onDrain.run();
       }
     });

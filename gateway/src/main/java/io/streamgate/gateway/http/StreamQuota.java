@@ -11,8 +11,9 @@ import java.util.function.Supplier;
  * principal's consume quota, the bytes of its frame or event (as {@link HttpQuotas} charges a read
  * the bytes of its answer), and while the principal is in debt the sink reports itself full, so the
  * session stops as it does for a slow client. A timer ends the wait and wakes the session through its
- * drain handler; a stream opened in debt waits before its first record. The REQUEST a stream costs is charged when it opens, by {@link HttpQuotas#requests()}.
- * Confined to the connection's event loop; {@link #close} cancels the timer.
+ * drain handler; a stream opened in debt waits before its first record. The REQUEST a stream costs is
+ * charged when it opens, by {@link HttpQuotas#requests()}. Confined to the connection's event loop;
+ * {@link #close} cancels the timer.
  */
 final class StreamQuota implements GroupStreamSession.Sink {
   private final GroupStreamSession.Sink sink;

@@ -19,7 +19,7 @@ final class WebSocketSink implements GroupStreamSession.Sink {
   }
 
   /** The UTF-8 size of {@code text}, without encoding it (the frame encodes it once). */
-  static int utf8Length(String text) {
+  private static int utf8Length(String text) {
     int bytes = text.length();
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);

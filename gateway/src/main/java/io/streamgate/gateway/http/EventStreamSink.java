@@ -17,9 +17,11 @@ final class EventStreamSink implements GroupStreamSession.Sink {
   }
 
   @Override
-  public void send(String recordJson, Supplier<String> position) {
-    response.write(Buffer.buffer(recordJson.length() + 128).appendString("id: ").appendString(position.get())
-        .appendString("\nevent: record\ndata: ").appendString(recordJson).appendString("\n\n"));
+  public int send(String recordJson, Supplier<String> position) {
+    Buffer event = Buffer.buffer(recordJson.length() + 128).appendString("id: ").appendString(position.get())
+        .appendString("\nevent: record\ndata: ").appendString(recordJson).appendString("\n\n");
+    response.write(event);
+    return event.length();
   }
 
   @Override

@@ -134,7 +134,7 @@ public final class HttpApiVerticle extends VerticleBase {
     ProduceHandler produce = new ProduceHandler(service, config, metrics);
     RecordDecoding decoding = RecordDecoding.create(vertx);
     ConsumeHandler consume = new ConsumeHandler(service, config.limits(), metrics, metrics.waitingLongPolls(), decoding);
-    StreamHandler stream = new StreamHandler(service, groups, config.limits(), metrics, decoding);
+    StreamHandler stream = new StreamHandler(service, groups, config.limits(), metrics, decoding, security.quotas());
     DeleteRecordsHandler deleteRecords = new DeleteRecordsHandler(service);
     ClusterHandler cluster = new ClusterHandler(service);
     ClusterStats stats = new ClusterStats(service);

@@ -13,6 +13,7 @@ import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.security.Quotas;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.TopicPartition;
@@ -49,15 +50,17 @@ final class StreamHandler {
   /** One per handler, and so per event loop: the sessions of this handler run on its verticle's context. */
   private final StreamReads reads;
   private final RecordDecoding decoding;
+  private final Quotas quotas;
 
   StreamHandler(PartitionService service, GroupService groups, GatewayConfig.Limits limits, GatewayMetrics metrics,
-      RecordDecoding decoding) {
+      RecordDecoding decoding, Quotas quotas) {
     this.service = service;
     this.groups = groups;
     this.limits = limits;
     this.metrics = metrics;
     this.reads = new StreamReads(service, decoding);
     this.decoding = decoding;
+    this.quotas = quotas;
   }
 
   void handle(RoutingContext ctx) {
@@ -103,7 +106,7 @@ final class StreamHandler {
       TopicConfigs.ValueFormat format = TopicConfigs.valueFormat(topic.config());
       if (webSocket) {
         ctx.request().toWebSocket()
-            .onSuccess(ws -> serveWebSocket(ws, context, topicName, format, positions))
+            .onSuccess(ws -> serveWebSocket(ws, quota(ctx, new WebSocketSink(ws)), context, topicName, format, positions))
             .onFailure(failure -> {
               metrics.openStreams().decrementAndGet();
               ctx.fail(failure);
@@ -160,7 +163,7 @@ final class StreamHandler {
         .onSuccess(membership -> {
           if (webSocket) {
             ctx.request().toWebSocket()
-                .onSuccess(ws -> serveGroupWebSocket(ws, context, group, membership, sessionTimeoutMs, autoCommitMs, cursor))
+                .onSuccess(ws -> serveGroupWebSocket(ws, ctx, context, group, membership, sessionTimeoutMs, autoCommitMs, cursor))
                 .onFailure(failure -> {
                   metrics.openStreams().decrementAndGet();
                   groups.leave(group, membership.memberId());
@@ -172,12 +175,13 @@ final class StreamHandler {
         });
   }
 
-  private void serveGroupWebSocket(ServerWebSocket ws, Context context, String group, GroupService.Membership membership,
-      long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
+  private void serveGroupWebSocket(ServerWebSocket ws, RoutingContext ctx, Context context, String group,
+      GroupService.Membership membership, long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
     WebSocketSink sink = new WebSocketSink(ws);
+    StreamQuota quota = quota(ctx, sink);
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
-        cursor, sink, metrics, decoding);
+        cursor, quota, metrics, decoding);
     ws.textMessageHandler(text -> {
       switch (op(text)) {
         case "pause" -> session.pause();
@@ -189,6 +193,7 @@ final class StreamHandler {
     });
     ws.closeHandler(v -> {
       session.close();
+      quota.close();
       metrics.openStreams().decrementAndGet();
     });
     session.start();
@@ -197,11 +202,20 @@ final class StreamHandler {
   private void serveGroupEvents(RoutingContext ctx, Context context, String group, GroupService.Membership membership,
       long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
     HttpServerResponse response = openEvents(ctx);
+    StreamQuota quota = quota(ctx, new EventStreamSink(response));
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
-        cursor, new EventStreamSink(response), metrics, decoding);
-    finishOnce(response, context, session::close);
+        cursor, quota, metrics, decoding);
+    finishOnce(response, context, () -> {
+      session.close();
+      quota.close();
+    });
     response.write(": group " + group + " member " + membership.memberId() + "\n\n");
     session.start();
+  }
+
+  /** The stream's sink, charging what it sends to the caller's consume quota. */
+  private StreamQuota quota(RoutingContext ctx, GroupStreamSession.Sink sink) {
+    return new StreamQuota(sink, quotas, Caller.of(ctx).principal(), ctx.vertx());
   }
 
   /** Answers a problem instead of opening the stream. */
@@ -212,13 +226,14 @@ final class StreamHandler {
     ctx.fail(failure);
   }
 
-  private void serveWebSocket(ServerWebSocket ws, Context context, String topic, TopicConfigs.ValueFormat format,
+  private void serveWebSocket(ServerWebSocket ws, StreamQuota quota, Context context, String topic, TopicConfigs.ValueFormat format,
       Map<Integer, Long> positions) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
-    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new WebSocketSink(ws), metrics);
+    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, quota, metrics);
     ws.textMessageHandler(text -> control(ws, session, text));
     ws.closeHandler(v -> {
       session.close();
+      quota.close();
       metrics.openStreams().decrementAndGet();
     });
     session.start();
@@ -252,8 +267,12 @@ final class StreamHandler {
   private void serveEvents(RoutingContext ctx, Context context, String topic, TopicConfigs.ValueFormat format,
       Map<Integer, Long> positions) {
     HttpServerResponse response = openEvents(ctx);
-    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new EventStreamSink(response), metrics);
-    finishOnce(response, context, session::close);
+    StreamQuota quota = quota(ctx, new EventStreamSink(response));
+    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, quota, metrics);
+    finishOnce(response, context, () -> {
+      session.close();
+      quota.close();
+    });
     // The head goes out at once, so that clients see the stream open before the first record.
     response.write(": stream " + session.position() + "\n\n");
     session.start();

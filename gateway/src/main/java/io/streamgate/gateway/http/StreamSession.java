@@ -13,9 +13,10 @@ import java.util.function.Supplier;
 /**
  * One client's stream over some partitions of a topic. Per partition it waits (a watch: woken by
  * the log, no polling) until records exist past its position, reads a chunk, sends it record by
- * record, and goes round again. When the sink's bounded write queue fills, every partition stops
- * reading until it drains, so a slow client holds at most one queue's worth plus one chunk of
- * memory and is never dropped silently. The client may also pause and resume it.
+ * record, and goes round again. When the sink's bounded write queue fills (or its principal's
+ * consume quota is in debt, {@link StreamQuota}), the stream stops, within a chunk too, until it
+ * drains: a slow client holds at most one queue's worth plus one chunk per partition of memory and
+ * is never dropped silently. The client may also pause and resume it.
  *
  * <p>Confined to the connection's event loop: every callback hops there before touching state.
  */
@@ -36,6 +37,12 @@ final class StreamSession {
   private static final class PartitionState {
     Cancellable watch;
     boolean busy;
+    /** A chunk read and not all sent yet (the stream stopped within it), or null. */
+    StreamReads.Chunk unsent;
+    /** The offset {@link #unsent} was read from. */
+    long unsentFrom;
+    /** The index of {@link #unsent}'s next record to send. */
+    int nextRecord;
   }
 
   StreamSession(PartitionService service, StreamReads reads, Context context, String topic, ValueFormat format,
@@ -93,10 +100,13 @@ final class StreamSession {
     positions.keySet().forEach(this::pump);
   }
 
-  /** Waits for data past the partition's position, then reads and sends it. */
+  /** Sends what is left of the partition's chunk; then waits for data past its position, and reads and sends it. */
   private void pump(int partition) {
     PartitionState state = states.get(partition);
     if (halted() || state.busy) {
+      return;
+    }
+    if (state.unsent != null && !sendUnsent(partition, state)) {
       return;
     }
     state.busy = true;
@@ -127,18 +137,27 @@ final class StreamSession {
         sink.fail(result.cause());
         return;
       }
-      send(tp.partition(), offset, result.result());
+      state.unsent = result.result();
+      state.unsentFrom = offset;
+      state.nextRecord = 0;
       pump(tp.partition());
     });
   }
 
-  private void send(int partition, long from, StreamReads.Chunk chunk) {
-    for (int i = 0; i < chunk.size(); i++) {
-      positions.put(partition, chunk.offsets()[i] + 1);
-      sink.send(chunk.json()[i], position);
+  /** Sends the partition's unsent records until the stream halts; answers whether all went. */
+  private boolean sendUnsent(int partition, PartitionState state) {
+    StreamReads.Chunk chunk = state.unsent;
+    for (; state.nextRecord < chunk.size(); state.nextRecord++) {
+      if (halted()) {
+        return false;
+      }
+      positions.put(partition, chunk.offsets()[state.nextRecord] + 1);
+      sink.send(chunk.json()[state.nextRecord], position);
     }
     // Offsets that compaction left empty at the end of a batch are skipped too.
-    positions.put(partition, Math.max(positions.get(partition), Math.max(from, chunk.nextOffset())));
+    positions.put(partition, Math.max(positions.get(partition), Math.max(state.unsentFrom, chunk.nextOffset())));
     metrics.recordsOut(topic, chunk.size(), chunk.bytes());
+    state.unsent = null;
+    return true;
   }
 }

@@ -11,8 +11,10 @@ interface StreamSink {
   /**
    * Sends one record's JSON; {@code position} gives the stream's next position ({@code P:O,P:O})
    * after it, for sinks that send it (it costs a string per record, so only those ask).
+   *
+   * @return the bytes written: the frame's or event's payload, as the client receives it
    */
-  void send(String recordJson, Supplier<String> position);
+  int send(String recordJson, Supplier<String> position);
 
   boolean writeQueueFull();
 

@@ -13,8 +13,24 @@ final class WebSocketSink implements GroupStreamSession.Sink {
   }
 
   @Override
-  public void send(String recordJson, Supplier<String> position) {
+  public int send(String recordJson, Supplier<String> position) {
     ws.writeTextMessage(recordJson);
+    return utf8Length(recordJson);
+  }
+
+  /** The UTF-8 size of {@code text}, without encoding it (the frame encodes it once). */
+  private static int utf8Length(String text) {
+    int bytes = text.length();
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c >= 0x800) {
+        // Three bytes, or four for a surrogate pair, which is two chars.
+        bytes += Character.isSurrogate(c) ? 1 : 2;
+      } else if (c >= 0x80) {
+        bytes += 1;
+      }
+    }
+    return bytes;
   }
 
   @Override

@@ -13,6 +13,7 @@ import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.security.AccessWatch;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.TopicPartition;
@@ -103,7 +104,7 @@ final class StreamHandler {
       TopicConfigs.ValueFormat format = TopicConfigs.valueFormat(topic.config());
       if (webSocket) {
         ctx.request().toWebSocket()
-            .onSuccess(ws -> serveWebSocket(ws, context, topicName, format, positions))
+            .onSuccess(ws -> serveWebSocket(ws, context, Caller.of(ctx), topicName, format, positions))
             .onFailure(failure -> {
               metrics.openStreams().decrementAndGet();
               ctx.fail(failure);
@@ -160,24 +161,26 @@ final class StreamHandler {
         .onSuccess(membership -> {
           if (webSocket) {
             ctx.request().toWebSocket()
-                .onSuccess(ws -> serveGroupWebSocket(ws, context, group, membership, sessionTimeoutMs, autoCommitMs, cursor))
+                .onSuccess(ws -> serveGroupWebSocket(ws, context, Caller.of(ctx), topic, group, membership, sessionTimeoutMs,
+                    autoCommitMs, cursor))
                 .onFailure(failure -> {
                   metrics.openStreams().decrementAndGet();
                   groups.leave(group, membership.memberId());
                   ctx.fail(failure);
                 });
           } else {
-            serveGroupEvents(ctx, context, group, membership, sessionTimeoutMs, autoCommitMs, cursor);
+            serveGroupEvents(ctx, context, topic, group, membership, sessionTimeoutMs, autoCommitMs, cursor);
           }
         });
   }
 
-  private void serveGroupWebSocket(ServerWebSocket ws, Context context, String group, GroupService.Membership membership,
-      long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
+  private void serveGroupWebSocket(ServerWebSocket ws, Context context, Caller caller, String topic, String group,
+      GroupService.Membership membership, long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
     WebSocketSink sink = new WebSocketSink(ws);
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
         cursor, sink, metrics, decoding);
+    AccessWatch.Watch access = caller.whileMayRead(context, topic, group, session::end);
     ws.textMessageHandler(text -> {
       switch (op(text)) {
         case "pause" -> session.pause();
@@ -188,18 +191,23 @@ final class StreamHandler {
       }
     });
     ws.closeHandler(v -> {
+      access.cancel();
       session.close();
       metrics.openStreams().decrementAndGet();
     });
     session.start();
   }
 
-  private void serveGroupEvents(RoutingContext ctx, Context context, String group, GroupService.Membership membership,
+  private void serveGroupEvents(RoutingContext ctx, Context context, String topic, String group, GroupService.Membership membership,
       long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
     HttpServerResponse response = openEvents(ctx);
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
         cursor, new EventStreamSink(response), metrics, decoding);
-    finishOnce(response, context, session::close);
+    AccessWatch.Watch access = Caller.of(ctx).whileMayRead(context, topic, group, session::end);
+    finishOnce(response, context, () -> {
+      access.cancel();
+      session.close();
+    });
     response.write(": group " + group + " member " + membership.memberId() + "\n\n");
     session.start();
   }
@@ -212,12 +220,14 @@ final class StreamHandler {
     ctx.fail(failure);
   }
 
-  private void serveWebSocket(ServerWebSocket ws, Context context, String topic, TopicConfigs.ValueFormat format,
+  private void serveWebSocket(ServerWebSocket ws, Context context, Caller caller, String topic, TopicConfigs.ValueFormat format,
       Map<Integer, Long> positions) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
     StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new WebSocketSink(ws), metrics);
+    AccessWatch.Watch access = caller.whileMayRead(context, topic, null, session::end);
     ws.textMessageHandler(text -> control(ws, session, text));
     ws.closeHandler(v -> {
+      access.cancel();
       session.close();
       metrics.openStreams().decrementAndGet();
     });
@@ -253,7 +263,11 @@ final class StreamHandler {
       Map<Integer, Long> positions) {
     HttpServerResponse response = openEvents(ctx);
     StreamSession session = new StreamSession(service, reads, context, topic, format, positions, new EventStreamSink(response), metrics);
-    finishOnce(response, context, session::close);
+    AccessWatch.Watch access = Caller.of(ctx).whileMayRead(context, topic, null, session::end);
+    finishOnce(response, context, () -> {
+      access.cancel();
+      session.close();
+    });
     // The head goes out at once, so that clients see the stream open before the first record.
     response.write(": stream " + session.position() + "\n\n");
     session.start();

@@ -1,0 +1,123 @@
+package io.streamgate.gateway.security;
+
+import io.streamgate.cluster.security.AccessControl;
+import io.streamgate.cluster.security.AclBinding;
+import io.streamgate.cluster.security.ApiKey;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Tells long-lived sessions (streams, MQTT and Kafka connections) when to ask again whether their
+ * client may go on: when this node's ACLs or API keys changed, and once their credential's expiry
+ * has passed. The metadata state is immutable snapshots, so one node-wide timer compares the ACL
+ * list and the key map by identity every {@code intervalMs}, and only while sessions are watched: a
+ * change reaches them at most that late. A session's {@code recheck} runs on its own context, never
+ * on the metadata log's thread; the session decides what the change means to it. A spurious call
+ * (a snapshot copied without a change) costs only the recheck. Thread-safe.
+ */
+public final class AccessWatch {
+  /** What a session cancels when it ends. */
+  public interface Watch {
+    Watch NONE = () -> {};
+
+    void cancel();
+  }
+
+  private final Vertx vertx;
+  private final Supplier<AccessControl> accessControl;
+  private final long intervalMs;
+  private final LongSupplier clockMs;
+  private final Set<Registration> watching = ConcurrentHashMap.newKeySet();
+  /** The node-wide timer, -1 while nothing is watched; guarded by this. */
+  private long timer = -1;
+  /** What the last tick saw; touched on the timer's context only. */
+  private volatile List<AclBinding> seenAcls;
+  private volatile Map<String, ApiKey> seenKeys;
+
+  public AccessWatch(Vertx vertx, Supplier<AccessControl> accessControl, long intervalMs, LongSupplier clockMs) {
+    this.vertx = vertx;
+    this.accessControl = accessControl;
+    this.intervalMs = intervalMs;
+    this.clockMs = clockMs;
+  }
+
+  private final class Registration implements Watch {
+    final Context context;
+    final Runnable recheck;
+    final long expiresAtMs;
+    /** Touched by the ticks only. */
+    volatile boolean expiryTold;
+
+    Registration(Context context, Runnable recheck, long expiresAtMs) {
+      this.context = context;
+      this.recheck = recheck;
+      this.expiresAtMs = expiresAtMs;
+    }
+
+    @Override
+    public void cancel() {
+      unwatch(this);
+    }
+
+    void tell() {
+      context.runOnContext(v -> {
+        if (watching.contains(this)) {
+          recheck.run();
+        }
+      });
+    }
+  }
+
+  /**
+   * Runs {@code recheck} on {@code context} after each change to the ACLs or API keys, and once
+   * {@code who}'s credential has expired; until the answer is cancelled.
+   */
+  public Watch watch(Context context, Authenticated who, Runnable recheck) {
+    Registration registration = new Registration(context, recheck, who.expiresAtMs());
+    synchronized (this) {
+      watching.add(registration);
+      if (timer < 0) {
+        seenAcls = accessControl.get().acls();
+        seenKeys = accessControl.get().apiKeysById();
+        timer = vertx.setPeriodic(intervalMs, id -> tick());
+      }
+    }
+    return registration;
+  }
+
+  /** How many sessions are watched now. */
+  public int watched() {
+    return watching.size();
+  }
+
+  private synchronized void unwatch(Registration registration) {
+    if (watching.remove(registration) && watching.isEmpty() && timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  private void tick() {
+    List<AclBinding> acls = accessControl.get().acls();
+    Map<String, ApiKey> keys = accessControl.get().apiKeysById();
+    boolean changed = acls != seenAcls || keys != seenKeys;
+    seenAcls = acls;
+    seenKeys = keys;
+    long now = clockMs.getAsLong();
+    for (Registration registration : watching) {
+      boolean expired = !registration.expiryTold && now >= registration.expiresAtMs;
+      if (expired) {
+        registration.expiryTold = true;
+      }
+      if (changed || expired) {
+        registration.tell();
+      }
+    }
+  }
+}

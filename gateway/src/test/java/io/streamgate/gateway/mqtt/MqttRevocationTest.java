@@ -107,6 +107,39 @@ class MqttRevocationTest extends SharedNodeTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {4, 5})
+  void withdrawingReadOnItsGroupEndsASharedSubscription(int version) throws Exception {
+    String topic = unique("pooled");
+    publish(topic + "/x", "before");
+    String dan = unique("dan");
+    allowRead(dan, topic);
+    String share = unique("pool");
+    // The share's group is mqtt-share.{ShareName}.{crc32 of the filter}.
+    AclBinding groupRead = new AclBinding(ResourceType.GROUP, "mqtt-share." + share + ".", PatternType.PREFIXED,
+        Principal.user(dan).toString(), AclBinding.ANY_HOST, AclOperation.READ, AclPermission.ALLOW);
+    node.security().accessControl().createAcls(List.of(groupRead)).get(30, TimeUnit.SECONDS);
+    try (RawMqttClient worker = new RawMqttClient(node.mqttPort(), version).credentials("any-user", keyFor(dan).secret())) {
+      assertThat(worker.connect(unique("worker"))).isZero();
+      worker.subscribe(1, "$share/" + share + "/" + topic + "/#", 1);
+      RawMqttClient.Packet suback = worker.read();
+      assertThat(suback.body()[suback.body().length - 1] & 0xff).as("granted QoS 1").isEqualTo(1);
+      publish(topic + "/x", "one");
+      assertThat(nextPayload(worker, version)).isEqualTo("one");
+
+      node.security().accessControl().deleteAcls(new AclFilter(Optional.of(ResourceType.GROUP), Optional.of(groupRead.resourceName()),
+          Optional.of(PatternType.PREFIXED), Optional.of(groupRead.principal()), Optional.empty(), Optional.empty(), Optional.empty()))
+          .get(30, TimeUnit.SECONDS);
+      await().atMost(CUT_WITHIN).until(() -> audit.warningsOf(AuditLog.LOGGER).stream().anyMatch(line -> line.contains("event=denied")
+          && line.contains("User:" + dan) && line.contains("protocol=mqtt") && line.contains("GROUP:\"mqtt-share." + share + ".")));
+
+      publish(topic + "/x", "two");
+      assertThat(worker.poll(1000)).as("nothing delivered once READ on the group is withdrawn").isNull();
+      worker.pingreq();
+      assertThat(worker.read().type()).isEqualTo(RawMqttClient.PINGRESP);
+    }
+  }
+
   /** Connected, subscribed to {@code topic/#} at QoS 1. */
   private RawMqttClient subscriber(int version, String secret, String topic) throws Exception {
     RawMqttClient client = new RawMqttClient(node.mqttPort(), version).credentials("any-user", secret);

@@ -75,8 +75,10 @@ public final class AccessWatch {
   }
 
   /**
-   * Runs {@code recheck} on {@code context} after each change to the ACLs or API keys, and once
-   * {@code who}'s credential has expired; until the answer is cancelled.
+   * Runs {@code recheck} on {@code context} at once, after each change to the ACLs or API keys, and
+   * once {@code who}'s credential has expired; until the answer is cancelled. The first run catches
+   * a change made between the session's authorization and this call, which the timer may have seen
+   * already.
    */
   public Watch watch(Context context, Authenticated who, Runnable recheck) {
     Registration registration = new Registration(context, recheck, who.expiresAtMs());
@@ -88,6 +90,7 @@ public final class AccessWatch {
         timer = vertx.setPeriodic(intervalMs, id -> tick());
       }
     }
+    registration.tell();
     return registration;
   }
 

@@ -162,7 +162,7 @@ final class KafkaConnection {
     if (api == KafkaApi.SASL_HANDSHAKE || api == KafkaApi.SASL_AUTHENTICATE) {
       Future<KafkaSasl.Reply> reply = api == KafkaApi.SASL_HANDSHAKE
           ? Future.succeededFuture(sasl.handshake(request.body(SaslHandshakeRequestData.class).mechanism(), version))
-          : sasl.authenticate(request.body(SaslAuthenticateRequestData.class).authBytes()).andThen(done -> authenticated());
+          : sasl.authenticate(request.body(SaslAuthenticateRequestData.class).authBytes()).andThen(done -> afterSasl());
       enqueue(reply.map(done -> new Outgoing(KafkaCodec.encode(request, done.response()), done.close())));
       return;
     }
@@ -187,7 +187,7 @@ final class KafkaConnection {
    * SCRAM's), or (Kafka's v0 rule) by a close.
    */
   private void onBareToken(byte[] token) {
-    enqueue(sasl.authenticate(token).andThen(done -> authenticated()).map(reply -> {
+    enqueue(sasl.authenticate(token).andThen(done -> afterSasl()).map(reply -> {
       boolean failed = reply.close();
       byte[] answer = ((SaslAuthenticateResponseData) reply.response()).authBytes();
       return new Outgoing(failed ? null : KafkaAnswer.of(Buffer.buffer().appendInt(answer.length).appendBytes(answer)), failed);
@@ -199,7 +199,7 @@ final class KafkaConnection {
    * key is watched, so that the connection closes once the key is revoked (the watch of an earlier
    * authentication ends). An expired token closes it at its next request (KIP-368), as in Kafka.
    */
-  private void authenticated() {
+  private void afterSasl() {
     Authenticated who = sasl.authenticated();
     if (who == null || closed) {
       return;

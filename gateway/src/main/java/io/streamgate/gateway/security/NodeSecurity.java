@@ -24,8 +24,10 @@ import javax.net.ssl.SSLSession;
 
 /**
  * What every edge asks about who a client is and what it may do, in one place: {@link #authenticate}
- * turns a presented secret into a principal, {@link #authorize} answers a question and writes a denial
- * to the audit log. With {@code auth} off, everyone is {@link Principal#ANONYMOUS} and everything is
+ * turns a presented secret into a principal (and what that rests on), {@link #authorize} answers a
+ * question and writes a denial to the audit log, and for connections that outlive their
+ * authentication {@link #watch} says when to ask again and {@link #stillAuthenticated} whether the
+ * credential holds. With {@code auth} off, everyone is {@link Principal#ANONYMOUS} and everything is
  * allowed. Safe to call on an event loop.
  */
 public final class NodeSecurity {

@@ -14,6 +14,12 @@ import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
 import io.streamgate.gateway.SharedNodeTest;
 import io.streamgate.gateway.security.AuditLog;
+import io.streamgate.gateway.security.JwtTokens;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * MQTT connections already open when their client's rights go: a revoked key disconnects the client
+ * MQTT connections already open when their client's rights go: a revoked key or an expired token disconnects the client
  * (MQTT 5: DISCONNECT 0x87 Not authorized; 3.1.1: the connection closes), a withdrawn READ stops
  * what the subscription delivers while the connection goes on; another client is not disturbed.
  */
@@ -34,15 +40,31 @@ class MqttRevocationTest extends SharedNodeTest {
   private static final int NOT_AUTHORIZED = 0x87;
   private static final Duration CUT_WITHIN = Duration.ofSeconds(5);
 
+  private static final Vertx SIGNING = Vertx.vertx();
+  private static final JwtTokens ISSUER = JwtTokens.rsa(SIGNING, null);
+
   private final LogCapture audit = new LogCapture();
 
   MqttRevocationTest() {
-    super(Map.of("mqtt-port", "-1", "auth", "on", "auth-bootstrap-key", BOOTSTRAP_KEY));
+    // No clock skew: a token expires at its exp.
+    super(Map.of("mqtt-port", "-1", "auth", "on", "auth-bootstrap-key", BOOTSTRAP_KEY, "auth-jwt-public-key", issuerKeyFile(),
+        "auth-jwt-issuer", "https://issuer.test", "auth-jwt-audience", "streamgate", "auth-jwt-clock-skew-seconds", "0"));
+  }
+
+  private static String issuerKeyFile() {
+    try {
+      Path file = Files.createTempFile("mqtt-revocation-issuer", ".pem");
+      file.toFile().deleteOnExit();
+      return Files.writeString(file, ISSUER.publicKeyPem()).toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @AfterAll
   void stopCapturing() {
     audit.close();
+    SIGNING.close();
   }
 
   /** Every connection a test opened is gone and no longer watched. */
@@ -80,6 +102,29 @@ class MqttRevocationTest extends SharedNodeTest {
     }
     assertThat(audit.warningsOf(AuditLog.LOGGER)).anyMatch(line -> line.contains("event=authentication-failed")
         && line.contains("protocol=mqtt") && line.contains("API key " + alicesKey.key().id() + " of User:" + alice + " revoked"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {4, 5})
+  void aTokenExpiringDisconnectsItsClient(int version) throws Exception {
+    String topic = unique("expiring");
+    publish(topic + "/x", "before");
+    String erin = unique("erin");
+    allowRead(erin, topic);
+    // Time enough to see it deliver first on a slow machine; the read below waits up to 10 s.
+    String token = ISSUER.sign(JwtTokens.claims(erin).put("exp", JwtTokens.now() + 4));
+    try (RawMqttClient erins = subscriber(version, token, topic)) {
+      publish(topic + "/x", "one");
+      assertThat(nextPayload(erins, version)).isEqualTo("one");
+      if (version == 5) {
+        RawMqttClient.Packet disconnect = erins.read();
+        assertThat(disconnect.type()).isEqualTo(RawMqttClient.DISCONNECT);
+        assertThat(disconnect.body()[0] & 0xff).isEqualTo(NOT_AUTHORIZED);
+      }
+      assertThat(erins.closedByServer()).isTrue();
+    }
+    assertThat(audit.warningsOf(AuditLog.LOGGER)).anyMatch(line -> line.contains("event=authentication-failed")
+        && line.contains("protocol=mqtt") && line.contains("token of User:" + erin + " expired"));
   }
 
   @ParameterizedTest

@@ -182,7 +182,8 @@ class StreamRevocationTest {
   @Test
   void aTokenExpiringMidStreamEndsIt() throws Exception {
     String topic = topic("erin");
-    String token = issuer.sign(JwtTokens.claims("erin").put("exp", JwtTokens.now() + 2));
+    // Time enough to open the stream on a slow machine; the cut is awaited 5 s after the first record.
+    String token = issuer.sign(JwtTokens.claims("erin").put("exp", JwtTokens.now() + 4));
     try (WsStream ws = webSocket(topic, "", token)) {
       assertThat(ws.nextJson().get("value").asText()).isEqualTo("a");
       assertCut(ws, 401, "unauthenticated");

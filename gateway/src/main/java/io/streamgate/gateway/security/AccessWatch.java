@@ -14,12 +14,13 @@ import java.util.function.Supplier;
 
 /**
  * Tells long-lived sessions (streams, MQTT and Kafka connections) when to ask again whether their
- * client may go on: when this node's ACLs or API keys changed, and once their credential's expiry
- * has passed. The metadata state is immutable snapshots, so one node-wide timer compares the ACL
- * list and the key map by identity every {@code intervalMs}, and only while sessions are watched: a
- * change reaches them at most that late. A session's {@code recheck} runs on its own context, never
- * on the metadata log's thread; the session decides what the change means to it. A spurious call
- * (a snapshot copied without a change) costs only the recheck. Thread-safe.
+ * client may go on: once when they start to be watched, when this node's ACLs or API keys changed,
+ * and once their credential's expiry has passed. The metadata state is immutable snapshots, so one
+ * node-wide timer compares the ACL list and the key map by identity every {@code intervalMs}, and
+ * only while sessions are watched: a change reaches them at most that late. A session's
+ * {@code recheck} runs on its own context, never on the metadata log's thread; the session decides
+ * what the change means to it. A spurious call (a snapshot copied without a change) costs only the
+ * recheck. Thread-safe.
  */
 public final class AccessWatch {
   /** What a session cancels when it ends. */
@@ -30,18 +31,23 @@ public final class AccessWatch {
   }
 
   private final Vertx vertx;
+  /**
+   * Where the timer runs: a context of its own, taken when the watch is made (at the node's start,
+   * off any event loop), so that no verticle's undeployment cancels it under the others' sessions.
+   */
+  private final Context timerContext;
   private final Supplier<AccessControl> accessControl;
   private final long intervalMs;
   private final LongSupplier clockMs;
   private final Set<Registration> watching = ConcurrentHashMap.newKeySet();
-  /** The node-wide timer, -1 while nothing is watched; guarded by this. */
+  /** The timer while anything is watched, else -1; and what it saw last. On the timer's context only. */
   private long timer = -1;
-  /** What the last tick saw; touched on the timer's context only. */
-  private volatile List<AclBinding> seenAcls;
-  private volatile Map<String, ApiKey> seenKeys;
+  private List<AclBinding> seenAcls;
+  private Map<String, ApiKey> seenKeys;
 
   public AccessWatch(Vertx vertx, Supplier<AccessControl> accessControl, long intervalMs, LongSupplier clockMs) {
     this.vertx = vertx;
+    this.timerContext = vertx.getOrCreateContext();
     this.accessControl = accessControl;
     this.intervalMs = intervalMs;
     this.clockMs = clockMs;
@@ -51,8 +57,8 @@ public final class AccessWatch {
     final Context context;
     final Runnable recheck;
     final long expiresAtMs;
-    /** Touched by the ticks only. */
-    volatile boolean expiryTold;
+    /** On the timer's context only. */
+    boolean expiryTold;
 
     Registration(Context context, Runnable recheck, long expiresAtMs) {
       this.context = context;
@@ -62,7 +68,9 @@ public final class AccessWatch {
 
     @Override
     public void cancel() {
-      unwatch(this);
+      if (watching.remove(this)) {
+        timerContext.runOnContext(v -> timerWhileWatched());
+      }
     }
 
     void tell() {
@@ -75,22 +83,18 @@ public final class AccessWatch {
   }
 
   /**
-   * Runs {@code recheck} on {@code context} at once, after each change to the ACLs or API keys, and
-   * once {@code who}'s credential has expired; until the answer is cancelled. The first run catches
-   * a change made between the session's authorization and this call, which the timer may have seen
-   * already.
+   * Runs {@code recheck} on {@code context} once at first, after each change to the ACLs or API
+   * keys, and once {@code who}'s credential has expired; until the answer is cancelled. The first
+   * run follows the timer's first look, so a change made between the session's authorization and
+   * this call is seen by one or the other.
    */
   public Watch watch(Context context, Authenticated who, Runnable recheck) {
     Registration registration = new Registration(context, recheck, who.expiresAtMs());
-    synchronized (this) {
-      watching.add(registration);
-      if (timer < 0) {
-        seenAcls = accessControl.get().acls();
-        seenKeys = accessControl.get().apiKeysById();
-        timer = vertx.setPeriodic(intervalMs, id -> tick());
-      }
-    }
-    registration.tell();
+    watching.add(registration);
+    timerContext.runOnContext(v -> {
+      timerWhileWatched();
+      registration.tell();
+    });
     return registration;
   }
 
@@ -99,8 +103,13 @@ public final class AccessWatch {
     return watching.size();
   }
 
-  private synchronized void unwatch(Registration registration) {
-    if (watching.remove(registration) && watching.isEmpty() && timer >= 0) {
+  /** A timer while anything is watched, none otherwise. On the timer's context. */
+  private void timerWhileWatched() {
+    if (!watching.isEmpty() && timer < 0) {
+      seenAcls = accessControl.get().acls();
+      seenKeys = accessControl.get().apiKeysById();
+      timer = vertx.setPeriodic(intervalMs, id -> tick());
+    } else if (watching.isEmpty() && timer >= 0) {
       vertx.cancelTimer(timer);
       timer = -1;
     }

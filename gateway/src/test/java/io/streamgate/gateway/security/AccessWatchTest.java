@@ -102,8 +102,8 @@ class AccessWatchTest {
         () -> {});
     await().atMost(WITHIN).until(() -> otherAccess.looks.get() > 10);
     clock.cancel();
-    // A tick under way when it was cancelled may still have looked once.
-    assertThat(access.looks.get()).isLessThanOrEqualTo(looksAtCancel + 1);
+    // The timer stops on its own context: a tick under way or due before that may still have looked once.
+    assertThat(access.looks.get()).isLessThanOrEqualTo(looksAtCancel + 2);
   }
 
   /** The ACLs and keys a test sets; counts how often they are looked at. Nothing else is asked of it. */

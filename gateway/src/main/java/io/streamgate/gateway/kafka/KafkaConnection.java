@@ -163,7 +163,10 @@ final class KafkaConnection {
       Future<KafkaSasl.Reply> reply = api == KafkaApi.SASL_HANDSHAKE
           ? Future.succeededFuture(sasl.handshake(request.body(SaslHandshakeRequestData.class).mechanism(), version))
           : sasl.authenticate(request.body(SaslAuthenticateRequestData.class).authBytes()).andThen(done -> afterSasl());
-      enqueue(reply.map(done -> new Outgoing(KafkaCodec.encode(request, done.response()), done.close())));
+      // A re-authentication's handshake is a request of the connection's principal like any other, charged to
+      // its quota: a client cannot make the node check tokens as fast as it sends them.
+      enqueue(reply.map(done -> new Outgoing(KafkaCodec.encode(request, done.response()), done.close(),
+          principal == null ? 0 : quotas.charge(principal, request, done.response()))));
       return;
     }
     Future<Object> answer;

@@ -191,6 +191,17 @@ class KafkaRevocationTest extends KafkaNodeTest {
   }
 
   @Test
+  void reauthenticatingWithAnotherMechanismIsRefusedAndCloses() throws Exception {
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      authenticate(kafka, "OAUTHBEARER", bearer(ISSUER.sign(JwtTokens.claims("ivy"))), 1);
+      kafka.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1, 3);
+      assertThat(kafka.read(ApiKeys.SASL_HANDSHAKE.id, (short) 1, 3, SaslHandshakeResponseData.class).errorCode())
+          .isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
+      assertThat(kafka.closedByServer()).isTrue();
+    }
+  }
+
+  @Test
   void aRequestAfterTheSessionExpiredClosesTheConnection() throws Exception {
     long expirySeconds = JwtTokens.now() + 4;
     try (RawKafka kafka = new RawKafka(node.kafkaPort())) {

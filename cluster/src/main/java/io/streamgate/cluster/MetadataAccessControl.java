@@ -23,6 +23,7 @@ import io.streamgate.cluster.security.ScramCredential;
 import io.streamgate.cluster.security.ScramMechanism;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -92,6 +93,11 @@ final class MetadataAccessControl implements AccessControl {
   @Override
   public List<ApiKey> apiKeys() {
     return List.copyOf(committed.get().apiKeys().values());
+  }
+
+  @Override
+  public Map<String, ApiKey> apiKeysById() {
+    return committed.get().apiKeys();
   }
 
   @Override

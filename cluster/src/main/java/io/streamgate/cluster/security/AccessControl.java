@@ -2,6 +2,7 @@ package io.streamgate.cluster.security;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -26,6 +27,12 @@ public interface AccessControl {
   CompletableFuture<Void> revokeApiKey(String id);
 
   List<ApiKey> apiKeys();
+
+  /**
+   * The live keys by id, as this node applied them: the applied state's own immutable map, not a
+   * copy, so a watcher may compare it by identity (another map after any change to the keys).
+   */
+  Map<String, ApiKey> apiKeysById();
 
   /** The owner of the key whose secret this is, if it is a live key's. */
   Optional<Principal> authenticate(String secret);

@@ -2,14 +2,19 @@ package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.security.AclOperation;
+import io.streamgate.cluster.security.AuthenticationException;
 import io.streamgate.cluster.security.ClusterAuthorizationException;
 import io.streamgate.cluster.security.GroupAuthorizationException;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
 import io.streamgate.cluster.security.TopicAuthorizationException;
+import io.streamgate.gateway.security.AccessWatch;
+import io.streamgate.gateway.security.Authenticated;
 import io.streamgate.gateway.security.NodeSecurity;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Consumer;
 
 /**
  * Who an HTTP request acts for ({@link HttpAuthentication} puts one in every routing context it lets
@@ -22,13 +27,15 @@ final class Caller {
   private static final String KEY = "streamgate.caller";
 
   private final NodeSecurity security;
+  private final Authenticated authenticated;
   private final Principal principal;
   private final String protocol;
   private final String remote;
 
-  Caller(NodeSecurity security, Principal principal, String protocol, String remote) {
+  Caller(NodeSecurity security, Authenticated authenticated, String protocol, String remote) {
     this.security = security;
-    this.principal = principal;
+    this.authenticated = authenticated;
+    this.principal = authenticated.principal();
     this.protocol = protocol;
     this.remote = remote;
   }
@@ -48,6 +55,11 @@ final class Caller {
 
   Principal principal() {
     return principal;
+  }
+
+  /** The credential the caller authenticated with (a stream ticket is issued for it). */
+  Authenticated authenticated() {
+    return authenticated;
   }
 
   String protocol() {
@@ -107,6 +119,24 @@ final class Caller {
     if (!security.authorize(principal, protocol, remote, operation, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME)) {
       throw new ClusterAuthorizationException(principal + " may not " + operation + " the cluster");
     }
+  }
+
+  /**
+   * Runs {@code end} with the refusal, on {@code context}, once the caller may no longer go on
+   * reading {@code topic} (and {@code group}, unless null): its key revoked, its token expired
+   * (401 {@code unauthenticated}) or READ withdrawn (403 {@code forbidden}; a denial is audited).
+   * For a stream, which outlives its request; it cancels the answer when it ends.
+   */
+  AccessWatch.Watch whileMayRead(Context context, String topic, String group, Consumer<RuntimeException> end) {
+    return security.watch(context, authenticated, () -> {
+      if (!security.stillAuthenticated(authenticated, protocol, remote)) {
+        end.accept(new AuthenticationException("the credentials of " + principal + " were revoked or expired"));
+      } else if (!security.authorize(principal, protocol, remote, AclOperation.READ, ResourceType.TOPIC, topic)) {
+        end.accept(new TopicAuthorizationException(principal + " may no longer READ topic " + topic));
+      } else if (group != null && !security.authorize(principal, protocol, remote, AclOperation.READ, ResourceType.GROUP, group)) {
+        end.accept(new GroupAuthorizationException(principal + " may no longer READ group " + group));
+      }
+    });
   }
 
   /** Kafka's rule: CREATE on the cluster, or on the topic. */

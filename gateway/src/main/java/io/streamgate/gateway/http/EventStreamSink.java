@@ -39,6 +39,7 @@ final class EventStreamSink implements GroupStreamSession.Sink {
     response.drainHandler(v -> onDrain.run());
   }
 
+  /** An {@code error} event carrying the problem (a 401 or 403 when the client may no longer read), then the end. */
   @Override
   public void fail(Throwable failure) {
     response.end("event: error\ndata: " + StreamHandler.problemJson(failure) + "\n\n");

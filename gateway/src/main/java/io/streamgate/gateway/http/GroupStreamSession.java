@@ -115,7 +115,7 @@ final class GroupStreamSession {
     }
     Future.fromCompletionStage(groups.commit(group, joined.memberId(), Optional.empty(), Optional.empty(), OptionalInt.empty()), context)
         .onSuccess(done::accept)
-        .onFailure(this::fail);
+        .onFailure(this::end);
   }
 
   /** Ends the stream: commits what was delivered if auto-commit is on, then leaves the group. */
@@ -138,7 +138,7 @@ final class GroupStreamSession {
         .fromCompletionStage(groups.commit(group, joined.memberId(), Optional.of(List.of()), Optional.empty(), OptionalInt.empty()),
             context)
         .onSuccess(this::announceIfChanged)
-        .onFailure(this::fail);
+        .onFailure(this::end);
   }
 
   private void pollIfReady() {
@@ -158,7 +158,7 @@ final class GroupStreamSession {
             return;
           }
           if (answer.failed()) {
-            fail(answer.cause());
+            end(answer.cause());
             return;
           }
           deliver(answer.result().result(), answer.result().records());
@@ -222,7 +222,8 @@ final class GroupStreamSession {
     }
   }
 
-  private void fail(Throwable failure) {
+  /** Ends the stream for {@code failure}, which the client is told; nothing if it has ended already. */
+  void end(Throwable failure) {
     if (!closed) {
       close();
       sink.fail(failure);

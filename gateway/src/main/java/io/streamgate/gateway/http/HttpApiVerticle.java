@@ -192,7 +192,7 @@ public final class HttpApiVerticle extends VerticleBase {
     route(router, HttpMethod.GET, "/v1/api-keys").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(admin::listApiKeys);
     route(router, HttpMethod.DELETE, "/v1/api-keys/:id").handler(Caller.cluster(AclOperation.ALTER)).handler(admin::revokeApiKey);
     route(router, HttpMethod.POST, "/v1/auth/tickets").handler(ctx -> json(ctx, 201,
-        new JsonObject().put("ticket", tickets.issue(Caller.of(ctx).principal())).put("expiresInMs", StreamTickets.TTL_MS)));
+        new JsonObject().put("ticket", tickets.issue(Caller.of(ctx).authenticated())).put("expiresInMs", StreamTickets.TTL_MS)));
 
     route(router, HttpMethod.GET, "/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     route(router, HttpMethod.GET, "/health/ready").handler(this::ready);

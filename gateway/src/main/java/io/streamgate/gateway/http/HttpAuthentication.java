@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.security.AuthenticationException;
 import io.streamgate.cluster.security.Principal;
+import io.streamgate.gateway.security.Authenticated;
 import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -37,7 +38,7 @@ final class HttpAuthentication implements Handler<RoutingContext> {
     boolean stream = STREAM_PATH.matcher(request.path()).matches();
     String protocol = !stream ? "http" : request.canUpgradeToWebSocket() ? "websocket" : "sse";
     String remote = String.valueOf(request.remoteAddress());
-    Future<Principal> principal = principal(request, stream, protocol, remote);
+    Future<Authenticated> principal = principal(request, stream, protocol, remote);
     boolean paused = !request.isEnded();
     if (paused) {
       request.pause();
@@ -55,7 +56,7 @@ final class HttpAuthentication implements Handler<RoutingContext> {
     });
   }
 
-  private Future<Principal> principal(HttpServerRequest request, boolean stream, String protocol, String remote) {
+  private Future<Authenticated> principal(HttpServerRequest request, boolean stream, String protocol, String remote) {
     String authorization = request.getHeader("Authorization");
     if (security.enabled() && authorization == null && stream) {
       String ticket = QueryParams.single(request, TICKET);
@@ -75,7 +76,7 @@ final class HttpAuthentication implements Handler<RoutingContext> {
     return security.authenticate(bearer ? authorization.substring(BEARER.length()).trim() : null, protocol, remote);
   }
 
-  private Future<Principal> refuse(String protocol, String remote, String reason) {
+  private Future<Authenticated> refuse(String protocol, String remote, String reason) {
     security.audit().authenticationFailed(protocol, remote, reason);
     return Future.failedFuture(new AuthenticationException(reason));
   }

@@ -13,6 +13,7 @@ import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.security.AccessWatch;
 import io.streamgate.gateway.security.Quotas;
 import io.streamgate.logstore.OffsetOutOfRangeException;
 import io.streamgate.logstore.PartitionNotFoundException;
@@ -106,7 +107,7 @@ final class StreamHandler {
       TopicConfigs.ValueFormat format = TopicConfigs.valueFormat(topic.config());
       if (webSocket) {
         ctx.request().toWebSocket()
-            .onSuccess(ws -> serveWebSocket(ws, quota(ctx, new WebSocketSink(ws)), context, topicName, format, positions))
+            .onSuccess(ws -> serveWebSocket(ws, quota(ctx, new WebSocketSink(ws)), context, Caller.of(ctx), topicName, format, positions))
             .onFailure(failure -> {
               metrics.openStreams().decrementAndGet();
               ctx.fail(failure);
@@ -163,25 +164,26 @@ final class StreamHandler {
         .onSuccess(membership -> {
           if (webSocket) {
             ctx.request().toWebSocket()
-                .onSuccess(ws -> serveGroupWebSocket(ws, ctx, context, group, membership, sessionTimeoutMs, autoCommitMs, cursor))
+                .onSuccess(ws -> serveGroupWebSocket(ws, ctx, context, topic, group, membership, sessionTimeoutMs, autoCommitMs, cursor))
                 .onFailure(failure -> {
                   metrics.openStreams().decrementAndGet();
                   groups.leave(group, membership.memberId());
                   ctx.fail(failure);
                 });
           } else {
-            serveGroupEvents(ctx, context, group, membership, sessionTimeoutMs, autoCommitMs, cursor);
+            serveGroupEvents(ctx, context, topic, group, membership, sessionTimeoutMs, autoCommitMs, cursor);
           }
         });
   }
 
-  private void serveGroupWebSocket(ServerWebSocket ws, RoutingContext ctx, Context context, String group,
+  private void serveGroupWebSocket(ServerWebSocket ws, RoutingContext ctx, Context context, String topic, String group,
       GroupService.Membership membership, long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
     WebSocketSink sink = new WebSocketSink(ws);
     StreamQuota quota = quota(ctx, sink);
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
         cursor, quota, metrics, decoding);
+    AccessWatch.Watch access = Caller.of(ctx).whileMayRead(context, topic, group, session::end);
     ws.textMessageHandler(text -> {
       switch (op(text)) {
         case "pause" -> session.pause();
@@ -192,6 +194,7 @@ final class StreamHandler {
       }
     });
     ws.closeHandler(v -> {
+      access.cancel();
       session.close();
       quota.close();
       metrics.openStreams().decrementAndGet();
@@ -199,13 +202,15 @@ final class StreamHandler {
     session.start();
   }
 
-  private void serveGroupEvents(RoutingContext ctx, Context context, String group, GroupService.Membership membership,
+  private void serveGroupEvents(RoutingContext ctx, Context context, String topic, String group, GroupService.Membership membership,
       long sessionTimeoutMs, long autoCommitMs, Optional<String> cursor) {
     HttpServerResponse response = openEvents(ctx);
     StreamQuota quota = quota(ctx, new EventStreamSink(response));
     GroupStreamSession session = new GroupStreamSession(groups, service, context, group, membership, sessionTimeoutMs, autoCommitMs,
         cursor, quota, metrics, decoding);
+    AccessWatch.Watch access = Caller.of(ctx).whileMayRead(context, topic, group, session::end);
     finishOnce(response, context, () -> {
+      access.cancel();
       session.close();
       quota.close();
     });
@@ -226,12 +231,14 @@ final class StreamHandler {
     ctx.fail(failure);
   }
 
-  private void serveWebSocket(ServerWebSocket ws, StreamQuota quota, Context context, String topic, TopicConfigs.ValueFormat format,
-      Map<Integer, Long> positions) {
+  private void serveWebSocket(ServerWebSocket ws, StreamQuota quota, Context context, Caller caller, String topic,
+      TopicConfigs.ValueFormat format, Map<Integer, Long> positions) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
     StreamSession session = new StreamSession(service, reads, context, topic, format, positions, quota, metrics);
+    AccessWatch.Watch access = caller.whileMayRead(context, topic, null, session::end);
     ws.textMessageHandler(text -> control(ws, session, text));
     ws.closeHandler(v -> {
+      access.cancel();
       session.close();
       quota.close();
       metrics.openStreams().decrementAndGet();
@@ -269,7 +276,9 @@ final class StreamHandler {
     HttpServerResponse response = openEvents(ctx);
     StreamQuota quota = quota(ctx, new EventStreamSink(response));
     StreamSession session = new StreamSession(service, reads, context, topic, format, positions, quota, metrics);
+    AccessWatch.Watch access = Caller.of(ctx).whileMayRead(context, topic, null, session::end);
     finishOnce(response, context, () -> {
+      access.cancel();
       session.close();
       quota.close();
     });

@@ -85,6 +85,14 @@ final class StreamSession {
     });
   }
 
+  /** Ends the stream for {@code failure}, which the client is told; nothing if it has ended already. */
+  void end(Throwable failure) {
+    if (!closed) {
+      close();
+      sink.fail(failure);
+    }
+  }
+
   /** The stream's position, {@code P:O,P:O}: for each partition the next offset to send. */
   String position() {
     StringBuilder text = new StringBuilder();
@@ -133,8 +141,7 @@ final class StreamSession {
         return;
       }
       if (result.failed()) {
-        close();
-        sink.fail(result.cause());
+        end(result.cause());
         return;
       }
       state.unsent = result.result();

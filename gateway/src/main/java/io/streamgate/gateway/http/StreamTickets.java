@@ -1,7 +1,7 @@
 package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.errors.StreamgateError;
-import io.streamgate.cluster.security.Principal;
+import io.streamgate.gateway.security.Authenticated;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
@@ -12,7 +12,8 @@ import java.util.function.LongSupplier;
 /**
  * Stream tickets: what a browser, which cannot set a header on {@code EventSource} or
  * {@code WebSocket}, presents in a stream's URL ({@code ?ticket=}) instead of its API key or token.
- * A ticket is 256 random bits, bound to the principal that asked for it, good for {@link #TTL_MS}
+ * A ticket is 256 random bits, bound to the principal that asked for it (and to the credential it
+ * asked with: a stream opened with it ends when that key is revoked or token expires), good for {@link #TTL_MS}
  * and for one stream, and kept in this node's memory only (a stream must open on the node that
  * issued its ticket). At most {@link #MAX_OUTSTANDING} are out at once. Thread-safe: the node's HTTP
  * instances share one.
@@ -26,7 +27,7 @@ public final class StreamTickets {
   private final SecureRandom random = new SecureRandom();
   private final LongSupplier clockMs;
 
-  private record Ticket(Principal principal, long expiresAtMs) {}
+  private record Ticket(Authenticated caller, long expiresAtMs) {}
 
   public StreamTickets() {
     this(System::currentTimeMillis);
@@ -36,8 +37,8 @@ public final class StreamTickets {
     this.clockMs = clockMs;
   }
 
-  /** A new ticket for {@code principal}; a 503 {@code overloaded} when {@link #MAX_OUTSTANDING} live ones are out. */
-  String issue(Principal principal) {
+  /** A new ticket for {@code caller}; a 503 {@code overloaded} when {@link #MAX_OUTSTANDING} live ones are out. */
+  String issue(Authenticated caller) {
     long now = clockMs.getAsLong();
     if (tickets.size() >= MAX_OUTSTANDING) {
       tickets.values().removeIf(ticket -> ticket.expiresAtMs() <= now);
@@ -48,13 +49,13 @@ public final class StreamTickets {
     byte[] bits = new byte[32];
     random.nextBytes(bits);
     String ticket = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
-    tickets.put(ticket, new Ticket(principal, now + TTL_MS));
+    tickets.put(ticket, new Ticket(caller, now + TTL_MS));
     return ticket;
   }
 
-  /** The principal of {@code ticket} if it is live; either way it is used up. */
-  Optional<Principal> redeem(String ticket) {
+  /** Who asked for {@code ticket}, if it is live; either way it is used up. */
+  Optional<Authenticated> redeem(String ticket) {
     Ticket found = tickets.remove(ticket);
-    return found != null && clockMs.getAsLong() < found.expiresAtMs() ? Optional.of(found.principal()) : Optional.empty();
+    return found != null && clockMs.getAsLong() < found.expiresAtMs() ? Optional.of(found.caller()) : Optional.empty();
   }
 }

@@ -1,11 +1,14 @@
 package io.streamgate.gateway.http;
 
+import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService.Membership;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.function.Supplier;
 
 /** A stream's records as WebSocket text frames, one per record; a group's assignment as an {@code assignment} event frame. */
 final class WebSocketSink implements GroupStreamSession.Sink {
+  static final short POLICY_VIOLATION = 1008;
+
   private final ServerWebSocket ws;
 
   WebSocketSink(ServerWebSocket ws) {
@@ -53,8 +56,15 @@ final class WebSocketSink implements GroupStreamSession.Sink {
     ws.drainHandler(v -> onDrain.run());
   }
 
+  /**
+   * Sends the problem, then closes: 1008 (policy violation, RFC 6455 §7.4.1) with the problem's code
+   * as the reason when the client may no longer read (401, 403), else 1011 (server error).
+   */
   @Override
   public void fail(Throwable failure) {
-    ws.writeTextMessage("{\"error\":" + StreamHandler.problemJson(failure) + "}").eventually(() -> ws.close((short) 1011, "stream failed"));
+    StreamgateError error = ProblemMapper.errorFor(failure);
+    boolean refused = error.httpStatus() == 401 || error.httpStatus() == 403;
+    ws.writeTextMessage("{\"error\":" + StreamHandler.problemJson(failure) + "}")
+        .eventually(() -> refused ? ws.close(POLICY_VIOLATION, error.problemCode()) : ws.close((short) 1011, "stream failed"));
   }
 }

@@ -2,6 +2,8 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.security.Principal;
+import io.streamgate.gateway.security.AccessWatch;
+import io.streamgate.gateway.security.Authenticated;
 import io.streamgate.gateway.security.NodeSecurity;
 import io.streamgate.gateway.security.TlsPrincipals;
 import io.vertx.core.Context;
@@ -63,6 +65,8 @@ final class KafkaConnection {
   private long mutedUntil;
   private long muteTimer = -1;
   private boolean closed;
+  /** Closes the connection once its API key is revoked; replaced at each (re-)authentication. */
+  private AccessWatch.Watch credentialWatch = AccessWatch.Watch.NONE;
 
   /**
    * An answer to write (null: a request that gets none, Produce with acks=0), whether the connection
@@ -91,6 +95,7 @@ final class KafkaConnection {
     socket.drainHandler(v -> updateFlow());
     socket.closeHandler(v -> {
       closed = true;
+      credentialWatch.cancel();
       onClosed.run();
     });
     socket.exceptionHandler(failure -> LOG.debug("kafka connection from {} failed: {}", remote, failure.toString()));
@@ -115,6 +120,12 @@ final class KafkaConnection {
     Principal principal = sasl.principal();
     if (principal == null && !api.beforeAuthentication()) {
       refuse("sent " + api + " before authenticating (SaslHandshake, SaslAuthenticate)");
+      return;
+    }
+    if (principal != null && !api.beforeAuthentication() && System.currentTimeMillis() >= sasl.authenticated().expiresAtMs()) {
+      // KIP-368: a request after the session's lifetime, without a re-authentication, closes the connection.
+      security.audit().authenticationFailed(KafkaSasl.PROTOCOL, remote, "session of " + principal + " expired");
+      refuse("sent " + api + " after its session expired without re-authenticating");
       return;
     }
     if (api == KafkaApi.API_VERSIONS && !api.supports(version)) {
@@ -151,8 +162,11 @@ final class KafkaConnection {
     if (api == KafkaApi.SASL_HANDSHAKE || api == KafkaApi.SASL_AUTHENTICATE) {
       Future<KafkaSasl.Reply> reply = api == KafkaApi.SASL_HANDSHAKE
           ? Future.succeededFuture(sasl.handshake(request.body(SaslHandshakeRequestData.class).mechanism(), version))
-          : sasl.authenticate(request.body(SaslAuthenticateRequestData.class).authBytes()).andThen(done -> liftFrameLimit());
-      enqueue(reply.map(done -> new Outgoing(KafkaCodec.encode(request, done.response()), done.close())));
+          : sasl.authenticate(request.body(SaslAuthenticateRequestData.class).authBytes()).andThen(done -> afterSasl());
+      // A re-authentication's handshake is a request of the connection's principal like any other, charged to
+      // its quota: a client cannot make the node check tokens as fast as it sends them.
+      enqueue(reply.map(done -> new Outgoing(KafkaCodec.encode(request, done.response()), done.close(),
+          principal == null ? 0 : quotas.charge(principal, request, done.response()))));
       return;
     }
     Future<Object> answer;
@@ -176,18 +190,30 @@ final class KafkaConnection {
    * SCRAM's), or (Kafka's v0 rule) by a close.
    */
   private void onBareToken(byte[] token) {
-    enqueue(sasl.authenticate(token).andThen(done -> liftFrameLimit()).map(reply -> {
+    enqueue(sasl.authenticate(token).andThen(done -> afterSasl()).map(reply -> {
       boolean failed = reply.close();
       byte[] answer = ((SaslAuthenticateResponseData) reply.response()).authBytes();
       return new Outgoing(failed ? null : KafkaAnswer.of(Buffer.buffer().appendInt(answer.length).appendBytes(answer)), failed);
     }));
   }
 
-  /** Once authenticated, frames up to {@code kafka-max-frame-bytes}. */
-  private void liftFrameLimit() {
-    if (sasl.principal() != null) {
-      frames.limit(maxFrameBytes, MAX_FRAME_SETTING);
+  /**
+   * After a SASL exchange: once authenticated, frames up to {@code kafka-max-frame-bytes}, and an API
+   * key is watched, so that the connection closes once the key is revoked (the watch of an earlier
+   * authentication ends). An expired token closes it at its next request (KIP-368), as in Kafka.
+   */
+  private void afterSasl() {
+    Authenticated who = sasl.authenticated();
+    if (who == null || closed) {
+      return;
     }
+    frames.limit(maxFrameBytes, MAX_FRAME_SETTING);
+    credentialWatch.cancel();
+    credentialWatch = who.apiKeyId() == null ? AccessWatch.Watch.NONE : security.watch(context, who, () -> {
+      if (!closed && who == sasl.authenticated() && !security.stillAuthenticated(who, KafkaSasl.PROTOCOL, remote)) {
+        refuse("its API key was revoked");
+      }
+    });
   }
 
   private void enqueue(Future<Outgoing> answer) {

@@ -4,6 +4,7 @@ import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.security.AuthenticationException;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ScramMechanism;
+import io.streamgate.gateway.security.Authenticated;
 import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -21,8 +22,11 @@ import org.apache.kafka.common.message.SaslHandshakeResponseData;
  * secret, the username is not used. OAUTHBEARER ({@code n,[a=authzid],} then {@code auth=Bearer
  * <token>} among ^A-separated pairs, RFC 7628 §3.1): the token is the secret. Both take one message
  * and answer it with an empty one. SCRAM-SHA-256 and SCRAM-SHA-512 ({@link KafkaScram}) take two,
- * checked against the user's stored credential, and end as {@code User:<name>}. One exchange per connection: no re-authentication (session
- * lifetime 0), a second handshake is ILLEGAL_SASL_STATE. With {@code auth=off} the connection is
+ * checked against the user's stored credential, and end as {@code User:<name>}. Re-authentication (KIP-368): a
+ * credential with an expiry (a JWT) is answered with the milliseconds left as its session lifetime (others: 0, no
+ * expiry); an authenticated connection may then run a new SaslHandshake (v1) and SaslAuthenticate with the same
+ * mechanism, which must end as the same principal, else it fails and the connection closes, as Kafka's does.
+ * With {@code auth=off} the connection is
  * {@link Principal#ANONYMOUS} from the start and an exchange, if the client makes one, succeeds as
  * ANONYMOUS whatever it carries (so that a client set up for SASL works against an open node); a
  * SCRAM exchange still needs the user's credential, since the client checks the node's signature.
@@ -54,7 +58,10 @@ final class KafkaSasl {
   private String mechanism;
   /** The handshake's version: after v0 the client's message comes as a bare token, not in SaslAuthenticate. */
   private short handshakeVersion;
-  private Principal principal;
+  /** What the connection authenticated with; null until it has (with {@code auth=on}) or after a failure. */
+  private Authenticated authenticated;
+  /** During a re-authentication: what the connection had authenticated with before it. */
+  private Authenticated previous;
   /** The SCRAM exchange under way, after its first message. */
   private KafkaScram scram;
 
@@ -66,12 +73,18 @@ final class KafkaSasl {
     this.security = security;
     this.context = context;
     this.remote = remote;
-    this.principal = security.enabled() ? certificate : Principal.ANONYMOUS;
+    Principal initial = security.enabled() ? certificate : Principal.ANONYMOUS;
+    this.authenticated = initial == null ? null : Authenticated.lasting(initial);
   }
 
-  /** Who the connection acts for; null until it has authenticated (only with {@code auth=on}). */
+  /** Who the connection acts for; null until it has authenticated (only with {@code auth=on}), and while it re-authenticates. */
   Principal principal() {
-    return state == State.AUTHENTICATE || state == State.AUTHENTICATING ? null : principal;
+    return state == State.AUTHENTICATE || state == State.AUTHENTICATING || authenticated == null ? null : authenticated.principal();
+  }
+
+  /** What the connection authenticated with, once it has; null otherwise. */
+  Authenticated authenticated() {
+    return principal() == null ? null : authenticated;
   }
 
   /** Whether the next frame is the client's SASL message as a bare token (after a SaslHandshake v0). */
@@ -81,13 +94,18 @@ final class KafkaSasl {
 
   Reply handshake(String requested, short version) {
     SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(MECHANISMS);
-    if (state != State.HANDSHAKE) {
+    boolean reauthentication = state == State.DONE && authenticated != null && mechanism != null;
+    if (state != State.HANDSHAKE && !reauthentication || reauthentication && version < 1) {
+      // KIP-368: only a connection that authenticated with SASL re-authenticates, with a v1 handshake.
       return new Reply(response.setErrorCode(StreamgateError.ILLEGAL_SASL_STATE.kafkaCode()), true);
     }
-    if (!MECHANISMS.contains(requested)) {
-      security.audit().authenticationFailed(PROTOCOL, remote, "SASL mechanism '" + requested + "' is not offered");
+    if (!MECHANISMS.contains(requested) || reauthentication && !requested.equals(mechanism)) {
+      security.audit().authenticationFailed(PROTOCOL, remote, "SASL mechanism '" + requested + "' is not offered"
+          + (reauthentication ? " to re-authenticate a connection that used " + mechanism : ""));
       return new Reply(response.setErrorCode(StreamgateError.UNSUPPORTED_SASL_MECHANISM.kafkaCode()), true);
     }
+    previous = reauthentication ? authenticated : null;
+    scram = null;
     mechanism = requested;
     handshakeVersion = version;
     state = State.AUTHENTICATE;
@@ -110,7 +128,7 @@ final class KafkaSasl {
     }
     state = State.AUTHENTICATING;
     String secret = mechanism.equals(PLAIN) ? plainPassword(message) : bearerToken(message);
-    Future<Principal> who;
+    Future<Authenticated> who;
     if (secret == null) {
       String reason = "a malformed " + mechanism + " message";
       security.audit().authenticationFailed(PROTOCOL, remote, reason);
@@ -120,22 +138,37 @@ final class KafkaSasl {
     }
     // NodeSecurity may complete elsewhere (a token's keys fetched); the state is the event loop's.
     return Future.fromCompletionStage(who.toCompletionStage(), context).transform(done -> {
-      SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setAuthBytes(new byte[0]).setSessionLifetimeMs(0);
-      if (done.succeeded()) {
-        principal = done.result();
-        state = State.DONE;
-        return Future.succeededFuture(new Reply(response, false));
-      }
-      state = State.DONE;
-      principal = null;
-      return Future.succeededFuture(new Reply(response.setErrorCode(StreamgateError.SASL_AUTHENTICATION_FAILED.kafkaCode())
-          .setErrorMessage("Authentication failed: " + done.cause().getMessage()), true));
+      SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setAuthBytes(new byte[0]);
+      return Future.succeededFuture(done.succeeded() ? succeeded(done.result(), response)
+          : failed(response, "Authentication failed: " + done.cause().getMessage()));
     });
+  }
+
+  /** The exchange ended with {@code who}: the connection's from now on, unless a re-authentication names another principal. */
+  private Reply succeeded(Authenticated who, SaslAuthenticateResponseData response) {
+    state = State.DONE;
+    if (previous != null && !previous.principal().equals(who.principal())) {
+      security.audit().authenticationFailed(PROTOCOL, remote, "re-authentication as " + who.principal() + " on a connection of "
+          + previous.principal());
+      return failed(response, "Cannot change principals during re-authentication from " + previous.principal() + ": "
+          + who.principal());
+    }
+    authenticated = who;
+    previous = null;
+    long lifetimeMs = who.expiresAtMs() == Long.MAX_VALUE ? 0 : Math.max(1, who.expiresAtMs() - System.currentTimeMillis());
+    return new Reply(response.setSessionLifetimeMs(lifetimeMs), false);
+  }
+
+  private Reply failed(SaslAuthenticateResponseData response, String message) {
+    state = State.DONE;
+    authenticated = null;
+    previous = null;
+    return new Reply(response.setErrorCode(StreamgateError.SASL_AUTHENTICATION_FAILED.kafkaCode()).setErrorMessage(message), true);
   }
 
   /** One SCRAM message answered: the first leaves the state at AUTHENTICATE for the final one, which ends the exchange. */
   private Reply scramStep(ScramMechanism scramMechanism, byte[] message) {
-    SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setSessionLifetimeMs(0);
+    SaslAuthenticateResponseData response = new SaslAuthenticateResponseData();
     try {
       if (scram == null) {
         scram = new KafkaScram(scramMechanism, user -> security.accessControl().scramCredential(user, scramMechanism));
@@ -146,18 +179,12 @@ final class KafkaSasl {
       if (user.equals(Principal.BOOTSTRAP) || user.equals(Principal.ANONYMOUS)) { // names the node gives itself
         throw new KafkaScram.ScramException("the reserved " + user + " cannot authenticate with SCRAM");
       }
-      principal = security.enabled() ? user : Principal.ANONYMOUS;
-      state = State.DONE;
-      return new Reply(response.setAuthBytes(serverFinal), false);
-    } catch (KafkaScram.ScramException failed) {
-      security.audit().authenticationFailed(PROTOCOL, remote, mechanism + ": " + failed.getMessage());
-      state = State.DONE;
-      principal = null;
+      return succeeded(Authenticated.lasting(security.enabled() ? user : Principal.ANONYMOUS), response.setAuthBytes(serverFinal));
+    } catch (KafkaScram.ScramException refused) {
+      security.audit().authenticationFailed(PROTOCOL, remote, mechanism + ": " + refused.getMessage());
       // As Kafka's: the reason stays in the audit log, the client learns only that it failed.
-      return new Reply(response.setAuthBytes(new byte[0]).setErrorCode(StreamgateError.SASL_AUTHENTICATION_FAILED.kafkaCode())
-          .setErrorMessage("Authentication failed during authentication due to invalid credentials with SASL mechanism "
-              + mechanism),
-          true);
+      return failed(response.setAuthBytes(new byte[0]),
+          "Authentication failed during authentication due to invalid credentials with SASL mechanism " + mechanism);
     }
   }
 

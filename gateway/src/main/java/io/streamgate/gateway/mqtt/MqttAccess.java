@@ -3,7 +3,10 @@ package io.streamgate.gateway.mqtt;
 import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.cluster.security.ResourceType;
+import io.streamgate.gateway.security.AccessWatch;
+import io.streamgate.gateway.security.Authenticated;
 import io.streamgate.gateway.security.NodeSecurity;
+import io.vertx.core.Context;
 import java.util.Optional;
 import java.util.Set;
 
@@ -19,19 +22,34 @@ final class MqttAccess {
 
   private final NodeSecurity security;
   private final MqttTopicMapper mapper;
+  private final Authenticated authenticated;
   private final Principal principal;
   private final String remote;
 
   /** @param remote the client's {@code host:port} */
-  MqttAccess(NodeSecurity security, MqttTopicMapper mapper, Principal principal, String remote) {
+  MqttAccess(NodeSecurity security, MqttTopicMapper mapper, Authenticated authenticated, String remote) {
     this.security = security;
     this.mapper = mapper;
-    this.principal = principal;
+    this.authenticated = authenticated;
+    this.principal = authenticated.principal();
     this.remote = remote;
   }
 
   Principal principal() {
     return principal;
+  }
+
+  /**
+   * Runs {@code recheck} on {@code context} whenever the node's ACLs or keys change and once the
+   * connection's credential expires, until cancelled.
+   */
+  AccessWatch.Watch watch(Context context, Runnable recheck) {
+    return security.watch(context, authenticated, recheck);
+  }
+
+  /** Whether the connection's API key is not revoked and its token not expired; a refusal is audited. */
+  boolean stillAuthenticated() {
+    return security.stillAuthenticated(authenticated, PROTOCOL, remote);
   }
 
   boolean mayWrite(String logTopic) {

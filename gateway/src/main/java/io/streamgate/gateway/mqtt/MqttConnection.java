@@ -9,9 +9,10 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.security.AuthenticationException;
-import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.RecordDecoding;
+import io.streamgate.gateway.security.AccessWatch;
+import io.streamgate.gateway.security.Authenticated;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -82,6 +83,8 @@ final class MqttConnection {
   private long sessionExpiryMs;
   private boolean sessionStored;
   private long saveTimer = -1;
+  /** Asks again whether the client may go on when rights change or its credential expires; set once accepted. */
+  private AccessWatch.Watch accessWatch = AccessWatch.Watch.NONE;
   private boolean reserved;
   private boolean registered;
   /** A DISCONNECT (or close) is under way: a fault is logged and told once. */
@@ -158,7 +161,7 @@ final class MqttConnection {
    * name) as {@link io.streamgate.gateway.security.NodeSecurity#authenticate} reads it; without a
    * password, over TLS, the verified client certificate's subject.
    */
-  private Future<Principal> principal() {
+  private Future<Authenticated> principal() {
     MqttAuth auth = endpoint.auth();
     if ((auth == null || auth.getPassword() == null) && endpoint.isSsl()) {
       return node.security().authenticateCertificate(endpoint.sslSession(), "mqtt", remoteAddress.toString());
@@ -274,6 +277,7 @@ final class MqttConnection {
       }
     });
     endpoint.accept(session.isPresent(), connackProperties(assignedId));
+    accessWatch = access.watch(context, this::recheckAccess);
     delivery.start();
     session.ifPresent(state -> {
       ingest.restore(state.unreleased());
@@ -288,6 +292,23 @@ final class MqttConnection {
     }
     LOG.debug("mqtt client {} connected from {} (MQTT {}, keep-alive {} s, session {})", clientId(), remoteAddress,
         v5 ? "5" : "3.1.1", endpoint.keepAliveTimeSeconds(), session.isPresent() ? "resumed" : sessionExpiryMs > 0 ? "new" : "clean");
+  }
+
+  /**
+   * The ACLs or keys changed, or the credential expired: a revoked or expired credential ends the
+   * connection (MQTT 5: DISCONNECT 0x87 Not authorized, §3.14.2.1; 3.1.1 has no DISCONNECT from the
+   * server, so it is closed); otherwise subscriptions stop reading what may no longer be read.
+   */
+  private void recheckAccess() {
+    if (closed || ending) {
+      return;
+    }
+    if (!access.stillAuthenticated()) {
+      LOG.info("mqtt client {} from {}: its credentials were revoked or expired; disconnecting", clientId(), remoteAddress);
+      disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED);
+      return;
+    }
+    delivery.accessChanged();
   }
 
   /** What an MQTT 5 client must know of this server (§3.2.2.3); MQTT 3.1.1 CONNACKs carry no properties. */
@@ -436,6 +457,7 @@ final class MqttConnection {
       return;
     }
     closed = true;
+    accessWatch.cancel();
     if (saveTimer >= 0) {
       context.owner().cancelTimer(saveTimer);
     }

@@ -106,6 +106,11 @@ final class MqttDelivery {
     pump();
   }
 
+  /** The principal's rights changed: what it may no longer read is not read nor delivered any more. */
+  void accessChanged() {
+    subscriptions.accessChanged();
+  }
+
   Future<Void> unsubscribe(List<String> filters) {
     return subscriptions.unsubscribe(filters);
   }

@@ -109,6 +109,15 @@ final class MqttSharedSubscription {
     this.retries = MqttRetry.on(context);
   }
 
+  /** Its consumer group and the log topics it reads, which its principal must go on being allowed to READ. */
+  Share share() {
+    return share;
+  }
+
+  List<String> logTopics() {
+    return logTopics;
+  }
+
   MqttQoS qos() {
     return qos;
   }

@@ -136,6 +136,39 @@ final class MqttSubscriptions {
   }
 
   /**
+   * The principal's rights changed: each subscription stops reading the log topics it may no longer
+   * READ (audited; the readers stop, with the messages they held), and a shared subscription whose
+   * topics or group it may no longer READ ends and leaves the session. After the requests before it.
+   */
+  void accessChanged() {
+    Future<Void> done = previousRequest.transform(v -> {
+      if (closed) {
+        return Future.succeededFuture();
+      }
+      subscriptions.replaceAll((filter, subscription) -> {
+        Set<String> readable = new HashSet<>(subscription.logTopics());
+        readable.removeIf(name -> !access.mayRead(Set.of(name)));
+        return readable.size() == subscription.logTopics().size() ? subscription : subscription.withLogTopics(readable);
+      });
+      stopUnusedReaders();
+      boolean sharesEnded = shares.values().removeIf(share -> {
+        if (access.mayRead(Set.copyOf(share.logTopics())) && access.mayReadGroup(share.share().group())) {
+          return false;
+        }
+        LOG.info("mqtt client {}: shared subscription to '{}' ended: its principal may no longer read it", clientId,
+            share.share().filter());
+        share.close();
+        return true;
+      });
+      if (sharesEnded) {
+        changed.run();
+      }
+      return Future.succeededFuture();
+    });
+    previousRequest = done;
+  }
+
+  /**
    * Resumes a stored session's subscriptions, reading on from their saved positions, then runs
    * {@code afterwards} (before any request that comes later).
    */

@@ -63,7 +63,8 @@ final class JwtAuthenticator {
     return secret.chars().filter(c -> c == '.').count() == 2;
   }
 
-  Future<Principal> authenticate(String token) {
+  /** The token's principal, good until its expiry (with the clock skew, as it is checked). */
+  Future<Authenticated> authenticate(String token) {
     if (token.length() > MAX_TOKEN_LENGTH) {
       return refuse("JWT longer than " + MAX_TOKEN_LENGTH + " characters");
     }
@@ -102,7 +103,7 @@ final class JwtAuthenticator {
     });
   }
 
-  private Future<Principal> checkClaims(JsonObject claims) {
+  private Future<Authenticated> checkClaims(JsonObject claims) {
     long now = System.currentTimeMillis() / 1000;
     long skew = config.clockSkewSeconds();
     if (!(claims.getValue("exp") instanceof Number expiry)) {
@@ -128,7 +129,9 @@ final class JwtAuthenticator {
       // The bootstrap key's holder is a super-user: an issuer's user named so must not become one.
       return refuse("JWT names the reserved principal " + principal);
     }
-    return Future.succeededFuture(principal);
+    // Accepted until exp + skew, as checked above; capped so that a far-off exp does not overflow.
+    long goodUntilMs = Math.min(expiry.longValue(), Long.MAX_VALUE / 1000 - skew) * 1000 + skew * 1000;
+    return Future.succeededFuture(new Authenticated(principal, null, goodUntilMs));
   }
 
   /** {@code aud}: one string or an array of them (RFC 7519 §4.1.3). */

@@ -58,11 +58,11 @@ class JwksKeysTest {
     return JwtAuthenticator.create(vertx, config, minFetchInterval);
   }
 
-  private static Principal accepted(Future<Principal> result) {
-    return result.toCompletionStage().toCompletableFuture().orTimeout(15, TimeUnit.SECONDS).join();
+  private static Principal accepted(Future<Authenticated> result) {
+    return result.map(Authenticated::principal).toCompletionStage().toCompletableFuture().orTimeout(15, TimeUnit.SECONDS).join();
   }
 
-  private static Throwable refusal(Future<Principal> result) {
+  private static Throwable refusal(Future<Authenticated> result) {
     return result.toCompletionStage().toCompletableFuture().orTimeout(15, TimeUnit.SECONDS).handle((principal, failure) -> failure)
         .join();
   }

@@ -73,8 +73,8 @@ class JwtAuthenticationTest {
     return security(issuer.publicKeyPem(), "sub");
   }
 
-  private static Principal accepted(Future<Principal> result) {
-    return result.toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+  private static Principal accepted(Future<Authenticated> result) {
+    return result.map(Authenticated::principal).toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
   }
 
   /** Refused as unauthenticated; the audit line holds {@code reason} and nothing of the token. */

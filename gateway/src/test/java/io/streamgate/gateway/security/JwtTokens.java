@@ -17,7 +17,7 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /** A test issuer: a key pair, its public key as PEM and as a JWK, and tokens it signs. */
-final class JwtTokens {
+public final class JwtTokens {
   private final KeyPair pair;
   private final String algorithm;
   private final String keyId;
@@ -34,7 +34,7 @@ final class JwtTokens {
     this.signer = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key));
   }
 
-  static JwtTokens rsa(Vertx vertx, String keyId) {
+  public static JwtTokens rsa(Vertx vertx, String keyId) {
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
       generator.initialize(2048);
@@ -54,7 +54,7 @@ final class JwtTokens {
     }
   }
 
-  String publicKeyPem() {
+  public String publicKeyPem() {
     return pem("PUBLIC KEY", pair.getPublic().getEncoded());
   }
 
@@ -66,7 +66,7 @@ final class JwtTokens {
   }
 
   /** A token with these claims, signed; no claim added (no iat, exp or sub unless given). */
-  String sign(JsonObject claims) {
+  public String sign(JsonObject claims) {
     return signer.generateToken(claims.copy(), new JWTOptions().setAlgorithm(algorithm).setNoTimestamp(true));
   }
 
@@ -76,12 +76,12 @@ final class JwtTokens {
         .setHeader(new JsonObject().put("kid", keyId)));
   }
 
-  static long now() {
+  public static long now() {
     return System.currentTimeMillis() / 1000;
   }
 
   /** Claims of a token for {@code sub} valid for an hour from issuer {@code iss} to audience {@code aud}. */
-  static JsonObject claims(String sub) {
+  public static JsonObject claims(String sub) {
     return new JsonObject().put("sub", sub).put("iss", "https://issuer.test").put("aud", "streamgate").put("exp", now() + 3600);
   }
 

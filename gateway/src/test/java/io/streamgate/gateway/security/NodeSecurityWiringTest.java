@@ -51,9 +51,9 @@ class NodeSecurityWiringTest {
       alice = security.accessControl().createApiKey(Principal.user("alice")).get(20, TimeUnit.SECONDS);
       security.accessControl().createAcls(List.of(aliceReads)).get(20, TimeUnit.SECONDS);
 
-      assertThat(await(security.authenticate(alice.secret(), "http", "127.0.0.1:1"))).isEqualTo(Principal.user("alice"));
-      assertThat(await(security.authenticate("bootstrap-secret-0123", "http", "127.0.0.1:1"))).isEqualTo(Principal.BOOTSTRAP);
-      assertThat(await(security.authenticate(issuer.sign(JwtTokens.claims("alice")), "http", "127.0.0.1:1")))
+      assertThat(await(security.authenticate(alice.secret(), "http", "127.0.0.1:1")).principal()).isEqualTo(Principal.user("alice"));
+      assertThat(await(security.authenticate("bootstrap-secret-0123", "http", "127.0.0.1:1")).principal()).isEqualTo(Principal.BOOTSTRAP);
+      assertThat(await(security.authenticate(issuer.sign(JwtTokens.claims("alice")), "http", "127.0.0.1:1")).principal())
           .isEqualTo(Principal.user("alice"));
       assertThat(security.authorize(Principal.user("alice"), "http", "127.0.0.1:1", AclOperation.READ, ResourceType.TOPIC, "orders"))
           .isTrue();
@@ -66,7 +66,7 @@ class NodeSecurityWiringTest {
     StreamgateNode again = TestNodes.start(data, overrides);
     try {
       NodeSecurity security = again.security();
-      assertThat(await(security.authenticate(alice.secret(), "kafka", "127.0.0.1:2"))).isEqualTo(Principal.user("alice"));
+      assertThat(await(security.authenticate(alice.secret(), "kafka", "127.0.0.1:2")).principal()).isEqualTo(Principal.user("alice"));
       assertThat(security.accessControl().acls()).containsExactly(aliceReads);
       security.accessControl().revokeApiKey(alice.key().id()).get(20, TimeUnit.SECONDS);
       assertThat(security.authenticate(alice.secret(), "kafka", "127.0.0.1:2").toCompletionStage().toCompletableFuture()

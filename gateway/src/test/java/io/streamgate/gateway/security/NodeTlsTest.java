@@ -135,7 +135,7 @@ class NodeTlsTest {
 
     greeting(port, ours.as("alice"));
     assertThat(security.authenticateCertificate(sessions.poll(10, TimeUnit.SECONDS), "mqtt", "127.0.0.1:1").await(10, TimeUnit.SECONDS))
-        .isEqualTo(Principal.user("alice"));
+        .isEqualTo(Authenticated.lasting(Principal.user("alice")));
     greeting(port, ours.trustingCa());
     SSLSession withoutCertificate = sessions.poll(10, TimeUnit.SECONDS);
     assertThatThrownBy(() -> security.authenticateCertificate(withoutCertificate, "mqtt", "127.0.0.1:1").await(10, TimeUnit.SECONDS))

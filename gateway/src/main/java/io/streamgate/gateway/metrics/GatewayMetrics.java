@@ -43,7 +43,7 @@ public final class GatewayMetrics {
   private final MultiGauge partitionSizes;
   private final MultiGauge followerLags;
   private final MultiGauge groupLags;
-  /** The group lag refresh under way, if any: scrapes that come meanwhile wait for it rather than start another. */
+  /** The last group lag refresh; one under way is shared by the scrapes that come meanwhile. Under this object's lock. */
   private CompletableFuture<Void> groupLagRefresh = CompletableFuture.completedFuture(null);
   private final ClusteredPartitionService service;
 

@@ -62,6 +62,11 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
     this.consumer = vertx.eventBus().consumer(Wire.address(nodeId, Wire.GROUPS), this::serve);
   }
 
+  /** The partition lags of the groups this node coordinates ({@link GroupCoordinator#coordinatedLags}). */
+  CompletableFuture<Map<String, List<PartitionLag>>> coordinatedLags() {
+    return coordinator.coordinatedLags();
+  }
+
   /** The {@code __groups} topic a cluster of {@code nodes} starts with. */
   static TopicState groupsTopic(List<String> nodes) {
     return TopicAdmin.compactedInternalTopic(GroupCoordinator.TOPIC, GroupCoordinator.PARTITIONS, nodes);

@@ -458,6 +458,34 @@ public final class ClusteredPartitionService implements PartitionService {
     return (int) ledPartitions().filter(p -> p.isr().size() < p.replicas().size()).count();
   }
 
+  /**
+   * Partitions without a leader, in the whole cluster as this node's copy of the metadata has it
+   * (every node reports the same count, a moment apart).
+   */
+  public int offlinePartitions() {
+    return (int) metadata.liveTopics().stream().flatMap(t -> t.partitions().stream()).filter(p -> !p.hasLeader()).count();
+  }
+
+  /** How far each follower of each partition this node leads is behind its log end. */
+  public List<FollowerLag> followerLags() {
+    return replicas.followerLags();
+  }
+
+  /** Whether this node acts as the cluster's controller. */
+  public boolean controllerActive() {
+    return controller.active();
+  }
+
+  /** How many times this node became or stopped being the controller since it started. */
+  public long controllerChanges() {
+    return controller.changes();
+  }
+
+  /** The partition lags of the consumer groups this node coordinates, by group. */
+  public CompletableFuture<Map<String, List<GroupService.PartitionLag>>> groupLags() {
+    return groups.coordinatedLags();
+  }
+
   private Stream<PartitionState> ledPartitions() {
     return metadata.liveTopics().stream().flatMap(t -> t.partitions().stream()).filter(p -> nodeId.equals(p.leader()));
   }

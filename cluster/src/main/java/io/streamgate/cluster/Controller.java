@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +41,10 @@ final class Controller {
   private final boolean autoRebalance;
   /** Partitions with a proposal in flight: not proposed for again until it is answered. */
   private final Set<TopicPartition> proposing = ConcurrentHashMap.newKeySet();
-  private boolean wasController;
+  /** Written on the metadata thread only; read by metrics. */
+  private volatile boolean wasController;
+  /** How many times this node became or stopped being the controller; for metrics. */
+  private final AtomicLong changes = new AtomicLong();
 
   Controller(ClusterMetadata metadata, NodeLiveness liveness, boolean autoRebalance) {
     this.metadata = metadata;
@@ -56,10 +60,23 @@ final class Controller {
       liveness.restartTimers();
       LOG.info("this node is the controller; no lease counts as over before a full term from now");
     }
+    if (controller != wasController) {
+      changes.incrementAndGet();
+    }
     wasController = controller;
     if (controller) {
       pass(autoRebalance);
     }
+  }
+
+  /** Whether this node acted as the controller at its last pass (every few tens of ms). Thread-safe. */
+  boolean active() {
+    return wasController;
+  }
+
+  /** How many times this node became or stopped being the controller since it started. Thread-safe. */
+  long changes() {
+    return changes.get();
   }
 
   /** Moves every partition's leadership to its preferred replica where that replica is in sync; completes with how many moved. */

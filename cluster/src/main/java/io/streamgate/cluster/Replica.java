@@ -624,6 +624,18 @@ final class Replica {
     return appendWaits.watch(partition, offset, log::logEndOffset, onData);
   }
 
+  /** Each follower's lag behind this leader's log end ({@link FollowerLag}); none unless this replica leads. */
+  synchronized List<FollowerLag> followerLags() {
+    if (!leader) {
+      return List.of();
+    }
+    long end = log.logEndOffset();
+    List<FollowerLag> lags = new ArrayList<>(followers.size());
+    followers.forEach((follower, progress) -> lags.add(new FollowerLag(partition, follower,
+        end - (progress.logEndOffset < 0 ? log.logStartOffset() : progress.logEndOffset))));
+    return lags;
+  }
+
   /** ISR members whose follower has not caught up within {@code lagMaxMs}; marks a change pending if any. */
   synchronized List<String> laggingFollowers(long lagMaxMs) {
     List<String> lagging = new ArrayList<>();

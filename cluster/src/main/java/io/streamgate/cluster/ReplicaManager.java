@@ -11,6 +11,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -145,6 +146,14 @@ final class ReplicaManager implements AutoCloseable {
 
   int watcherCount() {
     return readWatches.size();
+  }
+
+  /** Every follower's lag of every partition this node leads, by topic, partition and follower. */
+  List<FollowerLag> followerLags() {
+    return replicas.values().stream().flatMap(replica -> replica.followerLags().stream())
+        .sorted(Comparator.comparing((FollowerLag lag) -> lag.partition().topic())
+            .thenComparingInt(lag -> lag.partition().partition()).thenComparing(FollowerLag::follower))
+        .toList();
   }
 
   // ---------------------------------------------------------------- metadata → replicas (metadata thread)

@@ -2,6 +2,7 @@ package io.streamgate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.cluster.TestCluster.Node;
@@ -56,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * Three cluster nodes in one JVM (no HTTP): topic administration seen alike from every node,
  * routing of appends and reads to leaders, replication to byte-identical logs, leader failover and
  * a restarted node's return, min.insync.replicas and quorum, idempotent retries across a failover,
- * watches across nodes, and topic deletion.
+ * watches across nodes, topic deletion, and what the metrics read: follower lag, under-replicated
+ * and offline partitions, the controller role, consumer group lag.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClusterServiceTest {
@@ -937,6 +939,120 @@ class ClusterServiceTest {
     }
     awaitReplicasInSync(tp, third.size());
     assertLogsIdentical(tp, cluster.alive());
+  }
+
+  // ---------------------------------------------------------------- 8. what operators watch (metrics)
+
+  @Test
+  void leadersReportFollowerLagUnderReplicatedAndOfflinePartitionsAndOneNodeIsController() {
+    cluster = TestCluster.start(dataDir, 3);
+    awaitOneController();
+    String controller = cluster.alive().stream().filter(n -> n.service().controllerActive()).findFirst().orElseThrow().id();
+    get(cluster.nodes().get(0).service().createTopic(spec("watched", 3, 3, 1)));
+    get(cluster.nodes().get(0).service().createTopic(spec("solo", 3, 1, 1)));
+    awaitDescribedEverywhere("watched");
+    awaitDescribedEverywhere("solo");
+    // The controller dies: a follower that falls behind, and a node whose unreplicated partition goes offline.
+    String dead = controller;
+    String leader = cluster.others(dead).get(0).id();
+    String live = cluster.others(dead).get(1).id();
+    TopicPartition tp = partitionLedBy("watched", leader);
+    TopicPartition deadsOwn = partitionLedBy("watched", dead);
+    Node leading = cluster.node(leader);
+    awaitReplicasInSync(tp, 0);
+    assertThat(leading.service().followerLags()).filteredOn(lag -> lag.partition().equals(tp))
+        .containsExactlyInAnyOrder(new FollowerLag(tp, dead, 0), new FollowerLag(tp, live, 0));
+
+    cluster.kill(dead);
+    appendRetrying(leading, tp, () -> batch("a", "b", "c", "d", "e"), Acks.LEADER);
+
+    await().atMost(FAILOVER_WAIT).untilAsserted(() -> {
+      assertThat(leading.service().followerLags()).filteredOn(lag -> lag.partition().equals(tp))
+          .containsExactlyInAnyOrder(new FollowerLag(tp, dead, 5), new FollowerLag(tp, live, 0));
+      // Each survivor leads its own partition of watched, one of them dead's too, and none has dead in its ISR.
+      assertThat(cluster.alive()).allSatisfy(node -> assertThat(node.service().underReplicatedPartitions())
+          .as("under-replicated on %s", node).isPositive());
+      assertThat(cluster.alive().stream().mapToInt(node -> node.service().underReplicatedPartitions()).sum()).isEqualTo(3);
+      assertThat(cluster.alive()).allSatisfy(node -> assertThat(node.service().offlinePartitions())
+          .as("offline (solo's partition on %s) seen by %s", dead, node).isEqualTo(1));
+    });
+    awaitOneController();
+    String successor = awaitState(leading, deadsOwn, s -> s.hasLeader() && !dead.equals(s.leader())).leader();
+    assertThat(cluster.node(successor).service().followerLags()).as("%s leads %s in %s's stead", successor, deadsOwn, dead)
+        .extracting(FollowerLag::partition, FollowerLag::follower).contains(tuple(deadsOwn, dead));
+
+    // Back: it catches up (lag 0, nothing under-replicated or offline) and leads its preferred partition
+    // again, so its successor reports no lag for that partition any more.
+    cluster.restart(dead);
+    awaitState(leading, deadsOwn, s -> dead.equals(s.leader()) && s.isr().size() == 3);
+    await().atMost(FAILOVER_WAIT).untilAsserted(() -> {
+      assertThat(leading.service().followerLags()).filteredOn(lag -> lag.partition().equals(tp))
+          .containsExactlyInAnyOrder(new FollowerLag(tp, dead, 0), new FollowerLag(tp, live, 0));
+      assertThat(cluster.node(successor).service().followerLags()).extracting(FollowerLag::partition).doesNotContain(deadsOwn);
+      assertThat(cluster.node(dead).service().followerLags()).extracting(FollowerLag::follower, FollowerLag::partition)
+          .contains(tuple(leader, deadsOwn), tuple(live, deadsOwn));
+      for (Node node : cluster.alive()) {
+        assertThat(node.service().underReplicatedPartitions()).as("under-replicated on %s", node).isZero();
+        assertThat(node.service().offlinePartitions()).as("offline seen by %s", node).isZero();
+      }
+    });
+    awaitOneController();
+
+    // A deleted topic's partitions leave no lag behind.
+    get(leading.service().deleteTopic("watched"));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (Node node : cluster.alive()) {
+        assertThat(node.service().followerLags()).as("lags on %s", node).extracting(lag -> lag.partition().topic())
+            .doesNotContain("watched");
+      }
+    });
+  }
+
+  /**
+   * Exactly one live node acts as controller, and each node's count of changes agrees with its role
+   * (an odd count: it became controller and did not stop since).
+   */
+  private void awaitOneController() {
+    await().atMost(FAILOVER_WAIT).untilAsserted(() -> {
+      assertThat(cluster.alive()).filteredOn(node -> node.service().controllerActive()).hasSize(1);
+      for (Node node : cluster.alive()) {
+        assertThat(node.service().controllerChanges() % 2 == 1).as("%s's changes %d", node, node.service().controllerChanges())
+            .isEqualTo(node.service().controllerActive());
+      }
+    });
+  }
+
+  @Test
+  void theCoordinatorAloneReportsAGroupsLagPerPartitionUntilTheGroupIsDeleted() {
+    cluster = TestCluster.start(dataDir, 3);
+    get(cluster.nodes().get(0).service().createTopic(spec("lagged", 2, 3, 1)));
+    awaitDescribedEverywhere("lagged");
+    TopicPartition p0 = new TopicPartition("lagged", 0);
+    TopicPartition p1 = new TopicPartition("lagged", 1);
+    appendRetrying(cluster.nodes().get(1), p0, () -> batch("a", "b", "c", "d", "e"), Acks.ALL);
+    appendRetrying(cluster.nodes().get(2), p1, () -> batch("a", "b", "c"), Acks.ALL);
+    get(cluster.nodes().get(0).service().groups().commitWithoutMember("readers",
+        List.of(new GroupService.OffsetCommit(p0, 2), new GroupService.OffsetCommit(p1, 3))));
+
+    awaitRetrying(Duration.ofSeconds(10)).untilAsserted(() -> {
+      List<Node> reporting = cluster.alive().stream().filter(node -> get(node.service().groupLags()).containsKey("readers")).toList();
+      assertThat(reporting).as("nodes reporting readers' lag").hasSize(1);
+      assertThat(get(reporting.get(0).service().groupLags()).get("readers")).containsExactly(
+          new GroupService.PartitionLag(p0, Optional.of(2L), 5, 3), new GroupService.PartitionLag(p1, Optional.of(3L), 3, 0));
+    });
+    // Records the group has not read yet count as soon as they are committed to the partition.
+    appendRetrying(cluster.nodes().get(0), p1, () -> batch("f", "g", "h", "i"), Acks.ALL);
+    awaitRetrying(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cluster.alive().stream()
+        .flatMap(node -> get(node.service().groupLags()).getOrDefault("readers", List.of()).stream()))
+        .containsExactly(new GroupService.PartitionLag(p0, Optional.of(2L), 5, 3),
+            new GroupService.PartitionLag(p1, Optional.of(3L), 7, 4)));
+
+    get(cluster.nodes().get(2).service().groups().delete("readers"));
+    awaitRetrying(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (Node node : cluster.alive()) {
+        assertThat(get(node.service().groupLags())).as("group lags on %s", node).doesNotContainKey("readers");
+      }
+    });
   }
 
   // ---------------------------------------------------------------- helpers

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -519,31 +521,70 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       Group group = existing(name);
       List<MemberDescription> members = new ArrayList<>(group.members().stream()
           .map(m -> new MemberDescription(m.id, m.topics, m.sessionTimeoutMs, group.assignment(m.id))).toList());
-      Set<String> topics = new TreeSet<>(group.subscribedTopics());
       if (group.hasKafkaMembers()) {
         for (ClassicGroup.Member m : group.classic.members()) {
-          MemberDescription described = ConsumerProtocolBytes.describe(group.classic, m);
-          members.add(described);
-          topics.addAll(described.topics());
+          members.add(ConsumerProtocolBytes.describe(group.classic, m));
         }
       }
-      Set<TopicPartition> consumed = new TreeSet<>(Group.PARTITION_ORDER);
-      consumed.addAll(group.committed().keySet());
-      for (String topic : topics) {
-        int count = partitions.cachedTopic(topic).map(TopicMetadata::partitions).orElse(0);
-        for (int p = 0; p < count; p++) {
-          consumed.add(new TopicPartition(topic, p));
-        }
-      }
-      List<CompletableFuture<PartitionLag>> lags = new ArrayList<>();
-      for (TopicPartition tp : consumed) {
-        Optional<Long> offset = Optional.ofNullable(group.committedOffset(tp));
-        lags.add(partitions.offsets(tp, OptionalLong.empty()).thenApply(offsets -> new PartitionLag(tp, offset, offsets.latest(),
-            Math.max(0, offsets.latest() - offset.orElse(offsets.earliest())))));
-      }
+      List<CompletableFuture<PartitionLag>> lags = lags(group);
       return CompletableFuture.allOf(lags.toArray(CompletableFuture[]::new)).thenApply(done -> new GroupDescription(name, group.state(),
           group.currentGeneration(), group.strategy(), members, lags.stream().map(CompletableFuture::join).toList()));
     }).thenCompose(f -> f);
+  }
+
+  /**
+   * The lag of every partition {@code group} has committed to or its members consume: the high
+   * watermark (what a consumer can read) minus the committed offset, or minus the log start where it
+   * committed none. One future per partition, in partition order. Groups thread.
+   */
+  private List<CompletableFuture<PartitionLag>> lags(Group group) {
+    Set<String> topics = new TreeSet<>(group.subscribedTopics());
+    if (group.hasKafkaMembers()) {
+      for (ClassicGroup.Member m : group.classic.members()) {
+        topics.addAll(ConsumerProtocolBytes.describe(group.classic, m).topics());
+      }
+    }
+    Set<TopicPartition> consumed = new TreeSet<>(Group.PARTITION_ORDER);
+    consumed.addAll(group.committed().keySet());
+    for (String topic : topics) {
+      int count = partitions.cachedTopic(topic).map(TopicMetadata::partitions).orElse(0);
+      for (int p = 0; p < count; p++) {
+        consumed.add(new TopicPartition(topic, p));
+      }
+    }
+    List<CompletableFuture<PartitionLag>> lags = new ArrayList<>();
+    for (TopicPartition tp : consumed) {
+      Optional<Long> offset = Optional.ofNullable(group.committedOffset(tp));
+      lags.add(partitions.offsets(tp, OptionalLong.empty()).thenApply(offsets -> new PartitionLag(tp, offset, offsets.latest(),
+          Math.max(0, offsets.latest() - offset.orElse(offsets.earliest())))));
+    }
+    return lags;
+  }
+
+  /**
+   * The partition lags ({@link #describe}'s) of every group this node coordinates now, by group name;
+   * for metrics. A partition whose offsets cannot be read now (its topic deleted, no leader) is left
+   * out rather than failing the rest.
+   */
+  public CompletableFuture<Map<String, List<PartitionLag>>> coordinatedLags() {
+    return onThread(() -> {
+      Map<String, List<CompletableFuture<PartitionLag>>> byGroup = new TreeMap<>();
+      loaded.forEach((partition, state) -> {
+        if (store.leaderEpoch(partition).orElse(-1) == state.epoch()) {
+          state.groups().forEach((name, group) -> byGroup.put(name, lags(group)));
+        }
+      });
+      return byGroup;
+    }).thenCompose(byGroup -> {
+      List<CompletableFuture<?>> all = byGroup.values().stream().flatMap(List::stream)
+          .map(lag -> lag.handle((done, failure) -> done)).collect(Collectors.toList());
+      return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(done -> {
+        Map<String, List<PartitionLag>> lags = new TreeMap<>();
+        byGroup.forEach((name, partitionLags) -> lags.put(name, partitionLags.stream()
+            .filter(lag -> !lag.isCompletedExceptionally()).map(CompletableFuture::join).toList()));
+        return lags;
+      });
+    });
   }
 
   @Override

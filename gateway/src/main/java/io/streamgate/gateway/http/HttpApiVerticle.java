@@ -43,6 +43,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private static final String CONTRACT = "openapi/streamgate.yaml";
   /** The console's directory on the classpath (module web-console). */
   private static final String CONSOLE = "streamgate-console";
+  /** The longest a scrape of {@code /metrics} waits for the series computed when scraped (Prometheus' default scrape timeout is 10 s). */
+  private static final long METRICS_REFRESH_WAIT_MS = 2000;
 
   private final PartitionService service;
   private final GroupService groups;
@@ -199,10 +201,13 @@ public final class HttpApiVerticle extends VerticleBase {
     // Metrics name topics and groups: for callers that may describe the cluster (a Prometheus scrape
     // job sends a key as its bearer token).
     route(router, HttpMethod.GET, "/metrics").handler(authentication).handler(quotas.requests())
-        .handler(Caller.cluster(AclOperation.DESCRIBE)).handler(ctx -> {
-          metrics.refreshPartitionSizes();
-          ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
-        });
+        .handler(Caller.cluster(AclOperation.DESCRIBE))
+        .handler(ctx -> Future.fromCompletionStage(metrics.refresh(), vertx.getOrCreateContext())
+            // A group lag refresh that is slow (a partition's leader not answering) does not hold the
+            // scrape past this: the lags of the refresh before are scraped instead.
+            .timeout(METRICS_REFRESH_WAIT_MS, TimeUnit.MILLISECONDS)
+            .onComplete(refreshed -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(registry.scrape())));
     console(router);
     Buffer contract = contract();
     route(router, HttpMethod.GET, "/openapi.yaml")

@@ -1,6 +1,7 @@
 package io.streamgate.gateway.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -9,23 +10,30 @@ import io.micrometer.core.instrument.Timer;
 import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.cluster.ReplicaSize;
 import io.streamgate.cluster.TopicNames;
+import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Streamgate's own meters, beside those Vert.x publishes: records and bytes in and out per topic,
- * produce and fetch latency histograms, waiting long-polls and open streams, and the size of every
- * partition's log (refreshed when scraped). Every edge (HTTP, MQTT) counts its traffic here, so it
- * knows none of them. Thread-safe.
+ * produce and fetch latency histograms, waiting long-polls and open streams, the cluster's health as
+ * this node sees it (partitions led, under-replicated and offline, the controller role), and the
+ * series computed when scraped ({@link #refresh}): the size of every partition's log, each
+ * follower's lag behind the partitions this node leads, and the lag of the consumer groups this node
+ * coordinates. Every edge (HTTP, MQTT) counts its traffic here, so it knows none of them. Thread-safe.
  */
 public final class GatewayMetrics {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayMetrics.class);
   private final MeterRegistry registry;
   private final Map<String, TopicCounters> topics = new ConcurrentHashMap<>();
   private final Timer produceLatency;
@@ -33,6 +41,10 @@ public final class GatewayMetrics {
   private final AtomicInteger waitingLongPolls = new AtomicInteger();
   private final AtomicInteger openStreams = new AtomicInteger();
   private final MultiGauge partitionSizes;
+  private final MultiGauge followerLags;
+  private final MultiGauge groupLags;
+  /** The last group lag refresh; one under way is shared by the scrapes that come meanwhile. Under this object's lock. */
+  private CompletableFuture<Void> groupLagRefresh = CompletableFuture.completedFuture(null);
   private final ClusteredPartitionService service;
 
   public GatewayMetrics(MeterRegistry registry, ClusteredPartitionService service) {
@@ -42,6 +54,12 @@ public final class GatewayMetrics {
         .description("Partitions this node leads").register(registry);
     Gauge.builder("streamgate.partitions.under.replicated", service, ClusteredPartitionService::underReplicatedPartitions)
         .description("Partitions this node leads whose in-sync replicas are fewer than their replicas").register(registry);
+    Gauge.builder("streamgate.partitions.offline", service, ClusteredPartitionService::offlinePartitions)
+        .description("Partitions of the cluster without a leader (the same on every node)").register(registry);
+    Gauge.builder("streamgate.controller.active", service, s -> s.controllerActive() ? 1 : 0)
+        .description("1 while this node is the cluster's controller, else 0").register(registry);
+    FunctionCounter.builder("streamgate.controller.changes", service, ClusteredPartitionService::controllerChanges)
+        .description("Times this node became or stopped being the controller").register(registry);
     this.produceLatency = latency("streamgate.produce.latency", "Time to answer a produce request");
     this.fetchLatency = latency("streamgate.fetch.latency", "Time to answer a fetch, long-poll waits included");
     Gauge.builder("streamgate.long.polls.waiting", waitingLongPolls, AtomicInteger::get)
@@ -50,6 +68,11 @@ public final class GatewayMetrics {
         .description("Open WebSocket and SSE streams").register(registry);
     this.partitionSizes = MultiGauge.builder("streamgate.partition.size").baseUnit("bytes")
         .description("Bytes in a partition's log").register(registry);
+    this.followerLags = MultiGauge.builder("streamgate.replication.follower.lag")
+        .description("Records a follower is behind the log end of a partition this node leads").register(registry);
+    this.groupLags = MultiGauge.builder("streamgate.group.lag")
+        .description("Records of a partition a consumer group this node coordinates has not committed, up to the high watermark")
+        .register(registry);
   }
 
   private Timer latency(String name, String description) {
@@ -92,12 +115,38 @@ public final class GatewayMetrics {
     fetchLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** Re-reads every partition's size; called before each scrape. */
-  public void refreshPartitionSizes() {
+  /**
+   * Re-reads the series computed when scraped; called before each scrape. Partition sizes and
+   * follower lags are read at once; the group lags complete later (they ask each partition's leader
+   * for its high watermark), and the future completes when they are in. A series of a partition,
+   * follower or group that is gone (a deleted topic or group, a leadership that moved) goes with it.
+   */
+  public CompletableFuture<Void> refresh() {
     partitionSizes.register(service.replicaSizes().stream()
-        .map(replica -> MultiGauge.Row.of(Tags.of("topic", replica.partition().topic(),
-            "partition", String.valueOf(replica.partition().partition())), replica.sizeBytes()))
+        .map(replica -> MultiGauge.Row.of(partitionTags(replica.partition()), replica.sizeBytes()))
         .toList(), true);
+    followerLags.register(service.followerLags().stream()
+        .map(lag -> MultiGauge.Row.of(partitionTags(lag.partition()).and("follower", lag.follower()), lag.records()))
+        .toList(), true);
+    return refreshGroupLags();
+  }
+
+  private synchronized CompletableFuture<Void> refreshGroupLags() {
+    if (groupLagRefresh.isDone()) {
+      groupLagRefresh = service.groupLags().thenAccept(byGroup -> groupLags.register(byGroup.entrySet().stream()
+          .flatMap(group -> group.getValue().stream()
+              .map(lag -> MultiGauge.Row.of(partitionTags(lag.partition()).and("group", group.getKey()), lag.lag())))
+          .toList(), true)).whenComplete((done, failure) -> {
+            if (failure != null) {
+              LOG.warn("consumer group lags not refreshed, the last ones stay: {}", failure.toString());
+            }
+          });
+    }
+    return groupLagRefresh;
+  }
+
+  private static Tags partitionTags(TopicPartition partition) {
+    return Tags.of("topic", partition.topic(), "partition", String.valueOf(partition.partition()));
   }
 
   /**

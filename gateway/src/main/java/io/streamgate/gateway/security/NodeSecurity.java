@@ -40,6 +40,7 @@ public final class NodeSecurity {
   private final Authorizer authorizer;
   private final AuditLog audit = new AuditLog();
   private final Quotas quotas;
+  /** Null with authentication off: nothing is ever refused, so nothing to watch. */
   private final AccessWatch watch;
   /** Null unless JWTs are accepted. */
   private final JwtAuthenticator jwt;
@@ -57,7 +58,7 @@ public final class NodeSecurity {
     superUsers.add(Principal.BOOTSTRAP);
     this.authorizer = enabled ? new AclAuthorizer(superUsers, () -> accessControl.get().acls()) : Authorizer.ALLOW_ALL;
     this.quotas = new Quotas(config.defaultQuotas(), config.quotaOverrides(), System::nanoTime);
-    this.watch = new AccessWatch(vertx, accessControl, WATCH_INTERVAL_MS, System::currentTimeMillis);
+    this.watch = enabled ? new AccessWatch(vertx, accessControl, WATCH_INTERVAL_MS, System::currentTimeMillis) : null;
   }
 
   /** The rates principals are held to on this node. */
@@ -135,7 +136,7 @@ public final class NodeSecurity {
 
   /** The sessions watched on this node now. */
   public int watchedSessions() {
-    return watch.watched();
+    return watch == null ? 0 : watch.watched();
   }
 
   /**

@@ -129,8 +129,8 @@ class NodeTlsTest {
   @Test
   void withAuthenticationOnAClientCertificateAuthenticatesAndItsAbsenceIsRefused() throws Exception {
     int port = serve(Map.of("tls-client-auth", "request"));
-    // No JWTs (no Vert.x needed) and no keys asked for: a certificate alone names the principal.
-    NodeSecurity security = new NodeSecurity(null, ConfigLoader.fromMap(Map.of("node-id", "tls-test", "auth", "on")).security(),
+    // No JWTs and no keys asked for: a certificate alone names the principal.
+    NodeSecurity security = new NodeSecurity(vertx, ConfigLoader.fromMap(Map.of("node-id", "tls-test", "auth", "on")).security(),
         () -> null);
 
     greeting(port, ours.as("alice"));

@@ -10,6 +10,12 @@ import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.cluster.groups.InconsistentGroupProtocolException;
 import io.streamgate.cluster.groups.NotCoordinatorException;
+import io.streamgate.cluster.metadata.MetadataCommand;
+import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
+import io.streamgate.cluster.metadata.MetadataListener;
+import io.streamgate.cluster.metadata.MetadataReply;
+import io.streamgate.cluster.metadata.MetadataState;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.OutOfOrderSequenceException;
@@ -56,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * Three cluster nodes in one JVM (no HTTP): topic administration seen alike from every node,
  * routing of appends and reads to leaders, replication to byte-identical logs, leader failover and
  * a restarted node's return, min.insync.replicas and quorum, idempotent retries across a failover,
- * watches across nodes, and topic deletion.
+ * watches across nodes, topic deletion, and a node's graceful stop.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClusterServiceTest {
@@ -937,6 +943,142 @@ class ClusterServiceTest {
     }
     awaitReplicasInSync(tp, third.size());
     assertLogsIdentical(tp, cluster.alive());
+  }
+
+  // ---------------------------------------------------------------- 8. graceful stop (issue #17)
+
+  @Test
+  void aStoppingNodeHandsItsLeadershipsOverUnderItsLeaseAndNoWriteThroughAnotherNodeFails() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    Node writer = cluster.node("node-1");
+    Node stopping = cluster.node("node-2");
+    int partitionCount = 6;
+    get(writer.service().createTopic(spec("roll", partitionCount, 3, 2)));
+    awaitDescribedEverywhere("roll");
+    List<TopicPartition> partitions = java.util.stream.IntStream.range(0, partitionCount)
+        .mapToObj(p -> new TopicPartition("roll", p)).toList();
+    List<TopicPartition> ledByStopping = partitions.stream()
+        .filter(tp -> "node-2".equals(TestCluster.sharedState(stopping, tp).orElseThrow().leader())).toList();
+    assertThat(ledByStopping).as("node-2 leads some partitions").isNotEmpty();
+    // The log as node-2 applies it, with whether node-2 held its lease as it applied each entry.
+    MetadataLog log = new MetadataLog(stopping.service()::holdsLease);
+    stopping.service().metadataQuorum().addListener(log);
+    List<Boolean> stoppingLease = new java.util.concurrent.CopyOnWriteArrayList<>();
+    stopping.service().onLease(stoppingLease::add);
+
+    // One writer per partition through node-1, one idempotent acks=all batch at a time, as a client
+    // with an Idempotency-Key does; each records what was acknowledged and any failure.
+    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Map<TopicPartition, List<String>> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<CompletableFuture<Void>> writers = new ArrayList<>();
+    for (TopicPartition tp : partitions) {
+      List<String> acked = new java.util.concurrent.CopyOnWriteArrayList<>();
+      acknowledged.put(tp, acked);
+      writers.add(CompletableFuture.runAsync(() -> {
+        for (int i = 0; writing.get(); i++) {
+          String value = tp.partition() + "/" + i;
+          try {
+            get(writer.service().append(tp, idempotentBatch(100 + tp.partition(), i, value), Acks.ALL));
+            acked.add(value);
+          } catch (RuntimeException | AssertionError e) {
+            failures.add(new AssertionError(tp + ": " + value + " failed", e));
+            return;
+          }
+        }
+      }));
+    }
+    java.util.function.IntSupplier fewestAcked = () -> acknowledged.values().stream().mapToInt(List::size).min().orElse(0);
+    await().atMost(Duration.ofSeconds(20)).until(() -> fewestAcked.getAsInt() >= 10 || !failures.isEmpty());
+
+    long startedNs = System.nanoTime();
+    get(stopping.service().handOff(10_000));
+    long handOffMs = (System.nanoTime() - startedNs) / 1_000_000;
+    LOG.info("node-2 handed off in {} ms", handOffMs);
+    assertThat(handOffMs).as("handed off well within the grace period").isLessThan(8_000);
+    for (TopicPartition tp : partitions) {
+      for (Node node : List.of(writer, stopping)) {
+        PartitionState state = TestCluster.sharedState(node, tp).orElseThrow();
+        assertThat(state.leader()).as("leader of %s as %s applied it", tp, node).isNotNull().isNotEqualTo("node-2");
+        assertThat(state.isr()).as("ISR of %s as %s applied it", tp, node).doesNotContain("node-2").hasSize(2);
+      }
+    }
+    assertThat(stoppingLease).as("node-2's lease, as its listeners heard it, held throughout").doesNotContain(false);
+    // In log order: the stop, then every move off node-2, without a fence, each applied by node-2 while it held its lease.
+    long stopIndex = log.indexOf(c -> c instanceof StopNode stop && stop.node().equals("node-2"));
+    List<MetadataLog.Entry> moves = log.accepted(c -> c instanceof ElectLeader elect && elect.topic().equals("roll")
+        && ledByStopping.contains(new TopicPartition("roll", elect.partition())));
+    assertThat(moves).hasSize(ledByStopping.size()).allSatisfy(move -> {
+      assertThat(((ElectLeader) move.command()).fence()).as("a voluntary move").isNull();
+      assertThat(move.index()).isGreaterThan(stopIndex);
+      assertThat(move.leaseHeld()).as("node-2 held its lease as it applied %s", move).isTrue();
+    });
+    assertThat(stopping.service().holdsLease()).as("given up once handed off").isFalse();
+
+    int ackedAtHandOff = acknowledged.values().stream().mapToInt(List::size).sum();
+    cluster.kill("node-2");
+    await().atMost(Duration.ofSeconds(20))
+        .until(() -> acknowledged.values().stream().mapToInt(List::size).sum() >= ackedAtHandOff + 30 || !failures.isEmpty());
+    writing.set(false);
+    CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+
+    assertThat(failures).as("writes that failed while node-2 handed off and stopped").isEmpty();
+    for (TopicPartition tp : partitions) {
+      assertThat(values(readAll(writer, tp))).as("%s: every acknowledged write, once, in order", tp)
+          .isEqualTo(acknowledged.get(tp));
+    }
+  }
+
+  @Test
+  void aStoppingNodeThatIsTheOnlyInSyncReplicaKeepsLeadingAndDoesNotWaitForTheGracePeriod() {
+    cluster = TestCluster.start(dataDir, 3);
+    Node stopping = cluster.node("node-2");
+    get(stopping.service().createTopic(spec("alone", 3, 1, 1)));
+    get(stopping.service().createTopic(spec("shared", 3, 3, 2)));
+    awaitDescribedEverywhere("alone");
+    awaitDescribedEverywhere("shared");
+    TopicPartition alone = partitionLedBy("alone", "node-2");
+    get(cluster.node("node-1").service().append(alone, batch("before"), Acks.ALL));
+
+    long startedNs = System.nanoTime();
+    get(stopping.service().handOff(30_000));
+    assertThat((System.nanoTime() - startedNs) / 1_000_000).as("hand-off time (ms), the grace period 30 s").isLessThan(10_000);
+
+    // No better copy: it still leads its own partition until it stops; the shared ones moved.
+    assertThat(TestCluster.sharedState(cluster.node("node-1"), alone).orElseThrow())
+        .extracting(PartitionState::leader, PartitionState::isr).containsExactly("node-2", List.of("node-2"));
+    for (int p = 0; p < 3; p++) {
+      assertThat(TestCluster.sharedState(cluster.node("node-1"), new TopicPartition("shared", p)).orElseThrow().leader())
+          .isNotEqualTo("node-2");
+    }
+  }
+
+  /** The metadata log's accepted entries as one node applied them, in log order, each with what {@code probe} said then. */
+  private static final class MetadataLog implements MetadataListener {
+    private final java.util.function.BooleanSupplier probe;
+    private final List<Entry> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    record Entry(long index, MetadataCommand command, boolean leaseHeld) {}
+
+    MetadataLog(java.util.function.BooleanSupplier leaseHeld) {
+      this.probe = leaseHeld;
+    }
+
+    @Override
+    public void applied(long index, MetadataCommand command, MetadataReply reply, MetadataState state) {
+      if (reply.accepted()) {
+        accepted.add(new Entry(index, command, probe.getAsBoolean()));
+      }
+    }
+
+    List<Entry> accepted(java.util.function.Predicate<MetadataCommand> which) {
+      return accepted.stream().filter(entry -> which.test(entry.command())).toList();
+    }
+
+    long indexOf(java.util.function.Predicate<MetadataCommand> which) {
+      return accepted(which).stream().mapToLong(Entry::index).findFirst()
+          .orElseThrow(() -> new AssertionError("no such entry in " + accepted));
+    }
   }
 
   // ---------------------------------------------------------------- helpers

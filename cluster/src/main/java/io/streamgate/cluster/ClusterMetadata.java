@@ -176,8 +176,12 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
     while (!indexWaits.isEmpty() && indexWaits.peek().index() <= appliedIndex) {
       indexWaits.poll().reached().complete(null);
     }
-    // Those given up on (timed out) go too.
-    leaderWaits.removeIf(wait -> (!leads(wait.partition(), wait.leader()) && wait.moved().complete(null)) || wait.moved().isDone());
+    leaderWaits.removeIf(wait -> {
+      if (!leads(wait.partition(), wait.leader())) {
+        wait.moved().complete(null);
+      }
+      return wait.moved().isDone(); // a wait its caller gave up on (timed out) goes too
+    });
   }
 
   private void learn(TopicState state) {

@@ -27,6 +27,8 @@ import java.util.function.Supplier;
 final class PartitionRouter {
   /** A watch that cannot be placed (no leader, leadership moving, the leader unreachable) wakes its caller after about this long to look again. */
   private static final long WATCH_RETRY_MS = 200;
+  /** How long a request refused as not led waits for a leader change before it is asked once more: a metadata apply lag, generously. */
+  private static final long LEADER_CHANGE_WAIT_MS = 500;
 
   private final Vertx vertx;
   private final String nodeId;
@@ -155,13 +157,14 @@ final class PartitionRouter {
 
   /**
    * Runs {@code local} if this node leads the partition, else {@code remote} against its leader. If
-   * the leader it asked (this node's replica included) says it does not lead, asks once more of the
-   * leader the metadata names once it names another: at once if it does already (this node's
-   * metadata was behind), else when this node applies the change the old leader had applied first (a
-   * leadership moved off a node that is stopping, or to the preferred replica), for up to the
-   * forward timeout. The refusal wrote
-   * nothing, unless the leader was deposed while the write waited for its replicas: the retry of a
-   * batch with an idempotency id is then recognised by the new leader.
+   * the leader it asked (this node's replica included) says it does not lead, asks once more: the
+   * leader this node's metadata names once it names another, at once if it does already (this
+   * node's metadata was behind) or as soon as this node applies the change the old leader applied
+   * first (a leadership moved off a stopping node, or to the preferred replica); else, after
+   * {@value #LEADER_CHANGE_WAIT_MS} ms, the same leader again (its metadata was behind: it was
+   * elected, and has not applied it yet). The refusal wrote nothing, unless the leader was deposed
+   * while the write waited for its replicas: the retry of a batch with an idempotency id is then
+   * recognised by the new leader.
    */
   private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
       Function<String, CompletableFuture<T>> remote) {
@@ -190,9 +193,8 @@ final class PartitionRouter {
       if (!(cause instanceof NotLeaderException)) {
         return CompletableFuture.failedFuture(cause);
       }
-      return metadata.leaderOtherThan(partition, leader).orTimeout(forwardTimeoutMs, TimeUnit.MILLISECONDS)
-          .handle((moved, timedOut) -> timedOut == null)
-          .thenCompose(moved -> moved ? route(partition, local, remote, false) : CompletableFuture.failedFuture(cause));
+      return metadata.leaderOtherThan(partition, leader).completeOnTimeout(null, LEADER_CHANGE_WAIT_MS, TimeUnit.MILLISECONDS)
+          .thenCompose(looked -> route(partition, local, remote, false));
     });
   }
 

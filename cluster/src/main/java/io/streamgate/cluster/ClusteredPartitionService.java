@@ -475,11 +475,12 @@ public final class ClusteredPartitionService implements PartitionService {
    * A graceful stop's first step (Kafka's controlled shutdown): this node tells the cluster it is
    * stopping ({@code StopNode}), and the controller moves each leadership it holds to a live
    * in-sync replica and takes it out of the ISRs, as voluntary moves; meanwhile it keeps its lease
-   * and serves, forwarding requests for the partitions that moved. Once its applied metadata shows
-   * it in no ISR that another live replica, not stopping, shares (its replicas have acted on
-   * that), or once {@code graceMs} have passed, it gives up its lease and resigns whatever is left
-   * itself (bounded by one lease): a partition of which it is the only in-sync replica goes offline
-   * when it stops, as it would have anyway. Never fails; never blocks the caller.
+   * and serves, forwarding requests for the partitions that moved. Completes once its applied
+   * metadata shows it in no ISR that another live replica, not stopping, shares (its replicas have
+   * acted on that), or once {@code graceMs} have passed, or at once if it holds no lease. It still
+   * holds its lease then, so that requests in flight on partitions it still leads (of which it is
+   * the only in-sync replica) can finish; {@link #resign} is the next step. Never fails; never
+   * blocks the caller.
    */
   public CompletableFuture<Void> handOff(long graceMs) {
     long startedMs = MONOTONIC_MS.getAsLong();
@@ -493,17 +494,31 @@ public final class ClusteredPartitionService implements PartitionService {
         .handle((moved, failure) -> {
           long tookMs = MONOTONIC_MS.getAsLong() - startedMs;
           if (failure != null) {
-            LOG.warn("node {} did not hand off under its lease ({} ms): {}; resigning without it", nodeId, tookMs,
-                Failures.cause(failure).getMessage());
+            LOG.warn("node {} did not hand off under its lease ({} ms): {}", nodeId, tookMs, Failures.cause(failure).getMessage());
           } else if (moved) {
             LOG.info("node {} handed off its leaderships and ISR places in {} ms", nodeId, tookMs);
           } else {
-            LOG.warn("node {} still leads or holds ISR places others could take after {} ms (shutdown-grace-ms); resigning them",
-                nodeId, tookMs);
+            LOG.warn("node {} still leads or holds ISR places others could take after {} ms (shutdown-grace-ms); it resigns them"
+                + " when it stops", nodeId, tookMs);
           }
           return null;
-        })
-        .thenCompose(ignored -> resign());
+        });
+  }
+
+  /**
+   * A graceful stop's last step, after {@link #handOff} and once requests in flight are over: this
+   * node gives up its lease (its leaders stop at once), then hands what it still leads to a live
+   * in-sync replica and leaves the ISRs itself, so that the others need not wait out its lease.
+   * Completes once the changes are committed, or after one lease if no majority commits them.
+   */
+  public CompletableFuture<Void> resign() {
+    lease.close();
+    return onMetadata(() -> controller.resign(nodeId)).thenCompose(changes -> changes)
+        .completeOnTimeout(null, leaseMs, TimeUnit.MILLISECONDS)
+        .exceptionally(failure -> {
+          LOG.warn("node {} could not hand its leaderships off: {}", nodeId, Failures.cause(failure).getMessage());
+          return null;
+        });
   }
 
   /**
@@ -530,17 +545,6 @@ public final class ClusteredPartitionService implements PartitionService {
     return metadata.liveTopics().stream().flatMap(topic -> topic.partitions().stream())
         .anyMatch(partition -> partition.isr().contains(nodeId) && partition.isrWithout(nodeId).stream()
             .anyMatch(other -> liveness.isAlive(other) && !liveness.isStopping(other)));
-  }
-
-  /** Gives up the lease, then the leaderships and ISR places still held; completes once committed, or after one lease. */
-  private CompletableFuture<Void> resign() {
-    lease.close();
-    return onMetadata(() -> controller.resign(nodeId)).thenCompose(changes -> changes)
-        .completeOnTimeout(null, leaseMs, TimeUnit.MILLISECONDS)
-        .exceptionally(failure -> {
-          LOG.warn("node {} could not hand its leaderships off: {}", nodeId, Failures.cause(failure).getMessage());
-          return null;
-        });
   }
 
   /** Whether this node holds its lease now (its leaders serve), for tests. */

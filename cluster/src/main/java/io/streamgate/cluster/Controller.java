@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *   <li>moving leadership back to the preferred (first) replica once it is alive and in sync, when
  *       automatic rebalancing is on (and always on {@link #rebalance()});
  *   <li>for a node that is stopping ({@link NodeLiveness#isStopping}): moving its leaderships to the
- *       first live in-sync replica that is not stopping, and taking it out of the ISRs, unless it is
- *       the only in-sync replica (it keeps that place: there is no better copy). Unlike a node whose
+ *       first live in-sync replica that is not stopping, and taking it out of the ISRs, unless no
+ *       such replica is in sync with it (it keeps leading: there is no better copy). Unlike a node whose
  *       lease ended it is alive and cooperating, so no fence: its lease keeps it serving, forwarding
  *       to the new leaders, until it has seen every move.
  * </ul>
@@ -175,18 +175,18 @@ final class Controller {
     }
     // Stopping nodes hand over as if their leases had ended, without a fence (they cooperate): they
     // leave the ISR and their leaderships go to the first live in-sync replica that is not stopping.
-    // Where no such replica is left, the leader keeps its place: there is no better copy.
+    // Where there is none, nothing changes: the leader has no better copy to hand to, and the ISR
+    // stays whole for when the nodes return (a whole cluster stopped at once, say).
     List<String> staying = keptIsr.stream().filter(node -> !liveness.isStopping(node)).toList();
     if (staying.size() < keptIsr.size()) {
-      if (liveness.isStopping(state.leader())) {
+      if (!liveness.isStopping(state.leader())) {
+        keptIsr = staying;
+      } else {
         String successor = state.replicas().stream().filter(staying::contains).filter(liveness::isAlive).findFirst()
             .orElse(null);
         if (successor != null) {
           return state.elect(successor, staying);
         }
-        keptIsr = keptIsr.stream().filter(node -> staying.contains(node) || node.equals(state.leader())).toList();
-      } else {
-        keptIsr = staying;
       }
     }
     if (keptIsr.size() < state.isr().size()) {

@@ -283,8 +283,9 @@ public final class StreamgateNode {
    * Graceful stop, each step bounded by {@code shutdown-grace-ms}: not ready (load balancers stop
    * sending); hand this node's partition leaderships to other in-sync replicas while it still
    * serves (requests for the partitions that moved are forwarded to their new leaders, Kafka clients
-   * are told the new leader); stop accepting and finish requests in flight; close the service, the
-   * log store, Vert.x.
+   * are told the new leader); stop accepting and finish requests in flight, still under the lease
+   * (what the node still leads, as the only in-sync replica, serves them: MQTT sessions are saved);
+   * give the lease and what is left up; close the service, the log store, Vert.x.
    */
   public Future<Void> close() {
     long startedNs = System.nanoTime();
@@ -297,15 +298,16 @@ public final class StreamgateNode {
           return Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList());
         })
         .transform(undeployed -> {
-          LOG.info("node {} stopping: listeners closed after {} ms; closing the service", id, sinceMs(startedNs));
-          return vertx.executeBlocking(() -> {
-            if (mqtt != null) {
-              mqtt.close();
-            }
-            service.close();
-            return null;
-          });
+          LOG.info("node {} stopping: listeners closed after {} ms; giving up its lease", id, sinceMs(startedNs));
+          return Future.fromCompletionStage(service.resign());
         })
+        .transform(resigned -> vertx.executeBlocking(() -> {
+          if (mqtt != null) {
+            mqtt.close();
+          }
+          service.close();
+          return null;
+        }))
         .eventually(vertx::close)
         .eventually(() -> {
           tls.close();

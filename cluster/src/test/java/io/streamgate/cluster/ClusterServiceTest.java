@@ -44,13 +44,20 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -955,7 +962,7 @@ class ClusterServiceTest {
     int partitionCount = 6;
     get(writer.service().createTopic(spec("roll", partitionCount, 3, 2)));
     awaitDescribedEverywhere("roll");
-    List<TopicPartition> partitions = java.util.stream.IntStream.range(0, partitionCount)
+    List<TopicPartition> partitions = IntStream.range(0, partitionCount)
         .mapToObj(p -> new TopicPartition("roll", p)).toList();
     List<TopicPartition> ledByStopping = partitions.stream()
         .filter(tp -> "node-2".equals(TestCluster.sharedState(stopping, tp).orElseThrow().leader())).toList();
@@ -963,17 +970,17 @@ class ClusterServiceTest {
     // The log as node-2 applies it, with whether node-2 held its lease as it applied each entry.
     MetadataLog log = new MetadataLog(stopping.service()::holdsLease);
     stopping.service().metadataQuorum().addListener(log);
-    List<Boolean> stoppingLease = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Boolean> stoppingLease = new CopyOnWriteArrayList<>();
     stopping.service().onLease(stoppingLease::add);
 
     // One writer per partition through node-1, one idempotent acks=all batch at a time, as a client
     // with an Idempotency-Key does; each records what was acknowledged and any failure.
-    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
-    Map<TopicPartition, List<String>> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
-    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    Map<TopicPartition, List<String>> acknowledged = new ConcurrentHashMap<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
     List<CompletableFuture<Void>> writers = new ArrayList<>();
     for (TopicPartition tp : partitions) {
-      List<String> acked = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<String> acked = new CopyOnWriteArrayList<>();
       acknowledged.put(tp, acked);
       writers.add(CompletableFuture.runAsync(() -> {
         for (int i = 0; writing.get(); i++) {
@@ -988,7 +995,7 @@ class ClusterServiceTest {
         }
       }));
     }
-    java.util.function.IntSupplier fewestAcked = () -> acknowledged.values().stream().mapToInt(List::size).min().orElse(0);
+    IntSupplier fewestAcked = () -> acknowledged.values().stream().mapToInt(List::size).min().orElse(0);
     await().atMost(Duration.ofSeconds(20)).until(() -> fewestAcked.getAsInt() >= 10 || !failures.isEmpty());
 
     long startedNs = System.nanoTime();
@@ -996,6 +1003,7 @@ class ClusterServiceTest {
     long handOffMs = (System.nanoTime() - startedNs) / 1_000_000;
     LOG.info("node-2 handed off in {} ms", handOffMs);
     assertThat(handOffMs).as("handed off well within the grace period").isLessThan(8_000);
+    catchUp(writer, stopping);
     for (TopicPartition tp : partitions) {
       for (Node node : List.of(writer, stopping)) {
         PartitionState state = TestCluster.sharedState(node, tp).orElseThrow();
@@ -1046,6 +1054,7 @@ class ClusterServiceTest {
     get(stopping.service().handOff(30_000));
     assertThat((System.nanoTime() - startedNs) / 1_000_000).as("hand-off time (ms), the grace period 30 s").isLessThan(10_000);
     get(cluster.node("node-1").service().append(alone, batch("during the hand-off"), Acks.ALL));
+    catchUp(cluster.node("node-1"), stopping);
 
     // No better copy: it still leads its own partition until it stops; the shared ones moved.
     assertThat(TestCluster.sharedState(cluster.node("node-1"), alone).orElseThrow())
@@ -1056,14 +1065,19 @@ class ClusterServiceTest {
     }
   }
 
+  /** Until {@code node} has taken the metadata log as far as {@code other} has. */
+  private static void catchUp(Node node, Node other) {
+    get(node.service().metadata().appliedUpTo(other.service().metadata().appliedIndex()));
+  }
+
   /** The metadata log's accepted entries as one node applied them, in log order, each with what {@code probe} said then. */
   private static final class MetadataLog implements MetadataListener {
-    private final java.util.function.BooleanSupplier probe;
-    private final List<Entry> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final BooleanSupplier probe;
+    private final List<Entry> accepted = new CopyOnWriteArrayList<>();
 
     record Entry(long index, MetadataCommand command, boolean leaseHeld) {}
 
-    MetadataLog(java.util.function.BooleanSupplier leaseHeld) {
+    MetadataLog(BooleanSupplier leaseHeld) {
       this.probe = leaseHeld;
     }
 
@@ -1074,11 +1088,11 @@ class ClusterServiceTest {
       }
     }
 
-    List<Entry> accepted(java.util.function.Predicate<MetadataCommand> which) {
+    List<Entry> accepted(Predicate<MetadataCommand> which) {
       return accepted.stream().filter(entry -> which.test(entry.command())).toList();
     }
 
-    long indexOf(java.util.function.Predicate<MetadataCommand> which) {
+    long indexOf(Predicate<MetadataCommand> which) {
       return accepted(which).stream().mapToLong(Entry::index).findFirst()
           .orElseThrow(() -> new AssertionError("no such entry in " + accepted));
     }

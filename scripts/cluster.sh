@@ -6,6 +6,9 @@
 #   scripts/cluster.sh kill I        SIGKILL node I
 #   scripts/cluster.sh start I [J..] (re)start nodes with their data dirs and ports, joining the others; waits until ready
 #   scripts/cluster.sh status        each node's pid, whether it is alive and ready, then GET /v1/cluster
+#   scripts/cluster.sh roll          a rolling restart: node by node, SIGTERM (it hands its leaderships off
+#                                    first), start again, wait until ready and until no node reports an
+#                                    under-replicated partition (every replica back in sync) before the next
 #
 # Node i runs gateway/target/streamgate.jar (built when missing) with
 #   --node-id node-i --data-dir DIR/node-i --http-host 127.0.0.1 --http-port HTTP+i --mqtt-host 127.0.0.1 --mqtt-port MQTT+i
@@ -47,7 +50,7 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
 log() { echo "[cluster $(date -u +%H:%M:%S)] $*" >&2; }
 die() { log "$*"; exit 1; }
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 case "$DIR" in /*) ;; *) DIR=$PWD/$DIR ;; esac
 SIZE_FILE=$DIR/cluster.size
@@ -195,6 +198,29 @@ stop_node() {
   log "node $i (pid $pid) stopped by SIG$signal"
 }
 
+# The sum of streamgate_partitions_under_replicated (partitions it leads with a replica out of the
+# ISR) in node I's /metrics, or nothing when it does not answer.
+under_replicated() {
+  curl -s --max-time 2 "http://127.0.0.1:$(http_port "$1")/metrics" 2>/dev/null \
+    | awk '/^streamgate_partitions_under_replicated[ {]/ { sum += $NF; found = 1 } END { if (found) print sum + 0 }'
+}
+
+# Until every one of the N nodes answers and reports no under-replicated partition.
+wait_in_sync() {
+  local n=$1 deadline=$((SECONDS + READY_TIMEOUT)) i count lagging
+  while true; do
+    lagging=""
+    for ((i = 0; i < n; i++)); do
+      count=$(under_replicated "$i")
+      [ "$count" = 0 ] || lagging+=" node-$i:${count:-no answer}"
+    done
+    [ -z "$lagging" ] && break
+    [ $SECONDS -ge $deadline ] && die "replicas not in sync after ${READY_TIMEOUT}s (under-replicated partitions:$lagging)"
+    sleep 0.5
+  done
+  log "every partition in sync"
+}
+
 check_index() {
   [[ "$1" =~ ^[0-9]+$ ]] || die "not a node index: $1"
   [ "$1" -lt "$(size)" ] || die "no node $1: the cluster has $(size) node(s) (scripts/cluster.sh up N first)"
@@ -280,6 +306,24 @@ case "$cmd" in
       body=${body%$'\n'*}
       if command -v jq > /dev/null && [ "$code" = 200 ]; then echo "$body" | jq .; else echo "HTTP $code: $body"; fi
     fi
+    ;;
+  roll)
+    n=$(size)
+    [ "$n" -gt 0 ] || die "no cluster in $DIR (set STREAMGATE_CLUSTER_DIR as for up)"
+    for ((i = 0; i < n; i++)); do
+      alive "$i" || die "node $i is not running: a roll restarts a running cluster (scripts/cluster.sh start $i first)"
+    done
+    ensure_jar
+    # Never stop a node while another's replicas are behind: its partitions might have no other in-sync copy.
+    wait_in_sync "$n"
+    for ((i = 0; i < n; i++)); do
+      log "rolling node $i"
+      stop_node "$i" TERM
+      launch "$i" "$n" yes
+      wait_ready "$i"
+      wait_in_sync "$n"
+    done
+    log "rolled $n node(s)"
     ;;
   -h|--help|help) usage ;;
   *) usage ;;

@@ -15,6 +15,7 @@ import io.streamgate.cluster.metadata.MetadataQuorum;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.cluster.metadata.MetadataReply;
 import io.streamgate.cluster.metadata.MetadataState;
+import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,8 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
   private final List<Runnable> membershipListeners = new CopyOnWriteArrayList<>();
   /** Waits for this node to apply a log index; metadata thread. */
   private final PriorityQueue<IndexWait> indexWaits = new PriorityQueue<>();
+  /** Waits for a partition's leader to change; metadata thread. */
+  private final List<LeaderWait> leaderWaits = new ArrayList<>();
   private volatile long appliedIndex;
   private volatile List<String> reachableNodes = List.of();
   private volatile boolean closed;
@@ -73,6 +76,8 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
       return Long.compare(index, other.index);
     }
   }
+
+  private record LeaderWait(TopicPartition partition, String leader, CompletableFuture<Void> moved) {}
 
   ClusterMetadata(MetadataQuorum quorum, HazelcastInstance hazelcast, String nodeId, ExecutorService thread) {
     this.quorum = quorum;
@@ -171,6 +176,12 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
     while (!indexWaits.isEmpty() && indexWaits.peek().index() <= appliedIndex) {
       indexWaits.poll().reached().complete(null);
     }
+    leaderWaits.removeIf(wait -> {
+      if (!leads(wait.partition(), wait.leader())) {
+        wait.moved().complete(null);
+      }
+      return wait.moved().isDone(); // a wait its caller gave up on (timed out) goes too
+    });
   }
 
   private void learn(TopicState state) {
@@ -217,6 +228,28 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
       }
     });
     return reached;
+  }
+
+  /**
+   * Completes once this node's metadata names another leader of {@code partition} than {@code
+   * leader} (or the partition is gone): a leader that refused a request as no longer leading applied
+   * the change before this node did. Never completes otherwise; the caller bounds the wait.
+   */
+  CompletableFuture<Void> leaderOtherThan(TopicPartition partition, String leader) {
+    CompletableFuture<Void> moved = new CompletableFuture<>();
+    execute(() -> {
+      if (!leads(partition, leader)) {
+        moved.complete(null);
+      } else {
+        leaderWaits.add(new LeaderWait(partition, leader, moved));
+      }
+    });
+    return moved;
+  }
+
+  private boolean leads(TopicPartition partition, String leader) {
+    return topic(partition.topic()).filter(topic -> partition.partition() < topic.partitions().size())
+        .map(topic -> leader.equals(topic.partition(partition.partition()).leader())).orElse(false);
   }
 
   // ---------------------------------------------------------------- reads, from memory, any thread

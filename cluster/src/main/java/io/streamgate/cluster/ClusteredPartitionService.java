@@ -500,12 +500,46 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   /**
-   * A graceful stop's first step: this node stops leading at once (it gives up its lease), then
-   * hands each partition it leads to a live in-sync replica and leaves the ISRs, so that the others
-   * need not wait out its lease; the old and the new leader never serve at the same time. Completes
-   * once the changes are committed, or after one lease if no majority commits them.
+   * A graceful stop's first step (Kafka's controlled shutdown): this node tells the cluster it is
+   * stopping ({@code StopNode}), and the controller moves each leadership it holds to a live
+   * in-sync replica and takes it out of the ISRs, as voluntary moves; meanwhile it keeps its lease
+   * and serves, forwarding requests for the partitions that moved. Completes once its applied
+   * metadata shows it in no ISR that another live replica, not stopping, shares (its replicas have
+   * acted on that), or once {@code graceMs} have passed, or at once if it holds no lease. It still
+   * holds its lease then, so that requests in flight on partitions it still leads (of which it is
+   * the only in-sync replica) can finish; {@link #resign} is the next step. Never fails; never
+   * blocks the caller.
    */
-  public CompletableFuture<Void> handOff() {
+  public CompletableFuture<Void> handOff(long graceMs) {
+    long startedMs = MONOTONIC_MS.getAsLong();
+    long deadlineMs = startedMs + graceMs;
+    return lease.announceStop(deadlineMs)
+        .thenCompose(index -> {
+          LOG.info("node {} is stopping: announced in {} ms; waiting for its leaderships to move", nodeId,
+              MONOTONIC_MS.getAsLong() - startedMs);
+          return handedOver(deadlineMs);
+        })
+        .handle((moved, failure) -> {
+          long tookMs = MONOTONIC_MS.getAsLong() - startedMs;
+          if (failure != null) {
+            LOG.warn("node {} did not hand off under its lease ({} ms): {}", nodeId, tookMs, Failures.cause(failure).getMessage());
+          } else if (moved) {
+            LOG.info("node {} handed off its leaderships and ISR places in {} ms", nodeId, tookMs);
+          } else {
+            LOG.warn("node {} still leads or holds ISR places others could take after {} ms (shutdown-grace-ms); it resigns them"
+                + " when it stops", nodeId, tookMs);
+          }
+          return null;
+        });
+  }
+
+  /**
+   * A graceful stop's last step, after {@link #handOff} and once requests in flight are over: this
+   * node gives up its lease (its leaders stop at once), then hands what it still leads to a live
+   * in-sync replica and leaves the ISRs itself, so that the others need not wait out its lease.
+   * Completes once the changes are committed, or after one lease if no majority commits them.
+   */
+  public CompletableFuture<Void> resign() {
     lease.close();
     return onMetadata(() -> controller.resign(nodeId)).thenCompose(changes -> changes)
         .completeOnTimeout(null, leaseMs, TimeUnit.MILLISECONDS)
@@ -513,6 +547,32 @@ public final class ClusteredPartitionService implements PartitionService {
           LOG.warn("node {} could not hand its leaderships off: {}", nodeId, Failures.cause(failure).getMessage());
           return null;
         });
+  }
+
+  /**
+   * Completes with true once this node's taken metadata shows nothing left to hand over, with false
+   * at {@code deadlineMs}. Checked on the metadata thread, where the state read is one this node's
+   * replicas have acted on, every lease/10.
+   */
+  private CompletableFuture<Boolean> handedOver(long deadlineMs) {
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    Runnable check = () -> {
+      if (!holdsPlaceOthersCouldTake()) {
+        done.complete(true);
+      } else if (MONOTONIC_MS.getAsLong() >= deadlineMs) {
+        done.complete(false);
+      }
+    };
+    long timer = vertx.setPeriodic(Math.max(20, leaseMs / 10), id -> metadataThread.execute(check));
+    metadataThread.execute(check);
+    return done.whenComplete((result, failure) -> vertx.cancelTimer(timer));
+  }
+
+  /** Whether this node is in the ISR of a partition where another live in-sync replica, not stopping, could stand in. Metadata thread. */
+  private boolean holdsPlaceOthersCouldTake() {
+    return metadata.liveTopics().stream().flatMap(topic -> topic.partitions().stream())
+        .anyMatch(partition -> partition.isr().contains(nodeId) && partition.isrWithout(nodeId).stream()
+            .anyMatch(other -> liveness.isAlive(other) && !liveness.isStopping(other)));
   }
 
   /** Whether this node holds its lease now (its leaders serve), for tests. */

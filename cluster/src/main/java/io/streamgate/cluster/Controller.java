@@ -27,7 +27,12 @@ import org.slf4j.LoggerFactory;
  *   <li>removing nodes whose lease has run out from the ISR, so that {@code acks=all} writes need
  *       not wait for them;
  *   <li>moving leadership back to the preferred (first) replica once it is alive and in sync, when
- *       automatic rebalancing is on (and always on {@link #rebalance()}).
+ *       automatic rebalancing is on (and always on {@link #rebalance()});
+ *   <li>for a node that is stopping ({@link NodeLiveness#isStopping}): moving its leaderships to the
+ *       first live in-sync replica that is not stopping, and taking it out of the ISRs, unless no
+ *       such replica is in sync with it (it keeps leading: there is no better copy). Unlike a node whose
+ *       lease ended it is alive and cooperating, so no fence: its lease keeps it serving, forwarding
+ *       to the new leaders, until it has seen every move.
  * </ul>
  * Every proposal states the epoch it expects, so it never overwrites a leader's concurrent ISR
  * change, and a proposal of a deposed controller is refused. Decisions run on the metadata thread;
@@ -95,10 +100,12 @@ final class Controller {
           continue;
         }
         boolean deposes = before.hasLeader() && !before.leader().equals(wanted.leader());
-        boolean preferredMove = deposes && liveness.mayHoldLease(before.leader());
+        // A leader whose lease may still run is moved with its consent: to the preferred replica, or off a stopping node.
+        boolean voluntary = deposes && liveness.mayHoldLease(before.leader());
+        boolean preferredMove = voluntary && !liveness.isStopping(before.leader());
         MetadataCommand command;
         if (wanted.leaderEpoch() != before.leaderEpoch()) {
-          Fence fence = deposes && !preferredMove ? liveness.fence(before.leader()).orElse(null) : null;
+          Fence fence = deposes && !voluntary ? liveness.fence(before.leader()).orElse(null) : null;
           command = new ElectLeader(tp.topic(), p, before.leaderEpoch(), wanted.leader(), wanted.isr(), fence);
         } else {
           command = new ChangeIsr(tp.topic(), p, before.leaderEpoch(), wanted.isr());
@@ -147,7 +154,7 @@ final class Controller {
         }
         MetadataCommand command;
         if (node.equals(state.leader())) {
-          String successor = state.replicas().stream().filter(others::contains).filter(liveness::isAlive).findFirst().orElse(null);
+          String successor = successor(state, others);
           if (successor == null) {
             continue;
           }
@@ -168,7 +175,7 @@ final class Controller {
     List<String> keptIsr = state.isr().stream().filter(liveness::mayHoldLease).toList();
     boolean leaderServes = state.hasLeader() && liveness.mayHoldLease(state.leader());
     if (!leaderServes) {
-      String elected = state.replicas().stream().filter(keptIsr::contains).filter(liveness::isAlive).findFirst().orElse(null);
+      String elected = successor(state, keptIsr);
       if (elected != null) {
         return state.elect(elected, keptIsr);
       }
@@ -183,13 +190,39 @@ final class Controller {
       // Offline: keep the last ISR, so that one of them can lead when it returns.
       return state.hasLeader() ? new PartitionState(null, state.leaderEpoch() + 1, state.replicas(), state.isr()) : state;
     }
+    // Stopping nodes hand over as if their leases had ended, without a fence (they cooperate): they
+    // leave the ISR and their leaderships go to the first live in-sync replica that is not stopping.
+    // Where there is none, nothing changes: the leader has no better copy to hand to, and the ISR
+    // stays whole for when the nodes return (a whole cluster stopped at once, say).
+    List<String> staying = keptIsr.stream().filter(node -> !liveness.isStopping(node)).toList();
+    if (staying.size() < keptIsr.size()) {
+      if (!liveness.isStopping(state.leader())) {
+        keptIsr = staying;
+      } else {
+        String successor = state.replicas().stream().filter(staying::contains).filter(liveness::isAlive).findFirst()
+            .orElse(null);
+        if (successor != null) {
+          return state.elect(successor, staying);
+        }
+      }
+    }
     if (keptIsr.size() < state.isr().size()) {
       return state.withIsr(keptIsr);
     }
     String preferred = state.preferredLeader();
-    if (preferLeaders && !preferred.equals(state.leader()) && keptIsr.contains(preferred) && liveness.isAlive(preferred)) {
+    if (preferLeaders && !preferred.equals(state.leader()) && keptIsr.contains(preferred) && liveness.isAlive(preferred)
+        && !liveness.isStopping(preferred)) {
       return state.elect(preferred, new ArrayList<>(state.isr()));
     }
     return state;
+  }
+
+  /**
+   * Who leads after a leader whose lease ended: the first replica in {@code candidates} (in replica
+   * order) that is alive, one that is not stopping if there is one; null if none is alive.
+   */
+  private String successor(PartitionState state, List<String> candidates) {
+    List<String> alive = state.replicas().stream().filter(candidates::contains).filter(liveness::isAlive).toList();
+    return alive.stream().filter(node -> !liveness.isStopping(node)).findFirst().orElse(alive.isEmpty() ? null : alive.get(0));
   }
 }

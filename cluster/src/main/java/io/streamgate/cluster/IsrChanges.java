@@ -46,8 +46,9 @@ final class IsrChanges {
   void addCaughtUp(Replica replica, String follower) {
     // Only a node with a live lease: a node the cluster declared gone may still fetch (a long
     // pause, a cut to the metadata quorum only), and the controller would take it out again at once.
+    // Nor a stopping one: it catches up as it hands off, and the log would refuse it.
     change(replica, state -> {
-      if (!liveness.isAlive(follower)) {
+      if (!liveness.isAlive(follower) || liveness.isStopping(follower)) {
         return state.isr();
       }
       LOG.info("{}: follower {} caught up; adding it to the ISR", replica.partition(), follower);

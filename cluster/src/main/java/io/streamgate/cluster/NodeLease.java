@@ -3,6 +3,7 @@ package io.streamgate.cluster;
 import io.streamgate.cluster.metadata.Committed;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataQuorum;
 import io.streamgate.cluster.metadata.MetadataReply;
 import io.vertx.core.Vertx;
@@ -144,6 +145,38 @@ final class NodeLease implements AutoCloseable {
     if (newest == null || sentAt + leaseMs > newest.validUntilMs()) {
       pending = new Grant(sentAt + leaseMs, committed.logIndex());
     }
+  }
+
+  /**
+   * Tells the cluster that this node is stopping ({@code StopNode} in its lease epoch), retrying
+   * until a majority commits it or the monotonic clock passes {@code deadlineMs}; completes with the
+   * entry's log index. The lease goes on being renewed: the node serves while its leaderships move.
+   * Fails at once if the node does not renew a lease yet (it leads nothing then).
+   */
+  CompletableFuture<Long> announceStop(long deadlineMs) {
+    CompletableFuture<Long> announced = new CompletableFuture<>();
+    tryAnnounceStop(deadlineMs, announced);
+    return announced;
+  }
+
+  private void tryAnnounceStop(long deadlineMs, CompletableFuture<Long> announced) {
+    long leftMs = deadlineMs - clock.getAsLong();
+    if (!renewing || closed || leftMs <= 0) {
+      announced.completeExceptionally(new ClusterException("node " + nodeId + (renewing && !closed
+          ? " could not announce its stop before the deadline" : " holds no lease to stop under")));
+      return;
+    }
+    // The epoch is read at each attempt: a renewal refused as stale registers again, in a newer one.
+    quorum.submit(new StopNode(nodeId, leaseEpoch)).whenComplete((committed, failure) -> {
+      if (failure == null && committed.reply().accepted()) {
+        announced.complete(committed.logIndex());
+        return;
+      }
+      LOG.warn("node {} could not announce its stop yet ({}); trying again", nodeId,
+          failure != null ? Failures.cause(failure).getMessage() : committed.reply());
+      long retryMs = Math.min(Math.max(100, leaseMs / 4), Math.max(1, deadlineMs - clock.getAsLong()));
+      vertx.setTimer(retryMs, id -> tryAnnounceStop(deadlineMs, announced));
+    });
   }
 
   /** Whether this node holds its lease now: renewed within the lease, and the log taken up to that renewal. */

@@ -4,6 +4,7 @@ import io.streamgate.cluster.metadata.MetadataCommand;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataListener;
 import io.streamgate.cluster.metadata.MetadataReply;
 import io.streamgate.cluster.metadata.MetadataState;
@@ -31,7 +32,9 @@ import java.util.function.LongSupplier;
  *   <li>{@link #isAlive}: the same, from a renewal this process saw committed live; only such a node
  *       is elected or given new replicas;
  *   <li>{@link #fence}: the lease epoch and renewal count last seen, which an election that deposes
- *       the node states, so that the log refuses it if the node renewed since.
+ *       the node states, so that the log refuses it if the node renewed since;
+ *   <li>{@link #isStopping}: the node announced a graceful stop ({@code StopNode}) in its lease
+ *       epoch: it still holds its lease, but is to lead nothing and leave the ISRs.
  * </ul>
  */
 final class NodeLiveness implements MetadataListener {
@@ -43,7 +46,7 @@ final class NodeLiveness implements MetadataListener {
   /** No lease counts as over until {@code expiryMs} after this (a new controller starts every timer anew). */
   private volatile long timersSinceMs = Long.MIN_VALUE;
 
-  private record Seen(long leaseEpoch, long renewals, long atMs, boolean live) {}
+  private record Seen(long leaseEpoch, long renewals, long atMs, boolean live, boolean stopping) {}
 
   /**
    * @param leaseMs how long a node's lease runs from its renewal
@@ -71,6 +74,10 @@ final class NodeLiveness implements MetadataListener {
     if (node != null && reply.accepted()) {
       state.node(node).ifPresent(renewed -> see(renewed, index > replayedUpTo));
     }
+    if (command instanceof StopNode stop && reply.accepted()) {
+      // Not a renewal: the node's lease runs on from its last one, as the node itself counts it.
+      seen.computeIfPresent(stop.node(), (id, last) -> new Seen(last.leaseEpoch(), last.renewals(), last.atMs(), last.live(), true));
+    }
   }
 
   @Override
@@ -79,7 +86,7 @@ final class NodeLiveness implements MetadataListener {
   }
 
   private void see(NodeState node, boolean live) {
-    seen.put(node.id(), new Seen(node.leaseEpoch(), node.renewals(), clock.getAsLong(), live));
+    seen.put(node.id(), new Seen(node.leaseEpoch(), node.renewals(), clock.getAsLong(), live, node.stopping()));
   }
 
   boolean mayHoldLease(String node) {
@@ -90,6 +97,12 @@ final class NodeLiveness implements MetadataListener {
   boolean isAlive(String node) {
     Seen last = seen.get(node);
     return last != null && last.live() && clock.getAsLong() - last.atMs() <= expiryMs;
+  }
+
+  /** Whether {@code node} is handing its leaderships off to stop (until it registers again). */
+  boolean isStopping(String node) {
+    Seen last = seen.get(node);
+    return last != null && last.stopping();
   }
 
   /** The nodes {@link #isAlive}, sorted. */

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -21,11 +22,13 @@ import java.util.function.Supplier;
 /**
  * Sends each data request to the partition's leader: to {@link LeaderHandlers} in this process when
  * this node leads the partition, else over the event bus to the leader's node. A request the named
- * leader refuses because leadership moved is asked once more of the leader the metadata names now.
+ * leader refuses because leadership moved is asked once more of the leader the metadata names next.
  */
 final class PartitionRouter {
   /** A watch that cannot be placed (no leader, leadership moving, the leader unreachable) wakes its caller after about this long to look again. */
   private static final long WATCH_RETRY_MS = 200;
+  /** How long a request refused as not led waits for a leader change before it is asked once more: a metadata apply lag, generously. */
+  private static final long LEADER_CHANGE_WAIT_MS = 500;
 
   private final Vertx vertx;
   private final String nodeId;
@@ -154,8 +157,14 @@ final class PartitionRouter {
 
   /**
    * Runs {@code local} if this node leads the partition, else {@code remote} against its leader. If
-   * the leader it asked says it does not lead (this node's metadata was behind), and the metadata
-   * now names another leader, asks that one: the refusal wrote nothing.
+   * the leader it asked (this node's replica included) says it does not lead, asks once more: the
+   * leader this node's metadata names once it names another, at once if it does already (this
+   * node's metadata was behind) or as soon as this node applies the change the old leader applied
+   * first (a leadership moved off a stopping node, or to the preferred replica); else, after
+   * {@value #LEADER_CHANGE_WAIT_MS} ms, the same leader again (its metadata was behind: it was
+   * elected, and has not applied it yet). The refusal wrote nothing, unless the leader was deposed
+   * while the write waited for its replicas: the retry of a batch with an idempotency id is then
+   * recognised by the new leader.
    */
   private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
       Function<String, CompletableFuture<T>> remote) {
@@ -181,11 +190,11 @@ final class PartitionRouter {
     }
     return attempt.exceptionallyCompose(failure -> {
       Throwable cause = Failures.cause(failure);
-      boolean movedOn = cause instanceof NotLeaderException && metadata.topic(partition.topic())
-          .filter(t -> partition.partition() < t.partitions().size())
-          .map(t -> t.partition(partition.partition()).leader())
-          .filter(current -> current != null && !current.equals(leader)).isPresent();
-      return movedOn ? route(partition, local, remote, false) : CompletableFuture.failedFuture(cause);
+      if (!(cause instanceof NotLeaderException)) {
+        return CompletableFuture.failedFuture(cause);
+      }
+      return metadata.leaderOtherThan(partition, leader).completeOnTimeout(null, LEADER_CHANGE_WAIT_MS, TimeUnit.MILLISECONDS)
+          .thenCompose(looked -> route(partition, local, remote, false));
     });
   }
 

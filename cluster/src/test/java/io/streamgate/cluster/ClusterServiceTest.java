@@ -11,6 +11,12 @@ import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.cluster.groups.InconsistentGroupProtocolException;
 import io.streamgate.cluster.groups.NotCoordinatorException;
+import io.streamgate.cluster.metadata.MetadataCommand;
+import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
+import io.streamgate.cluster.metadata.MetadataListener;
+import io.streamgate.cluster.metadata.MetadataReply;
+import io.streamgate.cluster.metadata.MetadataState;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
 import io.streamgate.logstore.OutOfOrderSequenceException;
@@ -39,13 +45,20 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,8 +70,8 @@ import org.slf4j.LoggerFactory;
  * Three cluster nodes in one JVM (no HTTP): topic administration seen alike from every node,
  * routing of appends and reads to leaders, replication to byte-identical logs, leader failover and
  * a restarted node's return, min.insync.replicas and quorum, idempotent retries across a failover,
- * watches across nodes, topic deletion, and what the metrics read: follower lag, under-replicated
- * and offline partitions, the controller role, consumer group lag.
+ * watches across nodes, topic deletion, what the metrics read (follower lag, under-replicated
+ * and offline partitions, the controller role, consumer group lag), and a node's graceful stop.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClusterServiceTest {
@@ -1053,6 +1066,152 @@ class ClusterServiceTest {
         assertThat(get(node.service().groupLags())).as("group lags on %s", node).doesNotContainKey("readers");
       }
     });
+  }
+
+  // ---------------------------------------------------------------- 9. graceful stop (issue #17)
+
+  @Test
+  void aStoppingNodeHandsItsLeadershipsOverUnderItsLeaseAndNoWriteThroughAnotherNodeFails() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    Node writer = cluster.node("node-1");
+    Node stopping = cluster.node("node-2");
+    int partitionCount = 6;
+    get(writer.service().createTopic(spec("roll", partitionCount, 3, 2)));
+    awaitDescribedEverywhere("roll");
+    List<TopicPartition> partitions = IntStream.range(0, partitionCount)
+        .mapToObj(p -> new TopicPartition("roll", p)).toList();
+    List<TopicPartition> ledByStopping = partitions.stream()
+        .filter(tp -> "node-2".equals(TestCluster.sharedState(stopping, tp).orElseThrow().leader())).toList();
+    assertThat(ledByStopping).as("node-2 leads some partitions").isNotEmpty();
+    // The log as node-2 applies it, with whether node-2 held its lease as it applied each entry.
+    MetadataLog log = new MetadataLog(stopping.service()::holdsLease);
+    stopping.service().metadataQuorum().addListener(log);
+    List<Boolean> stoppingLease = new CopyOnWriteArrayList<>();
+    stopping.service().onLease(stoppingLease::add);
+
+    // One writer per partition through node-1, one idempotent acks=all batch at a time, as a client
+    // with an Idempotency-Key does; each records what was acknowledged and any failure.
+    AtomicBoolean writing = new AtomicBoolean(true);
+    Map<TopicPartition, List<String>> acknowledged = new ConcurrentHashMap<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    List<CompletableFuture<Void>> writers = new ArrayList<>();
+    for (TopicPartition tp : partitions) {
+      List<String> acked = new CopyOnWriteArrayList<>();
+      acknowledged.put(tp, acked);
+      writers.add(CompletableFuture.runAsync(() -> {
+        for (int i = 0; writing.get(); i++) {
+          String value = tp.partition() + "/" + i;
+          try {
+            get(writer.service().append(tp, idempotentBatch(100 + tp.partition(), i, value), Acks.ALL));
+            acked.add(value);
+          } catch (RuntimeException | AssertionError e) {
+            failures.add(new AssertionError(tp + ": " + value + " failed", e));
+            return;
+          }
+        }
+      }));
+    }
+    IntSupplier fewestAcked = () -> acknowledged.values().stream().mapToInt(List::size).min().orElse(0);
+    await().atMost(Duration.ofSeconds(20)).until(() -> fewestAcked.getAsInt() >= 10 || !failures.isEmpty());
+
+    long startedNs = System.nanoTime();
+    get(stopping.service().handOff(10_000));
+    long handOffMs = (System.nanoTime() - startedNs) / 1_000_000;
+    LOG.info("node-2 handed off in {} ms", handOffMs);
+    assertThat(handOffMs).as("handed off well within the grace period").isLessThan(8_000);
+    catchUp(writer, stopping);
+    for (TopicPartition tp : partitions) {
+      for (Node node : List.of(writer, stopping)) {
+        PartitionState state = TestCluster.sharedState(node, tp).orElseThrow();
+        assertThat(state.leader()).as("leader of %s as %s applied it", tp, node).isNotNull().isNotEqualTo("node-2");
+        assertThat(state.isr()).as("ISR of %s as %s applied it", tp, node).doesNotContain("node-2").hasSize(2);
+      }
+    }
+    assertThat(stoppingLease).as("node-2's lease, as its listeners heard it, held throughout").doesNotContain(false);
+    // In log order: the stop, then every move off node-2, without a fence, each applied by node-2 while it held its lease.
+    long stopIndex = log.indexOf(c -> c instanceof StopNode stop && stop.node().equals("node-2"));
+    List<MetadataLog.Entry> moves = log.accepted(c -> c instanceof ElectLeader elect && elect.topic().equals("roll")
+        && ledByStopping.contains(new TopicPartition("roll", elect.partition())));
+    assertThat(moves).hasSize(ledByStopping.size()).allSatisfy(move -> {
+      assertThat(((ElectLeader) move.command()).fence()).as("a voluntary move").isNull();
+      assertThat(move.index()).isGreaterThan(stopIndex);
+      assertThat(move.leaseHeld()).as("node-2 held its lease as it applied %s", move).isTrue();
+    });
+    assertThat(stopping.service().holdsLease()).as("still held: requests in flight finish under it").isTrue();
+    get(stopping.service().resign());
+    assertThat(stopping.service().holdsLease()).as("given up after the requests in flight").isFalse();
+
+    int ackedAtHandOff = acknowledged.values().stream().mapToInt(List::size).sum();
+    cluster.kill("node-2");
+    await().atMost(Duration.ofSeconds(20))
+        .until(() -> acknowledged.values().stream().mapToInt(List::size).sum() >= ackedAtHandOff + 30 || !failures.isEmpty());
+    writing.set(false);
+    CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+
+    assertThat(failures).as("writes that failed while node-2 handed off and stopped").isEmpty();
+    for (TopicPartition tp : partitions) {
+      assertThat(values(readAll(writer, tp))).as("%s: every acknowledged write, once, in order", tp)
+          .isEqualTo(acknowledged.get(tp));
+    }
+  }
+
+  @Test
+  void aStoppingNodeThatIsTheOnlyInSyncReplicaKeepsLeadingAndDoesNotWaitForTheGracePeriod() {
+    cluster = TestCluster.start(dataDir, 3);
+    Node stopping = cluster.node("node-2");
+    get(stopping.service().createTopic(spec("alone", 3, 1, 1)));
+    get(stopping.service().createTopic(spec("shared", 3, 3, 2)));
+    awaitDescribedEverywhere("alone");
+    awaitDescribedEverywhere("shared");
+    TopicPartition alone = partitionLedBy("alone", "node-2");
+    get(cluster.node("node-1").service().append(alone, batch("before"), Acks.ALL));
+
+    long startedNs = System.nanoTime();
+    get(stopping.service().handOff(30_000));
+    assertThat((System.nanoTime() - startedNs) / 1_000_000).as("hand-off time (ms), the grace period 30 s").isLessThan(10_000);
+    get(cluster.node("node-1").service().append(alone, batch("during the hand-off"), Acks.ALL));
+    catchUp(cluster.node("node-1"), stopping);
+
+    // No better copy: it still leads its own partition until it stops; the shared ones moved.
+    assertThat(TestCluster.sharedState(cluster.node("node-1"), alone).orElseThrow())
+        .extracting(PartitionState::leader, PartitionState::isr).containsExactly("node-2", List.of("node-2"));
+    for (int p = 0; p < 3; p++) {
+      assertThat(TestCluster.sharedState(cluster.node("node-1"), new TopicPartition("shared", p)).orElseThrow().leader())
+          .isNotEqualTo("node-2");
+    }
+  }
+
+  /** Until {@code node} has taken the metadata log as far as {@code other} has. */
+  private static void catchUp(Node node, Node other) {
+    get(node.service().metadata().appliedUpTo(other.service().metadata().appliedIndex()));
+  }
+
+  /** The metadata log's accepted entries as one node applied them, in log order, each with what {@code probe} said then. */
+  private static final class MetadataLog implements MetadataListener {
+    private final BooleanSupplier probe;
+    private final List<Entry> accepted = new CopyOnWriteArrayList<>();
+
+    record Entry(long index, MetadataCommand command, boolean leaseHeld) {}
+
+    MetadataLog(BooleanSupplier leaseHeld) {
+      this.probe = leaseHeld;
+    }
+
+    @Override
+    public void applied(long index, MetadataCommand command, MetadataReply reply, MetadataState state) {
+      if (reply.accepted()) {
+        accepted.add(new Entry(index, command, probe.getAsBoolean()));
+      }
+    }
+
+    List<Entry> accepted(Predicate<MetadataCommand> which) {
+      return accepted.stream().filter(entry -> which.test(entry.command())).toList();
+    }
+
+    long indexOf(Predicate<MetadataCommand> which) {
+      return accepted(which).stream().mapToLong(Entry::index).findFirst()
+          .orElseThrow(() -> new AssertionError("no such entry in " + accepted));
+    }
   }
 
   // ---------------------------------------------------------------- helpers

@@ -52,9 +52,10 @@ public final class StreamgateNode {
   private final int mqttPort;
   private final int mqttWebSocketPort;
   private final int kafkaPort;
+  private final long shutdownGraceMs;
 
   private StreamgateNode(Vertx vertx, ClusteredPartitionService service, MqttNode mqtt, Readiness readiness, NodeSecurity security,
-      NodeTls tls, int httpPort, int mqttPort, int mqttWebSocketPort, int kafkaPort) {
+      NodeTls tls, int httpPort, int mqttPort, int mqttWebSocketPort, int kafkaPort, long shutdownGraceMs) {
     this.vertx = vertx;
     this.service = service;
     this.mqtt = mqtt;
@@ -65,6 +66,7 @@ public final class StreamgateNode {
     this.mqttPort = mqttPort;
     this.mqttWebSocketPort = mqttWebSocketPort;
     this.kafkaPort = kafkaPort;
+    this.shutdownGraceMs = shutdownGraceMs;
   }
 
   /** Starts a node; the future fails if anything (data dir, port) cannot be had, and nothing is left running. */
@@ -173,7 +175,7 @@ public final class StreamgateNode {
           }
           return Future.fromCompletionStage(opened.get().announce(addresses))
               .map(announced -> new StreamgateNode(vertx, opened.get(), mqttNode.get(), readiness, security, tls, port, mqttPort,
-                  mqttWebSocketPort, kafkaPort));
+                  mqttWebSocketPort, kafkaPort, config.shutdownGraceMs()));
         })
         .map(node -> {
           readiness.set(Readiness.SERVING, true);
@@ -278,14 +280,28 @@ public final class StreamgateNode {
   }
 
   /**
-   * Graceful stop: not ready, stop accepting, finish requests in flight, hand this node's partition
-   * leaderships to other replicas, close the log store, close Vert.x.
+   * Graceful stop, each step bounded by {@code shutdown-grace-ms}: not ready (load balancers stop
+   * sending); hand this node's partition leaderships to other in-sync replicas while it still
+   * serves (requests for the partitions that moved are forwarded to their new leaders, Kafka clients
+   * are told the new leader); stop accepting and finish requests in flight, still under the lease
+   * (what the node still leads, as the only in-sync replica, serves them: MQTT sessions are saved);
+   * give the lease and what is left up; close the service, the log store, Vert.x.
    */
   public Future<Void> close() {
+    long startedNs = System.nanoTime();
+    String id = service.nodeId();
     readiness.set(Readiness.SERVING, false);
-    return Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList())
-        .transform(undeployed -> Future.fromCompletionStage(service.handOff()))
-        .transform(handedOff -> vertx.executeBlocking(() -> {
+    LOG.info("node {} stopping: not ready; handing its leaderships off (at most {} ms)", id, shutdownGraceMs);
+    return Future.fromCompletionStage(service.handOff(shutdownGraceMs))
+        .transform(handedOff -> {
+          LOG.info("node {} stopping: hand-off over after {} ms; finishing the requests in flight", id, sinceMs(startedNs));
+          return Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList());
+        })
+        .transform(undeployed -> {
+          LOG.info("node {} stopping: listeners closed after {} ms; giving up its lease", id, sinceMs(startedNs));
+          return Future.fromCompletionStage(service.resign());
+        })
+        .transform(resigned -> vertx.executeBlocking(() -> {
           if (mqtt != null) {
             mqtt.close();
           }
@@ -295,8 +311,13 @@ public final class StreamgateNode {
         .eventually(vertx::close)
         .eventually(() -> {
           tls.close();
+          LOG.info("node {} stopped after {} ms", id, sinceMs(startedNs));
           return Future.succeededFuture();
         })
         .mapEmpty();
+  }
+
+  private static long sinceMs(long startedNs) {
+    return (System.nanoTime() - startedNs) / 1_000_000;
   }
 }

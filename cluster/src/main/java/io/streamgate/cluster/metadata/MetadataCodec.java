@@ -16,6 +16,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
@@ -55,7 +56,7 @@ import java.util.TreeMap;
  * an int32 count and its items; a map is an int32 count and its entries sorted by key. A topic is its
  * name, partition count (int32), replication factor (int32), config map, partition list, version
  * (int64) and deleted flag (int8); a partition its nullable leader, leader epoch (int32), replicas
- * and ISR; a node its id, address, lease epoch (int64) and renewals (int64). A command's fields
+ * and ISR; a node its id, address, lease epoch (int64), renewals (int64) and (from snapshot format 5 on) stopping flag (int8). A command's fields
  * follow in its record's order; an election's fence is nullable (a presence byte, then node, lease
  * epoch and renewals). An ACL is its resource type, resource name, pattern type, principal, host,
  * operation and permission, each enum an int8 holding Kafka's code for it (so that the numbers are
@@ -66,12 +67,16 @@ import java.util.TreeMap;
  * snapshot format 2 on) the next free producer id (int64), then (from format 3 on) the ACL list and
  * the API key list, sorted by id, then (from format 4 on) the SCRAM credential list, sorted by user
  * and mechanism; a format-1 snapshot, from before producer ids, reads as none
- * handed out, and one of format 1 or 2, from before ACLs and keys, as none made, and one before format 4 as no SCRAM credentials.
+ * handed out, and one of format 1 or 2, from before ACLs and keys, as none made, one before format 4 as no SCRAM credentials,
+ * and one before format 5 as no node stopping.
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
-  /** The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys, 4 the SCRAM credentials. */
-  public static final byte STATE_FORMAT = 4;
+  /**
+   * The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys, 4 the
+   * SCRAM credentials, 5 the nodes' stopping flag.
+   */
+  public static final byte STATE_FORMAT = 5;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -86,6 +91,7 @@ public final class MetadataCodec {
   private static final byte CREATE_API_KEY = 11;
   private static final byte REVOKE_API_KEY = 12;
   private static final byte ALTER_SCRAM_CREDENTIALS = 13;
+  private static final byte STOP_NODE = 14;
 
   // Kafka's codes (org.apache.kafka.common.resource.ResourceType, PatternType, acl.AclOperation, AclPermissionType).
   private static final Map<ResourceType, Integer> RESOURCE_TYPES = Map.of(ResourceType.TOPIC, 2, ResourceType.GROUP, 3,
@@ -160,6 +166,10 @@ public final class MetadataCodec {
         out.writeByte(ALTER_SCRAM_CREDENTIALS);
         writeList(out, alter.upsertions(), MetadataCodec::writeScramCredential);
         writeList(out, alter.deletions(), MetadataCodec::writeScramId);
+      } else if (command instanceof StopNode stop) {
+        out.writeByte(STOP_NODE);
+        writeString(out, stop.node());
+        out.writeLong(stop.leaseEpoch());
       } else {
         RenewLease renew = (RenewLease) command; // the last of the sealed interface's records
         out.writeByte(RENEW_LEASE);
@@ -188,6 +198,7 @@ public final class MetadataCodec {
         case REVOKE_API_KEY -> new RevokeApiKey(readString(in));
         case ALTER_SCRAM_CREDENTIALS -> new AlterScramCredentials(readList(in, MetadataCodec::readScramCredential),
             readList(in, MetadataCodec::readScramId));
+        case STOP_NODE -> new StopNode(readString(in), in.getLong());
         default -> throw new MetadataFormatException("unknown command tag " + tag);
       };
     });
@@ -235,7 +246,7 @@ public final class MetadataCodec {
       TreeMap<String, TopicState> topics = new TreeMap<>();
       readList(in, MetadataCodec::readTopic).forEach(topic -> topics.put(topic.name(), topic));
       TreeMap<String, NodeState> nodes = new TreeMap<>();
-      readList(in, MetadataCodec::readNode).forEach(node -> nodes.put(node.id(), node));
+      readList(in, buffer -> readNode(buffer, format)).forEach(node -> nodes.put(node.id(), node));
       long nextProducerId = format >= 2 ? in.getLong() : 0;
       if (nextProducerId < 0) {
         throw new MetadataFormatException("next producer id " + nextProducerId);
@@ -338,6 +349,7 @@ public final class MetadataCodec {
     writeString(out, node.address());
     out.writeLong(node.leaseEpoch());
     out.writeLong(node.renewals());
+    out.writeBoolean(node.stopping());
   }
 
   private static void writeAcl(DataOutputStream out, AclBinding acl) throws IOException {
@@ -477,8 +489,8 @@ public final class MetadataCodec {
     return new Fence(readString(in), in.getLong(), in.getLong());
   }
 
-  private static NodeState readNode(ByteBuffer in) {
-    return new NodeState(readString(in), readString(in), in.getLong(), in.getLong());
+  private static NodeState readNode(ByteBuffer in, byte format) {
+    return new NodeState(readString(in), readString(in), in.getLong(), in.getLong(), format >= 5 && readBoolean(in));
   }
 
   private static AclBinding readAcl(ByteBuffer in) {

@@ -74,6 +74,13 @@ public sealed interface MetadataCommand {
   record RenewLease(String node, long leaseEpoch) implements MetadataCommand {}
 
   /**
+   * A node starts a graceful stop (Kafka's controlled shutdown): from now on the controller moves its
+   * leaderships to other in-sync replicas and takes it out of ISRs, and no ISR takes it in, until it
+   * registers again. Refused unless {@code leaseEpoch} is its current one, as a renewal is.
+   */
+  record StopNode(String node, long leaseEpoch) implements MetadataCommand {}
+
+  /**
    * Takes the next {@code count} Kafka producer ids (1 to {@link MetadataState#MAX_PRODUCER_ID_BLOCK})
    * for a node to hand out; answered the first of them. Ids are never handed out twice: the next free
    * one is part of the state, and of its snapshots.

@@ -9,7 +9,7 @@ public sealed interface MetadataReply {
   /**
    * The command took effect. {@code value} is what it produced: the topic's new version for topic
    * commands and {@code ChangeIsr}, the new leader epoch for {@code ElectLeader}, the lease epoch
-   * for {@code RegisterNode}, the node's renewal count in its lease epoch for {@code RenewLease}, the
+   * for {@code RegisterNode} and {@code StopNode}, the node's renewal count in its lease epoch for {@code RenewLease}, the
    * first id for {@code AllocateProducerIds}, how many ACLs or keys it added or removed for the ACL and
    * API key commands.
    */

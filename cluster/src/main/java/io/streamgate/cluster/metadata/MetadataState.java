@@ -16,6 +16,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
@@ -119,6 +120,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       return revokeApiKey(revoke);
     } else if (command instanceof AlterScramCredentials alter) {
       return alterScramCredentials(alter);
+    } else if (command instanceof StopNode stop) {
+      return stop(stop);
     }
     return renew((RenewLease) command);
   }
@@ -226,6 +229,13 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
         return refuse(Reason.INVALID, "ISR " + change.newIsr() + " must be replicas of " + change.topic() + "-"
             + change.partition() + " and hold its leader");
       }
+      // A stopping node's follower catches up as it hands off; taken back in, it would be led to again.
+      Optional<String> stopping = change.newIsr().stream().filter(id -> !partition.isr().contains(id))
+          .filter(id -> node(id).map(NodeState::stopping).orElse(false)).findFirst();
+      if (stopping.isPresent()) {
+        return refuse(Reason.INVALID, "node " + stopping.get() + " is stopping: it joins no ISR (" + change.topic() + "-"
+            + change.partition() + ")");
+      }
       TopicState changed = topic.withPartition(change.partition(), p -> p.withIsr(change.newIsr()));
       return withTopic(changed, changed.version());
     });
@@ -274,6 +284,18 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     // Counted, so that a controller's decision fenced on the count it saw is refused after this (ElectLeader).
     NodeState renewed = node.get().renewed();
     return withNode(renewed, renewed.renewals());
+  }
+
+  private Result stop(StopNode stop) {
+    Optional<NodeState> node = node(stop.node());
+    if (node.isEmpty()) {
+      return refuse(Reason.NODE_NOT_FOUND, "node " + stop.node() + " never registered");
+    }
+    if (node.get().leaseEpoch() != stop.leaseEpoch()) {
+      return refuse(Reason.STALE_LEASE, "node " + stop.node() + " is in lease epoch " + node.get().leaseEpoch() + ", not "
+          + stop.leaseEpoch());
+    }
+    return withNode(node.get().stopped(), stop.leaseEpoch());
   }
 
   private Result allocateProducerIds(AllocateProducerIds allocate) {

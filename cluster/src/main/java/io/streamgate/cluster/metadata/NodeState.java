@@ -5,11 +5,23 @@ package io.streamgate.cluster.metadata;
  * node registers so that renewals from an earlier run of the node are refused; and how many times it
  * renewed the lease in this epoch. The pair (lease epoch, renewals) changes with every accepted
  * renewal or registration, so a command fenced on it (an election's fence) is refused once
- * the node showed life after the proposer judged it.
+ * the node showed life after the proposer judged it. {@code stopping}: the node announced a graceful
+ * stop ({@code StopNode}) in this lease epoch; it leads and joins ISRs no more, but still serves
+ * under its lease while its leaderships move.
  */
-public record NodeState(String id, String address, long leaseEpoch, long renewals) {
+public record NodeState(String id, String address, long leaseEpoch, long renewals, boolean stopping) {
+  /** A node that is not stopping. */
+  public NodeState(String id, String address, long leaseEpoch, long renewals) {
+    this(id, address, leaseEpoch, renewals, false);
+  }
+
   /** The same node, one renewal later. */
   NodeState renewed() {
-    return new NodeState(id, address, leaseEpoch, renewals + 1);
+    return new NodeState(id, address, leaseEpoch, renewals + 1, stopping);
+  }
+
+  /** The same node, handing its leaderships off before it stops (until it registers again). */
+  NodeState stopped() {
+    return new NodeState(id, address, leaseEpoch, renewals, true);
   }
 }

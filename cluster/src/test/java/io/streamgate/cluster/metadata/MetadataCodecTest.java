@@ -19,6 +19,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
@@ -92,6 +93,7 @@ class MetadataCodecTest {
     assertThat(MetadataCodec.encode(new RevokeApiKey("k1"))).isEqualTo(hex("01 0c", "00000002 6b31"));
     assertThat(MetadataCodec.encode(new AlterScramCredentials(List.of(SCRAM), List.of(new ScramCredential.Id("b",
         ScramMechanism.SCRAM_SHA_256))))).isEqualTo(hex("01 0d", "00000001", SCRAM_BYTES, "00000001", "00000001 62 01"));
+    assertThat(MetadataCodec.encode(new StopNode("n1", 7))).isEqualTo(hex("01 0e", N1, "0000000000000007"));
   }
 
   /** a's SCRAM-SHA-512 credential (Kafka's code 2), 4096 iterations; salt and keys shortened to a byte or two. */
@@ -113,6 +115,7 @@ class MetadataCodecTest {
     assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
   }
 
+  /** Topic t and node n1 as snapshots before format 5 hold them: n1 without its stopping flag. */
   private static final String SNAPSHOT_TOPICS_AND_NODES = String.join("", "00000001", T, "00000001 00000001 00000000", "00000001",
       "00 00000002", "00000001", N1, "00000000", "0000000000000005 00", "00000001", N1, "00000003 683a31",
       "0000000000000003 0000000000000004");
@@ -130,13 +133,26 @@ class MetadataCodecTest {
     ScramCredential sha256 = new ScramCredential("a", ScramMechanism.SCRAM_SHA_256, new byte[] {5}, 8192, new byte[] {6},
         new byte[] {7});
     MetadataState state = new MetadataState(topicsAndNodes(2000, List.of(ACL), Map.of("k1", KEY, "k0", second)).topics(),
-        topicsAndNodes(0, List.of(), Map.of()).nodes(), 2000, List.of(ACL), Map.of("k1", KEY, "k0", second),
+        new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4, true))), 2000, List.of(ACL), Map.of("k1", KEY, "k0", second),
         Map.of(SCRAM.id(), SCRAM, sha256.id(), sha256));
-    // The keys sorted by id, the SCRAM credentials by user and mechanism, whatever the maps' order.
-    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("04", SNAPSHOT_TOPICS_AND_NODES, "00000000000007d0", "00000001", ACL_BYTES,
+    // The keys sorted by id, the SCRAM credentials by user and mechanism, whatever the maps' order; n1 stopping (01).
+    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("05", SNAPSHOT_TOPICS_AND_NODES, "01", "00000000000007d0", "00000001", ACL_BYTES,
         "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES, "00000002",
         "00000001 61 01 00000001 05 00002000 00000001 06 00000001 07", SCRAM_BYTES));
     assertThat(MetadataCodec.decodeState(MetadataCodec.encode(state))).isEqualTo(state);
+  }
+
+  @Test
+  void aSnapshotOfFormatFourFromBeforeStoppingNodesReadsAsNoNodeStopping() {
+    // A rolling upgrade restarts nodes on a snapshot the previous version wrote.
+    MetadataState state = MetadataCodec.decodeState(hex("04", SNAPSHOT_TOPICS_AND_NODES, "00000000000007d0", "00000001", ACL_BYTES,
+        "00000001", KEY_BYTES, "00000001", SCRAM_BYTES));
+    assertThat(state).isEqualTo(new MetadataState(topicsAndNodes(2000, List.of(ACL), Map.of()).topics(),
+        topicsAndNodes(0, List.of(), Map.of()).nodes(), 2000, List.of(ACL), Map.of("k1", KEY), Map.of(SCRAM.id(), SCRAM)));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 4, false));
+    // The flag of format 5 is a flag: any other byte there is refused.
+    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("05", SNAPSHOT_TOPICS_AND_NODES, "02", "00000000000007d0", "00000000",
+        "00000000", "00000000"))).isInstanceOf(MetadataFormatException.class).hasMessageContaining("flag 2");
   }
 
   @Test
@@ -159,7 +175,7 @@ class MetadataCodecTest {
     MetadataState state = MetadataCodec.decodeState(formatOne);
     assertThat(state.nextProducerId()).isZero();
     assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 4));
-    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("05", "00000000", "00000000", "0000000000000000", "00000000", "00000000",
+    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("06", "00000000", "00000000", "0000000000000000", "00000000", "00000000",
         "00000000")))
         .isInstanceOf(MetadataFormatException.class);
   }
@@ -168,8 +184,8 @@ class MetadataCodecTest {
   void anUnknownFormatOrTagIsRefused() {
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("02 02", T))).isInstanceOf(MetadataFormatException.class)
         .hasMessageContaining("format 2");
-    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 0e", T))).isInstanceOf(MetadataFormatException.class)
-        .hasMessageContaining("tag 14");
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 0f", T))).isInstanceOf(MetadataFormatException.class)
+        .hasMessageContaining("tag 15");
     // An ACL's enum code that is none of Kafka's (TOPIC is 2; 7 is no resource type).
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 09 00000001 07", ACL_BYTES.substring(2))))
         .isInstanceOf(MetadataFormatException.class).hasMessageContaining("unknown code 7");
@@ -249,6 +265,7 @@ class MetadataCodecTest {
         Combinators.combine(names(), ints, ints, names().list().ofMaxSize(3)).as(ChangeIsr::new),
         Combinators.combine(names(), names()).as(RegisterNode::new),
         Combinators.combine(names(), longs).as(RenewLease::new),
+        Combinators.combine(names(), longs).as(StopNode::new),
         ints.map(AllocateProducerIds::new),
         acls().list().ofMaxSize(3).map(CreateAcls::new),
         acls().list().ofMaxSize(3).map(DeleteAcls::new),
@@ -280,7 +297,7 @@ class MetadataCodecTest {
     Arbitrary<TopicState> topics = Combinators.combine(topicMetadata(), partitions().list().ofMaxSize(3),
         Arbitraries.longs().between(1, Long.MAX_VALUE), Arbitraries.of(true, false)).as(TopicState::new);
     Arbitrary<NodeState> nodes = Combinators.combine(names(), names(), Arbitraries.longs().between(1, Long.MAX_VALUE),
-        Arbitraries.longs().between(0, Long.MAX_VALUE)).as(NodeState::new);
+        Arbitraries.longs().between(0, Long.MAX_VALUE), Arbitraries.of(true, false)).as(NodeState::new);
     return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4), Arbitraries.longs().between(0, Long.MAX_VALUE),
         acls().set().ofMaxSize(4), apiKeys().list().ofMaxSize(3), scramCredentials().list().ofMaxSize(3))
         .as((topicList, nodeList, nextProducerId, aclSet, keyList, scramList) -> {

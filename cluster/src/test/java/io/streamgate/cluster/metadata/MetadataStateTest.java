@@ -18,6 +18,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
@@ -376,6 +377,45 @@ class MetadataStateTest {
     assertThat(apply(new RenewLease("n1", 2))).isEqualTo(new Accepted(1));
   }
 
+  @Test
+  void aNodeStopsOnlyInItsCurrentLeaseEpochAndKeepsRenewingUntilItRegistersAgain() {
+    assertThat(reason(apply(new StopNode("n1", 1)))).isEqualTo(Reason.NODE_NOT_FOUND);
+    apply(new RegisterNode("n1", "h:1"));
+    apply(new RegisterNode("n1", "h:1"));
+    MetadataState registered = state;
+    assertThat(reason(apply(new StopNode("n1", 1)))).as("an earlier run's stop").isEqualTo(Reason.STALE_LEASE);
+    assertThat(state).isSameAs(registered);
+
+    assertThat(apply(new StopNode("n1", 2))).isEqualTo(new Accepted(2));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 2, 0, true));
+    // Still its lease: it serves while its leaderships move, and the stop changes no fence.
+    assertThat(apply(new RenewLease("n1", 2))).isEqualTo(new Accepted(1));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 2, 1, true));
+    // Its next run is not stopping.
+    assertThat(apply(new RegisterNode("n1", "h:1"))).isEqualTo(new Accepted(3));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 0, false));
+  }
+
+  @Test
+  void noIsrTakesAStoppingNodeInButItMayStayWhereItIs() {
+    apply(create("t"));
+    apply(new RegisterNode("a", "h:1"));
+    apply(new RegisterNode("c", "h:3"));
+    apply(new StopNode("c", 1));
+    // Partition 1: leader b alone in sync; c caught up as a follower while it hands off.
+    MetadataState before = state;
+    assertThat(reason(apply(new ChangeIsr("t", 1, 0, List.of("b", "c"))))).isEqualTo(Reason.INVALID);
+    assertThat(state).isSameAs(before);
+    assertThat(apply(new ChangeIsr("t", 1, 0, List.of("b", "a")))).isEqualTo(new Accepted(2));
+    // Partition 0: c is in sync already; an ISR change that keeps it, or takes it out, is fine.
+    assertThat(apply(new ChangeIsr("t", 0, 0, List.of("a", "c")))).isEqualTo(new Accepted(3));
+    assertThat(apply(new ChangeIsr("t", 0, 0, List.of("a")))).isEqualTo(new Accepted(4));
+    assertThat(reason(apply(new ChangeIsr("t", 0, 0, List.of("a", "c"))))).isEqualTo(Reason.INVALID);
+    // Registered again, it may rejoin.
+    apply(new RegisterNode("c", "h:3"));
+    assertThat(apply(new ChangeIsr("t", 0, 0, List.of("a", "c")))).isEqualTo(new Accepted(5));
+  }
+
   /**
    * Whatever the commands, applying never throws, a topic's version and each partition's epoch only
    * rise (a topic deleted and created again starts its epochs at 0; its version goes on), and a
@@ -426,7 +466,8 @@ class MetadataStateTest {
         Combinators.combine(topics, partitions, epochs, Arbitraries.of("a", "b", "c").set().ofMaxSize(3))
             .as((t, p, e, isr) -> new ChangeIsr(t, p, e, List.copyOf(isr))),
         Arbitraries.of("a", "b").map(n -> new RegisterNode(n, "h:1")),
-        Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 3)).as(RenewLease::new));
+        Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 3)).as(RenewLease::new),
+        Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 3)).as(StopNode::new));
     return command.list().ofMaxSize(40);
   }
 }

@@ -27,8 +27,14 @@ import java.util.function.Supplier;
 final class PartitionRouter {
   /** A watch that cannot be placed (no leader, leadership moving, the leader unreachable) wakes its caller after about this long to look again. */
   private static final long WATCH_RETRY_MS = 200;
-  /** How long a request refused as not led waits for a leader change before it is asked once more: a metadata apply lag, generously. */
-  private static final long LEADER_CHANGE_WAIT_MS = 500;
+  /** How long a request refused as not led waits for a leader change before it is asked again. */
+  private static final long LEADER_CHANGE_WAIT_MS = 100;
+  /**
+   * How many times a request refused as not led is asked again: about two seconds of waits in all,
+   * for a leader that was elected but has not applied it yet on a loaded machine (half a second
+   * once fell short, a test's write failing while a node handed off).
+   */
+  private static final int NOT_LED_RETRIES = 20;
 
   private final Vertx vertx;
   private final String nodeId;
@@ -157,22 +163,22 @@ final class PartitionRouter {
 
   /**
    * Runs {@code local} if this node leads the partition, else {@code remote} against its leader. If
-   * the leader it asked (this node's replica included) says it does not lead, asks once more: the
+   * the leader it asked (this node's replica included) says it does not lead, asks again: the
    * leader this node's metadata names once it names another, at once if it does already (this
    * node's metadata was behind) or as soon as this node applies the change the old leader applied
    * first (a leadership moved off a stopping node, or to the preferred replica); else, after
    * {@value #LEADER_CHANGE_WAIT_MS} ms, the same leader again (its metadata was behind: it was
-   * elected, and has not applied it yet). The refusal wrote nothing, unless the leader was deposed
+   * elected, and has not applied it yet); at most {@value #NOT_LED_RETRIES} times. The refusal wrote nothing, unless the leader was deposed
    * while the write waited for its replicas: the retry of a batch with an idempotency id is then
    * recognised by the new leader.
    */
   private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
       Function<String, CompletableFuture<T>> remote) {
-    return route(partition, local, remote, true);
+    return route(partition, local, remote, NOT_LED_RETRIES);
   }
 
   private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
-      Function<String, CompletableFuture<T>> remote, boolean mayRetry) {
+      Function<String, CompletableFuture<T>> remote, int retriesLeft) {
     String leader;
     CompletableFuture<T> attempt;
     try {
@@ -185,7 +191,7 @@ final class PartitionRouter {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    if (!mayRetry) {
+    if (retriesLeft == 0) {
       return attempt;
     }
     return attempt.exceptionallyCompose(failure -> {
@@ -194,7 +200,7 @@ final class PartitionRouter {
         return CompletableFuture.failedFuture(cause);
       }
       return metadata.leaderOtherThan(partition, leader).completeOnTimeout(null, LEADER_CHANGE_WAIT_MS, TimeUnit.MILLISECONDS)
-          .thenCompose(looked -> route(partition, local, remote, false));
+          .thenCompose(looked -> route(partition, local, remote, retriesLeft - 1));
     });
   }
 

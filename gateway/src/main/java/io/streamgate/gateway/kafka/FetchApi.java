@@ -12,6 +12,7 @@ import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
@@ -162,9 +163,35 @@ final class FetchApi {
         .setLastStableOffset(highWatermark).setLogStartOffset(logStart);
   }
 
+  /**
+   * The codes a Java consumer's fetch knows (its FetchCollector), by number: kafka-clients' Errors is
+   * a wire class, kept to KafkaCodec. Not leader or follower 6, replica not available 9, storage 56,
+   * fenced and unknown leader epoch 74 and 75, offset not available 78, unknown topic or partition 3,
+   * unknown and inconsistent topic id 100 and 103, offset out of range 1, topic authorization 29,
+   * unknown server error -1, corrupt message 2. Any other fails the consumer (a Kafka Streams
+   * application with it: "Unexpected error code 19 while fetching", on a clean-clone run where a
+   * node's lease lapsed for a moment while a metadata leader was elected).
+   */
+  private static final Set<Short> CONSUMER_FETCH_ERRORS = Set.of((short) 6, (short) 9, (short) 56, (short) 74, (short) 75,
+      (short) 78, (short) 3, (short) 100, (short) 103, (short) 1, (short) 29, (short) -1, (short) 2);
+
+  /**
+   * A failed partition read's code, as a consumer can take it: the catalogue's where the consumer
+   * knows it; else, for a failure that may pass (no lease for a moment, a new leader whose high
+   * watermark is not confirmed yet, too few replicas), NOT_LEADER_OR_FOLLOWER, on which it looks the
+   * leader up again and fetches anew; else UNKNOWN_SERVER_ERROR, which it logs and fetches again.
+   */
+  static short errorCode(Throwable failure) {
+    StreamgateError error = StreamgateError.forException(failure);
+    if (CONSUMER_FETCH_ERRORS.contains(error.kafkaCode())) {
+      return error.kafkaCode();
+    }
+    return error.retryable() ? StreamgateError.NOT_LEADER_OR_FOLLOWER.kafkaCode() : StreamgateError.UNKNOWN_SERVER_ERROR.kafkaCode();
+  }
+
   private static Read failed(Wanted want, Throwable failure) {
     return new Read(new PartitionData().setPartitionIndex(want.partition().partition())
-        .setErrorCode(StreamgateError.forException(failure).kafkaCode()).setHighWatermark(-1).setLastStableOffset(-1)
+        .setErrorCode(errorCode(failure)).setHighWatermark(-1).setLastStableOffset(-1)
         .setLogStartOffset(-1).setRecords(KafkaCodec.noRecords()), 0);
   }
 

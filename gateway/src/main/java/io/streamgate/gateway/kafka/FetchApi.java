@@ -138,7 +138,9 @@ final class FetchApi {
     if (budget <= 0 && !nothingYet) {
       // The answer is full: the partition's offsets only, so that the client still learns its high watermark.
       return Future.fromCompletionStage(service.offsetsHere(partition, epoch, OptionalLong.empty()), caller.context())
-          .map(offsets -> new Read(data(want, offsets.latest(), offsets.earliest()).setRecords(KafkaCodec.noRecords()), 0))
+          .map(offsets -> stillLive(want)
+              ? new Read(data(want, offsets.latest(), offsets.earliest()).setRecords(KafkaCodec.noRecords()), 0)
+              : failed(want, StreamgateError.UNKNOWN_TOPIC_ID))
           .otherwise(failure -> failed(want, failure));
     }
     return Future.fromCompletionStage(service.sliceHere(partition, epoch, offset, Math.max(1, limit)), caller.context())

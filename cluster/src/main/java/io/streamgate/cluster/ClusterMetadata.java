@@ -59,6 +59,8 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
   private final ExecutorService thread;
   private final IMap<String, String> nodesMap;
   private final Map<String, TopicState> topics = new ConcurrentHashMap<>();
+  /** Every topic id this node has learnt, deleted topics' too, with its topic's name: Kafka requests name topics by id. */
+  private final Map<TopicId, String> namesById = new ConcurrentHashMap<>();
   private final Map<String, JsonObject> nodes = new ConcurrentHashMap<>();
   private final List<Consumer<TopicState>> topicListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> membershipListeners = new CopyOnWriteArrayList<>();
@@ -187,6 +189,7 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
   private void learn(TopicState state) {
     // A new topic's partitions exist before requests can find the topic; a deleted topic is gone
     // for requests before its partitions are.
+    namesById.put(state.id(), state.name());
     if (state.deleted()) {
       topics.put(state.name(), state);
     }
@@ -261,6 +264,11 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
   Optional<TopicState> topic(String name) {
     TopicState state = topics.get(name);
     return state == null || state.deleted() ? Optional.empty() : Optional.of(state);
+  }
+
+  /** The live topic with this id; empty for an unknown id and for a deleted topic's, even if its name lives again. */
+  Optional<TopicState> topic(TopicId id) {
+    return Optional.ofNullable(namesById.get(id)).flatMap(this::topic).filter(topic -> topic.id().equals(id));
   }
 
   List<TopicState> liveTopics() {

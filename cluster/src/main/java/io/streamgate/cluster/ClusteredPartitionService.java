@@ -374,6 +374,16 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
+  public Optional<TopicId> cachedTopicId(String topic) {
+    return metadata.topic(topic).map(TopicState::id);
+  }
+
+  @Override
+  public Optional<String> cachedTopicName(TopicId id) {
+    return metadata.topic(id).map(TopicState::name);
+  }
+
+  @Override
   public Cancellable watchTopics(Runnable onChange) {
     return topics.watchTopics(onChange);
   }

@@ -86,6 +86,15 @@ public interface PartitionService extends AutoCloseable {
    */
   Optional<List<PartitionState>> cachedPartitions(String topic);
 
+  /** The id of the topic's current incarnation, from this node's view of the metadata; empty for an unknown topic. */
+  Optional<TopicId> cachedTopicId(String topic);
+
+  /**
+   * The name of the live topic with this id, from this node's view of the metadata; empty for an id
+   * no live topic has (never known, or a deleted topic's, even if its name was taken again).
+   */
+  Optional<String> cachedTopicName(TopicId id);
+
   /**
    * Appends a batch to a partition. Completes as {@code acks} says: {@link Acks#ALL} once the
    * records are committed (readable), {@link Acks#LEADER} once appended. {@link Acks#NONE} is the

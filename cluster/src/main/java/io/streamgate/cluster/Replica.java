@@ -63,7 +63,9 @@ final class Replica {
       NONE(0),
       NOT_LEADER(StreamgateError.NOT_LEADER_OR_FOLLOWER.code()),
       DIVERGING(Byte.MAX_VALUE),
-      OUT_OF_RANGE(StreamgateError.OFFSET_OUT_OF_RANGE.code());
+      OUT_OF_RANGE(StreamgateError.OFFSET_OUT_OF_RANGE.code()),
+      /** The leader's replica belongs to another incarnation of the topic than the follower's: nothing to take from it. */
+      UNKNOWN_TOPIC_ID(StreamgateError.UNKNOWN_TOPIC_ID.code());
 
       private final byte code;
 
@@ -100,6 +102,8 @@ final class Replica {
   }
 
   private final TopicPartition partition;
+  /** The incarnation of the topic this replica belongs to. */
+  private final TopicId topicId;
   private final PartitionLog log;
   private final String localNode;
   private final LongSupplier clock;
@@ -147,7 +151,9 @@ final class Replica {
       int minInsyncReplicas, long commitTimeoutMs, CompletableFuture<AppendResult> result) {}
 
   /** Opens the replica; its idempotency window is rebuilt from the log on {@code windowLoader}. */
-  Replica(TopicPartition partition, PartitionLog log, String localNode, LongSupplier clock, Executor windowLoader) {
+  Replica(TopicId topicId, TopicPartition partition, PartitionLog log, String localNode, LongSupplier clock,
+      Executor windowLoader) {
+    this.topicId = topicId;
     this.partition = partition;
     this.log = log;
     this.localNode = localNode;
@@ -166,6 +172,10 @@ final class Replica {
 
   TopicPartition partition() {
     return partition;
+  }
+
+  TopicId topicId() {
+    return topicId;
   }
 
   PartitionLog log() {

@@ -76,7 +76,7 @@ final class ReplicaFetcher {
       int epoch = replica.epoch();
       asked.add(replica);
       askedEpochs.add(epoch);
-      positions.add(new Wire.FetchPosition(tp, epoch, replica.log().logEndOffset(), replica.log().latestEpoch(),
+      positions.add(new Wire.FetchPosition(tp, replica.topicId(), epoch, replica.log().logEndOffset(), replica.log().latestEpoch(),
           replica.log().logStartOffset()));
     }
     if (closed.getAsBoolean() || asked.isEmpty()) {
@@ -155,6 +155,13 @@ final class ReplicaFetcher {
         }
         case NOT_LEADER -> {
         }
+        case UNKNOWN_TOPIC_ID ->
+          // The leader holds another incarnation of the topic: this node's metadata or the leader's
+          // is behind a deletion and re-creation. Nothing is taken; when this node's metadata reaches
+          // the new topic, the replica of the old one is dropped and a new one fetched from scratch
+          // (ReplicaManager.apply). Until then, asked again after a back-off.
+          LOG.info("{}: leader {} holds another incarnation of the topic than this replica's {}; waiting for the metadata",
+              replica.partition(), leader, replica.topicId());
       }
     }
     boolean anyProgress = progressed;

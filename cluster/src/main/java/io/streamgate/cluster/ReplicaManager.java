@@ -181,7 +181,14 @@ final class ReplicaManager implements AutoCloseable {
         }
         continue;
       }
-      Replica replica = replicas.computeIfAbsent(tp, key -> open(key, config));
+      Replica held = replicas.get(tp);
+      if (held != null && !held.topicId().equals(topic.id())) {
+        // The name was deleted and taken again while this node looked away (a snapshot brought both
+        // at once): not one record of the old topic may serve or seed the new one.
+        LOG.warn("{}: dropping the replica of topic id {}; the topic is now {}", tp, held.topicId(), topic.id());
+        remove(tp);
+      }
+      Replica replica = replicas.computeIfAbsent(tp, key -> open(key, topic.id(), config));
       if (!replica.log().config().equals(config)) {
         replica.log().updateConfig(config);
       }
@@ -213,10 +220,27 @@ final class ReplicaManager implements AutoCloseable {
     }
   }
 
-  private Replica open(TopicPartition tp, LogConfig config) {
-    PartitionLog log = logs.get(tp).orElseGet(() -> logs.create(tp, config));
+  /**
+   * Opens this node's replica of {@code tp} in topic incarnation {@code topicId}: the log on disk if
+   * it is that incarnation's, else a new empty one. A log of another incarnation (the node slept
+   * through a deletion and re-creation under the name) is deleted first; one from before topic ids
+   * records none and is taken as this incarnation's, as Kafka takes a log without partition.metadata.
+   */
+  private Replica open(TopicPartition tp, TopicId topicId, LogConfig config) {
+    PartitionLog log = logs.get(tp).filter(existing -> {
+      Optional<String> recorded = existing.topicId();
+      if (recorded.isPresent() && !recorded.get().equals(topicId.toString())) {
+        LOG.warn("{}: deleting the log of topic id {} on disk; the topic is now {}", tp, recorded.get(), topicId);
+        logs.delete(tp);
+        return false;
+      }
+      return true;
+    }).orElseGet(() -> logs.create(tp, config));
+    if (log.topicId().isEmpty()) {
+      log.recordTopicId(topicId.toString());
+    }
     log.addListener(readWatches::onHighWatermark);
-    return new Replica(tp, log, nodeId, clock, windowLoader);
+    return new Replica(topicId, tp, log, nodeId, clock, windowLoader);
   }
 
   private void remove(TopicPartition tp) {
@@ -305,6 +329,12 @@ final class ReplicaManager implements AutoCloseable {
       Replica replica = replicas.get(p.partition());
       if (replica == null || !lease.holds()) {
         answers.add(notLeader(p));
+        continue;
+      }
+      if (p.topicId() != null && !p.topicId().equals(replica.topicId())) {
+        // The follower's replica is of another incarnation of the topic: no record of this one may seed it.
+        answers.add(new Wire.FetchedPartition(p.partition(),
+            Replica.FetchAnswer.error(Replica.FetchAnswer.Error.UNKNOWN_TOPIC_ID, -1)));
         continue;
       }
       try {

@@ -66,7 +66,7 @@ final class TopicAdmin {
     return onMetadata(() -> {
       List<String> alive = liveNodesToPlaceOn();
       TopicMetadata topic = checked(spec, alive);
-      return new CreateTopic(topic, place(spec.name(), 0, spec.partitions(), spec.replicationFactor(), alive));
+      return new CreateTopic(TopicId.random(), topic, place(spec.name(), 0, spec.partitions(), spec.replicationFactor(), alive));
     }).thenCompose(metadata::submit).thenApply(reply -> {
       refusedAs(reply, Reason.TOPIC_EXISTS, () -> new TopicExistsException("topic '" + spec.name() + "' exists already"));
       return spec.name();
@@ -123,7 +123,7 @@ final class TopicAdmin {
               state.leader(), state.replicas(), state.isr(), offsets.earliest(), offsets.latest())));
     }
     return CompletableFuture.allOf(partitions.toArray(CompletableFuture[]::new))
-        .thenApply(done -> new TopicDescription(name, topic.topic().replicationFactor(), topic.topic().config(),
+        .thenApply(done -> new TopicDescription(name, topic.id(), topic.topic().replicationFactor(), topic.topic().config(),
             partitions.stream().map(CompletableFuture::join).toList()));
   }
 
@@ -222,7 +222,7 @@ final class TopicAdmin {
     // made by the first node that needs it, often while the others are still starting.
     TopicState wanted = definition.apply(metadata.clusterNodes());
     // Refused as existing when another node created it first: as good.
-    return metadata.submit(new CreateTopic(wanted.topic(), wanted.partitions())).thenApply(reply -> name)
+    return metadata.submit(new CreateTopic(wanted.id(), wanted.topic(), wanted.partitions())).thenApply(reply -> name)
         .thenCompose(this::whenServed).thenApply(served -> null);
   }
 
@@ -237,7 +237,8 @@ final class TopicAdmin {
         TopicConfigs.MIN_INSYNC_REPLICAS, String.valueOf(Math.min(2, replicationFactor)),
         LogConfig.SEGMENT_BYTES, String.valueOf(64 * 1024 * 1024)));
     TopicMetadata topic = new TopicMetadata(name, partitions, replicationFactor, config);
-    return new TopicState(topic, place(name, 0, partitions, replicationFactor, nodes.stream().sorted().toList()), 0, false);
+    return new TopicState(TopicId.random(), topic, place(name, 0, partitions, replicationFactor, nodes.stream().sorted().toList()), 0,
+        false);
   }
 
   // ---------------------------------------------------------------- topic watchers

@@ -72,11 +72,13 @@ final class Wire {
   // ---------------------------------------------------------------- replica fetch
 
   /**
-   * One partition of a follower's fetch: the epoch it follows in, where its log ends, the epoch of
+   * One partition of a follower's fetch: the topic incarnation its replica belongs to (the leader
+   * answers UNKNOWN_TOPIC_ID unless its own is the same; null from a node that predates topic ids,
+   * which is served as before), the epoch it follows in, where its log ends, the epoch of
    * its last batch, and where its log starts (the leader answers a deletion once every ISR member's
    * start has passed it).
    */
-  record FetchPosition(TopicPartition partition, int epoch, long offset, int lastEpoch, long logStartOffset) {
+  record FetchPosition(TopicPartition partition, TopicId topicId, int epoch, long offset, int lastEpoch, long logStartOffset) {
     /** The log start of a fetch from a node that predates reporting it (a rolling upgrade). */
     static final long LOG_START_UNREPORTED = -1;
   }
@@ -90,8 +92,9 @@ final class Wire {
   static JsonObject fetchRequest(FetchRequest request) {
     JsonArray partitions = new JsonArray();
     for (FetchPosition p : request.partitions()) {
-      partitions.add(new JsonObject().put("topic", p.partition().topic()).put("partition", p.partition().partition())
-          .put("epoch", p.epoch()).put("offset", p.offset()).put("lastEpoch", p.lastEpoch())
+      partitions.add(new JsonObject().put("topic", p.partition().topic())
+          .put("topicId", p.topicId() == null ? null : p.topicId().toString())
+          .put("partition", p.partition().partition()).put("epoch", p.epoch()).put("offset", p.offset()).put("lastEpoch", p.lastEpoch())
           .put("logStart", p.logStartOffset()));
     }
     return new JsonObject().put("follower", request.follower()).put("maxWaitMs", request.maxWaitMs())
@@ -104,7 +107,8 @@ final class Wire {
     for (int i = 0; i < partitions.size(); i++) {
       JsonObject p = partitions.getJsonObject(i);
       positions.add(new FetchPosition(new TopicPartition(p.getString("topic"), p.getInteger("partition")),
-          p.getInteger("epoch"), p.getLong("offset"), p.getInteger("lastEpoch"),
+          p.getString("topicId") == null ? null : TopicId.parse(p.getString("topicId")), p.getInteger("epoch"), p.getLong("offset"),
+          p.getInteger("lastEpoch"),
           p.getLong("logStart", FetchPosition.LOG_START_UNREPORTED)));
     }
     return new FetchRequest(json.getString("follower"), json.getLong("maxWaitMs", 0L), positions);

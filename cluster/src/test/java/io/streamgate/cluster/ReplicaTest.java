@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplicaTest {
   private static final TopicPartition TP = new TopicPartition("t", 0);
+  private static final TopicId TOPIC_ID = TopicId.random();
   private static final long COMMIT_TIMEOUT_MS = 10_000;
 
   @TempDir Path dir;
@@ -56,8 +57,8 @@ class ReplicaTest {
     ManualClock clock = new ManualClock(1_000_000);
     storeA = LogManager.open(TestStores.config(dir.resolve("a"), clock));
     storeB = LogManager.open(TestStores.config(dir.resolve("b"), clock));
-    a = new Replica(TP, storeA.create(TP, LogConfig.DEFAULT), "a", now::get, windowLoader);
-    b = new Replica(TP, storeB.create(TP, LogConfig.DEFAULT), "b", now::get, windowLoader);
+    a = new Replica(TOPIC_ID, TP, storeA.create(TP, LogConfig.DEFAULT), "a", now::get, windowLoader);
+    b = new Replica(TOPIC_ID, TP, storeB.create(TP, LogConfig.DEFAULT), "b", now::get, windowLoader);
   }
 
   @AfterEach
@@ -331,7 +332,7 @@ class ReplicaTest {
     b.becomeLeader(led("b", 1, List.of("b")));
     assertThatThrownBy(() -> b.appendAsLeader(idempotent(5, 0, "two"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
         .isInstanceOf(IdempotencyKeyReusedException.class);
-    Replica restarted = new Replica(TP, b.log(), "b", now::get, windowLoader);
+    Replica restarted = new Replica(TOPIC_ID, TP, b.log(), "b", now::get, windowLoader);
     restarted.becomeLeader(led("b", 2, List.of("b")));
     restarted.idempotencyWindowLoaded().get(10, TimeUnit.SECONDS);
     assertThatThrownBy(() -> restarted.appendAsLeader(idempotent(5, 0, "one", "two"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS))
@@ -363,7 +364,7 @@ class ReplicaTest {
     a.becomeLeader(led("a", 0, List.of("a")));
     AppendResult written = appendAsLeader(a, idempotent(7, 0, "kept"));
 
-    Replica reopened = new Replica(TP, a.log(), "a", now::get, windowLoader);
+    Replica reopened = new Replica(TOPIC_ID, TP, a.log(), "a", now::get, windowLoader);
     reopened.becomeLeader(led("a", 1, List.of("a")));
     assertThat(appendAsLeader(reopened, idempotent(7, 0, "kept"))).isEqualTo(written);
     assertThat(a.log().logEndOffset()).isEqualTo(1);
@@ -382,7 +383,7 @@ class ReplicaTest {
     ExecutorService metadataThread = Executors.newSingleThreadExecutor();
     try {
       Replica reopened = metadataThread.submit(() -> {
-        Replica replica = new Replica(TP, a.log(), "a", now::get, held);
+        Replica replica = new Replica(TOPIC_ID, TP, a.log(), "a", now::get, held);
         replica.becomeLeader(led("a", 1, List.of("a")));
         return replica;
       }).get(10, TimeUnit.SECONDS);
@@ -420,7 +421,7 @@ class ReplicaTest {
     fetch(a, "b", b);
 
     HeldExecutor held = new HeldExecutor();
-    Replica reopened = new Replica(TP, b.log(), "b", now::get, held);
+    Replica reopened = new Replica(TOPIC_ID, TP, b.log(), "b", now::get, held);
     reopened.becomeFollower(led("c", 1, List.of("b", "c")));
     CountDownLatch release = holdWriter(storeB);
     CompletableFuture<Long> cut;
@@ -447,7 +448,7 @@ class ReplicaTest {
     fetch(a, "b", b);
 
     HeldExecutor held = new HeldExecutor();
-    Replica reopened = new Replica(TP, b.log(), "b", now::get, held);
+    Replica reopened = new Replica(TOPIC_ID, TP, b.log(), "b", now::get, held);
     reopened.becomeFollower(led("a", 0, List.of("a", "b")));
     AppendResult copied = appendAsLeader(a, idempotent(3, 1, "copied"));
     fetch(a, "b", reopened);
@@ -466,7 +467,7 @@ class ReplicaTest {
     a.becomeLeader(led("a", 0, List.of("a")));
     appendAsLeader(a, idempotent(7, 0, "kept"));
     HeldExecutor held = new HeldExecutor();
-    Replica reopened = new Replica(TP, a.log(), "a", now::get, held);
+    Replica reopened = new Replica(TOPIC_ID, TP, a.log(), "a", now::get, held);
     reopened.becomeLeader(led("a", 1, List.of("a")));
     CompletableFuture<AppendResult> waiting = reopened.appendAsLeader(idempotent(7, 1, "new"), Acks.LEADER, 1, COMMIT_TIMEOUT_MS);
 

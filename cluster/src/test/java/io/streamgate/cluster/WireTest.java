@@ -65,12 +65,12 @@ class WireTest {
   }
 
   @Example
-  void aFetchFromANodeThatPredatesReportingItsLogStartReadsAsUnreported() {
+  void aFetchFromANodeThatPredatesReportingItsLogStartAndTopicIdReadsAsUnreported() {
     JsonObject older = new JsonObject().put("follower", "node-2").put("maxWaitMs", 500L).put("partitions", new JsonArray()
         .add(new JsonObject().put("topic", "t").put("partition", 0).put("epoch", 3).put("offset", 42L).put("lastEpoch", 2)));
 
     assertThat(Wire.fetchRequest(older).partitions()).containsExactly(
-        new Wire.FetchPosition(new TopicPartition("t", 0), 3, 42, 2, Wire.FetchPosition.LOG_START_UNREPORTED));
+        new Wire.FetchPosition(new TopicPartition("t", 0), null, 3, 42, 2, Wire.FetchPosition.LOG_START_UNREPORTED));
   }
 
   @Property
@@ -111,8 +111,8 @@ class WireTest {
       assertThat(Wire.fetchError(Wire.fetchErrorCode(error))).isEqualTo(error);
     }
     assertThat(Arrays.stream(Replica.FetchAnswer.Error.values()).map(Wire::fetchErrorCode))
-        .as("Kafka's NONE, NOT_LEADER_OR_FOLLOWER and OFFSET_OUT_OF_RANGE; a code of our own for DIVERGING")
-        .containsExactly((byte) 0, (byte) 6, Byte.MAX_VALUE, (byte) 1);
+        .as("Kafka's NONE, NOT_LEADER_OR_FOLLOWER, OFFSET_OUT_OF_RANGE and UNKNOWN_TOPIC_ID; a code of our own for DIVERGING")
+        .containsExactly((byte) 0, (byte) 6, Byte.MAX_VALUE, (byte) 1, (byte) 100);
     assertThatThrownBy(() -> Wire.fetchError((byte) 2))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Wire.fetchError((byte) -1)).isInstanceOf(IllegalArgumentException.class);
@@ -215,7 +215,9 @@ class WireTest {
 
   @Provide
   Arbitrary<List<Wire.FetchPosition>> fetchPositions() {
-    return Combinators.combine(partitions(), Arbitraries.integers(), Arbitraries.longs(), Arbitraries.integers(),
+    Arbitrary<TopicId> topicIds = Arbitraries.longs().filter(most -> most != 0)
+        .flatMap(most -> Arbitraries.longs().map(least -> new TopicId(most, least)));
+    return Combinators.combine(partitions(), topicIds, Arbitraries.integers(), Arbitraries.longs(), Arbitraries.integers(),
         Arbitraries.longs()).as(Wire.FetchPosition::new).list().ofMaxSize(5);
   }
 

@@ -22,6 +22,7 @@ final class FileNames {
 
   static final String LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
   static final String PARTITION_CONFIG = "partition.properties";
+  static final String PARTITION_METADATA = "partition.metadata";
   static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
   static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
   static final String HIGH_WATERMARK_CHECKPOINT = "replication-offset-checkpoint";

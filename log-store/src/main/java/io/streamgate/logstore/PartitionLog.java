@@ -888,6 +888,16 @@ public final class PartitionLog {
 
   // ---------------------------------------------------------------- lifecycle
 
+  /** The id of the topic incarnation this partition belongs to, as last recorded; empty if none was (a directory from before topic ids). */
+  public Optional<String> topicId() {
+    return PartitionMetadataFile.read(dir);
+  }
+
+  /** Records the id of the topic incarnation this partition belongs to, durably (see {@link PartitionMetadataFile}). */
+  public void recordTopicId(String topicId) {
+    PartitionMetadataFile.write(dir, topicId);
+  }
+
   /** Changes the log's settings (they apply to later appends, rolls and maintenance) and persists them. */
   public void updateConfig(LogConfig newConfig) {
     PartitionConfigFile.write(dir, newConfig);

@@ -90,6 +90,11 @@ public enum StreamgateError {
   /** Kafka clients only (KIP-320): the client's leader epoch is newer than this node's; it asks again. */
   UNKNOWN_LEADER_EPOCH(75, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, UnknownLeaderEpochException.class,
       UnknownLeaderEpochException::new),
+  /**
+   * A request naming a topic by an id no live topic has (never one, or a deleted topic's, even if its
+   * name was taken again): Kafka clients (Fetch v13+) and followers' fetches between nodes.
+   */
+  UNKNOWN_TOPIC_ID(100, UNKNOWN_TOPIC_OR_PARTITION, Mqtt.TOPIC_NAME_INVALID, null, null),
   MESSAGE_TOO_LARGE(10, 413, "record-too-large", "Record too large", false, Mqtt.PACKET_TOO_LARGE,
       RecordTooLargeException.class, RecordTooLargeException::new),
   COORDINATOR_LOAD_IN_PROGRESS(14, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, CoordinatorLoadInProgressException.class,

@@ -1,6 +1,7 @@
 package io.streamgate.cluster.metadata;
 
 import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
@@ -55,7 +56,8 @@ import java.util.TreeMap;
  * an int32 byte length and UTF-8; a nullable string is a presence byte (0 or 1) before it; a list is
  * an int32 count and its items; a map is an int32 count and its entries sorted by key. A topic is its
  * name, partition count (int32), replication factor (int32), config map, partition list, version
- * (int64) and deleted flag (int8); a partition its nullable leader, leader epoch (int32), replicas
+ * (int64), deleted flag (int8) and (from snapshot format 6 on) id (two int64, most significant
+ * first); a partition its nullable leader, leader epoch (int32), replicas
  * and ISR; a node its id, address, lease epoch (int64), renewals (int64) and (from snapshot format 5 on) stopping flag (int8). A command's fields
  * follow in its record's order; an election's fence is nullable (a presence byte, then node, lease
  * epoch and renewals). An ACL is its resource type, resource name, pattern type, principal, host,
@@ -68,15 +70,17 @@ import java.util.TreeMap;
  * the API key list, sorted by id, then (from format 4 on) the SCRAM credential list, sorted by user
  * and mechanism; a format-1 snapshot, from before producer ids, reads as none
  * handed out, and one of format 1 or 2, from before ACLs and keys, as none made, one before format 4 as no SCRAM credentials,
- * and one before format 5 as no node stopping.
+ * one before format 5 as no node stopping, and one before format 6 with each topic's id derived
+ * from its name ({@link TopicId#derived}). A CreateTopic is tag 15, its id before the topic; tag 1,
+ * from before topic ids, has none and reads with a null id.
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
   /**
    * The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys, 4 the
-   * SCRAM credentials, 5 the nodes' stopping flag.
+   * SCRAM credentials, 5 the nodes' stopping flag, 6 the topics' ids.
    */
-  public static final byte STATE_FORMAT = 5;
+  public static final byte STATE_FORMAT = 6;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -92,6 +96,8 @@ public final class MetadataCodec {
   private static final byte REVOKE_API_KEY = 12;
   private static final byte ALTER_SCRAM_CREDENTIALS = 13;
   private static final byte STOP_NODE = 14;
+  /** CreateTopic since topic ids: the id (two int64) before the topic; tag 1 is one without. */
+  private static final byte CREATE_TOPIC_WITH_ID = 15;
 
   // Kafka's codes (org.apache.kafka.common.resource.ResourceType, PatternType, acl.AclOperation, AclPermissionType).
   private static final Map<ResourceType, Integer> RESOURCE_TYPES = Map.of(ResourceType.TOPIC, 2, ResourceType.GROUP, 3,
@@ -112,7 +118,11 @@ public final class MetadataCodec {
   public static byte[] encode(MetadataCommand command) {
     return write(out -> {
       if (command instanceof CreateTopic create) {
-        out.writeByte(CREATE_TOPIC);
+        // Without an id it is an entry from before topic ids, and is written as it was then.
+        out.writeByte(create.id() == null ? CREATE_TOPIC : CREATE_TOPIC_WITH_ID);
+        if (create.id() != null) {
+          writeTopicId(out, create.id());
+        }
         writeTopicMetadata(out, create.topic());
         writeList(out, create.partitions(), MetadataCodec::writePartition);
       } else if (command instanceof DeleteTopic delete) {
@@ -183,7 +193,9 @@ public final class MetadataCodec {
     return read(bytes, in -> {
       byte tag = in.get();
       return switch (tag) {
-        case CREATE_TOPIC -> new CreateTopic(readTopicMetadata(in), readList(in, MetadataCodec::readPartition));
+        case CREATE_TOPIC -> new CreateTopic(null, readTopicMetadata(in), readList(in, MetadataCodec::readPartition));
+        case CREATE_TOPIC_WITH_ID -> new CreateTopic(readTopicId(in), readTopicMetadata(in),
+            readList(in, MetadataCodec::readPartition));
         case DELETE_TOPIC -> new DeleteTopic(readString(in));
         case UPDATE_TOPIC -> new UpdateTopic(readString(in), in.getLong(), readMap(in), readList(in, MetadataCodec::readPartition));
         case ELECT_LEADER -> new ElectLeader(readString(in), in.getInt(), in.getInt(), readNullableString(in),
@@ -244,7 +256,7 @@ public final class MetadataCodec {
   public static MetadataState decodeState(byte[] bytes) {
     return read(bytes, STATE_FORMAT, (in, format) -> {
       TreeMap<String, TopicState> topics = new TreeMap<>();
-      readList(in, MetadataCodec::readTopic).forEach(topic -> topics.put(topic.name(), topic));
+      readList(in, buffer -> readTopic(buffer, format)).forEach(topic -> topics.put(topic.name(), topic));
       TreeMap<String, NodeState> nodes = new TreeMap<>();
       readList(in, buffer -> readNode(buffer, format)).forEach(node -> nodes.put(node.id(), node));
       long nextProducerId = format >= 2 ? in.getLong() : 0;
@@ -342,6 +354,12 @@ public final class MetadataCodec {
     writeList(out, topic.partitions(), MetadataCodec::writePartition);
     out.writeLong(topic.version());
     out.writeBoolean(topic.deleted());
+    writeTopicId(out, topic.id());
+  }
+
+  private static void writeTopicId(DataOutputStream out, TopicId id) throws IOException {
+    out.writeLong(id.mostSignificantBits());
+    out.writeLong(id.leastSignificantBits());
   }
 
   private static void writeNode(DataOutputStream out, NodeState node) throws IOException {
@@ -481,8 +499,18 @@ public final class MetadataCodec {
         readList(in, MetadataCodec::readString));
   }
 
-  private static TopicState readTopic(ByteBuffer in) {
-    return new TopicState(readTopicMetadata(in), readList(in, MetadataCodec::readPartition), in.getLong(), readBoolean(in));
+  private static TopicState readTopic(ByteBuffer in, byte format) {
+    TopicMetadata topic = readTopicMetadata(in);
+    List<PartitionState> partitions = readList(in, MetadataCodec::readPartition);
+    long version = in.getLong();
+    boolean deleted = readBoolean(in);
+    // Before format 6 a topic had no id: every node derives the same one from its name (see TopicId.derived).
+    TopicId id = format >= 6 ? readTopicId(in) : TopicId.derived(topic.name());
+    return new TopicState(id, topic, partitions, version, deleted);
+  }
+
+  private static TopicId readTopicId(ByteBuffer in) {
+    return new TopicId(in.getLong(), in.getLong()); // a reserved id is an IllegalArgumentException: a format error
   }
 
   private static Fence readFence(ByteBuffer in) {

@@ -1,6 +1,7 @@
 package io.streamgate.cluster.metadata;
 
 import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.security.AclBinding;
 import io.streamgate.cluster.security.ApiKey;
@@ -15,8 +16,12 @@ import java.util.Map;
  * "epoch E" of a partition can exist. Commands are encoded by {@link MetadataCodec}.
  */
 public sealed interface MetadataCommand {
-  /** A new topic with its partitions' first assignment (chosen by the proposer); refused if it exists. */
-  record CreateTopic(TopicMetadata topic, List<PartitionState> partitions) implements MetadataCommand {
+  /**
+   * A new topic with its id and its partitions' first assignment (all chosen by the proposer);
+   * refused if it exists or another topic has the id. {@code id} is null only in an entry written
+   * before topic ids: the topic then gets {@link TopicId#derived}.
+   */
+  record CreateTopic(TopicId id, TopicMetadata topic, List<PartitionState> partitions) implements MetadataCommand {
     public CreateTopic {
       partitions = List.copyOf(partitions);
     }

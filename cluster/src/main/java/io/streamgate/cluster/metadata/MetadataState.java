@@ -1,6 +1,7 @@
 package io.streamgate.cluster.metadata;
 
 import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
@@ -138,10 +139,16 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (invalid.isPresent()) {
       return refuse(Reason.INVALID, invalid.get());
     }
+    TopicId id = create.id() != null ? create.id() : TopicId.derived(topic.name());
+    Optional<TopicState> sameId = topics.values().stream().filter(other -> other.id().equals(id)).findFirst();
+    // A tombstone's id too: a follower or client still holding it must never reach the new topic.
+    if (sameId.isPresent() && create.id() != null) {
+      return refuse(Reason.INVALID, "topic id " + id + " is " + sameId.get().name() + "'s");
+    }
     // After a tombstone the versions go on, so that "version N" of a name is one state forever.
     TopicState tombstone = topics.get(topic.name());
     long version = tombstone == null ? 1 : tombstone.version() + 1;
-    return withTopic(new TopicState(topic, create.partitions(), version, false), version);
+    return withTopic(new TopicState(id, topic, create.partitions(), version, false), version);
   }
 
   private static Optional<String> invalidAssignment(TopicMetadata topic, List<PartitionState> partitions) {

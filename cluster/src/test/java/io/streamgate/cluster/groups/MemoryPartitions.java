@@ -7,6 +7,7 @@ import io.streamgate.cluster.PartitionOffsets;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicDescription;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.TopicSummary;
@@ -112,6 +113,16 @@ final class MemoryPartitions implements PartitionService {
 
   @Override
   public Optional<List<PartitionState>> cachedPartitions(String topic) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public Optional<TopicId> cachedTopicId(String topic) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public Optional<String> cachedTopicName(TopicId id) {
     throw new UnsupportedOperationException();
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
@@ -67,10 +68,14 @@ class MetadataCodecTest {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("b", "2");
     config.put("a", "1");
-    assertThat(MetadataCodec.encode(new CreateTopic(new TopicMetadata("t", 1, 1, Map.of("a", "b")),
-        List.of(new PartitionState("n1", 0, List.of("n1"), List.of("n1"))))))
-        .isEqualTo(hex("01 01", T, "00000001 00000001", "00000001 00000001 61 00000001 62", "00000001", "01", N1,
-            "00000000", "00000001", N1, "00000001", N1));
+    CreateTopic create = new CreateTopic(new TopicId(1, 2), new TopicMetadata("t", 1, 1, Map.of("a", "b")),
+        List.of(new PartitionState("n1", 0, List.of("n1"), List.of("n1"))));
+    String createBody = String.join("", T, "00000001 00000001", "00000001 00000001 61 00000001 62", "00000001", "01", N1,
+        "00000000", "00000001", N1, "00000001", N1);
+    assertThat(MetadataCodec.encode(create)).isEqualTo(hex("01 0f", "0000000000000001 0000000000000002", createBody));
+    // Tag 1, from before topic ids, is still read: without an id (the state derives one from the name).
+    assertThat(MetadataCodec.decodeCommand(hex("01 01", createBody))).isEqualTo(new CreateTopic(null, create.topic(),
+        create.partitions()));
     assertThat(MetadataCodec.encode(new DeleteTopic("t"))).isEqualTo(hex("01 02", T));
     // Config entries sorted by key, whatever the map's order.
     assertThat(MetadataCodec.encode(new UpdateTopic("t", 3, config, List.of(new PartitionState(null, 0, List.of("n1"),
@@ -115,13 +120,16 @@ class MetadataCodecTest {
     assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
   }
 
-  /** Topic t and node n1 as snapshots before format 5 hold them: n1 without its stopping flag. */
-  private static final String SNAPSHOT_TOPICS_AND_NODES = String.join("", "00000001", T, "00000001 00000001 00000000", "00000001",
-      "00 00000002", "00000001", N1, "00000000", "0000000000000005 00", "00000001", N1, "00000003 683a31",
-      "0000000000000003 0000000000000004");
+  /** Topic t as snapshots before format 6 hold it: without its id. */
+  private static final String SNAPSHOT_TOPIC = String.join("", "00000001", T, "00000001 00000001 00000000", "00000001",
+      "00 00000002", "00000001", N1, "00000000", "0000000000000005 00");
+  /** Node n1 as snapshots before format 5 hold it: without its stopping flag. */
+  private static final String SNAPSHOT_NODES = String.join("", "00000001", N1, "00000003 683a31", "0000000000000003 0000000000000004");
+  private static final String SNAPSHOT_TOPICS_AND_NODES = SNAPSHOT_TOPIC + SNAPSHOT_NODES;
 
   private static MetadataState topicsAndNodes(long nextProducerId, List<AclBinding> acls, Map<String, ApiKey> keys) {
-    TopicState topic = new TopicState(new TopicMetadata("t", 1, 1, Map.of()),
+    // The id snapshots before format 6 read t with (TopicId.derived); format 6 writes it as it is.
+    TopicState topic = new TopicState(TopicId.derived("t"), new TopicMetadata("t", 1, 1, Map.of()),
         List.of(new PartitionState(null, 2, List.of("n1"), List.of())), 5, false);
     return new MetadataState(new TreeMap<>(Map.of("t", topic)), new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4))),
         nextProducerId, acls, keys);
@@ -136,10 +144,30 @@ class MetadataCodecTest {
         new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4, true))), 2000, List.of(ACL), Map.of("k1", KEY, "k0", second),
         Map.of(SCRAM.id(), SCRAM, sha256.id(), sha256));
     // The keys sorted by id, the SCRAM credentials by user and mechanism, whatever the maps' order; n1 stopping (01).
-    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("05", SNAPSHOT_TOPICS_AND_NODES, "01", "00000000000007d0", "00000001", ACL_BYTES,
-        "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES, "00000002",
-        "00000001 61 01 00000001 05 00002000 00000001 06 00000001 07", SCRAM_BYTES));
+    TopicId id = TopicId.derived("t");
+    String idBytes = String.format("%016x %016x", id.mostSignificantBits(), id.leastSignificantBits());
+    assertThat(MetadataCodec.encode(state))
+        .isEqualTo(hex("06", SNAPSHOT_TOPIC, idBytes, SNAPSHOT_NODES, "01", "00000000000007d0", "00000001", ACL_BYTES,
+            "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES, "00000002",
+            "00000001 61 01 00000001 05 00002000 00000001 06 00000001 07", SCRAM_BYTES));
     assertThat(MetadataCodec.decodeState(MetadataCodec.encode(state))).isEqualTo(state);
+  }
+
+  @Test
+  void aSnapshotOfFormatFiveFromBeforeTopicIdsReadsEachTopicWithTheIdDerivedFromItsName() {
+    MetadataState state = MetadataCodec.decodeState(hex("05", SNAPSHOT_TOPICS_AND_NODES, "01", "00000000000007d0", "00000000",
+        "00000000", "00000000"));
+    assertThat(state.topic("t").map(TopicState::id)).contains(TopicId.derived("t"));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 4, true));
+    // Format 6 writes the id, so a node reading it back has the same one as every node that derived it.
+    assertThat(MetadataCodec.decodeState(MetadataCodec.encode(state))).isEqualTo(state);
+  }
+
+  @Test
+  void aSnapshotWithAReservedTopicIdIsRefused() {
+    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("06", SNAPSHOT_TOPIC, "0000000000000000 0000000000000001", "00000000",
+        "0000000000000000", "00000000", "00000000", "00000000"))).isInstanceOf(MetadataFormatException.class)
+        .hasMessageContaining("reserved");
   }
 
   @Test
@@ -175,7 +203,7 @@ class MetadataCodecTest {
     MetadataState state = MetadataCodec.decodeState(formatOne);
     assertThat(state.nextProducerId()).isZero();
     assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 4));
-    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("06", "00000000", "00000000", "0000000000000000", "00000000", "00000000",
+    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("07", "00000000", "00000000", "0000000000000000", "00000000", "00000000",
         "00000000")))
         .isInstanceOf(MetadataFormatException.class);
   }
@@ -184,8 +212,8 @@ class MetadataCodecTest {
   void anUnknownFormatOrTagIsRefused() {
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("02 02", T))).isInstanceOf(MetadataFormatException.class)
         .hasMessageContaining("format 2");
-    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 0f", T))).isInstanceOf(MetadataFormatException.class)
-        .hasMessageContaining("tag 15");
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 10", T))).isInstanceOf(MetadataFormatException.class)
+        .hasMessageContaining("tag 16");
     // An ACL's enum code that is none of Kafka's (TOPIC is 2; 7 is no resource type).
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 09 00000001 07", ACL_BYTES.substring(2))))
         .isInstanceOf(MetadataFormatException.class).hasMessageContaining("unknown code 7");
@@ -247,6 +275,10 @@ class MetadataCodecTest {
         names().list().ofMaxSize(3), names().list().ofMaxSize(3)).as(PartitionState::new);
   }
 
+  static Arbitrary<TopicId> topicIds() {
+    return Combinators.combine(Arbitraries.longs(), Arbitraries.longs().between(2, Long.MAX_VALUE)).as(TopicId::new);
+  }
+
   static Arbitrary<TopicMetadata> topicMetadata() {
     return Combinators.combine(names(), Arbitraries.integers().between(1, 100), Arbitraries.integers().between(1, 5), configs())
         .as(TopicMetadata::new);
@@ -257,7 +289,7 @@ class MetadataCodecTest {
     Arbitrary<Integer> ints = Arbitraries.integers();
     Arbitrary<Long> longs = Arbitraries.longs();
     return Arbitraries.oneOf(
-        Combinators.combine(topicMetadata(), partitions().list().ofMaxSize(3)).as(CreateTopic::new),
+        Combinators.combine(topicIds().injectNull(0.2), topicMetadata(), partitions().list().ofMaxSize(3)).as(CreateTopic::new),
         names().map(DeleteTopic::new),
         Combinators.combine(names(), longs, configs(), partitions().list().ofMaxSize(2)).as(UpdateTopic::new),
         Combinators.combine(names(), ints, ints, names().injectNull(0.3), names().list().ofMaxSize(3),
@@ -294,7 +326,7 @@ class MetadataCodecTest {
 
   @Provide
   static Arbitrary<MetadataState> states() {
-    Arbitrary<TopicState> topics = Combinators.combine(topicMetadata(), partitions().list().ofMaxSize(3),
+    Arbitrary<TopicState> topics = Combinators.combine(topicIds(), topicMetadata(), partitions().list().ofMaxSize(3),
         Arbitraries.longs().between(1, Long.MAX_VALUE), Arbitraries.of(true, false)).as(TopicState::new);
     Arbitrary<NodeState> nodes = Combinators.combine(names(), names(), Arbitraries.longs().between(1, Long.MAX_VALUE),
         Arbitraries.longs().between(0, Long.MAX_VALUE), Arbitraries.of(true, false)).as(NodeState::new);

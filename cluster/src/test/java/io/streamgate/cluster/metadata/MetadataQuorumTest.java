@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.streamgate.cluster.ClusterException;
 import io.streamgate.cluster.NotEnoughReplicasException;
 import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.errors.StreamgateError;
@@ -58,7 +59,8 @@ class MetadataQuorumTest {
   }
 
   static CreateTopic create(String name) {
-    return new CreateTopic(new TopicMetadata(name, 1, 3, Map.of("retention.ms", "60000")),
+    // An id fixed by the name: a test compares the commands each voter heard with this one.
+    return new CreateTopic(TopicId.derived(name), new TopicMetadata(name, 1, 3, Map.of("retention.ms", "60000")),
         List.of(new PartitionState("n0", 0, List.of("n0", "n1", "n2"), List.of("n0", "n1", "n2"))));
   }
 

@@ -3,6 +3,7 @@ package io.streamgate.cluster.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
@@ -56,7 +57,11 @@ class MetadataStateTest {
   }
 
   private static CreateTopic create(String name) {
-    return new CreateTopic(new TopicMetadata(name, 2, 3, Map.of()),
+    return create(TopicId.random(), name);
+  }
+
+  private static CreateTopic create(TopicId id, String name) {
+    return new CreateTopic(id, new TopicMetadata(name, 2, 3, Map.of()),
         List.of(new PartitionState("a", 0, List.of("a", "b", "c"), List.of("a", "b", "c")),
             new PartitionState("b", 0, List.of("b", "c", "a"), List.of("b"))));
   }
@@ -64,6 +69,37 @@ class MetadataStateTest {
   private static Reason reason(MetadataReply reply) {
     assertThat(reply).isInstanceOf(Refused.class);
     return ((Refused) reply).reason();
+  }
+
+  @Test
+  void aTopicKeepsTheIdItWasCreatedWithThroughChangesAndDeletionAndARecreatedOneHasItsOwn() {
+    TopicId first = TopicId.random();
+    assertThat(apply(create(first, "t"))).isEqualTo(new Accepted(1));
+    assertThat(apply(new ElectLeader("t", 0, 0, "b", List.of("b", "c"), null))).isEqualTo(new Accepted(1));
+    assertThat(state.topic("t").map(TopicState::id)).contains(first);
+    assertThat(apply(new DeleteTopic("t"))).isEqualTo(new Accepted(3));
+    assertThat(state.topics().get("t").id()).as("the tombstone's").isEqualTo(first);
+
+    // The deleted topic's id is not to be had again: whoever still holds it must never reach the new topic.
+    MetadataState deleted = state;
+    assertThat(reason(apply(create(first, "t")))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(create(first, "u")))).isEqualTo(Reason.INVALID);
+    assertThat(state).isSameAs(deleted);
+
+    TopicId second = TopicId.random();
+    assertThat(apply(create(second, "t"))).isEqualTo(new Accepted(4));
+    assertThat(state.topic("t").map(TopicState::id)).contains(second);
+    assertThat(reason(apply(create(second, "u")))).as("a live topic's id").isEqualTo(Reason.INVALID);
+  }
+
+  @Test
+  void aCreationFromBeforeTopicIdsGetsTheIdDerivedFromTheName() {
+    assertThat(apply(create(null, "t"))).isEqualTo(new Accepted(1));
+    assertThat(state.topic("t").map(TopicState::id)).contains(TopicId.derived("t"));
+    // Entries from before topic ids can delete and create a name again: the same derived id, as every node derives it.
+    apply(new DeleteTopic("t"));
+    assertThat(apply(create(null, "t"))).isEqualTo(new Accepted(3));
+    assertThat(state.topic("t").map(TopicState::id)).contains(TopicId.derived("t"));
   }
 
   @Test
@@ -219,8 +255,9 @@ class MetadataStateTest {
   void aCreateWhoseAssignmentContradictsItselfIsRefused() {
     TopicMetadata topic = new TopicMetadata("t", 2, 1, Map.of());
     PartitionState one = new PartitionState("a", 0, List.of("a"), List.of("a"));
-    assertThat(reason(apply(new CreateTopic(topic, List.of(one))))).isEqualTo(Reason.INVALID);
-    assertThat(reason(apply(new CreateTopic(topic, List.of(one, new PartitionState("b", 0, List.of("a"), List.of("a")))))))
+    assertThat(reason(apply(new CreateTopic(TopicId.random(), topic, List.of(one))))).isEqualTo(Reason.INVALID);
+    assertThat(
+        reason(apply(new CreateTopic(TopicId.random(), topic, List.of(one, new PartitionState("b", 0, List.of("a"), List.of("a")))))))
         .isEqualTo(Reason.INVALID);
     assertThat(state).isEqualTo(MetadataState.EMPTY);
   }

@@ -94,7 +94,8 @@ final class TopicsHandler {
   }
 
   static ObjectNode describeJson(TopicDescription topic) {
-    ObjectNode node = JSON.createObjectNode().put("name", topic.name()).put("replicationFactor", topic.replicationFactor());
+    ObjectNode node = JSON.createObjectNode().put("name", topic.name()).put("id", topic.id().toString())
+        .put("replicationFactor", topic.replicationFactor());
     ArrayNode partitions = node.putArray("partitions");
     for (PartitionDescription partition : topic.partitions()) {
       ObjectNode p = partitions.addObject().put("partition", partition.partition()).put("leader", partition.leader());

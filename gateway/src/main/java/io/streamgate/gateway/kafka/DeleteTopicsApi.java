@@ -14,7 +14,10 @@ import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResultCollection;
 
-/** DeleteTopics (v1-6), by name (topic ids are not served: a topic named by id only is INVALID_REQUEST). */
+/**
+ * DeleteTopics (v1-6), by name. A topic named by id only is INVALID_REQUEST: the metadata deletes by
+ * name, and resolving the id first could delete a newer topic of that name.
+ */
 final class DeleteTopicsApi {
   private final PartitionService service;
 

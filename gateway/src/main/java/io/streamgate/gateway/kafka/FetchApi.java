@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.Cancellable;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.cluster.security.TopicAuthorizationException;
@@ -11,8 +12,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
@@ -21,7 +24,7 @@ import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 
 /**
- * Fetch (v4-12), sessionless: session id 0, and every requested partition in every answer (a full
+ * Fetch (v4-13), sessionless: session id 0, and every requested partition in every answer (a full
  * fetch, KIP-227). Partitions are read in request order from this node, which must lead them
  * (else NOT_LEADER_OR_FOLLOWER), each up to its partition_max_bytes and all together up to
  * max_bytes, but at least one batch; the stored batch bytes go out as they are, sent from the
@@ -30,7 +33,11 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
  * partition's high watermark to move (the log's watches, no polling), then reads again. The last
  * stable offset is the high watermark (no transactions). A partition asked in a current leader epoch
  * other than the leader's is refused (FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH, KIP-320). A
- * topic the principal may not READ is TOPIC_AUTHORIZATION_FAILED, and answers at once.
+ * topic the principal may not READ is TOPIC_AUTHORIZATION_FAILED, and answers at once. From v13 on
+ * topics are named by id: an id no live topic has (never one, or a deleted topic's even if its name
+ * lives again) is UNKNOWN_TOPIC_ID for each of its partitions, so a client never reads a re-created
+ * topic's records as the old one's; the id is checked again after each read, so a deletion and
+ * re-creation while a fetch waits or reads answers UNKNOWN_TOPIC_ID rather than the new topic's records.
  */
 final class FetchApi {
   private final PartitionService service;
@@ -45,8 +52,12 @@ final class FetchApi {
     this.metrics = metrics;
   }
 
-  /** One requested partition, in request order; {@code readable}: the principal may READ its topic. */
-  private record Wanted(String topic, FetchPartition partition, boolean readable) {
+  /**
+   * One requested partition, in request order; {@code readable}: the principal may READ its topic.
+   * {@code id}: the topic id it was asked by (v13+), else null; {@code topic} is then the name of the
+   * live topic with that id, or null if none has it.
+   */
+  private record Wanted(String topic, TopicId id, FetchPartition partition, boolean readable) {
     TopicPartition topicPartition() {
       return new TopicPartition(topic, partition.partition());
     }
@@ -62,10 +73,14 @@ final class FetchApi {
   Future<FetchResponseData> handle(FetchRequestData request, KafkaCaller caller) {
     List<Wanted> wanted = new ArrayList<>();
     for (FetchTopic topic : request.topics()) {
+      // v13+ names topics by id only (the name is empty); a topic named by neither is no topic's id either.
+      boolean byId = !Uuid.ZERO_UUID.equals(topic.topicId()) || topic.topic().isEmpty();
+      TopicId id = byId ? KafkaTopicIds.topicId(topic.topicId()).orElse(null) : null;
+      String name = byId ? Optional.ofNullable(id).flatMap(service::cachedTopicName).orElse(null) : topic.topic();
       // Asked once per request, not per read of a long poll: one audit line per refusal.
-      boolean readable = caller.access().mayTopic(AclOperation.READ, topic.topic());
+      boolean readable = name != null && caller.access().mayTopic(AclOperation.READ, name);
       for (FetchPartition partition : topic.partitions()) {
-        wanted.add(new Wanted(topic.topic(), partition, readable));
+        wanted.add(new Wanted(name, id, partition, readable));
       }
     }
     long waitMs = Math.max(0, Math.min(request.maxWaitMs(), maxWaitMs));
@@ -111,6 +126,9 @@ final class FetchApi {
 
   /** The partition's batches from the fetch offset, left in the segment file: the answer sends them from there (zero-copy). */
   private Future<Read> readOne(Wanted want, int budget, boolean nothingYet, KafkaCaller caller) {
+    if (want.topic() == null) {
+      return Future.succeededFuture(failed(want, StreamgateError.UNKNOWN_TOPIC_ID));
+    }
     if (!want.readable()) {
       return Future.succeededFuture(failed(want, new TopicAuthorizationException("not authorized to READ topic '" + want.topic() + "'")));
     }
@@ -121,12 +139,16 @@ final class FetchApi {
     if (budget <= 0 && !nothingYet) {
       // The answer is full: the partition's offsets only, so that the client still learns its high watermark.
       return Future.fromCompletionStage(service.offsetsHere(partition, epoch, OptionalLong.empty()), caller.context())
-          .map(offsets -> new Read(data(want, offsets.latest(), offsets.earliest()).setRecords(KafkaCodec.noRecords()), 0))
+          .map(offsets -> stillLive(want)
+              ? new Read(data(want, offsets.latest(), offsets.earliest()).setRecords(KafkaCodec.noRecords()), 0)
+              : failed(want, StreamgateError.UNKNOWN_TOPIC_ID))
           .otherwise(failure -> failed(want, failure));
     }
     return Future.fromCompletionStage(service.sliceHere(partition, epoch, offset, Math.max(1, limit)), caller.context())
-        .map(slice -> new Read(data(want, slice.highWatermark(), slice.logStartOffset()).setRecords(KafkaCodec.records(slice)),
-            slice.recordCount()))
+        .map(slice -> stillLive(want)
+            ? new Read(data(want, slice.highWatermark(), slice.logStartOffset()).setRecords(KafkaCodec.records(slice)),
+                slice.recordCount())
+            : failed(want, StreamgateError.UNKNOWN_TOPIC_ID))
         .otherwise(failure -> failed(want, failure));
   }
 
@@ -182,16 +204,28 @@ final class FetchApi {
    * leader up again and fetches anew; else UNKNOWN_SERVER_ERROR, which it logs and fetches again.
    */
   static short errorCode(Throwable failure) {
-    StreamgateError error = StreamgateError.forException(failure);
+    return errorCode(StreamgateError.forException(failure));
+  }
+
+  private static short errorCode(StreamgateError error) {
     if (CONSUMER_FETCH_ERRORS.contains(error.kafkaCode())) {
       return error.kafkaCode();
     }
     return error.retryable() ? StreamgateError.NOT_LEADER_OR_FOLLOWER.kafkaCode() : StreamgateError.UNKNOWN_SERVER_ERROR.kafkaCode();
   }
 
+  /** False once the topic asked for by id is no longer the live topic of its name: what was read may be a newer topic's. */
+  private boolean stillLive(Wanted want) {
+    return want.id() == null || service.cachedTopicName(want.id()).filter(want.topic()::equals).isPresent();
+  }
+
   private static Read failed(Wanted want, Throwable failure) {
+    return failed(want, StreamgateError.forException(failure));
+  }
+
+  private static Read failed(Wanted want, StreamgateError error) {
     return new Read(new PartitionData().setPartitionIndex(want.partition().partition())
-        .setErrorCode(errorCode(failure)).setHighWatermark(-1).setLastStableOffset(-1)
+        .setErrorCode(errorCode(error)).setHighWatermark(-1).setLastStableOffset(-1)
         .setLogStartOffset(-1).setRecords(KafkaCodec.noRecords()), 0);
   }
 
@@ -203,7 +237,7 @@ final class FetchApi {
       for (int i = 0; i < topic.partitions().size(); i++) {
         answered.add(reads.get(next++).data());
       }
-      topics.add(new FetchableTopicResponse().setTopic(topic.topic()).setPartitions(answered));
+      topics.add(new FetchableTopicResponse().setTopic(topic.topic()).setTopicId(topic.topicId()).setPartitions(answered));
     }
     return new FetchResponseData().setSessionId(0).setResponses(topics);
   }

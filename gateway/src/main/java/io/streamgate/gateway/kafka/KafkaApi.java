@@ -10,7 +10,7 @@ package io.streamgate.gateway.kafka;
  */
 enum KafkaApi {
   PRODUCE(0, 0, 12),
-  FETCH(1, 4, 12),
+  FETCH(1, 4, 13),
   LIST_OFFSETS(2, 1, 8),
   METADATA(3, 1, 12),
   OFFSET_COMMIT(8, 2, 8),

@@ -3,6 +3,7 @@ package io.streamgate.gateway.kafka;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.PartitionState;
 import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.TopicNames;
 import io.streamgate.cluster.TopicSpec;
 import io.streamgate.cluster.errors.StreamgateError;
@@ -11,6 +12,8 @@ import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
@@ -25,7 +28,9 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
  * this node's view of the metadata. A topic
  * asked for by name that does not exist is created with the node's defaults when the node
  * auto-creates topics ({@code auto-create-topics}) and the client allows it; the answer then waits
- * for it. Topic ids are not served: every topic's is the zero uuid. As in Kafka, a listing of every
+ * for it. Each topic is answered with its id (v10+); a topic asked for by id (v12+, no name) is
+ * described if a live topic has that id, else UNKNOWN_TOPIC_ID (an id of a deleted topic too, even
+ * if its name lives again: that is another topic). As in Kafka, a listing of every
  * topic shows only those the principal may DESCRIBE; a topic asked for by name that it may not
  * describe, or may not create (CREATE on the cluster or the topic) when it would be created, is
  * TOPIC_AUTHORIZATION_FAILED whether or not it exists.
@@ -43,8 +48,12 @@ final class MetadataApi {
     this.defaultPartitions = defaultPartitions;
   }
 
-  /** A topic to answer: described, unless {@code error} says why not. */
-  private record Asked(String name, StreamgateError error) {}
+  /** A topic to answer: described, unless {@code error} says why not; {@code id} the one it was asked by, if it was. */
+  private record Asked(String name, Uuid id, StreamgateError error) {
+    Asked(String name, StreamgateError error) {
+      this(name, Uuid.ZERO_UUID, error);
+    }
+  }
 
   Future<MetadataResponseData> handle(MetadataRequestData request, KafkaCaller caller) {
     Future<List<Future<Asked>>> topics;
@@ -54,14 +63,17 @@ final class MetadataApi {
               .map(topic -> Future.succeededFuture(new Asked(topic.name(), null))).toList());
     } else {
       topics = Future.succeededFuture(request.topics().stream()
-          .map(topic -> resolve(topic.name(), request.allowAutoTopicCreation(), caller)).toList());
+          .map(topic -> topic.name() == null && !Uuid.ZERO_UUID.equals(topic.topicId()) ? byId(topic.topicId(), caller)
+              : resolve(topic.name(), request.allowAutoTopicCreation(), caller))
+          .toList());
     }
     return topics.compose(pending -> Future.join(pending).transform(done -> {
       KafkaBrokers.View cluster = brokers.view();
       MetadataResponseTopicCollection answered = new MetadataResponseTopicCollection();
       for (Future<Asked> topic : pending) {
         Asked asked = topic.result();
-        answered.add(asked.error() == null ? describe(asked.name(), cluster) : failed(asked.name(), asked.error()));
+        answered.add(asked.error() == null ? describe(asked.name(), cluster)
+            : failed(asked.name(), asked.error()).setTopicId(asked.id()));
       }
       return Future.succeededFuture(new MetadataResponseData()
           .setBrokers(brokerList(cluster))
@@ -77,6 +89,17 @@ final class MetadataApi {
       list.add(new MetadataResponseBroker().setNodeId(broker.id()).setHost(broker.host()).setPort(broker.port()));
     }
     return list;
+  }
+
+  /** The live topic with id {@code id}, never created: an id names one incarnation, which no creation brings back. */
+  private Future<Asked> byId(Uuid id, KafkaCaller caller) {
+    Optional<String> name = KafkaTopicIds.topicId(id).flatMap(service::cachedTopicName);
+    if (name.isEmpty()) {
+      return Future.succeededFuture(new Asked(null, id, StreamgateError.UNKNOWN_TOPIC_ID));
+    }
+    // Refused by id, as Kafka does, without the name: the id must not tell a caller which topic it is.
+    return Future.succeededFuture(caller.access().mayTopic(AclOperation.DESCRIBE, name.get()) ? new Asked(name.get(), null)
+        : new Asked(null, id, StreamgateError.TOPIC_ACCESS_DENIED));
   }
 
   /** The topic, created first if missing and allowed; never a failed future (a failure is the topic's error). */
@@ -103,8 +126,11 @@ final class MetadataApi {
   }
 
   private MetadataResponseTopic describe(String name, KafkaBrokers.View cluster) {
+    // The id first: should the topic be deleted and created again in between, the client holds the
+    // old id, is answered UNKNOWN_TOPIC_ID when it uses it, and asks again.
+    Optional<TopicId> id = service.cachedTopicId(name);
     List<PartitionState> partitions = service.cachedPartitions(name).orElse(null);
-    if (partitions == null) {
+    if (partitions == null || id.isEmpty()) {
       return failed(name, StreamgateError.UNKNOWN_TOPIC_OR_PARTITION);
     }
     List<MetadataResponsePartition> answered = new ArrayList<>();
@@ -122,7 +148,8 @@ final class MetadataApi {
           .setIsrNodes(ids(state.isr()))
           .setOfflineReplicas(ids(state.replicas().stream().filter(node -> !cluster.aliveNodes().contains(node)).toList())));
     }
-    return new MetadataResponseTopic().setName(name).setIsInternal(TopicNames.isInternal(name)).setPartitions(answered);
+    return new MetadataResponseTopic().setName(name).setTopicId(KafkaTopicIds.uuid(id.get()))
+        .setIsInternal(TopicNames.isInternal(name)).setPartitions(answered);
   }
 
   private static MetadataResponseTopic failed(String name, StreamgateError error) {

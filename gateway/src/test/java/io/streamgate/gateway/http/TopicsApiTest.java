@@ -87,6 +87,20 @@ class TopicsApiTest extends HttpNodeTest {
   }
 
   @Test
+  void aTopicDeletedAndCreatedAgainUnderItsNameHasANewId() {
+    String name = unique("incarnations");
+    String first = api.createTopic(name, 1).get("id").asText();
+    assertThat(first).matches("[A-Za-z0-9_-]{21}[AQgw]");
+    assertThat(api.describe(name).get("id").asText()).isEqualTo(first);
+
+    assertThat(api.delete("/v1/topics/" + name).status()).isEqualTo(204);
+    String second = api.createTopic(name, 1).get("id").asText();
+
+    assertThat(second).matches("[A-Za-z0-9_-]{21}[AQgw]").isNotEqualTo(first);
+    assertThat(api.describe(name).get("id").asText()).isEqualTo(second);
+  }
+
+  @Test
   void configValuesMayBeStringsOrNumbers() {
     JsonNode topic = api.createTopic(metrics, 3, "{\"retention.ms\":3600000,\"retention.bytes\":\"1048576\","
         + "\"cleanup.policy\":\"compact\",\"max.record.bytes\":2048,\"value.format\":\"string\",\"segment.bytes\":\"65536\"}");

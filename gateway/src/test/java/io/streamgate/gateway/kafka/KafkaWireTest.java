@@ -73,7 +73,7 @@ class KafkaWireTest extends KafkaNodeTest {
       ApiVersionsResponseData answer = kafka.read(ApiKeys.API_VERSIONS.id, (short) 3, 7, ApiVersionsResponseData.class);
 
       assertThat(answer.errorCode()).isZero();
-      assertThat(ranges(answer)).isEqualTo(new TreeMap<>(Map.ofEntries(Map.entry(0, "0-12"), Map.entry(1, "4-12"),
+      assertThat(ranges(answer)).isEqualTo(new TreeMap<>(Map.ofEntries(Map.entry(0, "0-12"), Map.entry(1, "4-13"),
           Map.entry(2, "1-8"), Map.entry(3, "1-12"), Map.entry(8, "2-8"), Map.entry(9, "1-9"), Map.entry(10, "0-6"),
           Map.entry(11, "0-9"), Map.entry(12, "0-4"), Map.entry(13, "0-5"), Map.entry(14, "0-5"), Map.entry(15, "0-5"),
           Map.entry(16, "0-5"), Map.entry(17, "0-1"), Map.entry(18, "0-4"), Map.entry(19, "2-7"), Map.entry(20, "1-6"),

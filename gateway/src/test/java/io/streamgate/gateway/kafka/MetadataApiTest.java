@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamgate.cluster.ClusterNode;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.PartitionState;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.security.Principal;
 import io.streamgate.gateway.GatewayConfig;
 import io.streamgate.gateway.security.NodeSecurity;
@@ -66,6 +67,7 @@ class MetadataApiTest {
         new Class<?>[] {PartitionService.class}, (proxy, method, args) -> switch (method.getName()) {
           case "nodes" -> nodes;
           case "cachedPartitions" -> TOPIC.equals(args[0]) ? Optional.of(partitions) : Optional.empty();
+          case "cachedTopicId" -> TOPIC.equals(args[0]) ? Optional.of(TopicId.derived(TOPIC)) : Optional.empty();
           default -> throw new UnsupportedOperationException(method.getName());
         });
   }

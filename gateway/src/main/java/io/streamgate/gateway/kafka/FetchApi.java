@@ -10,8 +10,10 @@ import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
@@ -164,8 +166,34 @@ final class FetchApi {
 
   private static Read failed(Wanted want, Throwable failure) {
     return new Read(new PartitionData().setPartitionIndex(want.partition().partition())
-        .setErrorCode(StreamgateError.forException(failure).kafkaCode()).setHighWatermark(-1).setLastStableOffset(-1)
+        .setErrorCode(fetchErrorCode(failure)).setHighWatermark(-1).setLastStableOffset(-1)
         .setLogStartOffset(-1).setRecords(KafkaCodec.noRecords()), 0);
+  }
+
+  /**
+   * The errors Kafka's consumer acts on in a Fetch answer (kafka-clients 4.4 {@code
+   * FetchCollector.handleInitializeErrors}: it refreshes its metadata, resets or waits, and fetches
+   * again); on any other it throws IllegalStateException to the application.
+   */
+  private static final Set<StreamgateError> CONSUMER_HANDLES = EnumSet.of(StreamgateError.NOT_LEADER_OR_FOLLOWER,
+      StreamgateError.KAFKA_STORAGE_ERROR, StreamgateError.FENCED_LEADER_EPOCH, StreamgateError.OFFSET_NOT_AVAILABLE,
+      StreamgateError.UNKNOWN_TOPIC_OR_PARTITION, StreamgateError.OFFSET_OUT_OF_RANGE, StreamgateError.TOPIC_AUTHORIZATION_FAILED,
+      StreamgateError.UNKNOWN_LEADER_EPOCH, StreamgateError.UNKNOWN_SERVER_ERROR, StreamgateError.CORRUPT_MESSAGE);
+
+  /**
+   * A partition's error code in a Fetch answer: a refusal worth retrying that the consumer would not
+   * retry is answered as Kafka answers it. A new leader whose high watermark has not reached its
+   * epoch's start: OFFSET_NOT_AVAILABLE (KIP-207); any other (a node starting or stopping without
+   * its lease, a leader that moved): NOT_LEADER_OR_FOLLOWER. Both were seen in a rolling restart,
+   * where LEADER_NOT_AVAILABLE and NOT_ENOUGH_REPLICAS ended a consumer.
+   */
+  static short fetchErrorCode(Throwable failure) {
+    StreamgateError error = StreamgateError.forException(failure);
+    if (CONSUMER_HANDLES.contains(error) || !error.retryable()) {
+      return error.kafkaCode();
+    }
+    return error == StreamgateError.LEADER_NOT_AVAILABLE ? StreamgateError.OFFSET_NOT_AVAILABLE.kafkaCode()
+        : StreamgateError.NOT_LEADER_OR_FOLLOWER.kafkaCode();
   }
 
   private static FetchResponseData answer(FetchRequestData request, List<Read> reads) {

@@ -64,17 +64,17 @@ final class LeaderHandlers implements AutoCloseable {
   }
 
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
-    return CompletableFuture.supplyAsync(() -> replicas.readableLeader(partition).log().read(offset, maxBytes), readers);
+    return replicas.awaitReadableLeader(partition).thenApplyAsync(leader -> leader.log().read(offset, maxBytes), readers);
   }
 
   /** As {@link #read}, the batches left in their file ({@link PartitionLog#slice}): only headers are read. */
   CompletableFuture<LogSlice> slice(TopicPartition partition, long offset, int maxBytes) {
-    return CompletableFuture.supplyAsync(() -> replicas.readableLeader(partition).log().slice(offset, maxBytes), readers);
+    return replicas.awaitReadableLeader(partition).thenApplyAsync(leader -> leader.log().slice(offset, maxBytes), readers);
   }
 
   CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp) {
-    return CompletableFuture.supplyAsync(() -> {
-      PartitionLog log = replicas.readableLeader(partition).log();
+    return replicas.awaitReadableLeader(partition).thenApplyAsync(leader -> {
+      PartitionLog log = leader.log();
       return new PartitionOffsets(log.logStartOffset(), log.highWatermark(), log.logEndOffset(),
           timestamp.isEmpty() ? Optional.empty()
               : timestamp.getAsLong() == PartitionService.MAX_TIMESTAMP ? log.offsetOfMaxTimestamp()

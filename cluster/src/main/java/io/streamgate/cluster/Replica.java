@@ -273,6 +273,39 @@ final class Replica {
     return isLeader() && log.highWatermark() >= epochStartOffset;
   }
 
+  /**
+   * Completes once this leader serves reads ({@link #servesReads}): at once if it does, else when
+   * its high watermark reaches its epoch's start, which its followers' first fetches in its epoch
+   * bring within milliseconds. Fails with {@link NotLeaderException} if it stops leading first, and
+   * with {@link LeaderNotAvailableException} after {@code timeoutMs}, the answer it gave at once
+   * before (a rolling restart's readers met it some ten times a run).
+   */
+  CompletableFuture<Void> awaitServesReads(long timeoutMs) {
+    int askedEpoch;
+    CompletableFuture<Void> recorded;
+    synchronized (this) {
+      if (!leader) {
+        return CompletableFuture.failedFuture(notLeader());
+      }
+      askedEpoch = epoch;
+      recorded = epochRecorded;
+    }
+    if (servesReads()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    // The epoch's start is known once the log recorded the epoch; a new epoch meanwhile fails the wait as deposed.
+    return recorded.thenCompose(done -> awaitWhileLeading(commitWaits, epochStartOffset - 1, log::highWatermark, askedEpoch,
+        timeoutMs, (Void) null, () -> "its high watermark reached the start of its epoch", () -> "(mapped below)"))
+        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(failure -> {
+          Throwable cause = Failures.cause(failure);
+          return CompletableFuture.failedFuture(cause instanceof TimeoutException || cause instanceof ReplicationTimeoutException
+              ? new LeaderNotAvailableException(localNode + " has just become the leader of " + partition + " and its followers"
+                  + " did not confirm its high watermark within " + timeoutMs + " ms")
+              : cause);
+        });
+  }
+
   void becomeFollower(PartitionState newState) {
     List<WaitingAppend> waiting;
     synchronized (this) {

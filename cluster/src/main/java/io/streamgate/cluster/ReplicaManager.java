@@ -36,6 +36,11 @@ final class ReplicaManager implements AutoCloseable {
   private static final int FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
   /** The longest a leader holds a fetch, whatever the follower asks. */
   private static final long FETCH_MAX_WAIT_MS = 5000;
+  /**
+   * How long a read waits for a new leader to serve reads: its followers' next fetches confirm its
+   * high watermark within milliseconds, seconds on a starved machine; past it, a retriable 503.
+   */
+  static final long READ_WAIT_MS = 2000;
 
   private final Vertx vertx;
   private final LogManager logs;
@@ -101,6 +106,22 @@ final class ReplicaManager implements AutoCloseable {
           + " and serves reads once its followers have confirmed its high watermark");
     }
     return replica;
+  }
+
+  /**
+   * As {@link #readableLeader}, but a new leader not yet serving reads is waited for, up to {@link
+   * #READ_WAIT_MS}, rather than refused at once ({@link Replica#awaitServesReads}).
+   */
+  CompletableFuture<Replica> awaitReadableLeader(TopicPartition partition) {
+    try {
+      Replica replica = leader(partition);
+      if (replica.servesReads()) {
+        return CompletableFuture.completedFuture(replica);
+      }
+      return replica.awaitServesReads(READ_WAIT_MS).thenApply(ready -> readableLeader(partition));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private void requireLease() {

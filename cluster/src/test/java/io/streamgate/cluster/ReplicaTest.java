@@ -148,6 +148,27 @@ class ReplicaTest {
   }
 
   @Test
+  void aReadWaitsForANewLeaderToServeReadsAndIsRefusedOnlyAfterItsWait() throws Exception {
+    a.becomeLeader(led("a", 0, List.of("a", "b")));
+    b.becomeFollower(led("a", 0, List.of("a", "b")));
+    for (String value : List.of("x0", "x1", "x2")) {
+      appendAsLeader(a, TestBatches.values(1, value));
+    }
+    fetch(a, "b", b);
+    b.becomeLeader(led("b", 1, List.of("a", "b")));
+    a.becomeFollower(led("b", 1, List.of("a", "b")));
+    b.leaderEpochRecorded().get(10, TimeUnit.SECONDS);
+
+    assertThatThrownBy(() -> b.awaitServesReads(50).get(10, TimeUnit.SECONDS)).as("no follower fetched within the wait")
+        .hasCauseInstanceOf(LeaderNotAvailableException.class);
+    CompletableFuture<Void> read = b.awaitServesReads(10_000);
+    assertThat(read).isNotDone();
+    fetch(b, "a", a); // a's first fetch in epoch 1 confirms the records of epoch 0
+    read.get(10, TimeUnit.SECONDS);
+    assertThat(b.servesReads()).isTrue();
+  }
+
+  @Test
   void belowMinInsyncReplicasAnAcksAllWriteIsRefusedAndNothingIsWritten() {
     a.becomeLeader(led("a", 0, List.of("a")));
 

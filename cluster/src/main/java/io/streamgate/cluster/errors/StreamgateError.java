@@ -95,6 +95,11 @@ public enum StreamgateError {
    * name was taken again): Kafka clients (Fetch v13+) and followers' fetches between nodes.
    */
   UNKNOWN_TOPIC_ID(100, UNKNOWN_TOPIC_OR_PARTITION, Mqtt.TOPIC_NAME_INVALID, null, null),
+  /**
+   * Kafka clients only (KIP-207): a new leader whose high watermark has not yet reached the start of
+   * its epoch answers a Fetch this way, which the consumer retries (it throws on LEADER_NOT_AVAILABLE).
+   */
+  OFFSET_NOT_AVAILABLE(78, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, null, null),
   MESSAGE_TOO_LARGE(10, 413, "record-too-large", "Record too large", false, Mqtt.PACKET_TOO_LARGE,
       RecordTooLargeException.class, RecordTooLargeException::new),
   COORDINATOR_LOAD_IN_PROGRESS(14, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, CoordinatorLoadInProgressException.class,

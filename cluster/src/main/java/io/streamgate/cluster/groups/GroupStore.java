@@ -1,5 +1,7 @@
 package io.streamgate.cluster.groups;
 
+import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.NotLeaderException;
 import io.streamgate.cluster.groups.GroupRecords.ClassicEntry;
 import io.streamgate.cluster.groups.GroupRecords.Entry;
 import io.streamgate.cluster.groups.GroupRecords.KeyValue;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,7 +142,22 @@ final class GroupStore {
     return write(group.name, tombstones);
   }
 
+  /**
+   * Appends to the group's partition. One this node no longer leads (moved by a hand-off or a
+   * failover) fails the write with {@link NotCoordinatorException}: the partition's new leader
+   * coordinates the group, and a Kafka client looks for it again on NOT_COORDINATOR, whereas
+   * NOT_LEADER_OR_FOLLOWER is fatal to its OffsetCommit.
+   */
   private CompletableFuture<Void> write(String group, List<KeyValue> records) {
-    return log.append(GroupCoordinator.partitionFor(group), GroupRecords.batch(clock.getAsLong(), records)).thenApply(done -> null);
+    int partition = GroupCoordinator.partitionFor(group);
+    return log.append(partition, GroupRecords.batch(clock.getAsLong(), records)).handle((done, failure) -> {
+      if (failure == null) {
+        return null;
+      }
+      if (Failures.cause(failure) instanceof NotLeaderException moved) {
+        throw new NotCoordinatorException("this node no longer coordinates group '" + group + "': " + moved.getMessage());
+      }
+      throw failure instanceof CompletionException wrapped ? wrapped : new CompletionException(failure);
+    });
   }
 }

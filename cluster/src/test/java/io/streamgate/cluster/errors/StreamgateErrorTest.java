@@ -56,6 +56,7 @@ class StreamgateErrorTest {
       Map.entry("INVALID_SESSION_TIMEOUT", 26), Map.entry("UNSUPPORTED_SASL_MECHANISM", 33), Map.entry("ILLEGAL_SASL_STATE", 34),
       Map.entry("UNACCEPTABLE_CREDENTIAL", 93), Map.entry("RESOURCE_NOT_FOUND", 91), Map.entry("DUPLICATE_RESOURCE", 92),
       Map.entry("FENCED_LEADER_EPOCH", 74), Map.entry("UNKNOWN_LEADER_EPOCH", 75), Map.entry("UNKNOWN_TOPIC_ID", 100),
+      Map.entry("OFFSET_NOT_AVAILABLE", 78),
       Map.entry("GROUP_SUBSCRIBED_TO_TOPIC", 86),
       Map.entry("OFFSET_METADATA_TOO_LARGE", 12),
       Map.entry("GROUP_AUTHORIZATION_FAILED", 30), Map.entry("CLUSTER_AUTHORIZATION_FAILED", 31),

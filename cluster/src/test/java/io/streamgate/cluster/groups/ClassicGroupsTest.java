@@ -377,6 +377,15 @@ class ClassicGroupsTest {
   }
 
   @Test
+  void aCommitWhoseGroupsPartitionMovedAwayIsRefusedNotCoordinatorSoTheClientFindsTheNewCoordinator() throws Exception {
+    Stable group = stableGroupOfThree();
+    groupLog.appendsNotLed.set(1); // the __groups partition was handed off while the commit was written
+    assertThatThrownBy(() -> get(coordinator.classicCommit("g", 1, group.a().memberId(), Optional.empty(),
+        List.of(new OffsetCommit(T0, 1))))).isInstanceOf(NotCoordinatorException.class);
+    assertThat(get(coordinator.committedOffsets("g"))).isEmpty();
+  }
+
+  @Test
   void theLastMemberLeavingEmptiesTheGroupWhichThenTakesCommitsWithoutAMember() throws Exception {
     Stable group = stableGroupOfThree();
     get(coordinator.classicCommit("g", 1, group.a().memberId(), Optional.empty(), List.of(new OffsetCommit(T0, 1))));

@@ -1,5 +1,6 @@
 package io.streamgate.cluster.groups;
 
+import io.streamgate.cluster.NotLeaderException;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.RecordBatch;
@@ -32,6 +33,8 @@ final class MemoryGroupLog implements GroupLog {
   /** How many of the next {@link #readAll} calls fail, as a disk error would. */
   final AtomicInteger failingReads = new AtomicInteger();
   final AtomicInteger reads = new AtomicInteger();
+  /** How many of the next {@link #append} calls fail as on a partition this node no longer leads. */
+  final AtomicInteger appendsNotLed = new AtomicInteger();
 
   /** A record as an earlier coordinator of group g wrote it. */
   void record(String key, String value) {
@@ -88,6 +91,9 @@ final class MemoryGroupLog implements GroupLog {
 
   @Override
   public synchronized CompletableFuture<AppendResult> append(int partition, RecordBatch batch) {
+    if (appendsNotLed.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return CompletableFuture.failedFuture(new NotLeaderException("partition " + partition + " is led elsewhere now (test)"));
+    }
     partitions.computeIfAbsent(partition, p -> new ArrayList<>()).add(batch);
     return CompletableFuture.completedFuture(new AppendResult(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(),
         batch.sizeInBytes()));

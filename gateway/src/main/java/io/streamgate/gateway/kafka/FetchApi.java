@@ -199,9 +199,10 @@ final class FetchApi {
 
   /**
    * A failed partition read's code, as a consumer can take it: the catalogue's where the consumer
-   * knows it; else, for a failure that may pass (no lease for a moment, a new leader whose high
-   * watermark is not confirmed yet, too few replicas), NOT_LEADER_OR_FOLLOWER, on which it looks the
-   * leader up again and fetches anew; else UNKNOWN_SERVER_ERROR, which it logs and fetches again.
+   * knows it; else, for a failure that may pass: a new leader whose high watermark has not reached
+   * its epoch's start, OFFSET_NOT_AVAILABLE (KIP-207), on which it fetches again; any other (no lease
+   * for a moment, too few replicas, a leader that moved), NOT_LEADER_OR_FOLLOWER, on which it looks
+   * the leader up again and fetches anew; else UNKNOWN_SERVER_ERROR, which it logs and fetches again.
    */
   static short errorCode(Throwable failure) {
     return errorCode(StreamgateError.forException(failure));
@@ -210,6 +211,9 @@ final class FetchApi {
   private static short errorCode(StreamgateError error) {
     if (CONSUMER_FETCH_ERRORS.contains(error.kafkaCode())) {
       return error.kafkaCode();
+    }
+    if (error == StreamgateError.LEADER_NOT_AVAILABLE) {
+      return StreamgateError.OFFSET_NOT_AVAILABLE.kafkaCode();
     }
     return error.retryable() ? StreamgateError.NOT_LEADER_OR_FOLLOWER.kafkaCode() : StreamgateError.UNKNOWN_SERVER_ERROR.kafkaCode();
   }

@@ -9,6 +9,7 @@ import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -40,6 +41,27 @@ final class OffsetCommitApi {
 
   OffsetCommitApi(ClassicGroups groups) {
     this.groups = groups;
+  }
+
+  /**
+   * The errors Kafka's consumer retries a commit on (kafka-clients 4.4 {@code
+   * ConsumerCoordinator.OffsetCommitResponseHandler}); on any other retriable one it fails the commit
+   * with "Unexpected error in commit".
+   */
+  private static final Set<StreamgateError> CONSUMER_RETRIES = EnumSet.of(StreamgateError.COORDINATOR_LOAD_IN_PROGRESS,
+      StreamgateError.COORDINATOR_NOT_AVAILABLE, StreamgateError.NOT_COORDINATOR, StreamgateError.REQUEST_TIMED_OUT,
+      StreamgateError.UNKNOWN_TOPIC_OR_PARTITION);
+
+  /**
+   * A commit's error code: a refusal worth retrying that the consumer would not retry (the group's
+   * partition with too few copies in sync, say) is COORDINATOR_NOT_AVAILABLE, as Kafka's
+   * coordinator answers a commit its log could not take; the client finds the coordinator and
+   * commits again. Seen in a rolling restart as NOT_ENOUGH_REPLICAS, which ended a consumer.
+   */
+  static short commitErrorCode(Throwable failure) {
+    StreamgateError error = StreamgateError.forException(failure);
+    return !error.retryable() || CONSUMER_RETRIES.contains(error) ? error.kafkaCode()
+        : StreamgateError.COORDINATOR_NOT_AVAILABLE.kafkaCode();
   }
 
   Future<OffsetCommitResponseData> handle(OffsetCommitRequestData request, KafkaCaller caller) {
@@ -78,7 +100,7 @@ final class OffsetCommitApi {
       short error = 0;
       if (done.failed()) {
         LOG.debug("kafka client {}: OffsetCommit of group '{}' answered {}", caller, request.groupId(), done.cause().getMessage());
-        error = StreamgateError.forException(done.cause()).kafkaCode();
+        error = commitErrorCode(done.cause());
       }
       List<OffsetCommitResponseTopic> topics = new ArrayList<>();
       for (OffsetCommitRequestTopic topic : request.topics()) {

@@ -393,6 +393,8 @@ class ClusterFailoverIT {
     private final String run = Long.toString(System.currentTimeMillis(), 36);
     private volatile boolean stopping;
     private volatile long stopDeadline;
+    /** The nodes a retry may move to: every node, unless a test routes as a load balancer does. */
+    private volatile java.util.function.Predicate<Node> routable = node -> true;
 
     Producer(LocalCluster cluster) {
       this(cluster, TOPIC, PARTITIONS);
@@ -411,6 +413,12 @@ class ClusterFailoverIT {
 
     void start() {
       threads.forEach(Thread::start);
+    }
+
+    /** A retry moves on to the next node {@code routable} accepts (the next node when it accepts none). */
+    Producer routingTo(java.util.function.Predicate<Node> routable) {
+      this.routable = routable;
+      return this;
     }
 
     /**
@@ -447,6 +455,13 @@ class ClusterFailoverIT {
 
     String failureSummary() {
       return "retriable failures: " + retriableFailures;
+    }
+
+    /** How many attempts failed, by what: an HTTP status and problem code, or a connection failure from a node. */
+    Map<String, Integer> failureCounts() {
+      Map<String, Integer> counts = new java.util.TreeMap<>();
+      retriableFailures.forEach((what, count) -> counts.put(what, count.get()));
+      return counts;
     }
 
     /**
@@ -525,10 +540,20 @@ class ClusterFailoverIT {
           if (Thread.currentThread().isInterrupted() || stopping && System.nanoTime() > stopDeadline) {
             return; // stopping; this seq stays in flight
           }
-          target = (target + 1) % nodes.size();
+          target = nextRoutable(nodes, target);
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // retry pacing, as a client would back off
         }
       }
+    }
+
+    private int nextRoutable(List<Node> nodes, int current) {
+      for (int step = 1; step <= nodes.size(); step++) {
+        int candidate = (current + step) % nodes.size();
+        if (routable.test(nodes.get(candidate))) {
+          return candidate;
+        }
+      }
+      return (current + 1) % nodes.size();
     }
 
     /** The acknowledged offset of the request's first record, or empty after a retriable failure (recorded). */

@@ -594,6 +594,35 @@ final class LocalCluster implements AutoCloseable {
     awaitAgreed(topic, partitions, timeout, "fully in sync", PartitionView::fullyInSync);
   }
 
+  /**
+   * Waits until every live node answers {@code /metrics} and reports no under-replicated partition,
+   * of any topic (the internal {@code __groups} too): what {@code scripts/cluster.sh roll} waits for
+   * before it stops the next node, since a node stopped while another's replicas lag may leave a
+   * partition with too few copies in sync. Fails with what each node reported last.
+   */
+  void awaitNoUnderReplicated(Duration timeout) {
+    java.util.Map<String, String> lastSeen = new java.util.TreeMap<>();
+    try {
+      await("no under-replicated partition on any node").atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
+        lastSeen.clear();
+        for (Node node : liveNodes()) {
+          try {
+            HttpResponse<String> metrics = get(node, "/metrics");
+            long underReplicated = metrics.body().lines().filter(line -> line.startsWith("streamgate_partitions_under_replicated ")
+                || line.startsWith("streamgate_partitions_under_replicated{"))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+            lastSeen.put(node.id, metrics.statusCode() + ": " + underReplicated + " under-replicated");
+          } catch (IOException e) {
+            lastSeen.put(node.id, e.toString());
+          }
+        }
+        return lastSeen.size() == liveNodes().size() && lastSeen.values().stream().allMatch(seen -> seen.equals("200: 0 under-replicated"));
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("partitions still under-replicated after " + timeout + "; last seen, by node: " + lastSeen, e);
+    }
+  }
+
   private void awaitAgreed(String topic, int partitions, Duration timeout, String what,
       java.util.function.Predicate<PartitionView> condition) {
     java.util.Map<String, String> lastSeen = new java.util.TreeMap<>();

@@ -26,11 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import javax.security.auth.callback.Callback;
-import javax.security.auth.callback.UnsupportedCallbackException;
-import javax.security.auth.login.AppConfigurationEntry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -53,9 +49,6 @@ import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.security.auth.AuthenticateCallbackHandler;
-import org.apache.kafka.common.security.oauthbearer.OAuthBearerToken;
-import org.apache.kafka.common.security.oauthbearer.OAuthBearerTokenCallback;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -328,53 +321,14 @@ class KafkaRevocationTest extends KafkaNodeTest {
   }
 
   /** A login callback handler that makes a new token for the JAAS line's {@code principal} at each call, good for {@value #SHORT_TOKEN_S} s. */
-  public static final class ShortLivedTokens implements AuthenticateCallbackHandler {
-    private String principal;
-
+  public static final class ShortLivedTokens extends OAuthBearerLogin {
     @Override
-    public void configure(Map<String, ?> configs, String saslMechanism, List<AppConfigurationEntry> jaasConfigEntries) {
-      principal = (String) jaasConfigEntries.get(0).getOptions().get("principal");
+    Token next(Map<String, ?> options) {
+      String principal = (String) options.get("principal");
+      long nowSeconds = JwtTokens.now();
+      long expirySeconds = nowSeconds + SHORT_TOKEN_S;
+      return new Token(ISSUER.sign(JwtTokens.claims(principal).put("exp", expirySeconds)), principal, nowSeconds * 1000,
+          expirySeconds * 1000);
     }
-
-    @Override
-    public void handle(Callback[] callbacks) throws UnsupportedCallbackException {
-      for (Callback callback : callbacks) {
-        if (!(callback instanceof OAuthBearerTokenCallback tokenCallback)) {
-          throw new UnsupportedCallbackException(callback);
-        }
-        long nowSeconds = JwtTokens.now();
-        long expirySeconds = nowSeconds + SHORT_TOKEN_S;
-        String token = ISSUER.sign(JwtTokens.claims(principal).put("exp", expirySeconds));
-        tokenCallback.token(new OAuthBearerToken() {
-          @Override
-          public String value() {
-            return token;
-          }
-
-          @Override
-          public Set<String> scope() {
-            return Set.of();
-          }
-
-          @Override
-          public long lifetimeMs() {
-            return expirySeconds * 1000;
-          }
-
-          @Override
-          public String principalName() {
-            return principal;
-          }
-
-          @Override
-          public Long startTimeMs() {
-            return nowSeconds * 1000;
-          }
-        });
-      }
-    }
-
-    @Override
-    public void close() {}
   }
 }

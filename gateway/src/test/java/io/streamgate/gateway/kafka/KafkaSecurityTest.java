@@ -23,9 +23,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import javax.security.auth.callback.Callback;
-import javax.security.auth.callback.UnsupportedCallbackException;
-import javax.security.auth.login.AppConfigurationEntry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -64,9 +61,6 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
-import org.apache.kafka.common.security.auth.AuthenticateCallbackHandler;
-import org.apache.kafka.common.security.oauthbearer.OAuthBearerToken;
-import org.apache.kafka.common.security.oauthbearer.OAuthBearerTokenCallback;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -537,51 +531,11 @@ class KafkaSecurityTest extends KafkaNodeTest {
    * The OAUTHBEARER client's token: the {@code token} option of its JAAS line as it is (an API key
    * here, until the node verifies JWTs), not an unsecured JWT made by Kafka's default handler.
    */
-  public static final class FixedToken implements AuthenticateCallbackHandler {
-    private String token;
-
+  public static final class FixedToken extends OAuthBearerLogin {
     @Override
-    public void configure(Map<String, ?> configs, String saslMechanism, List<AppConfigurationEntry> jaasConfigEntries) {
-      token = (String) jaasConfigEntries.get(0).getOptions().get("token");
+    Token next(Map<String, ?> options) {
+      long now = System.currentTimeMillis();
+      return new Token((String) options.get("token"), "any", now, now + TimeUnit.HOURS.toMillis(1));
     }
-
-    @Override
-    public void handle(Callback[] callbacks) throws UnsupportedCallbackException {
-      for (Callback callback : callbacks) {
-        if (!(callback instanceof OAuthBearerTokenCallback tokenCallback)) {
-          throw new UnsupportedCallbackException(callback);
-        }
-        long now = System.currentTimeMillis();
-        tokenCallback.token(new OAuthBearerToken() {
-          @Override
-          public String value() {
-            return token;
-          }
-
-          @Override
-          public Set<String> scope() {
-            return Set.of();
-          }
-
-          @Override
-          public long lifetimeMs() {
-            return now + TimeUnit.HOURS.toMillis(1);
-          }
-
-          @Override
-          public String principalName() {
-            return "any";
-          }
-
-          @Override
-          public Long startTimeMs() {
-            return now;
-          }
-        });
-      }
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.cluster.LocalCluster.Node;
 import io.streamgate.gateway.cluster.LocalCluster.StoredRecord;
+import io.streamgate.gateway.mqtt.Paho;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -87,8 +88,8 @@ class MqttClusterIT {
       }
       assertThat(stored).containsAll(acknowledged);
     } finally {
-      close(publisher);
-      close(subscriber);
+      Paho.closeQuietly(publisher);
+      Paho.closeQuietly(subscriber);
     }
   }
 
@@ -147,9 +148,9 @@ class MqttClusterIT {
       assertThat(onSecond).containsOnlyOnce("after");
       assertThat(onFirst).containsExactly("before");
     } finally {
-      close(publisher);
-      close(first);
-      close(second);
+      Paho.closeQuietly(publisher);
+      Paho.closeQuietly(first);
+      Paho.closeQuietly(second);
     }
   }
 
@@ -183,9 +184,9 @@ class MqttClusterIT {
       assertThat(onFirst).isNotEmpty();
       assertThat(onSecond).isNotEmpty();
     } finally {
-      close(publisher);
-      close(first);
-      close(second);
+      Paho.closeQuietly(publisher);
+      Paho.closeQuietly(first);
+      Paho.closeQuietly(second);
     }
   }
 
@@ -251,7 +252,7 @@ class MqttClusterIT {
           if (System.nanoTime() > deadline) {
             throw refused;
           }
-          close(client);
+          Paho.closeQuietly(client);
           client = connect(cluster.node(0), "fleet-device");
         }
       }
@@ -269,14 +270,4 @@ class MqttClusterIT {
     return client;
   }
 
-  private static void close(MqttClient client) {
-    try {
-      if (client.isConnected()) {
-        client.disconnect(2000);
-      }
-      client.close();
-    } catch (MqttException e) {
-      // The test is over for this client; a client that will not close cleanly must not fail it.
-    }
-  }
 }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.cluster.LocalCluster.Node;
 import io.streamgate.gateway.cluster.LocalCluster.StoredRecord;
+import io.streamgate.gateway.mqtt.Paho;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -591,7 +592,7 @@ class RollingRestartIT {
                 republished.incrementAndGet();
                 republishedValues.add(payload);
               }
-              close(client);
+              Paho.closeQuietly(client);
               client = null;
               target = nextReady(nodes, target);
               LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // retry pacing, as a device would back off
@@ -602,7 +603,7 @@ class RollingRestartIT {
       } catch (MqttException | RuntimeException e) {
         failure = e;
       } finally {
-        close(client);
+        Paho.closeQuietly(client);
       }
     }
 
@@ -629,20 +630,6 @@ class RollingRestartIT {
       }
       client.setTimeToWait(10_000);
       return client;
-    }
-
-    private static void close(MqttClient client) {
-      if (client == null) {
-        return;
-      }
-      try {
-        if (client.isConnected()) {
-          client.disconnect(2000);
-        }
-        client.close();
-      } catch (MqttException e) {
-        // This connection is over either way; a client that will not close cleanly must not stop the publisher.
-      }
     }
   }
 }

@@ -9,7 +9,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 
 /** Eclipse Paho clients (MQTT 3.1.1 and 5.0) connected to a test node, and what they receive. */
-final class Paho {
+public final class Paho {
   private Paho() {}
 
   /** A message as a subscriber got it. */
@@ -48,7 +48,7 @@ final class Paho {
     return received;
   }
 
-  static void closeQuietly(MqttClient client) {
+  public static void closeQuietly(MqttClient client) {
     if (client == null) {
       return;
     }

@@ -140,6 +140,20 @@ public final class PartitionMoves {
     });
   }
 
+  /** How many partitions of the cluster are moving, from this node's copy of the metadata (for metrics; in memory). */
+  public int movingPartitions() {
+    return (int) metadata.liveTopics().stream().flatMap(topic -> topic.partitions().stream()).filter(PartitionState::moving)
+        .count();
+  }
+
+  /**
+   * The bytes the replicas that moves add still have to copy from the partitions this node leads
+   * (estimated as {@link AddingReplica#lagBytes}; for metrics; in memory).
+   */
+  public long bytesLeftHere() {
+    return localLags.get().stream().mapToLong(Lag::bytes).sum();
+  }
+
   /** The cap on the new replicas' catch-up traffic, bytes per second on each leader; 0 for none. */
   public long throttle() {
     return metadataState.get().replicationThrottle();

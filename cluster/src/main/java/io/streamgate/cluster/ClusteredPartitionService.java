@@ -89,6 +89,7 @@ public final class ClusteredPartitionService implements PartitionService {
   private final LeaderHandlers leaderHandlers;
   private final PartitionRouter router;
   private final TopicAdmin topics;
+  private final PartitionMoves moves;
   private final ProducerIdBlocks producerIds;
   private final MetadataAccessControl accessControl;
   private ClusteredGroupService groups;
@@ -117,11 +118,14 @@ public final class ClusteredPartitionService implements PartitionService {
     this.lease = new NodeLease(vertx, quorum, metadata::appliedIndex, nodeId, quorumConfig.self().address(), leaseMs,
         MONOTONIC_MS);
     IsrChanges isrChanges = new IsrChanges(metadata, liveness, nodeId, options.replicaLagMaxMs());
-    this.replicas = new ReplicaManager(vertx, logs, metadata, lease, isrChanges, nodeId, options, readers, windowLoaders);
+    ReplicationThrottle throttle = new ReplicationThrottle(() -> quorum.state().replicationThrottle(), MONOTONIC_MS);
+    this.replicas = new ReplicaManager(vertx, logs, metadata, lease, isrChanges, nodeId, options, readers, windowLoaders,
+        throttle);
     this.controller = new Controller(metadata, liveness, options.autoRebalance());
     this.forwardTimeoutMs = options.replicaLagMaxMs() + options.failureDetectionMs() + 5000;
     this.classicGroupSettings = options.classicGroups();
     this.nodeRequests = new NodeRequests(vertx, metadata);
+    this.moves = new PartitionMoves(metadata, quorum::state, metadataThread, nodeRequests, replicas::addingLags);
     this.leaderHandlers = new LeaderHandlers(vertx, nodeId, replicas, readers);
     this.router = new PartitionRouter(vertx, nodeId, metadata, leaderHandlers, nodeRequests, forwardTimeoutMs);
     this.topics = new TopicAdmin(vertx, metadata, liveness, lease, metadataThread, router);
@@ -310,6 +314,11 @@ public final class ClusteredPartitionService implements PartitionService {
       metadata.publishNode(info);
       return null;
     });
+  }
+
+  /** Moving partitions to other nodes: start, cancel, progress, throttle. */
+  public PartitionMoves moves() {
+    return moves;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.streamgate.cluster;
 
 import io.streamgate.cluster.metadata.MetadataCommand;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CompleteReassignment;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataReply;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *       first live in-sync replica that is not stopping, and taking it out of the ISRs, unless no
  *       such replica is in sync with it (it keeps leading: there is no better copy). Unlike a node whose
  *       lease ended it is alive and cooperating, so no fence: its lease keeps it serving, forwarding
- *       to the new leaders, until it has seen every move.
+ *       to the new leaders, until it has seen every move;
+ *   <li>for a moving partition whose whole target is in sync: leadership to a target replica if the
+ *       leader is not one, then the move's completion ({@link #moveStep}).
  * </ul>
  * Every proposal states the epoch it expects, so it never overwrites a leader's concurrent ISR
  * change, and a proposal of a deposed controller is refused. Decisions run on the metadata thread;
@@ -96,7 +99,11 @@ final class Controller {
         TopicPartition tp = new TopicPartition(topic.name(), p);
         PartitionState before = topic.partition(p);
         PartitionState wanted = decide(before, TopicConfigs.uncleanLeaderElection(topic.topic().config()), preferLeaders);
-        if (wanted.equals(before) || !proposing.add(tp)) {
+        if (wanted.equals(before)) {
+          moveStep(tp, before);
+          continue;
+        }
+        if (!proposing.add(tp)) {
           continue;
         }
         boolean deposes = before.hasLeader() && !before.leader().equals(wanted.leader());
@@ -130,6 +137,40 @@ final class Controller {
     }
     return CompletableFuture.allOf(preferredMoves.toArray(CompletableFuture[]::new))
         .thenApply(done -> (int) preferredMoves.stream().filter(CompletableFuture::join).count());
+  }
+
+  /**
+   * The next step of a move once every target replica is in the ISR: leadership to a target replica
+   * if the leader is none (a voluntary move, as a preferred-leader move), then the move's completion,
+   * which drops the replicas that are not in the target (docs/replication.md, "Moving partitions").
+   */
+  private void moveStep(TopicPartition tp, PartitionState state) {
+    List<String> target = state.targetReplicas();
+    if (!state.moving() || !state.hasLeader() || !state.isr().containsAll(target) || !proposing.add(tp)) {
+      return;
+    }
+    MetadataCommand command;
+    if (target.contains(state.leader())) {
+      command = new CompleteReassignment(tp.topic(), tp.partition(), state.leaderEpoch());
+      LOG.info("{}: move to {} complete; {} leave", tp, target, state.removing());
+    } else {
+      String successor = target.stream().filter(liveness::isAlive).filter(node -> !liveness.isStopping(node)).findFirst()
+          .orElse(null);
+      if (successor == null) {
+        proposing.remove(tp);
+        return;
+      }
+      command = new ElectLeader(tp.topic(), tp.partition(), state.leaderEpoch(), successor, state.isr(), null);
+      LOG.info("{}: moving; leadership {} -> {} in epoch {}", tp, state.leader(), successor, state.leaderEpoch() + 1);
+    }
+    metadata.submit(command).whenComplete((reply, failure) -> {
+      proposing.remove(tp);
+      if (failure != null) {
+        LOG.warn("{}: move step not made: {}", tp, Failures.cause(failure).getMessage());
+      } else if (reply instanceof MetadataReply.Refused refused) {
+        LOG.info("{}: move step refused: {}", tp, refused.detail());
+      }
+    });
   }
 
   /**
@@ -210,7 +251,8 @@ final class Controller {
       return state.withIsr(keptIsr);
     }
     String preferred = state.preferredLeader();
-    if (preferLeaders && !preferred.equals(state.leader()) && keptIsr.contains(preferred) && liveness.isAlive(preferred)
+    // A moving partition's leadership moves last, once the whole target is in sync (moveStep).
+    if (preferLeaders && !state.moving() && !preferred.equals(state.leader()) && keptIsr.contains(preferred) && liveness.isAlive(preferred)
         && !liveness.isStopping(preferred)) {
       return state.elect(preferred, new ArrayList<>(state.isr()));
     }

@@ -1,17 +1,31 @@
 package io.streamgate.cluster;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
  * Who holds a partition: its replicas (the first is the preferred leader), those in sync with the
  * leader (ISR), the leader ({@code null} while none can be elected) and the leader's epoch, which
  * rises with every change of leader so that a deposed leader's requests can be told apart.
+ *
+ * <p>While the partition moves (a reassignment, as Kafka's PartitionRegistration records it),
+ * {@code replicas} is the union of the old replicas and the target, {@code adding} the target's
+ * replicas that are new and {@code removing} the old ones that are not in the target; both are
+ * empty otherwise. The target is {@code replicas} without {@code removing}.
  */
-public record PartitionState(String leader, int leaderEpoch, List<String> replicas, List<String> isr) {
+public record PartitionState(String leader, int leaderEpoch, List<String> replicas, List<String> isr, List<String> adding,
+    List<String> removing) {
   public PartitionState {
     replicas = List.copyOf(replicas);
     isr = List.copyOf(isr);
+    adding = List.copyOf(adding);
+    removing = List.copyOf(removing);
+  }
+
+  /** A partition that is not moving. */
+  public PartitionState(String leader, int leaderEpoch, List<String> replicas, List<String> isr) {
+    this(leader, leaderEpoch, replicas, isr, List.of(), List.of());
   }
 
   public boolean hasLeader() {
@@ -22,13 +36,46 @@ public record PartitionState(String leader, int leaderEpoch, List<String> replic
     return replicas.get(0);
   }
 
+  /** Whether a reassignment is under way. */
+  public boolean moving() {
+    return !adding.isEmpty() || !removing.isEmpty();
+  }
+
+  /** The replicas it moves to (its replicas when it is not moving), in the order asked for. */
+  public List<String> targetReplicas() {
+    return replicas.stream().filter(r -> !removing.contains(r)).toList();
+  }
+
+  /** The replicas it had before the move began (its replicas when it is not moving). */
+  public List<String> originalReplicas() {
+    return replicas.stream().filter(r -> !adding.contains(r)).toList();
+  }
+
+  /**
+   * This partition starting a move to {@code target}: replicas the union (target first, so that the
+   * target's first replica is the preferred leader), the new ones adding, the dropped ones removing.
+   */
+  public PartitionState reassignTo(List<String> target) {
+    LinkedHashSet<String> union = new LinkedHashSet<>(target);
+    union.addAll(replicas);
+    List<String> added = target.stream().filter(r -> !replicas.contains(r)).toList();
+    List<String> dropped = replicas.stream().filter(r -> !target.contains(r)).toList();
+    return new PartitionState(leader, leaderEpoch, List.copyOf(union), isr, added, dropped);
+  }
+
+  /** The move finished: the target alone, the ISR kept to it. */
+  public PartitionState completeMove() {
+    List<String> target = targetReplicas();
+    return new PartitionState(leader, leaderEpoch, target, isr.stream().filter(target::contains).toList());
+  }
+
   /** A new leader (or none) in the next epoch, with the given ISR. */
   public PartitionState elect(String newLeader, List<String> newIsr) {
-    return new PartitionState(newLeader, leaderEpoch + 1, replicas, newIsr);
+    return new PartitionState(newLeader, leaderEpoch + 1, replicas, newIsr, adding, removing);
   }
 
   public PartitionState withIsr(List<String> newIsr) {
-    return new PartitionState(leader, leaderEpoch, replicas, newIsr);
+    return new PartitionState(leader, leaderEpoch, replicas, newIsr, adding, removing);
   }
 
   /** The ISR without {@code node}. */

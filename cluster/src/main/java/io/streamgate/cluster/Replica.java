@@ -82,6 +82,11 @@ final class Replica {
       return new FetchAnswer(error, ByteBuffer.allocate(0), -1, logStartOffset, -1, -1);
     }
 
+    /** No records this time (held back by the replication throttle), with the leader's offsets as a read would bring them. */
+    static FetchAnswer heldBack(long highWatermark, long logStartOffset) {
+      return new FetchAnswer(Error.NONE, ByteBuffer.allocate(0), highWatermark, logStartOffset, -1, -1);
+    }
+
     static FetchAnswer diverging(EpochEndOffset end) {
       return new FetchAnswer(Error.DIVERGING, ByteBuffer.allocate(0), -1, -1, end.epoch(), end.endOffset());
     }
@@ -245,11 +250,14 @@ final class Replica {
           }
         });
         followers.clear();
-        long now = clock.getAsLong();
-        for (String replica : newState.replicas()) {
-          if (!replica.equals(localNode)) {
-            followers.put(replica, new FollowerProgress(now));
-          }
+      }
+      // In a term, too, the replicas change while the partition moves: added ones are tracked from
+      // their first fetch, removed ones no longer served.
+      followers.keySet().retainAll(newState.replicas());
+      long now = clock.getAsLong();
+      for (String replica : newState.replicas()) {
+        if (!replica.equals(localNode)) {
+          followers.computeIfAbsent(replica, r -> new FollowerProgress(now));
         }
       }
     }
@@ -662,6 +670,11 @@ final class Replica {
         log.logStartOffset(), -1, -1), joinsIsr);
   }
 
+  /** Whether {@code follower} is a replica this partition, as led here, is moving to and catching up (throttled). */
+  synchronized boolean isAdding(String follower) {
+    return leader && state.adding().contains(follower);
+  }
+
   /** Calls {@code onData} once the log end passes {@code offset} (at once if it has). */
   Cancellable watchLogEnd(long offset, Runnable onData) {
     return appendWaits.watch(partition, offset, log::logEndOffset, onData);
@@ -677,6 +690,22 @@ final class Replica {
     followers.forEach((follower, progress) -> lags.add(new FollowerLag(partition, follower,
         end - (progress.logEndOffset < 0 ? log.logStartOffset() : progress.logEndOffset))));
     return lags;
+  }
+
+  /**
+   * How far each replica a move adds is behind this leader's log end: records, and bytes estimated
+   * from the log's average batch bytes per offset; none unless this replica leads a moving partition.
+   */
+  synchronized List<PartitionMoves.Lag> addingLags() {
+    if (!leader || state.adding().isEmpty()) {
+      return List.of();
+    }
+    long span = Math.max(1, log.logEndOffset() - log.logStartOffset());
+    long bytes = log.sizeInBytes();
+    return followerLags().stream().filter(lag -> state.adding().contains(lag.follower()))
+        .map(lag -> new PartitionMoves.Lag(partition, lag.follower(), lag.records(),
+            (long) ((double) bytes * lag.records() / span)))
+        .toList();
   }
 
   /** ISR members whose follower has not caught up within {@code lagMaxMs}; marks a change pending if any. */

@@ -58,12 +58,17 @@ final class ReplicaManager implements AutoCloseable {
   /** Consumers (long-polls, streams) waiting for the high watermark of a partition this node leads. */
   private final WatchRegistry readWatches = new WatchRegistry();
   private final Map<String, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
+  /** Caps what this node sends, as a leader, to replicas that moves add. */
+  private final ReplicationThrottle throttle;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  /** Deletions of the copies of replicas moved away from this node, by partition, until they are done. */
+  private final Map<TopicPartition, CompletableFuture<Void>> pendingDeletions = new ConcurrentHashMap<>();
   private long isrTimer = -1;
   private volatile boolean closed;
 
   ReplicaManager(Vertx vertx, LogManager logs, ClusterMetadata metadata, NodeLease lease, IsrChanges isrChanges, String nodeId,
-      ClusterOptions options, ExecutorService readers, Executor windowLoader) {
+      ClusterOptions options, ExecutorService readers, Executor windowLoader, ReplicationThrottle throttle) {
+    this.throttle = throttle;
     this.vertx = vertx;
     this.logs = logs;
     this.metadata = metadata;
@@ -77,6 +82,8 @@ final class ReplicaManager implements AutoCloseable {
 
   void start() {
     consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.FETCH), this::serveFetch));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Wire.address(nodeId, Wire.MOVE_LAGS),
+        message -> message.reply(Wire.moveLags(addingLags()))));
     isrTimer = vertx.setPeriodic(Math.max(100, options.replicaLagMaxMs() / 4),
         id -> readers.execute(() -> isrChanges.shrinkLagging(replicas.values())));
   }
@@ -177,6 +184,11 @@ final class ReplicaManager implements AutoCloseable {
         .toList();
   }
 
+  /** How far the replicas that moves add are behind, for the moving partitions this node leads. In memory only. */
+  List<PartitionMoves.Lag> addingLags() {
+    return replicas.values().stream().flatMap(replica -> replica.addingLags().stream()).toList();
+  }
+
   // ---------------------------------------------------------------- metadata → replicas (metadata thread)
 
   /** Brings this node's replicas of {@code topic} in line with its new state. */
@@ -198,7 +210,12 @@ final class ReplicaManager implements AutoCloseable {
       PartitionState state = topic.partition(p);
       if (!state.replicas().contains(nodeId)) {
         if (replicas.containsKey(tp)) {
-          remove(tp);
+          // Moved away (a completed or cancelled move): its copy goes, off this thread.
+          LOG.info("{}: no longer a replica here ({}); deleting this node's copy", tp, state.replicas());
+          Replica gone = replicas.remove(tp);
+          unassignFetcher(tp);
+          readWatches.wakeAll(tp);
+          pendingDeletions.put(tp, CompletableFuture.runAsync(() -> deleteLog(tp, gone), readers));
         }
         continue;
       }
@@ -248,6 +265,8 @@ final class ReplicaManager implements AutoCloseable {
    * records none and is taken as this incarnation's, as Kafka takes a log without partition.metadata.
    */
   private Replica open(TopicPartition tp, TopicId topicId, LogConfig config) {
+    // Moved back before the copy that moved away was deleted: that deletion first (rare, and short).
+    Optional.ofNullable(pendingDeletions.remove(tp)).ifPresent(CompletableFuture::join);
     PartitionLog log = logs.get(tp).filter(existing -> {
       Optional<String> recorded = existing.topicId();
       if (recorded.isPresent() && !recorded.get().equals(topicId.toString())) {
@@ -262,6 +281,18 @@ final class ReplicaManager implements AutoCloseable {
     }
     log.addListener(readWatches::onHighWatermark);
     return new Replica(topicId, tp, log, nodeId, clock, windowLoader);
+  }
+
+  private void deleteLog(TopicPartition tp, Replica gone) {
+    try {
+      if (logs.get(tp).filter(log -> log == gone.log()).isPresent()) {
+        logs.delete(tp);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("{}: the copy of a replica moved away was not deleted: {}", tp, e.toString());
+    } finally {
+      pendingDeletions.remove(tp);
+    }
   }
 
   private void remove(TopicPartition tp) {
@@ -318,6 +349,13 @@ final class ReplicaManager implements AutoCloseable {
       message.reply(Wire.fetchResponse(answers));
       return;
     }
+    long throttledMs = throttledWaitMs(request);
+    if (throttledMs > 0) {
+      // Its data is there but held back: answer once the throttle lets some through, not at once.
+      vertx.setTimer(Math.min(throttledMs, maxWaitMs),
+          id -> readers.execute(() -> message.reply(Wire.fetchResponse(fetchAnswers(request)))));
+      return;
+    }
     AtomicBoolean answered = new AtomicBoolean();
     // A watch may fire on the writer thread while later ones are still being registered here.
     List<Cancellable> watches = new CopyOnWriteArrayList<>();
@@ -358,9 +396,19 @@ final class ReplicaManager implements AutoCloseable {
             Replica.FetchAnswer.error(Replica.FetchAnswer.Error.UNKNOWN_TOPIC_ID, -1)));
         continue;
       }
+      boolean throttled = replica.isAdding(follower);
+      int maxBytes = throttled ? throttle.allowance(FETCH_MAX_BYTES_PER_PARTITION) : FETCH_MAX_BYTES_PER_PARTITION;
+      if (maxBytes == 0) {
+        answers.add(new Wire.FetchedPartition(p.partition(),
+            Replica.FetchAnswer.heldBack(replica.log().highWatermark(), replica.log().logStartOffset())));
+        continue;
+      }
       try {
         Replica.FetchResult result = replica.serveFetch(follower, p.epoch(), p.offset(), p.lastEpoch(), p.logStartOffset(),
-            FETCH_MAX_BYTES_PER_PARTITION);
+            maxBytes);
+        if (throttled) {
+          throttle.sent(result.answer().records().remaining());
+        }
         if (result.joinsIsr()) {
           isrChanges.addCaughtUp(replica, follower);
         }
@@ -371,6 +419,13 @@ final class ReplicaManager implements AutoCloseable {
       }
     }
     return answers;
+  }
+
+  /** How long the throttle holds back a partition of this fetch that moves to its follower; 0 if none does. */
+  private long throttledWaitMs(Wire.FetchRequest request) {
+    boolean adding = request.partitions().stream().map(p -> replicas.get(p.partition()))
+        .anyMatch(replica -> replica != null && replica.isAdding(request.follower()));
+    return adding ? throttle.waitMs() : 0;
   }
 
   private static Wire.FetchedPartition notLeader(Wire.FetchPosition asked) {

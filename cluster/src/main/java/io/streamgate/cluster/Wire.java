@@ -37,6 +37,8 @@ final class Wire {
   static final String DELETE_RECORDS = "delete-records";
   static final String FETCH = "replica-fetch";
   static final String GROUPS = "groups";
+  /** How far the replicas that moves add are behind the partitions this node leads ({@link PartitionMoves}). */
+  static final String MOVE_LAGS = "move-lags";
 
   // ---------------------------------------------------------------- results
 
@@ -183,6 +185,25 @@ final class Wire {
       }
     }
     throw new IllegalArgumentException("unknown fetch error code " + code);
+  }
+
+  static JsonArray moveLags(List<PartitionMoves.Lag> lags) {
+    JsonArray json = new JsonArray();
+    for (PartitionMoves.Lag lag : lags) {
+      json.add(new JsonObject().put("topic", lag.partition().topic()).put("partition", lag.partition().partition())
+          .put("follower", lag.follower()).put("records", lag.records()).put("bytes", lag.bytes()));
+    }
+    return json;
+  }
+
+  static List<PartitionMoves.Lag> moveLags(JsonArray json) {
+    List<PartitionMoves.Lag> lags = new ArrayList<>();
+    for (int i = 0; i < json.size(); i++) {
+      JsonObject lag = json.getJsonObject(i);
+      lags.add(new PartitionMoves.Lag(new TopicPartition(lag.getString("topic"), lag.getInteger("partition")),
+          lag.getString("follower"), lag.getLong("records"), lag.getLong("bytes")));
+    }
+    return lags;
   }
 
   // ---------------------------------------------------------------- failures

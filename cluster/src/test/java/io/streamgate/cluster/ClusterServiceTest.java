@@ -1219,7 +1219,7 @@ class ClusterServiceTest {
 
   // ---------------------------------------------------------------- helpers
 
-  private static TopicSpec spec(String name, int partitions, int replicationFactor, int minInsync) {
+  static TopicSpec spec(String name, int partitions, int replicationFactor, int minInsync) {
     return new TopicSpec(name, partitions, replicationFactor,
         Map.of(TopicConfigs.MIN_INSYNC_REPLICAS, Integer.toString(minInsync)));
   }
@@ -1233,7 +1233,7 @@ class ClusterServiceTest {
   }
 
   /** A batch with a producer id and sequence: a retry of it is recognised and not written again. */
-  private static RecordBatch idempotentBatch(long producerId, int sequence, String... values) {
+  static RecordBatch idempotentBatch(long producerId, int sequence, String... values) {
     RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE)
         .producer(ProducerIds.forIdempotencyKey(producerId), (short) 0, sequence);
     for (String value : values) {
@@ -1264,7 +1264,7 @@ class ClusterServiceTest {
    * after a start or a change of leader they are expected for a moment (a leader in transition; a
    * new node's event bus handlers not yet known everywhere, which the event bus answers NO_HANDLERS).
    */
-  private static org.awaitility.core.ConditionFactory awaitRetrying(Duration atMost) {
+  static org.awaitility.core.ConditionFactory awaitRetrying(Duration atMost) {
     return await().atMost(atMost).pollInterval(Duration.ofMillis(50))
         .ignoreExceptionsMatching(e -> unwrap(e) instanceof RetriableClusterException);
   }
@@ -1393,7 +1393,7 @@ class ClusterServiceTest {
     }
   }
 
-  private static byte[] rawBatches(PartitionLog log) {
+  static byte[] rawBatches(PartitionLog log) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     long offset = log.logStartOffset();
     while (offset < log.logEndOffset()) {
@@ -1411,7 +1411,7 @@ class ClusterServiceTest {
   }
 
   /** Every committed record of a partition, read through {@code node} (which forwards to the leader). */
-  private static List<Record> readAll(Node node, TopicPartition tp) {
+  static List<Record> readAll(Node node, TopicPartition tp) {
     PartitionOffsets offsets = get(node.service().offsets(tp, OptionalLong.empty()));
     List<Record> records = new ArrayList<>();
     long next = offsets.earliest();
@@ -1427,11 +1427,11 @@ class ClusterServiceTest {
     return records;
   }
 
-  private static List<String> values(List<Record> records) {
+  static List<String> values(List<Record> records) {
     return records.stream().map(r -> TestBatches.string(r.value())).toList();
   }
 
-  private static <T> T get(CompletableFuture<T> future) {
+  static <T> T get(CompletableFuture<T> future) {
     try {
       return future.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -1448,7 +1448,7 @@ class ClusterServiceTest {
   }
 
   /** The failure a future completes with; an assertion error if it succeeds. */
-  private static Throwable failure(CompletableFuture<?> future) {
+  static Throwable failure(CompletableFuture<?> future) {
     try {
       Object value = future.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
       throw new AssertionError("expected a failure, got " + value);

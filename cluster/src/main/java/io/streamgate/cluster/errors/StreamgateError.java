@@ -6,13 +6,16 @@ import io.streamgate.cluster.FencedLeaderEpochException;
 import io.streamgate.cluster.IdempotencyKeyReusedException;
 import io.streamgate.cluster.InternalTopicException;
 import io.streamgate.cluster.InvalidPartitionsException;
+import io.streamgate.cluster.InvalidReplicaAssignmentException;
 import io.streamgate.cluster.InvalidReplicationFactorException;
 import io.streamgate.cluster.InvalidTimestampException;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.InvalidTopicNameException;
 import io.streamgate.cluster.LeaderNotAvailableException;
+import io.streamgate.cluster.NoReassignmentException;
 import io.streamgate.cluster.NotEnoughReplicasException;
 import io.streamgate.cluster.NotLeaderException;
+import io.streamgate.cluster.ReassignmentInProgressException;
 import io.streamgate.cluster.ReplicationTimeoutException;
 import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.TopicNotFoundException;
@@ -146,6 +149,13 @@ public enum StreamgateError {
       InvalidPartitionsException.class, InvalidPartitionsException::new),
   INVALID_REPLICATION_FACTOR(38, 400, "invalid-replication-factor", "Invalid replication factor", false,
       Mqtt.TOPIC_NAME_INVALID, InvalidReplicationFactorException.class, InvalidReplicationFactorException::new),
+  /** A move's target replicas that cannot be (docs/replication.md, "Moving partitions"). */
+  INVALID_REPLICA_ASSIGNMENT(39, 400, "invalid-replica-assignment", "Invalid replica assignment", false,
+      Mqtt.UNSPECIFIED_ERROR, InvalidReplicaAssignmentException.class, InvalidReplicaAssignmentException::new),
+  REASSIGNMENT_IN_PROGRESS(60, 409, "reassignment-in-progress", "Partition moving", false, Mqtt.UNSPECIFIED_ERROR,
+      ReassignmentInProgressException.class, ReassignmentInProgressException::new),
+  NO_REASSIGNMENT_IN_PROGRESS(85, 409, "no-reassignment-in-progress", "Partition not moving", false, Mqtt.UNSPECIFIED_ERROR,
+      NoReassignmentException.class, NoReassignmentException::new),
   INVALID_CONFIG(40, 400, "invalid-config", "Invalid topic config", false, Mqtt.UNSPECIFIED_ERROR,
       InvalidConfigException.class, InvalidConfigException::new),
   /** A request an edge cannot read or carry out as asked; the specific invalid-* entries say more where they can. */

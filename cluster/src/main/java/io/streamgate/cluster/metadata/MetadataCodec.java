@@ -6,7 +6,9 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.AlterScramCredentials;
+import io.streamgate.cluster.metadata.MetadataCommand.CancelReassignment;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CompleteReassignment;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
@@ -14,9 +16,11 @@ import io.streamgate.cluster.metadata.MetadataCommand.DeleteAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
+import io.streamgate.cluster.metadata.MetadataCommand.ReassignPartition;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
+import io.streamgate.cluster.metadata.MetadataCommand.SetReplicationThrottle;
 import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
@@ -70,17 +74,19 @@ import java.util.TreeMap;
  * the API key list, sorted by id, then (from format 4 on) the SCRAM credential list, sorted by user
  * and mechanism; a format-1 snapshot, from before producer ids, reads as none
  * handed out, and one of format 1 or 2, from before ACLs and keys, as none made, one before format 4 as no SCRAM credentials,
- * one before format 5 as no node stopping, and one before format 6 with each topic's id derived
- * from its name ({@link TopicId#derived}). A CreateTopic is tag 15, its id before the topic; tag 1,
+ * one before format 5 as no node stopping, one before format 6 with each topic's id derived
+ * from its name ({@link TopicId#derived}), and one before format 7 as no partition moving and no
+ * replication throttle (format 7 appends both: see {@code writeMoves}). A CreateTopic is tag 15, its id before the topic; tag 1,
  * from before topic ids, has none and reads with a null id.
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
   /**
    * The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys, 4 the
-   * SCRAM credentials, 5 the nodes' stopping flag, 6 the topics' ids.
+   * SCRAM credentials, 5 the nodes' stopping flag, 6 the topics' ids, 7 the moving partitions and
+   * the replication throttle.
    */
-  public static final byte STATE_FORMAT = 6;
+  public static final byte STATE_FORMAT = 7;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -98,6 +104,11 @@ public final class MetadataCodec {
   private static final byte STOP_NODE = 14;
   /** CreateTopic since topic ids: the id (two int64) before the topic; tag 1 is one without. */
   private static final byte CREATE_TOPIC_WITH_ID = 15;
+  // Moving partitions (snapshot format 7).
+  private static final byte REASSIGN_PARTITION = 16;
+  private static final byte COMPLETE_REASSIGNMENT = 17;
+  private static final byte CANCEL_REASSIGNMENT = 18;
+  private static final byte SET_REPLICATION_THROTTLE = 19;
 
   // Kafka's codes (org.apache.kafka.common.resource.ResourceType, PatternType, acl.AclOperation, AclPermissionType).
   private static final Map<ResourceType, Integer> RESOURCE_TYPES = Map.of(ResourceType.TOPIC, 2, ResourceType.GROUP, 3,
@@ -180,6 +191,8 @@ public final class MetadataCodec {
         out.writeByte(STOP_NODE);
         writeString(out, stop.node());
         out.writeLong(stop.leaseEpoch());
+      } else if (isReassignmentCommand(command)) {
+        writeReassignmentCommand(out, command);
       } else {
         RenewLease renew = (RenewLease) command; // the last of the sealed interface's records
         out.writeByte(RENEW_LEASE);
@@ -211,6 +224,11 @@ public final class MetadataCodec {
         case ALTER_SCRAM_CREDENTIALS -> new AlterScramCredentials(readList(in, MetadataCodec::readScramCredential),
             readList(in, MetadataCodec::readScramId));
         case STOP_NODE -> new StopNode(readString(in), in.getLong());
+        case REASSIGN_PARTITION -> new ReassignPartition(readString(in), in.getInt(), in.getInt(),
+            readList(in, MetadataCodec::readString));
+        case COMPLETE_REASSIGNMENT -> new CompleteReassignment(readString(in), in.getInt(), in.getInt());
+        case CANCEL_REASSIGNMENT -> new CancelReassignment(readString(in), in.getInt(), in.getInt());
+        case SET_REPLICATION_THROTTLE -> new SetReplicationThrottle(in.getLong());
         default -> throw new MetadataFormatException("unknown command tag " + tag);
       };
     });
@@ -250,6 +268,7 @@ public final class MetadataCodec {
       writeList(out, state.apiKeys().values().stream().sorted(Comparator.comparing(ApiKey::id)).toList(),
           MetadataCodec::writeApiKey);
       writeList(out, state.scramCredentials().values().stream().sorted(SCRAM_ORDER).toList(), MetadataCodec::writeScramCredential);
+      writeMoves(out, state);
     });
   }
 
@@ -278,7 +297,8 @@ public final class MetadataCodec {
           throw new MetadataFormatException(credential + " twice");
         }
       }
-      return new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, scram);
+      long throttle = format >= 7 ? readMoves(in, topics) : MetadataState.NO_THROTTLE;
+      return new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, scram, throttle);
     });
   }
 
@@ -557,5 +577,88 @@ public final class MetadataCodec {
   private static ScramCredential readScramCredential(ByteBuffer in) {
     ScramCredential.Id id = readScramId(in);
     return new ScramCredential(id.user(), id.mechanism(), readBytes(in), in.getInt(), readBytes(in), readBytes(in));
+  }
+
+  // ------------------------------------------------ moving partitions (snapshot format 7)
+
+  private static boolean isReassignmentCommand(MetadataCommand command) {
+    return command instanceof ReassignPartition || command instanceof CompleteReassignment
+        || command instanceof CancelReassignment || command instanceof SetReplicationThrottle;
+  }
+
+  private static void writeReassignmentCommand(DataOutputStream out, MetadataCommand command) throws IOException {
+    if (command instanceof ReassignPartition reassign) {
+      out.writeByte(REASSIGN_PARTITION);
+      writeString(out, reassign.topic());
+      out.writeInt(reassign.partition());
+      out.writeInt(reassign.expectedEpoch());
+      writeList(out, reassign.target(), MetadataCodec::writeString);
+    } else if (command instanceof CompleteReassignment complete) {
+      out.writeByte(COMPLETE_REASSIGNMENT);
+      writeString(out, complete.topic());
+      out.writeInt(complete.partition());
+      out.writeInt(complete.expectedEpoch());
+    } else if (command instanceof CancelReassignment cancel) {
+      out.writeByte(CANCEL_REASSIGNMENT);
+      writeString(out, cancel.topic());
+      out.writeInt(cancel.partition());
+      out.writeInt(cancel.expectedEpoch());
+    } else {
+      out.writeByte(SET_REPLICATION_THROTTLE);
+      out.writeLong(((SetReplicationThrottle) command).bytesPerSecond());
+    }
+  }
+
+  /**
+   * The replication throttle (int64), then the moving partitions: each its topic, partition (int32),
+   * adding and removing replicas; every other partition is not moving. Kept apart from the topics so
+   * that a snapshot of an older format needs no other change to read as nothing moving.
+   */
+  private static void writeMoves(DataOutputStream out, MetadataState state) throws IOException {
+    out.writeLong(state.replicationThrottle());
+    List<Move> moves = new ArrayList<>();
+    for (TopicState topic : state.topics().values()) {
+      for (int p = 0; p < topic.partitions().size(); p++) {
+        PartitionState partition = topic.partition(p);
+        if (partition.moving()) {
+          moves.add(new Move(topic.name(), p, partition.adding(), partition.removing()));
+        }
+      }
+    }
+    writeList(out, moves, (o, move) -> {
+      writeString(o, move.topic());
+      o.writeInt(move.partition());
+      writeList(o, move.adding(), MetadataCodec::writeString);
+      writeList(o, move.removing(), MetadataCodec::writeString);
+    });
+  }
+
+  private record Move(String topic, int partition, List<String> adding, List<String> removing) {}
+
+  /** Reads what {@link #writeMoves} wrote into {@code topics}; answers the throttle. */
+  private static long readMoves(ByteBuffer in, Map<String, TopicState> topics) {
+    long throttle = in.getLong();
+    if (throttle < 0) {
+      throw new MetadataFormatException("replication throttle " + throttle);
+    }
+    List<Move> moves = readList(in, buffer -> new Move(readString(buffer), buffer.getInt(),
+        readList(buffer, MetadataCodec::readString), readList(buffer, MetadataCodec::readString)));
+    for (Move move : moves) {
+      TopicState topic = topics.get(move.topic());
+      if (topic == null || move.partition() < 0 || move.partition() >= topic.partitions().size()) {
+        throw new MetadataFormatException("a move of " + move.topic() + "-" + move.partition() + ", which is no partition");
+      }
+      topics.put(move.topic(), new TopicState(topic.id(), topic.topic(), movedPartitions(topic, move), topic.version(),
+          topic.deleted()));
+    }
+    return throttle;
+  }
+
+  private static List<PartitionState> movedPartitions(TopicState topic, Move move) {
+    List<PartitionState> partitions = new ArrayList<>(topic.partitions());
+    PartitionState p = partitions.get(move.partition());
+    partitions.set(move.partition(), new PartitionState(p.leader(), p.leaderEpoch(), p.replicas(), p.isr(), move.adding(),
+        move.removing()));
+    return partitions;
   }
 }

@@ -131,4 +131,38 @@ public sealed interface MetadataCommand {
       deletions = List.copyOf(deletions);
     }
   }
+
+  // ------------------------------------------------ moving partitions (snapshot format 7)
+
+  /**
+   * Starts moving a partition to the replicas {@code target} (Kafka's AlterPartitionReassignments),
+   * if it is still in {@code expectedEpoch} and not already moving: its replicas become the union,
+   * the new ones adding, the dropped ones removing ({@link PartitionState#reassignTo}). The target
+   * has the topic's replication factor, of distinct registered nodes.
+   */
+  record ReassignPartition(String topic, int partition, int expectedEpoch, List<String> target) implements MetadataCommand {
+    public ReassignPartition {
+      target = List.copyOf(target);
+    }
+  }
+
+  /**
+   * Ends a move, if the partition is still in {@code expectedEpoch}: its replicas become the target,
+   * once every target replica is in the ISR and the leader is one of them (the controller's step).
+   */
+  record CompleteReassignment(String topic, int partition, int expectedEpoch) implements MetadataCommand {}
+
+  /**
+   * Undoes a move, if the partition is still in {@code expectedEpoch}: its replicas are the original
+   * ones again. A leader that is not one of them hands over to the first original replica in the ISR,
+   * in the next epoch; refused if there is none.
+   */
+  record CancelReassignment(String topic, int partition, int expectedEpoch) implements MetadataCommand {}
+
+  /**
+   * Caps the catch-up traffic of replicas being added by a move, in bytes per second on each
+   * leader ({@link MetadataState#NO_THROTTLE} for none). A setting, not a change of something found:
+   * the last one committed holds.
+   */
+  record SetReplicationThrottle(long bytesPerSecond) implements MetadataCommand {}
 }

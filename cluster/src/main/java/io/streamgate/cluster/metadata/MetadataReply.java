@@ -36,7 +36,11 @@ public sealed interface MetadataReply {
     /** No API key has the id. */
     API_KEY_NOT_FOUND(9),
     /** The change would take the ACLs or API keys beyond a limit: how many there are, how long a name is. */
-    BEYOND_LIMIT(10);
+    BEYOND_LIMIT(10),
+    /** The partition is moving already: a move is cancelled before another starts. */
+    REASSIGNMENT_IN_PROGRESS(11),
+    /** The partition is not moving: there is no move to cancel. */
+    NO_REASSIGNMENT(12);
 
     private final int code;
 

@@ -6,7 +6,9 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.AlterScramCredentials;
+import io.streamgate.cluster.metadata.MetadataCommand.CancelReassignment;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CompleteReassignment;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
@@ -14,9 +16,11 @@ import io.streamgate.cluster.metadata.MetadataCommand.DeleteAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
+import io.streamgate.cluster.metadata.MetadataCommand.ReassignPartition;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
+import io.streamgate.cluster.metadata.MetadataCommand.SetReplicationThrottle;
 import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
@@ -48,7 +52,8 @@ import java.util.TreeMap;
  * that a reader (the authorizer, at every request) takes them without a copy.
  */
 public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes, long nextProducerId,
-    List<AclBinding> acls, Map<String, ApiKey> apiKeys, Map<ScramCredential.Id, ScramCredential> scramCredentials) {
+    List<AclBinding> acls, Map<String, ApiKey> apiKeys, Map<ScramCredential.Id, ScramCredential> scramCredentials,
+    long replicationThrottle) {
   public static final MetadataState EMPTY = new MetadataState(new TreeMap<>(), new TreeMap<>());
   /** The most producer ids one command takes. */
   public static final int MAX_PRODUCER_ID_BLOCK = 1_000_000;
@@ -60,6 +65,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   public static final int MAX_NAME_LENGTH = 255;
   /** The most SCRAM credentials (user and mechanism) the cluster holds. */
   public static final int MAX_SCRAM_CREDENTIALS = 10_000;
+  /** {@link #replicationThrottle} when catch-up traffic is not capped. */
+  public static final long NO_THROTTLE = 0;
 
   public MetadataState {
     topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
@@ -67,6 +74,12 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     acls = List.copyOf(acls); // no copy when it already is an immutable list: the common case
     apiKeys = Map.copyOf(apiKeys);
     scramCredentials = Map.copyOf(scramCredentials);
+  }
+
+  /** A state without a replication throttle. */
+  public MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes, long nextProducerId,
+      List<AclBinding> acls, Map<String, ApiKey> apiKeys, Map<ScramCredential.Id, ScramCredential> scramCredentials) {
+    this(topics, nodes, nextProducerId, acls, apiKeys, scramCredentials, NO_THROTTLE);
   }
 
   /** A state without SCRAM credentials. */
@@ -123,6 +136,14 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       return alterScramCredentials(alter);
     } else if (command instanceof StopNode stop) {
       return stop(stop);
+    } else if (command instanceof ReassignPartition reassign) {
+      return reassign(reassign);
+    } else if (command instanceof CompleteReassignment complete) {
+      return completeReassignment(complete);
+    } else if (command instanceof CancelReassignment cancel) {
+      return cancelReassignment(cancel);
+    } else if (command instanceof SetReplicationThrottle throttle) {
+      return setReplicationThrottle(throttle);
     }
     return renew((RenewLease) command);
   }
@@ -274,6 +295,71 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     return partition.replicas().containsAll(nodes) && new HashSet<>(nodes).size() == nodes.size();
   }
 
+  // ------------------------------------------------ moving partitions
+
+  private Result reassign(ReassignPartition reassign) {
+    return partitionChange(reassign.topic(), reassign.partition(), reassign.expectedEpoch(), (topic, partition) -> {
+      String tp = reassign.topic() + "-" + reassign.partition();
+      if (partition.moving()) {
+        return refuse(Reason.REASSIGNMENT_IN_PROGRESS, tp + " is already moving to " + partition.targetReplicas());
+      }
+      List<String> target = reassign.target();
+      if (target.size() != topic.topic().replicationFactor() || new HashSet<>(target).size() != target.size()) {
+        return refuse(Reason.INVALID, "replicas " + target + " for " + tp + ": " + topic.topic().replicationFactor()
+            + " distinct nodes are needed (the replication factor does not change)");
+      }
+      Optional<String> unknown = target.stream().filter(node -> !nodes.containsKey(node)).findFirst();
+      if (unknown.isPresent()) {
+        return refuse(Reason.NODE_NOT_FOUND, "node " + unknown.get() + " never registered");
+      }
+      TopicState changed = topic.withPartition(reassign.partition(), p -> p.reassignTo(target));
+      return withTopic(changed, changed.version());
+    });
+  }
+
+  private Result completeReassignment(CompleteReassignment complete) {
+    return partitionChange(complete.topic(), complete.partition(), complete.expectedEpoch(), (topic, partition) -> {
+      List<String> target = partition.targetReplicas();
+      if (!partition.moving() || !partition.isr().containsAll(target) || !target.contains(partition.leader())) {
+        return refuse(Reason.INVALID, complete.topic() + "-" + complete.partition() + " cannot complete a move to " + target
+            + " with leader " + partition.leader() + " and ISR " + partition.isr());
+      }
+      TopicState changed = topic.withPartition(complete.partition(), PartitionState::completeMove);
+      return withTopic(changed, changed.version());
+    });
+  }
+
+  private Result cancelReassignment(CancelReassignment cancel) {
+    return partitionChange(cancel.topic(), cancel.partition(), cancel.expectedEpoch(), (topic, partition) -> {
+      String tp = cancel.topic() + "-" + cancel.partition();
+      if (!partition.moving()) {
+        return refuse(Reason.NO_REASSIGNMENT, tp + " is not moving");
+      }
+      List<String> original = partition.originalReplicas();
+      List<String> isr = partition.isr().stream().filter(original::contains).toList();
+      PartitionState reverted;
+      if (!partition.hasLeader() || original.contains(partition.leader())) {
+        reverted = new PartitionState(partition.leader(), partition.leaderEpoch(), original, isr);
+      } else if (!isr.isEmpty()) {
+        String successor = original.stream().filter(isr::contains).findFirst().orElseThrow();
+        reverted = new PartitionState(successor, partition.leaderEpoch() + 1, original, isr);
+      } else {
+        return refuse(Reason.INVALID, "no original replica of " + tp + " is in sync (" + partition.isr()
+            + "): the move cannot be undone");
+      }
+      TopicState changed = topic.withPartition(cancel.partition(), p -> reverted);
+      return withTopic(changed, changed.version());
+    });
+  }
+
+  private Result setReplicationThrottle(SetReplicationThrottle throttle) {
+    if (throttle.bytesPerSecond() < 0) {
+      return refuse(Reason.INVALID, "a replication throttle of " + throttle.bytesPerSecond() + " bytes/s");
+    }
+    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, scramCredentials,
+        throttle.bytesPerSecond()), new Accepted(throttle.bytesPerSecond()));
+  }
+
   private Result register(RegisterNode register) {
     long leaseEpoch = node(register.node()).map(NodeState::leaseEpoch).orElse(0L) + 1;
     return withNode(new NodeState(register.node(), register.address(), leaseEpoch, 0), leaseEpoch);
@@ -313,7 +399,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (nextProducerId > ProducerIds.MAX_ALLOCATED - count + 1) {
       return refuse(Reason.INVALID, "no " + count + " producer ids are left after " + nextProducerId);
     }
-    return new Result(new MetadataState(topics, nodes, nextProducerId + count, acls, apiKeys, scramCredentials),
+    return new Result(new MetadataState(topics, nodes, nextProducerId + count, acls, apiKeys, scramCredentials, replicationThrottle),
         new Accepted(nextProducerId));
   }
 
@@ -341,7 +427,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   }
 
   private Result withAcls(List<AclBinding> changed, int count) {
-    return new Result(new MetadataState(topics, nodes, nextProducerId, changed, apiKeys, scramCredentials), new Accepted(count));
+    return new Result(new MetadataState(topics, nodes, nextProducerId, changed, apiKeys, scramCredentials, replicationThrottle),
+        new Accepted(count));
   }
 
   private Result createApiKey(CreateApiKey create) {
@@ -358,7 +445,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     }
     Map<String, ApiKey> changed = new HashMap<>(apiKeys);
     changed.put(key.id(), key);
-    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed, scramCredentials), new Accepted(1));
+    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed, scramCredentials, replicationThrottle),
+        new Accepted(1));
   }
 
   private Result revokeApiKey(RevokeApiKey revoke) {
@@ -367,7 +455,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     }
     Map<String, ApiKey> changed = new HashMap<>(apiKeys);
     changed.remove(revoke.id());
-    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed, scramCredentials), new Accepted(1));
+    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed, scramCredentials, replicationThrottle),
+        new Accepted(1));
   }
 
   private Result alterScramCredentials(AlterScramCredentials alter) {
@@ -388,7 +477,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (changed.size() > MAX_SCRAM_CREDENTIALS) {
       return refuse(Reason.BEYOND_LIMIT, "the cluster holds at most " + MAX_SCRAM_CREDENTIALS + " SCRAM credentials");
     }
-    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, changed),
+    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, changed, replicationThrottle),
         new Accepted(alter.upsertions().size() + alter.deletions().size()));
   }
 
@@ -401,13 +490,15 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   private Result withNode(NodeState node, long value) {
     TreeMap<String, NodeState> changed = new TreeMap<>(nodes);
     changed.put(node.id(), node);
-    return new Result(new MetadataState(topics, changed, nextProducerId, acls, apiKeys, scramCredentials), new Accepted(value));
+    return new Result(new MetadataState(topics, changed, nextProducerId, acls, apiKeys, scramCredentials, replicationThrottle),
+        new Accepted(value));
   }
 
   private Result withTopic(TopicState topic, long value) {
     TreeMap<String, TopicState> changed = new TreeMap<>(topics);
     changed.put(topic.name(), topic);
-    return new Result(new MetadataState(changed, nodes, nextProducerId, acls, apiKeys, scramCredentials), new Accepted(value));
+    return new Result(new MetadataState(changed, nodes, nextProducerId, acls, apiKeys, scramCredentials, replicationThrottle),
+        new Accepted(value));
   }
 
   private Result refuse(Reason reason, String detail) {

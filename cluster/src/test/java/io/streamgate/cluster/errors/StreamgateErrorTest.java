@@ -40,6 +40,8 @@ class StreamgateErrorTest {
       Map.entry("INVALID_TOPIC_EXCEPTION", 17), Map.entry("NOT_ENOUGH_REPLICAS", 19), Map.entry("ILLEGAL_GENERATION", 22),
       Map.entry("UNKNOWN_MEMBER_ID", 25), Map.entry("TOPIC_AUTHORIZATION_FAILED", 29), Map.entry("INVALID_TIMESTAMP", 32),
       Map.entry("TOPIC_ALREADY_EXISTS", 36), Map.entry("INVALID_PARTITIONS", 37), Map.entry("INVALID_REPLICATION_FACTOR", 38),
+      Map.entry("INVALID_REPLICA_ASSIGNMENT", 39), Map.entry("REASSIGNMENT_IN_PROGRESS", 60),
+      Map.entry("NO_REASSIGNMENT_IN_PROGRESS", 85),
       Map.entry("INVALID_CONFIG", 40), Map.entry("INVALID_REQUEST", 42), Map.entry("KAFKA_STORAGE_ERROR", 56),
       Map.entry("NON_EMPTY_GROUP", 68), Map.entry("GROUP_ID_NOT_FOUND", 69), Map.entry("INVALID_RECORD", 87),
       Map.entry("THROTTLING_QUOTA_EXCEEDED", 89), Map.entry("UNSUPPORTED_VERSION", 35),

@@ -9,7 +9,9 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.AlterScramCredentials;
+import io.streamgate.cluster.metadata.MetadataCommand.CancelReassignment;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CompleteReassignment;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
@@ -17,9 +19,11 @@ import io.streamgate.cluster.metadata.MetadataCommand.DeleteAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
+import io.streamgate.cluster.metadata.MetadataCommand.ReassignPartition;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
+import io.streamgate.cluster.metadata.MetadataCommand.SetReplicationThrottle;
 import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
@@ -117,7 +121,7 @@ class MetadataCodecTest {
   void repliesHaveFixedBytes() {
     assertThat(MetadataCodec.encode(new Accepted(9))).isEqualTo(hex("01 00 0000000000000009"));
     assertThat(MetadataCodec.encode(new Refused(Reason.STALE_EPOCH, "x"))).isEqualTo(hex("01 01 04 00000001 78"));
-    assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
   }
 
   /** Topic t as snapshots before format 6 hold it: without its id. */
@@ -147,10 +151,48 @@ class MetadataCodecTest {
     TopicId id = TopicId.derived("t");
     String idBytes = String.format("%016x %016x", id.mostSignificantBits(), id.leastSignificantBits());
     assertThat(MetadataCodec.encode(state))
-        .isEqualTo(hex("06", SNAPSHOT_TOPIC, idBytes, SNAPSHOT_NODES, "01", "00000000000007d0", "00000001", ACL_BYTES,
+        .isEqualTo(hex("07", SNAPSHOT_TOPIC, idBytes, SNAPSHOT_NODES, "01", "00000000000007d0", "00000001", ACL_BYTES,
             "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES, "00000002",
-            "00000001 61 01 00000001 05 00002000 00000001 06 00000001 07", SCRAM_BYTES));
+            "00000001 61 01 00000001 05 00002000 00000001 06 00000001 07", SCRAM_BYTES, NO_MOVES));
     assertThat(MetadataCodec.decodeState(MetadataCodec.encode(state))).isEqualTo(state);
+  }
+
+  /** Format 7's tail when nothing moves: no throttle (int64 0), no moving partition. */
+  private static final String NO_MOVES = "0000000000000000 00000000";
+
+  @Test
+  void moveCommandsHaveFixedBytes() {
+    assertThat(MetadataCodec.encode(new ReassignPartition("t", 1, 4, List.of("n1", "n2"))))
+        .isEqualTo(hex("01 10", T, "00000001 00000004", "00000002", N1, "00000002 6e32"));
+    assertThat(MetadataCodec.encode(new CompleteReassignment("t", 1, 4))).isEqualTo(hex("01 11", T, "00000001 00000004"));
+    assertThat(MetadataCodec.encode(new CancelReassignment("t", 1, 4))).isEqualTo(hex("01 12", T, "00000001 00000004"));
+    assertThat(MetadataCodec.encode(new SetReplicationThrottle(1000))).isEqualTo(hex("01 13", "00000000000003e8"));
+  }
+
+  @Test
+  void aSnapshotOfFormatSevenHoldsTheMovingPartitionsAndTheThrottle() {
+    TopicId id = TopicId.derived("t");
+    String idBytes = String.format("%016x %016x", id.mostSignificantBits(), id.leastSignificantBits());
+    // n1 -> n2: the union, n2 adding, n1 removing.
+    TopicState moving = new TopicState(id, new TopicMetadata("t", 1, 1, Map.of()),
+        List.of(new PartitionState("n1", 2, List.of("n2", "n1"), List.of("n1"), List.of("n2"), List.of("n1"))), 5, false);
+    MetadataState state = new MetadataState(new TreeMap<>(Map.of("t", moving)), new TreeMap<>(), 0, List.of(), Map.of(), Map.of(),
+        1000);
+    String topic = String.join("", "00000001", T, "00000001 00000001 00000000", "00000001", "01", N1, "00000002",
+        "00000002 00000002 6e32", N1, "00000001", N1, "0000000000000005 00", idBytes);
+    byte[] bytes = hex("07", topic, "00000000", "0000000000000000", "00000000", "00000000", "00000000",
+        "00000000000003e8", "00000001", T, "00000000", "00000001 00000002 6e32", "00000001", N1);
+    assertThat(MetadataCodec.encode(state)).isEqualTo(bytes);
+    assertThat(MetadataCodec.decodeState(bytes)).isEqualTo(state);
+    // The same partition in a format-6 snapshot (before moves): nothing moving, no throttle.
+    MetadataState six = MetadataCodec.decodeState(hex("06", topic, "00000000", "0000000000000000", "00000000", "00000000",
+        "00000000"));
+    assertThat(six.topics().get("t").partition(0).moving()).isFalse();
+    assertThat(six.replicationThrottle()).isZero();
+    // A move of a partition that is not there is bad bytes.
+    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("07", topic, "00000000", "0000000000000000", "00000000", "00000000",
+        "00000000", "0000000000000000", "00000001", T, "00000003", "00000000", "00000000")))
+        .isInstanceOf(MetadataFormatException.class).hasMessageContaining("t-3");
   }
 
   @Test
@@ -212,8 +254,8 @@ class MetadataCodecTest {
   void anUnknownFormatOrTagIsRefused() {
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("02 02", T))).isInstanceOf(MetadataFormatException.class)
         .hasMessageContaining("format 2");
-    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 10", T))).isInstanceOf(MetadataFormatException.class)
-        .hasMessageContaining("tag 16");
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 40", T))).isInstanceOf(MetadataFormatException.class)
+        .hasMessageContaining("tag 64");
     // An ACL's enum code that is none of Kafka's (TOPIC is 2; 7 is no resource type).
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("01 09 00000001 07", ACL_BYTES.substring(2))))
         .isInstanceOf(MetadataFormatException.class).hasMessageContaining("unknown code 7");
@@ -275,6 +317,12 @@ class MetadataCodecTest {
         names().list().ofMaxSize(3), names().list().ofMaxSize(3)).as(PartitionState::new);
   }
 
+  /** A partition, moving (replicas adding or removing) or not. */
+  static Arbitrary<PartitionState> movingOrNot() {
+    return Combinators.combine(partitions(), names().list().ofMaxSize(2), names().list().ofMaxSize(2))
+        .as((p, adding, removing) -> new PartitionState(p.leader(), p.leaderEpoch(), p.replicas(), p.isr(), adding, removing));
+  }
+
   static Arbitrary<TopicId> topicIds() {
     return Combinators.combine(Arbitraries.longs(), Arbitraries.longs().between(2, Long.MAX_VALUE)).as(TopicId::new);
   }
@@ -304,7 +352,12 @@ class MetadataCodecTest {
         apiKeys().map(CreateApiKey::new),
         names().map(RevokeApiKey::new),
         Combinators.combine(scramCredentials().list().ofMaxSize(2), scramCredentials().map(ScramCredential::id).list().ofMaxSize(2))
-            .as(AlterScramCredentials::new));
+            .as(AlterScramCredentials::new),
+        // Moving partitions (format 7)
+        Combinators.combine(names(), ints, ints, names().list().ofMaxSize(3)).as(ReassignPartition::new),
+        Combinators.combine(names(), ints, ints).as(CompleteReassignment::new),
+        Combinators.combine(names(), ints, ints).as(CancelReassignment::new),
+        longs.map(SetReplicationThrottle::new));
   }
 
   static Arbitrary<AclBinding> acls() {
@@ -326,13 +379,14 @@ class MetadataCodecTest {
 
   @Provide
   static Arbitrary<MetadataState> states() {
-    Arbitrary<TopicState> topics = Combinators.combine(topicIds(), topicMetadata(), partitions().list().ofMaxSize(3),
+    Arbitrary<TopicState> topics = Combinators.combine(topicIds(), topicMetadata(), movingOrNot().list().ofMaxSize(3),
         Arbitraries.longs().between(1, Long.MAX_VALUE), Arbitraries.of(true, false)).as(TopicState::new);
     Arbitrary<NodeState> nodes = Combinators.combine(names(), names(), Arbitraries.longs().between(1, Long.MAX_VALUE),
         Arbitraries.longs().between(0, Long.MAX_VALUE), Arbitraries.of(true, false)).as(NodeState::new);
     return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4), Arbitraries.longs().between(0, Long.MAX_VALUE),
-        acls().set().ofMaxSize(4), apiKeys().list().ofMaxSize(3), scramCredentials().list().ofMaxSize(3))
-        .as((topicList, nodeList, nextProducerId, aclSet, keyList, scramList) -> {
+        acls().set().ofMaxSize(4), apiKeys().list().ofMaxSize(3), scramCredentials().list().ofMaxSize(3),
+        Arbitraries.longs().between(0, Long.MAX_VALUE))
+        .as((topicList, nodeList, nextProducerId, aclSet, keyList, scramList, throttle) -> {
           TreeMap<String, TopicState> byName = new TreeMap<>();
           topicList.forEach(topic -> byName.put(topic.name(), topic));
           TreeMap<String, NodeState> byId = new TreeMap<>();
@@ -342,7 +396,7 @@ class MetadataCodecTest {
           Map<ScramCredential.Id, ScramCredential> scram = new TreeMap<>(Comparator.comparing(ScramCredential.Id::user)
               .thenComparing(ScramCredential.Id::mechanism));
           scramList.forEach(credential -> scram.put(credential.id(), credential));
-          return new MetadataState(byName, byId, nextProducerId, List.copyOf(aclSet), keys, scram);
+          return new MetadataState(byName, byId, nextProducerId, List.copyOf(aclSet), keys, scram, throttle);
         });
   }
 

@@ -8,7 +8,9 @@ import io.streamgate.cluster.TopicMetadata;
 import io.streamgate.cluster.TopicState;
 import io.streamgate.cluster.metadata.MetadataCommand.AllocateProducerIds;
 import io.streamgate.cluster.metadata.MetadataCommand.AlterScramCredentials;
+import io.streamgate.cluster.metadata.MetadataCommand.CancelReassignment;
 import io.streamgate.cluster.metadata.MetadataCommand.ChangeIsr;
+import io.streamgate.cluster.metadata.MetadataCommand.CompleteReassignment;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.CreateTopic;
@@ -16,9 +18,11 @@ import io.streamgate.cluster.metadata.MetadataCommand.DeleteAcls;
 import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
+import io.streamgate.cluster.metadata.MetadataCommand.ReassignPartition;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
+import io.streamgate.cluster.metadata.MetadataCommand.SetReplicationThrottle;
 import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataCommand.UpdateTopic;
 import io.streamgate.cluster.metadata.MetadataReply.Accepted;
@@ -506,5 +510,94 @@ class MetadataStateTest {
         Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 3)).as(RenewLease::new),
         Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 3)).as(StopNode::new));
     return command.list().ofMaxSize(40);
+  }
+
+  // ------------------------------------------------ moving partitions
+
+  private PartitionState partition(int p) {
+    return state.topic("t").orElseThrow().partition(p);
+  }
+
+  private void registered(String... nodes) {
+    for (String node : nodes) {
+      apply(new RegisterNode(node, node + ":1"));
+    }
+  }
+
+  @Test
+  void aMoveRecordsTheUnionThenLeadershipMovesAndTheMoveCompletesOnlyWithTheWholeTargetInSync() {
+    registered("a", "b", "c", "d");
+    apply(create("t"));
+    // t-1: b leads, replicas b c a, ISR b; it moves to d c b.
+    assertThat(apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "b")))).isInstanceOf(Accepted.class);
+    assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("d", "c", "b", "a"), List.of("b"), List.of("d"),
+        List.of("a")));
+    assertThat(partition(1).targetReplicas()).containsExactly("d", "c", "b");
+    assertThat(partition(1).originalReplicas()).containsExactly("c", "b", "a");
+    assertThat(reason(apply(new ReassignPartition("t", 1, 0, List.of("a", "b", "c"))))).isEqualTo(Reason.REASSIGNMENT_IN_PROGRESS);
+    assertThat(reason(apply(new CompleteReassignment("t", 1, 0)))).as("d and c not in sync").isEqualTo(Reason.INVALID);
+
+    // The new replica joins the ISR as any follower does.
+    assertThat(apply(new ChangeIsr("t", 1, 0, List.of("d", "c", "b")))).isInstanceOf(Accepted.class);
+    assertThat(apply(new CompleteReassignment("t", 1, 0))).isInstanceOf(Accepted.class);
+    assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("d", "c", "b"), List.of("d", "c", "b")));
+
+    // t-0: a leads and leaves: the move completes only once the leader is a target replica.
+    assertThat(apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c")))).isInstanceOf(Accepted.class);
+    apply(new ChangeIsr("t", 0, 0, List.of("d", "b", "c", "a")));
+    assertThat(reason(apply(new CompleteReassignment("t", 0, 0)))).as("a still leads").isEqualTo(Reason.INVALID);
+    assertThat(apply(new ElectLeader("t", 0, 0, "d", List.of("d", "b", "c", "a"), null))).isEqualTo(new Accepted(1));
+    assertThat(reason(apply(new CompleteReassignment("t", 0, 0)))).isEqualTo(Reason.STALE_EPOCH);
+    assertThat(apply(new CompleteReassignment("t", 0, 1))).isInstanceOf(Accepted.class);
+    assertThat(partition(0)).isEqualTo(new PartitionState("d", 1, List.of("d", "b", "c"), List.of("d", "b", "c")));
+  }
+
+  @Test
+  void aMoveThatCannotBeIsRefused() {
+    registered("a", "b", "c", "d");
+    apply(create("t"));
+    MetadataState before = state;
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "x"))))).isEqualTo(Reason.NODE_NOT_FOUND);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "b"))))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b"))))).as("replication factor 3").isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 1, List.of("a", "b", "d"))))).isEqualTo(Reason.STALE_EPOCH);
+    assertThat(reason(apply(new ReassignPartition("t", 2, 0, List.of("a", "b", "d"))))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ReassignPartition("u", 0, 0, List.of("a", "b", "d"))))).isEqualTo(Reason.TOPIC_NOT_FOUND);
+    assertThat(reason(apply(new CancelReassignment("t", 0, 0)))).isEqualTo(Reason.NO_REASSIGNMENT);
+    assertThat(reason(apply(new CompleteReassignment("t", 0, 0)))).isEqualTo(Reason.INVALID);
+    assertThat(state).isSameAs(before);
+  }
+
+  @Test
+  void aCancelledMoveGoesBackToTheOriginalReplicasAndALeaderAmongTheNewOnesHandsBack() {
+    registered("a", "b", "c", "d");
+    apply(create("t"));
+    apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c")));
+    apply(new ChangeIsr("t", 0, 0, List.of("d", "b", "c", "a")));
+    apply(new ElectLeader("t", 0, 0, "d", List.of("d", "b", "c", "a"), null));
+    assertThat(reason(apply(new CancelReassignment("t", 0, 0)))).isEqualTo(Reason.STALE_EPOCH);
+    assertThat(apply(new CancelReassignment("t", 0, 1))).isInstanceOf(Accepted.class);
+    // d led: the first original replica in sync takes over, in the next epoch.
+    assertThat(partition(0)).isEqualTo(new PartitionState("b", 2, List.of("b", "c", "a"), List.of("b", "c", "a")));
+
+    // A leader among the original replicas keeps leading, in its epoch; the new replica leaves the ISR.
+    apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "a")));
+    apply(new ChangeIsr("t", 1, 0, List.of("d", "b")));
+    assertThat(apply(new CancelReassignment("t", 1, 0))).isInstanceOf(Accepted.class);
+    // In the order of the replicas while moving (the target first), as Kafka reverts: c is preferred now.
+    assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("c", "a", "b"), List.of("b")));
+  }
+
+  @Test
+  void theReplicationThrottleIsSetByTheLastCommandAndKeptByOthers() {
+    assertThat(state.replicationThrottle()).isEqualTo(MetadataState.NO_THROTTLE);
+    assertThat(apply(new SetReplicationThrottle(1_000_000))).isEqualTo(new Accepted(1_000_000));
+    apply(create("t"));
+    apply(new RegisterNode("a", "a:1"));
+    apply(new AllocateProducerIds(5));
+    assertThat(state.replicationThrottle()).isEqualTo(1_000_000);
+    assertThat(reason(apply(new SetReplicationThrottle(-1)))).isEqualTo(Reason.INVALID);
+    assertThat(apply(new SetReplicationThrottle(0))).isEqualTo(new Accepted(0));
+    assertThat(state.replicationThrottle()).isZero();
   }
 }

@@ -1,6 +1,7 @@
 package io.streamgate.gateway.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamgate.cluster.PartitionMoves;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.GroupService;
@@ -59,11 +60,13 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Each route's path pattern and its methods, for the {@code Allow} header of a 405. */
   private final Map<Pattern, Set<HttpMethod>> methodsByPath = new LinkedHashMap<>();
   private HttpServer server;
+  private final PartitionMoves moves;
 
   public HttpApiVerticle(PartitionService service, GroupService groups, GatewayConfig config, GatewayMetrics metrics,
       PrometheusMeterRegistry registry, Readiness readiness, BodyBudget bodyBudget, NodeSecurity security, StreamTickets tickets,
-      NodeTls tls) {
+      NodeTls tls, PartitionMoves moves) {
     this.service = service;
+    this.moves = moves;
     this.groups = groups;
     this.config = config;
     this.metrics = metrics;
@@ -185,6 +188,17 @@ public final class HttpApiVerticle extends VerticleBase {
         .handler(groupsHandler::resetOffsets);
     route(router, HttpMethod.GET, "/v1/cluster").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(cluster::describe);
     route(router, HttpMethod.POST, "/v1/cluster/rebalance").handler(Caller.cluster(AclOperation.ALTER)).handler(cluster::rebalance);
+    ReassignmentsHandler reassignments = new ReassignmentsHandler(moves);
+    route(router, HttpMethod.GET, "/v1/cluster/reassignments").handler(Caller.cluster(AclOperation.DESCRIBE))
+        .handler(reassignments::list);
+    route(router, HttpMethod.POST, "/v1/cluster/reassignments").handler(body).handler(Caller.cluster(AclOperation.ALTER))
+        .handler(reassignments::start);
+    route(router, HttpMethod.DELETE, "/v1/cluster/reassignments/:topic/:partition").handler(Caller.cluster(AclOperation.ALTER))
+        .handler(reassignments::cancel);
+    route(router, HttpMethod.GET, "/v1/cluster/replication-throttle").handler(Caller.cluster(AclOperation.DESCRIBE))
+        .handler(reassignments::throttle);
+    route(router, HttpMethod.PUT, "/v1/cluster/replication-throttle").handler(body).handler(Caller.cluster(AclOperation.ALTER))
+        .handler(reassignments::setThrottle);
     route(router, HttpMethod.GET, "/v1/cluster/stats").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(stats::describe);
     route(router, HttpMethod.POST, "/v1/acls").handler(body).handler(Caller.cluster(AclOperation.ALTER)).handler(admin::createAcls);
     route(router, HttpMethod.GET, "/v1/acls").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(admin::listAcls);

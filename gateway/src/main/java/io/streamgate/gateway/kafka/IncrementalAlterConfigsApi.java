@@ -27,7 +27,9 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.Alter
  * the topic's config as this node knows it. DELETE of a key Streamgate does not have changes
  * nothing; a key given twice is INVALID_REQUEST; a built-in key ({@code compression.type}) takes
  * only its one value. Through the cluster's one topic update (validate_only: checked, nothing
- * changed). Broker and other resources are INVALID_REQUEST ({@link TopicConfigChange}).
+ * changed). A broker resource sets only the replication throttle ({@link BrokerThrottleConfigs}); the
+ * topic keys {@code leader.replication.throttled.replicas} and {@code follower.replication.throttled.replicas}
+ * are taken and not kept; other resources are INVALID_REQUEST ({@link TopicConfigChange}).
  */
 final class IncrementalAlterConfigsApi {
   /** Kafka's operations ({@code AlterConfigOp.OpType}). */
@@ -37,9 +39,11 @@ final class IncrementalAlterConfigsApi {
   private static final byte SUBTRACT = 3;
 
   private final PartitionService service;
+  private final BrokerThrottleConfigs brokerThrottles;
 
-  IncrementalAlterConfigsApi(PartitionService service) {
+  IncrementalAlterConfigsApi(PartitionService service, BrokerThrottleConfigs brokerThrottles) {
     this.service = service;
+    this.brokerThrottles = brokerThrottles;
   }
 
   Future<IncrementalAlterConfigsResponseData> handle(IncrementalAlterConfigsRequestData request, KafkaCaller caller) {
@@ -49,6 +53,11 @@ final class IncrementalAlterConfigsApi {
       AlterConfigsResourceResponse response = new AlterConfigsResourceResponse().setResourceType(resource.resourceType())
           .setResourceName(resource.resourceName());
       responses.add(response);
+      if (resource.resourceType() == DescribeConfigsApi.BROKER) {
+        changes.add(brokerThrottles.apply(resource.configs(), request.validateOnly(), caller,
+            (code, message) -> response.setErrorCode(code).setErrorMessage(message)));
+        continue;
+      }
       changes.add(TopicConfigChange.apply(service, resource.resourceType(), resource.resourceName(), () -> changes(resource),
           request.validateOnly(), caller, (code, message) -> response.setErrorCode(code).setErrorMessage(message)));
     }
@@ -64,6 +73,11 @@ final class IncrementalAlterConfigsApi {
     Set<String> keys = new HashSet<>();
     for (AlterableConfig config : resource.configs()) {
       String name = config.name();
+      if (KafkaTopicConfigs.THROTTLED_REPLICAS.contains(name)) {
+        // kafka-reassign-partitions names the replicas to throttle; the throttle applies to exactly
+        // the replicas a move adds, so the list is taken and not kept.
+        continue;
+      }
       String key = KafkaTopicConfigs.toStreamgate(name);
       if (!keys.add(key)) {
         // As Kafka: the order of two operations on one key would decide the outcome.

@@ -1,5 +1,6 @@
 package io.streamgate.gateway.kafka;
 
+import io.streamgate.cluster.PartitionMoves;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups;
@@ -10,6 +11,7 @@ import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.security.NodeSecurity;
 import io.vertx.core.Future;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateAclsRequestData;
@@ -32,6 +34,7 @@ import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
@@ -73,6 +76,7 @@ final class KafkaApis {
   private final AlterConfigsApi alterConfigs;
   private final IncrementalAlterConfigsApi incrementalAlterConfigs;
   private final CreatePartitionsApi createPartitions;
+  private final PartitionReassignmentsApi reassignments;
   private final DescribeAclsApi describeAcls;
   private final CreateAclsApi createAcls;
   private final DeleteAclsApi deleteAcls;
@@ -80,7 +84,7 @@ final class KafkaApis {
   private final AlterUserScramCredentialsApi alterScram;
 
   KafkaApis(PartitionService service, GroupService groups, ClassicGroups classicGroups, GatewayConfig config,
-      RecordDecoding decoding, GatewayMetrics metrics, NodeSecurity security) {
+      RecordDecoding decoding, GatewayMetrics metrics, NodeSecurity security, PartitionMoves moves) {
     KafkaBrokers brokers = new KafkaBrokers(service);
     this.metadata = new MetadataApi(service, brokers, config.autoCreateTopics(), config.defaultPartitions());
     this.produce = new ProduceApi(service, decoding, metrics);
@@ -105,8 +109,9 @@ final class KafkaApis {
     this.offsetDelete = new OffsetDeleteApi(groups);
     this.describeConfigs = new DescribeConfigsApi(service, config.defaultPartitions(), config.autoCreateTopics());
     this.alterConfigs = new AlterConfigsApi(service);
-    this.incrementalAlterConfigs = new IncrementalAlterConfigsApi(service);
+    this.incrementalAlterConfigs = new IncrementalAlterConfigsApi(service, new BrokerThrottleConfigs(moves));
     this.createPartitions = new CreatePartitionsApi(service);
+    this.reassignments = new PartitionReassignmentsApi(moves, brokers);
     this.describeAcls = new DescribeAclsApi(security.accessControl());
     this.createAcls = new CreateAclsApi(security.accessControl());
     this.deleteAcls = new DeleteAclsApi(security.accessControl());
@@ -169,6 +174,10 @@ final class KafkaApis {
       case INCREMENTAL_ALTER_CONFIGS:
         return incrementalAlterConfigs.handle(request.body(IncrementalAlterConfigsRequestData.class), caller)
             .map(Object.class::cast);
+      case ALTER_PARTITION_REASSIGNMENTS:
+        return reassignments.alter(request.body(AlterPartitionReassignmentsRequestData.class), caller).map(Object.class::cast);
+      case LIST_PARTITION_REASSIGNMENTS:
+        return reassignments.list(request.body(ListPartitionReassignmentsRequestData.class), caller).map(Object.class::cast);
       case CREATE_PARTITIONS:
         return createPartitions.handle(request.body(CreatePartitionsRequestData.class), caller).map(Object.class::cast);
       case DESCRIBE_ACLS:

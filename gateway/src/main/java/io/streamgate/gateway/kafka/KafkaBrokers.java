@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -45,6 +46,11 @@ final class KafkaBrokers {
       return Integer.parseInt(nodeId);
     }
     return HASHED_BASE + HASH.partitionForKey(nodeId.getBytes(StandardCharsets.UTF_8), Integer.MAX_VALUE - HASHED_BASE);
+  }
+
+  /** The id of the node with broker id {@code brokerId}, among every node the cluster knows; empty for none. */
+  Optional<String> nodeId(int brokerId) {
+    return service.nodes().stream().map(ClusterNode::id).filter(id -> brokerId(id) == brokerId).findFirst();
   }
 
   /** The cluster as clients see it now; take one per request. */

@@ -30,6 +30,9 @@ final class KafkaTopicConfigs {
   private static final Map<String, String> RENAMED = Map.of("max.message.bytes", LogConfig.MAX_RECORD_BYTES);
   /** Kafka keys whose only value Streamgate serves: batches are stored as the producer sent them, with its timestamps. */
   private static final Map<String, String> BUILT_IN = Map.of("compression.type", "producer", "message.timestamp.type", "CreateTime");
+  /** The topic keys {@code kafka-reassign-partitions} sets with a throttle: which replicas it applies to (docs/kafka.md). */
+  static final Set<String> THROTTLED_REPLICAS = Set.of("leader.replication.throttled.replicas",
+      "follower.replication.throttled.replicas");
   /** The keys whose values are comma-separated lists in Kafka (APPEND and SUBTRACT apply to them). */
   private static final Set<String> LIST_KEYS = Set.of(LogConfig.CLEANUP_POLICY);
   /** The whole-number keys that Kafka types as int; every other whole number is a long. */

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.streamgate.cluster.ClusteredPartitionService;
+import io.streamgate.cluster.PartitionMoves;
 import io.streamgate.cluster.ReplicaSize;
 import io.streamgate.cluster.TopicNames;
 import io.streamgate.logstore.TopicPartition;
@@ -60,6 +61,11 @@ public final class GatewayMetrics {
         .description("1 while this node is the cluster's controller, else 0").register(registry);
     FunctionCounter.builder("streamgate.controller.changes", service, ClusteredPartitionService::controllerChanges)
         .description("Times this node became or stopped being the controller").register(registry);
+    Gauge.builder("streamgate.partitions.moving", service.moves(), PartitionMoves::movingPartitions)
+        .description("Partitions of the cluster moving to other nodes (the same on every node)").register(registry);
+    Gauge.builder("streamgate.partitions.moving.lag", service.moves(), PartitionMoves::bytesLeftHere).baseUnit("bytes")
+        .description("Bytes the replicas that moves add still have to copy from the partitions this node leads (estimated)")
+        .register(registry);
     this.produceLatency = latency("streamgate.produce.latency", "Time to answer a produce request");
     this.fetchLatency = latency("streamgate.fetch.latency", "Time to answer a fetch, long-poll waits included");
     Gauge.builder("streamgate.long.polls.waiting", waitingLongPolls, AtomicInteger::get)

@@ -75,6 +75,11 @@ class ContractTest {
   /** The operations and statuses the tests below reach; the last test checks they all were. */
   private static final Map<String, Set<Integer>> EXPECTED = new TreeMap<>(Map.ofEntries(
       Map.entry("createTopic", Set.of(201, 400, 409)),
+      Map.entry("listReassignments", Set.of(200)),
+      Map.entry("startReassignments", Set.of(202, 400, 404)),
+      Map.entry("cancelReassignment", Set.of(404, 409)),
+      Map.entry("getReplicationThrottle", Set.of(200)),
+      Map.entry("setReplicationThrottle", Set.of(200, 400)),
       Map.entry("listTopics", Set.of(200, 401)),
       Map.entry("describeTopic", Set.of(200, 400, 404)),
       Map.entry("updateTopic", Set.of(200, 400, 403, 404)),
@@ -498,6 +503,29 @@ class ContractTest {
     assertThat(self.getBoolean("isController")).isTrue();
     assertThat(self.getBoolean("alive")).isTrue();
     assertThat(json(check("rebalanceLeaders", send("POST", "/v1/cluster/rebalance"), 200)).getInteger("leadersMoved")).isZero();
+
+    // Moving partitions: one node can only reorder replicas, which moves nothing; the refusals are the point.
+    send("POST", "/v1/topics", JSON, "{\"name\":\"ct-move\",\"partitions\":1}");
+    JsonObject none = json(check("listReassignments", send("GET", "/v1/cluster/reassignments"), 200));
+    assertThat(none.getJsonArray("partitions")).isEmpty();
+    String move = "{\"partitions\":[{\"topic\":\"ct-move\",\"partition\":0,\"replicas\":[\"node-0\"]}]}";
+    assertThat(json(check("startReassignments", send("POST", "/v1/cluster/reassignments", JSON, move), 202))
+        .getJsonArray("partitions")).as("a move to where it is moves nothing").isEmpty();
+    problem(check("startReassignments", send("POST", "/v1/cluster/reassignments", JSON, move.replace("node-0", "node-9")), 400),
+        "invalid-replica-assignment");
+    problem(check("startReassignments", send("POST", "/v1/cluster/reassignments", JSON, move.replace("ct-move", "ct-nope")), 404),
+        "topic-not-found");
+    problem(check("startReassignments", send("POST", "/v1/cluster/reassignments", JSON, "{\"partitions\":[]}"), 400),
+        "invalid-request");
+    problem(check("cancelReassignment", send("DELETE", "/v1/cluster/reassignments/ct-move/0"), 409), "no-reassignment-in-progress");
+    problem(check("cancelReassignment", send("DELETE", "/v1/cluster/reassignments/ct-move/7"), 404), "partition-not-found");
+    assertThat(json(check("setReplicationThrottle", send("PUT", "/v1/cluster/replication-throttle", JSON,
+        "{\"bytesPerSecond\":1048576}"), 200)).getLong("bytesPerSecond")).isEqualTo(1048576);
+    assertThat(json(check("getReplicationThrottle", send("GET", "/v1/cluster/replication-throttle"), 200))
+        .getLong("bytesPerSecond")).isEqualTo(1048576);
+    problem(check("setReplicationThrottle", send("PUT", "/v1/cluster/replication-throttle", JSON, "{\"bytesPerSecond\":-1}"), 400),
+        "invalid-request");
+    check("setReplicationThrottle", send("PUT", "/v1/cluster/replication-throttle", JSON, "{\"bytesPerSecond\":0}"), 200);
 
     // produce() sent 8 records to the two partitions of ct-produce through this node that were taken
     // in (7 written, 1 refused as a reused idempotency key at the leader): recordsIn counts them all.

@@ -1,0 +1,225 @@
+package io.streamgate.cluster;
+
+import static io.streamgate.cluster.ClusterServiceTest.failure;
+import static io.streamgate.cluster.ClusterServiceTest.get;
+import static io.streamgate.cluster.ClusterServiceTest.idempotentBatch;
+import static io.streamgate.cluster.ClusterServiceTest.rawBatches;
+import static io.streamgate.cluster.ClusterServiceTest.readAll;
+import static io.streamgate.cluster.ClusterServiceTest.spec;
+import static io.streamgate.cluster.ClusterServiceTest.values;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.cluster.TestCluster.Node;
+import io.streamgate.logstore.PartitionNotFoundException;
+import io.streamgate.logstore.TopicPartition;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moving a partition to other nodes in a three-node cluster in one JVM while a writer goes on
+ * ({@link PartitionMoves}): the new replica catches up under the throttle, leadership moves into
+ * the target, the old replica drops its copy; every acknowledged write is read back once, in
+ * order, and the replicas are byte-identical. A cancelled move leaves the partition as it was.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class PartitionMoveTest {
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionMoveTest.class);
+  /** About 1.2 MB in the log before a move: at the throttle below, seconds of catching up. */
+  private static final int PRELOAD_BATCHES = 300;
+  private static final String FILLER = "x".repeat(4000);
+  private static final long THROTTLE = 400_000;
+
+  @TempDir Path dataDir;
+
+  private TestCluster cluster;
+
+  @AfterEach
+  void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aPartitionMovesUnderTheThrottleWhileWritesGoOnAndNothingIsLostOrDuplicated() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    Node admin = cluster.node("node-1");
+    TopicPartition tp = new TopicPartition("moving", 0);
+    get(admin.service().createTopic(spec("moving", 1, 2, 2)));
+    PartitionState before = awaitLed(admin, tp);
+    String leaving = before.leader();
+    String staying = before.replicas().stream().filter(r -> !r.equals(leaving)).findFirst().orElseThrow();
+    String joining = cluster.nodes().stream().map(Node::id).filter(id -> !before.replicas().contains(id)).findFirst()
+        .orElseThrow();
+    // The leader leaves: leadership must move into the target before the move completes.
+    List<String> target = List.of(joining, staying);
+    Writer writer = new Writer(cluster.node(staying), tp);
+    writer.preload(PRELOAD_BATCHES);
+    get(admin.service().moves().setThrottle(THROTTLE));
+    writer.start();
+
+    long startedNs = System.nanoTime();
+    get(admin.service().moves().reassign(Map.of(tp, target)));
+    PartitionState moving = TestCluster.sharedState(admin, tp).orElseThrow();
+    assertThat(moving.adding()).containsExactly(joining);
+    assertThat(moving.removing()).containsExactly(leaving);
+    assertThat(moving.replicas()).containsExactlyInAnyOrder(joining, staying, leaving);
+    // Its progress, through a node that does not lead it, while the new replica catches up.
+    Node other = cluster.node(staying);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      List<PartitionMoves.Progress> progress = get(other.service().moves().inProgress());
+      assertThat(progress).hasSize(1);
+      PartitionMoves.AddingReplica adding = progress.get(0).addingReplicas().get(0);
+      assertThat(adding.node()).isEqualTo(joining);
+      assertThat(adding.lagRecords()).isPositive();
+      assertThat(adding.lagBytes()).isPositive();
+      assertThat(adding.inSync()).isFalse();
+    });
+    assertThat(failure(admin.service().moves().reassign(Map.of(tp, List.of(leaving, staying)))))
+        .isInstanceOf(ReassignmentInProgressException.class);
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> !TestCluster.sharedState(admin, tp).orElseThrow().moving());
+    long tookMs = (System.nanoTime() - startedNs) / 1_000_000;
+    long logBytes = cluster.node(staying).service().logManager().partition(tp).sizeInBytes();
+    LOG.info("moved {} bytes at {} B/s in {} ms", logBytes, THROTTLE, tookMs);
+    // A second's burst, then the rate: well below the time the log needs at the throttle, it did not hold.
+    assertThat(tookMs).as("the throttle held the catch-up").isGreaterThan((logBytes - THROTTLE) * 1000 / THROTTLE * 8 / 10);
+    PartitionState after = TestCluster.sharedState(admin, tp).orElseThrow();
+    assertThat(after.replicas()).containsExactly(joining, staying);
+    assertThat(after.leader()).isIn(target);
+    assertThat(after.adding()).isEmpty();
+    assertThat(after.removing()).isEmpty();
+    assertThat(get(admin.service().moves().inProgress())).isEmpty();
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> cluster.node(leaving).service().logManager().get(tp).isEmpty());
+
+    writer.stopAfterMore(30);
+    assertThat(writer.failures).as("writes that failed during the move").isEmpty();
+    assertThat(values(readAll(admin, tp))).as("every acknowledged write, once, in order").isEqualTo(writer.acknowledged);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rawBatches(
+        cluster.node(joining).service().logManager().partition(tp))).as("the new replica's log, byte for byte")
+        .isEqualTo(rawBatches(cluster.node(staying).service().logManager().partition(tp))));
+  }
+
+  @Test
+  void aCancelledMoveLeavesThePartitionOnItsReplicasAndTheNewCopyGoes() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    Node admin = cluster.node("node-2");
+    TopicPartition tp = new TopicPartition("cancelled", 0);
+    get(admin.service().createTopic(spec("cancelled", 1, 2, 1)));
+    PartitionState before = awaitLed(admin, tp);
+    String joining = cluster.nodes().stream().map(Node::id).filter(id -> !before.replicas().contains(id)).findFirst()
+        .orElseThrow();
+    Writer writer = new Writer(admin, tp);
+    writer.preload(PRELOAD_BATCHES);
+    // So slow that the move cannot finish before it is cancelled.
+    get(admin.service().moves().setThrottle(20_000));
+    writer.start();
+    get(admin.service().moves().reassign(tp, List.of(joining, before.replicas().get(1))));
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> cluster.node(joining).service().logManager().get(tp).map(log -> log.logEndOffset() > 0).orElse(false));
+
+    get(admin.service().moves().cancel(List.of(tp)));
+
+    PartitionState after = TestCluster.sharedState(admin, tp).orElseThrow();
+    assertThat(after.moving()).isFalse();
+    assertThat(after.replicas()).containsExactlyInAnyOrderElementsOf(before.replicas());
+    assertThat(after.isr()).doesNotContain(joining);
+    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(joining).service().logManager().get(tp).isEmpty());
+    assertThat(failure(admin.service().moves().cancel(List.of(tp)))).isInstanceOf(NoReassignmentException.class);
+    writer.stopAfterMore(20);
+    assertThat(writer.failures).isEmpty();
+    assertThat(values(readAll(admin, tp))).isEqualTo(writer.acknowledged);
+  }
+
+  @Test
+  void aMoveThatCannotBeIsRefusedWholeAndNothingMoves() {
+    cluster = TestCluster.start(dataDir, 3);
+    Node admin = cluster.node("node-3");
+    get(admin.service().createTopic(spec("stays", 2, 2, 1)));
+    TopicPartition p0 = new TopicPartition("stays", 0);
+    PartitionState before = awaitLed(admin, p0);
+    PartitionMoves moves = admin.service().moves();
+    List<String> good = List.of("node-3", "node-1");
+
+    assertThat(failure(moves.reassign(Map.of()))).isInstanceOf(InvalidReplicaAssignmentException.class);
+    assertThat(failure(moves.reassign(Map.of(p0, List.of("node-1", "node-1"))))).isInstanceOf(InvalidReplicaAssignmentException.class);
+    assertThat(failure(moves.reassign(Map.of(p0, List.of("node-1", "node-9"))))).isInstanceOf(InvalidReplicaAssignmentException.class)
+        .hasMessageContaining("node-9");
+    assertThat(failure(moves.reassign(Map.of(p0, List.of("node-1"))))).isInstanceOf(InvalidReplicaAssignmentException.class);
+    assertThat(failure(moves.reassign(Map.of(p0, good, new TopicPartition("nope", 0), good))))
+        .isInstanceOf(TopicNotFoundException.class);
+    assertThat(failure(moves.reassign(Map.of(p0, good, new TopicPartition("stays", 2), good))))
+        .isInstanceOf(PartitionNotFoundException.class);
+    assertThat(failure(moves.cancel(List.of(p0)))).isInstanceOf(NoReassignmentException.class);
+    assertThat(TestCluster.sharedState(admin, p0).orElseThrow()).as("nothing moved").isEqualTo(before);
+  }
+
+  private static PartitionState awaitLed(Node node, TopicPartition tp) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> TestCluster.sharedState(node, tp)
+        .map(state -> state.hasLeader() && state.isr().size() == state.replicas().size()).orElse(false));
+    return TestCluster.sharedState(node, tp).orElseThrow();
+  }
+
+  /** One idempotent acks=all batch at a time through one node, as a client with an Idempotency-Key writes. */
+  private static final class Writer {
+    final List<String> acknowledged = new CopyOnWriteArrayList<>();
+    final List<Throwable> failures = new CopyOnWriteArrayList<>();
+    private final Node via;
+    private final TopicPartition tp;
+    private final AtomicBoolean writing = new AtomicBoolean(true);
+    private CompletableFuture<Void> running;
+    private int sequence;
+
+    Writer(Node via, TopicPartition tp) {
+      this.via = via;
+      this.tp = tp;
+    }
+
+    /** Large batches, written before the move, that the new replica must catch up on. */
+    void preload(int batches) {
+      for (int i = 0; i < batches; i++) {
+        write(FILLER + "/" + sequence);
+      }
+    }
+
+    void start() {
+      running = CompletableFuture.runAsync(() -> {
+        while (writing.get() && failures.isEmpty()) {
+          try {
+            write("w/" + sequence);
+          } catch (RuntimeException | AssertionError e) {
+            failures.add(e);
+          }
+        }
+      });
+    }
+
+    /** Lets {@code more} writes go after now, then stops. */
+    void stopAfterMore(int more) throws Exception {
+      int target = acknowledged.size() + more;
+      await().atMost(Duration.ofSeconds(20)).until(() -> acknowledged.size() >= target || !failures.isEmpty());
+      writing.set(false);
+      running.get(20, TimeUnit.SECONDS);
+    }
+
+    private void write(String value) {
+      get(via.service().append(tp, idempotentBatch(500, sequence, value), Acks.ALL));
+      acknowledged.add(value);
+      sequence++;
+    }
+  }
+}

@@ -15,6 +15,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.DeleteTopic;
 import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RemoveNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
@@ -58,7 +59,7 @@ import java.util.TreeMap;
  * name, partition count (int32), replication factor (int32), config map, partition list, version
  * (int64), deleted flag (int8) and (from snapshot format 6 on) id (two int64, most significant
  * first); a partition its nullable leader, leader epoch (int32), replicas
- * and ISR; a node its id, address, lease epoch (int64), renewals (int64) and (from snapshot format 5 on) stopping flag (int8). A command's fields
+ * and ISR; a node its id, address, lease epoch (int64), renewals (int64) and (from snapshot format 5 on) stopping flag (int8) and (from format 9 on) removed flag (int8). A command's fields
  * follow in its record's order; an election's fence is nullable (a presence byte, then node, lease
  * epoch and renewals). An ACL is its resource type, resource name, pattern type, principal, host,
  * operation and permission, each enum an int8 holding Kafka's code for it (so that the numbers are
@@ -71,16 +72,17 @@ import java.util.TreeMap;
  * and mechanism; a format-1 snapshot, from before producer ids, reads as none
  * handed out, and one of format 1 or 2, from before ACLs and keys, as none made, one before format 4 as no SCRAM credentials,
  * one before format 5 as no node stopping, and one before format 6 with each topic's id derived
- * from its name ({@link TopicId#derived}). A CreateTopic is tag 15, its id before the topic; tag 1,
+ * from its name ({@link TopicId#derived}), one before format 9 with no node removed. RemoveNode is tag 90
+ * (node, forget flag int8). A CreateTopic is tag 15, its id before the topic; tag 1,
  * from before topic ids, has none and reads with a null id.
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
   /**
    * The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys, 4 the
-   * SCRAM credentials, 5 the nodes' stopping flag, 6 the topics' ids.
+   * SCRAM credentials, 5 the nodes' stopping flag, 6 the topics' ids, 9 the nodes' removed flag.
    */
-  public static final byte STATE_FORMAT = 6;
+  public static final byte STATE_FORMAT = 9;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -98,6 +100,8 @@ public final class MetadataCodec {
   private static final byte STOP_NODE = 14;
   /** CreateTopic since topic ids: the id (two int64) before the topic; tag 1 is one without. */
   private static final byte CREATE_TOPIC_WITH_ID = 15;
+  /** The quorum membership's commands take tags from 90 on (format 9), apart from other additions. */
+  private static final byte REMOVE_NODE = 90;
 
   // Kafka's codes (org.apache.kafka.common.resource.ResourceType, PatternType, acl.AclOperation, AclPermissionType).
   private static final Map<ResourceType, Integer> RESOURCE_TYPES = Map.of(ResourceType.TOPIC, 2, ResourceType.GROUP, 3,
@@ -180,6 +184,10 @@ public final class MetadataCodec {
         out.writeByte(STOP_NODE);
         writeString(out, stop.node());
         out.writeLong(stop.leaseEpoch());
+      } else if (command instanceof RemoveNode remove) {
+        out.writeByte(REMOVE_NODE);
+        writeString(out, remove.node());
+        out.writeBoolean(remove.forget());
       } else {
         RenewLease renew = (RenewLease) command; // the last of the sealed interface's records
         out.writeByte(RENEW_LEASE);
@@ -211,6 +219,7 @@ public final class MetadataCodec {
         case ALTER_SCRAM_CREDENTIALS -> new AlterScramCredentials(readList(in, MetadataCodec::readScramCredential),
             readList(in, MetadataCodec::readScramId));
         case STOP_NODE -> new StopNode(readString(in), in.getLong());
+        case REMOVE_NODE -> new RemoveNode(readString(in), readBoolean(in));
         default -> throw new MetadataFormatException("unknown command tag " + tag);
       };
     });
@@ -368,6 +377,7 @@ public final class MetadataCodec {
     out.writeLong(node.leaseEpoch());
     out.writeLong(node.renewals());
     out.writeBoolean(node.stopping());
+    out.writeBoolean(node.removed());
   }
 
   private static void writeAcl(DataOutputStream out, AclBinding acl) throws IOException {
@@ -518,7 +528,8 @@ public final class MetadataCodec {
   }
 
   private static NodeState readNode(ByteBuffer in, byte format) {
-    return new NodeState(readString(in), readString(in), in.getLong(), in.getLong(), format >= 5 && readBoolean(in));
+    return new NodeState(readString(in), readString(in), in.getLong(), in.getLong(), format >= 5 && readBoolean(in),
+        format >= 9 && readBoolean(in));
   }
 
   private static AclBinding readAcl(ByteBuffer in) {

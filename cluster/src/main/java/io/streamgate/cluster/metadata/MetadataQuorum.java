@@ -74,7 +74,7 @@ public final class MetadataQuorum implements AutoCloseable {
   private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
   private final ExecutorService listenerThread;
   private final MetadataStateMachine stateMachine;
-  /** The voters this node starts with: the storage's configuration replaces them once there is one. */
+  /** The voters this node starts with (none if it joins): the storage's configuration replaces them once there is one. */
   private final RaftGroup startGroup;
   private RaftServer server;
   /** Replaced after a failed request: Ratis closes an async client's ordered window when a request fails. */
@@ -90,7 +90,9 @@ public final class MetadataQuorum implements AutoCloseable {
       return thread;
     });
     this.stateMachine = new MetadataStateMachine(new HandOff());
-    this.startGroup = group(config.voters());
+    // Ratis starts a server only in a group that names it, or in one that names no one: a joining
+    // node waits in the latter until the leader brings it the log and a configuration with it.
+    this.startGroup = config.joins() ? RaftGroup.valueOf(GROUP_ID) : group(config.voters());
   }
 
   private static RaftGroup group(List<Voter> voters) {
@@ -138,7 +140,12 @@ public final class MetadataQuorum implements AutoCloseable {
       client = newClient();
     }
     if (!isVoter(self.id())) {
-      new VoterJoin(this, config, stateMachine).join();
+      try {
+        new VoterJoin(this, config, stateMachine).join();
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
     }
     LOG.info("Metadata voter {} started on {} with voters {} in {}", self.id(), self.address(), voters(),
         config.raftDir());
@@ -202,8 +209,9 @@ public final class MetadataQuorum implements AutoCloseable {
       return config.voters();
     }
     try {
-      return started.getDivision(GROUP_ID).getRaftConf().getCurrentPeers().stream().map(MetadataQuorum::voter)
+      List<Voter> current = started.getDivision(GROUP_ID).getRaftConf().getCurrentPeers().stream().map(MetadataQuorum::voter)
           .sorted(Comparator.comparing(Voter::id)).toList();
+      return current.isEmpty() ? config.voters() : current; // none yet: a joining node that was not added so far
     } catch (IOException e) {
       return config.voters(); // the server is closing
     }

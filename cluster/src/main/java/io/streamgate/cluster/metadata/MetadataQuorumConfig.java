@@ -39,14 +39,14 @@ public record MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> vote
 
   public MetadataQuorumConfig {
     voters = List.copyOf(voters);
+    if (voters.stream().map(Voter::id).distinct().count() != voters.size()) {
+      throw new IllegalArgumentException("metadata voters with the same id: " + voters);
+    }
     if (!self.id().equals(nodeId) || voters.stream().anyMatch(voter -> voter.id().equals(nodeId) && !voter.equals(self))) {
       throw new IllegalArgumentException("node " + nodeId + " as voter " + self + " with the metadata voters " + voters);
     }
     if (voters.isEmpty()) {
       throw new IllegalArgumentException("node " + nodeId + " has no metadata voter to start with or to join");
-    }
-    if (voters.stream().map(Voter::id).distinct().count() != voters.size()) {
-      throw new IllegalArgumentException("metadata voters with the same id: " + voters);
     }
     if (electionTimeoutMin.isNegative() || electionTimeoutMin.isZero() || electionTimeoutMax.compareTo(electionTimeoutMin) < 0) {
       throw new IllegalArgumentException("election timeout " + electionTimeoutMin + "–" + electionTimeoutMax);

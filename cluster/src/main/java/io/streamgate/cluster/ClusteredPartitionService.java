@@ -330,10 +330,8 @@ public final class ClusteredPartitionService implements PartitionService {
     });
   }
 
-  /**
-   * Removes node {@code id} from the cluster for good, and from the metadata quorum (see
-   * {@link NodeRemoval}); completes with the number of partitions it was taken out of.
-   */
+  /** See {@link NodeRemoval}. */
+  @Override
   public CompletableFuture<Integer> removeNode(String id, boolean forget) {
     return nodeRemoval.remove(id, forget);
   }

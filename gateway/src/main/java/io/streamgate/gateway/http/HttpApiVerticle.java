@@ -185,6 +185,8 @@ public final class HttpApiVerticle extends VerticleBase {
         .handler(groupsHandler::resetOffsets);
     route(router, HttpMethod.GET, "/v1/cluster").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(cluster::describe);
     route(router, HttpMethod.POST, "/v1/cluster/rebalance").handler(Caller.cluster(AclOperation.ALTER)).handler(cluster::rebalance);
+    route(router, HttpMethod.DELETE, "/v1/cluster/nodes/:id").handler(Caller.cluster(AclOperation.ALTER))
+        .handler(cluster::removeNode);
     route(router, HttpMethod.GET, "/v1/cluster/stats").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(stats::describe);
     route(router, HttpMethod.POST, "/v1/acls").handler(body).handler(Caller.cluster(AclOperation.ALTER)).handler(admin::createAcls);
     route(router, HttpMethod.GET, "/v1/acls").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(admin::listAcls);

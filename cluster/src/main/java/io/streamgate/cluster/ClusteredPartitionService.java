@@ -487,9 +487,20 @@ public final class ClusteredPartitionService implements PartitionService {
     return (int) ledPartitions().count();
   }
 
-  /** Partitions this node leads whose ISR lacks one of their replicas (Kafka's UnderReplicatedPartitions). */
+  /**
+   * Partitions this node leads whose ISR lacks one of their replicas (Kafka's UnderReplicatedPartitions),
+   * or is smaller than the topic's replication factor (a node forgotten for good took its replica).
+   */
   public int underReplicatedPartitions() {
-    return (int) ledPartitions().filter(p -> p.isr().size() < p.replicas().size()).count();
+    return (int) metadata.liveTopics().stream()
+        .mapToLong(t -> t.partitions().stream().filter(p -> nodeId.equals(p.leader()))
+            .filter(p -> p.isr().size() < Math.max(p.replicas().size(), t.topic().replicationFactor())).count())
+        .sum();
+  }
+
+  /** The metadata voters of the Raft configuration: the nodes a majority is counted among. */
+  public int metadataVoters() {
+    return metadata.clusterNodes().size();
   }
 
   /**

@@ -66,8 +66,8 @@ final class VoterJoin {
   private void register(Voter self) {
     MetadataReply reply = wait(quorum.submit(new RegisterNode(self.id(), self.address()))).reply();
     if (reply instanceof Refused refused && refused.reason() == Reason.NODE_REMOVED) {
-      throw new NodeRemovedException("node " + self.id() + " was removed from the cluster for good (" + refused.detail()
-          + "): it cannot join again with this id; start it with a new node-id and an empty data dir");
+      throw new NodeRemovedException(refused.detail() + ": it cannot join again with this id; start it with a new node-id"
+          + " and an empty data dir");
     }
   }
 

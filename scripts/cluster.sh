@@ -9,12 +9,18 @@
 #   scripts/cluster.sh roll          a rolling restart: node by node, SIGTERM (it hands its leaderships off
 #                                    first), start again, wait until ready and until no node reports an
 #                                    under-replicated partition (every replica back in sync) before the next
+#   scripts/cluster.sh add           start one more node (node-N), which joins the running cluster as a new
+#                                    metadata voter (empty; new topics place replicas on it); waits until ready
+#   scripts/cluster.sh remove I [--forget]  remove node I from the cluster for good (DELETE /v1/cluster/nodes/node-I,
+#                                    asked of another live node), then SIGTERM it if it runs; --forget for a
+#                                    node dead for good that still holds replicas (they are dropped)
 #
 # Node i runs gateway/target/streamgate.jar (built when missing) with
 #   --node-id node-i --data-dir DIR/node-i --http-host 127.0.0.1 --http-port HTTP+i --mqtt-host 127.0.0.1 --mqtt-port MQTT+i
 #   --kafka-host 127.0.0.1 --kafka-port KAFKA+i
 #   --cluster-host 127.0.0.1 --cluster-port CLUSTER+i [--join 127.0.0.1:CLUSTER+j,... for the other nodes j]
-#   --metadata-voters node-0@127.0.0.1:METADATA+0,...,node-(N-1)@127.0.0.1:METADATA+N-1 (every node votes)
+#   --metadata-voters node-0@127.0.0.1:METADATA+0,...,node-(N-1)@127.0.0.1:METADATA+N-1 (the nodes of `up N`;
+#   a node added later is not among them, so it joins them) --metadata-port METADATA+i
 # Node 0 of a fresh `up` starts first (the Hazelcast member the others join); the others, and any
 # node started while another runs, join every other node's cluster port. A node is ready only while a
 # majority of the metadata voters renews its lease, so `up` starts them all before it waits, and a
@@ -50,10 +56,12 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
 log() { echo "[cluster $(date -u +%H:%M:%S)] $*" >&2; }
 die() { log "$*"; exit 1; }
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 case "$DIR" in /*) ;; *) DIR=$PWD/$DIR ;; esac
 SIZE_FILE=$DIR/cluster.size
+# The node count of the first `up`: the metadata voters every node names (added nodes join them).
+FOUNDERS_FILE=$DIR/cluster.founders
 
 http_port() { echo $((BASE_HTTP + $1)); }
 cluster_port() { echo $((BASE_CLUSTER + $1)); }
@@ -105,9 +113,10 @@ ensure_jar() {
   fi
 }
 
-# The metadata quorum of an N-node cluster: every node, id@host:port.
+# The metadata voters every node names, id@host:port: the nodes of the first `up` (or the N given).
 voter_list() {
   local n=$1 j list=""
+  [ -f "$FOUNDERS_FILE" ] && n=$(cat "$FOUNDERS_FILE")
   for ((j = 0; j < n; j++)); do list+="${list:+,}node-$j@127.0.0.1:$(metadata_port "$j")"; done
   echo "$list"
 }
@@ -140,7 +149,8 @@ launch() {
   done
   args=(--node-id "node-$i" --data-dir "$DIR/node-$i" --http-host 127.0.0.1 --http-port "$(http_port "$i")"
     --mqtt-host 127.0.0.1 --mqtt-port "$(mqtt_port "$i")" --kafka-host 127.0.0.1 --kafka-port "$(kafka_port "$i")"
-    --cluster-host 127.0.0.1 --cluster-port "$(cluster_port "$i")" --metadata-voters "$(voter_list "$n")")
+    --cluster-host 127.0.0.1 --cluster-port "$(cluster_port "$i")" --metadata-voters "$(voter_list "$n")"
+    --metadata-port "$(metadata_port "$i")")
   local joining=""
   if [ "$join" = yes ] && [ "$n" -gt 1 ]; then
     joining=$(join_list "$i" "$n")
@@ -237,6 +247,7 @@ case "$cmd" in
     ensure_jar
     mkdir -p "$DIR"
     echo "$n" > "$SIZE_FILE"
+    [ -f "$FOUNDERS_FILE" ] || echo "$n" > "$FOUNDERS_FILE"
     if [ -d "$DIR/node-0" ]; then
       # A cold restart: each node waits for a majority before it is ready, so all start at once, each joining the others.
       for ((i = 0; i < n; i++)); do launch "$i" "$n" yes; done
@@ -324,6 +335,32 @@ case "$cmd" in
       wait_in_sync "$n"
     done
     log "rolled $n node(s)"
+    ;;
+  add)
+    [ $# -eq 1 ] || usage
+    n=$(size)
+    [ "$n" -gt 0 ] || die "no cluster in $DIR (scripts/cluster.sh up N first)"
+    any_other_alive "$n" "$((n + 1))" || die "no node runs: a node is added to a running cluster"
+    ensure_jar
+    echo "$((n + 1))" > "$SIZE_FILE"
+    launch "$n" "$((n + 1))" yes
+    wait_ready "$n"
+    log "node $n added: it votes in the metadata quorum from now on"
+    ;;
+  remove)
+    [ $# -ge 2 ] && [ $# -le 3 ] || usage
+    check_index "$2"
+    query=""
+    if [ $# -eq 3 ]; then [ "$3" = --forget ] || usage; query="?forget=true"; fi
+    n=$(size)
+    asked=""
+    for ((j = 0; j < n; j++)); do [ "$j" != "$2" ] && alive "$j" && { asked=$j; break; }; done
+    [ -n "$asked" ] || die "no other node runs to ask"
+    answer=$(curl -s --max-time 90 -w '\n%{http_code}' -X DELETE "http://127.0.0.1:$(http_port "$asked")/v1/cluster/nodes/node-$2$query")
+    code=${answer##*$'\n'}
+    [ "$code" = 200 ] || die "node-$asked refused to remove node-$2 (HTTP $code): ${answer%$'\n'*}"
+    log "node $2 removed for good: ${answer%$'\n'*}"
+    alive "$2" && stop_node "$2" TERM
     ;;
   -h|--help|help) usage ;;
   *) usage ;;

@@ -15,6 +15,7 @@ import io.streamgate.cluster.metadata.MetadataQuorum;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.cluster.metadata.MetadataReply;
 import io.streamgate.cluster.metadata.MetadataState;
+import io.streamgate.cluster.metadata.NodeState;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -288,15 +289,29 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
     return reachableNodes.contains(node);
   }
 
-  /** The nodes of the cluster: the metadata voters (every node is one), sorted. */
+  /**
+   * The nodes of the cluster: the metadata voters in the Raft configuration (every node is one),
+   * sorted, without a node removed for good whose removal from the configuration is still under way.
+   */
   List<String> clusterNodes() {
-    return quorum.voters().stream().map(Voter::id).sorted().toList();
+    return quorum.voters().stream().map(Voter::id).filter(id -> !isRemoved(id)).sorted().toList();
   }
 
-  /** Every node the metadata log registered or that published an info. */
+  /** Whether the metadata log removed {@code node} from the cluster for good. */
+  boolean isRemoved(String node) {
+    return quorum.state().node(node).map(NodeState::removed).orElse(false);
+  }
+
+  /** Whether {@code node} is a metadata voter in the Raft configuration. */
+  boolean isVoter(String node) {
+    return quorum.voters().stream().anyMatch(voter -> voter.id().equals(node));
+  }
+
+  /** Every node the metadata log registered or that published an info, but those removed for good. */
   Set<String> knownNodes() {
     Set<String> known = new TreeSet<>(quorum.state().nodes().keySet());
     known.addAll(nodes.keySet());
+    known.removeIf(this::isRemoved);
     return known;
   }
 

@@ -10,6 +10,7 @@ import io.streamgate.cluster.metadata.MetadataQuorum;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.cluster.metadata.MetadataReply;
+import io.streamgate.cluster.metadata.NodeState;
 import io.streamgate.cluster.security.AccessControl;
 import io.streamgate.logstore.AppendResult;
 import io.streamgate.logstore.EpochEndOffset;
@@ -80,6 +81,9 @@ public final class ClusteredPartitionService implements PartitionService {
   private static final LongSupplier MONOTONIC_MS = () -> System.nanoTime() / 1_000_000;
 
   private final ExecutorService metadataThread;
+  /** Raft membership changes block on the quorum's answer: never on the metadata thread. */
+  private final ExecutorService membershipThread;
+  private final NodeRemoval nodeRemoval;
   private final MetadataQuorum quorum;
   private final ClusterMetadata metadata;
   private final NodeLiveness liveness;
@@ -108,10 +112,10 @@ public final class ClusteredPartitionService implements PartitionService {
         .withProducerState(options.producerIdExpirationMs(), options.maxProducersPerPartition()));
     this.readers = Executors.newFixedThreadPool(readerThreads, daemonThreads("streamgate-log-reader"));
     this.metadataThread = Executors.newSingleThreadExecutor(daemonThreads("streamgate-metadata"));
+    this.membershipThread = Executors.newSingleThreadExecutor(daemonThreads("streamgate-membership"));
     this.windowLoaders = Executors.newFixedThreadPool(WINDOW_LOADER_THREADS, daemonThreads("streamgate-idempotency-loader"));
     this.leaseMs = options.failureDetectionMs();
-    MetadataQuorumConfig quorumConfig = MetadataQuorumConfig.forLease(nodeId, dataDir, voters(nodeId, options),
-        Duration.ofMillis(leaseMs));
+    MetadataQuorumConfig quorumConfig = quorumConfig(nodeId, dataDir, options);
     this.quorum = new MetadataQuorum(quorumConfig);
     this.metadata = new ClusterMetadata(quorum, hazelcast, nodeId, metadataThread);
     this.liveness = new NodeLiveness(leaseMs, MONOTONIC_MS);
@@ -136,6 +140,7 @@ public final class ClusteredPartitionService implements PartitionService {
       throw new ClusterException("no producer ids allocated: " + reply);
     }));
     this.accessControl = new MetadataAccessControl(metadata, quorum::state);
+    this.nodeRemoval = new NodeRemoval(nodeId, metadata, liveness, quorum, metadataThread, membershipThread);
   }
 
   /**
@@ -152,15 +157,21 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   /**
-   * The metadata quorum's voters: as configured, or this node alone (a single-node cluster) on
-   * {@code metadataPort}, any free one if 0.
+   * This node's part in the metadata quorum: a voter of the configured list; a node joining the
+   * running voters it names (it is not among them) on {@code host:metadataPort}; or, with no voters
+   * configured, this node alone (a single-node cluster) on {@code metadataPort}, any free one if 0.
    */
-  private static List<Voter> voters(String nodeId, ClusterOptions options) {
-    if (!options.metadataVoters().isEmpty()) {
-      return options.metadataVoters();
+  private static MetadataQuorumConfig quorumConfig(String nodeId, Path dataDir, ClusterOptions options) {
+    Duration lease = Duration.ofMillis(options.failureDetectionMs());
+    List<Voter> voters = options.metadataVoters();
+    if (voters.isEmpty()) {
+      int port = options.metadataPort() != 0 ? options.metadataPort() : freePort(options.host());
+      return MetadataQuorumConfig.forLease(nodeId, dataDir, List.of(new Voter(nodeId, options.host(), port)), lease);
     }
-    int port = options.metadataPort() != 0 ? options.metadataPort() : freePort(options.host());
-    return List.of(new Voter(nodeId, options.host(), port));
+    if (voters.stream().noneMatch(voter -> voter.id().equals(nodeId))) {
+      return MetadataQuorumConfig.joining(new Voter(nodeId, options.host(), options.metadataPort()), dataDir, voters, lease);
+    }
+    return MetadataQuorumConfig.forLease(nodeId, dataDir, voters, lease);
   }
 
   /** A port free now on {@code host}; only a lone voter takes one so, since no peer needs to know it in advance. */
@@ -207,6 +218,10 @@ public final class ClusteredPartitionService implements PartitionService {
       throw new UncheckedIOException("cannot start the metadata voter of node " + nodeId, e);
     }
     liveness.replayedUpTo(quorum.lastIndexAtStart());
+    if (quorum.state().node(nodeId).map(NodeState::removed).orElse(false)) {
+      throw new NodeRemovedException("node " + nodeId + " was removed from the cluster for good: it does not start on its"
+          + " old data; start it with a new node-id and an empty data dir");
+    }
     onMetadata(() -> {
       metadata.start(nodeInfo);
       return null;
@@ -217,7 +232,10 @@ public final class ClusteredPartitionService implements PartitionService {
         () -> topics.ensureTopic(GroupCoordinator.TOPIC, ClusteredGroupService::groupsTopic), forwardTimeoutMs,
         classicGroupSettings);
     controllerTimer = vertx.setPeriodic(Math.max(50, leaseMs / 10), id -> metadataThread.execute(controller::reconcile));
-    lease.register().thenCompose(metadata::appliedUpTo).thenRun(this::resignThenServe);
+    lease.register().thenCompose(metadata::appliedUpTo).thenRun(this::resignThenServe).exceptionally(failure -> {
+      LOG.error("node {} does not serve: {}", nodeId, Failures.cause(failure).getMessage());
+      return null;
+    });
     if (quorum.voters().size() == 1) {
       // Alone, it needs no one: it serves within milliseconds, and returns serving, as a node did
       // before the metadata log. A node of a cluster serves once a majority of the voters runs.
@@ -319,6 +337,12 @@ public final class ClusteredPartitionService implements PartitionService {
   /** Moving partitions to other nodes: start, cancel, progress, throttle. */
   public PartitionMoves moves() {
     return moves;
+  }
+
+  /** See {@link NodeRemoval}. */
+  @Override
+  public CompletableFuture<Integer> removeNode(String id, boolean forget) {
+    return nodeRemoval.remove(id, forget);
   }
 
   @Override
@@ -472,9 +496,20 @@ public final class ClusteredPartitionService implements PartitionService {
     return (int) ledPartitions().count();
   }
 
-  /** Partitions this node leads whose ISR lacks one of their replicas (Kafka's UnderReplicatedPartitions). */
+  /**
+   * Partitions this node leads whose ISR lacks one of their replicas (Kafka's UnderReplicatedPartitions),
+   * or is smaller than the topic's replication factor (a node forgotten for good took its replica).
+   */
   public int underReplicatedPartitions() {
-    return (int) ledPartitions().filter(p -> p.isr().size() < p.replicas().size()).count();
+    return (int) metadata.liveTopics().stream()
+        .mapToLong(t -> t.partitions().stream().filter(p -> nodeId.equals(p.leader()))
+            .filter(p -> p.isr().size() < Math.max(p.replicas().size(), t.topic().replicationFactor())).count())
+        .sum();
+  }
+
+  /** The metadata voters of the Raft configuration: the nodes a majority is counted among. */
+  public int metadataVoters() {
+    return metadata.clusterNodes().size();
   }
 
   /**
@@ -653,6 +688,7 @@ public final class ClusteredPartitionService implements PartitionService {
       LOG.warn("node {}: the metadata voter did not close cleanly", nodeId, e);
     }
     metadataThread.shutdown();
+    membershipThread.shutdown();
     readers.shutdown();
     windowLoaders.shutdown();
     try {

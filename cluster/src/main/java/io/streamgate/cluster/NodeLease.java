@@ -87,6 +87,8 @@ final class NodeLease implements AutoCloseable {
         leaseEpoch = accepted.value();
         LOG.info("node {} registered in the metadata log: lease epoch {}", nodeId, leaseEpoch);
         registered.complete(committed.logIndex());
+      } else if (failure == null && isRemoved(committed.reply())) {
+        registered.completeExceptionally(removed(committed.reply()));
       } else {
         LOG.warn("node {} not registered yet ({}); trying again", nodeId, failure != null ? Failures.cause(failure).getMessage()
             : committed.reply());
@@ -121,6 +123,11 @@ final class NodeLease implements AutoCloseable {
         tellIfChanged();
         register().whenComplete((index, registerFailure) -> scheduleRenewal(sentAt));
         return;
+      } else if (failure == null && isRemoved(committed.reply())) {
+        // Removed for good while it ran: it never holds a lease again, so it leads and serves nothing.
+        LOG.error(removed(committed.reply()).getMessage());
+        tellIfChanged();
+        return;
       } else {
         LOG.warn("node {} could not renew its lease: {}", nodeId, failure != null ? Failures.cause(failure).getMessage()
             : committed.reply());
@@ -128,6 +135,15 @@ final class NodeLease implements AutoCloseable {
       tellIfChanged();
       scheduleRenewal(sentAt);
     });
+  }
+
+  private static boolean isRemoved(MetadataReply reply) {
+    return reply instanceof MetadataReply.Refused refused && refused.reason() == MetadataReply.Reason.NODE_REMOVED;
+  }
+
+  private NodeRemovedException removed(MetadataReply reply) {
+    return new NodeRemovedException("node " + nodeId + " was removed from the cluster for good (" + reply + "): it holds no"
+        + " lease and serves nothing; a node comes back with a new node-id and an empty data dir");
   }
 
   private void scheduleRenewal(long lastSentAt) {

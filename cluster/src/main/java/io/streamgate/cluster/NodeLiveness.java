@@ -3,6 +3,7 @@ package io.streamgate.cluster;
 import io.streamgate.cluster.metadata.MetadataCommand;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RemoveNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataListener;
@@ -74,6 +75,9 @@ final class NodeLiveness implements MetadataListener {
     if (node != null && reply.accepted()) {
       state.node(node).ifPresent(renewed -> see(renewed, index > replayedUpTo));
     }
+    if (command instanceof RemoveNode remove && reply.accepted()) {
+      seen.remove(remove.node()); // gone for good: neither alive nor holding a lease
+    }
     if (command instanceof StopNode stop && reply.accepted()) {
       // Not a renewal: the node's lease runs on from its last one, as the node itself counts it.
       seen.computeIfPresent(stop.node(), (id, last) -> new Seen(last.leaseEpoch(), last.renewals(), last.atMs(), last.live(), true));
@@ -82,7 +86,7 @@ final class NodeLiveness implements MetadataListener {
 
   @Override
   public void restored(MetadataState state) {
-    state.nodes().values().forEach(node -> see(node, false));
+    state.nodes().values().stream().filter(node -> !node.removed()).forEach(node -> see(node, false));
   }
 
   private void see(NodeState node, boolean live) {

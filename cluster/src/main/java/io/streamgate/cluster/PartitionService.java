@@ -45,6 +45,13 @@ public interface PartitionService extends AutoCloseable {
    */
   CompletableFuture<Integer> rebalance();
 
+  /**
+   * Removes node {@code id} from the cluster for good, and from the metadata quorum: refused while it
+   * holds replicas, unless {@code forget} (a node dead for good, whose replicas are then dropped).
+   * Completes with the number of partitions it was taken out of.
+   */
+  CompletableFuture<Integer> removeNode(String id, boolean forget);
+
   CompletableFuture<TopicDescription> createTopic(TopicSpec spec);
 
   /**

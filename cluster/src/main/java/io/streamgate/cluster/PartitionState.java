@@ -85,6 +85,28 @@ public record PartitionState(String leader, int leaderEpoch, List<String> replic
     return shrunk;
   }
 
+  /**
+   * The partition without {@code node}, a replica forgotten for good: out of the replicas and the
+   * ISR; if it led, the first in-sync replica left leads in the next epoch (none if none is left). A
+   * partition with no other replica keeps it as its only one, without a leader or an ISR: its data
+   * went with the node.
+   */
+  public PartitionState without(String node) {
+    List<String> rest = replicas.stream().filter(replica -> !replica.equals(node)).toList();
+    List<String> restInSync = isrWithout(node);
+    if (rest.isEmpty()) {
+      return new PartitionState(null, leaderEpoch + 1, replicas, List.of());
+    }
+    // A move under way goes on without it (a move that only added or only dropped it ends here).
+    List<String> stillAdding = adding.stream().filter(replica -> !replica.equals(node)).toList();
+    List<String> stillRemoving = removing.stream().filter(replica -> !replica.equals(node)).toList();
+    if (node.equals(leader)) {
+      return new PartitionState(restInSync.isEmpty() ? null : restInSync.get(0), leaderEpoch + 1, rest, restInSync,
+          stillAdding, stillRemoving);
+    }
+    return new PartitionState(leader, leaderEpoch, rest, restInSync, stillAdding, stillRemoving);
+  }
+
   /** The ISR with {@code node}, in replica order. */
   public List<String> isrWith(String node) {
     return replicas.stream().filter(r -> isr.contains(r) || r.equals(node)).toList();

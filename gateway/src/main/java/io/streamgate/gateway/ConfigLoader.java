@@ -235,9 +235,10 @@ public final class ConfigLoader {
       throw new ConfigException("max-buffered-body-bytes (" + limits.maxBufferedBodyBytes() + ") must be at least max-body-bytes ("
           + limits.maxBodyBytes() + ")");
     }
+    String nodeId = nodeId(v.get("node-id"), dataDir);
     return new GatewayConfig(
         dataDir,
-        nodeId(v.get("node-id"), dataDir),
+        nodeId,
         v.get("http-host"),
         intIn(v, "http-port", 0, 65535),
         intIn(v, "http-instances", 1, 1024),
@@ -254,7 +255,7 @@ public final class ConfigLoader {
             longIn(v, "replica-lag-max-ms", 100, 600_000),
             bool(v, "auto-rebalance"),
             intIn(v, "metadata-port", 0, 65535),
-            voters(v),
+            voters(v, nodeId),
             longIn(v, "producer-id-expiration-ms", 1000, 365L * 24 * 3600 * 1000),
             intIn(v, "max-producers-per-partition", 1, 1_000_000),
             new ClassicGroupSettings(longIn(v, "group-initial-rebalance-delay-ms", 0, 300_000),
@@ -476,10 +477,12 @@ public final class ConfigLoader {
   }
 
   /**
-   * {@code id@host:port,...}: the metadata quorum, the same on every node, this node among them. A
-   * node that joins others must name it: each node on a quorum of its own would each decide alone.
+   * {@code id@host:port,...}: the metadata quorum a new cluster starts with, the same on every node,
+   * this node among them; or, for a node that joins a running cluster, voters of it to ask (this node
+   * not among them), which then add it as a voter listening on {@code cluster-host:metadata-port}. A
+   * node that joins others must name voters: each node on a quorum of its own would decide alone.
    */
-  private static List<Voter> voters(Map<String, String> v) {
+  private static List<Voter> voters(Map<String, String> v, String nodeId) {
     List<Voter> voters;
     try {
       voters = MetadataQuorumConfig.parseVoters(v.get("metadata-voters"));
@@ -488,6 +491,11 @@ public final class ConfigLoader {
     }
     if (voters.isEmpty() && !v.get("join").isBlank()) {
       throw new ConfigException("a node that joins others needs metadata-voters (id@host:port,...; the same on every node)");
+    }
+    boolean joinsVoters = !voters.isEmpty() && voters.stream().noneMatch(voter -> voter.id().equals(nodeId));
+    if (joinsVoters && (v.get("join").isBlank() || v.get("metadata-port").trim().equals("0"))) {
+      throw new ConfigException("node " + nodeId + " is not among metadata-voters, so it joins them as a new voter: it needs"
+          + " join (the running members) and a metadata-port of its own (the voters record cluster-host:metadata-port)");
     }
     return voters;
   }

@@ -2,6 +2,7 @@ package io.streamgate.gateway;
 
 import io.streamgate.gateway.ConfigLoader.ConfigException;
 import io.streamgate.gateway.cli.AdminCli;
+import io.streamgate.gateway.cli.RecoverMetadataCli;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -9,8 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar streamgate.jar [--key value ...]}: loads the configuration, starts a node, and
- * stops it gracefully on SIGTERM or Ctrl-C. {@code java -jar streamgate.jar api-key|acl ...} runs an
- * admin command against a running node instead ({@link AdminCli}).
+ * stops it gracefully on SIGTERM or Ctrl-C. {@code java -jar streamgate.jar api-key|acl|node ...} runs an
+ * admin command against a running node instead ({@link AdminCli}); {@code recover-metadata} the
+ * offline recovery of a lost majority ({@link RecoverMetadataCli}).
  */
 public final class GatewayMain {
   private GatewayMain() {}
@@ -20,9 +22,14 @@ public final class GatewayMain {
       System.exit(AdminCli.run(args, System.getenv(), System.out, System.err));
       return;
     }
+    if (args.length > 0 && args[0].equals(RecoverMetadataCli.COMMAND)) {
+      System.exit(RecoverMetadataCli.run(args, System.out, System.err));
+      return;
+    }
     if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
       System.out.println("Usage: java -jar streamgate.jar [--config FILE] [--<key> <value> ...]\n"
-          + "       java -jar streamgate.jar api-key|acl ... --help (admin commands against a running node)\nKeys and defaults:");
+          + "       java -jar streamgate.jar api-key|acl|node ... --help (admin commands against a running node)\n"
+          + "       java -jar streamgate.jar recover-metadata --help (offline, after a lost majority)\nKeys and defaults:");
       ConfigLoader.DEFAULTS.forEach((key, value) -> System.out.println("  --" + key + " (default: "
           + (!value.isEmpty() ? value : key.equals("node-id") ? "generated, kept in the data dir" : "none") + ")"));
       return;

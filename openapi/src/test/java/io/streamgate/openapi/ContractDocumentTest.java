@@ -69,6 +69,7 @@ class ContractDocumentTest {
       Map.entry("describeCluster", Set.of("200", "429")),
       Map.entry("describeClusterStats", Set.of("200", "429")),
       Map.entry("rebalanceLeaders", Set.of("200", "429")),
+      Map.entry("removeNode", Set.of("200", "409", "429")),
       Map.entry("createStreamTicket", Set.of("201", "429")),
       Map.entry("createAcls", Set.of("201", "400", "429")),
       Map.entry("listAcls", Set.of("200", "400", "429")),

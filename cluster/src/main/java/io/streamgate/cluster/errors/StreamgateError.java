@@ -13,6 +13,8 @@ import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.InvalidTopicNameException;
 import io.streamgate.cluster.LeaderNotAvailableException;
 import io.streamgate.cluster.NoReassignmentException;
+import io.streamgate.cluster.NodeNotFoundException;
+import io.streamgate.cluster.NodeNotRemovableException;
 import io.streamgate.cluster.NotEnoughReplicasException;
 import io.streamgate.cluster.NotLeaderException;
 import io.streamgate.cluster.ReassignmentInProgressException;
@@ -253,6 +255,15 @@ public enum StreamgateError {
   RESOURCE_NOT_FOUND(91, NOT_FOUND, Mqtt.UNSPECIFIED_ERROR, null, null),
   /** Revoking an API key that does not exist (Kafka has no API keys). */
   API_KEY_NOT_FOUND(10017, NOT_FOUND, Mqtt.UNSPECIFIED_ERROR, ApiKeyNotFoundException.class, ApiKeyNotFoundException::new),
+  /**
+   * A node that cannot be removed from the cluster as asked (it holds replicas and is not to be
+   * forgotten, may still hold its lease, or is the node asked). Codes from 10090 on: the quorum
+   * membership's, apart so that parallel additions never share a number.
+   */
+  NODE_NOT_REMOVABLE(10090, 409, "node-not-removable", "Node cannot be removed", false, Mqtt.UNSPECIFIED_ERROR,
+      NodeNotRemovableException.class, NodeNotRemovableException::new),
+  /** Removing a node the cluster never had. */
+  NODE_NOT_FOUND(10091, NOT_FOUND, Mqtt.UNSPECIFIED_ERROR, NodeNotFoundException.class, NodeNotFoundException::new),
   /**
    * No credentials, or ones that are not good; Kafka answers a failed SASL exchange with 58. (An MQTT
    * CONNECT refused for its credentials gets CONNACK 0x86; this is the DISCONNECT reason.)

@@ -18,6 +18,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.ReassignPartition;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RemoveNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.SetReplicationThrottle;
@@ -62,7 +63,7 @@ import java.util.TreeMap;
  * name, partition count (int32), replication factor (int32), config map, partition list, version
  * (int64), deleted flag (int8) and (from snapshot format 6 on) id (two int64, most significant
  * first); a partition its nullable leader, leader epoch (int32), replicas
- * and ISR; a node its id, address, lease epoch (int64), renewals (int64) and (from snapshot format 5 on) stopping flag (int8). A command's fields
+ * and ISR; a node its id, address, lease epoch (int64), renewals (int64) and (from snapshot format 5 on) stopping flag (int8) and (from format 9 on) removed flag (int8). A command's fields
  * follow in its record's order; an election's fence is nullable (a presence byte, then node, lease
  * epoch and renewals). An ACL is its resource type, resource name, pattern type, principal, host,
  * operation and permission, each enum an int8 holding Kafka's code for it (so that the numbers are
@@ -75,8 +76,9 @@ import java.util.TreeMap;
  * and mechanism; a format-1 snapshot, from before producer ids, reads as none
  * handed out, and one of format 1 or 2, from before ACLs and keys, as none made, one before format 4 as no SCRAM credentials,
  * one before format 5 as no node stopping, one before format 6 with each topic's id derived
- * from its name ({@link TopicId#derived}), and one before format 7 as no partition moving and no
- * replication throttle (format 7 appends both: see {@code writeMoves}). A CreateTopic is tag 15, its id before the topic; tag 1,
+ * from its name ({@link TopicId#derived}), one before format 7 as no partition moving and no
+ * replication throttle (format 7 appends both: see {@code writeMoves}), and one before format 9 with
+ * no node removed. RemoveNode is tag 90 (node, forget flag int8). A CreateTopic is tag 15, its id before the topic; tag 1,
  * from before topic ids, has none and reads with a null id.
  */
 public final class MetadataCodec {
@@ -84,9 +86,9 @@ public final class MetadataCodec {
   /**
    * The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys, 4 the
    * SCRAM credentials, 5 the nodes' stopping flag, 6 the topics' ids, 7 the moving partitions and
-   * the replication throttle.
+   * the replication throttle, 9 the nodes' removed flag.
    */
-  public static final byte STATE_FORMAT = 7;
+  public static final byte STATE_FORMAT = 9;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -109,6 +111,8 @@ public final class MetadataCodec {
   private static final byte COMPLETE_REASSIGNMENT = 17;
   private static final byte CANCEL_REASSIGNMENT = 18;
   private static final byte SET_REPLICATION_THROTTLE = 19;
+  /** The quorum membership's commands take tags from 90 on (format 9), apart from other additions. */
+  private static final byte REMOVE_NODE = 90;
 
   // Kafka's codes (org.apache.kafka.common.resource.ResourceType, PatternType, acl.AclOperation, AclPermissionType).
   private static final Map<ResourceType, Integer> RESOURCE_TYPES = Map.of(ResourceType.TOPIC, 2, ResourceType.GROUP, 3,
@@ -193,6 +197,10 @@ public final class MetadataCodec {
         out.writeLong(stop.leaseEpoch());
       } else if (isReassignmentCommand(command)) {
         writeReassignmentCommand(out, command);
+      } else if (command instanceof RemoveNode remove) {
+        out.writeByte(REMOVE_NODE);
+        writeString(out, remove.node());
+        out.writeBoolean(remove.forget());
       } else {
         RenewLease renew = (RenewLease) command; // the last of the sealed interface's records
         out.writeByte(RENEW_LEASE);
@@ -229,6 +237,7 @@ public final class MetadataCodec {
         case COMPLETE_REASSIGNMENT -> new CompleteReassignment(readString(in), in.getInt(), in.getInt());
         case CANCEL_REASSIGNMENT -> new CancelReassignment(readString(in), in.getInt(), in.getInt());
         case SET_REPLICATION_THROTTLE -> new SetReplicationThrottle(in.getLong());
+        case REMOVE_NODE -> new RemoveNode(readString(in), readBoolean(in));
         default -> throw new MetadataFormatException("unknown command tag " + tag);
       };
     });
@@ -388,6 +397,7 @@ public final class MetadataCodec {
     out.writeLong(node.leaseEpoch());
     out.writeLong(node.renewals());
     out.writeBoolean(node.stopping());
+    out.writeBoolean(node.removed());
   }
 
   private static void writeAcl(DataOutputStream out, AclBinding acl) throws IOException {
@@ -538,7 +548,8 @@ public final class MetadataCodec {
   }
 
   private static NodeState readNode(ByteBuffer in, byte format) {
-    return new NodeState(readString(in), readString(in), in.getLong(), in.getLong(), format >= 5 && readBoolean(in));
+    return new NodeState(readString(in), readString(in), in.getLong(), in.getLong(), format >= 5 && readBoolean(in),
+        format >= 9 && readBoolean(in));
   }
 
   private static AclBinding readAcl(ByteBuffer in) {

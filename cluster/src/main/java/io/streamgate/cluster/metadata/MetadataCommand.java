@@ -165,4 +165,14 @@ public sealed interface MetadataCommand {
    * the last one committed holds.
    */
   record SetReplicationThrottle(long bytesPerSecond) implements MetadataCommand {}
+
+  /**
+   * Removes a node from the cluster for good (decommissioning, or forgetting a node that died for
+   * good): it stays as a tombstone that can never register or renew again. Refused
+   * {@link MetadataReply.Reason#NODE_HOLDS_REPLICAS} while a live topic's partition lists it among its
+   * replicas, unless {@code forget}: then it is taken out of every replica list and ISR, and a
+   * partition it led gets the first in-sync replica left as its leader (none if none is left), in the
+   * next epoch. The proposer then takes it out of the Raft configuration. (Snapshot format 9.)
+   */
+  record RemoveNode(String node, boolean forget) implements MetadataCommand {}
 }

@@ -4,6 +4,7 @@ import io.streamgate.cluster.ClusterException;
 import io.streamgate.cluster.NotEnoughReplicasException;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import java.io.IOException;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -23,10 +24,12 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
@@ -64,12 +67,15 @@ public final class MetadataQuorum implements AutoCloseable {
   static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.fromString("5e1f0000-0000-4000-8000-00000000000e"));
   /** The client's pause between attempts while there is no leader or the leader moved. */
   private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
+  /** How many times a membership change is tried (each a compare-and-set against the configuration seen). */
+  static final int MEMBERSHIP_ATTEMPTS = 5;
 
   private final MetadataQuorumConfig config;
   private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
   private final ExecutorService listenerThread;
   private final MetadataStateMachine stateMachine;
-  private final RaftGroup group;
+  /** The voters this node starts with (none if it joins): the storage's configuration replaces them once there is one. */
+  private final RaftGroup startGroup;
   private RaftServer server;
   /** Replaced after a failed request: Ratis closes an async client's ordered window when a request fails. */
   private RaftClient client;
@@ -84,8 +90,17 @@ public final class MetadataQuorum implements AutoCloseable {
       return thread;
     });
     this.stateMachine = new MetadataStateMachine(new HandOff());
-    this.group = RaftGroup.valueOf(GROUP_ID, config.voters().stream()
-        .map(voter -> RaftPeer.newBuilder().setId(voter.id()).setAddress(voter.address()).build()).toList());
+    // Ratis starts a server only in a group that names it, or in one that names no one: a joining
+    // node waits in the latter until the leader brings it the log and a configuration with it.
+    this.startGroup = config.joins() ? RaftGroup.valueOf(GROUP_ID) : group(config.voters());
+  }
+
+  private static RaftGroup group(List<Voter> voters) {
+    return RaftGroup.valueOf(GROUP_ID, voters.stream().map(MetadataQuorum::peer).toList());
+  }
+
+  private static RaftPeer peer(Voter voter) {
+    return RaftPeer.newBuilder().setId(voter.id()).setAddress(voter.address()).build();
   }
 
   /** Adds a listener; added before {@link #start}, it hears the state loaded from a snapshot too. */
@@ -96,7 +111,11 @@ public final class MetadataQuorum implements AutoCloseable {
   /**
    * Starts this voter: replays its snapshot and log, listens on its address and joins the
    * elections. Blocks while the log is read (call it off any event loop); returns before a leader is
-   * elected.
+   * elected. A node that is not in the Raft configuration (a node joining a running cluster, or one
+   * whose first join did not finish) first asks the quorum to add it, and returns once it is a voter
+   * ({@link VoterJoin}).
+   *
+   * @throws NodeRemovedException if this node's id was removed from the cluster for good
    */
   public void start() throws IOException {
     Voter self = config.self();
@@ -106,7 +125,7 @@ public final class MetadataQuorum implements AutoCloseable {
     NettyConfigKeys.Server.setPort(properties, self.port());
     RaftServer built = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(self.id()))
-        .setGroup(group)
+        .setGroup(startGroup)
         .setProperties(properties)
         .setStateMachine(stateMachine)
         .setOption(RaftStorage.StartupOption.RECOVER)
@@ -120,11 +139,24 @@ public final class MetadataQuorum implements AutoCloseable {
       lastIndexAtStart = last == null ? -1 : last.getIndex();
       client = newClient();
     }
-    LOG.info("Metadata voter {} started on {} with voters {} in {}", self.id(), self.address(), config.voters(),
+    if (!isVoter(self.id())) {
+      try {
+        new VoterJoin(this, config, stateMachine).join();
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+    }
+    LOG.info("Metadata voter {} started on {} with voters {} in {}", self.id(), self.address(), voters(),
         config.raftDir());
-    if (config.voters().size() == 1) {
+    if (voters().size() == 1) {
       awaitOwnLeadership();
     }
+  }
+
+  /** Whether {@code node} is a voter in the Raft configuration this voter knows. */
+  boolean isVoter(String node) {
+    return voters().stream().anyMatch(voter -> voter.id().equals(node));
   }
 
   /**
@@ -149,7 +181,7 @@ public final class MetadataQuorum implements AutoCloseable {
   private RaftClient newClient() {
     long attempts = Math.max(1, config.requestTimeout().toMillis() / RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS));
     RaftClient.Builder builder = RaftClient.newBuilder()
-        .setRaftGroup(group)
+        .setRaftGroup(group(voters()))
         .setProperties(properties())
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) attempts, RETRY_SLEEP));
     knownLeader().ifPresent(builder::setLeaderId);
@@ -164,9 +196,70 @@ public final class MetadataQuorum implements AutoCloseable {
     }
   }
 
-  /** The voters of the metadata quorum, this one among them. */
+  /**
+   * The voters of the metadata quorum by node id: the Raft configuration this voter applied (the log's,
+   * which membership changes move), or, before it started, the ones it was configured with.
+   */
   public List<Voter> voters() {
-    return config.voters();
+    RaftServer started;
+    synchronized (this) {
+      started = server;
+    }
+    if (started == null) {
+      return config.voters();
+    }
+    try {
+      List<Voter> current = started.getDivision(GROUP_ID).getRaftConf().getCurrentPeers().stream().map(MetadataQuorum::voter)
+          .sorted(Comparator.comparing(Voter::id)).toList();
+      return current.isEmpty() ? config.voters() : current; // none yet: a joining node that was not added so far
+    } catch (IOException e) {
+      return config.voters(); // the server is closing
+    }
+  }
+
+  private static Voter voter(RaftPeer peer) {
+    String address = peer.getAddress();
+    int colon = address.lastIndexOf(':');
+    return new Voter(peer.getId().toString(), address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+  }
+
+  /**
+   * Removes {@code node} from the Raft configuration (the quorum counts only the voters left); done
+   * at once if it is not a voter. Blocks for up to a few request timeouts: call it off any event loop.
+   *
+   * @throws NotEnoughReplicasException if no majority commits the change in time
+   */
+  public void removeVoter(String node) {
+    for (int attempt = 0; attempt < MEMBERSHIP_ATTEMPTS && isVoter(node); attempt++) {
+      List<RaftPeer> current = voters().stream().map(MetadataQuorum::peer).toList();
+      List<RaftPeer> rest = current.stream().filter(peer -> !peer.getId().toString().equals(node)).toList();
+      // Compare-and-set: a change this voter has not applied yet makes it fail, and it is tried again.
+      SetConfigurationRequest.Arguments change = SetConfigurationRequest.Arguments.newBuilder()
+          .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).setServersInCurrentConf(current)
+          .setServersInNewConf(rest).build();
+      try (RaftClient admin = newClient()) {
+        RaftClientReply reply = admin.admin().setConfiguration(change);
+        if (reply.isSuccess()) {
+          LOG.info("Node {} left the metadata quorum; the voters are {}", node, rest);
+          return;
+        }
+        LOG.info("Removing node {} from the metadata voters {} did not commit ({}); trying again", node, current,
+            reply.getException());
+      } catch (IOException e) {
+        LOG.info("Removing node {} from the metadata voters {} failed ({}); trying again", node, current, e.toString());
+      }
+    }
+    if (isVoter(node)) {
+      throw noCommit("node " + node + " is still a metadata voter after " + MEMBERSHIP_ATTEMPTS + " attempts");
+    }
+  }
+
+  /** Adds {@code self} to the Raft configuration through the current voters; see {@link VoterJoin}. */
+  RaftClientReply addSelf(Voter self) throws IOException {
+    try (RaftClient admin = newClient()) {
+      return admin.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+          .setMode(SetConfigurationRequest.Mode.ADD).setServersInNewConf(List.of(peer(self))).build());
+    }
   }
 
   /** The index of the last entry this voter's log held when it started: entries up to it are replayed, not new. */
@@ -205,7 +298,7 @@ public final class MetadataQuorum implements AutoCloseable {
     // not to run out (Ratis' default, 3 s, left renewals hanging past a 3 s lease). Retried attempts
     // keep their call id, so the leader's retry cache applies a command once.
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, duration(config.electionTimeoutMin().toMillis()));
-    if (config.voters().size() == 1) {
+    if (config.voters().size() == 1 && !config.joins()) {
       // A lone voter has no one to wait for: it elects itself at once rather than after a timeout.
       RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(properties, duration(10));
       RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(properties, duration(20));
@@ -283,7 +376,7 @@ public final class MetadataQuorum implements AutoCloseable {
   }
 
   private NotEnoughReplicasException noCommit(String why) {
-    return new NotEnoughReplicasException("The metadata quorum " + config.voters() + " did not commit the change within "
+    return new NotEnoughReplicasException("The metadata quorum " + voters() + " did not commit the change within "
         + config.requestTimeout().toMillis() + " ms (no majority of voters reachable?): " + why);
   }
 

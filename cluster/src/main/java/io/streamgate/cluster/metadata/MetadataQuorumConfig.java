@@ -10,17 +10,20 @@ import java.util.Set;
 /**
  * How this node takes part in the metadata quorum.
  *
- * @param nodeId this node's id, one of {@code voters}
+ * @param nodeId this node's id, {@code self}'s
  * @param dataDir the node's data directory; the Raft log and snapshots go to {@code <dataDir>/meta/raft}
- * @param voters the static voter list (1, 3 or 5), the same on every voter
+ * @param voters the voters this node starts with: the list of a new cluster (1, 3 or 5, the same on
+ *     every voter, this node among them), or, for a node that joins a running cluster, voters of it to
+ *     ask (without this node). Once a node has a Raft log, the log's configuration decides who votes.
  * @param electionTimeoutMin a follower that hears no leader for a random time between the two starts an election
  * @param electionTimeoutMax see {@code electionTimeoutMin}
  * @param requestTimeout how long {@link MetadataQuorum#submit} waits for a commit before it fails retriably
  * @param snapshotThreshold applied entries after which the state is snapshotted; the log segments it covers are then purged
  * @param logSegmentBytes the size at which a log segment is closed (only closed segments are purged)
+ * @param self this node's voter: its id and the address its Raft server listens on
  */
 public record MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> voters, Duration electionTimeoutMin,
-    Duration electionTimeoutMax, Duration requestTimeout, long snapshotThreshold, long logSegmentBytes) {
+    Duration electionTimeoutMax, Duration requestTimeout, long snapshotThreshold, long logSegmentBytes, Voter self) {
   /** 1–2 s: the spike saw spurious elections at Ratis' 150–300 ms under load (docs/decisions.md). */
   public static final Duration ELECTION_TIMEOUT_MIN = Duration.ofSeconds(1);
   public static final Duration ELECTION_TIMEOUT_MAX = Duration.ofSeconds(2);
@@ -36,11 +39,14 @@ public record MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> vote
 
   public MetadataQuorumConfig {
     voters = List.copyOf(voters);
-    if (voters.stream().noneMatch(voter -> voter.id().equals(nodeId))) {
-      throw new IllegalArgumentException("node " + nodeId + " is not among the metadata voters " + voters);
-    }
     if (voters.stream().map(Voter::id).distinct().count() != voters.size()) {
       throw new IllegalArgumentException("metadata voters with the same id: " + voters);
+    }
+    if (!self.id().equals(nodeId) || voters.stream().anyMatch(voter -> voter.id().equals(nodeId) && !voter.equals(self))) {
+      throw new IllegalArgumentException("node " + nodeId + " as voter " + self + " with the metadata voters " + voters);
+    }
+    if (voters.isEmpty()) {
+      throw new IllegalArgumentException("node " + nodeId + " has no metadata voter to start with or to join");
     }
     if (electionTimeoutMin.isNegative() || electionTimeoutMin.isZero() || electionTimeoutMax.compareTo(electionTimeoutMin) < 0) {
       throw new IllegalArgumentException("election timeout " + electionTimeoutMin + "–" + electionTimeoutMax);
@@ -49,6 +55,18 @@ public record MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> vote
       throw new IllegalArgumentException("request timeout " + requestTimeout + ", snapshot threshold " + snapshotThreshold
           + ", log segment bytes " + logSegmentBytes);
     }
+  }
+
+  /** A voter of a new cluster, {@code nodeId} among {@code voters}. */
+  public MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> voters, Duration electionTimeoutMin,
+      Duration electionTimeoutMax, Duration requestTimeout, long snapshotThreshold, long logSegmentBytes) {
+    this(nodeId, dataDir, voters, electionTimeoutMin, electionTimeoutMax, requestTimeout, snapshotThreshold, logSegmentBytes,
+        among(nodeId, voters));
+  }
+
+  private static Voter among(String nodeId, List<Voter> voters) {
+    return voters.stream().filter(voter -> voter.id().equals(nodeId)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("node " + nodeId + " is not among the metadata voters " + voters));
   }
 
   /** The defaults for everything but who and where. */
@@ -70,6 +88,22 @@ public record MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> vote
     return new MetadataQuorumConfig(nodeId, dataDir, voters, atLeast(lease.dividedBy(5), ELECTION_TIMEOUT_MIN_FLOOR),
         atLeast(lease.multipliedBy(2).dividedBy(5), ELECTION_TIMEOUT_MAX_FLOOR), atLeast(lease, REQUEST_TIMEOUT_FLOOR),
         SNAPSHOT_THRESHOLD, LOG_SEGMENT_BYTES);
+  }
+
+  /**
+   * A node that joins the running cluster of {@code voters} (which do not name it) as {@code self},
+   * with {@link #forLease}'s timeouts: it asks them to add it as a voter (docs/replication.md,
+   * "Growing and shrinking the quorum").
+   */
+  public static MetadataQuorumConfig joining(Voter self, Path dataDir, List<Voter> voters, Duration lease) {
+    MetadataQuorumConfig timeouts = forLease(self.id(), dataDir, List.of(self), lease);
+    return new MetadataQuorumConfig(self.id(), dataDir, voters, timeouts.electionTimeoutMin(), timeouts.electionTimeoutMax(),
+        timeouts.requestTimeout(), SNAPSHOT_THRESHOLD, LOG_SEGMENT_BYTES, self);
+  }
+
+  /** Whether this node starts as none of the voters it names: it joins them. */
+  public boolean joins() {
+    return !voters.contains(self);
   }
 
   private static Duration atLeast(Duration value, Duration floor) {
@@ -127,10 +161,6 @@ public record MetadataQuorumConfig(String nodeId, Path dataDir, List<Voter> vote
 
   private static IllegalArgumentException badVoter(String entry) {
     return new IllegalArgumentException("metadata voter '" + entry + "' is not id@host:port (port 1-65535)");
-  }
-
-  public Voter self() {
-    return voters.stream().filter(voter -> voter.id().equals(nodeId)).findFirst().orElseThrow();
   }
 
   public Path raftDir() {

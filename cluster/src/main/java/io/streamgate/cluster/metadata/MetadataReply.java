@@ -11,7 +11,7 @@ public sealed interface MetadataReply {
    * commands and {@code ChangeIsr}, the new leader epoch for {@code ElectLeader}, the lease epoch
    * for {@code RegisterNode} and {@code StopNode}, the node's renewal count in its lease epoch for {@code RenewLease}, the
    * first id for {@code AllocateProducerIds}, how many ACLs or keys it added or removed for the ACL and
-   * API key commands.
+   * API key commands, the number of partitions it took the node out of for {@code RemoveNode}.
    */
   record Accepted(long value) implements MetadataReply {}
 
@@ -40,7 +40,12 @@ public sealed interface MetadataReply {
     /** The partition is moving already: a move is cancelled before another starts. */
     REASSIGNMENT_IN_PROGRESS(11),
     /** The partition is not moving: there is no move to cancel. */
-    NO_REASSIGNMENT(12);
+    NO_REASSIGNMENT(12),
+    // Codes from 90 on: the quorum membership's (snapshot format 9), apart so that parallel additions never share a number.
+    /** The node was removed from the cluster for good: it can neither register nor renew again. */
+    NODE_REMOVED(90),
+    /** The node still holds replicas: it is removed only once drained, or forgotten. */
+    NODE_HOLDS_REPLICAS(91);
 
     private final int code;
 

@@ -18,6 +18,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.ReassignPartition;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RemoveNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.SetReplicationThrottle;
@@ -144,6 +145,8 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       return cancelReassignment(cancel);
     } else if (command instanceof SetReplicationThrottle throttle) {
       return setReplicationThrottle(throttle);
+    } else if (command instanceof RemoveNode remove) {
+      return remove(remove);
     }
     return renew((RenewLease) command);
   }
@@ -312,6 +315,10 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       if (unknown.isPresent()) {
         return refuse(Reason.NODE_NOT_FOUND, "node " + unknown.get() + " never registered");
       }
+      Optional<String> removed = target.stream().filter(this::isRemoved).findFirst();
+      if (removed.isPresent()) {
+        return refuseRemoved(removed.get());
+      }
       TopicState changed = topic.withPartition(reassign.partition(), p -> p.reassignTo(target));
       return withTopic(changed, changed.version());
     });
@@ -361,6 +368,9 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   }
 
   private Result register(RegisterNode register) {
+    if (isRemoved(register.node())) {
+      return refuseRemoved(register.node());
+    }
     long leaseEpoch = node(register.node()).map(NodeState::leaseEpoch).orElse(0L) + 1;
     return withNode(new NodeState(register.node(), register.address(), leaseEpoch, 0), leaseEpoch);
   }
@@ -369,6 +379,9 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     Optional<NodeState> node = node(renew.node());
     if (node.isEmpty()) {
       return refuse(Reason.NODE_NOT_FOUND, "node " + renew.node() + " never registered");
+    }
+    if (node.get().removed()) {
+      return refuseRemoved(renew.node());
     }
     if (node.get().leaseEpoch() != renew.leaseEpoch()) {
       return refuse(Reason.STALE_LEASE, "node " + renew.node() + " is in lease epoch " + node.get().leaseEpoch() + ", not "
@@ -384,11 +397,52 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (node.isEmpty()) {
       return refuse(Reason.NODE_NOT_FOUND, "node " + stop.node() + " never registered");
     }
+    if (node.get().removed()) {
+      return refuseRemoved(stop.node());
+    }
     if (node.get().leaseEpoch() != stop.leaseEpoch()) {
       return refuse(Reason.STALE_LEASE, "node " + stop.node() + " is in lease epoch " + node.get().leaseEpoch() + ", not "
           + stop.leaseEpoch());
     }
     return withNode(node.get().stopped(), stop.leaseEpoch());
+  }
+
+  private boolean isRemoved(String node) {
+    return node(node).map(NodeState::removed).orElse(false);
+  }
+
+  private Result refuseRemoved(String node) {
+    return refuse(Reason.NODE_REMOVED, "node " + node + " was removed from the cluster for good");
+  }
+
+  private Result remove(RemoveNode remove) {
+    String id = remove.node();
+    if (isRemoved(id)) {
+      return refuseRemoved(id);
+    }
+    TreeMap<String, TopicState> changedTopics = new TreeMap<>(topics);
+    int partitionsLeft = 0;
+    for (TopicState topic : topics.values()) {
+      if (topic.deleted() || topic.partitions().stream().noneMatch(p -> p.replicas().contains(id))) {
+        continue;
+      }
+      if (!remove.forget()) {
+        return refuse(Reason.NODE_HOLDS_REPLICAS, "node " + id + " holds replicas of topic " + topic.name()
+            + ": move them off it first, or forget it if it is dead for good");
+      }
+      List<PartitionState> partitions = new ArrayList<>();
+      for (PartitionState partition : topic.partitions()) {
+        boolean held = partition.replicas().contains(id);
+        partitions.add(held ? partition.without(id) : partition);
+        partitionsLeft += held ? 1 : 0;
+      }
+      changedTopics.put(topic.name(), topic.next(topic.topic(), partitions));
+    }
+    NodeState node = node(id).orElse(new NodeState(id, "", 0, 0));
+    TreeMap<String, NodeState> changedNodes = new TreeMap<>(nodes);
+    changedNodes.put(id, node.removedForGood());
+    return new Result(new MetadataState(changedTopics, changedNodes, nextProducerId, acls, apiKeys, scramCredentials,
+        replicationThrottle), new Accepted(partitionsLeft));
   }
 
   private Result allocateProducerIds(AllocateProducerIds allocate) {

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -49,6 +51,8 @@ final class MetadataStateMachine extends BaseStateMachine {
   private volatile MetadataState state = MetadataState.EMPTY;
   /** Completes when this voter first becomes the leader. */
   private final CompletableFuture<Void> firstLed = new CompletableFuture<>();
+  /** Completes, and is replaced, each time this voter applies a Raft configuration entry. */
+  private final AtomicReference<CompletableFuture<Void>> nextConfiguration = new AtomicReference<>(new CompletableFuture<>());
 
   MetadataStateMachine(MetadataListener listener) {
     this.listener = listener;
@@ -64,6 +68,16 @@ final class MetadataStateMachine extends BaseStateMachine {
     if (member.getPeerId().equals(newLeader)) {
       firstLed.complete(null);
     }
+  }
+
+  /** Completes when this voter next applies a change of the Raft configuration (the voters). */
+  CompletableFuture<Void> nextConfiguration() {
+    return nextConfiguration.get();
+  }
+
+  @Override
+  public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto configuration) {
+    nextConfiguration.getAndSet(new CompletableFuture<>()).complete(null);
   }
 
   /** The applied state: as of the last entry this voter applied, which may lag the leader's. */

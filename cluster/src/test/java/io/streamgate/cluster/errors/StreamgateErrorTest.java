@@ -6,6 +6,7 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.streamgate.cluster.NodeRemovedException;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.metadata.MetadataFormatException;
 import io.streamgate.logstore.LogStoreException;
@@ -63,7 +64,8 @@ class StreamgateErrorTest {
       Map.entry("OFFSET_METADATA_TOO_LARGE", 12),
       Map.entry("GROUP_AUTHORIZATION_FAILED", 30), Map.entry("CLUSTER_AUTHORIZATION_FAILED", 31),
       Map.entry("TOPIC_ACCESS_DENIED", 10016), Map.entry("SASL_AUTHENTICATION_FAILED", 58),
-      Map.entry("POLICY_VIOLATION", 44), Map.entry("API_KEY_NOT_FOUND", 10017));
+      Map.entry("POLICY_VIOLATION", 44), Map.entry("API_KEY_NOT_FOUND", 10017),
+      Map.entry("NODE_NOT_REMOVABLE", 10090), Map.entry("NODE_NOT_FOUND", 10091));
 
   /** Exceptions of the main code that no client meets, each with why. */
   private static final Set<Class<?>> NOT_THROWN_TO_CLIENTS = Set.of(
@@ -73,7 +75,9 @@ class StreamgateErrorTest {
       PartitionAlreadyExistsException.class,
       // The metadata log's state machine applies an entry it cannot decode as a MALFORMED refusal; the
       // exception never leaves the metadata package.
-      MetadataFormatException.class);
+      MetadataFormatException.class,
+      // A node removed for good learns it at its start or lease renewal, and logs it; no client request meets it.
+      NodeRemovedException.class);
 
   @Test
   void everyCodeIsTheReleasedOne() {

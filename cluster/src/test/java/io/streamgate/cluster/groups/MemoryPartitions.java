@@ -183,6 +183,11 @@ final class MemoryPartitions implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<Integer> removeNode(String id, boolean forget) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public CompletableFuture<TopicDescription> createTopic(TopicSpec spec) {
     throw new UnsupportedOperationException();
   }

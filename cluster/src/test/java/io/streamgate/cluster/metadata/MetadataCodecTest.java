@@ -21,6 +21,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.ReassignPartition;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RemoveNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.SetReplicationThrottle;
@@ -121,7 +122,7 @@ class MetadataCodecTest {
   void repliesHaveFixedBytes() {
     assertThat(MetadataCodec.encode(new Accepted(9))).isEqualTo(hex("01 00 0000000000000009"));
     assertThat(MetadataCodec.encode(new Refused(Reason.STALE_EPOCH, "x"))).isEqualTo(hex("01 01 04 00000001 78"));
-    assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+    assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 90, 91);
   }
 
   /** Topic t as snapshots before format 6 hold it: without its id. */
@@ -147,11 +148,11 @@ class MetadataCodecTest {
     MetadataState state = new MetadataState(topicsAndNodes(2000, List.of(ACL), Map.of("k1", KEY, "k0", second)).topics(),
         new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4, true))), 2000, List.of(ACL), Map.of("k1", KEY, "k0", second),
         Map.of(SCRAM.id(), SCRAM, sha256.id(), sha256));
-    // The keys sorted by id, the SCRAM credentials by user and mechanism, whatever the maps' order; n1 stopping (01).
+    // The keys sorted by id, the SCRAM credentials by user and mechanism, whatever the maps' order; n1 stopping (01), not removed (00).
     TopicId id = TopicId.derived("t");
     String idBytes = String.format("%016x %016x", id.mostSignificantBits(), id.leastSignificantBits());
     assertThat(MetadataCodec.encode(state))
-        .isEqualTo(hex("07", SNAPSHOT_TOPIC, idBytes, SNAPSHOT_NODES, "01", "00000000000007d0", "00000001", ACL_BYTES,
+        .isEqualTo(hex("09", SNAPSHOT_TOPIC, idBytes, SNAPSHOT_NODES, "01 00", "00000000000007d0", "00000001", ACL_BYTES,
             "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES, "00000002",
             "00000001 61 01 00000001 05 00002000 00000001 06 00000001 07", SCRAM_BYTES, NO_MOVES));
     assertThat(MetadataCodec.decodeState(MetadataCodec.encode(state))).isEqualTo(state);
@@ -180,10 +181,12 @@ class MetadataCodecTest {
         1000);
     String topic = String.join("", "00000001", T, "00000001 00000001 00000000", "00000001", "01", N1, "00000002",
         "00000002 00000002 6e32", N1, "00000001", N1, "0000000000000005 00", idBytes);
-    byte[] bytes = hex("07", topic, "00000000", "0000000000000000", "00000000", "00000000", "00000000",
+    String rest = String.join("", topic, "00000000", "0000000000000000", "00000000", "00000000", "00000000",
         "00000000000003e8", "00000001", T, "00000000", "00000001 00000002 6e32", "00000001", N1);
-    assertThat(MetadataCodec.encode(state)).isEqualTo(bytes);
+    byte[] bytes = hex("07", rest);
     assertThat(MetadataCodec.decodeState(bytes)).isEqualTo(state);
+    // Written in today's format: the same bytes (nodes, whose encoding changed in 9, there are none).
+    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("09", rest));
     // The same partition in a format-6 snapshot (before moves): nothing moving, no throttle.
     MetadataState six = MetadataCodec.decodeState(hex("06", topic, "00000000", "0000000000000000", "00000000", "00000000",
         "00000000"));
@@ -193,6 +196,21 @@ class MetadataCodecTest {
     assertThatThrownBy(() -> MetadataCodec.decodeState(hex("07", topic, "00000000", "0000000000000000", "00000000", "00000000",
         "00000000", "0000000000000000", "00000001", T, "00000003", "00000000", "00000000")))
         .isInstanceOf(MetadataFormatException.class).hasMessageContaining("t-3");
+  }
+
+  @Test
+  void aRemovedNodeIsATombstoneFromFormatNineOnAndAFormatSixSnapshotReadsAsNoneRemoved() {
+    assertThat(MetadataCodec.encode(new RemoveNode("n1", true))).isEqualTo(hex("01 5a", N1, "01"));
+    assertThat(MetadataCodec.decodeCommand(hex("01 5a", N1, "00"))).isEqualTo(new RemoveNode("n1", false));
+    NodeState removed = new NodeState("n1", "h:1", 3, 4, false, true);
+    MetadataState state = new MetadataState(new TreeMap<>(), new TreeMap<>(Map.of("n1", removed)));
+    byte[] bytes = MetadataCodec.encode(state);
+    assertThat(bytes).isEqualTo(hex("09", "00000000", SNAPSHOT_NODES, "00 01", "0000000000000000", "00000000", "00000000",
+        "00000000", NO_MOVES));
+    assertThat(MetadataCodec.decodeState(bytes).node("n1")).contains(removed);
+    MetadataState formatSix = MetadataCodec.decodeState(hex("06", "00000000", SNAPSHOT_NODES, "00", "0000000000000000",
+        "00000000", "00000000", "00000000"));
+    assertThat(formatSix.node("n1")).contains(new NodeState("n1", "h:1", 3, 4, false, false));
   }
 
   @Test
@@ -245,7 +263,7 @@ class MetadataCodecTest {
     MetadataState state = MetadataCodec.decodeState(formatOne);
     assertThat(state.nextProducerId()).isZero();
     assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 4));
-    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("07", "00000000", "00000000", "0000000000000000", "00000000", "00000000",
+    assertThatThrownBy(() -> MetadataCodec.decodeState(hex("0a", "00000000", "00000000", "0000000000000000", "00000000", "00000000",
         "00000000")))
         .isInstanceOf(MetadataFormatException.class);
   }

@@ -20,6 +20,7 @@ import io.streamgate.cluster.metadata.MetadataCommand.ElectLeader;
 import io.streamgate.cluster.metadata.MetadataCommand.Fence;
 import io.streamgate.cluster.metadata.MetadataCommand.ReassignPartition;
 import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RemoveNode;
 import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
 import io.streamgate.cluster.metadata.MetadataCommand.RevokeApiKey;
 import io.streamgate.cluster.metadata.MetadataCommand.SetReplicationThrottle;
@@ -438,6 +439,41 @@ class MetadataStateTest {
   }
 
   @Test
+  void aNodeHoldingReplicasIsRemovedOnlyWhenForgottenAndThenLeavesEveryReplicaListAndIsr() {
+    apply(create("t")); // p0: a leads, a b c in sync; p1: b leads alone in sync, replicas b c a
+    apply(new RegisterNode("a", "h:1"));
+    MetadataState before = state;
+    assertThat(reason(apply(new RemoveNode("a", false)))).isEqualTo(Reason.NODE_HOLDS_REPLICAS);
+    assertThat(state).isSameAs(before);
+
+    assertThat(apply(new RemoveNode("a", true))).as("partitions it was taken out of").isEqualTo(new Accepted(2));
+    TopicState topic = state.topic("t").orElseThrow();
+    // It led p0: the first in-sync replica left leads, in the next epoch.
+    assertThat(topic.partition(0)).isEqualTo(new PartitionState("b", 1, List.of("b", "c"), List.of("b", "c")));
+    // A follower out of sync: only its place goes, the leader and epoch stay.
+    assertThat(topic.partition(1)).isEqualTo(new PartitionState("b", 0, List.of("b", "c"), List.of("b")));
+    assertThat(state.node("a").map(NodeState::removed)).contains(true);
+    // Gone for good: its id neither registers, renews nor stops again, and is not removed twice.
+    long leaseEpoch = state.node("a").orElseThrow().leaseEpoch();
+    assertThat(reason(apply(new RegisterNode("a", "h:1")))).isEqualTo(Reason.NODE_REMOVED);
+    assertThat(reason(apply(new RenewLease("a", leaseEpoch)))).isEqualTo(Reason.NODE_REMOVED);
+    assertThat(reason(apply(new StopNode("a", leaseEpoch)))).isEqualTo(Reason.NODE_REMOVED);
+    assertThat(reason(apply(new RemoveNode("a", true)))).isEqualTo(Reason.NODE_REMOVED);
+  }
+
+  @Test
+  void aNodeWithoutReplicasIsRemovedEvenIfItNeverRegisteredAndTheOnlyReplicaOfAPartitionStaysItsOfflineOne() {
+    assertThat(apply(new RemoveNode("x", false))).isEqualTo(new Accepted(0));
+    assertThat(reason(apply(new RegisterNode("x", "h:9")))).isEqualTo(Reason.NODE_REMOVED);
+
+    apply(new CreateTopic(TopicId.random(), new TopicMetadata("solo", 1, 1, Map.of()),
+        List.of(new PartitionState("c", 0, List.of("c"), List.of("c")))));
+    assertThat(apply(new RemoveNode("c", true))).isEqualTo(new Accepted(1));
+    // Its data went with it: no leader, no ISR, and the replica list still says where it was.
+    assertThat(state.topic("solo").orElseThrow().partition(0)).isEqualTo(new PartitionState(null, 1, List.of("c"), List.of()));
+  }
+
+  @Test
   void noIsrTakesAStoppingNodeInButItMayStayWhereItIs() {
     apply(create("t"));
     apply(new RegisterNode("a", "h:1"));
@@ -508,7 +544,8 @@ class MetadataStateTest {
             .as((t, p, e, isr) -> new ChangeIsr(t, p, e, List.copyOf(isr))),
         Arbitraries.of("a", "b").map(n -> new RegisterNode(n, "h:1")),
         Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 3)).as(RenewLease::new),
-        Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 3)).as(StopNode::new));
+        Combinators.combine(Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 3)).as(StopNode::new),
+        Combinators.combine(Arbitraries.of("a", "b", "c"), Arbitraries.of(true, false)).as(RemoveNode::new));
     return command.list().ofMaxSize(40);
   }
 

@@ -23,9 +23,11 @@ public final class TestQuorum implements AutoCloseable {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
   static final Duration AWAIT = Duration.ofSeconds(30);
 
+  private final Path root;
   private final List<MetadataQuorumConfig> configs;
   private final MetadataQuorum[] voters;
   private final List<Heard> heard = new ArrayList<>();
+  private final List<MetadataQuorum> joiners = new ArrayList<>();
 
   /** What one voter's listener heard, across its restarts. */
   static final class Heard implements MetadataListener {
@@ -50,6 +52,7 @@ public final class TestQuorum implements AutoCloseable {
   }
 
   TestQuorum(Path root, int size, long snapshotThreshold, long logSegmentBytes) {
+    this.root = root;
     List<Voter> voterList = IntStream.range(0, size).mapToObj(i -> new Voter("n" + i, "127.0.0.1", ListenPorts.next())).toList();
     configs = voterList.stream()
         .map(voter -> new MetadataQuorumConfig(voter.id(), root.resolve(voter.id()), voterList,
@@ -78,6 +81,23 @@ public final class TestQuorum implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     voters[i] = voter;
+  }
+
+  /**
+   * Starts a node {@code id} (data dir {@code <root>/<id>}, a port of its own unless it ran before)
+   * that joins the running quorum, naming the voters this quorum started with (but one of its id);
+   * returns once it is a voter. Closed with the quorum, or by the caller.
+   */
+  MetadataQuorum join(String id, int port) throws IOException {
+    MetadataQuorumConfig first = configs.get(0);
+    List<Voter> others = first.voters().stream().filter(voter -> !voter.id().equals(id)).toList();
+    MetadataQuorumConfig config = new MetadataQuorumConfig(id, root.resolve(id), others, first.electionTimeoutMin(),
+        first.electionTimeoutMax(), first.requestTimeout(), first.snapshotThreshold(), first.logSegmentBytes(),
+        new Voter(id, "127.0.0.1", port));
+    MetadataQuorum joiner = new MetadataQuorum(config);
+    joiners.add(joiner);
+    joiner.start();
+    return joiner;
   }
 
   public void stop(int i) {
@@ -121,6 +141,13 @@ public final class TestQuorum implements AutoCloseable {
 
   @Override
   public void close() {
+    for (MetadataQuorum joiner : joiners) {
+      try {
+        joiner.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
     for (int i = 0; i < voters.length; i++) {
       if (voters[i] != null) {
         stop(i);

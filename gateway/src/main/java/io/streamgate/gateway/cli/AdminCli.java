@@ -20,13 +20,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The admin subcommands of the jar, {@code api-key} and {@code acl}: each is one or a few calls to a
- * node's REST admin API ({@code /v1/api-keys}, {@code /v1/acls}) with the JDK's HTTP client, and
+ * The admin subcommands of the jar, {@code api-key}, {@code acl} and {@code node}: each is one or a few
+ * calls to a node's REST admin API ({@code /v1/api-keys}, {@code /v1/acls}, {@code /v1/cluster/nodes})
+ * with the JDK's HTTP client, and
  * prints what the node answered. The flags of {@code acl} are those of Kafka's {@code kafka-acls}.
  * Exit status: 0 done, 1 the node refused or could not be reached, 2 a usage error.
  */
 public final class AdminCli {
-  public static final Set<String> COMMANDS = Set.of("api-key", "acl");
+  public static final Set<String> COMMANDS = Set.of("api-key", "acl", "node");
   static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
   static final String KEY_ENV = "STREAMGATE_KEY";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,6 +42,8 @@ public final class AdminCli {
         java -jar streamgate.jar acl list [--principal P] [--topic T | --group G | --cluster] [--operation OP]
                                           [--resource-pattern-type literal|prefixed]
         java -jar streamgate.jar acl remove (same filter flags as list; at least one)
+        java -jar streamgate.jar node remove <id> [--forget]
+                                         (a node holding no replicas; --forget: a node dead for good, its replicas dropped)
       Every command also takes --server URL (default %s) and --key SECRET (default: the environment
       variable %s), a key whose principal may ALTER (changes) or DESCRIBE (reads) the cluster.
       Operations: %s.
@@ -86,7 +89,7 @@ public final class AdminCli {
   private void parse(String[] args, Map<String, String> env) {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
-      if (arg.equals("--cluster")) {
+      if (arg.equals("--cluster") || arg.equals("--forget")) {
         flags.computeIfAbsent(arg, f -> new ArrayList<>()).add("");
       } else if (arg.startsWith("--")) {
         if (i + 1 >= args.length) {
@@ -110,6 +113,7 @@ public final class AdminCli {
       case "acl add" -> aclAdd();
       case "acl list" -> aclList();
       case "acl remove" -> aclRemove();
+      case "node remove" -> nodeRemove();
       default -> throw new UsageException("unknown command '" + String.join(" ", positional) + "'");
     }
   }
@@ -136,6 +140,15 @@ public final class AdminCli {
     String id = positional.get(2);
     call("DELETE", "/v1/api-keys/" + encode(id), null);
     out.println("revoked " + id);
+  }
+
+  private void nodeRemove() {
+    expect(Set.of("--forget", "--server", "--key"), 3);
+    String id = positional.get(2);
+    boolean forget = flags.containsKey("--forget");
+    JsonNode removed = call("DELETE", "/v1/cluster/nodes/" + encode(id) + (forget ? "?forget=true" : ""), null);
+    out.println((forget ? "forgot " : "removed ") + id + " for good (taken out of " + removed.path("partitionsLeft").asInt()
+        + " partitions); it cannot join again with this id");
   }
 
   private void aclAdd() {

@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code GET /v1/cluster} (the nodes) and {@code POST /v1/cluster/rebalance} (preferred leaders back). */
+/**
+ * {@code GET /v1/cluster} (the nodes), {@code POST /v1/cluster/rebalance} (preferred leaders back) and
+ * {@code DELETE /v1/cluster/nodes/{id}} (a node removed for good).
+ */
 final class ClusterHandler {
   private final PartitionService service;
 
@@ -34,6 +37,27 @@ final class ClusterHandler {
       }
       ctx.response().putHeader("Content-Type", "application/json")
           .end(new JsonObject().put("leadersMoved", moved.result()).toBuffer());
+    });
+  }
+
+  /** Removes a node for good: an operator's action, which the audit log records once done. */
+  void removeNode(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String forgetText = QueryParams.single(ctx.request(), "forget");
+    if (forgetText != null && !forgetText.equals("true") && !forgetText.equals("false")) {
+      throw ApiException.badRequest("query parameter 'forget' is true or false, not '" + forgetText + "'");
+    }
+    boolean forget = "true".equals(forgetText);
+    Caller caller = Caller.of(ctx);
+    Future.fromCompletionStage(service.removeNode(id, forget), ctx.vertx().getOrCreateContext()).onComplete(removed -> {
+      if (removed.failed()) {
+        ctx.fail(removed.cause());
+        return;
+      }
+      caller.security().audit().adminAction(caller.principal(), caller.protocol(), caller.remote(),
+          forget ? "forget-node" : "remove-node", id);
+      ctx.response().putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("nodeId", id).put("partitionsLeft", removed.result()).toBuffer());
     });
   }
 }

@@ -199,6 +199,8 @@ public final class HttpApiVerticle extends VerticleBase {
         .handler(reassignments::throttle);
     route(router, HttpMethod.PUT, "/v1/cluster/replication-throttle").handler(body).handler(Caller.cluster(AclOperation.ALTER))
         .handler(reassignments::setThrottle);
+    route(router, HttpMethod.DELETE, "/v1/cluster/nodes/:id").handler(Caller.cluster(AclOperation.ALTER))
+        .handler(cluster::removeNode);
     route(router, HttpMethod.GET, "/v1/cluster/stats").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(stats::describe);
     route(router, HttpMethod.POST, "/v1/acls").handler(body).handler(Caller.cluster(AclOperation.ALTER)).handler(admin::createAcls);
     route(router, HttpMethod.GET, "/v1/acls").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(admin::listAcls);

@@ -55,6 +55,8 @@ public final class GatewayMetrics {
         .description("Partitions this node leads").register(registry);
     Gauge.builder("streamgate.partitions.under.replicated", service, ClusteredPartitionService::underReplicatedPartitions)
         .description("Partitions this node leads whose in-sync replicas are fewer than their replicas").register(registry);
+    Gauge.builder("streamgate.metadata.voters", service, ClusteredPartitionService::metadataVoters)
+        .description("The metadata quorum's voters in its current configuration: a majority of these is needed").register(registry);
     Gauge.builder("streamgate.partitions.offline", service, ClusteredPartitionService::offlinePartitions)
         .description("Partitions of the cluster without a leader (the same on every node)").register(registry);
     Gauge.builder("streamgate.controller.active", service, s -> s.controllerActive() ? 1 : 0)

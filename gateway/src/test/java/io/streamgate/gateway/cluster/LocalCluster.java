@@ -57,6 +57,8 @@ final class LocalCluster implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
   private final List<Node> nodes = new ArrayList<>();
+  /** The nodes the cluster was made with: its first metadata voters, which every node names. */
+  private final int founders;
   private final Path dataRoot;
   private final Path logDir;
   private final List<String> extraArgs;
@@ -166,10 +168,21 @@ final class LocalCluster implements AutoCloseable {
     deleteRecursively(logDir); // this run's logs only
     Files.createDirectories(logDir);
     this.extraArgs = List.of(extraArgs);
+    this.founders = size;
     for (int i = 0; i < size; i++) {
-      nodes.add(new Node(i, ListenPorts.next(), ListenPorts.next(), ListenPorts.next(), ListenPorts.next(), ListenPorts.next()));
+      addNode();
     }
     Runtime.getRuntime().addShutdownHook(killOnExit); // if the test JVM is stopped mid-test
+  }
+
+  /**
+   * A new node, not started, ports of its own: started while others run, it joins them as a new
+   * metadata voter (it is not among the voters every node names). Answers its index.
+   */
+  int addNode() throws IOException {
+    int index = nodes.size();
+    nodes.add(new Node(index, ListenPorts.next(), ListenPorts.next(), ListenPorts.next(), ListenPorts.next(), ListenPorts.next()));
+    return index;
   }
 
   /** Nodes started from now on run their MQTT listener on loopback, port {@link Node#mqttPort}. */
@@ -321,8 +334,9 @@ final class LocalCluster implements AutoCloseable {
         "--mqtt-host", node.host, "--mqtt-port", mqtt ? String.valueOf(node.mqttPort) : "0", "--mqtt-instances", "1",
         "--kafka-host", node.host, "--kafka-port", kafka ? String.valueOf(node.kafkaPort) : "0", "--kafka-instances", "1",
         "--cluster-host", node.host, "--cluster-port", String.valueOf(node.clusterPort),
-        "--metadata-voters", nodes.stream().map(n -> n.id + "@" + n.host + ":" + n.metadataPort)
+        "--metadata-voters", nodes.subList(0, founders).stream().map(n -> n.id + "@" + n.host + ":" + n.metadataPort)
             .collect(Collectors.joining(",")),
+        "--metadata-port", String.valueOf(node.metadataPort),
         "--shutdown-grace-ms", "1000",
         // A 3 s lease, not the 5 s default: failovers, which these tests wait for again and again,
         // take seconds less; leases renewed late on a starved machine answer 503s the tests retry.
@@ -336,6 +350,38 @@ final class LocalCluster implements AutoCloseable {
     appendToLog(node, "starting: " + String.join(" ", command));
     node.process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile())).start();
+  }
+
+  /**
+   * Starts a node that must refuse to run (a node removed for good, say): answers its exit status
+   * once it exited; fails if it is still running after the ready timeout.
+   */
+  int startExpectingExit(int index) throws IOException, InterruptedException {
+    Node node = nodes.get(index);
+    launch(node, true);
+    Process p = node.process;
+    if (!p.waitFor(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(node + " still runs " + READY_TIMEOUT + " after its start; log " + node.logFile);
+    }
+    appendToLog(node, "exited by itself, status " + p.exitValue());
+    return p.exitValue();
+  }
+
+  /** What a run of the jar as a command printed (stdout and stderr), and its exit status. */
+  record CommandRun(int exitStatus, String output) {}
+
+  /** Runs {@code java -jar streamgate.jar args...} (an offline subcommand), waiting up to a minute. */
+  CommandRun runJar(String... args) throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(java, "-jar", JAR.toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    byte[] output = p.getInputStream().readAllBytes(); // to its end: the process exited or closed it
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(String.join(" ", command) + " did not finish within 60 s");
+    }
+    return new CommandRun(p.exitValue(), new String(output, StandardCharsets.UTF_8));
   }
 
   /** Waits until the node answers {@code GET /health/ready} with 200; fails at once if it dies. */
@@ -420,6 +466,11 @@ final class LocalCluster implements AutoCloseable {
 
   HttpResponse<String> get(Node node, String path, Duration timeout) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(node.uri(path)).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> delete(Node node, String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(60)).DELETE().build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   HttpResponse<String> post(Node node, String path, Object body) throws IOException, InterruptedException {
@@ -701,6 +752,46 @@ final class LocalCluster implements AutoCloseable {
    * Every record of {@code topic}-{@code partition} as {@code node} serves it over HTTP, from
    * offset 0 up to its high watermark, paging with {@code nextOffset}.
    */
+  /**
+   * Writes one record (key {@code k}, {@code value} a JSON text) to {@code topic}'s {@code partition}
+   * with {@code acks}, through the live nodes in turn, asking again with the same
+   * {@code Idempotency-Key} while the answer is retriable (as a client does), up to a minute; answers
+   * the acknowledged offset. Fails on an answer that is not retriable.
+   */
+  long produceAcknowledged(String topic, int partition, String value, String acks) throws IOException {
+    java.util.Map<String, Object> record = java.util.Map.of("key", "k", "partition", partition, "value", JSON.readTree(value));
+    String idempotencyKey = topic + "-" + java.util.UUID.randomUUID();
+    List<String> failures = new ArrayList<>();
+    long[] offset = {-1};
+    int[] attempt = {0};
+    await("produce to " + topic + "-" + partition).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .failFast("a non-retriable answer", () -> !failures.isEmpty() && failures.get(failures.size() - 1).startsWith("FATAL"))
+        .until(() -> {
+          List<Node> live = liveNodes();
+          Node via = live.get(attempt[0]++ % live.size());
+          try {
+            HttpResponse<String> response = post(via, "/v1/topics/" + topic + "/records?acks=" + acks,
+                java.util.Map.of("records", List.of(record)), java.util.Map.of("Idempotency-Key", idempotencyKey));
+            if (response.statusCode() == 200) {
+              offset[0] = JSON.readTree(response.body()).path("offsets").get(0).path("offset").asLong();
+              return true;
+            }
+            boolean retriable = JSON.readTree(response.body()).path("retryable").asBoolean(false);
+            failures.add((retriable ? "" : "FATAL ") + via.id + ": " + response.statusCode() + " " + response.body());
+          } catch (IOException e) {
+            failures.add(via.id + ": " + e);
+          }
+          return false;
+        });
+    return offset[0];
+  }
+
+  /** The value of an unlabelled gauge on {@code node}'s {@code /metrics}, or -1 if it reports none. */
+  double gauge(Node node, String name) throws IOException, InterruptedException {
+    return get(node, "/metrics").body().lines().filter(line -> line.startsWith(name + " ")).findFirst()
+        .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).orElse(-1.0);
+  }
+
   List<StoredRecord> readPartition(Node node, String topic, int partition) throws IOException, InterruptedException {
     List<StoredRecord> records = new ArrayList<>();
     long offset = 0;

@@ -207,7 +207,8 @@ final class GroupStreamSession {
       TopicPartition tp = part.partition();
       for (; next < records.size() && records.get(next).partition().equals(tp); next++) {
         position.put(tp, records.get(next).offset() + 1);
-        sink.send(records.get(next).json(), () -> Cursor.encode(Cursor.Position.current(answerGeneration, position, partitions::cachedTopicId)));
+        sink.send(records.get(next).json(),
+            () -> Cursor.encode(Cursor.Position.current(answerGeneration, position, partitions::cachedTopicId)));
       }
       position.put(tp, part.nextOffset());
     }

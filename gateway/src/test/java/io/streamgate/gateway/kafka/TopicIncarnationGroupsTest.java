@@ -19,6 +19,12 @@ import org.apache.kafka.common.TopicCollection;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * created again under its name, and the group, over HTTP or as a Kafka consumer, starts the new
  * topic by its reset policy, not at the old topic's position (which lies inside the new log here,
  * so only the topic's id can tell them apart); a poll cursor of the old topic is refused with a
- * clear answer. And Kafka's DeleteTopics by topic id (v6).
+ * clear answer. And Kafka's DeleteTopics by topic id (v6), with a request naming a topic by both
+ * or neither refused.
  */
 class TopicIncarnationGroupsTest extends KafkaNodeTest {
   private static final Duration WITHIN = Duration.ofSeconds(60);
@@ -122,6 +129,25 @@ class TopicIncarnationGroupsTest extends KafkaNodeTest {
           .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(UnknownTopicIdException.class);
       assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(topic);
     }
+  }
+
+  @Test
+  void aTopicToDeleteNamedByBothItsNameAndAnIdOrByNeitherIsAnInvalidRequestAndNothingIsDeleted() throws Exception {
+    String topic = unique("both");
+    create(topic, "a");
+    Uuid id;
+    try (Admin admin = admin()) {
+      id = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).topicId();
+    }
+    try (RawKafka kafka = new RawKafka(node.kafkaPort())) {
+      kafka.send(new DeleteTopicsRequestData().setTimeoutMs(30_000).setTopics(List.of(new DeleteTopicState().setName(topic)
+          .setTopicId(id), new DeleteTopicState())), (short) 6, 1);
+      List<DeletableTopicResult> results = List.copyOf(kafka.read(ApiKeys.DELETE_TOPICS.id, (short) 6, 1,
+          DeleteTopicsResponseData.class).responses());
+      assertThat(results).extracting(result -> Errors.forCode(result.errorCode())).containsExactly(Errors.INVALID_REQUEST,
+          Errors.INVALID_REQUEST);
+    }
+    assertThat(httpRecords(topic, 0).findValuesAsText("value")).containsExactly("a");
   }
 
   /** Polls until {@code count} records are read; their values in order. */

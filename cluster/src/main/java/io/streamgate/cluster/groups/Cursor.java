@@ -30,14 +30,6 @@ public final class Cursor {
       this(generation, offsets, Map.of());
     }
 
-    /** A position in the topics' current incarnations, as {@code currentIds} (a topic's id now) knows them. */
-    public static Position current(int generation, Map<TopicPartition, Long> offsets,
-        Function<String, Optional<TopicId>> currentIds) {
-      Map<String, TopicId> ids = new LinkedHashMap<>();
-      offsets.keySet().forEach(tp -> currentIds.apply(tp.topic()).ifPresent(id -> ids.putIfAbsent(tp.topic(), id)));
-      return new Position(generation, offsets, ids);
-    }
-
     /** Refuses the position if a topic it names an id of is not that incarnation now ({@code currentIds}: a topic's id now). */
     void refuseEarlierIncarnations(Function<String, Optional<TopicId>> currentIds) {
       topicIds.forEach((topic, id) -> {

@@ -132,6 +132,13 @@ final class Group {
       }
     }
 
+    /** The id of each topic's incarnation the member's positions are in, as its last poll or commit noted them. */
+    Map<String, TopicId> positionsIn() {
+      Map<String, TopicId> ids = new HashMap<>();
+      deliveredIn.forEach((topic, id) -> id.ifPresent(present -> ids.put(topic, present)));
+      return ids;
+    }
+
     /** The next offset after what was delivered of {@code tp}; null if nothing yet. */
     Long delivered(TopicPartition tp) {
       return delivered.get(tp);

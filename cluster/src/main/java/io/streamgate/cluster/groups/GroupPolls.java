@@ -195,7 +195,7 @@ final class GroupPolls {
       resets = member.takeUnreportedResets();
     }
     poll.answer
-        .complete(new PollResult(membership, Cursor.encode(Cursor.Position.current(group.generation(), next, partitions::cachedTopicId)),
+        .complete(new PollResult(membership, Cursor.encode(new Cursor.Position(group.generation(), next, member.positionsIn())),
             poll.superseded ? List.of() : records, resets));
   }
 

@@ -44,7 +44,7 @@ final class Group {
     /** Per owned partition, the next offset after what its polls have delivered. */
     private final Map<TopicPartition, Long> delivered = new HashMap<>();
     /** Per topic of the member's, the incarnation its positions are read in (empty: no such topic then). */
-    private final Map<String, Optional<TopicId>> deliveredIn = new HashMap<>();
+    private final Map<String, Optional<TopicId>> incarnations = new HashMap<>();
     /** Positions reset because they were outside their log, that no answer to this member has reported yet. */
     private final List<PositionReset> unreportedResets = new ArrayList<>();
     /**
@@ -122,10 +122,10 @@ final class Group {
       // Noted for the member's topics before anything of them is read, so that a later call sees a change.
       Set<String> topics = new TreeSet<>(this.topics);
       delivered.keySet().forEach(tp -> topics.add(tp.topic()));
-      deliveredIn.keySet().retainAll(topics);
+      incarnations.keySet().retainAll(topics);
       for (String topic : topics) {
         Optional<TopicId> current = currentIds.apply(topic);
-        Optional<TopicId> readIn = deliveredIn.put(topic, current);
+        Optional<TopicId> readIn = incarnations.put(topic, current);
         if (readIn != null && !readIn.equals(current)) {
           delivered.keySet().removeIf(tp -> tp.topic().equals(topic));
         }
@@ -135,7 +135,7 @@ final class Group {
     /** The id of each topic's incarnation the member's positions are in, as its last poll or commit noted them. */
     Map<String, TopicId> positionsIn() {
       Map<String, TopicId> ids = new HashMap<>();
-      deliveredIn.forEach((topic, id) -> id.ifPresent(present -> ids.put(topic, present)));
+      incarnations.forEach((topic, id) -> id.ifPresent(present -> ids.put(topic, present)));
       return ids;
     }
 

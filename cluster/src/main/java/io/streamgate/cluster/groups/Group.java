@@ -1,5 +1,6 @@
 package io.streamgate.cluster.groups;
 
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.groups.GroupRecords.MemberRecord;
 import io.streamgate.cluster.groups.GroupRecords.MembershipRecord;
 import io.streamgate.cluster.groups.GroupService.CommittedOffset;
@@ -13,9 +14,11 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * One consumer group's state at its coordinator: members, generation, who owns which partition,
@@ -40,6 +43,8 @@ final class Group {
     private int seenGeneration;
     /** Per owned partition, the next offset after what its polls have delivered. */
     private final Map<TopicPartition, Long> delivered = new HashMap<>();
+    /** Per topic of the member's, the incarnation its positions are read in (empty: no such topic then). */
+    private final Map<String, Optional<TopicId>> incarnations = new HashMap<>();
     /** Positions reset because they were outside their log, that no answer to this member has reported yet. */
     private final List<PositionReset> unreportedResets = new ArrayList<>();
     /**
@@ -108,6 +113,32 @@ final class Group {
       }
     }
 
+    /**
+     * Forgets the positions in a topic deleted (and maybe created again) since they were read: they
+     * are of a log that is gone, and the partitions start again from the group's commits or the
+     * reset policy. Called before positions are used ({@code currentIds}: a topic's id now).
+     */
+    void forgetPositionsOfEarlierIncarnations(Function<String, Optional<TopicId>> currentIds) {
+      // Noted for the member's topics before anything of them is read, so that a later call sees a change.
+      Set<String> topics = new TreeSet<>(this.topics);
+      delivered.keySet().forEach(tp -> topics.add(tp.topic()));
+      incarnations.keySet().retainAll(topics);
+      for (String topic : topics) {
+        Optional<TopicId> current = currentIds.apply(topic);
+        Optional<TopicId> readIn = incarnations.put(topic, current);
+        if (readIn != null && !readIn.equals(current)) {
+          delivered.keySet().removeIf(tp -> tp.topic().equals(topic));
+        }
+      }
+    }
+
+    /** The id of each topic's incarnation the member's positions are in, as its last poll or commit noted them. */
+    Map<String, TopicId> positionsIn() {
+      Map<String, TopicId> ids = new HashMap<>();
+      incarnations.forEach((topic, id) -> id.ifPresent(present -> ids.put(topic, present)));
+      return ids;
+    }
+
     /** The next offset after what was delivered of {@code tp}; null if nothing yet. */
     Long delivered(TopicPartition tp) {
       return delivered.get(tp);
@@ -161,7 +192,8 @@ final class Group {
   private final Map<TopicPartition, String> owners = new HashMap<>();
   /** Moved partitions whose previous owner (the value) has not yet seen the generation that took them away. */
   private final Map<TopicPartition, String> revoking = new HashMap<>();
-  private final Map<TopicPartition, CommittedOffset> committed = new HashMap<>();
+  /** Committed offsets with the topic incarnations they were committed in: of deleted topics' too, which readers ignore. */
+  private final Map<TopicPartition, StampedOffset> committed = new HashMap<>();
   /** The partition counts the current assignment was computed for. */
   private Map<String, Integer> partitionCounts = Map.of();
   /**
@@ -243,14 +275,35 @@ final class Group {
     return hasKafkaMembers() ? classic.generation : generation;
   }
 
-  Map<TopicPartition, CommittedOffset> committed() {
+  /** Every commit kept, also those of a topic's earlier incarnation (for tombstones and deletions). */
+  Map<TopicPartition, StampedOffset> stampedCommits() {
     return Collections.unmodifiableMap(committed);
   }
 
-  /** The committed offset of {@code tp}, null if none (or a negative one: a Kafka client's reset). */
-  Long committedOffset(TopicPartition tp) {
-    CommittedOffset commit = committed.get(tp);
-    return commit == null || commit.offset() < 0 ? null : commit.offset();
+  /**
+   * The committed offsets of the current incarnations of their topics ({@code currentIds}: a topic's
+   * id now, empty for no such topic): a topic deleted and created again has none of the old one's.
+   */
+  Map<TopicPartition, CommittedOffset> committed(Function<String, Optional<TopicId>> currentIds) {
+    Map<TopicPartition, CommittedOffset> current = new HashMap<>();
+    committed.forEach((tp, stamped) -> {
+      if (stamped.isCurrent(tp.topic(), currentIds)) {
+        current.put(tp, stamped.committed());
+      }
+    });
+    return current;
+  }
+
+  /**
+   * The committed offset of {@code tp} in its topic's current incarnation, null if none (or a
+   * negative one: a Kafka client's reset).
+   */
+  Long committedOffset(TopicPartition tp, Function<String, Optional<TopicId>> currentIds) {
+    StampedOffset stamped = committed.get(tp);
+    if (stamped == null || !stamped.isCurrent(tp.topic(), currentIds) || stamped.committed().offset() < 0) {
+      return null;
+    }
+    return stamped.committed().offset();
   }
 
   Map<String, Integer> partitionCounts() {
@@ -277,7 +330,7 @@ final class Group {
   }
 
   /** Takes commits; a negative offset is kept as Kafka keeps it, but counts as none ({@link GroupService.OffsetCommit}). */
-  void commit(Map<TopicPartition, CommittedOffset> offsets) {
+  void commit(Map<TopicPartition, StampedOffset> offsets) {
     committed.putAll(offsets);
   }
 

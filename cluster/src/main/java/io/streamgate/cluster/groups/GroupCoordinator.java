@@ -245,7 +245,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       Optional<String> cursor) {
     Optional<Cursor.Position> position;
     try {
-      position = cursor.map(Cursor::decode);
+      position = cursor.map(this::decodeCursor);
     } catch (InvalidGroupRequestException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -253,12 +253,20 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       member.heartbeat(clock.getAsLong());
+      member.forgetPositionsOfEarlierIncarnations(partitions::cachedTopicId);
       return position.map(p -> polls.checkWithinLogs(member, group.applicable(member, p)))
           .orElse(CompletableFuture.completedFuture(Map.of()));
     }).thenCompose(checking -> checking).thenComposeAsync(checked -> {
       Group group = groupOf(name, memberId);
       return polls.poll(group, member(group, memberId), position, checked, maxRecords, maxBytes, timeoutMs);
     }, thread);
+  }
+
+  /** A client's cursor, refused if it was read in a topic deleted since (its offsets are of a log that is gone). */
+  private Cursor.Position decodeCursor(String cursor) {
+    Cursor.Position position = Cursor.decode(cursor);
+    position.refuseEarlierIncarnations(partitions::cachedTopicId);
+    return position;
   }
 
   // ---------------------------------------------------------------- offsets
@@ -270,7 +278,8 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       Group group = groupOf(name, memberId);
       Member member = member(group, memberId);
       member.heartbeat(clock.getAsLong());
-      Optional<Cursor.Position> position = cursor.map(Cursor::decode);
+      member.forgetPositionsOfEarlierIncarnations(partitions::cachedTopicId);
+      Optional<Cursor.Position> position = cursor.map(this::decodeCursor);
       Map<TopicPartition, Long> commits = commitsFor(group, member, offsets, position, generation);
       if (offsets.isEmpty() && position.isEmpty()) {
         // What the polls delivered: positions read from the logs.
@@ -391,15 +400,18 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     return forGroup(name, () -> {
       validateName(name);
       Group group = groups(name).get(name);
-      return group == null ? Map.<TopicPartition, CommittedOffset>of() : Map.copyOf(group.committed());
+      return group == null ? Map.<TopicPartition, CommittedOffset>of() : Map.copyOf(group.committed(partitions::cachedTopicId));
     });
   }
 
+  /** Writes {@code commits}, each stamped with its topic's current id, then takes them. Groups thread. */
   private CompletableFuture<Void> commitOffsets(Group group, Map<TopicPartition, CommittedOffset> commits) {
     if (commits.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return store.writeCommits(group.name, commits).thenAcceptAsync(done -> group.commit(commits), thread);
+    Map<TopicPartition, StampedOffset> stamped = new LinkedHashMap<>();
+    commits.forEach((tp, offset) -> stamped.put(tp, new StampedOffset(offset, partitions.cachedTopicId(tp.topic()))));
+    return store.writeCommits(group.name, stamped).thenAcceptAsync(done -> group.commit(stamped), thread);
   }
 
   @Override
@@ -467,7 +479,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       for (TopicPartition tp : partitions) {
         if (consumed.test(tp.topic())) {
           refused.add(tp);
-        } else if (group.committed().containsKey(tp)) {
+        } else if (group.stampedCommits().containsKey(tp)) {
           deleted.add(tp);
         }
       }
@@ -545,7 +557,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
       }
     }
     Set<TopicPartition> consumed = new TreeSet<>(Group.PARTITION_ORDER);
-    consumed.addAll(group.committed().keySet());
+    consumed.addAll(group.committed(partitions::cachedTopicId).keySet());
     for (String topic : topics) {
       int count = partitions.cachedTopic(topic).map(TopicMetadata::partitions).orElse(0);
       for (int p = 0; p < count; p++) {
@@ -554,7 +566,7 @@ public final class GroupCoordinator implements GroupService, AutoCloseable {
     }
     List<CompletableFuture<PartitionLag>> lags = new ArrayList<>();
     for (TopicPartition tp : consumed) {
-      Optional<Long> offset = Optional.ofNullable(group.committedOffset(tp));
+      Optional<Long> offset = Optional.ofNullable(group.committedOffset(tp, partitions::cachedTopicId));
       lags.add(partitions.offsets(tp, OptionalLong.empty()).thenApply(offsets -> new PartitionLag(tp, offset, offsets.latest(),
           Math.max(0, offsets.latest() - offset.orElse(offsets.earliest())))));
     }

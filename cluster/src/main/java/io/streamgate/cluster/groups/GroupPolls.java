@@ -194,8 +194,9 @@ final class GroupPolls {
       member.tell(membership.assignment());
       resets = member.takeUnreportedResets();
     }
-    poll.answer.complete(new PollResult(membership, Cursor.encode(new Cursor.Position(group.generation(), next)),
-        poll.superseded ? List.of() : records, resets));
+    poll.answer
+        .complete(new PollResult(membership, Cursor.encode(new Cursor.Position(group.generation(), next, member.positionsIn())),
+            poll.superseded ? List.of() : records, resets));
   }
 
   /** Positions that a read found outside their log and reset: they are the member's now, and its next answer says so. */
@@ -243,7 +244,7 @@ final class GroupPolls {
     List<CompletableFuture<Void>> lookups = new ArrayList<>();
     for (TopicPartition tp : owned) {
       Long delivered = member.delivered(tp);
-      Long position = delivered != null ? delivered : group.committedOffset(tp);
+      Long position = delivered != null ? delivered : group.committedOffset(tp, partitions::cachedTopicId);
       if (position != null) {
         known.put(tp, position);
       } else {

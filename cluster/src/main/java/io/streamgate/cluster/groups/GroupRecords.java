@@ -1,5 +1,6 @@
 package io.streamgate.cluster.groups;
 
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.groups.GroupService.CommittedOffset;
 import io.streamgate.cluster.groups.GroupService.OffsetReset;
 import io.streamgate.logstore.TopicPartition;
@@ -21,8 +22,9 @@ import java.util.TreeMap;
  * The records of {@code __groups}, the one place that knows their bytes: a compacted log keyed by
  * group, UTF-8 keys and JSON values. {@code m/<group>} holds the membership ({@link MembershipRecord}),
  * {@code o/<group>/<topic>/<partition>} a committed offset ({@code {"offset":n}}, with {@code
- * "metadata"} and {@code "leaderEpoch"} only when a Kafka commit gave them, so that an older
- * version reads the offset and ignores them), {@code k/<group>}
+ * "metadata"} and {@code "leaderEpoch"} only when a Kafka commit gave them, and {@code "topicId"}
+ * when the topic's incarnation was known ({@link StampedOffset}), so that an older version reads the
+ * offset and ignores them), {@code k/<group>}
  * a Kafka-run group's stable membership ({@link ClassicMembershipRecord}); a null value is a
  * tombstone. Pure: no state, no I/O. What is written here, older coordinators' logs were written in
  * too: change it only compatibly ({@code GroupRecordsTest} pins the bytes).
@@ -77,7 +79,7 @@ final class GroupRecords {
   record MembershipEntry(String group, Optional<MembershipRecord> membership) implements Entry {}
 
   /** {@code offset} empty: a tombstone. */
-  record OffsetEntry(String group, TopicPartition partition, Optional<CommittedOffset> offset) implements Entry {}
+  record OffsetEntry(String group, TopicPartition partition, Optional<StampedOffset> offset) implements Entry {}
 
   /** A record to write: its key, and its value or null for a tombstone. */
   record KeyValue(byte[] key, byte[] value) {}
@@ -98,7 +100,8 @@ final class GroupRecords {
     return new KeyValue(classicKey(group), null);
   }
 
-  static KeyValue offset(String group, TopicPartition tp, CommittedOffset offset) {
+  static KeyValue offset(String group, TopicPartition tp, StampedOffset stamped) {
+    CommittedOffset offset = stamped.committed();
     JsonObject value = new JsonObject().put("offset", offset.offset());
     if (!offset.metadata().equals(CommittedOffset.NO_METADATA)) {
       value.put("metadata", offset.metadata());
@@ -106,6 +109,7 @@ final class GroupRecords {
     if (offset.leaderEpoch() != CommittedOffset.NO_LEADER_EPOCH) {
       value.put("leaderEpoch", offset.leaderEpoch());
     }
+    stamped.topicId().ifPresent(id -> value.put("topicId", id.toString()));
     return new KeyValue(offsetKey(group, tp), value.encode().getBytes(StandardCharsets.UTF_8));
   }
 
@@ -138,17 +142,21 @@ final class GroupRecords {
     if (key.startsWith(OFFSET)) {
       String[] parts = key.substring(OFFSET.length()).split("/");
       TopicPartition tp = new TopicPartition(parts[1], Integer.parseInt(parts[2]));
-      Optional<CommittedOffset> offset = Optional.ofNullable(value).map(GroupRecords::decodeOffset);
+      Optional<StampedOffset> offset = Optional.ofNullable(value).map(GroupRecords::decodeOffset);
       return Optional.of(new OffsetEntry(parts[0], tp, offset));
     }
     return Optional.empty();
   }
 
-  /** A commit written before metadata and leader epochs were kept has neither: "" and -1, as Kafka answers then. */
-  private static CommittedOffset decodeOffset(byte[] value) {
+  /**
+   * A commit written before metadata and leader epochs were kept has neither: "" and -1, as Kafka
+   * answers then; one written before topic ids were kept has no id (taken as the current topic's).
+   */
+  private static StampedOffset decodeOffset(byte[] value) {
     JsonObject json = new JsonObject(new String(value, StandardCharsets.UTF_8));
-    return new CommittedOffset(json.getLong("offset"), json.getString("metadata", CommittedOffset.NO_METADATA),
+    CommittedOffset offset = new CommittedOffset(json.getLong("offset"), json.getString("metadata", CommittedOffset.NO_METADATA),
         json.getInteger("leaderEpoch", CommittedOffset.NO_LEADER_EPOCH));
+    return new StampedOffset(offset, Optional.ofNullable(json.getString("topicId")).map(TopicId::parse));
   }
 
   private static byte[] membershipKey(String group) {

@@ -131,7 +131,12 @@ public interface GroupService {
    */
   CompletableFuture<Void> commitWithoutMember(String group, List<OffsetCommit> offsets);
 
-  /** The group's committed offsets as committed (a Kafka client's negative reset offsets too); none for a group that does not exist. */
+  /**
+   * The group's committed offsets as committed (a Kafka client's negative reset offsets too); none for
+   * a group that does not exist. Only those of each topic's current incarnation: none of a deleted
+   * topic, nor of the earlier topic of a name deleted and created again (every reader of committed
+   * offsets, polls and descriptions too, ignores those).
+   */
   CompletableFuture<Map<TopicPartition, CommittedOffset>> committedOffsets(String group);
 
   CompletableFuture<Void> leave(String group, String memberId);

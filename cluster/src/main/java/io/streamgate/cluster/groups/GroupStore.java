@@ -7,7 +7,6 @@ import io.streamgate.cluster.groups.GroupRecords.Entry;
 import io.streamgate.cluster.groups.GroupRecords.KeyValue;
 import io.streamgate.cluster.groups.GroupRecords.MembershipEntry;
 import io.streamgate.cluster.groups.GroupRecords.OffsetEntry;
-import io.streamgate.cluster.groups.GroupService.CommittedOffset;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
@@ -119,7 +118,7 @@ final class GroupStore {
     return write(group.name, List.of(record));
   }
 
-  CompletableFuture<Void> writeCommits(String group, Map<TopicPartition, CommittedOffset> commits) {
+  CompletableFuture<Void> writeCommits(String group, Map<TopicPartition, StampedOffset> commits) {
     List<KeyValue> records = new ArrayList<>();
     // A negative offset is written as committed, as Kafka keeps it; a version before that reads it as a dropped commit.
     commits.forEach((tp, offset) -> records.add(GroupRecords.offset(group, tp, offset)));
@@ -138,7 +137,7 @@ final class GroupStore {
     List<KeyValue> tombstones = new ArrayList<>();
     tombstones.add(GroupRecords.membershipTombstone(group.name));
     tombstones.add(GroupRecords.classicTombstone(group.name));
-    group.committed().keySet().forEach(tp -> tombstones.add(GroupRecords.offsetTombstone(group.name, tp)));
+    group.stampedCommits().keySet().forEach(tp -> tombstones.add(GroupRecords.offsetTombstone(group.name, tp)));
     return write(group.name, tombstones);
   }
 

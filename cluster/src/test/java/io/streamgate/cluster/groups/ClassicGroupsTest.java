@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.cluster.Failures;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups.JoinRequest;
 import io.streamgate.cluster.groups.ClassicGroups.JoinResult;
@@ -494,7 +495,8 @@ class ClassicGroupsTest {
     assertThat(description.generation()).isEqualTo(1);
     assertThat(description.members()).containsExactly(new GroupService.MemberDescription(id, List.of("t"), SESSION_MS, List.of(T0)));
     assertThat(description.offsets()).containsExactly(new GroupService.PartitionLag(T0, Optional.of(3L), 5, 2));
-    assertThat(groupLog.records("o/g/t/0")).extracting(Map.Entry::getValue).containsExactly("{\"offset\":3}");
+    assertThat(groupLog.records("o/g/t/0")).extracting(Map.Entry::getValue)
+        .containsExactly("{\"offset\":3,\"topicId\":\"" + TopicId.derived("t") + "\"}");
     assertThat(get(coordinator.list())).containsExactly(new GroupService.GroupSummary("g", "Stable", 1, 1));
     // As Kafka's DescribeGroups and ListGroups show it: the bytes as sent, the client as it named itself.
     ClassicGroups.ClassicGroupDescription kafkaView = get(coordinator.classicDescribe("g"));

@@ -317,6 +317,82 @@ class GroupCoordinatorTest {
     assertThat(values(poll(member, Optional.empty()))).as("where the member's reset policy says").containsExactly("a", "b", "c");
   }
 
+  @Test
+  void aCommitOfATopicDeletedAndCreatedAgainIsNoCommitWhileOneFromBeforeTopicIdsStillCounts() throws Exception {
+    partitions.append(T0, "a", "b", "c", "d");
+    // What a version before topic ids wrote: no id, taken as the current topic's.
+    groupLog.record("o/g/t/0", "{\"offset\":2}");
+    startCoordinator();
+    assertThat(get(coordinator.committedOffsets("g"))).containsExactly(Map.entry(T0, GroupService.CommittedOffset.of(2)));
+    String member = join(OffsetReset.EARLIEST);
+    assertThat(values(poll(member, Optional.empty()))).containsExactly("c", "d");
+    get(coordinator.commit("g", member, Optional.empty(), Optional.empty(), OptionalInt.empty()));
+    get(coordinator.leave("g", member));
+    assertThat(committed()).hasValue(4L);
+
+    partitions.recreate("t");
+    partitions.append(T0, "v", "w", "x", "y", "z");
+
+    // Offset 4 lies inside the new topic's log: only its id tells it is the old topic's.
+    assertThat(get(coordinator.committedOffsets("g"))).isEmpty();
+    assertThat(get(coordinator.describe("g")).offsets()).as("no lag of a commit that is none").isEmpty();
+    String next = join(OffsetReset.EARLIEST);
+    PollResult answer = poll(next, Optional.empty());
+    assertThat(values(answer)).as("from the start, by the reset policy").containsExactly("v", "w", "x", "y", "z");
+    assertThat(answer.resets()).as("no position was moved: there was none").isEmpty();
+    get(coordinator.leave("g", next));
+
+    // The next coordinator reads the id from the log and ignores the old commit alike.
+    coordinator.close();
+    startCoordinator();
+    assertThat(get(coordinator.committedOffsets("g"))).isEmpty();
+    assertThat(values(poll(join(OffsetReset.EARLIEST), Optional.empty()))).containsExactly("v", "w", "x", "y", "z");
+  }
+
+  @Test
+  void aCursorOfATopicDeletedAndCreatedAgainIsRefusedAndOneFromBeforeTopicIdsIsHonoured() throws Exception {
+    partitions.append(T0, "a", "b", "c");
+    startCoordinator();
+    String member = join(OffsetReset.EARLIEST);
+    PollResult first = get(coordinator.poll("g", member, 2, 1 << 20, 0, Optional.empty()));
+    assertThat(values(first)).containsExactly("a", "b");
+    int generation = first.membership().generation();
+
+    partitions.recreate("t");
+    partitions.append(T0, "x", "y", "z");
+
+    assertThat(failure(coordinator.poll("g", member, 100, 1 << 20, 0, Optional.of(first.cursor()))))
+        .isInstanceOf(InvalidGroupRequestException.class).hasMessageContaining("earlier topic 't'");
+    assertThat(failure(coordinator.commit("g", member, Optional.empty(), Optional.of(first.cursor()), OptionalInt.empty())))
+        .isInstanceOf(InvalidGroupRequestException.class).hasMessageContaining("earlier topic 't'");
+    assertThat(groupLog.offsetRecords()).isEmpty();
+
+    // A cursor as made before topic ids names none, and is taken as it says.
+    String withoutIds = Cursor.encode(new Cursor.Position(generation, Map.of(T0, 1L)));
+    PollResult answer = poll(member, Optional.of(withoutIds));
+    assertThat(values(answer)).containsExactly("y", "z");
+    // The new answer's cursor is of the topic now, and is honoured.
+    assertThat(values(poll(member, Optional.of(answer.cursor())))).isEmpty();
+    get(coordinator.commit("g", member, Optional.empty(), Optional.of(answer.cursor()), OptionalInt.empty()));
+    assertThat(committed()).hasValue(3L);
+  }
+
+  @Test
+  void aMemberThatStaysWhileItsTopicIsDeletedAndCreatedAgainStartsItByItsResetPolicyAndCommitsNothingOfTheOld() throws Exception {
+    partitions.append(T0, "a", "b", "c", "d");
+    startCoordinator();
+    String member = join(OffsetReset.EARLIEST);
+    assertThat(values(get(coordinator.poll("g", member, 3, 1 << 20, 0, Optional.empty())))).containsExactly("a", "b", "c");
+
+    partitions.recreate("t");
+    partitions.append(T0, "v", "w", "x", "y", "z");
+
+    // Position 3, delivered in the old topic, lies inside the new log: without its incarnation it would be read from.
+    get(coordinator.commit("g", member, Optional.empty(), Optional.empty(), OptionalInt.empty()));
+    assertThat(groupLog.offsetRecords()).as("nothing delivered of the topic now").isEmpty();
+    assertThat(values(poll(member, Optional.empty()))).containsExactly("v", "w", "x", "y", "z");
+  }
+
   static <T> T get(CompletableFuture<T> future) throws Exception {
     try {
       return future.get(10, TimeUnit.SECONDS);

@@ -6,6 +6,7 @@ import static io.streamgate.cluster.groups.GroupCoordinatorTest.values;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.groups.GroupService.GroupDescription;
 import io.streamgate.cluster.groups.GroupService.MemberDescription;
 import io.streamgate.cluster.groups.GroupService.Membership;
@@ -169,7 +170,8 @@ class GroupMembershipTest {
 
     get(coordinator.commit("g", first.memberId(), Optional.of(List.of(new OffsetCommit(mine, 1))), Optional.empty(),
         OptionalInt.of(2)));
-    assertThat(groupLog.records("o/")).containsExactly(Map.entry("o/g/t/" + mine.partition(), "{\"offset\":1}"));
+    assertThat(groupLog.records("o/"))
+        .containsExactly(Map.entry("o/g/t/" + mine.partition(), "{\"offset\":1,\"topicId\":\"" + TopicId.derived("t") + "\"}"));
     assertThat(get(coordinator.describe("g")).offsets()).filteredOn(lag -> lag.partition().equals(mine))
         .singleElement().satisfies(lag -> assertThat(lag.committed()).hasValue(1L));
     assertThat(members()).containsExactlyInAnyOrder(first.memberId(), second);

@@ -2,6 +2,7 @@ package io.streamgate.cluster.groups;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.groups.GroupRecords.ClassicEntry;
 import io.streamgate.cluster.groups.GroupRecords.ClassicMemberRecord;
 import io.streamgate.cluster.groups.GroupRecords.ClassicMembershipRecord;
@@ -47,8 +48,9 @@ class GroupRecordsTest {
   @Property
   void aCommitReadsBackAsWritten(@ForAll("names") String group, @ForAll("partitions") TopicPartition tp,
       @ForAll @LongRange(min = 0) long offset, @ForAll @StringLength(max = 64) String metadata,
-      @ForAll @IntRange(min = -1) int leaderEpoch) {
-    CommittedOffset commit = new CommittedOffset(offset, metadata, leaderEpoch);
+      @ForAll @IntRange(min = -1) int leaderEpoch, @ForAll boolean stamped) {
+    StampedOffset commit = new StampedOffset(new CommittedOffset(offset, metadata, leaderEpoch),
+        stamped ? Optional.of(TopicId.random()) : Optional.empty());
     assertThat(roundTrip(GroupRecords.offset(group, tp, commit))).isEqualTo(new OffsetEntry(group, tp, Optional.of(commit)));
   }
 
@@ -71,15 +73,21 @@ class GroupRecordsTest {
         + "{\"id\":\"m-2\",\"topics\":[\"a\"],\"sessionTimeoutMs\":1000,\"reset\":\"LATEST\",\"owns\":[]}],"
         + "\"partitionCounts\":{\"a\":1,\"b\":3}}");
 
-    KeyValue commit = GroupRecords.offset("orders.v1", new TopicPartition("a-b.c", 12), CommittedOffset.of(4711));
+    KeyValue commit = GroupRecords.offset("orders.v1", new TopicPartition("a-b.c", 12),
+        new StampedOffset(CommittedOffset.of(4711), Optional.empty()));
     assertThat(text(commit.key())).isEqualTo("o/orders.v1/a-b.c/12");
     assertThat(text(commit.value())).isEqualTo("{\"offset\":4711}");
-    // A Kafka commit's metadata and leader epoch are added fields: an older version reads the offset
-    // and ignores them, and a commit an older version wrote reads as "" and -1.
-    KeyValue kafkaCommit = GroupRecords.offset("g", new TopicPartition("t", 0), new CommittedOffset(4711, "host-1", 3));
-    assertThat(text(kafkaCommit.value())).isEqualTo("{\"offset\":4711,\"metadata\":\"host-1\",\"leaderEpoch\":3}");
+    // A Kafka commit's metadata and leader epoch, and the topic's id, are added fields: an older
+    // version reads the offset and ignores them, and a commit an older version wrote reads as "",
+    // -1 and no id (taken as the current topic's).
+    TopicId id = TopicId.parse("AAAAAAAAAAAAAAAAAAAAAg");
+    KeyValue kafkaCommit = GroupRecords.offset("g", new TopicPartition("t", 0),
+        new StampedOffset(new CommittedOffset(4711, "host-1", 3), Optional.of(id)));
+    assertThat(text(kafkaCommit.value()))
+        .isEqualTo("{\"offset\":4711,\"metadata\":\"host-1\",\"leaderEpoch\":3,\"topicId\":\"AAAAAAAAAAAAAAAAAAAAAg\"}");
     assertThat(GroupRecords.decode("o/g/t/0".getBytes(StandardCharsets.UTF_8), "{\"offset\":4711}".getBytes(StandardCharsets.UTF_8)))
-        .contains(new OffsetEntry("g", new TopicPartition("t", 0), Optional.of(new CommittedOffset(4711, "", -1))));
+        .contains(new OffsetEntry("g", new TopicPartition("t", 0),
+            Optional.of(new StampedOffset(new CommittedOffset(4711, "", -1), Optional.empty()))));
     assertThat(GroupRecords.offsetTombstone("g", new TopicPartition("t", 0)).value()).isNull();
   }
 

@@ -43,6 +43,15 @@ final class MemoryPartitions implements PartitionService {
   private final List<Map.Entry<Long, Runnable>> watches = new ArrayList<>();
   /** Partitions per topic; topic "t" has 1 unless a test changes it. */
   final Map<String, Integer> partitionCount = new ConcurrentHashMap<>(Map.of("t", 1));
+  /** The id of each topic's incarnation; a topic of {@link #partitionCount} has its name's derived id until re-created. */
+  private final Map<String, TopicId> topicIds = new ConcurrentHashMap<>();
+
+  /** Deletes {@code topic} and creates it again under its name, empty, with a new id and as many partitions. */
+  synchronized void recreate(String topic) {
+    logs.keySet().removeIf(tp -> tp.topic().equals(topic));
+    starts.keySet().removeIf(tp -> tp.topic().equals(topic));
+    topicIds.put(topic, TopicId.random());
+  }
 
   void append(TopicPartition tp, String... values) {
     List<Runnable> due = new ArrayList<>();
@@ -118,7 +127,7 @@ final class MemoryPartitions implements PartitionService {
 
   @Override
   public Optional<TopicId> cachedTopicId(String topic) {
-    throw new UnsupportedOperationException();
+    return partitionCount.containsKey(topic) ? Optional.of(topicIds.computeIfAbsent(topic, TopicId::derived)) : Optional.empty();
   }
 
   @Override

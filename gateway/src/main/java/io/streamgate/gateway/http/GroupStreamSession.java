@@ -2,6 +2,7 @@ package io.streamgate.gateway.http;
 
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicConfigs;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.groups.Cursor;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.cluster.groups.GroupService.Membership;
@@ -202,12 +203,15 @@ final class GroupStreamSession {
     Map<TopicPartition, Long> position = new LinkedHashMap<>();
     result.records().forEach(part -> position.put(part.partition(), part.fetchOffset()));
     int answerGeneration = result.membership().generation();
+    // The topic incarnations the answer was read in, as its own cursor names them.
+    Map<String, TopicId> readIn = Cursor.decode(result.cursor()).topicIds();
     int next = 0;
     for (PartitionRecords part : result.records()) {
       TopicPartition tp = part.partition();
       for (; next < records.size() && records.get(next).partition().equals(tp); next++) {
         position.put(tp, records.get(next).offset() + 1);
-        sink.send(records.get(next).json(), () -> Cursor.encode(new Cursor.Position(answerGeneration, position)));
+        sink.send(records.get(next).json(),
+            () -> Cursor.encode(new Cursor.Position(answerGeneration, position, readIn)));
       }
       position.put(tp, part.nextOffset());
     }

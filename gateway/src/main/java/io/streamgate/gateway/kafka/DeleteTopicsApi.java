@@ -1,13 +1,14 @@
 package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.Failures;
-import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
@@ -15,8 +16,11 @@ import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicRe
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResultCollection;
 
 /**
- * DeleteTopics (v1-6), by name. A topic named by id only is INVALID_REQUEST: the metadata deletes by
- * name, and resolving the id first could delete a newer topic of that name.
+ * DeleteTopics (v1-6), by name, or (v6) by topic id: an id is resolved to the name of the live topic
+ * that has it on this node's view of the metadata, UNKNOWN_TOPIC_ID if none (a deleted topic's id
+ * too, even if its name was taken again), and that topic is deleted by name. The metadata deletes by
+ * name: a topic deleted and created again by another client between that look-up and the deletion's
+ * commit would be deleted in its place (a window of one metadata round trip).
  */
 final class DeleteTopicsApi {
   private final PartitionService service;
@@ -26,25 +30,43 @@ final class DeleteTopicsApi {
   }
 
   Future<DeleteTopicsResponseData> handle(DeleteTopicsRequestData request, KafkaCaller caller) {
-    List<String> names = new ArrayList<>(request.topicNames());
-    for (DeleteTopicState topic : request.topics()) {
-      names.add(topic.name());
-    }
-    DeletableTopicResultCollection results = new DeletableTopicResultCollection();
+    List<DeleteTopicState> topics = new ArrayList<>();
+    request.topicNames().forEach(name -> topics.add(new DeleteTopicState().setName(name)));
+    topics.addAll(request.topics());
+    List<DeletableTopicResult> answered = new ArrayList<>();
     List<Future<?>> deletions = new ArrayList<>();
-    for (String name : names) {
-      DeletableTopicResult result = new DeletableTopicResult().setName(name);
-      results.add(result);
-      Future<Void> deletion = name == null ? Future.failedFuture(new InvalidTopicException("topics are deleted by name"))
-          : caller.access().topic(AclOperation.DELETE, name)
-              .compose(allowed -> Future.fromCompletionStage(service.deleteTopic(name), caller.context()));
+    for (DeleteTopicState topic : topics) {
+      DeletableTopicResult result = new DeletableTopicResult().setName(topic.name()).setTopicId(topic.topicId());
+      answered.add(result);
+      boolean byId = !topic.topicId().equals(Uuid.ZERO_UUID);
+      if (byId == (topic.name() != null)) {
+        result.setErrorCode(StreamgateError.INVALID_REQUEST.kafkaCode())
+            .setErrorMessage("a topic to delete is named by its name or by its id, not both nor neither");
+        continue;
+      }
+      Optional<String> name = byId ? KafkaTopicIds.topicId(topic.topicId()).flatMap(service::cachedTopicName)
+          : Optional.of(topic.name());
+      if (name.isEmpty()) {
+        result.setErrorCode(StreamgateError.UNKNOWN_TOPIC_ID.kafkaCode()).setErrorMessage("no topic has id " + topic.topicId());
+        continue;
+      }
+      Future<Void> deletion = caller.access().topic(AclOperation.DELETE, name.get())
+          .compose(allowed -> Future.fromCompletionStage(service.deleteTopic(name.get()), caller.context()));
       deletions.add(deletion.andThen(done -> {
         if (done.failed()) {
+          // A caller that named an id is told the name only once the topic is deleted: it may not be allowed to know it.
           result.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
-              .setErrorMessage(Failures.cause(done.cause()).getMessage());
+              .setErrorMessage(byId ? null : Failures.cause(done.cause()).getMessage());
+        } else {
+          result.setName(name.get());
         }
       }));
     }
-    return Future.join(deletions).transform(done -> Future.succeededFuture(new DeleteTopicsResponseData().setResponses(results)));
+    return Future.join(deletions).transform(done -> {
+      // Added once each is named: the collection is keyed by name.
+      DeletableTopicResultCollection results = new DeletableTopicResultCollection();
+      answered.forEach(results::add);
+      return Future.succeededFuture(new DeleteTopicsResponseData().setResponses(results));
+    });
   }
 }

@@ -7,6 +7,7 @@ import io.streamgate.cluster.groups.AssignmentStrategy;
 import io.streamgate.cluster.groups.GroupService;
 import io.streamgate.cluster.groups.GroupService.PartitionRecords;
 import io.streamgate.cluster.groups.GroupService.PollResult;
+import io.streamgate.cluster.groups.InvalidGroupRequestException;
 import io.streamgate.cluster.groups.MemberNotFoundException;
 import io.streamgate.gateway.RecordDecoding;
 import io.streamgate.logstore.format.Record;
@@ -249,6 +250,11 @@ final class MqttSharedSubscription {
   private void recover(Throwable failure) {
     Throwable cause = Failures.cause(failure);
     LOG.debug("mqtt share {}: poll failed, retrying: {}", share.group(), cause.toString());
+    if (cause instanceof InvalidGroupRequestException) {
+      // The cursor was refused (its topic was deleted since, or its position is past a log end now):
+      // presented again it would be refused forever. The member goes on from its own positions.
+      cursor = Optional.empty();
+    }
     retries.retry(() -> {
       if (closed) {
         return;

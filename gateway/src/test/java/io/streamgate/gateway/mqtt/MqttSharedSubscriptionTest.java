@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Shared subscriptions ({@code $share/{ShareName}/{filter}}): the subscribers of one share split the
  * messages between them, each message to one of them, through a consumer group; a plain subscriber of
- * the same filter still gets everything; a subscriber that leaves hands its partitions to the others.
+ * the same filter still gets everything; a subscriber that leaves hands its partitions to the others;
+ * a share whose topic is deleted and created again reads the new topic on.
  */
 class MqttSharedSubscriptionTest extends MqttNodeTest {
   private static final String SHARED = "$share/workers/jobs/#";
@@ -73,6 +75,58 @@ class MqttSharedSubscriptionTest extends MqttNodeTest {
     } finally {
       Paho.closeQuietly(client);
     }
+  }
+
+  @Test
+  void aShareReadsOnWhenItsTopicIsDeletedAndCreatedAgain() throws Exception {
+    rest.createTopic("tasks", 1, "{\"value.format\":\"string\"}");
+    MqttClient worker = Paho.v3(node.mqttPort(), "tasks-worker");
+    try {
+      List<String> got = new CopyOnWriteArrayList<>();
+      worker.setCallback(new Paho.V3Collector(got));
+      worker.subscribe("$share/redo/tasks/#", 1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> shareOffsets("redo").isPresent()
+          && shareOffsets("redo").get().get("members").size() == 1
+          && !shareOffsets("redo").get().get("members").get(0).get("assignment").isEmpty());
+      rest.produce("tasks", tasks("old-0", "old-1", "old-2"));
+      await().atMost(Duration.ofSeconds(20)).until(() -> got.size() == 3);
+      await().atMost(Duration.ofSeconds(20)).until(() -> committed("redo").equals(List.of("3")));
+
+      // The share's next poll presents a cursor of the old topic, which is refused from now on.
+      rest.deleteTopic("tasks");
+      rest.createTopic("tasks", 1, "{\"value.format\":\"string\"}");
+      // It drops the cursor, starts the new topic by its policy (latest: 0) and commits that.
+      await().atMost(Duration.ofSeconds(40)).until(() -> committed("redo").equals(List.of("0")));
+      rest.produce("tasks", tasks("new-0", "new-1"));
+      await().atMost(Duration.ofSeconds(20)).until(() -> got.size() == 5);
+      assertThat(got).containsExactly("old-0", "old-1", "old-2", "new-0", "new-1");
+    } finally {
+      Paho.closeQuietly(worker);
+    }
+  }
+
+  /** Records of {@code values} to MQTT topic {@code tasks/t}. */
+  private static String tasks(String... values) {
+    List<String> records = new ArrayList<>();
+    for (String value : values) {
+      records.add("{\"key\":\"tasks/t\",\"value\":\"" + value + "\"}");
+    }
+    return "{\"records\":[" + String.join(",", records) + "]}";
+  }
+
+  /** The description of the share's consumer group, once it exists. */
+  private Optional<JsonNode> shareOffsets(String share) {
+    for (JsonNode group : rest.get("/v1/groups")) {
+      if (group.get("group").asText().startsWith("mqtt-share." + share + ".")) {
+        return Optional.of(rest.get("/v1/groups/" + group.get("group").asText()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The share's committed offsets, as its group's description shows them. */
+  private List<String> committed(String share) {
+    return shareOffsets(share).map(group -> group.get("offsets").findValuesAsText("committed")).orElse(List.of());
   }
 
   /** Waits until the share's consumer group is stable with this many members, each owning partitions. */

@@ -33,6 +33,10 @@ final class Rest {
     send("PATCH", "/v1/topics/" + topic, json, 200);
   }
 
+  void deleteTopic(String topic) {
+    send("DELETE", "/v1/topics/" + topic, null, 204);
+  }
+
   /** Produces a JSON envelope {@code {"records":[...]}}. */
   void produce(String topic, String envelope) {
     send("POST", "/v1/topics/" + topic + "/records", envelope, 200);

@@ -15,6 +15,7 @@ import io.streamgate.cluster.metadata.MetadataQuorum;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import io.streamgate.cluster.metadata.MetadataReply;
 import io.streamgate.cluster.metadata.MetadataState;
+import io.streamgate.cluster.metadata.NodeState;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -298,6 +300,21 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
     Set<String> known = new TreeSet<>(quorum.state().nodes().keySet());
     known.addAll(nodes.keySet());
     return known;
+  }
+
+  /**
+   * Each registered node's rack, as its last registration in the metadata log gave it (this node's
+   * applied copy); a node in no rack is left out. A pure view: what placement and read-replica
+   * choice take as nodes → racks.
+   */
+  Map<String, String> racks() {
+    Map<String, String> racks = new TreeMap<>();
+    for (NodeState node : quorum.state().nodes().values()) {
+      if (node.rack() != null) {
+        racks.put(node.id(), node.rack());
+      }
+    }
+    return racks;
   }
 
   Optional<JsonObject> nodeInfo(String node) {

@@ -114,7 +114,7 @@ public final class ClusteredPartitionService implements PartitionService {
     this.quorum = new MetadataQuorum(quorumConfig);
     this.metadata = new ClusterMetadata(quorum, hazelcast, nodeId, metadataThread);
     this.liveness = new NodeLiveness(leaseMs, MONOTONIC_MS);
-    this.lease = new NodeLease(vertx, quorum, metadata::appliedIndex, nodeId, quorumConfig.self().address(), leaseMs,
+    this.lease = new NodeLease(vertx, quorum, metadata::appliedIndex, nodeId, quorumConfig.self().address(), options.rack(), leaseMs,
         MONOTONIC_MS);
     IsrChanges isrChanges = new IsrChanges(metadata, liveness, nodeId, options.replicaLagMaxMs());
     this.replicas = new ReplicaManager(vertx, logs, metadata, lease, isrChanges, nodeId, options, readers, windowLoaders);
@@ -298,7 +298,7 @@ public final class ClusteredPartitionService implements PartitionService {
       JsonObject info = metadata.nodeInfo(id).orElse(new JsonObject());
       nodes.add(new ClusterNode(id, info.getString("httpAddress"), info.getString("mqttAddress"), info.getString("kafkaAddress"),
           id.equals(controllerId),
-          liveness.isAlive(id)));
+          liveness.isAlive(id), metadata.racks().get(id)));
     }
     return nodes;
   }

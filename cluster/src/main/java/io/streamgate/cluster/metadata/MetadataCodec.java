@@ -73,14 +73,21 @@ import java.util.TreeMap;
  * one before format 5 as no node stopping, and one before format 6 with each topic's id derived
  * from its name ({@link TopicId#derived}). A CreateTopic is tag 15, its id before the topic; tag 1,
  * from before topic ids, has none and reads with a null id.
+ *
+ * <p>Racks (format 8): a node in a snapshot of format 8 on has its rack (a nullable string) after
+ * its stopping flag; one before reads as in no rack. A RegisterNode with a rack is written in format
+ * 8, the rack (nullable string) after the address; one without, as before, in format 1, which a
+ * node from before racks reads (a rolling upgrade of a cluster without racks).
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
   /**
    * The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys, 4 the
-   * SCRAM credentials, 5 the nodes' stopping flag, 6 the topics' ids.
+   * SCRAM credentials, 5 the nodes' stopping flag, 6 the topics' ids, 8 the nodes' racks.
    */
-  public static final byte STATE_FORMAT = 6;
+  public static final byte STATE_FORMAT = 8;
+  /** The format of a snapshot with the nodes' racks, and of a RegisterNode with a rack. */
+  private static final byte RACK_FORMAT = 8;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -116,6 +123,14 @@ public final class MetadataCodec {
   private MetadataCodec() {}
 
   public static byte[] encode(MetadataCommand command) {
+    if (command instanceof RegisterNode register && register.rack() != null) {
+      return write(RACK_FORMAT, out -> {
+        out.writeByte(REGISTER_NODE);
+        writeString(out, register.node());
+        writeString(out, register.address());
+        writeNullableString(out, register.rack());
+      });
+    }
     return write(out -> {
       if (command instanceof CreateTopic create) {
         // Without an id it is an entry from before topic ids, and is written as it was then.
@@ -190,8 +205,17 @@ public final class MetadataCodec {
   }
 
   public static MetadataCommand decodeCommand(byte[] bytes) {
-    return read(bytes, in -> {
+    return read(bytes, RACK_FORMAT, (in, format) -> {
+      if (format != FORMAT && format != RACK_FORMAT) {
+        throw new MetadataFormatException("unknown metadata format " + format + " of a command");
+      }
       byte tag = in.get();
+      if (format == RACK_FORMAT) {
+        if (tag != REGISTER_NODE) {
+          throw new MetadataFormatException("command tag " + tag + " in format " + format);
+        }
+        return new RegisterNode(readString(in), readString(in), readNullableString(in));
+      }
       return switch (tag) {
         case CREATE_TOPIC -> new CreateTopic(null, readTopicMetadata(in), readList(in, MetadataCodec::readPartition));
         case CREATE_TOPIC_WITH_ID -> new CreateTopic(readTopicId(in), readTopicMetadata(in),
@@ -368,6 +392,7 @@ public final class MetadataCodec {
     out.writeLong(node.leaseEpoch());
     out.writeLong(node.renewals());
     out.writeBoolean(node.stopping());
+    writeNullableString(out, node.rack());
   }
 
   private static void writeAcl(DataOutputStream out, AclBinding acl) throws IOException {
@@ -518,7 +543,8 @@ public final class MetadataCodec {
   }
 
   private static NodeState readNode(ByteBuffer in, byte format) {
-    return new NodeState(readString(in), readString(in), in.getLong(), in.getLong(), format >= 5 && readBoolean(in));
+    return new NodeState(readString(in), readString(in), in.getLong(), in.getLong(), format >= 5 && readBoolean(in),
+        format >= RACK_FORMAT ? readNullableString(in) : null);
   }
 
   private static AclBinding readAcl(ByteBuffer in) {

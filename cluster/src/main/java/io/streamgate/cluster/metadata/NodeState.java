@@ -7,21 +7,27 @@ package io.streamgate.cluster.metadata;
  * renewal or registration, so a command fenced on it (an election's fence) is refused once
  * the node showed life after the proposer judged it. {@code stopping}: the node announced a graceful
  * stop ({@code StopNode}) in this lease epoch; it leads and joins ISRs no more, but still serves
- * under its lease while its leaderships move.
+ * under its lease while its leaderships move. {@code rack}: the fault domain the node said it is in
+ * when it last registered, or null for none (see {@code RegisterNode}).
  */
-public record NodeState(String id, String address, long leaseEpoch, long renewals, boolean stopping) {
-  /** A node that is not stopping. */
+public record NodeState(String id, String address, long leaseEpoch, long renewals, boolean stopping, String rack) {
+  /** A node in no rack. */
+  public NodeState(String id, String address, long leaseEpoch, long renewals, boolean stopping) {
+    this(id, address, leaseEpoch, renewals, stopping, null);
+  }
+
+  /** A node in no rack that is not stopping. */
   public NodeState(String id, String address, long leaseEpoch, long renewals) {
     this(id, address, leaseEpoch, renewals, false);
   }
 
   /** The same node, one renewal later. */
   NodeState renewed() {
-    return new NodeState(id, address, leaseEpoch, renewals + 1, stopping);
+    return new NodeState(id, address, leaseEpoch, renewals + 1, stopping, rack);
   }
 
   /** The same node, handing its leaderships off before it stops (until it registers again). */
   NodeState stopped() {
-    return new NodeState(id, address, leaseEpoch, renewals, true);
+    return new NodeState(id, address, leaseEpoch, renewals, true, rack);
   }
 }

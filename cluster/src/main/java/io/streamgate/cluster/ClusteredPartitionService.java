@@ -406,8 +406,8 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
-  public CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
-    return router.read(partition, offset, maxBytes);
+  public CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes, String rack) {
+    return router.read(partition, offset, maxBytes, rack);
   }
 
   @Override
@@ -431,6 +431,21 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<LogSlice> sliceInSync(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes) {
+    return router.sliceInSync(partition, currentLeaderEpoch, offset, maxBytes);
+  }
+
+  @Override
+  public CompletableFuture<PartitionOffsets> offsetsInSync(TopicPartition partition, int currentLeaderEpoch) {
+    return router.offsetsInSync(partition, currentLeaderEpoch);
+  }
+
+  @Override
+  public Optional<String> preferredReadReplica(TopicPartition partition, String clientRack, long offset) {
+    return router.preferredReadReplica(partition, clientRack, offset);
+  }
+
+  @Override
   public CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition partition, int currentLeaderEpoch,
       int leaderEpoch) {
     return router.endOffsetForEpochHere(partition, currentLeaderEpoch, leaderEpoch);
@@ -447,8 +462,8 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
-  public Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
-    return router.watch(partition, offset, onData);
+  public Cancellable watch(TopicPartition partition, long offset, String rack, Runnable onData) {
+    return router.watch(partition, offset, rack, onData);
   }
 
   // ---------------------------------------------------------------- metrics
@@ -456,6 +471,11 @@ public final class ClusteredPartitionService implements PartitionService {
   /** Waiting long-polls and streams on partitions this node leads, for metrics. */
   public int watcherCount() {
     return replicas.watcherCount();
+  }
+
+  /** Reads this node served from partitions it follows in sync (reads from a follower in the reader's rack), for metrics. */
+  public long followerReads() {
+    return leaderHandlers.followerReads();
   }
 
   /** Partitions this node leads. */

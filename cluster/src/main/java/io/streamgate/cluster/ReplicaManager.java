@@ -55,7 +55,7 @@ final class ReplicaManager implements AutoCloseable {
   /** Wall-clock ms: the replicas' lag timers and the leader's timestamp bounds. */
   private final LongSupplier clock = System::currentTimeMillis;
   private final Map<TopicPartition, Replica> replicas = new ConcurrentHashMap<>();
-  /** Consumers (long-polls, streams) waiting for the high watermark of a partition this node leads. */
+  /** Consumers (long-polls, streams) waiting for the high watermark of a partition this node leads or follows in sync. */
   private final WatchRegistry readWatches = new WatchRegistry();
   private final Map<String, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
@@ -124,6 +124,23 @@ final class ReplicaManager implements AutoCloseable {
     }
   }
 
+  /**
+   * The replica of a partition this node follows in sync, for consumers' reads (KIP-392): it
+   * follows the leader the metadata names, in the epoch it names, and the ISR there holds this
+   * node. No lease is needed: it serves only records below the high watermark its leader sent it,
+   * which are committed. Else {@link NotLeaderException} (Kafka's NOT_LEADER_OR_FOLLOWER).
+   */
+  Replica inSyncFollower(TopicPartition partition) {
+    Replica replica = replicas.get(partition);
+    PartitionState state = metadata.topic(partition.topic()).filter(topic -> partition.partition() < topic.partitions().size())
+        .map(topic -> topic.partition(partition.partition())).orElse(null);
+    if (replica == null || state == null || !state.hasLeader() || !state.isr().contains(nodeId)
+        || !replica.follows(state.leader(), state.leaderEpoch())) {
+      throw new NotLeaderException(nodeId + " holds no in-sync follower replica of " + partition);
+    }
+    return replica;
+  }
+
   private void requireLease() {
     if (!lease.holds()) {
       throw new NotEnoughReplicasException("node " + nodeId + " holds no lease from a majority of the metadata quorum: its"
@@ -162,6 +179,12 @@ final class ReplicaManager implements AutoCloseable {
   /** Waits for the high watermark of a partition this node leads to pass {@code offset}. */
   Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
     Replica replica = leader(partition);
+    return readWatches.watch(partition, offset, replica.log()::highWatermark, onData);
+  }
+
+  /** As {@link #watch}, on a partition this node follows in sync ({@link #inSyncFollower}): the high watermark it knows. */
+  Cancellable watchInSync(TopicPartition partition, long offset, Runnable onData) {
+    Replica replica = inSyncFollower(partition);
     return readWatches.watch(partition, offset, replica.log()::highWatermark, onData);
   }
 

@@ -84,7 +84,7 @@ final class KafkaApis {
     KafkaBrokers brokers = new KafkaBrokers(service);
     this.metadata = new MetadataApi(service, brokers, config.autoCreateTopics(), config.defaultPartitions());
     this.produce = new ProduceApi(service, decoding, metrics);
-    this.fetch = new FetchApi(service, config.limits().maxWaitMs(), config.limits().maxFetchBytes(), metrics);
+    this.fetch = new FetchApi(service, brokers, config.limits().maxWaitMs(), config.limits().maxFetchBytes(), metrics);
     this.listOffsets = new ListOffsetsApi(service);
     this.createTopics = new CreateTopicsApi(service, config.defaultPartitions());
     this.deleteTopics = new DeleteTopicsApi(service);

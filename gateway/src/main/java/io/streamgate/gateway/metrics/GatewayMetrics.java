@@ -60,6 +60,8 @@ public final class GatewayMetrics {
         .description("1 while this node is the cluster's controller, else 0").register(registry);
     FunctionCounter.builder("streamgate.controller.changes", service, ClusteredPartitionService::controllerChanges)
         .description("Times this node became or stopped being the controller").register(registry);
+    FunctionCounter.builder("streamgate.follower.reads", service, ClusteredPartitionService::followerReads)
+        .description("Reads this node served from partitions it follows in sync (readers in its rack)").register(registry);
     this.produceLatency = latency("streamgate.produce.latency", "Time to answer a produce request");
     this.fetchLatency = latency("streamgate.fetch.latency", "Time to answer a fetch, long-poll waits included");
     Gauge.builder("streamgate.long.polls.waiting", waitingLongPolls, AtomicInteger::get)

@@ -93,8 +93,9 @@ final class PartitionRouter {
 
   /**
    * The follower that serves reads of {@code partition} from {@code rack} (null: this node's rack):
-   * an in-sync replica in that rack other than the leader, this node first; null when the leader
-   * serves them (or the partition cannot be found: the leader's route says why).
+   * an in-sync replica in that rack other than the leader, this node first, another only if this
+   * node's event bus reaches it (an unreachable one would hold the read for the forward timeout);
+   * null when the leader serves them (or the partition cannot be found: the leader's route says why).
    */
   private String inSyncFollowerFor(TopicPartition partition, String rack) {
     PartitionState state;
@@ -104,7 +105,8 @@ final class PartitionRouter {
       return null;
     }
     Map<String, String> racks = metadata.racks();
-    String chosen = ReadReplicaSelector.select(state, racks, rack != null ? rack : racks.get(nodeId), nodeId, replica -> true);
+    String chosen = ReadReplicaSelector.select(state, racks, rack != null ? rack : racks.get(nodeId), nodeId,
+        replica -> replica.equals(nodeId) || metadata.isReachable(replica));
     return chosen == null || chosen.equals(state.leader()) ? null : chosen;
   }
 

@@ -662,6 +662,11 @@ final class Replica {
         log.logStartOffset(), -1, -1), joinsIsr);
   }
 
+  /** Calls {@code onData} once the high watermark passes {@code offset} (at once if it has). */
+  Cancellable watchHighWatermark(long offset, Runnable onData) {
+    return commitWaits.watch(partition, offset, log::highWatermark, onData);
+  }
+
   /** Calls {@code onData} once the log end passes {@code offset} (at once if it has). */
   Cancellable watchLogEnd(long offset, Runnable onData) {
     return appendWaits.watch(partition, offset, log::logEndOffset, onData);

@@ -316,7 +316,8 @@ final class ReplicaManager implements AutoCloseable {
 
   /**
    * A follower's fetch ({@link Wire.FetchRequest}): answered at once if any partition has data or
-   * news, else when one does or at its {@code maxWaitMs}.
+   * news (an error, or a high watermark past the one the follower reported: its readers in its rack
+   * wait for it), else when one does or at its {@code maxWaitMs}.
    */
   private void serveFetch(Message<JsonObject> message) {
     Wire.FetchRequest request = Wire.fetchRequest(message.body());
@@ -337,7 +338,7 @@ final class ReplicaManager implements AutoCloseable {
   /** Answers a fetch now if any partition has data or news, else when one does or at {@code maxWaitMs}. */
   private void answerFetch(Message<JsonObject> message, Wire.FetchRequest request, long maxWaitMs) {
     List<Wire.FetchedPartition> answers = fetchAnswers(request);
-    if (maxWaitMs == 0 || !allEmpty(answers)) {
+    if (maxWaitMs == 0 || !nothingNew(request, answers)) {
       message.reply(Wire.fetchResponse(answers));
       return;
     }
@@ -354,10 +355,14 @@ final class ReplicaManager implements AutoCloseable {
     for (Wire.FetchPosition p : request.partitions()) {
       Replica replica = replicas.get(p.partition());
       if (replica != null) {
-        watches.add(replica.watchLogEnd(p.offset(), () -> {
+        Runnable wake = () -> {
           vertx.cancelTimer(timer);
           answer.run();
-        }));
+        };
+        watches.add(replica.watchLogEnd(p.offset(), wake));
+        if (p.highWatermark() != Wire.FetchPosition.HIGH_WATERMARK_UNREPORTED) {
+          watches.add(replica.watchHighWatermark(p.highWatermark(), wake));
+        }
       }
     }
     if (answered.get()) {
@@ -400,9 +405,17 @@ final class ReplicaManager implements AutoCloseable {
     return new Wire.FetchedPartition(asked.partition(), Replica.FetchAnswer.error(Replica.FetchAnswer.Error.NOT_LEADER, -1));
   }
 
-  private static boolean allEmpty(List<Wire.FetchedPartition> answers) {
-    return answers.stream().map(Wire.FetchedPartition::answer)
-        .allMatch(a -> a.error() == Replica.FetchAnswer.Error.NONE && !a.records().hasRemaining());
+  /** Whether no answer has records, an error, or a high watermark past the one its follower reported (answers are in request order). */
+  private static boolean nothingNew(Wire.FetchRequest request, List<Wire.FetchedPartition> answers) {
+    for (int i = 0; i < answers.size(); i++) {
+      Replica.FetchAnswer answer = answers.get(i).answer();
+      long known = request.partitions().get(i).highWatermark();
+      if (answer.error() != Replica.FetchAnswer.Error.NONE || answer.records().hasRemaining()
+          || (known != Wire.FetchPosition.HIGH_WATERMARK_UNREPORTED && answer.highWatermark() > known)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

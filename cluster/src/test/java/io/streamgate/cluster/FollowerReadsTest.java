@@ -115,6 +115,32 @@ class FollowerReadsTest {
     assertThat(cause(follower.service().sliceInSync(TP, state.leaderEpoch() + 1, 0, 1024))).isInstanceOf(UnknownLeaderEpochException.class);
   }
 
+  @Test
+  void aFollowerLearnsANewHighWatermarkAtOnceNotWhenItsHeldFetchTimesOut() throws Exception {
+    cluster = TestCluster.startInRacks(dataDir, List.of("a", "b", "c"));
+    get(cluster.nodes().get(0).service().createTopic(new TopicSpec(TP.topic(), 1, 3, Map.of())));
+    await("every replica in sync on every node").atMost(Duration.ofSeconds(30)).until(() -> cluster.alive().stream()
+        .allMatch(node -> TestCluster.sharedState(node, TP).filter(state -> state.hasLeader() && state.isr().size() == 3).isPresent()));
+    PartitionState state = TestCluster.sharedState(cluster.nodes().get(0), TP).orElseThrow();
+    Node leader = cluster.node(state.leader());
+    Node follower = cluster.node(state.isr().stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow());
+    // One write at a time into an idle partition: the followers' fetches that confirm it are then held (nothing new to send).
+    List<Long> lagsMs = new java.util.ArrayList<>();
+    for (int i = 0; i < 15; i++) {
+      CompletableFuture<Long> seen = new CompletableFuture<>();
+      Cancellable watch = follower.service().watch(TP, i, () -> seen.complete(System.nanoTime()));
+      get(leader.service().append(TP, TestBatches.values(1000 + i, "v" + i), Acks.ALL));
+      long acknowledged = System.nanoTime();
+      lagsMs.add(Math.max(0, seen.get(10, TimeUnit.SECONDS) - acknowledged) / 1_000_000);
+      watch.cancel();
+    }
+    lagsMs.sort(null);
+    // Measured on the dev machine: median 0 ms, at most 3; 502 ms (the held fetch's 500 ms) while the leader
+    // answered a held fetch only for new records. Half of that leaves room for a loaded machine.
+    assertThat(lagsMs.get(lagsMs.size() / 2)).as("median ms from the acknowledgement to the follower's readers, of %s", lagsMs)
+        .isLessThan(250L);
+  }
+
   private static List<String> values(ReadResult read) {
     return read.records(read.fetchOffset()).stream().map(record -> TestBatches.string(record.value())).toList();
   }

@@ -96,8 +96,13 @@ final class PartitionRouter {
    * an in-sync replica in that rack other than the leader, this node first, another only if this
    * node's event bus reaches it (an unreachable one would hold the read for the forward timeout);
    * null when the leader serves them (or the partition cannot be found: the leader's route says why).
+   * Internal topics are always read from the leader: the state kept there (MQTT sessions and
+   * retained messages) is read back by the node that wrote it, which must find its own write.
    */
   private String inSyncFollowerFor(TopicPartition partition, String rack) {
+    if (TopicNames.isInternal(partition.topic())) {
+      return null;
+    }
     PartitionState state;
     try {
       state = partitionState(partition);

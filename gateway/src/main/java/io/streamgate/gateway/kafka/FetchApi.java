@@ -1,12 +1,14 @@
 package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.PartitionOffsets;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.cluster.security.TopicAuthorizationException;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.logstore.LogSlice;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,7 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -26,8 +30,8 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 
 /**
  * Fetch (v4-13), sessionless: session id 0, and every requested partition in every answer (a full
- * fetch, KIP-227). Partitions are read in request order from this node, which must lead them or
- * follow them in their ISR (else NOT_LEADER_OR_FOLLOWER), each up to its partition_max_bytes and all together up to
+ * fetch, KIP-227). Partitions are read in request order from this node, which must lead them or,
+ * from v11 on, follow them in their ISR (else NOT_LEADER_OR_FOLLOWER), each up to its partition_max_bytes and all together up to
  * max_bytes, but at least one batch; the stored batch bytes go out as they are, sent from the
  * segment file by the kernel (zero-copy: {@link io.streamgate.logstore.LogSlice}). With fewer than
  * min_bytes to send, the answer waits, up to max_wait_ms (at most {@code max-wait-ms}), for any
@@ -80,7 +84,10 @@ final class FetchApi {
     }
   }
 
-  Future<FetchResponseData> handle(FetchRequestData request, KafkaCaller caller) {
+  /** The first Fetch version a follower serves: it carries the client's rack (Kafka serves consumers from followers from it on). */
+  private static final short FOLLOWER_FETCH_VERSION = 11;
+
+  Future<FetchResponseData> handle(FetchRequestData request, short version, KafkaCaller caller) {
     List<Wanted> wanted = new ArrayList<>();
     for (FetchTopic topic : request.topics()) {
       // v13+ names topics by id only (the name is empty); a topic named by neither is no topic's id either.
@@ -97,7 +104,7 @@ final class FetchApi {
     int maxBytes = Math.max(1, Math.min(request.maxBytes(), maxFetchBytes));
     long started = System.nanoTime();
     long deadline = System.currentTimeMillis() + waitMs;
-    ReadReplicas readReplicas = new ReadReplicas(request.rackId(), brokers);
+    ReadReplicas readReplicas = new ReadReplicas(request.rackId(), version >= FOLLOWER_FETCH_VERSION, brokers);
     return fetch(wanted, maxBytes, Math.max(0, request.minBytes()), deadline, readReplicas, caller).map(reads -> {
       count(wanted, reads);
       metrics.fetchLatency(System.nanoTime() - started);
@@ -125,17 +132,29 @@ final class FetchApi {
   }
 
   /**
-   * The fetching consumer's rack (empty: none sent) and, asked once per fetch, the brokers it can be
-   * sent to: a follower without a Kafka listener is never named as preferred read replica.
+   * The fetching consumer's rack (empty: none sent), whether followers may serve it (Fetch v11+) and,
+   * asked once per fetch, the brokers it can be sent to: a follower without a Kafka listener is never
+   * named as preferred read replica.
    */
   private static final class ReadReplicas {
     private final String clientRack;
+    private final boolean followersServe;
     private final KafkaBrokers brokers;
     private Set<Integer> kafkaBrokers;
 
-    ReadReplicas(String clientRack, KafkaBrokers brokers) {
+    ReadReplicas(String clientRack, boolean followersServe, KafkaBrokers brokers) {
       this.clientRack = clientRack == null ? "" : clientRack;
+      this.followersServe = followersServe;
       this.brokers = brokers;
+    }
+
+    CompletableFuture<LogSlice> slice(PartitionService service, TopicPartition partition, int epoch, long offset, int maxBytes) {
+      return followersServe ? service.sliceInSync(partition, epoch, offset, maxBytes)
+          : service.sliceHere(partition, epoch, offset, maxBytes);
+    }
+
+    CompletableFuture<PartitionOffsets> offsets(PartitionService service, TopicPartition partition, int epoch) {
+      return followersServe ? service.offsetsInSync(partition, epoch) : service.offsetsHere(partition, epoch, OptionalLong.empty());
     }
 
     /** The broker a consumer in this rack should read {@code offset} of {@code partition} from, if not this one. */
@@ -183,14 +202,14 @@ final class FetchApi {
     if ((budget <= 0 && !nothingYet) || preferred.isPresent()) {
       // The answer is full, or the consumer reads elsewhere: the partition's offsets only, so that the client still
       // learns its high watermark.
-      return Future.fromCompletionStage(service.offsetsInSync(partition, epoch), caller.context())
+      return Future.fromCompletionStage(readReplicas.offsets(service, partition, epoch), caller.context())
           .map(offsets -> stillLive(want)
               ? new Read(data(want, offsets.latest(), offsets.earliest()).setRecords(KafkaCodec.noRecords())
                   .setPreferredReadReplica(preferred.orElse(KafkaBrokers.NO_NODE)), 0)
               : failed(want, StreamgateError.UNKNOWN_TOPIC_ID))
           .otherwise(failure -> failed(want, failure));
     }
-    return Future.fromCompletionStage(service.sliceInSync(partition, epoch, offset, Math.max(1, limit)), caller.context())
+    return Future.fromCompletionStage(readReplicas.slice(service, partition, epoch, offset, Math.max(1, limit)), caller.context())
         .map(slice -> stillLive(want)
             ? new Read(data(want, slice.highWatermark(), slice.logStartOffset()).setRecords(KafkaCodec.records(slice)),
                 slice.recordCount())

@@ -124,7 +124,7 @@ final class KafkaApis {
       case PRODUCE:
         return produce.handle(request.body(ProduceRequestData.class), caller).map(Object.class::cast);
       case FETCH:
-        return fetch.handle(request.body(FetchRequestData.class), caller).map(Object.class::cast);
+        return fetch.handle(request.body(FetchRequestData.class), request.version(), caller).map(Object.class::cast);
       case LIST_OFFSETS:
         return listOffsets.handle(request.body(ListOffsetsRequestData.class), caller).map(Object.class::cast);
       case CREATE_TOPICS:

@@ -83,6 +83,16 @@ class FollowerReadsTest {
     woken.get(10, TimeUnit.SECONDS);
     watch.cancel();
     assertThat(values(get(follower.service().read(TP, 10, 1 << 20)))).containsExactly("v10");
+
+    // Through the third node with the follower's rack: the watch is placed on the follower, over the event bus.
+    CompletableFuture<Void> wokenRemotely = new CompletableFuture<>();
+    Cancellable remoteWatch = other.service().watch(TP, 11, cluster.rack(follower.id()), () -> wokenRemotely.complete(null));
+    get(leader.service().append(TP, TestBatches.values(3000, "v11"), Acks.ALL));
+    wokenRemotely.get(10, TimeUnit.SECONDS);
+    remoteWatch.cancel();
+    long beforeRemote = follower.service().followerReads();
+    assertThat(values(get(other.service().read(TP, 11, 1 << 20, cluster.rack(follower.id()))))).containsExactly("v11");
+    assertThat(follower.service().followerReads()).isGreaterThan(beforeRemote);
   }
 
   @Test

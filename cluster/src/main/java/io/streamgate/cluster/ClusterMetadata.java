@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -313,6 +314,21 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
     known.addAll(nodes.keySet());
     known.removeIf(this::isRemoved);
     return known;
+  }
+
+  /**
+   * Each registered node's rack, as its last registration in the metadata log gave it (this node's
+   * applied copy); a node in no rack is left out. A pure view: what placement and read-replica
+   * choice take as nodes → racks.
+   */
+  Map<String, String> racks() {
+    Map<String, String> racks = new TreeMap<>();
+    for (NodeState node : quorum.state().nodes().values()) {
+      if (node.rack() != null) {
+        racks.put(node.id(), node.rack());
+      }
+    }
+    return racks;
   }
 
   Optional<JsonObject> nodeInfo(String node) {

@@ -22,10 +22,11 @@ import java.util.List;
  * @param maxProducersPerPartition idempotent Kafka producers a partition remembers at most; the least recently
  *     written goes first
  * @param classicGroups the group coordinator's settings for Kafka's classic groups
+ * @param rack this node's rack (fault domain): replicas spread across racks, consumers read from their own; null for none
  */
 public record ClusterOptions(String host, int port, List<String> join, long failureDetectionMs, long replicaLagMaxMs,
     boolean autoRebalance, int metadataPort, List<Voter> metadataVoters, long producerIdExpirationMs,
-    int maxProducersPerPartition, ClassicGroupSettings classicGroups) {
+    int maxProducersPerPartition, ClassicGroupSettings classicGroups, String rack) {
   public ClusterOptions {
     join = List.copyOf(join);
     metadataVoters = List.copyOf(metadataVoters);
@@ -36,6 +37,12 @@ public record ClusterOptions(String host, int port, List<String> join, long fail
       boolean autoRebalance, int metadataPort, List<Voter> metadataVoters) {
     this(host, port, join, failureDetectionMs, replicaLagMaxMs, autoRebalance, metadataPort, metadataVoters,
         LogManagerConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS, LogManagerConfig.DEFAULT_MAX_PRODUCERS_PER_PARTITION,
-        ClassicGroupSettings.DEFAULTS);
+        ClassicGroupSettings.DEFAULTS, null);
+  }
+
+  /** These options for a node in {@code rack} (null: none). */
+  public ClusterOptions withRack(String rack) {
+    return new ClusterOptions(host, port, join, failureDetectionMs, replicaLagMaxMs, autoRebalance, metadataPort, metadataVoters,
+        producerIdExpirationMs, maxProducersPerPartition, classicGroups, rack);
   }
 }

@@ -67,9 +67,9 @@ final class ClusteredGroupService implements GroupService, AutoCloseable {
     return coordinator.coordinatedLags();
   }
 
-  /** The {@code __groups} topic a cluster of {@code nodes} starts with. */
-  static TopicState groupsTopic(List<String> nodes) {
-    return TopicAdmin.compactedInternalTopic(GroupCoordinator.TOPIC, GroupCoordinator.PARTITIONS, nodes);
+  /** The {@code __groups} topic a cluster of {@code nodes} in {@code racks} starts with. */
+  static TopicState groupsTopic(List<String> nodes, Map<String, String> racks) {
+    return TopicAdmin.compactedInternalTopic(GroupCoordinator.TOPIC, GroupCoordinator.PARTITIONS, nodes, racks);
   }
 
   // ---------------------------------------------------------------- the coordinator's log

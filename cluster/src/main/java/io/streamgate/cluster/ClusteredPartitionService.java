@@ -119,7 +119,7 @@ public final class ClusteredPartitionService implements PartitionService {
     this.quorum = new MetadataQuorum(quorumConfig);
     this.metadata = new ClusterMetadata(quorum, hazelcast, nodeId, metadataThread);
     this.liveness = new NodeLiveness(leaseMs, MONOTONIC_MS);
-    this.lease = new NodeLease(vertx, quorum, metadata::appliedIndex, nodeId, quorumConfig.self().address(), leaseMs,
+    this.lease = new NodeLease(vertx, quorum, metadata::appliedIndex, nodeId, quorumConfig.self().address(), options.rack(), leaseMs,
         MONOTONIC_MS);
     IsrChanges isrChanges = new IsrChanges(metadata, liveness, nodeId, options.replicaLagMaxMs());
     ReplicationThrottle throttle = new ReplicationThrottle(() -> quorum.state().replicationThrottle(), MONOTONIC_MS);
@@ -320,7 +320,7 @@ public final class ClusteredPartitionService implements PartitionService {
       JsonObject info = metadata.nodeInfo(id).orElse(new JsonObject());
       nodes.add(new ClusterNode(id, info.getString("httpAddress"), info.getString("mqttAddress"), info.getString("kafkaAddress"),
           id.equals(controllerId),
-          liveness.isAlive(id)));
+          liveness.isAlive(id), metadata.racks().get(id)));
     }
     return nodes;
   }
@@ -439,8 +439,8 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
-  public CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
-    return router.read(partition, offset, maxBytes);
+  public CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes, String rack) {
+    return router.read(partition, offset, maxBytes, rack);
   }
 
   @Override
@@ -464,6 +464,21 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<LogSlice> sliceInSync(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes) {
+    return router.sliceInSync(partition, currentLeaderEpoch, offset, maxBytes);
+  }
+
+  @Override
+  public CompletableFuture<PartitionOffsets> offsetsInSync(TopicPartition partition, int currentLeaderEpoch) {
+    return router.offsetsInSync(partition, currentLeaderEpoch);
+  }
+
+  @Override
+  public Optional<String> preferredReadReplica(TopicPartition partition, String clientRack, long offset) {
+    return router.preferredReadReplica(partition, clientRack, offset);
+  }
+
+  @Override
   public CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition partition, int currentLeaderEpoch,
       int leaderEpoch) {
     return router.endOffsetForEpochHere(partition, currentLeaderEpoch, leaderEpoch);
@@ -480,8 +495,8 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
-  public Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
-    return router.watch(partition, offset, onData);
+  public Cancellable watch(TopicPartition partition, long offset, String rack, Runnable onData) {
+    return router.watch(partition, offset, rack, onData);
   }
 
   // ---------------------------------------------------------------- metrics
@@ -489,6 +504,11 @@ public final class ClusteredPartitionService implements PartitionService {
   /** Waiting long-polls and streams on partitions this node leads, for metrics. */
   public int watcherCount() {
     return replicas.watcherCount();
+  }
+
+  /** Reads this node served from partitions it follows in sync (reads from a follower in the reader's rack), for metrics. */
+  public long followerReads() {
+    return leaderHandlers.followerReads();
   }
 
   /** Partitions this node leads. */

@@ -18,19 +18,24 @@ import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's side of the data requests: appends, reads, offsets, watches and record deletions on
- * the partitions this node leads, for callers in this process and, through the event-bus consumers at
- * {@code streamgate.node.<id>.<operation>}, for other nodes (which {@link PartitionRouter} sends
- * there). Reads never pass the leader's high watermark; disk reads run on the reader threads.
+ * The serving side of the data requests: appends, reads, offsets, watches and record deletions on
+ * the partitions this node leads, and consumers' reads and watches on those it follows in sync
+ * (reads from a follower in the reader's rack, KIP-392), for callers in this process and, through
+ * the event-bus consumers at {@code streamgate.node.<id>.<operation>}, for other nodes (which {@link
+ * PartitionRouter} sends there; a read or watch for a follower says {@code inSync}). Reads never
+ * pass the high watermark the serving replica knows; disk reads run on the reader threads.
  */
 final class LeaderHandlers implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderHandlers.class);
@@ -42,6 +47,8 @@ final class LeaderHandlers implements AutoCloseable {
   private final ReplicaManager replicas;
   private final Executor readers;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  /** Reads this node served from partitions it follows in sync, for metrics. */
+  private final LongAdder followerReads = new LongAdder();
 
   LeaderHandlers(Vertx vertx, String nodeId, ReplicaManager replicas, Executor readers) {
     this.vertx = vertx;
@@ -65,6 +72,60 @@ final class LeaderHandlers implements AutoCloseable {
 
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
     return replicas.awaitReadableLeader(partition).thenApplyAsync(leader -> leader.log().read(offset, maxBytes), readers);
+  }
+
+  /**
+   * As {@link #read}, from a partition this node follows in sync ({@link ReplicaManager#inSyncFollower}):
+   * batches below the high watermark its leader sent it; an offset outside its log is {@link
+   * OffsetNotAvailableException} (the leader answers for it).
+   */
+  CompletableFuture<ReadResult> readInSync(TopicPartition partition, long offset, int maxBytes) {
+    return CompletableFuture.supplyAsync(() -> inSyncRead(partition, offset, log -> log.read(offset, maxBytes)), readers);
+  }
+
+  /** As {@link #readInSync}, the batches left in their file ({@link PartitionLog#slice}). */
+  CompletableFuture<LogSlice> sliceInSync(TopicPartition partition, long offset, int maxBytes) {
+    return CompletableFuture.supplyAsync(() -> inSyncRead(partition, offset, log -> log.slice(offset, maxBytes)), readers);
+  }
+
+  /** The log start, the high watermark and the log end of a partition this node follows in sync, as it knows them. */
+  PartitionOffsets offsetsInSync(TopicPartition partition) {
+    PartitionLog log = replicas.inSyncFollower(partition).log();
+    return new PartitionOffsets(log.logStartOffset(), log.highWatermark(), log.logEndOffset(), Optional.empty());
+  }
+
+  private <T> T inSyncRead(TopicPartition partition, long offset, Function<PartitionLog, T> read) {
+    PartitionLog log = replicas.inSyncFollower(partition).log();
+    try {
+      T result = read.apply(log);
+      followerReads.increment();
+      return result;
+    } catch (OffsetOutOfRangeException outside) {
+      throw new OffsetNotAvailableException("offset " + offset + " is outside " + nodeId + "'s follower replica of " + partition
+          + ", which holds [" + outside.logStartOffset() + ", " + outside.logEndOffset() + "): ask the leader");
+    }
+  }
+
+  /** Reads this node served as an in-sync follower since it started. */
+  long followerReads() {
+    return followerReads.sum();
+  }
+
+  /**
+   * The in-sync follower a consumer in {@code clientRack} reading {@code offset} of a partition this
+   * node leads should read from instead (Kafka's preferred read replica): one in its rack whose log,
+   * as this leader last heard, spans the offset; empty where this leader serves it best (it is in
+   * that rack, or no follower there holds the offset) or does not lead the partition.
+   */
+  Optional<String> preferredReadReplica(TopicPartition partition, PartitionState state, Map<String, String> racks,
+      String clientRack, long offset) {
+    Optional<Replica> leader = replicas.replica(partition).filter(Replica::isLeader);
+    if (leader.isEmpty() || !nodeId.equals(state.leader())) {
+      return Optional.empty();
+    }
+    String chosen = ReadReplicaSelector.select(state, racks, clientRack, null,
+        replica -> replica.equals(nodeId) || leader.get().followerHolds(replica, offset));
+    return nodeId.equals(chosen) ? Optional.empty() : Optional.ofNullable(chosen);
   }
 
   /** As {@link #read}, the batches left in their file ({@link PartitionLog#slice}): only headers are read. */
@@ -133,6 +194,11 @@ final class LeaderHandlers implements AutoCloseable {
     return replicas.watch(partition, offset, onData);
   }
 
+  /** As {@link #watch}, on a partition this node follows in sync: the high watermark it knows. */
+  Cancellable watchInSync(TopicPartition partition, long offset, Runnable onData) {
+    return replicas.watchInSync(partition, offset, onData);
+  }
+
   private void serveAppend(Message<Buffer> message) {
     TopicPartition partition = new TopicPartition(message.headers().get("topic"), Integer.parseInt(message.headers().get("partition")));
     RecordBatch batch = RecordBatch.wrap(ByteBuffer.wrap(message.body().getBytes()));
@@ -141,8 +207,11 @@ final class LeaderHandlers implements AutoCloseable {
 
   private void serveRead(Message<JsonObject> message) {
     JsonObject request = message.body();
-    Wire.reply(message, read(partition(request), request.getLong("offset"), request.getInteger("maxBytes"))
-        .thenApply(Wire::readResult));
+    TopicPartition partition = partition(request);
+    long offset = request.getLong("offset");
+    int maxBytes = request.getInteger("maxBytes");
+    Wire.reply(message, (request.getBoolean("inSync", false) ? readInSync(partition, offset, maxBytes)
+        : read(partition, offset, maxBytes)).thenApply(Wire::readResult));
   }
 
   private void serveOffsets(Message<JsonObject> message) {
@@ -181,7 +250,8 @@ final class LeaderHandlers implements AutoCloseable {
       }
     };
     try {
-      Cancellable watch = watch(partition(request), request.getLong("offset"), answer);
+      Cancellable watch = request.getBoolean("inSync", false) ? watchInSync(partition(request), request.getLong("offset"), answer)
+          : watch(partition(request), request.getLong("offset"), answer);
       vertx.setTimer(Math.min(request.getLong("timeoutMs"), REMOTE_WATCH_MS), id -> {
         watch.cancel();
         answer.run();

@@ -39,6 +39,8 @@ final class NodeLease implements AutoCloseable {
   private final LongSupplier takenIndex;
   private final String nodeId;
   private final String address;
+  /** This node's rack, recorded with each registration; null for none. */
+  private final String rack;
   private final long leaseMs;
   private final LongSupplier clock;
   private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
@@ -57,15 +59,17 @@ final class NodeLease implements AutoCloseable {
    *     replicas lead and follow as the log says ({@link ClusterMetadata#appliedIndex}, which moves
    *     after the listeners ran, not the state machine's, which moves before)
    * @param address where this node's metadata voter listens (what the log records of it)
+   * @param rack this node's rack (fault domain), recorded in the log with the address; null for none
    * @param clock monotonic milliseconds
    */
-  NodeLease(Vertx vertx, MetadataQuorum quorum, LongSupplier takenIndex, String nodeId, String address, long leaseMs,
+  NodeLease(Vertx vertx, MetadataQuorum quorum, LongSupplier takenIndex, String nodeId, String address, String rack, long leaseMs,
       LongSupplier clock) {
     this.vertx = vertx;
     this.quorum = quorum;
     this.takenIndex = takenIndex;
     this.nodeId = nodeId;
     this.address = address;
+    this.rack = rack;
     this.leaseMs = leaseMs;
     this.clock = clock;
   }
@@ -82,7 +86,7 @@ final class NodeLease implements AutoCloseable {
       registered.completeExceptionally(new ClusterException("node " + nodeId + " is closing"));
       return;
     }
-    quorum.submit(new RegisterNode(nodeId, address)).whenComplete((committed, failure) -> {
+    quorum.submit(new RegisterNode(nodeId, address, rack)).whenComplete((committed, failure) -> {
       if (failure == null && committed.reply() instanceof MetadataReply.Accepted accepted) {
         leaseEpoch = accepted.value();
         LOG.info("node {} registered in the metadata log: lease epoch {}", nodeId, leaseEpoch);

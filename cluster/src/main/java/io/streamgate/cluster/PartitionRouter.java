@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +24,9 @@ import java.util.function.Supplier;
  * Sends each data request to the partition's leader: to {@link LeaderHandlers} in this process when
  * this node leads the partition, else over the event bus to the leader's node. A request the named
  * leader refuses because leadership moved is asked once more of the leader the metadata names next.
+ * Consumers' reads and watches go to an in-sync replica in the reader's rack instead, where there is
+ * one ({@link ReadReplicaSelector}; this node first): a read such a follower cannot answer is asked
+ * of the leader.
  */
 final class PartitionRouter {
   /** A watch that cannot be placed (no leader, leadership moving, the leader unreachable) wakes its caller after about this long to look again. */
@@ -63,12 +67,52 @@ final class PartitionRouter {
     });
   }
 
-  CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
-    return route(partition, () -> local.read(partition, offset, maxBytes),
-        leader -> nodeRequests
-            .request(leader, Wire.READ, new JsonObject().put("topic", partition.topic()).put("partition", partition.partition())
-                .put("offset", offset).put("maxBytes", maxBytes), new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
-            .thenApply(reply -> Wire.readResult((Buffer) reply)));
+  /**
+   * Reads from the in-sync replica in {@code rack} (null: this node's rack) if there is one, else
+   * from the leader; whatever that follower cannot answer (it left the ISR, the offset is past its
+   * log end, it is unreachable), the leader answers.
+   */
+  CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes, String rack) {
+    Supplier<CompletableFuture<ReadResult>> fromLeader = () -> route(partition, () -> local.read(partition, offset, maxBytes),
+        leader -> remoteRead(leader, partition, offset, maxBytes, false));
+    String follower = inSyncFollowerFor(partition, rack);
+    if (follower == null) {
+      return fromLeader.get();
+    }
+    CompletableFuture<ReadResult> fromFollower = nodeId.equals(follower) ? local.readInSync(partition, offset, maxBytes)
+        : remoteRead(follower, partition, offset, maxBytes, true);
+    return fromFollower.exceptionallyCompose(failure -> fromLeader.get());
+  }
+
+  private CompletableFuture<ReadResult> remoteRead(String node, TopicPartition partition, long offset, int maxBytes,
+      boolean inSync) {
+    return nodeRequests.request(node, Wire.READ, new JsonObject().put("topic", partition.topic())
+        .put("partition", partition.partition()).put("offset", offset).put("maxBytes", maxBytes).put("inSync", inSync),
+        new DeliveryOptions().setSendTimeout(forwardTimeoutMs)).thenApply(reply -> Wire.readResult((Buffer) reply));
+  }
+
+  /**
+   * The follower that serves reads of {@code partition} from {@code rack} (null: this node's rack):
+   * an in-sync replica in that rack other than the leader, this node first, another only if this
+   * node's event bus reaches it (an unreachable one would hold the read for the forward timeout);
+   * null when the leader serves them (or the partition cannot be found: the leader's route says why).
+   * Internal topics are always read from the leader: the state kept there (MQTT sessions and
+   * retained messages) is read back by the node that wrote it, which must find its own write.
+   */
+  private String inSyncFollowerFor(TopicPartition partition, String rack) {
+    if (TopicNames.isInternal(partition.topic())) {
+      return null;
+    }
+    PartitionState state;
+    try {
+      state = partitionState(partition);
+    } catch (RuntimeException unknown) {
+      return null;
+    }
+    Map<String, String> racks = metadata.racks();
+    String chosen = ReadReplicaSelector.select(state, racks, rack != null ? rack : racks.get(nodeId), nodeId,
+        replica -> replica.equals(nodeId) || metadata.isReachable(replica));
+    return chosen == null || chosen.equals(state.leader()) ? null : chosen;
   }
 
   CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp) {
@@ -101,6 +145,25 @@ final class PartitionRouter {
     return here(partition, currentLeaderEpoch, () -> local.offsets(partition, timestamp));
   }
 
+  CompletableFuture<LogSlice> sliceInSync(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes) {
+    return inSyncHere(partition, currentLeaderEpoch, () -> local.slice(partition, offset, maxBytes),
+        () -> local.sliceInSync(partition, offset, maxBytes));
+  }
+
+  CompletableFuture<PartitionOffsets> offsetsInSync(TopicPartition partition, int currentLeaderEpoch) {
+    return inSyncHere(partition, currentLeaderEpoch, () -> local.offsets(partition, OptionalLong.empty()),
+        () -> CompletableFuture.completedFuture(local.offsetsInSync(partition)));
+  }
+
+  /** See {@link LeaderHandlers#preferredReadReplica}; empty where this node does not lead the partition. */
+  Optional<String> preferredReadReplica(TopicPartition partition, String clientRack, long offset) {
+    try {
+      return local.preferredReadReplica(partition, partitionState(partition), metadata.racks(), clientRack, offset);
+    } catch (RuntimeException unknown) {
+      return Optional.empty(); // the read that follows says what is wrong
+    }
+  }
+
   CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition partition, int currentLeaderEpoch,
       int leaderEpoch) {
     return here(partition, currentLeaderEpoch, () -> local.endOffsetForEpoch(partition, leaderEpoch));
@@ -110,7 +173,8 @@ final class PartitionRouter {
     return here(partition, PartitionService.ANY_LEADER_EPOCH, () -> local.deleteRecords(partition, beforeOffset));
   }
 
-  Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
+  /** Watches the high watermark of the replica that serves reads from {@code rack} (null: this node's rack), as {@link #read} picks it. */
+  Cancellable watch(TopicPartition partition, long offset, String rack, Runnable onData) {
     AtomicBoolean cancelled = new AtomicBoolean();
     Runnable once = () -> {
       if (cancelled.compareAndSet(false, true)) {
@@ -124,24 +188,26 @@ final class PartitionRouter {
       once.run();
       return () -> {};
     }
-    if (nodeId.equals(state.leader())) {
+    String follower = inSyncFollowerFor(partition, rack);
+    String serving = follower != null ? follower : state.leader();
+    if (nodeId.equals(serving)) {
       try {
-        Cancellable watch = local.watch(partition, offset, once);
+        Cancellable watch = follower != null ? local.watchInSync(partition, offset, once) : local.watch(partition, offset, once);
         return () -> {
           cancelled.set(true);
           watch.cancel();
         };
       } catch (NotLeaderException moved) {
-        // Leadership is moving: look again shortly.
+        // Leadership is moving, or this node left the ISR: look again shortly.
       }
     }
-    if (!state.hasLeader() || nodeId.equals(state.leader())) {
+    if (!state.hasLeader() || nodeId.equals(serving)) {
       watchRetry().retry(once);
       return () -> cancelled.set(true);
     }
     JsonObject request = new JsonObject().put("topic", partition.topic()).put("partition", partition.partition())
-        .put("offset", offset).put("timeoutMs", LeaderHandlers.REMOTE_WATCH_MS);
-    nodeRequests.request(state.leader(), Wire.WATCH, request,
+        .put("offset", offset).put("timeoutMs", LeaderHandlers.REMOTE_WATCH_MS).put("inSync", follower != null);
+    nodeRequests.request(serving, Wire.WATCH, request,
         new DeliveryOptions().setSendTimeout(LeaderHandlers.REMOTE_WATCH_MS + forwardTimeoutMs))
         .whenComplete((reply, failure) -> {
           if (failure == null) {
@@ -212,15 +278,7 @@ final class PartitionRouter {
    */
   private <T> CompletableFuture<T> here(TopicPartition partition, int currentLeaderEpoch, Supplier<CompletableFuture<T>> local) {
     try {
-      PartitionState state = partitionState(partition);
-      if (currentLeaderEpoch != PartitionService.ANY_LEADER_EPOCH && currentLeaderEpoch < state.leaderEpoch()) {
-        throw new FencedLeaderEpochException("leader epoch " + currentLeaderEpoch + " of " + partition + " is fenced: "
-            + nodeId + " knows epoch " + state.leaderEpoch());
-      }
-      if (currentLeaderEpoch > state.leaderEpoch()) {
-        throw new UnknownLeaderEpochException("leader epoch " + currentLeaderEpoch + " of " + partition + " is unknown to "
-            + nodeId + ", which knows epoch " + state.leaderEpoch());
-      }
+      PartitionState state = checkedEpoch(partition, currentLeaderEpoch);
       if (!nodeId.equals(state.leader())) {
         throw new NotLeaderException(nodeId + " does not lead " + partition + " (its leader is " + state.leader() + ")");
       }
@@ -228,6 +286,40 @@ final class PartitionRouter {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * As {@link #here}, but a partition this node follows in the ISR its metadata names is served too,
+   * by {@code follower} (a consumer's read from a follower, KIP-392); else {@link NotLeaderException}.
+   */
+  private <T> CompletableFuture<T> inSyncHere(TopicPartition partition, int currentLeaderEpoch, Supplier<CompletableFuture<T>> leader,
+      Supplier<CompletableFuture<T>> follower) {
+    try {
+      PartitionState state = checkedEpoch(partition, currentLeaderEpoch);
+      if (nodeId.equals(state.leader())) {
+        return leader.get();
+      }
+      if (!state.isr().contains(nodeId)) {
+        throw new NotLeaderException(nodeId + " neither leads " + partition + " nor is in its ISR " + state.isr());
+      }
+      return follower.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The partition's state, once the client's {@code currentLeaderEpoch} is held against it (see {@link #here}). */
+  private PartitionState checkedEpoch(TopicPartition partition, int currentLeaderEpoch) {
+    PartitionState state = partitionState(partition);
+    if (currentLeaderEpoch != PartitionService.ANY_LEADER_EPOCH && currentLeaderEpoch < state.leaderEpoch()) {
+      throw new FencedLeaderEpochException("leader epoch " + currentLeaderEpoch + " of " + partition + " is fenced: "
+          + nodeId + " knows epoch " + state.leaderEpoch());
+    }
+    if (currentLeaderEpoch > state.leaderEpoch()) {
+      throw new UnknownLeaderEpochException("leader epoch " + currentLeaderEpoch + " of " + partition + " is unknown to "
+          + nodeId + ", which knows epoch " + state.leaderEpoch());
+    }
+    return state;
   }
 
   private PartitionState partitionState(TopicPartition partition) {

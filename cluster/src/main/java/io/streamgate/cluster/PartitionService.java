@@ -143,6 +143,23 @@ public interface PartitionService extends AutoCloseable {
   CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition partition, int currentLeaderEpoch, OptionalLong timestamp);
 
   /**
+   * As {@link #sliceHere}, but served too where this node follows the partition in its ISR (a
+   * consumer sent to a follower, KIP-392): batches below the high watermark the follower knows; an
+   * offset outside its log fails with {@link OffsetNotAvailableException} (the leader answers for it).
+   */
+  CompletableFuture<LogSlice> sliceInSync(TopicPartition partition, int currentLeaderEpoch, long offset, int maxBytes);
+
+  /** As {@link #offsetsHere} without a timestamp, served too by an in-sync follower (see {@link #sliceInSync}) with the offsets it knows. */
+  CompletableFuture<PartitionOffsets> offsetsInSync(TopicPartition partition, int currentLeaderEpoch);
+
+  /**
+   * Where this node leads the partition: the in-sync follower a consumer in {@code clientRack}
+   * reading from {@code offset} should fetch from instead (Kafka's preferred read replica), one in
+   * its rack whose log spans the offset; empty where this node serves it best or does not lead.
+   */
+  Optional<String> preferredReadReplica(TopicPartition partition, String clientRack, long offset);
+
+  /**
    * Where leader epoch {@code leaderEpoch} ends in the log of the partition's leader (Kafka's
    * OffsetForLeaderEpoch, see {@link EpochEndOffset}); empty when the log knows no epoch or {@code
    * leaderEpoch} is negative. Only where this node leads the partition in {@code currentLeaderEpoch}
@@ -151,8 +168,18 @@ public interface PartitionService extends AutoCloseable {
   CompletableFuture<Optional<EpochEndOffset>> endOffsetForEpochHere(TopicPartition partition, int currentLeaderEpoch,
       int leaderEpoch);
 
-  /** Reads committed batches from {@code offset}, up to {@code maxBytes} (at least one batch). */
-  CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes);
+  /**
+   * Reads committed batches from {@code offset}, up to {@code maxBytes} (at least one batch), from an
+   * in-sync replica in {@code rack} if there is one (this node's first), else from the leader; null
+   * for this node's rack. No replica serves past the high watermark it knows, so a follower may
+   * answer a little behind the leader, never ahead of it.
+   */
+  CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes, String rack);
+
+  /** As {@link #read(TopicPartition, long, int, String)} for a reader in this node's rack. */
+  default CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes) {
+    return read(partition, offset, maxBytes, null);
+  }
 
   /**
    * Asked of {@link #offsets} as a timestamp: the first record holding the partition's largest
@@ -186,9 +213,15 @@ public interface PartitionService extends AutoCloseable {
    * Calls {@code onData} once, as soon as the partition has committed records at or past {@code
    * offset} (at once if it has already), or when the partition goes away. {@code onData} runs on
    * whatever thread noticed and must only hand off work. Used by long-polls and streams: nobody
-   * polls in a loop.
+   * polls in a loop. The committed records are those of the replica {@link #read} would read from
+   * for {@code rack} (null: this node's rack).
    */
-  Cancellable watch(TopicPartition partition, long offset, Runnable onData);
+  Cancellable watch(TopicPartition partition, long offset, String rack, Runnable onData);
+
+  /** As {@link #watch(TopicPartition, long, String, Runnable)} for a reader in this node's rack. */
+  default Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
+    return watch(partition, offset, null, onData);
+  }
 
   /**
    * Calls {@code onChange} whenever this node learns that a topic was created or deleted or got more

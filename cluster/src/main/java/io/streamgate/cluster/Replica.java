@@ -675,9 +675,26 @@ final class Replica {
     return leader && state.adding().contains(follower);
   }
 
+  /** Calls {@code onData} once the high watermark passes {@code offset} (at once if it has). */
+  Cancellable watchHighWatermark(long offset, Runnable onData) {
+    return commitWaits.watch(partition, offset, log::highWatermark, onData);
+  }
+
   /** Calls {@code onData} once the log end passes {@code offset} (at once if it has). */
   Cancellable watchLogEnd(long offset, Runnable onData) {
     return appendWaits.watch(partition, offset, log::logEndOffset, onData);
+  }
+
+  /**
+   * Whether {@code follower}'s log, as this leader last heard in its fetches in this term, spans
+   * {@code offset} (its log start at or below, its log end at or past it): a consumer sent there
+   * to read from {@code offset} finds it (Kafka's check before it names a preferred read replica).
+   * False unless this replica leads.
+   */
+  synchronized boolean followerHolds(String follower, long offset) {
+    FollowerProgress progress = followers.get(follower);
+    return leader && progress != null && progress.logStartOffset >= 0 && progress.logStartOffset <= offset
+        && offset <= progress.logEndOffset;
   }
 
   /** Each follower's lag behind this leader's log end ({@link FollowerLag}); none unless this replica leads. */

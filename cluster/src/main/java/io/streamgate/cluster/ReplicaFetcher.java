@@ -77,7 +77,7 @@ final class ReplicaFetcher {
       asked.add(replica);
       askedEpochs.add(epoch);
       positions.add(new Wire.FetchPosition(tp, replica.topicId(), epoch, replica.log().logEndOffset(), replica.log().latestEpoch(),
-          replica.log().logStartOffset()));
+          replica.log().logStartOffset(), replica.log().highWatermark()));
     }
     if (closed.getAsBoolean() || asked.isEmpty()) {
       running.set(false);

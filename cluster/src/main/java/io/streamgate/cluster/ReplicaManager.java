@@ -55,7 +55,7 @@ final class ReplicaManager implements AutoCloseable {
   /** Wall-clock ms: the replicas' lag timers and the leader's timestamp bounds. */
   private final LongSupplier clock = System::currentTimeMillis;
   private final Map<TopicPartition, Replica> replicas = new ConcurrentHashMap<>();
-  /** Consumers (long-polls, streams) waiting for the high watermark of a partition this node leads. */
+  /** Consumers (long-polls, streams) waiting for the high watermark of a partition this node leads or follows in sync. */
   private final WatchRegistry readWatches = new WatchRegistry();
   private final Map<String, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
   /** Caps what this node sends, as a leader, to replicas that moves add. */
@@ -131,6 +131,23 @@ final class ReplicaManager implements AutoCloseable {
     }
   }
 
+  /**
+   * The replica of a partition this node follows in sync, for consumers' reads (KIP-392): it
+   * follows the leader the metadata names, in the epoch it names, and the ISR there holds this
+   * node. No lease is needed: it serves only records below the high watermark its leader sent it,
+   * which are committed. Else {@link NotLeaderException} (Kafka's NOT_LEADER_OR_FOLLOWER).
+   */
+  Replica inSyncFollower(TopicPartition partition) {
+    Replica replica = replicas.get(partition);
+    PartitionState state = metadata.topic(partition.topic()).filter(topic -> partition.partition() < topic.partitions().size())
+        .map(topic -> topic.partition(partition.partition())).orElse(null);
+    if (replica == null || state == null || !state.hasLeader() || !state.isr().contains(nodeId)
+        || !replica.follows(state.leader(), state.leaderEpoch())) {
+      throw new NotLeaderException(nodeId + " holds no in-sync follower replica of " + partition);
+    }
+    return replica;
+  }
+
   private void requireLease() {
     if (!lease.holds()) {
       throw new NotEnoughReplicasException("node " + nodeId + " holds no lease from a majority of the metadata quorum: its"
@@ -169,6 +186,12 @@ final class ReplicaManager implements AutoCloseable {
   /** Waits for the high watermark of a partition this node leads to pass {@code offset}. */
   Cancellable watch(TopicPartition partition, long offset, Runnable onData) {
     Replica replica = leader(partition);
+    return readWatches.watch(partition, offset, replica.log()::highWatermark, onData);
+  }
+
+  /** As {@link #watch}, on a partition this node follows in sync ({@link #inSyncFollower}): the high watermark it knows. */
+  Cancellable watchInSync(TopicPartition partition, long offset, Runnable onData) {
+    Replica replica = inSyncFollower(partition);
     return readWatches.watch(partition, offset, replica.log()::highWatermark, onData);
   }
 
@@ -324,7 +347,8 @@ final class ReplicaManager implements AutoCloseable {
 
   /**
    * A follower's fetch ({@link Wire.FetchRequest}): answered at once if any partition has data or
-   * news, else when one does or at its {@code maxWaitMs}.
+   * news (an error, or a high watermark past the one the follower reported: its readers in its rack
+   * wait for it), else when one does or at its {@code maxWaitMs}.
    */
   private void serveFetch(Message<JsonObject> message) {
     Wire.FetchRequest request = Wire.fetchRequest(message.body());
@@ -345,7 +369,7 @@ final class ReplicaManager implements AutoCloseable {
   /** Answers a fetch now if any partition has data or news, else when one does or at {@code maxWaitMs}. */
   private void answerFetch(Message<JsonObject> message, Wire.FetchRequest request, long maxWaitMs) {
     List<Wire.FetchedPartition> answers = fetchAnswers(request);
-    if (maxWaitMs == 0 || !allEmpty(answers)) {
+    if (maxWaitMs == 0 || !nothingNew(request, answers)) {
       message.reply(Wire.fetchResponse(answers));
       return;
     }
@@ -369,10 +393,14 @@ final class ReplicaManager implements AutoCloseable {
     for (Wire.FetchPosition p : request.partitions()) {
       Replica replica = replicas.get(p.partition());
       if (replica != null) {
-        watches.add(replica.watchLogEnd(p.offset(), () -> {
+        Runnable wake = () -> {
           vertx.cancelTimer(timer);
           answer.run();
-        }));
+        };
+        watches.add(replica.watchLogEnd(p.offset(), wake));
+        if (p.highWatermark() != Wire.FetchPosition.HIGH_WATERMARK_UNREPORTED) {
+          watches.add(replica.watchHighWatermark(p.highWatermark(), wake));
+        }
       }
     }
     if (answered.get()) {
@@ -432,9 +460,17 @@ final class ReplicaManager implements AutoCloseable {
     return new Wire.FetchedPartition(asked.partition(), Replica.FetchAnswer.error(Replica.FetchAnswer.Error.NOT_LEADER, -1));
   }
 
-  private static boolean allEmpty(List<Wire.FetchedPartition> answers) {
-    return answers.stream().map(Wire.FetchedPartition::answer)
-        .allMatch(a -> a.error() == Replica.FetchAnswer.Error.NONE && !a.records().hasRemaining());
+  /** Whether no answer has records, an error, or a high watermark past the one its follower reported (answers are in request order). */
+  private static boolean nothingNew(Wire.FetchRequest request, List<Wire.FetchedPartition> answers) {
+    for (int i = 0; i < answers.size(); i++) {
+      Replica.FetchAnswer answer = answers.get(i).answer();
+      long known = request.partitions().get(i).highWatermark();
+      if (answer.error() != Replica.FetchAnswer.Error.NONE || answer.records().hasRemaining()
+          || (known != Wire.FetchPosition.HIGH_WATERMARK_UNREPORTED && answer.highWatermark() > known)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

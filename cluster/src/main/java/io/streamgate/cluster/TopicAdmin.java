@@ -12,15 +12,19 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
@@ -66,7 +70,8 @@ final class TopicAdmin {
     return onMetadata(() -> {
       List<String> alive = liveNodesToPlaceOn();
       TopicMetadata topic = checked(spec, alive);
-      return new CreateTopic(TopicId.random(), topic, place(spec.name(), 0, spec.partitions(), spec.replicationFactor(), alive));
+      return new CreateTopic(TopicId.random(), topic, place(spec.name(), 0, spec.partitions(), spec.replicationFactor(), alive,
+          metadata.racks()));
     }).thenCompose(metadata::submit).thenApply(reply -> {
       refusedAs(reply, Reason.TOPIC_EXISTS, () -> new TopicExistsException("topic '" + spec.name() + "' exists already"));
       return spec.name();
@@ -170,7 +175,7 @@ final class TopicAdmin {
       TopicMetadata updated = checkedUpdate(current, partitions, configChanges);
       List<String> alive = liveNodesToPlaceOn();
       return new UpdateTopic(name, current.version(), updated.config(),
-          place(name, current.topic().partitions(), updated.partitions(), updated.replicationFactor(), alive));
+          place(name, current.topic().partitions(), updated.partitions(), updated.replicationFactor(), alive, metadata.racks()));
     }).thenCompose(metadata::submit).thenCompose(reply -> {
       if (reply instanceof Refused refused && refused.reason() == Reason.STALE_VERSION && attempt < MAX_UPDATE_ATTEMPTS) {
         return updateTopic(name, partitions, configChanges, attempt + 1);
@@ -207,38 +212,38 @@ final class TopicAdmin {
       return CompletableFuture.failedFuture(new InvalidTopicNameException("'" + name + "' is not an internal topic name"));
     }
     validatePartitions(partitions);
-    return ensureTopic(name, nodes -> compactedInternalTopic(name, partitions, nodes));
+    return ensureTopic(name, (nodes, racks) -> compactedInternalTopic(name, partitions, nodes, racks));
   }
 
   /**
-   * Creates topic {@code name} as {@code definition} makes it for the cluster's nodes, if it does not
-   * exist yet; completes once its leaders serve it.
+   * Creates topic {@code name} as {@code definition} makes it for the cluster's nodes and their racks,
+   * if it does not exist yet; completes once its leaders serve it.
    */
-  CompletableFuture<Void> ensureTopic(String name, Function<List<String>, TopicState> definition) {
+  CompletableFuture<Void> ensureTopic(String name, BiFunction<List<String>, Map<String, String>, TopicState> definition) {
     if (metadata.topic(name).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
     // On every node of the cluster, not those this node has seen renew so far: an internal topic is
     // made by the first node that needs it, often while the others are still starting.
-    TopicState wanted = definition.apply(metadata.clusterNodes());
+    TopicState wanted = definition.apply(metadata.clusterNodes(), metadata.racks());
     // Refused as existing when another node created it first: as good.
     return metadata.submit(new CreateTopic(wanted.id(), wanted.topic(), wanted.partitions())).thenApply(reply -> name)
         .thenCompose(this::whenServed).thenApply(served -> null);
   }
 
   /**
-   * An internal compacted topic as a cluster of {@code nodes} starts it: up to
+   * An internal compacted topic as a cluster of {@code nodes} in {@code racks} starts it: up to
    * {@link #MAX_INTERNAL_REPLICATION} replicas, {@code min.insync.replicas} 2 when there are two.
    */
-  static TopicState compactedInternalTopic(String name, int partitions, List<String> nodes) {
+  static TopicState compactedInternalTopic(String name, int partitions, List<String> nodes, Map<String, String> racks) {
     int replicationFactor = Math.min(MAX_INTERNAL_REPLICATION, nodes.size());
     Map<String, String> config = TopicConfigs.merge(TopicConfigs.defaults(), Map.of(
         LogConfig.CLEANUP_POLICY, "compact",
         TopicConfigs.MIN_INSYNC_REPLICAS, String.valueOf(Math.min(2, replicationFactor)),
         LogConfig.SEGMENT_BYTES, String.valueOf(64 * 1024 * 1024)));
     TopicMetadata topic = new TopicMetadata(name, partitions, replicationFactor, config);
-    return new TopicState(TopicId.random(), topic, place(name, 0, partitions, replicationFactor, nodes.stream().sorted().toList()), 0,
-        false);
+    return new TopicState(TopicId.random(), topic,
+        place(name, 0, partitions, replicationFactor, nodes.stream().sorted().toList(), racks), 0, false);
   }
 
   // ---------------------------------------------------------------- topic watchers
@@ -263,23 +268,63 @@ final class TopicAdmin {
   // ---------------------------------------------------------------- helpers
 
   /**
-   * Replicas for partitions {@code from} up to {@code to}, spread over the live nodes: partition p's
-   * replicas are consecutive nodes from a start that moves by one per partition (so preferred
-   * leaders spread too), the start itself chosen by the topic's name.
+   * Replicas for partitions {@code from} up to {@code to} of {@code topic} on {@code nodes} (Kafka's
+   * rack-aware assignment): the nodes are ordered rack by rack in turn (the first node of each rack,
+   * then the second of each, ...); partition p's preferred leader is the node at a start chosen by
+   * the topic's name plus p in that order (so leaders spread over nodes and racks), and its other
+   * replicas the next nodes in that order whose racks it has not got yet, then, once every rack has
+   * one, the next nodes whatever their rack. So each partition spans as many racks as it can
+   * (min(replicationFactor, racks)). Racks count only when every node has one ({@code racks}: node
+   * → rack, a node in none left out), as Kafka's rack-aware mode needs them all: without, partition
+   * p's replicas are the consecutive nodes from that start, as before racks. A pure function of its
+   * arguments (a later partition of the same topic and nodes lands as it would have in one call),
+   * for topic creation, partition additions and plans that move replicas.
    */
-  static List<PartitionState> place(String topic, int from, int to, int replicationFactor, List<String> nodes) {
+  static List<PartitionState> place(String topic, int from, int to, int replicationFactor, List<String> nodes,
+      Map<String, String> racks) {
+    boolean rackAware = nodes.stream().allMatch(racks::containsKey);
+    Function<String, String> rackOf = rackAware ? racks::get : node -> "";
+    List<String> order = rackAlternated(nodes, rackOf);
+    long rackCount = nodes.stream().map(rackOf).distinct().count();
     CRC32 crc = new CRC32();
     crc.update(topic.getBytes(StandardCharsets.UTF_8));
-    int start = (int) (crc.getValue() % nodes.size());
+    int start = (int) (crc.getValue() % order.size());
     List<PartitionState> placed = new ArrayList<>();
     for (int p = from; p < to; p++) {
       List<String> replicas = new ArrayList<>();
-      for (int r = 0; r < replicationFactor; r++) {
-        replicas.add(nodes.get((start + p + r) % nodes.size()));
+      Set<String> racksHeld = new HashSet<>();
+      // One per rack first, walking the order from the partition's start...
+      for (int k = 0; k < order.size() && replicas.size() < replicationFactor && racksHeld.size() < rackCount; k++) {
+        String node = order.get((start + p + k) % order.size());
+        if (racksHeld.add(rackOf.apply(node))) {
+          replicas.add(node);
+        }
+      }
+      // ...then, every rack held, the next nodes not taken yet.
+      for (int k = 0; k < order.size() && replicas.size() < replicationFactor; k++) {
+        String node = order.get((start + p + k) % order.size());
+        if (!replicas.contains(node)) {
+          replicas.add(node);
+        }
       }
       placed.add(new PartitionState(replicas.get(0), 0, replicas, replicas));
     }
     return placed;
+  }
+
+  /** {@code nodes} rack by rack in turn (racks in name order, each rack's nodes in their given order); one rack: as given. */
+  private static List<String> rackAlternated(List<String> nodes, Function<String, String> rackOf) {
+    Map<String, List<String>> byRack = new TreeMap<>();
+    nodes.forEach(node -> byRack.computeIfAbsent(rackOf.apply(node), rack -> new ArrayList<>()).add(node));
+    List<String> order = new ArrayList<>(nodes.size());
+    for (int i = 0; order.size() < nodes.size(); i++) {
+      for (List<String> rack : byRack.values()) {
+        if (i < rack.size()) {
+          order.add(rack.get(i));
+        }
+      }
+    }
+    return order;
   }
 
   /** The live topic {@code name}, or {@link TopicNotFoundException}. */

@@ -77,12 +77,16 @@ final class Wire {
    * One partition of a follower's fetch: the topic incarnation its replica belongs to (the leader
    * answers UNKNOWN_TOPIC_ID unless its own is the same; null from a node that predates topic ids,
    * which is served as before), the epoch it follows in, where its log ends, the epoch of
-   * its last batch, and where its log starts (the leader answers a deletion once every ISR member's
-   * start has passed it).
+   * its last batch, where its log starts (the leader answers a deletion once every ISR member's
+   * start has passed it), and the high watermark it knows (the leader does not hold a fetch while its
+   * own is higher: the follower's readers wait for it).
    */
-  record FetchPosition(TopicPartition partition, TopicId topicId, int epoch, long offset, int lastEpoch, long logStartOffset) {
+  record FetchPosition(TopicPartition partition, TopicId topicId, int epoch, long offset, int lastEpoch, long logStartOffset,
+      long highWatermark) {
     /** The log start of a fetch from a node that predates reporting it (a rolling upgrade). */
     static final long LOG_START_UNREPORTED = -1;
+    /** The high watermark of a fetch from a node that predates reporting it: its fetch is held as before. */
+    static final long HIGH_WATERMARK_UNREPORTED = -1;
   }
 
   /** A follower's fetch, which the leader may hold up to {@code maxWaitMs} while nothing is new. */
@@ -97,7 +101,7 @@ final class Wire {
       partitions.add(new JsonObject().put("topic", p.partition().topic())
           .put("topicId", p.topicId() == null ? null : p.topicId().toString())
           .put("partition", p.partition().partition()).put("epoch", p.epoch()).put("offset", p.offset()).put("lastEpoch", p.lastEpoch())
-          .put("logStart", p.logStartOffset()));
+          .put("logStart", p.logStartOffset()).put("highWatermark", p.highWatermark()));
     }
     return new JsonObject().put("follower", request.follower()).put("maxWaitMs", request.maxWaitMs())
         .put("partitions", partitions);
@@ -111,7 +115,8 @@ final class Wire {
       positions.add(new FetchPosition(new TopicPartition(p.getString("topic"), p.getInteger("partition")),
           p.getString("topicId") == null ? null : TopicId.parse(p.getString("topicId")), p.getInteger("epoch"), p.getLong("offset"),
           p.getInteger("lastEpoch"),
-          p.getLong("logStart", FetchPosition.LOG_START_UNREPORTED)));
+          p.getLong("logStart", FetchPosition.LOG_START_UNREPORTED),
+          p.getLong("highWatermark", FetchPosition.HIGH_WATERMARK_UNREPORTED)));
     }
     return new FetchRequest(json.getString("follower"), json.getLong("maxWaitMs", 0L), positions);
   }

@@ -38,7 +38,7 @@ class NodeLeaseTest {
   @Test
   void aLeaseIsHeldWhileAMajorityRenewsItLostWithinTheLeaseWithoutOneAndHeldAgainWhenOneReturns() {
     quorum = new TestQuorum(dir, 3, 10_000).startAll();
-    lease = new NodeLease(vertx, quorum.voter(0), quorum.voter(0)::appliedIndex, "n0", "127.0.0.1:1", LEASE_MS,
+    lease = new NodeLease(vertx, quorum.voter(0), quorum.voter(0)::appliedIndex, "n0", "127.0.0.1:1", null, LEASE_MS,
         () -> System.nanoTime() / 1_000_000);
     List<Boolean> told = new CopyOnWriteArrayList<>();
     lease.onChange(told::add);
@@ -76,7 +76,7 @@ class NodeLeaseTest {
   void aRenewalCountsOnlyOnceTheNodeHasActedOnTheLogUpToIt() {
     quorum = new TestQuorum(dir, 3, 10_000).startAll();
     AtomicLong taken = new AtomicLong();
-    lease = new NodeLease(vertx, quorum.voter(0), taken::get, "n0", "127.0.0.1:1", LEASE_MS, () -> System.nanoTime() / 1_000_000);
+    lease = new NodeLease(vertx, quorum.voter(0), taken::get, "n0", "127.0.0.1:1", null, LEASE_MS, () -> System.nanoTime() / 1_000_000);
     lease.register().join();
     lease.startRenewing();
     await().atMost(Duration.ofSeconds(30)).until(() -> quorum.voter(0).state().node("n0")
@@ -90,7 +90,7 @@ class NodeLeaseTest {
   @Test
   void aRegistrationCommittedAfterTheOneTheNodeRenewsIsFollowedByANewOneAndTheLeaseGoesOn() {
     quorum = new TestQuorum(dir, 3, 10_000).startAll();
-    lease = new NodeLease(vertx, quorum.voter(0), quorum.voter(0)::appliedIndex, "n0", "127.0.0.1:1", LEASE_MS,
+    lease = new NodeLease(vertx, quorum.voter(0), quorum.voter(0)::appliedIndex, "n0", "127.0.0.1:1", null, LEASE_MS,
         () -> System.nanoTime() / 1_000_000);
     lease.register().join();
     lease.startRenewing();

@@ -130,7 +130,7 @@ class ReplicaPlannerTest {
 
   private static Map<TopicPartition, List<String>> placed(String topic, int partitions, int factor, List<String> nodes) {
     Map<TopicPartition, List<String>> placed = new LinkedHashMap<>();
-    TopicAdmin.place(topic, 0, partitions, factor, nodes)
+    TopicAdmin.place(topic, 0, partitions, factor, nodes, Map.of())
         .forEach(state -> placed.put(new TopicPartition(topic, placed.size()), state.replicas()));
     return placed;
   }

@@ -47,27 +47,36 @@ final class TestCluster implements AutoCloseable {
   /** The metadata quorum: every node of the cluster, each on a loopback port chosen at the start and kept across restarts. */
   private final List<Voter> voters;
   private final List<Node> nodes = new ArrayList<>();
+  /** Node {@code node-i}'s rack is {@code racks.get(i - 1)}; null entries, or none: no rack. */
+  private final List<String> racks;
 
-  private TestCluster(Path baseDir, List<Voter> voters) {
+  private TestCluster(Path baseDir, List<Voter> voters, List<String> racks) {
     this.baseDir = baseDir;
     this.voters = voters;
+    this.racks = racks;
   }
 
   /** Starts {@code size} nodes, {@code node-1} .. {@code node-<size>}, under {@code baseDir}. */
   static TestCluster start(Path baseDir, int size) {
+    return startInRacks(baseDir, java.util.Collections.nCopies(size, null));
+  }
+
+  /** Starts a node per rack given, {@code node-i} in {@code racks.get(i - 1)} (null: in none), under {@code baseDir}. */
+  static TestCluster startInRacks(Path baseDir, List<String> racks) {
+    int size = racks.size();
     List<Voter> voters = new ArrayList<>();
     for (int i = 1; i <= size; i++) {
       voters.add(new Voter("node-" + i, "127.0.0.1", ListenPorts.next()));
     }
-    TestCluster cluster = new TestCluster(baseDir, List.copyOf(voters));
+    TestCluster cluster = new TestCluster(baseDir, List.copyOf(voters), racks);
     try {
-      cluster.nodes.add(Node.start("node-1", baseDir.resolve("node-1"), List.of(), cluster.voters));
+      cluster.nodes.add(Node.start("node-1", baseDir.resolve("node-1"), List.of(), cluster.voters, cluster.rack("node-1")));
       // The others join the first; started together, they join it at the same time.
       List<String> join = cluster.joinList();
       List<CompletableFuture<Node>> joining = new ArrayList<>();
       for (int i = 2; i <= size; i++) {
         String id = "node-" + i;
-        joining.add(CompletableFuture.supplyAsync(() -> Node.start(id, baseDir.resolve(id), join, cluster.voters)));
+        joining.add(CompletableFuture.supplyAsync(() -> Node.start(id, baseDir.resolve(id), join, cluster.voters, cluster.rack(id))));
       }
       for (CompletableFuture<Node> node : joining) {
         cluster.nodes.add(node.join());
@@ -119,7 +128,7 @@ final class TestCluster implements AutoCloseable {
     if (old.isAlive()) {
       throw new IllegalStateException(id + " is still running");
     }
-    Node fresh = Node.start(id, old.dataDir(), joinList(), voters);
+    Node fresh = Node.start(id, old.dataDir(), joinList(), voters, rack(id));
     nodes.add(fresh);
     awaitServing(fresh);
     return fresh;
@@ -135,6 +144,11 @@ final class TestCluster implements AutoCloseable {
         .until(() -> node.service().holdsLease()
             && node.service().nodes().stream().filter(ClusterNode::alive).map(ClusterNode::id).collect(Collectors.toSet())
                 .containsAll(live));
+  }
+
+  /** The rack node {@code id} ({@code node-i}) starts in; null for none. */
+  String rack(String id) {
+    return racks.get(Integer.parseInt(id.substring("node-".length())) - 1);
   }
 
   private List<String> joinList() {
@@ -185,10 +199,10 @@ final class TestCluster implements AutoCloseable {
       this.service = service;
     }
 
-    static Node start(String id, Path dataDir, List<String> join, List<Voter> voters) {
+    static Node start(String id, Path dataDir, List<String> join, List<Voter> voters, String rack) {
       long started = System.nanoTime();
       ClusterOptions options = new ClusterOptions("127.0.0.1", 0, join, FAILURE_DETECTION_MS, REPLICA_LAG_MAX_MS, true, 0,
-          voters);
+          voters).withRack(rack);
       HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastSetup.config(id, options));
       Vertx vertx = await(Vertx.builder()
           .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))

@@ -65,12 +65,13 @@ class WireTest {
   }
 
   @Example
-  void aFetchFromANodeThatPredatesReportingItsLogStartAndTopicIdReadsAsUnreported() {
+  void aFetchFromANodeThatPredatesReportingItsLogStartTopicIdAndHighWatermarkReadsAsUnreported() {
     JsonObject older = new JsonObject().put("follower", "node-2").put("maxWaitMs", 500L).put("partitions", new JsonArray()
         .add(new JsonObject().put("topic", "t").put("partition", 0).put("epoch", 3).put("offset", 42L).put("lastEpoch", 2)));
 
     assertThat(Wire.fetchRequest(older).partitions()).containsExactly(
-        new Wire.FetchPosition(new TopicPartition("t", 0), null, 3, 42, 2, Wire.FetchPosition.LOG_START_UNREPORTED));
+        new Wire.FetchPosition(new TopicPartition("t", 0), null, 3, 42, 2, Wire.FetchPosition.LOG_START_UNREPORTED,
+            Wire.FetchPosition.HIGH_WATERMARK_UNREPORTED));
   }
 
   @Property
@@ -218,7 +219,7 @@ class WireTest {
     Arbitrary<TopicId> topicIds = Arbitraries.longs().filter(most -> most != 0)
         .flatMap(most -> Arbitraries.longs().map(least -> new TopicId(most, least)));
     return Combinators.combine(partitions(), topicIds, Arbitraries.integers(), Arbitraries.longs(), Arbitraries.integers(),
-        Arbitraries.longs()).as(Wire.FetchPosition::new).list().ofMaxSize(5);
+        Arbitraries.longs(), Arbitraries.longs()).as(Wire.FetchPosition::new).list().ofMaxSize(5);
   }
 
   @Provide

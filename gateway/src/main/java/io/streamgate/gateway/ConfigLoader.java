@@ -47,6 +47,7 @@ public final class ConfigLoader {
     Map<String, String> d = new LinkedHashMap<>();
     d.put("data-dir", "./data");
     d.put("node-id", "");
+    d.put("rack", "");
     d.put("http-host", "0.0.0.0");
     d.put("http-port", "8080");
     d.put("http-instances", String.valueOf(Runtime.getRuntime().availableProcessors()));
@@ -259,7 +260,8 @@ public final class ConfigLoader {
             longIn(v, "producer-id-expiration-ms", 1000, 365L * 24 * 3600 * 1000),
             intIn(v, "max-producers-per-partition", 1, 1_000_000),
             new ClassicGroupSettings(longIn(v, "group-initial-rebalance-delay-ms", 0, 300_000),
-                ClassicGroupSettings.DEFAULTS.maxRebalanceTimeoutMs(), ClassicGroupSettings.DEFAULTS.maxMembers())),
+                ClassicGroupSettings.DEFAULTS.maxRebalanceTimeoutMs(), ClassicGroupSettings.DEFAULTS.maxMembers()),
+            rack(v.get("rack"))),
         limits,
         new GatewayConfig.Mqtt(
             v.get("mqtt-host").trim(),
@@ -452,6 +454,18 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("mqtt-topic-mappings: " + e.getMessage());
     }
+  }
+
+  /** The node's rack, null for none (empty); a name as a node id's, so that it fits Kafka's broker.rack and a query parameter. */
+  private static String rack(String configured) {
+    String rack = configured.trim();
+    if (rack.isEmpty()) {
+      return null;
+    }
+    if (!rack.matches("[a-zA-Z0-9._-]{1,64}")) {
+      throw new ConfigException("rack must match [a-zA-Z0-9._-]{1,64}, was '" + configured + "'");
+    }
+    return rack;
   }
 
   /** The configured node id, or the one this data directory was given before, or a new one kept there. */

@@ -17,6 +17,7 @@ import io.streamgate.cluster.NodeNotFoundException;
 import io.streamgate.cluster.NodeNotRemovableException;
 import io.streamgate.cluster.NotEnoughReplicasException;
 import io.streamgate.cluster.NotLeaderException;
+import io.streamgate.cluster.OffsetNotAvailableException;
 import io.streamgate.cluster.ReassignmentInProgressException;
 import io.streamgate.cluster.ReplicationTimeoutException;
 import io.streamgate.cluster.TopicExistsException;
@@ -102,9 +103,12 @@ public enum StreamgateError {
   UNKNOWN_TOPIC_ID(100, UNKNOWN_TOPIC_OR_PARTITION, Mqtt.TOPIC_NAME_INVALID, null, null),
   /**
    * Kafka clients only (KIP-207): a new leader whose high watermark has not yet reached the start of
-   * its epoch answers a Fetch this way, which the consumer retries (it throws on LEADER_NOT_AVAILABLE).
+   * its epoch answers a Fetch this way, which the consumer retries (it throws on LEADER_NOT_AVAILABLE);
+   * so does an in-sync follower asked for an offset outside its log (KIP-392), on which the consumer
+   * goes back to the leader. HTTP and MQTT reads never meet it: the leader answers them instead.
    */
-  OFFSET_NOT_AVAILABLE(78, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, null, null),
+  OFFSET_NOT_AVAILABLE(78, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, OffsetNotAvailableException.class,
+      OffsetNotAvailableException::new),
   MESSAGE_TOO_LARGE(10, 413, "record-too-large", "Record too large", false, Mqtt.PACKET_TOO_LARGE,
       RecordTooLargeException.class, RecordTooLargeException::new),
   COORDINATOR_LOAD_IN_PROGRESS(14, LEADER_NOT_AVAILABLE, Mqtt.SERVER_BUSY, CoordinatorLoadInProgressException.class,

@@ -63,7 +63,7 @@ import java.util.TreeMap;
  * name, partition count (int32), replication factor (int32), config map, partition list, version
  * (int64), deleted flag (int8) and (from snapshot format 6 on) id (two int64, most significant
  * first); a partition its nullable leader, leader epoch (int32), replicas
- * and ISR; a node its id, address, lease epoch (int64), renewals (int64) and (from snapshot format 5 on) stopping flag (int8) and (from format 9 on) removed flag (int8). A command's fields
+ * and ISR; a node its id, address, lease epoch (int64), renewals (int64) and (from snapshot format 5 on) stopping flag (int8), (from format 8 on) rack (nullable string) and (from format 9 on) removed flag (int8). A command's fields
  * follow in its record's order; an election's fence is nullable (a presence byte, then node, lease
  * epoch and renewals). An ACL is its resource type, resource name, pattern type, principal, host,
  * operation and permission, each enum an int8 holding Kafka's code for it (so that the numbers are
@@ -80,15 +80,22 @@ import java.util.TreeMap;
  * replication throttle (format 7 appends both: see {@code writeMoves}), and one before format 9 with
  * no node removed. RemoveNode is tag 90 (node, forget flag int8). A CreateTopic is tag 15, its id before the topic; tag 1,
  * from before topic ids, has none and reads with a null id.
+ *
+ * <p>Racks (format 8): a node in a snapshot of format 8 on has its rack (a nullable string) after
+ * its stopping flag; one before reads as in no rack. A RegisterNode with a rack is written in format
+ * 8, the rack (nullable string) after the address; one without, as before, in format 1, which a
+ * node from before racks reads (a rolling upgrade of a cluster without racks).
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
   /**
    * The format snapshots are written in: 2 added the next producer id, 3 the ACLs and API keys, 4 the
    * SCRAM credentials, 5 the nodes' stopping flag, 6 the topics' ids, 7 the moving partitions and
-   * the replication throttle, 9 the nodes' removed flag.
+   * the replication throttle, 8 the nodes' racks, 9 the nodes' removed flag.
    */
   public static final byte STATE_FORMAT = 9;
+  /** The format of a snapshot with the nodes' racks, and of a RegisterNode with a rack. */
+  private static final byte RACK_FORMAT = 8;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -131,6 +138,14 @@ public final class MetadataCodec {
   private MetadataCodec() {}
 
   public static byte[] encode(MetadataCommand command) {
+    if (command instanceof RegisterNode register && register.rack() != null) {
+      return write(RACK_FORMAT, out -> {
+        out.writeByte(REGISTER_NODE);
+        writeString(out, register.node());
+        writeString(out, register.address());
+        writeNullableString(out, register.rack());
+      });
+    }
     return write(out -> {
       if (command instanceof CreateTopic create) {
         // Without an id it is an entry from before topic ids, and is written as it was then.
@@ -211,8 +226,17 @@ public final class MetadataCodec {
   }
 
   public static MetadataCommand decodeCommand(byte[] bytes) {
-    return read(bytes, in -> {
+    return read(bytes, RACK_FORMAT, (in, format) -> {
+      if (format != FORMAT && format != RACK_FORMAT) {
+        throw new MetadataFormatException("unknown metadata format " + format + " of a command");
+      }
       byte tag = in.get();
+      if (format == RACK_FORMAT) {
+        if (tag != REGISTER_NODE) {
+          throw new MetadataFormatException("command tag " + tag + " in format " + format);
+        }
+        return new RegisterNode(readString(in), readString(in), readNullableString(in));
+      }
       return switch (tag) {
         case CREATE_TOPIC -> new CreateTopic(null, readTopicMetadata(in), readList(in, MetadataCodec::readPartition));
         case CREATE_TOPIC_WITH_ID -> new CreateTopic(readTopicId(in), readTopicMetadata(in),
@@ -397,6 +421,7 @@ public final class MetadataCodec {
     out.writeLong(node.leaseEpoch());
     out.writeLong(node.renewals());
     out.writeBoolean(node.stopping());
+    writeNullableString(out, node.rack());
     out.writeBoolean(node.removed());
   }
 
@@ -549,7 +574,7 @@ public final class MetadataCodec {
 
   private static NodeState readNode(ByteBuffer in, byte format) {
     return new NodeState(readString(in), readString(in), in.getLong(), in.getLong(), format >= 5 && readBoolean(in),
-        format >= 9 && readBoolean(in));
+        format >= RACK_FORMAT ? readNullableString(in) : null, format >= 9 && readBoolean(in));
   }
 
   private static AclBinding readAcl(ByteBuffer in) {

@@ -72,8 +72,16 @@ public sealed interface MetadataCommand {
     }
   }
 
-  /** A node starts (again) at {@code address}: it gets the next lease epoch, which fences its earlier run. */
-  record RegisterNode(String node, String address) implements MetadataCommand {}
+  /**
+   * A node starts (again) at {@code address}, in {@code rack} (its fault domain; null for none): it
+   * gets the next lease epoch, which fences its earlier run, and the rack replaces the one it had.
+   */
+  record RegisterNode(String node, String address, String rack) implements MetadataCommand {
+    /** A node in no rack. */
+    public RegisterNode(String node, String address) {
+      this(node, address, null);
+    }
+  }
 
   /** A node renews its lease; refused unless {@code leaseEpoch} is its current one. */
   record RenewLease(String node, long leaseEpoch) implements MetadataCommand {}

@@ -372,7 +372,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       return refuseRemoved(register.node());
     }
     long leaseEpoch = node(register.node()).map(NodeState::leaseEpoch).orElse(0L) + 1;
-    return withNode(new NodeState(register.node(), register.address(), leaseEpoch, 0), leaseEpoch);
+    return withNode(new NodeState(register.node(), register.address(), leaseEpoch, 0, false, register.rack()), leaseEpoch);
   }
 
   private Result renew(RenewLease renew) {

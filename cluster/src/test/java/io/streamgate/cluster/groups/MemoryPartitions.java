@@ -74,7 +74,7 @@ final class MemoryPartitions implements PartitionService {
   }
 
   @Override
-  public synchronized CompletableFuture<ReadResult> read(TopicPartition tp, long offset, int maxBytes) {
+  public synchronized CompletableFuture<ReadResult> read(TopicPartition tp, long offset, int maxBytes, String rack) {
     List<String> log = logs.getOrDefault(tp, List.of());
     long start = starts.getOrDefault(tp, 0L);
     long end = log.size();
@@ -99,7 +99,7 @@ final class MemoryPartitions implements PartitionService {
   }
 
   @Override
-  public Cancellable watch(TopicPartition tp, long offset, Runnable onData) {
+  public Cancellable watch(TopicPartition tp, long offset, String rack, Runnable onData) {
     Map.Entry<Long, Runnable> watch = Map.entry(offset, onData);
     synchronized (this) {
       if (logs.getOrDefault(tp, List.of()).size() <= offset) {
@@ -158,6 +158,21 @@ final class MemoryPartitions implements PartitionService {
   @Override
   public CompletableFuture<PartitionOffsets> offsetsHere(TopicPartition tp, int currentLeaderEpoch, OptionalLong timestamp) {
     return offsets(tp, timestamp);
+  }
+
+  @Override
+  public CompletableFuture<LogSlice> sliceInSync(TopicPartition tp, int currentLeaderEpoch, long offset, int maxBytes) {
+    throw new UnsupportedOperationException("the groups do not ask it");
+  }
+
+  @Override
+  public CompletableFuture<PartitionOffsets> offsetsInSync(TopicPartition tp, int currentLeaderEpoch) {
+    return offsets(tp, OptionalLong.empty());
+  }
+
+  @Override
+  public Optional<String> preferredReadReplica(TopicPartition tp, String clientRack, long offset) {
+    return Optional.empty(); // one node, no followers
   }
 
   @Override

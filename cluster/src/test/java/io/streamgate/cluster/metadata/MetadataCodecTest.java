@@ -146,15 +146,16 @@ class MetadataCodecTest {
     ScramCredential sha256 = new ScramCredential("a", ScramMechanism.SCRAM_SHA_256, new byte[] {5}, 8192, new byte[] {6},
         new byte[] {7});
     MetadataState state = new MetadataState(topicsAndNodes(2000, List.of(ACL), Map.of("k1", KEY, "k0", second)).topics(),
-        new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4, true))), 2000, List.of(ACL), Map.of("k1", KEY, "k0", second),
+        new TreeMap<>(Map.of("n1", new NodeState("n1", "h:1", 3, 4, true, "r"))), 2000, List.of(ACL), Map.of("k1", KEY, "k0", second),
         Map.of(SCRAM.id(), SCRAM, sha256.id(), sha256));
-    // The keys sorted by id, the SCRAM credentials by user and mechanism, whatever the maps' order; n1 stopping (01), not removed (00).
+    // The keys sorted by id, the SCRAM credentials by user and mechanism, whatever the maps' order; n1 stopping (01), in rack r, not removed (00).
     TopicId id = TopicId.derived("t");
     String idBytes = String.format("%016x %016x", id.mostSignificantBits(), id.leastSignificantBits());
     assertThat(MetadataCodec.encode(state))
-        .isEqualTo(hex("09", SNAPSHOT_TOPIC, idBytes, SNAPSHOT_NODES, "01 00", "00000000000007d0", "00000001", ACL_BYTES,
-            "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES, "00000002",
-            "00000001 61 01 00000001 05 00002000 00000001 06 00000001 07", SCRAM_BYTES, NO_MOVES));
+        .isEqualTo(
+            hex("09", SNAPSHOT_TOPIC, idBytes, SNAPSHOT_NODES, "01", "01 00000001 72", "00", "00000000000007d0", "00000001", ACL_BYTES,
+                "00000002", "00000002 6b30 00000006 557365723a62 0000000000000006 00000001 03", KEY_BYTES, "00000002",
+                "00000001 61 01 00000001 05 00002000 00000001 06 00000001 07", SCRAM_BYTES, NO_MOVES));
     assertThat(MetadataCodec.decodeState(MetadataCodec.encode(state))).isEqualTo(state);
   }
 
@@ -202,15 +203,42 @@ class MetadataCodecTest {
   void aRemovedNodeIsATombstoneFromFormatNineOnAndAFormatSixSnapshotReadsAsNoneRemoved() {
     assertThat(MetadataCodec.encode(new RemoveNode("n1", true))).isEqualTo(hex("01 5a", N1, "01"));
     assertThat(MetadataCodec.decodeCommand(hex("01 5a", N1, "00"))).isEqualTo(new RemoveNode("n1", false));
-    NodeState removed = new NodeState("n1", "h:1", 3, 4, false, true);
+    NodeState removed = new NodeState("n1", "h:1", 3, 4, false, null, true);
     MetadataState state = new MetadataState(new TreeMap<>(), new TreeMap<>(Map.of("n1", removed)));
     byte[] bytes = MetadataCodec.encode(state);
-    assertThat(bytes).isEqualTo(hex("09", "00000000", SNAPSHOT_NODES, "00 01", "0000000000000000", "00000000", "00000000",
+    assertThat(bytes).isEqualTo(hex("09", "00000000", SNAPSHOT_NODES, "00 00 01", "0000000000000000", "00000000", "00000000",
         "00000000", NO_MOVES));
     assertThat(MetadataCodec.decodeState(bytes).node("n1")).contains(removed);
     MetadataState formatSix = MetadataCodec.decodeState(hex("06", "00000000", SNAPSHOT_NODES, "00", "0000000000000000",
         "00000000", "00000000", "00000000"));
-    assertThat(formatSix.node("n1")).contains(new NodeState("n1", "h:1", 3, 4, false, false));
+    assertThat(formatSix.node("n1")).contains(new NodeState("n1", "h:1", 3, 4, false, null, false));
+  }
+
+  @Test
+  void aSnapshotOfFormatSixFromBeforeRacksReadsAsNoNodeInARack() {
+    TopicId id = TopicId.derived("t");
+    String idBytes = String.format("%016x %016x", id.mostSignificantBits(), id.leastSignificantBits());
+    MetadataState state = MetadataCodec.decodeState(hex("06", SNAPSHOT_TOPIC, idBytes, SNAPSHOT_NODES, "01", "00000000000007d0",
+        "00000000", "00000000", "00000000"));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 3, 4, true, null));
+    // Today's format writes the absent rack as absent (00), and reads it back so.
+    assertThat(MetadataCodec.encode(state)).isEqualTo(hex("09", SNAPSHOT_TOPIC, idBytes, SNAPSHOT_NODES, "01", "00", "00",
+        "00000000000007d0", "00000000", "00000000", "00000000", NO_MOVES));
+    assertThat(MetadataCodec.decodeState(MetadataCodec.encode(state))).isEqualTo(state);
+  }
+
+  @Test
+  void aRegistrationWithARackIsWrittenInFormatEightAndOneWithoutAsBefore() {
+    assertThat(MetadataCodec.encode(new RegisterNode("n1", "h:1", "r"))).isEqualTo(hex("08 06", N1, "00000003 683a31", "01 00000001 72"));
+    assertThat(MetadataCodec.decodeCommand(hex("08 06", N1, "00000003 683a31", "01 00000001 72")))
+        .isEqualTo(new RegisterNode("n1", "h:1", "r"));
+    // A node from before racks reads what a node without a rack writes.
+    assertThat(MetadataCodec.encode(new RegisterNode("n1", "h:1", null))).isEqualTo(hex("01 06", N1, "00000003 683a31"));
+    // Format 8 holds registrations only.
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("08 02", T))).isInstanceOf(MetadataFormatException.class)
+        .hasMessageContaining("tag 2 in format 8");
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("07 02", T))).isInstanceOf(MetadataFormatException.class)
+        .hasMessageContaining("format 7");
   }
 
   @Test
@@ -361,7 +389,7 @@ class MetadataCodecTest {
         Combinators.combine(names(), ints, ints, names().injectNull(0.3), names().list().ofMaxSize(3),
             Combinators.combine(names(), longs, longs).as(Fence::new).injectNull(0.5)).as(ElectLeader::new),
         Combinators.combine(names(), ints, ints, names().list().ofMaxSize(3)).as(ChangeIsr::new),
-        Combinators.combine(names(), names()).as(RegisterNode::new),
+        Combinators.combine(names(), names(), names().injectNull(0.5)).as(RegisterNode::new),
         Combinators.combine(names(), longs).as(RenewLease::new),
         Combinators.combine(names(), longs).as(StopNode::new),
         ints.map(AllocateProducerIds::new),
@@ -400,7 +428,7 @@ class MetadataCodecTest {
     Arbitrary<TopicState> topics = Combinators.combine(topicIds(), topicMetadata(), movingOrNot().list().ofMaxSize(3),
         Arbitraries.longs().between(1, Long.MAX_VALUE), Arbitraries.of(true, false)).as(TopicState::new);
     Arbitrary<NodeState> nodes = Combinators.combine(names(), names(), Arbitraries.longs().between(1, Long.MAX_VALUE),
-        Arbitraries.longs().between(0, Long.MAX_VALUE), Arbitraries.of(true, false)).as(NodeState::new);
+        Arbitraries.longs().between(0, Long.MAX_VALUE), Arbitraries.of(true, false), names().injectNull(0.5)).as(NodeState::new);
     return Combinators.combine(topics.list().ofMaxSize(4), nodes.list().ofMaxSize(4), Arbitraries.longs().between(0, Long.MAX_VALUE),
         acls().set().ofMaxSize(4), apiKeys().list().ofMaxSize(3), scramCredentials().list().ofMaxSize(3),
         Arbitraries.longs().between(0, Long.MAX_VALUE))

@@ -405,6 +405,19 @@ class MetadataStateTest {
   }
 
   @Test
+  void aNodeKeepsTheRackOfItsLastRegistrationThroughRenewalsAndStops() {
+    apply(new RegisterNode("n1", "h:1", "a"));
+    apply(new RenewLease("n1", 1));
+    apply(new StopNode("n1", 1));
+    assertThat(state.node("n1")).contains(new NodeState("n1", "h:1", 1, 1, true, "a"));
+    // Its next run says where it is now; one without a rack is in none.
+    apply(new RegisterNode("n1", "h:1", "b"));
+    assertThat(state.node("n1").map(NodeState::rack)).contains("b");
+    apply(new RegisterNode("n1", "h:1"));
+    assertThat(state.node("n1").map(NodeState::rack)).isEmpty();
+  }
+
+  @Test
   void eachRenewalIsCountedAndARegistrationStartsTheCountAgain() {
     apply(new RegisterNode("n1", "h:1"));
     assertThat(apply(new RenewLease("n1", 1))).isEqualTo(new Accepted(1));

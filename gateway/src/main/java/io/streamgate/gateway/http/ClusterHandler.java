@@ -23,7 +23,8 @@ final class ClusterHandler {
     for (ClusterNode node : service.nodes()) {
       nodes.add(new JsonObject().put("id", node.id()).put("httpAddress", node.httpAddress())
           .put("mqttAddress", node.mqttAddress())
-          .put("kafkaAddress", node.kafkaAddress()).put("isController", node.controller()).put("alive", node.alive()));
+          .put("kafkaAddress", node.kafkaAddress()).put("isController", node.controller()).put("alive", node.alive())
+          .put("rack", node.rack()));
     }
     ctx.response().putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("nodeId", service.nodeId()).put("nodes", nodes).toBuffer());

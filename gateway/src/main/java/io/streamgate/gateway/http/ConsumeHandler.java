@@ -59,8 +59,9 @@ final class ConsumeHandler {
     this.waiting = waitingLongPolls;
   }
 
-  /** One fetch's parameters, validated. */
-  private record Fetch(TopicPartition partition, TopicMetadata topic, int maxRecords, int maxBytes, long timeoutMs, boolean ndjson) {}
+  /** One fetch's parameters, validated; {@code rack} the reader's (null: this node's), which picks the replica that serves it. */
+  private record Fetch(TopicPartition partition, TopicMetadata topic, int maxRecords, int maxBytes, long timeoutMs, boolean ndjson,
+      String rack) {}
 
   void handle(RoutingContext ctx) {
     TopicPartition tp = partition(ctx);
@@ -70,7 +71,7 @@ final class ConsumeHandler {
     long timeoutMs = QueryParams.longIn(ctx.request(), "timeoutMs", 0, 0, limits.maxWaitMs());
     // The route produces both; the router picked the one the Accept header prefers (JSON without one).
     boolean ndjson = NDJSON.equals(ctx.getAcceptableContentType());
-    Fetch fetch = new Fetch(tp, topic, maxRecords, maxBytes, timeoutMs, ndjson);
+    Fetch fetch = new Fetch(tp, topic, maxRecords, maxBytes, timeoutMs, ndjson, QueryParams.rack(ctx.request()));
     Context context = ctx.vertx().getOrCreateContext();
     long started = System.nanoTime();
     startOffset(ctx, tp, context)
@@ -141,7 +142,7 @@ final class ConsumeHandler {
 
   private Future<ReadResult> read(Fetch fetch, long offset, long bytes, Context context) {
     int chunk = (int) Math.max(1, Math.min(bytes, fetch.maxBytes));
-    return Future.fromCompletionStage(service.read(fetch.partition, offset, chunk), context);
+    return Future.fromCompletionStage(service.read(fetch.partition, offset, chunk, fetch.rack), context);
   }
 
   /**
@@ -185,7 +186,7 @@ final class ConsumeHandler {
     }
     io.vertx.core.Promise<Boolean> woken = io.vertx.core.Promise.promise();
     long timer = context.owner().setTimer(timeoutMs, id -> woken.tryComplete(false));
-    Cancellable watch = service.watch(fetch.partition, offset, () -> context.runOnContext(v -> woken.tryComplete(true)));
+    Cancellable watch = service.watch(fetch.partition, offset, fetch.rack, () -> context.runOnContext(v -> woken.tryComplete(true)));
     ctx.response().closeHandler(v -> woken.tryComplete(false));
     return woken.future().andThen(done -> {
       waiting.decrementAndGet();

@@ -35,6 +35,18 @@ final class QueryParams {
   }
 
   /**
+   * The reader's {@code rack} (a rack name, as the nodes' {@code rack} setting takes), or null when
+   * absent: reads are then served in the answering node's rack. Another value is a 400.
+   */
+  static String rack(HttpServerRequest request) {
+    String rack = single(request, "rack");
+    if (rack != null && !rack.matches("[a-zA-Z0-9._-]{1,64}")) {
+      throw ApiException.badRequest("query parameter 'rack' must match [a-zA-Z0-9._-]{1,64}");
+    }
+    return rack;
+  }
+
+  /**
    * The single value of {@code name} as UTF-8 bytes, or null when absent. Its percent-encoding
    * must be UTF-8: decoding replaces ill-formed bytes with U+FFFD, which would make different
    * values (record keys) one. Only a value holding U+FFFD is decoded again, from the raw query.

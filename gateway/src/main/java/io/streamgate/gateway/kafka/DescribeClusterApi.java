@@ -16,7 +16,8 @@ final class DescribeClusterApi {
     KafkaBrokers.View cluster = brokers.view();
     DescribeClusterBrokerCollection list = new DescribeClusterBrokerCollection();
     for (KafkaBrokers.Broker broker : cluster.live()) {
-      list.add(new DescribeClusterBroker().setBrokerId(broker.id()).setHost(broker.host()).setPort(broker.port()));
+      list.add(new DescribeClusterBroker().setBrokerId(broker.id()).setHost(broker.host()).setPort(broker.port())
+          .setRack(broker.rack()));
     }
     return new DescribeClusterResponseData().setClusterId(KafkaBrokers.CLUSTER_ID).setControllerId(cluster.controllerId())
         .setBrokers(list);

@@ -1,20 +1,25 @@
 package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.Cancellable;
+import io.streamgate.cluster.PartitionOffsets;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.cluster.security.TopicAuthorizationException;
 import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.logstore.LogSlice;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
@@ -25,8 +30,8 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 
 /**
  * Fetch (v4-13), sessionless: session id 0, and every requested partition in every answer (a full
- * fetch, KIP-227). Partitions are read in request order from this node, which must lead them
- * (else NOT_LEADER_OR_FOLLOWER), each up to its partition_max_bytes and all together up to
+ * fetch, KIP-227). Partitions are read in request order from this node, which must lead them or,
+ * from v11 on, follow them in their ISR (else NOT_LEADER_OR_FOLLOWER), each up to its partition_max_bytes and all together up to
  * max_bytes, but at least one batch; the stored batch bytes go out as they are, sent from the
  * segment file by the kernel (zero-copy: {@link io.streamgate.logstore.LogSlice}). With fewer than
  * min_bytes to send, the answer waits, up to max_wait_ms (at most {@code max-wait-ms}), for any
@@ -38,15 +43,24 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
  * lives again) is UNKNOWN_TOPIC_ID for each of its partitions, so a client never reads a re-created
  * topic's records as the old one's; the id is checked again after each read, so a deletion and
  * re-creation while a fetch waits or reads answers UNKNOWN_TOPIC_ID rather than the new topic's records.
+ *
+ * <p>Follower fetching (KIP-392): a consumer that sends its {@code client.rack} (rack_id, v11+) to
+ * a partition's leader is answered, for a partition with an in-sync follower in that rack whose log
+ * the leader knows to span the fetch offset, that follower's broker id as preferred_read_replica,
+ * no records, and at once; the consumer then fetches from the follower, which serves it up to the
+ * high watermark it knows (an offset past that reads nothing yet and waits for it, one outside its
+ * log is OFFSET_NOT_AVAILABLE, on which the consumer goes back to the leader).
  */
 final class FetchApi {
   private final PartitionService service;
+  private final KafkaBrokers brokers;
   private final long maxWaitMs;
   private final int maxFetchBytes;
   private final GatewayMetrics metrics;
 
-  FetchApi(PartitionService service, long maxWaitMs, int maxFetchBytes, GatewayMetrics metrics) {
+  FetchApi(PartitionService service, KafkaBrokers brokers, long maxWaitMs, int maxFetchBytes, GatewayMetrics metrics) {
     this.service = service;
+    this.brokers = brokers;
     this.maxWaitMs = maxWaitMs;
     this.maxFetchBytes = maxFetchBytes;
     this.metrics = metrics;
@@ -70,7 +84,10 @@ final class FetchApi {
     }
   }
 
-  Future<FetchResponseData> handle(FetchRequestData request, KafkaCaller caller) {
+  /** The first Fetch version a follower serves: it carries the client's rack (Kafka serves consumers from followers from it on). */
+  private static final short FOLLOWER_FETCH_VERSION = 11;
+
+  Future<FetchResponseData> handle(FetchRequestData request, short version, KafkaCaller caller) {
     List<Wanted> wanted = new ArrayList<>();
     for (FetchTopic topic : request.topics()) {
       // v13+ names topics by id only (the name is empty); a topic named by neither is no topic's id either.
@@ -87,36 +104,81 @@ final class FetchApi {
     int maxBytes = Math.max(1, Math.min(request.maxBytes(), maxFetchBytes));
     long started = System.nanoTime();
     long deadline = System.currentTimeMillis() + waitMs;
-    return fetch(wanted, maxBytes, Math.max(0, request.minBytes()), deadline, caller).map(reads -> {
+    ReadReplicas readReplicas = new ReadReplicas(request.rackId(), version >= FOLLOWER_FETCH_VERSION, brokers);
+    return fetch(wanted, maxBytes, Math.max(0, request.minBytes()), deadline, readReplicas, caller).map(reads -> {
       count(wanted, reads);
       metrics.fetchLatency(System.nanoTime() - started);
       return answer(request, reads);
     });
   }
 
-  private Future<List<Read>> fetch(List<Wanted> wanted, int maxBytes, int minBytes, long deadline, KafkaCaller caller) {
-    return readAll(wanted, maxBytes, caller).compose(reads -> {
+  private Future<List<Read>> fetch(List<Wanted> wanted, int maxBytes, int minBytes, long deadline, ReadReplicas readReplicas,
+      KafkaCaller caller) {
+    return readAll(wanted, maxBytes, readReplicas, caller).compose(reads -> {
       long bytes = 0;
-      boolean failed = false;
+      boolean answerNow = false;
       for (Read read : reads) {
         bytes += read.bytes();
-        failed |= read.data().errorCode() != 0;
+        // A failure, or a consumer sent to another replica (as Kafka's leader, it does not wait for it).
+        answerNow |= read.data().errorCode() != 0 || read.data().preferredReadReplica() != KafkaBrokers.NO_NODE;
       }
       long remaining = deadline - System.currentTimeMillis();
-      if (bytes >= minBytes || failed || remaining <= 0 || wanted.isEmpty()) {
+      if (bytes >= minBytes || answerNow || remaining <= 0 || wanted.isEmpty()) {
         return Future.succeededFuture(reads);
       }
       return awaitData(wanted, reads, remaining, caller).compose(woken -> fetch(wanted, maxBytes, minBytes,
-          woken ? deadline : System.currentTimeMillis(), caller));
+          woken ? deadline : System.currentTimeMillis(), readReplicas, caller));
     });
   }
 
+  /**
+   * The fetching consumer's rack (empty: none sent), whether followers may serve it (Fetch v11+) and,
+   * asked once per fetch, the brokers it can be sent to: a follower without a Kafka listener is never
+   * named as preferred read replica.
+   */
+  private static final class ReadReplicas {
+    private final String clientRack;
+    private final boolean followersServe;
+    private final KafkaBrokers brokers;
+    private Set<Integer> kafkaBrokers;
+
+    ReadReplicas(String clientRack, boolean followersServe, KafkaBrokers brokers) {
+      this.clientRack = clientRack == null ? "" : clientRack;
+      this.followersServe = followersServe;
+      this.brokers = brokers;
+    }
+
+    CompletableFuture<LogSlice> slice(PartitionService service, TopicPartition partition, int epoch, long offset, int maxBytes) {
+      return followersServe ? service.sliceInSync(partition, epoch, offset, maxBytes)
+          : service.sliceHere(partition, epoch, offset, maxBytes);
+    }
+
+    CompletableFuture<PartitionOffsets> offsets(PartitionService service, TopicPartition partition, int epoch) {
+      return followersServe ? service.offsetsInSync(partition, epoch) : service.offsetsHere(partition, epoch, OptionalLong.empty());
+    }
+
+    /** The broker a consumer in this rack should read {@code offset} of {@code partition} from, if not this one. */
+    OptionalInt preferred(PartitionService service, TopicPartition partition, long offset) {
+      if (clientRack.isEmpty()) {
+        return OptionalInt.empty();
+      }
+      Optional<Integer> broker = service.preferredReadReplica(partition, clientRack, offset).map(KafkaBrokers::brokerId);
+      if (broker.isEmpty()) {
+        return OptionalInt.empty();
+      }
+      if (kafkaBrokers == null) {
+        kafkaBrokers = brokers.view().live().stream().map(KafkaBrokers.Broker::id).collect(Collectors.toSet());
+      }
+      return kafkaBrokers.contains(broker.get()) ? OptionalInt.of(broker.get()) : OptionalInt.empty();
+    }
+  }
+
   /** Reads the partitions one after the other, sharing {@code maxBytes} (the first batch found goes out whatever its size). */
-  private Future<List<Read>> readAll(List<Wanted> wanted, int maxBytes, KafkaCaller caller) {
+  private Future<List<Read>> readAll(List<Wanted> wanted, int maxBytes, ReadReplicas readReplicas, KafkaCaller caller) {
     List<Read> reads = new ArrayList<>();
     Future<Integer> budget = Future.succeededFuture(maxBytes);
     for (Wanted want : wanted) {
-      budget = budget.compose(left -> readOne(want, left, left == maxBytes, caller).map(read -> {
+      budget = budget.compose(left -> readOne(want, left, left == maxBytes, readReplicas, caller).map(read -> {
         reads.add(read);
         return left - read.bytes();
       }));
@@ -125,7 +187,7 @@ final class FetchApi {
   }
 
   /** The partition's batches from the fetch offset, left in the segment file: the answer sends them from there (zero-copy). */
-  private Future<Read> readOne(Wanted want, int budget, boolean nothingYet, KafkaCaller caller) {
+  private Future<Read> readOne(Wanted want, int budget, boolean nothingYet, ReadReplicas readReplicas, KafkaCaller caller) {
     if (want.topic() == null) {
       return Future.succeededFuture(failed(want, StreamgateError.UNKNOWN_TOPIC_ID));
     }
@@ -136,15 +198,18 @@ final class FetchApi {
     long offset = want.partition().fetchOffset();
     int epoch = want.partition().currentLeaderEpoch();
     int limit = Math.min(budget, Math.max(1, want.partition().partitionMaxBytes()));
-    if (budget <= 0 && !nothingYet) {
-      // The answer is full: the partition's offsets only, so that the client still learns its high watermark.
-      return Future.fromCompletionStage(service.offsetsHere(partition, epoch, OptionalLong.empty()), caller.context())
+    OptionalInt preferred = readReplicas.preferred(service, partition, offset);
+    if ((budget <= 0 && !nothingYet) || preferred.isPresent()) {
+      // The answer is full, or the consumer reads elsewhere: the partition's offsets only, so that the client still
+      // learns its high watermark.
+      return Future.fromCompletionStage(readReplicas.offsets(service, partition, epoch), caller.context())
           .map(offsets -> stillLive(want)
-              ? new Read(data(want, offsets.latest(), offsets.earliest()).setRecords(KafkaCodec.noRecords()), 0)
+              ? new Read(data(want, offsets.latest(), offsets.earliest()).setRecords(KafkaCodec.noRecords())
+                  .setPreferredReadReplica(preferred.orElse(KafkaBrokers.NO_NODE)), 0)
               : failed(want, StreamgateError.UNKNOWN_TOPIC_ID))
           .otherwise(failure -> failed(want, failure));
     }
-    return Future.fromCompletionStage(service.sliceHere(partition, epoch, offset, Math.max(1, limit)), caller.context())
+    return Future.fromCompletionStage(readReplicas.slice(service, partition, epoch, offset, Math.max(1, limit)), caller.context())
         .map(slice -> stillLive(want)
             ? new Read(data(want, slice.highWatermark(), slice.logStartOffset()).setRecords(KafkaCodec.records(slice)),
                 slice.recordCount())

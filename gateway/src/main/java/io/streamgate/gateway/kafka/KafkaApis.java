@@ -88,7 +88,7 @@ final class KafkaApis {
     KafkaBrokers brokers = new KafkaBrokers(service);
     this.metadata = new MetadataApi(service, brokers, config.autoCreateTopics(), config.defaultPartitions());
     this.produce = new ProduceApi(service, decoding, metrics);
-    this.fetch = new FetchApi(service, config.limits().maxWaitMs(), config.limits().maxFetchBytes(), metrics);
+    this.fetch = new FetchApi(service, brokers, config.limits().maxWaitMs(), config.limits().maxFetchBytes(), metrics);
     this.listOffsets = new ListOffsetsApi(service);
     this.createTopics = new CreateTopicsApi(service, config.defaultPartitions());
     this.deleteTopics = new DeleteTopicsApi(service);
@@ -129,7 +129,7 @@ final class KafkaApis {
       case PRODUCE:
         return produce.handle(request.body(ProduceRequestData.class), caller).map(Object.class::cast);
       case FETCH:
-        return fetch.handle(request.body(FetchRequestData.class), caller).map(Object.class::cast);
+        return fetch.handle(request.body(FetchRequestData.class), request.version(), caller).map(Object.class::cast);
       case LIST_OFFSETS:
         return listOffsets.handle(request.body(ListOffsetsRequestData.class), caller).map(Object.class::cast);
       case CREATE_TOPICS:

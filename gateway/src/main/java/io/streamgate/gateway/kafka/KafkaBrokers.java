@@ -25,8 +25,8 @@ final class KafkaBrokers {
   /** Kafka's "no such node" (a partition without a leader, a cluster without a controller). */
   static final int NO_NODE = -1;
 
-  /** A live node that serves Kafka. */
-  record Broker(int id, String host, int port) {}
+  /** A live node that serves Kafka; {@code rack} null for none (Kafka's broker.rack). */
+  record Broker(int id, String host, int port, String rack) {}
 
   /** Kafka's murmur2, positive, modulo a bound: exactly what its partitioner computes. */
   private static final Murmur2Partitioner HASH = new Murmur2Partitioner();
@@ -65,7 +65,7 @@ final class KafkaBrokers {
         if (node.kafkaAddress() != null) {
           int colon = node.kafkaAddress().lastIndexOf(':');
           live.add(new Broker(brokerId(node.id()), node.kafkaAddress().substring(0, colon),
-              Integer.parseInt(node.kafkaAddress().substring(colon + 1))));
+              Integer.parseInt(node.kafkaAddress().substring(colon + 1)), node.rack()));
         }
       }
       if (node.controller()) {

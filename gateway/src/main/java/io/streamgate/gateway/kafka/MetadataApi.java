@@ -86,7 +86,8 @@ final class MetadataApi {
   private static MetadataResponseBrokerCollection brokerList(KafkaBrokers.View cluster) {
     MetadataResponseBrokerCollection list = new MetadataResponseBrokerCollection();
     for (KafkaBrokers.Broker broker : cluster.live()) {
-      list.add(new MetadataResponseBroker().setNodeId(broker.id()).setHost(broker.host()).setPort(broker.port()));
+      list.add(new MetadataResponseBroker().setNodeId(broker.id()).setHost(broker.host()).setPort(broker.port())
+          .setRack(broker.rack()));
     }
     return list;
   }

@@ -68,6 +68,8 @@ public final class GatewayMetrics {
     Gauge.builder("streamgate.partitions.moving.lag", service.moves(), PartitionMoves::bytesLeftHere).baseUnit("bytes")
         .description("Bytes the replicas that moves add still have to copy from the partitions this node leads (estimated)")
         .register(registry);
+    FunctionCounter.builder("streamgate.follower.reads", service, ClusteredPartitionService::followerReads)
+        .description("Reads this node served from partitions it follows in sync (readers in its rack)").register(registry);
     this.produceLatency = latency("streamgate.produce.latency", "Time to answer a produce request");
     this.fetchLatency = latency("streamgate.fetch.latency", "Time to answer a fetch, long-poll waits included");
     Gauge.builder("streamgate.long.polls.waiting", waitingLongPolls, AtomicInteger::get)

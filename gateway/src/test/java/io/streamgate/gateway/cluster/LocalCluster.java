@@ -67,6 +67,8 @@ final class LocalCluster implements AutoCloseable {
   private boolean mqtt;
   /** Whether nodes run their Kafka listener (on {@link Node#kafkaPort}); off unless a test asks. */
   private boolean kafka;
+  /** Node i's rack is {@code racks.get(i)}; empty: no racks. */
+  private List<String> racks = List.of();
   private final Thread killOnExit = new Thread(this::killAll, "local-cluster-kill-on-exit");
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
@@ -197,6 +199,15 @@ final class LocalCluster implements AutoCloseable {
     return this;
   }
 
+  /** Nodes started from now on are in these racks, node i in {@code racks[i]} (its {@code --rack}). */
+  LocalCluster withRacks(String... racks) {
+    if (racks.length != nodes.size()) {
+      throw new IllegalArgumentException(racks.length + " racks for " + nodes.size() + " nodes");
+    }
+    this.racks = List.of(racks);
+    return this;
+  }
+
   List<Node> nodes() {
     return List.copyOf(nodes);
   }
@@ -267,6 +278,24 @@ final class LocalCluster implements AutoCloseable {
       waitFor(node, p, STOP_TIMEOUT);
       appendToLog(node, "killed with SIGKILL by the test");
     }
+  }
+
+  /** SIGSTOP: the node is frozen (it answers nothing, renews nothing) until {@link #resume}. */
+  void pause(int index) throws IOException, InterruptedException {
+    signal(nodes.get(index), "STOP");
+  }
+
+  /** SIGCONT after {@link #pause}. */
+  void resume(int index) throws IOException, InterruptedException {
+    signal(nodes.get(index), "CONT");
+  }
+
+  private void signal(Node node, String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid())).inheritIO().start();
+    if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError("kill -" + signal + " " + node + " failed");
+    }
+    appendToLog(node, "sent SIG" + signal + " by the test");
   }
 
   /** SIGTERM, and wait until the process has stopped. */
@@ -345,6 +374,9 @@ final class LocalCluster implements AutoCloseable {
       command.add("--join");
       command.add(nodes.stream().filter(n -> n != node).map(n -> n.host + ":" + n.clusterPort)
           .collect(Collectors.joining(",")));
+    }
+    if (!racks.isEmpty()) {
+      command.addAll(List.of("--rack", racks.get(node.index)));
     }
     command.addAll(extraArgs);
     appendToLog(node, "starting: " + String.join(" ", command));
@@ -659,9 +691,7 @@ final class LocalCluster implements AutoCloseable {
         for (Node node : liveNodes()) {
           try {
             HttpResponse<String> metrics = get(node, "/metrics");
-            long underReplicated = metrics.body().lines().filter(line -> line.startsWith("streamgate_partitions_under_replicated ")
-                || line.startsWith("streamgate_partitions_under_replicated{"))
-                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+            long underReplicated = (long) metric(metrics.body(), "streamgate_partitions_under_replicated", "");
             lastSeen.put(node.id, metrics.statusCode() + ": " + underReplicated + " under-replicated");
           } catch (IOException e) {
             lastSeen.put(node.id, e.toString());
@@ -672,6 +702,24 @@ final class LocalCluster implements AutoCloseable {
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       throw new AssertionError("partitions still under-replicated after " + timeout + "; last seen, by node: " + lastSeen, e);
     }
+  }
+
+  /**
+   * The sum of metric {@code name}'s series on {@code node}'s {@code /metrics} whose labels include
+   * {@code label} (such as {@code topic="t"}; empty: every series), 0 when it has none.
+   */
+  double metric(Node node, String name, String label) throws IOException, InterruptedException {
+    HttpResponse<String> metrics = get(node, "/metrics");
+    if (metrics.statusCode() != 200) {
+      throw new AssertionError(node + " answered /metrics " + metrics.statusCode() + ": " + metrics.body());
+    }
+    return metric(metrics.body(), name, label);
+  }
+
+  private static double metric(String scrape, String name, String label) {
+    return scrape.lines()
+        .filter(line -> (line.startsWith(name + " ") && label.isEmpty()) || (line.startsWith(name + "{") && line.contains(label)))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
   }
 
   private void awaitAgreed(String topic, int partitions, Duration timeout, String what,

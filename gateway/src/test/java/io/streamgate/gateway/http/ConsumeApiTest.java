@@ -80,6 +80,15 @@ class ConsumeApiTest extends HttpNodeTest {
   }
 
   @Test
+  void aRackHintWithoutAReplicaInThatRackIsServedByTheLeaderAndABadOneIsRefused() {
+    tenRecords();
+    // One node without racks: the leader serves whatever rack the reader is in.
+    assertThat(offsets(api.fetch(t, 0, "offset=8&rack=eu-west-1a").json())).containsExactly(8L, 9L);
+    assertProblem(api.get("/v1/topics/" + t + "/partitions/0/records?rack=a%20b"), 400, "invalid-request");
+    assertProblem(api.get("/v1/topics/" + t + "/partitions/0/records?rack=" + "r".repeat(65)), 400, "invalid-request");
+  }
+
+  @Test
   void readsFromATimestamp() {
     tenRecords();
 

@@ -90,7 +90,7 @@ class GeneratedClientIT {
     assertThat(produced.getOffsets()).extracting(RecordOffset::getPartition).containsOnly(1);
     assertThat(produced.getOffsets()).extracting(RecordOffset::getOffset).containsExactly(0L, 1L, 2L, 3L);
 
-    ConsumeResponse page = new ConsumeApi(client).consume("gen-orders", 1, "earliest", null, null, null, null);
+    ConsumeResponse page = new ConsumeApi(client).consume("gen-orders", 1, "earliest", null, null, null, null, null);
     assertThat(page.getNextOffset()).isEqualTo(4L);
     assertThat(page.getHighWatermark()).isEqualTo(4L);
     List<Record> records = page.getRecords();
@@ -134,7 +134,7 @@ class GeneratedClientIT {
           assertThat(problem.getType().toString()).isEqualTo("urn:streamgate:problem:topic-not-found");
           assertThat(problem.getRetryable()).isFalse();
         });
-    assertThatThrownBy(() -> new ConsumeApi(client).consume("gen-errors", 0, "earliest", null, 20_000, null, null))
+    assertThatThrownBy(() -> new ConsumeApi(client).consume("gen-errors", 0, "earliest", null, 20_000, null, null, null))
         .isInstanceOfSatisfying(ApiException.class, e -> {
           assertThat(e.getCode()).isEqualTo(400);
           assertThat(problem(e).getErrors()).singleElement()

@@ -12,6 +12,7 @@ import io.streamgate.gateway.security.NodeSecurity;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Optional;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
@@ -30,8 +31,8 @@ class MetadataApiTest {
 
   @Test
   void aPartitionWhoseLeaderIsNoLongerAliveHasNoLeaderAndIsLeaderNotAvailable() {
-    List<ClusterNode> nodes = List.of(new ClusterNode("node-0", null, null, "127.0.0.1:19092", true, true),
-        new ClusterNode("node-1", null, null, "127.0.0.1:19093", false, false));
+    List<ClusterNode> nodes = List.of(new ClusterNode("node-0", null, null, "127.0.0.1:19092", true, true, "rack-a"),
+        new ClusterNode("node-1", null, null, "127.0.0.1:19093", false, false, null));
     List<String> replicas = List.of("node-0", "node-1");
     List<PartitionState> partitions = List.of(new PartitionState("node-0", 1, replicas, replicas),
         new PartitionState("node-1", 1, replicas, replicas));
@@ -45,12 +46,16 @@ class MetadataApiTest {
     int alive = KafkaBrokers.brokerId("node-0");
     int dead = KafkaBrokers.brokerId("node-1");
     assertThat(answer.brokers()).extracting(MetadataResponseBroker::nodeId).containsExactly(alive);
+    assertThat(answer.brokers()).extracting(MetadataResponseBroker::rack).containsExactly("rack-a");
     List<MetadataResponsePartition> answered = answer.topics().find(TOPIC).partitions();
     assertThat(answered.get(0).errorCode()).isEqualTo(Errors.NONE.code());
     assertThat(answered.get(0).leaderId()).isEqualTo(alive);
     assertThat(answered.get(1).errorCode()).isEqualTo(Errors.LEADER_NOT_AVAILABLE.code());
     assertThat(answered.get(1).leaderId()).isEqualTo(-1);
     assertThat(answered.get(1).offlineReplicas()).containsExactly(dead);
+    // DescribeCluster lists the same brokers, with their racks.
+    assertThat(new DescribeClusterApi(new KafkaBrokers(service(nodes, partitions))).handle().brokers())
+        .extracting(DescribeClusterResponseData.DescribeClusterBroker::rack).containsExactly("rack-a");
   }
 
   /** A caller of a node without authentication: everything is allowed. */

@@ -231,6 +231,7 @@ public final class MetadataQuorum implements AutoCloseable {
    */
   public void removeVoter(String node) {
     for (int attempt = 0; attempt < MEMBERSHIP_ATTEMPTS && isVoter(node); attempt++) {
+      CompletableFuture<Void> configured = stateMachine.nextConfiguration();
       List<RaftPeer> current = voters().stream().map(MetadataQuorum::peer).toList();
       List<RaftPeer> rest = current.stream().filter(peer -> !peer.getId().toString().equals(node)).toList();
       // Compare-and-set: a change this voter has not applied yet makes it fail, and it is tried again.
@@ -248,9 +249,21 @@ public final class MetadataQuorum implements AutoCloseable {
       } catch (IOException e) {
         LOG.info("Removing node {} from the metadata voters {} failed ({}); trying again", node, current, e.toString());
       }
+      awaitQuietly(configured); // a configuration this voter had not applied yet, most likely: try with it
     }
     if (isVoter(node)) {
       throw noCommit("node " + node + " is still a metadata voter after " + MEMBERSHIP_ATTEMPTS + " attempts");
+    }
+  }
+
+  /** Waits up to a request timeout for {@code change}; a timeout only means trying again as things are. */
+  private void awaitQuietly(CompletableFuture<Void> change) {
+    try {
+      change.get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.debug("No configuration change applied within {} ms", config.requestTimeout().toMillis());
     }
   }
 

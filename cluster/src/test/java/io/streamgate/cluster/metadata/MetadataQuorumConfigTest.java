@@ -23,6 +23,22 @@ class MetadataQuorumConfigTest {
   }
 
   @Test
+  void aNodeJoiningTheVotersIsNoneOfThemAndListensOnItsOwnAddress() {
+    Voter self = new Voter("c", "127.0.0.1", 3);
+    MetadataQuorumConfig config = MetadataQuorumConfig.joining(self, DIR, VOTERS, Duration.ofSeconds(5));
+    assertThat(config.joins()).isTrue();
+    assertThat(config.self()).isEqualTo(self);
+    assertThat(config.voters()).isEqualTo(VOTERS);
+    assertThat(config.electionTimeoutMin()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(MetadataQuorumConfig.of("a", DIR, VOTERS).joins()).isFalse();
+    // A voter's own id among the voters at another address is a contradiction, as is no voter to join.
+    assertThatThrownBy(() -> MetadataQuorumConfig.joining(new Voter("a", "127.0.0.1", 9), DIR, VOTERS, Duration.ofSeconds(5)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> MetadataQuorumConfig.joining(self, DIR, List.of(), Duration.ofSeconds(5)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no metadata voter");
+  }
+
+  @Test
   void aNodeOutsideTheVotersOrTwoVotersOfOneIdAreRefused() {
     assertThatThrownBy(() -> MetadataQuorumConfig.of("c", DIR, VOTERS)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("node c is not among the metadata voters");

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The jar's {@code api-key} and {@code acl} subcommands against a node with {@code auth=on}: what
+ * The jar's {@code api-key}, {@code acl} and {@code node} subcommands against a node with {@code auth=on}: what
  * they make, list and remove is what the node then enforces; refusals and mistakes are one clear
  * line and a non-zero exit status.
  */
@@ -103,6 +103,16 @@ class AdminCliTest extends SharedNodeTest {
     assertThat(admin("acl", "remove").status()).isEqualTo(2);
     assertThat(admin("api-key", "rotate").status()).isEqualTo(2);
     assertThat(admin("api-key", "revoke", "no-such-key").err()).startsWith("streamgate: 404 not-found: no API key 'no-such-key'");
+
+    Run unknownNode = admin("node", "remove", "node-that-never-was");
+    assertThat(unknownNode.status()).isEqualTo(1);
+    assertThat(unknownNode.err()).startsWith("streamgate: 404 not-found: no node node-that-never-was in the cluster");
+    String self = given().baseUri(server()).header("Authorization", "Bearer " + BOOTSTRAP).get("/v1/cluster").then()
+        .statusCode(200).extract().path("nodeId");
+    Run itself = admin("node", "remove", self, "--forget");
+    assertThat(itself.status()).isEqualTo(1);
+    assertThat(itself.err()).startsWith("streamgate: 409 node-not-removable: node " + self + " cannot remove itself");
+    assertThat(admin("node", "remove").status()).isEqualTo(2);
 
     Run help = cli(Map.of(), "acl", "--help");
     assertThat(help.status()).isZero();

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Issue #17 item 3, the quorum membership with real processes: a node joins a running cluster as a
  * metadata voter under load and takes new replicas; a node holding none is removed for good and
- * cannot come back; a cluster that lost two of three nodes for good is recovered from the third by
+ * cannot come back; a dead node is forgotten, its replicas dropped, and is fenced when it comes back; a cluster that lost two of three nodes for good is recovered from the third by
  * the operator. One cluster per test (each ends it in its own way).
  */
 class ClusterMembershipIT {
@@ -181,6 +181,62 @@ class ClusterMembershipIT {
     // Back on its old data, the removed node refuses to run, and says why.
     assertThat(cluster.startExpectingExit(extra)).isNotZero();
     assertThat(Files.readString(removed.logFile)).contains("removed from the cluster for good");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  @Timeout(value = 6, unit = TimeUnit.MINUTES) // a safety net; the waits inside are bounded far below it
+  void aDeadNodeIsForgottenItsReplicasDroppedTheRestWriteOnAndItIsFencedWhenItComesBack() throws Exception {
+    cluster = new LocalCluster("membership-forget", 3);
+    cluster.startAll();
+    cluster.createTopic(cluster.node(0), "held", 3, 3, Map.of("min.insync.replicas", "2"));
+    cluster.awaitSettled("held", 3, SETTLE);
+    List<Map<Long, String>> acknowledged = partitions(3);
+    for (int n = 0; n < 15; n++) {
+      String value = value("before the death", n);
+      acknowledged.get(n % 3).put(cluster.produceAcknowledged("held", n % 3, value, "all"),
+          LocalCluster.JSON.writeValueAsString(LocalCluster.JSON.readTree(value)));
+    }
+
+    cluster.kill(2); // dead for good
+    Node dead = cluster.node(2);
+    // Refused while its lease may still run; then forgotten.
+    List<String> refusals = new ArrayList<>();
+    HttpResponse<String>[] forgotten = new HttpResponse[1];
+    await("node-2 forgotten").atMost(SETTLE).pollInterval(Duration.ofMillis(500))
+        .failFast("an answer other than 200 or 409", () -> refusals.stream().anyMatch(r -> !r.startsWith("409")))
+        .until(() -> {
+          HttpResponse<String> answer = cluster.delete(cluster.node(0), "/v1/cluster/nodes/node-2?forget=true");
+          if (answer.statusCode() != 200) {
+            refusals.add(answer.statusCode() + " " + answer.body());
+            return false;
+          }
+          forgotten[0] = answer;
+          return true;
+        });
+    assertThat(LocalCluster.JSON.readTree(forgotten[0].body()).path("partitionsLeft").asInt()).isEqualTo(3);
+    assertThat(refusals).allSatisfy(refusal -> assertThat(refusal).contains("node-not-removable"));
+    awaitVoters(2);
+    TopicView held = cluster.awaitTopic("held", "without node-2", SETTLE, view -> view.partitions().stream()
+        .allMatch(partition -> partition.leader() != null && !partition.replicas().contains(dead.id)));
+    assertThat(held.partitions()).allSatisfy(partition -> assertThat(partition.isr()).doesNotContain(dead.id));
+    await("under-replicated partitions reported").atMost(SETTLE).until(() -> cluster.gauge(cluster.node(0),
+        "streamgate_partitions_under_replicated") + cluster.gauge(cluster.node(1), "streamgate_partitions_under_replicated") == 3);
+
+    // The two left are the whole quorum and two in-sync replicas: acks=all writes go on.
+    for (int p = 0; p < 3; p++) {
+      String value = value("after forgetting", p);
+      acknowledged.get(p).put(cluster.produceAcknowledged("held", p, value, "all"),
+          LocalCluster.JSON.writeValueAsString(LocalCluster.JSON.readTree(value)));
+    }
+    assertReadBack(cluster.node(1), "held", acknowledged);
+
+    // Back with its old data (it never applied its removal), it is fenced: never ready, and it says why.
+    cluster.launchWithoutWaiting(dead.index);
+    await("node-2 says it was removed").atMost(SETTLE).pollInterval(Duration.ofMillis(200))
+        .until(() -> Files.readString(dead.logFile).contains("removed from the cluster for good"));
+    assertThat(cluster.status(dead, "/health/ready")).isNotEqualTo(200);
+    assertThat(cluster.gauge(cluster.node(0), "streamgate_metadata_voters")).isEqualTo(2);
   }
 
   @Test

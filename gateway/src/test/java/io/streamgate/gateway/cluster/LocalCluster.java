@@ -384,6 +384,11 @@ final class LocalCluster implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile())).start();
   }
 
+  /** Starts a node with its data dir and ports, joining the others, and returns at once (it may never be ready). */
+  void launchWithoutWaiting(int index) throws IOException {
+    launch(nodes.get(index), true);
+  }
+
   /**
    * Starts a node that must refuse to run (a node removed for good, say): answers its exit status
    * once it exited; fails if it is still running after the ready timeout.

@@ -1,6 +1,7 @@
 package io.streamgate.cluster.metadata;
 
 import io.streamgate.cluster.ClusterException;
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.NotEnoughReplicasException;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import java.io.IOException;
@@ -8,9 +9,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -27,8 +28,10 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -54,6 +57,8 @@ import org.slf4j.LoggerFactory;
  *       leader's, as routing may.
  *   <li>{@link #leaderId} and {@link #isLeader}: the Raft leader as this voter knows it, also
  *       without a round trip (a deposed leader learns it only at its next contact with the others).
+ *   <li>{@link #stepAside}: before a graceful stop, hands the leadership to another voter and
+ *       stands in no further election.
  *   <li>{@link MetadataListener}s: every applied entry in log order, on one thread of the quorum's
  *       own (Ratis' apply thread only queues the change).
  * </ul>
@@ -194,6 +199,40 @@ public final class MetadataQuorum implements AutoCloseable {
     }
   }
 
+  /**
+   * A graceful stop's first step, before this node's partitions are handed off: this voter stands in
+   * no election for the rest of its run (so that it cannot win the leadership back while it still
+   * serves), and if it leads the metadata log, it hands the leadership to another voter and
+   * completes once that one leads, or after {@code timeoutMs}. Completes with whether it handed a
+   * leadership over; never fails: without a transfer, the others elect a leader once this voter
+   * closes, after an election timeout. Blocks a thread of its own, never the caller's.
+   */
+  public CompletableFuture<Boolean> stepAside(long timeoutMs) {
+    DivisionInfo info;
+    synchronized (this) {
+      if (closed || server == null || config.voters().size() == 1) {
+        return CompletableFuture.completedFuture(false); // a lone voter has no one to hand the log to
+      }
+      try {
+        info = server.getDivision(GROUP_ID).getInfo();
+      } catch (IOException e) {
+        return CompletableFuture.completedFuture(false); // the server is closing
+      }
+    }
+    LeadershipTransfer transfer = new LeadershipTransfer(group, properties(), RaftPeerId.valueOf(config.nodeId()), info);
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    Thread thread = new Thread(() -> {
+      try {
+        done.complete(transfer.run(timeoutMs));
+      } finally {
+        done.complete(false); // whatever ended the run
+      }
+    }, "metadata-step-aside-" + config.nodeId());
+    thread.setDaemon(true);
+    thread.start();
+    return done;
+  }
+
   /** What the server and the client share. */
   private RaftProperties properties() {
     RaftProperties properties = new RaftProperties();
@@ -236,6 +275,10 @@ public final class MetadataQuorum implements AutoCloseable {
    */
   public CompletableFuture<Committed> submit(MetadataCommand command) {
     Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
+    return send(message, System.nanoTime() + config.requestTimeout().toNanos());
+  }
+
+  private CompletableFuture<Committed> send(Message message, long deadlineNs) {
     RaftClient sender;
     synchronized (this) {
       if (closed || client == null) {
@@ -244,18 +287,28 @@ public final class MetadataQuorum implements AutoCloseable {
       }
       sender = client;
     }
+    long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
     return sender.async().send(message)
-        .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .orTimeout(leftMs, TimeUnit.MILLISECONDS)
         .handle((reply, failure) -> {
+          if (failure == null && reply.isSuccess()) {
+            return CompletableFuture.completedFuture(
+                new Committed(MetadataCodec.decodeReply(reply.getMessage().getContent().toByteArray()), reply.getLogIndex()));
+          }
           if (failure != null) {
             replace(sender);
-            throw new CompletionException(noCommit(failure.toString()));
           }
-          if (!reply.isSuccess()) {
-            throw new CompletionException(noCommit(String.valueOf(reply.getException())));
+          Throwable why = failure != null ? Failures.cause(failure) : reply.getException();
+          long retryMs = RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS);
+          if (why instanceof LeaderSteppingDownException && deadlineNs - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(retryMs)) {
+            // The leader is handing its leadership over (a stopping node's step aside) and refuses requests
+            // until it has, a few milliseconds; Ratis' client does not retry that, so a lease renewal would fail.
+            Executor later = CompletableFuture.delayedExecutor(retryMs, TimeUnit.MILLISECONDS);
+            return CompletableFuture.supplyAsync(() -> message, later).thenCompose(again -> send(again, deadlineNs));
           }
-          return new Committed(MetadataCodec.decodeReply(reply.getMessage().getContent().toByteArray()), reply.getLogIndex());
-        });
+          return CompletableFuture.<Committed>failedFuture(noCommit(String.valueOf(why)));
+        })
+        .thenCompose(committed -> committed);
   }
 
   /**

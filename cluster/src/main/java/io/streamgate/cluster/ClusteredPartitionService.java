@@ -526,8 +526,8 @@ public final class ClusteredPartitionService implements PartitionService {
     long deadlineMs = startedMs + graceMs;
     // The metadata log's leadership first: a controller that stops with its voter leaves the log
     // leaderless for an election timeout, in which no lease renewal commits; moved first, the new
-    // controller makes this node's partition moves.
-    return quorum.stepAside(graceMs)
+    // controller makes this node's partition moves. At most half the grace period, so that the moves have the rest.
+    return quorum.stepAside(graceMs / 2)
         .thenCompose(transferred -> {
           if (transferred) {
             LOG.info("node {} is stopping: handed the metadata log's leadership to {} in {} ms", nodeId,

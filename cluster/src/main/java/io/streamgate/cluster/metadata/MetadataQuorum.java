@@ -3,9 +3,14 @@ package io.streamgate.cluster.metadata;
 import io.streamgate.cluster.ClusterException;
 import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.NotEnoughReplicasException;
+import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -76,8 +81,11 @@ public final class MetadataQuorum implements AutoCloseable {
   private final MetadataStateMachine stateMachine;
   private final RaftGroup group;
   private RaftServer server;
-  /** Replaced after a failed request: Ratis closes an async client's ordered window when a request fails. */
-  private RaftClient client;
+  /**
+   * One client per {@link Lane}, each replaced after a failed request: Ratis closes an async client's ordered window
+   * when a request fails.
+   */
+  private final RaftClient[] clients = new RaftClient[Lane.values().length];
   private boolean closed;
   private long lastIndexAtStart = -1;
 
@@ -123,7 +131,9 @@ public final class MetadataQuorum implements AutoCloseable {
     TermIndex last = built.getDivision(GROUP_ID).getRaftLog().getLastEntryTermIndex();
     synchronized (this) {
       lastIndexAtStart = last == null ? -1 : last.getIndex();
-      client = newClient();
+      for (Lane lane : Lane.values()) {
+        clients[lane.ordinal()] = newClient();
+      }
     }
     LOG.info("Metadata voter {} started on {} with voters {} in {}", self.id(), self.address(), config.voters(),
         config.raftDir());
@@ -275,17 +285,33 @@ public final class MetadataQuorum implements AutoCloseable {
    */
   public CompletableFuture<Committed> submit(MetadataCommand command) {
     Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
-    return send(message, System.nanoTime() + config.requestTimeout().toNanos());
+    return send(Lane.of(command), message, System.nanoTime() + config.requestTimeout().toNanos());
   }
 
-  private CompletableFuture<Committed> send(Message message, long deadlineNs) {
+  /**
+   * The client a command goes through. This node's lease commands have one of their own: when a
+   * burst of other commands (the controller's moves as a node stops) commits slowly, an attempt that
+   * outlasts the client's RPC timeout makes Ratis reset that client's connection and fail every
+   * request on it, which are then sent again, and a renewal caught in that committed late or failed
+   * at the request timeout, a whole lease (the rolling restart's lapsed leases).
+   */
+  private enum Lane {
+    LEASE,
+    OTHERS;
+
+    static Lane of(MetadataCommand command) {
+      return command instanceof RegisterNode || command instanceof RenewLease || command instanceof StopNode ? LEASE : OTHERS;
+    }
+  }
+
+  private CompletableFuture<Committed> send(Lane lane, Message message, long deadlineNs) {
     RaftClient sender;
     synchronized (this) {
-      if (closed || client == null) {
+      sender = clients[lane.ordinal()];
+      if (closed || sender == null) {
         return CompletableFuture.failedFuture(new ClusterException("The metadata voter of node " + config.nodeId()
             + (closed ? " is closed" : " is not started")));
       }
-      sender = client;
     }
     long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
     return sender.async().send(message)
@@ -296,7 +322,7 @@ public final class MetadataQuorum implements AutoCloseable {
                 new Committed(MetadataCodec.decodeReply(reply.getMessage().getContent().toByteArray()), reply.getLogIndex()));
           }
           if (failure != null) {
-            replace(sender);
+            replace(lane, sender);
           }
           Throwable why = failure != null ? Failures.cause(failure) : reply.getException();
           long retryMs = RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS);
@@ -304,7 +330,7 @@ public final class MetadataQuorum implements AutoCloseable {
             // The leader is handing its leadership over (a stopping node's step aside) and refuses requests
             // until it has, a few milliseconds; Ratis' client does not retry that, so a lease renewal would fail.
             Executor later = CompletableFuture.delayedExecutor(retryMs, TimeUnit.MILLISECONDS);
-            return CompletableFuture.supplyAsync(() -> message, later).thenCompose(again -> send(again, deadlineNs));
+            return CompletableFuture.supplyAsync(() -> message, later).thenCompose(again -> send(lane, again, deadlineNs));
           }
           return CompletableFuture.<Committed>failedFuture(noCommit(String.valueOf(why)));
         })
@@ -316,22 +342,22 @@ public final class MetadataQuorum implements AutoCloseable {
    * ordered window, and every request after it on that client would fail too. Closing the old client
    * also ends the retries of a request that timed out here.
    */
-  private void replace(RaftClient failed) {
+  private void replace(Lane lane, RaftClient failed) {
     synchronized (this) {
-      if (closed || client != failed) {
+      if (closed || clients[lane.ordinal()] != failed) {
         return; // already replaced by another failed request
       }
-      client = newClient();
+      clients[lane.ordinal()] = newClient();
     }
     // Not on this thread: it may be the failed client's own.
     CompletableFuture.runAsync(() -> closeQuietly(failed));
   }
 
-  private static void closeQuietly(RaftClient failed) {
+  private static void closeQuietly(RaftClient closing) {
     try {
-      failed.close();
+      closing.close();
     } catch (IOException | RuntimeException e) {
-      LOG.debug("Closing a failed metadata client", e);
+      LOG.debug("Closing a metadata client", e);
     }
   }
 
@@ -353,17 +379,15 @@ public final class MetadataQuorum implements AutoCloseable {
   /** Stops the client and the server; the log stays on disk for the next start. */
   @Override
   public void close() throws IOException {
-    RaftClient last;
+    List<RaftClient> last;
     RaftServer stopping;
     synchronized (this) {
       closed = true;
-      last = client;
+      last = Arrays.stream(clients).filter(Objects::nonNull).toList();
       stopping = server;
     }
     try {
-      if (last != null) {
-        last.close();
-      }
+      last.forEach(MetadataQuorum::closeQuietly);
     } finally {
       try {
         if (stopping != null) {

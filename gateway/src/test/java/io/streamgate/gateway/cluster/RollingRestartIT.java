@@ -75,7 +75,7 @@ class RollingRestartIT {
   private static final Path TIMES = Path.of("target", "rolling-restart-times.txt");
   private static final Pattern HANDED_OFF = Pattern.compile("node (\\S+) handed off its leaderships and ISR places in (\\d+) ms");
   private static final Pattern STEPPED_ASIDE =
-      Pattern.compile("node (\\S+) is stopping: handed the metadata log's leadership to (\\S+) in (\\d+) ms");
+      Pattern.compile("node (\\S+) is stopping: handed the metadata log's leadership to (.+) in (\\d+) ms");
   private static final String BECAME_CONTROLLER = "this node is the controller";
   private static final String LEASE_LOST = "lost its lease";
 

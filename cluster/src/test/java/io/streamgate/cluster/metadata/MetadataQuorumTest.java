@@ -245,7 +245,7 @@ class MetadataQuorumTest {
    * gone too, the third voter leads, never it (without the pause, either of the two may win). A
    * renewal may wait an election timeout (1–2 s here) when the transfer loses Ratis' race: an entry
    * appended after the transferee was found up to date makes the others refuse its election, and the
-   * log is leaderless until the third voter times out (1 run in 6 while writing this), as when a
+   * log is leaderless until the third voter times out (2 runs of 6 while writing this), as when a
    * leader closes.
    */
   @Test

@@ -574,8 +574,9 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   /**
-   * A graceful stop's first step (Kafka's controlled shutdown): this node tells the cluster it is
-   * stopping ({@code StopNode}), and the controller moves each leadership it holds to a live
+   * A graceful stop's first step (Kafka's controlled shutdown): this node's metadata voter hands the
+   * metadata log's leadership to another voter if it holds it, and stands in no further election
+   * ({@link MetadataQuorum#stepAside}); then this node tells the cluster it is stopping ({@code StopNode}), and the controller moves each leadership it holds to a live
    * in-sync replica and takes it out of the ISRs, as voluntary moves; meanwhile it keeps its lease
    * and serves, forwarding requests for the partitions that moved. Completes once its applied
    * metadata shows it in no ISR that another live replica, not stopping, shares (its replicas have
@@ -587,7 +588,17 @@ public final class ClusteredPartitionService implements PartitionService {
   public CompletableFuture<Void> handOff(long graceMs) {
     long startedMs = MONOTONIC_MS.getAsLong();
     long deadlineMs = startedMs + graceMs;
-    return lease.announceStop(deadlineMs)
+    // The metadata log's leadership first: a controller that stops with its voter leaves the log
+    // leaderless for an election timeout, in which no lease renewal commits; moved first, the new
+    // controller makes this node's partition moves. At most half the grace period, so that the moves have the rest.
+    return quorum.stepAside(graceMs / 2)
+        .thenCompose(transferred -> {
+          if (transferred) {
+            LOG.info("node {} is stopping: handed the metadata log's leadership to {} in {} ms", nodeId,
+                quorum.leaderId().orElse("(none known)"), MONOTONIC_MS.getAsLong() - startedMs);
+          }
+          return lease.announceStop(deadlineMs);
+        })
         .thenCompose(index -> {
           LOG.info("node {} is stopping: announced in {} ms; waiting for its leaderships to move", nodeId,
               MONOTONIC_MS.getAsLong() - startedMs);

@@ -229,6 +229,8 @@ final class NodeLease implements AutoCloseable {
       lastTold = now;
       if (now) {
         LOG.info("node {} holds its lease (epoch {})", nodeId, leaseEpoch);
+      } else if (closed) {
+        LOG.info("node {} gave its lease up: it is stopping", nodeId); // not a lapse: the last step of a graceful stop
       } else {
         LOG.warn("node {} lost its lease: its partition leaders take no writes and serve no reads", nodeId);
       }

@@ -1184,6 +1184,47 @@ class ClusterServiceTest {
     }
   }
 
+  /**
+   * A stopping node that is the controller (its voter leads the metadata log) hands the log's
+   * leadership to another node before its partitions (issue #17): another node is the controller
+   * and makes the moves, no node's lease lapses meanwhile (when the stopping controller's voter
+   * closed as leader, a rolling restart saw every lease lapse), and the stopping node does not become
+   * the controller again while it runs, even once the new controller is gone.
+   */
+  @Test
+  void aStoppingControllerHandsTheMetadataLogOverFirstAndNoLeaseLapses() {
+    cluster = TestCluster.start(dataDir, 3);
+    awaitOneController();
+    Node stopping = cluster.alive().stream().filter(node -> node.service().controllerActive()).findFirst().orElseThrow();
+    Node other = cluster.alive().stream().filter(node -> node != stopping).findFirst().orElseThrow();
+    get(other.service().createTopic(spec("handed", 3, 3, 2)));
+    awaitDescribedEverywhere("handed");
+    Map<String, List<Boolean>> leases = new ConcurrentHashMap<>();
+    for (Node node : cluster.alive()) {
+      List<Boolean> heard = new CopyOnWriteArrayList<>();
+      leases.put(node.id(), heard);
+      node.service().onLease(heard::add);
+    }
+
+    get(stopping.service().handOff(10_000));
+    assertThat(stopping.service().metadataQuorum().isLeader()).as("%s leads the metadata log after its hand-off", stopping).isFalse();
+    awaitOneController();
+    assertThat(stopping.service().controllerActive()).as("%s is the controller after its hand-off", stopping).isFalse();
+    catchUp(other, stopping);
+    for (int p = 0; p < 3; p++) {
+      assertThat(TestCluster.sharedState(other, new TopicPartition("handed", p)).orElseThrow().leader())
+          .as("leader of handed-%d", p).isNotEqualTo(stopping.id());
+    }
+    assertThat(leases).as("each node's lease, as its listeners heard it")
+        .allSatisfy((node, heard) -> assertThat(heard).as(node).isNotEmpty().doesNotContain(false));
+
+    Node successor = cluster.alive().stream().filter(node -> node.service().controllerActive()).findFirst().orElseThrow();
+    cluster.kill(successor.id());
+    Node third = cluster.alive().stream().filter(node -> node != stopping).findFirst().orElseThrow();
+    await().atMost(FAILOVER_WAIT).until(() -> third.service().controllerActive() || stopping.service().controllerActive());
+    assertThat(stopping.service().controllerActive()).as("%s became the controller again while stopping", stopping).isFalse();
+  }
+
   /** Until {@code node} has taken the metadata log as far as {@code other} has. */
   private static void catchUp(Node node, Node other) {
     get(node.service().metadata().appliedUpTo(other.service().metadata().appliedIndex()));

@@ -1,17 +1,23 @@
 package io.streamgate.cluster.metadata;
 
 import io.streamgate.cluster.ClusterException;
+import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.NotEnoughReplicasException;
+import io.streamgate.cluster.metadata.MetadataCommand.RegisterNode;
+import io.streamgate.cluster.metadata.MetadataCommand.RenewLease;
+import io.streamgate.cluster.metadata.MetadataCommand.StopNode;
 import io.streamgate.cluster.metadata.MetadataQuorumConfig.Voter;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -30,8 +36,10 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -57,6 +65,8 @@ import org.slf4j.LoggerFactory;
  *       leader's, as routing may.
  *   <li>{@link #leaderId} and {@link #isLeader}: the Raft leader as this voter knows it, also
  *       without a round trip (a deposed leader learns it only at its next contact with the others).
+ *   <li>{@link #stepAside}: before a graceful stop, hands the leadership to another voter and
+ *       stands in no further election.
  *   <li>{@link MetadataListener}s: every applied entry in log order, on one thread of the quorum's
  *       own (Ratis' apply thread only queues the change).
  * </ul>
@@ -77,8 +87,11 @@ public final class MetadataQuorum implements AutoCloseable {
   /** The voters this node starts with (none if it joins): the storage's configuration replaces them once there is one. */
   private final RaftGroup startGroup;
   private RaftServer server;
-  /** Replaced after a failed request: Ratis closes an async client's ordered window when a request fails. */
-  private RaftClient client;
+  /**
+   * One client per {@link Lane}, each replaced after a failed request: Ratis closes an async client's ordered window
+   * when a request fails.
+   */
+  private final RaftClient[] clients = new RaftClient[Lane.values().length];
   private boolean closed;
   private long lastIndexAtStart = -1;
 
@@ -137,7 +150,9 @@ public final class MetadataQuorum implements AutoCloseable {
     TermIndex last = built.getDivision(GROUP_ID).getRaftLog().getLastEntryTermIndex();
     synchronized (this) {
       lastIndexAtStart = last == null ? -1 : last.getIndex();
-      client = newClient();
+      for (Lane lane : Lane.values()) {
+        clients[lane.ordinal()] = newClient();
+      }
     }
     if (!isVoter(self.id())) {
       try {
@@ -300,6 +315,40 @@ public final class MetadataQuorum implements AutoCloseable {
     }
   }
 
+  /**
+   * A graceful stop's first step, before this node's partitions are handed off: this voter stands in
+   * no election for the rest of its run (so that it cannot win the leadership back while it still
+   * serves), and if it leads the metadata log, it hands the leadership to another voter and
+   * completes once that one leads, or after {@code timeoutMs}. Completes with whether it handed a
+   * leadership over; never fails: without a transfer, the others elect a leader once this voter
+   * closes, after an election timeout. Blocks a thread of its own, never the caller's.
+   */
+  public CompletableFuture<Boolean> stepAside(long timeoutMs) {
+    DivisionInfo info;
+    synchronized (this) {
+      if (closed || server == null || voters().size() == 1) {
+        return CompletableFuture.completedFuture(false); // a lone voter has no one to hand the log to
+      }
+      try {
+        info = server.getDivision(GROUP_ID).getInfo();
+      } catch (IOException e) {
+        return CompletableFuture.completedFuture(false); // the server is closing
+      }
+    }
+    LeadershipTransfer transfer = new LeadershipTransfer(group(voters()), properties(), RaftPeerId.valueOf(config.nodeId()), info);
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    Thread thread = new Thread(() -> {
+      try {
+        done.complete(transfer.run(timeoutMs));
+      } finally {
+        done.complete(false); // whatever ended the run
+      }
+    }, "metadata-step-aside-" + config.nodeId());
+    thread.setDaemon(true);
+    thread.start();
+    return done;
+  }
+
   /** What the server and the client share. */
   private RaftProperties properties() {
     RaftProperties properties = new RaftProperties();
@@ -342,26 +391,56 @@ public final class MetadataQuorum implements AutoCloseable {
    */
   public CompletableFuture<Committed> submit(MetadataCommand command) {
     Message message = Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command)));
+    return send(Lane.of(command), message, System.nanoTime() + config.requestTimeout().toNanos());
+  }
+
+  /**
+   * The client a command goes through. This node's lease commands have one of their own: when a
+   * burst of other commands (the controller's moves as a node stops) commits slowly, an attempt that
+   * outlasts the client's RPC timeout makes Ratis reset that client's connection and fail every
+   * request on it, which are then sent again, and a renewal caught in that committed late or failed
+   * at the request timeout, a whole lease (the rolling restart's lapsed leases).
+   */
+  private enum Lane {
+    LEASE,
+    OTHERS;
+
+    static Lane of(MetadataCommand command) {
+      return command instanceof RegisterNode || command instanceof RenewLease || command instanceof StopNode ? LEASE : OTHERS;
+    }
+  }
+
+  private CompletableFuture<Committed> send(Lane lane, Message message, long deadlineNs) {
     RaftClient sender;
     synchronized (this) {
-      if (closed || client == null) {
+      sender = clients[lane.ordinal()];
+      if (closed || sender == null) {
         return CompletableFuture.failedFuture(new ClusterException("The metadata voter of node " + config.nodeId()
             + (closed ? " is closed" : " is not started")));
       }
-      sender = client;
     }
+    long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
     return sender.async().send(message)
-        .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .orTimeout(leftMs, TimeUnit.MILLISECONDS)
         .handle((reply, failure) -> {
+          if (failure == null && reply.isSuccess()) {
+            return CompletableFuture.completedFuture(
+                new Committed(MetadataCodec.decodeReply(reply.getMessage().getContent().toByteArray()), reply.getLogIndex()));
+          }
           if (failure != null) {
-            replace(sender);
-            throw new CompletionException(noCommit(failure.toString()));
+            replace(lane, sender);
           }
-          if (!reply.isSuccess()) {
-            throw new CompletionException(noCommit(String.valueOf(reply.getException())));
+          Throwable why = failure != null ? Failures.cause(failure) : reply.getException();
+          long retryMs = RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS);
+          if (why instanceof LeaderSteppingDownException && deadlineNs - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(retryMs)) {
+            // The leader is handing its leadership over (a stopping node's step aside) and refuses requests
+            // until it has, a few milliseconds; Ratis' client does not retry that, so a lease renewal would fail.
+            Executor later = CompletableFuture.delayedExecutor(retryMs, TimeUnit.MILLISECONDS);
+            return CompletableFuture.supplyAsync(() -> message, later).thenCompose(again -> send(lane, again, deadlineNs));
           }
-          return new Committed(MetadataCodec.decodeReply(reply.getMessage().getContent().toByteArray()), reply.getLogIndex());
-        });
+          return CompletableFuture.<Committed>failedFuture(noCommit(String.valueOf(why)));
+        })
+        .thenCompose(committed -> committed);
   }
 
   /**
@@ -369,22 +448,22 @@ public final class MetadataQuorum implements AutoCloseable {
    * ordered window, and every request after it on that client would fail too. Closing the old client
    * also ends the retries of a request that timed out here.
    */
-  private void replace(RaftClient failed) {
+  private void replace(Lane lane, RaftClient failed) {
     synchronized (this) {
-      if (closed || client != failed) {
+      if (closed || clients[lane.ordinal()] != failed) {
         return; // already replaced by another failed request
       }
-      client = newClient();
+      clients[lane.ordinal()] = newClient();
     }
     // Not on this thread: it may be the failed client's own.
     CompletableFuture.runAsync(() -> closeQuietly(failed));
   }
 
-  private static void closeQuietly(RaftClient failed) {
+  private static void closeQuietly(RaftClient closing) {
     try {
-      failed.close();
+      closing.close();
     } catch (IOException | RuntimeException e) {
-      LOG.debug("Closing a failed metadata client", e);
+      LOG.debug("Closing a metadata client", e);
     }
   }
 
@@ -406,17 +485,15 @@ public final class MetadataQuorum implements AutoCloseable {
   /** Stops the client and the server; the log stays on disk for the next start. */
   @Override
   public void close() throws IOException {
-    RaftClient last;
+    List<RaftClient> last;
     RaftServer stopping;
     synchronized (this) {
       closed = true;
-      last = client;
+      last = Arrays.stream(clients).filter(Objects::nonNull).toList();
       stopping = server;
     }
     try {
-      if (last != null) {
-        last.close();
-      }
+      last.forEach(MetadataQuorum::closeQuietly);
     } finally {
       try {
         if (stopping != null) {

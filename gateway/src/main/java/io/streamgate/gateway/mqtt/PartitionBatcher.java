@@ -2,6 +2,7 @@ package io.streamgate.gateway.mqtt;
 
 import io.streamgate.cluster.Acks;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.logstore.ProducerIds;
 import io.streamgate.logstore.TopicPartition;
 import io.streamgate.logstore.format.Compression;
 import io.streamgate.logstore.format.Header;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Gathers the records one connection appends within one event-loop task (the PUBLISHes of one
@@ -35,7 +37,12 @@ final class PartitionBatcher {
   private boolean flushScheduled;
 
   private static final class Pending {
-    final RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE);
+    // An idempotency id of the batch's own (an Idempotency-Key's kind, random), made here and carried by
+    // every attempt the partition router makes: a stopping leader may take the batch in the overlap of a
+    // leadership move, fail it as no longer led, and the router ask the new leader again, which then
+    // answers the copy it already holds instead of writing it twice (docs/replication.md, leases rule 6).
+    final RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE)
+        .producer(ProducerIds.forIdempotencyKey(ThreadLocalRandom.current().nextLong()), (short) 0, 0);
     final List<Promise<Void>> appended = new ArrayList<>();
     final int maxBytes;
     int bytes = BATCH_OVERHEAD;

@@ -89,6 +89,10 @@ class PartitionMoveTest {
       assertThat(adding.lagRecords()).isPositive();
       assertThat(adding.lagBytes()).isPositive();
       assertThat(adding.inSync()).isFalse();
+      // What /metrics exports: the cluster's moving partitions on any node, the bytes left on the leader.
+      assertThat(other.service().moves().movingPartitions()).isEqualTo(1);
+      assertThat(cluster.node(leaving).service().moves().bytesLeftHere()).isPositive();
+      assertThat(other.service().moves().bytesLeftHere()).as("a node that leads no moving partition").isZero();
     });
     assertThat(failure(admin.service().moves().reassign(Map.of(tp, List.of(leaving, staying)))))
         .isInstanceOf(ReassignmentInProgressException.class);
@@ -105,6 +109,7 @@ class PartitionMoveTest {
     assertThat(after.adding()).isEmpty();
     assertThat(after.removing()).isEmpty();
     assertThat(get(admin.service().moves().inProgress())).isEmpty();
+    assertThat(admin.service().moves().movingPartitions()).isZero();
     await().atMost(Duration.ofSeconds(10))
         .until(() -> cluster.node(leaving).service().logManager().get(tp).isEmpty());
 

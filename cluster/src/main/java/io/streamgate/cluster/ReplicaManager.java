@@ -238,7 +238,9 @@ final class ReplicaManager implements AutoCloseable {
           Replica gone = replicas.remove(tp);
           unassignFetcher(tp);
           readWatches.wakeAll(tp);
-          pendingDeletions.put(tp, CompletableFuture.runAsync(() -> deleteLog(tp, gone), readers));
+          CompletableFuture<Void> deletion = CompletableFuture.runAsync(() -> deleteLog(tp, gone), readers);
+          pendingDeletions.put(tp, deletion);
+          deletion.whenComplete((done, failure) -> pendingDeletions.remove(tp, deletion));
         }
         continue;
       }
@@ -313,8 +315,6 @@ final class ReplicaManager implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.warn("{}: the copy of a replica moved away was not deleted: {}", tp, e.toString());
-    } finally {
-      pendingDeletions.remove(tp);
     }
   }
 

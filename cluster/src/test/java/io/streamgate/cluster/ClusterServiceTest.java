@@ -1314,7 +1314,7 @@ class ClusterServiceTest {
    * Appends, retrying while the cluster answers with a retriable error (a leader in transition).
    * The batch is built anew for every attempt: an append stamps offsets into the batch it is given.
    */
-  private static AppendResult appendRetrying(Node via, TopicPartition tp, Supplier<RecordBatch> batch, Acks acks) {
+  static AppendResult appendRetrying(Node via, TopicPartition tp, Supplier<RecordBatch> batch, Acks acks) {
     AtomicReference<AppendResult> result = new AtomicReference<>();
     AtomicReference<Throwable> lastFailure = new AtomicReference<>();
     await().atMost(FAILOVER_WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))

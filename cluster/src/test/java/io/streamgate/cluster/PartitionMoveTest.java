@@ -1,5 +1,6 @@
 package io.streamgate.cluster;
 
+import static io.streamgate.cluster.ClusterServiceTest.appendRetrying;
 import static io.streamgate.cluster.ClusterServiceTest.failure;
 import static io.streamgate.cluster.ClusterServiceTest.get;
 import static io.streamgate.cluster.ClusterServiceTest.idempotentBatch;
@@ -15,6 +16,7 @@ import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.TopicPartition;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -87,6 +89,10 @@ class PartitionMoveTest {
       assertThat(adding.lagRecords()).isPositive();
       assertThat(adding.lagBytes()).isPositive();
       assertThat(adding.inSync()).isFalse();
+      // What /metrics exports: the cluster's moving partitions on any node, the bytes left on the leader.
+      assertThat(other.service().moves().movingPartitions()).isEqualTo(1);
+      assertThat(cluster.node(leaving).service().moves().bytesLeftHere()).isPositive();
+      assertThat(other.service().moves().bytesLeftHere()).as("a node that leads no moving partition").isZero();
     });
     assertThat(failure(admin.service().moves().reassign(Map.of(tp, List.of(leaving, staying)))))
         .isInstanceOf(ReassignmentInProgressException.class);
@@ -103,6 +109,7 @@ class PartitionMoveTest {
     assertThat(after.adding()).isEmpty();
     assertThat(after.removing()).isEmpty();
     assertThat(get(admin.service().moves().inProgress())).isEmpty();
+    assertThat(admin.service().moves().movingPartitions()).isZero();
     await().atMost(Duration.ofSeconds(10))
         .until(() -> cluster.node(leaving).service().logManager().get(tp).isEmpty());
 
@@ -143,6 +150,57 @@ class PartitionMoveTest {
     writer.stopAfterMore(20);
     assertThat(writer.failures).isEmpty();
     assertThat(values(readAll(admin, tp))).isEqualTo(writer.acknowledged);
+  }
+
+  @Test
+  void aMoveGoesOnAcrossAControllerChangeAndARestartOfTheNewReplicaAndLosesNothing() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    Node admin = cluster.node("node-1");
+    TopicPartition tp = new TopicPartition("restarted", 0);
+    get(admin.service().createTopic(spec("restarted", 1, 2, 1)));
+    PartitionState before = awaitLed(admin, tp);
+    String leaving = before.leader();
+    String staying = before.replicas().stream().filter(r -> !r.equals(leaving)).findFirst().orElseThrow();
+    String joining = cluster.nodes().stream().map(Node::id).filter(id -> !before.replicas().contains(id)).findFirst()
+        .orElseThrow();
+    List<String> acknowledged = new ArrayList<>();
+    for (int i = 0; i < PRELOAD_BATCHES; i++) {
+      String value = FILLER + "/" + i;
+      appendRetrying(cluster.node(staying), tp, () -> idempotentBatch(700, acknowledged.size(), value), Acks.ALL);
+      acknowledged.add(value);
+    }
+    get(admin.service().moves().setThrottle(20_000));
+    get(admin.service().moves().reassign(tp, List.of(joining, staying)));
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> cluster.node(joining).service().logManager().get(tp).map(log -> log.logEndOffset() > 0).orElse(false));
+
+    // The controller goes (whichever node it is), then the new replica restarts mid-copy.
+    String controller = cluster.alive().stream().filter(node -> node.service().controllerActive()).findFirst()
+        .orElseThrow().id();
+    LOG.info("killing the controller {} mid-move ({} -> {})", controller, before.replicas(), List.of(joining, staying));
+    cluster.kill(controller);
+    cluster.restart(controller);
+    if (!controller.equals(joining)) {
+      cluster.kill(joining);
+      cluster.restart(joining);
+    }
+    Node writer = cluster.node(staying);
+    for (int i = 0; i < 20; i++) {
+      String value = "after-restarts/" + i;
+      appendRetrying(writer, tp, () -> idempotentBatch(700, acknowledged.size(), value), Acks.ALL);
+      acknowledged.add(value);
+    }
+    assertThat(TestCluster.sharedState(writer, tp).orElseThrow().moving()).as("still moving, from the log").isTrue();
+    get(writer.service().moves().setThrottle(0));
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> !TestCluster.sharedState(writer, tp).orElseThrow().moving());
+    assertThat(TestCluster.sharedState(writer, tp).orElseThrow().replicas()).containsExactly(joining, staying);
+    assertThat(values(readAll(writer, tp))).as("every acknowledged write, once, in order").isEqualTo(acknowledged);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rawBatches(
+        cluster.node(joining).service().logManager().partition(tp))).isEqualTo(rawBatches(
+            writer.service().logManager()
+                .partition(tp))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(leaving).service().logManager().get(tp).isEmpty());
   }
 
   @Test

@@ -20,14 +20,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The admin subcommands of the jar, {@code api-key}, {@code acl} and {@code node}: each is one or a few
- * calls to a node's REST admin API ({@code /v1/api-keys}, {@code /v1/acls}, {@code /v1/cluster/nodes})
- * with the JDK's HTTP client, and
+ * The admin subcommands of the jar, {@code api-key}, {@code acl}, {@code node} and {@code reassign}:
+ * each is one or a few calls to a node's REST admin API ({@code /v1/api-keys}, {@code /v1/acls},
+ * {@code /v1/cluster/nodes}, {@code /v1/cluster/reassignments}) with the JDK's HTTP client, and
  * prints what the node answered. The flags of {@code acl} are those of Kafka's {@code kafka-acls}.
  * Exit status: 0 done, 1 the node refused or could not be reached, 2 a usage error.
  */
 public final class AdminCli {
-  public static final Set<String> COMMANDS = Set.of("api-key", "acl", "node");
+  public static final Set<String> COMMANDS = Set.of("api-key", "acl", "node", "reassign");
   static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
   static final String KEY_ENV = "STREAMGATE_KEY";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +44,10 @@ public final class AdminCli {
         java -jar streamgate.jar acl remove (same filter flags as list; at least one)
         java -jar streamgate.jar node remove <id> [--forget]
                                          (a node holding no replicas; --forget: a node dead for good, its replicas dropped)
+        java -jar streamgate.jar reassign start --topic T --partition P --replicas NODE,NODE[,...]
+        java -jar streamgate.jar reassign list
+        java -jar streamgate.jar reassign cancel --topic T --partition P
+        java -jar streamgate.jar reassign throttle --bytes-per-second N   (0 lifts it)
       Every command also takes --server URL (default %s) and --key SECRET (default: the environment
       variable %s), a key whose principal may ALTER (changes) or DESCRIBE (reads) the cluster.
       Operations: %s.
@@ -114,6 +118,10 @@ public final class AdminCli {
       case "acl list" -> aclList();
       case "acl remove" -> aclRemove();
       case "node remove" -> nodeRemove();
+      case "reassign start" -> reassignStart();
+      case "reassign list" -> reassignList();
+      case "reassign cancel" -> reassignCancel();
+      case "reassign throttle" -> reassignThrottle();
       default -> throw new UsageException("unknown command '" + String.join(" ", positional) + "'");
     }
   }
@@ -190,6 +198,70 @@ public final class AdminCli {
       throw new UsageException("acl remove needs at least one of --principal, --operation, --topic, --group, --cluster");
     }
     printAcls("removed", call("DELETE", "/v1/acls" + query, null));
+  }
+
+  private void reassignStart() {
+    expect(Set.of("--topic", "--partition", "--replicas", "--server", "--key"), 2);
+    ObjectNode move = JSON.createObjectNode().put("topic", required("--topic")).put("partition", partition());
+    ArrayNode replicas = move.putArray("replicas");
+    for (String node : required("--replicas").split(",")) {
+      replicas.add(node.trim());
+    }
+    ObjectNode body = JSON.createObjectNode();
+    body.putArray("partitions").add(move);
+    printMoves(call("POST", "/v1/cluster/reassignments", body));
+  }
+
+  private void reassignList() {
+    expect(Set.of("--server", "--key"), 2);
+    printMoves(call("GET", "/v1/cluster/reassignments", null));
+  }
+
+  private void reassignCancel() {
+    expect(Set.of("--topic", "--partition", "--server", "--key"), 2);
+    String topic = required("--topic");
+    int partition = partition();
+    call("DELETE", "/v1/cluster/reassignments/" + encode(topic) + "/" + partition, null);
+    out.println("cancelled the move of " + topic + "-" + partition);
+  }
+
+  private void reassignThrottle() {
+    expect(Set.of("--bytes-per-second", "--server", "--key"), 2);
+    long rate;
+    try {
+      rate = Long.parseLong(required("--bytes-per-second"));
+    } catch (NumberFormatException e) {
+      throw new UsageException("--bytes-per-second must be a whole number");
+    }
+    JsonNode set = call("PUT", "/v1/cluster/replication-throttle", JSON.createObjectNode().put("bytesPerSecond", rate));
+    out.println("replication throttle: " + set.path("bytesPerSecond").asLong() + " bytes/s");
+  }
+
+  private int partition() {
+    try {
+      return Integer.parseInt(required("--partition"));
+    } catch (NumberFormatException e) {
+      throw new UsageException("--partition must be a whole number");
+    }
+  }
+
+  private void printMoves(JsonNode moves) {
+    out.println("replication throttle: " + moves.path("throttleBytesPerSecond").asLong() + " bytes/s");
+    for (JsonNode move : moves.path("partitions")) {
+      StringBuilder line = new StringBuilder(move.path("topic").asText() + "-" + move.path("partition").asInt() + "	"
+          + join(move.path("replicas")) + " -> " + join(move.path("targetReplicas")) + "	leader " + move.path("leader").asText());
+      for (JsonNode adding : move.path("addingReplicas")) {
+        line.append("	").append(adding.path("node").asText()).append(adding.path("inSync").asBoolean() ? " in sync"
+            : " behind " + adding.path("lagRecords").asText("?") + " records, " + adding.path("lagBytes").asText("?") + " bytes");
+      }
+      out.println(line);
+    }
+  }
+
+  private static String join(JsonNode names) {
+    List<String> items = new ArrayList<>();
+    names.forEach(name -> items.add(name.asText()));
+    return String.join(",", items);
   }
 
   /** {@code --topic}, {@code --group} or {@code --cluster} (one at most; {@code required}: exactly one) as ACL fields. */

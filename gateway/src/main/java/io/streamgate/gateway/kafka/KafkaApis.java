@@ -1,7 +1,6 @@
 package io.streamgate.gateway.kafka;
 
-import io.streamgate.cluster.PartitionMoves;
-import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.ClusteredPartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.groups.ClassicGroups;
 import io.streamgate.cluster.groups.GroupService;
@@ -24,6 +23,7 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeLogDirsRequestData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -77,14 +77,15 @@ final class KafkaApis {
   private final IncrementalAlterConfigsApi incrementalAlterConfigs;
   private final CreatePartitionsApi createPartitions;
   private final PartitionReassignmentsApi reassignments;
+  private final DescribeLogDirsApi describeLogDirs;
   private final DescribeAclsApi describeAcls;
   private final CreateAclsApi createAcls;
   private final DeleteAclsApi deleteAcls;
   private final DescribeUserScramCredentialsApi describeScram;
   private final AlterUserScramCredentialsApi alterScram;
 
-  KafkaApis(PartitionService service, GroupService groups, ClassicGroups classicGroups, GatewayConfig config,
-      RecordDecoding decoding, GatewayMetrics metrics, NodeSecurity security, PartitionMoves moves) {
+  KafkaApis(ClusteredPartitionService service, GroupService groups, ClassicGroups classicGroups, GatewayConfig config,
+      RecordDecoding decoding, GatewayMetrics metrics, NodeSecurity security) {
     KafkaBrokers brokers = new KafkaBrokers(service);
     this.metadata = new MetadataApi(service, brokers, config.autoCreateTopics(), config.defaultPartitions());
     this.produce = new ProduceApi(service, decoding, metrics);
@@ -109,9 +110,10 @@ final class KafkaApis {
     this.offsetDelete = new OffsetDeleteApi(groups);
     this.describeConfigs = new DescribeConfigsApi(service, config.defaultPartitions(), config.autoCreateTopics());
     this.alterConfigs = new AlterConfigsApi(service);
-    this.incrementalAlterConfigs = new IncrementalAlterConfigsApi(service, new BrokerThrottleConfigs(moves));
+    this.incrementalAlterConfigs = new IncrementalAlterConfigsApi(service, new BrokerThrottleConfigs(service.moves()));
     this.createPartitions = new CreatePartitionsApi(service);
-    this.reassignments = new PartitionReassignmentsApi(moves, brokers);
+    this.reassignments = new PartitionReassignmentsApi(service.moves(), brokers);
+    this.describeLogDirs = new DescribeLogDirsApi(service);
     this.describeAcls = new DescribeAclsApi(security.accessControl());
     this.createAcls = new CreateAclsApi(security.accessControl());
     this.deleteAcls = new DeleteAclsApi(security.accessControl());
@@ -178,6 +180,8 @@ final class KafkaApis {
         return reassignments.alter(request.body(AlterPartitionReassignmentsRequestData.class), caller).map(Object.class::cast);
       case LIST_PARTITION_REASSIGNMENTS:
         return reassignments.list(request.body(ListPartitionReassignmentsRequestData.class), caller).map(Object.class::cast);
+      case DESCRIBE_LOG_DIRS:
+        return Future.succeededFuture(describeLogDirs.handle(request.body(DescribeLogDirsRequestData.class), caller));
       case CREATE_PARTITIONS:
         return createPartitions.handle(request.body(CreatePartitionsRequestData.class), caller).map(Object.class::cast);
       case DESCRIBE_ACLS:

@@ -48,7 +48,7 @@ public final class KafkaVerticle extends VerticleBase {
   public Future<?> start() {
     GatewayConfig.Kafka kafka = config.kafka();
     KafkaApis apis = new KafkaApis(service, service.groups(), service.classicGroups(), config, RecordDecoding.create(vertx), metrics,
-        security, service.moves());
+        security);
     NetServerOptions options = new NetServerOptions().setHost(kafka.host()).setPort(kafka.bindPort()).setTcpNoDelay(true);
     if (tls.kafka()) {
       tls.secure(options);

@@ -65,8 +65,13 @@ final class PartitionReassignmentsApi {
         } catch (RuntimeException e) {
           change = Future.failedFuture(e);
         }
-        changes.add(change.onFailure(failure -> answer.setErrorCode(StreamgateError.forException(failure).kafkaCode())
-            .setErrorMessage(Failures.cause(failure).getMessage())));
+        // andThen: the answer is written only once each refusal is in it (onFailure's handler may run after join's).
+        changes.add(change.andThen(done -> {
+          if (done.failed()) {
+            answer.setErrorCode(StreamgateError.forException(done.cause()).kafkaCode())
+                .setErrorMessage(Failures.cause(done.cause()).getMessage());
+          }
+        }));
       }
     }
     return Future.join(changes).transform(done -> Future.succeededFuture(response.setResponses(topics)));

@@ -82,6 +82,32 @@ class AdminCliTest extends SharedNodeTest {
     assertThat(status(frank, path)).isEqualTo(401);
   }
 
+  /** One node can only reorder a partition's one replica (nothing moves); the point is what reaches the node and back. */
+  @Test
+  void reassignCommandsReachTheNodesMovesAndItsRefusalsAreOneLine() {
+    String topic = unique("cli-moved");
+    given().baseUri(server()).header("Authorization", "Bearer " + BOOTSTRAP).contentType("application/json")
+        .body("{\"name\":\"" + topic + "\"}").post("/v1/topics").then().statusCode(201);
+    String self = node.service().nodeId();
+
+    Run throttled = admin("reassign", "throttle", "--bytes-per-second", "2048");
+    assertThat(throttled.status()).as(throttled.err()).isZero();
+    assertThat(throttled.out()).isEqualTo("replication throttle: 2048 bytes/s\n");
+    Run started = admin("reassign", "start", "--topic", topic, "--partition", "0", "--replicas", self);
+    assertThat(started.status()).as(started.err()).isZero();
+    assertThat(started.out()).isEqualTo("replication throttle: 2048 bytes/s\n");
+    assertThat(admin("reassign", "list").out()).isEqualTo("replication throttle: 2048 bytes/s\n");
+
+    Run unknown = admin("reassign", "start", "--topic", topic, "--partition", "0", "--replicas", "node-9");
+    assertThat(unknown.status()).isEqualTo(1);
+    assertThat(unknown.err()).startsWith("streamgate: 400 invalid-replica-assignment: ").contains("node-9");
+    Run notMoving = admin("reassign", "cancel", "--topic", topic, "--partition", "0");
+    assertThat(notMoving.status()).isEqualTo(1);
+    assertThat(notMoving.err()).startsWith("streamgate: 409 no-reassignment-in-progress: ");
+    assertThat(admin("reassign", "start", "--topic", topic, "--partition", "x", "--replicas", self).status()).isEqualTo(2);
+    assertThat(admin("reassign", "throttle", "--bytes-per-second", "0").out()).isEqualTo("replication throttle: 0 bytes/s\n");
+  }
+
   @Test
   void refusalsAndMistakesAreOneClearLine() {
     Run noKey = cli(Map.of(), "api-key", "list", "--server", server());

@@ -23,6 +23,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -301,6 +302,45 @@ class ProduceApiTest extends HttpNodeTest {
     Response text = api.post("/v1/topics/" + t + "/records?key=abc", "text/plain", "1");
     assertThat(text.json().get("offsets").get(0).get("partition").asInt())
         .isEqualTo(Utils.toPositive(Utils.murmur2("abc".getBytes(UTF_8))) % partitions);
+  }
+
+  /** As in Kafka: murmur2 over the partition count when written, so a key's records after the change are in one partition, in order. */
+  @Test
+  void afterPartitionsAreAddedEachKeysNewRecordsGoToOnePartitionInOrder() {
+    api.createTopic(t, 2);
+    List<String> keys = IntStream.range(0, 20).mapToObj(i -> "user-" + i).toList();
+    for (String key : keys) {
+      api.produce(t, "{\"records\":[{\"key\":\"" + key + "\",\"value\":\"before\"}]}");
+    }
+    assertThat(api.patchJson("/v1/topics/" + t, "{\"partitions\":5}").status()).isEqualTo(200);
+    for (int round = 0; round < 3; round++) {
+      StringBuilder envelope = new StringBuilder("{\"records\":[");
+      for (String key : keys) {
+        envelope.append(key.equals(keys.get(0)) ? "" : ",").append("{\"key\":\"").append(key).append("\",\"value\":\"after-")
+            .append(round).append("\"}");
+      }
+      api.produce(t, envelope.append("]}").toString());
+    }
+    Map<String, List<String>> afterByKey = new HashMap<>();
+    Map<String, Integer> partitionOfKey = new HashMap<>();
+    for (int p = 0; p < 5; p++) {
+      for (JsonNode record : records(t, p)) {
+        String value = record.get("value").asText();
+        if (value.startsWith("after-")) {
+          String key = record.get("key").asText();
+          afterByKey.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+          assertThat(partitionOfKey.put(key, p)).as("every new record of %s in one partition", key).isIn(null, p);
+        }
+      }
+    }
+    Set<Integer> used = new HashSet<>();
+    for (String key : keys) {
+      int expected = Utils.toPositive(Utils.murmur2(key.getBytes(UTF_8))) % 5;
+      assertThat(partitionOfKey.get(key)).as("partition of %s over 5 partitions", key).isEqualTo(expected);
+      assertThat(afterByKey.get(key)).as("%s's records in order", key).containsExactly("after-0", "after-1", "after-2");
+      used.add(expected);
+    }
+    assertThat(used).as("keys moved into the new partitions too").anyMatch(p -> p >= 2);
   }
 
   @Test

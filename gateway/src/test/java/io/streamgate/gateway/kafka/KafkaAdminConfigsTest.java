@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -25,12 +26,15 @@ import org.apache.kafka.clients.admin.ConfigEntry.ConfigType;
 import org.apache.kafka.clients.admin.CreatePartitionsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeConfigsOptions;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionReplica;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
@@ -40,7 +44,9 @@ import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
@@ -156,6 +162,50 @@ class KafkaAdminConfigsTest extends KafkaNodeTest {
       assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(broker, List.of(op("num.partitions", "9",
           AlterConfigOp.OpType.SET)))).all().get(WAIT_S, TimeUnit.SECONDS))
           .hasCauseInstanceOf(InvalidRequestException.class).hasMessageContaining("node settings");
+    }
+  }
+
+  /**
+   * A node alone can only reorder a partition's one replica; the refusals, the listing and the
+   * throttle configs kafka-reassign-partitions sends are what reach the cluster's moves.
+   */
+  @Test
+  void reassignmentsAndTheReplicationThrottleThroughTheAdminClient() throws Exception {
+    String topic = unique("moved");
+    TopicPartition tp = new TopicPartition(topic, 0);
+    try (Admin admin = admin()) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(WAIT_S, TimeUnit.SECONDS);
+      int self = Integer.parseInt(brokerId(admin));
+      assertThatThrownBy(() -> admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(
+          List.of(self + 1))))).all().get(WAIT_S, TimeUnit.SECONDS)).hasCauseInstanceOf(InvalidReplicaAssignmentException.class)
+          .hasMessageContaining("no broker " + (self + 1));
+      assertThatThrownBy(() -> admin.alterPartitionReassignments(Map.of(tp, Optional.empty())).all().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(NoReassignmentInProgressException.class);
+      assertThatThrownBy(() -> admin.alterPartitionReassignments(Map.of(new TopicPartition(unique("none"), 0),
+          Optional.of(new NewPartitionReassignment(List.of(self))))).all().get(WAIT_S, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(UnknownTopicOrPartitionException.class);
+      admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(self))))).all()
+          .get(WAIT_S, TimeUnit.SECONDS);
+      assertThat(admin.listPartitionReassignments().reassignments().get(WAIT_S, TimeUnit.SECONDS)).as("a reorder moves nothing")
+          .isEmpty();
+
+      // What kafka-reassign-partitions --throttle sets, and --verify clears.
+      ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, brokerId(admin));
+      admin.incrementalAlterConfigs(Map.of(broker, List.of(op("leader.replication.throttled.rate", "5000", AlterConfigOp.OpType.SET),
+          op("follower.replication.throttled.rate", "5000", AlterConfigOp.OpType.SET)),
+          new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(op("leader.replication.throttled.replicas", "0:" + self,
+              AlterConfigOp.OpType.SET))))
+          .all().get(WAIT_S, TimeUnit.SECONDS);
+      assertThat(http("GET", "/v1/cluster/replication-throttle", null, 200).get("bytesPerSecond").asLong()).isEqualTo(5000);
+      assertThat(describe(admin, topic).get("leader.replication.throttled.replicas")).as("taken, not kept").isNull();
+      assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(broker, List.of(op("replica.alter.log.dirs.io.max.bytes.per.second",
+          "1", AlterConfigOp.OpType.SET)))).all().get(WAIT_S, TimeUnit.SECONDS)).hasCauseInstanceOf(InvalidConfigurationException.class);
+      admin.incrementalAlterConfigs(Map.of(broker, List.of(op("leader.replication.throttled.rate", null, AlterConfigOp.OpType.DELETE),
+          op("replica.alter.log.dirs.io.max.bytes.per.second", null, AlterConfigOp.OpType.DELETE)))).all()
+          .get(WAIT_S, TimeUnit.SECONDS);
+      assertThat(http("GET", "/v1/cluster/replication-throttle", null, 200).get("bytesPerSecond").asLong()).isZero();
+      assertThat(admin.describeReplicaLogDirs(List.of(new TopicPartitionReplica(topic, 0, self))).all().get(WAIT_S, TimeUnit.SECONDS)
+          .get(new TopicPartitionReplica(topic, 0, self)).getCurrentReplicaLogDir()).as("the node's one log dir").isNotNull();
     }
   }
 

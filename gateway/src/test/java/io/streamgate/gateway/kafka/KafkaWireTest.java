@@ -80,7 +80,8 @@ class KafkaWireTest extends KafkaNodeTest {
           Map.entry(21, "0-2"),
           Map.entry(22, "0-5"), Map.entry(23, "2-4"), Map.entry(42, "0-2"), Map.entry(47, "0-0"), Map.entry(60, "0-1"),
           Map.entry(29, "1-3"), Map.entry(30, "1-3"), Map.entry(31, "1-3"), Map.entry(32, "1-4"), Map.entry(33, "0-2"),
-          Map.entry(36, "0-2"), Map.entry(37, "0-3"), Map.entry(44, "0-1"), Map.entry(50, "0-0"), Map.entry(51, "0-0"))));
+          Map.entry(36, "0-2"), Map.entry(37, "0-3"), Map.entry(44, "0-1"), Map.entry(50, "0-0"), Map.entry(51, "0-0"),
+          Map.entry(35, "1-4"), Map.entry(45, "0-1"), Map.entry(46, "0-0"))));
     }
   }
 

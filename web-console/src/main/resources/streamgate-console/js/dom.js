@@ -104,3 +104,26 @@ function morph(old, node) {
     old.replaceWith(node);
   }
 }
+
+/**
+ * Asks before an action that cannot be taken back: a modal dialog with title, the paragraphs of
+ * text saying what will happen, a button that keeps things as they are (dismiss) and a danger button
+ * labelled action (id confirmId). Resolves true only when that button is chosen; dismiss, Escape or
+ * closing the dialog resolve false.
+ */
+export function confirmAction({ title, text, action, confirmId, dismiss = 'Cancel' }) {
+  const titleId = `${confirmId}-title`;
+  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId },
+    h('form', { method: 'dialog' },
+      h('h2', { id: titleId }, title),
+      [text].flat().map((paragraph) => h('p', null, paragraph)),
+      h('div', { class: 'form-actions' },
+        h('button', { value: 'dismiss', class: 'button ghost' }, dismiss),
+        h('button', { value: 'confirm', class: 'button danger', id: confirmId }, action))));
+  document.body.append(dialog);
+  dialog.showModal();
+  return new Promise((resolve) => dialog.addEventListener('close', () => {
+    dialog.remove();
+    resolve(dialog.returnValue === 'confirm');
+  }));
+}

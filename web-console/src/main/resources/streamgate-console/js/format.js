@@ -4,6 +4,9 @@ const numberFormat = new Intl.NumberFormat();
 
 export const count = (n) => (n == null ? '—' : numberFormat.format(n));
 
+/** A count with its noun: "1 replica", "3 replicas". */
+export const counted = (n, noun) => `${count(n)} ${n === 1 ? noun : `${noun}s`}`;
+
 export function bytes(n) {
   if (n == null) return '—';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -11,7 +11,7 @@ export class Scope {
     this.cleanups = [];
   }
 
-  /** Runs task now and then every ms, never two at once, until the view goes. */
+  /** Runs task now and then every ms, never two at once, until the view goes; answers a function that runs it at once (unless running). */
   every(ms, task) {
     let running = false;
     const tick = async () => {
@@ -26,16 +26,17 @@ export class Scope {
     tick();
     const timer = setInterval(tick, ms);
     this.onLeave(() => clearInterval(timer));
+    return tick;
   }
 
   /**
    * Calls load now and then every ms and passes each answer to show while the view is shown. A
    * failure is shown as a problem once per outage, not once per refresh: the next one is shown only
-   * after a load has succeeded again.
+   * after a load has succeeded again. Answers a function that refreshes at once, for after an action.
    */
   refresh(ms, load, show) {
     let failed = false;
-    this.every(ms, async () => {
+    return this.every(ms, async () => {
       try {
         const answer = await load();
         if (!this.alive) return;

@@ -94,6 +94,7 @@ public final class ClusteredPartitionService implements PartitionService {
   private final PartitionRouter router;
   private final TopicAdmin topics;
   private final PartitionMoves moves;
+  private final MovePlans plans;
   private final ProducerIdBlocks producerIds;
   private final MetadataAccessControl accessControl;
   private ClusteredGroupService groups;
@@ -130,6 +131,7 @@ public final class ClusteredPartitionService implements PartitionService {
     this.classicGroupSettings = options.classicGroups();
     this.nodeRequests = new NodeRequests(vertx, metadata);
     this.moves = new PartitionMoves(metadata, quorum::state, metadataThread, nodeRequests, replicas::addingLags);
+    this.plans = new MovePlans(metadata, quorum::state, metadataThread, moves);
     this.leaderHandlers = new LeaderHandlers(vertx, nodeId, replicas, readers);
     this.router = new PartitionRouter(vertx, nodeId, metadata, leaderHandlers, nodeRequests, forwardTimeoutMs);
     this.topics = new TopicAdmin(vertx, metadata, liveness, lease, metadataThread, router);
@@ -337,6 +339,11 @@ public final class ClusteredPartitionService implements PartitionService {
   /** Moving partitions to other nodes: start, cancel, progress, throttle. */
   public PartitionMoves moves() {
     return moves;
+  }
+
+  /** Spreading replicas evenly over the nodes, draining a node: plans that {@link #moves()} carries out. */
+  public MovePlans plans() {
+    return plans;
   }
 
   /** See {@link NodeRemoval}. */

@@ -130,7 +130,7 @@ public final class StreamgateNode {
           metrics.bodyBudget(bodyBudget::reserved);
           return vertx.deployVerticle(() -> {
             HttpApiVerticle verticle = new HttpApiVerticle(service, service.groups(), config, metrics, registry, readiness, bodyBudget,
-                security, tickets, tls, service.moves());
+                security, tickets, tls, service.moves(), service.plans());
             firstVerticle.compareAndSet(null, verticle);
             return verticle;
           }, new DeploymentOptions().setInstances(config.httpInstances()));

@@ -1,27 +1,41 @@
-// #/cluster: the nodes, which is the controller, which are alive, the serving node's health, and
-// how partition leadership is spread. API: GET /v1/cluster, /health/ready, /v1/topics, /v1/topics/{t}.
-import { get, seg } from '../api.js';
-import { badge, card, h, loading, pageHeader, patch, stat, table } from '../dom.js';
-import { count } from '../format.js';
+// #/cluster: the nodes (controller, alive, and their load: replicas, leaderships, bytes on disk), the
+// partitions moving with the replication throttle, and the serving node's health; draining a node and
+// cancelling a move, each after a confirmation. API: GET /v1/cluster, /health/ready, /v1/topics,
+// /v1/topics/{t}, /v1/cluster/stats, /v1/cluster/reassignments; POST /v1/cluster/nodes/{id}/drain;
+// DELETE /v1/cluster/reassignments/{t}/{p}.
+import { api, get, seg } from '../api.js';
+import { badge, card, confirmAction, h, loading, pageHeader, patch, stat, table } from '../dom.js';
+import { bytes, count, counted } from '../format.js';
+import { showProblem } from '../problems.js';
 
 const REFRESH_MS = 5000;
-/** Leadership is counted over at most this many topics, to keep a refresh cheap. */
-const LEADERSHIP_TOPICS = 50;
+/** Replicas and leaderships are counted over at most this many topics, to keep a refresh cheap. */
+const LOAD_TOPICS = 50;
 
 export function render(main, scope) {
   const summary = h('div', { class: 'stats-grid', id: 'cluster-summary' }, loading());
+  const action = h('div', { id: 'cluster-action', class: 'action-result' });
   const nodes = h('div', { id: 'cluster-nodes' }, loading());
+  const moves = h('div', { id: 'cluster-moves' }, loading());
   const health = h('div', { id: 'cluster-health' }, loading());
   main.append(
-    pageHeader('Cluster', 'Nodes, controller and health, refreshed every 5 seconds.'),
+    pageHeader('Cluster', 'Nodes and their load, partitions moving, and health, refreshed every 5 seconds.'),
     summary,
+    action,
     card('Nodes', nodes),
+    card('Partitions moving', moves),
     card('Health of this node', health));
 
-  scope.refresh(REFRESH_MS, async () => {
-    const [cluster, ready, topicList] = await Promise.all([get('/v1/cluster'), readiness(), get('/v1/topics')]);
-    return { cluster, ready, topicList, leaders: await leadership(topicList.slice(0, LEADERSHIP_TOPICS)) };
-  }, ({ cluster, ready, topicList, leaders }) => {
+  /** The last answer shown, for what the confirmations say. */
+  let shown = null;
+  const refreshNow = scope.refresh(REFRESH_MS, async () => {
+    const [cluster, ready, topicList, stats, reassignments] = await Promise.all([get('/v1/cluster'), readiness(), get('/v1/topics'),
+      get('/v1/cluster/stats').catch(() => null), get('/v1/cluster/reassignments')]);
+    const fewEnough = topicList.length <= LOAD_TOPICS;
+    return { cluster, ready, topicList, reassignments, load: fewEnough ? replicaLoad(await describe(topicList)) : null, disk: diskUse(stats) };
+  }, (answer) => {
+    shown = answer;
+    const { cluster, ready, topicList, reassignments } = answer;
     const alive = cluster.nodes.filter((n) => n.alive).length;
     const controller = cluster.nodes.find((n) => n.isController);
     const partitions = topicList.reduce((sum, t) => sum + t.partitions, 0);
@@ -29,23 +43,124 @@ export function render(main, scope) {
       stat('Nodes alive', `${alive} / ${cluster.nodes.length}`, alive === cluster.nodes.length ? 'ok' : 'warn'),
       stat('Controller', controller ? controller.id : 'none', controller ? 'ok' : 'bad'),
       stat('Topics', count(topicList.length)),
-      stat('Partitions', count(partitions)));
-    patch(nodes, table('Nodes of the cluster',
-      ['Node', 'HTTP', 'MQTT', 'Role', 'Status', { label: 'Leaders', numeric: true }],
-      cluster.nodes.map((n) => [
-        h('span', { class: 'mono' }, n.id, n.id === cluster.nodeId ? h('span', { class: 'muted' }, ' (this node)') : null),
-        h('span', { class: 'mono' }, n.httpAddress || '—'),
-        h('span', { class: 'mono' }, n.mqttAddress || '—'),
-        n.isController ? badge('controller', 'info') : badge('broker'),
-        n.alive ? badge('alive', 'ok') : badge('down', 'bad'),
-        topicList.length > LEADERSHIP_TOPICS ? '—' : count(leaders.get(n.id) || 0),
-      ])));
+      stat('Partitions', count(partitions)),
+      stat('Moving', count(reassignments.partitions.length), reassignments.partitions.length ? 'warn' : null));
+    patch(nodes, nodeTable(answer));
+    patch(moves, movesTable(reassignments));
     patch(health,
       h('p', null, ready.status === 'UP' ? badge('ready', 'ok') : badge('not ready', 'bad'), ' ',
         h('span', { class: 'muted' }, 'GET /health/ready')),
       table('Readiness checks', ['Check', 'Status'],
         Object.entries(ready.checks || {}).map(([name, status]) => [name, status === 'UP' ? badge('UP', 'ok') : badge(status, 'bad')])));
   });
+
+  // Patched content carries no listeners, so the buttons in the tables are handled here, by their data.
+  nodes.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-drain]');
+    if (button) drain(button.dataset.drain, shown, action).then(refreshNow);
+  });
+  moves.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-cancel-topic]');
+    if (!button) return;
+    const move = shown?.reassignments.partitions.find((p) => p.topic === button.dataset.cancelTopic
+      && String(p.partition) === button.dataset.cancelPartition);
+    if (move) cancelMove(move, action).then(refreshNow);
+  });
+}
+
+function nodeTable({ cluster, load, disk }) {
+  const figure = (map, id) => (load ? count(map.get(id) || 0) : '—');
+  return table('Nodes of the cluster',
+    ['Node', 'HTTP', 'MQTT', 'Role', 'Status', { label: 'Replicas', numeric: true }, { label: 'Leaders', numeric: true },
+      { label: 'On disk', numeric: true }, 'Action'],
+    cluster.nodes.map((n) => [
+      h('span', { class: 'mono' }, n.id, n.id === cluster.nodeId ? h('span', { class: 'muted' }, ' (this node)') : null),
+      h('span', { class: 'mono' }, n.httpAddress || '—'),
+      h('span', { class: 'mono' }, n.mqttAddress || '—'),
+      n.isController ? badge('controller', 'info') : badge('broker'),
+      n.alive ? badge('alive', 'ok') : badge('down', 'bad'),
+      figure(load?.replicas, n.id),
+      figure(load?.leaders, n.id),
+      bytes(disk.get(n.id)),
+      h('button', { type: 'button', class: 'button danger small', 'data-drain': n.id, 'aria-label': `Drain ${n.id}` }, 'Drain'),
+    ]));
+}
+
+function movesTable({ throttleBytesPerSecond, partitions }) {
+  return [
+    h('p', { id: 'replication-throttle' }, 'Replication throttle: ',
+      throttleBytesPerSecond ? h('strong', null, `${bytes(throttleBytesPerSecond)}/s`) : h('strong', null, 'none'),
+      h('span', { class: 'muted' }, ' (what each leader sends, at most, to the replicas that moves add)')),
+    table('Partitions moving to other nodes', ['Partition', 'From → to', 'New replicas', 'Leader', 'Action'],
+      partitions.map((p) => [
+        h('span', { class: 'mono' }, `${p.topic}-${p.partition}`),
+        h('span', { class: 'mono' }, `${before(p).join(', ')} → ${p.targetReplicas.join(', ')}`),
+        h('span', { class: 'adding' }, p.addingReplicas.map((a) => h('span', { class: 'adding-replica' },
+          badge(a.node, a.inSync ? 'ok' : 'warn'), ' ',
+          a.inSync ? 'in sync' : `${count(a.lagRecords)} records, ${bytes(a.lagBytes)} behind`))),
+        p.leader ? h('span', { class: 'mono' }, p.leader) : badge('no leader', 'bad'),
+        h('button', { type: 'button', class: 'button danger small', 'data-cancel-topic': p.topic, 'data-cancel-partition': String(p.partition),
+          'aria-label': `Cancel the move of ${p.topic}-${p.partition}` }, 'Cancel'),
+      ]), 'No partition is moving.'),
+  ];
+}
+
+/** A moving partition's replicas before the move: all of them now but those it adds. */
+function before(move) {
+  const adding = new Set(move.addingReplicas.map((a) => a.node));
+  return move.replicas.filter((r) => !adding.has(r));
+}
+
+async function drain(id, shown, action) {
+  const replicas = shown?.load?.replicas.get(id) || 0;
+  const leaders = shown?.load?.leaders.get(id) || 0;
+  const holds = shown?.load ? `${id} holds ${counted(replicas, 'replica')} and leads ${counted(leaders, 'partition')}. ` : '';
+  const throttle = shown?.reassignments.throttleBytesPerSecond;
+  const confirmed = await confirmAction({
+    title: `Drain node ${id}?`,
+    text: [
+      `${holds}Each replica on it moves to another node, planned to keep the load even, `
+        + `copied ${throttle ? `at most at ${bytes(throttle)}/s per leader` : 'without a throttle'}; `
+        + `leadership moves off it and its copies are then deleted. Writes and reads go on meanwhile.`,
+      `${id} stays in the cluster holding nothing, ready to be stopped or removed. Moves can be cancelled while in progress.`,
+    ],
+    action: `Drain ${id}`,
+    confirmId: 'confirm-drain',
+  });
+  if (!confirmed) return;
+  try {
+    const answer = await api('POST', `/v1/cluster/nodes/${seg(id)}/drain`);
+    action.replaceChildren(
+      h('p', { class: 'notice', role: 'status' }, answer.moves.length
+        ? `Draining ${answer.node}: ${counted(answer.moves.length, 'move')} started.`
+        : `${answer.node} holds no replica: nothing to move.`),
+      answer.moves.length ? h('ul', { class: 'moves-started' }, answer.moves.map((m) => h('li', { class: 'mono' },
+        `${m.topic}-${m.partition}: ${m.from.join(', ')} → ${m.to.join(', ')}`))) : null);
+  } catch (e) {
+    action.replaceChildren();
+    showProblem(e);
+  }
+}
+
+async function cancelMove(move, action) {
+  const name = `${move.topic}-${move.partition}`;
+  const adding = move.addingReplicas.map((a) => a.node).join(', ');
+  const confirmed = await confirmAction({
+    title: `Cancel the move of ${name}?`,
+    text: `${name} goes back to ${before(move).join(', ')}; the copies the move made on ${adding} are deleted, `
+      + 'so moving it again starts over.',
+    action: 'Cancel the move',
+    dismiss: 'Keep moving',
+    confirmId: 'confirm-cancel-move',
+  });
+  if (!confirmed) return;
+  try {
+    await api('DELETE', `/v1/cluster/reassignments/${seg(move.topic)}/${move.partition}`);
+    action.replaceChildren(h('p', { class: 'notice', role: 'status' }, `The move of ${name} is cancelled.`));
+  } catch (e) {
+    action.replaceChildren();
+    showProblem(e);
+  }
 }
 
 /** /health/ready answers 503 with the checks, which is a status and not a problem. */
@@ -54,13 +169,30 @@ async function readiness() {
   return response.json();
 }
 
-async function leadership(topics) {
+async function describe(topics) {
   const described = await Promise.all(topics.map((t) => get(`/v1/topics/${seg(t.name)}`).catch(() => null)));
+  return described.filter(Boolean);
+}
+
+/** Per node id, the partition replicas it holds (old and new while a partition moves) and the partitions it leads. */
+function replicaLoad(topics) {
+  const replicas = new Map();
   const leaders = new Map();
-  for (const topic of described.filter(Boolean)) {
+  const add = (map, id) => map.set(id, (map.get(id) || 0) + 1);
+  for (const topic of topics) {
     for (const p of topic.partitions) {
-      if (p.leader) leaders.set(p.leader, (leaders.get(p.leader) || 0) + 1);
+      p.replicas.forEach((r) => add(replicas, r));
+      if (p.leader) add(leaders, p.leader);
     }
   }
-  return leaders;
+  return { replicas, leaders };
+}
+
+/** Per node id, the bytes of every replica on its disk; none for a node that did not answer. */
+function diskUse(stats) {
+  const disk = new Map();
+  for (const node of stats?.nodes || []) {
+    if (node.reachable) disk.set(node.id, node.partitions.reduce((sum, p) => sum + p.sizeBytes, 0));
+  }
+  return disk;
 }

@@ -1,7 +1,7 @@
 // #/topics/NAME: partitions (leader, replicas, ISR, offsets, size), config, the produce form and
 // deletion. API: GET and DELETE /v1/topics/{t}, POST /v1/topics/{t}/records, GET /v1/cluster/stats (sizes).
 import { api, get, seg } from '../api.js';
-import { badge, card, field, h, loading, notice, pageHeader, patch, table } from '../dom.js';
+import { badge, card, confirmAction, field, h, loading, notice, pageHeader, patch, table } from '../dom.js';
 import { bytes, count } from '../format.js';
 import { showProblem } from '../problems.js';
 
@@ -124,24 +124,14 @@ function buildRecord(key, valueType, valueText, headersText, partition) {
   return record;
 }
 
-function confirmDelete(name) {
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'delete-title' },
-    h('form', { method: 'dialog' },
-      h('h2', { id: 'delete-title' }, `Delete topic ${name}?`),
-      h('p', null, 'Its records are deleted on every node. This cannot be undone.'),
-      h('div', { class: 'form-actions' },
-        h('button', { value: 'cancel', class: 'button ghost' }, 'Cancel'),
-        h('button', { value: 'delete', class: 'button danger', id: 'confirm-delete' }, 'Delete'))));
-  dialog.addEventListener('close', async () => {
-    dialog.remove();
-    if (dialog.returnValue !== 'delete') return;
-    try {
-      await api('DELETE', `/v1/topics/${seg(name)}`);
-      location.hash = '#/topics';
-    } catch (e) {
-      showProblem(e);
-    }
-  });
-  document.body.append(dialog);
-  dialog.showModal();
+async function confirmDelete(name) {
+  const confirmed = await confirmAction({ title: `Delete topic ${name}?`, text: 'Its records are deleted on every node. This cannot be undone.',
+    action: 'Delete', confirmId: 'confirm-delete' });
+  if (!confirmed) return;
+  try {
+    await api('DELETE', `/v1/topics/${seg(name)}`);
+    location.hash = '#/topics';
+  } catch (e) {
+    showProblem(e);
+  }
 }

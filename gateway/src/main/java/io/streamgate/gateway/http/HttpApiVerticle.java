@@ -1,6 +1,7 @@
 package io.streamgate.gateway.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamgate.cluster.MovePlans;
 import io.streamgate.cluster.PartitionMoves;
 import io.streamgate.cluster.PartitionService;
 import io.streamgate.cluster.errors.StreamgateError;
@@ -61,12 +62,14 @@ public final class HttpApiVerticle extends VerticleBase {
   private final Map<Pattern, Set<HttpMethod>> methodsByPath = new LinkedHashMap<>();
   private HttpServer server;
   private final PartitionMoves moves;
+  private final MovePlans plans;
 
   public HttpApiVerticle(PartitionService service, GroupService groups, GatewayConfig config, GatewayMetrics metrics,
       PrometheusMeterRegistry registry, Readiness readiness, BodyBudget bodyBudget, NodeSecurity security, StreamTickets tickets,
-      NodeTls tls, PartitionMoves moves) {
+      NodeTls tls, PartitionMoves moves, MovePlans plans) {
     this.service = service;
     this.moves = moves;
+    this.plans = plans;
     this.groups = groups;
     this.config = config;
     this.metrics = metrics;
@@ -201,6 +204,11 @@ public final class HttpApiVerticle extends VerticleBase {
         .handler(reassignments::setThrottle);
     route(router, HttpMethod.DELETE, "/v1/cluster/nodes/:id").handler(Caller.cluster(AclOperation.ALTER))
         .handler(cluster::removeNode);
+    MovePlansHandler movePlans = new MovePlansHandler(plans);
+    route(router, HttpMethod.POST, "/v1/cluster/plan").handler(body).handler(Caller.cluster(AclOperation.ALTER))
+        .handler(movePlans::plan);
+    route(router, HttpMethod.POST, "/v1/cluster/nodes/:id/drain").handler(Caller.cluster(AclOperation.ALTER))
+        .handler(movePlans::drain);
     route(router, HttpMethod.GET, "/v1/cluster/stats").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(stats::describe);
     route(router, HttpMethod.POST, "/v1/acls").handler(body).handler(Caller.cluster(AclOperation.ALTER)).handler(admin::createAcls);
     route(router, HttpMethod.GET, "/v1/acls").handler(Caller.cluster(AclOperation.DESCRIBE)).handler(admin::listAcls);

@@ -523,6 +523,11 @@ final class LocalCluster implements AutoCloseable {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  HttpResponse<String> put(Node node, String path, Object body) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** GET expecting 200, as JSON. */
   JsonNode getJson(Node node, String path) throws IOException, InterruptedException {
     HttpResponse<String> response = get(node, path);

@@ -2,6 +2,8 @@ package io.streamgate.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamgate.cluster.security.AclBinding;
 import io.streamgate.cluster.security.AclOperation;
 import io.streamgate.cluster.security.AclPermission;
@@ -37,7 +39,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The console on a node with authentication on, in headless Chromium: it asks for credentials, refuses
  * a wrong key, shows a principal only the topics it may describe, tails one over a ticketed WebSocket,
- * keeps the secret out of the URL and out of localStorage, and forgets it on log out.
+ * shows the server's 403 for a drain the principal may not do, keeps the secret out of the URL and out
+ * of localStorage, and forgets it on log out.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleAuthIT {
@@ -121,8 +124,23 @@ class ConsoleAuthIT {
     assertThat(record.getText()).contains("for alice");
   }
 
+  /** Alice may describe the cluster but not alter it: the console offers the drain, and shows the server's refusal. */
   @Test
   @Order(4)
+  void aDrainThePrincipalMayNotDoShowsTheServersRefusal() throws Exception {
+    Chromium.open(driver, base, "#/cluster");
+    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[data-drain='node-0']"))).click();
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("confirm-drain"))).click();
+    HttpResponse<String> refused = send("POST", "/v1/cluster/nodes/node-0/drain", aliceKey, null);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+    JsonNode problem = new ObjectMapper().readTree(refused.body());
+    wait.until(ExpectedConditions.textToBe(By.cssSelector("#problems .problem-title"), problem.path("title").asText()));
+    assertThat(driver.findElement(By.cssSelector("#problems .problem-detail")).getText()).isEqualTo(problem.path("detail").asText());
+    assertThat(driver.findElement(By.id("cluster-action")).getText()).isEmpty();
+  }
+
+  @Test
+  @Order(5)
   void logOutForgetsTheSecret() {
     driver.findElement(By.id("logout")).click();
     wait.until(ExpectedConditions.urlToBe(base + "/console/#/login"));

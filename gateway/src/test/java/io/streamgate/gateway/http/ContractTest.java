@@ -78,6 +78,8 @@ class ContractTest {
       Map.entry("listReassignments", Set.of(200, 403)),
       Map.entry("startReassignments", Set.of(202, 400, 403, 404)),
       Map.entry("cancelReassignment", Set.of(404, 409)),
+      Map.entry("planMoves", Set.of(200, 202, 400)),
+      Map.entry("drainNode", Set.of(404, 409)),
       Map.entry("getReplicationThrottle", Set.of(200)),
       Map.entry("setReplicationThrottle", Set.of(200, 400, 403)),
       Map.entry("listTopics", Set.of(200, 401)),
@@ -519,6 +521,15 @@ class ContractTest {
         "invalid-request");
     problem(check("cancelReassignment", send("DELETE", "/v1/cluster/reassignments/ct-move/0"), 409), "no-reassignment-in-progress");
     problem(check("cancelReassignment", send("DELETE", "/v1/cluster/reassignments/ct-move/7"), 404), "partition-not-found");
+    // Plans: one node holds every replica already; it cannot be drained, there is nowhere to go.
+    assertThat(json(check("planMoves", send("POST", "/v1/cluster/plan"), 200)).getJsonArray("moves")).isEmpty();
+    assertThat(json(check("planMoves", send("POST", "/v1/cluster/plan", JSON, "{\"nodes\":[\"node-0\"],\"execute\":true}"), 202))
+        .getJsonArray("moves")).isEmpty();
+    problem(check("planMoves", send("POST", "/v1/cluster/plan", JSON, "{\"nodes\":[\"node-0\",\"node-9\"]}"), 400),
+        "invalid-replica-assignment");
+    problem(check("planMoves", send("POST", "/v1/cluster/plan", JSON, "{\"execute\":\"yes\"}"), 400), "invalid-request");
+    problem(check("drainNode", send("POST", "/v1/cluster/nodes/node-9/drain"), 404), "not-found");
+    problem(check("drainNode", send("POST", "/v1/cluster/nodes/node-0/drain"), 409), "node-not-removable");
     assertThat(json(check("setReplicationThrottle", send("PUT", "/v1/cluster/replication-throttle", JSON,
         "{\"bytesPerSecond\":1048576}"), 200)).getLong("bytesPerSecond")).isEqualTo(1048576);
     assertThat(json(check("getReplicationThrottle", send("GET", "/v1/cluster/replication-throttle"), 200))

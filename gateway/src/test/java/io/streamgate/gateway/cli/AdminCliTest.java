@@ -104,6 +104,14 @@ class AdminCliTest extends SharedNodeTest {
     assertThat(admin("api-key", "rotate").status()).isEqualTo(2);
     assertThat(admin("api-key", "revoke", "no-such-key").err()).startsWith("streamgate: 404 not-found: no API key 'no-such-key'");
 
+    Run plan = admin("cluster", "plan", "--execute");
+    assertThat(plan.status()).as(plan.err()).isZero();
+    assertThat(plan.out()).isEqualTo("started: 0 moves\n"); // one node holds every replica already
+    assertThat(admin("cluster", "plan", "--node", "node-9").err())
+        .startsWith("streamgate: 400 invalid-replica-assignment: no node node-9 in the cluster");
+    assertThat(admin("node", "drain", "node-9").err()).startsWith("streamgate: 404 not-found: no node node-9 in the cluster");
+    assertThat(admin("node", "drain").status()).isEqualTo(2);
+
     Run help = cli(Map.of(), "acl", "--help");
     assertThat(help.status()).isZero();
     assertThat(help.out()).contains("acl add (--allow-principal P | --deny-principal P)");

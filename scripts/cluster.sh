@@ -14,6 +14,11 @@
 #   scripts/cluster.sh remove I [--forget]  remove node I from the cluster for good (DELETE /v1/cluster/nodes/node-I,
 #                                    asked of another live node), then SIGTERM it if it runs; --forget for a
 #                                    node dead for good that still holds replicas (they are dropped)
+#   scripts/cluster.sh add-node      the same as add
+#   scripts/cluster.sh spread        spread replicas and preferred leaders evenly over every node (POST
+#                                    /v1/cluster/plan with execute), then wait until no partition is moving
+#   scripts/cluster.sh decommission I  drain node I (POST /v1/cluster/nodes/node-I/drain: every replica moves
+#                                    off it), wait until no partition is moving, then remove it as `remove I`
 #
 # Node i runs gateway/target/streamgate.jar (built when missing) with
 #   --node-id node-i --data-dir DIR/node-i --http-host 127.0.0.1 --http-port HTTP+i --mqtt-host 127.0.0.1 --mqtt-port MQTT+i
@@ -38,6 +43,7 @@
 #   STREAMGATE_NODE_ARGS          more flags for every node, e.g. "--failure-detection-ms 2000"
 #   STREAMGATE_READY_TIMEOUT      seconds a node may take to become ready (120)
 #   STREAMGATE_STOP_TIMEOUT       seconds `down` waits for a node after SIGTERM before SIGKILL (60)
+#   STREAMGATE_MOVE_TIMEOUT       seconds `spread` and `decommission` wait for the moves (3600)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -51,12 +57,13 @@ JAVA_OPTS=${STREAMGATE_JAVA_OPTS:--Xmx512m}
 NODE_ARGS=${STREAMGATE_NODE_ARGS:-}
 READY_TIMEOUT=${STREAMGATE_READY_TIMEOUT:-120}
 STOP_TIMEOUT=${STREAMGATE_STOP_TIMEOUT:-60}
+MOVE_TIMEOUT=${STREAMGATE_MOVE_TIMEOUT:-3600}
 JAR=$ROOT/gateway/target/streamgate.jar
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
 log() { echo "[cluster $(date -u +%H:%M:%S)] $*" >&2; }
 die() { log "$*"; exit 1; }
-usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 case "$DIR" in /*) ;; *) DIR=$PWD/$DIR ;; esac
 SIZE_FILE=$DIR/cluster.size
@@ -231,6 +238,46 @@ wait_in_sync() {
   log "every partition in sync"
 }
 
+# The index of a live node other than I (the first), or nothing.
+other_alive() {
+  local me=$1 n j
+  n=$(size)
+  for ((j = 0; j < n; j++)); do [ "$j" != "$me" ] && alive "$j" && { echo "$j"; return 0; }; done
+}
+
+# post_moves I PATH BODY: POSTs to node I and prints the moves it answers, one per line; dies on a refusal.
+post_moves() {
+  local answer code
+  answer=$(curl -s --max-time 90 -w '\n%{http_code}' -X POST -H 'Content-Type: application/json' ${3:+--data "$3"} \
+    "http://127.0.0.1:$(http_port "$1")$2")
+  code=${answer##*$'\n'}
+  answer=${answer%$'\n'*}
+  [ "$code" = 202 ] || die "node-$1 refused POST $2 (HTTP $code): $answer"
+  if command -v jq > /dev/null; then
+    echo "$answer" | jq -r '.moves[] | "\(.topic)-\(.partition)  \(.from | join(",")) -> \(.to | join(","))"'
+  else
+    echo "$answer"
+  fi
+}
+
+# Until node I reports no partition moving (GET /v1/cluster/reassignments), at most MOVE_TIMEOUT seconds.
+wait_moved() {
+  local i=$1 deadline=$((SECONDS + MOVE_TIMEOUT)) answer moving last=""
+  while true; do
+    answer=$(curl -s --max-time 10 "http://127.0.0.1:$(http_port "$i")/v1/cluster/reassignments" || true)
+    case "$answer" in
+      *'"partitions":[]'*) break ;;
+      *'"partitions":'*) ;;
+      *) die "node-$i does not answer GET /v1/cluster/reassignments: $answer" ;;
+    esac
+    moving=$(echo "$answer" | grep -o '"targetReplicas"' | wc -l)
+    [ "$moving" != "$last" ] && log "$moving partition(s) moving" && last=$moving
+    [ $SECONDS -ge $deadline ] && die "partitions still moving after ${MOVE_TIMEOUT}s; GET /v1/cluster/reassignments shows how far"
+    sleep 1
+  done
+  log "no partition moving"
+}
+
 check_index() {
   [[ "$1" =~ ^[0-9]+$ ]] || die "not a node index: $1"
   [ "$1" -lt "$(size)" ] || die "no node $1: the cluster has $(size) node(s) (scripts/cluster.sh up N first)"
@@ -336,7 +383,7 @@ case "$cmd" in
     done
     log "rolled $n node(s)"
     ;;
-  add)
+  add|add-node)
     [ $# -eq 1 ] || usage
     n=$(size)
     [ "$n" -gt 0 ] || die "no cluster in $DIR (scripts/cluster.sh up N first)"
@@ -346,6 +393,22 @@ case "$cmd" in
     launch "$n" "$((n + 1))" yes
     wait_ready "$n"
     log "node $n added: it votes in the metadata quorum from now on"
+    ;;
+  spread)
+    [ $# -eq 1 ] || usage
+    asked=$(other_alive -1)
+    [ -n "$asked" ] || die "no node runs"
+    post_moves "$asked" /v1/cluster/plan '{"execute":true}'
+    wait_moved "$asked"
+    ;;
+  decommission)
+    [ $# -eq 2 ] || usage
+    check_index "$2"
+    asked=$(other_alive "$2")
+    [ -n "$asked" ] || die "no other node runs to ask"
+    post_moves "$asked" "/v1/cluster/nodes/node-$2/drain" ""
+    wait_moved "$asked"
+    "$0" remove "$2"
     ;;
   remove)
     [ $# -ge 2 ] && [ $# -le 3 ] || usage

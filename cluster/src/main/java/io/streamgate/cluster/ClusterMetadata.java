@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -322,13 +321,7 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
    * choice take as nodes → racks.
    */
   Map<String, String> racks() {
-    Map<String, String> racks = new TreeMap<>();
-    for (NodeState node : quorum.state().nodes().values()) {
-      if (node.rack() != null) {
-        racks.put(node.id(), node.rack());
-      }
-    }
-    return racks;
+    return quorum.state().racks();
   }
 
   Optional<JsonObject> nodeInfo(String node) {

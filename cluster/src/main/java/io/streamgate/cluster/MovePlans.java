@@ -46,7 +46,7 @@ public final class MovePlans {
       if (!unknown.isEmpty()) {
         throw new InvalidReplicaAssignmentException("no node " + String.join(", ", unknown) + " in the cluster");
       }
-      return ReplicaPlanner.plan(assignment(), over, racks(state));
+      return ReplicaPlanner.plan(assignment(), over, state.racks());
     }, metadataThread);
     return execute ? planned.thenCompose(this::start) : planned;
   }
@@ -69,7 +69,7 @@ public final class MovePlans {
       List<String> others = state.nodes().values().stream().filter(other -> !other.removed() && !other.id().equals(node))
           .map(NodeState::id).toList();
       try {
-        return ReplicaPlanner.plan(assignment(), others, racks(state));
+        return ReplicaPlanner.plan(assignment(), others, state.racks());
       } catch (InvalidReplicationFactorException e) {
         throw new NodeNotRemovableException("node " + node + " cannot be drained: " + e.getMessage());
       }
@@ -118,11 +118,4 @@ public final class MovePlans {
     return state.node(node).map(known -> !known.removed()).orElse(false);
   }
 
-  /**
-   * Each node's rack, for plans that keep partitions across racks. None yet: racks reach the
-   * metadata on another branch, whose merge fills this from {@link NodeState}.
-   */
-  private static Map<String, String> racks(MetadataState state) {
-    return Map.of();
-  }
 }

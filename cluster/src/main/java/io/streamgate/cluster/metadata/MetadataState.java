@@ -98,6 +98,12 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   public MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes) {
     this(topics, nodes, 0);
   }
+  /** Each registered node's rack, as its last registration gave it; a node in no rack is left out. */
+  public Map<String, String> racks() {
+    Map<String, String> racks = new TreeMap<>();
+    nodes.values().stream().filter(node -> node.rack() != null).forEach(node -> racks.put(node.id(), node.rack()));
+    return racks;
+  }
 
   /** The topic, unless it is absent or deleted. */
   public Optional<TopicState> topic(String name) {

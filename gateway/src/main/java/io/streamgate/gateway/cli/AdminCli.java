@@ -20,14 +20,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The admin subcommands of the jar, {@code api-key}, {@code acl}, {@code node} and {@code reassign}:
- * each is one or a few calls to a node's REST admin API ({@code /v1/api-keys}, {@code /v1/acls},
- * {@code /v1/cluster/nodes}, {@code /v1/cluster/reassignments}) with the JDK's HTTP client, and
- * prints what the node answered. The flags of {@code acl} are those of Kafka's {@code kafka-acls}.
+ * The admin subcommands of the jar, {@code api-key}, {@code acl}, {@code node}, {@code reassign} and
+ * {@code cluster}: each is one or a few calls to a node's REST admin API ({@code /v1/api-keys},
+ * {@code /v1/acls}, {@code /v1/cluster/nodes}, {@code /v1/cluster/reassignments}, {@code /v1/cluster/plan})
+ * with the JDK's HTTP client, and prints what the node answered. The flags of {@code acl} are those of
+ * Kafka's {@code kafka-acls}.
  * Exit status: 0 done, 1 the node refused or could not be reached, 2 a usage error.
  */
 public final class AdminCli {
-  public static final Set<String> COMMANDS = Set.of("api-key", "acl", "node", "reassign");
+  public static final Set<String> COMMANDS = Set.of("api-key", "acl", "node", "reassign", "cluster");
   static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
   static final String KEY_ENV = "STREAMGATE_KEY";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,6 +49,11 @@ public final class AdminCli {
         java -jar streamgate.jar reassign list
         java -jar streamgate.jar reassign cancel --topic T --partition P
         java -jar streamgate.jar reassign throttle --bytes-per-second N   (0 lifts it)
+        java -jar streamgate.jar node drain <id>
+                                         (starts moving every replica off the node; follow on GET /v1/cluster/reassignments)
+        java -jar streamgate.jar cluster plan [--node ID ...] [--execute]
+                                         (the moves that spread replicas evenly over the nodes, default every node
+                                         not stopping; --execute starts them)
       Every command also takes --server URL (default %s) and --key SECRET (default: the environment
       variable %s), a key whose principal may ALTER (changes) or DESCRIBE (reads) the cluster.
       Operations: %s.
@@ -93,7 +99,7 @@ public final class AdminCli {
   private void parse(String[] args, Map<String, String> env) {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
-      if (arg.equals("--cluster") || arg.equals("--forget")) {
+      if (arg.equals("--cluster") || arg.equals("--forget") || arg.equals("--execute")) {
         flags.computeIfAbsent(arg, f -> new ArrayList<>()).add("");
       } else if (arg.startsWith("--")) {
         if (i + 1 >= args.length) {
@@ -122,6 +128,8 @@ public final class AdminCli {
       case "reassign list" -> reassignList();
       case "reassign cancel" -> reassignCancel();
       case "reassign throttle" -> reassignThrottle();
+      case "node drain" -> nodeDrain();
+      case "cluster plan" -> clusterPlan();
       default -> throw new UsageException("unknown command '" + String.join(" ", positional) + "'");
     }
   }
@@ -157,6 +165,34 @@ public final class AdminCli {
     JsonNode removed = call("DELETE", "/v1/cluster/nodes/" + encode(id) + (forget ? "?forget=true" : ""), null);
     out.println((forget ? "forgot " : "removed ") + id + " for good (taken out of " + removed.path("partitionsLeft").asInt()
         + " partitions); it cannot join again with this id");
+  }
+
+  private void nodeDrain() {
+    expect(Set.of("--server", "--key"), 3);
+    String id = positional.get(2);
+    JsonNode drain = call("POST", "/v1/cluster/nodes/" + encode(id) + "/drain", null);
+    printMoves(drain.path("moves"), "draining " + id + ": ");
+  }
+
+  private void clusterPlan() {
+    expect(Set.of("--node", "--execute", "--server", "--key"), 2);
+    ObjectNode body = JSON.createObjectNode();
+    if (!all("--node").isEmpty()) {
+      ArrayNode nodes = body.putArray("nodes");
+      all("--node").forEach(nodes::add);
+    }
+    boolean execute = flags.containsKey("--execute");
+    body.put("execute", execute);
+    printMoves(call("POST", "/v1/cluster/plan", body).path("moves"), execute ? "started: " : "proposed (nothing moved): ");
+  }
+
+  /** One line per move, {@code topic-partition [from] -> [to]}, after a line saying how many. */
+  private void printMoves(JsonNode moves, String what) {
+    out.println(what + moves.size() + (moves.size() == 1 ? " move" : " moves"));
+    for (JsonNode move : moves) {
+      out.println(move.path("topic").asText() + "-" + move.path("partition").asInt() + "\t" + move.path("from") + " -> "
+          + move.path("to"));
+    }
   }
 
   private void aclAdd() {

@@ -39,7 +39,7 @@ final class MovePlansHandler {
     }
     boolean execute = executeNode != null && executeNode.booleanValue();
     answer(ctx, plans.plan(nodes, execute), execute ? 202 : 200, new JsonObject(),
-        execute ? "execute-plan" : null, String.join(",", nodes));
+        execute ? "execute-plan" : null, nodes.isEmpty() ? "every node" : String.join(",", nodes));
   }
 
   /** {@code POST /v1/cluster/nodes/{id}/drain}: 202 with the moves started (none when it holds nothing). */

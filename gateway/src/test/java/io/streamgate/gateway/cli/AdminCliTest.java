@@ -139,6 +139,13 @@ class AdminCliTest extends SharedNodeTest {
     assertThat(itself.status()).isEqualTo(1);
     assertThat(itself.err()).startsWith("streamgate: 409 node-not-removable: node " + self + " cannot remove itself");
     assertThat(admin("node", "remove").status()).isEqualTo(2);
+    Run plan = admin("cluster", "plan", "--execute");
+    assertThat(plan.status()).as(plan.err()).isZero();
+    assertThat(plan.out()).isEqualTo("started: 0 moves\n"); // one node holds every replica already
+    assertThat(admin("cluster", "plan", "--node", "node-9").err())
+        .startsWith("streamgate: 400 invalid-replica-assignment: no node node-9 in the cluster");
+    assertThat(admin("node", "drain", "node-9").err()).startsWith("streamgate: 404 not-found: no node node-9 in the cluster");
+    assertThat(admin("node", "drain").status()).isEqualTo(2);
 
     Run help = cli(Map.of(), "acl", "--help");
     assertThat(help.status()).isZero();

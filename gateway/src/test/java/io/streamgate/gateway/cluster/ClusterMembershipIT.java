@@ -41,18 +41,6 @@ class ClusterMembershipIT {
     }
   }
 
-  /** Every live node reports {@code voters} metadata voters. */
-  private void awaitVoters(int voters) {
-    await(voters + " metadata voters on every live node").atMost(SETTLE).pollInterval(Duration.ofMillis(200)).until(() -> {
-      for (Node node : cluster.liveNodes()) {
-        if (cluster.gauge(node, "streamgate_metadata_voters") != voters) {
-          return false;
-        }
-      }
-      return true;
-    });
-  }
-
   /** Offset → value of every record in the partition, read through {@code node}; fails on a duplicate offset. */
   private Map<Long, String> read(Node node, String topic, int partition) throws Exception {
     Map<Long, String> read = new TreeMap<>();
@@ -89,7 +77,7 @@ class ClusterMembershipIT {
     cluster.startAll();
     cluster.createTopic(cluster.node(0), "load", 3, 3, Map.of("min.insync.replicas", "2"));
     cluster.awaitSettled("load", 3, SETTLE);
-    awaitVoters(3);
+    cluster.awaitVoters(3, SETTLE);
 
     // A light load for the whole join: one acks=all record at a time, round robin over the partitions.
     List<Map<Long, String>> acknowledged = partitions(3);
@@ -111,7 +99,7 @@ class ClusterMembershipIT {
     int joiner = cluster.addNode();
     cluster.start(joiner);
     Node fourth = cluster.node(joiner);
-    awaitVoters(4);
+    cluster.awaitVoters(4, SETTLE);
     assertThat(Files.readString(fourth.logFile)).contains("is a metadata voter now");
 
     // It joined empty, and holds replicas of a topic created now.
@@ -152,7 +140,7 @@ class ClusterMembershipIT {
     int extra = cluster.addNode();
     cluster.start(extra);
     Node removed = cluster.node(extra);
-    awaitVoters(4);
+    cluster.awaitVoters(4, SETTLE);
 
     HttpResponse<String> refused = cluster.delete(cluster.node(0), "/v1/cluster/nodes/node-1");
     assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
@@ -162,7 +150,7 @@ class ClusterMembershipIT {
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     assertThat(LocalCluster.JSON.readTree(answer.body()).path("partitionsLeft").asInt()).isZero();
     cluster.stop(extra);
-    awaitVoters(3);
+    cluster.awaitVoters(3, SETTLE);
     JsonNode nodes = cluster.getJsonFromAnyNodeRetrying("/v1/cluster").path("nodes");
     List<String> ids = new ArrayList<>();
     nodes.forEach(node -> ids.add(node.path("id").asText()));
@@ -216,7 +204,7 @@ class ClusterMembershipIT {
         });
     assertThat(LocalCluster.JSON.readTree(forgotten[0].body()).path("partitionsLeft").asInt()).isEqualTo(3);
     assertThat(refusals).allSatisfy(refusal -> assertThat(refusal).contains("node-not-removable"));
-    awaitVoters(2);
+    cluster.awaitVoters(2, SETTLE);
     TopicView held = cluster.awaitTopic("held", "without node-2", SETTLE, view -> view.partitions().stream()
         .allMatch(partition -> partition.leader() != null && !partition.replicas().contains(dead.id)));
     assertThat(held.partitions()).allSatisfy(partition -> assertThat(partition.isr()).doesNotContain(dead.id));
@@ -265,7 +253,7 @@ class ClusterMembershipIT {
     assertThat(recovery.output()).contains("forgot node node-1", "forgot node node-2", "backed up");
 
     cluster.start(0);
-    awaitVoters(1);
+    cluster.awaitVoters(1, SETTLE);
     TopicView precious = cluster.awaitTopic("precious", "led by the survivor", SETTLE,
         view -> view.partitions().stream().allMatch(partition -> survivor.id.equals(partition.leader())));
     assertThat(precious.partitions()).allSatisfy(partition -> assertThat(partition.replicas()).containsExactly(survivor.id));

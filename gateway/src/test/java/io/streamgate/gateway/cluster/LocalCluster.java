@@ -844,6 +844,18 @@ final class LocalCluster implements AutoCloseable {
     return offset[0];
   }
 
+  /** Until every live node reports {@code voters} metadata voters ({@code streamgate_metadata_voters}). */
+  void awaitVoters(int voters, Duration timeout) {
+    await(voters + " metadata voters on every live node").atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
+      for (Node node : liveNodes()) {
+        if (gauge(node, "streamgate_metadata_voters") != voters) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
   /** The value of an unlabelled gauge on {@code node}'s {@code /metrics}, or -1 if it reports none. */
   double gauge(Node node, String name) throws IOException, InterruptedException {
     return get(node, "/metrics").body().lines().filter(line -> line.startsWith(name + " ")).findFirst()

@@ -2,7 +2,7 @@ package io.streamgate.cluster;
 
 /**
  * A node as {@code GET /v1/cluster} shows it. Addresses are null until the node announced them (or when it has no such listener);
- * {@code rack} is null for a node in no rack.
+ * {@code rack} is null for a node in no rack; {@code stopping}: it announced a graceful stop and hands its leaderships off.
  */
 public record ClusterNode(String id, String httpAddress, String mqttAddress, String kafkaAddress, boolean controller,
-    boolean alive, String rack) {}
+    boolean alive, String rack, boolean stopping) {}

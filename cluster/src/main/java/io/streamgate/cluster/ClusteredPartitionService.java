@@ -322,7 +322,7 @@ public final class ClusteredPartitionService implements PartitionService {
       JsonObject info = metadata.nodeInfo(id).orElse(new JsonObject());
       nodes.add(new ClusterNode(id, info.getString("httpAddress"), info.getString("mqttAddress"), info.getString("kafkaAddress"),
           id.equals(controllerId),
-          liveness.isAlive(id), metadata.racks().get(id)));
+          liveness.isAlive(id), metadata.racks().get(id), liveness.isStopping(id)));
     }
     return nodes;
   }

@@ -78,12 +78,18 @@ function nodeTable({ cluster, load, disk }) {
       h('span', { class: 'mono' }, n.httpAddress || '—'),
       h('span', { class: 'mono' }, n.mqttAddress || '—'),
       n.isController ? badge('controller', 'info') : badge('broker'),
-      n.alive ? badge('alive', 'ok') : badge('down', 'bad'),
+      status(n),
       figure(load?.replicas, n.id),
       figure(load?.leaders, n.id),
       bytes(disk.get(n.id)),
       h('button', { type: 'button', class: 'button danger small', 'data-drain': n.id, 'aria-label': `Drain ${n.id}` }, 'Drain'),
     ]));
+}
+
+/** Down, stopping (handing its leaderships off before it stops) or alive; and its rack, if it has one. */
+function status(n) {
+  const state = !n.alive ? badge('down', 'bad') : n.stopping ? badge('stopping', 'warn') : badge('alive', 'ok');
+  return n.rack ? h('span', null, state, h('span', { class: 'muted' }, ` rack ${n.rack}`)) : state;
 }
 
 function movesTable({ throttleBytesPerSecond, partitions }) {

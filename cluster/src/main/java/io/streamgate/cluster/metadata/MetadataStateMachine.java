@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.protocol.Message;
@@ -161,8 +162,16 @@ final class MetadataStateMachine extends BaseStateMachine {
     try (FileChannel directory = FileChannel.open(file.getParentFile().toPath(), StandardOpenOption.READ)) {
       directory.force(true); // the rename itself, before the log behind the snapshot is purged
     }
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(),
-        MD5FileUtil.computeAndSaveMd5ForFile(file)), last));
+    MD5Hash md5;
+    try {
+      md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+    } catch (IllegalStateException e) {
+      // The file went from under us: a snapshot installed from the leader replaced the directory at the
+      // same moment (a voter restarting behind a purged log, MetadataQuorumTest). Ratis' updater thread
+      // survives an IOException (it logs it and goes on) but dies of anything else, and the voter with it.
+      throw new IOException("metadata snapshot " + file.getName() + " vanished while it was written", e);
+    }
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
     storage.cleanupOldSnapshots(new SnapshotRetentionPolicy() {
       @Override
       public int getNumSnapshotsRetained() {

@@ -687,6 +687,11 @@ public final class ClusteredPartitionService implements PartitionService {
     return quorum;
   }
 
+  /** Where this node keeps its replicas' logs (what Kafka's DescribeLogDirs names as the log dir). */
+  public Path logDir() {
+    return logs.dataDir();
+  }
+
   /** This node's log store, for tests that set up or inspect a log directly; the edges use the methods above. */
   public LogManager logManager() {
     return logs;

@@ -224,7 +224,10 @@ public final class MetadataQuorum implements AutoCloseable {
       return config.voters();
     }
     try {
+      // This voter as it listens now, not as the log recorded it: a lone node's metadata port is any free
+      // port, another at each start, and its own client must reach it there (a restart answered 503 otherwise).
       List<Voter> current = started.getDivision(GROUP_ID).getRaftConf().getCurrentPeers().stream().map(MetadataQuorum::voter)
+          .map(voter -> voter.id().equals(config.nodeId()) ? config.self() : voter)
           .sorted(Comparator.comparing(Voter::id)).toList();
       return current.isEmpty() ? config.voters() : current; // none yet: a joining node that was not added so far
     } catch (IOException e) {

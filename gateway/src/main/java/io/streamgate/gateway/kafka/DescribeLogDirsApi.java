@@ -50,7 +50,7 @@ final class DescribeLogDirsApi {
     }
     List<DescribeLogDirsTopic> topics = new ArrayList<>();
     byTopic.forEach((name, partitions) -> topics.add(new DescribeLogDirsTopic().setName(name).setPartitions(partitions)));
-    DescribeLogDirsResult dir = new DescribeLogDirsResult().setLogDir(service.logManager().dataDir().toAbsolutePath().toString())
+    DescribeLogDirsResult dir = new DescribeLogDirsResult().setLogDir(service.logDir().toAbsolutePath().toString())
         .setTopics(topics).setTotalBytes(UNKNOWN_BYTES).setUsableBytes(UNKNOWN_BYTES);
     return new DescribeLogDirsResponseData().setResults(List.of(dir));
   }

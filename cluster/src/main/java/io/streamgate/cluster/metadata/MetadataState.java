@@ -98,6 +98,36 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   public MetadataState(SortedMap<String, TopicState> topics, SortedMap<String, NodeState> nodes) {
     this(topics, nodes, 0);
   }
+  // One copy per field, so that a change names only what it changes (a hand-written copy of every field
+  // once dropped the replication throttle).
+  private MetadataState withTopics(SortedMap<String, TopicState> changed) {
+    return new MetadataState(changed, nodes, nextProducerId, acls, apiKeys, scramCredentials, replicationThrottle);
+  }
+
+  private MetadataState withNodes(SortedMap<String, NodeState> changed) {
+    return new MetadataState(topics, changed, nextProducerId, acls, apiKeys, scramCredentials, replicationThrottle);
+  }
+
+  private MetadataState withNextProducerId(long next) {
+    return new MetadataState(topics, nodes, next, acls, apiKeys, scramCredentials, replicationThrottle);
+  }
+
+  private MetadataState withAcls(List<AclBinding> changed) {
+    return new MetadataState(topics, nodes, nextProducerId, changed, apiKeys, scramCredentials, replicationThrottle);
+  }
+
+  private MetadataState withApiKeys(Map<String, ApiKey> changed) {
+    return new MetadataState(topics, nodes, nextProducerId, acls, changed, scramCredentials, replicationThrottle);
+  }
+
+  private MetadataState withScramCredentials(Map<ScramCredential.Id, ScramCredential> changed) {
+    return new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, changed, replicationThrottle);
+  }
+
+  private MetadataState withReplicationThrottle(long bytesPerSecond) {
+    return new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, scramCredentials, bytesPerSecond);
+  }
+
   /** Each registered node's rack, as its last registration gave it; a node in no rack is left out. */
   public Map<String, String> racks() {
     Map<String, String> racks = new TreeMap<>();
@@ -369,8 +399,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (throttle.bytesPerSecond() < 0) {
       return refuse(Reason.INVALID, "a replication throttle of " + throttle.bytesPerSecond() + " bytes/s");
     }
-    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, scramCredentials,
-        throttle.bytesPerSecond()), new Accepted(throttle.bytesPerSecond()));
+    return new Result(withReplicationThrottle(throttle.bytesPerSecond()), new Accepted(throttle.bytesPerSecond()));
   }
 
   private Result register(RegisterNode register) {
@@ -447,8 +476,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     NodeState node = node(id).orElse(new NodeState(id, "", 0, 0));
     TreeMap<String, NodeState> changedNodes = new TreeMap<>(nodes);
     changedNodes.put(id, node.removedForGood());
-    return new Result(new MetadataState(changedTopics, changedNodes, nextProducerId, acls, apiKeys, scramCredentials,
-        replicationThrottle), new Accepted(partitionsLeft));
+    return new Result(withTopics(changedTopics).withNodes(changedNodes), new Accepted(partitionsLeft));
   }
 
   private Result allocateProducerIds(AllocateProducerIds allocate) {
@@ -459,7 +487,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (nextProducerId > ProducerIds.MAX_ALLOCATED - count + 1) {
       return refuse(Reason.INVALID, "no " + count + " producer ids are left after " + nextProducerId);
     }
-    return new Result(new MetadataState(topics, nodes, nextProducerId + count, acls, apiKeys, scramCredentials, replicationThrottle),
+    return new Result(withNextProducerId(nextProducerId + count),
         new Accepted(nextProducerId));
   }
 
@@ -487,7 +515,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   }
 
   private Result withAcls(List<AclBinding> changed, int count) {
-    return new Result(new MetadataState(topics, nodes, nextProducerId, changed, apiKeys, scramCredentials, replicationThrottle),
+    return new Result(withAcls(changed),
         new Accepted(count));
   }
 
@@ -505,7 +533,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     }
     Map<String, ApiKey> changed = new HashMap<>(apiKeys);
     changed.put(key.id(), key);
-    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed, scramCredentials, replicationThrottle),
+    return new Result(withApiKeys(changed),
         new Accepted(1));
   }
 
@@ -515,7 +543,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     }
     Map<String, ApiKey> changed = new HashMap<>(apiKeys);
     changed.remove(revoke.id());
-    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, changed, scramCredentials, replicationThrottle),
+    return new Result(withApiKeys(changed),
         new Accepted(1));
   }
 
@@ -537,7 +565,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (changed.size() > MAX_SCRAM_CREDENTIALS) {
       return refuse(Reason.BEYOND_LIMIT, "the cluster holds at most " + MAX_SCRAM_CREDENTIALS + " SCRAM credentials");
     }
-    return new Result(new MetadataState(topics, nodes, nextProducerId, acls, apiKeys, changed, replicationThrottle),
+    return new Result(withScramCredentials(changed),
         new Accepted(alter.upsertions().size() + alter.deletions().size()));
   }
 
@@ -550,14 +578,14 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   private Result withNode(NodeState node, long value) {
     TreeMap<String, NodeState> changed = new TreeMap<>(nodes);
     changed.put(node.id(), node);
-    return new Result(new MetadataState(topics, changed, nextProducerId, acls, apiKeys, scramCredentials, replicationThrottle),
+    return new Result(withNodes(changed),
         new Accepted(value));
   }
 
   private Result withTopic(TopicState topic, long value) {
     TreeMap<String, TopicState> changed = new TreeMap<>(topics);
     changed.put(topic.name(), topic);
-    return new Result(new MetadataState(changed, nodes, nextProducerId, acls, apiKeys, scramCredentials, replicationThrottle),
+    return new Result(withTopics(changed),
         new Accepted(value));
   }
 

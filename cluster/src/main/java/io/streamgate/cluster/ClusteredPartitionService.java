@@ -318,11 +318,12 @@ public final class ClusteredPartitionService implements PartitionService {
   public List<ClusterNode> nodes() {
     List<ClusterNode> nodes = new ArrayList<>();
     String controllerId = metadata.controller();
+    Map<String, String> racks = metadata.racks();
     for (String id : metadata.knownNodes()) {
       JsonObject info = metadata.nodeInfo(id).orElse(new JsonObject());
       nodes.add(new ClusterNode(id, info.getString("httpAddress"), info.getString("mqttAddress"), info.getString("kafkaAddress"),
           id.equals(controllerId),
-          liveness.isAlive(id), metadata.racks().get(id), liveness.isStopping(id)));
+          liveness.isAlive(id), racks.get(id), liveness.isStopping(id)));
     }
     return nodes;
   }

@@ -133,7 +133,9 @@ public final class ClusteredPartitionService implements PartitionService {
     this.moves = new PartitionMoves(metadata, quorum::state, metadataThread, nodeRequests, replicas::addingLags);
     this.plans = new MovePlans(metadata, quorum::state, metadataThread, moves);
     this.leaderHandlers = new LeaderHandlers(vertx, nodeId, replicas, readers);
-    this.router = new PartitionRouter(vertx, nodeId, metadata, leaderHandlers, nodeRequests, forwardTimeoutMs);
+    // Within two leases a lapsed lease is renewed, or the node is deposed (a lease and a quarter
+    // unheard) and its partitions have new leaders that serve.
+    this.router = new PartitionRouter(vertx, nodeId, metadata, leaderHandlers, nodeRequests, forwardTimeoutMs, 2 * leaseMs);
     this.topics = new TopicAdmin(vertx, metadata, liveness, lease, metadataThread, router);
     this.producerIds = new ProducerIdBlocks(count -> metadata.submit(new AllocateProducerIds(count)).thenApply(reply -> {
       if (reply instanceof MetadataReply.Accepted accepted) {

@@ -5,7 +5,7 @@ package io.streamgate.cluster;
  * cluster lacks a majority, for the request to be made safe. Nothing was written, or what was
  * written is not acknowledged; retrying later may succeed.
  */
-public final class NotEnoughReplicasException extends RetriableClusterException {
+public class NotEnoughReplicasException extends RetriableClusterException {
   public NotEnoughReplicasException(String message) {
     super(message);
   }

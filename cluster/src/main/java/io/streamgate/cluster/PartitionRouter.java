@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -31,14 +32,9 @@ import java.util.function.Supplier;
 final class PartitionRouter {
   /** A watch that cannot be placed (no leader, leadership moving, the leader unreachable) wakes its caller after about this long to look again. */
   private static final long WATCH_RETRY_MS = 200;
-  /** How long a request refused as not led waits for a leader change before it is asked again. */
-  private static final long LEADER_CHANGE_WAIT_MS = 100;
-  /**
-   * How many times a request refused as not led is asked again: about two seconds of waits in all,
-   * for a leader that was elected but has not applied it yet on a loaded machine (half a second
-   * once fell short, a test's write failing while a node handed off).
-   */
-  private static final int NOT_LED_RETRIES = 20;
+  /** The first wait before a request held through a leadership gap is asked again; later ones double, up to the cap. */
+  private static final long GAP_RETRY_FIRST_MS = 50;
+  private static final long GAP_RETRY_CAP_MS = 400;
 
   private final Vertx vertx;
   private final String nodeId;
@@ -46,19 +42,27 @@ final class PartitionRouter {
   private final LeaderHandlers local;
   private final NodeRequests nodeRequests;
   private final long forwardTimeoutMs;
+  private final long leadershipGapMs;
 
+  /**
+   * @param leadershipGapMs how long, in all, a request is held through a leadership gap before its
+   *     refusal is answered: long enough for a lapsed lease to be renewed or its leaderships to move
+   */
   PartitionRouter(Vertx vertx, String nodeId, ClusterMetadata metadata, LeaderHandlers local, NodeRequests nodeRequests,
-      long forwardTimeoutMs) {
+      long forwardTimeoutMs, long leadershipGapMs) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.metadata = metadata;
     this.local = local;
     this.nodeRequests = nodeRequests;
     this.forwardTimeoutMs = forwardTimeoutMs;
+    this.leadershipGapMs = leadershipGapMs;
   }
 
   CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks) {
-    return route(partition, () -> local.append(partition, batch, acks), leader -> {
+    Predicate<Throwable> held = IdempotencyWindow.BatchId.of(batch) != null ? PartitionRouter::leadershipGap
+        : PartitionRouter::refusedUnwritten;
+    return route(partition, held, () -> local.append(partition, batch, acks), leader -> {
       DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(forwardTimeoutMs)
           .addHeader("topic", partition.topic()).addHeader("partition", Integer.toString(partition.partition()))
           .addHeader("acks", acks.wireName());
@@ -73,8 +77,9 @@ final class PartitionRouter {
    * log end, it is unreachable), the leader answers.
    */
   CompletableFuture<ReadResult> read(TopicPartition partition, long offset, int maxBytes, String rack) {
-    Supplier<CompletableFuture<ReadResult>> fromLeader = () -> route(partition, () -> local.read(partition, offset, maxBytes),
-        leader -> remoteRead(leader, partition, offset, maxBytes, false));
+    Supplier<CompletableFuture<ReadResult>> fromLeader =
+        () -> route(partition, PartitionRouter::leadershipGap, () -> local.read(partition, offset, maxBytes),
+            leader -> remoteRead(leader, partition, offset, maxBytes, false));
     String follower = inSyncFollowerFor(partition, rack);
     if (follower == null) {
       return fromLeader.get();
@@ -116,7 +121,7 @@ final class PartitionRouter {
   }
 
   CompletableFuture<PartitionOffsets> offsets(TopicPartition partition, OptionalLong timestamp) {
-    return route(partition, () -> local.offsets(partition, timestamp), leader -> {
+    return route(partition, PartitionRouter::leadershipGap, () -> local.offsets(partition, timestamp), leader -> {
       JsonObject request = new JsonObject().put("topic", partition.topic()).put("partition", partition.partition());
       timestamp.ifPresent(ts -> request.put("timestamp", ts));
       return nodeRequests.request(leader, Wire.OFFSETS, request, new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
@@ -125,7 +130,8 @@ final class PartitionRouter {
   }
 
   CompletableFuture<Long> deleteRecords(TopicPartition partition, long beforeOffset) {
-    return route(partition, () -> local.deleteRecords(partition, beforeOffset),
+    // Deleting up to an offset twice deletes no more than once.
+    return route(partition, PartitionRouter::leadershipGap, () -> local.deleteRecords(partition, beforeOffset),
         leader -> nodeRequests
             .request(leader, Wire.DELETE_RECORDS, new JsonObject().put("topic", partition.topic())
                 .put("partition", partition.partition()).put("beforeOffset", beforeOffset),
@@ -228,46 +234,63 @@ final class PartitionRouter {
   }
 
   /**
-   * Runs {@code local} if this node leads the partition, else {@code remote} against its leader. If
-   * the leader it asked (this node's replica included) says it does not lead, asks again: the
-   * leader this node's metadata names once it names another, at once if it does already (this
-   * node's metadata was behind) or as soon as this node applies the change the old leader applied
-   * first (a leadership moved off a stopping node, or to the preferred replica); else, after
-   * {@value #LEADER_CHANGE_WAIT_MS} ms, the same leader again (its metadata was behind: it was
-   * elected, and has not applied it yet); at most {@value #NOT_LED_RETRIES} times. The refusal wrote nothing, unless the leader was deposed
-   * while the write waited for its replicas: the retry of a batch with an idempotency id is then
-   * recognised by the new leader.
+   * Runs {@code local} if this node leads the partition, else {@code remote} against its leader, and
+   * holds the request through a leadership gap: a refusal that {@code held} accepts (no leader yet,
+   * a leader that no longer leads, one whose lease lapsed) is not answered but asked again, of the
+   * leader this node's metadata names next, at once once it names another (a leader that refused
+   * applied the change first), else after a backoff, until {@code leadershipGapMs} have passed; then
+   * the last refusal is the answer. A retry wrote nothing twice: {@code held} accepts only refusals
+   * that wrote nothing, or the batch carries an idempotency id that the new leader recognises.
    */
-  private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
-      Function<String, CompletableFuture<T>> remote) {
-    return route(partition, local, remote, NOT_LED_RETRIES);
+  private <T> CompletableFuture<T> route(TopicPartition partition, Predicate<Throwable> held,
+      Supplier<CompletableFuture<T>> local, Function<String, CompletableFuture<T>> remote) {
+    Backoff backoff = new Backoff(GAP_RETRY_FIRST_MS, GAP_RETRY_CAP_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
+    return route(partition, held, local, remote, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leadershipGapMs), backoff);
   }
 
-  private <T> CompletableFuture<T> route(TopicPartition partition, Supplier<CompletableFuture<T>> local,
-      Function<String, CompletableFuture<T>> remote, int retriesLeft) {
+  private <T> CompletableFuture<T> route(TopicPartition partition, Predicate<Throwable> held,
+      Supplier<CompletableFuture<T>> local, Function<String, CompletableFuture<T>> remote, long deadlineNanos,
+      Backoff backoff) {
     String leader;
     CompletableFuture<T> attempt;
     try {
       PartitionState state = partitionState(partition);
-      if (!state.hasLeader()) {
-        throw new LeaderNotAvailableException(partition + " has no leader: no in-sync replica of " + state.isr() + " is alive");
-      }
-      leader = state.leader();
-      attempt = nodeId.equals(leader) ? local.get() : remote.apply(leader);
+      // A leader this node does not reach (gone, its departure not yet acted on) is waited for as no leader is.
+      leader = state.hasLeader() && (nodeId.equals(state.leader()) || metadata.isReachable(state.leader())) ? state.leader()
+          : null;
+      attempt = leader != null ? nodeId.equals(leader) ? local.get() : remote.apply(leader)
+          : CompletableFuture.failedFuture(new LeaderNotAvailableException(partition + (state.hasLeader()
+              ? "'s leader " + state.leader() + " is not a live member of the cluster"
+              : " has no leader: no in-sync replica of " + state.isr() + " is alive")));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    if (retriesLeft == 0) {
-      return attempt;
-    }
     return attempt.exceptionallyCompose(failure -> {
       Throwable cause = Failures.cause(failure);
-      if (!(cause instanceof NotLeaderException)) {
+      long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+      // With no leader to ask, nothing was sent: waiting for one is safe for any request.
+      if (leftMs <= 0 || leader != null && !held.test(cause)) {
         return CompletableFuture.failedFuture(cause);
       }
-      return metadata.leaderOtherThan(partition, leader).completeOnTimeout(null, LEADER_CHANGE_WAIT_MS, TimeUnit.MILLISECONDS)
-          .thenCompose(looked -> route(partition, local, remote, retriesLeft - 1));
+      CompletableFuture<Void> next = leader == null ? new CompletableFuture<>() : metadata.leaderOtherThan(partition, leader);
+      backoff.retry(() -> next.complete(null));
+      return next.thenCompose(changed -> route(partition, held, local, remote, deadlineNanos, backoff));
     });
+  }
+
+  /** A refusal that wrote nothing and may pass once the partition's leadership settles. */
+  private static boolean refusedUnwritten(Throwable refusal) {
+    return refusal instanceof NotLeaderException || refusal instanceof LeaseExpiredException;
+  }
+
+  /**
+   * A failure that may pass once the partition's leadership settles, whether or not the leader wrote
+   * first: also a leader that left before it answered, a new leader not yet serving reads, a write
+   * appended by a leader whose lease then lapsed.
+   */
+  private static boolean leadershipGap(Throwable failure) {
+    return refusedUnwritten(failure) || failure instanceof LeaderNotAvailableException
+        || failure instanceof NotEnoughReplicasAfterAppendException;
   }
 
   /**

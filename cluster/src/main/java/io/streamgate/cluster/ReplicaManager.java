@@ -150,9 +150,13 @@ final class ReplicaManager implements AutoCloseable {
 
   private void requireLease() {
     if (!lease.holds()) {
-      throw new NotEnoughReplicasException("node " + nodeId + " holds no lease from a majority of the metadata quorum: its"
-          + " partition leaders take no writes and serve no reads");
+      throw new LeaseExpiredException(noLease());
     }
+  }
+
+  private String noLease() {
+    return "node " + nodeId + " holds no lease from a majority of the metadata quorum: its partition leaders take no"
+        + " writes and serve no reads";
   }
 
   CompletableFuture<AppendResult> append(TopicPartition partition, RecordBatch batch, Acks acks) {
@@ -167,7 +171,9 @@ final class ReplicaManager implements AutoCloseable {
       // never acknowledge at the same time. A retry with the same idempotency id finds the write.
       return leader.appendAsLeader(batch, acks, minInsync, isrWaitMs())
           .thenApply(written -> {
-            requireLease();
+            if (!lease.holds()) {
+              throw new NotEnoughReplicasAfterAppendException(noLease() + " (the write is in its log, not acknowledged)");
+            }
             return written;
           });
     } catch (RuntimeException e) {

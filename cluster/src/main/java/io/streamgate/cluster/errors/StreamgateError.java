@@ -12,9 +12,11 @@ import io.streamgate.cluster.InvalidTimestampException;
 import io.streamgate.cluster.InvalidTopicException;
 import io.streamgate.cluster.InvalidTopicNameException;
 import io.streamgate.cluster.LeaderNotAvailableException;
+import io.streamgate.cluster.LeaseExpiredException;
 import io.streamgate.cluster.NoReassignmentException;
 import io.streamgate.cluster.NodeNotFoundException;
 import io.streamgate.cluster.NodeNotRemovableException;
+import io.streamgate.cluster.NotEnoughReplicasAfterAppendException;
 import io.streamgate.cluster.NotEnoughReplicasException;
 import io.streamgate.cluster.NotLeaderException;
 import io.streamgate.cluster.OffsetNotAvailableException;
@@ -124,6 +126,12 @@ public enum StreamgateError {
    * wait expired. Answered over HTTP as not-enough-replicas (a write not yet safe, the same retry
    * advice), so declared after it.
    */
+  /**
+   * A write appended by a leader whose lease ran out before it could acknowledge it: answered as
+   * not-enough-replicas over HTTP (retry with the same idempotency key), so declared after it.
+   */
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND(20, NOT_ENOUGH_REPLICAS, Mqtt.SERVER_BUSY, NotEnoughReplicasAfterAppendException.class,
+      NotEnoughReplicasAfterAppendException::new),
   REQUEST_TIMED_OUT(7, NOT_ENOUGH_REPLICAS, Mqtt.SERVER_BUSY, ReplicationTimeoutException.class,
       ReplicationTimeoutException::new),
   ILLEGAL_GENERATION(22, 409, "stale-assignment", "Stale assignment", false, Mqtt.UNSPECIFIED_ERROR,
@@ -255,6 +263,12 @@ public enum StreamgateError {
   /** Kafka's TOPIC_AUTHORIZATION_FAILED for an ACL's refusal (29 is the internal-topic entry's, which the HTTP API tells apart). */
   TOPIC_ACCESS_DENIED(10016, GROUP_AUTHORIZATION_FAILED, Mqtt.NOT_AUTHORIZED, TopicAuthorizationException.class,
       TopicAuthorizationException::new),
+  /**
+   * The partition's leader holds no lease now and took nothing: answered as not-enough-replicas over
+   * HTTP and to Kafka clients; told apart between nodes so that the node that asked holds the request
+   * until the lease is renewed or the leadership moves.
+   */
+  LEASE_EXPIRED(10020, NOT_ENOUGH_REPLICAS, Mqtt.SERVER_BUSY, LeaseExpiredException.class, LeaseExpiredException::new),
   /** Kafka's SCRAM credential APIs only: describing or deleting a user's credential that does not exist. */
   RESOURCE_NOT_FOUND(91, NOT_FOUND, Mqtt.UNSPECIFIED_ERROR, null, null),
   /** Revoking an API key that does not exist (Kafka has no API keys). */
@@ -384,6 +398,8 @@ public enum StreamgateError {
         return (short) UNKNOWN_TOPIC_OR_PARTITION.code;
       case TOPIC_ACCESS_DENIED:
         return (short) TOPIC_AUTHORIZATION_FAILED.code;
+      case LEASE_EXPIRED:
+        return (short) NOT_ENOUGH_REPLICAS.code;
       // Retriable in Kafka's client: it waits and sends again.
       case OVERLOADED:
       case UNAVAILABLE:

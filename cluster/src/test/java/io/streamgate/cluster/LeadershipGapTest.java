@@ -1,0 +1,69 @@
+package io.streamgate.cluster;
+
+import static io.streamgate.cluster.ClusterServiceTest.get;
+import static io.streamgate.cluster.ClusterServiceTest.readAll;
+import static io.streamgate.cluster.ClusterServiceTest.spec;
+import static io.streamgate.cluster.ClusterServiceTest.values;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamgate.cluster.TestCluster.Node;
+import io.streamgate.logstore.AppendResult;
+import io.streamgate.logstore.ReadResult;
+import io.streamgate.logstore.TestBatches;
+import io.streamgate.logstore.TopicPartition;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A request that meets a partition between leaders is held by the node it reached until a leader
+ * takes it ({@link PartitionRouter}), not answered "leader not available": what an HTTP or MQTT
+ * client would otherwise see as a 503 while a dead leader's partitions move.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LeadershipGapTest {
+  @TempDir Path dataDir;
+
+  private TestCluster cluster;
+
+  @AfterEach
+  void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void writesAndReadsSentWhileTheLeaderIsDeadAreHeldUntilTheNewLeaderAnswersThem() {
+    cluster = TestCluster.start(dataDir, 3);
+    Node admin = cluster.nodes().get(0);
+    TopicPartition tp = new TopicPartition("gap", 0);
+    get(admin.service().createTopic(spec("gap", 1, 3, 2)));
+    get(admin.service().append(tp, TestBatches.values(System.currentTimeMillis(), "before"), Acks.ALL));
+    PartitionState state = await().atMost(Duration.ofSeconds(20))
+        .until(() -> TestCluster.sharedState(admin, tp).orElseThrow(), s -> s.hasLeader() && s.isr().size() == 3);
+    String dead = state.leader();
+    Node via = cluster.others(dead).get(0);
+
+    cluster.kill(dead);
+    // Sent at once: the metadata still names the dead node, which this node no longer reaches. A
+    // plain batch (no idempotency id), so the node must hold it without sending it anywhere.
+    CompletableFuture<AppendResult> write = via.service().append(tp, TestBatches.values(System.currentTimeMillis(), "during"),
+        Acks.ALL);
+    CompletableFuture<ReadResult> read = via.service().read(tp, 1, 1 << 20);
+
+    AppendResult written = get(write);
+    assertThat(written.baseOffset()).isEqualTo(1);
+    assertThat(values(get(read).records(1))).containsExactly("during");
+    assertThat(TestCluster.sharedState(via, tp).orElseThrow().leader()).isNotEqualTo(dead);
+    for (Node reader : cluster.alive()) {
+      assertThat(values(readAll(reader, tp))).as("read through %s", reader).containsExactly("before", "during");
+    }
+  }
+}

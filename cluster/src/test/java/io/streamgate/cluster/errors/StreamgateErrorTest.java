@@ -38,7 +38,8 @@ class StreamgateErrorTest {
       Map.entry("UNKNOWN_TOPIC_OR_PARTITION", 3), Map.entry("LEADER_NOT_AVAILABLE", 5), Map.entry("NOT_LEADER_OR_FOLLOWER", 6),
       Map.entry("REQUEST_TIMED_OUT", 7), Map.entry("MESSAGE_TOO_LARGE", 10), Map.entry("COORDINATOR_LOAD_IN_PROGRESS", 14),
       Map.entry("COORDINATOR_NOT_AVAILABLE", 15),
-      Map.entry("INVALID_TOPIC_EXCEPTION", 17), Map.entry("NOT_ENOUGH_REPLICAS", 19), Map.entry("ILLEGAL_GENERATION", 22),
+      Map.entry("INVALID_TOPIC_EXCEPTION", 17), Map.entry("NOT_ENOUGH_REPLICAS", 19), Map.entry("NOT_ENOUGH_REPLICAS_AFTER_APPEND", 20),
+      Map.entry("ILLEGAL_GENERATION", 22),
       Map.entry("UNKNOWN_MEMBER_ID", 25), Map.entry("TOPIC_AUTHORIZATION_FAILED", 29), Map.entry("INVALID_TIMESTAMP", 32),
       Map.entry("TOPIC_ALREADY_EXISTS", 36), Map.entry("INVALID_PARTITIONS", 37), Map.entry("INVALID_REPLICATION_FACTOR", 38),
       Map.entry("INVALID_REPLICA_ASSIGNMENT", 39), Map.entry("REASSIGNMENT_IN_PROGRESS", 60),
@@ -64,7 +65,7 @@ class StreamgateErrorTest {
       Map.entry("OFFSET_METADATA_TOO_LARGE", 12),
       Map.entry("GROUP_AUTHORIZATION_FAILED", 30), Map.entry("CLUSTER_AUTHORIZATION_FAILED", 31),
       Map.entry("TOPIC_ACCESS_DENIED", 10016), Map.entry("SASL_AUTHENTICATION_FAILED", 58),
-      Map.entry("POLICY_VIOLATION", 44), Map.entry("API_KEY_NOT_FOUND", 10017),
+      Map.entry("POLICY_VIOLATION", 44), Map.entry("API_KEY_NOT_FOUND", 10017), Map.entry("LEASE_EXPIRED", 10020),
       Map.entry("NODE_NOT_REMOVABLE", 10090), Map.entry("NODE_NOT_FOUND", 10091));
 
   /** Exceptions of the main code that no client meets, each with why. */

@@ -52,11 +52,14 @@ public final class GatewayMain {
       System.exit(1);
       return;
     }
+    // A stop takes up to half the grace to hand the metadata log over, the grace for the partitions'
+    // hand-off, the grace for requests in flight, then seconds to close the stores and the voter.
+    long stopBoundMs = 3 * config.shutdownGraceMs() + 30_000;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutting down");
       try {
-        node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        node.close().toCompletionStage().toCompletableFuture().get(stopBoundMs, TimeUnit.MILLISECONDS);
         log.info("stopped cleanly");
       } catch (Exception e) {
         log.error("shutdown did not finish cleanly", e);

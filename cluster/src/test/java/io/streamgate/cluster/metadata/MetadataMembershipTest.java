@@ -94,4 +94,23 @@ class MetadataMembershipTest {
     assertThatThrownBy(() -> quorum.join("n2", ListenPorts.next())).isInstanceOf(NodeRemovedException.class);
     assertThat(ids(quorum.voter(0))).containsExactly("n0", "n1");
   }
+
+  @Test
+  void theRaftLeadersOwnNodeIsRemovedAndTheOthersGoOnWithoutIt() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    int leader = quorum.awaitLeader();
+    String leaving = "n" + leader;
+    List<Integer> staying = Stream.of(0, 1, 2).filter(i -> i != leader).toList();
+    List<String> rest = staying.stream().map(i -> "n" + i).toList();
+    assertThat(submit(quorum.voter(staying.get(0)), new RemoveNode(leaving, false))).isEqualTo(new Accepted(0));
+    // Asked of the leader itself, as an operator's DELETE on that node would: it commits a
+    // configuration without itself, then steps down, and the two left elect one of them.
+    quorum.voter(leader).removeVoter(leaving);
+    await().atMost(TestQuorum.AWAIT).until(() -> staying.stream().allMatch(i -> ids(quorum.voter(i)).equals(rest)));
+
+    quorum.stop(leader);
+    assertThat(submit(quorum.voter(staying.get(1)), create("t0"))).as("committed by the two left alone")
+        .isEqualTo(new Accepted(1));
+    await().atMost(TestQuorum.AWAIT).until(() -> staying.stream().anyMatch(i -> quorum.voter(i).isLeader()));
+  }
 }

@@ -14,8 +14,12 @@ import io.streamgate.cluster.metadata.MetadataReply.Accepted;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
 import io.streamgate.testing.ListenPorts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -112,5 +116,34 @@ class MetadataMembershipTest {
     assertThat(submit(quorum.voter(staying.get(1)), create("t0"))).as("committed by the two left alone")
         .isEqualTo(new Accepted(1));
     await().atMost(TestQuorum.AWAIT).until(() -> staying.stream().anyMatch(i -> quorum.voter(i).isLeader()));
+  }
+
+  @Test
+  void twoNodesJoinAtOnceAndBothVote() throws Exception {
+    quorum = new TestQuorum(root, 3, MetadataQuorumConfig.SNAPSHOT_THRESHOLD).startAll();
+    quorum.awaitLeader();
+    // Each asks for the configuration it saw plus itself (compare-and-set): one of the two is refused
+    // and asks again with the other's change applied.
+    CompletableFuture<MetadataQuorum> n3 = CompletableFuture.supplyAsync(() -> joined("n3"));
+    CompletableFuture<MetadataQuorum> n4 = CompletableFuture.supplyAsync(() -> joined("n4"));
+    List<String> all = List.of("n0", "n1", "n2", "n3", "n4");
+    MetadataQuorum third = n3.get(60, TimeUnit.SECONDS);
+    MetadataQuorum fourth = n4.get(60, TimeUnit.SECONDS);
+    await().atMost(TestQuorum.AWAIT).until(() -> Stream.of(quorum.voter(0), quorum.voter(1), quorum.voter(2), third, fourth)
+        .allMatch(voter -> ids(voter).equals(all)));
+
+    // Five voters: with two of the first three stopped, the majority needs both new ones.
+    quorum.stop(0);
+    quorum.stop(1);
+    assertThat(submit(fourth, create("t0"))).as("committed by n2, n3 and n4").isEqualTo(new Accepted(1));
+    await().atMost(TestQuorum.AWAIT).until(() -> third.state().topics().size() == 1);
+  }
+
+  private MetadataQuorum joined(String id) {
+    try {
+      return quorum.join(id, ListenPorts.next());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

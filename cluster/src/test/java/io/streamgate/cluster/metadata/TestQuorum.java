@@ -27,7 +27,8 @@ public final class TestQuorum implements AutoCloseable {
   private final List<MetadataQuorumConfig> configs;
   private final MetadataQuorum[] voters;
   private final List<Heard> heard = new ArrayList<>();
-  private final List<MetadataQuorum> joiners = new ArrayList<>();
+  /** Joined from several threads at once by a test. */
+  private final List<MetadataQuorum> joiners = new CopyOnWriteArrayList<>();
 
   /** What one voter's listener heard, across its restarts. */
   static final class Heard implements MetadataListener {

@@ -524,6 +524,16 @@ public final class ClusteredPartitionService implements PartitionService {
     return leaderHandlers.followerReads();
   }
 
+  /** Data requests this node held while their partition was between leaders and that a leader then answered. */
+  public long requestsHeldThenAnswered() {
+    return router.heldThenAnswered();
+  }
+
+  /** Data requests this node held while their partition was between leaders and then refused all the same. */
+  public long requestsHeldThenRefused() {
+    return router.heldThenRefused();
+  }
+
   /** Partitions this node leads. */
   public int partitionsLed() {
     return (int) ledPartitions().count();

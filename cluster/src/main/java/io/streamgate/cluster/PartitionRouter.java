@@ -17,6 +17,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -43,6 +44,8 @@ final class PartitionRouter {
   private final NodeRequests nodeRequests;
   private final long forwardTimeoutMs;
   private final long leadershipGapMs;
+  private final LongAdder heldThenAnswered = new LongAdder();
+  private final LongAdder heldThenRefused = new LongAdder();
 
   /**
    * @param leadershipGapMs how long, in all, a request is held through a leadership gap before its
@@ -245,12 +248,18 @@ final class PartitionRouter {
   private <T> CompletableFuture<T> route(TopicPartition partition, Predicate<Throwable> held,
       Supplier<CompletableFuture<T>> local, Function<String, CompletableFuture<T>> remote) {
     Backoff backoff = new Backoff(GAP_RETRY_FIRST_MS, GAP_RETRY_CAP_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
-    return route(partition, held, local, remote, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leadershipGapMs), backoff);
+    AtomicBoolean wasHeld = new AtomicBoolean();
+    return route(partition, held, local, remote, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leadershipGapMs), backoff,
+        wasHeld).whenComplete((answer, failure) -> {
+          if (wasHeld.get()) {
+            (failure == null ? heldThenAnswered : heldThenRefused).increment();
+          }
+        });
   }
 
   private <T> CompletableFuture<T> route(TopicPartition partition, Predicate<Throwable> held,
       Supplier<CompletableFuture<T>> local, Function<String, CompletableFuture<T>> remote, long deadlineNanos,
-      Backoff backoff) {
+      Backoff backoff, AtomicBoolean wasHeld) {
     String leader;
     CompletableFuture<T> attempt;
     try {
@@ -272,10 +281,21 @@ final class PartitionRouter {
       if (leftMs <= 0 || leader != null && !held.test(cause)) {
         return CompletableFuture.failedFuture(cause);
       }
+      wasHeld.set(true);
       CompletableFuture<Void> next = leader == null ? new CompletableFuture<>() : metadata.leaderOtherThan(partition, leader);
       backoff.retry(() -> next.complete(null));
-      return next.thenCompose(changed -> route(partition, held, local, remote, deadlineNanos, backoff));
+      return next.thenCompose(changed -> route(partition, held, local, remote, deadlineNanos, backoff, wasHeld));
     });
+  }
+
+  /** Requests held through a leadership gap that a leader then answered. */
+  long heldThenAnswered() {
+    return heldThenAnswered.sum();
+  }
+
+  /** Requests held through a leadership gap that were refused all the same (it outlasted the hold, or a later failure). */
+  long heldThenRefused() {
+    return heldThenRefused.sum();
   }
 
   /** A refusal that wrote nothing and may pass once the partition's leadership settles. */

@@ -70,6 +70,12 @@ public final class GatewayMetrics {
         .register(registry);
     FunctionCounter.builder("streamgate.follower.reads", service, ClusteredPartitionService::followerReads)
         .description("Reads this node served from partitions it follows in sync (readers in its rack)").register(registry);
+    FunctionCounter.builder("streamgate.requests.held", service, ClusteredPartitionService::requestsHeldThenAnswered)
+        .tag("outcome", "answered")
+        .description("Data requests held while their partition was between leaders, by what became of them").register(registry);
+    FunctionCounter.builder("streamgate.requests.held", service, ClusteredPartitionService::requestsHeldThenRefused)
+        .tag("outcome", "refused")
+        .description("Data requests held while their partition was between leaders, by what became of them").register(registry);
     this.produceLatency = latency("streamgate.produce.latency", "Time to answer a produce request");
     this.fetchLatency = latency("streamgate.fetch.latency", "Time to answer a fetch, long-poll waits included");
     Gauge.builder("streamgate.long.polls.waiting", waitingLongPolls, AtomicInteger::get)

@@ -85,6 +85,10 @@ import java.util.TreeMap;
  * its stopping flag; one before reads as in no rack. A RegisterNode with a rack is written in format
  * 8, the rack (nullable string) after the address; one without, as before, in format 1, which a
  * node from before racks reads (a rolling upgrade of a cluster without racks).
+ *
+ * <p>Delete by topic id (format 10): a DeleteTopic with the id it expects is written in format 10,
+ * tag 2, the name, then the id (two int64); one without, as before, in format 1. Refusal reason 100
+ * (UNKNOWN_TOPIC_ID) is its reply's.
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
@@ -96,6 +100,8 @@ public final class MetadataCodec {
   public static final byte STATE_FORMAT = 9;
   /** The format of a snapshot with the nodes' racks, and of a RegisterNode with a rack. */
   private static final byte RACK_FORMAT = 8;
+  /** The format of a DeleteTopic with the topic id it expects (Kafka's delete by id). */
+  private static final byte DELETE_BY_ID_FORMAT = 10;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -138,6 +144,13 @@ public final class MetadataCodec {
   private MetadataCodec() {}
 
   public static byte[] encode(MetadataCommand command) {
+    if (command instanceof DeleteTopic delete && delete.expectedId() != null) {
+      return write(DELETE_BY_ID_FORMAT, out -> {
+        out.writeByte(DELETE_TOPIC);
+        writeString(out, delete.topic());
+        writeTopicId(out, delete.expectedId());
+      });
+    }
     if (command instanceof RegisterNode register && register.rack() != null) {
       return write(RACK_FORMAT, out -> {
         out.writeByte(REGISTER_NODE);
@@ -226,11 +239,17 @@ public final class MetadataCodec {
   }
 
   public static MetadataCommand decodeCommand(byte[] bytes) {
-    return read(bytes, RACK_FORMAT, (in, format) -> {
-      if (format != FORMAT && format != RACK_FORMAT) {
+    return read(bytes, DELETE_BY_ID_FORMAT, (in, format) -> {
+      if (format != FORMAT && format != RACK_FORMAT && format != DELETE_BY_ID_FORMAT) {
         throw new MetadataFormatException("unknown metadata format " + format + " of a command");
       }
       byte tag = in.get();
+      if (format == DELETE_BY_ID_FORMAT) {
+        if (tag != DELETE_TOPIC) {
+          throw new MetadataFormatException("command tag " + tag + " in format " + format);
+        }
+        return new DeleteTopic(readString(in), readTopicId(in));
+      }
       if (format == RACK_FORMAT) {
         if (tag != REGISTER_NODE) {
           throw new MetadataFormatException("command tag " + tag + " in format " + format);

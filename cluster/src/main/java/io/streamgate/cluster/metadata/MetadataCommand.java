@@ -27,8 +27,18 @@ public sealed interface MetadataCommand {
     }
   }
 
-  /** Deletes a topic, leaving a tombstone so that a node which slept through it cannot bring it back. */
-  record DeleteTopic(String topic) implements MetadataCommand {}
+  /**
+   * Deletes a topic, leaving a tombstone so that a node which slept through it cannot bring it back.
+   * With {@code expectedId} (Kafka's delete by topic id; format 10) only that incarnation of the name:
+   * refused {@link MetadataReply.Reason#UNKNOWN_TOPIC_ID} once the name is another's (the topic was
+   * deleted and created again after the proposer resolved the id); null for any.
+   */
+  record DeleteTopic(String topic, TopicId expectedId) implements MetadataCommand {
+    /** A deletion of whichever topic has the name. */
+    public DeleteTopic(String topic) {
+      this(topic, null);
+    }
+  }
 
   /**
    * Replaces a topic's whole configuration and appends {@code addedPartitions} (assigned by the
@@ -144,9 +154,10 @@ public sealed interface MetadataCommand {
 
   /**
    * Starts moving a partition to the replicas {@code target} (Kafka's AlterPartitionReassignments),
-   * if it is still in {@code expectedEpoch} and not already moving: its replicas become the union,
-   * the new ones adding, the dropped ones removing ({@link PartitionState#reassignTo}). The target
-   * has the topic's replication factor, of distinct registered nodes.
+   * if it is still in {@code expectedEpoch}: its replicas become the union of the target and the
+   * original replicas, the new ones adding, the dropped ones removing ({@link PartitionState#reassignTo});
+   * a move of a partition moving already replaces that move. The target is distinct registered nodes
+   * that are not removed, as many as wanted (a move may change the replication factor).
    */
   record ReassignPartition(String topic, int partition, int expectedEpoch, List<String> target) implements MetadataCommand {
     public ReassignPartition {

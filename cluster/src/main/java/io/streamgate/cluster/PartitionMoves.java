@@ -35,7 +35,7 @@ import java.util.function.Supplier;
  * partitions"). Thread-safe; every method answers on another thread than the caller's.
  */
 public final class PartitionMoves {
-  /** How often a move is asked again when the partition's leader epoch moved under it. */
+  /** How often a move is asked again when the partition changed under it (its leader epoch, or a move began). */
   private static final int MAX_ATTEMPTS = 10;
   /** How long a leader may take to say how far its new replicas are. */
   private static final long LAGS_TIMEOUT_MS = 5000;
@@ -106,7 +106,10 @@ public final class PartitionMoves {
         throw new InvalidReplicationFactorException(target.size() + " replicas for " + partition + " of " + replicas
             + ": the replication factor may not change");
       }
-      return new ReassignPartition(partition.topic(), partition.partition(), current.leaderEpoch(), target);
+      // A move the rules before format 10 allow is written as then, so that a node not yet upgraded applies it alike.
+      boolean sameRulesAsBefore = !current.moving() && target.size() == existing(partition).topic().replicationFactor();
+      return new ReassignPartition(partition.topic(), partition.partition(), current.leaderEpoch(), target,
+          !sameRulesAsBefore);
     }, 1);
   }
 
@@ -240,7 +243,9 @@ public final class PartitionMoves {
   /** Builds the command on the metadata thread and submits it; asked again if the leader epoch moved meanwhile. */
   private CompletableFuture<Void> attempt(Supplier<MetadataCommand> command, int attempt) {
     return onMetadata(command).thenCompose(metadata::submit).thenCompose(reply -> {
-      if (reply instanceof Refused refused && refused.reason() == Reason.STALE_EPOCH && attempt < MAX_ATTEMPTS) {
+      // A move written by the rules before format 10 on a partition that started moving meanwhile: look again.
+      if (reply instanceof Refused refused && (refused.reason() == Reason.STALE_EPOCH
+          || refused.reason() == Reason.REASSIGNMENT_IN_PROGRESS) && attempt < MAX_ATTEMPTS) {
         return attempt(command, attempt + 1);
       }
       acceptedOrThrow(reply);

@@ -155,13 +155,23 @@ public sealed interface MetadataCommand {
   /**
    * Starts moving a partition to the replicas {@code target} (Kafka's AlterPartitionReassignments),
    * if it is still in {@code expectedEpoch}: its replicas become the union of the target and the
-   * original replicas, the new ones adding, the dropped ones removing ({@link PartitionState#reassignTo});
-   * a move of a partition moving already replaces that move. The target is distinct registered nodes
-   * that are not removed, as many as wanted (a move may change the replication factor).
+   * original replicas, the new ones adding, the dropped ones removing ({@link PartitionState#reassignTo}).
+   * The target is distinct registered nodes that are not removed. With {@code mayReplaceOrResize}
+   * (format 10) a move of a partition moving already replaces that move and the target may have any
+   * count (a change of replication factor); without (format 1, as written before format 10, and
+   * replayed by the rules it was written under) the partition must not be moving and the target must
+   * have the topic's replication factor.
    */
-  record ReassignPartition(String topic, int partition, int expectedEpoch, List<String> target) implements MetadataCommand {
+  record ReassignPartition(String topic, int partition, int expectedEpoch, List<String> target, boolean mayReplaceOrResize)
+      implements
+        MetadataCommand {
     public ReassignPartition {
       target = List.copyOf(target);
+    }
+
+    /** A move by today's rules: it may replace a move under way and change the replication factor. */
+    public ReassignPartition(String topic, int partition, int expectedEpoch, List<String> target) {
+      this(topic, partition, expectedEpoch, target, true);
     }
   }
 

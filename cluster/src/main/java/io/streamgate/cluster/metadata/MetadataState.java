@@ -344,9 +344,16 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     return partitionChange(reassign.topic(), reassign.partition(), reassign.expectedEpoch(), (topic, partition) -> {
       String tp = reassign.topic() + "-" + reassign.partition();
       List<String> target = reassign.target();
-      // Any count of replicas: a move may change the partition's replication factor, as in Kafka.
       if (target.isEmpty() || new HashSet<>(target).size() != target.size()) {
         return refuse(Reason.INVALID, "replicas " + target + " for " + tp + ": distinct nodes, at least one, are needed");
+      }
+      // The rules before format 10, under which such an entry was written: it must replay as it applied then.
+      if (!reassign.mayReplaceOrResize() && partition.moving()) {
+        return refuse(Reason.REASSIGNMENT_IN_PROGRESS, tp + " is already moving to " + partition.targetReplicas());
+      }
+      if (!reassign.mayReplaceOrResize() && target.size() != topic.topic().replicationFactor()) {
+        return refuse(Reason.INVALID, "replicas " + target + " for " + tp + ": " + topic.topic().replicationFactor()
+            + " are needed (a move of format 1 does not change the replication factor)");
       }
       Optional<String> unknown = target.stream().filter(node -> !nodes.containsKey(node)).findFirst();
       if (unknown.isPresent()) {

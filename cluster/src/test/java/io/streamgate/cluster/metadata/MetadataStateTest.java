@@ -698,6 +698,18 @@ class MetadataStateTest {
   }
 
   @Test
+  void aMoveOfFormatOneIsAppliedByTheRulesItWasWrittenUnder() {
+    registered("a", "b", "c", "d");
+    apply(create("t"));
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "c", "d"), false)))).isEqualTo(Reason.INVALID);
+    assertThat(apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c"), false))).isInstanceOf(Accepted.class);
+    MetadataState moving = state;
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "c"), false))))
+        .isEqualTo(Reason.REASSIGNMENT_IN_PROGRESS);
+    assertThat(state).isSameAs(moving);
+  }
+
+  @Test
   void aMoveThatWouldDropTheLeaderWithNoReplicaLeftInSyncIsRefused() {
     registered("a", "b", "c", "d", "e");
     apply(create("t"));

@@ -1,6 +1,7 @@
 package io.streamgate.gateway.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,6 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterPartitionReassignmentsOptions;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.internals.Exit;
@@ -160,6 +165,12 @@ class KafkaReassignIT {
           .partitions().get(0);
       assertThat(after.replicas().stream().map(Node::id).toList()).isEqualTo(grown);
       assertThat(after.isr()).hasSize(3);
+      // KIP-860: a client that forbids a change of replication factor is refused one, and nothing moves.
+      TopicPartition tp = new TopicPartition(TOPIC, 0);
+      assertThatThrownBy(() -> admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(
+          List.of(joining)))), new AlterPartitionReassignmentsOptions().allowReplicationFactorChange(false)).all()
+          .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(InvalidReplicationFactorException.class);
+      assertThat(admin.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS)).isEmpty();
     }
     cluster.stopAll();
     List<LocalCluster.DiskRecord> onJoining = cluster.readFromDisk(byBroker.get(joining), TOPIC, 1).get(0);

@@ -410,6 +410,11 @@ public final class ClusteredPartitionService implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<Void> deleteTopic(String name, TopicId id) {
+    return topics.deleteTopic(name, id);
+  }
+
+  @Override
   public Optional<TopicMetadata> cachedTopic(String topic) {
     return topics.cachedTopic(topic);
   }

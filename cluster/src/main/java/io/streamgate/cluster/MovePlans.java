@@ -36,7 +36,8 @@ public final class MovePlans {
    * node of the cluster that is not stopping), draining any other node; started when {@code execute}.
    * Fails with {@link InvalidReplicaAssignmentException} for a node the cluster does not have, {@link
    * InvalidReplicationFactorException} when a partition has more replicas than the nodes, and as
-   * {@link PartitionMoves#reassign(Map)} does when the moves cannot start (one of them is moving).
+   * {@link PartitionMoves#reassign(Map)} does when the moves cannot start; {@link
+   * ReassignmentInProgressException} when a partition to move is moving already.
    */
   public CompletableFuture<List<Move>> plan(List<String> nodes, boolean execute) {
     CompletableFuture<List<Move>> planned = CompletableFuture.supplyAsync(() -> {
@@ -46,7 +47,11 @@ public final class MovePlans {
       if (!unknown.isEmpty()) {
         throw new InvalidReplicaAssignmentException("no node " + String.join(", ", unknown) + " in the cluster");
       }
-      return ReplicaPlanner.plan(assignment(), over, state.racks());
+      List<Move> plan = ReplicaPlanner.plan(assignment(), over, state.racks());
+      if (execute) {
+        refuseMovesOfMoving(plan);
+      }
+      return plan;
     }, metadataThread);
     return execute ? planned.thenCompose(this::start) : planned;
   }
@@ -68,11 +73,14 @@ public final class MovePlans {
       refuseWhileMoving(node);
       List<String> others = state.nodes().values().stream().filter(other -> !other.removed() && !other.id().equals(node))
           .map(NodeState::id).toList();
+      List<Move> plan;
       try {
-        return ReplicaPlanner.plan(assignment(), others, state.racks());
+        plan = ReplicaPlanner.plan(assignment(), others, state.racks());
       } catch (InvalidReplicationFactorException e) {
         throw new NodeNotRemovableException("node " + node + " cannot be drained: " + e.getMessage());
       }
+      refuseMovesOfMoving(plan);
+      return plan;
     }, metadataThread).thenCompose(this::start);
   }
 
@@ -86,6 +94,21 @@ public final class MovePlans {
               + " is moving already (to " + partition.targetReplicas() + "): wait for it, or cancel it");
         }
       }
+    }
+  }
+
+  /**
+   * A plan is made over moving partitions' targets: it does not replace a move under way (which a
+   * reassignment of a moving partition would), so one that moves a moving partition is refused. Metadata thread.
+   */
+  private void refuseMovesOfMoving(List<Move> plan) {
+    for (Move move : plan) {
+      TopicPartition tp = move.partition();
+      metadata.topic(tp.topic()).map(topic -> topic.partition(tp.partition())).filter(PartitionState::moving)
+          .ifPresent(moving -> {
+            throw new ReassignmentInProgressException(tp + " is moving already (to " + moving.targetReplicas()
+                + "): wait for it, or cancel it");
+          });
     }
   }
 

@@ -8,6 +8,7 @@ import io.streamgate.cluster.metadata.MetadataReply;
 import io.streamgate.cluster.metadata.MetadataReply.Reason;
 import io.streamgate.cluster.metadata.MetadataReply.Refused;
 import io.streamgate.cluster.metadata.MetadataState;
+import io.streamgate.cluster.metadata.NodeState;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -34,7 +35,7 @@ import java.util.function.Supplier;
  * partitions"). Thread-safe; every method answers on another thread than the caller's.
  */
 public final class PartitionMoves {
-  /** How often a move is asked again when the partition's leader epoch moved under it. */
+  /** How often a move is asked again when the partition changed under it (its leader epoch, or a move began). */
   private static final int MAX_ATTEMPTS = 10;
   /** How long a leader may take to say how far its new replicas are. */
   private static final long LAGS_TIMEOUT_MS = 5000;
@@ -70,10 +71,12 @@ public final class PartitionMoves {
 
   /**
    * Starts moving each partition to its target replica list (the first listed becomes its preferred
-   * leader). Every partition is checked first, and nothing starts if one fails: {@link
-   * TopicNotFoundException}, {@link PartitionNotFoundException}, {@link InvalidReplicaAssignmentException}
-   * (none given, an empty or short target, a node twice or unknown), {@link ReassignmentInProgressException}.
-   * Completes once every move is in the metadata log.
+   * leader), as many replicas as wanted: a target longer or shorter than the partition's replicas
+   * changes its replication factor. A partition moving already gets the new target instead of the
+   * old one (its original replicas stay those before the first move). Every partition is checked
+   * first, and nothing starts if one fails: {@link TopicNotFoundException}, {@link
+   * PartitionNotFoundException}, {@link InvalidReplicaAssignmentException} (none given, an empty
+   * target, a node twice, unknown or removed). Completes once every move is in the metadata log.
    */
   public CompletableFuture<Void> reassign(Map<TopicPartition, List<String>> targets) {
     return onMetadata(() -> {
@@ -87,9 +90,26 @@ public final class PartitionMoves {
 
   /** Starts moving one partition, as {@link #reassign(Map)} does. */
   public CompletableFuture<Void> reassign(TopicPartition partition, List<String> target) {
+    return reassign(partition, target, true);
+  }
+
+  /**
+   * Starts moving one partition, as {@link #reassign(Map)} does; unless {@code replicationFactorMayChange},
+   * a target whose count differs from the original replicas' is {@link InvalidReplicationFactorException}
+   * (Kafka's AlterPartitionReassignments v1 {@code allowReplicationFactorChange=false}).
+   */
+  public CompletableFuture<Void> reassign(TopicPartition partition, List<String> target, boolean replicationFactorMayChange) {
     return attempt(() -> {
       PartitionState current = check(partition, target);
-      return new ReassignPartition(partition.topic(), partition.partition(), current.leaderEpoch(), target);
+      int replicas = current.originalReplicas().size();
+      if (!replicationFactorMayChange && target.size() != replicas) {
+        throw new InvalidReplicationFactorException(target.size() + " replicas for " + partition + " of " + replicas
+            + ": the replication factor may not change");
+      }
+      // A move the rules before format 10 allow is written as then, so that a node not yet upgraded applies it alike.
+      boolean sameRulesAsBefore = !current.moving() && target.size() == existing(partition).topic().replicationFactor();
+      return new ReassignPartition(partition.topic(), partition.partition(), current.leaderEpoch(), target,
+          !sameRulesAsBefore);
     }, 1);
   }
 
@@ -189,27 +209,18 @@ public final class PartitionMoves {
   /** The partition, if a move to {@code target} can start now; metadata thread. */
   private PartitionState check(TopicPartition partition, List<String> target) {
     TopicState topic = existing(partition);
-    PartitionState state = topic.partition(partition.partition());
     if (target == null || target.isEmpty()) {
       throw new InvalidReplicaAssignmentException("no replicas given for " + partition);
     }
     if (new HashSet<>(target).size() != target.size()) {
       throw new InvalidReplicaAssignmentException("a node twice in " + target + " for " + partition);
     }
-    Set<String> nodes = metadataState.get().nodes().keySet();
-    List<String> unknown = target.stream().filter(node -> !nodes.contains(node)).toList();
+    MetadataState state = metadataState.get();
+    List<String> unknown = target.stream().filter(node -> state.node(node).map(NodeState::removed).orElse(true)).toList();
     if (!unknown.isEmpty()) {
       throw new InvalidReplicaAssignmentException("no node " + String.join(", ", unknown) + " in the cluster (" + partition + ")");
     }
-    int replicationFactor = topic.topic().replicationFactor();
-    if (target.size() != replicationFactor) {
-      throw new InvalidReplicaAssignmentException(target.size() + " replicas for " + partition + " of replication factor "
-          + replicationFactor + ": a move does not change it");
-    }
-    if (state.moving()) {
-      throw new ReassignmentInProgressException(partition + " is moving to " + state.targetReplicas() + " already");
-    }
-    return state;
+    return topic.partition(partition.partition());
   }
 
   private PartitionState checkMoving(TopicPartition partition) {
@@ -232,7 +243,9 @@ public final class PartitionMoves {
   /** Builds the command on the metadata thread and submits it; asked again if the leader epoch moved meanwhile. */
   private CompletableFuture<Void> attempt(Supplier<MetadataCommand> command, int attempt) {
     return onMetadata(command).thenCompose(metadata::submit).thenCompose(reply -> {
-      if (reply instanceof Refused refused && refused.reason() == Reason.STALE_EPOCH && attempt < MAX_ATTEMPTS) {
+      // A move written by the rules before format 10 on a partition that started moving meanwhile: look again.
+      if (reply instanceof Refused refused && (refused.reason() == Reason.STALE_EPOCH
+          || refused.reason() == Reason.REASSIGNMENT_IN_PROGRESS) && attempt < MAX_ATTEMPTS) {
         return attempt(command, attempt + 1);
       }
       acceptedOrThrow(reply);
@@ -244,9 +257,8 @@ public final class PartitionMoves {
     if (reply instanceof Refused refused) {
       throw switch (refused.reason()) {
         case TOPIC_NOT_FOUND -> new TopicNotFoundException(refused.detail());
-        case REASSIGNMENT_IN_PROGRESS -> new ReassignmentInProgressException(refused.detail());
         case NO_REASSIGNMENT -> new NoReassignmentException(refused.detail());
-        case INVALID, NODE_NOT_FOUND -> new InvalidReplicaAssignmentException(refused.detail());
+        case INVALID, NODE_NOT_FOUND, NODE_REMOVED -> new InvalidReplicaAssignmentException(refused.detail());
         default -> new ClusterException("the metadata log refused the change: " + refused.detail());
       };
     }

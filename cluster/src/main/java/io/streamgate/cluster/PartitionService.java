@@ -81,6 +81,13 @@ public interface PartitionService extends AutoCloseable {
   CompletableFuture<Void> deleteTopic(String topic);
 
   /**
+   * Deletes a topic as {@link #deleteTopic(String)} does, only while its name is still the incarnation
+   * {@code id} (checked where the deletion commits): {@link UnknownTopicIdException} once it was
+   * deleted, or deleted and created again. Kafka's DeleteTopics by topic id.
+   */
+  CompletableFuture<Void> deleteTopic(String topic, TopicId id);
+
+  /**
    * A topic's partition count and configuration, from this node's view of the metadata, without
    * waiting: the produce and consume paths ask this on every request. Empty for an unknown topic.
    */

@@ -3,6 +3,7 @@ package io.streamgate.cluster;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Who holds a partition: its replicas (the first is the preferred leader), those in sync with the
@@ -52,15 +53,29 @@ public record PartitionState(String leader, int leaderEpoch, List<String> replic
   }
 
   /**
-   * This partition starting a move to {@code target}: replicas the union (target first, so that the
-   * target's first replica is the preferred leader), the new ones adding, the dropped ones removing.
+   * This partition moving to {@code target}, as Kafka's reassignment does (KIP-455), whether it is
+   * moving already or not: the original replicas (those before the first move) stay the original
+   * ones; replicas the union of the target and the original (target first, so that the target's
+   * first replica is the preferred leader), adding the target's replicas that are not original,
+   * removing the original ones that are not in the target. A replica an earlier move was adding that
+   * the target leaves out is dropped at once, from the ISR too; if it led, the first replica left in
+   * sync leads in the next epoch. The target may be longer or shorter than the original (a change of
+   * replication factor); a target equal to the original is no move (a cancel). Empty when the leader
+   * is dropped and no replica left is in sync.
    */
-  public PartitionState reassignTo(List<String> target) {
+  public Optional<PartitionState> reassignTo(List<String> target) {
+    List<String> original = originalReplicas();
     LinkedHashSet<String> union = new LinkedHashSet<>(target);
-    union.addAll(replicas);
-    List<String> added = target.stream().filter(r -> !replicas.contains(r)).toList();
-    List<String> dropped = replicas.stream().filter(r -> !target.contains(r)).toList();
-    return new PartitionState(leader, leaderEpoch, List.copyOf(union), isr, added, dropped);
+    union.addAll(original);
+    List<String> replicasNow = List.copyOf(union);
+    List<String> added = target.stream().filter(r -> !original.contains(r)).toList();
+    List<String> dropped = original.stream().filter(r -> !target.contains(r)).toList();
+    List<String> inSync = isr.stream().filter(replicasNow::contains).toList();
+    if (leader == null || replicasNow.contains(leader)) {
+      return Optional.of(new PartitionState(leader, leaderEpoch, replicasNow, inSync, added, dropped));
+    }
+    return replicasNow.stream().filter(inSync::contains).findFirst()
+        .map(successor -> new PartitionState(successor, leaderEpoch + 1, replicasNow, inSync, added, dropped));
   }
 
   /** The move finished: the target alone, the ISR kept to it. */

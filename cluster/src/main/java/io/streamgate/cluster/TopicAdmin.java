@@ -196,6 +196,27 @@ final class TopicAdmin {
     });
   }
 
+  /**
+   * Deletes the topic {@code name} if it is still the incarnation {@code id} when the deletion
+   * commits; {@link UnknownTopicIdException} otherwise (deleted, or deleted and created again).
+   */
+  CompletableFuture<Void> deleteTopic(String name, TopicId id) {
+    Supplier<RuntimeException> unknown = () -> new UnknownTopicIdException("no topic " + name + " has id " + id);
+    return onMetadata(() -> {
+      TopicNames.refuseInternal(name, "delete");
+      if (!metadata.topic(name).map(topic -> topic.id().equals(id)).orElse(false)) {
+        throw unknown.get();
+      }
+      return new DeleteTopic(name, id);
+    }).thenCompose(metadata::submit).thenApply(reply -> {
+      if (reply instanceof Refused refused && refused.reason() == Reason.TOPIC_NOT_FOUND) {
+        throw unknown.get();
+      }
+      refusedAs(reply, Reason.UNKNOWN_TOPIC_ID, unknown);
+      return null;
+    });
+  }
+
   Optional<TopicMetadata> cachedTopic(String topic) {
     return metadata.topic(topic).map(TopicState::topic);
   }

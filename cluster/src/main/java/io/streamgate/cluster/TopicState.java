@@ -35,6 +35,12 @@ public record TopicState(TopicId id, TopicMetadata topic, List<PartitionState> p
     return new TopicState(id, newTopic, newPartitions, version + 1, false);
   }
 
+  /** This version with another replication factor: a move that changed the first partition's (Kafka's notion of it). */
+  public TopicState withReplicationFactor(int replicationFactor) {
+    return new TopicState(id, new TopicMetadata(topic.name(), topic.partitions(), replicationFactor, topic.config()), partitions,
+        version, deleted);
+  }
+
   public TopicState tombstone() {
     return new TopicState(id, topic, List.of(), version + 1, true);
   }

@@ -894,6 +894,7 @@ class ClusterServiceTest {
       }
     }
 
+    TopicId oldId = cluster.nodes().get(1).service().cachedTopicId("doomed").orElseThrow();
     get(cluster.nodes().get(1).service().deleteTopic("doomed"));
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -916,6 +917,9 @@ class ClusterServiceTest {
     assertThat(recreated.partitions().get(0).replicas()).hasSize(2);
     assertThat(recreated.partitions().get(0).latestOffset()).isZero();
     awaitDescribedEverywhere("doomed");
+    // A deletion of the old incarnation by its id (Kafka's DeleteTopics v6) leaves the new one alone.
+    assertThat(failure(cluster.nodes().get(0).service().deleteTopic("doomed", oldId))).isInstanceOf(UnknownTopicIdException.class);
+    assertThat(cluster.nodes().get(0).service().cachedTopicId("doomed")).contains(recreated.id());
     TopicPartition tp = new TopicPartition("doomed", 0);
     for (Node node : cluster.alive()) {
       get(node.service().append(tp, batch("new-" + node.id()), Acks.ALL));

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -94,8 +95,6 @@ class PartitionMoveTest {
       assertThat(cluster.node(leaving).service().moves().bytesLeftHere()).isPositive();
       assertThat(other.service().moves().bytesLeftHere()).as("a node that leads no moving partition").isZero();
     });
-    assertThat(failure(admin.service().moves().reassign(Map.of(tp, List.of(leaving, staying)))))
-        .isInstanceOf(ReassignmentInProgressException.class);
 
     await().atMost(Duration.ofSeconds(60)).until(() -> !TestCluster.sharedState(admin, tp).orElseThrow().moving());
     long tookMs = (System.nanoTime() - startedNs) / 1_000_000;
@@ -217,13 +216,72 @@ class PartitionMoveTest {
     assertThat(failure(moves.reassign(Map.of(p0, List.of("node-1", "node-1"))))).isInstanceOf(InvalidReplicaAssignmentException.class);
     assertThat(failure(moves.reassign(Map.of(p0, List.of("node-1", "node-9"))))).isInstanceOf(InvalidReplicaAssignmentException.class)
         .hasMessageContaining("node-9");
-    assertThat(failure(moves.reassign(Map.of(p0, List.of("node-1"))))).isInstanceOf(InvalidReplicaAssignmentException.class);
+    assertThat(failure(moves.reassign(Map.of(p0, List.of())))).isInstanceOf(InvalidReplicaAssignmentException.class);
+    // Kafka's allowReplicationFactorChange=false: another count of replicas is refused.
+    assertThat(failure(moves.reassign(p0, List.of("node-1"), false))).isInstanceOf(InvalidReplicationFactorException.class);
     assertThat(failure(moves.reassign(Map.of(p0, good, new TopicPartition("nope", 0), good))))
         .isInstanceOf(TopicNotFoundException.class);
     assertThat(failure(moves.reassign(Map.of(p0, good, new TopicPartition("stays", 2), good))))
         .isInstanceOf(PartitionNotFoundException.class);
     assertThat(failure(moves.cancel(List.of(p0)))).isInstanceOf(NoReassignmentException.class);
     assertThat(TestCluster.sharedState(admin, p0).orElseThrow()).as("nothing moved").isEqualTo(before);
+  }
+
+  @Test
+  void aMoveChangesTheReplicationFactorAndASecondMoveReplacesTheFirstWhileWritesGoOnAndNothingIsLost() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    Node admin = cluster.node("node-1");
+    TopicPartition tp = new TopicPartition("resized", 0);
+    get(admin.service().createTopic(spec("resized", 1, 1, 1)));
+    String first = awaitLed(admin, tp).leader();
+    List<String> others = cluster.nodes().stream().map(Node::id).filter(id -> !id.equals(first)).toList();
+    String dropped = others.get(0);
+    String joining = others.get(1);
+    Writer writer = new Writer(admin, tp);
+    writer.preload(PRELOAD_BATCHES);
+    // So slow that the first move cannot finish before the second replaces it.
+    get(admin.service().moves().setThrottle(20_000));
+    writer.start();
+
+    // Replication factor 1 to 2, onto a node the second move no longer wants.
+    get(admin.service().moves().reassign(tp, List.of(first, dropped)));
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> cluster.node(dropped).service().logManager().get(tp).map(log -> log.logEndOffset() > 0).orElse(false));
+    get(admin.service().moves().reassign(tp, List.of(first, joining)));
+    PartitionState replaced = TestCluster.sharedState(admin, tp).orElseThrow();
+    assertThat(replaced.replicas()).containsExactly(first, joining);
+    assertThat(replaced.adding()).containsExactly(joining);
+    assertThat(replaced.originalReplicas()).as("those before the first move").containsExactly(first);
+    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(dropped).service().logManager().get(tp).isEmpty());
+    get(admin.service().moves().setThrottle(0));
+    await().atMost(Duration.ofSeconds(60)).until(() -> !TestCluster.sharedState(admin, tp).orElseThrow().moving());
+    assertThat(TestCluster.sharedState(admin, tp).orElseThrow().isr()).containsExactlyInAnyOrder(first, joining);
+    assertThat(admin.service().cachedTopic("resized").orElseThrow().replicationFactor()).isEqualTo(2);
+
+    // 2 to 3, then down to 1 on the node that joined last: leadership moves to it, the other two drop their copies.
+    get(admin.service().moves().reassign(tp, List.of(first, joining, dropped)));
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      PartitionState state = TestCluster.sharedState(admin, tp).orElseThrow();
+      return !state.moving() && state.isr().size() == 3;
+    });
+    assertThat(admin.service().cachedTopic("resized").orElseThrow().replicationFactor()).isEqualTo(3);
+    get(admin.service().moves().reassign(tp, List.of(joining)));
+    await().atMost(Duration.ofSeconds(60)).until(() -> !TestCluster.sharedState(admin, tp).orElseThrow().moving());
+    PartitionState after = TestCluster.sharedState(admin, tp).orElseThrow();
+    assertThat(after.replicas()).containsExactly(joining);
+    assertThat(after.leader()).isEqualTo(joining);
+    assertThat(admin.service().cachedTopic("resized").orElseThrow().replicationFactor()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(first).service().logManager().get(tp).isEmpty()
+        && cluster.node(dropped).service().logManager().get(tp).isEmpty());
+
+    writer.stopAfterMore(20);
+    assertThat(writer.failures).as("writes that failed during the moves").isEmpty();
+    assertThat(values(readAll(admin, tp))).as("every acknowledged write, once, in order, from the last copy made")
+        .isEqualTo(writer.acknowledged);
+    // min.insync.replicas still applies to the one replica left.
+    get(admin.service().updateTopic("resized", OptionalInt.empty(), Map.of(TopicConfigs.MIN_INSYNC_REPLICAS, "2")));
+    assertThat(failure(admin.service().append(tp, idempotentBatch(501, 0, "too-few"), Acks.ALL)))
+        .isInstanceOf(NotEnoughReplicasException.class);
   }
 
   private static PartitionState awaitLed(Node node, TopicPartition tp) {

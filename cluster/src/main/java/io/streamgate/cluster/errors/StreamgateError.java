@@ -25,6 +25,7 @@ import io.streamgate.cluster.ReplicationTimeoutException;
 import io.streamgate.cluster.TopicExistsException;
 import io.streamgate.cluster.TopicNotFoundException;
 import io.streamgate.cluster.UnknownLeaderEpochException;
+import io.streamgate.cluster.UnknownTopicIdException;
 import io.streamgate.cluster.groups.CoordinatorLoadInProgressException;
 import io.streamgate.cluster.groups.FencedInstanceIdException;
 import io.streamgate.cluster.groups.GroupMaxSizeReachedException;
@@ -100,9 +101,10 @@ public enum StreamgateError {
       UnknownLeaderEpochException::new),
   /**
    * A request naming a topic by an id no live topic has (never one, or a deleted topic's, even if its
-   * name was taken again): Kafka clients (Fetch v13+) and followers' fetches between nodes.
+   * name was taken again): Kafka clients (Fetch v13+, DeleteTopics v6) and followers' fetches between nodes.
    */
-  UNKNOWN_TOPIC_ID(100, UNKNOWN_TOPIC_OR_PARTITION, Mqtt.TOPIC_NAME_INVALID, null, null),
+  UNKNOWN_TOPIC_ID(100, UNKNOWN_TOPIC_OR_PARTITION, Mqtt.TOPIC_NAME_INVALID, UnknownTopicIdException.class,
+      UnknownTopicIdException::new),
   /**
    * Kafka clients only (KIP-207): a new leader whose high watermark has not yet reached the start of
    * its epoch answers a Fetch this way, which the consumer retries (it throws on LEADER_NOT_AVAILABLE);

@@ -85,6 +85,12 @@ import java.util.TreeMap;
  * its stopping flag; one before reads as in no rack. A RegisterNode with a rack is written in format
  * 8, the rack (nullable string) after the address; one without, as before, in format 1, which a
  * node from before racks reads (a rolling upgrade of a cluster without racks).
+ *
+ * <p>Format 10: a DeleteTopic with the id it expects (Kafka's delete by id) is written in format
+ * 10, tag 2, the name, then the id (two int64); one without, as before, in format 1. Refusal reason
+ * 100 (UNKNOWN_TOPIC_ID) is its reply's. A ReassignPartition that may replace a move under way and
+ * change the replication factor is written in format 10, tag 16, its fields as in format 1; one of
+ * format 1 is applied by the rules before (a node from before format 10 reads and applies it alike).
  */
 public final class MetadataCodec {
   public static final byte FORMAT = 1;
@@ -96,6 +102,11 @@ public final class MetadataCodec {
   public static final byte STATE_FORMAT = 9;
   /** The format of a snapshot with the nodes' racks, and of a RegisterNode with a rack. */
   private static final byte RACK_FORMAT = 8;
+  /**
+   * The format of a DeleteTopic with the topic id it expects (Kafka's delete by id), and of a
+   * ReassignPartition that may replace a move or change the replication factor.
+   */
+  private static final byte FORMAT_10 = 10;
 
   private static final byte CREATE_TOPIC = 1;
   private static final byte DELETE_TOPIC = 2;
@@ -138,6 +149,16 @@ public final class MetadataCodec {
   private MetadataCodec() {}
 
   public static byte[] encode(MetadataCommand command) {
+    if (command instanceof DeleteTopic delete && delete.expectedId() != null) {
+      return write(FORMAT_10, out -> {
+        out.writeByte(DELETE_TOPIC);
+        writeString(out, delete.topic());
+        writeTopicId(out, delete.expectedId());
+      });
+    }
+    if (command instanceof ReassignPartition reassign && reassign.mayReplaceOrResize()) {
+      return write(FORMAT_10, out -> writeReassignmentCommand(out, reassign));
+    }
     if (command instanceof RegisterNode register && register.rack() != null) {
       return write(RACK_FORMAT, out -> {
         out.writeByte(REGISTER_NODE);
@@ -226,11 +247,18 @@ public final class MetadataCodec {
   }
 
   public static MetadataCommand decodeCommand(byte[] bytes) {
-    return read(bytes, RACK_FORMAT, (in, format) -> {
-      if (format != FORMAT && format != RACK_FORMAT) {
+    return read(bytes, FORMAT_10, (in, format) -> {
+      if (format != FORMAT && format != RACK_FORMAT && format != FORMAT_10) {
         throw new MetadataFormatException("unknown metadata format " + format + " of a command");
       }
       byte tag = in.get();
+      if (format == FORMAT_10) {
+        return switch (tag) {
+          case DELETE_TOPIC -> new DeleteTopic(readString(in), readTopicId(in));
+          case REASSIGN_PARTITION -> readReassignPartition(in, true);
+          default -> throw new MetadataFormatException("command tag " + tag + " in format " + format);
+        };
+      }
       if (format == RACK_FORMAT) {
         if (tag != REGISTER_NODE) {
           throw new MetadataFormatException("command tag " + tag + " in format " + format);
@@ -256,8 +284,7 @@ public final class MetadataCodec {
         case ALTER_SCRAM_CREDENTIALS -> new AlterScramCredentials(readList(in, MetadataCodec::readScramCredential),
             readList(in, MetadataCodec::readScramId));
         case STOP_NODE -> new StopNode(readString(in), in.getLong());
-        case REASSIGN_PARTITION -> new ReassignPartition(readString(in), in.getInt(), in.getInt(),
-            readList(in, MetadataCodec::readString));
+        case REASSIGN_PARTITION -> readReassignPartition(in, false);
         case COMPLETE_REASSIGNMENT -> new CompleteReassignment(readString(in), in.getInt(), in.getInt());
         case CANCEL_REASSIGNMENT -> new CancelReassignment(readString(in), in.getInt(), in.getInt());
         case SET_REPLICATION_THROTTLE -> new SetReplicationThrottle(in.getLong());
@@ -643,6 +670,11 @@ public final class MetadataCodec {
       out.writeByte(SET_REPLICATION_THROTTLE);
       out.writeLong(((SetReplicationThrottle) command).bytesPerSecond());
     }
+  }
+
+  private static ReassignPartition readReassignPartition(ByteBuffer in, boolean mayReplaceOrResize) {
+    return new ReassignPartition(readString(in), in.getInt(), in.getInt(), readList(in, MetadataCodec::readString),
+        mayReplaceOrResize);
   }
 
   /**

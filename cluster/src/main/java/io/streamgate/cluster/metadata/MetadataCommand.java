@@ -27,8 +27,18 @@ public sealed interface MetadataCommand {
     }
   }
 
-  /** Deletes a topic, leaving a tombstone so that a node which slept through it cannot bring it back. */
-  record DeleteTopic(String topic) implements MetadataCommand {}
+  /**
+   * Deletes a topic, leaving a tombstone so that a node which slept through it cannot bring it back.
+   * With {@code expectedId} (Kafka's delete by topic id; format 10) only that incarnation of the name:
+   * refused {@link MetadataReply.Reason#UNKNOWN_TOPIC_ID} once the name is another's (the topic was
+   * deleted and created again after the proposer resolved the id); null for any.
+   */
+  record DeleteTopic(String topic, TopicId expectedId) implements MetadataCommand {
+    /** A deletion of whichever topic has the name. */
+    public DeleteTopic(String topic) {
+      this(topic, null);
+    }
+  }
 
   /**
    * Replaces a topic's whole configuration and appends {@code addedPartitions} (assigned by the
@@ -144,13 +154,24 @@ public sealed interface MetadataCommand {
 
   /**
    * Starts moving a partition to the replicas {@code target} (Kafka's AlterPartitionReassignments),
-   * if it is still in {@code expectedEpoch} and not already moving: its replicas become the union,
-   * the new ones adding, the dropped ones removing ({@link PartitionState#reassignTo}). The target
-   * has the topic's replication factor, of distinct registered nodes.
+   * if it is still in {@code expectedEpoch}: its replicas become the union of the target and the
+   * original replicas, the new ones adding, the dropped ones removing ({@link PartitionState#reassignTo}).
+   * The target is distinct registered nodes that are not removed. With {@code mayReplaceOrResize}
+   * (format 10) a move of a partition moving already replaces that move and the target may have any
+   * count (a change of replication factor); without (format 1, as written before format 10, and
+   * replayed by the rules it was written under) the partition must not be moving and the target must
+   * have the topic's replication factor.
    */
-  record ReassignPartition(String topic, int partition, int expectedEpoch, List<String> target) implements MetadataCommand {
+  record ReassignPartition(String topic, int partition, int expectedEpoch, List<String> target, boolean mayReplaceOrResize)
+      implements
+        MetadataCommand {
     public ReassignPartition {
       target = List.copyOf(target);
+    }
+
+    /** A move by today's rules: it may replace a move under way and change the replication factor. */
+    public ReassignPartition(String topic, int partition, int expectedEpoch, List<String> target) {
+      this(topic, partition, expectedEpoch, target, true);
     }
   }
 

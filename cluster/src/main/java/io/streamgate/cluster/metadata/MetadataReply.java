@@ -45,7 +45,10 @@ public sealed interface MetadataReply {
     /** The node was removed from the cluster for good: it can neither register nor renew again. */
     NODE_REMOVED(90),
     /** The node still holds replicas: it is removed only once drained, or forgotten. */
-    NODE_HOLDS_REPLICAS(91);
+    NODE_HOLDS_REPLICAS(91),
+    // Kafka's number for it (format 10), apart from parallel additions.
+    /** A deletion by topic id found the name taken by another incarnation of the topic (deleted and created again). */
+    UNKNOWN_TOPIC_ID(100);
 
     private final int code;
 

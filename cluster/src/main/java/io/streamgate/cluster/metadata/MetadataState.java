@@ -241,6 +241,10 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
     if (topic.isEmpty()) {
       return refuse(Reason.TOPIC_NOT_FOUND, "topic " + delete.topic() + " not found");
     }
+    if (delete.expectedId() != null && !delete.expectedId().equals(topic.get().id())) {
+      return refuse(Reason.UNKNOWN_TOPIC_ID, "topic " + delete.topic() + " is now " + topic.get().id() + ", not "
+          + delete.expectedId());
+    }
     TopicState tombstone = topic.get().tombstone();
     return withTopic(tombstone, tombstone.version());
   }
@@ -339,13 +343,17 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
   private Result reassign(ReassignPartition reassign) {
     return partitionChange(reassign.topic(), reassign.partition(), reassign.expectedEpoch(), (topic, partition) -> {
       String tp = reassign.topic() + "-" + reassign.partition();
-      if (partition.moving()) {
+      List<String> target = reassign.target();
+      if (target.isEmpty() || new HashSet<>(target).size() != target.size()) {
+        return refuse(Reason.INVALID, "replicas " + target + " for " + tp + ": distinct nodes, at least one, are needed");
+      }
+      // The rules before format 10, under which such an entry was written: it must replay as it applied then.
+      if (!reassign.mayReplaceOrResize() && partition.moving()) {
         return refuse(Reason.REASSIGNMENT_IN_PROGRESS, tp + " is already moving to " + partition.targetReplicas());
       }
-      List<String> target = reassign.target();
-      if (target.size() != topic.topic().replicationFactor() || new HashSet<>(target).size() != target.size()) {
+      if (!reassign.mayReplaceOrResize() && target.size() != topic.topic().replicationFactor()) {
         return refuse(Reason.INVALID, "replicas " + target + " for " + tp + ": " + topic.topic().replicationFactor()
-            + " distinct nodes are needed (the replication factor does not change)");
+            + " are needed (a move of format 1 does not change the replication factor)");
       }
       Optional<String> unknown = target.stream().filter(node -> !nodes.containsKey(node)).findFirst();
       if (unknown.isPresent()) {
@@ -355,8 +363,7 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       if (removed.isPresent()) {
         return refuseRemoved(removed.get());
       }
-      TopicState changed = topic.withPartition(reassign.partition(), p -> p.reassignTo(target));
-      return withTopic(changed, changed.version());
+      return moved(topic, reassign.partition(), partition.reassignTo(target), tp);
     });
   }
 
@@ -368,6 +375,10 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
             + " with leader " + partition.leader() + " and ISR " + partition.isr());
       }
       TopicState changed = topic.withPartition(complete.partition(), PartitionState::completeMove);
+      if (complete.partition() == 0) {
+        // The topic's replication factor is its first partition's, as Kafka describes it (and adds partitions with).
+        changed = changed.withReplicationFactor(target.size());
+      }
       return withTopic(changed, changed.version());
     });
   }
@@ -378,21 +389,19 @@ public record MetadataState(SortedMap<String, TopicState> topics, SortedMap<Stri
       if (!partition.moving()) {
         return refuse(Reason.NO_REASSIGNMENT, tp + " is not moving");
       }
-      List<String> original = partition.originalReplicas();
-      List<String> isr = partition.isr().stream().filter(original::contains).toList();
-      PartitionState reverted;
-      if (!partition.hasLeader() || original.contains(partition.leader())) {
-        reverted = new PartitionState(partition.leader(), partition.leaderEpoch(), original, isr);
-      } else if (!isr.isEmpty()) {
-        String successor = original.stream().filter(isr::contains).findFirst().orElseThrow();
-        reverted = new PartitionState(successor, partition.leaderEpoch() + 1, original, isr);
-      } else {
-        return refuse(Reason.INVALID, "no original replica of " + tp + " is in sync (" + partition.isr()
-            + "): the move cannot be undone");
-      }
-      TopicState changed = topic.withPartition(cancel.partition(), p -> reverted);
-      return withTopic(changed, changed.version());
+      // Back to the original replicas, in the union's order (as Kafka reverts).
+      return moved(topic, cancel.partition(), partition.reassignTo(partition.originalReplicas()), tp);
     });
+  }
+
+  /** The topic with its partition {@code p} now {@code moved}; refused when no replica left in sync could lead. */
+  private Result moved(TopicState topic, int p, Optional<PartitionState> moved, String tp) {
+    if (moved.isEmpty()) {
+      return refuse(Reason.INVALID, "the leader of " + tp + " would leave and no replica left is in sync ("
+          + topic.partition(p).isr() + ")");
+    }
+    TopicState changed = topic.withPartition(p, old -> moved.get());
+    return withTopic(changed, changed.version());
   }
 
   private Result setReplicationThrottle(SetReplicationThrottle throttle) {

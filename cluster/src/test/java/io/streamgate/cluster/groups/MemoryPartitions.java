@@ -237,6 +237,11 @@ final class MemoryPartitions implements PartitionService {
   }
 
   @Override
+  public CompletableFuture<Void> deleteTopic(String topic, TopicId id) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public CompletableFuture<Long> newProducerId() {
     return CompletableFuture.completedFuture(nextProducerId.getAndIncrement());
   }

@@ -122,7 +122,7 @@ class MetadataCodecTest {
   void repliesHaveFixedBytes() {
     assertThat(MetadataCodec.encode(new Accepted(9))).isEqualTo(hex("01 00 0000000000000009"));
     assertThat(MetadataCodec.encode(new Refused(Reason.STALE_EPOCH, "x"))).isEqualTo(hex("01 01 04 00000001 78"));
-    assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 90, 91);
+    assertThat(Arrays.stream(Reason.values()).map(Reason::code)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 90, 91, 100);
   }
 
   /** Topic t as snapshots before format 6 hold it: without its id. */
@@ -164,8 +164,11 @@ class MetadataCodecTest {
 
   @Test
   void moveCommandsHaveFixedBytes() {
-    assertThat(MetadataCodec.encode(new ReassignPartition("t", 1, 4, List.of("n1", "n2"))))
+    assertThat(MetadataCodec.encode(new ReassignPartition("t", 1, 4, List.of("n1", "n2"), false)))
         .isEqualTo(hex("01 10", T, "00000001 00000004", "00000002", N1, "00000002 6e32"));
+    // One that may replace a move or change the replication factor: format 10, the same fields.
+    assertThat(MetadataCodec.encode(new ReassignPartition("t", 1, 4, List.of("n1", "n2"), true)))
+        .isEqualTo(hex("0a 10", T, "00000001 00000004", "00000002", N1, "00000002 6e32"));
     assertThat(MetadataCodec.encode(new CompleteReassignment("t", 1, 4))).isEqualTo(hex("01 11", T, "00000001 00000004"));
     assertThat(MetadataCodec.encode(new CancelReassignment("t", 1, 4))).isEqualTo(hex("01 12", T, "00000001 00000004"));
     assertThat(MetadataCodec.encode(new SetReplicationThrottle(1000))).isEqualTo(hex("01 13", "00000000000003e8"));
@@ -239,6 +242,20 @@ class MetadataCodecTest {
         .hasMessageContaining("tag 2 in format 8");
     assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("07 02", T))).isInstanceOf(MetadataFormatException.class)
         .hasMessageContaining("format 7");
+  }
+
+  @Test
+  void aDeletionByIdIsWrittenInFormatTenAndOneByNameAsBefore() {
+    assertThat(MetadataCodec.encode(new DeleteTopic("t", new TopicId(1, 2))))
+        .isEqualTo(hex("0a 02", T, "0000000000000001 0000000000000002"));
+    assertThat(MetadataCodec.decodeCommand(hex("0a 02", T, "0000000000000001 0000000000000002")))
+        .isEqualTo(new DeleteTopic("t", new TopicId(1, 2)));
+    // A node from before format 10 reads what a deletion by name writes.
+    assertThat(MetadataCodec.encode(new DeleteTopic("t"))).isEqualTo(hex("01 02", T));
+    // Format 10 holds deletions by id and moves only; its refusal reason is Kafka's number.
+    assertThatThrownBy(() -> MetadataCodec.decodeCommand(hex("0a 06", N1, "00000003 683a31")))
+        .isInstanceOf(MetadataFormatException.class).hasMessageContaining("tag 6 in format 10");
+    assertThat(MetadataCodec.encode(new Refused(Reason.UNKNOWN_TOPIC_ID, "t"))).isEqualTo(hex("01 01 64", T));
   }
 
   @Test
@@ -384,7 +401,7 @@ class MetadataCodecTest {
     Arbitrary<Long> longs = Arbitraries.longs();
     return Arbitraries.oneOf(
         Combinators.combine(topicIds().injectNull(0.2), topicMetadata(), partitions().list().ofMaxSize(3)).as(CreateTopic::new),
-        names().map(DeleteTopic::new),
+        Combinators.combine(names(), topicIds().injectNull(0.5)).as(DeleteTopic::new),
         Combinators.combine(names(), longs, configs(), partitions().list().ofMaxSize(2)).as(UpdateTopic::new),
         Combinators.combine(names(), ints, ints, names().injectNull(0.3), names().list().ofMaxSize(3),
             Combinators.combine(names(), longs, longs).as(Fence::new).injectNull(0.5)).as(ElectLeader::new),
@@ -400,7 +417,8 @@ class MetadataCodecTest {
         Combinators.combine(scramCredentials().list().ofMaxSize(2), scramCredentials().map(ScramCredential::id).list().ofMaxSize(2))
             .as(AlterScramCredentials::new),
         // Moving partitions (format 7)
-        Combinators.combine(names(), ints, ints, names().list().ofMaxSize(3)).as(ReassignPartition::new),
+        Combinators.combine(names(), ints, ints, names().list().ofMaxSize(3), Arbitraries.of(true, false))
+            .as(ReassignPartition::new),
         Combinators.combine(names(), ints, ints).as(CompleteReassignment::new),
         Combinators.combine(names(), ints, ints).as(CancelReassignment::new),
         longs.map(SetReplicationThrottle::new));

@@ -584,7 +584,6 @@ class MetadataStateTest {
         List.of("a")));
     assertThat(partition(1).targetReplicas()).containsExactly("d", "c", "b");
     assertThat(partition(1).originalReplicas()).containsExactly("c", "b", "a");
-    assertThat(reason(apply(new ReassignPartition("t", 1, 0, List.of("a", "b", "c"))))).isEqualTo(Reason.REASSIGNMENT_IN_PROGRESS);
     assertThat(reason(apply(new CompleteReassignment("t", 1, 0)))).as("d and c not in sync").isEqualTo(Reason.INVALID);
 
     // The new replica joins the ISR as any follower does.
@@ -604,12 +603,14 @@ class MetadataStateTest {
 
   @Test
   void aMoveThatCannotBeIsRefused() {
-    registered("a", "b", "c", "d");
+    registered("a", "b", "c", "d", "e");
     apply(create("t"));
+    assertThat(apply(new RemoveNode("e", false))).isInstanceOf(Accepted.class);
     MetadataState before = state;
     assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "x"))))).isEqualTo(Reason.NODE_NOT_FOUND);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "e"))))).isEqualTo(Reason.NODE_REMOVED);
     assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "b"))))).isEqualTo(Reason.INVALID);
-    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b"))))).as("replication factor 3").isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of())))).isEqualTo(Reason.INVALID);
     assertThat(reason(apply(new ReassignPartition("t", 0, 1, List.of("a", "b", "d"))))).isEqualTo(Reason.STALE_EPOCH);
     assertThat(reason(apply(new ReassignPartition("t", 2, 0, List.of("a", "b", "d"))))).isEqualTo(Reason.INVALID);
     assertThat(reason(apply(new ReassignPartition("u", 0, 0, List.of("a", "b", "d"))))).isEqualTo(Reason.TOPIC_NOT_FOUND);
@@ -636,6 +637,105 @@ class MetadataStateTest {
     assertThat(apply(new CancelReassignment("t", 1, 0))).isInstanceOf(Accepted.class);
     // In the order of the replicas while moving (the target first), as Kafka reverts: c is preferred now.
     assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("c", "a", "b"), List.of("b")));
+  }
+
+  @Test
+  void aMoveChangesTheReplicationFactorAndTheTopicsIsItsFirstPartitions() {
+    registered("a", "b", "c", "d");
+    apply(create("t"));
+    // t-0 (a leads, a b c all in sync) gains d: nothing leaves.
+    assertThat(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "c", "d")))).isInstanceOf(Accepted.class);
+    assertThat(partition(0)).isEqualTo(new PartitionState("a", 0, List.of("a", "b", "c", "d"), List.of("a", "b", "c"),
+        List.of("d"), List.of()));
+    assertThat(reason(apply(new CompleteReassignment("t", 0, 0)))).as("d not in sync").isEqualTo(Reason.INVALID);
+    apply(new ChangeIsr("t", 0, 0, List.of("a", "b", "c", "d")));
+    assertThat(apply(new CompleteReassignment("t", 0, 0))).isInstanceOf(Accepted.class);
+    assertThat(partition(0)).isEqualTo(new PartitionState("a", 0, List.of("a", "b", "c", "d"), List.of("a", "b", "c", "d")));
+    assertThat(state.topic("t").orElseThrow().topic().replicationFactor()).isEqualTo(4);
+
+    // t-1 (b leads, b c a, b alone in sync) keeps b alone: complete at once, the topic's factor is t-0's.
+    assertThat(apply(new ReassignPartition("t", 1, 0, List.of("b")))).isInstanceOf(Accepted.class);
+    assertThat(partition(1).removing()).containsExactly("c", "a");
+    assertThat(apply(new CompleteReassignment("t", 1, 0))).isInstanceOf(Accepted.class);
+    assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("b"), List.of("b")));
+    assertThat(state.topic("t").orElseThrow().topic().replicationFactor()).isEqualTo(4);
+
+    // t-0 down to two: leadership must move off a first.
+    apply(new ReassignPartition("t", 0, 0, List.of("c", "d")));
+    apply(new ElectLeader("t", 0, 0, "c", List.of("c", "d", "a", "b"), null));
+    assertThat(apply(new CompleteReassignment("t", 0, 1))).isInstanceOf(Accepted.class);
+    assertThat(partition(0)).isEqualTo(new PartitionState("c", 1, List.of("c", "d"), List.of("c", "d")));
+    assertThat(state.topic("t").orElseThrow().topic().replicationFactor()).isEqualTo(2);
+  }
+
+  @Test
+  void aMoveOfAMovingPartitionReplacesItAgainstTheOriginalReplicasAndACancelStillGoesBackToThem() {
+    registered("a", "b", "c", "d", "e");
+    apply(create("t"));
+    // t-1: b leads, b c a, ISR b. First to d c b (d in sync by now), then to e b a: d is dropped, a stays.
+    apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "b")));
+    apply(new ChangeIsr("t", 1, 0, List.of("d", "b")));
+    assertThat(apply(new ReassignPartition("t", 1, 0, List.of("e", "b", "a")))).isInstanceOf(Accepted.class);
+    assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("e", "b", "a", "c"), List.of("b"), List.of("e"),
+        List.of("c")));
+    assertThat(partition(1).originalReplicas()).containsExactlyInAnyOrder("b", "c", "a");
+    assertThat(apply(new CancelReassignment("t", 1, 0))).isInstanceOf(Accepted.class);
+    assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("b", "a", "c"), List.of("b")));
+
+    // t-0: a leads; it moves to d b c and leadership has reached d when the move is replaced by e b c:
+    // d goes, and the first replica left in sync leads in the next epoch.
+    apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c")));
+    apply(new ChangeIsr("t", 0, 0, List.of("d", "b", "c", "a")));
+    apply(new ElectLeader("t", 0, 0, "d", List.of("d", "b", "c", "a"), null));
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("e", "b", "c"))))).isEqualTo(Reason.STALE_EPOCH);
+    assertThat(apply(new ReassignPartition("t", 0, 1, List.of("e", "b", "c")))).isInstanceOf(Accepted.class);
+    assertThat(partition(0)).isEqualTo(new PartitionState("b", 2, List.of("e", "b", "c", "a"), List.of("b", "c", "a"),
+        List.of("e"), List.of("a")));
+    // The same target again changes nothing but the version.
+    PartitionState replaced = partition(0);
+    assertThat(apply(new ReassignPartition("t", 0, 2, List.of("e", "b", "c")))).isInstanceOf(Accepted.class);
+    assertThat(partition(0)).isEqualTo(replaced);
+  }
+
+  @Test
+  void aMoveOfFormatOneIsAppliedByTheRulesItWasWrittenUnder() {
+    registered("a", "b", "c", "d");
+    apply(create("t"));
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "c", "d"), false)))).isEqualTo(Reason.INVALID);
+    assertThat(apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c"), false))).isInstanceOf(Accepted.class);
+    MetadataState moving = state;
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "c"), false))))
+        .isEqualTo(Reason.REASSIGNMENT_IN_PROGRESS);
+    assertThat(state).isSameAs(moving);
+  }
+
+  @Test
+  void aMoveThatWouldDropTheLeaderWithNoReplicaLeftInSyncIsRefused() {
+    registered("a", "b", "c", "d", "e");
+    apply(create("t"));
+    apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "b")));
+    apply(new ElectLeader("t", 1, 0, "d", List.of("d"), null));
+    MetadataState before = state;
+    assertThat(reason(apply(new ReassignPartition("t", 1, 1, List.of("e", "c", "a"))))).isEqualTo(Reason.INVALID);
+    assertThat(state).isSameAs(before);
+  }
+
+  @Test
+  void aDeletionByIdDeletesOnlyThatIncarnationOfTheName() {
+    TopicId first = TopicId.random();
+    apply(create(first, "t"));
+    MetadataState created = state;
+    assertThat(reason(apply(new DeleteTopic("t", TopicId.random())))).isEqualTo(Reason.UNKNOWN_TOPIC_ID);
+    assertThat(state).isSameAs(created);
+    assertThat(apply(new DeleteTopic("t", first))).isInstanceOf(Accepted.class);
+    assertThat(reason(apply(new DeleteTopic("t", first)))).isEqualTo(Reason.TOPIC_NOT_FOUND);
+    // Created again under the name: a deletion of the first incarnation, resolved before, leaves it.
+    TopicId second = TopicId.random();
+    apply(create(second, "t"));
+    assertThat(reason(apply(new DeleteTopic("t", first)))).isEqualTo(Reason.UNKNOWN_TOPIC_ID);
+    assertThat(state.topic("t").map(TopicState::id)).contains(second);
+    assertThat(apply(new DeleteTopic("t", second))).isInstanceOf(Accepted.class);
+    assertThat(state.topic("t")).isEmpty();
   }
 
   @Test

@@ -45,7 +45,9 @@ public final class AdminCli {
         java -jar streamgate.jar acl remove (same filter flags as list; at least one)
         java -jar streamgate.jar node remove <id> [--forget]
                                          (a node holding no replicas; --forget: a node dead for good, its replicas dropped)
-        java -jar streamgate.jar reassign start --topic T --partition P --replicas NODE,NODE[,...]
+        java -jar streamgate.jar reassign start --topic T --partition P --replicas NODE[,NODE...]
+                                         (another count of replicas changes the partition's replication factor;
+                                         a moving partition's move is replaced)
         java -jar streamgate.jar reassign list
         java -jar streamgate.jar reassign cancel --topic T --partition P
         java -jar streamgate.jar reassign throttle --bytes-per-second N   (0 lifts it)

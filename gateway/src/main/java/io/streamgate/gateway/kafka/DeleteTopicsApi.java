@@ -2,6 +2,7 @@ package io.streamgate.gateway.kafka;
 
 import io.streamgate.cluster.Failures;
 import io.streamgate.cluster.PartitionService;
+import io.streamgate.cluster.TopicId;
 import io.streamgate.cluster.errors.StreamgateError;
 import io.streamgate.cluster.security.AclOperation;
 import io.vertx.core.Future;
@@ -18,9 +19,9 @@ import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicRe
 /**
  * DeleteTopics (v1-6), by name, or (v6) by topic id: an id is resolved to the name of the live topic
  * that has it on this node's view of the metadata, UNKNOWN_TOPIC_ID if none (a deleted topic's id
- * too, even if its name was taken again), and that topic is deleted by name. The metadata deletes by
- * name: a topic deleted and created again by another client between that look-up and the deletion's
- * commit would be deleted in its place (a window of one metadata round trip).
+ * too, even if its name was taken again), and that name is deleted if it is still that incarnation
+ * when the deletion commits: a topic deleted and created again by another client in between is
+ * left alone, UNKNOWN_TOPIC_ID.
  */
 final class DeleteTopicsApi {
   private final PartitionService service;
@@ -44,14 +45,15 @@ final class DeleteTopicsApi {
             .setErrorMessage("a topic to delete is named by its name or by its id, not both nor neither");
         continue;
       }
-      Optional<String> name = byId ? KafkaTopicIds.topicId(topic.topicId()).flatMap(service::cachedTopicName)
-          : Optional.of(topic.name());
+      Optional<TopicId> id = byId ? KafkaTopicIds.topicId(topic.topicId()) : Optional.empty();
+      Optional<String> name = byId ? id.flatMap(service::cachedTopicName) : Optional.of(topic.name());
       if (name.isEmpty()) {
         result.setErrorCode(StreamgateError.UNKNOWN_TOPIC_ID.kafkaCode()).setErrorMessage("no topic has id " + topic.topicId());
         continue;
       }
       Future<Void> deletion = caller.access().topic(AclOperation.DELETE, name.get())
-          .compose(allowed -> Future.fromCompletionStage(service.deleteTopic(name.get()), caller.context()));
+          .compose(allowed -> Future.fromCompletionStage(byId ? service.deleteTopic(name.get(), id.get())
+              : service.deleteTopic(name.get()), caller.context()));
       deletions.add(deletion.andThen(done -> {
         if (done.failed()) {
           // A caller that named an id is told the name only once the topic is deleted: it may not be allowed to know it.

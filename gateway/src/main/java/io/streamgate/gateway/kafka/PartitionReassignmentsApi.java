@@ -28,9 +28,11 @@ import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData.On
  * AlterPartitionReassignments (v0-1) and ListPartitionReassignments (v0): moving partitions over
  * {@link PartitionMoves}, replicas named by broker id ({@link KafkaBrokers}). A partition's null
  * replica list cancels its move; each partition is answered alone, as in Kafka (a move that cannot be
- * is INVALID_REPLICA_ASSIGNMENT, one already moving REASSIGNMENT_IN_PROGRESS, a cancel of none
- * NO_REASSIGNMENT_IN_PROGRESS). The replication factor never changes (docs/kafka.md). Alter needs
- * ALTER on the cluster, List DESCRIBE, else CLUSTER_AUTHORIZATION_FAILED for the whole request.
+ * is INVALID_REPLICA_ASSIGNMENT, a cancel of none NO_REASSIGNMENT_IN_PROGRESS); a move of a moving
+ * partition replaces its move. A target of another length changes the partition's replication
+ * factor, unless v1's {@code allowReplicationFactorChange} is false (then INVALID_REPLICATION_FACTOR,
+ * KIP-860). Alter needs ALTER on the cluster, List DESCRIBE, else CLUSTER_AUTHORIZATION_FAILED for
+ * the whole request.
  */
 final class PartitionReassignmentsApi {
   private final PartitionMoves moves;
@@ -43,7 +45,7 @@ final class PartitionReassignmentsApi {
 
   Future<AlterPartitionReassignmentsResponseData> alter(AlterPartitionReassignmentsRequestData request, KafkaCaller caller) {
     AlterPartitionReassignmentsResponseData response = new AlterPartitionReassignmentsResponseData()
-        .setAllowReplicationFactorChange(false);
+        .setAllowReplicationFactorChange(request.allowReplicationFactorChange());
     List<Future<?>> changes = new ArrayList<>();
     List<ReassignableTopicResponse> topics = new ArrayList<>();
     Future<Void> allowed = caller.access().cluster(AclOperation.ALTER);
@@ -61,7 +63,7 @@ final class PartitionReassignmentsApi {
         Future<Void> change;
         try {
           change = Future.fromCompletionStage(partition.replicas() == null ? moves.cancel(tp)
-              : moves.reassign(tp, nodeIds(partition.replicas())), caller.context());
+              : moves.reassign(tp, nodeIds(partition.replicas()), request.allowReplicationFactorChange()), caller.context());
         } catch (RuntimeException e) {
           change = Future.failedFuture(e);
         }

@@ -1,6 +1,7 @@
 package io.streamgate.gateway.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,6 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterPartitionReassignmentsOptions;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.internals.Exit;
@@ -44,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * of a three-process cluster while an idempotent {@code acks=all} producer writes to it: --execute
  * with --throttle, then --verify until it reports the move complete (which clears the throttle).
  * Afterwards every acknowledged record is read back once, in order; the partition is on the target
- * brokers in the target order, the leader among them; the two replicas hold the same records, byte
- * for byte as the log store reads them from disk; and the broker it left holds no copy.
+ * brokers in the target order, the leader among them; and the broker it left holds no copy. Then the
+ * tool raises the replication factor to 3 (back onto the broker it left), and the three replicas hold
+ * the same records, byte for byte as the log store reads them from disk.
  */
 class KafkaReassignIT {
   private static final String TOPIC = "moved";
@@ -144,12 +150,34 @@ class KafkaReassignIT {
 
     LocalCluster.Node leftNode = byBroker.get(leaving);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(heldBy(leftNode)).as("%s's copy", leftNode).isFalse());
+
+    // The replication factor raised from 2 to 3 as Kafka operators do it: a longer replica list, back onto the broker it left.
+    List<Integer> grown = List.of(joining, staying, leaving);
+    Path growPlan = work.resolve("replication-factor.json");
+    Files.writeString(growPlan, "{\"version\":1,\"partitions\":[{\"topic\":\"" + TOPIC + "\",\"partition\":0,\"replicas\":"
+        + grown + "}]}");
+    tool("--bootstrap-server", bootstrap, "--reassignment-json-file", growPlan.toString(), "--execute");
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).until(() -> tool("--bootstrap-server",
+        bootstrap, "--reassignment-json-file", growPlan.toString(), "--verify")
+        .contains("Reassignment of partition " + TOPIC + "-0 is completed."));
+    try (Admin admin = admin(bootstrap)) {
+      TopicPartitionInfo after = admin.describeTopics(List.of(TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(TOPIC)
+          .partitions().get(0);
+      assertThat(after.replicas().stream().map(Node::id).toList()).isEqualTo(grown);
+      assertThat(after.isr()).hasSize(3);
+      // KIP-860: a client that forbids a change of replication factor is refused one, and nothing moves.
+      TopicPartition tp = new TopicPartition(TOPIC, 0);
+      assertThatThrownBy(() -> admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(
+          List.of(joining)))), new AlterPartitionReassignmentsOptions().allowReplicationFactorChange(false)).all()
+          .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(InvalidReplicationFactorException.class);
+      assertThat(admin.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS)).isEmpty();
+    }
     cluster.stopAll();
     List<LocalCluster.DiskRecord> onJoining = cluster.readFromDisk(byBroker.get(joining), TOPIC, 1).get(0);
     List<LocalCluster.DiskRecord> onStaying = cluster.readFromDisk(byBroker.get(staying), TOPIC, 1).get(0);
     assertThat(onJoining).as("the new replica's records, as stored").isEqualTo(onStaying);
     assertThat(onJoining.stream().map(LocalCluster.DiskRecord::valueText).toList()).containsSubsequence(acknowledged);
-    assertThat(cluster.readFromDisk(leftNode, TOPIC, 1).get(0)).as("the broker it left holds none").isNull();
+    assertThat(cluster.readFromDisk(leftNode, TOPIC, 1).get(0)).as("the third replica's, copied again").isEqualTo(onStaying);
   }
 
   /** Runs the tool with {@code args}; its output. A run that fails (the tool would exit 1) fails the test. */

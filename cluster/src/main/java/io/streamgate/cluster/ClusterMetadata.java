@@ -19,6 +19,7 @@ import io.streamgate.cluster.metadata.NodeState;
 import io.streamgate.logstore.TopicPartition;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,6 +73,7 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
   private volatile long appliedIndex;
   private volatile List<String> reachableNodes = List.of();
   private volatile boolean closed;
+  private volatile AppliedRacks appliedRacks = new AppliedRacks(null, Map.of());
 
   private record IndexWait(long index, CompletableFuture<Void> reached) implements Comparable<IndexWait> {
     @Override
@@ -81,6 +83,9 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
   }
 
   private record LeaderWait(TopicPartition partition, String leader, CompletableFuture<Void> moved) {}
+
+  /** The nodes' racks of one applied state (compared by identity: each applied change is a new state). */
+  private record AppliedRacks(MetadataState state, Map<String, String> racks) {}
 
   ClusterMetadata(MetadataQuorum quorum, HazelcastInstance hazelcast, String nodeId, ExecutorService thread) {
     this.quorum = quorum;
@@ -318,10 +323,18 @@ final class ClusterMetadata implements MetadataListener, AutoCloseable {
   /**
    * Each registered node's rack, as its last registration in the metadata log gave it (this node's
    * applied copy); a node in no rack is left out. A pure view: what placement and read-replica
-   * choice take as nodes → racks.
+   * choice take as nodes → racks. Built once per applied state and kept with it: every consumer
+   * read asks for it, and the state changes a few times a second at most (lease renewals).
    */
   Map<String, String> racks() {
-    return quorum.state().racks();
+    MetadataState state = quorum.state();
+    AppliedRacks known = appliedRacks;
+    if (known.state() != state) {
+      // Two threads may build it at once for a new state: the same map, and either may stay.
+      known = new AppliedRacks(state, Collections.unmodifiableMap(state.racks()));
+      appliedRacks = known;
+    }
+    return known.racks();
   }
 
   Optional<JsonObject> nodeInfo(String node) {

@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -324,11 +325,21 @@ public final class ClusteredPartitionService implements PartitionService {
     List<ClusterNode> nodes = new ArrayList<>();
     String controllerId = metadata.controller();
     Map<String, String> racks = metadata.racks();
+    Map<String, Integer> replicas = new HashMap<>();
+    Map<String, Integer> leaders = new HashMap<>();
+    for (TopicState topic : metadata.liveTopics()) {
+      for (PartitionState partition : topic.partitions()) {
+        partition.replicas().forEach(replica -> replicas.merge(replica, 1, Integer::sum));
+        if (partition.hasLeader()) {
+          leaders.merge(partition.leader(), 1, Integer::sum);
+        }
+      }
+    }
     for (String id : metadata.knownNodes()) {
       JsonObject info = metadata.nodeInfo(id).orElse(new JsonObject());
       nodes.add(new ClusterNode(id, info.getString("httpAddress"), info.getString("mqttAddress"), info.getString("kafkaAddress"),
           id.equals(controllerId),
-          liveness.isAlive(id), racks.get(id), liveness.isStopping(id)));
+          liveness.isAlive(id), racks.get(id), liveness.isStopping(id), replicas.getOrDefault(id, 0), leaders.getOrDefault(id, 0)));
     }
     return nodes;
   }

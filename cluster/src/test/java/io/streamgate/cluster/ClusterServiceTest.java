@@ -127,9 +127,11 @@ class ClusterServiceTest {
     }
   }
 
+  /** Hidden from topic lists, but counted in each node's load (the console's cluster page shows it). */
   @Test
   void anInternalTopicAskedForByEveryNodeIsCreatedOnceCompactedReplicatedAndHidden() {
     cluster = TestCluster.start(dataDir, 3);
+    get(cluster.nodes().get(0).service().createTopic(spec("visible", 2, 2, 1)));
     List<CompletableFuture<Void>> asked = cluster.nodes().stream()
         .map(node -> node.service().ensureInternalTopic("__edge_state", 4)).toList();
     asked.forEach(ClusterServiceTest::get);
@@ -139,8 +141,20 @@ class ClusterServiceTest {
     assertThat(described.replicationFactor()).isEqualTo(3);
     assertThat(described.config()).containsEntry("cleanup.policy", "compact").containsEntry(TopicConfigs.MIN_INSYNC_REPLICAS, "2");
     for (Node node : cluster.alive()) {
-      assertThat(get(node.service().listTopics())).as("listed by %s", node).isEmpty();
+      assertThat(get(node.service().listTopics())).as("listed by %s", node).containsExactly(new TopicSummary("visible", 2, 2));
     }
+    awaitRetrying(Duration.ofSeconds(10)).untilAsserted(() -> {
+      List<PartitionDescription> every = new ArrayList<>(get(cluster.nodes().get(0).service().describeTopic("__edge_state")).partitions());
+      every.addAll(get(cluster.nodes().get(0).service().describeTopic("visible")).partitions());
+      for (Node node : cluster.alive()) {
+        for (ClusterNode shown : node.service().nodes()) {
+          assertThat((long) shown.replicas()).as("replicas of %s on %s", shown.id(), node)
+              .isEqualTo(every.stream().filter(p -> p.replicas().contains(shown.id())).count());
+          assertThat((long) shown.leaders()).as("leaderships of %s on %s", shown.id(), node)
+              .isEqualTo(every.stream().filter(p -> shown.id().equals(p.leader())).count());
+        }
+      }
+    });
     get(cluster.nodes().get(2).service().ensureInternalTopic("__edge_state", 4));  // there already: nothing to do
     assertThat(failure(cluster.nodes().get(1).service().ensureInternalTopic("edge_state", 1)))
         .isInstanceOf(InvalidTopicNameException.class);

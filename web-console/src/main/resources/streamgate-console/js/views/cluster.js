@@ -1,16 +1,14 @@
 // #/cluster: the nodes (controller, alive, and their load: replicas, leaderships, bytes on disk), the
 // partitions moving with the replication throttle, and the serving node's health; draining a node and
-// cancelling a move, each after a confirmation. API: GET /v1/cluster, /health/ready, /v1/topics,
-// /v1/topics/{t}, /v1/cluster/stats, /v1/cluster/reassignments; POST /v1/cluster/nodes/{id}/drain;
-// DELETE /v1/cluster/reassignments/{t}/{p}.
+// cancelling a move, each after a confirmation. API: GET /v1/cluster (each node's replicas and
+// leaderships, internal topics' included), /health/ready, /v1/topics, /v1/cluster/stats,
+// /v1/cluster/reassignments; POST /v1/cluster/nodes/{id}/drain; DELETE /v1/cluster/reassignments/{t}/{p}.
 import { api, get, seg } from '../api.js';
 import { badge, card, confirmAction, h, loading, pageHeader, patch, stat, table } from '../dom.js';
 import { bytes, count, counted } from '../format.js';
 import { showProblem } from '../problems.js';
 
 const REFRESH_MS = 5000;
-/** Replicas and leaderships are counted over at most this many topics, to keep a refresh cheap. */
-const LOAD_TOPICS = 50;
 
 export function render(main, scope) {
   const summary = h('div', { class: 'stats-grid', id: 'cluster-summary' }, loading());
@@ -31,8 +29,7 @@ export function render(main, scope) {
   const refreshNow = scope.refresh(REFRESH_MS, async () => {
     const [cluster, ready, topicList, stats, reassignments] = await Promise.all([get('/v1/cluster'), readiness(), get('/v1/topics'),
       get('/v1/cluster/stats').catch(() => null), get('/v1/cluster/reassignments')]);
-    const fewEnough = topicList.length <= LOAD_TOPICS;
-    return { cluster, ready, topicList, reassignments, load: fewEnough ? replicaLoad(await describe(topicList)) : null, disk: diskUse(stats) };
+    return { cluster, ready, topicList, reassignments, disk: diskUse(stats) };
   }, (answer) => {
     shown = answer;
     const { cluster, ready, topicList, reassignments } = answer;
@@ -68,8 +65,7 @@ export function render(main, scope) {
   });
 }
 
-function nodeTable({ cluster, load, disk }) {
-  const figure = (map, id) => (load ? count(map.get(id) || 0) : '—');
+function nodeTable({ cluster, disk }) {
   return table('Nodes of the cluster',
     ['Node', 'HTTP', 'MQTT', 'Role', 'Status', { label: 'Replicas', numeric: true }, { label: 'Leaders', numeric: true },
       { label: 'On disk', numeric: true }, 'Action'],
@@ -79,8 +75,8 @@ function nodeTable({ cluster, load, disk }) {
       h('span', { class: 'mono' }, n.mqttAddress || '—'),
       n.isController ? badge('controller', 'info') : badge('broker'),
       status(n),
-      figure(load?.replicas, n.id),
-      figure(load?.leaders, n.id),
+      count(n.replicas),
+      count(n.leaders),
       bytes(disk.get(n.id)),
       h('button', { type: 'button', class: 'button danger small', 'data-drain': n.id, 'aria-label': `Drain ${n.id}` }, 'Drain'),
     ]));
@@ -118,9 +114,8 @@ function before(move) {
 }
 
 async function drain(id, shown, action) {
-  const replicas = shown?.load?.replicas.get(id) || 0;
-  const leaders = shown?.load?.leaders.get(id) || 0;
-  const holds = shown?.load ? `${id} holds ${counted(replicas, 'replica')} and leads ${counted(leaders, 'partition')}. ` : '';
+  const node = shown?.cluster.nodes.find((n) => n.id === id);
+  const holds = node ? `${id} holds ${counted(node.replicas, 'replica')} and leads ${counted(node.leaders, 'partition')}. ` : '';
   const throttle = shown?.reassignments.throttleBytesPerSecond;
   const confirmed = await confirmAction({
     title: `Drain node ${id}?`,
@@ -173,25 +168,6 @@ async function cancelMove(move, action) {
 async function readiness() {
   const response = await fetch('/health/ready', { headers: { Accept: 'application/json' } });
   return response.json();
-}
-
-async function describe(topics) {
-  const described = await Promise.all(topics.map((t) => get(`/v1/topics/${seg(t.name)}`).catch(() => null)));
-  return described.filter(Boolean);
-}
-
-/** Per node id, the partition replicas it holds (old and new while a partition moves) and the partitions it leads. */
-function replicaLoad(topics) {
-  const replicas = new Map();
-  const leaders = new Map();
-  const add = (map, id) => map.set(id, (map.get(id) || 0) + 1);
-  for (const topic of topics) {
-    for (const p of topic.partitions) {
-      p.replicas.forEach((r) => add(replicas, r));
-      if (p.leader) add(leaders, p.leader);
-    }
-  }
-  return { replicas, leaders };
 }
 
 /** Per node id, the bytes of every replica on its disk; none for a node that did not answer. */

@@ -244,6 +244,36 @@ class MetadataCodecTest {
         .hasMessageContaining("format 7");
   }
 
+  /** The last command tag a node of snapshot format 7 (before racks and removals) knows: SetReplicationThrottle. */
+  private static final int LAST_TAG_BEFORE_RACKS = 0x13;
+
+  /**
+   * A rolling upgrade from a version before racks (format 7): until an operator sets a rack or
+   * removes a node, every entry a node of this version writes by itself (registering, renewing and
+   * stopping, the controller's elections and ISR changes, internal topics, producer ids) is format 1
+   * with a tag the older nodes know, so they apply it as the upgraded nodes do; a registration with a
+   * rack is format 8, which they refuse as malformed (see docs/replication.md, "Rolling restart").
+   */
+  @Test
+  void aNodeWithoutARackWritesOnlyWhatANodeFromBeforeRacksReads() {
+    List<MetadataCommand> ownEntries = List.of(new RegisterNode("n1", "h:1", null), new RenewLease("n1", 7), new StopNode("n1", 7),
+        new ElectLeader("t", 0, 4, "n1", List.of("n1"), new Fence("n2", 3, 9)), new ChangeIsr("t", 0, 5, List.of("n1")),
+        new CreateTopic(new TopicId(1, 2), new TopicMetadata("__groups", 1, 1, Map.of()),
+            List.of(new PartitionState("n1", 0, List.of("n1"), List.of("n1")))),
+        new AllocateProducerIds(1000));
+    for (MetadataCommand command : ownEntries) {
+      byte[] bytes = MetadataCodec.encode(command);
+      assertThat(bytes[0]).as("format of %s", command).isEqualTo(MetadataCodec.FORMAT);
+      assertThat((int) bytes[1]).as("tag of %s", command).isBetween(1, LAST_TAG_BEFORE_RACKS);
+      assertThat(MetadataCodec.decodeCommand(bytes)).isEqualTo(command);
+    }
+    // Byte for byte what a node from before racks wrote, and read back here as in no rack.
+    assertThat(MetadataCodec.encode(new RegisterNode("n1", "h:1", null))).isEqualTo(hex("01 06", N1, "00000003 683a31"));
+    assertThat(MetadataCodec.decodeCommand(hex("01 06", N1, "00000003 683a31"))).isEqualTo(new RegisterNode("n1", "h:1", null));
+    assertThat(MetadataCodec.encode(new RegisterNode("n1", "h:1", "r"))[0]).as("a registration with a rack").isEqualTo((byte) 8);
+    assertThat(MetadataCodec.encode(new RemoveNode("n1", false))[1]).as("a removal").isEqualTo((byte) 90);
+  }
+
   @Test
   void aDeletionByIdIsWrittenInFormatTenAndOneByNameAsBefore() {
     assertThat(MetadataCodec.encode(new DeleteTopic("t", new TopicId(1, 2))))

@@ -24,7 +24,8 @@ final class ClusterHandler {
       nodes.add(new JsonObject().put("id", node.id()).put("httpAddress", node.httpAddress())
           .put("mqttAddress", node.mqttAddress())
           .put("kafkaAddress", node.kafkaAddress()).put("isController", node.controller()).put("alive", node.alive())
-          .put("rack", node.rack()).put("stopping", node.stopping()));
+          .put("rack", node.rack()).put("stopping", node.stopping()).put("replicas", node.replicas())
+          .put("leaders", node.leaders()));
     }
     ctx.response().putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("nodeId", service.nodeId()).put("nodes", nodes).toBuffer());

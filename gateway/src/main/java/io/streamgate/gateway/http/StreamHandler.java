@@ -76,7 +76,11 @@ final class StreamHandler {
       throw new ApiException(StreamgateError.NOT_ACCEPTABLE, "a stream is a WebSocket upgrade or an Accept: text/event-stream request");
     }
     String group = QueryParams.single(ctx.request(), "group");
+    String rack = QueryParams.rack(ctx.request());
     if (group != null) {
+      if (rack != null) {
+        throw ApiException.badRequest("a group stream reads in the answering node's rack; 'rack' does not apply");
+      }
       Caller.of(ctx).requireGroup(AclOperation.READ, group);
       handleGroup(ctx, topicName, group, webSocket);
       return;
@@ -107,13 +111,14 @@ final class StreamHandler {
       TopicConfigs.ValueFormat format = TopicConfigs.valueFormat(topic.config());
       if (webSocket) {
         ctx.request().toWebSocket()
-            .onSuccess(ws -> serveWebSocket(ws, quota(ctx, new WebSocketSink(ws)), context, Caller.of(ctx), topicName, format, positions))
+            .onSuccess(ws -> serveWebSocket(ws, quota(ctx, new WebSocketSink(ws)), context, Caller.of(ctx), topicName, format, rack,
+                positions))
             .onFailure(failure -> {
               metrics.openStreams().decrementAndGet();
               ctx.fail(failure);
             });
       } else {
-        serveEvents(ctx, context, topicName, format, positions);
+        serveEvents(ctx, context, topicName, format, rack, positions);
       }
     }).onFailure(failure -> refuse(ctx, webSocket, failure));
   }
@@ -232,9 +237,9 @@ final class StreamHandler {
   }
 
   private void serveWebSocket(ServerWebSocket ws, StreamQuota quota, Context context, Caller caller, String topic,
-      TopicConfigs.ValueFormat format, Map<Integer, Long> positions) {
+      TopicConfigs.ValueFormat format, String rack, Map<Integer, Long> positions) {
     ws.setWriteQueueMaxSize(limits.streamBufferBytes());
-    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, quota, metrics);
+    StreamSession session = new StreamSession(service, reads, context, topic, format, rack, positions, quota, metrics);
     AccessWatch.Watch access = caller.whileMayRead(context, topic, null, session::end);
     ws.textMessageHandler(text -> control(ws, session, text));
     ws.closeHandler(v -> {
@@ -271,11 +276,11 @@ final class StreamHandler {
     }
   }
 
-  private void serveEvents(RoutingContext ctx, Context context, String topic, TopicConfigs.ValueFormat format,
+  private void serveEvents(RoutingContext ctx, Context context, String topic, TopicConfigs.ValueFormat format, String rack,
       Map<Integer, Long> positions) {
     HttpServerResponse response = openEvents(ctx);
     StreamQuota quota = quota(ctx, new EventStreamSink(response));
-    StreamSession session = new StreamSession(service, reads, context, topic, format, positions, quota, metrics);
+    StreamSession session = new StreamSession(service, reads, context, topic, format, rack, positions, quota, metrics);
     AccessWatch.Watch access = Caller.of(ctx).whileMayRead(context, topic, null, session::end);
     finishOnce(response, context, () -> {
       access.cancel();

@@ -38,7 +38,8 @@ final class StreamReads {
     }
   }
 
-  private record Key(TopicPartition partition, long offset, ValueFormat format) {}
+  /** A read in flight; readers from different racks may be served by different replicas, so they do not share one. */
+  private record Key(TopicPartition partition, long offset, ValueFormat format, String rack) {}
 
   private final PartitionService service;
   private final RecordDecoding decoding;
@@ -49,14 +50,17 @@ final class StreamReads {
     this.decoding = decoding;
   }
 
-  /** Records of {@code partition} from {@code offset}, up to {@link #CHUNK_BYTES} of log; completes on {@code context}. */
-  Future<Chunk> read(TopicPartition partition, long offset, ValueFormat format, Context context) {
-    Key key = new Key(partition, offset, format);
+  /**
+   * Records of {@code partition} from {@code offset}, up to {@link #CHUNK_BYTES} of log, from the
+   * replica that serves readers in {@code rack} (null: this node's); completes on {@code context}.
+   */
+  Future<Chunk> read(TopicPartition partition, long offset, ValueFormat format, String rack, Context context) {
+    Key key = new Key(partition, offset, format, rack);
     Future<Chunk> pending = inFlight.get(key);
     if (pending != null) {
       return pending;
     }
-    Future<Chunk> read = Future.fromCompletionStage(service.read(partition, offset, CHUNK_BYTES), context)
+    Future<Chunk> read = Future.fromCompletionStage(service.read(partition, offset, CHUNK_BYTES, rack), context)
         .compose(result -> decoding.decode(result, records -> render(partition, offset, format, records)));
     inFlight.put(key, read);
     // Registered before any reader's handler, so the entry is gone before they go round again.

@@ -28,6 +28,8 @@ final class StreamSession {
   private final GatewayMetrics metrics;
   private final StreamReads reads;
   private final ValueFormat format;
+  /** The reader's rack, which picks the replica that serves the stream; null: this node's. */
+  private final String rack;
   private final Supplier<String> position = this::position;
   private final TreeMap<Integer, Long> positions;
   private final Map<Integer, PartitionState> states = new TreeMap<>();
@@ -45,13 +47,14 @@ final class StreamSession {
     int nextRecord;
   }
 
-  StreamSession(PartitionService service, StreamReads reads, Context context, String topic, ValueFormat format,
+  StreamSession(PartitionService service, StreamReads reads, Context context, String topic, ValueFormat format, String rack,
       Map<Integer, Long> startPositions, StreamSink sink, GatewayMetrics metrics) {
     this.service = service;
     this.reads = reads;
     this.context = context;
     this.topic = topic;
     this.format = format;
+    this.rack = rack;
     this.sink = sink;
     this.metrics = metrics;
     this.positions = new TreeMap<>(startPositions);
@@ -120,7 +123,7 @@ final class StreamSession {
     state.busy = true;
     long offset = positions.get(partition);
     TopicPartition tp = new TopicPartition(topic, partition);
-    state.watch = service.watch(tp, offset, () -> context.runOnContext(v -> read(tp, state)));
+    state.watch = service.watch(tp, offset, rack, () -> context.runOnContext(v -> read(tp, state)));
   }
 
   private void read(TopicPartition tp, PartitionState state) {
@@ -135,7 +138,7 @@ final class StreamSession {
       return;
     }
     long offset = positions.get(tp.partition());
-    reads.read(tp, offset, format, context).onComplete(result -> {
+    reads.read(tp, offset, format, rack, context).onComplete(result -> {
       state.busy = false;
       if (closed) {
         return;

@@ -5,12 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.cluster.LocalCluster.Node;
+import io.streamgate.gateway.http.SseStream;
+import io.streamgate.gateway.http.WsStream;
+import io.streamgate.gateway.mqtt.Paho;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -27,6 +34,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -39,9 +47,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  * every node knows every node's rack (REST and Kafka); a Kafka consumer with {@code client.rack}
  * set to a follower's rack, bootstrapped on the leader alone, reads every record once and in order,
  * all of them from that follower (its records-out count, and none on the leader's); an HTTP read
- * with a {@code rack} hint, through any node, is served by the follower in that rack; and a follower
- * that holds an {@code acks=all} record not yet committed (the third replica frozen with SIGSTOP)
- * serves nothing past the high watermark, over HTTP or Kafka, until the record commits.
+ * with a {@code rack} hint, through any node, is served by the follower in that rack; a WebSocket
+ * stream and an MQTT subscriber connected to the follower (readers in its rack), and an SSE stream
+ * through the leader with the follower's {@code rack}, get every record once and in order, read from
+ * the follower's replica; and a follower that holds an {@code acks=all}
+ * record not yet committed (the third replica frozen with SIGSTOP) serves nothing past the high
+ * watermark, over HTTP, Kafka, WebSocket, SSE or MQTT, until the record commits.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RackReadsIT {
@@ -50,9 +61,17 @@ class RackReadsIT {
   private static final String TOPIC_LABEL = "topic=\"" + TOPIC + "\"";
   private static final List<String> RACKS = List.of("a", "b", "c");
   private static final int RECORDS = 200;
+  /** Records produced for the MQTT subscriber (live: it gets what is written after it subscribed), after the first {@link #RECORDS}. */
+  private static final int MQTT_RECORDS = 20;
+  /** Where the record held uncommitted goes. */
+  private static final long LATE_OFFSET = RECORDS + MQTT_RECORDS;
+  /** How long a stream must stay quiet to count as having sent nothing more. */
+  private static final Duration QUIET = Duration.ofMillis(500);
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private static LocalCluster cluster;
+  private static Vertx vertx;
+  private static WebSocketClient webSockets;
   private static Node leader;
   /** The follower whose rack the readers are in. */
   private static Node follower;
@@ -62,7 +81,7 @@ class RackReadsIT {
   @BeforeAll
   static void startCluster() throws Exception {
     // A 10 s lease (and the default 10 s replica lag): a frozen replica stays in the ISR for seconds, holding a write uncommitted.
-    cluster = new LocalCluster("rack-reads", 3, "--failure-detection-ms", "10000").withKafka()
+    cluster = new LocalCluster("rack-reads", 3, "--failure-detection-ms", "10000").withKafka().withMqtt()
         .withRacks(RACKS.toArray(String[]::new));
     cluster.startAll();
     cluster.createTopic(cluster.node(0), TOPIC, 1, 3, Map.of("min.insync.replicas", "2", "value.format", "string"));
@@ -78,10 +97,15 @@ class RackReadsIT {
       }
       producer.flush();
     }
+    vertx = Vertx.vertx();
+    webSockets = vertx.createWebSocketClient();
   }
 
   @AfterAll
-  static void stopCluster() throws IOException {
+  static void stopCluster() throws Exception {
+    if (vertx != null) {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
     if (cluster != null) {
       cluster.close();
     }
@@ -142,47 +166,171 @@ class RackReadsIT {
     assertThat(followerReads(follower)).isEqualTo(before);
   }
 
+  /**
+   * Streams and MQTT subscriptions are read in the rack of the node the client is connected to: on
+   * the follower, its own replica serves them (its follower reads rise; the leader sends nothing). A
+   * stream through another node with the follower's {@code rack} is served by the follower too.
+   */
   @Test
   @Order(4)
+  void streamsAndAnMqttSubscriberOnTheFollowerGetEveryRecordOnceInOrderFromItsReplica() throws Exception {
+    List<String> expected = IntStream.range(0, RECORDS).mapToObj(i -> i + ":r-" + i).toList();
+    String fromTheStart = "/v1/topics/" + TOPIC + "/stream?offset=earliest";
+
+    Served ws = Served.before();
+    try (WsStream stream = WsStream.open(webSockets, follower.httpPort, fromTheStart)) {
+      List<String> read = new ArrayList<>();
+      for (int i = 0; i < RECORDS; i++) {
+        read.add(offsetAndValue(stream.nextJson()));
+      }
+      assertThat(read).as("over WebSocket").isEqualTo(expected);
+      assertThat(stream.nextJsonWithin(QUIET)).as("a WebSocket record past the last").isNull();
+    }
+    ws.assertServedByTheFollower("WebSocket", RECORDS);
+
+    // Through the leader, with the follower's rack: the leader answers the client, the follower's replica serves it.
+    double followerReadsBefore = followerReads(follower);
+    try (SseRecords stream = new SseRecords(leader, fromTheStart + "&rack=" + rack(follower))) {
+      await("every record over SSE").atMost(TIMEOUT).until(() -> stream.received.size() >= RECORDS);
+      await("no record more over SSE").during(QUIET).atMost(TIMEOUT).until(() -> stream.received.size() == RECORDS);
+      assertThat(stream.received).as("over SSE").isEqualTo(expected);
+    }
+    assertThat(followerReads(follower) - followerReadsBefore).as("reads the follower served for SSE through the leader")
+        .isPositive();
+
+    Served mqtt = Served.before();
+    MqttClient subscriber = Paho.v3(follower.mqttPort, "rack-reader");
+    try (KafkaProducer<String, String> producer = producer()) {
+      List<String> received = new CopyOnWriteArrayList<>();
+      subscriber.subscribe(TOPIC, 1, (topic, message) -> received.add(new String(message.getPayload(), StandardCharsets.UTF_8)));
+      // The key is the MQTT topic the subscriber's filter matches.
+      List<String> sent = IntStream.range(0, MQTT_RECORDS).mapToObj(i -> "m-" + i).toList();
+      for (String value : sent) {
+        producer.send(new ProducerRecord<>(TOPIC, 0, TOPIC, value));
+      }
+      producer.flush();
+      await("every record over MQTT").atMost(TIMEOUT).until(() -> received.size() >= MQTT_RECORDS);
+      await("no message more over MQTT").during(QUIET).atMost(TIMEOUT).until(() -> received.size() == MQTT_RECORDS);
+      assertThat(received).as("over MQTT").isEqualTo(sent);
+    } finally {
+      Paho.closeQuietly(subscriber);
+    }
+    mqtt.assertServedByTheFollower("MQTT", MQTT_RECORDS);
+  }
+
+  @Test
+  @Order(5)
   void aFollowerServesNothingPastTheHighWatermarkUntilTheRecordCommits() throws Exception {
-    String recordsAtTheEnd = "/v1/topics/" + TOPIC + "/partitions/0/records?offset=" + RECORDS;
+    String recordsAtTheEnd = "/v1/topics/" + TOPIC + "/partitions/0/records?offset=" + LATE_OFFSET;
+    String streamAtTheEnd = "/v1/topics/" + TOPIC + "/stream?offset=" + LATE_OFFSET;
+    String late = LATE_OFFSET + ":late";
+    MqttClient subscriber = Paho.v3(follower.mqttPort, "rack-late-reader");
+    List<String> overMqtt = new CopyOnWriteArrayList<>();
+    subscriber.subscribe(TOPIC, 1, (topic, message) -> overMqtt.add(new String(message.getPayload(), StandardCharsets.UTF_8)));
     try (KafkaProducer<String, String> producer = producer();
-        KafkaConsumer<String, String> consumer = consumer(rack(follower))) {
+        KafkaConsumer<String, String> consumer = consumer(rack(follower));
+        WsStream ws = WsStream.open(webSockets, follower.httpPort, streamAtTheEnd);
+        SseRecords sse = new SseRecords(follower, streamAtTheEnd)) {
       consumer.assign(List.of(PARTITION));
-      consumer.seek(PARTITION, RECORDS);
+      consumer.seek(PARTITION, LATE_OFFSET);
       double sizeBefore = cluster.metric(follower, "streamgate_partition_size_bytes", TOPIC_LABEL);
+      // The producer learns the leader now: asked of the frozen node, its first metadata request
+      // would wait out its 30 s request timeout, and the record would be sent once that node left the ISR.
+      producer.partitionsFor(TOPIC);
       cluster.pause(cluster.nodes().indexOf(other));
       Future<RecordMetadata> sent;
       try {
-        sent = producer.send(new ProducerRecord<>(TOPIC, 0, null, "late"));
+        sent = producer.send(new ProducerRecord<>(TOPIC, 0, TOPIC, "late"));
         // The follower holds the record; the frozen replica does not, so acks=all cannot commit it.
         await("the follower fetched the record").atMost(TIMEOUT)
             .until(() -> cluster.metric(follower, "streamgate_partition_size_bytes", TOPIC_LABEL) > sizeBefore);
 
         JsonNode onFollower = cluster.getJson(follower, recordsAtTheEnd + "&timeoutMs=0");
         assertThat(onFollower.path("records")).as("records past the high watermark on the follower").isEmpty();
-        assertThat(onFollower.path("highWatermark").asLong()).isEqualTo(RECORDS);
+        assertThat(onFollower.path("highWatermark").asLong()).isEqualTo(LATE_OFFSET);
         JsonNode hinted = cluster.getJson(leader, recordsAtTheEnd + "&timeoutMs=0&rack=" + rack(follower));
         assertThat(hinted.path("records")).as("through the leader with the follower's rack").isEmpty();
         List<ConsumerRecord<String, String>> early = new ArrayList<>();
         consumer.poll(Duration.ofSeconds(1)).forEach(early::add);
         assertThat(early).as("what the Kafka consumer got from the follower").isEmpty();
+        // The streams and the MQTT subscriber have had the second the consumer's poll took, and more.
+        assertThat(ws.nextJsonWithin(QUIET)).as("over WebSocket from the follower").isNull();
+        assertThat(sse.received).as("over SSE from the follower").isEmpty();
+        assertThat(overMqtt).as("over MQTT from the follower").isEmpty();
         // All of that while the record was not committed (else the checks above proved nothing).
         assertThat(sent.isDone()).as("the acks=all write still waits for the frozen replica").isFalse();
       } finally {
         cluster.resume(cluster.nodes().indexOf(other));
       }
 
-      assertThat(sent.get(60, TimeUnit.SECONDS).offset()).isEqualTo(RECORDS);
+      assertThat(sent.get(60, TimeUnit.SECONDS).offset()).isEqualTo(LATE_OFFSET);
       JsonNode committed = cluster.getJson(follower, recordsAtTheEnd + "&timeoutMs=5000");
-      assertThat(values(committed)).isEqualTo(List.of(RECORDS + ":late"));
-      List<String> late = new ArrayList<>();
+      assertThat(values(committed)).isEqualTo(List.of(late));
+      List<String> overKafka = new ArrayList<>();
       await("the committed record over Kafka").atMost(TIMEOUT).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(record -> late.add(record.offset() + ":" + record.value()));
-        return !late.isEmpty();
+        consumer.poll(Duration.ofMillis(200)).forEach(record -> overKafka.add(record.offset() + ":" + record.value()));
+        return !overKafka.isEmpty();
       });
-      assertThat(late).containsExactly(RECORDS + ":late");
+      assertThat(overKafka).containsExactly(late);
+      assertThat(offsetAndValue(ws.nextJson())).as("over WebSocket, once committed").isEqualTo(late);
+      await("the committed record over SSE and MQTT").atMost(TIMEOUT).until(() -> !sse.received.isEmpty() && !overMqtt.isEmpty());
+      assertThat(ws.nextJsonWithin(QUIET)).as("a second record over WebSocket").isNull();
+      await("no record more over SSE and MQTT").during(QUIET).atMost(TIMEOUT)
+          .until(() -> sse.received.size() == 1 && overMqtt.size() == 1);
+      assertThat(sse.received).as("over SSE, once committed").containsExactly(late);
+      assertThat(overMqtt).as("over MQTT, once committed").containsExactly("late");
+    } finally {
+      Paho.closeQuietly(subscriber);
     }
+  }
+
+  /**
+   * What the three nodes had served before a reader ran, to show who served it: the follower's own
+   * replica (its follower reads rise and it sent every record once), not the leader (which sent none).
+   */
+  private record Served(double leaderOut, double followerOut, double followerReadsBefore) {
+    static Served before() throws Exception {
+      return new Served(recordsOut(leader), recordsOut(follower), followerReads(follower));
+    }
+
+    void assertServedByTheFollower(String protocol, int records) throws Exception {
+      assertThat(recordsOut(leader) - leaderOut).as("records the leader sent over %s", protocol).isZero();
+      assertThat(recordsOut(follower) - followerOut).as("records the follower sent over %s", protocol).isEqualTo(records);
+      assertThat(followerReads(follower) - followerReadsBefore).as("reads the follower served from its replica for %s", protocol)
+          .isPositive();
+    }
+  }
+
+  /** An event stream read on a thread of its own, so that the test sees what arrived without waiting on the socket. */
+  private static final class SseRecords implements AutoCloseable {
+    /** Each record as {@code offset:value}, in the order the events came. */
+    final List<String> received = new CopyOnWriteArrayList<>();
+    private final SseStream stream;
+    private final Thread reader;
+
+    SseRecords(Node node, String uri) throws IOException {
+      stream = SseStream.open(node.httpPort, uri);
+      reader = new Thread(() -> {
+        try {
+          while (true) {
+            received.add(offsetAndValue(stream.next().json()));
+          }
+        } catch (IOException closed) {
+          // The test closed the stream: nothing more to read.
+        }
+      }, "sse-" + node.id);
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    @Override
+    public void close() throws IOException {
+      stream.close();
+    }
+  }
+
+  private static String offsetAndValue(JsonNode record) {
+    return record.path("offset").asLong() + ":" + record.path("value").asText();
   }
 
   private static String rack(Node node) {
@@ -203,7 +351,7 @@ class RackReadsIT {
 
   private static List<String> values(JsonNode page) {
     List<String> values = new ArrayList<>();
-    page.path("records").forEach(record -> values.add(record.path("offset").asLong() + ":" + record.path("value").asText()));
+    page.path("records").forEach(record -> values.add(offsetAndValue(record)));
     return values;
   }
 

@@ -237,7 +237,9 @@ class StreamTest extends HttpNodeTest {
         "/v1/topics/" + t + "/stream?offset=abc", 400,
         "/v1/topics/" + t + "/stream?offset=-1", 400,
         "/v1/topics/" + t + "/stream?resume=0", 400,
-        "/v1/topics/" + t + "/stream?offset=1&timestamp=1", 400);
+        "/v1/topics/" + t + "/stream?offset=1&timestamp=1", 400,
+        "/v1/topics/" + t + "/stream?rack=a%20b", 400,
+        "/v1/topics/" + t + "/stream?group=g&rack=a", 400);
     cases.forEach((uri, status) -> {
       Throwable failure = catchThrowable(() -> WsStream.open(wsClient, api.port, uri).close());
       assertThat(failure).as(uri).isInstanceOf(UpgradeRejectedException.class);
@@ -409,7 +411,7 @@ class StreamTest extends HttpNodeTest {
     assertProblem(api.get("/v1/topics/" + t + "/stream?partition=5", "Accept", sse), 404, "partition-not-found");
     assertProblem(api.get("/v1/topics/" + t + "/stream?partition=0,9", "Accept", sse), 404, "partition-not-found");
     for (String query : List.of("offset=abc", "offset=-1", "partition=x", "partition=-1", "resume=0", "resume=0:x", "resume=a:1",
-        "timestamp=soon", "offset=1&timestamp=1", "offset=1&offset=2")) {
+        "timestamp=soon", "offset=1&timestamp=1", "offset=1&offset=2", "rack=a%20b", "rack=", "group=g&rack=a")) {
       assertProblem(api.get("/v1/topics/" + t + "/stream?" + query, "Accept", sse), 400, "invalid-request");
     }
     assertProblem(api.get("/v1/topics/" + t + "/stream", "Last-Event-ID", "garbage", "Accept", sse), 400, "invalid-request");

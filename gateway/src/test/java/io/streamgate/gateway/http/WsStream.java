@@ -7,6 +7,7 @@ import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -60,6 +61,12 @@ public final class WsStream implements AutoCloseable {
 
   public JsonNode nextJson() throws InterruptedException {
     return Api.parse(next());
+  }
+
+  /** The next message as JSON, or null when none arrives within {@code wait}. */
+  public JsonNode nextJsonWithin(Duration wait) throws InterruptedException {
+    String message = messages.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+    return message == null ? null : Api.parse(message);
   }
 
   List<JsonNode> next(int count) throws InterruptedException {

@@ -31,8 +31,8 @@ class MetadataApiTest {
 
   @Test
   void aPartitionWhoseLeaderIsNoLongerAliveHasNoLeaderAndIsLeaderNotAvailable() {
-    List<ClusterNode> nodes = List.of(new ClusterNode("node-0", null, null, "127.0.0.1:19092", true, true, "rack-a", false),
-        new ClusterNode("node-1", null, null, "127.0.0.1:19093", false, false, null, false));
+    List<ClusterNode> nodes = List.of(new ClusterNode("node-0", null, null, "127.0.0.1:19092", true, true, "rack-a", false, 2, 1),
+        new ClusterNode("node-1", null, null, "127.0.0.1:19093", false, false, null, false, 2, 1));
     List<String> replicas = List.of("node-0", "node-1");
     List<PartitionState> partitions = List.of(new PartitionState("node-0", 1, replicas, replicas),
         new PartitionState("node-1", 1, replicas, replicas));

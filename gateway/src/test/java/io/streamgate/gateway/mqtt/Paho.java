@@ -15,7 +15,7 @@ public final class Paho {
   /** A message as a subscriber got it. */
   record Received(String topic, String payload, int qos) {}
 
-  static MqttClient v3(int port, String clientId) throws MqttException {
+  public static MqttClient v3(int port, String clientId) throws MqttException {
     MqttClient client = new MqttClient("tcp://127.0.0.1:" + port, clientId, new MemoryPersistence());
     MqttConnectOptions options = new MqttConnectOptions();
     options.setCleanSession(true);

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.streamgate.cluster.TestCluster.Node;
+import io.streamgate.logstore.LogConfig;
 import io.streamgate.logstore.PartitionNotFoundException;
 import io.streamgate.logstore.TopicPartition;
 import java.nio.file.Path;
@@ -118,6 +119,45 @@ class PartitionMoveTest {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rawBatches(
         cluster.node(joining).service().logManager().partition(tp))).as("the new replica's log, byte for byte")
         .isEqualTo(rawBatches(cluster.node(staying).service().logManager().partition(tp))));
+  }
+
+  @Test
+  void aMoveWhoseLeaderDiesMidCopyGoesOnFromTheNewLeaderAndNothingIsLost() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    TopicPartition tp = new TopicPartition("orphaned", 0);
+    // The writer's records carry a 2023 timestamp: kept for good, or retention would delete them under the copy.
+    get(cluster.node("node-1").service().createTopic(new TopicSpec("orphaned", 1, 2,
+        Map.of(TopicConfigs.MIN_INSYNC_REPLICAS, "1", LogConfig.RETENTION_MS, "-1"))));
+    PartitionState before = awaitLed(cluster.node("node-1"), tp);
+    String dying = before.leader();
+    String staying = before.replicas().stream().filter(r -> !r.equals(dying)).findFirst().orElseThrow();
+    String joining = cluster.nodes().stream().map(Node::id).filter(id -> !before.replicas().contains(id)).findFirst()
+        .orElseThrow();
+    Node survivor = cluster.node(staying);
+    Writer writer = new Writer(survivor, tp);
+    writer.preload(PRELOAD_BATCHES);
+    get(survivor.service().moves().setThrottle(THROTTLE));
+    writer.start();
+    get(survivor.service().moves().reassign(Map.of(tp, List.of(joining, staying))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(joining).service().logManager().get(tp)
+        .map(log -> log.logEndOffset() > 0).orElse(false));
+
+    // The leader, which the new replica copies from, dies mid-copy: the survivor leads, and the new
+    // replica copies the rest from it; the move needs nothing of the dead node, which it removes.
+    cluster.kill(dying);
+    // Acknowledged by the survivor alone now, writes outrun any throttle: the copy must be let go to finish.
+    get(survivor.service().moves().setThrottle(0));
+    await().atMost(Duration.ofSeconds(60)).until(() -> !TestCluster.sharedState(survivor, tp).orElseThrow().moving());
+    PartitionState after = TestCluster.sharedState(survivor, tp).orElseThrow();
+    assertThat(after.replicas()).containsExactly(joining, staying);
+    assertThat(after.leader()).isIn(joining, staying);
+
+    writer.stopAfterMore(30);
+    assertThat(writer.failures).as("writes that failed while the leader died mid-move").isEmpty();
+    assertThat(values(readAll(survivor, tp))).as("every acknowledged write, once, in order").isEqualTo(writer.acknowledged);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rawBatches(
+        cluster.node(joining).service().logManager().partition(tp))).as("the new replica's log, byte for byte")
+        .isEqualTo(rawBatches(survivor.service().logManager().partition(tp))));
   }
 
   @Test

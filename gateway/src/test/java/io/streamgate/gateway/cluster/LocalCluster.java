@@ -920,6 +920,20 @@ final class LocalCluster implements AutoCloseable {
         .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).orElse(-1.0);
   }
 
+  /**
+   * Offset → value of every record of {@code topic}-{@code partition} as {@code node} serves it
+   * ({@link #readPartition}); fails on an offset read twice.
+   */
+  java.util.SortedMap<Long, String> readValuesByOffset(Node node, String topic, int partition) throws IOException, InterruptedException {
+    java.util.SortedMap<Long, String> read = new java.util.TreeMap<>();
+    for (StoredRecord record : readPartition(node, topic, partition)) {
+      if (read.put(record.offset(), record.value()) != null) {
+        throw new AssertionError("offset " + record.offset() + " of " + topic + "-" + partition + " read twice through " + node);
+      }
+    }
+    return read;
+  }
+
   List<StoredRecord> readPartition(Node node, String topic, int partition) throws IOException, InterruptedException {
     List<StoredRecord> records = new ArrayList<>();
     long offset = 0;

@@ -52,16 +52,7 @@ import java.util.stream.Stream;
  */
 final class LocalCluster implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path JAR = Path.of("target", "streamgate.jar");
-  /**
-   * The jar's classes as a node loads them, archived once per build of the jar (AppCDS): a node
-   * process maps them instead of loading and verifying them from the jar. With C1 only, a node's
-   * start took 0.9 s of CPU instead of 3.3 s (one node, measured on the 2-core build machine); the
-   * cluster tests start three at once, again and again.
-   */
-  private static final Path CLASS_ARCHIVE = Path.of("target", "streamgate.jsa").toAbsolutePath();
-  /** The archive once made (or found) in this JVM; empty if this JDK could not make one. */
-  private static Optional<Path> classArchive;
+  static final Path JAR = Path.of("target", "streamgate.jar");
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -78,7 +69,7 @@ final class LocalCluster implements AutoCloseable {
   private boolean kafka;
   /** Node i's rack is {@code racks.get(i)}; empty: no racks. */
   private List<String> racks = List.of();
-  /** Where the nodes' JVMs write the classes they loaded as they exit: only the cluster that makes {@link #CLASS_ARCHIVE}. */
+  /** Where the nodes' JVMs write the classes they loaded as they exit: only the node that makes {@link NodeJvm}'s archive. */
   private Path archiveClassesAt;
   private final Thread killOnExit = new Thread(this::killAll, "local-cluster-kill-on-exit");
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -395,51 +386,15 @@ final class LocalCluster implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile())).start();
   }
 
-  /**
-   * {@code java} and the options that make a node process start with less CPU: C1 alone (a test
-   * node never runs long enough to repay C2's compiling) and the jar's classes from {@link
-   * #CLASS_ARCHIVE}.
-   */
+  /** {@code java} and its options for a node's process ({@link NodeJvm}). */
   private List<String> java() throws IOException {
-    List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1"));
-    if (archiveClassesAt != null) {
-      java.add("-XX:ArchiveClassesAtExit=" + archiveClassesAt);
-    } else {
-      classArchive().ifPresent(archive -> java.add("-XX:SharedArchiveFile=" + archive));
-    }
-    return java;
+    return archiveClassesAt == null ? NodeJvm.command() : NodeJvm.archivingTo(archiveClassesAt);
   }
 
-  /**
-   * {@link #CLASS_ARCHIVE}, made if it is missing or older than the jar: a node with every listener
-   * on is started alone and stopped, and its JVM writes the classes it loaded as it exits. One JVM
-   * makes it while others (failsafe's other fork) wait on a file lock. Empty if no archive came of it
-   * (a JDK without the base archive): nodes then load their classes from the jar.
-   */
-  private static synchronized Optional<Path> classArchive() throws IOException {
-    if (classArchive == null) {
-      try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(CLASS_ARCHIVE.resolveSibling("streamgate.jsa.lock"),
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-          java.nio.channels.FileLock held = lock.lock()) {
-        if (!Files.exists(CLASS_ARCHIVE)
-            || Files.getLastModifiedTime(CLASS_ARCHIVE).compareTo(Files.getLastModifiedTime(JAR)) < 0) {
-          Path made = CLASS_ARCHIVE.resolveSibling("streamgate.jsa.tmp");
-          Files.deleteIfExists(made);
-          try (LocalCluster trainer = new LocalCluster("class-archive", 1)) {
-            trainer.archiveClassesAt = made;
-            trainer.withMqtt().withKafka().startAll();
-            trainer.stopAll();
-          }
-          if (Files.exists(made)) {
-            Files.move(made, CLASS_ARCHIVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-          }
-        }
-        classArchive = Optional.of(CLASS_ARCHIVE).filter(Files::exists);
-      }
-    }
-    return classArchive;
+  /** Nodes started from now on write the classes they loaded to {@code file} as they exit (for {@link NodeJvm}). */
+  LocalCluster archivingClassesTo(Path file) {
+    archiveClassesAt = file;
+    return this;
   }
 
   /** Starts a node with its data dir and ports, joining the others, and returns at once (it may never be ready). */

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,14 +37,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class ClusterGrowShrinkIT {
   private static final Duration SETTLE = Duration.ofSeconds(90);
-  private LocalCluster cluster;
-
-  @AfterEach
-  void closeCluster() throws IOException {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @AutoClose private LocalCluster cluster;
 
   @Test
   @Timeout(value = 6, unit = TimeUnit.MINUTES) // a safety net; the waits inside are bounded far below it

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.streamgate.gateway.cluster.LocalCluster.CommandRun;
 import io.streamgate.gateway.cluster.LocalCluster.Node;
 import io.streamgate.gateway.cluster.LocalCluster.TopicView;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -15,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,14 +26,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class ClusterMembershipIT {
   private static final Duration SETTLE = Duration.ofSeconds(90);
-  private LocalCluster cluster;
-
-  @AfterEach
-  void closeCluster() throws IOException {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @AutoClose private LocalCluster cluster;
 
   /** Every acknowledged record read back at its offset, and nothing else: no loss, no duplicate. */
   private void assertReadBack(Node node, String topic, List<Map<Long, String>> acknowledged) throws Exception {

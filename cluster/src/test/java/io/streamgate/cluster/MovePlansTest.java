@@ -19,7 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,14 +38,7 @@ class MovePlansTest {
 
   @TempDir Path dataDir;
 
-  private TestCluster cluster;
-
-  @AfterEach
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @AutoClose private TestCluster cluster;
 
   @Test
   void aDrainedNodeHoldsNothingTheRestIsEvenNothingIsLostAndItIsRemovedForGood() {

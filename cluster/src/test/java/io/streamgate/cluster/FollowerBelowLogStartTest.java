@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,14 +47,7 @@ class FollowerBelowLogStartTest {
   private static final String PADDING = "-".repeat(200);
 
   @TempDir Path dataDir;
-  private TestCluster cluster;
-
-  @AfterEach
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @AutoClose private TestCluster cluster;
 
   @Test
   void aFollowerAwayWhileRetentionDeletedWhatItLacksStartsOverAtTheLeadersLogStartAndRejoinsTheIsr() throws IOException {

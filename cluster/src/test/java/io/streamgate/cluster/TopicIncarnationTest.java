@@ -23,7 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,14 +47,7 @@ class TopicIncarnationTest {
 
   @TempDir Path dataDir;
   @TempDir Path kept;
-  private TestCluster cluster;
-
-  @AfterEach
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @AutoClose private TestCluster cluster;
 
   @Test
   void aFollowerBackWithTheOldTopicsReplicaDropsItAndCopiesTheNewTopic() throws IOException {

@@ -9,8 +9,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
@@ -140,19 +143,21 @@ public final class TestQuorum implements AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Closes every voter and joiner at once: a Ratis server takes about a second to close, and one
+   * after another made that three seconds of every test.
+   */
   @Override
   public void close() {
-    for (MetadataQuorum joiner : joiners) {
+    List<MetadataQuorum> running = new ArrayList<>(joiners);
+    Arrays.stream(voters).filter(Objects::nonNull).forEach(running::add);
+    Arrays.fill(voters, null);
+    CompletableFuture.allOf(running.stream().map(voter -> CompletableFuture.runAsync(() -> {
       try {
-        joiner.close();
+        voter.close();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-    }
-    for (int i = 0; i < voters.length; i++) {
-      if (voters[i] != null) {
-        stop(i);
-      }
-    }
+    })).toArray(CompletableFuture[]::new)).join();
   }
 }

@@ -16,30 +16,28 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Issue #17 item 3, growing and shrinking with real processes, under an acks=all HTTP load (a
  * {@link ClusterFailoverIT.Producer} thread per partition, an {@code Idempotency-Key} per request,
- * retried elsewhere on a retriable answer): a fourth node joins and one plan spreads replicas and
- * preferred leaderships onto it; a node is drained and then removed for good, after which the quorum
- * counts only the nodes left. Every acknowledged record is stored once at its offset, nothing is
- * stored that was not acknowledged, and the replicas of a partition hold the same records.
+ * retried elsewhere on a retriable answer): a fourth node joins as a metadata voter, one plan spreads
+ * replicas and preferred leaderships onto it, and a topic created then has replicas on it; a node is
+ * drained and then removed for good (a node holding replicas is not removable), after which the
+ * quorum and the cluster's node list count only the nodes left and the removed id cannot come back.
+ * Every acknowledged record is stored once at its offset, nothing is stored that was not
+ * acknowledged, and the replicas of a partition hold the same records. (The join and the removal of
+ * {@link ClusterMembershipIT} were these scenarios again, each on a cluster of its own; their checks
+ * are here now.)
  */
 class ClusterGrowShrinkIT {
   private static final Duration SETTLE = Duration.ofSeconds(90);
-  private LocalCluster cluster;
-
-  @AfterEach
-  void closeCluster() throws IOException {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @AutoClose private LocalCluster cluster;
 
   @Test
   @Timeout(value = 6, unit = TimeUnit.MINUTES) // a safety net; the waits inside are bounded far below it
@@ -55,6 +53,7 @@ class ClusterGrowShrinkIT {
     cluster.start(joiner);
     Node fourth = cluster.node(joiner);
     cluster.awaitVoters(4, SETTLE);
+    assertThat(Files.readString(fourth.logFile)).contains("is a metadata voter now");
     JsonNode proposed = planned(cluster.post(cluster.node(1), "/v1/cluster/plan", Map.of()), 200);
     assertThat(proposed.path("moves")).as("a plan alone moves nothing, and shows what would").isNotEmpty();
     JsonNode started = planned(cluster.post(cluster.node(1), "/v1/cluster/plan", Map.of("execute", true)), 202);
@@ -75,12 +74,33 @@ class ClusterGrowShrinkIT {
     assertThat(planned(cluster.post(cluster.node(0), "/v1/cluster/plan", Map.of()), 200).path("moves"))
         .as("nothing left to even out").isEmpty();
 
+    // A topic created through the new node has replicas on it, and takes acks=all writes.
+    cluster.createTopic(fourth, "fresh", 4, 3, Map.of("min.insync.replicas", "2"));
+    TopicView fresh = cluster.awaitTopic("fresh", "placed", SETTLE,
+        view -> view.partitions().size() == 4 && view.partitions().stream().allMatch(partition -> partition.leader() != null));
+    assertThat(fresh.partitions()).as("partitions of fresh with a replica on %s", fourth.id)
+        .anyMatch(partition -> partition.replicas().contains(fourth.id));
+    cluster.awaitInSync("fresh", 4, SETTLE);
+    Map<Integer, Map<Long, String>> freshAcknowledged = new HashMap<>();
+    for (int p = 0; p < 4; p++) {
+      for (int n = 0; n < 5; n++) {
+        String value = "{\"phase\":\"fresh\",\"n\":" + n + "}";
+        freshAcknowledged.computeIfAbsent(p, k -> new TreeMap<>()).put(cluster.produceAcknowledged("fresh", p, value, "all"),
+            LocalCluster.JSON.writeValueAsString(LocalCluster.JSON.readTree(value)));
+      }
+    }
+
     load.stop();
     for (Node node : cluster.nodes()) {
       assertStoredAsAcknowledged(node, "grow", 6, load);
+      for (int p = 0; p < 4; p++) {
+        assertThat(cluster.readValuesByOffset(node, "fresh", p)).as("fresh-%d read through %s vs acknowledged", p, node.id)
+            .isEqualTo(freshAcknowledged.get(p));
+      }
     }
     cluster.stopAll();
     assertReplicasIdentical("grow", spread);
+    assertReplicasIdentical("fresh", fresh);
     System.out.printf("grow: %d moves under load, %d records acknowledged (%s), each read back once through 4 nodes%n",
         started.path("moves").size(), load.totalAcks(), load.failureCounts());
   }
@@ -98,6 +118,7 @@ class ClusterGrowShrinkIT {
 
     HttpResponse<String> held = cluster.delete(cluster.node(0), "/v1/cluster/nodes/" + leaving.id);
     assertThat(held.statusCode()).as("removing a node that holds replicas: %s", held.body()).isEqualTo(409);
+    assertThat(LocalCluster.JSON.readTree(held.body()).path("code").asText()).isEqualTo("node-not-removable");
     JsonNode drain = planned(cluster.post(cluster.node(0), "/v1/cluster/nodes/" + leaving.id + "/drain", Map.of()), 202);
     assertThat(drain.path("node").asText()).isEqualTo(leaving.id);
     assertThat(drain.path("moves")).isNotEmpty()
@@ -109,8 +130,12 @@ class ClusterGrowShrinkIT {
 
     HttpResponse<String> removed = cluster.delete(cluster.node(0), "/v1/cluster/nodes/" + leaving.id);
     assertThat(removed.statusCode()).as(removed.body()).isEqualTo(200);
+    assertThat(LocalCluster.JSON.readTree(removed.body()).path("partitionsLeft").asInt()).isZero();
     cluster.stop(3);
     cluster.awaitVoters(3, SETTLE);
+    List<String> ids = new ArrayList<>();
+    cluster.getJsonFromAnyNodeRetrying("/v1/cluster").path("nodes").forEach(node -> ids.add(node.path("id").asText()));
+    assertThat(ids).as("the cluster's nodes after the removal").containsExactlyInAnyOrder("node-0", "node-1", "node-2");
 
     // Two nodes of the four left: a majority of the three voters left, and the cluster still serves.
     long killedAt = System.nanoTime();

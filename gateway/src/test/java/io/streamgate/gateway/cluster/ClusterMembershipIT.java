@@ -3,58 +3,36 @@ package io.streamgate.gateway.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgate.gateway.cluster.LocalCluster.CommandRun;
 import io.streamgate.gateway.cluster.LocalCluster.Node;
-import io.streamgate.gateway.cluster.LocalCluster.StoredRecord;
 import io.streamgate.gateway.cluster.LocalCluster.TopicView;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Issue #17 item 3, the quorum membership with real processes: a node joins a running cluster as a
- * metadata voter under load and takes new replicas; a node holding none is removed for good and
- * cannot come back; a dead node is forgotten, its replicas dropped, and is fenced when it comes back; a cluster that lost two of three nodes for good is recovered from the third by
- * the operator. One cluster per test (each ends it in its own way).
+ * Issue #17 item 3, the quorum membership with real processes: a dead node is forgotten, its
+ * replicas dropped, and is fenced when it comes back; a cluster that lost two of three nodes for good
+ * is recovered from the third by the operator. One cluster per test (each ends it in its own way).
+ * A node joining under load as a voter, and one removed for good, are {@link ClusterGrowShrinkIT}'s.
  */
 class ClusterMembershipIT {
   private static final Duration SETTLE = Duration.ofSeconds(90);
-  private LocalCluster cluster;
-
-  @AfterEach
-  void closeCluster() throws IOException {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  /** Offset → value of every record in the partition, read through {@code node}; fails on a duplicate offset. */
-  private Map<Long, String> read(Node node, String topic, int partition) throws Exception {
-    Map<Long, String> read = new TreeMap<>();
-    for (StoredRecord record : cluster.readPartition(node, topic, partition)) {
-      assertThat(read.put(record.offset(), record.value())).as("offset %d of %s-%d twice", record.offset(), topic, partition)
-          .isNull();
-    }
-    return read;
-  }
+  @AutoClose private LocalCluster cluster;
 
   /** Every acknowledged record read back at its offset, and nothing else: no loss, no duplicate. */
   private void assertReadBack(Node node, String topic, List<Map<Long, String>> acknowledged) throws Exception {
     for (int p = 0; p < acknowledged.size(); p++) {
-      assertThat(read(node, topic, p)).as("%s-%d read through %s vs acknowledged", topic, p, node.id).isEqualTo(acknowledged.get(p));
+      assertThat(cluster.readValuesByOffset(node, topic, p)).as("%s-%d read through %s vs acknowledged", topic, p, node.id)
+          .isEqualTo(acknowledged.get(p));
     }
   }
 
@@ -68,107 +46,6 @@ class ClusterMembershipIT {
 
   private static String value(String phase, int n) {
     return "{\"phase\":\"" + phase + "\",\"n\":" + n + "}";
-  }
-
-  @Test
-  @Timeout(value = 6, unit = TimeUnit.MINUTES) // a safety net; the waits inside are bounded far below it
-  void aFourthNodeJoinsUnderLoadBecomesAVoterAndTakesANewTopicsReplicas() throws Exception {
-    cluster = new LocalCluster("membership-join", 3);
-    cluster.startAll();
-    cluster.createTopic(cluster.node(0), "load", 3, 3, Map.of("min.insync.replicas", "2"));
-    cluster.awaitSettled("load", 3, SETTLE);
-    cluster.awaitVoters(3, SETTLE);
-
-    // A light load for the whole join: one acks=all record at a time, round robin over the partitions.
-    List<Map<Long, String>> acknowledged = partitions(3);
-    AtomicBoolean writing = new AtomicBoolean(true);
-    AtomicReference<Throwable> writeFailure = new AtomicReference<>();
-    Thread writer = new Thread(() -> {
-      try {
-        for (int n = 0; writing.get(); n++) {
-          String value = value("load", n);
-          long offset = cluster.produceAcknowledged("load", n % 3, value, "all");
-          acknowledged.get(n % 3).put(offset, LocalCluster.JSON.writeValueAsString(LocalCluster.JSON.readTree(value)));
-        }
-      } catch (Throwable e) {
-        writeFailure.set(e);
-      }
-    }, "membership-writer");
-    writer.start();
-
-    int joiner = cluster.addNode();
-    cluster.start(joiner);
-    Node fourth = cluster.node(joiner);
-    cluster.awaitVoters(4, SETTLE);
-    assertThat(Files.readString(fourth.logFile)).contains("is a metadata voter now");
-
-    // It joined empty, and holds replicas of a topic created now.
-    cluster.createTopic(fourth, "fresh", 4, 3, Map.of("min.insync.replicas", "2"));
-    TopicView fresh = cluster.awaitTopic("fresh", "placed", SETTLE,
-        view -> view.partitions().size() == 4 && view.partitions().stream().allMatch(partition -> partition.leader() != null));
-    assertThat(fresh.partitions()).as("partitions of fresh with a replica on %s", fourth.id)
-        .anyMatch(partition -> partition.replicas().contains(fourth.id));
-    cluster.awaitInSync("fresh", 4, SETTLE);
-    List<Map<Long, String>> freshAcknowledged = partitions(4);
-    for (int p = 0; p < 4; p++) {
-      for (int n = 0; n < 5; n++) {
-        String value = value("fresh", n);
-        freshAcknowledged.get(p).put(cluster.produceAcknowledged("fresh", p, value, "all"),
-            LocalCluster.JSON.writeValueAsString(LocalCluster.JSON.readTree(value)));
-      }
-    }
-
-    writing.set(false);
-    writer.join(Duration.ofSeconds(90).toMillis());
-    assertThat(writeFailure.get()).as("a write under load failed").isNull();
-    assertThat(acknowledged.stream().mapToInt(Map::size).sum()).as("records acknowledged under load").isPositive();
-    for (Node node : cluster.nodes()) {
-      assertReadBack(node, "load", acknowledged);
-      assertReadBack(node, "fresh", freshAcknowledged);
-    }
-    System.out.printf("join under load: %d records acknowledged, all read back once through each of 4 nodes%n",
-        acknowledged.stream().mapToInt(Map::size).sum());
-  }
-
-  @Test
-  @Timeout(value = 6, unit = TimeUnit.MINUTES) // a safety net; the waits inside are bounded far below it
-  void aNodeWithoutReplicasIsRemovedTheRestServeAndItsIdCannotComeBack() throws Exception {
-    cluster = new LocalCluster("membership-remove", 3);
-    cluster.startAll();
-    cluster.createTopic(cluster.node(0), "kept", 3, 3, Map.of("min.insync.replicas", "2"));
-    cluster.awaitSettled("kept", 3, SETTLE);
-    int extra = cluster.addNode();
-    cluster.start(extra);
-    Node removed = cluster.node(extra);
-    cluster.awaitVoters(4, SETTLE);
-
-    HttpResponse<String> refused = cluster.delete(cluster.node(0), "/v1/cluster/nodes/node-1");
-    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
-    assertThat(LocalCluster.JSON.readTree(refused.body()).path("code").asText()).isEqualTo("node-not-removable");
-
-    HttpResponse<String> answer = cluster.delete(cluster.node(0), "/v1/cluster/nodes/" + removed.id);
-    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-    assertThat(LocalCluster.JSON.readTree(answer.body()).path("partitionsLeft").asInt()).isZero();
-    cluster.stop(extra);
-    cluster.awaitVoters(3, SETTLE);
-    JsonNode nodes = cluster.getJsonFromAnyNodeRetrying("/v1/cluster").path("nodes");
-    List<String> ids = new ArrayList<>();
-    nodes.forEach(node -> ids.add(node.path("id").asText()));
-    assertThat(ids).containsExactlyInAnyOrder("node-0", "node-1", "node-2");
-
-    // The rest keep serving, with one of them down too: two of three voters are a majority now.
-    cluster.kill(2);
-    List<Map<Long, String>> acknowledged = partitions(3);
-    for (int p = 0; p < 3; p++) {
-      String value = value("after removal", p);
-      acknowledged.get(p).put(cluster.produceAcknowledged("kept", p, value, "all"),
-          LocalCluster.JSON.writeValueAsString(LocalCluster.JSON.readTree(value)));
-    }
-    assertReadBack(cluster.node(0), "kept", acknowledged);
-
-    // Back on its old data, the removed node refuses to run, and says why.
-    assertThat(cluster.startExpectingExit(extra)).isNotZero();
-    assertThat(Files.readString(removed.logFile)).contains("removed from the cluster for good");
   }
 
   @Test

@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  */
 final class LocalCluster implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path JAR = Path.of("target", "streamgate.jar");
+  static final Path JAR = Path.of("target", "streamgate.jar");
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -69,6 +69,8 @@ final class LocalCluster implements AutoCloseable {
   private boolean kafka;
   /** Node i's rack is {@code racks.get(i)}; empty: no racks. */
   private List<String> racks = List.of();
+  /** Where the nodes' JVMs write the classes they loaded as they exit: only the node that makes {@link NodeJvm}'s archive. */
+  private Path archiveClassesAt;
   private final Thread killOnExit = new Thread(this::killAll, "local-cluster-kill-on-exit");
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
@@ -355,9 +357,9 @@ final class LocalCluster implements AutoCloseable {
     if (node.alive()) {
       throw new IllegalStateException(node + " is running already");
     }
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(network.launcher(node.index));
-    command.addAll(List.of(java, "-Xmx384m", "-jar", JAR.toAbsolutePath().toString(),
+    command.addAll(java());
+    command.addAll(List.of("-Xmx384m", "-jar", JAR.toAbsolutePath().toString(),
         "--node-id", node.id, "--data-dir", node.dataDir.toString(),
         "--http-host", node.host, "--http-port", String.valueOf(node.httpPort), "--http-instances", "1",
         "--mqtt-host", node.host, "--mqtt-port", mqtt ? String.valueOf(node.mqttPort) : "0", "--mqtt-instances", "1",
@@ -382,6 +384,17 @@ final class LocalCluster implements AutoCloseable {
     appendToLog(node, "starting: " + String.join(" ", command));
     node.process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile())).start();
+  }
+
+  /** {@code java} and its options for a node's process ({@link NodeJvm}). */
+  private List<String> java() throws IOException {
+    return archiveClassesAt == null ? NodeJvm.command() : NodeJvm.archivingTo(archiveClassesAt);
+  }
+
+  /** Nodes started from now on write the classes they loaded to {@code file} as they exit (for {@link NodeJvm}). */
+  LocalCluster archivingClassesTo(Path file) {
+    archiveClassesAt = file;
+    return this;
   }
 
   /** Starts a node with its data dir and ports, joining the others, and returns at once (it may never be ready). */
@@ -409,8 +422,8 @@ final class LocalCluster implements AutoCloseable {
 
   /** Runs {@code java -jar streamgate.jar args...} (an offline subcommand), waiting up to a minute. */
   CommandRun runJar(String... args) throws IOException, InterruptedException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-jar", JAR.toAbsolutePath().toString()));
+    List<String> command = new ArrayList<>(java());
+    command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] output = p.getInputStream().readAllBytes(); // to its end: the process exited or closed it
@@ -860,6 +873,20 @@ final class LocalCluster implements AutoCloseable {
   double gauge(Node node, String name) throws IOException, InterruptedException {
     return get(node, "/metrics").body().lines().filter(line -> line.startsWith(name + " ")).findFirst()
         .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).orElse(-1.0);
+  }
+
+  /**
+   * Offset → value of every record of {@code topic}-{@code partition} as {@code node} serves it
+   * ({@link #readPartition}); fails on an offset read twice.
+   */
+  java.util.SortedMap<Long, String> readValuesByOffset(Node node, String topic, int partition) throws IOException, InterruptedException {
+    java.util.SortedMap<Long, String> read = new java.util.TreeMap<>();
+    for (StoredRecord record : readPartition(node, topic, partition)) {
+      if (read.put(record.offset(), record.value()) != null) {
+        throw new AssertionError("offset " + record.offset() + " of " + topic + "-" + partition + " read twice through " + node);
+      }
+    }
+    return read;
   }
 
   List<StoredRecord> readPartition(Node node, String topic, int partition) throws IOException, InterruptedException {

@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,14 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LeadershipGapTest {
   @TempDir Path dataDir;
 
-  private TestCluster cluster;
-
-  @AfterEach
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @AutoClose private TestCluster cluster;
 
   @Test
   void writesAndReadsSentWhileTheLeaderIsDeadAreHeldUntilTheNewLeaderAnswersThem() {

@@ -161,6 +161,50 @@ class PartitionMoveTest {
   }
 
   @Test
+  void aMoveWaitsForATargetReplicaThatDiedAndCompletesOnceItReturns() throws Exception {
+    cluster = TestCluster.start(dataDir, 3);
+    TopicPartition tp = new TopicPartition("waiting", 0);
+    get(cluster.node("node-1").service().createTopic(new TopicSpec("waiting", 1, 2,
+        Map.of(TopicConfigs.MIN_INSYNC_REPLICAS, "1", LogConfig.RETENTION_MS, "-1"))));
+    PartitionState before = awaitLed(cluster.node("node-1"), tp);
+    String dying = before.leader();
+    String leaving = before.replicas().stream().filter(r -> !r.equals(dying)).findFirst().orElseThrow();
+    String joining = cluster.nodes().stream().map(Node::id).filter(id -> !before.replicas().contains(id)).findFirst()
+        .orElseThrow();
+    Node survivor = cluster.node(leaving);
+    Writer writer = new Writer(survivor, tp);
+    writer.preload(PRELOAD_BATCHES);
+    get(survivor.service().moves().setThrottle(THROTTLE));
+    writer.start();
+    List<String> target = List.of(dying, joining);
+    get(survivor.service().moves().reassign(Map.of(tp, target)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(joining).service().logManager().get(tp)
+        .map(log -> log.logEndOffset() > 0).orElse(false));
+
+    // The leader, which the target keeps, dies mid-copy: the replica the move removes leads until the
+    // move completes, and the move cannot complete while a target replica is out of sync.
+    cluster.kill(dying);
+    get(survivor.service().moves().setThrottle(0));
+    await().atMost(Duration.ofSeconds(30)).until(() -> TestCluster.sharedState(survivor, tp).orElseThrow().isr()
+        .containsAll(List.of(leaving, joining)));
+    assertThat(TestCluster.sharedState(survivor, tp).orElseThrow().moving()).as("waiting for " + dying).isTrue();
+
+    Node back = cluster.restart(dying);
+    await().atMost(Duration.ofSeconds(60)).until(() -> !TestCluster.sharedState(back, tp).orElseThrow().moving());
+    PartitionState after = TestCluster.sharedState(back, tp).orElseThrow();
+    assertThat(after.replicas()).containsExactly(dying, joining);
+    assertThat(after.leader()).isIn(target);
+    await().atMost(Duration.ofSeconds(10)).until(() -> survivor.service().logManager().get(tp).isEmpty());
+
+    writer.stopAfterMore(30);
+    assertThat(writer.failures).as("writes that failed while a target replica was dead").isEmpty();
+    assertThat(values(readAll(back, tp))).as("every acknowledged write, once, in order").isEqualTo(writer.acknowledged);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rawBatches(
+        back.service().logManager().partition(tp))).as("the returned replica's log, byte for byte")
+        .isEqualTo(rawBatches(cluster.node(joining).service().logManager().partition(tp))));
+  }
+
+  @Test
   void aCancelledMoveLeavesThePartitionOnItsReplicasAndTheNewCopyGoes() throws Exception {
     cluster = TestCluster.start(dataDir, 3);
     Node admin = cluster.node("node-2");

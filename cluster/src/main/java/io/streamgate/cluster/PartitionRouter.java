@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -243,23 +244,36 @@ final class PartitionRouter {
    * leader this node's metadata names next, at once once it names another (a leader that refused
    * applied the change first), else after a backoff, until {@code leadershipGapMs} have passed; then
    * the last refusal is the answer. A retry wrote nothing twice: {@code held} accepts only refusals
-   * that wrote nothing, or the batch carries an idempotency id that the new leader recognises.
+   * that wrote nothing, or the batch carries an idempotency id that the new leader recognises. A
+   * caller that cancels the returned future (its client went away) ends the hold before the next
+   * attempt: a write its client gave up on, and may send again, is not made later.
    */
   private <T> CompletableFuture<T> route(TopicPartition partition, Predicate<Throwable> held,
       Supplier<CompletableFuture<T>> local, Function<String, CompletableFuture<T>> remote) {
     Backoff backoff = new Backoff(GAP_RETRY_FIRST_MS, GAP_RETRY_CAP_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
     AtomicBoolean wasHeld = new AtomicBoolean();
-    return route(partition, held, local, remote, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leadershipGapMs), backoff,
-        wasHeld).whenComplete((answer, failure) -> {
+    // The caller's future: cancelling it (its client went away) ends a hold at its next retry.
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    route(partition, held, local, remote, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leadershipGapMs), backoff,
+        wasHeld, answer::isCancelled).whenComplete((result, failure) -> {
+          if (answer.isCancelled()) {
+            return;
+          }
           if (wasHeld.get()) {
             (failure == null ? heldThenAnswered : heldThenRefused).increment();
           }
+          if (failure == null) {
+            answer.complete(result);
+          } else {
+            answer.completeExceptionally(Failures.cause(failure));
+          }
         });
+    return answer;
   }
 
   private <T> CompletableFuture<T> route(TopicPartition partition, Predicate<Throwable> held,
       Supplier<CompletableFuture<T>> local, Function<String, CompletableFuture<T>> remote, long deadlineNanos,
-      Backoff backoff, AtomicBoolean wasHeld) {
+      Backoff backoff, AtomicBoolean wasHeld, BooleanSupplier abandoned) {
     String leader;
     CompletableFuture<T> attempt;
     try {
@@ -278,13 +292,14 @@ final class PartitionRouter {
       Throwable cause = Failures.cause(failure);
       long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
       // With no leader to ask, nothing was sent: waiting for one is safe for any request.
-      if (leftMs <= 0 || leader != null && !held.test(cause)) {
+      if (leftMs <= 0 || abandoned.getAsBoolean() || leader != null && !held.test(cause)) {
         return CompletableFuture.failedFuture(cause);
       }
       wasHeld.set(true);
       CompletableFuture<Void> next = leader == null ? new CompletableFuture<>() : metadata.leaderOtherThan(partition, leader);
       backoff.retry(() -> next.complete(null));
-      return next.thenCompose(changed -> route(partition, held, local, remote, deadlineNanos, backoff, wasHeld));
+      return next.thenCompose(changed -> abandoned.getAsBoolean() ? CompletableFuture.<T>failedFuture(cause)
+          : route(partition, held, local, remote, deadlineNanos, backoff, wasHeld, abandoned));
     });
   }
 

@@ -63,4 +63,27 @@ class LeadershipGapTest {
       assertThat(values(readAll(reader, tp))).as("read through %s", reader).containsExactly("before", "during");
     }
   }
+
+  @Test
+  void aHeldWriteWhoseCallerGaveUpIsNotMadeOnceTheNewLeaderIsThere() {
+    cluster = TestCluster.start(dataDir, 3);
+    Node admin = cluster.nodes().get(0);
+    TopicPartition tp = new TopicPartition("abandoned", 0);
+    get(admin.service().createTopic(spec("abandoned", 1, 3, 2)));
+    get(admin.service().append(tp, TestBatches.values(System.currentTimeMillis(), "before"), Acks.ALL));
+    String dead = await().atMost(Duration.ofSeconds(20)).until(() -> TestCluster.sharedState(admin, tp).orElseThrow(),
+        s -> s.hasLeader() && s.isr().size() == 3).leader();
+    Node via = cluster.others(dead).get(0);
+
+    cluster.kill(dead);
+    CompletableFuture<AppendResult> abandoned = via.service().append(tp,
+        TestBatches.values(System.currentTimeMillis(), "abandoned"), Acks.ALL);
+    // As an HTTP client's closed connection makes the node do: the write is held (no leader to ask).
+    assertThat(abandoned.cancel(false)).isTrue();
+
+    get(via.service().append(tp, TestBatches.values(System.currentTimeMillis(), "after"), Acks.ALL));
+    // The abandoned write's next retry would come within the backoff's cap (0.4 s) of the new leader.
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(values(readAll(via, tp))).containsExactly("before", "after"));
+  }
 }

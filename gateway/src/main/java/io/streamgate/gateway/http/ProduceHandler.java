@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,10 +100,16 @@ final class ProduceHandler {
       long now = System.currentTimeMillis();
       batches.forEach(batch -> bounds.check(batch.batch, now));
       metrics.recordsIn(topic, records.size(), ctx.body().length());
+      List<CompletableFuture<AppendResult>> sent = new ArrayList<>();
       List<Future<AppendResult>> appends = new ArrayList<>();
       for (PendingBatch batch : batches) {
-        appends.add(Future.fromCompletionStage(service.append(batch.partition, batch.batch, acks), context));
+        CompletableFuture<AppendResult> append = service.append(batch.partition, batch.batch, acks);
+        sent.add(append);
+        appends.add(Future.fromCompletionStage(append, context));
       }
+      // A client that goes away before its answer may send the records again: a write held while
+      // its partition is between leaders is then not made later (an attempt under way still is).
+      ctx.response().closeHandler(closed -> sent.forEach(append -> append.cancel(false)));
       if (acks == Acks.NONE) {
         return Future.succeededFuture(Buffer.buffer("{\"topic\":" + RecordJsonWriter.quote(topic) + "}"));
       }

@@ -14,6 +14,7 @@ import io.streamgate.logstore.format.Record;
 import io.streamgate.logstore.format.RecordBatch;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -128,10 +129,15 @@ final class MqttSharedSubscription {
     return subscriptionId;
   }
 
-  /** Joins the share's group; completes once a member, and polls from then on. */
+  /**
+   * Joins the share's group and polls once without waiting; completes once that poll is answered,
+   * and polls from then on. The first poll fixes a new share's place (the log's end): polled only
+   * after the SUBACK, a message published as soon as the client held its SUBACK could come before
+   * that place and never be delivered (seen in CI, 2026-12-08).
+   */
   Future<Void> start() {
     heartbeatTimer = context.owner().setPeriodic(SESSION_TIMEOUT_MS / 3, id -> heartbeat());
-    return join().onSuccess(v -> poll());
+    return join().compose(v -> poll(0));
   }
 
   /** A message of this subscription is settled: QoS 0 sent, QoS 1 acknowledged. */
@@ -165,13 +171,20 @@ final class MqttSharedSubscription {
   }
 
   private void poll() {
+    poll(POLL_WAIT_MS);
+  }
+
+  /** Polls, waiting up to {@code waitMs} for records; the future completes once the poll is answered (or failed). */
+  private Future<Void> poll(long waitMs) {
     if (closed || polling || decodingAnswer || unsettled > 0) {
-      return;
+      return Future.succeededFuture();
     }
     polling = true;
-    Future.fromCompletionStage(groups.poll(share.group(), memberId, maxRecords, POLL_MAX_BYTES, POLL_WAIT_MS, cursor), context)
+    Promise<Void> answered = Promise.promise();
+    Future.fromCompletionStage(groups.poll(share.group(), memberId, maxRecords, POLL_MAX_BYTES, waitMs, cursor), context)
         .onComplete(answer -> {
           polling = false;
+          answered.complete();
           if (closed) {
             return;
           }
@@ -182,6 +195,7 @@ final class MqttSharedSubscription {
             deliver(answer.result());
           }
         });
+    return answered.future();
   }
 
   /** Decodes the answer ({@link RecordDecoding}: off the event loop unless small and uncompressed), then queues its messages. */

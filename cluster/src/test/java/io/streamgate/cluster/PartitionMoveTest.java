@@ -364,6 +364,9 @@ class PartitionMoveTest {
         .isEqualTo(writer.acknowledged);
     // min.insync.replicas still applies to the one replica left.
     get(admin.service().updateTopic("resized", OptionalInt.empty(), Map.of(TopicConfigs.MIN_INSYNC_REPLICAS, "2")));
+    // The leader checks its own copy of the config, which may apply the change a moment after the admin node.
+    await().atMost(Duration.ofSeconds(10)).until(() -> TopicConfigs.minInsyncReplicas(
+        cluster.node(joining).service().cachedTopic("resized").orElseThrow().config()) == 2);
     assertThat(failure(admin.service().append(tp, idempotentBatch(501, 0, "too-few"), Acks.ALL)))
         .isInstanceOf(NotEnoughReplicasException.class);
   }

@@ -3,7 +3,11 @@ package io.streamgate.cluster.metadata;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -32,17 +36,20 @@ final class LeadershipTransfer {
   private final RaftProperties properties;
   private final RaftPeerId self;
   private final DivisionInfo info;
+  private final Supplier<CompletableFuture<Void>> nextLeaderChange;
 
   /**
    * @param properties the quorum's own; the client made from them waits for an answer as long as the
    *     whole step aside may take, and does not retry (a failed transfer is tried with the next voter)
    * @param info this voter's Raft division, read for its role and its followers
    */
-  LeadershipTransfer(RaftGroup group, RaftProperties properties, RaftPeerId self, DivisionInfo info) {
+  LeadershipTransfer(RaftGroup group, RaftProperties properties, RaftPeerId self, DivisionInfo info,
+      Supplier<CompletableFuture<Void>> nextLeaderChange) {
     this.group = group;
     this.properties = properties;
     this.self = self;
     this.info = info;
+    this.nextLeaderChange = nextLeaderChange;
   }
 
   /** Steps aside within {@code timeoutMs}; answers whether this voter, leader before, knows another voter as leader now. */
@@ -72,17 +79,44 @@ final class LeadershipTransfer {
           LOG.warn("Metadata voter {} could not hand its leadership to {}: {}", self, candidate, refused.getMessage());
         }
       }
-      RaftPeerId leader = info.getLeaderId();
-      if (info.isLeader() || leader == null || leader.equals(self)) {
-        LOG.warn("Metadata voter {} still leads the metadata log (or knows no leader) after trying to hand it over for {}"
-            + " ms; the others elect one when it closes", self, timeoutMs);
-        return false;
+      if (!info.isLeader() && otherLeaderWithin(deadlineNs)) {
+        return true;
       }
-      return true;
+      LOG.warn("Metadata voter {} still leads the metadata log (or knows no leader) after trying to hand it over for {}"
+          + " ms; the others elect one when it closes", self, timeoutMs);
+      return false;
     } catch (IOException | RuntimeException e) {
       LOG.warn("Metadata voter {} could not step aside: {}", self, e.toString());
     }
     return false;
+  }
+
+  /**
+   * Whether another voter leads, as this one learns by {@code deadlineNs}: a transfer that Ratis
+   * reports failed may still have started the election that the candidate then wins (this voter has
+   * stepped down and knows no leader for a moment).
+   */
+  private boolean otherLeaderWithin(long deadlineNs) {
+    while (true) {
+      // Taken before the check, so that a change between the check and the wait completes it.
+      CompletableFuture<Void> change = nextLeaderChange.get();
+      RaftPeerId leader = info.getLeaderId();
+      if (leader != null && !leader.equals(self)) {
+        return true;
+      }
+      long leftNs = deadlineNs - System.nanoTime();
+      if (leftNs <= 0) {
+        return false;
+      }
+      try {
+        change.get(leftNs, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (ExecutionException | TimeoutException e) {
+        return false;
+      }
+    }
   }
 
   /**

@@ -338,7 +338,8 @@ public final class MetadataQuorum implements AutoCloseable {
         return CompletableFuture.completedFuture(false); // the server is closing
       }
     }
-    LeadershipTransfer transfer = new LeadershipTransfer(group(voters()), properties(), RaftPeerId.valueOf(config.nodeId()), info);
+    LeadershipTransfer transfer = new LeadershipTransfer(group(voters()), properties(), RaftPeerId.valueOf(config.nodeId()), info,
+        stateMachine::nextLeaderChange);
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     Thread thread = new Thread(() -> {
       try {

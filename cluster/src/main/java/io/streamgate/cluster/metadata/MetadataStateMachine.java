@@ -52,6 +52,8 @@ final class MetadataStateMachine extends BaseStateMachine {
   private volatile MetadataState state = MetadataState.EMPTY;
   /** Completes when this voter first becomes the leader. */
   private final CompletableFuture<Void> firstLed = new CompletableFuture<>();
+  /** Completes, and is replaced, each time this voter learns of a new leader. */
+  private final AtomicReference<CompletableFuture<Void>> nextLeaderChange = new AtomicReference<>(new CompletableFuture<>());
   /** Completes, and is replaced, each time this voter applies a Raft configuration entry. */
   private final AtomicReference<CompletableFuture<Void>> nextConfiguration = new AtomicReference<>(new CompletableFuture<>());
 
@@ -69,6 +71,12 @@ final class MetadataStateMachine extends BaseStateMachine {
     if (member.getPeerId().equals(newLeader)) {
       firstLed.complete(null);
     }
+    nextLeaderChange.getAndSet(new CompletableFuture<>()).complete(null);
+  }
+
+  /** Completes when this voter next learns of a new Raft leader (itself or another). */
+  CompletableFuture<Void> nextLeaderChange() {
+    return nextLeaderChange.get();
   }
 
   /** Completes when this voter next applies a change of the Raft configuration (the voters). */

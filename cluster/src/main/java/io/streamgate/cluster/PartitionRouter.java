@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -250,57 +249,83 @@ final class PartitionRouter {
    */
   private <T> CompletableFuture<T> route(TopicPartition partition, Predicate<Throwable> held,
       Supplier<CompletableFuture<T>> local, Function<String, CompletableFuture<T>> remote) {
-    Backoff backoff = new Backoff(GAP_RETRY_FIRST_MS, GAP_RETRY_CAP_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
-    AtomicBoolean wasHeld = new AtomicBoolean();
-    // The caller's future: cancelling it (its client went away) ends a hold at its next retry.
-    CompletableFuture<T> answer = new CompletableFuture<>();
-    route(partition, held, local, remote, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leadershipGapMs), backoff,
-        wasHeld, answer::isCancelled).whenComplete((result, failure) -> {
-          if (answer.isCancelled()) {
-            return;
-          }
-          if (wasHeld.get()) {
-            (failure == null ? heldThenAnswered : heldThenRefused).increment();
-          }
-          if (failure == null) {
-            answer.complete(result);
-          } else {
-            answer.completeExceptionally(Failures.cause(failure));
-          }
-        });
-    return answer;
+    return new HeldRequest<>(partition, held, local, remote).start();
   }
 
-  private <T> CompletableFuture<T> route(TopicPartition partition, Predicate<Throwable> held,
-      Supplier<CompletableFuture<T>> local, Function<String, CompletableFuture<T>> remote, long deadlineNanos,
-      Backoff backoff, AtomicBoolean wasHeld, BooleanSupplier abandoned) {
-    String leader;
-    CompletableFuture<T> attempt;
-    try {
-      PartitionState state = partitionState(partition);
-      // A leader this node does not reach (gone, its departure not yet acted on) is waited for as no leader is.
-      leader = state.hasLeader() && (nodeId.equals(state.leader()) || metadata.isReachable(state.leader())) ? state.leader()
-          : null;
-      attempt = leader != null ? nodeId.equals(leader) ? local.get() : remote.apply(leader)
-          : CompletableFuture.failedFuture(new LeaderNotAvailableException(partition + (state.hasLeader()
-              ? "'s leader " + state.leader() + " is not a live member of the cluster"
-              : " has no leader: no in-sync replica of " + state.isr() + " is alive")));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+  /** One request routed to its partition's leader, and held while the partition is between leaders; see {@link #route}. */
+  private final class HeldRequest<T> {
+    private final TopicPartition partition;
+    private final Predicate<Throwable> held;
+    private final Supplier<CompletableFuture<T>> local;
+    private final Function<String, CompletableFuture<T>> remote;
+    private final long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leadershipGapMs);
+    /** The caller's future: cancelling it (its client went away) ends the hold at its next attempt. */
+    private final CompletableFuture<T> answer = new CompletableFuture<>();
+    /** Made at the first refusal held: most requests are answered at the first attempt. */
+    private Backoff backoff;
+
+    HeldRequest(TopicPartition partition, Predicate<Throwable> held, Supplier<CompletableFuture<T>> local,
+        Function<String, CompletableFuture<T>> remote) {
+      this.partition = partition;
+      this.held = held;
+      this.local = local;
+      this.remote = remote;
     }
-    return attempt.exceptionallyCompose(failure -> {
-      Throwable cause = Failures.cause(failure);
-      long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-      // With no leader to ask, nothing was sent: waiting for one is safe for any request.
-      if (leftMs <= 0 || abandoned.getAsBoolean() || leader != null && !held.test(cause)) {
-        return CompletableFuture.failedFuture(cause);
+
+    CompletableFuture<T> start() {
+      attempt().whenComplete((result, failure) -> {
+        if (answer.isCancelled()) {
+          return;
+        }
+        if (wasHeld()) {
+          (failure == null ? heldThenAnswered : heldThenRefused).increment();
+        }
+        if (failure == null) {
+          answer.complete(result);
+        } else {
+          answer.completeExceptionally(Failures.cause(failure));
+        }
+      });
+      return answer;
+    }
+
+    private synchronized boolean wasHeld() {
+      return backoff != null;
+    }
+
+    private synchronized Backoff backoff() {
+      if (backoff == null) {
+        backoff = new Backoff(GAP_RETRY_FIRST_MS, GAP_RETRY_CAP_MS, (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
       }
-      wasHeld.set(true);
-      CompletableFuture<Void> next = leader == null ? new CompletableFuture<>() : metadata.leaderOtherThan(partition, leader);
-      backoff.retry(() -> next.complete(null));
-      return next.thenCompose(changed -> abandoned.getAsBoolean() ? CompletableFuture.<T>failedFuture(cause)
-          : route(partition, held, local, remote, deadlineNanos, backoff, wasHeld, abandoned));
-    });
+      return backoff;
+    }
+
+    private CompletableFuture<T> attempt() {
+      String leader;
+      CompletableFuture<T> attempt;
+      try {
+        PartitionState state = partitionState(partition);
+        // A leader this node does not reach (gone, its departure not yet acted on) is waited for as no leader is.
+        leader = state.hasLeader() && (nodeId.equals(state.leader()) || metadata.isReachable(state.leader())) ? state.leader()
+            : null;
+        attempt = leader != null ? nodeId.equals(leader) ? local.get() : remote.apply(leader)
+            : CompletableFuture.failedFuture(new LeaderNotAvailableException(partition + (state.hasLeader()
+                ? "'s leader " + state.leader() + " is not a live member of the cluster"
+                : " has no leader: no in-sync replica of " + state.isr() + " is alive")));
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      return attempt.exceptionallyCompose(failure -> {
+        Throwable cause = Failures.cause(failure);
+        // With no leader to ask, nothing was sent: waiting for one is safe for any request.
+        if (System.nanoTime() >= deadlineNanos || answer.isCancelled() || leader != null && !held.test(cause)) {
+          return CompletableFuture.failedFuture(cause);
+        }
+        CompletableFuture<Void> next = leader == null ? new CompletableFuture<>() : metadata.leaderOtherThan(partition, leader);
+        backoff().retry(() -> next.complete(null));
+        return next.thenCompose(changed -> answer.isCancelled() ? CompletableFuture.<T>failedFuture(cause) : attempt());
+      });
+    }
   }
 
   /** Requests held through a leadership gap that a leader then answered. */

@@ -168,11 +168,6 @@ public sealed interface MetadataCommand {
     public ReassignPartition {
       target = List.copyOf(target);
     }
-
-    /** A move by today's rules: it may replace a move under way and change the replication factor. */
-    public ReassignPartition(String topic, int partition, int expectedEpoch, List<String> target) {
-      this(topic, partition, expectedEpoch, target, true);
-    }
   }
 
   /**

@@ -579,7 +579,7 @@ class MetadataStateTest {
     registered("a", "b", "c", "d");
     apply(create("t"));
     // t-1: b leads, replicas b c a, ISR b; it moves to d c b.
-    assertThat(apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "b")))).isInstanceOf(Accepted.class);
+    assertThat(apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "b"), true))).isInstanceOf(Accepted.class);
     assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("d", "c", "b", "a"), List.of("b"), List.of("d"),
         List.of("a")));
     assertThat(partition(1).targetReplicas()).containsExactly("d", "c", "b");
@@ -592,7 +592,7 @@ class MetadataStateTest {
     assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("d", "c", "b"), List.of("d", "c", "b")));
 
     // t-0: a leads and leaves: the move completes only once the leader is a target replica.
-    assertThat(apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c")))).isInstanceOf(Accepted.class);
+    assertThat(apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c"), true))).isInstanceOf(Accepted.class);
     apply(new ChangeIsr("t", 0, 0, List.of("d", "b", "c", "a")));
     assertThat(reason(apply(new CompleteReassignment("t", 0, 0)))).as("a still leads").isEqualTo(Reason.INVALID);
     assertThat(apply(new ElectLeader("t", 0, 0, "d", List.of("d", "b", "c", "a"), null))).isEqualTo(new Accepted(1));
@@ -607,13 +607,13 @@ class MetadataStateTest {
     apply(create("t"));
     assertThat(apply(new RemoveNode("e", false))).isInstanceOf(Accepted.class);
     MetadataState before = state;
-    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "x"))))).isEqualTo(Reason.NODE_NOT_FOUND);
-    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "e"))))).isEqualTo(Reason.NODE_REMOVED);
-    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "b"))))).isEqualTo(Reason.INVALID);
-    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of())))).isEqualTo(Reason.INVALID);
-    assertThat(reason(apply(new ReassignPartition("t", 0, 1, List.of("a", "b", "d"))))).isEqualTo(Reason.STALE_EPOCH);
-    assertThat(reason(apply(new ReassignPartition("t", 2, 0, List.of("a", "b", "d"))))).isEqualTo(Reason.INVALID);
-    assertThat(reason(apply(new ReassignPartition("u", 0, 0, List.of("a", "b", "d"))))).isEqualTo(Reason.TOPIC_NOT_FOUND);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "x"), true)))).isEqualTo(Reason.NODE_NOT_FOUND);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "e"), true)))).isEqualTo(Reason.NODE_REMOVED);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "b"), true)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of(), true)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 1, List.of("a", "b", "d"), true)))).isEqualTo(Reason.STALE_EPOCH);
+    assertThat(reason(apply(new ReassignPartition("t", 2, 0, List.of("a", "b", "d"), true)))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ReassignPartition("u", 0, 0, List.of("a", "b", "d"), true)))).isEqualTo(Reason.TOPIC_NOT_FOUND);
     assertThat(reason(apply(new CancelReassignment("t", 0, 0)))).isEqualTo(Reason.NO_REASSIGNMENT);
     assertThat(reason(apply(new CompleteReassignment("t", 0, 0)))).isEqualTo(Reason.INVALID);
     assertThat(state).isSameAs(before);
@@ -623,7 +623,7 @@ class MetadataStateTest {
   void aCancelledMoveGoesBackToTheOriginalReplicasAndALeaderAmongTheNewOnesHandsBack() {
     registered("a", "b", "c", "d");
     apply(create("t"));
-    apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c")));
+    apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c"), true));
     apply(new ChangeIsr("t", 0, 0, List.of("d", "b", "c", "a")));
     apply(new ElectLeader("t", 0, 0, "d", List.of("d", "b", "c", "a"), null));
     assertThat(reason(apply(new CancelReassignment("t", 0, 0)))).isEqualTo(Reason.STALE_EPOCH);
@@ -632,7 +632,7 @@ class MetadataStateTest {
     assertThat(partition(0)).isEqualTo(new PartitionState("b", 2, List.of("b", "c", "a"), List.of("b", "c", "a")));
 
     // A leader among the original replicas keeps leading, in its epoch; the new replica leaves the ISR.
-    apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "a")));
+    apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "a"), true));
     apply(new ChangeIsr("t", 1, 0, List.of("d", "b")));
     assertThat(apply(new CancelReassignment("t", 1, 0))).isInstanceOf(Accepted.class);
     // In the order of the replicas while moving (the target first), as Kafka reverts: c is preferred now.
@@ -644,7 +644,7 @@ class MetadataStateTest {
     registered("a", "b", "c", "d");
     apply(create("t"));
     // t-0 (a leads, a b c all in sync) gains d: nothing leaves.
-    assertThat(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "c", "d")))).isInstanceOf(Accepted.class);
+    assertThat(apply(new ReassignPartition("t", 0, 0, List.of("a", "b", "c", "d"), true))).isInstanceOf(Accepted.class);
     assertThat(partition(0)).isEqualTo(new PartitionState("a", 0, List.of("a", "b", "c", "d"), List.of("a", "b", "c"),
         List.of("d"), List.of()));
     assertThat(reason(apply(new CompleteReassignment("t", 0, 0)))).as("d not in sync").isEqualTo(Reason.INVALID);
@@ -654,14 +654,14 @@ class MetadataStateTest {
     assertThat(state.topic("t").orElseThrow().topic().replicationFactor()).isEqualTo(4);
 
     // t-1 (b leads, b c a, b alone in sync) keeps b alone: complete at once, the topic's factor is t-0's.
-    assertThat(apply(new ReassignPartition("t", 1, 0, List.of("b")))).isInstanceOf(Accepted.class);
+    assertThat(apply(new ReassignPartition("t", 1, 0, List.of("b"), true))).isInstanceOf(Accepted.class);
     assertThat(partition(1).removing()).containsExactly("c", "a");
     assertThat(apply(new CompleteReassignment("t", 1, 0))).isInstanceOf(Accepted.class);
     assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("b"), List.of("b")));
     assertThat(state.topic("t").orElseThrow().topic().replicationFactor()).isEqualTo(4);
 
     // t-0 down to two: leadership must move off a first.
-    apply(new ReassignPartition("t", 0, 0, List.of("c", "d")));
+    apply(new ReassignPartition("t", 0, 0, List.of("c", "d"), true));
     apply(new ElectLeader("t", 0, 0, "c", List.of("c", "d", "a", "b"), null));
     assertThat(apply(new CompleteReassignment("t", 0, 1))).isInstanceOf(Accepted.class);
     assertThat(partition(0)).isEqualTo(new PartitionState("c", 1, List.of("c", "d"), List.of("c", "d")));
@@ -673,9 +673,9 @@ class MetadataStateTest {
     registered("a", "b", "c", "d", "e");
     apply(create("t"));
     // t-1: b leads, b c a, ISR b. First to d c b (d in sync by now), then to e b a: d is dropped, a stays.
-    apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "b")));
+    apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "b"), true));
     apply(new ChangeIsr("t", 1, 0, List.of("d", "b")));
-    assertThat(apply(new ReassignPartition("t", 1, 0, List.of("e", "b", "a")))).isInstanceOf(Accepted.class);
+    assertThat(apply(new ReassignPartition("t", 1, 0, List.of("e", "b", "a"), true))).isInstanceOf(Accepted.class);
     assertThat(partition(1)).isEqualTo(new PartitionState("b", 0, List.of("e", "b", "a", "c"), List.of("b"), List.of("e"),
         List.of("c")));
     assertThat(partition(1).originalReplicas()).containsExactlyInAnyOrder("b", "c", "a");
@@ -684,16 +684,16 @@ class MetadataStateTest {
 
     // t-0: a leads; it moves to d b c and leadership has reached d when the move is replaced by e b c:
     // d goes, and the first replica left in sync leads in the next epoch.
-    apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c")));
+    apply(new ReassignPartition("t", 0, 0, List.of("d", "b", "c"), true));
     apply(new ChangeIsr("t", 0, 0, List.of("d", "b", "c", "a")));
     apply(new ElectLeader("t", 0, 0, "d", List.of("d", "b", "c", "a"), null));
-    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("e", "b", "c"))))).isEqualTo(Reason.STALE_EPOCH);
-    assertThat(apply(new ReassignPartition("t", 0, 1, List.of("e", "b", "c")))).isInstanceOf(Accepted.class);
+    assertThat(reason(apply(new ReassignPartition("t", 0, 0, List.of("e", "b", "c"), true)))).isEqualTo(Reason.STALE_EPOCH);
+    assertThat(apply(new ReassignPartition("t", 0, 1, List.of("e", "b", "c"), true))).isInstanceOf(Accepted.class);
     assertThat(partition(0)).isEqualTo(new PartitionState("b", 2, List.of("e", "b", "c", "a"), List.of("b", "c", "a"),
         List.of("e"), List.of("a")));
     // The same target again changes nothing but the version.
     PartitionState replaced = partition(0);
-    assertThat(apply(new ReassignPartition("t", 0, 2, List.of("e", "b", "c")))).isInstanceOf(Accepted.class);
+    assertThat(apply(new ReassignPartition("t", 0, 2, List.of("e", "b", "c"), true))).isInstanceOf(Accepted.class);
     assertThat(partition(0)).isEqualTo(replaced);
   }
 
@@ -713,10 +713,10 @@ class MetadataStateTest {
   void aMoveThatWouldDropTheLeaderWithNoReplicaLeftInSyncIsRefused() {
     registered("a", "b", "c", "d", "e");
     apply(create("t"));
-    apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "b")));
+    apply(new ReassignPartition("t", 1, 0, List.of("d", "c", "b"), true));
     apply(new ElectLeader("t", 1, 0, "d", List.of("d"), null));
     MetadataState before = state;
-    assertThat(reason(apply(new ReassignPartition("t", 1, 1, List.of("e", "c", "a"))))).isEqualTo(Reason.INVALID);
+    assertThat(reason(apply(new ReassignPartition("t", 1, 1, List.of("e", "c", "a"), true)))).isEqualTo(Reason.INVALID);
     assertThat(state).isSameAs(before);
   }
 

@@ -34,14 +34,8 @@ class LeadershipGapTest {
 
   @Test
   void writesAndReadsSentWhileTheLeaderIsDeadAreHeldUntilTheNewLeaderAnswersThem() {
-    cluster = TestCluster.start(dataDir, 3);
-    Node admin = cluster.nodes().get(0);
     TopicPartition tp = new TopicPartition("gap", 0);
-    get(admin.service().createTopic(spec("gap", 1, 3, 2)));
-    get(admin.service().append(tp, TestBatches.values(System.currentTimeMillis(), "before"), Acks.ALL));
-    PartitionState state = await().atMost(Duration.ofSeconds(20))
-        .until(() -> TestCluster.sharedState(admin, tp).orElseThrow(), s -> s.hasLeader() && s.isr().size() == 3);
-    String dead = state.leader();
+    String dead = leaderOfATopicHoldingBefore(tp);
     Node via = cluster.others(dead).get(0);
 
     cluster.kill(dead);
@@ -66,13 +60,8 @@ class LeadershipGapTest {
 
   @Test
   void aHeldWriteWhoseCallerGaveUpIsNotMadeOnceTheNewLeaderIsThere() {
-    cluster = TestCluster.start(dataDir, 3);
-    Node admin = cluster.nodes().get(0);
     TopicPartition tp = new TopicPartition("abandoned", 0);
-    get(admin.service().createTopic(spec("abandoned", 1, 3, 2)));
-    get(admin.service().append(tp, TestBatches.values(System.currentTimeMillis(), "before"), Acks.ALL));
-    String dead = await().atMost(Duration.ofSeconds(20)).until(() -> TestCluster.sharedState(admin, tp).orElseThrow(),
-        s -> s.hasLeader() && s.isr().size() == 3).leader();
+    String dead = leaderOfATopicHoldingBefore(tp);
     Node via = cluster.others(dead).get(0);
 
     cluster.kill(dead);
@@ -85,5 +74,18 @@ class LeadershipGapTest {
     // The abandoned write's next retry would come within the backoff's cap (0.4 s) of the new leader.
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
         .untilAsserted(() -> assertThat(values(readAll(via, tp))).containsExactly("before", "after"));
+  }
+
+  /**
+   * Starts the cluster and creates {@code tp}'s topic (3 replicas, min.insync.replicas 2) holding
+   * one record, "before"; answers its leader once every replica is in sync.
+   */
+  private String leaderOfATopicHoldingBefore(TopicPartition tp) {
+    cluster = TestCluster.start(dataDir, 3);
+    Node admin = cluster.nodes().get(0);
+    get(admin.service().createTopic(spec(tp.topic(), 1, 3, 2)));
+    get(admin.service().append(tp, TestBatches.values(System.currentTimeMillis(), "before"), Acks.ALL));
+    return await().atMost(Duration.ofSeconds(20)).until(() -> TestCluster.sharedState(admin, tp).orElseThrow(),
+        state -> state.hasLeader() && state.isr().size() == 3).leader();
   }
 }
